@@ -1,0 +1,75 @@
+/**
+ * A generation's event stream as a transport-agnostic core: graphql-ws, an HTTP callback or a test
+ * all read it the same way. Finished generations replay from the store (their text cut at the
+ * stored delta lengths), running ones from the bus; either way `afterSeq` skips what a client has.
+ */
+import { ErrorCode, ServiceError, notFound } from '../../errors.js';
+import type { GenerationRecord, GenerationRepository } from '../../store/generations.js';
+import type { StreamBus } from '../../streams/bus.js';
+
+export interface GenerationEventView {
+  seq: number;
+  delta: string | null;
+  generation: GenerationRecord | null;
+}
+
+export interface WatchDependencies {
+  generations: GenerationRepository;
+  bus: StreamBus;
+}
+
+/** The stored text cut back into the deltas it was streamed as. */
+export function storedChunks(record: GenerationRecord): string[] {
+  const total = record.chunkLengths.reduce((sum, length) => sum + length, 0);
+  // Text stored without lengths (or not matching them) replays as one delta: still exact.
+  if (total !== record.text.length) return record.text ? [record.text] : [];
+  const chunks: string[] = [];
+  let offset = 0;
+  for (const length of record.chunkLengths) {
+    chunks.push(record.text.slice(offset, offset + length));
+    offset += length;
+  }
+  return chunks;
+}
+
+function* replayFinished(record: GenerationRecord, afterSeq: number): Iterable<GenerationEventView> {
+  const chunks = storedChunks(record);
+  for (let seq = afterSeq + 1; seq < chunks.length; seq++) yield { seq, delta: chunks[seq]!, generation: null };
+  if (afterSeq < chunks.length) yield { seq: chunks.length, delta: null, generation: record };
+}
+
+/**
+ * Checks that the caller may watch `id` before returning the events, so a wrong id fails the
+ * subscription itself (a GraphQL error with NOT_FOUND) rather than its first event.
+ */
+export async function watchGeneration(deps: WatchDependencies, accountId: string, id: string, afterSeq: number | null | undefined, signal: AbortSignal): Promise<AsyncIterable<GenerationEventView>> {
+  const record = await deps.generations.findById(accountId, id);
+  if (!record) throw notFound('generation', id);
+  return events(deps, record, Math.max(-1, afterSeq ?? -1), signal);
+}
+
+async function* events(deps: WatchDependencies, record: GenerationRecord, after: number, signal: AbortSignal): AsyncIterable<GenerationEventView> {
+  const { accountId, id } = record;
+  if (record.status !== 'RUNNING') {
+    yield* replayFinished(record, after);
+    return;
+  }
+  if (!(await deps.bus.has(id))) {
+    // It may have finished (and its stream expired) between the two reads.
+    const latest = await deps.generations.findById(accountId, id);
+    if (latest && latest.status !== 'RUNNING') {
+      yield* replayFinished(latest, after);
+      return;
+    }
+    throw new ServiceError(ErrorCode.SERVICE_UNAVAILABLE, `generation ${id} is running but its stream is not reachable from this server`);
+  }
+  for await (const event of deps.bus.read(id, after, signal)) {
+    if (event.type === 'delta') {
+      yield { seq: event.seq, delta: event.text, generation: null };
+    } else {
+      const finished = await deps.generations.findById(accountId, id);
+      yield { seq: event.seq, delta: null, generation: finished };
+      return;
+    }
+  }
+}

@@ -1,0 +1,15 @@
+import type { GenerationCapability } from '../capability.js';
+import { draftStatusUpdateOffline } from './builtin.js';
+import { statusUpdateInputSchema, type StatusUpdateInput } from './input.js';
+import { parseStatusUpdate, type StatusUpdateOutput } from './output.js';
+import { PROMPT_VERSION, buildStatusUpdatePrompt } from './prompt.js';
+
+export const statusUpdate: GenerationCapability<StatusUpdateInput, StatusUpdateOutput> = {
+  feature: 'STATUS_UPDATE',
+  promptVersion: PROMPT_VERSION,
+  outputTypename: 'StatusUpdateOutput',
+  inputSchema: statusUpdateInputSchema,
+  buildPrompt: buildStatusUpdatePrompt,
+  draftOffline: draftStatusUpdateOffline,
+  parseOutput: (text, input, context) => parseStatusUpdate(text, input, context.now),
+};

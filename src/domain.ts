@@ -1,0 +1,22 @@
+/**
+ * Domain words shared by every layer. GraphQL enums are generated from the schema; these are the
+ * same values, named once so that layers below GraphQL (llm, providers, store) need not import
+ * generated resolver types.
+ */
+export const FEATURES = ['RUNBOOK', 'STATUS_UPDATE', 'POSTMORTEM', 'JOB_DIGEST', 'ASSISTANT', 'ROUTING'] as const;
+export type Feature = (typeof FEATURES)[number];
+
+export const GENERATION_STATUSES = ['RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED', 'INTERRUPTED'] as const;
+export type GenerationStatus = (typeof GENERATION_STATUSES)[number];
+
+/** Who a request acts for. Every stored row carries `accountId`; every read filters by it. */
+export interface Account {
+  id: string;
+  scopes: ReadonlySet<string>;
+}
+
+export interface Usage {
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number;
+}

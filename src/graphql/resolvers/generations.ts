@@ -1,0 +1,37 @@
+/** Generations: lookup, listing, cancellation, the federated entity, and the token stream. */
+import { watchGeneration, type GenerationEventView } from '../../capabilities/generation/watch.js';
+import { badInput } from '../../errors.js';
+import { isUuid } from '../../store/generations.js';
+import type { Resolvers } from '../__generated__/resolvers-types.js';
+import { decodeCursor, encodeCursor } from '../cursor.js';
+
+export const generationResolvers: Resolvers = {
+  Query: {
+    generation: (_parent, { id }, { loaders }) => (isUuid(id) ? loaders.generation.load(id) : null),
+    generations: async (_parent, { filter, first, after }, { account, services }) => {
+      const size = first ?? 20;
+      if (size < 1 || size > 100) throw badInput('first: must be from 1 to 100');
+      const page = await services.store.generations.list(account.id, filter ?? {}, size, after ? decodeCursor(after) : null);
+      const edges = page.items.map((node) => ({ node, cursor: encodeCursor(node) }));
+      return { edges, pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null } };
+    },
+  },
+  Mutation: {
+    cancelGeneration: (_parent, { id }, { account, services }) => services.runner.cancel(account, id),
+  },
+  Subscription: {
+    generationStream: {
+      subscribe: (_parent, { id, afterSeq }, { account, services, signal }) => watchGeneration({ generations: services.store.generations, bus: services.bus }, account.id, id, afterSeq, signal),
+      resolve: (event: GenerationEventView) => event,
+    },
+  },
+  Generation: {
+    __resolveReference: (reference, { loaders }) => (isUuid(reference.id) ? loaders.generation.load(reference.id) : null),
+    output: (generation, _args, { services }) => {
+      const capability = Object.values(services.capabilities).find((candidate) => candidate.feature === generation.feature);
+      if (generation.status !== 'SUCCEEDED' || !generation.output || !capability) return null;
+      // The stored output is the capability's validated JSON; its typename picks the union member.
+      return { __typename: capability.outputTypename, ...(generation.output as object) } as never;
+    },
+  },
+};

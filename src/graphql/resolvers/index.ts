@@ -1,0 +1,15 @@
+import type { Resolvers } from '../__generated__/resolvers-types.js';
+import { generationResolvers } from './generations.js';
+import { DateTime } from './scalars.js';
+import { statusUpdateResolvers } from './status-update.js';
+
+/** Every domain's resolvers, merged per type. */
+function merge(...parts: Resolvers[]): Resolvers {
+  const merged: Record<string, Record<string, unknown>> = {};
+  for (const part of parts) {
+    for (const [type, fields] of Object.entries(part)) merged[type] = { ...merged[type], ...(fields as Record<string, unknown>) };
+  }
+  return merged as Resolvers;
+}
+
+export const resolvers: Resolvers = merge({ DateTime } as Resolvers, generationResolvers, statusUpdateResolvers);

@@ -1,0 +1,20 @@
+/** The subgraph schema: the SDL files of schema/ with their resolvers, built for Federation 2. */
+import { readFileSync, readdirSync } from 'node:fs';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
+import { parse, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { resolvers } from './resolvers/index.js';
+
+const SCHEMA_DIR = new URL('../../schema/', import.meta.url);
+
+/** Every `schema/*.graphql` file, in name order so the result is stable. */
+export function loadTypeDefs(): DocumentNode {
+  const files = readdirSync(SCHEMA_DIR)
+    .filter((name) => name.endsWith('.graphql'))
+    .sort();
+  return parse(files.map((name) => readFileSync(new URL(name, SCHEMA_DIR), 'utf8')).join('\n'));
+}
+
+export function buildSchema(): GraphQLSchema {
+  return buildSubgraphSchema({ typeDefs: loadTypeDefs(), resolvers: resolvers as GraphQLResolverMap<unknown> });
+}

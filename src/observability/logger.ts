@@ -1,0 +1,47 @@
+import { pino, type Logger } from 'pino';
+
+export type { Logger };
+
+/**
+ * Paths that may carry secrets anywhere in a log object. pino replaces them before a line is
+ * written, so a careless `logger.info({ headers })` still cannot leak a key.
+ */
+const REDACTED_PATHS = [
+  'authorization',
+  '*.authorization',
+  'headers.authorization',
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'connectionParams.authorization',
+  '*.apiKey',
+  '*.api_key',
+  'apiKey',
+  'password',
+  '*.password',
+  'token',
+  '*.token',
+];
+
+export interface LoggerOptions {
+  level: string;
+  /** Human-readable lines for a developer at a terminal; JSON otherwise. */
+  pretty: boolean;
+}
+
+export function createLogger(options: LoggerOptions, destination?: NodeJS.WritableStream): Logger {
+  const base = { level: options.level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } };
+  if (options.pretty && !destination && prettyPrinterInstalled()) {
+    return pino({ ...base, transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } } });
+  }
+  return destination ? pino(base, destination as pino.DestinationStream) : pino(base);
+}
+
+/** pino-pretty is a development dependency; a production install omits it and logs JSON. */
+function prettyPrinterInstalled(): boolean {
+  try {
+    import.meta.resolve('pino-pretty');
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,2 @@
+export { BedrockProvider } from './provider.js';
+export type { BedrockProviderOptions } from './provider.js';

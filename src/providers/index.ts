@@ -1,0 +1,20 @@
+/** Builds a configured provider instance from its settings (LLM_CONFIG or the environment). */
+import type { ProviderSettings } from '../llm/routing.js';
+import type { ModelProvider } from '../llm/spec.js';
+import { BedrockProvider } from './bedrock/index.js';
+import { OpenAiProvider } from './openai/index.js';
+
+export interface ProviderEnvironment {
+  env: NodeJS.ProcessEnv;
+  /** OPENAI_* from the validated config: they configure the instance named `openai` by default. */
+  openai: { apiKey?: string; baseUrl?: string; model: string };
+}
+
+export function createConfiguredProvider(name: string, settings: Exclude<ProviderSettings, { type: 'builtin' }>, environment: ProviderEnvironment): ModelProvider {
+  if (settings.type === 'openai') {
+    const apiKey = environment.env[settings.apiKeyEnv] ?? (settings.apiKeyEnv === 'OPENAI_API_KEY' ? environment.openai.apiKey : undefined);
+    const baseURL = settings.baseURL ?? (name === 'openai' ? environment.openai.baseUrl : undefined);
+    return new OpenAiProvider({ name, apiKey, baseURL, defaultModel: environment.openai.model, timeoutMs: settings.timeoutMs, thirdParty: !settings.trusted });
+  }
+  return new BedrockProvider({ name, region: settings.region, endpoint: settings.endpoint, thirdParty: !settings.trusted });
+}

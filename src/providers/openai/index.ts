@@ -1,0 +1,2 @@
+export { OpenAiProvider } from './provider.js';
+export type { OpenAiProviderOptions } from './provider.js';

@@ -1,0 +1,92 @@
+/**
+ * The subgraph as one object: HTTP + Apollo Server + graphql-ws on one port, and the services
+ * behind them. `stop()` is the graceful shutdown: stop accepting, let running generations and
+ * in-flight requests finish up to the grace period, close sockets with 1001, close the store.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer } from '@apollo/server';
+import type { Config } from '../config.js';
+import { buildSchema } from '../graphql/schema.js';
+import type { Logger } from '../observability/logger.js';
+import type { RequestContext } from './context.js';
+import { createErrorFormatter } from './errors.js';
+import { createHttpHandler } from './http.js';
+import { landingPagePlugin } from './plugins/landing-page.js';
+import { requestLogPlugin } from './plugins/request-log.js';
+import { openServices, type Services } from './services.js';
+import { attachWebSocket } from './websocket.js';
+
+export type Lifecycle = 'created' | 'listening' | 'draining' | 'stopped';
+
+export interface App {
+  readonly services: Services;
+  readonly httpServer: Server;
+  readonly state: Lifecycle;
+  listen(port: number, host: string): Promise<{ url: string; port: number }>;
+  stop(): Promise<void>;
+}
+
+export async function createApp(config: Config, logger: Logger): Promise<App> {
+  const services = await openServices(config, logger);
+  const schema = buildSchema();
+  const formatError = createErrorFormatter(logger);
+  const apollo = new ApolloServer<RequestContext>({
+    schema,
+    formatError,
+    includeStacktraceInErrorResponses: false,
+    // main.ts owns the signals, so that shutdown order and the exit code are ours.
+    stopOnTerminationSignals: false,
+    csrfPrevention: true,
+    plugins: [landingPagePlugin(config.sandbox), requestLogPlugin()],
+  });
+  await apollo.start();
+
+  let state: Lifecycle = 'created';
+  const httpServer = createServer();
+  const http = createHttpHandler({ apollo, services, logger, maxBodyBytes: config.maxBodyBytes, accepting: () => state === 'listening' });
+  httpServer.on('request', http.listener);
+  const websocket = attachWebSocket({ httpServer, schema, services, logger, formatError });
+
+  /** Polls until nothing is in flight on either transport, or the deadline passes. */
+  async function waitUntilIdle(deadline: number): Promise<void> {
+    while ((http.inFlight > 0 || websocket.activeOperations > 0) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+
+  return {
+    services,
+    httpServer,
+    get state() {
+      return state;
+    },
+    listen(port, host) {
+      return new Promise((resolve, reject) => {
+        httpServer.once('error', reject);
+        httpServer.listen(port, host, () => {
+          httpServer.off('error', reject);
+          state = 'listening';
+          const address = httpServer.address() as AddressInfo;
+          const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+          resolve({ url: `http://${shownHost}:${address.port}/graphql`, port: address.port });
+        });
+      });
+    },
+    async stop() {
+      if (state === 'draining' || state === 'stopped') return;
+      const deadline = Date.now() + config.shutdownGraceMs;
+      state = 'draining';
+      // Stop accepting connections; idle keep-alive sockets close now, busy ones when done.
+      const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
+      await services.runner.drain(Math.max(0, deadline - Date.now()));
+      // Finished generations still owe their subscribers a final event; let it go out.
+      await waitUntilIdle(deadline);
+      await websocket.dispose();
+      httpServer.closeAllConnections();
+      await closed;
+      await apollo.stop();
+      await services.bus.close();
+      await services.store.close();
+      state = 'stopped';
+    },
+  };
+}

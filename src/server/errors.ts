@@ -1,0 +1,31 @@
+/**
+ * One place turns any error into what a client sees, for HTTP (Apollo's formatError) and
+ * graphql-ws alike: ServiceErrors keep their code, message and details; GraphQL's own errors keep
+ * their standard code; anything else is INTERNAL_SERVER_ERROR with its message hidden.
+ */
+import { unwrapResolverError } from '@apollo/server/errors';
+import type { GraphQLError, GraphQLFormattedError } from 'graphql';
+import { ErrorCode, ServiceError } from '../errors.js';
+import type { Logger } from '../observability/logger.js';
+
+const PUBLIC_CODES: ReadonlySet<string> = new Set(Object.values(ErrorCode));
+
+export function createErrorFormatter(logger: Logger) {
+  return function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+    const original = unwrapResolverError(error);
+    if (ServiceError.isInstance(original)) {
+      return { ...formatted, message: original.message, extensions: { ...original.details, code: original.code } };
+    }
+    const code = formatted.extensions?.code;
+    if (typeof code === 'string' && PUBLIC_CODES.has(code) && code !== ErrorCode.INTERNAL_SERVER_ERROR) {
+      return { ...formatted, extensions: { code } };
+    }
+    logger.error({ err: original, path: formatted.path }, 'unexpected error while resolving a request');
+    return { message: 'Internal server error', ...(formatted.path ? { path: formatted.path } : {}), extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
+  };
+}
+
+/** The same formatting for graphql-js errors outside Apollo Server (graphql-ws). */
+export function formatGraphQLErrors(formatError: ReturnType<typeof createErrorFormatter>, errors: readonly GraphQLError[]): GraphQLFormattedError[] {
+  return errors.map((error) => formatError(error.toJSON(), error));
+}

@@ -1,0 +1,32 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import type { RequestContext } from '../context.js';
+
+/**
+ * One log line per GraphQL request: request id, operation, duration and outcome (with error codes).
+ * Variables and query text are never logged: they carry incident data and personal data.
+ */
+export function requestLogPlugin(): ApolloServerPlugin<RequestContext> {
+  return {
+    async requestDidStart({ contextValue }) {
+      const started = performance.now();
+      return {
+        async willSendResponse({ operationName, operation, errors, response }) {
+          const codes = [...new Set((errors ?? []).map((error) => String(error.extensions?.code ?? 'INTERNAL_SERVER_ERROR')))];
+          const result = response.body.kind === 'single' ? response.body.singleResult : undefined;
+          const fieldErrors = (result?.errors ?? []).map((error) => String(error.extensions?.code));
+          const allCodes = [...new Set([...codes, ...fieldErrors])];
+          contextValue.logger.info(
+            {
+              operationName: operationName ?? null,
+              operationType: operation?.operation ?? null,
+              durationMs: Math.round((performance.now() - started) * 10) / 10,
+              outcome: allCodes.length === 0 ? 'ok' : 'error',
+              ...(allCodes.length > 0 ? { errorCodes: allCodes } : {}),
+            },
+            'graphql request',
+          );
+        },
+      };
+    },
+  };
+}

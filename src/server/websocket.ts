@@ -1,0 +1,71 @@
+/**
+ * graphql-ws on the same port and path as HTTP. Each operation gets the same context as an HTTP
+ * request, plus an AbortSignal fired when the client completes it or the socket closes, so a
+ * subscriber that leaves stops its reader at once (an async generator blocked on a wait would
+ * otherwise not notice a `return()` until its next event).
+ */
+import type { Server } from 'node:http';
+import type { GraphQLSchema } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+import type { Logger } from '../observability/logger.js';
+import { buildContext } from './context.js';
+import { formatGraphQLErrors, type createErrorFormatter } from './errors.js';
+import type { Services } from './services.js';
+
+export interface WebSocketOptions {
+  httpServer: Server;
+  schema: GraphQLSchema;
+  services: Services;
+  logger: Logger;
+  formatError: ReturnType<typeof createErrorFormatter>;
+}
+
+export function attachWebSocket(options: WebSocketOptions) {
+  const sockets = new WebSocketServer({ server: options.httpServer, path: '/graphql' });
+  const operations = new Map<object, Map<string, AbortController>>();
+  const stop = (ctx: object, id?: string) => {
+    const controllers = operations.get(ctx);
+    if (!controllers) return;
+    for (const [operationId, controller] of controllers) {
+      if (id !== undefined && id !== operationId) continue;
+      controller.abort();
+      controllers.delete(operationId);
+    }
+    if (controllers.size === 0) operations.delete(ctx);
+  };
+
+  const server = useServer(
+    {
+      schema: options.schema,
+      context: (ctx, id) => {
+        const controller = new AbortController();
+        const controllers = operations.get(ctx) ?? new Map<string, AbortController>();
+        controllers.set(id, controller);
+        operations.set(ctx, controllers);
+        const header = ctx.extra.request.headers['x-request-id'];
+        return buildContext(options.services, options.logger, { requestId: typeof header === 'string' ? header : undefined, signal: controller.signal });
+      },
+      onComplete: (ctx, id) => stop(ctx, id),
+      onClose: (ctx) => stop(ctx),
+      onError: (_ctx, _id, _payload, errors) => formatGraphQLErrors(options.formatError, errors),
+      onNext: (_ctx, _id, _payload, _args, result) => (result.errors ? { ...result, errors: formatGraphQLErrors(options.formatError, result.errors) } : undefined),
+    },
+    sockets,
+  );
+
+  return {
+    /** Open graphql-ws connections. */
+    get connections() {
+      return sockets.clients.size;
+    },
+    /** Operations (subscriptions) still running on any connection. */
+    get activeOperations() {
+      let count = 0;
+      for (const controllers of operations.values()) count += controllers.size;
+      return count;
+    },
+    /** Closes every socket with 1001 (going away) and stops accepting upgrades. */
+    dispose: () => server.dispose(),
+  };
+}

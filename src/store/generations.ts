@@ -1,0 +1,217 @@
+/**
+ * The generations repository: every AI draft, its input, outcome and usage. Every statement is
+ * filtered by account; an id of another account reads as absent.
+ */
+import type { Feature, GenerationStatus, Usage } from '../domain.js';
+import type { ErrorCode } from '../errors.js';
+import type { SqlDatabase } from './database.js';
+
+export interface GroundingIssueRecord {
+  kind: 'TIMESTAMP' | 'SERVICE' | 'PERSON' | 'NUMBER';
+  value: string;
+}
+
+export interface GenerationRecord {
+  id: string;
+  accountId: string;
+  feature: Feature;
+  status: GenerationStatus;
+  input: unknown;
+  output: unknown;
+  text: string;
+  /** Length of each streamed delta, in order: `text` cut at these lengths replays the stream. */
+  chunkLengths: number[];
+  provider: string | null;
+  model: string | null;
+  promptVersion: string | null;
+  usage: Usage | null;
+  latencyMs: number | null;
+  error: { code: ErrorCode; message: string } | null;
+  groundingIssues: GroundingIssueRecord[];
+  incidentId: string | null;
+  idempotencyKey: string | null;
+  createdAt: Date;
+  finishedAt: Date | null;
+}
+
+export interface NewGeneration {
+  id: string;
+  accountId: string;
+  feature: Feature;
+  input: unknown;
+  promptVersion: string;
+  incidentId: string | null;
+  idempotencyKey: string | null;
+}
+
+/** What a finished run writes; the status can only move from RUNNING, once. */
+export interface GenerationOutcome {
+  status: Exclude<GenerationStatus, 'RUNNING'>;
+  text: string;
+  chunkLengths: number[];
+  output: unknown;
+  provider: string | null;
+  model: string | null;
+  usage: Usage | null;
+  latencyMs: number | null;
+  error: { code: ErrorCode; message: string } | null;
+  groundingIssues: GroundingIssueRecord[];
+}
+
+export interface GenerationFilter {
+  feature?: Feature | null;
+  incidentId?: string | null;
+  status?: GenerationStatus | null;
+}
+
+interface GenerationRow {
+  id: string;
+  account_id: string;
+  feature: Feature;
+  status: GenerationStatus;
+  input: unknown;
+  output: unknown;
+  text: string;
+  chunk_lengths: number[];
+  provider: string | null;
+  model: string | null;
+  prompt_version: string | null;
+  usage: Usage | null;
+  latency_ms: number | null;
+  error: GenerationRecord['error'];
+  grounding_issues: GroundingIssueRecord[];
+  incident_id: string | null;
+  idempotency_key: string | null;
+  created_at: Date;
+  finished_at: Date | null;
+}
+
+function toRecord(row: GenerationRow): GenerationRecord {
+  return {
+    id: row.id,
+    accountId: row.account_id,
+    feature: row.feature,
+    status: row.status,
+    input: row.input,
+    output: row.output,
+    text: row.text,
+    chunkLengths: row.chunk_lengths,
+    provider: row.provider,
+    model: row.model,
+    promptVersion: row.prompt_version,
+    usage: row.usage,
+    latencyMs: row.latency_ms,
+    error: row.error,
+    groundingIssues: row.grounding_issues,
+    incidentId: row.incident_id,
+    idempotencyKey: row.idempotency_key,
+    createdAt: row.created_at,
+    finishedAt: row.finished_at,
+  };
+}
+
+/** jsonb parameters travel as text: `pg` would otherwise turn JS arrays into PostgreSQL arrays. */
+const json = (value: unknown) => (value === undefined || value === null ? null : JSON.stringify(value));
+
+export interface Page<T> {
+  items: T[];
+  hasNextPage: boolean;
+}
+
+export class GenerationRepository {
+  constructor(private readonly db: SqlDatabase) {}
+
+  /**
+   * Inserts a RUNNING generation, or, when the account already used `idempotencyKey`, returns the
+   * first one. `sameInput` tells the caller whether the retry carried the same input.
+   */
+  async insertRunning(generation: NewGeneration): Promise<{ record: GenerationRecord; created: boolean; sameInput: boolean }> {
+    const inserted = await this.db.query<GenerationRow>(
+      `INSERT INTO generations (id, account_id, feature, status, input, prompt_version, incident_id, idempotency_key)
+       VALUES ($1, $2, $3, 'RUNNING', $4::jsonb, $5, $6, $7)
+       ON CONFLICT (account_id, idempotency_key) DO NOTHING
+       RETURNING *`,
+      [generation.id, generation.accountId, generation.feature, json(generation.input), generation.promptVersion, generation.incidentId, generation.idempotencyKey],
+    );
+    if (inserted[0]) return { record: toRecord(inserted[0]), created: true, sameInput: true };
+    const [existing] = await this.db.query<GenerationRow & { same_input: boolean }>(
+      `SELECT *, (input = $3::jsonb AND feature = $4) AS same_input FROM generations WHERE account_id = $1 AND idempotency_key = $2`,
+      [generation.accountId, generation.idempotencyKey, json(generation.input), generation.feature],
+    );
+    if (!existing) throw new Error('idempotency conflict without an existing row');
+    return { record: toRecord(existing), created: false, sameInput: existing.same_input };
+  }
+
+  /** Records how a run ended. Returns null when it had already ended (a cancel won the race). */
+  async finish(accountId: string, id: string, outcome: GenerationOutcome): Promise<GenerationRecord | null> {
+    const rows = await this.db.query<GenerationRow>(
+      `UPDATE generations SET status = $3, text = $4, chunk_lengths = $5::jsonb, output = $6::jsonb, provider = $7, model = $8,
+         usage = $9::jsonb, latency_ms = $10, error = $11::jsonb, grounding_issues = $12::jsonb, finished_at = now()
+       WHERE account_id = $1 AND id = $2 AND status = 'RUNNING'
+       RETURNING *`,
+      [
+        accountId,
+        id,
+        outcome.status,
+        outcome.text,
+        json(outcome.chunkLengths),
+        json(outcome.output),
+        outcome.provider,
+        outcome.model,
+        json(outcome.usage),
+        outcome.latencyMs,
+        json(outcome.error),
+        json(outcome.groundingIssues),
+      ],
+    );
+    return rows[0] ? toRecord(rows[0]) : null;
+  }
+
+  /** One statement for any number of ids (the DataLoader batch); order follows `ids`. */
+  async findByIds(accountId: string, ids: readonly string[]): Promise<(GenerationRecord | null)[]> {
+    const valid = ids.filter(isUuid);
+    const rows = valid.length === 0 ? [] : await this.db.query<GenerationRow>('SELECT * FROM generations WHERE account_id = $1 AND id = ANY($2::uuid[])', [accountId, valid]);
+    const byId = new Map(rows.map((row) => [row.id, toRecord(row)]));
+    return ids.map((id) => byId.get(id) ?? null);
+  }
+
+  async findById(accountId: string, id: string): Promise<GenerationRecord | null> {
+    const [record] = await this.findByIds(accountId, [id]);
+    return record ?? null;
+  }
+
+  /** Newest first, keyset-paginated on (created_at, id) so pages stay stable while rows arrive. */
+  async list(accountId: string, filter: GenerationFilter, first: number, after: { createdAt: Date; id: string } | null): Promise<Page<GenerationRecord>> {
+    const rows = await this.db.query<GenerationRow>(
+      `SELECT * FROM generations
+       WHERE account_id = $1
+         AND ($2::text IS NULL OR feature = $2)
+         AND ($3::text IS NULL OR incident_id = $3)
+         AND ($4::text IS NULL OR status = $4)
+         AND ($5::timestamptz IS NULL OR (created_at, id) < ($5::timestamptz, $6::uuid))
+       ORDER BY created_at DESC, id DESC
+       LIMIT $7`,
+      [accountId, filter.feature ?? null, filter.incidentId ?? null, filter.status ?? null, after?.createdAt ?? null, after?.id ?? null, first + 1],
+    );
+    return { items: rows.slice(0, first).map(toRecord), hasNextPage: rows.length > first };
+  }
+
+  /**
+   * Marks every RUNNING generation INTERRUPTED. A single embedded process calls it at start-up:
+   * whatever was running when it last stopped can no longer finish.
+   */
+  async interruptAllRunning(message: string): Promise<number> {
+    const rows = await this.db.query(
+      `UPDATE generations SET status = 'INTERRUPTED', finished_at = now(), error = $1::jsonb WHERE status = 'RUNNING' RETURNING id`,
+      [json({ code: 'INTERRUPTED', message })],
+    );
+    return rows.length;
+  }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Ids are UUIDs; anything else cannot exist, and must not reach a uuid cast as an SQL error. */
+export function isUuid(value: string): boolean {
+  return UUID.test(value);
+}

@@ -1,0 +1,13 @@
+/**
+ * Versioned schema migrations, applied in order at start-up. Never edit one that has shipped:
+ * add the next number. Each runs in its own transaction and is recorded in schema_migrations.
+ */
+import { generations } from './0001_generations.js';
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [generations];

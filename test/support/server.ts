@@ -1,0 +1,91 @@
+/**
+ * Starts the real subgraph in-process on an ephemeral loopback port, with its own data directory,
+ * and gives tests an HTTP GraphQL client and a real graphql-ws client.
+ */
+import { cpSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createClient, type Client } from 'graphql-ws';
+import { inject } from 'vitest';
+import WebSocket from 'ws';
+import { loadConfig } from '../../src/config.js';
+import { createLogger } from '../../src/observability/logger.js';
+import { createApp, type App } from '../../src/server/app.js';
+
+export interface TestServer {
+  app: App;
+  url: string;
+  wsUrl: string;
+  dataDir: string;
+  graphql<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GraphQLResponse<T>>;
+  wsClient(options?: { connectionParams?: Record<string, unknown> }): Client;
+  stop(): Promise<void>;
+}
+
+export interface GraphQLResponse<T> {
+  status: number;
+  data?: T;
+  errors?: { message: string; path?: string[]; extensions?: { code?: string; [key: string]: unknown } }[];
+}
+
+/** A fresh data directory, copied from the run's migrated template (see global-setup.ts). */
+export function temporaryDataDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'ai-subgraph-test-'));
+  cpSync(inject('templateDataDir'), dir, { recursive: true });
+  return dir;
+}
+
+export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+  const dataDir = env.DATA_DIR ?? temporaryDataDir();
+  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', PORT: '0', ...env, DATA_DIR: dataDir });
+  const app = await createApp(config, createLogger({ level: config.logLevel, pretty: false }));
+  const { url } = await app.listen(0, '127.0.0.1');
+  const wsUrl = url.replace('http://', 'ws://');
+  const clients: Client[] = [];
+  return {
+    app,
+    url,
+    wsUrl,
+    dataDir,
+    async graphql(query, variables, headers = {}) {
+      const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query, variables }) });
+      return { status: response.status, ...((await response.json()) as object) };
+    },
+    wsClient(options = {}) {
+      const client = createClient({ url: wsUrl, webSocketImpl: WebSocket, retryAttempts: 0, lazy: true, ...options });
+      clients.push(client);
+      return client;
+    },
+    async stop() {
+      await Promise.all(clients.map((client) => client.dispose()));
+      await app.stop();
+    },
+  };
+}
+
+export interface StreamEventShape {
+  seq: number;
+  delta: string | null;
+  generation: { id: string; status: string; text: string; error?: { code: string } | null } | null;
+}
+
+/** Subscribes to a generation's stream and collects events until the server completes it. */
+export function collectStream(client: Client, id: string, afterSeq?: number): Promise<{ events: StreamEventShape[]; errors?: unknown }> {
+  const query = `subscription Watch($id: ID!, $afterSeq: Int) {
+    generationStream(id: $id, afterSeq: $afterSeq) { seq delta generation { id status text error { code } } }
+  }`;
+  return new Promise((resolve, reject) => {
+    const events: StreamEventShape[] = [];
+    client.subscribe<{ generationStream: StreamEventShape }>(
+      { query, variables: { id, afterSeq } },
+      {
+        next: (result) => {
+          if (result.errors) resolve({ events, errors: result.errors });
+          else if (result.data) events.push(result.data.generationStream);
+        },
+        error: (error) => (Array.isArray(error) ? resolve({ events, errors: error }) : reject(error)),
+        complete: () => resolve({ events }),
+      },
+    );
+  });
+}
