@@ -33,6 +33,7 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
   const formatError = createErrorFormatter(logger);
   const apollo = new ApolloServer<RequestContext>({
     schema,
+    logger,
     formatError,
     includeStacktraceInErrorResponses: false,
     // main.ts owns the signals, so that shutdown order and the exit code are ours.
