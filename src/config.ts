@@ -31,6 +31,7 @@ const environmentSchema = z.object({
   SANDBOX: bool.optional(),
   SHUTDOWN_GRACE_MS: int(0, 600_000).default(10_000),
   STREAM_RETENTION_SECONDS: int(1, 86_400).default(600),
+  STREAM_ABANDON_MS: int(0, 3_600_000).default(30_000),
   MAX_BODY_BYTES: int(1024, 100 * 1024 * 1024).default(2 * 1024 * 1024),
   BUILTIN_STREAM_DELAY_MS: int(0, 10_000).default(0),
 });
@@ -49,6 +50,7 @@ export interface Config {
   sandbox: boolean;
   shutdownGraceMs: number;
   streamRetentionMs: number;
+  streamAbandonMs: number;
   maxBodyBytes: number;
   builtinStreamDelayMs: number;
 }
@@ -87,6 +89,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sandbox: e.SANDBOX ?? !production,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     streamRetentionMs: e.STREAM_RETENTION_SECONDS * 1000,
+    streamAbandonMs: e.STREAM_ABANDON_MS,
     maxBodyBytes: e.MAX_BODY_BYTES,
     builtinStreamDelayMs: e.BUILTIN_STREAM_DELAY_MS,
   };

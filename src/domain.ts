@@ -15,6 +15,16 @@ export interface Account {
   scopes: ReadonlySet<string>;
 }
 
+/** One try at one provider target, as a generation's record shows it. */
+export interface ProviderAttempt {
+  provider: string;
+  model: string;
+  outcome: 'ok' | 'failed' | 'skipped';
+  /** A public error code (see errors.ts) when the attempt failed or was skipped. */
+  errorCode: string | null;
+  latencyMs: number;
+}
+
 export interface Usage {
   inputTokens: number;
   outputTokens: number;

@@ -26,6 +26,11 @@ export interface GenerationCapability<Input = unknown, Output = unknown> {
   draftOffline(input: Input, context: DraftContext): string;
   /** Turns the Markdown draft into typed output; throws OutputInvalidError when it does not fit. */
   parseOutput(text: string, input: Input, context: DraftContext): Output;
+  /**
+   * Facts a draft may state that the capability derives from the input rather than copies
+   * (e.g. the time of the next update), for the grounding check.
+   */
+  derivedFacts?(input: Input, context: DraftContext): string[];
 }
 
 /** The draft's text does not have the structure the capability promises. */

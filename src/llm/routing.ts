@@ -25,6 +25,8 @@ const featurePolicySchema = z.object({
   maxOutputTokens: z.number().int().min(1).max(100_000).default(1500),
   /** The whole call's deadline, retries and fallbacks included. */
   timeoutMs: z.number().int().min(100).max(600_000).default(60_000),
+  /** Retries per target on retryable failures (rate limits, timeouts, outages), before falling back. */
+  retries: z.number().int().min(0).max(10).default(2),
 });
 
 export type FeaturePolicy = z.output<typeof featurePolicySchema>;
@@ -55,12 +57,26 @@ export type ProviderSettings = z.output<typeof providerSchema>;
 
 const priceSchema = z.object({ inputPerMillionUsd: z.number().min(0), outputPerMillionUsd: z.number().min(0) });
 
+/** How the gateway protects itself and the providers; one set for every target. */
+const policiesSchema = z.object({
+  retry: z.object({ baseDelayMs: z.number().int().min(0).default(200), maxDelayMs: z.number().int().min(0).default(5_000) }).prefault({}),
+  breaker: z.object({ failureThreshold: z.number().int().min(1).default(5), cooldownMs: z.number().int().min(0).default(30_000) }).prefault({}),
+  concurrency: z
+    .object({ maxConcurrent: z.number().int().min(1).default(32), maxQueue: z.number().int().min(0).default(256), queueTimeoutMs: z.number().int().min(0).default(10_000) })
+    .prefault({}),
+  /** Bytes of deterministic (temperature 0) answers kept for exact-match reuse; 0 turns the cache off. */
+  cacheMaxBytes: z.number().int().min(0).default(32 * 1024 * 1024),
+});
+
+export type GatewayPolicies = z.output<typeof policiesSchema>;
+
 export const llmConfigSchema = z.object({
   providers: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/i), providerSchema),
   defaults: partialPolicySchema.default({}),
   features: z.partialRecord(z.enum(FEATURES), partialPolicySchema).default({}),
   /** USD per million tokens, keyed by `provider:model`. Unlisted targets cost 0. */
   prices: z.record(z.string(), priceSchema).default({}),
+  policies: policiesSchema.prefault({}),
 });
 
 export type LlmConfigFile = z.input<typeof llmConfigSchema>;
@@ -69,6 +85,7 @@ export interface LlmRouting {
   providers: Record<string, ProviderSettings>;
   features: Record<Feature, FeaturePolicy>;
   prices: Record<string, z.output<typeof priceSchema>>;
+  policies: GatewayPolicies;
 }
 
 export class LlmConfigError extends Error {
@@ -85,7 +102,7 @@ function resolve(file: z.output<typeof llmConfigSchema>): LlmRouting {
     }
     features[feature] = merged.data;
   }
-  return { providers: file.providers, features, prices: file.prices };
+  return { providers: file.providers, features, prices: file.prices, policies: file.policies };
 }
 
 export function parseLlmConfig(source: string, path: string): LlmRouting {

@@ -41,6 +41,6 @@ export async function openServices(config: Config, logger: Logger): Promise<Serv
   }
   const bus = new MemoryStreamBus({ retentionMs: config.streamRetentionMs });
   const gateway = new LlmGateway(routing, providers);
-  const runner = new GenerationRunner({ generations: store.generations, bus, gateway, logger });
+  const runner = new GenerationRunner({ generations: store.generations, bus, gateway, logger, abandonAfterMs: config.streamAbandonMs });
   return { store, bus, gateway, runner, routing, capabilities: allCapabilities };
 }

@@ -2,7 +2,7 @@
  * The generations repository: every AI draft, its input, outcome and usage. Every statement is
  * filtered by account; an id of another account reads as absent.
  */
-import type { Feature, GenerationStatus, Usage } from '../domain.js';
+import type { Feature, GenerationStatus, ProviderAttempt as Attempt, Usage } from '../domain.js';
 import type { ErrorCode } from '../errors.js';
 import type { SqlDatabase } from './database.js';
 
@@ -30,6 +30,9 @@ export interface GenerationRecord {
   groundingIssues: GroundingIssueRecord[];
   incidentId: string | null;
   idempotencyKey: string | null;
+  cacheHit: boolean;
+  timeToFirstTokenMs: number | null;
+  attempts: Attempt[];
   createdAt: Date;
   finishedAt: Date | null;
 }
@@ -56,6 +59,9 @@ export interface GenerationOutcome {
   latencyMs: number | null;
   error: { code: ErrorCode; message: string } | null;
   groundingIssues: GroundingIssueRecord[];
+  cacheHit: boolean;
+  timeToFirstTokenMs: number | null;
+  attempts: Attempt[];
 }
 
 export interface GenerationFilter {
@@ -82,6 +88,9 @@ interface GenerationRow {
   grounding_issues: GroundingIssueRecord[];
   incident_id: string | null;
   idempotency_key: string | null;
+  cache_hit: boolean;
+  time_to_first_token_ms: number | null;
+  attempts: Attempt[];
   created_at: Date;
   finished_at: Date | null;
 }
@@ -105,6 +114,9 @@ function toRecord(row: GenerationRow): GenerationRecord {
     groundingIssues: row.grounding_issues,
     incidentId: row.incident_id,
     idempotencyKey: row.idempotency_key,
+    cacheHit: row.cache_hit,
+    timeToFirstTokenMs: row.time_to_first_token_ms,
+    attempts: row.attempts,
     createdAt: row.created_at,
     finishedAt: row.finished_at,
   };
@@ -146,7 +158,8 @@ export class GenerationRepository {
   async finish(accountId: string, id: string, outcome: GenerationOutcome): Promise<GenerationRecord | null> {
     const rows = await this.db.query<GenerationRow>(
       `UPDATE generations SET status = $3, text = $4, chunk_lengths = $5::jsonb, output = $6::jsonb, provider = $7, model = $8,
-         usage = $9::jsonb, latency_ms = $10, error = $11::jsonb, grounding_issues = $12::jsonb, finished_at = now()
+         usage = $9::jsonb, latency_ms = $10, error = $11::jsonb, grounding_issues = $12::jsonb,
+         cache_hit = $13, time_to_first_token_ms = $14, attempts = $15::jsonb, finished_at = now()
        WHERE account_id = $1 AND id = $2 AND status = 'RUNNING'
        RETURNING *`,
       [
@@ -162,6 +175,9 @@ export class GenerationRepository {
         outcome.latencyMs,
         json(outcome.error),
         json(outcome.groundingIssues),
+        outcome.cacheHit,
+        outcome.timeToFirstTokenMs,
+        json(outcome.attempts),
       ],
     );
     return rows[0] ? toRecord(rows[0]) : null;

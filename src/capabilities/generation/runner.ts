@@ -1,17 +1,20 @@
 /**
  * Drives every generation capability the same way: validate, store as RUNNING, stream through the
- * gateway, publish deltas on the bus, parse the output, store the outcome, publish the end.
- * It owns the abort controllers of generations running in this process, for cancel and shutdown.
+ * gateway, publish deltas on the bus, parse and ground-check the output, store the outcome,
+ * publish the end. It owns the abort controllers of generations running in this process, for
+ * cancellation, abandoned streams, clients that hang up, and shutdown.
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Account } from '../../domain.js';
 import { ErrorCode, ServiceError, notFound } from '../../errors.js';
-import type { Answered, LlmGateway } from '../../llm/gateway.js';
+import { GatewayError, type Answered, type LlmGateway } from '../../llm/gateway.js';
+import type { ChatMessage } from '../../llm/spec.js';
 import type { GenerationOutcome, GenerationRecord, GenerationRepository } from '../../store/generations.js';
 import type { StreamBus } from '../../streams/bus.js';
-import { OutputInvalidError, type GenerationCapability } from '../capability.js';
+import { OutputInvalidError, type DraftContext, type GenerationCapability } from '../capability.js';
 import { parseInput } from '../validate.js';
+import { findUngroundedFacts } from './grounding.js';
 
 export interface StartOptions {
   account: Account;
@@ -19,6 +22,11 @@ export interface StartOptions {
   stream: boolean;
   idempotencyKey?: string | null;
   incidentId?: string | null;
+  /**
+   * The request's own signal. A caller waiting for a non-streamed draft who hangs up cancels it;
+   * a streamed draft outlives its request (its subscribers own it).
+   */
+  signal?: AbortSignal;
 }
 
 export interface RunnerDependencies {
@@ -26,14 +34,28 @@ export interface RunnerDependencies {
   bus: StreamBus;
   gateway: LlmGateway;
   logger: Logger;
+  /**
+   * How long a streamed generation keeps running once its last subscriber left, so a client
+   * that dropped can resume with afterSeq; after that its provider call is aborted.
+   */
+  abandonAfterMs: number;
 }
 
 /** Why a run was aborted from inside this service; anything else aborting it is the deadline. */
-type StopReason = 'cancelled' | 'shutdown';
+type StopReason = 'cancelled' | 'client-gone' | 'abandoned' | 'shutdown';
+
+const STOPPED: Record<StopReason, { status: 'CANCELLED' | 'INTERRUPTED'; code: ErrorCode; message: string }> = {
+  cancelled: { status: 'CANCELLED', code: ErrorCode.CANCELLED, message: 'cancelled by a client' },
+  'client-gone': { status: 'CANCELLED', code: ErrorCode.CANCELLED, message: 'the client closed its request before the draft was finished' },
+  abandoned: { status: 'CANCELLED', code: ErrorCode.CANCELLED, message: 'every subscriber left the stream' },
+  shutdown: { status: 'INTERRUPTED', code: ErrorCode.INTERRUPTED, message: 'interrupted by a server shutdown' },
+};
 
 interface Running {
   controller: AbortController;
   done: Promise<void>;
+  watchers: number;
+  abandonTimer?: NodeJS.Timeout;
 }
 
 const MAX_IDEMPOTENCY_KEY = 200;
@@ -53,8 +75,8 @@ export class GenerationRunner {
       throw new ServiceError(ErrorCode.BAD_USER_INPUT, `idempotencyKey: at most ${MAX_IDEMPOTENCY_KEY} characters`);
     }
     const input = parseInput(capability.inputSchema, rawInput);
-    const now = new Date();
-    const messages = capability.buildPrompt(input, { now });
+    const context: DraftContext = { now: new Date() };
+    const messages = capability.buildPrompt(input, context);
     const { record, created, sameInput } = await this.deps.generations.insertRunning({
       id: randomUUID(),
       accountId: options.account.id,
@@ -72,45 +94,71 @@ export class GenerationRunner {
 
     await this.deps.bus.open(record.id);
     const controller = new AbortController();
-    const done = this.run(capability, input, messages, record, options, controller.signal, now).finally(() => this.running.delete(record.id));
-    this.running.set(record.id, { controller, done });
+    const running: Running = { controller, watchers: 0, done: Promise.resolve() };
+    running.done = this.run({ capability, input, messages, record, options, context, signal: controller.signal }).finally(() => {
+      clearTimeout(running.abandonTimer);
+      this.running.delete(record.id);
+    });
+    this.running.set(record.id, running);
     if (options.stream) return record;
-    await done;
+
+    const hangUp = () => controller.abort('client-gone' satisfies StopReason);
+    options.signal?.addEventListener('abort', hangUp, { once: true });
+    await running.done;
+    options.signal?.removeEventListener('abort', hangUp);
     return (await this.deps.generations.findById(options.account.id, record.id)) ?? record;
   }
 
-  private async run<Input, Output>(
-    capability: GenerationCapability<Input, Output>,
-    input: Input,
-    messages: Parameters<LlmGateway['stream']>[0]['messages'],
-    record: GenerationRecord,
-    options: StartOptions,
-    signal: AbortSignal,
-    now: Date,
-  ): Promise<void> {
+  private async run<Input, Output>(job: {
+    capability: GenerationCapability<Input, Output>;
+    input: Input;
+    messages: ChatMessage[];
+    record: GenerationRecord;
+    options: StartOptions;
+    context: DraftContext;
+    signal: AbortSignal;
+  }): Promise<void> {
+    const { capability, input, record, options, context, signal } = job;
     const started = performance.now();
-    const chunks: string[] = [];
+    let chunks: string[] = [];
     let seq = 0;
     const publish = async (text: string) => this.deps.bus.append(record.id, { seq: seq++, type: 'delta', text });
+    const call = (messages: ChatMessage[]) => this.deps.gateway.stream({ feature: capability.feature, accountId: options.account.id, messages, task: { input, now: context.now }, signal });
     let outcome: GenerationOutcome;
+    let answered: Answered | undefined;
     try {
-      let answered: Answered | undefined;
-      for await (const part of this.deps.gateway.stream({ feature: capability.feature, accountId: options.account.id, messages, task: { input, now }, signal })) {
-        if (part.type === 'text-delta') {
+      for await (const part of call(job.messages)) {
+        if (part.type === 'finish') answered = part;
+        else {
           chunks.push(part.text);
           if (options.stream) await publish(part.text);
-        } else {
-          answered = part;
+        }
+      }
+      let output: Output;
+      try {
+        output = capability.parseOutput(chunks.join(''), input, context);
+      } catch (error) {
+        if (!(error instanceof OutputInvalidError)) throw error;
+        // A streamed draft is already on screen: a corrected second draft would contradict it.
+        if (options.stream) throw badOutput(error);
+        const correction: ChatMessage[] = [
+          ...job.messages,
+          { role: 'assistant', content: chunks.join('') },
+          { role: 'user', content: `Your answer did not follow the required layout: ${error.message}. Write the whole answer again, following the layout exactly.` },
+        ];
+        chunks = [];
+        for await (const part of call(correction)) {
+          if (part.type === 'finish') answered = { ...part, usage: addUsage(answered?.usage, part.usage), attempts: [...(answered?.attempts ?? []), ...part.attempts] };
+          else chunks.push(part.text);
+        }
+        try {
+          output = capability.parseOutput(chunks.join(''), input, context);
+        } catch (second) {
+          if (second instanceof OutputInvalidError) throw badOutput(second);
+          throw second;
         }
       }
       const text = chunks.join('');
-      let output: Output;
-      try {
-        output = capability.parseOutput(text, input, { now });
-      } catch (error) {
-        if (error instanceof OutputInvalidError) throw new ServiceError(ErrorCode.PROVIDER_BAD_OUTPUT, `the model's draft did not have the expected structure: ${error.message}`);
-        throw error;
-      }
       outcome = {
         status: 'SUCCEEDED',
         text,
@@ -121,13 +169,19 @@ export class GenerationRunner {
         usage: answered?.usage ?? null,
         latencyMs: Math.round(performance.now() - started),
         error: null,
-        groundingIssues: [],
+        groundingIssues: findUngroundedFacts(text, {
+          given: [JSON.stringify(input), ...job.messages.map((message) => message.content)],
+          derived: capability.derivedFacts?.(input, context),
+        }),
+        cacheHit: answered?.cacheHit ?? false,
+        timeToFirstTokenMs: answered?.timeToFirstTokenMs ?? null,
+        attempts: answered?.attempts ?? [],
       };
     } catch (error) {
-      outcome = this.failure(error, signal, chunks, started, record);
+      outcome = this.failure(error, signal, chunks, started, record, answered);
     }
-    // A generation that was not streamed publishes its deltas only once its output is final, so
-    // a subscriber never sees text that a later validation retry would replace.
+    // A draft that was not streamed publishes its deltas only once its output is final, so a
+    // subscriber never sees text that the corrective retry replaced.
     if (!options.stream) for (const chunk of chunks) await publish(chunk);
     try {
       await this.deps.generations.finish(options.account.id, record.id, outcome);
@@ -135,31 +189,55 @@ export class GenerationRunner {
       this.deps.logger.error({ err: error, generationId: record.id }, 'could not store the outcome of a generation');
     }
     await this.deps.bus.append(record.id, { seq, type: 'end' });
+    if (outcome.groundingIssues.length > 0) this.deps.logger.warn({ generationId: record.id, groundingIssues: outcome.groundingIssues.length }, 'draft states facts absent from its input');
   }
 
-  private failure(error: unknown, signal: AbortSignal, chunks: string[], started: number, record: GenerationRecord): GenerationOutcome {
-    const reason = signal.aborted ? (signal.reason as StopReason) : undefined;
-    const status = reason === 'cancelled' ? 'CANCELLED' : reason === 'shutdown' ? 'INTERRUPTED' : 'FAILED';
-    const publicError =
-      reason === 'cancelled'
-        ? { code: ErrorCode.CANCELLED, message: 'cancelled by a client' }
-        : reason === 'shutdown'
-          ? { code: ErrorCode.INTERRUPTED, message: 'interrupted by a server shutdown' }
-          : ServiceError.isInstance(error)
-            ? { code: error.code, message: error.message }
-            : { code: ErrorCode.INTERNAL_SERVER_ERROR, message: 'the generation failed unexpectedly' };
-    if (status === 'FAILED' && !ServiceError.isInstance(error)) this.deps.logger.error({ err: error, generationId: record.id }, 'generation failed unexpectedly');
+  private failure(error: unknown, signal: AbortSignal, chunks: string[], started: number, record: GenerationRecord, answered: Answered | undefined): GenerationOutcome {
+    const stopped = signal.aborted ? STOPPED[signal.reason as StopReason] : undefined;
+    const publicError = stopped
+      ? { code: stopped.code, message: stopped.message }
+      : ServiceError.isInstance(error)
+        ? { code: error.code, message: error.message }
+        : { code: ErrorCode.INTERNAL_SERVER_ERROR, message: 'the generation failed unexpectedly' };
+    if (!ServiceError.isInstance(error) && !stopped) this.deps.logger.error({ err: error, generationId: record.id }, 'generation failed unexpectedly');
+    const attempts = error instanceof GatewayError ? error.attempts : (answered?.attempts ?? []);
     return {
-      status,
+      status: stopped?.status ?? 'FAILED',
       text: chunks.join(''),
       chunkLengths: chunks.map((chunk) => chunk.length),
       output: null,
-      provider: null,
-      model: null,
-      usage: null,
+      // The provider that produced any text (or the last one tried) is named, so a failure is traceable.
+      provider: answered?.provider ?? attempts.at(-1)?.provider ?? null,
+      model: answered?.model ?? attempts.at(-1)?.model ?? null,
+      usage: answered?.usage ?? null,
       latencyMs: Math.round(performance.now() - started),
       error: publicError,
       groundingIssues: [],
+      cacheHit: false,
+      timeToFirstTokenMs: answered?.timeToFirstTokenMs ?? null,
+      attempts,
+    };
+  }
+
+  /**
+   * Registers a subscriber of a running generation. When the last one leaves, the generation gets
+   * `abandonAfterMs` for somebody to come back before its provider call is aborted.
+   */
+  watch(id: string): () => void {
+    const running = this.running.get(id);
+    if (!running) return () => undefined;
+    running.watchers++;
+    clearTimeout(running.abandonTimer);
+    let left = false;
+    return () => {
+      if (left) return;
+      left = true;
+      running.watchers--;
+      if (running.watchers > 0) return;
+      running.abandonTimer = setTimeout(() => {
+        if (running.watchers === 0) running.controller.abort('abandoned' satisfies StopReason);
+      }, this.deps.abandonAfterMs);
+      running.abandonTimer.unref();
     };
   }
 
@@ -189,4 +267,12 @@ export class GenerationRunner {
       await all();
     }
   }
+}
+
+function badOutput(error: OutputInvalidError): ServiceError {
+  return new ServiceError(ErrorCode.PROVIDER_BAD_OUTPUT, `the model's draft did not have the expected structure: ${error.message}`);
+}
+
+function addUsage(a: Answered['usage'] | undefined, b: Answered['usage']): Answered['usage'] {
+  return a ? { inputTokens: a.inputTokens + b.inputTokens, outputTokens: a.outputTokens + b.outputTokens, costUsd: a.costUsd + b.costUsd } : b;
 }

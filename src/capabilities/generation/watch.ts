@@ -16,6 +16,8 @@ export interface GenerationEventView {
 export interface WatchDependencies {
   generations: GenerationRepository;
   bus: StreamBus;
+  /** Registers a subscriber of a running generation; returns its leave function. */
+  watch?: (id: string) => () => void;
 }
 
 /** The stored text cut back into the deltas it was streamed as. */
@@ -63,13 +65,18 @@ async function* events(deps: WatchDependencies, record: GenerationRecord, after:
     }
     throw new ServiceError(ErrorCode.SERVICE_UNAVAILABLE, `generation ${id} is running but its stream is not reachable from this server`);
   }
-  for await (const event of deps.bus.read(id, after, signal)) {
-    if (event.type === 'delta') {
-      yield { seq: event.seq, delta: event.text, generation: null };
-    } else {
-      const finished = await deps.generations.findById(accountId, id);
-      yield { seq: event.seq, delta: null, generation: finished };
-      return;
+  const leave = deps.watch?.(id);
+  try {
+    for await (const event of deps.bus.read(id, after, signal)) {
+      if (event.type === 'delta') {
+        yield { seq: event.seq, delta: event.text, generation: null };
+      } else {
+        const finished = await deps.generations.findById(accountId, id);
+        yield { seq: event.seq, delta: null, generation: finished };
+        return;
+      }
     }
+  } finally {
+    leave?.();
   }
 }

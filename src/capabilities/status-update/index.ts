@@ -1,4 +1,5 @@
 import type { GenerationCapability } from '../capability.js';
+import { formatUtc } from '../shared/incident.js';
 import { draftStatusUpdateOffline } from './builtin.js';
 import { statusUpdateInputSchema, type StatusUpdateInput } from './input.js';
 import { parseStatusUpdate, type StatusUpdateOutput } from './output.js';
@@ -12,4 +13,5 @@ export const statusUpdate: GenerationCapability<StatusUpdateInput, StatusUpdateO
   buildPrompt: buildStatusUpdatePrompt,
   draftOffline: draftStatusUpdateOffline,
   parseOutput: (text, input, context) => parseStatusUpdate(text, input, context.now),
+  derivedFacts: (input, { now }) => [formatUtc(new Date(now.getTime() + input.nextUpdateInMinutes * 60_000), now), String(input.nextUpdateInMinutes)],
 };

@@ -26,6 +26,48 @@ export type Scalars = {
   _FieldSet: { input: any; output: any; }
 };
 
+/** An alert that fired during the incident. */
+export type AlertInput = {
+  /** When it fired. */
+  at: Scalars['DateTime']['input'];
+  /** The alert's text (at most 4,000 characters). */
+  message: Scalars['String']['input'];
+  /** What raised it: a monitor, a paging service, a synthetic check (at most 200 characters). */
+  source?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** An assistant answer as typed data. */
+export type AssistantAnswerOutput = {
+  __typename?: 'AssistantAnswerOutput';
+  /** The answer in Markdown, citing its sources inline as `[id]`; or the statement that the data does not hold the answer. */
+  answer: Scalars['String']['output'];
+  /** False when the incident data and context do not hold the answer; the answer then says so instead of guessing. */
+  answered: Scalars['Boolean']['output'];
+  /**
+   * Ids of the sources used: context item ids, and for the incident `timeline:<index>` (or the event's
+   * own id), `note:<index>`, `alert:<index>` and `chat:<index>`, indexes counting from 0 in the order sent.
+   */
+  citations: Array<Scalars['String']['output']>;
+};
+
+/** What `askAssistant` needs. */
+export type AssistantInput = {
+  /** Reference material to answer from: runbook snippets, dashboard notes, service docs (at most 100 items). */
+  context?: InputMaybe<Array<ContextItemInput>>;
+  /** Earlier turns, oldest first (at most 50); they help read a follow-up question but are not a source. */
+  history?: InputMaybe<Array<ConversationTurnInput>>;
+  /** A retried call with the same key returns the first generation instead of answering again (at most 200 characters). */
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  /** The incident the question is about, if any; its timeline events, notes, alerts and chat can be cited. */
+  incident?: InputMaybe<IncidentInput>;
+  /** Links the answer to the supergraph `Incident` with this id. */
+  incidentId?: InputMaybe<Scalars['ID']['input']>;
+  /** The question (at most 2,000 characters). */
+  question: Scalars['String']['input'];
+  /** Return at once with status `RUNNING` and stream the text over `generationStream`. */
+  stream?: InputMaybe<Scalars['Boolean']['input']>;
+};
+
 /** Who a status update is written for; it sets the register and what is left out. */
 export type Audience =
   /** Customers: plain language, no internal names beyond the affected products, no blame. */
@@ -34,6 +76,50 @@ export type Audience =
   | 'EXECUTIVE'
   /** Responders and engineering: specific, technical, with times and services. */
   | 'INTERNAL';
+
+/** A circuit breaker's state. */
+export type BreakerState =
+  /** Calls flow normally. */
+  | 'CLOSED'
+  /** The cool-down passed; one probe call decides whether to close or reopen. */
+  | 'HALF_OPEN'
+  /** The target failed repeatedly; calls skip it and go to the next target in the chain. */
+  | 'OPEN';
+
+/** One message from the incident's chat channel. */
+export type ChatMessageInput = {
+  /** When it was posted. */
+  at: Scalars['DateTime']['input'];
+  /** Who posted it (at most 200 characters). */
+  author: Scalars['String']['input'];
+  /** What it says (at most 4,000 characters). */
+  text: Scalars['String']['input'];
+};
+
+/** A piece of reference material the assistant may answer from and cite. */
+export type ContextItemInput = {
+  /** The id answers cite it by, unique within the request (letters, digits and `. _ : / # -`, at most 100). */
+  id: Scalars['ID']['input'];
+  /** What it is, such as `runbook`, `dashboard-note` or `service-doc` (at most 50 characters). */
+  kind: Scalars['String']['input'];
+  /** Its text (at most 20,000 characters; at most 200,000 over all items). */
+  text: Scalars['String']['input'];
+};
+
+/** Who spoke a turn of a conversation with the assistant. */
+export type ConversationRole =
+  /** The assistant. */
+  | 'ASSISTANT'
+  /** The person asking. */
+  | 'USER';
+
+/** One earlier turn of the conversation. */
+export type ConversationTurnInput = {
+  /** Who spoke it. */
+  role: ConversationRole;
+  /** What was said (at most 8,000 characters). */
+  text: Scalars['String']['input'];
+};
 
 /**
  * Every error this service returns carries one of these codes in `extensions.code`.
@@ -104,6 +190,10 @@ export type Feature =
  */
 export type Generation = {
   __typename?: 'Generation';
+  /** Every provider target tried, in order: retries, fallbacks and targets skipped by an open circuit. */
+  attempts: Array<ProviderAttempt>;
+  /** Whether the answer was reused from the exact-match cache of deterministic (temperature 0) requests; a hit costs nothing. */
+  cacheHit: Scalars['Boolean']['output'];
   /** When the request arrived. */
   createdAt: Scalars['DateTime']['output'];
   /** Why it failed, was cancelled or was interrupted; null otherwise. */
@@ -135,6 +225,8 @@ export type Generation = {
    * the concatenation of every `generationStream` delta equals the final value.
    */
   text: Scalars['String']['output'];
+  /** Milliseconds from the request to the first token; null while running or when no text came. */
+  timeToFirstTokenMs: Maybe<Scalars['Int']['output']>;
   /** Tokens and cost; null while running. */
   usage: Maybe<Usage>;
 };
@@ -192,7 +284,7 @@ export type GenerationFilter = {
 };
 
 /** The typed form of a generation's draft; one member per feature. */
-export type GenerationOutput = StatusUpdateOutput;
+export type GenerationOutput = AssistantAnswerOutput | PostmortemOutput | StatusUpdateOutput;
 
 /** Where a generation is in its life. */
 export type GenerationStatus =
@@ -223,8 +315,20 @@ export type GroundingIssue = {
 export type IncidentInput = {
   /** Services affected, by the names customers or responders use (at most 50). */
   affectedServices?: Array<Scalars['String']['input']>;
+  /** Alerts that fired, in any order (at most 200); cited as `alert:<index>`. */
+  alerts?: InputMaybe<Array<AlertInput>>;
+  /** Excerpts from the incident's chat channel, in any order (at most 500); cited as `chat:<index>`. */
+  chatExcerpts?: InputMaybe<Array<ChatMessageInput>>;
   /** What users experience, in one or two sentences, if already written. */
   customerImpact?: InputMaybe<Scalars['String']['input']>;
+  /** When the incident was first noticed (by an alert, a customer or a person), if known. */
+  detectedAt?: InputMaybe<Scalars['DateTime']['input']>;
+  /** Responders' notes: commentary, decisions and action items (at most 200); cited as `note:<index>`. */
+  notes?: InputMaybe<Array<NoteInput>>;
+  /** When the incident was declared over, if it is; postmortems end the impact window here. */
+  resolvedAt?: InputMaybe<Scalars['DateTime']['input']>;
+  /** The people who responded and their roles (at most 100). */
+  responders?: InputMaybe<Array<ResponderInput>>;
   /** How bad it is. */
   severity: Severity;
   /** When impact began, if known; otherwise the first timeline event is used. */
@@ -250,10 +354,19 @@ export type IncidentStatus =
 
 export type Mutation = {
   __typename?: 'Mutation';
+  /** Answer a question about an incident from its data and the reference material supplied, citing every source. */
+  askAssistant: Generation;
   /** Stop a running generation and abort its provider call. Returns the generation, now `CANCELLED` (or as it already was, if it had finished). */
   cancelGeneration: Generation;
   /** Draft a status update for an incident's stakeholders, in the register of the chosen audience. */
   draftStatusUpdate: Generation;
+  /** Draft a blameless postmortem from an incident's timeline, alerts, notes and chat. */
+  generatePostmortem: Generation;
+};
+
+
+export type MutationAskAssistantArgs = {
+  input: AssistantInput;
 };
 
 
@@ -266,6 +379,38 @@ export type MutationDraftStatusUpdateArgs = {
   input: StatusUpdateInput;
 };
 
+
+export type MutationGeneratePostmortemArgs = {
+  input: PostmortemInput;
+};
+
+/** A responder's note about the incident. */
+export type NoteInput = {
+  /** When it was written, if known. */
+  at?: InputMaybe<Scalars['DateTime']['input']>;
+  /** Who wrote it (at most 200 characters). */
+  author?: InputMaybe<Scalars['String']['input']>;
+  /** What kind of note it is. */
+  kind?: InputMaybe<NoteKind>;
+  /** What it says (at most 4,000 characters). */
+  text: Scalars['String']['input'];
+};
+
+/**
+ * What a note records. Plain notes starting with `TODO:`, `Action item:` or `AI:` count as action
+ * items, and those starting with `Decision:` as decisions.
+ */
+export type NoteKind =
+  /**
+   * Follow-up work. Postmortems read an owner, a due date and a priority when written in the text,
+   * for example `(owner: Dana, due 2026-12-01, P1)`.
+   */
+  | 'ACTION_ITEM'
+  /** A decision the responders took. */
+  | 'DECISION'
+  /** Commentary or an observation. */
+  | 'NOTE';
+
 /** Relay-style pagination facts. */
 export type PageInfo = {
   __typename?: 'PageInfo';
@@ -275,12 +420,140 @@ export type PageInfo = {
   hasNextPage: Scalars['Boolean']['output'];
 };
 
+/** Follow-up work a postmortem commits to. */
+export type PostmortemActionItem = {
+  __typename?: 'PostmortemActionItem';
+  /** What is to be done. */
+  description: Scalars['String']['output'];
+  /** When it is due, as a `YYYY-MM-DD` date, only as written; null otherwise. */
+  due: Maybe<Scalars['String']['output']>;
+  /** Who owns it, only as written in the incident's notes; null when nobody was named. */
+  owner: Maybe<Scalars['String']['output']>;
+  /** Its priority as written (`P0` to `P4`, or the note's own word); null when none was given. */
+  priority: Maybe<Scalars['String']['output']>;
+};
+
+/** Who and what an incident affected, and for how long. */
+export type PostmortemImpact = {
+  __typename?: 'PostmortemImpact';
+  /** Whole minutes from `impactStart` to `impactEnd`; null when either is unknown. */
+  durationMinutes: Maybe<Scalars['Int']['output']>;
+  /** When impact ended: the incident's `resolvedAt`, else its last recovery event; null while unknown. */
+  impactEnd: Maybe<Scalars['DateTime']['output']>;
+  /** When impact began: the incident's `startedAt`, else its first alert, else its first timeline event. */
+  impactStart: Maybe<Scalars['DateTime']['output']>;
+  /** What they experienced, from the incident's customer impact; null when none was written. */
+  what: Maybe<Scalars['String']['output']>;
+  /** Who was affected; null when the incident names no affected service. */
+  who: Maybe<Scalars['String']['output']>;
+};
+
+/** What `generatePostmortem` needs. */
+export type PostmortemInput = {
+  /** A retried call with the same key returns the first generation instead of drafting again (at most 200 characters). */
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  /** The incident as known now: its timeline, alerts, responders, notes and chat excerpts ground the draft. */
+  incident: IncidentInput;
+  /** Links the draft to the supergraph `Incident` with this id. */
+  incidentId?: InputMaybe<Scalars['ID']['input']>;
+  /** Return at once with status `RUNNING` and stream the text over `generationStream`. */
+  stream?: InputMaybe<Scalars['Boolean']['input']>;
+};
+
+/**
+ * A blameless postmortem as typed data. Sections the incident data does not ground are not guessed:
+ * they are empty or null and named in `needsHuman`.
+ */
+export type PostmortemOutput = {
+  __typename?: 'PostmortemOutput';
+  /** Follow-up work from the notes marked as action items. */
+  actionItems: Array<PostmortemActionItem>;
+  /** Factors stated to have contributed; empty when none is stated. */
+  contributingFactors: Array<Scalars['String']['output']>;
+  /** How and when the incident was noticed; null when nothing records it. */
+  detection: Maybe<Scalars['String']['output']>;
+  /** Who and what was affected, and the impact window. */
+  impact: PostmortemImpact;
+  /**
+   * Sections, by field name (`rootCause`, `whatWentWell`, `impact`, ...), that the draft leaves wholly or
+   * partly to a person because the incident data does not ground them.
+   */
+  needsHuman: Array<Scalars['String']['output']>;
+  /** What restored service and when; null when nothing records it. */
+  resolution: Maybe<Scalars['String']['output']>;
+  /** The root cause, only as stated in a note, event or chat message (with where it is stated); null otherwise. */
+  rootCause: Maybe<Scalars['String']['output']>;
+  /** One paragraph: what happened, for how long, how it was detected, the stated cause and the recovery. */
+  summary: Scalars['String']['output'];
+  /** Timeline events, alerts and chat messages merged, oldest first. */
+  timeline: Array<PostmortemTimelineEntry>;
+  /** The incident's title. */
+  title: Scalars['String']['output'];
+  /** What responders noted went poorly; empty when nobody noted it. */
+  whatWentPoorly: Array<Scalars['String']['output']>;
+  /** What responders noted went well; empty when nobody noted it. */
+  whatWentWell: Array<Scalars['String']['output']>;
+};
+
+/** One line of a postmortem's timeline. */
+export type PostmortemTimelineEntry = {
+  __typename?: 'PostmortemTimelineEntry';
+  /** When it happened. */
+  at: Scalars['DateTime']['output'];
+  /** What happened, with who recorded it or where it came from (an alert, the chat). */
+  text: Scalars['String']['output'];
+};
+
+/** One try at one provider target. */
+export type ProviderAttempt = {
+  __typename?: 'ProviderAttempt';
+  /** Why it failed or was skipped; null when it succeeded. */
+  errorCode: Maybe<ErrorCode>;
+  /** Milliseconds the attempt took. */
+  latencyMs: Scalars['Int']['output'];
+  /** The model asked (or the one that answered, when it succeeded). */
+  model: Scalars['String']['output'];
+  /** `ok`, `failed`, or `skipped` (its circuit was open). */
+  outcome: Scalars['String']['output'];
+  /** The configured provider instance. */
+  provider: Scalars['String']['output'];
+};
+
+/** A configured provider target (`provider:model`) and its recent health, as the gateway sees it in this process. */
+export type ProviderStatus = {
+  __typename?: 'ProviderStatus';
+  /** Its circuit breaker. */
+  breakerState: BreakerState;
+  /** Share of recent calls (last 5 minutes, at most 200) that failed, 0 to 1. */
+  errorRate: Scalars['Float']['output'];
+  /** Features whose chain this target heads (their first choice). */
+  headOf: Array<Feature>;
+  /** Calls in flight now. */
+  inFlight: Scalars['Int']['output'];
+  /** Median latency of recent successful calls, in milliseconds; null without any. */
+  latencyP50Ms: Maybe<Scalars['Float']['output']>;
+  /** 95th percentile latency of recent successful calls, in milliseconds; null without any. */
+  latencyP95Ms: Maybe<Scalars['Float']['output']>;
+  /** The model. */
+  model: Scalars['String']['output'];
+  /** The provider instance. */
+  provider: Scalars['String']['output'];
+  /** Calls waiting for a concurrency slot now. */
+  queued: Scalars['Int']['output'];
+  /** How many calls the error rate and latencies are computed over. */
+  recentCalls: Scalars['Int']['output'];
+  /** The target as written in the configuration, `provider:model`. */
+  target: Scalars['String']['output'];
+};
+
 export type Query = {
   __typename?: 'Query';
   /** One generation of the caller's account by id; null when there is none. */
   generation: Maybe<Generation>;
   /** The caller's generations, newest first, with cursor pagination. */
   generations: GenerationConnection;
+  /** Every configured provider target with its circuit breaker, load and recent health. */
+  providers: Array<ProviderStatus>;
 };
 
 
@@ -293,6 +566,14 @@ export type QueryGenerationsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<GenerationFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** Someone who took part in the response. */
+export type ResponderInput = {
+  /** Their name as colleagues know it (at most 200 characters). */
+  name: Scalars['String']['input'];
+  /** What they did in the response, such as `Incident commander` or `Database on-call` (at most 200 characters). */
+  role?: InputMaybe<Scalars['String']['input']>;
 };
 
 /** How bad an incident is; SEV1 is the worst. */
@@ -376,6 +657,12 @@ export type TimelineEventInput = {
   at: Scalars['DateTime']['input'];
   /** Who recorded it. */
   author?: InputMaybe<Scalars['String']['input']>;
+  /**
+   * The caller's own id for the event (letters, digits and `. _ : / # -`, at most 100). Answers that
+   * cite the event use it; without one they cite `timeline:<index>`, the event's 0-based position in
+   * the list as sent.
+   */
+  id?: InputMaybe<Scalars['ID']['input']>;
   /** What happened, in the responder's words (at most 4,000 characters). */
   message: Scalars['String']['input'];
 };
@@ -483,20 +770,33 @@ export type FederationReferenceTypes = {
 
 /** Mapping of union types */
 export type ResolversUnionTypes<_RefType extends Record<string, unknown>> = {
-  GenerationOutput: ( StatusUpdateOutput & { __typename: 'StatusUpdateOutput' } );
+  GenerationOutput:
+    | ( AssistantAnswerOutput & { __typename: 'AssistantAnswerOutput' } )
+    | ( PostmortemOutput & { __typename: 'PostmortemOutput' } )
+    | ( StatusUpdateOutput & { __typename: 'StatusUpdateOutput' } )
+  ;
 };
 
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
+  AlertInput: AlertInput;
+  String: ResolverTypeWrapper<Scalars['String']['output']>;
+  AssistantAnswerOutput: ResolverTypeWrapper<AssistantAnswerOutput>;
+  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  AssistantInput: AssistantInput;
+  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Audience: Audience;
+  BreakerState: BreakerState;
+  ChatMessageInput: ChatMessageInput;
+  ContextItemInput: ContextItemInput;
+  ConversationRole: ConversationRole;
+  ConversationTurnInput: ConversationTurnInput;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   ErrorCode: ErrorCode;
   Feature: Feature;
   Generation: ResolverTypeWrapper<GenerationRecord>;
-  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
-  String: ResolverTypeWrapper<Scalars['String']['output']>;
   GenerationConnection: ResolverTypeWrapper<Omit<GenerationConnection, 'edges'> & { edges: Array<ResolversTypes['GenerationEdge']> }>;
   GenerationEdge: ResolverTypeWrapper<Omit<GenerationEdge, 'node'> & { node: ResolversTypes['Generation'] }>;
   GenerationError: ResolverTypeWrapper<GenerationError>;
@@ -508,9 +808,19 @@ export type ResolversTypes = {
   IncidentInput: IncidentInput;
   IncidentStatus: IncidentStatus;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  NoteInput: NoteInput;
+  NoteKind: NoteKind;
   PageInfo: ResolverTypeWrapper<PageInfo>;
-  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  PostmortemActionItem: ResolverTypeWrapper<PostmortemActionItem>;
+  PostmortemImpact: ResolverTypeWrapper<PostmortemImpact>;
+  PostmortemInput: PostmortemInput;
+  PostmortemOutput: ResolverTypeWrapper<PostmortemOutput>;
+  PostmortemTimelineEntry: ResolverTypeWrapper<PostmortemTimelineEntry>;
+  ProviderAttempt: ResolverTypeWrapper<ProviderAttempt>;
+  ProviderStatus: ResolverTypeWrapper<ProviderStatus>;
+  Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  ResponderInput: ResponderInput;
   Severity: Severity;
   StatusUpdateInput: StatusUpdateInput;
   StatusUpdateOutput: ResolverTypeWrapper<StatusUpdateOutput>;
@@ -518,16 +828,22 @@ export type ResolversTypes = {
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   TimelineEventInput: TimelineEventInput;
   Usage: ResolverTypeWrapper<Usage>;
-  Float: ResolverTypeWrapper<Scalars['Float']['output']>;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
+  AlertInput: AlertInput;
+  String: Scalars['String']['output'];
+  AssistantAnswerOutput: AssistantAnswerOutput;
+  Boolean: Scalars['Boolean']['output'];
+  AssistantInput: AssistantInput;
+  ID: Scalars['ID']['output'];
+  ChatMessageInput: ChatMessageInput;
+  ContextItemInput: ContextItemInput;
+  ConversationTurnInput: ConversationTurnInput;
   DateTime: Scalars['DateTime']['output'];
   Generation: GenerationRecord;
-  ID: Scalars['ID']['output'];
   Int: Scalars['Int']['output'];
-  String: Scalars['String']['output'];
   GenerationConnection: Omit<GenerationConnection, 'edges'> & { edges: Array<ResolversParentTypes['GenerationEdge']> };
   GenerationEdge: Omit<GenerationEdge, 'node'> & { node: ResolversParentTypes['Generation'] };
   GenerationError: GenerationError;
@@ -537,15 +853,30 @@ export type ResolversParentTypes = {
   GroundingIssue: GroundingIssue;
   IncidentInput: IncidentInput;
   Mutation: Record<PropertyKey, never>;
+  NoteInput: NoteInput;
   PageInfo: PageInfo;
-  Boolean: Scalars['Boolean']['output'];
+  PostmortemActionItem: PostmortemActionItem;
+  PostmortemImpact: PostmortemImpact;
+  PostmortemInput: PostmortemInput;
+  PostmortemOutput: PostmortemOutput;
+  PostmortemTimelineEntry: PostmortemTimelineEntry;
+  ProviderAttempt: ProviderAttempt;
+  ProviderStatus: ProviderStatus;
+  Float: Scalars['Float']['output'];
   Query: Record<PropertyKey, never>;
+  ResponderInput: ResponderInput;
   StatusUpdateInput: StatusUpdateInput;
   StatusUpdateOutput: StatusUpdateOutput;
   Subscription: Record<PropertyKey, never>;
   TimelineEventInput: TimelineEventInput;
   Usage: Usage;
-  Float: Scalars['Float']['output'];
+};
+
+export type AssistantAnswerOutputResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['AssistantAnswerOutput'] = ResolversParentTypes['AssistantAnswerOutput']> = {
+  answer?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  answered?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  citations?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
@@ -554,6 +885,8 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
 
 export type GenerationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Generation'] = ResolversParentTypes['Generation'], FederationReferenceType extends FederationReferenceTypes['Generation'] = FederationReferenceTypes['Generation']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Generation']> | FederationReferenceType, FederationReferenceType, ContextType>;
+  attempts?: Resolver<Array<ResolversTypes['ProviderAttempt']>, ParentType, ContextType>;
+  cacheHit?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   error?: Resolver<Maybe<ResolversTypes['GenerationError']>, ParentType, ContextType>;
   feature?: Resolver<ResolversTypes['Feature'], ParentType, ContextType>;
@@ -568,6 +901,7 @@ export type GenerationResolvers<ContextType = RequestContext, ParentType extends
   provider?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['GenerationStatus'], ParentType, ContextType>;
   text?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  timeToFirstTokenMs?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   usage?: Resolver<Maybe<ResolversTypes['Usage']>, ParentType, ContextType>;
 };
 
@@ -593,7 +927,7 @@ export type GenerationEventResolvers<ContextType = RequestContext, ParentType ex
 };
 
 export type GenerationOutputResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['GenerationOutput'] = ResolversParentTypes['GenerationOutput']> = {
-  __resolveType: TypeResolveFn<'StatusUpdateOutput', ParentType, ContextType>;
+  __resolveType: TypeResolveFn<'AssistantAnswerOutput' | 'PostmortemOutput' | 'StatusUpdateOutput', ParentType, ContextType>;
 };
 
 export type GroundingIssueResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['GroundingIssue'] = ResolversParentTypes['GroundingIssue']> = {
@@ -602,8 +936,10 @@ export type GroundingIssueResolvers<ContextType = RequestContext, ParentType ext
 };
 
 export type MutationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  askAssistant?: Resolver<ResolversTypes['Generation'], ParentType, ContextType, RequireFields<MutationAskAssistantArgs, 'input'>>;
   cancelGeneration?: Resolver<ResolversTypes['Generation'], ParentType, ContextType, RequireFields<MutationCancelGenerationArgs, 'id'>>;
   draftStatusUpdate?: Resolver<ResolversTypes['Generation'], ParentType, ContextType, RequireFields<MutationDraftStatusUpdateArgs, 'input'>>;
+  generatePostmortem?: Resolver<ResolversTypes['Generation'], ParentType, ContextType, RequireFields<MutationGeneratePostmortemArgs, 'input'>>;
 };
 
 export type PageInfoResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {
@@ -611,9 +947,68 @@ export type PageInfoResolvers<ContextType = RequestContext, ParentType extends R
   hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
 };
 
+export type PostmortemActionItemResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['PostmortemActionItem'] = ResolversParentTypes['PostmortemActionItem']> = {
+  description?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  due?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  owner?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  priority?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type PostmortemImpactResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['PostmortemImpact'] = ResolversParentTypes['PostmortemImpact']> = {
+  durationMinutes?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  impactEnd?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  impactStart?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  what?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  who?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type PostmortemOutputResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['PostmortemOutput'] = ResolversParentTypes['PostmortemOutput']> = {
+  actionItems?: Resolver<Array<ResolversTypes['PostmortemActionItem']>, ParentType, ContextType>;
+  contributingFactors?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  detection?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  impact?: Resolver<ResolversTypes['PostmortemImpact'], ParentType, ContextType>;
+  needsHuman?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  resolution?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  rootCause?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  summary?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  timeline?: Resolver<Array<ResolversTypes['PostmortemTimelineEntry']>, ParentType, ContextType>;
+  title?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  whatWentPoorly?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  whatWentWell?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type PostmortemTimelineEntryResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['PostmortemTimelineEntry'] = ResolversParentTypes['PostmortemTimelineEntry']> = {
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  text?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type ProviderAttemptResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ProviderAttempt'] = ResolversParentTypes['ProviderAttempt']> = {
+  errorCode?: Resolver<Maybe<ResolversTypes['ErrorCode']>, ParentType, ContextType>;
+  latencyMs?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  model?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  outcome?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  provider?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type ProviderStatusResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ProviderStatus'] = ResolversParentTypes['ProviderStatus']> = {
+  breakerState?: Resolver<ResolversTypes['BreakerState'], ParentType, ContextType>;
+  errorRate?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  headOf?: Resolver<Array<ResolversTypes['Feature']>, ParentType, ContextType>;
+  inFlight?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  latencyP50Ms?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  latencyP95Ms?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  model?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  provider?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  queued?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  recentCalls?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  target?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type QueryResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   generation?: Resolver<Maybe<ResolversTypes['Generation']>, ParentType, ContextType, RequireFields<QueryGenerationArgs, 'id'>>;
   generations?: Resolver<ResolversTypes['GenerationConnection'], ParentType, ContextType, RequireFields<QueryGenerationsArgs, 'first'>>;
+  providers?: Resolver<Array<ResolversTypes['ProviderStatus']>, ParentType, ContextType>;
 };
 
 export type StatusUpdateOutputResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['StatusUpdateOutput'] = ResolversParentTypes['StatusUpdateOutput']> = {
@@ -638,6 +1033,7 @@ export type UsageResolvers<ContextType = RequestContext, ParentType extends Reso
 };
 
 export type Resolvers<ContextType = RequestContext> = {
+  AssistantAnswerOutput?: AssistantAnswerOutputResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   Generation?: GenerationResolvers<ContextType>;
   GenerationConnection?: GenerationConnectionResolvers<ContextType>;
@@ -648,6 +1044,12 @@ export type Resolvers<ContextType = RequestContext> = {
   GroundingIssue?: GroundingIssueResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
+  PostmortemActionItem?: PostmortemActionItemResolvers<ContextType>;
+  PostmortemImpact?: PostmortemImpactResolvers<ContextType>;
+  PostmortemOutput?: PostmortemOutputResolvers<ContextType>;
+  PostmortemTimelineEntry?: PostmortemTimelineEntryResolvers<ContextType>;
+  ProviderAttempt?: ProviderAttemptResolvers<ContextType>;
+  ProviderStatus?: ProviderStatusResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   StatusUpdateOutput?: StatusUpdateOutputResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;

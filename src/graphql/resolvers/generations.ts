@@ -7,6 +7,14 @@ import { decodeCursor, encodeCursor } from '../cursor.js';
 
 export const generationResolvers: Resolvers = {
   Query: {
+    providers: (_parent, _args, { services }) =>
+      services.gateway.status().map((status) => ({
+        ...status,
+        target: `${status.target.provider}:${status.target.model}`,
+        provider: status.target.provider,
+        model: status.target.model,
+        breakerState: status.breakerState === 'half-open' ? 'HALF_OPEN' : status.breakerState === 'open' ? 'OPEN' : 'CLOSED',
+      })),
     generation: (_parent, { id }, { loaders }) => (isUuid(id) ? loaders.generation.load(id) : null),
     generations: async (_parent, { filter, first, after }, { account, services }) => {
       const size = first ?? 20;
@@ -21,7 +29,8 @@ export const generationResolvers: Resolvers = {
   },
   Subscription: {
     generationStream: {
-      subscribe: (_parent, { id, afterSeq }, { account, services, signal }) => watchGeneration({ generations: services.store.generations, bus: services.bus }, account.id, id, afterSeq, signal),
+      subscribe: (_parent, { id, afterSeq }, { account, services, signal }) =>
+        watchGeneration({ generations: services.store.generations, bus: services.bus, watch: (generationId) => services.runner.watch(generationId) }, account.id, id, afterSeq, signal),
       resolve: (event: GenerationEventView) => event,
     },
   },

@@ -3,6 +3,7 @@
  * add the next number. Each runs in its own transaction and is recorded in schema_migrations.
  */
 import { generations } from './0001_generations.js';
+import { generationDelivery } from './0002_generation_delivery.js';
 
 export interface Migration {
   version: number;
@@ -10,4 +11,4 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [generations];
+export const MIGRATIONS: readonly Migration[] = [generations, generationDelivery];
