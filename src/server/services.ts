@@ -7,6 +7,7 @@ import { GenerationRunner } from '../capabilities/generation/runner.js';
 import type { Config } from '../config.js';
 import { LlmGateway } from '../llm/gateway.js';
 import { loadLlmConfig, routingFromEnvironment, type LlmRouting } from '../llm/routing.js';
+import { loadTokenizer } from '../llm/tokens.js';
 import type { ModelProvider } from '../llm/spec.js';
 import type { Logger } from '../observability/logger.js';
 import { BuiltinProvider } from '../providers/builtin/index.js';
@@ -33,6 +34,8 @@ export async function openServices(config: Config, logger: Logger): Promise<Serv
       ? new BuiltinProvider({ drafters: offlineDrafters(allCapabilities), streamDelayMs: config.builtinStreamDelayMs })
       : createConfiguredProvider(name, settings, { env: process.env, openai: config.openai }),
   );
+  // Only LLM providers can omit usage; the builtin provider's counts are nominal.
+  if (providers.some((provider) => provider.thirdParty || !(provider instanceof BuiltinProvider))) await loadTokenizer();
   const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, poolSize: config.databasePoolSize });
   if (store.db.kind === 'embedded') {
     // One embedded process owns its data: whatever was running when it stopped cannot finish now.

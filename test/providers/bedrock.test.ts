@@ -1,3 +1,4 @@
+import { countTokens, loadTokenizer } from '../../src/llm/tokens.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ProviderError } from '../../src/llm/errors.js';
 import { BedrockProvider } from '../../src/providers/bedrock/index.js';
@@ -123,12 +124,13 @@ describe('BedrockProvider specifics', () => {
     expectFailure(await failureOf(provider.generate(request, live())), 'bad-output');
   });
 
-  it('estimates usage at about four characters a token when metadata carries none', async () => {
+  it('counts usage with the tokenizer when metadata carries none', async () => {
+    await loadTokenizer();
     const text = 'y'.repeat(20);
     double.enqueue({ kind: 'text', text, usage: null });
     const { parts } = await within(collect(provider.stream(request, live())));
     const prompt = request.messages.map((m) => m.content).join('\n');
-    expect(parts.at(-1)).toMatchObject({ type: 'finish', usage: { inputTokens: Math.ceil(prompt.length / 4), outputTokens: 5 } });
+    expect(parts.at(-1)).toMatchObject({ type: 'finish', usage: { inputTokens: countTokens(prompt), outputTokens: countTokens(text) } });
   });
 
   it('maps ThrottlingException without Retry-After to rate-limited with no hint', async () => {

@@ -1,3 +1,4 @@
+import { countTokens, loadTokenizer } from '../../src/llm/tokens.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { retryAfterMs } from '../../src/providers/openai/map-error.js';
 import { OpenAiProvider } from '../../src/providers/openai/index.js';
@@ -73,11 +74,12 @@ describe('OpenAiProvider specifics', () => {
     expect(double.requests[0]?.path).toBe('/chat/completions');
   });
 
-  it('estimates usage at about four characters a token when the server sends none', async () => {
+  it('counts usage with the tokenizer when the server sends none', async () => {
+    await loadTokenizer();
     const text = 'x'.repeat(40);
     double.enqueue({ kind: 'text', text, usage: null }, { kind: 'text', text, usage: null });
     const prompt = request.messages.map((m) => m.content).join('\n');
-    const expected = { inputTokens: Math.ceil(prompt.length / 4), outputTokens: 10 };
+    const expected = { inputTokens: countTokens(prompt), outputTokens: countTokens(text) };
     expect((await within(provider.generate(request, live()))).usage).toEqual(expected);
     const { parts } = await within(collect(provider.stream(request, live())));
     expect(parts.filter((p) => p.type === 'finish')).toEqual([expect.objectContaining({ usage: expected })]);

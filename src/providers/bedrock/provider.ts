@@ -19,7 +19,7 @@ import type {
 } from '@aws-sdk/client-bedrock-runtime';
 import { ProviderError } from '../../llm/errors.js';
 import type { ModelProvider, ModelRequest, ModelResult, StreamPart, TokenUsage } from '../../llm/spec.js';
-import { estimateTokens } from '../../llm/tokens.js';
+import { countTokens } from '../../llm/tokens.js';
 import { Deadline } from '../shared/deadline.js';
 import { toProviderError } from './map-error.js';
 import { isMalformedStop, toFinishReason } from './stop-reason.js';
@@ -226,5 +226,5 @@ function toUsage(usage: BedrockUsage | undefined, request: ModelRequest, text: s
     return { inputTokens: usage.inputTokens, outputTokens: usage.outputTokens };
   }
   const prompt = request.messages.map((m) => m.content).join('\n');
-  return { inputTokens: estimateTokens(prompt), outputTokens: estimateTokens(text) };
+  return { inputTokens: countTokens(prompt), outputTokens: countTokens(text) };
 }

@@ -6,7 +6,7 @@
 import OpenAI from 'openai';
 import { ProviderError } from '../../llm/errors.js';
 import type { ModelProvider, ModelRequest, ModelResult, StreamPart, TokenUsage } from '../../llm/spec.js';
-import { estimateTokens } from '../../llm/tokens.js';
+import { countTokens } from '../../llm/tokens.js';
 import { Deadline } from '../shared/deadline.js';
 import { toFinishReason } from './finish-reason.js';
 import { toProviderError } from './map-error.js';
@@ -197,5 +197,5 @@ function toUsage(usage: ChatUsage | null | undefined, request: ModelRequest, tex
     return { inputTokens: usage.prompt_tokens, outputTokens: usage.completion_tokens };
   }
   const prompt = request.messages.map((m) => m.content).join('\n');
-  return { inputTokens: estimateTokens(prompt), outputTokens: estimateTokens(text) };
+  return { inputTokens: countTokens(prompt), outputTokens: countTokens(text) };
 }
