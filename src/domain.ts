@@ -30,3 +30,8 @@ export interface Usage {
   outputTokens: number;
   costUsd: number;
 }
+
+/** A supergraph incident as this subgraph knows it: only its id (the incidents subgraph owns the rest). */
+export interface IncidentReference {
+  id: string;
+}

@@ -14,8 +14,3 @@ export interface SqlDatabase {
 }
 
 export type SqlExecutor = Pick<SqlDatabase, 'query' | 'execute'>;
-
-/** Counts statements, so tests and benchmarks can prove batching ("one SQL query per request"). */
-export interface QueryCounter {
-  count: number;
-}

@@ -196,6 +196,21 @@ export class GenerationRepository {
     return record ?? null;
   }
 
+  /**
+   * The latest `perFeature` drafts of each feature for each incident, in one statement for any
+   * number of incidents (the Incident entity's DataLoader batch).
+   */
+  async latestByIncidents(accountId: string, incidentIds: readonly string[], features: readonly Feature[], perFeature: number): Promise<GenerationRecord[]> {
+    const rows = await this.db.query<GenerationRow>(
+      `SELECT * FROM (
+         SELECT *, row_number() OVER (PARTITION BY incident_id, feature ORDER BY created_at DESC, id DESC) AS rank
+         FROM generations WHERE account_id = $1 AND incident_id = ANY($2::text[]) AND feature = ANY($3::text[])
+       ) ranked WHERE rank <= $4 ORDER BY created_at DESC, id DESC`,
+      [accountId, incidentIds, features, perFeature],
+    );
+    return rows.map(toRecord);
+  }
+
   /** Newest first, keyset-paginated on (created_at, id) so pages stay stable while rows arrive. */
   async list(accountId: string, filter: GenerationFilter, first: number, after: { createdAt: Date; id: string } | null): Promise<Page<GenerationRecord>> {
     const rows = await this.db.query<GenerationRow>(

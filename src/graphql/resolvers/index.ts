@@ -1,5 +1,6 @@
 import type { Resolvers } from '../__generated__/resolvers-types.js';
 import { generationResolvers } from './generations.js';
+import { incidentResolvers } from './incident.js';
 import { DateTime } from './scalars.js';
 import { statusUpdateResolvers } from './status-update.js';
 
@@ -12,4 +13,4 @@ function merge(...parts: Resolvers[]): Resolvers {
   return merged as Resolvers;
 }
 
-export const resolvers: Resolvers = merge({ DateTime } as Resolvers, generationResolvers, statusUpdateResolvers);
+export const resolvers: Resolvers = merge({ DateTime } as Resolvers, generationResolvers, incidentResolvers, statusUpdateResolvers);
