@@ -35,3 +35,10 @@ export interface Usage {
 export interface IncidentReference {
   id: string;
 }
+
+/** A supergraph ticket as the router hands it over: the id, with the text it `@requires`. */
+export interface TicketReference {
+  id: string;
+  subject?: string | null;
+  body?: string | null;
+}

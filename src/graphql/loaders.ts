@@ -3,8 +3,10 @@
  * and scoped to the caller's account so a batch can never mix tenants.
  */
 import DataLoader from 'dataloader';
-import type { Feature } from '../domain.js';
+import type { RoutingService } from '../capabilities/routing/service.js';
+import type { Account, Feature } from '../domain.js';
 import type { GenerationRecord, GenerationRepository } from '../store/generations.js';
+import type { PredictionRecord } from '../store/routing/predictions.js';
 
 /** The drafts an `Incident` shows, and the most of each kind a request may ask for. */
 export const INCIDENT_DRAFT_FEATURES = ['POSTMORTEM', 'STATUS_UPDATE', 'RUNBOOK'] as const satisfies readonly Feature[];
@@ -14,10 +16,41 @@ export interface Loaders {
   generation: DataLoader<string, GenerationRecord | null>;
   /** An incident's drafts of every kind, newest first; all incidents of a request in one query. */
   incidentDrafts: DataLoader<string, GenerationRecord[]>;
+  /**
+   * Routing for any number of tickets asked for anywhere in a request (`routeTicket`, each
+   * `Ticket.routing` of an `_entities` call): one batch per taxonomy, so one local prediction.
+   */
+  routing: DataLoader<RoutingRequest, PredictionRecord>;
 }
 
-export function createLoaders(accountId: string, repositories: { generations: GenerationRepository }): Loaders {
+export interface RoutingRequest {
+  ticket: { id: string; subject?: string | null; body: string; channel?: string | null; customerTier?: string | null };
+  taxonomyId: string | null;
+}
+
+export function createLoaders(account: Account, repositories: { generations: GenerationRepository; routing: RoutingService }, signal: AbortSignal): Loaders {
+  const accountId = account.id;
   return {
+    routing: new DataLoader(
+      async (requests: readonly RoutingRequest[]) => {
+        const byTaxonomy = new Map<string | null, number[]>();
+        requests.forEach((request, index) => byTaxonomy.set(request.taxonomyId, [...(byTaxonomy.get(request.taxonomyId) ?? []), index]));
+        const results: (PredictionRecord | Error)[] = new Array(requests.length);
+        await Promise.all(
+          [...byTaxonomy].map(async ([taxonomyId, indexes]) => {
+            try {
+              const predictions = await repositories.routing.route(account, indexes.map((index) => requests[index]!.ticket), taxonomyId, signal);
+              indexes.forEach((index, position) => (results[index] = predictions[position]!));
+            } catch (error) {
+              for (const index of indexes) results[index] = error as Error;
+            }
+          }),
+        );
+        return results;
+      },
+      // Every request is a fresh decision: the same ticket twice in one request is routed twice.
+      { cache: false, maxBatchSize: 1_000 },
+    ),
     generation: new DataLoader((ids: readonly string[]) => repositories.generations.findByIds(accountId, ids)),
     incidentDrafts: new DataLoader(async (incidentIds: readonly string[]) => {
       const drafts = await repositories.generations.latestByIncidents(accountId, incidentIds, INCIDENT_DRAFT_FEATURES, MAX_DRAFTS_PER_FEATURE);

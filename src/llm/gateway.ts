@@ -77,7 +77,15 @@ interface TargetRuntime {
 /** Failures that say something about the target's health, and so count toward its breaker. */
 const HEALTH_FAILURES: ReadonlySet<string> = new Set(['rate-limited', 'timeout', 'unavailable']);
 
+/** Told how every gateway call ended (metrics); must not throw. */
+export interface GatewayObserver {
+  finished(feature: Feature, answered: Answered, durationMs: number): void;
+  failed(feature: Feature, error: GatewayError, durationMs: number): void;
+}
+
 export class LlmGateway {
+  /** Set once at start-up by the composition root. */
+  observer: GatewayObserver | null = null;
   private readonly providers: ReadonlyMap<string, ModelProvider>;
   private readonly targets = new Map<string, TargetRuntime>();
   private readonly cache: ResponseCache | null;
@@ -119,6 +127,11 @@ export class LlmGateway {
   }
 
 
+  /** Whether the feature's chain holds a language model, not only the builtin provider. */
+  hasLanguageModel(feature: Feature): boolean {
+    return this.chainOf(feature).some((target) => this.routing.providers[target.provider]?.type !== 'builtin');
+  }
+
   /** Every configured target with its breaker, load and recent health. */
   status(): TargetStatus[] {
     return [...this.targets.values()].map((runtime) => ({
@@ -157,6 +170,21 @@ export class LlmGateway {
   }
 
   async *stream(call: GatewayCall): AsyncIterable<GatewayPart> {
+    const observer = this.observer;
+    if (!observer) return yield* this.walkChain(call);
+    const started = performance.now();
+    try {
+      for await (const part of this.walkChain(call)) {
+        if (part.type === 'finish') observer.finished(call.feature, part, performance.now() - started);
+        yield part;
+      }
+    } catch (error) {
+      if (error instanceof GatewayError) observer.failed(call.feature, error, performance.now() - started);
+      throw error;
+    }
+  }
+
+  private async *walkChain(call: GatewayCall): AsyncIterable<GatewayPart> {
     const policy = this.routing.features[call.feature];
     const deadline = AbortSignal.timeout(policy.timeoutMs);
     const signal = AbortSignal.any([call.signal, deadline]);

@@ -30,12 +30,13 @@ export interface ContextSource {
 export function buildContext(services: Services, logger: Logger, source: ContextSource): RequestContext {
   const requestId = source.requestId && /^[\w.:-]{1,128}$/.test(source.requestId) ? source.requestId : randomUUID();
   const account = DEV_ACCOUNT;
+  const signal = source.signal ?? new AbortController().signal;
   return {
     requestId,
     account,
     logger: logger.child({ requestId, accountId: account.id }),
-    loaders: createLoaders(account.id, { generations: services.store.generations }),
+    loaders: createLoaders(account, { generations: services.store.generations, routing: services.routing }, signal),
     services,
-    signal: source.signal ?? new AbortController().signal,
+    signal,
   };
 }

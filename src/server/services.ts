@@ -4,25 +4,30 @@
  */
 import { allCapabilities, offlineDrafters } from '../capabilities/index.js';
 import { GenerationRunner } from '../capabilities/generation/runner.js';
+import { RouterRegistry } from '../capabilities/routing/router-registry.js';
+import { RoutingService } from '../capabilities/routing/service.js';
 import type { Config } from '../config.js';
 import { LlmGateway } from '../llm/gateway.js';
 import { loadLlmConfig, routingFromEnvironment, type LlmRouting } from '../llm/routing.js';
 import { loadTokenizer } from '../llm/tokens.js';
 import type { ModelProvider } from '../llm/spec.js';
 import type { Logger } from '../observability/logger.js';
+import { Metrics } from '../observability/metrics.js';
 import { BuiltinProvider } from '../providers/builtin/index.js';
 import { createConfiguredProvider } from '../providers/index.js';
 import { openStore, type Store } from '../store/index.js';
 import type { StreamBus } from '../streams/bus.js';
-import { MemoryStreamBus } from '../streams/memory-bus.js';
+import { openStreamBus } from '../streams/index.js';
 
 export interface Services {
   store: Store;
   bus: StreamBus;
   gateway: LlmGateway;
   runner: GenerationRunner;
-  routing: LlmRouting;
+  routing: RoutingService;
+  llmRouting: LlmRouting;
   capabilities: typeof allCapabilities;
+  metrics: Metrics;
 }
 
 export async function openServices(config: Config, logger: Logger): Promise<Services> {
@@ -42,8 +47,21 @@ export async function openServices(config: Config, logger: Logger): Promise<Serv
     const interrupted = await store.generations.interruptAllRunning('interrupted by a server restart');
     if (interrupted > 0) logger.warn({ interrupted }, 'marked generations left running by the previous process as INTERRUPTED');
   }
-  const bus = new MemoryStreamBus({ retentionMs: config.streamRetentionMs });
+  const bus = await openStreamBus({ redisUrl: config.redisUrl, retentionMs: config.streamRetentionMs }, logger).catch(async (error: unknown) => {
+    await store.close();
+    throw error;
+  });
   const gateway = new LlmGateway(routing, providers);
-  const runner = new GenerationRunner({ generations: store.generations, bus, gateway, logger, abandonAfterMs: config.streamAbandonMs });
-  return { store, bus, gateway, runner, routing, capabilities: allCapabilities };
+  const metrics = new Metrics();
+  gateway.observer = metrics;
+  const runner = new GenerationRunner({ generations: store.generations, bus, gateway, logger, abandonAfterMs: config.streamAbandonMs, onFinished: (generation) => metrics.generationFinished(generation) });
+  const ticketRouting = new RoutingService({
+    taxonomies: store.taxonomies,
+    labeledTickets: store.labeledTickets,
+    predictions: store.predictions,
+    registry: new RouterRegistry(store.routerModels),
+    gateway,
+    logger,
+  });
+  return { store, bus, gateway, runner, routing: ticketRouting, llmRouting: routing, capabilities: allCapabilities, metrics };
 }

@@ -6,6 +6,10 @@ import { mkdir } from 'node:fs/promises';
 import type { SqlDatabase } from './database.js';
 import { GenerationRepository } from './generations.js';
 import { migrate } from './migrate.js';
+import { LabeledTicketRepository } from './routing/labeled-tickets.js';
+import { PredictionRepository } from './routing/predictions.js';
+import { RouterModelRepository } from './routing/router-models.js';
+import { TaxonomyRepository } from './routing/taxonomies.js';
 import { openEmbeddedDatabase } from './pglite.js';
 import { openPostgresDatabase } from './postgres.js';
 
@@ -18,6 +22,10 @@ export interface StoreOptions {
 export interface Store {
   db: SqlDatabase;
   generations: GenerationRepository;
+  taxonomies: TaxonomyRepository;
+  labeledTickets: LabeledTicketRepository;
+  routerModels: RouterModelRepository;
+  predictions: PredictionRepository;
   /** Whether the database answers; drives /readyz. */
   ping(): Promise<boolean>;
   close(): Promise<void>;
@@ -35,6 +43,10 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   return {
     db,
     generations: new GenerationRepository(db),
+    taxonomies: new TaxonomyRepository(db),
+    labeledTickets: new LabeledTicketRepository(db),
+    routerModels: new RouterModelRepository(db),
+    predictions: new PredictionRepository(db),
     ping: async () => {
       try {
         await db.query('SELECT 1');

@@ -1,6 +1,7 @@
 import type { Resolvers } from '../__generated__/resolvers-types.js';
 import { generationResolvers } from './generations.js';
 import { incidentResolvers } from './incident.js';
+import { routingResolvers } from './routing.js';
 import { DateTime } from './scalars.js';
 import { statusUpdateResolvers } from './status-update.js';
 
@@ -13,4 +14,4 @@ function merge(...parts: Resolvers[]): Resolvers {
   return merged as Resolvers;
 }
 
-export const resolvers: Resolvers = merge({ DateTime } as Resolvers, generationResolvers, incidentResolvers, statusUpdateResolvers);
+export const resolvers: Resolvers = merge({ DateTime } as Resolvers, generationResolvers, incidentResolvers, routingResolvers, statusUpdateResolvers);

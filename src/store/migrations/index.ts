@@ -4,6 +4,7 @@
  */
 import { generations } from './0001_generations.js';
 import { generationDelivery } from './0002_generation_delivery.js';
+import { routing } from './0003_routing.js';
 
 export interface Migration {
   version: number;
@@ -11,4 +12,4 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [generations, generationDelivery];
+export const MIGRATIONS: readonly Migration[] = [generations, generationDelivery, routing];
