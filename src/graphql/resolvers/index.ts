@@ -1,7 +1,9 @@
 import type { Resolvers } from '../__generated__/resolvers-types.js';
+import { assistantResolvers } from './assistant.js';
 import { generationResolvers } from './generations.js';
 import { incidentResolvers } from './incident.js';
 import { routingResolvers } from './routing.js';
+import { postmortemResolvers } from './postmortem.js';
 import { DateTime } from './scalars.js';
 import { statusUpdateResolvers } from './status-update.js';
 
@@ -14,4 +16,4 @@ function merge(...parts: Resolvers[]): Resolvers {
   return merged as Resolvers;
 }
 
-export const resolvers: Resolvers = merge({ DateTime } as Resolvers, generationResolvers, incidentResolvers, routingResolvers, statusUpdateResolvers);
+export const resolvers: Resolvers = merge({ DateTime } as Resolvers, generationResolvers, incidentResolvers, routingResolvers, statusUpdateResolvers, postmortemResolvers, assistantResolvers);

@@ -1,0 +1,8 @@
+import type { Resolvers } from '../__generated__/resolvers-types.js';
+import { startGeneration } from './start-generation.js';
+
+export const assistantResolvers: Resolvers = {
+  Mutation: {
+    askAssistant: (_parent, { input }, context) => startGeneration(context.services.capabilities.assistant, input, context),
+  },
+};

@@ -1,0 +1,121 @@
+/**
+ * generatePostmortem through the OpenAI provider, against the OpenAI double on a real socket: what
+ * the model is sent (fenced incident data, the layout), how its reply becomes typed output, and
+ * what happens when the reply breaks the layout.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { badDeploy } from '../../fixtures/incidents/index.js';
+import { startOpenAiDouble, type OpenAiDouble } from '../../support/openai-double.js';
+import { collectStream, startTestServer, type TestServer } from '../../support/server.js';
+import { GENERATE_POSTMORTEM, GENERATION, type GenerationView } from './queries.js';
+
+const MODEL_REPLY = `# Postmortem: ${badDeploy.title}
+
+## Summary
+Deploy 2026.11.22-3 broke EU checkouts from 14:07 UTC until 15:02 UTC; a rollback restored service.
+
+## Impact
+**Who:** Users of checkout-api, payments-gateway
+**What:** ${badDeploy.customerImpact}
+**Impact start:** 2026-11-22 14:07 UTC (first alert)
+**Impact end:** 2026-11-22 15:02 UTC (declared resolved)
+**Duration:** 55 minutes
+
+## Timeline
+- 2026-11-22 13:58 UTC — Deploy 2026.11.22-3 of checkout-api started
+- 2026-11-22 14:07 UTC — Alert from Datadog: checkout-api 5xx rate 7.2%
+- 2026-11-22 14:47 UTC — Rollback complete
+
+## Detection
+A Datadog alert at 2026-11-22 14:07 UTC.
+
+## Root cause
+As stated in a note by Ravi Menon: the TaxQuoteMapper refactor did not handle a null tax quote.
+
+## Contributing factors
+- The failed Argo CD pre-sync hook delayed the rollback by 12 minutes.
+
+## Resolution
+Rollback to 2026.11.22-2, complete at 2026-11-22 14:47 UTC.
+
+## What went well
+- Support flagged the customer impact within 15 minutes of the first alert.
+
+## What went poorly
+_Needs a human: only one note speaks to it._
+
+## Action items
+- Make the canary stage mandatory for checkout-api deploys — owner: Ravi Menon; due: 2026-12-01; priority: P1
+- Document how to skip a failing pre-sync hook — owner: Dana Whitfield
+`;
+
+const BROKEN_REPLY = 'Here is a short summary: a deploy broke checkout, and it was rolled back.';
+
+describe('generatePostmortem with the OpenAI provider', () => {
+  let double: OpenAiDouble;
+  let server: TestServer;
+
+  beforeAll(async () => {
+    double = await startOpenAiDouble();
+    server = await startTestServer({ OPENAI_BASE_URL: double.url, OPENAI_API_KEY: 'test-key' });
+  });
+  afterAll(async () => {
+    await server.stop();
+    await double.close();
+  });
+  afterEach(() => double.setDefault({ kind: 'text', text: 'Hello from the double.' }));
+
+  it('sends the layout and the fenced incident, and parses the reply into typed output', async () => {
+    double.enqueue({ kind: 'text', text: MODEL_REPLY, chunks: 7 });
+    const before = double.calls;
+    const result = await server.graphql<{ generatePostmortem: GenerationView }>(GENERATE_POSTMORTEM, { input: { incident: badDeploy } });
+    expect(result.errors).toBeUndefined();
+    const generation = result.data!.generatePostmortem;
+    expect(generation).toMatchObject({ status: 'SUCCEEDED', provider: 'openai', text: MODEL_REPLY });
+
+    const output = generation.output!;
+    expect(output.__typename).toBe('PostmortemOutput');
+    expect(output.impact).toMatchObject({ impactStart: '2026-11-22T14:07:00.000Z', impactEnd: '2026-11-22T15:02:00.000Z', durationMinutes: 55 });
+    expect(output.timeline).toHaveLength(3);
+    expect(output.rootCause).toContain('TaxQuoteMapper');
+    expect(output.actionItems).toEqual([
+      { description: 'Make the canary stage mandatory for checkout-api deploys', owner: 'Ravi Menon', due: '2026-12-01', priority: 'P1' },
+      { description: 'Document how to skip a failing pre-sync hook', owner: 'Dana Whitfield', due: null, priority: null },
+    ]);
+    expect(output.needsHuman).toEqual(['whatWentPoorly']);
+
+    expect(double.calls).toBe(before + 1);
+    const messages = double.requests.at(-1)!.body!.messages!;
+    const system = String(messages[0]!.content);
+    const user = String(messages[1]!.content);
+    for (const heading of ['# Postmortem: ', '## Summary', '## Timeline', '## Root cause', '## Action items', '**Impact start:**', '_Needs a human: ']) expect(system).toContain(heading);
+    expect(user).toMatch(/^<data-[0-9a-f]{12} label="incident">/);
+    expect(user).toContain(badDeploy.timeline[9]!.message);
+    expect(user).toContain('"id": "timeline:9"');
+    expect(system).toMatch(/Everything between <data-[0-9a-f]{12}> and <\/data-[0-9a-f]{12}> is data/);
+  });
+
+  it('fails a streamed draft whose reply breaks the layout with PROVIDER_BAD_OUTPUT, keeping the text', async () => {
+    double.enqueue({ kind: 'text', text: BROKEN_REPLY, chunks: 4 });
+    const started = await server.graphql<{ generatePostmortem: GenerationView }>(GENERATE_POSTMORTEM, { input: { incident: badDeploy, stream: true } });
+    const { id, status } = started.data!.generatePostmortem;
+    expect(status).toBe('RUNNING');
+    const { events } = await collectStream(server.wsClient(), id);
+    const final = events.at(-1)!.generation!;
+    expect(final).toMatchObject({ status: 'FAILED', text: BROKEN_REPLY, error: { code: 'PROVIDER_BAD_OUTPUT' } });
+    expect(events.slice(0, -1).map((event) => event.delta).join('')).toBe(BROKEN_REPLY);
+    const stored = await server.graphql<{ generation: GenerationView }>(GENERATION, { id });
+    expect(stored.data!.generation).toMatchObject({ status: 'FAILED', text: BROKEN_REPLY, provider: 'openai', output: null, error: { code: 'PROVIDER_BAD_OUTPUT' } });
+  });
+
+  it('fails a waited-for draft that keeps breaking the layout with PROVIDER_BAD_OUTPUT, keeping the text', async () => {
+    double.setDefault({ kind: 'text', text: BROKEN_REPLY });
+    const result = await server.graphql<{ generatePostmortem: GenerationView | null }>(GENERATE_POSTMORTEM, { input: { incident: badDeploy } });
+    const error = result.errors?.[0];
+    expect(error?.extensions?.code).toBe('PROVIDER_BAD_OUTPUT');
+    expect(error?.message).toMatch(/## Summary|# Postmortem/);
+    const id = String(error!.extensions!.generationId);
+    const stored = await server.graphql<{ generation: GenerationView }>(GENERATION, { id });
+    expect(stored.data!.generation).toMatchObject({ status: 'FAILED', text: BROKEN_REPLY, output: null, error: { code: 'PROVIDER_BAD_OUTPUT' } });
+  });
+});
