@@ -1,6 +1,13 @@
+import { createRequire } from 'node:module';
 import { defineConfig } from 'vitest/config';
 
+// Node resolves `graphql` to its CommonJS build, which @apollo/subgraph and @apollo/server load;
+// Vite would give our sources the ES module build instead, and two copies of graphql refuse each
+// other's schema objects. Tests load the one copy production loads.
+const graphql = createRequire(import.meta.url).resolve('graphql');
+
 export default defineConfig({
+  resolve: { alias: [{ find: /^graphql$/, replacement: graphql }] },
   test: {
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/support/global-setup.ts'],

@@ -3,6 +3,7 @@
  * stops start-up with one line naming the variable and what it accepts.
  */
 import { z } from 'zod';
+import type { JwtSettings } from './security/authenticate.js';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
@@ -14,6 +15,13 @@ const int = (min: number, max: number) =>
     .regex(/^\d+$/, `must be an integer from ${min} to ${max}`)
     .transform(Number)
     .pipe(z.number().int().min(min, `must be an integer from ${min} to ${max}`).max(max, `must be an integer from ${min} to ${max}`));
+
+const decimal = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+(\.\d+)?$/, `must be a number from ${min} to ${max}`)
+    .transform(Number)
+    .pipe(z.number().min(min, `must be a number from ${min} to ${max}`).max(max, `must be a number from ${min} to ${max}`));
 
 const environmentSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test'], { error: 'must be development, production or test' }).default('development'),
@@ -34,6 +42,28 @@ const environmentSchema = z.object({
   STREAM_ABANDON_MS: int(0, 3_600_000).default(30_000),
   MAX_BODY_BYTES: int(1024, 100 * 1024 * 1024).default(2 * 1024 * 1024),
   BUILTIN_STREAM_DELAY_MS: int(0, 10_000).default(0),
+  EVAL_DRIFT_MARGIN: decimal(0, 1).default(0.05),
+  EVAL_DRIFT_BASELINE_BUCKETS: int(1, 365).default(7),
+  EVAL_DRIFT_MIN_SAMPLES: int(1, 1_000_000).default(20),
+  ROUTING_TRIAGE_SECONDS_PER_TICKET: decimal(0, 86_400).default(120),
+  ROUTING_TRIAGE_HOURLY_COST_USD: decimal(0, 100_000).default(40),
+  ROUTING_SETUP_COST_USD: decimal(0, 100_000_000).default(0),
+  INTROSPECTION: bool.optional(),
+  JWT_ISSUER: z.string().min(1).optional(),
+  JWT_AUDIENCE: z.string().min(1).optional(),
+  JWT_JWKS_URL: z.url({ error: 'must be the URL of a JWKS document' }).optional(),
+  JWT_PUBLIC_KEY: z.string().includes('BEGIN PUBLIC KEY', { error: 'must be a PEM public key' }).optional(),
+  JWT_ACCOUNT_CLAIM: z.string().min(1).default('sub'),
+  // Abuse limits (issue #7); 0 turns a limit off.
+  RATE_LIMIT_REQUESTS_PER_MINUTE: int(0, 1_000_000).default(600),
+  RATE_LIMIT_TOKENS_PER_MINUTE: int(0, 1_000_000_000).default(200_000),
+  DAILY_BUDGET_USD: decimal(0, 1_000_000).default(50),
+  MAX_CONCURRENT_STREAMS: int(0, 100_000).default(20),
+  QUERY_MAX_DEPTH: int(0, 1000).default(12),
+  QUERY_MAX_ALIASES: int(0, 100_000).default(30),
+  QUERY_MAX_ROOT_FIELDS: int(0, 100_000).default(20),
+  QUERY_MAX_LIST_LENGTH: int(0, 10_000_000).default(1000),
+  QUERY_MAX_COST: int(0, 1_000_000_000).default(5000),
 });
 
 export interface Config {
@@ -53,6 +83,29 @@ export interface Config {
   streamAbandonMs: number;
   maxBodyBytes: number;
   builtinStreamDelayMs: number;
+  /** Drift detection of evalMetrics, and the triage economics of routingRoi. */
+  evaluation: EvaluationSettings;
+  /** Whether introspection and `_service` answer at all (to authenticated callers). */
+  introspection: boolean;
+  jwt?: JwtSettings;
+  /** Per account; 0 is unlimited (see security/limits). */
+  rateLimits: { requestsPerMinute: number; tokensPerMinute: number; dailyBudgetUsd: number; maxConcurrentStreams: number };
+  /** Per operation, checked before it runs; 0 is unlimited (see server/plugins/query-limits.ts). */
+  queryLimits: { maxDepth: number; maxAliases: number; maxRootFields: number; maxListLength: number; maxCost: number };
+}
+
+export interface EvaluationSettings {
+  /** Drift when the latest bucket is below the trailing baseline by more than this (absolute, 0 to 1). */
+  driftMargin: number;
+  /** Buckets before the latest that form the baseline. */
+  driftBaselineBuckets: number;
+  /** Fewer samples than this in the latest bucket (or the baseline) say nothing about drift. */
+  driftMinSamples: number;
+  /** A person's time to triage one ticket by hand, and what an hour of it costs. */
+  triageSecondsPerTicket: number;
+  triageHourlyCostUsd: number;
+  /** One-off cost of setting routing up (labeling, integration), for the payback period. */
+  routingSetupCostUsd: number;
 }
 
 export class ConfigError extends Error {
@@ -92,5 +145,30 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     streamAbandonMs: e.STREAM_ABANDON_MS,
     maxBodyBytes: e.MAX_BODY_BYTES,
     builtinStreamDelayMs: e.BUILTIN_STREAM_DELAY_MS,
+    evaluation: {
+      driftMargin: e.EVAL_DRIFT_MARGIN,
+      driftBaselineBuckets: e.EVAL_DRIFT_BASELINE_BUCKETS,
+      driftMinSamples: e.EVAL_DRIFT_MIN_SAMPLES,
+      triageSecondsPerTicket: e.ROUTING_TRIAGE_SECONDS_PER_TICKET,
+      triageHourlyCostUsd: e.ROUTING_TRIAGE_HOURLY_COST_USD,
+      routingSetupCostUsd: e.ROUTING_SETUP_COST_USD,
+    },
+    introspection: e.INTROSPECTION ?? true,
+    jwt: jwtSettings(e),
+    rateLimits: {
+      requestsPerMinute: e.RATE_LIMIT_REQUESTS_PER_MINUTE,
+      tokensPerMinute: e.RATE_LIMIT_TOKENS_PER_MINUTE,
+      dailyBudgetUsd: e.DAILY_BUDGET_USD,
+      maxConcurrentStreams: e.MAX_CONCURRENT_STREAMS,
+    },
+    queryLimits: { maxDepth: e.QUERY_MAX_DEPTH, maxAliases: e.QUERY_MAX_ALIASES, maxRootFields: e.QUERY_MAX_ROOT_FIELDS, maxListLength: e.QUERY_MAX_LIST_LENGTH, maxCost: e.QUERY_MAX_COST },
   };
+}
+
+/** JWT settings are all or nothing: an issuer, an audience, and a JWKS URL or a public key. */
+function jwtSettings(e: z.output<typeof environmentSchema>): JwtSettings | undefined {
+  const given = [e.JWT_ISSUER, e.JWT_AUDIENCE, e.JWT_JWKS_URL ?? e.JWT_PUBLIC_KEY];
+  if (given.every((value) => value === undefined)) return undefined;
+  if (given.some((value) => value === undefined)) throw new ConfigError('JWT_ISSUER, JWT_AUDIENCE and JWT_JWKS_URL (or JWT_PUBLIC_KEY) must be set together');
+  return { issuer: e.JWT_ISSUER!, audience: e.JWT_AUDIENCE!, jwksUrl: e.JWT_JWKS_URL, publicKeyPem: e.JWT_PUBLIC_KEY, accountClaim: e.JWT_ACCOUNT_CLAIM };
 }

@@ -24,6 +24,9 @@ const logger = createLogger({ level: config.logLevel, pretty: config.env === 'de
 
 try {
   const app = await createApp(config, logger);
+  if (await app.services.authenticator.developmentAccountAvailable()) {
+    logger.warn('no API keys and no JWT settings: serving the single "dev" account, with every scope, to loopback callers only');
+  }
   const { url } = await app.listen(config.port, config.host);
   const { services } = app;
   logger.info(
@@ -58,6 +61,7 @@ try {
   process.once('SIGTERM', shutdown);
   process.once('SIGINT', shutdown);
 } catch (error) {
+  if (error instanceof ConfigError) fail(`invalid configuration: ${error.message}`);
   if (error instanceof LlmConfigError) fail(`invalid LLM configuration: ${error.message}`);
   if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') fail(`port ${config.port} on ${config.host} is already in use (set PORT)`);
   throw error;

@@ -3,6 +3,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { parse, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { guardFields } from '../security/field-guard.js';
 import { resolvers } from './resolvers/index.js';
 
 const SCHEMA_DIR = new URL('../../schema/', import.meta.url);
@@ -15,6 +16,9 @@ export function loadTypeDefs(): DocumentNode {
   return parse(files.map((name) => readFileSync(new URL(name, SCHEMA_DIR), 'utf8')).join('\n'));
 }
 
+/** The schema with every `@requiresScopes` enforced by the subgraph itself. */
 export function buildSchema(): GraphQLSchema {
-  return buildSubgraphSchema({ typeDefs: loadTypeDefs(), resolvers: resolvers as GraphQLResolverMap<unknown> });
+  const schema = buildSubgraphSchema({ typeDefs: loadTypeDefs(), resolvers: resolvers as GraphQLResolverMap<unknown> });
+  guardFields(schema);
+  return schema;
 }

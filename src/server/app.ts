@@ -6,13 +6,15 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
-import type { Config } from '../config.js';
+import { ConfigError, type Config } from '../config.js';
 import { buildSchema } from '../graphql/schema.js';
 import type { Logger } from '../observability/logger.js';
 import type { RequestContext } from './context.js';
 import { createErrorFormatter } from './errors.js';
 import { createHttpHandler } from './http.js';
 import { landingPagePlugin } from './plugins/landing-page.js';
+import { metricsPlugin } from './plugins/metrics.js';
+import { OperationGate } from './plugins/query-limits.js';
 import { requestLogPlugin } from './plugins/request-log.js';
 import { openServices, type Services } from './services.js';
 import { attachWebSocket } from './websocket.js';
@@ -29,8 +31,14 @@ export interface App {
 
 export async function createApp(config: Config, logger: Logger): Promise<App> {
   const services = await openServices(config, logger);
+  if (config.env === 'production' && !(await services.authenticator.hasCredentialsConfigured())) {
+    await services.store.close();
+    throw new ConfigError('production needs a way to authenticate: create an API key (npm run keys -- create --account <name> --scopes <a,b>) or set JWT_ISSUER, JWT_AUDIENCE and JWT_JWKS_URL');
+  }
   const schema = buildSchema();
   const formatError = createErrorFormatter(logger);
+  // Requests per minute and query limits, after validation and before execution, on both transports.
+  const operationGate = new OperationGate({ queryLimits: config.queryLimits, accountLimits: services.limits });
   const apollo = new ApolloServer<RequestContext>({
     schema,
     logger,
@@ -39,7 +47,10 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     // main.ts owns the signals, so that shutdown order and the exit code are ours.
     stopOnTerminationSignals: false,
     csrfPrevention: true,
-    plugins: [landingPagePlugin(config.sandbox), requestLogPlugin()],
+    introspection: config.introspection,
+    // Batched HTTP requests stay off (Apollo Server's default): a batch is refused with 400 BAD_REQUEST.
+    allowBatchedHttpRequests: false,
+    plugins: [landingPagePlugin(config.sandbox), requestLogPlugin(), metricsPlugin(services.metrics), operationGate.plugin()],
   });
   await apollo.start();
 
@@ -47,7 +58,8 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
   const httpServer = createServer();
   const http = createHttpHandler({ apollo, services, logger, maxBodyBytes: config.maxBodyBytes, accepting: () => state === 'listening' });
   httpServer.on('request', http.listener);
-  const websocket = attachWebSocket({ httpServer, schema, services, logger, formatError });
+  const websocket = attachWebSocket({ httpServer, schema, services, logger, formatError, execution: operationGate.webSocketExecution() });
+  services.metrics.observeState({ targets: () => services.gateway.status(), openSubscriptions: () => websocket.activeOperations, runningGenerations: () => services.runner.activeCount });
 
   /** Polls until nothing is in flight on either transport, or the deadline passes. */
   async function waitUntilIdle(deadline: number): Promise<void> {
@@ -78,6 +90,8 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
       state = 'draining';
       // Stop accepting connections; idle keep-alive sockets close now, busy ones when done.
       const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
+      // Evaluation runs stop at once, INTERRUPTED with their finished cases kept, to be resumed.
+      await services.evaluation.runs.stop();
       await services.runner.drain(Math.max(0, deadline - Date.now()));
       // Finished generations still owe their subscribers a final event; let it go out.
       await waitUntilIdle(deadline);

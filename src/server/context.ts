@@ -3,9 +3,12 @@
  * the caller's account, a request-scoped logger, DataLoaders scoped to the account, the services.
  */
 import { randomUUID } from 'node:crypto';
+import { GraphQLError } from 'graphql';
 import type { Account } from '../domain.js';
+import { ServiceError } from '../errors.js';
 import { createLoaders, type Loaders } from '../graphql/loaders.js';
 import type { Logger } from '../observability/logger.js';
+import type { AuthenticationRequest } from '../security/authenticate.js';
 import type { Services } from './services.js';
 
 export interface RequestContext {
@@ -18,18 +21,14 @@ export interface RequestContext {
   signal: AbortSignal;
 }
 
-/** Until API keys arrive, every caller acts as the single development account, with every scope. */
-export const DEV_ACCOUNT: Account = { id: 'dev', scopes: new Set(['generate', 'route', 'eval', 'admin']) };
-
 export interface ContextSource {
   /** `x-request-id` from a router or load balancer, when it sent one. */
   requestId?: string;
   signal?: AbortSignal;
 }
 
-export function buildContext(services: Services, logger: Logger, source: ContextSource): RequestContext {
+export function buildContext(services: Services, logger: Logger, account: Account, source: ContextSource): RequestContext {
   const requestId = source.requestId && /^[\w.:-]{1,128}$/.test(source.requestId) ? source.requestId : randomUUID();
-  const account = DEV_ACCOUNT;
   const signal = source.signal ?? new AbortController().signal;
   return {
     requestId,
@@ -39,4 +38,17 @@ export function buildContext(services: Services, logger: Logger, source: Context
     services,
     signal,
   };
+}
+
+/**
+ * The caller's account, or a GraphQL error with UNAUTHENTICATED and HTTP status 401 that Apollo
+ * Server sends before anything executes.
+ */
+export async function authenticateOrThrow(services: Services, request: AuthenticationRequest): Promise<Account> {
+  try {
+    return await services.authenticator.authenticate(request);
+  } catch (error) {
+    if (ServiceError.isInstance(error)) throw new GraphQLError(error.message, { extensions: { code: error.code, http: { status: 401 } } });
+    throw error;
+  }
 }

@@ -6,9 +6,11 @@
  */
 import type { Server } from 'node:http';
 import type { GraphQLSchema } from 'graphql';
+import type { ServerOptions } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { Logger } from '../observability/logger.js';
+import type { Account } from '../domain.js';
 import { buildContext } from './context.js';
 import { formatGraphQLErrors, type createErrorFormatter } from './errors.js';
 import type { Services } from './services.js';
@@ -19,6 +21,8 @@ export interface WebSocketOptions {
   services: Services;
   logger: Logger;
   formatError: ReturnType<typeof createErrorFormatter>;
+  /** `execute` and `subscribe` that may refuse an operation before it runs (rate and query limits). */
+  execution?: Pick<ServerOptions, 'execute' | 'subscribe'>;
 }
 
 export function attachWebSocket(options: WebSocketOptions) {
@@ -35,16 +39,29 @@ export function attachWebSocket(options: WebSocketOptions) {
     if (controllers.size === 0) operations.delete(ctx);
   };
 
-  const server = useServer(
+  const server = useServer<Record<string, unknown>, { account: Account }>(
     {
       schema: options.schema,
+      ...options.execution,
+      // Credentials come in connection_init (`{ authorization: "Bearer …" }`), or in the upgrade
+      // request's headers; a refusal closes the socket with 4403 before any operation runs.
+      onConnect: async (ctx) => {
+        const fromParams = ctx.connectionParams?.authorization;
+        const authorization = typeof fromParams === 'string' ? fromParams : ctx.extra.request.headers.authorization;
+        try {
+          ctx.extra.account = await options.services.authenticator.authenticate({ authorization, remoteAddress: ctx.extra.request.socket.remoteAddress });
+          return true;
+        } catch {
+          return false;
+        }
+      },
       context: (ctx, id) => {
         const controller = new AbortController();
         const controllers = operations.get(ctx) ?? new Map<string, AbortController>();
         controllers.set(id, controller);
         operations.set(ctx, controllers);
         const header = ctx.extra.request.headers['x-request-id'];
-        return buildContext(options.services, options.logger, { requestId: typeof header === 'string' ? header : undefined, signal: controller.signal });
+        return buildContext(options.services, options.logger, ctx.extra.account!, { requestId: typeof header === 'string' ? header : undefined, signal: controller.signal });
       },
       onComplete: (ctx, id) => stop(ctx, id),
       onClose: (ctx) => stop(ctx),

@@ -3,7 +3,13 @@
  * Migrations run before anything else touches it.
  */
 import { mkdir } from 'node:fs/promises';
+import { ApiKeyRepository } from './api-keys.js';
 import type { SqlDatabase } from './database.js';
+import { EvalRunRepository } from './evaluation/eval-runs.js';
+import { FeedbackRepository } from './evaluation/feedback.js';
+import { GenerationDatasetRepository } from './evaluation/generation-datasets.js';
+import { ProductionMetricsRepository } from './evaluation/production-metrics.js';
+import { RoutingCaseRepository } from './evaluation/routing-cases.js';
 import { GenerationRepository } from './generations.js';
 import { migrate } from './migrate.js';
 import { LabeledTicketRepository } from './routing/labeled-tickets.js';
@@ -26,9 +32,20 @@ export interface Store {
   labeledTickets: LabeledTicketRepository;
   routerModels: RouterModelRepository;
   predictions: PredictionRepository;
+  apiKeys: ApiKeyRepository;
+  evaluation: EvaluationStore;
   /** Whether the database answers; drives /readyz. */
   ping(): Promise<boolean>;
   close(): Promise<void>;
+}
+
+/** Evaluation runs and their results, generation datasets, feedback, production metrics. */
+export interface EvaluationStore {
+  runs: EvalRunRepository;
+  routingCases: RoutingCaseRepository;
+  datasets: GenerationDatasetRepository;
+  feedback: FeedbackRepository;
+  metrics: ProductionMetricsRepository;
 }
 
 export async function openStore(options: StoreOptions): Promise<Store> {
@@ -47,6 +64,14 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     labeledTickets: new LabeledTicketRepository(db),
     routerModels: new RouterModelRepository(db),
     predictions: new PredictionRepository(db),
+    apiKeys: new ApiKeyRepository(db),
+    evaluation: {
+      runs: new EvalRunRepository(db),
+      routingCases: new RoutingCaseRepository(db),
+      datasets: new GenerationDatasetRepository(db),
+      feedback: new FeedbackRepository(db),
+      metrics: new ProductionMetricsRepository(db),
+    },
     ping: async () => {
       try {
         await db.query('SELECT 1');

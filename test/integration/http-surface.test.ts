@@ -1,6 +1,7 @@
 /** The port's other doors: health, readiness, the Sandbox landing page, GET queries. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../support/server.js';
+import { issueKeyIn } from '../support/keys.js';
+import { startTestServer, temporaryDataDir, type TestServer } from '../support/server.js';
 
 const BROWSER_ACCEPT = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8';
 
@@ -45,8 +46,11 @@ describe('HTTP surface (development defaults)', () => {
 
 describe('HTTP surface (production defaults)', () => {
   it('has no landing page unless SANDBOX turns it on', async () => {
-    const off = await startTestServer({ NODE_ENV: 'production' });
-    const on = await startTestServer({ NODE_ENV: 'production', SANDBOX: 'true' });
+    // Production refuses to start without a way to authenticate: give each server a key.
+    const dirs = [temporaryDataDir(), temporaryDataDir()];
+    await Promise.all(dirs.map((dir) => issueKeyIn(dir, 'acme', ['generate'])));
+    const off = await startTestServer({ NODE_ENV: 'production', DATA_DIR: dirs[0]! });
+    const on = await startTestServer({ NODE_ENV: 'production', SANDBOX: 'true', DATA_DIR: dirs[1]! });
     try {
       const closed = await fetch(off.url, { headers: { accept: BROWSER_ACCEPT } });
       expect(closed.headers.get('content-type') ?? '').not.toMatch(/text\/html/);

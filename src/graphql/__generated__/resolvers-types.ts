@@ -2,9 +2,14 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { GenerationRecord } from '../../store/generations.js';
 import type { IncidentReference, TicketReference } from '../../domain.js';
+import type { ApiKeyRecord } from '../../store/api-keys.js';
 import type { TaxonomyRecord } from '../../store/routing/taxonomies.js';
 import type { RouterModelRecord } from '../../store/routing/router-models.js';
 import type { PredictionRecord } from '../../store/routing/predictions.js';
+import type { EvalRunRecord, EvalResultRecord } from '../../store/evaluation/eval-runs.js';
+import type { GenerationDatasetRecord } from '../../store/evaluation/generation-datasets.js';
+import type { RoutingSummary, GenerationSummary } from '../../capabilities/evaluation/summary.js';
+import type { EvalComparisonView } from '../../capabilities/evaluation/service.js';
 import type { RequestContext } from '../../server/context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -38,6 +43,41 @@ export type AlertInput = {
   message: Scalars['String']['input'];
   /** What raised it: a monitor, a paging service, a synthetic check (at most 200 characters). */
   source?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** An API key as listed: its public prefix and rights. The secret itself is never stored or shown again. */
+export type ApiKey = {
+  __typename?: 'ApiKey';
+  /** The account it acts for. */
+  accountId: Scalars['String']['output'];
+  /** When it was created. */
+  createdAt: Scalars['DateTime']['output'];
+  /** A note on what it is for. */
+  description: Maybe<Scalars['String']['output']>;
+  /** When it stops working; null for never. */
+  expiresAt: Maybe<Scalars['DateTime']['output']>;
+  /** The key's id. */
+  id: Scalars['ID']['output'];
+  /** When it last authenticated a request. */
+  lastUsedAt: Maybe<Scalars['DateTime']['output']>;
+  /** The key's public beginning (`ais_` and 10 hex digits), to tell keys apart. */
+  prefix: Scalars['String']['output'];
+  /** When it was revoked; null while valid. */
+  revokedAt: Maybe<Scalars['DateTime']['output']>;
+  /** What it may do: `generate`, `route`, `eval`, `admin`. */
+  scopes: Array<Scalars['String']['output']>;
+};
+
+/** A key to create. */
+export type ApiKeyInput = {
+  /** The account it acts for (1 to 63 letters, digits, dots, dashes or underscores). */
+  accountId: Scalars['String']['input'];
+  /** A note on what it is for (at most 200 characters). */
+  description?: InputMaybe<Scalars['String']['input']>;
+  /** When it stops working; omit for never. */
+  expiresAt?: InputMaybe<Scalars['DateTime']['input']>;
+  /** Its scopes, from `generate`, `route`, `eval`, `admin`. */
+  scopes: Array<Scalars['String']['input']>;
 };
 
 /** An assistant answer as typed data. */
@@ -114,6 +154,26 @@ export type Category = {
   target: Maybe<Scalars['String']['output']>;
 };
 
+/**
+ * Precision, recall and F1 of one category. 0/0 counts as 0: precision of a category never predicted,
+ * recall of a category with no test case.
+ */
+export type CategoryEvalMetrics = {
+  __typename?: 'CategoryEvalMetrics';
+  /** The category. */
+  category: Scalars['String']['output'];
+  /** Harmonic mean of precision and recall (0 when both are 0). */
+  f1: Scalars['Float']['output'];
+  /** Of the cases predicted as this category, the share that were it. */
+  precision: Scalars['Float']['output'];
+  /** Cases predicted as this category. */
+  predicted: Scalars['Int']['output'];
+  /** Of the cases of this category, the share predicted as it. */
+  recall: Scalars['Float']['output'];
+  /** Test cases of this category. */
+  support: Scalars['Int']['output'];
+};
+
 /** A category of a taxonomy being created or edited. */
 export type CategoryInput = {
   /** What belongs here (at most 1,000 characters). */
@@ -134,6 +194,15 @@ export type ChatMessageInput = {
   author: Scalars['String']['input'];
   /** What it says (at most 4,000 characters). */
   text: Scalars['String']['input'];
+};
+
+/** Rows are expected categories; columns are predicted categories, then Unknown. */
+export type ConfusionMatrix = {
+  __typename?: 'ConfusionMatrix';
+  /** counts[row][column]. */
+  counts: Array<Array<Scalars['Int']['output']>>;
+  /** Column labels: every category, then `Unknown`. Row labels are the same without `Unknown`. */
+  labels: Array<Scalars['String']['output']>;
 };
 
 /** A piece of reference material the assistant may answer from and cite. */
@@ -161,6 +230,36 @@ export type ConversationTurnInput = {
   text: Scalars['String']['input'];
 };
 
+/** Accuracy of what would be decided automatically if the confidence threshold were `threshold`. */
+export type CoveragePoint = {
+  __typename?: 'CoveragePoint';
+  /** Accuracy of those cases. */
+  accuracy: Scalars['Float']['output'];
+  /** Share of cases at or above it. */
+  coverage: Scalars['Float']['output'];
+  /** The confidence threshold. */
+  threshold: Scalars['Float']['output'];
+};
+
+/** A generation dataset to create. */
+export type CreateGenerationDatasetInput = {
+  /** At most 1,000 characters. */
+  description?: InputMaybe<Scalars['String']['input']>;
+  /** Unique in the account (at most 100 characters). */
+  name: Scalars['String']['input'];
+};
+
+/** Mean judge score of one rubric criterion. */
+export type CriterionEvalScore = {
+  __typename?: 'CriterionEvalScore';
+  /** Drafts scored on it. */
+  count: Scalars['Int']['output'];
+  /** The criterion. */
+  criterion: Scalars['String']['output'];
+  /** Mean score, 1 to 5. */
+  meanScore: Scalars['Float']['output'];
+};
+
 /** Who or what made a routing decision. */
 export type DecidedBy =
   /** A person, through `reviewRouting`. */
@@ -171,6 +270,17 @@ export type DecidedBy =
   | 'LOCAL_MODEL'
   /** A keyword rule the customer pinned. */
   | 'RULE';
+
+/** How much of a draft survived into the text a person finally used (normalised word edit distance). */
+export type EditClass =
+  /** Used word for word (distance 0; whitespace ignored). */
+  | 'ACCEPTED'
+  /** Distance above 0.6, or an empty final text: little of the draft survived. */
+  | 'DISCARDED'
+  /** Distance above 0.25 and at most 0.6: the draft was a starting point. */
+  | 'HEAVILY_EDITED'
+  /** Distance above 0 and at most 0.25: typos, a sentence reworded or added. */
+  | 'LIGHTLY_EDITED';
 
 /**
  * Every error this service returns carries one of these codes in `extensions.code`.
@@ -213,12 +323,296 @@ export type ErrorCode =
   | 'PROVIDER_TIMEOUT'
   /** The model provider was unreachable or failed. */
   | 'PROVIDER_UNAVAILABLE'
-  /** The caller's account is over a request, token or spending limit; `extensions.retryAfterSeconds` says when to retry. */
+  /**
+   * The operation is too deep, too wide, too long or too costly to run, and nothing of it ran:
+   * `extensions.rule` names the limit (`depth`, `aliases`, `rootFields`, `listLength` or `cost`),
+   * `extensions.measured` the operation's value and `extensions.limit` the largest allowed.
+   */
+  | 'QUERY_TOO_COMPLEX'
+  /**
+   * The caller's account is over a request, token, spending or concurrent-stream limit;
+   * `extensions.retryAfterSeconds` says when to retry, `extensions.rule` which limit and `extensions.limit` its value.
+   */
   | 'RATE_LIMITED'
   /** A dependency of this service (its store, its stream bus) is unavailable; retry later. */
   | 'SERVICE_UNAVAILABLE'
   /** No valid credentials were sent. */
   | 'UNAUTHENTICATED';
+
+/** The stored result of one case. */
+export type EvalCaseResult = {
+  __typename?: 'EvalCaseResult';
+  /** The case: a labeled ticket (ROUTING) or a generation case (GENERATION). */
+  caseId: Scalars['ID']['output'];
+  /** ROUTING: the decision's confidence. */
+  confidence: Maybe<Scalars['Float']['output']>;
+  /** ROUTING: predicted = expected. GENERATION: the case passed. */
+  correct: Scalars['Boolean']['output'];
+  /** Cost in US dollars. */
+  costUsd: Scalars['Float']['output'];
+  /** ROUTING: the deciding stage. GENERATION: the `provider:model` that drafted. */
+  decidedBy: Maybe<Scalars['String']['output']>;
+  /** Checks, judge scores with reasons, pairwise verdicts, or routing evidence, as JSON. */
+  detailJson: Scalars['String']['output'];
+  /** ROUTING: the labeled category. */
+  expected: Maybe<Scalars['String']['output']>;
+  /** GENERATION: the draft, stored as a generation. */
+  generation: Maybe<Generation>;
+  /** Milliseconds. */
+  latencyMs: Scalars['Int']['output'];
+  /** ROUTING: whether the cascade sent it to a person. */
+  needsReview: Scalars['Boolean']['output'];
+  /** Its position in the run, from 0. */
+  position: Scalars['Int']['output'];
+  /** ROUTING: the predicted category (null: Unknown). */
+  predicted: Maybe<Scalars['String']['output']>;
+  /** GENERATION: mean rubric score, 1 to 5. */
+  score: Maybe<Scalars['Float']['output']>;
+};
+
+/** One page of case results, in case order. */
+export type EvalCaseResultConnection = {
+  __typename?: 'EvalCaseResultConnection';
+  /** The results. */
+  nodes: Array<EvalCaseResult>;
+  /** Pass `endCursor` as `after` for the next page. */
+  pageInfo: PageInfo;
+};
+
+/** One off-diagonal cell of the confusion matrix. */
+export type EvalConfusion = {
+  __typename?: 'EvalConfusion';
+  /** Cases. */
+  count: Scalars['Int']['output'];
+  /** The labeled category. */
+  expected: Scalars['String']['output'];
+  /** The predicted category; null for Unknown. */
+  predicted: Maybe<Scalars['String']['output']>;
+  /** Share of the expected category's cases. */
+  rate: Scalars['Float']['output'];
+};
+
+/** Whether quality fell: the latest bucket with data against the trailing baseline (sample-weighted), both with enough samples. */
+export type EvalDrift = {
+  __typename?: 'EvalDrift';
+  /** The baseline: the preceding buckets' sample-weighted mean. */
+  baseline: Maybe<Scalars['Float']['output']>;
+  /** Samples in the baseline. */
+  baselineSamples: Scalars['Int']['output'];
+  /** The latest value is below the baseline by more than the margin. */
+  detected: Scalars['Boolean']['output'];
+  /** The latest bucket's value. */
+  latest: Maybe<Scalars['Float']['output']>;
+  /** The latest bucket with data. */
+  latestBucket: Maybe<Scalars['DateTime']['output']>;
+  /** Samples in it. */
+  latestSamples: Scalars['Int']['output'];
+  /** The configured margin (EVAL_DRIFT_MARGIN). */
+  margin: Scalars['Float']['output'];
+  /** `acceptanceRate` (drafts) or `routingAccuracy` (routing). */
+  metric: Scalars['String']['output'];
+};
+
+/** What an evaluation run measures. */
+export type EvalKind =
+  /** Drafts of a generation dataset's cases, checked and, with a judge, scored. */
+  | 'GENERATION'
+  /** Ticket routing on a taxonomy's labeled tickets of the TEST split (never trained on). */
+  | 'ROUTING';
+
+/** A headline metric in two runs. */
+export type EvalMetricDelta = {
+  __typename?: 'EvalMetricDelta';
+  /** Its value in run A. */
+  a: Maybe<Scalars['Float']['output']>;
+  /** Its value in run B. */
+  b: Maybe<Scalars['Float']['output']>;
+  /** b − a. */
+  delta: Maybe<Scalars['Float']['output']>;
+  /** The metric's name (e.g. `accuracy`, `macroF1`, `passRate`). */
+  metric: Scalars['String']['output'];
+};
+
+/** A feature's production quality over time. */
+export type EvalMetrics = {
+  __typename?: 'EvalMetrics';
+  /** The bucket width. */
+  bucket: MetricsBucket;
+  /** The drift signal. */
+  drift: EvalDrift;
+  /** The feature. */
+  feature: Feature;
+  /** One point per bucket, empty ones included. */
+  series: Array<EvalMetricsPoint>;
+  /** Window start. */
+  since: Scalars['DateTime']['output'];
+  /** Window end (exclusive). */
+  until: Scalars['DateTime']['output'];
+};
+
+/** One bucket of production metrics. Drafts of evaluation runs are left out. */
+export type EvalMetricsPoint = {
+  __typename?: 'EvalMetricsPoint';
+  /** Of drafts with a final text, the share ACCEPTED or LIGHTLY_EDITED. */
+  acceptanceRate: Maybe<Scalars['Float']['output']>;
+  /** The bucket's start (UTC). */
+  bucket: Scalars['DateTime']['output'];
+  /** Cost in US dollars. */
+  costUsd: Scalars['Float']['output'];
+  /** Tokens sent. */
+  inputTokens: Scalars['Float']['output'];
+  /** Median latency (ms). */
+  latencyP50Ms: Maybe<Scalars['Float']['output']>;
+  /** 95th percentile latency (ms). */
+  latencyP95Ms: Maybe<Scalars['Float']['output']>;
+  /** Mean edit distance of drafts with a final text. */
+  meanEditDistance: Maybe<Scalars['Float']['output']>;
+  /** Tokens received. */
+  outputTokens: Scalars['Float']['output'];
+  /** Drafts or decisions with a rating. */
+  rated: Scalars['Int']['output'];
+  /** Drafts (or routing decisions) made in it. */
+  requests: Scalars['Int']['output'];
+  /** ROUTING: accuracy of decisions whose right category is known (reviewed, corrected, or rated). */
+  routingAccuracy: Maybe<Scalars['Float']['output']>;
+  /** UP / (UP + DOWN). */
+  thumbsUpRatio: Maybe<Scalars['Float']['output']>;
+  /** Drafts with a final text (or decisions whose right category is known). */
+  withOutcome: Scalars['Int']['output'];
+};
+
+/** A run's metrics, by kind. */
+export type EvalMetricsSummary = GenerationEvalMetrics | RoutingEvalMetrics;
+
+/** How far a run has come. */
+export type EvalProgress = {
+  __typename?: 'EvalProgress';
+  /** Cases with a stored result. */
+  done: Scalars['Int']['output'];
+  /** Cases in the run (fixed when it started). */
+  total: Scalars['Int']['output'];
+};
+
+/** An evaluation run: a dataset through a target, with a result per case. */
+export type EvalRun = {
+  __typename?: 'EvalRun';
+  /** Cases (or batches) in flight at once. */
+  concurrency: Scalars['Int']['output'];
+  /** When it started. */
+  createdAt: Scalars['DateTime']['output'];
+  /** The taxonomy (ROUTING) or generation dataset (GENERATION). */
+  datasetId: Scalars['ID']['output'];
+  /** Why it stopped short. */
+  error: Maybe<EvalRunError>;
+  /** When it stopped; null while running. */
+  finishedAt: Maybe<Scalars['DateTime']['output']>;
+  /** The run's id. */
+  id: Scalars['ID']['output'];
+  /** The judge, when there is one. */
+  judge: Maybe<Scalars['String']['output']>;
+  /** The judge's prompts as sent (JSON), so every score can be traced to its instructions. */
+  judgePromptJson: Maybe<Scalars['String']['output']>;
+  /** Version of the judge's prompts, stored with the run. */
+  judgePromptVersion: Maybe<Scalars['String']['output']>;
+  /** What it measures. */
+  kind: EvalKind;
+  /** Metrics over the cases done so far; final once SUCCEEDED. */
+  metrics: Maybe<EvalMetricsSummary>;
+  /** What drafts were compared with, pairwise. */
+  pairwiseAgainst: Maybe<Scalars['String']['output']>;
+  /** Cases done and in all. */
+  progress: EvalProgress;
+  /** The HTML report's path on this server (GET with the same credentials). */
+  reportPath: Scalars['String']['output'];
+  /** Per-case results, in case order. */
+  results: EvalCaseResultConnection;
+  /** ROUTING: the router model evaluated. */
+  routerModelId: Maybe<Scalars['ID']['output']>;
+  /** Where it is. */
+  status: EvalRunStatus;
+  /** What was evaluated (see `StartEvalRunInput.target`). */
+  target: Scalars['String']['output'];
+  /** ROUTING: the taxonomy version and the router model evaluated. */
+  taxonomyVersion: Maybe<Scalars['Int']['output']>;
+};
+
+
+/** An evaluation run: a dataset through a target, with a result per case. */
+export type EvalRunResultsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  correct?: InputMaybe<Scalars['Boolean']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** Two runs of the same dataset, case by case. */
+export type EvalRunComparison = {
+  __typename?: 'EvalRunComparison';
+  /** Run A. */
+  a: EvalRun;
+  /** Run B. */
+  b: EvalRun;
+  /** Right in both. */
+  bothRight: Scalars['Int']['output'];
+  /** Wrong in both. */
+  bothWrong: Scalars['Int']['output'];
+  /** Change of every headline metric. */
+  deltas: Array<EvalMetricDelta>;
+  /** Wrong in A, right in B. */
+  improved: Array<FlippedEvalCase>;
+  /** Improved count. */
+  improvedCount: Scalars['Int']['output'];
+  /** Whether the difference is more than chance. */
+  mcnemar: McNemarTest;
+  /** Cases both runs finished. */
+  pairedCases: Scalars['Int']['output'];
+  /** Right in A, wrong in B. */
+  regressed: Array<FlippedEvalCase>;
+  /** Regressed count. */
+  regressedCount: Scalars['Int']['output'];
+};
+
+
+/** Two runs of the same dataset, case by case. */
+export type EvalRunComparisonImprovedArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/** Two runs of the same dataset, case by case. */
+export type EvalRunComparisonRegressedArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** One page of evaluation runs, newest first. */
+export type EvalRunConnection = {
+  __typename?: 'EvalRunConnection';
+  /** The runs. */
+  nodes: Array<EvalRun>;
+  /** Pass `endCursor` as `after` for the next page. */
+  pageInfo: PageInfo;
+};
+
+/** Why a run stopped short. */
+export type EvalRunError = {
+  __typename?: 'EvalRunError';
+  /** The public error code. */
+  code: ErrorCode;
+  /** What happened. */
+  message: Scalars['String']['output'];
+};
+
+/** Where an evaluation run is in its life. */
+export type EvalRunStatus =
+  /** Stopped by `cancelEvalRun`; finished cases are kept and `resumeEvalRun` continues. */
+  | 'CANCELLED'
+  /** Stopped by an error (see `error`); finished cases are kept and `resumeEvalRun` continues. */
+  | 'FAILED'
+  /** Cut off by a restart or shutdown; finished cases are kept and `resumeEvalRun` continues. */
+  | 'INTERRUPTED'
+  /** Cases are being evaluated; watch `evalRunProgress`. */
+  | 'RUNNING'
+  /** Every case has a result; `metrics` are final. */
+  | 'SUCCEEDED';
 
 /** A step of the job that failed, with the log lines that show it. */
 export type FailingStep = {
@@ -245,6 +639,68 @@ export type Feature =
   | 'RUNBOOK'
   /** Incident status updates for stakeholders. */
   | 'STATUS_UPDATE';
+
+/** Stored feedback. */
+export type Feedback = {
+  __typename?: 'Feedback';
+  /** The comment. */
+  comment: Maybe<Scalars['String']['output']>;
+  /** The corrected category, canonical spelling. */
+  correctedCategory: Maybe<Scalars['String']['output']>;
+  /** When it was given. */
+  createdAt: Scalars['DateTime']['output'];
+  /** What the edit distance means. */
+  editClass: Maybe<EditClass>;
+  /** Normalised word edit distance between draft and final text, 0 to 1. */
+  editDistance: Maybe<Scalars['Float']['output']>;
+  /** The feature of what it is about. */
+  feature: Feature;
+  /** The generation, when about a draft. */
+  generationId: Maybe<Scalars['ID']['output']>;
+  /** Its id. */
+  id: Scalars['ID']['output'];
+  /** Whether the correction added a new labeled ticket. */
+  labeledTicketCreated: Scalars['Boolean']['output'];
+  /** The routing prediction, when about a decision. */
+  predictionId: Maybe<Scalars['ID']['output']>;
+  /** The rating. */
+  rating: Maybe<Rating>;
+};
+
+/** Feedback on a draft or a routing decision; give exactly one of `generationId` and `predictionId`. */
+export type FeedbackInput = {
+  /** Free text (at most 5,000 characters). */
+  comment?: InputMaybe<Scalars['String']['input']>;
+  /** The right category of a routing decision; it also becomes a labeled ticket (source FEEDBACK). */
+  correctedCategory?: InputMaybe<Scalars['String']['input']>;
+  /** The text finally sent, from the draft (at most 200,000 characters); measured against the draft. */
+  finalText?: InputMaybe<Scalars['String']['input']>;
+  /** A generation. */
+  generationId?: InputMaybe<Scalars['ID']['input']>;
+  /** A routing prediction. */
+  predictionId?: InputMaybe<Scalars['ID']['input']>;
+  /** Thumbs up or down. */
+  rating?: InputMaybe<Rating>;
+};
+
+/** A case right in one run and wrong in the other. */
+export type FlippedEvalCase = {
+  __typename?: 'FlippedEvalCase';
+  /** The case. */
+  caseId: Scalars['ID']['output'];
+  /** ROUTING: the labeled category. */
+  expected: Maybe<Scalars['String']['output']>;
+  /** Its position in run A. */
+  position: Scalars['Int']['output'];
+  /** ROUTING: run A's prediction. */
+  predictedA: Maybe<Scalars['String']['output']>;
+  /** ROUTING: run B's prediction. */
+  predictedB: Maybe<Scalars['String']['output']>;
+  /** GENERATION: run A's score. */
+  scoreA: Maybe<Scalars['Float']['output']>;
+  /** GENERATION: run B's score. */
+  scoreB: Maybe<Scalars['Float']['output']>;
+};
 
 /**
  * One AI draft: a runbook, status update, postmortem, job digest or assistant answer.
@@ -293,6 +749,37 @@ export type Generation = {
   usage: Maybe<Usage>;
 };
 
+/** What an import of generation cases did. */
+export type GenerationCaseImport = {
+  __typename?: 'GenerationCaseImport';
+  /** The dataset, with its new count. */
+  dataset: GenerationDataset;
+  /** Cases already stored, ignored. */
+  duplicates: Scalars['Int']['output'];
+  /** New cases stored. */
+  imported: Scalars['Int']['output'];
+  /** Cases refused, with their positions (from 1). */
+  rejected: Array<RejectedRow>;
+};
+
+/** One generation case. */
+export type GenerationCaseInput = {
+  /** The capability (not ROUTING). */
+  feature: Feature;
+  /** The capability's input (as its mutation's `input` takes it, delivery options aside), as a JSON string. */
+  inputJson: Scalars['String']['input'];
+  /** Most words; default twice the reference's. */
+  maxWords?: InputMaybe<Scalars['Int']['input']>;
+  /** Fewest words; default half the reference's. */
+  minWords?: InputMaybe<Scalars['Int']['input']>;
+  /** A person's reference draft, for pairwise comparison, required sections and length bounds. */
+  reference?: InputMaybe<Scalars['String']['input']>;
+  /** Headings the draft must contain; default: the reference's headings. */
+  requiredSections?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Criteria for the judge (up to 10); default: faithful, complete, clear, actionable. */
+  rubric?: InputMaybe<Array<Scalars['String']['input']>>;
+};
+
 /** One page of generations, newest first. */
 export type GenerationConnection = {
   __typename?: 'GenerationConnection';
@@ -300,6 +787,21 @@ export type GenerationConnection = {
   edges: Array<GenerationEdge>;
   /** Where this page sits in the whole list. */
   pageInfo: PageInfo;
+};
+
+/** A named set of generation cases. */
+export type GenerationDataset = {
+  __typename?: 'GenerationDataset';
+  /** Cases stored. */
+  cases: Scalars['Int']['output'];
+  /** When it was created. */
+  createdAt: Scalars['DateTime']['output'];
+  /** What it is for. */
+  description: Scalars['String']['output'];
+  /** Its id, the `datasetId` of a GENERATION run. */
+  id: Scalars['ID']['output'];
+  /** Its name, unique in the account. */
+  name: Scalars['String']['output'];
 };
 
 /** A generation and the cursor just after it. */
@@ -318,6 +820,49 @@ export type GenerationError = {
   code: ErrorCode;
   /** A human-readable explanation, safe to show to the user. */
   message: Scalars['String']['output'];
+};
+
+/** Metrics of a generation evaluation. A case passes when its draft validates, has the required sections, no grounding issues, fits the length bounds and, when judged, scores at least 3.5. */
+export type GenerationEvalMetrics = {
+  __typename?: 'GenerationEvalMetrics';
+  /** Cases with a result. */
+  cases: Scalars['Int']['output'];
+  /** Cost of the drafts in US dollars. */
+  costUsd: Scalars['Float']['output'];
+  /** Mean score per criterion. */
+  criteria: Array<CriterionEvalScore>;
+  /** Share valid and with no grounding issue. */
+  groundedRate: Scalars['Float']['output'];
+  /** Tokens sent for the drafts. */
+  inputTokens: Scalars['Int']['output'];
+  /** Cost of judging in US dollars. */
+  judgeCostUsd: Scalars['Float']['output'];
+  /** Cases the judge could not score (its answer did not fit the schema, or it failed). */
+  judgeFailures: Scalars['Int']['output'];
+  /** Drafts the judge scored. */
+  judged: Scalars['Int']['output'];
+  /** Median draft latency (ms). */
+  latencyP50Ms: Scalars['Float']['output'];
+  /** 95th percentile draft latency (ms). */
+  latencyP95Ms: Scalars['Float']['output'];
+  /** Mean grounding issues per draft. */
+  meanGroundingIssues: Scalars['Float']['output'];
+  /** Mean rubric score, 1 to 5; null without a judge. */
+  meanScore: Maybe<Scalars['Float']['output']>;
+  /** Tokens received for the drafts. */
+  outputTokens: Scalars['Int']['output'];
+  /** Pairwise comparison outcomes. */
+  pairwise: PairwiseEvalOutcome;
+  /** Share of cases that passed. */
+  passRate: Scalars['Float']['output'];
+  /** Drafts whose mean score rounds to 1, 2, 3, 4, 5. */
+  scoreHistogram: Array<Scalars['Int']['output']>;
+  /** Share with every required section. */
+  sectionsRate: Scalars['Float']['output'];
+  /** Share whose draft succeeded and parsed into the typed output. */
+  validRate: Scalars['Float']['output'];
+  /** Share within the length bounds. */
+  withinLengthRate: Scalars['Float']['output'];
 };
 
 /**
@@ -474,6 +1019,15 @@ export type IncidentStatus =
   /** The incident is over. */
   | 'RESOLVED';
 
+/** A key just created. `key` is the secret, shown here once: store it now. */
+export type IssuedApiKey = {
+  __typename?: 'IssuedApiKey';
+  /** The key as listed from now on. */
+  apiKey: ApiKey;
+  /** The secret, to send as `Authorization: Bearer <key>`. */
+  key: Scalars['String']['output'];
+};
+
 /** A job log digest as typed data. */
 export type JobDigestOutput = {
   __typename?: 'JobDigestOutput';
@@ -560,12 +1114,42 @@ export type LabeledTicketInput = {
   subject?: InputMaybe<Scalars['String']['input']>;
 };
 
+/** McNemar's test on the paired cases: exact binomial below 25 discordant cases, else chi-square with continuity correction. */
+export type McNemarTest = {
+  __typename?: 'McNemarTest';
+  /** Right in A, wrong in B. */
+  b: Scalars['Int']['output'];
+  /** Wrong in A, right in B. */
+  c: Scalars['Int']['output'];
+  /** `EXACT_BINOMIAL` or `CHI_SQUARE_CORRECTED`. */
+  method: Scalars['String']['output'];
+  /** Two-sided p-value. */
+  pValue: Scalars['Float']['output'];
+  /** χ² (corrected test only). */
+  statistic: Maybe<Scalars['Float']['output']>;
+};
+
+/** The width of one point of an `evalMetrics` time series (UTC). */
+export type MetricsBucket =
+  /** One day. */
+  | 'DAY'
+  /** One hour. */
+  | 'HOUR'
+  /** One ISO week, from Monday. */
+  | 'WEEK';
+
 export type Mutation = {
   __typename?: 'Mutation';
   /** Answer a question about an incident from its data and the reference material supplied, citing every source. */
   askAssistant: Generation;
+  /** Stop a running run; finished cases are kept. */
+  cancelEvalRun: EvalRun;
   /** Stop a running generation and abort its provider call. Returns the generation, now `CANCELLED` (or as it already was, if it had finished). */
   cancelGeneration: Generation;
+  /** Create an API key; the secret is in the answer and nowhere else. Operators only (`admin`). */
+  createApiKey: IssuedApiKey;
+  /** Create an empty generation dataset. */
+  createGenerationDataset: GenerationDataset;
   /** Define a taxonomy (version 1). */
   createTaxonomy: Taxonomy;
   /** Draft a status update for an incident's stakeholders, in the register of the chosen audience. */
@@ -578,12 +1162,22 @@ export type Mutation = {
    * and says so when none fits instead of inventing one.
    */
   generateRunbook: Generation;
+  /** Store generation cases (up to 1,000 per call); duplicates are ignored, bad cases refused with their positions. */
+  importGenerationCases: GenerationCaseImport;
   /** Store labeled tickets (up to 5,000 per call). Duplicates are ignored; rows with unknown categories are refused with their row numbers. */
   importLabeledTickets: ImportResult;
+  /** Continue a run that stopped short; cases with a stored result are not redone. */
+  resumeEvalRun: EvalRun;
   /** A person confirms or corrects a prediction; the decision also becomes a labeled ticket. */
   reviewRouting: RoutingPrediction;
+  /** Revoke a key at once, by id or prefix. Operators only (`admin`). */
+  revokeApiKey: ApiKey;
   /** Make a taxonomy the one used when a request names none. */
   setDefaultTaxonomy: Taxonomy;
+  /** Start evaluating a dataset in the background; returns at once with status RUNNING. Watch `evalRunProgress`. */
+  startEvalRun: EvalRun;
+  /** Say what you thought of a draft or a routing decision, or what you finally sent. */
+  submitFeedback: Feedback;
   /**
    * Digest an automation job's log: outcome, failing steps with their exact lines, likely cause,
    * next steps and counts. Logs up to 2 MiB; the builtin provider reads them in one linear pass.
@@ -601,8 +1195,23 @@ export type MutationAskAssistantArgs = {
 };
 
 
+export type MutationCancelEvalRunArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
 export type MutationCancelGenerationArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type MutationCreateApiKeyArgs = {
+  input: ApiKeyInput;
+};
+
+
+export type MutationCreateGenerationDatasetArgs = {
+  input: CreateGenerationDatasetInput;
 };
 
 
@@ -626,9 +1235,20 @@ export type MutationGenerateRunbookArgs = {
 };
 
 
+export type MutationImportGenerationCasesArgs = {
+  cases: Array<GenerationCaseInput>;
+  datasetId: Scalars['ID']['input'];
+};
+
+
 export type MutationImportLabeledTicketsArgs = {
   examples: Array<LabeledTicketInput>;
   taxonomyId: Scalars['ID']['input'];
+};
+
+
+export type MutationResumeEvalRunArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -638,8 +1258,23 @@ export type MutationReviewRoutingArgs = {
 };
 
 
+export type MutationRevokeApiKeyArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
 export type MutationSetDefaultTaxonomyArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type MutationStartEvalRunArgs = {
+  input: StartEvalRunInput;
+};
+
+
+export type MutationSubmitFeedbackArgs = {
+  input: FeedbackInput;
 };
 
 
@@ -692,6 +1327,23 @@ export type PageInfo = {
   endCursor: Maybe<Scalars['String']['output']>;
   /** Whether another page follows. */
   hasNextPage: Scalars['Boolean']['output'];
+};
+
+/** Pairwise outcomes. Each comparison is judged in both orders; a verdict that changes with the order is a tie. */
+export type PairwiseEvalOutcome = {
+  __typename?: 'PairwiseEvalOutcome';
+  /** Cases compared. */
+  compared: Scalars['Int']['output'];
+  /** The other text was better in both orders. */
+  losses: Scalars['Int']['output'];
+  /** Comparisons whose two verdicts disagreed. */
+  positionInconsistent: Scalars['Int']['output'];
+  /** A tie in either order, or verdicts that followed the position. */
+  ties: Scalars['Int']['output'];
+  /** (wins + ties / 2) / compared; null with no comparison. */
+  winRate: Maybe<Scalars['Float']['output']>;
+  /** The draft was better in both orders. */
+  wins: Scalars['Int']['output'];
 };
 
 /** Follow-up work a postmortem commits to. */
@@ -822,8 +1474,20 @@ export type ProviderStatus = {
 
 export type Query = {
   __typename?: 'Query';
+  /** API keys, newest first; of one account when `accountId` is given. Operators only (`admin`). */
+  apiKeys: Array<ApiKey>;
+  /** Two runs of the same dataset compared case by case, with McNemar's test. */
+  compareEvalRuns: EvalRunComparison;
+  /** A feature's production quality per time bucket (UTC), with a drift signal. Default window: the last 30 buckets. */
+  evalMetrics: EvalMetrics;
+  /** One evaluation run of the caller's account; null when there is none. */
+  evalRun: Maybe<EvalRun>;
+  /** Evaluation runs, newest first. */
+  evalRuns: EvalRunConnection;
   /** One generation of the caller's account by id; null when there is none. */
   generation: Maybe<Generation>;
+  /** The account's generation datasets, newest first. */
+  generationDatasets: Array<GenerationDataset>;
   /** The caller's generations, newest first, with cursor pagination. */
   generations: GenerationConnection;
   /** Every configured provider target with its circuit breaker, load and recent health. */
@@ -834,8 +1498,42 @@ export type Query = {
   routeTicket: RoutingPrediction;
   /** Route up to 1,000 tickets in one batch: one local prediction for all, the hard ones to the LLM several per call. */
   routeTickets: Array<RoutingPrediction>;
+  /** What automatic routing of a taxonomy saved over a window (default the last 30 days). */
+  routingRoi: RoutingRoi;
   /** The account's taxonomies, newest first. */
   taxonomies: Array<Taxonomy>;
+};
+
+
+export type QueryApiKeysArgs = {
+  accountId?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type QueryCompareEvalRunsArgs = {
+  a: Scalars['ID']['input'];
+  b: Scalars['ID']['input'];
+};
+
+
+export type QueryEvalMetricsArgs = {
+  bucket?: InputMaybe<MetricsBucket>;
+  feature: Feature;
+  since?: InputMaybe<Scalars['DateTime']['input']>;
+  until?: InputMaybe<Scalars['DateTime']['input']>;
+};
+
+
+export type QueryEvalRunArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QueryEvalRunsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  datasetId?: InputMaybe<Scalars['ID']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  kind?: InputMaybe<EvalKind>;
 };
 
 
@@ -867,6 +1565,20 @@ export type QueryRouteTicketsArgs = {
   taxonomyId?: InputMaybe<Scalars['ID']['input']>;
   tickets: Array<TicketInput>;
 };
+
+
+export type QueryRoutingRoiArgs = {
+  since?: InputMaybe<Scalars['DateTime']['input']>;
+  taxonomyId: Scalars['ID']['input'];
+  until?: InputMaybe<Scalars['DateTime']['input']>;
+};
+
+/** A person's verdict on a draft or a routing decision. */
+export type Rating =
+  /** Not good. */
+  | 'DOWN'
+  /** Good as it was. */
+  | 'UP';
 
 /** A row `importLabeledTickets` refused. */
 export type RejectedRow = {
@@ -935,6 +1647,77 @@ export type RoutingAlternative = {
   confidence: Scalars['Float']['output'];
 };
 
+/**
+ * Metrics of a routing evaluation. Unknown decisions are wrong answers (false negatives of their
+ * category, false positives of none). Macro averages run over categories present in the test set or
+ * in the predictions; weighted averages weigh categories by support.
+ */
+export type RoutingEvalMetrics = {
+  __typename?: 'RoutingEvalMetrics';
+  /** Share of cases routed to their labeled category (review or not). */
+  accuracy: Scalars['Float']['output'];
+  /** Accuracy of what was decided without review. */
+  autoRoutedAccuracy: Scalars['Float']['output'];
+  /** Share decided without review. */
+  autoRoutedShare: Scalars['Float']['output'];
+  /** Cases with a result. */
+  cases: Scalars['Int']['output'];
+  /** Every category of the taxonomy (and any other label seen). */
+  categories: Array<CategoryEvalMetrics>;
+  /** The full confusion matrix. */
+  confusion: ConfusionMatrix;
+  /** LLM cost in US dollars. */
+  costUsd: Scalars['Float']['output'];
+  /** Accuracy against coverage as the auto-decision threshold moves over the stored confidences. */
+  coverage: Array<CoveragePoint>;
+  /** LLM tokens sent. */
+  inputTokens: Scalars['Int']['output'];
+  /** Median latency of the routing call a ticket was in (ms). */
+  latencyP50Ms: Scalars['Float']['output'];
+  /** 95th percentile of the same (ms). */
+  latencyP95Ms: Scalars['Float']['output'];
+  /** Mean F1 over categories. */
+  macroF1: Scalars['Float']['output'];
+  /** Mean precision over categories. */
+  macroPrecision: Scalars['Float']['output'];
+  /** Mean recall over categories. */
+  macroRecall: Scalars['Float']['output'];
+  /** LLM tokens received. */
+  outputTokens: Scalars['Int']['output'];
+  /** Share the cascade sent to a person. */
+  reviewShare: Scalars['Float']['output'];
+  /** Share and accuracy per deciding stage. */
+  stages: Array<StageEvalShare>;
+  /** Most frequent confusions (off-diagonal cells, Unknown included), largest first. */
+  topConfusions: Array<EvalConfusion>;
+  /** Share decided Unknown. */
+  unknownShare: Scalars['Float']['output'];
+  /** The categories with the lowest F1 among those with test cases, weakest first. */
+  weakestCategories: Array<CategoryEvalMetrics>;
+  /** F1 weighted by support. */
+  weightedF1: Scalars['Float']['output'];
+};
+
+
+/**
+ * Metrics of a routing evaluation. Unknown decisions are wrong answers (false negatives of their
+ * category, false positives of none). Macro averages run over categories present in the test set or
+ * in the predictions; weighted averages weigh categories by support.
+ */
+export type RoutingEvalMetricsTopConfusionsArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/**
+ * Metrics of a routing evaluation. Unknown decisions are wrong answers (false negatives of their
+ * category, false positives of none). Macro averages run over categories present in the test set or
+ * in the predictions; weighted averages weigh categories by support.
+ */
+export type RoutingEvalMetricsWeakestCategoriesArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
 /** Where a ticket should go, who decided, and how sure they were. */
 export type RoutingPrediction = {
   __typename?: 'RoutingPrediction';
@@ -970,11 +1753,62 @@ export type RoutingPrediction = {
   ticketId: Scalars['ID']['output'];
 };
 
+/** What automatic routing saved over a window, and the accuracy the figure rests on. */
+export type RoutingRoi = {
+  __typename?: 'RoutingRoi';
+  /** Where it comes from: `REVIEWED` (at least 30 auto-routed decisions with a known right category), `EVAL_RUN` (the latest CASCADE run), or `NONE`. */
+  accuracySource: Scalars['String']['output'];
+  /** Decided without a person. */
+  autoRouted: Scalars['Int']['output'];
+  /** The auto-routed accuracy used. */
+  autoRoutedAccuracy: Maybe<Scalars['Float']['output']>;
+  /** Routing decisions made. */
+  decisions: Scalars['Int']['output'];
+  /** Its auto-routed accuracy. */
+  evalRunAutoRoutedAccuracy: Maybe<Scalars['Float']['output']>;
+  /** The latest succeeded CASCADE evaluation run of the taxonomy. */
+  evalRunId: Maybe<Scalars['ID']['output']>;
+  /** Auto-routed tickets expected to be wrong (autoRouted × (1 − accuracy)); each is triaged again by hand. */
+  expectedMisroutes: Scalars['Float']['output'];
+  /** Those hours at the hourly cost. */
+  grossSavingUsd: Scalars['Float']['output'];
+  /** LLM spend of routing in the window. */
+  llmSpendUsd: Scalars['Float']['output'];
+  /** Their triage cost. */
+  misrouteCostUsd: Scalars['Float']['output'];
+  /** Net saving per day of the window. */
+  netSavingPerDayUsd: Scalars['Float']['output'];
+  /** Gross saving − misroute cost − LLM spend. */
+  netSavingUsd: Scalars['Float']['output'];
+  /** Days of net saving that pay the setup cost back; 0 without one; null when nothing is saved. */
+  paybackDays: Maybe<Scalars['Float']['output']>;
+  /** Auto-routed decisions with a known right category. */
+  reviewedAutoRouted: Scalars['Int']['output'];
+  /** Their accuracy. */
+  reviewedAutoRoutedAccuracy: Maybe<Scalars['Float']['output']>;
+  /** Sent to a person. */
+  sentToReview: Scalars['Int']['output'];
+  /** Configured one-off setup cost (ROUTING_SETUP_COST_USD). */
+  setupCostUsd: Scalars['Float']['output'];
+  /** Window start. */
+  since: Scalars['DateTime']['output'];
+  /** The taxonomy. */
+  taxonomyId: Scalars['ID']['output'];
+  /** Configured cost of an hour of triage (ROUTING_TRIAGE_HOURLY_COST_USD). */
+  triageHourlyCostUsd: Scalars['Float']['output'];
+  /** Hours of manual triage the auto-routed tickets did not need. */
+  triageHoursSaved: Scalars['Float']['output'];
+  /** Configured triage time per ticket (ROUTING_TRIAGE_SECONDS_PER_TICKET). */
+  triageSecondsPerTicket: Scalars['Float']['output'];
+  /** Window end. */
+  until: Scalars['DateTime']['output'];
+};
+
 /** Facts about where a runbook will run, used to fill its parameters and to choose its tools. */
 export type RunbookContextInput = {
   /**
    * Command-line tools the runbook may use, for example `kubectl` or `aws` (at most 50).
-   * Templates that need any other tool are not chosen.
+   * Templates that need any other tool are not chosen. Absent or empty: any tool.
    */
   allowedTools?: InputMaybe<Array<Scalars['String']['input']>>;
   /** The environment it runs in, for example `production` or `staging` (at most 100 characters). */
@@ -1060,6 +1894,43 @@ export type Severity =
   /** Low: cosmetic or internal-only impact. */
   | 'SEV4';
 
+/** Who decided, and how well. */
+export type StageEvalShare = {
+  __typename?: 'StageEvalShare';
+  /** Accuracy of the cases it decided. */
+  accuracy: Scalars['Float']['output'];
+  /** Cases it decided. */
+  count: Scalars['Int']['output'];
+  /** LOCAL_MODEL, LLM or RULE. */
+  decidedBy: Scalars['String']['output'];
+  /** Share of all cases this stage decided. */
+  share: Scalars['Float']['output'];
+};
+
+/** What `startEvalRun` evaluates, with what. */
+export type StartEvalRunInput = {
+  /** ROUTING: tickets per routing call, as `routeTickets` would receive them, 1 to 100; default 20. */
+  batchSize?: InputMaybe<Scalars['Int']['input']>;
+  /** Cases (GENERATION) or batches (ROUTING) in flight at once, 1 to 32; default 4. */
+  concurrency?: InputMaybe<Scalars['Int']['input']>;
+  /** ROUTING: the taxonomy's id (its TEST split is the dataset). GENERATION: the generation dataset's id. */
+  datasetId: Scalars['ID']['input'];
+  /** GENERATION: a `provider:model` LLM that scores each draft against the rubric and compares it pairwise; omit for deterministic checks only. */
+  judge?: InputMaybe<Scalars['String']['input']>;
+  /** ROUTING or GENERATION. */
+  kind: EvalKind;
+  /** Evaluate only the first this many cases (a stable, category-spread sample). */
+  maxCases?: InputMaybe<Scalars['Int']['input']>;
+  /** GENERATION with a judge: what each draft is compared with — `REFERENCE` (default; the case's reference text), `CHAIN` or a `provider:model`. */
+  pairwiseAgainst?: InputMaybe<Scalars['String']['input']>;
+  /**
+   * ROUTING: `CASCADE` (default; the cascade as production runs it), `LOCAL_MODEL` (the local model alone),
+   * `LLM` (the ROUTING chain's LLM alone) or a `provider:model` (that LLM alone).
+   * GENERATION: `CHAIN` (default; the feature's configured chain) or a `provider:model`.
+   */
+  target?: InputMaybe<Scalars['String']['input']>;
+};
+
 /** What `draftStatusUpdate` needs. */
 export type StatusUpdateInput = {
   /** Who will read the update. */
@@ -1110,12 +1981,19 @@ export type StatusUpdateTone =
 
 export type Subscription = {
   __typename?: 'Subscription';
+  /** A run's progress: its state now, then on each finished case (coalesced), then once more when it stops; then completes. */
+  evalRunProgress: EvalRun;
   /**
    * Watch a generation's text arrive token by token. Emits ordered deltas, then one final event with
    * the finished generation, then completes. `afterSeq: n` replays only events with `seq > n`, so a
    * client that reconnects loses nothing and repeats nothing. Works for finished generations too.
    */
   generationStream: GenerationEvent;
+};
+
+
+export type SubscriptionEvalRunProgressArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -1326,6 +2204,10 @@ export type FederationReferenceTypes = {
 
 /** Mapping of union types */
 export type ResolversUnionTypes<_RefType extends Record<string, unknown>> = {
+  EvalMetricsSummary:
+    | ( GenerationSummary & { __typename: 'GenerationEvalMetrics' } )
+    | ( RoutingSummary & { __typename: 'RoutingEvalMetrics' } )
+  ;
   GenerationOutput:
     | ( AssistantAnswerOutput & { __typename: 'AssistantAnswerOutput' } )
     | ( JobDigestOutput & { __typename: 'JobDigestOutput' } )
@@ -1340,30 +2222,60 @@ export type ResolversUnionTypes<_RefType extends Record<string, unknown>> = {
 export type ResolversTypes = {
   AlertInput: AlertInput;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
+  ApiKey: ResolverTypeWrapper<ApiKeyRecord>;
+  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  ApiKeyInput: ApiKeyInput;
   AssistantAnswerOutput: ResolverTypeWrapper<AssistantAnswerOutput>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   AssistantInput: AssistantInput;
-  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Audience: Audience;
   BreakerState: BreakerState;
   CascadePolicy: ResolverTypeWrapper<CascadePolicy>;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   Category: ResolverTypeWrapper<Category>;
+  CategoryEvalMetrics: ResolverTypeWrapper<CategoryEvalMetrics>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   CategoryInput: CategoryInput;
   ChatMessageInput: ChatMessageInput;
+  ConfusionMatrix: ResolverTypeWrapper<ConfusionMatrix>;
   ContextItemInput: ContextItemInput;
   ConversationRole: ConversationRole;
   ConversationTurnInput: ConversationTurnInput;
+  CoveragePoint: ResolverTypeWrapper<CoveragePoint>;
+  CreateGenerationDatasetInput: CreateGenerationDatasetInput;
+  CriterionEvalScore: ResolverTypeWrapper<CriterionEvalScore>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   DecidedBy: DecidedBy;
+  EditClass: EditClass;
   ErrorCode: ErrorCode;
+  EvalCaseResult: ResolverTypeWrapper<EvalResultRecord>;
+  EvalCaseResultConnection: ResolverTypeWrapper<Omit<EvalCaseResultConnection, 'nodes'> & { nodes: Array<ResolversTypes['EvalCaseResult']> }>;
+  EvalConfusion: ResolverTypeWrapper<EvalConfusion>;
+  EvalDrift: ResolverTypeWrapper<EvalDrift>;
+  EvalKind: EvalKind;
+  EvalMetricDelta: ResolverTypeWrapper<EvalMetricDelta>;
+  EvalMetrics: ResolverTypeWrapper<EvalMetrics>;
+  EvalMetricsPoint: ResolverTypeWrapper<EvalMetricsPoint>;
+  EvalMetricsSummary: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['EvalMetricsSummary']>;
+  EvalProgress: ResolverTypeWrapper<EvalProgress>;
+  EvalRun: ResolverTypeWrapper<EvalRunRecord>;
+  EvalRunComparison: ResolverTypeWrapper<EvalComparisonView>;
+  EvalRunConnection: ResolverTypeWrapper<Omit<EvalRunConnection, 'nodes'> & { nodes: Array<ResolversTypes['EvalRun']> }>;
+  EvalRunError: ResolverTypeWrapper<EvalRunError>;
+  EvalRunStatus: EvalRunStatus;
   FailingStep: ResolverTypeWrapper<FailingStep>;
-  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   Feature: Feature;
+  Feedback: ResolverTypeWrapper<Feedback>;
+  FeedbackInput: FeedbackInput;
+  FlippedEvalCase: ResolverTypeWrapper<FlippedEvalCase>;
   Generation: ResolverTypeWrapper<GenerationRecord>;
+  GenerationCaseImport: ResolverTypeWrapper<Omit<GenerationCaseImport, 'dataset'> & { dataset: ResolversTypes['GenerationDataset'] }>;
+  GenerationCaseInput: GenerationCaseInput;
   GenerationConnection: ResolverTypeWrapper<Omit<GenerationConnection, 'edges'> & { edges: Array<ResolversTypes['GenerationEdge']> }>;
+  GenerationDataset: ResolverTypeWrapper<GenerationDatasetRecord>;
   GenerationEdge: ResolverTypeWrapper<Omit<GenerationEdge, 'node'> & { node: ResolversTypes['Generation'] }>;
   GenerationError: ResolverTypeWrapper<GenerationError>;
+  GenerationEvalMetrics: ResolverTypeWrapper<GenerationSummary>;
   GenerationEvent: ResolverTypeWrapper<Omit<GenerationEvent, 'generation'> & { generation?: Maybe<ResolversTypes['Generation']> }>;
   GenerationFilter: GenerationFilter;
   GenerationOutput: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['GenerationOutput']>;
@@ -1373,6 +2285,7 @@ export type ResolversTypes = {
   Incident: ResolverTypeWrapper<IncidentReference>;
   IncidentInput: IncidentInput;
   IncidentStatus: IncidentStatus;
+  IssuedApiKey: ResolverTypeWrapper<Omit<IssuedApiKey, 'apiKey'> & { apiKey: ResolversTypes['ApiKey'] }>;
   JobDigestOutput: ResolverTypeWrapper<JobDigestOutput>;
   JobLogInput: JobLogInput;
   JobLogStats: ResolverTypeWrapper<JobLogStats>;
@@ -1380,10 +2293,13 @@ export type ResolversTypes = {
   KeywordRule: ResolverTypeWrapper<KeywordRule>;
   KeywordRuleInput: KeywordRuleInput;
   LabeledTicketInput: LabeledTicketInput;
+  McNemarTest: ResolverTypeWrapper<McNemarTest>;
+  MetricsBucket: MetricsBucket;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   NoteInput: NoteInput;
   NoteKind: NoteKind;
   PageInfo: ResolverTypeWrapper<PageInfo>;
+  PairwiseEvalOutcome: ResolverTypeWrapper<PairwiseEvalOutcome>;
   PostmortemActionItem: ResolverTypeWrapper<PostmortemActionItem>;
   PostmortemImpact: ResolverTypeWrapper<PostmortemImpact>;
   PostmortemInput: PostmortemInput;
@@ -1392,19 +2308,24 @@ export type ResolversTypes = {
   ProviderAttempt: ResolverTypeWrapper<ProviderAttempt>;
   ProviderStatus: ResolverTypeWrapper<ProviderStatus>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Rating: Rating;
   RejectedRow: ResolverTypeWrapper<RejectedRow>;
   RepeatedMessage: ResolverTypeWrapper<RepeatedMessage>;
   ResponderInput: ResponderInput;
   RiskLevel: RiskLevel;
   RouterModel: ResolverTypeWrapper<RouterModelRecord>;
   RoutingAlternative: ResolverTypeWrapper<RoutingAlternative>;
+  RoutingEvalMetrics: ResolverTypeWrapper<RoutingSummary>;
   RoutingPrediction: ResolverTypeWrapper<PredictionRecord>;
+  RoutingRoi: ResolverTypeWrapper<RoutingRoi>;
   RunbookContextInput: RunbookContextInput;
   RunbookInput: RunbookInput;
   RunbookOutput: ResolverTypeWrapper<RunbookOutput>;
   RunbookParameter: ResolverTypeWrapper<RunbookParameter>;
   RunbookStep: ResolverTypeWrapper<RunbookStep>;
   Severity: Severity;
+  StageEvalShare: ResolverTypeWrapper<StageEvalShare>;
+  StartEvalRunInput: StartEvalRunInput;
   StatusUpdateInput: StatusUpdateInput;
   StatusUpdateOutput: ResolverTypeWrapper<StatusUpdateOutput>;
   StatusUpdateTone: StatusUpdateTone;
@@ -1421,24 +2342,51 @@ export type ResolversTypes = {
 export type ResolversParentTypes = {
   AlertInput: AlertInput;
   String: Scalars['String']['output'];
+  ApiKey: ApiKeyRecord;
+  ID: Scalars['ID']['output'];
+  ApiKeyInput: ApiKeyInput;
   AssistantAnswerOutput: AssistantAnswerOutput;
   Boolean: Scalars['Boolean']['output'];
   AssistantInput: AssistantInput;
-  ID: Scalars['ID']['output'];
   CascadePolicy: CascadePolicy;
   Float: Scalars['Float']['output'];
   Category: Category;
+  CategoryEvalMetrics: CategoryEvalMetrics;
+  Int: Scalars['Int']['output'];
   CategoryInput: CategoryInput;
   ChatMessageInput: ChatMessageInput;
+  ConfusionMatrix: ConfusionMatrix;
   ContextItemInput: ContextItemInput;
   ConversationTurnInput: ConversationTurnInput;
+  CoveragePoint: CoveragePoint;
+  CreateGenerationDatasetInput: CreateGenerationDatasetInput;
+  CriterionEvalScore: CriterionEvalScore;
   DateTime: Scalars['DateTime']['output'];
+  EvalCaseResult: EvalResultRecord;
+  EvalCaseResultConnection: Omit<EvalCaseResultConnection, 'nodes'> & { nodes: Array<ResolversParentTypes['EvalCaseResult']> };
+  EvalConfusion: EvalConfusion;
+  EvalDrift: EvalDrift;
+  EvalMetricDelta: EvalMetricDelta;
+  EvalMetrics: EvalMetrics;
+  EvalMetricsPoint: EvalMetricsPoint;
+  EvalMetricsSummary: ResolversUnionTypes<ResolversParentTypes>['EvalMetricsSummary'];
+  EvalProgress: EvalProgress;
+  EvalRun: EvalRunRecord;
+  EvalRunComparison: EvalComparisonView;
+  EvalRunConnection: Omit<EvalRunConnection, 'nodes'> & { nodes: Array<ResolversParentTypes['EvalRun']> };
+  EvalRunError: EvalRunError;
   FailingStep: FailingStep;
-  Int: Scalars['Int']['output'];
+  Feedback: Feedback;
+  FeedbackInput: FeedbackInput;
+  FlippedEvalCase: FlippedEvalCase;
   Generation: GenerationRecord;
+  GenerationCaseImport: Omit<GenerationCaseImport, 'dataset'> & { dataset: ResolversParentTypes['GenerationDataset'] };
+  GenerationCaseInput: GenerationCaseInput;
   GenerationConnection: Omit<GenerationConnection, 'edges'> & { edges: Array<ResolversParentTypes['GenerationEdge']> };
+  GenerationDataset: GenerationDatasetRecord;
   GenerationEdge: Omit<GenerationEdge, 'node'> & { node: ResolversParentTypes['Generation'] };
   GenerationError: GenerationError;
+  GenerationEvalMetrics: GenerationSummary;
   GenerationEvent: Omit<GenerationEvent, 'generation'> & { generation?: Maybe<ResolversParentTypes['Generation']> };
   GenerationFilter: GenerationFilter;
   GenerationOutput: ResolversUnionTypes<ResolversParentTypes>['GenerationOutput'];
@@ -1446,15 +2394,18 @@ export type ResolversParentTypes = {
   ImportResult: Omit<ImportResult, 'taxonomy'> & { taxonomy: ResolversParentTypes['Taxonomy'] };
   Incident: IncidentReference;
   IncidentInput: IncidentInput;
+  IssuedApiKey: Omit<IssuedApiKey, 'apiKey'> & { apiKey: ResolversParentTypes['ApiKey'] };
   JobDigestOutput: JobDigestOutput;
   JobLogInput: JobLogInput;
   JobLogStats: JobLogStats;
   KeywordRule: KeywordRule;
   KeywordRuleInput: KeywordRuleInput;
   LabeledTicketInput: LabeledTicketInput;
+  McNemarTest: McNemarTest;
   Mutation: Record<PropertyKey, never>;
   NoteInput: NoteInput;
   PageInfo: PageInfo;
+  PairwiseEvalOutcome: PairwiseEvalOutcome;
   PostmortemActionItem: PostmortemActionItem;
   PostmortemImpact: PostmortemImpact;
   PostmortemInput: PostmortemInput;
@@ -1468,12 +2419,16 @@ export type ResolversParentTypes = {
   ResponderInput: ResponderInput;
   RouterModel: RouterModelRecord;
   RoutingAlternative: RoutingAlternative;
+  RoutingEvalMetrics: RoutingSummary;
   RoutingPrediction: PredictionRecord;
+  RoutingRoi: RoutingRoi;
   RunbookContextInput: RunbookContextInput;
   RunbookInput: RunbookInput;
   RunbookOutput: RunbookOutput;
   RunbookParameter: RunbookParameter;
   RunbookStep: RunbookStep;
+  StageEvalShare: StageEvalShare;
+  StartEvalRunInput: StartEvalRunInput;
   StatusUpdateInput: StatusUpdateInput;
   StatusUpdateOutput: StatusUpdateOutput;
   Subscription: Record<PropertyKey, never>;
@@ -1483,6 +2438,18 @@ export type ResolversParentTypes = {
   TicketInput: TicketInput;
   TimelineEventInput: TimelineEventInput;
   Usage: Usage;
+};
+
+export type ApiKeyResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ApiKey'] = ResolversParentTypes['ApiKey']> = {
+  accountId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  description?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  expiresAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  lastUsedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  prefix?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  revokedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  scopes?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
 export type AssistantAnswerOutputResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['AssistantAnswerOutput'] = ResolversParentTypes['AssistantAnswerOutput']> = {
@@ -1505,14 +2472,190 @@ export type CategoryResolvers<ContextType = RequestContext, ParentType extends R
   target?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
+export type CategoryEvalMetricsResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CategoryEvalMetrics'] = ResolversParentTypes['CategoryEvalMetrics']> = {
+  category?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  f1?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  precision?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  predicted?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  recall?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  support?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type ConfusionMatrixResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ConfusionMatrix'] = ResolversParentTypes['ConfusionMatrix']> = {
+  counts?: Resolver<Array<Array<ResolversTypes['Int']>>, ParentType, ContextType>;
+  labels?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type CoveragePointResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CoveragePoint'] = ResolversParentTypes['CoveragePoint']> = {
+  accuracy?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  coverage?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  threshold?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+};
+
+export type CriterionEvalScoreResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CriterionEvalScore'] = ResolversParentTypes['CriterionEvalScore']> = {
+  count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  criterion?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  meanScore?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+};
+
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
 }
+
+export type EvalCaseResultResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['EvalCaseResult'] = ResolversParentTypes['EvalCaseResult']> = {
+  caseId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  confidence?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  correct?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  costUsd?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  decidedBy?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  detailJson?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  expected?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  generation?: Resolver<Maybe<ResolversTypes['Generation']>, ParentType, ContextType>;
+  latencyMs?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  needsReview?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  position?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  predicted?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  score?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+};
+
+export type EvalCaseResultConnectionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['EvalCaseResultConnection'] = ResolversParentTypes['EvalCaseResultConnection']> = {
+  nodes?: Resolver<Array<ResolversTypes['EvalCaseResult']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+};
+
+export type EvalConfusionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['EvalConfusion'] = ResolversParentTypes['EvalConfusion']> = {
+  count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  expected?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  predicted?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  rate?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+};
+
+export type EvalDriftResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['EvalDrift'] = ResolversParentTypes['EvalDrift']> = {
+  baseline?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  baselineSamples?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  detected?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  latest?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  latestBucket?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  latestSamples?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  margin?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  metric?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type EvalMetricDeltaResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['EvalMetricDelta'] = ResolversParentTypes['EvalMetricDelta']> = {
+  a?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  b?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  delta?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  metric?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type EvalMetricsResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['EvalMetrics'] = ResolversParentTypes['EvalMetrics']> = {
+  bucket?: Resolver<ResolversTypes['MetricsBucket'], ParentType, ContextType>;
+  drift?: Resolver<ResolversTypes['EvalDrift'], ParentType, ContextType>;
+  feature?: Resolver<ResolversTypes['Feature'], ParentType, ContextType>;
+  series?: Resolver<Array<ResolversTypes['EvalMetricsPoint']>, ParentType, ContextType>;
+  since?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  until?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+};
+
+export type EvalMetricsPointResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['EvalMetricsPoint'] = ResolversParentTypes['EvalMetricsPoint']> = {
+  acceptanceRate?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  bucket?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  costUsd?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  inputTokens?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  latencyP50Ms?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  latencyP95Ms?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  meanEditDistance?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  outputTokens?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  rated?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  requests?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  routingAccuracy?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  thumbsUpRatio?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  withOutcome?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type EvalMetricsSummaryResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['EvalMetricsSummary'] = ResolversParentTypes['EvalMetricsSummary']> = {
+  __resolveType: TypeResolveFn<'GenerationEvalMetrics' | 'RoutingEvalMetrics', ParentType, ContextType>;
+};
+
+export type EvalProgressResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['EvalProgress'] = ResolversParentTypes['EvalProgress']> = {
+  done?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  total?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type EvalRunResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['EvalRun'] = ResolversParentTypes['EvalRun']> = {
+  concurrency?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  datasetId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  error?: Resolver<Maybe<ResolversTypes['EvalRunError']>, ParentType, ContextType>;
+  finishedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  judge?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  judgePromptJson?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  judgePromptVersion?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['EvalKind'], ParentType, ContextType>;
+  metrics?: Resolver<Maybe<ResolversTypes['EvalMetricsSummary']>, ParentType, ContextType>;
+  pairwiseAgainst?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  progress?: Resolver<ResolversTypes['EvalProgress'], ParentType, ContextType>;
+  reportPath?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  results?: Resolver<ResolversTypes['EvalCaseResultConnection'], ParentType, ContextType, RequireFields<EvalRunResultsArgs, 'first'>>;
+  routerModelId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['EvalRunStatus'], ParentType, ContextType>;
+  target?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  taxonomyVersion?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+};
+
+export type EvalRunComparisonResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['EvalRunComparison'] = ResolversParentTypes['EvalRunComparison']> = {
+  a?: Resolver<ResolversTypes['EvalRun'], ParentType, ContextType>;
+  b?: Resolver<ResolversTypes['EvalRun'], ParentType, ContextType>;
+  bothRight?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  bothWrong?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  deltas?: Resolver<Array<ResolversTypes['EvalMetricDelta']>, ParentType, ContextType>;
+  improved?: Resolver<Array<ResolversTypes['FlippedEvalCase']>, ParentType, ContextType, RequireFields<EvalRunComparisonImprovedArgs, 'first'>>;
+  improvedCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  mcnemar?: Resolver<ResolversTypes['McNemarTest'], ParentType, ContextType>;
+  pairedCases?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  regressed?: Resolver<Array<ResolversTypes['FlippedEvalCase']>, ParentType, ContextType, RequireFields<EvalRunComparisonRegressedArgs, 'first'>>;
+  regressedCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type EvalRunConnectionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['EvalRunConnection'] = ResolversParentTypes['EvalRunConnection']> = {
+  nodes?: Resolver<Array<ResolversTypes['EvalRun']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+};
+
+export type EvalRunErrorResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['EvalRunError'] = ResolversParentTypes['EvalRunError']> = {
+  code?: Resolver<ResolversTypes['ErrorCode'], ParentType, ContextType>;
+  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
 
 export type FailingStepResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['FailingStep'] = ResolversParentTypes['FailingStep']> = {
   lineNumbers?: Resolver<Array<ResolversTypes['Int']>, ParentType, ContextType>;
   lines?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   step?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type FeedbackResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Feedback'] = ResolversParentTypes['Feedback']> = {
+  comment?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  correctedCategory?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  editClass?: Resolver<Maybe<ResolversTypes['EditClass']>, ParentType, ContextType>;
+  editDistance?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  feature?: Resolver<ResolversTypes['Feature'], ParentType, ContextType>;
+  generationId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  labeledTicketCreated?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  predictionId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  rating?: Resolver<Maybe<ResolversTypes['Rating']>, ParentType, ContextType>;
+};
+
+export type FlippedEvalCaseResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['FlippedEvalCase'] = ResolversParentTypes['FlippedEvalCase']> = {
+  caseId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  expected?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  position?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  predictedA?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  predictedB?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  scoreA?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  scoreB?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
 };
 
 export type GenerationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Generation'] = ResolversParentTypes['Generation'], FederationReferenceType extends FederationReferenceTypes['Generation'] = FederationReferenceTypes['Generation']> = {
@@ -1537,9 +2680,24 @@ export type GenerationResolvers<ContextType = RequestContext, ParentType extends
   usage?: Resolver<Maybe<ResolversTypes['Usage']>, ParentType, ContextType>;
 };
 
+export type GenerationCaseImportResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['GenerationCaseImport'] = ResolversParentTypes['GenerationCaseImport']> = {
+  dataset?: Resolver<ResolversTypes['GenerationDataset'], ParentType, ContextType>;
+  duplicates?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  imported?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  rejected?: Resolver<Array<ResolversTypes['RejectedRow']>, ParentType, ContextType>;
+};
+
 export type GenerationConnectionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['GenerationConnection'] = ResolversParentTypes['GenerationConnection']> = {
   edges?: Resolver<Array<ResolversTypes['GenerationEdge']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+};
+
+export type GenerationDatasetResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['GenerationDataset'] = ResolversParentTypes['GenerationDataset']> = {
+  cases?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  description?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export type GenerationEdgeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['GenerationEdge'] = ResolversParentTypes['GenerationEdge']> = {
@@ -1550,6 +2708,29 @@ export type GenerationEdgeResolvers<ContextType = RequestContext, ParentType ext
 export type GenerationErrorResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['GenerationError'] = ResolversParentTypes['GenerationError']> = {
   code?: Resolver<ResolversTypes['ErrorCode'], ParentType, ContextType>;
   message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type GenerationEvalMetricsResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['GenerationEvalMetrics'] = ResolversParentTypes['GenerationEvalMetrics']> = {
+  cases?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  costUsd?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  criteria?: Resolver<Array<ResolversTypes['CriterionEvalScore']>, ParentType, ContextType>;
+  groundedRate?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  inputTokens?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  judgeCostUsd?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  judgeFailures?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  judged?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  latencyP50Ms?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  latencyP95Ms?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  meanGroundingIssues?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  meanScore?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  outputTokens?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  pairwise?: Resolver<ResolversTypes['PairwiseEvalOutcome'], ParentType, ContextType>;
+  passRate?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  scoreHistogram?: Resolver<Array<ResolversTypes['Int']>, ParentType, ContextType>;
+  sectionsRate?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  validRate?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  withinLengthRate?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type GenerationEventResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['GenerationEvent'] = ResolversParentTypes['GenerationEvent']> = {
@@ -1582,6 +2763,11 @@ export type IncidentResolvers<ContextType = RequestContext, ParentType extends R
   statusUpdateDrafts?: Resolver<Array<ResolversTypes['Generation']>, ParentType, ContextType, RequireFields<IncidentStatusUpdateDraftsArgs, 'first'>>;
 };
 
+export type IssuedApiKeyResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['IssuedApiKey'] = ResolversParentTypes['IssuedApiKey']> = {
+  apiKey?: Resolver<ResolversTypes['ApiKey'], ParentType, ContextType>;
+  key?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type JobDigestOutputResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['JobDigestOutput'] = ResolversParentTypes['JobDigestOutput']> = {
   exitCode?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   failingSteps?: Resolver<Array<ResolversTypes['FailingStep']>, ParentType, ContextType>;
@@ -1605,16 +2791,32 @@ export type KeywordRuleResolvers<ContextType = RequestContext, ParentType extend
   keyword?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
+export type McNemarTestResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['McNemarTest'] = ResolversParentTypes['McNemarTest']> = {
+  b?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  c?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  method?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  pValue?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  statistic?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+};
+
 export type MutationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   askAssistant?: Resolver<ResolversTypes['Generation'], ParentType, ContextType, RequireFields<MutationAskAssistantArgs, 'input'>>;
+  cancelEvalRun?: Resolver<ResolversTypes['EvalRun'], ParentType, ContextType, RequireFields<MutationCancelEvalRunArgs, 'id'>>;
   cancelGeneration?: Resolver<ResolversTypes['Generation'], ParentType, ContextType, RequireFields<MutationCancelGenerationArgs, 'id'>>;
+  createApiKey?: Resolver<ResolversTypes['IssuedApiKey'], ParentType, ContextType, RequireFields<MutationCreateApiKeyArgs, 'input'>>;
+  createGenerationDataset?: Resolver<ResolversTypes['GenerationDataset'], ParentType, ContextType, RequireFields<MutationCreateGenerationDatasetArgs, 'input'>>;
   createTaxonomy?: Resolver<ResolversTypes['Taxonomy'], ParentType, ContextType, RequireFields<MutationCreateTaxonomyArgs, 'input'>>;
   draftStatusUpdate?: Resolver<ResolversTypes['Generation'], ParentType, ContextType, RequireFields<MutationDraftStatusUpdateArgs, 'input'>>;
   generatePostmortem?: Resolver<ResolversTypes['Generation'], ParentType, ContextType, RequireFields<MutationGeneratePostmortemArgs, 'input'>>;
   generateRunbook?: Resolver<ResolversTypes['Generation'], ParentType, ContextType, RequireFields<MutationGenerateRunbookArgs, 'input'>>;
+  importGenerationCases?: Resolver<ResolversTypes['GenerationCaseImport'], ParentType, ContextType, RequireFields<MutationImportGenerationCasesArgs, 'cases' | 'datasetId'>>;
   importLabeledTickets?: Resolver<ResolversTypes['ImportResult'], ParentType, ContextType, RequireFields<MutationImportLabeledTicketsArgs, 'examples' | 'taxonomyId'>>;
+  resumeEvalRun?: Resolver<ResolversTypes['EvalRun'], ParentType, ContextType, RequireFields<MutationResumeEvalRunArgs, 'id'>>;
   reviewRouting?: Resolver<ResolversTypes['RoutingPrediction'], ParentType, ContextType, RequireFields<MutationReviewRoutingArgs, 'category' | 'predictionId'>>;
+  revokeApiKey?: Resolver<ResolversTypes['ApiKey'], ParentType, ContextType, RequireFields<MutationRevokeApiKeyArgs, 'id'>>;
   setDefaultTaxonomy?: Resolver<ResolversTypes['Taxonomy'], ParentType, ContextType, RequireFields<MutationSetDefaultTaxonomyArgs, 'id'>>;
+  startEvalRun?: Resolver<ResolversTypes['EvalRun'], ParentType, ContextType, RequireFields<MutationStartEvalRunArgs, 'input'>>;
+  submitFeedback?: Resolver<ResolversTypes['Feedback'], ParentType, ContextType, RequireFields<MutationSubmitFeedbackArgs, 'input'>>;
   summarizeJobLog?: Resolver<ResolversTypes['Generation'], ParentType, ContextType, RequireFields<MutationSummarizeJobLogArgs, 'input'>>;
   trainRouter?: Resolver<ResolversTypes['RouterModel'], ParentType, ContextType, RequireFields<MutationTrainRouterArgs, 'taxonomyId'>>;
   updateTaxonomy?: Resolver<ResolversTypes['Taxonomy'], ParentType, ContextType, RequireFields<MutationUpdateTaxonomyArgs, 'id' | 'input'>>;
@@ -1623,6 +2825,15 @@ export type MutationResolvers<ContextType = RequestContext, ParentType extends R
 export type PageInfoResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {
   endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+};
+
+export type PairwiseEvalOutcomeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['PairwiseEvalOutcome'] = ResolversParentTypes['PairwiseEvalOutcome']> = {
+  compared?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  losses?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  positionInconsistent?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  ties?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  winRate?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  wins?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type PostmortemActionItemResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['PostmortemActionItem'] = ResolversParentTypes['PostmortemActionItem']> = {
@@ -1684,12 +2895,19 @@ export type ProviderStatusResolvers<ContextType = RequestContext, ParentType ext
 };
 
 export type QueryResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
+  apiKeys?: Resolver<Array<ResolversTypes['ApiKey']>, ParentType, ContextType, Partial<QueryApiKeysArgs>>;
+  compareEvalRuns?: Resolver<ResolversTypes['EvalRunComparison'], ParentType, ContextType, RequireFields<QueryCompareEvalRunsArgs, 'a' | 'b'>>;
+  evalMetrics?: Resolver<ResolversTypes['EvalMetrics'], ParentType, ContextType, RequireFields<QueryEvalMetricsArgs, 'bucket' | 'feature'>>;
+  evalRun?: Resolver<Maybe<ResolversTypes['EvalRun']>, ParentType, ContextType, RequireFields<QueryEvalRunArgs, 'id'>>;
+  evalRuns?: Resolver<ResolversTypes['EvalRunConnection'], ParentType, ContextType, RequireFields<QueryEvalRunsArgs, 'first'>>;
   generation?: Resolver<Maybe<ResolversTypes['Generation']>, ParentType, ContextType, RequireFields<QueryGenerationArgs, 'id'>>;
+  generationDatasets?: Resolver<Array<ResolversTypes['GenerationDataset']>, ParentType, ContextType>;
   generations?: Resolver<ResolversTypes['GenerationConnection'], ParentType, ContextType, RequireFields<QueryGenerationsArgs, 'first'>>;
   providers?: Resolver<Array<ResolversTypes['ProviderStatus']>, ParentType, ContextType>;
   reviewQueue?: Resolver<Array<ResolversTypes['RoutingPrediction']>, ParentType, ContextType, RequireFields<QueryReviewQueueArgs, 'first'>>;
   routeTicket?: Resolver<ResolversTypes['RoutingPrediction'], ParentType, ContextType, RequireFields<QueryRouteTicketArgs, 'ticket'>>;
   routeTickets?: Resolver<Array<ResolversTypes['RoutingPrediction']>, ParentType, ContextType, RequireFields<QueryRouteTicketsArgs, 'tickets'>>;
+  routingRoi?: Resolver<ResolversTypes['RoutingRoi'], ParentType, ContextType, RequireFields<QueryRoutingRoiArgs, 'taxonomyId'>>;
   taxonomies?: Resolver<Array<ResolversTypes['Taxonomy']>, ParentType, ContextType>;
 };
 
@@ -1720,6 +2938,31 @@ export type RoutingAlternativeResolvers<ContextType = RequestContext, ParentType
   confidence?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
 };
 
+export type RoutingEvalMetricsResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['RoutingEvalMetrics'] = ResolversParentTypes['RoutingEvalMetrics']> = {
+  accuracy?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  autoRoutedAccuracy?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  autoRoutedShare?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  cases?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  categories?: Resolver<Array<ResolversTypes['CategoryEvalMetrics']>, ParentType, ContextType>;
+  confusion?: Resolver<ResolversTypes['ConfusionMatrix'], ParentType, ContextType>;
+  costUsd?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  coverage?: Resolver<Array<ResolversTypes['CoveragePoint']>, ParentType, ContextType>;
+  inputTokens?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  latencyP50Ms?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  latencyP95Ms?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  macroF1?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  macroPrecision?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  macroRecall?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  outputTokens?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  reviewShare?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  stages?: Resolver<Array<ResolversTypes['StageEvalShare']>, ParentType, ContextType>;
+  topConfusions?: Resolver<Array<ResolversTypes['EvalConfusion']>, ParentType, ContextType, RequireFields<RoutingEvalMetricsTopConfusionsArgs, 'first'>>;
+  unknownShare?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  weakestCategories?: Resolver<Array<ResolversTypes['CategoryEvalMetrics']>, ParentType, ContextType, RequireFields<RoutingEvalMetricsWeakestCategoriesArgs, 'first'>>;
+  weightedF1?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
 export type RoutingPredictionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['RoutingPrediction'] = ResolversParentTypes['RoutingPrediction']> = {
   alternatives?: Resolver<Array<ResolversTypes['RoutingAlternative']>, ParentType, ContextType>;
   category?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -1736,6 +2979,32 @@ export type RoutingPredictionResolvers<ContextType = RequestContext, ParentType 
   taxonomyId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   taxonomyVersion?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   ticketId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+};
+
+export type RoutingRoiResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['RoutingRoi'] = ResolversParentTypes['RoutingRoi']> = {
+  accuracySource?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  autoRouted?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  autoRoutedAccuracy?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  decisions?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  evalRunAutoRoutedAccuracy?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  evalRunId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  expectedMisroutes?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  grossSavingUsd?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  llmSpendUsd?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  misrouteCostUsd?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  netSavingPerDayUsd?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  netSavingUsd?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  paybackDays?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  reviewedAutoRouted?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  reviewedAutoRoutedAccuracy?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  sentToReview?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  setupCostUsd?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  since?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  taxonomyId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  triageHourlyCostUsd?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  triageHoursSaved?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  triageSecondsPerTicket?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  until?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
 };
 
 export type RunbookOutputResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['RunbookOutput'] = ResolversParentTypes['RunbookOutput']> = {
@@ -1765,6 +3034,13 @@ export type RunbookStepResolvers<ContextType = RequestContext, ParentType extend
   expectedResult?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
+export type StageEvalShareResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['StageEvalShare'] = ResolversParentTypes['StageEvalShare']> = {
+  accuracy?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  decidedBy?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  share?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+};
+
 export type StatusUpdateOutputResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['StatusUpdateOutput'] = ResolversParentTypes['StatusUpdateOutput']> = {
   affectedServices?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   audience?: Resolver<ResolversTypes['Audience'], ParentType, ContextType>;
@@ -1777,6 +3053,7 @@ export type StatusUpdateOutputResolvers<ContextType = RequestContext, ParentType
 };
 
 export type SubscriptionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
+  evalRunProgress?: SubscriptionResolver<ResolversTypes['EvalRun'], "evalRunProgress", ParentType, ContextType, RequireFields<SubscriptionEvalRunProgressArgs, 'id'>>;
   generationStream?: SubscriptionResolver<ResolversTypes['GenerationEvent'], "generationStream", ParentType, ContextType, RequireFields<SubscriptionGenerationStreamArgs, 'id'>>;
 };
 
@@ -1805,25 +3082,51 @@ export type UsageResolvers<ContextType = RequestContext, ParentType extends Reso
 };
 
 export type Resolvers<ContextType = RequestContext> = {
+  ApiKey?: ApiKeyResolvers<ContextType>;
   AssistantAnswerOutput?: AssistantAnswerOutputResolvers<ContextType>;
   CascadePolicy?: CascadePolicyResolvers<ContextType>;
   Category?: CategoryResolvers<ContextType>;
+  CategoryEvalMetrics?: CategoryEvalMetricsResolvers<ContextType>;
+  ConfusionMatrix?: ConfusionMatrixResolvers<ContextType>;
+  CoveragePoint?: CoveragePointResolvers<ContextType>;
+  CriterionEvalScore?: CriterionEvalScoreResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
+  EvalCaseResult?: EvalCaseResultResolvers<ContextType>;
+  EvalCaseResultConnection?: EvalCaseResultConnectionResolvers<ContextType>;
+  EvalConfusion?: EvalConfusionResolvers<ContextType>;
+  EvalDrift?: EvalDriftResolvers<ContextType>;
+  EvalMetricDelta?: EvalMetricDeltaResolvers<ContextType>;
+  EvalMetrics?: EvalMetricsResolvers<ContextType>;
+  EvalMetricsPoint?: EvalMetricsPointResolvers<ContextType>;
+  EvalMetricsSummary?: EvalMetricsSummaryResolvers<ContextType>;
+  EvalProgress?: EvalProgressResolvers<ContextType>;
+  EvalRun?: EvalRunResolvers<ContextType>;
+  EvalRunComparison?: EvalRunComparisonResolvers<ContextType>;
+  EvalRunConnection?: EvalRunConnectionResolvers<ContextType>;
+  EvalRunError?: EvalRunErrorResolvers<ContextType>;
   FailingStep?: FailingStepResolvers<ContextType>;
+  Feedback?: FeedbackResolvers<ContextType>;
+  FlippedEvalCase?: FlippedEvalCaseResolvers<ContextType>;
   Generation?: GenerationResolvers<ContextType>;
+  GenerationCaseImport?: GenerationCaseImportResolvers<ContextType>;
   GenerationConnection?: GenerationConnectionResolvers<ContextType>;
+  GenerationDataset?: GenerationDatasetResolvers<ContextType>;
   GenerationEdge?: GenerationEdgeResolvers<ContextType>;
   GenerationError?: GenerationErrorResolvers<ContextType>;
+  GenerationEvalMetrics?: GenerationEvalMetricsResolvers<ContextType>;
   GenerationEvent?: GenerationEventResolvers<ContextType>;
   GenerationOutput?: GenerationOutputResolvers<ContextType>;
   GroundingIssue?: GroundingIssueResolvers<ContextType>;
   ImportResult?: ImportResultResolvers<ContextType>;
   Incident?: IncidentResolvers<ContextType>;
+  IssuedApiKey?: IssuedApiKeyResolvers<ContextType>;
   JobDigestOutput?: JobDigestOutputResolvers<ContextType>;
   JobLogStats?: JobLogStatsResolvers<ContextType>;
   KeywordRule?: KeywordRuleResolvers<ContextType>;
+  McNemarTest?: McNemarTestResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
+  PairwiseEvalOutcome?: PairwiseEvalOutcomeResolvers<ContextType>;
   PostmortemActionItem?: PostmortemActionItemResolvers<ContextType>;
   PostmortemImpact?: PostmortemImpactResolvers<ContextType>;
   PostmortemOutput?: PostmortemOutputResolvers<ContextType>;
@@ -1835,10 +3138,13 @@ export type Resolvers<ContextType = RequestContext> = {
   RepeatedMessage?: RepeatedMessageResolvers<ContextType>;
   RouterModel?: RouterModelResolvers<ContextType>;
   RoutingAlternative?: RoutingAlternativeResolvers<ContextType>;
+  RoutingEvalMetrics?: RoutingEvalMetricsResolvers<ContextType>;
   RoutingPrediction?: RoutingPredictionResolvers<ContextType>;
+  RoutingRoi?: RoutingRoiResolvers<ContextType>;
   RunbookOutput?: RunbookOutputResolvers<ContextType>;
   RunbookParameter?: RunbookParameterResolvers<ContextType>;
   RunbookStep?: RunbookStepResolvers<ContextType>;
+  StageEvalShare?: StageEvalShareResolvers<ContextType>;
   StatusUpdateOutput?: StatusUpdateOutputResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;
   Taxonomy?: TaxonomyResolvers<ContextType>;

@@ -1,6 +1,7 @@
 /** Generations: lookup, listing, cancellation, the federated entity, and the token stream. */
 import { watchGeneration, type GenerationEventView } from '../../capabilities/generation/watch.js';
 import { badInput } from '../../errors.js';
+import { releasingOnEnd } from '../../security/limits/index.js';
 import { isUuid } from '../../store/generations.js';
 import type { Resolvers } from '../__generated__/resolvers-types.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
@@ -29,8 +30,11 @@ export const generationResolvers: Resolvers = {
   },
   Subscription: {
     generationStream: {
-      subscribe: (_parent, { id, afterSeq }, { account, services, signal }) =>
-        watchGeneration({ generations: services.store.generations, bus: services.bus, watch: (generationId) => services.runner.watch(generationId) }, account.id, id, afterSeq, signal),
+      subscribe: async (_parent, { id, afterSeq }, { account, services, signal }) => {
+        const events = await watchGeneration({ generations: services.store.generations, bus: services.bus, watch: (generationId) => services.runner.watch(generationId) }, account.id, id, afterSeq, signal);
+        // The generation's stream slot (shared with its streamed run), held until the subscription ends.
+        return releasingOnEnd(events, await services.limits.acquireStream(account.id, id), signal);
+      },
       resolve: (event: GenerationEventView) => event,
     },
   },

@@ -1,9 +1,13 @@
 import type { Resolvers } from '../__generated__/resolvers-types.js';
 import { assistantResolvers } from './assistant.js';
+import { evaluationResolvers } from './evaluation.js';
 import { generationResolvers } from './generations.js';
 import { incidentResolvers } from './incident.js';
 import { routingResolvers } from './routing.js';
+import { securityResolvers } from './security.js';
+import { jobDigestResolvers } from './job-digest.js';
 import { postmortemResolvers } from './postmortem.js';
+import { runbookResolvers } from './runbook.js';
 import { DateTime } from './scalars.js';
 import { statusUpdateResolvers } from './status-update.js';
 
@@ -16,4 +20,4 @@ function merge(...parts: Resolvers[]): Resolvers {
   return merged as Resolvers;
 }
 
-export const resolvers: Resolvers = merge({ DateTime } as Resolvers, generationResolvers, incidentResolvers, routingResolvers, statusUpdateResolvers, postmortemResolvers, assistantResolvers);
+export const resolvers: Resolvers = merge({ DateTime } as Resolvers, generationResolvers, incidentResolvers, routingResolvers, securityResolvers, statusUpdateResolvers, postmortemResolvers, assistantResolvers, runbookResolvers, jobDigestResolvers, evaluationResolvers);

@@ -5,6 +5,8 @@
 import { generations } from './0001_generations.js';
 import { generationDelivery } from './0002_generation_delivery.js';
 import { routing } from './0003_routing.js';
+import { security } from './0004_security.js';
+import { evaluation } from './0005_evaluation.js';
 
 export interface Migration {
   version: number;
@@ -12,4 +14,4 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [generations, generationDelivery, routing];
+export const MIGRATIONS: readonly Migration[] = [generations, generationDelivery, routing, security, evaluation];

@@ -1,0 +1,212 @@
+/**
+ * Prompt-injection screening of untrusted text: phrase rules, then a second look at the text with
+ * obfuscations undone, then decoded payloads (base64, hex, percent and `\x` escapes, ROT13,
+ * reversed text, Unicode tag characters), each decoded text assessed like the original.
+ *
+ * The score combines signals as a noisy-OR over signal kinds, `1 - Π(1 - w)`, with each kind
+ * counted once at its strongest weight: independent kinds of evidence add up, one phrase repeated
+ * twenty times does not. Weights (rules.ts, concepts.ts, and below for the structural signals)
+ * are the probability that a text showing only that signal is an injection, set by hand on the
+ * fixtures. With the default policy (policy.ts) one strong signal (0.6-0.8) flags, a weak one
+ * (0.2-0.45) is only logged, and blocking (0.9) takes two strong signals or a decoded payload.
+ *
+ * What it is and is not: a fast first screen that catches the canonical phrasings of public
+ * jailbreak and injection collections and their cheap disguises. Novel paraphrases slip through
+ * (see the holdout figures in test/security/injection.test.ts); the fence around untrusted text
+ * and the canary check on outputs are the defences that do not depend on wording.
+ */
+import { conceptSignals } from './concepts.js';
+import { countInvisible, foldForMatching, mixedScriptWords } from './normalize.js';
+import { RULES, type InjectionSignalKind } from './rules.js';
+
+export interface InjectionSignal {
+  kind: InjectionSignalKind;
+  /**
+   * The text that raised it (at most 120 characters, whitespace collapsed). It is a quote of
+   * untrusted input: redact it before logging, or log only kinds and weights.
+   */
+  evidence: string;
+  weight: number;
+}
+
+export interface InjectionAssessment {
+  /** 0..1: the combined weight of the signals. */
+  score: number;
+  /** Strongest first. */
+  signals: InjectionSignal[];
+}
+
+export interface AssessOptions {
+  /** How many layers of encoding to look through (base64 inside base64 ...). Default 2. */
+  maxDepth?: number;
+}
+
+/** Structural signal weights. */
+export const STRUCTURAL_WEIGHTS = {
+  /** Unicode tag characters: invisible ASCII, no legitimate use in support or log text. */
+  tagCharacters: 0.7,
+  /** Zero-width characters inside words. One is often a copy-paste accident; several are not. */
+  zeroWidthFew: 0.2,
+  zeroWidthMany: 0.4,
+  /** Bidi overrides and isolates (Trojan Source). */
+  bidiControls: 0.35,
+  /** Latin mixed with Cyrillic or Greek look-alikes inside one word. */
+  mixedScript: 0.45,
+  /** Rules that match only once obfuscation is undone: the disguise itself is evidence. */
+  obfuscation: 0.6,
+  /** Base of an encoded payload whose decoded text carries signals; the decoded score adds to it. */
+  encodedBase: 0.5,
+} as const;
+
+const MAX_SIGNALS = 24;
+const MAX_DECODED_BLOBS = 32;
+/** How much text after "rot13" or "read backwards" is decoded. */
+const ANNOUNCED_WINDOW = 4000;
+
+function evidenceOf(text: string): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > 120 ? `${flat.slice(0, 117)}...` : flat;
+}
+
+function runRules(text: string, signals: InjectionSignal[]): void {
+  for (const rule of RULES) {
+    rule.pattern.lastIndex = 0;
+    const m = rule.pattern.exec(text);
+    rule.pattern.lastIndex = 0;
+    if (m) signals.push({ kind: rule.kind, evidence: evidenceOf(m[0]), weight: rule.weight });
+  }
+}
+
+/** Printable-text ratio of a decoded buffer: encoded text decodes to text, hashes to noise. */
+function asText(bytes: Buffer): string | null {
+  if (bytes.length < 8) return null;
+  const text = bytes.toString('utf8');
+  let printable = 0;
+  for (const ch of text) {
+    const c = ch.codePointAt(0)!;
+    if ((c >= 0x20 && c < 0x7f) || c === 0x0a || c === 0x0d || c === 0x09 || (c >= 0xa0 && c !== 0xfffd)) printable++;
+  }
+  return printable / [...text].length >= 0.9 ? text : null;
+}
+
+const BASE64_BLOB = /(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/_-]{16,8192}={0,2}(?![A-Za-z0-9+/=_-])/g;
+const HEX_BLOB = /(?<![0-9A-Fa-f])(?:[0-9A-Fa-f]{2}(?:[ :]?)){12,4096}(?![0-9A-Fa-f])/g;
+const ESCAPED_BYTES = /(?:\\x[0-9A-Fa-f]{2}|%[0-9A-Fa-f]{2}){8,4096}/g;
+const UNICODE_ESCAPES = /(?:\\u[0-9A-Fa-f]{4}){6,4096}/g;
+
+/** Texts hidden in encodings, each with how it was hidden. */
+function decodedPayloads(text: string): { how: string; text: string }[] {
+  const out: { how: string; text: string }[] = [];
+  const push = (how: string, decoded: string | null): void => {
+    if (decoded !== null && out.length < MAX_DECODED_BLOBS) out.push({ how, text: decoded });
+  };
+  for (const m of text.matchAll(BASE64_BLOB)) {
+    const blob = m[0];
+    // Words and identifiers are not payloads: a blob needs digits or mixed case and no long word runs.
+    if (!/[A-Z]/.test(blob) || !/[a-z]/.test(blob) || /^[A-Za-z]+$/.test(blob)) continue;
+    push('base64', asText(Buffer.from(blob.replace(/-/g, '+').replace(/_/g, '/'), 'base64')));
+  }
+  for (const m of text.matchAll(HEX_BLOB)) push('hex', asText(Buffer.from(m[0].replace(/[ :]/g, ''), 'hex')));
+  for (const m of text.matchAll(ESCAPED_BYTES)) {
+    const hex = m[0].replace(/\\x|%/g, '');
+    push('escaped bytes', asText(Buffer.from(hex, 'hex')));
+  }
+  for (const m of text.matchAll(UNICODE_ESCAPES)) {
+    const decoded = m[0].replace(/\\u([0-9A-Fa-f]{4})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+    push('unicode escapes', decoded);
+  }
+  // Whole-text transforms are announced; the payload is what follows the announcement.
+  const rot13 = /\brot-?13\b/i.exec(text);
+  if (rot13) {
+    const window = text.slice(rot13.index, rot13.index + ANNOUNCED_WINDOW);
+    push('rot13', window.replace(/[A-Za-z]/g, (c) => {
+      const base = c <= 'Z' ? 65 : 97;
+      return String.fromCharCode(((c.charCodeAt(0) - base + 13) % 26) + base);
+    }));
+  }
+  const reversed = /\b(?:backwards|reversed|in reverse|reverse (?:it|this|the text))\b/i.exec(text);
+  if (reversed) push('reversed', [...text.slice(reversed.index, reversed.index + ANNOUNCED_WINDOW)].reverse().join(''));
+  return out;
+}
+
+/**
+ * The folded form of the lines (in chunks of at most 2,000 characters) that folding changes,
+ * joined; null when it changes none. A long log with one disguised line gets a second look at
+ * that line only.
+ */
+function foldedSegments(text: string): string | null {
+  const changed: string[] = [];
+  for (const m of text.matchAll(/[^\n]{1,2000}/g)) {
+    const folded = foldForMatching(m[0]);
+    if (folded !== m[0]) changed.push(folded);
+  }
+  return changed.length === 0 ? null : changed.join('\n');
+}
+
+function combine(signals: InjectionSignal[]): number {
+  const strongest = new Map<InjectionSignalKind, number>();
+  for (const s of signals) strongest.set(s.kind, Math.max(strongest.get(s.kind) ?? 0, s.weight));
+  let keep = 1;
+  for (const w of strongest.values()) keep *= 1 - w;
+  return Math.round((1 - keep) * 1000) / 1000;
+}
+
+function assess(text: string, depth: number): InjectionAssessment {
+  const signals: InjectionSignal[] = [];
+  runRules(text, signals);
+  for (const c of conceptSignals(text)) signals.push({ kind: c.kind, evidence: evidenceOf(c.evidence), weight: c.weight });
+  const seen = new Set(signals.map((s) => s.kind));
+
+  // Invisible characters, and the ASCII that tag characters smuggle.
+  const invisible = countInvisible(text);
+  if (invisible.tagCharacters > 0) {
+    signals.push({ kind: 'invisible-characters', evidence: `${invisible.tagCharacters} Unicode tag characters`, weight: STRUCTURAL_WEIGHTS.tagCharacters });
+  }
+  if (invisible.zeroWidth > 0) {
+    const weight = invisible.zeroWidth >= 3 ? STRUCTURAL_WEIGHTS.zeroWidthMany : STRUCTURAL_WEIGHTS.zeroWidthFew;
+    signals.push({ kind: 'invisible-characters', evidence: `${invisible.zeroWidth} zero-width characters`, weight });
+  }
+  if (invisible.bidiControls > 0) {
+    signals.push({ kind: 'invisible-characters', evidence: `${invisible.bidiControls} bidi control characters`, weight: STRUCTURAL_WEIGHTS.bidiControls });
+  }
+  const mixed = mixedScriptWords(text);
+  if (mixed.length > 0) {
+    signals.push({ kind: 'obfuscation', evidence: `mixed-script words: ${mixed.join(', ')}`, weight: STRUCTURAL_WEIGHTS.mixedScript });
+  }
+
+  // A second look with obfuscations undone: what shows only now was hidden on purpose.
+  const folded = foldedSegments(text);
+  if (folded !== null) {
+    const again: InjectionSignal[] = [];
+    runRules(folded, again);
+    for (const c of conceptSignals(folded)) again.push({ kind: c.kind, evidence: evidenceOf(c.evidence), weight: c.weight });
+    const revealed = again.filter((s) => !seen.has(s.kind) && s.kind !== 'system-prompt-mention' && s.kind !== 'role-play');
+    for (const s of revealed) {
+      signals.push(s);
+      seen.add(s.kind);
+    }
+    if (revealed.length > 0) {
+      signals.push({ kind: 'obfuscation', evidence: `after normalizing: ${revealed[0]!.evidence}`, weight: STRUCTURAL_WEIGHTS.obfuscation });
+    }
+  }
+
+  // Decoded payloads, assessed like the text itself.
+  if (depth > 0) {
+    const hidden = decodedPayloads(text);
+    if (invisible.hiddenText.length > 0) hidden.unshift({ how: 'tag characters', text: invisible.hiddenText });
+    for (const payload of hidden) {
+      const inner = assess(payload.text, depth - 1);
+      if (inner.signals.length === 0 || inner.score < 0.3) continue;
+      const weight = Math.min(0.95, STRUCTURAL_WEIGHTS.encodedBase + inner.score / 2);
+      signals.push({ kind: 'encoded-payload', evidence: `${payload.how}: ${evidenceOf(payload.text)}`, weight });
+    }
+  }
+
+  signals.sort((a, b) => b.weight - a.weight);
+  return { score: combine(signals), signals: signals.slice(0, MAX_SIGNALS) };
+}
+
+/** Screens untrusted text (a ticket body, a log line, a user message) for prompt injection. */
+export function assessInjection(text: string, options: AssessOptions = {}): InjectionAssessment {
+  return assess(text, options.maxDepth ?? 2);
+}

@@ -1,0 +1,108 @@
+/**
+ * Undoing the cheap obfuscations payloads use to slip instruction phrases past keyword checks:
+ * invisible characters between letters, Unicode tag characters carrying hidden ASCII, look-alike
+ * letters from other scripts, full-width and mathematical letters, leetspeak, spaced-out letters.
+ */
+
+/**
+ * Characters with no glyph that have no business inside Latin words. ZWJ and ZWNJ (U+200D, U+200C)
+ * are left out: emoji sequences and Persian or Indic text use them legitimately.
+ */
+const INVISIBLE = /[\u200B\u2060-\u2064\uFEFF\u180E\u00AD\u115F\u1160\u3164]|\u034F/g;
+/** ZWJ/ZWNJ squeezed between two Latin letters: no legitimate use. */
+const JOINER_IN_WORD = /(?<=[A-Za-z])[\u200C\u200D]+(?=[A-Za-z])/g;
+/** Explicit bidi embeddings, overrides and isolates (the "Trojan Source" characters). */
+const BIDI_CONTROL = /[\u202A-\u202E\u2066-\u2069]/g;
+/** Unicode tag characters: an invisible copy of ASCII ("ASCII smuggling"). */
+const TAG_CHARACTERS = /[\u{E0000}-\u{E007F}]+/gu;
+
+export interface InvisibleReport {
+  /** Zero-width and other no-glyph characters (including joiners inside Latin words). */
+  zeroWidth: number;
+  bidiControls: number;
+  tagCharacters: number;
+  /** The ASCII that tag characters spell out, if any. */
+  hiddenText: string;
+}
+
+export function countInvisible(text: string): InvisibleReport {
+  let hiddenText = '';
+  let tagCharacters = 0;
+  for (const m of text.matchAll(TAG_CHARACTERS)) {
+    for (const ch of m[0]) {
+      tagCharacters++;
+      const code = ch.codePointAt(0)! - 0xe0000;
+      if (code >= 0x20 && code < 0x7f) hiddenText += String.fromCharCode(code);
+    }
+  }
+  return {
+    zeroWidth: (text.match(INVISIBLE)?.length ?? 0) + (text.match(JOINER_IN_WORD)?.length ?? 0),
+    bidiControls: text.match(BIDI_CONTROL)?.length ?? 0,
+    tagCharacters,
+    hiddenText,
+  };
+}
+
+export function stripInvisible(text: string): string {
+  return text.replace(INVISIBLE, '').replace(JOINER_IN_WORD, '').replace(BIDI_CONTROL, '').replace(TAG_CHARACTERS, '');
+}
+
+/** Cyrillic, Greek and other letters that look like Latin ones (the common subset of Unicode confusables). */
+const CONFUSABLES: Readonly<Record<string, string>> = {
+  // Cyrillic
+  а: 'a', в: 'b', е: 'e', ё: 'e', к: 'k', м: 'm', н: 'h', о: 'o', р: 'p', с: 'c', т: 't', у: 'y', х: 'x',
+  ѕ: 's', і: 'i', ї: 'i', ј: 'j', һ: 'h', ԁ: 'd', ԛ: 'q', ԝ: 'w', ո: 'n', ɡ: 'g', ӏ: 'l',
+  А: 'A', В: 'B', Е: 'E', К: 'K', М: 'M', Н: 'H', О: 'O', Р: 'P', С: 'C', Т: 'T', У: 'Y', Х: 'X',
+  Ѕ: 'S', І: 'I', Ј: 'J', Ԁ: 'D', Ԛ: 'Q', Ԝ: 'W',
+  // Greek
+  α: 'a', ο: 'o', ν: 'v', ι: 'i', κ: 'k', ρ: 'p', τ: 't', υ: 'u', χ: 'x', ε: 'e',
+  Α: 'A', Β: 'B', Ε: 'E', Η: 'H', Ι: 'I', Κ: 'K', Μ: 'M', Ν: 'N', Ο: 'O', Ρ: 'P', Τ: 'T', Υ: 'Y', Χ: 'X', Ζ: 'Z',
+};
+const CONFUSABLE_CHARS = new RegExp(`[${Object.keys(CONFUSABLES).join('')}]`, 'g');
+
+/** A word mixing Latin letters with Cyrillic or Greek ones: almost always a disguise. */
+export function mixedScriptWords(text: string, limit = 5): string[] {
+  const found: string[] = [];
+  for (const m of text.matchAll(/\p{L}{2,64}/gu)) {
+    const word = m[0];
+    if (/\p{Script=Latin}/u.test(word) && /[\p{Script=Cyrillic}\p{Script=Greek}]/u.test(word)) {
+      found.push(word);
+      if (found.length >= limit) break;
+    }
+  }
+  return found;
+}
+
+const TEXT_SPEAK: Readonly<Record<string, string>> = { ur: 'your', u: 'you', pls: 'please', plz: 'please', r: 'are', ppl: 'people' };
+
+const LEET: Readonly<Record<string, string>> = { '0': 'o', '1': 'i', '3': 'e', '4': 'a', '5': 's', '7': 't', '@': 'a', $: 's', '!': 'i', '|': 'l' };
+/** A leet character between letters, or a letter run broken by several. */
+const LEETISH = /[A-Za-z][013457@$!|]+[A-Za-z]/;
+
+/**
+ * Folds a text to plain Latin for a second look: NFKC (full-width and mathematical letters),
+ * invisible characters out, confusable letters mapped, leetspeak inside words mapped,
+ * percent-escapes decoded, letters spaced or dotted out (`i g n o r e`, `i.g.n.o.r.e`) joined, and
+ * text speak (`ur`, `u`, `pls`) spelled out. The result is for matching only.
+ */
+export function foldForMatching(text: string): string {
+  let folded = stripInvisible(text).normalize('NFKC').replace(CONFUSABLE_CHARS, (ch) => CONFUSABLES[ch] ?? ch);
+  if (LEETISH.test(folded)) {
+    folded = folded.replace(/[A-Za-z][A-Za-z013457@$!|]*[A-Za-z]/g, (word) => word.replace(/[013457@$!|]/g, (ch) => LEET[ch] ?? ch));
+  }
+  // Percent-encoding (`ignore%20previous%20instructions` in a logged URL).
+  if ((folded.match(/%[0-9A-Fa-f]{2}/g)?.length ?? 0) >= 3) {
+    folded = folded.replace(/(?:%[0-9A-Fa-f]{2})+/g, (run) => {
+      try {
+        return decodeURIComponent(run);
+      } catch {
+        return run;
+      }
+    });
+  }
+  // Single letters separated by one space or punctuation mark, three or more in a row.
+  folded = folded.replace(/\b(?:[A-Za-z][ .\-_*]){2,}[A-Za-z]\b/g, (run) => run.replace(/[ .\-_*]/g, ''));
+  // Text speak that keyword rules would otherwise miss.
+  folded = folded.replace(/\b(?:ur|u|pls|plz|r|ppl)\b/gi, (w) => TEXT_SPEAK[w.toLowerCase()] ?? w);
+  return folded;
+}

@@ -1,0 +1,395 @@
+/**
+ * The detectors: one pass of regular expressions over the text, each candidate confirmed by a
+ * validator (check digit, range, randomness), overlaps resolved by priority.
+ *
+ * Every pattern stays linear on adversarial input: a match can start only at a token boundary (a
+ * lookbehind that rejects a start inside a run of the same characters), every repetition is
+ * bounded, and repeated groups are separated by characters the group cannot contain, so a failing
+ * attempt backtracks a bounded number of steps. `test/security/pii.test.ts` runs 1 MB inputs of
+ * the shapes that would hurt (long digit, hex, base64, dotted and colon runs, repeated prefixes).
+ */
+import { isIPv6 } from 'node:net';
+import {
+  ibanValid,
+  isPrivateIpv4,
+  isPrivateIpv6,
+  italianFiscalCodeValid,
+  looksRandom,
+  luhnValid,
+  ninoPrefixValid,
+  plausibleCardPrefix,
+  spanishIdValid,
+  ssnValid,
+  IBAN_LENGTHS,
+} from './checks.js';
+import { PII_KINDS, type PiiKind } from './kinds.js';
+
+export interface DetectOptions {
+  /** The kinds to look for; all of them by default. */
+  kinds?: readonly PiiKind[];
+  /**
+   * Whether private, loopback, link-local and CGNAT addresses (10.0.0.0/8, 127.0.0.1, fe80::, ...)
+   * count as PII. Default true: an internal address in an incident log still maps a customer's
+   * network, and the service cannot tell whose network a private range belongs to.
+   */
+  privateIps?: boolean;
+  /** The high-entropy secret detector (vendor formats are always on with SECRET). */
+  entropy?: { enabled?: boolean; minLength?: number; threshold?: number };
+  /** Exact values never redacted (e.g. the service's own support address). */
+  allow?: readonly string[];
+}
+
+export const DEFAULT_ENTROPY = { minLength: 20, threshold: 3.5 } as const;
+
+export interface PiiFinding {
+  kind: PiiKind;
+  /** Offsets into the text, `end` exclusive. */
+  start: number;
+  end: number;
+  /** The text between start and end (for URL_CREDENTIALS only `user:password`). */
+  value: string;
+  /** Which detector found it (`email`, `luhn-card`, `openai-key`, `entropy`, ...): for audits and tests. */
+  detector: string;
+}
+
+interface Candidate extends PiiFinding {
+  priority: number;
+}
+
+type Emit = (detector: string, start: number, value: string) => void;
+
+interface Detector {
+  kind: PiiKind;
+  /** Lower wins when two findings overlap; then the longer. */
+  priority: number;
+  run(text: string, emit: Emit, options: ResolvedOptions): void;
+}
+
+interface ResolvedOptions {
+  kinds: ReadonlySet<PiiKind>;
+  privateIps: boolean;
+  entropy: { enabled: boolean; minLength: number; threshold: number };
+  allow: ReadonlySet<string>;
+}
+
+/** Runs a global regex and hands each match to `each`; one compiled instance per call keeps state local. */
+function scan(pattern: RegExp, text: string, each: (m: RegExpExecArray) => void): void {
+  const re = new RegExp(pattern.source, pattern.flags.includes('g') ? pattern.flags : pattern.flags + 'g');
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(text)) !== null) {
+    each(m);
+    if (m[0].length === 0) re.lastIndex++;
+  }
+}
+
+/** The offset of a capture group that ends its match (groups at the end need no `d` flag). */
+function trailingGroupStart(m: RegExpExecArray, group: string): number {
+  return m.index + m[0].length - group.length;
+}
+
+const digitsOf = (s: string): string => s.replace(/\D/g, '');
+
+// --- EMAIL ---------------------------------------------------------------------------------------
+
+const EMAIL =
+  /(?<![\w.%+-])[A-Za-z0-9._%+-]{1,64}@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.){1,10}[A-Za-z]{2,24}(?![\w-]|\.[A-Za-z0-9])/g;
+
+// --- PHONE ---------------------------------------------------------------------------------------
+
+/** `+` and 8 to 15 digits, single separators or parentheses between them: E.164 as people write it. */
+const PHONE_INTERNATIONAL = /(?<![\w+])\+[1-9](?:[ .()-]{0,2}\d){7,14}(?![\w]|[.:/-]\w)/g;
+/** North American: (415) 555-2671, 415-555-2671, 415.555.2671, 1-800-555-0199. */
+const PHONE_NANP = /(?<![\w.+/:-])(?:1[ .-])?(?:\((\d{3})\)[ .-]?|(\d{3})[ .-])(\d{3})[ .-]\d{4}(?![\w]|[.:/-]\w)/g;
+/** National with a trunk 0 and separated groups: 020 7946 0958, 06 12 34 56 78, (030) 1234-5678. */
+const PHONE_TRUNK = /(?<![\w.+/:-])(?:\(0\d{1,4}\)|0\d{1,4})(?:[ -]\d{2,8}){1,4}(?![\w]|[.:/-]\w)/g;
+/** Any digit run right after a word that says it is a phone number. */
+const PHONE_KEYWORD =
+  /\b(?:phone|telephone|tel|mobile|cell|sms|whatsapp|fax)\b(?:[ \t]*(?:no\.?|number|nr\.?|#))?[ \t]*[:.#=-]?[ \t]*(\+?\d(?:[ .()-]{0,2}\d){6,14})(?![\w]|[.:/-]\w)/gi;
+/** Dates and SSN-shaped numbers are not phones, whatever their digits add up to. */
+const DATE_LIKE = /^(?:\d{1,2}[-/. ]\d{1,2}[-/. ](?:19|20)\d\d|(?:19|20)\d\d[-/. ]\d{1,2}[-/. ]\d{1,2}|\d{3}-\d{2}-\d{4}$)/;
+
+// --- PAYMENT_CARD --------------------------------------------------------------------------------
+
+const CARD = /(?<![\w.+/:-])(?:\d{13,19}|\d{4}(?:[ -]\d{3,6}){2,4})(?![\w]|[.:/-]\d)/g;
+
+// --- IBAN ----------------------------------------------------------------------------------------
+
+const IBAN_START = /(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?=[ ]?[A-Z0-9]{4})/g;
+
+/** Upper-case letter or digit, by char code (the IBAN walk runs per character). */
+function isUpperAlnum(code: number): boolean {
+  return (code >= 48 && code <= 57) || (code >= 65 && code <= 90);
+}
+
+/** The IBAN starting at `start`: its country's length of letters and digits, single spaces allowed. */
+function ibanAt(text: string, start: number): string | null {
+  const length = IBAN_LENGTHS[text.slice(start, start + 2)];
+  if (length === undefined) return null;
+  let pos = start + 4;
+  let count = 4;
+  while (count < length) {
+    const code = text.charCodeAt(pos);
+    if (isUpperAlnum(code)) {
+      count++;
+      pos++;
+    } else if (code === 32 && isUpperAlnum(text.charCodeAt(pos + 1))) {
+      pos++;
+    } else {
+      return null;
+    }
+  }
+  const after = text.charCodeAt(pos);
+  if (isUpperAlnum(after) || (after >= 97 && after <= 122)) return null;
+  const value = text.slice(start, pos);
+  return ibanValid(value.replaceAll(' ', '')) ? value : null;
+}
+
+// --- NATIONAL_ID ---------------------------------------------------------------------------------
+
+const SSN = /(?<![\w.+/:-])(\d{3})-(\d{2})-(\d{4})(?![\w]|[.:/-]\w)/g;
+const UK_NINO = /(?<![A-Za-z0-9])([A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]) ?\d{2} ?\d{2} ?\d{2} ?[A-D](?![A-Za-z0-9])/g;
+const ES_DNI_NIE = /(?<![A-Za-z0-9-])(?:\d{8}|[XYZ]-?\d{7})-?[A-Z](?![A-Za-z0-9])/g;
+const IT_FISCAL_CODE = /(?<![A-Za-z0-9])[A-Z]{6}\d{2}[A-EHLMPR-T]\d{2}[A-Z]\d{3}[A-Z](?![A-Za-z0-9])/g;
+
+// --- IP_ADDRESS ----------------------------------------------------------------------------------
+
+const OCTET = '(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';
+const IPV4 = new RegExp(`(?<![\\w.])(?:${OCTET}\\.){3}${OCTET}(?![\\w]|\\.\\d)`, 'g');
+/** A run of hex digits, colons and dots that contains a colon; node's parser decides. */
+const IPV6_CANDIDATE = /(?<![\w:.])(?=[0-9A-Fa-f.]{0,39}:)[0-9A-Fa-f:.]{2,45}(?:%[A-Za-z0-9]{1,16})?(?![\w])/g;
+
+/**
+ * A sentence may end an address with ':' or '.' (`on fe80::1: refused`, `from 2001:db8::.`):
+ * drop the punctuation, keeping a final `::` that belongs to the address.
+ */
+function trimIpv6(candidate: string): string {
+  const tail = /[:.]+$/.exec(candidate)?.[0];
+  if (tail === undefined) return candidate;
+  const head = candidate.slice(0, -tail.length);
+  return tail.startsWith('::') && !head.includes('::') ? `${head}::` : head;
+}
+
+// --- SECRET --------------------------------------------------------------------------------------
+
+const OPENAI_PREFIX = /^sk-(?:proj-|svcacct-|admin-|ant-(?:api|admin)\d\d-)?/;
+/** Real keys mix lower case, upper case and digits; `sk-learn-classification-pipeline` does not. */
+const mixesCases = (body: string): boolean => /[a-z]/.test(body) && /[A-Z]/.test(body) && /\d/.test(body);
+
+const VENDOR_SECRETS: readonly { name: string; pattern: RegExp; randomBody?: boolean }[] = [
+  {
+    name: 'private-key',
+    pattern:
+      /-----BEGIN[ A-Z0-9]{0,40}PRIVATE KEY(?: BLOCK)?-----(?:[^-]|-(?!----)){16,20000}(?:-----END[ A-Z0-9]{0,40}PRIVATE KEY(?: BLOCK)?-----)?/g,
+  },
+  // OpenAI (sk-, sk-proj-, sk-svcacct-, sk-admin-) and Anthropic (sk-ant-api03-) keys.
+  { name: 'openai-key', pattern: /(?<![\w-])sk-(?:proj-|svcacct-|admin-|ant-(?:api|admin)\d\d-)?[A-Za-z0-9_-]{20,300}(?![\w-])/g, randomBody: true },
+  { name: 'aws-access-key-id', pattern: /(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Za-z0-9])/g },
+  { name: 'github-token', pattern: /(?<!\w)(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})(?!\w)/g },
+  { name: 'slack-token', pattern: /(?<![\w-])xox[abposr]-[A-Za-z0-9-]{10,250}(?![\w-])/g },
+  { name: 'slack-webhook', pattern: /https:\/\/hooks\.slack\.com\/services\/[A-Za-z0-9_/]{20,120}/g },
+  { name: 'stripe-key', pattern: /(?<!\w)(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{10,247}(?!\w)|(?<!\w)whsec_[A-Za-z0-9]{20,100}(?!\w)/g },
+  { name: 'google-api-key', pattern: /(?<![\w-])AIza[0-9A-Za-z_-]{35}(?![\w-])/g },
+  { name: 'jwt', pattern: /(?<![\w-])eyJ[A-Za-z0-9_-]{8,4096}\.eyJ[A-Za-z0-9_-]{8,8192}\.[A-Za-z0-9_-]{0,4096}(?![\w-])/g },
+];
+
+/** The credential after an Authorization scheme (`Authorization: Bearer x`, `Bearer x`, `Basic x`). */
+const AUTH_HEADER = /(?:\bauthorization["']?[ \t]*[:=][ \t]*["']?(?:bearer|basic|token|apikey)|\bbearer)[ \t]+([A-Za-z0-9._~+/=-]{8,4096})/gi;
+/** A value assigned to a secret-sounding key: `password=...`, `"api_key": "..."`, `GITHUB_TOKEN=...`. */
+const KEYWORD_SECRET =
+  /(?:password|passwd|passphrase|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|client[_-]?secret)["']?[ \t]*[:=][ \t]*["']?([^\s"'`,;&<>]{4,512})/gi;
+/** Values that say a secret is absent or already masked. */
+const NOT_A_SECRET_VALUE = /^(?:\*+|x{3,}|<[^>]*>?|\$\{.*|\{\{.*|%[A-Z_]+%|\[.*|null|nil|none|undefined|true|false|redacted|hidden|masked|required|optional|string)$/i;
+const ENTROPY_TOKEN = /(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/=_-]{20,1024}(?![A-Za-z0-9+/=_-])/g;
+
+// --- URL_CREDENTIALS -----------------------------------------------------------------------------
+
+const URL_CREDENTIALS =
+  /(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{1,15}:\/\/([^\s/?#@:"'<>]{1,128}:[^\s/?#"'<>]{1,256})@(?=[A-Za-z0-9[])/g;
+
+// --- the table -----------------------------------------------------------------------------------
+
+const DETECTORS: readonly Detector[] = [
+  {
+    kind: 'SECRET',
+    priority: 0,
+    run(text, emit) {
+      for (const { name, pattern, randomBody } of VENDOR_SECRETS) {
+        scan(pattern, text, (m) => {
+          if (randomBody && !mixesCases(m[0].replace(OPENAI_PREFIX, ''))) return;
+          emit(name, m.index, m[0]);
+        });
+      }
+    },
+  },
+  {
+    kind: 'URL_CREDENTIALS',
+    priority: 1,
+    run(text, emit) {
+      scan(URL_CREDENTIALS, text, (m) => {
+        const userinfo = m[1]!;
+        emit('url-userinfo', m.index + m[0].length - userinfo.length - 1, userinfo);
+      });
+    },
+  },
+  {
+    kind: 'SECRET',
+    priority: 2,
+    run(text, emit) {
+      scan(AUTH_HEADER, text, (m) => emit('authorization-header', trailingGroupStart(m, m[1]!), m[1]!));
+      scan(KEYWORD_SECRET, text, (m) => {
+        const value = m[1]!;
+        if (NOT_A_SECRET_VALUE.test(value)) return;
+        emit('keyword-assignment', trailingGroupStart(m, value), value);
+      });
+    },
+  },
+  {
+    kind: 'EMAIL',
+    priority: 3,
+    run(text, emit) {
+      scan(EMAIL, text, (m) => emit('email', m.index, m[0]));
+    },
+  },
+  {
+    kind: 'IBAN',
+    priority: 4,
+    run(text, emit) {
+      scan(IBAN_START, text, (m) => {
+        const value = ibanAt(text, m.index);
+        if (value !== null) emit('iban-mod97', m.index, value);
+      });
+    },
+  },
+  {
+    kind: 'PAYMENT_CARD',
+    priority: 5,
+    run(text, emit) {
+      scan(CARD, text, (m) => {
+        const digits = digitsOf(m[0]);
+        if (digits.length < 13 || digits.length > 19) return;
+        if (plausibleCardPrefix(digits) && luhnValid(digits)) emit('luhn-card', m.index, m[0]);
+      });
+    },
+  },
+  {
+    kind: 'NATIONAL_ID',
+    priority: 6,
+    run(text, emit) {
+      scan(SSN, text, (m) => {
+        if (ssnValid(m[1]!, m[2]!, m[3]!)) emit('us-ssn', m.index, m[0]);
+      });
+      scan(UK_NINO, text, (m) => {
+        if (ninoPrefixValid(m[1]!)) emit('uk-nino', m.index, m[0]);
+      });
+      scan(ES_DNI_NIE, text, (m) => {
+        if (spanishIdValid(m[0].replaceAll('-', ''))) emit('es-dni-nie', m.index, m[0]);
+      });
+      scan(IT_FISCAL_CODE, text, (m) => {
+        if (italianFiscalCodeValid(m[0])) emit('it-codice-fiscale', m.index, m[0]);
+      });
+    },
+  },
+  {
+    kind: 'IP_ADDRESS',
+    priority: 7,
+    run(text, emit, options) {
+      scan(IPV4, text, (m) => {
+        if (options.privateIps || !isPrivateIpv4(m[0])) emit('ipv4', m.index, m[0]);
+      });
+      scan(IPV6_CANDIDATE, text, (m) => {
+        const value = trimIpv6(m[0]);
+        if ((value.match(/:/g)?.length ?? 0) < 2 || !/[0-9A-Fa-f]/.test(value)) return;
+        if (!isIPv6(value.split('%')[0]!)) return;
+        if (options.privateIps || !isPrivateIpv6(value)) emit('ipv6', m.index, value);
+      });
+    },
+  },
+  {
+    kind: 'PHONE',
+    priority: 8,
+    run(text, emit) {
+      scan(PHONE_INTERNATIONAL, text, (m) => emit('phone-international', m.index, m[0]));
+      scan(PHONE_NANP, text, (m) => {
+        const area = m[1] ?? m[2]!;
+        const exchange = m[3]!;
+        if (area[0]! >= '2' && exchange[0]! >= '2') emit('phone-nanp', m.index, m[0]);
+      });
+      scan(PHONE_TRUNK, text, (m) => {
+        const digits = digitsOf(m[0]);
+        if (digits.length < 9 || digits.length > 12 || DATE_LIKE.test(m[0])) return;
+        emit('phone-trunk', m.index, m[0]);
+      });
+      scan(PHONE_KEYWORD, text, (m) => {
+        const number = m[1]!;
+        const digits = digitsOf(number);
+        if (digits.length < 7 || DATE_LIKE.test(number)) return;
+        emit('phone-keyword', trailingGroupStart(m, number), number);
+      });
+    },
+  },
+  {
+    kind: 'SECRET',
+    priority: 9,
+    run(text, emit, options) {
+      if (!options.entropy.enabled) return;
+      scan(ENTROPY_TOKEN, text, (m) => {
+        // Trim edge punctuation and base64 padding: `/path/`, `key==`.
+        const lead = /^[/=_-]*/.exec(m[0])![0].length;
+        const token = m[0].slice(lead).replace(/[/=_-]+$/, '');
+        if (looksRandom(token, options.entropy)) emit('entropy', m.index + lead, token);
+      });
+    },
+  },
+];
+
+function resolve(options: DetectOptions): ResolvedOptions {
+  return {
+    kinds: new Set(options.kinds ?? PII_KINDS),
+    privateIps: options.privateIps ?? true,
+    entropy: {
+      enabled: options.entropy?.enabled ?? true,
+      minLength: options.entropy?.minLength ?? DEFAULT_ENTROPY.minLength,
+      threshold: options.entropy?.threshold ?? DEFAULT_ENTROPY.threshold,
+    },
+    allow: new Set(options.allow ?? []),
+  };
+}
+
+/**
+ * Finds personal data and secrets in a text: non-overlapping findings in text order. When two
+ * detectors claim overlapping text, the one with the lower priority number wins (vendor secrets,
+ * then URL credentials, keyword secrets, emails, IBANs, cards, national ids, IPs, phones, and
+ * high-entropy tokens last), then the longer finding.
+ */
+export function findPii(text: string, options: DetectOptions = {}): PiiFinding[] {
+  const resolved = resolve(options);
+  const candidates: Candidate[] = [];
+  for (const detector of DETECTORS) {
+    if (!resolved.kinds.has(detector.kind)) continue;
+    detector.run(
+      text,
+      (name, start, value) => {
+        if (value.length === 0 || resolved.allow.has(value)) return;
+        candidates.push({ kind: detector.kind, start, end: start + value.length, value, detector: name, priority: detector.priority });
+      },
+      resolved,
+    );
+  }
+  if (candidates.length === 0) return [];
+  candidates.sort((a, b) => a.priority - b.priority || b.end - b.start - (a.end - a.start) || a.start - b.start);
+  const taken = new Uint8Array(text.length);
+  const accepted: PiiFinding[] = [];
+  for (const c of candidates) {
+    let free = true;
+    for (let i = c.start; i < c.end; i++) {
+      if (taken[i]) {
+        free = false;
+        break;
+      }
+    }
+    if (!free) continue;
+    taken.fill(1, c.start, c.end);
+    accepted.push({ kind: c.kind, start: c.start, end: c.end, value: c.value, detector: c.detector });
+  }
+  return accepted.sort((a, b) => a.start - b.start);
+}

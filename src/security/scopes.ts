@@ -1,0 +1,7 @@
+/** The scopes an API key or a token may carry. Each guards a family of fields (see the schema). */
+export const SCOPES = ['generate', 'route', 'eval', 'admin'] as const;
+export type Scope = (typeof SCOPES)[number];
+
+export function isScope(value: string): value is Scope {
+  return (SCOPES as readonly string[]).includes(value);
+}
