@@ -64,6 +64,12 @@ const environmentSchema = z.object({
   QUERY_MAX_ROOT_FIELDS: int(0, 100_000).default(20),
   QUERY_MAX_LIST_LENGTH: int(0, 10_000_000).default(1000),
   QUERY_MAX_COST: int(0, 1_000_000_000).default(5000),
+  // Data protection (issue #7): the prompt-injection screen and the audit log.
+  INJECTION_ACTION: z.enum(['log', 'flag', 'block'], { error: 'must be log, flag or block' }).default('flag'),
+  INJECTION_LOG_THRESHOLD: decimal(0, 1).default(0.3),
+  INJECTION_FLAG_THRESHOLD: decimal(0, 1).default(0.5),
+  INJECTION_BLOCK_THRESHOLD: decimal(0, 1).default(0.9),
+  AUDIT_RAW_TEXT: bool.default(false),
 });
 
 export interface Config {
@@ -92,6 +98,8 @@ export interface Config {
   rateLimits: { requestsPerMinute: number; tokensPerMinute: number; dailyBudgetUsd: number; maxConcurrentStreams: number };
   /** Per operation, checked before it runs; 0 is unlimited (see server/plugins/query-limits.ts). */
   queryLimits: { maxDepth: number; maxAliases: number; maxRootFields: number; maxListLength: number; maxCost: number };
+  /** The strongest action on suspected prompt injection, the score thresholds, and whether the audit log keeps (redacted) text. */
+  dataProtection: { injectionAction: 'log' | 'flag' | 'block'; injectionThresholds: { log: number; flag: number; block: number }; auditRawText: boolean };
 }
 
 export interface EvaluationSettings {
@@ -162,7 +170,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxConcurrentStreams: e.MAX_CONCURRENT_STREAMS,
     },
     queryLimits: { maxDepth: e.QUERY_MAX_DEPTH, maxAliases: e.QUERY_MAX_ALIASES, maxRootFields: e.QUERY_MAX_ROOT_FIELDS, maxListLength: e.QUERY_MAX_LIST_LENGTH, maxCost: e.QUERY_MAX_COST },
+    dataProtection: { injectionAction: e.INJECTION_ACTION, injectionThresholds: injectionThresholds(e), auditRawText: e.AUDIT_RAW_TEXT },
   };
+}
+
+/** Each action applies from its threshold up, so the thresholds must not decrease from log to flag to block. */
+function injectionThresholds(e: z.output<typeof environmentSchema>): { log: number; flag: number; block: number } {
+  const thresholds = { log: e.INJECTION_LOG_THRESHOLD, flag: e.INJECTION_FLAG_THRESHOLD, block: e.INJECTION_BLOCK_THRESHOLD };
+  if (thresholds.log > thresholds.flag || thresholds.flag > thresholds.block) {
+    throw new ConfigError(`INJECTION_LOG_THRESHOLD, INJECTION_FLAG_THRESHOLD and INJECTION_BLOCK_THRESHOLD must not decrease (got ${thresholds.log}, ${thresholds.flag}, ${thresholds.block})`);
+  }
+  return thresholds;
 }
 
 /** JWT settings are all or nothing: an issuer, an audience, and a JWKS URL or a public key. */

@@ -12,7 +12,8 @@ import { clientOptionsFrom, graphql, type ClientOptions } from './graphql-client
 import { readLabeledRows } from './labeled-rows.js';
 import { ProgressLine } from './progress.js';
 
-const BATCH = 2_000;
+// At most the server's default QUERY_MAX_LIST_LENGTH (1,000) elements per list.
+const BATCH = 1_000;
 
 const IMPORT = `mutation Import($taxonomyId: ID!, $examples: [LabeledTicketInput!]!) {
   importLabeledTickets(taxonomyId: $taxonomyId, examples: $examples) { imported duplicates rejected { row reason } }

@@ -26,6 +26,22 @@ export interface GatewayCall {
   responseFormat?: ResponseFormat;
   /** The caller's abort (closed socket, abandoned stream, cancelGeneration, shutdown). */
   signal: AbortSignal;
+  /**
+   * Evaluation overrides: these targets, in order, instead of the feature's chain (every target's
+   * provider must be configured); the feature's other policies still apply.
+   */
+  targets?: readonly Target[];
+  /** Evaluation override of the feature's temperature (an LLM judge answers at 0). */
+  temperature?: number;
+  /** Skip the exact-match cache, so an evaluation measures the model's latency and cost. */
+  bypassCache?: boolean;
+  /** The request this call serves, for the audit log. */
+  requestId?: string;
+  /**
+   * The untrusted data the messages carry, one item per source (a capability's input, each ticket
+   * of a routing batch): screened for prompt injection before any provider is called.
+   */
+  untrusted?: readonly unknown[];
 }
 
 export type Attempt = ProviderAttempt;
@@ -39,6 +55,8 @@ export interface Answered {
   /** Milliseconds from the call to the first delta; null when there was no text. */
   timeToFirstTokenMs: number | null;
   attempts: Attempt[];
+  /** The untrusted data's prompt-injection score, when it reached the flag threshold (data protection). */
+  injectionScore?: number | null;
 }
 
 export type GatewayPart = { type: 'text-delta'; text: string } | ({ type: 'finish' } & Answered);
@@ -49,6 +67,9 @@ export interface GatewayResult extends Answered {
 
 /** The gateway's failure, carrying the trail of attempts for the generation's record. */
 export class GatewayError extends ServiceError {
+  /** As on `Answered`: set when the untrusted data's score reached the flag threshold. */
+  injectionScore: number | null = null;
+
   constructor(
     failure: ServiceError,
     readonly attempts: Attempt[],
@@ -77,15 +98,63 @@ interface TargetRuntime {
 /** Failures that say something about the target's health, and so count toward its breaker. */
 const HEALTH_FAILURES: ReadonlySet<string> = new Set(['rate-limited', 'timeout', 'unavailable']);
 
-/** Told how every gateway call ended (metrics); must not throw. */
+/** Told how every gateway call ended (metrics, audit log); must not throw. */
 export interface GatewayObserver {
-  finished(feature: Feature, answered: Answered, durationMs: number): void;
-  failed(feature: Feature, error: GatewayError, durationMs: number): void;
+  finished(feature: Feature, answered: Answered, durationMs: number, context?: ObservedCall): void;
+  failed(feature: Feature, error: GatewayError, durationMs: number, context?: ObservedCall): void;
+}
+
+/** The call an observer is told about, with its data protection (null when none is configured). */
+export interface ObservedCall {
+  call: GatewayCall;
+  protection: ProtectedCall | null;
+}
+
+/**
+ * Data protection (security/data-protection), asked once per call before any provider is: it
+ * screens the untrusted data for prompt injection, redacts personal data for providers outside the
+ * trust boundary, and plants a canary in the system prompt.
+ */
+export interface GatewayProtection {
+  open(call: GatewayCall): Promise<ProtectedCall>;
+}
+
+export interface ProtectedCall {
+  /** Set when no provider may see the call (PROMPT_INJECTION_SUSPECTED): the client-safe message. */
+  readonly refusal: string | null;
+  /** The untrusted data's prompt-injection score when it reached the flag threshold; null otherwise. */
+  readonly injectionScore: number | null;
+  /** What one target is sent, and how its answer is restored. */
+  prepare(target: Target): PreparedMessages;
+  /** Whether an answer, as the provider sent it, reveals the canary. */
+  leaks(text: string): boolean;
+}
+
+export interface PreparedMessages {
+  messages: ChatMessage[];
+  /** Whether personal data was replaced by placeholders (then the raw `task` is withheld too). */
+  redacted: boolean;
+  /** The messages the exact-match cache is keyed on (without the per-call canary); null: never cache. */
+  cacheMessages: ChatMessage[] | null;
+  /** A fresh restorer per attempt: the caller sees the originals where the model wrote placeholders. */
+  restorer(): { push(delta: string): string; flush(): string };
+}
+
+/** Per-account token and spending limits (security/limits): asked before a call, told what it used. */
+export interface GatewayLimits {
+  /** Throws RATE_LIMITED while the account may not start an LLM call. */
+  admit(accountId: string): Promise<void>;
+  /** The usage of an answered call that reached a provider (not a cache hit); must not throw. */
+  charge(accountId: string, usage: Usage): Promise<void>;
 }
 
 export class LlmGateway {
   /** Set once at start-up by the composition root. */
   observer: GatewayObserver | null = null;
+  /** Set once at start-up by the composition root. */
+  limits: GatewayLimits | null = null;
+  /** Set once at start-up by the composition root. */
+  protection: GatewayProtection | null = null;
   private readonly providers: ReadonlyMap<string, ModelProvider>;
   private readonly targets = new Map<string, TargetRuntime>();
   private readonly cache: ResponseCache | null;
@@ -150,41 +219,57 @@ export class LlmGateway {
     return { ...usage, costUsd };
   }
 
-  private requestFor(call: GatewayCall, target: Target): ModelRequest {
+  private requestFor(call: GatewayCall, target: Target, sending?: PreparedMessages): ModelRequest {
     const policy = this.routing.features[call.feature];
     return {
       model: target.model,
       feature: call.feature,
-      messages: call.messages,
-      task: call.task,
+      messages: sending?.messages ?? call.messages,
+      task: sending?.redacted ? undefined : call.task,
       responseFormat: call.responseFormat,
-      temperature: policy.temperature,
+      temperature: call.temperature ?? policy.temperature,
       maxOutputTokens: policy.maxOutputTokens,
     };
   }
 
   /** Deterministic requests only: a sampled answer must not be replayed as if it were the answer. */
-  private cacheKey(call: GatewayCall, request: ModelRequest, target: Target): string | null {
-    if (!this.cache || request.temperature !== 0) return null;
-    return ResponseCache.key([call.accountId, targetKey(target), request.messages, request.responseFormat ?? null, request.maxOutputTokens ?? null]);
+  private cacheKey(call: GatewayCall, request: ModelRequest, target: Target, sending?: PreparedMessages): string | null {
+    if (!this.cache || request.temperature !== 0 || call.bypassCache) return null;
+    // Keyed on what the target is sent (redacted), without the per-call canary; never on raw personal data.
+    const messages = sending ? sending.cacheMessages : request.messages;
+    if (!messages) return null;
+    return ResponseCache.key([call.accountId, targetKey(target), messages, request.responseFormat ?? null, request.maxOutputTokens ?? null]);
   }
 
   async *stream(call: GatewayCall): AsyncIterable<GatewayPart> {
-    const observer = this.observer;
-    if (!observer) return yield* this.walkChain(call);
+    const { observer, limits, protection } = this;
+    // Before any provider is called: an account out of tokens or budget is refused here.
+    await limits?.admit(call.accountId);
+    if (!observer && !limits && !protection) return yield* this.walkChain(call, null);
     const started = performance.now();
+    // Also before any provider: injection screening, PII redaction per target, the canary.
+    const guard = (await protection?.open(call)) ?? null;
+    const observed: ObservedCall = { call, protection: guard };
     try {
-      for await (const part of this.walkChain(call)) {
-        if (part.type === 'finish') observer.finished(call.feature, part, performance.now() - started);
+      if (guard?.refusal) throw new GatewayError(new ServiceError(ErrorCode.PROMPT_INJECTION_SUSPECTED, guard.refusal), []);
+      for await (const raw of this.walkChain(call, guard)) {
+        const part = raw.type === 'finish' && guard ? { ...raw, injectionScore: guard.injectionScore } : raw;
+        if (part.type === 'finish') {
+          observer?.finished(call.feature, part, performance.now() - started, observed);
+          if (!part.cacheHit) await limits?.charge(call.accountId, part.usage);
+        }
         yield part;
       }
     } catch (error) {
-      if (error instanceof GatewayError) observer.failed(call.feature, error, performance.now() - started);
+      if (error instanceof GatewayError) {
+        error.injectionScore = guard?.injectionScore ?? null;
+        observer?.failed(call.feature, error, performance.now() - started, observed);
+      }
       throw error;
     }
   }
 
-  private async *walkChain(call: GatewayCall): AsyncIterable<GatewayPart> {
+  private async *walkChain(call: GatewayCall, guard: ProtectedCall | null): AsyncIterable<GatewayPart> {
     const policy = this.routing.features[call.feature];
     const deadline = AbortSignal.timeout(policy.timeoutMs);
     const signal = AbortSignal.any([call.signal, deadline]);
@@ -192,13 +277,22 @@ export class LlmGateway {
     const attempts: Attempt[] = [];
     let lastError: ServiceError | undefined;
 
-    for (const target of this.chainOf(call.feature)) {
+    for (const target of call.targets ?? this.chainOf(call.feature)) {
+      if (!this.providers.has(target.provider)) throw new GatewayError(new ServiceError(ErrorCode.BAD_USER_INPUT, `provider "${target.provider}" is not configured`), attempts);
       const runtime = this.runtimeOf(target);
-      const request = this.requestFor(call, target);
-      const cacheKey = this.cacheKey(call, request, target);
+      const sending = guard?.prepare(target);
+      const request = this.requestFor(call, target, sending);
+      const cacheKey = this.cacheKey(call, request, target, sending);
       const cached = cacheKey ? this.cache!.get(cacheKey) : undefined;
       if (cached) {
-        for (const text of cached.chunks) yield { type: 'text-delta', text };
+        // Cached as received (placeholders); restored with this call's own values.
+        const restore = sending?.restorer();
+        for (const chunk of cached.chunks) {
+          const text = restore ? restore.push(chunk) : chunk;
+          if (text) yield { type: 'text-delta', text };
+        }
+        const rest = restore?.flush();
+        if (rest) yield { type: 'text-delta', text: rest };
         attempts.push({ provider: target.provider, model: target.model, outcome: 'ok', errorCode: null, latencyMs: 0 });
         yield {
           type: 'finish',
@@ -223,6 +317,7 @@ export class LlmGateway {
         let release: (() => void) | undefined;
         let emitted = false;
         const chunks: string[] = [];
+        const restore = sending?.restorer();
         try {
           release = await runtime.limiter.acquire(signal);
           let firstTokenAt: number | null = null;
@@ -231,9 +326,14 @@ export class LlmGateway {
               if (firstTokenAt === null) firstTokenAt = performance.now();
               emitted = true;
               chunks.push(part.text);
-              yield part;
+              const text = restore ? restore.push(part.text) : part.text;
+              if (text) yield { type: 'text-delta', text };
               continue;
             }
+            // An answer that reveals the canary is refused before the rest of it is shown or cached.
+            if (guard?.leaks(chunks.join(''))) throw new ProviderError('bad-output', target.provider, 'the model revealed its instructions: its answer contains the confidential marker planted in its system prompt');
+            const rest = restore?.flush();
+            if (rest) yield { type: 'text-delta', text: rest };
             const latencyMs = Math.round(performance.now() - attemptStarted);
             runtime.breaker.recordSuccess();
             runtime.stats.record(true, latencyMs);

@@ -33,6 +33,8 @@ export interface GenerationRecord {
   cacheHit: boolean;
   timeToFirstTokenMs: number | null;
   attempts: Attempt[];
+  /** The input's prompt-injection score when it reached the flag threshold; null otherwise. */
+  injectionScore?: number | null;
   createdAt: Date;
   finishedAt: Date | null;
 }
@@ -45,6 +47,8 @@ export interface NewGeneration {
   promptVersion: string;
   incidentId: string | null;
   idempotencyKey: string | null;
+  /** The evaluation run that drafted it; such drafts are left out of production metrics. */
+  evalRunId?: string | null;
 }
 
 /** What a finished run writes; the status can only move from RUNNING, once. */
@@ -62,6 +66,8 @@ export interface GenerationOutcome {
   cacheHit: boolean;
   timeToFirstTokenMs: number | null;
   attempts: Attempt[];
+  /** Set when the input's prompt-injection score reached the flag threshold. */
+  injectionScore?: number | null;
 }
 
 export interface GenerationFilter {
@@ -91,6 +97,7 @@ interface GenerationRow {
   cache_hit: boolean;
   time_to_first_token_ms: number | null;
   attempts: Attempt[];
+  injection_score?: number | null;
   created_at: Date;
   finished_at: Date | null;
 }
@@ -117,6 +124,7 @@ function toRecord(row: GenerationRow): GenerationRecord {
     cacheHit: row.cache_hit,
     timeToFirstTokenMs: row.time_to_first_token_ms,
     attempts: row.attempts,
+    injectionScore: row.injection_score ?? null,
     createdAt: row.created_at,
     finishedAt: row.finished_at,
   };
@@ -139,11 +147,13 @@ export class GenerationRepository {
    */
   async insertRunning(generation: NewGeneration): Promise<{ record: GenerationRecord; created: boolean; sameInput: boolean }> {
     const inserted = await this.db.query<GenerationRow>(
-      `INSERT INTO generations (id, account_id, feature, status, input, prompt_version, incident_id, idempotency_key)
-       VALUES ($1, $2, $3, 'RUNNING', $4::jsonb, $5, $6, $7)
+      // created_at in whole milliseconds: the keyset cursor carries a JavaScript Date, and a
+      // microsecond the cursor cannot hold would make `list` skip rows of the same millisecond.
+      `INSERT INTO generations (id, account_id, feature, status, input, prompt_version, incident_id, idempotency_key, eval_run_id, created_at)
+       VALUES ($1, $2, $3, 'RUNNING', $4::jsonb, $5, $6, $7, $8, date_trunc('milliseconds', now()))
        ON CONFLICT (account_id, idempotency_key) DO NOTHING
        RETURNING *`,
-      [generation.id, generation.accountId, generation.feature, json(generation.input), generation.promptVersion, generation.incidentId, generation.idempotencyKey],
+      [generation.id, generation.accountId, generation.feature, json(generation.input), generation.promptVersion, generation.incidentId, generation.idempotencyKey, generation.evalRunId ?? null],
     );
     if (inserted[0]) return { record: toRecord(inserted[0]), created: true, sameInput: true };
     const [existing] = await this.db.query<GenerationRow & { same_input: boolean }>(
@@ -159,7 +169,7 @@ export class GenerationRepository {
     const rows = await this.db.query<GenerationRow>(
       `UPDATE generations SET status = $3, text = $4, chunk_lengths = $5::jsonb, output = $6::jsonb, provider = $7, model = $8,
          usage = $9::jsonb, latency_ms = $10, error = $11::jsonb, grounding_issues = $12::jsonb,
-         cache_hit = $13, time_to_first_token_ms = $14, attempts = $15::jsonb, finished_at = now()
+         cache_hit = $13, time_to_first_token_ms = $14, attempts = $15::jsonb, injection_score = $16, finished_at = now()
        WHERE account_id = $1 AND id = $2 AND status = 'RUNNING'
        RETURNING *`,
       [
@@ -178,6 +188,7 @@ export class GenerationRepository {
         outcome.cacheHit,
         outcome.timeToFirstTokenMs,
         json(outcome.attempts),
+        outcome.injectionScore ?? null,
       ],
     );
     return rows[0] ? toRecord(rows[0]) : null;

@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import type { Account } from '../../domain.js';
 import { ErrorCode, ServiceError, notFound } from '../../errors.js';
 import { GatewayError, type Answered, type LlmGateway } from '../../llm/gateway.js';
+import type { Target } from '../../llm/routing.js';
 import type { ChatMessage } from '../../llm/spec.js';
 import type { GenerationOutcome, GenerationRecord, GenerationRepository } from '../../store/generations.js';
 import type { StreamBus } from '../../streams/bus.js';
@@ -27,6 +28,13 @@ export interface StartOptions {
    * a streamed draft outlives its request (its subscribers own it).
    */
   signal?: AbortSignal;
+  /**
+   * Set by an evaluation run: the generation is recorded as the run's (kept out of production
+   * metrics), served by `targets` instead of the feature's chain when given, never from the cache.
+   */
+  evaluation?: { runId: string; targets?: readonly Target[] };
+  /** The request that started it, for the audit log. */
+  requestId?: string;
 }
 
 export interface RunnerDependencies {
@@ -39,6 +47,13 @@ export interface RunnerDependencies {
    * that dropped can resume with afterSeq; after that its provider call is aborted.
    */
   abandonAfterMs: number;
+  /** Told each time a generation of this process ends (metrics); must not throw. */
+  onFinished?: (generation: GenerationRecord) => void;
+  /**
+   * Asked before anything is stored or any provider called; throws (RATE_LIMITED) to refuse. Returns
+   * the release of what it reserved (a streamed generation's stream slot), called when it ends.
+   */
+  admit?: (request: { accountId: string; stream: boolean; generationId: string }) => Promise<() => void>;
 }
 
 /** Why a run was aborted from inside this service; anything else aborting it is the deadline. */
@@ -77,16 +92,23 @@ export class GenerationRunner {
     const input = parseInput(capability.inputSchema, rawInput);
     const context: DraftContext = { now: new Date() };
     const messages = capability.buildPrompt(input, context);
+    const id = randomUUID();
+    const release = (await this.deps.admit?.({ accountId: options.account.id, stream: options.stream, generationId: id })) ?? (() => undefined);
     const { record, created, sameInput } = await this.deps.generations.insertRunning({
-      id: randomUUID(),
+      id,
       accountId: options.account.id,
       feature: capability.feature,
       input,
       promptVersion: capability.promptVersion,
       incidentId: options.incidentId ?? null,
       idempotencyKey: options.idempotencyKey ?? null,
+      evalRunId: options.evaluation?.runId ?? null,
+    }).catch((error: unknown) => {
+      release();
+      throw error;
     });
     if (!created) {
+      release();
       if (!sameInput) throw new ServiceError(ErrorCode.CONFLICT, 'this idempotencyKey was already used with a different input');
       if (!options.stream) await this.running.get(record.id)?.done;
       return options.stream ? record : ((await this.deps.generations.findById(options.account.id, record.id)) ?? record);
@@ -98,6 +120,7 @@ export class GenerationRunner {
     running.done = this.run({ capability, input, messages, record, options, context, signal: controller.signal }).finally(() => {
       clearTimeout(running.abandonTimer);
       this.running.delete(record.id);
+      release();
     });
     this.running.set(record.id, running);
     if (options.stream) return record;
@@ -123,7 +146,10 @@ export class GenerationRunner {
     let chunks: string[] = [];
     let seq = 0;
     const publish = async (text: string) => this.deps.bus.append(record.id, { seq: seq++, type: 'delta', text });
-    const call = (messages: ChatMessage[]) => this.deps.gateway.stream({ feature: capability.feature, accountId: options.account.id, messages, task: { input, now: context.now }, signal });
+    const evaluation = options.evaluation ? { targets: options.evaluation.targets, bypassCache: true } : {};
+    // The whole input is untrusted data: the gateway screens it for prompt injection.
+    const call = (messages: ChatMessage[]) =>
+      this.deps.gateway.stream({ feature: capability.feature, accountId: options.account.id, messages, task: { input, now: context.now }, signal, requestId: options.requestId, untrusted: [input], ...evaluation });
     let outcome: GenerationOutcome;
     let answered: Answered | undefined;
     try {
@@ -176,19 +202,24 @@ export class GenerationRunner {
         cacheHit: answered?.cacheHit ?? false,
         timeToFirstTokenMs: answered?.timeToFirstTokenMs ?? null,
         attempts: answered?.attempts ?? [],
+        injectionScore: answered?.injectionScore ?? null,
       };
     } catch (error) {
       outcome = this.failure(error, signal, chunks, started, record, answered);
     }
     // A draft that was not streamed publishes its deltas only once its output is final, so a
     // subscriber never sees text that the corrective retry replaced.
-    if (!options.stream) for (const chunk of chunks) await publish(chunk);
+    // A bus that cannot be reached (Redis away for longer than its retries) must not lose the
+    // outcome nor crash the process: it is logged, and subscribers replay from the store.
+    const busFailed = (error: unknown) => this.deps.logger.error({ err: error, generationId: record.id }, 'could not publish to the stream bus');
+    if (!options.stream) await (async () => { for (const chunk of chunks) await publish(chunk); })().catch(busFailed);
     try {
-      await this.deps.generations.finish(options.account.id, record.id, outcome);
+      const finished = await this.deps.generations.finish(options.account.id, record.id, outcome);
+      if (finished) this.deps.onFinished?.(finished);
     } catch (error) {
       this.deps.logger.error({ err: error, generationId: record.id }, 'could not store the outcome of a generation');
     }
-    await this.deps.bus.append(record.id, { seq, type: 'end' });
+    await this.deps.bus.append(record.id, { seq, type: 'end' }).catch(busFailed);
     if (outcome.groundingIssues.length > 0) this.deps.logger.warn({ generationId: record.id, groundingIssues: outcome.groundingIssues.length }, 'draft states facts absent from its input');
   }
 
@@ -216,6 +247,7 @@ export class GenerationRunner {
       cacheHit: false,
       timeToFirstTokenMs: answered?.timeToFirstTokenMs ?? null,
       attempts,
+      injectionScore: error instanceof GatewayError ? error.injectionScore : (answered?.injectionScore ?? null),
     };
   }
 

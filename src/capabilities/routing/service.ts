@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { Account } from '../../domain.js';
 import { ErrorCode, ServiceError, badInput, notFound } from '../../errors.js';
 import type { LlmGateway } from '../../llm/gateway.js';
+import type { Target } from '../../llm/routing.js';
 import type { Logger } from '../../observability/logger.js';
 import type { LabeledTicketRepository } from '../../store/routing/labeled-tickets.js';
 import type { NewPrediction, PredictionRecord, PredictionRepository } from '../../store/routing/predictions.js';
@@ -16,6 +17,7 @@ import { LexicalIndex } from '../shared/lexical-index.js';
 import { parseInput } from '../validate.js';
 import { decide, type Evidence } from './cascade.js';
 import { normalizeTicketText } from './classifier/index.js';
+import { MAX_TICKET_CHARS, htmlToText, stripReplyAndSignature } from './classifier/preprocess.js';
 import { checkLabeledRows, type RejectedRow } from './labeled-import.js';
 import { GENERIC_OUT_OF_SCOPE, OUT_OF_SCOPE_LABEL } from './out-of-scope.js';
 import { LLM_BATCH_SIZE, buildRoutingPrompt, parseRoutingResponse, routingResponseFormat, type LlmVerdict } from './llm-router.js';
@@ -33,6 +35,18 @@ export const ticketSchema = z.object({
 });
 
 export type Ticket = z.output<typeof ticketSchema>;
+
+/** How `route` runs; the defaults are production's. Evaluation runs set the others. */
+export interface RouteOptions {
+  /** Which stages may decide: the whole cascade (default), the local model alone, or the LLM alone. Keyword rules apply in every mode. */
+  stages?: 'CASCADE' | 'LOCAL_MODEL' | 'LLM';
+  /** The LLM stage's targets instead of the ROUTING chain. */
+  llmTargets?: readonly Target[];
+  /** False: the decisions are returned but not stored as production predictions (and the LLM cache is skipped). */
+  persist?: boolean;
+  /** The request being served, for the audit log. */
+  requestId?: string;
+}
 
 export interface RoutingDependencies {
   taxonomies: TaxonomyRepository;
@@ -135,7 +149,8 @@ export class RoutingService {
   }
 
   /** Routes a batch: one local prediction for all of it, at most ceil(hard / batch) LLM calls. */
-  async route(account: Account, rawTickets: readonly unknown[], taxonomyId: string | null | undefined, signal: AbortSignal): Promise<PredictionRecord[]> {
+  async route(account: Account, rawTickets: readonly unknown[], taxonomyId: string | null | undefined, signal: AbortSignal, options: RouteOptions = {}): Promise<PredictionRecord[]> {
+    const stages = options.stages ?? 'CASCADE';
     if (rawTickets.length > MAX_TICKETS_PER_REQUEST) throw badInput(`tickets: at most ${MAX_TICKETS_PER_REQUEST} per request (got ${rawTickets.length})`);
     const tickets = rawTickets.map((raw, index) => {
       const parsed = ticketSchema.safeParse(raw);
@@ -146,16 +161,18 @@ export class RoutingService {
     const taxonomy = await this.taxonomy(account, taxonomyId);
     const texts = tickets.map((ticket) => normalizeTicketText(ticket.subject ?? undefined, ticket.body));
     const served = await this.deps.registry.get(account.id, taxonomy.id);
-    const local = served ? served.router.predict(texts) : texts.map(() => null);
+    const local = served && stages !== 'LLM' ? served.router.predict(texts) : texts.map(() => null);
     const evidence: Evidence[] = tickets.map((_, index) => ({ rule: this.ruleFor(taxonomy, texts[index]!), local: local[index] }));
 
     const hard = evidence.map((item, index) => ({ item, index })).filter(({ item }) => !item.rule && !(item.local?.label && item.local.confidence >= taxonomy.policy.localThreshold));
     const llmCost = new Map<number, { costUsd: number; inputTokens: number; outputTokens: number }>();
     if (hard.length > 0) {
-      if (!this.deps.gateway.hasLanguageModel('ROUTING')) {
+      if (stages === 'LOCAL_MODEL') {
+        for (const { item } of hard) item.llmMissing = 'the local model is evaluated alone';
+      } else if (!options.llmTargets && !this.deps.gateway.hasLanguageModel('ROUTING')) {
         for (const { item } of hard) item.llmMissing = 'no LLM is configured for ROUTING';
       } else {
-        await this.askLlm(account, taxonomy, hard, texts, llmCost, signal);
+        await this.askLlm(account, taxonomy, hard, texts, tickets.map(llmTextOf), llmCost, signal, options);
       }
     }
 
@@ -178,6 +195,7 @@ export class RoutingService {
         ...cost,
       };
     });
+    if (options.persist === false) return predictions.map((prediction) => ({ ...prediction, reviewedCategory: null, reviewedAt: null, createdAt: new Date() }));
     return this.deps.predictions.insertMany(predictions);
   }
 
@@ -190,8 +208,10 @@ export class RoutingService {
     taxonomy: TaxonomyRecord,
     hard: { item: Evidence; index: number }[],
     texts: string[],
+    llmTexts: string[],
     llmCost: Map<number, { costUsd: number; inputTokens: number; outputTokens: number }>,
     signal: AbortSignal,
+    options: RouteOptions,
   ): Promise<void> {
     const examples = await this.exampleIndex(account, taxonomy);
     const chunks: { item: Evidence; index: number }[][] = [];
@@ -201,13 +221,13 @@ export class RoutingService {
         // Ids in the prompt are positions, not the caller's ticket ids: short, unique, and not data to trust.
         const forLlm = chunk.map(({ index }) => ({
           id: String(index),
-          text: texts[index]!,
+          text: llmTexts[index]!,
           examples: examples
             .search([{ text: texts[index]!, weight: 1, counts: true }])
             .slice(0, FEW_SHOT)
             .map((hit) => ({ text: hit.passage.text, category: hit.passage.meta.category })),
         }));
-        let verdicts = new Map<string, LlmVerdict>();
+        let verdicts: Map<string, LlmVerdict>;
         try {
           const answer = await this.deps.gateway.generate({
             feature: 'ROUTING',
@@ -215,6 +235,11 @@ export class RoutingService {
             messages: buildRoutingPrompt(taxonomy.categories, forLlm),
             responseFormat: routingResponseFormat(taxonomy.categories),
             signal,
+            targets: options.llmTargets,
+            bypassCache: options.persist === false,
+            requestId: options.requestId,
+            // Each ticket is screened for prompt injection on its own (they come from different people).
+            untrusted: chunk.map(({ index }) => llmTexts[index]!),
           });
           verdicts = parseRoutingResponse(answer.text, taxonomy.categories);
           const share = { costUsd: answer.usage.costUsd / chunk.length, inputTokens: Math.round(answer.usage.inputTokens / chunk.length), outputTokens: Math.round(answer.usage.outputTokens / chunk.length) };
@@ -247,4 +272,22 @@ export class RoutingService {
     }
     return index;
   }
+}
+
+/**
+ * What the LLM reads of a ticket: subject and body as written, without markup, quoted replies and
+ * signatures, but not lower-cased and collapsed like the local model's text. Personal data keeps
+ * the form the gateway's redaction recognises (IBANs, keys, national ids are upper or mixed case)
+ * before a third-party provider sees it.
+ */
+function llmTextOf(ticket: Ticket): string {
+  const subject = ticket.subject ? htmlToText(ticket.subject.slice(0, MAX_TICKET_CHARS)).trim() : '';
+  const body = stripReplyAndSignature(htmlToText(ticket.body.slice(0, MAX_TICKET_CHARS)));
+  return [subject, body]
+    .filter(Boolean)
+    .join('\n')
+    .normalize('NFKC')
+    .replace(/[ \t\u00a0]+/g, ' ')
+    .replace(/\n\s*\n+/g, '\n')
+    .trim();
 }

@@ -7,6 +7,7 @@ import { generationDelivery } from './0002_generation_delivery.js';
 import { routing } from './0003_routing.js';
 import { security } from './0004_security.js';
 import { evaluation } from './0005_evaluation.js';
+import { injectionScore } from './0006_injection_score.js';
 
 export interface Migration {
   version: number;
@@ -14,4 +15,4 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [generations, generationDelivery, routing, security, evaluation];
+export const MIGRATIONS: readonly Migration[] = [generations, generationDelivery, routing, security, evaluation, injectionScore];
