@@ -58,7 +58,7 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
   const httpServer = createServer();
   const http = createHttpHandler({ apollo, services, logger, maxBodyBytes: config.maxBodyBytes, accepting: () => state === 'listening' });
   httpServer.on('request', http.listener);
-  const websocket = attachWebSocket({ httpServer, schema, services, logger, formatError, execution: operationGate.webSocketExecution() });
+  const websocket = attachWebSocket({ httpServer, schema, services, logger, formatError, execution: operationGate.webSocketExecution(), maxPayloadBytes: config.maxBodyBytes });
   services.metrics.observeState({ targets: () => services.gateway.status(), openSubscriptions: () => websocket.activeOperations, runningGenerations: () => services.runner.activeCount });
 
   /** Polls until nothing is in flight on either transport, or the deadline passes. */

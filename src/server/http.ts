@@ -1,12 +1,13 @@
 /**
  * The HTTP side of the one port: /graphql through Apollo Server (POST and GET, Sandbox for
- * browsers), /healthz and /readyz for orchestrators. Bodies are bounded before they are parsed.
+ * browsers), /healthz and /readyz for orchestrators, /metrics for Prometheus. Bodies are bounded
+ * before they are parsed.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApolloServer } from '@apollo/server';
 import { HeaderMap } from '@apollo/server';
 import type { Logger } from '../observability/logger.js';
-import { buildContext, type RequestContext } from './context.js';
+import { authenticateOrThrow, buildContext, type RequestContext } from './context.js';
 import type { Services } from './services.js';
 
 export interface HttpHandlerOptions {
@@ -80,7 +81,10 @@ export function createHttpHandler(options: HttpHandlerOptions) {
     const requestId = typeof request.headers['x-request-id'] === 'string' ? request.headers['x-request-id'] : undefined;
     const result = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: request.method ?? 'GET', headers, search: url.search, body },
-      context: async () => buildContext(services, logger, { requestId, signal: aborted.signal }),
+      context: async () => {
+        const account = await authenticateOrThrow(services, { authorization: request.headers.authorization, remoteAddress: request.socket.remoteAddress });
+        return buildContext(services, logger, account, { requestId, signal: aborted.signal });
+      },
     });
     for (const [name, value] of result.headers) response.setHeader(name, value);
     response.statusCode = result.status ?? 200;
@@ -92,8 +96,32 @@ export function createHttpHandler(options: HttpHandlerOptions) {
     response.end();
   }
 
+  /** An evaluation run's HTML report, for callers of the owning account with the `eval` scope. */
+  async function evalReport(request: IncomingMessage, response: ServerResponse, runId: string): Promise<void> {
+    let context: RequestContext;
+    try {
+      const account = await authenticateOrThrow(services, { authorization: request.headers.authorization, remoteAddress: request.socket.remoteAddress });
+      context = buildContext(services, logger, account, { requestId: typeof request.headers['x-request-id'] === 'string' ? request.headers['x-request-id'] : undefined });
+    } catch (error) {
+      const code = (error as { extensions?: { code?: string } }).extensions?.code;
+      if (!code) throw error;
+      return sendJson(response, 401, { errors: [{ message: (error as Error).message, extensions: { code } }] });
+    }
+    if (!context.account.scopes.has('eval')) return sendJson(response, 403, { errors: [{ message: 'evaluation reports need the scope eval', extensions: { code: 'FORBIDDEN' } }] });
+    let html: string;
+    try {
+      html = await services.evaluation.runs.report(context.account, runId);
+    } catch (error) {
+      if ((error as { code?: string }).code === 'NOT_FOUND') return sendJson(response, 404, { errors: [{ message: (error as Error).message, extensions: { code: 'NOT_FOUND' } }] });
+      throw error;
+    }
+    response.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'private, no-store', 'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; img-src data:" }).end(request.method === 'HEAD' ? undefined : html);
+  }
+
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://localhost');
+    const report = /^\/reports\/eval\/([^/]+)$/.exec(url.pathname);
+    if (report && (request.method === 'GET' || request.method === 'HEAD')) return evalReport(request, response, decodeURIComponent(report[1]!));
     if (url.pathname === '/healthz') return sendJson(response, 200, { status: 'ok' });
     if (url.pathname === '/readyz') {
       const storeReachable = await services.store.ping();
@@ -101,6 +129,11 @@ export function createHttpHandler(options: HttpHandlerOptions) {
       return sendJson(response, ready ? 200 : 503, { status: ready ? 'ready' : 'unavailable', store: storeReachable ? 'ok' : 'unreachable', accepting: options.accepting() });
     }
     if (url.pathname === '/graphql') return graphql(request, response, url);
+    if (url.pathname === '/metrics' && (request.method === 'GET' || request.method === 'HEAD')) {
+      const { contentType, body } = await services.metrics.scrape();
+      response.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-store' }).end(request.method === 'HEAD' ? undefined : body);
+      return;
+    }
     sendJson(response, 404, { error: 'not found; GraphQL is served at /graphql' });
   }
 

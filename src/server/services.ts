@@ -3,6 +3,10 @@
  * gateway and the generation runner. The only module that knows every layer.
  */
 import { allCapabilities, offlineDrafters } from '../capabilities/index.js';
+import { GenerationDatasetService } from '../capabilities/evaluation/datasets.js';
+import { FeedbackService } from '../capabilities/evaluation/feedback.js';
+import { ProductionMetricsService } from '../capabilities/evaluation/production.js';
+import { EvaluationService } from '../capabilities/evaluation/service.js';
 import { GenerationRunner } from '../capabilities/generation/runner.js';
 import { RouterRegistry } from '../capabilities/routing/router-registry.js';
 import { RoutingService } from '../capabilities/routing/service.js';
@@ -15,6 +19,10 @@ import type { Logger } from '../observability/logger.js';
 import { Metrics } from '../observability/metrics.js';
 import { BuiltinProvider } from '../providers/builtin/index.js';
 import { createConfiguredProvider } from '../providers/index.js';
+import { Authenticator } from '../security/authenticate.js';
+import { AuditObserver, DataProtection, observeAll } from '../security/data-protection/index.js';
+import { AccountLimits, MemoryLimitStore } from '../security/limits/index.js';
+import { AuditLogRepository } from '../store/audit-log.js';
 import { openStore, type Store } from '../store/index.js';
 import type { StreamBus } from '../streams/bus.js';
 import { openStreamBus } from '../streams/index.js';
@@ -26,8 +34,15 @@ export interface Services {
   runner: GenerationRunner;
   routing: RoutingService;
   llmRouting: LlmRouting;
+  authenticator: Authenticator;
   capabilities: typeof allCapabilities;
   metrics: Metrics;
+  /** Per-account rate limits (requests, tokens, daily budget, streams). */
+  limits: AccountLimits;
+  /** The audit log of provider calls: its rows, and the gateway observer writing them. */
+  audit: { entries: AuditLogRepository; observer: AuditObserver };
+  /** Evaluation runs, generation datasets, feedback and production quality metrics. */
+  evaluation: { runs: EvaluationService; datasets: GenerationDatasetService; feedback: FeedbackService; production: ProductionMetricsService };
 }
 
 export async function openServices(config: Config, logger: Logger): Promise<Services> {
@@ -53,8 +68,20 @@ export async function openServices(config: Config, logger: Logger): Promise<Serv
   });
   const gateway = new LlmGateway(routing, providers);
   const metrics = new Metrics();
-  gateway.observer = metrics;
-  const runner = new GenerationRunner({ generations: store.generations, bus, gateway, logger, abandonAfterMs: config.streamAbandonMs, onFinished: (generation) => metrics.generationFinished(generation) });
+  // Data protection (issue #7): injection screen, PII redaction, canary, and the audit log.
+  gateway.protection = new DataProtection({
+    providers: routing.providers,
+    injection: { action: config.dataProtection.injectionAction, policy: config.dataProtection.injectionThresholds },
+    logger,
+  });
+  const auditEntries = new AuditLogRepository(store.db);
+  const audit = { entries: auditEntries, observer: new AuditObserver(auditEntries, logger, { rawText: config.dataProtection.auditRawText }) };
+  gateway.observer = observeAll(metrics, audit.observer);
+  // Per replica until a shared LimitStore is configured. The clock is the limits' own, for tests.
+  const clock = { now: () => Date.now() };
+  const limits = new AccountLimits(new MemoryLimitStore(clock), config.rateLimits, clock, (error) => logger.warn({ err: error }, 'could not record usage against the account limits'));
+  gateway.limits = { admit: (accountId) => limits.checkSpend(accountId), charge: (accountId, usage) => limits.recordUsage(accountId, usage) };
+  const runner = new GenerationRunner({ generations: store.generations, bus, gateway, logger, abandonAfterMs: config.streamAbandonMs, onFinished: (generation) => metrics.generationFinished(generation), admit: (request) => limits.admitGeneration(request) });
   const ticketRouting = new RoutingService({
     taxonomies: store.taxonomies,
     labeledTickets: store.labeledTickets,
@@ -63,5 +90,27 @@ export async function openServices(config: Config, logger: Logger): Promise<Serv
     gateway,
     logger,
   });
-  return { store, bus, gateway, runner, routing: ticketRouting, llmRouting: routing, capabilities: allCapabilities, metrics };
+  const evaluationStore = store.evaluation;
+  const evaluation = {
+    runs: new EvaluationService({
+      runs: evaluationStore.runs,
+      routingCases: evaluationStore.routingCases,
+      datasets: evaluationStore.datasets,
+      routerModels: store.routerModels,
+      routing: ticketRouting,
+      runner,
+      gateway,
+      capabilities: allCapabilities,
+      providers: (name) => routing.providers[name]?.type,
+      logger,
+    }),
+    datasets: new GenerationDatasetService({ datasets: evaluationStore.datasets, capabilities: allCapabilities }),
+    feedback: new FeedbackService({ feedback: evaluationStore.feedback, generations: store.generations, predictions: store.predictions, labeledTickets: store.labeledTickets, routing: ticketRouting }),
+    production: new ProductionMetricsService({ metrics: evaluationStore.metrics, runs: evaluationStore.runs, routing: ticketRouting, settings: config.evaluation }),
+  };
+  // Runs the previous process was driving cannot go on by themselves; resumeEvalRun continues them.
+  const interruptedRuns = await evaluation.runs.interruptAbandoned(store.db.kind === 'postgres');
+  if (interruptedRuns > 0) logger.warn({ interruptedRuns }, 'marked evaluation runs left running as INTERRUPTED');
+  const authenticator = new Authenticator(store.apiKeys, { production: config.env === 'production', jwt: config.jwt });
+  return { store, bus, gateway, runner, routing: ticketRouting, llmRouting: routing, authenticator, capabilities: allCapabilities, metrics, limits, audit, evaluation };
 }

@@ -50,7 +50,7 @@ export class MemoryStreamBus implements StreamBus {
 
   async *read(streamId: string, afterSeq: number, signal: AbortSignal): AsyncIterable<StreamEvent> {
     const stream = this.streams.get(streamId);
-    if (!stream) return;
+    if (!stream || signal.aborted) return;
     let next = Math.max(0, afterSeq + 1);
     // Listen before replaying, so nothing appended between the replay and the wait is missed.
     const wakeups = on(this.appended, streamId, { signal });

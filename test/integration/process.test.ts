@@ -6,7 +6,7 @@ import { DRAFT_STATUS_UPDATE, statusUpdateInput } from '../fixtures/status-updat
 import { spawnServer } from '../support/process.js';
 import { collectStream, temporaryDataDir } from '../support/server.js';
 
-describe('configuration errors', () => {
+describe('configuration errors', { timeout: 90_000 }, () => {
   it.each([
     ['PORT', 'abc', /^ai-subgraph: invalid configuration: PORT must be an integer from 0 to 65535 \(got "abc"\)$/],
     ['PORT', '70000', /PORT must be an integer from 0 to 65535/],
@@ -22,7 +22,7 @@ describe('configuration errors', () => {
   });
 });
 
-describe('the running process', () => {
+describe('the running process', { timeout: 90_000 }, () => {
   it('prints a start-up summary without secrets, and drains a running stream on SIGTERM, exiting 0', async () => {
     const server = spawnServer({ DATA_DIR: temporaryDataDir(), BUILTIN_STREAM_DELAY_MS: '20', OPENAI_API_KEY: 'sk-test-secret-value-1234567890', OPENAI_BASE_URL: 'http://127.0.0.1:9/v1', LLM_CONFIG: '' });
     const url = await server.ready;

@@ -207,8 +207,9 @@ describe('gateway faults through GraphQL', () => {
       });
     });
     await double.waitForAbort(3_000);
-    const stored = await s.graphql<{ generation: { status: string; error: { code: string } } }>('query($id: ID!) { generation(id: $id) { status error { code } } }', { id });
-    expect(stored.data!.generation).toEqual({ status: 'CANCELLED', error: { code: 'CANCELLED' } });
+    // The double sees the socket close a moment before the runner has stored the outcome.
+    const stored = async () => (await s.graphql<{ generation: { status: string; error: { code: string } | null } }>('query($id: ID!) { generation(id: $id) { status error { code } } }', { id })).data!.generation;
+    await expect.poll(stored, { timeout: 5_000 }).toEqual({ status: 'CANCELLED', error: { code: 'CANCELLED' } });
   });
 
   it('aborts the upstream request on cancelGeneration', async () => {

@@ -172,7 +172,8 @@ describe('tenant isolation', () => {
   });
 });
 
-describe('development defaults', () => {
+// These tests start real child processes (tsx compiles on start): slow on a loaded machine.
+describe('development defaults', { timeout: 90_000 }, () => {
   it('serves the dev account to loopback callers only while no key exists, and says so at start-up', async () => {
     const dataDir = temporaryDataDir();
     const dev = spawnServer({ NODE_ENV: 'development', DATA_DIR: dataDir });

@@ -11,12 +11,15 @@ import WebSocket from 'ws';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { createApp, type App } from '../../src/server/app.js';
+import { createDatabaseFrom, testDatabaseIsPostgres } from './postgres.js';
 
 export interface TestServer {
   app: App;
   url: string;
   wsUrl: string;
   dataDir: string;
+  /** The server's own PostgreSQL database when TEST_DATABASE=postgres (else its store is PGlite in dataDir). */
+  databaseUrl?: string;
   graphql<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GraphQLResponse<T>>;
   wsClient(options?: { connectionParams?: Record<string, unknown> }): Client;
   stop(): Promise<void>;
@@ -35,9 +38,22 @@ export function temporaryDataDir(): string {
   return dir;
 }
 
+/** With TEST_DATABASE=postgres, each data directory gets its own database, kept across restarts. */
+const databasesByDataDir = new Map<string, string>();
+
+async function testDatabaseFor(dataDir: string): Promise<string> {
+  let url = databasesByDataDir.get(dataDir);
+  if (!url) {
+    url = await createDatabaseFrom(inject('postgresAdminUrl'), inject('postgresTemplate'));
+    databasesByDataDir.set(dataDir, url);
+  }
+  return url;
+}
+
 export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
   const dataDir = env.DATA_DIR ?? temporaryDataDir();
-  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', PORT: '0', ...env, DATA_DIR: dataDir });
+  const databaseUrl = env.DATABASE_URL ?? (testDatabaseIsPostgres() ? await testDatabaseFor(dataDir) : undefined);
+  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', PORT: '0', ...env, DATA_DIR: dataDir, ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}) });
   const app = await createApp(config, createLogger({ level: config.logLevel, pretty: false }));
   const { url } = await app.listen(0, '127.0.0.1');
   const wsUrl = url.replace('http://', 'ws://');
@@ -47,6 +63,7 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     url,
     wsUrl,
     dataDir,
+    databaseUrl,
     async graphql(query, variables, headers = {}) {
       const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query, variables }) });
       return { status: response.status, ...((await response.json()) as object) };

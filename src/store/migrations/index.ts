@@ -1,6 +1,7 @@
 /**
  * Versioned schema migrations, applied in order at start-up. Never edit one that has shipped:
- * add the next number. Each runs in its own transaction and is recorded in schema_migrations.
+ * add the next number. Pending ones run together in one transaction, under an advisory lock, and
+ * each is recorded in schema_migrations.
  */
 import { generations } from './0001_generations.js';
 import { generationDelivery } from './0002_generation_delivery.js';

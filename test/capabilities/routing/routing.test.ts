@@ -185,6 +185,7 @@ describe('routing with the local model', () => {
     expect(await codes(create, { input: { name: 'x', categories: [...CATEGORIES, { name: 'Unknown', description: 'd' }] } })).toBe('BAD_USER_INPUT');
     expect(await codes(create, { input: { name: 'support', categories: CATEGORIES } })).toBe('CONFLICT');
     const tooMany = Array.from({ length: 1001 }, (_, index) => ({ id: String(index), body: 'x' }));
+    // routeTickets' own bound (1000) answers, naming the field: the generic list cap (QUERY_MAX_LIST_LENGTH, 5000) sits above every input's bound.
     expect(await codes('query($t: [TicketInput!]!) { routeTickets(tickets: $t) { id } }', { t: tooMany })).toBe('BAD_USER_INPUT');
     expect(await codes('query($t: [TicketInput!]!) { routeTickets(tickets: $t) { id } }', { t: [{ id: '1', body: '' }] })).toBe('BAD_USER_INPUT');
     expect(await codes('query { routeTicket(ticket: { id: "1", body: "x" }, taxonomyId: "00000000-0000-4000-8000-000000000000") { id } }', {})).toBe('NOT_FOUND');

@@ -1,0 +1,34 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import { Kind, type DocumentNode } from 'graphql';
+import type { Metrics } from '../../observability/metrics.js';
+import type { RequestContext } from '../context.js';
+
+/**
+ * Counts every GraphQL request over HTTP and times it, by operation name, type and outcome, with
+ * the public error codes of errors in the response (request errors and field errors alike).
+ */
+export function metricsPlugin(metrics: Metrics): ApolloServerPlugin<RequestContext> {
+  return {
+    async requestDidStart() {
+      const started = performance.now();
+      return {
+        async willSendResponse({ operationName, operation, request, document, errors, response }) {
+          const result = response.body.kind === 'single' ? response.body.singleResult : undefined;
+          const codes = [...(errors ?? []), ...(result?.errors ?? [])].map((error) => String(error.extensions?.code ?? 'INTERNAL_SERVER_ERROR'));
+          metrics.requestFinished({
+            operationName: operationName ?? request.operationName ?? soleOperation(document)?.name?.value,
+            type: operation?.operation ?? soleOperation(document)?.operation,
+            errorCodes: [...new Set(codes)],
+            durationSeconds: (performance.now() - started) / 1000,
+          });
+        },
+      };
+    },
+  };
+}
+
+/** The document's operation when it has only one (a request that failed validation has no resolved operation). */
+function soleOperation(document: DocumentNode | undefined) {
+  const operations = document?.definitions.filter((definition) => definition.kind === Kind.OPERATION_DEFINITION) ?? [];
+  return operations.length === 1 ? operations[0] : undefined;
+}
