@@ -5,9 +5,10 @@
  * telling line, the cause is "not determinable".
  */
 import type { DraftContext } from '../capability.js';
+import { codeSpan } from '../shared/markdown.js';
 import { MAX_LINE_CHARS, analysisOf, type LogAnalysis, type SignalKind } from './analysis.js';
 import type { JobLogInput } from './input.js';
-import { codeSpan, effectiveExitCode, formatJobDigest, statsOf, type JobDigestOutput, type Outcome } from './output.js';
+import { effectiveExitCode, formatJobDigest, statsOf, type JobDigestOutput, type Outcome } from './output.js';
 
 /** What each kind of signal means, as the first words of the likely cause. */
 const CAUSES: Record<SignalKind, string> = {

@@ -16,6 +16,7 @@
  */
 import { z } from 'zod';
 import { OutputInvalidError } from '../capability.js';
+import { codeSpan, labelled, listItems, unCodeSpan } from '../shared/markdown.js';
 import { analysisOf, type LogAnalysis } from './analysis.js';
 import type { JobLogInput } from './input.js';
 
@@ -67,22 +68,6 @@ export type FailingStepOutput = z.infer<typeof failingStepSchema>;
 export type JobLogStats = z.infer<typeof statsSchema>;
 export type JobDigestOutput = z.infer<typeof jobDigestOutputSchema>;
 
-/** A Markdown code span that survives backticks inside the text. */
-export function codeSpan(text: string): string {
-  const longest = Math.max(0, ...[...text.matchAll(/`+/g)].map((run) => run[0].length));
-  const fence = '`'.repeat(longest + 1);
-  const pad = text.startsWith('`') || text.endsWith('`') || text === '' ? ' ' : '';
-  return `${fence}${pad}${text}${pad}${fence}`;
-}
-
-/** The content of a value written as one code span, or the value itself. */
-export function unCodeSpan(value: string): string {
-  const match = value.trim().match(/^(`+)([\s\S]*?)\1$/);
-  if (!match) return value.trim();
-  const inner = match[2]!;
-  return inner.startsWith(' ') && inner.endsWith(' ') && inner.trim() ? inner.slice(1, -1) : inner;
-}
-
 /** Stats are facts about the log, counted by the service. */
 export function statsOf(analysis: LogAnalysis): JobLogStats {
   return { lines: analysis.lines.length, errors: analysis.errors, warnings: analysis.warnings, repeatedMessages: analysis.repeated.map(({ message, count }) => ({ message, count })) };
@@ -113,12 +98,6 @@ export function formatJobDigest(output: JobDigestOutput): string {
     for (const repeated of output.stats.repeatedMessages) lines.push(`- ${repeated.count} × ${codeSpan(repeated.message)}`);
   }
   return `${lines.join('\n')}\n`;
-}
-
-function labelled(lines: readonly string[], label: string): string | undefined {
-  const prefix = `**${label.toLowerCase()}:**`;
-  const line = lines.find((candidate) => candidate.trim().toLowerCase().startsWith(prefix));
-  return line?.trim().slice(prefix.length).trim() || undefined;
 }
 
 function sectionLines(lines: readonly string[], heading: string): string[] {
@@ -173,9 +152,7 @@ export function parseJobDigest(text: string, input: JobLogInput): JobDigestOutpu
     exitCode: effectiveExitCode(input, analysis),
     failingSteps: parseFailingSteps(sectionLines(lines, SECTIONS.failing), analysis),
     likelyCause: !cause || /^not determinable\b/i.test(cause) ? null : cause,
-    nextSteps: sectionLines(lines, SECTIONS.next)
-      .map((line) => line.match(/^\s*(?:[-*]|\d+[.)])\s+(.+)$/)?.[1]?.trim())
-      .filter((item): item is string => !!item),
+    nextSteps: listItems(sectionLines(lines, SECTIONS.next)),
     stats: statsOf(analysis),
   };
   const parsed = jobDigestOutputSchema.safeParse(candidate);

@@ -9,7 +9,7 @@ import type { CategoryRecord } from '../../store/routing/taxonomies.js';
 import { dataInstructions, fenceTag, fenced } from '../shared/fence.js';
 import { UNKNOWN } from './taxonomy.js';
 
-export const ROUTING_PROMPT_VERSION = 'routing/1';
+export const ROUTING_PROMPT_VERSION = 'routing/2';
 /** Tickets per LLM call: enough to amortise the prompt, few enough to keep answers accurate. */
 export const LLM_BATCH_SIZE = 20;
 
@@ -55,7 +55,8 @@ export function buildRoutingPrompt(categories: readonly CategoryRecord[], ticket
   ].join('\n');
   const user = tickets
     .map((ticket) => {
-      const shots = ticket.examples.map((example) => `  example (${example.category}): ${example.text.slice(0, 300)}`).join('\n');
+      // Labeled examples are customer text too (reviewed tickets become examples): fenced like the ticket.
+      const shots = ticket.examples.map((example) => fenced(tag, `example (${example.category})`, example.text.slice(0, 300))).join('\n');
       return `${fenced(tag, `ticket ${ticket.id}`, ticket.text)}${shots ? `\nLabeled examples like it:\n${shots}` : ''}`;
     })
     .join('\n\n');

@@ -5,11 +5,12 @@
  * inventing a procedure.
  */
 import type { DraftContext } from '../capability.js';
+import { Bm25Index, type Scored } from '../shared/lexical-index.js';
 import { CATALOG, type RunbookTemplate, type TemplateStep } from './catalog.js';
 import { extractFacts, type Facts } from './facts.js';
 import type { RunbookInput } from './input.js';
 import { NO_MATCH_NAME, formatRunbook, type CandidateNotes, type RunbookOutput, type RunbookParameter } from './output.js';
-import { Bm25Index, analyze, type Scored } from './retrieval.js';
+import { analyze } from './retrieval.js';
 
 /**
  * What counts as a match: a BM25 score of at least MIN_MATCH_SCORE from at least
@@ -26,7 +27,12 @@ export const MIN_MATCHED_TERMS = 2;
 /** How many near misses a no-match answer lists. */
 const CLOSEST = 3;
 
-export const templateIndex = new Bm25Index(CATALOG, (template) => [template.title, template.description, template.keywords.join(' ')].join('\n'));
+/** What retrieval reads of a template: its title, description and keywords. */
+function searchableText(template: RunbookTemplate): string {
+  return [template.title, template.description, template.keywords.join(' ')].join('\n');
+}
+
+export const templateIndex = new Bm25Index(CATALOG, searchableText, analyze);
 
 export interface Retrieval {
   /** Every template, best first, with its score. */
@@ -115,7 +121,7 @@ export function fillTemplate(template: RunbookTemplate, facts: Facts): RunbookOu
 
 /** The request's own words that a template's text also contains, for explaining a near miss. */
 function sharedWords(request: string, template: RunbookTemplate): string[] {
-  const templateTerms = new Set(analyze([template.title, template.description, template.keywords.join(' ')].join('\n')));
+  const templateTerms = new Set(analyze(searchableText(template)));
   const words = request.toLowerCase().match(/[a-z0-9]+/g) ?? [];
   return [...new Set(words.filter((word) => analyze(word).some((term) => templateTerms.has(term))))];
 }

@@ -10,6 +10,7 @@
  */
 import { z } from 'zod';
 import { OutputInvalidError } from '../capability.js';
+import { codeSpan, labelled, listItems, unCodeSpan } from '../shared/markdown.js';
 import { CATALOG, RISK_LEVELS, templateById } from './catalog.js';
 import type { RunbookInput } from './input.js';
 
@@ -75,22 +76,6 @@ export type RunbookParameter = z.infer<typeof parameterSchema>;
 export type RunbookStep = z.infer<typeof stepSchema>;
 export type RunbookOutput = z.infer<typeof runbookOutputSchema>;
 
-/** A Markdown code span that survives backticks inside the text. */
-export function codeSpan(text: string): string {
-  const longest = Math.max(0, ...[...text.matchAll(/`+/g)].map((run) => run[0].length));
-  const fence = '`'.repeat(longest + 1);
-  const pad = text.startsWith('`') || text.endsWith('`') ? ' ' : '';
-  return `${fence}${pad}${text}${pad}${fence}`;
-}
-
-/** The content of a value written as one code span, or the value itself. */
-export function unCodeSpan(value: string): string {
-  const match = value.trim().match(/^(`+)([\s\S]*?)\1$/);
-  if (!match) return value.trim();
-  const inner = match[2]!;
-  return inner.startsWith(' ') && inner.endsWith(' ') && inner.trim() ? inner.slice(1, -1) : inner;
-}
-
 const placeholder = (name: string) => `<${name}>`;
 
 /** Optional notes per closest template id (what it shares with the request). */
@@ -138,12 +123,6 @@ export function formatRunbook(output: RunbookOutput, notes: CandidateNotes = {})
   return `${lines.join('\n')}\n`;
 }
 
-function labelled(lines: readonly string[], label: string): string | undefined {
-  const prefix = `**${label.toLowerCase()}:**`;
-  const line = lines.find((candidate) => candidate.trim().toLowerCase().startsWith(prefix));
-  return line?.trim().slice(prefix.length).trim() || undefined;
-}
-
 /** The lines under each `## ` heading, keyed by the lowercased heading. */
 function sections(lines: readonly string[]): Map<string, string[]> {
   const found = new Map<string, string[]>();
@@ -160,13 +139,9 @@ function sections(lines: readonly string[]): Map<string, string[]> {
   return found;
 }
 
-function bullets(lines: readonly string[] | undefined): string[] {
-  return (lines ?? []).map((line) => line.match(/^\s*(?:[-*]|\d+[.)])\s+(.*)$/)?.[1]?.trim()).filter((item): item is string => !!item);
-}
-
 function parseParameters(lines: readonly string[] | undefined): RunbookParameter[] {
   const parameters: RunbookParameter[] = [];
-  for (const item of bullets(lines)) {
+  for (const item of listItems(lines)) {
     const match = item.match(/^(`+)(.+?)\1\s*\(([^)]*)\)\s*:\s*(.*)$/);
     if (!match) throw new OutputInvalidError(`a parameter must read "- \`name\` (type): \`value\`", got "${item.slice(0, 120)}"`);
     const name = match[2]!.trim();
@@ -224,7 +199,7 @@ export function parseRunbook(text: string, _input?: RunbookInput): RunbookOutput
   const firstSection = lines.findIndex((line) => /^##\s/.test(line));
   const preamble = firstSection > 0 ? lines.slice(0, firstSection) : lines;
   const risk = labelled(preamble, LABELS.risk)?.toUpperCase().match(/\b(LOW|MEDIUM|HIGH)\b/)?.[1];
-  const closest = bullets(found.get(SECTIONS.closest.toLowerCase()))
+  const closest = listItems(found.get(SECTIONS.closest.toLowerCase()))
     .map((item) => item.match(/^(`+)(.+?)\1/)?.[2]?.trim())
     .filter((id): id is string => !!id);
   const candidate = {
@@ -232,8 +207,8 @@ export function parseRunbook(text: string, _input?: RunbookInput): RunbookOutput
     description: labelled(preamble, LABELS.description),
     parameters: parseParameters(found.get(SECTIONS.parameters.toLowerCase())),
     steps: parseSteps(found.get(SECTIONS.steps.toLowerCase())),
-    preconditions: bullets(found.get(SECTIONS.preconditions.toLowerCase())),
-    rollbackSteps: bullets(found.get(SECTIONS.rollback.toLowerCase())),
+    preconditions: listItems(found.get(SECTIONS.preconditions.toLowerCase())),
+    rollbackSteps: listItems(found.get(SECTIONS.rollback.toLowerCase())),
     riskLevel: risk ?? null,
     matchedTemplate: templateId(labelled(preamble, LABELS.template)),
     noMatch: labelled(preamble, LABELS.noMatch) ?? null,

@@ -1,21 +1,13 @@
 /**
- * Lexical retrieval of runbook templates: Okapi BM25 over each template's title, description and
- * keywords. Requests and templates go through the same analysis (lowercase, a few phrase joins,
- * synonyms to one canonical word, a light suffix-stripping stemmer), so "bounce the pods",
- * "restarting pod" and "restart the pods" all meet the same terms.
+ * How runbook requests and catalog templates become terms for the shared BM25 index
+ * (../shared/lexical-index.ts): lowercase, a few phrase joins, synonyms to one canonical word,
+ * stopwords out, and a light suffix-stripping stemmer, so "bounce the pods", "restarting pod" and
+ * "restart the pods" all meet the same terms. Operators' requests name the same action many ways
+ * ("bounce", "recycle", "roll back"), which the assistant's plain `terms` analysis would miss.
  *
  * No embeddings and no model: retrieval must run offline, in microseconds, and explain itself
  * (a score per template) so the no-match threshold can be calibrated and reported.
  */
-
-export interface Bm25Options {
-  /** Term-frequency saturation: how much a second, third... occurrence still adds. */
-  k1: number;
-  /** Length normalisation: 0 ignores document length, 1 fully normalises by it. */
-  b: number;
-}
-
-export const DEFAULT_BM25: Bm25Options = { k1: 1.2, b: 0.75 };
 
 /** Multi-word expressions joined before tokenising, so their meaning survives the split. */
 const PHRASES: [RegExp, string][] = [
@@ -131,7 +123,11 @@ const STOPWORDS = new Set(
    more than over under after before until`.split(/\s+/),
 );
 
-/** A light stemmer: enough to meet "restarting", "restarted" and "restarts" at "restart". */
+/**
+ * A light stemmer: enough to meet "restarting", "restarted" and "restarts" at "restart". Not the
+ * shared `stem` of lexical-index.ts: the two differ on short words ("node", "rate", "size"), and
+ * MIN_MATCH_SCORE in builtin.ts is calibrated on the terms this one gives.
+ */
 export function stem(word: string): string {
   let w = word;
   if (w.length > 4 && w.endsWith('ies')) w = `${w.slice(0, -3)}y`;
@@ -154,64 +150,4 @@ export function analyze(text: string): string[] {
     terms.push(stem(SYNONYMS[token] ?? token));
   }
   return terms;
-}
-
-export interface Scored<T> {
-  item: T;
-  score: number;
-  /** The distinct query terms (analysed) that the document contains. */
-  matched: string[];
-}
-
-/** An in-memory BM25 index over a fixed set of documents. */
-export class Bm25Index<T> {
-  private readonly termFrequencies: Map<string, number>[];
-  private readonly lengths: number[];
-  private readonly averageLength: number;
-  private readonly documentFrequency = new Map<string, number>();
-
-  constructor(
-    private readonly items: readonly T[],
-    textOf: (item: T) => string,
-    private readonly options: Bm25Options = DEFAULT_BM25,
-  ) {
-    this.termFrequencies = items.map((item) => {
-      const frequencies = new Map<string, number>();
-      for (const term of analyze(textOf(item))) frequencies.set(term, (frequencies.get(term) ?? 0) + 1);
-      return frequencies;
-    });
-    this.lengths = this.termFrequencies.map((frequencies) => [...frequencies.values()].reduce((sum, count) => sum + count, 0));
-    this.averageLength = this.lengths.reduce((sum, length) => sum + length, 0) / Math.max(1, items.length);
-    for (const frequencies of this.termFrequencies) {
-      for (const term of frequencies.keys()) this.documentFrequency.set(term, (this.documentFrequency.get(term) ?? 0) + 1);
-    }
-  }
-
-  /** Robertson–Spärck Jones IDF with the +1 that keeps it positive for very common terms. */
-  idf(term: string): number {
-    const n = this.documentFrequency.get(term) ?? 0;
-    return Math.log(1 + (this.items.length - n + 0.5) / (n + 0.5));
-  }
-
-  /** Every document with its score for the query, best first (ties keep catalog order). */
-  search(query: string): Scored<T>[] {
-    // Each distinct query term counts once: "restart, restart the pods" is not twice as relevant.
-    const terms = [...new Set(analyze(query))];
-    const { k1, b } = this.options;
-    const scored = this.items.map((item, index) => {
-      const frequencies = this.termFrequencies[index]!;
-      const norm = k1 * (1 - b + (b * this.lengths[index]!) / this.averageLength);
-      let score = 0;
-      const matched: string[] = [];
-      for (const term of terms) {
-        const tf = frequencies.get(term);
-        if (!tf) continue;
-        score += (this.idf(term) * tf * (k1 + 1)) / (tf + norm);
-        matched.push(term);
-      }
-      return { item, score, matched, index };
-    });
-    scored.sort((left, right) => right.score - left.score || left.index - right.index);
-    return scored.map(({ item, score, matched }) => ({ item, score, matched }));
-  }
 }

@@ -1,8 +1,13 @@
 /**
- * Lexical retrieval for builtin drafts: BM25 over short passages, with no model and no network.
- * Besides the BM25 score, every hit carries its coverage — the share of the query's information
- * (IDF-weighted terms) that the passage contains — so a caller can tell "the best of a bad lot"
- * from an actual match: BM25 always ranks something first, coverage says whether it is enough.
+ * Lexical retrieval with no model and no network: Okapi BM25, the one scorer behind every lexical
+ * index of the service (the assistant's passages, routing's labelled examples, the runbook
+ * catalog). How a text becomes terms is the caller's choice: `terms` below by default, the
+ * runbook's own analysis (phrases, synonyms) for its catalog.
+ *
+ * Besides the BM25 score, every LexicalIndex hit carries its coverage — the share of the query's
+ * information (IDF-weighted terms) that the passage contains — so a caller can tell "the best of a
+ * bad lot" from an actual match: BM25 always ranks something first, coverage says whether it is
+ * enough.
  */
 
 // Function words and question words carry no topic; dropping them keeps coverage about content.
@@ -43,6 +48,90 @@ export function terms(text: string): string[] {
     .map(stem);
 }
 
+export interface Bm25Options {
+  /** Term-frequency saturation: how much a second, third... occurrence still adds. */
+  k1: number;
+  /** Length normalisation: 0 ignores document length, 1 fully normalises by it. */
+  b: number;
+}
+
+export const DEFAULT_BM25: Bm25Options = { k1: 1.2, b: 0.75 };
+
+/** How a text becomes the terms BM25 counts, in order, repeats kept. */
+export type Analyzer = (text: string) => string[];
+
+export interface Scored<T> {
+  item: T;
+  /** BM25 score: comparable only within one query. */
+  score: number;
+  /** The distinct query terms (analysed) that the item contains, in query order. */
+  matched: string[];
+}
+
+/** An in-memory Okapi BM25 index over a fixed list of items. */
+export class Bm25Index<T> {
+  private readonly documents: { item: T; frequencies: Map<string, number>; length: number }[];
+  private readonly documentFrequency = new Map<string, number>();
+  private readonly averageLength: number;
+
+  constructor(
+    items: readonly T[],
+    textOf: (item: T) => string,
+    private readonly analyze: Analyzer = terms,
+    private readonly options: Bm25Options = DEFAULT_BM25,
+  ) {
+    this.documents = items.map((item) => {
+      const words = analyze(textOf(item));
+      const frequencies = new Map<string, number>();
+      for (const word of words) frequencies.set(word, (frequencies.get(word) ?? 0) + 1);
+      for (const word of frequencies.keys()) this.documentFrequency.set(word, (this.documentFrequency.get(word) ?? 0) + 1);
+      return { item, frequencies, length: words.length };
+    });
+    this.averageLength = this.documents.reduce((sum, document) => sum + document.length, 0) / Math.max(1, this.documents.length);
+  }
+
+  get size(): number {
+    return this.documents.length;
+  }
+
+  /**
+   * Robertson–Spärck Jones IDF with the +1 that keeps it positive for very common terms. A term no
+   * item holds gets the highest value: it is what the items lack.
+   */
+  idf(term: string): number {
+    const n = this.documentFrequency.get(term) ?? 0;
+    return Math.log(1 + (this.documents.length - n + 0.5) / (n + 0.5));
+  }
+
+  /**
+   * Every item with its score for the weighted query terms, best first (ties keep item order).
+   * `scoredOnly` leaves out the items the query does not score, for callers that only want hits.
+   */
+  rank(weights: ReadonlyMap<string, number>, { scoredOnly = false }: { scoredOnly?: boolean } = {}): Scored<T>[] {
+    const { k1, b } = this.options;
+    const ranked: (Scored<T> & { order: number })[] = [];
+    this.documents.forEach((document, order) => {
+      let score = 0;
+      const matched: string[] = [];
+      for (const [term, weight] of weights) {
+        const frequency = document.frequencies.get(term);
+        if (!frequency) continue;
+        score += weight * this.idf(term) * ((frequency * (k1 + 1)) / (frequency + k1 * (1 - b + (b * document.length) / (this.averageLength || 1))));
+        matched.push(term);
+      }
+      if (score > 0 || !scoredOnly) ranked.push({ item: document.item, score, matched, order });
+    });
+    ranked.sort((left, right) => right.score - left.score || left.order - right.order);
+    return ranked.map(({ item, score, matched }) => ({ item, score, matched }));
+  }
+
+  /** Every item with its score for a query text, best first (ties keep item order). */
+  search(query: string): Scored<T>[] {
+    // Each distinct query term counts once: "restart, restart the pods" is not twice as relevant.
+    return this.rank(new Map([...new Set(this.analyze(query))].map((term) => [term, 1])));
+  }
+}
+
 export interface Passage<Meta> {
   text: string;
   meta: Meta;
@@ -63,33 +152,20 @@ export interface QueryPart {
   counts: boolean;
 }
 
-const K1 = 1.2;
-const B = 0.75;
-
+/** BM25 over short passages, analysed by `terms`, with each hit's coverage of the query. */
 export class LexicalIndex<Meta> {
-  private readonly documents: { passage: Passage<Meta>; frequencies: Map<string, number>; length: number }[];
-  private readonly documentFrequency = new Map<string, number>();
-  private readonly averageLength: number;
+  private readonly index: Bm25Index<Passage<Meta>>;
 
   constructor(passages: readonly Passage<Meta>[]) {
-    this.documents = passages.map((passage) => {
-      const words = terms(passage.text);
-      const frequencies = new Map<string, number>();
-      for (const word of words) frequencies.set(word, (frequencies.get(word) ?? 0) + 1);
-      for (const word of frequencies.keys()) this.documentFrequency.set(word, (this.documentFrequency.get(word) ?? 0) + 1);
-      return { passage, frequencies, length: words.length };
-    });
-    this.averageLength = this.documents.reduce((sum, document) => sum + document.length, 0) / Math.max(1, this.documents.length);
+    this.index = new Bm25Index(passages, (passage) => passage.text);
   }
 
   get size(): number {
-    return this.documents.length;
+    return this.index.size;
   }
 
-  /** BM25's IDF, never negative. A term no passage holds gets the highest value: it is what the passages lack. */
   idf(term: string): number {
-    const n = this.documentFrequency.get(term) ?? 0;
-    return Math.log(1 + (this.documents.length - n + 0.5) / (n + 0.5));
+    return this.index.idf(term);
   }
 
   /** Every passage sharing a term with the query, best first (ties keep passage order). */
@@ -103,20 +179,10 @@ export class LexicalIndex<Meta> {
       }
     }
     const countedMass = [...counted].reduce((sum, term) => sum + this.idf(term), 0);
-    const hits: Hit<Meta>[] = [];
-    for (const document of this.documents) {
-      let score = 0;
-      let covered = 0;
-      for (const [term, weight] of weights) {
-        const frequency = document.frequencies.get(term);
-        if (!frequency) continue;
-        const idf = this.idf(term);
-        score += weight * idf * ((frequency * (K1 + 1)) / (frequency + K1 * (1 - B + (B * document.length) / (this.averageLength || 1))));
-        if (counted.has(term)) covered += idf;
-      }
-      if (score > 0) hits.push({ passage: document.passage, score, coverage: countedMass > 0 ? covered / countedMass : 0 });
-    }
-    return hits.sort((a, b) => b.score - a.score);
+    return this.index.rank(weights, { scoredOnly: true }).map(({ item, score, matched }) => {
+      const covered = matched.filter((term) => counted.has(term)).reduce((sum, term) => sum + this.idf(term), 0);
+      return { passage: item, score, coverage: countedMass > 0 ? covered / countedMass : 0 };
+    });
   }
 }
 

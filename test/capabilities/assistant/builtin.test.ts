@@ -3,25 +3,17 @@
  * fixture it quotes and cites the sources that answer a grounded question, and declines a
  * question its data does not answer instead of quoting something loosely related.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { NOT_IN_CONTEXT } from '../../../src/capabilities/assistant/output.js';
 import { assistantScenarios } from '../../fixtures/assistant-context.js';
 import { SCENARIOS, badDeploy, databaseFailover, incidents } from '../../fixtures/incidents/index.js';
-import { collectStream, startTestServer, type TestServer } from '../../support/server.js';
-import { ASK_ASSISTANT, GENERATION, type AnswerView } from './queries.js';
+import { expectBadUserInput, expectCompleteStream, serverWithBuiltinProvider } from '../../support/generation-queries.js';
+import { ASK_ASSISTANT, GENERATION, askAssistant, type AnswerView } from './queries.js';
 
 describe('askAssistant with the builtin provider', () => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startTestServer();
-  });
-  afterAll(() => server.stop());
+  const builtin = serverWithBuiltinProvider();
 
-  async function ask(input: Record<string, unknown>): Promise<AnswerView> {
-    const result = await server.graphql<{ askAssistant: AnswerView }>(ASK_ASSISTANT, { input });
-    expect(result.errors).toBeUndefined();
-    return result.data!.askAssistant;
-  }
+  const ask = (input: Record<string, unknown>) => askAssistant(builtin.server, input);
 
   describe.each(SCENARIOS)('%s', (scenario) => {
     const incident = incidents[scenario];
@@ -79,12 +71,8 @@ describe('askAssistant with the builtin provider', () => {
   it('streams: deltas concatenate to the final text', async () => {
     const started = await ask({ question: 'Who was the incident commander?', incident: databaseFailover, stream: true });
     expect(started.status).toBe('RUNNING');
-    const { events, errors } = await collectStream(server.wsClient(), started.id);
-    expect(errors).toBeUndefined();
-    const final = events.at(-1)!;
-    expect(final.generation!.status).toBe('SUCCEEDED');
-    expect(events.slice(0, -1).map((event) => event.delta).join('')).toBe(final.generation!.text);
-    const stored = await server.graphql<{ generation: AnswerView }>(GENERATION, { id: started.id });
+    await expectCompleteStream(builtin.server, started.id, 0);
+    const stored = await builtin.server.graphql<{ generation: AnswerView }>(GENERATION, { id: started.id });
     expect(stored.data!.generation.output).toMatchObject({ answered: true, citations: ['timeline:3'] });
   });
 
@@ -101,9 +89,6 @@ describe('askAssistant with the builtin provider', () => {
   ];
 
   it.each(badInputs)('rejects %s with BAD_USER_INPUT', async (_name, input, mentions) => {
-    const result = await server.graphql(ASK_ASSISTANT, { input });
-    expect(result.errors).toHaveLength(1);
-    expect(result.errors![0]!.extensions!.code).toBe('BAD_USER_INPUT');
-    expect(result.errors![0]!.message).toMatch(mentions);
+    await expectBadUserInput(builtin.server, ASK_ASSISTANT, input, mentions);
   });
 });

@@ -4,13 +4,13 @@
  * reply becomes typed output, and how a reply that breaks the layout or cites a source that does
  * not exist fails.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { NOT_IN_CONTEXT } from '../../../src/capabilities/assistant/output.js';
 import { assistantScenarios } from '../../fixtures/assistant-context.js';
 import { thirdPartyOutage } from '../../fixtures/incidents/index.js';
-import { startOpenAiDouble, type OpenAiDouble } from '../../support/openai-double.js';
-import { collectStream, startTestServer, type TestServer } from '../../support/server.js';
-import { ASK_ASSISTANT, GENERATION, type AnswerView } from './queries.js';
+import { lastPrompt, serverWithOpenAiDouble } from '../../support/generation-queries.js';
+import { collectStream } from '../../support/server.js';
+import { ASK_ASSISTANT, GENERATION, askAssistant, type AnswerView } from './queries.js';
 
 const { context } = assistantScenarios['third-party-outage'];
 const input = {
@@ -25,24 +25,11 @@ const MODEL_ANSWER = `Card payments failed over to CardBridge [timeline:5], the 
 **Sources:** [timeline:5], [runbook-payment-provider-failover]`;
 
 describe('askAssistant with the OpenAI provider', () => {
-  let double: OpenAiDouble;
-  let server: TestServer;
-
-  beforeAll(async () => {
-    double = await startOpenAiDouble();
-    server = await startTestServer({ OPENAI_BASE_URL: double.url, OPENAI_API_KEY: 'test-key' });
-  });
-  afterAll(async () => {
-    await server.stop();
-    await double.close();
-  });
-  afterEach(() => double.setDefault({ kind: 'text', text: 'Hello from the double.' }));
+  const openai = serverWithOpenAiDouble();
 
   it('sends every part fenced and labelled with the layout, and parses the cited answer', async () => {
-    double.enqueue({ kind: 'text', text: MODEL_ANSWER, chunks: 5 });
-    const result = await server.graphql<{ askAssistant: AnswerView }>(ASK_ASSISTANT, { input });
-    expect(result.errors).toBeUndefined();
-    const answer = result.data!.askAssistant;
+    openai.double.enqueue({ kind: 'text', text: MODEL_ANSWER, chunks: 5 });
+    const answer = await askAssistant(openai.server, input);
     expect(answer).toMatchObject({ status: 'SUCCEEDED', provider: 'openai', text: MODEL_ANSWER });
     expect(answer.output).toEqual({
       __typename: 'AssistantAnswerOutput',
@@ -51,9 +38,7 @@ describe('askAssistant with the OpenAI provider', () => {
       answered: true,
     });
 
-    const messages = double.requests.at(-1)!.body!.messages!;
-    const system = String(messages[0]!.content);
-    const user = String(messages[1]!.content);
+    const { system, user } = lastPrompt(openai.double);
     expect(system).toContain('**Sources:**');
     expect(system).toContain(NOT_IN_CONTEXT);
     const tag = /<(data-[0-9a-f]{12}) label="question">/.exec(user)?.[1];
@@ -66,30 +51,29 @@ describe('askAssistant with the OpenAI provider', () => {
   });
 
   it('takes a declining reply as not answered', async () => {
-    double.enqueue({ kind: 'text', text: `${NOT_IN_CONTEXT} The data covers the outage, not its cost.\n\n**Sources:** none` });
-    const result = await server.graphql<{ askAssistant: AnswerView }>(ASK_ASSISTANT, { input: { ...input, question: 'How much revenue did we lose?' } });
-    expect(result.data!.askAssistant.output).toMatchObject({ answered: false, citations: [] });
+    openai.double.enqueue({ kind: 'text', text: `${NOT_IN_CONTEXT} The data covers the outage, not its cost.\n\n**Sources:** none` });
+    const answer = await askAssistant(openai.server, { ...input, question: 'How much revenue did we lose?' });
+    expect(answer.output).toMatchObject({ answered: false, citations: [] });
   });
 
   it.each([
     ['breaks the layout (no Sources line)', 'They failed over to CardBridge.', /Sources/],
     ['cites a source that is not in the input', 'They failed over to CardBridge [runbook-9].\n\n**Sources:** [runbook-9]', /runbook-9/],
   ])('fails a streamed answer that %s with PROVIDER_BAD_OUTPUT, keeping the text', async (_name, reply, mentions) => {
-    double.enqueue({ kind: 'text', text: reply, chunks: 3 });
-    const started = await server.graphql<{ askAssistant: AnswerView }>(ASK_ASSISTANT, { input: { ...input, stream: true } });
-    const { id } = started.data!.askAssistant;
-    const { events } = await collectStream(server.wsClient(), id);
+    openai.double.enqueue({ kind: 'text', text: reply, chunks: 3 });
+    const { id } = await askAssistant(openai.server, { ...input, stream: true });
+    const { events } = await collectStream(openai.server.wsClient(), id);
     expect(events.at(-1)!.generation).toMatchObject({ status: 'FAILED', text: reply, error: { code: 'PROVIDER_BAD_OUTPUT' } });
-    const stored = await server.graphql<{ generation: AnswerView }>(GENERATION, { id });
+    const stored = await openai.server.graphql<{ generation: AnswerView }>(GENERATION, { id });
     expect(stored.data!.generation).toMatchObject({ status: 'FAILED', text: reply, output: null, error: { code: 'PROVIDER_BAD_OUTPUT' } });
     expect(stored.data!.generation.error!.message).toMatch(mentions);
   });
 
   it('fails a waited-for answer that keeps breaking the layout with PROVIDER_BAD_OUTPUT', async () => {
-    double.setDefault({ kind: 'text', text: 'CardBridge.' });
-    const result = await server.graphql<{ askAssistant: AnswerView | null }>(ASK_ASSISTANT, { input });
+    openai.double.setDefault({ kind: 'text', text: 'CardBridge.' });
+    const result = await openai.server.graphql<{ askAssistant: AnswerView | null }>(ASK_ASSISTANT, { input });
     expect(result.errors?.[0]?.extensions?.code).toBe('PROVIDER_BAD_OUTPUT');
-    const stored = await server.graphql<{ generation: AnswerView }>(GENERATION, { id: String(result.errors![0]!.extensions!.generationId) });
+    const stored = await openai.server.graphql<{ generation: AnswerView }>(GENERATION, { id: String(result.errors![0]!.extensions!.generationId) });
     expect(stored.data!.generation).toMatchObject({ status: 'FAILED', text: 'CardBridge.', output: null });
   });
 });

@@ -1,30 +1,16 @@
 /** The assistant mutation as clients send it, and the shape of its answer. */
+import { generationMutation, generationQuery, mutateGeneration, type GenerationView } from '../../support/generation-queries.js';
+import type { TestServer } from '../../support/server.js';
 
-export const ASK_ASSISTANT = `mutation Ask($input: AssistantInput!) {
-  askAssistant(input: $input) {
-    id feature status text provider promptVersion incidentId
-    groundingIssues { kind value }
-    error { code message }
-    output { __typename ... on AssistantAnswerOutput { answer citations answered } }
-  }
-}`;
+const ANSWER = { type: 'AssistantAnswerOutput', fields: 'answer citations answered' };
 
-export const GENERATION = `query Generation($id: ID!) {
-  generation(id: $id) {
-    id status text provider error { code message }
-    output { __typename ... on AssistantAnswerOutput { answer citations answered } }
-  }
-}`;
+export const ASK_ASSISTANT = generationMutation({ operation: 'Ask', field: 'askAssistant', inputType: 'AssistantInput', output: ANSWER });
 
-export interface AnswerView {
-  id: string;
-  feature: string;
-  status: string;
-  text: string;
-  provider: string | null;
-  promptVersion: string | null;
-  incidentId: string | null;
-  groundingIssues: { kind: string; value: string }[];
-  error: { code: string; message: string } | null;
-  output: { __typename: string; answer: string; citations: string[]; answered: boolean } | null;
+export const GENERATION = generationQuery(ANSWER);
+
+export type AnswerView = GenerationView<{ __typename: string; answer: string; citations: string[]; answered: boolean }>;
+
+/** askAssistant, failing the test on any GraphQL error. */
+export function askAssistant(server: TestServer, input: Record<string, unknown>): Promise<AnswerView> {
+  return mutateGeneration(server, ASK_ASSISTANT, 'askAssistant', input);
 }

@@ -3,10 +3,10 @@
  * outcome, the exact failing lines, and a cause that quotes the log; a successful job is told
  * apart; bad input is refused; streaming delivers the whole digest; a 2 MiB log goes through.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MAX_LOG_BYTES } from '../../../src/capabilities/job-digest/input.js';
-import { collectStream, startTestServer, type TestServer } from '../../support/server.js';
-import { SUMMARIZE_JOB_LOG, bigLog, jobLog, terminalLines, type GenerationView, type Scenario } from './queries.js';
+import { expectBadUserInput, expectCompleteStream, serverWithBuiltinProvider } from '../../support/generation-queries.js';
+import { SUMMARIZE_JOB_LOG, bigLog, jobLog, summarizeJobLog, terminalLines, type Scenario } from './queries.js';
 
 interface Expectation {
   outcome: string;
@@ -57,19 +57,10 @@ const EXPECTED: Record<Exclude<Scenario, 'successful-restart'>, Expectation> = {
 };
 
 describe('summarizeJobLog with the builtin provider', () => {
-  let server: TestServer;
+  // A 2 MiB log takes more than 2 MiB once JSON-encoded (escaped quotes and ANSI codes).
+  const builtin = serverWithBuiltinProvider({ MAX_BODY_BYTES: String(8 * 1024 * 1024) });
 
-  beforeAll(async () => {
-    // A 2 MiB log takes more than 2 MiB once JSON-encoded (escaped quotes and ANSI codes).
-    server = await startTestServer({ MAX_BODY_BYTES: String(8 * 1024 * 1024) });
-  });
-  afterAll(() => server.stop());
-
-  const summarize = async (input: Record<string, unknown>) => {
-    const result = await server.graphql<{ summarizeJobLog: GenerationView }>(SUMMARIZE_JOB_LOG, { input });
-    expect(result.errors).toBeUndefined();
-    return result.data!.summarizeJobLog;
-  };
+  const summarize = (input: Record<string, unknown>) => summarizeJobLog(builtin.server, input);
 
   it.each(Object.entries(EXPECTED))('digests the %s log: outcome, exact failing lines, grounded cause', async (name, expected) => {
     const log = jobLog(name as Scenario);
@@ -130,34 +121,21 @@ describe('summarizeJobLog with the builtin provider', () => {
     ['an exit code of the wrong type', { log: 'x', exitCode: 'one' }, /Int/],
     ['an overlong job name', { log: 'x', jobName: 'j'.repeat(201) }, /jobName/],
   ])('refuses %s with BAD_USER_INPUT', async (_name, input, mentions) => {
-    const result = await server.graphql(SUMMARIZE_JOB_LOG, { input });
-    expect(result.errors).toHaveLength(1);
-    expect(result.errors![0]!.extensions!.code).toBe('BAD_USER_INPUT');
-    expect(result.errors![0]!.message).toMatch(mentions);
+    await expectBadUserInput(builtin.server, SUMMARIZE_JOB_LOG, input, mentions);
   });
 
   it('streams the digest: ordered deltas whose concatenation is the final text', async () => {
     const started = await summarize({ log: jobLog('bad-deploy'), jobName: 'deploy-checkout-api', stream: true, incidentId: 'INC-4821' });
     expect(started).toMatchObject({ status: 'RUNNING', incidentId: 'INC-4821' });
-    const { events, errors } = await collectStream(server.wsClient(), started.id);
-    expect(errors).toBeUndefined();
-    const deltas = events.filter((event) => event.delta !== null);
-    expect(deltas.length).toBeGreaterThan(20);
-    expect(events.map((event) => event.seq)).toEqual(events.map((_, index) => index));
-    const final = events.at(-1)!.generation!;
-    expect(final.status).toBe('SUCCEEDED');
-    expect(deltas.map((event) => event.delta).join('')).toBe(final.text);
+    await expectCompleteStream(builtin.server, started.id, 20);
   });
 
-  it('digests a 2 MiB log through GraphQL in well under the generous 3 s bound', async () => {
+  // How fast is measured in bench/ (shared machines make timed assertions flaky); here, that it works.
+  it('digests a log of almost 2 MiB through GraphQL', async () => {
     const log = bigLog(MAX_LOG_BYTES - 10_000);
-    const started = performance.now();
     const generation = await summarize({ log, jobName: 'nightly-batch' });
-    const elapsed = performance.now() - started;
     expect(generation.status).toBe('SUCCEEDED');
     expect(generation.output!.outcome).toBe('FAILED');
     expect(generation.output!.stats.lines).toBeGreaterThan(20_000);
-    expect(generation.latencyMs!).toBeLessThan(3000);
-    expect(elapsed).toBeLessThan(3000);
   });
 });

@@ -4,11 +4,10 @@
  * typed output with the service's own counts, and what happens when the reply breaks the layout or
  * misquotes the log.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MAX_LOG_BYTES } from '../../../src/capabilities/job-digest/input.js';
-import { startOpenAiDouble, type OpenAiDouble } from '../../support/openai-double.js';
-import { startTestServer, type TestServer } from '../../support/server.js';
-import { SUMMARIZE_JOB_LOG, bigLog, jobLog, terminalLines, type GenerationView } from './queries.js';
+import { lastPrompt, serverWithOpenAiDouble } from '../../support/generation-queries.js';
+import { bigLog, jobLog, summarizeJobLog, terminalLines } from './queries.js';
 
 const LOG = jobLog('database-failover');
 const LINES = terminalLines(LOG);
@@ -32,28 +31,13 @@ const MODEL_REPLY = `# Job digest: orders-db-failover
 const BROKEN_REPLY = 'The failover went badly: the database refused connections. Try again later.';
 
 describe('summarizeJobLog with the OpenAI provider', () => {
-  let double: OpenAiDouble;
-  let server: TestServer;
-
-  beforeAll(async () => {
-    double = await startOpenAiDouble();
-    server = await startTestServer({ OPENAI_BASE_URL: double.url, OPENAI_API_KEY: 'test-key', MAX_BODY_BYTES: String(8 * 1024 * 1024) });
-  });
-  afterAll(async () => {
-    await server.stop();
-    await double.close();
-  });
-  afterEach(() => double.setDefault({ kind: 'text', text: 'Hello from the double.' }));
-
-  const summarize = async (input: Record<string, unknown>) => {
-    const result = await server.graphql<{ summarizeJobLog: GenerationView }>(SUMMARIZE_JOB_LOG, { input });
-    expect(result.errors).toBeUndefined();
-    return result.data!.summarizeJobLog;
-  };
+  // A 2 MiB log takes more than 2 MiB once JSON-encoded (escaped quotes and ANSI codes).
+  const openai = serverWithOpenAiDouble({ MAX_BODY_BYTES: String(8 * 1024 * 1024) });
+  const summarize = (input: Record<string, unknown>) => summarizeJobLog(openai.server, input);
 
   it('sends a fenced, numbered log and the layout, and parses the reply with counts of its own', async () => {
-    double.enqueue({ kind: 'text', text: MODEL_REPLY, chunks: 8 });
-    const before = double.calls;
+    openai.double.enqueue({ kind: 'text', text: MODEL_REPLY, chunks: 8 });
+    const before = openai.double.calls;
     const generation = await summarize({ log: LOG, jobName: 'orders-db-failover' });
     expect(generation).toMatchObject({ status: 'SUCCEEDED', provider: 'openai', text: MODEL_REPLY, promptVersion: 'job-digest/1', groundingIssues: [] });
 
@@ -66,10 +50,8 @@ describe('summarizeJobLog with the OpenAI provider', () => {
     expect(output.stats).toMatchObject({ lines: 51, errors: 15, warnings: 1 });
     expect(output.stats.repeatedMessages[0]!.count).toBe(12);
 
-    expect(double.calls).toBe(before + 1);
-    const messages = double.requests.at(-1)!.body!.messages!;
-    const system = String(messages[0]!.content);
-    const user = String(messages[1]!.content);
+    expect(openai.double.calls).toBe(before + 1);
+    const { system, user } = lastPrompt(openai.double);
     const tag = user.match(/<(data-[0-9a-f]+) label="job-log">/)?.[1];
     expect(tag).toBeDefined();
     expect(user).toContain(`<${tag} label="job">`);
@@ -84,7 +66,7 @@ describe('summarizeJobLog with the OpenAI provider', () => {
   });
 
   it('fails with PROVIDER_BAD_OUTPUT, keeping the text, when the reply ignores the layout twice', async () => {
-    double.enqueue({ kind: 'text', text: BROKEN_REPLY }, { kind: 'text', text: BROKEN_REPLY });
+    openai.double.enqueue({ kind: 'text', text: BROKEN_REPLY }, { kind: 'text', text: BROKEN_REPLY });
     const generation = await summarize({ log: LOG });
     expect(generation.status).toBe('FAILED');
     expect(generation.error!.code).toBe('PROVIDER_BAD_OUTPUT');
@@ -94,7 +76,7 @@ describe('summarizeJobLog with the OpenAI provider', () => {
 
   it('refuses a reply that misquotes the log', async () => {
     const misquoted = MODEL_REPLY.replace(`- L13: \`${LINES[12]}\``, '- L13: `psql: FATAL: password authentication failed for user "orders"`');
-    double.enqueue({ kind: 'text', text: misquoted }, { kind: 'text', text: misquoted });
+    openai.double.enqueue({ kind: 'text', text: misquoted }, { kind: 'text', text: misquoted });
     const generation = await summarize({ log: LOG });
     expect(generation.status).toBe('FAILED');
     expect(generation.error!.code).toBe('PROVIDER_BAD_OUTPUT');
@@ -102,12 +84,12 @@ describe('summarizeJobLog with the OpenAI provider', () => {
   });
 
   it('sends the model a bounded excerpt of a 2 MiB log, not the whole log', async () => {
-    double.enqueue({ kind: 'text', text: '# Job digest\n\n**Outcome:** FAILED\n**Exit code:** 1\n**Likely cause:** Not determinable from the log.\n\n## Failing steps\n- None.\n\n## Next steps\n- Read the log.\n' });
+    openai.double.enqueue({ kind: 'text', text: '# Job digest\n\n**Outcome:** FAILED\n**Exit code:** 1\n**Likely cause:** Not determinable from the log.\n\n## Failing steps\n- None.\n\n## Next steps\n- Read the log.\n' });
     const log = bigLog(MAX_LOG_BYTES - 10_000);
     const generation = await summarize({ log });
     expect(generation.status).toBe('SUCCEEDED');
     expect(generation.output).toMatchObject({ outcome: 'FAILED', likelyCause: null, failingSteps: [] });
-    const prompt = double.requests.at(-1)!.body!.messages!.map((message) => String(message.content)).join('\n');
+    const prompt = openai.double.requests.at(-1)!.body!.messages!.map((message) => String(message.content)).join('\n');
     expect(prompt.length).toBeLessThan(90_000);
     expect(prompt).toMatch(/\[\.\.\. \d+ lines omitted \.\.\.\]/);
   });

@@ -1,19 +1,19 @@
 /** The job-digest mutation as clients send it, the shape of its answer, and the fixture logs. */
 import { readFileSync } from 'node:fs';
+import { generationMutation, mutateGeneration, type GenerationView } from '../../support/generation-queries.js';
+import type { TestServer } from '../../support/server.js';
 
-export const SUMMARIZE_JOB_LOG = `mutation Summarize($input: JobLogInput!) {
-  summarizeJobLog(input: $input) {
-    id feature status text provider model promptVersion incidentId latencyMs
-    groundingIssues { kind value }
-    error { code message }
-    output { __typename ...Digest }
-  }
-}
-fragment Digest on JobDigestOutput {
-  jobName outcome exitCode likelyCause nextSteps
-  failingSteps { step lines lineNumbers }
-  stats { lines errors warnings repeatedMessages { message count } }
-}`;
+export const SUMMARIZE_JOB_LOG = generationMutation({
+  operation: 'Summarize',
+  field: 'summarizeJobLog',
+  inputType: 'JobLogInput',
+  output: {
+    type: 'JobDigestOutput',
+    fields: `jobName outcome exitCode likelyCause nextSteps
+      failingSteps { step lines lineNumbers }
+      stats { lines errors warnings repeatedMessages { message count } }`,
+  },
+});
 
 export interface DigestView {
   __typename: 'JobDigestOutput';
@@ -26,19 +26,11 @@ export interface DigestView {
   stats: { lines: number; errors: number; warnings: number; repeatedMessages: { message: string; count: number }[] };
 }
 
-export interface GenerationView {
-  id: string;
-  feature: string;
-  status: string;
-  text: string;
-  provider: string | null;
-  model: string | null;
-  promptVersion: string | null;
-  incidentId: string | null;
-  latencyMs: number | null;
-  groundingIssues: { kind: string; value: string }[];
-  error: { code: string; message: string } | null;
-  output: DigestView | null;
+export type DigestGeneration = GenerationView<DigestView>;
+
+/** summarizeJobLog, failing the test on any GraphQL error. */
+export function summarizeJobLog(server: TestServer, input: Record<string, unknown>): Promise<DigestGeneration> {
+  return mutateGeneration(server, SUMMARIZE_JOB_LOG, 'summarizeJobLog', input);
 }
 
 export const SCENARIOS = ['bad-deploy', 'database-failover', 'certificate-expiry', 'dns-outage', 'memory-leak', 'third-party-outage'] as const;

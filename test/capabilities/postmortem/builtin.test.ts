@@ -2,10 +2,10 @@
  * generatePostmortem with the builtin provider, through GraphQL on the real server: every incident
  * fixture, the sections grounded in it, and what is left to a human.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { SCENARIOS, badDeploy, databaseFailover, dnsOutage, incidents, type IncidentFixture, type Scenario } from '../../fixtures/incidents/index.js';
-import { collectStream, startTestServer, type TestServer } from '../../support/server.js';
-import { GENERATE_POSTMORTEM, GENERATION, type GenerationView } from './queries.js';
+import { expectBadUserInput, expectCompleteStream, serverWithBuiltinProvider } from '../../support/generation-queries.js';
+import { GENERATE_POSTMORTEM, GENERATION, generatePostmortem, type PostmortemGeneration } from './queries.js';
 
 interface Expected {
   impactStart: string;
@@ -72,22 +72,14 @@ const ACTION_PREFIX = /^(?:todo|action item|ai):/i;
 const isActionItem = (note: IncidentFixture['notes'][number]) => note.kind === 'ACTION_ITEM' || ACTION_PREFIX.test(note.text);
 
 describe('generatePostmortem with the builtin provider', () => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startTestServer();
-  });
-  afterAll(() => server.stop());
+  const builtin = serverWithBuiltinProvider();
 
-  async function generate(input: Record<string, unknown>): Promise<GenerationView> {
-    const result = await server.graphql<{ generatePostmortem: GenerationView }>(GENERATE_POSTMORTEM, { input });
-    expect(result.errors).toBeUndefined();
-    return result.data!.generatePostmortem;
-  }
+  const generate = (input: Record<string, unknown>) => generatePostmortem(builtin.server, input);
 
   describe.each(SCENARIOS)('%s', (scenario) => {
     const incident = incidents[scenario];
     const expected = EXPECTED[scenario];
-    let generation: GenerationView;
+    let generation: PostmortemGeneration;
 
     beforeAll(async () => {
       generation = await generate({ incident, incidentId: `inc-${scenario}` });
@@ -188,12 +180,8 @@ describe('generatePostmortem with the builtin provider', () => {
   it('streams: deltas concatenate to the final text, and the stored output is the parsed draft', async () => {
     const started = await generate({ incident: badDeploy, stream: true });
     expect(started.status).toBe('RUNNING');
-    const { events, errors } = await collectStream(server.wsClient(), started.id);
-    expect(errors).toBeUndefined();
-    const final = events.at(-1)!;
-    expect(final.generation!.status).toBe('SUCCEEDED');
-    expect(events.slice(0, -1).map((event) => event.delta).join('')).toBe(final.generation!.text);
-    const stored = await server.graphql<{ generation: GenerationView }>(GENERATION, { id: started.id });
+    await expectCompleteStream(builtin.server, started.id, 0);
+    const stored = await builtin.server.graphql<{ generation: PostmortemGeneration }>(GENERATION, { id: started.id });
     expect(stored.data!.generation.output!.actionItems).toHaveLength(3);
     expect(stored.data!.generation.output!.timeline).toHaveLength(23);
   });
@@ -209,9 +197,6 @@ describe('generatePostmortem with the builtin provider', () => {
   ];
 
   it.each(badInputs)('rejects %s with BAD_USER_INPUT', async (_name, input, mentions) => {
-    const result = await server.graphql(GENERATE_POSTMORTEM, { input });
-    expect(result.errors).toHaveLength(1);
-    expect(result.errors![0]!.extensions!.code).toBe('BAD_USER_INPUT');
-    expect(result.errors![0]!.message).toMatch(mentions);
+    await expectBadUserInput(builtin.server, GENERATE_POSTMORTEM, input, mentions);
   });
 });

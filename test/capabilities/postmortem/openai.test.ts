@@ -3,11 +3,11 @@
  * the model is sent (fenced incident data, the layout), how its reply becomes typed output, and
  * what happens when the reply breaks the layout.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { badDeploy } from '../../fixtures/incidents/index.js';
-import { startOpenAiDouble, type OpenAiDouble } from '../../support/openai-double.js';
-import { collectStream, startTestServer, type TestServer } from '../../support/server.js';
-import { GENERATE_POSTMORTEM, GENERATION, type GenerationView } from './queries.js';
+import { lastPrompt, serverWithOpenAiDouble } from '../../support/generation-queries.js';
+import { collectStream } from '../../support/server.js';
+import { GENERATE_POSTMORTEM, GENERATION, generatePostmortem, type PostmortemGeneration } from './queries.js';
 
 const MODEL_REPLY = `# Postmortem: ${badDeploy.title}
 
@@ -52,25 +52,12 @@ _Needs a human: only one note speaks to it._
 const BROKEN_REPLY = 'Here is a short summary: a deploy broke checkout, and it was rolled back.';
 
 describe('generatePostmortem with the OpenAI provider', () => {
-  let double: OpenAiDouble;
-  let server: TestServer;
-
-  beforeAll(async () => {
-    double = await startOpenAiDouble();
-    server = await startTestServer({ OPENAI_BASE_URL: double.url, OPENAI_API_KEY: 'test-key' });
-  });
-  afterAll(async () => {
-    await server.stop();
-    await double.close();
-  });
-  afterEach(() => double.setDefault({ kind: 'text', text: 'Hello from the double.' }));
+  const openai = serverWithOpenAiDouble();
 
   it('sends the layout and the fenced incident, and parses the reply into typed output', async () => {
-    double.enqueue({ kind: 'text', text: MODEL_REPLY, chunks: 7 });
-    const before = double.calls;
-    const result = await server.graphql<{ generatePostmortem: GenerationView }>(GENERATE_POSTMORTEM, { input: { incident: badDeploy } });
-    expect(result.errors).toBeUndefined();
-    const generation = result.data!.generatePostmortem;
+    openai.double.enqueue({ kind: 'text', text: MODEL_REPLY, chunks: 7 });
+    const before = openai.double.calls;
+    const generation = await generatePostmortem(openai.server, { incident: badDeploy });
     expect(generation).toMatchObject({ status: 'SUCCEEDED', provider: 'openai', text: MODEL_REPLY });
 
     const output = generation.output!;
@@ -84,10 +71,8 @@ describe('generatePostmortem with the OpenAI provider', () => {
     ]);
     expect(output.needsHuman).toEqual(['whatWentPoorly']);
 
-    expect(double.calls).toBe(before + 1);
-    const messages = double.requests.at(-1)!.body!.messages!;
-    const system = String(messages[0]!.content);
-    const user = String(messages[1]!.content);
+    expect(openai.double.calls).toBe(before + 1);
+    const { system, user } = lastPrompt(openai.double);
     for (const heading of ['# Postmortem: ', '## Summary', '## Timeline', '## Root cause', '## Action items', '**Impact start:**', '_Needs a human: ']) expect(system).toContain(heading);
     expect(user).toMatch(/^<data-[0-9a-f]{12} label="incident">/);
     expect(user).toContain(badDeploy.timeline[9]!.message);
@@ -96,26 +81,25 @@ describe('generatePostmortem with the OpenAI provider', () => {
   });
 
   it('fails a streamed draft whose reply breaks the layout with PROVIDER_BAD_OUTPUT, keeping the text', async () => {
-    double.enqueue({ kind: 'text', text: BROKEN_REPLY, chunks: 4 });
-    const started = await server.graphql<{ generatePostmortem: GenerationView }>(GENERATE_POSTMORTEM, { input: { incident: badDeploy, stream: true } });
-    const { id, status } = started.data!.generatePostmortem;
+    openai.double.enqueue({ kind: 'text', text: BROKEN_REPLY, chunks: 4 });
+    const { id, status } = await generatePostmortem(openai.server, { incident: badDeploy, stream: true });
     expect(status).toBe('RUNNING');
-    const { events } = await collectStream(server.wsClient(), id);
+    const { events } = await collectStream(openai.server.wsClient(), id);
     const final = events.at(-1)!.generation!;
     expect(final).toMatchObject({ status: 'FAILED', text: BROKEN_REPLY, error: { code: 'PROVIDER_BAD_OUTPUT' } });
     expect(events.slice(0, -1).map((event) => event.delta).join('')).toBe(BROKEN_REPLY);
-    const stored = await server.graphql<{ generation: GenerationView }>(GENERATION, { id });
+    const stored = await openai.server.graphql<{ generation: PostmortemGeneration }>(GENERATION, { id });
     expect(stored.data!.generation).toMatchObject({ status: 'FAILED', text: BROKEN_REPLY, provider: 'openai', output: null, error: { code: 'PROVIDER_BAD_OUTPUT' } });
   });
 
   it('fails a waited-for draft that keeps breaking the layout with PROVIDER_BAD_OUTPUT, keeping the text', async () => {
-    double.setDefault({ kind: 'text', text: BROKEN_REPLY });
-    const result = await server.graphql<{ generatePostmortem: GenerationView | null }>(GENERATE_POSTMORTEM, { input: { incident: badDeploy } });
+    openai.double.setDefault({ kind: 'text', text: BROKEN_REPLY });
+    const result = await openai.server.graphql<{ generatePostmortem: PostmortemGeneration | null }>(GENERATE_POSTMORTEM, { input: { incident: badDeploy } });
     const error = result.errors?.[0];
     expect(error?.extensions?.code).toBe('PROVIDER_BAD_OUTPUT');
     expect(error?.message).toMatch(/## Summary|# Postmortem/);
     const id = String(error!.extensions!.generationId);
-    const stored = await server.graphql<{ generation: GenerationView }>(GENERATION, { id });
+    const stored = await openai.server.graphql<{ generation: PostmortemGeneration }>(GENERATION, { id });
     expect(stored.data!.generation).toMatchObject({ status: 'FAILED', text: BROKEN_REPLY, output: null, error: { code: 'PROVIDER_BAD_OUTPUT' } });
   });
 });

@@ -1,28 +1,24 @@
 /** The postmortem mutation as clients send it, and the shape of its answer. */
+import { generationMutation, generationQuery, mutateGeneration, type GenerationView } from '../../support/generation-queries.js';
+import type { TestServer } from '../../support/server.js';
 
-export const GENERATE_POSTMORTEM = `mutation Generate($input: PostmortemInput!) {
-  generatePostmortem(input: $input) {
-    id feature status text provider model promptVersion incidentId
-    groundingIssues { kind value }
-    error { code message }
-    output { __typename ...Postmortem }
-  }
-}
-fragment Postmortem on PostmortemOutput {
-  title summary
-  impact { who what impactStart impactEnd durationMinutes }
-  timeline { at text }
-  detection rootCause contributingFactors resolution whatWentWell whatWentPoorly
-  actionItems { description owner due priority }
-  needsHuman
-}`;
+export const GENERATE_POSTMORTEM = generationMutation({
+  operation: 'Generate',
+  field: 'generatePostmortem',
+  inputType: 'PostmortemInput',
+  output: {
+    type: 'PostmortemOutput',
+    fields: `title summary
+      impact { who what impactStart impactEnd durationMinutes }
+      timeline { at text }
+      detection rootCause contributingFactors resolution whatWentWell whatWentPoorly
+      actionItems { description owner due priority }
+      needsHuman`,
+  },
+});
 
-export const GENERATION = `query Generation($id: ID!) {
-  generation(id: $id) {
-    id status text provider error { code message }
-    output { __typename ... on PostmortemOutput { title rootCause needsHuman actionItems { description owner due priority } timeline { at text } } }
-  }
-}`;
+/** A stored postmortem: the parts the tests read back. */
+export const GENERATION = generationQuery({ type: 'PostmortemOutput', fields: 'title rootCause needsHuman actionItems { description owner due priority } timeline { at text }' });
 
 export interface PostmortemView {
   title: string;
@@ -39,16 +35,9 @@ export interface PostmortemView {
   needsHuman: string[];
 }
 
-export interface GenerationView {
-  id: string;
-  feature: string;
-  status: string;
-  text: string;
-  provider: string | null;
-  model: string | null;
-  promptVersion: string | null;
-  incidentId: string | null;
-  groundingIssues: { kind: string; value: string }[];
-  error: { code: string; message: string } | null;
-  output: ({ __typename: string } & PostmortemView) | null;
+export type PostmortemGeneration = GenerationView<{ __typename: string } & PostmortemView>;
+
+/** generatePostmortem, failing the test on any GraphQL error. */
+export function generatePostmortem(server: TestServer, input: Record<string, unknown>): Promise<PostmortemGeneration> {
+  return mutateGeneration(server, GENERATE_POSTMORTEM, 'generatePostmortem', input);
 }

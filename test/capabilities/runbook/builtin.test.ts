@@ -4,11 +4,11 @@
  * no-match, nothing in a runbook comes from anywhere but the request or the template, bad input is
  * refused, and a streamed runbook arrives whole.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runbook } from '../../../src/capabilities/runbook/index.js';
 import { templateById } from '../../../src/capabilities/runbook/catalog.js';
-import { collectStream, startTestServer, type TestServer } from '../../support/server.js';
-import { GENERATE_RUNBOOK, parameterValues, type GenerationView, type RunbookView } from './queries.js';
+import { expectBadUserInput, expectCompleteStream, serverWithBuiltinProvider } from '../../support/generation-queries.js';
+import { GENERATE_RUNBOOK, generateRunbook, parameterValues, type RunbookView } from './queries.js';
 
 interface Case {
   request: string;
@@ -74,18 +74,9 @@ function inventedValues(output: RunbookView, request: string, context: unknown):
 }
 
 describe('generateRunbook with the builtin provider', () => {
-  let server: TestServer;
+  const builtin = serverWithBuiltinProvider({ BUILTIN_STREAM_DELAY_MS: '0' });
 
-  beforeAll(async () => {
-    server = await startTestServer({ BUILTIN_STREAM_DELAY_MS: '0' });
-  });
-  afterAll(() => server.stop());
-
-  const generate = async (input: Record<string, unknown>) => {
-    const result = await server.graphql<{ generateRunbook: GenerationView }>(GENERATE_RUNBOOK, { input });
-    expect(result.errors).toBeUndefined();
-    return result.data!.generateRunbook;
-  };
+  const generate = (input: Record<string, unknown>) => generateRunbook(builtin.server, input);
 
   it.each(CASES)('picks $template for $request and fills its parameters from the request', async ({ request, context, template, parameters }) => {
     const generation = await generate({ request, context });
@@ -159,24 +150,14 @@ describe('generateRunbook with the builtin provider', () => {
     ['a missing request', { context: { service: 'checkout' } }, /request/],
     ['too many allowed tools', { request: 'restart the checkout pods', context: { allowedTools: Array.from({ length: 51 }, (_, index) => `tool-${index}`) } }, /allowedTools/],
   ])('refuses %s with BAD_USER_INPUT', async (_name, input, mentions) => {
-    const result = await server.graphql(GENERATE_RUNBOOK, { input });
-    expect(result.errors).toHaveLength(1);
-    expect(result.errors![0]!.extensions!.code).toBe('BAD_USER_INPUT');
-    expect(result.errors![0]!.message).toMatch(mentions);
+    await expectBadUserInput(builtin.server, GENERATE_RUNBOOK, input, mentions);
   });
 
   it('streams the runbook: deltas in order whose concatenation is the final text', async () => {
     const started = await generate({ request: 'scale out search-api to 12 replicas', stream: true });
     expect(started.status).toBe('RUNNING');
-    const { events, errors } = await collectStream(server.wsClient(), started.id);
-    expect(errors).toBeUndefined();
-    const deltas = events.filter((event) => event.delta !== null);
-    expect(deltas.length).toBeGreaterThan(10);
-    expect(events.map((event) => event.seq)).toEqual(events.map((_, index) => index));
-    const final = events.at(-1)!.generation!;
-    expect(final.status).toBe('SUCCEEDED');
-    expect(deltas.map((event) => event.delta).join('')).toBe(final.text);
-    const stored = await server.graphql<{ generation: { output: { matchedTemplate: string } } }>('query($id: ID!) { generation(id: $id) { output { ... on RunbookOutput { matchedTemplate } } } }', { id: started.id });
+    await expectCompleteStream(builtin.server, started.id, 10);
+    const stored = await builtin.server.graphql<{ generation: { output: { matchedTemplate: string } } }>('query($id: ID!) { generation(id: $id) { output { ... on RunbookOutput { matchedTemplate } } } }', { id: started.id });
     expect(stored.data!.generation.output.matchedTemplate).toBe('k8s-scale-deployment');
   });
 });

@@ -3,10 +3,10 @@
  * model is sent (the fenced request, the layout, the retrieved reference templates), how its reply
  * becomes typed output, and what happens when the reply breaks the layout.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startOpenAiDouble, type OpenAiDouble } from '../../support/openai-double.js';
-import { collectStream, startTestServer, type TestServer } from '../../support/server.js';
-import { GENERATE_RUNBOOK, parameterValues, type GenerationView } from './queries.js';
+import { describe, expect, it } from 'vitest';
+import { lastPrompt, serverWithOpenAiDouble } from '../../support/generation-queries.js';
+import { collectStream } from '../../support/server.js';
+import { generateRunbook, parameterValues } from './queries.js';
 
 const REQUEST = 'restart the checkout pods in us-east-1 if the error rate stays above 5%';
 
@@ -41,28 +41,12 @@ const MODEL_REPLY = `# Restart deployment checkout
 const BROKEN_REPLY = 'Sure! Just run kubectl rollout restart on the checkout deployment and watch the error rate.';
 
 describe('generateRunbook with the OpenAI provider', () => {
-  let double: OpenAiDouble;
-  let server: TestServer;
-
-  beforeAll(async () => {
-    double = await startOpenAiDouble();
-    server = await startTestServer({ OPENAI_BASE_URL: double.url, OPENAI_API_KEY: 'test-key' });
-  });
-  afterAll(async () => {
-    await server.stop();
-    await double.close();
-  });
-  afterEach(() => double.setDefault({ kind: 'text', text: 'Hello from the double.' }));
-
-  const generate = async (input: Record<string, unknown>) => {
-    const result = await server.graphql<{ generateRunbook: GenerationView }>(GENERATE_RUNBOOK, { input });
-    expect(result.errors).toBeUndefined();
-    return result.data!.generateRunbook;
-  };
+  const openai = serverWithOpenAiDouble();
+  const generate = (input: Record<string, unknown>) => generateRunbook(openai.server, input);
 
   it('sends the fenced request, the layout and the retrieved templates, and parses the reply', async () => {
-    double.enqueue({ kind: 'text', text: MODEL_REPLY, chunks: 9 });
-    const before = double.calls;
+    openai.double.enqueue({ kind: 'text', text: MODEL_REPLY, chunks: 9 });
+    const before = openai.double.calls;
     const generation = await generate({ request: REQUEST, context: { environment: 'production', allowedTools: ['kubectl', 'curl'] } });
     expect(generation).toMatchObject({ status: 'SUCCEEDED', provider: 'openai', text: MODEL_REPLY, promptVersion: 'runbook/1', groundingIssues: [] });
 
@@ -75,10 +59,8 @@ describe('generateRunbook with the OpenAI provider', () => {
     ]);
     expect(output.rollbackSteps).toHaveLength(1);
 
-    expect(double.calls).toBe(before + 1);
-    const messages = double.requests.at(-1)!.body!.messages!;
-    const system = String(messages[0]!.content);
-    const user = String(messages[1]!.content);
+    expect(openai.double.calls).toBe(before + 1);
+    const { system, user } = lastPrompt(openai.double);
     // The request and its context are fenced as data, under a tag the system message names.
     const tag = user.match(/<(data-[0-9a-f]+) label="request">/)?.[1];
     expect(tag).toBeDefined();
@@ -97,29 +79,29 @@ describe('generateRunbook with the OpenAI provider', () => {
 
   it('accepts an honest no-match from the model', async () => {
     const reply = '# No matching runbook\n\n**Description:** No catalog runbook fits this request.\n**Template:** none\n**No match:** Baking is not an operational task.\n';
-    double.enqueue({ kind: 'text', text: reply });
+    openai.double.enqueue({ kind: 'text', text: reply });
     const generation = await generate({ request: 'bake a chocolate cake' });
     expect(generation.status).toBe('SUCCEEDED');
     expect(generation.output).toMatchObject({ matchedTemplate: null, noMatch: 'Baking is not an operational task.', steps: [], riskLevel: null });
   });
 
   it('fails with PROVIDER_BAD_OUTPUT, keeping the text, when the reply ignores the layout twice', async () => {
-    double.enqueue({ kind: 'text', text: BROKEN_REPLY }, { kind: 'text', text: BROKEN_REPLY });
-    const before = double.calls;
+    openai.double.enqueue({ kind: 'text', text: BROKEN_REPLY }, { kind: 'text', text: BROKEN_REPLY });
+    const before = openai.double.calls;
     const generation = await generate({ request: REQUEST });
     expect(generation.status).toBe('FAILED');
     expect(generation.error!.code).toBe('PROVIDER_BAD_OUTPUT');
     expect(generation.text).toBe(BROKEN_REPLY);
     expect(generation.output).toBeNull();
     // One corrective retry told the model what was wrong.
-    expect(double.calls).toBe(before + 2);
-    const correction = double.requests.at(-1)!.body!.messages!.at(-1)!;
+    expect(openai.double.calls).toBe(before + 2);
+    const correction = openai.double.requests.at(-1)!.body!.messages!.at(-1)!;
     expect(String(correction.content)).toContain('did not follow the required layout');
   });
 
   it('refuses a reply that names a template the catalog does not have', async () => {
     const invented = MODEL_REPLY.replace('`k8s-restart-deployment`', '`restart-everything`');
-    double.enqueue({ kind: 'text', text: invented }, { kind: 'text', text: invented });
+    openai.double.enqueue({ kind: 'text', text: invented }, { kind: 'text', text: invented });
     const generation = await generate({ request: REQUEST });
     expect(generation.status).toBe('FAILED');
     expect(generation.error).toMatchObject({ code: 'PROVIDER_BAD_OUTPUT' });
@@ -127,10 +109,10 @@ describe('generateRunbook with the OpenAI provider', () => {
   });
 
   it('streams the model’s reply: the deltas concatenate to the final text', async () => {
-    double.enqueue({ kind: 'text', text: MODEL_REPLY, chunks: 12 });
+    openai.double.enqueue({ kind: 'text', text: MODEL_REPLY, chunks: 12 });
     const started = await generate({ request: REQUEST, stream: true });
     expect(started.status).toBe('RUNNING');
-    const { events } = await collectStream(server.wsClient(), started.id);
+    const { events } = await collectStream(openai.server.wsClient(), started.id);
     const final = events.at(-1)!.generation!;
     expect(final.status).toBe('SUCCEEDED');
     expect(events.filter((event) => event.delta !== null).map((event) => event.delta).join('')).toBe(MODEL_REPLY);

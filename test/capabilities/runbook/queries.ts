@@ -1,19 +1,19 @@
 /** The runbook mutation as clients send it, and the shape of its answer. */
+import { generationMutation, mutateGeneration, type GenerationView } from '../../support/generation-queries.js';
+import type { TestServer } from '../../support/server.js';
 
-export const GENERATE_RUNBOOK = `mutation Generate($input: RunbookInput!) {
-  generateRunbook(input: $input) {
-    id feature status text provider model promptVersion incidentId
-    groundingIssues { kind value }
-    error { code message }
-    output { __typename ...Runbook }
-  }
-}
-fragment Runbook on RunbookOutput {
-  name description
-  parameters { name type default }
-  steps { action command expectedResult destructive }
-  preconditions rollbackSteps riskLevel matchedTemplate noMatch closestTemplates
-}`;
+export const GENERATE_RUNBOOK = generationMutation({
+  operation: 'Generate',
+  field: 'generateRunbook',
+  inputType: 'RunbookInput',
+  output: {
+    type: 'RunbookOutput',
+    fields: `name description
+      parameters { name type default }
+      steps { action command expectedResult destructive }
+      preconditions rollbackSteps riskLevel matchedTemplate noMatch closestTemplates`,
+  },
+});
 
 export interface RunbookView {
   __typename: 'RunbookOutput';
@@ -29,18 +29,11 @@ export interface RunbookView {
   closestTemplates: string[];
 }
 
-export interface GenerationView {
-  id: string;
-  feature: string;
-  status: string;
-  text: string;
-  provider: string | null;
-  model: string | null;
-  promptVersion: string | null;
-  incidentId: string | null;
-  groundingIssues: { kind: string; value: string }[];
-  error: { code: string; message: string } | null;
-  output: RunbookView | null;
+export type RunbookGeneration = GenerationView<RunbookView>;
+
+/** generateRunbook, failing the test on any GraphQL error. */
+export function generateRunbook(server: TestServer, input: Record<string, unknown>): Promise<RunbookGeneration> {
+  return mutateGeneration(server, GENERATE_RUNBOOK, 'generateRunbook', input);
 }
 
 /** The parameters of a runbook as a name → value map. */

@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { MIN_MATCHED_TERMS, MIN_MATCH_SCORE, isMatch, referencedParameters, templateIndex } from '../../../src/capabilities/runbook/builtin.js';
 import { CATALOG } from '../../../src/capabilities/runbook/catalog.js';
 import { extractFacts } from '../../../src/capabilities/runbook/facts.js';
-import { Bm25Index, analyze, stem } from '../../../src/capabilities/runbook/retrieval.js';
+import { analyze, stem } from '../../../src/capabilities/runbook/retrieval.js';
+import { Bm25Index } from '../../../src/capabilities/shared/lexical-index.js';
 
 describe('the catalog', () => {
   it('holds at least 25 templates with unique ids, tools, steps and a risk level', () => {
@@ -61,7 +62,8 @@ describe('analysis', () => {
 
 describe('BM25', () => {
   const documents = ['restart the pods', 'drain the node', 'restart restart restart the node and the service host'];
-  const index = new Bm25Index(documents, (text) => text);
+  // The shared scorer over the runbook's analysis, as the catalog's templateIndex uses it.
+  const index = new Bm25Index(documents, (text) => text, analyze);
 
   it('computes Okapi BM25 with k1 = 1.2 and b = 0.75', () => {
     // Hand computation for "restart pod" against the first document.
