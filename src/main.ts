@@ -34,7 +34,7 @@ try {
       url,
       env: config.env,
       store: services.store.db.kind === 'embedded' ? `embedded PGlite in ${config.dataDir}` : 'PostgreSQL (DATABASE_URL)',
-      streams: 'in-process',
+      streams: config.redisUrl ? 'Redis Streams (REDIS_URL)' : 'in-process',
       providers: Object.fromEntries(Object.entries(services.llmRouting.providers).map(([name, settings]) => [name, settings.type])),
       chains: Object.fromEntries(Object.entries(services.llmRouting.features).map(([feature, policy]) => [feature, policy.chain.map((target) => `${target.provider}:${target.model}`).join(' → ')])),
       sandbox: config.sandbox,

@@ -1,0 +1,54 @@
+# syntax=docker/dockerfile:1
+#
+# ai-subgraph production image.
+#
+#   docker build -t ai-subgraph .
+#   docker run --rm -p 4000:4000 -e DATABASE_URL=postgres://… -e JWT_ISSUER=… -e JWT_AUDIENCE=… \
+#     -e JWT_JWKS_URL=… ai-subgraph
+#
+# Two stages: `build` installs every dependency and compiles src/ to dist/; `runtime` installs the
+# production dependencies only and receives dist/ and schema/ (read at run time from ../../schema/
+# relative to dist/graphql/schema.js, so the two folders sit side by side in /app). Nothing else
+# of the repository reaches the runtime image. deploy/simulate-image.sh replays both stages
+# without docker; test/deploy/dockerfile.test.ts checks this file's wiring.
+#
+# The base image is pinned to the Node.js release CI uses; pin its digest too
+# (node:20.20.2-bookworm-slim@sha256:…) where the registry can be reached, and bump both together.
+ARG NODE_IMAGE=node:20.20.2-bookworm-slim
+
+FROM ${NODE_IMAGE} AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+# No install scripts are needed to compile (tsc only); skipping them keeps the stage hermetic.
+RUN --mount=type=cache,target=/root/.npm npm ci --ignore-scripts --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY schema ./schema
+COPY src ./src
+RUN npm run build
+
+FROM ${NODE_IMAGE} AS runtime
+ENV NODE_ENV=production
+WORKDIR /app
+COPY package.json package-lock.json ./
+# Production dependencies only. The one install script among them (@apollo/protobufjs's
+# postinstall) only prints version-scheme warnings, so scripts are skipped here too.
+RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev --ignore-scripts --no-audit --no-fund
+COPY --from=build /app/dist ./dist
+COPY schema ./schema
+# The embedded store (PGlite, used when DATABASE_URL is unset: a single container, a demo) writes
+# to DATA_DIR; it is the only place the process writes to. Mount a volume there to keep its data.
+# Replicas use PostgreSQL (DATABASE_URL) and can run with a read-only root filesystem.
+RUN mkdir -p /app/data && chown 1000:1000 /app/data
+ENV DATA_DIR=/app/data
+# The base image's unprivileged `node` user, numerically, so that Kubernetes' runAsNonRoot can
+# verify it. The application files stay owned by root: the process cannot change its own code.
+USER 1000:1000
+EXPOSE 4000
+# main.ts drains on SIGTERM (up to SHUTDOWN_GRACE_MS) and exits 0; give `docker stop` a
+# --time longer than that grace period.
+STOPSIGNAL SIGTERM
+# Process up (not store reachability: that is /readyz, for load balancers). Node's own fetch,
+# since the slim image has no curl.
+HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 4000) + '/healthz', { signal: AbortSignal.timeout(4000) }).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+CMD ["node", "dist/main.js"]
