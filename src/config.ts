@@ -62,7 +62,8 @@ const environmentSchema = z.object({
   QUERY_MAX_DEPTH: int(0, 1000).default(12),
   QUERY_MAX_ALIASES: int(0, 100_000).default(30),
   QUERY_MAX_ROOT_FIELDS: int(0, 100_000).default(20),
-  QUERY_MAX_LIST_LENGTH: int(0, 10_000_000).default(1000),
+  // Above every input's own bound (importLabeledTickets takes 5000 rows), so that bound's clearer error wins.
+  QUERY_MAX_LIST_LENGTH: int(0, 10_000_000).default(5000),
   QUERY_MAX_COST: int(0, 1_000_000_000).default(5000),
   // Data protection (issue #7): the prompt-injection screen and the audit log.
   INJECTION_ACTION: z.enum(['log', 'flag', 'block'], { error: 'must be log, flag or block' }).default('flag'),

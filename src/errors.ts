@@ -27,6 +27,7 @@ export const ErrorCode = {
   BAD_REQUEST: 'BAD_REQUEST',
   OPERATION_RESOLUTION_FAILURE: 'OPERATION_RESOLUTION_FAILURE',
   PERSISTED_QUERY_NOT_FOUND: 'PERSISTED_QUERY_NOT_FOUND',
+  QUERY_TOO_COMPLEX: 'QUERY_TOO_COMPLEX',
 } as const satisfies { [K in SchemaErrorCode]: K };
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

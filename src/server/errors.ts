@@ -12,7 +12,10 @@ const PUBLIC_CODES: ReadonlySet<string> = new Set(Object.values(ErrorCode));
 
 export function createErrorFormatter(logger: Logger) {
   return function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
-    const original = unwrapResolverError(error);
+    const unwrapped = unwrapResolverError(error);
+    // A ServiceError raised outside resolvers (a plugin, a graphql-ws hook) arrives wrapped in a GraphQLError without a path.
+    const inner = (unwrapped as { originalError?: unknown } | null)?.originalError;
+    const original = ServiceError.isInstance(inner) ? inner : unwrapped;
     if (ServiceError.isInstance(original)) {
       return { ...formatted, message: original.message, extensions: { ...original.details, code: original.code } };
     }

@@ -23,10 +23,12 @@ export interface WebSocketOptions {
   formatError: ReturnType<typeof createErrorFormatter>;
   /** `execute` and `subscribe` that may refuse an operation before it runs (rate and query limits). */
   execution?: Pick<ServerOptions, 'execute' | 'subscribe'>;
+  /** Largest accepted message (MAX_BODY_BYTES, as for HTTP bodies); a larger one closes the socket with 1009. */
+  maxPayloadBytes?: number;
 }
 
 export function attachWebSocket(options: WebSocketOptions) {
-  const sockets = new WebSocketServer({ server: options.httpServer, path: '/graphql' });
+  const sockets = new WebSocketServer({ server: options.httpServer, path: '/graphql', ...(options.maxPayloadBytes ? { maxPayload: options.maxPayloadBytes } : {}) });
   const operations = new Map<object, Map<string, AbortController>>();
   const stop = (ctx: object, id?: string) => {
     const controllers = operations.get(ctx);
@@ -65,7 +67,9 @@ export function attachWebSocket(options: WebSocketOptions) {
       },
       onComplete: (ctx, id) => stop(ctx, id),
       onClose: (ctx) => stop(ctx),
-      onError: (_ctx, _id, _payload, errors) => formatGraphQLErrors(options.formatError, errors),
+      // Validation failures arrive as plain GraphQLErrors (no code, no cause): Apollo Server's code for them, not INTERNAL_SERVER_ERROR.
+      onError: (_ctx, _id, _payload, errors) =>
+        errors.map((error) => (error.extensions.code === undefined && !error.originalError ? { ...error.toJSON(), extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } } : formatGraphQLErrors(options.formatError, [error])[0]!)),
       onNext: (_ctx, _id, _payload, _args, result) => (result.errors ? { ...result, errors: formatGraphQLErrors(options.formatError, result.errors) } : undefined),
     },
     sockets,

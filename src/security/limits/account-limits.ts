@@ -1,0 +1,150 @@
+/**
+ * Per-account abuse limits (issue #7): requests per minute, LLM tokens per minute, dollars per UTC
+ * day and streams at once. Over a limit, a ServiceError with RATE_LIMITED whose extensions say
+ * which limit (`rule`), its value (`limit`) and when to retry (`retryAfterSeconds`).
+ *
+ * - Requests: every GraphQL operation (query, mutation, subscription; HTTP or graphql-ws) takes one
+ *   token from a bucket of `requestsPerMinute`, refilled continuously (a burst of the whole minute
+ *   is allowed, then one every 60/N seconds).
+ * - Tokens: input + output tokens of every provider call are charged after it answers (cache hits
+ *   are free), even beyond the bucket (a debt); while the bucket is empty or in debt, no new
+ *   generation or LLM call starts. One call is never cut off midway.
+ * - Spending: the cost of every call is added to the account's total of the UTC day; once it
+ *   reaches `dailyBudgetUsd`, nothing more starts until the next UTC midnight.
+ * - Streams: a "stream" is one generation the account is streaming. It holds a slot from the moment
+ *   a generation starts with `stream: true`, or a `generationStream` subscription to it opens,
+ *   until the generation has finished and the account's last subscription to it has closed; several
+ *   subscriptions to the same generation share its slot (start-then-watch is one stream, not two).
+ *
+ * A limit of 0 turns that limit off.
+ */
+import { ErrorCode, ServiceError } from '../../errors.js';
+import { systemClock, type Clock, type LimitStore } from './store.js';
+
+export interface RateLimits {
+  requestsPerMinute: number;
+  tokensPerMinute: number;
+  dailyBudgetUsd: number;
+  maxConcurrentStreams: number;
+}
+
+export const DEFAULT_RATE_LIMITS: RateLimits = { requestsPerMinute: 600, tokensPerMinute: 200_000, dailyBudgetUsd: 50, maxConcurrentStreams: 20 };
+
+export type RateRule = 'requestsPerMinute' | 'tokensPerMinute' | 'dailyBudgetUsd' | 'maxConcurrentStreams';
+
+export interface UsageCharge {
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number;
+}
+
+const DAY_MS = 86_400_000;
+
+export function rateLimited(rule: RateRule, limit: number, retryAfterMs: number, message: string): ServiceError {
+  const retryAfterSeconds = Number.isFinite(retryAfterMs) ? Math.max(1, Math.ceil(retryAfterMs / 1000)) : DAY_MS / 1000;
+  return new ServiceError(ErrorCode.RATE_LIMITED, `${message}; retry in ${retryAfterSeconds} s`, { rule, limit, retryAfterSeconds });
+}
+
+export class AccountLimits {
+  constructor(
+    private readonly store: LimitStore,
+    readonly limits: RateLimits,
+    /** Shared with the store; tests move time through it. */
+    readonly clock: Clock = systemClock,
+    /** Told when recording usage failed (the store is unreachable); must not throw. */
+    private readonly onError: (error: unknown) => void = () => undefined,
+  ) {}
+
+  /** Counts one GraphQL operation of the account; throws RATE_LIMITED over `requestsPerMinute`. */
+  async countRequest(accountId: string): Promise<void> {
+    const perMinute = this.limits.requestsPerMinute;
+    if (perMinute <= 0) return;
+    const result = await this.store.take(`limits:requests:${accountId}`, 1, perMinute, perMinute / 60);
+    if (!result.allowed) throw rateLimited('requestsPerMinute', perMinute, result.retryAfterMs, `too many requests: this account may send ${perMinute} operations per minute`);
+  }
+
+  /**
+   * Before an LLM call or a generation starts: refuses with RATE_LIMITED while the account's token
+   * bucket is empty or its spending of the day has reached the budget.
+   */
+  async checkSpend(accountId: string): Promise<void> {
+    const { tokensPerMinute, dailyBudgetUsd } = this.limits;
+    if (tokensPerMinute > 0) {
+      const tokens = await this.store.charge(`limits:tokens:${accountId}`, 0, tokensPerMinute, tokensPerMinute / 60);
+      if (!tokens.allowed) throw rateLimited('tokensPerMinute', tokensPerMinute, tokens.retryAfterMs, `LLM token limit reached: this account may use ${tokensPerMinute} tokens per minute`);
+    }
+    if (dailyBudgetUsd > 0) {
+      const spent = await this.store.read(this.budgetKey(accountId));
+      if (spent >= dailyBudgetUsd) {
+        throw rateLimited('dailyBudgetUsd', dailyBudgetUsd, this.nextUtcMidnight() - this.clock.now(), `daily budget reached: this account spent $${spent.toFixed(4)} of its $${dailyBudgetUsd} for today (UTC)`);
+      }
+    }
+  }
+
+  /** After an LLM call answered: charges its tokens and cost. Never throws. */
+  async recordUsage(accountId: string, usage: UsageCharge): Promise<void> {
+    const { tokensPerMinute, dailyBudgetUsd } = this.limits;
+    try {
+      const tokens = usage.inputTokens + usage.outputTokens;
+      if (tokensPerMinute > 0 && tokens > 0) await this.store.charge(`limits:tokens:${accountId}`, tokens, tokensPerMinute, tokensPerMinute / 60);
+      if (dailyBudgetUsd > 0 && usage.costUsd > 0) await this.store.add(this.budgetKey(accountId), usage.costUsd, this.nextUtcMidnight());
+    } catch (error) {
+      this.onError(error);
+    }
+  }
+
+  /** Before a generation is stored: the spend check, then, for a streamed one, its stream slot. */
+  async admitGeneration(request: { accountId: string; stream: boolean; generationId: string }): Promise<() => void> {
+    await this.checkSpend(request.accountId);
+    return request.stream ? this.acquireStream(request.accountId, request.generationId) : () => undefined;
+  }
+
+  /**
+   * Takes a stream slot of the account for the generation `generationId` (see the module comment);
+   * throws RATE_LIMITED when `maxConcurrentStreams` other generations hold one. Returns the release,
+   * which may be called any number of times.
+   */
+  async acquireStream(accountId: string, generationId: string): Promise<() => void> {
+    const limit = this.limits.maxConcurrentStreams;
+    if (limit <= 0) return () => undefined;
+    const key = `limits:streams:${accountId}`;
+    const result = await this.store.acquire(key, generationId, limit);
+    if (!result.allowed) throw rateLimited('maxConcurrentStreams', limit, 1000, `too many streams: this account may stream ${limit} generations at once; wait for one to finish`);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.store.release(key, generationId).catch(this.onError);
+    };
+  }
+
+  /** The UTC day's spending so far. */
+  spentToday(accountId: string): Promise<number> {
+    return this.store.read(this.budgetKey(accountId));
+  }
+
+  private budgetKey(accountId: string): string {
+    return `limits:spend:${accountId}:${new Date(this.clock.now()).toISOString().slice(0, 10)}`;
+  }
+
+  private nextUtcMidnight(): number {
+    return (Math.floor(this.clock.now() / DAY_MS) + 1) * DAY_MS;
+  }
+}
+
+/**
+ * Wraps a subscription's events so that `release` runs when it ends, however it ends: completed,
+ * failed, returned by the client, or aborted before its first event was read.
+ */
+export function releasingOnEnd<T>(source: AsyncIterable<T>, release: () => void, signal: AbortSignal): AsyncIterable<T> {
+  if (signal.aborted) release();
+  else signal.addEventListener('abort', release, { once: true });
+  return (async function* () {
+    try {
+      yield* source;
+    } finally {
+      signal.removeEventListener('abort', release);
+      release();
+    }
+  })();
+}
