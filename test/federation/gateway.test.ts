@@ -1,0 +1,316 @@
+/**
+ * ai-subgraph in a real supergraph: our server (startTestServer), two small Apollo subgraphs that
+ * own Ticket and Incident, composed with @apollo/composition through scripts/compose.ts and served
+ * by @apollo/gateway behind Apollo Server. Every subgraph fetch the gateway makes is counted.
+ * (The gateway cannot load @requiresScopes; see gateway-sdl.ts.)
+ */
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { startStandaloneServer } from '@apollo/server/standalone';
+import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { composeSupergraph, supergraphSubgraphs } from '../../scripts/compose.js';
+import { clincSubset } from '../support/clinc.js';
+import { startTestServer, type TestServer } from '../support/server.js';
+import { checkoutIncident, statusUpdateInput } from '../fixtures/status-update.js';
+import { startIncidentsSubgraph, type IncidentsSubgraph } from './subgraphs/incidents.js';
+import { fixedTickets, startTicketsSubgraph, type FixedTicket } from './subgraphs/tickets.js';
+import { gatewayCompatibleAiSdl } from './gateway-sdl.js';
+import { SUPERGRAPH_OPERATIONS as OPS } from './operations.js';
+import type { RunningSubgraph } from './subgraphs/serve.js';
+
+const INTENTS = ['card_declined', 'lost_luggage', 'pin_change', 'transfer', 'bill_due', 'reset_settings', 'book_flight', 'insurance'];
+
+/** One fetch the gateway sent to a subgraph, as the gateway saw it. */
+interface Fetch {
+  subgraph: string;
+  entities: boolean;
+  representations: number;
+  /** Whether the subgraph answered with an inline trace (`extensions.ftv1`). */
+  ftv1: boolean;
+}
+
+class CountingDataSource extends RemoteGraphQLDataSource {
+  constructor(
+    private readonly subgraph: string,
+    private readonly fetches: Fetch[],
+    url: string,
+  ) {
+    super({ url });
+  }
+
+  override didReceiveResponse({ request, response }: Parameters<NonNullable<RemoteGraphQLDataSource['didReceiveResponse']>>[0]) {
+    const representations = request.variables?.representations;
+    this.fetches.push({
+      subgraph: this.subgraph,
+      entities: request.query?.includes('_entities') ?? false,
+      representations: Array.isArray(representations) ? representations.length : 0,
+      ftv1: typeof response.extensions?.ftv1 === 'string' && response.extensions.ftv1.length > 0,
+    });
+    return response;
+  }
+}
+
+interface Gateway {
+  url: string;
+  fetches: Fetch[];
+  /** Trace nodes of the last request's query plan, when trace capture was on. */
+  lastPlanFetches: { serviceName: string; hasTrace: boolean; traceParsingFailed: boolean }[];
+  captureTraces: boolean;
+  gatewayErrors: string[];
+  query<T>(query: string, variables?: Record<string, unknown>): Promise<{ data?: T; errors?: { message: string; extensions?: Record<string, unknown> }[] }>;
+  stop(): Promise<void>;
+}
+
+/** Every `fetch` node (with its subgraph name) anywhere in a query plan trace. */
+function planFetches(node: unknown, found: Gateway['lastPlanFetches'] = []): Gateway['lastPlanFetches'] {
+  if (!node || typeof node !== 'object') return found;
+  const record = node as Record<string, unknown>;
+  if (typeof record.serviceName === 'string') {
+    found.push({ serviceName: record.serviceName, hasTrace: !!record.trace && typeof record.trace === 'object', traceParsingFailed: record.traceParsingFailed === true });
+  }
+  for (const value of Object.values(record)) {
+    if (Array.isArray(value)) value.forEach((item) => planFetches(item, found));
+    else if (value && typeof value === 'object') planFetches(value, found);
+  }
+  return found;
+}
+
+async function startGateway(supergraphSdl: string): Promise<Gateway> {
+  const fetches: Fetch[] = [];
+  const gatewayErrors: string[] = [];
+  const state = { lastPlanFetches: [] as Gateway['lastPlanFetches'], captureTraces: false };
+  const logger = {
+    debug: () => undefined,
+    info: () => undefined,
+    warn: (message: unknown) => void gatewayErrors.push(String(message)),
+    error: (message: unknown) => void gatewayErrors.push(String(message)),
+  };
+  const gateway = new ApolloGateway({
+    supergraphSdl,
+    logger,
+    buildService: ({ name, url }) => new CountingDataSource(name, fetches, url!),
+  });
+  /*
+   * What usage reporting does when it samples a request: ask the gateway to capture a trace. The
+   * gateway then sends `apollo-federation-include-trace: ftv1` to each subgraph and decodes the
+   * `extensions.ftv1` it gets back into the query plan's trace.
+   */
+  const traces: ApolloServerPlugin = {
+    async requestDidStart({ metrics }) {
+      if (state.captureTraces) metrics.captureTraces = true;
+      return {
+        async willSendResponse({ metrics: done }) {
+          state.lastPlanFetches = planFetches(done.queryPlanTrace);
+        },
+      };
+    },
+  };
+  const server = new ApolloServer({ gateway, plugins: [traces] });
+  const { url } = await startStandaloneServer(server, { listen: { port: 0, host: '127.0.0.1' } });
+  return {
+    url,
+    fetches,
+    gatewayErrors,
+    get lastPlanFetches() {
+      return state.lastPlanFetches;
+    },
+    get captureTraces() {
+      return state.captureTraces;
+    },
+    set captureTraces(value: boolean) {
+      state.captureTraces = value;
+    },
+    async query(query, variables) {
+      const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
+      return (await response.json()) as never;
+    },
+    stop: () => server.stop(),
+  };
+}
+
+const countBySubgraph = (fetches: Fetch[]) => {
+  const counts: Record<string, { requests: number; entities: number; representations: number }> = {};
+  for (const fetch of fetches) {
+    const entry = (counts[fetch.subgraph] ??= { requests: 0, entities: 0, representations: 0 });
+    entry.requests++;
+    if (fetch.entities) entry.entities++;
+    entry.representations += fetch.representations;
+  }
+  return counts;
+};
+
+describe('ai-subgraph in a supergraph behind @apollo/gateway', () => {
+  let ai: TestServer;
+  let tickets: RunningSubgraph;
+  let incidents: IncidentsSubgraph;
+  let gateway: Gateway;
+  let taxonomyId: string;
+  let inbox: FixedTicket[];
+  const drafts: Record<string, { statusUpdates: string[]; postmortems: string[] }> = {};
+
+  beforeAll(async () => {
+    inbox = fixedTickets(INTENTS, 15);
+    [ai, tickets, incidents] = await Promise.all([startTestServer(), startTicketsSubgraph(inbox), startIncidentsSubgraph()]);
+
+    // A taxonomy trained on CLINC150 training rows, set up through our subgraph directly.
+    const created = await ai.graphql<{ createTaxonomy: { id: string } }>('mutation($input: TaxonomyInput!) { createTaxonomy(input: $input) { id } }', {
+      input: { name: 'support', categories: INTENTS.map((intent) => ({ name: intent, description: `Tickets about ${intent.replace('_', ' ')}` })) },
+    });
+    expect(created.errors).toBeUndefined();
+    taxonomyId = created.data!.createTaxonomy.id;
+    const rows = clincSubset('train', INTENTS).map(([body, category]) => ({ body, category }));
+    const imported = await ai.graphql('mutation($id: ID!, $rows: [LabeledTicketInput!]!) { importLabeledTickets(taxonomyId: $id, examples: $rows) { imported } }', { id: taxonomyId, rows });
+    expect(imported.errors).toBeUndefined();
+    const trained = await ai.graphql('mutation($id: ID!) { trainRouter(taxonomyId: $id) { id } }', { id: taxonomyId });
+    expect(trained.errors).toBeUndefined();
+
+    // Drafts linked to incidents INC-1 (two status updates, one postmortem) and INC-2 (one status update).
+    for (const [incidentId, statusUpdates, postmortems] of [
+      ['INC-1', 2, 1],
+      ['INC-2', 1, 0],
+    ] as const) {
+      drafts[incidentId] = { statusUpdates: [], postmortems: [] };
+      for (let n = 0; n < statusUpdates; n++) {
+        const result = await ai.graphql<{ draftStatusUpdate: { id: string } }>('mutation($input: StatusUpdateInput!) { draftStatusUpdate(input: $input) { id } }', {
+          input: statusUpdateInput({ incidentId }),
+        });
+        expect(result.errors).toBeUndefined();
+        drafts[incidentId]!.statusUpdates.unshift(result.data!.draftStatusUpdate.id);
+      }
+      for (let n = 0; n < postmortems; n++) {
+        const result = await ai.graphql<{ generatePostmortem: { id: string } }>('mutation($input: PostmortemInput!) { generatePostmortem(input: $input) { id } }', {
+          input: { incident: { ...checkoutIncident, status: 'RESOLVED' }, incidentId },
+        });
+        expect(result.errors).toBeUndefined();
+        drafts[incidentId]!.postmortems.unshift(result.data!.generatePostmortem.id);
+      }
+    }
+    incidents.attachDraft('INC-1', drafts['INC-1']!.statusUpdates[0]!);
+
+    const supergraph = composeSupergraph(supergraphSubgraphs({ ai: ai.url, tickets: tickets.url, incidents: incidents.url }, gatewayCompatibleAiSdl()));
+    gateway = await startGateway(supergraph.sdl);
+  });
+  afterAll(async () => {
+    await gateway?.stop();
+    await Promise.all([ai?.stop(), tickets?.stop(), incidents?.stop()]);
+  });
+  beforeEach(() => {
+    gateway.fetches.length = 0;
+    gateway.captureTraces = false;
+    tickets.resetCounts();
+    incidents.resetCounts();
+  });
+
+  it('routes 100 tickets with one _entities call to ai-subgraph and one local classification', async () => {
+    const registry = (ai.app.services.routing as unknown as { deps: { registry: { get: (a: string, t: string) => Promise<{ router: { predict: (texts: string[]) => unknown } }> } } }).deps.registry;
+    const predict = vi.spyOn((await registry.get('dev', taxonomyId)).router, 'predict');
+    const result = await gateway.query<{ tickets: { id: string; subject: string | null; routing: { category: string | null; confidence: number; needsReview: boolean } }[] }>(
+      OPS.RouteTickets,
+      { first: 100 },
+    );
+    const classifications = predict.mock.calls.map(([texts]) => texts.length);
+    predict.mockRestore();
+
+    expect(result.errors).toBeUndefined();
+    const routed = result.data!.tickets;
+    expect(routed).toHaveLength(100);
+    expect(routed.map((ticket) => ticket.id)).toEqual(inbox.slice(0, 100).map((ticket) => ticket.id));
+    expect(routed.every((ticket) => ticket.routing.confidence >= 0 && ticket.routing.confidence <= 1)).toBe(true);
+    // The subject and body reached us through @requires: the held-out tickets are routed accurately.
+    const correct = routed.filter((ticket, index) => ticket.routing.category === inbox[index]!.expectedCategory).length;
+    expect(correct).toBeGreaterThanOrEqual(85);
+
+    expect(countBySubgraph(gateway.fetches)).toEqual({
+      tickets: { requests: 1, entities: 0, representations: 0 },
+      ai: { requests: 1, entities: 1, representations: 100 },
+    });
+    // One local classification, of all 100 tickets at once.
+    expect(classifications).toEqual([100]);
+    // The tickets subgraph counted the same: one request, no entity fetch.
+    expect(tickets.counts).toEqual({ requests: 1, entities: 0 });
+  });
+
+  it('joins an incident its stored drafts through one _entities call', async () => {
+    const result = await gateway.query<{ incident: { title: string; postmortemDrafts: { id: string; status: string }[]; statusUpdateDrafts: { id: string; status: string }[] } }>(
+      OPS.IncidentDrafts,
+      { id: 'INC-1' },
+    );
+    expect(result.errors).toBeUndefined();
+    expect(result.data!.incident).toEqual({
+      title: 'Checkout errors in eu-west-1',
+      postmortemDrafts: drafts['INC-1']!.postmortems.map((id) => ({ id, status: 'SUCCEEDED' })),
+      statusUpdateDrafts: drafts['INC-1']!.statusUpdates.map((id) => ({ id, status: 'SUCCEEDED' })),
+    });
+    expect(countBySubgraph(gateway.fetches)).toEqual({
+      incidents: { requests: 1, entities: 0, representations: 0 },
+      ai: { requests: 1, entities: 1, representations: 1 },
+    });
+  });
+
+  it('loads the drafts of every incident of a request with one _entities call and one SQL query', async () => {
+    const query = vi.spyOn(ai.app.services.store.db, 'query');
+    const result = await gateway.query<{ incidents: { id: string; severity: string; statusUpdateDrafts: { id: string }[] }[] }>(OPS.IncidentsDrafts);
+    const sqlQueries = query.mock.calls.length;
+    query.mockRestore();
+
+    expect(result.errors).toBeUndefined();
+    expect(result.data!.incidents).toEqual([
+      { id: 'INC-1', severity: 'SEV2', statusUpdateDrafts: drafts['INC-1']!.statusUpdates.map((id) => ({ id })) },
+      { id: 'INC-2', severity: 'SEV3', statusUpdateDrafts: drafts['INC-2']!.statusUpdates.map((id) => ({ id })) },
+      { id: 'INC-3', severity: 'SEV4', statusUpdateDrafts: [] },
+    ]);
+    expect(countBySubgraph(gateway.fetches).ai).toEqual({ requests: 1, entities: 1, representations: 3 });
+    expect(sqlQueries).toBe(1);
+  });
+
+  it('resolves a Generation referenced by another subgraph through ai-subgraph', async () => {
+    const result = await gateway.query<{ incident: { lastDraft: { id: string; status: string; feature: string; text: string; incidentId: string } } }>(
+      OPS.IncidentLastDraft,
+      { id: 'INC-1' },
+    );
+    expect(result.errors).toBeUndefined();
+    const draft = result.data!.incident.lastDraft;
+    expect(draft).toMatchObject({ id: drafts['INC-1']!.statusUpdates[0], status: 'SUCCEEDED', feature: 'STATUS_UPDATE', incidentId: 'INC-1' });
+    expect(draft.text.length).toBeGreaterThan(0);
+    expect(countBySubgraph(gateway.fetches)).toEqual({
+      incidents: { requests: 1, entities: 0, representations: 0 },
+      ai: { requests: 1, entities: 1, representations: 1 },
+    });
+
+    // And ai-subgraph's own root field through the gateway.
+    const direct = await gateway.query<{ generation: { id: string; status: string } }>(OPS.GenerationById, { id: draft.id });
+    expect(direct.data!.generation).toEqual({ id: draft.id, status: 'SUCCEEDED' });
+  });
+
+  it('returns an inline trace (ftv1) to the gateway when it asks for one, and none otherwise', async () => {
+    await gateway.query('{ tickets(first: 5) { id routing { category } } }');
+    expect(gateway.fetches.map((fetch) => [fetch.subgraph, fetch.ftv1])).toEqual([
+      ['tickets', false],
+      ['ai', false],
+    ]);
+
+    gateway.fetches.length = 0;
+    gateway.captureTraces = true;
+    const traced = await gateway.query<{ tickets: unknown[] }>('{ tickets(first: 5) { id routing { category } } }');
+    expect(traced.data!.tickets).toHaveLength(5);
+    expect(gateway.fetches.map((fetch) => [fetch.subgraph, fetch.ftv1])).toEqual([
+      ['tickets', true],
+      ['ai', true],
+    ]);
+    // The gateway decoded our trace into its query plan trace.
+    expect(gateway.lastPlanFetches.find((node) => node.serviceName === 'ai')).toEqual({ serviceName: 'ai', hasTrace: true, traceParsingFailed: false });
+    expect(gateway.gatewayErrors.filter((message) => /trace/i.test(message))).toEqual([]);
+  });
+
+  it('answers `apollo-federation-include-trace: ftv1` with extensions.ftv1 when called directly', async () => {
+    const asked = await fetch(ai.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'apollo-federation-include-trace': 'ftv1' },
+      body: JSON.stringify({ query: '{ _service { sdl } }' }),
+    });
+    const body = (await asked.json()) as { extensions?: { ftv1?: string } };
+    expect(body.extensions?.ftv1).toMatch(/^[A-Za-z0-9+/]+=*$/);
+    const plain = (await ai.graphql('{ _service { sdl } }')) as { extensions?: unknown };
+    expect(plain.extensions).toBeUndefined();
+  });
+});
