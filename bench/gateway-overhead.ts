@@ -1,0 +1,213 @@
+/**
+ * Gateway overhead (issue #3): what the subgraph adds to one generation, compared with calling
+ * the model server directly.
+ *
+ * The same generation two ways, against the same OpenAI double (its own process, answering in
+ * a fixed time: 20 streamed chunks, 2 ms apart):
+ *   direct    the `openai` SDK in this process, a streamed chat completion consumed fully (what
+ *             our OpenAI provider does), with the very messages the subgraph sends;
+ *   subgraph  `draftStatusUpdate` (not streamed) over HTTP to the real subgraph in a child process
+ *             (LOG_LEVEL=silent, PGlite store): parse, validate, store RUNNING, the gateway and the
+ *             provider's streamed call, parse and ground-check the draft, store the outcome, answer.
+ * at 1, 50 and 200 concurrent clients (closed loop), each level bounded by a request count and a
+ * time. Prints p50/p99 of each, the added latency (subgraph minus direct), the throughput ratio,
+ * CPU per request of the subgraph and the double, and the subgraph's event-loop delay.
+ *
+ *   npx tsx bench/gateway-overhead.ts                 all levels (about 1.5 minutes)
+ *   npx tsx bench/gateway-overhead.ts --seconds 5     shorter levels
+ *   npx tsx bench/gateway-overhead.ts --profile       then profile the subgraph (V8 CPU profiler) at 200 clients
+ *   npx tsx bench/gateway-overhead.ts --clients 200   only some levels
+ *
+ * Figures only, never assertions: the machine is shared and noisy.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import OpenAI from 'openai';
+import { formatProfile, summarizeProfile } from './support/cpu-profile.js';
+import { DRAFT, MODEL_STATUS_UPDATE, statusUpdateInput } from './support/fixtures.js';
+import { closedLoop, flag, GraphQLHttpClient, hasFlag, machine, ms, startDouble, startServer, summarize, table, type DoubleProcess, type LoadResult } from './support/harness.js';
+
+const LEVELS = (flag('clients') ?? '1,50,200').split(',').map(Number);
+const SECONDS = Number(flag('seconds') ?? 10);
+const MAX_REQUESTS = Number(flag('requests') ?? 4000);
+const TARGET_ADDED_P99_MS = 2;
+const TARGET_CLIENTS = 200;
+const BEHAVIOUR = { kind: 'text', text: MODEL_STATUS_UPDATE, chunks: 20, chunkDelayMs: 2, usage: { inputTokens: 400, outputTokens: 100 } } as const;
+
+interface Draft {
+  draftStatusUpdate: { id: string; status: string; text: string; error: { code: string; message: string } | null } | null;
+}
+
+function subgraphCall(client: GraphQLHttpClient) {
+  const variables = { input: statusUpdateInput() };
+  return async () => {
+    const result = await client.post<Draft>(DRAFT, variables);
+    const draft = result.data?.draftStatusUpdate;
+    if (!draft || draft.status !== 'SUCCEEDED') throw new Error(`subgraph: ${result.errors?.[0]?.message ?? draft?.error?.message ?? draft?.status}`);
+    if (draft.text.length !== MODEL_STATUS_UPDATE.length) throw new Error('subgraph: wrong text');
+  };
+}
+
+function directCall(sdk: OpenAI, body: Record<string, unknown>) {
+  const params = { ...(body as unknown as OpenAI.Chat.Completions.ChatCompletionCreateParamsStreaming), stream: true as const, stream_options: { include_usage: true } };
+  return async () => {
+    const stream = await sdk.chat.completions.create(params);
+    let text = '';
+    let finish: string | null | undefined;
+    for await (const chunk of stream) {
+      const choice = chunk.choices[0];
+      if (choice?.delta?.content) text += choice.delta.content;
+      if (choice?.finish_reason) finish = choice.finish_reason;
+    }
+    if (text.length !== MODEL_STATUS_UPDATE.length || finish !== 'stop') throw new Error('direct: incomplete answer');
+  };
+}
+
+interface Level {
+  clients: number;
+  direct: LoadResult;
+  subgraph: LoadResult;
+  serverCpuMsPerRequest: number;
+  serverEventLoopP99: number;
+  doubleCpuMsPerRequestDirect: number;
+  doubleCpuMsPerRequestSubgraph: number;
+  clientCpuMsPerRequestDirect: number;
+  clientCpuMsPerRequestSubgraph: number;
+}
+
+async function measured(run: () => Promise<LoadResult>, double: DoubleProcess, server?: Awaited<ReturnType<typeof startServer>>) {
+  await double.stats(true);
+  if (server) await server.stats(true);
+  const cpu = process.cpuUsage();
+  const result = await run();
+  const own = process.cpuUsage(cpu);
+  const doubleStats = await double.stats();
+  const serverStats = server ? await server.stats() : undefined;
+  const n = Math.max(1, result.latencies.length);
+  return { result, clientCpu: (own.user + own.system) / 1000 / n, doubleCpu: doubleStats.cpuMs / n, serverCpu: serverStats ? serverStats.cpuMs / n : NaN, serverDelayP99: serverStats?.eventLoopDelay?.p99 ?? NaN };
+}
+
+async function main(): Promise<void> {
+  console.log(`gateway overhead: ${machine()}`);
+  console.log(`double: ${BEHAVIOUR.chunks} chunks, ${BEHAVIOUR.chunkDelayMs} ms apart; levels ${LEVELS.join(', ')} clients, each at most ${MAX_REQUESTS} requests or ${SECONDS} s\n`);
+  const double = await startDouble(BEHAVIOUR);
+  const server = await startServer({ doubleUrl: double.url, maxConcurrent: 1000 });
+  const graphql = new GraphQLHttpClient(server.url);
+  const sdk = new OpenAI({ baseURL: double.url, apiKey: 'x', maxRetries: 0 });
+  const levels: Level[] = [];
+  try {
+    // Warm both paths up (JIT, connections, PGlite caches) and learn the exact request the subgraph sends.
+    await closedLoop({ concurrency: 20, maxRequests: 1000, maxMs: 3000 }, subgraphCall(graphql));
+    const body = await double.lastRequestBody();
+    if (!body) throw new Error('the double saw no request from the subgraph');
+    await closedLoop({ concurrency: 20, maxRequests: 1000, maxMs: 2000 }, directCall(sdk, body));
+
+    for (const clients of LEVELS) {
+      const load = { concurrency: clients, maxRequests: MAX_REQUESTS, maxMs: SECONDS * 1000 };
+      const direct = await measured(() => closedLoop(load, directCall(sdk, body)), double);
+      const subgraph = await measured(() => closedLoop(load, subgraphCall(graphql)), double, server);
+      levels.push({
+        clients,
+        direct: direct.result,
+        subgraph: subgraph.result,
+        serverCpuMsPerRequest: subgraph.serverCpu,
+        serverEventLoopP99: subgraph.serverDelayP99,
+        doubleCpuMsPerRequestDirect: direct.doubleCpu,
+        doubleCpuMsPerRequestSubgraph: subgraph.doubleCpu,
+        clientCpuMsPerRequestDirect: direct.clientCpu,
+        clientCpuMsPerRequestSubgraph: subgraph.clientCpu,
+      });
+      const d = summarize(direct.result.latencies);
+      const s = summarize(subgraph.result.latencies);
+      console.log(`  ${clients} clients: direct p50 ${ms(d.p50)} p99 ${ms(d.p99)} ms (${d.count}); subgraph p50 ${ms(s.p50)} p99 ${ms(s.p99)} ms (${s.count})`);
+    }
+  } finally {
+    graphql.close();
+    await server.stop();
+  }
+
+  console.log('\nLatency (ms) and throughput, closed loop:\n');
+  const rows = levels.map((level) => {
+    const d = summarize(level.direct.latencies);
+    const s = summarize(level.subgraph.latencies);
+    const dRate = level.direct.latencies.length / (level.direct.elapsedMs / 1000);
+    const sRate = level.subgraph.latencies.length / (level.subgraph.elapsedMs / 1000);
+    return [
+      level.clients,
+      `${d.count} / ${level.direct.errors}`,
+      ms(d.p50),
+      ms(d.p99),
+      `${s.count} / ${level.subgraph.errors}`,
+      ms(s.p50),
+      ms(s.p99),
+      ms(s.p50 - d.p50),
+      ms(s.p99 - d.p99),
+      dRate.toFixed(0),
+      sRate.toFixed(0),
+      (sRate / dRate).toFixed(2),
+    ];
+  });
+  console.log(
+    table(
+      ['clients', 'direct ok / err', 'direct p50', 'direct p99', 'subgraph ok / err', 'subgraph p50', 'subgraph p99', 'added p50', 'added p99', 'direct req/s', 'subgraph req/s', 'throughput ratio'],
+      rows,
+    ),
+  );
+  console.log('\nWhere the CPU goes (ms of CPU per request) and the subgraph\'s event-loop delay:\n');
+  console.log(
+    table(
+      ['clients', 'subgraph process', 'double (direct run)', 'double (subgraph run)', 'load generator (direct)', 'load generator (subgraph)', 'subgraph event-loop delay p99 (ms)'],
+      levels.map((level) => [
+        level.clients,
+        ms(level.serverCpuMsPerRequest, 2),
+        ms(level.doubleCpuMsPerRequestDirect, 2),
+        ms(level.doubleCpuMsPerRequestSubgraph, 2),
+        ms(level.clientCpuMsPerRequestDirect, 2),
+        ms(level.clientCpuMsPerRequestSubgraph, 2),
+        ms(level.serverEventLoopP99),
+      ]),
+    ),
+  );
+  for (const level of levels) {
+    if (level.direct.firstError) console.log(`  ${level.clients} clients, first direct error: ${level.direct.firstError}`);
+    if (level.subgraph.firstError) console.log(`  ${level.clients} clients, first subgraph error: ${level.subgraph.firstError}`);
+  }
+
+  const atTarget = levels.find((level) => level.clients === TARGET_CLIENTS);
+  if (atTarget) {
+    const added = summarize(atTarget.subgraph.latencies).p99 - summarize(atTarget.direct.latencies).p99;
+    console.log(`\nTarget: added p99 under ${TARGET_ADDED_P99_MS} ms at ${TARGET_CLIENTS} clients. Measured: ${ms(added)} ms: ${added < TARGET_ADDED_P99_MS ? 'met' : 'NOT met'}.`);
+  }
+
+  if (hasFlag('profile')) await profile(double);
+  await double.stop();
+}
+
+/**
+ * The subgraph alone at the target load with the V8 CPU profiler on (the profiler of --cpu-prof,
+ * started and stopped over the inspector so that start-up is not in the profile): where its time goes.
+ */
+async function profile(double: DoubleProcess): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'ai-subgraph-cpuprof-'));
+  const file = join(dir, 'subgraph.cpuprofile');
+  const server = await startServer({ doubleUrl: double.url, maxConcurrent: 1000 });
+  const graphql = new GraphQLHttpClient(server.url);
+  let result: LoadResult;
+  try {
+    await closedLoop({ concurrency: 20, maxRequests: 1000, maxMs: 3000 }, subgraphCall(graphql));
+    await server.call({ type: 'profile-start' });
+    result = await closedLoop({ concurrency: TARGET_CLIENTS, maxRequests: 100_000, maxMs: SECONDS * 1000 }, subgraphCall(graphql));
+    await server.call({ type: 'profile-stop', path: file });
+  } finally {
+    graphql.close();
+    await server.stop();
+  }
+  const s = summarize(result.latencies);
+  console.log(`\nProfile of the subgraph process at ${TARGET_CLIENTS} clients: ${s.count} requests (${result.errors} errors) in ${ms(result.elapsedMs / 1000)} s, p50 ${ms(s.p50)} ms, p99 ${ms(s.p99)} ms`);
+  console.log(formatProfile(summarizeProfile(file, 20), s.count));
+  if (hasFlag('keep-profile')) console.log(`\nprofile kept: ${file} (open it in Chrome DevTools or speedscope)`);
+  else rmSync(dir, { recursive: true, force: true });
+}
+
+await main();

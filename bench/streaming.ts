@@ -1,0 +1,441 @@
+/**
+ * Streaming (issue #4), two parts against the real subgraph in a child process and the OpenAI
+ * double in another:
+ *
+ * (a) Time to first delta. The double waits a known time before its first chunk, then streams.
+ *     Per stream, from sending `draftStatusUpdate(input: { stream: true })` until the first
+ *     `generationStream` delta arrives over the real graphql-ws client (one websocket per client,
+ *     reused for its next stream), versus a direct `openai` SDK stream's first content chunk.
+ *     Closed loop at 1 and at 500 concurrent streams; the 500 clients start spread over one
+ *     stream's length, and only streams started once all are open are counted.
+ *
+ * (b) Many open streams on one process. 2,000 streamed generations against a slow double (a chunk
+ *     every 2 s), each with one subscriber on its own websocket, all open at once with deltas
+ *     flowing: the subgraph's RSS and heap before, with every stream open, and after they ended
+ *     (the subscribers leave; the subgraph abandons the generations); memory per stream; the
+ *     event-loop delay inside the subgraph (perf_hooks.monitorEventLoopDelay).
+ *
+ *   npx tsx bench/streaming.ts                    both parts (about 3 minutes)
+ *   npx tsx bench/streaming.ts --part a           time to first delta only
+ *   npx tsx bench/streaming.ts --profile           and profile the subgraph: CPU at 500 streams,
+ *                                                  live heap by allocation site at 2,000 streams
+ *   npx tsx bench/streaming.ts --part b --streams 1000
+ *
+ * Figures only, never assertions: the machine is shared and noisy.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { createClient, type Client } from 'graphql-ws';
+import OpenAI from 'openai';
+import WebSocket from 'ws';
+import type { OpenAiBehaviour } from '../test/support/openai-double.js';
+import { DRAFT, MODEL_STATUS_UPDATE, statusUpdateInput, WATCH } from './support/fixtures.js';
+import { formatHeapProfile, formatProfile, summarizeHeapProfile, summarizeProfile } from './support/cpu-profile.js';
+import { flag, GraphQLHttpClient, hasFlag, load, machine, mb, ms, sleep, startDouble, startServer, summarize, table } from './support/harness.js';
+import type { ProcessStats } from './support/ipc.js';
+
+const PART = flag('part') ?? 'ab';
+const OPEN_STREAMS = Number(flag('streams') ?? 2000);
+
+/**
+ * (a) The double's first chunk comes 500 ms after the request, then 19 more. One client streams
+ * short answers (20 ms between chunks, about 0.9 s) so that it collects enough samples; 500
+ * clients stream long ones (500 ms between chunks, about 10 s): 50 new streams a second once all
+ * are open, 1,000 deltas a second.
+ */
+const FIRST_CHUNK_MS = 500;
+const shape = (chunkGapMs: number): OpenAiBehaviour => ({
+  kind: 'delay',
+  ms: FIRST_CHUNK_MS - chunkGapMs,
+  then: { kind: 'text', text: MODEL_STATUS_UPDATE, chunks: 20, chunkDelayMs: chunkGapMs, usage: { inputTokens: 400, outputTokens: 100 } },
+});
+interface TtfdLevel {
+  streams: number;
+  chunkGapMs: number;
+  /** Clients start spread over this long; streams started before it ends are not counted. */
+  rampMs: number;
+  /** No stream starts after this long. */
+  runMs: number;
+}
+const TTFD_LEVELS: TtfdLevel[] = [
+  { streams: 1, chunkGapMs: 20, rampMs: 0, runMs: 8_000 },
+  { streams: 500, chunkGapMs: 500, rampMs: 10_000, runMs: 15_000 },
+].filter((level) => (flag('clients') ?? '1,500').split(',').map(Number).includes(level.streams));
+const streamMs = (level: TtfdLevel) => FIRST_CHUNK_MS + 19 * level.chunkGapMs;
+const TARGET_ADDED_TTFD_P99_MS = 5;
+const TARGET_TTFD_STREAMS = 500;
+
+/**
+ * (b) A slow model: a chunk every 2 s, 100 of them, so that every stream is still open when the
+ * last one has started; the benchmark ends them by leaving (the subgraph then abandons them).
+ */
+const OPEN_BEHAVIOUR: OpenAiBehaviour = { kind: 'text', text: MODEL_STATUS_UPDATE, chunks: 100, chunkDelayMs: 2000, usage: { inputTokens: 400, outputTokens: 100 } };
+const TARGET_RSS_MB = 300;
+
+/** `--keep-profile` keeps a profile file (for Chrome DevTools or speedscope); otherwise it goes. */
+function keepOrRemove(file: string): void {
+  if (hasFlag('keep-profile')) console.log(`  profile kept: ${file}`);
+  else rmSync(dirname(file), { recursive: true, force: true });
+}
+
+interface Draft {
+  draftStatusUpdate: { id: string; status: string } | null;
+}
+
+interface WatchEvent {
+  generationStream: { seq: number; delta: string | null; generation: { id: string; status: string; error: { code: string; message: string } | null } | null };
+}
+
+interface StreamTiming {
+  firstDeltaMs: number;
+  totalMs: number;
+}
+
+/** One graphql-ws client per simulated browser tab, connected (and acknowledged) before the clock starts. */
+async function connectedClient(wsUrl: string): Promise<Client> {
+  // Not lazy: the connection opens now. Its failure is reported here, not on the console.
+  const client = createClient({ url: wsUrl, webSocketImpl: WebSocket, retryAttempts: 0, lazy: false, keepAlive: 0, onNonLazyError: () => undefined });
+  await new Promise<void>((resolve, reject) => {
+    const offConnected = client.on('connected', () => {
+      offConnected();
+      offClosed();
+      resolve();
+    });
+    const offClosed = client.on('closed', (event) => {
+      offConnected();
+      offClosed();
+      const { code, reason } = event as { code?: number; reason?: string };
+      reject(new Error(`websocket closed before it was acknowledged: ${code ?? ''} ${reason ?? ''}`));
+    });
+  });
+  return client;
+}
+
+/**
+ * Starts a streamed draft and watches it. `onFirstDelta` fires at the first delta (time to first
+ * delta); the promise settles when the final event has arrived and the subscription completed.
+ */
+async function subgraphStream(http: GraphQLHttpClient, ws: Client, hooks: { onSubscribed?: () => void; onFirstDelta?: () => void } = {}): Promise<StreamTiming> {
+  const started = performance.now();
+  const result = await http.post<Draft>(DRAFT, { input: statusUpdateInput({ stream: true }) });
+  const id = result.data?.draftStatusUpdate?.id;
+  if (!id) throw new Error(`mutation: ${result.errors?.[0]?.message ?? 'no id'}`);
+  const { onSubscribed, onFirstDelta } = hooks;
+  return new Promise<StreamTiming>((resolve, reject) => {
+    let firstDeltaMs: number | undefined;
+    let text = '';
+    let status: string | undefined;
+    let failure = '';
+    ws.subscribe<WatchEvent>(
+      { query: WATCH, variables: { id } },
+      {
+        next: (message) => {
+          if (message.errors) return reject(new Error(`subscription: ${message.errors[0]?.message}`));
+          const event = message.data?.generationStream;
+          if (!event) return;
+          if (event.delta !== null) {
+            if (firstDeltaMs === undefined) {
+              firstDeltaMs = performance.now() - started;
+              onFirstDelta?.();
+            }
+            text += event.delta;
+          } else {
+            status = event.generation?.status;
+            if (event.generation?.error) failure = `: ${event.generation.error.code} ${event.generation.error.message}`;
+          }
+        },
+        error: (error) => reject(error instanceof Error ? error : new Error(`subscription failed: ${JSON.stringify(error)}`)),
+        complete: () => {
+          if (firstDeltaMs === undefined || status !== 'SUCCEEDED' || text !== MODEL_STATUS_UPDATE) reject(new Error(`stream ended ${status ?? 'without a final event'} after ${text.length} characters${failure}`));
+          else resolve({ firstDeltaMs, totalMs: performance.now() - started });
+        },
+      },
+    );
+    onSubscribed?.();
+  });
+}
+
+async function directStream(sdk: OpenAI, body: Record<string, unknown>): Promise<StreamTiming> {
+  const params = { ...(body as unknown as OpenAI.Chat.Completions.ChatCompletionCreateParamsStreaming), stream: true as const, stream_options: { include_usage: true } };
+  const started = performance.now();
+  const stream = await sdk.chat.completions.create(params);
+  let firstDeltaMs: number | undefined;
+  let text = '';
+  for await (const chunk of stream) {
+    const content = chunk.choices[0]?.delta?.content;
+    if (content) {
+      firstDeltaMs ??= performance.now() - started;
+      text += content;
+    }
+  }
+  if (firstDeltaMs === undefined || text !== MODEL_STATUS_UPDATE) throw new Error('direct: incomplete stream');
+  return { firstDeltaMs, totalMs: performance.now() - started };
+}
+
+interface StreamLoad {
+  firstDelta: number[];
+  total: number[];
+  /** Streams started (counted or not) per second over the run. */
+  startsPerSecond: number;
+  errors: number;
+  firstError?: string;
+}
+
+/**
+ * `level.streams` clients, each streaming again as soon as its stream ended. Clients start spread
+ * over `rampMs`; only streams started after it are counted, and none starts after `runMs`.
+ */
+async function streamLoop(level: TtfdLevel, once: (client: number) => Promise<StreamTiming>): Promise<StreamLoad> {
+  const firstDelta: number[] = [];
+  const total: number[] = [];
+  let starts = 0;
+  let errors = 0;
+  let firstError: string | undefined;
+  const started = performance.now();
+  const worker = async (client: number) => {
+    await sleep(Math.random() * level.rampMs);
+    for (;;) {
+      const at = performance.now() - started;
+      if (at >= level.runMs) return;
+      starts++;
+      try {
+        const timing = await once(client);
+        if (at >= level.rampMs) {
+          firstDelta.push(timing.firstDeltaMs);
+          total.push(timing.totalMs);
+        }
+      } catch (error) {
+        errors++;
+        firstError ??= (error as Error).message;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: level.streams }, (_, client) => worker(client)));
+  return { firstDelta, total, startsPerSecond: starts / (level.runMs / 1000), errors, ...(firstError === undefined ? {} : { firstError }) };
+}
+
+async function timeToFirstDelta(): Promise<void> {
+  console.log(`\n(a) time to first delta: the double's first chunk comes ${FIRST_CHUNK_MS} ms after the request, then 19 more`);
+  const double = await startDouble(shape(50));
+  const server = await startServer({ doubleUrl: double.url, maxConcurrent: 2000 });
+  const http = new GraphQLHttpClient(server.url);
+  const sdk = new OpenAI({ baseURL: double.url, apiKey: 'x', maxRetries: 0 });
+  const rows: (string | number)[][] = [];
+  let verdict = '';
+  let profiled = '';
+  try {
+    const warm = await connectedClient(server.wsUrl);
+    await Promise.all(Array.from({ length: 20 }, () => subgraphStream(http, warm)));
+    await warm.dispose();
+    const body = await double.lastRequestBody();
+    if (!body) throw new Error('the double saw no request from the subgraph');
+    await Promise.all(Array.from({ length: 20 }, () => directStream(sdk, body)));
+
+    for (const level of TTFD_LEVELS) {
+      await double.setBehaviour(shape(level.chunkGapMs));
+      const direct = await streamLoop(level, () => directStream(sdk, body));
+      const clients = await Promise.all(Array.from({ length: level.streams }, () => connectedClient(server.wsUrl)));
+      const profile = hasFlag('profile') && level.streams === TARGET_TTFD_STREAMS ? join(mkdtempSync(join(tmpdir(), 'ai-subgraph-cpuprof-')), 'streaming.cpuprofile') : undefined;
+      await server.stats(true);
+      if (profile) await server.call({ type: 'profile-start' });
+      const via = await streamLoop(level, (client) => subgraphStream(http, clients[client]!));
+      if (profile) await server.call({ type: 'profile-stop', path: profile });
+      const stats = await server.stats();
+      await Promise.all(clients.map((client) => client.dispose()));
+      if (profile) {
+        profiled = formatProfile(summarizeProfile(profile, 20), via.startsPerSecond * (level.runMs / 1000), 'stream');
+        keepOrRemove(profile);
+      }
+      const d = summarize(direct.firstDelta);
+      const s = summarize(via.firstDelta);
+      rows.push([
+        level.streams,
+        `${(streamMs(level) / 1000).toFixed(1)} s`,
+        `${d.count} / ${direct.errors}`,
+        ms(d.p50),
+        ms(d.p99),
+        `${s.count} / ${via.errors}`,
+        ms(s.p50),
+        ms(s.p99),
+        ms(s.p50 - d.p50),
+        ms(s.p99 - d.p99),
+        `${direct.startsPerSecond.toFixed(1)} / ${via.startsPerSecond.toFixed(1)}`,
+        ms(stats.eventLoopDelay?.p99 ?? NaN),
+        `${((stats.cpuMs / stats.wallMs) * 100).toFixed(0)} %`,
+      ]);
+      console.log(`  ${level.streams} streams: direct first chunk p50 ${ms(d.p50)} p99 ${ms(d.p99)} ms; subgraph first delta p50 ${ms(s.p50)} p99 ${ms(s.p99)} ms (${load()})`);
+      for (const [name, run] of [['direct', direct], ['subgraph', via]] as const) if (run.firstError) console.log(`    first ${name} error: ${run.firstError}`);
+      if (level.streams === TARGET_TTFD_STREAMS) {
+        const added = s.p99 - d.p99;
+        verdict = `Target: added time to first delta under ${TARGET_ADDED_TTFD_P99_MS} ms p99 at ${TARGET_TTFD_STREAMS} streams. Measured: ${ms(added)} ms: ${added < TARGET_ADDED_TTFD_P99_MS ? 'met' : 'NOT met'}.`;
+      }
+    }
+  } finally {
+    http.close();
+    await server.stop();
+    await double.stop();
+  }
+  console.log('\nTime to first delta (ms), closed loop, streams started after the ramp:\n');
+  console.log(
+    table(
+      ['concurrent streams', 'stream length', 'direct ok / err', 'direct p50', 'direct p99', 'subgraph ok / err', 'subgraph p50', 'subgraph p99', 'added p50', 'added p99', 'stream starts/s direct / subgraph', 'subgraph event-loop delay p99', 'subgraph CPU (one core)'],
+      rows,
+    ),
+  );
+  if (verdict) console.log(`\n${verdict}`);
+  if (profiled) console.log(`\nProfile of the subgraph process at ${TARGET_TTFD_STREAMS} streams:\n${profiled}`);
+}
+
+interface OpenStream {
+  deltas: number;
+  /** The final event's status, once it came. */
+  status?: string;
+  error?: string;
+}
+
+/** Starts a streamed draft and subscribes to it; resolves once the subscribe message is out. */
+async function openStream(http: GraphQLHttpClient, ws: Client, stream: OpenStream): Promise<void> {
+  const result = await http.post<Draft>(DRAFT, { input: statusUpdateInput({ stream: true }) });
+  const id = result.data?.draftStatusUpdate?.id;
+  if (!id) throw new Error(`mutation: ${result.errors?.[0]?.message ?? 'no id'}`);
+  ws.subscribe<WatchEvent>(
+    { query: WATCH, variables: { id } },
+    {
+      next: (message) => {
+        const event = message.data?.generationStream;
+        if (message.errors) stream.error ??= message.errors[0]?.message ?? 'error';
+        else if (event?.delta !== null && event?.delta !== undefined) stream.deltas++;
+        else if (event) stream.status = event.generation?.status ?? 'unknown';
+      },
+      error: (error) => (stream.error ??= error instanceof Error ? error.message : 'socket closed'),
+      complete: () => undefined,
+    },
+  );
+}
+
+async function openStreams(): Promise<void> {
+  console.log(`\n(b) ${OPEN_STREAMS} open streams on one process: the double sends a chunk every 2 s (up to 200 s); one websocket per subscriber\n`);
+  const double = await startDouble(OPEN_BEHAVIOUR);
+  // Subscribers that leave abandon their generation after 1 s: how the benchmark ends the streams.
+  const server = await startServer({ doubleUrl: double.url, maxConcurrent: OPEN_STREAMS + 100, execArgv: ['--expose-gc'], env: { STREAM_ABANDON_MS: '1000' } });
+  const http = new GraphQLHttpClient(server.url);
+  const clients: Client[] = [];
+  const streams: OpenStream[] = [];
+  let before: ProcessStats;
+  let during: ProcessStats;
+  let duringAfterGc: ProcessStats;
+  let opening: ProcessStats;
+  let after: ProcessStats;
+  let peakRss = 0;
+  let openSeconds: number;
+  let deltasPerSecond: number;
+  let endSeconds: number;
+  let retained = '';
+  const heapProfile = hasFlag('profile') ? join(mkdtempSync(join(tmpdir(), 'ai-subgraph-heapprof-')), 'streams.heapprofile') : undefined;
+  try {
+    // Warm up on a few short streams, so that "before" is a server that has served streams.
+    await double.setBehaviour({ kind: 'text', text: MODEL_STATUS_UPDATE, chunks: 20 });
+    const warm = await connectedClient(server.wsUrl);
+    await Promise.all(Array.from({ length: 20 }, () => subgraphStream(http, warm)));
+    await warm.dispose();
+    await double.setBehaviour(OPEN_BEHAVIOUR);
+    await sleep(500);
+    await server.call({ type: 'gc' });
+    before = await server.stats(true);
+    if (heapProfile) await server.call({ type: 'heap-start' });
+
+    const sampler = setInterval(() => {
+      void server.stats().then((stats) => (peakRss = Math.max(peakRss, stats.rss)), () => undefined);
+    }, 500);
+    const openStarted = performance.now();
+    let next = 0;
+    const opener = async () => {
+      while (next < OPEN_STREAMS && performance.now() - openStarted < 150_000) {
+        next++;
+        const stream: OpenStream = { deltas: 0 };
+        streams.push(stream);
+        try {
+          const client = await connectedClient(server.wsUrl);
+          clients.push(client);
+          await openStream(http, client, stream);
+        } catch (error) {
+          stream.error ??= (error as Error).message;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: 100 }, opener));
+    // A stream is open once its subscriber has seen a delta (the double's first chunk comes 2 s in).
+    const open = () => streams.filter((stream) => stream.deltas > 0 && !stream.status && !stream.error).length;
+    const failed = () => streams.filter((stream) => stream.error || (stream.status && stream.status !== 'RUNNING')).length;
+    while (open() + failed() < OPEN_STREAMS && performance.now() - openStarted < 150_000) await sleep(100);
+    openSeconds = (performance.now() - openStarted) / 1000;
+    opening = await server.stats(true);
+    const deltasBefore = streams.reduce((sum, stream) => sum + stream.deltas, 0);
+    const plateau = performance.now();
+    await sleep(10_000);
+    during = await server.stats(true);
+    deltasPerSecond = (streams.reduce((sum, stream) => sum + stream.deltas, 0) - deltasBefore) / ((performance.now() - plateau) / 1000);
+    await server.call({ type: 'gc' });
+    duringAfterGc = await server.stats();
+    clearInterval(sampler);
+    if (heapProfile) {
+      await server.call({ type: 'heap-stop', path: heapProfile });
+      retained = formatHeapProfile(summarizeHeapProfile(heapProfile, 20), OPEN_STREAMS, 'stream');
+      keepOrRemove(heapProfile);
+    }
+    console.log(
+      `  ${streams.length} streams started and ${open()} open with deltas flowing after ${ms(openSeconds)} s; ${duringAfterGc.extra['runningGenerations']} generations running in the subgraph 10 s later; ${failed()} failed or ended early (${load()})`,
+    );
+    const firstFailure = streams.find((stream) => stream.error || stream.status);
+    if (firstFailure) console.log(`  first failure: ${firstFailure.error ?? `ended ${firstFailure.status}`}`);
+
+    // Every subscriber leaves; the subgraph abandons the generations 1 s later and cancels their provider calls.
+    const ending = performance.now();
+    await Promise.all(clients.map((client) => client.dispose()));
+    while ((await server.stats()).extra['runningGenerations']! > 0 && performance.now() - ending < 60_000) await sleep(250);
+    endSeconds = (performance.now() - ending) / 1000;
+    await sleep(1000);
+    await server.call({ type: 'gc' });
+    after = await server.stats();
+  } finally {
+    http.close();
+    await server.stop();
+    await double.stop();
+  }
+
+  const perStream = (a: number, b: number) => `${((b - a) / 1024 / OPEN_STREAMS).toFixed(1)} KiB`;
+  console.log('\nSubgraph process memory (MB):\n');
+  console.log(
+    table(
+      ['moment', 'RSS', 'heap used', 'external + array buffers', 'running generations'],
+      [
+        ['before (idle, after GC)', mb(before.rss), mb(before.heapUsed), mb(before.external), before.extra['runningGenerations']!],
+        [`all ${OPEN_STREAMS} open, 10 s later`, mb(during.rss), mb(during.heapUsed), mb(during.external), during.extra['runningGenerations']!],
+        [`all ${OPEN_STREAMS} open, after GC`, mb(duringAfterGc.rss), mb(duringAfterGc.heapUsed), mb(duringAfterGc.external), duringAfterGc.extra['runningGenerations']!],
+        ['peak RSS (sampled every 0.5 s)', mb(peakRss), '', '', ''],
+        [`after every stream ended (${ms(endSeconds)} s, after GC)`, mb(after.rss), mb(after.heapUsed), mb(after.external), after.extra['runningGenerations']!],
+      ],
+    ),
+  );
+  console.log(`\nPer open stream: RSS ${perStream(before.rss, duringAfterGc.rss)}, heap ${perStream(before.heapUsed, duringAfterGc.heapUsed)} (after GC, against idle).`);
+  const delay = (stats: ProcessStats) => stats.eventLoopDelay!;
+  console.log('\nSubgraph event-loop delay (ms):\n');
+  console.log(
+    table(
+      ['phase', 'p50', 'p99', 'max', 'CPU (share of one core)'],
+      [
+        [`opening ${OPEN_STREAMS} streams (${ms(openSeconds)} s)`, ms(delay(opening).p50), ms(delay(opening).p99), ms(delay(opening).max), `${((opening.cpuMs / opening.wallMs) * 100).toFixed(0)} %`],
+        [`all open, ${deltasPerSecond.toFixed(0)} deltas/s (10 s)`, ms(delay(during).p50), ms(delay(during).p99), ms(delay(during).max), `${((during.cpuMs / during.wallMs) * 100).toFixed(0)} %`],
+      ],
+    ),
+  );
+  if (retained) console.log(`\nWhat holds the heap with every stream open (sampling heap profile from before the first stream, after GC):\n${retained}`);
+  const rssMb = Math.max(duringAfterGc.rss, during.rss, peakRss) / 1024 / 1024;
+  console.log(`\nTarget: ${OPEN_STREAMS} streams under ${TARGET_RSS_MB} MB RSS. Measured peak: ${rssMb.toFixed(0)} MB: ${rssMb < TARGET_RSS_MB ? 'met' : 'NOT met'}.`);
+}
+
+console.log(`streaming: ${machine()}`);
+if (PART.includes('a')) await timeToFirstDelta();
+if (PART.includes('b')) await openStreams();
+

@@ -1,0 +1,33 @@
+/** Messages between a benchmark and its child processes (server-process.ts, double-process.ts). */
+
+export type ChildRequest =
+  | { type: 'stats'; id: number; reset?: boolean }
+  | { type: 'gc'; id: number }
+  | { type: 'stop'; id: number }
+  | { type: 'set-behaviour'; id: number; behaviour: unknown }
+  | { type: 'last-request'; id: number }
+  /** Starts the V8 CPU profiler in the child (the same profiler as --cpu-prof, for one window). */
+  | { type: 'profile-start'; id: number }
+  /** Stops it and writes the .cpuprofile to `path`. */
+  | { type: 'profile-stop'; id: number; path: string }
+  /** Starts V8's sampling heap profiler: which allocations are still alive when it stops. */
+  | { type: 'heap-start'; id: number }
+  /** Stops it and writes the .heapprofile to `path`. */
+  | { type: 'heap-stop'; id: number; path: string };
+
+export type ChildMessage = { type: 'ready'; url: string } | { type: 'reply'; id: number; value: unknown };
+
+export interface ProcessStats {
+  rss: number;
+  heapUsed: number;
+  heapTotal: number;
+  external: number;
+  arrayBuffers: number;
+  /** User + system CPU time since the last reset (or the start). */
+  cpuMs: number;
+  /** Wall time over the same span. */
+  wallMs: number;
+  /** Milliseconds, since the last reset; null where it is not measured. */
+  eventLoopDelay: { p50: number; p99: number; max: number; mean: number } | null;
+  extra: Record<string, number>;
+}

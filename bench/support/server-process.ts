@@ -1,0 +1,109 @@
+/**
+ * Child-process entry: the real subgraph (createApp, as main.ts and the tests start it) on an
+ * ephemeral loopback port, plus what a benchmark needs to look inside it over IPC: RSS and heap,
+ * CPU time, and event-loop delay (perf_hooks.monitorEventLoopDelay).
+ *
+ * Started by `startServerProcess()` in harness.ts; configured entirely by its environment.
+ */
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { loadConfig } from '../../src/config.js';
+import { createLogger } from '../../src/observability/logger.js';
+import { createApp } from '../../src/server/app.js';
+import type { ChildRequest, ProcessStats } from './ipc.js';
+
+if (!process.send) throw new Error('server-process.ts runs as a forked child (see harness.ts)');
+const send = (message: unknown) => process.send!(message);
+
+const config = loadConfig(process.env);
+const app = await createApp(config, createLogger({ level: config.logLevel, pretty: false }));
+const { url } = await app.listen(0, '127.0.0.1');
+
+const delay = monitorEventLoopDelay({ resolution: 5 });
+delay.enable();
+let cpuSince = process.cpuUsage();
+let cpuSinceAt = performance.now();
+
+function stats(reset: boolean): ProcessStats {
+  const memory = process.memoryUsage();
+  const cpu = process.cpuUsage(cpuSince);
+  const now = performance.now();
+  const result: ProcessStats = {
+    rss: memory.rss,
+    heapUsed: memory.heapUsed,
+    heapTotal: memory.heapTotal,
+    external: memory.external,
+    arrayBuffers: memory.arrayBuffers,
+    cpuMs: (cpu.user + cpu.system) / 1000,
+    wallMs: now - cpuSinceAt,
+    eventLoopDelay: {
+      p50: delay.percentile(50) / 1e6,
+      p99: delay.percentile(99) / 1e6,
+      max: delay.max / 1e6,
+      mean: delay.mean / 1e6,
+    },
+    extra: { runningGenerations: app.services.runner.activeCount },
+  };
+  if (reset) {
+    delay.reset();
+    cpuSince = process.cpuUsage();
+    cpuSinceAt = now;
+  }
+  return result;
+}
+
+let profiler: Session | undefined;
+let heapProfiler: Session | undefined;
+
+process.on('message', (message: ChildRequest) => {
+  void (async () => {
+    switch (message.type) {
+      case 'stats':
+        send({ type: 'reply', id: message.id, value: stats(message.reset ?? false) });
+        return;
+      case 'gc':
+        (globalThis as { gc?: () => void }).gc?.();
+        send({ type: 'reply', id: message.id, value: null });
+        return;
+      case 'profile-start':
+        profiler ??= new Session();
+        profiler.connect();
+        await profiler.post('Profiler.enable');
+        await profiler.post('Profiler.start');
+        send({ type: 'reply', id: message.id, value: null });
+        return;
+      case 'profile-stop': {
+        if (!profiler) throw new Error('profile-stop before profile-start');
+        const { profile } = await profiler.post('Profiler.stop');
+        profiler.disconnect();
+        writeFileSync(message.path, JSON.stringify(profile));
+        send({ type: 'reply', id: message.id, value: message.path });
+        return;
+      }
+      case 'heap-start':
+        heapProfiler ??= new Session();
+        heapProfiler.connect();
+        await heapProfiler.post('HeapProfiler.enable');
+        await heapProfiler.post('HeapProfiler.startSampling', { samplingInterval: 16_384 });
+        send({ type: 'reply', id: message.id, value: null });
+        return;
+      case 'heap-stop': {
+        if (!heapProfiler) throw new Error('heap-stop before heap-start');
+        const { profile } = await heapProfiler.post('HeapProfiler.stopSampling');
+        heapProfiler.disconnect();
+        writeFileSync(message.path, JSON.stringify(profile));
+        send({ type: 'reply', id: message.id, value: message.path });
+        return;
+      }
+      case 'stop':
+        await app.stop();
+        send({ type: 'reply', id: message.id, value: null });
+        // Exit normally, so that --cpu-prof writes its profile.
+        process.exit(0);
+    }
+  })();
+});
+process.on('disconnect', () => process.exit(0));
+
+send({ type: 'ready', url });
