@@ -28,7 +28,7 @@ export interface RoutingRequest {
   taxonomyId: string | null;
 }
 
-export function createLoaders(account: Account, repositories: { generations: GenerationRepository; routing: RoutingService }, signal: AbortSignal): Loaders {
+export function createLoaders(account: Account, repositories: { generations: GenerationRepository; routing: RoutingService }, signal: AbortSignal, requestId?: string): Loaders {
   const accountId = account.id;
   return {
     routing: new DataLoader(
@@ -39,7 +39,7 @@ export function createLoaders(account: Account, repositories: { generations: Gen
         await Promise.all(
           [...byTaxonomy].map(async ([taxonomyId, indexes]) => {
             try {
-              const predictions = await repositories.routing.route(account, indexes.map((index) => requests[index]!.ticket), taxonomyId, signal);
+              const predictions = await repositories.routing.route(account, indexes.map((index) => requests[index]!.ticket), taxonomyId, signal, { requestId });
               indexes.forEach((index, position) => (results[index] = predictions[position]!));
             } catch (error) {
               for (const index of indexes) results[index] = error as Error;

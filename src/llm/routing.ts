@@ -42,6 +42,8 @@ const providerSchema = z.discriminatedUnion('type', [
     baseURL: z.url().optional(),
     /** Self-hosted servers inside the trust boundary may receive raw text (no PII redaction). */
     trusted: z.boolean().default(false),
+    /** Replace personal data and secrets by placeholders before sending; default: unless `trusted`. */
+    redactPii: z.boolean().optional(),
     timeoutMs: z.number().int().positive().optional(),
   }),
   z.object({
@@ -49,6 +51,7 @@ const providerSchema = z.discriminatedUnion('type', [
     region: z.string().optional(),
     endpoint: z.url().optional(),
     trusted: z.boolean().default(false),
+    redactPii: z.boolean().optional(),
   }),
   z.object({ type: z.literal('builtin') }),
 ]);

@@ -4,14 +4,21 @@ export type { Logger };
 
 /**
  * Paths that may carry secrets anywhere in a log object. pino replaces them before a line is
- * written, so a careless `logger.info({ headers })` still cannot leak a key.
+ * written, so a careless `logger.info({ headers })` still cannot leak a key. Prompts and inputs
+ * are never logged on purpose (only ids, counts, scores and error codes); the last paths censor
+ * them should a careless call pass one.
  */
 const REDACTED_PATHS = [
   'authorization',
   '*.authorization',
   'headers.authorization',
+  '*.headers.authorization',
   'req.headers.authorization',
   'req.headers.cookie',
+  'headers.cookie',
+  '*.headers.cookie',
+  'headers["x-api-key"]',
+  '*.headers["x-api-key"]',
   'connectionParams.authorization',
   '*.apiKey',
   '*.api_key',
@@ -20,6 +27,17 @@ const REDACTED_PATHS = [
   '*.password',
   'token',
   '*.token',
+  'secret',
+  '*.secret',
+  // Prompts and user input (data protection, issue #7).
+  'messages',
+  '*.messages',
+  'prompt',
+  '*.prompt',
+  'input',
+  '*.input',
+  'variables',
+  '*.variables',
 ];
 
 export interface LoggerOptions {

@@ -34,7 +34,7 @@ export function buildContext(services: Services, logger: Logger, account: Accoun
     requestId,
     account,
     logger: logger.child({ requestId, accountId: account.id }),
-    loaders: createLoaders(account, { generations: services.store.generations, routing: services.routing }, signal),
+    loaders: createLoaders(account, { generations: services.store.generations, routing: services.routing }, signal, requestId),
     services,
     signal,
   };

@@ -121,6 +121,96 @@ export type Audience =
   /** Responders and engineering: specific, technical, with times and services. */
   | 'INTERNAL';
 
+/**
+ * One provider call: who, when, which feature, provider and model, how it ended, what it cost,
+ * what was redacted and how strongly the input looked like a prompt injection. Each retry and
+ * fallback is its own entry; a call refused before any provider is one entry without a provider.
+ */
+export type AuditEntry = {
+  __typename?: 'AuditEntry';
+  /** The account the call was made for. */
+  accountId: Scalars['String']['output'];
+  /** When the call ended. */
+  at: Scalars['DateTime']['output'];
+  /** Cost in US dollars from the configured price table. */
+  costUsd: Scalars['Float']['output'];
+  /** Why it failed or was refused; null when it succeeded. */
+  errorCode: Maybe<ErrorCode>;
+  /** The feature that made the call. */
+  feature: Feature;
+  /** Increasing with time. */
+  id: Scalars['ID']['output'];
+  /** The prompt-injection score (0 to 1) of the untrusted input; null when the call carried none (an LLM judge, say). */
+  injectionScore: Maybe<Scalars['Float']['output']>;
+  /** Prompt tokens of the answer (0 for failed attempts, cache hits and refusals). */
+  inputTokens: Scalars['Int']['output'];
+  /** Milliseconds the attempt took. */
+  latencyMs: Scalars['Int']['output'];
+  /** The model asked (or the one that answered); null when no provider was called. */
+  model: Maybe<Scalars['String']['output']>;
+  /** How it ended. */
+  outcome: AuditOutcome;
+  /** Tokens the model produced (0 for failed attempts, cache hits and refusals). */
+  outputTokens: Scalars['Int']['output'];
+  /** The configured provider instance; null when no provider was called (`BLOCKED`). */
+  provider: Maybe<Scalars['String']['output']>;
+  /** The prompt and answer, redacted; null unless `AUDIT_RAW_TEXT` was on when the call was made. */
+  rawText: Maybe<AuditRawText>;
+  /** Personal data and secrets replaced in what this provider was sent, per kind; empty for a trusted provider or clean text. */
+  redactions: Array<RedactionCount>;
+  /** The request id (`x-request-id`, or the one the service generated) of the request that caused the call. */
+  requestId: Maybe<Scalars['String']['output']>;
+};
+
+/** One page of the audit log, newest first. */
+export type AuditEntryConnection = {
+  __typename?: 'AuditEntryConnection';
+  /** The entries on this page with their cursors. */
+  edges: Array<AuditEntryEdge>;
+  /** Where this page sits in the whole log. */
+  pageInfo: PageInfo;
+};
+
+/** An audit entry and the cursor just after it. */
+export type AuditEntryEdge = {
+  __typename?: 'AuditEntryEdge';
+  /** Pass as `after` to continue after this entry. */
+  cursor: Scalars['String']['output'];
+  /** The entry. */
+  node: AuditEntry;
+};
+
+/** One message of a prompt as sent, with personal data replaced by placeholders. */
+export type AuditMessage = {
+  __typename?: 'AuditMessage';
+  /** The text, with placeholders such as `[EMAIL_1]` where personal data was. */
+  content: Scalars['String']['output'];
+  /** `system`, `user` or `assistant`. */
+  role: Scalars['String']['output'];
+};
+
+/** How a provider call ended, as the audit log records it. */
+export type AuditOutcome =
+  /** Refused before any provider saw it: the input looked like a prompt injection (`PROMPT_INJECTION_SUSPECTED`). */
+  | 'BLOCKED'
+  /** Served from the exact-match cache: no provider was called. */
+  | 'CACHE_HIT'
+  /** The model's answer revealed its instructions (the confidential marker of its system prompt) and was refused. */
+  | 'CANARY_LEAK'
+  /** The attempt failed (`errorCode` says why); a retry or the next target may have followed. */
+  | 'FAILED'
+  /** The provider answered. */
+  | 'OK';
+
+/** The text of a call, kept only while `AUDIT_RAW_TEXT` is on, and then with personal data replaced. */
+export type AuditRawText = {
+  __typename?: 'AuditRawText';
+  /** The answer as received (placeholders, not the restored values); null when none came. */
+  answer: Maybe<Scalars['String']['output']>;
+  /** The messages as sent. */
+  prompt: Array<AuditMessage>;
+};
+
 /** A circuit breaker's state. */
 export type BreakerState =
   /** Calls flow normally. */
@@ -1482,6 +1572,12 @@ export type Query = {
   __typename?: 'Query';
   /** API keys, newest first; of one account when `accountId` is given. Operators only (`admin`). */
   apiKeys: Array<ApiKey>;
+  /**
+   * The audit log of provider calls, newest first. Operators only (`admin`): they see every
+   * account's calls, or one account's with `accountId`. Never holds raw text: prompts and answers
+   * appear only while `AUDIT_RAW_TEXT` is on, and then with personal data replaced.
+   */
+  auditLog: AuditEntryConnection;
   /** Two runs of the same dataset compared case by case, with McNemar's test. */
   compareEvalRuns: EvalRunComparison;
   /** A feature's production quality per time bucket (UTC), with a drift signal. Default window: the last 30 buckets. */
@@ -1513,6 +1609,13 @@ export type Query = {
 
 export type QueryApiKeysArgs = {
   accountId?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type QueryAuditLogArgs = {
+  accountId?: InputMaybe<Scalars['String']['input']>;
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -1585,6 +1688,15 @@ export type Rating =
   | 'DOWN'
   /** Good as it was. */
   | 'UP';
+
+/** How many values of one kind of personal data or secret were replaced by placeholders in what was sent. */
+export type RedactionCount = {
+  __typename?: 'RedactionCount';
+  /** Occurrences replaced (the same value twice counts 2). */
+  count: Scalars['Int']['output'];
+  /** The kind: `EMAIL`, `PHONE`, `PAYMENT_CARD`, `IBAN`, `NATIONAL_ID`, `IP_ADDRESS`, `SECRET` or `URL_CREDENTIALS`. */
+  kind: Scalars['String']['output'];
+};
 
 /** A row `importLabeledTickets` refused. */
 export type RejectedRow = {
@@ -2235,12 +2347,18 @@ export type ResolversTypes = {
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   AssistantInput: AssistantInput;
   Audience: Audience;
+  AuditEntry: ResolverTypeWrapper<AuditEntry>;
+  Float: ResolverTypeWrapper<Scalars['Float']['output']>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  AuditEntryConnection: ResolverTypeWrapper<AuditEntryConnection>;
+  AuditEntryEdge: ResolverTypeWrapper<AuditEntryEdge>;
+  AuditMessage: ResolverTypeWrapper<AuditMessage>;
+  AuditOutcome: AuditOutcome;
+  AuditRawText: ResolverTypeWrapper<AuditRawText>;
   BreakerState: BreakerState;
   CascadePolicy: ResolverTypeWrapper<CascadePolicy>;
-  Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   Category: ResolverTypeWrapper<Category>;
   CategoryEvalMetrics: ResolverTypeWrapper<CategoryEvalMetrics>;
-  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   CategoryInput: CategoryInput;
   ChatMessageInput: ChatMessageInput;
   ConfusionMatrix: ResolverTypeWrapper<ConfusionMatrix>;
@@ -2315,6 +2433,7 @@ export type ResolversTypes = {
   ProviderStatus: ResolverTypeWrapper<ProviderStatus>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Rating: Rating;
+  RedactionCount: ResolverTypeWrapper<RedactionCount>;
   RejectedRow: ResolverTypeWrapper<RejectedRow>;
   RepeatedMessage: ResolverTypeWrapper<RepeatedMessage>;
   ResponderInput: ResponderInput;
@@ -2354,11 +2473,16 @@ export type ResolversParentTypes = {
   AssistantAnswerOutput: AssistantAnswerOutput;
   Boolean: Scalars['Boolean']['output'];
   AssistantInput: AssistantInput;
-  CascadePolicy: CascadePolicy;
+  AuditEntry: AuditEntry;
   Float: Scalars['Float']['output'];
+  Int: Scalars['Int']['output'];
+  AuditEntryConnection: AuditEntryConnection;
+  AuditEntryEdge: AuditEntryEdge;
+  AuditMessage: AuditMessage;
+  AuditRawText: AuditRawText;
+  CascadePolicy: CascadePolicy;
   Category: Category;
   CategoryEvalMetrics: CategoryEvalMetrics;
-  Int: Scalars['Int']['output'];
   CategoryInput: CategoryInput;
   ChatMessageInput: ChatMessageInput;
   ConfusionMatrix: ConfusionMatrix;
@@ -2420,6 +2544,7 @@ export type ResolversParentTypes = {
   ProviderAttempt: ProviderAttempt;
   ProviderStatus: ProviderStatus;
   Query: Record<PropertyKey, never>;
+  RedactionCount: RedactionCount;
   RejectedRow: RejectedRow;
   RepeatedMessage: RepeatedMessage;
   ResponderInput: ResponderInput;
@@ -2463,6 +2588,45 @@ export type AssistantAnswerOutputResolvers<ContextType = RequestContext, ParentT
   answered?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   citations?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type AuditEntryResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['AuditEntry'] = ResolversParentTypes['AuditEntry']> = {
+  accountId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  costUsd?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  errorCode?: Resolver<Maybe<ResolversTypes['ErrorCode']>, ParentType, ContextType>;
+  feature?: Resolver<ResolversTypes['Feature'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  injectionScore?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  inputTokens?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  latencyMs?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  model?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  outcome?: Resolver<ResolversTypes['AuditOutcome'], ParentType, ContextType>;
+  outputTokens?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  provider?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  rawText?: Resolver<Maybe<ResolversTypes['AuditRawText']>, ParentType, ContextType>;
+  redactions?: Resolver<Array<ResolversTypes['RedactionCount']>, ParentType, ContextType>;
+  requestId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type AuditEntryConnectionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['AuditEntryConnection'] = ResolversParentTypes['AuditEntryConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['AuditEntryEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+};
+
+export type AuditEntryEdgeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['AuditEntryEdge'] = ResolversParentTypes['AuditEntryEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['AuditEntry'], ParentType, ContextType>;
+};
+
+export type AuditMessageResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['AuditMessage'] = ResolversParentTypes['AuditMessage']> = {
+  content?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  role?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type AuditRawTextResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['AuditRawText'] = ResolversParentTypes['AuditRawText']> = {
+  answer?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  prompt?: Resolver<Array<ResolversTypes['AuditMessage']>, ParentType, ContextType>;
 };
 
 export type CascadePolicyResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CascadePolicy'] = ResolversParentTypes['CascadePolicy']> = {
@@ -2903,6 +3067,7 @@ export type ProviderStatusResolvers<ContextType = RequestContext, ParentType ext
 
 export type QueryResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   apiKeys?: Resolver<Array<ResolversTypes['ApiKey']>, ParentType, ContextType, Partial<QueryApiKeysArgs>>;
+  auditLog?: Resolver<ResolversTypes['AuditEntryConnection'], ParentType, ContextType, RequireFields<QueryAuditLogArgs, 'first'>>;
   compareEvalRuns?: Resolver<ResolversTypes['EvalRunComparison'], ParentType, ContextType, RequireFields<QueryCompareEvalRunsArgs, 'a' | 'b'>>;
   evalMetrics?: Resolver<ResolversTypes['EvalMetrics'], ParentType, ContextType, RequireFields<QueryEvalMetricsArgs, 'bucket' | 'feature'>>;
   evalRun?: Resolver<Maybe<ResolversTypes['EvalRun']>, ParentType, ContextType, RequireFields<QueryEvalRunArgs, 'id'>>;
@@ -2916,6 +3081,11 @@ export type QueryResolvers<ContextType = RequestContext, ParentType extends Reso
   routeTickets?: Resolver<Array<ResolversTypes['RoutingPrediction']>, ParentType, ContextType, RequireFields<QueryRouteTicketsArgs, 'tickets'>>;
   routingRoi?: Resolver<ResolversTypes['RoutingRoi'], ParentType, ContextType, RequireFields<QueryRoutingRoiArgs, 'taxonomyId'>>;
   taxonomies?: Resolver<Array<ResolversTypes['Taxonomy']>, ParentType, ContextType>;
+};
+
+export type RedactionCountResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['RedactionCount'] = ResolversParentTypes['RedactionCount']> = {
+  count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export type RejectedRowResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['RejectedRow'] = ResolversParentTypes['RejectedRow']> = {
@@ -3091,6 +3261,11 @@ export type UsageResolvers<ContextType = RequestContext, ParentType extends Reso
 export type Resolvers<ContextType = RequestContext> = {
   ApiKey?: ApiKeyResolvers<ContextType>;
   AssistantAnswerOutput?: AssistantAnswerOutputResolvers<ContextType>;
+  AuditEntry?: AuditEntryResolvers<ContextType>;
+  AuditEntryConnection?: AuditEntryConnectionResolvers<ContextType>;
+  AuditEntryEdge?: AuditEntryEdgeResolvers<ContextType>;
+  AuditMessage?: AuditMessageResolvers<ContextType>;
+  AuditRawText?: AuditRawTextResolvers<ContextType>;
   CascadePolicy?: CascadePolicyResolvers<ContextType>;
   Category?: CategoryResolvers<ContextType>;
   CategoryEvalMetrics?: CategoryEvalMetricsResolvers<ContextType>;
@@ -3141,6 +3316,7 @@ export type Resolvers<ContextType = RequestContext> = {
   ProviderAttempt?: ProviderAttemptResolvers<ContextType>;
   ProviderStatus?: ProviderStatusResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  RedactionCount?: RedactionCountResolvers<ContextType>;
   RejectedRow?: RejectedRowResolvers<ContextType>;
   RepeatedMessage?: RepeatedMessageResolvers<ContextType>;
   RouterModel?: RouterModelResolvers<ContextType>;

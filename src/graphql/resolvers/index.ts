@@ -1,5 +1,6 @@
 import type { Resolvers } from '../__generated__/resolvers-types.js';
 import { assistantResolvers } from './assistant.js';
+import { auditResolvers } from './audit.js';
 import { evaluationResolvers } from './evaluation.js';
 import { generationResolvers } from './generations.js';
 import { incidentResolvers } from './incident.js';
@@ -20,4 +21,4 @@ function merge(...parts: Resolvers[]): Resolvers {
   return merged as Resolvers;
 }
 
-export const resolvers: Resolvers = merge({ DateTime } as Resolvers, generationResolvers, incidentResolvers, routingResolvers, securityResolvers, statusUpdateResolvers, postmortemResolvers, assistantResolvers, runbookResolvers, jobDigestResolvers, evaluationResolvers);
+export const resolvers: Resolvers = merge({ DateTime } as Resolvers, generationResolvers, incidentResolvers, routingResolvers, securityResolvers, auditResolvers, statusUpdateResolvers, postmortemResolvers, assistantResolvers, runbookResolvers, jobDigestResolvers, evaluationResolvers);

@@ -17,7 +17,7 @@ export const routingResolvers: Resolvers = {
   Query: {
     routeTicket: (_parent, { ticket, taxonomyId }, { loaders }) => loaders.routing.load({ ticket, taxonomyId: taxonomyId ?? null }),
     // A list is a batch already: route it in one call, which also checks its size up front.
-    routeTickets: (_parent, { tickets, taxonomyId }, { services, account, signal }) => services.routing.route(account, tickets, taxonomyId ?? null, signal),
+    routeTickets: (_parent, { tickets, taxonomyId }, { services, account, signal, requestId }) => services.routing.route(account, tickets, taxonomyId ?? null, signal, { requestId }),
     taxonomies: (_parent, _args, { services, account }) => services.store.taxonomies.list(account.id),
     reviewQueue: (_parent, { taxonomyId, first }, { services, account }) => services.routing.reviewQueue(account, taxonomyId, first ?? 50),
   },

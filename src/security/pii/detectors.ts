@@ -194,9 +194,13 @@ const VENDOR_SECRETS: readonly { name: string; pattern: RegExp; randomBody?: boo
 
 /** The credential after an Authorization scheme (`Authorization: Bearer x`, `Bearer x`, `Basic x`). */
 const AUTH_HEADER = /(?:\bauthorization["']?[ \t]*[:=][ \t]*["']?(?:bearer|basic|token|apikey)|\bbearer)[ \t]+([A-Za-z0-9._~+/=-]{8,4096})/gi;
-/** A value assigned to a secret-sounding key: `password=...`, `"api_key": "..."`, `GITHUB_TOKEN=...`. */
+/**
+ * A value assigned to a secret-sounding key: `password=...`, `"api_key": "..."`, `GITHUB_TOKEN=...`,
+ * also inside a JSON string, where the quotes arrive escaped (`{\"api_key\": \"...\"}`, as a prompt
+ * that embeds a log line as JSON carries it). A backslash belongs to the value unless a quote follows.
+ */
 const KEYWORD_SECRET =
-  /(?:password|passwd|passphrase|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|client[_-]?secret)["']?[ \t]*[:=][ \t]*["']?([^\s"'`,;&<>]{4,512})/gi;
+  /(?:password|passwd|passphrase|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|client[_-]?secret)(?:\\?["'])?[ \t]*[:=][ \t]*(?:\\?["'])?((?:[^\s"'`,;&<>\\]|\\(?!["'])){4,512})/gi;
 /** Values that say a secret is absent or already masked. */
 const NOT_A_SECRET_VALUE = /^(?:\*+|x{3,}|<[^>]*>?|\$\{.*|\{\{.*|%[A-Z_]+%|\[.*|null|nil|none|undefined|true|false|redacted|hidden|masked|required|optional|string)$/i;
 const ENTROPY_TOKEN = /(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/=_-]{20,1024}(?![A-Za-z0-9+/=_-])/g;
