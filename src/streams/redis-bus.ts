@@ -25,7 +25,7 @@
  * with `StreamLostError` rather than stalling or delivering a stream with a hole: the client
  * resubscribes, and a finished generation is then replayed exactly from the store.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ClientClosedError, ErrorReply, createClient } from '@redis/client';
 import type { StreamBus, StreamEvent } from './bus.js';
@@ -246,7 +246,14 @@ class Poller {
   constructor(
     private readonly blocking: Client,
     private readonly commands: Client,
-    private readonly options: { blockMs: number; existenceCheckMs: number; onError: (error: Error, context: string) => void; streamIdOf: (key: string) => string },
+    private readonly options: {
+      blockMs: number;
+      existenceCheckMs: number;
+      onError: (error: Error, context: string) => void;
+      streamIdOf: (key: string) => string;
+      /** The blocking connection's CLIENT SETNAME, unique per process, to find its id again. */
+      readerName: string;
+    },
   ) {
     // A reconnection (even one that happened while nothing was followed) means a new client id
     // to unblock, and streams that may not have survived.
@@ -300,8 +307,9 @@ class Poller {
         // Past blockMs the XREAD has returned by itself anyway.
         const giveUpAt = Date.now() + this.options.blockMs + 100;
         while (!this.closed && this.dirty && Date.now() < giveUpAt) {
-          const clientId = this.blockedClientId;
-          if (this.blocked && clientId !== null && !this.reconnected) {
+          // After a reconnection the stored id may be the old connection's: look the reader up by name.
+          const clientId = this.reconnected ? await this.readerIdByName() : this.blockedClientId;
+          if (this.blocked && clientId !== null) {
             const unblocked = await this.commands.sendCommand(['CLIENT', 'UNBLOCK', String(clientId)]);
             await sleep(Number(unblocked) === 1 ? 1 : 2);
           } else {
@@ -314,6 +322,13 @@ class Poller {
         this.waking = false;
       }
     })();
+  }
+
+  private async readerIdByName(): Promise<number | null> {
+    const clients = String(await this.commands.sendCommand(['CLIENT', 'LIST', 'TYPE', 'normal']));
+    const line = clients.split('\n').find((entry) => entry.includes(` name=${this.options.readerName} `));
+    const id = line?.match(/^id=(\d+)/)?.[1];
+    return id === undefined ? null : Number(id);
   }
 
   private async run(): Promise<void> {
@@ -405,7 +420,7 @@ export class RedisStreamBus implements StreamBus {
   private constructor(
     private readonly commands: Client,
     private readonly blocking: Client,
-    options: RedisBusOptions,
+    options: RedisBusOptions & { readerName: string },
   ) {
     this.retentionMs = Math.max(1, Math.round(options.retentionMs));
     this.idleTtlMs = Math.max(1, Math.round(options.idleTtlMs ?? 3_600_000));
@@ -417,6 +432,7 @@ export class RedisStreamBus implements StreamBus {
       existenceCheckMs: options.existenceCheckMs ?? 30_000,
       onError: this.onError,
       streamIdOf: (key) => key.slice(this.keyPrefix.length),
+      readerName: options.readerName,
     });
   }
 
@@ -440,7 +456,8 @@ export class RedisStreamBus implements StreamBus {
       // Exponential backoff to 2 s with jitter, for as long as it takes: a bus outlives an outage.
       socket: { reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 2_000) + Math.floor(Math.random() * 100) },
     });
-    const blocking = commands.duplicate();
+    const readerName = `ai-subgraph-stream-reader-${randomUUID()}`;
+    const blocking = commands.duplicate({ name: readerName });
     for (const [client, name] of [
       [commands, 'stream command'],
       [blocking, 'stream reader'],
@@ -463,7 +480,7 @@ export class RedisStreamBus implements StreamBus {
     } finally {
       clearTimeout(timer);
     }
-    return new RedisStreamBus(commands, blocking, options);
+    return new RedisStreamBus(commands, blocking, { ...options, readerName });
   }
 
   private keyOf(streamId: string): string {
