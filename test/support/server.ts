@@ -41,7 +41,8 @@ export function temporaryDataDir(): string {
 /** With TEST_DATABASE=postgres, each data directory gets its own database, kept across restarts. */
 const databasesByDataDir = new Map<string, string>();
 
-async function testDatabaseFor(dataDir: string): Promise<string> {
+/** The database a test server on `dataDir` uses under TEST_DATABASE=postgres (created on first use). */
+export async function testDatabaseFor(dataDir: string): Promise<string> {
   let url = databasesByDataDir.get(dataDir);
   if (!url) {
     url = await createDatabaseFrom(inject('postgresAdminUrl'), inject('postgresTemplate'));
