@@ -68,7 +68,8 @@ const STOPPED: Record<StopReason, { status: 'CANCELLED' | 'INTERRUPTED'; code: E
 
 interface Running {
   controller: AbortController;
-  done: Promise<void>;
+  /** Settles when the run has ended, with the stored outcome (null if it could not be stored). */
+  done: Promise<GenerationRecord | null>;
   watchers: number;
   abandonTimer?: NodeJS.Timeout;
 }
@@ -116,7 +117,7 @@ export class GenerationRunner {
 
     await this.deps.bus.open(record.id);
     const controller = new AbortController();
-    const running: Running = { controller, watchers: 0, done: Promise.resolve() };
+    const running: Running = { controller, watchers: 0, done: Promise.resolve(null) };
     running.done = this.run({ capability, input, messages, record, options, context, signal: controller.signal }).finally(() => {
       clearTimeout(running.abandonTimer);
       this.running.delete(record.id);
@@ -127,9 +128,10 @@ export class GenerationRunner {
 
     const hangUp = () => controller.abort('client-gone' satisfies StopReason);
     options.signal?.addEventListener('abort', hangUp, { once: true });
-    await running.done;
+    const finished = await running.done;
     options.signal?.removeEventListener('abort', hangUp);
-    return (await this.deps.generations.findById(options.account.id, record.id)) ?? record;
+    // `finish` returned the stored row: read it again only if storing it failed.
+    return finished ?? (await this.deps.generations.findById(options.account.id, record.id)) ?? record;
   }
 
   private async run<Input, Output>(job: {
@@ -140,7 +142,7 @@ export class GenerationRunner {
     options: StartOptions;
     context: DraftContext;
     signal: AbortSignal;
-  }): Promise<void> {
+  }): Promise<GenerationRecord | null> {
     const { capability, input, record, options, context, signal } = job;
     const started = performance.now();
     let chunks: string[] = [];
@@ -213,14 +215,16 @@ export class GenerationRunner {
     // outcome nor crash the process: it is logged, and subscribers replay from the store.
     const busFailed = (error: unknown) => this.deps.logger.error({ err: error, generationId: record.id }, 'could not publish to the stream bus');
     if (!options.stream) await (async () => { for (const chunk of chunks) await publish(chunk); })().catch(busFailed);
+    let finished: GenerationRecord | null = null;
     try {
-      const finished = await this.deps.generations.finish(options.account.id, record.id, outcome);
+      finished = await this.deps.generations.finish(options.account.id, record.id, outcome);
       if (finished) this.deps.onFinished?.(finished);
     } catch (error) {
       this.deps.logger.error({ err: error, generationId: record.id }, 'could not store the outcome of a generation');
     }
     await this.deps.bus.append(record.id, { seq, type: 'end' }).catch(busFailed);
     if (outcome.groundingIssues.length > 0) this.deps.logger.warn({ generationId: record.id, groundingIssues: outcome.groundingIssues.length }, 'draft states facts absent from its input');
+    return finished;
   }
 
   private failure(error: unknown, signal: AbortSignal, chunks: string[], started: number, record: GenerationRecord, answered: Answered | undefined): GenerationOutcome {
