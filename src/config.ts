@@ -40,7 +40,8 @@ const environmentSchema = z.object({
   SHUTDOWN_GRACE_MS: int(0, 600_000).default(10_000),
   STREAM_RETENTION_SECONDS: int(1, 86_400).default(600),
   STREAM_ABANDON_MS: int(0, 3_600_000).default(30_000),
-  MAX_BODY_BYTES: int(1024, 100 * 1024 * 1024).default(2 * 1024 * 1024),
+  // 8 MiB: a job log may be 2 MiB, and JSON escaping (quotes, ANSI codes as \u001b) can double it.
+  MAX_BODY_BYTES: int(1024, 100 * 1024 * 1024).default(8 * 1024 * 1024),
   BUILTIN_STREAM_DELAY_MS: int(0, 10_000).default(0),
   EVAL_DRIFT_MARGIN: decimal(0, 1).default(0.05),
   EVAL_DRIFT_BASELINE_BUCKETS: int(1, 365).default(7),

@@ -44,7 +44,7 @@ describe('bad input', () => {
     const response = await fetch(server.url, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query: DRAFT_STATUS_UPDATE, variables: { input: statusUpdateInput({ incident: { ...checkoutIncident, customerImpact: 'x'.repeat(3 * 1024 * 1024) } }) } }),
+      body: JSON.stringify({ query: DRAFT_STATUS_UPDATE, variables: { input: statusUpdateInput({ incident: { ...checkoutIncident, customerImpact: 'x'.repeat(9 * 1024 * 1024) } }) } }),
     });
     expect(response.status).toBe(413);
     const body = (await response.json()) as { errors: { extensions: { code: string } }[] };

@@ -160,9 +160,9 @@ describe('query abuse', () => {
     expect(await storedGenerations()).toBe(before);
   });
 
-  it('refuses bodies over 2 MB with 413, whether declared or streamed without a length, and websocket messages over 2 MB', async () => {
+  it('refuses bodies over the 8 MiB default with 413, whether declared or streamed without a length, and websocket messages over it', async () => {
     const before = await storedGenerations();
-    const huge = JSON.stringify({ query: DRAFT_STATUS_UPDATE, variables: { input: statusUpdateInput({ incident: { ...checkoutIncident, customerImpact: 'x'.repeat(3 * 1024 * 1024) } }) } });
+    const huge = JSON.stringify({ query: DRAFT_STATUS_UPDATE, variables: { input: statusUpdateInput({ incident: { ...checkoutIncident, customerImpact: 'x'.repeat(9 * 1024 * 1024) } }) } });
     const declared = await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: huge });
     expect(declared.status).toBe(413);
     expect(((await declared.json()) as GraphQLResponse<unknown>).errors![0]!.extensions!.code).toBe('BAD_REQUEST');
