@@ -32,8 +32,25 @@ export interface AuthenticationRequest {
 
 export const DEV_ACCOUNT_ID = 'dev';
 
+const BEARER = /^Bearer\s+(\S+)$/i;
+
+function credentialKind(authorization: string | undefined): RejectedAuthentication['credential'] {
+  const credential = BEARER.exec(authorization?.trim() ?? '')?.[1];
+  if (!authorization?.trim()) return 'none';
+  if (!credential) return 'malformed';
+  return credential.startsWith('ais_') ? 'api-key' : 'jwt';
+}
+
 function unauthenticated(message: string): ServiceError {
   return new ServiceError(ErrorCode.UNAUTHENTICATED, message);
+}
+
+/** What is known of a refused caller: the reason and its address, never the credential. */
+export interface RejectedAuthentication {
+  reason: string;
+  remoteAddress?: string;
+  /** Which kind of credential was offered, if any. */
+  credential: 'none' | 'malformed' | 'api-key' | 'jwt';
 }
 
 /** 127.0.0.0/8, ::1, and IPv4-mapped loopback. */
@@ -51,6 +68,8 @@ export class Authenticator {
   constructor(
     private readonly keys: ApiKeyRepository,
     private readonly settings: { production: boolean; jwt?: JwtSettings },
+    /** Told of every refusal, so that guessing at keys shows up in the logs. */
+    private readonly onRejected: (rejection: RejectedAuthentication) => void = () => undefined,
   ) {}
 
   /** Whether any way to authenticate exists: a usable API key or JWT settings. */
@@ -72,12 +91,21 @@ export class Authenticator {
   }
 
   async authenticate(request: AuthenticationRequest): Promise<Account> {
+    try {
+      return await this.identify(request);
+    } catch (error) {
+      if (ServiceError.isInstance(error)) this.onRejected({ reason: error.message, remoteAddress: request.remoteAddress, credential: credentialKind(request.authorization) });
+      throw error;
+    }
+  }
+
+  private async identify(request: AuthenticationRequest): Promise<Account> {
     const header = request.authorization?.trim();
     if (!header) {
       if ((await this.developmentAccountAvailable()) && isLoopback(request.remoteAddress)) return { id: DEV_ACCOUNT_ID, scopes: new Set(SCOPES) };
       throw unauthenticated('send credentials: Authorization: Bearer <API key>');
     }
-    const match = /^Bearer\s+(\S+)$/i.exec(header);
+    const match = BEARER.exec(header);
     if (!match) throw unauthenticated('the Authorization header must be "Bearer <API key or token>"');
     const credential = match[1]!;
     if (credential.startsWith('ais_')) {

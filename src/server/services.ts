@@ -21,7 +21,7 @@ import { BuiltinProvider } from '../providers/builtin/index.js';
 import { createConfiguredProvider } from '../providers/index.js';
 import { Authenticator } from '../security/authenticate.js';
 import { AuditObserver, DataProtection, observeAll } from '../security/data-protection/index.js';
-import { AccountLimits, MemoryLimitStore } from '../security/limits/index.js';
+import { AccountLimits, openLimitStore } from '../security/limits/index.js';
 import { AuditLogRepository } from '../store/audit-log.js';
 import { openStore, type Store } from '../store/index.js';
 import type { StreamBus } from '../streams/bus.js';
@@ -77,9 +77,16 @@ export async function openServices(config: Config, logger: Logger): Promise<Serv
   const auditEntries = new AuditLogRepository(store.db);
   const audit = { entries: auditEntries, observer: new AuditObserver(auditEntries, logger, { rawText: config.dataProtection.auditRawText }) };
   gateway.observer = observeAll(metrics, audit.observer);
-  // Per replica until a shared LimitStore is configured. The clock is the limits' own, for tests.
+  // Shared through Redis when REDIS_URL is set, else per replica. The clock is the limits' own, for tests.
   const clock = { now: () => Date.now() };
-  const limits = new AccountLimits(new MemoryLimitStore(clock), config.rateLimits, clock, (error) => logger.warn({ err: error }, 'could not record usage against the account limits'));
+  const limitStore = await openLimitStore({ redisUrl: config.redisUrl, clock, fellBack: (operation) => metrics.limitStoreFellBack(operation) }, logger).catch(async (error: unknown) => {
+    await Promise.all([bus.close(), store.close()]);
+    throw error;
+  });
+  const limits = new AccountLimits(limitStore, config.rateLimits, clock, {
+    usageNotRecorded: (error) => logger.warn({ err: error }, 'could not record usage against the account limits'),
+    rejected: (rule) => metrics.rateLimited(rule),
+  });
   gateway.limits = { admit: (accountId) => limits.checkSpend(accountId), charge: (accountId, usage) => limits.recordUsage(accountId, usage) };
   const runner = new GenerationRunner({ generations: store.generations, bus, gateway, logger, abandonAfterMs: config.streamAbandonMs, onFinished: (generation) => metrics.generationFinished(generation), admit: (request) => limits.admitGeneration(request) });
   const ticketRouting = new RoutingService({
@@ -111,6 +118,6 @@ export async function openServices(config: Config, logger: Logger): Promise<Serv
   // Runs the previous process was driving cannot go on by themselves; resumeEvalRun continues them.
   const interruptedRuns = await evaluation.runs.interruptAbandoned(store.db.kind === 'postgres');
   if (interruptedRuns > 0) logger.warn({ interruptedRuns }, 'marked evaluation runs left running as INTERRUPTED');
-  const authenticator = new Authenticator(store.apiKeys, { production: config.env === 'production', jwt: config.jwt });
+  const authenticator = new Authenticator(store.apiKeys, { production: config.env === 'production', jwt: config.jwt }, (rejection) => logger.warn(rejection, 'authentication refused'));
   return { store, bus, gateway, runner, routing: ticketRouting, llmRouting: routing, authenticator, capabilities: allCapabilities, metrics, limits, audit, evaluation };
 }

@@ -166,9 +166,13 @@ describe('logs at LOG_LEVEL=debug', () => {
     expect(leaks).toEqual([]);
 
     // And the lines that should be there are: requests with their outcome, the injection warning
-    // (score and signal kinds). Refused credentials leave no line at all: authentication fails
-    // before Apollo's request pipeline, where the request log sits.
+    // (score and signal kinds), and one warning per refused credential that says why and from
+    // where, never what was offered.
     const parsed = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    const refusals = parsed.filter((line) => line.msg === 'authentication refused');
+    expect(refusals.map((line) => line.credential)).toEqual(expect.arrayContaining(['api-key', 'jwt', 'malformed']));
+    expect(refusals.length).toBeGreaterThanOrEqual(8);
+    expect(refusals.every((line) => line.level === 40 && typeof line.reason === 'string' && typeof line.remoteAddress === 'string')).toBe(true);
     expect(parsed.filter((line) => line.msg === 'graphql request').length).toBeGreaterThan(10);
     expect(parsed.some((line) => line.msg === 'untrusted input looks like a prompt injection' && Array.isArray(line.signals) && typeof line.injectionScore === 'number')).toBe(true);
     expect(parsed.some((line) => Array.isArray(line.errorCodes) && (line.errorCodes as string[]).includes('GRAPHQL_PARSE_FAILED'))).toBe(true);
