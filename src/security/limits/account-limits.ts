@@ -45,22 +45,36 @@ export function rateLimited(rule: RateRule, limit: number, retryAfterMs: number,
   return new ServiceError(ErrorCode.RATE_LIMITED, `${message}; retry in ${retryAfterSeconds} s`, { rule, limit, retryAfterSeconds });
 }
 
+/** What the limits tell the rest of the service; every callback must not throw. */
+export interface LimitEvents {
+  /** Recording usage failed (the store could not be reached). */
+  usageNotRecorded?(error: unknown): void;
+  /** A request, call, generation or stream was refused by `rule`. */
+  rejected?(rule: RateRule): void;
+}
+
 export class AccountLimits {
   constructor(
     private readonly store: LimitStore,
     readonly limits: RateLimits,
     /** Shared with the store; tests move time through it. */
     readonly clock: Clock = systemClock,
-    /** Told when recording usage failed (the store is unreachable); must not throw. */
-    private readonly onError: (error: unknown) => void = () => undefined,
+    private readonly events: LimitEvents = {},
   ) {}
+
+  private refuse(rule: RateRule, limit: number, retryAfterMs: number, message: string): ServiceError {
+    this.events.rejected?.(rule);
+    return rateLimited(rule, limit, retryAfterMs, message);
+  }
+
+  private readonly usageNotRecorded = (error: unknown): void => this.events.usageNotRecorded?.(error);
 
   /** Counts one GraphQL operation of the account; throws RATE_LIMITED over `requestsPerMinute`. */
   async countRequest(accountId: string): Promise<void> {
     const perMinute = this.limits.requestsPerMinute;
     if (perMinute <= 0) return;
     const result = await this.store.take(`limits:requests:${accountId}`, 1, perMinute, perMinute / 60);
-    if (!result.allowed) throw rateLimited('requestsPerMinute', perMinute, result.retryAfterMs, `too many requests: this account may send ${perMinute} operations per minute`);
+    if (!result.allowed) throw this.refuse('requestsPerMinute', perMinute, result.retryAfterMs, `too many requests: this account may send ${perMinute} operations per minute`);
   }
 
   /**
@@ -71,12 +85,12 @@ export class AccountLimits {
     const { tokensPerMinute, dailyBudgetUsd } = this.limits;
     if (tokensPerMinute > 0) {
       const tokens = await this.store.charge(`limits:tokens:${accountId}`, 0, tokensPerMinute, tokensPerMinute / 60);
-      if (!tokens.allowed) throw rateLimited('tokensPerMinute', tokensPerMinute, tokens.retryAfterMs, `LLM token limit reached: this account may use ${tokensPerMinute} tokens per minute`);
+      if (!tokens.allowed) throw this.refuse('tokensPerMinute', tokensPerMinute, tokens.retryAfterMs, `LLM token limit reached: this account may use ${tokensPerMinute} tokens per minute`);
     }
     if (dailyBudgetUsd > 0) {
       const spent = await this.store.read(this.budgetKey(accountId));
       if (spent >= dailyBudgetUsd) {
-        throw rateLimited('dailyBudgetUsd', dailyBudgetUsd, this.nextUtcMidnight() - this.clock.now(), `daily budget reached: this account spent $${spent.toFixed(4)} of its $${dailyBudgetUsd} for today (UTC)`);
+        throw this.refuse('dailyBudgetUsd', dailyBudgetUsd, this.nextUtcMidnight() - this.clock.now(), `daily budget reached: this account spent $${spent.toFixed(4)} of its $${dailyBudgetUsd} for today (UTC)`);
       }
     }
   }
@@ -89,7 +103,7 @@ export class AccountLimits {
       if (tokensPerMinute > 0 && tokens > 0) await this.store.charge(`limits:tokens:${accountId}`, tokens, tokensPerMinute, tokensPerMinute / 60);
       if (dailyBudgetUsd > 0 && usage.costUsd > 0) await this.store.add(this.budgetKey(accountId), usage.costUsd, this.nextUtcMidnight());
     } catch (error) {
-      this.onError(error);
+      this.usageNotRecorded(error);
     }
   }
 
@@ -109,18 +123,23 @@ export class AccountLimits {
     if (limit <= 0) return () => undefined;
     const key = `limits:streams:${accountId}`;
     const result = await this.store.acquire(key, generationId, limit);
-    if (!result.allowed) throw rateLimited('maxConcurrentStreams', limit, 1000, `too many streams: this account may stream ${limit} generations at once; wait for one to finish`);
+    if (!result.allowed) throw this.refuse('maxConcurrentStreams', limit, 1000, `too many streams: this account may stream ${limit} generations at once; wait for one to finish`);
     let released = false;
     return () => {
       if (released) return;
       released = true;
-      this.store.release(key, generationId).catch(this.onError);
+      this.store.release(key, generationId).catch(this.usageNotRecorded);
     };
   }
 
   /** The UTC day's spending so far. */
   spentToday(accountId: string): Promise<number> {
     return this.store.read(this.budgetKey(accountId));
+  }
+
+  /** Lets go of the store's connections, if any. */
+  async close(): Promise<void> {
+    await this.store.close?.();
   }
 
   private budgetKey(accountId: string): string {

@@ -3,7 +3,7 @@
  * on its own until a shared store is configured). Every method finishes synchronously, so each
  * call is atomic with respect to the others.
  */
-import { systemClock, type BucketResult, type Clock, type LeaseResult, type LimitStore } from './store.js';
+import { systemClock, waitMs, type BucketResult, type Clock, type LeaseResult, type LimitStore } from './store.js';
 
 interface Bucket {
   level: number;
@@ -97,11 +97,4 @@ export class MemoryLimitStore implements LimitStore {
     else holders.delete(holder);
     if (holders.size === 0) this.leases.delete(key);
   }
-}
-
-/** Milliseconds until `missing` tokens have refilled (at least 1; never for a bucket that does not refill). */
-function waitMs(missing: number, refillPerSecond: number): number {
-  if (refillPerSecond <= 0) return Number.POSITIVE_INFINITY;
-  // Rounded first, so that float noise (0.9999999 of a token) does not add a second.
-  return Math.max(1, Math.ceil(Math.round((missing / refillPerSecond) * 1_000_000) / 1000));
 }

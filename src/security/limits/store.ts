@@ -48,6 +48,15 @@ export interface LimitStore {
   acquire(key: string, holder: string, limit: number): Promise<LeaseResult>;
   /** Drops one reference of `holder`; the holder leaves the set with its last reference. */
   release(key: string, holder: string): Promise<void>;
+  /** Lets go of connections and timers, if any. */
+  close?(): Promise<void>;
+}
+
+/** Milliseconds until `missing` tokens have refilled (at least 1; never for a bucket that does not refill). */
+export function waitMs(missing: number, refillPerSecond: number): number {
+  if (refillPerSecond <= 0) return Number.POSITIVE_INFINITY;
+  // Rounded first, so that float noise (0.9999999 of a token) does not add a second.
+  return Math.max(1, Math.ceil(Math.round((missing / refillPerSecond) * 1_000_000) / 1000));
 }
 
 /** The time, injectable so that tests need not sleep. */
