@@ -1,13 +1,20 @@
 /**
  * Streams labeled tickets out of a CSV (header row; columns `subject` optional, `body` or `text`,
  * `category`) or JSONL file (the same keys), one row at a time, so a 100k-row file never sits in
- * memory. A malformed row is reported with its line and skipped; reading goes on.
+ * memory. A malformed row is reported with its line and skipped; reading goes on. `readRows` does
+ * the same for rows of any shape (the backlog CLI reads tickets to route with it).
  */
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parse } from 'csv-parse';
 
-export type RowResult = { line: number; row: { subject?: string; body: string; category: string } } | { line: number; error: string };
+/** A row, or why its line could not be used. */
+export type Row<T> = { line: number; row: T } | { line: number; error: string };
+
+/** Turns one record (CSV columns by lower-cased header, or a JSONL object) into a row or an error. */
+export type RowShape<T> = (record: Record<string, unknown>, line: number) => Row<T>;
+
+export type RowResult = Row<{ subject?: string; body: string; category: string }>;
 
 function shape(record: Record<string, unknown>, line: number): RowResult {
   const body = record.body ?? record.text;
@@ -18,11 +25,11 @@ function shape(record: Record<string, unknown>, line: number): RowResult {
   return { line, row: { ...(subject ? { subject } : {}), body, category } };
 }
 
-async function* csvRows(path: string, onBytes: (bytes: number) => void): AsyncIterable<RowResult> {
+async function* csvRows<T>(path: string, onBytes: (bytes: number) => void, shape: RowShape<T>): AsyncIterable<Row<T>> {
   const input = createReadStream(path);
   input.on('data', (chunk) => onBytes(chunk.length));
   const parser = input.pipe(parse({ columns: (header: string[]) => header.map((name) => name.trim().toLowerCase()), bom: true, relax_column_count: true, skip_empty_lines: true, info: true, skip_records_with_error: true }));
-  const skipped: RowResult[] = [];
+  const skipped: Row<T>[] = [];
   parser.on('skip', (error: Error & { lines?: number }) => skipped.push({ line: error.lines ?? 0, error: error.message }));
   for await (const { record, info } of parser as AsyncIterable<{ record: Record<string, unknown>; info: { lines: number } }>) {
     while (skipped.length > 0) yield skipped.shift()!;
@@ -31,7 +38,7 @@ async function* csvRows(path: string, onBytes: (bytes: number) => void): AsyncIt
   yield* skipped;
 }
 
-async function* jsonlRows(path: string, onBytes: (bytes: number) => void): AsyncIterable<RowResult> {
+async function* jsonlRows<T>(path: string, onBytes: (bytes: number) => void, shape: RowShape<T>): AsyncIterable<Row<T>> {
   const input = createReadStream(path);
   input.on('data', (chunk) => onBytes(chunk.length));
   let line = 0;
@@ -49,8 +56,12 @@ async function* jsonlRows(path: string, onBytes: (bytes: number) => void): Async
   }
 }
 
-export function readLabeledRows(path: string, onBytes: (bytes: number) => void = () => undefined): AsyncIterable<RowResult> {
-  if (/\.jsonl?$/i.test(path)) return jsonlRows(path, onBytes);
-  if (/\.csv$/i.test(path)) return csvRows(path, onBytes);
+export function readRows<T>(path: string, shape: RowShape<T>, onBytes: (bytes: number) => void = () => undefined): AsyncIterable<Row<T>> {
+  if (/\.jsonl?$/i.test(path)) return jsonlRows(path, onBytes, shape);
+  if (/\.csv$/i.test(path)) return csvRows(path, onBytes, shape);
   throw new Error(`${path}: expected a .csv or .jsonl file`);
+}
+
+export function readLabeledRows(path: string, onBytes: (bytes: number) => void = () => undefined): AsyncIterable<RowResult> {
+  return readRows(path, shape, onBytes);
 }

@@ -1,27 +1,13 @@
 /** `npm run import`: a real child process streaming a file into a running server. */
-import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clincSubset } from '../support/clinc.js';
+import { csvField, runCli } from '../support/cli.js';
 import { startTestServer, temporaryDataDir, type TestServer } from '../support/server.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const INTENTS = ['card_declined', 'lost_luggage', 'pin_change', 'transfer'];
-
-function runImport(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/import.ts', ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-const csvField = (value: string) => `"${value.replaceAll('"', '""')}"`;
+const runImport = (args: string[], env: Record<string, string>) => runCli('import', args, env);
 
 describe('npm run import', () => {
   let server: TestServer;

@@ -36,6 +36,15 @@ export const ticketSchema = z.object({
 
 export type Ticket = z.output<typeof ticketSchema>;
 
+/** Checks a batch of tickets, naming the first bad one by its position. */
+export function parseTickets(rawTickets: readonly unknown[]): Ticket[] {
+  return rawTickets.map((raw, index) => {
+    const parsed = ticketSchema.safeParse(raw);
+    if (!parsed.success) throw badInput(`tickets[${index}]: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
+    return parsed.data;
+  });
+}
+
 /** How `route` runs; the defaults are production's. Evaluation runs set the others. */
 export interface RouteOptions {
   /** Which stages may decide: the whole cascade (default), the local model alone, or the LLM alone. Keyword rules apply in every mode. */
@@ -46,6 +55,10 @@ export interface RouteOptions {
   persist?: boolean;
   /** The request being served, for the audit log. */
   requestId?: string;
+  /** Stores the decisions instead of the prediction repository (a backlog chunk stores them with its own progress, in one transaction). */
+  store?: (predictions: NewPrediction[]) => Promise<PredictionRecord[]>;
+  /** `THROW`: an LLM failure fails the whole call, for a caller that retries it later (a backlog chunk), instead of sending those tickets to review. */
+  llmFailure?: 'REVIEW' | 'THROW';
 }
 
 export interface RoutingDependencies {
@@ -152,11 +165,7 @@ export class RoutingService {
   async route(account: Account, rawTickets: readonly unknown[], taxonomyId: string | null | undefined, signal: AbortSignal, options: RouteOptions = {}): Promise<PredictionRecord[]> {
     const stages = options.stages ?? 'CASCADE';
     if (rawTickets.length > MAX_TICKETS_PER_REQUEST) throw badInput(`tickets: at most ${MAX_TICKETS_PER_REQUEST} per request (got ${rawTickets.length})`);
-    const tickets = rawTickets.map((raw, index) => {
-      const parsed = ticketSchema.safeParse(raw);
-      if (!parsed.success) throw badInput(`tickets[${index}]: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
-      return parsed.data;
-    });
+    const tickets = parseTickets(rawTickets);
     const started = performance.now();
     const taxonomy = await this.taxonomy(account, taxonomyId);
     const texts = tickets.map((ticket) => normalizeTicketText(ticket.subject ?? undefined, ticket.body));
@@ -196,7 +205,7 @@ export class RoutingService {
       };
     });
     if (options.persist === false) return predictions.map((prediction) => ({ ...prediction, reviewedCategory: null, reviewedAt: null, createdAt: new Date() }));
-    return this.deps.predictions.insertMany(predictions);
+    return options.store ? options.store(predictions) : this.deps.predictions.insertMany(predictions);
   }
 
   private ruleFor(taxonomy: TaxonomyRecord, text: string) {
@@ -245,6 +254,8 @@ export class RoutingService {
           const share = { costUsd: answer.usage.costUsd / chunk.length, inputTokens: Math.round(answer.usage.inputTokens / chunk.length), outputTokens: Math.round(answer.usage.outputTokens / chunk.length) };
           for (const { index } of chunk) llmCost.set(index, share);
         } catch (error) {
+          // A blocked injection would be blocked again: those tickets go to review even for a caller that retries.
+          if (options.llmFailure === 'THROW' && !(ServiceError.isInstance(error) && error.code === ErrorCode.PROMPT_INJECTION_SUSPECTED)) throw error;
           this.deps.logger.warn({ err: error, tickets: chunk.length }, 'LLM routing failed; tickets go to review');
           for (const { item } of chunk) item.llmMissing = `the LLM failed (${ServiceError.isInstance(error) ? error.code : 'error'})`;
           return;

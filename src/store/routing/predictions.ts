@@ -1,5 +1,5 @@
 /** Every routing decision, for review, evaluation and feedback. */
-import type { SqlDatabase } from '../database.js';
+import type { SqlExecutor } from '../database.js';
 
 export type DecidedBy = 'LOCAL_MODEL' | 'LLM' | 'RULE' | 'HUMAN';
 
@@ -87,7 +87,8 @@ const toRecord = (row: Row): PredictionRecord => ({
 });
 
 export class PredictionRepository {
-  constructor(private readonly db: SqlDatabase) {}
+  /** Any executor: the pool, or a transaction that stores predictions together with what they belong to. */
+  constructor(private readonly db: SqlExecutor) {}
 
   /** All predictions of a batch in one statement. */
   async insertMany(predictions: readonly NewPrediction[]): Promise<PredictionRecord[]> {
@@ -132,6 +133,13 @@ export class PredictionRepository {
   async findById(accountId: string, id: string): Promise<PredictionRecord | null> {
     const [row] = await this.db.query<Row>('SELECT * FROM routing_predictions WHERE account_id = $1 AND id = $2', [accountId, id]);
     return row ? toRecord(row) : null;
+  }
+
+  /** The account's predictions with these ids, in no particular order. */
+  async findByIds(accountId: string, ids: readonly string[]): Promise<PredictionRecord[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.db.query<Row>('SELECT * FROM routing_predictions WHERE account_id = $1 AND id = ANY($2::uuid[])', [accountId, ids]);
+    return rows.map(toRecord);
   }
 
   /** Tickets waiting for a person, oldest first. */
