@@ -3,12 +3,12 @@
  * rows in one CSV) against a running server. The CLI creates the taxonomy from the file, imports
  * it, trains, evaluates the TEST split through the cascade, prints the summary and writes the report.
  */
-import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clincSubset } from '../support/clinc.js';
+import { csvField, runCli } from '../support/cli.js';
 import { startTestServer, temporaryDataDir, type TestServer } from '../support/server.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -18,19 +18,6 @@ export const CLINC_20 = [
   'transfer', 'freeze_account', 'card_declined', 'credit_limit', 'pay_bill', 'bill_due', 'book_flight', 'lost_luggage', 'pto_request', 'meeting_schedule',
   'oil_change_how', 'tire_pressure', 'recipe', 'restaurant_reservation', 'weather', 'alarm', 'reminder', 'shopping_list', 'tell_joke', 'change_accent',
 ];
-
-function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/eval.ts', ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? '' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-const csvField = (text: string) => `"${text.replaceAll('"', '""')}"`;
 
 describe('npm run eval on CLINC150 (20 intents)', () => {
   let server: TestServer;
@@ -49,7 +36,7 @@ describe('npm run eval on CLINC150 (20 intents)', () => {
 
   it('creates the taxonomy, imports, trains, evaluates the TEST split and writes the report', async () => {
     const started = performance.now();
-    const { code, stdout, stderr } = await runCli(['--dataset', file, '--taxonomy', 'clinc20', '--url', server.url, '--report', report]);
+    const { code, stdout, stderr } = await runCli('eval', ['--dataset', file, '--taxonomy', 'clinc20', '--url', server.url, '--report', report]);
     expect(code, stderr).toBe(0);
     const seconds = (performance.now() - started) / 1000;
     expect(stdout).toMatch(/created taxonomy "clinc20" with 20 categories/);
