@@ -1,10 +1,12 @@
 /**
- * The served router: vectoriser + 8-bit linear scorer + temperature + Unknown threshold. It only
- * predicts; training (model.ts) and storage (serialize.ts) build it. Everything it needs is plain
- * typed arrays, so one instance serves any number of synchronous batched predictions.
+ * The served router: vectoriser + 8-bit scorers (the linear model, and the hidden-layer network
+ * blended with it) + temperature + Unknown threshold. It only predicts; training (model.ts) and
+ * storage (serialize.ts) build it. Everything it needs is plain typed arrays, so one instance
+ * serves any number of synchronous batched predictions.
  */
 import type { TicketVectorizer } from './features.js';
 import { softmaxRowsInPlace } from './linear.js';
+import { blendScorers, createNetworkScorer, type QuantizedNetwork } from './network-scorer.js';
 import { normalizeTicketText } from './preprocess.js';
 import type { QuantizedWeights } from './quantize.js';
 import { createScorer, type BatchScorer } from './scorer.js';
@@ -47,16 +49,29 @@ export interface RouterParts {
   labels: readonly string[];
   vectorizer: TicketVectorizer;
   weights: QuantizedWeights;
+  /** The hidden-layer network, or null for a linear model alone. */
+  network: QuantizedNetwork | null;
+  /**
+   * Scores = linear · linear scores + network · network scores (each weight already divides by
+   * that model's own temperature, so the two are on one scale), then softmax(scores / temperature).
+   */
+  blend: { linear: number; network: number };
   temperature: number;
   threshold: number;
   topK: number;
   metrics: RouterMetrics;
 }
 
+/** The blended scorer of a router's parts. */
+export function createRouterScorer(parts: Pick<RouterParts, 'weights' | 'network' | 'blend'>): BatchScorer {
+  const linear = { scorer: createScorer(parts.weights), weight: parts.blend.linear };
+  return blendScorers(parts.network ? [linear, { scorer: createNetworkScorer(parts.network), weight: parts.blend.network }] : [linear]);
+}
+
 /** Rows scored per chunk: bounds the score buffer (chunk × categories floats) for huge batches. */
 const CHUNK = 1024;
 
-export class LinearTicketRouter implements TrainedRouter {
+export class TicketRouter implements TrainedRouter {
   readonly labels: readonly string[];
   readonly threshold: number;
   readonly metrics: RouterMetrics;
@@ -71,7 +86,10 @@ export class LinearTicketRouter implements TrainedRouter {
     this.labels = parts.labels;
     this.threshold = parts.threshold;
     this.metrics = parts.metrics;
-    this.scorer = scorer ?? createScorer(parts.weights);
+    if (parts.network && (parts.network.hidden.columns !== parts.weights.columns || parts.network.output.classes !== parts.weights.classes)) {
+      throw new Error('router: network and linear weights disagree on shape');
+    }
+    this.scorer = scorer ?? createRouterScorer(parts);
   }
 
   predict(texts: string[], topK = this.parts.topK): RouterPrediction[] {

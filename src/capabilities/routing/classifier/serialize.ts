@@ -7,7 +7,8 @@
  *   4   u16 format version     (FORMAT_VERSION; readers reject versions they do not know)
  *   6   u16 reserved (0)
  *   8   u32 header length H    UTF-8 JSON: labels, threshold, temperature, topK, metrics,
- *                              feature options, column and class counts
+ *                              feature options, column and class counts, hidden units (0: no
+ *                              network), blend weights
  *   12  u32 CRC-32             of every byte from offset 16 to the end
  *   16  header JSON, zero-padded to a multiple of 4
  *       Int32[K]   kept feature buckets (ascending)
@@ -15,16 +16,23 @@
  *       Float32[K] weight scale per column
  *       Float32[C] bias per category
  *       Int8[K·C]  weights, feature-major
+ *     when hidden units U > 0 (the network):
+ *       Float32[K] hidden-layer scale per column, Float32[U] hidden bias, Int8[K·U] hidden weights
+ *       Float32[U] output scale per unit, Float32[C] output bias, Int8[U·C] output weights
  *
  * Weights are already 8-bit in the trained model (quantize.ts), so deserialising gives a router
- * that predicts exactly as the one serialised. About 10 MB for 150 categories × 70k columns.
+ * that predicts exactly as the one serialised. About 15 MB for 150 categories × 70k columns with
+ * a 64-unit network. Version 1 (a linear model, no network and no blend fields) is still read.
  */
 import { DEFAULT_FEATURE_OPTIONS, TicketVectorizer, type FeatureOptions } from './features.js';
+import type { QuantizedNetwork } from './network-scorer.js';
 import type { QuantizedWeights } from './quantize.js';
-import { LinearTicketRouter, type RouterMetrics, type TrainedRouter } from './router.js';
+import { TicketRouter, type RouterMetrics, type TrainedRouter } from './router.js';
 
 const MAGIC = [0x54, 0x4b, 0x52, 0x54]; // "TKRT": ticket router
-export const FORMAT_VERSION = 1;
+export const FORMAT_VERSION = 2;
+/** Versions deserializeRouter reads: 1 stored linear models only. */
+const READABLE_VERSIONS: readonly number[] = [1, 2];
 const FIXED_HEADER = 16;
 
 interface StoredHeader {
@@ -37,6 +45,10 @@ interface StoredHeader {
   features: FeatureOptions;
   columns: number;
   classes: number;
+  /** Hidden units of the network; 0 (or absent, version 1) for a linear model alone. */
+  hidden?: number;
+  /** Absent in version 1: the linear scores alone, weight 1. */
+  blend?: { linear: number; network: number };
 }
 
 export class RouterFormatError extends Error {
@@ -46,9 +58,9 @@ export class RouterFormatError extends Error {
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 export function serializeRouter(model: TrainedRouter): Uint8Array {
-  if (!(model instanceof LinearTicketRouter)) throw new TypeError('serializeRouter: not a router made by trainRouter or deserializeRouter');
+  if (!(model instanceof TicketRouter)) throw new TypeError('serializeRouter: not a router made by trainRouter or deserializeRouter');
   if (!LITTLE_ENDIAN) throw new RouterFormatError('router format: big-endian platforms are not supported');
-  const { vectorizer, weights, labels, temperature, threshold, topK, metrics } = model.parts;
+  const { vectorizer, weights, network, blend, labels, temperature, threshold, topK, metrics } = model.parts;
   const header: StoredHeader = {
     labels: [...labels],
     threshold,
@@ -58,6 +70,8 @@ export function serializeRouter(model: TrainedRouter): Uint8Array {
     features: { ...vectorizer.options },
     columns: weights.columns,
     classes: weights.classes,
+    hidden: network ? network.hidden.classes : 0,
+    blend: { ...blend },
   };
   const json = new TextEncoder().encode(JSON.stringify(header));
   const K = weights.columns;
@@ -68,6 +82,7 @@ export function serializeRouter(model: TrainedRouter): Uint8Array {
     bytesOf(weights.rowScale),
     bytesOf(weights.bias),
     bytesOf(weights.weights),
+    ...(network ? [network.hidden, network.output].flatMap((layer) => [bytesOf(layer.rowScale), bytesOf(layer.bias), bytesOf(layer.weights)]) : []),
   ];
   let size = FIXED_HEADER + align4(json.length);
   for (const s of sections) size += align4(s.length);
@@ -94,7 +109,7 @@ export function deserializeRouter(bytes: Uint8Array): TrainedRouter {
   if (bytes.length < FIXED_HEADER || MAGIC.some((b, i) => bytes[i] !== b)) throw new RouterFormatError('router format: not a serialised ticket router');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const version = view.getUint16(4, true);
-  if (version !== FORMAT_VERSION) throw new RouterFormatError(`router format: version ${version} is not supported (expected ${FORMAT_VERSION})`);
+  if (!READABLE_VERSIONS.includes(version)) throw new RouterFormatError(`router format: version ${version} is not supported (expected ${FORMAT_VERSION})`);
   if (view.getUint32(12, true) !== crc32(bytes, FIXED_HEADER, bytes.length)) throw new RouterFormatError('router format: checksum mismatch (corrupted bytes)');
   const jsonLength = view.getUint32(8, true);
   let at = FIXED_HEADER;
@@ -115,6 +130,13 @@ export function deserializeRouter(bytes: Uint8Array): TrainedRouter {
   const rowScale = new Float32Array(take(4 * K));
   const bias = new Float32Array(take(4 * C));
   const q = new Int8Array(take(K * C));
+  const U = header.hidden ?? 0;
+  const layer = (columns: number, classes: number): QuantizedWeights => {
+    const rowScale = new Float32Array(take(4 * columns));
+    const bias = new Float32Array(take(4 * classes));
+    return { columns, classes, rowScale, bias, weights: new Int8Array(take(columns * classes)) };
+  };
+  const network: QuantizedNetwork | null = U > 0 ? { hidden: layer(K, U), output: layer(U, C) } : null;
   if (at !== bytes.length) throw new RouterFormatError('router format: unexpected trailing bytes');
 
   let vectorizer: TicketVectorizer;
@@ -133,10 +155,12 @@ export function deserializeRouter(bytes: Uint8Array): TrainedRouter {
     heldoutTickets: m.heldoutTickets ?? 0,
     heldoutUnknownRecall: m.heldoutUnknownRecall,
   };
-  return new LinearTicketRouter({
+  return new TicketRouter({
     labels: header.labels,
     vectorizer,
     weights,
+    network,
+    blend: header.blend ?? { linear: 1, network: 0 },
     temperature: header.temperature,
     threshold: header.threshold,
     topK: header.topK,
@@ -169,7 +193,9 @@ function parseHeader(json: Uint8Array): StoredHeader {
     h.features.hashBits >= 8 &&
     h.features.hashBits <= 24 &&
     typeof h.metrics === 'object' &&
-    h.metrics !== null;
+    h.metrics !== null &&
+    (h.hidden === undefined || (Number.isInteger(h.hidden) && h.hidden >= 0)) &&
+    (h.blend === undefined || (typeof h.blend === 'object' && h.blend !== null && typeof h.blend.linear === 'number' && typeof h.blend.network === 'number'));
   if (!ok) throw new RouterFormatError('router format: invalid header');
   return h;
 }

@@ -15,7 +15,10 @@
  *   results do not depend on the engine or the CPU.
  *
  * dot(from, to, columnsPtr, valuesPtr, weightsPtr, outPtr, paddedClasses)
- *   Training's forward pass for one ticket with float32 weights (see training-kernel.ts).
+ *   Training's forward pass for one ticket with float32 weights (see training-kernel.ts, network.ts).
+ *
+ * scatter(from, to, columnsPtr, valuesPtr, weightsPtr, vectorPtr, paddedClasses)
+ *   The transpose of dot, the network's sparse weight update (network.ts).
  *
  * All parameters are i32: counts, or byte addresses into the imported memory; paddedClasses is a
  * multiple of 8.
@@ -174,27 +177,12 @@ const DP = { from: 0, to: 1, columns: 2, values: 3, weights: 4, out: 5, classes:
 const DL = { k: 7, w: 8, wEnd: 9, a: 10, rowBytes: 11, x: 12 } as const;
 
 /**
- * dot(from, to, columnsPtr, valuesPtr, weightsPtr, outPtr, paddedClasses): the training-time
- * forward pass for one ticket with float32 weights:
- *   out[c] = Σ_{k in [from, to)} values[k] · W[columns[k]][c]   (f32, in order of k)
+ * The loop `dot` and `scatter` share: for each k in [from, to), x = splat(values[k]), w walks the
+ * f32 weight row of columns[k] and a walks the `out` vector alongside, 8 lanes per pass
+ * (paddedClasses is a multiple of 8); `lanes(offset)` is what happens to 4 lanes at w/a + offset.
  */
-function dotBody(): number[] {
-  const accumulate = (offset: number) => [
-    ...get(DL.a),
-    ...get(DL.a), ...simdMem(SIMD.v128Load, offset),
-    ...get(DL.w), ...simdMem(SIMD.v128Load, offset), ...get(DL.x), ...simd(SIMD.f32x4Mul),
-    ...simd(SIMD.f32x4Add),
-    ...simdMem(SIMD.v128Store, offset),
-  ];
-  const code = [
-    ...get(DP.classes), ...i32c(2), OP.i32Shl, ...set(DL.rowBytes),
-    // out = 0
-    ...get(DP.out), ...set(DL.a),
-    ...get(DP.out), ...get(DL.rowBytes), OP.i32Add, ...set(DL.wEnd),
-    ...whileLess(get(DL.a), get(DL.wEnd), [
-      ...get(DL.a), ...simd(SIMD.v128Const, ...new Array<number>(16).fill(0)), ...simdMem(SIMD.v128Store),
-      ...addInto(DL.a, 16),
-    ]),
+function rowLoop(lanes: (offset: number) => number[]): number[] {
+  return [
     ...get(DP.from), ...set(DL.k),
     ...whileLess(get(DL.k), get(DP.to), [
       ...index4(DP.values, DL.k), ...mem(OP.f32Load), ...simd(SIMD.f32x4Splat), ...set(DL.x),
@@ -204,41 +192,87 @@ function dotBody(): number[] {
       OP.i32Add, ...tee(DL.w),
       ...get(DL.rowBytes), OP.i32Add, ...set(DL.wEnd),
       ...get(DP.out), ...set(DL.a),
-      // paddedClasses is a multiple of 8: two 4-lane groups per pass.
       ...whileLess(get(DL.w), get(DL.wEnd), [
-        ...accumulate(0),
-        ...accumulate(16),
+        ...lanes(0),
+        ...lanes(16),
         ...addInto(DL.a, 32),
         ...addInto(DL.w, 32),
       ]),
       ...addInto(DL.k, 1),
     ]),
-    OP.end,
   ];
-  const locals = vec([
-    [...uleb(5), I32],
-    [...uleb(1), V128],
-  ]);
-  return [...locals, ...code];
 }
 
-/** The module's bytes: imports env.memory, exports `score` (8-bit, batched) and `dot` (f32, one row). */
+/** `target[offset] += source[offset] · x` on 4 f32 lanes, target and source being address locals. */
+const multiplyAdd = (target: number, source: number) => (offset: number) => [
+  ...get(target),
+  ...get(target), ...simdMem(SIMD.v128Load, offset),
+  ...get(source), ...simdMem(SIMD.v128Load, offset), ...get(DL.x), ...simd(SIMD.f32x4Mul),
+  ...simd(SIMD.f32x4Add),
+  ...simdMem(SIMD.v128Store, offset),
+];
+
+/** Locals of `dot` and `scatter` after their 7 parameters: 5 × i32, 1 × v128 (x). */
+const rowLoopLocals = () => vec([
+  [...uleb(5), I32],
+  [...uleb(1), V128],
+]);
+
+/**
+ * dot(from, to, columnsPtr, valuesPtr, weightsPtr, outPtr, paddedClasses): the training-time
+ * forward pass for one ticket with float32 weights:
+ *   out[c] = Σ_{k in [from, to)} values[k] · W[columns[k]][c]   (f32, in order of k)
+ */
+function dotBody(): number[] {
+  const code = [
+    ...get(DP.classes), ...i32c(2), OP.i32Shl, ...set(DL.rowBytes),
+    // out = 0
+    ...get(DP.out), ...set(DL.a),
+    ...get(DP.out), ...get(DL.rowBytes), OP.i32Add, ...set(DL.wEnd),
+    ...whileLess(get(DL.a), get(DL.wEnd), [
+      ...get(DL.a), ...simd(SIMD.v128Const, ...new Array<number>(16).fill(0)), ...simdMem(SIMD.v128Store),
+      ...addInto(DL.a, 16),
+    ]),
+    ...rowLoop(multiplyAdd(DL.a, DL.w)),
+    OP.end,
+  ];
+  return [...rowLoopLocals(), ...code];
+}
+
+/**
+ * scatter(from, to, columnsPtr, valuesPtr, weightsPtr, vectorPtr, paddedClasses): training's
+ * sparse update, the transpose of `dot` (`out` is the vector here):
+ *   W[columns[k]][c] += values[k] · vector[c]   for k in [from, to) and every (padded) c
+ */
+function scatterBody(): number[] {
+  const code = [
+    ...get(DP.classes), ...i32c(2), OP.i32Shl, ...set(DL.rowBytes),
+    ...rowLoop(multiplyAdd(DL.w, DL.a)),
+    OP.end,
+  ];
+  return [...rowLoopLocals(), ...code];
+}
+
+/** The module's bytes: imports env.memory, exports `score` (8-bit, batched), `dot` and `scatter` (f32, one row). */
 export function kernelModuleBytes(): Uint8Array {
   const header = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
   const i32s = (n: number) => vec(Array.from({ length: n }, () => [I32]));
   const types = section(1, vec([[0x60, ...i32s(9), ...vec([])], [0x60, ...i32s(7), ...vec([])]]));
   const imports = section(2, vec([[...name('env'), ...name('memory'), 0x02, 0x00, ...uleb(1)]]));
-  const functions = section(3, vec([uleb(0), uleb(1)]));
+  const functions = section(3, vec([uleb(0), uleb(1), uleb(1)]));
   const exports = section(7, vec([
     [...name('score'), 0x00, ...uleb(0)],
     [...name('dot'), 0x00, ...uleb(1)],
+    [...name('scatter'), 0x00, ...uleb(2)],
   ]));
-  const bodies = [scoreBody(), dotBody()];
+  const bodies = [scoreBody(), dotBody(), scatterBody()];
   const code = section(10, vec(bodies.map((body) => [...uleb(body.length), ...body])));
   return Uint8Array.from([...header, ...types, ...imports, ...functions, ...exports, ...code]);
 }
 
 export type DotFunction = (from: number, to: number, columns: number, values: number, weights: number, out: number, paddedClasses: number) => void;
+/** Same parameters as DotFunction, `out` being the vector added into the weight rows. */
+export type ScatterFunction = DotFunction;
 
 export type ScoreFunction = (
   n: number,
@@ -286,6 +320,7 @@ export interface KernelInstance {
   memory: WasmMemory;
   score: ScoreFunction;
   dot: DotFunction;
+  scatter: ScatterFunction;
 }
 
 /** A fresh kernel instance over its own memory of `pages` pages, or null without wasm SIMD. */
@@ -294,5 +329,5 @@ export function instantiateKernel(pages: number): KernelInstance | null {
   if (module === null || wasm === undefined) return null;
   const memory = new wasm.Memory({ initial: pages });
   const instance = new wasm.Instance(module, { env: { memory } });
-  return { memory, score: instance.exports['score'] as ScoreFunction, dot: instance.exports['dot'] as DotFunction };
+  return { memory, score: instance.exports['score'] as ScoreFunction, dot: instance.exports['dot'] as DotFunction, scatter: instance.exports['scatter'] as ScatterFunction };
 }
