@@ -1,10 +1,13 @@
 /**
  * Two replicas sharing one PostgreSQL database and one Redis, as in production: a generation
- * started on one is watched, live and with afterSeq, from the other. And a replica whose Redis
- * goes away for good mid-stream: the generation still ends, stored, and the process lives on.
+ * started on one is watched, live and with afterSeq, from the other, and subscribers on the other
+ * keep it alive. And a replica whose Redis goes away for good mid-stream: the generation still
+ * ends, stored, and the process lives on.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { DRAFT_STATUS_UPDATE, statusUpdateInput } from '../fixtures/status-update.js';
+import { DRAFT_STATUS_UPDATE, MODEL_STATUS_UPDATE, statusUpdateInput } from '../fixtures/status-update.js';
+import { follow, GENERATION, until, type GenerationShape } from '../faults/replicas.js';
+import { startOpenAiDouble, type OpenAiDouble } from '../support/openai-double.js';
 import { createEmptyDatabase, postgresBinDir, startPostgresCluster, type PostgresCluster } from '../support/postgres.js';
 import { redisServerInstalled, startRedis, type RedisServer } from '../support/redis.js';
 import { collectStream, startTestServer, type TestServer } from '../support/server.js';
@@ -13,12 +16,11 @@ const sharedPostgres = inject('postgresAdminUrl');
 const available = redisServerInstalled() && (Boolean(sharedPostgres) || postgresBinDir() !== null);
 if (!available && process.env.CI) throw new Error('scale-out tests need redis-server and PostgreSQL 15 (apt-get install -y redis-server postgresql-15)');
 
-describe.skipIf(!available)('two replicas on one Redis and one PostgreSQL', () => {
-  let redis: RedisServer;
+/** Call inside a describe: two replicas (with `env`) on a fresh Redis and a fresh PostgreSQL database, started together. */
+function twoReplicas(env: () => Record<string, string> = () => ({})): { first: TestServer; second: TestServer } {
+  const replicas = {} as { first: TestServer; second: TestServer };
+  let redis: RedisServer | undefined;
   let cluster: PostgresCluster | undefined;
-  let first: TestServer;
-  let second: TestServer;
-
   beforeAll(async () => {
     redis = await startRedis();
     let adminUrl = sharedPostgres;
@@ -26,18 +28,23 @@ describe.skipIf(!available)('two replicas on one Redis and one PostgreSQL', () =
       cluster = await startPostgresCluster();
       adminUrl = cluster.adminUrl;
     }
-    const DATABASE_URL = await createEmptyDatabase(adminUrl);
-    const env = { DATABASE_URL, REDIS_URL: redis.url, BUILTIN_STREAM_DELAY_MS: '15' };
+    const shared = { DATABASE_URL: await createEmptyDatabase(adminUrl), REDIS_URL: redis.url, ...env() };
     // Started together, as replicas of a rollout are: the migration lock lets one migrate.
-    [first, second] = await Promise.all([startTestServer(env), startTestServer(env)]);
+    [replicas.first, replicas.second] = await Promise.all([startTestServer(shared), startTestServer(shared)]);
   });
   afterAll(async () => {
-    await Promise.all([first?.stop(), second?.stop()]);
+    await Promise.all([replicas.first?.stop(), replicas.second?.stop()]);
     await redis?.dispose();
     await cluster?.stop();
   });
+  return replicas;
+}
+
+describe.skipIf(!available)('two replicas on one Redis and one PostgreSQL', () => {
+  const replicas = twoReplicas(() => ({ BUILTIN_STREAM_DELAY_MS: '15' }));
 
   it('streams a generation running on one replica to subscribers of the other, live and resumed', async () => {
+    const { first, second } = replicas;
     const started = await first.graphql<{ draftStatusUpdate: { id: string; status: string } }>(DRAFT_STATUS_UPDATE, { input: statusUpdateInput({ stream: true }) });
     expect(started.errors).toBeUndefined();
     const { id, status } = started.data!.draftStatusUpdate;
@@ -54,6 +61,48 @@ describe.skipIf(!available)('two replicas on one Redis and one PostgreSQL', () =
     // Both replicas read the same record.
     const found = await second.graphql<{ generation: { status: string; text: string } }>(`query($id: ID!) { generation(id: $id) { status text } }`, { id });
     expect(found.data!.generation).toEqual({ status: 'SUCCEEDED', text: final.generation!.text });
+  });
+});
+
+describe.skipIf(!available)('subscribers on another replica keep a streamed generation alive', () => {
+  let double: OpenAiDouble;
+  beforeAll(async () => {
+    double = await startOpenAiDouble();
+  });
+  afterAll(() => double?.close());
+  // Abandoned one second after the last subscriber left; replicas look for remote subscribers every 100 ms.
+  const replicas = twoReplicas(() => ({ OPENAI_BASE_URL: double.url, OPENAI_API_KEY: 'test-key', STREAM_ABANDON_MS: '1000', GENERATION_HEARTBEAT_MS: '100', GENERATION_STALE_AFTER_MS: '1000' }));
+
+  it('is not abandoned while the other replica has a subscriber, and is once that one leaves too', { timeout: 60_000 }, async () => {
+    const { first, second } = replicas;
+    // Two generations streaming for about ten seconds each, unless abandoned.
+    const slow = { kind: 'text', text: MODEL_STATUS_UPDATE, chunks: 200, chunkDelayMs: 50 } as const;
+    double.enqueue(slow, slow);
+    const start = async () => (await first.graphql<{ draftStatusUpdate: GenerationShape }>(DRAFT_STATUS_UPDATE, { input: statusUpdateInput({ stream: true }) })).data!.draftStatusUpdate.id;
+    const [watchedBoth, watchedRemotely] = [await start(), await start()];
+    // One watched on both replicas, whose local subscriber leaves first; one only ever watched from the other replica.
+    const local = follow(first.wsClient(), watchedBoth);
+    const remote = [follow(second.wsClient(), watchedBoth), follow(second.wsClient(), watchedRemotely)];
+    await until('deltas on the other replica', () => remote.every((stream) => stream.events.length >= 2));
+    local.leave();
+
+    // Twice the abandon delay later, both still stream to the remote subscribers.
+    const counts = remote.map((stream) => stream.events.length);
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    remote.forEach((stream, i) => expect(stream.events.length).toBeGreaterThan(counts[i]!));
+    expect(double.abortedRequests).toHaveLength(0);
+    for (const id of [watchedBoth, watchedRemotely]) expect((await first.graphql<{ generation: GenerationShape }>(GENERATION, { id })).data!.generation.status).toBe('RUNNING');
+
+    for (const stream of remote) stream.leave();
+    for (const id of [watchedBoth, watchedRemotely]) {
+      let generation: GenerationShape | undefined;
+      await until(`generation ${id} to be abandoned`, async () => {
+        generation = (await second.graphql<{ generation: GenerationShape }>(GENERATION, { id })).data!.generation;
+        return generation.status !== 'RUNNING';
+      }, 5_000);
+      expect(generation).toMatchObject({ status: 'CANCELLED', error: { code: 'CANCELLED', message: 'every subscriber left the stream' } });
+    }
+    expect(double.abortedRequests).toHaveLength(2);
   });
 });
 

@@ -158,6 +158,16 @@ export function runBusContract(name: string, makeBus: BusFactory): void {
       expect(await bus.has(randomUUID())).toBe(false);
     });
 
+    it('snapshots what was appended so far without waiting, open or ended; an unknown stream as empty', async () => {
+      const bus = await create();
+      const id = randomUUID();
+      expect(await bus.snapshot(id)).toEqual([]);
+      const open = await writeStream(bus, id, ['partial ', 'text'], false);
+      expect(await bus.snapshot(id)).toEqual(open);
+      await bus.append(id, { seq: 2, type: 'end' });
+      expect(await bus.snapshot(id)).toEqual([...open, { seq: 2, type: 'end' }]);
+    });
+
     it('keeps opening idempotent: a second open neither resets nor reopens a stream', async () => {
       const bus = await create();
       const id = randomUUID();

@@ -38,6 +38,11 @@ export interface PostgresCluster {
   port: number;
   /** URL of database `name` on this cluster. */
   urlOf(name: string): string;
+  /** Shuts the server down (fast: connections are terminated), keeping its data, for fault tests. */
+  stopServer(): Promise<void>;
+  /** Starts it again on the same port and data; resolves once it accepts connections. */
+  startServer(): Promise<void>;
+  /** Stops it for good and removes its files. */
   stop(): Promise<void>;
 }
 
@@ -74,15 +79,25 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
     '-c max_connections=400',
     '-c shared_buffers=128MB',
   ].join(' ');
-  runAsOwner(join(bin, 'pg_ctl'), ['-D', data, '-l', join(dir, 'server.log'), '-o', settings, '-w', '-t', '60', 'start']);
+  const start = () => runAsOwner(join(bin, 'pg_ctl'), ['-D', data, '-l', join(dir, 'server.log'), '-o', settings, '-w', '-t', '60', 'start']);
+  start();
+  let running = true;
   const urlOf = (name: string) => `postgres://postgres@127.0.0.1:${port}/${name}`;
   return {
     adminUrl: urlOf('postgres'),
     port,
     urlOf,
+    async stopServer() {
+      runAsOwner(join(bin, 'pg_ctl'), ['-D', data, '-m', 'fast', '-w', 'stop']);
+      running = false;
+    },
+    async startServer() {
+      start();
+      running = true;
+    },
     async stop() {
       try {
-        runAsOwner(join(bin, 'pg_ctl'), ['-D', data, '-m', 'immediate', '-w', 'stop']);
+        if (running) runAsOwner(join(bin, 'pg_ctl'), ['-D', data, '-m', 'immediate', '-w', 'stop']);
       } finally {
         // Backends of an immediate shutdown may still be leaving as the removal starts.
         rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
