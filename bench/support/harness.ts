@@ -118,6 +118,8 @@ export interface ServerOptions {
   /** Extra Node flags for the server process (`--cpu-prof`, `--expose-gc`). */
   execArgv?: string[];
   env?: Record<string, string>;
+  /** Per-feature chains instead of the double's (`{ ROUTING: { chain: ['builtin:builtin'] } }`); the builtin provider is then registered too. */
+  features?: LlmConfigFile['features'];
 }
 
 /**
@@ -130,8 +132,9 @@ export async function startServer(options: ServerOptions): Promise<ServerProcess
   const dataDir = mkdtempSync(join(tmpdir(), 'ai-subgraph-bench-'));
   const configPath = join(dataDir, 'llm-config.json');
   const config: LlmConfigFile = {
-    providers: { openai: { type: 'openai', baseURL: options.doubleUrl } },
+    providers: { openai: { type: 'openai', baseURL: options.doubleUrl }, ...(options.features ? { builtin: { type: 'builtin' as const } } : {}) },
     defaults: { chain: [`openai:${BENCH_MODEL}`], retries: 0, timeoutMs: 300_000 },
+    ...(options.features ? { features: options.features } : {}),
     policies: {
       concurrency: { maxConcurrent: options.maxConcurrent, maxQueue: options.maxConcurrent, queueTimeoutMs: 60_000 },
       breaker: { failureThreshold: 1_000_000, cooldownMs: 0 },

@@ -25,6 +25,13 @@ delay.enable();
 let cpuSince = process.cpuUsage();
 let cpuSinceAt = performance.now();
 
+/** `process.getActiveResourcesInfo()` counted by kind, as `resource:TCPSocketWrap` and so on. */
+function activeResources(): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const kind of process.getActiveResourcesInfo()) counts[`resource:${kind}`] = (counts[`resource:${kind}`] ?? 0) + 1;
+  return counts;
+}
+
 function stats(reset: boolean): ProcessStats {
   const memory = process.memoryUsage();
   const cpu = process.cpuUsage(cpuSince);
@@ -43,7 +50,8 @@ function stats(reset: boolean): ProcessStats {
       max: delay.max / 1e6,
       mean: delay.mean / 1e6,
     },
-    extra: { runningGenerations: app.services.runner.activeCount },
+    // Plus every kind of handle keeping the loop alive (`TCPSocketWrap`, `Timeout`, ...), to spot leaks.
+    extra: { runningGenerations: app.services.runner.activeCount, ...activeResources() },
   };
   if (reset) {
     delay.reset();

@@ -2,6 +2,9 @@
  * The narrow SQL surface the repositories use. PGlite (embedded) and PostgreSQL (`pg`) both speak
  * it with the same SQL and `$1` placeholders, so every repository runs unchanged on either.
  */
+import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { TRACER_NAME } from '../observability/tracing.js';
+
 export interface SqlDatabase {
   /** `embedded` (PGlite in DATA_DIR) or `postgres` (DATABASE_URL): shown at start-up and in /readyz. */
   readonly kind: 'embedded' | 'postgres';
@@ -14,3 +17,42 @@ export interface SqlDatabase {
 }
 
 export type SqlExecutor = Pick<SqlDatabase, 'query' | 'execute'>;
+
+/**
+ * The same database with a span around every statement, for OpenTelemetry tracing (installed only
+ * when tracing is on). Only statements run inside a traced operation get one, so start-up
+ * migrations and background sweeps do not each open a trace. A span names the statement by its
+ * first words (`SELECT generations`), never by its parameters, which can hold personal data.
+ */
+export function withStatementSpans(db: SqlDatabase): SqlDatabase {
+  const tracer = trace.getTracer(TRACER_NAME);
+  const traced = (executor: SqlExecutor): SqlExecutor => ({
+    query: <Row>(sql: string, params?: unknown[]) => {
+      if (!trace.getActiveSpan()) return executor.query<Row>(sql, params);
+      const summary = statementSummary(sql);
+      return tracer.startActiveSpan(summary, { kind: SpanKind.CLIENT, attributes: { 'db.system.name': 'postgresql', 'db.query.summary': summary, 'ai_subgraph.store': db.kind } }, (span) =>
+        executor.query<Row>(sql, params).then(
+          (rows) => {
+            span.end();
+            return rows;
+          },
+          (error: unknown) => {
+            span.setStatus({ code: SpanStatusCode.ERROR, message: (error as { code?: string }).code ?? 'query failed' });
+            span.end();
+            throw error;
+          },
+        ),
+      );
+    },
+    execute: (sql) => executor.execute(sql),
+  });
+  return { ...db, ...traced(db), transaction: (work) => db.transaction((tx) => work(traced(tx))) };
+}
+
+/** `SELECT generations`, `INSERT predictions`, `BEGIN`: the statement's verb and its first table. */
+function statementSummary(sql: string): string {
+  const head = sql.slice(0, 400);
+  const verb = /^\s*(\w+)/.exec(head)?.[1]?.toUpperCase() ?? 'SQL';
+  const table = /\b(?:FROM|INTO|UPDATE|TABLE)\s+("?[\w.]+"?)/i.exec(head)?.[1]?.replaceAll('"', '');
+  return table ? `${verb} ${table}` : verb;
+}

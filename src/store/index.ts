@@ -4,7 +4,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { ApiKeyRepository } from './api-keys.js';
-import type { SqlDatabase } from './database.js';
+import { withStatementSpans, type SqlDatabase } from './database.js';
 import { EvalRunRepository } from './evaluation/eval-runs.js';
 import { FeedbackRepository } from './evaluation/feedback.js';
 import { GenerationDatasetRepository } from './evaluation/generation-datasets.js';
@@ -23,6 +23,8 @@ export interface StoreOptions {
   dataDir: string;
   databaseUrl?: string;
   poolSize: number;
+  /** A span around every statement of a traced operation (OpenTelemetry tracing is on). */
+  traced?: boolean;
 }
 
 export interface Store {
@@ -57,6 +59,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     db = await openEmbeddedDatabase(options.dataDir);
   }
   await migrate(db);
+  if (options.traced) db = withStatementSpans(db);
   return {
     db,
     generations: new GenerationRepository(db),

@@ -1,0 +1,46 @@
+/**
+ * A customer's ticket history stood in for by CLINC150 (../shared/datasets/clinc150): a taxonomy
+ * of its 150 intents, its 15,000 training rows imported and a router trained on them, all through
+ * the subgraph's own API, as a customer would. Used by the routing load and soak benchmarks.
+ */
+import { loadClinc } from '../../test/support/clinc.js';
+import type { GraphQLHttpClient } from './harness.js';
+
+/** `importLabeledTickets` takes at most 5,000 rows per call. */
+const IMPORT_BATCH = 5_000;
+
+export interface TrainedTaxonomy {
+  taxonomyId: string;
+  categories: number;
+  trainedOn: number;
+  heldoutAccuracy: number;
+  trainSeconds: number;
+}
+
+function expectData<T>(result: { data?: T; errors?: { message: string }[] }, what: string): T {
+  if (result.errors || !result.data) throw new Error(`${what} failed: ${result.errors?.[0]?.message ?? 'no data'}`);
+  return result.data;
+}
+
+export async function trainClincTaxonomy(client: GraphQLHttpClient, name = 'clinc150'): Promise<TrainedTaxonomy> {
+  const { train } = loadClinc();
+  const intents = [...new Set(train.map(([, intent]) => intent))].sort();
+  const categories = intents.map((intent) => ({ name: intent, description: `Tickets about ${intent.replaceAll('_', ' ')}`, target: `queue-${intent}` }));
+  const created = expectData(await client.post<{ createTaxonomy: { id: string } }>('mutation($input: TaxonomyInput!) { createTaxonomy(input: $input) { id } }', { input: { name, categories } }), 'createTaxonomy');
+  const taxonomyId = created.createTaxonomy.id;
+  for (let from = 0; from < train.length; from += IMPORT_BATCH) {
+    const rows = train.slice(from, from + IMPORT_BATCH).map(([body, category]) => ({ body, category }));
+    expectData(await client.post('mutation($id: ID!, $rows: [LabeledTicketInput!]!) { importLabeledTickets(taxonomyId: $id, examples: $rows) { imported } }', { id: taxonomyId, rows }), 'importLabeledTickets');
+  }
+  const started = performance.now();
+  const trained = expectData(
+    await client.post<{ trainRouter: { trainedOn: number; heldoutAccuracy: number } }>('mutation($id: ID!) { trainRouter(taxonomyId: $id) { trainedOn heldoutAccuracy } }', { id: taxonomyId }),
+    'trainRouter',
+  );
+  return { taxonomyId, categories: categories.length, ...trained.trainRouter, trainSeconds: (performance.now() - started) / 1000 };
+}
+
+/** Held-out tickets (CLINC150's test split) to route, in a fixed order. */
+export function clincTestTickets(): { id: string; body: string }[] {
+  return loadClinc().test.map(([body], index) => ({ id: `T-${index}`, body }));
+}

@@ -1,0 +1,86 @@
+/**
+ * Streamed generations as a browser follows them, for the benchmarks that stream (streaming.ts,
+ * soak.ts): a graphql-ws client connected up front, and a streamed draft started over HTTP and
+ * watched to its end over that client.
+ */
+import { createClient, type Client } from 'graphql-ws';
+import WebSocket from 'ws';
+import { DRAFT, MODEL_STATUS_UPDATE, statusUpdateInput, WATCH } from './fixtures.js';
+import type { GraphQLHttpClient } from './harness.js';
+
+export interface Draft {
+  draftStatusUpdate: { id: string; status: string } | null;
+}
+
+export interface WatchEvent {
+  generationStream: { seq: number; delta: string | null; generation: { id: string; status: string; error: { code: string; message: string } | null } | null };
+}
+
+export interface StreamTiming {
+  firstDeltaMs: number;
+  totalMs: number;
+}
+
+/** One graphql-ws client per simulated browser tab, connected (and acknowledged) before the clock starts. */
+export async function connectedClient(wsUrl: string): Promise<Client> {
+  // Not lazy: the connection opens now. Its failure is reported here, not on the console.
+  const client = createClient({ url: wsUrl, webSocketImpl: WebSocket, retryAttempts: 0, lazy: false, keepAlive: 0, onNonLazyError: () => undefined });
+  await new Promise<void>((resolve, reject) => {
+    const offConnected = client.on('connected', () => {
+      offConnected();
+      offClosed();
+      resolve();
+    });
+    const offClosed = client.on('closed', (event) => {
+      offConnected();
+      offClosed();
+      const { code, reason } = event as { code?: number; reason?: string };
+      reject(new Error(`websocket closed before it was acknowledged: ${code ?? ''} ${reason ?? ''}`));
+    });
+  });
+  return client;
+}
+
+/**
+ * Starts a streamed draft and watches it. `onFirstDelta` fires at the first delta (time to first
+ * delta); the promise settles when the final event has arrived and the subscription completed.
+ */
+export async function subgraphStream(http: GraphQLHttpClient, ws: Client, hooks: { onSubscribed?: () => void; onFirstDelta?: () => void } = {}): Promise<StreamTiming> {
+  const started = performance.now();
+  const result = await http.post<Draft>(DRAFT, { input: statusUpdateInput({ stream: true }) });
+  const id = result.data?.draftStatusUpdate?.id;
+  if (!id) throw new Error(`mutation: ${result.errors?.[0]?.message ?? 'no id'}`);
+  const { onSubscribed, onFirstDelta } = hooks;
+  return new Promise<StreamTiming>((resolve, reject) => {
+    let firstDeltaMs: number | undefined;
+    let text = '';
+    let status: string | undefined;
+    let failure = '';
+    ws.subscribe<WatchEvent>(
+      { query: WATCH, variables: { id } },
+      {
+        next: (message) => {
+          if (message.errors) return reject(new Error(`subscription: ${message.errors[0]?.message}`));
+          const event = message.data?.generationStream;
+          if (!event) return;
+          if (event.delta !== null) {
+            if (firstDeltaMs === undefined) {
+              firstDeltaMs = performance.now() - started;
+              onFirstDelta?.();
+            }
+            text += event.delta;
+          } else {
+            status = event.generation?.status;
+            if (event.generation?.error) failure = `: ${event.generation.error.code} ${event.generation.error.message}`;
+          }
+        },
+        error: (error) => reject(error instanceof Error ? error : new Error(`subscription failed: ${JSON.stringify(error)}`)),
+        complete: () => {
+          if (firstDeltaMs === undefined || status !== 'SUCCEEDED' || text !== MODEL_STATUS_UPDATE) reject(new Error(`stream ended ${status ?? 'without a final event'} after ${text.length} characters${failure}`));
+          else resolve({ firstDeltaMs, totalMs: performance.now() - started });
+        },
+      },
+    );
+    onSubscribed?.();
+  });
+}
