@@ -230,6 +230,11 @@ export interface LoadOptions {
   maxRequests: number;
   /** ...or after this long, whichever comes first. */
   maxMs: number;
+  /**
+   * The clients start spread evenly over this long (default 0: all at once). Against a server that
+   * answers in a fixed time, clients started together stay in step and arrive in bursts forever.
+   */
+  rampMs?: number;
 }
 
 export interface LoadResult {
@@ -251,7 +256,8 @@ export async function closedLoop(options: LoadOptions, once: () => Promise<void>
   let issued = 0;
   const started = performance.now();
   const deadline = started + options.maxMs;
-  const worker = async () => {
+  const worker = async (_: unknown, client: number) => {
+    if (options.rampMs) await new Promise((resolve) => setTimeout(resolve, (client * options.rampMs!) / options.concurrency));
     while (issued < options.maxRequests && performance.now() < deadline) {
       issued++;
       const t0 = performance.now();

@@ -5,6 +5,7 @@
 import type { Feature, GenerationStatus, ProviderAttempt as Attempt, Usage } from '../domain.js';
 import type { ErrorCode } from '../errors.js';
 import type { SqlDatabase } from './database.js';
+import { GroupCommit } from './group-commit.js';
 
 export interface GroundingIssueRecord {
   kind: 'TIMESTAMP' | 'SERVICE' | 'PERSON' | 'NUMBER';
@@ -133,12 +134,64 @@ function toRecord(row: GenerationRow): GenerationRecord {
 /** jsonb parameters travel as text: `pg` would otherwise turn JS arrays into PostgreSQL arrays. */
 const json = (value: unknown) => (value === undefined || value === null ? null : JSON.stringify(value));
 
+/** The types of the parameters of one row written by `insertBatch` and `finishBatch`, in order. */
+const RUNNING_COLUMNS = ['uuid', 'text', 'text', 'jsonb', 'text', 'text', 'text', 'uuid'] as const;
+const OUTCOME_COLUMNS = ['text', 'uuid', 'text', 'text', 'jsonb', 'jsonb', 'text', 'text', 'jsonb', 'integer', 'jsonb', 'jsonb', 'boolean', 'integer', 'jsonb', 'float8'] as const;
+
+/** `($1::uuid, $2::text), ($3::uuid, $4::text)`: `rows` rows of typed parameters for a VALUES list. */
+function valueRows(rows: number, types: readonly string[]): string {
+  return Array.from({ length: rows }, (_, row) => `(${types.map((type, column) => `$${row * types.length + column + 1}::${type}`).join(', ')})`).join(', ');
+}
+
+/** The record of a RUNNING row as `insertBatch` wrote it: its input as the jsonb column reads back. */
+function runningRecord(generation: NewGeneration, createdAt: Date): GenerationRecord {
+  return {
+    id: generation.id,
+    accountId: generation.accountId,
+    feature: generation.feature,
+    status: 'RUNNING',
+    input: JSON.parse(json(generation.input) ?? 'null') as unknown,
+    output: null,
+    text: '',
+    chunkLengths: [],
+    provider: null,
+    model: null,
+    promptVersion: generation.promptVersion,
+    usage: null,
+    latencyMs: null,
+    error: null,
+    groundingIssues: [],
+    incidentId: generation.incidentId,
+    idempotencyKey: generation.idempotencyKey,
+    cacheHit: false,
+    timeToFirstTokenMs: null,
+    attempts: [],
+    injectionScore: null,
+    createdAt,
+    finishedAt: null,
+  };
+}
+
 export interface Page<T> {
   items: T[];
   hasNextPage: boolean;
 }
 
+/** An outcome to store, with the generation it belongs to. */
+interface Finishing {
+  accountId: string;
+  id: string;
+  outcome: GenerationOutcome;
+}
+
 export class GenerationRepository {
+  /**
+   * The two writes of every generation, group-committed: RUNNING rows and outcomes asked for by
+   * concurrent generations are written by one statement each (see GroupCommit).
+   */
+  private readonly runningRows = new GroupCommit((batch: NewGeneration[]) => this.insertBatch(batch));
+  private readonly outcomes = new GroupCommit((batch: Finishing[]) => this.finishBatch(batch));
+
   constructor(private readonly db: SqlDatabase) {}
 
   /**
@@ -146,16 +199,8 @@ export class GenerationRepository {
    * first one. `sameInput` tells the caller whether the retry carried the same input.
    */
   async insertRunning(generation: NewGeneration): Promise<{ record: GenerationRecord; created: boolean; sameInput: boolean }> {
-    const inserted = await this.db.query<GenerationRow>(
-      // created_at in whole milliseconds: the keyset cursor carries a JavaScript Date, and a
-      // microsecond the cursor cannot hold would make `list` skip rows of the same millisecond.
-      `INSERT INTO generations (id, account_id, feature, status, input, prompt_version, incident_id, idempotency_key, eval_run_id, created_at)
-       VALUES ($1, $2, $3, 'RUNNING', $4::jsonb, $5, $6, $7, $8, date_trunc('milliseconds', now()))
-       ON CONFLICT (account_id, idempotency_key) DO NOTHING
-       RETURNING *`,
-      [generation.id, generation.accountId, generation.feature, json(generation.input), generation.promptVersion, generation.incidentId, generation.idempotencyKey, generation.evalRunId ?? null],
-    );
-    if (inserted[0]) return { record: toRecord(inserted[0]), created: true, sameInput: true };
+    const createdAt = await this.runningRows.push(generation);
+    if (createdAt) return { record: runningRecord(generation, createdAt), created: true, sameInput: true };
     const [existing] = await this.db.query<GenerationRow & { same_input: boolean }>(
       `SELECT *, (input = $3::jsonb AND feature = $4) AS same_input FROM generations WHERE account_id = $1 AND idempotency_key = $2`,
       [generation.accountId, generation.idempotencyKey, json(generation.input), generation.feature],
@@ -164,34 +209,75 @@ export class GenerationRepository {
     return { record: toRecord(existing), created: false, sameInput: existing.same_input };
   }
 
-  /** Records how a run ended. Returns null when it had already ended (a cancel won the race). */
-  async finish(accountId: string, id: string, outcome: GenerationOutcome): Promise<GenerationRecord | null> {
-    const rows = await this.db.query<GenerationRow>(
-      `UPDATE generations SET status = $3, text = $4, chunk_lengths = $5::jsonb, output = $6::jsonb, provider = $7, model = $8,
-         usage = $9::jsonb, latency_ms = $10, error = $11::jsonb, grounding_issues = $12::jsonb,
-         cache_hit = $13, time_to_first_token_ms = $14, attempts = $15::jsonb, injection_score = $16, finished_at = now()
-       WHERE account_id = $1 AND id = $2 AND status = 'RUNNING'
-       RETURNING *`,
-      [
-        accountId,
-        id,
-        outcome.status,
-        outcome.text,
-        json(outcome.chunkLengths),
-        json(outcome.output),
-        outcome.provider,
-        outcome.model,
-        json(outcome.usage),
-        outcome.latencyMs,
-        json(outcome.error),
-        json(outcome.groundingIssues),
-        outcome.cacheHit,
-        outcome.timeToFirstTokenMs,
-        json(outcome.attempts),
-        outcome.injectionScore ?? null,
-      ],
+  /**
+   * Inserts RUNNING rows in one statement; for each, its creation time, or null when its account
+   * already used its idempotency key (also within the batch: the first one wins). Only the
+   * creation time comes back: the rest of the record is what was inserted.
+   */
+  private async insertBatch(batch: readonly NewGeneration[]): Promise<(Date | null)[]> {
+    const params = batch.flatMap((generation) => [
+      generation.id,
+      generation.accountId,
+      generation.feature,
+      json(generation.input),
+      generation.promptVersion,
+      generation.incidentId,
+      generation.idempotencyKey,
+      generation.evalRunId ?? null,
+    ]);
+    const inserted = await this.db.query<{ id: string; created_at: Date }>(
+      // created_at in whole milliseconds: the keyset cursor carries a JavaScript Date, and a
+      // microsecond the cursor cannot hold would make `list` skip rows of the same millisecond.
+      `INSERT INTO generations (id, account_id, feature, input, prompt_version, incident_id, idempotency_key, eval_run_id, status, created_at)
+       SELECT *, 'RUNNING', date_trunc('milliseconds', now()) FROM (VALUES ${valueRows(batch.length, RUNNING_COLUMNS)}) AS r
+       ON CONFLICT (account_id, idempotency_key) DO NOTHING
+       RETURNING id, created_at`,
+      params,
     );
-    return rows[0] ? toRecord(rows[0]) : null;
+    const createdAt = new Map(inserted.map((row) => [row.id, row.created_at]));
+    return batch.map((generation) => createdAt.get(generation.id) ?? null);
+  }
+
+  /** Records how a run ended. Returns null when it had already ended (a cancel won the race). */
+  finish(accountId: string, id: string, outcome: GenerationOutcome): Promise<GenerationRecord | null> {
+    return this.outcomes.push({ accountId, id, outcome });
+  }
+
+  /** Stores outcomes in one statement. Of two outcomes for one generation, the first one pushed wins. */
+  private async finishBatch(batch: readonly Finishing[]): Promise<(GenerationRecord | null)[]> {
+    const first = new Map<string, Finishing>();
+    for (const entry of batch) if (!first.has(entry.id)) first.set(entry.id, entry);
+    const params = [...first.values()].flatMap(({ accountId, id, outcome }) => [
+      accountId,
+      id,
+      outcome.status,
+      outcome.text,
+      json(outcome.chunkLengths),
+      json(outcome.output),
+      outcome.provider,
+      outcome.model,
+      json(outcome.usage),
+      outcome.latencyMs,
+      json(outcome.error),
+      json(outcome.groundingIssues),
+      outcome.cacheHit,
+      outcome.timeToFirstTokenMs,
+      json(outcome.attempts),
+      outcome.injectionScore ?? null,
+    ]);
+    const finished = await this.db.query<GenerationRow>(
+      `UPDATE generations AS g SET status = o.status, text = o.text, chunk_lengths = o.chunk_lengths, output = o.output, provider = o.provider,
+         model = o.model, usage = o.usage, latency_ms = o.latency_ms, error = o.error, grounding_issues = o.grounding_issues,
+         cache_hit = o.cache_hit, time_to_first_token_ms = o.time_to_first_token_ms, attempts = o.attempts, injection_score = o.injection_score,
+         finished_at = now()
+       FROM (VALUES ${valueRows(first.size, OUTCOME_COLUMNS)}) AS o(account_id, id, status, text, chunk_lengths, output, provider, model, usage,
+         latency_ms, error, grounding_issues, cache_hit, time_to_first_token_ms, attempts, injection_score)
+       WHERE g.id = o.id AND g.account_id = o.account_id AND g.status = 'RUNNING'
+       RETURNING g.*`,
+      params,
+    );
+    const byId = new Map(finished.map((row) => [row.id, toRecord(row)]));
+    return batch.map((entry) => (first.get(entry.id) === entry ? (byId.get(entry.id) ?? null) : null));
   }
 
   /** One statement for any number of ids (the DataLoader batch); order follows `ids`. */
@@ -248,6 +334,41 @@ export class GenerationRepository {
       [json({ code: 'INTERRUPTED', message })],
     );
     return rows.length;
+  }
+
+  /**
+   * Says the process driving these generations is alive: one statement however many it runs.
+   * Replicas sharing PostgreSQL call it every heartbeat interval.
+   */
+  async heartbeat(ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db.query(`UPDATE generations SET heartbeat_at = now() WHERE id = ANY($1::uuid[]) AND status = 'RUNNING'`, [ids]);
+  }
+
+  /** RUNNING generations of any account whose heartbeat is older than `staleAfterMs`: their process died. */
+  async findStale(staleAfterMs: number, limit: number): Promise<string[]> {
+    const rows = await this.db.query<{ id: string }>(
+      `SELECT id FROM generations WHERE status = 'RUNNING' AND heartbeat_at < now() - make_interval(secs => $1::float8 / 1000)
+       ORDER BY heartbeat_at LIMIT $2`,
+      [staleAfterMs, limit],
+    );
+    return rows.map((row) => row.id);
+  }
+
+  /**
+   * Marks one stale generation INTERRUPTED with the partial text its subscribers saw. Conditional on
+   * it still being RUNNING and stale, so of several replicas sweeping at once exactly one wins;
+   * the others (and a producer that came back to life) get null.
+   */
+  async interruptStale(id: string, staleAfterMs: number, partial: { text: string; chunkLengths: number[] }, error: { code: ErrorCode; message: string }): Promise<GenerationRecord | null> {
+    const rows = await this.db.query<GenerationRow>(
+      `UPDATE generations SET status = 'INTERRUPTED', text = $3, chunk_lengths = $4::jsonb, error = $5::jsonb, finished_at = now(),
+         latency_ms = round(extract(epoch FROM now() - created_at) * 1000)
+       WHERE id = $1 AND status = 'RUNNING' AND heartbeat_at < now() - make_interval(secs => $2::float8 / 1000)
+       RETURNING *`,
+      [id, staleAfterMs, partial.text, json(partial.chunkLengths), json(error)],
+    );
+    return rows[0] ? toRecord(rows[0]) : null;
   }
 }
 

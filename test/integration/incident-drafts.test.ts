@@ -25,6 +25,8 @@ describe('Incident drafts', () => {
       });
       draftIds[incidentId]!.push(result.data!.draftStatusUpdate.id);
     }
+    // The drafts' audit rows are written in the background, a few milliseconds later: not during the counted query.
+    await server.app.services.audit.observer.flush();
   });
   afterAll(() => server.stop());
 

@@ -159,6 +159,41 @@ export function runStoreContract(name: string, factory: StoreFactory): void {
         expect(await repository.findById('acme', record.id)).toMatchObject({ status: 'SUCCEEDED', text: 'Checkout errors in EU are resolved.', error: null });
       });
 
+      it('writes concurrent generations and outcomes with one statement each; of two outcomes for one generation the first wins', async () => {
+        const db = counting(await migrated());
+        const repository = new GenerationRepository(db);
+        const started = await Promise.all(Array.from({ length: 20 }, (_, i) => repository.insertRunning(generation('acme', { idempotencyKey: i < 2 ? 'twice' : null }))));
+        expect(db.statements).toBe(2); // one INSERT, and the SELECT of the generation that key already named
+        expect(started.filter((result) => result.created)).toHaveLength(19);
+        expect(started[1]!.record.id).toBe(started[0]!.record.id);
+        for (const { record } of started.slice(2)) expect(await repository.findById('acme', record.id)).toEqual(record);
+
+        db.statements = 0;
+        const ids = started.slice(2).map((result) => result.record.id);
+        const [won, lost, ...others] = await Promise.all([
+          repository.finish('acme', ids[0]!, outcome()),
+          repository.finish('acme', ids[0]!, outcome({ status: 'CANCELLED', text: 'partial', error: { code: 'CANCELLED' as never, message: 'cancelled' } })),
+          ...ids.slice(1).map((id, i) => repository.finish('acme', id, outcome({ text: `draft ${i}`, output: null, usage: null }))),
+        ]);
+        expect(db.statements).toBe(1);
+        expect(won).toMatchObject({ id: ids[0], status: 'SUCCEEDED', text: 'Checkout errors in EU are resolved.' });
+        expect(lost).toBeNull();
+        expect(others.map((record) => record?.text)).toEqual(ids.slice(1).map((_, i) => `draft ${i}`));
+        expect(await repository.findById('acme', ids[1]!)).toMatchObject({ status: 'SUCCEEDED', output: null, usage: null, error: null, finishedAt: expect.any(Date) });
+        const [unset] = await db.query<{ count: number }>(`SELECT count(*)::int AS count FROM generations WHERE id = ANY($1::uuid[]) AND output IS NULL AND usage IS NULL AND error IS NULL`, [ids.slice(1)]);
+        expect(unset!.count).toBe(ids.length - 1);
+      });
+
+      it('fails only the write that is wrong when it was batched with others', async () => {
+        const repository = new GenerationRepository(await migrated());
+        const results = await Promise.allSettled([repository.insertRunning(generation('acme')), repository.insertRunning(generation('acme', { id: 'not-a-uuid' })), repository.insertRunning(generation('acme'))]);
+        expect(results.map((result) => result.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+        const [first, , third] = results as PromiseFulfilledResult<{ record: { id: string } }>[];
+        const finished = await Promise.allSettled([repository.finish('acme', first!.value.record.id, outcome()), repository.finish('acme', 'not-a-uuid', outcome()), repository.finish('acme', third!.value.record.id, outcome())]);
+        expect(finished.map((result) => result.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+        expect((await repository.list('acme', { status: 'SUCCEEDED' }, 10, null)).items).toHaveLength(2);
+      });
+
       it('reads any number of ids in one statement, in the order asked, null for the missing', async () => {
         const db = counting(await migrated());
         const repository = new GenerationRepository(db);

@@ -72,6 +72,8 @@ interface Running {
   done: Promise<GenerationRecord | null>;
   watchers: number;
   abandonTimer?: NodeJS.Timeout;
+  /** Another replica served a subscriber of it at the last look (scale-out bus only). */
+  remotelyWatched?: boolean;
 }
 
 const MAX_IDEMPOTENCY_KEY = 200;
@@ -84,6 +86,11 @@ export class GenerationRunner {
   /** How many generations this process is producing right now. */
   get activeCount(): number {
     return this.running.size;
+  }
+
+  /** The ids of the generations this process is producing, for its heartbeat. */
+  get runningIds(): string[] {
+    return [...this.running.keys()];
   }
 
   async start<Input, Output>(capability: GenerationCapability<Input, Output>, rawInput: unknown, options: StartOptions): Promise<GenerationRecord> {
@@ -257,11 +264,12 @@ export class GenerationRunner {
 
   /**
    * Registers a subscriber of a running generation. When the last one leaves, the generation gets
-   * `abandonAfterMs` for somebody to come back before its provider call is aborted.
+   * `abandonAfterMs` for somebody to come back before its provider call is aborted. A generation
+   * running on another replica is watched through the bus, so that replica keeps it alive.
    */
   watch(id: string): () => void {
     const running = this.running.get(id);
-    if (!running) return () => undefined;
+    if (!running) return this.deps.bus.watchers?.watch(id) ?? (() => undefined);
     running.watchers++;
     clearTimeout(running.abandonTimer);
     let left = false;
@@ -269,12 +277,56 @@ export class GenerationRunner {
       if (left) return;
       left = true;
       running.watchers--;
-      if (running.watchers > 0) return;
-      running.abandonTimer = setTimeout(() => {
-        if (running.watchers === 0) running.controller.abort('abandoned' satisfies StopReason);
-      }, this.deps.abandonAfterMs);
-      running.abandonTimer.unref();
+      if (running.watchers === 0) this.abandonLater(id, running);
     };
+  }
+
+  private abandonLater(id: string, running: Running): void {
+    clearTimeout(running.abandonTimer);
+    // A look at remote subscribers may end after the generation did.
+    if (this.running.get(id) !== running) return;
+    running.abandonTimer = setTimeout(() => void this.abandonIfUnwatched(id, running), this.deps.abandonAfterMs);
+    running.abandonTimer.unref();
+  }
+
+  /** Aborts a generation nobody watches, here or (scale-out) on another replica. */
+  private async abandonIfUnwatched(id: string, running: Running): Promise<void> {
+    if (running.watchers > 0) return;
+    const remote = this.deps.bus.watchers;
+    if (remote) {
+      try {
+        running.remotelyWatched = (await remote.watched([id])).has(id);
+      } catch {
+        // Not knowing whether anybody watches is no reason to throw a draft away: ask again later.
+        this.abandonLater(id, running);
+        return;
+      }
+      // checkRemoteWatchers starts the countdown again once the remote subscribers have left.
+      if (running.remotelyWatched || running.watchers > 0) return;
+    }
+    running.controller.abort('abandoned' satisfies StopReason);
+  }
+
+  /**
+   * Scale-out, every heartbeat: finds which of this process's unwatched generations have
+   * subscribers on other replicas (they stay alive), and starts the abandon countdown of those
+   * whose remote subscribers have all left since the last look.
+   */
+  async checkRemoteWatchers(): Promise<void> {
+    const remote = this.deps.bus.watchers;
+    const unwatched = [...this.running].filter(([, running]) => running.watchers === 0);
+    if (!remote || unwatched.length === 0) return;
+    const watched = await remote.watched(unwatched.map(([id]) => id));
+    for (const [id, running] of unwatched) {
+      if (running.watchers > 0) continue;
+      if (watched.has(id)) {
+        running.remotelyWatched = true;
+        clearTimeout(running.abandonTimer);
+      } else if (running.remotelyWatched) {
+        running.remotelyWatched = false;
+        this.abandonLater(id, running);
+      }
+    }
   }
 
   /** Stops a generation of the caller's account and aborts its provider call. */

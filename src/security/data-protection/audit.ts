@@ -12,6 +12,7 @@ import { ErrorCode } from '../../errors.js';
 import type { Answered, Attempt, GatewayError, GatewayObserver, ObservedCall } from '../../llm/gateway.js';
 import type { Logger } from '../../observability/logger.js';
 import type { AuditLogRepository, AuditOutcome, NewAuditEntry } from '../../store/audit-log.js';
+import { GroupCommit } from '../../store/group-commit.js';
 import { ProtectionSession } from './protection.js';
 
 export interface AuditOptions {
@@ -19,8 +20,22 @@ export interface AuditOptions {
   rawText: boolean;
 }
 
+/** How long audit rows wait to be written: longer than a generation takes to store its outcome. */
+const AUDIT_WRITE_DELAY_MS = 10;
+
 export class AuditObserver implements GatewayObserver {
   private readonly pending = new Set<Promise<void>>();
+  /**
+   * The rows of concurrent calls go to the database in one statement (see GroupCommit), after the
+   * generation's own outcome: nobody waits for them.
+   */
+  private readonly rowsOfCalls = new GroupCommit(
+    async (calls: NewAuditEntry[][]) => {
+      await this.log.insertMany(calls.flat());
+      return calls.map(() => undefined);
+    },
+    { delayMs: AUDIT_WRITE_DELAY_MS },
+  );
 
   constructor(
     private readonly log: AuditLogRepository,
@@ -43,8 +58,8 @@ export class AuditObserver implements GatewayObserver {
 
   private write(rows: NewAuditEntry[]): void {
     if (rows.length === 0) return;
-    const done: Promise<void> = this.log
-      .insertMany(rows)
+    const done: Promise<void> = this.rowsOfCalls
+      .push(rows)
       .catch((error: unknown) => this.logger.warn({ err: error, rows: rows.length }, 'could not write the audit log'))
       .finally(() => this.pending.delete(done));
     this.pending.add(done);

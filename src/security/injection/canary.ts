@@ -42,6 +42,7 @@ export function leaksCanary(output: string, canary: string): boolean {
   if (secret.length < 8) throw new Error('a canary needs at least 8 random characters');
   const haystack = compact(output);
   if (haystack.includes(needle) || haystack.includes(secret)) return true;
-  if ([...haystack].reverse().join('').includes(secret)) return true;
+  // The reversed answer holds the secret exactly when the answer holds the reversed secret.
+  if (haystack.includes([...secret].reverse().join(''))) return true;
   return decodedRuns(output).some((decoded) => compact(decoded).includes(secret));
 }

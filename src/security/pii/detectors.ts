@@ -72,13 +72,25 @@ interface ResolvedOptions {
   allow: ReadonlySet<string>;
 }
 
-/** Runs a global regex and hands each match to `each`; one compiled instance per call keeps state local. */
+/** The global instance `scan` runs for each pattern, compiled once (scans never nest, so one suffices). */
+const globalOf = new WeakMap<RegExp, RegExp>();
+
+/** Runs a pattern globally and hands each match to `each`. */
 function scan(pattern: RegExp, text: string, each: (m: RegExpExecArray) => void): void {
-  const re = new RegExp(pattern.source, pattern.flags.includes('g') ? pattern.flags : pattern.flags + 'g');
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(text)) !== null) {
-    each(m);
-    if (m[0].length === 0) re.lastIndex++;
+  let re = globalOf.get(pattern);
+  if (!re) {
+    re = new RegExp(pattern.source, pattern.flags.includes('g') ? pattern.flags : pattern.flags + 'g');
+    globalOf.set(pattern, re);
+  }
+  re.lastIndex = 0;
+  try {
+    let m: RegExpExecArray | null;
+    while ((m = re.exec(text)) !== null) {
+      each(m);
+      if (m[0].length === 0) re.lastIndex++;
+    }
+  } finally {
+    re.lastIndex = 0;
   }
 }
 
