@@ -26,14 +26,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { createClient, type Client } from 'graphql-ws';
+import type { Client } from 'graphql-ws';
 import OpenAI from 'openai';
-import WebSocket from 'ws';
 import type { OpenAiBehaviour } from '../test/support/openai-double.js';
 import { DRAFT, MODEL_STATUS_UPDATE, statusUpdateInput, WATCH } from './support/fixtures.js';
 import { formatHeapProfile, formatProfile, summarizeHeapProfile, summarizeProfile } from './support/cpu-profile.js';
 import { flag, GraphQLHttpClient, hasFlag, load, machine, mb, ms, sleep, startDouble, startServer, summarize, table } from './support/harness.js';
 import type { ProcessStats } from './support/ipc.js';
+import { connectedClient, subgraphStream, type Draft, type StreamTiming, type WatchEvent } from './support/streams.js';
 
 const PART = flag('part') ?? 'ab';
 const OPEN_STREAMS = Number(flag('streams') ?? 2000);
@@ -77,83 +77,6 @@ const TARGET_RSS_MB = 300;
 function keepOrRemove(file: string): void {
   if (hasFlag('keep-profile')) console.log(`  profile kept: ${file}`);
   else rmSync(dirname(file), { recursive: true, force: true });
-}
-
-interface Draft {
-  draftStatusUpdate: { id: string; status: string } | null;
-}
-
-interface WatchEvent {
-  generationStream: { seq: number; delta: string | null; generation: { id: string; status: string; error: { code: string; message: string } | null } | null };
-}
-
-interface StreamTiming {
-  firstDeltaMs: number;
-  totalMs: number;
-}
-
-/** One graphql-ws client per simulated browser tab, connected (and acknowledged) before the clock starts. */
-async function connectedClient(wsUrl: string): Promise<Client> {
-  // Not lazy: the connection opens now. Its failure is reported here, not on the console.
-  const client = createClient({ url: wsUrl, webSocketImpl: WebSocket, retryAttempts: 0, lazy: false, keepAlive: 0, onNonLazyError: () => undefined });
-  await new Promise<void>((resolve, reject) => {
-    const offConnected = client.on('connected', () => {
-      offConnected();
-      offClosed();
-      resolve();
-    });
-    const offClosed = client.on('closed', (event) => {
-      offConnected();
-      offClosed();
-      const { code, reason } = event as { code?: number; reason?: string };
-      reject(new Error(`websocket closed before it was acknowledged: ${code ?? ''} ${reason ?? ''}`));
-    });
-  });
-  return client;
-}
-
-/**
- * Starts a streamed draft and watches it. `onFirstDelta` fires at the first delta (time to first
- * delta); the promise settles when the final event has arrived and the subscription completed.
- */
-async function subgraphStream(http: GraphQLHttpClient, ws: Client, hooks: { onSubscribed?: () => void; onFirstDelta?: () => void } = {}): Promise<StreamTiming> {
-  const started = performance.now();
-  const result = await http.post<Draft>(DRAFT, { input: statusUpdateInput({ stream: true }) });
-  const id = result.data?.draftStatusUpdate?.id;
-  if (!id) throw new Error(`mutation: ${result.errors?.[0]?.message ?? 'no id'}`);
-  const { onSubscribed, onFirstDelta } = hooks;
-  return new Promise<StreamTiming>((resolve, reject) => {
-    let firstDeltaMs: number | undefined;
-    let text = '';
-    let status: string | undefined;
-    let failure = '';
-    ws.subscribe<WatchEvent>(
-      { query: WATCH, variables: { id } },
-      {
-        next: (message) => {
-          if (message.errors) return reject(new Error(`subscription: ${message.errors[0]?.message}`));
-          const event = message.data?.generationStream;
-          if (!event) return;
-          if (event.delta !== null) {
-            if (firstDeltaMs === undefined) {
-              firstDeltaMs = performance.now() - started;
-              onFirstDelta?.();
-            }
-            text += event.delta;
-          } else {
-            status = event.generation?.status;
-            if (event.generation?.error) failure = `: ${event.generation.error.code} ${event.generation.error.message}`;
-          }
-        },
-        error: (error) => reject(error instanceof Error ? error : new Error(`subscription failed: ${JSON.stringify(error)}`)),
-        complete: () => {
-          if (firstDeltaMs === undefined || status !== 'SUCCEEDED' || text !== MODEL_STATUS_UPDATE) reject(new Error(`stream ended ${status ?? 'without a final event'} after ${text.length} characters${failure}`));
-          else resolve({ firstDeltaMs, totalMs: performance.now() - started });
-        },
-      },
-    );
-    onSubscribed?.();
-  });
 }
 
 async function directStream(sdk: OpenAI, body: Record<string, unknown>): Promise<StreamTiming> {
@@ -267,8 +190,12 @@ async function timeToFirstDelta(): Promise<void> {
       console.log(`  ${level.streams} streams: direct first chunk p50 ${ms(d.p50)} p99 ${ms(d.p99)} ms; subgraph first delta p50 ${ms(s.p50)} p99 ${ms(s.p99)} ms (${load()})`);
       for (const [name, run] of [['direct', direct], ['subgraph', via]] as const) if (run.firstError) console.log(`    first ${name} error: ${run.firstError}`);
       if (level.streams === TARGET_TTFD_STREAMS) {
+        // Under load the direct run's own p99 can exceed the subgraph's (a negative difference). The
+        // subgraph's p99 over the double's scheduled first chunk bounds what it added from above.
         const added = s.p99 - d.p99;
-        verdict = `Target: added time to first delta under ${TARGET_ADDED_TTFD_P99_MS} ms p99 at ${TARGET_TTFD_STREAMS} streams. Measured: ${ms(added)} ms: ${added < TARGET_ADDED_TTFD_P99_MS ? 'met' : 'NOT met'}.`;
+        const bound = s.p99 - FIRST_CHUNK_MS;
+        const outcome = bound < TARGET_ADDED_TTFD_P99_MS ? 'met' : added >= TARGET_ADDED_TTFD_P99_MS ? 'NOT met' : 'not shown (the direct baseline was slower than the subgraph)';
+        verdict = `Target: added time to first delta under ${TARGET_ADDED_TTFD_P99_MS} ms p99 at ${TARGET_TTFD_STREAMS} streams. Measured: ${ms(added)} ms over the direct p99, ${ms(bound)} ms over the double's ${FIRST_CHUNK_MS} ms: ${outcome}.`;
       }
     }
   } finally {
@@ -408,13 +335,13 @@ async function openStreams(): Promise<void> {
   console.log('\nSubgraph process memory (MB):\n');
   console.log(
     table(
-      ['moment', 'RSS', 'heap used', 'external + array buffers', 'running generations'],
+      ['moment', 'RSS', 'heap used', 'heap total (reserved by V8)', 'external + array buffers', 'running generations'],
       [
-        ['before (idle, after GC)', mb(before.rss), mb(before.heapUsed), mb(before.external), before.extra['runningGenerations']!],
-        [`all ${OPEN_STREAMS} open, 10 s later`, mb(during.rss), mb(during.heapUsed), mb(during.external), during.extra['runningGenerations']!],
-        [`all ${OPEN_STREAMS} open, after GC`, mb(duringAfterGc.rss), mb(duringAfterGc.heapUsed), mb(duringAfterGc.external), duringAfterGc.extra['runningGenerations']!],
-        ['peak RSS (sampled every 0.5 s)', mb(peakRss), '', '', ''],
-        [`after every stream ended (${ms(endSeconds)} s, after GC)`, mb(after.rss), mb(after.heapUsed), mb(after.external), after.extra['runningGenerations']!],
+        ['before (idle, after GC)', mb(before.rss), mb(before.heapUsed), mb(before.heapTotal), mb(before.external), before.extra['runningGenerations']!],
+        [`all ${OPEN_STREAMS} open, 10 s later`, mb(during.rss), mb(during.heapUsed), mb(during.heapTotal), mb(during.external), during.extra['runningGenerations']!],
+        [`all ${OPEN_STREAMS} open, after GC`, mb(duringAfterGc.rss), mb(duringAfterGc.heapUsed), mb(duringAfterGc.heapTotal), mb(duringAfterGc.external), duringAfterGc.extra['runningGenerations']!],
+        ['peak RSS (sampled every 0.5 s)', mb(peakRss), '', '', '', ''],
+        [`after every stream ended (${ms(endSeconds)} s, after GC)`, mb(after.rss), mb(after.heapUsed), mb(after.heapTotal), mb(after.external), after.extra['runningGenerations']!],
       ],
     ),
   );

@@ -1,18 +1,24 @@
 /**
  * Token counts for when a provider does not report usage (an OpenAI-compatible server that omits
- * the usage chunk). `countTokens` uses the o200k_base tokenizer (GPT-4o's) once it is loaded;
- * `loadTokenizer()` loads it (about 1.5 s, once) at start-up when an LLM provider is configured.
- * Before that, and for the builtin provider whose "tokens" are nominal, `estimateTokens` applies
- * OpenAI's documented rule of thumb of about four characters per token.
+ * the usage chunk). `countTokens` uses the o200k_base tokenizer (GPT-4o's), loaded on its first
+ * call: its ranks cost about 130 MB of RSS and 1.5 s of start-up, and the providers ask for usage
+ * (OpenAI's `stream_options.include_usage`, Bedrock's metadata), so most processes never need it.
+ * The one that does pays the load once, on the event loop, at the end of that first generation.
+ * The builtin provider's "tokens" are nominal: `estimateTokens` applies OpenAI's documented rule of
+ * thumb of about four characters per token.
  */
+import { createRequire } from 'node:module';
 import { Tiktoken } from 'js-tiktoken/lite';
 
 let tokenizer: Tiktoken | undefined;
 
-export async function loadTokenizer(): Promise<void> {
-  if (tokenizer) return;
-  const { default: ranks } = await import('js-tiktoken/ranks/o200k_base');
-  tokenizer = new Tiktoken(ranks);
+/** Synchronous (js-tiktoken ships CommonJS ranks), so that counting stays a plain function. */
+function o200k(): Tiktoken {
+  if (!tokenizer) {
+    const ranks = createRequire(import.meta.url)('js-tiktoken/ranks/o200k_base') as ConstructorParameters<typeof Tiktoken>[0];
+    tokenizer = new Tiktoken(ranks);
+  }
+  return tokenizer;
 }
 
 export function estimateTokens(text: string): number {
@@ -20,5 +26,5 @@ export function estimateTokens(text: string): number {
 }
 
 export function countTokens(text: string): number {
-  return tokenizer ? tokenizer.encode(text).length : estimateTokens(text);
+  return o200k().encode(text).length;
 }

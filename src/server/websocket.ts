@@ -12,6 +12,7 @@ import { WebSocketServer } from 'ws';
 import type { Logger } from '../observability/logger.js';
 import type { Account } from '../domain.js';
 import { buildContext } from './context.js';
+import { DocumentCache } from './document-cache.js';
 import { formatGraphQLErrors, type createErrorFormatter } from './errors.js';
 import type { Services } from './services.js';
 
@@ -41,9 +42,13 @@ export function attachWebSocket(options: WebSocketOptions) {
     if (controllers.size === 0) operations.delete(ctx);
   };
 
+  const documents = new DocumentCache(options.schema);
   const server = useServer<Record<string, unknown>, { account: Account }>(
     {
       schema: options.schema,
+      // Subscribers send the same few documents over and over: parsed and validated once each.
+      parse: documents.parse,
+      validate: documents.validate,
       ...options.execution,
       // Credentials come in connection_init (`{ authorization: "Bearer …" }`), or in the upgrade
       // request's headers; a refusal closes the socket with 4403 before any operation runs.

@@ -1,10 +1,13 @@
-import { on } from 'node:events';
-import { EventEmitter } from 'node:events';
 import type { StreamBus, StreamEvent } from './bus.js';
 
 interface Stream {
   events: StreamEvent[];
   ended: boolean;
+  /**
+   * Readers blocked until the next append, each a plain callback woken (and dropped) by it: a few
+   * dozen bytes per subscriber, where an `events.on()` iterator holds two 2,048-slot queues (~35 KiB).
+   */
+  waiting: Set<() => void>;
 }
 
 export interface MemoryBusOptions {
@@ -15,16 +18,12 @@ export interface MemoryBusOptions {
 /** The embedded bus: one process, streams held in memory until `retentionMs` after they end. */
 export class MemoryStreamBus implements StreamBus {
   private readonly streams = new Map<string, Stream>();
-  private readonly appended = new EventEmitter();
   private readonly expiryTimers = new Set<NodeJS.Timeout>();
 
-  constructor(private readonly options: MemoryBusOptions) {
-    // Each subscriber listens for its stream's appends; thousands of concurrent streams are normal.
-    this.appended.setMaxListeners(0);
-  }
+  constructor(private readonly options: MemoryBusOptions) {}
 
   async open(streamId: string): Promise<void> {
-    if (!this.streams.has(streamId)) this.streams.set(streamId, { events: [], ended: false });
+    if (!this.streams.has(streamId)) this.streams.set(streamId, { events: [], ended: false, waiting: new Set() });
   }
 
   async append(streamId: string, event: StreamEvent): Promise<void> {
@@ -41,19 +40,25 @@ export class MemoryStreamBus implements StreamBus {
       timer.unref();
       this.expiryTimers.add(timer);
     }
-    this.appended.emit(streamId);
+    for (const wake of stream.waiting) wake();
+    stream.waiting.clear();
   }
 
   async has(streamId: string): Promise<boolean> {
     return this.streams.has(streamId);
   }
 
+  async snapshot(streamId: string): Promise<StreamEvent[]> {
+    return [...(this.streams.get(streamId)?.events ?? [])];
+  }
+
   async *read(streamId: string, afterSeq: number, signal: AbortSignal): AsyncIterable<StreamEvent> {
     const stream = this.streams.get(streamId);
     if (!stream || signal.aborted) return;
     let next = Math.max(0, afterSeq + 1);
-    // Listen before replaying, so nothing appended between the replay and the wait is missed.
-    const wakeups = on(this.appended, streamId, { signal });
+    let wake: (() => void) | undefined;
+    const onAbort = () => wake?.();
+    signal.addEventListener('abort', onAbort, { once: true });
     try {
       for (;;) {
         while (next < stream.events.length) {
@@ -61,14 +66,16 @@ export class MemoryStreamBus implements StreamBus {
           yield event;
           if (event.type === 'end') return;
         }
-        if (stream.ended) return;
-        await wakeups.next();
+        if (stream.ended || signal.aborted) return;
+        // Checking for events and joining `waiting` happen in one synchronous step: no append can slip between them.
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          stream.waiting.add(resolve);
+        });
       }
-    } catch (error) {
-      if (signal.aborted) return;
-      throw error;
     } finally {
-      await wakeups.return?.();
+      signal.removeEventListener('abort', onAbort);
+      if (wake) stream.waiting.delete(wake);
     }
   }
 

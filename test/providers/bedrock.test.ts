@@ -1,4 +1,4 @@
-import { countTokens, loadTokenizer } from '../../src/llm/tokens.js';
+import { countTokens } from '../../src/llm/tokens.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ProviderError } from '../../src/llm/errors.js';
 import { BedrockProvider } from '../../src/providers/bedrock/index.js';
@@ -125,7 +125,6 @@ describe('BedrockProvider specifics', () => {
   });
 
   it('counts usage with the tokenizer when metadata carries none', async () => {
-    await loadTokenizer();
     const text = 'y'.repeat(20);
     double.enqueue({ kind: 'text', text, usage: null });
     const { parts } = await within(collect(provider.stream(request, live())));

@@ -1,4 +1,4 @@
-import { countTokens, loadTokenizer } from '../../src/llm/tokens.js';
+import { countTokens } from '../../src/llm/tokens.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { retryAfterMs } from '../../src/providers/openai/map-error.js';
 import { OpenAiProvider } from '../../src/providers/openai/index.js';
@@ -75,7 +75,6 @@ describe('OpenAiProvider specifics', () => {
   });
 
   it('counts usage with the tokenizer when the server sends none', async () => {
-    await loadTokenizer();
     const text = 'x'.repeat(40);
     double.enqueue({ kind: 'text', text, usage: null }, { kind: 'text', text, usage: null });
     const prompt = request.messages.map((m) => m.content).join('\n');

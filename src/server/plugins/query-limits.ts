@@ -10,14 +10,13 @@
  * wrappers, which see the operation's context (its account) after graphql-ws has parsed and
  * validated it; a refused operation gets one result with the error, then completes.
  */
-import { createRequire } from 'node:module';
 import type { ApolloServerPlugin } from '@apollo/server';
-import type * as GraphQL from 'graphql';
 import type { DocumentNode, ExecutionArgs, GraphQLSchema, OperationDefinitionNode } from 'graphql';
 import { ErrorCode, ServiceError } from '../../errors.js';
 import type { AccountLimits } from '../../security/limits/account-limits.js';
 import { DEFAULT_LIST_SIZE, measureOperation, type OperationShape } from '../../security/limits/operation-shape.js';
 import type { RequestContext } from '../context.js';
+import { graphql } from '../graphql-runtime.js';
 
 export interface QueryLimits {
   maxDepth: number;
@@ -29,14 +28,6 @@ export interface QueryLimits {
 }
 
 export const DEFAULT_QUERY_LIMITS: QueryLimits = { maxDepth: 12, maxAliases: 30, maxRootFields: 20, maxListLength: 5000, maxCost: 5000 };
-
-/**
- * graphql as @apollo/server, @apollo/subgraph and graphql-ws load it (its CommonJS build, which is
- * also what `import 'graphql'` gives under Node). Under a bundler such as vitest's, an import here
- * may load the ESM build instead: a second copy whose GraphQLError graphql-ws does not recognise and
- * whose execute rejects the schema built by the first.
- */
-const graphql = createRequire(import.meta.url)('graphql') as typeof GraphQL;
 
 type Rule = 'depth' | 'aliases' | 'rootFields' | 'listLength' | 'cost';
 
