@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DRAFT_STATUS_UPDATE, checkoutIncident, statusUpdateInput } from '../fixtures/status-update.js';
-import { collectStream, startTestServer, type TestServer } from '../support/server.js';
+import { collectStream, startTestServer, temporaryDataDir, type TestServer } from '../support/server.js';
 
 interface Drafted {
   draftStatusUpdate: {
@@ -146,7 +146,7 @@ describe('draftStatusUpdate, end to end', () => {
 
 describe('restart', () => {
   it('finds a generation, and replays its stream exactly, after a restart on the same data directory', async () => {
-    const first = await startTestServer();
+    const first = await startTestServer({ DATA_DIR: temporaryDataDir() });
     const started = await first.graphql<Drafted>(DRAFT_STATUS_UPDATE, { input: statusUpdateInput({ stream: true }) });
     const { id } = started.data!.draftStatusUpdate;
     const before = await collectStream(first.wsClient(), id);

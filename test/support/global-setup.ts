@@ -15,7 +15,11 @@ import { startPostgresCluster, testDatabaseIsPostgres, withAdmin } from './postg
 export const POSTGRES_TEMPLATE = 'ai_subgraph_template';
 
 export default async function setup(project: TestProject) {
-  const templateDir = mkdtempSync(join(tmpdir(), 'ai-subgraph-template-'));
+  // Everything a run writes (the template, each test server's data directory) lives under one
+  // directory removed at the end: test servers leave ~40 MB each, hundreds per run.
+  const runDir = mkdtempSync(join(tmpdir(), 'ai-subgraph-tests-'));
+  project.provide('testRunDir', runDir);
+  const templateDir = join(runDir, 'template');
   const store = await openStore({ dataDir: templateDir, poolSize: 1 });
   await store.close();
   project.provide('templateDataDir', templateDir);
@@ -39,12 +43,14 @@ export default async function setup(project: TestProject) {
   }
   return async () => {
     await stopPostgres();
-    rmSync(templateDir, { recursive: true, force: true });
+    rmSync(runDir, { recursive: true, force: true });
   };
 }
 
 declare module 'vitest' {
   export interface ProvidedContext {
+    /** The run's scratch directory, removed when the run ends. */
+    testRunDir: string;
     templateDataDir: string;
     /** Superuser URL of the test PostgreSQL cluster; empty unless TEST_DATABASE=postgres. */
     postgresAdminUrl: string;

@@ -2,8 +2,7 @@
  * Starts the real subgraph in-process on an ephemeral loopback port, with its own data directory,
  * and gives tests an HTTP GraphQL client and a real graphql-ws client.
  */
-import { cpSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createClient, type Client } from 'graphql-ws';
 import { inject } from 'vitest';
@@ -31,9 +30,9 @@ export interface GraphQLResponse<T> {
   errors?: { message: string; path?: string[]; extensions?: { code?: string; [key: string]: unknown } }[];
 }
 
-/** A fresh data directory, copied from the run's migrated template (see global-setup.ts). */
+/** A fresh data directory, copied from the run's migrated template (see global-setup.ts); removed with the run. */
 export function temporaryDataDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'ai-subgraph-test-'));
+  const dir = mkdtempSync(join(inject('testRunDir'), 'data-'));
   cpSync(inject('templateDataDir'), dir, { recursive: true });
   return dir;
 }
@@ -52,6 +51,9 @@ export async function testDatabaseFor(dataDir: string): Promise<string> {
 }
 
 export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+  // A directory the caller did not give is the server's own: removed when it stops. Tests that
+  // restart on the same data pass DATA_DIR.
+  const ownsDataDir = env.DATA_DIR === undefined;
   const dataDir = env.DATA_DIR ?? temporaryDataDir();
   const databaseUrl = env.DATABASE_URL ?? (testDatabaseIsPostgres() ? await testDatabaseFor(dataDir) : undefined);
   const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', PORT: '0', ...env, DATA_DIR: dataDir, ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}) });
@@ -77,6 +79,7 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     async stop() {
       await Promise.all(clients.map((client) => client.dispose()));
       await app.stop();
+      if (ownsDataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -3,15 +3,13 @@
  * pg-boss workers drain the same backlog; one of them is killed (SIGKILL) mid-backlog and the
  * other finishes every chunk, including the one the dead replica had taken.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnReplica, type Replica } from '../../faults/replicas.js';
 import { clincSubset } from '../../support/clinc.js';
 import { writeLlmConfig } from '../../support/llm-config.js';
 import { startOpenAiDouble, type OpenAiDouble } from '../../support/openai-double.js';
 import { createEmptyDatabase, postgresBinDir, startPostgresCluster, type PostgresCluster } from '../../support/postgres.js';
+import { temporaryDataDir } from '../../support/server.js';
 
 const available = postgresBinDir() !== null;
 if (!available && process.env.CI) throw new Error('backlog replica tests need PostgreSQL 15 (apt-get install -y postgresql-15)');
@@ -59,7 +57,7 @@ describe.skipIf(!available)('routing backlogs on two replicas sharing PostgreSQL
     });
     const env = {
       DATABASE_URL: await createEmptyDatabase(cluster.adminUrl),
-      DATA_DIR: mkdtempSync(join(tmpdir(), 'ai-subgraph-backlog-')),
+      DATA_DIR: temporaryDataDir(),
       LLM_CONFIG: writeLlmConfig({
         providers: { openai: { type: 'openai', baseURL: double.url }, builtin: { type: 'builtin' } },
         defaults: { chain: ['builtin:builtin'] },

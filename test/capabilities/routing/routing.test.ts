@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { clincSubset } from '../../support/clinc.js';
 import { writeLlmConfig } from '../../support/llm-config.js';
 import { startOpenAiDouble, type OpenAiDouble } from '../../support/openai-double.js';
-import { startTestServer, type TestServer } from '../../support/server.js';
+import { startTestServer, temporaryDataDir, type TestServer } from '../../support/server.js';
 
 const INTENTS = ['card_declined', 'lost_luggage', 'pin_change', 'transfer', 'bill_due', 'reset_settings', 'book_flight', 'insurance'];
 
@@ -71,7 +71,8 @@ describe('routing with the local model', () => {
   let taxonomyId: string;
 
   beforeAll(async () => {
-    server = await startTestServer();
+    // Its own directory, kept when it stops: a test below restarts on the same data.
+    server = await startTestServer({ DATA_DIR: temporaryDataDir() });
     taxonomyId = await createTaxonomy(server, 'support', { rules: [{ keyword: 'chargeback', category: 'card_declined' }] });
     const imported = await importRows(server, taxonomyId, trainingRows);
     expect(imported).toMatchObject({ imported: trainingRows.length, duplicates: 0, rejected: [] });
