@@ -3,6 +3,7 @@
  * stops start-up with one line naming the variable and what it accepts.
  */
 import { z } from 'zod';
+import type { TracingSettings } from './observability/tracing.js';
 import type { JwtSettings } from './security/authenticate.js';
 
 const bool = z
@@ -40,6 +41,9 @@ const environmentSchema = z.object({
   SHUTDOWN_GRACE_MS: int(0, 600_000).default(10_000),
   STREAM_RETENTION_SECONDS: int(1, 86_400).default(600),
   STREAM_ABANDON_MS: int(0, 3_600_000).default(30_000),
+  // Replicas sharing PostgreSQL: heartbeat of running generations, and when a silent one is orphaned.
+  GENERATION_HEARTBEAT_MS: int(10, 600_000).default(5_000),
+  GENERATION_STALE_AFTER_MS: int(30, 3_600_000).default(15_000),
   // 8 MiB: a job log may be 2 MiB, and JSON escaping (quotes, ANSI codes as \u001b) can double it.
   MAX_BODY_BYTES: int(1024, 100 * 1024 * 1024).default(8 * 1024 * 1024),
   BUILTIN_STREAM_DELAY_MS: int(0, 10_000).default(0),
@@ -72,6 +76,16 @@ const environmentSchema = z.object({
   INJECTION_FLAG_THRESHOLD: decimal(0, 1).default(0.5),
   INJECTION_BLOCK_THRESHOLD: decimal(0, 1).default(0.9),
   AUDIT_RAW_TEXT: bool.default(false),
+  // OpenTelemetry tracing (issue #9), off unless an OTLP endpoint is set: the standard variables.
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url({ protocol: /^https?$/, error: 'must be the base URL of an OTLP/HTTP collector, such as http://localhost:4318' }).optional(),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.url({ protocol: /^https?$/, error: 'must be the URL traces are posted to, such as http://localhost:4318/v1/traces' }).optional(),
+  OTEL_SERVICE_NAME: z.string().min(1).default('ai-subgraph'),
+  // Routing backlogs (issue #9): the queue their chunks go through, and how each chunk is worked.
+  BACKLOG_QUEUE: z.enum(['memory', 'pg-boss'], { error: 'must be memory or pg-boss' }).optional(),
+  BACKLOG_CONCURRENCY: int(1, 64).default(2),
+  BACKLOG_ATTEMPTS: int(1, 20).default(4),
+  BACKLOG_RETRY_DELAY_SECONDS: int(0, 3600).default(2),
+  BACKLOG_CHUNK_TIMEOUT_SECONDS: int(1, 3600).default(300),
 });
 
 export interface Config {
@@ -89,6 +103,11 @@ export interface Config {
   shutdownGraceMs: number;
   streamRetentionMs: number;
   streamAbandonMs: number;
+  /**
+   * Scale-out: how often a replica heartbeats its running generations (and refreshes its remote
+   * subscribers), and after how long without a heartbeat a generation is swept INTERRUPTED.
+   */
+  generationHeartbeat: { intervalMs: number; staleAfterMs: number };
   maxBodyBytes: number;
   builtinStreamDelayMs: number;
   /** Drift detection of evalMetrics, and the triage economics of routingRoi. */
@@ -102,6 +121,10 @@ export interface Config {
   queryLimits: { maxDepth: number; maxAliases: number; maxRootFields: number; maxListLength: number; maxCost: number };
   /** The strongest action on suspected prompt injection, the score thresholds, and whether the audit log keeps (redacted) text. */
   dataProtection: { injectionAction: 'log' | 'flag' | 'block'; injectionThresholds: { log: number; flag: number; block: number }; auditRawText: boolean };
+  /** OTLP/HTTP export of traces; undefined (the default) leaves tracing off and its SDK unloaded. */
+  tracing?: TracingSettings;
+  /** Routing backlogs: in-process queue (embedded default) or pg-boss on DATABASE_URL (its default), and per-chunk work settings. */
+  backlog: { queue: 'memory' | 'pg-boss'; concurrency: number; attempts: number; retryDelayMs: number; timeoutMs: number };
 }
 
 export interface EvaluationSettings {
@@ -153,6 +176,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     streamRetentionMs: e.STREAM_RETENTION_SECONDS * 1000,
     streamAbandonMs: e.STREAM_ABANDON_MS,
+    generationHeartbeat: generationHeartbeat(e),
     maxBodyBytes: e.MAX_BODY_BYTES,
     builtinStreamDelayMs: e.BUILTIN_STREAM_DELAY_MS,
     evaluation: {
@@ -173,7 +197,35 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     queryLimits: { maxDepth: e.QUERY_MAX_DEPTH, maxAliases: e.QUERY_MAX_ALIASES, maxRootFields: e.QUERY_MAX_ROOT_FIELDS, maxListLength: e.QUERY_MAX_LIST_LENGTH, maxCost: e.QUERY_MAX_COST },
     dataProtection: { injectionAction: e.INJECTION_ACTION, injectionThresholds: injectionThresholds(e), auditRawText: e.AUDIT_RAW_TEXT },
+    tracing: tracingSettings(e),
+    backlog: backlogSettings(e),
   };
+}
+
+/** pg-boss keeps its jobs in PostgreSQL: the default, and only possible, with DATABASE_URL. */
+function backlogSettings(e: z.output<typeof environmentSchema>): Config['backlog'] {
+  if (e.BACKLOG_QUEUE === 'pg-boss' && !e.DATABASE_URL) throw new ConfigError('BACKLOG_QUEUE=pg-boss needs DATABASE_URL (pg-boss keeps its jobs in PostgreSQL)');
+  return {
+    queue: e.BACKLOG_QUEUE ?? (e.DATABASE_URL ? 'pg-boss' : 'memory'),
+    concurrency: e.BACKLOG_CONCURRENCY,
+    attempts: e.BACKLOG_ATTEMPTS,
+    retryDelayMs: e.BACKLOG_RETRY_DELAY_SECONDS * 1000,
+    timeoutMs: e.BACKLOG_CHUNK_TIMEOUT_SECONDS * 1000,
+  };
+}
+
+/** The traces URL as the OTLP specification derives it: the signal's own variable as is, else the base URL + `/v1/traces`. */
+function tracingSettings(e: z.output<typeof environmentSchema>): TracingSettings | undefined {
+  const url = e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? (e.OTEL_EXPORTER_OTLP_ENDPOINT && `${e.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/traces`);
+  return url ? { url, serviceName: e.OTEL_SERVICE_NAME } : undefined;
+}
+
+/** A heartbeat is stale only after several were missed: one late heartbeat must not orphan a generation. */
+function generationHeartbeat(e: z.output<typeof environmentSchema>): { intervalMs: number; staleAfterMs: number } {
+  if (e.GENERATION_STALE_AFTER_MS < 2 * e.GENERATION_HEARTBEAT_MS) {
+    throw new ConfigError(`GENERATION_STALE_AFTER_MS must be at least twice GENERATION_HEARTBEAT_MS (got ${e.GENERATION_STALE_AFTER_MS} and ${e.GENERATION_HEARTBEAT_MS})`);
+  }
+  return { intervalMs: e.GENERATION_HEARTBEAT_MS, staleAfterMs: e.GENERATION_STALE_AFTER_MS };
 }
 
 /** Each action applies from its threshold up, so the thresholds must not decrease from log to flag to block. */

@@ -1,8 +1,8 @@
 /**
  * Prometheus metrics, served at /metrics: GraphQL requests, provider calls (latency, errors,
- * tokens, cost), cache hits, circuit breakers, open subscriptions, generations, and the Node.js
- * defaults (event-loop delay, memory, GC, CPU). One registry per app, so several apps in one
- * process (tests) never share or clash.
+ * tokens, cost), cache hits, circuit breakers, rate-limit rejections, open subscriptions,
+ * generations, and the Node.js defaults (event-loop delay, memory, GC, CPU). One registry per
+ * app, so several apps in one process (tests) never share or clash.
  *
  * Label values are bounded: features, statuses, providers and error codes come from
  * configuration or enums; operation names come from clients, so only the first
@@ -45,6 +45,8 @@ export class Metrics implements GatewayObserver {
   private readonly cost: Counter<'provider' | 'model' | 'feature'>;
   private readonly cacheHits: Counter<'feature'>;
   private readonly generations: Counter<'feature' | 'status'>;
+  private readonly rateLimitRejections: Counter<'rule'>;
+  private readonly limitStoreFallbacks: Counter<'operation'>;
 
   constructor(options: MetricsOptions = {}) {
     this.maxOperationNames = options.maxOperationNames ?? 200;
@@ -126,6 +128,18 @@ export class Metrics implements GatewayObserver {
       labelNames: ['feature', 'status'],
       registers,
     });
+    this.rateLimitRejections = new Counter({
+      name: `${PREFIX}rate_limit_rejections_total`,
+      help: 'Requests, LLM calls, generations and streams refused with RATE_LIMITED, by the per-account limit that refused them.',
+      labelNames: ['rule'],
+      registers,
+    });
+    this.limitStoreFallbacks = new Counter({
+      name: `${PREFIX}rate_limit_store_fallbacks_total`,
+      help: 'Rate-limit operations answered by this replica alone because the shared store (Redis) failed, by operation.',
+      labelNames: ['operation'],
+      registers,
+    });
   }
 
   /**
@@ -183,6 +197,34 @@ export class Metrics implements GatewayObserver {
     });
   }
 
+  /**
+   * Routing backlogs: chunks waiting and running, read from the queue at scrape time (a shared
+   * queue shows the same figures on every replica: take the max across replicas, not the sum),
+   * and the tickets this process finished. Returns the function that counts those tickets.
+   */
+  observeBacklogs(depth: () => Promise<{ waiting: number; running: number }>): (outcome: 'routed' | 'failed', count: number) => void {
+    new Gauge({
+      name: `${PREFIX}backlog_queue_depth`,
+      help: 'Routing backlog chunks in the queue, by state: waiting (retries in backoff included) or running.',
+      labelNames: ['state'],
+      registers: [this.registry],
+      async collect() {
+        // A database that does not answer leaves the last figures rather than failing the scrape.
+        const current = await depth().catch(() => null);
+        if (!current) return;
+        this.set({ state: 'waiting' }, current.waiting);
+        this.set({ state: 'running' }, current.running);
+      },
+    });
+    const tickets = new Counter({
+      name: `${PREFIX}backlog_tickets_total`,
+      help: 'Backlog tickets this process finished, by outcome: routed (a prediction stored) or failed (every attempt of its chunk failed).',
+      labelNames: ['outcome'],
+      registers: [this.registry],
+    });
+    return (outcome, count) => tickets.inc({ outcome }, count);
+  }
+
   /** A bounded label for a client-chosen operation name. */
   operationLabel(name: string | null | undefined): string {
     if (!name) return 'anonymous';
@@ -199,6 +241,16 @@ export class Metrics implements GatewayObserver {
     this.requests.inc(labels);
     this.requestDuration.observe(labels, request.durationSeconds);
     for (const code of request.errorCodes) this.requestErrors.inc({ operation: labels.operation, code });
+  }
+
+  /** A per-account limit refused something (see security/limits). */
+  rateLimited(rule: string): void {
+    this.rateLimitRejections.inc({ rule });
+  }
+
+  /** The shared limit store failed and this replica answered alone. */
+  limitStoreFellBack(operation: string): void {
+    this.limitStoreFallbacks.inc({ operation });
   }
 
   generationFinished(generation: FinishedGeneration): void {

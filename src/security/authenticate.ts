@@ -94,7 +94,8 @@ export class Authenticator {
     try {
       return await this.identify(request);
     } catch (error) {
-      if (ServiceError.isInstance(error)) this.onRejected({ reason: error.message, remoteAddress: request.remoteAddress, credential: credentialKind(request.authorization) });
+      // A refusal, not an outage: a store that cannot be reached says nothing about the credentials.
+      if (ServiceError.isInstance(error) && error.code === ErrorCode.UNAUTHENTICATED) this.onRejected({ reason: error.message, remoteAddress: request.remoteAddress, credential: credentialKind(request.authorization) });
       throw error;
     }
   }

@@ -9,6 +9,7 @@ import { ApolloServer } from '@apollo/server';
 import { ConfigError, type Config } from '../config.js';
 import { buildSchema } from '../graphql/schema.js';
 import type { Logger } from '../observability/logger.js';
+import { startTracing } from '../observability/tracing.js';
 import type { RequestContext } from './context.js';
 import { createErrorFormatter } from './errors.js';
 import { createHttpHandler } from './http.js';
@@ -16,6 +17,7 @@ import { landingPagePlugin } from './plugins/landing-page.js';
 import { metricsPlugin } from './plugins/metrics.js';
 import { OperationGate } from './plugins/query-limits.js';
 import { requestLogPlugin } from './plugins/request-log.js';
+import { traceGraphQLRequests, tracingPlugin } from './plugins/tracing.js';
 import { openServices, type Services } from './services.js';
 import { attachWebSocket } from './websocket.js';
 
@@ -30,6 +32,8 @@ export interface App {
 }
 
 export async function createApp(config: Config, logger: Logger): Promise<App> {
+  // Before the services, so that their span makers find the tracer provider registered; null when off.
+  const tracing = await startTracing(config.tracing, logger);
   const services = await openServices(config, logger);
   if (config.env === 'production' && !(await services.authenticator.hasCredentialsConfigured())) {
     await services.store.close();
@@ -50,14 +54,14 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     introspection: config.introspection,
     // Batched HTTP requests stay off (Apollo Server's default): a batch is refused with 400 BAD_REQUEST.
     allowBatchedHttpRequests: false,
-    plugins: [landingPagePlugin(config.sandbox), requestLogPlugin(), metricsPlugin(services.metrics), operationGate.plugin()],
+    plugins: [landingPagePlugin(config.sandbox), requestLogPlugin(), metricsPlugin(services.metrics), operationGate.plugin(), ...(tracing ? [tracingPlugin()] : [])],
   });
   await apollo.start();
 
   let state: Lifecycle = 'created';
   const httpServer = createServer();
   const http = createHttpHandler({ apollo, services, logger, maxBodyBytes: config.maxBodyBytes, accepting: () => state === 'listening' });
-  httpServer.on('request', http.listener);
+  httpServer.on('request', tracing ? traceGraphQLRequests(http.listener) : http.listener);
   const websocket = attachWebSocket({ httpServer, schema, services, logger, formatError, execution: operationGate.webSocketExecution(), maxPayloadBytes: config.maxBodyBytes });
   services.metrics.observeState({ targets: () => services.gateway.status(), openSubscriptions: () => websocket.activeOperations, runningGenerations: () => services.runner.activeCount });
 
@@ -93,6 +97,10 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
       // Evaluation runs stop at once, INTERRUPTED with their finished cases kept, to be resumed.
       await services.evaluation.runs.stop();
       await services.runner.drain(Math.max(0, deadline - Date.now()));
+      // Backlog chunks finish within the grace; later ones are redelivered (pg-boss) or resumed at the next start.
+      await services.backlogs.stop(Math.max(0, deadline - Date.now()));
+      // Heartbeats go on while generations drain; none is left to heartbeat now.
+      await services.upkeep.stop();
       // Finished generations still owe their subscribers a final event; let it go out.
       await waitUntilIdle(deadline);
       await websocket.dispose();
@@ -100,7 +108,12 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
       await closed;
       await apollo.stop();
       await services.bus.close();
+      await services.limits.close();
+      // Audit rows wait a few milliseconds to be written in groups: write the last ones first.
+      await services.audit.observer.flush();
       await services.store.close();
+      // Last, so the spans of the drained requests are exported too.
+      await tracing?.shutdown();
       state = 'stopped';
     },
   };

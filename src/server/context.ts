@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { GraphQLError } from 'graphql';
 import type { Account } from '../domain.js';
-import { ServiceError } from '../errors.js';
+import { ErrorCode, ServiceError } from '../errors.js';
 import { createLoaders, type Loaders } from '../graphql/loaders.js';
 import type { Logger } from '../observability/logger.js';
 import type { AuthenticationRequest } from '../security/authenticate.js';
@@ -42,13 +42,15 @@ export function buildContext(services: Services, logger: Logger, account: Accoun
 
 /**
  * The caller's account, or a GraphQL error with UNAUTHENTICATED and HTTP status 401 that Apollo
- * Server sends before anything executes.
+ * Server sends before anything executes (503 SERVICE_UNAVAILABLE when the key store is unreachable).
  */
 export async function authenticateOrThrow(services: Services, request: AuthenticationRequest): Promise<Account> {
   try {
     return await services.authenticator.authenticate(request);
   } catch (error) {
-    if (ServiceError.isInstance(error)) throw new GraphQLError(error.message, { extensions: { code: error.code, http: { status: 401 } } });
+    if (ServiceError.isInstance(error)) {
+      throw new GraphQLError(error.message, { extensions: { code: error.code, http: { status: error.code === ErrorCode.SERVICE_UNAVAILABLE ? 503 : 401 } } });
+    }
     throw error;
   }
 }

@@ -8,15 +8,18 @@ import { FeedbackService } from '../capabilities/evaluation/feedback.js';
 import { ProductionMetricsService } from '../capabilities/evaluation/production.js';
 import { EvaluationService } from '../capabilities/evaluation/service.js';
 import { GenerationRunner } from '../capabilities/generation/runner.js';
+import { GenerationUpkeep } from '../capabilities/generation/sweeper.js';
+import { openBacklogQueue, replicaWorkerId } from '../capabilities/routing/backlog/open-queue.js';
+import { BacklogService } from '../capabilities/routing/backlog/service.js';
 import { RouterRegistry } from '../capabilities/routing/router-registry.js';
 import { RoutingService } from '../capabilities/routing/service.js';
 import type { Config } from '../config.js';
 import { LlmGateway } from '../llm/gateway.js';
 import { loadLlmConfig, routingFromEnvironment, type LlmRouting } from '../llm/routing.js';
-import { loadTokenizer } from '../llm/tokens.js';
 import type { ModelProvider } from '../llm/spec.js';
 import type { Logger } from '../observability/logger.js';
 import { Metrics } from '../observability/metrics.js';
+import { ProviderCallSpans } from '../observability/tracing-gateway.js';
 import { BuiltinProvider } from '../providers/builtin/index.js';
 import { createConfiguredProvider } from '../providers/index.js';
 import { Authenticator } from '../security/authenticate.js';
@@ -24,6 +27,7 @@ import { AuditObserver, DataProtection, observeAll } from '../security/data-prot
 import { AccountLimits, openLimitStore } from '../security/limits/index.js';
 import { AuditLogRepository } from '../store/audit-log.js';
 import { openStore, type Store } from '../store/index.js';
+import { BacklogRepository } from '../store/routing/backlogs.js';
 import type { StreamBus } from '../streams/bus.js';
 import { openStreamBus } from '../streams/index.js';
 
@@ -32,7 +36,11 @@ export interface Services {
   bus: StreamBus;
   gateway: LlmGateway;
   runner: GenerationRunner;
+  /** Scale-out: heartbeats this replica's generations, sweeps orphaned ones, follows remote subscribers. */
+  upkeep: GenerationUpkeep;
   routing: RoutingService;
+  /** Bulk routing: backlogs split in chunks that this replica's workers (and any other's) drain. */
+  backlogs: BacklogService;
   llmRouting: LlmRouting;
   authenticator: Authenticator;
   capabilities: typeof allCapabilities;
@@ -54,15 +62,13 @@ export async function openServices(config: Config, logger: Logger): Promise<Serv
       ? new BuiltinProvider({ drafters: offlineDrafters(allCapabilities), streamDelayMs: config.builtinStreamDelayMs })
       : createConfiguredProvider(name, settings, { env: process.env, openai: config.openai }),
   );
-  // Only LLM providers can omit usage; the builtin provider's counts are nominal.
-  if (providers.some((provider) => provider.thirdParty || !(provider instanceof BuiltinProvider))) await loadTokenizer();
-  const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, poolSize: config.databasePoolSize });
+  const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, poolSize: config.databasePoolSize, traced: config.tracing !== undefined });
   if (store.db.kind === 'embedded') {
     // One embedded process owns its data: whatever was running when it stopped cannot finish now.
     const interrupted = await store.generations.interruptAllRunning('interrupted by a server restart');
     if (interrupted > 0) logger.warn({ interrupted }, 'marked generations left running by the previous process as INTERRUPTED');
   }
-  const bus = await openStreamBus({ redisUrl: config.redisUrl, retentionMs: config.streamRetentionMs }, logger).catch(async (error: unknown) => {
+  const bus = await openStreamBus({ redisUrl: config.redisUrl, retentionMs: config.streamRetentionMs, watcherRefreshMs: config.generationHeartbeat.intervalMs, watcherTtlMs: config.generationHeartbeat.staleAfterMs }, logger).catch(async (error: unknown) => {
     await store.close();
     throw error;
   });
@@ -76,7 +82,7 @@ export async function openServices(config: Config, logger: Logger): Promise<Serv
   });
   const auditEntries = new AuditLogRepository(store.db);
   const audit = { entries: auditEntries, observer: new AuditObserver(auditEntries, logger, { rawText: config.dataProtection.auditRawText }) };
-  gateway.observer = observeAll(metrics, audit.observer);
+  gateway.observer = observeAll(metrics, audit.observer, ...(config.tracing ? [new ProviderCallSpans()] : []));
   // Shared through Redis when REDIS_URL is set, else per replica. The clock is the limits' own, for tests.
   const clock = { now: () => Date.now() };
   const limitStore = await openLimitStore({ redisUrl: config.redisUrl, clock, fellBack: (operation) => metrics.limitStoreFellBack(operation) }, logger).catch(async (error: unknown) => {
@@ -89,6 +95,16 @@ export async function openServices(config: Config, logger: Logger): Promise<Serv
   });
   gateway.limits = { admit: (accountId) => limits.checkSpend(accountId), charge: (accountId, usage) => limits.recordUsage(accountId, usage) };
   const runner = new GenerationRunner({ generations: store.generations, bus, gateway, logger, abandonAfterMs: config.streamAbandonMs, onFinished: (generation) => metrics.generationFinished(generation), admit: (request) => limits.admitGeneration(request) });
+  const upkeep = new GenerationUpkeep({
+    generations: store.generations,
+    bus,
+    runner,
+    logger,
+    ...config.generationHeartbeat,
+    sharedStore: store.db.kind === 'postgres',
+    onSwept: (generation) => metrics.generationFinished(generation),
+  });
+  upkeep.start();
   const ticketRouting = new RoutingService({
     taxonomies: store.taxonomies,
     labeledTickets: store.labeledTickets,
@@ -97,6 +113,17 @@ export async function openServices(config: Config, logger: Logger): Promise<Serv
     gateway,
     logger,
   });
+  const backlogQueue = openBacklogQueue(config.backlog, config.databaseUrl, logger);
+  const backlogs = new BacklogService({
+    backlogs: new BacklogRepository(store.db),
+    predictions: store.predictions,
+    routing: ticketRouting,
+    queue: backlogQueue,
+    workerId: replicaWorkerId(),
+    logger,
+    onTickets: metrics.observeBacklogs(() => backlogQueue.depth()),
+  });
+  await backlogs.start();
   const evaluationStore = store.evaluation;
   const evaluation = {
     runs: new EvaluationService({
@@ -119,5 +146,5 @@ export async function openServices(config: Config, logger: Logger): Promise<Serv
   const interruptedRuns = await evaluation.runs.interruptAbandoned(store.db.kind === 'postgres');
   if (interruptedRuns > 0) logger.warn({ interruptedRuns }, 'marked evaluation runs left running as INTERRUPTED');
   const authenticator = new Authenticator(store.apiKeys, { production: config.env === 'production', jwt: config.jwt }, (rejection) => logger.warn(rejection, 'authentication refused'));
-  return { store, bus, gateway, runner, routing: ticketRouting, llmRouting: routing, authenticator, capabilities: allCapabilities, metrics, limits, audit, evaluation };
+  return { store, bus, gateway, runner, upkeep, routing: ticketRouting, backlogs, llmRouting: routing, authenticator, capabilities: allCapabilities, metrics, limits, audit, evaluation };
 }

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { ErrorCode, ServiceError } from '../errors.js';
 import type { SqlDatabase, SqlExecutor } from './database.js';
 
 export interface PostgresOptions {
@@ -10,19 +11,49 @@ export interface PostgresOptions {
 // fit comfortably in a double, and PGlite returns numbers, so align the two.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
 
+/** Socket errors of a server that is down, restarting or unreachable. */
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+
+/**
+ * Whether `error` says the server cannot be reached now (it will answer again after a restart),
+ * rather than that a statement was wrong: SQLSTATE class 08 (connection exception), 57P01-57P03
+ * (shutting down, crashed, not yet accepting connections), a socket error, or `pg` reporting a
+ * connection that ended or could not be made in time.
+ */
+function isUnreachable(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && (code.startsWith('08') || /^57P0[123]$/.test(code) || UNREACHABLE.has(code))) return true;
+  return error instanceof Error && /^Connection terminated|timeout exceeded when trying to connect|connection error/i.test(error.message);
+}
+
+/** A database that cannot be reached is the client's SERVICE_UNAVAILABLE (retry later), not an internal error. */
+function asUnavailable(error: unknown): unknown {
+  if (!isUnreachable(error)) return error;
+  return new ServiceError(ErrorCode.SERVICE_UNAVAILABLE, 'the database is unavailable right now; try again shortly', {}, { cause: error });
+}
+
 function executorOf(connection: pg.Pool | pg.PoolClient): SqlExecutor {
   return {
-    query: async <Row>(sql: string, params?: unknown[]) => (await connection.query(sql, params)).rows as Row[],
+    query: async <Row>(sql: string, params?: unknown[]) => {
+      try {
+        return (await connection.query(sql, params)).rows as Row[];
+      } catch (error) {
+        throw asUnavailable(error);
+      }
+    },
     // Without parameters pg uses the simple protocol, which accepts several statements.
     execute: async (sql: string) => {
-      await connection.query(sql);
+      await connection.query(sql).catch((error: unknown) => {
+        throw asUnavailable(error);
+      });
     },
   };
 }
 
 /** The scale-out store: a real PostgreSQL server, shared by every replica. */
 export function openPostgresDatabase(options: PostgresOptions): SqlDatabase {
-  const pool = new pg.Pool({ connectionString: options.connectionString, max: options.poolSize });
+  // A server that does not answer at all (a network partition) fails a request after 5 s rather than holding it.
+  const pool = new pg.Pool({ connectionString: options.connectionString, max: options.poolSize, connectionTimeoutMillis: 5_000 });
   // An idle client losing its server (a restart) must not crash the process; the next query
   // gets a fresh connection or a clear error.
   pool.on('error', () => undefined);
@@ -30,7 +61,9 @@ export function openPostgresDatabase(options: PostgresOptions): SqlDatabase {
     kind: 'postgres',
     ...executorOf(pool),
     transaction: async (work) => {
-      const client = await pool.connect();
+      const client = await pool.connect().catch((error: unknown) => {
+        throw asUnavailable(error);
+      });
       try {
         await client.query('BEGIN');
         const result = await work(executorOf(client));
@@ -38,7 +71,7 @@ export function openPostgresDatabase(options: PostgresOptions): SqlDatabase {
         return result;
       } catch (error) {
         await client.query('ROLLBACK').catch(() => undefined);
-        throw error;
+        throw asUnavailable(error);
       } finally {
         client.release();
       }

@@ -18,5 +18,23 @@ export interface StreamBus {
    */
   read(streamId: string, afterSeq: number, signal: AbortSignal): AsyncIterable<StreamEvent>;
   has(streamId: string): Promise<boolean>;
+  /**
+   * Every event appended so far, without waiting for more; empty when the stream is unknown. What
+   * a producer that died had published (its partial text) is read back this way.
+   */
+  snapshot(streamId: string): Promise<StreamEvent[]>;
+  /** Present on buses shared by several replicas: subscribers of a stream on any of them. */
+  readonly watchers?: StreamWatchers;
   close(): Promise<void>;
+}
+
+/**
+ * Subscribers across replicas. A replica serving subscribers of a stream produced elsewhere says
+ * so while they stay, so that the producer does not abandon a stream somebody still watches.
+ */
+export interface StreamWatchers {
+  /** Marks this process as watching `streamId` until the returned function is called. */
+  watch(streamId: string): () => void;
+  /** Which of `streamIds` some process watches now. */
+  watched(streamIds: readonly string[]): Promise<Set<string>>;
 }

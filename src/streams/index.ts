@@ -10,6 +10,9 @@ import { RedisStreamBus } from './redis-bus.js';
 export interface BusOptions {
   redisUrl?: string;
   retentionMs: number;
+  /** Subscribers across replicas: refresh interval and expiry of a replica's watcher entries (ms). */
+  watcherRefreshMs?: number;
+  watcherTtlMs?: number;
 }
 
 export async function openStreamBus(options: BusOptions, logger: Logger): Promise<StreamBus> {
@@ -17,6 +20,8 @@ export async function openStreamBus(options: BusOptions, logger: Logger): Promis
   const bus = await RedisStreamBus.connect({
     url: options.redisUrl,
     retentionMs: options.retentionMs,
+    watcherRefreshMs: options.watcherRefreshMs,
+    watcherTtlMs: options.watcherTtlMs,
     // Reported once per outage; both connections reconnect and readers resume by themselves.
     onError: (error, context) => logger.warn({ err: error, context }, 'Redis stream bus connection problem; reconnecting'),
   });

@@ -29,6 +29,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ClientClosedError, ErrorReply, createClient } from '@redis/client';
 import type { StreamBus, StreamEvent } from './bus.js';
+import { RedisWatchers } from './redis-watchers.js';
 
 export interface RedisBusOptions {
   url: string;
@@ -45,6 +46,13 @@ export interface RedisBusOptions {
    * reconnection; a stream whose producer died expires after `idleTtlMs`. Default 30 s.
    */
   existenceCheckMs?: number;
+  /**
+   * Subscribers across replicas (see redis-watchers.ts): how often this process refreshes its
+   * watcher entries, and after how long without a refresh an entry stops counting (ms).
+   * Defaults 5 s and 15 s.
+   */
+  watcherRefreshMs?: number;
+  watcherTtlMs?: number;
   /** How long a command keeps being retried across a disconnect before it fails (ms). */
   commandRetryMs?: number;
   /** How long start-up waits for Redis before giving up (ms). */
@@ -434,9 +442,14 @@ export class RedisStreamBus implements StreamBus {
       streamIdOf: (key) => key.slice(this.keyPrefix.length),
       readerName: options.readerName,
     });
+    this.watchers = new RedisWatchers(
+      { script: (source, keys, args) => this.script(source, keys, args) },
+      { keyOf: (streamId) => this.keyOf(streamId), refreshMs: options.watcherRefreshMs ?? 5_000, ttlMs: options.watcherTtlMs ?? 15_000, onError: this.onError },
+    );
   }
 
   private readonly poller: Poller;
+  readonly watchers: RedisWatchers;
 
   /** Connects both connections; fails if Redis does not answer within `connectTimeoutMs`. */
   static async connect(options: RedisBusOptions): Promise<RedisStreamBus> {
@@ -508,33 +521,44 @@ export class RedisStreamBus implements StreamBus {
     }
   }
 
-  private async script(source: string, key: string, args: string[]): Promise<unknown> {
+  private async script(source: string, keys: string[], args: string[]): Promise<unknown> {
     let sha = this.scripts.get(source);
     if (!sha) {
       sha = createHash('sha1').update(source).digest('hex');
       this.scripts.set(source, sha);
     }
     try {
-      return await this.command(['EVALSHA', sha, '1', key, ...args]);
+      return await this.command(['EVALSHA', sha, String(keys.length), ...keys, ...args]);
     } catch (error) {
       // A restarted Redis has an empty script cache.
-      if (error instanceof ErrorReply && error.message.startsWith('NOSCRIPT')) return this.command(['EVAL', source, '1', key, ...args]);
+      if (error instanceof ErrorReply && error.message.startsWith('NOSCRIPT')) return this.command(['EVAL', source, String(keys.length), ...keys, ...args]);
       throw error;
     }
   }
 
   async open(streamId: string): Promise<void> {
-    await this.script(OPEN_SCRIPT, this.keyOf(streamId), [String(this.idleTtlMs)]);
+    await this.script(OPEN_SCRIPT, [this.keyOf(streamId)], [String(this.idleTtlMs)]);
   }
 
   async append(streamId: string, event: StreamEvent): Promise<void> {
     const args = [String(event.seq), event.type === 'delta' ? 'd' : 'e', event.type === 'delta' ? event.text : '', String(this.idleTtlMs), String(this.retentionMs)];
     try {
-      await this.script(APPEND_SCRIPT, this.keyOf(streamId), args);
+      await this.script(APPEND_SCRIPT, [this.keyOf(streamId)], args);
     } catch (error) {
       if (error instanceof ErrorReply && error.message.startsWith('NOTOPEN')) throw new Error(`stream ${streamId} is not open`, { cause: error });
       if (error instanceof ErrorReply && error.message.startsWith('BADSEQ')) throw new Error(`stream ${streamId}: ${error.message.slice('BADSEQ '.length)}`, { cause: error });
       throw error;
+    }
+  }
+
+  async snapshot(streamId: string): Promise<StreamEvent[]> {
+    const events: StreamEvent[] = [];
+    // From just after the open marker, a page at a time.
+    for (let from = `(${OPEN_MARKER}`; ; ) {
+      const batch = parseEntries(await this.command(['XRANGE', this.keyOf(streamId), from, '+', 'COUNT', String(ENTRIES_PER_READ)]));
+      events.push(...batch.map((entry) => entry.event));
+      if (batch.length < ENTRIES_PER_READ) return events;
+      from = `(${batch.at(-1)!.id}`;
     }
   }
 
@@ -589,6 +613,7 @@ export class RedisStreamBus implements StreamBus {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.watchers.close();
     await this.poller.close();
     // A graceful close waits for pending commands, which wait for Redis if it is away: bounded.
     const closing = this.commands.close();
@@ -599,7 +624,7 @@ export class RedisStreamBus implements StreamBus {
 }
 
 /** The URL without its password, for messages. */
-function redactUrl(url: string): string {
+export function redactUrl(url: string): string {
   try {
     const parsed = new URL(url);
     if (parsed.password) parsed.password = '***';

@@ -6,6 +6,8 @@ import type { ApiKeyRecord } from '../../store/api-keys.js';
 import type { TaxonomyRecord } from '../../store/routing/taxonomies.js';
 import type { RouterModelRecord } from '../../store/routing/router-models.js';
 import type { PredictionRecord } from '../../store/routing/predictions.js';
+import type { BacklogRecord } from '../../store/routing/backlogs.js';
+import type { BacklogResultView } from '../../capabilities/routing/backlog/service.js';
 import type { EvalRunRecord, EvalResultRecord } from '../../store/evaluation/eval-runs.js';
 import type { GenerationDatasetRecord } from '../../store/evaluation/generation-datasets.js';
 import type { RoutingSummary, GenerationSummary } from '../../capabilities/evaluation/summary.js';
@@ -1242,6 +1244,8 @@ export type Mutation = {
   cancelEvalRun: EvalRun;
   /** Stop a running generation and abort its provider call. Returns the generation, now `CANCELLED` (or as it already was, if it had finished). */
   cancelGeneration: Generation;
+  /** Stop a backlog: chunks not yet taken never run. Returns it, now `CANCELLED` (or as it was, if it had finished). */
+  cancelRoutingBacklog: RoutingBacklog;
   /** Create an API key; the secret is in the answer and nowhere else. Operators only (`admin`). */
   createApiKey: IssuedApiKey;
   /** Create an empty generation dataset. */
@@ -1268,6 +1272,12 @@ export type Mutation = {
   reviewRouting: RoutingPrediction;
   /** Revoke a key at once, by id or prefix. Operators only (`admin`). */
   revokeApiKey: ApiKey;
+  /**
+   * Queue up to 5,000 tickets for bulk routing and return at once; watch `routingBacklog(id)`. Pass
+   * `backlogId` to add more tickets to a backlog of the same taxonomy (a finished one then runs again
+   * for them), so one backlog can hold a file of any size.
+   */
+  routeBacklog: RoutingBacklog;
   /** Make a taxonomy the one used when a request names none. */
   setDefaultTaxonomy: Taxonomy;
   /** Start evaluating a dataset in the background; returns at once with status RUNNING. Watch `evalRunProgress`. */
@@ -1297,6 +1307,11 @@ export type MutationCancelEvalRunArgs = {
 
 
 export type MutationCancelGenerationArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationCancelRoutingBacklogArgs = {
   id: Scalars['ID']['input'];
 };
 
@@ -1356,6 +1371,13 @@ export type MutationReviewRoutingArgs = {
 
 export type MutationRevokeApiKeyArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type MutationRouteBacklogArgs = {
+  backlogId?: InputMaybe<Scalars['ID']['input']>;
+  taxonomyId?: InputMaybe<Scalars['ID']['input']>;
+  tickets: Array<TicketInput>;
 };
 
 
@@ -1600,6 +1622,8 @@ export type Query = {
   routeTicket: RoutingPrediction;
   /** Route up to 1,000 tickets in one batch: one local prediction for all, the hard ones to the LLM several per call. */
   routeTickets: Array<RoutingPrediction>;
+  /** One routing backlog of the caller's account; null when there is none. */
+  routingBacklog: Maybe<RoutingBacklog>;
   /** What automatic routing of a taxonomy saved over a window (default the last 30 days). */
   routingRoi: RoutingRoi;
   /** The account's taxonomies, newest first. */
@@ -1673,6 +1697,11 @@ export type QueryRouteTicketArgs = {
 export type QueryRouteTicketsArgs = {
   taxonomyId?: InputMaybe<Scalars['ID']['input']>;
   tickets: Array<TicketInput>;
+};
+
+
+export type QueryRoutingBacklogArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -1763,6 +1792,112 @@ export type RoutingAlternative = {
   category: Scalars['String']['output'];
   /** Calibrated probability, 0 to 1. */
   confidence: Scalars['Float']['output'];
+};
+
+/**
+ * Tickets routed in bulk by workers on any replica, in chunks of up to 100, each through the same
+ * cascade as `routeTickets`. A chunk whose LLM call fails is retried with backoff; one that fails
+ * every attempt fails its tickets, not the backlog.
+ */
+export type RoutingBacklog = {
+  __typename?: 'RoutingBacklog';
+  /** When it was created. */
+  createdAt: Scalars['DateTime']['output'];
+  /** When it finished or was cancelled; null before. */
+  finishedAt: Maybe<Scalars['DateTime']['output']>;
+  /** The backlog's id. */
+  id: Scalars['ID']['output'];
+  /** Counts of tickets routed, failed and waiting. */
+  progress: RoutingBacklogProgress;
+  /** The results of finished chunks, in ticket order (complete once the backlog has finished). */
+  results: RoutingBacklogResultConnection;
+  /** When a worker first took one of its chunks; null while queued. */
+  startedAt: Maybe<Scalars['DateTime']['output']>;
+  /** Where it is in its life. */
+  status: RoutingBacklogStatus;
+  /** The taxonomy its tickets are routed with. */
+  taxonomyId: Scalars['ID']['output'];
+  /** The workers that finished its chunks, and how many each. */
+  workers: Array<RoutingBacklogWorker>;
+};
+
+
+/**
+ * Tickets routed in bulk by workers on any replica, in chunks of up to 100, each through the same
+ * cascade as `routeTickets`. A chunk whose LLM call fails is retried with backoff; one that fails
+ * every attempt fails its tickets, not the backlog.
+ */
+export type RoutingBacklogResultsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** How far a routing backlog has come, in tickets. */
+export type RoutingBacklogProgress = {
+  __typename?: 'RoutingBacklogProgress';
+  /** Tickets whose chunk failed every attempt; they have an `error` and no prediction. */
+  failed: Scalars['Int']['output'];
+  /** Routed tickets whose prediction waits for a person (they are in `reviewQueue`). */
+  needsReview: Scalars['Int']['output'];
+  /** Tickets not finished yet: total − routed − failed. */
+  pending: Scalars['Int']['output'];
+  /** Tickets with a stored prediction. */
+  routed: Scalars['Int']['output'];
+  /** Tickets in the backlog. */
+  total: Scalars['Int']['output'];
+};
+
+/** One ticket of a backlog and what became of it. */
+export type RoutingBacklogResult = {
+  __typename?: 'RoutingBacklogResult';
+  /** Why it failed (the last attempt's error); null when routed. */
+  error: Maybe<Scalars['String']['output']>;
+  /** The ticket's position in the backlog, from 0, in the order it was given. */
+  position: Scalars['Int']['output'];
+  /** Its prediction, an ordinary stored one (seen by evaluation and the review queue); null when it failed. */
+  prediction: Maybe<RoutingPrediction>;
+  /** The ticket's id, as given. */
+  ticketId: Scalars['ID']['output'];
+};
+
+/** A page of a backlog's results, in ticket order. */
+export type RoutingBacklogResultConnection = {
+  __typename?: 'RoutingBacklogResultConnection';
+  /** The results on this page with their cursors. */
+  edges: Array<RoutingBacklogResultEdge>;
+  /** Where this page sits in the whole list. */
+  pageInfo: PageInfo;
+};
+
+/** A result and the cursor just after it. */
+export type RoutingBacklogResultEdge = {
+  __typename?: 'RoutingBacklogResultEdge';
+  /** Pass as `after` to continue after this result. */
+  cursor: Scalars['String']['output'];
+  /** The result. */
+  node: RoutingBacklogResult;
+};
+
+/** Where a routing backlog is in its life. */
+export type RoutingBacklogStatus =
+  /** Stopped by `cancelRoutingBacklog`: chunks not yet taken never run; what was routed stays stored. */
+  | 'CANCELLED'
+  /** Every chunk has finished and every ticket failed. */
+  | 'FAILED'
+  /** Stored and queued; no worker has taken a chunk yet. */
+  | 'QUEUED'
+  /** Workers are routing its chunks. */
+  | 'RUNNING'
+  /** Every chunk has finished and at least one ticket was routed (some may have failed: see `progress.failed`). */
+  | 'SUCCEEDED';
+
+/** A replica's worker that finished chunks of a backlog. */
+export type RoutingBacklogWorker = {
+  __typename?: 'RoutingBacklogWorker';
+  /** Chunks (of up to 100 tickets) it finished, routed or failed. */
+  chunks: Scalars['Int']['output'];
+  /** The worker's name: host (a pod's name), process id and a random suffix. */
+  id: Scalars['String']['output'];
 };
 
 /**
@@ -2440,6 +2575,13 @@ export type ResolversTypes = {
   RiskLevel: RiskLevel;
   RouterModel: ResolverTypeWrapper<RouterModelRecord>;
   RoutingAlternative: ResolverTypeWrapper<RoutingAlternative>;
+  RoutingBacklog: ResolverTypeWrapper<BacklogRecord>;
+  RoutingBacklogProgress: ResolverTypeWrapper<RoutingBacklogProgress>;
+  RoutingBacklogResult: ResolverTypeWrapper<BacklogResultView>;
+  RoutingBacklogResultConnection: ResolverTypeWrapper<Omit<RoutingBacklogResultConnection, 'edges'> & { edges: Array<ResolversTypes['RoutingBacklogResultEdge']> }>;
+  RoutingBacklogResultEdge: ResolverTypeWrapper<Omit<RoutingBacklogResultEdge, 'node'> & { node: ResolversTypes['RoutingBacklogResult'] }>;
+  RoutingBacklogStatus: RoutingBacklogStatus;
+  RoutingBacklogWorker: ResolverTypeWrapper<RoutingBacklogWorker>;
   RoutingEvalMetrics: ResolverTypeWrapper<RoutingSummary>;
   RoutingPrediction: ResolverTypeWrapper<PredictionRecord>;
   RoutingRoi: ResolverTypeWrapper<RoutingRoi>;
@@ -2550,6 +2692,12 @@ export type ResolversParentTypes = {
   ResponderInput: ResponderInput;
   RouterModel: RouterModelRecord;
   RoutingAlternative: RoutingAlternative;
+  RoutingBacklog: BacklogRecord;
+  RoutingBacklogProgress: RoutingBacklogProgress;
+  RoutingBacklogResult: BacklogResultView;
+  RoutingBacklogResultConnection: Omit<RoutingBacklogResultConnection, 'edges'> & { edges: Array<ResolversParentTypes['RoutingBacklogResultEdge']> };
+  RoutingBacklogResultEdge: Omit<RoutingBacklogResultEdge, 'node'> & { node: ResolversParentTypes['RoutingBacklogResult'] };
+  RoutingBacklogWorker: RoutingBacklogWorker;
   RoutingEvalMetrics: RoutingSummary;
   RoutingPrediction: PredictionRecord;
   RoutingRoi: RoutingRoi;
@@ -2974,6 +3122,7 @@ export type MutationResolvers<ContextType = RequestContext, ParentType extends R
   askAssistant?: Resolver<ResolversTypes['Generation'], ParentType, ContextType, RequireFields<MutationAskAssistantArgs, 'input'>>;
   cancelEvalRun?: Resolver<ResolversTypes['EvalRun'], ParentType, ContextType, RequireFields<MutationCancelEvalRunArgs, 'id'>>;
   cancelGeneration?: Resolver<ResolversTypes['Generation'], ParentType, ContextType, RequireFields<MutationCancelGenerationArgs, 'id'>>;
+  cancelRoutingBacklog?: Resolver<ResolversTypes['RoutingBacklog'], ParentType, ContextType, RequireFields<MutationCancelRoutingBacklogArgs, 'id'>>;
   createApiKey?: Resolver<ResolversTypes['IssuedApiKey'], ParentType, ContextType, RequireFields<MutationCreateApiKeyArgs, 'input'>>;
   createGenerationDataset?: Resolver<ResolversTypes['GenerationDataset'], ParentType, ContextType, RequireFields<MutationCreateGenerationDatasetArgs, 'input'>>;
   createTaxonomy?: Resolver<ResolversTypes['Taxonomy'], ParentType, ContextType, RequireFields<MutationCreateTaxonomyArgs, 'input'>>;
@@ -2985,6 +3134,7 @@ export type MutationResolvers<ContextType = RequestContext, ParentType extends R
   resumeEvalRun?: Resolver<ResolversTypes['EvalRun'], ParentType, ContextType, RequireFields<MutationResumeEvalRunArgs, 'id'>>;
   reviewRouting?: Resolver<ResolversTypes['RoutingPrediction'], ParentType, ContextType, RequireFields<MutationReviewRoutingArgs, 'category' | 'predictionId'>>;
   revokeApiKey?: Resolver<ResolversTypes['ApiKey'], ParentType, ContextType, RequireFields<MutationRevokeApiKeyArgs, 'id'>>;
+  routeBacklog?: Resolver<ResolversTypes['RoutingBacklog'], ParentType, ContextType, RequireFields<MutationRouteBacklogArgs, 'tickets'>>;
   setDefaultTaxonomy?: Resolver<ResolversTypes['Taxonomy'], ParentType, ContextType, RequireFields<MutationSetDefaultTaxonomyArgs, 'id'>>;
   startEvalRun?: Resolver<ResolversTypes['EvalRun'], ParentType, ContextType, RequireFields<MutationStartEvalRunArgs, 'input'>>;
   submitFeedback?: Resolver<ResolversTypes['Feedback'], ParentType, ContextType, RequireFields<MutationSubmitFeedbackArgs, 'input'>>;
@@ -3079,6 +3229,7 @@ export type QueryResolvers<ContextType = RequestContext, ParentType extends Reso
   reviewQueue?: Resolver<Array<ResolversTypes['RoutingPrediction']>, ParentType, ContextType, RequireFields<QueryReviewQueueArgs, 'first'>>;
   routeTicket?: Resolver<ResolversTypes['RoutingPrediction'], ParentType, ContextType, RequireFields<QueryRouteTicketArgs, 'ticket'>>;
   routeTickets?: Resolver<Array<ResolversTypes['RoutingPrediction']>, ParentType, ContextType, RequireFields<QueryRouteTicketsArgs, 'tickets'>>;
+  routingBacklog?: Resolver<Maybe<ResolversTypes['RoutingBacklog']>, ParentType, ContextType, RequireFields<QueryRoutingBacklogArgs, 'id'>>;
   routingRoi?: Resolver<ResolversTypes['RoutingRoi'], ParentType, ContextType, RequireFields<QueryRoutingRoiArgs, 'taxonomyId'>>;
   taxonomies?: Resolver<Array<ResolversTypes['Taxonomy']>, ParentType, ContextType>;
 };
@@ -3113,6 +3264,48 @@ export type RouterModelResolvers<ContextType = RequestContext, ParentType extend
 export type RoutingAlternativeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['RoutingAlternative'] = ResolversParentTypes['RoutingAlternative']> = {
   category?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   confidence?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+};
+
+export type RoutingBacklogResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['RoutingBacklog'] = ResolversParentTypes['RoutingBacklog']> = {
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  finishedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  progress?: Resolver<ResolversTypes['RoutingBacklogProgress'], ParentType, ContextType>;
+  results?: Resolver<ResolversTypes['RoutingBacklogResultConnection'], ParentType, ContextType, RequireFields<RoutingBacklogResultsArgs, 'first'>>;
+  startedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['RoutingBacklogStatus'], ParentType, ContextType>;
+  taxonomyId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  workers?: Resolver<Array<ResolversTypes['RoutingBacklogWorker']>, ParentType, ContextType>;
+};
+
+export type RoutingBacklogProgressResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['RoutingBacklogProgress'] = ResolversParentTypes['RoutingBacklogProgress']> = {
+  failed?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  needsReview?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  pending?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  routed?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  total?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type RoutingBacklogResultResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['RoutingBacklogResult'] = ResolversParentTypes['RoutingBacklogResult']> = {
+  error?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  position?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  prediction?: Resolver<Maybe<ResolversTypes['RoutingPrediction']>, ParentType, ContextType>;
+  ticketId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+};
+
+export type RoutingBacklogResultConnectionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['RoutingBacklogResultConnection'] = ResolversParentTypes['RoutingBacklogResultConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['RoutingBacklogResultEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+};
+
+export type RoutingBacklogResultEdgeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['RoutingBacklogResultEdge'] = ResolversParentTypes['RoutingBacklogResultEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['RoutingBacklogResult'], ParentType, ContextType>;
+};
+
+export type RoutingBacklogWorkerResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['RoutingBacklogWorker'] = ResolversParentTypes['RoutingBacklogWorker']> = {
+  chunks?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export type RoutingEvalMetricsResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['RoutingEvalMetrics'] = ResolversParentTypes['RoutingEvalMetrics']> = {
@@ -3321,6 +3514,12 @@ export type Resolvers<ContextType = RequestContext> = {
   RepeatedMessage?: RepeatedMessageResolvers<ContextType>;
   RouterModel?: RouterModelResolvers<ContextType>;
   RoutingAlternative?: RoutingAlternativeResolvers<ContextType>;
+  RoutingBacklog?: RoutingBacklogResolvers<ContextType>;
+  RoutingBacklogProgress?: RoutingBacklogProgressResolvers<ContextType>;
+  RoutingBacklogResult?: RoutingBacklogResultResolvers<ContextType>;
+  RoutingBacklogResultConnection?: RoutingBacklogResultConnectionResolvers<ContextType>;
+  RoutingBacklogResultEdge?: RoutingBacklogResultEdgeResolvers<ContextType>;
+  RoutingBacklogWorker?: RoutingBacklogWorkerResolvers<ContextType>;
   RoutingEvalMetrics?: RoutingEvalMetricsResolvers<ContextType>;
   RoutingPrediction?: RoutingPredictionResolvers<ContextType>;
   RoutingRoi?: RoutingRoiResolvers<ContextType>;

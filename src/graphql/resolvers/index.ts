@@ -4,6 +4,7 @@ import { auditResolvers } from './audit.js';
 import { evaluationResolvers } from './evaluation.js';
 import { generationResolvers } from './generations.js';
 import { incidentResolvers } from './incident.js';
+import { routingBacklogResolvers } from './routing-backlog.js';
 import { routingResolvers } from './routing.js';
 import { securityResolvers } from './security.js';
 import { jobDigestResolvers } from './job-digest.js';
@@ -21,4 +22,4 @@ function merge(...parts: Resolvers[]): Resolvers {
   return merged as Resolvers;
 }
 
-export const resolvers: Resolvers = merge({ DateTime } as Resolvers, generationResolvers, incidentResolvers, routingResolvers, securityResolvers, auditResolvers, statusUpdateResolvers, postmortemResolvers, assistantResolvers, runbookResolvers, jobDigestResolvers, evaluationResolvers);
+export const resolvers: Resolvers = merge({ DateTime } as Resolvers, generationResolvers, incidentResolvers, routingResolvers, routingBacklogResolvers, securityResolvers, auditResolvers, statusUpdateResolvers, postmortemResolvers, assistantResolvers, runbookResolvers, jobDigestResolvers, evaluationResolvers);

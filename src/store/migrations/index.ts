@@ -9,6 +9,8 @@ import { routing } from './0003_routing.js';
 import { security } from './0004_security.js';
 import { evaluation } from './0005_evaluation.js';
 import { injectionScore } from './0006_injection_score.js';
+import { generationHeartbeat } from './0007_generation_heartbeat.js';
+import { routingBacklogs } from './0008_routing_backlogs.js';
 
 export interface Migration {
   version: number;
@@ -16,4 +18,4 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [generations, generationDelivery, routing, security, evaluation, injectionScore];
+export const MIGRATIONS: readonly Migration[] = [generations, generationDelivery, routing, security, evaluation, injectionScore, generationHeartbeat, routingBacklogs];
