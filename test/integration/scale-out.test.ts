@@ -41,7 +41,7 @@ function twoReplicas(env: () => Record<string, string> = () => ({})): { first: T
 }
 
 describe.skipIf(!available)('two replicas on one Redis and one PostgreSQL', () => {
-  const replicas = twoReplicas(() => ({ BUILTIN_STREAM_DELAY_MS: '15' }));
+  const replicas = twoReplicas(() => ({ BUILTIN_STREAM_DELAY_MS: '15', LOG_LEVEL: 'error' }));
 
   it('streams a generation running on one replica to subscribers of the other, live and resumed', async () => {
     const { first, second } = replicas;

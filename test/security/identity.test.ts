@@ -2,8 +2,6 @@
  * The adversarial identity suite: who may call, with what scopes, and that no account can see or
  * touch another's objects — over HTTP and over graphql-ws.
  */
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { createClient } from 'graphql-ws';
 import { SignJWT, exportSPKI, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,9 +10,9 @@ import { buildSchema } from '../../src/graphql/schema.js';
 import { statusUpdateInput } from '../fixtures/status-update.js';
 import { issueKeyIn } from '../support/keys.js';
 import { spawnServer } from '../support/process.js';
-import { collectStream, startTestServer, temporaryDataDir, type TestServer } from '../support/server.js';
+import { runCli } from '../support/cli.js';
+import { collectStream, startTestServer, storeEnvFor, temporaryDataDir, type TestServer } from '../support/server.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
 const DRAFT = 'mutation($input: StatusUpdateInput!) { draftStatusUpdate(input: $input) { id status } }';
 
@@ -203,15 +201,7 @@ describe('development defaults', { timeout: 90_000 }, () => {
 
   it('creates a key with the CLI, printed alone on the last line', async () => {
     const dataDir = temporaryDataDir();
-    const output = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/keys.ts', 'create', '--account', 'acme', '--scopes', 'generate,route'], {
-        cwd: ROOT,
-        env: { PATH: process.env.PATH ?? '', DATA_DIR: dataDir, LOG_LEVEL: 'silent' },
-      });
-      let stdout = '';
-      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-      child.on('exit', (code) => resolve({ code, stdout }));
-    });
+    const output = await runCli('keys', ['create', '--account', 'acme', '--scopes', 'generate,route'], { ...(await storeEnvFor(dataDir)), LOG_LEVEL: 'silent' });
     expect(output.code).toBe(0);
     const key = output.stdout.trim().split('\n').at(-1)!;
     expect(key).toMatch(/^ais_[0-9a-f]{10}_[A-Za-z0-9_-]{43}$/);

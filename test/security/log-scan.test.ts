@@ -19,7 +19,7 @@ import { checkoutIncident } from '../fixtures/status-update.js';
 import { issueKeyIn } from '../support/keys.js';
 import { MODEL_STATUS_UPDATE } from '../support/llm-config.js';
 import { startOpenAiDouble, type OpenAiDouble } from '../support/openai-double.js';
-import { temporaryDataDir } from '../support/server.js';
+import { storeEnvFor, temporaryDataDir } from '../support/server.js';
 
 /** A sentence that exists only in request inputs: seeing it in a log means a prompt or input was logged. */
 const MARKER = 'Quokka-7 lantern unfolding over the brass harbour';
@@ -67,7 +67,7 @@ describe('logs at LOG_LEVEL=debug', () => {
     double = await startOpenAiDouble({ defaultBehaviour: { kind: 'text', text: MODEL_STATUS_UPDATE } });
     const dataDir = temporaryDataDir();
     issuedKey = await issueKeyIn(dataDir, 'acme', ['generate', 'route', 'admin']);
-    const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'debug', PORT: '0', DATA_DIR: dataDir, OPENAI_API_KEY: OPENAI_KEY, OPENAI_BASE_URL: double.url, RATE_LIMIT_TOKENS_PER_MINUTE: '0' });
+    const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'debug', PORT: '0', ...(await storeEnvFor(dataDir)), OPENAI_API_KEY: OPENAI_KEY, OPENAI_BASE_URL: double.url, RATE_LIMIT_TOKENS_PER_MINUTE: '0' });
     const sink = new Writable({
       write(chunk: Buffer, _encoding, done) {
         lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));

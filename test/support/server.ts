@@ -50,6 +50,14 @@ export async function testDatabaseFor(dataDir: string): Promise<string> {
   return url;
 }
 
+/**
+ * The store settings of the test server on `dataDir`, for what opens that store beside it (the
+ * CLIs, an app built by hand): DATA_DIR, plus DATABASE_URL under TEST_DATABASE=postgres.
+ */
+export async function storeEnvFor(dataDir: string): Promise<{ DATA_DIR: string; DATABASE_URL?: string }> {
+  return testDatabaseIsPostgres() ? { DATA_DIR: dataDir, DATABASE_URL: await testDatabaseFor(dataDir) } : { DATA_DIR: dataDir };
+}
+
 export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
   // A directory the caller did not give is the server's own: removed when it stops. Tests that
   // restart on the same data pass DATA_DIR.
