@@ -9,18 +9,19 @@
  *   npx tsx bench/load-routing.ts                 steps of 5 s from 25 req/s, doubling
  *   npx tsx bench/load-routing.ts --seconds 10    longer steps
  *
- * Load comes from autocannon in this process, at a fixed rate per step over keep-alive
- * connections on loopback (latencies corrected for coordinated omission, autocannon's default).
+ * Load comes from this process at a steady rate per step (one request every 1000 / rate ms, open
+ * loop, latency from each request's due time: `support/paced-load.ts`, which says why not
+ * autocannon) over keep-alive connections on loopback.
  * A step passes when p99 < 50 ms, no request failed and at least 90 % of the rate was achieved.
  * The ladder doubles the rate until the target saturates (less than 90 % of the rate achieved),
  * then tries once between the highest passing step and the next. On a shared machine the p99
  * moves with other people's work, so each step also prints the target's CPU time per request,
  * read from /proc (robust to that), and the rate one core could sustain at that cost.
  */
-import autocannon, { type Request } from 'autocannon';
 import { join } from 'node:path';
 import { trainClincTaxonomy, clincTestTickets } from './support/clinc-taxonomy.js';
-import { Child, GraphQLHttpClient, flag, load, machine, ms, startServer, table } from './support/harness.js';
+import { Child, GraphQLHttpClient, flag, load, machine, ms, percentile, startServer, table } from './support/harness.js';
+import { pacedLoad } from './support/paced-load.js';
 import { cpuMsOf } from './support/proc-cpu.js';
 
 const P99_TARGET_MS = 50;
@@ -32,8 +33,8 @@ interface Target {
   name: string;
   url: string;
   pid: number;
-  /** The request for one ticket. */
-  request(ticket: { id: string; body: string }): Request;
+  /** The JSON body of the request for one ticket (POSTed to `url`). */
+  body(ticket: { id: string; body: string }): string;
   /** Whether a 200 response still reports a failure (GraphQL puts errors in the body). */
   failed(body: string): boolean;
 }
@@ -53,36 +54,21 @@ const tickets = clincTestTickets();
 
 async function runStep(target: Target, rate: number, seconds: number): Promise<Step> {
   let next = 0;
-  let failedBodies = 0;
   const cpuBefore = cpuMsOf(target.pid);
-  const result = await autocannon({
-    url: target.url,
-    // Enough connections that each needs at most 20 req/s (one per 50 ms), so a connection is never the bottleneck.
-    connections: Math.min(200, Math.max(10, Math.ceil(rate / 20))),
-    duration: seconds,
-    overallRate: rate,
-    timeout: 10,
-    requests: [
-      {
-        setupRequest: () => target.request(tickets[next++ % tickets.length]!),
-        onResponse: (status, body) => {
-          if (status === 200 && target.failed(body)) failedBodies++;
-        },
-      },
-    ],
-  });
+  const result = await pacedLoad({ url: target.url, rate, seconds, body: () => target.body(tickets[next++ % tickets.length]!), failed: target.failed });
   const cpuMs = cpuMsOf(target.pid) - cpuBefore;
-  const failed = result.errors + result.timeouts + result.non2xx + failedBodies;
-  const achieved = result.requests.total / seconds;
+  const answered = result.latencies.length;
+  const achieved = answered / (result.elapsedMs / 1000);
+  const [p50, p99] = [percentile(result.latencies, 50), percentile(result.latencies, 99)];
   return {
     rate,
     achieved,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    failed,
-    cpuMsPerRequest: cpuMs / Math.max(1, result.requests.total),
+    p50,
+    p99,
+    failed: result.failed,
+    cpuMsPerRequest: cpuMs / Math.max(1, answered),
     load: load().replace('load average ', ''),
-    passed: result.latency.p99 < P99_TARGET_MS && failed === 0 && achieved >= 0.9 * rate,
+    passed: p99 < P99_TARGET_MS && result.failed === 0 && achieved >= 0.9 * rate,
   };
 }
 
@@ -127,7 +113,7 @@ async function main(): Promise<void> {
     name: 'subgraph',
     url: server.url,
     pid: server.process.pid!,
-    request: (ticket) => ({ method: 'POST', path: '/graphql', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables: { ticket, taxonomyId: taxonomy.taxonomyId } }) }),
+    body: (ticket) => JSON.stringify({ query, variables: { ticket, taxonomyId: taxonomy.taxonomyId } }),
     failed: (body) => body.includes('"errors"'),
   });
 
@@ -139,7 +125,7 @@ async function main(): Promise<void> {
     name: 'bare node:http',
     url: bare.url,
     pid: bare.process.pid!,
-    request: (ticket) => ({ method: 'POST', path: '/', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ body: ticket.body }) }),
+    body: (ticket) => JSON.stringify({ body: ticket.body }),
     failed: () => false,
   });
   await bare.stop();

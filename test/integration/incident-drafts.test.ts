@@ -34,7 +34,8 @@ describe('Incident drafts', () => {
     const representations = Array.from({ length: 25 }, (_, index) => ({ __typename: 'Incident', id: `INC-${index + 1}` }));
     const query = vi.spyOn(server.app.services.store.db, 'query');
     const result = await server.graphql<Entities>(ENTITIES, { representations });
-    expect(query).toHaveBeenCalledTimes(1);
+    // Counting the statements that read drafts: background work (heartbeats on PostgreSQL) may run its own meanwhile.
+    expect(query.mock.calls.filter(([sql]) => String(sql).includes('incident_id = ANY'))).toHaveLength(1);
     query.mockRestore();
 
     expect(result.errors).toBeUndefined();
