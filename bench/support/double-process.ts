@@ -5,7 +5,7 @@
  * last one, so that a long run does not grow its heap.
  */
 import { startOpenAiDouble, type OpenAiBehaviour, type RecordedRequest } from '../../test/support/openai-double.js';
-import type { ChildRequest, ProcessStats } from './ipc.js';
+import { ProcessUsage, type ChildRequest, type ProcessStats } from './ipc.js';
 
 if (!process.send) throw new Error('double-process.ts runs as a forked child (see harness.ts)');
 const send = (message: unknown) => process.send!(message);
@@ -24,8 +24,7 @@ const trim = setInterval(() => {
   double.abortedRequests.length = 0;
 }, 250);
 
-let cpuSince = process.cpuUsage();
-let cpuSinceAt = performance.now();
+const usage = new ProcessUsage();
 
 process.on('message', (message: ChildRequest) => {
   void (async () => {
@@ -40,24 +39,11 @@ process.on('message', (message: ChildRequest) => {
         return;
       }
       case 'stats': {
-        const memory = process.memoryUsage();
-        const cpu = process.cpuUsage(cpuSince);
-        const now = performance.now();
         const value: ProcessStats = {
-          rss: memory.rss,
-          heapUsed: memory.heapUsed,
-          heapTotal: memory.heapTotal,
-          external: memory.external,
-          arrayBuffers: memory.arrayBuffers,
-          cpuMs: (cpu.user + cpu.system) / 1000,
-          wallMs: now - cpuSinceAt,
+          ...usage.read(message.reset ?? false),
           eventLoopDelay: null,
           extra: { calls: calls + double.requests.length, aborted: aborted + double.abortedRequests.length },
         };
-        if (message.reset) {
-          cpuSince = process.cpuUsage();
-          cpuSinceAt = now;
-        }
         send({ type: 'reply', id: message.id, value });
         return;
       }

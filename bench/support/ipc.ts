@@ -31,3 +31,21 @@ export interface ProcessStats {
   eventLoopDelay: { p50: number; p99: number; max: number; mean: number } | null;
   extra: Record<string, number>;
 }
+
+/** This process's memory now, and its CPU and wall time since the last reset (or the start). */
+export class ProcessUsage {
+  private cpuSince = process.cpuUsage();
+  private cpuSinceAt = performance.now();
+
+  read(reset: boolean): Pick<ProcessStats, 'rss' | 'heapUsed' | 'heapTotal' | 'external' | 'arrayBuffers' | 'cpuMs' | 'wallMs'> {
+    const { rss, heapUsed, heapTotal, external, arrayBuffers } = process.memoryUsage();
+    const cpu = process.cpuUsage(this.cpuSince);
+    const now = performance.now();
+    const usage = { rss, heapUsed, heapTotal, external, arrayBuffers, cpuMs: (cpu.user + cpu.system) / 1000, wallMs: now - this.cpuSinceAt };
+    if (reset) {
+      this.cpuSince = process.cpuUsage();
+      this.cpuSinceAt = now;
+    }
+    return usage;
+  }
+}

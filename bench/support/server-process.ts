@@ -11,7 +11,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { createApp } from '../../src/server/app.js';
-import type { ChildRequest, ProcessStats } from './ipc.js';
+import { ProcessUsage, type ChildRequest, type ProcessStats } from './ipc.js';
 
 if (!process.send) throw new Error('server-process.ts runs as a forked child (see harness.ts)');
 const send = (message: unknown) => process.send!(message);
@@ -22,8 +22,7 @@ const { url } = await app.listen(0, '127.0.0.1');
 
 const delay = monitorEventLoopDelay({ resolution: 5 });
 delay.enable();
-let cpuSince = process.cpuUsage();
-let cpuSinceAt = performance.now();
+const usage = new ProcessUsage();
 
 /** `process.getActiveResourcesInfo()` counted by kind, as `resource:TCPSocketWrap` and so on. */
 function activeResources(): Record<string, number> {
@@ -33,17 +32,8 @@ function activeResources(): Record<string, number> {
 }
 
 function stats(reset: boolean): ProcessStats {
-  const memory = process.memoryUsage();
-  const cpu = process.cpuUsage(cpuSince);
-  const now = performance.now();
   const result: ProcessStats = {
-    rss: memory.rss,
-    heapUsed: memory.heapUsed,
-    heapTotal: memory.heapTotal,
-    external: memory.external,
-    arrayBuffers: memory.arrayBuffers,
-    cpuMs: (cpu.user + cpu.system) / 1000,
-    wallMs: now - cpuSinceAt,
+    ...usage.read(reset),
     eventLoopDelay: {
       p50: delay.percentile(50) / 1e6,
       p99: delay.percentile(99) / 1e6,
@@ -53,11 +43,7 @@ function stats(reset: boolean): ProcessStats {
     // Plus every kind of handle keeping the loop alive (`TCPSocketWrap`, `Timeout`, ...), to spot leaks.
     extra: { runningGenerations: app.services.runner.activeCount, ...activeResources() },
   };
-  if (reset) {
-    delay.reset();
-    cpuSince = process.cpuUsage();
-    cpuSinceAt = now;
-  }
+  if (reset) delay.reset();
   return result;
 }
 
