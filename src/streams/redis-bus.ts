@@ -14,8 +14,9 @@
  * XRANGE catch-up), and one blocking reader that runs a single `XREAD BLOCK` over every stream that
  * has a subscriber in this process and fans the entries out in-process. A reader joining a stream
  * the poller already follows catches up with one XRANGE up to the poller's position, then takes
- * live entries from the poller; entries are de-duplicated by id, and a gap in `seq` is an error,
- * never silently skipped. A new stream interrupts the blocked XREAD with CLIENT UNBLOCK so its
+ * live entries from the poller; entries are de-duplicated by id. The poller may also be ahead of
+ * what exists (an earlier reader resumed after a seq not yet written): a gap in what it delivers
+ * is filled with XRANGE, and a gap Redis cannot fill is an error, never silently skipped. A new stream interrupts the blocked XREAD with CLIENT UNBLOCK so its
  * first events are not held back until the block times out.
  *
  * Failures. Both connections reconnect by themselves. The poller resumes each stream from the
@@ -586,9 +587,11 @@ export class RedisStreamBus implements StreamBus {
         nextSeq++;
         return 'yield';
       };
+      /** Entries after `last` up to `until` (inclusive, or exclusive with a leading '('), read from Redis. */
+      const fetch = async (until: string): Promise<Entry[]> => parseEntries(await this.command(['XRANGE', key, `(${last}`, until, 'COUNT', String(ENTRIES_PER_READ)]));
       // Entries the poller delivered to earlier readers before this one joined.
       while (compareIds(last, polledFrom) < 0) {
-        const batch = parseEntries(await this.command(['XRANGE', key, `(${last}`, polledFrom, 'COUNT', String(ENTRIES_PER_READ)]));
+        const batch = await fetch(polledFrom);
         if (batch.length === 0) break;
         for (const entry of batch) {
           if (accept(entry) === 'skip') continue;
@@ -600,6 +603,16 @@ export class RedisStreamBus implements StreamBus {
         const batch = await inbox.take(signal);
         if (batch === null) return;
         for (const entry of batch) {
+          // The poller may have started past this reader: an earlier reader asked for entries
+          // after a seq not yet appended when this one caught up. Those entries are in Redis now.
+          while (compareIds(entry.id, last) > 0 && entry.event.seq > nextSeq) {
+            const missing = await fetch(`(${entry.id}`);
+            if (missing.length === 0) break;
+            for (const earlier of missing) {
+              if (accept(earlier) === 'skip') continue;
+              yield earlier.event;
+            }
+          }
           if (accept(entry) === 'skip') continue;
           yield entry.event;
           if (entry.event.type === 'end') return;

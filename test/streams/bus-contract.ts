@@ -96,6 +96,21 @@ export function runBusContract(name: string, makeBus: BusFactory): void {
       expect(fromOne.map((event) => event.seq)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
     });
 
+    it('gives a reader from the start every event when another reader asked first for events not yet written', async () => {
+      const bus = await create();
+      const id = randomUUID();
+      await writeStream(bus, id, ['a'], false);
+      // A client resuming after seq 3 joins before a client from the start, while only seq 0 exists.
+      const resumed = collect(bus, id, 3);
+      const fromStart = collect(bus, id, -1);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      for (let seq = 1; seq < 8; seq++) await bus.append(id, { seq, type: 'delta', text: String(seq) });
+      await bus.append(id, { seq: 8, type: 'end' });
+      const [afterThree, all] = await Promise.all([resumed, fromStart]);
+      expect(all.map((event) => event.seq)).toEqual(Array.from({ length: 9 }, (_, seq) => seq));
+      expect(afterThree.map((event) => event.seq)).toEqual([4, 5, 6, 7, 8]);
+    });
+
     it('completes every waiting reader when the end event arrives', async () => {
       const bus = await create();
       const id = randomUUID();
