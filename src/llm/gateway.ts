@@ -15,7 +15,7 @@ import { ResponseCache, type CachedAnswer } from './policies/response-cache.js';
 import { backoffDelay, sleep } from './policies/retry.js';
 import { TargetStats, type TargetHealth } from './policies/target-stats.js';
 import { targetKey, type LlmRouting, type Target } from './routing.js';
-import type { ChatMessage, FinishReason, ModelProvider, ModelRequest, ResponseFormat, TokenUsage } from './spec.js';
+import type { ChatMessage, FinishReason, ModelProvider, ModelRequest, ResponseFormat, StreamPart, TokenUsage } from './spec.js';
 
 export interface GatewayCall {
   feature: Feature;
@@ -38,6 +38,13 @@ export interface GatewayCall {
   /** The request this call serves, for the audit log. */
   requestId?: string;
   /**
+   * The caller reads the answer only once it is complete (a draft that is not streamed, a routing
+   * batch, a judge): the provider is asked for it in one response instead of a stream, which
+   * costs less per call (one body to parse rather than a chunk per token). There is then no
+   * time to first token to report.
+   */
+  wholeAnswer?: boolean;
+  /**
    * The untrusted data the messages carry, one item per source (a capability's input, each ticket
    * of a routing batch): screened for prompt injection before any provider is called.
    */
@@ -52,7 +59,7 @@ export interface Answered {
   usage: Usage;
   finishReason: FinishReason;
   cacheHit: boolean;
-  /** Milliseconds from the call to the first delta; null when there was no text. */
+  /** Milliseconds from the call to the first delta; null when there was no text or no stream (`wholeAnswer`). */
   timeToFirstTokenMs: number | null;
   attempts: Attempt[];
   /** The untrusted data's prompt-injection score, when it reached the flag threshold (data protection). */
@@ -301,7 +308,7 @@ export class LlmGateway {
           usage: { inputTokens: cached.inputTokens, outputTokens: cached.outputTokens, costUsd: 0 },
           finishReason: cached.finishReason,
           cacheHit: true,
-          timeToFirstTokenMs: cached.chunks.length > 0 ? Math.round(performance.now() - started) : null,
+          timeToFirstTokenMs: cached.chunks.length > 0 && !call.wholeAnswer ? Math.round(performance.now() - started) : null,
           attempts,
         };
         return;
@@ -321,7 +328,8 @@ export class LlmGateway {
         try {
           release = await runtime.limiter.acquire(signal);
           let firstTokenAt: number | null = null;
-          for await (const part of runtime.provider.stream(request, signal)) {
+          const parts = call.wholeAnswer ? answerAtOnce(runtime.provider, request, signal) : runtime.provider.stream(request, signal);
+          for await (const part of parts) {
             if (part.type === 'text-delta') {
               if (firstTokenAt === null) firstTokenAt = performance.now();
               emitted = true;
@@ -349,7 +357,7 @@ export class LlmGateway {
               usage: this.priced(target, part.usage),
               finishReason: part.finishReason,
               cacheHit: false,
-              timeToFirstTokenMs: firstTokenAt === null ? null : Math.round(firstTokenAt - started),
+              timeToFirstTokenMs: firstTokenAt === null || call.wholeAnswer ? null : Math.round(firstTokenAt - started),
               attempts,
             };
             return;
@@ -389,12 +397,19 @@ export class LlmGateway {
   /** The whole answer at once, with the same chain, policies and deadline as `stream`. */
   async generate(call: GatewayCall): Promise<GatewayResult> {
     let text = '';
-    for await (const part of this.stream(call)) {
+    for await (const part of this.stream({ ...call, wholeAnswer: true })) {
       if (part.type === 'text-delta') text += part.text;
       else return { text, ...part };
     }
     throw new ProviderError('bad-output', 'gateway', 'the provider ended its stream without finishing');
   }
+}
+
+/** A provider's one-response answer as the parts of a stream, so both go through the same attempt. */
+async function* answerAtOnce(provider: ModelProvider, request: ModelRequest, signal: AbortSignal): AsyncIterable<StreamPart> {
+  const answer = await provider.generate(request, signal);
+  if (answer.text) yield { type: 'text-delta', text: answer.text };
+  yield { type: 'finish', usage: answer.usage, finishReason: answer.finishReason, ...(answer.model === undefined ? {} : { model: answer.model }) };
 }
 
 /** Turns whatever a provider threw into the error a client should see. */

@@ -69,9 +69,27 @@ describe('gateway faults through GraphQL', () => {
     const generation = result.data!.draftStatusUpdate;
     expect(generation).toMatchObject({ status: 'SUCCEEDED', provider: 'openai', model: 'gpt-test', text: MODEL_STATUS_UPDATE, cacheHit: false });
     expect(generation.usage).toEqual({ inputTokens: 400, outputTokens: 100, costUsd: (400 * 1 + 100 * 2) / 1_000_000 });
-    expect(generation.timeToFirstTokenMs).toBeGreaterThanOrEqual(0);
     // "23:59" is nowhere in the input nor derivable from it; everything else is.
     expect(generation.groundingIssues).toEqual([{ kind: 'TIMESTAMP', value: '23:59 UTC' }]);
+  });
+
+  it('asks the model for a whole answer when the draft is not streamed, and for a stream when it is', async () => {
+    const s = await start({ LLM_CONFIG: config(double) });
+    const whole = (await s.graphql<Draft>(DRAFT, { input: statusUpdateInput() })).data!.draftStatusUpdate;
+    expect(double.requests.at(-1)!.body!.stream).not.toBe(true);
+    // Nobody saw a first token: there is none to time.
+    expect(whole).toMatchObject({ status: 'SUCCEEDED', text: MODEL_STATUS_UPDATE, timeToFirstTokenMs: null });
+
+    const started = await s.graphql<Draft>(DRAFT, { input: statusUpdateInput({ stream: true }) });
+    const { events } = await collectStream(s.wsClient(), started.data!.draftStatusUpdate.id);
+    expect(double.requests.at(-1)!.body!.stream).toBe(true);
+    expect(events.length).toBeGreaterThan(2);
+    const stored = await s.graphql<{ generation: { status: string; text: string; timeToFirstTokenMs: number | null } }>(
+      `query($id: ID!) { generation(id: $id) { status text timeToFirstTokenMs } }`,
+      { id: started.data!.draftStatusUpdate.id },
+    );
+    expect(stored.data!.generation).toMatchObject({ status: 'SUCCEEDED', text: MODEL_STATUS_UPDATE });
+    expect(stored.data!.generation.timeToFirstTokenMs).toBeGreaterThanOrEqual(0);
   });
 
   it('retries a 503 and succeeds on the same provider', async () => {

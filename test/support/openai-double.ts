@@ -18,7 +18,10 @@ export interface ScriptedUsage {
 
 /** What the double does with one request. Streamed or not follows the request's `stream`. */
 export type OpenAiBehaviour =
-  /** Answer `text`, streamed in `chunks` deltas (default 3). `usage: null` never reports usage. */
+  /**
+   * Answer `text`, streamed in `chunks` deltas (default 3), `chunkDelayMs` apart; not streamed, the
+   * whole answer after `chunks × chunkDelayMs`. `usage: null` never reports usage.
+   */
   | { kind: 'text'; text: string; chunks?: number; usage?: ScriptedUsage | null; finishReason?: string; model?: string; chunkDelayMs?: number }
   /** Structured output: `value` serialised as the message content. */
   | { kind: 'json'; value: unknown; chunks?: number; usage?: ScriptedUsage }
@@ -233,7 +236,11 @@ async function respond(ex: Exchange, behaviour: OpenAiBehaviour, body: ChatReque
         chunkDelayMs: behaviour.kind === 'text' ? (behaviour.chunkDelayMs ?? 0) : 0,
       };
       if (streaming) await streamAnswer(ex, answer, includeUsage);
-      else sendJson(res, 200, completion(answer));
+      else {
+        // A model takes as long to write an answer it returns whole as one it streams.
+        if (answer.chunkDelayMs > 0) await ex.sleep(answer.chunks * answer.chunkDelayMs);
+        if (!ex.closed) sendJson(res, 200, completion(answer));
+      }
       return;
     }
     case 'model-refusal': {

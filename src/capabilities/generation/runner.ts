@@ -158,7 +158,18 @@ export class GenerationRunner {
     const evaluation = options.evaluation ? { targets: options.evaluation.targets, bypassCache: true } : {};
     // The whole input is untrusted data: the gateway screens it for prompt injection.
     const call = (messages: ChatMessage[]) =>
-      this.deps.gateway.stream({ feature: capability.feature, accountId: options.account.id, messages, task: { input, now: context.now }, signal, requestId: options.requestId, untrusted: [input], ...evaluation });
+      this.deps.gateway.stream({
+        feature: capability.feature,
+        accountId: options.account.id,
+        messages,
+        task: { input, now: context.now },
+        signal,
+        requestId: options.requestId,
+        untrusted: [input],
+        // Nobody sees a draft that is not streamed before it is finished: no need to stream it from the provider.
+        wholeAnswer: !options.stream,
+        ...evaluation,
+      });
     let outcome: GenerationOutcome;
     let answered: Answered | undefined;
     try {
@@ -260,6 +271,11 @@ export class GenerationRunner {
       attempts,
       injectionScore: error instanceof GatewayError ? error.injectionScore : (answered?.injectionScore ?? null),
     };
+  }
+
+  /** The stored outcome of a generation running here, once it ends (null if storing it failed); undefined if it does not run here. */
+  outcome(id: string): Promise<GenerationRecord | null> | undefined {
+    return this.running.get(id)?.done;
   }
 
   /**

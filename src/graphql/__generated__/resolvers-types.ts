@@ -841,7 +841,7 @@ export type Generation = {
    * the concatenation of every `generationStream` delta equals the final value.
    */
   text: Scalars['String']['output'];
-  /** Milliseconds from the request to the first token; null while running or when no text came. */
+  /** Milliseconds from the request to the first token of a streamed answer; null while running, when no text came, or when the answer was asked for whole (a draft that is not streamed). */
   timeToFirstTokenMs: Maybe<Scalars['Int']['output']>;
   /** Tokens and cost; null while running. */
   usage: Maybe<Usage>;
