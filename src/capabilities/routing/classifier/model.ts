@@ -4,13 +4,20 @@
  *   normalise → TF-IDF (words, word pairs, character n-grams) → one-vs-rest linear SVM
  *             + a one-hidden-layer network over the same rows → 8-bit weights
  *   → blend of the two (each on its own temperature), calibration and Unknown threshold on
- *     held-out tickets.
+ *     held-out tickets
+ *   → refit: both models continue training with the held-out tickets added (warm start).
  *
  * Chosen by measurement on CLINC150 (see bench/routing.md). The SVM beat multinomial logistic
  * regression (more accurate, faster to train) and its margins calibrate with one temperature. The
  * network alone is about as accurate as the SVM, but the two err on different tickets: their
  * blend is ~0.6 point more accurate than either. Logistic regression and the Crammer–Singer SVM
  * stay available as the linear part; `network: false` trains the linear model alone.
+ *
+ * The refit lets the served model learn from every labeled ticket while calibration still comes
+ * from tickets the tuned model never saw: on CLINC150 the 3,000 validation tickets joining the
+ * 15,000 training tickets give +0.5 point of test accuracy, for ~2 CPU-s of warm-started epochs
+ * (a second training from scratch would double the training time), paid for by a shorter first
+ * stage (SVM 6 epochs, network 4).
  *
  * Training is synchronous and CPU-bound (a few seconds for 15k tickets): callers serving requests
  * should run it off the request path (a worker thread or a job).
@@ -27,7 +34,7 @@ import { quantizeWeights } from './quantize.js';
 import { createScorer } from './scorer.js';
 import { TicketRouter, createRouterScorer, type RouterMetrics, type RouterParts, type TrainedRouter } from './router.js';
 import { DEFAULT_SOFTMAX_OPTIONS, trainSoftmaxRegression, type SoftmaxRegressionOptions } from './softmax-regression.js';
-import type { SparseRows } from './sparse.js';
+import { concatRows, type SparseRows } from './sparse.js';
 import { stratifiedSplit } from './split.js';
 import { thresholdForUnknownRecall, tuneUnknownThreshold } from './threshold.js';
 
@@ -86,7 +93,28 @@ export interface TrainOptions {
    * alone). Default 0.5: 0.4–0.6 were within noise of each other on CLINC150's validation split.
    */
   networkShare?: number;
+  /**
+   * After the temperatures, the blend and the in-scope statistics of the threshold are taken on
+   * the held-out tickets, continue training on training + held-out tickets (warm start: a few
+   * more SVM epochs and one network epoch), so the served model learns from every labeled ticket.
+   * The held-out temperatures and blend are kept; the out-of-scope tickets, which never train
+   * the weights, are scored by the final model to place the threshold. The held-out metrics
+   * describe the model before the refit. Applies with the default SVM (and the network); false
+   * keeps the held-out tickets out of the weights.
+   */
+  refit?: Partial<RefitOptions> | false;
 }
+
+export interface RefitOptions {
+  /** SVM epochs over training + held-out tickets, resuming from the trained dual variables. */
+  svmEpochs: number;
+  /** Network epochs over training + held-out tickets, from the trained network. */
+  networkEpochs: number;
+  /** Initial SGD step of those epochs, decayed linearly to zero. */
+  networkLearningRate: number;
+}
+
+export const DEFAULT_REFIT_OPTIONS: Readonly<RefitOptions> = { svmEpochs: 3, networkEpochs: 1, networkLearningRate: 0.08 };
 
 interface Prepared {
   texts: string[];
@@ -139,17 +167,18 @@ export function trainRouter(examples: LabeledText[], options: TrainOptions = {})
   const C = categories.length;
   const K = vectorizer.columnCount;
   const algorithm = options.algorithm ?? 'svm';
+  const svmOptions: LinearSvmOptions = { ...DEFAULT_SVM_OPTIONS, ...options.svm, seed };
+  const svm = algorithm === 'svm' ? trainLinearSvm(rows, train.labels, C, K, svmOptions) : null;
   const linear: LinearWeights =
-    algorithm === 'logistic'
+    svm ??
+    (algorithm === 'logistic'
       ? trainSoftmaxRegression(rows, train.labels, C, K, { ...DEFAULT_SOFTMAX_OPTIONS, ...options.logistic, seed })
-      : algorithm === 'crammer-singer'
-        ? trainMulticlassSvm(rows, train.labels, C, K, { ...DEFAULT_MULTICLASS_SVM_OPTIONS, ...options.crammerSinger, seed })
-        : trainLinearSvm(rows, train.labels, C, K, { ...DEFAULT_SVM_OPTIONS, ...options.svm, seed });
+      : trainMulticlassSvm(rows, train.labels, C, K, { ...DEFAULT_MULTICLASS_SVM_OPTIONS, ...options.crammerSinger, seed }));
+  const networkOptions: NetworkOptions | null = options.network === false ? null : { ...DEFAULT_NETWORK_OPTIONS, ...options.network, seed };
+  const floatNetwork = networkOptions && trainNetwork(rows, train.labels, C, K, networkOptions);
   // Calibrate and tune on the 8-bit weights that will be served, not on the float ones.
-  const weights = quantizeWeights(linear);
-  const network = options.network === false
-    ? null
-    : quantizeNetwork(trainNetwork(rows, train.labels, C, K, { ...DEFAULT_NETWORK_OPTIONS, ...options.network, seed }));
+  let weights = quantizeWeights(linear);
+  let network = floatNetwork && quantizeNetwork(floatNetwork);
 
   const heldRows = vectorizer.transform(held.texts);
   const networkShare = options.networkShare ?? 0.5;
@@ -160,11 +189,25 @@ export function trainRouter(examples: LabeledText[], options: TrainOptions = {})
         network: networkShare / fitTemperature(createNetworkScorer(network).score(heldRows), held.labels, C),
       }
     : { linear: 1, network: 0 };
-  const scorer = createRouterScorer({ weights, network, blend });
+  let scorer = createRouterScorer({ weights, network, blend });
   const heldScores = scorer.score(heldRows);
   const temperature = fitTemperature(heldScores, held.labels, C);
   const heldTop = topOfEach(softmaxRowsInPlace(heldScores, C, temperature), C);
   const correct = Array.from(held.labels, (label, i) => heldTop.index[i] === label);
+
+  // Refit: the held-out tickets join the training tickets. What was measured on them above
+  // (temperatures, blend, which were decided right) stays: nothing is measured on them again.
+  const refit = options.refit === false || !svm || held.labels.length === 0 ? null : { ...DEFAULT_REFIT_OPTIONS, ...options.refit };
+  if (refit && svm) {
+    const allRows = concatRows(rows, heldRows);
+    const allLabels = Int32Array.from([...train.labels, ...held.labels]);
+    weights = quantizeWeights(trainLinearSvm(allRows, allLabels, C, K, { ...svmOptions, epochs: refit.svmEpochs }, svm));
+    if (floatNetwork && networkOptions) {
+      const continued = { ...networkOptions, epochs: refit.networkEpochs, learningRate: refit.networkLearningRate };
+      network = quantizeNetwork(trainNetwork(allRows, allLabels, C, K, continued, { start: floatNetwork }));
+    }
+    scorer = createRouterScorer({ weights, network, blend });
+  }
   const unknownRows = vectorizer.transform(unknown);
   const unknownTop = topOfEach(softmaxRowsInPlace(scorer.score(unknownRows), C, temperature), C);
   // The router answers Unknown for tickets with no known feature at any threshold (router.ts);
@@ -189,7 +232,7 @@ export function trainRouter(examples: LabeledText[], options: TrainOptions = {})
   const metrics: RouterMetrics = {
     heldoutAccuracy: held.labels.length === 0 ? Number.NaN : correct.filter(Boolean).length / held.labels.length,
     expectedCalibrationError: held.labels.length === 0 ? Number.NaN : expectedCalibrationError(heldTop.confidence, correct),
-    trainedOn: train.labels.length,
+    trainedOn: train.labels.length + (refit ? held.labels.length : 0),
     trainingMs: 0,
     heldoutTickets: held.labels.length + unknown.length,
     heldoutUnknownRecall: unknown.length === 0 ? null : unknownDecidable.filter((p) => p === 0 || p < threshold).length / unknown.length,
@@ -218,6 +261,13 @@ function validateOptions(options: TrainOptions): void {
   share('networkShare', options.networkShare);
   if (options.topK !== undefined && !(Number.isInteger(options.topK) && options.topK >= 1)) throw new RangeError('trainRouter: topK must be a positive integer');
   if (options.seed !== undefined && !Number.isInteger(options.seed)) throw new RangeError('trainRouter: seed must be an integer');
+  const refit = options.refit || {};
+  for (const key of ['svmEpochs', 'networkEpochs'] as const) {
+    const epochs = refit[key];
+    if (epochs !== undefined && !(Number.isInteger(epochs) && epochs >= 0)) throw new RangeError(`trainRouter: refit.${key} must be a non-negative integer`);
+  }
+  const rate = refit.networkLearningRate;
+  if (rate !== undefined && !(rate >= 0 && Number.isFinite(rate))) throw new RangeError('trainRouter: refit.networkLearningRate must be a non-negative number');
 }
 
 /** Index and probability of the best category of each row. */

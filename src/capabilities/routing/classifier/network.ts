@@ -30,7 +30,7 @@ export interface NetworkOptions {
   seed: number;
 }
 
-export const DEFAULT_NETWORK_OPTIONS: NetworkOptions = { hidden: 64, epochs: 5, learningRate: 0.1, dropout: 0.05, seed: 1 };
+export const DEFAULT_NETWORK_OPTIONS: NetworkOptions = { hidden: 64, epochs: 4, learningRate: 0.1, dropout: 0.05, seed: 1 };
 
 /** The two layers, each in the LinearWeights form (feature-major) that quantize.ts and scorer.ts take. */
 export interface NetworkWeights {
@@ -48,7 +48,11 @@ export function trainNetwork(
   classes: number,
   columns: number,
   options: NetworkOptions,
-  runtime: { forceJavaScript?: boolean } = {},
+  runtime: {
+    forceJavaScript?: boolean;
+    /** A network to continue training (same columns, classes and units) instead of a random one. */
+    start?: NetworkWeights;
+  } = {},
 ): NetworkWeights {
   const H = options.hidden;
   if (!(Number.isInteger(H) && H > 0 && H % 8 === 0)) throw new RangeError('network: hidden must be a positive multiple of 8');
@@ -81,12 +85,21 @@ export function trainNetwork(
   const b2 = new Float32Array(classes);
   const scale = new Float32Array(H); // dropout: 0 or 1 / keep per unit
 
-  // Glorot-uniform output layer; a small uniform input layer (rows are unit-length per block).
   const random = seededRandom(options.seed);
-  const r1 = 0.5 * Math.sqrt(6 / (H + 50));
-  for (let i = 0; i < w1.length; i++) w1[i] = (2 * random() - 1) * r1;
-  const r2 = Math.sqrt(6 / (H + classes));
-  for (let j = 0; j < H; j++) for (let c = 0; c < classes; c++) w2[j * CP + c] = (2 * random() - 1) * r2;
+  const start = runtime.start;
+  if (start) {
+    if (start.hidden.columns !== columns || start.hidden.classes !== H || start.output.classes !== classes) throw new RangeError('network: the warm start does not fit these rows');
+    w1.set(start.hidden.weights);
+    b1.set(start.hidden.bias);
+    for (let j = 0; j < H; j++) w2.set(start.output.weights.subarray(j * classes, (j + 1) * classes), j * CP);
+    b2.set(start.output.bias);
+  } else {
+    // Glorot-uniform output layer; a small uniform input layer (rows are unit-length per block).
+    const r1 = 0.5 * Math.sqrt(6 / (H + 50));
+    for (let i = 0; i < w1.length; i++) w1[i] = (2 * random() - 1) * r1;
+    const r2 = Math.sqrt(6 / (H + classes));
+    for (let j = 0; j < H; j++) for (let c = 0; c < classes; c++) w2[j * CP + c] = (2 * random() - 1) * r2;
+  }
 
   const n = labels.length;
   const order = new Int32Array(n);

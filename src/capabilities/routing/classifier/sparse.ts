@@ -10,3 +10,19 @@ export interface SparseRows {
   readonly columns: Int32Array;
   readonly values: Float32Array;
 }
+
+/** The rows of `a` followed by those of `b`. */
+export function concatRows(a: SparseRows, b: SparseRows): SparseRows {
+  const n = a.rowStart.length - 1;
+  const offset = a.columns.length;
+  const rowStart = new Int32Array(n + b.rowStart.length);
+  rowStart.set(a.rowStart);
+  for (let r = 1; r < b.rowStart.length; r++) rowStart[n + r] = offset + b.rowStart[r]!;
+  const columns = new Int32Array(offset + b.columns.length);
+  columns.set(a.columns);
+  columns.set(b.columns, offset);
+  const values = new Float32Array(columns.length);
+  values.set(a.values);
+  values.set(b.values, offset);
+  return { rowStart, columns, values };
+}
