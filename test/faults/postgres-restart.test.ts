@@ -6,7 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DRAFT_STATUS_UPDATE, statusUpdateInput } from '../fixtures/status-update.js';
 import { createEmptyDatabase, postgresBinDir, startPostgresCluster, type PostgresCluster } from '../support/postgres.js';
-import { spawnReplica, until, type GenerationShape, type Replica } from './replicas.js';
+import { until } from '../support/until.js';
+import { spawnReplica, type GenerationShape, type Replica } from './replicas.js';
 
 const available = postgresBinDir() !== null;
 if (!available && process.env.CI) throw new Error('fault tests need PostgreSQL 15 (apt-get install -y postgresql-15)');

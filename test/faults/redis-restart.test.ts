@@ -7,7 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import { DRAFT_STATUS_UPDATE, MODEL_STATUS_UPDATE, statusUpdateInput } from '../fixtures/status-update.js';
 import type { StreamEventShape } from '../support/server.js';
-import { follow, scaleOutServersAvailable, twoReplicas, until, type GenerationShape } from './replicas.js';
+import { until } from '../support/until.js';
+import { follow, scaleOutServersAvailable, twoReplicas, type GenerationShape } from './replicas.js';
 
 /** Each seq once, from 0 up, ending with the final event. */
 function expectWholeStream(events: StreamEventShape[]): void {

@@ -6,7 +6,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { DRAFT_STATUS_UPDATE, MODEL_STATUS_UPDATE, statusUpdateInput } from '../fixtures/status-update.js';
-import { follow, GENERATION, scaleOutServersAvailable, twoReplicas, until, type GenerationShape } from './replicas.js';
+import { until } from '../support/until.js';
+import { follow, GENERATION, scaleOutServersAvailable, twoReplicas, type GenerationShape } from './replicas.js';
 
 describe.skipIf(!scaleOutServersAvailable())('a replica killed mid-stream', { timeout: 120_000 }, () => {
   // Orphans are found a second after their replica's last heartbeat, not fifteen.

@@ -119,15 +119,6 @@ export function follow(client: Client, id: string, afterSeq?: number): FollowedS
   return { events, done, leave: () => leave() };
 }
 
-/** Polls `condition` every 25 ms until it holds; fails with `what` after `timeoutMs`. */
-export async function until(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
 /** Whether a new TCP connection to the URL's port is refused. */
 export function connectionRefused(url: string): Promise<boolean> {
   const { hostname, port } = new URL(url);

@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DRAFT_STATUS_UPDATE, MODEL_STATUS_UPDATE, statusUpdateInput } from '../fixtures/status-update.js';
 import { startOpenAiDouble, type OpenAiDouble } from '../support/openai-double.js';
 import { temporaryDataDir } from '../support/server.js';
-import { connectionRefused, spawnReplica, until, type GenerationShape, type Replica } from './replicas.js';
+import { until } from '../support/until.js';
+import { connectionRefused, spawnReplica, type GenerationShape, type Replica } from './replicas.js';
 
 const IN_FLIGHT = 20;
 

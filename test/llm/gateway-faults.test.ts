@@ -3,11 +3,14 @@
  * double: retries, Retry-After, fallback, deadlines, drops mid-stream, the circuit breaker,
  * corrective retries, grounding and cancellation reaching upstream.
  */
+import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { statusUpdateInput } from '../fixtures/status-update.js';
 import { MODEL_STATUS_UPDATE, writeLlmConfig } from '../support/llm-config.js';
 import { startOpenAiDouble, type OpenAiDouble } from '../support/openai-double.js';
+import { testDatabaseIsPostgres } from '../support/postgres.js';
 import { collectStream, startTestServer, type TestServer } from '../support/server.js';
+import { until } from '../support/until.js';
 
 interface Draft {
   draftStatusUpdate: {
@@ -90,6 +93,47 @@ describe('gateway faults through GraphQL', () => {
     );
     expect(stored.data!.generation).toMatchObject({ status: 'SUCCEEDED', text: MODEL_STATUS_UPDATE });
     expect(stored.data!.generation.timeToFirstTokenMs).toBeGreaterThanOrEqual(0);
+  });
+
+  it('fails a draft the database refuses to store, drops its model call, keeps nothing, and keeps serving', async () => {
+    const s = await start({ LLM_CONFIG: config(double) });
+    const count = async () => (await s.graphql<{ generations: { edges: unknown[] } }>(`{ generations(first: 50) { edges { cursor } } }`)).data!.generations.edges.length;
+    const storedBefore = await count();
+    // The model takes a second, so its call is still out when the store answers; the store refuses
+    // every new status update (as a broken migration or a full disk would refuse them).
+    double.enqueue({ kind: 'text', text: MODEL_STATUS_UPDATE, chunks: 20, chunkDelayMs: 50 });
+    await s.app.services.store.db.execute(`ALTER TABLE generations ADD CONSTRAINT refuses_status_updates CHECK (feature <> 'STATUS_UPDATE') NOT VALID`);
+    const [callsBefore, abortsBefore] = [double.calls, double.abortedRequests.length];
+
+    const refused = await s.graphql<Draft>(DRAFT, { input: statusUpdateInput() });
+    expect(refused.errors?.[0]?.extensions?.code).toBe('INTERNAL_SERVER_ERROR');
+    // The model call, when it had gone out before the store answered, was dropped, not awaited.
+    await until('the model call to be dropped', () => double.abortedRequests.length - abortsBefore === double.calls - callsBefore, 5_000);
+    expect(await count()).toBe(storedBefore);
+
+    await s.app.services.store.db.execute(`ALTER TABLE generations DROP CONSTRAINT refuses_status_updates`);
+    const served = await s.graphql<Draft>(DRAFT, { input: statusUpdateInput() });
+    expect(served.data!.draftStatusUpdate).toMatchObject({ status: 'SUCCEEDED', text: MODEL_STATUS_UPDATE });
+    expect(await count()).toBe(storedBefore + 1);
+  });
+
+  // Only PostgreSQL lets a test hold the table from another connection (CI runs the suite on both stores).
+  it.runIf(testDatabaseIsPostgres())('asks the model while the draft is still waiting to be stored', async () => {
+    const s = await start({ LLM_CONFIG: config(double) });
+    const locker = new pg.Client({ connectionString: s.databaseUrl });
+    await locker.connect();
+    try {
+      await locker.query('BEGIN');
+      // SHARE mode holds every INSERT into generations until COMMIT.
+      await locker.query('LOCK TABLE generations IN SHARE MODE');
+      const before = double.calls;
+      const drafting = s.graphql<Draft>(DRAFT, { input: statusUpdateInput() });
+      await until('the model call to go out while the row waits', () => double.calls > before, 5_000);
+      await locker.query('COMMIT');
+      expect((await drafting).data!.draftStatusUpdate).toMatchObject({ status: 'SUCCEEDED', text: MODEL_STATUS_UPDATE });
+    } finally {
+      await locker.end();
+    }
   });
 
   it('retries a 503 and succeeds on the same provider', async () => {

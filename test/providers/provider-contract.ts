@@ -14,6 +14,7 @@ import { describe, expect, it } from 'vitest';
 import { ProviderError } from '../../src/llm/errors.js';
 import type { ProviderFailure } from '../../src/llm/errors.js';
 import type { ModelProvider, ModelRequest, StreamPart } from '../../src/llm/spec.js';
+import { until } from '../support/until.js';
 
 export interface ScriptedUsage {
   inputTokens: number;
@@ -243,7 +244,7 @@ export function runProviderContract(name: string, setup: (options: ContractSetup
           double.enqueue({ kind: 'hang' });
           const controller = new AbortController();
           const pending = failureOf(provider.generate(request, controller.signal));
-          await until(() => double.calls === 1);
+          await until('the request to reach the double', () => double.calls === 1, PROMPT_MS);
           const started = Date.now();
           controller.abort();
           const error = await pending;
@@ -395,10 +396,3 @@ export function expectFailure(error: unknown, failure: ProviderFailure): asserts
   expect((error as ProviderError).failure, (error as Error).message).toBe(failure);
 }
 
-async function until(condition: () => boolean, ms = PROMPT_MS): Promise<void> {
-  const end = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}

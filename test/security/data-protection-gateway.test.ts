@@ -9,7 +9,7 @@ import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { LlmGateway, type GatewayCall, type GatewayError, type GatewayPart } from '../../src/llm/gateway.js';
 import { parseLlmConfig, type LlmConfigFile } from '../../src/llm/routing.js';
-import type { ModelProvider, ModelRequest, StreamPart } from '../../src/llm/spec.js';
+import type { ModelProvider, ModelRequest, ModelResult, StreamPart } from '../../src/llm/spec.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { AuditObserver, DataProtection, redactsFor, restoreJson, segments, untrustedText, type InjectionSettings } from '../../src/security/data-protection/index.js';
 import { DEFAULT_INJECTION_POLICY } from '../../src/security/injection/index.js';
@@ -21,7 +21,7 @@ const CARD = '4111 1111 1111 1111';
 const PEM = '-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun\n-----END RSA PRIVATE KEY-----';
 const PROMPT = `Customer ${EMAIL} asks for a refund of card ${CARD} to ${IBAN}; ${EMAIL} is cc-ed.`;
 
-/** A provider that records what it is sent and answers `reply(request)` in `chunks` pieces. */
+/** A provider that records what it is sent and answers `reply(request)`, whole or streamed in `chunkSize` pieces. */
 class ScriptedProvider implements ModelProvider {
   readonly requests: ModelRequest[] = [];
   constructor(
@@ -31,8 +31,9 @@ class ScriptedProvider implements ModelProvider {
     private readonly chunkSize = 3,
   ) {}
 
-  async generate(): Promise<never> {
-    throw new Error('the gateway streams');
+  async generate(request: ModelRequest): Promise<ModelResult> {
+    this.requests.push(request);
+    return { text: this.reply(request), usage: { inputTokens: 10, outputTokens: 5 }, finishReason: 'stop' };
   }
 
   async *stream(request: ModelRequest): AsyncIterable<StreamPart> {

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { StreamBus, StreamEvent } from '../../src/streams/bus.js';
+import { until } from '../support/until.js';
 
 export interface BusFactoryOptions {
   retentionMs: number;
@@ -29,15 +30,6 @@ export async function writeStream(bus: StreamBus, streamId: string, texts: strin
   await bus.open(streamId);
   for (const event of events) await bus.append(streamId, event);
   return events;
-}
-
-/** Resolves once `condition` holds, polling; fails after `timeoutMs`. */
-export async function eventually(condition: () => boolean | Promise<boolean>, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
 }
 
 export function runBusContract(name: string, makeBus: BusFactory): void {
@@ -75,7 +67,7 @@ export function runBusContract(name: string, makeBus: BusFactory): void {
       })();
       for (let seq = 0; seq < 5; seq++) {
         await bus.append(id, { seq, type: 'delta', text: `part ${seq} ` });
-        await eventually(() => received.length === seq + 1);
+        await until('the event just appended', () => received.length === seq + 1);
       }
       await bus.append(id, { seq: 5, type: 'end' });
       await reading;
@@ -134,7 +126,7 @@ export function runBusContract(name: string, makeBus: BusFactory): void {
       const reading = (async () => {
         for await (const event of bus.read(id, -1, controller.signal)) received.push(event);
       })();
-      await eventually(() => received.length === 2);
+      await until('both events', () => received.length === 2);
       const aborted = performance.now();
       controller.abort();
       await reading;
@@ -216,7 +208,7 @@ export function runBusContract(name: string, makeBus: BusFactory): void {
       await writeStream(bus, ended, ['gone soon']);
       await writeStream(bus, running, ['still running'], false);
       expect(await bus.has(ended)).toBe(true);
-      await eventually(async () => !(await bus.has(ended)), 3_000);
+      await until('the ended stream to be forgotten', async () => !(await bus.has(ended)), 3_000);
       expect(await collect(bus, ended, -1)).toEqual([]);
       // An open stream is not subject to the retention.
       expect(await bus.has(running)).toBe(true);

@@ -9,7 +9,7 @@ import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { MemoryStreamBus } from '../../src/streams/memory-bus.js';
 import type { StreamEvent } from '../../src/streams/bus.js';
-import { eventually } from './bus-contract.js';
+import { until } from '../support/until.js';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -37,7 +37,7 @@ describe('memory bus footprint', () => {
     expect(perReader).toBeLessThan(4 * 1024);
 
     for (const id of ids) await bus.append(id, { seq: 0, type: 'delta', text: 'a' });
-    await eventually(() => received.every((events) => events.length === 1));
+    await until('every reader\'s first event', () => received.every((events) => events.length === 1));
     controller.abort();
     await Promise.all(reading);
     expect(received.every((events) => events[0]?.type === 'delta')).toBe(true);

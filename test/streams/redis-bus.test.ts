@@ -9,7 +9,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { StreamEvent } from '../../src/streams/bus.js';
 import { RedisStreamBus, StreamLostError, type RedisBusOptions } from '../../src/streams/redis-bus.js';
 import { freePort, redisServerInstalled, startRedis, type RedisServer } from '../support/redis.js';
-import { collect, eventually, runBusContract, writeStream } from './bus-contract.js';
+import { until } from '../support/until.js';
+import { collect, runBusContract, writeStream } from './bus-contract.js';
 
 // CI installs redis-server (.ci/run); a developer without it gets these tests skipped, not failed.
 const available = redisServerInstalled();
@@ -58,7 +59,7 @@ describe.skipIf(!available)('RedisStreamBus', () => {
         for await (const event of bus.read(id, -1, new AbortController().signal)) counts.set(key, event.seq + 1);
       }),
     );
-    await eventually(() => bus.followedStreams === streams.length);
+    await until('every stream to be followed', () => bus.followedStreams === streams.length);
     for (let seq = 0; seq < 3; seq++) await Promise.all(streams.map((id) => bus.append(id, { seq, type: 'delta', text: `${seq}` })));
     await Promise.all(streams.map((id) => bus.append(id, { seq: 3, type: 'end' })));
     await Promise.all(readers);
@@ -73,7 +74,7 @@ describe.skipIf(!available)('RedisStreamBus', () => {
     const busy = randomUUID();
     await bus.open(busy);
     const keepBlocked = collect(bus, busy, -1);
-    await eventually(() => bus.followedStreams === 1);
+    await until('the stream to be followed', () => bus.followedStreams === 1);
     await new Promise((resolve) => setTimeout(resolve, 50));
     const id = randomUUID();
     await bus.open(id);
@@ -96,7 +97,7 @@ describe.skipIf(!available)('RedisStreamBus', () => {
       for await (const event of bus.read(id, -1, new AbortController().signal)) received.push(event);
     })();
     for (let seq = 0; seq < 5; seq++) await bus.append(id, { seq, type: 'delta', text: `before ${seq} ` });
-    await eventually(() => received.length === 5);
+    await until('five events', () => received.length === 5);
 
     await redis.kill();
     // An append while Redis is down waits for it (within commandRetryMs) instead of failing the generation.
@@ -126,7 +127,7 @@ describe.skipIf(!available)('RedisStreamBus', () => {
       const reading = (async () => {
         for await (const event of bus.read(id, -1, new AbortController().signal)) received.push(event);
       })();
-      await eventually(() => received.length === 2);
+      await until('two events', () => received.length === 2);
       await volatile.restart();
       await expect(reading).rejects.toBeInstanceOf(StreamLostError);
       expect(received.map((event) => event.seq)).toEqual([0, 1]);
@@ -147,7 +148,7 @@ describe.skipIf(!available)('RedisStreamBus', () => {
     const busy = randomUUID();
     await bus.open(busy);
     const keepBlocked = collect(bus, busy, -1);
-    await eventually(() => bus.followedStreams === 1);
+    await until('the stream to be followed', () => bus.followedStreams === 1);
     await new Promise((resolve) => setTimeout(resolve, 50));
     const started = performance.now();
     const reading = collect(bus, id, -1);
@@ -184,7 +185,7 @@ describe.skipIf(!available)('RedisStreamBus', () => {
     const reading = (async () => {
       for await (const event of bus.read(id, -1, new AbortController().signal)) received.push(event);
     })();
-    await eventually(() => received.length === 1);
+    await until('the first event', () => received.length === 1);
     const started = performance.now();
     await bus.close();
     await reading;

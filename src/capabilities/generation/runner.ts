@@ -58,6 +58,8 @@ export interface RunnerDependencies {
 
 /** Why a run was aborted from inside this service; anything else aborting it is the deadline. */
 type StopReason = 'cancelled' | 'client-gone' | 'abandoned' | 'shutdown';
+/** Its RUNNING row could not be stored: the run ends without storing or publishing anything. */
+const NOT_STORED = 'not-stored';
 
 const STOPPED: Record<StopReason, { status: 'CANCELLED' | 'INTERRUPTED'; code: ErrorCode; message: string }> = {
   cancelled: { status: 'CANCELLED', code: ErrorCode.CANCELLED, message: 'cancelled by a client' },
@@ -102,39 +104,65 @@ export class GenerationRunner {
     const messages = capability.buildPrompt(input, context);
     const id = randomUUID();
     const release = (await this.deps.admit?.({ accountId: options.account.id, stream: options.stream, generationId: id })) ?? (() => undefined);
-    const { record, created, sameInput } = await this.deps.generations.insertRunning({
-      id,
-      accountId: options.account.id,
-      feature: capability.feature,
-      input,
-      promptVersion: capability.promptVersion,
-      incidentId: options.incidentId ?? null,
-      idempotencyKey: options.idempotencyKey ?? null,
-      evalRunId: options.evaluation?.runId ?? null,
-    }).catch((error: unknown) => {
-      release();
-      throw error;
-    });
-    if (!created) {
-      release();
-      if (!sameInput) throw new ServiceError(ErrorCode.CONFLICT, 'this idempotencyKey was already used with a different input');
-      if (!options.stream) await this.running.get(record.id)?.done;
-      return options.stream ? record : ((await this.deps.generations.findById(options.account.id, record.id)) ?? record);
+    const insert = () =>
+      this.deps.generations.insertRunning({
+        id,
+        accountId: options.account.id,
+        feature: capability.feature,
+        input,
+        promptVersion: capability.promptVersion,
+        incidentId: options.incidentId ?? null,
+        idempotencyKey: options.idempotencyKey ?? null,
+        evalRunId: options.evaluation?.runId ?? null,
+      });
+    // With an idempotency key the row decides whether the provider is called at all (a repeated
+    // request must not pay for a second answer). Without one the insert cannot find an earlier
+    // row, so the provider call starts at once and the insert runs while the model thinks.
+    let inserted: Promise<GenerationRecord>;
+    if (options.idempotencyKey) {
+      const { record, created, sameInput } = await insert().catch((error: unknown) => {
+        release();
+        throw error;
+      });
+      if (!created) {
+        release();
+        if (!sameInput) throw new ServiceError(ErrorCode.CONFLICT, 'this idempotencyKey was already used with a different input');
+        if (!options.stream) await this.running.get(record.id)?.done;
+        return options.stream ? record : ((await this.deps.generations.findById(options.account.id, record.id)) ?? record);
+      }
+      inserted = Promise.resolve(record);
+    } else {
+      inserted = insert().then(({ record }) => record);
     }
+    // Stored and its stream open: nothing is published or finished before both are done.
+    const stored = inserted.then(async (record) => {
+      await this.deps.bus.open(record.id);
+      return record;
+    });
 
-    await this.deps.bus.open(record.id);
     const controller = new AbortController();
     const running: Running = { controller, watchers: 0, done: Promise.resolve(null) };
-    running.done = this.run({ capability, input, messages, record, options, context, signal: controller.signal }).finally(() => {
+    running.done = this.run({ capability, input, messages, id, stored, options, context, signal: controller.signal }).finally(() => {
       clearTimeout(running.abandonTimer);
-      this.running.delete(record.id);
+      this.running.delete(id);
       release();
     });
-    this.running.set(record.id, running);
+    this.running.set(id, running);
+    let record: GenerationRecord;
+    try {
+      record = await stored;
+    } catch (error) {
+      // Not stored: the call is dropped and the request fails with the store's error.
+      controller.abort(NOT_STORED);
+      await running.done;
+      throw error;
+    }
     if (options.stream) return record;
 
     const hangUp = () => controller.abort('client-gone' satisfies StopReason);
-    options.signal?.addEventListener('abort', hangUp, { once: true });
+    // The client may have hung up while the row was being stored.
+    if (options.signal?.aborted) hangUp();
+    else options.signal?.addEventListener('abort', hangUp, { once: true });
     const finished = await running.done;
     options.signal?.removeEventListener('abort', hangUp);
     // `finish` returned the stored row: read it again only if storing it failed.
@@ -145,16 +173,23 @@ export class GenerationRunner {
     capability: GenerationCapability<Input, Output>;
     input: Input;
     messages: ChatMessage[];
-    record: GenerationRecord;
+    id: string;
+    /** Settles once the RUNNING row is stored and its stream open; rejects when it could not be. */
+    stored: Promise<GenerationRecord>;
     options: StartOptions;
     context: DraftContext;
     signal: AbortSignal;
   }): Promise<GenerationRecord | null> {
-    const { capability, input, record, options, context, signal } = job;
+    const { capability, input, options, context, signal, id } = job;
     const started = performance.now();
+    // The caller of start() reports a failure to store; here it only means: stop, store nothing.
+    const stored = job.stored.then(
+      () => true,
+      () => false,
+    );
     let chunks: string[] = [];
     let seq = 0;
-    const publish = async (text: string) => this.deps.bus.append(record.id, { seq: seq++, type: 'delta', text });
+    const publish = async (text: string) => this.deps.bus.append(id, { seq: seq++, type: 'delta', text });
     const evaluation = options.evaluation ? { targets: options.evaluation.targets, bypassCache: true } : {};
     // The whole input is untrusted data: the gateway screens it for prompt injection.
     const call = (messages: ChatMessage[]) =>
@@ -177,7 +212,10 @@ export class GenerationRunner {
         if (part.type === 'finish') answered = part;
         else {
           chunks.push(part.text);
-          if (options.stream) await publish(part.text);
+          if (options.stream) {
+            if (!(await stored)) return null;
+            await publish(part.text);
+          }
         }
       }
       let output: Output;
@@ -225,34 +263,35 @@ export class GenerationRunner {
         injectionScore: answered?.injectionScore ?? null,
       };
     } catch (error) {
-      outcome = this.failure(error, signal, chunks, started, record, answered);
+      outcome = this.failure(error, signal, chunks, started, id, answered);
     }
+    if (!(await stored)) return null;
     // A draft that was not streamed publishes its deltas only once its output is final, so a
     // subscriber never sees text that the corrective retry replaced.
     // A bus that cannot be reached (Redis away for longer than its retries) must not lose the
     // outcome nor crash the process: it is logged, and subscribers replay from the store.
-    const busFailed = (error: unknown) => this.deps.logger.error({ err: error, generationId: record.id }, 'could not publish to the stream bus');
+    const busFailed = (error: unknown) => this.deps.logger.error({ err: error, generationId: id }, 'could not publish to the stream bus');
     if (!options.stream) await (async () => { for (const chunk of chunks) await publish(chunk); })().catch(busFailed);
     let finished: GenerationRecord | null = null;
     try {
-      finished = await this.deps.generations.finish(options.account.id, record.id, outcome);
+      finished = await this.deps.generations.finish(options.account.id, id, outcome);
       if (finished) this.deps.onFinished?.(finished);
     } catch (error) {
-      this.deps.logger.error({ err: error, generationId: record.id }, 'could not store the outcome of a generation');
+      this.deps.logger.error({ err: error, generationId: id }, 'could not store the outcome of a generation');
     }
-    await this.deps.bus.append(record.id, { seq, type: 'end' }).catch(busFailed);
-    if (outcome.groundingIssues.length > 0) this.deps.logger.warn({ generationId: record.id, groundingIssues: outcome.groundingIssues.length }, 'draft states facts absent from its input');
+    await this.deps.bus.append(id, { seq, type: 'end' }).catch(busFailed);
+    if (outcome.groundingIssues.length > 0) this.deps.logger.warn({ generationId: id, groundingIssues: outcome.groundingIssues.length }, 'draft states facts absent from its input');
     return finished;
   }
 
-  private failure(error: unknown, signal: AbortSignal, chunks: string[], started: number, record: GenerationRecord, answered: Answered | undefined): GenerationOutcome {
+  private failure(error: unknown, signal: AbortSignal, chunks: string[], started: number, id: string, answered: Answered | undefined): GenerationOutcome {
     const stopped = signal.aborted ? STOPPED[signal.reason as StopReason] : undefined;
     const publicError = stopped
       ? { code: stopped.code, message: stopped.message }
       : ServiceError.isInstance(error)
         ? { code: error.code, message: error.message }
         : { code: ErrorCode.INTERNAL_SERVER_ERROR, message: 'the generation failed unexpectedly' };
-    if (!ServiceError.isInstance(error) && !stopped) this.deps.logger.error({ err: error, generationId: record.id }, 'generation failed unexpectedly');
+    if (!ServiceError.isInstance(error) && !stopped) this.deps.logger.error({ err: error, generationId: id }, 'generation failed unexpectedly');
     const attempts = error instanceof GatewayError ? error.attempts : (answered?.attempts ?? []);
     return {
       status: stopped?.status ?? 'FAILED',
