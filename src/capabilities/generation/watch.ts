@@ -18,6 +18,12 @@ export interface WatchDependencies {
   bus: StreamBus;
   /** Registers a subscriber of a running generation; returns its leave function. */
   watch?: (id: string) => () => void;
+  /**
+   * The stored outcome of a generation running in this process, once it ends (null if storing
+   * it failed); undefined when it runs elsewhere. Spares every subscriber a read of the row that
+   * the runner has just written.
+   */
+  outcome?: (id: string) => Promise<GenerationRecord | null> | undefined;
 }
 
 /** The stored text cut back into the deltas it was streamed as. */
@@ -66,12 +72,14 @@ async function* events(deps: WatchDependencies, record: GenerationRecord, after:
     throw new ServiceError(ErrorCode.SERVICE_UNAVAILABLE, `generation ${id} is running but its stream is not reachable from this server`);
   }
   const leave = deps.watch?.(id);
+  // Taken now: once the end event is out, the runner may already have forgotten the generation.
+  const outcome = deps.outcome?.(id);
   try {
     for await (const event of deps.bus.read(id, after, signal)) {
       if (event.type === 'delta') {
         yield { seq: event.seq, delta: event.text, generation: null };
       } else {
-        const finished = await deps.generations.findById(accountId, id);
+        const finished = (await outcome) ?? (await deps.generations.findById(accountId, id));
         yield { seq: event.seq, delta: null, generation: finished };
         return;
       }

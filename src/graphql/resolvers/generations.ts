@@ -31,7 +31,9 @@ export const generationResolvers: Resolvers = {
   Subscription: {
     generationStream: {
       subscribe: async (_parent, { id, afterSeq }, { account, services, signal }) => {
-        const events = await watchGeneration({ generations: services.store.generations, bus: services.bus, watch: (generationId) => services.runner.watch(generationId) }, account.id, id, afterSeq, signal);
+        const { store, bus, runner } = services;
+        const deps = { generations: store.generations, bus, watch: (generationId: string) => runner.watch(generationId), outcome: (generationId: string) => runner.outcome(generationId) };
+        const events = await watchGeneration(deps, account.id, id, afterSeq, signal);
         // The generation's stream slot (shared with its streamed run), held until the subscription ends.
         return releasingOnEnd(events, await services.limits.acquireStream(account.id, id), signal);
       },
