@@ -3,18 +3,19 @@
  * the model server directly.
  *
  * The same generation two ways, against the same OpenAI double (its own process, answering in
- * a fixed time: 20 streamed chunks), in two scenarios:
+ * a fixed time: 20 chunks' worth), in two scenarios:
  *   fast      chunks 2 ms apart (about 50 ms): at 200 clients the direct baseline alone saturates
  *             this machine, so the figures there measure saturation, not overhead;
  *   llm       chunks 50 ms apart (about 1 s to the last token, as a language model answers): 200
  *             clients ask for about 200 generations a second. The target level. Its clients start
  *             spread over one second, or they would arrive in step, 200 at once, every second.
  * Both ways:
- *   direct    the `openai` SDK in this process, a streamed chat completion consumed fully (what
- *             our OpenAI provider does), with the very messages the subgraph sends;
+ *   direct    the `openai` SDK in this process, a chat completion asked for whole (as our OpenAI
+ *             provider asks for a draft that is not streamed), with the very request the subgraph sends;
  *   subgraph  `draftStatusUpdate` (not streamed) over HTTP to the real subgraph in a child process
- *             (LOG_LEVEL=silent, PGlite store): parse, validate, store RUNNING, the gateway and the
- *             provider's streamed call, parse and ground-check the draft, store the outcome, answer.
+ *             (built, NODE_ENV=production, LOG_LEVEL=silent; PostgreSQL, or PGlite): parse,
+ *             validate, store RUNNING while the provider is called, parse and ground-check the
+ *             draft, store the outcome, answer.
  * at 1, 50 and 200 concurrent clients (closed loop), each level bounded by a request count and a
  * time. Prints p50/p99 of each, the added latency (subgraph minus direct), the throughput ratio,
  * CPU per request of the subgraph and the double, and the subgraph's event-loop delay.
@@ -24,6 +25,8 @@
  *   npx tsx bench/gateway-overhead.ts --scenario llm  one scenario (fast or llm)
  *   npx tsx bench/gateway-overhead.ts --clients 200   only some levels
  *   npx tsx bench/gateway-overhead.ts --profile       then profile the subgraph (V8 CPU profiler) at 200 clients, LLM-like double
+ *   npx tsx bench/gateway-overhead.ts --store pglite  the embedded store instead of PostgreSQL (the default,
+ *                                                     as a deployment serving 200 concurrent clients runs)
  *   npx tsx bench/gateway-overhead.ts --clients 1 --profile --profile-clients 1
  *                                                     profile at another load
  *
@@ -35,7 +38,7 @@ import { join } from 'node:path';
 import OpenAI from 'openai';
 import { formatProfile, summarizeProfile } from './support/cpu-profile.js';
 import { DRAFT, MODEL_STATUS_UPDATE, statusUpdateInput } from './support/fixtures.js';
-import { closedLoop, flag, GraphQLHttpClient, hasFlag, machine, ms, startDouble, startServer, summarize, table, type DoubleProcess, type LoadResult } from './support/harness.js';
+import { closedLoop, flag, GraphQLHttpClient, hasFlag, machine, ms, startDouble, startServer, summarize, table, type DoubleProcess, type LoadResult, type StoreKind } from './support/harness.js';
 
 const LEVELS = (flag('clients') ?? '1,50,200').split(',').map(Number);
 const SECONDS = Number(flag('seconds') ?? 10);
@@ -43,6 +46,8 @@ const MAX_REQUESTS = Number(flag('requests') ?? 4000);
 const TARGET_ADDED_P99_MS = 2;
 const TARGET_CLIENTS = 200;
 const PROFILE_CLIENTS = Number(flag('profile-clients') ?? TARGET_CLIENTS);
+const STORE = (flag('store') ?? 'postgres') as StoreKind;
+if (STORE !== 'postgres' && STORE !== 'pglite') throw new Error('--store: postgres or pglite');
 const behaviour = (chunkDelayMs: number) => ({ kind: 'text', text: MODEL_STATUS_UPDATE, chunks: 20, chunkDelayMs, usage: { inputTokens: 400, outputTokens: 100 } }) as const;
 
 interface Scenario {
@@ -77,17 +82,11 @@ function subgraphCall(client: GraphQLHttpClient) {
 }
 
 function directCall(sdk: OpenAI, body: Record<string, unknown>) {
-  const params = { ...(body as unknown as OpenAI.Chat.Completions.ChatCompletionCreateParamsStreaming), stream: true as const, stream_options: { include_usage: true } };
+  const params = { ...(body as unknown as OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming), stream: false as const };
   return async () => {
-    const stream = await sdk.chat.completions.create(params);
-    let text = '';
-    let finish: string | null | undefined;
-    for await (const chunk of stream) {
-      const choice = chunk.choices[0];
-      if (choice?.delta?.content) text += choice.delta.content;
-      if (choice?.finish_reason) finish = choice.finish_reason;
-    }
-    if (text.length !== MODEL_STATUS_UPDATE.length || finish !== 'stop') throw new Error('direct: incomplete answer');
+    const completion = await sdk.chat.completions.create(params);
+    const choice = completion.choices[0];
+    if (choice?.message.content?.length !== MODEL_STATUS_UPDATE.length || choice.finish_reason !== 'stop') throw new Error('direct: incomplete answer');
   };
 }
 
@@ -117,7 +116,7 @@ async function measured(run: () => Promise<LoadResult>, double: DoubleProcess, s
 
 async function main(): Promise<void> {
   console.log(`gateway overhead: ${machine()}`);
-  console.log(`levels ${LEVELS.join(', ')} clients, each at most ${MAX_REQUESTS} requests or ${SECONDS} s`);
+  console.log(`levels ${LEVELS.join(', ')} clients, each at most ${MAX_REQUESTS} requests or ${SECONDS} s; store ${STORE}`);
   const double = await startDouble(behaviour(SCENARIOS[0]!.chunkDelayMs));
   for (const scenario of SCENARIOS) await runScenario(scenario, double);
   if (hasFlag('profile')) {
@@ -130,8 +129,8 @@ async function main(): Promise<void> {
 async function runScenario(scenario: Scenario, double: DoubleProcess): Promise<void> {
   console.log(`\n## ${scenario.title} (${machine()})\n`);
   await double.setBehaviour(behaviour(scenario.chunkDelayMs));
-  const server = await startServer({ doubleUrl: double.url, maxConcurrent: 1000 });
-  const graphql = new GraphQLHttpClient(server.url);
+  const server = await startServer({ doubleUrl: double.url, maxConcurrent: 1000, store: STORE });
+  const graphql = new GraphQLHttpClient(server.url, server.authorization);
   const sdk = new OpenAI({ baseURL: double.url, apiKey: 'x', maxRetries: 0 });
   const levels: Level[] = [];
   try {
@@ -229,8 +228,8 @@ function report(scenario: Scenario, levels: Level[]): void {
 async function profile(double: DoubleProcess): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'ai-subgraph-cpuprof-'));
   const file = join(dir, 'subgraph.cpuprofile');
-  const server = await startServer({ doubleUrl: double.url, maxConcurrent: 1000 });
-  const graphql = new GraphQLHttpClient(server.url);
+  const server = await startServer({ doubleUrl: double.url, maxConcurrent: 1000, store: STORE });
+  const graphql = new GraphQLHttpClient(server.url, server.authorization);
   let result: LoadResult;
   try {
     await closedLoop({ concurrency: 20, maxRequests: 1000, maxMs: 3000 }, subgraphCall(graphql));

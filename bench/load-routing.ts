@@ -103,7 +103,7 @@ async function main(): Promise<void> {
   console.log(`# Routing under load\n\n${machine()}\nsteps of ${STEP_SECONDS} s, autocannon in the load generator, every process on loopback\n`);
   // Builtin only: no LLM in the ROUTING chain, so unsure tickets go to review without a provider call.
   const server = await startServer({ doubleUrl: 'http://127.0.0.1:9/v1', maxConcurrent: 32, env: { LLM_CONFIG: '', OPENAI_API_KEY: '' } });
-  const client = new GraphQLHttpClient(server.url);
+  const client = new GraphQLHttpClient(server.url, server.authorization);
   const taxonomy = await trainClincTaxonomy(client);
   client.close();
   console.log(`taxonomy: ${taxonomy.categories} categories, trained on ${taxonomy.trainedOn} tickets in ${taxonomy.trainSeconds.toFixed(1)} s (held-out accuracy ${(taxonomy.heldoutAccuracy * 100).toFixed(1)} %)`);

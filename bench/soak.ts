@@ -93,10 +93,10 @@ async function main(): Promise<void> {
   console.log(`rates: routeTicket ${RATES.routing}/s, non-streamed drafts ${RATES.generation}/s, streamed drafts watched over graphql-ws ${RATES.stream}/s (${WEBSOCKETS} websockets); warm-up ${WARMUP_MS / 1000} s\n`);
   const double = await startDouble({ kind: 'text', text: MODEL_STATUS_UPDATE, chunks: 20, chunkDelayMs: 10, usage: { inputTokens: 400, outputTokens: 100 } });
   const server = await startServer({ doubleUrl: double.url, maxConcurrent: 256, execArgv: ['--expose-gc'], features: { ROUTING: { chain: ['builtin:builtin'] } } });
-  const http = new GraphQLHttpClient(server.url);
+  const http = new GraphQLHttpClient(server.url, server.authorization);
   const taxonomy = await trainClincTaxonomy(http);
   const tickets = clincTestTickets();
-  const sockets: Client[] = await Promise.all(Array.from({ length: WEBSOCKETS }, () => connectedClient(server.wsUrl)));
+  const sockets: Client[] = await Promise.all(Array.from({ length: WEBSOCKETS }, () => connectedClient(server.wsUrl, server.authorization)));
   const idle = await quietSnapshot(server);
 
   const route = 'query Route($ticket: TicketInput!, $taxonomyId: ID) { routeTicket(ticket: $ticket, taxonomyId: $taxonomyId) { category confidence decidedBy } }';

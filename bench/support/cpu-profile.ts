@@ -49,8 +49,8 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** Where a frame's code lives: an npm package, a file of this project, a Node internal, or V8. */
 export function moduleOf(url: string, functionName: string): string {
   if (url === '') return functionName.startsWith('(') ? functionName : '(native)';
-  // The only WebAssembly in this process is PGlite's PostgreSQL.
-  if (url.startsWith('wasm://')) return '@electric-sql/pglite (wasm)';
+  // PGlite's PostgreSQL or undici's HTTP parser (llhttp): told apart by their caller (wasmOwner).
+  if (url.startsWith('wasm://')) return '(wasm)';
   if (url.startsWith('node:')) return url.replace(/^node:internal\/([^/]+).*$/, 'node:internal/$1');
   const path = url.startsWith('file://') ? fileURLToPath(url) : url;
   const inModules = path.lastIndexOf('node_modules/');
@@ -58,7 +58,10 @@ export function moduleOf(url: string, functionName: string): string {
     const rest = path.slice(inModules + 'node_modules/'.length).split('/');
     return rest[0]!.startsWith('@') ? `${rest[0]}/${rest[1]}` : rest[0]!;
   }
-  return path.startsWith(ROOT) ? relative(ROOT, path) : path;
+  if (!path.startsWith(ROOT)) return path;
+  // The benchmarks run the compiled build: dist/x.js is charged to its source, src/x.ts.
+  const own = relative(ROOT, path);
+  return own.startsWith('dist/') ? `src/${own.slice('dist/'.length).replace(/\.js$/, '.ts')}` : own;
 }
 
 /** Whether a module is somebody's code (a package or ours) rather than Node's or V8's. */
@@ -122,6 +125,15 @@ export function summarizeProfile(path: string, top = 15): ProfileSummary {
     for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) if (byId.get(at)!.callFrame.url === 'node:inspector') return true;
     return false;
   };
+  /** WebAssembly is named after the first module outside it on the stack: `@electric-sql/pglite (wasm)`, `node:internal/deps (wasm)` (undici). */
+  const wasmOwner = (id: number, module: string): string => {
+    if (module !== '(wasm)') return module;
+    for (let at = parent.get(id); at !== undefined; at = parent.get(at)) {
+      const frame = byId.get(at)!.callFrame;
+      if (!frame.url.startsWith('wasm://')) return `${moduleOf(frame.url, frame.functionName)} (wasm)`;
+    }
+    return module;
+  };
   for (const [id, ms] of selfByNode) {
     if (isProfilerItself(id)) continue;
     const node = byId.get(id)!;
@@ -130,12 +142,12 @@ export function summarizeProfile(path: string, top = 15): ProfileSummary {
     if (functionName === '(idle)') idleMs += ms;
     if (functionName === '(garbage collector)') gcMs += ms;
     selfFunction.set(frameName(node), (selfFunction.get(frameName(node)) ?? 0) + ms);
-    const module = moduleOf(url, functionName);
+    const module = wasmOwner(id, moduleOf(url, functionName));
     selfModule.set(module, (selfModule.get(module) ?? 0) + ms);
     let charged = module;
     for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
       const frame = byId.get(at)!;
-      const candidate = moduleOf(frame.callFrame.url, frame.callFrame.functionName);
+      const candidate = wasmOwner(at, moduleOf(frame.callFrame.url, frame.callFrame.functionName));
       if (isOwner(candidate)) {
         charged = candidate;
         break;

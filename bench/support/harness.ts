@@ -1,7 +1,8 @@
 /**
  * What every benchmark shares: the subgraph and the OpenAI double as child processes (each with
- * its own event loop, so the load generator, the subgraph and the double are measured apart), a
- * keep-alive GraphQL-over-HTTP client, a closed-loop load generator, and figures.
+ * its own event loop, so the load generator, the subgraph and the double are measured apart), the
+ * subgraph built and run as production runs it (compiled.ts), a keep-alive GraphQL-over-HTTP
+ * client, a closed-loop load generator, and figures.
  *
  * Benchmarks print figures; they never assert timings (the machine is shared and noisy).
  */
@@ -12,7 +13,9 @@ import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { OpenAiBehaviour } from '../../test/support/openai-double.js';
+import { createEmptyDatabase, startPostgresCluster, withAdmin } from '../../test/support/postgres.js';
 import type { LlmConfigFile } from '../../src/llm/routing.js';
+import { DIST_URL, ensureBuild, transpiledChild } from './compiled.js';
 import { BENCH_MODEL } from './fixtures.js';
 import type { ChildMessage, ChildRequest, ProcessStats } from './ipc.js';
 
@@ -29,6 +32,8 @@ export class Child {
   private constructor(
     readonly process: ChildProcess,
     readonly url: string,
+    /** The API key an init-store.ts child issued. */
+    readonly apiKey: string | undefined,
   ) {
     process.on('message', (message: ChildMessage) => {
       if (message.type !== 'reply') return;
@@ -38,21 +43,25 @@ export class Child {
     this.exited = new Promise((resolve) => process.once('exit', (code) => resolve(code)));
   }
 
-  static async fork(script: string, env: Record<string, string>, execArgv: string[] = []): Promise<Child> {
-    const child = fork(join(SUPPORT, script), [], {
+  /**
+   * `script`: a TypeScript file of bench/support/, run under tsx; or, with `plain`, the absolute
+   * path of a JavaScript module run under plain `node` (the subgraph, see compiled.ts).
+   */
+  static async fork(script: string, env: Record<string, string>, execArgv: string[] = [], plain = false): Promise<Child> {
+    const child = fork(plain ? script : join(SUPPORT, script), [], {
       env: { PATH: process.env['PATH'] ?? '', ...env },
-      execArgv: ['--import', 'tsx', ...execArgv],
+      execArgv: plain ? execArgv : ['--import', 'tsx', ...execArgv],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     live.add(child);
     child.once('exit', () => live.delete(child));
-    const url = await new Promise<string>((resolve, reject) => {
+    const ready = await new Promise<Extract<ChildMessage, { type: 'ready' }>>((resolve, reject) => {
       child.on('message', (message: ChildMessage) => {
-        if (message.type === 'ready') resolve(message.url);
+        if (message.type === 'ready') resolve(message);
       });
       child.once('exit', (code) => reject(new Error(`${script} exited with ${code} before it was ready`)));
     });
-    return new Child(child, url);
+    return new Child(child, ready.url, ready.apiKey);
   }
 
   call<T>(message: WithoutId<ChildRequest>, timeoutMs = 60_000): Promise<T> {
@@ -109,7 +118,12 @@ export type ServerProcess = Child & {
   /** ws://127.0.0.1:port/graphql (`url` is the http:// one). */
   readonly wsUrl: string;
   readonly dataDir: string;
+  /** `Bearer <API key>` of the benchmark's account: for the Authorization header and graphql-ws's connection_init. */
+  readonly authorization: string;
 };
+
+/** Where the subgraph stores: embedded PGlite in its data directory, or a PostgreSQL database. */
+export type StoreKind = 'pglite' | 'postgres';
 
 export interface ServerOptions {
   doubleUrl: string;
@@ -120,15 +134,34 @@ export interface ServerOptions {
   env?: Record<string, string>;
   /** Per-feature chains instead of the double's (`{ ROUTING: { chain: ['builtin:builtin'] } }`); the builtin provider is then registered too. */
   features?: LlmConfigFile['features'];
+  /** Default `pglite`. */
+  store?: StoreKind;
 }
 
 /**
- * The real subgraph in a child process with its own PGlite directory (created and migrated by
- * another child first, so that the subgraph opens an existing one) and an LLM_CONFIG that routes every feature to
- * the double only (no builtin fallback, so a failure is counted rather than hidden), with no
- * retries, no response cache, and the per-account abuse limits off.
+ * A throwaway PostgreSQL database: in the server at DATABASE_URL when that is set (its URL must
+ * allow CREATE DATABASE), else in a cluster of its own (test/support/postgres.ts); gone on `drop`.
+ */
+async function throwawayDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const given = process.env['DATABASE_URL'];
+  if (given) {
+    const url = await createEmptyDatabase(given);
+    return { url, drop: () => withAdmin(given, async (client) => void (await client.query(`DROP DATABASE IF EXISTS ${new URL(url).pathname.slice(1)} WITH (FORCE)`))) };
+  }
+  const cluster = await startPostgresCluster();
+  return { url: await createEmptyDatabase(cluster.adminUrl), drop: () => cluster.stop() };
+}
+
+/**
+ * The real subgraph in a child process as production runs it: the compiled build (dist/, rebuilt
+ * if stale) under plain `node` with NODE_ENV=production, authenticated by an API key. Its own
+ * store (a PGlite directory, or a PostgreSQL database with `store: 'postgres'`), created and
+ * migrated by another child first so that the subgraph opens an existing one; an LLM_CONFIG that
+ * routes every feature to the double only (no builtin fallback, so a failure is counted rather
+ * than hidden), with no retries, no response cache, and the per-account abuse limits off.
  */
 export async function startServer(options: ServerOptions): Promise<ServerProcess> {
+  ensureBuild();
   const dataDir = mkdtempSync(join(tmpdir(), 'ai-subgraph-bench-'));
   const configPath = join(dataDir, 'llm-config.json');
   const config: LlmConfigFile = {
@@ -142,36 +175,54 @@ export async function startServer(options: ServerOptions): Promise<ServerProcess
     },
   };
   writeFileSync(configPath, JSON.stringify(config));
-  const init = await Child.fork('init-store.ts', { DATA_DIR: join(dataDir, 'pgdata') });
-  await init.exited;
-  const child = await Child.fork(
-    'server-process.ts',
-    {
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'silent',
-      PORT: '0',
-      DATA_DIR: join(dataDir, 'pgdata'),
-      LLM_CONFIG: configPath,
-      OPENAI_API_KEY: 'sk-bench',
-      SHUTDOWN_GRACE_MS: '2000',
-      // The per-account abuse limits (requests and tokens per minute, daily budget, streams at
-      // once) would refuse a benchmark's load from its single account: off (0), as with one
-      // account per client they would not apply.
-      RATE_LIMIT_REQUESTS_PER_MINUTE: '0',
-      RATE_LIMIT_TOKENS_PER_MINUTE: '0',
-      DAILY_BUDGET_USD: '0',
-      MAX_CONCURRENT_STREAMS: '0',
-      ...options.env,
-    },
-    options.execArgv,
-  );
+  const database = options.store === 'postgres' ? await throwawayDatabase() : undefined;
+  const storeEnv = { DATA_DIR: join(dataDir, 'pgdata'), ...(database ? { DATABASE_URL: database.url } : {}) };
+  const removeStore = async () => {
+    await database?.drop();
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  let apiKey: string | undefined;
+  let child: Child;
+  try {
+    const init = await Child.fork('init-store.ts', storeEnv);
+    await init.exited;
+    apiKey = init.apiKey;
+    child = await Child.fork(
+      transpiledChild('server-process.ts', join(dataDir, 'child')),
+      {
+        NODE_ENV: 'production',
+        BENCH_DIST: DIST_URL,
+        LOG_LEVEL: 'silent',
+        PORT: '0',
+        HOST: '127.0.0.1',
+        ...storeEnv,
+        LLM_CONFIG: configPath,
+        OPENAI_API_KEY: 'sk-bench',
+        SHUTDOWN_GRACE_MS: '2000',
+        // The per-account abuse limits (requests and tokens per minute, daily budget, streams at
+        // once) would refuse a benchmark's load from its single account: off (0), as with one
+        // account per client they would not apply.
+        RATE_LIMIT_REQUESTS_PER_MINUTE: '0',
+        RATE_LIMIT_TOKENS_PER_MINUTE: '0',
+        DAILY_BUDGET_USD: '0',
+        MAX_CONCURRENT_STREAMS: '0',
+        ...options.env,
+      },
+      options.execArgv,
+      true,
+    );
+  } catch (error) {
+    await removeStore();
+    throw error;
+  }
   const stop = child.stop.bind(child);
   return Object.assign(child, {
     wsUrl: child.url.replace('http://', 'ws://'),
     dataDir,
+    authorization: `Bearer ${apiKey}`,
     stop: async () => {
       await stop();
-      rmSync(dataDir, { recursive: true, force: true });
+      await removeStore();
     },
   });
 }
@@ -185,7 +236,11 @@ export class GraphQLHttpClient {
   private readonly agent = new Agent({ keepAlive: true, maxSockets: Infinity, timeout: 4_000 });
   private readonly target: URL;
 
-  constructor(url: string) {
+  /** `authorization`: the Authorization header sent with every request (`server.authorization`). */
+  constructor(
+    url: string,
+    private readonly authorization?: string,
+  ) {
     this.target = new URL(url);
   }
 
@@ -199,7 +254,7 @@ export class GraphQLHttpClient {
           port: this.target.port,
           path: this.target.pathname,
           method: 'POST',
-          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...(this.authorization ? { authorization: this.authorization } : {}) },
         },
         (res) => {
           const chunks: Buffer[] = [];

@@ -15,7 +15,8 @@ export type ChildRequest =
   /** Stops it and writes the .heapprofile to `path`. */
   | { type: 'heap-stop'; id: number; path: string };
 
-export type ChildMessage = { type: 'ready'; url: string } | { type: 'reply'; id: number; value: unknown };
+/** `ready` comes once the child serves `url`; init-store.ts also hands over the API key it issued. */
+export type ChildMessage = { type: 'ready'; url: string; apiKey?: string } | { type: 'reply'; id: number; value: unknown };
 
 export interface ProcessStats {
   rss: number;

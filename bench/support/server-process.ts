@@ -1,20 +1,28 @@
 /**
- * Child-process entry: the real subgraph (createApp, as main.ts and the tests start it) on an
- * ephemeral loopback port, plus what a benchmark needs to look inside it over IPC: RSS and heap,
- * CPU time, and event-loop delay (perf_hooks.monitorEventLoopDelay).
+ * Child-process entry: the real subgraph (createApp, as main.ts starts it) on an ephemeral loopback
+ * port, plus what a benchmark needs to look inside it over IPC: RSS and heap, CPU time, and
+ * event-loop delay (perf_hooks.monitorEventLoopDelay).
  *
- * Started by `startServerProcess()` in harness.ts; configured entirely by its environment.
+ * Started by `startServer()` in harness.ts under plain `node`, as JavaScript (compiled.ts), with
+ * the service loaded from the compiled build (`BENCH_DIST`, dist/) as production runs it;
+ * otherwise configured entirely by its environment.
  */
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { loadConfig } from '../../src/config.js';
-import { createLogger } from '../../src/observability/logger.js';
-import { createApp } from '../../src/server/app.js';
+import type * as ConfigModule from '../../src/config.js';
+import type * as LoggerModule from '../../src/observability/logger.js';
+import type * as AppModule from '../../src/server/app.js';
 import { ProcessUsage, type ChildRequest, type ProcessStats } from './ipc.js';
 
 if (!process.send) throw new Error('server-process.ts runs as a forked child (see harness.ts)');
 const send = (message: unknown) => process.send!(message);
+
+const dist = process.env['BENCH_DIST'];
+if (!dist) throw new Error('BENCH_DIST (the file:// URL of dist/) is not set');
+const { loadConfig } = (await import(`${dist}/config.js`)) as typeof ConfigModule;
+const { createLogger } = (await import(`${dist}/observability/logger.js`)) as typeof LoggerModule;
+const { createApp } = (await import(`${dist}/server/app.js`)) as typeof AppModule;
 
 const config = loadConfig(process.env);
 const app = await createApp(config, createLogger({ level: config.logLevel, pretty: false }));

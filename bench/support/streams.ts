@@ -21,10 +21,13 @@ export interface StreamTiming {
   totalMs: number;
 }
 
-/** One graphql-ws client per simulated browser tab, connected (and acknowledged) before the clock starts. */
-export async function connectedClient(wsUrl: string): Promise<Client> {
+/**
+ * One graphql-ws client per simulated browser tab, connected (and acknowledged) before the clock
+ * starts; `authorization` (`server.authorization`) goes in connection_init.
+ */
+export async function connectedClient(wsUrl: string, authorization?: string): Promise<Client> {
   // Not lazy: the connection opens now. Its failure is reported here, not on the console.
-  const client = createClient({ url: wsUrl, webSocketImpl: WebSocket, retryAttempts: 0, lazy: false, keepAlive: 0, onNonLazyError: () => undefined });
+  const client = createClient({ url: wsUrl, webSocketImpl: WebSocket, retryAttempts: 0, lazy: false, keepAlive: 0, onNonLazyError: () => undefined, ...(authorization ? { connectionParams: { authorization } } : {}) });
   await new Promise<void>((resolve, reject) => {
     const offConnected = client.on('connected', () => {
       offConnected();
