@@ -60,10 +60,15 @@ export function isLoopback(address: string | undefined): boolean {
   return plain === '::1' || (isIP(plain) === 4 && plain.startsWith('127.'));
 }
 
+/** How often a key's `last_used_at` is written, at most (per key and replica). */
+export const KEY_USE_RECORDED_EVERY_MS = 60_000;
+
 export class Authenticator {
   private jwtKey: JWTVerifyGetKey | CryptoKey | undefined;
   private devCheckedAt = 0;
   private devAllowed = false;
+  /** When this replica last wrote each key's `last_used_at`. */
+  private readonly useRecordedAt = new Map<string, number>();
 
   constructor(
     private readonly keys: ApiKeyRepository,
@@ -112,11 +117,22 @@ export class Authenticator {
     if (credential.startsWith('ais_')) {
       const check = await verifyApiKey(this.keys, credential);
       if (!check.ok) throw unauthenticated(check.reason === 'revoked' ? 'this API key was revoked' : check.reason === 'expired' ? 'this API key has expired' : 'this API key is not valid');
-      void this.keys.touch(check.keyId).catch(() => undefined);
+      this.recordUse(check.keyId);
       return { id: check.accountId, scopes: new Set(check.scopes) };
     }
     if (this.settings.jwt) return this.verifyJwt(credential, this.settings.jwt);
     throw unauthenticated('this API key is not valid');
+  }
+
+  /**
+   * `last_used_at` says when a key was last used, to the minute: writing it on every request
+   * would add a statement to each one (every draft, every routing call, every subscription).
+   */
+  private recordUse(keyId: string): void {
+    const now = Date.now();
+    if (now - (this.useRecordedAt.get(keyId) ?? -Infinity) < KEY_USE_RECORDED_EVERY_MS) return;
+    this.useRecordedAt.set(keyId, now);
+    void this.keys.touch(keyId).catch(() => this.useRecordedAt.delete(keyId));
   }
 
   private async verifyJwt(token: string, jwt: JwtSettings): Promise<Account> {

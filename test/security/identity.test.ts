@@ -12,6 +12,7 @@ import { issueKeyIn } from '../support/keys.js';
 import { spawnServer } from '../support/process.js';
 import { runCli } from '../support/cli.js';
 import { collectStream, startTestServer, storeEnvFor, temporaryDataDir, type TestServer } from '../support/server.js';
+import { until } from '../support/until.js';
 
 const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
 const DRAFT = 'mutation($input: StatusUpdateInput!) { draftStatusUpdate(input: $input) { id status } }';
@@ -91,6 +92,29 @@ describe('production identity', () => {
     const revoked = await server.graphql('{ taxonomies { id } }', {}, bearer(key));
     expect(revoked.status).toBe(401);
     expect(revoked.errors![0]!.message).toBe('this API key was revoked');
+  });
+
+  it('records when a key was last used, to the minute, without writing on every request', async () => {
+    const created = await server.graphql<{ createApiKey: { key: string; apiKey: { id: string } } }>(
+      'mutation { createApiKey(input: { accountId: "initech", scopes: ["route"] }) { key apiKey { id } } }',
+      {},
+      bearer(admin),
+    );
+    const { key, apiKey } = created.data!.createApiKey;
+    const lastUsed = async () => {
+      const listed = await server.graphql<{ apiKeys: { id: string; lastUsedAt: string | null }[] }>('query { apiKeys(accountId: "initech") { id lastUsedAt } }', {}, bearer(admin));
+      return listed.data!.apiKeys.find((listedKey) => listedKey.id === apiKey.id)!.lastUsedAt;
+    };
+    expect(await lastUsed()).toBeNull();
+
+    expect((await server.graphql('{ taxonomies { id } }', {}, bearer(key))).status).toBe(200);
+    await until('the first use to be recorded', async () => (await lastUsed()) !== null, 5_000);
+    const first = await lastUsed();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    for (let i = 0; i < 3; i++) expect((await server.graphql('{ taxonomies { id } }', {}, bearer(key))).status).toBe(200);
+    // Within the minute the later requests leave the recorded time as it was.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await lastUsed()).toBe(first);
   });
 
   it('refuses an expired key', async () => {

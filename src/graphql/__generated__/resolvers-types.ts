@@ -60,7 +60,7 @@ export type ApiKey = {
   expiresAt: Maybe<Scalars['DateTime']['output']>;
   /** The key's id. */
   id: Scalars['ID']['output'];
-  /** When it last authenticated a request. */
+  /** When it last authenticated a request, to the minute (each replica records a key's use at most once a minute). */
   lastUsedAt: Maybe<Scalars['DateTime']['output']>;
   /** The key's public beginning (`ais_` and 10 hex digits), to tell keys apart. */
   prefix: Scalars['String']['output'];
