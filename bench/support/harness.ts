@@ -13,7 +13,7 @@ import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { OpenAiBehaviour } from '../../test/support/openai-double.js';
-import { createEmptyDatabase, startPostgresCluster, withAdmin } from '../../test/support/postgres.js';
+import { throwawayDatabase } from '../../test/support/postgres.js';
 import type { LlmConfigFile } from '../../src/llm/routing.js';
 import { DIST_URL, ensureBuild, transpiledChild } from './compiled.js';
 import { BENCH_MODEL } from './fixtures.js';
@@ -139,20 +139,6 @@ export interface ServerOptions {
 }
 
 /**
- * A throwaway PostgreSQL database: in the server at DATABASE_URL when that is set (its URL must
- * allow CREATE DATABASE), else in a cluster of its own (test/support/postgres.ts); gone on `drop`.
- */
-async function throwawayDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
-  const given = process.env['DATABASE_URL'];
-  if (given) {
-    const url = await createEmptyDatabase(given);
-    return { url, drop: () => withAdmin(given, async (client) => void (await client.query(`DROP DATABASE IF EXISTS ${new URL(url).pathname.slice(1)} WITH (FORCE)`))) };
-  }
-  const cluster = await startPostgresCluster();
-  return { url: await createEmptyDatabase(cluster.adminUrl), drop: () => cluster.stop() };
-}
-
-/**
  * The real subgraph in a child process as production runs it: the compiled build (dist/, rebuilt
  * if stale) under plain `node` with NODE_ENV=production, authenticated by an API key. Its own
  * store (a PGlite directory, or a PostgreSQL database with `store: 'postgres'`), created and
@@ -175,7 +161,8 @@ export async function startServer(options: ServerOptions): Promise<ServerProcess
     },
   };
   writeFileSync(configPath, JSON.stringify(config));
-  const database = options.store === 'postgres' ? await throwawayDatabase() : undefined;
+  // In the server at DATABASE_URL when one is given (it must allow CREATE DATABASE), else in a cluster of its own.
+  const database = options.store === 'postgres' ? await throwawayDatabase(process.env['DATABASE_URL']) : undefined;
   const storeEnv = { DATA_DIR: join(dataDir, 'pgdata'), ...(database ? { DATABASE_URL: database.url } : {}) };
   const removeStore = async () => {
     await database?.drop();

@@ -9,7 +9,7 @@ import { DRAFT_STATUS_UPDATE, MODEL_STATUS_UPDATE, statusUpdateInput } from '../
 import { follow, GENERATION, type GenerationShape } from '../faults/replicas.js';
 import { until } from '../support/until.js';
 import { startOpenAiDouble, type OpenAiDouble } from '../support/openai-double.js';
-import { createEmptyDatabase, postgresBinDir, startPostgresCluster, type PostgresCluster } from '../support/postgres.js';
+import { postgresBinDir, throwawayDatabase, type ThrowawayDatabase } from '../support/postgres.js';
 import { redisServerInstalled, startRedis, type RedisServer } from '../support/redis.js';
 import { collectStream, startTestServer, type TestServer } from '../support/server.js';
 
@@ -21,22 +21,18 @@ if (!available && process.env.CI) throw new Error('scale-out tests need redis-se
 function twoReplicas(env: () => Record<string, string> = () => ({})): { first: TestServer; second: TestServer } {
   const replicas = {} as { first: TestServer; second: TestServer };
   let redis: RedisServer | undefined;
-  let cluster: PostgresCluster | undefined;
+  let database: ThrowawayDatabase | undefined;
   beforeAll(async () => {
     redis = await startRedis();
-    let adminUrl = sharedPostgres;
-    if (!adminUrl) {
-      cluster = await startPostgresCluster();
-      adminUrl = cluster.adminUrl;
-    }
-    const shared = { DATABASE_URL: await createEmptyDatabase(adminUrl), REDIS_URL: redis.url, ...env() };
+    database = await throwawayDatabase(sharedPostgres);
+    const shared = { DATABASE_URL: database.url, REDIS_URL: redis.url, ...env() };
     // Started together, as replicas of a rollout are: the migration lock lets one migrate.
     [replicas.first, replicas.second] = await Promise.all([startTestServer(shared), startTestServer(shared)]);
   });
   afterAll(async () => {
     await Promise.all([replicas.first?.stop(), replicas.second?.stop()]);
     await redis?.dispose();
-    await cluster?.stop();
+    await database?.drop();
   });
   return replicas;
 }

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { issueApiKey } from '../../src/security/api-keys.js';
 import { openStore } from '../../src/store/index.js';
 import { DRAFT_STATUS_UPDATE, statusUpdateInput } from '../fixtures/status-update.js';
-import { createEmptyDatabase, postgresBinDir, startPostgresCluster, type PostgresCluster } from '../support/postgres.js';
+import { postgresBinDir, throwawayDatabase, type ThrowawayDatabase } from '../support/postgres.js';
 import { spawnServer, type ServerProcess } from '../support/process.js';
 import { redisServerInstalled, startRedis, type RedisServer } from '../support/redis.js';
 
@@ -26,19 +26,15 @@ interface Answer {
 
 describe.skipIf(!available)('account limits across two replicas on one Redis and one PostgreSQL', () => {
   let redis: RedisServer;
-  let cluster: PostgresCluster | undefined;
+  let database: ThrowawayDatabase | undefined;
   const replicas: ServerProcess[] = [];
   const urls: string[] = [];
   const keys: Record<'burst' | 'streamer', string> = { burst: '', streamer: '' };
 
   beforeAll(async () => {
     redis = await startRedis();
-    let adminUrl = sharedPostgres;
-    if (!adminUrl) {
-      cluster = await startPostgresCluster();
-      adminUrl = cluster.adminUrl;
-    }
-    const DATABASE_URL = await createEmptyDatabase(adminUrl);
+    database = await throwawayDatabase(sharedPostgres);
+    const DATABASE_URL = database.url;
     // Opening the store migrates the database; the keys are issued as `npm run keys` would.
     const store = await openStore({ databaseUrl: DATABASE_URL, dataDir: '', poolSize: 1 });
     try {
@@ -54,7 +50,7 @@ describe.skipIf(!available)('account limits across two replicas on one Redis and
     for (const replica of replicas) replica.child.kill('SIGTERM');
     await Promise.all(replicas.map((replica) => replica.exited));
     await redis?.dispose();
-    await cluster?.stop();
+    await database?.drop();
   });
 
   async function post(replica: number, account: keyof typeof keys, query: string, variables: Record<string, unknown> = {}): Promise<Answer> {

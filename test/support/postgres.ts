@@ -145,3 +145,24 @@ export async function createDatabaseFrom(adminUrl: string, template: string): Pr
 export async function createEmptyDatabase(adminUrl: string): Promise<string> {
   return createDatabaseFrom(adminUrl, 'template0');
 }
+
+/** An empty database of its own for a test or a benchmark, and how to remove it. */
+export interface ThrowawayDatabase {
+  url: string;
+  /** Drops the database, or stops the cluster started for it. */
+  drop(): Promise<void>;
+}
+
+/**
+ * An empty database on the server at `adminUrl` (the run's shared cluster, or a DATABASE_URL
+ * allowed to CREATE DATABASE) when given, else in a cluster of its own.
+ */
+export async function throwawayDatabase(adminUrl?: string): Promise<ThrowawayDatabase> {
+  if (adminUrl) {
+    const url = await createEmptyDatabase(adminUrl);
+    const name = new URL(url).pathname.slice(1);
+    return { url, drop: () => withAdmin(adminUrl, async (client) => void (await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`))) };
+  }
+  const cluster = await startPostgresCluster();
+  return { url: await createEmptyDatabase(cluster.adminUrl), drop: () => cluster.stop() };
+}
