@@ -113,7 +113,7 @@ export async function openServices(config: Config, logger: Logger): Promise<Serv
     gateway,
     logger,
   });
-  const backlogQueue = openBacklogQueue(config.backlog, config.databaseUrl, logger);
+  const backlogQueue = await openBacklogQueue(config.backlog, config.databaseUrl, logger);
   const backlogs = new BacklogService({
     backlogs: new BacklogRepository(store.db),
     predictions: store.predictions,

@@ -16,8 +16,6 @@ import { LabeledTicketRepository } from './routing/labeled-tickets.js';
 import { PredictionRepository } from './routing/predictions.js';
 import { RouterModelRepository } from './routing/router-models.js';
 import { TaxonomyRepository } from './routing/taxonomies.js';
-import { openEmbeddedDatabase } from './pglite.js';
-import { openPostgresDatabase } from './postgres.js';
 
 export interface StoreOptions {
   dataDir: string;
@@ -52,10 +50,13 @@ export interface EvaluationStore {
 
 export async function openStore(options: StoreOptions): Promise<Store> {
   let db: SqlDatabase;
+  // Each driver is loaded only by the processes that use it (`pg`, or PGlite and its WebAssembly).
   if (options.databaseUrl) {
+    const { openPostgresDatabase } = await import('./postgres.js');
     db = openPostgresDatabase({ connectionString: options.databaseUrl, poolSize: options.poolSize });
   } else {
     await mkdir(options.dataDir, { recursive: true });
+    const { openEmbeddedDatabase } = await import('./pglite.js');
     db = await openEmbeddedDatabase(options.dataDir);
   }
   await migrate(db);

@@ -7,8 +7,9 @@
  * (and streamed) as JSON text. Forcing a specific tool needs a model that supports it (Anthropic
  * Claude 3+, Amazon Nova, Mistral Large); others answer ValidationException, i.e. `bad-request`.
  */
-import { BedrockRuntimeClient, ConverseCommand, ConverseStreamCommand } from '@aws-sdk/client-bedrock-runtime';
+import type * as BedrockSdkModule from '@aws-sdk/client-bedrock-runtime';
 import type {
+  BedrockRuntimeClient,
   BedrockRuntimeClientConfig,
   ContentBlock,
   ConverseCommandInput,
@@ -43,10 +44,16 @@ export interface BedrockProviderOptions {
 
 type DocumentType = NonNullable<ConverseCommandInput['additionalModelRequestFields']>;
 
+type BedrockSdk = typeof BedrockSdkModule;
+let bedrockSdk: Promise<BedrockSdk> | undefined;
+/** The AWS SDK (about 20 MB of memory) is loaded on a Bedrock provider's first call, not by every process. */
+const loadBedrockSdk = () => (bedrockSdk ??= import('@aws-sdk/client-bedrock-runtime'));
+
 export class BedrockProvider implements ModelProvider {
   readonly name: string;
   readonly thirdParty: boolean;
-  readonly #client: BedrockRuntimeClient;
+  readonly #clientConfig: BedrockRuntimeClientConfig;
+  #client: Promise<BedrockRuntimeClient> | undefined;
   readonly #defaultModel: string | undefined;
   readonly #timeoutMs: number | undefined;
 
@@ -55,20 +62,21 @@ export class BedrockProvider implements ModelProvider {
     this.thirdParty = options.thirdParty ?? true;
     this.#defaultModel = options.defaultModel;
     this.#timeoutMs = options.timeoutMs;
-    this.#client = new BedrockRuntimeClient({
+    this.#clientConfig = {
       ...(options.region === undefined ? {} : { region: options.region }),
       ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
       ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
       // The gateway owns retries and fallback; one attempt here, always.
       maxAttempts: 1,
-    });
+    };
   }
 
   async generate(request: ModelRequest, signal: AbortSignal): Promise<ModelResult> {
     const deadline = new Deadline(signal, this.#timeoutMs);
     try {
       const input = this.#input(request);
-      const response = await this.#client.send(new ConverseCommand(input), { abortSignal: deadline.signal });
+      const [client, { ConverseCommand }] = await Promise.all([this.#sdkClient(), loadBedrockSdk()]);
+      const response = await client.send(new ConverseCommand(input), { abortSignal: deadline.signal });
       if (isMalformedStop(response.stopReason)) throw this.#error('bad-output', `the model stopped with ${response.stopReason}`);
       const output = response.output;
       const blocks: ContentBlock[] = output && 'message' in output && output.message ? (output.message.content ?? []) : [];
@@ -93,7 +101,8 @@ export class BedrockProvider implements ModelProvider {
     try {
       const input = this.#input(request);
       const structured = input.toolConfig !== undefined;
-      const response = await this.#client.send(new ConverseStreamCommand(input), { abortSignal: deadline.signal });
+      const [client, { ConverseStreamCommand }] = await Promise.all([this.#sdkClient(), loadBedrockSdk()]);
+      const response = await client.send(new ConverseStreamCommand(input), { abortSignal: deadline.signal });
       deadline.touch();
       if (!response.stream) throw this.#error('bad-output', 'the response carries no event stream');
 
@@ -147,6 +156,11 @@ export class BedrockProvider implements ModelProvider {
       // A consumer that stops early (`break`) must not leave the HTTP request running.
       deadline.dispose(!completed);
     }
+  }
+
+  #sdkClient(): Promise<BedrockRuntimeClient> {
+    this.#client ??= loadBedrockSdk().then(({ BedrockRuntimeClient }) => new BedrockRuntimeClient(this.#clientConfig));
+    return this.#client;
   }
 
   #input(request: ModelRequest): ConverseCommandInput {

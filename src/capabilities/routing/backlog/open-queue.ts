@@ -4,17 +4,18 @@ import { hostname } from 'node:os';
 import type { Logger } from '../../../observability/logger.js';
 import type { ChunkRef } from '../../../store/routing/backlogs.js';
 import { MemoryWorkQueue } from './memory-queue.js';
-import { PgBossWorkQueue } from './pg-boss-queue.js';
 import type { QueueSettings, WorkQueue } from './queue.js';
 
 export interface BacklogQueueOptions extends QueueSettings {
   queue: 'memory' | 'pg-boss';
 }
 
-export function openBacklogQueue(options: BacklogQueueOptions, databaseUrl: string | undefined, logger: Logger): WorkQueue<ChunkRef> {
+export async function openBacklogQueue(options: BacklogQueueOptions, databaseUrl: string | undefined, logger: Logger): Promise<WorkQueue<ChunkRef>> {
   const onError = (error: unknown) => logger.warn({ err: error }, 'routing backlog queue error');
   if (options.queue === 'memory') return new MemoryWorkQueue<ChunkRef>(options, onError);
   if (!databaseUrl) throw new Error('the pg-boss backlog queue needs DATABASE_URL');
+  // pg-boss (about 15 MB of memory) is loaded only by the replicas that use it.
+  const { PgBossWorkQueue } = await import('./pg-boss-queue.js');
   return new PgBossWorkQueue<ChunkRef>({ connectionString: databaseUrl, name: 'routing-backlog-chunks', settings: options, onError });
 }
 
