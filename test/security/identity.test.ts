@@ -20,7 +20,8 @@ const DRAFT = 'mutation($input: StatusUpdateInput!) { draftStatusUpdate(input: $
 /** Opens a graphql-ws connection and reports how it ended: acknowledged, or closed with a code. */
 function connect(url: string, connectionParams?: Record<string, unknown>): Promise<{ acknowledged: boolean; closeCode?: number }> {
   return new Promise((resolve) => {
-    const client = createClient({ url, webSocketImpl: WebSocket, retryAttempts: 0, lazy: false, connectionParams, on: {
+    // The close is the answer here: not logged as an error (graphql-ws's default for a non-lazy client).
+    const client = createClient({ url, webSocketImpl: WebSocket, retryAttempts: 0, lazy: false, onNonLazyError: () => undefined, connectionParams, on: {
       connected: () => {
         resolve({ acknowledged: true });
         void client.dispose();
