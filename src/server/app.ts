@@ -18,6 +18,7 @@ import { metricsPlugin } from './plugins/metrics.js';
 import { OperationGate } from './plugins/query-limits.js';
 import { requestLogPlugin } from './plugins/request-log.js';
 import { traceGraphQLRequests, tracingPlugin } from './plugins/tracing.js';
+import { WebSocketOperationSpans } from './plugins/websocket-tracing.js';
 import { openServices, type Services } from './services.js';
 import { attachWebSocket } from './websocket.js';
 
@@ -62,7 +63,16 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
   const httpServer = createServer();
   const http = createHttpHandler({ apollo, services, logger, maxBodyBytes: config.maxBodyBytes, accepting: () => state === 'listening' });
   httpServer.on('request', tracing ? traceGraphQLRequests(http.listener) : http.listener);
-  const websocket = attachWebSocket({ httpServer, schema, services, logger, formatError, execution: operationGate.webSocketExecution(), maxPayloadBytes: config.maxBodyBytes });
+  const websocket = attachWebSocket({
+    httpServer,
+    schema,
+    services,
+    logger,
+    formatError,
+    execution: operationGate.webSocketExecution(),
+    maxPayloadBytes: config.maxBodyBytes,
+    ...(tracing ? { spans: new WebSocketOperationSpans() } : {}),
+  });
   services.metrics.observeState({ targets: () => services.gateway.status(), openSubscriptions: () => websocket.activeOperations, runningGenerations: () => services.runner.activeCount });
 
   /** Polls until nothing is in flight on either transport, or the deadline passes. */

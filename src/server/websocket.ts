@@ -14,6 +14,7 @@ import type { Account } from '../domain.js';
 import { buildContext } from './context.js';
 import { DocumentCache } from './document-cache.js';
 import { formatGraphQLErrors, type createErrorFormatter } from './errors.js';
+import type { WebSocketOperationSpans } from './plugins/websocket-tracing.js';
 import type { Services } from './services.js';
 
 export interface WebSocketOptions {
@@ -23,9 +24,11 @@ export interface WebSocketOptions {
   logger: Logger;
   formatError: ReturnType<typeof createErrorFormatter>;
   /** `execute` and `subscribe` that may refuse an operation before it runs (rate and query limits). */
-  execution?: Pick<ServerOptions, 'execute' | 'subscribe'>;
+  execution?: Required<Pick<ServerOptions, 'execute' | 'subscribe'>>;
   /** Largest accepted message (MAX_BODY_BYTES, as for HTTP bodies); a larger one closes the socket with 1009. */
   maxPayloadBytes?: number;
+  /** A span per operation (OpenTelemetry tracing is on). */
+  spans?: WebSocketOperationSpans;
 }
 
 export function attachWebSocket(options: WebSocketOptions) {
@@ -49,7 +52,7 @@ export function attachWebSocket(options: WebSocketOptions) {
       // Subscribers send the same few documents over and over: parsed and validated once each.
       parse: documents.parse,
       validate: documents.validate,
-      ...options.execution,
+      ...(options.spans && options.execution ? options.spans.wrap(options.execution) : options.execution),
       // Credentials come in connection_init (`{ authorization: "Bearer …" }`), or in the upgrade
       // request's headers; a refusal closes the socket with 4403 before any operation runs.
       onConnect: async (ctx) => {
@@ -62,20 +65,27 @@ export function attachWebSocket(options: WebSocketOptions) {
           return false;
         }
       },
-      context: (ctx, id) => {
+      context: (ctx, id, _payload, args) => {
         const controller = new AbortController();
         const controllers = operations.get(ctx) ?? new Map<string, AbortController>();
         controllers.set(id, controller);
         operations.set(ctx, controllers);
         const header = ctx.extra.request.headers['x-request-id'];
-        return buildContext(options.services, options.logger, ctx.extra.account!, { requestId: typeof header === 'string' ? header : undefined, signal: controller.signal });
+        const contextValue = buildContext(options.services, options.logger, ctx.extra.account!, { requestId: typeof header === 'string' ? header : undefined, signal: controller.signal });
+        options.spans?.start(contextValue, args);
+        return contextValue;
       },
       onComplete: (ctx, id) => stop(ctx, id),
       onClose: (ctx) => stop(ctx),
       // Validation failures arrive as plain GraphQLErrors (no code, no cause): Apollo Server's code for them, not INTERNAL_SERVER_ERROR.
       onError: (_ctx, _id, _payload, errors) =>
         errors.map((error) => (error.extensions.code === undefined && !error.originalError ? { ...error.toJSON(), extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } } : formatGraphQLErrors(options.formatError, [error])[0]!)),
-      onNext: (_ctx, _id, _payload, _args, result) => (result.errors ? { ...result, errors: formatGraphQLErrors(options.formatError, result.errors) } : undefined),
+      onNext: (_ctx, _id, _payload, args, result) => {
+        if (!result.errors) return undefined;
+        const errors = formatGraphQLErrors(options.formatError, result.errors);
+        options.spans?.failed(args.contextValue, errors);
+        return { ...result, errors };
+      },
     },
     sockets,
   );

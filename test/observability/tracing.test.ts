@@ -9,13 +9,15 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { loadConfig } from '../../src/config.js';
 import { checkoutIncident, DRAFT_STATUS_UPDATE, MODEL_STATUS_UPDATE } from '../fixtures/status-update.js';
 import { writeLlmConfig } from '../support/llm-config.js';
 import { startOpenAiDouble, type OpenAiDouble } from '../support/openai-double.js';
 import { spawnServer, type ServerProcess } from '../support/process.js';
-import { temporaryDataDir } from '../support/server.js';
+import { collectStream, temporaryDataDir } from '../support/server.js';
 
 const MODULE_TRAIL_HOOK = fileURLToPath(new URL('./module-trail.mjs', import.meta.url));
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -115,6 +117,12 @@ describe('tracing on (OTEL_EXPORTER_OTLP_ENDPOINT set)', { timeout: 120_000 }, (
     generation = drafted.data!['draftStatusUpdate']!;
     const refused = await post(url, { query: 'query Broken { noSuchField }' });
     expect(refused.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    // A streamed draft followed over graphql-ws: the subscription is an operation of its own.
+    const streamed = await post(url, { query: DRAFT_STATUS_UPDATE, variables: { input: { audience: 'CUSTOMER', incident, stream: true } } });
+    const client = createClient({ url: url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0 });
+    const watched = await collectStream(client, streamed.data!['draftStatusUpdate']!['id'] as string);
+    await client.dispose();
+    expect(watched.events.at(-1)?.generation?.status).toBe('SUCCEEDED');
     // Spans are batched; a graceful shutdown must export what is left.
     spawned.server.child.kill('SIGTERM');
     expect(await spawned.server.exited).toEqual({ code: 0, signal: null });
@@ -162,6 +170,15 @@ describe('tracing on (OTEL_EXPORTER_OTLP_ENDPOINT set)', { timeout: 120_000 }, (
     expect(statements.every((span) => span.parentSpanId === operation.spanId && span.kind === 3)).toBe(true);
     // Everything in the trace hangs off the operation: nothing went to a trace of its own.
     expect(trace.every((span) => span === operation || span.parentSpanId === operation.spanId)).toBe(true);
+  });
+
+  it('makes one span of a subscription over graphql-ws, until it ends, with the read of its generation under it', () => {
+    const subscription = spans.find((span) => span.name === 'subscription Watch')!;
+    expect(subscription).toMatchObject({ kind: 2 });
+    expect(subscription.traceId).not.toBe(traceId);
+    expect(attributesOf(subscription.attributes)).toMatchObject({ 'graphql.operation.type': 'subscription', 'graphql.operation.name': 'Watch', 'network.protocol.name': 'websocket', 'ai_subgraph.outcome': 'ok' });
+    const children = spans.filter((span) => span.parentSpanId === subscription.spanId);
+    expect(children.map((span) => span.name)).toContain('SELECT generations');
   });
 
   it('records a refused operation with its outcome and error codes, in a trace of its own', () => {
