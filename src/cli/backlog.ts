@@ -14,6 +14,7 @@ import { clientOptionsFrom, graphql, type ClientOptions } from './graphql-client
 import { findTaxonomyId } from './import.js';
 import { readRows, type Row } from './labeled-rows.js';
 import { ProgressLine } from './progress.js';
+import { printRefusedRows, runCommand } from './command.js';
 
 /** Tickets per call, and bytes: far under the server's list and body limits whatever the tickets' length. */
 const BATCH_TICKETS = 1_000;
@@ -157,8 +158,7 @@ async function main(): Promise<number> {
   const client = clientOptionsFrom(values);
   const taxonomyId = await findTaxonomyId(client, values.taxonomy);
   const { backlogId, queued, refused } = await enqueueFile(client, taxonomyId, path, new ProgressLine(process.stderr, 'queueing  '));
-  for (const row of refused.slice(0, 50)) console.log(`line ${row.line}: ${row.reason}`);
-  if (refused.length > 50) console.log(`… and ${refused.length - 50} more refused rows`);
+  printRefusedRows(refused);
   if (!backlogId) {
     console.error('no ticket to route in the file');
     return 2;
@@ -172,12 +172,4 @@ async function main(): Promise<number> {
   return refused.length > 0 || failed > 0 || state.status !== 'SUCCEEDED' ? 1 : 0;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  main().then(
-    (code) => process.exit(code),
-    (error: unknown) => {
-      console.error(`backlog failed: ${(error as Error).message}`);
-      process.exit(2);
-    },
-  );
-}
+runCommand(import.meta.url, 'backlog', main);

@@ -18,6 +18,7 @@ import { clientOptionsFrom, graphql, type ClientOptions } from './graphql-client
 import { importFile } from './import.js';
 import { readLabeledRows } from './labeled-rows.js';
 import { ProgressLine } from './progress.js';
+import { runCommand } from './command.js';
 
 const RUN_FIELDS = `id status target progress { done total } error { code message } reportPath`;
 
@@ -286,12 +287,4 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
   return evalRun.status === 'SUCCEEDED' ? 0 : 1;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  main().then(
-    (code) => process.exit(code),
-    (error: unknown) => {
-      console.error(`eval failed: ${(error as Error).message}`);
-      process.exit(2);
-    },
-  );
-}
+runCommand(import.meta.url, 'eval', main);

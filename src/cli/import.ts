@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 import { clientOptionsFrom, graphql, type ClientOptions } from './graphql-client.js';
 import { readLabeledRows } from './labeled-rows.js';
 import { ProgressLine } from './progress.js';
+import { printRefusedRows, runCommand } from './command.js';
 
 // At most the server's default QUERY_MAX_LIST_LENGTH (1,000) elements per list.
 const BATCH = 1_000;
@@ -74,18 +75,9 @@ async function main(): Promise<number> {
   const client = clientOptionsFrom(values);
   const taxonomyId = await findTaxonomyId(client, values.taxonomy);
   const summary = await importFile(client, taxonomyId, path, new ProgressLine(process.stderr, 'importing '));
-  for (const refused of summary.refused.slice(0, 50)) console.log(`line ${refused.line}: ${refused.reason}`);
-  if (summary.refused.length > 50) console.log(`… and ${summary.refused.length - 50} more refused rows`);
+  printRefusedRows(summary.refused);
   console.log(`${summary.rows} rows read: ${summary.imported} imported, ${summary.duplicates} duplicates, ${summary.refused.length} refused`);
   return summary.refused.length > 0 ? 1 : 0;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  main().then(
-    (code) => process.exit(code),
-    (error: unknown) => {
-      console.error(`import failed: ${(error as Error).message}`);
-      process.exit(2);
-    },
-  );
-}
+runCommand(import.meta.url, 'import', main);
