@@ -10,4 +10,17 @@ export function writeLlmConfig(config: LlmConfigFile): string {
   return path;
 }
 
+/**
+ * An LLM_CONFIG that sends ticket routing to the OpenAI double (model `gpt-test`, temperature 0, no
+ * gateway retries) and every other feature to the builtin provider; `extra` adds prices and such.
+ */
+export function routingThroughDouble(doubleUrl: string, extra: Partial<LlmConfigFile> = {}): string {
+  return writeLlmConfig({
+    providers: { openai: { type: 'openai', baseURL: doubleUrl }, builtin: { type: 'builtin' } },
+    defaults: { chain: ['builtin:builtin'] },
+    features: { ROUTING: { chain: ['openai:gpt-test'], temperature: 0, retries: 0 } },
+    ...extra,
+  });
+}
+
 export { MODEL_STATUS_UPDATE } from '../fixtures/status-update.js';

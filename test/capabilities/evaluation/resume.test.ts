@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clincSubset } from '../../support/clinc.js';
-import { writeLlmConfig } from '../../support/llm-config.js';
+import { routingThroughDouble } from '../../support/llm-config.js';
 import { startOpenAiDouble, type OpenAiDouble } from '../../support/openai-double.js';
 import { spawnServer, type ServerProcess } from '../../support/process.js';
 import { temporaryDataDir } from '../../support/server.js';
@@ -45,11 +45,7 @@ describe('resuming an evaluation run after the process was killed', () => {
       // Every routing call (one ticket each) takes a moment and answers with a category.
       defaultBehaviour: { kind: 'delay', ms: 120, then: { kind: 'json', value: { results: [{ id: '0', category: 'transfer', confidence: 0.9, reason: 'looks like it' }] } } },
     });
-    const LLM_CONFIG = writeLlmConfig({
-      providers: { openai: { type: 'openai', baseURL: double.url }, builtin: { type: 'builtin' } },
-      defaults: { chain: ['builtin:builtin'] },
-      features: { ROUTING: { chain: ['openai:gpt-test'], temperature: 0, retries: 0 } },
-    });
+    const LLM_CONFIG = routingThroughDouble(double.url);
     env = { DATA_DIR: dataDir, LLM_CONFIG, OPENAI_API_KEY: 'sk-test' };
   });
   afterAll(async () => {

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clincSubset } from '../../support/clinc.js';
-import { writeLlmConfig } from '../../support/llm-config.js';
+import { routingThroughDouble } from '../../support/llm-config.js';
 import { startOpenAiDouble, type OpenAiDouble } from '../../support/openai-double.js';
 import { startTestServer, type TestServer } from '../../support/server.js';
 
@@ -43,12 +43,7 @@ describe('routing evaluation runs, compared', () => {
     double = await startOpenAiDouble();
     // Whatever it is asked, the LLM answers "transfer" for up to 20 tickets of a call.
     double.setDefault({ kind: 'json', value: { results: Array.from({ length: 20 }, (_, id) => ({ id: String(id), category: 'transfer', confidence: 0.9, reason: 'money' })) }, usage: { inputTokens: 1000, outputTokens: 100 } });
-    const LLM_CONFIG = writeLlmConfig({
-      providers: { openai: { type: 'openai', baseURL: double.url }, builtin: { type: 'builtin' } },
-      defaults: { chain: ['builtin:builtin'] },
-      features: { ROUTING: { chain: ['openai:gpt-test'], temperature: 0, retries: 0 } },
-      prices: { 'openai:gpt-test': { inputPerMillionUsd: 1, outputPerMillionUsd: 1 } },
-    });
+    const LLM_CONFIG = routingThroughDouble(double.url, { prices: { 'openai:gpt-test': { inputPerMillionUsd: 1, outputPerMillionUsd: 1 } } });
     server = await startTestServer({ LLM_CONFIG, OPENAI_API_KEY: 'sk-test', ROUTING_TRIAGE_SECONDS_PER_TICKET: '90', ROUTING_TRIAGE_HOURLY_COST_USD: '40', ROUTING_SETUP_COST_USD: '10' });
     const created = await server.graphql<{ createTaxonomy: { id: string } }>('mutation($input: TaxonomyInput!) { createTaxonomy(input: $input) { id } }', {
       input: { name: 'support', categories: INTENTS.map((intent) => ({ name: intent, description: intent.replace('_', ' ') })) },

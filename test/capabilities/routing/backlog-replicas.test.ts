@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnReplica, type Replica } from '../../faults/replicas.js';
 import { clincSubset } from '../../support/clinc.js';
-import { writeLlmConfig } from '../../support/llm-config.js';
+import { routingThroughDouble } from '../../support/llm-config.js';
 import { startOpenAiDouble, type OpenAiDouble } from '../../support/openai-double.js';
 import { createEmptyDatabase, postgresBinDir, startPostgresCluster, type PostgresCluster } from '../../support/postgres.js';
 import { temporaryDataDir } from '../../support/server.js';
@@ -58,11 +58,7 @@ describe.skipIf(!available)('routing backlogs on two replicas sharing PostgreSQL
     const env = {
       DATABASE_URL: await createEmptyDatabase(cluster.adminUrl),
       DATA_DIR: temporaryDataDir(),
-      LLM_CONFIG: writeLlmConfig({
-        providers: { openai: { type: 'openai', baseURL: double.url }, builtin: { type: 'builtin' } },
-        defaults: { chain: ['builtin:builtin'] },
-        features: { ROUTING: { chain: ['openai:gpt-test'], temperature: 0, retries: 0 } },
-      }),
+      LLM_CONFIG: routingThroughDouble(double.url),
       OPENAI_API_KEY: 'sk-test',
       LOG_LEVEL: 'info',
       BACKLOG_CONCURRENCY: '1',

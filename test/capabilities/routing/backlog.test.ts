@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clincSubset } from '../../support/clinc.js';
 import { issueKeyIn } from '../../support/keys.js';
-import { writeLlmConfig } from '../../support/llm-config.js';
+import { routingThroughDouble } from '../../support/llm-config.js';
 import { startOpenAiDouble, type OpenAiBehaviour, type OpenAiDouble } from '../../support/openai-double.js';
 import { startTestServer, temporaryDataDir, type TestServer } from '../../support/server.js';
 
@@ -206,12 +206,8 @@ describe('routing backlogs with an LLM', () => {
 
   beforeAll(async () => {
     double = await startOpenAiDouble();
-    const LLM_CONFIG = writeLlmConfig({
-      providers: { openai: { type: 'openai', baseURL: double.url }, builtin: { type: 'builtin' } },
-      defaults: { chain: ['builtin:builtin'] },
-      // No retries in the gateway: the backlog queue's own retry is what is tested.
-      features: { ROUTING: { chain: ['openai:gpt-test'], temperature: 0, retries: 0 } },
-    });
+    // No retries in the gateway: the backlog queue's own retry is what is tested.
+    const LLM_CONFIG = routingThroughDouble(double.url);
     server = await startTestServer({ LLM_CONFIG, OPENAI_API_KEY: 'sk-test', BACKLOG_CONCURRENCY: '1', BACKLOG_ATTEMPTS: '2', BACKLOG_RETRY_DELAY_SECONDS: '1' });
     // localThreshold 1: every ticket goes to the LLM.
     taxonomyId = await trainedTaxonomy(server, 'llm-first', { localThreshold: 1, reviewThreshold: 0.7, rules: [{ keyword: 'chargeback', category: 'card_declined' }] });

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { clincSubset } from '../../support/clinc.js';
-import { writeLlmConfig } from '../../support/llm-config.js';
+import { routingThroughDouble } from '../../support/llm-config.js';
 import { startOpenAiDouble, type OpenAiDouble } from '../../support/openai-double.js';
 import { startTestServer, temporaryDataDir, type TestServer } from '../../support/server.js';
 
@@ -207,12 +207,7 @@ describe('the cascade with an LLM', () => {
 
   beforeAll(async () => {
     double = await startOpenAiDouble();
-    const LLM_CONFIG = writeLlmConfig({
-      providers: { openai: { type: 'openai', baseURL: double.url }, builtin: { type: 'builtin' } },
-      defaults: { chain: ['builtin:builtin'] },
-      features: { ROUTING: { chain: ['openai:gpt-test'], temperature: 0, retries: 0 } },
-      prices: { 'openai:gpt-test': { inputPerMillionUsd: 1, outputPerMillionUsd: 1 } },
-    });
+    const LLM_CONFIG = routingThroughDouble(double.url, { prices: { 'openai:gpt-test': { inputPerMillionUsd: 1, outputPerMillionUsd: 1 } } });
     server = await startTestServer({ LLM_CONFIG, OPENAI_API_KEY: 'sk-test' });
     // localThreshold 1: the local model never decides alone, so every ticket reaches the LLM.
     taxonomyId = await createTaxonomy(server, 'llm-first', { localThreshold: 1, reviewThreshold: 0.7 });
