@@ -1,0 +1,64 @@
+/**
+ * The HTTP client under the openai SDK: a `fetch` made of undici's `request`.
+ *
+ * The SDK reads little of a response: `ok`, `status`, `url`, `headers`, `text()`, `json()`, and,
+ * for a stream, a `body` it iterates with `for await`. The platform `fetch` builds much more per
+ * call: a Request whose body it clones (to replay it on a redirect) and a response body wrapped
+ * in web streams, about 25 KiB of live heap for every open stream (bench/README.md, Streaming).
+ * Here the body is undici's Node stream, handed to the SDK as it is, and JSON and error bodies
+ * are read with its own `text()` and `json()`.
+ *
+ * What changes against the platform `fetch`: redirects are not followed (an OpenAI-compatible
+ * API does not send them; a 3xx reaches the SDK as a failed status), and a request whose body is
+ * not a string (an upload, which this service never sends) is left to the platform `fetch`.
+ * Aborting the SDK's signal destroys the request and its body: undici holds the listener on that
+ * signal strongly, so an abandoned stream stops reading even after a garbage collection
+ * (test/streams/abandon-after-gc.test.ts).
+ */
+import { request, type Dispatcher } from 'undici';
+
+/** What the SDK reads of a response; everything else a `Response` has, it never touches. */
+interface SdkResponse {
+  readonly ok: boolean;
+  readonly status: number;
+  readonly url: string;
+  readonly headers: Headers;
+  readonly body: Dispatcher.ResponseData['body'];
+  text(): Promise<string>;
+  json(): Promise<unknown>;
+}
+
+function responseHeaders(raw: Dispatcher.ResponseData['headers']): Headers {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(raw)) {
+    if (Array.isArray(value)) for (const item of value) headers.append(name, item);
+    else if (value !== undefined) headers.append(name, value);
+  }
+  return headers;
+}
+
+function requestHeaders(init: RequestInit): Record<string, string> {
+  return init.headers instanceof Headers ? Object.fromEntries(init.headers) : Object.fromEntries(new Headers(init.headers));
+}
+
+export async function openAiFetch(input: string | URL | Request, init: RequestInit = {}): Promise<Response> {
+  if (input instanceof Request || (init.body != null && typeof init.body !== 'string')) return fetch(input, init);
+  const url = String(input);
+  const answer = await request(url, {
+    method: (init.method ?? 'GET') as Dispatcher.HttpMethod,
+    headers: requestHeaders(init),
+    body: init.body ?? null,
+    signal: init.signal ?? null,
+  });
+  const response: SdkResponse = {
+    ok: answer.statusCode >= 200 && answer.statusCode < 300,
+    status: answer.statusCode,
+    url,
+    headers: responseHeaders(answer.headers),
+    body: answer.body,
+    text: () => answer.body.text(),
+    json: () => answer.body.json(),
+  };
+  // The SDK is typed against the whole Response; `SdkResponse` is the part it uses (see above).
+  return response as unknown as Response;
+}
