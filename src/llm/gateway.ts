@@ -8,6 +8,7 @@
  */
 import type { Feature, ProviderAttempt, Usage } from '../domain.js';
 import { ErrorCode, ServiceError } from '../errors.js';
+import { Deadline } from './deadline.js';
 import { ProviderError } from './errors.js';
 import { CircuitBreaker, type BreakerState } from './policies/breaker.js';
 import { ConcurrencyLimitError, ConcurrencyLimiter } from './policies/concurrency.js';
@@ -278,120 +279,124 @@ export class LlmGateway {
 
   private async *walkChain(call: GatewayCall, guard: ProtectedCall | null): AsyncIterable<GatewayPart> {
     const policy = this.routing.features[call.feature];
-    const deadline = AbortSignal.timeout(policy.timeoutMs);
-    const signal = AbortSignal.any([call.signal, deadline]);
-    const started = performance.now();
-    const attempts: Attempt[] = [];
-    let lastError: ServiceError | undefined;
+    const deadline = new Deadline(call.signal, policy.timeoutMs);
+    const { signal } = deadline;
+    try {
+      const started = performance.now();
+      const attempts: Attempt[] = [];
+      let lastError: ServiceError | undefined;
 
-    for (const target of call.targets ?? this.chainOf(call.feature)) {
-      if (!this.providers.has(target.provider)) throw new GatewayError(new ServiceError(ErrorCode.BAD_USER_INPUT, `provider "${target.provider}" is not configured`), attempts);
-      const runtime = this.runtimeOf(target);
-      const sending = guard?.prepare(target);
-      const request = this.requestFor(call, target, sending);
-      const cacheKey = this.cacheKey(call, request, target, sending);
-      const cached = cacheKey ? this.cache!.get(cacheKey) : undefined;
-      if (cached) {
-        // Cached as received (placeholders); restored with this call's own values.
-        const restore = sending?.restorer();
-        for (const chunk of cached.chunks) {
-          const text = restore ? restore.push(chunk) : chunk;
-          if (text) yield { type: 'text-delta', text };
+      for (const target of call.targets ?? this.chainOf(call.feature)) {
+        if (!this.providers.has(target.provider)) throw new GatewayError(new ServiceError(ErrorCode.BAD_USER_INPUT, `provider "${target.provider}" is not configured`), attempts);
+        const runtime = this.runtimeOf(target);
+        const sending = guard?.prepare(target);
+        const request = this.requestFor(call, target, sending);
+        const cacheKey = this.cacheKey(call, request, target, sending);
+        const cached = cacheKey ? this.cache!.get(cacheKey) : undefined;
+        if (cached) {
+          // Cached as received (placeholders); restored with this call's own values.
+          const restore = sending?.restorer();
+          for (const chunk of cached.chunks) {
+            const text = restore ? restore.push(chunk) : chunk;
+            if (text) yield { type: 'text-delta', text };
+          }
+          const rest = restore?.flush();
+          if (rest) yield { type: 'text-delta', text: rest };
+          attempts.push({ provider: target.provider, model: target.model, outcome: 'ok', errorCode: null, latencyMs: 0 });
+          yield {
+            type: 'finish',
+            provider: target.provider,
+            model: target.model,
+            usage: { inputTokens: cached.inputTokens, outputTokens: cached.outputTokens, costUsd: 0 },
+            finishReason: cached.finishReason,
+            cacheHit: true,
+            timeToFirstTokenMs: cached.chunks.length > 0 && !call.wholeAnswer ? Math.round(performance.now() - started) : null,
+            attempts,
+          };
+          return;
         }
-        const rest = restore?.flush();
-        if (rest) yield { type: 'text-delta', text: rest };
-        attempts.push({ provider: target.provider, model: target.model, outcome: 'ok', errorCode: null, latencyMs: 0 });
-        yield {
-          type: 'finish',
-          provider: target.provider,
-          model: target.model,
-          usage: { inputTokens: cached.inputTokens, outputTokens: cached.outputTokens, costUsd: 0 },
-          finishReason: cached.finishReason,
-          cacheHit: true,
-          timeToFirstTokenMs: cached.chunks.length > 0 && !call.wholeAnswer ? Math.round(performance.now() - started) : null,
-          attempts,
-        };
-        return;
-      }
 
-      for (let retry = 0; ; retry++) {
-        if (!runtime.breaker.tryAcquire()) {
-          attempts.push({ provider: target.provider, model: target.model, outcome: 'skipped', errorCode: ErrorCode.PROVIDER_UNAVAILABLE, latencyMs: 0 });
-          lastError ??= new ProviderError('unavailable', target.provider, `${targetKey(target)} is failing and temporarily bypassed (circuit open)`);
-          break;
-        }
-        const attemptStarted = performance.now();
-        let release: (() => void) | undefined;
-        let emitted = false;
-        const chunks: string[] = [];
-        const restore = sending?.restorer();
-        try {
-          release = await runtime.limiter.acquire(signal);
-          let firstTokenAt: number | null = null;
-          const parts = call.wholeAnswer ? answerAtOnce(runtime.provider, request, signal) : runtime.provider.stream(request, signal);
-          for await (const part of parts) {
-            if (part.type === 'text-delta') {
-              if (firstTokenAt === null) firstTokenAt = performance.now();
-              emitted = true;
-              chunks.push(part.text);
-              const text = restore ? restore.push(part.text) : part.text;
-              if (text) yield { type: 'text-delta', text };
-              continue;
-            }
-            // An answer that reveals the canary is refused before the rest of it is shown or cached.
-            if (guard?.leaks(chunks.join(''))) throw new ProviderError('bad-output', target.provider, 'the model revealed its instructions: its answer contains the confidential marker planted in its system prompt');
-            const rest = restore?.flush();
-            if (rest) yield { type: 'text-delta', text: rest };
-            const latencyMs = Math.round(performance.now() - attemptStarted);
-            runtime.breaker.recordSuccess();
-            runtime.stats.record(true, latencyMs);
-            attempts.push({ provider: target.provider, model: part.model ?? target.model, outcome: 'ok', errorCode: null, latencyMs });
-            if (cacheKey && part.finishReason === 'stop') {
-              const answer: CachedAnswer = { chunks, finishReason: part.finishReason, ...part.usage };
-              this.cache!.set(cacheKey, answer);
-            }
-            yield {
-              type: 'finish',
-              provider: target.provider,
-              model: part.model ?? target.model,
-              usage: this.priced(target, part.usage),
-              finishReason: part.finishReason,
-              cacheHit: false,
-              timeToFirstTokenMs: firstTokenAt === null || call.wholeAnswer ? null : Math.round(firstTokenAt - started),
-              attempts,
-            };
-            return;
+        for (let retry = 0; ; retry++) {
+          if (!runtime.breaker.tryAcquire()) {
+            attempts.push({ provider: target.provider, model: target.model, outcome: 'skipped', errorCode: ErrorCode.PROVIDER_UNAVAILABLE, latencyMs: 0 });
+            lastError ??= new ProviderError('unavailable', target.provider, `${targetKey(target)} is failing and temporarily bypassed (circuit open)`);
+            break;
           }
-          throw new ProviderError('bad-output', target.provider, 'the provider ended its stream without finishing');
-        } catch (error) {
-          const failure = explain(error, target.provider, call.signal, deadline);
-          const latencyMs = Math.round(performance.now() - attemptStarted);
-          attempts.push({ provider: target.provider, model: target.model, outcome: 'failed', errorCode: failure.code, latencyMs });
-          if (error instanceof ConcurrencyLimitError || failure.code === ErrorCode.CANCELLED) {
-            runtime.breaker.recordNeutral();
-          } else {
-            runtime.stats.record(false, latencyMs);
-            if (ProviderError.isInstance(failure) && HEALTH_FAILURES.has(failure.failure)) runtime.breaker.recordFailure();
-            else runtime.breaker.recordNeutral();
-          }
-          if (emitted || call.signal.aborted || deadline.aborted) throw new GatewayError(failure, attempts);
-          lastError = failure;
-          const retryable = ProviderError.isInstance(failure) && failure.retryable;
-          if (!retryable || retry >= policy.retries) break;
-          const delay = backoffDelay({ retries: policy.retries, ...this.routing.policies.retry }, retry, ProviderError.isInstance(failure) ? failure.retryAfterMs : undefined, this.random);
-          // A wait that would outlast the deadline is better spent on the next target.
-          if (performance.now() - started + delay >= policy.timeoutMs) break;
+          const attemptStarted = performance.now();
+          let release: (() => void) | undefined;
+          let emitted = false;
+          const chunks: string[] = [];
+          const restore = sending?.restorer();
           try {
-            await sleep(delay, signal);
-          } catch {
-            throw new GatewayError(explain(signal.reason, target.provider, call.signal, deadline), attempts);
+            release = await runtime.limiter.acquire(signal);
+            let firstTokenAt: number | null = null;
+            const parts = call.wholeAnswer ? answerAtOnce(runtime.provider, request, signal) : runtime.provider.stream(request, signal);
+            for await (const part of parts) {
+              if (part.type === 'text-delta') {
+                if (firstTokenAt === null) firstTokenAt = performance.now();
+                emitted = true;
+                chunks.push(part.text);
+                const text = restore ? restore.push(part.text) : part.text;
+                if (text) yield { type: 'text-delta', text };
+                continue;
+              }
+              // An answer that reveals the canary is refused before the rest of it is shown or cached.
+              if (guard?.leaks(chunks.join(''))) throw new ProviderError('bad-output', target.provider, 'the model revealed its instructions: its answer contains the confidential marker planted in its system prompt');
+              const rest = restore?.flush();
+              if (rest) yield { type: 'text-delta', text: rest };
+              const latencyMs = Math.round(performance.now() - attemptStarted);
+              runtime.breaker.recordSuccess();
+              runtime.stats.record(true, latencyMs);
+              attempts.push({ provider: target.provider, model: part.model ?? target.model, outcome: 'ok', errorCode: null, latencyMs });
+              if (cacheKey && part.finishReason === 'stop') {
+                const answer: CachedAnswer = { chunks, finishReason: part.finishReason, ...part.usage };
+                this.cache!.set(cacheKey, answer);
+              }
+              yield {
+                type: 'finish',
+                provider: target.provider,
+                model: part.model ?? target.model,
+                usage: this.priced(target, part.usage),
+                finishReason: part.finishReason,
+                cacheHit: false,
+                timeToFirstTokenMs: firstTokenAt === null || call.wholeAnswer ? null : Math.round(firstTokenAt - started),
+                attempts,
+              };
+              return;
+            }
+            throw new ProviderError('bad-output', target.provider, 'the provider ended its stream without finishing');
+          } catch (error) {
+            const failure = explain(error, target.provider, deadline);
+            const latencyMs = Math.round(performance.now() - attemptStarted);
+            attempts.push({ provider: target.provider, model: target.model, outcome: 'failed', errorCode: failure.code, latencyMs });
+            if (error instanceof ConcurrencyLimitError || failure.code === ErrorCode.CANCELLED) {
+              runtime.breaker.recordNeutral();
+            } else {
+              runtime.stats.record(false, latencyMs);
+              if (ProviderError.isInstance(failure) && HEALTH_FAILURES.has(failure.failure)) runtime.breaker.recordFailure();
+              else runtime.breaker.recordNeutral();
+            }
+            if (emitted || signal.aborted) throw new GatewayError(failure, attempts);
+            lastError = failure;
+            const retryable = ProviderError.isInstance(failure) && failure.retryable;
+            if (!retryable || retry >= policy.retries) break;
+            const delay = backoffDelay({ retries: policy.retries, ...this.routing.policies.retry }, retry, ProviderError.isInstance(failure) ? failure.retryAfterMs : undefined, this.random);
+            // A wait that would outlast the deadline is better spent on the next target.
+            if (performance.now() - started + delay >= policy.timeoutMs) break;
+            try {
+              await sleep(delay, signal);
+            } catch {
+              throw new GatewayError(explain(signal.reason, target.provider, deadline), attempts);
+            }
+          } finally {
+            release?.();
           }
-        } finally {
-          release?.();
         }
       }
+      throw new GatewayError(lastError ?? new ServiceError(ErrorCode.PROVIDER_UNAVAILABLE, `no provider is configured for ${call.feature}`), attempts);
+    } finally {
+      deadline.dispose(false);
     }
-    throw new GatewayError(lastError ?? new ServiceError(ErrorCode.PROVIDER_UNAVAILABLE, `no provider is configured for ${call.feature}`), attempts);
   }
 
   /** The whole answer at once, with the same chain, policies and deadline as `stream`. */
@@ -413,9 +418,9 @@ async function* answerAtOnce(provider: ModelProvider, request: ModelRequest, sig
 }
 
 /** Turns whatever a provider threw into the error a client should see. */
-function explain(error: unknown, provider: string, callerSignal: AbortSignal, deadline: AbortSignal): ServiceError {
-  if (callerSignal.aborted) return new ServiceError(ErrorCode.CANCELLED, 'the request was cancelled');
-  if (deadline.aborted) return new ProviderError('timeout', provider, 'the model did not answer within the deadline');
+function explain(error: unknown, provider: string, deadline: Deadline): ServiceError {
+  if (deadline.cancelled) return new ServiceError(ErrorCode.CANCELLED, 'the request was cancelled');
+  if (deadline.timedOut) return new ProviderError('timeout', provider, 'the model did not answer within the deadline');
   if (error instanceof ConcurrencyLimitError) return new ProviderError('unavailable', provider, `${provider} is at its concurrency limit: ${error.message}`);
   if (ServiceError.isInstance(error)) return error;
   return new ProviderError('unavailable', provider, `the provider failed: ${(error as Error)?.message ?? String(error)}`, undefined, { cause: error });

@@ -142,7 +142,11 @@ export class GenerationRunner {
 
     const controller = new AbortController();
     const running: Running = { controller, watchers: 0, done: Promise.resolve(null) };
-    running.done = this.run({ capability, input, messages, id, stored, options, context, signal: controller.signal }).finally(() => {
+    const isStored = stored.then(
+      () => true,
+      () => false,
+    );
+    running.done = this.run({ capability, input, messages, id, stored: isStored, options, context, signal: controller.signal }).finally(() => {
       clearTimeout(running.abandonTimer);
       this.running.delete(id);
       release();
@@ -174,19 +178,18 @@ export class GenerationRunner {
     input: Input;
     messages: ChatMessage[];
     id: string;
-    /** Settles once the RUNNING row is stored and its stream open; rejects when it could not be. */
-    stored: Promise<GenerationRecord>;
+    /**
+     * Whether the RUNNING row was stored and its stream opened (the caller of start() reports a
+     * failure to store; here it only means: stop, store nothing). Not the row itself, which the
+     * run would then hold for as long as it streams.
+     */
+    stored: Promise<boolean>;
     options: StartOptions;
     context: DraftContext;
     signal: AbortSignal;
   }): Promise<GenerationRecord | null> {
-    const { capability, input, options, context, signal, id } = job;
+    const { capability, input, options, context, signal, id, stored } = job;
     const started = performance.now();
-    // The caller of start() reports a failure to store; here it only means: stop, store nothing.
-    const stored = job.stored.then(
-      () => true,
-      () => false,
-    );
     let chunks: string[] = [];
     let seq = 0;
     const publish = async (text: string) => this.deps.bus.append(id, { seq: seq++, type: 'delta', text });

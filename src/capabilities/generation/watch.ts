@@ -40,7 +40,7 @@ export function storedChunks(record: GenerationRecord): string[] {
   return chunks;
 }
 
-function* replayFinished(record: GenerationRecord, afterSeq: number): Iterable<GenerationEventView> {
+async function* replayFinished(record: GenerationRecord, afterSeq: number): AsyncIterable<GenerationEventView> {
   const chunks = storedChunks(record);
   for (let seq = afterSeq + 1; seq < chunks.length; seq++) yield { seq, delta: chunks[seq]!, generation: null };
   if (afterSeq < chunks.length) yield { seq: chunks.length, delta: null, generation: record };
@@ -53,15 +53,13 @@ function* replayFinished(record: GenerationRecord, afterSeq: number): Iterable<G
 export async function watchGeneration(deps: WatchDependencies, accountId: string, id: string, afterSeq: number | null | undefined, signal: AbortSignal): Promise<AsyncIterable<GenerationEventView>> {
   const record = await deps.generations.findById(accountId, id);
   if (!record) throw notFound('generation', id);
-  return events(deps, record, Math.max(-1, afterSeq ?? -1), signal);
+  const after = Math.max(-1, afterSeq ?? -1);
+  // A running generation's events keep only its id, not the row just read: a subscriber stays for
+  // the whole stream, and the row carries the draft's input (thousands of streams may be open).
+  return record.status === 'RUNNING' ? runningEvents(deps, accountId, id, after, signal) : replayFinished(record, after);
 }
 
-async function* events(deps: WatchDependencies, record: GenerationRecord, after: number, signal: AbortSignal): AsyncIterable<GenerationEventView> {
-  const { accountId, id } = record;
-  if (record.status !== 'RUNNING') {
-    yield* replayFinished(record, after);
-    return;
-  }
+async function* runningEvents(deps: WatchDependencies, accountId: string, id: string, after: number, signal: AbortSignal): AsyncIterable<GenerationEventView> {
   if (!(await deps.bus.has(id))) {
     // It may have finished (and its stream expired) between the two reads.
     const latest = await deps.generations.findById(accountId, id);

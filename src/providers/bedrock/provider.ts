@@ -21,7 +21,7 @@ import type {
 import { ProviderError } from '../../llm/errors.js';
 import type { ModelProvider, ModelRequest, ModelResult, StreamPart, TokenUsage } from '../../llm/spec.js';
 import { countTokens } from '../../llm/tokens.js';
-import { Deadline } from '../shared/deadline.js';
+import { Deadline } from '../../llm/deadline.js';
 import { toProviderError } from './map-error.js';
 import { isMalformedStop, toFinishReason } from './stop-reason.js';
 

@@ -7,7 +7,7 @@ import OpenAI from 'openai';
 import { ProviderError } from '../../llm/errors.js';
 import type { ModelProvider, ModelRequest, ModelResult, StreamPart, TokenUsage } from '../../llm/spec.js';
 import { countTokens } from '../../llm/tokens.js';
-import { Deadline } from '../shared/deadline.js';
+import { Deadline } from '../../llm/deadline.js';
 import { toFinishReason } from './finish-reason.js';
 import { toProviderError } from './map-error.js';
 import { openAiFetch } from './transport.js';

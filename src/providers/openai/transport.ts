@@ -41,13 +41,18 @@ function requestHeaders(init: RequestInit): Record<string, string> {
   return init.headers instanceof Headers ? Object.fromEntries(init.headers) : Object.fromEntries(new Headers(init.headers));
 }
 
+const utf8 = new TextEncoder();
+
 export async function openAiFetch(input: string | URL | Request, init: RequestInit = {}): Promise<Response> {
   if (input instanceof Request || (init.body != null && typeof init.body !== 'string')) return fetch(input, init);
   const url = String(input);
   const answer = await request(url, {
     method: (init.method ?? 'GET') as Dispatcher.HttpMethod,
     headers: requestHeaders(init),
-    body: init.body ?? null,
+    // undici keeps the body until the response ends. Given as a string, it would keep the string
+    // and its own copy in bytes; and a small Buffer.from() is a slice of a shared 8 KiB slab, which
+    // a long stream would keep whole. encode() makes bytes of their exact size.
+    body: init.body == null ? null : utf8.encode(init.body),
     signal: init.signal ?? null,
   });
   const response: SdkResponse = {

@@ -1,10 +1,13 @@
 /**
- * One request's cancellation: the caller's signal joined with our own timeout, so the SDK gets a
- * single signal and we can still tell afterwards which of the two fired (`cancelled` vs `timeout`).
+ * One call's cancellation: the caller's signal joined with our own timeout, so whatever is called
+ * gets a single signal and we can still tell afterwards which of the two fired (`cancelled` vs
+ * `timedOut`). One AbortController and one timer: lighter than `AbortSignal.any` with
+ * `AbortSignal.timeout`, which matters with thousands of streams open.
  *
- * The timeout is an idle timeout: it starts when the request is sent and restarts on every
- * `touch()`. `generate` never touches it (a total deadline); `stream` touches it on every chunk,
- * so a long answer that keeps flowing is never cut, but a silent upstream is.
+ * The timeout starts at once and restarts on every `touch()`. Never touched, it is a total
+ * deadline (the gateway's per-feature deadline, a provider's `generate`); a provider's `stream`
+ * touches it on every chunk, so a long answer that keeps flowing is never cut, but a silent
+ * upstream is.
  */
 export class Deadline {
   readonly #controller = new AbortController();
