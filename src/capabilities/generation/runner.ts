@@ -70,6 +70,9 @@ const STOPPED: Record<StopReason, { status: 'CANCELLED' | 'INTERRUPTED'; code: E
 
 interface Running {
   controller: AbortController;
+  accountId: string;
+  /** Its RUNNING row is stored and its stream open. */
+  stored: boolean;
   /** Settles when the run has ended, with the stored outcome (null if it could not be stored). */
   done: Promise<GenerationRecord | null>;
   watchers: number;
@@ -141,9 +144,12 @@ export class GenerationRunner {
     });
 
     const controller = new AbortController();
-    const running: Running = { controller, watchers: 0, done: Promise.resolve(null) };
+    const running: Running = { controller, accountId: options.account.id, stored: false, watchers: 0, done: Promise.resolve(null) };
     const isStored = stored.then(
-      () => true,
+      () => {
+        running.stored = true;
+        return true;
+      },
       () => false,
     );
     running.done = this.run({ capability, input, messages, id, stored: isStored, options, context, signal: controller.signal }).finally(() => {
@@ -313,6 +319,15 @@ export class GenerationRunner {
       attempts,
       injectionScore: error instanceof GatewayError ? error.injectionScore : (answered?.injectionScore ?? null),
     };
+  }
+
+  /**
+   * The account of a generation running here whose row is stored; undefined if it does not run
+   * here (yet). Its subscribers need not read the row to know whose it is.
+   */
+  accountOf(id: string): string | undefined {
+    const running = this.running.get(id);
+    return running?.stored ? running.accountId : undefined;
   }
 
   /** The stored outcome of a generation running here, once it ends (null if storing it failed); undefined if it does not run here. */

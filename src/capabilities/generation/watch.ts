@@ -24,6 +24,11 @@ export interface WatchDependencies {
    * the runner has just written.
    */
   outcome?: (id: string) => Promise<GenerationRecord | null> | undefined;
+  /**
+   * The account of a generation running in this process (its row stored); undefined when it does
+   * not run here. Spares its subscribers the read of the row when they subscribe.
+   */
+  runningHere?: (id: string) => string | undefined;
 }
 
 /** The stored text cut back into the deltas it was streamed as. */
@@ -51,9 +56,15 @@ async function* replayFinished(record: GenerationRecord, afterSeq: number): Asyn
  * subscription itself (a GraphQL error with NOT_FOUND) rather than its first event.
  */
 export async function watchGeneration(deps: WatchDependencies, accountId: string, id: string, afterSeq: number | null | undefined, signal: AbortSignal): Promise<AsyncIterable<GenerationEventView>> {
+  const after = Math.max(-1, afterSeq ?? -1);
+  const owner = deps.runningHere?.(id);
+  if (owner !== undefined) {
+    // Another account's generation is as absent as the row read would have made it.
+    if (owner !== accountId) throw notFound('generation', id);
+    return runningEvents(deps, accountId, id, after, signal);
+  }
   const record = await deps.generations.findById(accountId, id);
   if (!record) throw notFound('generation', id);
-  const after = Math.max(-1, afterSeq ?? -1);
   // A running generation's events keep only its id, not the row just read: a subscriber stays for
   // the whole stream, and the row carries the draft's input (thousands of streams may be open).
   return record.status === 'RUNNING' ? runningEvents(deps, accountId, id, after, signal) : replayFinished(record, after);

@@ -32,7 +32,13 @@ export const generationResolvers: Resolvers = {
     generationStream: {
       subscribe: async (_parent, { id, afterSeq }, { account, services, signal }) => {
         const { store, bus, runner } = services;
-        const deps = { generations: store.generations, bus, watch: (generationId: string) => runner.watch(generationId), outcome: (generationId: string) => runner.outcome(generationId) };
+        const deps = {
+          generations: store.generations,
+          bus,
+          watch: (generationId: string) => runner.watch(generationId),
+          outcome: (generationId: string) => runner.outcome(generationId),
+          runningHere: (generationId: string) => runner.accountOf(generationId),
+        };
         const events = await watchGeneration(deps, account.id, id, afterSeq, signal);
         // The generation's stream slot (shared with its streamed run), held until the subscription ends.
         return releasingOnEnd(events, await services.limits.acquireStream(account.id, id), signal);

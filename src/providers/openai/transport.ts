@@ -55,14 +55,15 @@ export async function openAiFetch(input: string | URL | Request, init: RequestIn
     body: init.body == null ? null : utf8.encode(init.body),
     signal: init.signal ?? null,
   });
+  const { statusCode, body } = answer;
   const response: SdkResponse = {
-    ok: answer.statusCode >= 200 && answer.statusCode < 300,
-    status: answer.statusCode,
+    ok: statusCode >= 200 && statusCode < 300,
+    status: statusCode,
     url,
     headers: responseHeaders(answer.headers),
-    body: answer.body,
-    text: () => answer.body.text(),
-    json: () => answer.body.json(),
+    body,
+    text: () => body.text(),
+    json: () => body.json(),
   };
   // The SDK is typed against the whole Response; `SdkResponse` is the part it uses (see above).
   return response as unknown as Response;
