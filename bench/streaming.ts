@@ -22,6 +22,7 @@
  *   npx tsx bench/streaming.ts --part b --streams 1000
  *   npx tsx bench/streaming.ts --store pglite      the embedded store instead of PostgreSQL
  *   npx tsx bench/streaming.ts --node-flags="--max-semi-space-size=4"   V8/Node flags for the subgraph
+ *   npx tsx bench/streaming.ts --untuned           without the image's NODE_OPTIONS and MALLOC_ARENA_MAX
  *
  * The subgraph runs as production does (compiled build, plain node, NODE_ENV=production; see
  * support/compiled.ts) on PostgreSQL by default: a throwaway cluster, or a throwaway database in
@@ -35,6 +36,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Client } from 'graphql-ws';
 import OpenAI from 'openai';
+import { imageRuntimeTuning } from '../test/deploy/support.js';
 import type { OpenAiBehaviour } from '../test/support/openai-double.js';
 import { DRAFT, MODEL_STATUS_UPDATE, statusUpdateInput, WATCH } from './support/fixtures.js';
 import { formatHeapProfile, formatProfile, summarizeHeapProfile, summarizeProfile } from './support/cpu-profile.js';
@@ -48,8 +50,11 @@ const STORE = (flag('store') ?? 'postgres') as StoreKind;
 if (STORE !== 'postgres' && STORE !== 'pglite') throw new Error('--store: postgres or pglite');
 /** Extra flags for the subgraph's `node` (to measure one before proposing it for the image). */
 const NODE_FLAGS = (flag('node-flags') ?? '').split(' ').filter(Boolean);
+/** Without the image's NODE_OPTIONS and MALLOC_ARENA_MAX (the Dockerfile's runtime stage), to measure what they do. */
+const UNTUNED = hasFlag('untuned');
+const TUNING = UNTUNED ? {} : imageRuntimeTuning();
 /** What the verdicts are about: the configuration a deployment of this size runs. */
-const CONFIGURATION = `compiled build under node${NODE_FLAGS.length ? ` ${NODE_FLAGS.join(' ')}` : ''}, NODE_ENV=production, ${STORE === 'postgres' ? 'PostgreSQL (the production configuration)' : 'embedded PGlite (not what a deployment of this size runs)'}`;
+const CONFIGURATION = `compiled build under node${NODE_FLAGS.length ? ` ${NODE_FLAGS.join(' ')}` : ''}, NODE_ENV=production, ${Object.entries(TUNING).map(([name, value]) => `${name}=${value}, `).join('') || 'without the image\'s runtime settings, '}${STORE === 'postgres' ? 'PostgreSQL (the production configuration)' : 'embedded PGlite (not what a deployment of this size runs)'}`;
 
 /**
  * (a) The double's first chunk comes 500 ms after the request, then 19 more. One client streams
@@ -154,7 +159,7 @@ async function streamLoop(level: TtfdLevel, once: (client: number) => Promise<St
 async function timeToFirstDelta(): Promise<void> {
   console.log(`\n(a) time to first delta: the double's first chunk comes ${FIRST_CHUNK_MS} ms after the request, then 19 more`);
   const double = await startDouble(shape(50));
-  const server = await startServer({ doubleUrl: double.url, maxConcurrent: 2000, store: STORE, execArgv: NODE_FLAGS });
+  const server = await startServer({ doubleUrl: double.url, maxConcurrent: 2000, store: STORE, execArgv: NODE_FLAGS, untuned: UNTUNED });
   const http = new GraphQLHttpClient(server.url, server.authorization);
   const sdk = new OpenAI({ baseURL: double.url, apiKey: 'x', maxRetries: 0 });
   const rows: (string | number)[][] = [];
@@ -260,7 +265,7 @@ async function openStreams(): Promise<void> {
   console.log(`\n(b) ${OPEN_STREAMS} open streams on one process: the double sends a chunk every 2 s (up to 200 s); one websocket per subscriber\n`);
   const double = await startDouble(OPEN_BEHAVIOUR);
   // Subscribers that leave abandon their generation after 1 s: how the benchmark ends the streams.
-  const server = await startServer({ doubleUrl: double.url, maxConcurrent: OPEN_STREAMS + 100, execArgv: ['--expose-gc', ...NODE_FLAGS], env: { STREAM_ABANDON_MS: '1000' }, store: STORE });
+  const server = await startServer({ doubleUrl: double.url, maxConcurrent: OPEN_STREAMS + 100, execArgv: ['--expose-gc', ...NODE_FLAGS], env: { STREAM_ABANDON_MS: '1000' }, store: STORE, untuned: UNTUNED });
   const http = new GraphQLHttpClient(server.url, server.authorization);
   const clients: Client[] = [];
   const streams: OpenStream[] = [];

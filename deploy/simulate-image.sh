@@ -5,7 +5,8 @@
 #
 # build stage:   the build context (what .dockerignore lets through), `npm ci`, `npm run build`
 # runtime stage: package*.json, `npm ci --omit=dev`, dist/ from the build stage, schema/
-# then:          `node dist/main.js` with NODE_ENV=production, JWT settings (production refuses to
+# then:          `node dist/main.js` with NODE_ENV=production, the runtime stage's memory settings
+#                (its NODE_OPTIONS and MALLOC_ARENA_MAX ENV lines), JWT settings (production refuses to
 #                start without a way to authenticate) and the embedded store; checks /healthz,
 #                /readyz and /graphql, sends SIGTERM and expects a clean exit 0; and runs the
 #                routing trainer's worker script, which the server only loads on trainRouter.
@@ -53,7 +54,9 @@ keys=$(node -e '
   process.stdout.write(publicKey.export({ type: "spki", format: "pem" }));')
 port=$(node -e 'const s = require("node:net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })')
 log="$work/server.log"
-(cd "$work/app" && exec env -i PATH="$PATH" HOME=/nonexistent NODE_ENV=production PORT="$port" DATA_DIR="$work/data" \
+# The image's memory settings, as its ENV lines give them (NODE_OPTIONS=…, MALLOC_ARENA_MAX=…).
+mapfile -t tuning < <(sed -n 's/^ENV \(NODE_OPTIONS=.*\|MALLOC_ARENA_MAX=.*\)$/\1/p' "$repo/Dockerfile")
+(cd "$work/app" && exec env -i PATH="$PATH" HOME=/nonexistent NODE_ENV=production "${tuning[@]}" PORT="$port" DATA_DIR="$work/data" \
   JWT_ISSUER=https://issuer.example JWT_AUDIENCE=ai-subgraph JWT_PUBLIC_KEY="$keys" SHUTDOWN_GRACE_MS=2000 \
   "${run_as[@]}" node dist/main.js >"$log" 2>&1) &
 server=$!

@@ -13,6 +13,7 @@ import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { OpenAiBehaviour } from '../../test/support/openai-double.js';
+import { imageRuntimeTuning } from '../../test/deploy/support.js';
 import { throwawayDatabase } from '../../test/support/postgres.js';
 import type { LlmConfigFile } from '../../src/llm/routing.js';
 import { DIST_URL, ensureBuild, transpiledChild } from './compiled.js';
@@ -129,9 +130,11 @@ export interface ServerOptions {
   doubleUrl: string;
   /** policies.concurrency.maxConcurrent: raised above the default 32 for the many-client runs. */
   maxConcurrent: number;
-  /** Extra Node flags for the server process (`--cpu-prof`, `--expose-gc`). */
+  /** Extra Node flags for the server process (`--cpu-prof`, `--expose-gc`); they win over the image's NODE_OPTIONS. */
   execArgv?: string[];
   env?: Record<string, string>;
+  /** Without the image's runtime settings (NODE_OPTIONS, MALLOC_ARENA_MAX), to measure what they do. */
+  untuned?: boolean;
   /** Per-feature chains instead of the double's (`{ ROUTING: { chain: ['builtin:builtin'] } }`); the builtin provider is then registered too. */
   features?: LlmConfigFile['features'];
   /** Default `pglite`. */
@@ -140,9 +143,9 @@ export interface ServerOptions {
 
 /**
  * The real subgraph in a child process as production runs it: the compiled build (dist/, rebuilt
- * if stale) under plain `node` with NODE_ENV=production, authenticated by an API key. Its own
- * store (a PGlite directory, or a PostgreSQL database with `store: 'postgres'`), created and
- * migrated by another child first so that the subgraph opens an existing one; an LLM_CONFIG that
+ * if stale) under plain `node` with NODE_ENV=production and the image's runtime settings
+ * (test/deploy/support.ts), authenticated by an API key. Its own store (a PGlite directory, or a
+ * PostgreSQL database with `store: 'postgres'`), created and migrated by another child first so that the subgraph opens an existing one; an LLM_CONFIG that
  * routes every feature to the double only (no builtin fallback, so a failure is counted rather
  * than hidden), with no retries, no response cache, and the per-account abuse limits off.
  */
@@ -178,6 +181,7 @@ export async function startServer(options: ServerOptions): Promise<ServerProcess
       transpiledChild('server-process.ts', join(dataDir, 'child')),
       {
         NODE_ENV: 'production',
+        ...(options.untuned ? {} : imageRuntimeTuning()),
         BENCH_DIST: DIST_URL,
         LOG_LEVEL: 'silent',
         PORT: '0',

@@ -5,7 +5,8 @@
  */
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { REPO, parseDockerfile, readRepoFile, type DockerInstruction } from './support.js';
+import { spawnSync } from 'node:child_process';
+import { REPO, imageRuntimeTuning, parseDockerfile, readRepoFile, type DockerInstruction } from './support.js';
 
 const dockerfile = parseDockerfile(readRepoFile('Dockerfile'));
 const build = dockerfile.stages.find((stage) => stage.name === 'build')!;
@@ -64,6 +65,24 @@ describe('Dockerfile', () => {
     // Not `npm start`: that runs tsx from source, a devDependency the runtime does not have.
     expect(exec(of(runtime.instructions, 'CMD').at(-1)!.args)).toEqual(['node', 'dist/main.js']);
     expect(existsSync(`${REPO}src/main.ts`)).toBe(true);
+  });
+
+  it('caps the young generation and malloc arenas, with settings Node accepts from NODE_OPTIONS', () => {
+    const tuning = imageRuntimeTuning();
+    expect(tuning).toEqual({ NODE_OPTIONS: expect.stringMatching(/--max-semi-space-size=\d+/), MALLOC_ARENA_MAX: expect.stringMatching(/^\d+$/) });
+    // Node refuses to start on a flag NODE_OPTIONS may not carry: the image would not run at all.
+    // Enough surviving allocations for V8 to grow its young generation as far as it may.
+    const grow = 'const kept = []; for (let i = 0; i < 3e6; i++) kept.push({ i });';
+    const newSpace = 'v8.getHeapSpaceStatistics().find((space) => space.space_name === "new_space").space_size';
+    const probe = spawnSync(process.execPath, ['-e', `${grow} process.stdout.write(String(${newSpace}))`], {
+      env: { PATH: process.env['PATH'] ?? '', ...tuning },
+      encoding: 'utf8',
+    });
+    expect(probe.stderr).toBe('');
+    expect(probe.status).toBe(0);
+    const semiSpaceMb = Number(/--max-semi-space-size=(\d+)/.exec(tuning['NODE_OPTIONS']!)![1]);
+    // Both semi-spaces of the young generation stay within the cap (16 MB each by default here).
+    expect(Number(probe.stdout)).toBeLessThanOrEqual(2 * semiSpaceMb * 1024 * 1024);
   });
 
   it('checks health on /healthz with node’s fetch, not curl', () => {

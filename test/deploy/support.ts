@@ -76,6 +76,26 @@ export function parseDockerfile(text: string): { args: Record<string, string>; s
   return { args, stages };
 }
 
+const TUNING = new Set(['NODE_OPTIONS', 'MALLOC_ARENA_MAX']);
+
+/**
+ * The runtime settings the production image gives the process (its last stage's ENV): V8 flags in
+ * NODE_OPTIONS and glibc's MALLOC_ARENA_MAX. The benchmarks run the subgraph with the same, read
+ * from the Dockerfile so that the two cannot drift apart.
+ */
+export function imageRuntimeTuning(): Record<string, string> {
+  const runtime = parseDockerfile(readRepoFile('Dockerfile')).stages.at(-1);
+  const tuning: Record<string, string> = {};
+  for (const { keyword, args } of runtime?.instructions ?? []) {
+    if (keyword !== 'ENV') continue;
+    for (const assignment of args.split(/\s+/)) {
+      const [name = '', value = ''] = assignment.split(/=(.*)/s);
+      if (TUNING.has(name)) tuning[name] = value;
+    }
+  }
+  return tuning;
+}
+
 /** `"1"` → 1, `"250m"` → 0.25 (CPU); `"384Mi"` → bytes (memory). Enough for requests and limits. */
 export function quantity(value: string | number): number {
   if (typeof value === 'number') return value;
