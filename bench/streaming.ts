@@ -15,8 +15,16 @@
  *     (the subscribers leave; the subgraph abandons the generations); memory per stream; the
  *     event-loop delay inside the subgraph (perf_hooks.monitorEventLoopDelay).
  *
- *   npx tsx bench/streaming.ts                    both parts (about 3 minutes)
+ * (c) Where the added time goes, one stream at a time: the OpenAI double runs inside the benchmark
+ *     and notes when each request arrived and when its first chunk left, on the client's clock. The
+ *     added time splits into "before the model": from sending the mutation until the provider
+ *     request has arrived (HTTP, the API key check, GraphQL, input validation, the prompt, PII
+ *     redaction and injection screening, the SDK, the hop to the double); and "relay": from the
+ *     first chunk leaving the double until its delta reaches the subscriber.
+ *
+ *   npx tsx bench/streaming.ts                    parts a and b (about 3 minutes)
  *   npx tsx bench/streaming.ts --part a           time to first delta only
+ *   npx tsx bench/streaming.ts --part c           where the added time goes (about 1 minute)
  *   npx tsx bench/streaming.ts --profile           and profile the subgraph: CPU at 500 streams,
  *                                                  live heap by allocation site at 2,000 streams
  *   npx tsx bench/streaming.ts --part b --streams 1000
@@ -37,7 +45,7 @@ import { dirname, join } from 'node:path';
 import type { Client } from 'graphql-ws';
 import OpenAI from 'openai';
 import { imageRuntimeTuning } from '../test/deploy/support.js';
-import type { OpenAiBehaviour } from '../test/support/openai-double.js';
+import { startOpenAiDouble, type OpenAiBehaviour } from '../test/support/openai-double.js';
 import { DRAFT, MODEL_STATUS_UPDATE, statusUpdateInput, WATCH } from './support/fixtures.js';
 import { formatHeapProfile, formatProfile, summarizeHeapProfile, summarizeProfile } from './support/cpu-profile.js';
 import { flag, GraphQLHttpClient, hasFlag, load, machine, mb, ms, sleep, startDouble, startServer, summarize, table, type StoreKind } from './support/harness.js';
@@ -382,7 +390,53 @@ async function openStreams(): Promise<void> {
   console.log(`\nTarget: ${OPEN_STREAMS} streams under ${TARGET_RSS_MB} MB RSS. Measured peak (${CONFIGURATION}): ${rssMb.toFixed(0)} MB: ${rssMb < TARGET_RSS_MB ? 'met' : 'NOT met'}.`);
 }
 
+/**
+ * (c) Streams one after the other, after a warm-up. The double answers 100 ms in, with all its
+ * chunks at once, so that its first byte and its first text leave together.
+ */
+const BREAKDOWN_STREAMS = 150;
+
+async function whereTheTimeGoes(): Promise<void> {
+  console.log(`\n(c) where the added time goes: ${BREAKDOWN_STREAMS} streams one at a time, the double inside this process`);
+  const double = await startOpenAiDouble({ defaultBehaviour: { kind: 'delay', ms: 100, then: { kind: 'text', text: MODEL_STATUS_UPDATE, chunks: 5 } } });
+  const server = await startServer({ doubleUrl: double.url, maxConcurrent: 100, store: STORE, execArgv: NODE_FLAGS, untuned: UNTUNED });
+  const http = new GraphQLHttpClient(server.url, server.authorization);
+  const before: number[] = [];
+  const relay: number[] = [];
+  const added: number[] = [];
+  try {
+    const ws = await connectedClient(server.wsUrl, server.authorization);
+    for (let stream = 0; stream < 20 + BREAKDOWN_STREAMS; stream++) {
+      const sent = performance.now();
+      let deltaAt = NaN;
+      await subgraphStream(http, ws, { onFirstDelta: () => (deltaAt = performance.now()) });
+      const request = double.requests.at(-1)!;
+      if (stream < 20 || request.answeredAt === undefined) continue;
+      before.push(request.receivedAt - sent);
+      relay.push(deltaAt - request.answeredAt);
+      added.push(deltaAt - sent - (request.answeredAt - request.receivedAt));
+    }
+    await ws.dispose();
+  } finally {
+    http.close();
+    await server.stop();
+    await double.close();
+  }
+  const row = (name: string, samples: number[]) => {
+    const summary = summarize(samples);
+    return [name, ms(summary.p50, 2), ms(summary.p90, 2), ms(summary.p99, 2)];
+  };
+  console.log(`  (${load()})\n`);
+  console.log(
+    table(
+      ['stretch (ms)', 'p50', 'p90', 'p99'],
+      [row('before the model: mutation sent → provider request arrived', before), row('relay: first chunk sent → delta at the subscriber', relay), row('both: the time to first delta less the double\'s own wait', added)],
+    ),
+  );
+}
+
 console.log(`streaming: ${machine()}\nsubgraph: ${CONFIGURATION}`);
 if (PART.includes('a')) await timeToFirstDelta();
 if (PART.includes('b')) await openStreams();
+if (PART.includes('c')) await whereTheTimeGoes();
 

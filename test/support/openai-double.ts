@@ -56,6 +56,9 @@ export interface RecordedRequest {
   body: ChatRequestBody | undefined;
   /** The behaviour the double chose for it. */
   behaviour: OpenAiBehaviour;
+  /** `performance.now()` once its body had arrived, and when the first byte of the answer left: a client in this process times the hops with them. */
+  receivedAt: number;
+  answeredAt?: number;
 }
 
 /** The parts of the request body the double reads. */
@@ -127,10 +130,10 @@ export async function startOpenAiDouble(options: OpenAiDoubleOptions = {}): Prom
       body = undefined;
     }
     const behaviour = queue.shift() ?? fallback;
-    const record: RecordedRequest = { method: req.method, path, headers: req.headers, body, behaviour };
+    const record: RecordedRequest = { method: req.method, path, headers: req.headers, body, behaviour, receivedAt: performance.now() };
     requests.push(record);
 
-    const exchange = new Exchange(res, () => recordAbort(record));
+    const exchange = new Exchange(res, () => recordAbort(record), () => (record.answeredAt ??= performance.now()));
     await respond(exchange, behaviour, body ?? {});
   }
 
@@ -183,6 +186,7 @@ class Exchange {
   constructor(
     readonly res: ServerResponse,
     onClientAbort: () => void,
+    private readonly onWrite: () => void = () => undefined,
   ) {
     res.on('close', () => {
       this.closed = true;
@@ -193,6 +197,7 @@ class Exchange {
   /** Writes and waits until the bytes were handed to the socket. */
   async write(data: string): Promise<void> {
     if (this.closed) return;
+    this.onWrite();
     await new Promise<void>((resolve) => this.res.write(data, () => resolve()));
   }
 
