@@ -85,8 +85,8 @@ export function toProviderError(error: unknown, provider: string): ProviderError
     // Thrown by the SDK's JSON.parse of a response body or of an SSE `data:` line.
     return new ProviderError('bad-output', provider, `${provider}: malformed response: ${error.message}`, undefined, options);
   }
-  // What is left is the transport: undici's `TypeError: terminated` when the socket drops
-  // mid-body, ECONNRESET, and the like.
+  // What is left is the transport: undici's SocketError ("other side closed") when the socket
+  // drops mid-body (`TypeError: terminated` through the platform fetch), ECONNRESET, and the like.
   const message = error instanceof Error ? error.message : String(error);
   return new ProviderError('unavailable', provider, `${provider}: connection lost: ${message}`, undefined, options);
 }
