@@ -32,8 +32,8 @@
  *   npx tsx bench/streaming.ts --node-flags="--max-semi-space-size=4"   V8/Node flags for the subgraph
  *   npx tsx bench/streaming.ts --untuned           without the image's NODE_OPTIONS and MALLOC_ARENA_MAX
  *
- * The subgraph runs as production does (compiled build, plain node, NODE_ENV=production; see
- * support/compiled.ts) on PostgreSQL by default: a throwaway cluster, or a throwaway database in
+ * The subgraph runs as production does (compiled build, plain node, NODE_ENV=production and the
+ * image's NODE_OPTIONS and MALLOC_ARENA_MAX; see support/compiled.ts) on PostgreSQL by default: a throwaway cluster, or a throwaway database in
  * the server at DATABASE_URL. The targets are judged on that configuration; `--store pglite`
  * measures the embedded store, which a deployment of this size would not use.
  *
@@ -60,9 +60,15 @@ if (STORE !== 'postgres' && STORE !== 'pglite') throw new Error('--store: postgr
 const NODE_FLAGS = (flag('node-flags') ?? '').split(' ').filter(Boolean);
 /** Without the image's NODE_OPTIONS and MALLOC_ARENA_MAX (the Dockerfile's runtime stage), to measure what they do. */
 const UNTUNED = hasFlag('untuned');
-const TUNING = UNTUNED ? {} : imageRuntimeTuning();
+/** How every part starts the subgraph; (b) adds `--expose-gc` to the flags. */
+const SUBGRAPH = { store: STORE, execArgv: NODE_FLAGS, untuned: UNTUNED };
 /** What the verdicts are about: the configuration a deployment of this size runs. */
-const CONFIGURATION = `compiled build under node${NODE_FLAGS.length ? ` ${NODE_FLAGS.join(' ')}` : ''}, NODE_ENV=production, ${Object.entries(TUNING).map(([name, value]) => `${name}=${value}, `).join('') || 'without the image\'s runtime settings, '}${STORE === 'postgres' ? 'PostgreSQL (the production configuration)' : 'embedded PGlite (not what a deployment of this size runs)'}`;
+const CONFIGURATION = [
+  `compiled build under node${NODE_FLAGS.length ? ` ${NODE_FLAGS.join(' ')}` : ''}`,
+  'NODE_ENV=production',
+  ...(UNTUNED ? ["without the image's runtime settings"] : Object.entries(imageRuntimeTuning()).map(([name, value]) => `${name}=${value}`)),
+  STORE === 'postgres' ? 'PostgreSQL (the production configuration)' : 'embedded PGlite (not what a deployment of this size runs)',
+].join(', ');
 
 /**
  * (a) The double's first chunk comes 500 ms after the request, then 19 more. One client streams
@@ -167,7 +173,7 @@ async function streamLoop(level: TtfdLevel, once: (client: number) => Promise<St
 async function timeToFirstDelta(): Promise<void> {
   console.log(`\n(a) time to first delta: the double's first chunk comes ${FIRST_CHUNK_MS} ms after the request, then 19 more`);
   const double = await startDouble(shape(50));
-  const server = await startServer({ doubleUrl: double.url, maxConcurrent: 2000, store: STORE, execArgv: NODE_FLAGS, untuned: UNTUNED });
+  const server = await startServer({ ...SUBGRAPH, doubleUrl: double.url, maxConcurrent: 2000 });
   const http = new GraphQLHttpClient(server.url, server.authorization);
   const sdk = new OpenAI({ baseURL: double.url, apiKey: 'x', maxRetries: 0 });
   const rows: (string | number)[][] = [];
@@ -273,7 +279,7 @@ async function openStreams(): Promise<void> {
   console.log(`\n(b) ${OPEN_STREAMS} open streams on one process: the double sends a chunk every 2 s (up to 200 s); one websocket per subscriber\n`);
   const double = await startDouble(OPEN_BEHAVIOUR);
   // Subscribers that leave abandon their generation after 1 s: how the benchmark ends the streams.
-  const server = await startServer({ doubleUrl: double.url, maxConcurrent: OPEN_STREAMS + 100, execArgv: ['--expose-gc', ...NODE_FLAGS], env: { STREAM_ABANDON_MS: '1000' }, store: STORE, untuned: UNTUNED });
+  const server = await startServer({ ...SUBGRAPH, doubleUrl: double.url, maxConcurrent: OPEN_STREAMS + 100, execArgv: ['--expose-gc', ...NODE_FLAGS], env: { STREAM_ABANDON_MS: '1000' } });
   const http = new GraphQLHttpClient(server.url, server.authorization);
   const clients: Client[] = [];
   const streams: OpenStream[] = [];
@@ -399,7 +405,7 @@ const BREAKDOWN_STREAMS = 150;
 async function whereTheTimeGoes(): Promise<void> {
   console.log(`\n(c) where the added time goes: ${BREAKDOWN_STREAMS} streams one at a time, the double inside this process`);
   const double = await startOpenAiDouble({ defaultBehaviour: { kind: 'delay', ms: 100, then: { kind: 'text', text: MODEL_STATUS_UPDATE, chunks: 5 } } });
-  const server = await startServer({ doubleUrl: double.url, maxConcurrent: 100, store: STORE, execArgv: NODE_FLAGS, untuned: UNTUNED });
+  const server = await startServer({ ...SUBGRAPH, doubleUrl: double.url, maxConcurrent: 100 });
   const http = new GraphQLHttpClient(server.url, server.authorization);
   const before: number[] = [];
   const relay: number[] = [];
