@@ -145,9 +145,10 @@ export interface ServerOptions {
  * The real subgraph in a child process as production runs it: the compiled build (dist/, rebuilt
  * if stale) under plain `node` with NODE_ENV=production and the image's runtime settings
  * (test/deploy/support.ts), authenticated by an API key. Its own store (a PGlite directory, or a
- * PostgreSQL database with `store: 'postgres'`), created and migrated by another child first so that the subgraph opens an existing one; an LLM_CONFIG that
- * routes every feature to the double only (no builtin fallback, so a failure is counted rather
- * than hidden), with no retries, no response cache, and the per-account abuse limits off.
+ * PostgreSQL database with `store: 'postgres'`), created and migrated by another child first so
+ * that the subgraph opens an existing one; an LLM_CONFIG that routes every feature to the double
+ * only (no builtin fallback, so a failure is counted rather than hidden), with no retries, no
+ * response cache, and the per-account abuse limits off.
  */
 export async function startServer(options: ServerOptions): Promise<ServerProcess> {
   ensureBuild();

@@ -186,7 +186,8 @@ class Exchange {
   constructor(
     readonly res: ServerResponse,
     onClientAbort: () => void,
-    private readonly onWrite: () => void = () => undefined,
+    /** Called before every write (the first one marks when the answer started to leave). */
+    private readonly onWrite: () => void,
   ) {
     res.on('close', () => {
       this.closed = true;
