@@ -38,7 +38,21 @@ import { join } from 'node:path';
 import OpenAI from 'openai';
 import { formatProfile, summarizeProfile } from './support/cpu-profile.js';
 import { DRAFT, MODEL_STATUS_UPDATE, statusUpdateInput } from './support/fixtures.js';
-import { closedLoop, flag, GraphQLHttpClient, hasFlag, machine, ms, startDouble, startServer, summarize, table, type DoubleProcess, type LoadResult, type StoreKind } from './support/harness.js';
+import {
+  closedLoop,
+  flag,
+  GraphQLHttpClient,
+  hasFlag,
+  machine,
+  ms,
+  startDouble,
+  startServer,
+  summarize,
+  table,
+  type DoubleProcess,
+  type LoadResult,
+  type StoreKind,
+} from './support/harness.js';
 
 const LEVELS = (flag('clients') ?? '1,50,200').split(',').map(Number);
 const SECONDS = Number(flag('seconds') ?? 10);
@@ -48,7 +62,14 @@ const TARGET_CLIENTS = 200;
 const PROFILE_CLIENTS = Number(flag('profile-clients') ?? TARGET_CLIENTS);
 const STORE = (flag('store') ?? 'postgres') as StoreKind;
 if (STORE !== 'postgres' && STORE !== 'pglite') throw new Error('--store: postgres or pglite');
-const behaviour = (chunkDelayMs: number) => ({ kind: 'text', text: MODEL_STATUS_UPDATE, chunks: 20, chunkDelayMs, usage: { inputTokens: 400, outputTokens: 100 } }) as const;
+const behaviour = (chunkDelayMs: number) =>
+  ({
+    kind: 'text',
+    text: MODEL_STATUS_UPDATE,
+    chunks: 20,
+    chunkDelayMs,
+    usage: { inputTokens: 400, outputTokens: 100 },
+  }) as const;
 
 interface Scenario {
   name: 'fast' | 'llm';
@@ -61,14 +82,35 @@ interface Scenario {
 }
 
 const ALL_SCENARIOS: readonly Scenario[] = [
-  { name: 'fast', title: 'fast double: 20 chunks 2 ms apart (about 50 ms); the direct baseline saturates the machine at 200 clients', chunkDelayMs: 2, target: false, rampMs: 0 },
-  { name: 'llm', title: 'LLM-like double: 20 chunks 50 ms apart (about 1 s to the last token); the target scenario', chunkDelayMs: 50, target: true, rampMs: 1000 },
+  {
+    name: 'fast',
+    title:
+      'fast double: 20 chunks 2 ms apart (about 50 ms); the direct baseline saturates the machine at 200 clients',
+    chunkDelayMs: 2,
+    target: false,
+    rampMs: 0,
+  },
+  {
+    name: 'llm',
+    title:
+      'LLM-like double: 20 chunks 50 ms apart (about 1 s to the last token); the target scenario',
+    chunkDelayMs: 50,
+    target: true,
+    rampMs: 1000,
+  },
 ];
-const SCENARIOS = ALL_SCENARIOS.filter((scenario) => (flag('scenario') ?? scenario.name) === scenario.name);
+const SCENARIOS = ALL_SCENARIOS.filter(
+  (scenario) => (flag('scenario') ?? scenario.name) === scenario.name,
+);
 const TARGET_SCENARIO = ALL_SCENARIOS.find((scenario) => scenario.target)!;
 
 interface Draft {
-  draftStatusUpdate: { id: string; status: string; text: string; error: { code: string; message: string } | null } | null;
+  draftStatusUpdate: {
+    id: string;
+    status: string;
+    text: string;
+    error: { code: string; message: string } | null;
+  } | null;
 }
 
 function subgraphCall(client: GraphQLHttpClient) {
@@ -76,17 +118,27 @@ function subgraphCall(client: GraphQLHttpClient) {
   return async () => {
     const result = await client.post<Draft>(DRAFT, variables);
     const draft = result.data?.draftStatusUpdate;
-    if (!draft || draft.status !== 'SUCCEEDED') throw new Error(`subgraph: ${result.errors?.[0]?.message ?? draft?.error?.message ?? draft?.status}`);
+    if (!draft || draft.status !== 'SUCCEEDED')
+      throw new Error(
+        `subgraph: ${result.errors?.[0]?.message ?? draft?.error?.message ?? draft?.status}`,
+      );
     if (draft.text.length !== MODEL_STATUS_UPDATE.length) throw new Error('subgraph: wrong text');
   };
 }
 
 function directCall(sdk: OpenAI, body: Record<string, unknown>) {
-  const params = { ...(body as unknown as OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming), stream: false as const };
+  const params = {
+    ...(body as unknown as OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming),
+    stream: false as const,
+  };
   return async () => {
     const completion = await sdk.chat.completions.create(params);
     const choice = completion.choices[0];
-    if (choice?.message.content?.length !== MODEL_STATUS_UPDATE.length || choice.finish_reason !== 'stop') throw new Error('direct: incomplete answer');
+    if (
+      choice?.message.content?.length !== MODEL_STATUS_UPDATE.length ||
+      choice.finish_reason !== 'stop'
+    )
+      throw new Error('direct: incomplete answer');
   };
 }
 
@@ -102,7 +154,11 @@ interface Level {
   clientCpuMsPerRequestSubgraph: number;
 }
 
-async function measured(run: () => Promise<LoadResult>, double: DoubleProcess, server?: Awaited<ReturnType<typeof startServer>>) {
+async function measured(
+  run: () => Promise<LoadResult>,
+  double: DoubleProcess,
+  server?: Awaited<ReturnType<typeof startServer>>,
+) {
   await double.stats(true);
   if (server) await server.stats(true);
   const cpu = process.cpuUsage();
@@ -111,12 +167,20 @@ async function measured(run: () => Promise<LoadResult>, double: DoubleProcess, s
   const doubleStats = await double.stats();
   const serverStats = server ? await server.stats() : undefined;
   const n = Math.max(1, result.latencies.length);
-  return { result, clientCpu: (own.user + own.system) / 1000 / n, doubleCpu: doubleStats.cpuMs / n, serverCpu: serverStats ? serverStats.cpuMs / n : NaN, serverDelayP99: serverStats?.eventLoopDelay?.p99 ?? NaN };
+  return {
+    result,
+    clientCpu: (own.user + own.system) / 1000 / n,
+    doubleCpu: doubleStats.cpuMs / n,
+    serverCpu: serverStats ? serverStats.cpuMs / n : NaN,
+    serverDelayP99: serverStats?.eventLoopDelay?.p99 ?? NaN,
+  };
 }
 
 async function main(): Promise<void> {
   console.log(`gateway overhead: ${machine()}`);
-  console.log(`levels ${LEVELS.join(', ')} clients, each at most ${MAX_REQUESTS} requests or ${SECONDS} s; store ${STORE}`);
+  console.log(
+    `levels ${LEVELS.join(', ')} clients, each at most ${MAX_REQUESTS} requests or ${SECONDS} s; store ${STORE}`,
+  );
   const double = await startDouble(behaviour(SCENARIOS[0]!.chunkDelayMs));
   for (const scenario of SCENARIOS) await runScenario(scenario, double);
   if (hasFlag('profile')) {
@@ -141,9 +205,18 @@ async function runScenario(scenario: Scenario, double: DoubleProcess): Promise<v
     await closedLoop({ concurrency: 20, maxRequests: 1000, maxMs: 2000 }, directCall(sdk, body));
 
     for (const clients of LEVELS) {
-      const load = { concurrency: clients, maxRequests: MAX_REQUESTS, maxMs: SECONDS * 1000, rampMs: scenario.rampMs };
+      const load = {
+        concurrency: clients,
+        maxRequests: MAX_REQUESTS,
+        maxMs: SECONDS * 1000,
+        rampMs: scenario.rampMs,
+      };
       const direct = await measured(() => closedLoop(load, directCall(sdk, body)), double);
-      const subgraph = await measured(() => closedLoop(load, subgraphCall(graphql)), double, server);
+      const subgraph = await measured(
+        () => closedLoop(load, subgraphCall(graphql)),
+        double,
+        server,
+      );
       levels.push({
         clients,
         direct: direct.result,
@@ -157,7 +230,9 @@ async function runScenario(scenario: Scenario, double: DoubleProcess): Promise<v
       });
       const d = summarize(direct.result.latencies);
       const s = summarize(subgraph.result.latencies);
-      console.log(`  ${clients} clients: direct p50 ${ms(d.p50)} p99 ${ms(d.p99)} ms (${d.count}); subgraph p50 ${ms(s.p50)} p99 ${ms(s.p99)} ms (${s.count}); subgraph CPU ${ms(subgraph.serverCpu, 2)} ms per request; ${machine()}`);
+      console.log(
+        `  ${clients} clients: direct p50 ${ms(d.p50)} p99 ${ms(d.p99)} ms (${d.count}); subgraph p50 ${ms(s.p50)} p99 ${ms(s.p99)} ms (${s.count}); subgraph CPU ${ms(subgraph.serverCpu, 2)} ms per request; ${machine()}`,
+      );
     }
   } finally {
     graphql.close();
@@ -190,14 +265,37 @@ function report(scenario: Scenario, levels: Level[]): void {
   });
   console.log(
     table(
-      ['clients', 'direct ok / err', 'direct p50', 'direct p99', 'subgraph ok / err', 'subgraph p50', 'subgraph p99', 'added p50', 'added p99', 'direct req/s', 'subgraph req/s', 'throughput ratio'],
+      [
+        'clients',
+        'direct ok / err',
+        'direct p50',
+        'direct p99',
+        'subgraph ok / err',
+        'subgraph p50',
+        'subgraph p99',
+        'added p50',
+        'added p99',
+        'direct req/s',
+        'subgraph req/s',
+        'throughput ratio',
+      ],
       rows,
     ),
   );
-  console.log(`\n${scenario.name}: where the CPU goes (ms of CPU per request) and the subgraph's event-loop delay:\n`);
+  console.log(
+    `\n${scenario.name}: where the CPU goes (ms of CPU per request) and the subgraph's event-loop delay:\n`,
+  );
   console.log(
     table(
-      ['clients', 'subgraph process', 'double (direct run)', 'double (subgraph run)', 'load generator (direct)', 'load generator (subgraph)', 'subgraph event-loop delay p99 (ms)'],
+      [
+        'clients',
+        'subgraph process',
+        'double (direct run)',
+        'double (subgraph run)',
+        'load generator (direct)',
+        'load generator (subgraph)',
+        'subgraph event-loop delay p99 (ms)',
+      ],
       levels.map((level) => [
         level.clients,
         ms(level.serverCpuMsPerRequest, 2),
@@ -210,14 +308,19 @@ function report(scenario: Scenario, levels: Level[]): void {
     ),
   );
   for (const level of levels) {
-    if (level.direct.firstError) console.log(`  ${level.clients} clients, first direct error: ${level.direct.firstError}`);
-    if (level.subgraph.firstError) console.log(`  ${level.clients} clients, first subgraph error: ${level.subgraph.firstError}`);
+    if (level.direct.firstError)
+      console.log(`  ${level.clients} clients, first direct error: ${level.direct.firstError}`);
+    if (level.subgraph.firstError)
+      console.log(`  ${level.clients} clients, first subgraph error: ${level.subgraph.firstError}`);
   }
 
   const atTarget = levels.find((level) => level.clients === TARGET_CLIENTS);
   if (atTarget && scenario.target) {
-    const added = summarize(atTarget.subgraph.latencies).p99 - summarize(atTarget.direct.latencies).p99;
-    console.log(`\nTarget (${scenario.name} scenario): added p99 under ${TARGET_ADDED_P99_MS} ms at ${TARGET_CLIENTS} clients. Measured: ${ms(added)} ms: ${added < TARGET_ADDED_P99_MS ? 'met' : 'NOT met'}.`);
+    const added =
+      summarize(atTarget.subgraph.latencies).p99 - summarize(atTarget.direct.latencies).p99;
+    console.log(
+      `\nTarget (${scenario.name} scenario): added p99 under ${TARGET_ADDED_P99_MS} ms at ${TARGET_CLIENTS} clients. Measured: ${ms(added)} ms: ${added < TARGET_ADDED_P99_MS ? 'met' : 'NOT met'}.`,
+    );
   }
 }
 
@@ -234,16 +337,27 @@ async function profile(double: DoubleProcess): Promise<void> {
   try {
     await closedLoop({ concurrency: 20, maxRequests: 1000, maxMs: 3000 }, subgraphCall(graphql));
     await server.call({ type: 'profile-start' });
-    result = await closedLoop({ concurrency: PROFILE_CLIENTS, maxRequests: 100_000, maxMs: SECONDS * 1000, rampMs: TARGET_SCENARIO.rampMs }, subgraphCall(graphql));
+    result = await closedLoop(
+      {
+        concurrency: PROFILE_CLIENTS,
+        maxRequests: 100_000,
+        maxMs: SECONDS * 1000,
+        rampMs: TARGET_SCENARIO.rampMs,
+      },
+      subgraphCall(graphql),
+    );
     await server.call({ type: 'profile-stop', path: file });
   } finally {
     graphql.close();
     await server.stop();
   }
   const s = summarize(result.latencies);
-  console.log(`\nProfile of the subgraph process at ${PROFILE_CLIENTS} clients: ${s.count} requests (${result.errors} errors) in ${ms(result.elapsedMs / 1000)} s, p50 ${ms(s.p50)} ms, p99 ${ms(s.p99)} ms`);
+  console.log(
+    `\nProfile of the subgraph process at ${PROFILE_CLIENTS} clients: ${s.count} requests (${result.errors} errors) in ${ms(result.elapsedMs / 1000)} s, p50 ${ms(s.p50)} ms, p99 ${ms(s.p99)} ms`,
+  );
   console.log(formatProfile(summarizeProfile(file, 20), s.count));
-  if (hasFlag('keep-profile')) console.log(`\nprofile kept: ${file} (open it in Chrome DevTools or speedscope)`);
+  if (hasFlag('keep-profile'))
+    console.log(`\nprofile kept: ${file} (open it in Chrome DevTools or speedscope)`);
   else rmSync(dir, { recursive: true, force: true });
 }
 

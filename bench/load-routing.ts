@@ -20,7 +20,17 @@
  */
 import { join } from 'node:path';
 import { trainClincTaxonomy, clincTestTickets } from './support/clinc-taxonomy.js';
-import { Child, GraphQLHttpClient, flag, load, machine, ms, percentile, startServer, table } from './support/harness.js';
+import {
+  Child,
+  GraphQLHttpClient,
+  flag,
+  load,
+  machine,
+  ms,
+  percentile,
+  startServer,
+  table,
+} from './support/harness.js';
 import { pacedLoad } from './support/paced-load.js';
 import { cpuMsOf } from './support/proc-cpu.js';
 
@@ -55,7 +65,13 @@ const tickets = clincTestTickets();
 async function runStep(target: Target, rate: number, seconds: number): Promise<Step> {
   let next = 0;
   const cpuBefore = cpuMsOf(target.pid);
-  const result = await pacedLoad({ url: target.url, rate, seconds, body: () => target.body(tickets[next++ % tickets.length]!), failed: target.failed });
+  const result = await pacedLoad({
+    url: target.url,
+    rate,
+    seconds,
+    body: () => target.body(tickets[next++ % tickets.length]!),
+    failed: target.failed,
+  });
   const cpuMs = cpuMsOf(target.pid) - cpuBefore;
   const answered = result.latencies.length;
   const achieved = answered / (result.elapsedMs / 1000);
@@ -79,48 +95,85 @@ async function ladder(target: Target): Promise<Step[]> {
   for (let rate = FIRST_RATE; rate <= MAX_RATE; rate *= 2) {
     const step = await runStep(target, rate, STEP_SECONDS);
     steps.push(step);
-    console.error(`${target.name}: ${rate} req/s → p99 ${ms(step.p99)} ms, ${step.failed} failed, ${step.achieved.toFixed(0)} achieved`);
+    console.error(
+      `${target.name}: ${rate} req/s → p99 ${ms(step.p99)} ms, ${step.failed} failed, ${step.achieved.toFixed(0)} achieved`,
+    );
     if (step.achieved < 0.9 * rate) break;
   }
   const highest = best(steps);
-  if (highest > 0 && steps.some((step) => step.rate === highest * 2)) steps.push(await runStep(target, Math.round(highest * 1.5), STEP_SECONDS));
+  if (highest > 0 && steps.some((step) => step.rate === highest * 2))
+    steps.push(await runStep(target, Math.round(highest * 1.5), STEP_SECONDS));
   return steps.sort((a, b) => a.rate - b.rate);
 }
 
-const best = (steps: Step[]) => Math.max(0, ...steps.filter((step) => step.passed).map((step) => step.rate));
+const best = (steps: Step[]) =>
+  Math.max(0, ...steps.filter((step) => step.passed).map((step) => step.rate));
 
 function print(name: string, steps: Step[]): void {
   console.log(`\n${name}:\n`);
   console.log(
     table(
-      ['target req/s', 'achieved req/s', 'p50 ms', 'p99 ms', 'failed', 'CPU ms / request', 'req/s one core could serve at that cost', 'load average', `p99 < ${P99_TARGET_MS} ms`],
-      steps.map((step) => [step.rate, step.achieved.toFixed(0), ms(step.p50), ms(step.p99), step.failed, step.cpuMsPerRequest.toFixed(2), (1000 / step.cpuMsPerRequest).toFixed(0), step.load, step.passed ? 'yes' : 'no']),
+      [
+        'target req/s',
+        'achieved req/s',
+        'p50 ms',
+        'p99 ms',
+        'failed',
+        'CPU ms / request',
+        'req/s one core could serve at that cost',
+        'load average',
+        `p99 < ${P99_TARGET_MS} ms`,
+      ],
+      steps.map((step) => [
+        step.rate,
+        step.achieved.toFixed(0),
+        ms(step.p50),
+        ms(step.p99),
+        step.failed,
+        step.cpuMsPerRequest.toFixed(2),
+        (1000 / step.cpuMsPerRequest).toFixed(0),
+        step.load,
+        step.passed ? 'yes' : 'no',
+      ]),
     ),
   );
 }
 
 async function main(): Promise<void> {
-  console.log(`# Routing under load\n\n${machine()}\nsteps of ${STEP_SECONDS} s, autocannon in the load generator, every process on loopback\n`);
+  console.log(
+    `# Routing under load\n\n${machine()}\nsteps of ${STEP_SECONDS} s, autocannon in the load generator, every process on loopback\n`,
+  );
   // Builtin only: no LLM in the ROUTING chain, so unsure tickets go to review without a provider call.
-  const server = await startServer({ doubleUrl: 'http://127.0.0.1:9/v1', maxConcurrent: 32, env: { LLM_CONFIG: '', OPENAI_API_KEY: '' } });
+  const server = await startServer({
+    doubleUrl: 'http://127.0.0.1:9/v1',
+    maxConcurrent: 32,
+    env: { LLM_CONFIG: '', OPENAI_API_KEY: '' },
+  });
   const client = new GraphQLHttpClient(server.url, server.authorization);
   const taxonomy = await trainClincTaxonomy(client);
   client.close();
-  console.log(`taxonomy: ${taxonomy.categories} categories, trained on ${taxonomy.trainedOn} tickets in ${taxonomy.trainSeconds.toFixed(1)} s (held-out accuracy ${(taxonomy.heldoutAccuracy * 100).toFixed(1)} %)`);
+  console.log(
+    `taxonomy: ${taxonomy.categories} categories, trained on ${taxonomy.trainedOn} tickets in ${taxonomy.trainSeconds.toFixed(1)} s (held-out accuracy ${(taxonomy.heldoutAccuracy * 100).toFixed(1)} %)`,
+  );
 
-  const query = 'query Route($ticket: TicketInput!, $taxonomyId: ID) { routeTicket(ticket: $ticket, taxonomyId: $taxonomyId) { category confidence decidedBy needsReview target } }';
+  const query =
+    'query Route($ticket: TicketInput!, $taxonomyId: ID) { routeTicket(ticket: $ticket, taxonomyId: $taxonomyId) { category confidence decidedBy needsReview target } }';
   const subgraph = await ladder({
     name: 'subgraph',
     url: server.url,
     pid: server.process.pid!,
-    body: (ticket) => JSON.stringify({ query, variables: { ticket, taxonomyId: taxonomy.taxonomyId } }),
+    body: (ticket) =>
+      JSON.stringify({ query, variables: { ticket, taxonomyId: taxonomy.taxonomyId } }),
     failed: (body) => body.includes('"errors"'),
   });
 
   // The subgraph stops (keeping its store) so the baseline can read the model it trained.
   await server.call({ type: 'stop' });
   await server.exited;
-  const bare = await Child.fork('bare-router-process.ts', { BENCH_DATA_DIR: join(server.dataDir, 'pgdata'), BENCH_TAXONOMY_ID: taxonomy.taxonomyId });
+  const bare = await Child.fork('bare-router-process.ts', {
+    BENCH_DATA_DIR: join(server.dataDir, 'pgdata'),
+    BENCH_TAXONOMY_ID: taxonomy.taxonomyId,
+  });
   const baseline = await ladder({
     name: 'bare node:http',
     url: bare.url,
@@ -134,11 +187,19 @@ async function main(): Promise<void> {
   print('`routeTicket` through the subgraph (GraphQL over HTTP, one ticket per request)', subgraph);
   print('bare `node:http` handler, same model, same tickets', baseline);
   const [graphql, direct] = [best(subgraph), best(baseline)];
-  console.log(`\nhighest rate with p99 < ${P99_TARGET_MS} ms: subgraph ${graphql} req/s, bare handler ${direct} req/s${direct >= MAX_RATE ? ' (the ladder’s cap)' : ''}; ratio ${direct > 0 ? (graphql / direct).toFixed(3) : '—'}`);
+  console.log(
+    `\nhighest rate with p99 < ${P99_TARGET_MS} ms: subgraph ${graphql} req/s, bare handler ${direct} req/s${direct >= MAX_RATE ? ' (the ladder’s cap)' : ''}; ratio ${direct > 0 ? (graphql / direct).toFixed(3) : '—'}`,
+  );
   // The CPU cost per request at the rates both reached unsaturated: the ratio least moved by other work on the machine.
-  const paired = subgraph.filter((step) => step.achieved >= 0.9 * step.rate).flatMap((step) => baseline.filter((other) => other.rate === step.rate).map((other) => [step, other] as const));
+  const paired = subgraph
+    .filter((step) => step.achieved >= 0.9 * step.rate)
+    .flatMap((step) =>
+      baseline.filter((other) => other.rate === step.rate).map((other) => [step, other] as const),
+    );
   for (const [graphqlStep, bareStep] of paired) {
-    console.log(`CPU per request at ${graphqlStep.rate} req/s: subgraph ${graphqlStep.cpuMsPerRequest.toFixed(2)} ms, bare ${bareStep.cpuMsPerRequest.toFixed(2)} ms (bare / subgraph ${(bareStep.cpuMsPerRequest / graphqlStep.cpuMsPerRequest).toFixed(3)})`);
+    console.log(
+      `CPU per request at ${graphqlStep.rate} req/s: subgraph ${graphqlStep.cpuMsPerRequest.toFixed(2)} ms, bare ${bareStep.cpuMsPerRequest.toFixed(2)} ms (bare / subgraph ${(bareStep.cpuMsPerRequest / graphqlStep.cpuMsPerRequest).toFixed(3)})`,
+    );
   }
 }
 

@@ -19,7 +19,10 @@ const ROOT = fileURLToPath(new URL('../', import.meta.url));
 
 const onlyAt = process.argv.indexOf('--only');
 const only = onlyAt >= 0 ? (process.argv[onlyAt + 1] ?? '').split(',').filter(Boolean) : undefined;
-const passThrough = onlyAt >= 0 ? process.argv.slice(2).filter((_, i) => i !== onlyAt - 2 && i !== onlyAt - 1) : process.argv.slice(2);
+const passThrough =
+  onlyAt >= 0
+    ? process.argv.slice(2).filter((_, i) => i !== onlyAt - 2 && i !== onlyAt - 1)
+    : process.argv.slice(2);
 
 const scripts = readdirSync(BENCH)
   .filter((name) => name.endsWith('.ts') && name !== 'run.ts' && !name.endsWith('.d.ts'))
@@ -29,8 +32,13 @@ const scripts = readdirSync(BENCH)
 function run(script: string): Promise<{ code: number | null; seconds: number }> {
   const started = performance.now();
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', `bench/${script}`, ...passThrough], { cwd: ROOT, stdio: 'inherit' });
-    child.on('exit', (code, signal) => resolve({ code: code ?? (signal ? 1 : null), seconds: (performance.now() - started) / 1000 }));
+    const child = spawn(process.execPath, ['--import', 'tsx', `bench/${script}`, ...passThrough], {
+      cwd: ROOT,
+      stdio: 'inherit',
+    });
+    child.on('exit', (code, signal) =>
+      resolve({ code: code ?? (signal ? 1 : null), seconds: (performance.now() - started) / 1000 }),
+    );
   });
 }
 
@@ -41,5 +49,8 @@ for (const script of scripts) {
 }
 
 console.log('\n=== summary ===\n');
-for (const { script, code, seconds } of results) console.log(`${code === 0 ? 'ok    ' : `FAILED (exit ${code})`}  bench/${script}  ${seconds.toFixed(0)} s`);
+for (const { script, code, seconds } of results)
+  console.log(
+    `${code === 0 ? 'ok    ' : `FAILED (exit ${code})`}  bench/${script}  ${seconds.toFixed(0)} s`,
+  );
 process.exitCode = results.every((result) => result.code === 0) ? 0 : 1;

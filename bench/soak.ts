@@ -15,13 +15,32 @@
 import type { Client } from 'graphql-ws';
 import { clincTestTickets, trainClincTaxonomy } from './support/clinc-taxonomy.js';
 import { DRAFT, MODEL_STATUS_UPDATE, statusUpdateInput } from './support/fixtures.js';
-import { flag, GraphQLHttpClient, load, machine, mb, ms, sleep, startDouble, startServer, summarize, table, type ServerProcess } from './support/harness.js';
+import {
+  flag,
+  GraphQLHttpClient,
+  load,
+  machine,
+  mb,
+  ms,
+  sleep,
+  startDouble,
+  startServer,
+  summarize,
+  table,
+  type ServerProcess,
+} from './support/harness.js';
 import type { ProcessStats } from './support/ipc.js';
 import { connectedClient, subgraphStream, type Draft } from './support/streams.js';
 
-const MINUTES = Number(flag('minutes') ?? (process.env['npm_lifecycle_event'] === 'bench' ? 2 : 10));
+const MINUTES = Number(
+  flag('minutes') ?? (process.env['npm_lifecycle_event'] === 'bench' ? 2 : 10),
+);
 const WARMUP_MS = Math.min(60_000, MINUTES * 6_000);
-const RATES = { routing: Number(flag('routing-rate') ?? 20), generation: Number(flag('generation-rate') ?? 4), stream: Number(flag('stream-rate') ?? 2) };
+const RATES = {
+  routing: Number(flag('routing-rate') ?? 20),
+  generation: Number(flag('generation-rate') ?? 4),
+  stream: Number(flag('stream-rate') ?? 2),
+};
 const WEBSOCKETS = 8;
 const SAMPLE_MS = 30_000;
 /** Longer than the harness agent's idle timeout (4 s) and the server's keep-alive timeout (5 s). */
@@ -37,7 +56,11 @@ interface Tally {
 }
 
 /** Fires `once` `perSecond` times a second, whatever is still in flight, until stopped. */
-function paced(perSecond: number, once: () => Promise<void>, tally: Tally): { stop: () => Promise<void> } {
+function paced(
+  perSecond: number,
+  once: () => Promise<void>,
+  tally: Tally,
+): { stop: () => Promise<void> } {
   const inFlight = new Set<Promise<void>>();
   const timer = setInterval(() => {
     const started = performance.now();
@@ -90,35 +113,68 @@ const resource = (stats: ProcessStats, kind: string) => stats.extra[`resource:${
 
 async function main(): Promise<void> {
   console.log(`# Soak: ${MINUTES} min of mixed load\n\n${machine()}`);
-  console.log(`rates: routeTicket ${RATES.routing}/s, non-streamed drafts ${RATES.generation}/s, streamed drafts watched over graphql-ws ${RATES.stream}/s (${WEBSOCKETS} websockets); warm-up ${WARMUP_MS / 1000} s\n`);
-  const double = await startDouble({ kind: 'text', text: MODEL_STATUS_UPDATE, chunks: 20, chunkDelayMs: 10, usage: { inputTokens: 400, outputTokens: 100 } });
-  const server = await startServer({ doubleUrl: double.url, maxConcurrent: 256, execArgv: ['--expose-gc'], features: { ROUTING: { chain: ['builtin:builtin'] } } });
+  console.log(
+    `rates: routeTicket ${RATES.routing}/s, non-streamed drafts ${RATES.generation}/s, streamed drafts watched over graphql-ws ${RATES.stream}/s (${WEBSOCKETS} websockets); warm-up ${WARMUP_MS / 1000} s\n`,
+  );
+  const double = await startDouble({
+    kind: 'text',
+    text: MODEL_STATUS_UPDATE,
+    chunks: 20,
+    chunkDelayMs: 10,
+    usage: { inputTokens: 400, outputTokens: 100 },
+  });
+  const server = await startServer({
+    doubleUrl: double.url,
+    maxConcurrent: 256,
+    execArgv: ['--expose-gc'],
+    features: { ROUTING: { chain: ['builtin:builtin'] } },
+  });
   const http = new GraphQLHttpClient(server.url, server.authorization);
   const taxonomy = await trainClincTaxonomy(http);
   const tickets = clincTestTickets();
-  const sockets: Client[] = await Promise.all(Array.from({ length: WEBSOCKETS }, () => connectedClient(server.wsUrl, server.authorization)));
+  const sockets: Client[] = await Promise.all(
+    Array.from({ length: WEBSOCKETS }, () => connectedClient(server.wsUrl, server.authorization)),
+  );
   const idle = await quietSnapshot(server);
 
-  const route = 'query Route($ticket: TicketInput!, $taxonomyId: ID) { routeTicket(ticket: $ticket, taxonomyId: $taxonomyId) { category confidence decidedBy } }';
+  const route =
+    'query Route($ticket: TicketInput!, $taxonomyId: ID) { routeTicket(ticket: $ticket, taxonomyId: $taxonomyId) { category confidence decidedBy } }';
   let nextTicket = 0;
   let nextSocket = 0;
   const work: Record<Kind, () => Promise<void>> = {
     routing: async () => {
-      const result = await http.post<{ routeTicket: { decidedBy: string } }>(route, { ticket: tickets[nextTicket++ % tickets.length], taxonomyId: taxonomy.taxonomyId });
-      if (result.errors || !result.data?.routeTicket) throw new Error(`routeTicket: ${result.errors?.[0]?.message ?? 'no data'}`);
+      const result = await http.post<{ routeTicket: { decidedBy: string } }>(route, {
+        ticket: tickets[nextTicket++ % tickets.length],
+        taxonomyId: taxonomy.taxonomyId,
+      });
+      if (result.errors || !result.data?.routeTicket)
+        throw new Error(`routeTicket: ${result.errors?.[0]?.message ?? 'no data'}`);
     },
     generation: async () => {
       const result = await http.post<Draft>(DRAFT, { input: statusUpdateInput() });
-      if (result.data?.draftStatusUpdate?.status !== 'SUCCEEDED') throw new Error(`draft: ${result.errors?.[0]?.message ?? result.data?.draftStatusUpdate?.status ?? 'no data'}`);
+      if (result.data?.draftStatusUpdate?.status !== 'SUCCEEDED')
+        throw new Error(
+          `draft: ${result.errors?.[0]?.message ?? result.data?.draftStatusUpdate?.status ?? 'no data'}`,
+        );
     },
     stream: async () => {
       await subgraphStream(http, sockets[nextSocket++ % sockets.length]!);
     },
   };
   const tally = (): Tally => ({ ok: 0, failed: 0, errors: new Map(), latencies: [] });
-  const tallies = (): Record<Kind, Tally> => ({ routing: tally(), generation: tally(), stream: tally() });
-  const run = async (counts: Record<Kind, Tally>, durationMs: number, onSample?: (elapsedMs: number) => Promise<void>) => {
-    const loops = (Object.keys(RATES) as Kind[]).map((kind) => paced(RATES[kind], work[kind], counts[kind]));
+  const tallies = (): Record<Kind, Tally> => ({
+    routing: tally(),
+    generation: tally(),
+    stream: tally(),
+  });
+  const run = async (
+    counts: Record<Kind, Tally>,
+    durationMs: number,
+    onSample?: (elapsedMs: number) => Promise<void>,
+  ) => {
+    const loops = (Object.keys(RATES) as Kind[]).map((kind) =>
+      paced(RATES[kind], work[kind], counts[kind]),
+    );
     const started = performance.now();
     while (performance.now() - started < durationMs) {
       await sleep(Math.min(SAMPLE_MS, durationMs - (performance.now() - started)));
@@ -132,7 +188,9 @@ async function main(): Promise<void> {
   const start = await quietSnapshot(server);
   await server.stats(true); // event-loop delay and CPU from here on
 
-  console.log('Every 30 s (event-loop delay over the window; RSS and heap as sampled, not after GC):\n');
+  console.log(
+    'Every 30 s (event-loop delay over the window; RSS and heap as sampled, not after GC):\n',
+  );
   const samples: (string | number)[][] = [];
   const soak = tallies();
   const soakStarted = performance.now();
@@ -144,46 +202,123 @@ async function main(): Promise<void> {
     windowP99s.push(stats.eventLoopDelay!.p99);
     const failed = Object.values(soak).reduce((sum, tally) => sum + tally.failed, 0);
     const ok = Object.values(soak).reduce((sum, tally) => sum + tally.ok, 0);
-    const row = [`${(elapsedMs / 1000).toFixed(0)} s`, ok, failed, mb(stats.rss), mb(stats.heapUsed), ms(stats.eventLoopDelay!.p99), ms(stats.eventLoopDelay!.max), resource(stats, 'TCPSocketWrap'), stats.extra['runningGenerations'] ?? 0, `${((100 * stats.cpuMs) / stats.wallMs).toFixed(0)} %`, load().replace('load average ', '')];
+    const row = [
+      `${(elapsedMs / 1000).toFixed(0)} s`,
+      ok,
+      failed,
+      mb(stats.rss),
+      mb(stats.heapUsed),
+      ms(stats.eventLoopDelay!.p99),
+      ms(stats.eventLoopDelay!.max),
+      resource(stats, 'TCPSocketWrap'),
+      stats.extra['runningGenerations'] ?? 0,
+      `${((100 * stats.cpuMs) / stats.wallMs).toFixed(0)} %`,
+      load().replace('load average ', ''),
+    ];
     samples.push(row);
     console.error(row.join(' · '));
   });
   const soakSeconds = (performance.now() - soakStarted) / 1000;
   const end = await quietSnapshot(server);
-  console.log(table(['elapsed', 'requests ok', 'failed', 'RSS MB', 'heap MB', 'event-loop delay p99 ms', 'max ms', 'TCP sockets', 'generations running', 'CPU (one core)', 'load average'], samples));
+  console.log(
+    table(
+      [
+        'elapsed',
+        'requests ok',
+        'failed',
+        'RSS MB',
+        'heap MB',
+        'event-loop delay p99 ms',
+        'max ms',
+        'TCP sockets',
+        'generations running',
+        'CPU (one core)',
+        'load average',
+      ],
+      samples,
+    ),
+  );
 
-  console.log(`\nRequests over the ${soakSeconds.toFixed(0)} s after warm-up (latency in ms, from sending to the answer; a stream to its final event):\n`);
+  console.log(
+    `\nRequests over the ${soakSeconds.toFixed(0)} s after warm-up (latency in ms, from sending to the answer; a stream to its final event):\n`,
+  );
   console.log(
     table(
       ['kind', 'ok', 'failed', 'p50', 'p99', 'max'],
       (Object.keys(RATES) as Kind[]).map((kind) => {
         const summary = summarize(soak[kind].latencies);
-        return [kind, soak[kind].ok, soak[kind].failed, ms(summary.p50), ms(summary.p99), ms(summary.max)];
+        return [
+          kind,
+          soak[kind].ok,
+          soak[kind].failed,
+          ms(summary.p50),
+          ms(summary.p99),
+          ms(summary.max),
+        ];
       }),
     ),
   );
-  for (const [kind, tally] of Object.entries({ ...Object.fromEntries(Object.entries(warmup).map(([k, t]) => [`${k} (warm-up)`, t])), ...soak })) {
+  for (const [kind, tally] of Object.entries({
+    ...Object.fromEntries(Object.entries(warmup).map(([k, t]) => [`${k} (warm-up)`, t])),
+    ...soak,
+  })) {
     for (const [message, count] of tally.errors) console.log(`- ${kind}: ${count} × ${message}`);
   }
 
   const failed = Object.values(soak).reduce((sum, tally) => sum + tally.failed, 0);
   const growth = (end.stats.rss - start.stats.rss) / start.stats.rss;
-  const kinds = [...new Set([...Object.keys(start.stats.extra), ...Object.keys(end.stats.extra)])].filter((key) => key.startsWith('resource:')).sort();
-  console.log('\nThe subgraph at its quiet points (load stopped, in-flight work done, after GC):\n');
+  const kinds = [...new Set([...Object.keys(start.stats.extra), ...Object.keys(end.stats.extra)])]
+    .filter((key) => key.startsWith('resource:'))
+    .sort();
+  console.log(
+    '\nThe subgraph at its quiet points (load stopped, in-flight work done, after GC):\n',
+  );
   console.log(
     table(
       ['', 'before any load', 'after warm-up', 'at the end', 'verdict'],
       [
-        ['RSS MB', mb(idle.stats.rss), mb(start.stats.rss), mb(end.stats.rss), `${(growth * 100).toFixed(1)} % since warm-up (${growth < 0.1 ? 'under' : 'NOT under'} 10 %)`],
-        ['heap used MB', mb(idle.stats.heapUsed), mb(start.stats.heapUsed), mb(end.stats.heapUsed), ''],
-        ['subscriptions open (/metrics)', idle.subscriptionsOpen, start.subscriptionsOpen, end.subscriptionsOpen, end.subscriptionsOpen === start.subscriptionsOpen ? 'none left open' : 'LEFT OPEN'],
-        ['generations running (/metrics)', idle.generationsRunning, start.generationsRunning, end.generationsRunning, end.generationsRunning === 0 ? 'none' : 'STILL RUNNING'],
-        ...kinds.map((key) => [key.replace('resource:', 'handles: '), idle.stats.extra[key] ?? 0, start.stats.extra[key] ?? 0, end.stats.extra[key] ?? 0, (end.stats.extra[key] ?? 0) <= (start.stats.extra[key] ?? 0) ? '' : 'MORE']),
+        [
+          'RSS MB',
+          mb(idle.stats.rss),
+          mb(start.stats.rss),
+          mb(end.stats.rss),
+          `${(growth * 100).toFixed(1)} % since warm-up (${growth < 0.1 ? 'under' : 'NOT under'} 10 %)`,
+        ],
+        [
+          'heap used MB',
+          mb(idle.stats.heapUsed),
+          mb(start.stats.heapUsed),
+          mb(end.stats.heapUsed),
+          '',
+        ],
+        [
+          'subscriptions open (/metrics)',
+          idle.subscriptionsOpen,
+          start.subscriptionsOpen,
+          end.subscriptionsOpen,
+          end.subscriptionsOpen === start.subscriptionsOpen ? 'none left open' : 'LEFT OPEN',
+        ],
+        [
+          'generations running (/metrics)',
+          idle.generationsRunning,
+          start.generationsRunning,
+          end.generationsRunning,
+          end.generationsRunning === 0 ? 'none' : 'STILL RUNNING',
+        ],
+        ...kinds.map((key) => [
+          key.replace('resource:', 'handles: '),
+          idle.stats.extra[key] ?? 0,
+          start.stats.extra[key] ?? 0,
+          end.stats.extra[key] ?? 0,
+          (end.stats.extra[key] ?? 0) <= (start.stats.extra[key] ?? 0) ? '' : 'MORE',
+        ]),
       ],
     ),
   );
   const worstP99 = Math.max(...windowP99s);
-  console.log(`\nfailed requests after warm-up: ${failed} (${failed === 0 ? 'none' : 'SOME'}); event-loop delay p99 per 30-s window: median ${ms(summarize(windowP99s).p50)} ms, worst ${ms(worstP99)} ms; subgraph CPU ${(cpuMs / soakSeconds / 10).toFixed(0)} % of one core; ${load()}`);
+  console.log(
+    `\nfailed requests after warm-up: ${failed} (${failed === 0 ? 'none' : 'SOME'}); event-loop delay p99 per 30-s window: median ${ms(summarize(windowP99s).p50)} ms, worst ${ms(worstP99)} ms; subgraph CPU ${(cpuMs / soakSeconds / 10).toFixed(0)} % of one core; ${load()}`,
+  );
 
   await Promise.all(sockets.map((socket) => socket.dispose()));
   http.close();

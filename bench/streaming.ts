@@ -47,10 +47,35 @@ import OpenAI from 'openai';
 import { imageRuntimeTuning } from '../test/deploy/support.js';
 import { startOpenAiDouble, type OpenAiBehaviour } from '../test/support/openai-double.js';
 import { DRAFT, MODEL_STATUS_UPDATE, statusUpdateInput, WATCH } from './support/fixtures.js';
-import { formatHeapProfile, formatProfile, summarizeHeapProfile, summarizeProfile } from './support/cpu-profile.js';
-import { flag, GraphQLHttpClient, hasFlag, load, machine, mb, ms, sleep, startDouble, startServer, summarize, table, type StoreKind } from './support/harness.js';
+import {
+  formatHeapProfile,
+  formatProfile,
+  summarizeHeapProfile,
+  summarizeProfile,
+} from './support/cpu-profile.js';
+import {
+  flag,
+  GraphQLHttpClient,
+  hasFlag,
+  load,
+  machine,
+  mb,
+  ms,
+  sleep,
+  startDouble,
+  startServer,
+  summarize,
+  table,
+  type StoreKind,
+} from './support/harness.js';
 import type { ProcessStats } from './support/ipc.js';
-import { connectedClient, subgraphStream, type Draft, type StreamTiming, type WatchEvent } from './support/streams.js';
+import {
+  connectedClient,
+  subgraphStream,
+  type Draft,
+  type StreamTiming,
+  type WatchEvent,
+} from './support/streams.js';
 
 const PART = flag('part') ?? 'ab';
 const OPEN_STREAMS = Number(flag('streams') ?? 2000);
@@ -66,8 +91,12 @@ const SUBGRAPH = { store: STORE, execArgv: NODE_FLAGS, untuned: UNTUNED };
 const CONFIGURATION = [
   `compiled build under node${NODE_FLAGS.length ? ` ${NODE_FLAGS.join(' ')}` : ''}`,
   'NODE_ENV=production',
-  ...(UNTUNED ? ["without the image's runtime settings"] : Object.entries(imageRuntimeTuning()).map(([name, value]) => `${name}=${value}`)),
-  STORE === 'postgres' ? 'PostgreSQL (the production configuration)' : 'embedded PGlite (not what a deployment of this size runs)',
+  ...(UNTUNED
+    ? ["without the image's runtime settings"]
+    : Object.entries(imageRuntimeTuning()).map(([name, value]) => `${name}=${value}`)),
+  STORE === 'postgres'
+    ? 'PostgreSQL (the production configuration)'
+    : 'embedded PGlite (not what a deployment of this size runs)',
 ].join(', ');
 
 /**
@@ -80,7 +109,13 @@ const FIRST_CHUNK_MS = 500;
 const shape = (chunkGapMs: number): OpenAiBehaviour => ({
   kind: 'delay',
   ms: FIRST_CHUNK_MS - chunkGapMs,
-  then: { kind: 'text', text: MODEL_STATUS_UPDATE, chunks: 20, chunkDelayMs: chunkGapMs, usage: { inputTokens: 400, outputTokens: 100 } },
+  then: {
+    kind: 'text',
+    text: MODEL_STATUS_UPDATE,
+    chunks: 20,
+    chunkDelayMs: chunkGapMs,
+    usage: { inputTokens: 400, outputTokens: 100 },
+  },
 });
 interface TtfdLevel {
   streams: number;
@@ -102,7 +137,13 @@ const TARGET_TTFD_STREAMS = 500;
  * (b) A slow model: a chunk every 2 s, 100 of them, so that every stream is still open when the
  * last one has started; the benchmark ends them by leaving (the subgraph then abandons them).
  */
-const OPEN_BEHAVIOUR: OpenAiBehaviour = { kind: 'text', text: MODEL_STATUS_UPDATE, chunks: 100, chunkDelayMs: 2000, usage: { inputTokens: 400, outputTokens: 100 } };
+const OPEN_BEHAVIOUR: OpenAiBehaviour = {
+  kind: 'text',
+  text: MODEL_STATUS_UPDATE,
+  chunks: 100,
+  chunkDelayMs: 2000,
+  usage: { inputTokens: 400, outputTokens: 100 },
+};
 const TARGET_RSS_MB = 300;
 
 /** `--keep-profile` keeps a profile file (for Chrome DevTools or speedscope); otherwise it goes. */
@@ -112,7 +153,11 @@ function keepOrRemove(file: string): void {
 }
 
 async function directStream(sdk: OpenAI, body: Record<string, unknown>): Promise<StreamTiming> {
-  const params = { ...(body as unknown as OpenAI.Chat.Completions.ChatCompletionCreateParamsStreaming), stream: true as const, stream_options: { include_usage: true } };
+  const params = {
+    ...(body as unknown as OpenAI.Chat.Completions.ChatCompletionCreateParamsStreaming),
+    stream: true as const,
+    stream_options: { include_usage: true },
+  };
   const started = performance.now();
   const stream = await sdk.chat.completions.create(params);
   let firstDeltaMs: number | undefined;
@@ -124,7 +169,8 @@ async function directStream(sdk: OpenAI, body: Record<string, unknown>): Promise
       text += content;
     }
   }
-  if (firstDeltaMs === undefined || text !== MODEL_STATUS_UPDATE) throw new Error('direct: incomplete stream');
+  if (firstDeltaMs === undefined || text !== MODEL_STATUS_UPDATE)
+    throw new Error('direct: incomplete stream');
   return { firstDeltaMs, totalMs: performance.now() - started };
 }
 
@@ -141,7 +187,10 @@ interface StreamLoad {
  * `level.streams` clients, each streaming again as soon as its stream ended. Clients start spread
  * over `rampMs`; only streams started after it are counted, and none starts after `runMs`.
  */
-async function streamLoop(level: TtfdLevel, once: (client: number) => Promise<StreamTiming>): Promise<StreamLoad> {
+async function streamLoop(
+  level: TtfdLevel,
+  once: (client: number) => Promise<StreamTiming>,
+): Promise<StreamLoad> {
   const firstDelta: number[] = [];
   const total: number[] = [];
   let starts = 0;
@@ -167,11 +216,19 @@ async function streamLoop(level: TtfdLevel, once: (client: number) => Promise<St
     }
   };
   await Promise.all(Array.from({ length: level.streams }, (_, client) => worker(client)));
-  return { firstDelta, total, startsPerSecond: starts / (level.runMs / 1000), errors, ...(firstError === undefined ? {} : { firstError }) };
+  return {
+    firstDelta,
+    total,
+    startsPerSecond: starts / (level.runMs / 1000),
+    errors,
+    ...(firstError === undefined ? {} : { firstError }),
+  };
 }
 
 async function timeToFirstDelta(): Promise<void> {
-  console.log(`\n(a) time to first delta: the double's first chunk comes ${FIRST_CHUNK_MS} ms after the request, then 19 more`);
+  console.log(
+    `\n(a) time to first delta: the double's first chunk comes ${FIRST_CHUNK_MS} ms after the request, then 19 more`,
+  );
   const double = await startDouble(shape(50));
   const server = await startServer({ ...SUBGRAPH, doubleUrl: double.url, maxConcurrent: 2000 });
   const http = new GraphQLHttpClient(server.url, server.authorization);
@@ -190,8 +247,15 @@ async function timeToFirstDelta(): Promise<void> {
     for (const level of TTFD_LEVELS) {
       await double.setBehaviour(shape(level.chunkGapMs));
       const direct = await streamLoop(level, () => directStream(sdk, body));
-      const clients = await Promise.all(Array.from({ length: level.streams }, () => connectedClient(server.wsUrl, server.authorization)));
-      const profile = hasFlag('profile') && level.streams === TARGET_TTFD_STREAMS ? join(mkdtempSync(join(tmpdir(), 'ai-subgraph-cpuprof-')), 'streaming.cpuprofile') : undefined;
+      const clients = await Promise.all(
+        Array.from({ length: level.streams }, () =>
+          connectedClient(server.wsUrl, server.authorization),
+        ),
+      );
+      const profile =
+        hasFlag('profile') && level.streams === TARGET_TTFD_STREAMS
+          ? join(mkdtempSync(join(tmpdir(), 'ai-subgraph-cpuprof-')), 'streaming.cpuprofile')
+          : undefined;
       await server.stats(true);
       if (profile) await server.call({ type: 'profile-start' });
       const via = await streamLoop(level, (client) => subgraphStream(http, clients[client]!));
@@ -199,7 +263,11 @@ async function timeToFirstDelta(): Promise<void> {
       const stats = await server.stats();
       await Promise.all(clients.map((client) => client.dispose()));
       if (profile) {
-        profiled = formatProfile(summarizeProfile(profile, 20), via.startsPerSecond * (level.runMs / 1000), 'stream');
+        profiled = formatProfile(
+          summarizeProfile(profile, 20),
+          via.startsPerSecond * (level.runMs / 1000),
+          'stream',
+        );
         keepOrRemove(profile);
       }
       const d = summarize(direct.firstDelta);
@@ -221,14 +289,25 @@ async function timeToFirstDelta(): Promise<void> {
         // Moves far less with other people's load than the latencies do.
         ms(stats.cpuMs / (via.startsPerSecond * (level.runMs / 1000)), 2),
       ]);
-      console.log(`  ${level.streams} streams: direct first chunk p50 ${ms(d.p50)} p99 ${ms(d.p99)} ms; subgraph first delta p50 ${ms(s.p50)} p99 ${ms(s.p99)} ms (${load()})`);
-      for (const [name, run] of [['direct', direct], ['subgraph', via]] as const) if (run.firstError) console.log(`    first ${name} error: ${run.firstError}`);
+      console.log(
+        `  ${level.streams} streams: direct first chunk p50 ${ms(d.p50)} p99 ${ms(d.p99)} ms; subgraph first delta p50 ${ms(s.p50)} p99 ${ms(s.p99)} ms (${load()})`,
+      );
+      for (const [name, run] of [
+        ['direct', direct],
+        ['subgraph', via],
+      ] as const)
+        if (run.firstError) console.log(`    first ${name} error: ${run.firstError}`);
       if (level.streams === TARGET_TTFD_STREAMS) {
         // Under load the direct run's own p99 can exceed the subgraph's (a negative difference). The
         // subgraph's p99 over the double's scheduled first chunk bounds what it added from above.
         const added = s.p99 - d.p99;
         const bound = s.p99 - FIRST_CHUNK_MS;
-        const outcome = bound < TARGET_ADDED_TTFD_P99_MS ? 'met' : added >= TARGET_ADDED_TTFD_P99_MS ? 'NOT met' : 'not shown (the direct baseline was slower than the subgraph)';
+        const outcome =
+          bound < TARGET_ADDED_TTFD_P99_MS
+            ? 'met'
+            : added >= TARGET_ADDED_TTFD_P99_MS
+              ? 'NOT met'
+              : 'not shown (the direct baseline was slower than the subgraph)';
         verdict = `Target: added time to first delta under ${TARGET_ADDED_TTFD_P99_MS} ms p99 at ${TARGET_TTFD_STREAMS} streams. Measured (${CONFIGURATION}): ${ms(added)} ms over the direct p99, ${ms(bound)} ms over the double's ${FIRST_CHUNK_MS} ms: ${outcome}.`;
       }
     }
@@ -240,12 +319,30 @@ async function timeToFirstDelta(): Promise<void> {
   console.log('\nTime to first delta (ms), closed loop, streams started after the ramp:\n');
   console.log(
     table(
-      ['concurrent streams', 'stream length', 'direct ok / err', 'direct p50', 'direct p99', 'subgraph ok / err', 'subgraph p50', 'subgraph p99', 'added p50', 'added p99', 'stream starts/s direct / subgraph', 'subgraph event-loop delay p99', 'subgraph CPU (one core)', 'subgraph CPU ms per stream'],
+      [
+        'concurrent streams',
+        'stream length',
+        'direct ok / err',
+        'direct p50',
+        'direct p99',
+        'subgraph ok / err',
+        'subgraph p50',
+        'subgraph p99',
+        'added p50',
+        'added p99',
+        'stream starts/s direct / subgraph',
+        'subgraph event-loop delay p99',
+        'subgraph CPU (one core)',
+        'subgraph CPU ms per stream',
+      ],
       rows,
     ),
   );
   if (verdict) console.log(`\n${verdict}`);
-  if (profiled) console.log(`\nProfile of the subgraph process at ${TARGET_TTFD_STREAMS} streams:\n${profiled}`);
+  if (profiled)
+    console.log(
+      `\nProfile of the subgraph process at ${TARGET_TTFD_STREAMS} streams:\n${profiled}`,
+    );
 }
 
 interface OpenStream {
@@ -276,10 +373,18 @@ async function openStream(http: GraphQLHttpClient, ws: Client, stream: OpenStrea
 }
 
 async function openStreams(): Promise<void> {
-  console.log(`\n(b) ${OPEN_STREAMS} open streams on one process: the double sends a chunk every 2 s (up to 200 s); one websocket per subscriber\n`);
+  console.log(
+    `\n(b) ${OPEN_STREAMS} open streams on one process: the double sends a chunk every 2 s (up to 200 s); one websocket per subscriber\n`,
+  );
   const double = await startDouble(OPEN_BEHAVIOUR);
   // Subscribers that leave abandon their generation after 1 s: how the benchmark ends the streams.
-  const server = await startServer({ ...SUBGRAPH, doubleUrl: double.url, maxConcurrent: OPEN_STREAMS + 100, execArgv: ['--expose-gc', ...NODE_FLAGS], env: { STREAM_ABANDON_MS: '1000' } });
+  const server = await startServer({
+    ...SUBGRAPH,
+    doubleUrl: double.url,
+    maxConcurrent: OPEN_STREAMS + 100,
+    execArgv: ['--expose-gc', ...NODE_FLAGS],
+    env: { STREAM_ABANDON_MS: '1000' },
+  });
   const http = new GraphQLHttpClient(server.url, server.authorization);
   const clients: Client[] = [];
   const streams: OpenStream[] = [];
@@ -293,7 +398,9 @@ async function openStreams(): Promise<void> {
   let deltasPerSecond: number;
   let endSeconds: number;
   let retained = '';
-  const heapProfile = hasFlag('profile') ? join(mkdtempSync(join(tmpdir(), 'ai-subgraph-heapprof-')), 'streams.heapprofile') : undefined;
+  const heapProfile = hasFlag('profile')
+    ? join(mkdtempSync(join(tmpdir(), 'ai-subgraph-heapprof-')), 'streams.heapprofile')
+    : undefined;
   try {
     // Warm up on a few short streams, so that "before" is a server that has served streams.
     await double.setBehaviour({ kind: 'text', text: MODEL_STATUS_UPDATE, chunks: 20 });
@@ -307,7 +414,10 @@ async function openStreams(): Promise<void> {
     if (heapProfile) await server.call({ type: 'heap-start' });
 
     const sampler = setInterval(() => {
-      void server.stats().then((stats) => (peakRss = Math.max(peakRss, stats.rss)), () => undefined);
+      void server.stats().then(
+        (stats) => (peakRss = Math.max(peakRss, stats.rss)),
+        () => undefined,
+      );
     }, 500);
     const openStarted = performance.now();
     let next = 0;
@@ -327,16 +437,22 @@ async function openStreams(): Promise<void> {
     };
     await Promise.all(Array.from({ length: 100 }, opener));
     // A stream is open once its subscriber has seen a delta (the double's first chunk comes 2 s in).
-    const open = () => streams.filter((stream) => stream.deltas > 0 && !stream.status && !stream.error).length;
-    const failed = () => streams.filter((stream) => stream.error || (stream.status && stream.status !== 'RUNNING')).length;
-    while (open() + failed() < OPEN_STREAMS && performance.now() - openStarted < 150_000) await sleep(100);
+    const open = () =>
+      streams.filter((stream) => stream.deltas > 0 && !stream.status && !stream.error).length;
+    const failed = () =>
+      streams.filter((stream) => stream.error || (stream.status && stream.status !== 'RUNNING'))
+        .length;
+    while (open() + failed() < OPEN_STREAMS && performance.now() - openStarted < 150_000)
+      await sleep(100);
     openSeconds = (performance.now() - openStarted) / 1000;
     opening = await server.stats(true);
     const deltasBefore = streams.reduce((sum, stream) => sum + stream.deltas, 0);
     const plateau = performance.now();
     await sleep(10_000);
     during = await server.stats(true);
-    deltasPerSecond = (streams.reduce((sum, stream) => sum + stream.deltas, 0) - deltasBefore) / ((performance.now() - plateau) / 1000);
+    deltasPerSecond =
+      (streams.reduce((sum, stream) => sum + stream.deltas, 0) - deltasBefore) /
+      ((performance.now() - plateau) / 1000);
     await server.call({ type: 'gc' });
     duringAfterGc = await server.stats();
     clearInterval(sampler);
@@ -349,12 +465,17 @@ async function openStreams(): Promise<void> {
       `  ${streams.length} streams started and ${open()} open with deltas flowing after ${ms(openSeconds)} s; ${duringAfterGc.extra['runningGenerations']} generations running in the subgraph 10 s later; ${failed()} failed or ended early (${load()})`,
     );
     const firstFailure = streams.find((stream) => stream.error || stream.status);
-    if (firstFailure) console.log(`  first failure: ${firstFailure.error ?? `ended ${firstFailure.status}`}`);
+    if (firstFailure)
+      console.log(`  first failure: ${firstFailure.error ?? `ended ${firstFailure.status}`}`);
 
     // Every subscriber leaves; the subgraph abandons the generations 1 s later and cancels their provider calls.
     const ending = performance.now();
     await Promise.all(clients.map((client) => client.dispose()));
-    while ((await server.stats()).extra['runningGenerations']! > 0 && performance.now() - ending < 60_000) await sleep(250);
+    while (
+      (await server.stats()).extra['runningGenerations']! > 0 &&
+      performance.now() - ending < 60_000
+    )
+      await sleep(250);
     endSeconds = (performance.now() - ending) / 1000;
     await sleep(1000);
     await server.call({ type: 'gc' });
@@ -369,31 +490,85 @@ async function openStreams(): Promise<void> {
   console.log('\nSubgraph process memory (MB):\n');
   console.log(
     table(
-      ['moment', 'RSS', 'heap used', 'heap total (reserved by V8)', 'external + array buffers', 'running generations'],
       [
-        ['before (idle, after GC)', mb(before.rss), mb(before.heapUsed), mb(before.heapTotal), mb(before.external), before.extra['runningGenerations']!],
-        [`all ${OPEN_STREAMS} open, 10 s later`, mb(during.rss), mb(during.heapUsed), mb(during.heapTotal), mb(during.external), during.extra['runningGenerations']!],
-        [`all ${OPEN_STREAMS} open, after GC`, mb(duringAfterGc.rss), mb(duringAfterGc.heapUsed), mb(duringAfterGc.heapTotal), mb(duringAfterGc.external), duringAfterGc.extra['runningGenerations']!],
+        'moment',
+        'RSS',
+        'heap used',
+        'heap total (reserved by V8)',
+        'external + array buffers',
+        'running generations',
+      ],
+      [
+        [
+          'before (idle, after GC)',
+          mb(before.rss),
+          mb(before.heapUsed),
+          mb(before.heapTotal),
+          mb(before.external),
+          before.extra['runningGenerations']!,
+        ],
+        [
+          `all ${OPEN_STREAMS} open, 10 s later`,
+          mb(during.rss),
+          mb(during.heapUsed),
+          mb(during.heapTotal),
+          mb(during.external),
+          during.extra['runningGenerations']!,
+        ],
+        [
+          `all ${OPEN_STREAMS} open, after GC`,
+          mb(duringAfterGc.rss),
+          mb(duringAfterGc.heapUsed),
+          mb(duringAfterGc.heapTotal),
+          mb(duringAfterGc.external),
+          duringAfterGc.extra['runningGenerations']!,
+        ],
         ['peak RSS (sampled every 0.5 s)', mb(peakRss), '', '', '', ''],
-        [`after every stream ended (${ms(endSeconds)} s, after GC)`, mb(after.rss), mb(after.heapUsed), mb(after.heapTotal), mb(after.external), after.extra['runningGenerations']!],
+        [
+          `after every stream ended (${ms(endSeconds)} s, after GC)`,
+          mb(after.rss),
+          mb(after.heapUsed),
+          mb(after.heapTotal),
+          mb(after.external),
+          after.extra['runningGenerations']!,
+        ],
       ],
     ),
   );
-  console.log(`\nPer open stream: RSS ${perStream(before.rss, duringAfterGc.rss)}, heap ${perStream(before.heapUsed, duringAfterGc.heapUsed)} (after GC, against idle).`);
+  console.log(
+    `\nPer open stream: RSS ${perStream(before.rss, duringAfterGc.rss)}, heap ${perStream(before.heapUsed, duringAfterGc.heapUsed)} (after GC, against idle).`,
+  );
   const delay = (stats: ProcessStats) => stats.eventLoopDelay!;
   console.log('\nSubgraph event-loop delay (ms):\n');
   console.log(
     table(
       ['phase', 'p50', 'p99', 'max', 'CPU (share of one core)'],
       [
-        [`opening ${OPEN_STREAMS} streams (${ms(openSeconds)} s)`, ms(delay(opening).p50), ms(delay(opening).p99), ms(delay(opening).max), `${((opening.cpuMs / opening.wallMs) * 100).toFixed(0)} %`],
-        [`all open, ${deltasPerSecond.toFixed(0)} deltas/s (10 s)`, ms(delay(during).p50), ms(delay(during).p99), ms(delay(during).max), `${((during.cpuMs / during.wallMs) * 100).toFixed(0)} %`],
+        [
+          `opening ${OPEN_STREAMS} streams (${ms(openSeconds)} s)`,
+          ms(delay(opening).p50),
+          ms(delay(opening).p99),
+          ms(delay(opening).max),
+          `${((opening.cpuMs / opening.wallMs) * 100).toFixed(0)} %`,
+        ],
+        [
+          `all open, ${deltasPerSecond.toFixed(0)} deltas/s (10 s)`,
+          ms(delay(during).p50),
+          ms(delay(during).p99),
+          ms(delay(during).max),
+          `${((during.cpuMs / during.wallMs) * 100).toFixed(0)} %`,
+        ],
       ],
     ),
   );
-  if (retained) console.log(`\nWhat holds the heap with every stream open (sampling heap profile from before the first stream, after GC):\n${retained}`);
+  if (retained)
+    console.log(
+      `\nWhat holds the heap with every stream open (sampling heap profile from before the first stream, after GC):\n${retained}`,
+    );
   const rssMb = Math.max(duringAfterGc.rss, during.rss, peakRss) / 1024 / 1024;
-  console.log(`\nTarget: ${OPEN_STREAMS} streams under ${TARGET_RSS_MB} MB RSS. Measured peak (${CONFIGURATION}): ${rssMb.toFixed(0)} MB: ${rssMb < TARGET_RSS_MB ? 'met' : 'NOT met'}.`);
+  console.log(
+    `\nTarget: ${OPEN_STREAMS} streams under ${TARGET_RSS_MB} MB RSS. Measured peak (${CONFIGURATION}): ${rssMb.toFixed(0)} MB: ${rssMb < TARGET_RSS_MB ? 'met' : 'NOT met'}.`,
+  );
 }
 
 /**
@@ -403,8 +578,16 @@ async function openStreams(): Promise<void> {
 const BREAKDOWN_STREAMS = 150;
 
 async function whereTheTimeGoes(): Promise<void> {
-  console.log(`\n(c) where the added time goes: ${BREAKDOWN_STREAMS} streams one at a time, the double inside this process`);
-  const double = await startOpenAiDouble({ defaultBehaviour: { kind: 'delay', ms: 100, then: { kind: 'text', text: MODEL_STATUS_UPDATE, chunks: 5 } } });
+  console.log(
+    `\n(c) where the added time goes: ${BREAKDOWN_STREAMS} streams one at a time, the double inside this process`,
+  );
+  const double = await startOpenAiDouble({
+    defaultBehaviour: {
+      kind: 'delay',
+      ms: 100,
+      then: { kind: 'text', text: MODEL_STATUS_UPDATE, chunks: 5 },
+    },
+  });
   const server = await startServer({ ...SUBGRAPH, doubleUrl: double.url, maxConcurrent: 100 });
   const http = new GraphQLHttpClient(server.url, server.authorization);
   const before: number[] = [];
@@ -436,7 +619,11 @@ async function whereTheTimeGoes(): Promise<void> {
   console.log(
     table(
       ['stretch (ms)', 'p50', 'p90', 'p99'],
-      [row('before the model: mutation sent → provider request arrived', before), row('relay: first chunk sent → delta at the subscriber', relay), row('both: the time to first delta less the double\'s own wait', added)],
+      [
+        row('before the model: mutation sent → provider request arrived', before),
+        row('relay: first chunk sent → delta at the subscriber', relay),
+        row("both: the time to first delta less the double's own wait", added),
+      ],
     ),
   );
 }
@@ -445,4 +632,3 @@ console.log(`streaming: ${machine()}\nsubgraph: ${CONFIGURATION}`);
 if (PART.includes('a')) await timeToFirstDelta();
 if (PART.includes('b')) await openStreams();
 if (PART.includes('c')) await whereTheTimeGoes();
-

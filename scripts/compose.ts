@@ -16,7 +16,14 @@ import { writeFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { composeServices } from '@apollo/composition';
 import { printSubgraphSchema } from '@apollo/subgraph';
-import { buildASTSchema, parse, validate, type DocumentNode, type GraphQLError, type GraphQLSchema } from 'graphql';
+import {
+  buildASTSchema,
+  parse,
+  validate,
+  type DocumentNode,
+  type GraphQLError,
+  type GraphQLSchema,
+} from 'graphql';
 import { buildSchema } from '../src/graphql/schema.js';
 import { EXAMPLE_DOCUMENT } from '../src/server/plugins/landing-page.js';
 import { SUPERGRAPH_OPERATIONS } from '../test/federation/operations.js';
@@ -39,7 +46,9 @@ export interface CompositionProblem {
 
 export class CompositionFailed extends Error {
   constructor(readonly problems: CompositionProblem[]) {
-    super(`composition failed with ${problems.length} problem(s):\n${problems.map((problem) => `  [${problem.kind} ${problem.code}] ${problem.message}`).join('\n')}`);
+    super(
+      `composition failed with ${problems.length} problem(s):\n${problems.map((problem) => `  [${problem.kind} ${problem.code}] ${problem.message}`).join('\n')}`,
+    );
     this.name = 'CompositionFailed';
   }
 }
@@ -60,7 +69,10 @@ export const DEFAULT_URLS: Record<SubgraphName, string> = {
 };
 
 /** The three subgraphs; `aiSdl` replaces ai-subgraph's SDL (schema checks compose modified copies). */
-export function supergraphSubgraphs(urls: Record<SubgraphName, string> = DEFAULT_URLS, aiSdl: string = aiSubgraphSdl()): SubgraphSource[] {
+export function supergraphSubgraphs(
+  urls: Record<SubgraphName, string> = DEFAULT_URLS,
+  aiSdl: string = aiSubgraphSdl(),
+): SubgraphSource[] {
   return [
     { name: 'ai', url: urls.ai, typeDefs: parse(aiSdl) },
     { name: 'tickets', url: urls.tickets, typeDefs: TICKETS_TYPE_DEFS },
@@ -82,18 +94,36 @@ export interface Supergraph {
 }
 
 /** Operations checked against every composition: the known client operations and the Sandbox document. */
-export const CHECKED_OPERATIONS: Record<string, string> = { ...SUPERGRAPH_OPERATIONS, 'Sandbox document': EXAMPLE_DOCUMENT };
+export const CHECKED_OPERATIONS: Record<string, string> = {
+  ...SUPERGRAPH_OPERATIONS,
+  'Sandbox document': EXAMPLE_DOCUMENT,
+};
 
 /** Composes; throws CompositionFailed on any error or hint, or when a checked operation no longer validates. */
-export function composeSupergraph(subgraphs: SubgraphSource[], operations: Record<string, string> = CHECKED_OPERATIONS): Supergraph {
+export function composeSupergraph(
+  subgraphs: SubgraphSource[],
+  operations: Record<string, string> = CHECKED_OPERATIONS,
+): Supergraph {
   const result = composeServices(subgraphs);
-  if (result.errors) throw new CompositionFailed(result.errors.map((error) => problem('error', error)));
-  if (result.hints.length > 0) throw new CompositionFailed(result.hints.map((hint) => ({ kind: 'hint', code: hint.definition.code, message: hint.message })));
+  if (result.errors)
+    throw new CompositionFailed(result.errors.map((error) => problem('error', error)));
+  if (result.hints.length > 0)
+    throw new CompositionFailed(
+      result.hints.map((hint) => ({
+        kind: 'hint',
+        code: hint.definition.code,
+        message: hint.message,
+      })),
+    );
   // Rebuilt from its AST with this module's graphql: composition's own GraphQLSchema comes from the
   // CommonJS build of graphql, which vitest loads beside the ESM one (graphql 16 has no `exports`).
   const apiSchema = buildASTSchema(result.schema.toAPISchema().toAST());
   const broken = Object.entries(operations).flatMap(([name, operation]) =>
-    validate(apiSchema, parse(operation)).map((error): CompositionProblem => ({ kind: 'operation', code: 'INVALID_OPERATION', message: `operation "${name}": ${error.message}` })),
+    validate(apiSchema, parse(operation)).map((error): CompositionProblem => ({
+      kind: 'operation',
+      code: 'INVALID_OPERATION',
+      message: `operation "${name}": ${error.message}`,
+    })),
   );
   if (broken.length > 0) throw new CompositionFailed(broken);
   return { sdl: result.supergraphSdl, apiSchema };
@@ -111,7 +141,9 @@ function main(): void {
     process.exit(1);
   }
   writeFileSync(SUPERGRAPH_PATH, supergraph.sdl);
-  console.log(`compose: ${SUBGRAPH_NAMES.join(', ')} composed without errors or hints; ${Object.keys(CHECKED_OPERATIONS).length} known operations valid; wrote ${SUPERGRAPH_PATH}`);
+  console.log(
+    `compose: ${SUBGRAPH_NAMES.join(', ')} composed without errors or hints; ${Object.keys(CHECKED_OPERATIONS).length} known operations valid; wrote ${SUPERGRAPH_PATH}`,
+  );
   for (const name of SUBGRAPH_NAMES) console.log(`  ${name.padEnd(9)} ${DEFAULT_URLS[name]}`);
 }
 

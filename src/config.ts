@@ -15,24 +15,49 @@ const int = (min: number, max: number) =>
     .string()
     .regex(/^\d+$/, `must be an integer from ${min} to ${max}`)
     .transform(Number)
-    .pipe(z.number().int().min(min, `must be an integer from ${min} to ${max}`).max(max, `must be an integer from ${min} to ${max}`));
+    .pipe(
+      z
+        .number()
+        .int()
+        .min(min, `must be an integer from ${min} to ${max}`)
+        .max(max, `must be an integer from ${min} to ${max}`),
+    );
 
 const decimal = (min: number, max: number) =>
   z
     .string()
     .regex(/^\d+(\.\d+)?$/, `must be a number from ${min} to ${max}`)
     .transform(Number)
-    .pipe(z.number().min(min, `must be a number from ${min} to ${max}`).max(max, `must be a number from ${min} to ${max}`));
+    .pipe(
+      z
+        .number()
+        .min(min, `must be a number from ${min} to ${max}`)
+        .max(max, `must be a number from ${min} to ${max}`),
+    );
 
 const environmentSchema = z.object({
-  NODE_ENV: z.enum(['development', 'production', 'test'], { error: 'must be development, production or test' }).default('development'),
+  NODE_ENV: z
+    .enum(['development', 'production', 'test'], {
+      error: 'must be development, production or test',
+    })
+    .default('development'),
   PORT: int(0, 65535).default(4000),
   HOST: z.string().min(1).optional(),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: 'must be one of fatal, error, warn, info, debug, trace, silent' }).default('info'),
+  LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+      error: 'must be one of fatal, error, warn, info, debug, trace, silent',
+    })
+    .default('info'),
   DATA_DIR: z.string().min(1).default('./data'),
-  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL').optional(),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+    .optional(),
   DATABASE_POOL_SIZE: int(1, 1000).default(10),
-  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+    .optional(),
   OPENAI_API_KEY: z.string().min(1).optional(),
   OPENAI_BASE_URL: z.url({ error: 'must be a URL such as http://localhost:8000/v1' }).optional(),
   OPENAI_MODEL: z.string().min(1).default('gpt-4o-mini'),
@@ -57,7 +82,10 @@ const environmentSchema = z.object({
   JWT_ISSUER: z.string().min(1).optional(),
   JWT_AUDIENCE: z.string().min(1).optional(),
   JWT_JWKS_URL: z.url({ error: 'must be the URL of a JWKS document' }).optional(),
-  JWT_PUBLIC_KEY: z.string().includes('BEGIN PUBLIC KEY', { error: 'must be a PEM public key' }).optional(),
+  JWT_PUBLIC_KEY: z
+    .string()
+    .includes('BEGIN PUBLIC KEY', { error: 'must be a PEM public key' })
+    .optional(),
   JWT_ACCOUNT_CLAIM: z.string().min(1).default('sub'),
   // Abuse limits (issue #7); 0 turns a limit off.
   RATE_LIMIT_REQUESTS_PER_MINUTE: int(0, 1_000_000).default(600),
@@ -71,14 +99,26 @@ const environmentSchema = z.object({
   QUERY_MAX_LIST_LENGTH: int(0, 10_000_000).default(5000),
   QUERY_MAX_COST: int(0, 1_000_000_000).default(5000),
   // Data protection (issue #7): the prompt-injection screen and the audit log.
-  INJECTION_ACTION: z.enum(['log', 'flag', 'block'], { error: 'must be log, flag or block' }).default('flag'),
+  INJECTION_ACTION: z
+    .enum(['log', 'flag', 'block'], { error: 'must be log, flag or block' })
+    .default('flag'),
   INJECTION_LOG_THRESHOLD: decimal(0, 1).default(0.3),
   INJECTION_FLAG_THRESHOLD: decimal(0, 1).default(0.5),
   INJECTION_BLOCK_THRESHOLD: decimal(0, 1).default(0.9),
   AUDIT_RAW_TEXT: bool.default(false),
   // OpenTelemetry tracing (issue #9), off unless an OTLP endpoint is set: the standard variables.
-  OTEL_EXPORTER_OTLP_ENDPOINT: z.url({ protocol: /^https?$/, error: 'must be the base URL of an OTLP/HTTP collector, such as http://localhost:4318' }).optional(),
-  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.url({ protocol: /^https?$/, error: 'must be the URL traces are posted to, such as http://localhost:4318/v1/traces' }).optional(),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z
+    .url({
+      protocol: /^https?$/,
+      error: 'must be the base URL of an OTLP/HTTP collector, such as http://localhost:4318',
+    })
+    .optional(),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z
+    .url({
+      protocol: /^https?$/,
+      error: 'must be the URL traces are posted to, such as http://localhost:4318/v1/traces',
+    })
+    .optional(),
   OTEL_SERVICE_NAME: z.string().min(1).default('ai-subgraph'),
   // Routing backlogs (issue #9): the queue their chunks go through, and how each chunk is worked.
   BACKLOG_QUEUE: z.enum(['memory', 'pg-boss'], { error: 'must be memory or pg-boss' }).optional(),
@@ -116,15 +156,36 @@ export interface Config {
   introspection: boolean;
   jwt?: JwtSettings;
   /** Per account; 0 is unlimited (see security/limits). */
-  rateLimits: { requestsPerMinute: number; tokensPerMinute: number; dailyBudgetUsd: number; maxConcurrentStreams: number };
+  rateLimits: {
+    requestsPerMinute: number;
+    tokensPerMinute: number;
+    dailyBudgetUsd: number;
+    maxConcurrentStreams: number;
+  };
   /** Per operation, checked before it runs; 0 is unlimited (see server/plugins/query-limits.ts). */
-  queryLimits: { maxDepth: number; maxAliases: number; maxRootFields: number; maxListLength: number; maxCost: number };
+  queryLimits: {
+    maxDepth: number;
+    maxAliases: number;
+    maxRootFields: number;
+    maxListLength: number;
+    maxCost: number;
+  };
   /** The strongest action on suspected prompt injection, the score thresholds, and whether the audit log keeps (redacted) text. */
-  dataProtection: { injectionAction: 'log' | 'flag' | 'block'; injectionThresholds: { log: number; flag: number; block: number }; auditRawText: boolean };
+  dataProtection: {
+    injectionAction: 'log' | 'flag' | 'block';
+    injectionThresholds: { log: number; flag: number; block: number };
+    auditRawText: boolean;
+  };
   /** OTLP/HTTP export of traces; undefined (the default) leaves tracing off and its SDK unloaded. */
   tracing?: TracingSettings;
   /** Routing backlogs: in-process queue (embedded default) or pg-boss on DATABASE_URL (its default), and per-chunk work settings. */
-  backlog: { queue: 'memory' | 'pg-boss'; concurrency: number; attempts: number; retryDelayMs: number; timeoutMs: number };
+  backlog: {
+    queue: 'memory' | 'pg-boss';
+    concurrency: number;
+    attempts: number;
+    retryDelayMs: number;
+    timeoutMs: number;
+  };
 }
 
 export interface EvaluationSettings {
@@ -147,7 +208,11 @@ export class ConfigError extends Error {
 
 /** Blank values count as unset, as shells and .env files often leave them. */
 function withoutBlanks(env: NodeJS.ProcessEnv): Record<string, string> {
-  return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1].trim() !== ''));
+  return Object.fromEntries(
+    Object.entries(env).filter(
+      (entry): entry is [string, string] => entry[1] !== undefined && entry[1].trim() !== '',
+    ),
+  );
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -156,7 +221,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const issue = parsed.error.issues[0]!;
     const name = String(issue.path[0]);
     const given = env[name];
-    throw new ConfigError(`${name} ${issue.message}${given === undefined ? '' : ` (got ${JSON.stringify(given.length > 60 ? `${given.slice(0, 60)}…` : given)})`}`);
+    throw new ConfigError(
+      `${name} ${issue.message}${given === undefined ? '' : ` (got ${JSON.stringify(given.length > 60 ? `${given.slice(0, 60)}…` : given)})`}`,
+    );
   }
   const e = parsed.data;
   const production = e.NODE_ENV === 'production';
@@ -195,8 +262,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       dailyBudgetUsd: e.DAILY_BUDGET_USD,
       maxConcurrentStreams: e.MAX_CONCURRENT_STREAMS,
     },
-    queryLimits: { maxDepth: e.QUERY_MAX_DEPTH, maxAliases: e.QUERY_MAX_ALIASES, maxRootFields: e.QUERY_MAX_ROOT_FIELDS, maxListLength: e.QUERY_MAX_LIST_LENGTH, maxCost: e.QUERY_MAX_COST },
-    dataProtection: { injectionAction: e.INJECTION_ACTION, injectionThresholds: injectionThresholds(e), auditRawText: e.AUDIT_RAW_TEXT },
+    queryLimits: {
+      maxDepth: e.QUERY_MAX_DEPTH,
+      maxAliases: e.QUERY_MAX_ALIASES,
+      maxRootFields: e.QUERY_MAX_ROOT_FIELDS,
+      maxListLength: e.QUERY_MAX_LIST_LENGTH,
+      maxCost: e.QUERY_MAX_COST,
+    },
+    dataProtection: {
+      injectionAction: e.INJECTION_ACTION,
+      injectionThresholds: injectionThresholds(e),
+      auditRawText: e.AUDIT_RAW_TEXT,
+    },
     tracing: tracingSettings(e),
     backlog: backlogSettings(e),
   };
@@ -204,7 +281,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 
 /** pg-boss keeps its jobs in PostgreSQL: the default, and only possible, with DATABASE_URL. */
 function backlogSettings(e: z.output<typeof environmentSchema>): Config['backlog'] {
-  if (e.BACKLOG_QUEUE === 'pg-boss' && !e.DATABASE_URL) throw new ConfigError('BACKLOG_QUEUE=pg-boss needs DATABASE_URL (pg-boss keeps its jobs in PostgreSQL)');
+  if (e.BACKLOG_QUEUE === 'pg-boss' && !e.DATABASE_URL)
+    throw new ConfigError(
+      'BACKLOG_QUEUE=pg-boss needs DATABASE_URL (pg-boss keeps its jobs in PostgreSQL)',
+    );
   return {
     queue: e.BACKLOG_QUEUE ?? (e.DATABASE_URL ? 'pg-boss' : 'memory'),
     concurrency: e.BACKLOG_CONCURRENCY,
@@ -216,23 +296,41 @@ function backlogSettings(e: z.output<typeof environmentSchema>): Config['backlog
 
 /** The traces URL as the OTLP specification derives it: the signal's own variable as is, else the base URL + `/v1/traces`. */
 function tracingSettings(e: z.output<typeof environmentSchema>): TracingSettings | undefined {
-  const url = e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? (e.OTEL_EXPORTER_OTLP_ENDPOINT && `${e.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/traces`);
+  const url =
+    e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ??
+    (e.OTEL_EXPORTER_OTLP_ENDPOINT &&
+      `${e.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/traces`);
   return url ? { url, serviceName: e.OTEL_SERVICE_NAME } : undefined;
 }
 
 /** A heartbeat is stale only after several were missed: one late heartbeat must not orphan a generation. */
-function generationHeartbeat(e: z.output<typeof environmentSchema>): { intervalMs: number; staleAfterMs: number } {
+function generationHeartbeat(e: z.output<typeof environmentSchema>): {
+  intervalMs: number;
+  staleAfterMs: number;
+} {
   if (e.GENERATION_STALE_AFTER_MS < 2 * e.GENERATION_HEARTBEAT_MS) {
-    throw new ConfigError(`GENERATION_STALE_AFTER_MS must be at least twice GENERATION_HEARTBEAT_MS (got ${e.GENERATION_STALE_AFTER_MS} and ${e.GENERATION_HEARTBEAT_MS})`);
+    throw new ConfigError(
+      `GENERATION_STALE_AFTER_MS must be at least twice GENERATION_HEARTBEAT_MS (got ${e.GENERATION_STALE_AFTER_MS} and ${e.GENERATION_HEARTBEAT_MS})`,
+    );
   }
   return { intervalMs: e.GENERATION_HEARTBEAT_MS, staleAfterMs: e.GENERATION_STALE_AFTER_MS };
 }
 
 /** Each action applies from its threshold up, so the thresholds must not decrease from log to flag to block. */
-function injectionThresholds(e: z.output<typeof environmentSchema>): { log: number; flag: number; block: number } {
-  const thresholds = { log: e.INJECTION_LOG_THRESHOLD, flag: e.INJECTION_FLAG_THRESHOLD, block: e.INJECTION_BLOCK_THRESHOLD };
+function injectionThresholds(e: z.output<typeof environmentSchema>): {
+  log: number;
+  flag: number;
+  block: number;
+} {
+  const thresholds = {
+    log: e.INJECTION_LOG_THRESHOLD,
+    flag: e.INJECTION_FLAG_THRESHOLD,
+    block: e.INJECTION_BLOCK_THRESHOLD,
+  };
   if (thresholds.log > thresholds.flag || thresholds.flag > thresholds.block) {
-    throw new ConfigError(`INJECTION_LOG_THRESHOLD, INJECTION_FLAG_THRESHOLD and INJECTION_BLOCK_THRESHOLD must not decrease (got ${thresholds.log}, ${thresholds.flag}, ${thresholds.block})`);
+    throw new ConfigError(
+      `INJECTION_LOG_THRESHOLD, INJECTION_FLAG_THRESHOLD and INJECTION_BLOCK_THRESHOLD must not decrease (got ${thresholds.log}, ${thresholds.flag}, ${thresholds.block})`,
+    );
   }
   return thresholds;
 }
@@ -241,6 +339,15 @@ function injectionThresholds(e: z.output<typeof environmentSchema>): { log: numb
 function jwtSettings(e: z.output<typeof environmentSchema>): JwtSettings | undefined {
   const given = [e.JWT_ISSUER, e.JWT_AUDIENCE, e.JWT_JWKS_URL ?? e.JWT_PUBLIC_KEY];
   if (given.every((value) => value === undefined)) return undefined;
-  if (given.some((value) => value === undefined)) throw new ConfigError('JWT_ISSUER, JWT_AUDIENCE and JWT_JWKS_URL (or JWT_PUBLIC_KEY) must be set together');
-  return { issuer: e.JWT_ISSUER!, audience: e.JWT_AUDIENCE!, jwksUrl: e.JWT_JWKS_URL, publicKeyPem: e.JWT_PUBLIC_KEY, accountClaim: e.JWT_ACCOUNT_CLAIM };
+  if (given.some((value) => value === undefined))
+    throw new ConfigError(
+      'JWT_ISSUER, JWT_AUDIENCE and JWT_JWKS_URL (or JWT_PUBLIC_KEY) must be set together',
+    );
+  return {
+    issuer: e.JWT_ISSUER!,
+    audience: e.JWT_AUDIENCE!,
+    jwksUrl: e.JWT_JWKS_URL,
+    publicKeyPem: e.JWT_PUBLIC_KEY,
+    accountClaim: e.JWT_ACCOUNT_CLAIM,
+  };
 }

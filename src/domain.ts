@@ -3,10 +3,23 @@
  * same values, named once so that layers below GraphQL (llm, providers, store) need not import
  * generated resolver types.
  */
-export const FEATURES = ['RUNBOOK', 'STATUS_UPDATE', 'POSTMORTEM', 'JOB_DIGEST', 'ASSISTANT', 'ROUTING'] as const;
+export const FEATURES = [
+  'RUNBOOK',
+  'STATUS_UPDATE',
+  'POSTMORTEM',
+  'JOB_DIGEST',
+  'ASSISTANT',
+  'ROUTING',
+] as const;
 export type Feature = (typeof FEATURES)[number];
 
-export const GENERATION_STATUSES = ['RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED', 'INTERRUPTED'] as const;
+export const GENERATION_STATUSES = [
+  'RUNNING',
+  'SUCCEEDED',
+  'FAILED',
+  'CANCELLED',
+  'INTERRUPTED',
+] as const;
 export type GenerationStatus = (typeof GENERATION_STATUSES)[number];
 
 /** Who a request acts for. Every stored row carries `accountId`; every read filters by it. */

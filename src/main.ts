@@ -20,12 +20,17 @@ try {
   throw error;
 }
 
-const logger = createLogger({ level: config.logLevel, pretty: config.env === 'development' && process.stdout.isTTY === true });
+const logger = createLogger({
+  level: config.logLevel,
+  pretty: config.env === 'development' && process.stdout.isTTY === true,
+});
 
 try {
   const app = await createApp(config, logger);
   if (await app.services.authenticator.developmentAccountAvailable()) {
-    logger.warn('no API keys and no JWT settings: serving the single "dev" account, with every scope, to loopback callers only');
+    logger.warn(
+      'no API keys and no JWT settings: serving the single "dev" account, with every scope, to loopback callers only',
+    );
   }
   const { url } = await app.listen(config.port, config.host);
   const { services } = app;
@@ -33,10 +38,23 @@ try {
     {
       url,
       env: config.env,
-      store: services.store.db.kind === 'embedded' ? `embedded PGlite in ${config.dataDir}` : 'PostgreSQL (DATABASE_URL)',
+      store:
+        services.store.db.kind === 'embedded'
+          ? `embedded PGlite in ${config.dataDir}`
+          : 'PostgreSQL (DATABASE_URL)',
       streams: config.redisUrl ? 'Redis Streams (REDIS_URL)' : 'in-process',
-      providers: Object.fromEntries(Object.entries(services.llmRouting.providers).map(([name, settings]) => [name, settings.type])),
-      chains: Object.fromEntries(Object.entries(services.llmRouting.features).map(([feature, policy]) => [feature, policy.chain.map((target) => `${target.provider}:${target.model}`).join(' → ')])),
+      providers: Object.fromEntries(
+        Object.entries(services.llmRouting.providers).map(([name, settings]) => [
+          name,
+          settings.type,
+        ]),
+      ),
+      chains: Object.fromEntries(
+        Object.entries(services.llmRouting.features).map(([feature, policy]) => [
+          feature,
+          policy.chain.map((target) => `${target.provider}:${target.model}`).join(' → '),
+        ]),
+      ),
       sandbox: config.sandbox,
     },
     `ai-subgraph ready at ${url}`,
@@ -46,7 +64,10 @@ try {
   const shutdown = (signal: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal, graceMs: config.shutdownGraceMs }, 'shutting down: draining requests and streams');
+    logger.info(
+      { signal, graceMs: config.shutdownGraceMs },
+      'shutting down: draining requests and streams',
+    );
     app.stop().then(
       () => {
         logger.info('stopped cleanly');
@@ -63,6 +84,7 @@ try {
 } catch (error) {
   if (error instanceof ConfigError) fail(`invalid configuration: ${error.message}`);
   if (error instanceof LlmConfigError) fail(`invalid LLM configuration: ${error.message}`);
-  if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') fail(`port ${config.port} on ${config.host} is already in use (set PORT)`);
+  if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE')
+    fail(`port ${config.port} on ${config.host} is already in use (set PORT)`);
   throw error;
 }

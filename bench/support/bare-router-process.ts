@@ -8,15 +8,21 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { deserializeRouter, normalizeTicketText } from '../../src/capabilities/routing/classifier/index.js';
+import {
+  deserializeRouter,
+  normalizeTicketText,
+} from '../../src/capabilities/routing/classifier/index.js';
 import { openStore } from '../../src/store/index.js';
 import type { ChildRequest } from './ipc.js';
 
-if (!process.send) throw new Error('bare-router-process.ts runs as a forked child (see load-routing.ts)');
+if (!process.send)
+  throw new Error('bare-router-process.ts runs as a forked child (see load-routing.ts)');
 const send = (message: unknown) => process.send!(message);
 
 const store = await openStore({ dataDir: process.env['BENCH_DATA_DIR']!, poolSize: 1 });
-const [stored] = await store.routerModels.latestWithBytes(process.env['BENCH_ACCOUNT'] ?? 'dev', [process.env['BENCH_TAXONOMY_ID']!]);
+const [stored] = await store.routerModels.latestWithBytes(process.env['BENCH_ACCOUNT'] ?? 'dev', [
+  process.env['BENCH_TAXONOMY_ID']!,
+]);
 await store.close();
 if (!stored) throw new Error('no trained router in the store');
 const router = deserializeRouter(stored.model);
@@ -26,11 +32,18 @@ const server = createServer((request, response) => {
   request.on('data', (chunk: Buffer) => chunks.push(chunk));
   request.on('end', () => {
     try {
-      const ticket = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { subject?: string; body: string };
+      const ticket = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+        subject?: string;
+        body: string;
+      };
       const [prediction] = router.predict([normalizeTicketText(ticket.subject, ticket.body)]);
-      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ category: prediction!.label, confidence: prediction!.confidence }));
+      response
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ category: prediction!.label, confidence: prediction!.confidence }));
     } catch (error) {
-      response.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: (error as Error).message }));
+      response
+        .writeHead(400, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ error: (error as Error).message }));
     }
   });
 });

@@ -18,26 +18,56 @@ export interface TrainedTaxonomy {
 }
 
 function expectData<T>(result: { data?: T; errors?: { message: string }[] }, what: string): T {
-  if (result.errors || !result.data) throw new Error(`${what} failed: ${result.errors?.[0]?.message ?? 'no data'}`);
+  if (result.errors || !result.data)
+    throw new Error(`${what} failed: ${result.errors?.[0]?.message ?? 'no data'}`);
   return result.data;
 }
 
-export async function trainClincTaxonomy(client: GraphQLHttpClient, name = 'clinc150'): Promise<TrainedTaxonomy> {
+export async function trainClincTaxonomy(
+  client: GraphQLHttpClient,
+  name = 'clinc150',
+): Promise<TrainedTaxonomy> {
   const { train } = loadClinc();
   const intents = [...new Set(train.map(([, intent]) => intent))].sort();
-  const categories = intents.map((intent) => ({ name: intent, description: `Tickets about ${intent.replaceAll('_', ' ')}`, target: `queue-${intent}` }));
-  const created = expectData(await client.post<{ createTaxonomy: { id: string } }>('mutation($input: TaxonomyInput!) { createTaxonomy(input: $input) { id } }', { input: { name, categories } }), 'createTaxonomy');
+  const categories = intents.map((intent) => ({
+    name: intent,
+    description: `Tickets about ${intent.replaceAll('_', ' ')}`,
+    target: `queue-${intent}`,
+  }));
+  const created = expectData(
+    await client.post<{ createTaxonomy: { id: string } }>(
+      'mutation($input: TaxonomyInput!) { createTaxonomy(input: $input) { id } }',
+      { input: { name, categories } },
+    ),
+    'createTaxonomy',
+  );
   const taxonomyId = created.createTaxonomy.id;
   for (let from = 0; from < train.length; from += IMPORT_BATCH) {
-    const rows = train.slice(from, from + IMPORT_BATCH).map(([body, category]) => ({ body, category }));
-    expectData(await client.post('mutation($id: ID!, $rows: [LabeledTicketInput!]!) { importLabeledTickets(taxonomyId: $id, examples: $rows) { imported } }', { id: taxonomyId, rows }), 'importLabeledTickets');
+    const rows = train
+      .slice(from, from + IMPORT_BATCH)
+      .map(([body, category]) => ({ body, category }));
+    expectData(
+      await client.post(
+        'mutation($id: ID!, $rows: [LabeledTicketInput!]!) { importLabeledTickets(taxonomyId: $id, examples: $rows) { imported } }',
+        { id: taxonomyId, rows },
+      ),
+      'importLabeledTickets',
+    );
   }
   const started = performance.now();
   const trained = expectData(
-    await client.post<{ trainRouter: { trainedOn: number; heldoutAccuracy: number } }>('mutation($id: ID!) { trainRouter(taxonomyId: $id) { trainedOn heldoutAccuracy } }', { id: taxonomyId }),
+    await client.post<{ trainRouter: { trainedOn: number; heldoutAccuracy: number } }>(
+      'mutation($id: ID!) { trainRouter(taxonomyId: $id) { trainedOn heldoutAccuracy } }',
+      { id: taxonomyId },
+    ),
     'trainRouter',
   );
-  return { taxonomyId, categories: categories.length, ...trained.trainRouter, trainSeconds: (performance.now() - started) / 1000 };
+  return {
+    taxonomyId,
+    categories: categories.length,
+    ...trained.trainRouter,
+    trainSeconds: (performance.now() - started) / 1000,
+  };
 }
 
 /** Held-out tickets (CLINC150's test split) to route, in a fixed order. */

@@ -22,7 +22,10 @@ function newestModification(dir: string): number {
   let newest = 0;
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestModification(path) : statSync(path).mtimeMs);
+    newest = Math.max(
+      newest,
+      entry.isDirectory() ? newestModification(path) : statSync(path).mtimeMs,
+    );
   }
   return newest;
 }
@@ -39,10 +42,21 @@ export function ensureBuild(): void {
   const builtAt = existsSync(DIST_MAIN) ? statSync(DIST_MAIN).mtimeMs : 0;
   if (builtAt < newestModification(join(ROOT, 'src'))) {
     const started = performance.now();
-    const result = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.build.json')], { cwd: ROOT, encoding: 'utf8' });
-    if (!existsSync(DIST_MAIN) || statSync(DIST_MAIN).mtimeMs <= builtAt) throw new Error(`npm run build failed:\n${result.stdout}${result.stderr}`);
+    const result = spawnSync(
+      process.execPath,
+      [
+        join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'),
+        '-p',
+        join(ROOT, 'tsconfig.build.json'),
+      ],
+      { cwd: ROOT, encoding: 'utf8' },
+    );
+    if (!existsSync(DIST_MAIN) || statSync(DIST_MAIN).mtimeMs <= builtAt)
+      throw new Error(`npm run build failed:\n${result.stdout}${result.stderr}`);
     const errors = result.stdout.split('\n').filter((line) => line.includes('error TS'));
-    console.log(`  built dist/ in ${((performance.now() - started) / 1000).toFixed(1)} s${errors.length ? `, with ${errors.length} type errors (emitted anyway), first: ${errors[0]}` : ''}`);
+    console.log(
+      `  built dist/ in ${((performance.now() - started) / 1000).toFixed(1)} s${errors.length ? `, with ${errors.length} type errors (emitted anyway), first: ${errors[0]}` : ''}`,
+    );
   }
   built = true;
 }
@@ -60,11 +74,17 @@ export function transpiledChild(script: string, dir: string): string {
     const source = readFileSync(join(SUPPORT, file), 'utf8');
     const { outputText } = ts.transpileModule(source, {
       fileName: file,
-      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2023, verbatimModuleSyntax: true, sourceMap: false },
+      compilerOptions: {
+        module: ts.ModuleKind.ESNext,
+        target: ts.ScriptTarget.ES2023,
+        verbatimModuleSyntax: true,
+        sourceMap: false,
+      },
     });
     writeFileSync(join(dir, file.replace(/\.ts$/, '.js')), outputText);
     // Sibling modules that still import at run time (type-only imports are gone from outputText).
-    for (const [, sibling] of outputText.matchAll(/from '\.\/([\w-]+)\.js'/g)) if (!existsSync(join(dir, `${sibling}.js`))) pending.push(`${sibling}.ts`);
+    for (const [, sibling] of outputText.matchAll(/from '\.\/([\w-]+)\.js'/g))
+      if (!existsSync(join(dir, `${sibling}.js`))) pending.push(`${sibling}.ts`);
   }
   return join(dir, script.replace(/\.ts$/, '.js'));
 }

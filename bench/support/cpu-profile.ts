@@ -76,7 +76,8 @@ const sources = new Map<string, string[] | null>();
  * declaration by name in the TypeScript source instead (the first line that declares it).
  */
 function declarationLine(module: string, functionName: string): number | undefined {
-  if (!module.startsWith('src/') || functionName === '' || functionName.startsWith('<')) return undefined;
+  if (!module.startsWith('src/') || functionName === '' || functionName.startsWith('<'))
+    return undefined;
   let lines = sources.get(module);
   if (lines === undefined) {
     const path = `${ROOT}${module}`;
@@ -84,8 +85,12 @@ function declarationLine(module: string, functionName: string): number | undefin
     sources.set(module, lines);
   }
   if (!lines) return undefined;
-  const name = functionName.replace(/^(get|set) /, '').replace(/[.*+?^${}()|[\]\\#]/g, (c) => `\\${c}`);
-  const declaration = new RegExp(`(^|[^.\\w$#])${name}\\s*(<[^>]*>)?\\s*(\\(|=\\s*(async\\s*)?\\(|:\\s*(async\\s*)?\\()`);
+  const name = functionName
+    .replace(/^(get|set) /, '')
+    .replace(/[.*+?^${}()|[\]\\#]/g, (c) => `\\${c}`);
+  const declaration = new RegExp(
+    `(^|[^.\\w$#])${name}\\s*(<[^>]*>)?\\s*(\\(|=\\s*(async\\s*)?\\(|:\\s*(async\\s*)?\\()`,
+  );
   const at = lines.findIndex((line) => declaration.test(line) && !/^\s*(\/\/|\*)/.test(line));
   return at >= 0 ? at + 1 : undefined;
 }
@@ -105,7 +110,8 @@ export function summarizeProfile(path: string, top = 15): ProfileSummary {
   const profile = JSON.parse(readFileSync(path, 'utf8')) as CpuProfile;
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const parent = new Map<number, number>();
-  for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
+  for (const node of profile.nodes)
+    for (const child of node.children ?? []) parent.set(child, node.id);
 
   const selfByNode = new Map<number, number>();
   for (let i = 0; i < profile.samples.length; i++) {
@@ -122,7 +128,8 @@ export function summarizeProfile(path: string, top = 15): ProfileSummary {
   let gcMs = 0;
   // The profiler's own start and stop (over node:inspector) are not the program's work.
   const isProfilerItself = (id: number): boolean => {
-    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) if (byId.get(at)!.callFrame.url === 'node:inspector') return true;
+    for (let at: number | undefined = id; at !== undefined; at = parent.get(at))
+      if (byId.get(at)!.callFrame.url === 'node:inspector') return true;
     return false;
   };
   /** WebAssembly is named after the first module outside it on the stack: `@electric-sql/pglite (wasm)`, `node:internal/deps (wasm)` (undici). */
@@ -130,7 +137,8 @@ export function summarizeProfile(path: string, top = 15): ProfileSummary {
     if (module !== '(wasm)') return module;
     for (let at = parent.get(id); at !== undefined; at = parent.get(at)) {
       const frame = byId.get(at)!.callFrame;
-      if (!frame.url.startsWith('wasm://')) return `${moduleOf(frame.url, frame.functionName)} (wasm)`;
+      if (!frame.url.startsWith('wasm://'))
+        return `${moduleOf(frame.url, frame.functionName)} (wasm)`;
     }
     return module;
   };
@@ -172,14 +180,23 @@ export function summarizeProfile(path: string, top = 15): ProfileSummary {
       .sort((a, b) => b[1] - a[1])
       .slice(0, top)
       .map(([name, ms]) => ({ name, ms, share: busy > 0 ? ms / busy : 0 }));
-  return { totalMs, idleMs, gcMs, selfByFunction: rank(selfFunction), selfByModule: rank(selfModule), byOwner: rank(owner), inclusiveSrc: rank(inclusive) };
+  return {
+    totalMs,
+    idleMs,
+    gcMs,
+    selfByFunction: rank(selfFunction),
+    selfByModule: rank(selfModule),
+    byOwner: rank(owner),
+    inclusiveSrc: rank(inclusive),
+  };
 }
 
 /** Markdown tables of where the time went, for a benchmark's output. */
 export function formatProfile(summary: ProfileSummary, requests: number, unit = 'request'): string {
   const busy = summary.totalMs - summary.idleMs;
   const pct = (entry: ProfileEntry) => `${(entry.share * 100).toFixed(1)} %`;
-  const rows = (entries: ProfileEntry[]) => entries.map((e) => `| ${e.name} | ${e.ms.toFixed(0)} | ${pct(e)} |`).join('\n');
+  const rows = (entries: ProfileEntry[]) =>
+    entries.map((e) => `| ${e.name} | ${e.ms.toFixed(0)} | ${pct(e)} |`).join('\n');
   return [
     `sampled ${(summary.totalMs / 1000).toFixed(1)} s, busy ${(busy / 1000).toFixed(1)} s (${(busy / Math.max(1, requests)).toFixed(2)} ms per ${unit}), garbage collector ${((summary.gcMs / busy) * 100).toFixed(1)} % of busy`,
     '',
@@ -205,7 +222,10 @@ interface HeapNode {
  * when it stopped, charged to the nearest package or src/ file on the allocating stack, and to
  * the allocating src/ functions (inclusive).
  */
-export function summarizeHeapProfile(path: string, top = 15): { totalBytes: number; byOwner: ProfileEntry[]; inclusiveSrc: ProfileEntry[] } {
+export function summarizeHeapProfile(
+  path: string,
+  top = 15,
+): { totalBytes: number; byOwner: ProfileEntry[]; inclusiveSrc: ProfileEntry[] } {
   const { head } = JSON.parse(readFileSync(path, 'utf8')) as { head: HeapNode };
   const owner = new Map<string, number>();
   const inclusive = new Map<string, number>();
@@ -226,7 +246,8 @@ export function summarizeHeapProfile(path: string, top = 15): { totalBytes: numb
       owner.set(charged, (owner.get(charged) ?? 0) + node.selfSize);
       const seen = new Set<string>();
       for (const frame of here) {
-        if (!moduleOf(frame.callFrame.url, frame.callFrame.functionName).startsWith('src/')) continue;
+        if (!moduleOf(frame.callFrame.url, frame.callFrame.functionName).startsWith('src/'))
+          continue;
         const name = frameName(frame as unknown as ProfileNode);
         if (seen.has(name)) continue;
         seen.add(name);
@@ -240,14 +261,23 @@ export function summarizeHeapProfile(path: string, top = 15): { totalBytes: numb
     [...map]
       .sort((a, b) => b[1] - a[1])
       .slice(0, top)
-      .map(([name, bytes]) => ({ name, ms: bytes, share: totalBytes > 0 ? bytes / totalBytes : 0 }));
+      .map(([name, bytes]) => ({
+        name,
+        ms: bytes,
+        share: totalBytes > 0 ? bytes / totalBytes : 0,
+      }));
   return { totalBytes, byOwner: rank(owner), inclusiveSrc: rank(inclusive) };
 }
 
 /** Markdown tables of a heap profile summary; `per` divides the sizes (e.g. per stream). */
-export function formatHeapProfile(summary: ReturnType<typeof summarizeHeapProfile>, per: number, unit: string): string {
+export function formatHeapProfile(
+  summary: ReturnType<typeof summarizeHeapProfile>,
+  per: number,
+  unit: string,
+): string {
   const kib = (bytes: number) => (bytes / 1024 / Math.max(1, per)).toFixed(1);
-  const rows = (entries: ProfileEntry[]) => entries.map((e) => `| ${e.name} | ${kib(e.ms)} | ${(e.share * 100).toFixed(1)} % |`).join('\n');
+  const rows = (entries: ProfileEntry[]) =>
+    entries.map((e) => `| ${e.name} | ${kib(e.ms)} | ${(e.share * 100).toFixed(1)} % |`).join('\n');
   return [
     `sampled live allocations: ${(summary.totalBytes / 1024 / 1024).toFixed(1)} MB (${kib(summary.totalBytes)} KiB per ${unit})`,
     '',

@@ -4,13 +4,19 @@
  * can be changed over IPC. The double records every request; this keeps only the count and the
  * last one, so that a long run does not grow its heap.
  */
-import { startOpenAiDouble, type OpenAiBehaviour, type RecordedRequest } from '../../test/support/openai-double.js';
+import {
+  startOpenAiDouble,
+  type OpenAiBehaviour,
+  type RecordedRequest,
+} from '../../test/support/openai-double.js';
 import { ProcessUsage, type ChildRequest, type ProcessStats } from './ipc.js';
 
 if (!process.send) throw new Error('double-process.ts runs as a forked child (see harness.ts)');
 const send = (message: unknown) => process.send!(message);
 
-const behaviour = JSON.parse(process.env['BENCH_DOUBLE_BEHAVIOUR'] ?? '{"kind":"text","text":"Hello."}') as OpenAiBehaviour;
+const behaviour = JSON.parse(
+  process.env['BENCH_DOUBLE_BEHAVIOUR'] ?? '{"kind":"text","text":"Hello."}',
+) as OpenAiBehaviour;
 const double = await startOpenAiDouble({ defaultBehaviour: behaviour });
 
 let calls = 0;
@@ -42,7 +48,10 @@ process.on('message', (message: ChildRequest) => {
         const value: ProcessStats = {
           ...usage.read(message.reset ?? false),
           eventLoopDelay: null,
-          extra: { calls: calls + double.requests.length, aborted: aborted + double.abortedRequests.length },
+          extra: {
+            calls: calls + double.requests.length,
+            aborted: aborted + double.abortedRequests.length,
+          },
         };
         send({ type: 'reply', id: message.id, value });
         return;

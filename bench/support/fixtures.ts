@@ -2,7 +2,11 @@
  * What the benchmarks send and what the double answers: the tests' own fixtures (plain modules,
  * free of vitest), plus the small selections a benchmark client asks for.
  */
-export { MODEL_STATUS_UPDATE, checkoutIncident, statusUpdateInput } from '../../test/fixtures/status-update.js';
+export {
+  MODEL_STATUS_UPDATE,
+  checkoutIncident,
+  statusUpdateInput,
+} from '../../test/fixtures/status-update.js';
 
 /** The mutation with a small selection: what a client waiting for the draft needs. */
 export const DRAFT = `mutation Draft($input: StatusUpdateInput!) {

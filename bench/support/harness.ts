@@ -48,7 +48,12 @@ export class Child {
    * `script`: a TypeScript file of bench/support/, run under tsx; or, with `plain`, the absolute
    * path of a JavaScript module run under plain `node` (the subgraph, see compiled.ts).
    */
-  static async fork(script: string, env: Record<string, string>, execArgv: string[] = [], plain = false): Promise<Child> {
+  static async fork(
+    script: string,
+    env: Record<string, string>,
+    execArgv: string[] = [],
+    plain = false,
+  ): Promise<Child> {
     const child = fork(plain ? script : join(SUPPORT, script), [], {
       env: { PATH: process.env['PATH'] ?? '', ...env },
       execArgv: plain ? execArgv : ['--import', 'tsx', ...execArgv],
@@ -60,7 +65,9 @@ export class Child {
       child.on('message', (message: ChildMessage) => {
         if (message.type === 'ready') resolve(message);
       });
-      child.once('exit', (code) => reject(new Error(`${script} exited with ${code} before it was ready`)));
+      child.once('exit', (code) =>
+        reject(new Error(`${script} exited with ${code} before it was ready`)),
+      );
     });
     return new Child(child, ready.url, ready.apiKey);
   }
@@ -68,7 +75,10 @@ export class Child {
   call<T>(message: WithoutId<ChildRequest>, timeoutMs = 60_000): Promise<T> {
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no reply to ${message.type} within ${timeoutMs} ms`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`no reply to ${message.type} within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
       this.pending.set(id, (value) => {
         clearTimeout(timer);
         resolve(value as T);
@@ -108,7 +118,9 @@ export type DoubleProcess = Child & {
 };
 
 export async function startDouble(behaviour: OpenAiBehaviour): Promise<DoubleProcess> {
-  const child = await Child.fork('double-process.ts', { BENCH_DOUBLE_BEHAVIOUR: JSON.stringify(behaviour) });
+  const child = await Child.fork('double-process.ts', {
+    BENCH_DOUBLE_BEHAVIOUR: JSON.stringify(behaviour),
+  });
   return Object.assign(child, {
     setBehaviour: (b: OpenAiBehaviour) => child.call<void>({ type: 'set-behaviour', behaviour: b }),
     lastRequestBody: () => child.call<Record<string, unknown> | null>({ type: 'last-request' }),
@@ -155,19 +167,30 @@ export async function startServer(options: ServerOptions): Promise<ServerProcess
   const dataDir = mkdtempSync(join(tmpdir(), 'ai-subgraph-bench-'));
   const configPath = join(dataDir, 'llm-config.json');
   const config: LlmConfigFile = {
-    providers: { openai: { type: 'openai', baseURL: options.doubleUrl }, ...(options.features ? { builtin: { type: 'builtin' as const } } : {}) },
+    providers: {
+      openai: { type: 'openai', baseURL: options.doubleUrl },
+      ...(options.features ? { builtin: { type: 'builtin' as const } } : {}),
+    },
     defaults: { chain: [`openai:${BENCH_MODEL}`], retries: 0, timeoutMs: 300_000 },
     ...(options.features ? { features: options.features } : {}),
     policies: {
-      concurrency: { maxConcurrent: options.maxConcurrent, maxQueue: options.maxConcurrent, queueTimeoutMs: 60_000 },
+      concurrency: {
+        maxConcurrent: options.maxConcurrent,
+        maxQueue: options.maxConcurrent,
+        queueTimeoutMs: 60_000,
+      },
       breaker: { failureThreshold: 1_000_000, cooldownMs: 0 },
       cacheMaxBytes: 0,
     },
   };
   writeFileSync(configPath, JSON.stringify(config));
   // In the server at DATABASE_URL when one is given (it must allow CREATE DATABASE), else in a cluster of its own.
-  const database = options.store === 'postgres' ? await throwawayDatabase(process.env['DATABASE_URL']) : undefined;
-  const storeEnv = { DATA_DIR: join(dataDir, 'pgdata'), ...(database ? { DATABASE_URL: database.url } : {}) };
+  const database =
+    options.store === 'postgres' ? await throwawayDatabase(process.env['DATABASE_URL']) : undefined;
+  const storeEnv = {
+    DATA_DIR: join(dataDir, 'pgdata'),
+    ...(database ? { DATABASE_URL: database.url } : {}),
+  };
   const removeStore = async () => {
     await database?.drop();
     rmSync(dataDir, { recursive: true, force: true });
@@ -236,7 +259,10 @@ export class GraphQLHttpClient {
     this.target = new URL(url);
   }
 
-  post<T>(query: string, variables: Record<string, unknown>): Promise<{ data?: T; errors?: { message: string }[] }> {
+  post<T>(
+    query: string,
+    variables: Record<string, unknown>,
+  ): Promise<{ data?: T; errors?: { message: string }[] }> {
     const body = JSON.stringify({ query, variables });
     return new Promise((resolve, reject) => {
       const req = httpRequest(
@@ -246,14 +272,23 @@ export class GraphQLHttpClient {
           port: this.target.port,
           path: this.target.pathname,
           method: 'POST',
-          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...(this.authorization ? { authorization: this.authorization } : {}) },
+          headers: {
+            'content-type': 'application/json',
+            'content-length': Buffer.byteLength(body),
+            ...(this.authorization ? { authorization: this.authorization } : {}),
+          },
         },
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (chunk: Buffer) => chunks.push(chunk));
           res.on('end', () => {
             try {
-              resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')) as { data?: T; errors?: { message: string }[] });
+              resolve(
+                JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+                  data?: T;
+                  errors?: { message: string }[];
+                },
+              );
             } catch (error) {
               reject(new Error(`HTTP ${res.statusCode}: not JSON (${(error as Error).message})`));
             }
@@ -296,7 +331,10 @@ export interface LoadResult {
  * A closed loop: `concurrency` clients, each sending its next request as soon as its previous one
  * is answered. `once` returns extra per-request samples (e.g. time to first delta) if it has any.
  */
-export async function closedLoop(options: LoadOptions, once: () => Promise<void>): Promise<LoadResult> {
+export async function closedLoop(
+  options: LoadOptions,
+  once: () => Promise<void>,
+): Promise<LoadResult> {
   const latencies: number[] = [];
   let errors = 0;
   let firstError: string | undefined;
@@ -304,7 +342,10 @@ export async function closedLoop(options: LoadOptions, once: () => Promise<void>
   const started = performance.now();
   const deadline = started + options.maxMs;
   const worker = async (_: unknown, client: number) => {
-    if (options.rampMs) await new Promise((resolve) => setTimeout(resolve, (client * options.rampMs!) / options.concurrency));
+    if (options.rampMs)
+      await new Promise((resolve) =>
+        setTimeout(resolve, (client * options.rampMs!) / options.concurrency),
+      );
     while (issued < options.maxRequests && performance.now() < deadline) {
       issued++;
       const t0 = performance.now();
@@ -318,7 +359,12 @@ export async function closedLoop(options: LoadOptions, once: () => Promise<void>
     }
   };
   await Promise.all(Array.from({ length: options.concurrency }, worker));
-  return { latencies, errors, ...(firstError === undefined ? {} : { firstError }), elapsedMs: performance.now() - started };
+  return {
+    latencies,
+    errors,
+    ...(firstError === undefined ? {} : { firstError }),
+    elapsedMs: performance.now() - started,
+  };
 }
 
 export interface Summary {
@@ -341,11 +387,20 @@ export function percentile(samples: readonly number[], p: number): number {
 export function summarize(samples: readonly number[]): Summary {
   if (samples.length === 0) return { count: 0, p50: NaN, p90: NaN, p99: NaN, max: NaN, mean: NaN };
   const sorted = [...samples].sort((a, b) => a - b);
-  const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
-  return { count: sorted.length, p50: at(50), p90: at(90), p99: at(99), max: sorted.at(-1)!, mean: sorted.reduce((a, b) => a + b, 0) / sorted.length };
+  const at = (p: number) =>
+    sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+  return {
+    count: sorted.length,
+    p50: at(50),
+    p90: at(90),
+    p99: at(99),
+    max: sorted.at(-1)!,
+    mean: sorted.reduce((a, b) => a + b, 0) / sorted.length,
+  };
 }
 
-export const ms = (value: number, digits = 1) => (Number.isFinite(value) ? value.toFixed(digits) : '—');
+export const ms = (value: number, digits = 1) =>
+  Number.isFinite(value) ? value.toFixed(digits) : '—';
 export const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
 
 /** A Markdown table, so the output can be pasted into bench/README.md as is. */

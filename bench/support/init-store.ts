@@ -12,7 +12,13 @@ import type { ChildMessage } from './ipc.js';
 if (!process.send) throw new Error('init-store.ts runs as a forked child (see harness.ts)');
 const dataDir = process.env['DATA_DIR'];
 if (!dataDir) throw new Error('DATA_DIR is not set');
-const store = await openStore({ dataDir, databaseUrl: process.env['DATABASE_URL'] || undefined, poolSize: 1 });
+const store = await openStore({
+  dataDir,
+  databaseUrl: process.env['DATABASE_URL'] || undefined,
+  poolSize: 1,
+});
 const { key } = await issueApiKey(store.apiKeys, { accountId: 'bench', scopes: SCOPES });
 await store.close();
-process.send({ type: 'ready', url: dataDir, apiKey: key } satisfies ChildMessage, () => process.exit(0));
+process.send({ type: 'ready', url: dataDir, apiKey: key } satisfies ChildMessage, () =>
+  process.exit(0),
+);

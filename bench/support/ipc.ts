@@ -16,7 +16,8 @@ export type ChildRequest =
   | { type: 'heap-stop'; id: number; path: string };
 
 /** `ready` comes once the child serves `url`; init-store.ts also hands over the API key it issued. */
-export type ChildMessage = { type: 'ready'; url: string; apiKey?: string } | { type: 'reply'; id: number; value: unknown };
+export type ChildMessage =
+  { type: 'ready'; url: string; apiKey?: string } | { type: 'reply'; id: number; value: unknown };
 
 export interface ProcessStats {
   rss: number;
@@ -38,11 +39,24 @@ export class ProcessUsage {
   private cpuSince = process.cpuUsage();
   private cpuSinceAt = performance.now();
 
-  read(reset: boolean): Pick<ProcessStats, 'rss' | 'heapUsed' | 'heapTotal' | 'external' | 'arrayBuffers' | 'cpuMs' | 'wallMs'> {
+  read(
+    reset: boolean,
+  ): Pick<
+    ProcessStats,
+    'rss' | 'heapUsed' | 'heapTotal' | 'external' | 'arrayBuffers' | 'cpuMs' | 'wallMs'
+  > {
     const { rss, heapUsed, heapTotal, external, arrayBuffers } = process.memoryUsage();
     const cpu = process.cpuUsage(this.cpuSince);
     const now = performance.now();
-    const usage = { rss, heapUsed, heapTotal, external, arrayBuffers, cpuMs: (cpu.user + cpu.system) / 1000, wallMs: now - this.cpuSinceAt };
+    const usage = {
+      rss,
+      heapUsed,
+      heapTotal,
+      external,
+      arrayBuffers,
+      cpuMs: (cpu.user + cpu.system) / 1000,
+      wallMs: now - this.cpuSinceAt,
+    };
     if (reset) {
       this.cpuSince = process.cpuUsage();
       this.cpuSinceAt = now;

@@ -47,16 +47,29 @@ export async function pacedLoad(options: PacedLoadOptions): Promise<PacedLoadRes
   const send = (dueAt: number): Promise<void> =>
     new Promise((resolve) => {
       const payload = options.body();
-      const req = request(target, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }, timeout: options.timeoutMs ?? 10_000 }, (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => (body += chunk));
-        res.on('end', () => {
-          if (res.statusCode === 200 && !options.failed?.(body)) latencies.push(performance.now() - dueAt);
-          else failed++;
-          resolve();
-        });
-      });
+      const req = request(
+        target,
+        {
+          method: 'POST',
+          agent,
+          headers: {
+            'content-type': 'application/json',
+            'content-length': Buffer.byteLength(payload),
+          },
+          timeout: options.timeoutMs ?? 10_000,
+        },
+        (res) => {
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => (body += chunk));
+          res.on('end', () => {
+            if (res.statusCode === 200 && !options.failed?.(body))
+              latencies.push(performance.now() - dueAt);
+            else failed++;
+            resolve();
+          });
+        },
+      );
       req.on('timeout', () => req.destroy(new Error('timed out')));
       req.on('error', () => {
         failed++;

@@ -35,7 +35,8 @@ const usage = new ProcessUsage();
 /** `process.getActiveResourcesInfo()` counted by kind, as `resource:TCPSocketWrap` and so on. */
 function activeResources(): Record<string, number> {
   const counts: Record<string, number> = {};
-  for (const kind of process.getActiveResourcesInfo()) counts[`resource:${kind}`] = (counts[`resource:${kind}`] ?? 0) + 1;
+  for (const kind of process.getActiveResourcesInfo())
+    counts[`resource:${kind}`] = (counts[`resource:${kind}`] ?? 0) + 1;
   return counts;
 }
 

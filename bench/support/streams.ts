@@ -13,7 +13,15 @@ export interface Draft {
 }
 
 export interface WatchEvent {
-  generationStream: { seq: number; delta: string | null; generation: { id: string; status: string; error: { code: string; message: string } | null } | null };
+  generationStream: {
+    seq: number;
+    delta: string | null;
+    generation: {
+      id: string;
+      status: string;
+      error: { code: string; message: string } | null;
+    } | null;
+  };
 }
 
 export interface StreamTiming {
@@ -27,7 +35,15 @@ export interface StreamTiming {
  */
 export async function connectedClient(wsUrl: string, authorization?: string): Promise<Client> {
   // Not lazy: the connection opens now. Its failure is reported here, not on the console.
-  const client = createClient({ url: wsUrl, webSocketImpl: WebSocket, retryAttempts: 0, lazy: false, keepAlive: 0, onNonLazyError: () => undefined, ...(authorization ? { connectionParams: { authorization } } : {}) });
+  const client = createClient({
+    url: wsUrl,
+    webSocketImpl: WebSocket,
+    retryAttempts: 0,
+    lazy: false,
+    keepAlive: 0,
+    onNonLazyError: () => undefined,
+    ...(authorization ? { connectionParams: { authorization } } : {}),
+  });
   await new Promise<void>((resolve, reject) => {
     const offConnected = client.on('connected', () => {
       offConnected();
@@ -38,7 +54,9 @@ export async function connectedClient(wsUrl: string, authorization?: string): Pr
       offConnected();
       offClosed();
       const { code, reason } = event as { code?: number; reason?: string };
-      reject(new Error(`websocket closed before it was acknowledged: ${code ?? ''} ${reason ?? ''}`));
+      reject(
+        new Error(`websocket closed before it was acknowledged: ${code ?? ''} ${reason ?? ''}`),
+      );
     });
   });
   return client;
@@ -48,7 +66,11 @@ export async function connectedClient(wsUrl: string, authorization?: string): Pr
  * Starts a streamed draft and watches it. `onFirstDelta` fires at the first delta (time to first
  * delta); the promise settles when the final event has arrived and the subscription completed.
  */
-export async function subgraphStream(http: GraphQLHttpClient, ws: Client, hooks: { onSubscribed?: () => void; onFirstDelta?: () => void } = {}): Promise<StreamTiming> {
+export async function subgraphStream(
+  http: GraphQLHttpClient,
+  ws: Client,
+  hooks: { onSubscribed?: () => void; onFirstDelta?: () => void } = {},
+): Promise<StreamTiming> {
   const started = performance.now();
   const result = await http.post<Draft>(DRAFT, { input: statusUpdateInput({ stream: true }) });
   const id = result.data?.draftStatusUpdate?.id;
@@ -63,7 +85,8 @@ export async function subgraphStream(http: GraphQLHttpClient, ws: Client, hooks:
       { query: WATCH, variables: { id } },
       {
         next: (message) => {
-          if (message.errors) return reject(new Error(`subscription: ${message.errors[0]?.message}`));
+          if (message.errors)
+            return reject(new Error(`subscription: ${message.errors[0]?.message}`));
           const event = message.data?.generationStream;
           if (!event) return;
           if (event.delta !== null) {
@@ -74,12 +97,23 @@ export async function subgraphStream(http: GraphQLHttpClient, ws: Client, hooks:
             text += event.delta;
           } else {
             status = event.generation?.status;
-            if (event.generation?.error) failure = `: ${event.generation.error.code} ${event.generation.error.message}`;
+            if (event.generation?.error)
+              failure = `: ${event.generation.error.code} ${event.generation.error.message}`;
           }
         },
-        error: (error) => reject(error instanceof Error ? error : new Error(`subscription failed: ${JSON.stringify(error)}`)),
+        error: (error) =>
+          reject(
+            error instanceof Error
+              ? error
+              : new Error(`subscription failed: ${JSON.stringify(error)}`),
+          ),
         complete: () => {
-          if (firstDeltaMs === undefined || status !== 'SUCCEEDED' || text !== MODEL_STATUS_UPDATE) reject(new Error(`stream ended ${status ?? 'without a final event'} after ${text.length} characters${failure}`));
+          if (firstDeltaMs === undefined || status !== 'SUCCEEDED' || text !== MODEL_STATUS_UPDATE)
+            reject(
+              new Error(
+                `stream ended ${status ?? 'without a final event'} after ${text.length} characters${failure}`,
+              ),
+            );
           else resolve({ firstDeltaMs, totalMs: performance.now() - started });
         },
       },

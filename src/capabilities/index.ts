@@ -10,7 +10,9 @@ import { statusUpdate } from './status-update/index.js';
 export const allCapabilities = { statusUpdate, postmortem, assistant, runbook, jobDigest } as const;
 
 /** The builtin provider's drafters, one per capability, fed the task the runner puts on a request. */
-export function offlineDrafters(capabilities: Record<string, Pick<GenerationCapability<never>, 'feature' | 'draftOffline'>>): Partial<Record<Feature, OfflineDrafter>> {
+export function offlineDrafters(
+  capabilities: Record<string, Pick<GenerationCapability<never>, 'feature' | 'draftOffline'>>,
+): Partial<Record<Feature, OfflineDrafter>> {
   const drafters: Partial<Record<Feature, OfflineDrafter>> = {};
   for (const capability of Object.values(capabilities)) {
     drafters[capability.feature] = (task) => {

@@ -8,7 +8,10 @@ import { badInput } from '../errors.js';
 export function parseInput<T>(schema: z.ZodType<T>, value: unknown): T {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  const issues = result.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message }));
+  const issues = result.error.issues.map((issue) => ({
+    path: issue.path.join('.'),
+    message: issue.message,
+  }));
   return badInputThrow(issues);
 }
 
@@ -17,5 +20,8 @@ function badInputThrow(issues: { path: string; message: string }[]): never {
     .slice(0, 5)
     .map((issue) => `${issue.path || 'input'}: ${issue.message}`)
     .join('; ');
-  throw badInput(`invalid input: ${summary}${issues.length > 5 ? `; and ${issues.length - 5} more` : ''}`, { issues });
+  throw badInput(
+    `invalid input: ${summary}${issues.length > 5 ? `; and ${issues.length - 5} more` : ''}`,
+    { issues },
+  );
 }

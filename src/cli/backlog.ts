@@ -53,19 +53,38 @@ export interface BacklogState {
 interface ResultNode {
   ticketId: string;
   error: string | null;
-  prediction: { category: string | null; confidence: number; decidedBy: string; needsReview: boolean; target: string | null; reason: string } | null;
+  prediction: {
+    category: string | null;
+    confidence: number;
+    decidedBy: string;
+    needsReview: boolean;
+    target: string | null;
+    reason: string;
+  } | null;
 }
 
 function ticketOf(record: Record<string, unknown>, line: number): Row<TicketRow> {
   const body = record.body ?? record.text;
-  if (typeof body !== 'string' || body.trim() === '') return { line, error: 'missing "body" (or "text")' };
-  const id = typeof record.id === 'string' || typeof record.id === 'number' ? String(record.id).trim() : '';
-  const subject = typeof record.subject === 'string' && record.subject.trim() !== '' ? record.subject : undefined;
+  if (typeof body !== 'string' || body.trim() === '')
+    return { line, error: 'missing "body" (or "text")' };
+  const id =
+    typeof record.id === 'string' || typeof record.id === 'number' ? String(record.id).trim() : '';
+  const subject =
+    typeof record.subject === 'string' && record.subject.trim() !== '' ? record.subject : undefined;
   return { line, row: { id: id || `line-${line}`, ...(subject ? { subject } : {}), body } };
 }
 
 /** Sends the file's tickets into one backlog; returns its id, the tickets queued and the rows refused. */
-export async function enqueueFile(client: ClientOptions, taxonomyId: string, path: string, progress?: ProgressLine): Promise<{ backlogId: string | null; queued: number; refused: { line: number; reason: string }[] }> {
+export async function enqueueFile(
+  client: ClientOptions,
+  taxonomyId: string,
+  path: string,
+  progress?: ProgressLine,
+): Promise<{
+  backlogId: string | null;
+  queued: number;
+  refused: { line: number; reason: string }[];
+}> {
   const total = statSync(path).size;
   let read = 0;
   let backlogId: string | null = null;
@@ -78,7 +97,11 @@ export async function enqueueFile(client: ClientOptions, taxonomyId: string, pat
     const tickets = batch;
     batch = [];
     batchBytes = 0;
-    const { routeBacklog } = await graphql<{ routeBacklog: { id: string } }>(client, ROUTE_BACKLOG, { taxonomyId, tickets, backlogId });
+    const { routeBacklog } = await graphql<{ routeBacklog: { id: string } }>(
+      client,
+      ROUTE_BACKLOG,
+      { taxonomyId, tickets, backlogId },
+    );
     backlogId = routeBacklog.id;
     queued += tickets.length;
   };
@@ -86,10 +109,15 @@ export async function enqueueFile(client: ClientOptions, taxonomyId: string, pat
     if ('error' in result) refused.push({ line: result.line, reason: result.error });
     else {
       batch.push(result.row);
-      batchBytes += result.row.body.length + (result.row.subject?.length ?? 0) + result.row.id.length;
+      batchBytes +=
+        result.row.body.length + (result.row.subject?.length ?? 0) + result.row.id.length;
     }
     if (batch.length >= BATCH_TICKETS || batchBytes >= BATCH_BYTES) await send();
-    progress?.update(read, total, `${queued + batch.length} tickets read, ${refused.length} refused`);
+    progress?.update(
+      read,
+      total,
+      `${queued + batch.length} tickets read, ${refused.length} refused`,
+    );
   }
   await send();
   progress?.update(total, total, `${queued} tickets queued, ${refused.length} refused`);
@@ -98,12 +126,25 @@ export async function enqueueFile(client: ClientOptions, taxonomyId: string, pat
 }
 
 /** Polls the backlog until it has finished, drawing its progress. */
-export async function followBacklog(client: ClientOptions, id: string, progress?: ProgressLine, pollMs = POLL_MS): Promise<BacklogState> {
+export async function followBacklog(
+  client: ClientOptions,
+  id: string,
+  progress?: ProgressLine,
+  pollMs = POLL_MS,
+): Promise<BacklogState> {
   for (;;) {
-    const { routingBacklog: state } = await graphql<{ routingBacklog: BacklogState | null }>(client, BACKLOG, { id });
+    const { routingBacklog: state } = await graphql<{ routingBacklog: BacklogState | null }>(
+      client,
+      BACKLOG,
+      { id },
+    );
     if (!state) throw new Error(`routing backlog ${id} was not found`);
     const { total, routed, failed, needsReview } = state.progress;
-    progress?.update(routed + failed, total, `${routed} routed (${needsReview} for review), ${failed} failed`);
+    progress?.update(
+      routed + failed,
+      total,
+      `${routed} routed (${needsReview} for review), ${failed} failed`,
+    );
     if (state.status !== 'QUEUED' && state.status !== 'RUNNING') {
       progress?.finish();
       return state;
@@ -112,7 +153,16 @@ export async function followBacklog(client: ClientOptions, id: string, progress?
   }
 }
 
-const CSV_COLUMNS = ['ticket_id', 'category', 'confidence', 'decided_by', 'needs_review', 'target', 'reason', 'error'] as const;
+const CSV_COLUMNS = [
+  'ticket_id',
+  'category',
+  'confidence',
+  'decided_by',
+  'needs_review',
+  'target',
+  'reason',
+  'error',
+] as const;
 
 const csvField = (value: unknown) => {
   const text = value === null || value === undefined ? '' : String(value);
@@ -120,7 +170,11 @@ const csvField = (value: unknown) => {
 };
 
 /** Writes every result, page by page, as CSV or JSONL (by the file's extension); returns how many. */
-export async function writeResults(client: ClientOptions, id: string, path: string): Promise<number> {
+export async function writeResults(
+  client: ClientOptions,
+  id: string,
+  path: string,
+): Promise<number> {
   const jsonl = /\.jsonl?$/i.test(path);
   if (!jsonl && !/\.csv$/i.test(path)) throw new Error(`${path}: expected a .csv or .jsonl file`);
   const out = createWriteStream(path);
@@ -131,13 +185,37 @@ export async function writeResults(client: ClientOptions, id: string, path: stri
   let written = 0;
   let after: string | null = null;
   do {
-    const { routingBacklog }: { routingBacklog: { results: { edges: { node: ResultNode }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } } } = await graphql(client, RESULTS, { id, after });
+    const {
+      routingBacklog,
+    }: {
+      routingBacklog: {
+        results: {
+          edges: { node: ResultNode }[];
+          pageInfo: { hasNextPage: boolean; endCursor: string | null };
+        };
+      };
+    } = await graphql(client, RESULTS, { id, after });
     for (const { node } of routingBacklog.results.edges) {
-      const flat = { ticket_id: node.ticketId, category: node.prediction?.category ?? null, confidence: node.prediction?.confidence ?? null, decided_by: node.prediction?.decidedBy ?? null, needs_review: node.prediction?.needsReview ?? null, target: node.prediction?.target ?? null, reason: node.prediction?.reason ?? null, error: node.error };
-      await write(jsonl ? `${JSON.stringify(flat)}\n` : `${CSV_COLUMNS.map((column) => csvField(flat[column])).join(',')}\n`);
+      const flat = {
+        ticket_id: node.ticketId,
+        category: node.prediction?.category ?? null,
+        confidence: node.prediction?.confidence ?? null,
+        decided_by: node.prediction?.decidedBy ?? null,
+        needs_review: node.prediction?.needsReview ?? null,
+        target: node.prediction?.target ?? null,
+        reason: node.prediction?.reason ?? null,
+        error: node.error,
+      };
+      await write(
+        jsonl
+          ? `${JSON.stringify(flat)}\n`
+          : `${CSV_COLUMNS.map((column) => csvField(flat[column])).join(',')}\n`,
+      );
       written++;
     }
-    after = routingBacklog.results.pageInfo.hasNextPage ? routingBacklog.results.pageInfo.endCursor : null;
+    after = routingBacklog.results.pageInfo.hasNextPage
+      ? routingBacklog.results.pageInfo.endCursor
+      : null;
   } while (after);
   out.end();
   await once(out, 'finish');
@@ -146,18 +224,31 @@ export async function writeResults(client: ClientOptions, id: string, path: stri
 
 async function main(): Promise<number> {
   const { values, positionals } = parseArgs({
-    options: { taxonomy: { type: 'string' }, out: { type: 'string' }, wait: { type: 'boolean', default: true }, url: { type: 'string' }, key: { type: 'string' } },
+    options: {
+      taxonomy: { type: 'string' },
+      out: { type: 'string' },
+      wait: { type: 'boolean', default: true },
+      url: { type: 'string' },
+      key: { type: 'string' },
+    },
     allowPositionals: true,
     allowNegative: true,
   });
   const path = positionals[0];
   if (!values.taxonomy || !path) {
-    console.error('usage: npm run backlog -- --taxonomy <name> <file.csv|file.jsonl> [--out results.csv|results.jsonl] [--no-wait] [--url http://host:4000/graphql] [--key KEY]');
+    console.error(
+      'usage: npm run backlog -- --taxonomy <name> <file.csv|file.jsonl> [--out results.csv|results.jsonl] [--no-wait] [--url http://host:4000/graphql] [--key KEY]',
+    );
     return 2;
   }
   const client = clientOptionsFrom(values);
   const taxonomyId = await findTaxonomyId(client, values.taxonomy);
-  const { backlogId, queued, refused } = await enqueueFile(client, taxonomyId, path, new ProgressLine(process.stderr, 'queueing  '));
+  const { backlogId, queued, refused } = await enqueueFile(
+    client,
+    taxonomyId,
+    path,
+    new ProgressLine(process.stderr, 'queueing  '),
+  );
   printRefusedRows(refused);
   if (!backlogId) {
     console.error('no ticket to route in the file');
@@ -165,10 +256,19 @@ async function main(): Promise<number> {
   }
   console.log(`backlog ${backlogId}: ${queued} tickets queued, ${refused.length} rows refused`);
   if (!values.wait) return refused.length > 0 ? 1 : 0;
-  const state = await followBacklog(client, backlogId, new ProgressLine(process.stderr, 'routing   '));
+  const state = await followBacklog(
+    client,
+    backlogId,
+    new ProgressLine(process.stderr, 'routing   '),
+  );
   const { total, routed, failed, needsReview } = state.progress;
-  console.log(`backlog ${backlogId} ${state.status}: ${total} tickets, ${routed} routed (${needsReview} for review), ${failed} failed`);
-  if (values.out) console.log(`${await writeResults(client, backlogId, values.out)} results written to ${values.out}`);
+  console.log(
+    `backlog ${backlogId} ${state.status}: ${total} tickets, ${routed} routed (${needsReview} for review), ${failed} failed`,
+  );
+  if (values.out)
+    console.log(
+      `${await writeResults(client, backlogId, values.out)} results written to ${values.out}`,
+    );
   return refused.length > 0 || failed > 0 || state.status !== 'SUCCEEDED' ? 1 : 0;
 }
 

@@ -49,41 +49,79 @@ const ms = (value: unknown) => (typeof value === 'number' ? `${Math.round(value)
 
 export function formatTable(rows: readonly (readonly string[])[]): string {
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  return rows.map((row) => row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ')).join('\n');
+  return rows
+    .map((row) =>
+      row
+        .map((cell, column) =>
+          column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!),
+        )
+        .join('  '),
+    )
+    .join('\n');
 }
 
 async function categoriesOf(path: string): Promise<string[]> {
   const seen = new Map<string, string>();
   for await (const row of readLabeledRows(path)) {
-    if ('row' in row && !seen.has(row.row.category.trim().toLowerCase())) seen.set(row.row.category.trim().toLowerCase(), row.row.category.trim());
+    if ('row' in row && !seen.has(row.row.category.trim().toLowerCase()))
+      seen.set(row.row.category.trim().toLowerCase(), row.row.category.trim());
   }
   return [...seen.values()];
 }
 
-async function ensureTaxonomy(client: ClientOptions, name: string, path: string): Promise<{ id: string; trained: boolean }> {
-  const { taxonomies } = await graphql<{ taxonomies: { id: string; name: string; model: { id: string } | null }[] }>(client, '{ taxonomies { id name model { id } } }');
+async function ensureTaxonomy(
+  client: ClientOptions,
+  name: string,
+  path: string,
+): Promise<{ id: string; trained: boolean }> {
+  const { taxonomies } = await graphql<{
+    taxonomies: { id: string; name: string; model: { id: string } | null }[];
+  }>(client, '{ taxonomies { id name model { id } } }');
   const found = taxonomies.find((taxonomy) => taxonomy.name === name);
   if (found) return { id: found.id, trained: Boolean(found.model) };
   const categories = await categoriesOf(path);
-  if (categories.length < 2) throw new Error(`${path}: found ${categories.length} categories; a taxonomy needs at least two`);
-  const { createTaxonomy } = await graphql<{ createTaxonomy: { id: string } }>(client, 'mutation($input: TaxonomyInput!) { createTaxonomy(input: $input) { id } }', {
-    input: { name, categories: categories.map((category) => ({ name: category, description: `Tickets labeled "${category}" (${category.replaceAll('_', ' ')})` })) },
-  });
+  if (categories.length < 2)
+    throw new Error(
+      `${path}: found ${categories.length} categories; a taxonomy needs at least two`,
+    );
+  const { createTaxonomy } = await graphql<{ createTaxonomy: { id: string } }>(
+    client,
+    'mutation($input: TaxonomyInput!) { createTaxonomy(input: $input) { id } }',
+    {
+      input: {
+        name,
+        categories: categories.map((category) => ({
+          name: category,
+          description: `Tickets labeled "${category}" (${category.replaceAll('_', ' ')})`,
+        })),
+      },
+    },
+  );
   console.log(`created taxonomy "${name}" with ${categories.length} categories`);
   return { id: createTaxonomy.id, trained: false };
 }
 
 async function ensureDataset(client: ClientOptions, name: string): Promise<string> {
-  const { generationDatasets } = await graphql<{ generationDatasets: { id: string; name: string }[] }>(client, '{ generationDatasets { id name } }');
+  const { generationDatasets } = await graphql<{
+    generationDatasets: { id: string; name: string }[];
+  }>(client, '{ generationDatasets { id name } }');
   const found = generationDatasets.find((dataset) => dataset.name === name);
   if (found) return found.id;
-  const { createGenerationDataset } = await graphql<{ createGenerationDataset: { id: string } }>(client, 'mutation($input: CreateGenerationDatasetInput!) { createGenerationDataset(input: $input) { id } }', {
-    input: { name },
-  });
+  const { createGenerationDataset } = await graphql<{ createGenerationDataset: { id: string } }>(
+    client,
+    'mutation($input: CreateGenerationDatasetInput!) { createGenerationDataset(input: $input) { id } }',
+    {
+      input: { name },
+    },
+  );
   return createGenerationDataset.id;
 }
 
-async function importCases(client: ClientOptions, datasetId: string, path: string): Promise<{ imported: number; refused: string[] }> {
+async function importCases(
+  client: ClientOptions,
+  datasetId: string,
+  path: string,
+): Promise<{ imported: number; refused: string[] }> {
   const refused: string[] = [];
   let imported = 0;
   let batch: { line: number; item: unknown }[] = [];
@@ -91,16 +129,22 @@ async function importCases(client: ClientOptions, datasetId: string, path: strin
     if (batch.length === 0) return;
     const sent = batch;
     batch = [];
-    const { importGenerationCases } = await graphql<{ importGenerationCases: { imported: number; rejected: { row: number; reason: string }[] } }>(
+    const { importGenerationCases } = await graphql<{
+      importGenerationCases: { imported: number; rejected: { row: number; reason: string }[] };
+    }>(
       client,
       'mutation($id: ID!, $cases: [GenerationCaseInput!]!) { importGenerationCases(datasetId: $id, cases: $cases) { imported rejected { row reason } } }',
       { id: datasetId, cases: sent.map((entry) => entry.item) },
     );
     imported += importGenerationCases.imported;
-    for (const rejected of importGenerationCases.rejected) refused.push(`line ${sent[rejected.row - 1]!.line}: ${rejected.reason}`);
+    for (const rejected of importGenerationCases.rejected)
+      refused.push(`line ${sent[rejected.row - 1]!.line}: ${rejected.reason}`);
   };
   let line = 0;
-  for await (const text of createInterface({ input: createReadStream(path), crlfDelay: Infinity })) {
+  for await (const text of createInterface({
+    input: createReadStream(path),
+    crlfDelay: Infinity,
+  })) {
     line++;
     if (text.trim() === '') continue;
     let record: Record<string, unknown>;
@@ -111,7 +155,13 @@ async function importCases(client: ClientOptions, datasetId: string, path: strin
       continue;
     }
     const { input, ...rest } = record;
-    batch.push({ line, item: { ...rest, inputJson: typeof input === 'string' ? input : JSON.stringify(input ?? null) } });
+    batch.push({
+      line,
+      item: {
+        ...rest,
+        inputJson: typeof input === 'string' ? input : JSON.stringify(input ?? null),
+      },
+    });
     if (batch.length >= 500) await send();
   }
   await send();
@@ -120,8 +170,16 @@ async function importCases(client: ClientOptions, datasetId: string, path: strin
 
 async function follow(client: ClientOptions, id: string, progress: ProgressLine): Promise<Run> {
   for (;;) {
-    const { evalRun } = await graphql<{ evalRun: Run }>(client, `query($id: ID!) { evalRun(id: $id) { ${RUN_FIELDS} } }`, { id });
-    progress.update(evalRun.progress.done, evalRun.progress.total, `${evalRun.progress.done}/${evalRun.progress.total} cases`);
+    const { evalRun } = await graphql<{ evalRun: Run }>(
+      client,
+      `query($id: ID!) { evalRun(id: $id) { ${RUN_FIELDS} } }`,
+      { id },
+    );
+    progress.update(
+      evalRun.progress.done,
+      evalRun.progress.total,
+      `${evalRun.progress.done}/${evalRun.progress.total} cases`,
+    );
     if (evalRun.status !== 'RUNNING') {
       progress.finish();
       return evalRun;
@@ -146,7 +204,13 @@ function routingSummary(metrics: Record<string, unknown>): string {
     outputTokens: number;
     costUsd: number;
     stages: { decidedBy: string; share: number; accuracy: number }[];
-    weakestCategories: { category: string; precision: number; recall: number; f1: number; support: number }[];
+    weakestCategories: {
+      category: string;
+      precision: number;
+      recall: number;
+      f1: number;
+      support: number;
+    }[];
     topConfusions: { expected: string; predicted: string | null; count: number }[];
   };
   const summary = formatTable([
@@ -159,7 +223,10 @@ function routingSummary(metrics: Record<string, unknown>): string {
     ['auto-routed', pct(m.autoRoutedShare)],
     ['auto-routed accuracy', pct(m.autoRoutedAccuracy)],
     ['Unknown', pct(m.unknownShare)],
-    ...m.stages.map((stage) => [`decided by ${stage.decidedBy}`, `${pct(stage.share)} (${pct(stage.accuracy)} right)`]),
+    ...m.stages.map((stage) => [
+      `decided by ${stage.decidedBy}`,
+      `${pct(stage.share)} (${pct(stage.accuracy)} right)`,
+    ]),
     ['latency p50', ms(m.latencyP50Ms)],
     ['latency p95', ms(m.latencyP95Ms)],
     ['tokens in / out', `${m.inputTokens} / ${m.outputTokens}`],
@@ -167,7 +234,13 @@ function routingSummary(metrics: Record<string, unknown>): string {
   ]);
   const weakest = formatTable([
     ['weakest categories', 'precision', 'recall', 'F1', 'support'],
-    ...m.weakestCategories.map((category) => [category.category, pct(category.precision), pct(category.recall), pct(category.f1), String(category.support)]),
+    ...m.weakestCategories.map((category) => [
+      category.category,
+      pct(category.precision),
+      pct(category.recall),
+      pct(category.f1),
+      String(category.support),
+    ]),
   ]);
   const confusions = m.topConfusions.length
     ? `\ntop confusions:\n${m.topConfusions.map((confusion) => `  ${confusion.expected} → ${confusion.predicted ?? 'Unknown'}: ${confusion.count}`).join('\n')}`
@@ -191,7 +264,14 @@ function generationSummary(metrics: Record<string, unknown>): string {
     latencyP95Ms: number;
     costUsd: number;
     judgeCostUsd: number;
-    pairwise: { compared: number; wins: number; ties: number; losses: number; winRate: number | null; positionInconsistent: number };
+    pairwise: {
+      compared: number;
+      wins: number;
+      ties: number;
+      losses: number;
+      winRate: number | null;
+      positionInconsistent: number;
+    };
   };
   return formatTable([
     ['metric', 'value'],
@@ -204,7 +284,10 @@ function generationSummary(metrics: Record<string, unknown>): string {
     ['mean grounding issues', m.meanGroundingIssues.toFixed(2)],
     ['judged', `${m.judged} (${m.judgeFailures} judge failures)`],
     ['mean judge score', m.meanScore === null ? '—' : `${m.meanScore.toFixed(2)} / 5`],
-    ['pairwise W/T/L', `${m.pairwise.wins}/${m.pairwise.ties}/${m.pairwise.losses} (win rate ${pct(m.pairwise.winRate)}, ${m.pairwise.positionInconsistent} position-inconsistent)`],
+    [
+      'pairwise W/T/L',
+      `${m.pairwise.wins}/${m.pairwise.ties}/${m.pairwise.losses} (win rate ${pct(m.pairwise.winRate)}, ${m.pairwise.positionInconsistent} position-inconsistent)`,
+    ],
     ['latency p50 / p95', `${ms(m.latencyP50Ms)} / ${ms(m.latencyP95Ms)}`],
     ['cost drafts + judge', `$${m.costUsd.toFixed(4)} + $${m.judgeCostUsd.toFixed(4)}`],
   ]);
@@ -212,8 +295,11 @@ function generationSummary(metrics: Record<string, unknown>): string {
 
 async function writeReport(client: ClientOptions, run: Run, path: string): Promise<void> {
   const url = new URL(run.reportPath, client.url);
-  const response = await fetch(url, { headers: client.key ? { authorization: `Bearer ${client.key}` } : {} });
-  if (!response.ok) throw new Error(`could not fetch the report from ${url}: HTTP ${response.status}`);
+  const response = await fetch(url, {
+    headers: client.key ? { authorization: `Bearer ${client.key}` } : {},
+  });
+  if (!response.ok)
+    throw new Error(`could not fetch the report from ${url}: HTTP ${response.status}`);
   writeFileSync(path, await response.text());
   console.log(`report written to ${path}`);
 }
@@ -255,34 +341,77 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
   let started: Run;
   if (routing) {
     const taxonomy = await ensureTaxonomy(client, values.taxonomy!, values.dataset!);
-    const imported = await importFile(client, taxonomy.id, values.dataset!, new ProgressLine(process.stderr, 'importing '));
-    console.log(`${imported.rows} rows read: ${imported.imported} imported, ${imported.duplicates} duplicates, ${imported.refused.length} refused`);
-    for (const refused of imported.refused.slice(0, 10)) console.log(`  line ${refused.line}: ${refused.reason}`);
+    const imported = await importFile(
+      client,
+      taxonomy.id,
+      values.dataset!,
+      new ProgressLine(process.stderr, 'importing '),
+    );
+    console.log(
+      `${imported.rows} rows read: ${imported.imported} imported, ${imported.duplicates} duplicates, ${imported.refused.length} refused`,
+    );
+    for (const refused of imported.refused.slice(0, 10))
+      console.log(`  line ${refused.line}: ${refused.reason}`);
     if (!taxonomy.trained) {
-      const { trainRouter } = await graphql<{ trainRouter: { trainedOn: number; heldoutAccuracy: number; trainingMs: number } }>(
+      const { trainRouter } = await graphql<{
+        trainRouter: { trainedOn: number; heldoutAccuracy: number; trainingMs: number };
+      }>(
         client,
         'mutation($id: ID!) { trainRouter(taxonomyId: $id) { trainedOn heldoutAccuracy trainingMs } }',
         { id: taxonomy.id },
       );
-      console.log(`trained a router on ${trainRouter.trainedOn} examples in ${(trainRouter.trainingMs / 1000).toFixed(1)} s (held-out accuracy ${pct(trainRouter.heldoutAccuracy)})`);
+      console.log(
+        `trained a router on ${trainRouter.trainedOn} examples in ${(trainRouter.trainingMs / 1000).toFixed(1)} s (held-out accuracy ${pct(trainRouter.heldoutAccuracy)})`,
+      );
     }
-    ({ startEvalRun: started } = await graphql<{ startEvalRun: Run }>(client, `mutation($input: StartEvalRunInput!) { startEvalRun(input: $input) { ${RUN_FIELDS} } }`, {
-      input: { kind: 'ROUTING', datasetId: taxonomy.id, target: values.target, concurrency, maxCases },
-    }));
+    ({ startEvalRun: started } = await graphql<{ startEvalRun: Run }>(
+      client,
+      `mutation($input: StartEvalRunInput!) { startEvalRun(input: $input) { ${RUN_FIELDS} } }`,
+      {
+        input: {
+          kind: 'ROUTING',
+          datasetId: taxonomy.id,
+          target: values.target,
+          concurrency,
+          maxCases,
+        },
+      },
+    ));
   } else {
     const datasetId = await ensureDataset(client, values['generation-dataset']!);
     const imported = await importCases(client, datasetId, values.cases!);
     console.log(`${imported.imported} cases imported, ${imported.refused.length} refused`);
     for (const refused of imported.refused.slice(0, 10)) console.log(`  ${refused}`);
-    ({ startEvalRun: started } = await graphql<{ startEvalRun: Run }>(client, `mutation($input: StartEvalRunInput!) { startEvalRun(input: $input) { ${RUN_FIELDS} } }`, {
-      input: { kind: 'GENERATION', datasetId, target: values.target, judge: values.judge, pairwiseAgainst: values.against, concurrency, maxCases },
-    }));
+    ({ startEvalRun: started } = await graphql<{ startEvalRun: Run }>(
+      client,
+      `mutation($input: StartEvalRunInput!) { startEvalRun(input: $input) { ${RUN_FIELDS} } }`,
+      {
+        input: {
+          kind: 'GENERATION',
+          datasetId,
+          target: values.target,
+          judge: values.judge,
+          pairwiseAgainst: values.against,
+          concurrency,
+          maxCases,
+        },
+      },
+    ));
   }
-  console.log(`evaluation run ${started.id} started (target ${started.target}, ${started.progress.total} cases)`);
+  console.log(
+    `evaluation run ${started.id} started (target ${started.target}, ${started.progress.total} cases)`,
+  );
   const finished = await follow(client, started.id, progress);
-  const { evalRun } = await graphql<{ evalRun: Run }>(client, `query($id: ID!) { evalRun(id: $id) { ${RUN_FIELDS} ${routing ? ROUTING_METRICS : GENERATION_METRICS} } }`, { id: finished.id });
-  console.log(`\nrun ${evalRun.id}: ${evalRun.status}${evalRun.error ? ` (${evalRun.error.message})` : ''}`);
-  if (evalRun.metrics) console.log(routing ? routingSummary(evalRun.metrics) : generationSummary(evalRun.metrics));
+  const { evalRun } = await graphql<{ evalRun: Run }>(
+    client,
+    `query($id: ID!) { evalRun(id: $id) { ${RUN_FIELDS} ${routing ? ROUTING_METRICS : GENERATION_METRICS} } }`,
+    { id: finished.id },
+  );
+  console.log(
+    `\nrun ${evalRun.id}: ${evalRun.status}${evalRun.error ? ` (${evalRun.error.message})` : ''}`,
+  );
+  if (evalRun.metrics)
+    console.log(routing ? routingSummary(evalRun.metrics) : generationSummary(evalRun.metrics));
   if (values.report) await writeReport(client, evalRun, values.report);
   return evalRun.status === 'SUCCEEDED' ? 0 : 1;
 }

@@ -20,24 +20,47 @@ export class GraphQLRequestError extends Error {
   }
 }
 
-export function clientOptionsFrom(flags: { url?: string; key?: string }, env: NodeJS.ProcessEnv = process.env): ClientOptions {
-  return { url: flags.url ?? env.AI_SUBGRAPH_URL ?? 'http://127.0.0.1:4000/graphql', key: flags.key ?? env.AI_SUBGRAPH_KEY };
+export function clientOptionsFrom(
+  flags: { url?: string; key?: string },
+  env: NodeJS.ProcessEnv = process.env,
+): ClientOptions {
+  return {
+    url: flags.url ?? env.AI_SUBGRAPH_URL ?? 'http://127.0.0.1:4000/graphql',
+    key: flags.key ?? env.AI_SUBGRAPH_KEY,
+  };
 }
 
-export async function graphql<T>(options: ClientOptions, query: string, variables: Record<string, unknown> = {}): Promise<T> {
+export async function graphql<T>(
+  options: ClientOptions,
+  query: string,
+  variables: Record<string, unknown> = {},
+): Promise<T> {
   let response: Response;
   try {
     response = await fetch(options.url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...(options.key ? { authorization: `Bearer ${options.key}` } : {}) },
+      headers: {
+        'content-type': 'application/json',
+        ...(options.key ? { authorization: `Bearer ${options.key}` } : {}),
+      },
       body: JSON.stringify({ query, variables }),
     });
   } catch (error) {
-    throw new GraphQLRequestError(`cannot reach ${options.url}: ${(error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : (error as Error).message} (is the subgraph running? set --url)`, undefined);
+    throw new GraphQLRequestError(
+      `cannot reach ${options.url}: ${(error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : (error as Error).message} (is the subgraph running? set --url)`,
+      undefined,
+    );
   }
-  const body = (await response.json().catch(() => ({}))) as { data?: T; errors?: { message: string; extensions?: { code?: string } }[] };
+  const body = (await response.json().catch(() => ({}))) as {
+    data?: T;
+    errors?: { message: string; extensions?: { code?: string } }[];
+  };
   const first = body.errors?.[0];
   if (first) throw new GraphQLRequestError(first.message, first.extensions?.code);
-  if (!body.data) throw new GraphQLRequestError(`${options.url} answered HTTP ${response.status} without data`, undefined);
+  if (!body.data)
+    throw new GraphQLRequestError(
+      `${options.url} answered HTTP ${response.status} without data`,
+      undefined,
+    );
   return body.data;
 }

@@ -28,13 +28,24 @@ export interface ImportSummary {
 }
 
 export async function findTaxonomyId(client: ClientOptions, name: string): Promise<string> {
-  const { taxonomies } = await graphql<{ taxonomies: { id: string; name: string }[] }>(client, '{ taxonomies { id name } }');
+  const { taxonomies } = await graphql<{ taxonomies: { id: string; name: string }[] }>(
+    client,
+    '{ taxonomies { id name } }',
+  );
   const found = taxonomies.find((taxonomy) => taxonomy.name === name);
-  if (!found) throw new Error(`no taxonomy named "${name}"; known: ${taxonomies.map((taxonomy) => taxonomy.name).join(', ') || 'none'}`);
+  if (!found)
+    throw new Error(
+      `no taxonomy named "${name}"; known: ${taxonomies.map((taxonomy) => taxonomy.name).join(', ') || 'none'}`,
+    );
   return found.id;
 }
 
-export async function importFile(client: ClientOptions, taxonomyId: string, path: string, progress?: ProgressLine): Promise<ImportSummary> {
+export async function importFile(
+  client: ClientOptions,
+  taxonomyId: string,
+  path: string,
+  progress?: ProgressLine,
+): Promise<ImportSummary> {
   const total = statSync(path).size;
   let read = 0;
   const summary: ImportSummary = { rows: 0, imported: 0, duplicates: 0, refused: [] };
@@ -43,40 +54,67 @@ export async function importFile(client: ClientOptions, taxonomyId: string, path
     if (batch.length === 0) return;
     const sent = batch;
     batch = [];
-    const { importLabeledTickets: result } = await graphql<{ importLabeledTickets: { imported: number; duplicates: number; rejected: { row: number; reason: string }[] } }>(client, IMPORT, {
+    const { importLabeledTickets: result } = await graphql<{
+      importLabeledTickets: {
+        imported: number;
+        duplicates: number;
+        rejected: { row: number; reason: string }[];
+      };
+    }>(client, IMPORT, {
       taxonomyId,
       examples: sent.map((item) => item.row),
     });
     summary.imported += result.imported;
     summary.duplicates += result.duplicates;
     // The service numbers rows within the batch from 1; report the file's line instead.
-    for (const rejected of result.rejected) summary.refused.push({ line: sent[rejected.row - 1]!.line, reason: rejected.reason });
+    for (const rejected of result.rejected)
+      summary.refused.push({ line: sent[rejected.row - 1]!.line, reason: rejected.reason });
   };
   for await (const result of readLabeledRows(path, (bytes) => (read += bytes))) {
     summary.rows++;
     if ('error' in result) summary.refused.push({ line: result.line, reason: result.error });
     else batch.push({ line: result.line, row: result.row });
     if (batch.length >= BATCH) await send();
-    progress?.update(read, total, `${summary.rows} rows, ${summary.imported} imported, ${summary.refused.length} refused`);
+    progress?.update(
+      read,
+      total,
+      `${summary.rows} rows, ${summary.imported} imported, ${summary.refused.length} refused`,
+    );
   }
   await send();
-  progress?.update(total, total, `${summary.rows} rows, ${summary.imported} imported, ${summary.refused.length} refused`);
+  progress?.update(
+    total,
+    total,
+    `${summary.rows} rows, ${summary.imported} imported, ${summary.refused.length} refused`,
+  );
   progress?.finish();
   return summary;
 }
 
 async function main(): Promise<number> {
-  const { values, positionals } = parseArgs({ options: { taxonomy: { type: 'string' }, url: { type: 'string' }, key: { type: 'string' } }, allowPositionals: true });
+  const { values, positionals } = parseArgs({
+    options: { taxonomy: { type: 'string' }, url: { type: 'string' }, key: { type: 'string' } },
+    allowPositionals: true,
+  });
   const path = positionals[0];
   if (!values.taxonomy || !path) {
-    console.error('usage: npm run import -- --taxonomy <name> <file.csv|file.jsonl> [--url http://host:4000/graphql] [--key KEY]');
+    console.error(
+      'usage: npm run import -- --taxonomy <name> <file.csv|file.jsonl> [--url http://host:4000/graphql] [--key KEY]',
+    );
     return 2;
   }
   const client = clientOptionsFrom(values);
   const taxonomyId = await findTaxonomyId(client, values.taxonomy);
-  const summary = await importFile(client, taxonomyId, path, new ProgressLine(process.stderr, 'importing '));
+  const summary = await importFile(
+    client,
+    taxonomyId,
+    path,
+    new ProgressLine(process.stderr, 'importing '),
+  );
   printRefusedRows(summary.refused);
-  console.log(`${summary.rows} rows read: ${summary.imported} imported, ${summary.duplicates} duplicates, ${summary.refused.length} refused`);
+  console.log(
+    `${summary.rows} rows read: ${summary.imported} imported, ${summary.duplicates} duplicates, ${summary.refused.length} refused`,
+  );
   return summary.refused.length > 0 ? 1 : 0;
 }
 

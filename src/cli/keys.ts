@@ -13,7 +13,8 @@ import { loadConfig } from '../config.js';
 import { issueApiKey } from '../security/api-keys.js';
 import { openStore } from '../store/index.js';
 
-const USAGE = 'usage: npm run keys -- create --account <name> --scopes <generate,route,eval,admin> [--expires-in 30d] [--description text] | list [--account <name>] | revoke <id or prefix>';
+const USAGE =
+  'usage: npm run keys -- create --account <name> --scopes <generate,route,eval,admin> [--expires-in 30d] [--description text] | list [--account <name>] | revoke <id or prefix>';
 
 function expiry(value: string | undefined): Date | null {
   if (!value) return null;
@@ -24,7 +25,12 @@ function expiry(value: string | undefined): Date | null {
 
 async function main(): Promise<number> {
   const { values, positionals } = parseArgs({
-    options: { account: { type: 'string' }, scopes: { type: 'string' }, 'expires-in': { type: 'string' }, description: { type: 'string' } },
+    options: {
+      account: { type: 'string' },
+      scopes: { type: 'string' },
+      'expires-in': { type: 'string' },
+      description: { type: 'string' },
+    },
     allowPositionals: true,
   });
   const [command, target] = positionals;
@@ -33,7 +39,11 @@ async function main(): Promise<number> {
     return 2;
   }
   const config = loadConfig();
-  const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, poolSize: 1 });
+  const store = await openStore({
+    dataDir: config.dataDir,
+    databaseUrl: config.databaseUrl,
+    poolSize: 1,
+  });
   try {
     if (command === 'create') {
       if (!values.account || !values.scopes) {
@@ -46,15 +56,23 @@ async function main(): Promise<number> {
         description: values.description ?? null,
         expiresAt: expiry(values['expires-in']),
       });
-      console.log(`created ${record.prefix} for account ${record.accountId} with scopes ${record.scopes.join(',')}${record.expiresAt ? `, expiring ${record.expiresAt.toISOString()}` : ''}`);
+      console.log(
+        `created ${record.prefix} for account ${record.accountId} with scopes ${record.scopes.join(',')}${record.expiresAt ? `, expiring ${record.expiresAt.toISOString()}` : ''}`,
+      );
       console.log('the key is shown once, on the next line:');
       console.log(key);
       return 0;
     }
     if (command === 'list') {
       for (const key of await store.apiKeys.list(values.account ?? null)) {
-        const state = key.revokedAt ? 'revoked' : key.expiresAt && key.expiresAt < new Date() ? 'expired' : 'active';
-        console.log(`${key.prefix}  ${key.accountId}  ${key.scopes.join(',')}  ${state}  created ${key.createdAt.toISOString()}`);
+        const state = key.revokedAt
+          ? 'revoked'
+          : key.expiresAt && key.expiresAt < new Date()
+            ? 'expired'
+            : 'active';
+        console.log(
+          `${key.prefix}  ${key.accountId}  ${key.scopes.join(',')}  ${state}  created ${key.createdAt.toISOString()}`,
+        );
       }
       return 0;
     }

@@ -19,26 +19,51 @@ export type RowResult = Row<{ subject?: string; body: string; category: string }
 function shape(record: Record<string, unknown>, line: number): RowResult {
   const body = record.body ?? record.text;
   const category = record.category;
-  if (typeof body !== 'string' || body.trim() === '') return { line, error: 'missing "body" (or "text")' };
-  if (typeof category !== 'string' || category.trim() === '') return { line, error: 'missing "category"' };
-  const subject = typeof record.subject === 'string' && record.subject.trim() !== '' ? record.subject : undefined;
+  if (typeof body !== 'string' || body.trim() === '')
+    return { line, error: 'missing "body" (or "text")' };
+  if (typeof category !== 'string' || category.trim() === '')
+    return { line, error: 'missing "category"' };
+  const subject =
+    typeof record.subject === 'string' && record.subject.trim() !== '' ? record.subject : undefined;
   return { line, row: { ...(subject ? { subject } : {}), body, category } };
 }
 
-async function* csvRows<T>(path: string, onBytes: (bytes: number) => void, shape: RowShape<T>): AsyncIterable<Row<T>> {
+async function* csvRows<T>(
+  path: string,
+  onBytes: (bytes: number) => void,
+  shape: RowShape<T>,
+): AsyncIterable<Row<T>> {
   const input = createReadStream(path);
   input.on('data', (chunk) => onBytes(chunk.length));
-  const parser = input.pipe(parse({ columns: (header: string[]) => header.map((name) => name.trim().toLowerCase()), bom: true, relax_column_count: true, skip_empty_lines: true, info: true, skip_records_with_error: true }));
+  const parser = input.pipe(
+    parse({
+      columns: (header: string[]) => header.map((name) => name.trim().toLowerCase()),
+      bom: true,
+      relax_column_count: true,
+      skip_empty_lines: true,
+      info: true,
+      skip_records_with_error: true,
+    }),
+  );
   const skipped: Row<T>[] = [];
-  parser.on('skip', (error: Error & { lines?: number }) => skipped.push({ line: error.lines ?? 0, error: error.message }));
-  for await (const { record, info } of parser as AsyncIterable<{ record: Record<string, unknown>; info: { lines: number } }>) {
+  parser.on('skip', (error: Error & { lines?: number }) =>
+    skipped.push({ line: error.lines ?? 0, error: error.message }),
+  );
+  for await (const { record, info } of parser as AsyncIterable<{
+    record: Record<string, unknown>;
+    info: { lines: number };
+  }>) {
     while (skipped.length > 0) yield skipped.shift()!;
     yield shape(record, info.lines);
   }
   yield* skipped;
 }
 
-async function* jsonlRows<T>(path: string, onBytes: (bytes: number) => void, shape: RowShape<T>): AsyncIterable<Row<T>> {
+async function* jsonlRows<T>(
+  path: string,
+  onBytes: (bytes: number) => void,
+  shape: RowShape<T>,
+): AsyncIterable<Row<T>> {
   const input = createReadStream(path);
   input.on('data', (chunk) => onBytes(chunk.length));
   let line = 0;
@@ -52,16 +77,25 @@ async function* jsonlRows<T>(path: string, onBytes: (bytes: number) => void, sha
       yield { line, error: 'not valid JSON' };
       continue;
     }
-    yield record && typeof record === 'object' ? shape(record as Record<string, unknown>, line) : { line, error: 'not a JSON object' };
+    yield record && typeof record === 'object'
+      ? shape(record as Record<string, unknown>, line)
+      : { line, error: 'not a JSON object' };
   }
 }
 
-export function readRows<T>(path: string, shape: RowShape<T>, onBytes: (bytes: number) => void = () => undefined): AsyncIterable<Row<T>> {
+export function readRows<T>(
+  path: string,
+  shape: RowShape<T>,
+  onBytes: (bytes: number) => void = () => undefined,
+): AsyncIterable<Row<T>> {
   if (/\.jsonl?$/i.test(path)) return jsonlRows(path, onBytes, shape);
   if (/\.csv$/i.test(path)) return csvRows(path, onBytes, shape);
   throw new Error(`${path}: expected a .csv or .jsonl file`);
 }
 
-export function readLabeledRows(path: string, onBytes: (bytes: number) => void = () => undefined): AsyncIterable<RowResult> {
+export function readLabeledRows(
+  path: string,
+  onBytes: (bytes: number) => void = () => undefined,
+): AsyncIterable<RowResult> {
   return readRows(path, shape, onBytes);
 }

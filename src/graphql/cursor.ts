@@ -8,6 +8,7 @@ export function encodeCursor(row: { createdAt: Date; id: string }): string {
 export function decodeCursor(cursor: string): { createdAt: Date; id: string } {
   const [at, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
   const createdAt = new Date(at ?? '');
-  if (!id || Number.isNaN(createdAt.getTime()) || !/^[0-9a-f-]{36}$/i.test(id)) throw badInput('after: not a cursor from this API');
+  if (!id || Number.isNaN(createdAt.getTime()) || !/^[0-9a-f-]{36}$/i.test(id))
+    throw badInput('after: not a cursor from this API');
   return { createdAt, id };
 }

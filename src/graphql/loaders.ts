@@ -9,7 +9,11 @@ import type { GenerationRecord, GenerationRepository } from '../store/generation
 import type { PredictionRecord } from '../store/routing/predictions.js';
 
 /** The drafts an `Incident` shows, and the most of each kind a request may ask for. */
-export const INCIDENT_DRAFT_FEATURES = ['POSTMORTEM', 'STATUS_UPDATE', 'RUNBOOK'] as const satisfies readonly Feature[];
+export const INCIDENT_DRAFT_FEATURES = [
+  'POSTMORTEM',
+  'STATUS_UPDATE',
+  'RUNBOOK',
+] as const satisfies readonly Feature[];
 export const MAX_DRAFTS_PER_FEATURE = 50;
 
 export interface Loaders {
@@ -24,22 +28,44 @@ export interface Loaders {
 }
 
 export interface RoutingRequest {
-  ticket: { id: string; subject?: string | null; body: string; channel?: string | null; customerTier?: string | null };
+  ticket: {
+    id: string;
+    subject?: string | null;
+    body: string;
+    channel?: string | null;
+    customerTier?: string | null;
+  };
   taxonomyId: string | null;
 }
 
-export function createLoaders(account: Account, repositories: { generations: GenerationRepository; routing: RoutingService }, signal: AbortSignal, requestId?: string): Loaders {
+export function createLoaders(
+  account: Account,
+  repositories: { generations: GenerationRepository; routing: RoutingService },
+  signal: AbortSignal,
+  requestId?: string,
+): Loaders {
   const accountId = account.id;
   return {
     routing: new DataLoader(
       async (requests: readonly RoutingRequest[]) => {
         const byTaxonomy = new Map<string | null, number[]>();
-        requests.forEach((request, index) => byTaxonomy.set(request.taxonomyId, [...(byTaxonomy.get(request.taxonomyId) ?? []), index]));
+        requests.forEach((request, index) =>
+          byTaxonomy.set(request.taxonomyId, [
+            ...(byTaxonomy.get(request.taxonomyId) ?? []),
+            index,
+          ]),
+        );
         const results: (PredictionRecord | Error)[] = new Array(requests.length);
         await Promise.all(
           [...byTaxonomy].map(async ([taxonomyId, indexes]) => {
             try {
-              const predictions = await repositories.routing.route(account, indexes.map((index) => requests[index]!.ticket), taxonomyId, signal, { requestId });
+              const predictions = await repositories.routing.route(
+                account,
+                indexes.map((index) => requests[index]!.ticket),
+                taxonomyId,
+                signal,
+                { requestId },
+              );
               indexes.forEach((index, position) => (results[index] = predictions[position]!));
             } catch (error) {
               for (const index of indexes) results[index] = error as Error;
@@ -51,10 +77,19 @@ export function createLoaders(account: Account, repositories: { generations: Gen
       // Every request is a fresh decision: the same ticket twice in one request is routed twice.
       { cache: false, maxBatchSize: 1_000 },
     ),
-    generation: new DataLoader((ids: readonly string[]) => repositories.generations.findByIds(accountId, ids)),
+    generation: new DataLoader((ids: readonly string[]) =>
+      repositories.generations.findByIds(accountId, ids),
+    ),
     incidentDrafts: new DataLoader(async (incidentIds: readonly string[]) => {
-      const drafts = await repositories.generations.latestByIncidents(accountId, incidentIds, INCIDENT_DRAFT_FEATURES, MAX_DRAFTS_PER_FEATURE);
-      return incidentIds.map((incidentId) => drafts.filter((draft) => draft.incidentId === incidentId));
+      const drafts = await repositories.generations.latestByIncidents(
+        accountId,
+        incidentIds,
+        INCIDENT_DRAFT_FEATURES,
+        MAX_DRAFTS_PER_FEATURE,
+      );
+      return incidentIds.map((incidentId) =>
+        drafts.filter((draft) => draft.incidentId === incidentId),
+      );
     }),
   };
 }

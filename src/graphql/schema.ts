@@ -18,7 +18,10 @@ export function loadTypeDefs(): DocumentNode {
 
 /** The schema with every `@requiresScopes` enforced by the subgraph itself. */
 export function buildSchema(): GraphQLSchema {
-  const schema = buildSubgraphSchema({ typeDefs: loadTypeDefs(), resolvers: resolvers as GraphQLResolverMap<unknown> });
+  const schema = buildSubgraphSchema({
+    typeDefs: loadTypeDefs(),
+    resolvers: resolvers as GraphQLResolverMap<unknown>,
+  });
   guardFields(schema);
   return schema;
 }

@@ -54,6 +54,7 @@ export class Deadline {
   dispose(abort: boolean): void {
     clearTimeout(this.#timer);
     this.#caller.removeEventListener('abort', this.#onCallerAbort);
-    if (abort && !this.#controller.signal.aborted) this.#controller.abort(new Error('request abandoned'));
+    if (abort && !this.#controller.signal.aborted)
+      this.#controller.abort(new Error('request abandoned'));
   }
 }

@@ -37,7 +37,14 @@ export class ProviderError extends ServiceError {
     readonly retryAfterMs?: number,
     options?: ErrorOptions,
   ) {
-    super(CODE_OF[failure], message, retryAfterMs === undefined ? { provider } : { provider, retryAfterSeconds: Math.ceil(retryAfterMs / 1000) }, options);
+    super(
+      CODE_OF[failure],
+      message,
+      retryAfterMs === undefined
+        ? { provider }
+        : { provider, retryAfterSeconds: Math.ceil(retryAfterMs / 1000) },
+      options,
+    );
     this.name = 'ProviderError';
     this.retryable = RETRYABLE.has(failure);
   }

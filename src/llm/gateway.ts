@@ -16,7 +16,15 @@ import { ResponseCache, type CachedAnswer } from './policies/response-cache.js';
 import { backoffDelay, sleep } from './policies/retry.js';
 import { TargetStats, type TargetHealth } from './policies/target-stats.js';
 import { targetKey, type LlmRouting, type Target } from './routing.js';
-import type { ChatMessage, FinishReason, ModelProvider, ModelRequest, ResponseFormat, StreamPart, TokenUsage } from './spec.js';
+import type {
+  ChatMessage,
+  FinishReason,
+  ModelProvider,
+  ModelRequest,
+  ResponseFormat,
+  StreamPart,
+  TokenUsage,
+} from './spec.js';
 
 export interface GatewayCall {
   feature: Feature;
@@ -175,11 +183,13 @@ export class LlmGateway {
     this.providers = new Map(providers.map((provider) => [provider.name, provider]));
     for (const [feature, policy] of Object.entries(routing.features)) {
       for (const target of policy.chain) {
-        if (!this.providers.has(target.provider)) throw new Error(`feature ${feature}: provider "${target.provider}" is not registered`);
+        if (!this.providers.has(target.provider))
+          throw new Error(`feature ${feature}: provider "${target.provider}" is not registered`);
         this.runtimeOf(target);
       }
     }
-    this.cache = routing.policies.cacheMaxBytes > 0 ? new ResponseCache(routing.policies.cacheMaxBytes) : null;
+    this.cache =
+      routing.policies.cacheMaxBytes > 0 ? new ResponseCache(routing.policies.cacheMaxBytes) : null;
   }
 
   private runtimeOf(target: Target): TargetRuntime {
@@ -203,10 +213,11 @@ export class LlmGateway {
     return this.routing.features[feature].chain;
   }
 
-
   /** Whether the feature's chain holds a language model, not only the builtin provider. */
   hasLanguageModel(feature: Feature): boolean {
-    return this.chainOf(feature).some((target) => this.routing.providers[target.provider]?.type !== 'builtin');
+    return this.chainOf(feature).some(
+      (target) => this.routing.providers[target.provider]?.type !== 'builtin',
+    );
   }
 
   /** Every configured target with its breaker, load and recent health. */
@@ -216,14 +227,21 @@ export class LlmGateway {
       breakerState: runtime.breaker.state,
       inFlight: runtime.limiter.inFlight,
       queued: runtime.limiter.queued,
-      headOf: (Object.keys(this.routing.features) as Feature[]).filter((feature) => targetKey(this.routing.features[feature].chain[0]!) === targetKey(runtime.target)),
+      headOf: (Object.keys(this.routing.features) as Feature[]).filter(
+        (feature) =>
+          targetKey(this.routing.features[feature].chain[0]!) === targetKey(runtime.target),
+      ),
       ...runtime.stats.health(),
     }));
   }
 
   private priced(target: Target, usage: TokenUsage): Usage {
     const price = this.routing.prices[targetKey(target)];
-    const costUsd = price ? (usage.inputTokens * price.inputPerMillionUsd + usage.outputTokens * price.outputPerMillionUsd) / 1_000_000 : 0;
+    const costUsd = price
+      ? (usage.inputTokens * price.inputPerMillionUsd +
+          usage.outputTokens * price.outputPerMillionUsd) /
+        1_000_000
+      : 0;
     return { ...usage, costUsd };
   }
 
@@ -241,12 +259,23 @@ export class LlmGateway {
   }
 
   /** Deterministic requests only: a sampled answer must not be replayed as if it were the answer. */
-  private cacheKey(call: GatewayCall, request: ModelRequest, target: Target, sending?: PreparedMessages): string | null {
+  private cacheKey(
+    call: GatewayCall,
+    request: ModelRequest,
+    target: Target,
+    sending?: PreparedMessages,
+  ): string | null {
     if (!this.cache || request.temperature !== 0 || call.bypassCache) return null;
     // Keyed on what the target is sent (redacted), without the per-call canary; never on raw personal data.
     const messages = sending ? sending.cacheMessages : request.messages;
     if (!messages) return null;
-    return ResponseCache.key([call.accountId, targetKey(target), messages, request.responseFormat ?? null, request.maxOutputTokens ?? null]);
+    return ResponseCache.key([
+      call.accountId,
+      targetKey(target),
+      messages,
+      request.responseFormat ?? null,
+      request.maxOutputTokens ?? null,
+    ]);
   }
 
   async *stream(call: GatewayCall): AsyncIterable<GatewayPart> {
@@ -259,9 +288,14 @@ export class LlmGateway {
     const guard = (await protection?.open(call)) ?? null;
     const observed: ObservedCall = { call, protection: guard };
     try {
-      if (guard?.refusal) throw new GatewayError(new ServiceError(ErrorCode.PROMPT_INJECTION_SUSPECTED, guard.refusal), []);
+      if (guard?.refusal)
+        throw new GatewayError(
+          new ServiceError(ErrorCode.PROMPT_INJECTION_SUSPECTED, guard.refusal),
+          [],
+        );
       for await (const raw of this.walkChain(call, guard)) {
-        const part = raw.type === 'finish' && guard ? { ...raw, injectionScore: guard.injectionScore } : raw;
+        const part =
+          raw.type === 'finish' && guard ? { ...raw, injectionScore: guard.injectionScore } : raw;
         if (part.type === 'finish') {
           observer?.finished(call.feature, part, performance.now() - started, observed);
           if (!part.cacheHit) await limits?.charge(call.accountId, part.usage);
@@ -277,7 +311,10 @@ export class LlmGateway {
     }
   }
 
-  private async *walkChain(call: GatewayCall, guard: ProtectedCall | null): AsyncIterable<GatewayPart> {
+  private async *walkChain(
+    call: GatewayCall,
+    guard: ProtectedCall | null,
+  ): AsyncIterable<GatewayPart> {
     const policy = this.routing.features[call.feature];
     const deadline = new Deadline(call.signal, policy.timeoutMs);
     const { signal } = deadline;
@@ -287,7 +324,14 @@ export class LlmGateway {
       let lastError: ServiceError | undefined;
 
       for (const target of call.targets ?? this.chainOf(call.feature)) {
-        if (!this.providers.has(target.provider)) throw new GatewayError(new ServiceError(ErrorCode.BAD_USER_INPUT, `provider "${target.provider}" is not configured`), attempts);
+        if (!this.providers.has(target.provider))
+          throw new GatewayError(
+            new ServiceError(
+              ErrorCode.BAD_USER_INPUT,
+              `provider "${target.provider}" is not configured`,
+            ),
+            attempts,
+          );
         const runtime = this.runtimeOf(target);
         const sending = guard?.prepare(target);
         const request = this.requestFor(call, target, sending);
@@ -302,15 +346,28 @@ export class LlmGateway {
           }
           const rest = restore?.flush();
           if (rest) yield { type: 'text-delta', text: rest };
-          attempts.push({ provider: target.provider, model: target.model, outcome: 'ok', errorCode: null, latencyMs: 0 });
+          attempts.push({
+            provider: target.provider,
+            model: target.model,
+            outcome: 'ok',
+            errorCode: null,
+            latencyMs: 0,
+          });
           yield {
             type: 'finish',
             provider: target.provider,
             model: target.model,
-            usage: { inputTokens: cached.inputTokens, outputTokens: cached.outputTokens, costUsd: 0 },
+            usage: {
+              inputTokens: cached.inputTokens,
+              outputTokens: cached.outputTokens,
+              costUsd: 0,
+            },
             finishReason: cached.finishReason,
             cacheHit: true,
-            timeToFirstTokenMs: cached.chunks.length > 0 && !call.wholeAnswer ? Math.round(performance.now() - started) : null,
+            timeToFirstTokenMs:
+              cached.chunks.length > 0 && !call.wholeAnswer
+                ? Math.round(performance.now() - started)
+                : null,
             attempts,
           };
           return;
@@ -318,8 +375,18 @@ export class LlmGateway {
 
         for (let retry = 0; ; retry++) {
           if (!runtime.breaker.tryAcquire()) {
-            attempts.push({ provider: target.provider, model: target.model, outcome: 'skipped', errorCode: ErrorCode.PROVIDER_UNAVAILABLE, latencyMs: 0 });
-            lastError ??= new ProviderError('unavailable', target.provider, `${targetKey(target)} is failing and temporarily bypassed (circuit open)`);
+            attempts.push({
+              provider: target.provider,
+              model: target.model,
+              outcome: 'skipped',
+              errorCode: ErrorCode.PROVIDER_UNAVAILABLE,
+              latencyMs: 0,
+            });
+            lastError ??= new ProviderError(
+              'unavailable',
+              target.provider,
+              `${targetKey(target)} is failing and temporarily bypassed (circuit open)`,
+            );
             break;
           }
           const attemptStarted = performance.now();
@@ -330,7 +397,9 @@ export class LlmGateway {
           try {
             release = await runtime.limiter.acquire(signal);
             let firstTokenAt: number | null = null;
-            const parts = call.wholeAnswer ? answerAtOnce(runtime.provider, request, signal) : runtime.provider.stream(request, signal);
+            const parts = call.wholeAnswer
+              ? answerAtOnce(runtime.provider, request, signal)
+              : runtime.provider.stream(request, signal);
             for await (const part of parts) {
               if (part.type === 'text-delta') {
                 if (firstTokenAt === null) firstTokenAt = performance.now();
@@ -341,15 +410,30 @@ export class LlmGateway {
                 continue;
               }
               // An answer that reveals the canary is refused before the rest of it is shown or cached.
-              if (guard?.leaks(chunks.join(''))) throw new ProviderError('bad-output', target.provider, 'the model revealed its instructions: its answer contains the confidential marker planted in its system prompt');
+              if (guard?.leaks(chunks.join('')))
+                throw new ProviderError(
+                  'bad-output',
+                  target.provider,
+                  'the model revealed its instructions: its answer contains the confidential marker planted in its system prompt',
+                );
               const rest = restore?.flush();
               if (rest) yield { type: 'text-delta', text: rest };
               const latencyMs = Math.round(performance.now() - attemptStarted);
               runtime.breaker.recordSuccess();
               runtime.stats.record(true, latencyMs);
-              attempts.push({ provider: target.provider, model: part.model ?? target.model, outcome: 'ok', errorCode: null, latencyMs });
+              attempts.push({
+                provider: target.provider,
+                model: part.model ?? target.model,
+                outcome: 'ok',
+                errorCode: null,
+                latencyMs,
+              });
               if (cacheKey && part.finishReason === 'stop') {
-                const answer: CachedAnswer = { chunks, finishReason: part.finishReason, ...part.usage };
+                const answer: CachedAnswer = {
+                  chunks,
+                  finishReason: part.finishReason,
+                  ...part.usage,
+                };
                 this.cache!.set(cacheKey, answer);
               }
               yield {
@@ -359,28 +443,47 @@ export class LlmGateway {
                 usage: this.priced(target, part.usage),
                 finishReason: part.finishReason,
                 cacheHit: false,
-                timeToFirstTokenMs: firstTokenAt === null || call.wholeAnswer ? null : Math.round(firstTokenAt - started),
+                timeToFirstTokenMs:
+                  firstTokenAt === null || call.wholeAnswer
+                    ? null
+                    : Math.round(firstTokenAt - started),
                 attempts,
               };
               return;
             }
-            throw new ProviderError('bad-output', target.provider, 'the provider ended its stream without finishing');
+            throw new ProviderError(
+              'bad-output',
+              target.provider,
+              'the provider ended its stream without finishing',
+            );
           } catch (error) {
             const failure = explain(error, target.provider, deadline);
             const latencyMs = Math.round(performance.now() - attemptStarted);
-            attempts.push({ provider: target.provider, model: target.model, outcome: 'failed', errorCode: failure.code, latencyMs });
+            attempts.push({
+              provider: target.provider,
+              model: target.model,
+              outcome: 'failed',
+              errorCode: failure.code,
+              latencyMs,
+            });
             if (error instanceof ConcurrencyLimitError || failure.code === ErrorCode.CANCELLED) {
               runtime.breaker.recordNeutral();
             } else {
               runtime.stats.record(false, latencyMs);
-              if (ProviderError.isInstance(failure) && HEALTH_FAILURES.has(failure.failure)) runtime.breaker.recordFailure();
+              if (ProviderError.isInstance(failure) && HEALTH_FAILURES.has(failure.failure))
+                runtime.breaker.recordFailure();
               else runtime.breaker.recordNeutral();
             }
             if (emitted || signal.aborted) throw new GatewayError(failure, attempts);
             lastError = failure;
             const retryable = ProviderError.isInstance(failure) && failure.retryable;
             if (!retryable || retry >= policy.retries) break;
-            const delay = backoffDelay({ retries: policy.retries, ...this.routing.policies.retry }, retry, ProviderError.isInstance(failure) ? failure.retryAfterMs : undefined, this.random);
+            const delay = backoffDelay(
+              { retries: policy.retries, ...this.routing.policies.retry },
+              retry,
+              ProviderError.isInstance(failure) ? failure.retryAfterMs : undefined,
+              this.random,
+            );
             // A wait that would outlast the deadline is better spent on the next target.
             if (performance.now() - started + delay >= policy.timeoutMs) break;
             try {
@@ -393,7 +496,14 @@ export class LlmGateway {
           }
         }
       }
-      throw new GatewayError(lastError ?? new ServiceError(ErrorCode.PROVIDER_UNAVAILABLE, `no provider is configured for ${call.feature}`), attempts);
+      throw new GatewayError(
+        lastError ??
+          new ServiceError(
+            ErrorCode.PROVIDER_UNAVAILABLE,
+            `no provider is configured for ${call.feature}`,
+          ),
+        attempts,
+      );
     } finally {
       deadline.dispose(false);
     }
@@ -406,22 +516,47 @@ export class LlmGateway {
       if (part.type === 'text-delta') text += part.text;
       else return { text, ...part };
     }
-    throw new ProviderError('bad-output', 'gateway', 'the provider ended its stream without finishing');
+    throw new ProviderError(
+      'bad-output',
+      'gateway',
+      'the provider ended its stream without finishing',
+    );
   }
 }
 
 /** A provider's one-response answer as the parts of a stream, so both go through the same attempt. */
-async function* answerAtOnce(provider: ModelProvider, request: ModelRequest, signal: AbortSignal): AsyncIterable<StreamPart> {
+async function* answerAtOnce(
+  provider: ModelProvider,
+  request: ModelRequest,
+  signal: AbortSignal,
+): AsyncIterable<StreamPart> {
   const answer = await provider.generate(request, signal);
   if (answer.text) yield { type: 'text-delta', text: answer.text };
-  yield { type: 'finish', usage: answer.usage, finishReason: answer.finishReason, ...(answer.model === undefined ? {} : { model: answer.model }) };
+  yield {
+    type: 'finish',
+    usage: answer.usage,
+    finishReason: answer.finishReason,
+    ...(answer.model === undefined ? {} : { model: answer.model }),
+  };
 }
 
 /** Turns whatever a provider threw into the error a client should see. */
 function explain(error: unknown, provider: string, deadline: Deadline): ServiceError {
   if (deadline.cancelled) return new ServiceError(ErrorCode.CANCELLED, 'the request was cancelled');
-  if (deadline.timedOut) return new ProviderError('timeout', provider, 'the model did not answer within the deadline');
-  if (error instanceof ConcurrencyLimitError) return new ProviderError('unavailable', provider, `${provider} is at its concurrency limit: ${error.message}`);
+  if (deadline.timedOut)
+    return new ProviderError('timeout', provider, 'the model did not answer within the deadline');
+  if (error instanceof ConcurrencyLimitError)
+    return new ProviderError(
+      'unavailable',
+      provider,
+      `${provider} is at its concurrency limit: ${error.message}`,
+    );
   if (ServiceError.isInstance(error)) return error;
-  return new ProviderError('unavailable', provider, `the provider failed: ${(error as Error)?.message ?? String(error)}`, undefined, { cause: error });
+  return new ProviderError(
+    'unavailable',
+    provider,
+    `the provider failed: ${(error as Error)?.message ?? String(error)}`,
+    undefined,
+    { cause: error },
+  );
 }

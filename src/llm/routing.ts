@@ -58,17 +58,38 @@ const providerSchema = z.discriminatedUnion('type', [
 
 export type ProviderSettings = z.output<typeof providerSchema>;
 
-const priceSchema = z.object({ inputPerMillionUsd: z.number().min(0), outputPerMillionUsd: z.number().min(0) });
+const priceSchema = z.object({
+  inputPerMillionUsd: z.number().min(0),
+  outputPerMillionUsd: z.number().min(0),
+});
 
 /** How the gateway protects itself and the providers; one set for every target. */
 const policiesSchema = z.object({
-  retry: z.object({ baseDelayMs: z.number().int().min(0).default(200), maxDelayMs: z.number().int().min(0).default(5_000) }).prefault({}),
-  breaker: z.object({ failureThreshold: z.number().int().min(1).default(5), cooldownMs: z.number().int().min(0).default(30_000) }).prefault({}),
+  retry: z
+    .object({
+      baseDelayMs: z.number().int().min(0).default(200),
+      maxDelayMs: z.number().int().min(0).default(5_000),
+    })
+    .prefault({}),
+  breaker: z
+    .object({
+      failureThreshold: z.number().int().min(1).default(5),
+      cooldownMs: z.number().int().min(0).default(30_000),
+    })
+    .prefault({}),
   concurrency: z
-    .object({ maxConcurrent: z.number().int().min(1).default(32), maxQueue: z.number().int().min(0).default(256), queueTimeoutMs: z.number().int().min(0).default(10_000) })
+    .object({
+      maxConcurrent: z.number().int().min(1).default(32),
+      maxQueue: z.number().int().min(0).default(256),
+      queueTimeoutMs: z.number().int().min(0).default(10_000),
+    })
     .prefault({}),
   /** Bytes of deterministic (temperature 0) answers kept for exact-match reuse; 0 turns the cache off. */
-  cacheMaxBytes: z.number().int().min(0).default(32 * 1024 * 1024),
+  cacheMaxBytes: z
+    .number()
+    .int()
+    .min(0)
+    .default(32 * 1024 * 1024),
 });
 
 export type GatewayPolicies = z.output<typeof policiesSchema>;
@@ -99,9 +120,15 @@ function resolve(file: z.output<typeof llmConfigSchema>): LlmRouting {
   const features = {} as Record<Feature, FeaturePolicy>;
   for (const feature of FEATURES) {
     const merged = featurePolicySchema.safeParse({ ...file.defaults, ...file.features[feature] });
-    if (!merged.success) throw new LlmConfigError(`feature ${feature}: ${z.prettifyError(merged.error).replaceAll('\n', '; ')}`);
+    if (!merged.success)
+      throw new LlmConfigError(
+        `feature ${feature}: ${z.prettifyError(merged.error).replaceAll('\n', '; ')}`,
+      );
     for (const target of merged.data.chain) {
-      if (!file.providers[target.provider]) throw new LlmConfigError(`feature ${feature}: chain names provider "${target.provider}", which is not configured under "providers"`);
+      if (!file.providers[target.provider])
+        throw new LlmConfigError(
+          `feature ${feature}: chain names provider "${target.provider}", which is not configured under "providers"`,
+        );
     }
     features[feature] = merged.data;
   }
@@ -113,10 +140,13 @@ export function parseLlmConfig(source: string, path: string): LlmRouting {
   try {
     raw = path.endsWith('.json') ? JSON.parse(source) : parseYaml(source);
   } catch (error) {
-    throw new LlmConfigError(`${path} is not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${(error as Error).message}`);
+    throw new LlmConfigError(
+      `${path} is not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${(error as Error).message}`,
+    );
   }
   const parsed = llmConfigSchema.safeParse(raw);
-  if (!parsed.success) throw new LlmConfigError(`${path}: ${z.prettifyError(parsed.error).replaceAll('\n', '; ')}`);
+  if (!parsed.success)
+    throw new LlmConfigError(`${path}: ${z.prettifyError(parsed.error).replaceAll('\n', '; ')}`);
   return resolve(parsed.data);
 }
 
@@ -125,7 +155,9 @@ export function loadLlmConfig(path: string): LlmRouting {
   try {
     source = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new LlmConfigError(`cannot read LLM_CONFIG ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw new LlmConfigError(
+      `cannot read LLM_CONFIG ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
   }
   return parseLlmConfig(source, path);
 }
@@ -134,9 +166,19 @@ export function loadLlmConfig(path: string): LlmRouting {
  * The simple case, without a file: with an OpenAI key or base URL, every feature tries `openai`
  * first and falls back to `builtin`; without, `builtin` serves everything offline.
  */
-export function routingFromEnvironment(env: { openaiConfigured: boolean; openaiModel: string; openaiBaseUrl?: string }): LlmRouting {
-  const chain = env.openaiConfigured ? [`openai:${env.openaiModel}`, 'builtin:builtin'] : ['builtin:builtin'];
+export function routingFromEnvironment(env: {
+  openaiConfigured: boolean;
+  openaiModel: string;
+  openaiBaseUrl?: string;
+}): LlmRouting {
+  const chain = env.openaiConfigured
+    ? [`openai:${env.openaiModel}`, 'builtin:builtin']
+    : ['builtin:builtin'];
   const providers: LlmConfigFile['providers'] = { builtin: { type: 'builtin' } };
-  if (env.openaiConfigured) providers.openai = { type: 'openai', ...(env.openaiBaseUrl ? { baseURL: env.openaiBaseUrl } : {}) };
+  if (env.openaiConfigured)
+    providers.openai = {
+      type: 'openai',
+      ...(env.openaiBaseUrl ? { baseURL: env.openaiBaseUrl } : {}),
+    };
   return resolve(llmConfigSchema.parse({ providers, defaults: { chain } }));
 }

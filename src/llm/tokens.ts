@@ -15,7 +15,9 @@ let tokenizer: Tiktoken | undefined;
 /** Synchronous (js-tiktoken ships CommonJS ranks), so that counting stays a plain function. */
 function o200k(): Tiktoken {
   if (!tokenizer) {
-    const ranks = createRequire(import.meta.url)('js-tiktoken/ranks/o200k_base') as ConstructorParameters<typeof Tiktoken>[0];
+    const ranks = createRequire(import.meta.url)(
+      'js-tiktoken/ranks/o200k_base',
+    ) as ConstructorParameters<typeof Tiktoken>[0];
     tokenizer = new Tiktoken(ranks);
   }
   return tokenizer;

@@ -49,7 +49,13 @@ export interface LoggerOptions {
 export function createLogger(options: LoggerOptions, destination?: NodeJS.WritableStream): Logger {
   const base = { level: options.level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } };
   if (options.pretty && !destination && prettyPrinterInstalled()) {
-    return pino({ ...base, transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } } });
+    return pino({
+      ...base,
+      transport: {
+        target: 'pino-pretty',
+        options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' },
+      },
+    });
   }
   return destination ? pino(base, destination as pino.DestinationStream) : pino(base);
 }

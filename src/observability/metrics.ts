@@ -146,7 +146,11 @@ export class Metrics implements GatewayObserver {
    * Gauges read at scrape time: circuit breakers, load per target, open subscriptions,
    * generations running here.
    */
-  observeState(sources: { targets: () => TargetStatus[]; openSubscriptions: () => number; runningGenerations: () => number }): void {
+  observeState(sources: {
+    targets: () => TargetStatus[];
+    openSubscriptions: () => number;
+    runningGenerations: () => number;
+  }): void {
     new Gauge({
       name: `${PREFIX}provider_breaker_state`,
       help: 'Circuit breaker of each provider target: 1 for its current state (closed, open, half-open), 0 for the others.',
@@ -155,7 +159,11 @@ export class Metrics implements GatewayObserver {
       collect() {
         this.reset();
         for (const status of sources.targets()) {
-          for (const state of BREAKER_STATES) this.set({ provider: status.target.provider, model: status.target.model, state }, status.breakerState === state ? 1 : 0);
+          for (const state of BREAKER_STATES)
+            this.set(
+              { provider: status.target.provider, model: status.target.model, state },
+              status.breakerState === state ? 1 : 0,
+            );
         }
       },
     });
@@ -166,7 +174,11 @@ export class Metrics implements GatewayObserver {
       registers: [this.registry],
       collect() {
         this.reset();
-        for (const status of sources.targets()) this.set({ provider: status.target.provider, model: status.target.model }, status.inFlight);
+        for (const status of sources.targets())
+          this.set(
+            { provider: status.target.provider, model: status.target.model },
+            status.inFlight,
+          );
       },
     });
     new Gauge({
@@ -176,7 +188,8 @@ export class Metrics implements GatewayObserver {
       registers: [this.registry],
       collect() {
         this.reset();
-        for (const status of sources.targets()) this.set({ provider: status.target.provider, model: status.target.model }, status.queued);
+        for (const status of sources.targets())
+          this.set({ provider: status.target.provider, model: status.target.model }, status.queued);
       },
     });
     new Gauge({
@@ -202,7 +215,9 @@ export class Metrics implements GatewayObserver {
    * queue shows the same figures on every replica: take the max across replicas, not the sum),
    * and the tickets this process finished. Returns the function that counts those tickets.
    */
-  observeBacklogs(depth: () => Promise<{ waiting: number; running: number }>): (outcome: 'routed' | 'failed', count: number) => void {
+  observeBacklogs(
+    depth: () => Promise<{ waiting: number; running: number }>,
+  ): (outcome: 'routed' | 'failed', count: number) => void {
     new Gauge({
       name: `${PREFIX}backlog_queue_depth`,
       help: 'Routing backlog chunks in the queue, by state: waiting (retries in backoff included) or running.',
@@ -236,11 +251,21 @@ export class Metrics implements GatewayObserver {
   }
 
   /** One GraphQL request over HTTP, as it was answered. */
-  requestFinished(request: { operationName: string | null | undefined; type: string | null | undefined; errorCodes: string[]; durationSeconds: number }): void {
-    const labels = { operation: this.operationLabel(request.operationName), type: request.type ?? 'unknown', outcome: request.errorCodes.length === 0 ? 'ok' : 'error' };
+  requestFinished(request: {
+    operationName: string | null | undefined;
+    type: string | null | undefined;
+    errorCodes: string[];
+    durationSeconds: number;
+  }): void {
+    const labels = {
+      operation: this.operationLabel(request.operationName),
+      type: request.type ?? 'unknown',
+      outcome: request.errorCodes.length === 0 ? 'ok' : 'error',
+    };
     this.requests.inc(labels);
     this.requestDuration.observe(labels, request.durationSeconds);
-    for (const code of request.errorCodes) this.requestErrors.inc({ operation: labels.operation, code });
+    for (const code of request.errorCodes)
+      this.requestErrors.inc({ operation: labels.operation, code });
   }
 
   /** A per-account limit refused something (see security/limits). */
@@ -275,7 +300,11 @@ export class Metrics implements GatewayObserver {
   /** GatewayObserver: a call failed (every target failed or was skipped, or it was cancelled). */
   failed(feature: Feature, error: GatewayError, durationMs: number): void {
     this.attempts(feature, error.attempts, false);
-    this.llmCalls.inc({ feature, provider: 'none', outcome: error.code === 'CANCELLED' ? 'cancelled' : 'failed' });
+    this.llmCalls.inc({
+      feature,
+      provider: 'none',
+      outcome: error.code === 'CANCELLED' ? 'cancelled' : 'failed',
+    });
     this.llmCallDuration.observe({ feature, outcome: 'failed' }, durationMs / 1000);
   }
 
@@ -283,9 +312,23 @@ export class Metrics implements GatewayObserver {
     for (const attempt of attempts) {
       // A cache hit is recorded as an attempt, but no provider was called.
       if (cacheHit && attempt === attempts.at(-1)) continue;
-      this.providerAttempts.inc({ provider: attempt.provider, model: attempt.model, feature, outcome: attempt.outcome });
-      if (attempt.outcome !== 'skipped') this.providerLatency.observe({ provider: attempt.provider, feature, outcome: attempt.outcome }, attempt.latencyMs / 1000);
-      if (attempt.outcome !== 'ok') this.providerErrors.inc({ provider: attempt.provider, feature, code: attempt.errorCode ?? 'UNKNOWN' });
+      this.providerAttempts.inc({
+        provider: attempt.provider,
+        model: attempt.model,
+        feature,
+        outcome: attempt.outcome,
+      });
+      if (attempt.outcome !== 'skipped')
+        this.providerLatency.observe(
+          { provider: attempt.provider, feature, outcome: attempt.outcome },
+          attempt.latencyMs / 1000,
+        );
+      if (attempt.outcome !== 'ok')
+        this.providerErrors.inc({
+          provider: attempt.provider,
+          feature,
+          code: attempt.errorCode ?? 'UNKNOWN',
+        });
     }
   }
 

@@ -26,7 +26,12 @@ export class ProviderCallSpans implements GatewayObserver {
     this.record(feature, error.attempts, durationMs, null);
   }
 
-  private record(feature: Feature, attempts: readonly Attempt[], durationMs: number, answered: Answered | null): void {
+  private record(
+    feature: Feature,
+    attempts: readonly Attempt[],
+    durationMs: number,
+    answered: Answered | null,
+  ): void {
     const endedAt = Date.now();
     const callStartedAt = endedAt - durationMs;
     let cursor = endedAt;
@@ -51,8 +56,13 @@ export class ProviderCallSpans implements GatewayObserver {
         attributes['gen_ai.usage.output_tokens'] = answered.usage.outputTokens;
         attributes['ai_subgraph.cost_usd'] = answered.usage.costUsd;
       }
-      const span = this.tracer.startSpan(`chat ${attempt.model}`, { kind: SpanKind.CLIENT, startTime: new Date(startedAt), attributes });
-      if (attempt.outcome === 'failed') span.setStatus({ code: SpanStatusCode.ERROR, message: attempt.errorCode ?? 'failed' });
+      const span = this.tracer.startSpan(`chat ${attempt.model}`, {
+        kind: SpanKind.CLIENT,
+        startTime: new Date(startedAt),
+        attributes,
+      });
+      if (attempt.outcome === 'failed')
+        span.setStatus({ code: SpanStatusCode.ERROR, message: attempt.errorCode ?? 'failed' });
       span.end(new Date(cursor));
       cursor = startedAt;
     }

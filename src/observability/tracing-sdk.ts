@@ -19,12 +19,27 @@ export function startTracerProvider(settings: TracingSettings, logger: Logger): 
   const version = (JSON.parse(readFileSync(PACKAGE_JSON, 'utf8')) as { version: string }).version;
   // Export failures (collector unreachable) surface in our log instead of vanishing.
   const log = logger.child({ component: 'tracing' });
-  diag.setLogger({ error: (message) => log.warn(message), warn: (message) => log.warn(message), info: () => undefined, debug: () => undefined, verbose: () => undefined }, DiagLogLevel.WARN);
+  diag.setLogger(
+    {
+      error: (message) => log.warn(message),
+      warn: (message) => log.warn(message),
+      info: () => undefined,
+      debug: () => undefined,
+      verbose: () => undefined,
+    },
+    DiagLogLevel.WARN,
+  );
   const provider = new NodeTracerProvider({
-    resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: settings.serviceName, [ATTR_SERVICE_VERSION]: version }),
+    resource: resourceFromAttributes({
+      [ATTR_SERVICE_NAME]: settings.serviceName,
+      [ATTR_SERVICE_VERSION]: version,
+    }),
     spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: settings.url }))],
   });
   provider.register();
-  log.info({ exportTo: settings.url, serviceName: settings.serviceName }, 'tracing: exporting spans with OTLP/HTTP');
+  log.info(
+    { exportTo: settings.url, serviceName: settings.serviceName },
+    'tracing: exporting spans with OTLP/HTTP',
+  );
   return { shutdown: () => provider.shutdown() };
 }

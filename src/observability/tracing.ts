@@ -26,7 +26,10 @@ export interface Tracing {
   shutdown(): Promise<void>;
 }
 
-export async function startTracing(settings: TracingSettings | undefined, logger: Logger): Promise<Tracing | null> {
+export async function startTracing(
+  settings: TracingSettings | undefined,
+  logger: Logger,
+): Promise<Tracing | null> {
   if (!settings) return null;
   const { startTracerProvider } = await import('./tracing-sdk.js');
   return startTracerProvider(settings, logger);

@@ -10,11 +10,30 @@ export interface ProviderEnvironment {
   openai: { apiKey?: string; baseUrl?: string; model: string };
 }
 
-export function createConfiguredProvider(name: string, settings: Exclude<ProviderSettings, { type: 'builtin' }>, environment: ProviderEnvironment): ModelProvider {
+export function createConfiguredProvider(
+  name: string,
+  settings: Exclude<ProviderSettings, { type: 'builtin' }>,
+  environment: ProviderEnvironment,
+): ModelProvider {
   if (settings.type === 'openai') {
-    const apiKey = environment.env[settings.apiKeyEnv] ?? (settings.apiKeyEnv === 'OPENAI_API_KEY' ? environment.openai.apiKey : undefined);
-    const baseURL = settings.baseURL ?? (name === 'openai' ? environment.openai.baseUrl : undefined);
-    return new OpenAiProvider({ name, apiKey, baseURL, defaultModel: environment.openai.model, timeoutMs: settings.timeoutMs, thirdParty: !settings.trusted });
+    const apiKey =
+      environment.env[settings.apiKeyEnv] ??
+      (settings.apiKeyEnv === 'OPENAI_API_KEY' ? environment.openai.apiKey : undefined);
+    const baseURL =
+      settings.baseURL ?? (name === 'openai' ? environment.openai.baseUrl : undefined);
+    return new OpenAiProvider({
+      name,
+      apiKey,
+      baseURL,
+      defaultModel: environment.openai.model,
+      timeoutMs: settings.timeoutMs,
+      thirdParty: !settings.trusted,
+    });
   }
-  return new BedrockProvider({ name, region: settings.region, endpoint: settings.endpoint, thirdParty: !settings.trusted });
+  return new BedrockProvider({
+    name,
+    region: settings.region,
+    endpoint: settings.endpoint,
+    thirdParty: !settings.trusted,
+  });
 }

@@ -21,12 +21,22 @@ export interface IssuedKey {
 
 export async function issueApiKey(
   keys: ApiKeyRepository,
-  request: { accountId: string; scopes: readonly string[]; description?: string | null; expiresAt?: Date | null },
+  request: {
+    accountId: string;
+    scopes: readonly string[];
+    description?: string | null;
+    expiresAt?: Date | null;
+  },
 ): Promise<IssuedKey> {
-  if (!/^[a-z0-9][a-z0-9._-]{0,62}$/i.test(request.accountId)) throw badInput('account: 1 to 63 letters, digits, dots, dashes or underscores');
+  if (!/^[a-z0-9][a-z0-9._-]{0,62}$/i.test(request.accountId))
+    throw badInput('account: 1 to 63 letters, digits, dots, dashes or underscores');
   const unknown = request.scopes.filter((scope) => !isScope(scope));
-  if (unknown.length > 0 || request.scopes.length === 0) throw badInput(`scopes: choose from ${SCOPES.join(', ')}${unknown.length ? `; unknown: ${unknown.join(', ')}` : ''}`);
-  if (request.expiresAt && request.expiresAt.getTime() <= Date.now()) throw badInput('expiresAt: must be in the future');
+  if (unknown.length > 0 || request.scopes.length === 0)
+    throw badInput(
+      `scopes: choose from ${SCOPES.join(', ')}${unknown.length ? `; unknown: ${unknown.join(', ')}` : ''}`,
+    );
+  if (request.expiresAt && request.expiresAt.getTime() <= Date.now())
+    throw badInput('expiresAt: must be in the future');
   const prefix = randomBytes(5).toString('hex');
   const key = `ais_${prefix}_${randomBytes(32).toString('base64url')}`;
   const record = await keys.insert({
@@ -41,14 +51,26 @@ export async function issueApiKey(
   return { key, record };
 }
 
-export type KeyCheck = { ok: true; accountId: string; scopes: Scope[]; keyId: string } | { ok: false; reason: 'malformed' | 'unknown' | 'revoked' | 'expired' };
+export type KeyCheck =
+  | { ok: true; accountId: string; scopes: Scope[]; keyId: string }
+  | { ok: false; reason: 'malformed' | 'unknown' | 'revoked' | 'expired' };
 
 export async function verifyApiKey(keys: ApiKeyRepository, presented: string): Promise<KeyCheck> {
   const match = KEY_PATTERN.exec(presented);
   if (!match) return { ok: false, reason: 'malformed' };
   const record = await keys.findByPrefix(`ais_${match[1]}`);
-  if (!record || !timingSafeEqual(Buffer.from(record.hash, 'hex'), Buffer.from(hashOf(presented), 'hex'))) return { ok: false, reason: 'unknown' };
+  if (
+    !record ||
+    !timingSafeEqual(Buffer.from(record.hash, 'hex'), Buffer.from(hashOf(presented), 'hex'))
+  )
+    return { ok: false, reason: 'unknown' };
   if (record.revokedAt) return { ok: false, reason: 'revoked' };
-  if (record.expiresAt && record.expiresAt.getTime() <= Date.now()) return { ok: false, reason: 'expired' };
-  return { ok: true, accountId: record.accountId, scopes: record.scopes.filter(isScope), keyId: record.id };
+  if (record.expiresAt && record.expiresAt.getTime() <= Date.now())
+    return { ok: false, reason: 'expired' };
+  return {
+    ok: true,
+    accountId: record.accountId,
+    scopes: record.scopes.filter(isScope),
+    keyId: record.id,
+  };
 }

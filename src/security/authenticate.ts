@@ -5,7 +5,13 @@
  * to loopback callers only; everything else is UNAUTHENTICATED.
  */
 import { isIP } from 'node:net';
-import { createRemoteJWKSet, importSPKI, jwtVerify, type CryptoKey, type JWTVerifyGetKey } from 'jose';
+import {
+  createRemoteJWKSet,
+  importSPKI,
+  jwtVerify,
+  type CryptoKey,
+  type JWTVerifyGetKey,
+} from 'jose';
 import type { Account } from '../domain.js';
 import { ErrorCode, ServiceError } from '../errors.js';
 import type { ApiKeyRepository } from '../store/api-keys.js';
@@ -100,7 +106,12 @@ export class Authenticator {
       return await this.identify(request);
     } catch (error) {
       // A refusal, not an outage: a store that cannot be reached says nothing about the credentials.
-      if (ServiceError.isInstance(error) && error.code === ErrorCode.UNAUTHENTICATED) this.onRejected({ reason: error.message, remoteAddress: request.remoteAddress, credential: credentialKind(request.authorization) });
+      if (ServiceError.isInstance(error) && error.code === ErrorCode.UNAUTHENTICATED)
+        this.onRejected({
+          reason: error.message,
+          remoteAddress: request.remoteAddress,
+          credential: credentialKind(request.authorization),
+        });
       throw error;
     }
   }
@@ -108,15 +119,24 @@ export class Authenticator {
   private async identify(request: AuthenticationRequest): Promise<Account> {
     const header = request.authorization?.trim();
     if (!header) {
-      if ((await this.developmentAccountAvailable()) && isLoopback(request.remoteAddress)) return { id: DEV_ACCOUNT_ID, scopes: new Set(SCOPES) };
+      if ((await this.developmentAccountAvailable()) && isLoopback(request.remoteAddress))
+        return { id: DEV_ACCOUNT_ID, scopes: new Set(SCOPES) };
       throw unauthenticated('send credentials: Authorization: Bearer <API key>');
     }
     const match = BEARER.exec(header);
-    if (!match) throw unauthenticated('the Authorization header must be "Bearer <API key or token>"');
+    if (!match)
+      throw unauthenticated('the Authorization header must be "Bearer <API key or token>"');
     const credential = match[1]!;
     if (credential.startsWith('ais_')) {
       const check = await verifyApiKey(this.keys, credential);
-      if (!check.ok) throw unauthenticated(check.reason === 'revoked' ? 'this API key was revoked' : check.reason === 'expired' ? 'this API key has expired' : 'this API key is not valid');
+      if (!check.ok)
+        throw unauthenticated(
+          check.reason === 'revoked'
+            ? 'this API key was revoked'
+            : check.reason === 'expired'
+              ? 'this API key has expired'
+              : 'this API key is not valid',
+        );
       this.recordUse(check.keyId);
       return { id: check.accountId, scopes: new Set(check.scopes) };
     }
@@ -136,14 +156,22 @@ export class Authenticator {
   }
 
   private async verifyJwt(token: string, jwt: JwtSettings): Promise<Account> {
-    this.jwtKey ??= jwt.jwksUrl ? createRemoteJWKSet(new URL(jwt.jwksUrl)) : await importSPKI(jwt.publicKeyPem!, 'RS256');
+    this.jwtKey ??= jwt.jwksUrl
+      ? createRemoteJWKSet(new URL(jwt.jwksUrl))
+      : await importSPKI(jwt.publicKeyPem!, 'RS256');
     try {
       const options = { issuer: jwt.issuer, audience: jwt.audience };
-      const { payload } = typeof this.jwtKey === 'function' ? await jwtVerify(token, this.jwtKey, options) : await jwtVerify(token, this.jwtKey, options);
+      const { payload } =
+        typeof this.jwtKey === 'function'
+          ? await jwtVerify(token, this.jwtKey, options)
+          : await jwtVerify(token, this.jwtKey, options);
       const account = payload[jwt.accountClaim];
-      if (typeof account !== 'string' || account === '') throw unauthenticated(`the token has no "${jwt.accountClaim}" claim`);
+      if (typeof account !== 'string' || account === '')
+        throw unauthenticated(`the token has no "${jwt.accountClaim}" claim`);
       const raw = payload.scope ?? payload.scopes;
-      const scopes = (typeof raw === 'string' ? raw.split(' ') : Array.isArray(raw) ? raw : []).filter((scope): scope is string => typeof scope === 'string' && isScope(scope));
+      const scopes = (
+        typeof raw === 'string' ? raw.split(' ') : Array.isArray(raw) ? raw : []
+      ).filter((scope): scope is string => typeof scope === 'string' && isScope(scope));
       return { id: account, scopes: new Set(scopes) };
     } catch (error) {
       if (ServiceError.isInstance(error)) throw error;

@@ -38,12 +38,17 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
   const services = await openServices(config, logger);
   if (config.env === 'production' && !(await services.authenticator.hasCredentialsConfigured())) {
     await services.store.close();
-    throw new ConfigError('production needs a way to authenticate: create an API key (npm run keys -- create --account <name> --scopes <a,b>) or set JWT_ISSUER, JWT_AUDIENCE and JWT_JWKS_URL');
+    throw new ConfigError(
+      'production needs a way to authenticate: create an API key (npm run keys -- create --account <name> --scopes <a,b>) or set JWT_ISSUER, JWT_AUDIENCE and JWT_JWKS_URL',
+    );
   }
   const schema = buildSchema();
   const formatError = createErrorFormatter(logger);
   // Requests per minute and query limits, after validation and before execution, on both transports.
-  const operationGate = new OperationGate({ queryLimits: config.queryLimits, accountLimits: services.limits });
+  const operationGate = new OperationGate({
+    queryLimits: config.queryLimits,
+    accountLimits: services.limits,
+  });
   const apollo = new ApolloServer<RequestContext>({
     schema,
     logger,
@@ -55,13 +60,25 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     introspection: config.introspection,
     // Batched HTTP requests stay off (Apollo Server's default): a batch is refused with 400 BAD_REQUEST.
     allowBatchedHttpRequests: false,
-    plugins: [landingPagePlugin(config.sandbox), requestLogPlugin(), metricsPlugin(services.metrics), operationGate.plugin(), ...(tracing ? [tracingPlugin()] : [])],
+    plugins: [
+      landingPagePlugin(config.sandbox),
+      requestLogPlugin(),
+      metricsPlugin(services.metrics),
+      operationGate.plugin(),
+      ...(tracing ? [tracingPlugin()] : []),
+    ],
   });
   await apollo.start();
 
   let state: Lifecycle = 'created';
   const httpServer = createServer();
-  const http = createHttpHandler({ apollo, services, logger, maxBodyBytes: config.maxBodyBytes, accepting: () => state === 'listening' });
+  const http = createHttpHandler({
+    apollo,
+    services,
+    logger,
+    maxBodyBytes: config.maxBodyBytes,
+    accepting: () => state === 'listening',
+  });
   httpServer.on('request', tracing ? traceGraphQLRequests(http.listener) : http.listener);
   const websocket = attachWebSocket({
     httpServer,
@@ -73,11 +90,16 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     maxPayloadBytes: config.maxBodyBytes,
     ...(tracing ? { spans: new WebSocketOperationSpans() } : {}),
   });
-  services.metrics.observeState({ targets: () => services.gateway.status(), openSubscriptions: () => websocket.activeOperations, runningGenerations: () => services.runner.activeCount });
+  services.metrics.observeState({
+    targets: () => services.gateway.status(),
+    openSubscriptions: () => websocket.activeOperations,
+    runningGenerations: () => services.runner.activeCount,
+  });
 
   /** Polls until nothing is in flight on either transport, or the deadline passes. */
   async function waitUntilIdle(deadline: number): Promise<void> {
-    while ((http.inFlight > 0 || websocket.activeOperations > 0) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    while ((http.inFlight > 0 || websocket.activeOperations > 0) && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 20));
   }
 
   return {

@@ -32,8 +32,14 @@ export interface ContextSource {
  * the subscription, and a generation's stream never loads anything through it (a few KiB saved
  * per open stream).
  */
-export function buildContext(services: Services, logger: Logger, account: Account, source: ContextSource): RequestContext {
-  const requestId = source.requestId && /^[\w.:-]{1,128}$/.test(source.requestId) ? source.requestId : randomUUID();
+export function buildContext(
+  services: Services,
+  logger: Logger,
+  account: Account,
+  source: ContextSource,
+): RequestContext {
+  const requestId =
+    source.requestId && /^[\w.:-]{1,128}$/.test(source.requestId) ? source.requestId : randomUUID();
   const signal = source.signal ?? new AbortController().signal;
   let requestLogger: Logger | undefined;
   let loaders: Loaders | undefined;
@@ -44,7 +50,12 @@ export function buildContext(services: Services, logger: Logger, account: Accoun
       return (requestLogger ??= logger.child({ requestId, accountId: account.id }));
     },
     get loaders() {
-      return (loaders ??= createLoaders(account, { generations: services.store.generations, routing: services.routing }, signal, requestId));
+      return (loaders ??= createLoaders(
+        account,
+        { generations: services.store.generations, routing: services.routing },
+        signal,
+        requestId,
+      ));
     },
     services,
     signal,
@@ -55,12 +66,20 @@ export function buildContext(services: Services, logger: Logger, account: Accoun
  * The caller's account, or a GraphQL error with UNAUTHENTICATED and HTTP status 401 that Apollo
  * Server sends before anything executes (503 SERVICE_UNAVAILABLE when the key store is unreachable).
  */
-export async function authenticateOrThrow(services: Services, request: AuthenticationRequest): Promise<Account> {
+export async function authenticateOrThrow(
+  services: Services,
+  request: AuthenticationRequest,
+): Promise<Account> {
   try {
     return await services.authenticator.authenticate(request);
   } catch (error) {
     if (ServiceError.isInstance(error)) {
-      throw new GraphQLError(error.message, { extensions: { code: error.code, http: { status: error.code === ErrorCode.SERVICE_UNAVAILABLE ? 503 : 401 } } });
+      throw new GraphQLError(error.message, {
+        extensions: {
+          code: error.code,
+          http: { status: error.code === ErrorCode.SERVICE_UNAVAILABLE ? 503 : 401 },
+        },
+      });
     }
     throw error;
   }

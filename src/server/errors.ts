@@ -11,24 +11,45 @@ import type { Logger } from '../observability/logger.js';
 const PUBLIC_CODES: ReadonlySet<string> = new Set(Object.values(ErrorCode));
 
 export function createErrorFormatter(logger: Logger) {
-  return function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  return function formatError(
+    formatted: GraphQLFormattedError,
+    error: unknown,
+  ): GraphQLFormattedError {
     const unwrapped = unwrapResolverError(error);
     // A ServiceError raised outside resolvers (a plugin, a graphql-ws hook) arrives wrapped in a GraphQLError without a path.
     const inner = (unwrapped as { originalError?: unknown } | null)?.originalError;
     const original = ServiceError.isInstance(inner) ? inner : unwrapped;
     if (ServiceError.isInstance(original)) {
-      return { ...formatted, message: original.message, extensions: { ...original.details, code: original.code } };
+      return {
+        ...formatted,
+        message: original.message,
+        extensions: { ...original.details, code: original.code },
+      };
     }
     const code = formatted.extensions?.code;
-    if (typeof code === 'string' && PUBLIC_CODES.has(code) && code !== ErrorCode.INTERNAL_SERVER_ERROR) {
+    if (
+      typeof code === 'string' &&
+      PUBLIC_CODES.has(code) &&
+      code !== ErrorCode.INTERNAL_SERVER_ERROR
+    ) {
       return { ...formatted, extensions: { code } };
     }
-    logger.error({ err: original, path: formatted.path }, 'unexpected error while resolving a request');
-    return { message: 'Internal server error', ...(formatted.path ? { path: formatted.path } : {}), extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
+    logger.error(
+      { err: original, path: formatted.path },
+      'unexpected error while resolving a request',
+    );
+    return {
+      message: 'Internal server error',
+      ...(formatted.path ? { path: formatted.path } : {}),
+      extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR },
+    };
   };
 }
 
 /** The same formatting for graphql-js errors outside Apollo Server (graphql-ws). */
-export function formatGraphQLErrors(formatError: ReturnType<typeof createErrorFormatter>, errors: readonly GraphQLError[]): GraphQLFormattedError[] {
+export function formatGraphQLErrors(
+  formatError: ReturnType<typeof createErrorFormatter>,
+  errors: readonly GraphQLError[],
+): GraphQLFormattedError[] {
   return errors.map((error) => formatError(error.toJSON(), error));
 }

@@ -44,7 +44,9 @@ function readBody(request: IncomingMessage, limit: number): Promise<string> {
 }
 
 function sendJson(response: ServerResponse, status: number, body: unknown): void {
-  response.writeHead(status, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(body));
+  response
+    .writeHead(status, { 'content-type': 'application/json; charset=utf-8' })
+    .end(JSON.stringify(body));
 }
 
 function requestError(response: ServerResponse, status: number, message: string): void {
@@ -55,7 +57,11 @@ export function createHttpHandler(options: HttpHandlerOptions) {
   const { apollo, services, logger } = options;
   let inFlight = 0;
 
-  async function graphql(request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> {
+  async function graphql(
+    request: IncomingMessage,
+    response: ServerResponse,
+    url: URL,
+  ): Promise<void> {
     let body: unknown;
     if (request.method === 'POST') {
       const raw = await readBody(request, options.maxBodyBytes);
@@ -78,11 +84,17 @@ export function createHttpHandler(options: HttpHandlerOptions) {
     response.on('close', () => {
       if (!response.writableFinished) aborted.abort();
     });
-    const requestId = typeof request.headers['x-request-id'] === 'string' ? request.headers['x-request-id'] : undefined;
+    const requestId =
+      typeof request.headers['x-request-id'] === 'string'
+        ? request.headers['x-request-id']
+        : undefined;
     const result = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: request.method ?? 'GET', headers, search: url.search, body },
       context: async () => {
-        const account = await authenticateOrThrow(services, { authorization: request.headers.authorization, remoteAddress: request.socket.remoteAddress });
+        const account = await authenticateOrThrow(services, {
+          authorization: request.headers.authorization,
+          remoteAddress: request.socket.remoteAddress,
+        });
         return buildContext(services, logger, account, { requestId, signal: aborted.signal });
       },
     });
@@ -97,41 +109,76 @@ export function createHttpHandler(options: HttpHandlerOptions) {
   }
 
   /** An evaluation run's HTML report, for callers of the owning account with the `eval` scope. */
-  async function evalReport(request: IncomingMessage, response: ServerResponse, runId: string): Promise<void> {
+  async function evalReport(
+    request: IncomingMessage,
+    response: ServerResponse,
+    runId: string,
+  ): Promise<void> {
     let context: RequestContext;
     try {
-      const account = await authenticateOrThrow(services, { authorization: request.headers.authorization, remoteAddress: request.socket.remoteAddress });
-      context = buildContext(services, logger, account, { requestId: typeof request.headers['x-request-id'] === 'string' ? request.headers['x-request-id'] : undefined });
+      const account = await authenticateOrThrow(services, {
+        authorization: request.headers.authorization,
+        remoteAddress: request.socket.remoteAddress,
+      });
+      context = buildContext(services, logger, account, {
+        requestId:
+          typeof request.headers['x-request-id'] === 'string'
+            ? request.headers['x-request-id']
+            : undefined,
+      });
     } catch (error) {
       const code = (error as { extensions?: { code?: string } }).extensions?.code;
       if (!code) throw error;
-      return sendJson(response, 401, { errors: [{ message: (error as Error).message, extensions: { code } }] });
+      return sendJson(response, 401, {
+        errors: [{ message: (error as Error).message, extensions: { code } }],
+      });
     }
-    if (!context.account.scopes.has('eval')) return sendJson(response, 403, { errors: [{ message: 'evaluation reports need the scope eval', extensions: { code: 'FORBIDDEN' } }] });
+    if (!context.account.scopes.has('eval'))
+      return sendJson(response, 403, {
+        errors: [
+          { message: 'evaluation reports need the scope eval', extensions: { code: 'FORBIDDEN' } },
+        ],
+      });
     let html: string;
     try {
       html = await services.evaluation.runs.report(context.account, runId);
     } catch (error) {
-      if ((error as { code?: string }).code === 'NOT_FOUND') return sendJson(response, 404, { errors: [{ message: (error as Error).message, extensions: { code: 'NOT_FOUND' } }] });
+      if ((error as { code?: string }).code === 'NOT_FOUND')
+        return sendJson(response, 404, {
+          errors: [{ message: (error as Error).message, extensions: { code: 'NOT_FOUND' } }],
+        });
       throw error;
     }
-    response.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'private, no-store', 'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; img-src data:" }).end(request.method === 'HEAD' ? undefined : html);
+    response
+      .writeHead(200, {
+        'content-type': 'text/html; charset=utf-8',
+        'cache-control': 'private, no-store',
+        'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; img-src data:",
+      })
+      .end(request.method === 'HEAD' ? undefined : html);
   }
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://localhost');
     const report = /^\/reports\/eval\/([^/]+)$/.exec(url.pathname);
-    if (report && (request.method === 'GET' || request.method === 'HEAD')) return evalReport(request, response, decodeURIComponent(report[1]!));
+    if (report && (request.method === 'GET' || request.method === 'HEAD'))
+      return evalReport(request, response, decodeURIComponent(report[1]!));
     if (url.pathname === '/healthz') return sendJson(response, 200, { status: 'ok' });
     if (url.pathname === '/readyz') {
       const storeReachable = await services.store.ping();
       const ready = storeReachable && options.accepting();
-      return sendJson(response, ready ? 200 : 503, { status: ready ? 'ready' : 'unavailable', store: storeReachable ? 'ok' : 'unreachable', accepting: options.accepting() });
+      return sendJson(response, ready ? 200 : 503, {
+        status: ready ? 'ready' : 'unavailable',
+        store: storeReachable ? 'ok' : 'unreachable',
+        accepting: options.accepting(),
+      });
     }
     if (url.pathname === '/graphql') return graphql(request, response, url);
     if (url.pathname === '/metrics' && (request.method === 'GET' || request.method === 'HEAD')) {
       const { contentType, body } = await services.metrics.scrape();
-      response.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-store' }).end(request.method === 'HEAD' ? undefined : body);
+      response
+        .writeHead(200, { 'content-type': contentType, 'cache-control': 'no-store' })
+        .end(request.method === 'HEAD' ? undefined : body);
       return;
     }
     sendJson(response, 404, { error: 'not found; GraphQL is served at /graphql' });
@@ -148,10 +195,19 @@ export function createHttpHandler(options: HttpHandlerOptions) {
       handle(request, response).catch((error: unknown) => {
         if (error instanceof BodyTooLarge) {
           response.setHeader('connection', 'close');
-          return requestError(response, 413, `the request body is larger than ${options.maxBodyBytes} bytes`);
+          return requestError(
+            response,
+            413,
+            `the request body is larger than ${options.maxBodyBytes} bytes`,
+          );
         }
         logger.error({ err: error }, 'unhandled error in the HTTP handler');
-        if (!response.headersSent) sendJson(response, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+        if (!response.headersSent)
+          sendJson(response, 500, {
+            errors: [
+              { message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } },
+            ],
+          });
         else response.destroy();
       });
     },

@@ -50,25 +50,56 @@ export interface Services {
   /** The audit log of provider calls: its rows, and the gateway observer writing them. */
   audit: { entries: AuditLogRepository; observer: AuditObserver };
   /** Evaluation runs, generation datasets, feedback and production quality metrics. */
-  evaluation: { runs: EvaluationService; datasets: GenerationDatasetService; feedback: FeedbackService; production: ProductionMetricsService };
+  evaluation: {
+    runs: EvaluationService;
+    datasets: GenerationDatasetService;
+    feedback: FeedbackService;
+    production: ProductionMetricsService;
+  };
 }
 
 export async function openServices(config: Config, logger: Logger): Promise<Services> {
   const routing = config.llmConfigPath
     ? loadLlmConfig(config.llmConfigPath)
-    : routingFromEnvironment({ openaiConfigured: Boolean(config.openai.apiKey || config.openai.baseUrl), openaiModel: config.openai.model, openaiBaseUrl: config.openai.baseUrl });
+    : routingFromEnvironment({
+        openaiConfigured: Boolean(config.openai.apiKey || config.openai.baseUrl),
+        openaiModel: config.openai.model,
+        openaiBaseUrl: config.openai.baseUrl,
+      });
   const providers: ModelProvider[] = Object.entries(routing.providers).map(([name, settings]) =>
     settings.type === 'builtin'
-      ? new BuiltinProvider({ drafters: offlineDrafters(allCapabilities), streamDelayMs: config.builtinStreamDelayMs })
+      ? new BuiltinProvider({
+          drafters: offlineDrafters(allCapabilities),
+          streamDelayMs: config.builtinStreamDelayMs,
+        })
       : createConfiguredProvider(name, settings, { env: process.env, openai: config.openai }),
   );
-  const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, poolSize: config.databasePoolSize, traced: config.tracing !== undefined });
+  const store = await openStore({
+    dataDir: config.dataDir,
+    databaseUrl: config.databaseUrl,
+    poolSize: config.databasePoolSize,
+    traced: config.tracing !== undefined,
+  });
   if (store.db.kind === 'embedded') {
     // One embedded process owns its data: whatever was running when it stopped cannot finish now.
-    const interrupted = await store.generations.interruptAllRunning('interrupted by a server restart');
-    if (interrupted > 0) logger.warn({ interrupted }, 'marked generations left running by the previous process as INTERRUPTED');
+    const interrupted = await store.generations.interruptAllRunning(
+      'interrupted by a server restart',
+    );
+    if (interrupted > 0)
+      logger.warn(
+        { interrupted },
+        'marked generations left running by the previous process as INTERRUPTED',
+      );
   }
-  const bus = await openStreamBus({ redisUrl: config.redisUrl, retentionMs: config.streamRetentionMs, watcherRefreshMs: config.generationHeartbeat.intervalMs, watcherTtlMs: config.generationHeartbeat.staleAfterMs }, logger).catch(async (error: unknown) => {
+  const bus = await openStreamBus(
+    {
+      redisUrl: config.redisUrl,
+      retentionMs: config.streamRetentionMs,
+      watcherRefreshMs: config.generationHeartbeat.intervalMs,
+      watcherTtlMs: config.generationHeartbeat.staleAfterMs,
+    },
+    logger,
+  ).catch(async (error: unknown) => {
     await store.close();
     throw error;
   });
@@ -77,24 +108,55 @@ export async function openServices(config: Config, logger: Logger): Promise<Serv
   // Data protection (issue #7): injection screen, PII redaction, canary, and the audit log.
   gateway.protection = new DataProtection({
     providers: routing.providers,
-    injection: { action: config.dataProtection.injectionAction, policy: config.dataProtection.injectionThresholds },
+    injection: {
+      action: config.dataProtection.injectionAction,
+      policy: config.dataProtection.injectionThresholds,
+    },
     logger,
   });
   const auditEntries = new AuditLogRepository(store.db);
-  const audit = { entries: auditEntries, observer: new AuditObserver(auditEntries, logger, { rawText: config.dataProtection.auditRawText }) };
-  gateway.observer = observeAll(metrics, audit.observer, ...(config.tracing ? [new ProviderCallSpans()] : []));
+  const audit = {
+    entries: auditEntries,
+    observer: new AuditObserver(auditEntries, logger, {
+      rawText: config.dataProtection.auditRawText,
+    }),
+  };
+  gateway.observer = observeAll(
+    metrics,
+    audit.observer,
+    ...(config.tracing ? [new ProviderCallSpans()] : []),
+  );
   // Shared through Redis when REDIS_URL is set, else per replica. The clock is the limits' own, for tests.
   const clock = { now: () => Date.now() };
-  const limitStore = await openLimitStore({ redisUrl: config.redisUrl, clock, fellBack: (operation) => metrics.limitStoreFellBack(operation) }, logger).catch(async (error: unknown) => {
+  const limitStore = await openLimitStore(
+    {
+      redisUrl: config.redisUrl,
+      clock,
+      fellBack: (operation) => metrics.limitStoreFellBack(operation),
+    },
+    logger,
+  ).catch(async (error: unknown) => {
     await Promise.all([bus.close(), store.close()]);
     throw error;
   });
   const limits = new AccountLimits(limitStore, config.rateLimits, clock, {
-    usageNotRecorded: (error) => logger.warn({ err: error }, 'could not record usage against the account limits'),
+    usageNotRecorded: (error) =>
+      logger.warn({ err: error }, 'could not record usage against the account limits'),
     rejected: (rule) => metrics.rateLimited(rule),
   });
-  gateway.limits = { admit: (accountId) => limits.checkSpend(accountId), charge: (accountId, usage) => limits.recordUsage(accountId, usage) };
-  const runner = new GenerationRunner({ generations: store.generations, bus, gateway, logger, abandonAfterMs: config.streamAbandonMs, onFinished: (generation) => metrics.generationFinished(generation), admit: (request) => limits.admitGeneration(request) });
+  gateway.limits = {
+    admit: (accountId) => limits.checkSpend(accountId),
+    charge: (accountId, usage) => limits.recordUsage(accountId, usage),
+  };
+  const runner = new GenerationRunner({
+    generations: store.generations,
+    bus,
+    gateway,
+    logger,
+    abandonAfterMs: config.streamAbandonMs,
+    onFinished: (generation) => metrics.generationFinished(generation),
+    admit: (request) => limits.admitGeneration(request),
+  });
   const upkeep = new GenerationUpkeep({
     generations: store.generations,
     bus,
@@ -138,13 +200,47 @@ export async function openServices(config: Config, logger: Logger): Promise<Serv
       providers: (name) => routing.providers[name]?.type,
       logger,
     }),
-    datasets: new GenerationDatasetService({ datasets: evaluationStore.datasets, capabilities: allCapabilities }),
-    feedback: new FeedbackService({ feedback: evaluationStore.feedback, generations: store.generations, predictions: store.predictions, labeledTickets: store.labeledTickets, routing: ticketRouting }),
-    production: new ProductionMetricsService({ metrics: evaluationStore.metrics, runs: evaluationStore.runs, routing: ticketRouting, settings: config.evaluation }),
+    datasets: new GenerationDatasetService({
+      datasets: evaluationStore.datasets,
+      capabilities: allCapabilities,
+    }),
+    feedback: new FeedbackService({
+      feedback: evaluationStore.feedback,
+      generations: store.generations,
+      predictions: store.predictions,
+      labeledTickets: store.labeledTickets,
+      routing: ticketRouting,
+    }),
+    production: new ProductionMetricsService({
+      metrics: evaluationStore.metrics,
+      runs: evaluationStore.runs,
+      routing: ticketRouting,
+      settings: config.evaluation,
+    }),
   };
   // Runs the previous process was driving cannot go on by themselves; resumeEvalRun continues them.
   const interruptedRuns = await evaluation.runs.interruptAbandoned(store.db.kind === 'postgres');
-  if (interruptedRuns > 0) logger.warn({ interruptedRuns }, 'marked evaluation runs left running as INTERRUPTED');
-  const authenticator = new Authenticator(store.apiKeys, { production: config.env === 'production', jwt: config.jwt }, (rejection) => logger.warn(rejection, 'authentication refused'));
-  return { store, bus, gateway, runner, upkeep, routing: ticketRouting, backlogs, llmRouting: routing, authenticator, capabilities: allCapabilities, metrics, limits, audit, evaluation };
+  if (interruptedRuns > 0)
+    logger.warn({ interruptedRuns }, 'marked evaluation runs left running as INTERRUPTED');
+  const authenticator = new Authenticator(
+    store.apiKeys,
+    { production: config.env === 'production', jwt: config.jwt },
+    (rejection) => logger.warn(rejection, 'authentication refused'),
+  );
+  return {
+    store,
+    bus,
+    gateway,
+    runner,
+    upkeep,
+    routing: ticketRouting,
+    backlogs,
+    llmRouting: routing,
+    authenticator,
+    capabilities: allCapabilities,
+    metrics,
+    limits,
+    audit,
+    evaluation,
+  };
 }

@@ -32,7 +32,11 @@ export interface WebSocketOptions {
 }
 
 export function attachWebSocket(options: WebSocketOptions) {
-  const sockets = new WebSocketServer({ server: options.httpServer, path: '/graphql', ...(options.maxPayloadBytes ? { maxPayload: options.maxPayloadBytes } : {}) });
+  const sockets = new WebSocketServer({
+    server: options.httpServer,
+    path: '/graphql',
+    ...(options.maxPayloadBytes ? { maxPayload: options.maxPayloadBytes } : {}),
+  });
   const operations = new Map<object, Map<string, AbortController>>();
   const stop = (ctx: object, id?: string) => {
     const controllers = operations.get(ctx);
@@ -52,14 +56,20 @@ export function attachWebSocket(options: WebSocketOptions) {
       // Subscribers send the same few documents over and over: parsed and validated once each.
       parse: documents.parse,
       validate: documents.validate,
-      ...(options.spans && options.execution ? options.spans.wrap(options.execution) : options.execution),
+      ...(options.spans && options.execution
+        ? options.spans.wrap(options.execution)
+        : options.execution),
       // Credentials come in connection_init (`{ authorization: "Bearer …" }`), or in the upgrade
       // request's headers; a refusal closes the socket with 4403 before any operation runs.
       onConnect: async (ctx) => {
         const fromParams = ctx.connectionParams?.authorization;
-        const authorization = typeof fromParams === 'string' ? fromParams : ctx.extra.request.headers.authorization;
+        const authorization =
+          typeof fromParams === 'string' ? fromParams : ctx.extra.request.headers.authorization;
         try {
-          ctx.extra.account = await options.services.authenticator.authenticate({ authorization, remoteAddress: ctx.extra.request.socket.remoteAddress });
+          ctx.extra.account = await options.services.authenticator.authenticate({
+            authorization,
+            remoteAddress: ctx.extra.request.socket.remoteAddress,
+          });
           return true;
         } catch {
           return false;
@@ -71,7 +81,10 @@ export function attachWebSocket(options: WebSocketOptions) {
         controllers.set(id, controller);
         operations.set(ctx, controllers);
         const header = ctx.extra.request.headers['x-request-id'];
-        const contextValue = buildContext(options.services, options.logger, ctx.extra.account!, { requestId: typeof header === 'string' ? header : undefined, signal: controller.signal });
+        const contextValue = buildContext(options.services, options.logger, ctx.extra.account!, {
+          requestId: typeof header === 'string' ? header : undefined,
+          signal: controller.signal,
+        });
         options.spans?.start(contextValue, args);
         return contextValue;
       },
@@ -79,7 +92,11 @@ export function attachWebSocket(options: WebSocketOptions) {
       onClose: (ctx) => stop(ctx),
       // Validation failures arrive as plain GraphQLErrors (no code, no cause): Apollo Server's code for them, not INTERNAL_SERVER_ERROR.
       onError: (_ctx, _id, _payload, errors) =>
-        errors.map((error) => (error.extensions.code === undefined && !error.originalError ? { ...error.toJSON(), extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } } : formatGraphQLErrors(options.formatError, [error])[0]!)),
+        errors.map((error) =>
+          error.extensions.code === undefined && !error.originalError
+            ? { ...error.toJSON(), extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }
+            : formatGraphQLErrors(options.formatError, [error])[0]!,
+        ),
       onNext: (_ctx, _id, _payload, args, result) => {
         if (!result.errors) return undefined;
         const errors = formatGraphQLErrors(options.formatError, result.errors);

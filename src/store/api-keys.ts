@@ -43,7 +43,9 @@ const toRecord = (row: Row): ApiKeyRecord => ({
 export class ApiKeyRepository {
   constructor(private readonly db: SqlDatabase) {}
 
-  async insert(key: Omit<ApiKeyRecord, 'createdAt' | 'revokedAt' | 'lastUsedAt'>): Promise<ApiKeyRecord> {
+  async insert(
+    key: Omit<ApiKeyRecord, 'createdAt' | 'revokedAt' | 'lastUsedAt'>,
+  ): Promise<ApiKeyRecord> {
     const [row] = await this.db.query<Row>(
       `INSERT INTO api_keys (id, account_id, prefix, hash, scopes, description, expires_at) VALUES ($1, $2, $3, $4, $5::text[], $6, $7) RETURNING *`,
       [key.id, key.accountId, key.prefix, key.hash, key.scopes, key.description, key.expiresAt],
@@ -58,7 +60,10 @@ export class ApiKeyRepository {
 
   /** Keys of an account, newest first (any account with `accountId` null: for operators). */
   async list(accountId: string | null): Promise<ApiKeyRecord[]> {
-    const rows = await this.db.query<Row>('SELECT * FROM api_keys WHERE ($1::text IS NULL OR account_id = $1) ORDER BY created_at DESC, id', [accountId]);
+    const rows = await this.db.query<Row>(
+      'SELECT * FROM api_keys WHERE ($1::text IS NULL OR account_id = $1) ORDER BY created_at DESC, id',
+      [accountId],
+    );
     return rows.map(toRecord);
   }
 
@@ -74,7 +79,9 @@ export class ApiKeyRepository {
 
   /** Whether any key could still authenticate (not revoked, not expired). */
   async anyUsable(): Promise<boolean> {
-    const rows = await this.db.query('SELECT 1 FROM api_keys WHERE revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now()) LIMIT 1');
+    const rows = await this.db.query(
+      'SELECT 1 FROM api_keys WHERE revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now()) LIMIT 1',
+    );
     return rows.length > 0;
   }
 

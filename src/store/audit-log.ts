@@ -123,7 +123,11 @@ export class AuditLogRepository {
    * Newest first, keyset-paginated on the id; of one account when `accountId` is given, of every
    * account otherwise (operators).
    */
-  async list(filter: { accountId?: string | null }, first: number, afterId: string | null): Promise<{ items: AuditRecord[]; hasNextPage: boolean }> {
+  async list(
+    filter: { accountId?: string | null },
+    first: number,
+    afterId: string | null,
+  ): Promise<{ items: AuditRecord[]; hasNextPage: boolean }> {
     const rows = await this.db.query<Row>(
       `SELECT id::text AS id, account_id, at, feature, provider, model, outcome, error_code, input_tokens, output_tokens, cost_usd, latency_ms,
               redactions, injection_score, request_id, raw_text

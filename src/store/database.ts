@@ -30,18 +30,31 @@ export function withStatementSpans(db: SqlDatabase): SqlDatabase {
     query: <Row>(sql: string, params?: unknown[]) => {
       if (!trace.getActiveSpan()) return executor.query<Row>(sql, params);
       const summary = statementSummary(sql);
-      return tracer.startActiveSpan(summary, { kind: SpanKind.CLIENT, attributes: { 'db.system.name': 'postgresql', 'db.query.summary': summary, 'ai_subgraph.store': db.kind } }, (span) =>
-        executor.query<Row>(sql, params).then(
-          (rows) => {
-            span.end();
-            return rows;
+      return tracer.startActiveSpan(
+        summary,
+        {
+          kind: SpanKind.CLIENT,
+          attributes: {
+            'db.system.name': 'postgresql',
+            'db.query.summary': summary,
+            'ai_subgraph.store': db.kind,
           },
-          (error: unknown) => {
-            span.setStatus({ code: SpanStatusCode.ERROR, message: (error as { code?: string }).code ?? 'query failed' });
-            span.end();
-            throw error;
-          },
-        ),
+        },
+        (span) =>
+          executor.query<Row>(sql, params).then(
+            (rows) => {
+              span.end();
+              return rows;
+            },
+            (error: unknown) => {
+              span.setStatus({
+                code: SpanStatusCode.ERROR,
+                message: (error as { code?: string }).code ?? 'query failed',
+              });
+              span.end();
+              throw error;
+            },
+          ),
       );
     },
     execute: (sql) => executor.execute(sql),

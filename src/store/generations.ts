@@ -132,15 +132,37 @@ function toRecord(row: GenerationRow): GenerationRecord {
 }
 
 /** jsonb parameters travel as text: `pg` would otherwise turn JS arrays into PostgreSQL arrays. */
-const json = (value: unknown) => (value === undefined || value === null ? null : JSON.stringify(value));
+const json = (value: unknown) =>
+  value === undefined || value === null ? null : JSON.stringify(value);
 
 /** The types of the parameters of one row written by `insertBatch` and `finishBatch`, in order. */
 const RUNNING_COLUMNS = ['uuid', 'text', 'text', 'jsonb', 'text', 'text', 'text', 'uuid'] as const;
-const OUTCOME_COLUMNS = ['text', 'uuid', 'text', 'text', 'jsonb', 'jsonb', 'text', 'text', 'jsonb', 'integer', 'jsonb', 'jsonb', 'boolean', 'integer', 'jsonb', 'float8'] as const;
+const OUTCOME_COLUMNS = [
+  'text',
+  'uuid',
+  'text',
+  'text',
+  'jsonb',
+  'jsonb',
+  'text',
+  'text',
+  'jsonb',
+  'integer',
+  'jsonb',
+  'jsonb',
+  'boolean',
+  'integer',
+  'jsonb',
+  'float8',
+] as const;
 
 /** `($1::uuid, $2::text), ($3::uuid, $4::text)`: `rows` rows of typed parameters for a VALUES list. */
 function valueRows(rows: number, types: readonly string[]): string {
-  return Array.from({ length: rows }, (_, row) => `(${types.map((type, column) => `$${row * types.length + column + 1}::${type}`).join(', ')})`).join(', ');
+  return Array.from(
+    { length: rows },
+    (_, row) =>
+      `(${types.map((type, column) => `$${row * types.length + column + 1}::${type}`).join(', ')})`,
+  ).join(', ');
 }
 
 /** The record of a RUNNING row as `insertBatch` wrote it: its input as the jsonb column reads back. */
@@ -189,7 +211,9 @@ export class GenerationRepository {
    * The two writes of every generation, group-committed: RUNNING rows and outcomes asked for by
    * concurrent generations are written by one statement each (see GroupCommit).
    */
-  private readonly runningRows = new GroupCommit((batch: NewGeneration[]) => this.insertBatch(batch));
+  private readonly runningRows = new GroupCommit((batch: NewGeneration[]) =>
+    this.insertBatch(batch),
+  );
   private readonly outcomes = new GroupCommit((batch: Finishing[]) => this.finishBatch(batch));
 
   constructor(private readonly db: SqlDatabase) {}
@@ -198,9 +222,12 @@ export class GenerationRepository {
    * Inserts a RUNNING generation, or, when the account already used `idempotencyKey`, returns the
    * first one. `sameInput` tells the caller whether the retry carried the same input.
    */
-  async insertRunning(generation: NewGeneration): Promise<{ record: GenerationRecord; created: boolean; sameInput: boolean }> {
+  async insertRunning(
+    generation: NewGeneration,
+  ): Promise<{ record: GenerationRecord; created: boolean; sameInput: boolean }> {
     const createdAt = await this.runningRows.push(generation);
-    if (createdAt) return { record: runningRecord(generation, createdAt), created: true, sameInput: true };
+    if (createdAt)
+      return { record: runningRecord(generation, createdAt), created: true, sameInput: true };
     const [existing] = await this.db.query<GenerationRow & { same_input: boolean }>(
       `SELECT *, (input = $3::jsonb AND feature = $4) AS same_input FROM generations WHERE account_id = $1 AND idempotency_key = $2`,
       [generation.accountId, generation.idempotencyKey, json(generation.input), generation.feature],
@@ -239,7 +266,11 @@ export class GenerationRepository {
   }
 
   /** Records how a run ended. Returns null when it had already ended (a cancel won the race). */
-  finish(accountId: string, id: string, outcome: GenerationOutcome): Promise<GenerationRecord | null> {
+  finish(
+    accountId: string,
+    id: string,
+    outcome: GenerationOutcome,
+  ): Promise<GenerationRecord | null> {
     return this.outcomes.push({ accountId, id, outcome });
   }
 
@@ -277,13 +308,21 @@ export class GenerationRepository {
       params,
     );
     const byId = new Map(finished.map((row) => [row.id, toRecord(row)]));
-    return batch.map((entry) => (first.get(entry.id) === entry ? (byId.get(entry.id) ?? null) : null));
+    return batch.map((entry) =>
+      first.get(entry.id) === entry ? (byId.get(entry.id) ?? null) : null,
+    );
   }
 
   /** One statement for any number of ids (the DataLoader batch); order follows `ids`. */
   async findByIds(accountId: string, ids: readonly string[]): Promise<(GenerationRecord | null)[]> {
     const valid = ids.filter(isUuid);
-    const rows = valid.length === 0 ? [] : await this.db.query<GenerationRow>('SELECT * FROM generations WHERE account_id = $1 AND id = ANY($2::uuid[])', [accountId, valid]);
+    const rows =
+      valid.length === 0
+        ? []
+        : await this.db.query<GenerationRow>(
+            'SELECT * FROM generations WHERE account_id = $1 AND id = ANY($2::uuid[])',
+            [accountId, valid],
+          );
     const byId = new Map(rows.map((row) => [row.id, toRecord(row)]));
     return ids.map((id) => byId.get(id) ?? null);
   }
@@ -297,7 +336,12 @@ export class GenerationRepository {
    * The latest `perFeature` drafts of each feature for each incident, in one statement for any
    * number of incidents (the Incident entity's DataLoader batch).
    */
-  async latestByIncidents(accountId: string, incidentIds: readonly string[], features: readonly Feature[], perFeature: number): Promise<GenerationRecord[]> {
+  async latestByIncidents(
+    accountId: string,
+    incidentIds: readonly string[],
+    features: readonly Feature[],
+    perFeature: number,
+  ): Promise<GenerationRecord[]> {
     const rows = await this.db.query<GenerationRow>(
       `SELECT * FROM (
          SELECT *, row_number() OVER (PARTITION BY incident_id, feature ORDER BY created_at DESC, id DESC) AS rank
@@ -309,7 +353,12 @@ export class GenerationRepository {
   }
 
   /** Newest first, keyset-paginated on (created_at, id) so pages stay stable while rows arrive. */
-  async list(accountId: string, filter: GenerationFilter, first: number, after: { createdAt: Date; id: string } | null): Promise<Page<GenerationRecord>> {
+  async list(
+    accountId: string,
+    filter: GenerationFilter,
+    first: number,
+    after: { createdAt: Date; id: string } | null,
+  ): Promise<Page<GenerationRecord>> {
     const rows = await this.db.query<GenerationRow>(
       `SELECT * FROM generations
        WHERE account_id = $1
@@ -319,7 +368,15 @@ export class GenerationRepository {
          AND ($5::timestamptz IS NULL OR (created_at, id) < ($5::timestamptz, $6::uuid))
        ORDER BY created_at DESC, id DESC
        LIMIT $7`,
-      [accountId, filter.feature ?? null, filter.incidentId ?? null, filter.status ?? null, after?.createdAt ?? null, after?.id ?? null, first + 1],
+      [
+        accountId,
+        filter.feature ?? null,
+        filter.incidentId ?? null,
+        filter.status ?? null,
+        after?.createdAt ?? null,
+        after?.id ?? null,
+        first + 1,
+      ],
     );
     return { items: rows.slice(0, first).map(toRecord), hasNextPage: rows.length > first };
   }
@@ -342,7 +399,10 @@ export class GenerationRepository {
    */
   async heartbeat(ids: readonly string[]): Promise<void> {
     if (ids.length === 0) return;
-    await this.db.query(`UPDATE generations SET heartbeat_at = now() WHERE id = ANY($1::uuid[]) AND status = 'RUNNING'`, [ids]);
+    await this.db.query(
+      `UPDATE generations SET heartbeat_at = now() WHERE id = ANY($1::uuid[]) AND status = 'RUNNING'`,
+      [ids],
+    );
   }
 
   /** RUNNING generations of any account whose heartbeat is older than `staleAfterMs`: their process died. */
@@ -360,7 +420,12 @@ export class GenerationRepository {
    * it still being RUNNING and stale, so of several replicas sweeping at once exactly one wins;
    * the others (and a producer that came back to life) get null.
    */
-  async interruptStale(id: string, staleAfterMs: number, partial: { text: string; chunkLengths: number[] }, error: { code: ErrorCode; message: string }): Promise<GenerationRecord | null> {
+  async interruptStale(
+    id: string,
+    staleAfterMs: number,
+    partial: { text: string; chunkLengths: number[] },
+    error: { code: ErrorCode; message: string },
+  ): Promise<GenerationRecord | null> {
     const rows = await this.db.query<GenerationRow>(
       `UPDATE generations SET status = 'INTERRUPTED', text = $3, chunk_lengths = $4::jsonb, error = $5::jsonb, finished_at = now(),
          latency_ms = round(extract(epoch FROM now() - created_at) * 1000)

@@ -14,7 +14,11 @@
  * (a constraint it violates) fails only its own caller.
  */
 export class GroupCommit<Item, Result> {
-  private queue: { item: Item; resolve: (result: Result) => void; reject: (error: unknown) => void }[] = [];
+  private queue: {
+    item: Item;
+    resolve: (result: Result) => void;
+    reject: (error: unknown) => void;
+  }[] = [];
   private scheduled = false;
   private writing = false;
 
@@ -61,7 +65,11 @@ export class GroupCommit<Item, Result> {
         async (error: unknown) => {
           if (batch.length === 1) return batch[0]!.reject(error);
           // One bad row must fail only its own caller: each is written on its own.
-          await Promise.all(batch.map((entry) => this.write([entry.item]).then(([result]) => entry.resolve(result!), entry.reject)));
+          await Promise.all(
+            batch.map((entry) =>
+              this.write([entry.item]).then(([result]) => entry.resolve(result!), entry.reject),
+            ),
+          );
         },
       );
     } finally {

@@ -53,7 +53,10 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   // Each driver is loaded only by the processes that use it (`pg`, or PGlite and its WebAssembly).
   if (options.databaseUrl) {
     const { openPostgresDatabase } = await import('./postgres.js');
-    db = openPostgresDatabase({ connectionString: options.databaseUrl, poolSize: options.poolSize });
+    db = openPostgresDatabase({
+      connectionString: options.databaseUrl,
+      poolSize: options.poolSize,
+    });
   } else {
     await mkdir(options.dataDir, { recursive: true });
     const { openEmbeddedDatabase } = await import('./pglite.js');

@@ -3,7 +3,8 @@ import type { SqlDatabase, SqlExecutor } from './database.js';
 
 function executorOf(connection: PGlite | Transaction): SqlExecutor {
   return {
-    query: async <Row>(sql: string, params?: unknown[]) => (await connection.query<Row>(sql, params)).rows,
+    query: async <Row>(sql: string, params?: unknown[]) =>
+      (await connection.query<Row>(sql, params)).rows,
     execute: async (sql: string) => {
       await connection.exec(sql);
     },
@@ -17,7 +18,13 @@ function executorOf(connection: PGlite | Transaction): SqlExecutor {
  * former 4 MB, so that WAL is not written out (synchronously, on the event loop) more often.
  * The rest are PGlite's own defaults (single-user mode, no parallel workers).
  */
-const START_PARAMS = [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB', '-c', 'wal_buffers=4MB'];
+const START_PARAMS = [
+  ...PGlite.defaultStartParams,
+  '-c',
+  'shared_buffers=16MB',
+  '-c',
+  'wal_buffers=4MB',
+];
 
 /** The embedded default: PostgreSQL compiled to WebAssembly, persisted in `dataDir`. */
 export async function openEmbeddedDatabase(dataDir: string): Promise<SqlDatabase> {

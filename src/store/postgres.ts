@@ -12,7 +12,16 @@ export interface PostgresOptions {
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
 
 /** Socket errors of a server that is down, restarting or unreachable. */
-const UNREACHABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+const UNREACHABLE = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
 
 /**
  * Whether `error` says the server cannot be reached now (it will answer again after a restart),
@@ -22,14 +31,28 @@ const UNREACHABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT',
  */
 function isUnreachable(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code === 'string' && (code.startsWith('08') || /^57P0[123]$/.test(code) || UNREACHABLE.has(code))) return true;
-  return error instanceof Error && /^Connection terminated|timeout exceeded when trying to connect|connection error/i.test(error.message);
+  if (
+    typeof code === 'string' &&
+    (code.startsWith('08') || /^57P0[123]$/.test(code) || UNREACHABLE.has(code))
+  )
+    return true;
+  return (
+    error instanceof Error &&
+    /^Connection terminated|timeout exceeded when trying to connect|connection error/i.test(
+      error.message,
+    )
+  );
 }
 
 /** A database that cannot be reached is the client's SERVICE_UNAVAILABLE (retry later), not an internal error. */
 function asUnavailable(error: unknown): unknown {
   if (!isUnreachable(error)) return error;
-  return new ServiceError(ErrorCode.SERVICE_UNAVAILABLE, 'the database is unavailable right now; try again shortly', {}, { cause: error });
+  return new ServiceError(
+    ErrorCode.SERVICE_UNAVAILABLE,
+    'the database is unavailable right now; try again shortly',
+    {},
+    { cause: error },
+  );
 }
 
 function executorOf(connection: pg.Pool | pg.PoolClient): SqlExecutor {
@@ -53,7 +76,11 @@ function executorOf(connection: pg.Pool | pg.PoolClient): SqlExecutor {
 /** The scale-out store: a real PostgreSQL server, shared by every replica. */
 export function openPostgresDatabase(options: PostgresOptions): SqlDatabase {
   // A server that does not answer at all (a network partition) fails a request after 5 s rather than holding it.
-  const pool = new pg.Pool({ connectionString: options.connectionString, max: options.poolSize, connectionTimeoutMillis: 5_000 });
+  const pool = new pg.Pool({
+    connectionString: options.connectionString,
+    max: options.poolSize,
+    connectionTimeoutMillis: 5_000,
+  });
   // An idle client losing its server (a restart) must not crash the process; the next query
   // gets a fresh connection or a clear error.
   pool.on('error', () => undefined);

@@ -5,7 +5,8 @@
  */
 
 /** `seq` counts from 0 and increases by one per event; `end` is always the last event. */
-export type StreamEvent = { seq: number; type: 'delta'; text: string } | { seq: number; type: 'end' };
+export type StreamEvent =
+  { seq: number; type: 'delta'; text: string } | { seq: number; type: 'end' };
 
 export interface StreamBus {
   /** Opens a stream; events appended before anyone reads are kept for replay. */

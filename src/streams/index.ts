@@ -23,7 +23,8 @@ export async function openStreamBus(options: BusOptions, logger: Logger): Promis
     watcherRefreshMs: options.watcherRefreshMs,
     watcherTtlMs: options.watcherTtlMs,
     // Reported once per outage; both connections reconnect and readers resume by themselves.
-    onError: (error, context) => logger.warn({ err: error, context }, 'Redis stream bus connection problem; reconnecting'),
+    onError: (error, context) =>
+      logger.warn({ err: error, context }, 'Redis stream bus connection problem; reconnecting'),
   });
   logger.info('stream bus: Redis Streams');
   return bus;

@@ -23,13 +23,15 @@ export class MemoryStreamBus implements StreamBus {
   constructor(private readonly options: MemoryBusOptions) {}
 
   async open(streamId: string): Promise<void> {
-    if (!this.streams.has(streamId)) this.streams.set(streamId, { events: [], ended: false, waiting: new Set() });
+    if (!this.streams.has(streamId))
+      this.streams.set(streamId, { events: [], ended: false, waiting: new Set() });
   }
 
   async append(streamId: string, event: StreamEvent): Promise<void> {
     const stream = this.streams.get(streamId);
     if (!stream || stream.ended) throw new Error(`stream ${streamId} is not open`);
-    if (event.seq !== stream.events.length) throw new Error(`stream ${streamId}: expected seq ${stream.events.length}, got ${event.seq}`);
+    if (event.seq !== stream.events.length)
+      throw new Error(`stream ${streamId}: expected seq ${stream.events.length}, got ${event.seq}`);
     stream.events.push(event);
     if (event.type === 'end') {
       stream.ended = true;

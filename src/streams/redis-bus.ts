@@ -133,7 +133,8 @@ function positionAfter(afterSeq: number): string {
 function toEntry(id: string, fields: unknown): Entry | null {
   if (!Array.isArray(fields)) return null;
   const values = new Map<string, string>();
-  for (let i = 0; i + 1 < fields.length; i += 2) values.set(String(fields[i]), String(fields[i + 1]));
+  for (let i = 0; i + 1 < fields.length; i += 2)
+    values.set(String(fields[i]), String(fields[i + 1]));
   const match = /^1-(\d+)$/.exec(id);
   if (!match) return null;
   const seq = Number(match[1]);
@@ -176,7 +177,8 @@ function parseStreams(reply: unknown): [string, Entry[]][] {
 /** Errors after which the same command may simply be sent again once Redis answers. */
 function isTransient(error: unknown): boolean {
   if (error instanceof ClientClosedError) return false;
-  if (error instanceof ErrorReply) return /^(LOADING|TRYAGAIN|BUSY|MASTERDOWN|READONLY)\b/.test(error.message);
+  if (error instanceof ErrorReply)
+    return /^(LOADING|TRYAGAIN|BUSY|MASTERDOWN|READONLY)\b/.test(error.message);
   return error instanceof Error && error.name !== 'AbortError';
 }
 
@@ -319,7 +321,11 @@ class Poller {
           // After a reconnection the stored id may be the old connection's: look the reader up by name.
           const clientId = this.reconnected ? await this.readerIdByName() : this.blockedClientId;
           if (this.blocked && clientId !== null) {
-            const unblocked = await this.commands.sendCommand(['CLIENT', 'UNBLOCK', String(clientId)]);
+            const unblocked = await this.commands.sendCommand([
+              'CLIENT',
+              'UNBLOCK',
+              String(clientId),
+            ]);
             await sleep(Number(unblocked) === 1 ? 1 : 2);
           } else {
             await sleep(5);
@@ -335,7 +341,9 @@ class Poller {
 
   private async readerIdByName(): Promise<number | null> {
     const clients = String(await this.commands.sendCommand(['CLIENT', 'LIST', 'TYPE', 'normal']));
-    const line = clients.split('\n').find((entry) => entry.includes(` name=${this.options.readerName} `));
+    const line = clients
+      .split('\n')
+      .find((entry) => entry.includes(` name=${this.options.readerName} `));
     const id = line?.match(/^id=(\d+)/)?.[1];
     return id === undefined ? null : Number(id);
   }
@@ -349,7 +357,8 @@ class Poller {
         continue;
       }
       try {
-        if (this.needsCheck || Date.now() - this.lastCheck > this.options.existenceCheckMs) await this.checkStreamsExist();
+        if (this.needsCheck || Date.now() - this.lastCheck > this.options.existenceCheckMs)
+          await this.checkStreamsExist();
         // 'ready' can fire after a CLIENT ID sent during the reconnection was answered: read it
         // again then, or CLIENT UNBLOCK would aim at the old connection.
         if (this.blockedClientId === null || this.reconnected) {
@@ -361,11 +370,21 @@ class Poller {
         const from = keys.map((key) => this.followed.get(key)!.cursor);
         this.dirty = false;
         this.blocked = true;
-        const reply = await this.blocking.sendCommand(['XREAD', 'COUNT', String(ENTRIES_PER_READ), 'BLOCK', String(this.options.blockMs), 'STREAMS', ...keys, ...from]);
+        const reply = await this.blocking.sendCommand([
+          'XREAD',
+          'COUNT',
+          String(ENTRIES_PER_READ),
+          'BLOCK',
+          String(this.options.blockMs),
+          'STREAMS',
+          ...keys,
+          ...from,
+        ]);
         this.blocked = false;
         failing = false;
         const positions = new Map(keys.map((key, i) => [key, from[i]!]));
-        for (const [key, entries] of parseStreams(reply)) this.deliver(key, positions.get(key), entries);
+        for (const [key, entries] of parseStreams(reply))
+          this.deliver(key, positions.get(key), entries);
       } catch (error) {
         this.blocked = false;
         if (this.closed) break;
@@ -384,7 +403,8 @@ class Poller {
     const followed = this.followed.get(key);
     // Unfollowed, or followed again from another position while this XREAD was out: the next
     // XREAD starts from the current cursor.
-    if (!followed || readFrom === undefined || followed.cursor !== readFrom || entries.length === 0) return;
+    if (!followed || readFrom === undefined || followed.cursor !== readFrom || entries.length === 0)
+      return;
     followed.cursor = entries.at(-1)!.id;
     for (const inbox of followed.inboxes) inbox.push(entries);
   }
@@ -400,7 +420,10 @@ class Poller {
       const followed = this.followed.get(key);
       if (!followed) return;
       this.followed.delete(key);
-      const error = new StreamLostError(this.options.streamIdOf(key), 'it no longer exists (Redis restarted without it, or it expired)');
+      const error = new StreamLostError(
+        this.options.streamIdOf(key),
+        'it no longer exists (Redis restarted without it, or it expired)',
+      );
       for (const inbox of followed.inboxes) inbox.fail(error);
     });
   }
@@ -408,7 +431,8 @@ class Poller {
   async close(): Promise<void> {
     this.closed = true;
     this.idle?.();
-    for (const followed of this.followed.values()) for (const inbox of followed.inboxes) inbox.finish();
+    for (const followed of this.followed.values())
+      for (const inbox of followed.inboxes) inbox.finish();
     this.followed.clear();
     // A blocked XREAD would hold a graceful close for up to blockMs: cut the connection instead.
     this.blocking.destroy();
@@ -445,7 +469,12 @@ export class RedisStreamBus implements StreamBus {
     });
     this.watchers = new RedisWatchers(
       { script: (source, keys, args) => this.script(source, keys, args) },
-      { keyOf: (streamId) => this.keyOf(streamId), refreshMs: options.watcherRefreshMs ?? 5_000, ttlMs: options.watcherTtlMs ?? 15_000, onError: this.onError },
+      {
+        keyOf: (streamId) => this.keyOf(streamId),
+        refreshMs: options.watcherRefreshMs ?? 5_000,
+        ttlMs: options.watcherTtlMs ?? 15_000,
+        onError: this.onError,
+      },
     );
   }
 
@@ -468,7 +497,10 @@ export class RedisStreamBus implements StreamBus {
     const commands = createClient({
       url: options.url,
       // Exponential backoff to 2 s with jitter, for as long as it takes: a bus outlives an outage.
-      socket: { reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 2_000) + Math.floor(Math.random() * 100) },
+      socket: {
+        reconnectStrategy: (retries: number) =>
+          Math.min(50 * 2 ** retries, 2_000) + Math.floor(Math.random() * 100),
+      },
     });
     const readerName = `ai-subgraph-stream-reader-${randomUUID()}`;
     const blocking = commands.duplicate({ name: readerName });
@@ -483,7 +515,13 @@ export class RedisStreamBus implements StreamBus {
     const timeoutMs = options.connectTimeoutMs ?? 10_000;
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`could not reach Redis at ${redactUrl(options.url)} within ${timeoutMs} ms`)), timeoutMs);
+      timer = setTimeout(
+        () =>
+          reject(
+            new Error(`could not reach Redis at ${redactUrl(options.url)} within ${timeoutMs} ms`),
+          ),
+        timeoutMs,
+      );
     });
     try {
       await Promise.race([Promise.all([commands.connect(), blocking.connect()]), timedOut]);
@@ -532,7 +570,8 @@ export class RedisStreamBus implements StreamBus {
       return await this.command(['EVALSHA', sha, String(keys.length), ...keys, ...args]);
     } catch (error) {
       // A restarted Redis has an empty script cache.
-      if (error instanceof ErrorReply && error.message.startsWith('NOSCRIPT')) return this.command(['EVAL', source, String(keys.length), ...keys, ...args]);
+      if (error instanceof ErrorReply && error.message.startsWith('NOSCRIPT'))
+        return this.command(['EVAL', source, String(keys.length), ...keys, ...args]);
       throw error;
     }
   }
@@ -542,12 +581,22 @@ export class RedisStreamBus implements StreamBus {
   }
 
   async append(streamId: string, event: StreamEvent): Promise<void> {
-    const args = [String(event.seq), event.type === 'delta' ? 'd' : 'e', event.type === 'delta' ? event.text : '', String(this.idleTtlMs), String(this.retentionMs)];
+    const args = [
+      String(event.seq),
+      event.type === 'delta' ? 'd' : 'e',
+      event.type === 'delta' ? event.text : '',
+      String(this.idleTtlMs),
+      String(this.retentionMs),
+    ];
     try {
       await this.script(APPEND_SCRIPT, [this.keyOf(streamId)], args);
     } catch (error) {
-      if (error instanceof ErrorReply && error.message.startsWith('NOTOPEN')) throw new Error(`stream ${streamId} is not open`, { cause: error });
-      if (error instanceof ErrorReply && error.message.startsWith('BADSEQ')) throw new Error(`stream ${streamId}: ${error.message.slice('BADSEQ '.length)}`, { cause: error });
+      if (error instanceof ErrorReply && error.message.startsWith('NOTOPEN'))
+        throw new Error(`stream ${streamId} is not open`, { cause: error });
+      if (error instanceof ErrorReply && error.message.startsWith('BADSEQ'))
+        throw new Error(`stream ${streamId}: ${error.message.slice('BADSEQ '.length)}`, {
+          cause: error,
+        });
       throw error;
     }
   }
@@ -555,8 +604,17 @@ export class RedisStreamBus implements StreamBus {
   async snapshot(streamId: string): Promise<StreamEvent[]> {
     const events: StreamEvent[] = [];
     // From just after the open marker, a page at a time.
-    for (let from = `(${OPEN_MARKER}`; ; ) {
-      const batch = parseEntries(await this.command(['XRANGE', this.keyOf(streamId), from, '+', 'COUNT', String(ENTRIES_PER_READ)]));
+    for (let from = `(${OPEN_MARKER}`; ;) {
+      const batch = parseEntries(
+        await this.command([
+          'XRANGE',
+          this.keyOf(streamId),
+          from,
+          '+',
+          'COUNT',
+          String(ENTRIES_PER_READ),
+        ]),
+      );
       events.push(...batch.map((entry) => entry.event));
       if (batch.length < ENTRIES_PER_READ) return events;
       from = `(${batch.at(-1)!.id}`;
@@ -582,13 +640,17 @@ export class RedisStreamBus implements StreamBus {
       // Take each entry once, in order; a hole means Redis lost entries, never skip it silently.
       const accept = (entry: Entry): 'skip' | 'yield' => {
         if (compareIds(entry.id, last) <= 0) return 'skip';
-        if (entry.event.seq !== nextSeq) throw new StreamLostError(streamId, `expected seq ${nextSeq}, found ${entry.event.seq}`);
+        if (entry.event.seq !== nextSeq)
+          throw new StreamLostError(streamId, `expected seq ${nextSeq}, found ${entry.event.seq}`);
         last = entry.id;
         nextSeq++;
         return 'yield';
       };
       /** Entries after `last` up to `until` (inclusive, or exclusive with a leading '('), read from Redis. */
-      const fetch = async (until: string): Promise<Entry[]> => parseEntries(await this.command(['XRANGE', key, `(${last}`, until, 'COUNT', String(ENTRIES_PER_READ)]));
+      const fetch = async (until: string): Promise<Entry[]> =>
+        parseEntries(
+          await this.command(['XRANGE', key, `(${last}`, until, 'COUNT', String(ENTRIES_PER_READ)]),
+        );
       // Entries the poller delivered to earlier readers before this one joined.
       while (compareIds(last, polledFrom) < 0) {
         const batch = await fetch(polledFrom);
@@ -630,7 +692,9 @@ export class RedisStreamBus implements StreamBus {
     await this.poller.close();
     // A graceful close waits for pending commands, which wait for Redis if it is away: bounded.
     const closing = this.commands.close();
-    const closed = await Promise.race([closing.then(() => true), sleep(2_000, false)]).catch(() => false);
+    const closed = await Promise.race([closing.then(() => true), sleep(2_000, false)]).catch(
+      () => false,
+    );
     if (!closed) this.commands.destroy();
     closing.catch(() => undefined);
   }

@@ -47,7 +47,8 @@ const KEYS_PER_CALL = 500;
 
 function chunks<T>(items: readonly T[]): T[][] {
   const result: T[][] = [];
-  for (let i = 0; i < items.length; i += KEYS_PER_CALL) result.push(items.slice(i, i + KEYS_PER_CALL));
+  for (let i = 0; i < items.length; i += KEYS_PER_CALL)
+    result.push(items.slice(i, i + KEYS_PER_CALL));
   return result;
 }
 
@@ -95,7 +96,11 @@ export class RedisWatchers implements StreamWatchers {
   async watched(streamIds: readonly string[]): Promise<Set<string>> {
     const watched = new Set<string>();
     for (const batch of chunks(streamIds)) {
-      const counts = await this.redis.script(COUNT_SCRIPT, batch.map((id) => this.setOf(id)), [String(this.options.ttlMs)]);
+      const counts = await this.redis.script(
+        COUNT_SCRIPT,
+        batch.map((id) => this.setOf(id)),
+        [String(this.options.ttlMs)],
+      );
       batch.forEach((id, i) => {
         if (Array.isArray(counts) && Number(counts[i]) > 0) watched.add(id);
       });
@@ -105,7 +110,11 @@ export class RedisWatchers implements StreamWatchers {
 
   private async refresh(streamIds: readonly string[], age = 0): Promise<void> {
     for (const batch of chunks(streamIds)) {
-      await this.redis.script(REFRESH_SCRIPT, batch.map((id) => this.setOf(id)), [this.member, String(this.options.ttlMs), String(age)]);
+      await this.redis.script(
+        REFRESH_SCRIPT,
+        batch.map((id) => this.setOf(id)),
+        [this.member, String(this.options.ttlMs), String(age)],
+      );
     }
     this.failing = false;
   }

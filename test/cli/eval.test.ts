@@ -15,8 +15,26 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** Two intents from each of CLINC150's ten domains. */
 export const CLINC_20 = [
-  'transfer', 'freeze_account', 'card_declined', 'credit_limit', 'pay_bill', 'bill_due', 'book_flight', 'lost_luggage', 'pto_request', 'meeting_schedule',
-  'oil_change_how', 'tire_pressure', 'recipe', 'restaurant_reservation', 'weather', 'alarm', 'reminder', 'shopping_list', 'tell_joke', 'change_accent',
+  'transfer',
+  'freeze_account',
+  'card_declined',
+  'credit_limit',
+  'pay_bill',
+  'bill_due',
+  'book_flight',
+  'lost_luggage',
+  'pto_request',
+  'meeting_schedule',
+  'oil_change_how',
+  'tire_pressure',
+  'recipe',
+  'restaurant_reservation',
+  'weather',
+  'alarm',
+  'reminder',
+  'shopping_list',
+  'tell_joke',
+  'change_accent',
 ];
 
 describe('npm run eval on CLINC150 (20 intents)', () => {
@@ -28,7 +46,10 @@ describe('npm run eval on CLINC150 (20 intents)', () => {
     server = await startTestServer();
     const rows = [...clincSubset('train', CLINC_20), ...clincSubset('test', CLINC_20)];
     file = join(temporaryDataDir(), 'clinc20.csv');
-    writeFileSync(file, ['text,category', ...rows.map(([text, intent]) => `${csvField(text)},${intent}`)].join('\n'));
+    writeFileSync(
+      file,
+      ['text,category', ...rows.map(([text, intent]) => `${csvField(text)},${intent}`)].join('\n'),
+    );
     mkdirSync(join(ROOT, 'test-output'), { recursive: true });
     report = join(ROOT, 'test-output', 'clinc20-eval.html');
   });
@@ -36,17 +57,29 @@ describe('npm run eval on CLINC150 (20 intents)', () => {
 
   it('creates the taxonomy, imports, trains, evaluates the TEST split and writes the report', async () => {
     const started = performance.now();
-    const { code, stdout, stderr } = await runCli('eval', ['--dataset', file, '--taxonomy', 'clinc20', '--url', server.url, '--report', report]);
+    const { code, stdout, stderr } = await runCli('eval', [
+      '--dataset',
+      file,
+      '--taxonomy',
+      'clinc20',
+      '--url',
+      server.url,
+      '--report',
+      report,
+    ]);
     expect(code, stderr).toBe(0);
     const seconds = (performance.now() - started) / 1000;
     expect(stdout).toMatch(/created taxonomy "clinc20" with 20 categories/);
     expect(stdout).toMatch(/2600 rows read: 2600 imported/);
-    const figure = (name: string) => Number(new RegExp(`^${name}\\s+([\\d.]+)%`, 'm').exec(stdout)?.[1]);
+    const figure = (name: string) =>
+      Number(new RegExp(`^${name}\\s+([\\d.]+)%`, 'm').exec(stdout)?.[1]);
     const accuracy = figure('accuracy');
     const macroF1 = figure('macro-F1');
     const review = figure('sent to review');
     // The measured figures, for the record of a run.
-    process.stdout.write(`CLINC150 20 intents, CASCADE without an LLM: accuracy ${accuracy}%, macro-F1 ${macroF1}%, review ${review}% (${seconds.toFixed(1)} s)\n${stdout}\n`);
+    process.stdout.write(
+      `CLINC150 20 intents, CASCADE without an LLM: accuracy ${accuracy}%, macro-F1 ${macroF1}%, review ${review}% (${seconds.toFixed(1)} s)\n${stdout}\n`,
+    );
     expect(accuracy).toBeGreaterThan(85);
     expect(macroF1).toBeGreaterThan(85);
     expect(review).toBeGreaterThanOrEqual(0);
@@ -60,16 +93,25 @@ describe('npm run eval on CLINC150 (20 intents)', () => {
     expect(html).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org)/);
 
     // The evaluation's decisions are not production predictions: nothing waits for review.
-    const taxonomies = await server.graphql<{ taxonomies: { id: string }[] }>('{ taxonomies { id } }');
+    const taxonomies = await server.graphql<{ taxonomies: { id: string }[] }>(
+      '{ taxonomies { id } }',
+    );
     const taxonomyId = taxonomies.data!.taxonomies[0]!.id;
-    const queue = await server.graphql<{ reviewQueue: unknown[] }>('query($id: ID) { reviewQueue(taxonomyId: $id, first: 500) { id } }', { id: taxonomyId });
+    const queue = await server.graphql<{ reviewQueue: unknown[] }>(
+      'query($id: ID) { reviewQueue(taxonomyId: $id, first: 500) { id } }',
+      { id: taxonomyId },
+    );
     expect(queue.data!.reviewQueue).toEqual([]);
-    const [stored] = await server.app.services.store.db.query<{ count: number }>('SELECT count(*)::int AS count FROM routing_predictions');
+    const [stored] = await server.app.services.store.db.query<{ count: number }>(
+      'SELECT count(*)::int AS count FROM routing_predictions',
+    );
     expect(stored!.count).toBe(0);
   }, 90_000);
 
   it('serves the report to the owning account only, and 404 for an unknown run', async () => {
-    const runs = await server.graphql<{ evalRuns: { nodes: { id: string; reportPath: string; status: string }[] } }>('{ evalRuns { nodes { id reportPath status } } }');
+    const runs = await server.graphql<{
+      evalRuns: { nodes: { id: string; reportPath: string; status: string }[] };
+    }>('{ evalRuns { nodes { id reportPath status } } }');
     const run = runs.data!.evalRuns.nodes[0]!;
     expect(run.status).toBe('SUCCEEDED');
     const base = new URL(server.url);
@@ -77,7 +119,9 @@ describe('npm run eval on CLINC150 (20 intents)', () => {
     expect(ok.status).toBe(200);
     expect(ok.headers.get('content-type')).toMatch(/text\/html/);
     expect(await ok.text()).toContain('confusion-heatmap');
-    const missing = await fetch(new URL('/reports/eval/00000000-0000-4000-8000-000000000000', base));
+    const missing = await fetch(
+      new URL('/reports/eval/00000000-0000-4000-8000-000000000000', base),
+    );
     expect(missing.status).toBe(404);
     const garbage = await fetch(new URL('/reports/eval/not-a-run', base));
     expect(garbage.status).toBe(404);

@@ -14,9 +14,15 @@ describe('npm run import', () => {
   const dir = temporaryDataDir();
   beforeAll(async () => {
     server = await startTestServer();
-    await server.graphql('mutation($input: TaxonomyInput!) { createTaxonomy(input: $input) { id } }', {
-      input: { name: 'support', categories: INTENTS.map((name) => ({ name, description: name })) },
-    });
+    await server.graphql(
+      'mutation($input: TaxonomyInput!) { createTaxonomy(input: $input) { id } }',
+      {
+        input: {
+          name: 'support',
+          categories: INTENTS.map((name) => ({ name, description: name })),
+        },
+      },
+    );
   });
   afterAll(() => server.stop());
 
@@ -33,20 +39,33 @@ describe('npm run import', () => {
     const path = join(dir, 'tickets.csv');
     writeFileSync(path, `${lines.join('\n')}\n`);
 
-    const { code, stdout, stderr } = await runImport(['--taxonomy', 'support', path], { AI_SUBGRAPH_URL: server.url });
+    const { code, stdout, stderr } = await runImport(['--taxonomy', 'support', path], {
+      AI_SUBGRAPH_URL: server.url,
+    });
     expect(stdout).toContain('line 12: missing "category"');
     expect(stdout).toContain('line 22: unknown category "shipping"');
     expect(stdout).toContain('5002 rows read: 400 imported, 4600 duplicates, 2 refused');
     expect(stderr).toMatch(/100%/);
     expect(code).toBe(1);
-    const { data } = await server.graphql<{ taxonomies: { labeledTickets: number }[] }>('{ taxonomies { labeledTickets } }');
+    const { data } = await server.graphql<{ taxonomies: { labeledTickets: number }[] }>(
+      '{ taxonomies { labeledTickets } }',
+    );
     expect(data!.taxonomies[0]!.labeledTickets).toBe(400);
   });
 
   it('reads JSONL with body or text keys, and exits 0 when nothing is refused', async () => {
     const path = join(dir, 'more.jsonl');
-    writeFileSync(path, ['{"body": "I need to change my pin number", "category": "pin_change"}', '', '{"text": "move money to my savings", "category": "transfer"}'].join('\n'));
-    const { code, stdout } = await runImport(['--taxonomy', 'support', path], { AI_SUBGRAPH_URL: server.url });
+    writeFileSync(
+      path,
+      [
+        '{"body": "I need to change my pin number", "category": "pin_change"}',
+        '',
+        '{"text": "move money to my savings", "category": "transfer"}',
+      ].join('\n'),
+    );
+    const { code, stdout } = await runImport(['--taxonomy', 'support', path], {
+      AI_SUBGRAPH_URL: server.url,
+    });
     expect(stdout).toContain('2 rows read: 2 imported, 0 duplicates, 0 refused');
     expect(code).toBe(0);
   });
@@ -56,7 +75,9 @@ describe('npm run import', () => {
     const unknown = await runImport(['--taxonomy', 'nope', path], { AI_SUBGRAPH_URL: server.url });
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('no taxonomy named "nope"; known: support');
-    const unreachable = await runImport(['--taxonomy', 'support', path], { AI_SUBGRAPH_URL: 'http://127.0.0.1:9/graphql' });
+    const unreachable = await runImport(['--taxonomy', 'support', path], {
+      AI_SUBGRAPH_URL: 'http://127.0.0.1:9/graphql',
+    });
     expect(unreachable.code).toBe(2);
     expect(unreachable.stderr).toMatch(/cannot reach http:\/\/127.0.0.1:9\/graphql/);
   });

@@ -17,7 +17,14 @@ import type { IContainer, IContainerPort, IProbe } from 'kubernetes-models/v1';
 import { describe, expect, it } from 'vitest';
 import { loadConfig, type Config } from '../../src/config.js';
 import { loadLlmConfig } from '../../src/llm/routing.js';
-import { KUBERNETES_DIR, configEnvironmentNames, parseDockerfile, quantity, readRepoFile, readYamlDocuments } from './support.js';
+import {
+  KUBERNETES_DIR,
+  configEnvironmentNames,
+  parseDockerfile,
+  quantity,
+  readRepoFile,
+  readYamlDocuments,
+} from './support.js';
 
 const MODELS = {
   'apps/v1/Deployment': Deployment,
@@ -34,11 +41,15 @@ const SECRET_VARIABLES = ['DATABASE_URL', 'REDIS_URL', 'OPENAI_API_KEY'];
 /** PostgreSQL's default max_connections: every replica's pool must fit in it. */
 const POSTGRES_MAX_CONNECTIONS = 100;
 
-const kustomization = readYamlDocuments(join(KUBERNETES_DIR, 'kustomization.yaml'))[0] as { resources: string[]; images?: Array<{ name: string; newName?: string; newTag?: string }> };
+const kustomization = readYamlDocuments(join(KUBERNETES_DIR, 'kustomization.yaml'))[0] as {
+  resources: string[];
+  images?: Array<{ name: string; newName?: string; newTag?: string }>;
+};
 
 function load(file: string): Manifest[] {
   return readYamlDocuments(join(KUBERNETES_DIR, file)).map((document) => {
-    const key = `${String(document['apiVersion'])}/${String(document['kind'])}` as keyof typeof MODELS;
+    const key =
+      `${String(document['apiVersion'])}/${String(document['kind'])}` as keyof typeof MODELS;
     const Model = MODELS[key];
     if (!Model) throw new Error(`${file}: no schema for ${key} (add it to MODELS)`);
     // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each model takes its own shape
@@ -59,16 +70,27 @@ const deployment = only(Deployment);
 const service = only(Service);
 const hpa = only(HorizontalPodAutoscaler);
 const pdb = only(PodDisruptionBudget);
-const configMaps = applied.filter((manifest): manifest is ConfigMap => manifest instanceof ConfigMap);
+const configMaps = applied.filter(
+  (manifest): manifest is ConfigMap => manifest instanceof ConfigMap,
+);
 const podSpec = deployment.spec!.template.spec!;
 const podLabels = deployment.spec!.template.metadata!.labels!;
-const container = podSpec.containers.find((candidate) => candidate.name === 'ai-subgraph') as IContainer;
+const container = podSpec.containers.find(
+  (candidate) => candidate.name === 'ai-subgraph',
+) as IContainer;
 
-const envConfigMapNames = (container.envFrom ?? []).map((source) => source.configMapRef?.name).filter((name): name is string => name !== undefined);
-const envConfigMaps = configMaps.filter((configMap) => envConfigMapNames.includes(configMap.metadata!.name!));
+const envConfigMapNames = (container.envFrom ?? [])
+  .map((source) => source.configMapRef?.name)
+  .filter((name): name is string => name !== undefined);
+const envConfigMaps = configMaps.filter((configMap) =>
+  envConfigMapNames.includes(configMap.metadata!.name!),
+);
 /** What the container's environment holds, with the Secret's placeholders for secretKeyRefs. */
 function containerEnvironment(): Record<string, string> {
-  const environment: Record<string, string> = Object.assign({}, ...envConfigMaps.map((configMap) => configMap.data ?? {}));
+  const environment: Record<string, string> = Object.assign(
+    {},
+    ...envConfigMaps.map((configMap) => configMap.data ?? {}),
+  );
   for (const variable of container.env ?? []) {
     const ref = variable.valueFrom?.secretKeyRef;
     if (variable.value !== undefined) environment[variable.name] = variable.value;
@@ -86,12 +108,21 @@ try {
   configError = error;
 }
 
-function selects(selector: Record<string, string> | undefined, labels: Record<string, string>): boolean {
-  return selector !== undefined && Object.keys(selector).length > 0 && Object.entries(selector).every(([key, value]) => labels[key] === value);
+function selects(
+  selector: Record<string, string> | undefined,
+  labels: Record<string, string>,
+): boolean {
+  return (
+    selector !== undefined &&
+    Object.keys(selector).length > 0 &&
+    Object.entries(selector).every(([key, value]) => labels[key] === value)
+  );
 }
 
 function containerPort(port: string | number | undefined): IContainerPort | undefined {
-  return container.ports?.find((candidate) => candidate.name === port || candidate.containerPort === port);
+  return container.ports?.find(
+    (candidate) => candidate.name === port || candidate.containerPort === port,
+  );
 }
 
 function httpProbe(probe: IProbe | undefined, name: string): { path: string; port: number } {
@@ -103,18 +134,43 @@ function httpProbe(probe: IProbe | undefined, name: string): { path: string; por
 
 describe('deploy/kubernetes: schemas', () => {
   it('lists every manifest of the folder in kustomization.yaml, except the Secret example', () => {
-    const files = readdirSync(KUBERNETES_DIR).filter((file) => /\.ya?ml$/.test(file) && file !== 'kustomization.yaml');
-    expect([...kustomization.resources].sort()).toEqual(files.filter((file) => file !== 'secret.example.yaml').sort());
+    const files = readdirSync(KUBERNETES_DIR).filter(
+      (file) => /\.ya?ml$/.test(file) && file !== 'kustomization.yaml',
+    );
+    expect([...kustomization.resources].sort()).toEqual(
+      files.filter((file) => file !== 'secret.example.yaml').sort(),
+    );
     expect(files).toContain('secret.example.yaml');
   });
 
   it('validates every manifest, and the Secret example, against the Kubernetes API schemas', () => {
-    for (const manifest of [...applied, secret]) expect(() => manifest.validate(), `${manifest.kind}/${manifest.metadata?.name}`).not.toThrow();
-    expect(applied.map((manifest) => manifest.kind).sort()).toEqual(['ConfigMap', 'ConfigMap', 'Deployment', 'HorizontalPodAutoscaler', 'PodDisruptionBudget', 'Service']);
+    for (const manifest of [...applied, secret])
+      expect(
+        () => manifest.validate(),
+        `${manifest.kind}/${manifest.metadata?.name}`,
+      ).not.toThrow();
+    expect(applied.map((manifest) => manifest.kind).sort()).toEqual([
+      'ConfigMap',
+      'ConfigMap',
+      'Deployment',
+      'HorizontalPodAutoscaler',
+      'PodDisruptionBudget',
+      'Service',
+    ]);
   });
 
   it('would catch a broken manifest (the validator is live)', () => {
-    const broken = new Deployment({ metadata: { name: 'x' }, spec: { selector: {}, template: { spec: { containers: [{ name: 'x', ports: [{ containerPort: 'http' as unknown as number }] }] } } } });
+    const broken = new Deployment({
+      metadata: { name: 'x' },
+      spec: {
+        selector: {},
+        template: {
+          spec: {
+            containers: [{ name: 'x', ports: [{ containerPort: 'http' as unknown as number }] }],
+          },
+        },
+      },
+    });
     expect(() => broken.validate()).toThrow(/containerPort must be integer/);
   });
 });
@@ -129,14 +185,31 @@ describe('deploy/kubernetes: the Deployment', () => {
 
   it('probes readiness on /readyz, liveness and start-up on /healthz, on the port the app listens on', () => {
     expect(config.port).toBe(4000);
-    expect(httpProbe(container.readinessProbe, 'readinessProbe')).toEqual({ path: '/readyz', port: config.port });
-    expect(httpProbe(container.livenessProbe, 'livenessProbe')).toEqual({ path: '/healthz', port: config.port });
-    expect(httpProbe(container.startupProbe, 'startupProbe')).toEqual({ path: '/healthz', port: config.port });
+    expect(httpProbe(container.readinessProbe, 'readinessProbe')).toEqual({
+      path: '/readyz',
+      port: config.port,
+    });
+    expect(httpProbe(container.livenessProbe, 'livenessProbe')).toEqual({
+      path: '/healthz',
+      port: config.port,
+    });
+    expect(httpProbe(container.startupProbe, 'startupProbe')).toEqual({
+      path: '/healthz',
+      port: config.port,
+    });
     // Start-up runs migrations and loads the tokenizer: give it at least a minute.
     const startup = container.startupProbe!;
-    expect((startup.periodSeconds ?? 10) * (startup.failureThreshold ?? 3)).toBeGreaterThanOrEqual(60);
-    expect(podSpec.containers.flatMap((candidate) => candidate.ports ?? []).map((port) => port.containerPort)).toEqual([config.port]);
-    expect(deployment.spec!.template.metadata!.annotations?.['prometheus.io/port']).toBe(String(config.port));
+    expect((startup.periodSeconds ?? 10) * (startup.failureThreshold ?? 3)).toBeGreaterThanOrEqual(
+      60,
+    );
+    expect(
+      podSpec.containers
+        .flatMap((candidate) => candidate.ports ?? [])
+        .map((port) => port.containerPort),
+    ).toEqual([config.port]);
+    expect(deployment.spec!.template.metadata!.annotations?.['prometheus.io/port']).toBe(
+      String(config.port),
+    );
   });
 
   it('gives SIGTERM more time than the preStop pause plus SHUTDOWN_GRACE_MS', () => {
@@ -144,16 +217,25 @@ describe('deploy/kubernetes: the Deployment', () => {
     const pauseMs = preStop[0] === 'sleep' ? Number(preStop[1]) * 1000 : 0;
     expect(config.shutdownGraceMs).toBe(30_000);
     // A few seconds beyond the drain to close the websocket server, the bus and the store.
-    expect(podSpec.terminationGracePeriodSeconds! * 1000).toBeGreaterThanOrEqual(pauseMs + config.shutdownGraceMs + 5_000);
+    expect(podSpec.terminationGracePeriodSeconds! * 1000).toBeGreaterThanOrEqual(
+      pauseMs + config.shutdownGraceMs + 5_000,
+    );
   });
 
   it('runs as the image user, non-root, on a read-only root filesystem with /tmp on an emptyDir', () => {
     const runtime = parseDockerfile(readRepoFile('Dockerfile')).stages.at(-1)!;
-    const imageUser = runtime.instructions.filter((instruction) => instruction.keyword === 'USER').at(-1)?.args.split(':')[0];
+    const imageUser = runtime.instructions
+      .filter((instruction) => instruction.keyword === 'USER')
+      .at(-1)
+      ?.args.split(':')[0];
     expect(podSpec.securityContext?.runAsNonRoot).toBe(true);
     expect(String(podSpec.securityContext?.runAsUser)).toBe(imageUser);
     expect(podSpec.securityContext?.runAsUser).not.toBe(0);
-    expect(container.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
+    expect(container.securityContext).toMatchObject({
+      readOnlyRootFilesystem: true,
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ['ALL'] },
+    });
     const tmp = container.volumeMounts?.find((mount) => mount.mountPath === '/tmp');
     expect(podSpec.volumes?.find((volume) => volume.name === tmp?.name)?.emptyDir).toBeDefined();
     expect(podSpec.automountServiceAccountToken).toBe(false);
@@ -173,11 +255,17 @@ describe('deploy/kubernetes: the Deployment', () => {
 
 describe('deploy/kubernetes: configuration', () => {
   const known = configEnvironmentNames();
-  const llmConfigMount = container.volumeMounts?.find((mount) => environment['LLM_CONFIG']?.startsWith(`${mount.mountPath}/`));
-  const llmConfigVolume = podSpec.volumes?.find((volume) => volume.name === llmConfigMount?.name)?.configMap;
+  const llmConfigMount = container.volumeMounts?.find((mount) =>
+    environment['LLM_CONFIG']?.startsWith(`${mount.mountPath}/`),
+  );
+  const llmConfigVolume = podSpec.volumes?.find(
+    (volume) => volume.name === llmConfigMount?.name,
+  )?.configMap;
   const llmConfigFile = environment['LLM_CONFIG']?.slice(`${llmConfigMount?.mountPath}/`.length);
   const llmConfigKey = llmConfigVolume?.items?.find((item) => item.path === llmConfigFile)?.key;
-  const llmConfigText = configMaps.find((configMap) => configMap.metadata!.name === llmConfigVolume?.name)?.data?.[llmConfigKey ?? ''];
+  const llmConfigText = configMaps.find(
+    (configMap) => configMap.metadata!.name === llmConfigVolume?.name,
+  )?.data?.[llmConfigKey ?? ''];
 
   it('reads the variable names from src/config.ts', () => {
     expect(known).toContain('PORT');
@@ -188,8 +276,13 @@ describe('deploy/kubernetes: configuration', () => {
 
   it('sets only variables the application reads: ConfigMap keys, env names, and the LLM file’s apiKeyEnv', () => {
     const routing = loadLlmConfigText(llmConfigText!);
-    const providerKeys = Object.values(routing.providers).flatMap((provider) => (provider.type === 'openai' ? [provider.apiKeyEnv] : []));
-    const names = [...envConfigMaps.flatMap((configMap) => Object.keys(configMap.data ?? {})), ...(container.env ?? []).map((variable) => variable.name)];
+    const providerKeys = Object.values(routing.providers).flatMap((provider) =>
+      provider.type === 'openai' ? [provider.apiKeyEnv] : [],
+    );
+    const names = [
+      ...envConfigMaps.flatMap((configMap) => Object.keys(configMap.data ?? {})),
+      ...(container.env ?? []).map((variable) => variable.name),
+    ];
     expect(envConfigMaps.map((configMap) => configMap.metadata!.name)).toEqual(envConfigMapNames);
     expect(names.filter((name) => !known.has(name) && !providerKeys.includes(name))).toEqual([]);
     // And each key the LLM file names is provided.
@@ -204,7 +297,11 @@ describe('deploy/kubernetes: configuration', () => {
     expect(config.databaseUrl).toMatch(/^postgres/);
     expect(config.redisUrl).toMatch(/^rediss?:/);
     // Production refuses to start without a way to authenticate: here, JWTs from the router.
-    expect(config.jwt).toMatchObject({ issuer: expect.any(String), audience: expect.any(String), jwksUrl: expect.stringMatching(/^https:/) });
+    expect(config.jwt).toMatchObject({
+      issuer: expect.any(String),
+      audience: expect.any(String),
+      jwksUrl: expect.stringMatching(/^https:/),
+    });
   });
 
   it('mounts the LLM_CONFIG file from its ConfigMap, and the application loads it', () => {
@@ -213,16 +310,22 @@ describe('deploy/kubernetes: configuration', () => {
     const routing = loadLlmConfigText(llmConfigText!);
     expect(Object.keys(routing.providers)).toContain('builtin');
     // Every chain ends on the offline provider, so an LLM outage degrades instead of failing.
-    for (const policy of Object.values(routing.features)) expect(policy.chain.at(-1)?.provider).toBe('builtin');
+    for (const policy of Object.values(routing.features))
+      expect(policy.chain.at(-1)?.provider).toBe('builtin');
   });
 
   it('takes secrets only from the Secret, by secretKeyRef; DATABASE_URL is required for replicas', () => {
-    for (const configMap of configMaps) for (const name of SECRET_VARIABLES) expect(Object.keys(configMap.data ?? {})).not.toContain(name);
+    for (const configMap of configMaps)
+      for (const name of SECRET_VARIABLES)
+        expect(Object.keys(configMap.data ?? {})).not.toContain(name);
     const references = new Map((container.env ?? []).map((variable) => [variable.name, variable]));
     for (const name of SECRET_VARIABLES) {
       const ref = references.get(name)?.valueFrom?.secretKeyRef;
       expect(references.get(name)?.value, `${name} has no literal value`).toBeUndefined();
-      expect(ref, `${name} comes from a secretKeyRef`).toMatchObject({ name: secret.metadata!.name, key: name });
+      expect(ref, `${name} comes from a secretKeyRef`).toMatchObject({
+        name: secret.metadata!.name,
+        key: name,
+      });
       expect(Object.keys(secret.stringData ?? {})).toContain(ref!.key);
     }
     expect(references.get('DATABASE_URL')!.valueFrom!.secretKeyRef!.optional ?? false).toBe(false);
@@ -231,7 +334,8 @@ describe('deploy/kubernetes: configuration', () => {
   it('ships the Secret only as an example of placeholders, never applied', () => {
     expect(kustomization.resources).not.toContain('secret.example.yaml');
     expect(secret.data).toBeUndefined();
-    for (const [key, value] of Object.entries(secret.stringData ?? {})) expect(value, key).toContain('REPLACE_ME');
+    for (const [key, value] of Object.entries(secret.stringData ?? {}))
+      expect(value, key).toContain('REPLACE_ME');
   });
 });
 
@@ -243,17 +347,30 @@ describe('deploy/kubernetes: Service, HPA and PDB', () => {
   });
 
   it('scales the Deployment on CPU from its replica count, within the database’s connections', () => {
-    expect(hpa.spec!.scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: deployment.metadata!.name });
+    expect(hpa.spec!.scaleTargetRef).toEqual({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      name: deployment.metadata!.name,
+    });
     expect(hpa.spec!.minReplicas).toBe(deployment.spec!.replicas);
     expect(hpa.spec!.maxReplicas).toBeGreaterThan(hpa.spec!.minReplicas!);
-    expect(hpa.spec!.metrics).toContainEqual({ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: expect.any(Number) } } });
-    expect(hpa.spec!.maxReplicas * config.databasePoolSize).toBeLessThanOrEqual(POSTGRES_MAX_CONNECTIONS);
+    expect(hpa.spec!.metrics).toContainEqual({
+      type: 'Resource',
+      resource: {
+        name: 'cpu',
+        target: { type: 'Utilization', averageUtilization: expect.any(Number) },
+      },
+    });
+    expect(hpa.spec!.maxReplicas * config.databasePoolSize).toBeLessThanOrEqual(
+      POSTGRES_MAX_CONNECTIONS,
+    );
   });
 
   it('budgets disruptions of the Deployment’s pods, leaving room to drain a node', () => {
     expect(selects(pdb.spec!.selector?.matchLabels, podLabels)).toBe(true);
     expect(pdb.spec!.selector?.matchLabels).toEqual(deployment.spec!.selector.matchLabels);
-    const minAvailable = pdb.spec!.minAvailable ?? deployment.spec!.replicas! - Number(pdb.spec!.maxUnavailable);
+    const minAvailable =
+      pdb.spec!.minAvailable ?? deployment.spec!.replicas! - Number(pdb.spec!.maxUnavailable);
     expect(minAvailable).toBeGreaterThan(0);
     expect(minAvailable).toBeLessThan(deployment.spec!.replicas!);
   });

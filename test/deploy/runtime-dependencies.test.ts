@@ -12,7 +12,10 @@ import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { REPO, readRepoFile } from './support.js';
 
-const packageJson = JSON.parse(readRepoFile('package.json')) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
+const packageJson = JSON.parse(readRepoFile('package.json')) as {
+  dependencies: Record<string, string>;
+  devDependencies: Record<string, string>;
+};
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -27,12 +30,28 @@ function runtimeSpecifiers(path: string, text = readFileSync(path, 'utf8')): str
   const source = ts.createSourceFile(path, text, ts.ScriptTarget.Latest, true);
   const found: string[] = [];
   const visit = (node: ts.Node) => {
-    if (ts.isImportDeclaration(node) && ts.isStringLiteral(node.moduleSpecifier) && !node.importClause?.isTypeOnly) found.push(node.moduleSpecifier.text);
-    if (ts.isExportDeclaration(node) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier) && !node.isTypeOnly) found.push(node.moduleSpecifier.text);
-    if (ts.isCallExpression(node) && node.arguments.length === 1 && ts.isStringLiteralLike(node.arguments[0]!)) {
+    if (
+      ts.isImportDeclaration(node) &&
+      ts.isStringLiteral(node.moduleSpecifier) &&
+      !node.importClause?.isTypeOnly
+    )
+      found.push(node.moduleSpecifier.text);
+    if (
+      ts.isExportDeclaration(node) &&
+      node.moduleSpecifier &&
+      ts.isStringLiteral(node.moduleSpecifier) &&
+      !node.isTypeOnly
+    )
+      found.push(node.moduleSpecifier.text);
+    if (
+      ts.isCallExpression(node) &&
+      node.arguments.length === 1 &&
+      ts.isStringLiteralLike(node.arguments[0]!)
+    ) {
       const callee = node.expression;
       const isDynamicImport = callee.kind === ts.SyntaxKind.ImportKeyword;
-      const isCreatedRequire = ts.isCallExpression(callee) && callee.expression.getText(source) === 'createRequire';
+      const isCreatedRequire =
+        ts.isCallExpression(callee) && callee.expression.getText(source) === 'createRequire';
       if (isDynamicImport || isCreatedRequire) found.push(node.arguments[0].text);
     }
     ts.forEachChild(node, visit);
@@ -42,17 +61,24 @@ function runtimeSpecifiers(path: string, text = readFileSync(path, 'utf8')): str
 }
 
 function packageName(specifier: string): string | undefined {
-  if (specifier.startsWith('.') || specifier.startsWith('node:') || builtinModules.includes(specifier.split('/')[0]!)) return undefined;
+  if (
+    specifier.startsWith('.') ||
+    specifier.startsWith('node:') ||
+    builtinModules.includes(specifier.split('/')[0]!)
+  )
+    return undefined;
   const parts = specifier.split('/');
   return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
 }
 
 describe('runtime dependencies', () => {
   const files = sourceFiles(join(REPO, 'src'));
-  const loads = files.flatMap((file) => runtimeSpecifiers(file).flatMap((specifier) => {
-    const name = packageName(specifier);
-    return name ? [{ file: file.slice(REPO.length), name }] : [];
-  }));
+  const loads = files.flatMap((file) =>
+    runtimeSpecifiers(file).flatMap((specifier) => {
+      const name = packageName(specifier);
+      return name ? [{ file: file.slice(REPO.length), name }] : [];
+    }),
+  );
 
   it('counts as loads what the compiled JavaScript still loads', () => {
     const text = [
@@ -64,16 +90,25 @@ describe('runtime dependencies', () => {
       "createRequire(import.meta.url)('required');",
       "import.meta.resolve('only-resolved');",
     ].join('\n');
-    expect(runtimeSpecifiers('example.ts', text)).toEqual(['kept-for-side-effects', 're-exported', 'dynamic', 'required']);
+    expect(runtimeSpecifiers('example.ts', text)).toEqual([
+      'kept-for-side-effects',
+      're-exported',
+      'dynamic',
+      'required',
+    ]);
   });
 
   it('finds the packages src/ loads', () => {
     expect(files.length).toBeGreaterThan(50);
-    expect(loads.map((load) => load.name)).toEqual(expect.arrayContaining(['graphql', '@apollo/server', 'pg', 'pino', 'zod']));
+    expect(loads.map((load) => load.name)).toEqual(
+      expect.arrayContaining(['graphql', '@apollo/server', 'pg', 'pino', 'zod']),
+    );
   });
 
   it('declares every one of them in dependencies, not devDependencies', () => {
-    const missing = loads.filter((load) => !(load.name in packageJson.dependencies)).map((load) => `${load.name} (${load.file})`);
+    const missing = loads
+      .filter((load) => !(load.name in packageJson.dependencies))
+      .map((load) => `${load.name} (${load.file})`);
     expect(missing).toEqual([]);
   });
 });

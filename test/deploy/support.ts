@@ -14,7 +14,8 @@ export function readRepoFile(path: string): string {
 export function readYamlDocuments(path: string): Array<Record<string, unknown>> {
   const documents = parseAllDocuments(readFileSync(path, 'utf8'), { prettyErrors: true });
   return documents.map((document) => {
-    if (document.errors.length > 0) throw new Error(`${path}: ${document.errors.map((error) => error.message).join('; ')}`);
+    if (document.errors.length > 0)
+      throw new Error(`${path}: ${document.errors.map((error) => error.message).join('; ')}`);
     return document.toJS() as Record<string, unknown>;
   });
 }
@@ -27,8 +28,13 @@ export function configEnvironmentNames(): Set<string> {
   const source = readRepoFile('src/config.ts');
   const start = source.indexOf('const environmentSchema = z.object({');
   const end = source.indexOf('\n});', start);
-  if (start < 0 || end < 0) throw new Error('src/config.ts: environmentSchema = z.object({ … }) not found; update test/deploy/support.ts');
-  return new Set([...source.slice(start, end).matchAll(/^\s+([A-Z][A-Z0-9_]*):/gm)].map((match) => match[1]!));
+  if (start < 0 || end < 0)
+    throw new Error(
+      'src/config.ts: environmentSchema = z.object({ … }) not found; update test/deploy/support.ts',
+    );
+  return new Set(
+    [...source.slice(start, end).matchAll(/^\s+([A-Z][A-Z0-9_]*):/gm)].map((match) => match[1]!),
+  );
 }
 
 /**
@@ -45,7 +51,10 @@ export interface DockerStage {
   instructions: DockerInstruction[];
 }
 
-export function parseDockerfile(text: string): { args: Record<string, string>; stages: DockerStage[] } {
+export function parseDockerfile(text: string): {
+  args: Record<string, string>;
+  stages: DockerStage[];
+} {
   const logical: string[] = [];
   let pending = '';
   for (const raw of text.split('\n')) {
@@ -65,7 +74,14 @@ export function parseDockerfile(text: string): { args: Record<string, string>; s
     const instruction = { keyword: keyword.toUpperCase(), args: rest };
     if (instruction.keyword === 'FROM') {
       const [, image = '', name = ''] = /^(\S+)(?:\s+AS\s+(\S+))?$/i.exec(rest) ?? [];
-      stages.push({ name, image: image.replace(/\$\{(\w+)\}|\$(\w+)/g, (_, a: string | undefined, b: string | undefined) => args[(a ?? b)!] ?? ''), instructions: [] });
+      stages.push({
+        name,
+        image: image.replace(
+          /\$\{(\w+)\}|\$(\w+)/g,
+          (_, a: string | undefined, b: string | undefined) => args[(a ?? b)!] ?? '',
+        ),
+        instructions: [],
+      });
     } else if (stages.length === 0 && instruction.keyword === 'ARG') {
       const [name = '', value = ''] = rest.split('=', 2);
       args[name] = value;
@@ -101,6 +117,8 @@ export function quantity(value: string | number): number {
   if (typeof value === 'number') return value;
   const match = /^(\d+(?:\.\d+)?)(m|k|M|G|Ki|Mi|Gi)?$/.exec(value);
   if (!match) throw new Error(`unsupported quantity ${value}`);
-  const factor = { '': 1, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3 }[match[2] ?? '']!;
+  const factor = { '': 1, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3 }[
+    match[2] ?? ''
+  ]!;
   return Number(match[1]) * factor;
 }

@@ -8,7 +8,12 @@ import { afterAll, beforeAll } from 'vitest';
 import WebSocket from 'ws';
 import { MODEL_STATUS_UPDATE } from '../fixtures/status-update.js';
 import { startOpenAiDouble, type OpenAiDouble } from '../support/openai-double.js';
-import { createEmptyDatabase, postgresBinDir, startPostgresCluster, type PostgresCluster } from '../support/postgres.js';
+import {
+  createEmptyDatabase,
+  postgresBinDir,
+  startPostgresCluster,
+  type PostgresCluster,
+} from '../support/postgres.js';
 import { spawnServer, type ServerProcess } from '../support/process.js';
 import { redisServerInstalled, startRedis, type RedisServer } from '../support/redis.js';
 import type { GraphQLResponse, StreamEventShape } from '../support/server.js';
@@ -16,7 +21,10 @@ import type { GraphQLResponse, StreamEventShape } from '../support/server.js';
 export interface Replica {
   process: ServerProcess;
   url: string;
-  graphql<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse<T>>;
+  graphql<T = Record<string, unknown>>(
+    query: string,
+    variables?: Record<string, unknown>,
+  ): Promise<GraphQLResponse<T>>;
   /** A graphql-ws client, disposed by `stop`. */
   wsClient(): Client;
   /** GET on a path beside /graphql (/readyz, /healthz). */
@@ -34,18 +42,28 @@ export async function spawnReplica(env: Record<string, string>): Promise<Replica
     process,
     url,
     async graphql(query, variables) {
-      const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query, variables }),
+      });
       return { status: response.status, ...((await response.json()) as object) };
     },
     wsClient() {
-      const client = createClient({ url: url.replace('http://', 'ws://'), webSocketImpl: WebSocket, retryAttempts: 0, lazy: true });
+      const client = createClient({
+        url: url.replace('http://', 'ws://'),
+        webSocketImpl: WebSocket,
+        retryAttempts: 0,
+        lazy: true,
+      });
       clients.push(client);
       return client;
     },
     get: (path) => fetch(url.replace(/\/graphql$/, path)),
     async stop() {
       await Promise.all(clients.map((client) => client.dispose()));
-      if (process.child.exitCode === null && process.child.signalCode === null) process.child.kill('SIGTERM');
+      if (process.child.exitCode === null && process.child.signalCode === null)
+        process.child.kill('SIGTERM');
       return process.exited;
     },
   };
@@ -54,7 +72,10 @@ export async function spawnReplica(env: Record<string, string>): Promise<Replica
 /** Whether redis-server and PostgreSQL's server binaries are here; in CI their absence is an error. */
 export function scaleOutServersAvailable(): boolean {
   const available = redisServerInstalled() && postgresBinDir() !== null;
-  if (!available && process.env.CI) throw new Error('fault tests need redis-server and PostgreSQL 15 (apt-get install -y redis-server postgresql-15)');
+  if (!available && process.env.CI)
+    throw new Error(
+      'fault tests need redis-server and PostgreSQL 15 (apt-get install -y redis-server postgresql-15)',
+    );
   return available;
 }
 
@@ -75,8 +96,18 @@ export function twoReplicas(env: Record<string, string> = {}): ReplicaPair {
   const pair = {} as ReplicaPair;
   let cluster: PostgresCluster | undefined;
   beforeAll(async () => {
-    [cluster, pair.redis, pair.double] = await Promise.all([startPostgresCluster(), startRedis(), startOpenAiDouble({ defaultBehaviour: { kind: 'text', text: MODEL_STATUS_UPDATE } })]);
-    const shared = { DATABASE_URL: await createEmptyDatabase(cluster.adminUrl), REDIS_URL: pair.redis.url, OPENAI_BASE_URL: pair.double.url, OPENAI_API_KEY: 'test-key', ...env };
+    [cluster, pair.redis, pair.double] = await Promise.all([
+      startPostgresCluster(),
+      startRedis(),
+      startOpenAiDouble({ defaultBehaviour: { kind: 'text', text: MODEL_STATUS_UPDATE } }),
+    ]);
+    const shared = {
+      DATABASE_URL: await createEmptyDatabase(cluster.adminUrl),
+      REDIS_URL: pair.redis.url,
+      OPENAI_BASE_URL: pair.double.url,
+      OPENAI_API_KEY: 'test-key',
+      ...env,
+    };
     [pair.a, pair.b] = await Promise.all([spawnReplica(shared), spawnReplica(shared)]);
   }, 120_000);
   afterAll(async () => {

@@ -4,7 +4,11 @@
  * finish with its whole answer, and exits 0.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DRAFT_STATUS_UPDATE, MODEL_STATUS_UPDATE, statusUpdateInput } from '../fixtures/status-update.js';
+import {
+  DRAFT_STATUS_UPDATE,
+  MODEL_STATUS_UPDATE,
+  statusUpdateInput,
+} from '../fixtures/status-update.js';
 import { startOpenAiDouble, type OpenAiDouble } from '../support/openai-double.js';
 import { temporaryDataDir } from '../support/server.js';
 import { until } from '../support/until.js';
@@ -17,8 +21,18 @@ describe('SIGTERM under load', { timeout: 120_000 }, () => {
   let replica: Replica;
 
   beforeAll(async () => {
-    double = await startOpenAiDouble({ defaultBehaviour: { kind: 'delay', ms: 1_000, then: { kind: 'text', text: MODEL_STATUS_UPDATE } } });
-    replica = await spawnReplica({ DATA_DIR: temporaryDataDir(), OPENAI_BASE_URL: double.url, OPENAI_API_KEY: 'test-key' });
+    double = await startOpenAiDouble({
+      defaultBehaviour: {
+        kind: 'delay',
+        ms: 1_000,
+        then: { kind: 'text', text: MODEL_STATUS_UPDATE },
+      },
+    });
+    replica = await spawnReplica({
+      DATA_DIR: temporaryDataDir(),
+      OPENAI_BASE_URL: double.url,
+      OPENAI_API_KEY: 'test-key',
+    });
   }, 120_000);
   afterAll(async () => {
     await replica?.stop();
@@ -26,7 +40,11 @@ describe('SIGTERM under load', { timeout: 120_000 }, () => {
   });
 
   it('answers every request in flight in full, refuses new connections, and exits 0', async () => {
-    const responses = Array.from({ length: IN_FLIGHT }, () => replica.graphql<{ draftStatusUpdate: GenerationShape }>(DRAFT_STATUS_UPDATE, { input: statusUpdateInput() }));
+    const responses = Array.from({ length: IN_FLIGHT }, () =>
+      replica.graphql<{ draftStatusUpdate: GenerationShape }>(DRAFT_STATUS_UPDATE, {
+        input: statusUpdateInput(),
+      }),
+    );
     let finished = 0;
     for (const response of responses) void response.then(() => finished++);
     await until('every draft to reach the model', () => double.calls >= IN_FLIGHT);
@@ -39,7 +57,10 @@ describe('SIGTERM under load', { timeout: 120_000 }, () => {
     for (const response of answered) {
       expect(response.status).toBe(200);
       expect(response.errors).toBeUndefined();
-      expect(response.data!.draftStatusUpdate).toMatchObject({ status: 'SUCCEEDED', text: MODEL_STATUS_UPDATE });
+      expect(response.data!.draftStatusUpdate).toMatchObject({
+        status: 'SUCCEEDED',
+        text: MODEL_STATUS_UPDATE,
+      });
     }
     expect(double.abortedRequests).toHaveLength(0);
     expect(await replica.process.exited).toEqual({ code: 0, signal: null });

@@ -18,9 +18,21 @@ export function gatewayCompatibleAiSdl(sdl: string = aiSubgraphSdl()): string {
       },
       ListValue(node, _key, parent) {
         // Drop them from `@link(import: [...])` too.
-        const isImport = parent && !Array.isArray(parent) && (parent as { kind?: string }).kind === Kind.ARGUMENT && (parent as { name: { value: string } }).name.value === 'import';
+        const isImport =
+          parent &&
+          !Array.isArray(parent) &&
+          (parent as { kind?: string }).kind === Kind.ARGUMENT &&
+          (parent as { name: { value: string } }).name.value === 'import';
         if (!isImport) return undefined;
-        return { ...node, values: node.values.filter((value) => !(value.kind === Kind.STRING && SECURITY_DIRECTIVES.has(value.value.replace(/^@/, '')))) };
+        return {
+          ...node,
+          values: node.values.filter(
+            (value) =>
+              !(
+                value.kind === Kind.STRING && SECURITY_DIRECTIVES.has(value.value.replace(/^@/, ''))
+              ),
+          ),
+        };
       },
     }),
   );

@@ -18,7 +18,16 @@ import { gatewayCompatibleAiSdl } from './gateway-sdl.js';
 import { SUPERGRAPH_OPERATIONS as OPS } from './operations.js';
 import type { RunningSubgraph } from './subgraphs/serve.js';
 
-const INTENTS = ['card_declined', 'lost_luggage', 'pin_change', 'transfer', 'bill_due', 'reset_settings', 'book_flight', 'insurance'];
+const INTENTS = [
+  'card_declined',
+  'lost_luggage',
+  'pin_change',
+  'transfer',
+  'bill_due',
+  'reset_settings',
+  'book_flight',
+  'insurance',
+];
 
 /** One fetch the gateway sent to a subgraph, as the gateway saw it. */
 interface Fetch {
@@ -38,7 +47,10 @@ class CountingDataSource extends RemoteGraphQLDataSource {
     super({ url });
   }
 
-  override didReceiveResponse({ request, response }: Parameters<NonNullable<RemoteGraphQLDataSource['didReceiveResponse']>>[0]) {
+  override didReceiveResponse({
+    request,
+    response,
+  }: Parameters<NonNullable<RemoteGraphQLDataSource['didReceiveResponse']>>[0]) {
     const representations = request.variables?.representations;
     this.fetches.push({
       subgraph: this.subgraph,
@@ -57,16 +69,26 @@ interface Gateway {
   lastPlanFetches: { serviceName: string; hasTrace: boolean; traceParsingFailed: boolean }[];
   captureTraces: boolean;
   gatewayErrors: string[];
-  query<T>(query: string, variables?: Record<string, unknown>): Promise<{ data?: T; errors?: { message: string; extensions?: Record<string, unknown> }[] }>;
+  query<T>(
+    query: string,
+    variables?: Record<string, unknown>,
+  ): Promise<{ data?: T; errors?: { message: string; extensions?: Record<string, unknown> }[] }>;
   stop(): Promise<void>;
 }
 
 /** Every `fetch` node (with its subgraph name) anywhere in a query plan trace. */
-function planFetches(node: unknown, found: Gateway['lastPlanFetches'] = []): Gateway['lastPlanFetches'] {
+function planFetches(
+  node: unknown,
+  found: Gateway['lastPlanFetches'] = [],
+): Gateway['lastPlanFetches'] {
   if (!node || typeof node !== 'object') return found;
   const record = node as Record<string, unknown>;
   if (typeof record.serviceName === 'string') {
-    found.push({ serviceName: record.serviceName, hasTrace: !!record.trace && typeof record.trace === 'object', traceParsingFailed: record.traceParsingFailed === true });
+    found.push({
+      serviceName: record.serviceName,
+      hasTrace: !!record.trace && typeof record.trace === 'object',
+      traceParsingFailed: record.traceParsingFailed === true,
+    });
   }
   for (const value of Object.values(record)) {
     if (Array.isArray(value)) value.forEach((item) => planFetches(item, found));
@@ -121,7 +143,11 @@ async function startGateway(supergraphSdl: string): Promise<Gateway> {
       state.captureTraces = value;
     },
     async query(query, variables) {
-      const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query, variables }),
+      });
       return (await response.json()) as never;
     },
     stop: () => server.stop(),
@@ -129,7 +155,8 @@ async function startGateway(supergraphSdl: string): Promise<Gateway> {
 }
 
 const countBySubgraph = (fetches: Fetch[]) => {
-  const counts: Record<string, { requests: number; entities: number; representations: number }> = {};
+  const counts: Record<string, { requests: number; entities: number; representations: number }> =
+    {};
   for (const fetch of fetches) {
     const entry = (counts[fetch.subgraph] ??= { requests: 0, entities: 0, representations: 0 });
     entry.requests++;
@@ -150,18 +177,36 @@ describe('ai-subgraph in a supergraph behind @apollo/gateway', () => {
 
   beforeAll(async () => {
     inbox = fixedTickets(INTENTS, 15);
-    [ai, tickets, incidents] = await Promise.all([startTestServer(), startTicketsSubgraph(inbox), startIncidentsSubgraph()]);
+    [ai, tickets, incidents] = await Promise.all([
+      startTestServer(),
+      startTicketsSubgraph(inbox),
+      startIncidentsSubgraph(),
+    ]);
 
     // A taxonomy trained on CLINC150 training rows, set up through our subgraph directly.
-    const created = await ai.graphql<{ createTaxonomy: { id: string } }>('mutation($input: TaxonomyInput!) { createTaxonomy(input: $input) { id } }', {
-      input: { name: 'support', categories: INTENTS.map((intent) => ({ name: intent, description: `Tickets about ${intent.replace('_', ' ')}` })) },
-    });
+    const created = await ai.graphql<{ createTaxonomy: { id: string } }>(
+      'mutation($input: TaxonomyInput!) { createTaxonomy(input: $input) { id } }',
+      {
+        input: {
+          name: 'support',
+          categories: INTENTS.map((intent) => ({
+            name: intent,
+            description: `Tickets about ${intent.replace('_', ' ')}`,
+          })),
+        },
+      },
+    );
     expect(created.errors).toBeUndefined();
     taxonomyId = created.data!.createTaxonomy.id;
     const rows = clincSubset('train', INTENTS).map(([body, category]) => ({ body, category }));
-    const imported = await ai.graphql('mutation($id: ID!, $rows: [LabeledTicketInput!]!) { importLabeledTickets(taxonomyId: $id, examples: $rows) { imported } }', { id: taxonomyId, rows });
+    const imported = await ai.graphql(
+      'mutation($id: ID!, $rows: [LabeledTicketInput!]!) { importLabeledTickets(taxonomyId: $id, examples: $rows) { imported } }',
+      { id: taxonomyId, rows },
+    );
     expect(imported.errors).toBeUndefined();
-    const trained = await ai.graphql('mutation($id: ID!) { trainRouter(taxonomyId: $id) { id } }', { id: taxonomyId });
+    const trained = await ai.graphql('mutation($id: ID!) { trainRouter(taxonomyId: $id) { id } }', {
+      id: taxonomyId,
+    });
     expect(trained.errors).toBeUndefined();
 
     // Drafts linked to incidents INC-1 (two status updates, one postmortem) and INC-2 (one status update).
@@ -171,23 +216,34 @@ describe('ai-subgraph in a supergraph behind @apollo/gateway', () => {
     ] as const) {
       drafts[incidentId] = { statusUpdates: [], postmortems: [] };
       for (let n = 0; n < statusUpdates; n++) {
-        const result = await ai.graphql<{ draftStatusUpdate: { id: string } }>('mutation($input: StatusUpdateInput!) { draftStatusUpdate(input: $input) { id } }', {
-          input: statusUpdateInput({ incidentId }),
-        });
+        const result = await ai.graphql<{ draftStatusUpdate: { id: string } }>(
+          'mutation($input: StatusUpdateInput!) { draftStatusUpdate(input: $input) { id } }',
+          {
+            input: statusUpdateInput({ incidentId }),
+          },
+        );
         expect(result.errors).toBeUndefined();
         drafts[incidentId]!.statusUpdates.unshift(result.data!.draftStatusUpdate.id);
       }
       for (let n = 0; n < postmortems; n++) {
-        const result = await ai.graphql<{ generatePostmortem: { id: string } }>('mutation($input: PostmortemInput!) { generatePostmortem(input: $input) { id } }', {
-          input: { incident: { ...checkoutIncident, status: 'RESOLVED' }, incidentId },
-        });
+        const result = await ai.graphql<{ generatePostmortem: { id: string } }>(
+          'mutation($input: PostmortemInput!) { generatePostmortem(input: $input) { id } }',
+          {
+            input: { incident: { ...checkoutIncident, status: 'RESOLVED' }, incidentId },
+          },
+        );
         expect(result.errors).toBeUndefined();
         drafts[incidentId]!.postmortems.unshift(result.data!.generatePostmortem.id);
       }
     }
     incidents.attachDraft('INC-1', drafts['INC-1']!.statusUpdates[0]!);
 
-    const supergraph = composeSupergraph(supergraphSubgraphs({ ai: ai.url, tickets: tickets.url, incidents: incidents.url }, gatewayCompatibleAiSdl()));
+    const supergraph = composeSupergraph(
+      supergraphSubgraphs(
+        { ai: ai.url, tickets: tickets.url, incidents: incidents.url },
+        gatewayCompatibleAiSdl(),
+      ),
+    );
     gateway = await startGateway(supergraph.sdl);
   });
   afterAll(async () => {
@@ -202,22 +258,42 @@ describe('ai-subgraph in a supergraph behind @apollo/gateway', () => {
   });
 
   it('routes 100 tickets with one _entities call to ai-subgraph and one local classification', async () => {
-    const registry = (ai.app.services.routing as unknown as { deps: { registry: { get: (a: string, t: string) => Promise<{ router: { predict: (texts: string[]) => unknown } }> } } }).deps.registry;
+    const registry = (
+      ai.app.services.routing as unknown as {
+        deps: {
+          registry: {
+            get: (
+              a: string,
+              t: string,
+            ) => Promise<{ router: { predict: (texts: string[]) => unknown } }>;
+          };
+        };
+      }
+    ).deps.registry;
     const predict = vi.spyOn((await registry.get('dev', taxonomyId)).router, 'predict');
-    const result = await gateway.query<{ tickets: { id: string; subject: string | null; routing: { category: string | null; confidence: number; needsReview: boolean } }[] }>(
-      OPS.RouteTickets,
-      { first: 100 },
-    );
+    const result = await gateway.query<{
+      tickets: {
+        id: string;
+        subject: string | null;
+        routing: { category: string | null; confidence: number; needsReview: boolean };
+      }[];
+    }>(OPS.RouteTickets, { first: 100 });
     const classifications = predict.mock.calls.map(([texts]) => texts.length);
     predict.mockRestore();
 
     expect(result.errors).toBeUndefined();
     const routed = result.data!.tickets;
     expect(routed).toHaveLength(100);
-    expect(routed.map((ticket) => ticket.id)).toEqual(inbox.slice(0, 100).map((ticket) => ticket.id));
-    expect(routed.every((ticket) => ticket.routing.confidence >= 0 && ticket.routing.confidence <= 1)).toBe(true);
+    expect(routed.map((ticket) => ticket.id)).toEqual(
+      inbox.slice(0, 100).map((ticket) => ticket.id),
+    );
+    expect(
+      routed.every((ticket) => ticket.routing.confidence >= 0 && ticket.routing.confidence <= 1),
+    ).toBe(true);
     // The subject and body reached us through @requires: the held-out tickets are routed accurately.
-    const correct = routed.filter((ticket, index) => ticket.routing.category === inbox[index]!.expectedCategory).length;
+    const correct = routed.filter(
+      (ticket, index) => ticket.routing.category === inbox[index]!.expectedCategory,
+    ).length;
     expect(correct).toBeGreaterThanOrEqual(85);
 
     expect(countBySubgraph(gateway.fetches)).toEqual({
@@ -231,10 +307,13 @@ describe('ai-subgraph in a supergraph behind @apollo/gateway', () => {
   });
 
   it('joins an incident its stored drafts through one _entities call', async () => {
-    const result = await gateway.query<{ incident: { title: string; postmortemDrafts: { id: string; status: string }[]; statusUpdateDrafts: { id: string; status: string }[] } }>(
-      OPS.IncidentDrafts,
-      { id: 'INC-1' },
-    );
+    const result = await gateway.query<{
+      incident: {
+        title: string;
+        postmortemDrafts: { id: string; status: string }[];
+        statusUpdateDrafts: { id: string; status: string }[];
+      };
+    }>(OPS.IncidentDrafts, { id: 'INC-1' });
     expect(result.errors).toBeUndefined();
     expect(result.data!.incident).toEqual({
       title: 'Checkout errors in eu-west-1',
@@ -249,30 +328,58 @@ describe('ai-subgraph in a supergraph behind @apollo/gateway', () => {
 
   it('loads the drafts of every incident of a request with one _entities call and one SQL query', async () => {
     const query = vi.spyOn(ai.app.services.store.db, 'query');
-    const result = await gateway.query<{ incidents: { id: string; severity: string; statusUpdateDrafts: { id: string }[] }[] }>(OPS.IncidentsDrafts);
+    const result = await gateway.query<{
+      incidents: { id: string; severity: string; statusUpdateDrafts: { id: string }[] }[];
+    }>(OPS.IncidentsDrafts);
     // The statements that read drafts: background writers (the audit log's delayed group commit,
     // heartbeats on PostgreSQL) may run statements of their own meanwhile.
-    const sqlQueries = query.mock.calls.filter(([sql]) => String(sql).includes('incident_id = ANY')).length;
+    const sqlQueries = query.mock.calls.filter(([sql]) =>
+      String(sql).includes('incident_id = ANY'),
+    ).length;
     query.mockRestore();
 
     expect(result.errors).toBeUndefined();
     expect(result.data!.incidents).toEqual([
-      { id: 'INC-1', severity: 'SEV2', statusUpdateDrafts: drafts['INC-1']!.statusUpdates.map((id) => ({ id })) },
-      { id: 'INC-2', severity: 'SEV3', statusUpdateDrafts: drafts['INC-2']!.statusUpdates.map((id) => ({ id })) },
+      {
+        id: 'INC-1',
+        severity: 'SEV2',
+        statusUpdateDrafts: drafts['INC-1']!.statusUpdates.map((id) => ({ id })),
+      },
+      {
+        id: 'INC-2',
+        severity: 'SEV3',
+        statusUpdateDrafts: drafts['INC-2']!.statusUpdates.map((id) => ({ id })),
+      },
       { id: 'INC-3', severity: 'SEV4', statusUpdateDrafts: [] },
     ]);
-    expect(countBySubgraph(gateway.fetches).ai).toEqual({ requests: 1, entities: 1, representations: 3 });
+    expect(countBySubgraph(gateway.fetches).ai).toEqual({
+      requests: 1,
+      entities: 1,
+      representations: 3,
+    });
     expect(sqlQueries).toBe(1);
   });
 
   it('resolves a Generation referenced by another subgraph through ai-subgraph', async () => {
-    const result = await gateway.query<{ incident: { lastDraft: { id: string; status: string; feature: string; text: string; incidentId: string } } }>(
-      OPS.IncidentLastDraft,
-      { id: 'INC-1' },
-    );
+    const result = await gateway.query<{
+      incident: {
+        lastDraft: {
+          id: string;
+          status: string;
+          feature: string;
+          text: string;
+          incidentId: string;
+        };
+      };
+    }>(OPS.IncidentLastDraft, { id: 'INC-1' });
     expect(result.errors).toBeUndefined();
     const draft = result.data!.incident.lastDraft;
-    expect(draft).toMatchObject({ id: drafts['INC-1']!.statusUpdates[0], status: 'SUCCEEDED', feature: 'STATUS_UPDATE', incidentId: 'INC-1' });
+    expect(draft).toMatchObject({
+      id: drafts['INC-1']!.statusUpdates[0],
+      status: 'SUCCEEDED',
+      feature: 'STATUS_UPDATE',
+      incidentId: 'INC-1',
+    });
     expect(draft.text.length).toBeGreaterThan(0);
     expect(countBySubgraph(gateway.fetches)).toEqual({
       incidents: { requests: 1, entities: 0, representations: 0 },
@@ -280,7 +387,10 @@ describe('ai-subgraph in a supergraph behind @apollo/gateway', () => {
     });
 
     // And ai-subgraph's own root field through the gateway.
-    const direct = await gateway.query<{ generation: { id: string; status: string } }>(OPS.GenerationById, { id: draft.id });
+    const direct = await gateway.query<{ generation: { id: string; status: string } }>(
+      OPS.GenerationById,
+      { id: draft.id },
+    );
     expect(direct.data!.generation).toEqual({ id: draft.id, status: 'SUCCEEDED' });
   });
 
@@ -293,14 +403,20 @@ describe('ai-subgraph in a supergraph behind @apollo/gateway', () => {
 
     gateway.fetches.length = 0;
     gateway.captureTraces = true;
-    const traced = await gateway.query<{ tickets: unknown[] }>('{ tickets(first: 5) { id routing { category } } }');
+    const traced = await gateway.query<{ tickets: unknown[] }>(
+      '{ tickets(first: 5) { id routing { category } } }',
+    );
     expect(traced.data!.tickets).toHaveLength(5);
     expect(gateway.fetches.map((fetch) => [fetch.subgraph, fetch.ftv1])).toEqual([
       ['tickets', true],
       ['ai', true],
     ]);
     // The gateway decoded our trace into its query plan trace.
-    expect(gateway.lastPlanFetches.find((node) => node.serviceName === 'ai')).toEqual({ serviceName: 'ai', hasTrace: true, traceParsingFailed: false });
+    expect(gateway.lastPlanFetches.find((node) => node.serviceName === 'ai')).toEqual({
+      serviceName: 'ai',
+      hasTrace: true,
+      traceParsingFailed: false,
+    });
     expect(gateway.gatewayErrors.filter((message) => /trace/i.test(message))).toEqual([]);
   });
 

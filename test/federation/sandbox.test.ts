@@ -25,13 +25,26 @@ const BROWSER_ACCEPT = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/
 
 /** The capabilities a user should find in the operation list, by operation name. */
 const EXPECTED_OPERATIONS = {
-  mutation: ['DraftStatusUpdate', 'CancelGeneration', 'GenerateRunbook', 'GeneratePostmortem', 'SummarizeJobLog', 'AskAssistant', 'CreateTaxonomy', 'TrainRouter', 'SubmitFeedback'],
+  mutation: [
+    'DraftStatusUpdate',
+    'CancelGeneration',
+    'GenerateRunbook',
+    'GeneratePostmortem',
+    'SummarizeJobLog',
+    'AskAssistant',
+    'CreateTaxonomy',
+    'TrainRouter',
+    'SubmitFeedback',
+  ],
   query: ['Generation', 'RecentGenerations', 'RouteTickets', 'Providers', 'EvalMetrics'],
   subscription: ['WatchGeneration'],
 };
 
 const document = parse(EXAMPLE_DOCUMENT);
-const operations = document.definitions.filter((definition): definition is OperationDefinitionNode => definition.kind === Kind.OPERATION_DEFINITION);
+const operations = document.definitions.filter(
+  (definition): definition is OperationDefinitionNode =>
+    definition.kind === Kind.OPERATION_DEFINITION,
+);
 
 describe('the Sandbox example document', () => {
   let server: TestServer;
@@ -42,7 +55,11 @@ describe('the Sandbox example document', () => {
 
   it('has one named operation per capability, and the first is DraftStatusUpdate', () => {
     expect(operations.every((operation) => operation.name)).toBe(true);
-    const byKind = (kind: string) => operations.filter((operation) => operation.operation === kind).map((operation) => operation.name!.value).sort();
+    const byKind = (kind: string) =>
+      operations
+        .filter((operation) => operation.operation === kind)
+        .map((operation) => operation.name!.value)
+        .sort();
     expect(byKind('mutation')).toEqual([...EXPECTED_OPERATIONS.mutation].sort());
     expect(byKind('query')).toEqual([...EXPECTED_OPERATIONS.query].sort());
     expect(byKind('subscription')).toEqual(EXPECTED_OPERATIONS.subscription);
@@ -55,7 +72,10 @@ describe('the Sandbox example document', () => {
 
   it('is valid against the supergraph API schema (no @inaccessible field in it)', async () => {
     // The API schema as the gateway itself derives it (npm run compose checks the same with composition's).
-    const gateway = new ApolloGateway({ supergraphSdl: composeSupergraph(supergraphSubgraphs(undefined, gatewayCompatibleAiSdl())).sdl });
+    const gateway = new ApolloGateway({
+      supergraphSdl: composeSupergraph(supergraphSubgraphs(undefined, gatewayCompatibleAiSdl()))
+        .sdl,
+    });
     const { schema } = await gateway.load();
     await gateway.stop();
     expect(validate(schema, document).map((error) => error.message)).toEqual([]);
@@ -69,12 +89,16 @@ describe('the Sandbox example document', () => {
     expect(response.status).toBe(200);
     const html = await response.text();
     expect(html).toMatch(/EmbeddedSandbox/);
-    for (const operation of operations) expect(html).toContain(`${operation.operation} ${operation.name!.value}`);
+    for (const operation of operations)
+      expect(html).toContain(`${operation.operation} ${operation.name!.value}`);
     expect(html).toContain('"variables":{"input":{"audience":"CUSTOMER"');
   });
 
   it('runs: every operation succeeds against the real server with the builtin provider', async () => {
-    const run = async <T = Record<string, unknown>>(operationName: string, variables: Record<string, unknown> = {}) => {
+    const run = async <T = Record<string, unknown>>(
+      operationName: string,
+      variables: Record<string, unknown> = {},
+    ) => {
       const response = await fetch(server.url, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
@@ -85,32 +109,60 @@ describe('the Sandbox example document', () => {
       return body.data!;
     };
 
-    const drafted = await run<{ draftStatusUpdate: { id: string; status: string } }>('DraftStatusUpdate', EXAMPLE_VARIABLES);
+    const drafted = await run<{ draftStatusUpdate: { id: string; status: string } }>(
+      'DraftStatusUpdate',
+      EXAMPLE_VARIABLES,
+    );
     expect(drafted.draftStatusUpdate.status).toBe('SUCCEEDED');
     const id = drafted.draftStatusUpdate.id;
-    for (const name of ['GenerateRunbook', 'GeneratePostmortem', 'SummarizeJobLog', 'AskAssistant']) {
+    for (const name of [
+      'GenerateRunbook',
+      'GeneratePostmortem',
+      'SummarizeJobLog',
+      'AskAssistant',
+    ]) {
       const data = await run<Record<string, { status: string; text: string }>>(name);
       const generation = Object.values(data)[0]!;
       expect(generation.status, name).toBe('SUCCEEDED');
       expect(generation.text.length, name).toBeGreaterThan(0);
     }
-    expect((await run<{ generation: { id: string } }>('Generation', { id })).generation.id).toBe(id);
-    expect((await run<{ generations: { edges: unknown[] } }>('RecentGenerations')).generations.edges.length).toBeGreaterThanOrEqual(5);
-    expect((await run<{ cancelGeneration: { status: string } }>('CancelGeneration', { id })).cancelGeneration.status).toBe('SUCCEEDED');
+    expect((await run<{ generation: { id: string } }>('Generation', { id })).generation.id).toBe(
+      id,
+    );
+    expect(
+      (await run<{ generations: { edges: unknown[] } }>('RecentGenerations')).generations.edges
+        .length,
+    ).toBeGreaterThanOrEqual(5);
+    expect(
+      (await run<{ cancelGeneration: { status: string } }>('CancelGeneration', { id }))
+        .cancelGeneration.status,
+    ).toBe('SUCCEEDED');
 
     const taxonomy = await run<{ createTaxonomy: { id: string } }>('CreateTaxonomy');
     await run('TrainRouter', { taxonomyId: taxonomy.createTaxonomy.id });
     const routed = await run<{ routeTickets: { ticketId: string }[] }>('RouteTickets');
     expect(routed.routeTickets.map((prediction) => prediction.ticketId)).toEqual(['T-1', 'T-2']);
     expect((await run<{ providers: unknown[] }>('Providers')).providers.length).toBeGreaterThan(0);
-    expect((await run<{ submitFeedback: { rating: string } }>('SubmitFeedback', { id })).submitFeedback.rating).toBe('UP');
-    expect((await run<{ evalMetrics: { series: unknown[] } }>('EvalMetrics')).evalMetrics.series.length).toBeGreaterThan(0);
+    expect(
+      (await run<{ submitFeedback: { rating: string } }>('SubmitFeedback', { id })).submitFeedback
+        .rating,
+    ).toBe('UP');
+    expect(
+      (await run<{ evalMetrics: { series: unknown[] } }>('EvalMetrics')).evalMetrics.series.length,
+    ).toBeGreaterThan(0);
 
     const events = await new Promise<{ seq: number; delta: string | null }[]>((resolve, reject) => {
       const seen: { seq: number; delta: string | null }[] = [];
       server.wsClient().subscribe<{ generationStream: { seq: number; delta: string | null } }>(
         { query: EXAMPLE_DOCUMENT, operationName: 'WatchGeneration', variables: { id } },
-        { next: (result) => (result.errors ? reject(new Error(JSON.stringify(result.errors))) : seen.push(result.data!.generationStream)), error: reject, complete: () => resolve(seen) },
+        {
+          next: (result) =>
+            result.errors
+              ? reject(new Error(JSON.stringify(result.errors)))
+              : seen.push(result.data!.generationStream),
+          error: reject,
+          complete: () => resolve(seen),
+        },
       );
     });
     expect(events.at(-1)!.delta).toBeNull();

@@ -23,7 +23,9 @@ describe('HTTP surface (development defaults)', () => {
 
   it('answers GET queries (with the CSRF-safe header) and refuses them without it', async () => {
     const query = encodeURIComponent('{ generations(first: 1) { pageInfo { hasNextPage } } }');
-    const ok = await fetch(`${server.url}?query=${query}`, { headers: { 'apollo-require-preflight': 'true' } });
+    const ok = await fetch(`${server.url}?query=${query}`, {
+      headers: { 'apollo-require-preflight': 'true' },
+    });
     expect(ok.status).toBe(200);
     expect(((await ok.json()) as { data: unknown }).data).toBeDefined();
     const blocked = await fetch(`${server.url}?query=${query}`);
@@ -50,7 +52,11 @@ describe('HTTP surface (production defaults)', () => {
     const dirs = [temporaryDataDir(), temporaryDataDir()];
     await Promise.all(dirs.map((dir) => issueKeyIn(dir, 'acme', ['generate'])));
     const off = await startTestServer({ NODE_ENV: 'production', DATA_DIR: dirs[0]! });
-    const on = await startTestServer({ NODE_ENV: 'production', SANDBOX: 'true', DATA_DIR: dirs[1]! });
+    const on = await startTestServer({
+      NODE_ENV: 'production',
+      SANDBOX: 'true',
+      DATA_DIR: dirs[1]!,
+    });
     try {
       const closed = await fetch(off.url, { headers: { accept: BROWSER_ACCEPT } });
       expect(closed.headers.get('content-type') ?? '').not.toMatch(/text\/html/);

@@ -8,7 +8,11 @@ import { collectStream, temporaryDataDir } from '../support/server.js';
 
 describe('configuration errors', { timeout: 90_000 }, () => {
   it.each([
-    ['PORT', 'abc', /^ai-subgraph: invalid configuration: PORT must be an integer from 0 to 65535 \(got "abc"\)$/],
+    [
+      'PORT',
+      'abc',
+      /^ai-subgraph: invalid configuration: PORT must be an integer from 0 to 65535 \(got "abc"\)$/,
+    ],
     ['PORT', '70000', /PORT must be an integer from 0 to 65535/],
     ['NODE_ENV', 'staging', /NODE_ENV must be development, production or test/],
     ['DATABASE_URL', 'mysql://x', /DATABASE_URL must be a postgres:\/\/ or postgresql:\/\/ URL/],
@@ -24,7 +28,13 @@ describe('configuration errors', { timeout: 90_000 }, () => {
 
 describe('the running process', { timeout: 90_000 }, () => {
   it('prints a start-up summary without secrets, and drains a running stream on SIGTERM, exiting 0', async () => {
-    const server = spawnServer({ DATA_DIR: temporaryDataDir(), BUILTIN_STREAM_DELAY_MS: '20', OPENAI_API_KEY: 'sk-test-secret-value-1234567890', OPENAI_BASE_URL: 'http://127.0.0.1:9/v1', LLM_CONFIG: '' });
+    const server = spawnServer({
+      DATA_DIR: temporaryDataDir(),
+      BUILTIN_STREAM_DELAY_MS: '20',
+      OPENAI_API_KEY: 'sk-test-secret-value-1234567890',
+      OPENAI_BASE_URL: 'http://127.0.0.1:9/v1',
+      LLM_CONFIG: '',
+    });
     const url = await server.ready;
     const summary = server.stdout();
     expect(summary).toContain('"store":"embedded PGlite');
@@ -32,9 +42,20 @@ describe('the running process', { timeout: 90_000 }, () => {
     expect(summary).not.toContain('sk-test-secret');
 
     // With the OpenAI URL unreachable the chain falls back to builtin, so this still drafts.
-    const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: DRAFT_STATUS_UPDATE, variables: { input: statusUpdateInput({ stream: true }) } }) });
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        query: DRAFT_STATUS_UPDATE,
+        variables: { input: statusUpdateInput({ stream: true }) },
+      }),
+    });
     const { data } = (await response.json()) as { data: { draftStatusUpdate: { id: string } } };
-    const client = createClient({ url: url.replace('http', 'ws'), webSocketImpl: WebSocket, retryAttempts: 0 });
+    const client = createClient({
+      url: url.replace('http', 'ws'),
+      webSocketImpl: WebSocket,
+      retryAttempts: 0,
+    });
     const watching = collectStream(client, data.draftStatusUpdate.id);
     await new Promise((resolve) => setTimeout(resolve, 150));
     server.child.kill('SIGTERM');
@@ -42,7 +63,12 @@ describe('the running process', { timeout: 90_000 }, () => {
     const { events } = await watching;
     const final = events.at(-1)!;
     expect(final.generation!.status).toBe('SUCCEEDED');
-    expect(events.slice(0, -1).map((event) => event.delta).join('')).toBe(final.generation!.text);
+    expect(
+      events
+        .slice(0, -1)
+        .map((event) => event.delta)
+        .join(''),
+    ).toBe(final.generation!.text);
     expect(await server.exited).toEqual({ code: 0, signal: null });
     expect(server.stdout()).toContain('stopped cleanly');
     await client.dispose();

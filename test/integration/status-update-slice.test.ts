@@ -3,8 +3,17 @@
  * HTTP, watch it stream over graphql-ws, resume with afterSeq, find it again after a restart.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DRAFT_STATUS_UPDATE, checkoutIncident, statusUpdateInput } from '../fixtures/status-update.js';
-import { collectStream, startTestServer, temporaryDataDir, type TestServer } from '../support/server.js';
+import {
+  DRAFT_STATUS_UPDATE,
+  checkoutIncident,
+  statusUpdateInput,
+} from '../fixtures/status-update.js';
+import {
+  collectStream,
+  startTestServer,
+  temporaryDataDir,
+  type TestServer,
+} from '../support/server.js';
 
 interface Drafted {
   draftStatusUpdate: {
@@ -13,7 +22,14 @@ interface Drafted {
     text: string;
     provider: string;
     model: string;
-    output: { __typename: string; headline: string; affectedServices: string[]; changesSinceLastUpdate: string[]; nextUpdateAt: string | null; audience: string } | null;
+    output: {
+      __typename: string;
+      headline: string;
+      affectedServices: string[];
+      changesSinceLastUpdate: string[];
+      nextUpdateAt: string | null;
+      audience: string;
+    } | null;
     groundingIssues: unknown[];
     usage: { inputTokens: number; outputTokens: number; costUsd: number } | null;
   };
@@ -29,7 +45,9 @@ describe('draftStatusUpdate, end to end', () => {
   afterAll(() => server.stop());
 
   it('drafts a grounded status update with the builtin provider', async () => {
-    const result = await server.graphql<Drafted>(DRAFT_STATUS_UPDATE, { input: statusUpdateInput() });
+    const result = await server.graphql<Drafted>(DRAFT_STATUS_UPDATE, {
+      input: statusUpdateInput(),
+    });
     expect(result.errors).toBeUndefined();
     const generation = result.data!.draftStatusUpdate;
     expect(generation.status).toBe('SUCCEEDED');
@@ -49,7 +67,9 @@ describe('draftStatusUpdate, end to end', () => {
   });
 
   it('writes for the audience: customers get no authors and no severity code', async () => {
-    const result = await server.graphql<Drafted>(DRAFT_STATUS_UPDATE, { input: statusUpdateInput({ audience: 'CUSTOMER', tone: 'EMPATHETIC' }) });
+    const result = await server.graphql<Drafted>(DRAFT_STATUS_UPDATE, {
+      input: statusUpdateInput({ audience: 'CUSTOMER', tone: 'EMPATHETIC' }),
+    });
     const { text, output } = result.data!.draftStatusUpdate;
     expect(output!.audience).toBe('CUSTOMER');
     expect(text).not.toContain('Ravi Menon');
@@ -59,7 +79,10 @@ describe('draftStatusUpdate, end to end', () => {
 
   it('lists only events after the previous update, and promises no next update once resolved', async () => {
     const result = await server.graphql<Drafted>(DRAFT_STATUS_UPDATE, {
-      input: statusUpdateInput({ previousUpdateAt: '2026-11-22T09:20:00Z', incident: { ...checkoutIncident, status: 'RESOLVED' } }),
+      input: statusUpdateInput({
+        previousUpdateAt: '2026-11-22T09:20:00Z',
+        incident: { ...checkoutIncident, status: 'RESOLVED' },
+      }),
     });
     const output = result.data!.draftStatusUpdate.output!;
     expect(output.changesSinceLastUpdate).toHaveLength(1);
@@ -68,7 +91,9 @@ describe('draftStatusUpdate, end to end', () => {
   });
 
   it('streams every delta in order, then the finished generation, then completes', async () => {
-    const started = await server.graphql<Drafted>(DRAFT_STATUS_UPDATE, { input: statusUpdateInput({ stream: true }) });
+    const started = await server.graphql<Drafted>(DRAFT_STATUS_UPDATE, {
+      input: statusUpdateInput({ stream: true }),
+    });
     const { id, status } = started.data!.draftStatusUpdate;
     expect(status).toBe('RUNNING');
 
@@ -85,10 +110,15 @@ describe('draftStatusUpdate, end to end', () => {
   });
 
   it('resumes after afterSeq with exactly the missed events, while running and after it finished', async () => {
-    const started = await server.graphql<Drafted>(DRAFT_STATUS_UPDATE, { input: statusUpdateInput({ stream: true }) });
+    const started = await server.graphql<Drafted>(DRAFT_STATUS_UPDATE, {
+      input: statusUpdateInput({ stream: true }),
+    });
     const { id } = started.data!.draftStatusUpdate;
     const client = server.wsClient();
-    const [full, resumed] = await Promise.all([collectStream(client, id), collectStream(client, id, 4)]);
+    const [full, resumed] = await Promise.all([
+      collectStream(client, id),
+      collectStream(client, id, 4),
+    ]);
     expect(resumed.events[0]!.seq).toBe(5);
     expect(resumed.events).toEqual(full.events.slice(5));
 
@@ -104,40 +134,60 @@ describe('draftStatusUpdate, end to end', () => {
     const first = await server.graphql<Drafted>(DRAFT_STATUS_UPDATE, { input });
     const second = await server.graphql<Drafted>(DRAFT_STATUS_UPDATE, { input });
     expect(second.data!.draftStatusUpdate.id).toBe(first.data!.draftStatusUpdate.id);
-    const list = await server.graphql<{ generations: { edges: { node: { id: string } }[] } }>(`{ generations(first: 100) { edges { node { id } } } }`);
-    expect(list.data!.generations.edges.filter((edge) => edge.node.id === first.data!.draftStatusUpdate.id)).toHaveLength(1);
+    const list = await server.graphql<{ generations: { edges: { node: { id: string } }[] } }>(
+      `{ generations(first: 100) { edges { node { id } } } }`,
+    );
+    expect(
+      list.data!.generations.edges.filter(
+        (edge) => edge.node.id === first.data!.draftStatusUpdate.id,
+      ),
+    ).toHaveLength(1);
 
-    const conflicting = await server.graphql(DRAFT_STATUS_UPDATE, { input: { ...input, audience: 'EXECUTIVE' } });
+    const conflicting = await server.graphql(DRAFT_STATUS_UPDATE, {
+      input: { ...input, audience: 'EXECUTIVE' },
+    });
     expect(conflicting.errors![0]!.extensions!.code).toBe('CONFLICT');
   });
 
   it('answers NOT_FOUND for a stream or generation that does not exist', async () => {
     const missing = await collectStream(server.wsClient(), '00000000-0000-4000-8000-000000000000');
-    expect((missing.errors as { extensions: { code: string } }[])[0]!.extensions.code).toBe('NOT_FOUND');
+    expect((missing.errors as { extensions: { code: string } }[])[0]!.extensions.code).toBe(
+      'NOT_FOUND',
+    );
     const malformed = await collectStream(server.wsClient(), 'not-an-id');
-    expect((malformed.errors as { extensions: { code: string } }[])[0]!.extensions.code).toBe('NOT_FOUND');
-    const query = await server.graphql<{ generation: unknown }>(`query { generation(id: "00000000-0000-4000-8000-000000000000") { id } }`);
+    expect((malformed.errors as { extensions: { code: string } }[])[0]!.extensions.code).toBe(
+      'NOT_FOUND',
+    );
+    const query = await server.graphql<{ generation: unknown }>(
+      `query { generation(id: "00000000-0000-4000-8000-000000000000") { id } }`,
+    );
     expect(query.data!.generation).toBeNull();
   });
 
   it('cancels a running generation: status CANCELLED, partial text kept, subscribers told', async () => {
     const slow = await startTestServer({ BUILTIN_STREAM_DELAY_MS: '50' });
     try {
-      const started = await slow.graphql<Drafted>(DRAFT_STATUS_UPDATE, { input: statusUpdateInput({ stream: true }) });
+      const started = await slow.graphql<Drafted>(DRAFT_STATUS_UPDATE, {
+        input: statusUpdateInput({ stream: true }),
+      });
       const { id } = started.data!.draftStatusUpdate;
       const watching = collectStream(slow.wsClient(), id);
       await new Promise((resolve) => setTimeout(resolve, 200));
-      const cancelled = await slow.graphql<{ cancelGeneration: { status: string; text: string; error: { code: string } } }>(
-        `mutation($id: ID!) { cancelGeneration(id: $id) { status text error { code } } }`,
-        { id },
-      );
+      const cancelled = await slow.graphql<{
+        cancelGeneration: { status: string; text: string; error: { code: string } };
+      }>(`mutation($id: ID!) { cancelGeneration(id: $id) { status text error { code } } }`, { id });
       expect(cancelled.data!.cancelGeneration.status).toBe('CANCELLED');
       expect(cancelled.data!.cancelGeneration.error.code).toBe('CANCELLED');
       const { events } = await watching;
       const final = events.at(-1)!;
       expect(final.generation!.status).toBe('CANCELLED');
       expect(final.generation!.text.length).toBeGreaterThan(0);
-      expect(events.slice(0, -1).map((event) => event.delta).join('')).toBe(final.generation!.text);
+      expect(
+        events
+          .slice(0, -1)
+          .map((event) => event.delta)
+          .join(''),
+      ).toBe(final.generation!.text);
     } finally {
       await slow.stop();
     }
@@ -147,14 +197,18 @@ describe('draftStatusUpdate, end to end', () => {
 describe('restart', () => {
   it('finds a generation, and replays its stream exactly, after a restart on the same data directory', async () => {
     const first = await startTestServer({ DATA_DIR: temporaryDataDir() });
-    const started = await first.graphql<Drafted>(DRAFT_STATUS_UPDATE, { input: statusUpdateInput({ stream: true }) });
+    const started = await first.graphql<Drafted>(DRAFT_STATUS_UPDATE, {
+      input: statusUpdateInput({ stream: true }),
+    });
     const { id } = started.data!.draftStatusUpdate;
     const before = await collectStream(first.wsClient(), id);
     await first.stop();
 
     const second = await startTestServer({ DATA_DIR: first.dataDir });
     try {
-      const found = await second.graphql<{ generation: { id: string; status: string; text: string } }>(`query($id: ID!) { generation(id: $id) { id status text } }`, { id });
+      const found = await second.graphql<{
+        generation: { id: string; status: string; text: string };
+      }>(`query($id: ID!) { generation(id: $id) { id status text } }`, { id });
       expect(found.data!.generation).toMatchObject({ id, status: 'SUCCEEDED' });
       expect(found.data!.generation.text).toBe(before.events.at(-1)!.generation!.text);
       const after = await collectStream(second.wsClient(), id);

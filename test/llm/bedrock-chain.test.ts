@@ -12,11 +12,28 @@ describe('a Bedrock chain', () => {
 
   beforeAll(async () => {
     // The provider takes credentials from the standard AWS chain, as in production.
-    Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'AKIDTEST', AWS_SECRET_ACCESS_KEY: 'secret-test', AWS_REGION: 'eu-west-1' });
-    double = await startBedrockDouble({ defaultBehaviour: { kind: 'text', text: MODEL_STATUS_UPDATE, chunks: 8, usage: { inputTokens: 300, outputTokens: 90 } } });
+    Object.assign(process.env, {
+      AWS_ACCESS_KEY_ID: 'AKIDTEST',
+      AWS_SECRET_ACCESS_KEY: 'secret-test',
+      AWS_REGION: 'eu-west-1',
+    });
+    double = await startBedrockDouble({
+      defaultBehaviour: {
+        kind: 'text',
+        text: MODEL_STATUS_UPDATE,
+        chunks: 8,
+        usage: { inputTokens: 300, outputTokens: 90 },
+      },
+    });
     const LLM_CONFIG = writeLlmConfig({
-      providers: { bedrock: { type: 'bedrock', endpoint: double.url }, builtin: { type: 'builtin' } },
-      defaults: { chain: ['bedrock:anthropic.claude-3-haiku-20240307-v1:0', 'builtin:builtin'], retries: 0 },
+      providers: {
+        bedrock: { type: 'bedrock', endpoint: double.url },
+        builtin: { type: 'builtin' },
+      },
+      defaults: {
+        chain: ['bedrock:anthropic.claude-3-haiku-20240307-v1:0', 'builtin:builtin'],
+        retries: 0,
+      },
       policies: { retry: { baseDelayMs: 10, maxDelayMs: 20 } },
     });
     server = await startTestServer({ LLM_CONFIG });
@@ -29,22 +46,51 @@ describe('a Bedrock chain', () => {
 
   it('drafts and streams through Converse/ConverseStream, naming Bedrock and its model', async () => {
     const query = `mutation($input: StatusUpdateInput!) { draftStatusUpdate(input: $input) { id status provider model text usage { inputTokens outputTokens } } }`;
-    const direct = await server.graphql<{ draftStatusUpdate: { status: string; provider: string; model: string; text: string; usage: { inputTokens: number } } }>(query, { input: statusUpdateInput() });
-    expect(direct.data!.draftStatusUpdate).toMatchObject({ status: 'SUCCEEDED', provider: 'bedrock', model: 'anthropic.claude-3-haiku-20240307-v1:0', text: MODEL_STATUS_UPDATE, usage: { inputTokens: 300 } });
+    const direct = await server.graphql<{
+      draftStatusUpdate: {
+        status: string;
+        provider: string;
+        model: string;
+        text: string;
+        usage: { inputTokens: number };
+      };
+    }>(query, { input: statusUpdateInput() });
+    expect(direct.data!.draftStatusUpdate).toMatchObject({
+      status: 'SUCCEEDED',
+      provider: 'bedrock',
+      model: 'anthropic.claude-3-haiku-20240307-v1:0',
+      text: MODEL_STATUS_UPDATE,
+      usage: { inputTokens: 300 },
+    });
 
-    const streamed = await server.graphql<{ draftStatusUpdate: { id: string } }>(query, { input: statusUpdateInput({ stream: true }) });
+    const streamed = await server.graphql<{ draftStatusUpdate: { id: string } }>(query, {
+      input: statusUpdateInput({ stream: true }),
+    });
     const { events } = await collectStream(server.wsClient(), streamed.data!.draftStatusUpdate.id);
-    expect(events.slice(0, -1).map((event) => event.delta).join('')).toBe(MODEL_STATUS_UPDATE);
+    expect(
+      events
+        .slice(0, -1)
+        .map((event) => event.delta)
+        .join(''),
+    ).toBe(MODEL_STATUS_UPDATE);
     expect(events.at(-1)!.generation!.status).toBe('SUCCEEDED');
   });
 
   it('falls back to builtin when Bedrock throttles', async () => {
     double.enqueue({ kind: 'rate-limited' });
-    const result = await server.graphql<{ draftStatusUpdate: { provider: string; attempts: { provider: string; errorCode: string | null }[] } }>(
+    const result = await server.graphql<{
+      draftStatusUpdate: {
+        provider: string;
+        attempts: { provider: string; errorCode: string | null }[];
+      };
+    }>(
       `mutation($input: StatusUpdateInput!) { draftStatusUpdate(input: $input) { provider attempts { provider errorCode } } }`,
       { input: statusUpdateInput() },
     );
     expect(result.data!.draftStatusUpdate.provider).toBe('builtin');
-    expect(result.data!.draftStatusUpdate.attempts[0]).toEqual({ provider: 'bedrock', errorCode: 'PROVIDER_RATE_LIMITED' });
+    expect(result.data!.draftStatusUpdate.attempts[0]).toEqual({
+      provider: 'bedrock',
+      errorCode: 'PROVIDER_RATE_LIMITED',
+    });
   });
 });

@@ -36,14 +36,30 @@ const DRAFT = `mutation Draft($input: StatusUpdateInput!) {
   }
 }`;
 
-function config(double: OpenAiDouble, overrides: { chain?: string[]; retries?: number; timeoutMs?: number; failureThreshold?: number; cooldownMs?: number } = {}) {
+function config(
+  double: OpenAiDouble,
+  overrides: {
+    chain?: string[];
+    retries?: number;
+    timeoutMs?: number;
+    failureThreshold?: number;
+    cooldownMs?: number;
+  } = {},
+) {
   return writeLlmConfig({
     providers: { openai: { type: 'openai', baseURL: double.url }, builtin: { type: 'builtin' } },
-    defaults: { chain: overrides.chain ?? ['openai:gpt-test', 'builtin:builtin'], retries: overrides.retries ?? 2, timeoutMs: overrides.timeoutMs ?? 5_000 },
+    defaults: {
+      chain: overrides.chain ?? ['openai:gpt-test', 'builtin:builtin'],
+      retries: overrides.retries ?? 2,
+      timeoutMs: overrides.timeoutMs ?? 5_000,
+    },
     prices: { 'openai:gpt-test': { inputPerMillionUsd: 1, outputPerMillionUsd: 2 } },
     policies: {
       retry: { baseDelayMs: 10, maxDelayMs: 50 },
-      breaker: { failureThreshold: overrides.failureThreshold ?? 5, cooldownMs: overrides.cooldownMs ?? 30_000 },
+      breaker: {
+        failureThreshold: overrides.failureThreshold ?? 5,
+        cooldownMs: overrides.cooldownMs ?? 30_000,
+      },
     },
   });
 }
@@ -57,12 +73,24 @@ describe('gateway faults through GraphQL', () => {
   };
 
   beforeAll(async () => {
-    double = await startOpenAiDouble({ defaultBehaviour: { kind: 'text', text: MODEL_STATUS_UPDATE, chunks: 12, usage: { inputTokens: 400, outputTokens: 100 } } });
+    double = await startOpenAiDouble({
+      defaultBehaviour: {
+        kind: 'text',
+        text: MODEL_STATUS_UPDATE,
+        chunks: 12,
+        usage: { inputTokens: 400, outputTokens: 100 },
+      },
+    });
   });
   afterEach(async () => {
     await server?.stop();
     server = undefined;
-    double.setDefault({ kind: 'text', text: MODEL_STATUS_UPDATE, chunks: 12, usage: { inputTokens: 400, outputTokens: 100 } });
+    double.setDefault({
+      kind: 'text',
+      text: MODEL_STATUS_UPDATE,
+      chunks: 12,
+      usage: { inputTokens: 400, outputTokens: 100 },
+    });
   });
   afterAll(() => double.close());
 
@@ -70,77 +98,123 @@ describe('gateway faults through GraphQL', () => {
     const s = await start({ LLM_CONFIG: config(double) });
     const result = await s.graphql<Draft>(DRAFT, { input: statusUpdateInput() });
     const generation = result.data!.draftStatusUpdate;
-    expect(generation).toMatchObject({ status: 'SUCCEEDED', provider: 'openai', model: 'gpt-test', text: MODEL_STATUS_UPDATE, cacheHit: false });
-    expect(generation.usage).toEqual({ inputTokens: 400, outputTokens: 100, costUsd: (400 * 1 + 100 * 2) / 1_000_000 });
+    expect(generation).toMatchObject({
+      status: 'SUCCEEDED',
+      provider: 'openai',
+      model: 'gpt-test',
+      text: MODEL_STATUS_UPDATE,
+      cacheHit: false,
+    });
+    expect(generation.usage).toEqual({
+      inputTokens: 400,
+      outputTokens: 100,
+      costUsd: (400 * 1 + 100 * 2) / 1_000_000,
+    });
     // "23:59" is nowhere in the input nor derivable from it; everything else is.
     expect(generation.groundingIssues).toEqual([{ kind: 'TIMESTAMP', value: '23:59 UTC' }]);
   });
 
   it('asks the model for a whole answer when the draft is not streamed, and for a stream when it is', async () => {
     const s = await start({ LLM_CONFIG: config(double) });
-    const whole = (await s.graphql<Draft>(DRAFT, { input: statusUpdateInput() })).data!.draftStatusUpdate;
+    const whole = (await s.graphql<Draft>(DRAFT, { input: statusUpdateInput() })).data!
+      .draftStatusUpdate;
     expect(double.requests.at(-1)!.body!.stream).not.toBe(true);
     // Nobody saw a first token: there is none to time.
-    expect(whole).toMatchObject({ status: 'SUCCEEDED', text: MODEL_STATUS_UPDATE, timeToFirstTokenMs: null });
+    expect(whole).toMatchObject({
+      status: 'SUCCEEDED',
+      text: MODEL_STATUS_UPDATE,
+      timeToFirstTokenMs: null,
+    });
 
     const started = await s.graphql<Draft>(DRAFT, { input: statusUpdateInput({ stream: true }) });
     const { events } = await collectStream(s.wsClient(), started.data!.draftStatusUpdate.id);
     expect(double.requests.at(-1)!.body!.stream).toBe(true);
     expect(events.length).toBeGreaterThan(2);
-    const stored = await s.graphql<{ generation: { status: string; text: string; timeToFirstTokenMs: number | null } }>(
-      `query($id: ID!) { generation(id: $id) { status text timeToFirstTokenMs } }`,
-      { id: started.data!.draftStatusUpdate.id },
-    );
-    expect(stored.data!.generation).toMatchObject({ status: 'SUCCEEDED', text: MODEL_STATUS_UPDATE });
+    const stored = await s.graphql<{
+      generation: { status: string; text: string; timeToFirstTokenMs: number | null };
+    }>(`query($id: ID!) { generation(id: $id) { status text timeToFirstTokenMs } }`, {
+      id: started.data!.draftStatusUpdate.id,
+    });
+    expect(stored.data!.generation).toMatchObject({
+      status: 'SUCCEEDED',
+      text: MODEL_STATUS_UPDATE,
+    });
     expect(stored.data!.generation.timeToFirstTokenMs).toBeGreaterThanOrEqual(0);
   });
 
   it('fails a draft the database refuses to store, drops its model call, keeps nothing, and keeps serving', async () => {
     const s = await start({ LLM_CONFIG: config(double) });
-    const count = async () => (await s.graphql<{ generations: { edges: unknown[] } }>(`{ generations(first: 50) { edges { cursor } } }`)).data!.generations.edges.length;
+    const count = async () =>
+      (
+        await s.graphql<{ generations: { edges: unknown[] } }>(
+          `{ generations(first: 50) { edges { cursor } } }`,
+        )
+      ).data!.generations.edges.length;
     const storedBefore = await count();
     // The model takes a second, so its call is still out when the store answers; the store refuses
     // every new status update (as a broken migration or a full disk would refuse them).
     double.enqueue({ kind: 'text', text: MODEL_STATUS_UPDATE, chunks: 20, chunkDelayMs: 50 });
-    await s.app.services.store.db.execute(`ALTER TABLE generations ADD CONSTRAINT refuses_status_updates CHECK (feature <> 'STATUS_UPDATE') NOT VALID`);
+    await s.app.services.store.db.execute(
+      `ALTER TABLE generations ADD CONSTRAINT refuses_status_updates CHECK (feature <> 'STATUS_UPDATE') NOT VALID`,
+    );
     const [callsBefore, abortsBefore] = [double.calls, double.abortedRequests.length];
 
     const refused = await s.graphql<Draft>(DRAFT, { input: statusUpdateInput() });
     expect(refused.errors?.[0]?.extensions?.code).toBe('INTERNAL_SERVER_ERROR');
     // The model call, when it had gone out before the store answered, was dropped, not awaited.
-    await until('the model call to be dropped', () => double.abortedRequests.length - abortsBefore === double.calls - callsBefore, 5_000);
+    await until(
+      'the model call to be dropped',
+      () => double.abortedRequests.length - abortsBefore === double.calls - callsBefore,
+      5_000,
+    );
     expect(await count()).toBe(storedBefore);
 
-    await s.app.services.store.db.execute(`ALTER TABLE generations DROP CONSTRAINT refuses_status_updates`);
+    await s.app.services.store.db.execute(
+      `ALTER TABLE generations DROP CONSTRAINT refuses_status_updates`,
+    );
     const served = await s.graphql<Draft>(DRAFT, { input: statusUpdateInput() });
-    expect(served.data!.draftStatusUpdate).toMatchObject({ status: 'SUCCEEDED', text: MODEL_STATUS_UPDATE });
+    expect(served.data!.draftStatusUpdate).toMatchObject({
+      status: 'SUCCEEDED',
+      text: MODEL_STATUS_UPDATE,
+    });
     expect(await count()).toBe(storedBefore + 1);
   });
 
   // Only PostgreSQL lets a test hold the table from another connection (CI runs the suite on both stores).
-  it.runIf(testDatabaseIsPostgres())('asks the model while the draft is still waiting to be stored', async () => {
-    const s = await start({ LLM_CONFIG: config(double) });
-    const locker = new pg.Client({ connectionString: s.databaseUrl });
-    await locker.connect();
-    try {
-      await locker.query('BEGIN');
-      // SHARE mode holds every INSERT into generations until COMMIT.
-      await locker.query('LOCK TABLE generations IN SHARE MODE');
-      const before = double.calls;
-      const drafting = s.graphql<Draft>(DRAFT, { input: statusUpdateInput() });
-      await until('the model call to go out while the row waits', () => double.calls > before, 5_000);
-      await locker.query('COMMIT');
-      expect((await drafting).data!.draftStatusUpdate).toMatchObject({ status: 'SUCCEEDED', text: MODEL_STATUS_UPDATE });
-    } finally {
-      await locker.end();
-    }
-  });
+  it.runIf(testDatabaseIsPostgres())(
+    'asks the model while the draft is still waiting to be stored',
+    async () => {
+      const s = await start({ LLM_CONFIG: config(double) });
+      const locker = new pg.Client({ connectionString: s.databaseUrl });
+      await locker.connect();
+      try {
+        await locker.query('BEGIN');
+        // SHARE mode holds every INSERT into generations until COMMIT.
+        await locker.query('LOCK TABLE generations IN SHARE MODE');
+        const before = double.calls;
+        const drafting = s.graphql<Draft>(DRAFT, { input: statusUpdateInput() });
+        await until(
+          'the model call to go out while the row waits',
+          () => double.calls > before,
+          5_000,
+        );
+        await locker.query('COMMIT');
+        expect((await drafting).data!.draftStatusUpdate).toMatchObject({
+          status: 'SUCCEEDED',
+          text: MODEL_STATUS_UPDATE,
+        });
+      } finally {
+        await locker.end();
+      }
+    },
+  );
 
   it('retries a 503 and succeeds on the same provider', async () => {
     const s = await start({ LLM_CONFIG: config(double) });
     const before = double.calls;
     double.enqueue({ kind: 'error', status: 503 });
-    const generation = (await s.graphql<Draft>(DRAFT, { input: statusUpdateInput() })).data!.draftStatusUpdate;
+    const generation = (await s.graphql<Draft>(DRAFT, { input: statusUpdateInput() })).data!
+      .draftStatusUpdate;
     expect(generation.provider).toBe('openai');
     expect(generation.attempts.map((attempt) => [attempt.outcome, attempt.errorCode])).toEqual([
       ['failed', 'PROVIDER_UNAVAILABLE'],
@@ -153,7 +227,8 @@ describe('gateway faults through GraphQL', () => {
     const s = await start({ LLM_CONFIG: config(double) });
     double.enqueue({ kind: 'rate-limited', retryAfterSeconds: 1 });
     const started = Date.now();
-    const generation = (await s.graphql<Draft>(DRAFT, { input: statusUpdateInput() })).data!.draftStatusUpdate;
+    const generation = (await s.graphql<Draft>(DRAFT, { input: statusUpdateInput() })).data!
+      .draftStatusUpdate;
     expect(generation.provider).toBe('openai');
     expect(Date.now() - started).toBeGreaterThanOrEqual(950);
   });
@@ -161,9 +236,18 @@ describe('gateway faults through GraphQL', () => {
   it('falls back to the next target when retries are exhausted, and says which one answered', async () => {
     const s = await start({ LLM_CONFIG: config(double, { retries: 1 }) });
     double.enqueue({ kind: 'error', status: 500 }, { kind: 'error', status: 500 });
-    const generation = (await s.graphql<Draft>(DRAFT, { input: statusUpdateInput() })).data!.draftStatusUpdate;
-    expect(generation).toMatchObject({ status: 'SUCCEEDED', provider: 'builtin', model: 'builtin' });
-    expect(generation.attempts.map((attempt) => `${attempt.provider}:${attempt.outcome}`)).toEqual(['openai:failed', 'openai:failed', 'builtin:ok']);
+    const generation = (await s.graphql<Draft>(DRAFT, { input: statusUpdateInput() })).data!
+      .draftStatusUpdate;
+    expect(generation).toMatchObject({
+      status: 'SUCCEEDED',
+      provider: 'builtin',
+      model: 'builtin',
+    });
+    expect(generation.attempts.map((attempt) => `${attempt.provider}:${attempt.outcome}`)).toEqual([
+      'openai:failed',
+      'openai:failed',
+      'builtin:ok',
+    ]);
   });
 
   it('does not retry what cannot succeed (a 400), and fails with a typed error when nothing is left', async () => {
@@ -174,19 +258,32 @@ describe('gateway faults through GraphQL', () => {
     expect(result.errors![0]!.extensions!.code).toBe('PROVIDER_UNAVAILABLE');
     expect(double.calls - before).toBe(1);
     const id = result.errors![0]!.extensions!.generationId as string;
-    const stored = await s.graphql<{ generation: { status: string; error: { code: string } } }>('query($id: ID!) { generation(id: $id) { status error { code } } }', { id });
-    expect(stored.data!.generation).toEqual({ status: 'FAILED', error: { code: 'PROVIDER_UNAVAILABLE' } });
+    const stored = await s.graphql<{ generation: { status: string; error: { code: string } } }>(
+      'query($id: ID!) { generation(id: $id) { status error { code } } }',
+      { id },
+    );
+    expect(stored.data!.generation).toEqual({
+      status: 'FAILED',
+      error: { code: 'PROVIDER_UNAVAILABLE' },
+    });
   });
 
   it('fails with PROVIDER_RATE_LIMITED when the only provider keeps refusing', async () => {
-    const s = await start({ LLM_CONFIG: config(double, { chain: ['openai:gpt-test'], retries: 1 }) });
-    double.enqueue({ kind: 'rate-limited', retryAfterMs: 20 }, { kind: 'rate-limited', retryAfterMs: 20 });
+    const s = await start({
+      LLM_CONFIG: config(double, { chain: ['openai:gpt-test'], retries: 1 }),
+    });
+    double.enqueue(
+      { kind: 'rate-limited', retryAfterMs: 20 },
+      { kind: 'rate-limited', retryAfterMs: 20 },
+    );
     const result = await s.graphql<Draft>(DRAFT, { input: statusUpdateInput() });
     expect(result.errors![0]!.extensions!.code).toBe('PROVIDER_RATE_LIMITED');
   });
 
   it('fails with PROVIDER_TIMEOUT within the deadline when the provider hangs', async () => {
-    const s = await start({ LLM_CONFIG: config(double, { chain: ['openai:gpt-test'], timeoutMs: 800 }) });
+    const s = await start({
+      LLM_CONFIG: config(double, { chain: ['openai:gpt-test'], timeoutMs: 800 }),
+    });
     double.enqueue({ kind: 'hang' });
     const started = Date.now();
     const result = await s.graphql<Draft>(DRAFT, { input: statusUpdateInput() });
@@ -204,7 +301,10 @@ describe('gateway faults through GraphQL', () => {
     const final = events.at(-1)!.generation!;
     expect(final.status).toBe('FAILED');
     expect(final.error!.code).toBe('PROVIDER_UNAVAILABLE');
-    const deltas = events.slice(0, -1).map((event) => event.delta).join('');
+    const deltas = events
+      .slice(0, -1)
+      .map((event) => event.delta)
+      .join('');
     expect(deltas.length).toBeGreaterThan(0);
     expect(final.text).toBe(deltas);
     expect(MODEL_STATUS_UPDATE.startsWith(final.text)).toBe(true);
@@ -213,41 +313,57 @@ describe('gateway faults through GraphQL', () => {
 
   it('asks once more with the validation error when a draft breaks the layout, then fails PROVIDER_BAD_OUTPUT keeping the text', async () => {
     const s = await start({ LLM_CONFIG: config(double, { chain: ['openai:gpt-test'] }) });
-    double.enqueue({ kind: 'text', text: 'Things are bad. We are on it.' }, { kind: 'text', text: MODEL_STATUS_UPDATE });
-    const fixed = (await s.graphql<Draft>(DRAFT, { input: statusUpdateInput() })).data!.draftStatusUpdate;
+    double.enqueue(
+      { kind: 'text', text: 'Things are bad. We are on it.' },
+      { kind: 'text', text: MODEL_STATUS_UPDATE },
+    );
+    const fixed = (await s.graphql<Draft>(DRAFT, { input: statusUpdateInput() })).data!
+      .draftStatusUpdate;
     expect(fixed.status).toBe('SUCCEEDED');
     const correction = double.requests.at(-1)!.body!.messages!;
-    expect(correction.at(-2)).toMatchObject({ role: 'assistant', content: 'Things are bad. We are on it.' });
+    expect(correction.at(-2)).toMatchObject({
+      role: 'assistant',
+      content: 'Things are bad. We are on it.',
+    });
     expect(String(correction.at(-1)!.content)).toMatch(/did not follow the required layout/);
 
     double.enqueue({ kind: 'text', text: 'Still no layout.' }, { kind: 'text', text: 'Nor now.' });
     const result = await s.graphql<Draft>(DRAFT, { input: statusUpdateInput() });
     expect(result.errors![0]!.extensions!.code).toBe('PROVIDER_BAD_OUTPUT');
     const id = result.errors![0]!.extensions!.generationId as string;
-    const stored = await s.graphql<{ generation: { text: string } }>('query($id: ID!) { generation(id: $id) { text } }', { id });
+    const stored = await s.graphql<{ generation: { text: string } }>(
+      'query($id: ID!) { generation(id: $id) { text } }',
+      { id },
+    );
     expect(stored.data!.generation.text).toBe('Nor now.');
   });
 
   it('opens the breaker after repeated failures, bypasses the target while open, and closes after a good probe', async () => {
-    const s = await start({ LLM_CONFIG: config(double, { retries: 0, failureThreshold: 2, cooldownMs: 400 }) });
+    const s = await start({
+      LLM_CONFIG: config(double, { retries: 0, failureThreshold: 2, cooldownMs: 400 }),
+    });
     const breaker = async () =>
-      (await s.graphql<{ providers: { target: string; breakerState: string; errorRate: number }[] }>('{ providers { target breakerState errorRate } }')).data!.providers.find(
-        (provider) => provider.target === 'openai:gpt-test',
-      )!;
+      (
+        await s.graphql<{
+          providers: { target: string; breakerState: string; errorRate: number }[];
+        }>('{ providers { target breakerState errorRate } }')
+      ).data!.providers.find((provider) => provider.target === 'openai:gpt-test')!;
     double.enqueue({ kind: 'error', status: 503 }, { kind: 'error', status: 503 });
     await s.graphql<Draft>(DRAFT, { input: statusUpdateInput() });
     await s.graphql<Draft>(DRAFT, { input: statusUpdateInput() });
     expect((await breaker()).breakerState).toBe('OPEN');
 
     const callsWhileOpen = double.calls;
-    const bypassed = (await s.graphql<Draft>(DRAFT, { input: statusUpdateInput() })).data!.draftStatusUpdate;
+    const bypassed = (await s.graphql<Draft>(DRAFT, { input: statusUpdateInput() })).data!
+      .draftStatusUpdate;
     expect(double.calls).toBe(callsWhileOpen);
     expect(bypassed.provider).toBe('builtin');
     expect(bypassed.attempts[0]).toMatchObject({ provider: 'openai', outcome: 'skipped' });
 
     await new Promise((resolve) => setTimeout(resolve, 450));
     expect((await breaker()).breakerState).toBe('HALF_OPEN');
-    const probe = (await s.graphql<Draft>(DRAFT, { input: statusUpdateInput() })).data!.draftStatusUpdate;
+    const probe = (await s.graphql<Draft>(DRAFT, { input: statusUpdateInput() })).data!
+      .draftStatusUpdate;
     expect(probe.provider).toBe('openai');
     expect(await breaker()).toMatchObject({ breakerState: 'CLOSED' });
   });
@@ -259,19 +375,33 @@ describe('gateway faults through GraphQL', () => {
     const id = started.data!.draftStatusUpdate.id;
     const client = s.wsClient();
     await new Promise<void>((resolve) => {
-      const unsubscribe = client.subscribe({ query: 'subscription($id: ID!) { generationStream(id: $id) { seq delta } }', variables: { id } }, {
-        next: () => {
-          unsubscribe();
-          resolve();
+      const unsubscribe = client.subscribe(
+        {
+          query: 'subscription($id: ID!) { generationStream(id: $id) { seq delta } }',
+          variables: { id },
         },
-        error: () => resolve(),
-        complete: () => resolve(),
-      });
+        {
+          next: () => {
+            unsubscribe();
+            resolve();
+          },
+          error: () => resolve(),
+          complete: () => resolve(),
+        },
+      );
     });
     await double.waitForAbort(3_000);
     // The double sees the socket close a moment before the runner has stored the outcome.
-    const stored = async () => (await s.graphql<{ generation: { status: string; error: { code: string } | null } }>('query($id: ID!) { generation(id: $id) { status error { code } } }', { id })).data!.generation;
-    await expect.poll(stored, { timeout: 5_000 }).toEqual({ status: 'CANCELLED', error: { code: 'CANCELLED' } });
+    const stored = async () =>
+      (
+        await s.graphql<{ generation: { status: string; error: { code: string } | null } }>(
+          'query($id: ID!) { generation(id: $id) { status error { code } } }',
+          { id },
+        )
+      ).data!.generation;
+    await expect
+      .poll(stored, { timeout: 5_000 })
+      .toEqual({ status: 'CANCELLED', error: { code: 'CANCELLED' } });
   });
 
   it('aborts the upstream request on cancelGeneration', async () => {
@@ -279,7 +409,10 @@ describe('gateway faults through GraphQL', () => {
     double.enqueue({ kind: 'hang' });
     const started = await s.graphql<Draft>(DRAFT, { input: statusUpdateInput({ stream: true }) });
     await new Promise((resolve) => setTimeout(resolve, 100));
-    const cancelled = await s.graphql<{ cancelGeneration: { status: string } }>('mutation($id: ID!) { cancelGeneration(id: $id) { status } }', { id: started.data!.draftStatusUpdate.id });
+    const cancelled = await s.graphql<{ cancelGeneration: { status: string } }>(
+      'mutation($id: ID!) { cancelGeneration(id: $id) { status } }',
+      { id: started.data!.draftStatusUpdate.id },
+    );
     expect(cancelled.data!.cancelGeneration.status).toBe('CANCELLED');
     await double.waitForAbort(2_000);
   });
@@ -287,9 +420,17 @@ describe('gateway faults through GraphQL', () => {
   it('lists every configured target with its health', async () => {
     const s = await start({ LLM_CONFIG: config(double) });
     await s.graphql<Draft>(DRAFT, { input: statusUpdateInput() });
-    const { providers } = (await s.graphql<{ providers: { target: string; breakerState: string; recentCalls: number; latencyP50Ms: number | null; headOf: string[] }[] }>(
-      '{ providers { target breakerState recentCalls latencyP50Ms headOf } }',
-    )).data!;
+    const { providers } = (
+      await s.graphql<{
+        providers: {
+          target: string;
+          breakerState: string;
+          recentCalls: number;
+          latencyP50Ms: number | null;
+          headOf: string[];
+        }[];
+      }>('{ providers { target breakerState recentCalls latencyP50Ms headOf } }')
+    ).data!;
     const openai = providers.find((provider) => provider.target === 'openai:gpt-test')!;
     expect(openai).toMatchObject({ breakerState: 'CLOSED', recentCalls: 1 });
     expect(openai.latencyP50Ms).toBeGreaterThanOrEqual(0);

@@ -11,10 +11,16 @@ import { startOpenAiDouble, type OpenAiDouble } from '../support/openai-double.j
 
 function gatewayFor(double: OpenAiDouble, policy: Record<string, unknown>) {
   const routing = parseLlmConfig(
-    JSON.stringify({ providers: { openai: { type: 'openai', baseURL: double.url } }, defaults: { chain: ['openai:gpt-test'], retries: 0, ...policy }, policies: { concurrency: { maxConcurrent: 1, maxQueue: 1, queueTimeoutMs: 2_000 } } }),
+    JSON.stringify({
+      providers: { openai: { type: 'openai', baseURL: double.url } },
+      defaults: { chain: ['openai:gpt-test'], retries: 0, ...policy },
+      policies: { concurrency: { maxConcurrent: 1, maxQueue: 1, queueTimeoutMs: 2_000 } },
+    }),
     'test.json',
   );
-  return new LlmGateway(routing, [new OpenAiProvider({ name: 'openai', baseURL: double.url, apiKey: 'sk-test' })]);
+  return new LlmGateway(routing, [
+    new OpenAiProvider({ name: 'openai', baseURL: double.url, apiKey: 'sk-test' }),
+  ]);
 }
 
 const call = (accountId: string, content = 'Summarise: the disk is full.'): GatewayCall => ({
@@ -27,7 +33,14 @@ const call = (accountId: string, content = 'Summarise: the disk is full.'): Gate
 describe('exact-match response cache', () => {
   let double: OpenAiDouble;
   beforeAll(async () => {
-    double = await startOpenAiDouble({ defaultBehaviour: { kind: 'text', text: 'Free space on /var.', chunks: 3, usage: { inputTokens: 10, outputTokens: 5 } } });
+    double = await startOpenAiDouble({
+      defaultBehaviour: {
+        kind: 'text',
+        text: 'Free space on /var.',
+        chunks: 3,
+        usage: { inputTokens: 10, outputTokens: 5 },
+      },
+    });
   });
   afterAll(() => double.close());
 
@@ -56,7 +69,12 @@ describe('exact-match response cache', () => {
 
   it('evicts the least recently used answers beyond its byte budget', () => {
     const cache = new ResponseCache(1_200); // two 528-byte answers fit, three do not
-    const answer = (text: string) => ({ chunks: [text], finishReason: 'stop' as const, inputTokens: 1, outputTokens: 1 });
+    const answer = (text: string) => ({
+      chunks: [text],
+      finishReason: 'stop' as const,
+      inputTokens: 1,
+      outputTokens: 1,
+    });
     cache.set('a', answer('x'.repeat(200)));
     cache.set('b', answer('x'.repeat(200)));
     cache.get('a');
@@ -69,7 +87,11 @@ describe('exact-match response cache', () => {
 
 describe('concurrency limit', () => {
   it('queues beyond the limit, serves in order, and refuses past the queue bound with a clear error', async () => {
-    const limiter = new ConcurrencyLimiter({ maxConcurrent: 1, maxQueue: 1, queueTimeoutMs: 1_000 });
+    const limiter = new ConcurrencyLimiter({
+      maxConcurrent: 1,
+      maxQueue: 1,
+      queueTimeoutMs: 1_000,
+    });
     const signal = new AbortController().signal;
     const release = await limiter.acquire(signal);
     const queued = limiter.acquire(signal);
@@ -92,8 +114,14 @@ describe('concurrency limit', () => {
     const double = await startOpenAiDouble({ defaultBehaviour: { kind: 'delay', ms: 300 } });
     try {
       const gateway = gatewayFor(double, {});
-      const results = await Promise.allSettled([gateway.generate(call('a', '1')), gateway.generate(call('a', '2')), gateway.generate(call('a', '3'))]);
-      const rejected = results.filter((result) => result.status === 'rejected') as PromiseRejectedResult[];
+      const results = await Promise.allSettled([
+        gateway.generate(call('a', '1')),
+        gateway.generate(call('a', '2')),
+        gateway.generate(call('a', '3')),
+      ]);
+      const rejected = results.filter(
+        (result) => result.status === 'rejected',
+      ) as PromiseRejectedResult[];
       expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(2);
       expect(rejected).toHaveLength(1);
       expect(rejected[0]!.reason).toMatchObject({ code: 'PROVIDER_UNAVAILABLE' });

@@ -7,7 +7,8 @@ describe('token counting', () => {
     // o200k_base splits it into "Hello", ",", " world", "!".
     expect(countTokens(text)).toBe(4);
     expect(estimateTokens(text)).toBe(4);
-    const log = 'ERROR 2026-11-22T09:12:03Z checkout-api connection refused (ECONNREFUSED 10.0.3.7:5432)';
+    const log =
+      'ERROR 2026-11-22T09:12:03Z checkout-api connection refused (ECONNREFUSED 10.0.3.7:5432)';
     expect(countTokens(log)).not.toBe(estimateTokens(log));
   });
 });

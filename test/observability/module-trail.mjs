@@ -13,6 +13,7 @@ if (isMainThread) register(import.meta.url);
 
 export async function resolve(specifier, context, nextResolve) {
   const resolved = await nextResolve(specifier, context);
-  if (resolved.url.includes('/node_modules/')) appendFileSync(process.env.MODULE_TRAIL, `${resolved.url}\n`);
+  if (resolved.url.includes('/node_modules/'))
+    appendFileSync(process.env.MODULE_TRAIL, `${resolved.url}\n`);
   return resolved;
 }

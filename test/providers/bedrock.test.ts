@@ -6,18 +6,39 @@ import { retryAfterMs } from '../../src/providers/bedrock/map-error.js';
 import { toolName } from '../../src/providers/bedrock/provider.js';
 import { startBedrockDouble } from '../support/bedrock-double.js';
 import type { BedrockDouble } from '../support/bedrock-double.js';
-import { collect, expectFailure, failureOf, FORMAT, live, requestFor, runProviderContract, textOf, within } from './provider-contract.js';
+import {
+  collect,
+  expectFailure,
+  failureOf,
+  FORMAT,
+  live,
+  requestFor,
+  runProviderContract,
+  textOf,
+  within,
+} from './provider-contract.js';
 
 const MODEL = 'anthropic.claude-3-haiku-20240307-v1:0';
 const CREDENTIALS = { accessKeyId: 'AKIDDOUBLE', secretAccessKey: 'double-secret' };
 
 function providerFor(double: BedrockDouble, timeoutMs?: number): BedrockProvider {
-  return new BedrockProvider({ name: 'bedrock', region: 'us-east-1', endpoint: double.url, credentials: CREDENTIALS, timeoutMs });
+  return new BedrockProvider({
+    name: 'bedrock',
+    region: 'us-east-1',
+    endpoint: double.url,
+    credentials: CREDENTIALS,
+    timeoutMs,
+  });
 }
 
 runProviderContract('bedrock', async ({ timeoutMs }) => {
   const double = await startBedrockDouble();
-  return { provider: providerFor(double, timeoutMs), double, model: MODEL, close: () => double.close() };
+  return {
+    provider: providerFor(double, timeoutMs),
+    double,
+    model: MODEL,
+    close: () => double.close(),
+  };
 });
 
 describe('BedrockProvider specifics', () => {
@@ -80,7 +101,15 @@ describe('BedrockProvider specifics', () => {
     double.enqueue({ kind: 'json', value: { severity: 'low', summary: 's', steps: [] } });
     await within(provider.generate({ ...request, responseFormat: FORMAT }, live()));
     expect(double.requests[0]?.body?.toolConfig).toEqual({
-      tools: [{ toolSpec: { name: 'incident_draft', description: expect.any(String), inputSchema: { json: FORMAT.schema } } }],
+      tools: [
+        {
+          toolSpec: {
+            name: 'incident_draft',
+            description: expect.any(String),
+            inputSchema: { json: FORMAT.schema },
+          },
+        },
+      ],
       toolChoice: { tool: { name: 'incident_draft' } },
     });
   });
@@ -94,7 +123,9 @@ describe('BedrockProvider specifics', () => {
   it('streams the tool input as JSON text', async () => {
     const value = { severity: 'high', summary: 'Disk full', steps: ['free space'] };
     double.enqueue({ kind: 'json', value, chunks: 6 });
-    const { parts, error } = await within(collect(provider.stream({ ...request, responseFormat: FORMAT }, live())));
+    const { parts, error } = await within(
+      collect(provider.stream({ ...request, responseFormat: FORMAT }, live())),
+    );
     expect(error).toBeUndefined();
     expect(parts.filter((p) => p.type === 'text-delta').length).toBeGreaterThan(1);
     expect(JSON.parse(textOf(parts))).toEqual(value);
@@ -102,15 +133,27 @@ describe('BedrockProvider specifics', () => {
   });
 
   it('fails with bad-output when the model answers prose instead of calling the tool', async () => {
-    double.enqueue({ kind: 'text', text: 'I would rather chat.' }, { kind: 'text', text: 'I would rather chat.' });
-    expectFailure(await failureOf(provider.generate({ ...request, responseFormat: FORMAT }, live())), 'bad-output');
-    expectFailure((await within(collect(provider.stream({ ...request, responseFormat: FORMAT }, live())))).error, 'bad-output');
+    double.enqueue(
+      { kind: 'text', text: 'I would rather chat.' },
+      { kind: 'text', text: 'I would rather chat.' },
+    );
+    expectFailure(
+      await failureOf(provider.generate({ ...request, responseFormat: FORMAT }, live())),
+      'bad-output',
+    );
+    expectFailure(
+      (await within(collect(provider.stream({ ...request, responseFormat: FORMAT }, live()))))
+        .error,
+      'bad-output',
+    );
   });
 
   it('passes schema-violating tool input through: the caller validates the shape', async () => {
     double.enqueue({ kind: 'schema-violation' });
     const result = await within(provider.generate({ ...request, responseFormat: FORMAT }, live()));
-    expect(JSON.parse(result.text)).toEqual({ unexpected: 'this is not what the schema asked for' });
+    expect(JSON.parse(result.text)).toEqual({
+      unexpected: 'this is not what the schema asked for',
+    });
   });
 
   it('maps stop reasons', async () => {
@@ -129,7 +172,10 @@ describe('BedrockProvider specifics', () => {
     double.enqueue({ kind: 'text', text, usage: null });
     const { parts } = await within(collect(provider.stream(request, live())));
     const prompt = request.messages.map((m) => m.content).join('\n');
-    expect(parts.at(-1)).toMatchObject({ type: 'finish', usage: { inputTokens: countTokens(prompt), outputTokens: countTokens(text) } });
+    expect(parts.at(-1)).toMatchObject({
+      type: 'finish',
+      usage: { inputTokens: countTokens(prompt), outputTokens: countTokens(text) },
+    });
   });
 
   it('maps ThrottlingException without Retry-After to rate-limited with no hint', async () => {
@@ -152,7 +198,8 @@ describe('BedrockProvider specifics', () => {
       [400, 'ServiceQuotaExceededException', 'rate-limited'],
       [502, undefined, 'unavailable'],
     ];
-    for (const [status, errorType] of cases) double.enqueue({ kind: 'error', status, ...(errorType ? { errorType } : {}) });
+    for (const [status, errorType] of cases)
+      double.enqueue({ kind: 'error', status, ...(errorType ? { errorType } : {}) });
     for (const [status, errorType, failure] of cases) {
       const error = await failureOf(provider.generate(request, live()));
       expect(error.failure, `${status} ${errorType}`).toBe(failure);
@@ -163,9 +210,27 @@ describe('BedrockProvider specifics', () => {
 
   it('maps exceptions inside the event stream', async () => {
     double.enqueue(
-      { kind: 'stream-error', text: 'abcd', chunks: 2, afterChunks: 1, exceptionType: 'throttlingException' },
-      { kind: 'stream-error', text: 'abcd', chunks: 2, afterChunks: 1, exceptionType: 'validationException' },
-      { kind: 'stream-error', text: 'abcd', chunks: 2, afterChunks: 1, exceptionType: 'internalServerException' },
+      {
+        kind: 'stream-error',
+        text: 'abcd',
+        chunks: 2,
+        afterChunks: 1,
+        exceptionType: 'throttlingException',
+      },
+      {
+        kind: 'stream-error',
+        text: 'abcd',
+        chunks: 2,
+        afterChunks: 1,
+        exceptionType: 'validationException',
+      },
+      {
+        kind: 'stream-error',
+        text: 'abcd',
+        chunks: 2,
+        afterChunks: 1,
+        exceptionType: 'internalServerException',
+      },
     );
     const failures: string[] = [];
     for (let i = 0; i < 3; i += 1) {
@@ -178,7 +243,11 @@ describe('BedrockProvider specifics', () => {
   });
 
   it('retries nothing itself (maxAttempts 1)', async () => {
-    double.enqueue({ kind: 'error', status: 503 }, { kind: 'rate-limited' }, { kind: 'error', status: 500 });
+    double.enqueue(
+      { kind: 'error', status: 503 },
+      { kind: 'rate-limited' },
+      { kind: 'error', status: 500 },
+    );
     for (let i = 0; i < 3; i += 1) await failureOf(provider.generate(request, live()));
     expect(double.calls).toBe(3);
   });
@@ -186,7 +255,10 @@ describe('BedrockProvider specifics', () => {
   it('names itself and its trust boundary', () => {
     expect(provider.name).toBe('bedrock');
     expect(provider.thirdParty).toBe(true);
-    expect(new BedrockProvider({ name: 'bedrock-eu', region: 'eu-west-1', thirdParty: false }).thirdParty).toBe(false);
+    expect(
+      new BedrockProvider({ name: 'bedrock-eu', region: 'eu-west-1', thirdParty: false })
+        .thirdParty,
+    ).toBe(false);
   });
 });
 

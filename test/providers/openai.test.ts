@@ -4,11 +4,25 @@ import { retryAfterMs } from '../../src/providers/openai/map-error.js';
 import { OpenAiProvider } from '../../src/providers/openai/index.js';
 import { startOpenAiDouble } from '../support/openai-double.js';
 import type { OpenAiDouble } from '../support/openai-double.js';
-import { collect, expectFailure, failureOf, FORMAT, live, requestFor, runProviderContract, within } from './provider-contract.js';
+import {
+  collect,
+  expectFailure,
+  failureOf,
+  FORMAT,
+  live,
+  requestFor,
+  runProviderContract,
+  within,
+} from './provider-contract.js';
 
 runProviderContract('openai', async ({ timeoutMs }) => {
   const double = await startOpenAiDouble();
-  const provider = new OpenAiProvider({ name: 'openai', apiKey: 'sk-test', baseURL: double.url, timeoutMs });
+  const provider = new OpenAiProvider({
+    name: 'openai',
+    apiKey: 'sk-test',
+    baseURL: double.url,
+    timeoutMs,
+  });
   return { provider, double, close: () => double.close() };
 });
 
@@ -19,7 +33,12 @@ describe('OpenAiProvider specifics', () => {
 
   beforeEach(async () => {
     double = await startOpenAiDouble();
-    provider = new OpenAiProvider({ name: 'local-vllm', apiKey: 'sk-test', baseURL: double.url, thirdParty: false });
+    provider = new OpenAiProvider({
+      name: 'local-vllm',
+      apiKey: 'sk-test',
+      baseURL: double.url,
+      thirdParty: false,
+    });
   });
   afterEach(() => double.close());
 
@@ -52,24 +71,39 @@ describe('OpenAiProvider specifics', () => {
 
   it('streams with stream_options.include_usage', async () => {
     await within(collect(provider.stream(request, live())));
-    expect(double.requests[0]?.body).toMatchObject({ stream: true, stream_options: { include_usage: true } });
+    expect(double.requests[0]?.body).toMatchObject({
+      stream: true,
+      stream_options: { include_usage: true },
+    });
   });
 
   it('reports the model the server answered with', async () => {
-    double.enqueue({ kind: 'text', text: 'hi', model: 'gpt-4o-mini-2024-07-18' }, { kind: 'text', text: 'hi', model: 'gpt-4o-mini-2024-07-18' });
+    double.enqueue(
+      { kind: 'text', text: 'hi', model: 'gpt-4o-mini-2024-07-18' },
+      { kind: 'text', text: 'hi', model: 'gpt-4o-mini-2024-07-18' },
+    );
     expect((await within(provider.generate(request, live()))).model).toBe('gpt-4o-mini-2024-07-18');
     const { parts } = await within(collect(provider.stream(request, live())));
     expect(parts.at(-1)).toMatchObject({ type: 'finish', model: 'gpt-4o-mini-2024-07-18' });
   });
 
   it('uses the default model when the request names none', async () => {
-    const withDefault = new OpenAiProvider({ name: 'openai', apiKey: 'k', baseURL: double.url, defaultModel: 'gpt-4.1-nano' });
+    const withDefault = new OpenAiProvider({
+      name: 'openai',
+      apiKey: 'k',
+      baseURL: double.url,
+      defaultModel: 'gpt-4.1-nano',
+    });
     await within(withDefault.generate({ ...request, model: '' }, live()));
     expect(double.requests[0]?.body?.model).toBe('gpt-4.1-nano');
   });
 
   it('also answers on a base URL without /v1', async () => {
-    const bare = new OpenAiProvider({ name: 'local-vllm', apiKey: 'k', baseURL: double.url.replace(/\/v1$/, '') });
+    const bare = new OpenAiProvider({
+      name: 'local-vllm',
+      apiKey: 'k',
+      baseURL: double.url.replace(/\/v1$/, ''),
+    });
     expect((await within(bare.generate(request, live()))).text).toBe('Hello from the double.');
     expect(double.requests[0]?.path).toBe('/chat/completions');
   });
@@ -81,11 +115,16 @@ describe('OpenAiProvider specifics', () => {
     const expected = { inputTokens: countTokens(prompt), outputTokens: countTokens(text) };
     expect((await within(provider.generate(request, live()))).usage).toEqual(expected);
     const { parts } = await within(collect(provider.stream(request, live())));
-    expect(parts.filter((p) => p.type === 'finish')).toEqual([expect.objectContaining({ usage: expected })]);
+    expect(parts.filter((p) => p.type === 'finish')).toEqual([
+      expect.objectContaining({ usage: expected }),
+    ]);
   });
 
   it('maps finish_reason length and content_filter', async () => {
-    double.enqueue({ kind: 'text', text: 'cut', finishReason: 'length' }, { kind: 'text', text: '', finishReason: 'content_filter' });
+    double.enqueue(
+      { kind: 'text', text: 'cut', finishReason: 'length' },
+      { kind: 'text', text: '', finishReason: 'content_filter' },
+    );
     expect((await within(provider.generate(request, live()))).finishReason).toBe('length');
     expect((await within(provider.generate(request, live()))).finishReason).toBe('content-filter');
   });
@@ -98,22 +137,40 @@ describe('OpenAiProvider specifics', () => {
   });
 
   it('maps a structured-output refusal to refused (generate and stream)', async () => {
-    double.enqueue({ kind: 'model-refusal', refusal: 'I cannot help with that.' }, { kind: 'model-refusal', refusal: 'No.' });
-    expectFailure(await failureOf(provider.generate({ ...request, responseFormat: FORMAT }, live())), 'refused');
-    const { error } = await within(collect(provider.stream({ ...request, responseFormat: FORMAT }, live())));
+    double.enqueue(
+      { kind: 'model-refusal', refusal: 'I cannot help with that.' },
+      { kind: 'model-refusal', refusal: 'No.' },
+    );
+    expectFailure(
+      await failureOf(provider.generate({ ...request, responseFormat: FORMAT }, live())),
+      'refused',
+    );
+    const { error } = await within(
+      collect(provider.stream({ ...request, responseFormat: FORMAT }, live())),
+    );
     expectFailure(error, 'refused');
   });
 
   it('passes schema-violating JSON through: the caller validates the shape', async () => {
     double.enqueue({ kind: 'schema-violation' });
     const result = await within(provider.generate({ ...request, responseFormat: FORMAT }, live()));
-    expect(JSON.parse(result.text)).toEqual({ unexpected: 'this is not what the schema asked for' });
+    expect(JSON.parse(result.text)).toEqual({
+      unexpected: 'this is not what the schema asked for',
+    });
   });
 
   it('maps structured output that is not JSON to bad-output', async () => {
-    double.enqueue({ kind: 'text', text: 'Sure! Here is the JSON: {' }, { kind: 'text', text: '{"severity": "lo', finishReason: 'length' });
-    expectFailure(await failureOf(provider.generate({ ...request, responseFormat: FORMAT }, live())), 'bad-output');
-    const { error } = await within(collect(provider.stream({ ...request, responseFormat: FORMAT }, live())));
+    double.enqueue(
+      { kind: 'text', text: 'Sure! Here is the JSON: {' },
+      { kind: 'text', text: '{"severity": "lo', finishReason: 'length' },
+    );
+    expectFailure(
+      await failureOf(provider.generate({ ...request, responseFormat: FORMAT }, live())),
+      'bad-output',
+    );
+    const { error } = await within(
+      collect(provider.stream({ ...request, responseFormat: FORMAT }, live())),
+    );
     expectFailure(error, 'bad-output');
   });
 
@@ -148,7 +205,14 @@ describe('OpenAiProvider specifics', () => {
   });
 
   it('maps a rate-limit error event inside the stream to rate-limited', async () => {
-    double.enqueue({ kind: 'stream-error', text: 'abcd', chunks: 2, afterChunks: 1, code: 'rate_limit_exceeded', type: 'requests' });
+    double.enqueue({
+      kind: 'stream-error',
+      text: 'abcd',
+      chunks: 2,
+      afterChunks: 1,
+      code: 'rate_limit_exceeded',
+      type: 'requests',
+    });
     const { error } = await within(collect(provider.stream(request, live())));
     expectFailure(error, 'rate-limited');
   });
@@ -167,7 +231,9 @@ describe('retryAfterMs', () => {
     expect(retryAfterMs(headers({ 'retry-after': '7' }), now)).toBe(7_000);
     expect(retryAfterMs(headers({ 'retry-after': '0.5' }), now)).toBe(500);
     expect(retryAfterMs(headers({ 'retry-after-ms': '250', 'retry-after': '9' }), now)).toBe(250);
-    expect(retryAfterMs(headers({ 'retry-after': 'Thu, 01 Jan 2026 00:00:12 GMT' }), now)).toBe(12_000);
+    expect(retryAfterMs(headers({ 'retry-after': 'Thu, 01 Jan 2026 00:00:12 GMT' }), now)).toBe(
+      12_000,
+    );
     expect(retryAfterMs(headers({ 'retry-after': 'Wed, 31 Dec 2025 23:59:00 GMT' }), now)).toBe(0);
     expect(retryAfterMs(headers({ 'retry-after': 'soon' }), now)).toBeUndefined();
     expect(retryAfterMs(headers({}), now)).toBeUndefined();

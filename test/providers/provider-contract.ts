@@ -25,7 +25,12 @@ export interface ScriptedUsage {
 export type ContractBehaviour =
   | { kind: 'text'; text: string; chunks?: number; usage?: ScriptedUsage }
   | { kind: 'json'; value: unknown; chunks?: number; usage?: ScriptedUsage }
-  | { kind: 'rate-limited'; retryAfterSeconds?: number; retryAfterMs?: number; retryAfterDate?: Date }
+  | {
+      kind: 'rate-limited';
+      retryAfterSeconds?: number;
+      retryAfterMs?: number;
+      retryAfterDate?: Date;
+    }
   | { kind: 'error'; status: number }
   | { kind: 'delay'; ms: number; then?: ContractBehaviour }
   | { kind: 'drop'; text: string; chunks: number; afterChunks: number }
@@ -57,8 +62,14 @@ export interface ContractSetupOptions {
 /** Nothing in the contract may take longer than this: a hang is a failure, not a stuck run. */
 const PROMPT_MS = 3_000;
 
-export function runProviderContract(name: string, setup: (options: ContractSetupOptions) => Promise<ContractHarness>): void {
-  async function withHarness(options: ContractSetupOptions, fn: (h: ContractHarness & { request: ModelRequest }) => Promise<void>): Promise<void> {
+export function runProviderContract(
+  name: string,
+  setup: (options: ContractSetupOptions) => Promise<ContractHarness>,
+): void {
+  async function withHarness(
+    options: ContractSetupOptions,
+    fn: (h: ContractHarness & { request: ModelRequest }) => Promise<void>,
+  ): Promise<void> {
     const harness = await setup(options);
     try {
       await fn({ ...harness, request: requestFor(harness.model ?? 'test-model') });
@@ -66,14 +77,19 @@ export function runProviderContract(name: string, setup: (options: ContractSetup
       await harness.close();
     }
   }
-  const run = (fn: (h: ContractHarness & { request: ModelRequest }) => Promise<void>) => () => withHarness({}, fn);
+  const run = (fn: (h: ContractHarness & { request: ModelRequest }) => Promise<void>) => () =>
+    withHarness({}, fn);
 
   describe(`${name} provider contract`, () => {
     describe('generate', () => {
       it(
         'returns the text and the usage',
         run(async ({ provider, double, request }) => {
-          double.enqueue({ kind: 'text', text: 'The database is healthy again.', usage: { inputTokens: 21, outputTokens: 7 } });
+          double.enqueue({
+            kind: 'text',
+            text: 'The database is healthy again.',
+            usage: { inputTokens: 21, outputTokens: 7 },
+          });
           const result = await within(provider.generate(request, live()));
           expect(result.text).toBe('The database is healthy again.');
           expect(result.usage).toEqual({ inputTokens: 21, outputTokens: 7 });
@@ -85,9 +101,15 @@ export function runProviderContract(name: string, setup: (options: ContractSetup
       it(
         'returns structured output as JSON text that parses',
         run(async ({ provider, double, request }) => {
-          const value = { severity: 'high', summary: 'Checkout is failing', steps: ['roll back', 'page on-call'] };
+          const value = {
+            severity: 'high',
+            summary: 'Checkout is failing',
+            steps: ['roll back', 'page on-call'],
+          };
           double.enqueue({ kind: 'json', value });
-          const result = await within(provider.generate({ ...request, responseFormat: FORMAT }, live()));
+          const result = await within(
+            provider.generate({ ...request, responseFormat: FORMAT }, live()),
+          );
           expect(JSON.parse(result.text)).toEqual(value);
         }),
       );
@@ -98,7 +120,12 @@ export function runProviderContract(name: string, setup: (options: ContractSetup
         'yields deltas whose concatenation is the text, then exactly one finish with usage',
         run(async ({ provider, double, request }) => {
           const text = 'Step one: drain the node. Step two: restart it.';
-          double.enqueue({ kind: 'text', text, chunks: 5, usage: { inputTokens: 30, outputTokens: 12 } });
+          double.enqueue({
+            kind: 'text',
+            text,
+            chunks: 5,
+            usage: { inputTokens: 30, outputTokens: 12 },
+          });
           const { parts, error } = await within(collect(provider.stream(request, live())));
           expect(error).toBeUndefined();
           const deltas = parts.filter((p) => p.type === 'text-delta');
@@ -106,7 +133,13 @@ export function runProviderContract(name: string, setup: (options: ContractSetup
           expect(deltas.map((d) => d.text).join('')).toBe(text);
           const finishes = parts.filter((p) => p.type === 'finish');
           expect(finishes).toHaveLength(1);
-          expect(parts.at(-1)).toEqual(expect.objectContaining({ type: 'finish', finishReason: 'stop', usage: { inputTokens: 30, outputTokens: 12 } }));
+          expect(parts.at(-1)).toEqual(
+            expect.objectContaining({
+              type: 'finish',
+              finishReason: 'stop',
+              usage: { inputTokens: 30, outputTokens: 12 },
+            }),
+          );
         }),
       );
 
@@ -115,7 +148,9 @@ export function runProviderContract(name: string, setup: (options: ContractSetup
         run(async ({ provider, double, request }) => {
           const value = { severity: 'low', summary: 'A flaky test', steps: [] };
           double.enqueue({ kind: 'json', value, chunks: 4 });
-          const { parts, error } = await within(collect(provider.stream({ ...request, responseFormat: FORMAT }, live())));
+          const { parts, error } = await within(
+            collect(provider.stream({ ...request, responseFormat: FORMAT }, live())),
+          );
           expect(error).toBeUndefined();
           expect(JSON.parse(textOf(parts))).toEqual(value);
           expect(parts.filter((p) => p.type === 'finish')).toHaveLength(1);
@@ -162,7 +197,10 @@ export function runProviderContract(name: string, setup: (options: ContractSetup
       it(
         'maps 429 to rate-limited with the Retry-After hint (generate and stream)',
         run(async ({ provider, double, request }) => {
-          double.enqueue({ kind: 'rate-limited', retryAfterSeconds: 2 }, { kind: 'rate-limited', retryAfterSeconds: 3 });
+          double.enqueue(
+            { kind: 'rate-limited', retryAfterSeconds: 2 },
+            { kind: 'rate-limited', retryAfterSeconds: 3 },
+          );
           const error = await failureOf(provider.generate(request, live()));
           expectFailure(error, 'rate-limited');
           expect(error.retryable).toBe(true);
@@ -189,8 +227,15 @@ export function runProviderContract(name: string, setup: (options: ContractSetup
       it(
         'maps 503 and 500 to unavailable, retryable',
         run(async ({ provider, double, request }) => {
-          double.enqueue({ kind: 'error', status: 503 }, { kind: 'error', status: 500 }, { kind: 'error', status: 503 });
-          for (const error of [await failureOf(provider.generate(request, live())), await failureOf(provider.generate(request, live()))]) {
+          double.enqueue(
+            { kind: 'error', status: 503 },
+            { kind: 'error', status: 500 },
+            { kind: 'error', status: 503 },
+          );
+          for (const error of [
+            await failureOf(provider.generate(request, live())),
+            await failureOf(provider.generate(request, live())),
+          ]) {
             expectFailure(error, 'unavailable');
             expect(error.retryable).toBe(true);
           }
@@ -232,7 +277,9 @@ export function runProviderContract(name: string, setup: (options: ContractSetup
       it('maps a connection refused to unavailable', async () => {
         const harness = await setup({});
         await harness.close();
-        const error = await failureOf(harness.provider.generate(requestFor(harness.model ?? 'test-model'), live()));
+        const error = await failureOf(
+          harness.provider.generate(requestFor(harness.model ?? 'test-model'), live()),
+        );
         expectFailure(error, 'unavailable');
       });
     });
@@ -286,7 +333,10 @@ export function runProviderContract(name: string, setup: (options: ContractSetup
         run(async ({ provider, double, request }) => {
           const controller = new AbortController();
           controller.abort();
-          expectFailure(await failureOf(provider.generate(request, controller.signal)), 'cancelled');
+          expectFailure(
+            await failureOf(provider.generate(request, controller.signal)),
+            'cancelled',
+          );
           const streamed = await within(collect(provider.stream(request, controller.signal)));
           expectFailure(streamed.error, 'cancelled');
           expect(double.calls).toBe(0);
@@ -317,7 +367,11 @@ export function runProviderContract(name: string, setup: (options: ContractSetup
 
       it('a delay shorter than the timeout is just a slow answer', () =>
         withHarness({ timeoutMs: 1_000 }, async ({ provider, double, request }) => {
-          double.enqueue({ kind: 'delay', ms: 100, then: { kind: 'text', text: 'Late but fine.' } });
+          double.enqueue({
+            kind: 'delay',
+            ms: 100,
+            then: { kind: 'text', text: 'Late but fine.' },
+          });
           const result = await within(provider.generate(request, live()));
           expect(result.text).toBe('Late but fine.');
         }));
@@ -357,7 +411,9 @@ export function live(): AbortSignal {
   return new AbortController().signal;
 }
 
-export async function collect(stream: AsyncIterable<StreamPart>): Promise<{ parts: StreamPart[]; error: unknown }> {
+export async function collect(
+  stream: AsyncIterable<StreamPart>,
+): Promise<{ parts: StreamPart[]; error: unknown }> {
   const parts: StreamPart[] = [];
   try {
     for await (const part of stream) parts.push(part);
@@ -382,17 +438,23 @@ export function within<T>(promise: Promise<T>, ms = PROMPT_MS): Promise<T> {
 
 /** The ProviderError a call fails with; fails the test if it succeeds, hangs, or throws anything else. */
 export async function failureOf(promise: Promise<unknown>): Promise<ProviderError> {
-  const outcome = await within(promise.then(
-    (value) => ({ ok: true as const, value }),
-    (error: unknown) => ({ ok: false as const, error }),
-  ));
+  const outcome = await within(
+    promise.then(
+      (value) => ({ ok: true as const, value }),
+      (error: unknown) => ({ ok: false as const, error }),
+    ),
+  );
   if (outcome.ok) throw new Error(`expected a ProviderError, got ${JSON.stringify(outcome.value)}`);
   expect(ProviderError.isInstance(outcome.error), String(outcome.error)).toBe(true);
   return outcome.error as ProviderError;
 }
 
-export function expectFailure(error: unknown, failure: ProviderFailure): asserts error is ProviderError {
-  expect(ProviderError.isInstance(error), `expected a ProviderError, got ${String(error)}`).toBe(true);
+export function expectFailure(
+  error: unknown,
+  failure: ProviderFailure,
+): asserts error is ProviderError {
+  expect(ProviderError.isInstance(error), `expected a ProviderError, got ${String(error)}`).toBe(
+    true,
+  );
   expect((error as ProviderError).failure, (error as Error).message).toBe(failure);
 }
-

@@ -11,23 +11,42 @@ import { statusUpdateInput } from '../fixtures/status-update.js';
 import { issueKeyIn } from '../support/keys.js';
 import { spawnServer } from '../support/process.js';
 import { runCli } from '../support/cli.js';
-import { collectStream, startTestServer, storeEnvFor, temporaryDataDir, type TestServer } from '../support/server.js';
+import {
+  collectStream,
+  startTestServer,
+  storeEnvFor,
+  temporaryDataDir,
+  type TestServer,
+} from '../support/server.js';
 import { until } from '../support/until.js';
 
 const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
-const DRAFT = 'mutation($input: StatusUpdateInput!) { draftStatusUpdate(input: $input) { id status } }';
+const DRAFT =
+  'mutation($input: StatusUpdateInput!) { draftStatusUpdate(input: $input) { id status } }';
 
 /** Opens a graphql-ws connection and reports how it ended: acknowledged, or closed with a code. */
-function connect(url: string, connectionParams?: Record<string, unknown>): Promise<{ acknowledged: boolean; closeCode?: number }> {
+function connect(
+  url: string,
+  connectionParams?: Record<string, unknown>,
+): Promise<{ acknowledged: boolean; closeCode?: number }> {
   return new Promise((resolve) => {
     // The close is the answer here: not logged as an error (graphql-ws's default for a non-lazy client).
-    const client = createClient({ url, webSocketImpl: WebSocket, retryAttempts: 0, lazy: false, onNonLazyError: () => undefined, connectionParams, on: {
-      connected: () => {
-        resolve({ acknowledged: true });
-        void client.dispose();
+    const client = createClient({
+      url,
+      webSocketImpl: WebSocket,
+      retryAttempts: 0,
+      lazy: false,
+      onNonLazyError: () => undefined,
+      connectionParams,
+      on: {
+        connected: () => {
+          resolve({ acknowledged: true });
+          void client.dispose();
+        },
+        closed: (event) =>
+          resolve({ acknowledged: false, closeCode: (event as { code: number }).code }),
       },
-      closed: (event) => resolve({ acknowledged: false, closeCode: (event as { code: number }).code }),
-    } });
+    });
   });
 }
 
@@ -47,8 +66,17 @@ describe('production identity', () => {
   afterAll(() => server.stop());
 
   it('refuses requests without credentials, or with a malformed or unknown key, with 401 UNAUTHENTICATED', async () => {
-    for (const headers of [{}, { authorization: 'Basic abc' }, bearer('ais_0000000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'), bearer('not-a-key')]) {
-      const response = await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query: '{ taxonomies { id } }' }) });
+    for (const headers of [
+      {},
+      { authorization: 'Basic abc' },
+      bearer('ais_0000000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'),
+      bearer('not-a-key'),
+    ]) {
+      const response = await fetch(server.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify({ query: '{ taxonomies { id } }' }),
+      });
       expect(response.status).toBe(401);
       const body = (await response.json()) as { errors: { extensions: { code: string } }[] };
       expect(body.errors[0]!.extensions.code).toBe('UNAUTHENTICATED');
@@ -58,14 +86,26 @@ describe('production identity', () => {
   it('answers introspection and _service to authenticated callers only', async () => {
     const anonymous = await server.graphql('{ _service { sdl } }');
     expect(anonymous.status).toBe(401);
-    const authenticated = await server.graphql<{ _service: { sdl: string } }>('{ _service { sdl } }', {}, bearer(generator));
+    const authenticated = await server.graphql<{ _service: { sdl: string } }>(
+      '{ _service { sdl } }',
+      {},
+      bearer(generator),
+    );
     expect(authenticated.data!._service.sdl).toContain('draftStatusUpdate');
-    const schema = await server.graphql<{ __schema: { queryType: { name: string } } }>('{ __schema { queryType { name } } }', {}, bearer(generator));
+    const schema = await server.graphql<{ __schema: { queryType: { name: string } } }>(
+      '{ __schema { queryType { name } } }',
+      {},
+      bearer(generator),
+    );
     expect(schema.data!.__schema.queryType.name).toBe('Query');
   });
 
   it('lets a key do what its scopes allow, and answers FORBIDDEN for the rest', async () => {
-    const drafted = await server.graphql<{ draftStatusUpdate: { status: string } }>(DRAFT, { input: statusUpdateInput() }, bearer(generator));
+    const drafted = await server.graphql<{ draftStatusUpdate: { status: string } }>(
+      DRAFT,
+      { input: statusUpdateInput() },
+      bearer(generator),
+    );
     expect(drafted.data!.draftStatusUpdate.status).toBe('SUCCEEDED');
     const routed = await server.graphql('{ taxonomies { id } }', {}, bearer(generator));
     expect(routed.errors![0]!.extensions!.code).toBe('FORBIDDEN');
@@ -77,19 +117,31 @@ describe('production identity', () => {
   });
 
   it('lets an admin create keys shown once, list them without secrets, and revoke them at once', async () => {
-    const created = await server.graphql<{ createApiKey: { key: string; apiKey: { id: string; prefix: string; scopes: string[] } } }>(
+    const created = await server.graphql<{
+      createApiKey: { key: string; apiKey: { id: string; prefix: string; scopes: string[] } };
+    }>(
       'mutation { createApiKey(input: { accountId: "globex", scopes: ["route"] }) { key apiKey { id prefix scopes } } }',
       {},
       bearer(admin),
     );
     const { key, apiKey } = created.data!.createApiKey;
     expect(key.startsWith(`${apiKey.prefix}_`)).toBe(true);
-    const listed = await server.graphql<{ apiKeys: Record<string, unknown>[] }>('query { apiKeys(accountId: "globex") { id prefix scopes revokedAt } }', {}, bearer(admin));
-    expect(listed.data!.apiKeys).toEqual([{ id: apiKey.id, prefix: apiKey.prefix, scopes: ['route'], revokedAt: null }]);
+    const listed = await server.graphql<{ apiKeys: Record<string, unknown>[] }>(
+      'query { apiKeys(accountId: "globex") { id prefix scopes revokedAt } }',
+      {},
+      bearer(admin),
+    );
+    expect(listed.data!.apiKeys).toEqual([
+      { id: apiKey.id, prefix: apiKey.prefix, scopes: ['route'], revokedAt: null },
+    ]);
     expect(JSON.stringify(listed)).not.toContain(key.slice(16));
 
     expect((await server.graphql('{ taxonomies { id } }', {}, bearer(key))).status).toBe(200);
-    await server.graphql('mutation($id: ID!) { revokeApiKey(id: $id) { revokedAt } }', { id: apiKey.prefix }, bearer(admin));
+    await server.graphql(
+      'mutation($id: ID!) { revokeApiKey(id: $id) { revokedAt } }',
+      { id: apiKey.prefix },
+      bearer(admin),
+    );
     const revoked = await server.graphql('{ taxonomies { id } }', {}, bearer(key));
     expect(revoked.status).toBe(401);
     expect(revoked.errors![0]!.message).toBe('this API key was revoked');
@@ -103,7 +155,11 @@ describe('production identity', () => {
     );
     const { key, apiKey } = created.data!.createApiKey;
     const lastUsed = async () => {
-      const listed = await server.graphql<{ apiKeys: { id: string; lastUsedAt: string | null }[] }>('query { apiKeys(accountId: "initech") { id lastUsedAt } }', {}, bearer(admin));
+      const listed = await server.graphql<{ apiKeys: { id: string; lastUsedAt: string | null }[] }>(
+        'query { apiKeys(accountId: "initech") { id lastUsedAt } }',
+        {},
+        bearer(admin),
+      );
       return listed.data!.apiKeys.find((listedKey) => listedKey.id === apiKey.id)!.lastUsedAt;
     };
     expect(await lastUsed()).toBeNull();
@@ -112,7 +168,8 @@ describe('production identity', () => {
     await until('the first use to be recorded', async () => (await lastUsed()) !== null, 5_000);
     const first = await lastUsed();
     await new Promise((resolve) => setTimeout(resolve, 20));
-    for (let i = 0; i < 3; i++) expect((await server.graphql('{ taxonomies { id } }', {}, bearer(key))).status).toBe(200);
+    for (let i = 0; i < 3; i++)
+      expect((await server.graphql('{ taxonomies { id } }', {}, bearer(key))).status).toBe(200);
     // Within the minute the later requests leave the recorded time as it was.
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(await lastUsed()).toBe(first);
@@ -129,19 +186,38 @@ describe('production identity', () => {
     expect((await server.graphql('{ taxonomies { id } }', {}, bearer(key))).status).toBe(200);
     await new Promise((resolve) => setTimeout(resolve, 1_400));
     const expired = await server.graphql('{ taxonomies { id } }', {}, bearer(key));
-    expect(expired.errors![0]!).toMatchObject({ message: 'this API key has expired', extensions: { code: 'UNAUTHENTICATED' } });
+    expect(expired.errors![0]!).toMatchObject({
+      message: 'this API key has expired',
+      extensions: { code: 'UNAUTHENTICATED' },
+    });
   });
 
   it('authenticates websocket clients in connection_init, and closes unauthenticated ones with 4403', async () => {
     expect(await connect(server.wsUrl)).toEqual({ acknowledged: false, closeCode: 4403 });
-    expect(await connect(server.wsUrl, { authorization: 'Bearer ais_0000000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' })).toEqual({ acknowledged: false, closeCode: 4403 });
+    expect(
+      await connect(server.wsUrl, {
+        authorization: 'Bearer ais_0000000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
+      }),
+    ).toEqual({ acknowledged: false, closeCode: 4403 });
     expect(await connect(server.wsUrl, bearer(generator))).toEqual({ acknowledged: true });
 
-    const drafted = await server.graphql<{ draftStatusUpdate: { id: string } }>(DRAFT, { input: statusUpdateInput({ stream: true }) }, bearer(generator));
-    const withScope = await collectStream(server.wsClient({ connectionParams: bearer(generator) }), drafted.data!.draftStatusUpdate.id);
+    const drafted = await server.graphql<{ draftStatusUpdate: { id: string } }>(
+      DRAFT,
+      { input: statusUpdateInput({ stream: true }) },
+      bearer(generator),
+    );
+    const withScope = await collectStream(
+      server.wsClient({ connectionParams: bearer(generator) }),
+      drafted.data!.draftStatusUpdate.id,
+    );
     expect(withScope.events.at(-1)!.generation!.status).toBe('SUCCEEDED');
-    const withoutScope = await collectStream(server.wsClient({ connectionParams: bearer(router) }), drafted.data!.draftStatusUpdate.id);
-    expect((withoutScope.errors as { extensions: { code: string } }[])[0]!.extensions.code).toBe('FORBIDDEN');
+    const withoutScope = await collectStream(
+      server.wsClient({ connectionParams: bearer(router) }),
+      drafted.data!.draftStatusUpdate.id,
+    );
+    expect((withoutScope.errors as { extensions: { code: string } }[])[0]!.extensions.code).toBe(
+      'FORBIDDEN',
+    );
   });
 });
 
@@ -155,8 +231,16 @@ describe('tenant isolation', () => {
     const dataDir = temporaryDataDir();
     alice = await issueKeyIn(dataDir, 'alice-co', ['generate', 'route']);
     bob = await issueKeyIn(dataDir, 'bob-co', ['generate', 'route']);
-    server = await startTestServer({ NODE_ENV: 'production', DATA_DIR: dataDir, BUILTIN_STREAM_DELAY_MS: '20' });
-    const generation = await server.graphql<{ draftStatusUpdate: { id: string } }>(DRAFT, { input: statusUpdateInput({ incidentId: 'INC-A', stream: true }) }, bearer(alice));
+    server = await startTestServer({
+      NODE_ENV: 'production',
+      DATA_DIR: dataDir,
+      BUILTIN_STREAM_DELAY_MS: '20',
+    });
+    const generation = await server.graphql<{ draftStatusUpdate: { id: string } }>(
+      DRAFT,
+      { input: statusUpdateInput({ incidentId: 'INC-A', stream: true }) },
+      bearer(alice),
+    );
     owned.generation = generation.data!.draftStatusUpdate.id;
     const taxonomy = await server.graphql<{ createTaxonomy: { id: string } }>(
       'mutation { createTaxonomy(input: { name: "alice", categories: [{ name: "billing", description: "money", examples: ["refund my invoice"] }, { name: "access", description: "login", examples: ["cannot log in"] }] }) { id } }',
@@ -164,33 +248,89 @@ describe('tenant isolation', () => {
       bearer(alice),
     );
     owned.taxonomy = taxonomy.data!.createTaxonomy.id;
-    const prediction = await server.graphql<{ routeTicket: { id: string } }>('query($t: ID) { routeTicket(ticket: { id: "1", body: "refund please" }, taxonomyId: $t) { id } }', { t: owned.taxonomy }, bearer(alice));
+    const prediction = await server.graphql<{ routeTicket: { id: string } }>(
+      'query($t: ID) { routeTicket(ticket: { id: "1", body: "refund please" }, taxonomyId: $t) { id } }',
+      { t: owned.taxonomy },
+      bearer(alice),
+    );
     owned.prediction = prediction.data!.routeTicket.id;
   });
   afterAll(() => server.stop());
 
   it("answers every id-taking field on another account's objects as if they did not exist", async () => {
-    const asBob = (query: string, variables: Record<string, unknown> = {}) => server.graphql<Record<string, unknown>>(query, variables, bearer(bob));
-    expect((await asBob('query($id: ID!) { generation(id: $id) { id } }', { id: owned.generation })).data!.generation).toBeNull();
-    expect((await asBob('{ generations(first: 100) { edges { node { id } } } }')).data).toEqual({ generations: { edges: [] } });
-    const code = async (query: string, variables: Record<string, unknown>) => (await asBob(query, variables)).errors?.[0]?.extensions?.code;
-    expect(await code('mutation($id: ID!) { cancelGeneration(id: $id) { id } }', { id: owned.generation })).toBe('NOT_FOUND');
-    expect(await code('query($t: ID) { routeTicket(ticket: { id: "2", body: "x" }, taxonomyId: $t) { id } }', { t: owned.taxonomy })).toBe('NOT_FOUND');
-    expect(await code('mutation($t: ID!) { importLabeledTickets(taxonomyId: $t, examples: [{ body: "x", category: "billing" }]) { imported } }', { t: owned.taxonomy })).toBe('NOT_FOUND');
-    expect(await code('mutation($t: ID!) { trainRouter(taxonomyId: $t) { id } }', { t: owned.taxonomy })).toBe('NOT_FOUND');
-    expect(await code('mutation($t: ID!) { setDefaultTaxonomy(id: $t) { id } }', { t: owned.taxonomy })).toBe('NOT_FOUND');
-    expect(await code('mutation($t: ID!) { updateTaxonomy(id: $t, input: { name: "alice", categories: [{ name: "a", description: "a" }, { name: "b", description: "b" }] }) { id } }', { t: owned.taxonomy })).toBe('NOT_FOUND');
-    expect(await code('query($t: ID) { reviewQueue(taxonomyId: $t) { id } }', { t: owned.taxonomy })).toBe('NOT_FOUND');
-    expect(await code('mutation($p: ID!) { reviewRouting(predictionId: $p, category: "billing") { id } }', { p: owned.prediction })).toBe('NOT_FOUND');
-    expect((await asBob('{ taxonomies { id } }')).data).toEqual({ taxonomies: [] });
-    const entities = await asBob('query($r: [_Any!]!) { _entities(representations: $r) { ... on Incident { statusUpdateDrafts { id } } ... on Generation { id } } }', {
-      r: [{ __typename: 'Incident', id: 'INC-A' }, { __typename: 'Generation', id: owned.generation }],
+    const asBob = (query: string, variables: Record<string, unknown> = {}) =>
+      server.graphql<Record<string, unknown>>(query, variables, bearer(bob));
+    expect(
+      (await asBob('query($id: ID!) { generation(id: $id) { id } }', { id: owned.generation }))
+        .data!.generation,
+    ).toBeNull();
+    expect((await asBob('{ generations(first: 100) { edges { node { id } } } }')).data).toEqual({
+      generations: { edges: [] },
     });
+    const code = async (query: string, variables: Record<string, unknown>) =>
+      (await asBob(query, variables)).errors?.[0]?.extensions?.code;
+    expect(
+      await code('mutation($id: ID!) { cancelGeneration(id: $id) { id } }', {
+        id: owned.generation,
+      }),
+    ).toBe('NOT_FOUND');
+    expect(
+      await code(
+        'query($t: ID) { routeTicket(ticket: { id: "2", body: "x" }, taxonomyId: $t) { id } }',
+        { t: owned.taxonomy },
+      ),
+    ).toBe('NOT_FOUND');
+    expect(
+      await code(
+        'mutation($t: ID!) { importLabeledTickets(taxonomyId: $t, examples: [{ body: "x", category: "billing" }]) { imported } }',
+        { t: owned.taxonomy },
+      ),
+    ).toBe('NOT_FOUND');
+    expect(
+      await code('mutation($t: ID!) { trainRouter(taxonomyId: $t) { id } }', { t: owned.taxonomy }),
+    ).toBe('NOT_FOUND');
+    expect(
+      await code('mutation($t: ID!) { setDefaultTaxonomy(id: $t) { id } }', { t: owned.taxonomy }),
+    ).toBe('NOT_FOUND');
+    expect(
+      await code(
+        'mutation($t: ID!) { updateTaxonomy(id: $t, input: { name: "alice", categories: [{ name: "a", description: "a" }, { name: "b", description: "b" }] }) { id } }',
+        { t: owned.taxonomy },
+      ),
+    ).toBe('NOT_FOUND');
+    expect(
+      await code('query($t: ID) { reviewQueue(taxonomyId: $t) { id } }', { t: owned.taxonomy }),
+    ).toBe('NOT_FOUND');
+    expect(
+      await code(
+        'mutation($p: ID!) { reviewRouting(predictionId: $p, category: "billing") { id } }',
+        { p: owned.prediction },
+      ),
+    ).toBe('NOT_FOUND');
+    expect((await asBob('{ taxonomies { id } }')).data).toEqual({ taxonomies: [] });
+    const entities = await asBob(
+      'query($r: [_Any!]!) { _entities(representations: $r) { ... on Incident { statusUpdateDrafts { id } } ... on Generation { id } } }',
+      {
+        r: [
+          { __typename: 'Incident', id: 'INC-A' },
+          { __typename: 'Generation', id: owned.generation },
+        ],
+      },
+    );
     expect(entities.data).toEqual({ _entities: [{ statusUpdateDrafts: [] }, null] });
-    const stream = await collectStream(server.wsClient({ connectionParams: bearer(bob) }), owned.generation!);
-    expect((stream.errors as { extensions: { code: string } }[])[0]!.extensions.code).toBe('NOT_FOUND');
+    const stream = await collectStream(
+      server.wsClient({ connectionParams: bearer(bob) }),
+      owned.generation!,
+    );
+    expect((stream.errors as { extensions: { code: string } }[])[0]!.extensions.code).toBe(
+      'NOT_FOUND',
+    );
     // Alice still has everything.
-    const mine = await server.graphql<{ generation: { id: string } }>('query($id: ID!) { generation(id: $id) { id } }', { id: owned.generation }, bearer(alice));
+    const mine = await server.graphql<{ generation: { id: string } }>(
+      'query($id: ID!) { generation(id: $id) { id } }',
+      { id: owned.generation },
+      bearer(alice),
+    );
     expect(mine.data!.generation.id).toBe(owned.generation);
   });
 });
@@ -202,7 +342,11 @@ describe('development defaults', { timeout: 90_000 }, () => {
     const dev = spawnServer({ NODE_ENV: 'development', DATA_DIR: dataDir });
     const url = await dev.ready;
     expect(dev.stdout()).toContain('serving the single \\"dev\\" account');
-    const open = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ taxonomies { id } }' }) });
+    const open = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ taxonomies { id } }' }),
+    });
     expect(open.status).toBe(200);
     dev.child.kill('SIGTERM');
     await dev.exited;
@@ -221,18 +365,28 @@ describe('development defaults', { timeout: 90_000 }, () => {
     const server = spawnServer({ NODE_ENV: 'production', DATA_DIR: temporaryDataDir() });
     const { code } = await server.exited;
     expect(code).toBe(1);
-    expect(server.stderr().trim().split('\n')).toEqual([expect.stringMatching(/^ai-subgraph: invalid configuration: production needs a way to authenticate/)]);
+    expect(server.stderr().trim().split('\n')).toEqual([
+      expect.stringMatching(
+        /^ai-subgraph: invalid configuration: production needs a way to authenticate/,
+      ),
+    ]);
   });
 
   it('creates a key with the CLI, printed alone on the last line', async () => {
     const dataDir = temporaryDataDir();
-    const output = await runCli('keys', ['create', '--account', 'acme', '--scopes', 'generate,route'], { ...(await storeEnvFor(dataDir)), LOG_LEVEL: 'silent' });
+    const output = await runCli(
+      'keys',
+      ['create', '--account', 'acme', '--scopes', 'generate,route'],
+      { ...(await storeEnvFor(dataDir)), LOG_LEVEL: 'silent' },
+    );
     expect(output.code).toBe(0);
     const key = output.stdout.trim().split('\n').at(-1)!;
     expect(key).toMatch(/^ais_[0-9a-f]{10}_[A-Za-z0-9_-]{43}$/);
     const server = await startTestServer({ NODE_ENV: 'production', DATA_DIR: dataDir });
     try {
-      expect((await server.graphql('{ taxonomies { id } }', {}, bearer(key))).data).toEqual({ taxonomies: [] });
+      expect((await server.graphql('{ taxonomies { id } }', {}, bearer(key))).data).toEqual({
+        taxonomies: [],
+      });
     } finally {
       await server.stop();
     }
@@ -243,14 +397,41 @@ describe('JWT from the router', () => {
   it('accepts a token signed by the configured key with the right issuer and audience; scopes from its claim', async () => {
     const { publicKey, privateKey } = await generateKeyPair('RS256', { extractable: true });
     const pem = await exportSPKI(publicKey);
-    const server = await startTestServer({ NODE_ENV: 'production', JWT_ISSUER: 'https://router.example', JWT_AUDIENCE: 'ai-subgraph', JWT_PUBLIC_KEY: pem });
+    const server = await startTestServer({
+      NODE_ENV: 'production',
+      JWT_ISSUER: 'https://router.example',
+      JWT_AUDIENCE: 'ai-subgraph',
+      JWT_PUBLIC_KEY: pem,
+    });
     const token = (claims: Record<string, unknown>, audience = 'ai-subgraph') =>
-      new SignJWT(claims).setProtectedHeader({ alg: 'RS256' }).setIssuer('https://router.example').setAudience(audience).setSubject('acme').setExpirationTime('5m').sign(privateKey);
+      new SignJWT(claims)
+        .setProtectedHeader({ alg: 'RS256' })
+        .setIssuer('https://router.example')
+        .setAudience(audience)
+        .setSubject('acme')
+        .setExpirationTime('5m')
+        .sign(privateKey);
     try {
-      expect((await server.graphql('{ taxonomies { id } }', {}, bearer(await token({ scope: 'route generate' })))).data).toEqual({ taxonomies: [] });
-      const noScope = await server.graphql('{ taxonomies { id } }', {}, bearer(await token({ scope: 'generate' })));
+      expect(
+        (
+          await server.graphql(
+            '{ taxonomies { id } }',
+            {},
+            bearer(await token({ scope: 'route generate' })),
+          )
+        ).data,
+      ).toEqual({ taxonomies: [] });
+      const noScope = await server.graphql(
+        '{ taxonomies { id } }',
+        {},
+        bearer(await token({ scope: 'generate' })),
+      );
       expect(noScope.errors![0]!.extensions!.code).toBe('FORBIDDEN');
-      const wrongAudience = await server.graphql('{ taxonomies { id } }', {}, bearer(await token({ scope: 'route' }, 'someone-else')));
+      const wrongAudience = await server.graphql(
+        '{ taxonomies { id } }',
+        {},
+        bearer(await token({ scope: 'route' }, 'someone-else')),
+      );
       expect(wrongAudience.errors![0]!.extensions!.code).toBe('UNAUTHENTICATED');
     } finally {
       await server.stop();
@@ -261,9 +442,19 @@ describe('JWT from the router', () => {
 describe('the schema declares a scope on every field that reaches data', () => {
   it('has @requiresScopes on every root field but the federation ones', () => {
     const schema = buildSchema();
-    const unguarded = [schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()].flatMap((type) =>
+    const unguarded = [
+      schema.getQueryType(),
+      schema.getMutationType(),
+      schema.getSubscriptionType(),
+    ].flatMap((type) =>
       Object.values(type?.getFields() ?? {})
-        .filter((field) => !field.name.startsWith('_') && !field.astNode?.directives?.some((directive) => directive.name.value === 'requiresScopes'))
+        .filter(
+          (field) =>
+            !field.name.startsWith('_') &&
+            !field.astNode?.directives?.some(
+              (directive) => directive.name.value === 'requiresScopes',
+            ),
+        )
         .map((field) => `${type!.name}.${field.name}`),
     );
     expect(unguarded).toEqual([]);

@@ -134,19 +134,27 @@ export function runLimitStoreContract(name: string, makeStores: LimitStoresFacto
       const on = (i: number) => handles[i % handles.length]!;
       const bucket = key();
       // A bucket of 50 that refills one token in 1,000 seconds: exactly 50 of 300 takes succeed.
-      const takes = await Promise.all(Array.from({ length: 300 }, (_, i) => on(i).take(bucket, 1, 50, 0.001)));
+      const takes = await Promise.all(
+        Array.from({ length: 300 }, (_, i) => on(i).take(bucket, 1, 50, 0.001)),
+      );
       expect(takes.filter((result) => result.allowed)).toHaveLength(50);
 
       const tokens = key();
-      await Promise.all(Array.from({ length: 200 }, (_, i) => on(i).charge(tokens, 1, 1_000, 0.001)));
+      await Promise.all(
+        Array.from({ length: 200 }, (_, i) => on(i).charge(tokens, 1, 1_000, 0.001)),
+      );
       expect((await on(0).charge(tokens, 0, 1_000, 0.001)).level).toBeCloseTo(800, 0);
 
       const counter = key();
-      await Promise.all(Array.from({ length: 200 }, (_, i) => on(i).add(counter, 0.5, Date.now() + 60_000)));
+      await Promise.all(
+        Array.from({ length: 200 }, (_, i) => on(i).add(counter, 0.5, Date.now() + 60_000)),
+      );
       expect(await on(1).read(counter)).toBeCloseTo(100);
 
       const streams = key();
-      const acquired = await Promise.all(Array.from({ length: 100 }, (_, i) => on(i).acquire(streams, `holder-${i}`, 7)));
+      const acquired = await Promise.all(
+        Array.from({ length: 100 }, (_, i) => on(i).acquire(streams, `holder-${i}`, 7)),
+      );
       expect(acquired.filter((result) => result.allowed)).toHaveLength(7);
       expect(Math.max(...acquired.map((result) => result.holders))).toBe(7);
     });

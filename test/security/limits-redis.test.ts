@@ -8,21 +8,38 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createClient } from '@redis/client';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { AccountLimits, FallbackLimitStore, RedisLimitStore, type LimitOperation, type RateLimits, type RedisLimitStoreOptions } from '../../src/security/limits/index.js';
+import {
+  AccountLimits,
+  FallbackLimitStore,
+  RedisLimitStore,
+  type LimitOperation,
+  type RateLimits,
+  type RedisLimitStoreOptions,
+} from '../../src/security/limits/index.js';
 import { redisServerInstalled, startRedis, type RedisServer } from '../support/redis.js';
 import { runLimitStoreContract } from './limits-contract.js';
 
 // CI installs redis-server (.ci/run); a developer without it gets these tests skipped, not failed.
 const available = redisServerInstalled();
-if (!available && process.env.CI) throw new Error('redis-server is not installed: apt-get install -y redis-server');
+if (!available && process.env.CI)
+  throw new Error('redis-server is not installed: apt-get install -y redis-server');
 
-const NO_LIMITS: RateLimits = { requestsPerMinute: 0, tokensPerMinute: 0, dailyBudgetUsd: 0, maxConcurrentStreams: 0 };
+const NO_LIMITS: RateLimits = {
+  requestsPerMinute: 0,
+  tokensPerMinute: 0,
+  dailyBudgetUsd: 0,
+  maxConcurrentStreams: 0,
+};
 
 describe.skipIf(!available)('RedisLimitStore', () => {
   let redis: RedisServer;
   const opened: RedisLimitStore[] = [];
   const connect = async (options: Partial<RedisLimitStoreOptions> = {}) => {
-    const store = await RedisLimitStore.connect({ url: redis.url, keyPrefix: `test:${randomUUID()}:`, ...options });
+    const store = await RedisLimitStore.connect({
+      url: redis.url,
+      keyPrefix: `test:${randomUUID()}:`,
+      ...options,
+    });
     opened.push(store);
     return store;
   };
@@ -52,7 +69,9 @@ describe.skipIf(!available)('RedisLimitStore', () => {
 
   runLimitStoreContract('redis', async (count) => {
     const keyPrefix = `test:${randomUUID()}:`;
-    return Promise.all(Array.from({ length: count }, () => RedisLimitStore.connect({ url: redis.url, keyPrefix })));
+    return Promise.all(
+      Array.from({ length: count }, () => RedisLimitStore.connect({ url: redis.url, keyPrefix })),
+    );
   });
 
   it('counts with Redis’s clock: a replica whose clock is ten minutes ahead sees no refill', async () => {
@@ -63,7 +82,10 @@ describe.skipIf(!available)('RedisLimitStore', () => {
     for (let i = 0; i < 5; i++) await onTime.countRequest('acme');
     // Were the time the replica's, this one would see ten minutes of refill since the other's takes.
     vi.spyOn(Date, 'now').mockReturnValue(Date.now() + 600_000);
-    await expect(ahead.countRequest('acme')).rejects.toMatchObject({ code: 'RATE_LIMITED', details: { rule: 'requestsPerMinute', limit: 5, retryAfterSeconds: 12 } });
+    await expect(ahead.countRequest('acme')).rejects.toMatchObject({
+      code: 'RATE_LIMITED',
+      details: { rule: 'requestsPerMinute', limit: 5, retryAfterSeconds: 12 },
+    });
   });
 
   it('keys expire once they carry nothing: a bucket when it would be full again, a counter at its reset', async () => {
@@ -114,27 +136,50 @@ describe.skipIf(!available)('RedisLimitStore', () => {
       const fellBack: LimitOperation[] = [];
       const events: string[] = [];
       const shared = await connect();
-      const store = new FallbackLimitStore(shared, { now: () => Date.now() }, { fellBack: (operation) => fellBack.push(operation), degraded: () => events.push('degraded'), recovered: () => events.push('recovered') });
-      const limits = new AccountLimits(store, { ...NO_LIMITS, requestsPerMinute: 3, dailyBudgetUsd: 1, maxConcurrentStreams: 1 });
+      const store = new FallbackLimitStore(
+        shared,
+        { now: () => Date.now() },
+        {
+          fellBack: (operation) => fellBack.push(operation),
+          degraded: () => events.push('degraded'),
+          recovered: () => events.push('recovered'),
+        },
+      );
+      const limits = new AccountLimits(store, {
+        ...NO_LIMITS,
+        requestsPerMinute: 3,
+        dailyBudgetUsd: 1,
+        maxConcurrentStreams: 1,
+      });
 
       // Before the outage: two requests counted in Redis, $1 spent, one stream open.
       await limits.countRequest('acme');
       await limits.countRequest('acme');
       await limits.recordUsage('acme', { inputTokens: 0, outputTokens: 0, costUsd: 1 });
-      await expect(limits.checkSpend('acme')).rejects.toMatchObject({ details: { rule: 'dailyBudgetUsd' } });
+      await expect(limits.checkSpend('acme')).rejects.toMatchObject({
+        details: { rule: 'dailyBudgetUsd' },
+      });
       const releaseShared = await limits.acquireStream('acme', 'g1');
 
       await redis.stop();
       const started = performance.now();
       // Requests: this replica's own bucket (a fresh one: 3 more), not unlimited.
       for (let i = 0; i < 3; i++) await limits.countRequest('acme');
-      await expect(limits.countRequest('acme')).rejects.toMatchObject({ code: 'RATE_LIMITED', details: { rule: 'requestsPerMinute' } });
+      await expect(limits.countRequest('acme')).rejects.toMatchObject({
+        code: 'RATE_LIMITED',
+        details: { rule: 'requestsPerMinute' },
+      });
       // The day's spending goes on from what Redis last said: still over the budget.
-      await expect(limits.checkSpend('acme')).rejects.toMatchObject({ code: 'RATE_LIMITED', details: { rule: 'dailyBudgetUsd' } });
+      await expect(limits.checkSpend('acme')).rejects.toMatchObject({
+        code: 'RATE_LIMITED',
+        details: { rule: 'dailyBudgetUsd' },
+      });
       expect(await limits.spentToday('acme')).toBeCloseTo(1);
       // Streams: counted locally; a local slot is released locally.
       const releaseLocal = await limits.acquireStream('acme', 'g2');
-      await expect(limits.acquireStream('acme', 'g3')).rejects.toMatchObject({ details: { rule: 'maxConcurrentStreams' } });
+      await expect(limits.acquireStream('acme', 'g3')).rejects.toMatchObject({
+        details: { rule: 'maxConcurrentStreams' },
+      });
       releaseLocal();
       await sleep(10);
       (await limits.acquireStream('acme', 'g3'))();
@@ -146,11 +191,18 @@ describe.skipIf(!available)('RedisLimitStore', () => {
 
       await redis.start();
       // The first call that reaches Redis again ends the degraded mode.
-      await expect.poll(async () => (await store.read('probe'), store.degraded), { timeout: 10_000, interval: 100 }).toBe(false);
+      await expect
+        .poll(async () => (await store.read('probe'), store.degraded), {
+          timeout: 10_000,
+          interval: 100,
+        })
+        .toBe(false);
       expect(events).toEqual(['degraded', 'recovered']);
       // Shared again: Redis still holds the two requests counted before the outage (3 - 2 = 1 left).
       await limits.countRequest('acme');
-      await expect(limits.countRequest('acme')).rejects.toMatchObject({ details: { rule: 'requestsPerMinute' } });
+      await expect(limits.countRequest('acme')).rejects.toMatchObject({
+        details: { rule: 'requestsPerMinute' },
+      });
       releaseShared();
     });
   });

@@ -6,11 +6,21 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ServiceError } from '../../src/errors.js';
-import { AccountLimits, MemoryLimitStore, type Clock, type RateLimits } from '../../src/security/limits/index.js';
+import {
+  AccountLimits,
+  MemoryLimitStore,
+  type Clock,
+  type RateLimits,
+} from '../../src/security/limits/index.js';
 import { DRAFT_STATUS_UPDATE, statusUpdateInput } from '../fixtures/status-update.js';
 import { MODEL_STATUS_UPDATE, writeLlmConfig } from '../support/llm-config.js';
 import { startOpenAiDouble, type OpenAiDouble } from '../support/openai-double.js';
-import { collectStream, startTestServer, type GraphQLResponse, type TestServer } from '../support/server.js';
+import {
+  collectStream,
+  startTestServer,
+  type GraphQLResponse,
+  type TestServer,
+} from '../support/server.js';
 
 class ManualClock implements Clock {
   constructor(public time = Date.UTC(2026, 10, 22, 9, 0, 0)) {}
@@ -21,7 +31,13 @@ class ManualClock implements Clock {
 }
 
 function limiter(limits: Partial<RateLimits>, clock = new ManualClock()) {
-  const all: RateLimits = { requestsPerMinute: 0, tokensPerMinute: 0, dailyBudgetUsd: 0, maxConcurrentStreams: 0, ...limits };
+  const all: RateLimits = {
+    requestsPerMinute: 0,
+    tokensPerMinute: 0,
+    dailyBudgetUsd: 0,
+    maxConcurrentStreams: 0,
+    ...limits,
+  };
   return { limits: new AccountLimits(new MemoryLimitStore(clock), all, clock), clock };
 }
 
@@ -89,7 +105,10 @@ describe('the account limiter (manual clock)', () => {
     const watchA = await limits.acquireStream('a', 'A');
     const watchA2 = await limits.acquireStream('a', 'A');
     const runB = await limits.admitGeneration({ accountId: 'a', stream: true, generationId: 'B' });
-    expect((await refusal(limits.admitGeneration({ accountId: 'a', stream: true, generationId: 'C' }))).details).toMatchObject({ rule: 'maxConcurrentStreams', limit: 2 });
+    expect(
+      (await refusal(limits.admitGeneration({ accountId: 'a', stream: true, generationId: 'C' })))
+        .details,
+    ).toMatchObject({ rule: 'maxConcurrentStreams', limit: 2 });
     await refusal(limits.acquireStream('a', 'C'));
     // A non-streamed generation takes no slot; nor does another account.
     (await limits.admitGeneration({ accountId: 'a', stream: false, generationId: 'D' }))();
@@ -110,17 +129,35 @@ describe('the account limiter (manual clock)', () => {
     for (let i = 0; i < 1000; i++) await limits.countRequest('a');
     await limits.recordUsage('a', { inputTokens: 1e9, outputTokens: 1e9, costUsd: 1e9 });
     await limits.checkSpend('a');
-    for (let i = 0; i < 100; i++) await limits.admitGeneration({ accountId: 'a', stream: true, generationId: String(i) });
+    for (let i = 0; i < 100; i++)
+      await limits.admitGeneration({ accountId: 'a', stream: true, generationId: String(i) });
   });
 });
 
-async function postRaw(server: TestServer, query: string): Promise<{ status: number; retryAfter: string | null; body: GraphQLResponse<unknown> }> {
-  const response = await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
-  return { status: response.status, retryAfter: response.headers.get('retry-after'), body: (await response.json()) as GraphQLResponse<unknown> };
+async function postRaw(
+  server: TestServer,
+  query: string,
+): Promise<{ status: number; retryAfter: string | null; body: GraphQLResponse<unknown> }> {
+  const response = await fetch(server.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query }),
+  });
+  return {
+    status: response.status,
+    retryAfter: response.headers.get('retry-after'),
+    body: (await response.json()) as GraphQLResponse<unknown>,
+  };
 }
 
 /** Runs one operation over graphql-ws and returns its first result or its errors. */
-function overWebSocket(server: TestServer, query: string): Promise<{ data?: unknown; errors?: { message: string; extensions?: Record<string, unknown> }[] }> {
+function overWebSocket(
+  server: TestServer,
+  query: string,
+): Promise<{
+  data?: unknown;
+  errors?: { message: string; extensions?: Record<string, unknown> }[];
+}> {
   const client = server.wsClient();
   return new Promise((resolve, reject) => {
     let settled = false;
@@ -153,13 +190,19 @@ describe('requests per minute through the server', () => {
     for (let i = 0; i < 10; i++) expect((await fetch(`${base}/healthz`)).status).toBe(200);
     for (let i = 0; i < 4; i++) expect((await postRaw(server, '{ __typename }')).status).toBe(200);
     // The 5th, over graphql-ws, still passes.
-    expect(await overWebSocket(server, '{ __typename }')).toMatchObject({ data: { __typename: 'Query' } });
+    expect(await overWebSocket(server, '{ __typename }')).toMatchObject({
+      data: { __typename: 'Query' },
+    });
 
     const refused = await postRaw(server, '{ __typename }');
     expect(refused.status).toBe(429);
     expect(refused.body.data).toBeUndefined();
     const error = refused.body.errors![0]!;
-    expect(error.extensions).toMatchObject({ code: 'RATE_LIMITED', rule: 'requestsPerMinute', limit: 5 });
+    expect(error.extensions).toMatchObject({
+      code: 'RATE_LIMITED',
+      rule: 'requestsPerMinute',
+      limit: 5,
+    });
     const retryAfterSeconds = error.extensions!.retryAfterSeconds as number;
     expect(retryAfterSeconds).toBeGreaterThanOrEqual(1);
     expect(retryAfterSeconds).toBeLessThanOrEqual(12);
@@ -170,7 +213,10 @@ describe('requests per minute through the server', () => {
     const mutation = await server.graphql(DRAFT_STATUS_UPDATE, { input: statusUpdateInput() });
     expect(mutation.errors![0]!.extensions!.code).toBe('RATE_LIMITED');
     const ws = await overWebSocket(server, '{ __typename }');
-    expect(ws.errors![0]!.extensions).toMatchObject({ code: 'RATE_LIMITED', rule: 'requestsPerMinute' });
+    expect(ws.errors![0]!.extensions).toMatchObject({
+      code: 'RATE_LIMITED',
+      rule: 'requestsPerMinute',
+    });
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
 
     // A minute later (the limiter's clock moved, no sleeping) the burst is back.
@@ -192,15 +238,30 @@ describe('LLM tokens per minute and the daily budget, with the OpenAI double', (
       prices: { 'openai:gpt-test': { inputPerMillionUsd: 1000, outputPerMillionUsd: 2000 } },
     });
   const start = async (env: Record<string, string>) => {
-    const server = await startTestServer({ OPENAI_API_KEY: 'sk-test', LLM_CONFIG: llmConfig(), ...env });
+    const server = await startTestServer({
+      OPENAI_API_KEY: 'sk-test',
+      LLM_CONFIG: llmConfig(),
+      ...env,
+    });
     servers.push(server);
     return server;
   };
   const generationCount = async (server: TestServer) =>
-    (await server.graphql<{ generations: { edges: unknown[] } }>('{ generations(first: 100) { edges { cursor } } }')).data!.generations.edges.length;
+    (
+      await server.graphql<{ generations: { edges: unknown[] } }>(
+        '{ generations(first: 100) { edges { cursor } } }',
+      )
+    ).data!.generations.edges.length;
 
   beforeAll(async () => {
-    double = await startOpenAiDouble({ defaultBehaviour: { kind: 'text', text: MODEL_STATUS_UPDATE, chunks: 4, usage: { inputTokens: 400, outputTokens: 100 } } });
+    double = await startOpenAiDouble({
+      defaultBehaviour: {
+        kind: 'text',
+        text: MODEL_STATUS_UPDATE,
+        chunks: 4,
+        usage: { inputTokens: 400, outputTokens: 100 },
+      },
+    });
   });
   afterAll(async () => {
     await Promise.all(servers.map((server) => server.stop()));
@@ -210,19 +271,32 @@ describe('LLM tokens per minute and the daily budget, with the OpenAI double', (
 
   it('refuses the next generation once the tokens of the minute are spent, before calling the provider', async () => {
     const server = await start({ RATE_LIMIT_TOKENS_PER_MINUTE: '300' });
-    const first = await server.graphql<{ draftStatusUpdate: { status: string; usage: { inputTokens: number; outputTokens: number } } }>(DRAFT_STATUS_UPDATE, { input: statusUpdateInput() });
+    const first = await server.graphql<{
+      draftStatusUpdate: { status: string; usage: { inputTokens: number; outputTokens: number } };
+    }>(DRAFT_STATUS_UPDATE, { input: statusUpdateInput() });
     // One call is never cut off: it finishes and its 500 tokens are charged (200 in debt).
-    expect(first.data!.draftStatusUpdate).toMatchObject({ status: 'SUCCEEDED', usage: { inputTokens: 400, outputTokens: 100 } });
+    expect(first.data!.draftStatusUpdate).toMatchObject({
+      status: 'SUCCEEDED',
+      usage: { inputTokens: 400, outputTokens: 100 },
+    });
     const calls = double.requests.length;
     const stored = await generationCount(server);
 
-    const second = await server.graphql(DRAFT_STATUS_UPDATE, { input: statusUpdateInput({ audience: 'CUSTOMER' }) });
+    const second = await server.graphql(DRAFT_STATUS_UPDATE, {
+      input: statusUpdateInput({ audience: 'CUSTOMER' }),
+    });
     expect(second.data).toBeNull();
-    expect(second.errors![0]!.extensions).toMatchObject({ code: 'RATE_LIMITED', rule: 'tokensPerMinute', limit: 300 });
+    expect(second.errors![0]!.extensions).toMatchObject({
+      code: 'RATE_LIMITED',
+      rule: 'tokensPerMinute',
+      limit: 300,
+    });
     // 200 tokens of debt at 5 tokens a second: about 40 seconds.
     expect(second.errors![0]!.extensions!.retryAfterSeconds).toBeGreaterThan(30);
     expect(second.errors![0]!.extensions!.retryAfterSeconds).toBeLessThanOrEqual(40);
-    const streamed = await server.graphql(DRAFT_STATUS_UPDATE, { input: statusUpdateInput({ stream: true }) });
+    const streamed = await server.graphql(DRAFT_STATUS_UPDATE, {
+      input: statusUpdateInput({ stream: true }),
+    });
     expect(streamed.errors![0]!.extensions!.code).toBe('RATE_LIMITED');
     expect(double.requests.length).toBe(calls);
     expect(await generationCount(server)).toBe(stored);
@@ -230,14 +304,21 @@ describe('LLM tokens per minute and the daily budget, with the OpenAI double', (
     // Once the debt has refilled, generations run again.
     const now = Date.now();
     vi.spyOn(server.app.services.limits.clock, 'now').mockImplementation(() => now + 60_000);
-    const later = await server.graphql<{ draftStatusUpdate: { status: string } }>(DRAFT_STATUS_UPDATE, { input: statusUpdateInput() });
+    const later = await server.graphql<{ draftStatusUpdate: { status: string } }>(
+      DRAFT_STATUS_UPDATE,
+      { input: statusUpdateInput() },
+    );
     expect(later.data!.draftStatusUpdate.status).toBe('SUCCEEDED');
     expect(double.requests.length).toBe(calls + 1);
   });
 
   it('refuses generations once the day’s spending reaches the budget, until the next UTC midnight', async () => {
     const server = await start({ DAILY_BUDGET_USD: '1' });
-    const draft = () => server.graphql<{ draftStatusUpdate: { status: string; usage: { costUsd: number } } }>(DRAFT_STATUS_UPDATE, { input: statusUpdateInput() });
+    const draft = () =>
+      server.graphql<{ draftStatusUpdate: { status: string; usage: { costUsd: number } } }>(
+        DRAFT_STATUS_UPDATE,
+        { input: statusUpdateInput() },
+      );
     // $0.60, then $1.20: the second call started under the budget and is allowed to finish.
     const first = (await draft()).data!.draftStatusUpdate;
     expect(first.status).toBe('SUCCEEDED');
@@ -250,11 +331,20 @@ describe('LLM tokens per minute and the daily budget, with the OpenAI double', (
     const refused = await draft();
     const extensions = refused.errors![0]!.extensions!;
     expect(extensions).toMatchObject({ code: 'RATE_LIMITED', rule: 'dailyBudgetUsd', limit: 1 });
-    const untilMidnight = Math.ceil((Math.floor(Date.now() / 86_400_000 + 1) * 86_400_000 - Date.now()) / 1000);
-    expect(Math.abs((extensions.retryAfterSeconds as number) - untilMidnight)).toBeLessThanOrEqual(5);
+    const untilMidnight = Math.ceil(
+      (Math.floor(Date.now() / 86_400_000 + 1) * 86_400_000 - Date.now()) / 1000,
+    );
+    expect(Math.abs((extensions.retryAfterSeconds as number) - untilMidnight)).toBeLessThanOrEqual(
+      5,
+    );
     // LLM calls outside generations (the gateway itself) are refused too.
     await expect(
-      server.app.services.gateway.generate({ feature: 'STATUS_UPDATE', accountId: 'dev', messages: [{ role: 'user', content: 'hi' }], signal: new AbortController().signal }),
+      server.app.services.gateway.generate({
+        feature: 'STATUS_UPDATE',
+        accountId: 'dev',
+        messages: [{ role: 'user', content: 'hi' }],
+        signal: new AbortController().signal,
+      }),
     ).rejects.toMatchObject({ code: 'RATE_LIMITED' });
     expect(double.requests.length).toBe(calls);
     expect(await generationCount(server)).toBe(stored);
@@ -275,10 +365,14 @@ describe('concurrent streams through the server', () => {
   afterAll(() => server.stop());
 
   const startStreamed = (audience = 'INTERNAL') =>
-    server.graphql<{ draftStatusUpdate: { id: string; status: string } }>(`mutation($input: StatusUpdateInput!) { draftStatusUpdate(input: $input) { id status } }`, {
-      input: statusUpdateInput({ stream: true, audience }),
-    });
-  const cancel = (id: string) => server.graphql(`mutation($id: ID!) { cancelGeneration(id: $id) { status } }`, { id });
+    server.graphql<{ draftStatusUpdate: { id: string; status: string } }>(
+      `mutation($input: StatusUpdateInput!) { draftStatusUpdate(input: $input) { id status } }`,
+      {
+        input: statusUpdateInput({ stream: true, audience }),
+      },
+    );
+  const cancel = (id: string) =>
+    server.graphql(`mutation($id: ID!) { cancelGeneration(id: $id) { status } }`, { id });
 
   it('bounds the generations streamed at once; watching one’s own streamed generation takes no extra slot', async () => {
     const a = (await startStreamed()).data!.draftStatusUpdate;
@@ -286,7 +380,12 @@ describe('concurrent streams through the server', () => {
     expect([a.status, b.status]).toEqual(['RUNNING', 'RUNNING']);
 
     const third = await startStreamed();
-    expect(third.errors![0]!.extensions).toMatchObject({ code: 'RATE_LIMITED', rule: 'maxConcurrentStreams', limit: 2, retryAfterSeconds: 1 });
+    expect(third.errors![0]!.extensions).toMatchObject({
+      code: 'RATE_LIMITED',
+      rule: 'maxConcurrentStreams',
+      limit: 2,
+      retryAfterSeconds: 1,
+    });
 
     // Subscribing to A shares A's slot; it streams to the end (A is cancelled below).
     const client = server.wsClient();
@@ -302,7 +401,9 @@ describe('concurrent streams through the server', () => {
     expect(c.data!.draftStatusUpdate.status).toBe('RUNNING');
     // Now B and C hold both slots: a subscription to a third (finished) generation is refused.
     const replay = await collectStream(server.wsClient(), a.id);
-    expect((replay.errors as { extensions: { code: string } }[])[0]!.extensions.code).toBe('RATE_LIMITED');
+    expect((replay.errors as { extensions: { code: string } }[])[0]!.extensions.code).toBe(
+      'RATE_LIMITED',
+    );
     await cancel(b.id);
     await cancel(c.data!.draftStatusUpdate.id);
     await expect.poll(() => server.app.services.runner.activeCount).toBe(0);

@@ -36,8 +36,12 @@ describe('PII detectors', () => {
   });
 
   it('keeps the URL scheme and host and redacts only the credentials', () => {
-    const { text } = redact('DATABASE_URL=postgres://admin:s3cr3t@db.internal:5432/app?sslmode=require');
-    expect(text).toBe('DATABASE_URL=postgres://[CREDENTIALS_1]@db.internal:5432/app?sslmode=require');
+    const { text } = redact(
+      'DATABASE_URL=postgres://admin:s3cr3t@db.internal:5432/app?sslmode=require',
+    );
+    expect(text).toBe(
+      'DATABASE_URL=postgres://[CREDENTIALS_1]@db.internal:5432/app?sslmode=require',
+    );
   });
 
   it('keeps the port after a redacted address', () => {
@@ -61,14 +65,17 @@ describe('redact options', () => {
   });
 
   it('never redacts allowed values', () => {
-    expect(redact('write to support@example.com or bob@example.com', { allow: ['support@example.com'] }).text).toBe(
-      'write to support@example.com or [EMAIL_1]',
-    );
+    expect(
+      redact('write to support@example.com or bob@example.com', { allow: ['support@example.com'] })
+        .text,
+    ).toBe('write to support@example.com or [EMAIL_1]');
   });
 
   it('can turn the entropy detector off while vendor formats stay on', () => {
     const text = `token Xk9mP2qR7vT4wZ8nB3cF6hJ1yL5s and ${SECRETS.GITHUB_PAT}`;
-    expect(redact(text, { entropy: { enabled: false } }).text).toBe('token Xk9mP2qR7vT4wZ8nB3cF6hJ1yL5s and [SECRET_1]');
+    expect(redact(text, { entropy: { enabled: false } }).text).toBe(
+      'token Xk9mP2qR7vT4wZ8nB3cF6hJ1yL5s and [SECRET_1]',
+    );
     expect(redact(text).text).toBe('token [SECRET_1] and [SECRET_2]');
   });
 });
@@ -91,7 +98,10 @@ describe('placeholders', () => {
   });
 
   it('give one placeholder to differently written forms of one value, restoring the first form', () => {
-    const r = redact(['Bob@Example.com / 4111-1111-1111-1111', 'bob@example.com / 4111 1111 1111 1111']);
+    const r = redact([
+      'Bob@Example.com / 4111-1111-1111-1111',
+      'bob@example.com / 4111 1111 1111 1111',
+    ]);
     expect(r.texts).toEqual(['[EMAIL_1] / [CARD_1]', '[EMAIL_1] / [CARD_1]']);
     expect(r.restore('[EMAIL_1] [CARD_1]')).toBe('Bob@Example.com 4111-1111-1111-1111');
   });
@@ -102,7 +112,10 @@ describe('placeholders', () => {
   });
 
   it('never reuse placeholder-like text already present in the request', () => {
-    const r = redact(['my notes say [EMAIL_1] was redacted before', 'now write to carol@example.com']);
+    const r = redact([
+      'my notes say [EMAIL_1] was redacted before',
+      'now write to carol@example.com',
+    ]);
     expect(r.texts[1]).toBe('now write to [EMAIL_2]');
     expect(r.restore('[EMAIL_1] and [EMAIL_2]')).toBe('[EMAIL_1] and carol@example.com');
   });
@@ -127,7 +140,8 @@ describe('restore', () => {
   it('accepts placeholders the model reformatted', () => {
     const r = redact(['mail bob@example.com, call +44 20 7946 0958, SSN 123-45-6789']);
     expect(r.texts[0]).toBe('mail [EMAIL_1], call [PHONE_1], SSN [NATIONAL_ID_1]');
-    const output = 'Wrote to [email_1] ({EMAIL_1}, <Email_1>, (EMAIL_1), [EMAIL 1], [ EMAIL-1 ], EMAIL_1, email_1.) phone PHONE_1; id national_id_1';
+    const output =
+      'Wrote to [email_1] ({EMAIL_1}, <Email_1>, (EMAIL_1), [EMAIL 1], [ EMAIL-1 ], EMAIL_1, email_1.) phone PHONE_1; id national_id_1';
     expect(r.restore(output)).toBe(
       'Wrote to bob@example.com (bob@example.com, bob@example.com, bob@example.com, bob@example.com, bob@example.com, bob@example.com, bob@example.com.) phone +44 20 7946 0958; id 123-45-6789',
     );
@@ -135,7 +149,9 @@ describe('restore', () => {
 
   it('leaves prose, unknown and longer placeholders alone', () => {
     const r = redact('mail bob@example.com');
-    expect(r.restore('email 1 of 3, [EMAIL_2], [EMAIL_12], XEMAIL_1, EMAIL_1x')).toBe('email 1 of 3, [EMAIL_2], [EMAIL_12], XEMAIL_1, EMAIL_1x');
+    expect(r.restore('email 1 of 3, [EMAIL_2], [EMAIL_12], XEMAIL_1, EMAIL_1x')).toBe(
+      'email 1 of 3, [EMAIL_2], [EMAIL_12], XEMAIL_1, EMAIL_1x',
+    );
   });
 
   it('keeps a lone bracket that belongs to the sentence', () => {
@@ -149,10 +165,15 @@ describe('restore', () => {
   });
 
   it('restores a streamed answer split anywhere, as restore() does on the whole', () => {
-    const r = redact(['mail bob@example.com and alice@example.org, card 4111 1111 1111 1111, ip 10.0.3.7']);
-    const answer = 'Sure: [EMAIL_1] then email_2, [ CARD_1 ], IP_1:5432 and [IP 1]. Not [EMAIL_3] nor [link](x). End EMAIL_1';
+    const r = redact([
+      'mail bob@example.com and alice@example.org, card 4111 1111 1111 1111, ip 10.0.3.7',
+    ]);
+    const answer =
+      'Sure: [EMAIL_1] then email_2, [ CARD_1 ], IP_1:5432 and [IP 1]. Not [EMAIL_3] nor [link](x). End EMAIL_1';
     const whole = r.restore(answer);
-    expect(whole).toContain('bob@example.com then alice@example.org, 4111 1111 1111 1111, 10.0.3.7:5432 and 10.0.3.7.');
+    expect(whole).toContain(
+      'bob@example.com then alice@example.org, 4111 1111 1111 1111, 10.0.3.7:5432 and 10.0.3.7.',
+    );
     for (let size = 1; size <= 7; size++) {
       const restorer = r.restorer();
       let out = '';
@@ -250,8 +271,8 @@ describe('adversarial input', () => {
     'IBAN prefixes': fill('DE89 '),
     'card groups': fill('4111 '),
     'phone keywords': fill('phone '),
-    'slashes': fill('a/'),
-    'underscores': fill('a_'),
+    slashes: fill('a/'),
+    underscores: fill('a_'),
   };
 
   it.each(Object.entries(shapes))('scans 1 MB of %s in linear time', (_name, text) => {

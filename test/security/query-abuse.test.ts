@@ -9,7 +9,11 @@ import { randomUUID } from 'node:crypto';
 import { buildSchema, getIntrospectionQuery, getOperationAST, parse } from 'graphql';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { measureOperation } from '../../src/security/limits/index.js';
-import { DRAFT_STATUS_UPDATE, checkoutIncident, statusUpdateInput } from '../fixtures/status-update.js';
+import {
+  DRAFT_STATUS_UPDATE,
+  checkoutIncident,
+  statusUpdateInput,
+} from '../fixtures/status-update.js';
 import { startTestServer, type GraphQLResponse, type TestServer } from '../support/server.js';
 
 interface Refusal {
@@ -27,27 +31,47 @@ describe('query abuse', () => {
   afterEach(() => vi.restoreAllMocks());
 
   const post = async (body: unknown, headers: Record<string, string> = {}): Promise<Refusal> => {
-    const response = await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+    const response = await fetch(server.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
     return { status: response.status, body: (await response.json()) as GraphQLResponse<unknown> };
   };
-  const storedGenerations = async () => (await server.graphql<{ generations: { edges: unknown[] } }>('{ generations(first: 100) { edges { cursor } } }')).data!.generations.edges.length;
+  const storedGenerations = async () =>
+    (
+      await server.graphql<{ generations: { edges: unknown[] } }>(
+        '{ generations(first: 100) { edges { cursor } } }',
+      )
+    ).data!.generations.edges.length;
   /** Spies on every read and write of generations: none may happen while a refused operation is handled. */
   const spyOnStore = () => {
     const repository = server.app.services.store.generations;
-    return [vi.spyOn(repository, 'findByIds'), vi.spyOn(repository, 'findById'), vi.spyOn(repository, 'list'), vi.spyOn(repository, 'insertRunning')];
+    return [
+      vi.spyOn(repository, 'findByIds'),
+      vi.spyOn(repository, 'findById'),
+      vi.spyOn(repository, 'list'),
+      vi.spyOn(repository, 'insertRunning'),
+    ];
   };
   const expectTooComplex = (result: Refusal, rule: string, measured: number, limit: number) => {
     expect(result.status).toBe(400);
     expect(result.body.data).toBeUndefined();
     expect(result.body.errors).toHaveLength(1);
-    expect(result.body.errors![0]!.extensions).toEqual({ code: 'QUERY_TOO_COMPLEX', rule, measured, limit });
+    expect(result.body.errors![0]!.extensions).toEqual({
+      code: 'QUERY_TOO_COMPLEX',
+      rule,
+      measured,
+      limit,
+    });
     expect(result.body.errors![0]!.message).toContain(String(limit));
   };
 
   /** `__type { fields { type { fields { … } } } }`, `depth` fields deep. */
   const introspectionOfDepth = (depth: number) => {
     let inner = 'name';
-    for (let level = depth; level > 1; level--) inner = level % 2 === 0 ? `fields { ${inner} }` : `type { ${inner} }`;
+    for (let level = depth; level > 1; level--)
+      inner = level % 2 === 0 ? `fields { ${inner} }` : `type { ${inner} }`;
     return `{ __type(name: "Generation") { ${inner} } }`;
   };
 
@@ -57,11 +81,28 @@ describe('query abuse', () => {
     // the backstop for recursive types to come (see the next describe).
     const deep = await post({ query: introspectionOfDepth(20) });
     expect(deep.status).toBe(400);
-    expect(deep.body.errors![0]).toMatchObject({ message: 'Maximum introspection depth exceeded', extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
-    const fragments = Array.from({ length: 10 }, (_, i) => `fragment F${i} on __Type { fields { type { ${i < 9 ? `...F${i + 1}` : 'name'} } } }`).join('\n');
-    expect((await post({ query: `{ __type(name: "Generation") { ...F0 } }\n${fragments}` })).status).toBe(400);
+    expect(deep.body.errors![0]).toMatchObject({
+      message: 'Maximum introspection depth exceeded',
+      extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
+    });
+    const fragments = Array.from(
+      { length: 10 },
+      (_, i) =>
+        `fragment F${i} on __Type { fields { type { ${i < 9 ? `...F${i + 1}` : 'name'} } } }`,
+    ).join('\n');
+    expect(
+      (await post({ query: `{ __type(name: "Generation") { ...F0 } }\n${fragments}` })).status,
+    ).toBe(400);
 
-    const introspection = await post({ query: getIntrospectionQuery({ descriptions: true, inputValueDeprecation: true, specifiedByUrl: true, directiveIsRepeatable: true, schemaDescription: true }) });
+    const introspection = await post({
+      query: getIntrospectionQuery({
+        descriptions: true,
+        inputValueDeprecation: true,
+        specifiedByUrl: true,
+        directiveIsRepeatable: true,
+        schemaDescription: true,
+      }),
+    });
     expect(introspection.status).toBe(200);
     expect(introspection.body.errors).toBeUndefined();
   });
@@ -81,7 +122,12 @@ describe('query abuse', () => {
     const before = await storedGenerations();
     const spies = spyOnStore();
     const mutation = `mutation($input: StatusUpdateInput!) { ${Array.from({ length: 40 }, (_, i) => `d${i}: draftStatusUpdate(input: $input) { id }`).join(' ')} }`;
-    expectTooComplex(await post({ query: mutation, variables: { input: statusUpdateInput() } }), 'aliases', 40, 30);
+    expectTooComplex(
+      await post({ query: mutation, variables: { input: statusUpdateInput() } }),
+      'aliases',
+      40,
+      30,
+    );
     for (const spy of spies) expect(spy).not.toHaveBeenCalled();
     vi.restoreAllMocks();
     expect(await storedGenerations()).toBe(before);
@@ -98,15 +144,30 @@ describe('query abuse', () => {
   it('refuses any list over 5000 elements, in variables or in the document, before input validation', async () => {
     const before = await storedGenerations();
     const affectedServices = Array.from({ length: 5001 }, (_, i) => `s${i}`);
-    const variables = await post({ query: DRAFT_STATUS_UPDATE, variables: { input: statusUpdateInput({ incident: { ...checkoutIncident, affectedServices } }) } });
+    const variables = await post({
+      query: DRAFT_STATUS_UPDATE,
+      variables: {
+        input: statusUpdateInput({ incident: { ...checkoutIncident, affectedServices } }),
+      },
+    });
     expectTooComplex(variables, 'listLength', 5001, 5000);
     const literal = `mutation { draftStatusUpdate(input: { audience: INTERNAL, incident: { title: "x", severity: SEV2, status: IDENTIFIED, affectedServices: [${affectedServices.map((name) => `"${name}"`).join(',')}] } }) { id } }`;
     expectTooComplex(await post({ query: literal }), 'listLength', 5001, 5000);
     // Nested deep inside the variables counts too.
-    const nested = await post({ query: '{ __typename }', variables: { a: { b: [{ c: Array.from({ length: 6000 }, () => 0) }] } } });
+    const nested = await post({
+      query: '{ __typename }',
+      variables: { a: { b: [{ c: Array.from({ length: 6000 }, () => 0) }] } },
+    });
     expectTooComplex(nested, 'listLength', 6000, 5000);
     // Below the backstop an input's own bound answers, naming the field.
-    const bounded = await post({ query: DRAFT_STATUS_UPDATE, variables: { input: statusUpdateInput({ incident: { ...checkoutIncident, affectedServices: affectedServices.slice(0, 51) } }) } });
+    const bounded = await post({
+      query: DRAFT_STATUS_UPDATE,
+      variables: {
+        input: statusUpdateInput({
+          incident: { ...checkoutIncident, affectedServices: affectedServices.slice(0, 51) },
+        }),
+      },
+    });
     expect(bounded.body.errors![0]!.extensions!.code).toBe('BAD_USER_INPUT');
     expect(bounded.body.errors![0]!.message).toMatch(/affectedServices/);
     expect(await storedGenerations()).toBe(before);
@@ -115,12 +176,22 @@ describe('query abuse', () => {
   it('refuses an operation whose estimated cost is over 5000 (@cost, @listSize), before it runs', async () => {
     const spies = spyOnStore();
     // Each page: generations 1 + 100 edges × (edge 1 + node 1 + attempts 10 + groundingIssues 10 + usage 1) + pageInfo 1 = 2302.
-    const page = (alias: string) => `${alias}: generations(first: 100) { edges { node { id attempts { provider } groundingIssues { kind } usage { costUsd } } } pageInfo { hasNextPage } }`;
-    expectTooComplex(await post({ query: `{ ${page('a')} ${page('b')} ${page('c')} }` }), 'cost', 6906, 5000);
+    const page = (alias: string) =>
+      `${alias}: generations(first: 100) { edges { node { id attempts { provider } groundingIssues { kind } usage { costUsd } } } pageInfo { hasNextPage } }`;
+    expectTooComplex(
+      await post({ query: `{ ${page('a')} ${page('b')} ${page('c')} }` }),
+      'cost',
+      6906,
+      5000,
+    );
     // The slicing argument from a variable counts the same as a literal.
     const sliced = `query($n: Int) { a: generations(first: $n) { edges { node { attempts { provider } groundingIssues { kind } } } } b: generations(first: $n) { edges { node { attempts { provider } groundingIssues { kind } } } } c: generations(first: $n) { edges { node { attempts { provider } groundingIssues { kind } } } } }`;
     const refused = await post({ query: sliced, variables: { n: 100 } });
-    expect(refused.body.errors![0]!.extensions).toMatchObject({ code: 'QUERY_TOO_COMPLEX', rule: 'cost', limit: 5000 });
+    expect(refused.body.errors![0]!.extensions).toMatchObject({
+      code: 'QUERY_TOO_COMPLEX',
+      rule: 'cost',
+      limit: 5000,
+    });
     for (const spy of spies) expect(spy).not.toHaveBeenCalled();
     vi.restoreAllMocks();
     // The same page size with small pages is cheap, and runs.
@@ -132,19 +203,43 @@ describe('query abuse', () => {
   it('enforces the same limits on graphql-ws operations, subscriptions included, before they run', async () => {
     const client = server.wsClient();
     const run = (query: string) =>
-      new Promise<{ errors?: { extensions?: Record<string, unknown> }[]; data?: unknown }>((resolve, reject) => {
-        client.subscribe({ query }, { next: (result) => resolve(result as never), error: (error) => (Array.isArray(error) ? resolve({ errors: error }) : reject(error)), complete: () => resolve({}) });
-      });
+      new Promise<{ errors?: { extensions?: Record<string, unknown> }[]; data?: unknown }>(
+        (resolve, reject) => {
+          client.subscribe(
+            { query },
+            {
+              next: (result) => resolve(result as never),
+              error: (error) => (Array.isArray(error) ? resolve({ errors: error }) : reject(error)),
+              complete: () => resolve({}),
+            },
+          );
+        },
+      );
     const spies = spyOnStore();
-    expect((await run(introspectionOfDepth(20))).errors![0]!.extensions).toEqual({ code: 'GRAPHQL_VALIDATION_FAILED' });
+    expect((await run(introspectionOfDepth(20))).errors![0]!.extensions).toEqual({
+      code: 'GRAPHQL_VALIDATION_FAILED',
+    });
     const id = randomUUID();
     const wide = `{ ${Array.from({ length: 25 }, () => `generation(id: "${id}") { id }`).join(' ')} }`;
-    expect((await run(wide)).errors![0]!.extensions).toEqual({ code: 'QUERY_TOO_COMPLEX', rule: 'rootFields', measured: 25, limit: 20 });
+    expect((await run(wide)).errors![0]!.extensions).toEqual({
+      code: 'QUERY_TOO_COMPLEX',
+      rule: 'rootFields',
+      measured: 25,
+      limit: 20,
+    });
     const subscription = `subscription { generationStream(id: "${id}") { ${Array.from({ length: 31 }, (_, i) => `s${i}: seq`).join(' ')} } }`;
-    expect((await run(subscription)).errors![0]!.extensions).toEqual({ code: 'QUERY_TOO_COMPLEX', rule: 'aliases', measured: 31, limit: 30 });
+    expect((await run(subscription)).errors![0]!.extensions).toEqual({
+      code: 'QUERY_TOO_COMPLEX',
+      rule: 'aliases',
+      measured: 31,
+      limit: 30,
+    });
     for (const spy of spies) expect(spy).not.toHaveBeenCalled();
     // A fitting subscription runs (and fails on the unknown id, in its resolver).
-    expect((await run(`subscription { generationStream(id: "${id}") { seq } }`)).errors![0]!.extensions!.code).toBe('NOT_FOUND');
+    expect(
+      (await run(`subscription { generationStream(id: "${id}") { seq } }`)).errors![0]!.extensions!
+        .code,
+    ).toBe('NOT_FOUND');
     expect((await run('{ __typename }')).data).toEqual({ __typename: 'Query' });
   });
 
@@ -162,24 +257,53 @@ describe('query abuse', () => {
 
   it('refuses bodies over the 8 MiB default with 413, whether declared or streamed without a length, and websocket messages over it', async () => {
     const before = await storedGenerations();
-    const huge = JSON.stringify({ query: DRAFT_STATUS_UPDATE, variables: { input: statusUpdateInput({ incident: { ...checkoutIncident, customerImpact: 'x'.repeat(9 * 1024 * 1024) } }) } });
-    const declared = await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: huge });
+    const huge = JSON.stringify({
+      query: DRAFT_STATUS_UPDATE,
+      variables: {
+        input: statusUpdateInput({
+          incident: { ...checkoutIncident, customerImpact: 'x'.repeat(9 * 1024 * 1024) },
+        }),
+      },
+    });
+    const declared = await fetch(server.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: huge,
+    });
     expect(declared.status).toBe(413);
-    expect(((await declared.json()) as GraphQLResponse<unknown>).errors![0]!.extensions!.code).toBe('BAD_REQUEST');
+    expect(((await declared.json()) as GraphQLResponse<unknown>).errors![0]!.extensions!.code).toBe(
+      'BAD_REQUEST',
+    );
 
     const bytes = new TextEncoder().encode(huge);
     const chunked = new ReadableStream<Uint8Array>({
       start(controller) {
-        for (let offset = 0; offset < bytes.length; offset += 64 * 1024) controller.enqueue(bytes.subarray(offset, offset + 64 * 1024));
+        for (let offset = 0; offset < bytes.length; offset += 64 * 1024)
+          controller.enqueue(bytes.subarray(offset, offset + 64 * 1024));
         controller.close();
       },
     });
-    const streamed = await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: chunked, duplex: 'half' } as RequestInit);
+    const streamed = await fetch(server.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: chunked,
+      duplex: 'half',
+    } as RequestInit);
     expect(streamed.status).toBe(413);
 
     // A graphql-ws message over the same limit closes its socket with 1009 (message too big).
-    const { query, variables } = JSON.parse(huge) as { query: string; variables: Record<string, unknown> };
-    const closed = await new Promise<unknown>((resolve) => server.wsClient().subscribe({ query, variables }, { next: () => undefined, error: resolve, complete: () => resolve('completed') }));
+    const { query, variables } = JSON.parse(huge) as {
+      query: string;
+      variables: Record<string, unknown>;
+    };
+    const closed = await new Promise<unknown>((resolve) =>
+      server
+        .wsClient()
+        .subscribe(
+          { query, variables },
+          { next: () => undefined, error: resolve, complete: () => resolve('completed') },
+        ),
+    );
     expect((closed as { code?: number }).code).toBe(1009);
     expect(await storedGenerations()).toBe(before);
   });
@@ -187,23 +311,36 @@ describe('query abuse', () => {
   it('refuses cross-site simple requests (CSRF): text/plain POSTs and GETs without a preflight header', async () => {
     const before = await storedGenerations();
     const mutation = `mutation { draftStatusUpdate(input: { audience: INTERNAL, incident: { title: "CSRF", severity: SEV2, status: IDENTIFIED } }) { id } }`;
-    const plain = await fetch(server.url, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: JSON.stringify({ query: mutation }) });
+    const plain = await fetch(server.url, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: JSON.stringify({ query: mutation }),
+    });
     expect(plain.status).toBe(400);
     const body = (await plain.json()) as GraphQLResponse<unknown>;
     expect(body.errors![0]!.extensions!.code).toBe('BAD_REQUEST');
     expect(body.errors![0]!.message).toMatch(/Cross-Site Request Forgery/);
-    const form = await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `query=${encodeURIComponent(mutation)}` });
+    const form = await fetch(server.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: `query=${encodeURIComponent(mutation)}`,
+    });
     expect(form.status).toBe(400);
     expect(await storedGenerations()).toBe(before);
 
     const get = await fetch(`${server.url}?query=${encodeURIComponent('{ __typename }')}`);
     expect(get.status).toBe(400);
-    const preflighted = await fetch(`${server.url}?query=${encodeURIComponent('{ __typename }')}`, { headers: { 'apollo-require-preflight': 'true' } });
+    const preflighted = await fetch(`${server.url}?query=${encodeURIComponent('{ __typename }')}`, {
+      headers: { 'apollo-require-preflight': 'true' },
+    });
     expect(preflighted.status).toBe(200);
   });
 
   it('keeps serving after all of it', async () => {
-    const result = await server.graphql<{ draftStatusUpdate: { status: string } }>(DRAFT_STATUS_UPDATE, { input: statusUpdateInput() });
+    const result = await server.graphql<{ draftStatusUpdate: { status: string } }>(
+      DRAFT_STATUS_UPDATE,
+      { input: statusUpdateInput() },
+    );
     expect(result.errors).toBeUndefined();
     expect(result.data!.draftStatusUpdate.status).toBe('SUCCEEDED');
   });
@@ -221,16 +358,38 @@ describe('the depth limit', () => {
     const list = vi.spyOn(server.app.services.store.generations, 'list');
     const direct = await server.graphql('{ generations { edges { node { usage { costUsd } } } } }');
     expect(direct.status).toBe(400);
-    expect(direct.errors![0]!.extensions).toEqual({ code: 'QUERY_TOO_COMPLEX', rule: 'depth', measured: 5, limit: 4 });
+    expect(direct.errors![0]!.extensions).toEqual({
+      code: 'QUERY_TOO_COMPLEX',
+      rule: 'depth',
+      measured: 5,
+      limit: 4,
+    });
     const fragments = `{ generations { ...Page } }
       fragment Page on GenerationConnection { edges { ...Edge } }
       fragment Edge on GenerationEdge { node { ... on Generation { usage { costUsd } } } }`;
-    expect((await server.graphql(fragments)).errors![0]!.extensions).toMatchObject({ rule: 'depth', measured: 5 });
-    const client = server.wsClient();
-    const overWs = await new Promise<{ extensions?: Record<string, unknown> }[]>((resolve, reject) => {
-      client.subscribe({ query: fragments }, { next: (result) => resolve(result.errors as never), error: (error) => (Array.isArray(error) ? resolve(error) : reject(error)), complete: () => undefined });
+    expect((await server.graphql(fragments)).errors![0]!.extensions).toMatchObject({
+      rule: 'depth',
+      measured: 5,
     });
-    expect(overWs[0]!.extensions).toEqual({ code: 'QUERY_TOO_COMPLEX', rule: 'depth', measured: 5, limit: 4 });
+    const client = server.wsClient();
+    const overWs = await new Promise<{ extensions?: Record<string, unknown> }[]>(
+      (resolve, reject) => {
+        client.subscribe(
+          { query: fragments },
+          {
+            next: (result) => resolve(result.errors as never),
+            error: (error) => (Array.isArray(error) ? resolve(error) : reject(error)),
+            complete: () => undefined,
+          },
+        );
+      },
+    );
+    expect(overWs[0]!.extensions).toEqual({
+      code: 'QUERY_TOO_COMPLEX',
+      rule: 'depth',
+      measured: 5,
+      limit: 4,
+    });
     expect(list).not.toHaveBeenCalled();
     // Four levels are fine.
     const fits = await server.graphql('{ generations { edges { node { id } } } }');
@@ -282,7 +441,11 @@ describe('the cost model', () => {
     expect(cost('{ unsized { id } }')).toBe(10);
     expect(cost('{ page(first: 50) { total nodes { child { id } } } }')).toBe(1 + 50 * 2);
     expect(cost('{ page { ...P } } fragment P on Page { nodes { id } }')).toBe(1 + 5);
-    expect(cost('query($r: [_Any!]!) { _entities(representations: $r) { ... on Item { id } } }', { r: [{}, {}, {}] })).toBe(3);
+    expect(
+      cost('query($r: [_Any!]!) { _entities(representations: $r) { ... on Item { id } } }', {
+        r: [{}, {}, {}],
+      }),
+    ).toBe(3);
   });
 
   it('counts a fragment as often as it is spread, and introspection as nothing', () => {

@@ -13,52 +13,119 @@ describe('evaluation tenancy', () => {
   let server: TestServer;
   let alice: string;
   let bob: string;
-  const owned: Record<'taxonomy' | 'run' | 'dataset' | 'generation' | 'prediction', string> = { taxonomy: '', run: '', dataset: '', generation: '', prediction: '' };
+  const owned: Record<'taxonomy' | 'run' | 'dataset' | 'generation' | 'prediction', string> = {
+    taxonomy: '',
+    run: '',
+    dataset: '',
+    generation: '',
+    prediction: '',
+  };
 
   beforeAll(async () => {
     const dataDir = temporaryDataDir();
     alice = await issueKeyIn(dataDir, 'alice-co', ['generate', 'route', 'eval']);
     bob = await issueKeyIn(dataDir, 'bob-co', ['generate', 'route', 'eval']);
     server = await startTestServer({ NODE_ENV: 'production', DATA_DIR: dataDir });
-    const asAlice = <T>(query: string, variables: Record<string, unknown> = {}) => server.graphql<T>(query, variables, bearer(alice));
+    const asAlice = <T>(query: string, variables: Record<string, unknown> = {}) =>
+      server.graphql<T>(query, variables, bearer(alice));
     const taxonomy = await asAlice<{ createTaxonomy: { id: string } }>(
       'mutation { createTaxonomy(input: { name: "alice", categories: [{ name: "billing", description: "money", examples: ["refund my invoice", "charged twice"] }, { name: "access", description: "login", examples: ["cannot log in", "password reset"] }] }) { id } }',
     );
     owned.taxonomy = taxonomy.data!.createTaxonomy.id;
     // Enough labeled tickets that the fixed 80/20 split leaves some to evaluate on.
-    const rows = Array.from({ length: 40 }, (_, index) => (index % 2 === 0 ? { body: `refund invoice number ${index}`, category: 'billing' } : { body: `cannot log in from device ${index}`, category: 'access' }));
-    await asAlice('mutation($t: ID!, $rows: [LabeledTicketInput!]!) { importLabeledTickets(taxonomyId: $t, examples: $rows) { imported } }', { t: owned.taxonomy, rows });
-    await asAlice('mutation($t: ID!) { trainRouter(taxonomyId: $t) { id } }', { t: owned.taxonomy });
-    const run = await asAlice<{ startEvalRun: { id: string } }>('mutation($t: ID!) { startEvalRun(input: { kind: ROUTING, datasetId: $t }) { id } }', { t: owned.taxonomy });
+    const rows = Array.from({ length: 40 }, (_, index) =>
+      index % 2 === 0
+        ? { body: `refund invoice number ${index}`, category: 'billing' }
+        : { body: `cannot log in from device ${index}`, category: 'access' },
+    );
+    await asAlice(
+      'mutation($t: ID!, $rows: [LabeledTicketInput!]!) { importLabeledTickets(taxonomyId: $t, examples: $rows) { imported } }',
+      { t: owned.taxonomy, rows },
+    );
+    await asAlice('mutation($t: ID!) { trainRouter(taxonomyId: $t) { id } }', {
+      t: owned.taxonomy,
+    });
+    const run = await asAlice<{ startEvalRun: { id: string } }>(
+      'mutation($t: ID!) { startEvalRun(input: { kind: ROUTING, datasetId: $t }) { id } }',
+      { t: owned.taxonomy },
+    );
     expect(run.errors).toBeUndefined();
     owned.run = run.data!.startEvalRun.id;
-    const dataset = await asAlice<{ createGenerationDataset: { id: string } }>('mutation { createGenerationDataset(input: { name: "alice-cases" }) { id } }');
+    const dataset = await asAlice<{ createGenerationDataset: { id: string } }>(
+      'mutation { createGenerationDataset(input: { name: "alice-cases" }) { id } }',
+    );
     owned.dataset = dataset.data!.createGenerationDataset.id;
-    const generation = await asAlice<{ draftStatusUpdate: { id: string } }>('mutation($input: StatusUpdateInput!) { draftStatusUpdate(input: $input) { id } }', { input: statusUpdateInput() });
+    const generation = await asAlice<{ draftStatusUpdate: { id: string } }>(
+      'mutation($input: StatusUpdateInput!) { draftStatusUpdate(input: $input) { id } }',
+      { input: statusUpdateInput() },
+    );
     owned.generation = generation.data!.draftStatusUpdate.id;
-    const prediction = await asAlice<{ routeTicket: { id: string } }>('query($t: ID) { routeTicket(ticket: { id: "1", body: "refund please" }, taxonomyId: $t) { id } }', { t: owned.taxonomy });
+    const prediction = await asAlice<{ routeTicket: { id: string } }>(
+      'query($t: ID) { routeTicket(ticket: { id: "1", body: "refund please" }, taxonomyId: $t) { id } }',
+      { t: owned.taxonomy },
+    );
     owned.prediction = prediction.data!.routeTicket.id;
   });
   afterAll(() => server.stop());
 
   it("answers every eval field on another account's objects as not found", async () => {
-    const asBob = (query: string, variables: Record<string, unknown> = {}) => server.graphql<Record<string, unknown>>(query, variables, bearer(bob));
-    const code = async (query: string, variables: Record<string, unknown>) => (await asBob(query, variables)).errors?.[0]?.extensions?.code;
-    expect((await asBob('query($id: ID!) { evalRun(id: $id) { id } }', { id: owned.run })).data!.evalRun).toBeNull();
-    expect((await asBob('{ evalRuns { nodes { id } } }')).data).toEqual({ evalRuns: { nodes: [] } });
+    const asBob = (query: string, variables: Record<string, unknown> = {}) =>
+      server.graphql<Record<string, unknown>>(query, variables, bearer(bob));
+    const code = async (query: string, variables: Record<string, unknown>) =>
+      (await asBob(query, variables)).errors?.[0]?.extensions?.code;
+    expect(
+      (await asBob('query($id: ID!) { evalRun(id: $id) { id } }', { id: owned.run })).data!.evalRun,
+    ).toBeNull();
+    expect((await asBob('{ evalRuns { nodes { id } } }')).data).toEqual({
+      evalRuns: { nodes: [] },
+    });
     expect((await asBob('{ generationDatasets { id } }')).data).toEqual({ generationDatasets: [] });
-    expect(await code('mutation($id: ID!) { resumeEvalRun(id: $id) { id } }', { id: owned.run })).toBe('NOT_FOUND');
-    expect(await code('mutation($id: ID!) { cancelEvalRun(id: $id) { id } }', { id: owned.run })).toBe('NOT_FOUND');
-    expect(await code('query($a: ID!) { compareEvalRuns(a: $a, b: $a) { a { id } } }', { a: owned.run })).toBe('NOT_FOUND');
-    expect(await code('mutation($t: ID!) { startEvalRun(input: { kind: ROUTING, datasetId: $t }) { id } }', { t: owned.taxonomy })).toBe('NOT_FOUND');
-    expect(await code('mutation($d: ID!) { importGenerationCases(datasetId: $d, cases: [{ feature: STATUS_UPDATE, inputJson: "{}" }]) { imported } }', { d: owned.dataset })).toBe('NOT_FOUND');
-    expect(await code('mutation($g: ID!) { submitFeedback(input: { generationId: $g, rating: UP }) { id } }', { g: owned.generation })).toBe('NOT_FOUND');
-    expect(await code('mutation($p: ID!) { submitFeedback(input: { predictionId: $p, rating: DOWN }) { id } }', { p: owned.prediction })).toBe('NOT_FOUND');
-    expect(await code('query($t: ID!) { routingRoi(taxonomyId: $t) { decisions } }', { t: owned.taxonomy })).toBe('NOT_FOUND');
+    expect(
+      await code('mutation($id: ID!) { resumeEvalRun(id: $id) { id } }', { id: owned.run }),
+    ).toBe('NOT_FOUND');
+    expect(
+      await code('mutation($id: ID!) { cancelEvalRun(id: $id) { id } }', { id: owned.run }),
+    ).toBe('NOT_FOUND');
+    expect(
+      await code('query($a: ID!) { compareEvalRuns(a: $a, b: $a) { a { id } } }', { a: owned.run }),
+    ).toBe('NOT_FOUND');
+    expect(
+      await code(
+        'mutation($t: ID!) { startEvalRun(input: { kind: ROUTING, datasetId: $t }) { id } }',
+        { t: owned.taxonomy },
+      ),
+    ).toBe('NOT_FOUND');
+    expect(
+      await code(
+        'mutation($d: ID!) { importGenerationCases(datasetId: $d, cases: [{ feature: STATUS_UPDATE, inputJson: "{}" }]) { imported } }',
+        { d: owned.dataset },
+      ),
+    ).toBe('NOT_FOUND');
+    expect(
+      await code(
+        'mutation($g: ID!) { submitFeedback(input: { generationId: $g, rating: UP }) { id } }',
+        { g: owned.generation },
+      ),
+    ).toBe('NOT_FOUND');
+    expect(
+      await code(
+        'mutation($p: ID!) { submitFeedback(input: { predictionId: $p, rating: DOWN }) { id } }',
+        { p: owned.prediction },
+      ),
+    ).toBe('NOT_FOUND');
+    expect(
+      await code('query($t: ID!) { routingRoi(taxonomyId: $t) { decisions } }', {
+        t: owned.taxonomy,
+      }),
+    ).toBe('NOT_FOUND');
 
-    const report = await fetch(server.url.replace('/graphql', `/reports/eval/${owned.run}`), { headers: bearer(bob) });
+    const report = await fetch(server.url.replace('/graphql', `/reports/eval/${owned.run}`), {
+      headers: bearer(bob),
+    });
     expect(report.status).toBe(404);
-    const own = await fetch(server.url.replace('/graphql', `/reports/eval/${owned.run}`), { headers: bearer(alice) });
+    const own = await fetch(server.url.replace('/graphql', `/reports/eval/${owned.run}`), {
+      headers: bearer(alice),
+    });
     expect(own.status).not.toBe(404);
   });
 });

@@ -5,12 +5,18 @@
  */
 import { afterAll, beforeAll, describe, inject } from 'vitest';
 import { openPostgresDatabase } from '../../src/store/postgres.js';
-import { createEmptyDatabase, postgresBinDir, startPostgresCluster, type PostgresCluster } from '../support/postgres.js';
+import {
+  createEmptyDatabase,
+  postgresBinDir,
+  startPostgresCluster,
+  type PostgresCluster,
+} from '../support/postgres.js';
 import { runStoreContract } from './store-contract.js';
 
 const shared = inject('postgresAdminUrl');
 const available = Boolean(shared) || postgresBinDir() !== null;
-if (!available && process.env.CI) throw new Error('PostgreSQL server binaries are missing: apt-get install -y postgresql-15');
+if (!available && process.env.CI)
+  throw new Error('PostgreSQL server binaries are missing: apt-get install -y postgresql-15');
 
 describe.skipIf(!available)('PostgreSQL', () => {
   let own: PostgresCluster | undefined;

@@ -7,7 +7,11 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SqlDatabase } from '../../src/store/database.js';
-import { GenerationRepository, type GenerationOutcome, type NewGeneration } from '../../src/store/generations.js';
+import {
+  GenerationRepository,
+  type GenerationOutcome,
+  type NewGeneration,
+} from '../../src/store/generations.js';
 import { migrate } from '../../src/store/migrate.js';
 import { MIGRATIONS } from '../../src/store/migrations/index.js';
 
@@ -34,7 +38,8 @@ export function counting(db: SqlDatabase): SqlDatabase & { statements: number } 
       counted.statements++;
       return db.execute(sql);
     },
-    transaction: <T>(work: Parameters<SqlDatabase['transaction']>[0]) => db.transaction<T>(work as never),
+    transaction: <T>(work: Parameters<SqlDatabase['transaction']>[0]) =>
+      db.transaction<T>(work as never),
     close: () => db.close(),
   };
   return counted;
@@ -53,7 +58,9 @@ const outcome = (overrides: Partial<GenerationOutcome> = {}): GenerationOutcome 
   groundingIssues: [],
   cacheHit: false,
   timeToFirstTokenMs: 3,
-  attempts: [{ provider: 'builtin', model: 'builtin', outcome: 'ok', errorCode: null, latencyMs: 12 }],
+  attempts: [
+    { provider: 'builtin', model: 'builtin', outcome: 'ok', errorCode: null, latencyMs: 12 },
+  ],
   ...overrides,
 });
 
@@ -78,7 +85,12 @@ export function runStoreContract(name: string, factory: StoreFactory): void {
       return db;
     };
     afterEach(async () => {
-      await Promise.all(opened.splice(0).reverse().map((db) => db.close()));
+      await Promise.all(
+        opened
+          .splice(0)
+          .reverse()
+          .map((db) => db.close()),
+      );
     });
 
     describe('migrations', () => {
@@ -86,8 +98,12 @@ export function runStoreContract(name: string, factory: StoreFactory): void {
         const db = track(await factory.fresh());
         expect(await migrate(db)).toEqual(MIGRATIONS.map((migration) => migration.version));
         expect(await migrate(db)).toEqual([]);
-        const rows = await db.query<{ version: number; name: string }>('SELECT version, name FROM schema_migrations ORDER BY version');
-        expect(rows).toEqual(MIGRATIONS.map((migration) => ({ version: migration.version, name: migration.name })));
+        const rows = await db.query<{ version: number; name: string }>(
+          'SELECT version, name FROM schema_migrations ORDER BY version',
+        );
+        expect(rows).toEqual(
+          MIGRATIONS.map((migration) => ({ version: migration.version, name: migration.name })),
+        );
       });
 
       it('apply each migration exactly once when replicas start together', async () => {
@@ -95,20 +111,37 @@ export function runStoreContract(name: string, factory: StoreFactory): void {
         const other = factory.secondPool ? track(await factory.secondPool(db)) : db;
         const [first, second] = await Promise.all([migrate(db), migrate(other)]);
         // The advisory lock lets one apply everything; the other then finds nothing to do.
-        expect([...first, ...second].sort((a, b) => a - b)).toEqual(MIGRATIONS.map((migration) => migration.version));
+        expect([...first, ...second].sort((a, b) => a - b)).toEqual(
+          MIGRATIONS.map((migration) => migration.version),
+        );
         expect([first.length, second.length].sort()).toEqual([0, MIGRATIONS.length]);
-        const [{ count }] = (await db.query<{ count: number }>('SELECT count(*)::int AS count FROM schema_migrations')) as [{ count: number }];
+        const [{ count }] = (await db.query<{ count: number }>(
+          'SELECT count(*)::int AS count FROM schema_migrations',
+        )) as [{ count: number }];
         expect(count).toBe(MIGRATIONS.length);
       });
 
       it('leave nothing of a failing migration behind, and record it as not applied', async () => {
         const db = track(await factory.fresh());
-        const broken = [...MIGRATIONS, { version: 9_999, name: 'broken', sql: 'CREATE TABLE half_done (id int); SELECT no_such_function();' }];
+        const broken = [
+          ...MIGRATIONS,
+          {
+            version: 9_999,
+            name: 'broken',
+            sql: 'CREATE TABLE half_done (id int); SELECT no_such_function();',
+          },
+        ];
         await expect(migrate(db, broken)).rejects.toThrow();
         await migrate(db);
-        const versions = await db.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version');
-        expect(versions.map((row) => row.version)).toEqual(MIGRATIONS.map((migration) => migration.version));
-        const [table] = await db.query<{ name: string | null }>(`SELECT to_regclass('half_done')::text AS name`);
+        const versions = await db.query<{ version: number }>(
+          'SELECT version FROM schema_migrations ORDER BY version',
+        );
+        expect(versions.map((row) => row.version)).toEqual(
+          MIGRATIONS.map((migration) => migration.version),
+        );
+        const [table] = await db.query<{ name: string | null }>(
+          `SELECT to_regclass('half_done')::text AS name`,
+        );
         expect(table!.name).toBeNull();
       });
     });
@@ -119,22 +152,43 @@ export function runStoreContract(name: string, factory: StoreFactory): void {
         const fresh = generation('acme', { incidentId: 'INC-42', idempotencyKey: 'k1' });
         const { record, created } = await repository.insertRunning(fresh);
         expect(created).toBe(true);
-        expect(record).toMatchObject({ id: fresh.id, accountId: 'acme', feature: 'STATUS_UPDATE', status: 'RUNNING', input: fresh.input, text: '', chunkLengths: [], incidentId: 'INC-42', idempotencyKey: 'k1', finishedAt: null, attempts: [] });
+        expect(record).toMatchObject({
+          id: fresh.id,
+          accountId: 'acme',
+          feature: 'STATUS_UPDATE',
+          status: 'RUNNING',
+          input: fresh.input,
+          text: '',
+          chunkLengths: [],
+          incidentId: 'INC-42',
+          idempotencyKey: 'k1',
+          finishedAt: null,
+          attempts: [],
+        });
         expect(record.createdAt).toBeInstanceOf(Date);
         expect(await repository.findById('acme', fresh.id)).toEqual(record);
       });
 
       it('returns the first generation for a repeated idempotency key, telling whether the input matched', async () => {
         const repository = new GenerationRepository(await migrated());
-        const first = await repository.insertRunning(generation('acme', { idempotencyKey: 'retry-1' }));
-        const again = await repository.insertRunning(generation('acme', { idempotencyKey: 'retry-1' }));
+        const first = await repository.insertRunning(
+          generation('acme', { idempotencyKey: 'retry-1' }),
+        );
+        const again = await repository.insertRunning(
+          generation('acme', { idempotencyKey: 'retry-1' }),
+        );
         expect(again).toMatchObject({ created: false, sameInput: true });
         expect(again.record.id).toBe(first.record.id);
-        const changed = await repository.insertRunning(generation('acme', { idempotencyKey: 'retry-1', input: { something: 'else' } }));
+        const changed = await repository.insertRunning(
+          generation('acme', { idempotencyKey: 'retry-1', input: { something: 'else' } }),
+        );
         expect(changed).toMatchObject({ created: false, sameInput: false });
         expect(changed.record.id).toBe(first.record.id);
         // Keys belong to an account; no key never conflicts.
-        expect((await repository.insertRunning(generation('globex', { idempotencyKey: 'retry-1' }))).created).toBe(true);
+        expect(
+          (await repository.insertRunning(generation('globex', { idempotencyKey: 'retry-1' })))
+            .created,
+        ).toBe(true);
         expect((await repository.insertRunning(generation('acme'))).created).toBe(true);
         expect((await repository.insertRunning(generation('acme'))).created).toBe(true);
       });
@@ -143,7 +197,11 @@ export function runStoreContract(name: string, factory: StoreFactory): void {
         const db = await migrated();
         const other = factory.secondPool ? track(await factory.secondPool(db)) : db;
         const repositories = [new GenerationRepository(db), new GenerationRepository(other)];
-        const results = await Promise.all(Array.from({ length: 8 }, (_, i) => repositories[i % 2]!.insertRunning(generation('acme', { idempotencyKey: 'burst' }))));
+        const results = await Promise.all(
+          Array.from({ length: 8 }, (_, i) =>
+            repositories[i % 2]!.insertRunning(generation('acme', { idempotencyKey: 'burst' })),
+          ),
+        );
         expect(results.filter((result) => result.created)).toHaveLength(1);
         expect(new Set(results.map((result) => result.record.id)).size).toBe(1);
       });
@@ -152,59 +210,143 @@ export function runStoreContract(name: string, factory: StoreFactory): void {
         const repository = new GenerationRepository(await migrated());
         const { record } = await repository.insertRunning(generation('acme'));
         const finished = await repository.finish('acme', record.id, outcome());
-        expect(finished).toMatchObject({ status: 'SUCCEEDED', text: 'Checkout errors in EU are resolved.', chunkLengths: [9, 26], usage: { inputTokens: 10, outputTokens: 7, costUsd: 0 }, cacheHit: false, timeToFirstTokenMs: 3 });
+        expect(finished).toMatchObject({
+          status: 'SUCCEEDED',
+          text: 'Checkout errors in EU are resolved.',
+          chunkLengths: [9, 26],
+          usage: { inputTokens: 10, outputTokens: 7, costUsd: 0 },
+          cacheHit: false,
+          timeToFirstTokenMs: 3,
+        });
         expect(finished!.finishedAt).toBeInstanceOf(Date);
-        const late = await repository.finish('acme', record.id, outcome({ status: 'CANCELLED', text: 'partial', error: { code: 'CANCELLED' as never, message: 'cancelled' } }));
+        const late = await repository.finish(
+          'acme',
+          record.id,
+          outcome({
+            status: 'CANCELLED',
+            text: 'partial',
+            error: { code: 'CANCELLED' as never, message: 'cancelled' },
+          }),
+        );
         expect(late).toBeNull();
-        expect(await repository.findById('acme', record.id)).toMatchObject({ status: 'SUCCEEDED', text: 'Checkout errors in EU are resolved.', error: null });
+        expect(await repository.findById('acme', record.id)).toMatchObject({
+          status: 'SUCCEEDED',
+          text: 'Checkout errors in EU are resolved.',
+          error: null,
+        });
       });
 
       it('writes concurrent generations and outcomes with one statement each; of two outcomes for one generation the first wins', async () => {
         const db = counting(await migrated());
         const repository = new GenerationRepository(db);
-        const started = await Promise.all(Array.from({ length: 20 }, (_, i) => repository.insertRunning(generation('acme', { idempotencyKey: i < 2 ? 'twice' : null }))));
+        const started = await Promise.all(
+          Array.from({ length: 20 }, (_, i) =>
+            repository.insertRunning(
+              generation('acme', { idempotencyKey: i < 2 ? 'twice' : null }),
+            ),
+          ),
+        );
         expect(db.statements).toBe(2); // one INSERT, and the SELECT of the generation that key already named
         expect(started.filter((result) => result.created)).toHaveLength(19);
         expect(started[1]!.record.id).toBe(started[0]!.record.id);
-        for (const { record } of started.slice(2)) expect(await repository.findById('acme', record.id)).toEqual(record);
+        for (const { record } of started.slice(2))
+          expect(await repository.findById('acme', record.id)).toEqual(record);
 
         db.statements = 0;
         const ids = started.slice(2).map((result) => result.record.id);
         const [won, lost, ...others] = await Promise.all([
           repository.finish('acme', ids[0]!, outcome()),
-          repository.finish('acme', ids[0]!, outcome({ status: 'CANCELLED', text: 'partial', error: { code: 'CANCELLED' as never, message: 'cancelled' } })),
-          ...ids.slice(1).map((id, i) => repository.finish('acme', id, outcome({ text: `draft ${i}`, output: null, usage: null }))),
+          repository.finish(
+            'acme',
+            ids[0]!,
+            outcome({
+              status: 'CANCELLED',
+              text: 'partial',
+              error: { code: 'CANCELLED' as never, message: 'cancelled' },
+            }),
+          ),
+          ...ids
+            .slice(1)
+            .map((id, i) =>
+              repository.finish(
+                'acme',
+                id,
+                outcome({ text: `draft ${i}`, output: null, usage: null }),
+              ),
+            ),
         ]);
         expect(db.statements).toBe(1);
-        expect(won).toMatchObject({ id: ids[0], status: 'SUCCEEDED', text: 'Checkout errors in EU are resolved.' });
+        expect(won).toMatchObject({
+          id: ids[0],
+          status: 'SUCCEEDED',
+          text: 'Checkout errors in EU are resolved.',
+        });
         expect(lost).toBeNull();
-        expect(others.map((record) => record?.text)).toEqual(ids.slice(1).map((_, i) => `draft ${i}`));
-        expect(await repository.findById('acme', ids[1]!)).toMatchObject({ status: 'SUCCEEDED', output: null, usage: null, error: null, finishedAt: expect.any(Date) });
-        const [unset] = await db.query<{ count: number }>(`SELECT count(*)::int AS count FROM generations WHERE id = ANY($1::uuid[]) AND output IS NULL AND usage IS NULL AND error IS NULL`, [ids.slice(1)]);
+        expect(others.map((record) => record?.text)).toEqual(
+          ids.slice(1).map((_, i) => `draft ${i}`),
+        );
+        expect(await repository.findById('acme', ids[1]!)).toMatchObject({
+          status: 'SUCCEEDED',
+          output: null,
+          usage: null,
+          error: null,
+          finishedAt: expect.any(Date),
+        });
+        const [unset] = await db.query<{ count: number }>(
+          `SELECT count(*)::int AS count FROM generations WHERE id = ANY($1::uuid[]) AND output IS NULL AND usage IS NULL AND error IS NULL`,
+          [ids.slice(1)],
+        );
         expect(unset!.count).toBe(ids.length - 1);
       });
 
       it('fails only the write that is wrong when it was batched with others', async () => {
         const repository = new GenerationRepository(await migrated());
-        const results = await Promise.allSettled([repository.insertRunning(generation('acme')), repository.insertRunning(generation('acme', { id: 'not-a-uuid' })), repository.insertRunning(generation('acme'))]);
-        expect(results.map((result) => result.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+        const results = await Promise.allSettled([
+          repository.insertRunning(generation('acme')),
+          repository.insertRunning(generation('acme', { id: 'not-a-uuid' })),
+          repository.insertRunning(generation('acme')),
+        ]);
+        expect(results.map((result) => result.status)).toEqual([
+          'fulfilled',
+          'rejected',
+          'fulfilled',
+        ]);
         const [first, , third] = results as PromiseFulfilledResult<{ record: { id: string } }>[];
-        const finished = await Promise.allSettled([repository.finish('acme', first!.value.record.id, outcome()), repository.finish('acme', 'not-a-uuid', outcome()), repository.finish('acme', third!.value.record.id, outcome())]);
-        expect(finished.map((result) => result.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
-        expect((await repository.list('acme', { status: 'SUCCEEDED' }, 10, null)).items).toHaveLength(2);
+        const finished = await Promise.allSettled([
+          repository.finish('acme', first!.value.record.id, outcome()),
+          repository.finish('acme', 'not-a-uuid', outcome()),
+          repository.finish('acme', third!.value.record.id, outcome()),
+        ]);
+        expect(finished.map((result) => result.status)).toEqual([
+          'fulfilled',
+          'rejected',
+          'fulfilled',
+        ]);
+        expect(
+          (await repository.list('acme', { status: 'SUCCEEDED' }, 10, null)).items,
+        ).toHaveLength(2);
       });
 
       it('reads any number of ids in one statement, in the order asked, null for the missing', async () => {
         const db = counting(await migrated());
         const repository = new GenerationRepository(db);
         const ids: string[] = [];
-        for (let i = 0; i < 5; i++) ids.push((await repository.insertRunning(generation('acme'))).record.id);
+        for (let i = 0; i < 5; i++)
+          ids.push((await repository.insertRunning(generation('acme'))).record.id);
         const theirs = (await repository.insertRunning(generation('globex'))).record.id;
         const asked = [ids[3]!, randomUUID(), ids[0]!, 'not-a-uuid', theirs, ids[3]!, ids[4]!];
         db.statements = 0;
         const found = await repository.findByIds('acme', asked);
         expect(db.statements).toBe(1);
-        expect(found.map((record) => record?.id ?? null)).toEqual([ids[3], null, ids[0], null, null, ids[3], ids[4]]);
+        expect(found.map((record) => record?.id ?? null)).toEqual([
+          ids[3],
+          null,
+          ids[0],
+          null,
+          null,
+          ids[3],
+          ids[4],
+        ]);
         // Ids that cannot exist are answered without a statement.
         db.statements = 0;
         expect(await repository.findByIds('acme', ['nope', ''])).toEqual([null, null]);
@@ -215,7 +357,12 @@ export function runStoreContract(name: string, factory: StoreFactory): void {
         const repository = new GenerationRepository(await migrated());
         const made: string[] = [];
         for (let i = 0; i < 7; i++) {
-          const { record } = await repository.insertRunning(generation('acme', { feature: i % 2 === 0 ? 'STATUS_UPDATE' : 'POSTMORTEM', incidentId: i < 3 ? 'INC-1' : null }));
+          const { record } = await repository.insertRunning(
+            generation('acme', {
+              feature: i % 2 === 0 ? 'STATUS_UPDATE' : 'POSTMORTEM',
+              incidentId: i < 3 ? 'INC-1' : null,
+            }),
+          );
           made.push(record.id);
           if (i % 3 === 0) await repository.finish('acme', record.id, outcome());
         }
@@ -236,18 +383,40 @@ export function runStoreContract(name: string, factory: StoreFactory): void {
         expect(all.items.map((record) => record.id)).toEqual(seen);
         for (let i = 1; i < all.items.length; i++) {
           const [newer, older] = [all.items[i - 1]!, all.items[i]!];
-          expect(newer.createdAt.getTime() > older.createdAt.getTime() || (newer.createdAt.getTime() === older.createdAt.getTime() && newer.id > older.id)).toBe(true);
+          expect(
+            newer.createdAt.getTime() > older.createdAt.getTime() ||
+              (newer.createdAt.getTime() === older.createdAt.getTime() && newer.id > older.id),
+          ).toBe(true);
         }
-        expect((await repository.list('acme', { feature: 'POSTMORTEM' }, 100, null)).items).toHaveLength(3);
-        expect((await repository.list('acme', { status: 'SUCCEEDED' }, 100, null)).items).toHaveLength(3);
-        expect((await repository.list('acme', { incidentId: 'INC-1' }, 100, null)).items.map((record) => record.id).sort()).toEqual(made.slice(0, 3).sort());
-        expect((await repository.list('acme', { feature: 'STATUS_UPDATE', status: 'RUNNING' }, 100, null)).items).toHaveLength(2);
+        expect(
+          (await repository.list('acme', { feature: 'POSTMORTEM' }, 100, null)).items,
+        ).toHaveLength(3);
+        expect(
+          (await repository.list('acme', { status: 'SUCCEEDED' }, 100, null)).items,
+        ).toHaveLength(3);
+        expect(
+          (await repository.list('acme', { incidentId: 'INC-1' }, 100, null)).items
+            .map((record) => record.id)
+            .sort(),
+        ).toEqual(made.slice(0, 3).sort());
+        expect(
+          (
+            await repository.list(
+              'acme',
+              { feature: 'STATUS_UPDATE', status: 'RUNNING' },
+              100,
+              null,
+            )
+          ).items,
+        ).toHaveLength(2);
       });
 
       it('pages exactly through generations created within the same millisecond', async () => {
         const db = await migrated();
         const repository = new GenerationRepository(db);
-        const made = await Promise.all(Array.from({ length: 24 }, () => repository.insertRunning(generation('burst'))));
+        const made = await Promise.all(
+          Array.from({ length: 24 }, () => repository.insertRunning(generation('burst'))),
+        );
         const seen: string[] = [];
         let after: { createdAt: Date; id: string } | null = null;
         for (let page = 0; page < 20; page++) {
@@ -259,20 +428,26 @@ export function runStoreContract(name: string, factory: StoreFactory): void {
         expect(seen.length).toBe(24);
         expect(new Set(seen)).toEqual(new Set(made.map((result) => result.record.id)));
         // The cursor holds a JavaScript Date: stored times must not be finer than a millisecond.
-        const [finer] = await db.query<{ count: number }>(`SELECT count(*)::int AS count FROM generations WHERE created_at <> date_trunc('milliseconds', created_at)`);
+        const [finer] = await db.query<{ count: number }>(
+          `SELECT count(*)::int AS count FROM generations WHERE created_at <> date_trunc('milliseconds', created_at)`,
+        );
         expect(finer!.count).toBe(0);
       });
 
       it("treats another account's generation as absent for every read and write", async () => {
         const repository = new GenerationRepository(await migrated());
-        const { record } = await repository.insertRunning(generation('acme', { idempotencyKey: 'mine' }));
+        const { record } = await repository.insertRunning(
+          generation('acme', { idempotencyKey: 'mine' }),
+        );
         expect(await repository.findById('globex', record.id)).toBeNull();
         expect(await repository.findByIds('globex', [record.id])).toEqual([null]);
         expect((await repository.list('globex', {}, 10, null)).items).toEqual([]);
         expect(await repository.finish('globex', record.id, outcome())).toBeNull();
         expect((await repository.findById('acme', record.id))!.status).toBe('RUNNING');
         // The same idempotency key in another account is another generation.
-        const theirs = await repository.insertRunning(generation('globex', { idempotencyKey: 'mine' }));
+        const theirs = await repository.insertRunning(
+          generation('globex', { idempotencyKey: 'mine' }),
+        );
         expect(theirs.created).toBe(true);
         expect(theirs.record.id).not.toBe(record.id);
       });
@@ -283,7 +458,10 @@ export function runStoreContract(name: string, factory: StoreFactory): void {
         const done = (await repository.insertRunning(generation('acme'))).record;
         await repository.finish('acme', done.id, outcome());
         expect(await repository.interruptAllRunning('server restarted')).toBe(1);
-        expect(await repository.findById('acme', running.id)).toMatchObject({ status: 'INTERRUPTED', error: { code: 'INTERRUPTED', message: 'server restarted' } });
+        expect(await repository.findById('acme', running.id)).toMatchObject({
+          status: 'INTERRUPTED',
+          error: { code: 'INTERRUPTED', message: 'server restarted' },
+        });
         expect((await repository.findById('acme', done.id))!.status).toBe('SUCCEEDED');
       });
     });

@@ -23,9 +23,18 @@ let server: TestServer;
 
 beforeAll(async () => {
   // A slow model: the answer would take 40 s.
-  double = await startOpenAiDouble({ defaultBehaviour: { kind: 'text', text: MODEL_STATUS_UPDATE, chunks: 200, chunkDelayMs: 200 } });
-  const config = writeLlmConfig({ providers: { openai: { type: 'openai', baseURL: double.url } }, defaults: { chain: ['openai:gpt-test'], retries: 0, timeoutMs: 60_000 } });
-  server = await startTestServer({ OPENAI_API_KEY: 'sk-test', LLM_CONFIG: config, STREAM_ABANDON_MS: '100' });
+  double = await startOpenAiDouble({
+    defaultBehaviour: { kind: 'text', text: MODEL_STATUS_UPDATE, chunks: 200, chunkDelayMs: 200 },
+  });
+  const config = writeLlmConfig({
+    providers: { openai: { type: 'openai', baseURL: double.url } },
+    defaults: { chain: ['openai:gpt-test'], retries: 0, timeoutMs: 60_000 },
+  });
+  server = await startTestServer({
+    OPENAI_API_KEY: 'sk-test',
+    LLM_CONFIG: config,
+    STREAM_ABANDON_MS: '100',
+  });
 });
 afterAll(async () => {
   await server.stop();
@@ -33,16 +42,36 @@ afterAll(async () => {
 });
 
 it('aborts the provider call of a stream its subscriber left after a garbage collection', async () => {
-  const drafted = await server.graphql<{ draftStatusUpdate: { id: string } }>(DRAFT_STATUS_UPDATE, { input: statusUpdateInput({ stream: true }) });
+  const drafted = await server.graphql<{ draftStatusUpdate: { id: string } }>(DRAFT_STATUS_UPDATE, {
+    input: statusUpdateInput({ stream: true }),
+  });
   const id = drafted.data!.draftStatusUpdate.id;
   const client = server.wsClient();
   await new Promise<void>((resolve, reject) => {
-    client.subscribe({ query: 'subscription($id: ID!) { generationStream(id: $id) { seq delta } }', variables: { id } }, { next: () => resolve(), error: reject, complete: () => reject(new Error('ended before a delta')) });
+    client.subscribe(
+      {
+        query: 'subscription($id: ID!) { generationStream(id: $id) { seq delta } }',
+        variables: { id },
+      },
+      {
+        next: () => resolve(),
+        error: reject,
+        complete: () => reject(new Error('ended before a delta')),
+      },
+    );
   });
   collectGarbage();
   await client.dispose();
 
   await double.waitForAbort(5_000);
-  const stored = async () => (await server.graphql<{ generation: { status: string; error: { code: string } | null } }>('query($id: ID!) { generation(id: $id) { status error { code } } }', { id })).data!.generation;
-  await expect.poll(stored, { timeout: 5_000 }).toEqual({ status: 'CANCELLED', error: { code: 'CANCELLED' } });
+  const stored = async () =>
+    (
+      await server.graphql<{ generation: { status: string; error: { code: string } | null } }>(
+        'query($id: ID!) { generation(id: $id) { status error { code } } }',
+        { id },
+      )
+    ).data!.generation;
+  await expect
+    .poll(stored, { timeout: 5_000 })
+    .toEqual({ status: 'CANCELLED', error: { code: 'CANCELLED' } });
 });

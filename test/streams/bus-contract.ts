@@ -17,14 +17,24 @@ export type BusFactory = (options: BusFactoryOptions) => Promise<StreamBus>;
 const LONG_RETENTION = 60_000;
 
 /** Reads every event of a stream until it ends (or the signal aborts). */
-export async function collect(bus: StreamBus, streamId: string, afterSeq: number, signal: AbortSignal = new AbortController().signal): Promise<StreamEvent[]> {
+export async function collect(
+  bus: StreamBus,
+  streamId: string,
+  afterSeq: number,
+  signal: AbortSignal = new AbortController().signal,
+): Promise<StreamEvent[]> {
   const events: StreamEvent[] = [];
   for await (const event of bus.read(streamId, afterSeq, signal)) events.push(event);
   return events;
 }
 
 /** Appends the deltas `texts` (from seq 0) and, unless told not to, the end event. */
-export async function writeStream(bus: StreamBus, streamId: string, texts: string[], end = true): Promise<StreamEvent[]> {
+export async function writeStream(
+  bus: StreamBus,
+  streamId: string,
+  texts: string[],
+  end = true,
+): Promise<StreamEvent[]> {
   const events: StreamEvent[] = texts.map((text, seq) => ({ seq, type: 'delta', text }));
   if (end) events.push({ seq: texts.length, type: 'end' });
   await bus.open(streamId);
@@ -50,7 +60,9 @@ export function runBusContract(name: string, makeBus: BusFactory): void {
       const texts = ['Checkout ', 'errors ', '', 'in EU\n', 'rolled back — ✓ 🎉'];
       const written = await writeStream(bus, id, texts);
       for (let afterSeq = -1; afterSeq <= texts.length; afterSeq++) {
-        expect(await collect(bus, id, afterSeq), `afterSeq ${afterSeq}`).toEqual(written.filter((event) => event.seq > afterSeq));
+        expect(await collect(bus, id, afterSeq), `afterSeq ${afterSeq}`).toEqual(
+          written.filter((event) => event.seq > afterSeq),
+        );
       }
       // Anything below -1 means "from the start"; anything past the end reads nothing.
       expect(await collect(bus, id, -10)).toEqual(written);
@@ -63,7 +75,8 @@ export function runBusContract(name: string, makeBus: BusFactory): void {
       await bus.open(id);
       const received: StreamEvent[] = [];
       const reading = (async () => {
-        for await (const event of bus.read(id, -1, new AbortController().signal)) received.push(event);
+        for await (const event of bus.read(id, -1, new AbortController().signal))
+          received.push(event);
       })();
       for (let seq = 0; seq < 5; seq++) {
         await bus.append(id, { seq, type: 'delta', text: `part ${seq} ` });
@@ -81,11 +94,16 @@ export function runBusContract(name: string, makeBus: BusFactory): void {
       await writeStream(bus, id, ['a', 'b', 'c'], false);
       const late = collect(bus, id, 0);
       const early = collect(bus, id, -1);
-      for (let seq = 3; seq < 40; seq++) await bus.append(id, { seq, type: 'delta', text: String.fromCharCode(97 + (seq % 26)) });
+      for (let seq = 3; seq < 40; seq++)
+        await bus.append(id, { seq, type: 'delta', text: String.fromCharCode(97 + (seq % 26)) });
       await bus.append(id, { seq: 40, type: 'end' });
       const [fromOne, fromZero] = await Promise.all([late, early]);
-      expect(fromZero.map((event) => event.seq)).toEqual(Array.from({ length: 41 }, (_, seq) => seq));
-      expect(fromOne.map((event) => event.seq)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+      expect(fromZero.map((event) => event.seq)).toEqual(
+        Array.from({ length: 41 }, (_, seq) => seq),
+      );
+      expect(fromOne.map((event) => event.seq)).toEqual(
+        Array.from({ length: 40 }, (_, i) => i + 1),
+      );
     });
 
     it('gives a reader from the start every event when another reader asked first for events not yet written', async () => {
@@ -96,7 +114,8 @@ export function runBusContract(name: string, makeBus: BusFactory): void {
       const resumed = collect(bus, id, 3);
       const fromStart = collect(bus, id, -1);
       await new Promise((resolve) => setTimeout(resolve, 50));
-      for (let seq = 1; seq < 8; seq++) await bus.append(id, { seq, type: 'delta', text: String(seq) });
+      for (let seq = 1; seq < 8; seq++)
+        await bus.append(id, { seq, type: 'delta', text: String(seq) });
       await bus.append(id, { seq: 8, type: 'end' });
       const [afterThree, all] = await Promise.all([resumed, fromStart]);
       expect(all.map((event) => event.seq)).toEqual(Array.from({ length: 9 }, (_, seq) => seq));
@@ -191,13 +210,21 @@ export function runBusContract(name: string, makeBus: BusFactory): void {
     it('rejects appends to a stream that is not open, has ended, or out of sequence', async () => {
       const bus = await create();
       const id = randomUUID();
-      await expect(bus.append(id, { seq: 0, type: 'delta', text: 'x' })).rejects.toThrow(/not open/);
+      await expect(bus.append(id, { seq: 0, type: 'delta', text: 'x' })).rejects.toThrow(
+        /not open/,
+      );
       await bus.open(id);
-      await expect(bus.append(id, { seq: 1, type: 'delta', text: 'gap' })).rejects.toThrow(/expected seq 0/);
+      await expect(bus.append(id, { seq: 1, type: 'delta', text: 'gap' })).rejects.toThrow(
+        /expected seq 0/,
+      );
       await bus.append(id, { seq: 0, type: 'delta', text: 'x' });
-      await expect(bus.append(id, { seq: 5, type: 'delta', text: 'gap' })).rejects.toThrow(/expected seq 1/);
+      await expect(bus.append(id, { seq: 5, type: 'delta', text: 'gap' })).rejects.toThrow(
+        /expected seq 1/,
+      );
       await bus.append(id, { seq: 1, type: 'end' });
-      await expect(bus.append(id, { seq: 2, type: 'delta', text: 'late' })).rejects.toThrow(/not open/);
+      await expect(bus.append(id, { seq: 2, type: 'delta', text: 'late' })).rejects.toThrow(
+        /not open/,
+      );
       expect((await collect(bus, id, -1)).map((event) => event.seq)).toEqual([0, 1]);
     });
 
@@ -220,17 +247,28 @@ export function runBusContract(name: string, makeBus: BusFactory): void {
       const length = 30;
       await Promise.all(streams.map((id) => bus.open(id)));
       // 20 readers per stream, starting at different positions: 500 readers.
-      const readers = streams.flatMap((id) => Array.from({ length: 20 }, (_, i) => ({ id, afterSeq: (i % 5) - 1, events: collect(bus, id, (i % 5) - 1) })));
+      const readers = streams.flatMap((id) =>
+        Array.from({ length: 20 }, (_, i) => ({
+          id,
+          afterSeq: (i % 5) - 1,
+          events: collect(bus, id, (i % 5) - 1),
+        })),
+      );
       for (let seq = 0; seq < length; seq++) {
-        await Promise.all(streams.map((id, s) => bus.append(id, { seq, type: 'delta', text: `${s}:${seq} ` })));
+        await Promise.all(
+          streams.map((id, s) => bus.append(id, { seq, type: 'delta', text: `${s}:${seq} ` })),
+        );
       }
       await Promise.all(streams.map((id) => bus.append(id, { seq: length, type: 'end' })));
       for (const reader of readers) {
         const events = await reader.events;
-        const expected = Array.from({ length: length + 1 }, (_, seq) => seq).filter((seq) => seq > reader.afterSeq);
+        const expected = Array.from({ length: length + 1 }, (_, seq) => seq).filter(
+          (seq) => seq > reader.afterSeq,
+        );
         expect(events.map((event) => event.seq)).toEqual(expected);
         const s = streams.indexOf(reader.id);
-        for (const event of events) if (event.type === 'delta') expect(event.text).toBe(`${s}:${event.seq} `);
+        for (const event of events)
+          if (event.type === 'delta') expect(event.text).toBe(`${s}:${event.seq} `);
       }
     });
   });

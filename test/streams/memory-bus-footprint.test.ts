@@ -40,7 +40,9 @@ describe('memory bus footprint', () => {
     expect(perReader).toBeLessThan(4 * 1024);
 
     for (const id of ids) await bus.append(id, { seq: 0, type: 'delta', text: 'a' });
-    await until('every reader\'s first event', () => received.every((events) => events.length === 1));
+    await until("every reader's first event", () =>
+      received.every((events) => events.length === 1),
+    );
     controller.abort();
     await Promise.all(reading);
     expect(received.every((events) => events[0]?.type === 'delta')).toBe(true);

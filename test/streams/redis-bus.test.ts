@@ -7,20 +7,30 @@ import { randomUUID } from 'node:crypto';
 import { createClient } from '@redis/client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { StreamEvent } from '../../src/streams/bus.js';
-import { RedisStreamBus, StreamLostError, type RedisBusOptions } from '../../src/streams/redis-bus.js';
+import {
+  RedisStreamBus,
+  StreamLostError,
+  type RedisBusOptions,
+} from '../../src/streams/redis-bus.js';
 import { freePort, redisServerInstalled, startRedis, type RedisServer } from '../support/redis.js';
 import { until } from '../support/until.js';
 import { collect, runBusContract, writeStream } from './bus-contract.js';
 
 // CI installs redis-server (.ci/run); a developer without it gets these tests skipped, not failed.
 const available = redisServerInstalled();
-if (!available && process.env.CI) throw new Error('redis-server is not installed: apt-get install -y redis-server');
+if (!available && process.env.CI)
+  throw new Error('redis-server is not installed: apt-get install -y redis-server');
 
 describe.skipIf(!available)('RedisStreamBus', () => {
   let redis: RedisServer;
   const opened: RedisStreamBus[] = [];
   const connect = async (options: Partial<RedisBusOptions> = {}) => {
-    const bus = await RedisStreamBus.connect({ url: redis.url, retentionMs: 60_000, keyPrefix: `test:${randomUUID()}:`, ...options });
+    const bus = await RedisStreamBus.connect({
+      url: redis.url,
+      retentionMs: 60_000,
+      keyPrefix: `test:${randomUUID()}:`,
+      ...options,
+    });
     opened.push(bus);
     return bus;
   };
@@ -56,11 +66,15 @@ describe.skipIf(!available)('RedisStreamBus', () => {
       Array.from({ length: 10 }, async (_, i) => {
         const key = `${id}/${i}`;
         // Each subscriber has its own signal, as each graphql-ws operation does.
-        for await (const event of bus.read(id, -1, new AbortController().signal)) counts.set(key, event.seq + 1);
+        for await (const event of bus.read(id, -1, new AbortController().signal))
+          counts.set(key, event.seq + 1);
       }),
     );
     await until('every stream to be followed', () => bus.followedStreams === streams.length);
-    for (let seq = 0; seq < 3; seq++) await Promise.all(streams.map((id) => bus.append(id, { seq, type: 'delta', text: `${seq}` })));
+    for (let seq = 0; seq < 3; seq++)
+      await Promise.all(
+        streams.map((id) => bus.append(id, { seq, type: 'delta', text: `${seq}` })),
+      );
     await Promise.all(streams.map((id) => bus.append(id, { seq: 3, type: 'end' })));
     await Promise.all(readers);
     expect(counts.size).toBe(2_000);
@@ -94,9 +108,11 @@ describe.skipIf(!available)('RedisStreamBus', () => {
     await bus.open(id);
     const received: StreamEvent[] = [];
     const reading = (async () => {
-      for await (const event of bus.read(id, -1, new AbortController().signal)) received.push(event);
+      for await (const event of bus.read(id, -1, new AbortController().signal))
+        received.push(event);
     })();
-    for (let seq = 0; seq < 5; seq++) await bus.append(id, { seq, type: 'delta', text: `before ${seq} ` });
+    for (let seq = 0; seq < 5; seq++)
+      await bus.append(id, { seq, type: 'delta', text: `before ${seq} ` });
     await until('five events', () => received.length === 5);
 
     await redis.kill();
@@ -105,7 +121,8 @@ describe.skipIf(!available)('RedisStreamBus', () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     await redis.start();
     await duringOutage;
-    for (let seq = 6; seq < 10; seq++) await bus.append(id, { seq, type: 'delta', text: `after ${seq} ` });
+    for (let seq = 6; seq < 10; seq++)
+      await bus.append(id, { seq, type: 'delta', text: `after ${seq} ` });
     await bus.append(id, { seq: 10, type: 'end' });
     await reading;
 
@@ -113,26 +130,35 @@ describe.skipIf(!available)('RedisStreamBus', () => {
     // A reader that joins after the restart still replays the whole stream.
     expect((await collect(bus, id, 3)).map((event) => event.seq)).toEqual([4, 5, 6, 7, 8, 9, 10]);
     const text = received.map((event) => (event.type === 'delta' ? event.text : '')).join('');
-    expect(text).toBe('before 0 before 1 before 2 before 3 before 4 during the outage after 6 after 7 after 8 after 9 ');
+    expect(text).toBe(
+      'before 0 before 1 before 2 before 3 before 4 during the outage after 6 after 7 after 8 after 9 ',
+    );
   });
 
   it('fails a reader with StreamLostError when Redis comes back without the stream', async () => {
     const volatile = await startRedis({ persistence: false });
     try {
-      const bus = await RedisStreamBus.connect({ url: volatile.url, retentionMs: 60_000, commandRetryMs: 15_000 });
+      const bus = await RedisStreamBus.connect({
+        url: volatile.url,
+        retentionMs: 60_000,
+        commandRetryMs: 15_000,
+      });
       opened.push(bus);
       const id = randomUUID();
       await writeStream(bus, id, ['one ', 'two '], false);
       const received: StreamEvent[] = [];
       const reading = (async () => {
-        for await (const event of bus.read(id, -1, new AbortController().signal)) received.push(event);
+        for await (const event of bus.read(id, -1, new AbortController().signal))
+          received.push(event);
       })();
       await until('two events', () => received.length === 2);
       await volatile.restart();
       await expect(reading).rejects.toBeInstanceOf(StreamLostError);
       expect(received.map((event) => event.seq)).toEqual([0, 1]);
       // The producer learns it too: its stream is gone.
-      await expect(bus.append(id, { seq: 2, type: 'delta', text: 'three' })).rejects.toThrow(/not open/);
+      await expect(bus.append(id, { seq: 2, type: 'delta', text: 'three' })).rejects.toThrow(
+        /not open/,
+      );
       expect(await bus.has(id)).toBe(false);
     } finally {
       await volatile.dispose();
@@ -165,7 +191,8 @@ describe.skipIf(!available)('RedisStreamBus', () => {
     await writeStream(bus, id, ['the last words'], false);
     const received: StreamEvent[] = [];
     const reading = (async () => {
-      for await (const event of bus.read(id, -1, new AbortController().signal)) received.push(event);
+      for await (const event of bus.read(id, -1, new AbortController().signal))
+        received.push(event);
     })();
     await expect(reading).rejects.toBeInstanceOf(StreamLostError);
     expect(received).toEqual([{ seq: 0, type: 'delta', text: 'the last words' }]);
@@ -174,16 +201,27 @@ describe.skipIf(!available)('RedisStreamBus', () => {
 
   it('fails start-up with a clear message when Redis cannot be reached', async () => {
     const port = await freePort();
-    await expect(RedisStreamBus.connect({ url: `redis://127.0.0.1:${port}`, retentionMs: 1_000, connectTimeoutMs: 500 })).rejects.toThrow(/could not reach Redis at redis:\/\/127\.0\.0\.1:\d+.* within 500 ms/);
+    await expect(
+      RedisStreamBus.connect({
+        url: `redis://127.0.0.1:${port}`,
+        retentionMs: 1_000,
+        connectTimeoutMs: 500,
+      }),
+    ).rejects.toThrow(/could not reach Redis at redis:\/\/127\.0\.0\.1:\d+.* within 500 ms/);
   });
 
   it('closes promptly with readers blocked, ending them quietly', async () => {
-    const bus = await RedisStreamBus.connect({ url: redis.url, retentionMs: 1_000, blockMs: 10_000 });
+    const bus = await RedisStreamBus.connect({
+      url: redis.url,
+      retentionMs: 1_000,
+      blockMs: 10_000,
+    });
     const id = randomUUID();
     await writeStream(bus, id, ['x'], false);
     const received: StreamEvent[] = [];
     const reading = (async () => {
-      for await (const event of bus.read(id, -1, new AbortController().signal)) received.push(event);
+      for await (const event of bus.read(id, -1, new AbortController().signal))
+        received.push(event);
     })();
     await until('the first event', () => received.length === 1);
     const started = performance.now();

@@ -18,14 +18,25 @@ describe('subscription documents', () => {
   const builtin = serverWithBuiltinProvider();
 
   it('runs the same subscription text for different generations, each with its own variables', async () => {
-    const drafted = await Promise.all([0, 1, 2].map(() => builtin.server.graphql<Drafted>(DRAFT_STATUS_UPDATE, { input: statusUpdateInput({ stream: true }) })));
+    const drafted = await Promise.all(
+      [0, 1, 2].map(() =>
+        builtin.server.graphql<Drafted>(DRAFT_STATUS_UPDATE, {
+          input: statusUpdateInput({ stream: true }),
+        }),
+      ),
+    );
     const ids = drafted.map((result) => result.data!.draftStatusUpdate.id);
     const client = builtin.server.wsClient();
     const streams = await Promise.all(ids.map((id) => collectStream(client, id)));
     for (const [index, { events, errors }] of streams.entries()) {
       expect(errors).toBeUndefined();
       expect(events.at(-1)!.generation!.id).toBe(ids[index]);
-      expect(events.filter((event) => event.delta !== null).map((event) => event.delta).join('')).toBe(events.at(-1)!.generation!.text);
+      expect(
+        events
+          .filter((event) => event.delta !== null)
+          .map((event) => event.delta)
+          .join(''),
+      ).toBe(events.at(-1)!.generation!.text);
     }
   });
 
@@ -33,9 +44,18 @@ describe('subscription documents', () => {
     const client = builtin.server.wsClient();
     const invalid = 'subscription { generationStream(id: "x") { seq noSuchField } }';
     for (let attempt = 0; attempt < 2; attempt++) {
-      const errors = await new Promise<{ message: string; extensions?: { code?: string } }[]>((resolve, reject) => {
-        client.subscribe({ query: invalid }, { next: () => reject(new Error('an invalid subscription ran')), error: (error) => resolve(error as never), complete: () => reject(new Error('completed without an error')) });
-      });
+      const errors = await new Promise<{ message: string; extensions?: { code?: string } }[]>(
+        (resolve, reject) => {
+          client.subscribe(
+            { query: invalid },
+            {
+              next: () => reject(new Error('an invalid subscription ran')),
+              error: (error) => resolve(error as never),
+              complete: () => reject(new Error('completed without an error')),
+            },
+          );
+        },
+      );
       expect(errors[0]!.message).toContain('noSuchField');
       expect(errors[0]!.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
     }

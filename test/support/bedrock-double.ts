@@ -13,7 +13,13 @@
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer } from 'node:http2';
-import type { Http2Server, Http2ServerRequest, Http2ServerResponse, Http2Session, IncomingHttpHeaders } from 'node:http2';
+import type {
+  Http2Server,
+  Http2ServerRequest,
+  Http2ServerResponse,
+  Http2Session,
+  IncomingHttpHeaders,
+} from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { EventStreamCodec } from '@smithy/core/event-streams';
 import { fromUtf8, toUtf8 } from '@smithy/core/serde';
@@ -26,15 +32,32 @@ export interface ScriptedUsage {
 /** What the double does with one request. Converse or ConverseStream follows the path. */
 export type BedrockBehaviour =
   /** Answer `text` (as text blocks), streamed in `chunks` deltas (default 3). `usage: null` omits usage. */
-  | { kind: 'text'; text: string; chunks?: number; usage?: ScriptedUsage | null; stopReason?: string }
+  | {
+      kind: 'text';
+      text: string;
+      chunks?: number;
+      usage?: ScriptedUsage | null;
+      stopReason?: string;
+    }
   /** Structured output: a call of the request's tool with `value` as its input (plain text when no tool). */
   | { kind: 'json'; value: unknown; chunks?: number; usage?: ScriptedUsage }
   /** A tool call whose input ignores the schema. */
   | { kind: 'schema-violation'; value?: unknown }
   /** 429 ThrottlingException, optionally with `Retry-After`. */
-  | { kind: 'rate-limited'; retryAfterSeconds?: number; retryAfterDate?: Date; retryAfterMs?: number }
+  | {
+      kind: 'rate-limited';
+      retryAfterSeconds?: number;
+      retryAfterDate?: Date;
+      retryAfterMs?: number;
+    }
   /** An error status; `errorType` defaults from the status (500 InternalServerException, 503 ServiceUnavailableException...). */
-  | { kind: 'error'; status: number; errorType?: string; message?: string; headers?: Record<string, string> }
+  | {
+      kind: 'error';
+      status: number;
+      errorType?: string;
+      message?: string;
+      headers?: Record<string, string>;
+    }
   /** Wait `ms` before the first byte, then behave as `then` (default: a short text). */
   | { kind: 'delay'; ms: number; then?: BedrockBehaviour }
   /** Send `afterChunks` of the text's deltas, then destroy the socket. */
@@ -42,7 +65,13 @@ export type BedrockBehaviour =
   /** Send `afterChunks` of the text's deltas, then go silent with the connection open. */
   | { kind: 'stall'; text: string; chunks: number; afterChunks: number }
   /** Send `afterChunks` deltas, then an exception frame (default `modelStreamErrorException`). */
-  | { kind: 'stream-error'; text: string; chunks: number; afterChunks: number; exceptionType?: string }
+  | {
+      kind: 'stream-error';
+      text: string;
+      chunks: number;
+      afterChunks: number;
+      exceptionType?: string;
+    }
   /** A body (or an event payload) that is not JSON. */
   | { kind: 'malformed' }
   /** Never answer; the request ends only when the client gives up. */
@@ -65,7 +94,9 @@ export interface ConverseRequestBody {
   system?: { text?: string }[];
   inferenceConfig?: { maxTokens?: number; temperature?: number };
   toolConfig?: {
-    tools?: { toolSpec?: { name?: string; description?: string; inputSchema?: { json?: unknown } } }[];
+    tools?: {
+      toolSpec?: { name?: string; description?: string; inputSchema?: { json?: unknown } };
+    }[];
     toolChoice?: { tool?: { name?: string }; any?: object; auto?: object };
   };
   [key: string]: unknown;
@@ -104,7 +135,9 @@ const ERROR_TYPE_OF_STATUS: Record<number, string> = {
   503: 'ServiceUnavailableException',
 };
 
-export async function startBedrockDouble(options: BedrockDoubleOptions = {}): Promise<BedrockDouble> {
+export async function startBedrockDouble(
+  options: BedrockDoubleOptions = {},
+): Promise<BedrockDouble> {
   const queue: BedrockBehaviour[] = [];
   let fallback = options.defaultBehaviour ?? DEFAULT_BEHAVIOUR;
   const requests: RecordedRequest[] = [];
@@ -234,7 +267,12 @@ class Exchange {
   }
 }
 
-async function respond(ex: Exchange, behaviour: BedrockBehaviour, body: ConverseRequestBody, streaming: boolean): Promise<void> {
+async function respond(
+  ex: Exchange,
+  behaviour: BedrockBehaviour,
+  body: ConverseRequestBody,
+  streaming: boolean,
+): Promise<void> {
   const res = ex.res;
   const tool = body.toolConfig?.tools?.[0]?.toolSpec?.name;
 
@@ -242,15 +280,30 @@ async function respond(ex: Exchange, behaviour: BedrockBehaviour, body: Converse
     case 'text':
     case 'json':
     case 'schema-violation': {
-      const value = behaviour.kind === 'json' ? behaviour.value : behaviour.kind === 'schema-violation' ? (behaviour.value ?? { unexpected: 'this is not what the schema asked for' }) : undefined;
+      const value =
+        behaviour.kind === 'json'
+          ? behaviour.value
+          : behaviour.kind === 'schema-violation'
+            ? (behaviour.value ?? { unexpected: 'this is not what the schema asked for' })
+            : undefined;
       const asTool = behaviour.kind !== 'text' && tool !== undefined;
       const text = behaviour.kind === 'text' ? behaviour.text : JSON.stringify(value);
-      const usage = behaviour.kind === 'schema-violation' ? estimateUsage(body, text) : behaviour.usage === null ? null : (behaviour.usage ?? estimateUsage(body, text));
+      const usage =
+        behaviour.kind === 'schema-violation'
+          ? estimateUsage(body, text)
+          : behaviour.usage === null
+            ? null
+            : (behaviour.usage ?? estimateUsage(body, text));
       const answer: Answer = {
         text,
         chunks: behaviour.kind === 'schema-violation' ? 2 : (behaviour.chunks ?? 3),
         usage,
-        stopReason: behaviour.kind === 'text' ? (behaviour.stopReason ?? 'end_turn') : asTool ? 'tool_use' : 'end_turn',
+        stopReason:
+          behaviour.kind === 'text'
+            ? (behaviour.stopReason ?? 'end_turn')
+            : asTool
+              ? 'tool_use'
+              : 'end_turn',
         tool: asTool ? { name: tool, input: value } : undefined,
       };
       if (streaming) await streamAnswer(ex, answer);
@@ -259,15 +312,33 @@ async function respond(ex: Exchange, behaviour: BedrockBehaviour, body: Converse
     }
     case 'rate-limited': {
       const headers: Record<string, string> = {};
-      if (behaviour.retryAfterSeconds !== undefined) headers['retry-after'] = String(behaviour.retryAfterSeconds);
-      if (behaviour.retryAfterDate !== undefined) headers['retry-after'] = behaviour.retryAfterDate.toUTCString();
-      if (behaviour.retryAfterMs !== undefined) headers['retry-after-ms'] = String(behaviour.retryAfterMs);
-      sendError(res, 429, 'ThrottlingException', 'Too many requests, please wait before trying again.', headers);
+      if (behaviour.retryAfterSeconds !== undefined)
+        headers['retry-after'] = String(behaviour.retryAfterSeconds);
+      if (behaviour.retryAfterDate !== undefined)
+        headers['retry-after'] = behaviour.retryAfterDate.toUTCString();
+      if (behaviour.retryAfterMs !== undefined)
+        headers['retry-after-ms'] = String(behaviour.retryAfterMs);
+      sendError(
+        res,
+        429,
+        'ThrottlingException',
+        'Too many requests, please wait before trying again.',
+        headers,
+      );
       return;
     }
     case 'error': {
-      const type = behaviour.errorType ?? ERROR_TYPE_OF_STATUS[behaviour.status] ?? (behaviour.status >= 500 ? 'InternalServerException' : 'ValidationException');
-      sendError(res, behaviour.status, type, behaviour.message ?? `scripted ${behaviour.status}`, behaviour.headers ?? {});
+      const type =
+        behaviour.errorType ??
+        ERROR_TYPE_OF_STATUS[behaviour.status] ??
+        (behaviour.status >= 500 ? 'InternalServerException' : 'ValidationException');
+      sendError(
+        res,
+        behaviour.status,
+        type,
+        behaviour.message ?? `scripted ${behaviour.status}`,
+        behaviour.headers ?? {},
+      );
       return;
     }
     case 'delay': {
@@ -283,25 +354,46 @@ async function respond(ex: Exchange, behaviour: BedrockBehaviour, body: Converse
       if (!streaming) {
         if (behaviour.kind === 'stall') {
           // writeHead sends the headers at once over HTTP/2: the client gets a 200 and then silence.
-          res.writeHead(200, { 'content-type': 'application/json', 'x-amzn-requestid': randomUUID() });
+          res.writeHead(200, {
+            'content-type': 'application/json',
+            'x-amzn-requestid': randomUUID(),
+          });
           return;
         }
         if (behaviour.kind === 'stream-error') {
           sendError(res, 500, 'InternalServerException', 'scripted internal error');
           return;
         }
-        const full = JSON.stringify(converseResponse({ text: behaviour.text, chunks: 1, usage: null, stopReason: 'end_turn', tool: undefined }));
-        res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(full)), 'x-amzn-requestid': randomUUID() });
+        const full = JSON.stringify(
+          converseResponse({
+            text: behaviour.text,
+            chunks: 1,
+            usage: null,
+            stopReason: 'end_turn',
+            tool: undefined,
+          }),
+        );
+        res.writeHead(200, {
+          'content-type': 'application/json',
+          'content-length': String(Buffer.byteLength(full)),
+          'x-amzn-requestid': randomUUID(),
+        });
         await ex.write(full.slice(0, Math.floor(full.length / 2)));
         await ex.drop();
         return;
       }
       startStream(res);
       await ex.write(event('messageStart', { role: 'assistant' }));
-      for (const part of parts) await ex.write(event('contentBlockDelta', { contentBlockIndex: 0, delta: { text: part } }));
+      for (const part of parts)
+        await ex.write(event('contentBlockDelta', { contentBlockIndex: 0, delta: { text: part } }));
       if (behaviour.kind === 'drop') await ex.drop();
       if (behaviour.kind === 'stream-error') {
-        await ex.write(exception(behaviour.exceptionType ?? 'modelStreamErrorException', 'The model stream failed.'));
+        await ex.write(
+          exception(
+            behaviour.exceptionType ?? 'modelStreamErrorException',
+            'The model stream failed.',
+          ),
+        );
         res.end();
       }
       return; // 'stall': keep the connection open and say nothing more
@@ -310,11 +402,24 @@ async function respond(ex: Exchange, behaviour: BedrockBehaviour, body: Converse
       if (streaming) {
         startStream(res);
         await ex.write(event('messageStart', { role: 'assistant' }));
-        await ex.write(frame({ ':message-type': 'event', ':event-type': 'contentBlockDelta', ':content-type': 'application/json' }, '{"contentBlockIndex": 0, "delta": {"text": "unterminated'));
+        await ex.write(
+          frame(
+            {
+              ':message-type': 'event',
+              ':event-type': 'contentBlockDelta',
+              ':content-type': 'application/json',
+            },
+            '{"contentBlockIndex": 0, "delta": {"text": "unterminated',
+          ),
+        );
         res.end();
       } else {
         const text = '{"output": {"message": {"role": "assistant", "content": [{"text": ';
-        res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)), 'x-amzn-requestid': randomUUID() });
+        res.writeHead(200, {
+          'content-type': 'application/json',
+          'content-length': String(Buffer.byteLength(text)),
+          'x-amzn-requestid': randomUUID(),
+        });
         res.end(text);
       }
       return;
@@ -334,7 +439,17 @@ interface Answer {
 }
 
 function converseResponse(answer: Answer): Record<string, unknown> {
-  const content = answer.tool ? [{ toolUse: { toolUseId: 'tooluse_double', name: answer.tool.name, input: answer.tool.input } }] : [{ text: answer.text }];
+  const content = answer.tool
+    ? [
+        {
+          toolUse: {
+            toolUseId: 'tooluse_double',
+            name: answer.tool.name,
+            input: answer.tool.input,
+          },
+        },
+      ]
+    : [{ text: answer.text }];
   return {
     output: { message: { role: 'assistant', content } },
     stopReason: answer.stopReason,
@@ -347,9 +462,16 @@ async function streamAnswer(ex: Exchange, answer: Answer): Promise<void> {
   startStream(ex.res);
   await ex.write(event('messageStart', { role: 'assistant' }));
   if (answer.tool) {
-    await ex.write(event('contentBlockStart', { contentBlockIndex: 0, start: { toolUse: { toolUseId: 'tooluse_double', name: answer.tool.name } } }));
+    await ex.write(
+      event('contentBlockStart', {
+        contentBlockIndex: 0,
+        start: { toolUse: { toolUseId: 'tooluse_double', name: answer.tool.name } },
+      }),
+    );
     for (const part of split(answer.text, answer.chunks)) {
-      await ex.write(event('contentBlockDelta', { contentBlockIndex: 0, delta: { toolUse: { input: part } } }));
+      await ex.write(
+        event('contentBlockDelta', { contentBlockIndex: 0, delta: { toolUse: { input: part } } }),
+      );
     }
   } else {
     for (const part of split(answer.text, answer.chunks)) {
@@ -358,33 +480,53 @@ async function streamAnswer(ex: Exchange, answer: Answer): Promise<void> {
   }
   await ex.write(event('contentBlockStop', { contentBlockIndex: 0 }));
   await ex.write(event('messageStop', { stopReason: answer.stopReason }));
-  if (answer.usage) await ex.write(event('metadata', { usage: wireUsage(answer.usage), metrics: { latencyMs: 12 } }));
+  if (answer.usage)
+    await ex.write(
+      event('metadata', { usage: wireUsage(answer.usage), metrics: { latencyMs: 12 } }),
+    );
   if (!ex.closed) ex.res.end();
 }
 
 function wireUsage(usage: ScriptedUsage): Record<string, number> {
-  return { inputTokens: usage.inputTokens, outputTokens: usage.outputTokens, totalTokens: usage.inputTokens + usage.outputTokens };
+  return {
+    inputTokens: usage.inputTokens,
+    outputTokens: usage.outputTokens,
+    totalTokens: usage.inputTokens + usage.outputTokens,
+  };
 }
 
 function estimateUsage(body: ConverseRequestBody, text: string): ScriptedUsage {
-  const prompt = [...(body.system ?? []), ...(body.messages ?? []).flatMap((m) => m.content)].map((c) => c.text ?? '').join('\n');
-  return { inputTokens: Math.max(1, Math.ceil(prompt.length / 4)), outputTokens: Math.max(1, Math.ceil(text.length / 4)) };
+  const prompt = [...(body.system ?? []), ...(body.messages ?? []).flatMap((m) => m.content)]
+    .map((c) => c.text ?? '')
+    .join('\n');
+  return {
+    inputTokens: Math.max(1, Math.ceil(prompt.length / 4)),
+    outputTokens: Math.max(1, Math.ceil(text.length / 4)),
+  };
 }
 
 /** One event-stream frame: string headers, a UTF-8 payload. */
 function frame(headers: Record<string, string>, payload: string): Uint8Array {
   return codec.encode({
-    headers: Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, { type: 'string' as const, value }])),
+    headers: Object.fromEntries(
+      Object.entries(headers).map(([name, value]) => [name, { type: 'string' as const, value }]),
+    ),
     body: fromUtf8(payload),
   });
 }
 
 function event(type: string, payload: unknown): Uint8Array {
-  return frame({ ':message-type': 'event', ':event-type': type, ':content-type': 'application/json' }, JSON.stringify(payload));
+  return frame(
+    { ':message-type': 'event', ':event-type': type, ':content-type': 'application/json' },
+    JSON.stringify(payload),
+  );
 }
 
 function exception(type: string, message: string): Uint8Array {
-  return frame({ ':message-type': 'exception', ':exception-type': type, ':content-type': 'application/json' }, JSON.stringify({ message }));
+  return frame(
+    { ':message-type': 'exception', ':exception-type': type, ':content-type': 'application/json' },
+    JSON.stringify({ message }),
+  );
 }
 
 /** Splits text into `n` pieces of near-equal length, never inside a code point. */
@@ -393,16 +535,28 @@ function split(text: string, n: number): string[] {
   const count = Math.max(1, Math.min(n, chars.length));
   const parts: string[] = [];
   for (let i = 0; i < count; i += 1) {
-    parts.push(chars.slice(Math.floor((i * chars.length) / count), Math.floor(((i + 1) * chars.length) / count)).join(''));
+    parts.push(
+      chars
+        .slice(Math.floor((i * chars.length) / count), Math.floor(((i + 1) * chars.length) / count))
+        .join(''),
+    );
   }
   return parts;
 }
 
 function startStream(res: Http2ServerResponse): void {
-  res.writeHead(200, { 'content-type': 'application/vnd.amazon.eventstream', 'x-amzn-requestid': randomUUID() });
+  res.writeHead(200, {
+    'content-type': 'application/vnd.amazon.eventstream',
+    'x-amzn-requestid': randomUUID(),
+  });
 }
 
-function sendJson(res: Http2ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+function sendJson(
+  res: Http2ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const text = JSON.stringify(body);
   res.writeHead(status, {
     'content-type': 'application/json',
@@ -414,8 +568,22 @@ function sendJson(res: Http2ServerResponse, status: number, body: unknown, heade
 }
 
 /** AWS's restJson1 error: the type in `x-amzn-errortype`, the message in the body. */
-function sendError(res: Http2ServerResponse, status: number, type: string, message: string, headers: Record<string, string> = {}): void {
-  sendJson(res, status, { message }, { 'x-amzn-errortype': `${type}:http://internal.amazon.com/coral/com.amazon.bedrock/`, ...headers });
+function sendError(
+  res: Http2ServerResponse,
+  status: number,
+  type: string,
+  message: string,
+  headers: Record<string, string> = {},
+): void {
+  sendJson(
+    res,
+    status,
+    { message },
+    {
+      'x-amzn-errortype': `${type}:http://internal.amazon.com/coral/com.amazon.bedrock/`,
+      ...headers,
+    },
+  );
 }
 
 async function readBody(req: Http2ServerRequest): Promise<string> {

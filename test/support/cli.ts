@@ -10,9 +10,16 @@ export interface CliRun {
   stderr: string;
 }
 
-export function runCli(script: string, args: string[], env: Record<string, string> = {}): Promise<CliRun> {
+export function runCli(
+  script: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<CliRun> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', `src/cli/${script}.ts`, ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env } });
+    const child = spawn(process.execPath, ['--import', 'tsx', `src/cli/${script}.ts`, ...args], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', ...env },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

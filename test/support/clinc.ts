@@ -5,7 +5,9 @@ import { fileURLToPath } from 'node:url';
 export type ClincSplit = 'train' | 'val' | 'test' | 'oos_train' | 'oos_val' | 'oos_test';
 export type ClincData = Record<ClincSplit, [string, string][]>;
 
-export const CLINC_PATH = fileURLToPath(new URL('../../../shared/datasets/clinc150/data_full.json', import.meta.url));
+export const CLINC_PATH = fileURLToPath(
+  new URL('../../../shared/datasets/clinc150/data_full.json', import.meta.url),
+);
 
 let cached: ClincData | undefined;
 

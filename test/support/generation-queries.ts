@@ -8,7 +8,12 @@
  */
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { startOpenAiDouble, type OpenAiDouble } from './openai-double.js';
-import { collectStream, startTestServer, type StreamEventShape, type TestServer } from './server.js';
+import {
+  collectStream,
+  startTestServer,
+  type StreamEventShape,
+  type TestServer,
+} from './server.js';
 
 /** The Generation fields a capability mutation and the generation query select, besides `output`. */
 export const GENERATION_FIELDS = `id feature status text provider model promptVersion incidentId latencyMs
@@ -45,7 +50,12 @@ function outputOf({ type, fields }: OutputSelection): string {
 }
 
 /** A capability's mutation as clients send it: `field(input: $input)`, the Generation fields and the typed output. */
-export function generationMutation(mutation: { operation: string; field: string; inputType: string; output: OutputSelection }): string {
+export function generationMutation(mutation: {
+  operation: string;
+  field: string;
+  inputType: string;
+  output: OutputSelection;
+}): string {
   return `mutation ${mutation.operation}($input: ${mutation.inputType}!) {
   ${mutation.field}(input: $input) {
     ${GENERATION_FIELDS}
@@ -65,14 +75,24 @@ export function generationQuery(output: OutputSelection): string {
 }
 
 /** Sends a capability mutation and returns the Generation under `field`; a GraphQL error fails the test. */
-export async function mutateGeneration<Output>(server: TestServer, mutation: string, field: string, input: Record<string, unknown>): Promise<GenerationView<Output>> {
+export async function mutateGeneration<Output>(
+  server: TestServer,
+  mutation: string,
+  field: string,
+  input: Record<string, unknown>,
+): Promise<GenerationView<Output>> {
   const result = await server.graphql<Record<string, GenerationView<Output>>>(mutation, { input });
   expect(result.errors).toBeUndefined();
   return result.data![field]!;
 }
 
 /** Sends input the schema or the capability must refuse: exactly one BAD_USER_INPUT error, saying what is wrong. */
-export async function expectBadUserInput(server: TestServer, mutation: string, input: Record<string, unknown>, mentions: RegExp): Promise<void> {
+export async function expectBadUserInput(
+  server: TestServer,
+  mutation: string,
+  input: Record<string, unknown>,
+  mentions: RegExp,
+): Promise<void> {
   const result = await server.graphql(mutation, { input });
   expect(result.errors).toHaveLength(1);
   expect(result.errors![0]!.extensions!.code).toBe('BAD_USER_INPUT');
@@ -85,7 +105,11 @@ export async function expectBadUserInput(server: TestServer, mutation: string, i
  * last event that carries no delta but the SUCCEEDED generation, whose text is the deltas
  * concatenated.
  */
-export async function expectCompleteStream(server: TestServer, id: string, moreDeltasThan: number): Promise<StreamEventShape[]> {
+export async function expectCompleteStream(
+  server: TestServer,
+  id: string,
+  moreDeltasThan: number,
+): Promise<StreamEventShape[]> {
   const { events, errors } = await collectStream(server.wsClient(), id);
   expect(errors).toBeUndefined();
   const deltas = events.filter((event) => event.delta !== null);
@@ -128,7 +152,11 @@ export function serverWithOpenAiDouble(env: Record<string, string> = {}): OpenAi
   const backed = {} as OpenAiBackedServer;
   beforeAll(async () => {
     backed.double = await startOpenAiDouble();
-    backed.server = await startTestServer({ OPENAI_BASE_URL: backed.double.url, OPENAI_API_KEY: 'test-key', ...env });
+    backed.server = await startTestServer({
+      OPENAI_BASE_URL: backed.double.url,
+      OPENAI_API_KEY: 'test-key',
+      ...env,
+    });
   });
   afterAll(async () => {
     await backed.server.stop();

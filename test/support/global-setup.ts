@@ -31,8 +31,14 @@ export default async function setup(project: TestProject) {
     const cluster = await startPostgresCluster();
     stopPostgres = () => cluster.stop();
     try {
-      await withAdmin(cluster.adminUrl, (client) => client.query(`CREATE DATABASE ${POSTGRES_TEMPLATE}`));
-      const template = await openStore({ dataDir: templateDir, databaseUrl: cluster.urlOf(POSTGRES_TEMPLATE), poolSize: 1 });
+      await withAdmin(cluster.adminUrl, (client) =>
+        client.query(`CREATE DATABASE ${POSTGRES_TEMPLATE}`),
+      );
+      const template = await openStore({
+        dataDir: templateDir,
+        databaseUrl: cluster.urlOf(POSTGRES_TEMPLATE),
+        poolSize: 1,
+      });
       await template.close();
     } catch (error) {
       await cluster.stop();

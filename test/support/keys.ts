@@ -4,7 +4,12 @@ import { openStore } from '../../src/store/index.js';
 import { storeEnvFor } from './server.js';
 
 /** Into the store a test server on `dataDir` will open: PGlite there, or its PostgreSQL database. */
-export async function issueKeyIn(dataDir: string, accountId: string, scopes: string[], expiresAt: Date | null = null): Promise<string> {
+export async function issueKeyIn(
+  dataDir: string,
+  accountId: string,
+  scopes: string[],
+  expiresAt: Date | null = null,
+): Promise<string> {
   const { DATABASE_URL: databaseUrl } = await storeEnvFor(dataDir);
   const store = await openStore({ dataDir, databaseUrl, poolSize: 1 });
   try {

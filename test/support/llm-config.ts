@@ -14,7 +14,10 @@ export function writeLlmConfig(config: LlmConfigFile): string {
  * An LLM_CONFIG that sends ticket routing to the OpenAI double (model `gpt-test`, temperature 0, no
  * gateway retries) and every other feature to the builtin provider; `extra` adds prices and such.
  */
-export function routingThroughDouble(doubleUrl: string, extra: Partial<LlmConfigFile> = {}): string {
+export function routingThroughDouble(
+  doubleUrl: string,
+  extra: Partial<LlmConfigFile> = {},
+): string {
   return writeLlmConfig({
     providers: { openai: { type: 'openai', baseURL: doubleUrl }, builtin: { type: 'builtin' } },
     defaults: { chain: ['builtin:builtin'] },

@@ -22,7 +22,15 @@ export type OpenAiBehaviour =
    * Answer `text`, streamed in `chunks` deltas (default 3), `chunkDelayMs` apart; not streamed, the
    * whole answer after `chunks × chunkDelayMs`. `usage: null` never reports usage.
    */
-  | { kind: 'text'; text: string; chunks?: number; usage?: ScriptedUsage | null; finishReason?: string; model?: string; chunkDelayMs?: number }
+  | {
+      kind: 'text';
+      text: string;
+      chunks?: number;
+      usage?: ScriptedUsage | null;
+      finishReason?: string;
+      model?: string;
+      chunkDelayMs?: number;
+    }
   /** Structured output: `value` serialised as the message content. */
   | { kind: 'json'; value: unknown; chunks?: number; usage?: ScriptedUsage }
   /** Valid JSON that ignores the requested schema. */
@@ -30,9 +38,22 @@ export type OpenAiBehaviour =
   /** A refusal in the message (`message.refusal`), as structured outputs report one. */
   | { kind: 'model-refusal'; refusal: string }
   /** 429 with `Retry-After` as seconds, as an HTTP date, and/or `retry-after-ms`. */
-  | { kind: 'rate-limited'; retryAfterSeconds?: number; retryAfterDate?: Date; retryAfterMs?: number; code?: string }
+  | {
+      kind: 'rate-limited';
+      retryAfterSeconds?: number;
+      retryAfterDate?: Date;
+      retryAfterMs?: number;
+      code?: string;
+    }
   /** An error status with OpenAI's error body. */
-  | { kind: 'error'; status: number; message?: string; type?: string; code?: string; headers?: Record<string, string> }
+  | {
+      kind: 'error';
+      status: number;
+      message?: string;
+      type?: string;
+      code?: string;
+      headers?: Record<string, string>;
+    }
   /** 400 from the content filter. */
   | { kind: 'content-filter' }
   /** Wait `ms` before the first byte, then behave as `then` (default: a short text). */
@@ -42,7 +63,14 @@ export type OpenAiBehaviour =
   /** Send `afterChunks` of the text's chunks, then go silent with the connection open. */
   | { kind: 'stall'; text: string; chunks: number; afterChunks: number }
   /** Send `afterChunks` chunks, then an error event in the stream (`data: {"error": ...}`). */
-  | { kind: 'stream-error'; text: string; chunks: number; afterChunks: number; code?: string; type?: string }
+  | {
+      kind: 'stream-error';
+      text: string;
+      chunks: number;
+      afterChunks: number;
+      code?: string;
+      type?: string;
+    }
   /** A body (or SSE line) that is not JSON. */
   | { kind: 'malformed' }
   /** Never answer; the request ends only when the client gives up. */
@@ -67,7 +95,10 @@ export interface ChatRequestBody {
   stream?: boolean;
   stream_options?: { include_usage?: boolean };
   messages?: { role: string; content: unknown }[];
-  response_format?: { type: string; json_schema?: { name: string; schema: unknown; strict?: boolean } };
+  response_format?: {
+    type: string;
+    json_schema?: { name: string; schema: unknown; strict?: boolean };
+  };
   [key: string]: unknown;
 }
 
@@ -120,7 +151,13 @@ export async function startOpenAiDouble(options: OpenAiDoubleOptions = {}): Prom
     const raw = await readBody(req);
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     if (req.method !== 'POST' || !/^(\/v1)?\/chat\/completions$/.test(path)) {
-      sendJson(res, 404, { error: { message: `no route for ${req.method} ${path}`, type: 'invalid_request_error', code: null } });
+      sendJson(res, 404, {
+        error: {
+          message: `no route for ${req.method} ${path}`,
+          type: 'invalid_request_error',
+          code: null,
+        },
+      });
       return;
     }
     let body: ChatRequestBody | undefined;
@@ -130,10 +167,21 @@ export async function startOpenAiDouble(options: OpenAiDoubleOptions = {}): Prom
       body = undefined;
     }
     const behaviour = queue.shift() ?? fallback;
-    const record: RecordedRequest = { method: req.method, path, headers: req.headers, body, behaviour, receivedAt: performance.now() };
+    const record: RecordedRequest = {
+      method: req.method,
+      path,
+      headers: req.headers,
+      body,
+      behaviour,
+      receivedAt: performance.now(),
+    };
     requests.push(record);
 
-    const exchange = new Exchange(res, () => recordAbort(record), () => (record.answeredAt ??= performance.now()));
+    const exchange = new Exchange(
+      res,
+      () => recordAbort(record),
+      () => (record.answeredAt ??= performance.now()),
+    );
     await respond(exchange, behaviour, body ?? {});
   }
 
@@ -217,7 +265,11 @@ class Exchange {
   }
 }
 
-async function respond(ex: Exchange, behaviour: OpenAiBehaviour, body: ChatRequestBody): Promise<void> {
+async function respond(
+  ex: Exchange,
+  behaviour: OpenAiBehaviour,
+  body: ChatRequestBody,
+): Promise<void> {
   const streaming = body.stream === true;
   const includeUsage = body.stream_options?.include_usage === true;
   const model = typeof body.model === 'string' ? body.model : 'double-model';
@@ -230,7 +282,11 @@ async function respond(ex: Exchange, behaviour: OpenAiBehaviour, body: ChatReque
       const text =
         behaviour.kind === 'text'
           ? behaviour.text
-          : JSON.stringify(behaviour.kind === 'json' ? behaviour.value : (behaviour.value ?? { unexpected: 'this is not what the schema asked for' }));
+          : JSON.stringify(
+              behaviour.kind === 'json'
+                ? behaviour.value
+                : (behaviour.value ?? { unexpected: 'this is not what the schema asked for' }),
+            );
       const chunks = behaviour.kind === 'schema-violation' ? 2 : (behaviour.chunks ?? 3);
       const usage = behaviour.kind === 'schema-violation' ? undefined : behaviour.usage;
       const answer: Answer = {
@@ -258,31 +314,63 @@ async function respond(ex: Exchange, behaviour: OpenAiBehaviour, body: ChatReque
         res.end();
       } else {
         sendJson(res, 200, {
-          ...completion({ text: '', chunks: 1, usage: { inputTokens: 5, outputTokens: 3 }, finishReason: 'stop', model, chunkDelayMs: 0 }),
-          choices: [{ index: 0, message: { role: 'assistant', content: null, refusal: behaviour.refusal }, finish_reason: 'stop', logprobs: null }],
+          ...completion({
+            text: '',
+            chunks: 1,
+            usage: { inputTokens: 5, outputTokens: 3 },
+            finishReason: 'stop',
+            model,
+            chunkDelayMs: 0,
+          }),
+          choices: [
+            {
+              index: 0,
+              message: { role: 'assistant', content: null, refusal: behaviour.refusal },
+              finish_reason: 'stop',
+              logprobs: null,
+            },
+          ],
         });
       }
       return;
     }
     case 'rate-limited': {
       const headers: Record<string, string> = {};
-      if (behaviour.retryAfterSeconds !== undefined) headers['retry-after'] = String(behaviour.retryAfterSeconds);
-      if (behaviour.retryAfterDate !== undefined) headers['retry-after'] = behaviour.retryAfterDate.toUTCString();
-      if (behaviour.retryAfterMs !== undefined) headers['retry-after-ms'] = String(behaviour.retryAfterMs);
+      if (behaviour.retryAfterSeconds !== undefined)
+        headers['retry-after'] = String(behaviour.retryAfterSeconds);
+      if (behaviour.retryAfterDate !== undefined)
+        headers['retry-after'] = behaviour.retryAfterDate.toUTCString();
+      if (behaviour.retryAfterMs !== undefined)
+        headers['retry-after-ms'] = String(behaviour.retryAfterMs);
       sendJson(
         res,
         429,
-        { error: { message: 'Rate limit reached for requests', type: 'requests', param: null, code: behaviour.code ?? 'rate_limit_exceeded' } },
+        {
+          error: {
+            message: 'Rate limit reached for requests',
+            type: 'requests',
+            param: null,
+            code: behaviour.code ?? 'rate_limit_exceeded',
+          },
+        },
         headers,
       );
       return;
     }
     case 'error': {
-      const type = behaviour.type ?? (behaviour.status >= 500 ? 'server_error' : 'invalid_request_error');
+      const type =
+        behaviour.type ?? (behaviour.status >= 500 ? 'server_error' : 'invalid_request_error');
       sendJson(
         res,
         behaviour.status,
-        { error: { message: behaviour.message ?? `scripted ${behaviour.status}`, type, param: null, code: behaviour.code ?? null } },
+        {
+          error: {
+            message: behaviour.message ?? `scripted ${behaviour.status}`,
+            type,
+            param: null,
+            code: behaviour.code ?? null,
+          },
+        },
         behaviour.headers ?? {},
       );
       return;
@@ -290,7 +378,8 @@ async function respond(ex: Exchange, behaviour: OpenAiBehaviour, body: ChatReque
     case 'content-filter': {
       sendJson(res, 400, {
         error: {
-          message: "The response was filtered due to the prompt triggering the content management policy.",
+          message:
+            'The response was filtered due to the prompt triggering the content management policy.',
           type: 'invalid_request_error',
           param: 'prompt',
           code: 'content_filter',
@@ -315,22 +404,51 @@ async function respond(ex: Exchange, behaviour: OpenAiBehaviour, body: ChatReque
           return;
         }
         if (behaviour.kind === 'stream-error') {
-          sendJson(res, 500, { error: { message: 'scripted server error', type: behaviour.type ?? 'server_error', param: null, code: behaviour.code ?? null } });
+          sendJson(res, 500, {
+            error: {
+              message: 'scripted server error',
+              type: behaviour.type ?? 'server_error',
+              param: null,
+              code: behaviour.code ?? null,
+            },
+          });
           return;
         }
         // Promise a whole body, deliver half of it, hang up.
-        const full = JSON.stringify(completion({ text: behaviour.text, chunks: 1, usage: null, finishReason: 'stop', model, chunkDelayMs: 0 }));
-        res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(full)) });
+        const full = JSON.stringify(
+          completion({
+            text: behaviour.text,
+            chunks: 1,
+            usage: null,
+            finishReason: 'stop',
+            model,
+            chunkDelayMs: 0,
+          }),
+        );
+        res.writeHead(200, {
+          'content-type': 'application/json',
+          'content-length': String(Buffer.byteLength(full)),
+        });
         await ex.write(full.slice(0, Math.floor(full.length / 2)));
         await ex.drop();
         return;
       }
       startSse(res);
       await ex.write(sse(chunk(model, { role: 'assistant', content: '' }, null, includeUsage)));
-      for (const part of parts) await ex.write(sse(chunk(model, { content: part }, null, includeUsage)));
+      for (const part of parts)
+        await ex.write(sse(chunk(model, { content: part }, null, includeUsage)));
       if (behaviour.kind === 'drop') await ex.drop();
       if (behaviour.kind === 'stream-error') {
-        await ex.write(sse({ error: { message: 'The server had an error while processing your request.', type: behaviour.type ?? 'server_error', param: null, code: behaviour.code ?? null } }));
+        await ex.write(
+          sse({
+            error: {
+              message: 'The server had an error while processing your request.',
+              type: behaviour.type ?? 'server_error',
+              param: null,
+              code: behaviour.code ?? null,
+            },
+          }),
+        );
         res.end();
       }
       return; // 'stall': keep the connection open and say nothing more
@@ -339,12 +457,18 @@ async function respond(ex: Exchange, behaviour: OpenAiBehaviour, body: ChatReque
       if (streaming) {
         startSse(res);
         await ex.write(sse(chunk(model, { role: 'assistant', content: '' }, null, includeUsage)));
-        await ex.write('data: {"id": "chatcmpl-double", "choices": [{"delta": {"content": "unterminated\n\n');
+        await ex.write(
+          'data: {"id": "chatcmpl-double", "choices": [{"delta": {"content": "unterminated\n\n',
+        );
         await ex.write('data: [DONE]\n\n');
         res.end();
       } else {
-        const text = '{"id": "chatcmpl-double", "object": "chat.completion", "choices": [{"message": ';
-        res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) });
+        const text =
+          '{"id": "chatcmpl-double", "object": "chat.completion", "choices": [{"message": ';
+        res.writeHead(200, {
+          'content-type': 'application/json',
+          'content-length': String(Buffer.byteLength(text)),
+        });
         res.end(text);
       }
       return;
@@ -383,13 +507,23 @@ function completion(answer: Answer): Record<string, unknown> {
   return {
     ...envelope(answer.model, 'chat.completion'),
     choices: [
-      { index: 0, message: { role: 'assistant', content: answer.text, refusal: null }, finish_reason: answer.finishReason, logprobs: null },
+      {
+        index: 0,
+        message: { role: 'assistant', content: answer.text, refusal: null },
+        finish_reason: answer.finishReason,
+        logprobs: null,
+      },
     ],
     ...(answer.usage ? { usage: wireUsage(answer.usage) } : {}),
   };
 }
 
-function chunk(model: string, delta: Record<string, unknown>, finishReason: string | null, includeUsage = false): Record<string, unknown> {
+function chunk(
+  model: string,
+  delta: Record<string, unknown>,
+  finishReason: string | null,
+  includeUsage = false,
+): Record<string, unknown> {
   return {
     ...envelope(model),
     choices: [{ index: 0, delta, finish_reason: finishReason, logprobs: null }],
@@ -399,16 +533,31 @@ function chunk(model: string, delta: Record<string, unknown>, finishReason: stri
 }
 
 function envelope(model: string, object = 'chat.completion.chunk'): Record<string, unknown> {
-  return { id: 'chatcmpl-double', object, created: Math.floor(Date.now() / 1000), model, system_fingerprint: 'fp_double' };
+  return {
+    id: 'chatcmpl-double',
+    object,
+    created: Math.floor(Date.now() / 1000),
+    model,
+    system_fingerprint: 'fp_double',
+  };
 }
 
 function wireUsage(usage: ScriptedUsage): Record<string, number> {
-  return { prompt_tokens: usage.inputTokens, completion_tokens: usage.outputTokens, total_tokens: usage.inputTokens + usage.outputTokens };
+  return {
+    prompt_tokens: usage.inputTokens,
+    completion_tokens: usage.outputTokens,
+    total_tokens: usage.inputTokens + usage.outputTokens,
+  };
 }
 
 function estimateUsage(body: ChatRequestBody, text: string): ScriptedUsage {
-  const prompt = (body.messages ?? []).map((m) => (typeof m.content === 'string' ? m.content : '')).join('\n');
-  return { inputTokens: Math.max(1, Math.ceil(prompt.length / 4)), outputTokens: Math.max(1, Math.ceil(text.length / 4)) };
+  const prompt = (body.messages ?? [])
+    .map((m) => (typeof m.content === 'string' ? m.content : ''))
+    .join('\n');
+  return {
+    inputTokens: Math.max(1, Math.ceil(prompt.length / 4)),
+    outputTokens: Math.max(1, Math.ceil(text.length / 4)),
+  };
 }
 
 /** Splits text into `n` pieces of near-equal length, never inside a code point. */
@@ -417,13 +566,21 @@ export function split(text: string, n: number): string[] {
   const count = Math.max(1, Math.min(n, chars.length));
   const parts: string[] = [];
   for (let i = 0; i < count; i += 1) {
-    parts.push(chars.slice(Math.floor((i * chars.length) / count), Math.floor(((i + 1) * chars.length) / count)).join(''));
+    parts.push(
+      chars
+        .slice(Math.floor((i * chars.length) / count), Math.floor(((i + 1) * chars.length) / count))
+        .join(''),
+    );
   }
   return parts;
 }
 
 function startSse(res: ServerResponse): void {
-  res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' });
+  res.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache',
+    connection: 'keep-alive',
+  });
   res.flushHeaders();
 }
 
@@ -431,9 +588,18 @@ function sse(data: unknown): string {
   return `data: ${JSON.stringify(data)}\n\n`;
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)), ...headers });
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': String(Buffer.byteLength(text)),
+    ...headers,
+  });
   res.end(text);
 }
 

@@ -27,7 +27,11 @@ export function postgresBinDir(): string | null {
   const root = '/usr/lib/postgresql';
   if (!existsSync(root)) return null;
   const versions = readdirSync(root)
-    .filter((version) => existsSync(join(root, version, 'bin', 'pg_ctl')) && existsSync(join(root, version, 'bin', 'initdb')))
+    .filter(
+      (version) =>
+        existsSync(join(root, version, 'bin', 'pg_ctl')) &&
+        existsSync(join(root, version, 'bin', 'initdb')),
+    )
     .sort((a, b) => (a === '15' ? -1 : b === '15' ? 1 : Number(b) - Number(a)));
   return versions[0] ? join(root, versions[0], 'bin') : null;
 }
@@ -49,16 +53,27 @@ export interface PostgresCluster {
 const asRoot = process.getuid?.() === 0;
 
 function runAsOwner(command: string, args: string[]): void {
-  const [file, fullArgs] = asRoot ? ['runuser', ['-u', 'postgres', '--', command, ...args]] : [command, args];
+  const [file, fullArgs] = asRoot
+    ? ['runuser', ['-u', 'postgres', '--', command, ...args]]
+    : [command, args];
   const result = spawnSync(file, fullArgs, { encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (${result.status}):\n${result.stdout}\n${result.stderr}`);
+  if (result.status !== 0)
+    throw new Error(
+      `${command} ${args.join(' ')} failed (${result.status}):\n${result.stdout}\n${result.stderr}`,
+    );
 }
 
 /** initdb + pg_ctl start; resolves once the server accepts connections. */
 export async function startPostgresCluster(): Promise<PostgresCluster> {
   const bin = postgresBinDir();
-  if (!bin) throw new Error('PostgreSQL server binaries not found under /usr/lib/postgresql (apt-get install -y postgresql-15), or set POSTGRES_BIN');
-  if (asRoot && spawnSync('id', ['-u', 'postgres']).status !== 0) throw new Error('running as root needs the postgres system user (apt-get install -y postgresql-15 creates it)');
+  if (!bin)
+    throw new Error(
+      'PostgreSQL server binaries not found under /usr/lib/postgresql (apt-get install -y postgresql-15), or set POSTGRES_BIN',
+    );
+  if (asRoot && spawnSync('id', ['-u', 'postgres']).status !== 0)
+    throw new Error(
+      'running as root needs the postgres system user (apt-get install -y postgresql-15 creates it)',
+    );
   const dir = mkdtempSync(join(tmpdir(), 'ai-subgraph-postgres-'));
   const data = join(dir, 'data');
   if (asRoot) {
@@ -67,7 +82,18 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
     chownSync(dir, uid, gid);
   }
   chmodSync(dir, 0o700);
-  runAsOwner(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C', '--no-sync', '--no-instructions']);
+  runAsOwner(join(bin, 'initdb'), [
+    '-D',
+    data,
+    '-U',
+    'postgres',
+    '--auth=trust',
+    '-E',
+    'UTF8',
+    '--locale=C',
+    '--no-sync',
+    '--no-instructions',
+  ]);
   const port = await freePort();
   const settings = [
     `-p ${port}`,
@@ -79,7 +105,19 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
     '-c max_connections=400',
     '-c shared_buffers=128MB',
   ].join(' ');
-  const start = () => runAsOwner(join(bin, 'pg_ctl'), ['-D', data, '-l', join(dir, 'server.log'), '-o', settings, '-w', '-t', '60', 'start']);
+  const start = () =>
+    runAsOwner(join(bin, 'pg_ctl'), [
+      '-D',
+      data,
+      '-l',
+      join(dir, 'server.log'),
+      '-o',
+      settings,
+      '-w',
+      '-t',
+      '60',
+      'start',
+    ]);
   start();
   let running = true;
   const urlOf = (name: string) => `postgres://postgres@127.0.0.1:${port}/${name}`;
@@ -107,7 +145,10 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
 }
 
 /** Runs `work` with a superuser connection to `url`. */
-export async function withAdmin<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+export async function withAdmin<T>(
+  url: string,
+  work: (client: pg.Client) => Promise<T>,
+): Promise<T> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
@@ -131,7 +172,8 @@ export async function createDatabaseFrom(adminUrl: string, template: string): Pr
         await client.query(`CREATE DATABASE ${name} TEMPLATE ${template}`);
         return;
       } catch (error) {
-        if (attempt >= 50 || !/is being accessed by other users/.test((error as Error).message)) throw error;
+        if (attempt >= 50 || !/is being accessed by other users/.test((error as Error).message))
+          throw error;
         await new Promise((resolve) => setTimeout(resolve, 20 + Math.random() * 30));
       }
     }
@@ -161,7 +203,15 @@ export async function throwawayDatabase(adminUrl?: string): Promise<ThrowawayDat
   if (adminUrl) {
     const url = await createEmptyDatabase(adminUrl);
     const name = new URL(url).pathname.slice(1);
-    return { url, drop: () => withAdmin(adminUrl, async (client) => void (await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`))) };
+    return {
+      url,
+      drop: () =>
+        withAdmin(
+          adminUrl,
+          async (client) =>
+            void (await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)),
+        ),
+    };
   }
   const cluster = await startPostgresCluster();
   return { url: await createEmptyDatabase(cluster.adminUrl), drop: () => cluster.stop() };

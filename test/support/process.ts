@@ -22,14 +22,18 @@ export function spawnServer(env: Record<string, string>): ServerProcess {
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal })),
+  );
   const ready = new Promise<string>((resolve, reject) => {
     const check = () => {
       const match = stdout.match(/"url":"(http:[^"]+)"/);
       if (match) resolve(match[1]!);
     };
     child.stdout.on('data', check);
-    void exited.then(({ code }) => reject(new Error(`server exited with ${code} before it was ready: ${stderr}`)));
+    void exited.then(({ code }) =>
+      reject(new Error(`server exited with ${code} before it was ready: ${stderr}`)),
+    );
   });
   // Tests that expect an early exit never await `ready`.
   ready.catch(() => undefined);

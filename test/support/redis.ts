@@ -73,12 +73,35 @@ export async function startRedis(options: RedisServerOptions = {}): Promise<Redi
 
   async function start(): Promise<void> {
     if (child) return;
-    const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--daemonize', 'no', '--protected-mode', 'yes'];
-    args.push(...(persistence ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']));
+    const args = [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--dir',
+      dir,
+      '--save',
+      '',
+      '--daemonize',
+      'no',
+      '--protected-mode',
+      'yes',
+    ];
+    args.push(
+      ...(persistence
+        ? ['--appendonly', 'yes', '--appendfsync', 'always']
+        : ['--appendonly', 'no']),
+    );
     output = '';
     const started = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    started.stdout.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000)));
-    started.stderr.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000)));
+    started.stdout.on(
+      'data',
+      (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000)),
+    );
+    started.stderr.on(
+      'data',
+      (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000)),
+    );
     child = started;
     exited = new Promise((resolve) => started.once('exit', () => resolve()));
     void exited.then(() => {

@@ -19,7 +19,11 @@ export interface TestServer {
   dataDir: string;
   /** The server's own PostgreSQL database when TEST_DATABASE=postgres (else its store is PGlite in dataDir). */
   databaseUrl?: string;
-  graphql<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GraphQLResponse<T>>;
+  graphql<T = Record<string, unknown>>(
+    query: string,
+    variables?: Record<string, unknown>,
+    headers?: Record<string, string>,
+  ): Promise<GraphQLResponse<T>>;
   wsClient(options?: { connectionParams?: Record<string, unknown> }): Client;
   stop(): Promise<void>;
 }
@@ -27,7 +31,11 @@ export interface TestServer {
 export interface GraphQLResponse<T> {
   status: number;
   data?: T;
-  errors?: { message: string; path?: string[]; extensions?: { code?: string; [key: string]: unknown } }[];
+  errors?: {
+    message: string;
+    path?: string[];
+    extensions?: { code?: string; [key: string]: unknown };
+  }[];
 }
 
 /** A fresh data directory, copied from the run's migrated template (see global-setup.ts); removed with the run. */
@@ -54,8 +62,12 @@ export async function testDatabaseFor(dataDir: string): Promise<string> {
  * The store settings of the test server on `dataDir`, for what opens that store beside it (the
  * CLIs, an app built by hand): DATA_DIR, plus DATABASE_URL under TEST_DATABASE=postgres.
  */
-export async function storeEnvFor(dataDir: string): Promise<{ DATA_DIR: string; DATABASE_URL?: string }> {
-  return testDatabaseIsPostgres() ? { DATA_DIR: dataDir, DATABASE_URL: await testDatabaseFor(dataDir) } : { DATA_DIR: dataDir };
+export async function storeEnvFor(
+  dataDir: string,
+): Promise<{ DATA_DIR: string; DATABASE_URL?: string }> {
+  return testDatabaseIsPostgres()
+    ? { DATA_DIR: dataDir, DATABASE_URL: await testDatabaseFor(dataDir) }
+    : { DATA_DIR: dataDir };
 }
 
 export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
@@ -63,8 +75,16 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
   // restart on the same data pass DATA_DIR.
   const ownsDataDir = env.DATA_DIR === undefined;
   const dataDir = env.DATA_DIR ?? temporaryDataDir();
-  const databaseUrl = env.DATABASE_URL ?? (testDatabaseIsPostgres() ? await testDatabaseFor(dataDir) : undefined);
-  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', PORT: '0', ...env, DATA_DIR: dataDir, ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}) });
+  const databaseUrl =
+    env.DATABASE_URL ?? (testDatabaseIsPostgres() ? await testDatabaseFor(dataDir) : undefined);
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    PORT: '0',
+    ...env,
+    DATA_DIR: dataDir,
+    ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+  });
   const app = await createApp(config, createLogger({ level: config.logLevel, pretty: false }));
   const { url } = await app.listen(0, '127.0.0.1');
   const wsUrl = url.replace('http://', 'ws://');
@@ -76,11 +96,21 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     dataDir,
     databaseUrl,
     async graphql(query, variables, headers = {}) {
-      const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query, variables }) });
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify({ query, variables }),
+      });
       return { status: response.status, ...((await response.json()) as object) };
     },
     wsClient(options = {}) {
-      const client = createClient({ url: wsUrl, webSocketImpl: WebSocket, retryAttempts: 0, lazy: true, ...options });
+      const client = createClient({
+        url: wsUrl,
+        webSocketImpl: WebSocket,
+        retryAttempts: 0,
+        lazy: true,
+        ...options,
+      });
       clients.push(client);
       return client;
     },
@@ -99,7 +129,11 @@ export interface StreamEventShape {
 }
 
 /** Subscribes to a generation's stream and collects events until the server completes it. */
-export function collectStream(client: Client, id: string, afterSeq?: number): Promise<{ events: StreamEventShape[]; errors?: unknown }> {
+export function collectStream(
+  client: Client,
+  id: string,
+  afterSeq?: number,
+): Promise<{ events: StreamEventShape[]; errors?: unknown }> {
   const query = `subscription Watch($id: ID!, $afterSeq: Int) {
     generationStream(id: $id, afterSeq: $afterSeq) { seq delta generation { id status text error { code } } }
   }`;
@@ -112,7 +146,8 @@ export function collectStream(client: Client, id: string, afterSeq?: number): Pr
           if (result.errors) resolve({ events, errors: result.errors });
           else if (result.data) events.push(result.data.generationStream);
         },
-        error: (error) => (Array.isArray(error) ? resolve({ events, errors: error }) : reject(error)),
+        error: (error) =>
+          Array.isArray(error) ? resolve({ events, errors: error }) : reject(error),
         complete: () => resolve({ events }),
       },
     );

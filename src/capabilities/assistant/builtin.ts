@@ -5,8 +5,22 @@
  * plainly that the data does not hold the answer instead of quoting something loosely related.
  */
 import type { DraftContext } from '../capability.js';
-import { alertId, chatId, classifyNote, noteId, oneLine, timelineEventId, type Incident } from '../shared/incident.js';
-import { LexicalIndex, passagesOf, type Hit, type Passage, type QueryPart } from '../shared/lexical-index.js';
+import {
+  alertId,
+  chatId,
+  classifyNote,
+  noteId,
+  oneLine,
+  timelineEventId,
+  type Incident,
+} from '../shared/incident.js';
+import {
+  LexicalIndex,
+  passagesOf,
+  type Hit,
+  type Passage,
+  type QueryPart,
+} from '../shared/lexical-index.js';
 import type { AssistantInput } from './input.js';
 import { NOT_IN_CONTEXT, citation, sourcesLine } from './output.js';
 
@@ -39,16 +53,29 @@ function incidentPassages(incident: Incident | null): Passage<Source>[] {
   return [
     ...incident.timeline.map((event, index) => ({
       text: oneLine(event.message),
-      meta: { id: timelineEventId(event, index), label: `Timeline, ${time(event.at)}${event.author ? `, ${oneLine(event.author)}` : ''}` },
+      meta: {
+        id: timelineEventId(event, index),
+        label: `Timeline, ${time(event.at)}${event.author ? `, ${oneLine(event.author)}` : ''}`,
+      },
     })),
     ...incident.notes.map((note, index) => {
       const kind = classifyNote(note).kind;
-      const what = kind === 'ACTION_ITEM' ? 'Action item' : kind === 'DECISION' ? 'Decision' : 'Note';
-      return { text: oneLine(note.text), meta: { id: noteId(index), label: `${what}${note.author ? ` by ${oneLine(note.author)}` : ''}${note.at ? `, ${time(note.at)}` : ''}` } };
+      const what =
+        kind === 'ACTION_ITEM' ? 'Action item' : kind === 'DECISION' ? 'Decision' : 'Note';
+      return {
+        text: oneLine(note.text),
+        meta: {
+          id: noteId(index),
+          label: `${what}${note.author ? ` by ${oneLine(note.author)}` : ''}${note.at ? `, ${time(note.at)}` : ''}`,
+        },
+      };
     }),
     ...incident.alerts.map((alert, index) => ({
       text: oneLine(alert.message),
-      meta: { id: alertId(index), label: `Alert${alert.source ? ` from ${oneLine(alert.source)}` : ''}, ${time(alert.at)}` },
+      meta: {
+        id: alertId(index),
+        label: `Alert${alert.source ? ` from ${oneLine(alert.source)}` : ''}, ${time(alert.at)}`,
+      },
     })),
     ...incident.chatExcerpts.map((message, index) => ({
       text: oneLine(message.text),
@@ -58,12 +85,20 @@ function incidentPassages(incident: Incident | null): Passage<Source>[] {
 }
 
 function contextPassages(input: AssistantInput): Passage<Source>[] {
-  return input.context.flatMap((item) => passagesOf(item.text).map((text) => ({ text: oneLine(text), meta: { id: item.id, label: oneLine(item.kind) } })));
+  return input.context.flatMap((item) =>
+    passagesOf(item.text).map((text) => ({
+      text: oneLine(text),
+      meta: { id: item.id, label: oneLine(item.kind) },
+    })),
+  );
 }
 
 function queryOf(input: AssistantInput): QueryPart[] {
   const previous = input.history.filter((turn) => turn.role === 'USER').at(-1);
-  return [{ text: input.question, weight: 1, counts: true }, ...(previous ? [{ text: previous.text, weight: HISTORY_WEIGHT, counts: false }] : [])];
+  return [
+    { text: input.question, weight: 1, counts: true },
+    ...(previous ? [{ text: previous.text, weight: HISTORY_WEIGHT, counts: false }] : []),
+  ];
 }
 
 /** The passages worth quoting: the best one if it covers enough of the question, and close runners-up. */
@@ -72,7 +107,10 @@ export function retrieve(input: AssistantInput): { hits: Hit<Source>[]; searched
   const ranked = index.search(queryOf(input)).filter((hit) => hit.coverage >= MIN_COVERAGE);
   const best = ranked[0];
   if (!best) return { hits: [], searched: index.size };
-  return { hits: ranked.filter((hit) => hit.score >= best.score * RELATIVE_SCORE).slice(0, MAX_QUOTES), searched: index.size };
+  return {
+    hits: ranked.filter((hit) => hit.score >= best.score * RELATIVE_SCORE).slice(0, MAX_QUOTES),
+    searched: index.size,
+  };
 }
 
 function plural(count: number, word: string): string {
@@ -84,7 +122,12 @@ function searchedDescription(input: AssistantInput): string {
   const parts = [plural(input.context.length, 'context item')];
   if (input.incident) {
     const { timeline, notes, alerts, chatExcerpts } = input.incident;
-    parts.push(plural(timeline.length, 'timeline event'), plural(notes.length, 'note'), plural(alerts.length, 'alert'), plural(chatExcerpts.length, 'chat message'));
+    parts.push(
+      plural(timeline.length, 'timeline event'),
+      plural(notes.length, 'note'),
+      plural(alerts.length, 'alert'),
+      plural(chatExcerpts.length, 'chat message'),
+    );
   }
   return parts.join(', ');
 }
@@ -102,7 +145,10 @@ export function draftAnswerOffline(input: AssistantInput, _context: DraftContext
   return [
     'The passages below match the question best. They are quoted, not interpreted: the builtin provider retrieves, it does not reason.',
     '',
-    ...hits.map((hit) => `- ${citation(hit.passage.meta.id)} ${hit.passage.meta.label}: "${hit.passage.text}"`),
+    ...hits.map(
+      (hit) =>
+        `- ${citation(hit.passage.meta.id)} ${hit.passage.meta.label}: "${hit.passage.text}"`,
+    ),
     '',
     sourcesLine(ids),
   ].join('\n');
@@ -111,6 +157,12 @@ export function draftAnswerOffline(input: AssistantInput, _context: DraftContext
 /** Numbers the builtin answer states that are counts of the input, for the grounding check. */
 export function assistantDerivedFacts(input: AssistantInput): string[] {
   const counts = [input.context.length];
-  if (input.incident) counts.push(input.incident.timeline.length, input.incident.notes.length, input.incident.alerts.length, input.incident.chatExcerpts.length);
+  if (input.incident)
+    counts.push(
+      input.incident.timeline.length,
+      input.incident.notes.length,
+      input.incident.alerts.length,
+      input.incident.chatExcerpts.length,
+    );
   return counts.map(String);
 }

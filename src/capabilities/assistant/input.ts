@@ -1,5 +1,14 @@
 import { z } from 'zod';
-import { alertId, chatId, citableIdSchema, incidentSchema, noteId, optionalList, timelineEventId, type Incident } from '../shared/incident.js';
+import {
+  alertId,
+  chatId,
+  citableIdSchema,
+  incidentSchema,
+  noteId,
+  optionalList,
+  timelineEventId,
+  type Incident,
+} from '../shared/incident.js';
 
 export const CONVERSATION_ROLES = ['USER', 'ASSISTANT'] as const;
 
@@ -39,16 +48,30 @@ export const assistantInputSchema = z
     // Citations name sources by id, so every id must point at exactly one source.
     const seen = new Set<string>();
     for (const id of incidentSourceIds(input.incident)) {
-      if (seen.has(id)) check.addIssue({ code: 'custom', path: ['incident', 'timeline'], message: `the id "${id}" is used twice` });
+      if (seen.has(id))
+        check.addIssue({
+          code: 'custom',
+          path: ['incident', 'timeline'],
+          message: `the id "${id}" is used twice`,
+        });
       seen.add(id);
     }
     input.context.forEach((item, index) => {
-      if (seen.has(item.id)) check.addIssue({ code: 'custom', path: ['context', index, 'id'], message: `the id "${item.id}" is used twice` });
+      if (seen.has(item.id))
+        check.addIssue({
+          code: 'custom',
+          path: ['context', index, 'id'],
+          message: `the id "${item.id}" is used twice`,
+        });
       seen.add(item.id);
     });
     const characters = input.context.reduce((sum, item) => sum + item.text.length, 0);
     if (characters > MAX_CONTEXT_CHARACTERS) {
-      check.addIssue({ code: 'custom', path: ['context'], message: `at most ${MAX_CONTEXT_CHARACTERS} characters of context in all; got ${characters}` });
+      check.addIssue({
+        code: 'custom',
+        path: ['context'],
+        message: `at most ${MAX_CONTEXT_CHARACTERS} characters of context in all; got ${characters}`,
+      });
     }
   });
 

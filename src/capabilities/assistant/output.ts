@@ -11,7 +11,8 @@ export const SOURCES_LABEL = 'Sources';
 /** The Sources line of an answer that cites nothing. */
 export const NO_SOURCES = 'none';
 /** The opening of every answer that declines, so clients and the parser can tell it apart. */
-export const NOT_IN_CONTEXT = 'The incident data and context I was given do not hold the answer to this question.';
+export const NOT_IN_CONTEXT =
+  'The incident data and context I was given do not hold the answer to this question.';
 
 export function citation(id: string): string {
   return `[${id}]`;
@@ -45,15 +46,27 @@ export function parseAssistantAnswer(text: string, input: AssistantInput): Assis
       break;
     }
   }
-  if (at < 0) throw new OutputInvalidError(`the answer must end with a "**${SOURCES_LABEL}:**" line listing the [id] of every source used, or "${NO_SOURCES}"`);
+  if (at < 0)
+    throw new OutputInvalidError(
+      `the answer must end with a "**${SOURCES_LABEL}:**" line listing the [id] of every source used, or "${NO_SOURCES}"`,
+    );
   const answer = lines.slice(0, at).join('\n').trim();
-  if (!answer) throw new OutputInvalidError(`the answer is empty; only a "**${SOURCES_LABEL}:**" line was written`);
+  if (!answer)
+    throw new OutputInvalidError(
+      `the answer is empty; only a "**${SOURCES_LABEL}:**" line was written`,
+    );
 
   const listed = SOURCES_LINE.exec(lines[at] ?? '')?.[1] ?? '';
   const citations = [...new Set([...listed.matchAll(/\[([^\]\s]+)\]/g)].map((match) => match[1]!))];
-  const known = new Set([...incidentSourceIds(input.incident), ...input.context.map((item) => item.id)]);
+  const known = new Set([
+    ...incidentSourceIds(input.incident),
+    ...input.context.map((item) => item.id),
+  ]);
   const unknown = citations.filter((id) => !known.has(id));
-  if (unknown.length > 0) throw new OutputInvalidError(`the answer cites sources that are not in the input: ${unknown.map(citation).join(', ')}`);
+  if (unknown.length > 0)
+    throw new OutputInvalidError(
+      `the answer cites sources that are not in the input: ${unknown.map(citation).join(', ')}`,
+    );
 
   return {
     answer,

@@ -26,9 +26,12 @@ export function buildAssistantPrompt(input: AssistantInput, _context: DraftConte
     dataInstructions(tag),
   ].join('\n');
   const parts = [fenced(tag, 'question', input.question)];
-  if (input.incident) parts.push(fenced(tag, 'incident', JSON.stringify(incidentAsData(input.incident), null, 2)));
-  if (input.context.length > 0) parts.push(fenced(tag, 'context', JSON.stringify(input.context, null, 2)));
-  if (input.history.length > 0) parts.push(fenced(tag, 'conversation', JSON.stringify(input.history, null, 2)));
+  if (input.incident)
+    parts.push(fenced(tag, 'incident', JSON.stringify(incidentAsData(input.incident), null, 2)));
+  if (input.context.length > 0)
+    parts.push(fenced(tag, 'context', JSON.stringify(input.context, null, 2)));
+  if (input.history.length > 0)
+    parts.push(fenced(tag, 'conversation', JSON.stringify(input.history, null, 2)));
   return [
     { role: 'system', content: system },
     { role: 'user', content: parts.join('\n') },

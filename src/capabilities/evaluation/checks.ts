@@ -49,14 +49,23 @@ function lineLabel(line: string): string {
 }
 
 export function checkDraft(subject: CheckSubject, item: CheckCase): CheckResult {
-  const required = item.requiredSections.length > 0 ? [...item.requiredSections] : item.reference ? headingsOf(item.reference) : [];
+  const required =
+    item.requiredSections.length > 0
+      ? [...item.requiredSections]
+      : item.reference
+        ? headingsOf(item.reference)
+        : [];
   const labels = subject.text.split('\n').map(lineLabel);
-  const missingSections = required.filter((section) => !labels.some((label) => label.startsWith(section.trim().toLowerCase())));
+  const missingSections = required.filter(
+    (section) => !labels.some((label) => label.startsWith(section.trim().toLowerCase())),
+  );
   const words = countWords(subject.text);
   const referenceWords = item.reference ? countWords(item.reference) : null;
-  const minWords = item.minWords ?? (referenceWords !== null ? Math.floor(referenceWords / 2) : null);
+  const minWords =
+    item.minWords ?? (referenceWords !== null ? Math.floor(referenceWords / 2) : null);
   const maxWords = item.maxWords ?? (referenceWords !== null ? referenceWords * 2 : null);
-  const withinLength = (minWords === null || words >= minWords) && (maxWords === null || words <= maxWords);
+  const withinLength =
+    (minWords === null || words >= minWords) && (maxWords === null || words <= maxWords);
   const validates = subject.succeeded;
   return {
     validates,
@@ -67,6 +76,7 @@ export function checkDraft(subject: CheckSubject, item: CheckCase): CheckResult 
     minWords,
     maxWords,
     withinLength,
-    passed: validates && missingSections.length === 0 && subject.groundingIssues === 0 && withinLength,
+    passed:
+      validates && missingSections.length === 0 && subject.groundingIssues === 0 && withinLength,
   };
 }

@@ -95,7 +95,8 @@ export interface RoutingMetrics {
 
 export const UNKNOWN_LABEL = 'Unknown';
 
-const ratio = (numerator: number, denominator: number) => (denominator === 0 ? 0 : numerator / denominator);
+const ratio = (numerator: number, denominator: number) =>
+  denominator === 0 ? 0 : numerator / denominator;
 
 /** Nearest-rank percentile; 0 for no values. */
 export function percentile(values: readonly number[], p: number): number {
@@ -109,7 +110,10 @@ export function percentile(values: readonly number[], p: number): number {
  * Per-category precision, recall, F1 and support over the union of the taxonomy's categories,
  * the expected labels and the predicted labels (taxonomy order first, then any others sorted).
  */
-export function categoryMetrics(outcomes: readonly Pick<RoutingOutcome, 'expected' | 'predicted'>[], taxonomy: readonly string[] = []): CategoryMetrics[] {
+export function categoryMetrics(
+  outcomes: readonly Pick<RoutingOutcome, 'expected' | 'predicted'>[],
+  taxonomy: readonly string[] = [],
+): CategoryMetrics[] {
   const labels = labelsOf(outcomes, taxonomy);
   const tp = new Map<string, number>();
   const support = new Map<string, number>();
@@ -124,11 +128,21 @@ export function categoryMetrics(outcomes: readonly Pick<RoutingOutcome, 'expecte
     const truePositives = tp.get(category) ?? 0;
     const precision = ratio(truePositives, predictedCount.get(category) ?? 0);
     const recall = ratio(truePositives, support.get(category) ?? 0);
-    return { category, precision, recall, f1: ratio(2 * precision * recall, precision + recall), support: support.get(category) ?? 0, predicted: predictedCount.get(category) ?? 0 };
+    return {
+      category,
+      precision,
+      recall,
+      f1: ratio(2 * precision * recall, precision + recall),
+      support: support.get(category) ?? 0,
+      predicted: predictedCount.get(category) ?? 0,
+    };
   });
 }
 
-function labelsOf(outcomes: readonly Pick<RoutingOutcome, 'expected' | 'predicted'>[], taxonomy: readonly string[]): string[] {
+function labelsOf(
+  outcomes: readonly Pick<RoutingOutcome, 'expected' | 'predicted'>[],
+  taxonomy: readonly string[],
+): string[] {
   const known = new Set(taxonomy);
   const others = new Set<string>();
   for (const outcome of outcomes) {
@@ -139,9 +153,18 @@ function labelsOf(outcomes: readonly Pick<RoutingOutcome, 'expected' | 'predicte
 }
 
 /** Macro and support-weighted averages, by the conventions at the top of this file. */
-export function averages(categories: readonly CategoryMetrics[]): { macroPrecision: number; macroRecall: number; macroF1: number; weightedF1: number } {
+export function averages(categories: readonly CategoryMetrics[]): {
+  macroPrecision: number;
+  macroRecall: number;
+  macroF1: number;
+  weightedF1: number;
+} {
   const counted = categories.filter((category) => category.support > 0 || category.predicted > 0);
-  const mean = (pick: (category: CategoryMetrics) => number) => ratio(counted.reduce((sum, category) => sum + pick(category), 0), counted.length);
+  const mean = (pick: (category: CategoryMetrics) => number) =>
+    ratio(
+      counted.reduce((sum, category) => sum + pick(category), 0),
+      counted.length,
+    );
   const totalSupport = categories.reduce((sum, category) => sum + category.support, 0);
   return {
     macroPrecision: mean((category) => category.precision),
@@ -154,7 +177,10 @@ export function averages(categories: readonly CategoryMetrics[]): { macroPrecisi
   };
 }
 
-export function confusionMatrix(outcomes: readonly Pick<RoutingOutcome, 'expected' | 'predicted'>[], taxonomy: readonly string[] = []): ConfusionMatrix {
+export function confusionMatrix(
+  outcomes: readonly Pick<RoutingOutcome, 'expected' | 'predicted'>[],
+  taxonomy: readonly string[] = [],
+): ConfusionMatrix {
   const labels = labelsOf(outcomes, taxonomy);
   const index = new Map(labels.map((label, position) => [label, position]));
   const counts = labels.map(() => new Array<number>(labels.length + 1).fill(0));
@@ -173,10 +199,21 @@ export function topConfusions(matrix: ConfusionMatrix, first: number): Confusion
     const support = matrix.counts[row]!.reduce((sum, count) => sum + count, 0);
     matrix.counts[row]!.forEach((count, column) => {
       if (count === 0 || column === row) return;
-      confusions.push({ expected: matrix.labels[row]!, predicted: column === rows ? null : matrix.labels[column]!, count, rate: ratio(count, support) });
+      confusions.push({
+        expected: matrix.labels[row]!,
+        predicted: column === rows ? null : matrix.labels[column]!,
+        count,
+        rate: ratio(count, support),
+      });
     });
   }
-  confusions.sort((a, b) => b.count - a.count || b.rate - a.rate || a.expected.localeCompare(b.expected) || (a.predicted ?? '').localeCompare(b.predicted ?? ''));
+  confusions.sort(
+    (a, b) =>
+      b.count - a.count ||
+      b.rate - a.rate ||
+      a.expected.localeCompare(b.expected) ||
+      (a.predicted ?? '').localeCompare(b.predicted ?? ''),
+  );
   return confusions.slice(0, first);
 }
 
@@ -184,27 +221,46 @@ export function topConfusions(matrix: ConfusionMatrix, first: number): Confusion
  * Accuracy against coverage as the auto-decision threshold moves over the stored confidences:
  * one point per distinct confidence, highest first, ending at full coverage.
  */
-export function coverageCurve(outcomes: readonly Pick<RoutingOutcome, 'expected' | 'predicted' | 'confidence'>[], maxPoints = 200): CoveragePoint[] {
+export function coverageCurve(
+  outcomes: readonly Pick<RoutingOutcome, 'expected' | 'predicted' | 'confidence'>[],
+  maxPoints = 200,
+): CoveragePoint[] {
   const scored = outcomes
-    .map((outcome) => ({ confidence: outcome.confidence ?? 0, correct: outcome.predicted !== null && outcome.predicted === outcome.expected }))
+    .map((outcome) => ({
+      confidence: outcome.confidence ?? 0,
+      correct: outcome.predicted !== null && outcome.predicted === outcome.expected,
+    }))
     .sort((a, b) => b.confidence - a.confidence);
   const points: CoveragePoint[] = [];
   let correct = 0;
   for (let index = 0; index < scored.length; index++) {
     if (scored[index]!.correct) correct++;
-    const last = index === scored.length - 1 || scored[index + 1]!.confidence !== scored[index]!.confidence;
-    if (last) points.push({ threshold: scored[index]!.confidence, coverage: (index + 1) / scored.length, accuracy: correct / (index + 1) });
+    const last =
+      index === scored.length - 1 || scored[index + 1]!.confidence !== scored[index]!.confidence;
+    if (last)
+      points.push({
+        threshold: scored[index]!.confidence,
+        coverage: (index + 1) / scored.length,
+        accuracy: correct / (index + 1),
+      });
   }
   if (points.length <= maxPoints) return points;
   // Thin evenly by coverage, keeping the last point (full coverage).
   const step = points.length / maxPoints;
-  const thinned = Array.from({ length: maxPoints - 1 }, (_, index) => points[Math.floor(index * step)]!);
+  const thinned = Array.from(
+    { length: maxPoints - 1 },
+    (_, index) => points[Math.floor(index * step)]!,
+  );
   return [...thinned, points.at(-1)!];
 }
 
-export function routingMetrics(outcomes: readonly RoutingOutcome[], taxonomy: readonly string[] = []): RoutingMetrics {
+export function routingMetrics(
+  outcomes: readonly RoutingOutcome[],
+  taxonomy: readonly string[] = [],
+): RoutingMetrics {
   const n = outcomes.length;
-  const correct = (outcome: RoutingOutcome) => outcome.predicted !== null && outcome.predicted === outcome.expected;
+  const correct = (outcome: RoutingOutcome) =>
+    outcome.predicted !== null && outcome.predicted === outcome.expected;
   const categories = categoryMetrics(outcomes, taxonomy);
   const automatic = outcomes.filter((outcome) => !outcome.needsReview);
   const byStage = new Map<string, RoutingOutcome[]>();
@@ -221,11 +277,22 @@ export function routingMetrics(outcomes: readonly RoutingOutcome[], taxonomy: re
     autoRoutedAccuracy: ratio(automatic.filter(correct).length, automatic.length),
     unknownShare: ratio(outcomes.filter((outcome) => outcome.predicted === null).length, n),
     stages: [...byStage]
-      .map(([decidedBy, decided]) => ({ decidedBy, count: decided.length, share: ratio(decided.length, n), accuracy: ratio(decided.filter(correct).length, decided.length) }))
+      .map(([decidedBy, decided]) => ({
+        decidedBy,
+        count: decided.length,
+        share: ratio(decided.length, n),
+        accuracy: ratio(decided.filter(correct).length, decided.length),
+      }))
       .sort((a, b) => b.count - a.count || a.decidedBy.localeCompare(b.decidedBy)),
     categories,
-    latencyP50Ms: percentile(outcomes.map((outcome) => outcome.latencyMs), 50),
-    latencyP95Ms: percentile(outcomes.map((outcome) => outcome.latencyMs), 95),
+    latencyP50Ms: percentile(
+      outcomes.map((outcome) => outcome.latencyMs),
+      50,
+    ),
+    latencyP95Ms: percentile(
+      outcomes.map((outcome) => outcome.latencyMs),
+      95,
+    ),
     inputTokens: outcomes.reduce((sum, outcome) => sum + outcome.inputTokens, 0),
     outputTokens: outcomes.reduce((sum, outcome) => sum + outcome.outputTokens, 0),
     costUsd: outcomes.reduce((sum, outcome) => sum + outcome.costUsd, 0),

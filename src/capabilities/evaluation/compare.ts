@@ -36,7 +36,12 @@ export interface RunComparison {
   mcnemar: McNemarResult;
 }
 
-export function compareRuns(summaryA: RunSummary, resultsA: readonly EvalResultRecord[], summaryB: RunSummary, resultsB: readonly EvalResultRecord[]): RunComparison {
+export function compareRuns(
+  summaryA: RunSummary,
+  resultsA: readonly EvalResultRecord[],
+  summaryB: RunSummary,
+  resultsB: readonly EvalResultRecord[],
+): RunComparison {
   const byCase = new Map(resultsB.map((result) => [result.caseId, result]));
   const regressed: FlippedCase[] = [];
   const improved: FlippedCase[] = [];
@@ -47,7 +52,15 @@ export function compareRuns(summaryA: RunSummary, resultsA: readonly EvalResultR
     const b = byCase.get(a.caseId);
     if (!b) continue;
     paired++;
-    const flipped = { caseId: a.caseId, position: a.position, expected: a.expected, predictedA: a.predicted, predictedB: b.predicted, scoreA: a.score, scoreB: b.score };
+    const flipped = {
+      caseId: a.caseId,
+      position: a.position,
+      expected: a.expected,
+      predictedA: a.predicted,
+      predictedB: b.predicted,
+      scoreA: a.score,
+      scoreB: b.score,
+    };
     if (a.correct && b.correct) bothRight++;
     else if (!a.correct && !b.correct) bothWrong++;
     else if (a.correct) regressed.push(flipped);
@@ -60,5 +73,13 @@ export function compareRuns(summaryA: RunSummary, resultsA: readonly EvalResultR
     const b = metricsB[metric] ?? null;
     return { metric, a, b, delta: a === null || b === null ? null : b - a };
   });
-  return { pairedCases: paired, bothRight, bothWrong, regressed, improved, deltas, mcnemar: mcnemar(regressed.length, improved.length) };
+  return {
+    pairedCases: paired,
+    bothRight,
+    bothWrong,
+    regressed,
+    improved,
+    deltas,
+    mcnemar: mcnemar(regressed.length, improved.length),
+  };
 }

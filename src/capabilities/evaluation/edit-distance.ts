@@ -54,14 +54,28 @@ export function wordEditDistance(draft: string, final: string, maxEdits = MAX_ED
   if (total === 0) return { distance: 0, edits: 0, draftWords: 0, finalWords: 0, exact: true };
   // Words as small integers, so the diff compares numbers.
   const ids = new Map<string, number>();
-  const encode = (list: string[]) => Int32Array.from(list, (word) => ids.get(word) ?? (ids.set(word, ids.size), ids.size - 1));
+  const encode = (list: string[]) =>
+    Int32Array.from(list, (word) => ids.get(word) ?? (ids.set(word, ids.size), ids.size - 1));
   const x = encode(a);
   const y = encode(b);
   const bound = Math.min(maxEdits, Math.ceil(HEAVY_EDIT_MAX * total) + 1);
   const edits = myersDistance(x, y, bound);
-  if (edits !== null) return { distance: edits / total, edits, draftWords: a.length, finalWords: b.length, exact: true };
+  if (edits !== null)
+    return {
+      distance: edits / total,
+      edits,
+      draftWords: a.length,
+      finalWords: b.length,
+      exact: true,
+    };
   const lower = Math.max(bound, bagDistance(x, y));
-  return { distance: Math.min(1, lower / total), edits: lower, draftWords: a.length, finalWords: b.length, exact: false };
+  return {
+    distance: Math.min(1, lower / total),
+    edits: lower,
+    draftWords: a.length,
+    finalWords: b.length,
+    exact: false,
+  };
 }
 
 /** Insert/delete edit distance between two sequences, or null when it exceeds `max`. */

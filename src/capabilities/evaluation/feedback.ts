@@ -25,10 +25,30 @@ const feedbackSchema = z
     finalText: z.string().max(200_000).nullish(),
   })
   .superRefine((input, context) => {
-    if (Boolean(input.generationId) === Boolean(input.predictionId)) context.addIssue({ code: 'custom', path: ['generationId'], message: 'give exactly one of generationId and predictionId' });
-    if (input.correctedCategory && !input.predictionId) context.addIssue({ code: 'custom', path: ['correctedCategory'], message: 'only a routing prediction has a category to correct' });
-    if (input.finalText != null && !input.generationId) context.addIssue({ code: 'custom', path: ['finalText'], message: 'only a generation has a draft to compare the final text with' });
-    if (!input.rating && !input.comment && !input.correctedCategory && input.finalText == null) context.addIssue({ code: 'custom', path: ['rating'], message: 'give a rating, a comment, a corrected category or the final text' });
+    if (Boolean(input.generationId) === Boolean(input.predictionId))
+      context.addIssue({
+        code: 'custom',
+        path: ['generationId'],
+        message: 'give exactly one of generationId and predictionId',
+      });
+    if (input.correctedCategory && !input.predictionId)
+      context.addIssue({
+        code: 'custom',
+        path: ['correctedCategory'],
+        message: 'only a routing prediction has a category to correct',
+      });
+    if (input.finalText != null && !input.generationId)
+      context.addIssue({
+        code: 'custom',
+        path: ['finalText'],
+        message: 'only a generation has a draft to compare the final text with',
+      });
+    if (!input.rating && !input.comment && !input.correctedCategory && input.finalText == null)
+      context.addIssue({
+        code: 'custom',
+        path: ['rating'],
+        message: 'give a rating, a comment, a corrected category or the final text',
+      });
   });
 
 export interface FeedbackDependencies {
@@ -50,12 +70,21 @@ export class FeedbackService {
 
   async submit(account: Account, raw: unknown): Promise<FeedbackOutcome> {
     const input = parseInput(feedbackSchema, raw);
-    const base = { id: randomUUID(), accountId: account.id, rating: input.rating ?? null, comment: input.comment || null };
+    const base = {
+      id: randomUUID(),
+      accountId: account.id,
+      rating: input.rating ?? null,
+      comment: input.comment || null,
+    };
     if (input.generationId) {
       const generation = await this.deps.generations.findById(account.id, input.generationId);
       if (!generation) throw notFound('generation', input.generationId);
-      if (generation.status === 'RUNNING') throw badInput('generationId: the generation is still running; send feedback once it has finished');
-      const edit = input.finalText != null ? wordEditDistance(generation.text, input.finalText) : null;
+      if (generation.status === 'RUNNING')
+        throw badInput(
+          'generationId: the generation is still running; send feedback once it has finished',
+        );
+      const edit =
+        input.finalText != null ? wordEditDistance(generation.text, input.finalText) : null;
       const feedback = await this.deps.feedback.insert({
         ...base,
         feature: generation.feature,
@@ -74,10 +103,21 @@ export class FeedbackService {
     let labeledTicketCreated = false;
     if (input.correctedCategory) {
       const taxonomy = await this.deps.routing.taxonomy(account, prediction.taxonomyId);
-      const canonical = taxonomy.categories.find((category) => category.name.toLowerCase() === input.correctedCategory!.toLowerCase());
-      if (!canonical) throw badInput(`correctedCategory: "${input.correctedCategory}" is not a category of taxonomy "${taxonomy.name}"`);
+      const canonical = taxonomy.categories.find(
+        (category) => category.name.toLowerCase() === input.correctedCategory!.toLowerCase(),
+      );
+      if (!canonical)
+        throw badInput(
+          `correctedCategory: "${input.correctedCategory}" is not a category of taxonomy "${taxonomy.name}"`,
+        );
       correctedCategory = canonical.name;
-      labeledTicketCreated = (await this.deps.labeledTickets.insertMany(account.id, taxonomy.id, [{ subject: prediction.subject, body: prediction.body, category: canonical.name }], 'FEEDBACK')) > 0;
+      labeledTicketCreated =
+        (await this.deps.labeledTickets.insertMany(
+          account.id,
+          taxonomy.id,
+          [{ subject: prediction.subject, body: prediction.body, category: canonical.name }],
+          'FEEDBACK',
+        )) > 0;
     }
     const feedback = await this.deps.feedback.insert({
       ...base,

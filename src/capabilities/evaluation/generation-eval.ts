@@ -61,13 +61,38 @@ export async function evaluateGenerationCase(
   signal: AbortSignal,
 ): Promise<NewEvalResult | null> {
   const capability = deps.capabilityOf(item.feature);
-  const base = { caseId: item.id, position, expected: null, predicted: null, decidedBy: null, needsReview: false, confidence: null };
+  const base = {
+    caseId: item.id,
+    position,
+    expected: null,
+    predicted: null,
+    decidedBy: null,
+    needsReview: false,
+    confidence: null,
+  };
   if (!capability) {
-    return { ...base, correct: false, score: null, latencyMs: 0, inputTokens: 0, outputTokens: 0, costUsd: 0, generationId: null, detail: { feature: item.feature, error: `no capability serves ${item.feature}` } };
+    return {
+      ...base,
+      correct: false,
+      score: null,
+      latencyMs: 0,
+      inputTokens: 0,
+      outputTokens: 0,
+      costUsd: 0,
+      generationId: null,
+      detail: { feature: item.feature, error: `no capability serves ${item.feature}` },
+    };
   }
-  const draft = async (target: GenerationTarget): Promise<GenerationRecord | { failed: string }> => {
+  const draft = async (
+    target: GenerationTarget,
+  ): Promise<GenerationRecord | { failed: string }> => {
     try {
-      return await deps.runner.start(capability, reviveDates(capability.inputSchema, item.input), { account, stream: false, signal, evaluation: { runId: plan.runId, targets: targetsOf(target) } });
+      return await deps.runner.start(capability, reviveDates(capability.inputSchema, item.input), {
+        account,
+        stream: false,
+        signal,
+        evaluation: { runId: plan.runId, targets: targetsOf(target) },
+      });
     } catch (error) {
       // Input the capability refuses is a failed case, not a failed run.
       return { failed: (error as Error).message };
@@ -77,13 +102,37 @@ export async function evaluateGenerationCase(
   const generation = await draft(plan.target);
   if (signal.aborted) return null;
   if ('failed' in generation) {
-    return { ...base, correct: false, score: null, latencyMs: 0, inputTokens: 0, outputTokens: 0, costUsd: 0, generationId: null, detail: { feature: item.feature, error: generation.failed } };
+    return {
+      ...base,
+      correct: false,
+      score: null,
+      latencyMs: 0,
+      inputTokens: 0,
+      outputTokens: 0,
+      costUsd: 0,
+      generationId: null,
+      detail: { feature: item.feature, error: generation.failed },
+    };
   }
   const succeeded = generation.status === 'SUCCEEDED';
-  const checks = checkDraft({ succeeded, text: generation.text, groundingIssues: generation.groundingIssues.length }, item);
+  const checks = checkDraft(
+    { succeeded, text: generation.text, groundingIssues: generation.groundingIssues.length },
+    item,
+  );
   const judgeUsage = { inputTokens: 0, outputTokens: 0, costUsd: 0 };
-  const ask = async (messages: ReturnType<typeof rubricPrompt>, responseFormat: typeof rubricResponseFormat): Promise<JudgeCall> => {
-    const answer = await deps.gateway.generate({ feature: item.feature, accountId: account.id, messages, responseFormat, signal, targets: [plan.judge!], temperature: 0 });
+  const ask = async (
+    messages: ReturnType<typeof rubricPrompt>,
+    responseFormat: typeof rubricResponseFormat,
+  ): Promise<JudgeCall> => {
+    const answer = await deps.gateway.generate({
+      feature: item.feature,
+      accountId: account.id,
+      messages,
+      responseFormat,
+      signal,
+      targets: [plan.judge!],
+      temperature: 0,
+    });
     judgeUsage.inputTokens += answer.usage.inputTokens;
     judgeUsage.outputTokens += answer.usage.outputTokens;
     judgeUsage.costUsd += answer.usage.costUsd;
@@ -96,18 +145,62 @@ export async function evaluateGenerationCase(
   if (plan.judge && succeeded) {
     try {
       const criteria = item.rubric.length > 0 ? item.rubric : DEFAULT_RUBRIC;
-      const answer = await ask(rubricPrompt({ feature: item.feature, input: item.input, reference: item.reference, output: generation.text, rubric: criteria }), rubricResponseFormat);
+      const answer = await ask(
+        rubricPrompt({
+          feature: item.feature,
+          input: item.input,
+          reference: item.reference,
+          output: generation.text,
+          rubric: criteria,
+        }),
+        rubricResponseFormat,
+      );
       const scores = parseRubricAnswer(answer.text, criteria);
-      rubric = { scores, mean: scores.reduce((sum, score) => sum + score.score, 0) / scores.length };
+      rubric = {
+        scores,
+        mean: scores.reduce((sum, score) => sum + score.score, 0) / scores.length,
+      };
 
       const other = await comparisonText(plan, item, draft);
       if (signal.aborted) return null;
       if (other) {
         // Both orders, one after the other: the candidate as A, then as B.
-        const first = parsePairwiseAnswer((await ask(pairwisePrompt({ feature: item.feature, input: item.input, a: generation.text, b: other.text }), pairwiseResponseFormat)).text);
-        const second = parsePairwiseAnswer((await ask(pairwisePrompt({ feature: item.feature, input: item.input, a: other.text, b: generation.text }), pairwiseResponseFormat)).text);
-        const combined = combinePairwise(first.winner as PositionVerdict, second.winner as PositionVerdict);
-        pairwise = { against: other.label, ...combined, candidateFirst: first, candidateSecond: second };
+        const first = parsePairwiseAnswer(
+          (
+            await ask(
+              pairwisePrompt({
+                feature: item.feature,
+                input: item.input,
+                a: generation.text,
+                b: other.text,
+              }),
+              pairwiseResponseFormat,
+            )
+          ).text,
+        );
+        const second = parsePairwiseAnswer(
+          (
+            await ask(
+              pairwisePrompt({
+                feature: item.feature,
+                input: item.input,
+                a: other.text,
+                b: generation.text,
+              }),
+              pairwiseResponseFormat,
+            )
+          ).text,
+        );
+        const combined = combinePairwise(
+          first.winner as PositionVerdict,
+          second.winner as PositionVerdict,
+        );
+        pairwise = {
+          against: other.label,
+          ...combined,
+          candidateFirst: first,
+          candidateSecond: second,
+        };
       }
     } catch (error) {
       if (signal.aborted) return null;
@@ -147,7 +240,8 @@ async function comparisonText(
   draft: (target: GenerationTarget) => Promise<GenerationRecord | { failed: string }>,
 ): Promise<{ label: string; text: string } | null> {
   if (!plan.pairwiseAgainst) return null;
-  if (plan.pairwiseAgainst.kind === 'REFERENCE') return item.reference ? { label: 'REFERENCE', text: item.reference } : null;
+  if (plan.pairwiseAgainst.kind === 'REFERENCE')
+    return item.reference ? { label: 'REFERENCE', text: item.reference } : null;
   const other = await draft(plan.pairwiseAgainst.target);
   if ('failed' in other || other.status !== 'SUCCEEDED') return null;
   return { label: other.provider ? `${other.provider}:${other.model}` : 'CHAIN', text: other.text };

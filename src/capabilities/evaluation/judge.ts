@@ -36,18 +36,36 @@ export const DEFAULT_RUBRIC = [
 ];
 
 /** What is stored with a run, so every score can be traced to the words that produced it. */
-export function judgePromptRecord(): { version: string; rubric: string; pairwise: string; defaultRubric: string[] } {
-  return { version: JUDGE_PROMPT_VERSION, rubric: RUBRIC_SYSTEM, pairwise: PAIRWISE_SYSTEM, defaultRubric: DEFAULT_RUBRIC };
+export function judgePromptRecord(): {
+  version: string;
+  rubric: string;
+  pairwise: string;
+  defaultRubric: string[];
+} {
+  return {
+    version: JUDGE_PROMPT_VERSION,
+    rubric: RUBRIC_SYSTEM,
+    pairwise: PAIRWISE_SYSTEM,
+    defaultRubric: DEFAULT_RUBRIC,
+  };
 }
 
 const rubricAnswerSchema = z.object({
-  scores: z.array(z.object({ criterion: z.string(), score: z.number().int().min(1).max(5), reason: z.string() })),
+  scores: z.array(
+    z.object({ criterion: z.string(), score: z.number().int().min(1).max(5), reason: z.string() }),
+  ),
 });
 
 const pairwiseAnswerSchema = z.object({ winner: z.enum(['A', 'B', 'TIE']), reason: z.string() });
 
-export const rubricResponseFormat: ResponseFormat = { name: 'rubric_scores', schema: z.toJSONSchema(rubricAnswerSchema) as Record<string, unknown> };
-export const pairwiseResponseFormat: ResponseFormat = { name: 'pairwise_verdict', schema: z.toJSONSchema(pairwiseAnswerSchema) as Record<string, unknown> };
+export const rubricResponseFormat: ResponseFormat = {
+  name: 'rubric_scores',
+  schema: z.toJSONSchema(rubricAnswerSchema) as Record<string, unknown>,
+};
+export const pairwiseResponseFormat: ResponseFormat = {
+  name: 'pairwise_verdict',
+  schema: z.toJSONSchema(pairwiseAnswerSchema) as Record<string, unknown>,
+};
 
 export interface CriterionScore {
   criterion: string;
@@ -55,7 +73,13 @@ export interface CriterionScore {
   reason: string;
 }
 
-export function rubricPrompt(task: { feature: string; input: unknown; reference: string | null; output: string; rubric: readonly string[] }): ChatMessage[] {
+export function rubricPrompt(task: {
+  feature: string;
+  input: unknown;
+  reference: string | null;
+  output: string;
+  rubric: readonly string[];
+}): ChatMessage[] {
   const tag = fenceTag();
   const user = [
     `Task: a ${task.feature.toLowerCase().replaceAll('_', ' ')} draft.`,
@@ -76,12 +100,27 @@ export function rubricPrompt(task: { feature: string; input: unknown; reference:
 /** The judge's scores matched to the rubric by position; throws when the answer does not fit. */
 export function parseRubricAnswer(text: string, rubric: readonly string[]): CriterionScore[] {
   const parsed = rubricAnswerSchema.safeParse(safeJson(text));
-  if (!parsed.success) throw new JudgeAnswerError(`the judge's rubric answer does not follow the schema: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
-  if (parsed.data.scores.length < rubric.length) throw new JudgeAnswerError(`the judge scored ${parsed.data.scores.length} of ${rubric.length} criteria`);
-  return rubric.map((criterion, index) => ({ criterion, score: parsed.data.scores[index]!.score, reason: parsed.data.scores[index]!.reason.slice(0, 500) }));
+  if (!parsed.success)
+    throw new JudgeAnswerError(
+      `the judge's rubric answer does not follow the schema: ${parsed.error.issues[0]?.message ?? 'invalid'}`,
+    );
+  if (parsed.data.scores.length < rubric.length)
+    throw new JudgeAnswerError(
+      `the judge scored ${parsed.data.scores.length} of ${rubric.length} criteria`,
+    );
+  return rubric.map((criterion, index) => ({
+    criterion,
+    score: parsed.data.scores[index]!.score,
+    reason: parsed.data.scores[index]!.reason.slice(0, 500),
+  }));
 }
 
-export function pairwisePrompt(task: { feature: string; input: unknown; a: string; b: string }): ChatMessage[] {
+export function pairwisePrompt(task: {
+  feature: string;
+  input: unknown;
+  a: string;
+  b: string;
+}): ChatMessage[] {
   const tag = fenceTag();
   const user = [
     `Task: a ${task.feature.toLowerCase().replaceAll('_', ' ')} draft.`,
@@ -99,7 +138,10 @@ export type PositionVerdict = 'A' | 'B' | 'TIE';
 
 export function parsePairwiseAnswer(text: string): { winner: PositionVerdict; reason: string } {
   const parsed = pairwiseAnswerSchema.safeParse(safeJson(text));
-  if (!parsed.success) throw new JudgeAnswerError(`the judge's pairwise answer does not follow the schema: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+  if (!parsed.success)
+    throw new JudgeAnswerError(
+      `the judge's pairwise answer does not follow the schema: ${parsed.error.issues[0]?.message ?? 'invalid'}`,
+    );
   return { winner: parsed.data.winner, reason: parsed.data.reason.slice(0, 500) };
 }
 
@@ -109,7 +151,10 @@ export type PairwiseOutcome = 'WIN' | 'TIE' | 'LOSS';
  * Combines the two orders. `candidateFirst` is the verdict with the candidate as A; `candidateSecond`
  * the verdict with the candidate as B.
  */
-export function combinePairwise(candidateFirst: PositionVerdict, candidateSecond: PositionVerdict): { outcome: PairwiseOutcome; positionConsistent: boolean } {
+export function combinePairwise(
+  candidateFirst: PositionVerdict,
+  candidateSecond: PositionVerdict,
+): { outcome: PairwiseOutcome; positionConsistent: boolean } {
   // In candidate terms: W (candidate better), L (other better), T.
   const first = candidateFirst === 'A' ? 'W' : candidateFirst === 'B' ? 'L' : 'T';
   const second = candidateSecond === 'B' ? 'W' : candidateSecond === 'A' ? 'L' : 'T';

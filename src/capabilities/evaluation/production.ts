@@ -12,11 +12,19 @@ import type { EvaluationSettings } from '../../config.js';
 import type { Account, Feature } from '../../domain.js';
 import { badInput } from '../../errors.js';
 import type { EvalRunRepository } from '../../store/evaluation/eval-runs.js';
-import type { Bucket, MetricsBucketRow, ProductionMetricsRepository } from '../../store/evaluation/production-metrics.js';
+import type {
+  Bucket,
+  MetricsBucketRow,
+  ProductionMetricsRepository,
+} from '../../store/evaluation/production-metrics.js';
 import type { RoutingService } from '../routing/service.js';
 import type { RoutingSummary } from './summary.js';
 
-const BUCKET_MS: Record<Bucket, number> = { hour: 3_600_000, day: 86_400_000, week: 7 * 86_400_000 };
+const BUCKET_MS: Record<Bucket, number> = {
+  hour: 3_600_000,
+  day: 86_400_000,
+  week: 7 * 86_400_000,
+};
 const MAX_BUCKETS = 2_000;
 const DEFAULT_BUCKETS = 30;
 /** Auto-routed decisions with a known right category needed before ROI trusts them over an evaluation run. */
@@ -72,21 +80,57 @@ export interface RoutingRoi {
 
 export class ProductionMetricsService {
   constructor(
-    private readonly deps: { metrics: ProductionMetricsRepository; runs: EvalRunRepository; routing: RoutingService; settings: EvaluationSettings },
+    private readonly deps: {
+      metrics: ProductionMetricsRepository;
+      runs: EvalRunRepository;
+      routing: RoutingService;
+      settings: EvaluationSettings;
+    },
   ) {}
 
-  async metrics(account: Account, feature: Feature, bucketName: 'HOUR' | 'DAY' | 'WEEK', since?: Date | null, until?: Date | null, now = new Date()): Promise<EvalMetrics> {
+  async metrics(
+    account: Account,
+    feature: Feature,
+    bucketName: 'HOUR' | 'DAY' | 'WEEK',
+    since?: Date | null,
+    until?: Date | null,
+    now = new Date(),
+  ): Promise<EvalMetrics> {
     const bucket = bucketName.toLowerCase() as Bucket;
     const end = until ?? now;
-    const start = since ?? new Date(bucketStart(end, bucket).getTime() - (DEFAULT_BUCKETS - 1) * BUCKET_MS[bucket]);
+    const start =
+      since ??
+      new Date(bucketStart(end, bucket).getTime() - (DEFAULT_BUCKETS - 1) * BUCKET_MS[bucket]);
     if (!(start.getTime() < end.getTime())) throw badInput('since: must be before until');
-    if ((end.getTime() - start.getTime()) / BUCKET_MS[bucket] > MAX_BUCKETS) throw badInput(`since, until: at most ${MAX_BUCKETS} buckets; choose a larger bucket or a shorter window`);
+    if ((end.getTime() - start.getTime()) / BUCKET_MS[bucket] > MAX_BUCKETS)
+      throw badInput(
+        `since, until: at most ${MAX_BUCKETS} buckets; choose a larger bucket or a shorter window`,
+      );
     const series =
-      feature === 'ROUTING' ? await this.deps.metrics.routingBuckets(account.id, start, end, bucket) : await this.deps.metrics.generationBuckets(account.id, feature, start, end, bucket);
-    return { feature, bucket, since: start, until: end, series, drift: driftOf(series, feature === 'ROUTING' ? 'routingAccuracy' : 'acceptanceRate', this.deps.settings) };
+      feature === 'ROUTING'
+        ? await this.deps.metrics.routingBuckets(account.id, start, end, bucket)
+        : await this.deps.metrics.generationBuckets(account.id, feature, start, end, bucket);
+    return {
+      feature,
+      bucket,
+      since: start,
+      until: end,
+      series,
+      drift: driftOf(
+        series,
+        feature === 'ROUTING' ? 'routingAccuracy' : 'acceptanceRate',
+        this.deps.settings,
+      ),
+    };
   }
 
-  async roi(account: Account, taxonomyId: string, since?: Date | null, until?: Date | null, now = new Date()): Promise<RoutingRoi> {
+  async roi(
+    account: Account,
+    taxonomyId: string,
+    since?: Date | null,
+    until?: Date | null,
+    now = new Date(),
+  ): Promise<RoutingRoi> {
     const taxonomy = await this.deps.routing.taxonomy(account, taxonomyId);
     const end = until ?? now;
     const start = since ?? new Date(end.getTime() - 30 * BUCKET_MS.day);
@@ -103,7 +147,11 @@ export class ProductionMetricsService {
           : reviewedAccuracy !== null
             ? [reviewedAccuracy, 'REVIEWED']
             : [null, 'NONE'];
-    const { triageSecondsPerTicket: seconds, triageHourlyCostUsd: hourly, routingSetupCostUsd: setup } = this.deps.settings;
+    const {
+      triageSecondsPerTicket: seconds,
+      triageHourlyCostUsd: hourly,
+      routingSetupCostUsd: setup,
+    } = this.deps.settings;
     const hours = (row.autoRouted * seconds) / 3600;
     const gross = hours * hourly;
     const misroutes = accuracy === null ? 0 : row.autoRouted * (1 - accuracy);
@@ -142,20 +190,42 @@ export class ProductionMetricsService {
 /** The start of the UTC bucket holding `at` (weeks start on Monday, as date_trunc's do). */
 export function bucketStart(at: Date, bucket: Bucket): Date {
   const mondayOffset = 4 * BUCKET_MS.day; // 1970-01-01 was a Thursday
-  if (bucket === 'week') return new Date(Math.floor((at.getTime() - mondayOffset) / BUCKET_MS.week) * BUCKET_MS.week + mondayOffset);
+  if (bucket === 'week')
+    return new Date(
+      Math.floor((at.getTime() - mondayOffset) / BUCKET_MS.week) * BUCKET_MS.week + mondayOffset,
+    );
   return new Date(Math.floor(at.getTime() / BUCKET_MS[bucket]) * BUCKET_MS[bucket]);
 }
 
-export function driftOf(series: readonly MetricsBucketRow[], metric: Drift['metric'], settings: Pick<EvaluationSettings, 'driftMargin' | 'driftBaselineBuckets' | 'driftMinSamples'>): Drift {
+export function driftOf(
+  series: readonly MetricsBucketRow[],
+  metric: Drift['metric'],
+  settings: Pick<EvaluationSettings, 'driftMargin' | 'driftBaselineBuckets' | 'driftMinSamples'>,
+): Drift {
   const valueOf = (row: MetricsBucketRow) => row[metric];
   const latestIndex = series.findLastIndex((row) => row.withOutcome > 0 && valueOf(row) !== null);
-  const none: Drift = { metric, detected: false, latest: null, latestBucket: null, latestSamples: 0, baseline: null, baselineSamples: 0, margin: settings.driftMargin };
+  const none: Drift = {
+    metric,
+    detected: false,
+    latest: null,
+    latestBucket: null,
+    latestSamples: 0,
+    baseline: null,
+    baselineSamples: 0,
+    margin: settings.driftMargin,
+  };
   if (latestIndex < 0) return none;
   const latest = series[latestIndex]!;
-  const window = series.slice(Math.max(0, latestIndex - settings.driftBaselineBuckets), latestIndex).filter((row) => row.withOutcome > 0 && valueOf(row) !== null);
+  const window = series
+    .slice(Math.max(0, latestIndex - settings.driftBaselineBuckets), latestIndex)
+    .filter((row) => row.withOutcome > 0 && valueOf(row) !== null);
   const baselineSamples = window.reduce((sum, row) => sum + row.withOutcome, 0);
-  const baseline = baselineSamples === 0 ? null : window.reduce((sum, row) => sum + valueOf(row)! * row.withOutcome, 0) / baselineSamples;
-  const enough = latest.withOutcome >= settings.driftMinSamples && baselineSamples >= settings.driftMinSamples;
+  const baseline =
+    baselineSamples === 0
+      ? null
+      : window.reduce((sum, row) => sum + valueOf(row)! * row.withOutcome, 0) / baselineSamples;
+  const enough =
+    latest.withOutcome >= settings.driftMinSamples && baselineSamples >= settings.driftMinSamples;
   return {
     metric,
     detected: enough && baseline !== null && valueOf(latest)! < baseline - settings.driftMargin,

@@ -21,9 +21,16 @@ export class EvalProgressHub {
    * The run as it is now, then each change, ending after the run stops RUNNING (or when `signal`
    * aborts). Updates that arrive faster than the reader are coalesced into the latest.
    */
-  async *watch(runId: string, read: () => Promise<EvalRunRecord | null>, signal: AbortSignal): AsyncIterable<EvalRunRecord> {
+  async *watch(
+    runId: string,
+    read: () => Promise<EvalRunRecord | null>,
+    signal: AbortSignal,
+  ): AsyncIterable<EvalRunRecord> {
     // Written by the listener, read by the loop: a box, so neither narrows it for the other.
-    const box: { latest: EvalRunRecord | null; wake: (() => void) | null } = { latest: null, wake: null };
+    const box: { latest: EvalRunRecord | null; wake: (() => void) | null } = {
+      latest: null,
+      wake: null,
+    };
     const listener = (run: EvalRunRecord) => {
       if (!box.latest || run.done >= box.latest.done || run.status !== 'RUNNING') box.latest = run;
       box.wake?.();

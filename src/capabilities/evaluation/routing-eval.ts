@@ -17,8 +17,16 @@ export async function evaluateRoutingBatch(
   batch: readonly { item: RoutingCase; position: number }[],
   signal: AbortSignal,
 ): Promise<NewEvalResult[]> {
-  const tickets = batch.map(({ item }) => ({ id: item.id, subject: item.subject, body: item.body }));
-  const decisions = await routing.route(account, tickets, taxonomyId, signal, { stages: target.mode, llmTargets: target.llm ? [target.llm] : undefined, persist: false });
+  const tickets = batch.map(({ item }) => ({
+    id: item.id,
+    subject: item.subject,
+    body: item.body,
+  }));
+  const decisions = await routing.route(account, tickets, taxonomyId, signal, {
+    stages: target.mode,
+    llmTargets: target.llm ? [target.llm] : undefined,
+    persist: false,
+  });
   return decisions.map((decision, index) => {
     const { item, position } = batch[index]!;
     return {

@@ -38,7 +38,14 @@ export interface GenerationSummary {
   /** Cases whose mean rubric score rounds to 1, 2, 3, 4 and 5. */
   scoreHistogram: number[];
   criteria: { criterion: string; meanScore: number; count: number }[];
-  pairwise: { compared: number; wins: number; ties: number; losses: number; winRate: number | null; positionInconsistent: number };
+  pairwise: {
+    compared: number;
+    wins: number;
+    ties: number;
+    losses: number;
+    winRate: number | null;
+    positionInconsistent: number;
+  };
   judgeFailures: number;
   latencyP50Ms: number;
   latencyP95Ms: number;
@@ -50,7 +57,10 @@ export interface GenerationSummary {
 
 export type RunSummary = RoutingSummary | GenerationSummary;
 
-export function routingSummary(results: readonly EvalResultRecord[], categories: readonly string[]): RoutingSummary {
+export function routingSummary(
+  results: readonly EvalResultRecord[],
+  categories: readonly string[],
+): RoutingSummary {
   const outcomes = results.map((result) => ({
     expected: result.expected ?? '',
     predicted: result.predicted,
@@ -63,11 +73,22 @@ export function routingSummary(results: readonly EvalResultRecord[], categories:
     costUsd: result.costUsd,
   }));
   const confusion = confusionMatrix(outcomes, categories);
-  return { kind: 'ROUTING', ...routingMetrics(outcomes, categories), confusion, topConfusions: topConfusions(confusion, 50), coverage: coverageCurve(outcomes) };
+  return {
+    kind: 'ROUTING',
+    ...routingMetrics(outcomes, categories),
+    confusion,
+    topConfusions: topConfusions(confusion, 50),
+    coverage: coverageCurve(outcomes),
+  };
 }
 
 interface GenerationDetail {
-  checks?: { validates: boolean; missingSections: string[]; groundingIssues: number; withinLength: boolean };
+  checks?: {
+    validates: boolean;
+    missingSections: string[];
+    groundingIssues: number;
+    withinLength: boolean;
+  };
   rubric?: CriterionScore[] | null;
   pairwise?: { outcome: PairwiseOutcome; positionConsistent: boolean } | null;
   judgeError?: string | null;
@@ -80,7 +101,8 @@ export function generationSummary(results: readonly EvalResultRecord[]): Generat
   const details = results.map((result) => result.detail as GenerationDetail);
   const judged = results.filter((result) => result.score !== null);
   const histogram = [0, 0, 0, 0, 0];
-  for (const result of judged) histogram[Math.min(5, Math.max(1, Math.round(result.score!))) - 1]!++;
+  for (const result of judged)
+    histogram[Math.min(5, Math.max(1, Math.round(result.score!))) - 1]!++;
   const criteria = new Map<string, { sum: number; count: number }>();
   for (const detail of details) {
     for (const score of detail.rubric ?? []) {
@@ -91,7 +113,8 @@ export function generationSummary(results: readonly EvalResultRecord[]): Generat
     }
   }
   const compared = details.filter((detail) => detail.pairwise);
-  const count = (outcome: PairwiseOutcome) => compared.filter((detail) => detail.pairwise!.outcome === outcome).length;
+  const count = (outcome: PairwiseOutcome) =>
+    compared.filter((detail) => detail.pairwise!.outcome === outcome).length;
   const wins = count('WIN');
   const ties = count('TIE');
   return {
@@ -99,14 +122,29 @@ export function generationSummary(results: readonly EvalResultRecord[]): Generat
     cases: n,
     passRate: share(results.filter((result) => result.correct).length),
     validRate: share(details.filter((detail) => detail.checks?.validates).length),
-    sectionsRate: share(details.filter((detail) => detail.checks && detail.checks.missingSections.length === 0).length),
-    groundedRate: share(details.filter((detail) => detail.checks?.validates && detail.checks.groundingIssues === 0).length),
+    sectionsRate: share(
+      details.filter((detail) => detail.checks && detail.checks.missingSections.length === 0)
+        .length,
+    ),
+    groundedRate: share(
+      details.filter((detail) => detail.checks?.validates && detail.checks.groundingIssues === 0)
+        .length,
+    ),
     withinLengthRate: share(details.filter((detail) => detail.checks?.withinLength).length),
-    meanGroundingIssues: share(details.reduce((sum, detail) => sum + (detail.checks?.groundingIssues ?? 0), 0)),
+    meanGroundingIssues: share(
+      details.reduce((sum, detail) => sum + (detail.checks?.groundingIssues ?? 0), 0),
+    ),
     judged: judged.length,
-    meanScore: judged.length === 0 ? null : judged.reduce((sum, result) => sum + result.score!, 0) / judged.length,
+    meanScore:
+      judged.length === 0
+        ? null
+        : judged.reduce((sum, result) => sum + result.score!, 0) / judged.length,
     scoreHistogram: histogram,
-    criteria: [...criteria].map(([criterion, entry]) => ({ criterion, meanScore: entry.sum / entry.count, count: entry.count })),
+    criteria: [...criteria].map(([criterion, entry]) => ({
+      criterion,
+      meanScore: entry.sum / entry.count,
+      count: entry.count,
+    })),
     pairwise: {
       compared: compared.length,
       wins,
@@ -114,11 +152,18 @@ export function generationSummary(results: readonly EvalResultRecord[]): Generat
       losses: count('LOSS'),
       // Ties count half, as in an Elo-style win rate.
       winRate: compared.length === 0 ? null : (wins + ties / 2) / compared.length,
-      positionInconsistent: compared.filter((detail) => !detail.pairwise!.positionConsistent).length,
+      positionInconsistent: compared.filter((detail) => !detail.pairwise!.positionConsistent)
+        .length,
     },
     judgeFailures: details.filter((detail) => detail.judgeError).length,
-    latencyP50Ms: percentile(results.map((result) => result.latencyMs), 50),
-    latencyP95Ms: percentile(results.map((result) => result.latencyMs), 95),
+    latencyP50Ms: percentile(
+      results.map((result) => result.latencyMs),
+      50,
+    ),
+    latencyP95Ms: percentile(
+      results.map((result) => result.latencyMs),
+      95,
+    ),
     inputTokens: results.reduce((sum, result) => sum + result.inputTokens, 0),
     outputTokens: results.reduce((sum, result) => sum + result.outputTokens, 0),
     costUsd: results.reduce((sum, result) => sum + result.costUsd, 0),

@@ -18,21 +18,36 @@ export type ProviderTypes = (name: string) => string | undefined;
 
 export function parseTarget(value: string, field: string, providers: ProviderTypes): Target {
   const match = TARGET.exec(value.trim());
-  if (!match) throw badInput(`${field}: expected "provider:model" (e.g. "openai:gpt-4o-mini"), got "${value}"`);
+  if (!match)
+    throw badInput(
+      `${field}: expected "provider:model" (e.g. "openai:gpt-4o-mini"), got "${value}"`,
+    );
   const target = { provider: match[1]!, model: match[2]! };
-  if (!providers(target.provider)) throw badInput(`${field}: provider "${target.provider}" is not configured`);
+  if (!providers(target.provider))
+    throw badInput(`${field}: provider "${target.provider}" is not configured`);
   return target;
 }
 
-export function routingTarget(value: string | null | undefined, providers: ProviderTypes): { label: string; target: RoutingTarget } {
+export function routingTarget(
+  value: string | null | undefined,
+  providers: ProviderTypes,
+): { label: string; target: RoutingTarget } {
   const given = value?.trim() || 'CASCADE';
-  if (given === 'CASCADE' || given === 'LOCAL_MODEL' || given === 'LLM') return { label: given, target: { mode: given } };
+  if (given === 'CASCADE' || given === 'LOCAL_MODEL' || given === 'LLM')
+    return { label: given, target: { mode: given } };
   const llm = parseTarget(given, 'target', providers);
-  if (providers(llm.provider) === 'builtin') throw badInput('target: the builtin provider has no LLM to route with; use CASCADE or LOCAL_MODEL');
+  if (providers(llm.provider) === 'builtin')
+    throw badInput(
+      'target: the builtin provider has no LLM to route with; use CASCADE or LOCAL_MODEL',
+    );
   return { label: `${llm.provider}:${llm.model}`, target: { mode: 'LLM', llm } };
 }
 
-export function generationTarget(value: string | null | undefined, providers: ProviderTypes, field = 'target'): { label: string; target: GenerationTarget } {
+export function generationTarget(
+  value: string | null | undefined,
+  providers: ProviderTypes,
+  field = 'target',
+): { label: string; target: GenerationTarget } {
   const given = value?.trim() || 'CHAIN';
   if (given === 'CHAIN') return { label: 'CHAIN', target: { chain: true } };
   const target = parseTarget(given, field, providers);
@@ -42,8 +57,12 @@ export function generationTarget(value: string | null | undefined, providers: Pr
 /** A judge must be a language model: the builtin provider drafts, it cannot judge. */
 export function judgeTarget(value: string, providers: ProviderTypes): Target {
   const target = parseTarget(value, 'judge', providers);
-  if (providers(target.provider) === 'builtin') throw badInput('judge: the builtin provider cannot judge; name an LLM target such as "openai:gpt-4o"');
+  if (providers(target.provider) === 'builtin')
+    throw badInput(
+      'judge: the builtin provider cannot judge; name an LLM target such as "openai:gpt-4o"',
+    );
   return target;
 }
 
-export const targetsOf = (target: GenerationTarget): readonly Target[] | undefined => (target.chain ? undefined : [target.target]);
+export const targetsOf = (target: GenerationTarget): readonly Target[] | undefined =>
+  target.chain ? undefined : [target.target];

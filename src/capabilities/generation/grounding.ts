@@ -17,7 +17,9 @@ const NUMBER = /(?<![\w.:-])\d+(?:\.\d+)?%?(?![\w.:-])/g;
 /** Every way an instant in the input may be quoted: ISO, date, `HH:MM`. */
 function timeFacts(haystack: string): string[] {
   const facts: string[] = [];
-  for (const match of haystack.matchAll(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})/g)) {
+  for (const match of haystack.matchAll(
+    /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})/g,
+  )) {
     const at = new Date(match[0]);
     if (Number.isNaN(at.getTime())) continue;
     const iso = at.toISOString();
@@ -33,12 +35,16 @@ export interface GroundingSources {
   derived?: string[];
 }
 
-export function findUngroundedFacts(draft: string, sources: GroundingSources): GroundingIssueRecord[] {
+export function findUngroundedFacts(
+  draft: string,
+  sources: GroundingSources,
+): GroundingIssueRecord[] {
   const haystack = [...sources.given, ...(sources.derived ?? [])].join('\n');
   const lower = haystack.toLowerCase();
   const known = new Set(timeFacts(haystack));
   const issues = new Map<string, GroundingIssueRecord>();
-  const report = (kind: GroundingIssueRecord['kind'], value: string) => issues.set(`${kind}:${value}`, { kind, value });
+  const report = (kind: GroundingIssueRecord['kind'], value: string) =>
+    issues.set(`${kind}:${value}`, { kind, value });
 
   // Times are checked first and then blanked, so `09:12` is not also read as numbers.
   let rest = draft;
@@ -47,11 +53,15 @@ export function findUngroundedFacts(draft: string, sources: GroundingSources): G
     if (!known.has(hhmm) && !lower.includes(hhmm)) report('TIMESTAMP', match[0]);
   }
   rest = rest.replace(TIME, ' ');
-  for (const match of rest.matchAll(DATE)) if (!known.has(match[0]) && !lower.includes(match[0])) report('TIMESTAMP', match[0]);
+  for (const match of rest.matchAll(DATE))
+    if (!known.has(match[0]) && !lower.includes(match[0])) report('TIMESTAMP', match[0]);
   rest = rest.replace(DATE, ' ');
-  for (const match of rest.matchAll(IDENTIFIER)) if (!lower.includes(match[0].toLowerCase())) report('SERVICE', match[0]);
+  for (const match of rest.matchAll(IDENTIFIER))
+    if (!lower.includes(match[0].toLowerCase())) report('SERVICE', match[0]);
   rest = rest.replace(IDENTIFIER, ' ');
-  for (const match of rest.matchAll(PERSON)) if (!lower.includes(match[0].toLowerCase())) report('PERSON', match[0]);
-  for (const match of rest.matchAll(NUMBER)) if (!lower.includes(match[0].toLowerCase())) report('NUMBER', match[0]);
+  for (const match of rest.matchAll(PERSON))
+    if (!lower.includes(match[0].toLowerCase())) report('PERSON', match[0]);
+  for (const match of rest.matchAll(NUMBER))
+    if (!lower.includes(match[0].toLowerCase())) report('NUMBER', match[0]);
   return [...issues.values()];
 }

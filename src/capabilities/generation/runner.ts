@@ -11,7 +11,11 @@ import { ErrorCode, ServiceError, notFound } from '../../errors.js';
 import { GatewayError, type Answered, type LlmGateway } from '../../llm/gateway.js';
 import type { Target } from '../../llm/routing.js';
 import type { ChatMessage } from '../../llm/spec.js';
-import type { GenerationOutcome, GenerationRecord, GenerationRepository } from '../../store/generations.js';
+import type {
+  GenerationOutcome,
+  GenerationRecord,
+  GenerationRepository,
+} from '../../store/generations.js';
 import type { StreamBus } from '../../streams/bus.js';
 import { OutputInvalidError, type DraftContext, type GenerationCapability } from '../capability.js';
 import { parseInput } from '../validate.js';
@@ -53,7 +57,11 @@ export interface RunnerDependencies {
    * Asked before anything is stored or any provider called; throws (RATE_LIMITED) to refuse. Returns
    * the release of what it reserved (a streamed generation's stream slot), called when it ends.
    */
-  admit?: (request: { accountId: string; stream: boolean; generationId: string }) => Promise<() => void>;
+  admit?: (request: {
+    accountId: string;
+    stream: boolean;
+    generationId: string;
+  }) => Promise<() => void>;
 }
 
 /** Why a run was aborted from inside this service; anything else aborting it is the deadline. */
@@ -61,11 +69,26 @@ type StopReason = 'cancelled' | 'client-gone' | 'abandoned' | 'shutdown';
 /** Its RUNNING row could not be stored: the run ends without storing or publishing anything. */
 const NOT_STORED = 'not-stored';
 
-const STOPPED: Record<StopReason, { status: 'CANCELLED' | 'INTERRUPTED'; code: ErrorCode; message: string }> = {
+const STOPPED: Record<
+  StopReason,
+  { status: 'CANCELLED' | 'INTERRUPTED'; code: ErrorCode; message: string }
+> = {
   cancelled: { status: 'CANCELLED', code: ErrorCode.CANCELLED, message: 'cancelled by a client' },
-  'client-gone': { status: 'CANCELLED', code: ErrorCode.CANCELLED, message: 'the client closed its request before the draft was finished' },
-  abandoned: { status: 'CANCELLED', code: ErrorCode.CANCELLED, message: 'every subscriber left the stream' },
-  shutdown: { status: 'INTERRUPTED', code: ErrorCode.INTERRUPTED, message: 'interrupted by a server shutdown' },
+  'client-gone': {
+    status: 'CANCELLED',
+    code: ErrorCode.CANCELLED,
+    message: 'the client closed its request before the draft was finished',
+  },
+  abandoned: {
+    status: 'CANCELLED',
+    code: ErrorCode.CANCELLED,
+    message: 'every subscriber left the stream',
+  },
+  shutdown: {
+    status: 'INTERRUPTED',
+    code: ErrorCode.INTERRUPTED,
+    message: 'interrupted by a server shutdown',
+  },
 };
 
 interface Running {
@@ -98,15 +121,27 @@ export class GenerationRunner {
     return [...this.running.keys()];
   }
 
-  async start<Input, Output>(capability: GenerationCapability<Input, Output>, rawInput: unknown, options: StartOptions): Promise<GenerationRecord> {
+  async start<Input, Output>(
+    capability: GenerationCapability<Input, Output>,
+    rawInput: unknown,
+    options: StartOptions,
+  ): Promise<GenerationRecord> {
     if (options.idempotencyKey && options.idempotencyKey.length > MAX_IDEMPOTENCY_KEY) {
-      throw new ServiceError(ErrorCode.BAD_USER_INPUT, `idempotencyKey: at most ${MAX_IDEMPOTENCY_KEY} characters`);
+      throw new ServiceError(
+        ErrorCode.BAD_USER_INPUT,
+        `idempotencyKey: at most ${MAX_IDEMPOTENCY_KEY} characters`,
+      );
     }
     const input = parseInput(capability.inputSchema, rawInput);
     const context: DraftContext = { now: new Date() };
     const messages = capability.buildPrompt(input, context);
     const id = randomUUID();
-    const release = (await this.deps.admit?.({ accountId: options.account.id, stream: options.stream, generationId: id })) ?? (() => undefined);
+    const release =
+      (await this.deps.admit?.({
+        accountId: options.account.id,
+        stream: options.stream,
+        generationId: id,
+      })) ?? (() => undefined);
     const insert = () =>
       this.deps.generations.insertRunning({
         id,
@@ -129,9 +164,15 @@ export class GenerationRunner {
       });
       if (!created) {
         release();
-        if (!sameInput) throw new ServiceError(ErrorCode.CONFLICT, 'this idempotencyKey was already used with a different input');
+        if (!sameInput)
+          throw new ServiceError(
+            ErrorCode.CONFLICT,
+            'this idempotencyKey was already used with a different input',
+          );
         if (!options.stream) await this.running.get(record.id)?.done;
-        return options.stream ? record : ((await this.deps.generations.findById(options.account.id, record.id)) ?? record);
+        return options.stream
+          ? record
+          : ((await this.deps.generations.findById(options.account.id, record.id)) ?? record);
       }
       inserted = Promise.resolve(record);
     } else {
@@ -144,7 +185,13 @@ export class GenerationRunner {
     });
 
     const controller = new AbortController();
-    const running: Running = { controller, accountId: options.account.id, stored: false, watchers: 0, done: Promise.resolve(null) };
+    const running: Running = {
+      controller,
+      accountId: options.account.id,
+      stored: false,
+      watchers: 0,
+      done: Promise.resolve(null),
+    };
     const isStored = stored.then(
       () => {
         running.stored = true;
@@ -152,7 +199,16 @@ export class GenerationRunner {
       },
       () => false,
     );
-    running.done = this.run({ capability, input, messages, id, stored: isStored, options, context, signal: controller.signal }).finally(() => {
+    running.done = this.run({
+      capability,
+      input,
+      messages,
+      id,
+      stored: isStored,
+      options,
+      context,
+      signal: controller.signal,
+    }).finally(() => {
       clearTimeout(running.abandonTimer);
       this.running.delete(id);
       release();
@@ -176,7 +232,9 @@ export class GenerationRunner {
     const finished = await running.done;
     options.signal?.removeEventListener('abort', hangUp);
     // `finish` returned the stored row: read it again only if storing it failed.
-    return finished ?? (await this.deps.generations.findById(options.account.id, record.id)) ?? record;
+    return (
+      finished ?? (await this.deps.generations.findById(options.account.id, record.id)) ?? record
+    );
   }
 
   private async run<Input, Output>(job: {
@@ -198,8 +256,11 @@ export class GenerationRunner {
     const started = performance.now();
     let chunks: string[] = [];
     let seq = 0;
-    const publish = async (text: string) => this.deps.bus.append(id, { seq: seq++, type: 'delta', text });
-    const evaluation = options.evaluation ? { targets: options.evaluation.targets, bypassCache: true } : {};
+    const publish = async (text: string) =>
+      this.deps.bus.append(id, { seq: seq++, type: 'delta', text });
+    const evaluation = options.evaluation
+      ? { targets: options.evaluation.targets, bypassCache: true }
+      : {};
     // The whole input is untrusted data: the gateway screens it for prompt injection.
     const call = (messages: ChatMessage[]) =>
       this.deps.gateway.stream({
@@ -237,11 +298,19 @@ export class GenerationRunner {
         const correction: ChatMessage[] = [
           ...job.messages,
           { role: 'assistant', content: chunks.join('') },
-          { role: 'user', content: `Your answer did not follow the required layout: ${error.message}. Write the whole answer again, following the layout exactly.` },
+          {
+            role: 'user',
+            content: `Your answer did not follow the required layout: ${error.message}. Write the whole answer again, following the layout exactly.`,
+          },
         ];
         chunks = [];
         for await (const part of call(correction)) {
-          if (part.type === 'finish') answered = { ...part, usage: addUsage(answered?.usage, part.usage), attempts: [...(answered?.attempts ?? []), ...part.attempts] };
+          if (part.type === 'finish')
+            answered = {
+              ...part,
+              usage: addUsage(answered?.usage, part.usage),
+              attempts: [...(answered?.attempts ?? []), ...part.attempts],
+            };
           else chunks.push(part.text);
         }
         try {
@@ -279,28 +348,50 @@ export class GenerationRunner {
     // subscriber never sees text that the corrective retry replaced.
     // A bus that cannot be reached (Redis away for longer than its retries) must not lose the
     // outcome nor crash the process: it is logged, and subscribers replay from the store.
-    const busFailed = (error: unknown) => this.deps.logger.error({ err: error, generationId: id }, 'could not publish to the stream bus');
-    if (!options.stream) await (async () => { for (const chunk of chunks) await publish(chunk); })().catch(busFailed);
+    const busFailed = (error: unknown) =>
+      this.deps.logger.error(
+        { err: error, generationId: id },
+        'could not publish to the stream bus',
+      );
+    if (!options.stream)
+      await (async () => {
+        for (const chunk of chunks) await publish(chunk);
+      })().catch(busFailed);
     let finished: GenerationRecord | null = null;
     try {
       finished = await this.deps.generations.finish(options.account.id, id, outcome);
       if (finished) this.deps.onFinished?.(finished);
     } catch (error) {
-      this.deps.logger.error({ err: error, generationId: id }, 'could not store the outcome of a generation');
+      this.deps.logger.error(
+        { err: error, generationId: id },
+        'could not store the outcome of a generation',
+      );
     }
     await this.deps.bus.append(id, { seq, type: 'end' }).catch(busFailed);
-    if (outcome.groundingIssues.length > 0) this.deps.logger.warn({ generationId: id, groundingIssues: outcome.groundingIssues.length }, 'draft states facts absent from its input');
+    if (outcome.groundingIssues.length > 0)
+      this.deps.logger.warn(
+        { generationId: id, groundingIssues: outcome.groundingIssues.length },
+        'draft states facts absent from its input',
+      );
     return finished;
   }
 
-  private failure(error: unknown, signal: AbortSignal, chunks: string[], started: number, id: string, answered: Answered | undefined): GenerationOutcome {
+  private failure(
+    error: unknown,
+    signal: AbortSignal,
+    chunks: string[],
+    started: number,
+    id: string,
+    answered: Answered | undefined,
+  ): GenerationOutcome {
     const stopped = signal.aborted ? STOPPED[signal.reason as StopReason] : undefined;
     const publicError = stopped
       ? { code: stopped.code, message: stopped.message }
       : ServiceError.isInstance(error)
         ? { code: error.code, message: error.message }
         : { code: ErrorCode.INTERNAL_SERVER_ERROR, message: 'the generation failed unexpectedly' };
-    if (!ServiceError.isInstance(error) && !stopped) this.deps.logger.error({ err: error, generationId: id }, 'generation failed unexpectedly');
+    if (!ServiceError.isInstance(error) && !stopped)
+      this.deps.logger.error({ err: error, generationId: id }, 'generation failed unexpectedly');
     const attempts = error instanceof GatewayError ? error.attempts : (answered?.attempts ?? []);
     return {
       status: stopped?.status ?? 'FAILED',
@@ -317,7 +408,8 @@ export class GenerationRunner {
       cacheHit: false,
       timeToFirstTokenMs: answered?.timeToFirstTokenMs ?? null,
       attempts,
-      injectionScore: error instanceof GatewayError ? error.injectionScore : (answered?.injectionScore ?? null),
+      injectionScore:
+        error instanceof GatewayError ? error.injectionScore : (answered?.injectionScore ?? null),
     };
   }
 
@@ -358,7 +450,10 @@ export class GenerationRunner {
     clearTimeout(running.abandonTimer);
     // A look at remote subscribers may end after the generation did.
     if (this.running.get(id) !== running) return;
-    running.abandonTimer = setTimeout(() => void this.abandonIfUnwatched(id, running), this.deps.abandonAfterMs);
+    running.abandonTimer = setTimeout(
+      () => void this.abandonIfUnwatched(id, running),
+      this.deps.abandonAfterMs,
+    );
     running.abandonTimer.unref();
   }
 
@@ -420,20 +515,32 @@ export class GenerationRunner {
   async drain(graceMs: number): Promise<void> {
     const all = () => Promise.all([...this.running.values()].map((running) => running.done));
     let timer: NodeJS.Timeout | undefined;
-    const expired = new Promise<'expired'>((resolve) => (timer = setTimeout(() => resolve('expired'), graceMs)));
+    const expired = new Promise<'expired'>(
+      (resolve) => (timer = setTimeout(() => resolve('expired'), graceMs)),
+    );
     const result = await Promise.race([all(), expired]);
     clearTimeout(timer);
     if (result === 'expired') {
-      for (const running of this.running.values()) running.controller.abort('shutdown' satisfies StopReason);
+      for (const running of this.running.values())
+        running.controller.abort('shutdown' satisfies StopReason);
       await all();
     }
   }
 }
 
 function badOutput(error: OutputInvalidError): ServiceError {
-  return new ServiceError(ErrorCode.PROVIDER_BAD_OUTPUT, `the model's draft did not have the expected structure: ${error.message}`);
+  return new ServiceError(
+    ErrorCode.PROVIDER_BAD_OUTPUT,
+    `the model's draft did not have the expected structure: ${error.message}`,
+  );
 }
 
 function addUsage(a: Answered['usage'] | undefined, b: Answered['usage']): Answered['usage'] {
-  return a ? { inputTokens: a.inputTokens + b.inputTokens, outputTokens: a.outputTokens + b.outputTokens, costUsd: a.costUsd + b.costUsd } : b;
+  return a
+    ? {
+        inputTokens: a.inputTokens + b.inputTokens,
+        outputTokens: a.outputTokens + b.outputTokens,
+        costUsd: a.costUsd + b.costUsd,
+      }
+    : b;
 }

@@ -34,7 +34,10 @@ export interface UpkeepDependencies {
 /** Orphans handled per sweep; more wait for the next interval. */
 const SWEEP_BATCH = 100;
 
-const ORPHANED = { code: ErrorCode.INTERRUPTED, message: 'interrupted: the server running it stopped unexpectedly' };
+const ORPHANED = {
+  code: ErrorCode.INTERRUPTED,
+  message: 'interrupted: the server running it stopped unexpectedly',
+};
 
 export class GenerationUpkeep {
   private timer: NodeJS.Timeout | undefined;
@@ -72,7 +75,8 @@ export class GenerationUpkeep {
         await this.sweep();
       });
     }
-    if (this.deps.bus.watchers) await this.guard('remote watchers', () => this.deps.runner.checkRemoteWatchers());
+    if (this.deps.bus.watchers)
+      await this.guard('remote watchers', () => this.deps.runner.checkRemoteWatchers());
   }
 
   private async guard(task: string, work: () => Promise<void>): Promise<void> {
@@ -80,7 +84,11 @@ export class GenerationUpkeep {
       await work();
       if (this.failing.delete(task)) this.deps.logger.info({ task }, 'generation upkeep recovered');
     } catch (error) {
-      if (!this.failing.has(task)) this.deps.logger.warn({ err: error, task }, 'generation upkeep failed; retrying every interval');
+      if (!this.failing.has(task))
+        this.deps.logger.warn(
+          { err: error, task },
+          'generation upkeep failed; retrying every interval',
+        );
       this.failing.add(task);
     }
   }
@@ -95,14 +103,29 @@ export class GenerationUpkeep {
       if (own.has(id)) continue;
       const published = await this.published(id);
       const deltas = published.deltas;
-      const record = await generations.interruptStale(id, staleAfterMs, { text: deltas.join(''), chunkLengths: deltas.map((delta) => delta.length) }, ORPHANED);
+      const record = await generations.interruptStale(
+        id,
+        staleAfterMs,
+        { text: deltas.join(''), chunkLengths: deltas.map((delta) => delta.length) },
+        ORPHANED,
+      );
       if (!record) continue;
       swept++;
       this.deps.onSwept?.(record);
-      this.deps.logger.warn({ generationId: id, deltas: deltas.length }, 'marked an orphaned generation INTERRUPTED: the process running it stopped heartbeating');
+      this.deps.logger.warn(
+        { generationId: id, deltas: deltas.length },
+        'marked an orphaned generation INTERRUPTED: the process running it stopped heartbeating',
+      );
       // The final event after the store: a subscriber reading it then finds the stored outcome.
       if (published.open) {
-        await this.deps.bus.append(id, { seq: deltas.length, type: 'end' }).catch((error: unknown) => this.deps.logger.warn({ err: error, generationId: id }, 'could not end the stream of an orphaned generation'));
+        await this.deps.bus
+          .append(id, { seq: deltas.length, type: 'end' })
+          .catch((error: unknown) =>
+            this.deps.logger.warn(
+              { err: error, generationId: id },
+              'could not end the stream of an orphaned generation',
+            ),
+          );
       }
     }
     return swept;
@@ -115,6 +138,9 @@ export class GenerationUpkeep {
   private async published(id: string): Promise<{ deltas: string[]; open: boolean }> {
     if (!(await this.deps.bus.has(id))) return { deltas: [], open: false };
     const events = await this.deps.bus.snapshot(id);
-    return { deltas: events.flatMap((event) => (event.type === 'delta' ? [event.text] : [])), open: !events.some((event) => event.type === 'end') };
+    return {
+      deltas: events.flatMap((event) => (event.type === 'delta' ? [event.text] : [])),
+      open: !events.some((event) => event.type === 'end'),
+    };
   }
 }

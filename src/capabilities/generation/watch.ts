@@ -45,9 +45,13 @@ export function storedChunks(record: GenerationRecord): string[] {
   return chunks;
 }
 
-async function* replayFinished(record: GenerationRecord, afterSeq: number): AsyncIterable<GenerationEventView> {
+async function* replayFinished(
+  record: GenerationRecord,
+  afterSeq: number,
+): AsyncIterable<GenerationEventView> {
   const chunks = storedChunks(record);
-  for (let seq = afterSeq + 1; seq < chunks.length; seq++) yield { seq, delta: chunks[seq]!, generation: null };
+  for (let seq = afterSeq + 1; seq < chunks.length; seq++)
+    yield { seq, delta: chunks[seq]!, generation: null };
   if (afterSeq < chunks.length) yield { seq: chunks.length, delta: null, generation: record };
 }
 
@@ -55,7 +59,13 @@ async function* replayFinished(record: GenerationRecord, afterSeq: number): Asyn
  * Checks that the caller may watch `id` before returning the events, so a wrong id fails the
  * subscription itself (a GraphQL error with NOT_FOUND) rather than its first event.
  */
-export async function watchGeneration(deps: WatchDependencies, accountId: string, id: string, afterSeq: number | null | undefined, signal: AbortSignal): Promise<AsyncIterable<GenerationEventView>> {
+export async function watchGeneration(
+  deps: WatchDependencies,
+  accountId: string,
+  id: string,
+  afterSeq: number | null | undefined,
+  signal: AbortSignal,
+): Promise<AsyncIterable<GenerationEventView>> {
   const after = Math.max(-1, afterSeq ?? -1);
   const owner = deps.runningHere?.(id);
   if (owner !== undefined) {
@@ -67,10 +77,18 @@ export async function watchGeneration(deps: WatchDependencies, accountId: string
   if (!record) throw notFound('generation', id);
   // A running generation's events keep only its id, not the row just read: a subscriber stays for
   // the whole stream, and the row carries the draft's input (thousands of streams may be open).
-  return record.status === 'RUNNING' ? runningEvents(deps, accountId, id, after, signal) : replayFinished(record, after);
+  return record.status === 'RUNNING'
+    ? runningEvents(deps, accountId, id, after, signal)
+    : replayFinished(record, after);
 }
 
-async function* runningEvents(deps: WatchDependencies, accountId: string, id: string, after: number, signal: AbortSignal): AsyncIterable<GenerationEventView> {
+async function* runningEvents(
+  deps: WatchDependencies,
+  accountId: string,
+  id: string,
+  after: number,
+  signal: AbortSignal,
+): AsyncIterable<GenerationEventView> {
   if (!(await deps.bus.has(id))) {
     // It may have finished (and its stream expired) between the two reads.
     const latest = await deps.generations.findById(accountId, id);
@@ -78,7 +96,10 @@ async function* runningEvents(deps: WatchDependencies, accountId: string, id: st
       yield* replayFinished(latest, after);
       return;
     }
-    throw new ServiceError(ErrorCode.SERVICE_UNAVAILABLE, `generation ${id} is running but its stream is not reachable from this server`);
+    throw new ServiceError(
+      ErrorCode.SERVICE_UNAVAILABLE,
+      `generation ${id} is running but its stream is not reachable from this server`,
+    );
   }
   const leave = deps.watch?.(id);
   // Taken now: once the end event is out, the runner may already have forgotten the generation.

@@ -25,10 +25,19 @@ export const SIGNAL_KINDS = [
 export type SignalKind = (typeof SIGNAL_KINDS)[number];
 
 /** The more specific a signal, the more likely it is the cause rather than a consequence. */
-const PRECEDENCE: Record<SignalKind, number> = Object.fromEntries(SIGNAL_KINDS.map((kind, index) => [kind, SIGNAL_KINDS.length - index])) as Record<SignalKind, number>;
+const PRECEDENCE: Record<SignalKind, number> = Object.fromEntries(
+  SIGNAL_KINDS.map((kind, index) => [kind, SIGNAL_KINDS.length - index]),
+) as Record<SignalKind, number>;
 
 /** Signals that end a job even when it never prints how it ended. */
-const FATAL_KINDS = new Set<SignalKind>(['oom', 'exception', 'command-not-found', 'certificate', 'dns', 'permission']);
+const FATAL_KINDS = new Set<SignalKind>([
+  'oom',
+  'exception',
+  'command-not-found',
+  'certificate',
+  'dns',
+  'permission',
+]);
 
 export interface LogLine {
   /** 1-based, as editors and `sed -n` count. */
@@ -110,30 +119,46 @@ const LEVEL_ERROR =
   /\b(?:ERROR|ERR!|FATAL|CRITICAL|PANIC|SEVERE|EMERG)\b|^##\[error\]|\[(?:error|fatal|critical|Error|Fatal)\]|\blevel=(?:error|fatal|critical|panic)\b|"level"\s*:\s*"(?:error|fatal|critical|panic)"|^(?:[\w.-]{1,40}: )?(?:error|fatal|Error|Fatal)(?:\[[\w-]{1,40}\])?:|^E\d{4} \d{2}:\d{2}/;
 const LEVEL_WARN =
   /\b(?:WARN|WARNING)\b|^##\[warning\]|\[(?:warn|warning|Warn|Warning)\]|\blevel=warn(?:ing)?\b|"level"\s*:\s*"warn(?:ing)?"|^(?:[\w.-]{1,40}: )?(?:warning|Warning):|^Warning\s|^W\d{4} \d{2}:\d{2}/;
-const LEVEL_QUIET = /\b(?:INFO|DEBUG|TRACE|NOTICE)\b|\blevel=(?:info|debug|trace)\b|"level"\s*:\s*"(?:info|debug|trace)"|^I\d{4} \d{2}:\d{2}/;
+const LEVEL_QUIET =
+  /\b(?:INFO|DEBUG|TRACE|NOTICE)\b|\blevel=(?:info|debug|trace)\b|"level"\s*:\s*"(?:info|debug|trace)"|^I\d{4} \d{2}:\d{2}/;
 
-const OOM = /OOMKill|\bOut of memory\b|\bout of memory\b|Killed process \d+|oom-kill|OutOfMemoryError|heap out of memory|Cannot allocate memory|MemoryError\b|signal: killed|\bReason: OOM/i;
-const CERTIFICATE = /certificate (?:has )?expired|certificate is not yet valid|CERT_HAS_EXPIRED|CertificateExpired|x509: certificate|SSL certificate problem|unable to verify the first certificate|SSLHandshakeException|certificate verify failed|PKIX path|self[- ]signed certificate/i;
-const DNS = /Could not resolve host|NXDOMAIN|SERVFAIL|Name or service not known|Temporary failure in name resolution|no such host|ENOTFOUND|EAI_AGAIN|UnknownHostException|Name resolution failed|could not translate host name/i;
-const PERMISSION = /permission denied|\bEACCES\b|\bEPERM\b|AccessDenied|Access Denied|\b403 Forbidden\b|not authorized to perform|UnauthorizedOperation|\b401 Unauthorized\b|forbidden: User/i;
-const COMMAND_NOT_FOUND = /: command not found\b|: not found$|is not recognized as an internal or external command|executable file not found in \$PATH/i;
-const CONNECTION_REFUSED = /connection refused|ECONNREFUSED|connection reset by peer|ECONNRESET|ConnectException|No route to host|EHOSTUNREACH/i;
-const UPSTREAM = /\b(?:500 Internal Server Error|502 Bad Gateway|503 Service (?:Temporarily )?Unavailable|504 Gateway Time-?out)\b|\b(?:status|HTTP|code|status_code)[ :=/]*(?:1\.1 )?(?:500|502|503|504)\b|\bupstream (?:connect error|unavailable|request timeout)|\bService Unavailable\b/i;
+const OOM =
+  /OOMKill|\bOut of memory\b|\bout of memory\b|Killed process \d+|oom-kill|OutOfMemoryError|heap out of memory|Cannot allocate memory|MemoryError\b|signal: killed|\bReason: OOM/i;
+const CERTIFICATE =
+  /certificate (?:has )?expired|certificate is not yet valid|CERT_HAS_EXPIRED|CertificateExpired|x509: certificate|SSL certificate problem|unable to verify the first certificate|SSLHandshakeException|certificate verify failed|PKIX path|self[- ]signed certificate/i;
+const DNS =
+  /Could not resolve host|NXDOMAIN|SERVFAIL|Name or service not known|Temporary failure in name resolution|no such host|ENOTFOUND|EAI_AGAIN|UnknownHostException|Name resolution failed|could not translate host name/i;
+const PERMISSION =
+  /permission denied|\bEACCES\b|\bEPERM\b|AccessDenied|Access Denied|\b403 Forbidden\b|not authorized to perform|UnauthorizedOperation|\b401 Unauthorized\b|forbidden: User/i;
+const COMMAND_NOT_FOUND =
+  /: command not found\b|: not found$|is not recognized as an internal or external command|executable file not found in \$PATH/i;
+const CONNECTION_REFUSED =
+  /connection refused|ECONNREFUSED|connection reset by peer|ECONNRESET|ConnectException|No route to host|EHOSTUNREACH/i;
+const UPSTREAM =
+  /\b(?:500 Internal Server Error|502 Bad Gateway|503 Service (?:Temporarily )?Unavailable|504 Gateway Time-?out)\b|\b(?:status|HTTP|code|status_code)[ :=/]*(?:1\.1 )?(?:500|502|503|504)\b|\bupstream (?:connect error|unavailable|request timeout)|\bService Unavailable\b/i;
 const EXCEPTION =
   /^Traceback \(most recent call last\)|^(?:Exception in thread "[^"]{0,100}" )?(?:[a-z_$][\w$]*\.)+[A-Z][\w$]*(?:Exception|Error)\b|^Caused by: |^(?:Uncaught )?[A-Z][A-Za-z]*(?:Error|Exception)(?::|$)|^panic: |^thread '[^']{0,100}' panicked|UnhandledPromiseRejection/;
-const TIMEOUT = /\btimed out\b|deadline exceeded|DeadlineExceeded|\bETIMEDOUT\b|\btime-?out (?:waiting|expired|exceeded|after|while|of)\b|\bTimeoutError\b|\bRead timeout\b|\btimeout: |\bTimeout exceeded\b/i;
-const EXIT_CODE = /\b(?:exit(?:ed)?(?: with)? (?:code|status)|exit_code|exitcode|returned non-zero exit status)[\s:=]{0,3}(-?\d{1,10})\b/i;
+const TIMEOUT =
+  /\btimed out\b|deadline exceeded|DeadlineExceeded|\bETIMEDOUT\b|\btime-?out (?:waiting|expired|exceeded|after|while|of)\b|\bTimeoutError\b|\bRead timeout\b|\btimeout: |\bTimeout exceeded\b/i;
+const EXIT_CODE =
+  /\b(?:exit(?:ed)?(?: with)? (?:code|status)|exit_code|exitcode|returned non-zero exit status)[\s:=]{0,3}(-?\d{1,10})\b/i;
 const FAILED_WORD = /\bFAILED\b|\bfailed (?:to|with|because|after)\b|\b(?:has|have) failed\b|^✗|^✖/;
-const NEGATED = /\b0 (?:errors?|failed|failures?)\b|\b(?:failed|errors?)[=:] ?0\b|\bno errors?\b|\bwithout errors?\b/i;
+const NEGATED =
+  /\b0 (?:errors?|failed|failures?)\b|\b(?:failed|errors?)[=:] ?0\b|\bno errors?\b|\bwithout errors?\b/i;
 
-const SUCCESS_MARK = /\b(?:job|pipeline|build|workflow|runbook|deploy(?:ment)?|run)\b[^.;]{0,40}?\b(?:succeeded|completed successfully|finished successfully|passed)\b|^Finished: SUCCESS\b/i;
-const FAILURE_MARK = /\b(?:job|pipeline|build|workflow|runbook)\b[^.;]{0,40}?\bfailed\b|^Finished: FAILURE\b/i;
-const PARTIAL_MARK = /\b(?:completed|finished|succeeded|done) with (?:\d+ )?(?:errors|failures)\b|\bpartial(?:ly)? (?:success|succeeded|failed|failure)\b/i;
-const COUNT_OK = /\b[1-9]\d* (?:of \d+ )?(?:[a-z]+ )?(?:succeeded|processed|passed|ok|completed|updated)\b/i;
+const SUCCESS_MARK =
+  /\b(?:job|pipeline|build|workflow|runbook|deploy(?:ment)?|run)\b[^.;]{0,40}?\b(?:succeeded|completed successfully|finished successfully|passed)\b|^Finished: SUCCESS\b/i;
+const FAILURE_MARK =
+  /\b(?:job|pipeline|build|workflow|runbook)\b[^.;]{0,40}?\bfailed\b|^Finished: FAILURE\b/i;
+const PARTIAL_MARK =
+  /\b(?:completed|finished|succeeded|done) with (?:\d+ )?(?:errors|failures)\b|\bpartial(?:ly)? (?:success|succeeded|failed|failure)\b/i;
+const COUNT_OK =
+  /\b[1-9]\d* (?:of \d+ )?(?:[a-z]+ )?(?:succeeded|processed|passed|ok|completed|updated)\b/i;
 const COUNT_FAILED = /\b[1-9]\d* (?:[a-z]+ )?(?:failed|errored)\b/i;
 
 /** Stack frames (Java, Node, Python), told apart by their indentation. */
-const FRAME = /^(?:at\s+\S|\.\.\. \d+ (?:more|common frames omitted)|File ".{1,500}", line \d+|\^+$)/;
+const FRAME =
+  /^(?:at\s+\S|\.\.\. \d+ (?:more|common frames omitted)|File ".{1,500}", line \d+|\^+$)/;
 
 /** What a terminal shows for a raw line: ANSI gone, the last carriage-return overwrite wins. */
 export function displayLine(raw: string): string {
@@ -161,7 +186,8 @@ function messageKey(message: string): string {
 }
 
 /** One test that rules out most lines before the header patterns run one by one. */
-const MAYBE_HEADER = /^(?:##\[group\]|::group::|section_start:|TASK \[|\[Pipeline\] \{|step\s|==>|-{3}|={3}|\[step\]|(?:Running|Starting|Executing) step|▶)/i;
+const MAYBE_HEADER =
+  /^(?:##\[group\]|::group::|section_start:|TASK \[|\[Pipeline\] \{|step\s|==>|-{3}|={3}|\[step\]|(?:Running|Starting|Executing) step|▶)/i;
 
 function stepHeader(message: string, raw: string): string | undefined {
   if (raw.startsWith('section_start:')) return STEP_HEADERS[2]!.exec(raw)?.[1];
@@ -183,7 +209,15 @@ interface Classified {
   fatal: boolean;
 }
 
-const PLAIN: Classified = { kinds: [], error: false, warning: false, exitCode: null, terminal: null, partial: false, fatal: false };
+const PLAIN: Classified = {
+  kinds: [],
+  error: false,
+  warning: false,
+  exitCode: null,
+  terminal: null,
+  partial: false,
+  fatal: false,
+};
 
 function classify(message: string): Classified {
   if (!INTERESTING.test(message)) return PLAIN;
@@ -203,7 +237,8 @@ function classify(message: string): Classified {
   const levelError = LEVEL_ERROR.test(message);
   if (levelError || FAILED_WORD.test(message)) kinds.push('error');
 
-  const partial = PARTIAL_MARK.test(message) || (COUNT_OK.test(message) && COUNT_FAILED.test(message));
+  const partial =
+    PARTIAL_MARK.test(message) || (COUNT_OK.test(message) && COUNT_FAILED.test(message));
   let terminal: Terminal | null = null;
   if (partial) terminal = 'partial';
   else if (FAILURE_MARK.test(message) && !NEGATED.test(message)) terminal = 'failure';
@@ -218,8 +253,18 @@ function classify(message: string): Classified {
   const severe = kinds.includes('oom') || kinds.includes('exit-code');
   const negated = NEGATED.test(message) && kinds.every((kind) => kind === 'error');
   const error = kinds.length > 0 && !negated && (levelError || severe || (!warning && !quiet));
-  const fatal = error && (kinds.some((kind) => FATAL_KINDS.has(kind)) || /\b(?:FATAL|PANIC)\b|^panic: /.test(message));
-  return { kinds: error ? kinds : [], error, warning: warning && !error, exitCode, terminal, partial, fatal };
+  const fatal =
+    error &&
+    (kinds.some((kind) => FATAL_KINDS.has(kind)) || /\b(?:FATAL|PANIC)\b|^panic: /.test(message));
+  return {
+    kinds: error ? kinds : [],
+    error,
+    warning: warning && !error,
+    exitCode,
+    terminal,
+    partial,
+    fatal,
+  };
 }
 
 function rank(kinds: readonly SignalKind[]): number {
@@ -242,7 +287,10 @@ export function analyzeLog(log: string, jobName?: string | null): LogAnalysis {
   const rawLines = log.split('\n');
   if (rawLines.length > 1 && rawLines.at(-1) === '') rawLines.pop();
   const lines: string[] = new Array<string>(rawLines.length);
-  const repeated = new Map<string, { count: number; first: string; order: number; retrying: boolean }>();
+  const repeated = new Map<
+    string,
+    { count: number; first: string; order: number; retrying: boolean }
+  >();
   const failures = new Map<string, StepFailure>();
   const stepHeaders: LogLine[] = [];
   const errorLines: number[] = [];
@@ -254,7 +302,13 @@ export function analyzeLog(log: string, jobName?: string | null): LogAnalysis {
   let sawPartial = false;
   let hasFatal = false;
   let inTraceback = false;
-  let cause: { kind: SignalKind; line: LogLine; rank: number; exitCode: number | null; causedBy: boolean } | null = null;
+  let cause: {
+    kind: SignalKind;
+    line: LogLine;
+    rank: number;
+    exitCode: number | null;
+    causedBy: boolean;
+  } | null = null;
 
   for (let index = 0; index < rawLines.length; index += 1) {
     const raw = rawLines[index]!;
@@ -267,7 +321,10 @@ export function analyzeLog(log: string, jobName?: string | null): LogAnalysis {
     if (message === '' || STEP_END.test(message)) continue;
     const indented = message.length < body.length;
 
-    const header = stepHeader(message, raw.startsWith('section_start:') || raw.startsWith('\x1b') ? raw.replace(ANSI, '') : raw);
+    const header = stepHeader(
+      message,
+      raw.startsWith('section_start:') || raw.startsWith('\x1b') ? raw.replace(ANSI, '') : raw,
+    );
     if (header) {
       step = header;
       stepHeaders.push({ number, text });
@@ -295,12 +352,21 @@ export function analyzeLog(log: string, jobName?: string | null): LogAnalysis {
       inTraceback = true;
       classified = { ...PLAIN, kinds: ['exception'], error: true, fatal: true };
     } else if (exceptionLine) {
-      const kinds = classified.kinds.includes('exception') ? classified.kinds : [...classified.kinds, 'exception' as const];
+      const kinds = classified.kinds.includes('exception')
+        ? classified.kinds
+        : [...classified.kinds, 'exception' as const];
       classified = { ...classified, kinds, error: true, warning: false, fatal: true };
     }
     if (!seen) {
-      const first = message.length > MAX_LINE_CHARS ? `${message.slice(0, MAX_LINE_CHARS)}…` : message;
-      repeated.set(key, { count: 1, first, order: index, retrying: classified.error || (classified.warning && /\bretr(?:y|ying|ies)\b/i.test(message)) });
+      const first =
+        message.length > MAX_LINE_CHARS ? `${message.slice(0, MAX_LINE_CHARS)}…` : message;
+      repeated.set(key, {
+        count: 1,
+        first,
+        order: index,
+        retrying:
+          classified.error || (classified.warning && /\bretr(?:y|ying|ies)\b/i.test(message)),
+      });
     }
     if (classified.exitCode !== null) exitCode = classified.exitCode;
     if (classified.terminal) terminal = classified.terminal;
@@ -326,8 +392,15 @@ export function analyzeLog(log: string, jobName?: string | null): LogAnalysis {
     // The most specific signal wins; among equals the earliest, except that a later
     // "Caused by:" in a Java chain is closer to the root than the exception that wraps it.
     if (tracebackHeader) continue;
-    if (!cause || lineRank > cause.rank || (lineRank === cause.rank && causedBy && classified.kinds.includes('exception'))) {
-      const kind = classified.kinds.reduce((best, kind) => (PRECEDENCE[kind] > PRECEDENCE[best] ? kind : best), classified.kinds[0]!);
+    if (
+      !cause ||
+      lineRank > cause.rank ||
+      (lineRank === cause.rank && causedBy && classified.kinds.includes('exception'))
+    ) {
+      const kind = classified.kinds.reduce(
+        (best, kind) => (PRECEDENCE[kind] > PRECEDENCE[best] ? kind : best),
+        classified.kinds[0]!,
+      );
       cause = { kind, line, rank: lineRank, exitCode: classified.exitCode, causedBy };
     }
   }
@@ -338,7 +411,10 @@ export function analyzeLog(log: string, jobName?: string | null): LogAnalysis {
     .slice(0, MAX_REPEATED)
     .map(({ first, count, retrying }) => ({ message: first, count, retrying }));
 
-  const failingSteps = [...failures.values()].map((failure) => ({ step: failure.step, lines: chooseLines(failure, cause?.line.number) }));
+  const failingSteps = [...failures.values()].map((failure) => ({
+    step: failure.step,
+    lines: chooseLines(failure, cause?.line.number),
+  }));
 
   return {
     lines,
@@ -360,7 +436,10 @@ export function analyzeLog(log: string, jobName?: string | null): LogAnalysis {
 function chooseLines(failure: StepFailure, causeLine: number | undefined): LogLine[] {
   if (failure.lines.length <= MAX_LINES_PER_STEP) return failure.lines.map(({ line }) => line);
   const ranked = [...failure.lines].sort((left, right) => {
-    const priority = (entry: (typeof failure.lines)[number]) => (entry.line.number === causeLine ? 100 : 0) + (entry.kinds.includes('exit-code') ? 50 : 0) + rank(entry.kinds);
+    const priority = (entry: (typeof failure.lines)[number]) =>
+      (entry.line.number === causeLine ? 100 : 0) +
+      (entry.kinds.includes('exit-code') ? 50 : 0) +
+      rank(entry.kinds);
     return priority(right) - priority(left) || left.line.number - right.line.number;
   });
   return ranked

@@ -51,7 +51,9 @@ const statsSchema = z.object({
   lines: z.number().int().nonnegative(),
   errors: z.number().int().nonnegative(),
   warnings: z.number().int().nonnegative(),
-  repeatedMessages: z.array(z.object({ message: z.string().min(1), count: z.number().int().positive() })),
+  repeatedMessages: z.array(
+    z.object({ message: z.string().min(1), count: z.number().int().positive() }),
+  ),
 });
 
 export const jobDigestOutputSchema = z.object({
@@ -70,7 +72,12 @@ export type JobDigestOutput = z.infer<typeof jobDigestOutputSchema>;
 
 /** Stats are facts about the log, counted by the service. */
 export function statsOf(analysis: LogAnalysis): JobLogStats {
-  return { lines: analysis.lines.length, errors: analysis.errors, warnings: analysis.warnings, repeatedMessages: analysis.repeated.map(({ message, count }) => ({ message, count })) };
+  return {
+    lines: analysis.lines.length,
+    errors: analysis.errors,
+    warnings: analysis.warnings,
+    repeatedMessages: analysis.repeated.map(({ message, count }) => ({ message, count })),
+  };
 }
 
 /** The exit code the scheduler reported, else the last one the log states. */
@@ -87,21 +94,30 @@ export function formatJobDigest(output: JobDigestOutput): string {
   if (output.failingSteps.length === 0) lines.push('- None.');
   for (const step of output.failingSteps) {
     lines.push(`### ${step.step}`);
-    step.lines.forEach((text, index) => lines.push(`- L${step.lineNumbers[index]}: ${codeSpan(text)}`));
+    step.lines.forEach((text, index) =>
+      lines.push(`- L${step.lineNumbers[index]}: ${codeSpan(text)}`),
+    );
   }
   lines.push('', `## ${SECTIONS.next}`);
   for (const next of output.nextSteps) lines.push(`- ${next}`);
   lines.push('', `## ${SECTIONS.stats}`);
-  lines.push(`- Lines: ${output.stats.lines}`, `- Errors: ${output.stats.errors}`, `- Warnings: ${output.stats.warnings}`);
+  lines.push(
+    `- Lines: ${output.stats.lines}`,
+    `- Errors: ${output.stats.errors}`,
+    `- Warnings: ${output.stats.warnings}`,
+  );
   if (output.stats.repeatedMessages.length > 0) {
     lines.push('', `## ${SECTIONS.repeated}`);
-    for (const repeated of output.stats.repeatedMessages) lines.push(`- ${repeated.count} × ${codeSpan(repeated.message)}`);
+    for (const repeated of output.stats.repeatedMessages)
+      lines.push(`- ${repeated.count} × ${codeSpan(repeated.message)}`);
   }
   return `${lines.join('\n')}\n`;
 }
 
 function sectionLines(lines: readonly string[], heading: string): string[] {
-  const start = lines.findIndex((line) => line.trim().toLowerCase() === `## ${heading.toLowerCase()}`);
+  const start = lines.findIndex(
+    (line) => line.trim().toLowerCase() === `## ${heading.toLowerCase()}`,
+  );
   if (start < 0) return [];
   const end = lines.findIndex((line, index) => index > start && /^##\s/.test(line.trim()));
   return lines.slice(start + 1, end < 0 ? undefined : end);
@@ -130,12 +146,19 @@ function parseFailingSteps(lines: readonly string[], analysis: LogAnalysis): Fai
     let number = item[1] ? Number(item[1]) : undefined;
     if (number === undefined) {
       const found = analysis.lines.findIndex((candidate) => sameLine(quoted, candidate));
-      if (found < 0) throw new OutputInvalidError(`the failing line "${quoted.slice(0, 120)}" under "### ${step.step}" is not in the log`);
+      if (found < 0)
+        throw new OutputInvalidError(
+          `the failing line "${quoted.slice(0, 120)}" under "### ${step.step}" is not in the log`,
+        );
       number = found + 1;
     } else if (!sameLine(quoted, analysis.lines[number - 1])) {
-      throw new OutputInvalidError(`line L${number} quoted under "### ${step.step}" is not line ${number} of the log`);
+      throw new OutputInvalidError(
+        `line L${number} quoted under "### ${step.step}" is not line ${number} of the log`,
+      );
     }
-    step.lines.push(analysis.lines[number - 1]!.trim() === quoted.trim() ? analysis.lines[number - 1]! : quoted);
+    step.lines.push(
+      analysis.lines[number - 1]!.trim() === quoted.trim() ? analysis.lines[number - 1]! : quoted,
+    );
     step.lineNumbers.push(number);
   }
   return steps;
@@ -144,7 +167,9 @@ function parseFailingSteps(lines: readonly string[], analysis: LogAnalysis): Fai
 export function parseJobDigest(text: string, input: JobLogInput): JobDigestOutput {
   const analysis = analysisOf(input);
   const lines = text.split('\n');
-  const outcome = labelled(lines, LABELS.outcome)?.toUpperCase().match(/\b(SUCCEEDED|FAILED|PARTIAL|UNKNOWN)\b/)?.[1];
+  const outcome = labelled(lines, LABELS.outcome)
+    ?.toUpperCase()
+    .match(/\b(SUCCEEDED|FAILED|PARTIAL|UNKNOWN)\b/)?.[1];
   const cause = labelled(lines, LABELS.cause);
   const candidate = {
     jobName: input.jobName ?? null,
@@ -157,8 +182,12 @@ export function parseJobDigest(text: string, input: JobLogInput): JobDigestOutpu
   };
   const parsed = jobDigestOutputSchema.safeParse(candidate);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'output'}: ${issue.message}`).join('; ');
-    throw new OutputInvalidError(`the job digest needs a "**${LABELS.outcome}:**" line with one of ${OUTCOMES.join(', ')}; ${problems}`);
+    const problems = parsed.error.issues
+      .map((issue) => `${issue.path.join('.') || 'output'}: ${issue.message}`)
+      .join('; ');
+    throw new OutputInvalidError(
+      `the job digest needs a "**${LABELS.outcome}:**" line with one of ${OUTCOMES.join(', ')}; ${problems}`,
+    );
   }
   return parsed.data;
 }

@@ -23,7 +23,9 @@ const CONTEXT = 2;
 function chosenLines(analysis: LogAnalysis): number[] {
   const total = analysis.lines.length;
   const wanted: number[] = [];
-  for (const step of analysis.failingSteps) for (const line of step.lines) for (let n = line.number - CONTEXT; n <= line.number + CONTEXT; n += 1) wanted.push(n);
+  for (const step of analysis.failingSteps)
+    for (const line of step.lines)
+      for (let n = line.number - CONTEXT; n <= line.number + CONTEXT; n += 1) wanted.push(n);
   if (analysis.cause) wanted.push(analysis.cause.line.number);
   for (let n = Math.max(1, total - TAIL + 1); n <= total; n += 1) wanted.push(n);
   for (const header of analysis.stepHeaders) wanted.push(header.number);
@@ -52,7 +54,8 @@ export function logExcerpt(analysis: LogAnalysis): { text: string; shown: number
     out.push(`L${n}: ${line.length > MAX_LINE_CHARS ? `${line.slice(0, MAX_LINE_CHARS)}…` : line}`);
     previous = n;
   }
-  if (previous < analysis.lines.length) out.push(`[... ${analysis.lines.length - previous} lines omitted ...]`);
+  if (previous < analysis.lines.length)
+    out.push(`[... ${analysis.lines.length - previous} lines omitted ...]`);
   return { text: out.join('\n'), shown: numbers.length };
 }
 

@@ -5,7 +5,16 @@
  * well, contributing factors — are left with a "Needs a human" placeholder, never guessed.
  */
 import type { DraftContext } from '../capability.js';
-import { chronological, classifyNote, oneLine, type Alert, type ChatExcerpt, type Incident, type Note, type TimelineEvent } from '../shared/incident.js';
+import {
+  chronological,
+  classifyNote,
+  oneLine,
+  type Alert,
+  type ChatExcerpt,
+  type Incident,
+  type Note,
+  type TimelineEvent,
+} from '../shared/incident.js';
 import type { PostmortemInput } from './input.js';
 import {
   ENTRY_SEPARATOR,
@@ -21,8 +30,10 @@ import {
 } from './output.js';
 
 // A statement is taken as a cause only when it says so plainly; hedges and questions are not.
-const ROOT_CAUSE = /\b(?:root[- ]?cause|caused by|(?:identified|confirmed) as the (?:root )?cause|the cause (?:is|was))\b/i;
-const CONTRIBUTING = /\b(?:contributing factors?|contributed to|made (?:it|this|things|the outage) worse|compounded by|exacerbated)\b/i;
+const ROOT_CAUSE =
+  /\b(?:root[- ]?cause|caused by|(?:identified|confirmed) as the (?:root )?cause|the cause (?:is|was))\b/i;
+const CONTRIBUTING =
+  /\b(?:contributing factors?|contributed to|made (?:it|this|things|the outage) worse|compounded by|exacerbated)\b/i;
 const HEDGED =
   /\?|\b(?:unknown|unclear|undetermined|tbd|not (?:yet )?(?:known|identified|clear|sure|confirmed|the cause)|ruled out|not caused|no root cause|maybe|might|possibly|perhaps|probably|suspect(?:ed)?|could be|hypothes[ie]s|theory|still investigating)\b/i;
 // An event marks recovery when it says so without qualification.
@@ -32,7 +43,8 @@ const NOT_RESOLVING = /\?|\b(?:not|partial|partially|still|yet|in progress|unres
 // "Root cause: X" reads as "X" once it sits under a heading or after "Stated root cause:".
 const STATEMENT_LABEL = /^\s*(?:root[- ]?cause(?: confirmed)?|contributing factors?)\s*:\s*/i;
 const WENT_WELL = /^\s*(?:what )?went well\s*:\s*/i;
-const WENT_POORLY = /^\s*(?:what )?(?:went (?:poorly|badly|wrong)|didn't go well|did not go well)\s*:\s*/i;
+const WENT_POORLY =
+  /^\s*(?:what )?(?:went (?:poorly|badly|wrong)|didn't go well|did not go well)\s*:\s*/i;
 
 interface Statement {
   text: string;
@@ -54,7 +66,8 @@ interface Facts {
   actionItems: ActionItem[];
 }
 
-const byTime = <T extends { at: Date }>(items: readonly T[]): T[] => [...items].sort((a, b) => a.at.getTime() - b.at.getTime());
+const byTime = <T extends { at: Date }>(items: readonly T[]): T[] =>
+  [...items].sort((a, b) => a.at.getTime() - b.at.getTime());
 
 function describeEvent(event: TimelineEvent): string {
   return `${oneLine(event.message)}${event.author ? ` (${oneLine(event.author)})` : ''}`;
@@ -71,9 +84,24 @@ function describeChat(message: ChatExcerpt): string {
 /** Events, alerts and chat in one list, oldest first; at the same instant alerts come first, then events, then chat. */
 function mergedTimeline(incident: Incident): Facts['timeline'] {
   const entries = [
-    ...incident.alerts.map((alert, index) => ({ at: alert.at, rank: 0, index, text: describeAlert(alert) })),
-    ...incident.timeline.map((event, index) => ({ at: event.at, rank: 1, index, text: describeEvent(event) })),
-    ...incident.chatExcerpts.map((message, index) => ({ at: message.at, rank: 2, index, text: describeChat(message) })),
+    ...incident.alerts.map((alert, index) => ({
+      at: alert.at,
+      rank: 0,
+      index,
+      text: describeAlert(alert),
+    })),
+    ...incident.timeline.map((event, index) => ({
+      at: event.at,
+      rank: 1,
+      index,
+      text: describeEvent(event),
+    })),
+    ...incident.chatExcerpts.map((message, index) => ({
+      at: message.at,
+      rank: 2,
+      index,
+      text: describeChat(message),
+    })),
   ];
   entries.sort((a, b) => a.at.getTime() - b.at.getTime() || a.rank - b.rank || a.index - b.index);
   return entries.map(({ at, text }) => ({ at, text }));
@@ -107,7 +135,9 @@ function statements(incident: Incident): Statement[][] {
 
 function stated(groups: Statement[][], pattern: RegExp): Statement | undefined {
   for (const group of groups) {
-    const found = group.filter((statement) => pattern.test(statement.text) && !HEDGED.test(statement.text)).at(-1);
+    const found = group
+      .filter((statement) => pattern.test(statement.text) && !HEDGED.test(statement.text))
+      .at(-1);
     if (found) return found;
   }
   return undefined;
@@ -129,9 +159,13 @@ function gatherFacts(incident: Incident): Facts {
         : null;
   // With a declared resolution time, the recovery is the last one up to it (a later "status page
   // says resolved" is an echo); without one, the last recovery recorded.
-  const recoveries = events.filter((event) => RESOLVING.test(event.message) && !NOT_RESOLVING.test(event.message));
+  const recoveries = events.filter(
+    (event) => RESOLVING.test(event.message) && !NOT_RESOLVING.test(event.message),
+  );
   const resolvedAt = incident.resolvedAt;
-  const resolvingEvent = resolvedAt ? (recoveries.filter((event) => event.at <= resolvedAt).at(-1) ?? recoveries[0]) : recoveries.at(-1);
+  const resolvingEvent = resolvedAt
+    ? (recoveries.filter((event) => event.at <= resolvedAt).at(-1) ?? recoveries[0])
+    : recoveries.at(-1);
   const impactEnd = incident.resolvedAt
     ? { at: incident.resolvedAt, basis: 'declared resolved' }
     : resolvingEvent
@@ -139,7 +173,9 @@ function gatherFacts(incident: Incident): Facts {
       : null;
 
   const plainNotes = incident.notes.map(classifyNote).filter((note) => note.kind !== 'ACTION_ITEM');
-  const contributing = groups.flat().filter((statement) => CONTRIBUTING.test(statement.text) && !HEDGED.test(statement.text));
+  const contributing = groups
+    .flat()
+    .filter((statement) => CONTRIBUTING.test(statement.text) && !HEDGED.test(statement.text));
   return {
     incident,
     alerts,
@@ -149,8 +185,12 @@ function gatherFacts(incident: Incident): Facts {
     resolvingEvent,
     rootCause: stated(groups, ROOT_CAUSE),
     contributingFactors: contributing,
-    wentWell: plainNotes.filter((note) => WENT_WELL.test(note.text)).map((note) => oneLine(note.text.replace(WENT_WELL, ''))),
-    wentPoorly: plainNotes.filter((note) => WENT_POORLY.test(note.text)).map((note) => oneLine(note.text.replace(WENT_POORLY, ''))),
+    wentWell: plainNotes
+      .filter((note) => WENT_WELL.test(note.text))
+      .map((note) => oneLine(note.text.replace(WENT_WELL, ''))),
+    wentPoorly: plainNotes
+      .filter((note) => WENT_POORLY.test(note.text))
+      .map((note) => oneLine(note.text.replace(WENT_POORLY, ''))),
     actionItems: incident.notes
       .map(classifyNote)
       .filter((note) => note.kind === 'ACTION_ITEM')
@@ -172,7 +212,13 @@ function impactLines(facts: Facts): string[] {
     `**${IMPACT_LABELS.impactStart}:** ${impactStart ? `${formatInstant(impactStart.at)} (${impactStart.basis})` : needsHuman('no start time, alert or timeline event.')}`,
     `**${IMPACT_LABELS.impactEnd}:** ${impactEnd ? `${formatInstant(impactEnd.at)} (${impactEnd.basis})` : needsHuman('no resolution time and no recovery event.')}`,
     `**${IMPACT_LABELS.durationMinutes}:** ${
-      ordered ? `${minutesBetween(impactStart.at, impactEnd.at)} minutes` : needsHuman(impactStart && impactEnd ? 'the impact end precedes its start.' : 'the impact window is incomplete.')
+      ordered
+        ? `${minutesBetween(impactStart.at, impactEnd.at)} minutes`
+        : needsHuman(
+            impactStart && impactEnd
+              ? 'the impact end precedes its start.'
+              : 'the impact window is incomplete.',
+          )
     }`,
   ];
 }
@@ -181,7 +227,10 @@ function impactLines(facts: Facts): string[] {
 function detectionAlerts(facts: Facts): { warnings: Alert[]; during: Alert[] } {
   const start = facts.impactStart?.basis === 'incident start' ? facts.impactStart.at : undefined;
   if (!start) return { warnings: [], during: facts.alerts };
-  return { warnings: facts.alerts.filter((alert) => alert.at < start), during: facts.alerts.filter((alert) => alert.at >= start) };
+  return {
+    warnings: facts.alerts.filter((alert) => alert.at < start),
+    during: facts.alerts.filter((alert) => alert.at >= start),
+  };
 }
 
 function detectionText(facts: Facts): string {
@@ -190,8 +239,13 @@ function detectionText(facts: Facts): string {
   const first = during[0];
   const parts: string[] = [];
   if (first) {
-    parts.push(`First detected by an alert${first.source ? ` from ${oneLine(first.source)}` : ''} at ${formatInstant(first.at)}: "${oneLine(first.message)}".`);
-    if (impactStart && impactStart.basis === 'incident start') parts.push(`That was ${minutesBetween(impactStart.at, first.at)} minutes after impact began.`);
+    parts.push(
+      `First detected by an alert${first.source ? ` from ${oneLine(first.source)}` : ''} at ${formatInstant(first.at)}: "${oneLine(first.message)}".`,
+    );
+    if (impactStart && impactStart.basis === 'incident start')
+      parts.push(
+        `That was ${minutesBetween(impactStart.at, first.at)} minutes after impact began.`,
+      );
     if (during.length > 1) parts.push(`${during.length} alerts fired during the incident.`);
   }
   const warning = warnings[0];
@@ -200,16 +254,30 @@ function detectionText(facts: Facts): string {
       `${warnings.length} ${warnings.length === 1 ? 'alert' : 'alerts'} fired before impact began, the first at ${formatInstant(warning.at)}${warning.source ? ` from ${oneLine(warning.source)}` : ''}: "${oneLine(warning.message)}".`,
     );
   }
-  if (incident.detectedAt) parts.push(`The incident record gives ${formatInstant(incident.detectedAt)} as the detection time.`);
-  if (!first) parts.push(needsHuman(incident.detectedAt ? 'no alert fired during the incident; how it was noticed is not recorded.' : 'no alert and no detection time are recorded.'));
+  if (incident.detectedAt)
+    parts.push(
+      `The incident record gives ${formatInstant(incident.detectedAt)} as the detection time.`,
+    );
+  if (!first)
+    parts.push(
+      needsHuman(
+        incident.detectedAt
+          ? 'no alert fired during the incident; how it was noticed is not recorded.'
+          : 'no alert and no detection time are recorded.',
+      ),
+    );
   return parts.join(' ');
 }
 
 function resolutionText(facts: Facts): string {
   const { incident, resolvingEvent } = facts;
   const parts: string[] = [];
-  if (resolvingEvent) parts.push(`Recovery recorded at ${formatInstant(resolvingEvent.at)}: ${describeEvent(resolvingEvent)}.`);
-  if (incident.resolvedAt) parts.push(`The incident was declared resolved at ${formatInstant(incident.resolvedAt)}.`);
+  if (resolvingEvent)
+    parts.push(
+      `Recovery recorded at ${formatInstant(resolvingEvent.at)}: ${describeEvent(resolvingEvent)}.`,
+    );
+  if (incident.resolvedAt)
+    parts.push(`The incident was declared resolved at ${formatInstant(incident.resolvedAt)}.`);
   if (!resolvingEvent) {
     parts.push(
       needsHuman(
@@ -224,21 +292,37 @@ function resolutionText(facts: Facts): string {
 
 function summaryText(facts: Facts): string {
   const { incident, impactStart, impactEnd, rootCause, resolvingEvent, actionItems } = facts;
-  const services = incident.affectedServices.length > 0 ? ` affecting ${incident.affectedServices.join(', ')}` : '';
+  const services =
+    incident.affectedServices.length > 0
+      ? ` affecting ${incident.affectedServices.join(', ')}`
+      : '';
   const window =
     impactStart && impactEnd && impactEnd >= impactStart
       ? ` from ${formatInstant(impactStart.at)} to ${formatInstant(impactEnd.at)} (${minutesBetween(impactStart.at, impactEnd.at)} minutes)`
       : impactStart
         ? ` starting ${formatInstant(impactStart.at)}`
         : '';
-  const sentences = [`${incident.severity} incident "${oneLine(incident.title)}"${services}${window}.`];
+  const sentences = [
+    `${incident.severity} incident "${oneLine(incident.title)}"${services}${window}.`,
+  ];
   const first = detectionAlerts(facts).during[0];
-  if (first) sentences.push(`It was detected by an alert${first.source ? ` from ${oneLine(first.source)}` : ''}.`);
-  sentences.push(rootCause ? `Stated root cause: ${rootCause.text.replace(STATEMENT_LABEL, '')}` : 'No root cause has been stated yet.');
+  if (first)
+    sentences.push(
+      `It was detected by an alert${first.source ? ` from ${oneLine(first.source)}` : ''}.`,
+    );
+  sentences.push(
+    rootCause
+      ? `Stated root cause: ${rootCause.text.replace(STATEMENT_LABEL, '')}`
+      : 'No root cause has been stated yet.',
+  );
   if (resolvingEvent) sentences.push(`Recovery: ${oneLine(resolvingEvent.message)}`);
   else sentences.push(`Status: ${incident.status.toLowerCase()}.`);
-  sentences.push(`${actionItems.length} action ${actionItems.length === 1 ? 'item was' : 'items were'} recorded.`);
-  return sentences.map((sentence) => (/[.!?"]$/.test(sentence) ? sentence : `${sentence}.`)).join(' ');
+  sentences.push(
+    `${actionItems.length} action ${actionItems.length === 1 ? 'item was' : 'items were'} recorded.`,
+  );
+  return sentences
+    .map((sentence) => (/[.!?"]$/.test(sentence) ? sentence : `${sentence}.`))
+    .join(' ');
 }
 
 function section(key: Section, body: string[]): string[] {
@@ -251,7 +335,9 @@ export function draftPostmortemOffline(input: PostmortemInput, _context: DraftCo
   const lines: string[] = [`# ${TITLE_PREFIX}${oneLine(incident.title)}`, ''];
   lines.push(`**Severity:** ${incident.severity} · **Status:** ${incident.status.toLowerCase()}`);
   if (incident.responders.length > 0) {
-    lines.push(`**Responders:** ${incident.responders.map((responder) => `${oneLine(responder.name)}${responder.role ? ` (${oneLine(responder.role)})` : ''}`).join(', ')}`);
+    lines.push(
+      `**Responders:** ${incident.responders.map((responder) => `${oneLine(responder.name)}${responder.role ? ` (${oneLine(responder.role)})` : ''}`).join(', ')}`,
+    );
   }
   lines.push('');
 
@@ -260,7 +346,11 @@ export function draftPostmortemOffline(input: PostmortemInput, _context: DraftCo
   lines.push(
     ...section(
       'timeline',
-      facts.timeline.length > 0 ? facts.timeline.map((entry) => `- ${formatInstant(entry.at)}${ENTRY_SEPARATOR}${entry.text}`) : [needsHuman('no events, alerts or chat messages were supplied.')],
+      facts.timeline.length > 0
+        ? facts.timeline.map(
+            (entry) => `- ${formatInstant(entry.at)}${ENTRY_SEPARATOR}${entry.text}`,
+          )
+        : [needsHuman('no events, alerts or chat messages were supplied.')],
     ),
   );
   lines.push(...section('detection', [detectionText(facts)]));
@@ -268,24 +358,44 @@ export function draftPostmortemOffline(input: PostmortemInput, _context: DraftCo
     ...section('rootCause', [
       facts.rootCause
         ? `As stated in ${facts.rootCause.source}: "${facts.rootCause.text}"`
-        : needsHuman('no note, timeline event or chat message states the root cause; it is not inferred here.'),
+        : needsHuman(
+            'no note, timeline event or chat message states the root cause; it is not inferred here.',
+          ),
     ]),
   );
   lines.push(
     ...section(
       'contributingFactors',
       facts.contributingFactors.length > 0
-        ? facts.contributingFactors.map((statement) => `- ${statement.text.replace(STATEMENT_LABEL, '')} (${statement.source})`)
+        ? facts.contributingFactors.map(
+            (statement) => `- ${statement.text.replace(STATEMENT_LABEL, '')} (${statement.source})`,
+          )
         : [needsHuman('no contributing factor is stated in the incident data.')],
     ),
   );
   lines.push(...section('resolution', [resolutionText(facts)]));
-  lines.push(...section('whatWentWell', facts.wentWell.length > 0 ? facts.wentWell.map((text) => `- ${text}`) : [needsHuman('no note records what went well.')]));
-  lines.push(...section('whatWentPoorly', facts.wentPoorly.length > 0 ? facts.wentPoorly.map((text) => `- ${text}`) : [needsHuman('no note records what went poorly.')]));
+  lines.push(
+    ...section(
+      'whatWentWell',
+      facts.wentWell.length > 0
+        ? facts.wentWell.map((text) => `- ${text}`)
+        : [needsHuman('no note records what went well.')],
+    ),
+  );
+  lines.push(
+    ...section(
+      'whatWentPoorly',
+      facts.wentPoorly.length > 0
+        ? facts.wentPoorly.map((text) => `- ${text}`)
+        : [needsHuman('no note records what went poorly.')],
+    ),
+  );
   lines.push(
     ...section(
       'actionItems',
-      facts.actionItems.length > 0 ? facts.actionItems.map((item) => `- ${formatActionItem(item)}`) : [needsHuman('no note is marked as an action item.')],
+      facts.actionItems.length > 0
+        ? facts.actionItems.map((item) => `- ${formatActionItem(item)}`)
+        : [needsHuman('no note is marked as an action item.')],
     ),
   );
   return lines.join('\n').trimEnd();

@@ -26,7 +26,14 @@ export type Section = keyof typeof HEADINGS;
 export const SECTIONS = Object.keys(HEADINGS) as Section[];
 
 /** Sections a postmortem cannot do without; the others may be absent (and then need a human). */
-const REQUIRED: readonly Section[] = ['summary', 'impact', 'timeline', 'rootCause', 'resolution', 'actionItems'];
+const REQUIRED: readonly Section[] = [
+  'summary',
+  'impact',
+  'timeline',
+  'rootCause',
+  'resolution',
+  'actionItems',
+];
 
 /** Other names models use for the same sections. */
 const ALIASES: Record<string, Section> = {
@@ -62,7 +69,8 @@ export function formatInstant(at: Date): string {
   return `${iso.slice(0, 10)} ${iso.slice(11, 16)}${seconds === '00' ? '' : `:${seconds}`} UTC`;
 }
 
-const INSTANT = /(\d{4}-\d{2}-\d{2})[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?\s*(?:UTC|Z|\+00:?00)?/;
+const INSTANT =
+  /(\d{4}-\d{2}-\d{2})[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?\s*(?:UTC|Z|\+00:?00)?/;
 
 /** The first instant written in `value`, in the layout's format or ISO 8601 UTC; else null. */
 export function parseInstant(value: string): { at: Date; rest: string } | null {
@@ -85,8 +93,14 @@ export interface ActionItem {
 
 /** `Add a canary stage — owner: Dana Whitfield; due: 2026-12-01; priority: P1`, naming only what is known. */
 export function formatActionItem(item: ActionItem): string {
-  const facts = [item.owner && `owner: ${item.owner}`, item.due && `due: ${item.due}`, item.priority && `priority: ${item.priority}`].filter(Boolean);
-  return facts.length > 0 ? `${item.description}${ENTRY_SEPARATOR}${facts.join('; ')}` : item.description;
+  const facts = [
+    item.owner && `owner: ${item.owner}`,
+    item.due && `due: ${item.due}`,
+    item.priority && `priority: ${item.priority}`,
+  ].filter(Boolean);
+  return facts.length > 0
+    ? `${item.description}${ENTRY_SEPARATOR}${facts.join('; ')}`
+    : item.description;
 }
 
 const METADATA_KEY = /\b(?:owner|due|priority)\b|\bP[0-4]\b/i;
@@ -109,7 +123,8 @@ export function parseActionItem(text: string): ActionItem {
     const fact = part.trim();
     const owner = /^owner\s*[:=]?\s*(.+)$/i.exec(fact);
     const due = /^due(?:\s+(?:by|on))?\s*[:=]?\s*(\d{4}-\d{2}-\d{2})$/i.exec(fact);
-    const priority = /^(?:priority\s*[:=]?\s*)?(P[0-4])$/i.exec(fact) ?? /^priority\s*[:=]?\s*(\S+)$/i.exec(fact);
+    const priority =
+      /^(?:priority\s*[:=]?\s*)?(P[0-4])$/i.exec(fact) ?? /^priority\s*[:=]?\s*(\S+)$/i.exec(fact);
     if (owner?.[1]) {
       item.owner = NOBODY.test(owner[1].trim()) ? null : owner[1].trim();
       understood = true;
@@ -181,7 +196,8 @@ function split(text: string): { title: string | undefined; bodies: Map<Section, 
     const line = raw.trim();
     if (line.startsWith('# ') && title === undefined) {
       title = line.slice(2).trim();
-      if (title.toLowerCase().startsWith(TITLE_PREFIX.toLowerCase())) title = title.slice(TITLE_PREFIX.length).trim();
+      if (title.toLowerCase().startsWith(TITLE_PREFIX.toLowerCase()))
+        title = title.slice(TITLE_PREFIX.length).trim();
       continue;
     }
     if (line.startsWith('## ')) {
@@ -193,7 +209,8 @@ function split(text: string): { title: string | undefined; bodies: Map<Section, 
     if (!current || line === '') continue;
     const withoutPlaceholder = line.replace(PLACEHOLDER, '').trim();
     if (withoutPlaceholder !== line) current.needsHuman = true;
-    if (withoutPlaceholder !== '' && !/^[-*]\s*$/.test(withoutPlaceholder)) current.lines.push(withoutPlaceholder);
+    if (withoutPlaceholder !== '' && !/^[-*]\s*$/.test(withoutPlaceholder))
+      current.lines.push(withoutPlaceholder);
   }
   return { title, bodies };
 }
@@ -225,7 +242,10 @@ function parseTimeline(body: Body | undefined): PostmortemOutput['timeline'] {
   return items(body).map((entry) => {
     const parsed = /^[*_`\s]*\d{4}-\d{2}-\d{2}/.test(entry) ? parseInstant(entry) : null;
     const text = parsed?.rest.replace(/^[*_`]*\s*(?:[—–:-]\s*)?/, '').trim();
-    if (!parsed || !text) throw new OutputInvalidError(`every timeline entry must start with a time like "2026-11-22 09:12 UTC" followed by "${ENTRY_SEPARATOR.trim()}" and text; got "${entry.slice(0, 80)}"`);
+    if (!parsed || !text)
+      throw new OutputInvalidError(
+        `every timeline entry must start with a time like "2026-11-22 09:12 UTC" followed by "${ENTRY_SEPARATOR.trim()}" and text; got "${entry.slice(0, 80)}"`,
+      );
     return { at: parsed.at, text };
   });
 }
@@ -236,7 +256,10 @@ function parseImpact(body: Body | undefined): PostmortemOutput['impact'] {
   const impactStart = start ? (parseInstant(start)?.at ?? null) : null;
   const impactEnd = end ? (parseInstant(end)?.at ?? null) : null;
   const written = /(\d+)\s*min/i.exec(labelled(body, IMPACT_LABELS.durationMinutes) ?? '');
-  const computed = impactStart && impactEnd && impactEnd >= impactStart ? Math.round((impactEnd.getTime() - impactStart.getTime()) / 60_000) : null;
+  const computed =
+    impactStart && impactEnd && impactEnd >= impactStart
+      ? Math.round((impactEnd.getTime() - impactStart.getTime()) / 60_000)
+      : null;
   return {
     who: labelled(body, IMPACT_LABELS.who),
     what: labelled(body, IMPACT_LABELS.what),
@@ -249,11 +272,16 @@ function parseImpact(body: Body | undefined): PostmortemOutput['impact'] {
 /** Turns a postmortem in the shared layout into typed output; throws OutputInvalidError when it does not fit. */
 export function parsePostmortem(text: string, _input: PostmortemInput): PostmortemOutput {
   const { title, bodies } = split(text);
-  const missing = REQUIRED.filter((section) => !bodies.has(section)).map((section) => `"## ${HEADINGS[section]}"`);
+  const missing = REQUIRED.filter((section) => !bodies.has(section)).map(
+    (section) => `"## ${HEADINGS[section]}"`,
+  );
   if (!title) missing.unshift(`a "# ${TITLE_PREFIX}<title>" line`);
-  if (missing.length > 0) throw new OutputInvalidError(`the postmortem is missing ${missing.join(', ')}`);
+  if (missing.length > 0)
+    throw new OutputInvalidError(`the postmortem is missing ${missing.join(', ')}`);
 
-  const leftForHuman = SECTIONS.filter((section) => !bodies.has(section) || bodies.get(section)!.needsHuman);
+  const leftForHuman = SECTIONS.filter(
+    (section) => !bodies.has(section) || bodies.get(section)!.needsHuman,
+  );
   const candidate = {
     title,
     summary: paragraph(bodies.get('summary')),
@@ -271,7 +299,9 @@ export function parsePostmortem(text: string, _input: PostmortemInput): Postmort
   const parsed = postmortemOutputSchema.safeParse(candidate);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => issue.path.join('.')).join(', ');
-    throw new OutputInvalidError(`the postmortem does not fit its layout; missing or empty: ${problems}`);
+    throw new OutputInvalidError(
+      `the postmortem does not fit its layout; missing or empty: ${problems}`,
+    );
   }
   return parsed.data;
 }

@@ -39,7 +39,10 @@ function layout(): string[] {
   ];
 }
 
-export function buildPostmortemPrompt(input: PostmortemInput, _context: DraftContext): ChatMessage[] {
+export function buildPostmortemPrompt(
+  input: PostmortemInput,
+  _context: DraftContext,
+): ChatMessage[] {
   const tag = fenceTag();
   const system = [
     'You write blameless incident postmortems from incident data.',

@@ -27,26 +27,71 @@ export interface Evidence {
 
 export function decide(policy: CascadePolicy, evidence: Evidence): Decision {
   const { rule, local, llm } = evidence;
-  const alternatives: Alternative[] = local ? local.alternatives.map((alternative) => ({ category: alternative.label, confidence: alternative.confidence })) : [];
-  if (rule) return { category: rule.category, confidence: 1, decidedBy: 'RULE', needsReview: false, reason: `matched the pinned keyword "${rule.keyword}"`, alternatives };
+  const alternatives: Alternative[] = local
+    ? local.alternatives.map((alternative) => ({
+        category: alternative.label,
+        confidence: alternative.confidence,
+      }))
+    : [];
+  if (rule)
+    return {
+      category: rule.category,
+      confidence: 1,
+      decidedBy: 'RULE',
+      needsReview: false,
+      reason: `matched the pinned keyword "${rule.keyword}"`,
+      alternatives,
+    };
   if (local?.label && local.confidence >= policy.localThreshold) {
-    return { category: local.label, confidence: local.confidence, decidedBy: 'LOCAL_MODEL', needsReview: false, reason: `local model is ${percent(local.confidence)} sure`, alternatives };
+    return {
+      category: local.label,
+      confidence: local.confidence,
+      decidedBy: 'LOCAL_MODEL',
+      needsReview: false,
+      reason: `local model is ${percent(local.confidence)} sure`,
+      alternatives,
+    };
   }
   if (llm) {
     const localTop = local?.alternatives[0];
-    const disagree = Boolean(localTop && llm.category && localTop.label !== llm.category && localTop.confidence >= policy.reviewThreshold);
+    const disagree = Boolean(
+      localTop &&
+      llm.category &&
+      localTop.label !== llm.category &&
+      localTop.confidence >= policy.reviewThreshold,
+    );
     const unsure = llm.category === null || llm.confidence < policy.reviewThreshold;
-    const why = llm.category === null ? 'the LLM found no fitting category' : disagree ? `the local model preferred ${localTop!.label} (${percent(localTop!.confidence)})` : unsure ? 'the LLM is not sure' : '';
+    const why =
+      llm.category === null
+        ? 'the LLM found no fitting category'
+        : disagree
+          ? `the local model preferred ${localTop!.label} (${percent(localTop!.confidence)})`
+          : unsure
+            ? 'the LLM is not sure'
+            : '';
     return {
       category: llm.category,
       confidence: llm.confidence,
       decidedBy: 'LLM',
       needsReview: unsure || disagree,
       reason: why ? `${llm.reason} (review: ${why})` : llm.reason,
-      alternatives: alternatives.length > 0 ? alternatives : llm.category ? [{ category: llm.category, confidence: llm.confidence }] : [],
+      alternatives:
+        alternatives.length > 0
+          ? alternatives
+          : llm.category
+            ? [{ category: llm.category, confidence: llm.confidence }]
+            : [],
     };
   }
-  if (!local) return { category: null, confidence: 0, decidedBy: 'LOCAL_MODEL', needsReview: true, reason: `no router is trained for this taxonomy yet; ${evidence.llmMissing ?? 'no LLM configured'}`, alternatives };
+  if (!local)
+    return {
+      category: null,
+      confidence: 0,
+      decidedBy: 'LOCAL_MODEL',
+      needsReview: true,
+      reason: `no router is trained for this taxonomy yet; ${evidence.llmMissing ?? 'no LLM configured'}`,
+      alternatives,
+    };
   return {
     category: local.label,
     confidence: local.confidence,

@@ -21,17 +21,31 @@ export interface RejectedRow {
   reason: string;
 }
 
-export function checkLabeledRows(rows: readonly unknown[], categories: readonly CategoryRecord[], firstRow = 1): { valid: LabeledTicket[]; rejected: RejectedRow[] } {
-  if (rows.length > MAX_IMPORT_BATCH) throw badInput(`examples: at most ${MAX_IMPORT_BATCH} per call (got ${rows.length}); split the import into batches`);
-  const canonical = new Map(categories.map((category) => [category.name.toLowerCase(), category.name]));
+export function checkLabeledRows(
+  rows: readonly unknown[],
+  categories: readonly CategoryRecord[],
+  firstRow = 1,
+): { valid: LabeledTicket[]; rejected: RejectedRow[] } {
+  if (rows.length > MAX_IMPORT_BATCH)
+    throw badInput(
+      `examples: at most ${MAX_IMPORT_BATCH} per call (got ${rows.length}); split the import into batches`,
+    );
+  const canonical = new Map(
+    categories.map((category) => [category.name.toLowerCase(), category.name]),
+  );
   const valid: LabeledTicket[] = [];
   const rejected: RejectedRow[] = [];
   rows.forEach((raw, index) => {
     const row = firstRow + index;
     const parsed = rowSchema.safeParse(raw);
-    if (!parsed.success) return rejected.push({ row, reason: parsed.error.issues.map((issue) => issue.message).join('; ') });
+    if (!parsed.success)
+      return rejected.push({
+        row,
+        reason: parsed.error.issues.map((issue) => issue.message).join('; '),
+      });
     const category = canonical.get(parsed.data.category.toLowerCase());
-    if (!category) return rejected.push({ row, reason: `unknown category "${parsed.data.category}"` });
+    if (!category)
+      return rejected.push({ row, reason: `unknown category "${parsed.data.category}"` });
     valid.push({ subject: parsed.data.subject?.trim() || null, body: parsed.data.body, category });
   });
   return { valid, rejected };

@@ -39,12 +39,20 @@ function verdictSchema(categories: readonly CategoryRecord[]) {
 }
 
 export function routingResponseFormat(categories: readonly CategoryRecord[]): ResponseFormat {
-  return { name: 'ticket_routing', schema: z.toJSONSchema(verdictSchema(categories)) as Record<string, unknown> };
+  return {
+    name: 'ticket_routing',
+    schema: z.toJSONSchema(verdictSchema(categories)) as Record<string, unknown>,
+  };
 }
 
-export function buildRoutingPrompt(categories: readonly CategoryRecord[], tickets: readonly TicketForLlm[]): ChatMessage[] {
+export function buildRoutingPrompt(
+  categories: readonly CategoryRecord[],
+  tickets: readonly TicketForLlm[],
+): ChatMessage[] {
   const tag = fenceTag();
-  const taxonomy = categories.map((category) => `- ${category.name}: ${category.description}`).join('\n');
+  const taxonomy = categories
+    .map((category) => `- ${category.name}: ${category.description}`)
+    .join('\n');
   const system = [
     'You route customer support tickets to exactly one category of the taxonomy below.',
     `Answer "${UNKNOWN}" when no category fits; never guess. Give a calibrated confidence from 0 to 1 and a one-line reason.`,
@@ -56,7 +64,9 @@ export function buildRoutingPrompt(categories: readonly CategoryRecord[], ticket
   const user = tickets
     .map((ticket) => {
       // Labeled examples are customer text too (reviewed tickets become examples): fenced like the ticket.
-      const shots = ticket.examples.map((example) => fenced(tag, `example (${example.category})`, example.text.slice(0, 300))).join('\n');
+      const shots = ticket.examples
+        .map((example) => fenced(tag, `example (${example.category})`, example.text.slice(0, 300)))
+        .join('\n');
       return `${fenced(tag, `ticket ${ticket.id}`, ticket.text)}${shots ? `\nLabeled examples like it:\n${shots}` : ''}`;
     })
     .join('\n\n');
@@ -67,7 +77,10 @@ export function buildRoutingPrompt(categories: readonly CategoryRecord[], ticket
 }
 
 /** Verdicts by ticket id; a ticket the model skipped or garbled is simply absent. */
-export function parseRoutingResponse(text: string, categories: readonly CategoryRecord[]): Map<string, LlmVerdict> {
+export function parseRoutingResponse(
+  text: string,
+  categories: readonly CategoryRecord[],
+): Map<string, LlmVerdict> {
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -77,6 +90,13 @@ export function parseRoutingResponse(text: string, categories: readonly Category
   const parsed = verdictSchema(categories).safeParse(json);
   if (!parsed.success) return new Map();
   return new Map(
-    parsed.data.results.map((result) => [result.id, { category: result.category === UNKNOWN ? null : result.category, confidence: result.confidence, reason: result.reason.slice(0, 500) }]),
+    parsed.data.results.map((result) => [
+      result.id,
+      {
+        category: result.category === UNKNOWN ? null : result.category,
+        confidence: result.confidence,
+        reason: result.reason.slice(0, 500),
+      },
+    ]),
   );
 }

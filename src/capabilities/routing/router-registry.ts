@@ -5,7 +5,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
-import type { RouterModelRecord, RouterModelRepository } from '../../store/routing/router-models.js';
+import type {
+  RouterModelRecord,
+  RouterModelRepository,
+} from '../../store/routing/router-models.js';
 import { deserializeRouter, type LabeledText, type TrainedRouter } from './classifier/index.js';
 
 export interface ServedRouter {
@@ -27,14 +30,20 @@ function trainInWorker(examples: LabeledText[]): Promise<Uint8Array> {
   const fromSource = import.meta.url.endsWith('.ts');
   const script = new URL(`./train-worker.${fromSource ? 'ts' : 'js'}`, import.meta.url);
   const worker = fromSource
-    ? new Worker(`import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(script.href)}); });`, { eval: true })
+    ? new Worker(
+        `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(script.href)}); });`,
+        { eval: true },
+      )
     : new Worker(script);
   return new Promise((resolve, reject) => {
-    worker.once('message', (result: { ok: true; bytes: Uint8Array } | { ok: false; message: string }) => {
-      void worker.terminate();
-      if (result.ok) resolve(result.bytes);
-      else reject(new Error(result.message));
-    });
+    worker.once(
+      'message',
+      (result: { ok: true; bytes: Uint8Array } | { ok: false; message: string }) => {
+        void worker.terminate();
+        if (result.ok) resolve(result.bytes);
+        else reject(new Error(result.message));
+      },
+    );
     worker.once('error', reject);
     worker.postMessage(examples);
   });
@@ -58,12 +67,18 @@ export class RouterRegistry {
       return entry.served;
     }
     const [stored] = latest ? await this.models.latestWithBytes(accountId, [taxonomyId]) : [];
-    const served = stored ? { record: stored.record, router: deserializeRouter(stored.model) } : null;
+    const served = stored
+      ? { record: stored.record, router: deserializeRouter(stored.model) }
+      : null;
     this.entries.set(taxonomyId, { served, checkedAt: Date.now() });
     return served;
   }
 
-  async train(accountId: string, taxonomy: { id: string; version: number }, examples: LabeledText[]): Promise<ServedRouter> {
+  async train(
+    accountId: string,
+    taxonomy: { id: string; version: number },
+    examples: LabeledText[],
+  ): Promise<ServedRouter> {
     const bytes = await trainInWorker(examples);
     const router = deserializeRouter(bytes);
     const record = await this.models.insert(

@@ -11,7 +11,11 @@ import type { LlmGateway } from '../../llm/gateway.js';
 import type { Target } from '../../llm/routing.js';
 import type { Logger } from '../../observability/logger.js';
 import type { LabeledTicketRepository } from '../../store/routing/labeled-tickets.js';
-import type { NewPrediction, PredictionRecord, PredictionRepository } from '../../store/routing/predictions.js';
+import type {
+  NewPrediction,
+  PredictionRecord,
+  PredictionRepository,
+} from '../../store/routing/predictions.js';
 import type { TaxonomyRecord, TaxonomyRepository } from '../../store/routing/taxonomies.js';
 import { LexicalIndex } from '../shared/lexical-index.js';
 import { parseInput } from '../validate.js';
@@ -20,7 +24,13 @@ import { normalizeTicketText } from './classifier/index.js';
 import { MAX_TICKET_CHARS, htmlToText, stripReplyAndSignature } from './classifier/preprocess.js';
 import { checkLabeledRows, type RejectedRow } from './labeled-import.js';
 import { GENERIC_OUT_OF_SCOPE, OUT_OF_SCOPE_LABEL } from './out-of-scope.js';
-import { LLM_BATCH_SIZE, buildRoutingPrompt, parseRoutingResponse, routingResponseFormat, type LlmVerdict } from './llm-router.js';
+import {
+  LLM_BATCH_SIZE,
+  buildRoutingPrompt,
+  parseRoutingResponse,
+  routingResponseFormat,
+  type LlmVerdict,
+} from './llm-router.js';
 import type { RouterRegistry, ServedRouter } from './router-registry.js';
 import { definitionOf, taxonomyInputSchema } from './taxonomy.js';
 
@@ -40,7 +50,10 @@ export type Ticket = z.output<typeof ticketSchema>;
 export function parseTickets(rawTickets: readonly unknown[]): Ticket[] {
   return rawTickets.map((raw, index) => {
     const parsed = ticketSchema.safeParse(raw);
-    if (!parsed.success) throw badInput(`tickets[${index}]: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
+    if (!parsed.success)
+      throw badInput(
+        `tickets[${index}]: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`,
+      );
     return parsed.data;
   });
 }
@@ -87,8 +100,14 @@ export class RoutingService {
 
   async createTaxonomy(account: Account, raw: unknown): Promise<TaxonomyRecord> {
     const input = parseInput(taxonomyInputSchema, raw);
-    const created = await this.deps.taxonomies.create({ id: randomUUID(), accountId: account.id, name: input.name, ...definitionOf(input) });
-    if (!created) throw new ServiceError(ErrorCode.CONFLICT, `a taxonomy named "${input.name}" already exists`);
+    const created = await this.deps.taxonomies.create({
+      id: randomUUID(),
+      accountId: account.id,
+      name: input.name,
+      ...definitionOf(input),
+    });
+    if (!created)
+      throw new ServiceError(ErrorCode.CONFLICT, `a taxonomy named "${input.name}" already exists`);
     return created;
   }
 
@@ -96,7 +115,8 @@ export class RoutingService {
   async updateTaxonomy(account: Account, id: string, raw: unknown): Promise<TaxonomyRecord> {
     const input = parseInput(taxonomyInputSchema, raw);
     const current = await this.taxonomy(account, id);
-    if (current.name !== input.name) throw badInput('name: a taxonomy keeps its name; create a new taxonomy instead');
+    if (current.name !== input.name)
+      throw badInput('name: a taxonomy keeps its name; create a new taxonomy instead');
     const updated = await this.deps.taxonomies.update(account.id, id, definitionOf(input));
     if (!updated) throw notFound('taxonomy', id);
     return updated;
@@ -116,14 +136,28 @@ export class RoutingService {
       return found;
     }
     const fallback = await this.deps.taxonomies.findDefault(account.id);
-    if (!fallback) throw new ServiceError(ErrorCode.NOT_FOUND, 'this account has no taxonomy yet; create one with createTaxonomy');
+    if (!fallback)
+      throw new ServiceError(
+        ErrorCode.NOT_FOUND,
+        'this account has no taxonomy yet; create one with createTaxonomy',
+      );
     return fallback;
   }
 
-  async importLabeled(account: Account, taxonomyId: string, rows: readonly unknown[], firstRow = 1): Promise<ImportOutcome> {
+  async importLabeled(
+    account: Account,
+    taxonomyId: string,
+    rows: readonly unknown[],
+    firstRow = 1,
+  ): Promise<ImportOutcome> {
     const taxonomy = await this.taxonomy(account, taxonomyId);
     const { valid, rejected } = checkLabeledRows(rows, taxonomy.categories, firstRow);
-    const imported = await this.deps.labeledTickets.insertMany(account.id, taxonomy.id, valid, 'IMPORT');
+    const imported = await this.deps.labeledTickets.insertMany(
+      account.id,
+      taxonomy.id,
+      valid,
+      'IMPORT',
+    );
     this.exampleIndexes.clear();
     return { imported, duplicates: valid.length - imported, rejected };
   }
@@ -134,54 +168,117 @@ export class RoutingService {
     const labeled = await this.deps.labeledTickets.list(account.id, taxonomy.id, 'TRAIN');
     const known = new Set(taxonomy.categories.map((category) => category.name));
     const examples = [
-      ...labeled.filter((ticket) => known.has(ticket.category)).map((ticket) => ({ text: normalizeTicketText(ticket.subject ?? undefined, ticket.body), label: ticket.category })),
-      ...taxonomy.categories.flatMap((category) => category.examples.map((text) => ({ text: normalizeTicketText(undefined, text), label: category.name }))),
+      ...labeled
+        .filter((ticket) => known.has(ticket.category))
+        .map((ticket) => ({
+          text: normalizeTicketText(ticket.subject ?? undefined, ticket.body),
+          label: ticket.category,
+        })),
+      ...taxonomy.categories.flatMap((category) =>
+        category.examples.map((text) => ({
+          text: normalizeTicketText(undefined, text),
+          label: category.name,
+        })),
+      ),
     ];
     const covered = new Set(examples.map((example) => example.label));
-    if (covered.size < 2) throw badInput(`taxonomy "${taxonomy.name}" needs labeled tickets (or category examples) in at least two categories to train; it has ${covered.size}`);
+    if (covered.size < 2)
+      throw badInput(
+        `taxonomy "${taxonomy.name}" needs labeled tickets (or category examples) in at least two categories to train; it has ${covered.size}`,
+      );
     const outOfScope = GENERIC_OUT_OF_SCOPE.map((text) => ({ text, label: OUT_OF_SCOPE_LABEL }));
     return this.deps.registry.train(account.id, taxonomy, [...examples, ...outOfScope]);
   }
 
-  async review(account: Account, predictionId: string, category: string): Promise<PredictionRecord> {
-    const prediction = await this.deps.predictions.findById(account.id, predictionId).catch(() => null);
+  async review(
+    account: Account,
+    predictionId: string,
+    category: string,
+  ): Promise<PredictionRecord> {
+    const prediction = await this.deps.predictions
+      .findById(account.id, predictionId)
+      .catch(() => null);
     if (!prediction) throw notFound('routing prediction', predictionId);
     const taxonomy = await this.taxonomy(account, prediction.taxonomyId);
-    const canonical = taxonomy.categories.find((candidate) => candidate.name.toLowerCase() === category.trim().toLowerCase());
-    if (!canonical) throw badInput(`category: "${category}" is not a category of taxonomy "${taxonomy.name}"`);
+    const canonical = taxonomy.categories.find(
+      (candidate) => candidate.name.toLowerCase() === category.trim().toLowerCase(),
+    );
+    if (!canonical)
+      throw badInput(`category: "${category}" is not a category of taxonomy "${taxonomy.name}"`);
     const reviewed = await this.deps.predictions.review(account.id, predictionId, canonical.name);
     // A person's decision is the best training data there is.
-    await this.deps.labeledTickets.insertMany(account.id, taxonomy.id, [{ subject: prediction.subject, body: prediction.body, category: canonical.name }], 'REVIEW');
+    await this.deps.labeledTickets.insertMany(
+      account.id,
+      taxonomy.id,
+      [{ subject: prediction.subject, body: prediction.body, category: canonical.name }],
+      'REVIEW',
+    );
     return reviewed!;
   }
 
-  async reviewQueue(account: Account, taxonomyId: string | null | undefined, first: number): Promise<PredictionRecord[]> {
+  async reviewQueue(
+    account: Account,
+    taxonomyId: string | null | undefined,
+    first: number,
+  ): Promise<PredictionRecord[]> {
     if (first < 1 || first > 500) throw badInput('first: must be from 1 to 500');
     const taxonomy = await this.taxonomy(account, taxonomyId);
     return this.deps.predictions.reviewQueue(account.id, taxonomy.id, first);
   }
 
   /** Routes a batch: one local prediction for all of it, at most ceil(hard / batch) LLM calls. */
-  async route(account: Account, rawTickets: readonly unknown[], taxonomyId: string | null | undefined, signal: AbortSignal, options: RouteOptions = {}): Promise<PredictionRecord[]> {
+  async route(
+    account: Account,
+    rawTickets: readonly unknown[],
+    taxonomyId: string | null | undefined,
+    signal: AbortSignal,
+    options: RouteOptions = {},
+  ): Promise<PredictionRecord[]> {
     const stages = options.stages ?? 'CASCADE';
-    if (rawTickets.length > MAX_TICKETS_PER_REQUEST) throw badInput(`tickets: at most ${MAX_TICKETS_PER_REQUEST} per request (got ${rawTickets.length})`);
+    if (rawTickets.length > MAX_TICKETS_PER_REQUEST)
+      throw badInput(
+        `tickets: at most ${MAX_TICKETS_PER_REQUEST} per request (got ${rawTickets.length})`,
+      );
     const tickets = parseTickets(rawTickets);
     const started = performance.now();
     const taxonomy = await this.taxonomy(account, taxonomyId);
-    const texts = tickets.map((ticket) => normalizeTicketText(ticket.subject ?? undefined, ticket.body));
+    const texts = tickets.map((ticket) =>
+      normalizeTicketText(ticket.subject ?? undefined, ticket.body),
+    );
     const served = await this.deps.registry.get(account.id, taxonomy.id);
     const local = served && stages !== 'LLM' ? served.router.predict(texts) : texts.map(() => null);
-    const evidence: Evidence[] = tickets.map((_, index) => ({ rule: this.ruleFor(taxonomy, texts[index]!), local: local[index] }));
+    const evidence: Evidence[] = tickets.map((_, index) => ({
+      rule: this.ruleFor(taxonomy, texts[index]!),
+      local: local[index],
+    }));
 
-    const hard = evidence.map((item, index) => ({ item, index })).filter(({ item }) => !item.rule && !(item.local?.label && item.local.confidence >= taxonomy.policy.localThreshold));
-    const llmCost = new Map<number, { costUsd: number; inputTokens: number; outputTokens: number }>();
+    const hard = evidence
+      .map((item, index) => ({ item, index }))
+      .filter(
+        ({ item }) =>
+          !item.rule &&
+          !(item.local?.label && item.local.confidence >= taxonomy.policy.localThreshold),
+      );
+    const llmCost = new Map<
+      number,
+      { costUsd: number; inputTokens: number; outputTokens: number }
+    >();
     if (hard.length > 0) {
       if (stages === 'LOCAL_MODEL') {
         for (const { item } of hard) item.llmMissing = 'the local model is evaluated alone';
       } else if (!options.llmTargets && !this.deps.gateway.hasLanguageModel('ROUTING')) {
         for (const { item } of hard) item.llmMissing = 'no LLM is configured for ROUTING';
       } else {
-        await this.askLlm(account, taxonomy, hard, texts, tickets.map(llmTextOf), llmCost, signal, options);
+        await this.askLlm(
+          account,
+          taxonomy,
+          hard,
+          texts,
+          tickets.map(llmTextOf),
+          llmCost,
+          signal,
+          options,
+        );
       }
     }
 
@@ -204,12 +301,26 @@ export class RoutingService {
         ...cost,
       };
     });
-    if (options.persist === false) return predictions.map((prediction) => ({ ...prediction, reviewedCategory: null, reviewedAt: null, createdAt: new Date() }));
-    return options.store ? options.store(predictions) : this.deps.predictions.insertMany(predictions);
+    if (options.persist === false)
+      return predictions.map((prediction) => ({
+        ...prediction,
+        reviewedCategory: null,
+        reviewedAt: null,
+        createdAt: new Date(),
+      }));
+    return options.store
+      ? options.store(predictions)
+      : this.deps.predictions.insertMany(predictions);
   }
 
   private ruleFor(taxonomy: TaxonomyRecord, text: string) {
-    return taxonomy.policy.rules.find((rule) => new RegExp(`(^|\\W)${rule.keyword.toLowerCase().replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|\\W)`).test(text)) ?? null;
+    return (
+      taxonomy.policy.rules.find((rule) =>
+        new RegExp(
+          `(^|\\W)${rule.keyword.toLowerCase().replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|\\W)`,
+        ).test(text),
+      ) ?? null
+    );
   }
 
   private async askLlm(
@@ -224,7 +335,8 @@ export class RoutingService {
   ): Promise<void> {
     const examples = await this.exampleIndex(account, taxonomy);
     const chunks: { item: Evidence; index: number }[][] = [];
-    for (let start = 0; start < hard.length; start += LLM_BATCH_SIZE) chunks.push(hard.slice(start, start + LLM_BATCH_SIZE));
+    for (let start = 0; start < hard.length; start += LLM_BATCH_SIZE)
+      chunks.push(hard.slice(start, start + LLM_BATCH_SIZE));
     await Promise.all(
       chunks.map(async (chunk) => {
         // Ids in the prompt are positions, not the caller's ticket ids: short, unique, and not data to trust.
@@ -251,13 +363,25 @@ export class RoutingService {
             untrusted: chunk.map(({ index }) => llmTexts[index]!),
           });
           verdicts = parseRoutingResponse(answer.text, taxonomy.categories);
-          const share = { costUsd: answer.usage.costUsd / chunk.length, inputTokens: Math.round(answer.usage.inputTokens / chunk.length), outputTokens: Math.round(answer.usage.outputTokens / chunk.length) };
+          const share = {
+            costUsd: answer.usage.costUsd / chunk.length,
+            inputTokens: Math.round(answer.usage.inputTokens / chunk.length),
+            outputTokens: Math.round(answer.usage.outputTokens / chunk.length),
+          };
           for (const { index } of chunk) llmCost.set(index, share);
         } catch (error) {
           // A blocked injection would be blocked again: those tickets go to review even for a caller that retries.
-          if (options.llmFailure === 'THROW' && !(ServiceError.isInstance(error) && error.code === ErrorCode.PROMPT_INJECTION_SUSPECTED)) throw error;
-          this.deps.logger.warn({ err: error, tickets: chunk.length }, 'LLM routing failed; tickets go to review');
-          for (const { item } of chunk) item.llmMissing = `the LLM failed (${ServiceError.isInstance(error) ? error.code : 'error'})`;
+          if (
+            options.llmFailure === 'THROW' &&
+            !(ServiceError.isInstance(error) && error.code === ErrorCode.PROMPT_INJECTION_SUSPECTED)
+          )
+            throw error;
+          this.deps.logger.warn(
+            { err: error, tickets: chunk.length },
+            'LLM routing failed; tickets go to review',
+          );
+          for (const { item } of chunk)
+            item.llmMissing = `the LLM failed (${ServiceError.isInstance(error) ? error.code : 'error'})`;
           return;
         }
         for (const { item, index } of chunk) {
@@ -269,14 +393,22 @@ export class RoutingService {
     );
   }
 
-  private async exampleIndex(account: Account, taxonomy: TaxonomyRecord): Promise<LexicalIndex<{ category: string }>> {
+  private async exampleIndex(
+    account: Account,
+    taxonomy: TaxonomyRecord,
+  ): Promise<LexicalIndex<{ category: string }>> {
     const key = `${taxonomy.id}:${taxonomy.version}`;
     let index = this.exampleIndexes.get(key);
     if (!index) {
       const labeled = await this.deps.labeledTickets.list(account.id, taxonomy.id, 'TRAIN');
       const passages = [
-        ...taxonomy.categories.flatMap((category) => category.examples.map((text) => ({ text, meta: { category: category.name } }))),
-        ...labeled.slice(-5_000).map((ticket) => ({ text: [ticket.subject, ticket.body].filter(Boolean).join('\n'), meta: { category: ticket.category } })),
+        ...taxonomy.categories.flatMap((category) =>
+          category.examples.map((text) => ({ text, meta: { category: category.name } })),
+        ),
+        ...labeled.slice(-5_000).map((ticket) => ({
+          text: [ticket.subject, ticket.body].filter(Boolean).join('\n'),
+          meta: { category: ticket.category },
+        })),
       ];
       index = new LexicalIndex(passages);
       this.exampleIndexes.set(key, index);
@@ -292,7 +424,9 @@ export class RoutingService {
  * before a third-party provider sees it.
  */
 function llmTextOf(ticket: Ticket): string {
-  const subject = ticket.subject ? htmlToText(ticket.subject.slice(0, MAX_TICKET_CHARS)).trim() : '';
+  const subject = ticket.subject
+    ? htmlToText(ticket.subject.slice(0, MAX_TICKET_CHARS)).trim()
+    : '';
   const body = stripReplyAndSignature(htmlToText(ticket.body.slice(0, MAX_TICKET_CHARS)));
   return [subject, body]
     .filter(Boolean)

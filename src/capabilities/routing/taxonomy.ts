@@ -5,7 +5,11 @@ import type { CascadePolicy, CategoryRecord } from '../../store/routing/taxonomi
 /** The category name a model uses for "none of these". Customers cannot define it. */
 export const UNKNOWN = 'Unknown';
 
-export const DEFAULT_POLICY: CascadePolicy = { localThreshold: 0.8, reviewThreshold: 0.6, rules: [] };
+export const DEFAULT_POLICY: CascadePolicy = {
+  localThreshold: 0.8,
+  reviewThreshold: 0.6,
+  rules: [],
+};
 
 const categorySchema = z.object({
   name: z
@@ -13,10 +17,23 @@ const categorySchema = z.object({
     .trim()
     .min(1, 'must not be empty')
     .max(100)
-    .refine((name) => name.toLowerCase() !== UNKNOWN.toLowerCase(), `"${UNKNOWN}" is reserved for tickets that fit no category`),
+    .refine(
+      (name) => name.toLowerCase() !== UNKNOWN.toLowerCase(),
+      `"${UNKNOWN}" is reserved for tickets that fit no category`,
+    ),
   description: z.string().trim().min(1, 'must not be empty').max(1000),
-  examples: z.array(z.string().trim().min(1).max(2000)).max(20).nullish().transform((examples) => examples ?? []),
-  target: z.string().trim().min(1).max(200).nullish().transform((target) => target ?? null),
+  examples: z
+    .array(z.string().trim().min(1).max(2000))
+    .max(20)
+    .nullish()
+    .transform((examples) => examples ?? []),
+  target: z
+    .string()
+    .trim()
+    .min(1)
+    .max(200)
+    .nullish()
+    .transform((target) => target ?? null),
 });
 
 export const taxonomyInputSchema = z
@@ -26,7 +43,12 @@ export const taxonomyInputSchema = z
     localThreshold: z.number().min(0).max(1).nullish(),
     reviewThreshold: z.number().min(0).max(1).nullish(),
     rules: z
-      .array(z.object({ keyword: z.string().trim().min(2).max(100), category: z.string().trim().min(1) }))
+      .array(
+        z.object({
+          keyword: z.string().trim().min(2).max(100),
+          category: z.string().trim().min(1),
+        }),
+      )
       .max(200)
       .nullish(),
   })
@@ -34,27 +56,50 @@ export const taxonomyInputSchema = z
     const seen = new Set<string>();
     input.categories.forEach((category, index) => {
       const key = category.name.toLowerCase();
-      if (seen.has(key)) context.addIssue({ code: 'custom', path: ['categories', index, 'name'], message: `duplicate category "${category.name}"` });
+      if (seen.has(key))
+        context.addIssue({
+          code: 'custom',
+          path: ['categories', index, 'name'],
+          message: `duplicate category "${category.name}"`,
+        });
       seen.add(key);
     });
     (input.rules ?? []).forEach((rule, index) => {
-      if (!seen.has(rule.category.toLowerCase())) context.addIssue({ code: 'custom', path: ['rules', index, 'category'], message: `no category named "${rule.category}"` });
+      if (!seen.has(rule.category.toLowerCase()))
+        context.addIssue({
+          code: 'custom',
+          path: ['rules', index, 'category'],
+          message: `no category named "${rule.category}"`,
+        });
     });
     const local = input.localThreshold ?? DEFAULT_POLICY.localThreshold;
     const review = input.reviewThreshold ?? DEFAULT_POLICY.reviewThreshold;
-    if (review > local) context.addIssue({ code: 'custom', path: ['reviewThreshold'], message: 'must not be above localThreshold' });
+    if (review > local)
+      context.addIssue({
+        code: 'custom',
+        path: ['reviewThreshold'],
+        message: 'must not be above localThreshold',
+      });
   });
 
 export type TaxonomyInput = z.output<typeof taxonomyInputSchema>;
 
-export function definitionOf(input: TaxonomyInput): { categories: CategoryRecord[]; policy: CascadePolicy } {
-  const canonical = new Map(input.categories.map((category) => [category.name.toLowerCase(), category.name]));
+export function definitionOf(input: TaxonomyInput): {
+  categories: CategoryRecord[];
+  policy: CascadePolicy;
+} {
+  const canonical = new Map(
+    input.categories.map((category) => [category.name.toLowerCase(), category.name]),
+  );
   return {
     categories: input.categories,
     policy: {
       localThreshold: input.localThreshold ?? DEFAULT_POLICY.localThreshold,
       reviewThreshold: input.reviewThreshold ?? DEFAULT_POLICY.reviewThreshold,
-      rules: (input.rules ?? []).map((rule) => ({ keyword: rule.keyword, category: canonical.get(rule.category.toLowerCase())! })),
+      rules: (input.rules ?? []).map((rule) => ({
+        keyword: rule.keyword,
+        category: canonical.get(rule.category.toLowerCase())!,
+      })),
     },
   };
 }

@@ -9,7 +9,13 @@ import { Bm25Index, type Scored } from '../shared/lexical-index.js';
 import { CATALOG, type RunbookTemplate, type TemplateStep } from './catalog.js';
 import { extractFacts, type Facts } from './facts.js';
 import type { RunbookInput } from './input.js';
-import { NO_MATCH_NAME, formatRunbook, type CandidateNotes, type RunbookOutput, type RunbookParameter } from './output.js';
+import {
+  NO_MATCH_NAME,
+  formatRunbook,
+  type CandidateNotes,
+  type RunbookOutput,
+  type RunbookParameter,
+} from './output.js';
 import { analyze } from './retrieval.js';
 
 /**
@@ -56,7 +62,9 @@ export function isMatch(candidate: Scored<RunbookTemplate>): boolean {
 export function retrieve(input: RunbookInput): Retrieval {
   const ranked = templateIndex.search(input.request);
   // An empty list restricts nothing, as in the prompt: clients often send [] for "no preference".
-  const allowed = input.context?.allowedTools?.length ? new Set(input.context.allowedTools.map(toolName)) : undefined;
+  const allowed = input.context?.allowedTools?.length
+    ? new Set(input.context.allowedTools.map(toolName))
+    : undefined;
   const match = ranked.find((candidate) => isMatch(candidate) && usesOnly(candidate.item, allowed));
   return { ranked, match };
 }
@@ -82,7 +90,10 @@ export function fillTemplate(template: RunbookTemplate, facts: Facts): RunbookOu
   // to a Markdown renderer and vanishes. Inside commands (already code spans) it stays bare.
   const fill = (text: string, prose: boolean) =>
     text.replace(PARAMETER, (_whole, name: string, offset: number) => {
-      if (!values.has(name)) throw new Error(`runbook template ${template.id} refers to an undeclared parameter {{${name}}}`);
+      if (!values.has(name))
+        throw new Error(
+          `runbook template ${template.id} refers to an undeclared parameter {{${name}}}`,
+        );
       used.add(name);
       const value = values.get(name);
       if (value !== null && value !== undefined) return value;
@@ -90,7 +101,9 @@ export function fillTemplate(template: RunbookTemplate, facts: Facts): RunbookOu
       return prose && !insideCode ? `\`<${name}>\`` : `<${name}>`;
     });
   const render = (text: string) => fill(text, true);
-  const included = (step: TemplateStep) => (!step.onlyIf || fromRequest.has(step.onlyIf)) && (!step.unless || !fromRequest.has(step.unless));
+  const included = (step: TemplateStep) =>
+    (!step.onlyIf || fromRequest.has(step.onlyIf)) &&
+    (!step.unless || !fromRequest.has(step.unless));
 
   const name = render(template.name);
   const preconditions = template.preconditions.map(render);
@@ -103,7 +116,11 @@ export function fillTemplate(template: RunbookTemplate, facts: Facts): RunbookOu
   const rollbackSteps = template.rollback.map(render);
   const parameters: RunbookParameter[] = template.parameters
     .filter((parameter) => used.has(parameter.name))
-    .map((parameter) => ({ name: parameter.name, type: parameter.type, default: values.get(parameter.name) ?? null }));
+    .map((parameter) => ({
+      name: parameter.name,
+      type: parameter.type,
+      default: values.get(parameter.name) ?? null,
+    }));
 
   return {
     name,
@@ -123,10 +140,15 @@ export function fillTemplate(template: RunbookTemplate, facts: Facts): RunbookOu
 function sharedWords(request: string, template: RunbookTemplate): string[] {
   const templateTerms = new Set(analyze(searchableText(template)));
   const words = request.toLowerCase().match(/[a-z0-9]+/g) ?? [];
-  return [...new Set(words.filter((word) => analyze(word).some((term) => templateTerms.has(term))))];
+  return [
+    ...new Set(words.filter((word) => analyze(word).some((term) => templateTerms.has(term)))),
+  ];
 }
 
-function noMatchOutput(input: RunbookInput, retrieval: Retrieval): { output: RunbookOutput; notes: CandidateNotes } {
+function noMatchOutput(
+  input: RunbookInput,
+  retrieval: Retrieval,
+): { output: RunbookOutput; notes: CandidateNotes } {
   const candidates = retrieval.ranked.filter((candidate) => candidate.score > 0).slice(0, CLOSEST);
   const best = retrieval.ranked[0];
   const allowed = input.context?.allowedTools;
@@ -176,7 +198,10 @@ export function runbookDerivedFacts(input: RunbookInput, references: number): st
 export function planRunbook(input: RunbookInput): { output: RunbookOutput; notes: CandidateNotes } {
   const retrieval = retrieve(input);
   if (!retrieval.match) return noMatchOutput(input, retrieval);
-  return { output: fillTemplate(retrieval.match.item, extractFacts(input.request, input.context)), notes: {} };
+  return {
+    output: fillTemplate(retrieval.match.item, extractFacts(input.request, input.context)),
+    notes: {},
+  };
 }
 
 export function draftRunbookOffline(input: RunbookInput, _context: DraftContext): string {

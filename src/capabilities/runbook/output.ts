@@ -68,8 +68,18 @@ export const runbookOutputSchema = z
   })
   .superRefine((output, context) => {
     if (output.noMatch !== null) return;
-    if (output.steps.length === 0) context.addIssue({ code: 'custom', path: ['steps'], message: 'a runbook needs at least one step' });
-    if (output.riskLevel === null) context.addIssue({ code: 'custom', path: ['riskLevel'], message: `needs a "**${LABELS.risk}:**" of ${RISK_LEVELS.join(', ')}` });
+    if (output.steps.length === 0)
+      context.addIssue({
+        code: 'custom',
+        path: ['steps'],
+        message: 'a runbook needs at least one step',
+      });
+    if (output.riskLevel === null)
+      context.addIssue({
+        code: 'custom',
+        path: ['riskLevel'],
+        message: `needs a "**${LABELS.risk}:**" of ${RISK_LEVELS.join(', ')}`,
+      });
   });
 
 export type RunbookParameter = z.infer<typeof parameterSchema>;
@@ -84,14 +94,17 @@ export type CandidateNotes = Record<string, string>;
 export function formatRunbook(output: RunbookOutput, notes: CandidateNotes = {}): string {
   const lines: string[] = [`# ${output.name}`, ''];
   lines.push(`**${LABELS.description}:** ${output.description}`);
-  lines.push(`**${LABELS.template}:** ${output.matchedTemplate ? codeSpan(output.matchedTemplate) : NO_TEMPLATE}`);
+  lines.push(
+    `**${LABELS.template}:** ${output.matchedTemplate ? codeSpan(output.matchedTemplate) : NO_TEMPLATE}`,
+  );
   if (output.riskLevel) lines.push(`**${LABELS.risk}:** ${output.riskLevel}`);
   if (output.noMatch) lines.push(`**${LABELS.noMatch}:** ${output.noMatch}`);
   if (output.parameters.length > 0) {
     lines.push('', `## ${SECTIONS.parameters}`);
     for (const parameter of output.parameters) {
       const value = parameter.default ?? placeholder(parameter.name);
-      const missing = parameter.default === null ? ' (not in the request: fill in before running)' : '';
+      const missing =
+        parameter.default === null ? ' (not in the request: fill in before running)' : '';
       lines.push(`- ${codeSpan(parameter.name)} (${parameter.type}): ${codeSpan(value)}${missing}`);
     }
   }
@@ -143,12 +156,19 @@ function parseParameters(lines: readonly string[] | undefined): RunbookParameter
   const parameters: RunbookParameter[] = [];
   for (const item of listItems(lines)) {
     const match = item.match(/^(`+)(.+?)\1\s*\(([^)]*)\)\s*:\s*(.*)$/);
-    if (!match) throw new OutputInvalidError(`a parameter must read "- \`name\` (type): \`value\`", got "${item.slice(0, 120)}"`);
+    if (!match)
+      throw new OutputInvalidError(
+        `a parameter must read "- \`name\` (type): \`value\`", got "${item.slice(0, 120)}"`,
+      );
     const name = match[2]!.trim();
     const rest = match[4]!.trim();
     const span = rest.match(/^(`+)(.*?)\1/);
     const value = span ? unCodeSpan(span[0]) : rest;
-    parameters.push({ name, type: match[3]!.trim() || 'string', default: !value || value === placeholder(name) ? null : value });
+    parameters.push({
+      name,
+      type: match[3]!.trim() || 'string',
+      default: !value || value === placeholder(name) ? null : value,
+    });
   }
   return parameters;
 }
@@ -167,7 +187,8 @@ function parseSteps(lines: readonly string[] | undefined): RunbookStep[] {
     const name = field[1]!.trim().toLowerCase();
     const value = field[2]!.trim();
     if (name === STEP_FIELDS.command.toLowerCase()) step.command = unCodeSpan(value);
-    else if (name === STEP_FIELDS.expected.toLowerCase() || name === 'expected') step.expectedResult = value;
+    else if (name === STEP_FIELDS.expected.toLowerCase() || name === 'expected')
+      step.expectedResult = value;
     else if (name === STEP_FIELDS.destructive.toLowerCase()) {
       if (/^(?:yes|true)\b/i.test(value)) step.destructive = true;
       else if (/^(?:no|false)\b/i.test(value)) step.destructive = false;
@@ -179,7 +200,12 @@ function parseSteps(lines: readonly string[] | undefined): RunbookStep[] {
         `step ${index + 1} ("${step.action?.slice(0, 80)}") needs "- ${STEP_FIELDS.command}:", "- ${STEP_FIELDS.expected}:" and "- ${STEP_FIELDS.destructive}: yes|no" sub-items`,
       );
     }
-    return { action: step.action!, command: step.command, expectedResult: step.expectedResult, destructive: step.destructive };
+    return {
+      action: step.action!,
+      command: step.command,
+      expectedResult: step.expectedResult,
+      destructive: step.destructive,
+    };
   });
 }
 
@@ -187,18 +213,26 @@ function templateId(value: string | undefined): string | null {
   if (!value) return null;
   const id = unCodeSpan(value.split(/\s+\(|\s+—|\s+-\s/)[0]!.trim());
   if (id.toLowerCase() === NO_TEMPLATE) return null;
-  if (!templateById(id)) throw new OutputInvalidError(`"**${LABELS.template}:**" must be ${NO_TEMPLATE} or a catalog template id (${CATALOG.length} known), not "${id.slice(0, 80)}"`);
+  if (!templateById(id))
+    throw new OutputInvalidError(
+      `"**${LABELS.template}:**" must be ${NO_TEMPLATE} or a catalog template id (${CATALOG.length} known), not "${id.slice(0, 80)}"`,
+    );
   return id;
 }
 
 export function parseRunbook(text: string, _input?: RunbookInput): RunbookOutput {
   const lines = text.split('\n');
-  const name = lines.find((line) => /^#\s+\S/.test(line))?.replace(/^#\s+/, '').trim();
+  const name = lines
+    .find((line) => /^#\s+\S/.test(line))
+    ?.replace(/^#\s+/, '')
+    .trim();
   const found = sections(lines);
   // The labelled lines come before the first section; without sections, anywhere.
   const firstSection = lines.findIndex((line) => /^##\s/.test(line));
   const preamble = firstSection > 0 ? lines.slice(0, firstSection) : lines;
-  const risk = labelled(preamble, LABELS.risk)?.toUpperCase().match(/\b(LOW|MEDIUM|HIGH)\b/)?.[1];
+  const risk = labelled(preamble, LABELS.risk)
+    ?.toUpperCase()
+    .match(/\b(LOW|MEDIUM|HIGH)\b/)?.[1];
   const closest = listItems(found.get(SECTIONS.closest.toLowerCase()))
     .map((item) => item.match(/^(`+)(.+?)\1/)?.[2]?.trim())
     .filter((id): id is string => !!id);
@@ -216,7 +250,9 @@ export function parseRunbook(text: string, _input?: RunbookInput): RunbookOutput
   };
   const parsed = runbookOutputSchema.safeParse(candidate);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'output'}: ${issue.message}`).join('; ');
+    const problems = parsed.error.issues
+      .map((issue) => `${issue.path.join('.') || 'output'}: ${issue.message}`)
+      .join('; ');
     throw new OutputInvalidError(
       `the runbook must start with a "# " name, have "**${LABELS.description}:**", "**${LABELS.template}:**" and "**${LABELS.risk}:**" lines and a "## ${SECTIONS.steps}" section (or a "**${LABELS.noMatch}:**" line); ${problems}`,
     );

@@ -27,9 +27,18 @@ export function buildRunbookPrompt(input: RunbookInput, _context: DraftContext):
       description: item.description,
       tools: item.tools,
       riskLevel: item.riskLevel,
-      parameters: item.parameters.map(({ name, type, default: value }) => ({ name, type, ...(value ? { default: value } : {}) })),
+      parameters: item.parameters.map(({ name, type, default: value }) => ({
+        name,
+        type,
+        ...(value ? { default: value } : {}),
+      })),
       preconditions: item.preconditions,
-      steps: item.steps.map(({ action, command, expectedResult, destructive }) => ({ action, command, expectedResult, destructive })),
+      steps: item.steps.map(({ action, command, expectedResult, destructive }) => ({
+        action,
+        command,
+        expectedResult,
+        destructive,
+      })),
       rollback: item.rollback,
     }));
   const system = [
@@ -37,7 +46,9 @@ export function buildRunbookPrompt(input: RunbookInput, _context: DraftContext):
     'Start from the closest reference template below when one fits the request, filling its {{parameters}} with values stated in the request or its context.',
     'Use only values from the request, its context or the template: never invent names, regions, hosts, versions, ids or numbers. Where a value is missing, write a placeholder <parameter_name>.',
     'Mark every step that changes or disrupts production (restart, delete, failover, rollout) as destructive.',
-    input.context?.allowedTools?.length ? `Use only these tools: ${input.context.allowedTools.join(', ')}.` : 'Prefer the tools the reference templates use.',
+    input.context?.allowedTools?.length
+      ? `Use only these tools: ${input.context.allowedTools.join(', ')}.`
+      : 'Prefer the tools the reference templates use.',
     `If no template fits and you cannot write a safe runbook from the request alone, do not invent one: write "# No matching runbook", "**${LABELS.template}:** ${NO_TEMPLATE}" and "**${LABELS.noMatch}:** <why>", then "## ${SECTIONS.closest}" with the closest template ids.`,
     'Otherwise write Markdown in exactly this layout:',
     '# <runbook name>',
@@ -59,7 +70,10 @@ export function buildRunbookPrompt(input: RunbookInput, _context: DraftContext):
     JSON.stringify(references, null, 2),
     dataInstructions(tag),
   ].join('\n');
-  const user = [fenced(tag, 'request', input.request), ...(input.context ? [fenced(tag, 'context', JSON.stringify(input.context, null, 2))] : [])].join('\n');
+  const user = [
+    fenced(tag, 'request', input.request),
+    ...(input.context ? [fenced(tag, 'context', JSON.stringify(input.context, null, 2))] : []),
+  ].join('\n');
   return [
     { role: 'system', content: system },
     { role: 'user', content: user },

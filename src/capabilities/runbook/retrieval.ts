@@ -143,7 +143,8 @@ export function stem(word: string): string {
 /** The terms of a text, in order: phrases joined, synonyms canonical, stopwords and numbers out. */
 export function analyze(text: string): string[] {
   let normalized = text.toLowerCase();
-  for (const [pattern, replacement] of PHRASES) normalized = normalized.replace(pattern, replacement);
+  for (const [pattern, replacement] of PHRASES)
+    normalized = normalized.replace(pattern, replacement);
   const terms: string[] = [];
   for (const token of normalized.match(/[a-z0-9]+/g) ?? []) {
     if (token.length < 2 || /^\d+$/.test(token) || STOPWORDS.has(token)) continue;

@@ -95,7 +95,8 @@ export function classifyNote(note: Pick<Note, 'text' | 'kind'>): { kind: NoteKin
   const action = note.text.match(ACTION_PREFIX);
   if (action) return { kind: 'ACTION_ITEM', text: note.text.slice(action[0].length).trim() };
   const decision = note.text.match(DECISION_PREFIX);
-  if (decision && note.kind !== 'ACTION_ITEM') return { kind: 'DECISION', text: note.text.slice(decision[0].length).trim() };
+  if (decision && note.kind !== 'ACTION_ITEM')
+    return { kind: 'DECISION', text: note.text.slice(decision[0].length).trim() };
   return { kind: note.kind, text: note.text };
 }
 
@@ -123,7 +124,8 @@ export function chronological(events: readonly TimelineEvent[]): TimelineEvent[]
 /** `09:12 UTC`, with the date when it differs from `reference`'s. Drafts quote times this way. */
 export function formatUtc(at: Date, reference?: Date): string {
   const time = `${at.toISOString().slice(11, 16)} UTC`;
-  const sameDay = reference && reference.toISOString().slice(0, 10) === at.toISOString().slice(0, 10);
+  const sameDay =
+    reference && reference.toISOString().slice(0, 10) === at.toISOString().slice(0, 10);
   return sameDay || !reference ? time : `${at.toISOString().slice(0, 10)} ${time}`;
 }
 
@@ -143,9 +145,30 @@ export function incidentAsData(incident: Incident): Record<string, unknown> {
     resolvedAt: iso(incident.resolvedAt),
     customerImpact: incident.customerImpact ?? null,
     responders: incident.responders,
-    timeline: incident.timeline.map((event, index) => ({ id: timelineEventId(event, index), at: iso(event.at), message: event.message, author: event.author ?? null })),
-    alerts: incident.alerts.map((alert, index) => ({ id: alertId(index), at: iso(alert.at), source: alert.source ?? null, message: alert.message })),
-    notes: incident.notes.map((note, index) => ({ id: noteId(index), at: iso(note.at), author: note.author ?? null, kind: classifyNote(note).kind, text: note.text })),
-    chatExcerpts: incident.chatExcerpts.map((message, index) => ({ id: chatId(index), at: iso(message.at), author: message.author, text: message.text })),
+    timeline: incident.timeline.map((event, index) => ({
+      id: timelineEventId(event, index),
+      at: iso(event.at),
+      message: event.message,
+      author: event.author ?? null,
+    })),
+    alerts: incident.alerts.map((alert, index) => ({
+      id: alertId(index),
+      at: iso(alert.at),
+      source: alert.source ?? null,
+      message: alert.message,
+    })),
+    notes: incident.notes.map((note, index) => ({
+      id: noteId(index),
+      at: iso(note.at),
+      author: note.author ?? null,
+      kind: classifyNote(note).kind,
+      text: note.text,
+    })),
+    chatExcerpts: incident.chatExcerpts.map((message, index) => ({
+      id: chatId(index),
+      at: iso(message.at),
+      author: message.author,
+      text: message.text,
+    })),
   };
 }

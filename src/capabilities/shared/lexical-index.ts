@@ -32,7 +32,8 @@ export function stem(word: string): string {
   else if (w.endsWith('ed') && w.length > 4) [w, verb] = [w.slice(0, -2), true];
   else if (w.endsWith('s') && !/(?:ss|us|is)$/.test(w)) w = w.slice(0, -1);
   // running → runn → run, stopped → stopp → stop; but rolled → roll, added → add.
-  if (verb && w.length > 3 && /([b-df-hj-kmnp-rtv-z])\1$/.test(w) && !/(?:ll|ss|zz)$/.test(w)) w = w.slice(0, -1);
+  if (verb && w.length > 3 && /([b-df-hj-kmnp-rtv-z])\1$/.test(w) && !/(?:ll|ss|zz)$/.test(w))
+    w = w.slice(0, -1);
   if (w.endsWith('e') && w.length > 4) w = w.slice(0, -1);
   return w;
 }
@@ -84,10 +85,13 @@ export class Bm25Index<T> {
       const words = analyze(textOf(item));
       const frequencies = new Map<string, number>();
       for (const word of words) frequencies.set(word, (frequencies.get(word) ?? 0) + 1);
-      for (const word of frequencies.keys()) this.documentFrequency.set(word, (this.documentFrequency.get(word) ?? 0) + 1);
+      for (const word of frequencies.keys())
+        this.documentFrequency.set(word, (this.documentFrequency.get(word) ?? 0) + 1);
       return { item, frequencies, length: words.length };
     });
-    this.averageLength = this.documents.reduce((sum, document) => sum + document.length, 0) / Math.max(1, this.documents.length);
+    this.averageLength =
+      this.documents.reduce((sum, document) => sum + document.length, 0) /
+      Math.max(1, this.documents.length);
   }
 
   get size(): number {
@@ -107,7 +111,10 @@ export class Bm25Index<T> {
    * Every item with its score for the weighted query terms, best first (ties keep item order).
    * `scoredOnly` leaves out the items the query does not score, for callers that only want hits.
    */
-  rank(weights: ReadonlyMap<string, number>, { scoredOnly = false }: { scoredOnly?: boolean } = {}): Scored<T>[] {
+  rank(
+    weights: ReadonlyMap<string, number>,
+    { scoredOnly = false }: { scoredOnly?: boolean } = {},
+  ): Scored<T>[] {
     const { k1, b } = this.options;
     const ranked: (Scored<T> & { order: number })[] = [];
     this.documents.forEach((document, order) => {
@@ -116,7 +123,11 @@ export class Bm25Index<T> {
       for (const [term, weight] of weights) {
         const frequency = document.frequencies.get(term);
         if (!frequency) continue;
-        score += weight * this.idf(term) * ((frequency * (k1 + 1)) / (frequency + k1 * (1 - b + (b * document.length) / (this.averageLength || 1))));
+        score +=
+          weight *
+          this.idf(term) *
+          ((frequency * (k1 + 1)) /
+            (frequency + k1 * (1 - b + (b * document.length) / (this.averageLength || 1))));
         matched.push(term);
       }
       if (score > 0 || !scoredOnly) ranked.push({ item: document.item, score, matched, order });
@@ -180,7 +191,9 @@ export class LexicalIndex<Meta> {
     }
     const countedMass = [...counted].reduce((sum, term) => sum + this.idf(term), 0);
     return this.index.rank(weights, { scoredOnly: true }).map(({ item, score, matched }) => {
-      const covered = matched.filter((term) => counted.has(term)).reduce((sum, term) => sum + this.idf(term), 0);
+      const covered = matched
+        .filter((term) => counted.has(term))
+        .reduce((sum, term) => sum + this.idf(term), 0);
       return { passage: item, score, coverage: countedMass > 0 ? covered / countedMass : 0 };
     });
   }
@@ -203,12 +216,18 @@ export function passagesOf(text: string, max = 500): string[] {
     }
     if (current) pieces.push(current);
   };
-  for (const paragraph of text.split(/\n\s*\n/).map((part) => part.trim()).filter(Boolean)) {
+  for (const paragraph of text
+    .split(/\n\s*\n/)
+    .map((part) => part.trim())
+    .filter(Boolean)) {
     if (paragraph.length <= max) {
       pieces.push(paragraph);
       continue;
     }
-    for (const line of paragraph.split('\n').map((part) => part.trim()).filter(Boolean)) {
+    for (const line of paragraph
+      .split('\n')
+      .map((part) => part.trim())
+      .filter(Boolean)) {
       if (line.length <= max) pieces.push(line);
       else pack(line.split(/(?<=[.!?])\s+/), ' ');
     }

@@ -30,5 +30,7 @@ export function labelled(lines: readonly string[], label: string): string | unde
 
 /** The text of every `- `, `* ` or numbered list item, trimmed; empty items are dropped. */
 export function listItems(lines: readonly string[] | undefined): string[] {
-  return (lines ?? []).map((line) => line.match(/^\s*(?:[-*]|\d+[.)])\s+(.*)$/)?.[1]?.trim()).filter((item): item is string => !!item);
+  return (lines ?? [])
+    .map((line) => line.match(/^\s*(?:[-*]|\d+[.)])\s+(.*)$/)?.[1]?.trim())
+    .filter((item): item is string => !!item);
 }

@@ -41,8 +41,12 @@ const SEVERITY_WORDS: Record<StatusUpdateInput['incident']['severity'], string> 
 function impactSentence(input: StatusUpdateInput, start: Date | undefined, now: Date): string {
   const { incident, audience } = input;
   const since = start ? ` since ${formatUtc(start, now)}` : '';
-  if (incident.customerImpact) return `${incident.customerImpact}${since ? ` (${since.trim()})` : ''}`;
-  const services = incident.affectedServices.length > 0 ? incident.affectedServices.join(', ') : 'the affected service';
+  if (incident.customerImpact)
+    return `${incident.customerImpact}${since ? ` (${since.trim()})` : ''}`;
+  const services =
+    incident.affectedServices.length > 0
+      ? incident.affectedServices.join(', ')
+      : 'the affected service';
   if (audience === 'CUSTOMER') return `Some requests to ${services} may fail or be slow${since}.`;
   return `${SEVERITY_WORDS[incident.severity][0]!.toUpperCase()}${SEVERITY_WORDS[incident.severity].slice(1)} impact on ${services}${since}.`;
 }
@@ -63,13 +67,24 @@ export function draftStatusUpdateOffline(input: StatusUpdateInput, { now }: Draf
 
   const lines: string[] = [];
   const statusTitle = incident.status[0] + incident.status.slice(1).toLowerCase();
-  lines.push(audience === 'CUSTOMER' ? `# ${incident.title}: ${statusTitle}` : `# [${incident.severity}] ${incident.title}: ${statusTitle}`, '');
+  lines.push(
+    audience === 'CUSTOMER'
+      ? `# ${incident.title}: ${statusTitle}`
+      : `# [${incident.severity}] ${incident.title}: ${statusTitle}`,
+    '',
+  );
   if (tone === 'EMPATHETIC') {
-    lines.push(audience === 'CUSTOMER' ? 'We know this disrupts your work, and we are sorry.' : 'This is affecting people who depend on us; here is where things stand.', '');
+    lines.push(
+      audience === 'CUSTOMER'
+        ? 'We know this disrupts your work, and we are sorry.'
+        : 'This is affecting people who depend on us; here is where things stand.',
+      '',
+    );
   }
   lines.push(`**${LABELS.status}:** ${STATUS_WORDS[incident.status][audience]}`);
   lines.push(`**${LABELS.impact}:** ${impactSentence(input, start, now)}`);
-  if (incident.affectedServices.length > 0) lines.push(`**${LABELS.services}:** ${incident.affectedServices.join(', ')}`);
+  if (incident.affectedServices.length > 0)
+    lines.push(`**${LABELS.services}:** ${incident.affectedServices.join(', ')}`);
   lines.push('');
   lines.push(`## ${CHANGES_HEADING}`);
   if (changes.length === 0) lines.push('- No new events since the last update.');

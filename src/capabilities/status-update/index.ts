@@ -13,5 +13,8 @@ export const statusUpdate: GenerationCapability<StatusUpdateInput, StatusUpdateO
   buildPrompt: buildStatusUpdatePrompt,
   draftOffline: draftStatusUpdateOffline,
   parseOutput: (text, input, context) => parseStatusUpdate(text, input, context.now),
-  derivedFacts: (input, { now }) => [formatUtc(new Date(now.getTime() + input.nextUpdateInMinutes * 60_000), now), String(input.nextUpdateInMinutes)],
+  derivedFacts: (input, { now }) => [
+    formatUtc(new Date(now.getTime() + input.nextUpdateInMinutes * 60_000), now),
+    String(input.nextUpdateInMinutes),
+  ],
 };

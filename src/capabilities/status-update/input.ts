@@ -7,7 +7,10 @@ export const TONES = ['NEUTRAL', 'EMPATHETIC', 'BRIEF'] as const;
 export const statusUpdateInputSchema = z.object({
   incident: incidentSchema,
   audience: z.enum(AUDIENCES),
-  tone: z.enum(TONES).nullish().transform((tone) => tone ?? 'NEUTRAL'),
+  tone: z
+    .enum(TONES)
+    .nullish()
+    .transform((tone) => tone ?? 'NEUTRAL'),
   previousUpdateAt: z.date().nullish(),
   nextUpdateInMinutes: z
     .number()

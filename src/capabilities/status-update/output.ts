@@ -28,12 +28,19 @@ export type StatusUpdateOutput = z.infer<typeof statusUpdateOutputSchema>;
 
 function labelled(text: string, label: string): string | undefined {
   const line = text.split('\n').find((candidate) => candidate.trim().startsWith(`**${label}:**`));
-  return line?.trim().slice(label.length + 5).trim() || undefined;
+  return (
+    line
+      ?.trim()
+      .slice(label.length + 5)
+      .trim() || undefined
+  );
 }
 
 function listUnder(text: string, heading: string): string[] {
   const lines = text.split('\n');
-  const start = lines.findIndex((line) => line.trim().toLowerCase() === `## ${heading.toLowerCase()}`);
+  const start = lines.findIndex(
+    (line) => line.trim().toLowerCase() === `## ${heading.toLowerCase()}`,
+  );
   if (start < 0) return [];
   const items: string[] = [];
   for (const line of lines.slice(start + 1)) {
@@ -53,7 +60,11 @@ function parseNextUpdate(value: string | undefined, reference: Date): Date | nul
   return Number.isNaN(parsed.getTime()) ? null : parsed;
 }
 
-export function parseStatusUpdate(text: string, input: StatusUpdateInput, now: Date = new Date()): StatusUpdateOutput {
+export function parseStatusUpdate(
+  text: string,
+  input: StatusUpdateInput,
+  now: Date = new Date(),
+): StatusUpdateOutput {
   const headline = text
     .split('\n')
     .find((line) => line.startsWith('# '))
@@ -65,9 +76,17 @@ export function parseStatusUpdate(text: string, input: StatusUpdateInput, now: D
     headline,
     currentStatus: labelled(text, LABELS.status),
     impact: labelled(text, LABELS.impact),
-    affectedServices: services ? services.split(',').map((name) => name.trim()).filter(Boolean) : [],
+    affectedServices: services
+      ? services
+          .split(',')
+          .map((name) => name.trim())
+          .filter(Boolean)
+      : [],
     changesSinceLastUpdate: listUnder(text, CHANGES_HEADING),
-    nextUpdateAt: input.incident.status === 'RESOLVED' ? null : parseNextUpdate(labelled(text, LABELS.next), now),
+    nextUpdateAt:
+      input.incident.status === 'RESOLVED'
+        ? null
+        : parseNextUpdate(labelled(text, LABELS.next), now),
   };
   const parsed = statusUpdateOutputSchema.safeParse(candidate);
   if (!parsed.success) {

@@ -10,13 +10,21 @@ export const PROMPT_VERSION = 'status-update/1';
 
 const REGISTER: Record<StatusUpdateInput['audience'], string> = {
   INTERNAL: 'responders and engineers: be specific and technical, keep times, services and authors',
-  EXECUTIVE: 'company leadership: business impact, what is being done and when they will hear next; no jargon',
-  CUSTOMER: 'customers: plain, calm language; no internal system names beyond the affected products; no blame, no speculation',
+  EXECUTIVE:
+    'company leadership: business impact, what is being done and when they will hear next; no jargon',
+  CUSTOMER:
+    'customers: plain, calm language; no internal system names beyond the affected products; no blame, no speculation',
 };
 
-export function buildStatusUpdatePrompt(input: StatusUpdateInput, { now }: DraftContext): ChatMessage[] {
+export function buildStatusUpdatePrompt(
+  input: StatusUpdateInput,
+  { now }: DraftContext,
+): ChatMessage[] {
   const tag = fenceTag();
-  const events = chronological(input.incident.timeline).map((event) => ({ ...event, at: event.at.toISOString() }));
+  const events = chronological(input.incident.timeline).map((event) => ({
+    ...event,
+    at: event.at.toISOString(),
+  }));
   const incident = { ...input.incident, timeline: events };
   const system = [
     'You write incident status updates for stakeholders.',
@@ -36,7 +44,9 @@ export function buildStatusUpdatePrompt(input: StatusUpdateInput, { now }: Draft
   ].join('\n');
   const user = [
     fenced(tag, 'incident', JSON.stringify(incident, null, 2)),
-    input.previousUpdateAt ? `The previous update went out at ${input.previousUpdateAt.toISOString()}.` : 'This is the first update.',
+    input.previousUpdateAt
+      ? `The previous update went out at ${input.previousUpdateAt.toISOString()}.`
+      : 'This is the first update.',
   ].join('\n');
   return [
     { role: 'system', content: system },

@@ -3,7 +3,13 @@ import { badInput } from '../../errors.js';
 import type { AuditRecord } from '../../store/audit-log.js';
 import type { AuditOutcome, ErrorCode, Resolvers } from '../__generated__/resolvers-types.js';
 
-const OUTCOMES: Record<AuditRecord['outcome'], AuditOutcome> = { ok: 'OK', failed: 'FAILED', 'cache-hit': 'CACHE_HIT', blocked: 'BLOCKED', 'canary-leak': 'CANARY_LEAK' };
+const OUTCOMES: Record<AuditRecord['outcome'], AuditOutcome> = {
+  ok: 'OK',
+  failed: 'FAILED',
+  'cache-hit': 'CACHE_HIT',
+  blocked: 'BLOCKED',
+  'canary-leak': 'CANARY_LEAK',
+};
 
 /** Opaque cursors: base64url of `audit:<id>`. */
 const encodeCursor = (id: string) => Buffer.from(`audit:${id}`).toString('base64url');
@@ -30,9 +36,19 @@ export const auditResolvers: Resolvers = {
     auditLog: async (_parent, { accountId, first, after }, { services }) => {
       const size = first ?? 50;
       if (size < 1 || size > 200) throw badInput('first: must be from 1 to 200');
-      const page = await services.audit.entries.list({ accountId }, size, after ? decodeCursor(after) : null);
-      const edges = page.items.map((entry) => ({ node: view(entry), cursor: encodeCursor(entry.id) }));
-      return { edges, pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null } };
+      const page = await services.audit.entries.list(
+        { accountId },
+        size,
+        after ? decodeCursor(after) : null,
+      );
+      const edges = page.items.map((entry) => ({
+        node: view(entry),
+        cursor: encodeCursor(entry.id),
+      }));
+      return {
+        edges,
+        pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null },
+      };
     },
   },
 };

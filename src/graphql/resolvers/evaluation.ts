@@ -20,28 +20,57 @@ function decodePosition(cursor: string): number {
 
 export const evaluationResolvers: Resolvers = {
   Query: {
-    evalRun: async (_parent, { id }, { services, account }) => services.evaluation.runs.find(account, id).catch(() => null),
+    evalRun: async (_parent, { id }, { services, account }) =>
+      services.evaluation.runs.find(account, id).catch(() => null),
     evalRuns: async (_parent, { kind, datasetId, first, after }, { services, account }) => {
       const size = pageSize(first, 20, 100);
-      const page = await services.store.evaluation.runs.list(account.id, { kind, datasetId }, size, after ? decodeCursor(after) : null);
-      return { nodes: page.items, pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.items.length > 0 ? encodeCursor(page.items.at(-1)!) : null } };
+      const page = await services.store.evaluation.runs.list(
+        account.id,
+        { kind, datasetId },
+        size,
+        after ? decodeCursor(after) : null,
+      );
+      return {
+        nodes: page.items,
+        pageInfo: {
+          hasNextPage: page.hasNextPage,
+          endCursor: page.items.length > 0 ? encodeCursor(page.items.at(-1)!) : null,
+        },
+      };
     },
-    compareEvalRuns: (_parent, { a, b }, { services, account }) => services.evaluation.runs.compare(account, a, b),
-    generationDatasets: (_parent, _args, { services, account }) => services.store.evaluation.datasets.list(account.id),
+    compareEvalRuns: (_parent, { a, b }, { services, account }) =>
+      services.evaluation.runs.compare(account, a, b),
+    generationDatasets: (_parent, _args, { services, account }) =>
+      services.store.evaluation.datasets.list(account.id),
     evalMetrics: async (_parent, { feature, since, until, bucket }, { services, account }) => {
-      const metrics = await services.evaluation.production.metrics(account, feature, bucket ?? 'DAY', since, until);
+      const metrics = await services.evaluation.production.metrics(
+        account,
+        feature,
+        bucket ?? 'DAY',
+        since,
+        until,
+      );
       return { ...metrics, bucket: bucket ?? 'DAY' };
     },
-    routingRoi: (_parent, { taxonomyId, since, until }, { services, account }) => services.evaluation.production.roi(account, taxonomyId, since, until),
+    routingRoi: (_parent, { taxonomyId, since, until }, { services, account }) =>
+      services.evaluation.production.roi(account, taxonomyId, since, until),
   },
   Mutation: {
-    startEvalRun: (_parent, { input }, { services, account }) => services.evaluation.runs.start(account, input),
-    resumeEvalRun: (_parent, { id }, { services, account }) => services.evaluation.runs.resume(account, id),
-    cancelEvalRun: (_parent, { id }, { services, account }) => services.evaluation.runs.cancel(account, id),
-    createGenerationDataset: (_parent, { input }, { services, account }) => services.evaluation.datasets.create(account, input),
-    importGenerationCases: (_parent, { datasetId, cases }, { services, account }) => services.evaluation.datasets.importCases(account, datasetId, cases),
+    startEvalRun: (_parent, { input }, { services, account }) =>
+      services.evaluation.runs.start(account, input),
+    resumeEvalRun: (_parent, { id }, { services, account }) =>
+      services.evaluation.runs.resume(account, id),
+    cancelEvalRun: (_parent, { id }, { services, account }) =>
+      services.evaluation.runs.cancel(account, id),
+    createGenerationDataset: (_parent, { input }, { services, account }) =>
+      services.evaluation.datasets.create(account, input),
+    importGenerationCases: (_parent, { datasetId, cases }, { services, account }) =>
+      services.evaluation.datasets.importCases(account, datasetId, cases),
     submitFeedback: async (_parent, { input }, { services, account }) => {
-      const { feedback, labeledTicketCreated } = await services.evaluation.feedback.submit(account, input);
+      const { feedback, labeledTicketCreated } = await services.evaluation.feedback.submit(
+        account,
+        input,
+      );
       return { ...feedback, labeledTicketCreated };
     },
   },
@@ -61,37 +90,57 @@ export const evaluationResolvers: Resolvers = {
     metrics: async (run, _args, { services, account }) => {
       if (run.done === 0 && !run.summary) return null;
       const summary = await services.evaluation.runs.summary(account, run);
-      return summary.kind === 'ROUTING' ? { __typename: 'RoutingEvalMetrics' as const, ...summary } : { __typename: 'GenerationEvalMetrics' as const, ...summary };
+      return summary.kind === 'ROUTING'
+        ? { __typename: 'RoutingEvalMetrics' as const, ...summary }
+        : { __typename: 'GenerationEvalMetrics' as const, ...summary };
     },
     results: async (run, { correct, first, after }, { services, account }) => {
       const size = pageSize(first, 100, 500);
-      const page = await services.store.evaluation.runs.resultPage(account.id, run.id, { correct }, size, after ? decodePosition(after) : null);
-      return { nodes: page.items, pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.items.length > 0 ? encodePosition(page.items.at(-1)!.position) : null } };
+      const page = await services.store.evaluation.runs.resultPage(
+        account.id,
+        run.id,
+        { correct },
+        size,
+        after ? decodePosition(after) : null,
+      );
+      return {
+        nodes: page.items,
+        pageInfo: {
+          hasNextPage: page.hasNextPage,
+          endCursor: page.items.length > 0 ? encodePosition(page.items.at(-1)!.position) : null,
+        },
+      };
     },
-    error: (run) => (run.error ? { code: run.error.code as never, message: run.error.message } : null),
+    error: (run) =>
+      run.error ? { code: run.error.code as never, message: run.error.message } : null,
     reportPath: (run) => `/reports/eval/${run.id}`,
   },
   EvalCaseResult: {
-    generation: (result, _args, { loaders }) => (result.generationId ? loaders.generation.load(result.generationId) : null),
+    generation: (result, _args, { loaders }) =>
+      result.generationId ? loaders.generation.load(result.generationId) : null,
     detailJson: (result) => JSON.stringify(result.detail),
   },
   RoutingEvalMetrics: {
     weakestCategories: (summary, { first }) =>
       summary.categories
         .filter((category) => category.support > 0)
-        .sort((a, b) => a.f1 - b.f1 || b.support - a.support || a.category.localeCompare(b.category))
+        .sort(
+          (a, b) => a.f1 - b.f1 || b.support - a.support || a.category.localeCompare(b.category),
+        )
         .slice(0, pageSize(first, 10, 500)),
     topConfusions: (summary, { first }) => summary.topConfusions.slice(0, pageSize(first, 20, 500)),
   },
   GenerationDataset: {
-    cases: (dataset, _args, { services, account }) => services.store.evaluation.datasets.countCases(account.id, dataset.id),
+    cases: (dataset, _args, { services, account }) =>
+      services.store.evaluation.datasets.countCases(account.id, dataset.id),
   },
   EvalRunComparison: {
     pairedCases: (view) => view.comparison.pairedCases,
     bothRight: (view) => view.comparison.bothRight,
     bothWrong: (view) => view.comparison.bothWrong,
     deltas: (view) => view.comparison.deltas,
-    regressed: (view, { first }) => view.comparison.regressed.slice(0, pageSize(first, 100, 10_000)),
+    regressed: (view, { first }) =>
+      view.comparison.regressed.slice(0, pageSize(first, 100, 10_000)),
     improved: (view, { first }) => view.comparison.improved.slice(0, pageSize(first, 100, 10_000)),
     regressedCount: (view) => view.comparison.regressed.length,
     improvedCount: (view) => view.comparison.improved.length,

@@ -14,19 +14,33 @@ export const generationResolvers: Resolvers = {
         target: `${status.target.provider}:${status.target.model}`,
         provider: status.target.provider,
         model: status.target.model,
-        breakerState: status.breakerState === 'half-open' ? 'HALF_OPEN' : status.breakerState === 'open' ? 'OPEN' : 'CLOSED',
+        breakerState:
+          status.breakerState === 'half-open'
+            ? 'HALF_OPEN'
+            : status.breakerState === 'open'
+              ? 'OPEN'
+              : 'CLOSED',
       })),
     generation: (_parent, { id }, { loaders }) => (isUuid(id) ? loaders.generation.load(id) : null),
     generations: async (_parent, { filter, first, after }, { account, services }) => {
       const size = first ?? 20;
       if (size < 1 || size > 100) throw badInput('first: must be from 1 to 100');
-      const page = await services.store.generations.list(account.id, filter ?? {}, size, after ? decodeCursor(after) : null);
+      const page = await services.store.generations.list(
+        account.id,
+        filter ?? {},
+        size,
+        after ? decodeCursor(after) : null,
+      );
       const edges = page.items.map((node) => ({ node, cursor: encodeCursor(node) }));
-      return { edges, pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null } };
+      return {
+        edges,
+        pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null },
+      };
     },
   },
   Mutation: {
-    cancelGeneration: (_parent, { id }, { account, services }) => services.runner.cancel(account, id),
+    cancelGeneration: (_parent, { id }, { account, services }) =>
+      services.runner.cancel(account, id),
   },
   Subscription: {
     generationStream: {
@@ -47,9 +61,12 @@ export const generationResolvers: Resolvers = {
     },
   },
   Generation: {
-    __resolveReference: (reference, { loaders }) => (isUuid(reference.id) ? loaders.generation.load(reference.id) : null),
+    __resolveReference: (reference, { loaders }) =>
+      isUuid(reference.id) ? loaders.generation.load(reference.id) : null,
     output: (generation, _args, { services }) => {
-      const capability = Object.values(services.capabilities).find((candidate) => candidate.feature === generation.feature);
+      const capability = Object.values(services.capabilities).find(
+        (candidate) => candidate.feature === generation.feature,
+      );
       if (generation.status !== 'SUCCEEDED' || !generation.output || !capability) return null;
       // The stored output is the capability's validated JSON; its typename picks the union member.
       return { __typename: capability.outputTypename, ...(generation.output as object) } as never;

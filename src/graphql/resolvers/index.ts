@@ -17,9 +17,24 @@ import { statusUpdateResolvers } from './status-update.js';
 function merge(...parts: Resolvers[]): Resolvers {
   const merged: Record<string, Record<string, unknown>> = {};
   for (const part of parts) {
-    for (const [type, fields] of Object.entries(part)) merged[type] = { ...merged[type], ...(fields as Record<string, unknown>) };
+    for (const [type, fields] of Object.entries(part))
+      merged[type] = { ...merged[type], ...(fields as Record<string, unknown>) };
   }
   return merged as Resolvers;
 }
 
-export const resolvers: Resolvers = merge({ DateTime } as Resolvers, generationResolvers, incidentResolvers, routingResolvers, routingBacklogResolvers, securityResolvers, auditResolvers, statusUpdateResolvers, postmortemResolvers, assistantResolvers, runbookResolvers, jobDigestResolvers, evaluationResolvers);
+export const resolvers: Resolvers = merge(
+  { DateTime } as Resolvers,
+  generationResolvers,
+  incidentResolvers,
+  routingResolvers,
+  routingBacklogResolvers,
+  securityResolvers,
+  auditResolvers,
+  statusUpdateResolvers,
+  postmortemResolvers,
+  assistantResolvers,
+  runbookResolvers,
+  jobDigestResolvers,
+  evaluationResolvers,
+);

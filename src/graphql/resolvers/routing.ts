@@ -6,8 +6,12 @@ import type { Resolvers } from '../__generated__/resolvers-types.js';
 function routerModelFields(model: RouterModelRecord) {
   return {
     trainedOn: model.metrics.trainedOn,
-    heldoutAccuracy: Number.isFinite(model.metrics.heldoutAccuracy) ? model.metrics.heldoutAccuracy : 0,
-    expectedCalibrationError: Number.isFinite(model.metrics.expectedCalibrationError) ? model.metrics.expectedCalibrationError : 0,
+    heldoutAccuracy: Number.isFinite(model.metrics.heldoutAccuracy)
+      ? model.metrics.heldoutAccuracy
+      : 0,
+    expectedCalibrationError: Number.isFinite(model.metrics.expectedCalibrationError)
+      ? model.metrics.expectedCalibrationError
+      : 0,
     unknownThreshold: model.metrics.threshold,
     trainingMs: Math.round(model.metrics.trainingMs),
   };
@@ -15,29 +19,42 @@ function routerModelFields(model: RouterModelRecord) {
 
 export const routingResolvers: Resolvers = {
   Query: {
-    routeTicket: (_parent, { ticket, taxonomyId }, { loaders }) => loaders.routing.load({ ticket, taxonomyId: taxonomyId ?? null }),
+    routeTicket: (_parent, { ticket, taxonomyId }, { loaders }) =>
+      loaders.routing.load({ ticket, taxonomyId: taxonomyId ?? null }),
     // A list is a batch already: route it in one call, which also checks its size up front.
-    routeTickets: (_parent, { tickets, taxonomyId }, { services, account, signal, requestId }) => services.routing.route(account, tickets, taxonomyId ?? null, signal, { requestId }),
-    taxonomies: (_parent, _args, { services, account }) => services.store.taxonomies.list(account.id),
-    reviewQueue: (_parent, { taxonomyId, first }, { services, account }) => services.routing.reviewQueue(account, taxonomyId, first ?? 50),
+    routeTickets: (_parent, { tickets, taxonomyId }, { services, account, signal, requestId }) =>
+      services.routing.route(account, tickets, taxonomyId ?? null, signal, { requestId }),
+    taxonomies: (_parent, _args, { services, account }) =>
+      services.store.taxonomies.list(account.id),
+    reviewQueue: (_parent, { taxonomyId, first }, { services, account }) =>
+      services.routing.reviewQueue(account, taxonomyId, first ?? 50),
   },
   Mutation: {
-    createTaxonomy: (_parent, { input }, { services, account }) => services.routing.createTaxonomy(account, input),
-    updateTaxonomy: (_parent, { id, input }, { services, account }) => services.routing.updateTaxonomy(account, id, input),
-    setDefaultTaxonomy: (_parent, { id }, { services, account }) => services.routing.setDefault(account, id),
+    createTaxonomy: (_parent, { input }, { services, account }) =>
+      services.routing.createTaxonomy(account, input),
+    updateTaxonomy: (_parent, { id, input }, { services, account }) =>
+      services.routing.updateTaxonomy(account, id, input),
+    setDefaultTaxonomy: (_parent, { id }, { services, account }) =>
+      services.routing.setDefault(account, id),
     importLabeledTickets: async (_parent, { taxonomyId, examples }, { services, account }) => {
       const outcome = await services.routing.importLabeled(account, taxonomyId, examples);
       return { ...outcome, taxonomy: await services.routing.taxonomy(account, taxonomyId) };
     },
-    trainRouter: async (_parent, { taxonomyId }, { services, account }) => (await services.routing.train(account, taxonomyId)).record,
-    reviewRouting: (_parent, { predictionId, category }, { services, account }) => services.routing.review(account, predictionId, category),
+    trainRouter: async (_parent, { taxonomyId }, { services, account }) =>
+      (await services.routing.train(account, taxonomyId)).record,
+    reviewRouting: (_parent, { predictionId, category }, { services, account }) =>
+      services.routing.review(account, predictionId, category),
   },
   Ticket: {
     // The router hands over subject and body (@requires); routing is resolved per ticket but batched.
     __resolveReference: (reference) => reference,
     routing: (ticket, { taxonomyId }, { loaders }) => {
-      if (typeof ticket.body !== 'string') throw badInput(`Ticket ${ticket.id}: the gateway did not provide its body`);
-      return loaders.routing.load({ ticket: { id: ticket.id, subject: ticket.subject ?? null, body: ticket.body }, taxonomyId: taxonomyId ?? null });
+      if (typeof ticket.body !== 'string')
+        throw badInput(`Ticket ${ticket.id}: the gateway did not provide its body`);
+      return loaders.routing.load({
+        ticket: { id: ticket.id, subject: ticket.subject ?? null, body: ticket.body },
+        taxonomyId: taxonomyId ?? null,
+      });
     },
   },
   Taxonomy: {
@@ -45,7 +62,8 @@ export const routingResolvers: Resolvers = {
       const { train, test } = await services.store.labeledTickets.count(account.id, taxonomy.id);
       return train + test;
     },
-    model: async (taxonomy, _args, { services, account }) => (await services.store.routerModels.latest(account.id, [taxonomy.id]))[0] ?? null,
+    model: async (taxonomy, _args, { services, account }) =>
+      (await services.store.routerModels.latest(account.id, [taxonomy.id]))[0] ?? null,
   },
   RouterModel: {
     trainedOn: (model) => routerModelFields(model).trainedOn,
@@ -58,7 +76,10 @@ export const routingResolvers: Resolvers = {
     target: async (prediction, _args, { services, account }) => {
       if (!prediction.category) return null;
       const taxonomy = await services.routing.taxonomy(account, prediction.taxonomyId);
-      return taxonomy.categories.find((category) => category.name === prediction.category)?.target ?? null;
+      return (
+        taxonomy.categories.find((category) => category.name === prediction.category)?.target ??
+        null
+      );
     },
   },
 };

@@ -5,14 +5,17 @@ import type { Resolvers } from '../__generated__/resolvers-types.js';
 
 export const securityResolvers: Resolvers = {
   Query: {
-    apiKeys: (_parent, { accountId }, { services }) => services.store.apiKeys.list(accountId ?? null),
+    apiKeys: (_parent, { accountId }, { services }) =>
+      services.store.apiKeys.list(accountId ?? null),
   },
   Mutation: {
     createApiKey: async (_parent, { input }, { services }) => {
-      if (input.description && input.description.length > 200) throw badInput('description: at most 200 characters');
+      if (input.description && input.description.length > 200)
+        throw badInput('description: at most 200 characters');
       const { key, record } = await issueApiKey(services.store.apiKeys, input);
       return { key, apiKey: record };
     },
-    revokeApiKey: async (_parent, { id }, { services }) => (await services.store.apiKeys.revoke(id, null)) ?? Promise.reject(notFound('API key', id)),
+    revokeApiKey: async (_parent, { id }, { services }) =>
+      (await services.store.apiKeys.revoke(id, null)) ?? Promise.reject(notFound('API key', id)),
   },
 };

@@ -17,11 +17,29 @@ export interface DeliveryOptions {
  * code; `extensions.generationId` finds the stored record (partial text, attempts). A streamed
  * draft reports its outcome in the stream's final event instead.
  */
-export async function startGeneration<Input, Output>(capability: GenerationCapability<Input, Output>, input: DeliveryOptions, { account, services, signal, requestId }: RequestContext) {
+export async function startGeneration<Input, Output>(
+  capability: GenerationCapability<Input, Output>,
+  input: DeliveryOptions,
+  { account, services, signal, requestId }: RequestContext,
+) {
   const { stream, idempotencyKey, incidentId, ...draftInput } = input;
-  const generation = await services.runner.start(capability, draftInput, { account, stream: stream ?? false, idempotencyKey, incidentId, signal, requestId });
-  if (!stream && generation.status !== 'SUCCEEDED' && generation.status !== 'RUNNING' && generation.error) {
-    throw new ServiceError(generation.error.code, generation.error.message, { generationId: generation.id });
+  const generation = await services.runner.start(capability, draftInput, {
+    account,
+    stream: stream ?? false,
+    idempotencyKey,
+    incidentId,
+    signal,
+    requestId,
+  });
+  if (
+    !stream &&
+    generation.status !== 'SUCCEEDED' &&
+    generation.status !== 'RUNNING' &&
+    generation.error
+  ) {
+    throw new ServiceError(generation.error.code, generation.error.message, {
+      generationId: generation.id,
+    });
   }
   return generation;
 }

@@ -3,6 +3,7 @@ import { startGeneration } from './start-generation.js';
 
 export const statusUpdateResolvers: Resolvers = {
   Mutation: {
-    draftStatusUpdate: (_parent, { input }, context) => startGeneration(context.services.capabilities.statusUpdate, input, context),
+    draftStatusUpdate: (_parent, { input }, context) =>
+      startGeneration(context.services.capabilities.statusUpdate, input, context),
   },
 };

@@ -36,7 +36,9 @@ export class ConcurrencyLimiter {
   async acquire(signal: AbortSignal): Promise<() => void> {
     if (this.active < this.policy.maxConcurrent) return this.grant();
     if (this.queue.length >= this.policy.maxQueue) {
-      throw new ConcurrencyLimitError(`${this.active} calls in flight and ${this.queue.length} queued, the most allowed`);
+      throw new ConcurrencyLimitError(
+        `${this.active} calls in flight and ${this.queue.length} queued, the most allowed`,
+      );
     }
     await new Promise<void>((resolve, reject) => {
       const waiter: Waiter = {
@@ -49,8 +51,17 @@ export class ConcurrencyLimiter {
           reject(error);
         },
       };
-      const timer = setTimeout(() => waiter.fail(new ConcurrencyLimitError(`no slot freed within ${this.policy.queueTimeoutMs} ms`)), this.policy.queueTimeoutMs);
-      const onAbort = () => waiter.fail(signal.reason instanceof Error ? signal.reason : new Error('aborted while queued'));
+      const timer = setTimeout(
+        () =>
+          waiter.fail(
+            new ConcurrencyLimitError(`no slot freed within ${this.policy.queueTimeoutMs} ms`),
+          ),
+        this.policy.queueTimeoutMs,
+      );
+      const onAbort = () =>
+        waiter.fail(
+          signal.reason instanceof Error ? signal.reason : new Error('aborted while queued'),
+        );
       const cleanup = () => {
         clearTimeout(timer);
         signal.removeEventListener('abort', onAbort);

@@ -10,7 +10,12 @@ export interface RetryPolicy {
   maxDelayMs: number;
 }
 
-export function backoffDelay(policy: RetryPolicy, retry: number, retryAfterMs: number | undefined, random: () => number = Math.random): number {
+export function backoffDelay(
+  policy: RetryPolicy,
+  retry: number,
+  retryAfterMs: number | undefined,
+  random: () => number = Math.random,
+): number {
   const cap = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** retry);
   const jittered = Math.floor(random() * cap);
   return retryAfterMs === undefined ? jittered : Math.max(retryAfterMs, jittered);

@@ -36,7 +36,10 @@ export class TargetStats {
       .filter((call) => call.ok)
       .map((call) => call.latencyMs)
       .sort((a, b) => a - b);
-    const quantile = (q: number) => (latencies.length === 0 ? null : latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!);
+    const quantile = (q: number) =>
+      latencies.length === 0
+        ? null
+        : latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!;
     return {
       recentCalls: recent.length,
       errorRate: recent.length === 0 ? 0 : recent.filter((call) => !call.ok).length / recent.length,

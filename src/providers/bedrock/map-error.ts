@@ -39,11 +39,18 @@ interface AwsErrorLike {
   message?: unknown;
   $fault?: unknown;
   $metadata?: { httpStatusCode?: unknown };
-  $response?: { statusCode?: unknown; headers?: Record<string, string | undefined>; body?: unknown };
+  $response?: {
+    statusCode?: unknown;
+    headers?: Record<string, string | undefined>;
+    body?: unknown;
+  };
 }
 
 /** `Retry-After` (seconds or HTTP date) from the raw response, which the SDK keeps on the error. */
-export function retryAfterMs(headers: Record<string, string | undefined> | undefined, now: number = Date.now()): number | undefined {
+export function retryAfterMs(
+  headers: Record<string, string | undefined> | undefined,
+  now: number = Date.now(),
+): number | undefined {
   if (!headers) return undefined;
   const ms = header(headers, 'retry-after-ms');
   if (ms !== undefined) {
@@ -105,13 +112,19 @@ function failureOf(error: AwsErrorLike, status: number | undefined): ProviderFai
  */
 export function toProviderError(error: unknown, provider: string): ProviderError {
   if (ProviderError.isInstance(error)) return error;
-  const aws: AwsErrorLike = typeof error === 'object' && error !== null ? (error as AwsErrorLike) : {};
+  const aws: AwsErrorLike =
+    typeof error === 'object' && error !== null ? (error as AwsErrorLike) : {};
   const rawStatus = aws.$metadata?.httpStatusCode ?? aws.$response?.statusCode;
   const status = typeof rawStatus === 'number' ? rawStatus : undefined;
   const failure = aws.name === 'AbortError' ? 'cancelled' : failureOf(aws, status);
-  const hint = failure === 'rate-limited' || failure === 'unavailable' ? retryAfterMs(aws.$response?.headers) : undefined;
+  const hint =
+    failure === 'rate-limited' || failure === 'unavailable'
+      ? retryAfterMs(aws.$response?.headers)
+      : undefined;
   const name = typeof aws.name === 'string' ? aws.name : 'Error';
   const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
   const what = status === undefined ? name : `HTTP ${status} ${name}`;
-  return new ProviderError(failure, provider, `${provider}: ${what}: ${message}`, hint, { cause: error });
+  return new ProviderError(failure, provider, `${provider}: ${what}: ${message}`, hint, {
+    cause: error,
+  });
 }

@@ -19,7 +19,13 @@ import type {
   ToolConfiguration,
 } from '@aws-sdk/client-bedrock-runtime';
 import { ProviderError } from '../../llm/errors.js';
-import type { ModelProvider, ModelRequest, ModelResult, StreamPart, TokenUsage } from '../../llm/spec.js';
+import type {
+  ModelProvider,
+  ModelRequest,
+  ModelResult,
+  StreamPart,
+  TokenUsage,
+} from '../../llm/spec.js';
 import { countTokens } from '../../llm/tokens.js';
 import { Deadline } from '../../llm/deadline.js';
 import { toProviderError } from './map-error.js';
@@ -75,19 +81,32 @@ export class BedrockProvider implements ModelProvider {
     const deadline = new Deadline(signal, this.#timeoutMs);
     try {
       const input = this.#input(request);
-      const [client, { ConverseCommand }] = await Promise.all([this.#sdkClient(), loadBedrockSdk()]);
-      const response = await client.send(new ConverseCommand(input), { abortSignal: deadline.signal });
-      if (isMalformedStop(response.stopReason)) throw this.#error('bad-output', `the model stopped with ${response.stopReason}`);
+      const [client, { ConverseCommand }] = await Promise.all([
+        this.#sdkClient(),
+        loadBedrockSdk(),
+      ]);
+      const response = await client.send(new ConverseCommand(input), {
+        abortSignal: deadline.signal,
+      });
+      if (isMalformedStop(response.stopReason))
+        throw this.#error('bad-output', `the model stopped with ${response.stopReason}`);
       const output = response.output;
-      const blocks: ContentBlock[] = output && 'message' in output && output.message ? (output.message.content ?? []) : [];
+      const blocks: ContentBlock[] =
+        output && 'message' in output && output.message ? (output.message.content ?? []) : [];
       const plain = blocks.map((block) => block.text ?? '').join('');
       let text = plain;
       if (request.responseFormat) {
-        const tool = blocks.find((block) => block.toolUse?.name === toolName(request.responseFormat?.name))?.toolUse;
+        const tool = blocks.find(
+          (block) => block.toolUse?.name === toolName(request.responseFormat?.name),
+        )?.toolUse;
         text = tool ? JSON.stringify(tool.input ?? null) : plain;
         this.#checkJson(text, tool === undefined);
       }
-      return { text, usage: toUsage(response.usage, request, text), finishReason: toFinishReason(response.stopReason) };
+      return {
+        text,
+        usage: toUsage(response.usage, request, text),
+        finishReason: toFinishReason(response.stopReason),
+      };
     } catch (error) {
       throw this.#classify(error, deadline);
     } finally {
@@ -101,8 +120,13 @@ export class BedrockProvider implements ModelProvider {
     try {
       const input = this.#input(request);
       const structured = input.toolConfig !== undefined;
-      const [client, { ConverseStreamCommand }] = await Promise.all([this.#sdkClient(), loadBedrockSdk()]);
-      const response = await client.send(new ConverseStreamCommand(input), { abortSignal: deadline.signal });
+      const [client, { ConverseStreamCommand }] = await Promise.all([
+        this.#sdkClient(),
+        loadBedrockSdk(),
+      ]);
+      const response = await client.send(new ConverseStreamCommand(input), {
+        abortSignal: deadline.signal,
+      });
       deadline.touch();
       if (!response.stream) throw this.#error('bad-output', 'the response carries no event stream');
 
@@ -139,7 +163,8 @@ export class BedrockProvider implements ModelProvider {
       if (deadline.cancelled) throw this.#error('cancelled', 'request aborted');
       if (deadline.timedOut) throw this.#error('timeout', `no event within ${this.#timeoutMs} ms`);
       if (!stopped) throw this.#error('unavailable', 'the stream ended before the answer finished');
-      if (isMalformedStop(stopReason)) throw this.#error('bad-output', `the model stopped with ${stopReason}`);
+      if (isMalformedStop(stopReason))
+        throw this.#error('bad-output', `the model stopped with ${stopReason}`);
       if (structured && text === '' && prose !== '') {
         // The model answered in prose instead of calling the tool; accept it only if it is JSON.
         this.#checkJson(prose, true);
@@ -149,7 +174,11 @@ export class BedrockProvider implements ModelProvider {
         this.#checkJson(text, false);
       }
       completed = true;
-      yield { type: 'finish', usage: toUsage(usage, request, text), finishReason: toFinishReason(stopReason) };
+      yield {
+        type: 'finish',
+        usage: toUsage(usage, request, text),
+        finishReason: toFinishReason(stopReason),
+      };
     } catch (error) {
       throw this.#classify(error, deadline);
     } finally {
@@ -159,7 +188,9 @@ export class BedrockProvider implements ModelProvider {
   }
 
   #sdkClient(): Promise<BedrockRuntimeClient> {
-    this.#client ??= loadBedrockSdk().then(({ BedrockRuntimeClient }) => new BedrockRuntimeClient(this.#clientConfig));
+    this.#client ??= loadBedrockSdk().then(
+      ({ BedrockRuntimeClient }) => new BedrockRuntimeClient(this.#clientConfig),
+    );
     return this.#client;
   }
 
@@ -175,7 +206,8 @@ export class BedrockProvider implements ModelProvider {
       }
       // Converse wants user and assistant turns to alternate: fold neighbours of one role together.
       const last = messages.at(-1);
-      if (last?.role === message.role) last.content = [...(last.content ?? []), { text: message.content }];
+      if (last?.role === message.role)
+        last.content = [...(last.content ?? []), { text: message.content }];
       else messages.push({ role: message.role, content: [{ text: message.content }] });
     }
     const input: ConverseCommandInput = { modelId, messages };
@@ -193,7 +225,8 @@ export class BedrockProvider implements ModelProvider {
           {
             toolSpec: {
               name,
-              description: 'Give the answer. Its input is the complete answer in the required shape.',
+              description:
+                'Give the answer. Its input is the complete answer in the required shape.',
               inputSchema: { json: request.responseFormat.schema as DocumentType },
             },
           },
@@ -210,15 +243,29 @@ export class BedrockProvider implements ModelProvider {
     try {
       JSON.parse(text);
     } catch {
-      throw this.#error('bad-output', noToolCall ? 'the model did not call the answer tool' : 'structured output is not valid JSON');
+      throw this.#error(
+        'bad-output',
+        noToolCall
+          ? 'the model did not call the answer tool'
+          : 'structured output is not valid JSON',
+      );
     }
   }
 
   #classify(error: unknown, deadline: Deadline): ProviderError {
     if (ProviderError.isInstance(error)) return error;
-    if (deadline.cancelled) return new ProviderError('cancelled', this.name, `${this.name}: request aborted`, undefined, { cause: error });
+    if (deadline.cancelled)
+      return new ProviderError('cancelled', this.name, `${this.name}: request aborted`, undefined, {
+        cause: error,
+      });
     if (deadline.timedOut) {
-      return new ProviderError('timeout', this.name, `${this.name}: no answer within ${this.#timeoutMs} ms`, undefined, { cause: error });
+      return new ProviderError(
+        'timeout',
+        this.name,
+        `${this.name}: no answer within ${this.#timeoutMs} ms`,
+        undefined,
+        { cause: error },
+      );
     }
     return toProviderError(error, this.name);
   }

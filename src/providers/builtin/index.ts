@@ -28,12 +28,20 @@ export class BuiltinProvider implements ModelProvider {
 
   private draft(request: ModelRequest): string {
     const drafter = this.options.drafters[request.feature];
-    if (!drafter) throw new ProviderError('bad-request', this.name, `the builtin provider has no offline drafter for ${request.feature}`);
+    if (!drafter)
+      throw new ProviderError(
+        'bad-request',
+        this.name,
+        `the builtin provider has no offline drafter for ${request.feature}`,
+      );
     return drafter(request.task);
   }
 
   private usageOf(request: ModelRequest, text: string) {
-    return { inputTokens: estimateTokens(request.messages.map((message) => message.content).join('\n')), outputTokens: estimateTokens(text) };
+    return {
+      inputTokens: estimateTokens(request.messages.map((message) => message.content).join('\n')),
+      outputTokens: estimateTokens(text),
+    };
   }
 
   async generate(request: ModelRequest, signal: AbortSignal): Promise<ModelResult> {
@@ -47,12 +55,19 @@ export class BuiltinProvider implements ModelProvider {
     const delay = this.options.streamDelayMs ?? 0;
     // A word and the whitespace after it make one delta, like a tokenizer's pieces.
     for (const match of text.matchAll(/\s*\S+/g)) {
-      await new Promise((resolve) => (delay > 0 ? setTimeout(resolve, delay) : setImmediate(resolve)));
+      await new Promise((resolve) =>
+        delay > 0 ? setTimeout(resolve, delay) : setImmediate(resolve),
+      );
       if (signal.aborted) throw new ProviderError('cancelled', this.name, 'cancelled mid-stream');
       yield { type: 'text-delta', text: match[0] };
     }
     const trailing = text.match(/\s+$/)?.[0];
     if (trailing) yield { type: 'text-delta', text: trailing };
-    yield { type: 'finish', usage: this.usageOf(request, text), finishReason: 'stop', model: BUILTIN_MODEL };
+    yield {
+      type: 'finish',
+      usage: this.usageOf(request, text),
+      finishReason: 'stop',
+      model: BUILTIN_MODEL,
+    };
   }
 }

@@ -11,7 +11,10 @@ import type { ProviderFailure } from '../../llm/errors.js';
  * The server's back-off hint: `retry-after-ms` (OpenAI's own, milliseconds) first, then the
  * standard `Retry-After` as seconds or as an HTTP date. Undefined when absent or unreadable.
  */
-export function retryAfterMs(headers: Headers | undefined, now: number = Date.now()): number | undefined {
+export function retryAfterMs(
+  headers: Headers | undefined,
+  now: number = Date.now(),
+): number | undefined {
   if (!headers) return undefined;
   const ms = headers.get('retry-after-ms');
   if (ms !== null && ms.trim() !== '') {
@@ -32,8 +35,14 @@ function isContentFilter(error: APIError): boolean {
   const code = `${error.code ?? ''} ${error.type ?? ''}`;
   if (/content_filter|content_policy|responsible_?ai/i.test(code)) return true;
   const body = error.error as { innererror?: { code?: unknown } } | undefined;
-  if (typeof body?.innererror?.code === 'string' && /ResponsibleAIPolicyViolation/i.test(body.innererror.code)) return true;
-  return /content (management |moderation )?policy|content filter|safety system/i.test(error.message);
+  if (
+    typeof body?.innererror?.code === 'string' &&
+    /ResponsibleAIPolicyViolation/i.test(body.innererror.code)
+  )
+    return true;
+  return /content (management |moderation )?policy|content filter|safety system/i.test(
+    error.message,
+  );
 }
 
 /** An error object sent inside a 200 stream (`data: {"error": {...}}`) has no status. */
@@ -66,27 +75,67 @@ export function toProviderError(error: unknown, provider: string): ProviderError
   if (ProviderError.isInstance(error)) return error;
   const options = { cause: error };
   if (error instanceof APIUserAbortError) {
-    return new ProviderError('cancelled', provider, `${provider}: request aborted`, undefined, options);
+    return new ProviderError(
+      'cancelled',
+      provider,
+      `${provider}: request aborted`,
+      undefined,
+      options,
+    );
   }
   if (error instanceof APIConnectionTimeoutError) {
-    return new ProviderError('timeout', provider, `${provider}: request timed out`, undefined, options);
+    return new ProviderError(
+      'timeout',
+      provider,
+      `${provider}: request timed out`,
+      undefined,
+      options,
+    );
   }
   if (error instanceof APIConnectionError) {
-    return new ProviderError('unavailable', provider, `${provider}: connection failed`, undefined, options);
+    return new ProviderError(
+      'unavailable',
+      provider,
+      `${provider}: connection failed`,
+      undefined,
+      options,
+    );
   }
   if (error instanceof APIError) {
     const status = error.status;
-    const failure = status === undefined ? failureOfStreamError(error) : failureOfStatus(error, status);
-    const hint = failure === 'rate-limited' || failure === 'unavailable' ? retryAfterMs(error.headers) : undefined;
+    const failure =
+      status === undefined ? failureOfStreamError(error) : failureOfStatus(error, status);
+    const hint =
+      failure === 'rate-limited' || failure === 'unavailable'
+        ? retryAfterMs(error.headers)
+        : undefined;
     const what = status === undefined ? 'error event in stream' : `HTTP ${status}`;
-    return new ProviderError(failure, provider, `${provider}: ${what}: ${error.message}`, hint, options);
+    return new ProviderError(
+      failure,
+      provider,
+      `${provider}: ${what}: ${error.message}`,
+      hint,
+      options,
+    );
   }
   if (error instanceof SyntaxError) {
     // Thrown by the SDK's JSON.parse of a response body or of an SSE `data:` line.
-    return new ProviderError('bad-output', provider, `${provider}: malformed response: ${error.message}`, undefined, options);
+    return new ProviderError(
+      'bad-output',
+      provider,
+      `${provider}: malformed response: ${error.message}`,
+      undefined,
+      options,
+    );
   }
   // What is left is the transport: undici's SocketError ("other side closed") when the socket
   // drops mid-body (`TypeError: terminated` through the platform fetch), ECONNRESET, and the like.
   const message = error instanceof Error ? error.message : String(error);
-  return new ProviderError('unavailable', provider, `${provider}: connection lost: ${message}`, undefined, options);
+  return new ProviderError(
+    'unavailable',
+    provider,
+    `${provider}: connection lost: ${message}`,
+    undefined,
+    options,
+  );
 }

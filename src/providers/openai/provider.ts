@@ -5,7 +5,13 @@
  */
 import OpenAI from 'openai';
 import { ProviderError } from '../../llm/errors.js';
-import type { ModelProvider, ModelRequest, ModelResult, StreamPart, TokenUsage } from '../../llm/spec.js';
+import type {
+  ModelProvider,
+  ModelRequest,
+  ModelResult,
+  StreamPart,
+  TokenUsage,
+} from '../../llm/spec.js';
 import { countTokens } from '../../llm/tokens.js';
 import { Deadline } from '../../llm/deadline.js';
 import { toFinishReason } from './finish-reason.js';
@@ -47,7 +53,10 @@ export class OpenAiProvider implements ModelProvider {
     this.thirdParty = options.thirdParty ?? true;
     this.#defaultModel = options.defaultModel;
     this.#timeoutMs = options.timeoutMs;
-    const apiKey = options.apiKey ?? process.env['OPENAI_API_KEY'] ?? (options.baseURL === undefined ? undefined : 'unused');
+    const apiKey =
+      options.apiKey ??
+      process.env['OPENAI_API_KEY'] ??
+      (options.baseURL === undefined ? undefined : 'unused');
     this.#client = new OpenAI({
       ...(apiKey === undefined ? {} : { apiKey }),
       ...(options.baseURL === undefined ? {} : { baseURL: options.baseURL }),
@@ -65,7 +74,10 @@ export class OpenAiProvider implements ModelProvider {
     const deadline = new Deadline(signal, this.#timeoutMs);
     let completion: ChatCompletion;
     try {
-      completion = await this.#client.chat.completions.create(this.#params(request), { signal: deadline.signal, maxRetries: 0 });
+      completion = await this.#client.chat.completions.create(this.#params(request), {
+        signal: deadline.signal,
+        maxRetries: 0,
+      });
     } catch (error) {
       throw this.#classify(error, deadline);
     } finally {
@@ -73,8 +85,10 @@ export class OpenAiProvider implements ModelProvider {
     }
 
     // The SDK hands back whatever the body was (a string, when the content type was not JSON).
-    const choice = isObject(completion) && Array.isArray(completion.choices) ? completion.choices[0] : undefined;
-    if (!choice || !isObject(choice.message)) throw this.#error('bad-output', 'the response has no choices[0].message');
+    const choice =
+      isObject(completion) && Array.isArray(completion.choices) ? completion.choices[0] : undefined;
+    if (!choice || !isObject(choice.message))
+      throw this.#error('bad-output', 'the response has no choices[0].message');
     const { message } = choice;
     if (typeof message.refusal === 'string' && message.refusal !== '') {
       throw this.#error('refused', `the model refused: ${message.refusal}`);
@@ -131,7 +145,12 @@ export class OpenAiProvider implements ModelProvider {
       const finishReason = toFinishReason(finish);
       if (request.responseFormat) this.#checkJson(text, finishReason);
       completed = true;
-      yield { type: 'finish', usage: toUsage(usage, request, text), finishReason, ...(model === undefined ? {} : { model }) };
+      yield {
+        type: 'finish',
+        usage: toUsage(usage, request, text),
+        finishReason,
+        ...(model === undefined ? {} : { model }),
+      };
     } catch (error) {
       throw this.#classify(error, deadline);
     } finally {
@@ -145,14 +164,22 @@ export class OpenAiProvider implements ModelProvider {
     if (!model) throw this.#error('bad-request', 'no model named by the request or the provider');
     const params: ChatParams = {
       model,
-      messages: request.messages.map((m): ChatMessageParam => ({ role: m.role, content: m.content })),
+      messages: request.messages.map((m): ChatMessageParam => ({
+        role: m.role,
+        content: m.content,
+      })),
     };
     if (request.temperature !== undefined) params.temperature = request.temperature;
-    if (request.maxOutputTokens !== undefined) params.max_completion_tokens = request.maxOutputTokens;
+    if (request.maxOutputTokens !== undefined)
+      params.max_completion_tokens = request.maxOutputTokens;
     if (request.responseFormat) {
       params.response_format = {
         type: 'json_schema',
-        json_schema: { name: request.responseFormat.name, schema: request.responseFormat.schema, strict: true },
+        json_schema: {
+          name: request.responseFormat.name,
+          schema: request.responseFormat.schema,
+          strict: true,
+        },
       };
     }
     return params;
@@ -173,9 +200,18 @@ export class OpenAiProvider implements ModelProvider {
 
   #classify(error: unknown, deadline: Deadline): ProviderError {
     if (ProviderError.isInstance(error)) return error;
-    if (deadline.cancelled) return new ProviderError('cancelled', this.name, `${this.name}: request aborted`, undefined, { cause: error });
+    if (deadline.cancelled)
+      return new ProviderError('cancelled', this.name, `${this.name}: request aborted`, undefined, {
+        cause: error,
+      });
     if (deadline.timedOut) {
-      return new ProviderError('timeout', this.name, `${this.name}: no answer within ${this.#timeoutMs} ms`, undefined, { cause: error });
+      return new ProviderError(
+        'timeout',
+        this.name,
+        `${this.name}: no answer within ${this.#timeoutMs} ms`,
+        undefined,
+        { cause: error },
+      );
     }
     return toProviderError(error, this.name);
   }
@@ -195,8 +231,16 @@ function isObject<T>(value: T): value is NonNullable<T> & object {
  * (older vLLM, some proxies) sends none: then we estimate about four characters per token, which
  * is close enough for budgets and cost dashboards but not for billing.
  */
-function toUsage(usage: ChatUsage | null | undefined, request: ModelRequest, text: string): TokenUsage {
-  if (usage && typeof usage.prompt_tokens === 'number' && typeof usage.completion_tokens === 'number') {
+function toUsage(
+  usage: ChatUsage | null | undefined,
+  request: ModelRequest,
+  text: string,
+): TokenUsage {
+  if (
+    usage &&
+    typeof usage.prompt_tokens === 'number' &&
+    typeof usage.completion_tokens === 'number'
+  ) {
     return { inputTokens: usage.prompt_tokens, outputTokens: usage.completion_tokens };
   }
   const prompt = request.messages.map((m) => m.content).join('\n');

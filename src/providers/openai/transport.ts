@@ -38,13 +38,19 @@ function responseHeaders(raw: Dispatcher.ResponseData['headers']): Headers {
 }
 
 function requestHeaders(init: RequestInit): Record<string, string> {
-  return init.headers instanceof Headers ? Object.fromEntries(init.headers) : Object.fromEntries(new Headers(init.headers));
+  return init.headers instanceof Headers
+    ? Object.fromEntries(init.headers)
+    : Object.fromEntries(new Headers(init.headers));
 }
 
 const utf8 = new TextEncoder();
 
-export async function openAiFetch(input: string | URL | Request, init: RequestInit = {}): Promise<Response> {
-  if (input instanceof Request || (init.body != null && typeof init.body !== 'string')) return fetch(input, init);
+export async function openAiFetch(
+  input: string | URL | Request,
+  init: RequestInit = {},
+): Promise<Response> {
+  if (input instanceof Request || (init.body != null && typeof init.body !== 'string'))
+    return fetch(input, init);
   const url = String(input);
   const answer = await request(url, {
     method: (init.method ?? 'GET') as Dispatcher.HttpMethod,

@@ -9,7 +9,13 @@
  */
 import type { Feature } from '../../domain.js';
 import { ErrorCode } from '../../errors.js';
-import type { Answered, Attempt, GatewayError, GatewayObserver, ObservedCall } from '../../llm/gateway.js';
+import type {
+  Answered,
+  Attempt,
+  GatewayError,
+  GatewayObserver,
+  ObservedCall,
+} from '../../llm/gateway.js';
 import type { Logger } from '../../observability/logger.js';
 import type { AuditLogRepository, AuditOutcome, NewAuditEntry } from '../../store/audit-log.js';
 import { GroupCommit } from '../../store/group-commit.js';
@@ -43,7 +49,12 @@ export class AuditObserver implements GatewayObserver {
     private readonly options: AuditOptions,
   ) {}
 
-  finished(feature: Feature, answered: Answered, _durationMs: number, context?: ObservedCall): void {
+  finished(
+    feature: Feature,
+    answered: Answered,
+    _durationMs: number,
+    context?: ObservedCall,
+  ): void {
     if (context) this.write(this.rows(feature, answered.attempts, context, answered, null));
   }
 
@@ -60,12 +71,20 @@ export class AuditObserver implements GatewayObserver {
     if (rows.length === 0) return;
     const done: Promise<void> = this.rowsOfCalls
       .push(rows)
-      .catch((error: unknown) => this.logger.warn({ err: error, rows: rows.length }, 'could not write the audit log'))
+      .catch((error: unknown) =>
+        this.logger.warn({ err: error, rows: rows.length }, 'could not write the audit log'),
+      )
       .finally(() => this.pending.delete(done));
     this.pending.add(done);
   }
 
-  private rows(feature: Feature, attempts: readonly Attempt[], { call, protection }: ObservedCall, answered: Answered | null, error: GatewayError | null): NewAuditEntry[] {
+  private rows(
+    feature: Feature,
+    attempts: readonly Attempt[],
+    { call, protection }: ObservedCall,
+    answered: Answered | null,
+    error: GatewayError | null,
+  ): NewAuditEntry[] {
     const session = protection instanceof ProtectionSession ? protection : null;
     const common = {
       accountId: call.accountId,
@@ -74,8 +93,23 @@ export class AuditObserver implements GatewayObserver {
       requestId: call.requestId ?? null,
     };
     if (error?.code === ErrorCode.PROMPT_INJECTION_SUSPECTED && attempts.length === 0) {
-      const rawText = this.options.rawText && session ? { prompt: session.redactedPrompt(), answer: null } : null;
-      return [{ ...common, provider: '', model: '', outcome: 'blocked', errorCode: error.code, inputTokens: 0, outputTokens: 0, costUsd: 0, latencyMs: 0, redactions: {}, rawText }];
+      const rawText =
+        this.options.rawText && session ? { prompt: session.redactedPrompt(), answer: null } : null;
+      return [
+        {
+          ...common,
+          provider: '',
+          model: '',
+          outcome: 'blocked',
+          errorCode: error.code,
+          inputTokens: 0,
+          outputTokens: 0,
+          costUsd: 0,
+          latencyMs: 0,
+          redactions: {},
+          rawText,
+        },
+      ];
     }
     const called = attempts.filter((attempt) => attempt.outcome !== 'skipped');
     return called.map((attempt, index) => {
@@ -89,8 +123,14 @@ export class AuditObserver implements GatewayObserver {
             ? 'canary-leak'
             : 'failed';
       // Tokens and cost are known for the attempt that answered; a cache hit used none.
-      const usage = outcome === 'ok' && answered ? answered.usage : { inputTokens: 0, outputTokens: 0, costUsd: 0 };
-      const rawText = this.options.rawText && session ? { prompt: session.redactedPrompt(), answer: last ? session.redactedAnswer() : null } : null;
+      const usage =
+        outcome === 'ok' && answered
+          ? answered.usage
+          : { inputTokens: 0, outputTokens: 0, costUsd: 0 };
+      const rawText =
+        this.options.rawText && session
+          ? { prompt: session.redactedPrompt(), answer: last ? session.redactedAnswer() : null }
+          : null;
       return {
         ...common,
         provider: attempt.provider,

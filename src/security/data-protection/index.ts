@@ -4,7 +4,26 @@
  * canary check, and the audit log of provider calls.
  */
 export { AuditObserver, observeAll, type AuditOptions } from './audit.js';
-export { SCREEN_SEGMENT_CHARS, screenUntrusted, weakerAction, type ConfiguredInjectionAction, type InjectionSettings, type Screening } from './injection-screen.js';
-export { DataProtection, INJECTION_REFUSAL, ProtectionSession, redactsFor, type DataProtectionOptions } from './protection.js';
-export { jsonRestorer, passThrough, proseRestorer, restoreJson, type AnswerRestorer } from './restore.js';
+export {
+  SCREEN_SEGMENT_CHARS,
+  screenUntrusted,
+  weakerAction,
+  type ConfiguredInjectionAction,
+  type InjectionSettings,
+  type Screening,
+} from './injection-screen.js';
+export {
+  DataProtection,
+  INJECTION_REFUSAL,
+  ProtectionSession,
+  redactsFor,
+  type DataProtectionOptions,
+} from './protection.js';
+export {
+  jsonRestorer,
+  passThrough,
+  proseRestorer,
+  restoreJson,
+  type AnswerRestorer,
+} from './restore.js';
 export { segments, untrustedText } from './untrusted.js';

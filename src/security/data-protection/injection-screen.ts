@@ -5,7 +5,13 @@
  * score's level (`injectionAction`) and the configured action (INJECTION_ACTION): with `flag`
  * configured, even a score past the block threshold is only flagged.
  */
-import { assessInjection, injectionAction, type InjectionAction, type InjectionPolicy, type InjectionSignalKind } from '../injection/index.js';
+import {
+  assessInjection,
+  injectionAction,
+  type InjectionAction,
+  type InjectionPolicy,
+  type InjectionSignalKind,
+} from '../injection/index.js';
 import { segments, untrustedText } from './untrusted.js';
 
 export type ConfiguredInjectionAction = Exclude<InjectionAction, 'allow'>;
@@ -39,7 +45,10 @@ export function weakerAction(a: InjectionAction, b: InjectionAction): InjectionA
 }
 
 /** Screens a call's untrusted items; null when it carries none. */
-export async function screenUntrusted(untrusted: readonly unknown[] | undefined, settings: InjectionSettings): Promise<Screening | null> {
+export async function screenUntrusted(
+  untrusted: readonly unknown[] | undefined,
+  settings: InjectionSettings,
+): Promise<Screening | null> {
   if (!untrusted || untrusted.length === 0) return null;
   let score = 0;
   let kinds: InjectionSignalKind[] = [];
@@ -58,5 +67,9 @@ export async function screenUntrusted(untrusted: readonly unknown[] | undefined,
       }
     }
   }
-  return { score, kinds, action: weakerAction(injectionAction(score, settings.policy), settings.action) };
+  return {
+    score,
+    kinds,
+    action: weakerAction(injectionAction(score, settings.policy), settings.action),
+  };
 }

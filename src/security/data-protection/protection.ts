@@ -11,12 +11,24 @@
  *
  * One `ProtectionSession` per gateway call; it holds the call's originals and is never shared.
  */
-import type { GatewayCall, GatewayProtection, PreparedMessages, ProtectedCall } from '../../llm/gateway.js';
+import type {
+  GatewayCall,
+  GatewayProtection,
+  PreparedMessages,
+  ProtectedCall,
+} from '../../llm/gateway.js';
 import type { ProviderSettings, Target } from '../../llm/routing.js';
 import type { ChatMessage } from '../../llm/spec.js';
 import type { Logger } from '../../observability/logger.js';
 import { canaryInstruction, createCanary, leaksCanary, plantCanary } from '../injection/index.js';
-import { redact, redactMessages, type PiiCounts, type RedactOptions, type RedactionSummary, type Restorable } from '../pii/index.js';
+import {
+  redact,
+  redactMessages,
+  type PiiCounts,
+  type RedactOptions,
+  type RedactionSummary,
+  type Restorable,
+} from '../pii/index.js';
 import { screenUntrusted, type InjectionSettings, type Screening } from './injection-screen.js';
 import { jsonRestorer, passThrough, proseRestorer, type AnswerRestorer } from './restore.js';
 
@@ -51,8 +63,17 @@ export class DataProtection implements GatewayProtection {
     if (screening && screening.action !== 'allow') {
       // The score and the kinds of signal, never the text that raised them.
       this.options.logger.warn(
-        { feature: call.feature, accountId: call.accountId, requestId: call.requestId ?? null, injectionScore: screening.score, signals: screening.kinds, action: screening.action },
-        screening.action === 'block' ? 'untrusted input refused: it looks like a prompt injection' : 'untrusted input looks like a prompt injection',
+        {
+          feature: call.feature,
+          accountId: call.accountId,
+          requestId: call.requestId ?? null,
+          injectionScore: screening.score,
+          signals: screening.kinds,
+          action: screening.action,
+        },
+        screening.action === 'block'
+          ? 'untrusted input refused: it looks like a prompt injection'
+          : 'untrusted input looks like a prompt injection',
       );
     }
     return new ProtectionSession(call, screening, this.options);
@@ -77,7 +98,10 @@ export class ProtectionSession implements ProtectedCall {
     private readonly options: DataProtectionOptions,
   ) {
     this.refusal = screening?.action === 'block' ? INJECTION_REFUSAL : null;
-    this.injectionScore = screening && (screening.action === 'flag' || screening.action === 'block') ? screening.score : null;
+    this.injectionScore =
+      screening && (screening.action === 'flag' || screening.action === 'block')
+        ? screening.score
+        : null;
   }
 
   /** The call's messages with personal data replaced, computed on first use. */
@@ -108,7 +132,12 @@ export class ProtectionSession implements ProtectedCall {
         return cacheMessages();
       },
       restorer: () => {
-        const restorer = !redacted || this.redaction.total === 0 ? passThrough() : this.call.responseFormat ? jsonRestorer(this.redaction) : proseRestorer(this.redaction);
+        const restorer =
+          !redacted || this.redaction.total === 0
+            ? passThrough()
+            : this.call.responseFormat
+              ? jsonRestorer(this.redaction)
+              : proseRestorer(this.redaction);
         this.lastAnswer = { provider: target.provider, restorer };
         return restorer;
       },
@@ -118,7 +147,14 @@ export class ProtectionSession implements ProtectedCall {
   leaks(text: string): boolean {
     if (!leaksCanary(text, this.canary)) return false;
     this.canaryLeaked = true;
-    this.options.logger.warn({ feature: this.call.feature, accountId: this.call.accountId, requestId: this.call.requestId ?? null }, 'a model revealed its instructions (canary in its answer); the answer was refused');
+    this.options.logger.warn(
+      {
+        feature: this.call.feature,
+        accountId: this.call.accountId,
+        requestId: this.call.requestId ?? null,
+      },
+      'a model revealed its instructions (canary in its answer); the answer was refused',
+    );
     return true;
   }
 
@@ -131,7 +167,9 @@ export class ProtectionSession implements ProtectedCall {
   redactedAnswer(): string | null {
     if (!this.lastAnswer) return null;
     const { provider, restorer } = this.lastAnswer;
-    return this.redacts(provider) ? restorer.received : redact(restorer.received, this.options.pii).text;
+    return this.redacts(provider)
+      ? restorer.received
+      : redact(restorer.received, this.options.pii).text;
   }
 }
 
@@ -139,5 +177,7 @@ export class ProtectionSession implements ProtectedCall {
 function withCanary(messages: readonly ChatMessage[], canary: string): ChatMessage[] {
   const at = messages.findIndex((message) => message.role === 'system');
   if (at < 0) return [{ role: 'system', content: canaryInstruction(canary) }, ...messages];
-  return messages.map((message, index) => (index === at ? { ...message, content: plantCanary(message.content, canary).prompt } : message));
+  return messages.map((message, index) =>
+    index === at ? { ...message, content: plantCanary(message.content, canary).prompt } : message,
+  );
 }

@@ -20,7 +20,8 @@ function collect(value: unknown, out: string[], depth: number): void {
     if (value.length > 0) out.push(value);
     return;
   }
-  if (depth >= MAX_DEPTH || value === null || typeof value !== 'object' || value instanceof Date) return;
+  if (depth >= MAX_DEPTH || value === null || typeof value !== 'object' || value instanceof Date)
+    return;
   if (Array.isArray(value)) {
     for (const item of value) collect(item, out, depth + 1);
     return;

@@ -84,7 +84,14 @@ function asText(bytes: Buffer): string | null {
   let printable = 0;
   for (const ch of text) {
     const c = ch.codePointAt(0)!;
-    if ((c >= 0x20 && c < 0x7f) || c === 0x0a || c === 0x0d || c === 0x09 || (c >= 0xa0 && c !== 0xfffd)) printable++;
+    if (
+      (c >= 0x20 && c < 0x7f) ||
+      c === 0x0a ||
+      c === 0x0d ||
+      c === 0x09 ||
+      (c >= 0xa0 && c !== 0xfffd)
+    )
+      printable++;
   }
   return printable / [...text].length >= 0.9 ? text : null;
 }
@@ -106,26 +113,36 @@ function decodedPayloads(text: string): { how: string; text: string }[] {
     if (!/[A-Z]/.test(blob) || !/[a-z]/.test(blob) || /^[A-Za-z]+$/.test(blob)) continue;
     push('base64', asText(Buffer.from(blob.replace(/-/g, '+').replace(/_/g, '/'), 'base64')));
   }
-  for (const m of text.matchAll(HEX_BLOB)) push('hex', asText(Buffer.from(m[0].replace(/[ :]/g, ''), 'hex')));
+  for (const m of text.matchAll(HEX_BLOB))
+    push('hex', asText(Buffer.from(m[0].replace(/[ :]/g, ''), 'hex')));
   for (const m of text.matchAll(ESCAPED_BYTES)) {
     const hex = m[0].replace(/\\x|%/g, '');
     push('escaped bytes', asText(Buffer.from(hex, 'hex')));
   }
   for (const m of text.matchAll(UNICODE_ESCAPES)) {
-    const decoded = m[0].replace(/\\u([0-9A-Fa-f]{4})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+    const decoded = m[0].replace(/\\u([0-9A-Fa-f]{4})/g, (_, hex: string) =>
+      String.fromCharCode(parseInt(hex, 16)),
+    );
     push('unicode escapes', decoded);
   }
   // Whole-text transforms are announced; the payload is what follows the announcement.
   const rot13 = /\brot-?13\b/i.exec(text);
   if (rot13) {
     const window = text.slice(rot13.index, rot13.index + ANNOUNCED_WINDOW);
-    push('rot13', window.replace(/[A-Za-z]/g, (c) => {
-      const base = c <= 'Z' ? 65 : 97;
-      return String.fromCharCode(((c.charCodeAt(0) - base + 13) % 26) + base);
-    }));
+    push(
+      'rot13',
+      window.replace(/[A-Za-z]/g, (c) => {
+        const base = c <= 'Z' ? 65 : 97;
+        return String.fromCharCode(((c.charCodeAt(0) - base + 13) % 26) + base);
+      }),
+    );
   }
   const reversed = /\b(?:backwards|reversed|in reverse|reverse (?:it|this|the text))\b/i.exec(text);
-  if (reversed) push('reversed', [...text.slice(reversed.index, reversed.index + ANNOUNCED_WINDOW)].reverse().join(''));
+  if (reversed)
+    push(
+      'reversed',
+      [...text.slice(reversed.index, reversed.index + ANNOUNCED_WINDOW)].reverse().join(''),
+    );
   return out;
 }
 
@@ -154,24 +171,42 @@ function combine(signals: InjectionSignal[]): number {
 function assess(text: string, depth: number): InjectionAssessment {
   const signals: InjectionSignal[] = [];
   runRules(text, signals);
-  for (const c of conceptSignals(text)) signals.push({ kind: c.kind, evidence: evidenceOf(c.evidence), weight: c.weight });
+  for (const c of conceptSignals(text))
+    signals.push({ kind: c.kind, evidence: evidenceOf(c.evidence), weight: c.weight });
   const seen = new Set(signals.map((s) => s.kind));
 
   // Invisible characters, and the ASCII that tag characters smuggle.
   const invisible = countInvisible(text);
   if (invisible.tagCharacters > 0) {
-    signals.push({ kind: 'invisible-characters', evidence: `${invisible.tagCharacters} Unicode tag characters`, weight: STRUCTURAL_WEIGHTS.tagCharacters });
+    signals.push({
+      kind: 'invisible-characters',
+      evidence: `${invisible.tagCharacters} Unicode tag characters`,
+      weight: STRUCTURAL_WEIGHTS.tagCharacters,
+    });
   }
   if (invisible.zeroWidth > 0) {
-    const weight = invisible.zeroWidth >= 3 ? STRUCTURAL_WEIGHTS.zeroWidthMany : STRUCTURAL_WEIGHTS.zeroWidthFew;
-    signals.push({ kind: 'invisible-characters', evidence: `${invisible.zeroWidth} zero-width characters`, weight });
+    const weight =
+      invisible.zeroWidth >= 3 ? STRUCTURAL_WEIGHTS.zeroWidthMany : STRUCTURAL_WEIGHTS.zeroWidthFew;
+    signals.push({
+      kind: 'invisible-characters',
+      evidence: `${invisible.zeroWidth} zero-width characters`,
+      weight,
+    });
   }
   if (invisible.bidiControls > 0) {
-    signals.push({ kind: 'invisible-characters', evidence: `${invisible.bidiControls} bidi control characters`, weight: STRUCTURAL_WEIGHTS.bidiControls });
+    signals.push({
+      kind: 'invisible-characters',
+      evidence: `${invisible.bidiControls} bidi control characters`,
+      weight: STRUCTURAL_WEIGHTS.bidiControls,
+    });
   }
   const mixed = mixedScriptWords(text);
   if (mixed.length > 0) {
-    signals.push({ kind: 'obfuscation', evidence: `mixed-script words: ${mixed.join(', ')}`, weight: STRUCTURAL_WEIGHTS.mixedScript });
+    signals.push({
+      kind: 'obfuscation',
+      evidence: `mixed-script words: ${mixed.join(', ')}`,
+      weight: STRUCTURAL_WEIGHTS.mixedScript,
+    });
   }
 
   // A second look with obfuscations undone: what shows only now was hidden on purpose.
@@ -179,26 +214,38 @@ function assess(text: string, depth: number): InjectionAssessment {
   if (folded !== null) {
     const again: InjectionSignal[] = [];
     runRules(folded, again);
-    for (const c of conceptSignals(folded)) again.push({ kind: c.kind, evidence: evidenceOf(c.evidence), weight: c.weight });
-    const revealed = again.filter((s) => !seen.has(s.kind) && s.kind !== 'system-prompt-mention' && s.kind !== 'role-play');
+    for (const c of conceptSignals(folded))
+      again.push({ kind: c.kind, evidence: evidenceOf(c.evidence), weight: c.weight });
+    const revealed = again.filter(
+      (s) => !seen.has(s.kind) && s.kind !== 'system-prompt-mention' && s.kind !== 'role-play',
+    );
     for (const s of revealed) {
       signals.push(s);
       seen.add(s.kind);
     }
     if (revealed.length > 0) {
-      signals.push({ kind: 'obfuscation', evidence: `after normalizing: ${revealed[0]!.evidence}`, weight: STRUCTURAL_WEIGHTS.obfuscation });
+      signals.push({
+        kind: 'obfuscation',
+        evidence: `after normalizing: ${revealed[0]!.evidence}`,
+        weight: STRUCTURAL_WEIGHTS.obfuscation,
+      });
     }
   }
 
   // Decoded payloads, assessed like the text itself.
   if (depth > 0) {
     const hidden = decodedPayloads(text);
-    if (invisible.hiddenText.length > 0) hidden.unshift({ how: 'tag characters', text: invisible.hiddenText });
+    if (invisible.hiddenText.length > 0)
+      hidden.unshift({ how: 'tag characters', text: invisible.hiddenText });
     for (const payload of hidden) {
       const inner = assess(payload.text, depth - 1);
       if (inner.signals.length === 0 || inner.score < 0.3) continue;
       const weight = Math.min(0.95, STRUCTURAL_WEIGHTS.encodedBase + inner.score / 2);
-      signals.push({ kind: 'encoded-payload', evidence: `${payload.how}: ${evidenceOf(payload.text)}`, weight });
+      signals.push({
+        kind: 'encoded-payload',
+        evidence: `${payload.how}: ${evidenceOf(payload.text)}`,
+        weight,
+      });
     }
   }
 

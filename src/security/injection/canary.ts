@@ -20,7 +20,10 @@ export function canaryInstruction(canary: string): string {
 }
 
 /** The system prompt with a canary line appended. */
-export function plantCanary(systemPrompt: string, canary: string = createCanary()): { prompt: string; canary: string } {
+export function plantCanary(
+  systemPrompt: string,
+  canary: string = createCanary(),
+): { prompt: string; canary: string } {
   return { prompt: `${systemPrompt}\n\n${canaryInstruction(canary)}`, canary };
 }
 
@@ -31,14 +34,17 @@ function decodedRuns(output: string): string[] {
   for (const m of output.matchAll(/[A-Za-z0-9+/_-]{12,8192}={0,2}/g)) {
     out.push(Buffer.from(m[0].replace(/-/g, '+').replace(/_/g, '/'), 'base64').toString('latin1'));
   }
-  for (const m of output.matchAll(/(?:[0-9A-Fa-f]{2}){8,4096}/g)) out.push(Buffer.from(m[0], 'hex').toString('latin1'));
+  for (const m of output.matchAll(/(?:[0-9A-Fa-f]{2}){8,4096}/g))
+    out.push(Buffer.from(m[0], 'hex').toString('latin1'));
   return out;
 }
 
 /** Whether a model's output reveals the canary, plainly or disguised. */
 export function leaksCanary(output: string, canary: string): boolean {
   const needle = compact(canary);
-  const secret = compact(canary.startsWith(`${CANARY_PREFIX}-`) ? canary.slice(CANARY_PREFIX.length + 1) : canary);
+  const secret = compact(
+    canary.startsWith(`${CANARY_PREFIX}-`) ? canary.slice(CANARY_PREFIX.length + 1) : canary,
+  );
   if (secret.length < 8) throw new Error('a canary needs at least 8 random characters');
   const haystack = compact(output);
   if (haystack.includes(needle) || haystack.includes(secret)) return true;

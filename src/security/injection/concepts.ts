@@ -30,7 +30,9 @@ const MODEL_HOLDS = words(
   String.raw`your|you(?:'ve| have)? (?:been )?(?:were )?(?:given|told|received|instructed)|you received|stored|in (?:your|the) (?:context|memory|conversation)|the assistant|the ai|the bot|the model|the chatbot`,
 );
 /** A reference to the model. */
-const MODEL = words(String.raw`you|you're|your|yourself|assistant|ai|bot|chatbot|model|llm|gpt|asistente|assistant`);
+const MODEL = words(
+  String.raw`you|you're|your|yourself|assistant|ai|bot|chatbot|model|llm|gpt|asistente|assistant`,
+);
 /** Freedom from limits. */
 const UNRESTRICTED = words(
   String.raw`(?:no|without|zero|free of|free from)\s+(?:any\s+|all\s+)?(?:content\s+|safety\s+|ethical\s+|moral\s+)?(?:restrictions|limits|limitations|filters|censorship|rules|guidelines|training|guardrails|safeguards|boundaries)|unlocked|uncensored|unfiltered|unrestricted|speak freely|sin restricciones|sans (?:restrictions|limites)|ohne (?:Einschränkungen|Grenzen|Regeln)`,
@@ -51,15 +53,25 @@ const CONCEPTS: readonly Concept[] = [
 const SENTENCE = /[^.!?;\n]{1,400}/g;
 
 /** Sentences (at most 400 characters each) that hold every part of a concept. */
-export function conceptSignals(text: string): { kind: InjectionSignalKind; weight: number; evidence: string }[] {
-  const found = new Map<InjectionSignalKind, { kind: InjectionSignalKind; weight: number; evidence: string }>();
+export function conceptSignals(
+  text: string,
+): { kind: InjectionSignalKind; weight: number; evidence: string }[] {
+  const found = new Map<
+    InjectionSignalKind,
+    { kind: InjectionSignalKind; weight: number; evidence: string }
+  >();
   const prepared = text.replace(/[_=]/g, ' ');
   for (const m of prepared.matchAll(SENTENCE)) {
     const sentence = m[0];
     if (sentence.trim().length < 8) continue;
     for (const concept of CONCEPTS) {
       if (found.has(concept.kind)) continue;
-      if (concept.all.every((re) => re.test(sentence))) found.set(concept.kind, { kind: concept.kind, weight: concept.weight, evidence: sentence.trim() });
+      if (concept.all.every((re) => re.test(sentence)))
+        found.set(concept.kind, {
+          kind: concept.kind,
+          weight: concept.weight,
+          evidence: sentence.trim(),
+        });
     }
     if (found.size === CONCEPTS.length) break;
   }

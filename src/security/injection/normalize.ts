@@ -44,19 +44,83 @@ export function countInvisible(text: string): InvisibleReport {
 }
 
 export function stripInvisible(text: string): string {
-  return text.replace(INVISIBLE, '').replace(JOINER_IN_WORD, '').replace(BIDI_CONTROL, '').replace(TAG_CHARACTERS, '');
+  return text
+    .replace(INVISIBLE, '')
+    .replace(JOINER_IN_WORD, '')
+    .replace(BIDI_CONTROL, '')
+    .replace(TAG_CHARACTERS, '');
 }
 
 /** Cyrillic, Greek and other letters that look like Latin ones (the common subset of Unicode confusables). */
 const CONFUSABLES: Readonly<Record<string, string>> = {
   // Cyrillic
-  а: 'a', в: 'b', е: 'e', ё: 'e', к: 'k', м: 'm', н: 'h', о: 'o', р: 'p', с: 'c', т: 't', у: 'y', х: 'x',
-  ѕ: 's', і: 'i', ї: 'i', ј: 'j', һ: 'h', ԁ: 'd', ԛ: 'q', ԝ: 'w', ո: 'n', ɡ: 'g', ӏ: 'l',
-  А: 'A', В: 'B', Е: 'E', К: 'K', М: 'M', Н: 'H', О: 'O', Р: 'P', С: 'C', Т: 'T', У: 'Y', Х: 'X',
-  Ѕ: 'S', І: 'I', Ј: 'J', Ԁ: 'D', Ԛ: 'Q', Ԝ: 'W',
+  а: 'a',
+  в: 'b',
+  е: 'e',
+  ё: 'e',
+  к: 'k',
+  м: 'm',
+  н: 'h',
+  о: 'o',
+  р: 'p',
+  с: 'c',
+  т: 't',
+  у: 'y',
+  х: 'x',
+  ѕ: 's',
+  і: 'i',
+  ї: 'i',
+  ј: 'j',
+  һ: 'h',
+  ԁ: 'd',
+  ԛ: 'q',
+  ԝ: 'w',
+  ո: 'n',
+  ɡ: 'g',
+  ӏ: 'l',
+  А: 'A',
+  В: 'B',
+  Е: 'E',
+  К: 'K',
+  М: 'M',
+  Н: 'H',
+  О: 'O',
+  Р: 'P',
+  С: 'C',
+  Т: 'T',
+  У: 'Y',
+  Х: 'X',
+  Ѕ: 'S',
+  І: 'I',
+  Ј: 'J',
+  Ԁ: 'D',
+  Ԛ: 'Q',
+  Ԝ: 'W',
   // Greek
-  α: 'a', ο: 'o', ν: 'v', ι: 'i', κ: 'k', ρ: 'p', τ: 't', υ: 'u', χ: 'x', ε: 'e',
-  Α: 'A', Β: 'B', Ε: 'E', Η: 'H', Ι: 'I', Κ: 'K', Μ: 'M', Ν: 'N', Ο: 'O', Ρ: 'P', Τ: 'T', Υ: 'Y', Χ: 'X', Ζ: 'Z',
+  α: 'a',
+  ο: 'o',
+  ν: 'v',
+  ι: 'i',
+  κ: 'k',
+  ρ: 'p',
+  τ: 't',
+  υ: 'u',
+  χ: 'x',
+  ε: 'e',
+  Α: 'A',
+  Β: 'B',
+  Ε: 'E',
+  Η: 'H',
+  Ι: 'I',
+  Κ: 'K',
+  Μ: 'M',
+  Ν: 'N',
+  Ο: 'O',
+  Ρ: 'P',
+  Τ: 'T',
+  Υ: 'Y',
+  Χ: 'X',
+  Ζ: 'Z',
 };
 const CONFUSABLE_CHARS = new RegExp(`[${Object.keys(CONFUSABLES).join('')}]`, 'g');
 
@@ -73,9 +137,27 @@ export function mixedScriptWords(text: string, limit = 5): string[] {
   return found;
 }
 
-const TEXT_SPEAK: Readonly<Record<string, string>> = { ur: 'your', u: 'you', pls: 'please', plz: 'please', r: 'are', ppl: 'people' };
+const TEXT_SPEAK: Readonly<Record<string, string>> = {
+  ur: 'your',
+  u: 'you',
+  pls: 'please',
+  plz: 'please',
+  r: 'are',
+  ppl: 'people',
+};
 
-const LEET: Readonly<Record<string, string>> = { '0': 'o', '1': 'i', '3': 'e', '4': 'a', '5': 's', '7': 't', '@': 'a', $: 's', '!': 'i', '|': 'l' };
+const LEET: Readonly<Record<string, string>> = {
+  '0': 'o',
+  '1': 'i',
+  '3': 'e',
+  '4': 'a',
+  '5': 's',
+  '7': 't',
+  '@': 'a',
+  $: 's',
+  '!': 'i',
+  '|': 'l',
+};
 /** A leet character between letters, or a letter run broken by several. */
 const LEETISH = /[A-Za-z][013457@$!|]+[A-Za-z]/;
 
@@ -86,9 +168,13 @@ const LEETISH = /[A-Za-z][013457@$!|]+[A-Za-z]/;
  * text speak (`ur`, `u`, `pls`) spelled out. The result is for matching only.
  */
 export function foldForMatching(text: string): string {
-  let folded = stripInvisible(text).normalize('NFKC').replace(CONFUSABLE_CHARS, (ch) => CONFUSABLES[ch] ?? ch);
+  let folded = stripInvisible(text)
+    .normalize('NFKC')
+    .replace(CONFUSABLE_CHARS, (ch) => CONFUSABLES[ch] ?? ch);
   if (LEETISH.test(folded)) {
-    folded = folded.replace(/[A-Za-z][A-Za-z013457@$!|]*[A-Za-z]/g, (word) => word.replace(/[013457@$!|]/g, (ch) => LEET[ch] ?? ch));
+    folded = folded.replace(/[A-Za-z][A-Za-z013457@$!|]*[A-Za-z]/g, (word) =>
+      word.replace(/[013457@$!|]/g, (ch) => LEET[ch] ?? ch),
+    );
   }
   // Percent-encoding (`ignore%20previous%20instructions` in a logged URL).
   if ((folded.match(/%[0-9A-Fa-f]{2}/g)?.length ?? 0) >= 3) {
@@ -101,7 +187,9 @@ export function foldForMatching(text: string): string {
     });
   }
   // Single letters separated by one space or punctuation mark, three or more in a row.
-  folded = folded.replace(/\b(?:[A-Za-z][ .\-_*]){2,}[A-Za-z]\b/g, (run) => run.replace(/[ .\-_*]/g, ''));
+  folded = folded.replace(/\b(?:[A-Za-z][ .\-_*]){2,}[A-Za-z]\b/g, (run) =>
+    run.replace(/[ .\-_*]/g, ''),
+  );
   // Text speak that keyword rules would otherwise miss.
   folded = folded.replace(/\b(?:ur|u|pls|plz|r|ppl)\b/gi, (w) => TEXT_SPEAK[w.toLowerCase()] ?? w);
   return folded;

@@ -20,9 +20,16 @@ export interface InjectionPolicy {
  * two independent strong signals or a decoded payload, so a false positive there needs two
  * coincidences.
  */
-export const DEFAULT_INJECTION_POLICY: Readonly<InjectionPolicy> = { log: 0.3, flag: 0.5, block: 0.9 };
+export const DEFAULT_INJECTION_POLICY: Readonly<InjectionPolicy> = {
+  log: 0.3,
+  flag: 0.5,
+  block: 0.9,
+};
 
-export function injectionAction(score: number, policy: InjectionPolicy = DEFAULT_INJECTION_POLICY): InjectionAction {
+export function injectionAction(
+  score: number,
+  policy: InjectionPolicy = DEFAULT_INJECTION_POLICY,
+): InjectionAction {
   if (score >= policy.block) return 'block';
   if (score >= policy.flag) return 'flag';
   if (score >= policy.log) return 'log';

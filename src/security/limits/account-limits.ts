@@ -28,9 +28,15 @@ export interface RateLimits {
   maxConcurrentStreams: number;
 }
 
-export const DEFAULT_RATE_LIMITS: RateLimits = { requestsPerMinute: 600, tokensPerMinute: 200_000, dailyBudgetUsd: 50, maxConcurrentStreams: 20 };
+export const DEFAULT_RATE_LIMITS: RateLimits = {
+  requestsPerMinute: 600,
+  tokensPerMinute: 200_000,
+  dailyBudgetUsd: 50,
+  maxConcurrentStreams: 20,
+};
 
-export type RateRule = 'requestsPerMinute' | 'tokensPerMinute' | 'dailyBudgetUsd' | 'maxConcurrentStreams';
+export type RateRule =
+  'requestsPerMinute' | 'tokensPerMinute' | 'dailyBudgetUsd' | 'maxConcurrentStreams';
 
 export interface UsageCharge {
   inputTokens: number;
@@ -40,9 +46,20 @@ export interface UsageCharge {
 
 const DAY_MS = 86_400_000;
 
-export function rateLimited(rule: RateRule, limit: number, retryAfterMs: number, message: string): ServiceError {
-  const retryAfterSeconds = Number.isFinite(retryAfterMs) ? Math.max(1, Math.ceil(retryAfterMs / 1000)) : DAY_MS / 1000;
-  return new ServiceError(ErrorCode.RATE_LIMITED, `${message}; retry in ${retryAfterSeconds} s`, { rule, limit, retryAfterSeconds });
+export function rateLimited(
+  rule: RateRule,
+  limit: number,
+  retryAfterMs: number,
+  message: string,
+): ServiceError {
+  const retryAfterSeconds = Number.isFinite(retryAfterMs)
+    ? Math.max(1, Math.ceil(retryAfterMs / 1000))
+    : DAY_MS / 1000;
+  return new ServiceError(ErrorCode.RATE_LIMITED, `${message}; retry in ${retryAfterSeconds} s`, {
+    rule,
+    limit,
+    retryAfterSeconds,
+  });
 }
 
 /** What the limits tell the rest of the service; every callback must not throw. */
@@ -62,19 +79,36 @@ export class AccountLimits {
     private readonly events: LimitEvents = {},
   ) {}
 
-  private refuse(rule: RateRule, limit: number, retryAfterMs: number, message: string): ServiceError {
+  private refuse(
+    rule: RateRule,
+    limit: number,
+    retryAfterMs: number,
+    message: string,
+  ): ServiceError {
     this.events.rejected?.(rule);
     return rateLimited(rule, limit, retryAfterMs, message);
   }
 
-  private readonly usageNotRecorded = (error: unknown): void => this.events.usageNotRecorded?.(error);
+  private readonly usageNotRecorded = (error: unknown): void =>
+    this.events.usageNotRecorded?.(error);
 
   /** Counts one GraphQL operation of the account; throws RATE_LIMITED over `requestsPerMinute`. */
   async countRequest(accountId: string): Promise<void> {
     const perMinute = this.limits.requestsPerMinute;
     if (perMinute <= 0) return;
-    const result = await this.store.take(`limits:requests:${accountId}`, 1, perMinute, perMinute / 60);
-    if (!result.allowed) throw this.refuse('requestsPerMinute', perMinute, result.retryAfterMs, `too many requests: this account may send ${perMinute} operations per minute`);
+    const result = await this.store.take(
+      `limits:requests:${accountId}`,
+      1,
+      perMinute,
+      perMinute / 60,
+    );
+    if (!result.allowed)
+      throw this.refuse(
+        'requestsPerMinute',
+        perMinute,
+        result.retryAfterMs,
+        `too many requests: this account may send ${perMinute} operations per minute`,
+      );
   }
 
   /**
@@ -84,13 +118,29 @@ export class AccountLimits {
   async checkSpend(accountId: string): Promise<void> {
     const { tokensPerMinute, dailyBudgetUsd } = this.limits;
     if (tokensPerMinute > 0) {
-      const tokens = await this.store.charge(`limits:tokens:${accountId}`, 0, tokensPerMinute, tokensPerMinute / 60);
-      if (!tokens.allowed) throw this.refuse('tokensPerMinute', tokensPerMinute, tokens.retryAfterMs, `LLM token limit reached: this account may use ${tokensPerMinute} tokens per minute`);
+      const tokens = await this.store.charge(
+        `limits:tokens:${accountId}`,
+        0,
+        tokensPerMinute,
+        tokensPerMinute / 60,
+      );
+      if (!tokens.allowed)
+        throw this.refuse(
+          'tokensPerMinute',
+          tokensPerMinute,
+          tokens.retryAfterMs,
+          `LLM token limit reached: this account may use ${tokensPerMinute} tokens per minute`,
+        );
     }
     if (dailyBudgetUsd > 0) {
       const spent = await this.store.read(this.budgetKey(accountId));
       if (spent >= dailyBudgetUsd) {
-        throw this.refuse('dailyBudgetUsd', dailyBudgetUsd, this.nextUtcMidnight() - this.clock.now(), `daily budget reached: this account spent $${spent.toFixed(4)} of its $${dailyBudgetUsd} for today (UTC)`);
+        throw this.refuse(
+          'dailyBudgetUsd',
+          dailyBudgetUsd,
+          this.nextUtcMidnight() - this.clock.now(),
+          `daily budget reached: this account spent $${spent.toFixed(4)} of its $${dailyBudgetUsd} for today (UTC)`,
+        );
       }
     }
   }
@@ -100,17 +150,30 @@ export class AccountLimits {
     const { tokensPerMinute, dailyBudgetUsd } = this.limits;
     try {
       const tokens = usage.inputTokens + usage.outputTokens;
-      if (tokensPerMinute > 0 && tokens > 0) await this.store.charge(`limits:tokens:${accountId}`, tokens, tokensPerMinute, tokensPerMinute / 60);
-      if (dailyBudgetUsd > 0 && usage.costUsd > 0) await this.store.add(this.budgetKey(accountId), usage.costUsd, this.nextUtcMidnight());
+      if (tokensPerMinute > 0 && tokens > 0)
+        await this.store.charge(
+          `limits:tokens:${accountId}`,
+          tokens,
+          tokensPerMinute,
+          tokensPerMinute / 60,
+        );
+      if (dailyBudgetUsd > 0 && usage.costUsd > 0)
+        await this.store.add(this.budgetKey(accountId), usage.costUsd, this.nextUtcMidnight());
     } catch (error) {
       this.usageNotRecorded(error);
     }
   }
 
   /** Before a generation is stored: the spend check, then, for a streamed one, its stream slot. */
-  async admitGeneration(request: { accountId: string; stream: boolean; generationId: string }): Promise<() => void> {
+  async admitGeneration(request: {
+    accountId: string;
+    stream: boolean;
+    generationId: string;
+  }): Promise<() => void> {
     await this.checkSpend(request.accountId);
-    return request.stream ? this.acquireStream(request.accountId, request.generationId) : () => undefined;
+    return request.stream
+      ? this.acquireStream(request.accountId, request.generationId)
+      : () => undefined;
   }
 
   /**
@@ -123,7 +186,13 @@ export class AccountLimits {
     if (limit <= 0) return () => undefined;
     const key = `limits:streams:${accountId}`;
     const result = await this.store.acquire(key, generationId, limit);
-    if (!result.allowed) throw this.refuse('maxConcurrentStreams', limit, 1000, `too many streams: this account may stream ${limit} generations at once; wait for one to finish`);
+    if (!result.allowed)
+      throw this.refuse(
+        'maxConcurrentStreams',
+        limit,
+        1000,
+        `too many streams: this account may stream ${limit} generations at once; wait for one to finish`,
+      );
     let released = false;
     return () => {
       if (released) return;
@@ -155,7 +224,11 @@ export class AccountLimits {
  * Wraps a subscription's events so that `release` runs when it ends, however it ends: completed,
  * failed, returned by the client, or aborted before its first event was read.
  */
-export function releasingOnEnd<T>(source: AsyncIterable<T>, release: () => void, signal: AbortSignal): AsyncIterable<T> {
+export function releasingOnEnd<T>(
+  source: AsyncIterable<T>,
+  release: () => void,
+  signal: AbortSignal,
+): AsyncIterable<T> {
   if (signal.aborted) release();
   else signal.addEventListener('abort', release, { once: true });
   return (async function* () {

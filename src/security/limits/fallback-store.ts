@@ -56,7 +56,11 @@ export class FallbackLimitStore implements LimitStore {
     return this.failing;
   }
 
-  private async attempt<T>(operation: LimitOperation, shared: () => Promise<T>, local: () => Promise<T>): Promise<{ value: T; shared: boolean }> {
+  private async attempt<T>(
+    operation: LimitOperation,
+    shared: () => Promise<T>,
+    local: () => Promise<T>,
+  ): Promise<{ value: T; shared: boolean }> {
     try {
       const value = await shared();
       if (this.failing) {
@@ -77,30 +81,65 @@ export class FallbackLimitStore implements LimitStore {
   private remember(key: string, total: number): number {
     this.lastTotals.delete(key);
     this.lastTotals.set(key, total);
-    if (this.lastTotals.size > REMEMBERED) this.lastTotals.delete(this.lastTotals.keys().next().value!);
+    if (this.lastTotals.size > REMEMBERED)
+      this.lastTotals.delete(this.lastTotals.keys().next().value!);
     return total;
   }
 
-  async take(key: string, cost: number, capacity: number, refillPerSecond: number): Promise<BucketResult> {
-    return (await this.attempt('take', () => this.shared.take(key, cost, capacity, refillPerSecond), () => this.local.take(key, cost, capacity, refillPerSecond))).value;
+  async take(
+    key: string,
+    cost: number,
+    capacity: number,
+    refillPerSecond: number,
+  ): Promise<BucketResult> {
+    return (
+      await this.attempt(
+        'take',
+        () => this.shared.take(key, cost, capacity, refillPerSecond),
+        () => this.local.take(key, cost, capacity, refillPerSecond),
+      )
+    ).value;
   }
 
-  async charge(key: string, amount: number, capacity: number, refillPerSecond: number): Promise<BucketResult> {
-    return (await this.attempt('charge', () => this.shared.charge(key, amount, capacity, refillPerSecond), () => this.local.charge(key, amount, capacity, refillPerSecond))).value;
+  async charge(
+    key: string,
+    amount: number,
+    capacity: number,
+    refillPerSecond: number,
+  ): Promise<BucketResult> {
+    return (
+      await this.attempt(
+        'charge',
+        () => this.shared.charge(key, amount, capacity, refillPerSecond),
+        () => this.local.charge(key, amount, capacity, refillPerSecond),
+      )
+    ).value;
   }
 
   async add(key: string, amount: number, resetAtMs: number): Promise<number> {
-    const { value, shared } = await this.attempt('add', () => this.shared.add(key, amount, resetAtMs), () => this.local.add(key, amount, resetAtMs));
+    const { value, shared } = await this.attempt(
+      'add',
+      () => this.shared.add(key, amount, resetAtMs),
+      () => this.local.add(key, amount, resetAtMs),
+    );
     return shared ? this.remember(key, value) : value + (this.lastTotals.get(key) ?? 0);
   }
 
   async read(key: string): Promise<number> {
-    const { value, shared } = await this.attempt('read', () => this.shared.read(key), () => this.local.read(key));
+    const { value, shared } = await this.attempt(
+      'read',
+      () => this.shared.read(key),
+      () => this.local.read(key),
+    );
     return shared ? this.remember(key, value) : value + (this.lastTotals.get(key) ?? 0);
   }
 
   async acquire(key: string, holder: string, limit: number): Promise<LeaseResult> {
-    const { value, shared } = await this.attempt('acquire', () => this.shared.acquire(key, holder, limit), () => this.local.acquire(key, holder, limit));
+    const { value, shared } = await this.attempt(
+      'acquire',
+      () => this.shared.acquire(key, holder, limit),
+      () => this.local.acquire(key, holder, limit),
+    );
     if (value.allowed) {
       const id = `${key}\n${holder}`;
       this.placed.set(id, [...(this.placed.get(id) ?? []), shared ? 'shared' : 'local']);
@@ -115,7 +154,11 @@ export class FallbackLimitStore implements LimitStore {
     if (places?.length === 0) this.placed.delete(id);
     if (place === 'local') return this.local.release(key, holder);
     // Not told (Redis still down): the shared store lets the lease expire (RedisLimitStore).
-    await this.attempt('release', () => this.shared.release(key, holder), async () => undefined);
+    await this.attempt(
+      'release',
+      () => this.shared.release(key, holder),
+      async () => undefined,
+    );
   }
 
   async close(): Promise<void> {

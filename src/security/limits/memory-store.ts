@@ -3,7 +3,14 @@
  * on its own until a shared store is configured). Every method finishes synchronously, so each
  * call is atomic with respect to the others.
  */
-import { systemClock, waitMs, type BucketResult, type Clock, type LeaseResult, type LimitStore } from './store.js';
+import {
+  systemClock,
+  waitMs,
+  type BucketResult,
+  type Clock,
+  type LeaseResult,
+  type LimitStore,
+} from './store.js';
 
 interface Bucket {
   level: number;
@@ -41,24 +48,46 @@ export class MemoryLimitStore implements LimitStore {
 
   private sweepBuckets(now: number): void {
     for (const [key, bucket] of this.buckets) {
-      if (bucket.level + (Math.max(0, now - bucket.at) / 1000) * bucket.refillPerSecond >= bucket.capacity) this.buckets.delete(key);
+      if (
+        bucket.level + (Math.max(0, now - bucket.at) / 1000) * bucket.refillPerSecond >=
+        bucket.capacity
+      )
+        this.buckets.delete(key);
     }
   }
 
-  async take(key: string, cost: number, capacity: number, refillPerSecond: number): Promise<BucketResult> {
+  async take(
+    key: string,
+    cost: number,
+    capacity: number,
+    refillPerSecond: number,
+  ): Promise<BucketResult> {
     const bucket = this.refilled(key, capacity, refillPerSecond);
     if (bucket.level >= cost) {
       bucket.level -= cost;
       return { allowed: true, level: bucket.level, retryAfterMs: 0 };
     }
-    return { allowed: false, level: bucket.level, retryAfterMs: waitMs(cost - bucket.level, refillPerSecond) };
+    return {
+      allowed: false,
+      level: bucket.level,
+      retryAfterMs: waitMs(cost - bucket.level, refillPerSecond),
+    };
   }
 
-  async charge(key: string, amount: number, capacity: number, refillPerSecond: number): Promise<BucketResult> {
+  async charge(
+    key: string,
+    amount: number,
+    capacity: number,
+    refillPerSecond: number,
+  ): Promise<BucketResult> {
     const bucket = this.refilled(key, capacity, refillPerSecond);
     bucket.level -= amount;
     const allowed = bucket.level > 0;
-    return { allowed, level: bucket.level, retryAfterMs: allowed ? 0 : waitMs(-bucket.level, refillPerSecond) };
+    return {
+      allowed,
+      level: bucket.level,
+      retryAfterMs: allowed ? 0 : waitMs(-bucket.level, refillPerSecond),
+    };
   }
 
   async add(key: string, amount: number, resetAtMs: number): Promise<number> {
@@ -66,7 +95,8 @@ export class MemoryLimitStore implements LimitStore {
     let counter = this.counters.get(key);
     if (!counter || counter.resetAt <= now) {
       if (!counter && this.counters.size >= SWEEP_ABOVE) {
-        for (const [other, { resetAt }] of this.counters) if (resetAt <= now) this.counters.delete(other);
+        for (const [other, { resetAt }] of this.counters)
+          if (resetAt <= now) this.counters.delete(other);
       }
       counter = { total: 0, resetAt: resetAtMs };
       this.counters.set(key, counter);
@@ -83,7 +113,8 @@ export class MemoryLimitStore implements LimitStore {
   async acquire(key: string, holder: string, limit: number): Promise<LeaseResult> {
     const holders = this.leases.get(key) ?? new Map<string, number>();
     const references = holders.get(holder);
-    if (references === undefined && holders.size >= limit) return { allowed: false, holders: holders.size };
+    if (references === undefined && holders.size >= limit)
+      return { allowed: false, holders: holders.size };
     holders.set(holder, (references ?? 0) + 1);
     this.leases.set(key, holders);
     return { allowed: true, holders: holders.size };

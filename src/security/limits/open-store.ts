@@ -16,16 +16,25 @@ export interface LimitStoreOptions {
   fellBack: (operation: LimitOperation) => void;
 }
 
-export async function openLimitStore(options: LimitStoreOptions, logger: Logger): Promise<LimitStore> {
+export async function openLimitStore(
+  options: LimitStoreOptions,
+  logger: Logger,
+): Promise<LimitStore> {
   if (!options.redisUrl) return new MemoryLimitStore(options.clock);
   const redis = await RedisLimitStore.connect({
     url: options.redisUrl,
-    onError: (error, context) => logger.warn({ err: error, context }, 'Redis rate limit store problem'),
+    onError: (error, context) =>
+      logger.warn({ err: error, context }, 'Redis rate limit store problem'),
   });
   logger.info('rate limits: Redis (shared by every replica)');
   return new FallbackLimitStore(redis, options.clock, {
     fellBack: options.fellBack,
-    degraded: (error) => logger.warn({ err: error }, 'rate limits: Redis is not answering; each replica enforces the limits on its own until it is back'),
-    recovered: () => logger.info('rate limits: Redis answers again; limits are shared across replicas again'),
+    degraded: (error) =>
+      logger.warn(
+        { err: error },
+        'rate limits: Redis is not answering; each replica enforces the limits on its own until it is back',
+      ),
+    recovered: () =>
+      logger.info('rate limits: Redis answers again; limits are shared across replicas again'),
   });
 }

@@ -73,19 +73,26 @@ type Variables = Readonly<Record<string, unknown>> | null | undefined;
  * from another copy of graphql than this module's (the CommonJS build behind @apollo/subgraph, when
  * a bundler loads the ESM build here), and graphql's predicates reject such types.
  */
-const tagOf = (type: unknown): string | undefined => (type as { [Symbol.toStringTag]?: string } | null | undefined)?.[Symbol.toStringTag];
+const tagOf = (type: unknown): string | undefined =>
+  (type as { [Symbol.toStringTag]?: string } | null | undefined)?.[Symbol.toStringTag];
 const COMPOSITE = new Set(['GraphQLObjectType', 'GraphQLInterfaceType', 'GraphQLUnionType']);
-const isComposite = (type: unknown): type is GraphQLCompositeType => COMPOSITE.has(tagOf(type) ?? '');
-const hasFields = (type: GraphQLCompositeType): type is Exclude<GraphQLCompositeType, { getTypes: unknown }> => tagOf(type) !== 'GraphQLUnionType';
+const isComposite = (type: unknown): type is GraphQLCompositeType =>
+  COMPOSITE.has(tagOf(type) ?? '');
+const hasFields = (
+  type: GraphQLCompositeType,
+): type is Exclude<GraphQLCompositeType, { getTypes: unknown }> =>
+  tagOf(type) !== 'GraphQLUnionType';
 
 function namedTypeOf(type: GraphQLOutputType): GraphQLNamedType {
   let current: unknown = type;
-  while (tagOf(current) === 'GraphQLList' || tagOf(current) === 'GraphQLNonNull') current = (current as { ofType: unknown }).ofType;
+  while (tagOf(current) === 'GraphQLList' || tagOf(current) === 'GraphQLNonNull')
+    current = (current as { ofType: unknown }).ofType;
   return current as GraphQLNamedType;
 }
 
 function returnsList(type: GraphQLOutputType): boolean {
-  const unwrapped: unknown = tagOf(type) === 'GraphQLNonNull' ? (type as { ofType: unknown }).ofType : type;
+  const unwrapped: unknown =
+    tagOf(type) === 'GraphQLNonNull' ? (type as { ofType: unknown }).ofType : type;
   return tagOf(unwrapped) === 'GraphQLList';
 }
 
@@ -97,11 +104,20 @@ export function measureOperation(
   options: ShapeOptions = { defaultListSize: DEFAULT_LIST_SIZE },
 ): OperationShape {
   const fragments = new Map<string, FragmentDefinitionNode>();
-  for (const definition of document.definitions) if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
+  for (const definition of document.definitions)
+    if (definition.kind === Kind.FRAGMENT_DEFINITION)
+      fragments.set(definition.name.value, definition);
   const variableDefaults = new Map<string, ValueNode>();
-  for (const definition of operation.variableDefinitions ?? []) if (definition.defaultValue) variableDefaults.set(definition.variable.name.value, definition.defaultValue);
+  for (const definition of operation.variableDefinitions ?? [])
+    if (definition.defaultValue)
+      variableDefaults.set(definition.variable.name.value, definition.defaultValue);
 
-  const rootType = operation.operation === 'query' ? schema.getQueryType() : operation.operation === 'mutation' ? schema.getMutationType() : schema.getSubscriptionType();
+  const rootType =
+    operation.operation === 'query'
+      ? schema.getQueryType()
+      : operation.operation === 'mutation'
+        ? schema.getMutationType()
+        : schema.getSubscriptionType();
   const fragmentTallies = new Map<string, Tally>();
   const inProgress = new Set<string>();
 
@@ -128,22 +144,37 @@ export function measureOperation(
     return undefined;
   }
 
-  function multiplier(field: FieldNode, definition: GraphQLField<unknown, unknown>): { self: number; sized: Map<string, number> | null } {
+  function multiplier(
+    field: FieldNode,
+    definition: GraphQLField<unknown, unknown>,
+  ): { self: number; sized: Map<string, number> | null } {
     const listSize = directive(definition.astNode?.directives, 'listSize');
     const list = returnsList(definition.type);
     if (!listSize) {
       if (!list) return { self: 1, sized: null };
-      if (definition.name === '_entities') return { self: lengthOf(argumentNode(field, 'representations')) ?? options.defaultListSize, sized: null };
+      if (definition.name === '_entities')
+        return {
+          self: lengthOf(argumentNode(field, 'representations')) ?? options.defaultListSize,
+          sized: null,
+        };
       return { self: options.defaultListSize, sized: null };
     }
     const slicing = stringList(directiveArgument(listSize, 'slicingArguments'));
     const sizes = slicing
-      .map((name) => numberOf(argumentNode(field, name)) ?? defaultNumber(definition.args.find((argument) => argument.name === name)))
+      .map(
+        (name) =>
+          numberOf(argumentNode(field, name)) ??
+          defaultNumber(definition.args.find((argument) => argument.name === name)),
+      )
       .filter((size): size is number => size !== undefined && Number.isFinite(size));
     const assumed = numberOf(directiveArgument(listSize, 'assumedSize'));
-    const size = Math.max(0, sizes.length > 0 ? Math.max(...sizes) : (assumed ?? options.defaultListSize));
+    const size = Math.max(
+      0,
+      sizes.length > 0 ? Math.max(...sizes) : (assumed ?? options.defaultListSize),
+    );
     const sizedFields = stringList(directiveArgument(listSize, 'sizedFields'));
-    if (sizedFields.length > 0) return { self: 1, sized: new Map(sizedFields.map((name) => [name, size])) };
+    if (sizedFields.length > 0)
+      return { self: 1, sized: new Map(sizedFields.map((name) => [name, size])) };
     return { self: list ? size : 1, sized: null };
   }
 
@@ -156,7 +187,12 @@ export function measureOperation(
     return total;
   }
 
-  function measureSelections(selectionSet: SelectionSetNode, parent: GraphQLCompositeType, free: boolean, sized: Map<string, number> | null): Tally {
+  function measureSelections(
+    selectionSet: SelectionSetNode,
+    parent: GraphQLCompositeType,
+    free: boolean,
+    sized: Map<string, number> | null,
+  ): Tally {
     let depth = 0;
     let aliases = 0;
     let cost = 0;
@@ -165,8 +201,12 @@ export function measureOperation(
       if (selection.kind === Kind.FIELD) {
         tally = measureField(selection, parent, free, sized);
       } else if (selection.kind === Kind.INLINE_FRAGMENT) {
-        const type = selection.typeCondition ? schema.getType(selection.typeCondition.name.value) : parent;
-        tally = isComposite(type) ? measureSelections(selection.selectionSet, type, free, sized) : ZERO;
+        const type = selection.typeCondition
+          ? schema.getType(selection.typeCondition.name.value)
+          : parent;
+        tally = isComposite(type)
+          ? measureSelections(selection.selectionSet, type, free, sized)
+          : ZERO;
       } else {
         tally = measureFragment(selection.name.value, free, sized);
       }
@@ -187,13 +227,20 @@ export function measureOperation(
     if (!fragment || inProgress.has(key)) return ZERO;
     const type = schema.getType(fragment.typeCondition.name.value);
     inProgress.add(key);
-    const tally = isComposite(type) ? measureSelections(fragment.selectionSet, type, free, sized) : ZERO;
+    const tally = isComposite(type)
+      ? measureSelections(fragment.selectionSet, type, free, sized)
+      : ZERO;
     inProgress.delete(key);
     fragmentTallies.set(key, tally);
     return tally;
   }
 
-  function measureField(field: FieldNode, parent: GraphQLCompositeType, free: boolean, sized: Map<string, number> | null): Tally {
+  function measureField(
+    field: FieldNode,
+    parent: GraphQLCompositeType,
+    free: boolean,
+    sized: Map<string, number> | null,
+  ): Tally {
     const name = field.name.value;
     const aliased = field.alias ? 1 : 0;
     const definition = fieldDefinition(schema, parent, name);
@@ -201,13 +248,20 @@ export function measureOperation(
     const type = namedTypeOf(definition.type);
     const introspection = free || name === '__schema' || name === '__type';
     const { self, sized: childSized } = multiplier(field, definition);
-    const children = field.selectionSet && isComposite(type) ? measureSelections(field.selectionSet, type, introspection, childSized) : ZERO;
+    const children =
+      field.selectionSet && isComposite(type)
+        ? measureSelections(field.selectionSet, type, introspection, childSized)
+        : ZERO;
     const unwrapsOnly = parent.name === '__Type' && name === 'ofType';
     const depth = children.depth + (unwrapsOnly ? 0 : 1);
     if (introspection) return { depth, aliases: aliased + children.aliases, cost: 0 };
     const weight = weightOf(definition.astNode?.directives) ?? typeWeight(type);
     const times = sized?.get(name) ?? self;
-    return { depth, aliases: aliased + children.aliases, cost: times * (weight + children.cost) + argumentsCost(field, definition) };
+    return {
+      depth,
+      aliases: aliased + children.aliases,
+      cost: times * (weight + children.cost) + argumentsCost(field, definition),
+    };
   }
 
   let rootFields = 0;
@@ -225,10 +279,20 @@ export function measureOperation(
   countRoot(operation.selectionSet, new Set());
 
   const tally = rootType ? measureSelections(operation.selectionSet, rootType, false, null) : ZERO;
-  return { depth: tally.depth, aliases: tally.aliases, rootFields, longestList: Math.max(longestLiteralList(document), longestVariableList(variables)), cost: tally.cost };
+  return {
+    depth: tally.depth,
+    aliases: tally.aliases,
+    rootFields,
+    longestList: Math.max(longestLiteralList(document), longestVariableList(variables)),
+    cost: tally.cost,
+  };
 }
 
-function fieldDefinition(schema: GraphQLSchema, parent: GraphQLCompositeType, name: string): GraphQLField<unknown, unknown> | undefined {
+function fieldDefinition(
+  schema: GraphQLSchema,
+  parent: GraphQLCompositeType,
+  name: string,
+): GraphQLField<unknown, unknown> | undefined {
   if (name === '__typename') return TypeNameMetaFieldDef;
   if (parent === schema.getQueryType()) {
     if (name === '__schema') return SchemaMetaFieldDef;
@@ -238,8 +302,13 @@ function fieldDefinition(schema: GraphQLSchema, parent: GraphQLCompositeType, na
 }
 
 /** Federation imports directives under their own name or, when not imported, as `federation__name`. */
-function directive(directives: readonly ConstDirectiveNode[] | undefined, name: string): ConstDirectiveNode | undefined {
-  return directives?.find((candidate) => candidate.name.value === name || candidate.name.value === `federation__${name}`);
+function directive(
+  directives: readonly ConstDirectiveNode[] | undefined,
+  name: string,
+): ConstDirectiveNode | undefined {
+  return directives?.find(
+    (candidate) => candidate.name.value === name || candidate.name.value === `federation__${name}`,
+  );
 }
 
 function directiveArgument(node: ConstDirectiveNode, name: string): ValueNode | undefined {
@@ -260,13 +329,21 @@ function stringList(node: ValueNode | undefined): string[] {
 function weightOf(directives: readonly ConstDirectiveNode[] | undefined): number | undefined {
   const cost = directive(directives, 'cost');
   const weight = cost ? directiveArgument(cost, 'weight') : undefined;
-  if (!weight || (weight.kind !== Kind.INT && weight.kind !== Kind.FLOAT && weight.kind !== Kind.STRING)) return undefined;
+  if (
+    !weight ||
+    (weight.kind !== Kind.INT && weight.kind !== Kind.FLOAT && weight.kind !== Kind.STRING)
+  )
+    return undefined;
   const value = Number(weight.value);
   return Number.isFinite(value) ? value : undefined;
 }
 
 function typeWeight(type: GraphQLNamedType): number {
-  const declared = weightOf(type.astNode?.directives) ?? type.extensionASTNodes.map((node) => weightOf(node.directives)).find((weight) => weight !== undefined);
+  const declared =
+    weightOf(type.astNode?.directives) ??
+    type.extensionASTNodes
+      .map((node) => weightOf(node.directives))
+      .find((weight) => weight !== undefined);
   return declared ?? (isComposite(type) ? 1 : 0);
 }
 
@@ -293,9 +370,11 @@ function longestVariableList(variables: Variables): number {
     const value = pending.pop();
     if (Array.isArray(value)) {
       longest = Math.max(longest, value.length);
-      for (const element of value) if (element !== null && typeof element === 'object') pending.push(element);
+      for (const element of value)
+        if (element !== null && typeof element === 'object') pending.push(element);
     } else if (value !== null && typeof value === 'object') {
-      for (const element of Object.values(value)) if (element !== null && typeof element === 'object') pending.push(element);
+      for (const element of Object.values(value))
+        if (element !== null && typeof element === 'object') pending.push(element);
     }
   }
   return longest;

@@ -142,7 +142,10 @@ export class RedisLimitStore implements LimitStore {
     this.leaseTtlMs = Math.max(10, Math.round(options.leaseTtlMs ?? 60_000));
     this.commandTimeoutMs = options.commandTimeoutMs ?? 500;
     this.onError = options.onError ?? (() => undefined);
-    this.renewal = setInterval(() => void this.renewLeases(), Math.max(5, Math.floor(this.leaseTtlMs / 3)));
+    this.renewal = setInterval(
+      () => void this.renewLeases(),
+      Math.max(5, Math.floor(this.leaseTtlMs / 3)),
+    );
     this.renewal.unref();
   }
 
@@ -152,7 +155,10 @@ export class RedisLimitStore implements LimitStore {
       url: options.url,
       // A limit check must not wait for a reconnection: it fails at once and the caller decides.
       disableOfflineQueue: true,
-      socket: { reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 2_000) + Math.floor(Math.random() * 100) },
+      socket: {
+        reconnectStrategy: (retries: number) =>
+          Math.min(50 * 2 ** retries, 2_000) + Math.floor(Math.random() * 100),
+      },
     });
     let reported = false;
     client.on('error', (error: Error) => {
@@ -163,7 +169,13 @@ export class RedisLimitStore implements LimitStore {
     const timeoutMs = options.connectTimeoutMs ?? 10_000;
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`could not reach Redis at ${redactUrl(options.url)} within ${timeoutMs} ms`)), timeoutMs);
+      timer = setTimeout(
+        () =>
+          reject(
+            new Error(`could not reach Redis at ${redactUrl(options.url)} within ${timeoutMs} ms`),
+          ),
+        timeoutMs,
+      );
     });
     const store = new RedisLimitStore(client, options);
     try {
@@ -180,33 +192,62 @@ export class RedisLimitStore implements LimitStore {
   }
 
   private async load(name: ScriptName): Promise<string> {
-    const sha = String(await this.client.sendCommand(['SCRIPT', 'LOAD', SCRIPTS[name]], { timeout: this.commandTimeoutMs }));
+    const sha = String(
+      await this.client.sendCommand(['SCRIPT', 'LOAD', SCRIPTS[name]], {
+        timeout: this.commandTimeoutMs,
+      }),
+    );
     this.shas.set(name, sha);
     return sha;
   }
 
   private async run(name: ScriptName, key: string, args: (string | number)[]): Promise<unknown> {
-    const command = (sha: string) => this.client.sendCommand(['EVALSHA', sha, '1', this.keyPrefix + key, ...args.map(String)], { timeout: this.commandTimeoutMs });
+    const command = (sha: string) =>
+      this.client.sendCommand(['EVALSHA', sha, '1', this.keyPrefix + key, ...args.map(String)], {
+        timeout: this.commandTimeoutMs,
+      });
     try {
       return await command(this.shas.get(name) ?? (await this.load(name)));
     } catch (error) {
       // A restarted Redis has an empty script cache.
-      if (error instanceof ErrorReply && error.message.startsWith('NOSCRIPT')) return command(await this.load(name));
+      if (error instanceof ErrorReply && error.message.startsWith('NOSCRIPT'))
+        return command(await this.load(name));
       throw error;
     }
   }
 
-  private async bucket(key: string, amount: number, capacity: number, refillPerSecond: number, mode: 'take' | 'charge'): Promise<{ allowed: boolean; level: number }> {
-    const [allowed, level] = (await this.run('BUCKET', key, [amount, capacity, refillPerSecond, mode])) as [number, string];
+  private async bucket(
+    key: string,
+    amount: number,
+    capacity: number,
+    refillPerSecond: number,
+    mode: 'take' | 'charge',
+  ): Promise<{ allowed: boolean; level: number }> {
+    const [allowed, level] = (await this.run('BUCKET', key, [
+      amount,
+      capacity,
+      refillPerSecond,
+      mode,
+    ])) as [number, string];
     return { allowed: allowed === 1, level: Number(level) };
   }
 
-  async take(key: string, cost: number, capacity: number, refillPerSecond: number): Promise<BucketResult> {
+  async take(
+    key: string,
+    cost: number,
+    capacity: number,
+    refillPerSecond: number,
+  ): Promise<BucketResult> {
     const { allowed, level } = await this.bucket(key, cost, capacity, refillPerSecond, 'take');
     return { allowed, level, retryAfterMs: allowed ? 0 : waitMs(cost - level, refillPerSecond) };
   }
 
-  async charge(key: string, amount: number, capacity: number, refillPerSecond: number): Promise<BucketResult> {
+  async charge(
+    key: string,
+    amount: number,
+    capacity: number,
+    refillPerSecond: number,
+  ): Promise<BucketResult> {
     const { allowed, level } = await this.bucket(key, amount, capacity, refillPerSecond, 'charge');
     return { allowed, level, retryAfterMs: allowed ? 0 : waitMs(-level, refillPerSecond) };
   }
@@ -216,12 +257,18 @@ export class RedisLimitStore implements LimitStore {
   }
 
   async read(key: string): Promise<number> {
-    const value = await this.client.sendCommand(['GET', this.keyPrefix + key], { timeout: this.commandTimeoutMs });
+    const value = await this.client.sendCommand(['GET', this.keyPrefix + key], {
+      timeout: this.commandTimeoutMs,
+    });
     return value === null ? 0 : Number(value);
   }
 
   async acquire(key: string, holder: string, limit: number): Promise<LeaseResult> {
-    const [allowed, holders] = (await this.run('ACQUIRE', key, [holder, limit, this.leaseTtlMs])) as [number, number];
+    const [allowed, holders] = (await this.run('ACQUIRE', key, [
+      holder,
+      limit,
+      this.leaseTtlMs,
+    ])) as [number, number];
     if (allowed === 1) {
       const holders = this.held.get(key) ?? new Map<string, number>();
       holders.set(holder, (holders.get(holder) ?? 0) + 1);

@@ -36,7 +36,12 @@ export interface LimitStore {
    */
   take(key: string, cost: number, capacity: number, refillPerSecond: number): Promise<BucketResult>;
   /** Removes `amount` tokens whatever the level (it may go below zero). `amount` 0 reads the level. */
-  charge(key: string, amount: number, capacity: number, refillPerSecond: number): Promise<BucketResult>;
+  charge(
+    key: string,
+    amount: number,
+    capacity: number,
+    refillPerSecond: number,
+  ): Promise<BucketResult>;
   /** Adds `amount` to the counter at `key`, which starts from 0 again after `resetAtMs` (epoch ms). Returns the new total. */
   add(key: string, amount: number, resetAtMs: number): Promise<number>;
   /** The counter's total (0 when unset or reset). */

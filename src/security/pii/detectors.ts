@@ -79,7 +79,10 @@ const globalOf = new WeakMap<RegExp, RegExp>();
 function scan(pattern: RegExp, text: string, each: (m: RegExpExecArray) => void): void {
   let re = globalOf.get(pattern);
   if (!re) {
-    re = new RegExp(pattern.source, pattern.flags.includes('g') ? pattern.flags : pattern.flags + 'g');
+    re = new RegExp(
+      pattern.source,
+      pattern.flags.includes('g') ? pattern.flags : pattern.flags + 'g',
+    );
     globalOf.set(pattern, re);
   }
   re.lastIndex = 0;
@@ -111,14 +114,16 @@ const EMAIL =
 /** `+` and 8 to 15 digits, single separators or parentheses between them: E.164 as people write it. */
 const PHONE_INTERNATIONAL = /(?<![\w+])\+[1-9](?:[ .()-]{0,2}\d){7,14}(?![\w]|[.:/-]\w)/g;
 /** North American: (415) 555-2671, 415-555-2671, 415.555.2671, 1-800-555-0199. */
-const PHONE_NANP = /(?<![\w.+/:-])(?:1[ .-])?(?:\((\d{3})\)[ .-]?|(\d{3})[ .-])(\d{3})[ .-]\d{4}(?![\w]|[.:/-]\w)/g;
+const PHONE_NANP =
+  /(?<![\w.+/:-])(?:1[ .-])?(?:\((\d{3})\)[ .-]?|(\d{3})[ .-])(\d{3})[ .-]\d{4}(?![\w]|[.:/-]\w)/g;
 /** National with a trunk 0 and separated groups: 020 7946 0958, 06 12 34 56 78, (030) 1234-5678. */
 const PHONE_TRUNK = /(?<![\w.+/:-])(?:\(0\d{1,4}\)|0\d{1,4})(?:[ -]\d{2,8}){1,4}(?![\w]|[.:/-]\w)/g;
 /** Any digit run right after a word that says it is a phone number. */
 const PHONE_KEYWORD =
   /\b(?:phone|telephone|tel|mobile|cell|sms|whatsapp|fax)\b(?:[ \t]*(?:no\.?|number|nr\.?|#))?[ \t]*[:.#=-]?[ \t]*(\+?\d(?:[ .()-]{0,2}\d){6,14})(?![\w]|[.:/-]\w)/gi;
 /** Dates and SSN-shaped numbers are not phones, whatever their digits add up to. */
-const DATE_LIKE = /^(?:\d{1,2}[-/. ]\d{1,2}[-/. ](?:19|20)\d\d|(?:19|20)\d\d[-/. ]\d{1,2}[-/. ]\d{1,2}|\d{3}-\d{2}-\d{4}$)/;
+const DATE_LIKE =
+  /^(?:\d{1,2}[-/. ]\d{1,2}[-/. ](?:19|20)\d\d|(?:19|20)\d\d[-/. ]\d{1,2}[-/. ]\d{1,2}|\d{3}-\d{2}-\d{4}$)/;
 
 // --- PAYMENT_CARD --------------------------------------------------------------------------------
 
@@ -159,16 +164,19 @@ function ibanAt(text: string, start: number): string | null {
 // --- NATIONAL_ID ---------------------------------------------------------------------------------
 
 const SSN = /(?<![\w.+/:-])(\d{3})-(\d{2})-(\d{4})(?![\w]|[.:/-]\w)/g;
-const UK_NINO = /(?<![A-Za-z0-9])([A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]) ?\d{2} ?\d{2} ?\d{2} ?[A-D](?![A-Za-z0-9])/g;
+const UK_NINO =
+  /(?<![A-Za-z0-9])([A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]) ?\d{2} ?\d{2} ?\d{2} ?[A-D](?![A-Za-z0-9])/g;
 const ES_DNI_NIE = /(?<![A-Za-z0-9-])(?:\d{8}|[XYZ]-?\d{7})-?[A-Z](?![A-Za-z0-9])/g;
-const IT_FISCAL_CODE = /(?<![A-Za-z0-9])[A-Z]{6}\d{2}[A-EHLMPR-T]\d{2}[A-Z]\d{3}[A-Z](?![A-Za-z0-9])/g;
+const IT_FISCAL_CODE =
+  /(?<![A-Za-z0-9])[A-Z]{6}\d{2}[A-EHLMPR-T]\d{2}[A-Z]\d{3}[A-Z](?![A-Za-z0-9])/g;
 
 // --- IP_ADDRESS ----------------------------------------------------------------------------------
 
 const OCTET = '(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';
 const IPV4 = new RegExp(`(?<![\\w.])(?:${OCTET}\\.){3}${OCTET}(?![\\w]|\\.\\d)`, 'g');
 /** A run of hex digits, colons and dots that contains a colon; node's parser decides. */
-const IPV6_CANDIDATE = /(?<![\w:.])(?=[0-9A-Fa-f.]{0,39}:)[0-9A-Fa-f:.]{2,45}(?:%[A-Za-z0-9]{1,16})?(?![\w])/g;
+const IPV6_CANDIDATE =
+  /(?<![\w:.])(?=[0-9A-Fa-f.]{0,39}:)[0-9A-Fa-f:.]{2,45}(?:%[A-Za-z0-9]{1,16})?(?![\w])/g;
 
 /**
  * A sentence may end an address with ':' or '.' (`on fe80::1: refused`, `from 2001:db8::.`):
@@ -185,7 +193,8 @@ function trimIpv6(candidate: string): string {
 
 const OPENAI_PREFIX = /^sk-(?:proj-|svcacct-|admin-|ant-(?:api|admin)\d\d-)?/;
 /** Real keys mix lower case, upper case and digits; `sk-learn-classification-pipeline` does not. */
-const mixesCases = (body: string): boolean => /[a-z]/.test(body) && /[A-Z]/.test(body) && /\d/.test(body);
+const mixesCases = (body: string): boolean =>
+  /[a-z]/.test(body) && /[A-Z]/.test(body) && /\d/.test(body);
 
 const VENDOR_SECRETS: readonly { name: string; pattern: RegExp; randomBody?: boolean }[] = [
   {
@@ -194,18 +203,41 @@ const VENDOR_SECRETS: readonly { name: string; pattern: RegExp; randomBody?: boo
       /-----BEGIN[ A-Z0-9]{0,40}PRIVATE KEY(?: BLOCK)?-----(?:[^-]|-(?!----)){16,20000}(?:-----END[ A-Z0-9]{0,40}PRIVATE KEY(?: BLOCK)?-----)?/g,
   },
   // OpenAI (sk-, sk-proj-, sk-svcacct-, sk-admin-) and Anthropic (sk-ant-api03-) keys.
-  { name: 'openai-key', pattern: /(?<![\w-])sk-(?:proj-|svcacct-|admin-|ant-(?:api|admin)\d\d-)?[A-Za-z0-9_-]{20,300}(?![\w-])/g, randomBody: true },
-  { name: 'aws-access-key-id', pattern: /(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Za-z0-9])/g },
-  { name: 'github-token', pattern: /(?<!\w)(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})(?!\w)/g },
+  {
+    name: 'openai-key',
+    pattern:
+      /(?<![\w-])sk-(?:proj-|svcacct-|admin-|ant-(?:api|admin)\d\d-)?[A-Za-z0-9_-]{20,300}(?![\w-])/g,
+    randomBody: true,
+  },
+  {
+    name: 'aws-access-key-id',
+    pattern: /(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Za-z0-9])/g,
+  },
+  {
+    name: 'github-token',
+    pattern: /(?<!\w)(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})(?!\w)/g,
+  },
   { name: 'slack-token', pattern: /(?<![\w-])xox[abposr]-[A-Za-z0-9-]{10,250}(?![\w-])/g },
-  { name: 'slack-webhook', pattern: /https:\/\/hooks\.slack\.com\/services\/[A-Za-z0-9_/]{20,120}/g },
-  { name: 'stripe-key', pattern: /(?<!\w)(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{10,247}(?!\w)|(?<!\w)whsec_[A-Za-z0-9]{20,100}(?!\w)/g },
+  {
+    name: 'slack-webhook',
+    pattern: /https:\/\/hooks\.slack\.com\/services\/[A-Za-z0-9_/]{20,120}/g,
+  },
+  {
+    name: 'stripe-key',
+    pattern:
+      /(?<!\w)(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{10,247}(?!\w)|(?<!\w)whsec_[A-Za-z0-9]{20,100}(?!\w)/g,
+  },
   { name: 'google-api-key', pattern: /(?<![\w-])AIza[0-9A-Za-z_-]{35}(?![\w-])/g },
-  { name: 'jwt', pattern: /(?<![\w-])eyJ[A-Za-z0-9_-]{8,4096}\.eyJ[A-Za-z0-9_-]{8,8192}\.[A-Za-z0-9_-]{0,4096}(?![\w-])/g },
+  {
+    name: 'jwt',
+    pattern:
+      /(?<![\w-])eyJ[A-Za-z0-9_-]{8,4096}\.eyJ[A-Za-z0-9_-]{8,8192}\.[A-Za-z0-9_-]{0,4096}(?![\w-])/g,
+  },
 ];
 
 /** The credential after an Authorization scheme (`Authorization: Bearer x`, `Bearer x`, `Basic x`). */
-const AUTH_HEADER = /(?:\bauthorization["']?[ \t]*[:=][ \t]*["']?(?:bearer|basic|token|apikey)|\bbearer)[ \t]+([A-Za-z0-9._~+/=-]{8,4096})/gi;
+const AUTH_HEADER =
+  /(?:\bauthorization["']?[ \t]*[:=][ \t]*["']?(?:bearer|basic|token|apikey)|\bbearer)[ \t]+([A-Za-z0-9._~+/=-]{8,4096})/gi;
 /**
  * A value assigned to a secret-sounding key: `password=...`, `"api_key": "..."`, `GITHUB_TOKEN=...`,
  * also inside a JSON string, where the quotes arrive escaped (`{\"api_key\": \"...\"}`, as a prompt
@@ -214,7 +246,8 @@ const AUTH_HEADER = /(?:\bauthorization["']?[ \t]*[:=][ \t]*["']?(?:bearer|basic
 const KEYWORD_SECRET =
   /(?:password|passwd|passphrase|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|client[_-]?secret)(?:\\?["'])?[ \t]*[:=][ \t]*(?:\\?["'])?((?:[^\s"'`,;&<>\\]|\\(?!["'])){4,512})/gi;
 /** Values that say a secret is absent or already masked. */
-const NOT_A_SECRET_VALUE = /^(?:\*+|x{3,}|<[^>]*>?|\$\{.*|\{\{.*|%[A-Z_]+%|\[.*|null|nil|none|undefined|true|false|redacted|hidden|masked|required|optional|string)$/i;
+const NOT_A_SECRET_VALUE =
+  /^(?:\*+|x{3,}|<[^>]*>?|\$\{.*|\{\{.*|%[A-Z_]+%|\[.*|null|nil|none|undefined|true|false|redacted|hidden|masked|required|optional|string)$/i;
 const ENTROPY_TOKEN = /(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/=_-]{20,1024}(?![A-Za-z0-9+/=_-])/g;
 
 // --- URL_CREDENTIALS -----------------------------------------------------------------------------
@@ -251,7 +284,9 @@ const DETECTORS: readonly Detector[] = [
     kind: 'SECRET',
     priority: 2,
     run(text, emit) {
-      scan(AUTH_HEADER, text, (m) => emit('authorization-header', trailingGroupStart(m, m[1]!), m[1]!));
+      scan(AUTH_HEADER, text, (m) =>
+        emit('authorization-header', trailingGroupStart(m, m[1]!), m[1]!),
+      );
       scan(KEYWORD_SECRET, text, (m) => {
         const value = m[1]!;
         if (NOT_A_SECRET_VALUE.test(value)) return;
@@ -386,13 +421,22 @@ export function findPii(text: string, options: DetectOptions = {}): PiiFinding[]
       text,
       (name, start, value) => {
         if (value.length === 0 || resolved.allow.has(value)) return;
-        candidates.push({ kind: detector.kind, start, end: start + value.length, value, detector: name, priority: detector.priority });
+        candidates.push({
+          kind: detector.kind,
+          start,
+          end: start + value.length,
+          value,
+          detector: name,
+          priority: detector.priority,
+        });
       },
       resolved,
     );
   }
   if (candidates.length === 0) return [];
-  candidates.sort((a, b) => a.priority - b.priority || b.end - b.start - (a.end - a.start) || a.start - b.start);
+  candidates.sort(
+    (a, b) => a.priority - b.priority || b.end - b.start - (a.end - a.start) || a.start - b.start,
+  );
   const taken = new Uint8Array(text.length);
   const accepted: PiiFinding[] = [];
   for (const c of candidates) {
@@ -405,7 +449,13 @@ export function findPii(text: string, options: DetectOptions = {}): PiiFinding[]
     }
     if (!free) continue;
     taken.fill(1, c.start, c.end);
-    accepted.push({ kind: c.kind, start: c.start, end: c.end, value: c.value, detector: c.detector });
+    accepted.push({
+      kind: c.kind,
+      start: c.start,
+      end: c.end,
+      value: c.value,
+      detector: c.detector,
+    });
   }
   return accepted.sort((a, b) => a.start - b.start);
 }

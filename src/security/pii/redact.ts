@@ -67,7 +67,10 @@ interface Entry {
 
 const LABELS = [...new Set(Object.values(PLACEHOLDER_LABEL))].sort((a, b) => b.length - a.length);
 /** A placeholder as issued or as a model may have reformatted it. */
-const PLACEHOLDER_LIKE = new RegExp(`([[{<(][ ]?)?\\b(${LABELS.join('|')})([_ -])(\\d{1,6})\\b([ ]?[\\]}>)])?`, 'gi');
+const PLACEHOLDER_LIKE = new RegExp(
+  `([[{<(][ ]?)?\\b(${LABELS.join('|')})([_ -])(\\d{1,6})\\b([ ]?[\\]}>)])?`,
+  'gi',
+);
 const LONGEST_PLACEHOLDER = 2 + Math.max(...LABELS.map((l) => l.length)) + 2 + 6 + 2;
 
 function normalizedKey(kind: PiiKind, value: string): string {
@@ -108,7 +111,8 @@ export class PiiRedactor implements Restorable {
    * messages might contain placeholder-like text (the `redactTexts` helper does).
    */
   reserve(text: string): void {
-    for (const m of text.matchAll(PLACEHOLDER_LIKE)) this.reserved.add(`${m[2]!.toUpperCase()}_${Number(m[4])}`);
+    for (const m of text.matchAll(PLACEHOLDER_LIKE))
+      this.reserved.add(`${m[2]!.toUpperCase()}_${Number(m[4])}`);
   }
 
   redact(text: string): string {
@@ -144,21 +148,35 @@ export class PiiRedactor implements Restorable {
   }
 
   get summary(): RedactionSummary {
-    return { counts: { ...this.occurrences }, distinct: { ...this.distinctCounts }, total: this.occurrencesTotal };
+    return {
+      counts: { ...this.occurrences },
+      distinct: { ...this.distinctCounts },
+      total: this.occurrencesTotal,
+    };
   }
 
   /** Puts the originals back for every placeholder this redactor issued. */
   restore(output: string): string {
     if (this.byPlaceholder.size === 0) return output;
-    return output.replace(PLACEHOLDER_LIKE, (match: string, open: string | undefined, label: string, sep: string, n: string, close: string | undefined) => {
-      if (!open && !close && sep !== '_') return match;
-      const entry = this.byPlaceholder.get(`${label.toUpperCase()}_${Number(n)}`);
-      if (!entry || !this.restoreKinds.has(entry.kind)) return match;
-      // A lone bracket on one side is the model's punctuation, not the placeholder's: keep it.
-      const keepOpen = open && !close ? open : '';
-      const keepClose = close && !open ? close : '';
-      return keepOpen + entry.original + keepClose;
-    });
+    return output.replace(
+      PLACEHOLDER_LIKE,
+      (
+        match: string,
+        open: string | undefined,
+        label: string,
+        sep: string,
+        n: string,
+        close: string | undefined,
+      ) => {
+        if (!open && !close && sep !== '_') return match;
+        const entry = this.byPlaceholder.get(`${label.toUpperCase()}_${Number(n)}`);
+        if (!entry || !this.restoreKinds.has(entry.kind)) return match;
+        // A lone bracket on one side is the model's punctuation, not the placeholder's: keep it.
+        const keepOpen = open && !close ? open : '';
+        const keepClose = close && !open ? close : '';
+        return keepOpen + entry.original + keepClose;
+      },
+    );
   }
 
   restorer(): StreamRestorer {
@@ -183,7 +201,11 @@ export class PiiRedactor implements Restorable {
 /** Whether `tail` (without any opening bracket) could grow into a placeholder. */
 function couldBePlaceholderStart(tail: string): boolean {
   const upper = tail.toUpperCase();
-  return LABELS.some((label) => label.startsWith(upper) || (upper.startsWith(label) && /^(?:[_ -]\d{0,6})?[ ]?$/.test(upper.slice(label.length))));
+  return LABELS.some(
+    (label) =>
+      label.startsWith(upper) ||
+      (upper.startsWith(label) && /^(?:[_ -]\d{0,6})?[ ]?$/.test(upper.slice(label.length))),
+  );
 }
 
 /**
@@ -219,7 +241,10 @@ function asRestorable(redactor: PiiRedactor): Restorable {
  */
 export function redact(text: string, options?: RedactOptions): Redaction;
 export function redact(texts: readonly string[], options?: RedactOptions): RequestRedaction;
-export function redact(input: string | readonly string[], options: RedactOptions = {}): Redaction | RequestRedaction {
+export function redact(
+  input: string | readonly string[],
+  options: RedactOptions = {},
+): Redaction | RequestRedaction {
   const redactor = new PiiRedactor(options);
   if (typeof input === 'string') {
     const text = redactor.redact(input);

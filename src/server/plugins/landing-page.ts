@@ -246,6 +246,11 @@ export const EXAMPLE_VARIABLES = {
 /** Apollo Sandbox at /graphql for browsers when enabled; otherwise no landing page at all. */
 export function landingPagePlugin(enabled: boolean) {
   return enabled
-    ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false, document: EXAMPLE_DOCUMENT, variables: EXAMPLE_VARIABLES })
+    ? ApolloServerPluginLandingPageLocalDefault({
+        embed: true,
+        includeCookies: false,
+        document: EXAMPLE_DOCUMENT,
+        variables: EXAMPLE_VARIABLES,
+      })
     : ApolloServerPluginLandingPageDisabled();
 }

@@ -14,9 +14,12 @@ export function metricsPlugin(metrics: Metrics): ApolloServerPlugin<RequestConte
       return {
         async willSendResponse({ operationName, operation, request, document, errors, response }) {
           const result = response.body.kind === 'single' ? response.body.singleResult : undefined;
-          const codes = [...(errors ?? []), ...(result?.errors ?? [])].map((error) => String(error.extensions?.code ?? 'INTERNAL_SERVER_ERROR'));
+          const codes = [...(errors ?? []), ...(result?.errors ?? [])].map((error) =>
+            String(error.extensions?.code ?? 'INTERNAL_SERVER_ERROR'),
+          );
           metrics.requestFinished({
-            operationName: operationName ?? request.operationName ?? soleOperation(document)?.name?.value,
+            operationName:
+              operationName ?? request.operationName ?? soleOperation(document)?.name?.value,
             type: operation?.operation ?? soleOperation(document)?.operation,
             errorCodes: [...new Set(codes)],
             durationSeconds: (performance.now() - started) / 1000,
@@ -29,6 +32,8 @@ export function metricsPlugin(metrics: Metrics): ApolloServerPlugin<RequestConte
 
 /** The document's operation when it has only one (a request that failed validation has no resolved operation). */
 function soleOperation(document: DocumentNode | undefined) {
-  const operations = document?.definitions.filter((definition) => definition.kind === Kind.OPERATION_DEFINITION) ?? [];
+  const operations =
+    document?.definitions.filter((definition) => definition.kind === Kind.OPERATION_DEFINITION) ??
+    [];
   return operations.length === 1 ? operations[0] : undefined;
 }

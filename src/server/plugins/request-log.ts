@@ -11,7 +11,13 @@ export function requestLogPlugin(): ApolloServerPlugin<RequestContext> {
       const started = performance.now();
       return {
         async willSendResponse({ operationName, operation, errors, response }) {
-          const codes = [...new Set((errors ?? []).map((error) => String(error.extensions?.code ?? 'INTERNAL_SERVER_ERROR')))];
+          const codes = [
+            ...new Set(
+              (errors ?? []).map((error) =>
+                String(error.extensions?.code ?? 'INTERNAL_SERVER_ERROR'),
+              ),
+            ),
+          ];
           const result = response.body.kind === 'single' ? response.body.singleResult : undefined;
           const fieldErrors = (result?.errors ?? []).map((error) => String(error.extensions?.code));
           const allCodes = [...new Set([...codes, ...fieldErrors])];

@@ -1,5 +1,12 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context, propagation, trace } from '@opentelemetry/api';
+import {
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  context,
+  propagation,
+  trace,
+} from '@opentelemetry/api';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { TRACER_NAME } from '../../observability/tracing.js';
 import type { RequestContext } from '../context.js';
@@ -18,10 +25,21 @@ export function traceGraphQLRequests(listener: Listener): Listener {
   return (request, response) => {
     if (!request.url?.startsWith('/graphql')) return listener(request, response);
     const parent = propagation.extract(ROOT_CONTEXT, request.headers);
-    const span = tracer.startSpan('GraphQL Operation', { kind: SpanKind.SERVER, attributes: { 'http.request.method': request.method ?? 'GET', 'url.path': '/graphql' } }, parent);
+    const span = tracer.startSpan(
+      'GraphQL Operation',
+      {
+        kind: SpanKind.SERVER,
+        attributes: { 'http.request.method': request.method ?? 'GET', 'url.path': '/graphql' },
+      },
+      parent,
+    );
     response.once('close', () => {
       span.setAttribute('http.response.status_code', response.statusCode);
-      if (!response.writableFinished) span.setStatus({ code: SpanStatusCode.ERROR, message: 'the client went away before the response was sent' });
+      if (!response.writableFinished)
+        span.setStatus({
+          code: SpanStatusCode.ERROR,
+          message: 'the client went away before the response was sent',
+        });
       span.end();
     });
     context.with(trace.setSpan(parent, span), () => listener(request, response));
@@ -49,7 +67,13 @@ export function tracingPlugin(): ApolloServerPlugin<RequestContext> {
         },
         async willSendResponse({ errors, response }) {
           const result = response.body.kind === 'single' ? response.body.singleResult : undefined;
-          const codes = [...new Set([...(errors ?? []), ...(result?.errors ?? [])].map((error) => String(error.extensions?.code ?? 'INTERNAL_SERVER_ERROR')))];
+          const codes = [
+            ...new Set(
+              [...(errors ?? []), ...(result?.errors ?? [])].map((error) =>
+                String(error.extensions?.code ?? 'INTERNAL_SERVER_ERROR'),
+              ),
+            ),
+          ];
           span.setAttribute('ai_subgraph.outcome', codes.length === 0 ? 'ok' : 'error');
           if (codes.length === 0) return;
           span.setAttribute('ai_subgraph.error_codes', codes);

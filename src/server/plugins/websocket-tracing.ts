@@ -1,4 +1,11 @@
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context, trace, type Span } from '@opentelemetry/api';
+import {
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  context,
+  trace,
+  type Span,
+} from '@opentelemetry/api';
 import type { ExecutionArgs, GraphQLFormattedError } from 'graphql';
 import type { ServerOptions } from 'graphql-ws';
 import { TRACER_NAME } from '../../observability/tracing.js';
@@ -23,13 +30,23 @@ export class WebSocketOperationSpans {
   private readonly failedSpans = new WeakSet<Span>();
 
   /** Opens the operation's span; it ends when the operation's signal aborts. */
-  start(contextValue: RequestContext, args: Pick<ExecutionArgs, 'document' | 'operationName'>): void {
+  start(
+    contextValue: RequestContext,
+    args: Pick<ExecutionArgs, 'document' | 'operationName'>,
+  ): void {
     const operation = graphql.getOperationAST(args.document, args.operationName);
     const type = operation?.operation ?? 'subscription';
     const name = (args.operationName ?? operation?.name?.value)?.slice(0, 100);
     const span = this.tracer.startSpan(
       name ? `${type} ${name}` : type,
-      { kind: SpanKind.SERVER, attributes: { 'graphql.operation.type': type, 'ai_subgraph.request_id': contextValue.requestId, 'network.protocol.name': 'websocket' } },
+      {
+        kind: SpanKind.SERVER,
+        attributes: {
+          'graphql.operation.type': type,
+          'ai_subgraph.request_id': contextValue.requestId,
+          'network.protocol.name': 'websocket',
+        },
+      },
       ROOT_CONTEXT,
     );
     if (name) span.setAttribute('graphql.operation.name', name);
@@ -50,17 +67,30 @@ export class WebSocketOperationSpans {
     const within =
       <Args extends { contextValue?: unknown }, Result>(run: (args: Args) => Result) =>
       (args: Args): Result => {
-        const span = typeof args.contextValue === 'object' && args.contextValue !== null ? this.spans.get(args.contextValue) : undefined;
+        const span =
+          typeof args.contextValue === 'object' && args.contextValue !== null
+            ? this.spans.get(args.contextValue)
+            : undefined;
         return span ? context.with(trace.setSpan(ROOT_CONTEXT, span), () => run(args)) : run(args);
       };
-    return { execute: within(execution.execute), subscribe: within(execution.subscribe) } as Execution;
+    return {
+      execute: within(execution.execute),
+      subscribe: within(execution.subscribe),
+    } as Execution;
   }
 
   /** Records an event's or a result's error codes on the operation's span. */
   failed(contextValue: unknown, errors: readonly GraphQLFormattedError[]): void {
-    const span = typeof contextValue === 'object' && contextValue !== null ? this.spans.get(contextValue) : undefined;
+    const span =
+      typeof contextValue === 'object' && contextValue !== null
+        ? this.spans.get(contextValue)
+        : undefined;
     if (!span || errors.length === 0) return;
-    const codes = [...new Set(errors.map((error) => String(error.extensions?.['code'] ?? 'INTERNAL_SERVER_ERROR')))];
+    const codes = [
+      ...new Set(
+        errors.map((error) => String(error.extensions?.['code'] ?? 'INTERNAL_SERVER_ERROR')),
+      ),
+    ];
     this.failedSpans.add(span);
     span.setAttribute('ai_subgraph.error_codes', codes);
     span.setStatus({ code: SpanStatusCode.ERROR, message: codes.join(', ') });

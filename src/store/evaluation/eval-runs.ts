@@ -29,7 +29,10 @@ export interface EvalRunRecord {
   finishedAt: Date | null;
 }
 
-export type NewEvalRun = Omit<EvalRunRecord, 'status' | 'done' | 'summary' | 'error' | 'createdAt' | 'heartbeatAt' | 'finishedAt' | 'total'>;
+export type NewEvalRun = Omit<
+  EvalRunRecord,
+  'status' | 'done' | 'summary' | 'error' | 'createdAt' | 'heartbeatAt' | 'finishedAt' | 'total'
+>;
 
 export interface EvalResultRecord {
   runId: string;
@@ -143,7 +146,8 @@ const toResult = (row: ResultRow): EvalResultRecord => ({
   createdAt: row.created_at,
 });
 
-const json = (value: unknown) => (value === undefined || value === null ? null : JSON.stringify(value));
+const json = (value: unknown) =>
+  value === undefined || value === null ? null : JSON.stringify(value);
 
 /** Every column but the (possibly long) case list, for reads that do not need it. */
 const RUN_COLUMNS = `id, account_id, kind, dataset_id, target, judge, pairwise_against, judge_prompt_version, judge_prompt, concurrency, batch_size, status,
@@ -181,23 +185,42 @@ export class EvalRunRepository {
 
   /** With `withCases`, the run's fixed list of case ids too (resuming needs it; display does not). */
   async findById(accountId: string, id: string, withCases = false): Promise<EvalRunRecord | null> {
-    const [row] = await this.db.query<RunRow>(`SELECT ${withCases ? '*' : RUN_COLUMNS} FROM eval_runs WHERE account_id = $1 AND id = $2`, [accountId, id]);
+    const [row] = await this.db.query<RunRow>(
+      `SELECT ${withCases ? '*' : RUN_COLUMNS} FROM eval_runs WHERE account_id = $1 AND id = $2`,
+      [accountId, id],
+    );
     return row ? toRun(row) : null;
   }
 
-  async list(accountId: string, filter: { kind?: EvalKind | null; datasetId?: string | null }, first: number, after: { createdAt: Date; id: string } | null): Promise<{ items: EvalRunRecord[]; hasNextPage: boolean }> {
+  async list(
+    accountId: string,
+    filter: { kind?: EvalKind | null; datasetId?: string | null },
+    first: number,
+    after: { createdAt: Date; id: string } | null,
+  ): Promise<{ items: EvalRunRecord[]; hasNextPage: boolean }> {
     const rows = await this.db.query<RunRow>(
       `SELECT ${RUN_COLUMNS} FROM eval_runs
        WHERE account_id = $1 AND ($2::text IS NULL OR kind = $2) AND ($3::uuid IS NULL OR dataset_id = $3)
          AND ($4::timestamptz IS NULL OR (created_at, id) < ($4::timestamptz, $5::uuid))
        ORDER BY created_at DESC, id DESC LIMIT $6`,
-      [accountId, filter.kind ?? null, filter.datasetId ?? null, after?.createdAt ?? null, after?.id ?? null, first + 1],
+      [
+        accountId,
+        filter.kind ?? null,
+        filter.datasetId ?? null,
+        after?.createdAt ?? null,
+        after?.id ?? null,
+        first + 1,
+      ],
     );
     return { items: rows.slice(0, first).map(toRun), hasNextPage: rows.length > first };
   }
 
   /** The newest finished run of a dataset with the given target, for ROI's accuracy. */
-  async latestSucceeded(accountId: string, datasetId: string, target: string): Promise<EvalRunRecord | null> {
+  async latestSucceeded(
+    accountId: string,
+    datasetId: string,
+    target: string,
+  ): Promise<EvalRunRecord | null> {
     const [row] = await this.db.query<RunRow>(
       `SELECT ${RUN_COLUMNS} FROM eval_runs WHERE account_id = $1 AND dataset_id = $2 AND target = $3 AND status = 'SUCCEEDED' ORDER BY created_at DESC, id DESC LIMIT 1`,
       [accountId, datasetId, target],
@@ -209,7 +232,11 @@ export class EvalRunRepository {
    * Stores finished cases and advances the run's count in one statement; a case already stored
    * (a resumed run racing an old write) is ignored and not counted twice.
    */
-  async addResults(accountId: string, runId: string, results: readonly NewEvalResult[]): Promise<EvalRunRecord | null> {
+  async addResults(
+    accountId: string,
+    runId: string,
+    results: readonly NewEvalResult[],
+  ): Promise<EvalRunRecord | null> {
     if (results.length === 0) return this.findById(accountId, runId);
     const column = <K extends keyof NewEvalResult>(key: K) => results.map((result) => result[key]);
     const [row] = await this.db.query<RunRow>(
@@ -252,11 +279,20 @@ export class EvalRunRepository {
 
   /** Every stored result of a run, in case order. */
   async results(accountId: string, runId: string): Promise<EvalResultRecord[]> {
-    const rows = await this.db.query<ResultRow>(`SELECT * FROM eval_results WHERE account_id = $1 AND run_id = $2 ORDER BY position, case_id`, [accountId, runId]);
+    const rows = await this.db.query<ResultRow>(
+      `SELECT * FROM eval_results WHERE account_id = $1 AND run_id = $2 ORDER BY position, case_id`,
+      [accountId, runId],
+    );
     return rows.map(toResult);
   }
 
-  async resultPage(accountId: string, runId: string, filter: { correct?: boolean | null }, first: number, afterPosition: number | null): Promise<{ items: EvalResultRecord[]; hasNextPage: boolean }> {
+  async resultPage(
+    accountId: string,
+    runId: string,
+    filter: { correct?: boolean | null },
+    first: number,
+    afterPosition: number | null,
+  ): Promise<{ items: EvalResultRecord[]; hasNextPage: boolean }> {
     const rows = await this.db.query<ResultRow>(
       `SELECT * FROM eval_results WHERE account_id = $1 AND run_id = $2 AND ($3::bool IS NULL OR correct = $3) AND ($4::int IS NULL OR position > $4)
        ORDER BY position LIMIT $5`,
@@ -266,12 +302,21 @@ export class EvalRunRepository {
   }
 
   async finishedCaseIds(accountId: string, runId: string): Promise<Set<string>> {
-    const rows = await this.db.query<{ case_id: string }>(`SELECT case_id FROM eval_results WHERE account_id = $1 AND run_id = $2`, [accountId, runId]);
+    const rows = await this.db.query<{ case_id: string }>(
+      `SELECT case_id FROM eval_results WHERE account_id = $1 AND run_id = $2`,
+      [accountId, runId],
+    );
     return new Set(rows.map((row) => row.case_id));
   }
 
   /** Moves a run to a final state (only from RUNNING); null when it was not running. */
-  async finish(accountId: string, id: string, status: Exclude<EvalStatus, 'RUNNING'>, summary: unknown, error: EvalRunRecord['error']): Promise<EvalRunRecord | null> {
+  async finish(
+    accountId: string,
+    id: string,
+    status: Exclude<EvalStatus, 'RUNNING'>,
+    summary: unknown,
+    error: EvalRunRecord['error'],
+  ): Promise<EvalRunRecord | null> {
     const [row] = await this.db.query<RunRow>(
       `UPDATE eval_runs SET status = $3, summary = COALESCE($4::jsonb, summary), error = $5::jsonb, finished_at = now(), heartbeat_at = now()
        WHERE account_id = $1 AND id = $2 AND status = 'RUNNING' RETURNING ${RUN_COLUMNS}`,
@@ -292,7 +337,10 @@ export class EvalRunRepository {
 
   async heartbeat(ids: readonly string[]): Promise<void> {
     if (ids.length === 0) return;
-    await this.db.query(`UPDATE eval_runs SET heartbeat_at = now() WHERE id = ANY($1::uuid[]) AND status = 'RUNNING'`, [ids]);
+    await this.db.query(
+      `UPDATE eval_runs SET heartbeat_at = now() WHERE id = ANY($1::uuid[]) AND status = 'RUNNING'`,
+      [ids],
+    );
   }
 
   /**

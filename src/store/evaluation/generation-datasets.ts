@@ -48,7 +48,13 @@ interface CaseRow {
   created_at: Date;
 }
 
-const toDataset = (row: DatasetRow): GenerationDatasetRecord => ({ id: row.id, accountId: row.account_id, name: row.name, description: row.description, createdAt: row.created_at });
+const toDataset = (row: DatasetRow): GenerationDatasetRecord => ({
+  id: row.id,
+  accountId: row.account_id,
+  name: row.name,
+  description: row.description,
+  createdAt: row.created_at,
+});
 
 const toCase = (row: CaseRow): GenerationCaseRecord => ({
   id: row.id,
@@ -65,14 +71,31 @@ const toCase = (row: CaseRow): GenerationCaseRecord => ({
 
 /** A case's identity: re-importing the same case changes nothing. */
 function caseHash(item: GenerationCase): string {
-  return createHash('sha256').update(JSON.stringify([item.feature, item.input, item.reference, item.rubric, item.requiredSections, item.minWords, item.maxWords])).digest('hex');
+  return createHash('sha256')
+    .update(
+      JSON.stringify([
+        item.feature,
+        item.input,
+        item.reference,
+        item.rubric,
+        item.requiredSections,
+        item.minWords,
+        item.maxWords,
+      ]),
+    )
+    .digest('hex');
 }
 
 export class GenerationDatasetRepository {
   constructor(private readonly db: SqlDatabase) {}
 
   /** Null when the account already has a dataset of that name. */
-  async create(record: { id: string; accountId: string; name: string; description: string }): Promise<GenerationDatasetRecord | null> {
+  async create(record: {
+    id: string;
+    accountId: string;
+    name: string;
+    description: string;
+  }): Promise<GenerationDatasetRecord | null> {
     const [row] = await this.db.query<DatasetRow>(
       `INSERT INTO generation_datasets (id, account_id, name, description) VALUES ($1, $2, $3, $4) ON CONFLICT (account_id, name) DO NOTHING RETURNING *`,
       [record.id, record.accountId, record.name, record.description],
@@ -81,16 +104,28 @@ export class GenerationDatasetRepository {
   }
 
   async findById(accountId: string, id: string): Promise<GenerationDatasetRecord | null> {
-    const [row] = await this.db.query<DatasetRow>(`SELECT * FROM generation_datasets WHERE account_id = $1 AND id = $2`, [accountId, id]);
+    const [row] = await this.db.query<DatasetRow>(
+      `SELECT * FROM generation_datasets WHERE account_id = $1 AND id = $2`,
+      [accountId, id],
+    );
     return row ? toDataset(row) : null;
   }
 
   async list(accountId: string): Promise<GenerationDatasetRecord[]> {
-    return (await this.db.query<DatasetRow>(`SELECT * FROM generation_datasets WHERE account_id = $1 ORDER BY created_at DESC, id`, [accountId])).map(toDataset);
+    return (
+      await this.db.query<DatasetRow>(
+        `SELECT * FROM generation_datasets WHERE account_id = $1 ORDER BY created_at DESC, id`,
+        [accountId],
+      )
+    ).map(toDataset);
   }
 
   /** Stores new cases in one statement; returns how many were new. */
-  async insertCases(accountId: string, datasetId: string, cases: readonly GenerationCase[]): Promise<number> {
+  async insertCases(
+    accountId: string,
+    datasetId: string,
+    cases: readonly GenerationCase[],
+  ): Promise<number> {
     if (cases.length === 0) return 0;
     const rows = await this.db.query<{ id: string }>(
       // created_at a microsecond apart per row keeps the cases in the order they were given.
@@ -118,15 +153,28 @@ export class GenerationDatasetRepository {
   }
 
   async cases(accountId: string, datasetId: string): Promise<GenerationCaseRecord[]> {
-    return (await this.db.query<CaseRow>(`SELECT * FROM generation_cases WHERE account_id = $1 AND dataset_id = $2 ORDER BY created_at, id`, [accountId, datasetId])).map(toCase);
+    return (
+      await this.db.query<CaseRow>(
+        `SELECT * FROM generation_cases WHERE account_id = $1 AND dataset_id = $2 ORDER BY created_at, id`,
+        [accountId, datasetId],
+      )
+    ).map(toCase);
   }
 
   async casesByIds(accountId: string, ids: readonly string[]): Promise<GenerationCaseRecord[]> {
-    return (await this.db.query<CaseRow>(`SELECT * FROM generation_cases WHERE account_id = $1 AND id = ANY($2::uuid[])`, [accountId, ids])).map(toCase);
+    return (
+      await this.db.query<CaseRow>(
+        `SELECT * FROM generation_cases WHERE account_id = $1 AND id = ANY($2::uuid[])`,
+        [accountId, ids],
+      )
+    ).map(toCase);
   }
 
   async countCases(accountId: string, datasetId: string): Promise<number> {
-    const [row] = await this.db.query<{ count: number }>(`SELECT count(*)::int AS count FROM generation_cases WHERE account_id = $1 AND dataset_id = $2`, [accountId, datasetId]);
+    const [row] = await this.db.query<{ count: number }>(
+      `SELECT count(*)::int AS count FROM generation_cases WHERE account_id = $1 AND dataset_id = $2`,
+      [accountId, datasetId],
+    );
     return row?.count ?? 0;
   }
 }

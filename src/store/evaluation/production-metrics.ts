@@ -103,7 +103,13 @@ const toBucket = (row: BucketRow): MetricsBucketRow => ({
 export class ProductionMetricsRepository {
   constructor(private readonly db: SqlDatabase) {}
 
-  async generationBuckets(accountId: string, feature: Feature, since: Date, until: Date, bucket: Bucket): Promise<MetricsBucketRow[]> {
+  async generationBuckets(
+    accountId: string,
+    feature: Feature,
+    since: Date,
+    until: Date,
+    bucket: Bucket,
+  ): Promise<MetricsBucketRow[]> {
     const rows = await this.db.query<BucketRow>(
       `WITH ${BUCKETS},
        g AS (
@@ -138,7 +144,12 @@ export class ProductionMetricsRepository {
     return rows.map(toBucket);
   }
 
-  async routingBuckets(accountId: string, since: Date, until: Date, bucket: Bucket): Promise<MetricsBucketRow[]> {
+  async routingBuckets(
+    accountId: string,
+    since: Date,
+    until: Date,
+    bucket: Bucket,
+  ): Promise<MetricsBucketRow[]> {
     const rows = await this.db.query<BucketRow>(
       `WITH ${BUCKETS},
        p AS (
@@ -166,8 +177,20 @@ export class ProductionMetricsRepository {
     return rows.map(toBucket);
   }
 
-  async routingRoi(accountId: string, taxonomyId: string, since: Date, until: Date): Promise<RoiRow> {
-    const [row] = await this.db.query<{ decisions: number; auto_routed: number; sent_to_review: number; llm_spend: number; auto_checked: number; auto_correct: number }>(
+  async routingRoi(
+    accountId: string,
+    taxonomyId: string,
+    since: Date,
+    until: Date,
+  ): Promise<RoiRow> {
+    const [row] = await this.db.query<{
+      decisions: number;
+      auto_routed: number;
+      sent_to_review: number;
+      llm_spend: number;
+      auto_checked: number;
+      auto_correct: number;
+    }>(
       `WITH p AS (
          SELECT id, category, reviewed_category, needs_review, cost_usd FROM routing_predictions
          WHERE account_id = $1 AND taxonomy_id = $2 AND created_at >= $3 AND created_at < $4

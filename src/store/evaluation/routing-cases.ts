@@ -20,6 +20,9 @@ export class RoutingCaseRepository {
   }
 
   async byIds(accountId: string, ids: readonly string[]): Promise<RoutingCase[]> {
-    return this.db.query<RoutingCase>(`SELECT id, subject, body, category FROM labeled_tickets WHERE account_id = $1 AND id = ANY($2::uuid[])`, [accountId, ids]);
+    return this.db.query<RoutingCase>(
+      `SELECT id, subject, body, category FROM labeled_tickets WHERE account_id = $1 AND id = ANY($2::uuid[])`,
+      [accountId, ids],
+    );
   }
 }

@@ -18,4 +18,13 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [generations, generationDelivery, routing, security, evaluation, injectionScore, generationHeartbeat, routingBacklogs];
+export const MIGRATIONS: readonly Migration[] = [
+  generations,
+  generationDelivery,
+  routing,
+  security,
+  evaluation,
+  injectionScore,
+  generationHeartbeat,
+  routingBacklogs,
+];

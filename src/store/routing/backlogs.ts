@@ -101,9 +101,16 @@ export class BacklogRepository {
    * A new backlog with its first chunks, in one transaction; returns it and the chunks to enqueue.
    * `enqueue` runs inside that transaction (a queue in the same database adds its jobs there).
    */
-  async create(backlog: { id: string; accountId: string; taxonomyId: string }, groups: readonly unknown[][], enqueue?: EnqueueWithin): Promise<{ backlog: BacklogRecord; chunks: ChunkRef[] }> {
+  async create(
+    backlog: { id: string; accountId: string; taxonomyId: string },
+    groups: readonly unknown[][],
+    enqueue?: EnqueueWithin,
+  ): Promise<{ backlog: BacklogRecord; chunks: ChunkRef[] }> {
     return this.db.transaction(async (tx) => {
-      await tx.query(`INSERT INTO routing_backlogs (id, account_id, taxonomy_id, status) VALUES ($1, $2, $3, 'QUEUED')`, [backlog.id, backlog.accountId, backlog.taxonomyId]);
+      await tx.query(
+        `INSERT INTO routing_backlogs (id, account_id, taxonomy_id, status) VALUES ($1, $2, $3, 'QUEUED')`,
+        [backlog.id, backlog.accountId, backlog.taxonomyId],
+      );
       return addChunks(tx, backlog.id, groups, enqueue);
     });
   }
@@ -112,9 +119,17 @@ export class BacklogRepository {
    * More chunks for an existing backlog of the account; a finished one runs again for them.
    * Null when the backlog does not exist for the account; the record unchanged when it was cancelled.
    */
-  async append(accountId: string, id: string, groups: readonly unknown[][], enqueue?: EnqueueWithin): Promise<{ backlog: BacklogRecord; chunks: ChunkRef[] } | null> {
+  async append(
+    accountId: string,
+    id: string,
+    groups: readonly unknown[][],
+    enqueue?: EnqueueWithin,
+  ): Promise<{ backlog: BacklogRecord; chunks: ChunkRef[] } | null> {
     return this.db.transaction(async (tx) => {
-      const [row] = await tx.query<BacklogRow>('SELECT * FROM routing_backlogs WHERE account_id = $1 AND id = $2 FOR UPDATE', [accountId, id]);
+      const [row] = await tx.query<BacklogRow>(
+        'SELECT * FROM routing_backlogs WHERE account_id = $1 AND id = $2 FOR UPDATE',
+        [accountId, id],
+      );
       if (!row) return null;
       if (row.status === 'CANCELLED') return { backlog: toRecord(row), chunks: [] };
       return addChunks(tx, id, groups, enqueue);
@@ -122,7 +137,10 @@ export class BacklogRepository {
   }
 
   async find(accountId: string, id: string): Promise<BacklogRecord | null> {
-    const [row] = await this.db.query<BacklogRow>('SELECT * FROM routing_backlogs WHERE account_id = $1 AND id = $2', [accountId, id]);
+    const [row] = await this.db.query<BacklogRow>(
+      'SELECT * FROM routing_backlogs WHERE account_id = $1 AND id = $2',
+      [accountId, id],
+    );
     return row ? toRecord(row) : null;
   }
 
@@ -131,7 +149,14 @@ export class BacklogRepository {
    * A RUNNING chunk can be taken again: its worker died, or its attempt timed out.
    */
   async claim(ref: ChunkRef, workerId: string): Promise<ClaimedChunk | null> {
-    const [row] = await this.db.query<{ backlog_id: string; seq: number; account_id: string; taxonomy_id: string; tickets: unknown[]; attempts: number }>(
+    const [row] = await this.db.query<{
+      backlog_id: string;
+      seq: number;
+      account_id: string;
+      taxonomy_id: string;
+      tickets: unknown[];
+      attempts: number;
+    }>(
       `WITH chunk AS (
          UPDATE routing_backlog_chunks SET status = 'RUNNING', attempts = attempts + 1, worker_id = $3, updated_at = now()
          WHERE backlog_id = $1 AND seq = $2 AND status IN ('QUEUED', 'RUNNING') RETURNING *
@@ -143,14 +168,27 @@ export class BacklogRepository {
        FROM chunk JOIN routing_backlogs b ON b.id = chunk.backlog_id`,
       [ref.backlogId, ref.seq, workerId],
     );
-    return row ? { backlogId: row.backlog_id, seq: row.seq, accountId: row.account_id, taxonomyId: row.taxonomy_id, tickets: row.tickets, attempts: row.attempts } : null;
+    return row
+      ? {
+          backlogId: row.backlog_id,
+          seq: row.seq,
+          accountId: row.account_id,
+          taxonomyId: row.taxonomy_id,
+          tickets: row.tickets,
+          attempts: row.attempts,
+        }
+      : null;
   }
 
   /**
    * Stores a chunk's predictions, its results and the backlog's progress together. Null when the
    * chunk was already finished by another delivery: then nothing is stored.
    */
-  async complete(ref: ChunkRef, workerId: string, predictions: NewPrediction[]): Promise<{ predictions: PredictionRecord[]; backlog: BacklogRecord } | null> {
+  async complete(
+    ref: ChunkRef,
+    workerId: string,
+    predictions: NewPrediction[],
+  ): Promise<{ predictions: PredictionRecord[]; backlog: BacklogRecord } | null> {
     return this.db.transaction(async (tx) => {
       const [chunk] = await tx.query<{ first_position: number }>(
         `UPDATE routing_backlog_chunks SET status = 'DONE', worker_id = $3, tickets = NULL, error = NULL, updated_at = now()
@@ -162,29 +200,50 @@ export class BacklogRepository {
       await tx.query(
         `INSERT INTO routing_backlog_results (backlog_id, position, ticket_id, prediction_id)
          SELECT $1, $2 + r.offset_ - 1, r.ticket_id, r.prediction_id FROM unnest($3::text[], $4::uuid[]) WITH ORDINALITY AS r(ticket_id, prediction_id, offset_)`,
-        [ref.backlogId, chunk.first_position, stored.map((prediction) => prediction.ticketId), stored.map((prediction) => prediction.id)],
+        [
+          ref.backlogId,
+          chunk.first_position,
+          stored.map((prediction) => prediction.ticketId),
+          stored.map((prediction) => prediction.id),
+        ],
       );
       const review = stored.filter((prediction) => prediction.needsReview).length;
-      const [row] = await tx.query<BacklogRow>(FINISH_CHUNK, [ref.backlogId, stored.length, 0, review]);
+      const [row] = await tx.query<BacklogRow>(FINISH_CHUNK, [
+        ref.backlogId,
+        stored.length,
+        0,
+        review,
+      ]);
       return { predictions: stored, backlog: toRecord(row!) };
     });
   }
 
   /** A chunk that failed its last attempt: its tickets are failed with the reason; the backlog goes on. Null when it had finished already. */
-  async fail(ref: ChunkRef, error: string): Promise<{ failed: number; backlog: BacklogRecord } | null> {
+  async fail(
+    ref: ChunkRef,
+    error: string,
+  ): Promise<{ failed: number; backlog: BacklogRecord } | null> {
     return this.db.transaction(async (tx) => {
       const [chunk] = await tx.query<{ first_position: number; tickets: { id: string }[] }>(
         `SELECT first_position, tickets FROM routing_backlog_chunks WHERE backlog_id = $1 AND seq = $2 AND status IN ('QUEUED', 'RUNNING') FOR UPDATE`,
         [ref.backlogId, ref.seq],
       );
       if (!chunk) return null;
-      await tx.query(`UPDATE routing_backlog_chunks SET status = 'FAILED', tickets = NULL, error = $3, updated_at = now() WHERE backlog_id = $1 AND seq = $2`, [ref.backlogId, ref.seq, error]);
+      await tx.query(
+        `UPDATE routing_backlog_chunks SET status = 'FAILED', tickets = NULL, error = $3, updated_at = now() WHERE backlog_id = $1 AND seq = $2`,
+        [ref.backlogId, ref.seq, error],
+      );
       await tx.query(
         `INSERT INTO routing_backlog_results (backlog_id, position, ticket_id, error)
          SELECT $1, $2 + r.offset_ - 1, r.ticket_id, $4 FROM unnest($3::text[]) WITH ORDINALITY AS r(ticket_id, offset_)`,
         [ref.backlogId, chunk.first_position, chunk.tickets.map((ticket) => ticket.id), error],
       );
-      const [row] = await tx.query<BacklogRow>(FINISH_CHUNK, [ref.backlogId, 0, chunk.tickets.length, 0]);
+      const [row] = await tx.query<BacklogRow>(FINISH_CHUNK, [
+        ref.backlogId,
+        0,
+        chunk.tickets.length,
+        0,
+      ]);
       return { failed: chunk.tickets.length, backlog: toRecord(row!) };
     });
   }
@@ -197,22 +256,43 @@ export class BacklogRepository {
         [accountId, id],
       );
       if (!row) {
-        const [current] = await tx.query<BacklogRow>('SELECT * FROM routing_backlogs WHERE account_id = $1 AND id = $2', [accountId, id]);
+        const [current] = await tx.query<BacklogRow>(
+          'SELECT * FROM routing_backlogs WHERE account_id = $1 AND id = $2',
+          [accountId, id],
+        );
         return current ? toRecord(current) : null;
       }
-      await tx.query(`UPDATE routing_backlog_chunks SET status = 'CANCELLED', tickets = NULL, updated_at = now() WHERE backlog_id = $1 AND status = 'QUEUED'`, [id]);
+      await tx.query(
+        `UPDATE routing_backlog_chunks SET status = 'CANCELLED', tickets = NULL, updated_at = now() WHERE backlog_id = $1 AND status = 'QUEUED'`,
+        [id],
+      );
       return toRecord(row);
     });
   }
 
   /** One page of results in ticket order, after `afterPosition`; one more row than asked tells whether another page follows. */
-  async results(accountId: string, id: string, first: number, afterPosition: number): Promise<BacklogResultRecord[]> {
-    const rows = await this.db.query<{ position: number; ticket_id: string; prediction_id: string | null; error: string | null }>(
+  async results(
+    accountId: string,
+    id: string,
+    first: number,
+    afterPosition: number,
+  ): Promise<BacklogResultRecord[]> {
+    const rows = await this.db.query<{
+      position: number;
+      ticket_id: string;
+      prediction_id: string | null;
+      error: string | null;
+    }>(
       `SELECT r.position, r.ticket_id, r.prediction_id, r.error FROM routing_backlog_results r JOIN routing_backlogs b ON b.id = r.backlog_id
        WHERE b.account_id = $1 AND r.backlog_id = $2 AND r.position > $3 ORDER BY r.position LIMIT $4`,
       [accountId, id, afterPosition, first],
     );
-    return rows.map((row) => ({ position: row.position, ticketId: row.ticket_id, predictionId: row.prediction_id, error: row.error }));
+    return rows.map((row) => ({
+      position: row.position,
+      ticketId: row.ticket_id,
+      predictionId: row.prediction_id,
+      error: row.error,
+    }));
   }
 
   /** Which workers finished the backlog's chunks, and how many each. */
@@ -236,8 +316,15 @@ export class BacklogRepository {
 }
 
 /** Appends chunks after the backlog's last one, positions after its last ticket; a finished backlog runs again. */
-async function addChunks(tx: SqlExecutor, backlogId: string, groups: readonly unknown[][], enqueue?: EnqueueWithin): Promise<{ backlog: BacklogRecord; chunks: ChunkRef[] }> {
-  const [current] = await tx.query<BacklogRow>('SELECT * FROM routing_backlogs WHERE id = $1', [backlogId]);
+async function addChunks(
+  tx: SqlExecutor,
+  backlogId: string,
+  groups: readonly unknown[][],
+  enqueue?: EnqueueWithin,
+): Promise<{ backlog: BacklogRecord; chunks: ChunkRef[] }> {
+  const [current] = await tx.query<BacklogRow>('SELECT * FROM routing_backlogs WHERE id = $1', [
+    backlogId,
+  ]);
   const seqs = groups.map((_, index) => current!.chunks + index);
   const firstPositions: number[] = [];
   let position = current!.total;
@@ -248,7 +335,14 @@ async function addChunks(tx: SqlExecutor, backlogId: string, groups: readonly un
   await tx.query(
     `INSERT INTO routing_backlog_chunks (backlog_id, seq, account_id, first_position, size, tickets, status)
      SELECT $1, c.seq, $2, c.first_position, c.size, c.tickets::jsonb, 'QUEUED' FROM unnest($3::int[], $4::int[], $5::int[], $6::text[]) AS c(seq, first_position, size, tickets)`,
-    [backlogId, current!.account_id, seqs, firstPositions, groups.map((group) => group.length), groups.map((group) => JSON.stringify(group))],
+    [
+      backlogId,
+      current!.account_id,
+      seqs,
+      firstPositions,
+      groups.map((group) => group.length),
+      groups.map((group) => JSON.stringify(group)),
+    ],
   );
   const [row] = await tx.query<BacklogRow>(
     `UPDATE routing_backlogs SET total = total + $2, chunks = chunks + $3,

@@ -14,7 +14,9 @@ export interface LabeledTicket {
 /** Identity of a labeled ticket: its normalised text and label. Re-importing it changes nothing. */
 export function contentHash(ticket: LabeledTicket): string {
   const normalise = (text: string | null) => (text ?? '').trim().replace(/\s+/g, ' ').toLowerCase();
-  return createHash('sha256').update(`${normalise(ticket.subject)}\u0000${normalise(ticket.body)}\u0000${ticket.category}`).digest('hex');
+  return createHash('sha256')
+    .update(`${normalise(ticket.subject)}\u0000${normalise(ticket.body)}\u0000${ticket.category}`)
+    .digest('hex');
 }
 
 /**
@@ -29,7 +31,12 @@ export class LabeledTicketRepository {
   constructor(private readonly db: SqlDatabase) {}
 
   /** Inserts new rows in one statement; returns how many were new (duplicates are ignored). */
-  async insertMany(accountId: string, taxonomyId: string, tickets: readonly LabeledTicket[], source: LabelSource): Promise<number> {
+  async insertMany(
+    accountId: string,
+    taxonomyId: string,
+    tickets: readonly LabeledTicket[],
+    source: LabelSource,
+  ): Promise<number> {
     if (tickets.length === 0) return 0;
     const hashes = tickets.map(contentHash);
     const rows = await this.db.query<{ id: string }>(
@@ -64,6 +71,9 @@ export class LabeledTicketRepository {
       `SELECT split, count(*) AS count FROM labeled_tickets WHERE account_id = $1 AND taxonomy_id = $2 GROUP BY split`,
       [accountId, taxonomyId],
     );
-    return { train: rows.find((row) => row.split === 'TRAIN')?.count ?? 0, test: rows.find((row) => row.split === 'TEST')?.count ?? 0 };
+    return {
+      train: rows.find((row) => row.split === 'TRAIN')?.count ?? 0,
+      test: rows.find((row) => row.split === 'TEST')?.count ?? 0,
+    };
   }
 }

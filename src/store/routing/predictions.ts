@@ -93,7 +93,8 @@ export class PredictionRepository {
   /** All predictions of a batch in one statement. */
   async insertMany(predictions: readonly NewPrediction[]): Promise<PredictionRecord[]> {
     if (predictions.length === 0) return [];
-    const column = <K extends keyof NewPrediction>(key: K) => predictions.map((prediction) => prediction[key]);
+    const column = <K extends keyof NewPrediction>(key: K) =>
+      predictions.map((prediction) => prediction[key]);
     const rows = await this.db.query<Row>(
       `INSERT INTO routing_predictions (id, account_id, taxonomy_id, taxonomy_version, ticket_id, subject, body, category, confidence, decided_by,
          needs_review, alternatives, reason, local_category, llm_category, latency_ms, cost_usd, input_tokens, output_tokens)
@@ -131,19 +132,29 @@ export class PredictionRepository {
   }
 
   async findById(accountId: string, id: string): Promise<PredictionRecord | null> {
-    const [row] = await this.db.query<Row>('SELECT * FROM routing_predictions WHERE account_id = $1 AND id = $2', [accountId, id]);
+    const [row] = await this.db.query<Row>(
+      'SELECT * FROM routing_predictions WHERE account_id = $1 AND id = $2',
+      [accountId, id],
+    );
     return row ? toRecord(row) : null;
   }
 
   /** The account's predictions with these ids, in no particular order. */
   async findByIds(accountId: string, ids: readonly string[]): Promise<PredictionRecord[]> {
     if (ids.length === 0) return [];
-    const rows = await this.db.query<Row>('SELECT * FROM routing_predictions WHERE account_id = $1 AND id = ANY($2::uuid[])', [accountId, ids]);
+    const rows = await this.db.query<Row>(
+      'SELECT * FROM routing_predictions WHERE account_id = $1 AND id = ANY($2::uuid[])',
+      [accountId, ids],
+    );
     return rows.map(toRecord);
   }
 
   /** Tickets waiting for a person, oldest first. */
-  async reviewQueue(accountId: string, taxonomyId: string, first: number): Promise<PredictionRecord[]> {
+  async reviewQueue(
+    accountId: string,
+    taxonomyId: string,
+    first: number,
+  ): Promise<PredictionRecord[]> {
     const rows = await this.db.query<Row>(
       `SELECT * FROM routing_predictions WHERE account_id = $1 AND taxonomy_id = $2 AND needs_review AND reviewed_at IS NULL ORDER BY created_at, id LIMIT $3`,
       [accountId, taxonomyId, first],

@@ -41,17 +41,30 @@ const toRecord = (row: Row): RouterModelRecord => ({
 export class RouterModelRepository {
   constructor(private readonly db: SqlDatabase) {}
 
-  async insert(record: Omit<RouterModelRecord, 'createdAt'>, model: Uint8Array): Promise<RouterModelRecord> {
+  async insert(
+    record: Omit<RouterModelRecord, 'createdAt'>,
+    model: Uint8Array,
+  ): Promise<RouterModelRecord> {
     const [row] = await this.db.query<Row>(
       `INSERT INTO router_models (id, account_id, taxonomy_id, taxonomy_version, model, metrics) VALUES ($1, $2, $3, $4, $5, $6::jsonb)
        RETURNING id, account_id, taxonomy_id, taxonomy_version, metrics, created_at`,
-      [record.id, record.accountId, record.taxonomyId, record.taxonomyVersion, Buffer.from(model), JSON.stringify(record.metrics)],
+      [
+        record.id,
+        record.accountId,
+        record.taxonomyId,
+        record.taxonomyVersion,
+        Buffer.from(model),
+        JSON.stringify(record.metrics),
+      ],
     );
     return toRecord(row!);
   }
 
   /** The newest model of each given taxonomy, with its bytes. */
-  async latestWithBytes(accountId: string, taxonomyIds: readonly string[]): Promise<{ record: RouterModelRecord; model: Uint8Array }[]> {
+  async latestWithBytes(
+    accountId: string,
+    taxonomyIds: readonly string[],
+  ): Promise<{ record: RouterModelRecord; model: Uint8Array }[]> {
     const rows = await this.db.query<Row>(
       `SELECT DISTINCT ON (taxonomy_id) * FROM router_models WHERE account_id = $1 AND taxonomy_id = ANY($2::uuid[]) ORDER BY taxonomy_id, created_at DESC, id DESC`,
       [accountId, taxonomyIds],
@@ -59,7 +72,10 @@ export class RouterModelRepository {
     return rows.map((row) => ({ record: toRecord(row), model: new Uint8Array(row.model!) }));
   }
 
-  async latest(accountId: string, taxonomyIds: readonly string[]): Promise<(RouterModelRecord | null)[]> {
+  async latest(
+    accountId: string,
+    taxonomyIds: readonly string[],
+  ): Promise<(RouterModelRecord | null)[]> {
     const rows = await this.db.query<Row>(
       `SELECT DISTINCT ON (taxonomy_id) id, account_id, taxonomy_id, taxonomy_version, metrics, created_at FROM router_models
        WHERE account_id = $1 AND taxonomy_id = ANY($2::uuid[]) ORDER BY taxonomy_id, created_at DESC, id DESC`,

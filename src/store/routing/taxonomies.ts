@@ -62,52 +62,73 @@ export class TaxonomyRepository {
   constructor(private readonly db: SqlDatabase) {}
 
   /** Creates version 1; returns null when the account already has a taxonomy of that name. */
-  async create(record: { id: string; accountId: string; name: string; categories: CategoryRecord[]; policy: CascadePolicy }): Promise<TaxonomyRecord | null> {
+  async create(record: {
+    id: string;
+    accountId: string;
+    name: string;
+    categories: CategoryRecord[];
+    policy: CascadePolicy;
+  }): Promise<TaxonomyRecord | null> {
     return this.db.transaction(async (tx) => {
       const inserted = await tx.query<{ id: string }>(
         `INSERT INTO taxonomies (id, account_id, name, version) VALUES ($1, $2, $3, 1) ON CONFLICT (account_id, name) DO NOTHING RETURNING id`,
         [record.id, record.accountId, record.name],
       );
       if (inserted.length === 0) return null;
-      await tx.query(`INSERT INTO taxonomy_versions (taxonomy_id, version, categories, policy) VALUES ($1, 1, $2::jsonb, $3::jsonb)`, [
-        record.id,
-        JSON.stringify(record.categories),
-        JSON.stringify(record.policy),
-      ]);
+      await tx.query(
+        `INSERT INTO taxonomy_versions (taxonomy_id, version, categories, policy) VALUES ($1, 1, $2::jsonb, $3::jsonb)`,
+        [record.id, JSON.stringify(record.categories), JSON.stringify(record.policy)],
+      );
       const [row] = await tx.query<TaxonomyRow>(`${CURRENT} WHERE t.id = $1`, [record.id]);
       return toRecord(row!);
     });
   }
 
   /** Stores a new version; the previous ones stay for the predictions that name them. */
-  async update(accountId: string, id: string, change: { categories: CategoryRecord[]; policy: CascadePolicy }): Promise<TaxonomyRecord | null> {
+  async update(
+    accountId: string,
+    id: string,
+    change: { categories: CategoryRecord[]; policy: CascadePolicy },
+  ): Promise<TaxonomyRecord | null> {
     return this.db.transaction(async (tx) => {
-      const bumped = await tx.query<{ version: number }>(`UPDATE taxonomies SET version = version + 1, updated_at = now() WHERE account_id = $1 AND id = $2 RETURNING version`, [accountId, id]);
+      const bumped = await tx.query<{ version: number }>(
+        `UPDATE taxonomies SET version = version + 1, updated_at = now() WHERE account_id = $1 AND id = $2 RETURNING version`,
+        [accountId, id],
+      );
       if (!bumped[0]) return null;
-      await tx.query(`INSERT INTO taxonomy_versions (taxonomy_id, version, categories, policy) VALUES ($1, $2, $3::jsonb, $4::jsonb)`, [
-        id,
-        bumped[0].version,
-        JSON.stringify(change.categories),
-        JSON.stringify(change.policy),
-      ]);
+      await tx.query(
+        `INSERT INTO taxonomy_versions (taxonomy_id, version, categories, policy) VALUES ($1, $2, $3::jsonb, $4::jsonb)`,
+        [id, bumped[0].version, JSON.stringify(change.categories), JSON.stringify(change.policy)],
+      );
       const [row] = await tx.query<TaxonomyRow>(`${CURRENT} WHERE t.id = $1`, [id]);
       return toRecord(row!);
     });
   }
 
   async findByIds(accountId: string, ids: readonly string[]): Promise<(TaxonomyRecord | null)[]> {
-    const rows = await this.db.query<TaxonomyRow>(`${CURRENT} WHERE t.account_id = $1 AND t.id = ANY($2::uuid[])`, [accountId, ids]);
+    const rows = await this.db.query<TaxonomyRow>(
+      `${CURRENT} WHERE t.account_id = $1 AND t.id = ANY($2::uuid[])`,
+      [accountId, ids],
+    );
     const byId = new Map(rows.map((row) => [row.id, toRecord(row)]));
     return ids.map((id) => byId.get(id) ?? null);
   }
 
   async findByName(accountId: string, name: string): Promise<TaxonomyRecord | null> {
-    const [row] = await this.db.query<TaxonomyRow>(`${CURRENT} WHERE t.account_id = $1 AND t.name = $2`, [accountId, name]);
+    const [row] = await this.db.query<TaxonomyRow>(
+      `${CURRENT} WHERE t.account_id = $1 AND t.name = $2`,
+      [accountId, name],
+    );
     return row ? toRecord(row) : null;
   }
 
   async list(accountId: string): Promise<TaxonomyRecord[]> {
-    return (await this.db.query<TaxonomyRow>(`${CURRENT} WHERE t.account_id = $1 ORDER BY t.created_at DESC, t.id`, [accountId])).map(toRecord);
+    return (
+      await this.db.query<TaxonomyRow>(
+        `${CURRENT} WHERE t.account_id = $1 ORDER BY t.created_at DESC, t.id`,
+        [accountId],
+      )
+    ).map(toRecord);
   }
 
   /** The account's default taxonomy: the one set with setDefaultTaxonomy, else the newest. */

@@ -43,7 +43,8 @@ describe('askAssistant with the OpenAI provider', () => {
     expect(system).toContain(NOT_IN_CONTEXT);
     const tag = /<(data-[0-9a-f]{12}) label="question">/.exec(user)?.[1];
     expect(tag).toBeDefined();
-    for (const label of ['question', 'incident', 'context', 'conversation']) expect(user).toContain(`<${tag} label="${label}">`);
+    for (const label of ['question', 'incident', 'context', 'conversation'])
+      expect(user).toContain(`<${tag} label="${label}">`);
     expect(user).toContain(input.question);
     expect(user).toContain('"id": "timeline:5"');
     expect(user).toContain('"id": "runbook-payment-provider-failover"');
@@ -51,29 +52,59 @@ describe('askAssistant with the OpenAI provider', () => {
   });
 
   it('takes a declining reply as not answered', async () => {
-    openai.double.enqueue({ kind: 'text', text: `${NOT_IN_CONTEXT} The data covers the outage, not its cost.\n\n**Sources:** none` });
-    const answer = await askAssistant(openai.server, { ...input, question: 'How much revenue did we lose?' });
+    openai.double.enqueue({
+      kind: 'text',
+      text: `${NOT_IN_CONTEXT} The data covers the outage, not its cost.\n\n**Sources:** none`,
+    });
+    const answer = await askAssistant(openai.server, {
+      ...input,
+      question: 'How much revenue did we lose?',
+    });
     expect(answer.output).toMatchObject({ answered: false, citations: [] });
   });
 
   it.each([
     ['breaks the layout (no Sources line)', 'They failed over to CardBridge.', /Sources/],
-    ['cites a source that is not in the input', 'They failed over to CardBridge [runbook-9].\n\n**Sources:** [runbook-9]', /runbook-9/],
-  ])('fails a streamed answer that %s with PROVIDER_BAD_OUTPUT, keeping the text', async (_name, reply, mentions) => {
-    openai.double.enqueue({ kind: 'text', text: reply, chunks: 3 });
-    const { id } = await askAssistant(openai.server, { ...input, stream: true });
-    const { events } = await collectStream(openai.server.wsClient(), id);
-    expect(events.at(-1)!.generation).toMatchObject({ status: 'FAILED', text: reply, error: { code: 'PROVIDER_BAD_OUTPUT' } });
-    const stored = await openai.server.graphql<{ generation: AnswerView }>(GENERATION, { id });
-    expect(stored.data!.generation).toMatchObject({ status: 'FAILED', text: reply, output: null, error: { code: 'PROVIDER_BAD_OUTPUT' } });
-    expect(stored.data!.generation.error!.message).toMatch(mentions);
-  });
+    [
+      'cites a source that is not in the input',
+      'They failed over to CardBridge [runbook-9].\n\n**Sources:** [runbook-9]',
+      /runbook-9/,
+    ],
+  ])(
+    'fails a streamed answer that %s with PROVIDER_BAD_OUTPUT, keeping the text',
+    async (_name, reply, mentions) => {
+      openai.double.enqueue({ kind: 'text', text: reply, chunks: 3 });
+      const { id } = await askAssistant(openai.server, { ...input, stream: true });
+      const { events } = await collectStream(openai.server.wsClient(), id);
+      expect(events.at(-1)!.generation).toMatchObject({
+        status: 'FAILED',
+        text: reply,
+        error: { code: 'PROVIDER_BAD_OUTPUT' },
+      });
+      const stored = await openai.server.graphql<{ generation: AnswerView }>(GENERATION, { id });
+      expect(stored.data!.generation).toMatchObject({
+        status: 'FAILED',
+        text: reply,
+        output: null,
+        error: { code: 'PROVIDER_BAD_OUTPUT' },
+      });
+      expect(stored.data!.generation.error!.message).toMatch(mentions);
+    },
+  );
 
   it('fails a waited-for answer that keeps breaking the layout with PROVIDER_BAD_OUTPUT', async () => {
     openai.double.setDefault({ kind: 'text', text: 'CardBridge.' });
-    const result = await openai.server.graphql<{ askAssistant: AnswerView | null }>(ASK_ASSISTANT, { input });
+    const result = await openai.server.graphql<{ askAssistant: AnswerView | null }>(ASK_ASSISTANT, {
+      input,
+    });
     expect(result.errors?.[0]?.extensions?.code).toBe('PROVIDER_BAD_OUTPUT');
-    const stored = await openai.server.graphql<{ generation: AnswerView }>(GENERATION, { id: String(result.errors![0]!.extensions!.generationId) });
-    expect(stored.data!.generation).toMatchObject({ status: 'FAILED', text: 'CardBridge.', output: null });
+    const stored = await openai.server.graphql<{ generation: AnswerView }>(GENERATION, {
+      id: String(result.errors![0]!.extensions!.generationId),
+    });
+    expect(stored.data!.generation).toMatchObject({
+      status: 'FAILED',
+      text: 'CardBridge.',
+      output: null,
+    });
   });
 });

@@ -1,16 +1,34 @@
 /** The assistant mutation as clients send it, and the shape of its answer. */
-import { generationMutation, generationQuery, mutateGeneration, type GenerationView } from '../../support/generation-queries.js';
+import {
+  generationMutation,
+  generationQuery,
+  mutateGeneration,
+  type GenerationView,
+} from '../../support/generation-queries.js';
 import type { TestServer } from '../../support/server.js';
 
 const ANSWER = { type: 'AssistantAnswerOutput', fields: 'answer citations answered' };
 
-export const ASK_ASSISTANT = generationMutation({ operation: 'Ask', field: 'askAssistant', inputType: 'AssistantInput', output: ANSWER });
+export const ASK_ASSISTANT = generationMutation({
+  operation: 'Ask',
+  field: 'askAssistant',
+  inputType: 'AssistantInput',
+  output: ANSWER,
+});
 
 export const GENERATION = generationQuery(ANSWER);
 
-export type AnswerView = GenerationView<{ __typename: string; answer: string; citations: string[]; answered: boolean }>;
+export type AnswerView = GenerationView<{
+  __typename: string;
+  answer: string;
+  citations: string[];
+  answered: boolean;
+}>;
 
 /** askAssistant, failing the test on any GraphQL error. */
-export function askAssistant(server: TestServer, input: Record<string, unknown>): Promise<AnswerView> {
+export function askAssistant(
+  server: TestServer,
+  input: Record<string, unknown>,
+): Promise<AnswerView> {
   return mutateGeneration(server, ASK_ASSISTANT, 'askAssistant', input);
 }

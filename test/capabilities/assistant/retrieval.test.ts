@@ -2,35 +2,66 @@
 import { describe, expect, it } from 'vitest';
 import { assistant } from '../../../src/capabilities/assistant/index.js';
 import type { AssistantInput } from '../../../src/capabilities/assistant/input.js';
-import { NOT_IN_CONTEXT, parseAssistantAnswer } from '../../../src/capabilities/assistant/output.js';
+import {
+  NOT_IN_CONTEXT,
+  parseAssistantAnswer,
+} from '../../../src/capabilities/assistant/output.js';
 import { OutputInvalidError } from '../../../src/capabilities/capability.js';
-import { LexicalIndex, passagesOf, stem, terms } from '../../../src/capabilities/shared/lexical-index.js';
+import {
+  LexicalIndex,
+  passagesOf,
+  stem,
+  terms,
+} from '../../../src/capabilities/shared/lexical-index.js';
 import { parseInput } from '../../../src/capabilities/validate.js';
 
 const input: AssistantInput = parseInput(assistant.inputSchema, {
   question: 'How do I restart the worker?',
   context: [
-    { id: 'runbook-worker', kind: 'runbook', text: 'Restart the worker with `kubectl rollout restart deploy/worker`.' },
+    {
+      id: 'runbook-worker',
+      kind: 'runbook',
+      text: 'Restart the worker with `kubectl rollout restart deploy/worker`.',
+    },
     { id: 'dashboard', kind: 'dashboard-note', text: 'The worker dashboard shows queue depth.' },
   ],
-  incident: { title: 'Worker stuck', severity: 'SEV3', status: 'RESOLVED', timeline: [{ at: new Date('2026-11-22T10:00:00Z'), message: 'Worker restarted' }] },
+  incident: {
+    title: 'Worker stuck',
+    severity: 'SEV3',
+    status: 'RESOLVED',
+    timeline: [{ at: new Date('2026-11-22T10:00:00Z'), message: 'Worker restarted' }],
+  },
 });
 
 describe('parseAssistantAnswer', () => {
   it('reads the answer, the cited ids in order without repeats, and whether it answered', () => {
-    const output = parseAssistantAnswer('Run the rollout restart [runbook-worker].\n\nSources: [runbook-worker], [timeline:0], [runbook-worker]\n', input);
-    expect(output).toEqual({ answer: 'Run the rollout restart [runbook-worker].', citations: ['runbook-worker', 'timeline:0'], answered: true });
+    const output = parseAssistantAnswer(
+      'Run the rollout restart [runbook-worker].\n\nSources: [runbook-worker], [timeline:0], [runbook-worker]\n',
+      input,
+    );
+    expect(output).toEqual({
+      answer: 'Run the rollout restart [runbook-worker].',
+      citations: ['runbook-worker', 'timeline:0'],
+      answered: true,
+    });
   });
 
   it('counts an answer as not answered when it declines or cites nothing', () => {
-    expect(parseAssistantAnswer(`${NOT_IN_CONTEXT}\n\n**Sources:** none`, input).answered).toBe(false);
-    expect(parseAssistantAnswer('Probably restart it.\n\n**Sources:** none', input)).toMatchObject({ answered: false, citations: [] });
+    expect(parseAssistantAnswer(`${NOT_IN_CONTEXT}\n\n**Sources:** none`, input).answered).toBe(
+      false,
+    );
+    expect(parseAssistantAnswer('Probably restart it.\n\n**Sources:** none', input)).toMatchObject({
+      answered: false,
+      citations: [],
+    });
   });
 
   it('rejects an answer without a Sources line, an empty one, or one citing a source not in the input', () => {
     expect(() => parseAssistantAnswer('Restart it.', input)).toThrow(OutputInvalidError);
     expect(() => parseAssistantAnswer('**Sources:** [runbook-worker]', input)).toThrow(/empty/);
-    expect(() => parseAssistantAnswer('Restart it [kb-42].\n\n**Sources:** [kb-42], [timeline:1]', input)).toThrow(/\[kb-42\], \[timeline:1\]/);
+    expect(() =>
+      parseAssistantAnswer('Restart it [kb-42].\n\n**Sources:** [kb-42], [timeline:1]', input),
+    ).toThrow(/\[kb-42\], \[timeline:1\]/);
   });
 
   it('parses its own builtin drafts back (the round trip), answered or not', () => {
@@ -38,17 +69,29 @@ describe('parseAssistantAnswer', () => {
     const answered = assistant.parseOutput(assistant.draftOffline(input, { now }), input, { now });
     expect(answered).toMatchObject({ answered: true, citations: ['timeline:0', 'runbook-worker'] });
     const declined = { ...input, question: 'What is the office Wi-Fi password?' };
-    expect(assistant.parseOutput(assistant.draftOffline(declined, { now }), declined, { now })).toMatchObject({ answered: false, citations: [] });
+    expect(
+      assistant.parseOutput(assistant.draftOffline(declined, { now }), declined, { now }),
+    ).toMatchObject({ answered: false, citations: [] });
   });
 });
 
 describe('the lexical index', () => {
   it('stems inflections together and drops function words', () => {
-    expect(['deploy', 'deployed', 'deploys', 'deploying'].map(stem)).toEqual(['deploy', 'deploy', 'deploy', 'deploy']);
+    expect(['deploy', 'deployed', 'deploys', 'deploying'].map(stem)).toEqual([
+      'deploy',
+      'deploy',
+      'deploy',
+      'deploy',
+    ]);
     expect(['replica', 'replicas'].map(stem)).toEqual(['replica', 'replica']);
     expect(['cause', 'caused', 'causes'].map(stem)).toEqual(['caus', 'caus', 'caus']);
     expect(['stopped', 'rolled', 'added'].map(stem)).toEqual(['stop', 'roll', 'add']);
-    expect(terms('Why was the rollback of checkout-api blocked?')).toEqual(['rollback', 'checkout', 'api', 'block']);
+    expect(terms('Why was the rollback of checkout-api blocked?')).toEqual([
+      'rollback',
+      'checkout',
+      'api',
+      'block',
+    ]);
   });
 
   it('ranks by BM25 and measures coverage by the IDF mass of the counted query terms', () => {

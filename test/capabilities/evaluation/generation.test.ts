@@ -7,7 +7,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DRAFT_STATUS_UPDATE, statusUpdateInput } from '../../fixtures/status-update.js';
 import { writeLlmConfig } from '../../support/llm-config.js';
-import { startOpenAiDouble, type OpenAiDouble, type RecordedRequest } from '../../support/openai-double.js';
+import {
+  startOpenAiDouble,
+  type OpenAiDouble,
+  type RecordedRequest,
+} from '../../support/openai-double.js';
 import { startTestServer, type TestServer } from '../../support/server.js';
 
 const RUN = `id kind status target judge pairwiseAgainst judgePromptVersion judgePromptJson progress { done total } error { code message }
@@ -28,12 +32,30 @@ interface RunView {
     scoreHistogram: number[];
     judgeFailures: number;
     criteria: { criterion: string; meanScore: number; count: number }[];
-    pairwise: { compared: number; wins: number; ties: number; losses: number; winRate: number; positionInconsistent: number };
+    pairwise: {
+      compared: number;
+      wins: number;
+      ties: number;
+      losses: number;
+      winRate: number;
+      positionInconsistent: number;
+    };
   };
-  results: { nodes: { caseId: string; position: number; correct: boolean; score: number; decidedBy: string; generation: { id: string; provider: string }; detailJson: string }[] };
+  results: {
+    nodes: {
+      caseId: string;
+      position: number;
+      correct: boolean;
+      score: number;
+      decidedBy: string;
+      generation: { id: string; provider: string };
+      detailJson: string;
+    }[];
+  };
 }
 
-const userText = (request: RecordedRequest) => String(request.body!.messages!.find((message) => message.role === 'user')!.content);
+const userText = (request: RecordedRequest) =>
+  String(request.body!.messages!.find((message) => message.role === 'user')!.content);
 
 describe('generation evaluation with an LLM judge', () => {
   let double: OpenAiDouble;
@@ -49,7 +71,10 @@ describe('generation evaluation with an LLM judge', () => {
       prices: { 'openai:judge-model': { inputPerMillionUsd: 1, outputPerMillionUsd: 2 } },
     });
     server = await startTestServer({ LLM_CONFIG, OPENAI_API_KEY: 'sk-test' });
-    const draft = await server.graphql<{ draftStatusUpdate: { id: string; text: string } }>(DRAFT_STATUS_UPDATE, { input: statusUpdateInput() });
+    const draft = await server.graphql<{ draftStatusUpdate: { id: string; text: string } }>(
+      DRAFT_STATUS_UPDATE,
+      { input: statusUpdateInput() },
+    );
     expect(draft.errors).toBeUndefined();
     // A person's version of the same update, recognisable by its first line.
     reference = `Reviewed by the incident lead.\n${draft.data!.draftStatusUpdate.text}`;
@@ -61,28 +86,61 @@ describe('generation evaluation with an LLM judge', () => {
   });
 
   it('imports cases, refusing those the capability would refuse, with their positions', async () => {
-    const created = await server.graphql<{ createGenerationDataset: { id: string; name: string; cases: number } }>(
+    const created = await server.graphql<{
+      createGenerationDataset: { id: string; name: string; cases: number };
+    }>(
       'mutation { createGenerationDataset(input: { name: "status-updates", description: "checkout incident" }) { id name cases } }',
     );
-    expect(created.data!.createGenerationDataset).toMatchObject({ name: 'status-updates', cases: 0 });
+    expect(created.data!.createGenerationDataset).toMatchObject({
+      name: 'status-updates',
+      cases: 0,
+    });
     const datasetId = created.data!.createGenerationDataset.id;
     const cases = [
-      { feature: 'STATUS_UPDATE', inputJson: JSON.stringify(statusUpdateInput()), reference, rubric: ['Faithful to the timeline', 'Clear for responders'] },
-      { feature: 'STATUS_UPDATE', inputJson: JSON.stringify(statusUpdateInput({ audience: 'CUSTOMER' })), reference },
-      { feature: 'STATUS_UPDATE', inputJson: JSON.stringify(statusUpdateInput({ audience: 'EXECUTIVE' })), reference },
+      {
+        feature: 'STATUS_UPDATE',
+        inputJson: JSON.stringify(statusUpdateInput()),
+        reference,
+        rubric: ['Faithful to the timeline', 'Clear for responders'],
+      },
+      {
+        feature: 'STATUS_UPDATE',
+        inputJson: JSON.stringify(statusUpdateInput({ audience: 'CUSTOMER' })),
+        reference,
+      },
+      {
+        feature: 'STATUS_UPDATE',
+        inputJson: JSON.stringify(statusUpdateInput({ audience: 'EXECUTIVE' })),
+        reference,
+      },
       { feature: 'STATUS_UPDATE', inputJson: '{"audience": "NOBODY"}' },
       { feature: 'ROUTING', inputJson: '{}' },
       { feature: 'STATUS_UPDATE', inputJson: 'not json' },
     ];
-    const imported = await server.graphql<{ importGenerationCases: { imported: number; duplicates: number; rejected: { row: number; reason: string }[]; dataset: { cases: number } } }>(
+    const imported = await server.graphql<{
+      importGenerationCases: {
+        imported: number;
+        duplicates: number;
+        rejected: { row: number; reason: string }[];
+        dataset: { cases: number };
+      };
+    }>(
       'mutation($id: ID!, $cases: [GenerationCaseInput!]!) { importGenerationCases(datasetId: $id, cases: $cases) { imported duplicates rejected { row reason } dataset { cases } } }',
       { id: datasetId, cases },
     );
     expect(imported.errors).toBeUndefined();
-    expect(imported.data!.importGenerationCases).toMatchObject({ imported: 3, duplicates: 0, dataset: { cases: 3 } });
+    expect(imported.data!.importGenerationCases).toMatchObject({
+      imported: 3,
+      duplicates: 0,
+      dataset: { cases: 3 },
+    });
     expect(imported.data!.importGenerationCases.rejected.map((row) => row.row)).toEqual([4, 5, 6]);
-    expect(imported.data!.importGenerationCases.rejected[1]!.reason).toMatch(/not a generation capability/);
-    const again = await server.graphql<{ importGenerationCases: { imported: number; duplicates: number } }>(
+    expect(imported.data!.importGenerationCases.rejected[1]!.reason).toMatch(
+      /not a generation capability/,
+    );
+    const again = await server.graphql<{
+      importGenerationCases: { imported: number; duplicates: number };
+    }>(
       'mutation($id: ID!, $cases: [GenerationCaseInput!]!) { importGenerationCases(datasetId: $id, cases: $cases) { imported duplicates } }',
       { id: datasetId, cases: cases.slice(0, 1) },
     );
@@ -90,22 +148,45 @@ describe('generation evaluation with an LLM judge', () => {
   });
 
   it('scores each draft on its rubric and compares it with the reference in both orders; position bias is a tie', async () => {
-    const datasets = await server.graphql<{ generationDatasets: { id: string }[] }>('{ generationDatasets { id } }');
+    const datasets = await server.graphql<{ generationDatasets: { id: string }[] }>(
+      '{ generationDatasets { id } }',
+    );
     const datasetId = datasets.data!.generationDatasets[0]!.id;
-    const rubric = (count: number, score: number) => ({ kind: 'json' as const, value: { scores: Array.from({ length: count }, (_, index) => ({ criterion: `c${index}`, score, reason: `score ${score}` })) } });
-    const verdict = (winner: 'A' | 'B' | 'TIE') => ({ kind: 'json' as const, value: { winner, reason: `${winner} reads better` }, usage: { inputTokens: 1000, outputTokens: 20 } });
+    const rubric = (count: number, score: number) => ({
+      kind: 'json' as const,
+      value: {
+        scores: Array.from({ length: count }, (_, index) => ({
+          criterion: `c${index}`,
+          score,
+          reason: `score ${score}`,
+        })),
+      },
+    });
+    const verdict = (winner: 'A' | 'B' | 'TIE') => ({
+      kind: 'json' as const,
+      value: { winner, reason: `${winner} reads better` },
+      usage: { inputTokens: 1000, outputTokens: 20 },
+    });
     const before = double.calls;
     double.enqueue(
       // Case 1 (its own rubric of two criteria): the draft wins in both orders.
-      rubric(2, 5), verdict('A'), verdict('B'),
+      rubric(2, 5),
+      verdict('A'),
+      verdict('B'),
       // Case 2: the judge always prefers whatever comes first: a tie, position-inconsistent.
-      rubric(4, 3), verdict('A'), verdict('A'),
+      rubric(4, 3),
+      verdict('A'),
+      verdict('A'),
       // Case 3: a tie in both orders.
-      rubric(4, 4), verdict('TIE'), verdict('TIE'),
+      rubric(4, 4),
+      verdict('TIE'),
+      verdict('TIE'),
     );
 
     const client = server.wsClient();
-    const started = await server.graphql<{ startEvalRun: { id: string; status: string; progress: { total: number } } }>(
+    const started = await server.graphql<{
+      startEvalRun: { id: string; status: string; progress: { total: number } };
+    }>(
       'mutation($input: StartEvalRunInput!) { startEvalRun(input: $input) { id status progress { total } } }',
       { input: { kind: 'GENERATION', datasetId, judge: 'openai:judge-model', concurrency: 1 } },
     );
@@ -116,22 +197,59 @@ describe('generation evaluation with an LLM judge', () => {
     const events: { status: string; progress: { done: number } }[] = [];
     await new Promise<void>((resolve, reject) =>
       client.subscribe<{ evalRunProgress: { status: string; progress: { done: number } } }>(
-        { query: 'subscription($id: ID!) { evalRunProgress(id: $id) { status progress { done } } }', variables: { id } },
-        { next: (result) => (result.errors ? reject(new Error(JSON.stringify(result.errors))) : events.push(result.data!.evalRunProgress)), error: reject, complete: resolve },
+        {
+          query: 'subscription($id: ID!) { evalRunProgress(id: $id) { status progress { done } } }',
+          variables: { id },
+        },
+        {
+          next: (result) =>
+            result.errors
+              ? reject(new Error(JSON.stringify(result.errors)))
+              : events.push(result.data!.evalRunProgress),
+          error: reject,
+          complete: resolve,
+        },
       ),
     );
     expect(events.at(-1)).toEqual({ status: 'SUCCEEDED', progress: { done: 3 } });
-    expect(events.map((event) => event.progress.done)).toEqual([...events.map((event) => event.progress.done)].sort());
+    expect(events.map((event) => event.progress.done)).toEqual(
+      [...events.map((event) => event.progress.done)].sort(),
+    );
 
-    const { data, errors } = await server.graphql<{ evalRun: RunView }>(`query($id: ID!) { evalRun(id: $id) { ${RUN} } }`, { id });
+    const { data, errors } = await server.graphql<{ evalRun: RunView }>(
+      `query($id: ID!) { evalRun(id: $id) { ${RUN} } }`,
+      { id },
+    );
     expect(errors).toBeUndefined();
     const run = data!.evalRun;
-    expect(run).toMatchObject({ status: 'SUCCEEDED', judgePromptVersion: 'judge/1', progress: { done: 3, total: 3 } });
-    expect(JSON.parse(run.judgePromptJson)).toMatchObject({ version: 'judge/1', rubric: expect.stringContaining('Score the draft'), pairwise: expect.stringContaining('two drafts, A and B') });
-    expect(run.metrics.pairwise).toEqual({ compared: 3, wins: 1, ties: 2, losses: 0, winRate: (1 + 2 / 2) / 3, positionInconsistent: 1 });
-    expect(run.metrics).toMatchObject({ cases: 3, judged: 3, judgeFailures: 0, scoreHistogram: [0, 0, 1, 1, 1] });
+    expect(run).toMatchObject({
+      status: 'SUCCEEDED',
+      judgePromptVersion: 'judge/1',
+      progress: { done: 3, total: 3 },
+    });
+    expect(JSON.parse(run.judgePromptJson)).toMatchObject({
+      version: 'judge/1',
+      rubric: expect.stringContaining('Score the draft'),
+      pairwise: expect.stringContaining('two drafts, A and B'),
+    });
+    expect(run.metrics.pairwise).toEqual({
+      compared: 3,
+      wins: 1,
+      ties: 2,
+      losses: 0,
+      winRate: (1 + 2 / 2) / 3,
+      positionInconsistent: 1,
+    });
+    expect(run.metrics).toMatchObject({
+      cases: 3,
+      judged: 3,
+      judgeFailures: 0,
+      scoreHistogram: [0, 0, 1, 1, 1],
+    });
     expect(run.metrics.meanScore).toBeCloseTo(4, 10);
-    expect(run.metrics.criteria.find((criterion) => criterion.criterion === 'Faithful to the timeline')).toEqual({ criterion: 'Faithful to the timeline', meanScore: 5, count: 1 });
+    expect(
+      run.metrics.criteria.find((criterion) => criterion.criterion === 'Faithful to the timeline'),
+    ).toEqual({ criterion: 'Faithful to the timeline', meanScore: 5, count: 1 });
     for (const result of run.results.nodes) {
       expect(result.decidedBy).toBe('builtin:builtin');
       expect(result.generation.provider).toBe('builtin');
@@ -156,46 +274,100 @@ describe('generation evaluation with an LLM judge', () => {
     }
 
     // Drafts of an evaluation are not production drafts.
-    const [marked] = await server.app.services.store.db.query<{ count: number }>('SELECT count(*)::int AS count FROM generations WHERE eval_run_id IS NOT NULL');
+    const [marked] = await server.app.services.store.db.query<{ count: number }>(
+      'SELECT count(*)::int AS count FROM generations WHERE eval_run_id IS NOT NULL',
+    );
     expect(marked!.count).toBe(3);
   });
 
   it('turns a final text into implicit feedback and a rating into explicit feedback, and reports them over time', async () => {
     const submit = (input: Record<string, unknown>) =>
-      server.graphql<{ submitFeedback: { id: string; feature: string; rating: string | null; editDistance: number | null; editClass: string | null } }>(
+      server.graphql<{
+        submitFeedback: {
+          id: string;
+          feature: string;
+          rating: string | null;
+          editDistance: number | null;
+          editClass: string | null;
+        };
+      }>(
         'mutation($input: FeedbackInput!) { submitFeedback(input: $input) { id feature rating editDistance editClass } }',
         { input },
       );
-    const accepted = await submit({ generationId: productionDraftId, finalText: reference.replace('Reviewed by the incident lead.\n', ''), rating: 'UP' });
-    expect(accepted.data!.submitFeedback).toMatchObject({ feature: 'STATUS_UPDATE', rating: 'UP', editDistance: 0, editClass: 'ACCEPTED' });
-    const other = await server.graphql<{ draftStatusUpdate: { id: string; text: string } }>(DRAFT_STATUS_UPDATE, { input: statusUpdateInput({ audience: 'CUSTOMER' }) });
-    const rewritten = await submit({ generationId: other.data!.draftStatusUpdate.id, finalText: 'We are looking into an issue with payments.', rating: 'DOWN', comment: 'too long' });
-    expect(rewritten.data!.submitFeedback).toMatchObject({ editClass: 'DISCARDED', rating: 'DOWN' });
+    const accepted = await submit({
+      generationId: productionDraftId,
+      finalText: reference.replace('Reviewed by the incident lead.\n', ''),
+      rating: 'UP',
+    });
+    expect(accepted.data!.submitFeedback).toMatchObject({
+      feature: 'STATUS_UPDATE',
+      rating: 'UP',
+      editDistance: 0,
+      editClass: 'ACCEPTED',
+    });
+    const other = await server.graphql<{ draftStatusUpdate: { id: string; text: string } }>(
+      DRAFT_STATUS_UPDATE,
+      { input: statusUpdateInput({ audience: 'CUSTOMER' }) },
+    );
+    const rewritten = await submit({
+      generationId: other.data!.draftStatusUpdate.id,
+      finalText: 'We are looking into an issue with payments.',
+      rating: 'DOWN',
+      comment: 'too long',
+    });
+    expect(rewritten.data!.submitFeedback).toMatchObject({
+      editClass: 'DISCARDED',
+      rating: 'DOWN',
+    });
 
     const bad = await submit({ generationId: productionDraftId, correctedCategory: 'x' });
     expect(bad.errors![0]!.extensions!.code).toBe('BAD_USER_INPUT');
     const nothing = await submit({ generationId: productionDraftId });
     expect(nothing.errors![0]!.extensions!.code).toBe('BAD_USER_INPUT');
-    const missing = await submit({ generationId: '00000000-0000-4000-8000-000000000000', rating: 'UP' });
+    const missing = await submit({
+      generationId: '00000000-0000-4000-8000-000000000000',
+      rating: 'UP',
+    });
     expect(missing.errors![0]!.extensions!.code).toBe('NOT_FOUND');
 
     const metrics = await server.graphql<{
       evalMetrics: {
         bucket: string;
-        series: { requests: number; withOutcome: number; acceptanceRate: number | null; meanEditDistance: number | null; rated: number; thumbsUpRatio: number | null; latencyP50Ms: number | null }[];
+        series: {
+          requests: number;
+          withOutcome: number;
+          acceptanceRate: number | null;
+          meanEditDistance: number | null;
+          rated: number;
+          thumbsUpRatio: number | null;
+          latencyP50Ms: number | null;
+        }[];
         drift: { metric: string; detected: boolean; latest: number | null; latestSamples: number };
       };
-    }>('{ evalMetrics(feature: STATUS_UPDATE, bucket: HOUR) { bucket series { requests withOutcome acceptanceRate meanEditDistance rated thumbsUpRatio latencyP50Ms } drift { metric detected latest latestSamples } } }');
+    }>(
+      '{ evalMetrics(feature: STATUS_UPDATE, bucket: HOUR) { bucket series { requests withOutcome acceptanceRate meanEditDistance rated thumbsUpRatio latencyP50Ms } drift { metric detected latest latestSamples } } }',
+    );
     expect(metrics.errors).toBeUndefined();
     const { series, drift } = metrics.data!.evalMetrics;
     expect(series).toHaveLength(30);
     const latest = series.at(-1)!;
     // Two production drafts; the evaluation's three are left out.
-    expect(latest).toMatchObject({ requests: 2, withOutcome: 2, acceptanceRate: 0.5, rated: 2, thumbsUpRatio: 0.5 });
+    expect(latest).toMatchObject({
+      requests: 2,
+      withOutcome: 2,
+      acceptanceRate: 0.5,
+      rated: 2,
+      thumbsUpRatio: 0.5,
+    });
     expect(latest.meanEditDistance).toBeGreaterThan(0.3);
     expect(latest.latencyP50Ms).not.toBeNull();
     expect(series.slice(0, -1).every((point) => point.requests === 0)).toBe(true);
     // Two samples say nothing about drift (EVAL_DRIFT_MIN_SAMPLES is 20).
-    expect(drift).toMatchObject({ metric: 'acceptanceRate', detected: false, latest: 0.5, latestSamples: 2 });
+    expect(drift).toMatchObject({
+      metric: 'acceptanceRate',
+      detected: false,
+      latest: 0.5,
+      latestSamples: 2,
+    });
   });
 });

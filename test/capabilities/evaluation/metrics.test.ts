@@ -5,9 +5,20 @@
  * verdicts in both orders, and the deterministic draft checks.
  */
 import { describe, expect, it } from 'vitest';
-import { averages, categoryMetrics, confusionMatrix, coverageCurve, percentile, routingMetrics, topConfusions } from '../../../src/capabilities/evaluation/classification-metrics.js';
+import {
+  averages,
+  categoryMetrics,
+  confusionMatrix,
+  coverageCurve,
+  percentile,
+  routingMetrics,
+  topConfusions,
+} from '../../../src/capabilities/evaluation/classification-metrics.js';
 import { checkDraft, headingsOf } from '../../../src/capabilities/evaluation/checks.js';
-import { classifyEdit, wordEditDistance } from '../../../src/capabilities/evaluation/edit-distance.js';
+import {
+  classifyEdit,
+  wordEditDistance,
+} from '../../../src/capabilities/evaluation/edit-distance.js';
 import { combinePairwise } from '../../../src/capabilities/evaluation/judge.js';
 import { bucketStart, driftOf } from '../../../src/capabilities/evaluation/production.js';
 import type { MetricsBucketRow } from '../../../src/store/evaluation/production-metrics.js';
@@ -32,7 +43,14 @@ describe('routing metrics', () => {
     expect(byName.get('c')!.recall).toBeCloseTo(1 / 3, 10);
     expect(byName.get('c')!.f1).toBeCloseTo(0.5, 10);
     // Neither labeled nor predicted: listed, all zero, left out of the macro average.
-    expect(byName.get('d')).toEqual({ category: 'd', precision: 0, recall: 0, f1: 0, support: 0, predicted: 0 });
+    expect(byName.get('d')).toEqual({
+      category: 'd',
+      precision: 0,
+      recall: 0,
+      f1: 0,
+      support: 0,
+      predicted: 0,
+    });
   });
 
   it('averages over categories present in labels or predictions; weights by support', () => {
@@ -44,9 +62,22 @@ describe('routing metrics', () => {
   });
 
   it('counts a category that is only predicted, with F1 0, in the macro average', () => {
-    const categories = categoryMetrics([{ expected: 'a', predicted: 'a' }, { expected: 'a', predicted: 'x' }], ['a']);
+    const categories = categoryMetrics(
+      [
+        { expected: 'a', predicted: 'a' },
+        { expected: 'a', predicted: 'x' },
+      ],
+      ['a'],
+    );
     expect(categories.map((category) => category.category)).toEqual(['a', 'x']);
-    expect(categories[1]).toEqual({ category: 'x', precision: 0, recall: 0, f1: 0, support: 0, predicted: 1 });
+    expect(categories[1]).toEqual({
+      category: 'x',
+      precision: 0,
+      recall: 0,
+      f1: 0,
+      support: 0,
+      predicted: 1,
+    });
     const average = averages(categories);
     expect(average.macroF1).toBeCloseTo(1 / 3, 10);
     expect(average.weightedF1).toBeCloseTo(2 / 3, 10);
@@ -54,7 +85,15 @@ describe('routing metrics', () => {
 
   it('handles an empty evaluation and all-Unknown predictions without dividing by zero', () => {
     const empty = routingMetrics([], ['a', 'b']);
-    expect(empty).toMatchObject({ cases: 0, accuracy: 0, macroF1: 0, weightedF1: 0, reviewShare: 0, autoRoutedAccuracy: 0, latencyP50Ms: 0 });
+    expect(empty).toMatchObject({
+      cases: 0,
+      accuracy: 0,
+      macroF1: 0,
+      weightedF1: 0,
+      reviewShare: 0,
+      autoRoutedAccuracy: 0,
+      latencyP50Ms: 0,
+    });
     const unknown = routingMetrics(
       [
         { ...routingFixture[0]!, predicted: null, needsReview: true },
@@ -62,7 +101,16 @@ describe('routing metrics', () => {
       ],
       ['a', 'b'],
     );
-    expect(unknown).toMatchObject({ accuracy: 0, macroPrecision: 0, macroRecall: 0, macroF1: 0, unknownShare: 1, reviewShare: 1, autoRoutedShare: 0, autoRoutedAccuracy: 0 });
+    expect(unknown).toMatchObject({
+      accuracy: 0,
+      macroPrecision: 0,
+      macroRecall: 0,
+      macroF1: 0,
+      unknownShare: 1,
+      reviewShare: 1,
+      autoRoutedShare: 0,
+      autoRoutedAccuracy: 0,
+    });
     expect(unknown.categories.every((category) => category.predicted === 0)).toBe(true);
   });
 
@@ -110,7 +158,16 @@ describe('routing metrics', () => {
       [1, 0.5],
     ]);
     expect(curve[0]!.threshold).toBe(0.99);
-    expect(coverageCurve(Array.from({ length: 1000 }, (_, index) => ({ expected: 'a', predicted: 'a', confidence: index / 1000 })), 50)).toHaveLength(50);
+    expect(
+      coverageCurve(
+        Array.from({ length: 1000 }, (_, index) => ({
+          expected: 'a',
+          predicted: 'a',
+          confidence: index / 1000,
+        })),
+        50,
+      ),
+    ).toHaveLength(50);
   });
 
   it('takes nearest-rank percentiles', () => {
@@ -158,7 +215,8 @@ describe("McNemar's test", () => {
 });
 
 describe('edit distance of the final text from the draft', () => {
-  const draft = 'Checkout errors in eu-west-1 since 09:12 UTC. The bad deploy of checkout-api is being rolled back and error rates are falling. Next update by 10:30 UTC.';
+  const draft =
+    'Checkout errors in eu-west-1 since 09:12 UTC. The bad deploy of checkout-api is being rolled back and error rates are falling. Next update by 10:30 UTC.';
   const words = draft.split(' ');
 
   it('puts drafts used as is, lightly edited, heavily edited and discarded in their buckets', () => {
@@ -166,15 +224,35 @@ describe('edit distance of the final text from the draft', () => {
     expect(same).toMatchObject({ distance: 0, exact: true });
     expect(classifyEdit(same.distance, same.finalWords)).toBe('ACCEPTED');
 
-    const oneWord = wordEditDistance(draft, words.map((word, index) => (index === 5 ? 'approximately' : word)).join(' '));
+    const oneWord = wordEditDistance(
+      draft,
+      words.map((word, index) => (index === 5 ? 'approximately' : word)).join(' '),
+    );
     expect(oneWord.edits).toBe(2);
     expect(oneWord.distance).toBeCloseTo(2 / (2 * words.length), 10);
     expect(classifyEdit(oneWord.distance, oneWord.finalWords)).toBe('LIGHTLY_EDITED');
 
-    const half = wordEditDistance(draft, [...words.slice(0, Math.ceil(words.length * 0.6)), 'We', 'will', 'share', 'a', 'full', 'postmortem', 'within', 'five', 'days.'].join(' '));
+    const half = wordEditDistance(
+      draft,
+      [
+        ...words.slice(0, Math.ceil(words.length * 0.6)),
+        'We',
+        'will',
+        'share',
+        'a',
+        'full',
+        'postmortem',
+        'within',
+        'five',
+        'days.',
+      ].join(' '),
+    );
     expect(classifyEdit(half.distance, half.finalWords)).toBe('HEAVILY_EDITED');
 
-    const rewritten = wordEditDistance(draft, 'We are aware of an issue affecting payments for some customers and are working on it.');
+    const rewritten = wordEditDistance(
+      draft,
+      'We are aware of an issue affecting payments for some customers and are working on it.',
+    );
     expect(rewritten.distance).toBeGreaterThan(0.6);
     expect(classifyEdit(rewritten.distance, rewritten.finalWords)).toBe('DISCARDED');
 
@@ -222,39 +300,119 @@ describe('pairwise verdicts in both orders', () => {
 });
 
 describe('deterministic draft checks', () => {
-  const reference = '# Summary\nAll good.\n\n## Timeline\n- 09:12 alert\n\n## Action items\n- fix it';
+  const reference =
+    '# Summary\nAll good.\n\n## Timeline\n- 09:12 alert\n\n## Action items\n- fix it';
   it('requires the reference headings, no grounding issue and a length within half to twice the reference', () => {
     expect(headingsOf(reference)).toEqual(['Summary', 'Timeline', 'Action items']);
-    const good = checkDraft({ succeeded: true, text: '# Summary\nFine now.\n## Timeline\n- 09:12 alert fired\n**Action items**\n- fix', groundingIssues: 0 }, { reference, requiredSections: [] });
-    expect(good).toMatchObject({ validates: true, missingSections: [], withinLength: true, passed: true, minWords: 7, maxWords: 30 });
-    const missing = checkDraft({ succeeded: true, text: '# Summary\nFine now, all of it.\n## Timeline\n- 09:12 alert fired', groundingIssues: 1 }, { reference, requiredSections: [] });
-    expect(missing).toMatchObject({ missingSections: ['Action items'], groundingIssues: 1, passed: false });
-    const long = checkDraft({ succeeded: true, text: `# Summary\n${'word '.repeat(40)}\n# Timeline\n# Action items`, groundingIssues: 0 }, { reference, requiredSections: [] });
+    const good = checkDraft(
+      {
+        succeeded: true,
+        text: '# Summary\nFine now.\n## Timeline\n- 09:12 alert fired\n**Action items**\n- fix',
+        groundingIssues: 0,
+      },
+      { reference, requiredSections: [] },
+    );
+    expect(good).toMatchObject({
+      validates: true,
+      missingSections: [],
+      withinLength: true,
+      passed: true,
+      minWords: 7,
+      maxWords: 30,
+    });
+    const missing = checkDraft(
+      {
+        succeeded: true,
+        text: '# Summary\nFine now, all of it.\n## Timeline\n- 09:12 alert fired',
+        groundingIssues: 1,
+      },
+      { reference, requiredSections: [] },
+    );
+    expect(missing).toMatchObject({
+      missingSections: ['Action items'],
+      groundingIssues: 1,
+      passed: false,
+    });
+    const long = checkDraft(
+      {
+        succeeded: true,
+        text: `# Summary\n${'word '.repeat(40)}\n# Timeline\n# Action items`,
+        groundingIssues: 0,
+      },
+      { reference, requiredSections: [] },
+    );
     expect(long).toMatchObject({ withinLength: false, passed: false });
-    const bounds = checkDraft({ succeeded: false, text: '', groundingIssues: 0 }, { reference: null, requiredSections: ['Impact'], minWords: 1, maxWords: 5 });
-    expect(bounds).toMatchObject({ validates: false, missingSections: ['Impact'], withinLength: false, passed: false });
+    const bounds = checkDraft(
+      { succeeded: false, text: '', groundingIssues: 0 },
+      { reference: null, requiredSections: ['Impact'], minWords: 1, maxWords: 5 },
+    );
+    expect(bounds).toMatchObject({
+      validates: false,
+      missingSections: ['Impact'],
+      withinLength: false,
+      passed: false,
+    });
   });
 });
 
-
 describe('drift of production quality', () => {
   const settings = { driftMargin: 0.05, driftBaselineBuckets: 4, driftMinSamples: 20 };
-  const bucket = (day: number, acceptanceRate: number | null, withOutcome: number): MetricsBucketRow => ({
-    bucket: new Date(Date.UTC(2026, 10, day)), requests: withOutcome, withOutcome, acceptanceRate, meanEditDistance: null, rated: 0, thumbsUpRatio: null, routingAccuracy: null,
-    latencyP50Ms: null, latencyP95Ms: null, inputTokens: 0, outputTokens: 0, costUsd: 0,
+  const bucket = (
+    day: number,
+    acceptanceRate: number | null,
+    withOutcome: number,
+  ): MetricsBucketRow => ({
+    bucket: new Date(Date.UTC(2026, 10, day)),
+    requests: withOutcome,
+    withOutcome,
+    acceptanceRate,
+    meanEditDistance: null,
+    rated: 0,
+    thumbsUpRatio: null,
+    routingAccuracy: null,
+    latencyP50Ms: null,
+    latencyP95Ms: null,
+    inputTokens: 0,
+    outputTokens: 0,
+    costUsd: 0,
   });
 
   it('flags the latest bucket below the sample-weighted trailing baseline by more than the margin', () => {
-    const history = [bucket(1, 0.5, 100), bucket(2, 0.8, 30), bucket(3, 0.9, 10), bucket(4, null, 0), bucket(5, 0.8, 60)];
-    const drift = driftOf([...history, bucket(6, 0.7, 25), bucket(7, null, 0)], 'acceptanceRate', settings);
+    const history = [
+      bucket(1, 0.5, 100),
+      bucket(2, 0.8, 30),
+      bucket(3, 0.9, 10),
+      bucket(4, null, 0),
+      bucket(5, 0.8, 60),
+    ];
+    const drift = driftOf(
+      [...history, bucket(6, 0.7, 25), bucket(7, null, 0)],
+      'acceptanceRate',
+      settings,
+    );
     // Baseline: days 2 to 5 (four buckets before the latest with data), weighted: (0.8·30 + 0.9·10 + 0.8·60) / 100.
     expect(drift.baseline).toBeCloseTo(0.81, 10);
-    expect(drift).toMatchObject({ metric: 'acceptanceRate', detected: true, latest: 0.7, latestSamples: 25, baselineSamples: 100, margin: 0.05 });
+    expect(drift).toMatchObject({
+      metric: 'acceptanceRate',
+      detected: true,
+      latest: 0.7,
+      latestSamples: 25,
+      baselineSamples: 100,
+      margin: 0.05,
+    });
     expect(drift.latestBucket).toEqual(new Date(Date.UTC(2026, 10, 6)));
-    expect(driftOf([...history, bucket(6, 0.77, 25)], 'acceptanceRate', settings).detected).toBe(false);
+    expect(driftOf([...history, bucket(6, 0.77, 25)], 'acceptanceRate', settings).detected).toBe(
+      false,
+    );
     // Too few samples in the latest bucket say nothing.
-    expect(driftOf([...history, bucket(6, 0.1, 5)], 'acceptanceRate', settings).detected).toBe(false);
-    expect(driftOf([bucket(1, null, 0)], 'acceptanceRate', settings)).toMatchObject({ detected: false, latest: null, baseline: null });
+    expect(driftOf([...history, bucket(6, 0.1, 5)], 'acceptanceRate', settings).detected).toBe(
+      false,
+    );
+    expect(driftOf([bucket(1, null, 0)], 'acceptanceRate', settings)).toMatchObject({
+      detected: false,
+      latest: null,
+      baseline: null,
+    });
   });
 
   it('starts buckets in UTC, weeks on Monday', () => {

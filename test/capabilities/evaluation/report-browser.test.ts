@@ -18,19 +18,45 @@ const OUTPUT = fileURLToPath(new URL('../../../test-output/', import.meta.url));
 /** A deterministic pseudo-random sequence, so the fixture is the same on every run. */
 function random(seed: number) {
   let state = seed;
-  return () => ((state = (state * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+  return () => (state = (state * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
 }
 
 function run(kind: 'ROUTING' | 'GENERATION', total: number): EvalRunRecord {
   return {
-    id: '6f1c2a56-0d5e-4a5b-9a57-3c1de1f0a001', accountId: 'dev', kind, datasetId: '6f1c2a56-0d5e-4a5b-9a57-3c1de1f0a002', target: kind === 'ROUTING' ? 'CASCADE' : 'CHAIN',
-    judge: kind === 'GENERATION' ? 'openai:gpt-4o' : null, pairwiseAgainst: kind === 'GENERATION' ? 'REFERENCE' : null, judgePromptVersion: kind === 'GENERATION' ? 'judge/1' : null,
-    judgePrompt: null, concurrency: 4, batchSize: 20, status: 'SUCCEEDED', caseIds: [], total, done: total, taxonomyVersion: kind === 'ROUTING' ? 1 : null, routerModelId: null,
-    summary: null, error: null, createdAt: new Date('2026-11-22T09:00:00Z'), heartbeatAt: new Date('2026-11-22T09:05:00Z'), finishedAt: new Date('2026-11-22T09:05:00Z'),
+    id: '6f1c2a56-0d5e-4a5b-9a57-3c1de1f0a001',
+    accountId: 'dev',
+    kind,
+    datasetId: '6f1c2a56-0d5e-4a5b-9a57-3c1de1f0a002',
+    target: kind === 'ROUTING' ? 'CASCADE' : 'CHAIN',
+    judge: kind === 'GENERATION' ? 'openai:gpt-4o' : null,
+    pairwiseAgainst: kind === 'GENERATION' ? 'REFERENCE' : null,
+    judgePromptVersion: kind === 'GENERATION' ? 'judge/1' : null,
+    judgePrompt: null,
+    concurrency: 4,
+    batchSize: 20,
+    status: 'SUCCEEDED',
+    caseIds: [],
+    total,
+    done: total,
+    taxonomyVersion: kind === 'ROUTING' ? 1 : null,
+    routerModelId: null,
+    summary: null,
+    error: null,
+    createdAt: new Date('2026-11-22T09:00:00Z'),
+    heartbeatAt: new Date('2026-11-22T09:05:00Z'),
+    finishedAt: new Date('2026-11-22T09:05:00Z'),
   };
 }
 
-const base = { needsReview: false, score: null, inputTokens: 0, outputTokens: 0, costUsd: 0, generationId: null, createdAt: new Date() };
+const base = {
+  needsReview: false,
+  score: null,
+  inputTokens: 0,
+  outputTokens: 0,
+  costUsd: 0,
+  generationId: null,
+  createdAt: new Date(),
+};
 
 function routingResults(categories: string[]): EvalResultRecord[] {
   const next = random(7);
@@ -39,10 +65,26 @@ function routingResults(categories: string[]): EvalResultRecord[] {
     for (let n = 0; n < 30; n++) {
       const roll = next();
       // Mostly right; some confused with a neighbour (as similar intents are), a few Unknown.
-      const predicted = roll < 0.86 ? category : roll < 0.95 ? categories[(index + 1) % categories.length]! : null;
+      const predicted =
+        roll < 0.86 ? category : roll < 0.95 ? categories[(index + 1) % categories.length]! : null;
       const confidence = predicted === category ? 0.6 + next() * 0.4 : next() * 0.8;
-      results.push({ ...base, runId: 'r', caseId: `${index}-${n}`, position: results.length, expected: category, predicted, correct: predicted === category, decidedBy: confidence >= 0.8 ? 'LOCAL_MODEL' : 'LLM',
-        needsReview: predicted === null || confidence < 0.5, confidence, latencyMs: Math.round(20 + next() * 400), inputTokens: 100, outputTokens: 10, costUsd: 0.0001, detail: {} });
+      results.push({
+        ...base,
+        runId: 'r',
+        caseId: `${index}-${n}`,
+        position: results.length,
+        expected: category,
+        predicted,
+        correct: predicted === category,
+        decidedBy: confidence >= 0.8 ? 'LOCAL_MODEL' : 'LLM',
+        needsReview: predicted === null || confidence < 0.5,
+        confidence,
+        latencyMs: Math.round(20 + next() * 400),
+        inputTokens: 100,
+        outputTokens: 10,
+        costUsd: 0.0001,
+        detail: {},
+      });
     }
   });
   return results;
@@ -53,10 +95,42 @@ function generationResults(): EvalResultRecord[] {
   return Array.from({ length: 24 }, (_, index) => {
     const score = 1 + Math.floor(next() * 5) + next() * 0.5;
     const grounded = next() > 0.2;
-    return { ...base, runId: 'r', caseId: `g${index}`, position: index, expected: null, predicted: null, correct: grounded && score >= 3.5, decidedBy: 'openai:gpt-4o-mini', confidence: null, score: Math.min(5, score),
-      latencyMs: 800 + index * 40, detail: { feature: 'POSTMORTEM', checks: { validates: true, missingSections: grounded ? [] : ['Action items'], groundingIssues: grounded ? 0 : 2, withinLength: true, words: 420 },
-        rubric: [{ criterion: 'Faithful', score: Math.round(Math.min(5, score)), reason: 'names a time <b>not</b> in the timeline' }], pairwise: { outcome: ['WIN', 'TIE', 'LOSS'][index % 3], positionConsistent: index % 4 !== 0, against: 'REFERENCE' },
-        output: `# Postmortem ${index}\n<script>alert(1)</script> Summary of the outage.` } };
+    return {
+      ...base,
+      runId: 'r',
+      caseId: `g${index}`,
+      position: index,
+      expected: null,
+      predicted: null,
+      correct: grounded && score >= 3.5,
+      decidedBy: 'openai:gpt-4o-mini',
+      confidence: null,
+      score: Math.min(5, score),
+      latencyMs: 800 + index * 40,
+      detail: {
+        feature: 'POSTMORTEM',
+        checks: {
+          validates: true,
+          missingSections: grounded ? [] : ['Action items'],
+          groundingIssues: grounded ? 0 : 2,
+          withinLength: true,
+          words: 420,
+        },
+        rubric: [
+          {
+            criterion: 'Faithful',
+            score: Math.round(Math.min(5, score)),
+            reason: 'names a time <b>not</b> in the timeline',
+          },
+        ],
+        pairwise: {
+          outcome: ['WIN', 'TIE', 'LOSS'][index % 3],
+          positionConsistent: index % 4 !== 0,
+          against: 'REFERENCE',
+        },
+        output: `# Postmortem ${index}\n<script>alert(1)</script> Summary of the outage.`,
+      },
+    };
   });
 }
 
@@ -67,15 +141,32 @@ describe('the evaluation report in headless Chromium', () => {
     mkdirSync(OUTPUT, { recursive: true });
     browser = await chromium.launch({
       executablePath: '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
   });
   afterAll(() => browser?.close());
 
   it('draws a readable 150-category routing report: heatmap, bars, coverage curve, top confusions', async () => {
-    const categories = Array.from({ length: 150 }, (_, index) => `intent_${String(index).padStart(3, '0')}`);
+    const categories = Array.from(
+      { length: 150 },
+      (_, index) => `intent_${String(index).padStart(3, '0')}`,
+    );
     const results = routingResults(categories);
-    const html = renderReport({ run: run('ROUTING', results.length), summary: routingSummary(results, categories), results, datasetName: 'clinc150' });
+    const html = renderReport({
+      run: run('ROUTING', results.length),
+      summary: routingSummary(results, categories),
+      results,
+      datasetName: 'clinc150',
+    });
     expect(html).not.toMatch(/<script|<link|src=/);
 
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
@@ -99,7 +190,13 @@ describe('the evaluation report in headless Chromium', () => {
     expect(curve!.split('L').length).toBeGreaterThan(20);
     expect(await page.locator('svg#coverage circle.mark').count()).toBe(1);
     expect(await page.locator('svg#stages rect.bar').count()).toBe(2);
-    expect(await page.locator('table').filter({ hasText: 'share of labeled' }).locator('tbody tr').count()).toBe(25);
+    expect(
+      await page
+        .locator('table')
+        .filter({ hasText: 'share of labeled' })
+        .locator('tbody tr')
+        .count(),
+    ).toBe(25);
     // Neighbouring intents are confused, so the ordering puts them side by side: the first rows' labels are adjacent intents.
     await page.screenshot({ path: join(OUTPUT, 'eval-report-routing.png'), fullPage: false });
     await heatmap.screenshot({ path: join(OUTPUT, 'eval-report-heatmap.png') });
@@ -108,7 +205,12 @@ describe('the evaluation report in headless Chromium', () => {
 
   it('draws a generation report: score distribution, pairwise outcomes, worst cases (escaped)', async () => {
     const results = generationResults();
-    const html = renderReport({ run: run('GENERATION', results.length), summary: generationSummary(results), results, datasetName: 'postmortems' });
+    const html = renderReport({
+      run: run('GENERATION', results.length),
+      summary: generationSummary(results),
+      results,
+      datasetName: 'postmortems',
+    });
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     let dialogs = 0;
     page.on('dialog', (dialog) => {

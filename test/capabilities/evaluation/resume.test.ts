@@ -11,25 +11,57 @@ import { startOpenAiDouble, type OpenAiDouble } from '../../support/openai-doubl
 import { spawnServer, type ServerProcess } from '../../support/process.js';
 import { temporaryDataDir } from '../../support/server.js';
 
-const INTENTS = ['card_declined', 'lost_luggage', 'pin_change', 'transfer', 'bill_due', 'reset_settings', 'book_flight', 'insurance'];
+const INTENTS = [
+  'card_declined',
+  'lost_luggage',
+  'pin_change',
+  'transfer',
+  'bill_due',
+  'reset_settings',
+  'book_flight',
+  'insurance',
+];
 const CASES = 40;
 
-async function graphql<T>(url: string, query: string, variables: Record<string, unknown> = {}): Promise<T> {
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
+async function graphql<T>(
+  url: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+): Promise<T> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query, variables }),
+  });
   const body = (await response.json()) as { data?: T; errors?: unknown[] };
   if (body.errors) throw new Error(JSON.stringify(body.errors));
   return body.data!;
 }
 
 const RUN = 'id status progress { done total } error { code }';
-type Run = { id: string; status: string; progress: { done: number; total: number }; error: { code: string } | null };
+type Run = {
+  id: string;
+  status: string;
+  progress: { done: number; total: number };
+  error: { code: string } | null;
+};
 
-async function waitFor(url: string, id: string, until: (run: Run) => boolean, timeoutMs = 30_000): Promise<Run> {
+async function waitFor(
+  url: string,
+  id: string,
+  until: (run: Run) => boolean,
+  timeoutMs = 30_000,
+): Promise<Run> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const { evalRun } = await graphql<{ evalRun: Run }>(url, `query($id: ID!) { evalRun(id: $id) { ${RUN} } }`, { id });
+    const { evalRun } = await graphql<{ evalRun: Run }>(
+      url,
+      `query($id: ID!) { evalRun(id: $id) { ${RUN} } }`,
+      { id },
+    );
     if (until(evalRun)) return evalRun;
-    if (Date.now() > deadline) throw new Error(`timed out waiting; run is ${JSON.stringify(evalRun)}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting; run is ${JSON.stringify(evalRun)}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
@@ -43,7 +75,16 @@ describe('resuming an evaluation run after the process was killed', () => {
   beforeAll(async () => {
     double = await startOpenAiDouble({
       // Every routing call (one ticket each) takes a moment and answers with a category.
-      defaultBehaviour: { kind: 'delay', ms: 120, then: { kind: 'json', value: { results: [{ id: '0', category: 'transfer', confidence: 0.9, reason: 'looks like it' }] } } },
+      defaultBehaviour: {
+        kind: 'delay',
+        ms: 120,
+        then: {
+          kind: 'json',
+          value: {
+            results: [{ id: '0', category: 'transfer', confidence: 0.9, reason: 'looks like it' }],
+          },
+        },
+      },
     });
     const LLM_CONFIG = routingThroughDouble(double.url);
     env = { DATA_DIR: dataDir, LLM_CONFIG, OPENAI_API_KEY: 'sk-test' };
@@ -56,16 +97,43 @@ describe('resuming an evaluation run after the process was killed', () => {
   it('marks the run INTERRUPTED at start-up and finishes only the missing cases', async () => {
     server = spawnServer(env);
     let url = await server.ready;
-    const { createTaxonomy } = await graphql<{ createTaxonomy: { id: string } }>(url, 'mutation($input: TaxonomyInput!) { createTaxonomy(input: $input) { id } }', {
-      input: { name: 'support', categories: INTENTS.map((intent) => ({ name: intent, description: intent.replace('_', ' ') })) },
-    });
-    const rows = [...clincSubset('train', INTENTS), ...clincSubset('test', INTENTS)].map(([body, category]) => ({ body, category }));
+    const { createTaxonomy } = await graphql<{ createTaxonomy: { id: string } }>(
+      url,
+      'mutation($input: TaxonomyInput!) { createTaxonomy(input: $input) { id } }',
+      {
+        input: {
+          name: 'support',
+          categories: INTENTS.map((intent) => ({
+            name: intent,
+            description: intent.replace('_', ' '),
+          })),
+        },
+      },
+    );
+    const rows = [...clincSubset('train', INTENTS), ...clincSubset('test', INTENTS)].map(
+      ([body, category]) => ({ body, category }),
+    );
     for (let start = 0; start < rows.length; start += 1_000) {
-      await graphql(url, 'mutation($id: ID!, $rows: [LabeledTicketInput!]!) { importLabeledTickets(taxonomyId: $id, examples: $rows) { imported } }', { id: createTaxonomy.id, rows: rows.slice(start, start + 1_000) });
+      await graphql(
+        url,
+        'mutation($id: ID!, $rows: [LabeledTicketInput!]!) { importLabeledTickets(taxonomyId: $id, examples: $rows) { imported } }',
+        { id: createTaxonomy.id, rows: rows.slice(start, start + 1_000) },
+      );
     }
-    const { startEvalRun } = await graphql<{ startEvalRun: Run }>(url, `mutation($input: StartEvalRunInput!) { startEvalRun(input: $input) { ${RUN} } }`, {
-      input: { kind: 'ROUTING', datasetId: createTaxonomy.id, target: 'openai:gpt-test', batchSize: 1, concurrency: 2, maxCases: CASES },
-    });
+    const { startEvalRun } = await graphql<{ startEvalRun: Run }>(
+      url,
+      `mutation($input: StartEvalRunInput!) { startEvalRun(input: $input) { ${RUN} } }`,
+      {
+        input: {
+          kind: 'ROUTING',
+          datasetId: createTaxonomy.id,
+          target: 'openai:gpt-test',
+          batchSize: 1,
+          concurrency: 2,
+          maxCases: CASES,
+        },
+      },
+    );
     expect(startEvalRun.progress.total).toBe(CASES);
 
     await waitFor(url, startEvalRun.id, (run) => run.progress.done >= 8);
@@ -82,14 +150,26 @@ describe('resuming an evaluation run after the process was killed', () => {
     expect(stored).toBeLessThan(CASES);
 
     const callsBefore = double.calls;
-    const { resumeEvalRun } = await graphql<{ resumeEvalRun: Run }>(url, `mutation($id: ID!) { resumeEvalRun(id: $id) { ${RUN} } }`, { id: startEvalRun.id });
+    const { resumeEvalRun } = await graphql<{ resumeEvalRun: Run }>(
+      url,
+      `mutation($id: ID!) { resumeEvalRun(id: $id) { ${RUN} } }`,
+      { id: startEvalRun.id },
+    );
     expect(resumeEvalRun.status).toBe('RUNNING');
     const finished = await waitFor(url, startEvalRun.id, (run) => run.status !== 'RUNNING');
-    expect(finished).toMatchObject({ status: 'SUCCEEDED', progress: { done: CASES, total: CASES } });
+    expect(finished).toMatchObject({
+      status: 'SUCCEEDED',
+      progress: { done: CASES, total: CASES },
+    });
     // One LLM call per case that had no stored result; none for the cases already done.
     expect(double.calls - callsBefore).toBe(CASES - stored);
 
-    const { evalRun } = await graphql<{ evalRun: { results: { nodes: { caseId: string; predicted: string }[] }; metrics: { cases: number; stages: { decidedBy: string }[] } } }>(
+    const { evalRun } = await graphql<{
+      evalRun: {
+        results: { nodes: { caseId: string; predicted: string }[] };
+        metrics: { cases: number; stages: { decidedBy: string }[] };
+      };
+    }>(
       url,
       'query($id: ID!) { evalRun(id: $id) { results(first: 500) { nodes { caseId predicted } } metrics { ... on RoutingEvalMetrics { cases stages { decidedBy } } } } }',
       { id: startEvalRun.id },
@@ -98,7 +178,17 @@ describe('resuming an evaluation run after the process was killed', () => {
     expect(evalRun.metrics.cases).toBe(CASES);
     expect(evalRun.metrics.stages.map((stage) => stage.decidedBy)).toEqual(['LLM']);
 
-    const again = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: 'mutation($id: ID!) { resumeEvalRun(id: $id) { id } }', variables: { id: startEvalRun.id } }) });
-    expect(((await again.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe('CONFLICT');
+    const again = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        query: 'mutation($id: ID!) { resumeEvalRun(id: $id) { id } }',
+        variables: { id: startEvalRun.id },
+      }),
+    });
+    expect(
+      ((await again.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions
+        .code,
+    ).toBe('CONFLICT');
   }, 90_000);
 });

@@ -10,15 +10,33 @@ import { routingThroughDouble } from '../../support/llm-config.js';
 import { startOpenAiDouble, type OpenAiDouble } from '../../support/openai-double.js';
 import { startTestServer, type TestServer } from '../../support/server.js';
 
-const INTENTS = ['card_declined', 'lost_luggage', 'pin_change', 'transfer', 'bill_due', 'reset_settings', 'book_flight', 'insurance'];
-const RUN = 'id status target progress { done total } metrics { ... on RoutingEvalMetrics { cases accuracy macroF1 reviewShare autoRoutedAccuracy stages { decidedBy share } costUsd } }';
+const INTENTS = [
+  'card_declined',
+  'lost_luggage',
+  'pin_change',
+  'transfer',
+  'bill_due',
+  'reset_settings',
+  'book_flight',
+  'insurance',
+];
+const RUN =
+  'id status target progress { done total } metrics { ... on RoutingEvalMetrics { cases accuracy macroF1 reviewShare autoRoutedAccuracy stages { decidedBy share } costUsd } }';
 
 interface Run {
   id: string;
   status: string;
   target: string;
   progress: { done: number; total: number };
-  metrics: { cases: number; accuracy: number; macroF1: number; reviewShare: number; autoRoutedAccuracy: number; stages: { decidedBy: string; share: number }[]; costUsd: number } | null;
+  metrics: {
+    cases: number;
+    accuracy: number;
+    macroF1: number;
+    reviewShare: number;
+    autoRoutedAccuracy: number;
+    stages: { decidedBy: string; share: number }[];
+    costUsd: number;
+  } | null;
 }
 
 describe('routing evaluation runs, compared', () => {
@@ -27,13 +45,19 @@ describe('routing evaluation runs, compared', () => {
   let taxonomyId: string;
 
   const start = async (input: Record<string, unknown>) => {
-    const result = await server.graphql<{ startEvalRun: Run }>(`mutation($input: StartEvalRunInput!) { startEvalRun(input: $input) { ${RUN} } }`, { input: { kind: 'ROUTING', datasetId: taxonomyId, ...input } });
+    const result = await server.graphql<{ startEvalRun: Run }>(
+      `mutation($input: StartEvalRunInput!) { startEvalRun(input: $input) { ${RUN} } }`,
+      { input: { kind: 'ROUTING', datasetId: taxonomyId, ...input } },
+    );
     expect(result.errors).toBeUndefined();
     return result.data!.startEvalRun;
   };
   const finished = async (id: string): Promise<Run> => {
     for (;;) {
-      const { data } = await server.graphql<{ evalRun: Run }>(`query($id: ID!) { evalRun(id: $id) { ${RUN} } }`, { id });
+      const { data } = await server.graphql<{ evalRun: Run }>(
+        `query($id: ID!) { evalRun(id: $id) { ${RUN} } }`,
+        { id },
+      );
       if (data!.evalRun.status !== 'RUNNING') return data!.evalRun;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
@@ -42,18 +66,53 @@ describe('routing evaluation runs, compared', () => {
   beforeAll(async () => {
     double = await startOpenAiDouble();
     // Whatever it is asked, the LLM answers "transfer" for up to 20 tickets of a call.
-    double.setDefault({ kind: 'json', value: { results: Array.from({ length: 20 }, (_, id) => ({ id: String(id), category: 'transfer', confidence: 0.9, reason: 'money' })) }, usage: { inputTokens: 1000, outputTokens: 100 } });
-    const LLM_CONFIG = routingThroughDouble(double.url, { prices: { 'openai:gpt-test': { inputPerMillionUsd: 1, outputPerMillionUsd: 1 } } });
-    server = await startTestServer({ LLM_CONFIG, OPENAI_API_KEY: 'sk-test', ROUTING_TRIAGE_SECONDS_PER_TICKET: '90', ROUTING_TRIAGE_HOURLY_COST_USD: '40', ROUTING_SETUP_COST_USD: '10' });
-    const created = await server.graphql<{ createTaxonomy: { id: string } }>('mutation($input: TaxonomyInput!) { createTaxonomy(input: $input) { id } }', {
-      input: { name: 'support', categories: INTENTS.map((intent) => ({ name: intent, description: intent.replace('_', ' ') })) },
+    double.setDefault({
+      kind: 'json',
+      value: {
+        results: Array.from({ length: 20 }, (_, id) => ({
+          id: String(id),
+          category: 'transfer',
+          confidence: 0.9,
+          reason: 'money',
+        })),
+      },
+      usage: { inputTokens: 1000, outputTokens: 100 },
     });
+    const LLM_CONFIG = routingThroughDouble(double.url, {
+      prices: { 'openai:gpt-test': { inputPerMillionUsd: 1, outputPerMillionUsd: 1 } },
+    });
+    server = await startTestServer({
+      LLM_CONFIG,
+      OPENAI_API_KEY: 'sk-test',
+      ROUTING_TRIAGE_SECONDS_PER_TICKET: '90',
+      ROUTING_TRIAGE_HOURLY_COST_USD: '40',
+      ROUTING_SETUP_COST_USD: '10',
+    });
+    const created = await server.graphql<{ createTaxonomy: { id: string } }>(
+      'mutation($input: TaxonomyInput!) { createTaxonomy(input: $input) { id } }',
+      {
+        input: {
+          name: 'support',
+          categories: INTENTS.map((intent) => ({
+            name: intent,
+            description: intent.replace('_', ' '),
+          })),
+        },
+      },
+    );
     taxonomyId = created.data!.createTaxonomy.id;
-    const rows = [...clincSubset('train', INTENTS), ...clincSubset('test', INTENTS)].map(([body, category]) => ({ body, category }));
+    const rows = [...clincSubset('train', INTENTS), ...clincSubset('test', INTENTS)].map(
+      ([body, category]) => ({ body, category }),
+    );
     for (let offset = 0; offset < rows.length; offset += 1_000) {
-      await server.graphql('mutation($id: ID!, $rows: [LabeledTicketInput!]!) { importLabeledTickets(taxonomyId: $id, examples: $rows) { imported } }', { id: taxonomyId, rows: rows.slice(offset, offset + 1_000) });
+      await server.graphql(
+        'mutation($id: ID!, $rows: [LabeledTicketInput!]!) { importLabeledTickets(taxonomyId: $id, examples: $rows) { imported } }',
+        { id: taxonomyId, rows: rows.slice(offset, offset + 1_000) },
+      );
     }
-    await server.graphql('mutation($id: ID!) { trainRouter(taxonomyId: $id) { id } }', { id: taxonomyId });
+    await server.graphql('mutation($id: ID!) { trainRouter(taxonomyId: $id) { id } }', {
+      id: taxonomyId,
+    });
   });
   afterAll(async () => {
     await server.stop();
@@ -70,26 +129,50 @@ describe('routing evaluation runs, compared', () => {
     expect(llm.metrics!.stages).toEqual([{ decidedBy: 'LLM', share: 1 }]);
     // Batches of 20: one LLM call per 20 tickets, cost shared out.
     expect(double.calls - calls).toBe(Math.ceil(llm.progress.total / 20));
-    expect(llm.metrics!.costUsd).toBeCloseTo((double.calls - calls) * 1100 / 1_000_000, 8);
+    expect(llm.metrics!.costUsd).toBeCloseTo(((double.calls - calls) * 1100) / 1_000_000, 8);
     expect(local.metrics!.accuracy).toBeGreaterThan(0.8);
     expect(llm.metrics!.accuracy).toBeLessThan(0.25);
 
     const compared = await server.graphql<{
       compareEvalRuns: {
-        pairedCases: number; bothRight: number; bothWrong: number; regressedCount: number; improvedCount: number;
+        pairedCases: number;
+        bothRight: number;
+        bothWrong: number;
+        regressedCount: number;
+        improvedCount: number;
         regressed: { expected: string; predictedA: string; predictedB: string }[];
         deltas: { metric: string; a: number; b: number; delta: number }[];
         mcnemar: { b: number; c: number; method: string; statistic: number | null; pValue: number };
       };
-    }>(`query($a: ID!, $b: ID!) { compareEvalRuns(a: $a, b: $b) { pairedCases bothRight bothWrong regressedCount improvedCount
-          regressed(first: 5) { expected predictedA predictedB } deltas { metric a b delta } mcnemar { b c method statistic pValue } } }`, { a: local.id, b: llm.id });
+    }>(
+      `query($a: ID!, $b: ID!) { compareEvalRuns(a: $a, b: $b) { pairedCases bothRight bothWrong regressedCount improvedCount
+          regressed(first: 5) { expected predictedA predictedB } deltas { metric a b delta } mcnemar { b c method statistic pValue } } }`,
+      { a: local.id, b: llm.id },
+    );
     expect(compared.errors).toBeUndefined();
     const comparison = compared.data!.compareEvalRuns;
     expect(comparison.pairedCases).toBe(local.progress.total);
-    expect(comparison.bothRight + comparison.bothWrong + comparison.regressedCount + comparison.improvedCount).toBe(comparison.pairedCases);
-    expect(comparison.regressed.every((flip) => flip.predictedA === flip.expected && flip.predictedB === 'transfer')).toBe(true);
-    expect(comparison.mcnemar).toMatchObject({ b: comparison.regressedCount, c: comparison.improvedCount, method: 'CHI_SQUARE_CORRECTED' });
-    expect(comparison.mcnemar.statistic).toBeCloseTo((Math.abs(comparison.regressedCount - comparison.improvedCount) - 1) ** 2 / (comparison.regressedCount + comparison.improvedCount), 8);
+    expect(
+      comparison.bothRight +
+        comparison.bothWrong +
+        comparison.regressedCount +
+        comparison.improvedCount,
+    ).toBe(comparison.pairedCases);
+    expect(
+      comparison.regressed.every(
+        (flip) => flip.predictedA === flip.expected && flip.predictedB === 'transfer',
+      ),
+    ).toBe(true);
+    expect(comparison.mcnemar).toMatchObject({
+      b: comparison.regressedCount,
+      c: comparison.improvedCount,
+      method: 'CHI_SQUARE_CORRECTED',
+    });
+    expect(comparison.mcnemar.statistic).toBeCloseTo(
+      (Math.abs(comparison.regressedCount - comparison.improvedCount) - 1) ** 2 /
+        (comparison.regressedCount + comparison.improvedCount),
+      8,
+    );
     expect(comparison.mcnemar.pValue).toBeLessThan(0.001);
     const accuracy = comparison.deltas.find((delta) => delta.metric === 'accuracy')!;
     expect(accuracy.delta).toBeCloseTo(llm.metrics!.accuracy - local.metrics!.accuracy, 10);
@@ -97,7 +180,12 @@ describe('routing evaluation runs, compared', () => {
 
   it('refuses runs it cannot do, and cancels a running one keeping what finished', async () => {
     const code = async (input: Record<string, unknown>) =>
-      (await server.graphql('mutation($input: StartEvalRunInput!) { startEvalRun(input: $input) { id } }', { input: { kind: 'ROUTING', datasetId: taxonomyId, ...input } })).errors?.[0]?.extensions?.code;
+      (
+        await server.graphql(
+          'mutation($input: StartEvalRunInput!) { startEvalRun(input: $input) { id } }',
+          { input: { kind: 'ROUTING', datasetId: taxonomyId, ...input } },
+        )
+      ).errors?.[0]?.extensions?.code;
     expect(await code({ target: 'nowhere:model' })).toBe('BAD_USER_INPUT');
     expect(await code({ target: 'builtin:builtin' })).toBe('BAD_USER_INPUT');
     expect(await code({ judge: 'openai:gpt-test' })).toBe('BAD_USER_INPUT');
@@ -106,39 +194,86 @@ describe('routing evaluation runs, compared', () => {
 
     double.enqueue(...Array.from({ length: 3 }, () => ({ kind: 'delay' as const, ms: 400 })));
     const running = await start({ target: 'openai:gpt-test', batchSize: 5, concurrency: 1 });
-    const cancelled = await server.graphql<{ cancelEvalRun: Run }>(`mutation($id: ID!) { cancelEvalRun(id: $id) { ${RUN} } }`, { id: running.id });
+    const cancelled = await server.graphql<{ cancelEvalRun: Run }>(
+      `mutation($id: ID!) { cancelEvalRun(id: $id) { ${RUN} } }`,
+      { id: running.id },
+    );
     expect(cancelled.data!.cancelEvalRun.status).toBe('CANCELLED');
     expect(cancelled.data!.cancelEvalRun.progress.done).toBeLessThan(running.progress.total);
   });
 
   it('turns a correction into a labeled ticket and measures accuracy on reviewed decisions and the ROI', async () => {
-    const tickets = clincSubset('test', INTENTS).slice(0, 40).map(([body], index) => ({ id: `T-${index}`, body }));
-    const routed = await server.graphql<{ routeTickets: { id: string; category: string | null; needsReview: boolean }[] }>(
+    const tickets = clincSubset('test', INTENTS)
+      .slice(0, 40)
+      .map(([body], index) => ({ id: `T-${index}`, body }));
+    const routed = await server.graphql<{
+      routeTickets: { id: string; category: string | null; needsReview: boolean }[];
+    }>(
       'query($t: [TicketInput!]!, $id: ID) { routeTickets(tickets: $t, taxonomyId: $id) { id category needsReview } }',
       { t: tickets, id: taxonomyId },
     );
     const predictions = routed.data!.routeTickets;
-    const automatic = predictions.filter((prediction) => !prediction.needsReview && prediction.category);
+    const automatic = predictions.filter(
+      (prediction) => !prediction.needsReview && prediction.category,
+    );
     expect(automatic.length).toBeGreaterThan(10);
     const submit = (input: Record<string, unknown>) =>
-      server.graphql<{ submitFeedback: { correctedCategory: string | null; labeledTicketCreated: boolean; feature: string } }>(
+      server.graphql<{
+        submitFeedback: {
+          correctedCategory: string | null;
+          labeledTicketCreated: boolean;
+          feature: string;
+        };
+      }>(
         'mutation($input: FeedbackInput!) { submitFeedback(input: $input) { correctedCategory labeledTicketCreated feature } }',
         { input },
       );
     // One decision corrected, three confirmed with a thumbs up.
     const wrongCategory = automatic[0]!.category === 'insurance' ? 'transfer' : 'insurance';
-    const corrected = await submit({ predictionId: automatic[0]!.id, correctedCategory: wrongCategory.toUpperCase(), comment: 'wrong queue' });
-    expect(corrected.data!.submitFeedback).toEqual({ correctedCategory: wrongCategory, labeledTicketCreated: true, feature: 'ROUTING' });
-    for (const prediction of automatic.slice(1, 4)) expect((await submit({ predictionId: prediction.id, rating: 'UP' })).errors).toBeUndefined();
-    expect((await submit({ predictionId: automatic[0]!.id, correctedCategory: 'weather' })).errors![0]!.extensions!.code).toBe('BAD_USER_INPUT');
-    expect((await submit({ predictionId: automatic[0]!.id, finalText: 'x' })).errors![0]!.extensions!.code).toBe('BAD_USER_INPUT');
+    const corrected = await submit({
+      predictionId: automatic[0]!.id,
+      correctedCategory: wrongCategory.toUpperCase(),
+      comment: 'wrong queue',
+    });
+    expect(corrected.data!.submitFeedback).toEqual({
+      correctedCategory: wrongCategory,
+      labeledTicketCreated: true,
+      feature: 'ROUTING',
+    });
+    for (const prediction of automatic.slice(1, 4))
+      expect((await submit({ predictionId: prediction.id, rating: 'UP' })).errors).toBeUndefined();
+    expect(
+      (await submit({ predictionId: automatic[0]!.id, correctedCategory: 'weather' })).errors![0]!
+        .extensions!.code,
+    ).toBe('BAD_USER_INPUT');
+    expect(
+      (await submit({ predictionId: automatic[0]!.id, finalText: 'x' })).errors![0]!.extensions!
+        .code,
+    ).toBe('BAD_USER_INPUT');
 
-    const metrics = await server.graphql<{ evalMetrics: { series: { requests: number; withOutcome: number; routingAccuracy: number | null; rated: number; thumbsUpRatio: number | null }[]; drift: { metric: string } } }>(
+    const metrics = await server.graphql<{
+      evalMetrics: {
+        series: {
+          requests: number;
+          withOutcome: number;
+          routingAccuracy: number | null;
+          rated: number;
+          thumbsUpRatio: number | null;
+        }[];
+        drift: { metric: string };
+      };
+    }>(
       '{ evalMetrics(feature: ROUTING, bucket: DAY) { series { requests withOutcome routingAccuracy rated thumbsUpRatio } drift { metric } } }',
     );
     expect(metrics.errors).toBeUndefined();
     // Evaluation runs stored no production predictions: only the 40 routed here count.
-    expect(metrics.data!.evalMetrics.series.at(-1)).toEqual({ requests: 40, withOutcome: 4, routingAccuracy: 0.75, rated: 3, thumbsUpRatio: 1 });
+    expect(metrics.data!.evalMetrics.series.at(-1)).toEqual({
+      requests: 40,
+      withOutcome: 4,
+      routingAccuracy: 0.75,
+      rated: 3,
+      thumbsUpRatio: 1,
+    });
     expect(metrics.data!.evalMetrics.drift.metric).toBe('routingAccuracy');
 
     const roi = await server.graphql<{ routingRoi: Record<string, number | string | null> }>(
@@ -149,13 +284,25 @@ describe('routing evaluation runs, compared', () => {
     expect(roi.errors).toBeUndefined();
     const figures = roi.data!.routingRoi;
     const auto = predictions.filter((prediction) => !prediction.needsReview).length;
-    expect(figures).toMatchObject({ decisions: 40, autoRouted: auto, sentToReview: 40 - auto, reviewedAutoRouted: 4, reviewedAutoRoutedAccuracy: 0.75, setupCostUsd: 10 });
+    expect(figures).toMatchObject({
+      decisions: 40,
+      autoRouted: auto,
+      sentToReview: 40 - auto,
+      reviewedAutoRouted: 4,
+      reviewedAutoRoutedAccuracy: 0.75,
+      setupCostUsd: 10,
+    });
     // Fewer than 30 checked decisions: no CASCADE run exists, so the reviewed ones are used.
     expect(figures.accuracySource).toBe('REVIEWED');
     expect(figures.triageHoursSaved).toBeCloseTo((auto * 90) / 3600, 10);
     expect(figures.grossSavingUsd).toBeCloseTo((auto * 90 * 40) / 3600, 10);
     expect(figures.expectedMisroutes).toBeCloseTo(auto * 0.25, 10);
-    expect(figures.netSavingUsd).toBeCloseTo((figures.grossSavingUsd as number) - (figures.misrouteCostUsd as number) - (figures.llmSpendUsd as number), 10);
+    expect(figures.netSavingUsd).toBeCloseTo(
+      (figures.grossSavingUsd as number) -
+        (figures.misrouteCostUsd as number) -
+        (figures.llmSpendUsd as number),
+      10,
+    );
     expect(figures.paybackDays).toBeCloseTo(10 / ((figures.netSavingUsd as number) / 30), 6);
   });
 });

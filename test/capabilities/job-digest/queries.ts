@@ -1,6 +1,10 @@
 /** The job-digest mutation as clients send it, the shape of its answer, and the fixture logs. */
 import { readFileSync } from 'node:fs';
-import { generationMutation, mutateGeneration, type GenerationView } from '../../support/generation-queries.js';
+import {
+  generationMutation,
+  mutateGeneration,
+  type GenerationView,
+} from '../../support/generation-queries.js';
 import type { TestServer } from '../../support/server.js';
 
 export const SUMMARIZE_JOB_LOG = generationMutation({
@@ -23,17 +27,32 @@ export interface DigestView {
   likelyCause: string | null;
   nextSteps: string[];
   failingSteps: { step: string; lines: string[]; lineNumbers: number[] }[];
-  stats: { lines: number; errors: number; warnings: number; repeatedMessages: { message: string; count: number }[] };
+  stats: {
+    lines: number;
+    errors: number;
+    warnings: number;
+    repeatedMessages: { message: string; count: number }[];
+  };
 }
 
 export type DigestGeneration = GenerationView<DigestView>;
 
 /** summarizeJobLog, failing the test on any GraphQL error. */
-export function summarizeJobLog(server: TestServer, input: Record<string, unknown>): Promise<DigestGeneration> {
+export function summarizeJobLog(
+  server: TestServer,
+  input: Record<string, unknown>,
+): Promise<DigestGeneration> {
   return mutateGeneration(server, SUMMARIZE_JOB_LOG, 'summarizeJobLog', input);
 }
 
-export const SCENARIOS = ['bad-deploy', 'database-failover', 'certificate-expiry', 'dns-outage', 'memory-leak', 'third-party-outage'] as const;
+export const SCENARIOS = [
+  'bad-deploy',
+  'database-failover',
+  'certificate-expiry',
+  'dns-outage',
+  'memory-leak',
+  'third-party-outage',
+] as const;
 export type Scenario = (typeof SCENARIOS)[number] | 'successful-restart';
 
 export function jobLog(name: Scenario): string {
@@ -42,8 +61,16 @@ export function jobLog(name: Scenario): string {
 
 /** The log's lines as a terminal shows them, computed independently of the code under test. */
 export function terminalLines(log: string): string[] {
-  // eslint-disable-next-line no-control-regex
-  return log.split('\n').map((line) => (line.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '').split('\r').filter((part) => part.trim() !== '').at(-1) ?? '').trimEnd());
+  return log.split('\n').map((line) =>
+    (
+      line
+        // eslint-disable-next-line no-control-regex
+        .replace(/\x1b\[[0-9;]*[A-Za-z]/g, '')
+        .split('\r')
+        .filter((part) => part.trim() !== '')
+        .at(-1) ?? ''
+    ).trimEnd(),
+  );
 }
 
 /** A log of about `bytes` bytes made of the scenario logs, with varying numbers, as big jobs print. */

@@ -3,9 +3,26 @@
  * fixture, the sections grounded in it, and what is left to a human.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { SCENARIOS, badDeploy, databaseFailover, dnsOutage, incidents, type IncidentFixture, type Scenario } from '../../fixtures/incidents/index.js';
-import { expectBadUserInput, expectCompleteStream, serverWithBuiltinProvider } from '../../support/generation-queries.js';
-import { GENERATE_POSTMORTEM, GENERATION, generatePostmortem, type PostmortemGeneration } from './queries.js';
+import {
+  SCENARIOS,
+  badDeploy,
+  databaseFailover,
+  dnsOutage,
+  incidents,
+  type IncidentFixture,
+  type Scenario,
+} from '../../fixtures/incidents/index.js';
+import {
+  expectBadUserInput,
+  expectCompleteStream,
+  serverWithBuiltinProvider,
+} from '../../support/generation-queries.js';
+import {
+  GENERATE_POSTMORTEM,
+  GENERATION,
+  generatePostmortem,
+  type PostmortemGeneration,
+} from './queries.js';
 
 interface Expected {
   impactStart: string;
@@ -69,7 +86,8 @@ const EXPECTED: Record<Scenario, Expected> = {
 };
 
 const ACTION_PREFIX = /^(?:todo|action item|ai):/i;
-const isActionItem = (note: IncidentFixture['notes'][number]) => note.kind === 'ACTION_ITEM' || ACTION_PREFIX.test(note.text);
+const isActionItem = (note: IncidentFixture['notes'][number]) =>
+  note.kind === 'ACTION_ITEM' || ACTION_PREFIX.test(note.text);
 
 describe('generatePostmortem with the builtin provider', () => {
   const builtin = serverWithBuiltinProvider();
@@ -86,7 +104,14 @@ describe('generatePostmortem with the builtin provider', () => {
     });
 
     it('succeeds, grounded, as a typed PostmortemOutput', () => {
-      expect(generation).toMatchObject({ feature: 'POSTMORTEM', status: 'SUCCEEDED', provider: 'builtin', promptVersion: 'postmortem/1', incidentId: `inc-${scenario}`, error: null });
+      expect(generation).toMatchObject({
+        feature: 'POSTMORTEM',
+        status: 'SUCCEEDED',
+        provider: 'builtin',
+        promptVersion: 'postmortem/1',
+        incidentId: `inc-${scenario}`,
+        error: null,
+      });
       expect(generation.groundingIssues).toEqual([]);
       expect(generation.output!.__typename).toBe('PostmortemOutput');
       expect(generation.output!.title).toBe(incident.title);
@@ -94,15 +119,24 @@ describe('generatePostmortem with the builtin provider', () => {
 
     it('has a complete timeline, oldest first: every event, alert and chat message', () => {
       const { timeline } = generation.output!;
-      expect(timeline).toHaveLength(incident.timeline.length + incident.alerts.length + incident.chatExcerpts.length);
+      expect(timeline).toHaveLength(
+        incident.timeline.length + incident.alerts.length + incident.chatExcerpts.length,
+      );
       const times = timeline.map((entry) => Date.parse(entry.at));
       expect(times).toEqual([...times].sort((a, b) => a - b));
       const texts = timeline.map((entry) => entry.text);
-      for (const event of incident.timeline) expect(texts.some((text) => text.includes(event.message))).toBe(true);
-      for (const alert of incident.alerts) expect(texts.some((text) => text.includes(alert.message))).toBe(true);
-      for (const message of incident.chatExcerpts) expect(texts.some((text) => text.includes(message.text))).toBe(true);
+      for (const event of incident.timeline)
+        expect(texts.some((text) => text.includes(event.message))).toBe(true);
+      for (const alert of incident.alerts)
+        expect(texts.some((text) => text.includes(alert.message))).toBe(true);
+      for (const message of incident.chatExcerpts)
+        expect(texts.some((text) => text.includes(message.text))).toBe(true);
       // Each entry keeps the instant it came from.
-      const instants = new Set([...incident.timeline, ...incident.alerts, ...incident.chatExcerpts].map((item) => Date.parse(item.at)));
+      const instants = new Set(
+        [...incident.timeline, ...incident.alerts, ...incident.chatExcerpts].map((item) =>
+          Date.parse(item.at),
+        ),
+      );
       for (const time of times) expect(instants.has(time)).toBe(true);
     });
 
@@ -143,7 +177,9 @@ describe('generatePostmortem with the builtin provider', () => {
 
     it('detects from the first alert of the incident and names the recovery', () => {
       const output = generation.output!;
-      const during = incident.alerts.filter((alert) => !incident.startedAt || alert.at >= incident.startedAt);
+      const during = incident.alerts.filter(
+        (alert) => !incident.startedAt || alert.at >= incident.startedAt,
+      );
       expect(output.detection).toContain(during[0]!.message);
       expect(output.resolution).toMatch(/Recovery recorded at /);
       expect(output.needsHuman).not.toContain('detection');
@@ -152,7 +188,10 @@ describe('generatePostmortem with the builtin provider', () => {
   });
 
   it('quotes where a root cause was stated: a note, a timeline event, or the chat', async () => {
-    const [note, event] = await Promise.all([generate({ incident: badDeploy }), generate({ incident: databaseFailover })]);
+    const [note, event] = await Promise.all([
+      generate({ incident: badDeploy }),
+      generate({ incident: databaseFailover }),
+    ]);
     expect(note.output!.rootCause).toMatch(/^As stated in a note by Ravi Menon/);
     expect(event.output!.rootCause).toMatch(/^As stated in the timeline at 2026-10-14 03:15 UTC/);
   });
@@ -162,38 +201,97 @@ describe('generatePostmortem with the builtin provider', () => {
     // dns-outage has "Root cause unknown: ...", "might be related ...?" and "Is it caused by our release?".
     expect(output!.rootCause).toBeNull();
     expect(text).not.toContain('Stated root cause');
-    expect(output!.needsHuman).toEqual(expect.arrayContaining(['rootCause', 'contributingFactors', 'whatWentPoorly']));
+    expect(output!.needsHuman).toEqual(
+      expect.arrayContaining(['rootCause', 'contributingFactors', 'whatWentPoorly']),
+    );
     expect(output!.contributingFactors).toEqual([]);
   });
 
   it('drafts from a bare incident, leaving every ungrounded section to a human', async () => {
     const { status, output, groundingIssues } = await generate({
-      incident: { title: 'Search is slow', severity: 'SEV3', status: 'INVESTIGATING', timeline: [{ at: '2026-11-22T10:00:00Z', message: 'Search latency p95 at 3 s' }] },
+      incident: {
+        title: 'Search is slow',
+        severity: 'SEV3',
+        status: 'INVESTIGATING',
+        timeline: [{ at: '2026-11-22T10:00:00Z', message: 'Search latency p95 at 3 s' }],
+      },
     });
     expect(status).toBe('SUCCEEDED');
     expect(groundingIssues).toEqual([]);
-    expect(output!.impact).toMatchObject({ impactStart: '2026-11-22T10:00:00.000Z', impactEnd: null, durationMinutes: null, who: null, what: null });
+    expect(output!.impact).toMatchObject({
+      impactStart: '2026-11-22T10:00:00.000Z',
+      impactEnd: null,
+      durationMinutes: null,
+      who: null,
+      what: null,
+    });
     expect(output!.actionItems).toEqual([]);
-    expect(output!.needsHuman).toEqual(['impact', 'detection', 'rootCause', 'contributingFactors', 'resolution', 'whatWentWell', 'whatWentPoorly', 'actionItems']);
+    expect(output!.needsHuman).toEqual([
+      'impact',
+      'detection',
+      'rootCause',
+      'contributingFactors',
+      'resolution',
+      'whatWentWell',
+      'whatWentPoorly',
+      'actionItems',
+    ]);
   });
 
   it('streams: deltas concatenate to the final text, and the stored output is the parsed draft', async () => {
     const started = await generate({ incident: badDeploy, stream: true });
     expect(started.status).toBe('RUNNING');
     await expectCompleteStream(builtin.server, started.id, 0);
-    const stored = await builtin.server.graphql<{ generation: PostmortemGeneration }>(GENERATION, { id: started.id });
+    const stored = await builtin.server.graphql<{ generation: PostmortemGeneration }>(GENERATION, {
+      id: started.id,
+    });
     expect(stored.data!.generation.output!.actionItems).toHaveLength(3);
     expect(stored.data!.generation.output!.timeline).toHaveLength(23);
   });
 
   const badInputs: [string, Record<string, unknown>, RegExp][] = [
-    ['an empty note', { incident: { ...badDeploy, notes: [{ text: '   ' }] } }, /incident\.notes\.0\.text/],
-    ['too many alerts', { incident: { ...badDeploy, alerts: Array.from({ length: 201 }, () => badDeploy.alerts[0]) } }, /incident\.alerts/],
-    ['an alert without a time', { incident: { ...badDeploy, alerts: [{ source: 'Datadog', message: 'x' }] } }, /at/],
-    ['an unknown note kind', { incident: { ...badDeploy, notes: [{ text: 'x', kind: 'RUMOUR' }] } }, /NoteKind/],
-    ['a responder without a name', { incident: { ...badDeploy, responders: [{ name: '', role: 'IC' }] } }, /incident\.responders\.0\.name/],
-    ['a chat message of 5,000 characters', { incident: { ...badDeploy, chatExcerpts: [{ at: '2026-11-22T14:00:00Z', author: 'x', text: 'y'.repeat(5000) }] } }, /incident\.chatExcerpts\.0\.text/],
-    ['a resolvedAt without a time zone', { incident: { ...badDeploy, resolvedAt: '2026-11-22T15:02:00' } }, /time zone/],
+    [
+      'an empty note',
+      { incident: { ...badDeploy, notes: [{ text: '   ' }] } },
+      /incident\.notes\.0\.text/,
+    ],
+    [
+      'too many alerts',
+      {
+        incident: { ...badDeploy, alerts: Array.from({ length: 201 }, () => badDeploy.alerts[0]) },
+      },
+      /incident\.alerts/,
+    ],
+    [
+      'an alert without a time',
+      { incident: { ...badDeploy, alerts: [{ source: 'Datadog', message: 'x' }] } },
+      /at/,
+    ],
+    [
+      'an unknown note kind',
+      { incident: { ...badDeploy, notes: [{ text: 'x', kind: 'RUMOUR' }] } },
+      /NoteKind/,
+    ],
+    [
+      'a responder without a name',
+      { incident: { ...badDeploy, responders: [{ name: '', role: 'IC' }] } },
+      /incident\.responders\.0\.name/,
+    ],
+    [
+      'a chat message of 5,000 characters',
+      {
+        incident: {
+          ...badDeploy,
+          chatExcerpts: [{ at: '2026-11-22T14:00:00Z', author: 'x', text: 'y'.repeat(5000) }],
+        },
+      },
+      /incident\.chatExcerpts\.0\.text/,
+    ],
+    [
+      'a resolvedAt without a time zone',
+      { incident: { ...badDeploy, resolvedAt: '2026-11-22T15:02:00' } },
+      /time zone/,
+    ],
   ];
 
   it.each(badInputs)('rejects %s with BAD_USER_INPUT', async (_name, input, mentions) => {

@@ -17,7 +17,8 @@ function asInput(incident: unknown): PostmortemInput {
   const dates = (value: unknown): unknown => {
     if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(value)) return new Date(value);
     if (Array.isArray(value)) return value.map(dates);
-    if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, dates(item)]));
+    if (value && typeof value === 'object')
+      return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, dates(item)]));
     return value;
   };
   return parseInput(postmortem.inputSchema, { incident: dates(incident) });
@@ -27,15 +28,20 @@ const now = new Date('2026-12-01T00:00:00Z');
 const input = asInput(incidents['bad-deploy']);
 
 describe('the builtin draft round trip', () => {
-  it.each(SCENARIOS)('%s: the draft parses, and parses the same with CRLF line ends and extra blank lines', (scenario) => {
-    const scenarioInput = asInput(incidents[scenario]);
-    const text = postmortem.draftOffline(scenarioInput, { now });
-    const output = postmortem.parseOutput(text, scenarioInput, { now });
-    expect(output.title).toBe(incidents[scenario].title);
-    expect(postmortem.parseOutput(text.replaceAll('\n', '\r\n\r\n'), scenarioInput, { now })).toEqual(output);
-    // Deterministic: the same input drafts the same text.
-    expect(postmortem.draftOffline(scenarioInput, { now })).toBe(text);
-  });
+  it.each(SCENARIOS)(
+    '%s: the draft parses, and parses the same with CRLF line ends and extra blank lines',
+    (scenario) => {
+      const scenarioInput = asInput(incidents[scenario]);
+      const text = postmortem.draftOffline(scenarioInput, { now });
+      const output = postmortem.parseOutput(text, scenarioInput, { now });
+      expect(output.title).toBe(incidents[scenario].title);
+      expect(
+        postmortem.parseOutput(text.replaceAll('\n', '\r\n\r\n'), scenarioInput, { now }),
+      ).toEqual(output);
+      // Deterministic: the same input drafts the same text.
+      expect(postmortem.draftOffline(scenarioInput, { now })).toBe(text);
+    },
+  );
 });
 
 const MODEL_DRAFT = `# Postmortem: Checkout payment failures
@@ -86,17 +92,30 @@ describe('parsing a model draft', () => {
     });
     expect(output.timeline).toEqual([
       { at: new Date('2026-11-22T14:07:00Z'), text: 'Alert from Datadog: 5xx rate above 2%' },
-      { at: new Date('2026-11-22T14:29:30Z'), text: 'Rollback started, continuing on a second line' },
+      {
+        at: new Date('2026-11-22T14:29:30Z'),
+        text: 'Rollback started, continuing on a second line',
+      },
     ]);
     expect(output.rootCause).toBeNull();
     expect(output.whatWentPoorly).toEqual(['The rollback was slow.']);
     expect(output.actionItems).toEqual([
-      { description: 'Make the canary mandatory', owner: 'Ravi Menon', due: '2026-12-01', priority: 'P1' },
+      {
+        description: 'Make the canary mandatory',
+        owner: 'Ravi Menon',
+        due: '2026-12-01',
+        priority: 'P1',
+      },
       { description: 'Write the runbook', owner: 'Dana Whitfield', due: null, priority: 'high' },
       { description: 'Add a unit test', owner: null, due: null, priority: null },
     ]);
     // Placeholders, and sections left out, go to a human.
-    expect(output.needsHuman).toEqual(['impact', 'rootCause', 'contributingFactors', 'whatWentWell']);
+    expect(output.needsHuman).toEqual([
+      'impact',
+      'rootCause',
+      'contributingFactors',
+      'whatWentWell',
+    ]);
   });
 
   it('computes the duration from the window when the draft does not give it', () => {
@@ -105,18 +124,40 @@ describe('parsing a model draft', () => {
   });
 
   it('rejects a draft without a required section, a title, or a time on a timeline entry', () => {
-    expect(() => parsePostmortem(MODEL_DRAFT.replace('## Root Cause', '## Causes'), input)).toThrow(/## Root cause/);
-    expect(() => parsePostmortem(MODEL_DRAFT.replace('# Postmortem: Checkout payment failures', ''), input)).toThrow(OutputInvalidError);
-    expect(() => parsePostmortem(MODEL_DRAFT.replace('* 2026-11-22 14:29:30 UTC: Rollback', '* Then the rollback'), input)).toThrow(/timeline entry/);
-    expect(() => parsePostmortem('I cannot write a postmortem for this incident.', input)).toThrow(OutputInvalidError);
+    expect(() => parsePostmortem(MODEL_DRAFT.replace('## Root Cause', '## Causes'), input)).toThrow(
+      /## Root cause/,
+    );
+    expect(() =>
+      parsePostmortem(MODEL_DRAFT.replace('# Postmortem: Checkout payment failures', ''), input),
+    ).toThrow(OutputInvalidError);
+    expect(() =>
+      parsePostmortem(
+        MODEL_DRAFT.replace('* 2026-11-22 14:29:30 UTC: Rollback', '* Then the rollback'),
+        input,
+      ),
+    ).toThrow(/timeline entry/);
+    expect(() => parsePostmortem('I cannot write a postmortem for this incident.', input)).toThrow(
+      OutputInvalidError,
+    );
   });
 
   it('rejects a summary left entirely to a human', () => {
-    expect(() => parsePostmortem(MODEL_DRAFT.replace('Checkout failed for 55 minutes after a deploy.', '_Needs a human: unclear._'), input)).toThrow(/summary/);
+    expect(() =>
+      parsePostmortem(
+        MODEL_DRAFT.replace(
+          'Checkout failed for 55 minutes after a deploy.',
+          '_Needs a human: unclear._',
+        ),
+        input,
+      ),
+    ).toThrow(/summary/);
   });
 
   it('does not take a responder quoting "needs a human" in the timeline as a placeholder', () => {
-    const output = parsePostmortem(MODEL_DRAFT.replace('Rollback started,', 'Rollback needs a human: Dana approves it,'), input);
+    const output = parsePostmortem(
+      MODEL_DRAFT.replace('Rollback started,', 'Rollback needs a human: Dana approves it,'),
+      input,
+    );
     expect(output.needsHuman).not.toContain('timeline');
     expect(output.timeline[1]!.text).toContain('needs a human: Dana approves it');
   });
@@ -124,23 +165,56 @@ describe('parsing a model draft', () => {
 
 describe('action items and notes', () => {
   it.each([
-    ['Fix it (owner: Dana, due 2026-12-01, P1)', { description: 'Fix it', owner: 'Dana', due: '2026-12-01', priority: 'P1' }],
+    [
+      'Fix it (owner: Dana, due 2026-12-01, P1)',
+      { description: 'Fix it', owner: 'Dana', due: '2026-12-01', priority: 'P1' },
+    ],
     ['Fix it (P2)', { description: 'Fix it', owner: null, due: null, priority: 'P2' }],
-    ['Fix it [owner: unassigned; due by 2026-12-01]', { description: 'Fix it', owner: null, due: '2026-12-01', priority: null }],
-    ['Fix it — owner: Dana; due: 2026-12-01; priority: p0', { description: 'Fix it', owner: 'Dana', due: '2026-12-01', priority: 'P0' }],
-    ['Fix the parser (see PR #12)', { description: 'Fix the parser (see PR #12)', owner: null, due: null, priority: null }],
-    ['Fix it (due tomorrow)', { description: 'Fix it (due tomorrow)', owner: null, due: null, priority: null }],
+    [
+      'Fix it [owner: unassigned; due by 2026-12-01]',
+      { description: 'Fix it', owner: null, due: '2026-12-01', priority: null },
+    ],
+    [
+      'Fix it — owner: Dana; due: 2026-12-01; priority: p0',
+      { description: 'Fix it', owner: 'Dana', due: '2026-12-01', priority: 'P0' },
+    ],
+    [
+      'Fix the parser (see PR #12)',
+      { description: 'Fix the parser (see PR #12)', owner: null, due: null, priority: null },
+    ],
+    [
+      'Fix it (due tomorrow)',
+      { description: 'Fix it (due tomorrow)', owner: null, due: null, priority: null },
+    ],
   ])('reads %j', (text, expected) => {
     expect(parseActionItem(text)).toEqual(expected);
   });
 
   it.each([
-    [{ text: 'TODO: page on expiry', kind: 'NOTE' as const }, { kind: 'ACTION_ITEM', text: 'page on expiry' }],
-    [{ text: 'Action item: page on expiry', kind: 'NOTE' as const }, { kind: 'ACTION_ITEM', text: 'page on expiry' }],
-    [{ text: 'AI: page on expiry', kind: 'NOTE' as const }, { kind: 'ACTION_ITEM', text: 'page on expiry' }],
-    [{ text: 'Decision: freeze deploys', kind: 'NOTE' as const }, { kind: 'DECISION', text: 'freeze deploys' }],
-    [{ text: 'ai-subgraph was slow', kind: 'NOTE' as const }, { kind: 'NOTE', text: 'ai-subgraph was slow' }],
-    [{ text: 'page on expiry', kind: 'ACTION_ITEM' as const }, { kind: 'ACTION_ITEM', text: 'page on expiry' }],
+    [
+      { text: 'TODO: page on expiry', kind: 'NOTE' as const },
+      { kind: 'ACTION_ITEM', text: 'page on expiry' },
+    ],
+    [
+      { text: 'Action item: page on expiry', kind: 'NOTE' as const },
+      { kind: 'ACTION_ITEM', text: 'page on expiry' },
+    ],
+    [
+      { text: 'AI: page on expiry', kind: 'NOTE' as const },
+      { kind: 'ACTION_ITEM', text: 'page on expiry' },
+    ],
+    [
+      { text: 'Decision: freeze deploys', kind: 'NOTE' as const },
+      { kind: 'DECISION', text: 'freeze deploys' },
+    ],
+    [
+      { text: 'ai-subgraph was slow', kind: 'NOTE' as const },
+      { kind: 'NOTE', text: 'ai-subgraph was slow' },
+    ],
+    [
+      { text: 'page on expiry', kind: 'ACTION_ITEM' as const },
+      { kind: 'ACTION_ITEM', text: 'page on expiry' },
+    ],
   ])('classifies %j', (note, expected) => {
     expect(classifyNote(note)).toEqual(expected);
   });

@@ -7,7 +7,12 @@ import { describe, expect, it } from 'vitest';
 import { badDeploy } from '../../fixtures/incidents/index.js';
 import { lastPrompt, serverWithOpenAiDouble } from '../../support/generation-queries.js';
 import { collectStream } from '../../support/server.js';
-import { GENERATE_POSTMORTEM, GENERATION, generatePostmortem, type PostmortemGeneration } from './queries.js';
+import {
+  GENERATE_POSTMORTEM,
+  GENERATION,
+  generatePostmortem,
+  type PostmortemGeneration,
+} from './queries.js';
 
 const MODEL_REPLY = `# Postmortem: ${badDeploy.title}
 
@@ -58,48 +63,107 @@ describe('generatePostmortem with the OpenAI provider', () => {
     openai.double.enqueue({ kind: 'text', text: MODEL_REPLY, chunks: 7 });
     const before = openai.double.calls;
     const generation = await generatePostmortem(openai.server, { incident: badDeploy });
-    expect(generation).toMatchObject({ status: 'SUCCEEDED', provider: 'openai', text: MODEL_REPLY });
+    expect(generation).toMatchObject({
+      status: 'SUCCEEDED',
+      provider: 'openai',
+      text: MODEL_REPLY,
+    });
 
     const output = generation.output!;
     expect(output.__typename).toBe('PostmortemOutput');
-    expect(output.impact).toMatchObject({ impactStart: '2026-11-22T14:07:00.000Z', impactEnd: '2026-11-22T15:02:00.000Z', durationMinutes: 55 });
+    expect(output.impact).toMatchObject({
+      impactStart: '2026-11-22T14:07:00.000Z',
+      impactEnd: '2026-11-22T15:02:00.000Z',
+      durationMinutes: 55,
+    });
     expect(output.timeline).toHaveLength(3);
     expect(output.rootCause).toContain('TaxQuoteMapper');
     expect(output.actionItems).toEqual([
-      { description: 'Make the canary stage mandatory for checkout-api deploys', owner: 'Ravi Menon', due: '2026-12-01', priority: 'P1' },
-      { description: 'Document how to skip a failing pre-sync hook', owner: 'Dana Whitfield', due: null, priority: null },
+      {
+        description: 'Make the canary stage mandatory for checkout-api deploys',
+        owner: 'Ravi Menon',
+        due: '2026-12-01',
+        priority: 'P1',
+      },
+      {
+        description: 'Document how to skip a failing pre-sync hook',
+        owner: 'Dana Whitfield',
+        due: null,
+        priority: null,
+      },
     ]);
     expect(output.needsHuman).toEqual(['whatWentPoorly']);
 
     expect(openai.double.calls).toBe(before + 1);
     const { system, user } = lastPrompt(openai.double);
-    for (const heading of ['# Postmortem: ', '## Summary', '## Timeline', '## Root cause', '## Action items', '**Impact start:**', '_Needs a human: ']) expect(system).toContain(heading);
+    for (const heading of [
+      '# Postmortem: ',
+      '## Summary',
+      '## Timeline',
+      '## Root cause',
+      '## Action items',
+      '**Impact start:**',
+      '_Needs a human: ',
+    ])
+      expect(system).toContain(heading);
     expect(user).toMatch(/^<data-[0-9a-f]{12} label="incident">/);
     expect(user).toContain(badDeploy.timeline[9]!.message);
     expect(user).toContain('"id": "timeline:9"');
-    expect(system).toMatch(/Everything between <data-[0-9a-f]{12}> and <\/data-[0-9a-f]{12}> is data/);
+    expect(system).toMatch(
+      /Everything between <data-[0-9a-f]{12}> and <\/data-[0-9a-f]{12}> is data/,
+    );
   });
 
   it('fails a streamed draft whose reply breaks the layout with PROVIDER_BAD_OUTPUT, keeping the text', async () => {
     openai.double.enqueue({ kind: 'text', text: BROKEN_REPLY, chunks: 4 });
-    const { id, status } = await generatePostmortem(openai.server, { incident: badDeploy, stream: true });
+    const { id, status } = await generatePostmortem(openai.server, {
+      incident: badDeploy,
+      stream: true,
+    });
     expect(status).toBe('RUNNING');
     const { events } = await collectStream(openai.server.wsClient(), id);
     const final = events.at(-1)!.generation!;
-    expect(final).toMatchObject({ status: 'FAILED', text: BROKEN_REPLY, error: { code: 'PROVIDER_BAD_OUTPUT' } });
-    expect(events.slice(0, -1).map((event) => event.delta).join('')).toBe(BROKEN_REPLY);
-    const stored = await openai.server.graphql<{ generation: PostmortemGeneration }>(GENERATION, { id });
-    expect(stored.data!.generation).toMatchObject({ status: 'FAILED', text: BROKEN_REPLY, provider: 'openai', output: null, error: { code: 'PROVIDER_BAD_OUTPUT' } });
+    expect(final).toMatchObject({
+      status: 'FAILED',
+      text: BROKEN_REPLY,
+      error: { code: 'PROVIDER_BAD_OUTPUT' },
+    });
+    expect(
+      events
+        .slice(0, -1)
+        .map((event) => event.delta)
+        .join(''),
+    ).toBe(BROKEN_REPLY);
+    const stored = await openai.server.graphql<{ generation: PostmortemGeneration }>(GENERATION, {
+      id,
+    });
+    expect(stored.data!.generation).toMatchObject({
+      status: 'FAILED',
+      text: BROKEN_REPLY,
+      provider: 'openai',
+      output: null,
+      error: { code: 'PROVIDER_BAD_OUTPUT' },
+    });
   });
 
   it('fails a waited-for draft that keeps breaking the layout with PROVIDER_BAD_OUTPUT, keeping the text', async () => {
     openai.double.setDefault({ kind: 'text', text: BROKEN_REPLY });
-    const result = await openai.server.graphql<{ generatePostmortem: PostmortemGeneration | null }>(GENERATE_POSTMORTEM, { input: { incident: badDeploy } });
+    const result = await openai.server.graphql<{ generatePostmortem: PostmortemGeneration | null }>(
+      GENERATE_POSTMORTEM,
+      { input: { incident: badDeploy } },
+    );
     const error = result.errors?.[0];
     expect(error?.extensions?.code).toBe('PROVIDER_BAD_OUTPUT');
     expect(error?.message).toMatch(/## Summary|# Postmortem/);
     const id = String(error!.extensions!.generationId);
-    const stored = await openai.server.graphql<{ generation: PostmortemGeneration }>(GENERATION, { id });
-    expect(stored.data!.generation).toMatchObject({ status: 'FAILED', text: BROKEN_REPLY, output: null, error: { code: 'PROVIDER_BAD_OUTPUT' } });
+    const stored = await openai.server.graphql<{ generation: PostmortemGeneration }>(GENERATION, {
+      id,
+    });
+    expect(stored.data!.generation).toMatchObject({
+      status: 'FAILED',
+      text: BROKEN_REPLY,
+      output: null,
+      error: { code: 'PROVIDER_BAD_OUTPUT' },
+    });
   });
 });

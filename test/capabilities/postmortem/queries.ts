@@ -1,5 +1,10 @@
 /** The postmortem mutation as clients send it, and the shape of its answer. */
-import { generationMutation, generationQuery, mutateGeneration, type GenerationView } from '../../support/generation-queries.js';
+import {
+  generationMutation,
+  generationQuery,
+  mutateGeneration,
+  type GenerationView,
+} from '../../support/generation-queries.js';
 import type { TestServer } from '../../support/server.js';
 
 export const GENERATE_POSTMORTEM = generationMutation({
@@ -18,12 +23,22 @@ export const GENERATE_POSTMORTEM = generationMutation({
 });
 
 /** A stored postmortem: the parts the tests read back. */
-export const GENERATION = generationQuery({ type: 'PostmortemOutput', fields: 'title rootCause needsHuman actionItems { description owner due priority } timeline { at text }' });
+export const GENERATION = generationQuery({
+  type: 'PostmortemOutput',
+  fields:
+    'title rootCause needsHuman actionItems { description owner due priority } timeline { at text }',
+});
 
 export interface PostmortemView {
   title: string;
   summary: string;
-  impact: { who: string | null; what: string | null; impactStart: string | null; impactEnd: string | null; durationMinutes: number | null };
+  impact: {
+    who: string | null;
+    what: string | null;
+    impactStart: string | null;
+    impactEnd: string | null;
+    durationMinutes: number | null;
+  };
   timeline: { at: string; text: string }[];
   detection: string | null;
   rootCause: string | null;
@@ -31,13 +46,21 @@ export interface PostmortemView {
   resolution: string | null;
   whatWentWell: string[];
   whatWentPoorly: string[];
-  actionItems: { description: string; owner: string | null; due: string | null; priority: string | null }[];
+  actionItems: {
+    description: string;
+    owner: string | null;
+    due: string | null;
+    priority: string | null;
+  }[];
   needsHuman: string[];
 }
 
 export type PostmortemGeneration = GenerationView<{ __typename: string } & PostmortemView>;
 
 /** generatePostmortem, failing the test on any GraphQL error. */
-export function generatePostmortem(server: TestServer, input: Record<string, unknown>): Promise<PostmortemGeneration> {
+export function generatePostmortem(
+  server: TestServer,
+  input: Record<string, unknown>,
+): Promise<PostmortemGeneration> {
   return mutateGeneration(server, GENERATE_POSTMORTEM, 'generatePostmortem', input);
 }

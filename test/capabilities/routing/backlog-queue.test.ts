@@ -5,17 +5,35 @@
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { MemoryWorkQueue } from '../../../src/capabilities/routing/backlog/memory-queue.js';
 import { PgBossWorkQueue } from '../../../src/capabilities/routing/backlog/pg-boss-queue.js';
-import type { QueueItem, QueueSettings, WorkHandlers, WorkQueue } from '../../../src/capabilities/routing/backlog/queue.js';
-import { createEmptyDatabase, postgresBinDir, startPostgresCluster, type PostgresCluster } from '../../support/postgres.js';
+import type {
+  QueueItem,
+  QueueSettings,
+  WorkHandlers,
+  WorkQueue,
+} from '../../../src/capabilities/routing/backlog/queue.js';
+import {
+  createEmptyDatabase,
+  postgresBinDir,
+  startPostgresCluster,
+  type PostgresCluster,
+} from '../../support/postgres.js';
 
 interface Job {
   n: number;
 }
 
-const SETTINGS: QueueSettings = { concurrency: 2, attempts: 3, retryDelayMs: 1_000, timeoutMs: 1_500 };
+const SETTINGS: QueueSettings = {
+  concurrency: 2,
+  attempts: 3,
+  retryDelayMs: 1_000,
+  timeoutMs: 1_500,
+};
 
 /** Collects what the queue did, and resolves `settled` once every item succeeded or was given up. */
-function recorder(expected: number, behaviour: (item: QueueItem<Job>, signal: AbortSignal) => Promise<void> = async () => undefined) {
+function recorder(
+  expected: number,
+  behaviour: (item: QueueItem<Job>, signal: AbortSignal) => Promise<void> = async () => undefined,
+) {
   const runs: { n: number; attempt: number; at: number }[] = [];
   const succeeded: number[] = [];
   const givenUp: { n: number; error: string }[] = [];
@@ -61,11 +79,15 @@ function queueContract(name: string, open: () => Promise<WorkQueue<Job>>) {
       await queue.start(seen.handlers);
       await queue.enqueue(Array.from({ length: 20 }, (_, n) => ({ n })));
       await seen.settled;
-      expect(seen.succeeded.toSorted((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, n) => n));
+      expect(seen.succeeded.toSorted((a, b) => a - b)).toEqual(
+        Array.from({ length: 20 }, (_, n) => n),
+      );
       expect(seen.runs.every((run) => run.attempt === 1)).toBe(true);
       expect(seen.maxRunning()).toBeLessThanOrEqual(SETTINGS.concurrency);
       expect(seen.givenUp).toEqual([]);
-      await expect.poll(() => queue!.depth(), { timeout: 5_000 }).toEqual({ waiting: 0, running: 0 });
+      await expect
+        .poll(() => queue!.depth(), { timeout: 5_000 })
+        .toEqual({ waiting: 0, running: 0 });
     });
 
     it('retries a failed item after a backoff, with the attempt number, until it succeeds', async () => {
@@ -79,8 +101,12 @@ function queueContract(name: string, open: () => Promise<WorkQueue<Job>>) {
       expect(seen.runs.map((run) => run.attempt)).toEqual([1, 2, 3]);
       expect(seen.succeeded).toEqual([7]);
       // Backoff: at least the retry delay before the first retry, and longer before the second.
-      expect(seen.runs[1]!.at - seen.runs[0]!.at).toBeGreaterThanOrEqual(SETTINGS.retryDelayMs - 50);
-      expect(seen.runs[2]!.at - seen.runs[1]!.at).toBeGreaterThanOrEqual(SETTINGS.retryDelayMs - 50);
+      expect(seen.runs[1]!.at - seen.runs[0]!.at).toBeGreaterThanOrEqual(
+        SETTINGS.retryDelayMs - 50,
+      );
+      expect(seen.runs[2]!.at - seen.runs[1]!.at).toBeGreaterThanOrEqual(
+        SETTINGS.retryDelayMs - 50,
+      );
     }, 30_000);
 
     it('gives an item up once, with the last error, after its last attempt fails', async () => {
@@ -126,19 +152,29 @@ function queueContract(name: string, open: () => Promise<WorkQueue<Job>>) {
       const seen = recorder(5, () => gate);
       await queue.start(seen.handlers);
       await queue.enqueue(Array.from({ length: 5 }, (_, n) => ({ n })));
-      await expect.poll(() => queue!.depth(), { timeout: 10_000 }).toEqual({ waiting: 3, running: 2 });
+      await expect
+        .poll(() => queue!.depth(), { timeout: 10_000 })
+        .toEqual({ waiting: 3, running: 2 });
       release();
       await seen.settled;
-      await expect.poll(() => queue!.depth(), { timeout: 5_000 }).toEqual({ waiting: 0, running: 0 });
+      await expect
+        .poll(() => queue!.depth(), { timeout: 5_000 })
+        .toEqual({ waiting: 0, running: 0 });
     }, 30_000);
   });
 }
 
-queueContract('in-process', async () => new MemoryWorkQueue<Job>(SETTINGS, (error) => console.error(error)));
+queueContract(
+  'in-process',
+  async () => new MemoryWorkQueue<Job>(SETTINGS, (error) => console.error(error)),
+);
 
 const sharedPostgres = inject('postgresAdminUrl');
 const postgresAvailable = Boolean(sharedPostgres) || postgresBinDir() !== null;
-if (!postgresAvailable && process.env.CI) throw new Error('the pg-boss queue contract needs PostgreSQL 15 (apt-get install -y postgresql-15)');
+if (!postgresAvailable && process.env.CI)
+  throw new Error(
+    'the pg-boss queue contract needs PostgreSQL 15 (apt-get install -y postgresql-15)',
+  );
 
 describe.skipIf(!postgresAvailable)('on PostgreSQL', () => {
   let cluster: PostgresCluster | undefined;
@@ -152,5 +188,15 @@ describe.skipIf(!postgresAvailable)('on PostgreSQL', () => {
   afterAll(() => cluster?.stop());
 
   // A fresh database per case, so no job of one case is left for the next; polling fast for the test.
-  queueContract('pg-boss', async () => new PgBossWorkQueue<Job>({ connectionString: await createEmptyDatabase(adminUrl), name: 'contract', settings: SETTINGS, pollingIntervalSeconds: 0.5, onError: (error) => console.error(error) }));
+  queueContract(
+    'pg-boss',
+    async () =>
+      new PgBossWorkQueue<Job>({
+        connectionString: await createEmptyDatabase(adminUrl),
+        name: 'contract',
+        settings: SETTINGS,
+        pollingIntervalSeconds: 0.5,
+        onError: (error) => console.error(error),
+      }),
+  );
 });

@@ -8,11 +8,25 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clincSubset } from '../../support/clinc.js';
 import { issueKeyIn } from '../../support/keys.js';
 import { routingThroughDouble } from '../../support/llm-config.js';
-import { startOpenAiDouble, type OpenAiBehaviour, type OpenAiDouble } from '../../support/openai-double.js';
+import {
+  startOpenAiDouble,
+  type OpenAiBehaviour,
+  type OpenAiDouble,
+} from '../../support/openai-double.js';
 import { startTestServer, temporaryDataDir, type TestServer } from '../../support/server.js';
 
-const INTENTS = ['card_declined', 'lost_luggage', 'pin_change', 'transfer', 'bill_due', 'reset_settings', 'book_flight', 'insurance'];
-const PREDICTION = 'id ticketId category confidence decidedBy needsReview alternatives { category confidence } target reason taxonomyId taxonomyVersion';
+const INTENTS = [
+  'card_declined',
+  'lost_luggage',
+  'pin_change',
+  'transfer',
+  'bill_due',
+  'reset_settings',
+  'book_flight',
+  'insurance',
+];
+const PREDICTION =
+  'id ticketId category confidence decidedBy needsReview alternatives { category confidence } target reason taxonomyId taxonomyVersion';
 const BACKLOG = `id taxonomyId status progress { total routed failed needsReview pending } workers { id chunks } createdAt startedAt finishedAt`;
 
 interface Backlog {
@@ -35,49 +49,105 @@ interface Prediction {
 }
 
 interface ResultPage {
-  edges: { cursor: string; node: { position: number; ticketId: string; error: string | null; prediction: Prediction | null } }[];
+  edges: {
+    cursor: string;
+    node: {
+      position: number;
+      ticketId: string;
+      error: string | null;
+      prediction: Prediction | null;
+    };
+  }[];
   pageInfo: { hasNextPage: boolean; endCursor: string | null };
 }
 
 const trainingRows = clincSubset('train', INTENTS).map(([body, category]) => ({ body, category }));
 const testRows = clincSubset('test', INTENTS);
-const tickets = (count: number, prefix: string) => Array.from({ length: count }, (_, index) => ({ id: `${prefix}-${index}`, body: testRows[index % testRows.length]![0] }));
+const tickets = (count: number, prefix: string) =>
+  Array.from({ length: count }, (_, index) => ({
+    id: `${prefix}-${index}`,
+    body: testRows[index % testRows.length]![0],
+  }));
 
-async function trainedTaxonomy(server: TestServer, name: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}): Promise<string> {
+async function trainedTaxonomy(
+  server: TestServer,
+  name: string,
+  extra: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+): Promise<string> {
   const created = await server.graphql<{ createTaxonomy: { id: string } }>(
     'mutation($input: TaxonomyInput!) { createTaxonomy(input: $input) { id } }',
-    { input: { name, categories: INTENTS.map((intent) => ({ name: intent, description: `Tickets about ${intent}`, target: `queue-${intent}` })), ...extra } },
+    {
+      input: {
+        name,
+        categories: INTENTS.map((intent) => ({
+          name: intent,
+          description: `Tickets about ${intent}`,
+          target: `queue-${intent}`,
+        })),
+        ...extra,
+      },
+    },
     headers,
   );
   expect(created.errors).toBeUndefined();
   const id = created.data!.createTaxonomy.id;
-  const imported = await server.graphql('mutation($id: ID!, $rows: [LabeledTicketInput!]!) { importLabeledTickets(taxonomyId: $id, examples: $rows) { imported } }', { id, rows: trainingRows }, headers);
+  const imported = await server.graphql(
+    'mutation($id: ID!, $rows: [LabeledTicketInput!]!) { importLabeledTickets(taxonomyId: $id, examples: $rows) { imported } }',
+    { id, rows: trainingRows },
+    headers,
+  );
   expect(imported.errors).toBeUndefined();
-  const trained = await server.graphql('mutation($id: ID!) { trainRouter(taxonomyId: $id) { trainedOn } }', { id }, headers);
+  const trained = await server.graphql(
+    'mutation($id: ID!) { trainRouter(taxonomyId: $id) { trainedOn } }',
+    { id },
+    headers,
+  );
   expect(trained.errors).toBeUndefined();
   return id;
 }
 
-const routeBacklog = (server: TestServer, variables: { taxonomyId?: string; tickets: unknown[]; backlogId?: string }, headers: Record<string, string> = {}) =>
-  server.graphql<{ routeBacklog: Backlog }>(`mutation($taxonomyId: ID, $tickets: [TicketInput!]!, $backlogId: ID) { routeBacklog(taxonomyId: $taxonomyId, tickets: $tickets, backlogId: $backlogId) { ${BACKLOG} } }`, variables, headers);
+const routeBacklog = (
+  server: TestServer,
+  variables: { taxonomyId?: string; tickets: unknown[]; backlogId?: string },
+  headers: Record<string, string> = {},
+) =>
+  server.graphql<{ routeBacklog: Backlog }>(
+    `mutation($taxonomyId: ID, $tickets: [TicketInput!]!, $backlogId: ID) { routeBacklog(taxonomyId: $taxonomyId, tickets: $tickets, backlogId: $backlogId) { ${BACKLOG} } }`,
+    variables,
+    headers,
+  );
 
 const getBacklog = async (server: TestServer, id: string, headers: Record<string, string> = {}) =>
-  (await server.graphql<{ routingBacklog: Backlog | null }>(`query($id: ID!) { routingBacklog(id: $id) { ${BACKLOG} } }`, { id }, headers)).data!.routingBacklog;
+  (
+    await server.graphql<{ routingBacklog: Backlog | null }>(
+      `query($id: ID!) { routingBacklog(id: $id) { ${BACKLOG} } }`,
+      { id },
+      headers,
+    )
+  ).data!.routingBacklog;
 
 async function finished(server: TestServer, id: string, timeout = 30_000): Promise<Backlog> {
-  await expect.poll(async () => (await getBacklog(server, id))!.status, { timeout, interval: 100 }).toMatch(/SUCCEEDED|FAILED|CANCELLED/);
+  await expect
+    .poll(async () => (await getBacklog(server, id))!.status, { timeout, interval: 100 })
+    .toMatch(/SUCCEEDED|FAILED|CANCELLED/);
   return (await getBacklog(server, id))!;
 }
 
-async function allResults(server: TestServer, id: string, first: number): Promise<{ pages: number; nodes: ResultPage['edges'][number]['node'][] }> {
+async function allResults(
+  server: TestServer,
+  id: string,
+  first: number,
+): Promise<{ pages: number; nodes: ResultPage['edges'][number]['node'][] }> {
   const nodes: ResultPage['edges'][number]['node'][] = [];
   let after: string | null = null;
   let pages = 0;
   do {
-    const response: { data?: { routingBacklog: { results: ResultPage } }; errors?: unknown } = await server.graphql(
-      `query($id: ID!, $first: Int, $after: String) { routingBacklog(id: $id) { results(first: $first, after: $after) { edges { cursor node { position ticketId error prediction { ${PREDICTION} } } } pageInfo { hasNextPage endCursor } } } }`,
-      { id, first, after },
-    );
+    const response: { data?: { routingBacklog: { results: ResultPage } }; errors?: unknown } =
+      await server.graphql(
+        `query($id: ID!, $first: Int, $after: String) { routingBacklog(id: $id) { results(first: $first, after: $after) { edges { cursor node { position ticketId error prediction { ${PREDICTION} } } } pageInfo { hasNextPage endCursor } } } }`,
+        { id, first, after },
+      );
     expect(response.errors).toBeUndefined();
     const page = response.data!.routingBacklog.results;
     nodes.push(...page.edges.map((edge) => edge.node));
@@ -114,17 +184,31 @@ describe('routing backlogs with the local model', () => {
     expect(nodes.map((node) => node.position)).toEqual(batch.map((_, index) => index));
     expect(nodes.map((node) => node.ticketId)).toEqual(batch.map((ticket) => ticket.id));
 
-    const direct = await server.graphql<{ routeTickets: Prediction[] }>(`query($tickets: [TicketInput!]!, $taxonomyId: ID) { routeTickets(tickets: $tickets, taxonomyId: $taxonomyId) { ${PREDICTION} } }`, { tickets: batch, taxonomyId });
+    const direct = await server.graphql<{ routeTickets: Prediction[] }>(
+      `query($tickets: [TicketInput!]!, $taxonomyId: ID) { routeTickets(tickets: $tickets, taxonomyId: $taxonomyId) { ${PREDICTION} } }`,
+      { tickets: batch, taxonomyId },
+    );
     expect(direct.errors).toBeUndefined();
     const decision = ({ id: _id, ...rest }: Prediction) => rest;
-    expect(nodes.map((node) => decision(node.prediction!))).toEqual(direct.data!.routeTickets.map(decision));
-    expect(done.progress.needsReview).toBe(direct.data!.routeTickets.filter((prediction) => prediction.needsReview).length);
+    expect(nodes.map((node) => decision(node.prediction!))).toEqual(
+      direct.data!.routeTickets.map(decision),
+    );
+    expect(done.progress.needsReview).toBe(
+      direct.data!.routeTickets.filter((prediction) => prediction.needsReview).length,
+    );
 
     // The review queue sees backlog predictions like any other.
-    const queued = await server.graphql<{ reviewQueue: { id: string }[] }>('query($id: ID) { reviewQueue(taxonomyId: $id, first: 500) { id } }', { id: taxonomyId });
-    const backlogReview = nodes.filter((node) => node.prediction!.needsReview).map((node) => node.prediction!.id);
+    const queued = await server.graphql<{ reviewQueue: { id: string }[] }>(
+      'query($id: ID) { reviewQueue(taxonomyId: $id, first: 500) { id } }',
+      { id: taxonomyId },
+    );
+    const backlogReview = nodes
+      .filter((node) => node.prediction!.needsReview)
+      .map((node) => node.prediction!.id);
     expect(backlogReview.length).toBeGreaterThan(0);
-    expect(queued.data!.reviewQueue.map((prediction) => prediction.id)).toEqual(expect.arrayContaining(backlogReview));
+    expect(queued.data!.reviewQueue.map((prediction) => prediction.id)).toEqual(
+      expect.arrayContaining(backlogReview),
+    );
   });
 
   it('adds tickets to an existing backlog, which runs again until they are routed too', async () => {
@@ -136,23 +220,39 @@ describe('routing backlogs with the local model', () => {
     expect(more.errors).toBeUndefined();
     expect(more.data!.routeBacklog).toMatchObject({ id, progress: { total: 150 } });
     const done = await finished(server, id);
-    expect(done).toMatchObject({ status: 'SUCCEEDED', progress: { total: 150, routed: 150, pending: 0 } });
+    expect(done).toMatchObject({
+      status: 'SUCCEEDED',
+      progress: { total: 150, routed: 150, pending: 0 },
+    });
     const { nodes } = await allResults(server, id, 100);
-    expect(nodes.map((node) => node.ticketId)).toEqual([...tickets(30, 'A1'), ...tickets(120, 'A2')].map((ticket) => ticket.id));
+    expect(nodes.map((node) => node.ticketId)).toEqual(
+      [...tickets(30, 'A1'), ...tickets(120, 'A2')].map((ticket) => ticket.id),
+    );
   });
 
   it('refuses bad input with BAD_USER_INPUT naming the ticket, and unknown ids as not found', async () => {
     const empty = await routeBacklog(server, { taxonomyId, tickets: [] });
     expect(empty.errors![0]!.extensions!.code).toBe('BAD_USER_INPUT');
-    const bad = await routeBacklog(server, { taxonomyId, tickets: [...tickets(3, 'X'), { id: 'X-bad', body: '' }] });
+    const bad = await routeBacklog(server, {
+      taxonomyId,
+      tickets: [...tickets(3, 'X'), { id: 'X-bad', body: '' }],
+    });
     expect(bad.errors![0]!.extensions!.code).toBe('BAD_USER_INPUT');
     expect(bad.errors![0]!.message).toContain('tickets[3]');
-    const unknownTaxonomy = await routeBacklog(server, { taxonomyId: '00000000-0000-4000-8000-000000000000', tickets: tickets(1, 'X') });
+    const unknownTaxonomy = await routeBacklog(server, {
+      taxonomyId: '00000000-0000-4000-8000-000000000000',
+      tickets: tickets(1, 'X'),
+    });
     expect(unknownTaxonomy.errors![0]!.extensions!.code).toBe('NOT_FOUND');
     expect(await getBacklog(server, 'not-a-uuid')).toBeNull();
-    const cancel = await server.graphql('mutation { cancelRoutingBacklog(id: "00000000-0000-4000-8000-000000000000") { id } }');
+    const cancel = await server.graphql(
+      'mutation { cancelRoutingBacklog(id: "00000000-0000-4000-8000-000000000000") { id } }',
+    );
     expect(cancel.errors![0]!.extensions!.code).toBe('NOT_FOUND');
-    const page = await server.graphql(`query($id: ID!) { routingBacklog(id: $id) { results(first: 0) { pageInfo { hasNextPage } } } }`, { id: (await routeBacklog(server, { tickets: tickets(1, 'P') })).data!.routeBacklog.id });
+    const page = await server.graphql(
+      `query($id: ID!) { routingBacklog(id: $id) { results(first: 0) { pageInfo { hasNextPage } } } }`,
+      { id: (await routeBacklog(server, { tickets: tickets(1, 'P') })).data!.routeBacklog.id },
+    );
     expect(page.errors![0]!.extensions!.code).toBe('BAD_USER_INPUT');
   });
 
@@ -161,13 +261,23 @@ describe('routing backlogs with the local model', () => {
     // With pg-boss (TEST_DATABASE=postgres), chunks of cancelled backlogs and retries in backoff
     // leave the queue at the workers' next poll, and the last test's backlog may still be running:
     // the queue drains to empty, waiting and running.
-    const depth = (body: string, state: string) => new RegExp(`^ai_subgraph_backlog_queue_depth\\{state="${state}"\\} (\\d+)$`, 'm').exec(body)?.[1];
-    await expect.poll(async () => {
-      const body = await metrics();
-      return [depth(body, 'waiting'), depth(body, 'running')];
-    }, { timeout: 20_000, interval: 250 }).toEqual(['0', '0']);
+    const depth = (body: string, state: string) =>
+      new RegExp(`^ai_subgraph_backlog_queue_depth\\{state="${state}"\\} (\\d+)$`, 'm').exec(
+        body,
+      )?.[1];
+    await expect
+      .poll(
+        async () => {
+          const body = await metrics();
+          return [depth(body, 'waiting'), depth(body, 'running')];
+        },
+        { timeout: 20_000, interval: 250 },
+      )
+      .toEqual(['0', '0']);
     const body = await metrics();
-    const routed = Number(/^ai_subgraph_backlog_tickets_total\{outcome="routed"\} (\d+)$/m.exec(body)?.[1]);
+    const routed = Number(
+      /^ai_subgraph_backlog_tickets_total\{outcome="routed"\} (\d+)$/m.exec(body)?.[1],
+    );
     expect(routed).toBeGreaterThanOrEqual(250 + 150);
   });
 });
@@ -185,9 +295,17 @@ describe('routing backlogs of two accounts', () => {
       const started = await routeBacklog(server, { taxonomyId, tickets: tickets(10, 'T') }, asAcme);
       const id = started.data!.routeBacklog.id;
       expect(await getBacklog(server, id, asGlobex)).toBeNull();
-      const cancel = await server.graphql('mutation($id: ID!) { cancelRoutingBacklog(id: $id) { id } }', { id }, asGlobex);
+      const cancel = await server.graphql(
+        'mutation($id: ID!) { cancelRoutingBacklog(id: $id) { id } }',
+        { id },
+        asGlobex,
+      );
       expect(cancel.errors![0]!.extensions!.code).toBe('NOT_FOUND');
-      const append = await routeBacklog(server, { tickets: tickets(1, 'G'), backlogId: id }, asGlobex);
+      const append = await routeBacklog(
+        server,
+        { tickets: tickets(1, 'G'), backlogId: id },
+        asGlobex,
+      );
       expect(append.errors![0]!.extensions!.code).toBe('NOT_FOUND');
       expect(await getBacklog(server, id, asAcme)).toMatchObject({ id, progress: { total: 10 } });
     } finally {
@@ -204,7 +322,14 @@ describe('routing backlogs with an LLM', () => {
   /** The LLM's answer for a call about `count` tickets: each the true intent of the test row, sure. */
   const answer = (batch: { body: string }[]): OpenAiBehaviour => ({
     kind: 'json',
-    value: { results: batch.map((ticket, index) => ({ id: String(index), category: testRows.find(([body]) => body === ticket.body)![1], confidence: 0.95, reason: 'clear' })) },
+    value: {
+      results: batch.map((ticket, index) => ({
+        id: String(index),
+        category: testRows.find(([body]) => body === ticket.body)![1],
+        confidence: 0.95,
+        reason: 'clear',
+      })),
+    },
     usage: { inputTokens: 100, outputTokens: 20 },
   });
 
@@ -212,9 +337,19 @@ describe('routing backlogs with an LLM', () => {
     double = await startOpenAiDouble();
     // No retries in the gateway: the backlog queue's own retry is what is tested.
     const LLM_CONFIG = routingThroughDouble(double.url);
-    server = await startTestServer({ LLM_CONFIG, OPENAI_API_KEY: 'sk-test', BACKLOG_CONCURRENCY: '1', BACKLOG_ATTEMPTS: '2', BACKLOG_RETRY_DELAY_SECONDS: '1' });
+    server = await startTestServer({
+      LLM_CONFIG,
+      OPENAI_API_KEY: 'sk-test',
+      BACKLOG_CONCURRENCY: '1',
+      BACKLOG_ATTEMPTS: '2',
+      BACKLOG_RETRY_DELAY_SECONDS: '1',
+    });
     // localThreshold 1: every ticket goes to the LLM.
-    taxonomyId = await trainedTaxonomy(server, 'llm-first', { localThreshold: 1, reviewThreshold: 0.7, rules: [{ keyword: 'chargeback', category: 'card_declined' }] });
+    taxonomyId = await trainedTaxonomy(server, 'llm-first', {
+      localThreshold: 1,
+      reviewThreshold: 0.7,
+      rules: [{ keyword: 'chargeback', category: 'card_declined' }],
+    });
   });
   afterAll(async () => {
     await server.stop();
@@ -227,31 +362,59 @@ describe('routing backlogs with an LLM', () => {
     double.enqueue({ kind: 'error', status: 500 }, answer(batch));
     const started = await routeBacklog(server, { taxonomyId, tickets: batch });
     const done = await finished(server, started.data!.routeBacklog.id);
-    expect(done).toMatchObject({ status: 'SUCCEEDED', progress: { total: 20, routed: 20, failed: 0 } });
+    expect(done).toMatchObject({
+      status: 'SUCCEEDED',
+      progress: { total: 20, routed: 20, failed: 0 },
+    });
     expect(double.calls - calls).toBe(2);
     const { nodes } = await allResults(server, done.id, 100);
-    expect(nodes.every((node, index) => node.prediction!.decidedBy === 'LLM' && node.prediction!.category === testRows[index]![1])).toBe(true);
+    expect(
+      nodes.every(
+        (node, index) =>
+          node.prediction!.decidedBy === 'LLM' && node.prediction!.category === testRows[index]![1],
+      ),
+    ).toBe(true);
   });
 
   it('marks the tickets of a chunk that fails every attempt failed, and routes the other chunks', async () => {
     // Two chunks: 100 tickets a pinned keyword rule decides (no LLM call), and 20 that need the
     // LLM, which fails every call: only the second chunk's tickets fail.
-    const ruled = Array.from({ length: 100 }, (_, index) => ({ id: `K-${index}`, body: `please file a chargeback for order ${index}` }));
+    const ruled = Array.from({ length: 100 }, (_, index) => ({
+      id: `K-${index}`,
+      body: `please file a chargeback for order ${index}`,
+    }));
     double.setDefault({ kind: 'error', status: 503 });
     try {
-      const started = await routeBacklog(server, { taxonomyId, tickets: [...ruled, ...tickets(20, 'F')] });
+      const started = await routeBacklog(server, {
+        taxonomyId,
+        tickets: [...ruled, ...tickets(20, 'F')],
+      });
       const done = await finished(server, started.data!.routeBacklog.id);
-      expect(done).toMatchObject({ status: 'SUCCEEDED', progress: { total: 120, routed: 100, failed: 20, pending: 0 } });
+      expect(done).toMatchObject({
+        status: 'SUCCEEDED',
+        progress: { total: 120, routed: 100, failed: 20, pending: 0 },
+      });
       const { nodes } = await allResults(server, done.id, 100);
       expect(nodes).toHaveLength(120);
-      expect(nodes.slice(0, 100).every((node) => node.error === null && node.prediction!.decidedBy === 'RULE')).toBe(true);
-      expect(nodes.slice(100).every((node) => node.prediction === null && /PROVIDER/.test(node.error ?? ''))).toBe(true);
+      expect(
+        nodes
+          .slice(0, 100)
+          .every((node) => node.error === null && node.prediction!.decidedBy === 'RULE'),
+      ).toBe(true);
+      expect(
+        nodes
+          .slice(100)
+          .every((node) => node.prediction === null && /PROVIDER/.test(node.error ?? '')),
+      ).toBe(true);
 
       const body = await (await fetch(server.url.replace(/\/graphql$/, '/metrics'))).text();
       expect(body).toMatch(/^ai_subgraph_backlog_tickets_total\{outcome="failed"\} 20$/m);
 
       const failing = await routeBacklog(server, { taxonomyId, tickets: tickets(10, 'E') });
-      expect(await finished(server, failing.data!.routeBacklog.id)).toMatchObject({ status: 'FAILED', progress: { total: 10, routed: 0, failed: 10, pending: 0 } });
+      expect(await finished(server, failing.data!.routeBacklog.id)).toMatchObject({
+        status: 'FAILED',
+        progress: { total: 10, routed: 0, failed: 10, pending: 0 },
+      });
     } finally {
       double.setDefault({ kind: 'text', text: 'Hello from the double.' });
     }
@@ -264,18 +427,28 @@ describe('routing backlogs with an LLM', () => {
     try {
       const started = await routeBacklog(server, { taxonomyId, tickets: batch });
       const id = started.data!.routeBacklog.id;
-      await expect.poll(async () => (await getBacklog(server, id))!.status, { timeout: 10_000, interval: 50 }).toBe('RUNNING');
-      const cancelled = await server.graphql<{ cancelRoutingBacklog: Backlog }>(`mutation($id: ID!) { cancelRoutingBacklog(id: $id) { ${BACKLOG} } }`, { id });
+      await expect
+        .poll(async () => (await getBacklog(server, id))!.status, { timeout: 10_000, interval: 50 })
+        .toBe('RUNNING');
+      const cancelled = await server.graphql<{ cancelRoutingBacklog: Backlog }>(
+        `mutation($id: ID!) { cancelRoutingBacklog(id: $id) { ${BACKLOG} } }`,
+        { id },
+      );
       expect(cancelled.errors).toBeUndefined();
       expect(cancelled.data!.cancelRoutingBacklog.status).toBe('CANCELLED');
       // The chunk that was running finishes and is stored; the other two never start.
-      await expect.poll(async () => (await getBacklog(server, id))!.workers.length, { timeout: 15_000 }).toBe(1);
+      await expect
+        .poll(async () => (await getBacklog(server, id))!.workers.length, { timeout: 15_000 })
+        .toBe(1);
       await new Promise((resolve) => setTimeout(resolve, 2_000));
       const after = (await getBacklog(server, id))!;
       expect(after.status).toBe('CANCELLED');
       expect(after.progress.routed).toBe(100);
       expect(after.progress.pending).toBe(200);
-      const again = await server.graphql<{ cancelRoutingBacklog: Backlog }>(`mutation($id: ID!) { cancelRoutingBacklog(id: $id) { status } }`, { id });
+      const again = await server.graphql<{ cancelRoutingBacklog: Backlog }>(
+        `mutation($id: ID!) { cancelRoutingBacklog(id: $id) { status } }`,
+        { id },
+      );
       expect(again.data!.cancelRoutingBacklog.status).toBe('CANCELLED');
       const append = await routeBacklog(server, { tickets: tickets(1, 'late'), backlogId: id });
       expect(append.errors![0]!.extensions!.code).toBe('CONFLICT');

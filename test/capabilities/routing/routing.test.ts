@@ -9,11 +9,25 @@ import { routingThroughDouble } from '../../support/llm-config.js';
 import { startOpenAiDouble, type OpenAiDouble } from '../../support/openai-double.js';
 import { startTestServer, temporaryDataDir, type TestServer } from '../../support/server.js';
 
-const INTENTS = ['card_declined', 'lost_luggage', 'pin_change', 'transfer', 'bill_due', 'reset_settings', 'book_flight', 'insurance'];
+const INTENTS = [
+  'card_declined',
+  'lost_luggage',
+  'pin_change',
+  'transfer',
+  'bill_due',
+  'reset_settings',
+  'book_flight',
+  'insurance',
+];
 
-const CATEGORIES = INTENTS.map((intent) => ({ name: intent, description: `Tickets about ${intent.replace('_', ' ')}`, target: `queue-${intent}` }));
+const CATEGORIES = INTENTS.map((intent) => ({
+  name: intent,
+  description: `Tickets about ${intent.replace('_', ' ')}`,
+  target: `queue-${intent}`,
+}));
 
-const PREDICTION = 'id ticketId category confidence decidedBy needsReview alternatives { category confidence } target reason taxonomyId taxonomyVersion latencyMs costUsd reviewedCategory';
+const PREDICTION =
+  'id ticketId category confidence decidedBy needsReview alternatives { category confidence } target reason taxonomyId taxonomyVersion latencyMs costUsd reviewedCategory';
 
 interface Prediction {
   id: string;
@@ -31,16 +45,34 @@ interface Prediction {
   reviewedCategory: string | null;
 }
 
-async function createTaxonomy(server: TestServer, name: string, extra: Record<string, unknown> = {}) {
-  const result = await server.graphql<{ createTaxonomy: { id: string; version: number } }>('mutation($input: TaxonomyInput!) { createTaxonomy(input: $input) { id version } }', {
-    input: { name, categories: CATEGORIES, ...extra },
-  });
+async function createTaxonomy(
+  server: TestServer,
+  name: string,
+  extra: Record<string, unknown> = {},
+) {
+  const result = await server.graphql<{ createTaxonomy: { id: string; version: number } }>(
+    'mutation($input: TaxonomyInput!) { createTaxonomy(input: $input) { id version } }',
+    {
+      input: { name, categories: CATEGORIES, ...extra },
+    },
+  );
   expect(result.errors).toBeUndefined();
   return result.data!.createTaxonomy.id;
 }
 
-async function importRows(server: TestServer, taxonomyId: string, rows: { subject?: string; body: string; category: string }[]) {
-  const result = await server.graphql<{ importLabeledTickets: { imported: number; duplicates: number; rejected: { row: number; reason: string }[]; taxonomy: { labeledTickets: number } } }>(
+async function importRows(
+  server: TestServer,
+  taxonomyId: string,
+  rows: { subject?: string; body: string; category: string }[],
+) {
+  const result = await server.graphql<{
+    importLabeledTickets: {
+      imported: number;
+      duplicates: number;
+      rejected: { row: number; reason: string }[];
+      taxonomy: { labeledTickets: number };
+    };
+  }>(
     'mutation($id: ID!, $rows: [LabeledTicketInput!]!) { importLabeledTickets(taxonomyId: $id, examples: $rows) { imported duplicates rejected { row reason } taxonomy { labeledTickets } } }',
     { id: taxonomyId, rows },
   );
@@ -49,7 +81,14 @@ async function importRows(server: TestServer, taxonomyId: string, rows: { subjec
 }
 
 async function train(server: TestServer, taxonomyId: string) {
-  const result = await server.graphql<{ trainRouter: { trainedOn: number; heldoutAccuracy: number; expectedCalibrationError: number; unknownThreshold: number } }>(
+  const result = await server.graphql<{
+    trainRouter: {
+      trainedOn: number;
+      heldoutAccuracy: number;
+      expectedCalibrationError: number;
+      unknownThreshold: number;
+    };
+  }>(
     'mutation($id: ID!) { trainRouter(taxonomyId: $id) { trainedOn heldoutAccuracy expectedCalibrationError unknownThreshold } }',
     { id: taxonomyId },
   );
@@ -57,11 +96,18 @@ async function train(server: TestServer, taxonomyId: string) {
   return result.data!.trainRouter;
 }
 
-const route = (server: TestServer, tickets: { id: string; body: string; subject?: string }[], taxonomyId?: string) =>
-  server.graphql<{ routeTickets: Prediction[] }>(`query($tickets: [TicketInput!]!, $taxonomyId: ID) { routeTickets(tickets: $tickets, taxonomyId: $taxonomyId) { ${PREDICTION} } }`, {
-    tickets,
-    taxonomyId,
-  });
+const route = (
+  server: TestServer,
+  tickets: { id: string; body: string; subject?: string }[],
+  taxonomyId?: string,
+) =>
+  server.graphql<{ routeTickets: Prediction[] }>(
+    `query($tickets: [TicketInput!]!, $taxonomyId: ID) { routeTickets(tickets: $tickets, taxonomyId: $taxonomyId) { ${PREDICTION} } }`,
+    {
+      tickets,
+      taxonomyId,
+    },
+  );
 
 const trainingRows = clincSubset('train', INTENTS).map(([body, category]) => ({ body, category }));
 const testRows = clincSubset('test', INTENTS);
@@ -73,7 +119,9 @@ describe('routing with the local model', () => {
   beforeAll(async () => {
     // Its own directory, kept when it stops: a test below restarts on the same data.
     server = await startTestServer({ DATA_DIR: temporaryDataDir() });
-    taxonomyId = await createTaxonomy(server, 'support', { rules: [{ keyword: 'chargeback', category: 'card_declined' }] });
+    taxonomyId = await createTaxonomy(server, 'support', {
+      rules: [{ keyword: 'chargeback', category: 'card_declined' }],
+    });
     const imported = await importRows(server, taxonomyId, trainingRows);
     expect(imported).toMatchObject({ imported: trainingRows.length, duplicates: 0, rejected: [] });
     await train(server, taxonomyId);
@@ -100,12 +148,23 @@ describe('routing with the local model', () => {
     const { data, errors } = await route(server, tickets, taxonomyId);
     expect(errors).toBeUndefined();
     const predictions = data!.routeTickets;
-    expect(predictions.map((prediction) => prediction.ticketId)).toEqual(tickets.map((ticket) => ticket.id));
-    const correct = predictions.filter((prediction, index) => prediction.category === testRows[index]![1]).length;
+    expect(predictions.map((prediction) => prediction.ticketId)).toEqual(
+      tickets.map((ticket) => ticket.id),
+    );
+    const correct = predictions.filter(
+      (prediction, index) => prediction.category === testRows[index]![1],
+    ).length;
     expect(correct / predictions.length).toBeGreaterThan(0.9);
-    const alone = predictions.filter((prediction) => prediction.decidedBy === 'LOCAL_MODEL' && !prediction.needsReview);
+    const alone = predictions.filter(
+      (prediction) => prediction.decidedBy === 'LOCAL_MODEL' && !prediction.needsReview,
+    );
     expect(alone.length / predictions.length).toBeGreaterThan(0.5);
-    expect(alone.every((prediction) => prediction.confidence >= 0.8 && prediction.target === `queue-${prediction.category}`)).toBe(true);
+    expect(
+      alone.every(
+        (prediction) =>
+          prediction.confidence >= 0.8 && prediction.target === `queue-${prediction.category}`,
+      ),
+    ).toBe(true);
     // Without an LLM, what the model is unsure of goes to a person, with its best guesses.
     for (const unsure of predictions.filter((prediction) => prediction.needsReview)) {
       expect(unsure.alternatives.length).toBeGreaterThan(0);
@@ -114,7 +173,11 @@ describe('routing with the local model', () => {
   });
 
   it('calls out-of-scope text Unknown (category null) and still lists the best guesses', async () => {
-    const { data } = await route(server, [{ id: 'oos-1', body: 'quantum chromodynamics lattice gluon plasma viscosity' }], taxonomyId);
+    const { data } = await route(
+      server,
+      [{ id: 'oos-1', body: 'quantum chromodynamics lattice gluon plasma viscosity' }],
+      taxonomyId,
+    );
     const [prediction] = data!.routeTickets;
     expect(prediction!.category).toBeNull();
     expect(prediction!.needsReview).toBe(true);
@@ -123,44 +186,90 @@ describe('routing with the local model', () => {
   });
 
   it('lets a pinned keyword rule decide first', async () => {
-    const { data } = await route(server, [{ id: 'R-1', body: 'I want to book a flight, and also file a chargeback' }], taxonomyId);
-    expect(data!.routeTickets[0]).toMatchObject({ category: 'card_declined', decidedBy: 'RULE', confidence: 1, needsReview: false });
+    const { data } = await route(
+      server,
+      [{ id: 'R-1', body: 'I want to book a flight, and also file a chargeback' }],
+      taxonomyId,
+    );
+    expect(data!.routeTickets[0]).toMatchObject({
+      category: 'card_declined',
+      decidedBy: 'RULE',
+      confidence: 1,
+      needsReview: false,
+    });
   });
 
   it('routes any number of tickets with one local prediction', async () => {
     const served = await server.app.services.store.routerModels.latest('dev', [taxonomyId]);
     expect(served[0]).not.toBeNull();
-    const registry = (server.app.services.routing as unknown as { deps: { registry: { get: (a: string, t: string) => Promise<{ router: { predict: () => unknown } }> } } }).deps.registry;
+    const registry = (
+      server.app.services.routing as unknown as {
+        deps: {
+          registry: {
+            get: (a: string, t: string) => Promise<{ router: { predict: () => unknown } }>;
+          };
+        };
+      }
+    ).deps.registry;
     const router = (await registry.get('dev', taxonomyId)).router;
     const predict = vi.spyOn(router, 'predict');
     const tickets = testRows.slice(0, 200).map(([body], index) => ({ id: `B-${index}`, body }));
-    const batched = await server.graphql(`query($t: [TicketInput!]!) { a: routeTickets(tickets: $t) { id } }`, { t: tickets });
+    const batched = await server.graphql(
+      `query($t: [TicketInput!]!) { a: routeTickets(tickets: $t) { id } }`,
+      { t: tickets },
+    );
     expect(batched.errors).toBeUndefined();
     expect(predict).toHaveBeenCalledTimes(1);
     predict.mockRestore();
   });
 
   it('puts unsure tickets in the review queue; a review records the category and becomes a labeled ticket', async () => {
-    const { data } = await route(server, [{ id: 'Q-1', body: 'hmm something about my account I guess' }], taxonomyId);
+    const { data } = await route(
+      server,
+      [{ id: 'Q-1', body: 'hmm something about my account I guess' }],
+      taxonomyId,
+    );
     const queued = data!.routeTickets[0]!;
     expect(queued.needsReview).toBe(true);
-    const queue = await server.graphql<{ reviewQueue: { id: string }[] }>('query($id: ID) { reviewQueue(taxonomyId: $id, first: 500) { id } }', { id: taxonomyId });
+    const queue = await server.graphql<{ reviewQueue: { id: string }[] }>(
+      'query($id: ID) { reviewQueue(taxonomyId: $id, first: 500) { id } }',
+      { id: taxonomyId },
+    );
     expect(queue.data!.reviewQueue.map((item) => item.id)).toContain(queued.id);
 
-    const before = (await server.graphql<{ taxonomies: { labeledTickets: number }[] }>('{ taxonomies { labeledTickets } }')).data!.taxonomies[0]!.labeledTickets;
-    const reviewed = await server.graphql<{ reviewRouting: Prediction }>(`mutation($id: ID!) { reviewRouting(predictionId: $id, category: "Reset_Settings") { ${PREDICTION} } }`, { id: queued.id });
+    const before = (
+      await server.graphql<{ taxonomies: { labeledTickets: number }[] }>(
+        '{ taxonomies { labeledTickets } }',
+      )
+    ).data!.taxonomies[0]!.labeledTickets;
+    const reviewed = await server.graphql<{ reviewRouting: Prediction }>(
+      `mutation($id: ID!) { reviewRouting(predictionId: $id, category: "Reset_Settings") { ${PREDICTION} } }`,
+      { id: queued.id },
+    );
     expect(reviewed.data!.reviewRouting.reviewedCategory).toBe('reset_settings');
-    const after = (await server.graphql<{ taxonomies: { labeledTickets: number }[] }>('{ taxonomies { labeledTickets } }')).data!.taxonomies[0]!.labeledTickets;
+    const after = (
+      await server.graphql<{ taxonomies: { labeledTickets: number }[] }>(
+        '{ taxonomies { labeledTickets } }',
+      )
+    ).data!.taxonomies[0]!.labeledTickets;
     expect(after).toBe(before + 1);
-    const requeued = await server.graphql<{ reviewQueue: { id: string }[] }>('query($id: ID) { reviewQueue(taxonomyId: $id, first: 500) { id } }', { id: taxonomyId });
+    const requeued = await server.graphql<{ reviewQueue: { id: string }[] }>(
+      'query($id: ID) { reviewQueue(taxonomyId: $id, first: 500) { id } }',
+      { id: taxonomyId },
+    );
     expect(requeued.data!.reviewQueue.map((item) => item.id)).not.toContain(queued.id);
 
-    const wrong = await server.graphql(`mutation($id: ID!) { reviewRouting(predictionId: $id, category: "weather") { id } }`, { id: queued.id });
+    const wrong = await server.graphql(
+      `mutation($id: ID!) { reviewRouting(predictionId: $id, category: "weather") { id } }`,
+      { id: queued.id },
+    );
     expect(wrong.errors![0]!.extensions!.code).toBe('BAD_USER_INPUT');
   });
 
   it('names the taxonomy version; an edit makes a new version', async () => {
-    const edited = await server.graphql<{ updateTaxonomy: { version: number; categories: unknown[] } }>(
+    const edited = await server.graphql<{
+      updateTaxonomy: { version: number; categories: unknown[] };
+    }>(
       'mutation($id: ID!, $input: TaxonomyInput!) { updateTaxonomy(id: $id, input: $input) { version categories { name } } }',
       { id: taxonomyId, input: { name: 'support', categories: CATEGORIES, localThreshold: 0.9 } },
     );
@@ -171,31 +280,65 @@ describe('routing with the local model', () => {
 
   it('uses the newest taxonomy by default, or the one set with setDefaultTaxonomy', async () => {
     const other = await createTaxonomy(server, 'second');
-    const byDefault = await server.graphql<{ routeTicket: Prediction }>(`query { routeTicket(ticket: { id: "D-1", body: "my card was declined" }) { taxonomyId } }`);
+    const byDefault = await server.graphql<{ routeTicket: Prediction }>(
+      `query { routeTicket(ticket: { id: "D-1", body: "my card was declined" }) { taxonomyId } }`,
+    );
     expect(byDefault.data!.routeTicket.taxonomyId).toBe(other);
-    await server.graphql('mutation($id: ID!) { setDefaultTaxonomy(id: $id) { id } }', { id: taxonomyId });
-    const chosen = await server.graphql<{ routeTicket: Prediction }>(`query { routeTicket(ticket: { id: "D-2", body: "my card was declined" }) { taxonomyId category } }`);
+    await server.graphql('mutation($id: ID!) { setDefaultTaxonomy(id: $id) { id } }', {
+      id: taxonomyId,
+    });
+    const chosen = await server.graphql<{ routeTicket: Prediction }>(
+      `query { routeTicket(ticket: { id: "D-2", body: "my card was declined" }) { taxonomyId category } }`,
+    );
     expect(chosen.data!.routeTicket).toMatchObject({ taxonomyId, category: 'card_declined' });
   });
 
   it('rejects bad taxonomies, bad tickets and oversized batches with BAD_USER_INPUT', async () => {
-    const codes = async (query: string, variables: Record<string, unknown>) => (await server.graphql(query, variables)).errors?.[0]?.extensions?.code;
+    const codes = async (query: string, variables: Record<string, unknown>) =>
+      (await server.graphql(query, variables)).errors?.[0]?.extensions?.code;
     const create = 'mutation($input: TaxonomyInput!) { createTaxonomy(input: $input) { id } }';
-    expect(await codes(create, { input: { name: 'x', categories: [CATEGORIES[0]] } })).toBe('BAD_USER_INPUT');
-    expect(await codes(create, { input: { name: 'x', categories: [CATEGORIES[0], CATEGORIES[0]] } })).toBe('BAD_USER_INPUT');
-    expect(await codes(create, { input: { name: 'x', categories: [...CATEGORIES, { name: 'Unknown', description: 'd' }] } })).toBe('BAD_USER_INPUT');
-    expect(await codes(create, { input: { name: 'support', categories: CATEGORIES } })).toBe('CONFLICT');
+    expect(await codes(create, { input: { name: 'x', categories: [CATEGORIES[0]] } })).toBe(
+      'BAD_USER_INPUT',
+    );
+    expect(
+      await codes(create, { input: { name: 'x', categories: [CATEGORIES[0], CATEGORIES[0]] } }),
+    ).toBe('BAD_USER_INPUT');
+    expect(
+      await codes(create, {
+        input: { name: 'x', categories: [...CATEGORIES, { name: 'Unknown', description: 'd' }] },
+      }),
+    ).toBe('BAD_USER_INPUT');
+    expect(await codes(create, { input: { name: 'support', categories: CATEGORIES } })).toBe(
+      'CONFLICT',
+    );
     const tooMany = Array.from({ length: 1001 }, (_, index) => ({ id: String(index), body: 'x' }));
     // routeTickets' own bound (1000) answers, naming the field: the generic list cap (QUERY_MAX_LIST_LENGTH, 5000) sits above every input's bound.
-    expect(await codes('query($t: [TicketInput!]!) { routeTickets(tickets: $t) { id } }', { t: tooMany })).toBe('BAD_USER_INPUT');
-    expect(await codes('query($t: [TicketInput!]!) { routeTickets(tickets: $t) { id } }', { t: [{ id: '1', body: '' }] })).toBe('BAD_USER_INPUT');
-    expect(await codes('query { routeTicket(ticket: { id: "1", body: "x" }, taxonomyId: "00000000-0000-4000-8000-000000000000") { id } }', {})).toBe('NOT_FOUND');
+    expect(
+      await codes('query($t: [TicketInput!]!) { routeTickets(tickets: $t) { id } }', {
+        t: tooMany,
+      }),
+    ).toBe('BAD_USER_INPUT');
+    expect(
+      await codes('query($t: [TicketInput!]!) { routeTickets(tickets: $t) { id } }', {
+        t: [{ id: '1', body: '' }],
+      }),
+    ).toBe('BAD_USER_INPUT');
+    expect(
+      await codes(
+        'query { routeTicket(ticket: { id: "1", body: "x" }, taxonomyId: "00000000-0000-4000-8000-000000000000") { id } }',
+        {},
+      ),
+    ).toBe('NOT_FOUND');
   });
 
   it('keeps serving the stored model after a restart', async () => {
     await server.stop();
     server = await startTestServer({ DATA_DIR: server.dataDir });
-    const { data } = await route(server, [{ id: 'after-restart', body: testRows[3]![0] }], taxonomyId);
+    const { data } = await route(
+      server,
+      [{ id: 'after-restart', body: testRows[3]![0] }],
+      taxonomyId,
+    );
     expect(data!.routeTickets[0]!.category).toBe(testRows[3]![1]);
   });
 });
@@ -207,10 +350,15 @@ describe('the cascade with an LLM', () => {
 
   beforeAll(async () => {
     double = await startOpenAiDouble();
-    const LLM_CONFIG = routingThroughDouble(double.url, { prices: { 'openai:gpt-test': { inputPerMillionUsd: 1, outputPerMillionUsd: 1 } } });
+    const LLM_CONFIG = routingThroughDouble(double.url, {
+      prices: { 'openai:gpt-test': { inputPerMillionUsd: 1, outputPerMillionUsd: 1 } },
+    });
     server = await startTestServer({ LLM_CONFIG, OPENAI_API_KEY: 'sk-test' });
     // localThreshold 1: the local model never decides alone, so every ticket reaches the LLM.
-    taxonomyId = await createTaxonomy(server, 'llm-first', { localThreshold: 1, reviewThreshold: 0.7 });
+    taxonomyId = await createTaxonomy(server, 'llm-first', {
+      localThreshold: 1,
+      reviewThreshold: 0.7,
+    });
     await importRows(server, taxonomyId, trainingRows);
     await train(server, taxonomyId);
   });
@@ -227,9 +375,26 @@ describe('the cascade with an LLM', () => {
         results: tickets.slice(from, to).map((_, offset) => {
           const index = from + offset;
           // Ticket 0: Unknown; ticket 1: unsure; the rest: the true intent, sure.
-          if (index === 0) return { id: String(index), category: 'Unknown', confidence: 0.9, reason: 'fits nothing' };
-          if (index === 1) return { id: String(index), category: testRows[1]![1], confidence: 0.5, reason: 'maybe' };
-          return { id: String(index), category: testRows[index]![1], confidence: 0.95, reason: 'clear' };
+          if (index === 0)
+            return {
+              id: String(index),
+              category: 'Unknown',
+              confidence: 0.9,
+              reason: 'fits nothing',
+            };
+          if (index === 1)
+            return {
+              id: String(index),
+              category: testRows[1]![1],
+              confidence: 0.5,
+              reason: 'maybe',
+            };
+          return {
+            id: String(index),
+            category: testRows[index]![1],
+            confidence: 0.95,
+            reason: 'clear',
+          };
         }),
       },
       usage: { inputTokens: 2000, outputTokens: 400 },
@@ -255,7 +420,12 @@ describe('the cascade with an LLM', () => {
     expect(predictions[0]).toMatchObject({ category: null, decidedBy: 'LLM', needsReview: true });
     expect(predictions[1]).toMatchObject({ decidedBy: 'LLM', needsReview: true });
     const sure = predictions.slice(2);
-    expect(sure.every((prediction, offset) => prediction.category === testRows[offset + 2]![1] && prediction.decidedBy === 'LLM')).toBe(true);
+    expect(
+      sure.every(
+        (prediction, offset) =>
+          prediction.category === testRows[offset + 2]![1] && prediction.decidedBy === 'LLM',
+      ),
+    ).toBe(true);
     expect(sure.filter((prediction) => !prediction.needsReview).length).toBeGreaterThan(15);
     // Each ticket carries its share of its call's cost.
     expect(predictions[0]!.costUsd).toBeCloseTo(2400 / 1_000_000 / 20, 10);

@@ -1,5 +1,9 @@
 /** The runbook mutation as clients send it, and the shape of its answer. */
-import { generationMutation, mutateGeneration, type GenerationView } from '../../support/generation-queries.js';
+import {
+  generationMutation,
+  mutateGeneration,
+  type GenerationView,
+} from '../../support/generation-queries.js';
 import type { TestServer } from '../../support/server.js';
 
 export const GENERATE_RUNBOOK = generationMutation({
@@ -32,11 +36,16 @@ export interface RunbookView {
 export type RunbookGeneration = GenerationView<RunbookView>;
 
 /** generateRunbook, failing the test on any GraphQL error. */
-export function generateRunbook(server: TestServer, input: Record<string, unknown>): Promise<RunbookGeneration> {
+export function generateRunbook(
+  server: TestServer,
+  input: Record<string, unknown>,
+): Promise<RunbookGeneration> {
   return mutateGeneration(server, GENERATE_RUNBOOK, 'generateRunbook', input);
 }
 
 /** The parameters of a runbook as a name → value map. */
 export function parameterValues(output: RunbookView): Record<string, string | null> {
-  return Object.fromEntries(output.parameters.map((parameter) => [parameter.name, parameter.default]));
+  return Object.fromEntries(
+    output.parameters.map((parameter) => [parameter.name, parameter.default]),
+  );
 }

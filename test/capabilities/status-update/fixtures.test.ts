@@ -6,7 +6,11 @@ import { describe, expect, it } from 'vitest';
 import { SCENARIOS, incidents } from '../../fixtures/incidents/index.js';
 import { DRAFT_STATUS_UPDATE } from '../../fixtures/status-update.js';
 import { MODEL_STATUS_UPDATE } from '../../support/llm-config.js';
-import { lastPrompt, serverWithBuiltinProvider, serverWithOpenAiDouble } from '../../support/generation-queries.js';
+import {
+  lastPrompt,
+  serverWithBuiltinProvider,
+  serverWithOpenAiDouble,
+} from '../../support/generation-queries.js';
 
 interface Drafted {
   draftStatusUpdate: {
@@ -14,7 +18,12 @@ interface Drafted {
     provider: string;
     text: string;
     groundingIssues: unknown[];
-    output: { headline: string; affectedServices: string[]; changesSinceLastUpdate: string[]; nextUpdateAt: string | null } | null;
+    output: {
+      headline: string;
+      affectedServices: string[];
+      changesSinceLastUpdate: string[];
+      nextUpdateAt: string | null;
+    } | null;
   };
 }
 
@@ -24,10 +33,16 @@ describe('status updates on every incident fixture, builtin', () => {
   it.each(SCENARIOS)('%s: a grounded update for each audience', async (scenario) => {
     const incident = incidents[scenario];
     for (const audience of ['INTERNAL', 'EXECUTIVE', 'CUSTOMER']) {
-      const { data, errors } = await builtin.server.graphql<Drafted>(DRAFT_STATUS_UPDATE, { input: { audience, incident } });
+      const { data, errors } = await builtin.server.graphql<Drafted>(DRAFT_STATUS_UPDATE, {
+        input: { audience, incident },
+      });
       expect(errors).toBeUndefined();
       const generation = data!.draftStatusUpdate;
-      expect(generation).toMatchObject({ status: 'SUCCEEDED', provider: 'builtin', groundingIssues: [] });
+      expect(generation).toMatchObject({
+        status: 'SUCCEEDED',
+        provider: 'builtin',
+        groundingIssues: [],
+      });
       expect(generation.output!.headline).toContain(incident.title);
       expect(generation.output!.affectedServices).toEqual(incident.affectedServices ?? []);
       expect(generation.output!.changesSinceLastUpdate.length).toBeGreaterThan(0);
@@ -43,15 +58,20 @@ describe('status updates on every incident fixture, builtin', () => {
 describe('status updates on every incident fixture, OpenAI double', () => {
   const backed = serverWithOpenAiDouble();
 
-  it.each(SCENARIOS)('%s: the model receives the incident fenced as data and the layout', async (scenario) => {
-    const incident = incidents[scenario];
-    backed.double.enqueue({ kind: 'text', text: MODEL_STATUS_UPDATE });
-    const { data } = await backed.server.graphql<Drafted>(DRAFT_STATUS_UPDATE, { input: { audience: 'EXECUTIVE', incident } });
-    expect(data!.draftStatusUpdate).toMatchObject({ status: 'SUCCEEDED', provider: 'openai' });
-    const { system, user } = lastPrompt(backed.double);
-    expect(system).toContain('**Status:**');
-    expect(system).toContain('## What changed since the last update');
-    expect(user).toMatch(/<data-[0-9a-f]+ label="incident">/);
-    expect(user).toContain(JSON.stringify(incident.title));
-  });
+  it.each(SCENARIOS)(
+    '%s: the model receives the incident fenced as data and the layout',
+    async (scenario) => {
+      const incident = incidents[scenario];
+      backed.double.enqueue({ kind: 'text', text: MODEL_STATUS_UPDATE });
+      const { data } = await backed.server.graphql<Drafted>(DRAFT_STATUS_UPDATE, {
+        input: { audience: 'EXECUTIVE', incident },
+      });
+      expect(data!.draftStatusUpdate).toMatchObject({ status: 'SUCCEEDED', provider: 'openai' });
+      const { system, user } = lastPrompt(backed.double);
+      expect(system).toContain('**Status:**');
+      expect(system).toContain('## What changed since the last update');
+      expect(user).toMatch(/<data-[0-9a-f]+ label="incident">/);
+      expect(user).toContain(JSON.stringify(incident.title));
+    },
+  );
 });

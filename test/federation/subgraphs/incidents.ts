@@ -59,7 +59,12 @@ export const FIXED_INCIDENTS: readonly FixedIncident[] = [
       { at: '2026-11-22T09:25:00Z', message: 'Deploy identified as the cause; rollback started' },
     ],
   },
-  { id: 'INC-2', title: 'Search latency above SLO', severity: 'SEV3', timeline: [{ at: '2026-11-23T14:02:00Z', message: 'p95 latency of search above 2 s' }] },
+  {
+    id: 'INC-2',
+    title: 'Search latency above SLO',
+    severity: 'SEV3',
+    timeline: [{ at: '2026-11-23T14:02:00Z', message: 'p95 latency of search above 2 s' }],
+  },
   { id: 'INC-3', title: 'Expired certificate on the status page', severity: 'SEV4', timeline: [] },
 ];
 
@@ -68,7 +73,9 @@ export interface IncidentsSubgraph extends RunningSubgraph {
   attachDraft(incidentId: string, generationId: string): void;
 }
 
-export async function startIncidentsSubgraph(incidents: readonly FixedIncident[] = FIXED_INCIDENTS): Promise<IncidentsSubgraph> {
+export async function startIncidentsSubgraph(
+  incidents: readonly FixedIncident[] = FIXED_INCIDENTS,
+): Promise<IncidentsSubgraph> {
   const byId = new Map(incidents.map((incident) => [incident.id, incident]));
   const lastDraft = new Map<string, string>();
   const running = await serveSubgraph('incidents', INCIDENTS_TYPE_DEFS, {
@@ -84,5 +91,8 @@ export async function startIncidentsSubgraph(incidents: readonly FixedIncident[]
       },
     },
   });
-  return { ...running, attachDraft: (incidentId, generationId) => void lastDraft.set(incidentId, generationId) };
+  return {
+    ...running,
+    attachDraft: (incidentId, generationId) => void lastDraft.set(incidentId, generationId),
+  };
 }

@@ -24,7 +24,11 @@ export interface RunningSubgraph {
   stop(): Promise<void>;
 }
 
-export async function serveSubgraph(name: string, typeDefs: DocumentNode, resolvers: GraphQLResolverMap<unknown>): Promise<RunningSubgraph> {
+export async function serveSubgraph(
+  name: string,
+  typeDefs: DocumentNode,
+  resolvers: GraphQLResolverMap<unknown>,
+): Promise<RunningSubgraph> {
   const counts: SubgraphCounts = { requests: 0, entities: 0 };
   const counting: ApolloServerPlugin = {
     async requestDidStart({ request }) {
@@ -32,8 +36,17 @@ export async function serveSubgraph(name: string, typeDefs: DocumentNode, resolv
       if (request.query?.includes('_entities')) counts.entities++;
     },
   };
-  const quiet = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
-  const server = new ApolloServer({ schema: buildSubgraphSchema({ typeDefs, resolvers }), plugins: [counting], logger: quiet });
+  const quiet = {
+    debug: () => undefined,
+    info: () => undefined,
+    warn: () => undefined,
+    error: () => undefined,
+  };
+  const server = new ApolloServer({
+    schema: buildSubgraphSchema({ typeDefs, resolvers }),
+    plugins: [counting],
+    logger: quiet,
+  });
   const { url } = await startStandaloneServer(server, { listen: { port: 0, host: '127.0.0.1' } });
   return {
     name,

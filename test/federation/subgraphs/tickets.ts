@@ -51,17 +51,26 @@ export function fixedTickets(intents: readonly string[], perIntent: number): Fix
       const n = tickets.length + 1;
       // Every third ticket came in without a subject line, as chat tickets do.
       const subject = n % 3 === 0 ? null : body.split(/\s+/).slice(0, 4).join(' ');
-      tickets.push({ id: `TCK-${n}`, subject, body, customer: CUSTOMERS[n % CUSTOMERS.length]!, expectedCategory: intent });
+      tickets.push({
+        id: `TCK-${n}`,
+        subject,
+        body,
+        customer: CUSTOMERS[n % CUSTOMERS.length]!,
+        expectedCategory: intent,
+      });
     }
   }
   return tickets;
 }
 
-export async function startTicketsSubgraph(tickets: readonly FixedTicket[]): Promise<RunningSubgraph> {
+export async function startTicketsSubgraph(
+  tickets: readonly FixedTicket[],
+): Promise<RunningSubgraph> {
   const byId = new Map(tickets.map((ticket) => [ticket.id, ticket]));
   return serveSubgraph('tickets', TICKETS_TYPE_DEFS, {
     Query: {
-      tickets: (_parent: unknown, { first }: { first?: number | null }) => tickets.slice(0, Math.min(Math.max(first ?? 20, 0), 500)),
+      tickets: (_parent: unknown, { first }: { first?: number | null }) =>
+        tickets.slice(0, Math.min(Math.max(first ?? 20, 0), 500)),
     },
     Ticket: {
       __resolveReference: (reference: { id: string }) => byId.get(reference.id) ?? null,

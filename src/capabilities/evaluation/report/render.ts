@@ -15,10 +15,18 @@ export interface ReportInput {
   datasetName: string;
 }
 
-const pct = (value: number | null | undefined) => (value === null || value === undefined ? '—' : `${(value * 100).toFixed(1)}%`);
-const num = (value: number | null | undefined, digits = 0) => (value === null || value === undefined ? '—' : value.toFixed(digits));
+const pct = (value: number | null | undefined) =>
+  value === null || value === undefined ? '—' : `${(value * 100).toFixed(1)}%`;
+const num = (value: number | null | undefined, digits = 0) =>
+  value === null || value === undefined ? '—' : value.toFixed(digits);
 const usd = (value: number) => `$${value < 1 ? value.toFixed(4) : value.toFixed(2)}`;
-const STAGE_COLORS: Record<string, string> = { RULE: '#9c755f', LOCAL_MODEL: '#4c78a8', LLM: '#f58518', HUMAN: '#54a24b', NONE: '#bab0ac' };
+const STAGE_COLORS: Record<string, string> = {
+  RULE: '#9c755f',
+  LOCAL_MODEL: '#4c78a8',
+  LLM: '#f58518',
+  HUMAN: '#54a24b',
+  NONE: '#bab0ac',
+};
 
 const CSS = `
   body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 24px auto; max-width: 1180px; color: #1d2330; padding: 0 16px; }
@@ -41,9 +49,16 @@ function tiles(entries: readonly [string, string][]): string {
   return `<div class="tiles">${entries.map(([key, value]) => `<div class="tile"><div class="v">${escapeHtml(value)}</div><div class="k">${escapeHtml(key)}</div></div>`).join('')}</div>`;
 }
 
-function table(headers: readonly string[], rows: readonly (readonly string[])[], numeric: ReadonlySet<number> = new Set()): string {
+function table(
+  headers: readonly string[],
+  rows: readonly (readonly string[])[],
+  numeric: ReadonlySet<number> = new Set(),
+): string {
   return `<table><thead><tr>${headers.map((header) => `<th>${escapeHtml(header)}</th>`).join('')}</tr></thead><tbody>${rows
-    .map((row) => `<tr>${row.map((cell, index) => `<td${numeric.has(index) ? ' class="n"' : ''}>${cell}</td>`).join('')}</tr>`)
+    .map(
+      (row) =>
+        `<tr>${row.map((cell, index) => `<td${numeric.has(index) ? ' class="n"' : ''}>${cell}</td>`).join('')}</tr>`,
+    )
     .join('')}</tbody></table>`;
 }
 
@@ -53,7 +68,9 @@ export function renderReport(input: ReportInput): string {
   const meta = [
     `run <code>${escapeHtml(run.id)}</code>`,
     `target <code>${escapeHtml(run.target)}</code>`,
-    run.judge ? `judge <code>${escapeHtml(run.judge)}</code> (prompt ${escapeHtml(run.judgePromptVersion ?? '')})` : '',
+    run.judge
+      ? `judge <code>${escapeHtml(run.judge)}</code> (prompt ${escapeHtml(run.judgePromptVersion ?? '')})`
+      : '',
     run.pairwiseAgainst ? `compared with <code>${escapeHtml(run.pairwiseAgainst)}</code>` : '',
     run.taxonomyVersion !== null ? `taxonomy version ${run.taxonomyVersion}` : '',
     `status <b>${escapeHtml(run.status)}</b>`,
@@ -63,7 +80,10 @@ export function renderReport(input: ReportInput): string {
   ]
     .filter(Boolean)
     .join(' · ');
-  const body = summary.kind === 'ROUTING' ? routingSections(summary) : generationSections(summary, input.results);
+  const body =
+    summary.kind === 'ROUTING'
+      ? routingSections(summary)
+      : generationSections(summary, input.results);
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)}</title><style>${CSS}</style></head>
@@ -75,12 +95,27 @@ ${body}
 }
 
 function routingSections(summary: RoutingSummary): string {
-  const counted = summary.categories.filter((category) => category.support > 0 || category.predicted > 0);
-  const byF1 = [...counted].sort((a, b) => a.f1 - b.f1 || b.support - a.support || a.category.localeCompare(b.category));
+  const counted = summary.categories.filter(
+    (category) => category.support > 0 || category.predicted > 0,
+  );
+  const byF1 = [...counted].sort(
+    (a, b) => a.f1 - b.f1 || b.support - a.support || a.category.localeCompare(b.category),
+  );
   const order = seriate(summary.confusion.counts);
-  const autoPoint = { x: summary.autoRoutedShare, y: summary.autoRoutedAccuracy, label: `operating point: ${pct(summary.autoRoutedShare)} auto, ${pct(summary.autoRoutedAccuracy)} right` };
-  const curve = [{ x: 0, y: summary.coverage[0]?.accuracy ?? 1 }, ...summary.coverage.map((point) => ({ x: point.coverage, y: point.accuracy }))];
-  const yMin = Math.max(0, Math.floor(Math.min(...curve.map((point) => point.y), summary.autoRoutedAccuracy) * 10) / 10 - 0.1);
+  const autoPoint = {
+    x: summary.autoRoutedShare,
+    y: summary.autoRoutedAccuracy,
+    label: `operating point: ${pct(summary.autoRoutedShare)} auto, ${pct(summary.autoRoutedAccuracy)} right`,
+  };
+  const curve = [
+    { x: 0, y: summary.coverage[0]?.accuracy ?? 1 },
+    ...summary.coverage.map((point) => ({ x: point.coverage, y: point.accuracy })),
+  ];
+  const yMin = Math.max(
+    0,
+    Math.floor(Math.min(...curve.map((point) => point.y), summary.autoRoutedAccuracy) * 10) / 10 -
+      0.1,
+  );
   return [
     tiles([
       ['accuracy', pct(summary.accuracy)],
@@ -97,21 +132,40 @@ function routingSections(summary: RoutingSummary): string {
     ]),
     '<h2>Who decided</h2>',
     stackedBar(
-      summary.stages.map((stage) => ({ label: stage.decidedBy, share: stage.share, color: STAGE_COLORS[stage.decidedBy] ?? '#bab0ac' })),
+      summary.stages.map((stage) => ({
+        label: stage.decidedBy,
+        share: stage.share,
+        color: STAGE_COLORS[stage.decidedBy] ?? '#bab0ac',
+      })),
       'stages',
     ),
     table(
       ['stage', 'share', 'cases', 'accuracy'],
-      summary.stages.map((stage) => [escapeHtml(stage.decidedBy), pct(stage.share), String(stage.count), pct(stage.accuracy)]),
+      summary.stages.map((stage) => [
+        escapeHtml(stage.decidedBy),
+        pct(stage.share),
+        String(stage.count),
+        pct(stage.accuracy),
+      ]),
       new Set([1, 2, 3]),
     ),
     '<h2>Coverage against accuracy</h2>',
     '<p class="note">Deciding automatically only at or above a confidence threshold: the share decided (x) and how many of those are right (y), from each case\'s stored confidence. The dot is where the cascade runs now.</p>',
-    lineChart(curve, { id: 'coverage', xLabel: 'coverage (share decided automatically)', yLabel: 'accuracy of those', yMin, mark: autoPoint }),
+    lineChart(curve, {
+      id: 'coverage',
+      xLabel: 'coverage (share decided automatically)',
+      yLabel: 'accuracy of those',
+      yMin,
+      mark: autoPoint,
+    }),
     '<h2>Per category</h2>',
     '<p class="note">Weakest F1 first. 0/0 counts as 0 (precision of a category never predicted, recall of one without test cases).</p>',
     `<div class="scroll">${barRows(
-      byF1.map((category) => ({ label: category.category, values: [category.precision, category.recall, category.f1], note: `F1 ${pct(category.f1)} · n=${category.support}` })),
+      byF1.map((category) => ({
+        label: category.category,
+        values: [category.precision, category.recall, category.f1],
+        note: `F1 ${pct(category.f1)} · n=${category.support}`,
+      })),
       [
         { name: 'precision', color: '#4c78a8' },
         { name: 'recall', color: '#f58518' },
@@ -122,7 +176,14 @@ function routingSections(summary: RoutingSummary): string {
     '<h2>Most frequent confusions</h2>',
     table(
       ['labeled', 'predicted', 'cases', 'share of labeled'],
-      summary.topConfusions.slice(0, 25).map((confusion) => [escapeHtml(confusion.expected), confusion.predicted ? escapeHtml(confusion.predicted) : '<i>Unknown</i>', String(confusion.count), pct(confusion.rate)]),
+      summary.topConfusions
+        .slice(0, 25)
+        .map((confusion) => [
+          escapeHtml(confusion.expected),
+          confusion.predicted ? escapeHtml(confusion.predicted) : '<i>Unknown</i>',
+          String(confusion.count),
+          pct(confusion.rate),
+        ]),
       new Set([2, 3]),
     ),
     '<h2>Confusion matrix</h2>',
@@ -133,7 +194,13 @@ function routingSections(summary: RoutingSummary): string {
 
 interface GenerationDetail {
   feature?: string;
-  checks?: { validates: boolean; missingSections: string[]; groundingIssues: number; withinLength: boolean; words: number };
+  checks?: {
+    validates: boolean;
+    missingSections: string[];
+    groundingIssues: number;
+    withinLength: boolean;
+    words: number;
+  };
   rubric?: { criterion: string; score: number; reason: string }[] | null;
   pairwise?: { outcome: string; positionConsistent: boolean; against: string } | null;
   judgeError?: string | null;
@@ -141,9 +208,17 @@ interface GenerationDetail {
   output?: string;
 }
 
-function generationSections(summary: GenerationSummary, results: readonly EvalResultRecord[]): string {
+function generationSections(
+  summary: GenerationSummary,
+  results: readonly EvalResultRecord[],
+): string {
   const worst = [...results]
-    .sort((a, b) => Number(a.correct) - Number(b.correct) || (a.score ?? 6) - (b.score ?? 6) || a.position - b.position)
+    .sort(
+      (a, b) =>
+        Number(a.correct) - Number(b.correct) ||
+        (a.score ?? 6) - (b.score ?? 6) ||
+        a.position - b.position,
+    )
     .filter((result) => !result.correct || (result.score !== null && result.score < 4))
     .slice(0, 15);
   return [
@@ -153,7 +228,10 @@ function generationSections(summary: GenerationSummary, results: readonly EvalRe
       ['required sections', pct(summary.sectionsRate)],
       ['fully grounded', pct(summary.groundedRate)],
       ['within length', pct(summary.withinLengthRate)],
-      ['mean judge score', summary.meanScore === null ? '—' : `${summary.meanScore.toFixed(2)} / 5`],
+      [
+        'mean judge score',
+        summary.meanScore === null ? '—' : `${summary.meanScore.toFixed(2)} / 5`,
+      ],
       ['pairwise win rate', pct(summary.pairwise.winRate)],
       ['latency p50 / p95', `${num(summary.latencyP50Ms)} / ${num(summary.latencyP95Ms)} ms`],
       ['cost (drafts + judge)', `${usd(summary.costUsd)} + ${usd(summary.judgeCostUsd)}`],
@@ -163,12 +241,20 @@ function generationSections(summary: GenerationSummary, results: readonly EvalRe
     summary.judged === 0
       ? '<p class="note">No judge was used: deterministic checks only.</p>'
       : histogram(
-          summary.scoreHistogram.map((count, index) => ({ label: `score ${index + 1}`, count, color: ['#e45756', '#f58518', '#eeca3b', '#72b7b2', '#54a24b'][index] })),
+          summary.scoreHistogram.map((count, index) => ({
+            label: `score ${index + 1}`,
+            count,
+            color: ['#e45756', '#f58518', '#eeca3b', '#72b7b2', '#54a24b'][index],
+          })),
           'score-histogram',
         ) +
         table(
           ['criterion', 'mean score', 'drafts'],
-          summary.criteria.map((criterion) => [escapeHtml(criterion.criterion), criterion.meanScore.toFixed(2), String(criterion.count)]),
+          summary.criteria.map((criterion) => [
+            escapeHtml(criterion.criterion),
+            criterion.meanScore.toFixed(2),
+            String(criterion.count),
+          ]),
           new Set([1, 2]),
         ),
     '<h2>Pairwise comparison</h2>',
@@ -193,11 +279,21 @@ function generationSections(summary: GenerationSummary, results: readonly EvalRe
             const problems = [
               detail.error ? `failed: ${detail.error}` : '',
               detail.checks && !detail.checks.validates ? 'output does not validate' : '',
-              detail.checks?.missingSections.length ? `missing sections: ${detail.checks.missingSections.join(', ')}` : '',
-              detail.checks?.groundingIssues ? `${detail.checks.groundingIssues} ungrounded facts` : '',
-              detail.checks && !detail.checks.withinLength ? `length out of bounds (${detail.checks.words} words)` : '',
-              ...(detail.rubric ?? []).filter((score) => score.score <= 3).map((score) => `${score.criterion}: ${score.score} — ${score.reason}`),
-              detail.pairwise ? `pairwise vs ${detail.pairwise.against}: ${detail.pairwise.outcome}` : '',
+              detail.checks?.missingSections.length
+                ? `missing sections: ${detail.checks.missingSections.join(', ')}`
+                : '',
+              detail.checks?.groundingIssues
+                ? `${detail.checks.groundingIssues} ungrounded facts`
+                : '',
+              detail.checks && !detail.checks.withinLength
+                ? `length out of bounds (${detail.checks.words} words)`
+                : '',
+              ...(detail.rubric ?? [])
+                .filter((score) => score.score <= 3)
+                .map((score) => `${score.criterion}: ${score.score} — ${score.reason}`),
+              detail.pairwise
+                ? `pairwise vs ${detail.pairwise.against}: ${detail.pairwise.outcome}`
+                : '',
               detail.judgeError ? `judge: ${detail.judgeError}` : '',
             ].filter(Boolean);
             return [

@@ -3,7 +3,14 @@
  * durable one, and nothing to poll. It forgets its items when the process stops; the backlog's
  * chunk rows do not, and the backlog service enqueues the unfinished ones again at start-up.
  */
-import { errorMessage, type QueueDepth, type QueueItem, type QueueSettings, type WorkHandlers, type WorkQueue } from './queue.js';
+import {
+  errorMessage,
+  type QueueDepth,
+  type QueueItem,
+  type QueueSettings,
+  type WorkHandlers,
+  type WorkQueue,
+} from './queue.js';
 
 export class MemoryWorkQueue<T> implements WorkQueue<T> {
   readonly kind = 'memory' as const;
@@ -42,17 +49,28 @@ export class MemoryWorkQueue<T> implements WorkQueue<T> {
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([settled, new Promise((resolve) => (timer = setTimeout(resolve, graceMs)))]);
     clearTimeout(timer);
-    for (const controller of this.running.values()) controller.abort(new Error('the queue is stopping'));
+    for (const controller of this.running.values())
+      controller.abort(new Error('the queue is stopping'));
     await settled;
   }
 
   private pump(): void {
-    while (this.handlers && !this.stopping && this.running.size < this.settings.concurrency && this.waiting.length > 0) this.runOne(this.handlers, this.waiting.shift()!);
+    while (
+      this.handlers &&
+      !this.stopping &&
+      this.running.size < this.settings.concurrency &&
+      this.waiting.length > 0
+    )
+      this.runOne(this.handlers, this.waiting.shift()!);
   }
 
   private runOne(handlers: WorkHandlers<T>, item: QueueItem<T>): void {
     const controller = new AbortController();
-    const timeout = setTimeout(() => controller.abort(new Error(`the attempt timed out after ${this.settings.timeoutMs} ms`)), this.settings.timeoutMs);
+    const timeout = setTimeout(
+      () =>
+        controller.abort(new Error(`the attempt timed out after ${this.settings.timeoutMs} ms`)),
+      this.settings.timeoutMs,
+    );
     const task = (async () => {
       try {
         // A handler that ignores its signal still frees the slot when the attempt times out.
@@ -70,22 +88,31 @@ export class MemoryWorkQueue<T> implements WorkQueue<T> {
     });
   }
 
-  private async failed(handlers: WorkHandlers<T>, item: QueueItem<T>, error: unknown): Promise<void> {
+  private async failed(
+    handlers: WorkHandlers<T>,
+    item: QueueItem<T>,
+    error: unknown,
+  ): Promise<void> {
     if (item.attempt >= this.settings.attempts) {
       await handlers.giveUp(item.data, errorMessage(error)).catch(this.onError);
       return;
     }
     // Exponential backoff with jitter, as pg-boss computes it: between 1× and 2× the doubled delay.
     const base = this.settings.retryDelayMs * 2 ** (item.attempt - 1);
-    const timer = setTimeout(() => {
-      this.backoffs.delete(timer);
-      this.waiting.push({ data: item.data, attempt: item.attempt + 1 });
-      this.pump();
-    }, base * (1 + Math.random()));
+    const timer = setTimeout(
+      () => {
+        this.backoffs.delete(timer);
+        this.waiting.push({ data: item.data, attempt: item.attempt + 1 });
+        this.pump();
+      },
+      base * (1 + Math.random()),
+    );
     this.backoffs.add(timer);
   }
 }
 
 function aborted(signal: AbortSignal): Promise<never> {
-  return new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true }));
+  return new Promise((_, reject) =>
+    signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true }),
+  );
 }

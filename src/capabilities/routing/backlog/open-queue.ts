@@ -10,13 +10,22 @@ export interface BacklogQueueOptions extends QueueSettings {
   queue: 'memory' | 'pg-boss';
 }
 
-export async function openBacklogQueue(options: BacklogQueueOptions, databaseUrl: string | undefined, logger: Logger): Promise<WorkQueue<ChunkRef>> {
+export async function openBacklogQueue(
+  options: BacklogQueueOptions,
+  databaseUrl: string | undefined,
+  logger: Logger,
+): Promise<WorkQueue<ChunkRef>> {
   const onError = (error: unknown) => logger.warn({ err: error }, 'routing backlog queue error');
   if (options.queue === 'memory') return new MemoryWorkQueue<ChunkRef>(options, onError);
   if (!databaseUrl) throw new Error('the pg-boss backlog queue needs DATABASE_URL');
   // pg-boss (about 15 MB of memory) is loaded only by the replicas that use it.
   const { PgBossWorkQueue } = await import('./pg-boss-queue.js');
-  return new PgBossWorkQueue<ChunkRef>({ connectionString: databaseUrl, name: 'routing-backlog-chunks', settings: options, onError });
+  return new PgBossWorkQueue<ChunkRef>({
+    connectionString: databaseUrl,
+    name: 'routing-backlog-chunks',
+    settings: options,
+    onError,
+  });
 }
 
 /** This process's name in the chunks it finishes: the host (a pod's name), the pid, and a suffix for restarts. */

@@ -8,7 +8,13 @@
  */
 import PgBoss from 'pg-boss';
 import type { SqlExecutor } from '../../../store/database.js';
-import { errorMessage, type QueueDepth, type QueueSettings, type WorkHandlers, type WorkQueue } from './queue.js';
+import {
+  errorMessage,
+  type QueueDepth,
+  type QueueSettings,
+  type WorkHandlers,
+  type WorkQueue,
+} from './queue.js';
 
 export interface PgBossQueueOptions {
   connectionString: string;
@@ -58,31 +64,50 @@ export class PgBossWorkQueue<T extends object> implements WorkQueue<T> {
       retryBackoff: true,
       expireInSeconds: Math.ceil(settings.timeoutMs / 1000),
     };
-    await retryOnDeadlock(() => this.boss.createQueue(this.deadLetter, { name: this.deadLetter, ...policy }));
-    await retryOnDeadlock(() => this.boss.createQueue(name, { name, ...policy, deadLetter: this.deadLetter }));
+    await retryOnDeadlock(() =>
+      this.boss.createQueue(this.deadLetter, { name: this.deadLetter, ...policy }),
+    );
+    await retryOnDeadlock(() =>
+      this.boss.createQueue(name, { name, ...policy, deadLetter: this.deadLetter }),
+    );
     // A queue created by an earlier version keeps its settings unless told otherwise.
     await this.boss.updateQueue(name, { name, ...policy, deadLetter: this.deadLetter });
     const polling = { pollingIntervalSeconds: this.options.pollingIntervalSeconds ?? 2 };
     for (let index = 0; index < settings.concurrency; index++) {
       let workerId = '';
-      workerId = await this.boss.work<T>(name, { ...polling, batchSize: 1, includeMetadata: true }, async ([job]) => {
-        const controller = new AbortController();
-        const timeout = setTimeout(() => controller.abort(new Error(`the attempt timed out after ${settings.timeoutMs} ms`)), settings.timeoutMs);
-        this.running.add(controller);
-        try {
-          await handlers.run({ data: job!.data, attempt: job!.retryCount + 1 }, controller.signal);
-        } finally {
-          clearTimeout(timeout);
-          this.running.delete(controller);
-          // pg-boss waits a polling interval after every job; with work queued, take the next one now.
-          this.boss.notifyWorker(workerId);
-        }
-      });
+      workerId = await this.boss.work<T>(
+        name,
+        { ...polling, batchSize: 1, includeMetadata: true },
+        async ([job]) => {
+          const controller = new AbortController();
+          const timeout = setTimeout(
+            () =>
+              controller.abort(new Error(`the attempt timed out after ${settings.timeoutMs} ms`)),
+            settings.timeoutMs,
+          );
+          this.running.add(controller);
+          try {
+            await handlers.run(
+              { data: job!.data, attempt: job!.retryCount + 1 },
+              controller.signal,
+            );
+          } finally {
+            clearTimeout(timeout);
+            this.running.delete(controller);
+            // pg-boss waits a polling interval after every job; with work queued, take the next one now.
+            this.boss.notifyWorker(workerId);
+          }
+        },
+      );
       this.workerIds.push(workerId);
     }
-    await this.boss.work<T>(this.deadLetter, { ...polling, batchSize: 1, includeMetadata: true }, async ([job]) => {
-      await handlers.giveUp(job!.data, failureMessage(job!.output));
-    });
+    await this.boss.work<T>(
+      this.deadLetter,
+      { ...polling, batchSize: 1, includeMetadata: true },
+      async ([job]) => {
+        await handlers.giveUp(job!.data, failureMessage(job!.output));
+      },
+    );
   }
 
   async enqueue(items: readonly T[]): Promise<void> {
@@ -95,7 +120,11 @@ export class PgBossWorkQueue<T extends object> implements WorkQueue<T> {
   async enqueueInTransaction(transaction: SqlExecutor, items: readonly T[]): Promise<void> {
     if (items.length === 0) return;
     // pg-boss runs its insert on any connection that speaks executeSql: here, the caller's transaction.
-    const db = { executeSql: async (text: string, values: unknown[]) => ({ rows: await transaction.query(text, values) }) };
+    const db = {
+      executeSql: async (text: string, values: unknown[]) => ({
+        rows: await transaction.query(text, values),
+      }),
+    };
     await this.boss.insert(
       items.map((data) => ({ name: this.options.name, data })),
       { db },
@@ -104,7 +133,10 @@ export class PgBossWorkQueue<T extends object> implements WorkQueue<T> {
 
   async depth(): Promise<QueueDepth> {
     // getQueueSize counts the jobs in states before the one given: created and retry, then also active.
-    const [waiting, notFinished] = await Promise.all([this.boss.getQueueSize(this.options.name), this.boss.getQueueSize(this.options.name, { before: 'completed' })]);
+    const [waiting, notFinished] = await Promise.all([
+      this.boss.getQueueSize(this.options.name),
+      this.boss.getQueueSize(this.options.name, { before: 'completed' }),
+    ]);
     return { waiting, running: notFinished - waiting };
   }
 

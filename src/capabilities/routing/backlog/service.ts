@@ -9,7 +9,13 @@ import { randomUUID } from 'node:crypto';
 import type { Account } from '../../../domain.js';
 import { ErrorCode, ServiceError, badInput, notFound } from '../../../errors.js';
 import type { Logger } from '../../../observability/logger.js';
-import type { BacklogRecord, BacklogRepository, BacklogResultRecord, BacklogWorkerRecord, ChunkRef } from '../../../store/routing/backlogs.js';
+import type {
+  BacklogRecord,
+  BacklogRepository,
+  BacklogResultRecord,
+  BacklogWorkerRecord,
+  ChunkRef,
+} from '../../../store/routing/backlogs.js';
 import type { PredictionRecord, PredictionRepository } from '../../../store/routing/predictions.js';
 import { parseTickets, type RoutingService } from '../service.js';
 import type { QueueItem, WorkQueue } from './queue.js';
@@ -39,10 +45,17 @@ export class BacklogService {
 
   /** Starts this process's workers; an in-process queue first takes up the chunks a previous process left unfinished. */
   async start(): Promise<void> {
-    await this.deps.queue.start({ run: (item, signal) => this.runChunk(item, signal), giveUp: (ref, error) => this.giveUp(ref, error) });
+    await this.deps.queue.start({
+      run: (item, signal) => this.runChunk(item, signal),
+      giveUp: (ref, error) => this.giveUp(ref, error),
+    });
     if (this.deps.queue.kind === 'memory') {
       const open = await this.deps.backlogs.openChunks();
-      if (open.length > 0) this.deps.logger.info({ chunks: open.length }, 'resuming routing backlog chunks left unfinished');
+      if (open.length > 0)
+        this.deps.logger.info(
+          { chunks: open.length },
+          'resuming routing backlog chunks left unfinished',
+        );
       await this.deps.queue.enqueue(open);
     }
   }
@@ -52,25 +65,48 @@ export class BacklogService {
   }
 
   /** Queues tickets in a new backlog, or adds them to `backlogId` (same taxonomy), which then runs until they are done too. */
-  async enqueue(account: Account, taxonomyId: string | null | undefined, rawTickets: readonly unknown[], backlogId?: string | null): Promise<BacklogRecord> {
+  async enqueue(
+    account: Account,
+    taxonomyId: string | null | undefined,
+    rawTickets: readonly unknown[],
+    backlogId?: string | null,
+  ): Promise<BacklogRecord> {
     if (rawTickets.length === 0) throw badInput('tickets: give at least one ticket');
-    if (rawTickets.length > MAX_BACKLOG_TICKETS_PER_CALL) throw badInput(`tickets: at most ${MAX_BACKLOG_TICKETS_PER_CALL} per call (got ${rawTickets.length}); add the rest with further calls naming the backlog`);
+    if (rawTickets.length > MAX_BACKLOG_TICKETS_PER_CALL)
+      throw badInput(
+        `tickets: at most ${MAX_BACKLOG_TICKETS_PER_CALL} per call (got ${rawTickets.length}); add the rest with further calls naming the backlog`,
+      );
     const tickets = parseTickets(rawTickets);
     const groups: unknown[][] = [];
-    for (let start = 0; start < tickets.length; start += BACKLOG_CHUNK_SIZE) groups.push(tickets.slice(start, start + BACKLOG_CHUNK_SIZE));
+    for (let start = 0; start < tickets.length; start += BACKLOG_CHUNK_SIZE)
+      groups.push(tickets.slice(start, start + BACKLOG_CHUNK_SIZE));
     const { queue, backlogs } = this.deps;
     const within = queue.enqueueInTransaction?.bind(queue);
 
     let created: { backlog: BacklogRecord; chunks: ChunkRef[] } | null;
     if (backlogId) {
       const existing = await this.find(account, backlogId);
-      if (taxonomyId && (await this.deps.routing.taxonomy(account, taxonomyId)).id !== existing.taxonomyId) throw badInput(`taxonomyId: backlog ${backlogId} routes with taxonomy ${existing.taxonomyId}`);
+      if (
+        taxonomyId &&
+        (await this.deps.routing.taxonomy(account, taxonomyId)).id !== existing.taxonomyId
+      )
+        throw badInput(
+          `taxonomyId: backlog ${backlogId} routes with taxonomy ${existing.taxonomyId}`,
+        );
       created = await backlogs.append(account.id, existing.id, groups, within);
       if (!created) throw notFound('routing backlog', backlogId);
-      if (created.backlog.status === 'CANCELLED') throw new ServiceError(ErrorCode.CONFLICT, `routing backlog ${backlogId} was cancelled; start a new one`);
+      if (created.backlog.status === 'CANCELLED')
+        throw new ServiceError(
+          ErrorCode.CONFLICT,
+          `routing backlog ${backlogId} was cancelled; start a new one`,
+        );
     } else {
       const taxonomy = await this.deps.routing.taxonomy(account, taxonomyId);
-      created = await backlogs.create({ id: randomUUID(), accountId: account.id, taxonomyId: taxonomy.id }, groups, within);
+      created = await backlogs.create(
+        { id: randomUUID(), accountId: account.id, taxonomyId: taxonomy.id },
+        groups,
+        within,
+      );
     }
     if (!within) await queue.enqueue(created.chunks);
     return created.backlog;
@@ -99,16 +135,37 @@ export class BacklogService {
   }
 
   /** One page of results in ticket order: tickets of finished chunks only. */
-  async results(account: Account, backlog: BacklogRecord, first: number, afterPosition: number): Promise<{ items: BacklogResultView[]; hasNextPage: boolean }> {
+  async results(
+    account: Account,
+    backlog: BacklogRecord,
+    first: number,
+    afterPosition: number,
+  ): Promise<{ items: BacklogResultView[]; hasNextPage: boolean }> {
     if (first < 1 || first > 500) throw badInput('first: must be from 1 to 500');
     const rows = await this.deps.backlogs.results(account.id, backlog.id, first + 1, afterPosition);
     const page = rows.slice(0, first);
     // One query for the page's predictions.
-    const predictions = new Map((await this.deps.predictions.findByIds(account.id, page.flatMap((row) => (row.predictionId ? [row.predictionId] : [])))).map((prediction) => [prediction.id, prediction]));
-    return { items: page.map((row) => ({ ...row, prediction: row.predictionId ? (predictions.get(row.predictionId) ?? null) : null })), hasNextPage: rows.length > first };
+    const predictions = new Map(
+      (
+        await this.deps.predictions.findByIds(
+          account.id,
+          page.flatMap((row) => (row.predictionId ? [row.predictionId] : [])),
+        )
+      ).map((prediction) => [prediction.id, prediction]),
+    );
+    return {
+      items: page.map((row) => ({
+        ...row,
+        prediction: row.predictionId ? (predictions.get(row.predictionId) ?? null) : null,
+      })),
+      hasNextPage: rows.length > first,
+    };
   }
 
-  private async runChunk({ data: ref, attempt }: QueueItem<ChunkRef>, signal: AbortSignal): Promise<void> {
+  private async runChunk(
+    { data: ref, attempt }: QueueItem<ChunkRef>,
+    signal: AbortSignal,
+  ): Promise<void> {
     const { backlogs, routing, workerId, logger } = this.deps;
     const chunk = await backlogs.claim(ref, workerId);
     // Finished by an earlier delivery, failed, or cancelled: nothing to do.
@@ -126,9 +183,15 @@ export class BacklogService {
         },
       });
     } catch (error) {
-      logger.warn({ err: error, backlogId: ref.backlogId, chunk: ref.seq, attempt }, 'routing backlog chunk failed');
+      logger.warn(
+        { err: error, backlogId: ref.backlogId, chunk: ref.seq, attempt },
+        'routing backlog chunk failed',
+      );
       // What the queue keeps becomes the tickets' error if every attempt fails: client-safe text only.
-      throw new Error(ServiceError.isInstance(error) ? `${error.code}: ${error.message}` : 'internal error', { cause: error });
+      throw new Error(
+        ServiceError.isInstance(error) ? `${error.code}: ${error.message}` : 'internal error',
+        { cause: error },
+      );
     }
     if (routed > 0) this.deps.onTickets?.('routed', routed);
   }
@@ -136,7 +199,10 @@ export class BacklogService {
   private async giveUp(ref: ChunkRef, error: string): Promise<void> {
     const failed = await this.deps.backlogs.fail(ref, error);
     if (!failed) return;
-    this.deps.logger.warn({ backlogId: ref.backlogId, chunk: ref.seq, tickets: failed.failed }, 'routing backlog chunk failed every attempt; its tickets are marked failed');
+    this.deps.logger.warn(
+      { backlogId: ref.backlogId, chunk: ref.seq, tickets: failed.failed },
+      'routing backlog chunk failed every attempt; its tickets are marked failed',
+    );
     this.deps.onTickets?.('failed', failed.failed);
   }
 }

@@ -12,7 +12,12 @@
  * as T → 0 and every confidence becomes 1.0; the smoothed target stops at "right about
  * (n + 1) / (n + 2) of the time". With thousands of held-out tickets ε is negligible.
  */
-export function smoothedNegativeLogLikelihood(scores: Float32Array, labels: Int32Array, classes: number, temperature: number): number {
+export function smoothedNegativeLogLikelihood(
+  scores: Float32Array,
+  labels: Int32Array,
+  classes: number,
+  temperature: number,
+): number {
   const n = labels.length;
   const epsilon = 1 / (n + 2);
   const onTrue = 1 - epsilon;
@@ -45,7 +50,8 @@ export function smoothedNegativeLogLikelihood(scores: Float32Array, labels: Int3
  */
 export function fitTemperature(scores: Float32Array, labels: Int32Array, classes: number): number {
   if (labels.length === 0) return 1;
-  const f = (logT: number) => smoothedNegativeLogLikelihood(scores, labels, classes, Math.exp(logT));
+  const f = (logT: number) =>
+    smoothedNegativeLogLikelihood(scores, labels, classes, Math.exp(logT));
   const phi = (Math.sqrt(5) - 1) / 2;
   let lo = -5;
   let hi = 5;
@@ -75,7 +81,11 @@ export function fitTemperature(scores: Float32Array, labels: Int32Array, classes
  * Expected calibration error over equal-width confidence bins (15 by default, as in Guo et al.):
  * Σ_bins (n_b / n) · |accuracy_b − mean confidence_b|, for the top label's confidence.
  */
-export function expectedCalibrationError(confidences: ArrayLike<number>, correct: ArrayLike<boolean>, bins = 15): number {
+export function expectedCalibrationError(
+  confidences: ArrayLike<number>,
+  correct: ArrayLike<boolean>,
+  bins = 15,
+): number {
   const n = confidences.length;
   if (n === 0) return 0;
   const count = new Float64Array(bins);

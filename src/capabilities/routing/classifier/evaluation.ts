@@ -14,7 +14,11 @@ export interface CascadePoint {
 }
 
 /** Coverage and precision at each threshold (confidence >= threshold is decided alone). */
-export function cascadeCurve(confidence: ArrayLike<number>, correct: ArrayLike<boolean>, thresholds: readonly number[]): CascadePoint[] {
+export function cascadeCurve(
+  confidence: ArrayLike<number>,
+  correct: ArrayLike<boolean>,
+  thresholds: readonly number[],
+): CascadePoint[] {
   const n = confidence.length;
   return thresholds.map((threshold) => {
     let decided = 0;
@@ -24,7 +28,11 @@ export function cascadeCurve(confidence: ArrayLike<number>, correct: ArrayLike<b
       decided++;
       if (correct[i]) right++;
     }
-    return { threshold, coverage: n === 0 ? 0 : decided / n, precision: decided === 0 ? 1 : right / decided };
+    return {
+      threshold,
+      coverage: n === 0 ? 0 : decided / n,
+      precision: decided === 0 ? 1 : right / decided,
+    };
   });
 }
 
@@ -33,8 +41,14 @@ export function cascadeCurve(confidence: ArrayLike<number>, correct: ArrayLike<b
  * given (held-out) tickets; 1 if no threshold reaches it. The lowest such threshold gives the
  * largest coverage.
  */
-export function thresholdForPrecision(confidence: ArrayLike<number>, correct: ArrayLike<boolean>, precision: number): number {
-  const order = Array.from({ length: confidence.length }, (_, i) => i).sort((a, b) => confidence[b]! - confidence[a]!);
+export function thresholdForPrecision(
+  confidence: ArrayLike<number>,
+  correct: ArrayLike<boolean>,
+  precision: number,
+): number {
+  const order = Array.from({ length: confidence.length }, (_, i) => i).sort(
+    (a, b) => confidence[b]! - confidence[a]!,
+  );
   let decided = 0;
   let right = 0;
   let best = 1;

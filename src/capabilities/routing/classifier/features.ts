@@ -94,7 +94,11 @@ const UNICODE_WORD_CHAR = /^[\p{L}\p{N}\p{M}]$/u;
 const APOSTROPHE = 0x27;
 
 function isAsciiWordChar(code: number): boolean {
-  return (code >= 0x61 && code <= 0x7a) || (code >= 0x30 && code <= 0x39) || (code >= 0x41 && code <= 0x5a);
+  return (
+    (code >= 0x61 && code <= 0x7a) ||
+    (code >= 0x30 && code <= 0x39) ||
+    (code >= 0x41 && code <= 0x5a)
+  );
 }
 
 /** Code units taken by the word character at i (2 for an astral letter), or 0 if it is none. */
@@ -108,7 +112,8 @@ function wordCharLength(text: string, i: number): number {
 /** First bucket of each block, plus the end of the space. */
 function blockStarts(hashBits: number): [number, number, number, number] {
   // Tables of 2^hashBits entries are allocated per vectorizer: keep them between 1 KB and 64 MB.
-  if (!Number.isInteger(hashBits) || hashBits < 8 || hashBits > 24) throw new RangeError('features: hashBits must be an integer in [8, 24]');
+  if (!Number.isInteger(hashBits) || hashBits < 8 || hashBits > 24)
+    throw new RangeError('features: hashBits must be an integer in [8, 24]');
   const size = 2 ** hashBits;
   return [0, size / 4, size / 2, size];
 }
@@ -147,7 +152,13 @@ export class FeatureHasher {
         i += step;
         step = i < n ? wordCharLength(text, i) : 0;
         // An apostrophe between word characters stays inside the word.
-        if (step === 0 && i + 1 < n && text.charCodeAt(i) === APOSTROPHE && wordCharLength(text, i + 1) > 0) step = 1;
+        if (
+          step === 0 &&
+          i + 1 < n &&
+          text.charCodeAt(i) === APOSTROPHE &&
+          wordCharLength(text, i + 1) > 0
+        )
+          step = 1;
       }
       this.word(text, start, i, words++);
     }
@@ -171,9 +182,11 @@ export class FeatureHasher {
       this.recent = grown;
     }
     const recent = this.recent;
-    if (wordNgramMax >= 2 && index > 0) out[at++] = combineHashes(recent[index - 1]! ^ BIGRAM_SALT, wordHash) & quarterMask;
+    if (wordNgramMax >= 2 && index > 0)
+      out[at++] = combineHashes(recent[index - 1]! ^ BIGRAM_SALT, wordHash) & quarterMask;
     for (let back = 2; back <= pairWindow && back <= index; back++) {
-      out[at++] = this.pairStart + (combineHashes(recent[index - back]! ^ PAIR_SALT, wordHash) & quarterMask);
+      out[at++] =
+        this.pairStart + (combineHashes(recent[index - back]! ^ PAIR_SALT, wordHash) & quarterMask);
     }
     recent[index] = wordHash;
 
@@ -224,7 +237,8 @@ export class TicketVectorizer {
   private readonly scales = new Float64Array(BLOCKS);
 
   constructor(options: Readonly<FeatureOptions>, keptBuckets: Int32Array, idf: Float32Array) {
-    if (keptBuckets.length !== idf.length) throw new Error('vectorizer: one idf per kept bucket is required');
+    if (keptBuckets.length !== idf.length)
+      throw new Error('vectorizer: one idf per kept bucket is required');
     this.options = options;
     this.keptBuckets = keptBuckets;
     this.idf = idf;
@@ -234,7 +248,8 @@ export class TicketVectorizer {
     this.columnBlock = new Uint8Array(keptBuckets.length);
     for (let c = 0; c < keptBuckets.length; c++) {
       const b = keptBuckets[c]!;
-      if (b < 0 || b >= size || (c > 0 && b <= keptBuckets[c - 1]!)) throw new Error('vectorizer: buckets must be sorted and in range');
+      if (b < 0 || b >= size || (c > 0 && b <= keptBuckets[c - 1]!))
+        throw new Error('vectorizer: buckets must be sorted and in range');
       this.columnOf[b] = c;
       this.columnBlock[c] = b >= starts[2] ? BLOCK_CHAR : b >= starts[1] ? BLOCK_PAIR : BLOCK_WORD;
     }
@@ -248,7 +263,10 @@ export class TicketVectorizer {
   }
 
   /** Counts document frequencies over the training texts and keeps buckets with df >= minDf. */
-  static fit(texts: readonly string[], options: Readonly<FeatureOptions> = DEFAULT_FEATURE_OPTIONS): TicketVectorizer {
+  static fit(
+    texts: readonly string[],
+    options: Readonly<FeatureOptions> = DEFAULT_FEATURE_OPTIONS,
+  ): TicketVectorizer {
     const size = 2 ** options.hashBits;
     const df = new Int32Array(size);
     const lastSeen = new Int32Array(size).fill(-1);
@@ -328,7 +346,8 @@ export class TicketVectorizer {
       values[i] = v;
       norms[columnBlock[col]!]! += v * v;
     }
-    for (let k = 0; k < BLOCKS; k++) scales[k] = norms[k]! > 0 ? blockWeight[k]! / Math.sqrt(norms[k]!) : 0;
+    for (let k = 0; k < BLOCKS; k++)
+      scales[k] = norms[k]! > 0 ? blockWeight[k]! / Math.sqrt(norms[k]!) : 0;
     for (let i = start; i < end; i++) values[i]! *= scales[columnBlock[columns[i]!]!]!;
     return end;
   }

@@ -5,7 +5,12 @@
 export { normalizeTicketText } from './preprocess.js';
 export { trainRouter, type LabeledText, type RouterAlgorithm, type TrainOptions } from './model.js';
 export type { RouterMetrics, RouterPrediction, TrainedRouter } from './router.js';
-export { FORMAT_VERSION, RouterFormatError, deserializeRouter, serializeRouter } from './serialize.js';
+export {
+  FORMAT_VERSION,
+  RouterFormatError,
+  deserializeRouter,
+  serializeRouter,
+} from './serialize.js';
 export { expectedCalibrationError } from './calibration.js';
 export { cascadeCurve, thresholdForPrecision, type CascadePoint } from './evaluation.js';
 export { thresholdForUnknownRecall } from './threshold.js';

@@ -24,7 +24,12 @@ export interface LinearSvmOptions {
   seed: number;
 }
 
-export const DEFAULT_SVM_OPTIONS: LinearSvmOptions = { epochs: 6, cost: 1, loss: 'squared', seed: 1 };
+export const DEFAULT_SVM_OPTIONS: LinearSvmOptions = {
+  epochs: 6,
+  cost: 1,
+  loss: 'squared',
+  seed: 1,
+};
 
 /** A trained SVM with its dual variables (examples × classes): what a warm start continues from. */
 export interface LinearSvm extends LinearWeights {
@@ -53,8 +58,10 @@ export function trainLinearSvm(
   const bias = new Float32Array(classes);
   const alpha = new Float32Array(n * classes);
   if (start) {
-    if (start.classes !== classes || start.columns !== columns || start.alpha.length > alpha.length) throw new RangeError('svm: the warm start does not fit these rows');
-    for (let f = 0; f < columns; f++) w.set(start.weights.subarray(f * classes, (f + 1) * classes), f * stride);
+    if (start.classes !== classes || start.columns !== columns || start.alpha.length > alpha.length)
+      throw new RangeError('svm: the warm start does not fit these rows');
+    for (let f = 0; f < columns; f++)
+      w.set(start.weights.subarray(f * classes, (f + 1) * classes), f * stride);
     bias.set(start.bias);
     alpha.set(start.alpha);
   }

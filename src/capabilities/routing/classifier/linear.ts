@@ -32,20 +32,45 @@ export function accumulateRow(
   const C = classes;
   let k = from;
   for (; k + 7 < to; k += 8) {
-    const x0 = values[k]!, x1 = values[k + 1]!, x2 = values[k + 2]!, x3 = values[k + 3]!;
-    const x4 = values[k + 4]!, x5 = values[k + 5]!, x6 = values[k + 6]!, x7 = values[k + 7]!;
-    const b0 = columns[k]! * C, b1 = columns[k + 1]! * C, b2 = columns[k + 2]! * C, b3 = columns[k + 3]! * C;
-    const b4 = columns[k + 4]! * C, b5 = columns[k + 5]! * C, b6 = columns[k + 6]! * C, b7 = columns[k + 7]! * C;
+    const x0 = values[k]!,
+      x1 = values[k + 1]!,
+      x2 = values[k + 2]!,
+      x3 = values[k + 3]!;
+    const x4 = values[k + 4]!,
+      x5 = values[k + 5]!,
+      x6 = values[k + 6]!,
+      x7 = values[k + 7]!;
+    const b0 = columns[k]! * C,
+      b1 = columns[k + 1]! * C,
+      b2 = columns[k + 2]! * C,
+      b3 = columns[k + 3]! * C;
+    const b4 = columns[k + 4]! * C,
+      b5 = columns[k + 5]! * C,
+      b6 = columns[k + 6]! * C,
+      b7 = columns[k + 7]! * C;
     for (let c = 0; c < C; c++) {
       acc[c]! +=
-        x0 * w[b0 + c]! + x1 * w[b1 + c]! + x2 * w[b2 + c]! + x3 * w[b3 + c]! +
-        x4 * w[b4 + c]! + x5 * w[b5 + c]! + x6 * w[b6 + c]! + x7 * w[b7 + c]!;
+        x0 * w[b0 + c]! +
+        x1 * w[b1 + c]! +
+        x2 * w[b2 + c]! +
+        x3 * w[b3 + c]! +
+        x4 * w[b4 + c]! +
+        x5 * w[b5 + c]! +
+        x6 * w[b6 + c]! +
+        x7 * w[b7 + c]!;
     }
   }
   for (; k + 3 < to; k += 4) {
-    const x0 = values[k]!, x1 = values[k + 1]!, x2 = values[k + 2]!, x3 = values[k + 3]!;
-    const b0 = columns[k]! * C, b1 = columns[k + 1]! * C, b2 = columns[k + 2]! * C, b3 = columns[k + 3]! * C;
-    for (let c = 0; c < C; c++) acc[c]! += x0 * w[b0 + c]! + x1 * w[b1 + c]! + x2 * w[b2 + c]! + x3 * w[b3 + c]!;
+    const x0 = values[k]!,
+      x1 = values[k + 1]!,
+      x2 = values[k + 2]!,
+      x3 = values[k + 3]!;
+    const b0 = columns[k]! * C,
+      b1 = columns[k + 1]! * C,
+      b2 = columns[k + 2]! * C,
+      b3 = columns[k + 3]! * C;
+    for (let c = 0; c < C; c++)
+      acc[c]! += x0 * w[b0 + c]! + x1 * w[b1 + c]! + x2 * w[b2 + c]! + x3 * w[b3 + c]!;
   }
   for (; k < to; k++) {
     const x = values[k]!;
@@ -55,7 +80,11 @@ export function accumulateRow(
 }
 
 /** Softmax of scores / temperature, row by row, in place. */
-export function softmaxRowsInPlace(scores: Float32Array, classes: number, temperature = 1): Float32Array {
+export function softmaxRowsInPlace(
+  scores: Float32Array,
+  classes: number,
+  temperature = 1,
+): Float32Array {
   const inv = 1 / temperature;
   for (let o = 0; o < scores.length; o += classes) {
     let max = -Infinity;

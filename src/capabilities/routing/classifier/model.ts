@@ -26,14 +26,28 @@ import { expectedCalibrationError, fitTemperature } from './calibration.js';
 import { DEFAULT_FEATURE_OPTIONS, TicketVectorizer, type FeatureOptions } from './features.js';
 import { softmaxRowsInPlace, type LinearWeights } from './linear.js';
 import { DEFAULT_SVM_OPTIONS, trainLinearSvm, type LinearSvmOptions } from './linear-svm.js';
-import { DEFAULT_MULTICLASS_SVM_OPTIONS, trainMulticlassSvm, type MulticlassSvmOptions } from './multiclass-svm.js';
+import {
+  DEFAULT_MULTICLASS_SVM_OPTIONS,
+  trainMulticlassSvm,
+  type MulticlassSvmOptions,
+} from './multiclass-svm.js';
 import { DEFAULT_NETWORK_OPTIONS, trainNetwork, type NetworkOptions } from './network.js';
 import { createNetworkScorer, quantizeNetwork } from './network-scorer.js';
 import { normalizeTicketText } from './preprocess.js';
 import { quantizeWeights } from './quantize.js';
 import { createScorer } from './scorer.js';
-import { TicketRouter, createRouterScorer, type RouterMetrics, type RouterParts, type TrainedRouter } from './router.js';
-import { DEFAULT_SOFTMAX_OPTIONS, trainSoftmaxRegression, type SoftmaxRegressionOptions } from './softmax-regression.js';
+import {
+  TicketRouter,
+  createRouterScorer,
+  type RouterMetrics,
+  type RouterParts,
+  type TrainedRouter,
+} from './router.js';
+import {
+  DEFAULT_SOFTMAX_OPTIONS,
+  trainSoftmaxRegression,
+  type SoftmaxRegressionOptions,
+} from './softmax-regression.js';
 import { concatRows, type SparseRows } from './sparse.js';
 import { stratifiedSplit } from './split.js';
 import { thresholdForUnknownRecall, tuneUnknownThreshold } from './threshold.js';
@@ -114,7 +128,11 @@ export interface RefitOptions {
   networkLearningRate: number;
 }
 
-export const DEFAULT_REFIT_OPTIONS: Readonly<RefitOptions> = { svmEpochs: 3, networkEpochs: 1, networkLearningRate: 0.08 };
+export const DEFAULT_REFIT_OPTIONS: Readonly<RefitOptions> = {
+  svmEpochs: 3,
+  networkEpochs: 1,
+  networkLearningRate: 0.08,
+};
 
 interface Prepared {
   texts: string[];
@@ -129,7 +147,8 @@ export function trainRouter(examples: LabeledText[], options: TrainOptions = {})
   const isUnknown = (e: LabeledText) => unknownLabel !== undefined && e.label === unknownLabel;
 
   const categories = [...new Set(examples.filter((e) => !isUnknown(e)).map((e) => e.label))].sort();
-  if (categories.length < 2) throw new RangeError('trainRouter: at least two categories with examples are required');
+  if (categories.length < 2)
+    throw new RangeError('trainRouter: at least two categories with examples are required');
   const indexOf = new Map(categories.map((label, i) => [label, i]));
 
   // Hold-out: an explicit tuning set, or a stratified share of the in-scope examples.
@@ -143,7 +162,8 @@ export function trainRouter(examples: LabeledText[], options: TrainOptions = {})
     unknownTexts.push(...options.tuningExamples.filter(isUnknown).map((e) => e.text));
   } else {
     const fraction = options.holdoutFraction ?? 0.2;
-    if (!(fraction >= 0 && fraction < 1)) throw new RangeError('trainRouter: holdoutFraction must be in [0, 1)');
+    if (!(fraction >= 0 && fraction < 1))
+      throw new RangeError('trainRouter: holdoutFraction must be in [0, 1)');
     const split = stratifiedSplit(
       inScope.map((e) => indexOf.get(e.label)!),
       fraction,
@@ -172,9 +192,18 @@ export function trainRouter(examples: LabeledText[], options: TrainOptions = {})
   const linear: LinearWeights =
     svm ??
     (algorithm === 'logistic'
-      ? trainSoftmaxRegression(rows, train.labels, C, K, { ...DEFAULT_SOFTMAX_OPTIONS, ...options.logistic, seed })
-      : trainMulticlassSvm(rows, train.labels, C, K, { ...DEFAULT_MULTICLASS_SVM_OPTIONS, ...options.crammerSinger, seed }));
-  const networkOptions: NetworkOptions | null = options.network === false ? null : { ...DEFAULT_NETWORK_OPTIONS, ...options.network, seed };
+      ? trainSoftmaxRegression(rows, train.labels, C, K, {
+          ...DEFAULT_SOFTMAX_OPTIONS,
+          ...options.logistic,
+          seed,
+        })
+      : trainMulticlassSvm(rows, train.labels, C, K, {
+          ...DEFAULT_MULTICLASS_SVM_OPTIONS,
+          ...options.crammerSinger,
+          seed,
+        }));
+  const networkOptions: NetworkOptions | null =
+    options.network === false ? null : { ...DEFAULT_NETWORK_OPTIONS, ...options.network, seed };
   const floatNetwork = networkOptions && trainNetwork(rows, train.labels, C, K, networkOptions);
   // Calibrate and tune on the 8-bit weights that will be served, not on the float ones.
   let weights = quantizeWeights(linear);
@@ -185,8 +214,12 @@ export function trainRouter(examples: LabeledText[], options: TrainOptions = {})
   const blend: RouterParts['blend'] = network
     ? {
         // Each model's scores over its own held-out temperature put the two on one scale.
-        linear: (1 - networkShare) / fitTemperature(createScorer(weights).score(heldRows), held.labels, C),
-        network: networkShare / fitTemperature(createNetworkScorer(network).score(heldRows), held.labels, C),
+        linear:
+          (1 - networkShare) /
+          fitTemperature(createScorer(weights).score(heldRows), held.labels, C),
+        network:
+          networkShare /
+          fitTemperature(createNetworkScorer(network).score(heldRows), held.labels, C),
       }
     : { linear: 1, network: 0 };
   let scorer = createRouterScorer({ weights, network, blend });
@@ -197,14 +230,25 @@ export function trainRouter(examples: LabeledText[], options: TrainOptions = {})
 
   // Refit: the held-out tickets join the training tickets. What was measured on them above
   // (temperatures, blend, which were decided right) stays: nothing is measured on them again.
-  const refit = options.refit === false || !svm || held.labels.length === 0 ? null : { ...DEFAULT_REFIT_OPTIONS, ...options.refit };
+  const refit =
+    options.refit === false || !svm || held.labels.length === 0
+      ? null
+      : { ...DEFAULT_REFIT_OPTIONS, ...options.refit };
   if (refit && svm) {
     const allRows = concatRows(rows, heldRows);
     const allLabels = Int32Array.from([...train.labels, ...held.labels]);
-    weights = quantizeWeights(trainLinearSvm(allRows, allLabels, C, K, { ...svmOptions, epochs: refit.svmEpochs }, svm));
+    weights = quantizeWeights(
+      trainLinearSvm(allRows, allLabels, C, K, { ...svmOptions, epochs: refit.svmEpochs }, svm),
+    );
     if (floatNetwork && networkOptions) {
-      const continued = { ...networkOptions, epochs: refit.networkEpochs, learningRate: refit.networkLearningRate };
-      network = quantizeNetwork(trainNetwork(allRows, allLabels, C, K, continued, { start: floatNetwork }));
+      const continued = {
+        ...networkOptions,
+        epochs: refit.networkEpochs,
+        learningRate: refit.networkLearningRate,
+      };
+      network = quantizeNetwork(
+        trainNetwork(allRows, allLabels, C, K, continued, { start: floatNetwork }),
+      );
     }
     scorer = createRouterScorer({ weights, network, blend });
   }
@@ -230,48 +274,64 @@ export function trainRouter(examples: LabeledText[], options: TrainOptions = {})
     });
 
   const metrics: RouterMetrics = {
-    heldoutAccuracy: held.labels.length === 0 ? Number.NaN : correct.filter(Boolean).length / held.labels.length,
-    expectedCalibrationError: held.labels.length === 0 ? Number.NaN : expectedCalibrationError(heldTop.confidence, correct),
+    heldoutAccuracy:
+      held.labels.length === 0 ? Number.NaN : correct.filter(Boolean).length / held.labels.length,
+    expectedCalibrationError:
+      held.labels.length === 0 ? Number.NaN : expectedCalibrationError(heldTop.confidence, correct),
     trainedOn: train.labels.length + (refit ? held.labels.length : 0),
     trainingMs: 0,
     heldoutTickets: held.labels.length + unknown.length,
-    heldoutUnknownRecall: unknown.length === 0 ? null : unknownDecidable.filter((p) => p === 0 || p < threshold).length / unknown.length,
+    heldoutUnknownRecall:
+      unknown.length === 0
+        ? null
+        : unknownDecidable.filter((p) => p === 0 || p < threshold).length / unknown.length,
   };
   metrics.trainingMs = performance.now() - started;
-  return new TicketRouter({
-    labels: categories,
-    vectorizer,
-    weights,
-    network,
-    blend,
-    temperature,
-    threshold,
-    topK: options.topK ?? 5,
-    metrics,
-  }, scorer);
+  return new TicketRouter(
+    {
+      labels: categories,
+      vectorizer,
+      weights,
+      network,
+      blend,
+      temperature,
+      threshold,
+      topK: options.topK ?? 5,
+      metrics,
+    },
+    scorer,
+  );
 }
 
 function validateOptions(options: TrainOptions): void {
   const share = (name: string, value: number | undefined) => {
-    if (value !== undefined && !(value >= 0 && value <= 1)) throw new RangeError(`trainRouter: ${name} must be in [0, 1]`);
+    if (value !== undefined && !(value >= 0 && value <= 1))
+      throw new RangeError(`trainRouter: ${name} must be in [0, 1]`);
   };
   share('unknownShare', options.unknownShare);
   share('minUnknownRecall', options.minUnknownRecall);
   share('threshold', options.threshold);
   share('networkShare', options.networkShare);
-  if (options.topK !== undefined && !(Number.isInteger(options.topK) && options.topK >= 1)) throw new RangeError('trainRouter: topK must be a positive integer');
-  if (options.seed !== undefined && !Number.isInteger(options.seed)) throw new RangeError('trainRouter: seed must be an integer');
+  if (options.topK !== undefined && !(Number.isInteger(options.topK) && options.topK >= 1))
+    throw new RangeError('trainRouter: topK must be a positive integer');
+  if (options.seed !== undefined && !Number.isInteger(options.seed))
+    throw new RangeError('trainRouter: seed must be an integer');
   const refit = options.refit || {};
   for (const key of ['svmEpochs', 'networkEpochs'] as const) {
     const epochs = refit[key];
-    if (epochs !== undefined && !(Number.isInteger(epochs) && epochs >= 0)) throw new RangeError(`trainRouter: refit.${key} must be a non-negative integer`);
+    if (epochs !== undefined && !(Number.isInteger(epochs) && epochs >= 0))
+      throw new RangeError(`trainRouter: refit.${key} must be a non-negative integer`);
   }
   const rate = refit.networkLearningRate;
-  if (rate !== undefined && !(rate >= 0 && Number.isFinite(rate))) throw new RangeError('trainRouter: refit.networkLearningRate must be a non-negative number');
+  if (rate !== undefined && !(rate >= 0 && Number.isFinite(rate)))
+    throw new RangeError('trainRouter: refit.networkLearningRate must be a non-negative number');
 }
 
 /** Index and probability of the best category of each row. */
-function topOfEach(probs: Float32Array, classes: number): { index: Int32Array; confidence: Float64Array } {
+function topOfEach(
+  probs: Float32Array,
+  classes: number,
+): { index: Int32Array; confidence: Float64Array } {
   const n = probs.length / classes;
   const index = new Int32Array(n);
   const confidence = new Float64Array(n);

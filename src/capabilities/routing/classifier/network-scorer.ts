@@ -21,7 +21,10 @@ export function quantizeNetwork(network: NetworkWeights): QuantizedNetwork {
   return { hidden: quantizeWeights(network.hidden), output: quantizeWeights(network.output) };
 }
 
-export function createNetworkScorer(network: QuantizedNetwork, options: { forceJavaScript?: boolean } = {}): BatchScorer {
+export function createNetworkScorer(
+  network: QuantizedNetwork,
+  options: { forceJavaScript?: boolean } = {},
+): BatchScorer {
   const hidden = createScorer(network.hidden, options);
   const output = createScorer(network.output, options);
   const units = network.hidden.classes;
@@ -55,7 +58,9 @@ function positiveUnits(z: Float32Array, units: number): SparseRows {
 }
 
 /** Σ weight · scores over several scorers of the same classes: the ensemble's blended scores. */
-export function blendScorers(parts: readonly { scorer: BatchScorer; weight: number }[]): BatchScorer {
+export function blendScorers(
+  parts: readonly { scorer: BatchScorer; weight: number }[],
+): BatchScorer {
   if (parts.length === 1 && parts[0]!.weight === 1) return parts[0]!.scorer;
   return {
     kind: parts[0]!.scorer.kind,

@@ -17,7 +17,12 @@
 import type { LinearWeights } from './linear.js';
 import { seededRandom, shuffleInPlace } from './random.js';
 import type { SparseRows } from './sparse.js';
-import { WASM_PAGE, instantiateKernel, type DotFunction, type ScatterFunction } from './wasm-kernel.js';
+import {
+  WASM_PAGE,
+  instantiateKernel,
+  type DotFunction,
+  type ScatterFunction,
+} from './wasm-kernel.js';
 
 export interface NetworkOptions {
   /** Hidden units (a multiple of 8, the kernel's lane group). */
@@ -30,7 +35,13 @@ export interface NetworkOptions {
   seed: number;
 }
 
-export const DEFAULT_NETWORK_OPTIONS: NetworkOptions = { hidden: 64, epochs: 4, learningRate: 0.1, dropout: 0.05, seed: 1 };
+export const DEFAULT_NETWORK_OPTIONS: NetworkOptions = {
+  hidden: 64,
+  epochs: 4,
+  learningRate: 0.1,
+  dropout: 0.05,
+  seed: 1,
+};
 
 /** The two layers, each in the LinearWeights form (feature-major) that quantize.ts and scorer.ts take. */
 export interface NetworkWeights {
@@ -55,7 +66,8 @@ export function trainNetwork(
   } = {},
 ): NetworkWeights {
   const H = options.hidden;
-  if (!(Number.isInteger(H) && H > 0 && H % 8 === 0)) throw new RangeError('network: hidden must be a positive multiple of 8');
+  if (!(Number.isInteger(H) && H > 0 && H % 8 === 0))
+    throw new RangeError('network: hidden must be a positive multiple of 8');
   const CP = Math.ceil(classes / 8) * 8;
   const nnz = rows.columns.length;
   // Kernel memory: W1, W2, the training rows, and per-step vectors.
@@ -88,17 +100,24 @@ export function trainNetwork(
   const random = seededRandom(options.seed);
   const start = runtime.start;
   if (start) {
-    if (start.hidden.columns !== columns || start.hidden.classes !== H || start.output.classes !== classes) throw new RangeError('network: the warm start does not fit these rows');
+    if (
+      start.hidden.columns !== columns ||
+      start.hidden.classes !== H ||
+      start.output.classes !== classes
+    )
+      throw new RangeError('network: the warm start does not fit these rows');
     w1.set(start.hidden.weights);
     b1.set(start.hidden.bias);
-    for (let j = 0; j < H; j++) w2.set(start.output.weights.subarray(j * classes, (j + 1) * classes), j * CP);
+    for (let j = 0; j < H; j++)
+      w2.set(start.output.weights.subarray(j * classes, (j + 1) * classes), j * CP);
     b2.set(start.output.bias);
   } else {
     // Glorot-uniform output layer; a small uniform input layer (rows are unit-length per block).
     const r1 = 0.5 * Math.sqrt(6 / (H + 50));
     for (let i = 0; i < w1.length; i++) w1[i] = (2 * random() - 1) * r1;
     const r2 = Math.sqrt(6 / (H + classes));
-    for (let j = 0; j < H; j++) for (let c = 0; c < classes; c++) w2[j * CP + c] = (2 * random() - 1) * r2;
+    for (let j = 0; j < H; j++)
+      for (let c = 0; c < classes; c++) w2[j * CP + c] = (2 * random() - 1) * r2;
   }
 
   const n = labels.length;

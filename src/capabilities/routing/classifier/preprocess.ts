@@ -63,7 +63,10 @@ export function htmlToText(text: string): string {
       .replace(/<blockquote\b[^>]*>[\s\S]*?<\/blockquote\s*>/gi, '\n')
       .replace(/<div\s+class="?gmail_quote[\s\S]*$/i, '\n')
       .replace(/<br\s*\/?>/gi, '\n')
-      .replace(/<\/?(p|div|li|ul|ol|tr|table|h[1-6]|pre|section|article|header|footer)\b[^>]*>/gi, '\n')
+      .replace(
+        /<\/?(p|div|li|ul|ol|tr|table|h[1-6]|pre|section|article|header|footer)\b[^>]*>/gi,
+        '\n',
+      )
       .replace(/<[^>]*>/g, ' ');
   }
   if (out.includes('&')) out = decodeEntities(out);
@@ -73,9 +76,14 @@ export function htmlToText(text: string): string {
 function decodeEntities(text: string): string {
   return text.replace(/&(#x[0-9a-f]+|#\d+|[a-z][a-z0-9]*);/gi, (whole, name: string) => {
     if (name[0] === '#') {
-      const code = name[1] === 'x' || name[1] === 'X' ? parseInt(name.slice(2), 16) : parseInt(name.slice(1), 10);
+      const code =
+        name[1] === 'x' || name[1] === 'X'
+          ? parseInt(name.slice(2), 16)
+          : parseInt(name.slice(1), 10);
       // Invalid code points would throw in fromCodePoint; a space is as good as anything for a classifier.
-      return Number.isFinite(code) && code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : ' ';
+      return Number.isFinite(code) && code > 0 && code <= 0x10ffff
+        ? String.fromCodePoint(code)
+        : ' ';
     }
     return NAMED_ENTITIES[name.toLowerCase()] ?? whole;
   });
@@ -87,13 +95,15 @@ function decodeEntities(text: string): string {
 const REPLY_HEADER_START = /^\s*(?:on|le|am|el)\s.+/i;
 const REPLY_HEADER_END = /(?:wrote|écrit|schrieb|escribió)\s*:\s*$/i;
 /** Outlook-style forwarded or replied thread: everything after it is the earlier message. */
-const ORIGINAL_MESSAGE = /^\s*(?:-{2,}\s*(?:original message|forwarded message)\s*-{2,}|_{10,})\s*$/i;
+const ORIGINAL_MESSAGE =
+  /^\s*(?:-{2,}\s*(?:original message|forwarded message)\s*-{2,}|_{10,})\s*$/i;
 const OUTLOOK_HEADER = /^\s*from:\s.+/i;
 const OUTLOOK_HEADER_NEXT = /^\s*(?:sent|date|to|subject|cc):\s/i;
 /** RFC 3676 signature separator: a line that is exactly "--" (conventionally "-- "). */
 const SIGNATURE_DELIMITER = /^\s*--\s*$/;
 /** Mobile and client boilerplate that ends the written text. */
-const CLIENT_FOOTER = /^\s*(?:sent from my\s.+|sent from (?:outlook|mail|yahoo mail)\b.*|get outlook for\s.+|sent via\s.+)$/i;
+const CLIENT_FOOTER =
+  /^\s*(?:sent from my\s.+|sent from (?:outlook|mail|yahoo mail)\b.*|get outlook for\s.+|sent via\s.+)$/i;
 /** A closing formula on its own line ("Best regards,", "Thanks, Ann"): what follows is name, title, phone. */
 const SIGN_OFF_FORMULA =
   /^\s*(?:(?:best|kind|warm|many|with)\s+)?(?:regards|wishes|thanks|thank you|cheers|sincerely|yours(?: truly| sincerely)?|best|respectfully|br|thx|rgds)(?=[\s,.!-]|$)/i;
@@ -112,7 +122,8 @@ export function stripReplyAndSignature(text: string): string {
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i] ?? '';
     if (/^\s*>/.test(line)) continue;
-    if (ORIGINAL_MESSAGE.test(line) || SIGNATURE_DELIMITER.test(line) || CLIENT_FOOTER.test(line)) break;
+    if (ORIGINAL_MESSAGE.test(line) || SIGNATURE_DELIMITER.test(line) || CLIENT_FOOTER.test(line))
+      break;
     if (OUTLOOK_HEADER.test(line) && OUTLOOK_HEADER_NEXT.test(lines[i + 1] ?? '')) break;
     if (isReplyHeader(lines, i)) break;
     if (isSignOff(line) && hasContent(kept) && looksLikeSignatureTail(lines, i + 1)) break;

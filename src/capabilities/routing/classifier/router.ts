@@ -63,9 +63,15 @@ export interface RouterParts {
 }
 
 /** The blended scorer of a router's parts. */
-export function createRouterScorer(parts: Pick<RouterParts, 'weights' | 'network' | 'blend'>): BatchScorer {
+export function createRouterScorer(
+  parts: Pick<RouterParts, 'weights' | 'network' | 'blend'>,
+): BatchScorer {
   const linear = { scorer: createScorer(parts.weights), weight: parts.blend.linear };
-  return blendScorers(parts.network ? [linear, { scorer: createNetworkScorer(parts.network), weight: parts.blend.network }] : [linear]);
+  return blendScorers(
+    parts.network
+      ? [linear, { scorer: createNetworkScorer(parts.network), weight: parts.blend.network }]
+      : [linear],
+  );
 }
 
 /** Rows scored per chunk: bounds the score buffer (chunk × categories floats) for huge batches. */
@@ -80,13 +86,19 @@ export class TicketRouter implements TrainedRouter {
 
   /** `scorer` may be passed when the caller already built one for these weights. */
   constructor(parts: RouterParts, scorer?: BatchScorer) {
-    if (parts.labels.length !== parts.weights.classes) throw new Error('router: one label per weight class is required');
-    if (parts.vectorizer.columnCount !== parts.weights.columns) throw new Error('router: vectorizer and weights disagree on columns');
+    if (parts.labels.length !== parts.weights.classes)
+      throw new Error('router: one label per weight class is required');
+    if (parts.vectorizer.columnCount !== parts.weights.columns)
+      throw new Error('router: vectorizer and weights disagree on columns');
     this.parts = parts;
     this.labels = parts.labels;
     this.threshold = parts.threshold;
     this.metrics = parts.metrics;
-    if (parts.network && (parts.network.hidden.columns !== parts.weights.columns || parts.network.output.classes !== parts.weights.classes)) {
+    if (
+      parts.network &&
+      (parts.network.hidden.columns !== parts.weights.columns ||
+        parts.network.output.classes !== parts.weights.classes)
+    ) {
       throw new Error('router: network and linear weights disagree on shape');
     }
     this.scorer = scorer ?? createRouterScorer(parts);
@@ -103,7 +115,8 @@ export class TicketRouter implements TrainedRouter {
         const o = r * C;
         const found = topIndices(probs, o, C, k, best);
         const alternatives: { label: string; confidence: number }[] = [];
-        for (let j = 0; j < found; j++) alternatives.push({ label: this.labels[best[j]!]!, confidence: probs[o + best[j]!]! });
+        for (let j = 0; j < found; j++)
+          alternatives.push({ label: this.labels[best[j]!]!, confidence: probs[o + best[j]!]! });
         const top = alternatives[0]!;
         // A ticket sharing no feature with the training tickets is out of scope whatever the
         // biases say: the model has no evidence for any category.
@@ -118,15 +131,26 @@ export class TicketRouter implements TrainedRouter {
   probabilities(texts: readonly string[]): Float32Array {
     const C = this.labels.length;
     const probs = new Float32Array(texts.length * C);
-    for (let from = 0; from < texts.length; from += CHUNK) probs.set(this.scoreChunk(texts.slice(from, from + CHUNK)).probs, from * C);
+    for (let from = 0; from < texts.length; from += CHUNK)
+      probs.set(this.scoreChunk(texts.slice(from, from + CHUNK)).probs, from * C);
     return probs;
   }
 
   private scoreChunk(texts: readonly string[]): { probs: Float32Array; featureCount: Int32Array } {
-    const rows = this.parts.vectorizer.transform(texts.map((t) => normalizeTicketText(undefined, t)));
+    const rows = this.parts.vectorizer.transform(
+      texts.map((t) => normalizeTicketText(undefined, t)),
+    );
     const featureCount = new Int32Array(texts.length);
-    for (let r = 0; r < texts.length; r++) featureCount[r] = rows.rowStart[r + 1]! - rows.rowStart[r]!;
-    return { probs: softmaxRowsInPlace(this.scorer.score(rows), this.labels.length, this.parts.temperature), featureCount };
+    for (let r = 0; r < texts.length; r++)
+      featureCount[r] = rows.rowStart[r + 1]! - rows.rowStart[r]!;
+    return {
+      probs: softmaxRowsInPlace(
+        this.scorer.score(rows),
+        this.labels.length,
+        this.parts.temperature,
+      ),
+      featureCount,
+    };
   }
 }
 
@@ -134,7 +158,13 @@ export class TicketRouter implements TrainedRouter {
  * Indices of the k largest values in values[offset .. offset + n), best first, into `into`;
  * ties keep the lower index first so results are stable. Insertion into a k-long list: k is 5.
  */
-export function topIndices(values: Float32Array, offset: number, n: number, k: number, into: Int32Array): number {
+export function topIndices(
+  values: Float32Array,
+  offset: number,
+  n: number,
+  k: number,
+  into: Int32Array,
+): number {
   let size = 0;
   for (let c = 0; c < n; c++) {
     const v = values[offset + c]!;

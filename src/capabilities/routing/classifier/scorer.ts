@@ -6,7 +6,12 @@
  */
 import type { QuantizedWeights } from './quantize.js';
 import type { SparseRows } from './sparse.js';
-import { WASM_PAGE, instantiateKernel, type ScoreFunction, type WasmMemory } from './wasm-kernel.js';
+import {
+  WASM_PAGE,
+  instantiateKernel,
+  type ScoreFunction,
+  type WasmMemory,
+} from './wasm-kernel.js';
 
 export interface BatchScorer {
   /** 'wasm-simd' or 'js': which implementation runs (both produce identical scores). */
@@ -15,7 +20,10 @@ export interface BatchScorer {
   score(rows: SparseRows): Float32Array;
 }
 
-export function createScorer(weights: QuantizedWeights, options: { forceJavaScript?: boolean } = {}): BatchScorer {
+export function createScorer(
+  weights: QuantizedWeights,
+  options: { forceJavaScript?: boolean } = {},
+): BatchScorer {
   if (!options.forceJavaScript) {
     const layout = new WasmLayout(weights.classes, weights.columns);
     const kernel = instantiateKernel(Math.ceil((layout.scratchAt + WASM_PAGE) / WASM_PAGE));
@@ -71,7 +79,8 @@ class WasmScorer implements BatchScorer {
     this.scratchAt = layout.scratchAt;
     const buffer = this.memory.buffer;
     const w = new Int8Array(buffer, this.weightsAt, columns * padded);
-    for (let f = 0; f < columns; f++) w.set(model.weights.subarray(f * classes, (f + 1) * classes), f * padded);
+    for (let f = 0; f < columns; f++)
+      w.set(model.weights.subarray(f * classes, (f + 1) * classes), f * padded);
     new Float32Array(buffer, this.scaleAt, columns).set(model.rowScale);
     new Float32Array(buffer, this.biasAt, padded).set(model.bias);
   }
@@ -84,17 +93,29 @@ class WasmScorer implements BatchScorer {
     const valuesAt = align16(columnsAt + nnz * 4);
     const outAt = align16(valuesAt + nnz * 4);
     const end = outAt + n * this.padded * 4;
-    if (end > this.memory.buffer.byteLength) this.memory.grow(Math.ceil((end - this.memory.buffer.byteLength) / WASM_PAGE));
+    if (end > this.memory.buffer.byteLength)
+      this.memory.grow(Math.ceil((end - this.memory.buffer.byteLength) / WASM_PAGE));
     // Views are made after any grow: growing detaches the old buffer.
     const buffer = this.memory.buffer;
     new Int32Array(buffer, rowStartAt, n + 1).set(rows.rowStart);
     new Int32Array(buffer, columnsAt, nnz).set(rows.columns);
     new Float32Array(buffer, valuesAt, nnz).set(rows.values);
-    this.run(n, rowStartAt, columnsAt, valuesAt, outAt, this.weightsAt, this.scaleAt, this.biasAt, this.padded);
+    this.run(
+      n,
+      rowStartAt,
+      columnsAt,
+      valuesAt,
+      outAt,
+      this.weightsAt,
+      this.scaleAt,
+      this.biasAt,
+      this.padded,
+    );
     const raw = new Float32Array(buffer, outAt, n * this.padded);
     if (this.padded === this.classes) return raw.slice();
     const out = new Float32Array(n * this.classes);
-    for (let r = 0; r < n; r++) out.set(raw.subarray(r * this.padded, r * this.padded + this.classes), r * this.classes);
+    for (let r = 0; r < n; r++)
+      out.set(raw.subarray(r * this.padded, r * this.padded + this.classes), r * this.classes);
     return out;
   }
 }

@@ -58,15 +58,23 @@ export class RouterFormatError extends Error {
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 export function serializeRouter(model: TrainedRouter): Uint8Array {
-  if (!(model instanceof TicketRouter)) throw new TypeError('serializeRouter: not a router made by trainRouter or deserializeRouter');
-  if (!LITTLE_ENDIAN) throw new RouterFormatError('router format: big-endian platforms are not supported');
-  const { vectorizer, weights, network, blend, labels, temperature, threshold, topK, metrics } = model.parts;
+  if (!(model instanceof TicketRouter))
+    throw new TypeError('serializeRouter: not a router made by trainRouter or deserializeRouter');
+  if (!LITTLE_ENDIAN)
+    throw new RouterFormatError('router format: big-endian platforms are not supported');
+  const { vectorizer, weights, network, blend, labels, temperature, threshold, topK, metrics } =
+    model.parts;
   const header: StoredHeader = {
     labels: [...labels],
     threshold,
     temperature,
     topK,
-    metrics: Object.fromEntries(Object.entries(metrics).map(([k, v]) => [k, typeof v === 'number' && Number.isNaN(v) ? null : v])) as StoredHeader['metrics'],
+    metrics: Object.fromEntries(
+      Object.entries(metrics).map(([k, v]) => [
+        k,
+        typeof v === 'number' && Number.isNaN(v) ? null : v,
+      ]),
+    ) as StoredHeader['metrics'],
     features: { ...vectorizer.options },
     columns: weights.columns,
     classes: weights.classes,
@@ -82,7 +90,13 @@ export function serializeRouter(model: TrainedRouter): Uint8Array {
     bytesOf(weights.rowScale),
     bytesOf(weights.bias),
     bytesOf(weights.weights),
-    ...(network ? [network.hidden, network.output].flatMap((layer) => [bytesOf(layer.rowScale), bytesOf(layer.bias), bytesOf(layer.weights)]) : []),
+    ...(network
+      ? [network.hidden, network.output].flatMap((layer) => [
+          bytesOf(layer.rowScale),
+          bytesOf(layer.bias),
+          bytesOf(layer.weights),
+        ])
+      : []),
   ];
   let size = FIXED_HEADER + align4(json.length);
   for (const s of sections) size += align4(s.length);
@@ -100,17 +114,24 @@ export function serializeRouter(model: TrainedRouter): Uint8Array {
     at += align4(s.length);
   }
   view.setUint32(12, crc32(out, FIXED_HEADER, out.length), true);
-  if (K * C !== weights.weights.length) throw new Error('serializeRouter: inconsistent weight matrix');
+  if (K * C !== weights.weights.length)
+    throw new Error('serializeRouter: inconsistent weight matrix');
   return out;
 }
 
 export function deserializeRouter(bytes: Uint8Array): TrainedRouter {
-  if (!LITTLE_ENDIAN) throw new RouterFormatError('router format: big-endian platforms are not supported');
-  if (bytes.length < FIXED_HEADER || MAGIC.some((b, i) => bytes[i] !== b)) throw new RouterFormatError('router format: not a serialised ticket router');
+  if (!LITTLE_ENDIAN)
+    throw new RouterFormatError('router format: big-endian platforms are not supported');
+  if (bytes.length < FIXED_HEADER || MAGIC.some((b, i) => bytes[i] !== b))
+    throw new RouterFormatError('router format: not a serialised ticket router');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const version = view.getUint16(4, true);
-  if (!READABLE_VERSIONS.includes(version)) throw new RouterFormatError(`router format: version ${version} is not supported (expected ${FORMAT_VERSION})`);
-  if (view.getUint32(12, true) !== crc32(bytes, FIXED_HEADER, bytes.length)) throw new RouterFormatError('router format: checksum mismatch (corrupted bytes)');
+  if (!READABLE_VERSIONS.includes(version))
+    throw new RouterFormatError(
+      `router format: version ${version} is not supported (expected ${FORMAT_VERSION})`,
+    );
+  if (view.getUint32(12, true) !== crc32(bytes, FIXED_HEADER, bytes.length))
+    throw new RouterFormatError('router format: checksum mismatch (corrupted bytes)');
   const jsonLength = view.getUint32(8, true);
   let at = FIXED_HEADER;
   const header = parseHeader(bytes.subarray(at, at + jsonLength));
@@ -136,7 +157,8 @@ export function deserializeRouter(bytes: Uint8Array): TrainedRouter {
     const bias = new Float32Array(take(4 * classes));
     return { columns, classes, rowScale, bias, weights: new Int8Array(take(columns * classes)) };
   };
-  const network: QuantizedNetwork | null = U > 0 ? { hidden: layer(K, U), output: layer(U, C) } : null;
+  const network: QuantizedNetwork | null =
+    U > 0 ? { hidden: layer(K, U), output: layer(U, C) } : null;
   if (at !== bytes.length) throw new RouterFormatError('router format: unexpected trailing bytes');
 
   let vectorizer: TicketVectorizer;
@@ -188,14 +210,20 @@ function parseHeader(json: Uint8Array): StoredHeader {
     Number.isInteger(h.topK) &&
     typeof h.features === 'object' &&
     h.features !== null &&
-    Object.entries(DEFAULT_FEATURE_OPTIONS).every(([k, v]) => typeof (h.features as unknown as Record<string, unknown>)[k] === typeof v) &&
+    Object.entries(DEFAULT_FEATURE_OPTIONS).every(
+      ([k, v]) => typeof (h.features as unknown as Record<string, unknown>)[k] === typeof v,
+    ) &&
     Number.isInteger(h.features.hashBits) &&
     h.features.hashBits >= 8 &&
     h.features.hashBits <= 24 &&
     typeof h.metrics === 'object' &&
     h.metrics !== null &&
     (h.hidden === undefined || (Number.isInteger(h.hidden) && h.hidden >= 0)) &&
-    (h.blend === undefined || (typeof h.blend === 'object' && h.blend !== null && typeof h.blend.linear === 'number' && typeof h.blend.network === 'number'));
+    (h.blend === undefined ||
+      (typeof h.blend === 'object' &&
+        h.blend !== null &&
+        typeof h.blend.linear === 'number' &&
+        typeof h.blend.network === 'number'));
   if (!ok) throw new RouterFormatError('router format: invalid header');
   return h;
 }

@@ -14,7 +14,11 @@ export interface HoldoutSplit {
  * Splits indices 0..labels.length-1 so that about `fraction` of each label's examples are held
  * out. A label with a single example keeps it in training; every other label keeps at least one.
  */
-export function stratifiedSplit(labels: ArrayLike<number>, fraction: number, seed: number): HoldoutSplit {
+export function stratifiedSplit(
+  labels: ArrayLike<number>,
+  fraction: number,
+  seed: number,
+): HoldoutSplit {
   const byLabel = new Map<number, number[]>();
   for (let i = 0; i < labels.length; i++) {
     const list = byLabel.get(labels[i]!);
@@ -28,7 +32,8 @@ export function stratifiedSplit(labels: ArrayLike<number>, fraction: number, see
   for (const label of [...byLabel.keys()].sort((a, b) => a - b)) {
     const members = byLabel.get(label)!;
     shuffleInPlace(members, random);
-    const held = members.length < 2 ? 0 : Math.min(members.length - 1, Math.round(members.length * fraction));
+    const held =
+      members.length < 2 ? 0 : Math.min(members.length - 1, Math.round(members.length * fraction));
     for (let j = 0; j < members.length; j++) (j < held ? holdout : train).push(members[j]!);
   }
   train.sort((a, b) => a - b);

@@ -27,14 +27,19 @@ export function tuneUnknownThreshold(inputs: ThresholdInputs): number {
   if (nIn + nOut === 0) return 0;
   const share = nOut === 0 ? 0 : nIn === 0 ? 1 : Math.min(1, Math.max(0, inputs.unknownShare));
   // Per ticket: what it adds to the objective when accepted vs. when sent to Unknown.
-  interface Point { confidence: number; accepted: number; rejected: number }
+  interface Point {
+    confidence: number;
+    accepted: number;
+    rejected: number;
+  }
   const points: Point[] = [];
   for (let i = 0; i < nIn; i++) {
     const w = (1 - share) / nIn;
     const ok = inScopeCorrect[i] === true;
     points.push({ confidence: inScopeConfidence[i]!, accepted: ok ? w : 0, rejected: ok ? 0 : w });
   }
-  for (let i = 0; i < nOut; i++) points.push({ confidence: unknownConfidence[i]!, accepted: 0, rejected: share / nOut });
+  for (let i = 0; i < nOut; i++)
+    points.push({ confidence: unknownConfidence[i]!, accepted: 0, rejected: share / nOut });
   points.sort((a, b) => a.confidence - b.confidence);
 
   // Sweep: threshold just above points[j - 1] rejects the j lowest tickets and accepts the rest.
@@ -63,7 +68,10 @@ export function tuneUnknownThreshold(inputs: ThresholdInputs): number {
  * Unknown: for callers who state "catch at least X% of what fits no category" rather than a
  * share of traffic. Returns 0 when there are no out-of-scope tickets or recall <= 0.
  */
-export function thresholdForUnknownRecall(unknownConfidence: ArrayLike<number>, recall: number): number {
+export function thresholdForUnknownRecall(
+  unknownConfidence: ArrayLike<number>,
+  recall: number,
+): number {
   const n = unknownConfidence.length;
   const need = Math.ceil(Math.min(1, recall) * n);
   if (n === 0 || need <= 0) return 0;

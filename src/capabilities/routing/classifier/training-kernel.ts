@@ -82,7 +82,15 @@ class JsTrainingKernel implements TrainingKernel {
   forward(row: number): Float32Array {
     this.acc.fill(0);
     const { rowStart, columns, values } = this.rows;
-    accumulateRow(this.weights, this.padded, columns, values, rowStart[row]!, rowStart[row + 1]!, this.acc);
+    accumulateRow(
+      this.weights,
+      this.padded,
+      columns,
+      values,
+      rowStart[row]!,
+      rowStart[row + 1]!,
+      this.acc,
+    );
     this.out.set(this.acc);
     return this.out;
   }
@@ -92,8 +100,15 @@ class JsTrainingKernel implements TrainingKernel {
   }
 }
 
-function compact(weights: Float32Array, columns: number, classes: number, padded: number, bias: Float32Array): LinearWeights {
+function compact(
+  weights: Float32Array,
+  columns: number,
+  classes: number,
+  padded: number,
+  bias: Float32Array,
+): LinearWeights {
   const out = new Float32Array(columns * classes);
-  for (let f = 0; f < columns; f++) out.set(weights.subarray(f * padded, f * padded + classes), f * classes);
+  for (let f = 0; f < columns; f++)
+    out.set(weights.subarray(f * padded, f * padded + classes), f * classes);
   return { classes, columns, weights: out, bias: Float32Array.from(bias) };
 }

@@ -89,8 +89,31 @@ const name = (s: string): number[] => vec([...s].map((ch) => [ch.charCodeAt(0)])
 const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
 
 // Parameters and locals of `score`, by index.
-const P = { n: 0, rowStart: 1, columns: 2, values: 3, out: 4, weights: 5, scale: 6, bias: 7, classes: 8 } as const;
-const L = { r: 9, o: 10, k: 11, end: 12, f: 13, w: 14, wEnd: 15, a: 16, j: 17, rowBytes: 18, x: 19, q: 20 } as const;
+const P = {
+  n: 0,
+  rowStart: 1,
+  columns: 2,
+  values: 3,
+  out: 4,
+  weights: 5,
+  scale: 6,
+  bias: 7,
+  classes: 8,
+} as const;
+const L = {
+  r: 9,
+  o: 10,
+  k: 11,
+  end: 12,
+  f: 13,
+  w: 14,
+  wEnd: 15,
+  a: 16,
+  j: 17,
+  rowBytes: 18,
+  x: 19,
+  q: 20,
+} as const;
 
 /* Tiny assembler: each helper returns the bytes of a few instructions. */
 const get = (i: number) => [OP.localGet, i];
@@ -101,37 +124,74 @@ const mem = (op: number, offset = 0) => [op, 0, ...uleb(offset)]; // alignment h
 const simd = (op: number, ...imm: number[]) => [SIMD_PREFIX, ...uleb(op), ...imm];
 const simdMem = (op: number, offset = 0) => simd(op, 0, ...uleb(offset));
 const addInto = (local: number, v: number) => [...get(local), ...i32c(v), OP.i32Add, ...set(local)];
-const index4 = (base: number, i: number) => [...get(base), ...get(i), ...i32c(2), OP.i32Shl, OP.i32Add];
+const index4 = (base: number, i: number) => [
+  ...get(base),
+  ...get(i),
+  ...i32c(2),
+  OP.i32Shl,
+  OP.i32Add,
+];
 // A loop that exits when `a >= b`: block { loop { br_if(a >= b) out; body; br loop } }.
 const whileLess = (a: number[], b: number[], body: number[]) => [
-  OP.block, OP.voidBlock, OP.loop, OP.voidBlock,
-  ...a, ...b, OP.i32GeU, OP.brIf, 1,
+  OP.block,
+  OP.voidBlock,
+  OP.loop,
+  OP.voidBlock,
+  ...a,
+  ...b,
+  OP.i32GeU,
+  OP.brIf,
+  1,
   ...body,
-  OP.br, 0, OP.end, OP.end,
+  OP.br,
+  0,
+  OP.end,
+  OP.end,
 ];
 
 function scoreBody(): number[] {
   // acc[a .. a+16) += convert(extend(q)) · x, low or high half of the 8 widened weights.
   const accumulateHalf = (extend: number, offset: number) => [
     ...get(L.a),
-    ...get(L.a), ...simdMem(SIMD.v128Load, offset),
-    ...get(L.q), ...simd(extend), ...simd(SIMD.f32x4ConvertI32x4S), ...get(L.x), ...simd(SIMD.f32x4Mul),
+    ...get(L.a),
+    ...simdMem(SIMD.v128Load, offset),
+    ...get(L.q),
+    ...simd(extend),
+    ...simd(SIMD.f32x4ConvertI32x4S),
+    ...get(L.x),
+    ...simd(SIMD.f32x4Mul),
     ...simd(SIMD.f32x4Add),
     ...simdMem(SIMD.v128Store, offset),
   ];
 
   const perFeature = [
     // f = columns[k]; x = splat(values[k] · scale[f])
-    ...index4(P.columns, L.k), ...mem(OP.i32Load), ...set(L.f),
-    ...index4(P.values, L.k), ...mem(OP.f32Load),
-    ...index4(P.scale, L.f), ...mem(OP.f32Load),
-    OP.f32Mul, ...simd(SIMD.f32x4Splat), ...set(L.x),
+    ...index4(P.columns, L.k),
+    ...mem(OP.i32Load),
+    ...set(L.f),
+    ...index4(P.values, L.k),
+    ...mem(OP.f32Load),
+    ...index4(P.scale, L.f),
+    ...mem(OP.f32Load),
+    OP.f32Mul,
+    ...simd(SIMD.f32x4Splat),
+    ...set(L.x),
     // w = weights + f · classes; wEnd = w + classes; a = o
-    ...get(P.weights), ...get(L.f), ...get(P.classes), OP.i32Mul, OP.i32Add, ...tee(L.w),
-    ...get(P.classes), OP.i32Add, ...set(L.wEnd),
-    ...get(L.o), ...set(L.a),
+    ...get(P.weights),
+    ...get(L.f),
+    ...get(P.classes),
+    OP.i32Mul,
+    OP.i32Add,
+    ...tee(L.w),
+    ...get(P.classes),
+    OP.i32Add,
+    ...set(L.wEnd),
+    ...get(L.o),
+    ...set(L.a),
     ...whileLess(get(L.w), get(L.wEnd), [
-      ...get(L.w), ...simdMem(SIMD.v128Load8x8S), ...set(L.q),
+      ...get(L.w),
+      ...simdMem(SIMD.v128Load8x8S),
+      ...set(L.q),
       ...accumulateHalf(SIMD.i32x4ExtendLowI16x8S, 0),
       ...accumulateHalf(SIMD.i32x4ExtendHighI16x8S, 16),
       ...addInto(L.a, 32),
@@ -142,24 +202,42 @@ function scoreBody(): number[] {
 
   const perRow = [
     // acc = bias
-    ...i32c(0), ...set(L.j),
+    ...i32c(0),
+    ...set(L.j),
     ...whileLess(get(L.j), get(L.rowBytes), [
-      ...get(L.o), ...get(L.j), OP.i32Add,
-      ...get(P.bias), ...get(L.j), OP.i32Add, ...simdMem(SIMD.v128Load),
+      ...get(L.o),
+      ...get(L.j),
+      OP.i32Add,
+      ...get(P.bias),
+      ...get(L.j),
+      OP.i32Add,
+      ...simdMem(SIMD.v128Load),
       ...simdMem(SIMD.v128Store),
       ...addInto(L.j, 16),
     ]),
     // k = rowStart[r]; end = rowStart[r + 1]
-    ...index4(P.rowStart, L.r), ...tee(L.a), ...mem(OP.i32Load), ...set(L.k),
-    ...get(L.a), ...mem(OP.i32Load, 4), ...set(L.end),
+    ...index4(P.rowStart, L.r),
+    ...tee(L.a),
+    ...mem(OP.i32Load),
+    ...set(L.k),
+    ...get(L.a),
+    ...mem(OP.i32Load, 4),
+    ...set(L.end),
     ...whileLess(get(L.k), get(L.end), perFeature),
-    ...get(L.o), ...get(L.rowBytes), OP.i32Add, ...set(L.o),
+    ...get(L.o),
+    ...get(L.rowBytes),
+    OP.i32Add,
+    ...set(L.o),
     ...addInto(L.r, 1),
   ];
 
   const code = [
-    ...get(P.classes), ...i32c(2), OP.i32Shl, ...set(L.rowBytes),
-    ...get(P.out), ...set(L.o),
+    ...get(P.classes),
+    ...i32c(2),
+    OP.i32Shl,
+    ...set(L.rowBytes),
+    ...get(P.out),
+    ...set(L.o),
     ...whileLess(get(L.r), get(P.n), perRow),
     OP.end,
   ];
@@ -183,15 +261,28 @@ const DL = { k: 7, w: 8, wEnd: 9, a: 10, rowBytes: 11, x: 12 } as const;
  */
 function rowLoop(lanes: (offset: number) => number[]): number[] {
   return [
-    ...get(DP.from), ...set(DL.k),
+    ...get(DP.from),
+    ...set(DL.k),
     ...whileLess(get(DL.k), get(DP.to), [
-      ...index4(DP.values, DL.k), ...mem(OP.f32Load), ...simd(SIMD.f32x4Splat), ...set(DL.x),
+      ...index4(DP.values, DL.k),
+      ...mem(OP.f32Load),
+      ...simd(SIMD.f32x4Splat),
+      ...set(DL.x),
       // w = weights + (columns[k] · classes) · 4; wEnd = w + rowBytes
       ...get(DP.weights),
-      ...index4(DP.columns, DL.k), ...mem(OP.i32Load), ...get(DP.classes), OP.i32Mul, ...i32c(2), OP.i32Shl,
-      OP.i32Add, ...tee(DL.w),
-      ...get(DL.rowBytes), OP.i32Add, ...set(DL.wEnd),
-      ...get(DP.out), ...set(DL.a),
+      ...index4(DP.columns, DL.k),
+      ...mem(OP.i32Load),
+      ...get(DP.classes),
+      OP.i32Mul,
+      ...i32c(2),
+      OP.i32Shl,
+      OP.i32Add,
+      ...tee(DL.w),
+      ...get(DL.rowBytes),
+      OP.i32Add,
+      ...set(DL.wEnd),
+      ...get(DP.out),
+      ...set(DL.a),
       ...whileLess(get(DL.w), get(DL.wEnd), [
         ...lanes(0),
         ...lanes(16),
@@ -206,17 +297,22 @@ function rowLoop(lanes: (offset: number) => number[]): number[] {
 /** `target[offset] += source[offset] · x` on 4 f32 lanes, target and source being address locals. */
 const multiplyAdd = (target: number, source: number) => (offset: number) => [
   ...get(target),
-  ...get(target), ...simdMem(SIMD.v128Load, offset),
-  ...get(source), ...simdMem(SIMD.v128Load, offset), ...get(DL.x), ...simd(SIMD.f32x4Mul),
+  ...get(target),
+  ...simdMem(SIMD.v128Load, offset),
+  ...get(source),
+  ...simdMem(SIMD.v128Load, offset),
+  ...get(DL.x),
+  ...simd(SIMD.f32x4Mul),
   ...simd(SIMD.f32x4Add),
   ...simdMem(SIMD.v128Store, offset),
 ];
 
 /** Locals of `dot` and `scatter` after their 7 parameters: 5 × i32, 1 × v128 (x). */
-const rowLoopLocals = () => vec([
-  [...uleb(5), I32],
-  [...uleb(1), V128],
-]);
+const rowLoopLocals = () =>
+  vec([
+    [...uleb(5), I32],
+    [...uleb(1), V128],
+  ]);
 
 /**
  * dot(from, to, columnsPtr, valuesPtr, weightsPtr, outPtr, paddedClasses): the training-time
@@ -225,12 +321,21 @@ const rowLoopLocals = () => vec([
  */
 function dotBody(): number[] {
   const code = [
-    ...get(DP.classes), ...i32c(2), OP.i32Shl, ...set(DL.rowBytes),
+    ...get(DP.classes),
+    ...i32c(2),
+    OP.i32Shl,
+    ...set(DL.rowBytes),
     // out = 0
-    ...get(DP.out), ...set(DL.a),
-    ...get(DP.out), ...get(DL.rowBytes), OP.i32Add, ...set(DL.wEnd),
+    ...get(DP.out),
+    ...set(DL.a),
+    ...get(DP.out),
+    ...get(DL.rowBytes),
+    OP.i32Add,
+    ...set(DL.wEnd),
     ...whileLess(get(DL.a), get(DL.wEnd), [
-      ...get(DL.a), ...simd(SIMD.v128Const, ...new Array<number>(16).fill(0)), ...simdMem(SIMD.v128Store),
+      ...get(DL.a),
+      ...simd(SIMD.v128Const, ...new Array<number>(16).fill(0)),
+      ...simdMem(SIMD.v128Store),
       ...addInto(DL.a, 16),
     ]),
     ...rowLoop(multiplyAdd(DL.a, DL.w)),
@@ -246,7 +351,10 @@ function dotBody(): number[] {
  */
 function scatterBody(): number[] {
   const code = [
-    ...get(DP.classes), ...i32c(2), OP.i32Shl, ...set(DL.rowBytes),
+    ...get(DP.classes),
+    ...i32c(2),
+    OP.i32Shl,
+    ...set(DL.rowBytes),
     ...rowLoop(multiplyAdd(DL.w, DL.a)),
     OP.end,
   ];
@@ -257,20 +365,37 @@ function scatterBody(): number[] {
 export function kernelModuleBytes(): Uint8Array {
   const header = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
   const i32s = (n: number) => vec(Array.from({ length: n }, () => [I32]));
-  const types = section(1, vec([[0x60, ...i32s(9), ...vec([])], [0x60, ...i32s(7), ...vec([])]]));
+  const types = section(
+    1,
+    vec([
+      [0x60, ...i32s(9), ...vec([])],
+      [0x60, ...i32s(7), ...vec([])],
+    ]),
+  );
   const imports = section(2, vec([[...name('env'), ...name('memory'), 0x02, 0x00, ...uleb(1)]]));
   const functions = section(3, vec([uleb(0), uleb(1), uleb(1)]));
-  const exports = section(7, vec([
-    [...name('score'), 0x00, ...uleb(0)],
-    [...name('dot'), 0x00, ...uleb(1)],
-    [...name('scatter'), 0x00, ...uleb(2)],
-  ]));
+  const exports = section(
+    7,
+    vec([
+      [...name('score'), 0x00, ...uleb(0)],
+      [...name('dot'), 0x00, ...uleb(1)],
+      [...name('scatter'), 0x00, ...uleb(2)],
+    ]),
+  );
   const bodies = [scoreBody(), dotBody(), scatterBody()];
   const code = section(10, vec(bodies.map((body) => [...uleb(body.length), ...body])));
   return Uint8Array.from([...header, ...types, ...imports, ...functions, ...exports, ...code]);
 }
 
-export type DotFunction = (from: number, to: number, columns: number, values: number, weights: number, out: number, paddedClasses: number) => void;
+export type DotFunction = (
+  from: number,
+  to: number,
+  columns: number,
+  values: number,
+  weights: number,
+  out: number,
+  paddedClasses: number,
+) => void;
 /** Same parameters as DotFunction, `out` being the vector added into the weight rows. */
 export type ScatterFunction = DotFunction;
 
@@ -329,5 +454,10 @@ export function instantiateKernel(pages: number): KernelInstance | null {
   if (module === null || wasm === undefined) return null;
   const memory = new wasm.Memory({ initial: pages });
   const instance = new wasm.Instance(module, { env: { memory } });
-  return { memory, score: instance.exports['score'] as ScoreFunction, dot: instance.exports['dot'] as DotFunction, scatter: instance.exports['scatter'] as ScatterFunction };
+  return {
+    memory,
+    score: instance.exports['score'] as ScoreFunction,
+    dot: instance.exports['dot'] as DotFunction,
+    scatter: instance.exports['scatter'] as ScatterFunction,
+  };
 }
