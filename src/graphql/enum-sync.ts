@@ -1,0 +1,42 @@
+/**
+ * The closed sets that are declared twice: once in the schema (the contract clients see) and once
+ * in TypeScript beside the code that owns them (so layers below GraphQL never import generated
+ * types). This file is the one place that checks each pair names exactly the same values: adding a
+ * value on one side only fails `npm run typecheck` here, naming the enum.
+ */
+import type { ErrorCode } from '../errors.js';
+import type { Feature, GenerationStatus } from '../domain.js';
+import type { RiskLevel } from '../capabilities/runbook/catalog.js';
+import type { Outcome } from '../capabilities/job-digest/output.js';
+import type { INCIDENT_STATUSES, NOTE_KINDS, SEVERITIES } from '../capabilities/shared/incident.js';
+import type { AUDIENCES, TONES } from '../capabilities/status-update/input.js';
+import type { EditClass } from '../capabilities/evaluation/edit-distance.js';
+import type { EvalKind, EvalStatus } from '../store/evaluation/eval-runs.js';
+import type { Rating } from '../store/evaluation/feedback.js';
+import type { BacklogStatus } from '../store/routing/backlogs.js';
+import type { DecidedBy } from '../store/routing/predictions.js';
+import type * as Schema from './__generated__/resolvers-types.js';
+
+/** `true` when both unions hold the same members, else `false`. */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+/** Compiles only for `true`: the error points at the pair that drifted. */
+type InStep<T extends true> = T;
+
+export type EnumsInStep = [
+  InStep<Same<ErrorCode, Schema.ErrorCode>>,
+  InStep<Same<Feature, Schema.Feature>>,
+  InStep<Same<GenerationStatus, Schema.GenerationStatus>>,
+  InStep<Same<RiskLevel, Schema.RiskLevel>>,
+  InStep<Same<Outcome, Schema.JobOutcome>>,
+  InStep<Same<(typeof SEVERITIES)[number], Schema.Severity>>,
+  InStep<Same<(typeof INCIDENT_STATUSES)[number], Schema.IncidentStatus>>,
+  InStep<Same<(typeof NOTE_KINDS)[number], Schema.NoteKind>>,
+  InStep<Same<(typeof AUDIENCES)[number], Schema.Audience>>,
+  InStep<Same<(typeof TONES)[number], Schema.StatusUpdateTone>>,
+  InStep<Same<EditClass, Schema.EditClass>>,
+  InStep<Same<EvalKind, Schema.EvalKind>>,
+  InStep<Same<EvalStatus, Schema.EvalRunStatus>>,
+  InStep<Same<Rating, Schema.Rating>>,
+  InStep<Same<BacklogStatus, Schema.RoutingBacklogStatus>>,
+  InStep<Same<DecidedBy, Schema.DecidedBy>>,
+];
