@@ -3,7 +3,7 @@
  * stops start-up with one line naming the variable and what it accepts.
  */
 import { z } from 'zod';
-import type { TracingSettings } from './observability/tracing.js';
+import type { TracingSettings } from './observability/tracing-settings.js';
 import type { JwtSettings } from './security/authenticate.js';
 
 const bool = z

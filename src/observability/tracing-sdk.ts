@@ -10,7 +10,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor, NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 import type { Logger } from './logger.js';
-import type { Tracing, TracingSettings } from './tracing.js';
+import type { Tracing, TracingSettings } from './tracing-settings.js';
 
 /** The same path from src/observability (tsx) and dist/observability (build). */
 const PACKAGE_JSON = new URL('../../package.json', import.meta.url);

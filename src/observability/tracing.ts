@@ -4,27 +4,16 @@
  * SDK (`tracing-sdk.ts`, by dynamic import, so a process without tracing never loads it) and
  * registers a tracer provider; the spans themselves are made with `@opentelemetry/api` where the
  * work happens: GraphQL operations (server/plugins/tracing.ts), provider calls
- * (tracing-gateway.ts) and store statements (store/database.ts).
+ * (provider-call-spans.ts) and store statements (store/database.ts).
  *
  * Those span makers are installed only when tracing started, so with tracing off no span object
  * is ever created, not even the API's no-op ones.
  */
 import type { Logger } from './logger.js';
+import type { Tracing, TracingSettings } from './tracing-settings.js';
 
 /** Every span of this service comes from one tracer (the instrumentation scope). */
 export const TRACER_NAME = 'ai-subgraph';
-
-export interface TracingSettings {
-  /** Where spans are posted (OTLP/HTTP, JSON). */
-  url: string;
-  /** `service.name` of the resource; OTEL_SERVICE_NAME, default `ai-subgraph`. */
-  serviceName: string;
-}
-
-export interface Tracing {
-  /** Exports the spans still buffered and stops the provider; for graceful shutdown. */
-  shutdown(): Promise<void>;
-}
 
 export async function startTracing(
   settings: TracingSettings | undefined,

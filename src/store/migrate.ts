@@ -1,5 +1,6 @@
 import type { SqlDatabase } from './database.js';
-import { MIGRATIONS, type Migration } from './migrations/index.js';
+import { MIGRATIONS } from './migrations/index.js';
+import type { Migration } from './migrations/migration.js';
 
 // Any constant shared by every replica; chosen once and never changed.
 const MIGRATION_LOCK_KEY = 72_170_001;

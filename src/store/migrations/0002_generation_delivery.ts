@@ -1,4 +1,4 @@
-import type { Migration } from './index.js';
+import type { Migration } from './migration.js';
 
 /** How a generation was delivered: cache hits, time to first token, and every provider attempt. */
 export const generationDelivery: Migration = {

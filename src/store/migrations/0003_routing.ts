@@ -1,4 +1,4 @@
-import type { Migration } from './index.js';
+import type { Migration } from './migration.js';
 
 /**
  * Ticket routing: customer taxonomies (versioned), labeled tickets (with a fixed train/test

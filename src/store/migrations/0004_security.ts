@@ -1,4 +1,4 @@
-import type { Migration } from './index.js';
+import type { Migration } from './migration.js';
 
 /**
  * Identity and accountability: API keys (only a hash and a short public prefix are stored) and the

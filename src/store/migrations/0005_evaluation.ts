@@ -1,4 +1,4 @@
-import type { Migration } from './index.js';
+import type { Migration } from './migration.js';
 
 /**
  * The evaluation loop: runs over a dataset with one result row per case (so a run resumes where

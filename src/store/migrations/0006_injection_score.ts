@@ -1,4 +1,4 @@
-import type { Migration } from './index.js';
+import type { Migration } from './migration.js';
 
 /**
  * The prompt-injection score of a generation's input, recorded when it reached the flag threshold

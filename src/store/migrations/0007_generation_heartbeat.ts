@@ -1,4 +1,4 @@
-import type { Migration } from './index.js';
+import type { Migration } from './migration.js';
 
 /**
  * When the process driving a RUNNING generation last said it was alive. Replicas sharing

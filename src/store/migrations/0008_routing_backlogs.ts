@@ -1,4 +1,4 @@
-import type { Migration } from './index.js';
+import type { Migration } from './migration.js';
 
 /**
  * Bulk routing: a backlog of tickets split into chunks that workers on any replica drain. The

@@ -3,6 +3,7 @@
  * add the next number. Pending ones run together in one transaction, under an advisory lock, and
  * each is recorded in schema_migrations.
  */
+import type { Migration } from './migration.js';
 import { generations } from './0001_generations.js';
 import { generationDelivery } from './0002_generation_delivery.js';
 import { routing } from './0003_routing.js';
@@ -11,12 +12,6 @@ import { evaluation } from './0005_evaluation.js';
 import { injectionScore } from './0006_injection_score.js';
 import { generationHeartbeat } from './0007_generation_heartbeat.js';
 import { routingBacklogs } from './0008_routing_backlogs.js';
-
-export interface Migration {
-  version: number;
-  name: string;
-  sql: string;
-}
 
 export const MIGRATIONS: readonly Migration[] = [
   generations,
