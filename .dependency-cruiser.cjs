@@ -1,0 +1,106 @@
+/**
+ * The layer rules of docs/ARCHITECTURE.md as code: `npm run layers` (run by .ci/run) fails on a
+ * break and names the rule. A layer imports only the layers below it:
+ *
+ *   cli, main ─► server ─► graphql ─► capabilities ─► llm gateway ─► providers ─► llm spec
+ *                                   ├► security, streams, store, observability
+ *                                   └► ml (a library of its own)
+ */
+/** Folders of src/ that a rule names, as a path pattern. */
+const room = (...names) => `^src/(${names.join('|')})/`;
+
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-circular',
+      comment:
+        'Import cycles (type-only ones included) make a change in one file reach every file of the cycle.',
+      severity: 'error',
+      from: { path: '^src/' },
+      to: { circular: true },
+    },
+    {
+      name: 'src-not-to-test',
+      comment: 'The service never depends on its tests or benchmarks.',
+      severity: 'error',
+      from: { path: '^src/' },
+      to: { path: '^(test|bench)/' },
+    },
+    {
+      name: 'src-not-to-dev-dependencies',
+      comment: 'What src/ imports at run time must be a dependency, installed in production.',
+      severity: 'error',
+      from: { path: '^src/' },
+      to: { dependencyTypes: ['npm-dev'], dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'ml-stands-alone',
+      comment: 'src/ml is a machine-learning library: it imports nothing else of the service.',
+      severity: 'error',
+      from: { path: room('ml') },
+      to: { path: '^src/', pathNot: room('ml') },
+    },
+    {
+      name: 'llm-spec-stands-alone',
+      comment: 'The provider spec (src/llm) depends on nothing above it.',
+      severity: 'error',
+      from: { path: room('llm') },
+      to: {
+        path: room(
+          'capabilities',
+          'graphql',
+          'server',
+          'cli',
+          'store',
+          'streams',
+          'security',
+          'providers',
+        ),
+      },
+    },
+    {
+      name: 'providers-know-no-service',
+      comment: 'Providers know nothing of GraphQL, accounts, storage or streams.',
+      severity: 'error',
+      from: { path: room('providers') },
+      to: { path: room('graphql', 'server', 'cli', 'store', 'streams', 'security') },
+    },
+    {
+      name: 'capabilities-below-transport',
+      comment: 'Capabilities never touch HTTP, GraphQL resolvers or the CLIs.',
+      severity: 'error',
+      from: { path: room('capabilities') },
+      to: { path: room('graphql', 'server', 'cli') },
+    },
+    {
+      name: 'infrastructure-below-capabilities',
+      comment:
+        'The store, the stream bus and observability serve the layers above; they import none of them.',
+      severity: 'error',
+      from: { path: room('store', 'streams', 'observability') },
+      to: { path: room('capabilities', 'graphql', 'server', 'cli', 'providers', 'security') },
+    },
+    {
+      name: 'security-below-transport',
+      comment:
+        'Security policies are called by the transport and the gateway; they do not call them.',
+      severity: 'error',
+      from: { path: room('security') },
+      to: { path: room('graphql', 'server', 'cli', 'capabilities') },
+    },
+    {
+      name: 'graphql-below-server',
+      comment: 'Resolvers do not reach into the transport (HTTP, graphql-ws, plugins).',
+      severity: 'error',
+      // The request context still lives in server/ with the services bag it carries; it moves to
+      // the GraphQL layer when the composition root gets a room of its own (issue 15).
+      from: { path: room('graphql') },
+      to: { path: room('server', 'cli'), pathNot: '^src/server/context[.]ts$' },
+    },
+  ],
+  options: {
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    doNotFollow: { path: 'node_modules' },
+  },
+};
