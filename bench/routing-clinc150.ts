@@ -41,11 +41,8 @@ import {
   type RouterPrediction,
   type TrainOptions,
   type TrainedRouter,
-} from '../src/capabilities/routing/classifier/index.js';
-import {
-  createRouterScorer,
-  type TicketRouter,
-} from '../src/capabilities/routing/classifier/router.js';
+} from '../src/ml/index.js';
+import { createRouterScorer, type TicketRouter } from '../src/ml/router.js';
 
 const DATA =
   process.env['CLINC150_PATH'] ??

@@ -8,10 +8,7 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import {
-  deserializeRouter,
-  normalizeTicketText,
-} from '../../src/capabilities/routing/classifier/index.js';
+import { deserializeRouter, normalizeTicketText } from '../../src/ml/index.js';
 import { openStore } from '../../src/store/index.js';
 import type { ChildRequest } from './ipc.js';
 

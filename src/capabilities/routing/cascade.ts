@@ -5,7 +5,7 @@
  */
 import type { Alternative, DecidedBy } from '../../store/routing/predictions.js';
 import type { CascadePolicy } from '../../store/routing/taxonomies.js';
-import type { RouterPrediction } from './classifier/index.js';
+import type { RouterPrediction } from '../../ml/index.js';
 import type { LlmVerdict } from './llm-router.js';
 
 export interface Decision {

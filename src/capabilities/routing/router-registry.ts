@@ -9,7 +9,7 @@ import type {
   RouterModelRecord,
   RouterModelRepository,
 } from '../../store/routing/router-models.js';
-import { deserializeRouter, type LabeledText, type TrainedRouter } from './classifier/index.js';
+import { deserializeRouter, type LabeledText, type TrainedRouter } from '../../ml/index.js';
 
 export interface ServedRouter {
   record: RouterModelRecord;

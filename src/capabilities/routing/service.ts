@@ -20,8 +20,8 @@ import type { TaxonomyRecord, TaxonomyRepository } from '../../store/routing/tax
 import { LexicalIndex } from '../shared/lexical-index.js';
 import { parseInput } from '../validate.js';
 import { decide, type Evidence } from './cascade.js';
-import { normalizeTicketText } from './classifier/index.js';
-import { MAX_TICKET_CHARS, htmlToText, stripReplyAndSignature } from './classifier/preprocess.js';
+import { normalizeTicketText } from '../../ml/index.js';
+import { MAX_TICKET_CHARS, htmlToText, stripReplyAndSignature } from '../../ml/preprocess.js';
 import { checkLabeledRows, type RejectedRow } from './labeled-import.js';
 import { GENERIC_OUT_OF_SCOPE, OUT_OF_SCOPE_LABEL } from './out-of-scope.js';
 import {

@@ -3,7 +3,7 @@
  * taxonomies); the caller swaps the new model in when it is ready.
  */
 import { parentPort } from 'node:worker_threads';
-import { serializeRouter, trainRouter, type LabeledText } from './classifier/index.js';
+import { serializeRouter, trainRouter, type LabeledText } from '../../ml/index.js';
 import { OUT_OF_SCOPE_LABEL } from './out-of-scope.js';
 
 parentPort!.once('message', (examples: LabeledText[]) => {

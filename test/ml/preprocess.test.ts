@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { normalizeTicketText } from '../../../src/capabilities/routing/classifier/preprocess.js';
+import { normalizeTicketText } from '../../src/ml/preprocess.js';
 
 describe('normalizeTicketText', () => {
   it('lowercases, puts the subject first and collapses whitespace', () => {

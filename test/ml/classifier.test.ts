@@ -1,18 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import {
-  expectedCalibrationError,
-  fitTemperature,
-} from '../../../src/capabilities/routing/classifier/calibration.js';
-import {
-  cascadeCurve,
-  thresholdForPrecision,
-} from '../../../src/capabilities/routing/classifier/evaluation.js';
-import {
-  DEFAULT_FEATURE_OPTIONS,
-  TicketVectorizer,
-  hashFeatures,
-} from '../../../src/capabilities/routing/classifier/features.js';
+import { expectedCalibrationError, fitTemperature } from '../../src/ml/calibration.js';
+import { cascadeCurve, thresholdForPrecision } from '../../src/ml/evaluation.js';
+import { DEFAULT_FEATURE_OPTIONS, TicketVectorizer, hashFeatures } from '../../src/ml/features.js';
 import {
   FORMAT_VERSION,
   RouterFormatError,
@@ -20,20 +10,17 @@ import {
   serializeRouter,
   trainRouter,
   type LabeledText,
-} from '../../../src/capabilities/routing/classifier/index.js';
-import { quantizeWeights } from '../../../src/capabilities/routing/classifier/quantize.js';
-import { seededRandom } from '../../../src/capabilities/routing/classifier/random.js';
-import { trainNetwork } from '../../../src/capabilities/routing/classifier/network.js';
-import { createNetworkScorer } from '../../../src/capabilities/routing/classifier/network-scorer.js';
-import { crc32 } from '../../../src/capabilities/routing/classifier/serialize.js';
-import type { TicketRouter } from '../../../src/capabilities/routing/classifier/router.js';
-import { createScorer } from '../../../src/capabilities/routing/classifier/scorer.js';
-import { stratifiedSplit } from '../../../src/capabilities/routing/classifier/split.js';
-import { createTrainingKernel } from '../../../src/capabilities/routing/classifier/training-kernel.js';
-import {
-  thresholdForUnknownRecall,
-  tuneUnknownThreshold,
-} from '../../../src/capabilities/routing/classifier/threshold.js';
+} from '../../src/ml/index.js';
+import { quantizeWeights } from '../../src/ml/quantize.js';
+import { seededRandom } from '../../src/ml/random.js';
+import { trainNetwork } from '../../src/ml/network.js';
+import { createNetworkScorer } from '../../src/ml/network-scorer.js';
+import { crc32 } from '../../src/ml/serialize.js';
+import type { TicketRouter } from '../../src/ml/router.js';
+import { createScorer } from '../../src/ml/scorer.js';
+import { stratifiedSplit } from '../../src/ml/split.js';
+import { createTrainingKernel } from '../../src/ml/training-kernel.js';
+import { thresholdForUnknownRecall, tuneUnknownThreshold } from '../../src/ml/threshold.js';
 
 /* ----------------------------------------------------------- synthetic tickets ----------------------------------------------------------- */
 
