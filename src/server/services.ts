@@ -8,7 +8,7 @@ import { FeedbackService } from '../capabilities/evaluation/feedback.js';
 import { ProductionMetricsService } from '../capabilities/evaluation/production.js';
 import { EvaluationService } from '../capabilities/evaluation/service.js';
 import { GenerationRunner } from '../capabilities/generation/runner.js';
-import { GenerationUpkeep } from '../capabilities/generation/sweeper.js';
+import { GenerationUpkeep } from '../capabilities/generation/generation-upkeep.js';
 import { openBacklogQueue, replicaWorkerId } from '../capabilities/routing/backlog/open-queue.js';
 import { BacklogService } from '../capabilities/routing/backlog/service.js';
 import { RouterRegistry } from '../capabilities/routing/router-registry.js';
@@ -19,7 +19,7 @@ import { loadLlmConfig, routingFromEnvironment, type LlmRouting } from '../llm/r
 import type { ModelProvider } from '../llm/spec.js';
 import type { Logger } from '../observability/logger.js';
 import { Metrics } from '../observability/metrics.js';
-import { ProviderCallSpans } from '../observability/tracing-gateway.js';
+import { ProviderCallSpans } from '../observability/provider-call-spans.js';
 import { BuiltinProvider } from '../providers/builtin/index.js';
 import { createConfiguredProvider } from '../providers/index.js';
 import { Authenticator } from '../security/authenticate.js';

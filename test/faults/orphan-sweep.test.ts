@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GenerationUpkeep } from '../../src/capabilities/generation/sweeper.js';
+import { GenerationUpkeep } from '../../src/capabilities/generation/generation-upkeep.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { RedisStreamBus } from '../../src/streams/redis-bus.js';
