@@ -131,6 +131,8 @@ export type ServerProcess = Child & {
   /** ws://127.0.0.1:port/graphql (`url` is the http:// one). */
   readonly wsUrl: string;
   readonly dataDir: string;
+  /** The PostgreSQL database it stores in (`store: 'postgres'`), for a benchmark that reads it. */
+  readonly databaseUrl: string | undefined;
   /** `Bearer <API key>` of the benchmark's account: for the Authorization header and graphql-ws's connection_init. */
   readonly authorization: string;
 };
@@ -234,6 +236,7 @@ export async function startServer(options: ServerOptions): Promise<ServerProcess
   return Object.assign(child, {
     wsUrl: child.url.replace('http://', 'ws://'),
     dataDir,
+    databaseUrl: database?.url,
     authorization: `Bearer ${apiKey}`,
     stop: async () => {
       await stop();

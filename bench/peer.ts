@@ -1,0 +1,360 @@
+/**
+ * The subgraph beside a real peer (issue #19): Portkey's open-source AI Gateway
+ * (`@portkey-ai/gateway`, pinned, with its defaults) and the subgraph, one after the other in one
+ * run, in front of the same OpenAI-compatible double, compared with calling the double directly.
+ *
+ * The double answers like a hosted model: the first chunk after 200 ms, then 20 chunks
+ * `--spacing` ms apart (40 ms, and 10 ms for today's fast models). Three ways to the same answer:
+ *   direct    the `openai` SDK against the double;
+ *   portkey   the same SDK call through Portkey (`x-portkey-provider: openai`, the double as
+ *             `x-portkey-custom-host`);
+ *   subgraph  `draftStatusUpdate` over HTTP (whole answer), or with `stream: true` and then
+ *             `generationStream` over graphql-ws (streamed), on the production build with
+ *             everything production does switched on: API-key check, storage, audit, PII
+ *             redaction, injection screening, parsing and grounding.
+ * Closed-loop clients at 1, 50 and 200 at once. For each gateway: added p50/p99 (whole) or added
+ * time to first token (streamed) over direct, throughput against direct, CPU per call (the
+ * subgraph's PostgreSQL backends counted apart), peak RSS, and the subgraph/Portkey ratio of each.
+ *
+ *   npx tsx bench/peer.ts                        every mode, level and spacing (about 6 minutes)
+ *   npx tsx bench/peer.ts --seconds 5            shorter levels (default 10 s each)
+ *   npx tsx bench/peer.ts --mode stream --clients 200 --spacing 10
+ *   npx tsx bench/peer.ts --store pglite         the embedded store (default PostgreSQL)
+ *   npx tsx bench/peer.ts --smoke                a few seconds: that each way still answers (CI)
+ *
+ * Figures only, never assertions (but --smoke fails when a way stops answering).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import OpenAI from 'openai';
+import pg from 'pg';
+import type { Client } from 'graphql-ws';
+import { DRAFT, MODEL_STATUS_UPDATE, statusUpdateInput } from './support/fixtures.js';
+import {
+  closedLoop,
+  flag,
+  GraphQLHttpClient,
+  hasFlag,
+  load,
+  machine,
+  mb,
+  ms,
+  sleep,
+  startDouble,
+  startServer,
+  summarize,
+  table,
+  type LoadResult,
+  type ServerProcess,
+  type StoreKind,
+} from './support/harness.js';
+import { cpuMsOf } from './support/proc-cpu.js';
+import { connectedClient, subgraphStream, type Draft } from './support/streams.js';
+
+type Mode = 'whole' | 'stream';
+type Way = 'direct' | 'portkey' | 'subgraph';
+
+const SMOKE = hasFlag('smoke');
+const SECONDS = Number(flag('seconds') ?? (SMOKE ? 2 : 10));
+const MODES = (flag('mode')?.split(',') ?? ['whole', 'stream']) as Mode[];
+const LEVELS = (flag('clients') ?? (SMOKE ? '1,5' : '1,50,200')).split(',').map(Number);
+const SPACINGS = (flag('spacing') ?? (SMOKE ? '40' : '40,10')).split(',').map(Number);
+const STORE = (flag('store') ?? 'postgres') as StoreKind;
+const MODEL = 'gpt-bench';
+const FIRST_CHUNK_MS = 200;
+const CHUNKS = 20;
+
+/** One level's figures for one way. */
+interface Measured {
+  result: LoadResult;
+  /** Time to the first token of each streamed call, ms. */
+  firstToken: number[];
+  cpuMs: number;
+  /** The subgraph's PostgreSQL backends, ms. */
+  databaseCpuMs: number;
+}
+
+async function main() {
+  console.log(`${machine()}; store ${STORE}; ${SECONDS} s a level`);
+  const double = await startDouble(behaviour(SPACINGS[0]!));
+  const portkey = await startPortkey();
+  const subgraph = await startServer({ doubleUrl: double.url, maxConcurrent: 400, store: STORE });
+  const http = new GraphQLHttpClient(subgraph.url, subgraph.authorization);
+  const ws = await connectedClient(subgraph.wsUrl, subgraph.authorization);
+  const database = STORE === 'postgres' ? await databaseBackends(subgraph) : undefined;
+  const sdk = {
+    direct: new OpenAI({ apiKey: 'sk-bench', baseURL: double.url, maxRetries: 0 }),
+    portkey: new OpenAI({
+      apiKey: 'sk-bench',
+      baseURL: `${portkey.url}/v1`,
+      maxRetries: 0,
+      defaultHeaders: { 'x-portkey-provider': 'openai', 'x-portkey-custom-host': double.url },
+    }),
+  };
+  let failures = 0;
+  try {
+    for (const spacing of SPACINGS) {
+      await double.setBehaviour(behaviour(spacing));
+      for (const mode of MODES) {
+        const rows: (string | number)[][] = [];
+        for (const clients of LEVELS) {
+          const measured = {} as Record<Way, Measured>;
+          for (const way of ['direct', 'portkey', 'subgraph'] as const) {
+            const pid = way === 'portkey' ? portkey.process.pid : subgraph.process.pid;
+            const call =
+              way === 'subgraph'
+                ? () => subgraphCall(mode, http, ws)
+                : () => sdkCall(mode, sdk[way]);
+            measured[way] = await measure(
+              clients,
+              call,
+              way === 'direct' ? undefined : pid,
+              way === 'subgraph' ? database : undefined,
+            );
+            const { errors, firstError } = measured[way].result;
+            if (errors) {
+              failures++;
+              console.log(`  ${way} ${mode} ${clients}: ${errors} failed (${firstError})`);
+            }
+          }
+          rows.push(...levelRows(mode, clients, measured));
+        }
+        console.log(
+          `\n${mode === 'whole' ? 'Whole answers' : 'Streamed, time to first token'}, chunks ${spacing} ms apart:`,
+        );
+        console.log(table(HEADER[mode], rows));
+      }
+    }
+    console.log(
+      `\npeak RSS: subgraph ${mb(peakRss(subgraph.process.pid!))} MB, portkey ${mb(peakRss(portkey.process.pid!))} MB`,
+    );
+  } finally {
+    ws.dispose();
+    http.close();
+    await database?.close();
+    await subgraph.stop();
+    portkey.process.kill('SIGTERM');
+    await double.stop();
+  }
+  if (SMOKE && failures) throw new Error(`${failures} level(s) had failed calls`);
+}
+
+function behaviour(spacing: number) {
+  return {
+    kind: 'delay' as const,
+    ms: FIRST_CHUNK_MS,
+    then: {
+      kind: 'text' as const,
+      text: MODEL_STATUS_UPDATE,
+      chunks: CHUNKS,
+      chunkDelayMs: spacing,
+      usage: { inputTokens: 400, outputTokens: 100 },
+    },
+  };
+}
+
+const HEADER: Record<Mode, string[]> = {
+  whole: [
+    'clients',
+    'way',
+    'p50',
+    'p99',
+    'added p50',
+    'added p99',
+    'thr. vs direct',
+    'CPU ms/call',
+  ],
+  stream: [
+    'clients',
+    'way',
+    'ttft p50',
+    'ttft p99',
+    'added p50',
+    'added p99',
+    'thr. vs direct',
+    'CPU ms/call',
+  ],
+};
+
+/** Rows for Portkey, the subgraph and their ratio at one level. */
+function levelRows(mode: Mode, clients: number, m: Record<Way, Measured>): (string | number)[][] {
+  const samples = (w: Way) => (mode === 'whole' ? m[w].result.latencies : m[w].firstToken);
+  const direct = summarize(samples('direct'));
+  const rate = (w: Way) => m[w].result.latencies.length / m[w].result.elapsedMs;
+  const figures = (w: Way) => {
+    const s = summarize(samples(w));
+    const calls = Math.max(1, m[w].result.latencies.length);
+    return {
+      p50: s.p50,
+      p99: s.p99,
+      addedP50: s.p50 - direct.p50,
+      addedP99: s.p99 - direct.p99,
+      throughput: rate(w) / rate('direct'),
+      cpu: m[w].cpuMs / calls,
+      databaseCpu: m[w].databaseCpuMs / calls,
+    };
+  };
+  const p = figures('portkey');
+  const s = figures('subgraph');
+  const ratio = (a: number, b: number) => (b > 0 ? (a / b).toFixed(2) : 'n/a');
+  return [
+    [clients, 'direct', ms(direct.p50), ms(direct.p99), '', '', '1.00', ''],
+    [
+      clients,
+      'portkey',
+      ms(p.p50),
+      ms(p.p99),
+      ms(p.addedP50),
+      ms(p.addedP99),
+      p.throughput.toFixed(2),
+      ms(p.cpu, 2),
+    ],
+    [
+      clients,
+      'subgraph',
+      ms(s.p50),
+      ms(s.p99),
+      ms(s.addedP50),
+      ms(s.addedP99),
+      s.throughput.toFixed(2),
+      `${ms(s.cpu, 2)} (+${ms(s.databaseCpu, 2)} db)`,
+    ],
+    [
+      clients,
+      'subgraph / portkey',
+      '',
+      '',
+      ratio(Math.max(s.addedP50, 0), Math.max(p.addedP50, 0)),
+      ratio(Math.max(s.addedP99, 0), Math.max(p.addedP99, 0)),
+      ratio(s.throughput, p.throughput),
+      ratio(s.cpu + s.databaseCpu, p.cpu),
+    ],
+  ];
+}
+
+/** One closed-loop level, with the CPU the gateway process (and its database) spent on it. */
+async function measure(
+  clients: number,
+  call: () => Promise<number | undefined>,
+  pid: number | undefined,
+  database: { snapshot(): Promise<Map<number, number>> } | undefined,
+): Promise<Measured> {
+  const firstToken: number[] = [];
+  const cpu0 = pid ? cpuMsOf(pid) : 0;
+  const db0 = (await database?.snapshot()) ?? new Map<number, number>();
+  const result = await closedLoop(
+    {
+      concurrency: clients,
+      maxRequests: SMOKE ? clients * 3 : 100_000,
+      maxMs: SECONDS * 1000,
+      // Clients that start together stay in step against a double that answers in a fixed time.
+      rampMs: clients > 1 ? 1000 : 0,
+    },
+    async () => {
+      const ttft = await call();
+      if (ttft !== undefined) firstToken.push(ttft);
+    },
+  );
+  const cpuMs = pid ? cpuMsOf(pid) - cpu0 : 0;
+  let databaseCpuMs = 0;
+  for (const [backend, spent] of (await database?.snapshot()) ?? [])
+    databaseCpuMs += spent - (db0.get(backend) ?? 0);
+  return { result, firstToken, cpuMs, databaseCpuMs };
+}
+
+/** A chat completion through the SDK; streamed, resolves with the time to its first token. */
+async function sdkCall(mode: Mode, client: OpenAI): Promise<number | undefined> {
+  const messages = [{ role: 'user' as const, content: 'Draft a status update.' }];
+  if (mode === 'whole') {
+    const answer = await client.chat.completions.create({ model: MODEL, messages });
+    if (answer.choices[0]?.message.content !== MODEL_STATUS_UPDATE) throw new Error('wrong answer');
+    return undefined;
+  }
+  const started = performance.now();
+  let firstToken: number | undefined;
+  let text = '';
+  const stream = await client.chat.completions.create({ model: MODEL, messages, stream: true });
+  for await (const chunk of stream) {
+    const delta = chunk.choices[0]?.delta.content;
+    if (!delta) continue;
+    firstToken ??= performance.now() - started;
+    text += delta;
+  }
+  if (text !== MODEL_STATUS_UPDATE || firstToken === undefined) throw new Error('wrong stream');
+  return firstToken;
+}
+
+async function subgraphCall(
+  mode: Mode,
+  http: GraphQLHttpClient,
+  ws: Client,
+): Promise<number | undefined> {
+  if (mode === 'stream') return (await subgraphStream(http, ws)).firstDeltaMs;
+  const result = await http.post<Draft & { draftStatusUpdate: { status: string } }>(DRAFT, {
+    input: statusUpdateInput(),
+  });
+  const status = result.data?.draftStatusUpdate?.status;
+  if (status !== 'SUCCEEDED') throw new Error(result.errors?.[0]?.message ?? `status ${status}`);
+  return undefined;
+}
+
+/** Portkey's gateway as its README starts it, headless, in production mode. */
+async function startPortkey(): Promise<{ url: string; process: ChildProcess }> {
+  const script = createRequire(import.meta.url).resolve(
+    '@portkey-ai/gateway/build/start-server.js',
+  );
+  const port = 20_000 + Math.floor(Math.random() * 20_000);
+  const child = spawn(process.execPath, [script, `--port=${port}`, '--headless'], {
+    env: { PATH: process.env['PATH'] ?? '', NODE_ENV: 'production' },
+    stdio: 'ignore',
+  });
+  const url = `http://127.0.0.1:${port}`;
+  for (let attempt = 0; attempt < 100; attempt++) {
+    if (
+      await fetch(url).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return { url, process: child };
+    await sleep(100);
+  }
+  child.kill('SIGKILL');
+  throw new Error('Portkey did not start');
+}
+
+/**
+ * CPU of the PostgreSQL backends serving the subgraph's database, by backend: a pool may open
+ * connections during a level, so a level is charged what each backend spent since the snapshot
+ * before it (all of it for a backend that started during the level).
+ */
+async function databaseBackends(subgraph: ServerProcess) {
+  const client = new pg.Client({ connectionString: subgraph.databaseUrl });
+  await client.connect();
+  return {
+    snapshot: async (): Promise<Map<number, number>> => {
+      const { rows } = await client.query<{ pid: number }>(
+        'SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()',
+      );
+      return new Map(rows.map(({ pid }) => [pid, safeCpuMsOf(pid)]));
+    },
+    close: () => client.end(),
+  };
+}
+
+function safeCpuMsOf(pid: number): number {
+  try {
+    return cpuMsOf(pid);
+  } catch {
+    return 0; // the backend ended
+  }
+}
+
+/** The peak resident set of a process so far (VmHWM), bytes. */
+function peakRss(pid: number): number {
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8').match(/^VmHWM:\s+(\d+) kB/m);
+  return line ? Number(line[1]) * 1024 : NaN;
+}
+
+await main();
