@@ -8,6 +8,8 @@
  *
  *   npx tsx bench/load-routing.ts                 steps of 5 s from 25 req/s, doubling
  *   npx tsx bench/load-routing.ts --seconds 10    longer steps
+ *   npx tsx bench/load-routing.ts --smoke         ten intents, two short steps: that both targets
+ *                                                 still answer every request (CI; exits 1 if not)
  *
  * Load comes from this process at a steady rate per step (one request every 1000 / rate ms, open
  * loop, latency from each request's due time: `support/paced-load.ts`, which says why not
@@ -24,6 +26,7 @@ import {
   Child,
   GraphQLHttpClient,
   flag,
+  hasFlag,
   load,
   machine,
   ms,
@@ -31,13 +34,15 @@ import {
   startServer,
   table,
 } from './support/harness.js';
+import { BENCH_ACCOUNT } from './support/fixtures.js';
 import { pacedLoad } from './support/paced-load.js';
 import { cpuMsOf } from './support/proc-cpu.js';
 
+const SMOKE = hasFlag('smoke');
 const P99_TARGET_MS = 50;
-const STEP_SECONDS = Number(flag('seconds') ?? 5);
+const STEP_SECONDS = Number(flag('seconds') ?? (SMOKE ? 1 : 5));
 const FIRST_RATE = 25;
-const MAX_RATE = 12_800;
+const MAX_RATE = SMOKE ? 50 : 12_800;
 
 interface Target {
   name: string;
@@ -47,6 +52,7 @@ interface Target {
   body(ticket: { id: string; body: string }): string;
   /** Whether a 200 response still reports a failure (GraphQL puts errors in the body). */
   failed(body: string): boolean;
+  authorization?: string;
 }
 
 interface Step {
@@ -61,6 +67,8 @@ interface Step {
 }
 
 const tickets = clincTestTickets();
+/** The first failed answer, printed once: what to look at when a step fails. */
+let firstFailure: string | undefined;
 
 async function runStep(target: Target, rate: number, seconds: number): Promise<Step> {
   let next = 0;
@@ -71,6 +79,10 @@ async function runStep(target: Target, rate: number, seconds: number): Promise<S
     seconds,
     body: () => target.body(tickets[next++ % tickets.length]!),
     failed: target.failed,
+    ...(target.authorization ? { authorization: target.authorization } : {}),
+    onFailure: (answer) => {
+      if (!firstFailure) console.error(`${target.name}, first failure: ${(firstFailure = answer)}`);
+    },
   });
   const cpuMs = cpuMsOf(target.pid) - cpuBefore;
   const answered = result.latencies.length;
@@ -90,7 +102,7 @@ async function runStep(target: Target, rate: number, seconds: number): Promise<S
 
 /** Doubling rates until the target saturates, then one step between the highest pass and the next rate. */
 async function ladder(target: Target): Promise<Step[]> {
-  await runStep(target, FIRST_RATE, 3); // warm-up (JIT, connections, caches), not counted
+  await runStep(target, FIRST_RATE, SMOKE ? 1 : 3); // warm-up (JIT, connections, caches), not counted
   const steps: Step[] = [];
   for (let rate = FIRST_RATE; rate <= MAX_RATE; rate *= 2) {
     const step = await runStep(target, rate, STEP_SECONDS);
@@ -147,10 +159,10 @@ async function main(): Promise<void> {
   const server = await startServer({
     doubleUrl: 'http://127.0.0.1:9/v1',
     maxConcurrent: 32,
-    env: { LLM_CONFIG: '', OPENAI_API_KEY: '' },
+    features: { ROUTING: { chain: ['builtin:builtin'] } },
   });
   const client = new GraphQLHttpClient(server.url, server.authorization);
-  const taxonomy = await trainClincTaxonomy(client);
+  const taxonomy = await trainClincTaxonomy(client, 'clinc150', SMOKE ? 10 : Infinity);
   client.close();
   console.log(
     `taxonomy: ${taxonomy.categories} categories, trained on ${taxonomy.trainedOn} tickets in ${taxonomy.trainSeconds.toFixed(1)} s (held-out accuracy ${(taxonomy.heldoutAccuracy * 100).toFixed(1)} %)`,
@@ -165,6 +177,7 @@ async function main(): Promise<void> {
     body: (ticket) =>
       JSON.stringify({ query, variables: { ticket, taxonomyId: taxonomy.taxonomyId } }),
     failed: (body) => body.includes('"errors"'),
+    authorization: server.authorization,
   });
 
   // The subgraph stops (keeping its store) so the baseline can read the model it trained.
@@ -172,6 +185,7 @@ async function main(): Promise<void> {
   await server.exited;
   const bare = await Child.fork('bare-router-process.ts', {
     BENCH_DATA_DIR: join(server.dataDir, 'pgdata'),
+    BENCH_ACCOUNT,
     BENCH_TAXONOMY_ID: taxonomy.taxonomyId,
   });
   const baseline = await ladder({
@@ -201,6 +215,8 @@ async function main(): Promise<void> {
       `CPU per request at ${graphqlStep.rate} req/s: subgraph ${graphqlStep.cpuMsPerRequest.toFixed(2)} ms, bare ${bareStep.cpuMsPerRequest.toFixed(2)} ms (bare / subgraph ${(bareStep.cpuMsPerRequest / graphqlStep.cpuMsPerRequest).toFixed(3)})`,
     );
   }
+  const failed = [...subgraph, ...baseline].reduce((sum, step) => sum + step.failed, 0);
+  if (SMOKE && failed) throw new Error(`${failed} requests failed`);
 }
 
 await main();

@@ -36,7 +36,6 @@ import {
   flag,
   GraphQLHttpClient,
   hasFlag,
-  load,
   machine,
   mb,
   ms,

@@ -17,7 +17,7 @@ if (!process.send)
 const send = (message: unknown) => process.send!(message);
 
 const store = await openStore({ dataDir: process.env['BENCH_DATA_DIR']!, poolSize: 1 });
-const [stored] = await store.routerModels.latestWithBytes(process.env['BENCH_ACCOUNT'] ?? 'dev', [
+const [stored] = await store.routerModels.latestWithBytes(process.env['BENCH_ACCOUNT']!, [
   process.env['BENCH_TAXONOMY_ID']!,
 ]);
 await store.close();

@@ -19,3 +19,6 @@ export const WATCH = `subscription Watch($id: ID!) {
 
 /** The model name the benchmarks' LLM_CONFIG routes to the double. */
 export const BENCH_MODEL = 'gpt-bench';
+
+/** The account whose API key every benchmark's subgraph is called with (init-store.ts issues it). */
+export const BENCH_ACCOUNT = 'bench';

@@ -7,6 +7,7 @@
 import { issueApiKey } from '../../src/security/api-keys.js';
 import { SCOPES } from '../../src/security/scopes.js';
 import { openStore } from '../../src/store/index.js';
+import { BENCH_ACCOUNT } from './fixtures.js';
 import type { ChildMessage } from './ipc.js';
 
 if (!process.send) throw new Error('init-store.ts runs as a forked child (see harness.ts)');
@@ -17,7 +18,7 @@ const store = await openStore({
   databaseUrl: process.env['DATABASE_URL'] || undefined,
   poolSize: 1,
 });
-const { key } = await issueApiKey(store.apiKeys, { accountId: 'bench', scopes: SCOPES });
+const { key } = await issueApiKey(store.apiKeys, { accountId: BENCH_ACCOUNT, scopes: SCOPES });
 await store.close();
 process.send({ type: 'ready', url: dataDir, apiKey: key } satisfies ChildMessage, () =>
   process.exit(0),

@@ -22,8 +22,12 @@ export interface PacedLoadOptions {
   body: () => string;
   /** Whether a 200 response still reports a failure (GraphQL puts errors in the body). */
   failed?: (body: string) => boolean;
+  /** Told the status and body of each failed answer. */
+  onFailure?: (answer: string) => void;
   /** A request not answered within this is a failure. Default 10 s. */
   timeoutMs?: number;
+  /** The Authorization header of every request (the subgraph's API key), if any. */
+  authorization?: string;
 }
 
 export interface PacedLoadResult {
@@ -55,6 +59,7 @@ export async function pacedLoad(options: PacedLoadOptions): Promise<PacedLoadRes
           headers: {
             'content-type': 'application/json',
             'content-length': Buffer.byteLength(payload),
+            ...(options.authorization ? { authorization: options.authorization } : {}),
           },
           timeout: options.timeoutMs ?? 10_000,
         },
@@ -65,7 +70,10 @@ export async function pacedLoad(options: PacedLoadOptions): Promise<PacedLoadRes
           res.on('end', () => {
             if (res.statusCode === 200 && !options.failed?.(body))
               latencies.push(performance.now() - dueAt);
-            else failed++;
+            else {
+              failed++;
+              options.onFailure?.(`${res.statusCode}: ${body.slice(0, 400)}`);
+            }
             resolve();
           });
         },
