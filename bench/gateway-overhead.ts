@@ -27,6 +27,7 @@
  *   npx tsx bench/gateway-overhead.ts --profile       then profile the subgraph (V8 CPU profiler) at 200 clients, LLM-like double
  *   npx tsx bench/gateway-overhead.ts --store pglite  the embedded store instead of PostgreSQL (the default,
  *                                                     as a deployment serving 200 concurrent clients runs)
+ *   npx tsx bench/gateway-overhead.ts --smoke             a few seconds, fast double only (CI)
  *   npx tsx bench/gateway-overhead.ts --clients 1 --profile --profile-clients 1
  *                                                     profile at another load
  *
@@ -40,11 +41,13 @@ import { formatProfile, summarizeProfile } from './support/cpu-profile.js';
 import { DRAFT, MODEL_STATUS_UPDATE, statusUpdateInput } from './support/fixtures.js';
 import {
   closedLoop,
+  failSmokeRunOn,
   flag,
   GraphQLHttpClient,
   hasFlag,
   machine,
   ms,
+  SMOKE,
   startDouble,
   startServer,
   summarize,
@@ -54,9 +57,9 @@ import {
   type StoreKind,
 } from './support/harness.js';
 
-const LEVELS = (flag('clients') ?? '1,50,200').split(',').map(Number);
-const SECONDS = Number(flag('seconds') ?? 10);
-const MAX_REQUESTS = Number(flag('requests') ?? 4000);
+const LEVELS = (flag('clients') ?? (SMOKE ? '1,5' : '1,50,200')).split(',').map(Number);
+const SECONDS = Number(flag('seconds') ?? (SMOKE ? 2 : 10));
+const MAX_REQUESTS = Number(flag('requests') ?? (SMOKE ? 20 : 4000));
 const TARGET_ADDED_P99_MS = 2;
 const TARGET_CLIENTS = 200;
 const PROFILE_CLIENTS = Number(flag('profile-clients') ?? TARGET_CLIENTS);
@@ -100,7 +103,7 @@ const ALL_SCENARIOS: readonly Scenario[] = [
   },
 ];
 const SCENARIOS = ALL_SCENARIOS.filter(
-  (scenario) => (flag('scenario') ?? scenario.name) === scenario.name,
+  (scenario) => (flag('scenario') ?? (SMOKE ? 'fast' : scenario.name)) === scenario.name,
 );
 const TARGET_SCENARIO = ALL_SCENARIOS.find((scenario) => scenario.target)!;
 
@@ -238,6 +241,10 @@ async function runScenario(scenario: Scenario, double: DoubleProcess): Promise<v
     graphql.close();
     await server.stop();
   }
+  failSmokeRunOn(
+    levels.reduce((sum, level) => sum + level.direct.errors + level.subgraph.errors, 0),
+    'requests',
+  );
   report(scenario, levels);
 }
 

@@ -33,13 +33,14 @@ import type { Client } from 'graphql-ws';
 import { DRAFT, MODEL_STATUS_UPDATE, statusUpdateInput } from './support/fixtures.js';
 import {
   closedLoop,
+  failSmokeRunOn,
   flag,
   GraphQLHttpClient,
-  hasFlag,
   machine,
   mb,
   ms,
   sleep,
+  SMOKE,
   startDouble,
   startServer,
   summarize,
@@ -54,7 +55,6 @@ import { connectedClient, subgraphStream, type Draft } from './support/streams.j
 type Mode = 'whole' | 'stream';
 type Way = 'direct' | 'portkey' | 'subgraph';
 
-const SMOKE = hasFlag('smoke');
 const SECONDS = Number(flag('seconds') ?? (SMOKE ? 2 : 10));
 const MODES = (flag('mode')?.split(',') ?? ['whole', 'stream']) as Mode[];
 const LEVELS = (flag('clients') ?? (SMOKE ? '1,5' : '1,50,200')).split(',').map(Number);
@@ -136,7 +136,7 @@ async function main() {
     portkey.process.kill('SIGTERM');
     await double.stop();
   }
-  if (SMOKE && failures) throw new Error(`${failures} level(s) had failed calls`);
+  failSmokeRunOn(failures, 'levels with calls that');
 }
 
 function behaviour(spacing: number) {

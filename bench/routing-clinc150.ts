@@ -17,6 +17,7 @@
  *       the paper's data budget, by the product's own path: the default model trained on `train`
  *       alone (trainRouter holds out 20 % of it per category for calibration and thresholds, then
  *       refits on all of it), `val` never trained on; per seed and the mean (about 25 s of CPU)
+ *   npx tsx bench/routing-clinc150.ts --smoke    the paper-budget run with one seed (CI)
  *   npx tsx bench/routing-clinc150.ts --paper-budget-val 1,2,3 '{"networkShare":0.4}'
  *       development under that budget: trainRouter options (JSON, merged over the defaults)
  *       measured on `val` only, never on test; for choosing settings before the one test run
@@ -247,6 +248,8 @@ function main(): void {
       (process.argv[devAt + 1] ?? '1,2,3').split(',').map(Number),
       JSON.parse(process.argv[devAt + 2] ?? '{}') as TrainOptions,
     );
+  // The quickest whole path (train as the product trains, score test): enough to show it still runs.
+  if (process.argv.includes('--smoke')) return paperBudgetStudy([1]);
   const budgetAt = process.argv.indexOf('--paper-budget');
   if (budgetAt >= 0)
     return paperBudgetStudy((process.argv[budgetAt + 1] ?? '1,2,3').split(',').map(Number));

@@ -16,6 +16,8 @@ import type { Client } from 'graphql-ws';
 import { clincTestTickets, trainClincTaxonomy } from './support/clinc-taxonomy.js';
 import { DRAFT, MODEL_STATUS_UPDATE, statusUpdateInput } from './support/fixtures.js';
 import {
+  failSmokeRunOn,
+  SMOKE,
   flag,
   GraphQLHttpClient,
   load,
@@ -33,7 +35,7 @@ import type { ProcessStats } from './support/ipc.js';
 import { connectedClient, subgraphStream, type Draft } from './support/streams.js';
 
 const MINUTES = Number(
-  flag('minutes') ?? (process.env['npm_lifecycle_event'] === 'bench' ? 2 : 10),
+  flag('minutes') ?? (SMOKE ? 0.25 : process.env['npm_lifecycle_event'] === 'bench' ? 2 : 10),
 );
 const WARMUP_MS = Math.min(60_000, MINUTES * 6_000);
 const RATES = {
@@ -130,7 +132,7 @@ async function main(): Promise<void> {
     features: { ROUTING: { chain: ['builtin:builtin'] } },
   });
   const http = new GraphQLHttpClient(server.url, server.authorization);
-  const taxonomy = await trainClincTaxonomy(http);
+  const taxonomy = await trainClincTaxonomy(http, 'clinc150', SMOKE ? 10 : Infinity);
   const tickets = clincTestTickets();
   const sockets: Client[] = await Promise.all(
     Array.from({ length: WEBSOCKETS }, () => connectedClient(server.wsUrl, server.authorization)),
@@ -316,6 +318,7 @@ async function main(): Promise<void> {
     ),
   );
   const worstP99 = Math.max(...windowP99s);
+  failSmokeRunOn(failed, 'requests');
   console.log(
     `\nfailed requests after warm-up: ${failed} (${failed === 0 ? 'none' : 'SOME'}); event-loop delay p99 per 30-s window: median ${ms(summarize(windowP99s).p50)} ms, worst ${ms(worstP99)} ms; subgraph CPU ${(cpuMs / soakSeconds / 10).toFixed(0)} % of one core; ${load()}`,
   );

@@ -54,6 +54,8 @@ import {
   summarizeProfile,
 } from './support/cpu-profile.js';
 import {
+  failSmokeRunOn,
+  SMOKE,
   flag,
   GraphQLHttpClient,
   hasFlag,
@@ -78,7 +80,7 @@ import {
 } from './support/streams.js';
 
 const PART = flag('part') ?? 'ab';
-const OPEN_STREAMS = Number(flag('streams') ?? 2000);
+const OPEN_STREAMS = Number(flag('streams') ?? (SMOKE ? 50 : 2000));
 const STORE = (flag('store') ?? 'postgres') as StoreKind;
 if (STORE !== 'postgres' && STORE !== 'pglite') throw new Error('--store: postgres or pglite');
 /** Extra flags for the subgraph's `node` (to measure one before proposing it for the image). */
@@ -126,9 +128,11 @@ interface TtfdLevel {
   runMs: number;
 }
 const TTFD_LEVELS: TtfdLevel[] = [
-  { streams: 1, chunkGapMs: 20, rampMs: 0, runMs: 8_000 },
+  { streams: 1, chunkGapMs: 20, rampMs: 0, runMs: SMOKE ? 2_000 : 8_000 },
   { streams: 500, chunkGapMs: 500, rampMs: 10_000, runMs: 15_000 },
-].filter((level) => (flag('clients') ?? '1,500').split(',').map(Number).includes(level.streams));
+].filter((level) =>
+  (flag('clients') ?? (SMOKE ? '1' : '1,500')).split(',').map(Number).includes(level.streams),
+);
 const streamMs = (level: TtfdLevel) => FIRST_CHUNK_MS + 19 * level.chunkGapMs;
 const TARGET_ADDED_TTFD_P99_MS = 5;
 const TARGET_TTFD_STREAMS = 500;
@@ -272,6 +276,7 @@ async function timeToFirstDelta(): Promise<void> {
       }
       const d = summarize(direct.firstDelta);
       const s = summarize(via.firstDelta);
+      failSmokeRunOn(direct.errors + via.errors, 'streams');
       rows.push([
         level.streams,
         `${(streamMs(level) / 1000).toFixed(1)} s`,
@@ -464,6 +469,7 @@ async function openStreams(): Promise<void> {
     console.log(
       `  ${streams.length} streams started and ${open()} open with deltas flowing after ${ms(openSeconds)} s; ${duringAfterGc.extra['runningGenerations']} generations running in the subgraph 10 s later; ${failed()} failed or ended early (${load()})`,
     );
+    failSmokeRunOn(failed(), 'open streams');
     const firstFailure = streams.find((stream) => stream.error || stream.status);
     if (firstFailure)
       console.log(`  first failure: ${firstFailure.error ?? `ended ${firstFailure.status}`}`);

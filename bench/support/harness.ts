@@ -425,6 +425,19 @@ export function machine(): string {
   return `Node ${process.version}, ${process.platform}/${process.arch}, ${availableParallelism()} cores, ${cpus()[0]?.model ?? 'unknown CPU'}, ${load()}`;
 }
 
+/**
+ * `--smoke`: a few seconds of a benchmark, to show it still runs end to end (`npm run bench:smoke`,
+ * run by CI). Figures from a smoke run mean nothing; a smoke run that saw a failed request exits 1.
+ */
+export const SMOKE = process.argv.includes('--smoke');
+
+/** In a smoke run, failed requests fail the benchmark (a benchmark that stopped working). */
+export function failSmokeRunOn(failures: number, what: string): void {
+  if (!SMOKE || failures === 0) return;
+  console.error(`smoke run: ${failures} ${what} failed`);
+  process.exitCode = 1;
+}
+
 /** `--name value` or `--name=value` from argv. */
 export function flag(name: string): string | undefined {
   const at = process.argv.findIndex((arg) => arg === `--${name}` || arg.startsWith(`--${name}=`));
