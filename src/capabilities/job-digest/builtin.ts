@@ -24,7 +24,7 @@ const CAUSES: Record<SignalKind, string> = {
   'image-pull': 'A container image could not be pulled (wrong name or tag, or no access)',
   dns: 'A hostname could not be resolved (DNS failure)',
   permission: 'An operation was refused for lack of permission',
-  'rate-limit': 'A service rate-limited the job (HTTP 429, too many requests)',
+  'rate-limit': 'A service refused the job for sending too many requests (HTTP 429, a rate limit)',
   'command-not-found': 'A command the job runs is not installed or not on the PATH',
   'missing-file': 'A file or directory the job needs does not exist',
   'connection-refused': 'A dependency refused or dropped connections',
@@ -61,7 +61,7 @@ const NEXT_STEPS: Record<SignalKind, string> = {
   'image-pull':
     'Check that the image name and tag in the failing line exist in the registry and that the job or node has pull credentials for it; fix the reference or the pull secret, then run the job again.',
   'rate-limit':
-    'Authenticate to the service or use a mirror or cache so the job stays under its rate limit, and make retries honour `Retry-After`; run the job again after the limit resets.',
+    'Authenticate to the service or use a mirror or cache so the job stays under its rate limit, and make retries wait as long as the service asks; run the job again after the limit resets.',
   'missing-file':
     'Check that the path in the failing line is produced by an earlier step, checked out, or copied into the image; fix the path or the step that creates it, then run the job again.',
   'test-failure':
