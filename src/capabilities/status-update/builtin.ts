@@ -126,7 +126,7 @@ const INFRASTRUCTURE_WORDS = new Set([
  * The products customers know among the affected services: `checkout-api` → `Checkout`,
  * `notifications-worker` → `Notifications`; databases, DNS and other infrastructure are left out.
  */
-export function customerFacingServices(services: readonly string[]): string[] {
+function customerFacingServices(services: readonly string[]): string[] {
   const names = new Set<string>();
   for (const service of services) {
     const words = service
