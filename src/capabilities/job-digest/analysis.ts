@@ -11,12 +11,17 @@ import type { JobLogInput } from './input.js';
 
 export const SIGNAL_KINDS = [
   'oom',
+  'disk-full',
   'certificate',
+  'image-pull',
   'dns',
   'permission',
+  'rate-limit',
   'command-not-found',
+  'missing-file',
   'connection-refused',
   'upstream',
+  'test-failure',
   'exception',
   'timeout',
   'exit-code',
@@ -32,6 +37,10 @@ const PRECEDENCE: Record<SignalKind, number> = Object.fromEntries(
 /** Signals that end a job even when it never prints how it ended. */
 const FATAL_KINDS = new Set<SignalKind>([
   'oom',
+  'disk-full',
+  'image-pull',
+  'missing-file',
+  'test-failure',
   'exception',
   'command-not-found',
   'certificate',
@@ -85,6 +94,12 @@ export const MAX_LINES_PER_STEP = 8;
 export const MAX_LINE_CHARS = 500;
 const MAX_REPEATED = 10;
 const MIN_REPEATS = 3;
+/**
+ * A routine message (no error or warning level) is worth reporting only when it is most of the
+ * log: thousands of `INFO compiling module ok` lines are progress, not a finding, unless the log
+ * is little else (a job stuck printing the same line).
+ */
+const DOMINANT_SHARE = 0.5;
 
 // CSI sequences (colours, cursor moves), OSC sequences (titles, hyperlinks), and lone ESC pairs.
 // eslint-disable-next-line no-control-regex
@@ -111,7 +126,7 @@ const STEP_END = /^(?:##\[endgroup\]|::endgroup::|section_end:\d+:|\[Pipeline\] 
 
 /** Cheap gate: most lines of a log are routine and skip the detailed checks. */
 const INTERESTING =
-  /err|fatal|fail|panic|crit|severe|exception|traceback|caused by|kill|oom|memory|timed? ?out|timeout|deadline|refused|reset by peer|denied|eacces|forbidden|unauthori|not found|resolve|nxdomain|servfail|enotfound|eai_again|getaddrinfo|name or service|certificat|x509|ssl|pkix|unavailable|bad gateway|gateway time|\b50[0234]\b|exit|warn|succe|complet|finish|passed|processed|\bok\b|✗|✖/i;
+  /err|fatal|fail|panic|crit|severe|exception|traceback|caused by|kill|oom|memory|space left|enospc|no such file|enoent|cannot find|429|too many requests|rate.?limit|throttl|pull|manifest|signal 9|not exist|could not open|diskpressure|exceeded|timed? ?out|timeout|deadline|refused|reset by peer|denied|eacces|forbidden|unauthori|not found|resolve|nxdomain|servfail|enotfound|eai_again|getaddrinfo|name or service|certificat|x509|ssl|pkix|unavailable|bad gateway|gateway time|\b50[0234]\b|exit|warn|succe|complet|finish|passed|processed|\bok\b|✗|✖/i;
 
 // Level words count in capitals ("ERROR", "WARN") or in a level position ("[error]", "level=warn",
 // "psql: error:"); a lowercase "error" inside a sentence ("error rate") is not a level.
@@ -122,8 +137,19 @@ const LEVEL_WARN =
 const LEVEL_QUIET =
   /\b(?:INFO|DEBUG|TRACE|NOTICE)\b|\blevel=(?:info|debug|trace)\b|"level"\s*:\s*"(?:info|debug|trace)"|^I\d{4} \d{2}:\d{2}/;
 
+// A bare `Killed` line (or `<pid> Killed   <command>`) is how a shell reports SIGKILL, which on a build machine is the OOM killer.
 const OOM =
-  /OOMKill|\bOut of memory\b|\bout of memory\b|Killed process \d+|oom-kill|OutOfMemoryError|heap out of memory|Cannot allocate memory|MemoryError\b|signal: killed|\bReason: OOM/i;
+  /OOMKill|\bOut of memory\b|\bout of memory\b|Killed process \d+|oom-kill|OutOfMemoryError|heap out of memory|Cannot allocate memory|MemoryError\b|signal: killed|\bReason: OOM|^Killed$|\b\d+ Killed\s{2,}|\[Killed\]|killed \(OOM\)|signal 9 \(SIGKILL\)/i;
+const DISK_FULL =
+  /\bENOSPC\b|No space left on device|\bdisk (?:is )?full\b|DiskPressure|insufficient disk space/i;
+const IMAGE_PULL =
+  /ErrImagePull|ImagePullBackOff|Failed to pull image|manifest unknown|manifest for \S{1,300} not found|pull access denied|repository does not exist or may require 'docker login'/i;
+const RATE_LIMIT =
+  /\b429\b.{0,40}(?:Too Many Requests|rate)|Too Many Requests|rate limit(?:ed| exceeded)|RateLimitExceeded|TooManyRequests|Throttling(?:Exception)?:|toomanyrequests|SlowDown\b/i;
+const MISSING_FILE =
+  /No such file or directory|\bENOENT\b|FileNotFoundError|FileNotFoundException|Cannot find module|Module not found|could not open file|does not exist(?: at| in|:|$)/i;
+const TEST_FAILURE =
+  /^FAILED \S{1,300}::|^=+ .{0,80}\b\d+ failed\b.{0,80}=+$|^Tests:\s+\d+ failed|^--- FAIL: |^FAIL\s+\S|^Test Suites:\s+\d+ failed|\b\d+ (?:tests? )?failed, \d+ passed|^✕ /;
 const CERTIFICATE =
   /certificate (?:has )?expired|certificate is not yet valid|CERT_HAS_EXPIRED|CertificateExpired|x509: certificate|SSL certificate problem|unable to verify the first certificate|SSLHandshakeException|certificate verify failed|PKIX path|self[- ]signed certificate/i;
 const DNS =
@@ -131,7 +157,7 @@ const DNS =
 const PERMISSION =
   /permission denied|\bEACCES\b|\bEPERM\b|AccessDenied|Access Denied|\b403 Forbidden\b|not authorized to perform|UnauthorizedOperation|\b401 Unauthorized\b|forbidden: User/i;
 const COMMAND_NOT_FOUND =
-  /: command not found\b|: not found$|is not recognized as an internal or external command|executable file not found in \$PATH/i;
+  /: command not found\b|: not found$|command not found: |is not recognized as an internal or external command|executable file not found in \$PATH/i;
 const CONNECTION_REFUSED =
   /connection refused|ECONNREFUSED|connection reset by peer|ECONNRESET|ConnectException|No route to host|EHOSTUNREACH/i;
 const UPSTREAM =
@@ -139,9 +165,9 @@ const UPSTREAM =
 const EXCEPTION =
   /^Traceback \(most recent call last\)|^(?:Exception in thread "[^"]{0,100}" )?(?:[a-z_$][\w$]*\.)+[A-Z][\w$]*(?:Exception|Error)\b|^Caused by: |^(?:Uncaught )?[A-Z][A-Za-z]*(?:Error|Exception)(?::|$)|^panic: |^thread '[^']{0,100}' panicked|UnhandledPromiseRejection/;
 const TIMEOUT =
-  /\btimed out\b|deadline exceeded|DeadlineExceeded|\bETIMEDOUT\b|\btime-?out (?:waiting|expired|exceeded|after|while|of)\b|\bTimeoutError\b|\bRead timeout\b|\btimeout: |\bTimeout exceeded\b/i;
+  /\btimed out\b|deadline exceeded|DeadlineExceeded|\bETIMEDOUT\b|\btime-?out (?:waiting|expired|exceeded|after|while|of)\b|\bTimeoutError\b|\bRead timeout\b|\btimeout: |\bTimeout exceeded\b|exceeded the maximum execution time/i;
 const EXIT_CODE =
-  /\b(?:exit(?:ed)?(?: with)? (?:code|status)|exit_code|exitcode|returned non-zero exit status)[\s:=]{0,3}(-?\d{1,10})\b/i;
+  /\b(?:exit(?:ed)?(?: with)? (?:code|status)|exit_code|exitcode|returned non-zero exit status|returned a non-zero code)[\s:=]{0,3}(-?\d{1,10})\b/i;
 const FAILED_WORD = /\bFAILED\b|\bfailed (?:to|with|because|after)\b|\b(?:has|have) failed\b|^✗|^✖/;
 const NEGATED =
   /\b0 (?:errors?|failed|failures?)\b|\b(?:failed|errors?)[=:] ?0\b|\bno errors?\b|\bwithout errors?\b/i;
@@ -223,12 +249,18 @@ function classify(message: string): Classified {
   if (!INTERESTING.test(message)) return PLAIN;
   const kinds: SignalKind[] = [];
   if (OOM.test(message)) kinds.push('oom');
+  if (DISK_FULL.test(message)) kinds.push('disk-full');
   if (CERTIFICATE.test(message)) kinds.push('certificate');
+  if (IMAGE_PULL.test(message)) kinds.push('image-pull');
   if (DNS.test(message)) kinds.push('dns');
   if (PERMISSION.test(message)) kinds.push('permission');
+  if (RATE_LIMIT.test(message)) kinds.push('rate-limit');
   if (COMMAND_NOT_FOUND.test(message)) kinds.push('command-not-found');
+  if (MISSING_FILE.test(message)) kinds.push('missing-file');
   if (CONNECTION_REFUSED.test(message)) kinds.push('connection-refused');
   if (UPSTREAM.test(message)) kinds.push('upstream');
+  const testFailure = TEST_FAILURE.test(message);
+  if (testFailure) kinds.push('test-failure');
   if (EXCEPTION.test(message)) kinds.push('exception');
   if (TIMEOUT.test(message)) kinds.push('timeout');
   const exitMatch = EXIT_CODE.exec(message);
@@ -237,8 +269,10 @@ function classify(message: string): Classified {
   const levelError = LEVEL_ERROR.test(message);
   if (levelError || FAILED_WORD.test(message)) kinds.push('error');
 
+  // "3 failed, 40 passed" from a test runner is a failed test run, not a partly done batch.
   const partial =
-    PARTIAL_MARK.test(message) || (COUNT_OK.test(message) && COUNT_FAILED.test(message));
+    !testFailure &&
+    (PARTIAL_MARK.test(message) || (COUNT_OK.test(message) && COUNT_FAILED.test(message)));
   let terminal: Terminal | null = null;
   if (partial) terminal = 'partial';
   else if (FAILURE_MARK.test(message) && !NEGATED.test(message)) terminal = 'failure';
@@ -250,7 +284,8 @@ function classify(message: string): Classified {
   // or a non-zero exit is an error whatever the level says.
   const warning = !levelError && LEVEL_WARN.test(message);
   const quiet = !levelError && !warning && LEVEL_QUIET.test(message);
-  const severe = kinds.includes('oom') || kinds.includes('exit-code');
+  const severe =
+    kinds.includes('oom') || kinds.includes('disk-full') || kinds.includes('exit-code');
   const negated = NEGATED.test(message) && kinds.every((kind) => kind === 'error');
   const error = kinds.length > 0 && !negated && (levelError || severe || (!warning && !quiet));
   const fatal =
@@ -289,7 +324,7 @@ export function analyzeLog(log: string, jobName?: string | null): LogAnalysis {
   const lines: string[] = new Array<string>(rawLines.length);
   const repeated = new Map<
     string,
-    { count: number; first: string; order: number; retrying: boolean }
+    { count: number; first: string; order: number; retrying: boolean; flagged: boolean }
   >();
   const failures = new Map<string, StepFailure>();
   const stepHeaders: LogLine[] = [];
@@ -366,6 +401,7 @@ export function analyzeLog(log: string, jobName?: string | null): LogAnalysis {
         order: index,
         retrying:
           classified.error || (classified.warning && /\bretr(?:y|ying|ies)\b/i.test(message)),
+        flagged: classified.error || classified.warning,
       });
     }
     if (classified.exitCode !== null) exitCode = classified.exitCode;
@@ -405,8 +441,13 @@ export function analyzeLog(log: string, jobName?: string | null): LogAnalysis {
     }
   }
 
+  const dominant = DOMINANT_SHARE * rawLines.length;
   const topRepeated = [...repeated.values()]
-    .filter((entry) => entry.count >= MIN_REPEATS)
+    .filter(
+      (entry) =>
+        entry.count >= MIN_REPEATS &&
+        (entry.flagged || (entry.count >= dominant && !LEVEL_QUIET.test(entry.first))),
+    )
     .sort((left, right) => right.count - left.count || left.order - right.order)
     .slice(0, MAX_REPEATED)
     .map(({ first, count, retrying }) => ({ message: first, count, retrying }));

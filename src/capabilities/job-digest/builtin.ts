@@ -19,12 +19,17 @@ import {
 /** What each kind of signal means, as the first words of the likely cause. */
 const CAUSES: Record<SignalKind, string> = {
   oom: 'The process ran out of memory and was killed',
+  'disk-full': 'The disk the job writes to is full',
   certificate: 'A TLS certificate was rejected (expired or not trusted)',
+  'image-pull': 'A container image could not be pulled (wrong name or tag, or no access)',
   dns: 'A hostname could not be resolved (DNS failure)',
   permission: 'An operation was refused for lack of permission',
+  'rate-limit': 'A service refused the job for sending too many requests (HTTP 429, a rate limit)',
   'command-not-found': 'A command the job runs is not installed or not on the PATH',
+  'missing-file': 'A file or directory the job needs does not exist',
   'connection-refused': 'A dependency refused or dropped connections',
   upstream: 'An upstream service answered with server errors (5xx) or was unavailable',
+  'test-failure': 'Tests failed',
   exception: 'The program stopped on an unhandled exception',
   timeout: 'An operation timed out',
   'exit-code': 'A command exited with an error code',
@@ -51,6 +56,16 @@ const EXIT_MEANINGS: Record<number, { kind: SignalKind; words: string }> = {
 
 const NEXT_STEPS: Record<SignalKind, string> = {
   oom: 'Compare the memory limit of the killed process with its usage before the kill; raise the limit or fix the leak before running the job again.',
+  'disk-full':
+    'Free space on the volume named in the failing line (build caches, old images, logs: `df -h`, `docker system df`) or give the job a bigger disk, then run the job again.',
+  'image-pull':
+    'Check that the image name and tag in the failing line exist in the registry and that the job or node has pull credentials for it; fix the reference or the pull secret, then run the job again.',
+  'rate-limit':
+    'Authenticate to the service or use a mirror or cache so the job stays under its rate limit, and make retries wait as long as the service asks; run the job again after the limit resets.',
+  'missing-file':
+    'Check that the path in the failing line is produced by an earlier step, checked out, or copied into the image; fix the path or the step that creates it, then run the job again.',
+  'test-failure':
+    'Run the failing tests named in the log locally; fix the code or the test, then run the job again.',
   certificate:
     'Check the expiry and the chain of the certificate the job connects to, renew or rotate it, then run the job again.',
   dns: 'Check that the hostname in the failing line resolves (`dig`, `nslookup`) from where the job runs; fix the record or the resolver, then run the job again.',

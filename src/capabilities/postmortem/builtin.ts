@@ -30,8 +30,13 @@ import {
 } from './output.js';
 
 // A statement is taken as a cause only when it says so plainly; hedges and questions are not.
-const ROOT_CAUSE =
-  /\b(?:root[- ]?cause|caused by|(?:identified|confirmed) as the (?:root )?cause|the cause (?:is|was))\b/i;
+// The plainer the wording, the stronger the claim: a "root cause" anywhere beats a "because",
+// which responders also use for symptoms ("latency degraded because calls time out").
+const ROOT_CAUSE_TIERS = [
+  /\b(?:root[- ]?cause|(?:identified|confirmed) as the (?:root )?cause|the cause (?:is|was))\b/i,
+  /\b(?:caused by|traced (?:back )?to)\b/i,
+  /\b(?:because|due to)\b/i,
+];
 const CONTRIBUTING =
   /\b(?:contributing factors?|contributed to|made (?:it|this|things|the outage) worse|compounded by|exacerbated)\b/i;
 const HEDGED =
@@ -45,6 +50,8 @@ const STATEMENT_LABEL = /^\s*(?:root[- ]?cause(?: confirmed)?|contributing facto
 const WENT_WELL = /^\s*(?:what )?went well\s*:\s*/i;
 const WENT_POORLY =
   /^\s*(?:what )?(?:went (?:poorly|badly|wrong)|didn't go well|did not go well)\s*:\s*/i;
+/** Notes already filed under another section: not candidates for the root cause. */
+const OTHER_SECTION = /^\s*(?:contributing factors?|(?:what )?went \w+|decision)\s*:/i;
 
 interface Statement {
   text: string;
@@ -63,6 +70,7 @@ interface Facts {
   contributingFactors: Statement[];
   wentWell: string[];
   wentPoorly: string[];
+  decisions: Statement[];
   actionItems: ActionItem[];
 }
 
@@ -81,15 +89,40 @@ function describeChat(message: ChatExcerpt): string {
   return `${oneLine(message.author)} in chat: "${oneLine(message.text)}"`;
 }
 
-/** Events, alerts and chat in one list, oldest first; at the same instant alerts come first, then events, then chat. */
+const comparable = (text: string) =>
+  oneLine(text)
+    .toLowerCase()
+    .replace(/[^a-z0-9%]+/g, ' ');
+
+/**
+ * An alert that a timeline event records at the same minute, in the same words (one containing the
+ * other), is one moment: responders often paste the alert into the timeline.
+ */
+function echoedInTimeline(alert: Alert, events: readonly TimelineEvent[]): boolean {
+  const minute = Math.floor(alert.at.getTime() / 60_000);
+  const words = comparable(alert.message);
+  return events.some((event) => {
+    if (Math.floor(event.at.getTime() / 60_000) !== minute) return false;
+    const other = comparable(event.message);
+    return other.includes(words) || words.includes(other);
+  });
+}
+
+/**
+ * Events, alerts and chat in one list, oldest first; at the same instant alerts come first, then
+ * events, then chat. An alert the timeline repeats appears once, as the event.
+ */
 function mergedTimeline(incident: Incident): Facts['timeline'] {
   const entries = [
-    ...incident.alerts.map((alert, index) => ({
-      at: alert.at,
-      rank: 0,
-      index,
-      text: describeAlert(alert),
-    })),
+    ...incident.alerts
+      .map((alert, index) => ({ alert, index }))
+      .filter(({ alert }) => !echoedInTimeline(alert, incident.timeline))
+      .map(({ alert, index }) => ({
+        at: alert.at,
+        rank: 0,
+        index,
+        text: describeAlert(alert),
+      })),
     ...incident.timeline.map((event, index) => ({
       at: event.at,
       rank: 1,
@@ -143,6 +176,17 @@ function stated(groups: Statement[][], pattern: RegExp): Statement | undefined {
   return undefined;
 }
 
+function statedRootCause(groups: Statement[][]): Statement | undefined {
+  const candidates = groups.map((group) =>
+    group.filter((statement) => !OTHER_SECTION.test(statement.text)),
+  );
+  for (const tier of ROOT_CAUSE_TIERS) {
+    const found = stated(candidates, tier);
+    if (found) return found;
+  }
+  return undefined;
+}
+
 function gatherFacts(incident: Incident): Facts {
   const events = chronological(incident.timeline);
   const alerts = byTime(incident.alerts);
@@ -183,7 +227,7 @@ function gatherFacts(incident: Incident): Facts {
     impactStart,
     impactEnd,
     resolvingEvent,
-    rootCause: stated(groups, ROOT_CAUSE),
+    rootCause: statedRootCause(groups),
     contributingFactors: contributing,
     wentWell: plainNotes
       .filter((note) => WENT_WELL.test(note.text))
@@ -191,6 +235,15 @@ function gatherFacts(incident: Incident): Facts {
     wentPoorly: plainNotes
       .filter((note) => WENT_POORLY.test(note.text))
       .map((note) => oneLine(note.text.replace(WENT_POORLY, ''))),
+    // A note kept as a decision that states the root cause is the root cause, not a decision.
+    decisions: incident.notes
+      .map((note) => ({ note, classified: classifyNote(note) }))
+      .filter(({ classified }) => classified.kind === 'DECISION')
+      .filter(({ classified }) => !STATEMENT_LABEL.test(classified.text))
+      .map(({ note, classified }) => ({
+        text: oneLine(classified.text),
+        source: noteSource(note),
+      })),
     actionItems: incident.notes
       .map(classifyNote)
       .filter((note) => note.kind === 'ACTION_ITEM')
@@ -278,6 +331,8 @@ function resolutionText(facts: Facts): string {
     );
   if (incident.resolvedAt)
     parts.push(`The incident was declared resolved at ${formatInstant(incident.resolvedAt)}.`);
+  for (const decision of facts.decisions)
+    parts.push(`Decision recorded in ${decision.source}: "${decision.text}"`);
   if (!resolvingEvent) {
     parts.push(
       needsHuman(

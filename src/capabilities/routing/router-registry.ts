@@ -78,6 +78,7 @@ export class RouterRegistry {
     accountId: string,
     taxonomy: { id: string; version: number },
     examples: LabeledText[],
+    warnings: string[] = [],
   ): Promise<ServedRouter> {
     const bytes = await trainInWorker(examples);
     const router = deserializeRouter(bytes);
@@ -94,6 +95,7 @@ export class RouterRegistry {
           threshold: router.threshold,
           trainingMs: router.metrics.trainingMs,
           categories: router.labels.length,
+          warnings,
         },
       },
       bytes,

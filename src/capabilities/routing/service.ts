@@ -24,6 +24,7 @@ import { normalizeTicketText } from '../../ml/index.js';
 import { MAX_TICKET_CHARS, htmlToText, stripReplyAndSignature } from '../../ml/preprocess.js';
 import { checkLabeledRows, type RejectedRow } from './labeled-import.js';
 import { GENERIC_OUT_OF_SCOPE, OUT_OF_SCOPE_LABEL } from './out-of-scope.js';
+import { trainingWarnings } from './training-warnings.js';
 import {
   LLM_BATCH_SIZE,
   buildRoutingPrompt,
@@ -187,7 +188,15 @@ export class RoutingService {
         `taxonomy "${taxonomy.name}" needs labeled tickets (or category examples) in at least two categories to train; it has ${covered.size}`,
       );
     const outOfScope = GENERIC_OUT_OF_SCOPE.map((text) => ({ text, label: OUT_OF_SCOPE_LABEL }));
-    return this.deps.registry.train(account.id, taxonomy, [...examples, ...outOfScope]);
+    return this.deps.registry.train(
+      account.id,
+      taxonomy,
+      [...examples, ...outOfScope],
+      trainingWarnings(
+        taxonomy.categories.map((category) => category.name),
+        examples,
+      ),
+    );
   }
 
   async review(

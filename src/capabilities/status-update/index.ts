@@ -1,6 +1,6 @@
 import type { GenerationCapability } from '../capability.js';
 import { formatUtc } from '../shared/incident.js';
-import { draftStatusUpdateOffline } from './builtin.js';
+import { draftStatusUpdateOffline, incidentDuration, nextUpdateAt } from './builtin.js';
 import { statusUpdateInputSchema, type StatusUpdateInput } from './input.js';
 import { parseStatusUpdate, type StatusUpdateOutput } from './output.js';
 import { PROMPT_VERSION, buildStatusUpdatePrompt } from './prompt.js';
@@ -14,7 +14,8 @@ export const statusUpdate: GenerationCapability<StatusUpdateInput, StatusUpdateO
   draftOffline: draftStatusUpdateOffline,
   parseOutput: (text, input, context) => parseStatusUpdate(text, input, context.now),
   derivedFacts: (input, { now }) => [
-    formatUtc(new Date(now.getTime() + input.nextUpdateInMinutes * 60_000), now),
+    formatUtc(nextUpdateAt(input, now), now),
     String(input.nextUpdateInMinutes),
+    incidentDuration(input.incident, now) ?? '',
   ],
 };

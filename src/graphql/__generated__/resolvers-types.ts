@@ -1783,6 +1783,8 @@ export type RouterModel = {
   trainingMs: Scalars['Int']['output'];
   /** Confidence below which it answers Unknown, tuned on held-out data. */
   unknownThreshold: Scalars['Float']['output'];
+  /** Why this model may route poorly, e.g. categories with fewer labeled tickets than a reliable model needs (and how many that is); empty when there is nothing to say. */
+  warnings: Array<Scalars['String']['output']>;
 };
 
 /** One of a category's alternatives: a category and how likely it is. */
@@ -3259,6 +3261,7 @@ export type RouterModelResolvers<ContextType = RequestContext, ParentType extend
   trainedOn?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   trainingMs?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   unknownThreshold?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  warnings?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
 export type RoutingAlternativeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['RoutingAlternative'] = ResolversParentTypes['RoutingAlternative']> = {

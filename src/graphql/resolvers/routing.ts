@@ -71,6 +71,7 @@ export const routingResolvers: Resolvers = {
     expectedCalibrationError: (model) => routerModelFields(model).expectedCalibrationError,
     unknownThreshold: (model) => routerModelFields(model).unknownThreshold,
     trainingMs: (model) => routerModelFields(model).trainingMs,
+    warnings: (model) => model.metrics.warnings ?? [],
   },
   RoutingPrediction: {
     target: async (prediction, _args, { services, account }) => {

@@ -67,7 +67,7 @@ mutation CancelGeneration($id: ID!) {
 mutation GenerateRunbook {
   generateRunbook(input: {
     request: "Restart the checkout-api pods in production if the error rate stays above 5%"
-    context: { service: "checkout-api", environment: "production", allowedTools: ["kubectl"] }
+    context: { service: "checkout-api", environment: "production", allowedTools: ["kubectl", "curl"] }
   }) {
     id
     status
@@ -177,12 +177,47 @@ mutation CreateTaxonomy {
   }
 }
 
-# Ticket routing, step 2 (optional): train the local model; copy the taxonomy id into "taxonomyId".
-mutation TrainRouter($taxonomyId: ID!) {
-  trainRouter(taxonomyId: $taxonomyId) { id trainedOn heldoutAccuracy }
+# Ticket routing, step 2: labeled tickets from your history teach the local model (a dozen per
+# category at least; trainRouter warns when a category has too few). Copy the taxonomy id into "taxonomyId".
+mutation ImportLabeledTickets($taxonomyId: ID!) {
+  importLabeledTickets(taxonomyId: $taxonomyId, examples: [
+    { subject: "Charged twice", body: "I was charged twice for my subscription this month", category: "billing" }
+    { subject: "Refund request", body: "Please refund the annual plan, I cancelled within the trial", category: "billing" }
+    { subject: "Invoice missing", body: "Where can I download the invoice for October?", category: "billing" }
+    { body: "My card was billed but the payment shows as failed", category: "billing" }
+    { subject: "Wrong amount", body: "The invoice amount is higher than the price on your website", category: "billing" }
+    { body: "How do I change the credit card used for billing?", category: "billing" }
+    { subject: "VAT number", body: "Please add our VAT number to the invoices", category: "billing" }
+    { body: "I was charged after cancelling my subscription, I want a refund", category: "billing" }
+    { subject: "Receipt", body: "I need a receipt for the payment made yesterday", category: "billing" }
+    { body: "Why did my bank statement show two charges from you?", category: "billing" }
+    { subject: "Billing address", body: "How do I update the billing address on my invoices?", category: "billing" }
+    { body: "The refund you promised has not reached my card yet", category: "billing" }
+    { subject: "Locked out", body: "My account is locked after too many login attempts", category: "login" }
+    { subject: "Password reset", body: "The password reset email never arrives", category: "login" }
+    { body: "I cannot log in, it says my password is wrong but it is right", category: "login" }
+    { subject: "2FA", body: "The two-factor code from the authenticator app is rejected", category: "login" }
+    { body: "I lost my phone and cannot get the two-factor code to sign in", category: "login" }
+    { subject: "Login loop", body: "After signing in I am sent back to the login page", category: "login" }
+    { body: "How do I reset my password if I no longer use that email?", category: "login" }
+    { subject: "SSO", body: "Single sign-on with Google fails with an error", category: "login" }
+    { body: "My account was locked and I need access today", category: "login" }
+    { subject: "Verification code", body: "The SMS verification code to log in never comes", category: "login" }
+    { body: "Sign in keeps saying session expired", category: "login" }
+    { subject: "Forgot password", body: "I forgot my password and the reset link has expired", category: "login" }
+  ]) {
+    imported
+    duplicates
+    taxonomy { labeledTickets }
+  }
 }
 
-# Ticket routing, step 3: route tickets in one batch to the newest (or default) taxonomy.
+# Ticket routing, step 3: train the local model on them; "warnings" says when the data is too thin.
+mutation TrainRouter($taxonomyId: ID!) {
+  trainRouter(taxonomyId: $taxonomyId) { id trainedOn heldoutAccuracy warnings }
+}
+
+# Ticket routing, step 4: route tickets in one batch to the newest (or default) taxonomy.
 query RouteTickets {
   routeTickets(tickets: [
     { id: "T-1", subject: "Refund", body: "I was billed twice for my subscription, please refund one" }

@@ -8,6 +8,8 @@ export interface RouterModelMetrics {
   threshold: number;
   trainingMs: number;
   categories: number;
+  /** Why the model may route poorly; absent on models stored before warnings existed. */
+  warnings?: string[];
 }
 
 export interface RouterModelRecord {

@@ -65,6 +65,43 @@ describe('askAssistant with the builtin provider', () => {
     });
   });
 
+  it('answers who did something with the person the timeline names, citing the event', async () => {
+    const failover = await ask({
+      question: 'Who did the failover?',
+      incident: {
+        title: 'Orders database down',
+        severity: 'SEV1',
+        status: 'RESOLVED',
+        responders: [{ name: 'Bob Lee', role: 'Incident commander' }],
+        timeline: [
+          { at: '2026-11-22T10:00:00Z', message: 'Primary db-1 unreachable', author: 'Bob Lee' },
+          { at: '2026-11-22T10:05:00Z', message: 'Alice failed over to db-2', author: 'Bob Lee' },
+        ],
+      },
+    });
+    expect(failover.groundingIssues).toEqual([]);
+    expect(failover.output).toMatchObject({ answered: true, citations: ['timeline:1'] });
+    expect(failover.output!.answer).toMatch(/^\*\*Alice\*\* \[timeline:1\], according to/);
+
+    // An author who is one of the responders did what the event says; a bot did not.
+    const executed = await ask({
+      question: 'Who ran patronictl failover?',
+      incident: incidents['database-failover'],
+    });
+    expect(executed.output!.answer).toMatch(/\*\*Marta Kowalski\*\* \[timeline:7\]/);
+    expect(executed.output!.answer).not.toContain('[timeline:12]'); // "could not fail over"
+  });
+
+  it('leads a when-question with the time of the best match', async () => {
+    const answer = await ask({
+      question: 'When was the IAM access key rotated?',
+      incident: incidents['certificate-expiry'],
+    });
+    expect(answer.output!.answer).toMatch(
+      /^The best match was recorded at 2026-10-03 00:34 UTC \[timeline:7\]\./,
+    );
+  });
+
   it('cites caller-given timeline ids, and context items without any incident', async () => {
     const withIds = {
       ...badDeploy,

@@ -207,6 +207,62 @@ describe('generatePostmortem with the builtin provider', () => {
     expect(output!.contributingFactors).toEqual([]);
   });
 
+  it('states a cause given as "because", "due to" or "traced to", with its source; a hedge stays with a human', async () => {
+    const incident = (message: string) => ({
+      title: 'Orders API timeouts',
+      severity: 'SEV2',
+      status: 'RESOLVED',
+      timeline: [
+        { at: '2026-11-22T10:00:00Z', message: 'orders-api p99 above 5 s', author: 'Bob' },
+        { at: '2026-11-22T10:20:00Z', message, author: 'Alice' },
+      ],
+    });
+    for (const message of [
+      'Timeouts traced to migration 0042 holding locks on the orders table',
+      'All 50 connections waiting because migration 0042 holds locks on orders',
+      'Pool exhausted due to migration 0042 holding locks',
+    ]) {
+      const { output } = await generate({ incident: incident(message) });
+      expect(output!.rootCause).toBe(
+        `As stated in the timeline at 2026-11-22 10:20 UTC (Alice): "${message}"`,
+      );
+    }
+    const hedged = await generate({
+      incident: incident('Might be because migration 0042 is still running, possibly'),
+    });
+    expect(hedged.output!.rootCause).toBeNull();
+    expect(hedged.output!.needsHuman).toContain('rootCause');
+  });
+
+  it('files decision and went-well notes, and lists an alert the timeline repeats once', async () => {
+    const { output, text } = await generate({
+      incident: {
+        title: 'Checkout errors',
+        severity: 'SEV2',
+        status: 'RESOLVED',
+        alerts: [
+          { at: '2026-11-22T10:00:00Z', source: 'Datadog', message: 'checkout-api 5xx above 5%' },
+        ],
+        timeline: [
+          { at: '2026-11-22T10:00:30Z', message: 'Alert: checkout-api 5xx above 5%' },
+          { at: '2026-11-22T10:30:00Z', message: 'Rollback complete; errors back to normal' },
+        ],
+        notes: [
+          { text: 'Decision: freeze checkout deploys until the canary fix ships' },
+          { text: 'What went well: the rollback took 4 minutes' },
+          { text: 'Went poorly: nobody saw the canary was skipped' },
+        ],
+      },
+    });
+    expect(output!.resolution).toContain(
+      'Decision recorded in a note: "freeze checkout deploys until the canary fix ships"',
+    );
+    expect(output!.whatWentWell).toEqual(['the rollback took 4 minutes']);
+    expect(output!.whatWentPoorly).toEqual(['nobody saw the canary was skipped']);
+    expect(output!.timeline.filter((entry) => entry.text.includes('5xx above 5%'))).toHaveLength(1);
+    expect(text.match(/5xx above 5%/g)).toHaveLength(2); // the timeline and the detection
+  });
+
   it('drafts from a bare incident, leaving every ungrounded section to a human', async () => {
     const { status, output, groundingIssues } = await generate({
       incident: {
