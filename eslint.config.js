@@ -14,6 +14,11 @@ export default tseslint.config(
     },
   },
   {
+    // Tool configuration in CommonJS (dependency-cruiser reads .cjs).
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { module: 'writable' } },
+  },
+  {
     // Command-line tools and benchmarks talk to a person on stdout.
     files: ['scripts/**', 'bench/**', 'src/cli/**'],
     rules: { 'no-console': 'off' },
