@@ -37,8 +37,10 @@ export interface WebSocketOptions {
 }
 
 /**
- * ws reports a message over `maxPayload` as an 'error' on its socket, after closing it with 1009;
- * graphql-ws prints such errors with their stack to stderr. Logged here as one JSON line instead.
+ * ws emits 'error' on a server socket only for what it has already closed the socket over: a
+ * message over `maxPayload` (1009), a frame breaking the protocol, a failed write. graphql-ws
+ * prints such errors with their stack to stderr, outside the JSON log; they are logged here as one
+ * JSON line instead, and not passed on.
  */
 function socketLoggingErrors(logger: Logger): typeof WebSocket {
   return class extends WebSocket {
