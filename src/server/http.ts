@@ -12,7 +12,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApolloServer } from '@apollo/server';
 import { HeaderMap } from '@apollo/server';
 import type { Account } from '../domain.js';
-import { ErrorCode, type ServiceError } from '../errors.js';
+import { ErrorCode, ServiceError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import { authenticateOrThrow, buildContext, type RequestContext } from './context.js';
 import { asAccount } from './persisted-queries.js';
@@ -160,12 +160,16 @@ export function createHttpHandler(options: HttpHandlerOptions) {
     url: URL,
   ): Promise<void> {
     const identity = await identify(request);
+    const account = 'account' in identity ? identity.account : undefined;
+    /** A malformed request of a known caller is counted against its rate limit: RATE_LIMITED once over. */
+    const refuse = async (error: ServiceError, caller: Account) =>
+      sendServiceError(response, (await options.gate.countFailure(caller.id)) ?? error);
     let body: unknown;
     if (request.method === 'POST') {
-      if ('refusal' in identity) {
+      if (!account) {
         // The body is never read: close the connection rather than drain what the caller sends.
         response.setHeader('connection', 'close');
-        return sendRefusal(response, identity.refusal);
+        return sendRefusal(response, (identity as { refusal: unknown }).refusal);
       }
       const raw = await readBody(request, options.maxBodyBytes);
       const type = request.headers['content-type'] ?? '';
@@ -173,23 +177,19 @@ export function createHttpHandler(options: HttpHandlerOptions) {
         try {
           body = raw === '' ? {} : JSON.parse(raw);
         } catch {
-          return requestError(response, 400, 'the request body is not valid JSON');
+          return refuse(
+            new ServiceError(ErrorCode.BAD_REQUEST, 'the request body is not valid JSON'),
+            account,
+          );
         }
       } else {
         body = raw;
       }
     }
     // A GET without credentials goes on to Apollo Server: a browser gets the landing page, anyone else its 401.
-    const account = 'account' in identity ? identity.account : undefined;
     const query = queryTextOf(body, url);
-    if (account && query !== undefined && Buffer.byteLength(query) > options.maxQueryBytes) {
-      const measured = Buffer.byteLength(query);
-      return sendServiceError(
-        response,
-        (await options.gate.countFailure(account.id)) ??
-          queryTooLarge(measured, options.maxQueryBytes),
-      );
-    }
+    if (account && query !== undefined && Buffer.byteLength(query) > options.maxQueryBytes)
+      return refuse(queryTooLarge(Buffer.byteLength(query), options.maxQueryBytes), account);
     const headers = new HeaderMap();
     for (const [name, value] of Object.entries(request.headers)) {
       if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);

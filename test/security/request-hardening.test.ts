@@ -246,10 +246,24 @@ describe('one request cannot take the service down (issue #14)', () => {
     });
   });
 
-  it('counts documents that fail to parse or validate against the rate limit, over HTTP and graphql-ws', async () => {
+  it('counts bodies and documents that fail to parse or validate against the rate limit, over HTTP and graphql-ws', async () => {
+    /** In turn: a syntax error, a validation error, a body that is not JSON. */
+    const bad = async (i: number) =>
+      i % 3 === 2
+        ? (
+            await fetch(url, {
+              method: 'POST',
+              headers: {
+                'content-type': 'application/json',
+                authorization: `Bearer ${keys.flood}`,
+              },
+              body: '{"query": ',
+            })
+          ).status
+        : (await post({ query: i % 3 ? '{ nope }' : '{ generation(' }, 'flood')).status;
     const answers: number[] = [];
-    for (let i = 0; i < 36 && !answers.includes(429); i++)
-      answers.push((await post({ query: i % 2 ? '{ nope }' : '{ generation(' }, 'flood')).status);
+    for (let i = 0; i < 36 && !answers.includes(429); i++) answers.push(await bad(i));
+    expect(new Set(answers.slice(0, 30))).toEqual(new Set([400]));
     // 30 per minute, refilled at one every 2 s while the loop runs.
     expect(answers.indexOf(429)).toBeGreaterThanOrEqual(30);
     expect(answers.indexOf(429)).toBeLessThanOrEqual(33);
