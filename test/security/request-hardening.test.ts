@@ -155,8 +155,10 @@ describe('one request cannot take the service down (issue #14)', () => {
       measured: 2 ** 41 - 1,
       limit: 500,
     };
-    // Warm: the first request of a fresh process compiles the parser, validation and measure.
+    // Warm: the first requests of a fresh process compile the parser, validation, measure and
+    // refusal. A 10-level document runs the same code and is refused as well (2047 spreads).
     expect((await post({ query: doublingFragments(3) })).status).toBe(200);
+    expect((await post({ query: doublingFragments(10) })).status).toBe(400);
 
     const { result, cpuMs, wallMs } = await timed(() =>
       Promise.all([post({ query: doublingFragments(40) }), fetch(`${origin}/healthz`)]),
