@@ -23,11 +23,7 @@ export function createErrorFormatter(logger: Logger) {
     const inner = (unwrapped as { originalError?: unknown } | null)?.originalError;
     const original = ServiceError.isInstance(inner) ? inner : unwrapped;
     if (ServiceError.isInstance(original)) {
-      return {
-        ...formatted,
-        message: original.message,
-        extensions: { ...original.details, code: original.code },
-      };
+      return { ...formatted, ...formattedServiceError(original) };
     }
     const code = formatted.extensions?.code;
     if (
@@ -59,6 +55,11 @@ export function formatGraphQLErrors(
   errors: readonly GraphQLError[],
 ): GraphQLFormattedError[] {
   return errors.map((error) => formatError(error.toJSON(), error));
+}
+
+/** What a client sees of a ServiceError: its message, and its code beside its details. */
+export function formattedServiceError(error: ServiceError): GraphQLFormattedError {
+  return { message: error.message, extensions: { ...error.details, code: error.code } };
 }
 
 /** A ServiceError raised outside resolvers (a graphql-ws hook), as the GraphQLError graphql-ws sends. */

@@ -9,14 +9,15 @@
  * `requestTimeout` (see app.ts), which answer 408 and close the connection.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ApolloServer } from '@apollo/server';
+import type { ApolloServer, HTTPGraphQLHead } from '@apollo/server';
 import { HeaderMap } from '@apollo/server';
 import type { Account } from '../domain.js';
 import { ErrorCode, ServiceError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import { authenticateOrThrow, buildContext, type RequestContext } from './context.js';
+import { formattedServiceError } from './errors.js';
 import { asAccount } from './persisted-queries.js';
-import { queryTooLarge, type OperationGate } from './plugins/query-limits.js';
+import { queryTooLarge, setHttpHead, type OperationGate } from './plugins/query-limits.js';
 import type { Services } from './services.js';
 
 export interface HttpHandlerOptions {
@@ -84,11 +85,10 @@ function requestError(response: ServerResponse, status: number, message: string)
 
 /** A ServiceError as Apollo Server would send it: 429 with Retry-After, else 400. */
 function sendServiceError(response: ServerResponse, error: ServiceError): void {
-  const retryAfter = error.details.retryAfterSeconds;
-  if (typeof retryAfter === 'number') response.setHeader('retry-after', String(retryAfter));
-  sendJson(response, error.code === ErrorCode.RATE_LIMITED ? 429 : 400, {
-    errors: [{ message: error.message, extensions: { ...error.details, code: error.code } }],
-  });
+  const head: HTTPGraphQLHead = { status: 400, headers: new HeaderMap() };
+  setHttpHead(head, error);
+  for (const [name, value] of head.headers) response.setHeader(name, value);
+  sendJson(response, head.status!, { errors: [formattedServiceError(error)] });
 }
 
 /** The query text of a GraphQL request (POST body or GET parameter), when it has one. */

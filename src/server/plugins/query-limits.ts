@@ -25,7 +25,7 @@ import {
   type OperationShape,
 } from '../../security/limits/operation-shape.js';
 import type { RequestContext } from '../context.js';
-import { graphQLErrorOf } from '../errors.js';
+import { formattedServiceError, graphQLErrorOf } from '../errors.js';
 import { graphql } from '../graphql-runtime.js';
 
 export interface QueryLimits {
@@ -126,7 +126,7 @@ export function queryTooLarge(measured: number, limit: number): ServiceError {
 }
 
 /** 429 with Retry-After for RATE_LIMITED, 400 for QUERY_TOO_COMPLEX. */
-function setHttpHead(http: HTTPGraphQLHead, error: ServiceError): void {
+export function setHttpHead(http: HTTPGraphQLHead, error: ServiceError): void {
   http.status = error.code === ErrorCode.RATE_LIMITED ? 429 : 400;
   const retryAfter = error.details.retryAfterSeconds;
   if (typeof retryAfter === 'number') http.headers.set('retry-after', String(retryAfter));
@@ -201,14 +201,7 @@ export class OperationGate {
             setHttpHead(response.http, overLimit);
             response.body = {
               kind: 'single',
-              singleResult: {
-                errors: [
-                  {
-                    message: overLimit.message,
-                    extensions: { ...overLimit.details, code: overLimit.code },
-                  },
-                ],
-              },
+              singleResult: { errors: [formattedServiceError(overLimit)] },
             };
           },
         };
