@@ -71,6 +71,11 @@ const environmentSchema = z.object({
   GENERATION_STALE_AFTER_MS: int(30, 3_600_000).default(15_000),
   // 8 MiB: a job log may be 2 MiB, and JSON escaping (quotes, ANSI codes as \u001b) can double it.
   MAX_BODY_BYTES: int(1024, 100 * 1024 * 1024).default(8 * 1024 * 1024),
+  // The query text alone: graphql-js's validation is superlinear in it, and real operations are a few KiB.
+  MAX_QUERY_BYTES: int(256, 100 * 1024 * 1024).default(32 * 1024),
+  // A request's headers, and the whole request with its body, must arrive within these (slow-loris).
+  HTTP_HEADERS_TIMEOUT_MS: int(100, 600_000).default(10_000),
+  HTTP_REQUEST_TIMEOUT_MS: int(100, 3_600_000).default(30_000),
   BUILTIN_STREAM_DELAY_MS: int(0, 10_000).default(0),
   EVAL_DRIFT_MARGIN: decimal(0, 1).default(0.05),
   EVAL_DRIFT_BASELINE_BUCKETS: int(1, 365).default(7),
@@ -87,6 +92,8 @@ const environmentSchema = z.object({
     .includes('BEGIN PUBLIC KEY', { error: 'must be a PEM public key' })
     .optional(),
   JWT_ACCOUNT_CLAIM: z.string().min(1).default('sub'),
+  // A token without `exp` would be valid forever; refused unless this says otherwise.
+  JWT_ALLOW_WITHOUT_EXP: bool.default(false),
   // Abuse limits (issue #7); 0 turns a limit off.
   RATE_LIMIT_REQUESTS_PER_MINUTE: int(0, 1_000_000).default(600),
   RATE_LIMIT_TOKENS_PER_MINUTE: int(0, 1_000_000_000).default(200_000),
@@ -95,6 +102,8 @@ const environmentSchema = z.object({
   QUERY_MAX_DEPTH: int(0, 1000).default(12),
   QUERY_MAX_ALIASES: int(0, 100_000).default(30),
   QUERY_MAX_ROOT_FIELDS: int(0, 100_000).default(20),
+  // The standard introspection query spreads 10; nested fragments written out must stay near that.
+  QUERY_MAX_FRAGMENT_SPREADS: int(0, 1_000_000).default(500),
   // Above every input's own bound (importLabeledTickets takes 5000 rows), so that bound's clearer error wins.
   QUERY_MAX_LIST_LENGTH: int(0, 10_000_000).default(5000),
   QUERY_MAX_COST: int(0, 1_000_000_000).default(5000),
@@ -149,6 +158,10 @@ export interface Config {
    */
   generationHeartbeat: { intervalMs: number; staleAfterMs: number };
   maxBodyBytes: number;
+  /** Largest query text parsed (HTTP and graphql-ws); bodies may be larger for their variables. */
+  maxQueryBytes: number;
+  /** How long a request's headers, and the whole request, may take to arrive. */
+  httpTimeouts: { headersMs: number; requestMs: number };
   builtinStreamDelayMs: number;
   /** Drift detection of evalMetrics, and the triage economics of routingRoi. */
   evaluation: EvaluationSettings;
@@ -167,6 +180,7 @@ export interface Config {
     maxDepth: number;
     maxAliases: number;
     maxRootFields: number;
+    maxFragmentSpreads: number;
     maxListLength: number;
     maxCost: number;
   };
@@ -245,6 +259,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     streamAbandonMs: e.STREAM_ABANDON_MS,
     generationHeartbeat: generationHeartbeat(e),
     maxBodyBytes: e.MAX_BODY_BYTES,
+    maxQueryBytes: e.MAX_QUERY_BYTES,
+    httpTimeouts: httpTimeouts(e),
     builtinStreamDelayMs: e.BUILTIN_STREAM_DELAY_MS,
     evaluation: {
       driftMargin: e.EVAL_DRIFT_MARGIN,
@@ -266,6 +282,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxDepth: e.QUERY_MAX_DEPTH,
       maxAliases: e.QUERY_MAX_ALIASES,
       maxRootFields: e.QUERY_MAX_ROOT_FIELDS,
+      maxFragmentSpreads: e.QUERY_MAX_FRAGMENT_SPREADS,
       maxListLength: e.QUERY_MAX_LIST_LENGTH,
       maxCost: e.QUERY_MAX_COST,
     },
@@ -277,6 +294,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tracing: tracingSettings(e),
     backlog: backlogSettings(e),
   };
+}
+
+/** Node refuses a headers timeout longer than the request timeout it is part of. */
+function httpTimeouts(e: z.output<typeof environmentSchema>): Config['httpTimeouts'] {
+  if (e.HTTP_HEADERS_TIMEOUT_MS > e.HTTP_REQUEST_TIMEOUT_MS)
+    throw new ConfigError(
+      `HTTP_HEADERS_TIMEOUT_MS must not be longer than HTTP_REQUEST_TIMEOUT_MS (got ${e.HTTP_HEADERS_TIMEOUT_MS} and ${e.HTTP_REQUEST_TIMEOUT_MS})`,
+    );
+  return { headersMs: e.HTTP_HEADERS_TIMEOUT_MS, requestMs: e.HTTP_REQUEST_TIMEOUT_MS };
 }
 
 /** pg-boss keeps its jobs in PostgreSQL: the default, and only possible, with DATABASE_URL. */
@@ -349,5 +375,6 @@ function jwtSettings(e: z.output<typeof environmentSchema>): JwtSettings | undef
     jwksUrl: e.JWT_JWKS_URL,
     publicKeyPem: e.JWT_PUBLIC_KEY,
     accountClaim: e.JWT_ACCOUNT_CLAIM,
+    allowWithoutExp: e.JWT_ALLOW_WITHOUT_EXP,
   };
 }

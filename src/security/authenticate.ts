@@ -27,6 +27,8 @@ export interface JwtSettings {
   publicKeyPem?: string;
   /** Claim naming the account; `sub` by default. */
   accountClaim: string;
+  /** Accept tokens without `exp` (they never expire); off unless JWT_ALLOW_WITHOUT_EXP says so. */
+  allowWithoutExp?: boolean;
 }
 
 export interface AuthenticationRequest {
@@ -165,6 +167,8 @@ export class Authenticator {
         typeof this.jwtKey === 'function'
           ? await jwtVerify(token, this.jwtKey, options)
           : await jwtVerify(token, this.jwtKey, options);
+      if (payload.exp === undefined && !jwt.allowWithoutExp)
+        throw unauthenticated('the token has no expiry ("exp" claim); tokens must expire');
       const account = payload[jwt.accountClaim];
       if (typeof account !== 'string' || account === '')
         throw unauthenticated(`the token has no "${jwt.accountClaim}" claim`);

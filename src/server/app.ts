@@ -13,6 +13,7 @@ import { startTracing } from '../observability/tracing.js';
 import type { RequestContext } from './context.js';
 import { createErrorFormatter } from './errors.js';
 import { createHttpHandler } from './http.js';
+import { PerAccountPersistedQueries } from './persisted-queries.js';
 import { landingPagePlugin } from './plugins/landing-page.js';
 import { metricsPlugin } from './plugins/metrics.js';
 import { OperationGate } from './plugins/query-limits.js';
@@ -58,6 +59,8 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     stopOnTerminationSignals: false,
     csrfPrevention: true,
     introspection: config.introspection,
+    // Kept per account, so that a hit tells no tenant what another sent.
+    persistedQueries: { cache: new PerAccountPersistedQueries() },
     // Batched HTTP requests stay off (Apollo Server's default): a batch is refused with 400 BAD_REQUEST.
     allowBatchedHttpRequests: false,
     plugins: [
@@ -71,12 +74,19 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
   await apollo.start();
 
   let state: Lifecycle = 'created';
-  const httpServer = createServer();
+  // Slow-loris: headers, then the whole request, must arrive in time (checked every second at most).
+  const httpServer = createServer({
+    headersTimeout: config.httpTimeouts.headersMs,
+    requestTimeout: config.httpTimeouts.requestMs,
+    connectionsCheckingInterval: Math.min(1_000, config.httpTimeouts.headersMs),
+  });
   const http = createHttpHandler({
     apollo,
     services,
     logger,
     maxBodyBytes: config.maxBodyBytes,
+    maxQueryBytes: config.maxQueryBytes,
+    gate: operationGate,
     accepting: () => state === 'listening',
   });
   httpServer.on('request', tracing ? traceGraphQLRequests(http.listener) : http.listener);
@@ -88,6 +98,8 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     formatError,
     execution: operationGate.webSocketExecution(),
     maxPayloadBytes: config.maxBodyBytes,
+    maxQueryBytes: config.maxQueryBytes,
+    countFailure: (accountId) => operationGate.countFailure(accountId),
     ...(tracing ? { spans: new WebSocketOperationSpans() } : {}),
   });
   services.metrics.observeState({

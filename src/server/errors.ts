@@ -1,12 +1,15 @@
 /**
  * One place turns any error into what a client sees, for HTTP (Apollo's formatError) and
  * graphql-ws alike: ServiceErrors keep their code, message and details; GraphQL's own errors keep
- * their standard code; anything else is INTERNAL_SERVER_ERROR with its message hidden.
+ * their standard code; Apollo Server's refusals of a malformed request that carry a 4xx status but
+ * no code (an APQ hash that does not match its query, an unknown APQ version) are BAD_REQUEST;
+ * anything else is INTERNAL_SERVER_ERROR with its message hidden.
  */
 import { unwrapResolverError } from '@apollo/server/errors';
 import type { GraphQLError, GraphQLFormattedError } from 'graphql';
 import { ErrorCode, ServiceError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
+import { graphql } from './graphql-runtime.js';
 
 const PUBLIC_CODES: ReadonlySet<string> = new Set(Object.values(ErrorCode));
 
@@ -20,11 +23,7 @@ export function createErrorFormatter(logger: Logger) {
     const inner = (unwrapped as { originalError?: unknown } | null)?.originalError;
     const original = ServiceError.isInstance(inner) ? inner : unwrapped;
     if (ServiceError.isInstance(original)) {
-      return {
-        ...formatted,
-        message: original.message,
-        extensions: { ...original.details, code: original.code },
-      };
+      return { ...formatted, ...formattedServiceError(original) };
     }
     const code = formatted.extensions?.code;
     if (
@@ -34,6 +33,10 @@ export function createErrorFormatter(logger: Logger) {
     ) {
       return { ...formatted, extensions: { code } };
     }
+    const status = (unwrapped as { extensions?: { http?: { status?: unknown } } } | null)
+      ?.extensions?.http?.status;
+    if (typeof status === 'number' && status >= 400 && status < 500)
+      return { message: formatted.message, extensions: { code: ErrorCode.BAD_REQUEST } };
     logger.error(
       { err: original, path: formatted.path },
       'unexpected error while resolving a request',
@@ -52,4 +55,17 @@ export function formatGraphQLErrors(
   errors: readonly GraphQLError[],
 ): GraphQLFormattedError[] {
   return errors.map((error) => formatError(error.toJSON(), error));
+}
+
+/** What a client sees of a ServiceError: its message, and its code beside its details. */
+export function formattedServiceError(error: ServiceError): GraphQLFormattedError {
+  return { message: error.message, extensions: { ...error.details, code: error.code } };
+}
+
+/** A ServiceError raised outside resolvers (a graphql-ws hook), as the GraphQLError graphql-ws sends. */
+export function graphQLErrorOf(error: ServiceError): GraphQLError {
+  return new graphql.GraphQLError(error.message, {
+    originalError: error,
+    extensions: { ...error.details, code: error.code },
+  });
 }

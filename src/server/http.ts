@@ -1,13 +1,23 @@
 /**
  * The HTTP side of the one port: /graphql through Apollo Server (POST and GET, Sandbox for
- * browsers), /healthz and /readyz for orchestrators, /metrics for Prometheus. Bodies are bounded
- * before they are parsed.
+ * browsers), /healthz and /readyz for orchestrators, /metrics for Prometheus.
+ *
+ * A POST is authenticated from its headers before its body is read: an anonymous caller cannot
+ * make the server hold megabytes for it (issue #14). Bodies are bounded before they are parsed,
+ * and the query text in them far more tightly than the body (variables may carry a job log). How
+ * long headers and bodies may take to arrive is the Node server's `headersTimeout` and
+ * `requestTimeout` (see app.ts), which answer 408 and close the connection.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ApolloServer } from '@apollo/server';
+import type { ApolloServer, HTTPGraphQLHead } from '@apollo/server';
 import { HeaderMap } from '@apollo/server';
+import type { Account } from '../domain.js';
+import { ErrorCode, ServiceError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import { authenticateOrThrow, buildContext, type RequestContext } from './context.js';
+import { formattedServiceError } from './errors.js';
+import { asAccount } from './persisted-queries.js';
+import { queryTooLarge, setHttpHead, type OperationGate } from './plugins/query-limits.js';
 import type { Services } from './services.js';
 
 export interface HttpHandlerOptions {
@@ -15,23 +25,40 @@ export interface HttpHandlerOptions {
   services: Services;
   logger: Logger;
   maxBodyBytes: number;
+  /** Largest query text handed to Apollo Server to parse. */
+  maxQueryBytes: number;
+  /** Counts a refused query text against the caller's rate limit. */
+  gate: OperationGate;
   /** False once shutdown has begun, so /readyz takes the replica out of rotation. */
   accepting: () => boolean;
 }
 
-class BodyTooLarge extends Error {}
+/** A request answered with a 4xx and BAD_REQUEST before it reaches Apollo Server. */
+class RequestRefused extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The client went away (or its request timed out) before its body arrived: nobody to answer. */
+class RequestAborted extends Error {}
 
 function readBody(request: IncomingMessage, limit: number): Promise<string> {
   return new Promise((resolve, reject) => {
+    const tooLarge = () =>
+      new RequestRefused(413, `the request body is larger than ${limit} bytes`);
     const declared = Number(request.headers['content-length']);
-    if (declared > limit) return reject(new BodyTooLarge());
+    if (declared > limit) return reject(tooLarge());
     const chunks: Buffer[] = [];
     let size = 0;
     request.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > limit) {
         request.removeAllListeners('data');
-        reject(new BodyTooLarge());
+        reject(tooLarge());
         // Stop reading, but let the response go out before the socket closes.
         request.pause();
         return;
@@ -39,7 +66,10 @@ function readBody(request: IncomingMessage, limit: number): Promise<string> {
       chunks.push(chunk);
     });
     request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    request.on('error', reject);
+    request.on('error', () => reject(new RequestAborted()));
+    request.on('close', () => {
+      if (!request.complete) reject(new RequestAborted());
+    });
   });
 }
 
@@ -53,29 +83,113 @@ function requestError(response: ServerResponse, status: number, message: string)
   sendJson(response, status, { errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] });
 }
 
+/** A ServiceError as Apollo Server would send it: 429 with Retry-After, else 400. */
+function sendServiceError(response: ServerResponse, error: ServiceError): void {
+  const head: HTTPGraphQLHead = { status: 400, headers: new HeaderMap() };
+  setHttpHead(head, error);
+  for (const [name, value] of head.headers) response.setHeader(name, value);
+  sendJson(response, head.status!, { errors: [formattedServiceError(error)] });
+}
+
+/** The query text of a GraphQL request (POST body or GET parameter), when it has one. */
+function queryTextOf(body: unknown, url: URL): string | undefined {
+  const query =
+    body !== null && typeof body === 'object'
+      ? (body as { query?: unknown }).query
+      : url.searchParams.get('query');
+  return typeof query === 'string' ? query : undefined;
+}
+
+function parsedUrl(path: string): URL {
+  try {
+    return new URL(path, 'http://localhost');
+  } catch {
+    throw new RequestRefused(400, 'the request URL is malformed');
+  }
+}
+
+/** A percent-encoded path segment, decoded; a malformed encoding is the client's error, not ours. */
+function decodedPathSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new RequestRefused(400, 'the URL is not validly percent-encoded');
+  }
+}
+
 export function createHttpHandler(options: HttpHandlerOptions) {
   const { apollo, services, logger } = options;
   let inFlight = 0;
+
+  /**
+   * The caller's account, from the request's headers; or, refused, the error (401 UNAUTHENTICATED,
+   * 503 when the key store is unreachable) as a GraphQLError that carries its HTTP status.
+   */
+  async function identify(
+    request: IncomingMessage,
+  ): Promise<{ account: Account } | { refusal: unknown }> {
+    try {
+      return {
+        account: await authenticateOrThrow(services, {
+          authorization: request.headers.authorization,
+          remoteAddress: request.socket.remoteAddress,
+        }),
+      };
+    } catch (refusal) {
+      return { refusal };
+    }
+  }
+
+  function sendRefusal(response: ServerResponse, refusal: unknown): void {
+    const extensions = (refusal as { extensions?: { code?: string; http?: { status?: number } } })
+      .extensions;
+    if (!extensions?.code) throw refusal;
+    sendJson(response, extensions.http?.status ?? 401, {
+      errors: [{ message: (refusal as Error).message, extensions: { code: extensions.code } }],
+    });
+  }
+
+  const requestIdOf = (request: IncomingMessage) =>
+    typeof request.headers['x-request-id'] === 'string'
+      ? request.headers['x-request-id']
+      : undefined;
 
   async function graphql(
     request: IncomingMessage,
     response: ServerResponse,
     url: URL,
   ): Promise<void> {
+    const identity = await identify(request);
+    const account = 'account' in identity ? identity.account : undefined;
+    /** A malformed request of a known caller is counted against its rate limit: RATE_LIMITED once over. */
+    const refuse = async (error: ServiceError, caller: Account) =>
+      sendServiceError(response, (await options.gate.countFailure(caller.id)) ?? error);
     let body: unknown;
     if (request.method === 'POST') {
+      if (!account) {
+        // The body is never read: close the connection rather than drain what the caller sends.
+        response.setHeader('connection', 'close');
+        return sendRefusal(response, (identity as { refusal: unknown }).refusal);
+      }
       const raw = await readBody(request, options.maxBodyBytes);
       const type = request.headers['content-type'] ?? '';
       if (type.includes('application/json') || type.includes('application/graphql-response+json')) {
         try {
           body = raw === '' ? {} : JSON.parse(raw);
         } catch {
-          return requestError(response, 400, 'the request body is not valid JSON');
+          return refuse(
+            new ServiceError(ErrorCode.BAD_REQUEST, 'the request body is not valid JSON'),
+            account,
+          );
         }
       } else {
         body = raw;
       }
     }
+    // A GET without credentials goes on to Apollo Server: a browser gets the landing page, anyone else its 401.
+    const query = queryTextOf(body, url);
+    if (account && query !== undefined && Buffer.byteLength(query) > options.maxQueryBytes)
+      return refuse(queryTooLarge(Buffer.byteLength(query), options.maxQueryBytes), account);
     const headers = new HeaderMap();
     for (const [name, value] of Object.entries(request.headers)) {
       if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
@@ -84,20 +198,19 @@ export function createHttpHandler(options: HttpHandlerOptions) {
     response.on('close', () => {
       if (!response.writableFinished) aborted.abort();
     });
-    const requestId =
-      typeof request.headers['x-request-id'] === 'string'
-        ? request.headers['x-request-id']
-        : undefined;
-    const result = await apollo.executeHTTPGraphQLRequest({
-      httpGraphQLRequest: { method: request.method ?? 'GET', headers, search: url.search, body },
-      context: async () => {
-        const account = await authenticateOrThrow(services, {
-          authorization: request.headers.authorization,
-          remoteAddress: request.socket.remoteAddress,
-        });
-        return buildContext(services, logger, account, { requestId, signal: aborted.signal });
-      },
-    });
+    const execute = () =>
+      apollo.executeHTTPGraphQLRequest({
+        httpGraphQLRequest: { method: request.method ?? 'GET', headers, search: url.search, body },
+        context: async () => {
+          if (!account) throw (identity as { refusal: unknown }).refusal;
+          return buildContext(services, logger, account, {
+            requestId: requestIdOf(request),
+            signal: aborted.signal,
+          });
+        },
+      });
+    // Persisted queries are looked up in the account's own cache (see persisted-queries.ts).
+    const result = account ? await asAccount(account.id, execute) : await execute();
     for (const [name, value] of result.headers) response.setHeader(name, value);
     response.statusCode = result.status ?? 200;
     if (result.body.kind === 'complete') {
@@ -114,25 +227,11 @@ export function createHttpHandler(options: HttpHandlerOptions) {
     response: ServerResponse,
     runId: string,
   ): Promise<void> {
-    let context: RequestContext;
-    try {
-      const account = await authenticateOrThrow(services, {
-        authorization: request.headers.authorization,
-        remoteAddress: request.socket.remoteAddress,
-      });
-      context = buildContext(services, logger, account, {
-        requestId:
-          typeof request.headers['x-request-id'] === 'string'
-            ? request.headers['x-request-id']
-            : undefined,
-      });
-    } catch (error) {
-      const code = (error as { extensions?: { code?: string } }).extensions?.code;
-      if (!code) throw error;
-      return sendJson(response, 401, {
-        errors: [{ message: (error as Error).message, extensions: { code } }],
-      });
-    }
+    const identity = await identify(request);
+    if ('refusal' in identity) return sendRefusal(response, identity.refusal);
+    const context = buildContext(services, logger, identity.account, {
+      requestId: requestIdOf(request),
+    });
     if (!context.account.scopes.has('eval'))
       return sendJson(response, 403, {
         errors: [
@@ -159,10 +258,10 @@ export function createHttpHandler(options: HttpHandlerOptions) {
   }
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const url = new URL(request.url ?? '/', 'http://localhost');
+    const url = parsedUrl(request.url ?? '/');
     const report = /^\/reports\/eval\/([^/]+)$/.exec(url.pathname);
     if (report && (request.method === 'GET' || request.method === 'HEAD'))
-      return evalReport(request, response, decodeURIComponent(report[1]!));
+      return evalReport(request, response, decodedPathSegment(report[1]!));
     if (url.pathname === '/healthz') return sendJson(response, 200, { status: 'ok' });
     if (url.pathname === '/readyz') {
       const storeReachable = await services.store.ping();
@@ -193,13 +292,11 @@ export function createHttpHandler(options: HttpHandlerOptions) {
       inFlight++;
       response.on('close', () => inFlight--);
       handle(request, response).catch((error: unknown) => {
-        if (error instanceof BodyTooLarge) {
+        if (error instanceof RequestAborted) return;
+        if (error instanceof RequestRefused) {
+          // An unread body may follow: close the connection rather than drain it.
           response.setHeader('connection', 'close');
-          return requestError(
-            response,
-            413,
-            `the request body is larger than ${options.maxBodyBytes} bytes`,
-          );
+          return requestError(response, error.status, error.message);
         }
         logger.error({ err: error }, 'unhandled error in the HTTP handler');
         if (!response.headersSent)

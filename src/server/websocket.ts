@@ -8,12 +8,13 @@ import type { Server } from 'node:http';
 import type { GraphQLSchema } from 'graphql';
 import type { ServerOptions } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
-import { WebSocketServer } from 'ws';
+import { WebSocket, WebSocketServer } from 'ws';
 import type { Logger } from '../observability/logger.js';
 import type { Account } from '../domain.js';
 import { buildContext } from './context.js';
 import { DocumentCache } from './document-cache.js';
-import { formatGraphQLErrors, type createErrorFormatter } from './errors.js';
+import type { ServiceError } from '../errors.js';
+import { formatGraphQLErrors, graphQLErrorOf, type createErrorFormatter } from './errors.js';
 import type { WebSocketOperationSpans } from './plugins/websocket-tracing.js';
 import type { Services } from './services.js';
 
@@ -27,14 +28,36 @@ export interface WebSocketOptions {
   execution?: Required<Pick<ServerOptions, 'execute' | 'subscribe'>>;
   /** Largest accepted message (MAX_BODY_BYTES, as for HTTP bodies); a larger one closes the socket with 1009. */
   maxPayloadBytes?: number;
+  /** Largest query text parsed (MAX_QUERY_BYTES); a longer one is refused with QUERY_TOO_COMPLEX. */
+  maxQueryBytes?: number;
+  /** Counts a document that failed to parse or validate against the rate limit; RATE_LIMITED once over. */
+  countFailure?: (accountId: string) => Promise<ServiceError | null>;
   /** A span per operation (OpenTelemetry tracing is on). */
   spans?: WebSocketOperationSpans;
+}
+
+/**
+ * ws emits 'error' on a server socket only for what it has already closed the socket over: a
+ * message over `maxPayload` (1009), a frame breaking the protocol, a failed write. graphql-ws
+ * prints such errors with their stack to stderr, outside the JSON log; they are logged here as one
+ * JSON line instead, and not passed on.
+ */
+function socketLoggingErrors(logger: Logger): typeof WebSocket {
+  return class extends WebSocket {
+    override emit(event: string | symbol, ...args: unknown[]): boolean {
+      if (event !== 'error') return super.emit(event, ...args);
+      const error = args[0] as Error & { code?: string };
+      logger.warn({ code: error.code, reason: error.message }, 'websocket closed: protocol error');
+      return true;
+    }
+  };
 }
 
 export function attachWebSocket(options: WebSocketOptions) {
   const sockets = new WebSocketServer({
     server: options.httpServer,
     path: '/graphql',
+    WebSocket: socketLoggingErrors(options.logger),
     ...(options.maxPayloadBytes ? { maxPayload: options.maxPayloadBytes } : {}),
   });
   const operations = new Map<object, Map<string, AbortController>>();
@@ -49,13 +72,24 @@ export function attachWebSocket(options: WebSocketOptions) {
     if (controllers.size === 0) operations.delete(ctx);
   };
 
-  const documents = new DocumentCache(options.schema);
+  const documents = new DocumentCache(options.schema, options.maxQueryBytes);
   const server = useServer<Record<string, unknown>, { account: Account }>(
     {
       schema: options.schema,
       // Subscribers send the same few documents over and over: parsed and validated once each.
-      parse: documents.parse,
-      validate: documents.validate,
+      // A document that fails is answered with its errors, and counted against the rate limit.
+      onSubscribe: async (ctx, _id, payload) => {
+        const prepared = documents.prepare(payload.query);
+        if (!prepared.errors)
+          return {
+            schema: options.schema,
+            document: prepared.document,
+            operationName: payload.operationName,
+            variableValues: payload.variables,
+          };
+        const overLimit = await options.countFailure?.(ctx.extra.account!.id);
+        return overLimit ? [graphQLErrorOf(overLimit)] : [...prepared.errors];
+      },
       ...(options.spans && options.execution
         ? options.spans.wrap(options.execution)
         : options.execution),

@@ -12,9 +12,14 @@
  *                  `@listSize(sizedFields:)` the multiplier applies to those child fields instead.
  *
  * Introspection (`__schema`, `__type` and below) costs nothing but counts for depth, where the
- * `ofType` chain does not (it only unwraps one type). Fragments are measured once each and their
- * totals reused, so a fragment spread many times is counted many times without being walked
- * again. `@skip`/`@include` are ignored (the measure is an upper bound).
+ * `ofType` chain does not (it only unwraps one type). `@skip`/`@include` are ignored (the measure
+ * is an upper bound).
+ *
+ * The work is linear in the size of the document: each fragment is measured once (per context it
+ * is measured in) and its totals reused, so a fragment spread many times is counted as often as it
+ * is spread without being walked again. Without that, `F0 { ...F1 ...F1 } F1 { ...F2 ...F2 } …`
+ * doubles the work per level and 40 levels of it kept a core busy for minutes (issue #14); with it,
+ * the same document measures 2^41 - 1 fragment spreads in microseconds and is refused for that.
  */
 import {
   Kind,
@@ -43,8 +48,10 @@ export interface OperationShape {
   depth: number;
   /** Fields with an alias, fragments counted as often as they are spread. */
   aliases: number;
-  /** Fields selected at the root (not `__typename`). */
+  /** Fields selected at the root (not `__typename`), fragments counted as often as they are spread. */
   rootFields: number;
+  /** Fragment spreads once every fragment is written out where it is spread (nested ones included). */
+  fragmentSpreads: number;
   /** The most elements of any list in the arguments, variable defaults or variables. */
   longestList: number;
   /** Estimated cost (see the module comment). */
@@ -62,9 +69,10 @@ interface Tally {
   depth: number;
   aliases: number;
   cost: number;
+  spreads: number;
 }
 
-const ZERO: Tally = { depth: 0, aliases: 0, cost: 0 };
+const ZERO: Tally = { depth: 0, aliases: 0, cost: 0, spreads: 0 };
 
 type Variables = Readonly<Record<string, unknown>> | null | undefined;
 
@@ -196,6 +204,7 @@ export function measureOperation(
     let depth = 0;
     let aliases = 0;
     let cost = 0;
+    let spreads = 0;
     for (const selection of selectionSet.selections) {
       let tally: Tally;
       if (selection.kind === Kind.FIELD) {
@@ -209,12 +218,14 @@ export function measureOperation(
           : ZERO;
       } else {
         tally = measureFragment(selection.name.value, free, sized);
+        spreads++;
       }
       depth = Math.max(depth, tally.depth);
       aliases += tally.aliases;
       cost += tally.cost;
+      spreads += tally.spreads;
     }
-    return { depth, aliases, cost };
+    return { depth, aliases, cost, spreads };
   }
 
   function measureFragment(name: string, free: boolean, sized: Map<string, number> | null): Tally {
@@ -244,7 +255,7 @@ export function measureOperation(
     const name = field.name.value;
     const aliased = field.alias ? 1 : 0;
     const definition = fieldDefinition(schema, parent, name);
-    if (!definition) return { depth: 1, aliases: aliased, cost: 0 };
+    if (!definition) return { depth: 1, aliases: aliased, cost: 0, spreads: 0 };
     const type = namedTypeOf(definition.type);
     const introspection = free || name === '__schema' || name === '__type';
     const { self, sized: childSized } = multiplier(field, definition);
@@ -254,35 +265,44 @@ export function measureOperation(
         : ZERO;
     const unwrapsOnly = parent.name === '__Type' && name === 'ofType';
     const depth = children.depth + (unwrapsOnly ? 0 : 1);
-    if (introspection) return { depth, aliases: aliased + children.aliases, cost: 0 };
+    const counts = { depth, aliases: aliased + children.aliases, spreads: children.spreads };
+    if (introspection) return { ...counts, cost: 0 };
     const weight = weightOf(definition.astNode?.directives) ?? typeWeight(type);
     const times = sized?.get(name) ?? self;
-    return {
-      depth,
-      aliases: aliased + children.aliases,
-      cost: times * (weight + children.cost) + argumentsCost(field, definition),
-    };
+    return { ...counts, cost: times * (weight + children.cost) + argumentsCost(field, definition) };
   }
 
-  let rootFields = 0;
-  const countRoot = (selectionSet: SelectionSetNode, seen: Set<string>) => {
+  /** Root fields of a fragment, memoised like the tallies (a fragment on Query counts once per spread). */
+  const rootFieldsOfFragment = new Map<string, number>();
+  function countRoot(selectionSet: SelectionSetNode): number {
+    let count = 0;
     for (const selection of selectionSet.selections) {
       if (selection.kind === Kind.FIELD) {
-        if (selection.name.value !== '__typename') rootFields++;
-      } else if (selection.kind === Kind.INLINE_FRAGMENT) countRoot(selection.selectionSet, seen);
-      else if (!seen.has(selection.name.value)) {
-        const fragment = fragments.get(selection.name.value);
-        if (fragment) countRoot(fragment.selectionSet, new Set([...seen, selection.name.value]));
+        if (selection.name.value !== '__typename') count++;
+      } else if (selection.kind === Kind.INLINE_FRAGMENT)
+        count += countRoot(selection.selectionSet);
+      else {
+        const name = selection.name.value;
+        let known = rootFieldsOfFragment.get(name);
+        if (known === undefined) {
+          // Set before the walk: a cyclic spread (refused by validation) counts as nothing.
+          rootFieldsOfFragment.set(name, 0);
+          const fragment = fragments.get(name);
+          known = fragment ? countRoot(fragment.selectionSet) : 0;
+          rootFieldsOfFragment.set(name, known);
+        }
+        count += known;
       }
     }
-  };
-  countRoot(operation.selectionSet, new Set());
+    return count;
+  }
 
   const tally = rootType ? measureSelections(operation.selectionSet, rootType, false, null) : ZERO;
   return {
     depth: tally.depth,
     aliases: tally.aliases,
-    rootFields,
+    rootFields: countRoot(operation.selectionSet),
+    fragmentSpreads: tally.spreads,
     longestList: Math.max(longestLiteralList(document), longestVariableList(variables)),
     cost: tally.cost,
   };

@@ -1,16 +1,21 @@
 /**
  * The gate every GraphQL operation passes after validation and before execution, on both
- * transports: it counts the operation against the account's requests per minute (RATE_LIMITED,
- * HTTP 429 with Retry-After), then measures its shape (depth, aliases, root fields, list lengths,
- * cost; see security/limits/operation-shape.ts) and refuses one over a limit with
- * QUERY_TOO_COMPLEX (HTTP 400), naming the rule, the measured value and the limit. Nothing has
- * run when either error is sent.
+ * transports: it measures the operation's shape (depth, aliases, root fields, fragment spreads,
+ * list lengths, cost; see security/limits/operation-shape.ts, linear in the document), then counts
+ * it against the account's requests per minute (RATE_LIMITED, HTTP 429 with Retry-After), then
+ * refuses one over a shape limit with QUERY_TOO_COMPLEX (HTTP 400), naming the rule, the measured
+ * value and the limit. Nothing has run when either error is sent.
  *
- * HTTP: an Apollo Server plugin (`didResolveOperation`). graphql-ws: `execute` and `subscribe`
- * wrappers, which see the operation's context (its account) after graphql-ws has parsed and
- * validated it; a refused operation gets one result with the error, then completes.
+ * Refused operations count too, and so do requests that fail to parse or validate: each cost the
+ * server its parse and validation, and a caller sending nothing but bad documents must meet the
+ * rate limit as soon as one sending good ones does (issue #14).
+ *
+ * HTTP: an Apollo Server plugin (`didResolveOperation`; parse and validation failures in their end
+ * hooks). graphql-ws: `execute` and `subscribe` wrappers, which see the operation's context (its
+ * account) after graphql-ws has parsed and validated it; a refused operation gets one result with
+ * the error, then completes.
  */
-import type { ApolloServerPlugin } from '@apollo/server';
+import type { ApolloServerPlugin, HTTPGraphQLHead } from '@apollo/server';
 import type { DocumentNode, ExecutionArgs, GraphQLSchema, OperationDefinitionNode } from 'graphql';
 import { ErrorCode, ServiceError } from '../../errors.js';
 import type { AccountLimits } from '../../security/limits/account-limits.js';
@@ -20,12 +25,15 @@ import {
   type OperationShape,
 } from '../../security/limits/operation-shape.js';
 import type { RequestContext } from '../context.js';
+import { formattedServiceError, graphQLErrorOf } from '../errors.js';
 import { graphql } from '../graphql-runtime.js';
 
 export interface QueryLimits {
   maxDepth: number;
   maxAliases: number;
   maxRootFields: number;
+  /** Fragment spreads once every fragment is written out where it is spread. */
+  maxFragmentSpreads: number;
   /** Longest list in any argument or variable (a backstop behind each input's own bounds). */
   maxListLength: number;
   maxCost: number;
@@ -35,11 +43,12 @@ export const DEFAULT_QUERY_LIMITS: QueryLimits = {
   maxDepth: 12,
   maxAliases: 30,
   maxRootFields: 20,
+  maxFragmentSpreads: 500,
   maxListLength: 5000,
   maxCost: 5000,
 };
 
-type Rule = 'depth' | 'aliases' | 'rootFields' | 'listLength' | 'cost';
+type Rule = 'depth' | 'aliases' | 'rootFields' | 'fragmentSpreads' | 'listLength' | 'cost';
 
 const RULES: {
   rule: Rule;
@@ -69,6 +78,13 @@ const RULES: {
       `the operation selects ${measured} root fields; at most ${limit} are allowed`,
   },
   {
+    rule: 'fragmentSpreads',
+    limit: 'maxFragmentSpreads',
+    measured: 'fragmentSpreads',
+    message: (measured, limit) =>
+      `the operation spreads fragments ${measured} times once nested spreads are written out; at most ${limit} are allowed`,
+  },
+  {
     rule: 'listLength',
     limit: 'maxListLength',
     measured: 'longestList',
@@ -88,7 +104,8 @@ const RULES: {
 export function checkShape(shape: OperationShape, limits: QueryLimits): ServiceError | null {
   for (const { rule, limit, measured, message } of RULES) {
     const maximum = limits[limit];
-    const value = Math.ceil(shape[measured]);
+    // A measure past 2^53 (fragment spreads, cost) is reported as that: Infinity would print as null.
+    const value = Math.min(Math.ceil(shape[measured]), Number.MAX_SAFE_INTEGER);
     if (maximum > 0 && value > maximum)
       return new ServiceError(ErrorCode.QUERY_TOO_COMPLEX, message(value, maximum), {
         rule,
@@ -99,9 +116,20 @@ export function checkShape(shape: OperationShape, limits: QueryLimits): ServiceE
   return null;
 }
 
+/** A query text over MAX_QUERY_BYTES, refused before it is parsed. */
+export function queryTooLarge(measured: number, limit: number): ServiceError {
+  return new ServiceError(
+    ErrorCode.QUERY_TOO_COMPLEX,
+    `the query text is ${measured} bytes; at most ${limit} are allowed (variables may be larger)`,
+    { rule: 'queryBytes', measured, limit },
+  );
+}
+
 /** 429 with Retry-After for RATE_LIMITED, 400 for QUERY_TOO_COMPLEX. */
-function httpStatusOf(error: ServiceError): number {
-  return error.code === ErrorCode.RATE_LIMITED ? 429 : 400;
+export function setHttpHead(http: HTTPGraphQLHead, error: ServiceError): void {
+  http.status = error.code === ErrorCode.RATE_LIMITED ? 429 : 400;
+  const retryAfter = error.details.retryAfterSeconds;
+  if (typeof retryAfter === 'number') http.headers.set('retry-after', String(retryAfter));
 }
 
 export interface OperationGateOptions {
@@ -114,7 +142,7 @@ export interface OperationGateOptions {
 export class OperationGate {
   constructor(private readonly options: OperationGateOptions) {}
 
-  /** Counts the operation for the account, then checks its shape; throws a ServiceError. */
+  /** Measures the operation, counts it for the account, then refuses it if over a limit; throws a ServiceError. */
   async admit(
     accountId: string,
     schema: GraphQLSchema,
@@ -122,47 +150,62 @@ export class OperationGate {
     operation: OperationDefinitionNode,
     variables: Readonly<Record<string, unknown>> | null | undefined,
   ): Promise<void> {
-    await this.options.accountLimits.countRequest(accountId);
     const shape = measureOperation(schema, document, operation, variables, {
       defaultListSize: this.options.defaultListSize ?? DEFAULT_LIST_SIZE,
     });
     const refusal = checkShape(shape, this.options.queryLimits);
+    await this.options.accountLimits.countRequest(accountId);
     if (refusal) throw refusal;
+  }
+
+  /** Counts a request whose document failed to parse or validate; the RATE_LIMITED error once over. */
+  async countFailure(accountId: string): Promise<ServiceError | null> {
+    try {
+      await this.options.accountLimits.countRequest(accountId);
+      return null;
+    } catch (error) {
+      if (ServiceError.isInstance(error)) return error;
+      throw error;
+    }
   }
 
   /** The HTTP side: refuses in `didResolveOperation`, after validation and before execution. */
   plugin(): ApolloServerPlugin<RequestContext> {
     return {
-      requestDidStart: async () => ({
-        didResolveOperation: async ({
-          contextValue,
-          schema,
-          document,
-          operation,
-          request,
-          response,
-        }) => {
-          if (!operation) return;
-          try {
-            await this.admit(
-              contextValue.account.id,
-              schema,
-              document,
-              operation,
-              request.variables,
-            );
-          } catch (error) {
-            if (ServiceError.isInstance(error)) {
-              // Apollo Server sends the thrown error (formatted from the ServiceError) with this head.
-              response.http.status = httpStatusOf(error);
-              const retryAfter = error.details.retryAfterSeconds;
-              if (typeof retryAfter === 'number')
-                response.http.headers.set('retry-after', String(retryAfter));
+      requestDidStart: async ({ contextValue }) => {
+        // A failed parse or validation over the rate limit is answered with RATE_LIMITED instead.
+        let overLimit: ServiceError | null = null;
+        const countIfFailed = async (failed: boolean) => {
+          if (failed) overLimit = await this.countFailure(contextValue.account.id);
+        };
+        return {
+          parsingDidStart: async () => (error) => countIfFailed(error !== undefined),
+          validationDidStart: async () => (errors) => countIfFailed((errors?.length ?? 0) > 0),
+          didResolveOperation: async ({ schema, document, operation, request, response }) => {
+            if (!operation) return;
+            try {
+              await this.admit(
+                contextValue.account.id,
+                schema,
+                document,
+                operation,
+                request.variables,
+              );
+            } catch (error) {
+              if (ServiceError.isInstance(error)) setHttpHead(response.http, error);
+              throw error;
             }
-            throw error;
-          }
-        },
-      }),
+          },
+          willSendResponse: async ({ response }) => {
+            if (!overLimit) return;
+            setHttpHead(response.http, overLimit);
+            response.body = {
+              kind: 'single',
+              singleResult: { errors: [formattedServiceError(overLimit)] },
+            };
+          },
+        };
+      },
     };
   }
 
@@ -182,14 +225,7 @@ export class OperationGate {
         return null;
       } catch (error) {
         if (!ServiceError.isInstance(error)) throw error;
-        return {
-          errors: [
-            new graphql.GraphQLError(error.message, {
-              originalError: error,
-              extensions: { ...error.details, code: error.code },
-            }),
-          ],
-        };
+        return { errors: [graphQLErrorOf(error)] };
       }
     };
     return {
