@@ -1282,7 +1282,7 @@ export type Mutation = {
   setDefaultTaxonomy: Taxonomy;
   /** Start evaluating a dataset in the background; returns at once with status RUNNING. Watch `evalRunProgress`. */
   startEvalRun: EvalRun;
-  /** Say what you thought of a draft or a routing decision, or what you finally sent. */
+  /** Say what you thought of a draft or a routing decision, or what you finally sent. The scope depends on what it writes: a `correctedCategory` adds a labeled ticket (router training data) and needs `route`, as `reviewRouting` does; other feedback on a draft needs `generate` or `eval`, on a routing decision `route` or `eval`. */
   submitFeedback: Feedback;
   /**
    * Digest an automation job's log: outcome, failing steps with their exact lines, likely cause,
