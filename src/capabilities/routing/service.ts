@@ -23,6 +23,7 @@ import { decide, type Evidence } from './cascade.js';
 import { normalizeTicketText } from './classifier/index.js';
 import { MAX_TICKET_CHARS, htmlToText, stripReplyAndSignature } from './classifier/preprocess.js';
 import { checkLabeledRows, type RejectedRow } from './labeled-import.js';
+import { keywordMatcher } from './keyword-rules.js';
 import { GENERIC_OUT_OF_SCOPE, OUT_OF_SCOPE_LABEL } from './out-of-scope.js';
 import {
   LLM_BATCH_SIZE,
@@ -245,10 +246,14 @@ export class RoutingService {
     const texts = tickets.map((ticket) =>
       normalizeTicketText(ticket.subject ?? undefined, ticket.body),
     );
+    // The text as written, HTML and quoted replies out: what the LLM reads and keyword rules match
+    // (the classifier's form above has already turned zero-width spaces into word breaks).
+    const llmTexts = tickets.map(llmTextOf);
     const served = await this.deps.registry.get(account.id, taxonomy.id);
     const local = served && stages !== 'LLM' ? served.router.predict(texts) : texts.map(() => null);
+    const ruleFor = keywordMatcher(taxonomy.policy.rules);
     const evidence: Evidence[] = tickets.map((_, index) => ({
-      rule: this.ruleFor(taxonomy, texts[index]!),
+      rule: ruleFor(llmTexts[index]!),
       local: local[index],
     }));
 
@@ -269,16 +274,7 @@ export class RoutingService {
       } else if (!options.llmTargets && !this.deps.gateway.hasLanguageModel('ROUTING')) {
         for (const { item } of hard) item.llmMissing = 'no LLM is configured for ROUTING';
       } else {
-        await this.askLlm(
-          account,
-          taxonomy,
-          hard,
-          texts,
-          tickets.map(llmTextOf),
-          llmCost,
-          signal,
-          options,
-        );
+        await this.askLlm(account, taxonomy, hard, texts, llmTexts, llmCost, signal, options);
       }
     }
 
@@ -311,16 +307,6 @@ export class RoutingService {
     return options.store
       ? options.store(predictions)
       : this.deps.predictions.insertMany(predictions);
-  }
-
-  private ruleFor(taxonomy: TaxonomyRecord, text: string) {
-    return (
-      taxonomy.policy.rules.find((rule) =>
-        new RegExp(
-          `(^|\\W)${rule.keyword.toLowerCase().replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|\\W)`,
-        ).test(text),
-      ) ?? null
-    );
   }
 
   private async askLlm(
