@@ -34,7 +34,6 @@ export function keywordMatcher(
     ),
   }));
   return (text) => {
-    if (patterns.length === 0) return null;
     const folded = keywordForm(text);
     return patterns.find(({ pattern }) => pattern.test(folded))?.rule ?? null;
   };

@@ -247,13 +247,15 @@ export class RoutingService {
       normalizeTicketText(ticket.subject ?? undefined, ticket.body),
     );
     // The text as written, HTML and quoted replies out: what the LLM reads and keyword rules match
-    // (the classifier's form above has already turned zero-width spaces into word breaks).
-    const llmTexts = tickets.map(llmTextOf);
+    // (the classifier's form above has already turned zero-width spaces into word breaks). Made
+    // once, and only when a rule or the LLM needs it.
+    let written: string[] | undefined;
+    const writtenTexts = () => (written ??= tickets.map(llmTextOf));
     const served = await this.deps.registry.get(account.id, taxonomy.id);
     const local = served && stages !== 'LLM' ? served.router.predict(texts) : texts.map(() => null);
     const ruleFor = keywordMatcher(taxonomy.policy.rules);
     const evidence: Evidence[] = tickets.map((_, index) => ({
-      rule: ruleFor(llmTexts[index]!),
+      rule: taxonomy.policy.rules.length > 0 ? ruleFor(writtenTexts()[index]!) : null,
       local: local[index],
     }));
 
@@ -274,7 +276,7 @@ export class RoutingService {
       } else if (!options.llmTargets && !this.deps.gateway.hasLanguageModel('ROUTING')) {
         for (const { item } of hard) item.llmMissing = 'no LLM is configured for ROUTING';
       } else {
-        await this.askLlm(account, taxonomy, hard, texts, llmTexts, llmCost, signal, options);
+        await this.askLlm(account, taxonomy, hard, texts, writtenTexts(), llmCost, signal, options);
       }
     }
 
