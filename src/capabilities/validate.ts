@@ -12,10 +12,17 @@ export function parseInput<T>(schema: z.ZodType<T>, value: unknown): T {
     path: issue.path.join('.'),
     message: issue.message,
   }));
-  return badInputThrow(issues);
+  return refuseInput(issues);
 }
 
-function badInputThrow(issues: { path: string; message: string }[]): never {
+export interface InputIssue {
+  /** Dotted, from the argument: `tickets.3.body`. */
+  path: string;
+  message: string;
+}
+
+/** One BAD_USER_INPUT for every issue found, naming the first five in its message. */
+export function refuseInput(issues: InputIssue[]): never {
   const summary = issues
     .slice(0, 5)
     .map((issue) => `${issue.path || 'input'}: ${issue.message}`)
@@ -24,4 +31,46 @@ function badInputThrow(issues: { path: string; message: string }[]): never {
     `invalid input: ${summary}${issues.length > 5 ? `; and ${issues.length - 5} more` : ''}`,
     { issues },
   );
+}
+
+/**
+ * A NUL, or half of a surrogate pair with its other half missing (text that is not valid UTF-16).
+ * PostgreSQL holds neither: it refuses a NUL in text and jsonb, and a lone surrogate in jsonb
+ * (in text the driver's UTF-8 encoder silently turns it into U+FFFD).
+ */
+const UNSTORABLE = /\0|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Enough to tell the caller what to fix; a 5,000-row import with a NUL in each need not list them all. */
+const MAX_TEXT_ISSUES = 20;
+
+/**
+ * Every string in `value` (object keys too, at any depth) that the store could not hold, with its
+ * path from `at`. Checked at the edge so that such text is refused as the caller's mistake, naming
+ * where it is, instead of failing the statement that would store it.
+ */
+export function unstorableText(value: unknown, at: (string | number)[] = []): InputIssue[] {
+  const issues: InputIssue[] = [];
+  const visit = (node: unknown, path: (string | number)[]): void => {
+    if (issues.length >= MAX_TEXT_ISSUES) return;
+    if (typeof node === 'string') {
+      const found = UNSTORABLE.exec(node);
+      if (found)
+        issues.push({
+          path: path.join('.'),
+          message:
+            found[0] === '\0'
+              ? 'contains a NUL character (U+0000), which cannot be stored'
+              : 'contains an unpaired surrogate (text that is not valid UTF-16), which cannot be stored',
+        });
+      return;
+    }
+    if (Array.isArray(node)) return node.forEach((item, index) => visit(item, [...path, index]));
+    if (typeof node !== 'object' || node === null) return;
+    for (const [key, nested] of Object.entries(node)) {
+      visit(key, [...path, key]);
+      visit(nested, [...path, key]);
+    }
+  };
+  visit(value, at);
+  return issues;
 }

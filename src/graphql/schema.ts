@@ -5,6 +5,7 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/res
 import { parse, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { guardFields } from '../security/field-guard.js';
 import { resolvers } from './resolvers/index.js';
+import { refuseUnstorableText } from './storable-text.js';
 
 const SCHEMA_DIR = new URL('../../schema/', import.meta.url);
 
@@ -16,12 +17,16 @@ export function loadTypeDefs(): DocumentNode {
   return parse(files.map((name) => readFileSync(new URL(name, SCHEMA_DIR), 'utf8')).join('\n'));
 }
 
-/** The schema with every `@requiresScopes` enforced by the subgraph itself. */
+/**
+ * The schema with every `@requiresScopes` enforced by the subgraph itself, checked first (a caller
+ * without the scope learns nothing about its input), then text the store cannot hold refused.
+ */
 export function buildSchema(): GraphQLSchema {
   const schema = buildSubgraphSchema({
     typeDefs: loadTypeDefs(),
     resolvers: resolvers as GraphQLResolverMap<unknown>,
   });
+  refuseUnstorableText(schema);
   guardFields(schema);
   return schema;
 }

@@ -40,6 +40,36 @@ const REDACTED_PATHS = [
   '*.variables',
 ];
 
+/**
+ * Properties in which database drivers carry a statement or what it was given: PGlite's `query`,
+ * `params` and `queryOptions`, pg's `detail`, `where`, `hint` and `internalQuery` (which quote
+ * values). The store throws its own errors without them; pg-boss, with its own connections, does
+ * not, so the `err` serializer drops them from any error it writes, however deeply nested.
+ */
+const STATEMENT_DATA = new Set([
+  'query',
+  'params',
+  'queryOptions',
+  'detail',
+  'where',
+  'hint',
+  'internalQuery',
+]);
+
+function withoutStatementData(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutStatementData);
+  if (typeof value !== 'object' || value === null) return value;
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([key]) => !STATEMENT_DATA.has(key))
+      .map(([key, nested]) => [key, withoutStatementData(nested)]),
+  );
+}
+
+const serializers = {
+  err: (error: unknown) => withoutStatementData(pino.stdSerializers.err(error as Error)),
+};
+
 export interface LoggerOptions {
   level: string;
   /** Human-readable lines for a developer at a terminal; JSON otherwise. */
@@ -47,7 +77,11 @@ export interface LoggerOptions {
 }
 
 export function createLogger(options: LoggerOptions, destination?: NodeJS.WritableStream): Logger {
-  const base = { level: options.level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } };
+  const base = {
+    level: options.level,
+    serializers,
+    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+  };
   if (options.pretty && !destination && prettyPrinterInstalled()) {
     return pino({
       ...base,

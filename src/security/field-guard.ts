@@ -33,7 +33,7 @@ export function satisfies(rule: ScopeRule, account: Account): boolean {
   return rule.some((set) => set.every((scope) => account.scopes.has(scope)));
 }
 
-function forbidden(rule: ScopeRule, field: string): ServiceError {
+export function forbidden(rule: ScopeRule, field: string): ServiceError {
   const needs = rule.map((set) => set.join(' and ')).join(' or ');
   return new ServiceError(ErrorCode.FORBIDDEN, `${field} needs the scope ${needs}`, {
     requiredScopes: rule,

@@ -63,9 +63,32 @@ export function withStatementSpans(db: SqlDatabase): SqlDatabase {
 }
 
 /** `SELECT generations`, `INSERT predictions`, `BEGIN`: the statement's verb and its first table. */
-function statementSummary(sql: string): string {
+export function statementSummary(sql: string): string {
   const head = sql.slice(0, 400);
   const verb = /^\s*(\w+)/.exec(head)?.[1]?.toUpperCase() ?? 'SQL';
   const table = /\b(?:FROM|INTO|UPDATE|TABLE)\s+("?[\w.]+"?)/i.exec(head)?.[1]?.replaceAll('"', '');
   return table ? `${verb} ${table}` : verb;
+}
+
+/**
+ * What the store throws when the database refuses a statement: its SQLSTATE and the statement's
+ * summary, nothing more. The drivers' own errors carry what the statement was given (PGlite's
+ * `params` hold every ticket of a batch) or quote it (`detail`, `where`, and messages such as
+ * `invalid input syntax for type uuid: "…"`); an error is logged whole, so none of that may
+ * travel with it. `code` keeps its meaning, for callers that retry on a deadlock (40P01).
+ */
+export class StatementError extends Error {
+  override readonly name = 'StatementError';
+
+  constructor(
+    readonly code: string,
+    readonly statement: string,
+  ) {
+    super(`the database refused ${statement} (SQLSTATE ${code})`);
+  }
+}
+
+/** The StatementError for a database error (the driver's own class, which each adapter knows) raised by `sql`. */
+export function refusedStatement(error: { code?: string }, sql: string): StatementError {
+  return new StatementError(error.code ?? 'XX000', statementSummary(sql));
 }

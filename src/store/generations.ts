@@ -8,7 +8,8 @@ import type { SqlDatabase } from './database.js';
 import { GroupCommit } from './group-commit.js';
 
 export interface GroundingIssueRecord {
-  kind: 'TIMESTAMP' | 'SERVICE' | 'PERSON' | 'NUMBER';
+  /** LINK: an image or link the draft held that its input did not vouch for, removed (link-neutraliser.ts). */
+  kind: 'TIMESTAMP' | 'SERVICE' | 'PERSON' | 'NUMBER' | 'LINK';
   value: string;
 }
 

@@ -1,12 +1,24 @@
-import { PGlite, type Transaction } from '@electric-sql/pglite';
-import type { SqlDatabase, SqlExecutor } from './database.js';
+import { PGlite, messages, type Transaction } from '@electric-sql/pglite';
+import { refusedStatement, type SqlDatabase, type SqlExecutor } from './database.js';
+
+/** PGlite's DatabaseError holds the statement's parameters (`params`): it never leaves here. */
+function refused(error: unknown, sql: string): unknown {
+  return error instanceof messages.DatabaseError ? refusedStatement(error, sql) : error;
+}
 
 function executorOf(connection: PGlite | Transaction): SqlExecutor {
   return {
-    query: async <Row>(sql: string, params?: unknown[]) =>
-      (await connection.query<Row>(sql, params)).rows,
+    query: async <Row>(sql: string, params?: unknown[]) => {
+      try {
+        return (await connection.query<Row>(sql, params)).rows;
+      } catch (error) {
+        throw refused(error, sql);
+      }
+    },
     execute: async (sql: string) => {
-      await connection.exec(sql);
+      await connection.exec(sql).catch((error: unknown) => {
+        throw refused(error, sql);
+      });
     },
   };
 }
@@ -33,7 +45,13 @@ export async function openEmbeddedDatabase(dataDir: string): Promise<SqlDatabase
     kind: 'embedded',
     ...executorOf(pg),
     // PGlite has a single connection; its own transaction() serialises work for us.
-    transaction: (work) => pg.transaction((tx) => work(executorOf(tx))),
+    // Statements inside `work` throw StatementErrors already; this catches a refused COMMIT.
+    transaction: (work) =>
+      pg
+        .transaction((tx) => work(executorOf(tx)))
+        .catch((error: unknown) => {
+          throw refused(error, 'COMMIT');
+        }),
     close: () => pg.close(),
   };
 }

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { ErrorCode, ServiceError } from '../errors.js';
-import type { SqlDatabase, SqlExecutor } from './database.js';
+import { refusedStatement, type SqlDatabase, type SqlExecutor } from './database.js';
 
 export interface PostgresOptions {
   connectionString: string;
@@ -55,19 +55,24 @@ function asUnavailable(error: unknown): unknown {
   );
 }
 
+/** pg's DatabaseError quotes values (`detail`, `where`, its message): the statement's code and name replace it. */
+function refused(error: unknown, sql: string): unknown {
+  return asUnavailable(error instanceof pg.DatabaseError ? refusedStatement(error, sql) : error);
+}
+
 function executorOf(connection: pg.Pool | pg.PoolClient): SqlExecutor {
   return {
     query: async <Row>(sql: string, params?: unknown[]) => {
       try {
         return (await connection.query(sql, params)).rows as Row[];
       } catch (error) {
-        throw asUnavailable(error);
+        throw refused(error, sql);
       }
     },
     // Without parameters pg uses the simple protocol, which accepts several statements.
     execute: async (sql: string) => {
       await connection.query(sql).catch((error: unknown) => {
-        throw asUnavailable(error);
+        throw refused(error, sql);
       });
     },
   };
@@ -91,10 +96,11 @@ export function openPostgresDatabase(options: PostgresOptions): SqlDatabase {
       const client = await pool.connect().catch((error: unknown) => {
         throw asUnavailable(error);
       });
+      const tx = executorOf(client);
       try {
-        await client.query('BEGIN');
-        const result = await work(executorOf(client));
-        await client.query('COMMIT');
+        await tx.query('BEGIN');
+        const result = await work(tx);
+        await tx.query('COMMIT');
         return result;
       } catch (error) {
         await client.query('ROLLBACK').catch(() => undefined);

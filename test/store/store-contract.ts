@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { SqlDatabase } from '../../src/store/database.js';
+import { StatementError, type SqlDatabase } from '../../src/store/database.js';
 import {
   GenerationRepository,
   type GenerationOutcome,
@@ -143,6 +143,39 @@ export function runStoreContract(name: string, factory: StoreFactory): void {
           `SELECT to_regclass('half_done')::text AS name`,
         );
         expect(table!.name).toBeNull();
+      });
+    });
+
+    describe('errors', () => {
+      it('name a refused statement by its SQLSTATE and verb and table, carrying nothing it was given', async () => {
+        const db = await migrated();
+        const given = ['Reach me at rosa.quintero@example.net', 'not-a-uuid', 'nul \u0000 byte'];
+        const refusals = await Promise.all(
+          [
+            db.query('SELECT id FROM generations WHERE id = $1::uuid', [given[1]]),
+            db.query('INSERT INTO schema_migrations (version, name) VALUES (1, $1)', [given[0]]),
+            db.transaction((tx) => tx.query('SELECT $1::text AS body', [given[2]])),
+          ].map((pending) =>
+            pending.then(
+              () => null,
+              (error: unknown) => error,
+            ),
+          ),
+        );
+        expect(refusals).toEqual([
+          expect.objectContaining({ code: '22P02', statement: 'SELECT generations' }),
+          expect.objectContaining({ code: '23505', statement: 'INSERT schema_migrations' }),
+          expect.objectContaining({ code: '22021', statement: 'SELECT' }),
+        ]);
+        for (const refusal of refusals) {
+          expect(refusal).toBeInstanceOf(StatementError);
+          const whole = JSON.stringify({
+            ...(refusal as object),
+            message: (refusal as Error).message,
+            cause: (refusal as Error).cause,
+          });
+          for (const value of given) expect(whole).not.toContain(value.slice(0, 8));
+        }
       });
     });
 

@@ -14,7 +14,7 @@ import type {
 } from '../../store/evaluation/generation-datasets.js';
 import { isUuid } from '../../store/generations.js';
 import type { GenerationCapability } from '../capability.js';
-import { parseInput } from '../validate.js';
+import { parseInput, unstorableText } from '../validate.js';
 
 export const MAX_CASES_PER_IMPORT = 1_000;
 
@@ -144,6 +144,13 @@ export class GenerationDatasetService {
       } catch {
         return rejected.push({ row, reason: 'inputJson: not valid JSON' });
       }
+      // JSON escapes (`\u0000`) pass the check on the arguments as text and become the real thing here.
+      const unstorable = unstorableText(input, ['inputJson']);
+      if (unstorable.length > 0)
+        return rejected.push({
+          row,
+          reason: unstorable.map((issue) => `${issue.path}: ${issue.message}`).join('; '),
+        });
       const checked = capability.inputSchema.safeParse(reviveDates(capability.inputSchema, input));
       if (!checked.success)
         return rejected.push({

@@ -20,6 +20,7 @@ import type { StreamBus } from '../../streams/bus.js';
 import { OutputInvalidError, type DraftContext, type GenerationCapability } from '../capability.js';
 import { parseInput } from '../validate.js';
 import { findUngroundedFacts } from './grounding.js';
+import { LinkNeutraliser, vouchedHostsOf } from './link-neutraliser.js';
 
 export interface StartOptions {
   account: Account;
@@ -261,20 +262,26 @@ export class GenerationRunner {
     const evaluation = options.evaluation
       ? { targets: options.evaluation.targets, bypassCache: true }
       : {};
+    // Images, and links to hosts the input does not name, leave the answer as it streams; the corrective
+    // retry is a new answer, with its own report.
+    const vouched = vouchedHostsOf(input);
+    let links = new LinkNeutraliser(vouched);
     // The whole input is untrusted data: the gateway screens it for prompt injection.
     const call = (messages: ChatMessage[]) =>
-      this.deps.gateway.stream({
-        feature: capability.feature,
-        accountId: options.account.id,
-        messages,
-        task: { input, now: context.now },
-        signal,
-        requestId: options.requestId,
-        untrusted: [input],
-        // Nobody sees a draft that is not streamed before it is finished: no need to stream it from the provider.
-        wholeAnswer: !options.stream,
-        ...evaluation,
-      });
+      links.guard(
+        this.deps.gateway.stream({
+          feature: capability.feature,
+          accountId: options.account.id,
+          messages,
+          task: { input, now: context.now },
+          signal,
+          requestId: options.requestId,
+          untrusted: [input],
+          // Nobody sees a draft that is not streamed before it is finished: no need to stream it from the provider.
+          wholeAnswer: !options.stream,
+          ...evaluation,
+        }),
+      );
     let outcome: GenerationOutcome;
     let answered: Answered | undefined;
     try {
@@ -304,6 +311,7 @@ export class GenerationRunner {
           },
         ];
         chunks = [];
+        links = new LinkNeutraliser(vouched);
         for await (const part of call(correction)) {
           if (part.type === 'finish')
             answered = {
@@ -331,10 +339,13 @@ export class GenerationRunner {
         usage: answered?.usage ?? null,
         latencyMs: Math.round(performance.now() - started),
         error: null,
-        groundingIssues: findUngroundedFacts(text, {
-          given: [JSON.stringify(input), ...job.messages.map((message) => message.content)],
-          derived: capability.derivedFacts?.(input, context),
-        }),
+        groundingIssues: [
+          ...findUngroundedFacts(text, {
+            given: [JSON.stringify(input), ...job.messages.map((message) => message.content)],
+            derived: capability.derivedFacts?.(input, context),
+          }),
+          ...links.issues,
+        ],
         cacheHit: answered?.cacheHit ?? false,
         timeToFirstTokenMs: answered?.timeToFirstTokenMs ?? null,
         attempts: answered?.attempts ?? [],

@@ -23,6 +23,7 @@ import { decide, type Evidence } from './cascade.js';
 import { normalizeTicketText } from '../../ml/index.js';
 import { MAX_TICKET_CHARS, htmlToText, stripReplyAndSignature } from '../../ml/preprocess.js';
 import { checkLabeledRows, type RejectedRow } from './labeled-import.js';
+import { keywordMatcher } from './keyword-rules.js';
 import { GENERIC_OUT_OF_SCOPE, OUT_OF_SCOPE_LABEL } from './out-of-scope.js';
 import { trainingWarnings } from './training-warnings.js';
 import {
@@ -254,10 +255,16 @@ export class RoutingService {
     const texts = tickets.map((ticket) =>
       normalizeTicketText(ticket.subject ?? undefined, ticket.body),
     );
+    // The text as written, HTML and quoted replies out: what the LLM reads and keyword rules match
+    // (the classifier's form above has already turned zero-width spaces into word breaks). Made
+    // once, and only when a rule or the LLM needs it.
+    let written: string[] | undefined;
+    const writtenTexts = () => (written ??= tickets.map(llmTextOf));
     const served = await this.deps.registry.get(account.id, taxonomy.id);
     const local = served && stages !== 'LLM' ? served.router.predict(texts) : texts.map(() => null);
+    const ruleFor = keywordMatcher(taxonomy.policy.rules);
     const evidence: Evidence[] = tickets.map((_, index) => ({
-      rule: this.ruleFor(taxonomy, texts[index]!),
+      rule: taxonomy.policy.rules.length > 0 ? ruleFor(writtenTexts()[index]!) : null,
       local: local[index],
     }));
 
@@ -278,16 +285,7 @@ export class RoutingService {
       } else if (!options.llmTargets && !this.deps.gateway.hasLanguageModel('ROUTING')) {
         for (const { item } of hard) item.llmMissing = 'no LLM is configured for ROUTING';
       } else {
-        await this.askLlm(
-          account,
-          taxonomy,
-          hard,
-          texts,
-          tickets.map(llmTextOf),
-          llmCost,
-          signal,
-          options,
-        );
+        await this.askLlm(account, taxonomy, hard, texts, writtenTexts(), llmCost, signal, options);
       }
     }
 
@@ -320,16 +318,6 @@ export class RoutingService {
     return options.store
       ? options.store(predictions)
       : this.deps.predictions.insertMany(predictions);
-  }
-
-  private ruleFor(taxonomy: TaxonomyRecord, text: string) {
-    return (
-      taxonomy.policy.rules.find((rule) =>
-        new RegExp(
-          `(^|\\W)${rule.keyword.toLowerCase().replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|\\W)`,
-        ).test(text),
-      ) ?? null
-    );
   }
 
   private async askLlm(

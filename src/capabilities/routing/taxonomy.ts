@@ -1,6 +1,7 @@
 /** What a customer may define as a taxonomy: bounded, with unique category names. */
 import { z } from 'zod';
 import type { CascadePolicy, CategoryRecord } from '../../store/routing/taxonomies.js';
+import { keywordForm } from './keyword-rules.js';
 
 /** The category name a model uses for "none of these". Customers cannot define it. */
 export const UNKNOWN = 'Unknown';
@@ -45,7 +46,16 @@ export const taxonomyInputSchema = z
     rules: z
       .array(
         z.object({
-          keyword: z.string().trim().min(2).max(100),
+          keyword: z
+            .string()
+            .trim()
+            .min(2)
+            .max(100)
+            // Matched as folded (keyword-rules.ts): a keyword of invisible characters would match everywhere.
+            .refine(
+              (keyword) => keywordForm(keyword).trim().length >= 2,
+              'must have at least two visible characters',
+            ),
           category: z.string().trim().min(1),
         }),
       )

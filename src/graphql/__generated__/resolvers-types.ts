@@ -812,7 +812,7 @@ export type Generation = {
   feature: Feature;
   /** When it stopped running; null while running. */
   finishedAt: Maybe<Scalars['DateTime']['output']>;
-  /** Facts in the draft (times, services, people, numbers) absent from the input. Empty means fully grounded. */
+  /** Facts in the draft (times, services, people, numbers) absent from the input, and images and links removed from it. Empty means fully grounded. */
   groundingIssues: Array<GroundingIssue>;
   /** Stable id, usable as a federation reference from any subgraph. */
   id: Scalars['ID']['output'];
@@ -1004,12 +1004,12 @@ export type GenerationStatus =
   /** Finished; `text` and `output` are complete. */
   | 'SUCCEEDED';
 
-/** A fact in a draft that could not be found in the input it was drafted from. */
+/** A fact in a draft that could not be found in the input it was drafted from, or an image or link removed from it. */
 export type GroundingIssue = {
   __typename?: 'GroundingIssue';
-  /** What kind of fact it is: `TIMESTAMP`, `SERVICE`, `PERSON` or `NUMBER`. */
+  /** What kind of fact it is: `TIMESTAMP`, `SERVICE`, `PERSON` or `NUMBER`; or `LINK`: an image (from another site, or raw HTML), a `javascript:` or other non-web link, or a link to a host the input does not name, removed from the draft. */
   kind: Scalars['String']['output'];
-  /** The fact as it appears in the draft. */
+  /** The fact as it appears in the draft (for `LINK`, the address removed). */
   value: Scalars['String']['output'];
 };
 
@@ -1282,7 +1282,7 @@ export type Mutation = {
   setDefaultTaxonomy: Taxonomy;
   /** Start evaluating a dataset in the background; returns at once with status RUNNING. Watch `evalRunProgress`. */
   startEvalRun: EvalRun;
-  /** Say what you thought of a draft or a routing decision, or what you finally sent. */
+  /** Say what you thought of a draft or a routing decision, or what you finally sent. The scope depends on what it writes: a `correctedCategory` adds a labeled ticket (router training data) and needs `route`, as `reviewRouting` does; other feedback on a draft needs `generate` or `eval`, on a routing decision `route` or `eval`. */
   submitFeedback: Feedback;
   /**
    * Digest an automation job's log: outcome, failing steps with their exact lines, likely cause,

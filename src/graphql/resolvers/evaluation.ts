@@ -1,5 +1,7 @@
 /** Evaluation: runs, their progress and comparison, generation datasets, feedback, production metrics and routing ROI. */
 import { badInput } from '../../errors.js';
+import { forbidden, satisfies } from '../../security/field-guard.js';
+import { feedbackScopes } from '../../security/scopes.js';
 import type { EvalRunRecord } from '../../store/evaluation/eval-runs.js';
 import type { Resolvers } from '../__generated__/resolvers-types.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
@@ -67,6 +69,8 @@ export const evaluationResolvers: Resolvers = {
     importGenerationCases: (_parent, { datasetId, cases }, { services, account }) =>
       services.evaluation.datasets.importCases(account, datasetId, cases),
     submitFeedback: async (_parent, { input }, { services, account }) => {
+      const { rule, what } = feedbackScopes(input);
+      if (!satisfies(rule, account)) throw forbidden(rule, what);
       const { feedback, labeledTicketCreated } = await services.evaluation.feedback.submit(
         account,
         input,

@@ -124,6 +124,16 @@ const CONFUSABLES: Readonly<Record<string, string>> = {
 };
 const CONFUSABLE_CHARS = new RegExp(`[${Object.keys(CONFUSABLES).join('')}]`, 'g');
 
+/**
+ * What a reader sees rather than the code points: invisible characters out, NFKC (full-width and
+ * mathematical letters), confusable letters mapped to Latin. Keyword routing rules match on this too.
+ */
+export function foldLookAlikes(text: string): string {
+  return stripInvisible(text)
+    .normalize('NFKC')
+    .replace(CONFUSABLE_CHARS, (ch) => CONFUSABLES[ch] ?? ch);
+}
+
 /** A word mixing Latin letters with Cyrillic or Greek ones: almost always a disguise. */
 export function mixedScriptWords(text: string, limit = 5): string[] {
   const found: string[] = [];
@@ -168,9 +178,7 @@ const LEETISH = /[A-Za-z][013457@$!|]+[A-Za-z]/;
  * text speak (`ur`, `u`, `pls`) spelled out. The result is for matching only.
  */
 export function foldForMatching(text: string): string {
-  let folded = stripInvisible(text)
-    .normalize('NFKC')
-    .replace(CONFUSABLE_CHARS, (ch) => CONFUSABLES[ch] ?? ch);
+  let folded = foldLookAlikes(text);
   if (LEETISH.test(folded)) {
     folded = folded.replace(/[A-Za-z][A-Za-z013457@$!|]*[A-Za-z]/g, (word) =>
       word.replace(/[013457@$!|]/g, (ch) => LEET[ch] ?? ch),

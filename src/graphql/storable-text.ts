@@ -1,0 +1,41 @@
+/**
+ * Refuses text the store cannot hold (a NUL, an unpaired surrogate) in any argument of any field,
+ * before its resolver runs: BAD_USER_INPUT naming each place (`tickets.3.body`). One check over
+ * the arguments as graphql-js coerced them covers inline literals and variables alike, every
+ * capability's input, and `_entities` representations (a Ticket's `subject` and `body` arrive
+ * there). Without it the statement storing such text fails and the caller gets
+ * INTERNAL_SERVER_ERROR, after a batch's other tickets have been processed for nothing.
+ */
+import {
+  defaultFieldResolver,
+  isObjectType,
+  type GraphQLFieldResolver,
+  type GraphQLSchema,
+} from 'graphql';
+import { refuseInput, unstorableText } from '../capabilities/validate.js';
+
+/** Wraps the resolvers (and subscribers) of every field that takes arguments. */
+export function refuseUnstorableText(schema: GraphQLSchema): void {
+  for (const type of Object.values(schema.getTypeMap())) {
+    if (!isObjectType(type) || type.name.startsWith('__')) continue;
+    for (const field of Object.values(type.getFields())) {
+      if (field.args.length === 0) continue;
+      const check = (args: Record<string, unknown>) => {
+        const issues = unstorableText(args);
+        if (issues.length > 0) refuseInput(issues);
+      };
+      const resolve: GraphQLFieldResolver<unknown, unknown> = field.resolve ?? defaultFieldResolver;
+      field.resolve = (source, args, context, info) => {
+        check(args);
+        return resolve(source, args, context, info);
+      };
+      const subscribe = field.subscribe;
+      if (subscribe) {
+        field.subscribe = (source, args, context, info) => {
+          check(args);
+          return subscribe(source, args, context, info);
+        };
+      }
+    }
+  }
+}
