@@ -4,9 +4,10 @@
  * their standard code; anything else is INTERNAL_SERVER_ERROR with its message hidden.
  */
 import { unwrapResolverError } from '@apollo/server/errors';
-import type { GraphQLError, GraphQLFormattedError } from 'graphql';
+import type { ExecutionResult, GraphQLError, GraphQLFormattedError } from 'graphql';
 import { ErrorCode, ServiceError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
+import { graphql } from './graphql-runtime.js';
 
 const PUBLIC_CODES: ReadonlySet<string> = new Set(Object.values(ErrorCode));
 
@@ -52,4 +53,16 @@ export function formatGraphQLErrors(
   errors: readonly GraphQLError[],
 ): GraphQLFormattedError[] {
   return errors.map((error) => formatError(error.toJSON(), error));
+}
+
+/** A graphql-ws operation refused before it runs: one result carrying the error, with its code. */
+export function refusedResult(error: ServiceError): ExecutionResult {
+  return {
+    errors: [
+      new graphql.GraphQLError(error.message, {
+        originalError: error,
+        extensions: { ...error.details, code: error.code },
+      }),
+    ],
+  };
 }

@@ -5,7 +5,7 @@
  * bound. The account cap counts this process's subscriptions: memory is a process's own, and a
  * replica that died takes its counts with it instead of leaving them to expire.
  */
-import { rateLimited } from '../security/limits/index.js';
+import { rateLimited, type RateRule } from '../security/limits/index.js';
 
 export interface SubscriptionLimitSettings {
   /** Open subscriptions on one websocket; 0 is unlimited. */
@@ -31,19 +31,9 @@ export class SubscriptionLimits {
     const onSocket = this.perSocket.get(socket) ?? 0;
     const ofAccount = this.perAccount.get(accountId) ?? 0;
     if (perSocket > 0 && onSocket >= perSocket)
-      throw rateLimited(
-        'subscriptionsPerSocket',
-        perSocket,
-        1000,
-        `too many subscriptions: one connection may hold ${perSocket} open at once; complete one first`,
-      );
+      throw refusal('subscriptionsPerSocket', perSocket, 'one connection');
     if (perAccount > 0 && ofAccount >= perAccount)
-      throw rateLimited(
-        'subscriptionsPerAccount',
-        perAccount,
-        1000,
-        `too many subscriptions: this account may hold ${perAccount} open at once; complete one first`,
-      );
+      throw refusal('subscriptionsPerAccount', perAccount, 'this account');
     this.perSocket.set(socket, onSocket + 1);
     this.perAccount.set(accountId, ofAccount + 1);
     let released = false;
@@ -56,4 +46,13 @@ export class SubscriptionLimits {
       else this.perAccount.delete(accountId);
     };
   }
+}
+
+function refusal(rule: RateRule, limit: number, holder: string) {
+  return rateLimited(
+    rule,
+    limit,
+    1000,
+    `too many subscriptions: ${holder} may hold ${limit} open at once; complete one first`,
+  );
 }

@@ -21,7 +21,7 @@ import type { Logger } from '../observability/logger.js';
 import type { Account } from '../domain.js';
 import { buildContext } from './context.js';
 import { DocumentCache } from './document-cache.js';
-import { formatGraphQLErrors, type createErrorFormatter } from './errors.js';
+import { formatGraphQLErrors, refusedResult, type createErrorFormatter } from './errors.js';
 import { graphql } from './graphql-runtime.js';
 import type { WebSocketOperationSpans } from './plugins/websocket-tracing.js';
 import type { Services } from './services.js';
@@ -97,14 +97,7 @@ export function attachWebSocket(options: WebSocketOptions) {
       release = limits.take(socketOf.get(contextValue)!, contextValue.account.id);
     } catch (error) {
       if (!ServiceError.isInstance(error)) throw error;
-      return {
-        errors: [
-          new graphql.GraphQLError(error.message, {
-            originalError: error,
-            extensions: { ...error.details, code: error.code },
-          }),
-        ],
-      };
+      return refusedResult(error);
     }
     const result = await subscribe(args);
     if (!(Symbol.asyncIterator in result)) {

@@ -20,6 +20,7 @@ import {
   type OperationShape,
 } from '../../security/limits/operation-shape.js';
 import type { RequestContext } from '../context.js';
+import { refusedResult } from '../errors.js';
 import { graphql } from '../graphql-runtime.js';
 
 export interface QueryLimits {
@@ -182,14 +183,7 @@ export class OperationGate {
         return null;
       } catch (error) {
         if (!ServiceError.isInstance(error)) throw error;
-        return {
-          errors: [
-            new graphql.GraphQLError(error.message, {
-              originalError: error,
-              extensions: { ...error.details, code: error.code },
-            }),
-          ],
-        };
+        return refusedResult(error);
       }
     };
     return {
