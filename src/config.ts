@@ -66,6 +66,13 @@ const environmentSchema = z.object({
   SHUTDOWN_GRACE_MS: int(0, 600_000).default(10_000),
   STREAM_RETENTION_SECONDS: int(1, 86_400).default(600),
   STREAM_ABANDON_MS: int(0, 3_600_000).default(30_000),
+  // Bounded memory per subscriber (issue 14): open subscriptions per socket and per account (in
+  // each process), and how much a websocket may hold unsent before its client counts as gone.
+  WS_MAX_SUBSCRIPTIONS_PER_SOCKET: int(0, 100_000).default(100),
+  MAX_SUBSCRIPTIONS_PER_ACCOUNT: int(0, 1_000_000).default(500),
+  WS_MAX_BUFFERED_BYTES: int(1024, 1024 * 1024 * 1024).default(4 * 1024 * 1024),
+  // Deltas arriving within this long after the last published one go out together as one event.
+  STREAM_FRAME_MS: int(0, 1000).default(30),
   // Replicas sharing PostgreSQL: heartbeat of running generations, and when a silent one is orphaned.
   GENERATION_HEARTBEAT_MS: int(10, 600_000).default(5_000),
   GENERATION_STALE_AFTER_MS: int(30, 3_600_000).default(15_000),
@@ -152,6 +159,16 @@ export interface Config {
   shutdownGraceMs: number;
   streamRetentionMs: number;
   streamAbandonMs: number;
+  /** Deltas are coalesced into one event per frame of this length; 0 publishes every delta alone. */
+  streamFrameMs: number;
+  /** What one subscriber may hold; 0 turns a cap off. */
+  subscriptionLimits: {
+    perSocket: number;
+    /** Per account in each process. */
+    perAccount: number;
+    /** A websocket with more than this queued unsent is closed (its client stopped reading). */
+    maxBufferedBytes: number;
+  };
   /**
    * Scale-out: how often a replica heartbeats its running generations (and refreshes its remote
    * subscribers), and after how long without a heartbeat a generation is swept INTERRUPTED.
@@ -257,6 +274,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     streamRetentionMs: e.STREAM_RETENTION_SECONDS * 1000,
     streamAbandonMs: e.STREAM_ABANDON_MS,
+    streamFrameMs: e.STREAM_FRAME_MS,
+    subscriptionLimits: {
+      perSocket: e.WS_MAX_SUBSCRIPTIONS_PER_SOCKET,
+      perAccount: e.MAX_SUBSCRIPTIONS_PER_ACCOUNT,
+      maxBufferedBytes: e.WS_MAX_BUFFERED_BYTES,
+    },
     generationHeartbeat: generationHeartbeat(e),
     maxBodyBytes: e.MAX_BODY_BYTES,
     maxQueryBytes: e.MAX_QUERY_BYTES,

@@ -216,13 +216,14 @@ export async function startServer(options: ServerOptions): Promise<ServerProcess
         LLM_CONFIG: configPath,
         OPENAI_API_KEY: 'sk-bench',
         SHUTDOWN_GRACE_MS: '2000',
-        // The per-account abuse limits (requests and tokens per minute, daily budget, streams at
-        // once) would refuse a benchmark's load from its single account: off (0), as with one
-        // account per client they would not apply.
+        // The per-account abuse limits (requests and tokens per minute, daily budget, streams and
+        // subscriptions at once) would refuse a benchmark's load from its single account: off (0),
+        // as with one account per client they would not apply.
         RATE_LIMIT_REQUESTS_PER_MINUTE: '0',
         RATE_LIMIT_TOKENS_PER_MINUTE: '0',
         DAILY_BUDGET_USD: '0',
         MAX_CONCURRENT_STREAMS: '0',
+        MAX_SUBSCRIPTIONS_PER_ACCOUNT: '0',
         ...options.env,
       },
       options.execArgv,

@@ -21,6 +21,7 @@ import { requestLogPlugin } from './plugins/request-log.js';
 import { traceGraphQLRequests, tracingPlugin } from './plugins/tracing.js';
 import { WebSocketOperationSpans } from './plugins/websocket-tracing.js';
 import { openServices, type Services } from './services.js';
+import { SubscriptionLimits } from './subscription-limits.js';
 import { attachWebSocket } from './websocket.js';
 
 export type Lifecycle = 'created' | 'listening' | 'draining' | 'stopped';
@@ -100,6 +101,7 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     maxPayloadBytes: config.maxBodyBytes,
     maxQueryBytes: config.maxQueryBytes,
     countFailure: (accountId) => operationGate.countFailure(accountId),
+    subscriptionLimits: new SubscriptionLimits(config.subscriptionLimits),
     ...(tracing ? { spans: new WebSocketOperationSpans() } : {}),
   });
   services.metrics.observeState({

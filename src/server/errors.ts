@@ -6,7 +6,7 @@
  * anything else is INTERNAL_SERVER_ERROR with its message hidden.
  */
 import { unwrapResolverError } from '@apollo/server/errors';
-import type { GraphQLError, GraphQLFormattedError } from 'graphql';
+import type { ExecutionResult, GraphQLError, GraphQLFormattedError } from 'graphql';
 import { ErrorCode, ServiceError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import { graphql } from './graphql-runtime.js';
@@ -68,4 +68,9 @@ export function graphQLErrorOf(error: ServiceError): GraphQLError {
     originalError: error,
     extensions: { ...error.details, code: error.code },
   });
+}
+
+/** A graphql-ws operation refused before it runs: one result carrying the error, with its code. */
+export function refusedResult(error: ServiceError): ExecutionResult {
+  return { errors: [graphQLErrorOf(error)] };
 }

@@ -154,6 +154,7 @@ export async function openServices(config: Config, logger: Logger): Promise<Serv
     gateway,
     logger,
     abandonAfterMs: config.streamAbandonMs,
+    frameMs: config.streamFrameMs,
     onFinished: (generation) => metrics.generationFinished(generation),
     admit: (request) => limits.admitGeneration(request),
   });

@@ -3,20 +3,36 @@
  * request, plus an AbortSignal fired when the client completes it or the socket closes, so a
  * subscriber that leaves stops its reader at once (an async generator blocked on a wait would
  * otherwise not notice a `return()` until its next event).
+ *
+ * Memory per client is bounded (issue 14): open subscriptions are capped per socket and per
+ * account (see subscription-limits.ts), and a socket whose client stops reading is cut off once
+ * its unsent backlog passes `maxBufferedBytes`, which ends its subscriptions and frees what they
+ * held. graphql-ws sends a subscription's next event only once the previous one has left the
+ * process, so each open subscription holds at most one event in that backlog.
  */
 import type { Server } from 'node:http';
 import type { GraphQLSchema } from 'graphql';
+import type { ExecutionArgs } from 'graphql';
 import type { ServerOptions } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocket, WebSocketServer } from 'ws';
+import { ServiceError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { Account } from '../domain.js';
 import { buildContext } from './context.js';
 import { DocumentCache } from './document-cache.js';
-import type { ServiceError } from '../errors.js';
-import { formatGraphQLErrors, graphQLErrorOf, type createErrorFormatter } from './errors.js';
+import {
+  formatGraphQLErrors,
+  graphQLErrorOf,
+  refusedResult,
+  type createErrorFormatter,
+} from './errors.js';
+import { graphql } from './graphql-runtime.js';
 import type { WebSocketOperationSpans } from './plugins/websocket-tracing.js';
 import type { Services } from './services.js';
+import type { SubscriptionLimits } from './subscription-limits.js';
+import { releasingOnEnd } from '../security/limits/index.js';
+import type { RequestContext } from './context.js';
 
 export interface WebSocketOptions {
   httpServer: Server;
@@ -34,6 +50,7 @@ export interface WebSocketOptions {
   countFailure?: (accountId: string) => Promise<ServiceError | null>;
   /** A span per operation (OpenTelemetry tracing is on). */
   spans?: WebSocketOperationSpans;
+  subscriptionLimits: SubscriptionLimits;
 }
 
 /**
@@ -52,6 +69,9 @@ function socketLoggingErrors(logger: Logger): typeof WebSocket {
     }
   };
 }
+
+/** How often every socket's unsent backlog is looked at, besides before each event it is sent. */
+const BACKLOG_CHECK_MS = 1000;
 
 export function attachWebSocket(options: WebSocketOptions) {
   const sockets = new WebSocketServer({
@@ -72,6 +92,48 @@ export function attachWebSocket(options: WebSocketOptions) {
     if (controllers.size === 0) operations.delete(ctx);
   };
 
+  const limits = options.subscriptionLimits;
+  /** The socket each operation's context belongs to, for the per-socket cap. */
+  const socketOf = new WeakMap<object, WebSocket>();
+  const cutOffIfBacklogged = (socket: WebSocket) => {
+    if (
+      socket.readyState !== socket.OPEN ||
+      socket.bufferedAmount <= limits.settings.maxBufferedBytes
+    )
+      return;
+    options.logger.warn(
+      { bufferedBytes: socket.bufferedAmount },
+      'closed a websocket whose client stopped reading',
+    );
+    // Not close(): its close frame would queue behind the backlog the client is not reading.
+    socket.terminate();
+  };
+  const backlogCheck = setInterval(() => {
+    for (const socket of sockets.clients) cutOffIfBacklogged(socket);
+  }, BACKLOG_CHECK_MS);
+  backlogCheck.unref();
+
+  const execution =
+    options.spans && options.execution ? options.spans.wrap(options.execution) : options.execution;
+  const subscribe = execution?.subscribe ?? graphql.subscribe;
+  /** Takes the subscription's places under the caps, held until it ends however it ends. */
+  const limitedSubscribe = async (args: ExecutionArgs) => {
+    const contextValue = args.contextValue as RequestContext;
+    let release: () => void;
+    try {
+      release = limits.take(socketOf.get(contextValue)!, contextValue.account.id);
+    } catch (error) {
+      if (!ServiceError.isInstance(error)) throw error;
+      return refusedResult(error);
+    }
+    const result = await subscribe(args);
+    if (!(Symbol.asyncIterator in result)) {
+      release();
+      return result;
+    }
+    return releasingOnEnd(result, release, contextValue.signal);
+  };
+
   const documents = new DocumentCache(options.schema, options.maxQueryBytes);
   const server = useServer<Record<string, unknown>, { account: Account }>(
     {
@@ -90,9 +152,8 @@ export function attachWebSocket(options: WebSocketOptions) {
         const overLimit = await options.countFailure?.(ctx.extra.account!.id);
         return overLimit ? [graphQLErrorOf(overLimit)] : [...prepared.errors];
       },
-      ...(options.spans && options.execution
-        ? options.spans.wrap(options.execution)
-        : options.execution),
+      ...execution,
+      subscribe: limitedSubscribe as ServerOptions['subscribe'],
       // Credentials come in connection_init (`{ authorization: "Bearer …" }`), or in the upgrade
       // request's headers; a refusal closes the socket with 4403 before any operation runs.
       onConnect: async (ctx) => {
@@ -119,6 +180,7 @@ export function attachWebSocket(options: WebSocketOptions) {
           requestId: typeof header === 'string' ? header : undefined,
           signal: controller.signal,
         });
+        socketOf.set(contextValue, ctx.extra.socket);
         options.spans?.start(contextValue, args);
         return contextValue;
       },
@@ -131,7 +193,8 @@ export function attachWebSocket(options: WebSocketOptions) {
             ? { ...error.toJSON(), extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }
             : formatGraphQLErrors(options.formatError, [error])[0]!,
         ),
-      onNext: (_ctx, _id, _payload, args, result) => {
+      onNext: (ctx, _id, _payload, args, result) => {
+        cutOffIfBacklogged(ctx.extra.socket);
         if (!result.errors) return undefined;
         const errors = formatGraphQLErrors(options.formatError, result.errors);
         options.spans?.failed(args.contextValue, errors);
@@ -153,6 +216,9 @@ export function attachWebSocket(options: WebSocketOptions) {
       return count;
     },
     /** Closes every socket with 1001 (going away) and stops accepting upgrades. */
-    dispose: () => server.dispose(),
+    dispose: () => {
+      clearInterval(backlogCheck);
+      return server.dispose();
+    },
   };
 }

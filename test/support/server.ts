@@ -81,6 +81,9 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
     PORT: '0',
+    // One event per provider chunk, so that tests counting deltas see them; the coalescing tests
+    // (test/streams/coalescing.test.ts) set a frame.
+    STREAM_FRAME_MS: '0',
     ...env,
     DATA_DIR: dataDir,
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),

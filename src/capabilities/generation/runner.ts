@@ -19,6 +19,7 @@ import type {
 import type { StreamBus } from '../../streams/bus.js';
 import { OutputInvalidError, type DraftContext, type GenerationCapability } from '../capability.js';
 import { parseInput } from '../validate.js';
+import { DeltaFrames } from './delta-frames.js';
 import { findUngroundedFacts } from './grounding.js';
 import { LinkNeutraliser, vouchedHostsOf } from './link-neutraliser.js';
 
@@ -52,6 +53,8 @@ export interface RunnerDependencies {
    * that dropped can resume with afterSeq; after that its provider call is aborted.
    */
   abandonAfterMs: number;
+  /** Deltas are coalesced into one event per frame of this length (see delta-frames.ts); 0 sends each alone. */
+  frameMs: number;
   /** Told each time a generation of this process ends (metrics); must not throw. */
   onFinished?: (generation: GenerationRecord) => void;
   /**
@@ -257,8 +260,10 @@ export class GenerationRunner {
     const started = performance.now();
     let chunks: string[] = [];
     let seq = 0;
-    const publish = async (text: string) =>
-      this.deps.bus.append(id, { seq: seq++, type: 'delta', text });
+    const frames = new DeltaFrames(
+      (text) => this.deps.bus.append(id, { seq: seq++, type: 'delta', text }),
+      this.deps.frameMs,
+    );
     const evaluation = options.evaluation
       ? { targets: options.evaluation.targets, bypassCache: true }
       : {};
@@ -282,7 +287,8 @@ export class GenerationRunner {
           ...evaluation,
         }),
       );
-    let outcome: GenerationOutcome;
+    /** The stored lengths are those of the published events, known once they all are. */
+    let outcome: Omit<GenerationOutcome, 'chunkLengths'>;
     let answered: Answered | undefined;
     try {
       for await (const part of call(job.messages)) {
@@ -291,7 +297,7 @@ export class GenerationRunner {
           chunks.push(part.text);
           if (options.stream) {
             if (!(await stored)) return null;
-            await publish(part.text);
+            await frames.push(part.text);
           }
         }
       }
@@ -332,7 +338,6 @@ export class GenerationRunner {
       outcome = {
         status: 'SUCCEEDED',
         text,
-        chunkLengths: chunks.map((chunk) => chunk.length),
         output,
         provider: answered?.provider ?? null,
         model: answered?.model ?? null,
@@ -364,13 +369,18 @@ export class GenerationRunner {
         { err: error, generationId: id },
         'could not publish to the stream bus',
       );
-    if (!options.stream)
-      await (async () => {
-        for (const chunk of chunks) await publish(chunk);
-      })().catch(busFailed);
+    // A draft that was not streamed is published whole, as one event: it all arrived at once.
+    if (!options.stream) await frames.push(outcome.text).catch(busFailed);
+    // What is still pending goes out before the outcome is stored, so that the stored lengths are
+    // those of the events subscribers saw (a bus that failed midway leaves them short of the text,
+    // and a replay then gives the text as one delta).
+    await frames.flush().catch(busFailed);
     let finished: GenerationRecord | null = null;
     try {
-      finished = await this.deps.generations.finish(options.account.id, id, outcome);
+      finished = await this.deps.generations.finish(options.account.id, id, {
+        ...outcome,
+        chunkLengths: frames.lengths,
+      });
       if (finished) this.deps.onFinished?.(finished);
     } catch (error) {
       this.deps.logger.error(
@@ -394,7 +404,7 @@ export class GenerationRunner {
     started: number,
     id: string,
     answered: Answered | undefined,
-  ): GenerationOutcome {
+  ): Omit<GenerationOutcome, 'chunkLengths'> {
     const stopped = signal.aborted ? STOPPED[signal.reason as StopReason] : undefined;
     const publicError = stopped
       ? { code: stopped.code, message: stopped.message }
@@ -407,7 +417,6 @@ export class GenerationRunner {
     return {
       status: stopped?.status ?? 'FAILED',
       text: chunks.join(''),
-      chunkLengths: chunks.map((chunk) => chunk.length),
       output: null,
       // The provider that produced any text (or the last one tried) is named, so a failure is traceable.
       provider: answered?.provider ?? attempts.at(-1)?.provider ?? null,

@@ -2,9 +2,15 @@
  * A generation's event stream as a transport-agnostic core: graphql-ws, an HTTP callback or a test
  * all read it the same way. Finished generations replay from the store (their text cut at the
  * stored delta lengths), running ones from the bus; either way `afterSeq` skips what a client has.
+ * A replay reads the text a page at a time, so a subscriber that reads slowly holds one page, not
+ * the whole draft (issue 14).
  */
 import { ErrorCode, ServiceError, notFound } from '../../errors.js';
-import type { GenerationRecord, GenerationRepository } from '../../store/generations.js';
+import type {
+  GenerationRecord,
+  GenerationRepository,
+  StreamHead,
+} from '../../store/generations.js';
 import type { StreamBus } from '../../streams/bus.js';
 
 export interface GenerationEventView {
@@ -31,28 +37,53 @@ export interface WatchDependencies {
   runningHere?: (id: string) => string | undefined;
 }
 
-/** The stored text cut back into the deltas it was streamed as. */
-export function storedChunks(record: GenerationRecord): string[] {
-  const total = record.chunkLengths.reduce((sum, length) => sum + length, 0);
-  // Text stored without lengths (or not matching them) replays as one delta: still exact.
-  if (total !== record.text.length) return record.text ? [record.text] : [];
-  const chunks: string[] = [];
-  let offset = 0;
-  for (const length of record.chunkLengths) {
-    chunks.push(record.text.slice(offset, offset + length));
-    offset += length;
-  }
-  return chunks;
-}
+/** Deltas read from the store at once by a replay: a few KiB of text at token sizes. */
+const REPLAY_PAGE_DELTAS = 256;
 
+/** A finished generation's stored text cut back into the deltas it was streamed as, page by page. */
 async function* replayFinished(
-  record: GenerationRecord,
+  generations: GenerationRepository,
+  accountId: string,
+  id: string,
+  head: StreamHead,
   afterSeq: number,
 ): AsyncIterable<GenerationEventView> {
-  const chunks = storedChunks(record);
-  for (let seq = afterSeq + 1; seq < chunks.length; seq++)
-    yield { seq, delta: chunks[seq]!, generation: null };
-  if (afterSeq < chunks.length) yield { seq: chunks.length, delta: null, generation: record };
+  if (!head.lengthsCoverText) {
+    // Text stored without lengths (or with lengths too short for it) replays as one delta: exact.
+    const record = await generations.findById(accountId, id);
+    if (!record) return;
+    const deltas = record.text ? [record.text] : [];
+    for (let seq = afterSeq + 1; seq < deltas.length; seq++)
+      yield { seq, delta: deltas[seq]!, generation: null };
+    if (afterSeq < deltas.length) yield { seq: deltas.length, delta: null, generation: record };
+    return;
+  }
+  // The text is walked from its start (PostgreSQL cannot cut it at a JavaScript offset), and what
+  // precedes `afterSeq` dropped; `pending` holds what a page read beyond its deltas.
+  let pending = '';
+  let nextChar = 0;
+  for (let seq = 0; seq < head.deltas;) {
+    const page = await generations.replayPage(accountId, id, {
+      fromSeq: seq,
+      count: REPLAY_PAGE_DELTAS,
+      fromChar: nextChar,
+      held: pending.length,
+    });
+    if (!page || page.lengths.length === 0) return;
+    nextChar += [...page.text].length;
+    pending += page.text;
+    for (const length of page.lengths) {
+      const delta = pending.slice(0, length);
+      pending = pending.slice(length);
+      if (seq > afterSeq) yield { seq, delta, generation: null };
+      seq++;
+    }
+  }
+  if (afterSeq < head.deltas) {
+    // The final event carries the whole generation, as its selection may ask for the text.
+    const record = await generations.findById(accountId, id);
+    if (record) yield { seq: head.deltas, delta: null, generation: record };
+  }
 }
 
 /**
@@ -73,13 +104,13 @@ export async function watchGeneration(
     if (owner !== accountId) throw notFound('generation', id);
     return runningEvents(deps, accountId, id, after, signal);
   }
-  const record = await deps.generations.findById(accountId, id);
-  if (!record) throw notFound('generation', id);
-  // A running generation's events keep only its id, not the row just read: a subscriber stays for
-  // the whole stream, and the row carries the draft's input (thousands of streams may be open).
-  return record.status === 'RUNNING'
+  // Neither the text nor the draft's input is read here: a subscriber may stay a long while, and
+  // thousands may be open.
+  const head = await deps.generations.streamHead(accountId, id);
+  if (!head) throw notFound('generation', id);
+  return head.status === 'RUNNING'
     ? runningEvents(deps, accountId, id, after, signal)
-    : replayFinished(record, after);
+    : replayFinished(deps.generations, accountId, id, head, after);
 }
 
 async function* runningEvents(
@@ -91,9 +122,9 @@ async function* runningEvents(
 ): AsyncIterable<GenerationEventView> {
   if (!(await deps.bus.has(id))) {
     // It may have finished (and its stream expired) between the two reads.
-    const latest = await deps.generations.findById(accountId, id);
+    const latest = await deps.generations.streamHead(accountId, id);
     if (latest && latest.status !== 'RUNNING') {
-      yield* replayFinished(latest, after);
+      yield* replayFinished(deps.generations, accountId, id, latest, after);
       return;
     }
     throw new ServiceError(

@@ -966,11 +966,13 @@ export type GenerationEvalMetrics = {
 /**
  * One event of a generation's token stream. Deltas come first (`seq` 0, 1, 2, ..., `delta` set),
  * then exactly one final event whose `generation` is the finished generation; then the
- * subscription completes.
+ * subscription completes. An event may carry several tokens: at high token rates the service
+ * coalesces the tokens that arrive within a short frame into one event (the first token goes out
+ * alone, at once). Every subscriber sees the same events with the same `seq`.
  */
 export type GenerationEvent = {
   __typename?: 'GenerationEvent';
-  /** The next piece of text; null on the final event. */
+  /** The next piece of text (one or more tokens); null on the final event. */
   delta: Maybe<Scalars['String']['output']>;
   /** The finished generation; set only on the final event. */
   generation: Maybe<Generation>;
@@ -2239,8 +2241,8 @@ export type Subscription = {
   /** A run's progress: its state now, then on each finished case (coalesced), then once more when it stops; then completes. */
   evalRunProgress: EvalRun;
   /**
-   * Watch a generation's text arrive token by token. Emits ordered deltas, then one final event with
-   * the finished generation, then completes. `afterSeq: n` replays only events with `seq > n`, so a
+   * Watch a generation's text arrive as it is produced. Emits ordered deltas (each one or more
+   * tokens), then one final event with the finished generation, then completes. `afterSeq: n` replays only events with `seq > n`, so a
    * client that reconnects loses nothing and repeats nothing. Works for finished generations too.
    */
   generationStream: GenerationEvent;

@@ -36,7 +36,13 @@ export const DEFAULT_RATE_LIMITS: RateLimits = {
 };
 
 export type RateRule =
-  'requestsPerMinute' | 'tokensPerMinute' | 'dailyBudgetUsd' | 'maxConcurrentStreams';
+  | 'requestsPerMinute'
+  | 'tokensPerMinute'
+  | 'dailyBudgetUsd'
+  | 'maxConcurrentStreams'
+  // Enforced by the websocket server (server/subscription-limits.ts).
+  | 'subscriptionsPerSocket'
+  | 'subscriptionsPerAccount';
 
 export interface UsageCharge {
   inputTokens: number;

@@ -25,7 +25,7 @@ import {
   type OperationShape,
 } from '../../security/limits/operation-shape.js';
 import type { RequestContext } from '../context.js';
-import { formattedServiceError, graphQLErrorOf } from '../errors.js';
+import { formattedServiceError, refusedResult } from '../errors.js';
 import { graphql } from '../graphql-runtime.js';
 
 export interface QueryLimits {
@@ -225,7 +225,7 @@ export class OperationGate {
         return null;
       } catch (error) {
         if (!ServiceError.isInstance(error)) throw error;
-        return { errors: [graphQLErrorOf(error)] };
+        return refusedResult(error);
       }
     };
     return {
