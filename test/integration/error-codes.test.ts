@@ -3,13 +3,13 @@
  * the request log line and the response all carry the code the client receives, and
  * INTERNAL_SERVER_ERROR (what an on-call alert watches) stays at 0.
  */
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { createApp, type App } from '../../src/server/app.js';
 import { checkoutIncident, statusUpdateInput } from '../fixtures/status-update.js';
 import { issueKeyIn } from '../support/keys.js';
+import { logLinesInto } from '../support/log-lines.js';
 import { storeEnvFor, temporaryDataDir } from '../support/server.js';
 
 const TAXONOMY = `mutation CreateTaxonomy {
@@ -33,13 +33,10 @@ describe('error codes in metrics and request logs', () => {
       PORT: '0',
       ...(await storeEnvFor(dataDir)),
     });
-    const sink = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
-        done();
-      },
-    });
-    app = await createApp(config, createLogger({ level: config.logLevel, pretty: false }, sink));
+    app = await createApp(
+      config,
+      createLogger({ level: config.logLevel, pretty: false }, logLinesInto(lines)),
+    );
     url = (await app.listen(0, '127.0.0.1')).url;
   });
   afterAll(() => app?.stop());
