@@ -1,4 +1,5 @@
 import { PGlite, type Transaction } from '@electric-sql/pglite';
+import { lockDataDir } from './data-dir-lock.js';
 import type { SqlDatabase, SqlExecutor } from './database.js';
 
 function executorOf(connection: PGlite | Transaction): SqlExecutor {
@@ -26,14 +27,27 @@ const START_PARAMS = [
   'wal_buffers=4MB',
 ];
 
-/** The embedded default: PostgreSQL compiled to WebAssembly, persisted in `dataDir`. */
+/**
+ * The embedded default: PostgreSQL compiled to WebAssembly, persisted in `dataDir`, which this
+ * process owns until it closes the database (DataDirLockedError if another process has it).
+ */
 export async function openEmbeddedDatabase(dataDir: string): Promise<SqlDatabase> {
-  const pg = await PGlite.create({ dataDir, startParams: START_PARAMS });
+  const lock = lockDataDir(dataDir);
+  let pg: PGlite;
+  try {
+    pg = await PGlite.create({ dataDir, startParams: START_PARAMS });
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
   return {
     kind: 'embedded',
     ...executorOf(pg),
     // PGlite has a single connection; its own transaction() serialises work for us.
     transaction: (work) => pg.transaction((tx) => work(executorOf(tx))),
-    close: () => pg.close(),
+    close: async () => {
+      await pg.close();
+      lock.release();
+    },
   };
 }
