@@ -3,7 +3,9 @@
  * the request log line and the response all carry the code the client receives, and
  * INTERNAL_SERVER_ERROR (what an on-call alert watches) stays at 0.
  */
+import { createClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { createApp, type App } from '../../src/server/app.js';
@@ -102,5 +104,46 @@ describe('error codes in metrics and request logs', () => {
       .filter((line) => line.msg === 'graphql request');
     const logged = requestLines.flatMap((line) => line.errorCodes ?? []);
     expect(new Set(logged)).toEqual(new Set(cases.map(([code]) => code)));
+  });
+
+  it('answers a subscription sent over HTTP with 400 BAD_REQUEST, logging no error', async () => {
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}` },
+      body: JSON.stringify({
+        query: 'subscription WatchGeneration { generationStream(id: "x") { seq } }',
+      }),
+    });
+    expect(response.status).toBe(400);
+    const body = (await response.json()) as { errors: { message: string; extensions: object }[] };
+    expect(body.errors).toEqual([
+      {
+        message: expect.stringContaining('subscriptions are served over WebSocket'),
+        extensions: { code: 'BAD_REQUEST' },
+      },
+    ]);
+    expect(lines.filter((line) => (JSON.parse(line) as { level: number }).level >= 50)).toEqual([]);
+  });
+
+  it('refuses a negative afterSeq with BAD_USER_INPUT', async () => {
+    const client = createClient({
+      url: url.replace('http://', 'ws://'),
+      webSocketImpl: WebSocket,
+      retryAttempts: 0,
+      connectionParams: { authorization: `Bearer ${admin}` },
+    });
+    const errors = await new Promise<unknown>((resolve, reject) =>
+      client.subscribe(
+        { query: 'subscription { generationStream(id: "x", afterSeq: -5) { seq } }' },
+        { next: (result) => resolve(result.errors), error: reject, complete: () => resolve(null) },
+      ),
+    );
+    await client.dispose();
+    expect(errors).toEqual([
+      expect.objectContaining({
+        message: expect.stringContaining('afterSeq'),
+        extensions: { code: 'BAD_USER_INPUT' },
+      }),
+    ]);
   });
 });
