@@ -2,10 +2,13 @@
  * Entry point: read the configuration, open the services, listen, and shut down gracefully on
  * SIGTERM/SIGINT (exit 0 once drained). A bad setting stops start-up with one line.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { LlmConfigError } from './llm/routing.js';
 import { createLogger } from './observability/logger.js';
 import { createApp } from './server/app.js';
+import { DataDirLockedError, recordServerUrl } from './store/data-dir-lock.js';
 
 function fail(message: string): never {
   console.error(`ai-subgraph: ${message}`);
@@ -26,18 +29,30 @@ const logger = createLogger({
 });
 
 try {
+  // Creating the embedded database takes tens of seconds on its first start: say so, not nothing.
+  if (!config.databaseUrl && !existsSync(join(config.dataDir, 'PG_VERSION')))
+    logger.info(
+      { dataDir: config.dataDir },
+      'creating the embedded database (first start only; this takes about half a minute)',
+    );
   const app = await createApp(config, logger);
-  if (await app.services.authenticator.developmentAccountAvailable()) {
+  const devAccount = await app.services.authenticator.developmentAccountAvailable();
+  if (devAccount) {
     logger.warn(
       'no API keys and no JWT settings: serving the single "dev" account, with every scope, to loopback callers only',
     );
   }
   const { url } = await app.listen(config.port, config.host);
   const { services } = app;
+  // So that `npm run keys` beside this server goes through it instead of its directory.
+  if (!config.databaseUrl) recordServerUrl(config.dataDir, url);
   logger.info(
     {
       url,
       env: config.env,
+      authentication: devAccount
+        ? 'none from loopback (the "dev" account) until the first API key is created'
+        : ['API keys', ...(config.jwt ? [`JWTs from ${config.jwt.issuer}`] : [])].join(' or '),
       store:
         services.store.db.kind === 'embedded'
           ? `embedded PGlite in ${config.dataDir}`
@@ -84,6 +99,7 @@ try {
 } catch (error) {
   if (error instanceof ConfigError) fail(`invalid configuration: ${error.message}`);
   if (error instanceof LlmConfigError) fail(`invalid LLM configuration: ${error.message}`);
+  if (error instanceof DataDirLockedError) fail(error.message);
   if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE')
     fail(`port ${config.port} on ${config.host} is already in use (set PORT)`);
   throw error;

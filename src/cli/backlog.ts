@@ -10,11 +10,11 @@
 import { createWriteStream, statSync } from 'node:fs';
 import { once } from 'node:events';
 import { parseArgs } from 'node:util';
-import { clientOptionsFrom, graphql, type ClientOptions } from './graphql-client.js';
+import { clientFor, graphql, type ClientOptions } from './graphql-client.js';
 import { findTaxonomyId } from './import.js';
 import { readRows, type Row } from './labeled-rows.js';
 import { ProgressLine } from './progress.js';
-import { printRefusedRows, runCommand } from './command.js';
+import { printRefusedRows, printedHelp, runCommand } from './command.js';
 
 /** Tickets per call, and bytes: far under the server's list and body limits whatever the tickets' length. */
 const BATCH_TICKETS = 1_000;
@@ -222,7 +222,11 @@ export async function writeResults(
   return written;
 }
 
+const USAGE =
+  'usage: npm run backlog -- --taxonomy <name> <file.csv|file.jsonl> [--out results.csv|results.jsonl] [--no-wait] [--url http://host:4000/graphql] [--key KEY]';
+
 async function main(): Promise<number> {
+  if (printedHelp(USAGE)) return 0;
   const { values, positionals } = parseArgs({
     options: {
       taxonomy: { type: 'string' },
@@ -236,12 +240,10 @@ async function main(): Promise<number> {
   });
   const path = positionals[0];
   if (!values.taxonomy || !path) {
-    console.error(
-      'usage: npm run backlog -- --taxonomy <name> <file.csv|file.jsonl> [--out results.csv|results.jsonl] [--no-wait] [--url http://host:4000/graphql] [--key KEY]',
-    );
+    console.error(USAGE);
     return 2;
   }
-  const client = clientOptionsFrom(values);
+  const client = clientFor(values);
   const taxonomyId = await findTaxonomyId(client, values.taxonomy);
   const { backlogId, queued, refused } = await enqueueFile(
     client,

@@ -7,6 +7,19 @@ export function printRefusedRows(refused: readonly { line: number; reason: strin
 }
 
 /**
+ * `--help` or `-h` among the arguments: prints `usage` on stdout and returns true, and the command
+ * then exits 0 without doing anything (checked before parseArgs, which refuses unknown options).
+ */
+export function printedHelp(
+  usage: string,
+  args: readonly string[] = process.argv.slice(2),
+): boolean {
+  if (!args.some((arg) => arg === '--help' || arg === '-h')) return false;
+  console.log(usage);
+  return true;
+}
+
+/**
  * Runs `main` when the module at `moduleUrl` is the script node was started with (not when a test
  * imports it), and exits with its code; a failure is one line on stderr and exit code 2.
  */

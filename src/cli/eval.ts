@@ -14,11 +14,11 @@
 import { createReadStream, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { clientOptionsFrom, graphql, type ClientOptions } from './graphql-client.js';
+import { clientFor, graphql, type ClientOptions } from './graphql-client.js';
 import { importFile } from './import.js';
 import { readLabeledRows } from './labeled-rows.js';
 import { ProgressLine } from './progress.js';
-import { runCommand } from './command.js';
+import { printedHelp, runCommand } from './command.js';
 
 const RUN_FIELDS = `id status target progress { done total } error { code message } reportPath`;
 
@@ -311,6 +311,7 @@ const USAGE = [
 ].join('\n');
 
 export async function main(argv: string[] = process.argv.slice(2)): Promise<number> {
+  if (printedHelp(USAGE, argv)) return 0;
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -334,7 +335,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
     console.error(USAGE);
     return 2;
   }
-  const client = clientOptionsFrom(values);
+  const client = clientFor(values);
   const progress = new ProgressLine(process.stderr, 'evaluating ');
   const concurrency = values.concurrency ? Number(values.concurrency) : undefined;
   const maxCases = values['max-cases'] ? Number(values['max-cases']) : undefined;

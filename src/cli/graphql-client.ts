@@ -20,14 +20,18 @@ export class GraphQLRequestError extends Error {
   }
 }
 
-export function clientOptionsFrom(
+/**
+ * The server a command talks to, from --url, AI_SUBGRAPH_URL or the local default, said on stderr
+ * first: a command meant for one instance must not write to another that happens to listen there
+ * without the operator seeing which one it used.
+ */
+export function clientFor(
   flags: { url?: string; key?: string },
   env: NodeJS.ProcessEnv = process.env,
 ): ClientOptions {
-  return {
-    url: flags.url ?? env.AI_SUBGRAPH_URL ?? 'http://127.0.0.1:4000/graphql',
-    key: flags.key ?? env.AI_SUBGRAPH_KEY,
-  };
+  const url = flags.url ?? env.AI_SUBGRAPH_URL ?? 'http://127.0.0.1:4000/graphql';
+  console.error(`server: ${url}`);
+  return { url, key: flags.key ?? env.AI_SUBGRAPH_KEY };
 }
 
 export async function graphql<T>(

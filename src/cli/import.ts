@@ -8,10 +8,10 @@
  */
 import { statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { clientOptionsFrom, graphql, type ClientOptions } from './graphql-client.js';
+import { clientFor, graphql, type ClientOptions } from './graphql-client.js';
 import { readLabeledRows } from './labeled-rows.js';
 import { ProgressLine } from './progress.js';
-import { printRefusedRows, runCommand } from './command.js';
+import { printRefusedRows, printedHelp, runCommand } from './command.js';
 
 // At most the server's default QUERY_MAX_LIST_LENGTH (1,000) elements per list.
 const BATCH = 1_000;
@@ -91,19 +91,21 @@ export async function importFile(
   return summary;
 }
 
+const USAGE =
+  'usage: npm run import -- --taxonomy <name> <file.csv|file.jsonl> [--url http://host:4000/graphql] [--key KEY]';
+
 async function main(): Promise<number> {
+  if (printedHelp(USAGE)) return 0;
   const { values, positionals } = parseArgs({
     options: { taxonomy: { type: 'string' }, url: { type: 'string' }, key: { type: 'string' } },
     allowPositionals: true,
   });
   const path = positionals[0];
   if (!values.taxonomy || !path) {
-    console.error(
-      'usage: npm run import -- --taxonomy <name> <file.csv|file.jsonl> [--url http://host:4000/graphql] [--key KEY]',
-    );
+    console.error(USAGE);
     return 2;
   }
-  const client = clientOptionsFrom(values);
+  const client = clientFor(values);
   const taxonomyId = await findTaxonomyId(client, values.taxonomy);
   const summary = await importFile(
     client,

@@ -5,16 +5,14 @@
  * app, so several apps in one process (tests) never share or clash.
  *
  * Label values are bounded: features, statuses, providers and error codes come from
- * configuration or enums; operation names come from clients, so only the first
- * `maxOperationNames` distinct names get a series of their own, the rest count as `other`.
+ * configuration or enums; operation names come from clients, so the caller passes a label it
+ * has bounded already (src/server/plugins/operation-names.ts: known operations, else `other`).
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Answered, GatewayError, GatewayObserver, TargetStatus } from '../llm/gateway.js';
 import type { Feature } from '../domain.js';
 
 export interface MetricsOptions {
-  /** Distinct operation names tracked before further ones are labelled `other`. */
-  maxOperationNames?: number;
   /** Collect Node.js process metrics (event-loop delay, heap, GC, CPU). Default true. */
   defaultMetrics?: boolean;
 }
@@ -26,12 +24,9 @@ export interface FinishedGeneration {
 
 const PREFIX = 'ai_subgraph_';
 const BREAKER_STATES = ['closed', 'open', 'half-open'] as const;
-const OPERATION_NAME = /^[_A-Za-z][_0-9A-Za-z]{0,99}$/;
 
 export class Metrics implements GatewayObserver {
   readonly registry = new Registry();
-  private readonly operationNames = new Set<string>();
-  private readonly maxOperationNames: number;
 
   private readonly requests: Counter<'operation' | 'type' | 'outcome'>;
   private readonly requestDuration: Histogram<'operation' | 'type' | 'outcome'>;
@@ -49,7 +44,6 @@ export class Metrics implements GatewayObserver {
   private readonly limitStoreFallbacks: Counter<'operation'>;
 
   constructor(options: MetricsOptions = {}) {
-    this.maxOperationNames = options.maxOperationNames ?? 200;
     const registers = [this.registry];
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
 
@@ -240,25 +234,16 @@ export class Metrics implements GatewayObserver {
     return (outcome, count) => tickets.inc({ outcome }, count);
   }
 
-  /** A bounded label for a client-chosen operation name. */
-  operationLabel(name: string | null | undefined): string {
-    if (!name) return 'anonymous';
-    if (!OPERATION_NAME.test(name)) return 'other';
-    if (this.operationNames.has(name)) return name;
-    if (this.operationNames.size >= this.maxOperationNames) return 'other';
-    this.operationNames.add(name);
-    return name;
-  }
-
   /** One GraphQL request over HTTP, as it was answered. */
   requestFinished(request: {
-    operationName: string | null | undefined;
+    /** A bounded label: a known operation name, `anonymous` or `other`. */
+    operation: string;
     type: string | null | undefined;
     errorCodes: string[];
     durationSeconds: number;
   }): void {
     const labels = {
-      operation: this.operationLabel(request.operationName),
+      operation: request.operation,
       type: request.type ?? 'unknown',
       outcome: request.errorCodes.length === 0 ? 'ok' : 'error',
     };

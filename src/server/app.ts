@@ -18,6 +18,7 @@ import { landingPagePlugin } from './plugins/landing-page.js';
 import { metricsPlugin } from './plugins/metrics.js';
 import { OperationGate } from './plugins/query-limits.js';
 import { requestLogPlugin } from './plugins/request-log.js';
+import { subscriptionsOverHttpPlugin } from './plugins/subscriptions-over-http.js';
 import { traceGraphQLRequests, tracingPlugin } from './plugins/tracing.js';
 import { WebSocketOperationSpans } from './plugins/websocket-tracing.js';
 import { openServices, type Services } from './services.js';
@@ -68,6 +69,7 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
       landingPagePlugin(config.sandbox),
       requestLogPlugin(),
       metricsPlugin(services.metrics),
+      subscriptionsOverHttpPlugin(),
       operationGate.plugin(),
       ...(tracing ? [tracingPlugin()] : []),
     ],

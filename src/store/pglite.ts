@@ -1,4 +1,5 @@
 import { PGlite, messages, type Transaction } from '@electric-sql/pglite';
+import { lockDataDir } from './data-dir-lock.js';
 import { refusedStatement, type SqlDatabase, type SqlExecutor } from './database.js';
 
 /** PGlite's DatabaseError holds the statement's parameters (`params`): it never leaves here. */
@@ -38,9 +39,19 @@ const START_PARAMS = [
   'wal_buffers=4MB',
 ];
 
-/** The embedded default: PostgreSQL compiled to WebAssembly, persisted in `dataDir`. */
+/**
+ * The embedded default: PostgreSQL compiled to WebAssembly, persisted in `dataDir`, which this
+ * process owns until it closes the database (DataDirLockedError if another process has it).
+ */
 export async function openEmbeddedDatabase(dataDir: string): Promise<SqlDatabase> {
-  const pg = await PGlite.create({ dataDir, startParams: START_PARAMS });
+  const lock = lockDataDir(dataDir);
+  let pg: PGlite;
+  try {
+    pg = await PGlite.create({ dataDir, startParams: START_PARAMS });
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
   return {
     kind: 'embedded',
     ...executorOf(pg),
@@ -52,6 +63,9 @@ export async function openEmbeddedDatabase(dataDir: string): Promise<SqlDatabase
         .catch((error: unknown) => {
           throw refused(error, 'COMMIT');
         }),
-    close: () => pg.close(),
+    close: async () => {
+      await pg.close();
+      lock.release();
+    },
   };
 }

@@ -73,4 +73,15 @@ describe('the running process', { timeout: 90_000 }, () => {
     expect(server.stdout()).toContain('stopped cleanly');
     await client.dispose();
   });
+
+  it('stops gracefully on SIGTERM to the `npm start` process, leaving no server behind', async () => {
+    const server = spawnServer({ DATA_DIR: temporaryDataDir() }, 'npm start');
+    const url = await server.ready;
+    const serverPid = Number(/"pid":(\d+)/.exec(server.stdout())![1]);
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toEqual({ code: 0, signal: null });
+    expect(server.stdout()).toContain('stopped cleanly');
+    expect(() => process.kill(serverPid, 0)).toThrow(/ESRCH/);
+    await expect(fetch(url)).rejects.toThrow();
+  });
 });

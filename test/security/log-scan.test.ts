@@ -7,7 +7,6 @@
  * is scanned.
  */
 import { randomBytes } from 'node:crypto';
-import { Writable } from 'node:stream';
 import { createClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -19,6 +18,7 @@ import { checkoutIncident } from '../fixtures/status-update.js';
 import { issueKeyIn } from '../support/keys.js';
 import { MODEL_STATUS_UPDATE } from '../support/llm-config.js';
 import { startOpenAiDouble, type OpenAiDouble } from '../support/openai-double.js';
+import { logLinesInto } from '../support/log-lines.js';
 import { storeEnvFor, temporaryDataDir } from '../support/server.js';
 
 /** A sentence that exists only in request inputs: seeing it in a log means a prompt or input was logged. */
@@ -96,13 +96,10 @@ describe('logs at LOG_LEVEL=debug', () => {
       OPENAI_BASE_URL: double.url,
       RATE_LIMIT_TOKENS_PER_MINUTE: '0',
     });
-    const sink = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
-        done();
-      },
-    });
-    app = await createApp(config, createLogger({ level: config.logLevel, pretty: false }, sink));
+    app = await createApp(
+      config,
+      createLogger({ level: config.logLevel, pretty: false }, logLinesInto(lines)),
+    );
     url = (await app.listen(0, '127.0.0.1')).url;
   });
   afterAll(async () => {
@@ -343,13 +340,7 @@ describe('logs at LOG_LEVEL=debug', () => {
 describe('the logger redact paths', () => {
   it('censor credentials, prompts and inputs that a careless call passes', () => {
     const lines: string[] = [];
-    const sink = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        lines.push(chunk.toString('utf8'));
-        done();
-      },
-    });
-    const logger = createLogger({ level: 'debug', pretty: false }, sink);
+    const logger = createLogger({ level: 'debug', pretty: false }, logLinesInto(lines));
     const key = `ais_0123456789_${randomBytes(32).toString('base64url')}`;
     logger.warn(
       {

@@ -13,8 +13,16 @@ export interface ServerProcess {
   ready: Promise<string>;
 }
 
-export function spawnServer(env: Record<string, string>): ServerProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+/** `node` runs src/main.ts itself; `npm start` runs it as an operator or a supervisor does. */
+export function spawnServer(
+  env: Record<string, string>,
+  via: 'node' | 'npm start' = 'node',
+): ServerProcess {
+  const [command, args] =
+    via === 'node'
+      ? [process.execPath, ['--import', 'tsx', 'src/main.ts']]
+      : ['npm', ['start', '--silent']];
+  const child = spawn(command, args, {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', LOG_LEVEL: 'info', PORT: '0', ...env },
   });

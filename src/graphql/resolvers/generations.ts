@@ -45,6 +45,11 @@ export const generationResolvers: Resolvers = {
   Subscription: {
     generationStream: {
       subscribe: async (_parent, { id, afterSeq }, { account, services, signal }) => {
+        // seq starts at 0: a negative afterSeq is a client bug, not "from the beginning" (omit it).
+        if (afterSeq != null && afterSeq < 0)
+          throw badInput(
+            'afterSeq: the seq of the last event received, 0 or more; omit it to start at the beginning',
+          );
         const { store, bus, runner } = services;
         const deps = {
           generations: store.generations,

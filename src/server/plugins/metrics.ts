@@ -2,6 +2,8 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import { Kind, type DocumentNode } from 'graphql';
 import type { Metrics } from '../../observability/metrics.js';
 import type { RequestContext } from '../context.js';
+import { KNOWN_OPERATIONS } from './operation-names.js';
+import { clientErrorCodes } from './response-errors.js';
 
 /**
  * Counts every GraphQL request over HTTP and times it, by operation name, type and outcome, with
@@ -12,22 +14,25 @@ export function metricsPlugin(metrics: Metrics): ApolloServerPlugin<RequestConte
     async requestDidStart() {
       const started = performance.now();
       return {
-        async willSendResponse({ operationName, operation, request, document, errors, response }) {
-          const result = response.body.kind === 'single' ? response.body.singleResult : undefined;
-          const codes = [...(errors ?? []), ...(result?.errors ?? [])].map((error) =>
-            String(error.extensions?.code ?? 'INTERNAL_SERVER_ERROR'),
-          );
+        async willSendResponse({ operationName, operation, request, document, response }) {
           metrics.requestFinished({
-            operationName:
+            operation: operationLabel(
               operationName ?? request.operationName ?? soleOperation(document)?.name?.value,
+            ),
             type: operation?.operation ?? soleOperation(document)?.operation,
-            errorCodes: [...new Set(codes)],
+            errorCodes: clientErrorCodes(response),
             durationSeconds: (performance.now() - started) / 1000,
           });
         },
       };
     },
   };
+}
+
+/** A bounded label for a client-chosen operation name. */
+function operationLabel(name: string | null | undefined): string {
+  if (!name) return 'anonymous';
+  return KNOWN_OPERATIONS.has(name) ? name : 'other';
 }
 
 /** The document's operation when it has only one (a request that failed validation has no resolved operation). */

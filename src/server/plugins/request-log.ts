@@ -1,5 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { RequestContext } from '../context.js';
+import { clientErrorCodes } from './response-errors.js';
 
 /**
  * One log line per GraphQL request: request id, operation, duration and outcome (with error codes).
@@ -10,17 +11,8 @@ export function requestLogPlugin(): ApolloServerPlugin<RequestContext> {
     async requestDidStart({ contextValue }) {
       const started = performance.now();
       return {
-        async willSendResponse({ operationName, operation, errors, response }) {
-          const codes = [
-            ...new Set(
-              (errors ?? []).map((error) =>
-                String(error.extensions?.code ?? 'INTERNAL_SERVER_ERROR'),
-              ),
-            ),
-          ];
-          const result = response.body.kind === 'single' ? response.body.singleResult : undefined;
-          const fieldErrors = (result?.errors ?? []).map((error) => String(error.extensions?.code));
-          const allCodes = [...new Set([...codes, ...fieldErrors])];
+        async willSendResponse({ operationName, operation, response }) {
+          const allCodes = clientErrorCodes(response);
           contextValue.logger.info(
             {
               operationName: operationName ?? null,

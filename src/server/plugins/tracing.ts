@@ -10,6 +10,7 @@ import {
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { TRACER_NAME } from '../../observability/tracing.js';
 import type { RequestContext } from '../context.js';
+import { clientErrorCodes } from './response-errors.js';
 
 type Listener = (request: IncomingMessage, response: ServerResponse) => void;
 
@@ -65,15 +66,8 @@ export function tracingPlugin(): ApolloServerPlugin<RequestContext> {
           span.setAttribute('graphql.operation.type', operation.operation);
           if (name) span.setAttribute('graphql.operation.name', name);
         },
-        async willSendResponse({ errors, response }) {
-          const result = response.body.kind === 'single' ? response.body.singleResult : undefined;
-          const codes = [
-            ...new Set(
-              [...(errors ?? []), ...(result?.errors ?? [])].map((error) =>
-                String(error.extensions?.code ?? 'INTERNAL_SERVER_ERROR'),
-              ),
-            ),
-          ];
+        async willSendResponse({ response }) {
+          const codes = clientErrorCodes(response);
           span.setAttribute('ai_subgraph.outcome', codes.length === 0 ? 'ok' : 'error');
           if (codes.length === 0) return;
           span.setAttribute('ai_subgraph.error_codes', codes);
