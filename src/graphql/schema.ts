@@ -1,10 +1,19 @@
-/** The subgraph schema: the SDL files of schema/ with their resolvers, built for Federation 2. */
+/**
+ * The subgraph schema: the SDL files of schema/ with their resolvers, built for Federation 2, with
+ * the entities it extends in the shape SUPERGRAPH_CONFIG gives them (see supergraph-config.ts).
+ */
 import { readFileSync, readdirSync } from 'node:fs';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { parse, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { guardFields } from '../security/field-guard.js';
 import { resolvers } from './resolvers/index.js';
+import {
+  DEFAULT_SUPERGRAPH_CONFIG,
+  shapeResolvers,
+  shapeTypeDefs,
+  type SupergraphConfig,
+} from './supergraph-config.js';
 
 const SCHEMA_DIR = new URL('../../schema/', import.meta.url);
 
@@ -17,10 +26,12 @@ export function loadTypeDefs(): DocumentNode {
 }
 
 /** The schema with every `@requiresScopes` enforced by the subgraph itself. */
-export function buildSchema(): GraphQLSchema {
+export function buildSchema(
+  supergraph: SupergraphConfig = DEFAULT_SUPERGRAPH_CONFIG,
+): GraphQLSchema {
   const schema = buildSubgraphSchema({
-    typeDefs: loadTypeDefs(),
-    resolvers: resolvers as GraphQLResolverMap<unknown>,
+    typeDefs: shapeTypeDefs(loadTypeDefs(), supergraph),
+    resolvers: shapeResolvers(resolvers, supergraph) as GraphQLResolverMap<unknown>,
   });
   guardFields(schema);
   return schema;
