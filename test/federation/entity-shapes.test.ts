@@ -9,7 +9,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { composeServices as composeWithGuild } from '@theguild/federation-composition';
-import { parse } from 'graphql';
+import { parse, print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { composeSupergraph } from '../../scripts/compose.js';
 import {
@@ -20,15 +20,21 @@ import {
 } from '../../src/graphql/supergraph-config.js';
 import { statusUpdateInput } from '../fixtures/status-update.js';
 import { clincSubset } from '../support/clinc.js';
+import { runCli } from '../support/cli.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { countBySubgraph, startApolloGateway, type Gateway } from './apollo-gateway.js';
 import { gatewayCompatibleAiSdl } from './gateway-sdl.js';
 import type { RunningSubgraph } from './subgraphs/serve.js';
-import { startIncidentsSubgraph, type IncidentsSubgraph } from './subgraphs/incidents.js';
+import {
+  incidentsTypeDefs,
+  startIncidentsSubgraph,
+  type IncidentsSubgraph,
+} from './subgraphs/incidents.js';
 import {
   fixedTickets,
   shapedTicket,
   startTicketsSubgraph,
+  ticketsTypeDefs,
   type FixedTicket,
 } from './subgraphs/tickets.js';
 
@@ -77,6 +83,33 @@ describe('SUPERGRAPH_CONFIG validation', () => {
       expect((error as Error).message).not.toContain('\n');
     }
   });
+});
+
+describe('npm run compose -- --with', () => {
+  it("composes the configured shape with a company's subgraph files, and prints each error with exit 1 when they do not fit", async () => {
+    const [, file, source] = SHAPES[2]!;
+    const dir = mkdtempSync(join(tmpdir(), 'compose-with-'));
+    const config = join(dir, file);
+    writeFileSync(config, source);
+    const shape = parseSupergraphConfig(source, config);
+    const tickets = join(dir, 'helpdesk.graphql');
+    const incidents = join(dir, 'outages.graphql');
+    writeFileSync(tickets, print(ticketsTypeDefs(shape.ticket)));
+    writeFileSync(incidents, print(incidentsTypeDefs(shape.incident)));
+    const compose = (env: Record<string, string>) =>
+      runCli('../../scripts/compose', ['--with', tickets, incidents], env);
+
+    const fits = await compose({ SUPERGRAPH_CONFIG: config });
+    expect(fits.code).toBe(0);
+    expect(fits.stdout).toContain('ai, helpdesk, outages composed with 0 hint(s)');
+
+    // The default shape extends Ticket { subject body }, which these subgraphs do not have.
+    const misfit = await compose({});
+    expect(misfit.code).toBe(1);
+    expect(misfit.stderr).toMatch(/\[error [A-Z_]+\] Field "Ticket\.subject"/);
+    expect(misfit.stderr).toMatch(/\[error [A-Z_]+\] Field "Ticket\.body"/);
+    expect(misfit.stderr).toContain('do not compose: 2 error(s)');
+  }, 120_000);
 });
 
 describe.each(SHAPES)('ai-subgraph extending %s', (_name, file, source) => {
