@@ -88,7 +88,8 @@ export class KeyRevocationWatch {
     this.timer ??= setInterval(() => void this.recheck(), this.intervalMs).unref();
     return () => {
       set.delete(onInvalid);
-      if (set.size === 0) this.watchers.delete(prefix);
+      // The set may already be gone (invalidated), and a new one watch the same prefix since.
+      if (set.size === 0 && this.watchers.get(prefix) === set) this.watchers.delete(prefix);
       if (this.watchers.size === 0) this.stopTimer();
     };
   }
