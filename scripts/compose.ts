@@ -8,11 +8,17 @@
  * them (a field made @inaccessible, say).
  *
  *   npm run compose     writes supergraph.graphql (gitignored) for a local router or gateway
+ *   npm run compose -- --with tickets.graphql [more.graphql ...]
+ *                       composes ai-subgraph, in the shape SUPERGRAPH_CONFIG gives it, with a
+ *                       company's own subgraph files instead (each named after its file): every
+ *                       error and hint is printed, exit code 1 on any error. The offline
+ *                       equivalent of a schema check before deploying.
  *
  * The test suite composes through the same functions (test/federation/), so a schema change that
  * breaks the supergraph fails there and here alike.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { basename, extname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { composeServices } from '@apollo/composition';
 import { printSubgraphSchema } from '@apollo/subgraph';
@@ -25,6 +31,12 @@ import {
   type GraphQLSchema,
 } from 'graphql';
 import { buildSchema } from '../src/graphql/schema.js';
+import {
+  DEFAULT_SUPERGRAPH_CONFIG,
+  loadSupergraphConfig,
+  SupergraphConfigError,
+  type SupergraphConfig,
+} from '../src/graphql/supergraph-config.js';
 import { EXAMPLE_DOCUMENT } from '../src/server/plugins/landing-page.js';
 import { SUPERGRAPH_OPERATIONS } from '../test/federation/operations.js';
 import { INCIDENTS_TYPE_DEFS } from '../test/federation/subgraphs/incidents.js';
@@ -53,9 +65,9 @@ export class CompositionFailed extends Error {
   }
 }
 
-/** ai-subgraph's SDL as a router sees it through `_service { sdl }`. */
-export function aiSubgraphSdl(): string {
-  return printSubgraphSchema(buildSchema());
+/** ai-subgraph's SDL as a router sees it through `_service { sdl }`, in the given entity shape. */
+export function aiSubgraphSdl(supergraph: SupergraphConfig = DEFAULT_SUPERGRAPH_CONFIG): string {
+  return printSubgraphSchema(buildSchema(supergraph));
 }
 
 export const SUBGRAPH_NAMES = ['ai', 'tickets', 'incidents'] as const;
@@ -99,22 +111,32 @@ export const CHECKED_OPERATIONS: Record<string, string> = {
   'Sandbox document': EXAMPLE_DOCUMENT,
 };
 
+/** Every error and every hint of one composition, and the supergraph when there was no error. */
+export function composeWithProblems(subgraphs: SubgraphSource[]): {
+  problems: CompositionProblem[];
+  result: ReturnType<typeof composeServices>;
+} {
+  const result = composeServices(subgraphs);
+  const problems: CompositionProblem[] = [
+    ...(result.errors ?? []).map((error) => problem('error', error)),
+    ...(result.hints ?? []).map((hint): CompositionProblem => ({
+      kind: 'hint',
+      code: hint.definition.code,
+      message: hint.message,
+    })),
+  ];
+  return { problems, result };
+}
+
 /** Composes; throws CompositionFailed on any error or hint, or when a checked operation no longer validates. */
 export function composeSupergraph(
   subgraphs: SubgraphSource[],
   operations: Record<string, string> = CHECKED_OPERATIONS,
 ): Supergraph {
-  const result = composeServices(subgraphs);
-  if (result.errors)
-    throw new CompositionFailed(result.errors.map((error) => problem('error', error)));
-  if (result.hints.length > 0)
-    throw new CompositionFailed(
-      result.hints.map((hint) => ({
-        kind: 'hint',
-        code: hint.definition.code,
-        message: hint.message,
-      })),
-    );
+  const { problems, result } = composeWithProblems(subgraphs);
+  const errors = problems.filter((found) => found.kind === 'error');
+  if (errors.length > 0 || result.errors) throw new CompositionFailed(errors);
+  if (problems.length > 0) throw new CompositionFailed(problems);
   // Rebuilt from its AST with this module's graphql: composition's own GraphQLSchema comes from the
   // CommonJS build of graphql, which vitest loads beside the ESM one (graphql 16 has no `exports`).
   const apiSchema = buildASTSchema(result.schema.toAPISchema().toAST());
@@ -131,7 +153,59 @@ export function composeSupergraph(
 
 export const SUPERGRAPH_PATH = fileURLToPath(new URL('../supergraph.graphql', import.meta.url));
 
+/**
+ * `--with <file>...`: ai-subgraph in its configured shape beside a company's own subgraphs. Hints
+ * are printed but do not fail (a company's graph may carry its own); errors do.
+ */
+function composeWith(files: string[]): void {
+  let supergraphConfig = DEFAULT_SUPERGRAPH_CONFIG;
+  if (process.env.SUPERGRAPH_CONFIG) {
+    try {
+      supergraphConfig = loadSupergraphConfig(process.env.SUPERGRAPH_CONFIG);
+    } catch (error) {
+      if (!(error instanceof SupergraphConfigError)) throw error;
+      console.error(`compose: SUPERGRAPH_CONFIG ${error.message}`);
+      process.exit(1);
+    }
+  }
+  const subgraphs: SubgraphSource[] = [
+    { name: 'ai', url: DEFAULT_URLS.ai, typeDefs: parse(aiSubgraphSdl(supergraphConfig)) },
+    ...files.map((file) => {
+      const name = basename(file, extname(file));
+      return {
+        name,
+        url: `http://${name}.invalid/graphql`,
+        typeDefs: parse(readFileSync(file, 'utf8')),
+      };
+    }),
+  ];
+  const { problems, result } = composeWithProblems(subgraphs);
+  for (const found of problems)
+    console[found.kind === 'error' ? 'error' : 'log'](
+      `compose: [${found.kind} ${found.code}] ${found.message}`,
+    );
+  const errors = problems.filter((found) => found.kind === 'error').length;
+  const names = subgraphs.map((subgraph) => subgraph.name).join(', ');
+  if (errors > 0 || result.errors) {
+    console.error(`compose: ${names} do not compose: ${errors} error(s)`);
+    process.exit(1);
+  }
+  writeFileSync(SUPERGRAPH_PATH, result.supergraphSdl);
+  console.log(
+    `compose: ${names} composed with ${problems.length} hint(s); wrote ${SUPERGRAPH_PATH}`,
+  );
+}
+
 function main(): void {
+  const withAt = process.argv.indexOf('--with');
+  if (withAt >= 0) {
+    const files = process.argv.slice(withAt + 1);
+    if (files.length === 0) {
+      console.error('usage: npm run compose -- --with <subgraph.graphql>...');
+      process.exit(1);
+    }
+    return composeWith(files);
+  }
   let supergraph: Supergraph;
   try {
     supergraph = composeSupergraph(supergraphSubgraphs());

@@ -3,6 +3,12 @@
  * stops start-up with one line naming the variable and what it accepts.
  */
 import { z } from 'zod';
+import {
+  DEFAULT_SUPERGRAPH_CONFIG,
+  loadSupergraphConfig,
+  SupergraphConfigError,
+  type SupergraphConfig,
+} from './graphql/supergraph-config.js';
 import type { TracingSettings } from './observability/tracing-settings.js';
 import type { JwtSettings } from './security/authenticate.js';
 
@@ -62,6 +68,7 @@ const environmentSchema = z.object({
   OPENAI_BASE_URL: z.url({ error: 'must be a URL such as http://localhost:8000/v1' }).optional(),
   OPENAI_MODEL: z.string().min(1).default('gpt-4o-mini'),
   LLM_CONFIG: z.string().min(1).optional(),
+  SUPERGRAPH_CONFIG: z.string().min(1).optional(),
   SANDBOX: bool.optional(),
   SHUTDOWN_GRACE_MS: int(0, 600_000).default(10_000),
   STREAM_RETENTION_SECONDS: int(1, 86_400).default(600),
@@ -155,6 +162,8 @@ export interface Config {
   redisUrl?: string;
   openai: { apiKey?: string; baseUrl?: string; model: string };
   llmConfigPath?: string;
+  /** The shape of the entities this subgraph extends (SUPERGRAPH_CONFIG, else the default shape). */
+  supergraph: SupergraphConfig;
   sandbox: boolean;
   shutdownGraceMs: number;
   streamRetentionMs: number;
@@ -237,6 +246,16 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
+function supergraphConfig(path: string): SupergraphConfig {
+  try {
+    return loadSupergraphConfig(path);
+  } catch (error) {
+    if (error instanceof SupergraphConfigError)
+      throw new ConfigError(`SUPERGRAPH_CONFIG ${error.message}`);
+    throw error;
+  }
+}
+
 /** Blank values count as unset, as shells and .env files often leave them. */
 function withoutBlanks(env: NodeJS.ProcessEnv): Record<string, string> {
   return Object.fromEntries(
@@ -270,6 +289,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisUrl: e.REDIS_URL,
     openai: { apiKey: e.OPENAI_API_KEY, baseUrl: e.OPENAI_BASE_URL, model: e.OPENAI_MODEL },
     llmConfigPath: e.LLM_CONFIG,
+    supergraph: e.SUPERGRAPH_CONFIG
+      ? supergraphConfig(e.SUPERGRAPH_CONFIG)
+      : DEFAULT_SUPERGRAPH_CONFIG,
     sandbox: e.SANDBOX ?? !production,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     streamRetentionMs: e.STREAM_RETENTION_SECONDS * 1000,

@@ -1,4 +1,7 @@
-/** The subgraph schema: the SDL files of schema/ with their resolvers, built for Federation 2. */
+/**
+ * The subgraph schema: the SDL files of schema/ with their resolvers, built for Federation 2, with
+ * the entities it extends in the shape SUPERGRAPH_CONFIG gives them (see supergraph-config.ts).
+ */
 import { readFileSync, readdirSync } from 'node:fs';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
@@ -6,6 +9,12 @@ import { parse, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { guardFields } from '../security/field-guard.js';
 import { resolvers } from './resolvers/index.js';
 import { refuseUnstorableText } from './storable-text.js';
+import {
+  DEFAULT_SUPERGRAPH_CONFIG,
+  shapeResolvers,
+  shapeTypeDefs,
+  type SupergraphConfig,
+} from './supergraph-config.js';
 
 const SCHEMA_DIR = new URL('../../schema/', import.meta.url);
 
@@ -21,10 +30,12 @@ export function loadTypeDefs(): DocumentNode {
  * The schema with every `@requiresScopes` enforced by the subgraph itself, checked first (a caller
  * without the scope learns nothing about its input), then text the store cannot hold refused.
  */
-export function buildSchema(): GraphQLSchema {
+export function buildSchema(
+  supergraph: SupergraphConfig = DEFAULT_SUPERGRAPH_CONFIG,
+): GraphQLSchema {
   const schema = buildSubgraphSchema({
-    typeDefs: loadTypeDefs(),
-    resolvers: resolvers as GraphQLResolverMap<unknown>,
+    typeDefs: shapeTypeDefs(loadTypeDefs(), supergraph),
+    resolvers: shapeResolvers(resolvers, supergraph) as GraphQLResolverMap<unknown>,
   });
   refuseUnstorableText(schema);
   guardFields(schema);

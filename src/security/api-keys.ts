@@ -51,14 +51,89 @@ export async function issueApiKey(
   return { key, record };
 }
 
+/** The public prefix (`ais_<10 hex>`) of a presented key, or null when it is not shaped like one. */
+export function keyPrefixOf(presented: string): string | null {
+  const match = KEY_PATTERN.exec(presented);
+  return match ? `ais_${match[1]}` : null;
+}
+
+/** How often each replica re-checks the keys its open websockets were authenticated with. */
+export const KEY_RECHECK_INTERVAL_MS = 2_000;
+
+/**
+ * Tells whoever holds something a key opened (a websocket) when that key stops being valid. A key
+ * is checked once, when the socket opens, so without this a revoked key kept its sockets. The
+ * replica that revokes a key tells its own watchers at once; every replica also re-checks the keys
+ * its watchers hold every KEY_RECHECK_INTERVAL_MS, in one query whatever the number of sockets,
+ * which reaches keys revoked elsewhere (another replica, `npm run keys -- revoke`) and keys that
+ * reached their expiry. Polling rather than LISTEN/NOTIFY or pub/sub: it needs nothing PGlite,
+ * PostgreSQL and Redis do not all have, and a notification lost while a replica reconnects would
+ * leave a revoked socket open for good.
+ */
+export class KeyRevocationWatch {
+  private readonly watchers = new Map<string, Set<() => void>>();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly keys: ApiKeyRepository,
+    private readonly intervalMs = KEY_RECHECK_INTERVAL_MS,
+  ) {}
+
+  /** Calls `onInvalid` once the key with this prefix is revoked or expires; returns the way to stop watching. */
+  watch(prefix: string, onInvalid: () => void): () => void {
+    const set = this.watchers.get(prefix) ?? new Set();
+    set.add(onInvalid);
+    this.watchers.set(prefix, set);
+    // Only while something is watched: an idle replica runs no query.
+    this.timer ??= setInterval(() => void this.recheck(), this.intervalMs).unref();
+    return () => {
+      set.delete(onInvalid);
+      // The set may already be gone (invalidated), and a new one watch the same prefix since.
+      if (set.size === 0 && this.watchers.get(prefix) === set) this.watchers.delete(prefix);
+      if (this.watchers.size === 0) this.stopTimer();
+    };
+  }
+
+  /** Revokes a key (by id or prefix, within an account when given) and ends what it opened here at once. */
+  async revoke(idOrPrefix: string, accountId: string | null): Promise<ApiKeyRecord | null> {
+    const record = await this.keys.revoke(idOrPrefix, accountId);
+    if (record) this.invalidate(record.prefix);
+    return record;
+  }
+
+  private async recheck(): Promise<void> {
+    if (this.watchers.size === 0) return;
+    let invalid: string[];
+    try {
+      invalid = await this.keys.unusable([...this.watchers.keys()]);
+    } catch {
+      // A store that cannot be reached says nothing about the keys: the next tick asks again.
+      return;
+    }
+    for (const prefix of invalid) this.invalidate(prefix);
+  }
+
+  private invalidate(prefix: string): void {
+    const set = this.watchers.get(prefix);
+    this.watchers.delete(prefix);
+    if (this.watchers.size === 0) this.stopTimer();
+    for (const onInvalid of set ?? []) onInvalid();
+  }
+
+  private stopTimer(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+}
+
 export type KeyCheck =
   | { ok: true; accountId: string; scopes: Scope[]; keyId: string }
   | { ok: false; reason: 'malformed' | 'unknown' | 'revoked' | 'expired' };
 
 export async function verifyApiKey(keys: ApiKeyRepository, presented: string): Promise<KeyCheck> {
-  const match = KEY_PATTERN.exec(presented);
-  if (!match) return { ok: false, reason: 'malformed' };
-  const record = await keys.findByPrefix(`ais_${match[1]}`);
+  const prefix = keyPrefixOf(presented);
+  if (!prefix) return { ok: false, reason: 'malformed' };
+  const record = await keys.findByPrefix(prefix);
   if (
     !record ||
     !timingSafeEqual(Buffer.from(record.hash, 'hex'), Buffer.from(hashOf(presented), 'hex'))

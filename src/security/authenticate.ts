@@ -42,8 +42,12 @@ export const DEV_ACCOUNT_ID = 'dev';
 
 const BEARER = /^Bearer\s+(\S+)$/i;
 
+/** The credential of an `Authorization: Bearer <credential>` value, if it is one. */
+export const bearerCredential = (authorization: string | undefined) =>
+  BEARER.exec(authorization?.trim() ?? '')?.[1];
+
 function credentialKind(authorization: string | undefined): RejectedAuthentication['credential'] {
-  const credential = BEARER.exec(authorization?.trim() ?? '')?.[1];
+  const credential = bearerCredential(authorization);
   if (!authorization?.trim()) return 'none';
   if (!credential) return 'malformed';
   return credential.startsWith('ais_') ? 'api-key' : 'jwt';

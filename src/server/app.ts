@@ -45,7 +45,7 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
       'production needs a way to authenticate: create an API key (npm run keys -- create --account <name> --scopes <a,b>) or set JWT_ISSUER, JWT_AUDIENCE and JWT_JWKS_URL',
     );
   }
-  const schema = buildSchema();
+  const schema = buildSchema(config.supergraph);
   const formatError = createErrorFormatter(logger);
   // Requests per minute and query limits, after validation and before execution, on both transports.
   const operationGate = new OperationGate({

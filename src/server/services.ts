@@ -23,6 +23,7 @@ import { ProviderCallSpans } from '../observability/provider-call-spans.js';
 import { BuiltinProvider } from '../providers/builtin/index.js';
 import { createConfiguredProvider } from '../providers/index.js';
 import { Authenticator } from '../security/authenticate.js';
+import { KeyRevocationWatch } from '../security/api-keys.js';
 import { AuditObserver, DataProtection, observeAll } from '../security/data-protection/index.js';
 import { AccountLimits, openLimitStore } from '../security/limits/index.js';
 import { AuditLogRepository } from '../store/audit-log.js';
@@ -43,6 +44,8 @@ export interface Services {
   backlogs: BacklogService;
   llmRouting: LlmRouting;
   authenticator: Authenticator;
+  /** Ends websockets whose API key is revoked or expires (see security/api-keys.ts). */
+  keyRevocations: KeyRevocationWatch;
   capabilities: typeof allCapabilities;
   metrics: Metrics;
   /** Per-account rate limits (requests, tokens, daily budget, streams). */
@@ -238,6 +241,7 @@ export async function openServices(config: Config, logger: Logger): Promise<Serv
     backlogs,
     llmRouting: routing,
     authenticator,
+    keyRevocations: new KeyRevocationWatch(store.apiKeys),
     capabilities: allCapabilities,
     metrics,
     limits,

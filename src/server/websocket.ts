@@ -4,6 +4,16 @@
  * subscriber that leaves stops its reader at once (an async generator blocked on a wait would
  * otherwise not notice a `return()` until its next event).
  *
+ * Refused credentials are answered in-band, per operation: the connection is acknowledged and every
+ * operation on it gets one result whose error carries `extensions.code` UNAUTHENTICATED, then
+ * completes. Closing the socket at connect time (4403) would be simpler, but graphql-ws clients —
+ * Hive Gateway's link to this subgraph among them — retry a 4403 for about 40 s and then report a
+ * bare close event with no code; a result with an error reaches the end client, through a gateway
+ * too, as the GraphQL error it is. Credentials that stop being valid while the socket is open (a
+ * revoked key, an expired token) end its running subscriptions the same way. A refused socket is
+ * then closed after REFUSED_SOCKET_GRACE_MS with 4401, which graphql-ws clients treat as final, so
+ * sockets without valid credentials are not held open.
+ *
  * Memory per client is bounded (issue 14): open subscriptions are capped per socket and per
  * account (see subscription-limits.ts), and a socket whose client stops reading is cut off once
  * its unsent backlog passes `maxBufferedBytes`, which ends its subscriptions and frees what they
@@ -11,15 +21,18 @@
  * process, so each open subscription holds at most one event in that backlog.
  */
 import type { Server } from 'node:http';
-import type { GraphQLSchema } from 'graphql';
-import type { ExecutionArgs } from 'graphql';
-import type { ServerOptions } from 'graphql-ws';
+import type { ExecutionArgs, ExecutionResult, GraphQLSchema } from 'graphql';
+import { CloseCode, type Context, type ServerOptions } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
+import { decodeJwt } from 'jose';
 import { WebSocket, WebSocketServer } from 'ws';
-import { ServiceError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { Account } from '../domain.js';
-import { buildContext } from './context.js';
+import { ErrorCode, ServiceError } from '../errors.js';
+import { keyPrefixOf } from '../security/api-keys.js';
+import { bearerCredential } from '../security/authenticate.js';
+import { releasingOnEnd } from '../security/limits/index.js';
+import { buildContext, type RequestContext } from './context.js';
 import { DocumentCache } from './document-cache.js';
 import {
   formatGraphQLErrors,
@@ -31,8 +44,6 @@ import { graphql } from './graphql-runtime.js';
 import type { WebSocketOperationSpans } from './plugins/websocket-tracing.js';
 import type { Services } from './services.js';
 import type { SubscriptionLimits } from './subscription-limits.js';
-import { releasingOnEnd } from '../security/limits/index.js';
-import type { RequestContext } from './context.js';
 
 export interface WebSocketOptions {
   httpServer: Server;
@@ -73,6 +84,59 @@ function socketLoggingErrors(logger: Logger): typeof WebSocket {
 /** How often every socket's unsent backlog is looked at, besides before each event it is sent. */
 const BACKLOG_CHECK_MS = 1000;
 
+/** How long a socket whose credentials were refused stays open to receive its operations' errors. */
+export const REFUSED_SOCKET_GRACE_MS = 2_000;
+
+/** What one connection holds beside its socket: who it is, or why it is refused. */
+interface Connection {
+  socket: WebSocket;
+  account?: Account;
+  refusal?: ServiceError;
+  /** Fired when the credentials stop being valid: running subscriptions end with `refusal`. */
+  ended: AbortController;
+  /** Stops the revocation watch and the expiry timer. */
+  release?: () => void;
+}
+
+/** The context of an operation on a refused connection: execution answers it with the refusal. */
+interface Refused {
+  refusal: ServiceError;
+}
+
+const isRefused = (contextValue: unknown): contextValue is Refused =>
+  typeof contextValue === 'object' && contextValue !== null && 'refusal' in contextValue;
+
+/** The longest delay setTimeout accepts (about 24.8 days); a later expiry is re-armed on reconnect. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * A subscription's results until the connection's credentials end, then one result carrying the
+ * refusal, then completion. The source is returned so that its reader stops.
+ */
+async function* untilCredentialsEnd(
+  source: AsyncGenerator<ExecutionResult> | AsyncIterable<ExecutionResult>,
+  connection: Connection,
+): AsyncGenerator<ExecutionResult> {
+  const iterator = source[Symbol.asyncIterator]();
+  const ended = new Promise<'ended'>((resolve) => {
+    if (connection.ended.signal.aborted) resolve('ended');
+    connection.ended.signal.addEventListener('abort', () => resolve('ended'), { once: true });
+  });
+  try {
+    for (;;) {
+      const next = await Promise.race([iterator.next(), ended]);
+      if (next === 'ended') {
+        yield refusedResult(connection.refusal!);
+        return;
+      }
+      if (next.done) return;
+      yield next.value;
+    }
+  } finally {
+    await iterator.return?.();
+  }
+}
+
 export function attachWebSocket(options: WebSocketOptions) {
   const sockets = new WebSocketServer({
     server: options.httpServer,
@@ -92,9 +156,72 @@ export function attachWebSocket(options: WebSocketOptions) {
     if (controllers.size === 0) operations.delete(ctx);
   };
 
+  const connections = new Map<object, Connection>();
+  type SocketContext = Context<Record<string, unknown>, { socket: WebSocket }>;
+  const connectionOf = (ctx: SocketContext) => {
+    let connection = connections.get(ctx);
+    if (!connection) {
+      connection = { socket: ctx.extra.socket, ended: new AbortController() };
+      connections.set(ctx, connection);
+    }
+    return connection;
+  };
+  /** Refuses the connection from now on: its running subscriptions end, the socket closes soon. */
+  const refuse = (connection: Connection, refusal: ServiceError) => {
+    connection.refusal = refusal;
+    connection.release?.();
+    connection.ended.abort();
+    setTimeout(() => {
+      connection.socket.close(CloseCode.Unauthorized, 'Unauthorized');
+    }, REFUSED_SOCKET_GRACE_MS).unref();
+  };
+  /** Ends the connection when its API key is revoked or expires, or when its JWT expires. */
+  const watchCredentials = (connection: Connection, credential: string) => {
+    const prefix = keyPrefixOf(credential);
+    if (prefix) {
+      connection.release = options.services.keyRevocations.watch(prefix, () =>
+        refuse(
+          connection,
+          new ServiceError(ErrorCode.UNAUTHENTICATED, 'this API key was revoked or has expired'),
+        ),
+      );
+      return;
+    }
+    let expiresAt: number | undefined;
+    try {
+      expiresAt = decodeJwt(credential).exp;
+    } catch {
+      return; // Not a JWT: the development account, which nothing revokes.
+    }
+    if (expiresAt === undefined) return;
+    const timer = setTimeout(
+      () =>
+        refuse(connection, new ServiceError(ErrorCode.UNAUTHENTICATED, 'this token has expired')),
+      Math.min(Math.max(expiresAt * 1000 - Date.now(), 0), MAX_TIMER_MS),
+    ).unref();
+    connection.release = () => clearTimeout(timer);
+  };
+  /** Operations on a refused connection get the refusal; subscriptions also end when it comes later. */
+  const guard = (
+    execution: Required<Pick<ServerOptions, 'execute' | 'subscribe'>>,
+  ): Required<Pick<ServerOptions, 'execute' | 'subscribe'>> => ({
+    execute: (args) =>
+      isRefused(args.contextValue)
+        ? refusedResult(args.contextValue.refusal)
+        : execution.execute(args),
+    subscribe: async (args) => {
+      if (isRefused(args.contextValue)) return refusedResult(args.contextValue.refusal);
+      const result = await execution.subscribe(args);
+      const connection = operationConnections.get(args.contextValue as object);
+      return connection && Symbol.asyncIterator in result
+        ? untilCredentialsEnd(result, connection)
+        : result;
+    },
+  });
+  /** Which connection each operation's context belongs to, for `guard`. */
+  const operationConnections = new WeakMap<object, Connection>();
+
   const limits = options.subscriptionLimits;
-  /** The socket each operation's context belongs to, for the per-socket cap. */
-  const socketOf = new WeakMap<object, WebSocket>();
   const cutOffIfBacklogged = (socket: WebSocket) => {
     if (
       socket.readyState !== socket.OPEN ||
@@ -113,20 +240,27 @@ export function attachWebSocket(options: WebSocketOptions) {
   }, BACKLOG_CHECK_MS);
   backlogCheck.unref();
 
-  const execution =
-    options.spans && options.execution ? options.spans.wrap(options.execution) : options.execution;
-  const subscribe = execution?.subscribe ?? graphql.subscribe;
+  const plain = {
+    execute: (args: ExecutionArgs) => graphql.execute(args),
+    subscribe: (args: ExecutionArgs) => graphql.subscribe(args),
+  };
+  const traced = options.spans
+    ? options.spans.wrap(options.execution ?? plain)
+    : (options.execution ?? plain);
   /** Takes the subscription's places under the caps, held until it ends however it ends. */
   const limitedSubscribe = async (args: ExecutionArgs) => {
     const contextValue = args.contextValue as RequestContext;
     let release: () => void;
     try {
-      release = limits.take(socketOf.get(contextValue)!, contextValue.account.id);
+      release = limits.take(
+        operationConnections.get(contextValue)!.socket,
+        contextValue.account.id,
+      );
     } catch (error) {
       if (!ServiceError.isInstance(error)) throw error;
       return refusedResult(error);
     }
-    const result = await subscribe(args);
+    const result = await traced.subscribe(args);
     if (!(Symbol.asyncIterator in result)) {
       release();
       return result;
@@ -135,7 +269,7 @@ export function attachWebSocket(options: WebSocketOptions) {
   };
 
   const documents = new DocumentCache(options.schema, options.maxQueryBytes);
-  const server = useServer<Record<string, unknown>, { account: Account }>(
+  const server = useServer<Record<string, unknown>, { socket: WebSocket }>(
     {
       schema: options.schema,
       // Subscribers send the same few documents over and over: parsed and validated once each.
@@ -149,43 +283,59 @@ export function attachWebSocket(options: WebSocketOptions) {
             operationName: payload.operationName,
             variableValues: payload.variables,
           };
-        const overLimit = await options.countFailure?.(ctx.extra.account!.id);
+        const account = connectionOf(ctx).account;
+        const overLimit = account ? await options.countFailure?.(account.id) : null;
         return overLimit ? [graphQLErrorOf(overLimit)] : [...prepared.errors];
       },
-      ...execution,
-      subscribe: limitedSubscribe as ServerOptions['subscribe'],
+      ...guard({
+        execute: traced.execute,
+        subscribe: limitedSubscribe as NonNullable<ServerOptions['subscribe']>,
+      }),
       // Credentials come in connection_init (`{ authorization: "Bearer …" }`), or in the upgrade
-      // request's headers; a refusal closes the socket with 4403 before any operation runs.
+      // request's headers. Refused ones are acknowledged and answered per operation (see above).
       onConnect: async (ctx) => {
         const fromParams = ctx.connectionParams?.authorization;
         const authorization =
           typeof fromParams === 'string' ? fromParams : ctx.extra.request.headers.authorization;
+        const connection = connectionOf(ctx);
         try {
-          ctx.extra.account = await options.services.authenticator.authenticate({
+          connection.account = await options.services.authenticator.authenticate({
             authorization,
             remoteAddress: ctx.extra.request.socket.remoteAddress,
           });
+        } catch (error) {
+          // A store that cannot be reached says nothing about the credentials: 4403, which clients retry.
+          if (!ServiceError.isInstance(error) || error.code !== ErrorCode.UNAUTHENTICATED)
+            return false;
+          refuse(connection, error);
           return true;
-        } catch {
-          return false;
         }
+        const credential = bearerCredential(authorization);
+        if (credential) watchCredentials(connection, credential);
+        return true;
       },
       context: (ctx, id, _payload, args) => {
+        const connection = connectionOf(ctx);
+        if (connection.refusal) return { refusal: connection.refusal } satisfies Refused;
         const controller = new AbortController();
         const controllers = operations.get(ctx) ?? new Map<string, AbortController>();
         controllers.set(id, controller);
         operations.set(ctx, controllers);
         const header = ctx.extra.request.headers['x-request-id'];
-        const contextValue = buildContext(options.services, options.logger, ctx.extra.account!, {
+        const contextValue = buildContext(options.services, options.logger, connection.account!, {
           requestId: typeof header === 'string' ? header : undefined,
           signal: controller.signal,
         });
-        socketOf.set(contextValue, ctx.extra.socket);
+        operationConnections.set(contextValue, connection);
         options.spans?.start(contextValue, args);
         return contextValue;
       },
       onComplete: (ctx, id) => stop(ctx, id),
-      onClose: (ctx) => stop(ctx),
+      onClose: (ctx) => {
+        stop(ctx);
+        connections.get(ctx)?.release?.();
+        connections.delete(ctx);
+      },
       // Validation failures arrive as plain GraphQLErrors (no code, no cause): Apollo Server's code for them, not INTERNAL_SERVER_ERROR.
       onError: (_ctx, _id, _payload, errors) =>
         errors.map((error) =>

@@ -77,6 +77,15 @@ export class ApiKeyRepository {
     return row ? toRecord(row) : null;
   }
 
+  /** Of these prefixes, those whose key can no longer authenticate (revoked or expired). */
+  async unusable(prefixes: readonly string[]): Promise<string[]> {
+    const rows = await this.db.query<{ prefix: string }>(
+      'SELECT prefix FROM api_keys WHERE prefix = ANY($1::text[]) AND (revoked_at IS NOT NULL OR expires_at <= now())',
+      [prefixes],
+    );
+    return rows.map((row) => row.prefix);
+  }
+
   /** Whether any key could still authenticate (not revoked, not expired). */
   async anyUsable(): Promise<boolean> {
     const rows = await this.db.query(

@@ -192,13 +192,22 @@ describe('production identity', () => {
     });
   });
 
-  it('authenticates websocket clients in connection_init, and closes unauthenticated ones with 4403', async () => {
-    expect(await connect(server.wsUrl)).toEqual({ acknowledged: false, closeCode: 4403 });
-    expect(
-      await connect(server.wsUrl, {
-        authorization: 'Bearer ais_0000000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
-      }),
-    ).toEqual({ acknowledged: false, closeCode: 4403 });
+  it('authenticates websocket clients in connection_init, and refuses the operations of others with UNAUTHENTICATED', async () => {
+    // Refused connections are acknowledged and each operation answered with the error, which a
+    // graphql-ws client (or a gateway) reports at once instead of retrying a closed socket.
+    for (const connectionParams of [
+      undefined,
+      { authorization: 'Bearer ais_0000000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' },
+    ]) {
+      const started = Date.now();
+      const refused = await collectStream(
+        server.wsClient(connectionParams ? { connectionParams } : {}),
+        'any',
+      );
+      expect(Date.now() - started).toBeLessThan(2_000);
+      expect(refused.events).toEqual([]);
+      expect(refused.errors).toMatchObject([{ extensions: { code: 'UNAUTHENTICATED' } }]);
+    }
     expect(await connect(server.wsUrl, bearer(generator))).toEqual({ acknowledged: true });
 
     const drafted = await server.graphql<{ draftStatusUpdate: { id: string } }>(

@@ -20,7 +20,7 @@ async function drafts(
 
 export const incidentResolvers: Resolvers = {
   Incident: {
-    __resolveReference: (reference) => ({ id: reference.id }),
+    // Its reference arrives as { id } whatever the configured key (supergraph-config.ts).
     postmortemDrafts: (incident, { first }, context) =>
       drafts(incident.id, 'POSTMORTEM', first, context),
     statusUpdateDrafts: (incident, { first }, context) =>

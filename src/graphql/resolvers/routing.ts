@@ -46,8 +46,8 @@ export const routingResolvers: Resolvers = {
       services.routing.review(account, predictionId, category),
   },
   Ticket: {
-    // The router hands over subject and body (@requires); routing is resolved per ticket but batched.
-    __resolveReference: (reference) => reference,
+    // The router hands over subject and body (@requires; the reference is translated from the
+    // configured shape in supergraph-config.ts); routing is resolved per ticket but batched.
     routing: (ticket, { taxonomyId }, { loaders }) => {
       if (typeof ticket.body !== 'string')
         throw badInput(`Ticket ${ticket.id}: the gateway did not provide its body`);

@@ -16,6 +16,6 @@ export const securityResolvers: Resolvers = {
       return { key, apiKey: record };
     },
     revokeApiKey: async (_parent, { id }, { services }) =>
-      (await services.store.apiKeys.revoke(id, null)) ?? Promise.reject(notFound('API key', id)),
+      (await services.keyRevocations.revoke(id, null)) ?? Promise.reject(notFound('API key', id)),
   },
 };

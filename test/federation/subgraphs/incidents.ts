@@ -4,13 +4,22 @@
  * (`lastDraft` returns `{ id }`), which the router resolves through ai-subgraph.
  */
 import { parse } from 'graphql';
+import {
+  DEFAULT_SUPERGRAPH_CONFIG,
+  type SupergraphConfig,
+} from '../../../src/graphql/supergraph-config.js';
 import { serveSubgraph, type RunningSubgraph } from './serve.js';
 
-export const INCIDENTS_TYPE_DEFS = parse(`#graphql
+type IncidentShape = SupergraphConfig['incident'];
+
+/** An incidents subgraph's SDL with the entity named and keyed as SUPERGRAPH_CONFIG describes it. */
+export function incidentsTypeDefs(shape: IncidentShape = DEFAULT_SUPERGRAPH_CONFIG.incident) {
+  const keyFields = Object.entries(shape.key).map(([field, type]) => `${field}: ${type}`);
+  return parse(`#graphql
   extend schema @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key"])
 
-  type Incident @key(fields: "id") {
-    id: ID!
+  type ${shape.type} @key(fields: "${Object.keys(shape.key).join(' ')}") {
+    ${keyFields.join('\n    ')}
     title: String!
     severity: Severity!
     timeline: [IncidentTimelineEntry!]!
@@ -37,10 +46,13 @@ export const INCIDENTS_TYPE_DEFS = parse(`#graphql
   }
 
   type Query {
-    incident(id: ID!): Incident
-    incidents: [Incident!]!
+    incident(id: ID!): ${shape.type}
+    incidents: [${shape.type}!]!
   }
 `);
+}
+
+export const INCIDENTS_TYPE_DEFS = incidentsTypeDefs();
 
 export interface FixedIncident {
   id: string;
@@ -73,18 +85,23 @@ export interface IncidentsSubgraph extends RunningSubgraph {
   attachDraft(incidentId: string, generationId: string): void;
 }
 
+/** Serves the incidents; a configured key must be one field, which holds the incident's id. */
 export async function startIncidentsSubgraph(
   incidents: readonly FixedIncident[] = FIXED_INCIDENTS,
+  shape: IncidentShape = DEFAULT_SUPERGRAPH_CONFIG.incident,
 ): Promise<IncidentsSubgraph> {
-  const byId = new Map(incidents.map((incident) => [incident.id, incident]));
+  const [keyField] = Object.keys(shape.key);
+  const served = incidents.map((incident) => ({ ...incident, [keyField!]: incident.id }));
+  const byId = new Map(served.map((incident) => [incident.id, incident]));
   const lastDraft = new Map<string, string>();
-  const running = await serveSubgraph('incidents', INCIDENTS_TYPE_DEFS, {
+  const running = await serveSubgraph('incidents', incidentsTypeDefs(shape), {
     Query: {
       incident: (_parent: unknown, { id }: { id: string }) => byId.get(id) ?? null,
-      incidents: () => incidents,
+      incidents: () => served,
     },
-    Incident: {
-      __resolveReference: (reference: { id: string }) => byId.get(reference.id) ?? null,
+    [shape.type]: {
+      __resolveReference: (reference: Record<string, string>) =>
+        byId.get(reference[keyField!]!) ?? null,
       lastDraft: (incident: FixedIncident) => {
         const id = lastDraft.get(incident.id);
         return id ? { __typename: 'Generation', id } : null;

@@ -4,29 +4,42 @@
  * should be routed to is known.
  */
 import { parse } from 'graphql';
+import {
+  DEFAULT_SUPERGRAPH_CONFIG,
+  entityId,
+  type SupergraphConfig,
+} from '../../../src/graphql/supergraph-config.js';
 import { clincSubset } from '../../support/clinc.js';
 import { serveSubgraph, type RunningSubgraph } from './serve.js';
 
-/*
- * `subject` and `body` are nullable because ai-subgraph declares them `String @external`, and
- * composition requires an @external field's type to equal the owner's exactly: an owner with
- * `body: String!` fails with EXTERNAL_TYPE_MISMATCH (test/federation/schema-check.test.ts).
+type TicketShape = SupergraphConfig['ticket'];
+
+/**
+ * A tickets subgraph's SDL in a given shape (the entity's name, key and text fields as
+ * SUPERGRAPH_CONFIG describes them). In the default shape `subject` and `body` are nullable, as
+ * ai-subgraph's default SDL declares them: composition requires an @external field's type to equal
+ * the owner's exactly (test/federation/schema-check.test.ts).
  */
-export const TICKETS_TYPE_DEFS = parse(`#graphql
+export function ticketsTypeDefs(shape: TicketShape = DEFAULT_SUPERGRAPH_CONFIG.ticket) {
+  const keyFields = Object.entries(shape.key).map(([field, type]) => `${field}: ${type}`);
+  return parse(`#graphql
   extend schema @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key"])
 
-  type Ticket @key(fields: "id") {
-    id: ID!
-    subject: String
-    body: String
+  type ${shape.type} @key(fields: "${Object.keys(shape.key).join(' ')}") {
+    ${keyFields.join('\n    ')}
+    ${shape.subject.field}: ${shape.subject.type}
+    ${shape.body.field}: ${shape.body.type}
     customer: String!
   }
 
   type Query {
     "The newest tickets first; at most 500."
-    tickets(first: Int = 20): [Ticket!]!
+    tickets(first: Int = 20): [${shape.type}!]!
   }
 `);
+}
+
+export const TICKETS_TYPE_DEFS = ticketsTypeDefs();
 
 export interface FixedTicket {
   id: string;
@@ -63,17 +76,39 @@ export function fixedTickets(intents: readonly string[], perIntent: number): Fix
   return tickets;
 }
 
+/**
+ * A ticket as the tickets subgraph of that shape serves it. A key field named `id` holds the ticket
+ * id, an `Int` one its number, any other the customer (so `{ tenant, number }` reads `acme`, `12`);
+ * a non-null subject is empty where the ticket has none.
+ */
+export function shapedTicket(ticket: FixedTicket, shape: TicketShape): Record<string, unknown> {
+  const number = Number(ticket.id.replace('TCK-', ''));
+  const key = Object.entries(shape.key).map(([field, type]) => [
+    field,
+    field === 'id' ? ticket.id : type.startsWith('Int') ? number : ticket.customer,
+  ]);
+  return {
+    ...Object.fromEntries(key),
+    [shape.subject.field]: ticket.subject ?? (shape.subject.type === 'String!' ? '' : null),
+    [shape.body.field]: ticket.body,
+    customer: ticket.customer,
+  };
+}
+
 export async function startTicketsSubgraph(
   tickets: readonly FixedTicket[],
+  shape: TicketShape = DEFAULT_SUPERGRAPH_CONFIG.ticket,
 ): Promise<RunningSubgraph> {
-  const byId = new Map(tickets.map((ticket) => [ticket.id, ticket]));
-  return serveSubgraph('tickets', TICKETS_TYPE_DEFS, {
+  const served = tickets.map((ticket) => shapedTicket(ticket, shape));
+  const byKey = new Map(served.map((ticket) => [entityId(ticket, shape.key), ticket]));
+  return serveSubgraph('tickets', ticketsTypeDefs(shape), {
     Query: {
       tickets: (_parent: unknown, { first }: { first?: number | null }) =>
-        tickets.slice(0, Math.min(Math.max(first ?? 20, 0), 500)),
+        served.slice(0, Math.min(Math.max(first ?? 20, 0), 500)),
     },
-    Ticket: {
-      __resolveReference: (reference: { id: string }) => byId.get(reference.id) ?? null,
+    [shape.type]: {
+      __resolveReference: (reference: Record<string, unknown>) =>
+        byKey.get(entityId(reference, shape.key)) ?? null,
     },
   });
 }
