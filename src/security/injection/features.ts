@@ -18,8 +18,34 @@ import { foldForMatching } from './normalize.js';
 /** Markdown emphasis, code ticks, heading and quote markers: layout, not words. */
 const MARKDOWN = /[*_~`#>|]+/g;
 
+const LEET_DIGITS: Readonly<Record<string, string>> = {
+  '0': 'o',
+  '1': 'i',
+  '3': 'e',
+  '4': 'a',
+  '5': 's',
+  '7': 't',
+};
+/** A token of letters and leet digits; folded when it has more letters than digits, two at least. */
+const LEET_TOKEN = /[a-z013457]*[a-z][a-z013457]*/g;
+
+/**
+ * `foldForMatching` maps leetspeak only between letters; the model also folds a word's leading and
+ * trailing digits (`1gn0r3`, `rul35`, `4ll`) when letters outnumber them.
+ */
+function foldLeetWords(text: string): string {
+  return text.replace(LEET_TOKEN, (token) => {
+    const digits = token.replace(/[a-z]/g, '').length;
+    if (digits === 0 || token.length - digits < 2 || digits > token.length - digits) return token;
+    return token.replace(/[013457]/g, (d) => LEET_DIGITS[d]!);
+  });
+}
+
 export function normalizeForModel(text: string): string {
-  return foldForMatching(text).toLowerCase().replace(MARKDOWN, ' ').replace(/\s+/g, ' ').trim();
+  return foldLeetWords(foldForMatching(text).toLowerCase())
+    .replace(MARKDOWN, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
 }
 
 const FNV_PRIME = 0x01000193;
