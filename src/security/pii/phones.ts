@@ -74,6 +74,8 @@ export function findPhones(text: string, emit: (start: number, value: string) =>
   CANDIDATE.lastIndex = 0;
   let m: RegExpExecArray | null;
   while ((m = CANDIDATE.exec(text)) !== null) {
+    // Too short for six digits: most candidates in digit-heavy text, skipped before any check.
+    if (m[0].length < 6) continue;
     let value = m[0].replace(/[ .-]+$/, '');
     // A closing parenthesis without its opening one is the sentence's: `(alt 415.555.0132)`.
     if (value.endsWith(')') && !value.includes('(')) value = value.slice(0, -1);
