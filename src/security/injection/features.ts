@@ -13,19 +13,11 @@
  *
  * Training (scripts/injection/train.ts) and scoring share this file, so the two cannot drift.
  */
-import { foldForMatching } from './normalize.js';
+import { foldForMatching, LEET } from './normalize.js';
 
 /** Markdown emphasis, code ticks, heading and quote markers: layout, not words. */
 const MARKDOWN = /[*_~`#>|]+/g;
 
-const LEET_DIGITS: Readonly<Record<string, string>> = {
-  '0': 'o',
-  '1': 'i',
-  '3': 'e',
-  '4': 'a',
-  '5': 's',
-  '7': 't',
-};
 /** A token of letters and leet digits; folded when it has more letters than digits, two at least. */
 const LEET_TOKEN = /[a-z013457]*[a-z][a-z013457]*/g;
 
@@ -37,7 +29,7 @@ function foldLeetWords(text: string): string {
   return text.replace(LEET_TOKEN, (token) => {
     const digits = token.replace(/[a-z]/g, '').length;
     if (digits === 0 || token.length - digits < 2 || digits > token.length - digits) return token;
-    return token.replace(/[013457]/g, (d) => LEET_DIGITS[d]!);
+    return token.replace(/[013457]/g, (d) => LEET[d]!);
   });
 }
 
