@@ -10,6 +10,7 @@ export const FEATURES = [
   'JOB_DIGEST',
   'ASSISTANT',
   'ROUTING',
+  'SCREEN',
 ] as const;
 export type Feature = (typeof FEATURES)[number];
 

@@ -52,6 +52,8 @@ export interface Services {
   limits: AccountLimits;
   /** The audit log of provider calls: its rows, and the gateway observer writing them. */
   audit: { entries: AuditLogRepository; observer: AuditObserver };
+  /** The gateway's injection screen and PII detector, also callable on their own (`screenText`). */
+  dataProtection: DataProtection;
   /** Evaluation runs, generation datasets, feedback and production quality metrics. */
   evaluation: {
     runs: EvaluationService;
@@ -109,7 +111,7 @@ export async function openServices(config: Config, logger: Logger): Promise<Serv
   const gateway = new LlmGateway(routing, providers);
   const metrics = new Metrics();
   // Data protection (issue #7): injection screen, PII redaction, canary, and the audit log.
-  gateway.protection = new DataProtection({
+  const dataProtection = new DataProtection({
     providers: routing.providers,
     injection: {
       action: config.dataProtection.injectionAction,
@@ -117,6 +119,7 @@ export async function openServices(config: Config, logger: Logger): Promise<Serv
     },
     logger,
   });
+  gateway.protection = dataProtection;
   const auditEntries = new AuditLogRepository(store.db);
   const audit = {
     entries: auditEntries,
@@ -246,6 +249,7 @@ export async function openServices(config: Config, logger: Logger): Promise<Serv
     metrics,
     limits,
     audit,
+    dataProtection,
     evaluation,
   };
 }

@@ -66,7 +66,7 @@ export type ApiKey = {
   prefix: Scalars['String']['output'];
   /** When it was revoked; null while valid. */
   revokedAt: Maybe<Scalars['DateTime']['output']>;
-  /** What it may do: `generate`, `route`, `eval`, `admin`. */
+  /** What it may do: `generate`, `route`, `eval`, `screen`, `admin`. */
   scopes: Array<Scalars['String']['output']>;
 };
 
@@ -78,7 +78,7 @@ export type ApiKeyInput = {
   description?: InputMaybe<Scalars['String']['input']>;
   /** When it stops working; omit for never. */
   expiresAt?: InputMaybe<Scalars['DateTime']['input']>;
-  /** Its scopes, from `generate`, `route`, `eval`, `admin`. */
+  /** Its scopes, from `generate`, `route`, `eval`, `screen`, `admin`. */
   scopes: Array<Scalars['String']['input']>;
 };
 
@@ -729,6 +729,8 @@ export type Feature =
   | 'ROUTING'
   /** Runbook jobs drafted from a plain-language request. */
   | 'RUNBOOK'
+  /** Texts screened for prompt injection and personal data through `Query.screenText` (no model is called). */
+  | 'SCREEN'
   /** Incident status updates for stakeholders. */
   | 'STATUS_UPDATE';
 
@@ -1466,6 +1468,30 @@ export type PairwiseEvalOutcome = {
   wins: Scalars['Int']['output'];
 };
 
+/** The kinds of personal data and secrets the redactor finds. */
+export type PiiKind =
+  | 'EMAIL'
+  | 'IBAN'
+  | 'IP_ADDRESS'
+  /** A US SSN, UK National Insurance number, Spanish DNI/NIE or Italian codice fiscale. */
+  | 'NATIONAL_ID'
+  | 'PAYMENT_CARD'
+  | 'PHONE'
+  /** An API key, token, password or private key. */
+  | 'SECRET'
+  /** The `user:password` part of a URL. */
+  | 'URL_CREDENTIALS';
+
+/** Where personal data sits in a screened text. The value itself is never returned. */
+export type PiiSpan = {
+  __typename?: 'PiiSpan';
+  /** Offset after the last character (exclusive), in UTF-16 code units. */
+  end: Scalars['Int']['output'];
+  kind: PiiKind;
+  /** Offset of the first character, in UTF-16 code units (JavaScript string indexes). */
+  start: Scalars['Int']['output'];
+};
+
 /** Follow-up work a postmortem commits to. */
 export type PostmortemActionItem = {
   __typename?: 'PostmortemActionItem';
@@ -1628,6 +1654,13 @@ export type Query = {
   routingBacklog: Maybe<RoutingBacklog>;
   /** What automatic routing of a taxonomy saved over a window (default the last 30 days). */
   routingRoi: RoutingRoi;
+  /**
+   * Screens texts the way the gateway screens untrusted input before any model call: the injection
+   * score and decision, and where personal data sits. Up to 500 texts of at most 100,000 characters
+   * each per call; one answer per text, in order. Needs the `screen` scope; rate-limited and audited
+   * (one audit row per call, with the highest score and the counts of PII found, never the text).
+   */
+  screenText: Array<TextScreening>;
   /** The account's taxonomies, newest first. */
   taxonomies: Array<Taxonomy>;
 };
@@ -1711,6 +1744,11 @@ export type QueryRoutingRoiArgs = {
   since?: InputMaybe<Scalars['DateTime']['input']>;
   taxonomyId: Scalars['ID']['input'];
   until?: InputMaybe<Scalars['DateTime']['input']>;
+};
+
+
+export type QueryScreenTextArgs = {
+  texts: Array<Scalars['String']['input']>;
 };
 
 /** A person's verdict on a draft or a routing decision. */
@@ -2140,6 +2178,17 @@ export type RunbookStep = {
   expectedResult: Scalars['String']['output'];
 };
 
+/** What the service does about a text, by its injection score and the configured policy (INJECTION_ACTION and the INJECTION_*_THRESHOLD scores). */
+export type ScreeningDecision =
+  /** Nothing suspicious. */
+  | 'ALLOW'
+  /** An injection: the gateway would refuse the call with PROMPT_INJECTION_SUSPECTED. */
+  | 'BLOCK'
+  /** Likely an injection: the gateway would mark the call (score on the generation and in the audit log). */
+  | 'FLAG'
+  /** A weak signal: the gateway would log it. */
+  | 'LOG';
+
 /** How bad an incident is; SEV1 is the worst. */
 export type Severity =
   /** Critical: a core service is down for many customers. */
@@ -2294,6 +2343,17 @@ export type TaxonomyInput = {
   reviewThreshold?: InputMaybe<Scalars['Float']['input']>;
   /** Up to 200 keyword rules. */
   rules?: InputMaybe<Array<KeywordRuleInput>>;
+};
+
+/** One text as the gateway's screen sees it. */
+export type TextScreening = {
+  __typename?: 'TextScreening';
+  /** What the configured policy does at that score. */
+  decision: ScreeningDecision;
+  /** 0 to 1: the prompt-injection score (the rules and the trained classifier combined). */
+  injectionScore: Scalars['Float']['output'];
+  /** Personal data and secrets found, in text order; the gateway replaces these before a third-party provider sees the text. */
+  pii: Array<PiiSpan>;
 };
 
 /** A support ticket owned by the supergraph's tickets subgraph. This subgraph adds where it should go. */
@@ -2563,6 +2623,8 @@ export type ResolversTypes = {
   NoteKind: NoteKind;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   PairwiseEvalOutcome: ResolverTypeWrapper<PairwiseEvalOutcome>;
+  PiiKind: PiiKind;
+  PiiSpan: ResolverTypeWrapper<PiiSpan>;
   PostmortemActionItem: ResolverTypeWrapper<PostmortemActionItem>;
   PostmortemImpact: ResolverTypeWrapper<PostmortemImpact>;
   PostmortemInput: PostmortemInput;
@@ -2594,6 +2656,7 @@ export type ResolversTypes = {
   RunbookOutput: ResolverTypeWrapper<RunbookOutput>;
   RunbookParameter: ResolverTypeWrapper<RunbookParameter>;
   RunbookStep: ResolverTypeWrapper<RunbookStep>;
+  ScreeningDecision: ScreeningDecision;
   Severity: Severity;
   StageEvalShare: ResolverTypeWrapper<StageEvalShare>;
   StartEvalRunInput: StartEvalRunInput;
@@ -2603,6 +2666,7 @@ export type ResolversTypes = {
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Taxonomy: ResolverTypeWrapper<TaxonomyRecord>;
   TaxonomyInput: TaxonomyInput;
+  TextScreening: ResolverTypeWrapper<TextScreening>;
   Ticket: ResolverTypeWrapper<TicketReference>;
   TicketInput: TicketInput;
   TimelineEventInput: TimelineEventInput;
@@ -2682,6 +2746,7 @@ export type ResolversParentTypes = {
   NoteInput: NoteInput;
   PageInfo: PageInfo;
   PairwiseEvalOutcome: PairwiseEvalOutcome;
+  PiiSpan: PiiSpan;
   PostmortemActionItem: PostmortemActionItem;
   PostmortemImpact: PostmortemImpact;
   PostmortemInput: PostmortemInput;
@@ -2717,6 +2782,7 @@ export type ResolversParentTypes = {
   Subscription: Record<PropertyKey, never>;
   Taxonomy: TaxonomyRecord;
   TaxonomyInput: TaxonomyInput;
+  TextScreening: TextScreening;
   Ticket: TicketReference;
   TicketInput: TicketInput;
   TimelineEventInput: TimelineEventInput;
@@ -3161,6 +3227,12 @@ export type PairwiseEvalOutcomeResolvers<ContextType = RequestContext, ParentTyp
   wins?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
+export type PiiSpanResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['PiiSpan'] = ResolversParentTypes['PiiSpan']> = {
+  end?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['PiiKind'], ParentType, ContextType>;
+  start?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
 export type PostmortemActionItemResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['PostmortemActionItem'] = ResolversParentTypes['PostmortemActionItem']> = {
   description?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   due?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -3235,6 +3307,7 @@ export type QueryResolvers<ContextType = RequestContext, ParentType extends Reso
   routeTickets?: Resolver<Array<ResolversTypes['RoutingPrediction']>, ParentType, ContextType, RequireFields<QueryRouteTicketsArgs, 'tickets'>>;
   routingBacklog?: Resolver<Maybe<ResolversTypes['RoutingBacklog']>, ParentType, ContextType, RequireFields<QueryRoutingBacklogArgs, 'id'>>;
   routingRoi?: Resolver<ResolversTypes['RoutingRoi'], ParentType, ContextType, RequireFields<QueryRoutingRoiArgs, 'taxonomyId'>>;
+  screenText?: Resolver<Array<ResolversTypes['TextScreening']>, ParentType, ContextType, RequireFields<QueryScreenTextArgs, 'texts'>>;
   taxonomies?: Resolver<Array<ResolversTypes['Taxonomy']>, ParentType, ContextType>;
 };
 
@@ -3444,6 +3517,12 @@ export type TaxonomyResolvers<ContextType = RequestContext, ParentType extends R
   version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
+export type TextScreeningResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['TextScreening'] = ResolversParentTypes['TextScreening']> = {
+  decision?: Resolver<ResolversTypes['ScreeningDecision'], ParentType, ContextType>;
+  injectionScore?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  pii?: Resolver<Array<ResolversTypes['PiiSpan']>, ParentType, ContextType>;
+};
+
 export type TicketResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Ticket'] = ResolversParentTypes['Ticket'], FederationReferenceType extends FederationReferenceTypes['Ticket'] = FederationReferenceTypes['Ticket']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Ticket']> | FederationReferenceType, FederationReferenceType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -3507,6 +3586,7 @@ export type Resolvers<ContextType = RequestContext> = {
   Mutation?: MutationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   PairwiseEvalOutcome?: PairwiseEvalOutcomeResolvers<ContextType>;
+  PiiSpan?: PiiSpanResolvers<ContextType>;
   PostmortemActionItem?: PostmortemActionItemResolvers<ContextType>;
   PostmortemImpact?: PostmortemImpactResolvers<ContextType>;
   PostmortemOutput?: PostmortemOutputResolvers<ContextType>;
@@ -3535,6 +3615,7 @@ export type Resolvers<ContextType = RequestContext> = {
   StatusUpdateOutput?: StatusUpdateOutputResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;
   Taxonomy?: TaxonomyResolvers<ContextType>;
+  TextScreening?: TextScreeningResolvers<ContextType>;
   Ticket?: TicketResolvers<ContextType>;
   Usage?: UsageResolvers<ContextType>;
 };

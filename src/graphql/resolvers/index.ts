@@ -6,6 +6,7 @@ import { generationResolvers } from './generations.js';
 import { incidentResolvers } from './incident.js';
 import { routingBacklogResolvers } from './routing-backlog.js';
 import { routingResolvers } from './routing.js';
+import { screeningResolvers } from './screening.js';
 import { securityResolvers } from './security.js';
 import { jobDigestResolvers } from './job-digest.js';
 import { postmortemResolvers } from './postmortem.js';
@@ -30,6 +31,7 @@ export const resolvers: Resolvers = merge(
   routingResolvers,
   routingBacklogResolvers,
   securityResolvers,
+  screeningResolvers,
   auditResolvers,
   statusUpdateResolvers,
   postmortemResolvers,

@@ -2,7 +2,7 @@
  * The audit log's gateway observer: every call that reached a provider becomes one row per attempt
  * (retries and fallbacks included; targets skipped by an open circuit were not called and leave
  * none), a cache hit one row, and a call refused before any provider (prompt injection) one row
- * with no provider. Rows carry counts and the injection score, never the text, unless
+ * with no provider; a `screenText` call one row with no provider either. Rows carry counts and the injection score, never the text, unless
  * `rawText` (AUDIT_RAW_TEXT) is on: then the prompt and answer with personal data replaced.
  *
  * Writing is asynchronous and never fails the call: a row that cannot be written is logged.
@@ -20,6 +20,7 @@ import type { Logger } from '../../observability/logger.js';
 import type { AuditLogRepository, AuditOutcome, NewAuditEntry } from '../../store/audit-log.js';
 import { GroupCommit } from '../../store/group-commit.js';
 import { ProtectionSession } from './protection.js';
+import type { TextScreening } from './text-screening.js';
 
 export interface AuditOptions {
   /** AUDIT_RAW_TEXT: keep the redacted prompt and answer of each call (off by default). */
@@ -60,6 +61,37 @@ export class AuditObserver implements GatewayObserver {
 
   failed(feature: Feature, error: GatewayError, _durationMs: number, context?: ObservedCall): void {
     if (context) this.write(this.rows(feature, error.attempts, context, null, error));
+  }
+
+  /**
+   * One row for a `screenText` call: no provider, the highest score of its texts, the PII found
+   * per kind; `blocked` when the policy would have refused any of them. Never the texts.
+   */
+  screened(
+    call: { accountId: string; requestId: string | null; latencyMs: number },
+    screenings: readonly TextScreening[],
+  ): void {
+    const redactions: Record<string, number> = {};
+    for (const { pii } of screenings)
+      for (const { kind } of pii) redactions[kind] = (redactions[kind] ?? 0) + 1;
+    this.write([
+      {
+        accountId: call.accountId,
+        feature: 'SCREEN',
+        provider: '',
+        model: '',
+        outcome: screenings.some((s) => s.action === 'block') ? 'blocked' : 'ok',
+        errorCode: null,
+        inputTokens: 0,
+        outputTokens: 0,
+        costUsd: 0,
+        latencyMs: call.latencyMs,
+        redactions,
+        injectionScore: Math.max(0, ...screenings.map((s) => s.score)),
+        requestId: call.requestId,
+        rawText: null,
+      },
+    ]);
   }
 
   /** Resolves once every row handed over so far is written (tests, shutdown). */

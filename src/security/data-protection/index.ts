@@ -26,4 +26,5 @@ export {
   restoreJson,
   type AnswerRestorer,
 } from './restore.js';
+export { screenTexts, type PiiSpan, type TextScreening } from './text-screening.js';
 export { segments, untrustedText } from './untrusted.js';

@@ -20,7 +20,13 @@ import type {
 import type { ProviderSettings, Target } from '../../llm/routing.js';
 import type { ChatMessage } from '../../llm/spec.js';
 import type { Logger } from '../../observability/logger.js';
-import { canaryInstruction, createCanary, leaksCanary, plantCanary } from '../injection/index.js';
+import {
+  canaryInstruction,
+  createCanary,
+  leaksCanary,
+  plantCanary,
+  shippedModel,
+} from '../injection/index.js';
 import {
   redact,
   redactMessages,
@@ -31,6 +37,7 @@ import {
 } from '../pii/index.js';
 import { screenUntrusted, type InjectionSettings, type Screening } from './injection-screen.js';
 import { jsonRestorer, passThrough, proseRestorer, type AnswerRestorer } from './restore.js';
+import { screenTexts, type TextScreening } from './text-screening.js';
 
 export interface DataProtectionOptions {
   /** The configured providers (LLM_CONFIG), which say whose text is redacted. */
@@ -56,7 +63,15 @@ export const INJECTION_REFUSAL =
   "the input looks like an attempt to override the service's instructions (prompt injection suspected), so it was sent to no model; remove the instructions it contains and try again";
 
 export class DataProtection implements GatewayProtection {
-  constructor(private readonly options: DataProtectionOptions) {}
+  constructor(private readonly options: DataProtectionOptions) {
+    // Decode the injection classifier's weights now, not inside the first request.
+    shippedModel();
+  }
+
+  /** The screen a call's untrusted text gets, for texts a product team screens itself. */
+  screenTexts(texts: readonly string[]): Promise<TextScreening[]> {
+    return screenTexts(texts, this.options.injection, this.options.pii);
+  }
 
   async open(call: GatewayCall): Promise<ProtectionSession> {
     const screening = await screenUntrusted(call.untrusted, this.options.injection);

@@ -1,7 +1,8 @@
 /**
- * Prompt-injection screening of untrusted text: phrase rules, then a second look at the text with
- * obfuscations undone, then decoded payloads (base64, hex, percent and `\x` escapes, ROT13,
- * reversed text, Unicode tag characters), each decoded text assessed like the original.
+ * Prompt-injection screening of untrusted text: a trained classifier (classifier.ts) and phrase
+ * rules, then a second look at the text with obfuscations undone, then decoded payloads (base64,
+ * hex, percent and `\x` escapes, ROT13, reversed text, Unicode tag characters), each decoded text
+ * assessed like the original, classifier included.
  *
  * The score combines signals as a noisy-OR over signal kinds, `1 - Π(1 - w)`, with each kind
  * counted once at its strongest weight: independent kinds of evidence add up, one phrase repeated
@@ -10,11 +11,12 @@
  * fixtures. With the default policy (policy.ts) one strong signal (0.6-0.8) flags, a weak one
  * (0.2-0.45) is only logged, and blocking (0.9) takes two strong signals or a decoded payload.
  *
- * What it is and is not: a fast first screen that catches the canonical phrasings of public
- * jailbreak and injection collections and their cheap disguises. Novel paraphrases slip through
- * (see the holdout figures in test/security/injection.test.ts); the fence around untrusted text
+ * What it is and is not: a fast first screen that catches the phrasings of public jailbreak and
+ * injection collections, their paraphrases as far as the classifier generalizes, and their cheap
+ * disguises (README, data protection, for the measured figures). The fence around untrusted text
  * and the canary check on outputs are the defences that do not depend on wording.
  */
+import { injectionProbability, shippedModel, type InjectionModel } from './classifier.js';
 import { conceptSignals } from './concepts.js';
 import { countInvisible, foldForMatching, mixedScriptWords } from './normalize.js';
 import { RULES, type InjectionSignalKind } from './rules.js';
@@ -39,6 +41,11 @@ export interface InjectionAssessment {
 export interface AssessOptions {
   /** How many layers of encoding to look through (base64 inside base64 ...). Default 2. */
   maxDepth?: number;
+  /**
+   * The trained classifier whose probability joins the rules' signals; the shipped one by
+   * default, null for the rules alone (to measure what each contributes).
+   */
+  model?: InjectionModel | null;
 }
 
 /** Structural signal weights. */
@@ -56,6 +63,16 @@ export const STRUCTURAL_WEIGHTS = {
   obfuscation: 0.6,
   /** Base of an encoded payload whose decoded text carries signals; the decoded score adds to it. */
   encodedBase: 0.5,
+  /**
+   * The classifier's probability counts as a signal from `classifierFloor`, at most at
+   * `classifierCap`: the model alone can flag (0.5) but never block (0.9); blocking takes a rule or
+   * a decoded payload as well, so a false positive there needs two independent mistakes. The floor
+   * is high because on text unlike anything it was trained on (held-out look-alikes, role-play
+   * prompts) the model's probabilities run high: at 0.8 it flags 16-19 % of those, at 0.3 a third
+   * (`npm run measure:injection`).
+   */
+  classifierFloor: 0.8,
+  classifierCap: 0.8,
 } as const;
 
 const MAX_SIGNALS = 24;
@@ -168,8 +185,17 @@ function combine(signals: InjectionSignal[]): number {
   return Math.round((1 - keep) * 1000) / 1000;
 }
 
-function assess(text: string, depth: number): InjectionAssessment {
+function assess(text: string, depth: number, model: InjectionModel | null): InjectionAssessment {
   const signals: InjectionSignal[] = [];
+  if (model) {
+    const probability = injectionProbability(text, model);
+    if (probability >= STRUCTURAL_WEIGHTS.classifierFloor)
+      signals.push({
+        kind: 'classifier',
+        evidence: `trained classifier: ${probability.toFixed(2)}`,
+        weight: Math.min(STRUCTURAL_WEIGHTS.classifierCap, probability),
+      });
+  }
   runRules(text, signals);
   for (const c of conceptSignals(text))
     signals.push({ kind: c.kind, evidence: evidenceOf(c.evidence), weight: c.weight });
@@ -238,7 +264,7 @@ function assess(text: string, depth: number): InjectionAssessment {
     if (invisible.hiddenText.length > 0)
       hidden.unshift({ how: 'tag characters', text: invisible.hiddenText });
     for (const payload of hidden) {
-      const inner = assess(payload.text, depth - 1);
+      const inner = assess(payload.text, depth - 1, model);
       if (inner.signals.length === 0 || inner.score < 0.3) continue;
       const weight = Math.min(0.95, STRUCTURAL_WEIGHTS.encodedBase + inner.score / 2);
       signals.push({
@@ -255,5 +281,6 @@ function assess(text: string, depth: number): InjectionAssessment {
 
 /** Screens untrusted text (a ticket body, a log line, a user message) for prompt injection. */
 export function assessInjection(text: string, options: AssessOptions = {}): InjectionAssessment {
-  return assess(text, options.maxDepth ?? 2);
+  const model = options.model === undefined ? shippedModel() : options.model;
+  return assess(text, options.maxDepth ?? 2, model);
 }

@@ -11,6 +11,12 @@ export {
 } from './assess.js';
 export { RULES, type InjectionSignalKind, type Rule } from './rules.js';
 export {
+  injectionProbability,
+  shippedModel,
+  type EncodedModel,
+  type InjectionModel,
+} from './classifier.js';
+export {
   DEFAULT_INJECTION_POLICY,
   injectionAction,
   type InjectionAction,

@@ -156,7 +156,7 @@ const TEXT_SPEAK: Readonly<Record<string, string>> = {
   ppl: 'people',
 };
 
-const LEET: Readonly<Record<string, string>> = {
+export const LEET: Readonly<Record<string, string>> = {
   '0': 'o',
   '1': 'i',
   '3': 'e',

@@ -24,7 +24,8 @@ export type InjectionSignalKind =
   | 'system-prompt-mention'
   | 'encoded-payload'
   | 'invisible-characters'
-  | 'obfuscation';
+  | 'obfuscation'
+  | 'classifier';
 
 export interface Rule {
   kind: InjectionSignalKind;

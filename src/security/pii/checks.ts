@@ -22,11 +22,16 @@ export function luhnValid(digits: string): boolean {
 }
 
 /**
- * Issuer prefixes of the card networks people actually pay with: 2 (Mastercard 2-series),
- * 3 (Amex, JCB, Diners), 4 (Visa), 5 (Mastercard, Maestro), 6 (Discover, UnionPay, Maestro).
- * Numbers starting 0, 1, 7, 8 or 9 (epoch timestamps, order ids, airline UATP) are not cards here.
+ * Issuer prefixes of the card networks people actually pay with: 2 (Mastercard 2-series, JCB
+ * 2131), 3 (Amex, JCB, Diners), 4 (Visa), 5 (Mastercard, Maestro), 6 (Discover, UnionPay 62,
+ * Maestro) and JCB's 15-digit 1800. Other numbers starting 0, 1, 7, 8 or 9 (epoch timestamps,
+ * order ids, airline UATP) are not cards here. Twelve digits only for Maestro (50, 56-69), the
+ * one network that issues them.
  */
 export function plausibleCardPrefix(digits: string): boolean {
+  if (digits.length < 12 || digits.length > 19) return false;
+  if (digits.length === 12) return /^(?:50|5[6-9]|6)/.test(digits);
+  if (digits.startsWith('1800')) return digits.length === 15;
   const first = digits.charCodeAt(0) - 48;
   return first >= 2 && first <= 6;
 }
@@ -68,6 +73,7 @@ export const IBAN_LENGTHS: Readonly<Record<string, number>> = {
   IE: 22,
   IL: 23,
   IQ: 23,
+  IR: 26,
   IS: 26,
   IT: 27,
   JO: 30,

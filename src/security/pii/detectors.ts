@@ -23,6 +23,7 @@ import {
   IBAN_LENGTHS,
 } from './checks.js';
 import { PII_KINDS, type PiiKind } from './kinds.js';
+import { findPhones } from './phones.js';
 
 export interface DetectOptions {
   /** The kinds to look for; all of them by default. */
@@ -109,56 +110,47 @@ const digitsOf = (s: string): string => s.replace(/\D/g, '');
 const EMAIL =
   /(?<![\w.%+-])[A-Za-z0-9._%+-]{1,64}@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.){1,10}[A-Za-z]{2,24}(?![\w-]|\.[A-Za-z0-9])/g;
 
-// --- PHONE ---------------------------------------------------------------------------------------
-
-/** `+` and 8 to 15 digits, single separators or parentheses between them: E.164 as people write it. */
-const PHONE_INTERNATIONAL = /(?<![\w+])\+[1-9](?:[ .()-]{0,2}\d){7,14}(?![\w]|[.:/-]\w)/g;
-/** North American: (415) 555-2671, 415-555-2671, 415.555.2671, 1-800-555-0199. */
-const PHONE_NANP =
-  /(?<![\w.+/:-])(?:1[ .-])?(?:\((\d{3})\)[ .-]?|(\d{3})[ .-])(\d{3})[ .-]\d{4}(?![\w]|[.:/-]\w)/g;
-/** National with a trunk 0 and separated groups: 020 7946 0958, 06 12 34 56 78, (030) 1234-5678. */
-const PHONE_TRUNK = /(?<![\w.+/:-])(?:\(0\d{1,4}\)|0\d{1,4})(?:[ -]\d{2,8}){1,4}(?![\w]|[.:/-]\w)/g;
-/** Any digit run right after a word that says it is a phone number. */
-const PHONE_KEYWORD =
-  /\b(?:phone|telephone|tel|mobile|cell|sms|whatsapp|fax)\b(?:[ \t]*(?:no\.?|number|nr\.?|#))?[ \t]*[:.#=-]?[ \t]*(\+?\d(?:[ .()-]{0,2}\d){6,14})(?![\w]|[.:/-]\w)/gi;
-/** Dates and SSN-shaped numbers are not phones, whatever their digits add up to. */
-const DATE_LIKE =
-  /^(?:\d{1,2}[-/. ]\d{1,2}[-/. ](?:19|20)\d\d|(?:19|20)\d\d[-/. ]\d{1,2}[-/. ]\d{1,2}|\d{3}-\d{2}-\d{4}$)/;
+// --- PHONE: phones.ts ---------------------------------------------------------------------------
 
 // --- PAYMENT_CARD --------------------------------------------------------------------------------
 
-const CARD = /(?<![\w.+/:-])(?:\d{13,19}|\d{4}(?:[ -]\d{3,6}){2,4})(?![\w]|[.:/-]\d)/g;
+const IBAN_HEAD_BEFORE = /[A-Za-z]{2}\d{2} $/;
+/** 12 to 19 digits, bare or in groups (4-4-4-4, 4-6-5, a short last group as in `4112 4431 3179 1`). */
+const CARD =
+  /(?<![\w.+/:-])(?:\d{12,19}|\d{4}(?:[ -]\d{3,6}){1,4}(?:[ -]\d{1,2})?)(?![\w]|[.:/-]\d)/g;
 
 // --- IBAN ----------------------------------------------------------------------------------------
 
-const IBAN_START = /(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?=[ ]?[A-Z0-9]{4})/g;
+const IBAN_START = /(?<![A-Za-z0-9])[A-Za-z]{2}\d{2}(?=[ ]?[A-Za-z0-9]{4})/g;
 
-/** Upper-case letter or digit, by char code (the IBAN walk runs per character). */
-function isUpperAlnum(code: number): boolean {
-  return (code >= 48 && code <= 57) || (code >= 65 && code <= 90);
+/** Letter or digit, by char code (the IBAN walk runs per character). */
+function isAlnum(code: number): boolean {
+  return (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122);
 }
 
-/** The IBAN starting at `start`: its country's length of letters and digits, single spaces allowed. */
+/**
+ * The IBAN starting at `start`: its country's length of letters and digits, single spaces allowed,
+ * in any case (people type `de89 3704 ...` too; the check digits are computed on upper case).
+ */
 function ibanAt(text: string, start: number): string | null {
-  const length = IBAN_LENGTHS[text.slice(start, start + 2)];
+  const length = IBAN_LENGTHS[text.slice(start, start + 2).toUpperCase()];
   if (length === undefined) return null;
   let pos = start + 4;
   let count = 4;
   while (count < length) {
     const code = text.charCodeAt(pos);
-    if (isUpperAlnum(code)) {
+    if (isAlnum(code)) {
       count++;
       pos++;
-    } else if (code === 32 && isUpperAlnum(text.charCodeAt(pos + 1))) {
+    } else if (code === 32 && isAlnum(text.charCodeAt(pos + 1))) {
       pos++;
     } else {
       return null;
     }
   }
-  const after = text.charCodeAt(pos);
-  if (isUpperAlnum(after) || (after >= 97 && after <= 122)) return null;
+  if (isAlnum(text.charCodeAt(pos))) return null;
   const value = text.slice(start, pos);
-  return ibanValid(value.replaceAll(' ', '')) ? value : null;
+  return ibanValid(value.replaceAll(' ', '').toUpperCase()) ? value : null;
 }
 
 // --- NATIONAL_ID ---------------------------------------------------------------------------------
@@ -174,6 +166,12 @@ const IT_FISCAL_CODE =
 
 const OCTET = '(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';
 const IPV4 = new RegExp(`(?<![\\w.])(?:${OCTET}\\.){3}${OCTET}(?![\\w]|\\.\\d)`, 'g');
+/**
+ * What makes a dotted quad a version (`version 0.0.0.6`, `v1.2.3.4`, `@4.17.21.1`) or a time with
+ * milliseconds after a date (`2026-11-22 12.30.45.123`): never an address. 0.x.x.x is not a host.
+ */
+const VERSION_BEFORE =
+  /(?:\b(?:version|ver|release|build|rev|revision|tag|firmware|fw)\b\.?[ \t]*[:=]?[ \t]*v?|\bv|@|\d{4}[-/.]\d{2}[-/.]\d{2}[ T])$/i;
 /** A run of hex digits, colons and dots that contains a colon; node's parser decides. */
 const IPV6_CANDIDATE =
   /(?<![\w:.])(?=[0-9A-Fa-f.]{0,39}:)[0-9A-Fa-f:.]{2,45}(?:%[A-Za-z0-9]{1,16})?(?![\w])/g;
@@ -317,7 +315,8 @@ const DETECTORS: readonly Detector[] = [
     run(text, emit) {
       scan(CARD, text, (m) => {
         const digits = digitsOf(m[0]);
-        if (digits.length < 13 || digits.length > 19) return;
+        // The digits after an IBAN's country and check (`DE89 3704 0044 ...`) are its account.
+        if (IBAN_HEAD_BEFORE.test(text.slice(Math.max(0, m.index - 5), m.index))) return;
         if (plausibleCardPrefix(digits) && luhnValid(digits)) emit('luhn-card', m.index, m[0]);
       });
     },
@@ -345,6 +344,11 @@ const DETECTORS: readonly Detector[] = [
     priority: 7,
     run(text, emit, options) {
       scan(IPV4, text, (m) => {
+        if (
+          m[0].startsWith('0.') ||
+          VERSION_BEFORE.test(text.slice(Math.max(0, m.index - 16), m.index))
+        )
+          return;
         if (options.privateIps || !isPrivateIpv4(m[0])) emit('ipv4', m.index, m[0]);
       });
       scan(IPV6_CANDIDATE, text, (m) => {
@@ -359,23 +363,7 @@ const DETECTORS: readonly Detector[] = [
     kind: 'PHONE',
     priority: 8,
     run(text, emit) {
-      scan(PHONE_INTERNATIONAL, text, (m) => emit('phone-international', m.index, m[0]));
-      scan(PHONE_NANP, text, (m) => {
-        const area = m[1] ?? m[2]!;
-        const exchange = m[3]!;
-        if (area[0]! >= '2' && exchange[0]! >= '2') emit('phone-nanp', m.index, m[0]);
-      });
-      scan(PHONE_TRUNK, text, (m) => {
-        const digits = digitsOf(m[0]);
-        if (digits.length < 9 || digits.length > 12 || DATE_LIKE.test(m[0])) return;
-        emit('phone-trunk', m.index, m[0]);
-      });
-      scan(PHONE_KEYWORD, text, (m) => {
-        const number = m[1]!;
-        const digits = digitsOf(number);
-        if (digits.length < 7 || DATE_LIKE.test(number)) return;
-        emit('phone-keyword', trailingGroupStart(m, number), number);
-      });
+      findPhones(text, (start, value) => emit('libphonenumber', start, value));
     },
   },
   {
@@ -387,7 +375,13 @@ const DETECTORS: readonly Detector[] = [
         // Trim edge punctuation and base64 padding: `/path/`, `key==`.
         const lead = /^[/=_-]*/.exec(m[0])![0].length;
         const token = m[0].slice(lead).replace(/[/=_-]+$/, '');
-        if (looksRandom(token, options.entropy)) emit('entropy', m.index + lead, token);
+        // A path (`/var/lib/...`, `charts/checkout-api/values`) is random only if a segment is.
+        const path =
+          lead > 0 && m[0].startsWith('/') ? true : (token.match(/\//g)?.length ?? 0) >= 2;
+        const random = path
+          ? token.split('/').some((segment) => looksRandom(segment, options.entropy))
+          : looksRandom(token, options.entropy);
+        if (random) emit('entropy', m.index + lead, token);
       });
     },
   },

@@ -1,0 +1,90 @@
+/**
+ * The trained injection classifier: logistic regression over hashed n-grams (features.ts), weights
+ * shipped in model-weights.ts (rebuilt by `npm run train:injection`) and decoded once at start-up.
+ *
+ * A text is scored whole, in overlapping windows and sentence by sentence, and takes its most
+ * suspicious part: an attack of two sentences hidden in a long e-mail or log is diluted to nothing
+ * in the whole text's vector, but stands out in its sentence (held out, indirect injections went
+ * from 65 % to 94 % flagged with sentences and 400-character windows instead of 800).
+ */
+import { forEachFeature, normalizeForModel } from './features.js';
+import { INJECTION_MODEL } from './model-weights.js';
+
+export interface InjectionModel {
+  /** Feature buckets: 2^bits. */
+  bits: number;
+  bias: number;
+  weights: Float32Array;
+}
+
+/** Normalized characters per window; windows overlap by half. */
+export const MODEL_WINDOW = 400;
+/** Where a sentence ends in normalized text (line breaks are spaces there). */
+const SENTENCE_END = /[.!?。！？](?= |$)/g;
+/** Shorter sentences ("Ignore it.") say too little to be scored on their own. */
+const MIN_SENTENCE = 24;
+
+/** A model as model-weights.ts stores it: int8 weights, base64, and their scale. */
+export interface EncodedModel {
+  bits: number;
+  bias: number;
+  scale: number;
+  weights: string;
+}
+
+export function decodeModel(encoded: EncodedModel): InjectionModel {
+  const bytes = Buffer.from(encoded.weights, 'base64');
+  const weights = new Float32Array(bytes.length);
+  for (let i = 0; i < bytes.length; i++) weights[i] = ((bytes[i]! << 24) >> 24) * encoded.scale;
+  return { bits: encoded.bits, bias: encoded.bias, weights };
+}
+
+let shipped: InjectionModel | null = null;
+
+/** The model shipped with the service, decoded on first use (the service warms it at start-up). */
+export function shippedModel(): InjectionModel {
+  shipped ??= decodeModel(INJECTION_MODEL);
+  return shipped;
+}
+
+const sigmoid = (z: number): number => 1 / (1 + Math.exp(-z));
+
+/**
+ * The probability that `text` carries an injection: that of its most suspicious part, the whole
+ * text, a window of MODEL_WINDOW normalized characters (overlapping by half) or a sentence. Each
+ * part's logit comes from prefix sums of the features' weights, so scoring every part costs no
+ * more than scoring the text once.
+ */
+export function injectionProbability(text: string, model: InjectionModel = shippedModel()): number {
+  const normalized = normalizeForModel(text);
+  const length = normalized.length;
+  const sums = new Float64Array(length + 1);
+  const counts = new Uint32Array(length + 1);
+  const weights = model.weights;
+  forEachFeature(normalized, model.bits, (position, bucket) => {
+    sums[position + 1]! += weights[bucket]!;
+    counts[position + 1]!++;
+  });
+  for (let i = 1; i <= length; i++) {
+    sums[i]! += sums[i - 1]!;
+    counts[i]! += counts[i - 1]!;
+  }
+  let best = -Infinity;
+  const score = (start: number, end: number): void => {
+    const features = counts[end]! - counts[start]!;
+    if (features > 0)
+      best = Math.max(best, model.bias + (sums[end]! - sums[start]!) / Math.sqrt(features));
+  };
+  // The whole text: a long jailbreak reads as one, the way it was trained.
+  score(0, length);
+  for (let start = 0; start + MODEL_WINDOW / 2 < length; start += MODEL_WINDOW / 2)
+    score(start, Math.min(length, start + MODEL_WINDOW));
+  // Each sentence: a two-line attack in a page of benign prose is diluted even in a window.
+  let sentenceStart = 0;
+  for (const m of normalized.matchAll(SENTENCE_END)) {
+    if (m.index + 1 - sentenceStart >= MIN_SENTENCE) score(sentenceStart, m.index + 1);
+    sentenceStart = m.index + 1;
+  }
+  if (sentenceStart > 0 && length - sentenceStart >= MIN_SENTENCE) score(sentenceStart, length);
+  return sigmoid(best === -Infinity ? model.bias : best);
+}

@@ -1,0 +1,123 @@
+/**
+ * What the trained classifier sees of a text: hashed word unigrams and bigrams and character 3-,
+ * 4- and 5-grams of its normalized form. Normalization undoes the disguises that defeat word
+ * lists (NFKC, zero-width and tag characters, Cyrillic and Greek look-alikes, leetspeak, spaced
+ * letters, via `foldForMatching`) and drops Markdown emphasis, so `**NEW INSTRUCTIONS**`,
+ * `1gn0re` and `іgnore` reach the model as `new instructions` and `ignore`. Character n-grams carry
+ * the languages without spaces (Chinese, Japanese) and the inflections of the others.
+ *
+ * A feature's value is its count divided by the square root of the number of features in the
+ * text. Unlike a true L2 norm this needs no table of counts: a text's logit is the sum of the
+ * weights of its features as they stream past, which is what keeps scoring near 0.05 ms per KB,
+ * and lets any window of the text be scored from prefix sums.
+ *
+ * Training (scripts/injection/train.ts) and scoring share this file, so the two cannot drift.
+ */
+import { foldForMatching, LEET } from './normalize.js';
+
+/** Markdown emphasis, code ticks, heading and quote markers: layout, not words. */
+const MARKDOWN = /[*_~`#>|]+/g;
+
+/** A token of letters and leet digits; folded when it has more letters than digits, two at least. */
+const LEET_TOKEN = /[a-z013457]*[a-z][a-z013457]*/g;
+
+/**
+ * `foldForMatching` maps leetspeak only between letters; the model also folds a word's leading and
+ * trailing digits (`1gn0r3`, `rul35`, `4ll`) when letters outnumber them.
+ */
+function foldLeetWords(text: string): string {
+  return text.replace(LEET_TOKEN, (token) => {
+    const digits = token.replace(/[a-z]/g, '').length;
+    if (digits === 0 || token.length - digits < 2 || digits > token.length - digits) return token;
+    return token.replace(/[013457]/g, (d) => LEET[d]!);
+  });
+}
+
+export function normalizeForModel(text: string): string {
+  return foldLeetWords(foldForMatching(text).toLowerCase())
+    .replace(MARKDOWN, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+const FNV_PRIME = 0x01000193;
+const SEED_WORD = 0x811c9dc5;
+const SEED_CHAR = 0x9e3779b9;
+
+/**
+ * Whether a code unit belongs to a word: ASCII letters and digits, the apostrophe, and everything
+ * from Latin-1 letters up except the punctuation blocks (general, CJK and full-width). Letters of
+ * every script count, so Cyrillic, Greek and CJK words are words.
+ */
+function isWordUnit(c: number): boolean {
+  if (c < 0x80)
+    return (
+      (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || c === 0x27
+    );
+  if (c < 0xc0) return false;
+  if (c >= 0x2000 && c <= 0x2bff) return false;
+  if (c >= 0x3000 && c <= 0x303f) return false;
+  return !(c >= 0xff00 && c <= 0xff0f) && !(c >= 0xff1a && c <= 0xff20);
+}
+
+/**
+ * Calls `emit(position, bucket)` for every feature of a normalized text, in text order: each
+ * character n-gram at its start, each word and word pair at the word's end.
+ */
+export function forEachFeature(
+  normalized: string,
+  bits: number,
+  emit: (position: number, bucket: number) => void,
+): void {
+  const mask = (1 << bits) - 1;
+  const length = normalized.length;
+  let wordHash = SEED_WORD;
+  let inWord = false;
+  let previousWord = 0;
+  let hasPrevious = false;
+  // Character n-grams over the text padded with a space on each side; position -1 is the pad.
+  for (let i = -1; i < length; i++) {
+    let h = SEED_CHAR;
+    for (let n = 0; n < 5; n++) {
+      const at = i + n;
+      if (at > length) break;
+      const c = at < 0 || at === length ? 0x20 : normalized.charCodeAt(at);
+      h = Math.imul(h ^ c, FNV_PRIME);
+      if (n >= 2) emit(i < 0 ? 0 : i, ((h >>> 0) ^ n) & mask);
+    }
+    if (i < 0) continue;
+    const c = normalized.charCodeAt(i);
+    if (isWordUnit(c)) {
+      wordHash = Math.imul((inWord ? wordHash : SEED_WORD) ^ c, FNV_PRIME);
+      inWord = true;
+    }
+    if (inWord && (i + 1 === length || !isWordUnit(normalized.charCodeAt(i + 1)))) {
+      const word = wordHash >>> 0;
+      emit(i, (Math.imul(word, 0x2545f491) >>> 0) & mask);
+      if (hasPrevious)
+        emit(i, ((Math.imul(previousWord ^ 0x5bd1e995, FNV_PRIME) ^ word) >>> 0) & mask);
+      previousWord = word;
+      hasPrevious = true;
+      inWord = false;
+    }
+  }
+}
+
+export interface SparseVector {
+  index: Int32Array;
+  value: Float32Array;
+}
+
+/** The text's features as a sorted sparse vector (for training; scoring streams them instead). */
+export function featureVector(text: string, bits: number): SparseVector {
+  const counts = new Map<number, number>();
+  let total = 0;
+  forEachFeature(normalizeForModel(text), bits, (_, bucket) => {
+    counts.set(bucket, (counts.get(bucket) ?? 0) + 1);
+    total++;
+  });
+  const index = Int32Array.from(counts.keys()).sort();
+  const scale = 1 / Math.sqrt(total || 1);
+  const value = Float32Array.from(index, (bucket) => counts.get(bucket)! * scale);
+  return { index, value };
+}
