@@ -8,7 +8,8 @@ import type { SqlDatabase } from './database.js';
 import { GroupCommit } from './group-commit.js';
 
 export interface GroundingIssueRecord {
-  kind: 'TIMESTAMP' | 'SERVICE' | 'PERSON' | 'NUMBER';
+  /** SOURCE: a cited source the input does not hold; LOG_LINE: a log line quoted unlike the log. */
+  kind: 'TIMESTAMP' | 'SERVICE' | 'PERSON' | 'NUMBER' | 'SOURCE' | 'LOG_LINE';
   value: string;
 }
 
