@@ -10,7 +10,7 @@ import { assistantScenarios } from '../../fixtures/assistant-context.js';
 import { thirdPartyOutage } from '../../fixtures/incidents/index.js';
 import { lastPrompt, serverWithOpenAiDouble } from '../../support/generation-queries.js';
 import { collectStream } from '../../support/server.js';
-import { ASK_ASSISTANT, GENERATION, askAssistant, type AnswerView } from './queries.js';
+import { GENERATION, askAssistant, type AnswerView } from './queries.js';
 
 const { context } = assistantScenarios['third-party-outage'];
 const input = {
