@@ -97,7 +97,7 @@ const NUMBERING = /^(?:\d+(?:\.\d+)*[.)]?|[IVX]+\.|[A-H][.)])\s+/;
 
 function headingText(text: string): string {
   return text
-    .replace(/^[^\p{L}\p{N}`]+/u, '')
+    .replace(/^[^\p{L}\p{N}`[]+/u, '')
     .replace(NUMBERING, '')
     .replace(/[\s:*_]+$/, '')
     .trim();
