@@ -159,9 +159,12 @@ function changesOf(doc: Outline): string[] {
   if (!heading) return [];
   const blocks = blocksUnder(doc, heading);
   const rows = tableRows(blocks).map((row) => Object.values(row).filter(Boolean).join(': '));
-  return [...entries(blocks), ...rows].filter(
-    (entry) => !/^no (?:new )?(?:events|changes)\b/i.test(entry),
-  );
+  // A labelled line under the list (`- Next update: ...`) states another part, not a change.
+  const labelledPart = (entry: string) =>
+    named(/^(.{1,40}?)\s*(?::|\s[—–-]\s)/.exec(entry)?.[1] ?? '', ALL_NAMES);
+  return [...entries(blocks), ...rows]
+    .filter((entry) => !labelledPart(entry))
+    .filter((entry) => !/^no (?:new )?(?:events|changes)\b/i.test(entry));
 }
 
 /** `by 10:00 UTC`, `2026-11-22 10:00 UTC`, `in 30 minutes` → an instant near `now`, or null. */
