@@ -8,20 +8,11 @@
  */
 import { statusUpdate } from '../src/capabilities/status-update/index.js';
 import { unusableAnswer } from '../src/capabilities/generation/unusable-answer.js';
-import { missed, type ModelAnswer } from '../test/fixtures/model-answers/index.js';
+import { missed, withDates, type ModelAnswer } from '../test/fixtures/model-answers/index.js';
 import {
   statusUpdateAnswers,
   statusUpdateIncident,
 } from '../test/fixtures/model-answers/status-update.js';
-
-/** ISO strings as Dates, as the GraphQL layer hands them to a capability. */
-function withDates(value: unknown): unknown {
-  if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(value)) return new Date(value);
-  if (Array.isArray(value)) return value.map(withDates);
-  if (value && typeof value === 'object')
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, withDates(item)]));
-  return value;
-}
 
 interface Corpus {
   feature: string;

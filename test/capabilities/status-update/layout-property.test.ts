@@ -7,15 +7,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { statusUpdate } from '../../../src/capabilities/status-update/index.js';
 import { parseInput } from '../../../src/capabilities/validate.js';
+import { withDates } from '../../fixtures/model-answers/index.js';
 import { statusUpdateIncident } from '../../fixtures/model-answers/status-update.js';
-
-function withDates(value: unknown): unknown {
-  if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(value)) return new Date(value);
-  if (Array.isArray(value)) return value.map(withDates);
-  if (value && typeof value === 'object')
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, withDates(item)]));
-  return value;
-}
 
 const now = new Date('2026-11-22T14:30:00Z');
 
