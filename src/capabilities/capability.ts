@@ -6,6 +6,7 @@
 import type { z } from 'zod';
 import type { Feature } from '../domain.js';
 import type { ChatMessage } from '../llm/spec.js';
+import type { GroundingIssueRecord } from '../store/generations.js';
 
 export interface DraftContext {
   /** The request's time: the only fact a draft may use that is not in the input. */
@@ -24,8 +25,12 @@ export interface GenerationCapability<Input = unknown, Output = unknown> {
   buildPrompt(input: Input, context: DraftContext): ChatMessage[];
   /** The builtin provider's draft: deterministic Markdown built only from the input. */
   draftOffline(input: Input, context: DraftContext): string;
-  /** Turns the Markdown draft into typed output; throws OutputInvalidError when it does not fit. */
-  parseOutput(text: string, input: Input, context: DraftContext): Output;
+  /**
+   * Reads the model's Markdown, in any reasonable dialect, into typed output. Never throws for a
+   * layout it does not know: what it cannot read is left empty and named in the output's
+   * `needsHuman`.
+   */
+  parseOutput(text: string, input: Input, context: DraftContext): DraftReading<Output>;
   /**
    * Facts a draft may state that the capability derives from the input rather than copies
    * (e.g. the time of the next update), for the grounding check.
@@ -33,7 +38,26 @@ export interface GenerationCapability<Input = unknown, Output = unknown> {
   derivedFacts?(input: Input, context: DraftContext): string[];
 }
 
-/** The draft's text does not have the structure the capability promises. */
-export class OutputInvalidError extends Error {
-  override name = 'OutputInvalidError';
+/** A draft as read: its typed output, and what the reading found missing or untrue. */
+export interface DraftReading<Output> {
+  output: Output;
+  /** What a person must still fill in (the output's `needsHuman`). */
+  missing: readonly string[];
+  /** The missing parts the capability cannot do without: a draft not streamed is asked once more. */
+  lacking: readonly string[];
+  /** Facts left out of the typed output because the input does not hold them (a made-up source). */
+  ungrounded: GroundingIssueRecord[];
+}
+
+export function draftReading<Output extends { needsHuman: readonly string[] }>(
+  output: Output,
+  essential: readonly string[],
+  ungrounded: GroundingIssueRecord[] = [],
+): DraftReading<Output> {
+  return {
+    output,
+    missing: output.needsHuman,
+    lacking: output.needsHuman.filter((part) => essential.includes(part)),
+    ungrounded,
+  };
 }

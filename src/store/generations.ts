@@ -8,8 +8,11 @@ import type { SqlDatabase } from './database.js';
 import { GroupCommit } from './group-commit.js';
 
 export interface GroundingIssueRecord {
-  /** LINK: an image or link the draft held that its input did not vouch for, removed (link-neutraliser.ts). */
-  kind: 'TIMESTAMP' | 'SERVICE' | 'PERSON' | 'NUMBER' | 'LINK';
+  /**
+   * SOURCE: a cited source the input does not hold; LOG_LINE: a log line quoted unlike the log;
+   * LINK: an image or link the draft held that its input did not vouch for, removed (link-neutraliser.ts).
+   */
+  kind: 'TIMESTAMP' | 'SERVICE' | 'PERSON' | 'NUMBER' | 'SOURCE' | 'LOG_LINE' | 'LINK';
   value: string;
 }
 

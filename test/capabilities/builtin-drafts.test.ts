@@ -43,11 +43,9 @@ function check(testCase: Case): Checked {
   const context = { now: NOW };
   const text = capability.draftOffline(input, context);
   const failures: string[] = [];
-  try {
-    capability.parseOutput(text, input, context);
-  } catch (error) {
-    failures.push(`does not parse: ${(error as Error).message}`);
-  }
+  const reading = capability.parseOutput(text, input, context);
+  if (reading.lacking.length > 0)
+    failures.push(`lacks parts it cannot do without: ${reading.lacking.join(', ')}`);
   const given = [
     JSON.stringify(input),
     ...capability.buildPrompt(input, context).map((message) => message.content),

@@ -128,17 +128,28 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
 export interface StreamEventShape {
   seq: number;
   delta: string | null;
-  generation: { id: string; status: string; text: string; error?: { code: string } | null } | null;
+  generation: {
+    id: string;
+    status: string;
+    text: string;
+    error?: { code: string } | null;
+    output?: Record<string, unknown> | null;
+  } | null;
 }
 
-/** Subscribes to a generation's stream and collects events until the server completes it. */
+/**
+ * Subscribes to a generation's stream and collects events until the server completes it; `output`
+ * selects the final generation's typed output (e.g. `... on StatusUpdateOutput { needsHuman }`).
+ */
 export function collectStream(
   client: Client,
   id: string,
   afterSeq?: number,
+  output?: string,
 ): Promise<{ events: StreamEventShape[]; errors?: unknown }> {
+  const typed = output ? ` output { ${output} }` : '';
   const query = `subscription Watch($id: ID!, $afterSeq: Int) {
-    generationStream(id: $id, afterSeq: $afterSeq) { seq delta generation { id status text error { code } } }
+    generationStream(id: $id, afterSeq: $afterSeq) { seq delta generation { id status text error { code }${typed} } }
   }`;
   return new Promise((resolve, reject) => {
     const events: StreamEventShape[] = [];

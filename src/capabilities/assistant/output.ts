@@ -1,10 +1,13 @@
 /**
  * The assistant answer's Markdown layout, shared by the builtin draft, the LLM prompt and the
  * parser: the answer, citing sources inline as `[id]`, then one `**Sources:**` line naming every
- * source used — or the fixed sentence that says the data does not hold the answer.
+ * source used — or the fixed sentence that says the data does not hold the answer. Models also
+ * list sources as bullets, under a heading, with other names, or cite only inline: all are read.
  */
 import { z } from 'zod';
-import { OutputInvalidError } from '../capability.js';
+import type { GroundingIssueRecord } from '../../store/generations.js';
+import { draftReading, type DraftReading } from '../capability.js';
+import { entries, named, outline, subsections } from '../shared/markdown.js';
 import { incidentSourceIds, type AssistantInput } from './input.js';
 
 export const SOURCES_LABEL = 'Sources';
@@ -26,51 +29,93 @@ export const assistantAnswerOutputSchema = z.object({
   answer: z.string().min(1),
   citations: z.array(z.string().min(1)),
   answered: z.boolean(),
+  /** `citations` when an answer cites nothing: a person must check where its facts come from. */
+  needsHuman: z.array(z.string()),
 });
 
 export type AssistantAnswerOutput = z.infer<typeof assistantAnswerOutputSchema>;
 
-const SOURCES_LINE = new RegExp(`^\\s*(?:\\*\\*)?${SOURCES_LABEL}:(?:\\*\\*)?\\s*(.*)$`, 'i');
+const SOURCE_NAMES = [
+  SOURCES_LABEL,
+  'Source',
+  'References',
+  'Citations',
+  'Cited sources',
+  'Refs',
+  'Sources used',
+];
+
+// Phrases that decline for want of data, as models write them beside the layout's own sentence.
+const DECLINES =
+  /^(?:the (?:incident )?(?:data|context)[^.]*(?:does not|doesn't) (?:hold|contain|include|say)|i (?:do not|don't) have enough information|there is no information|(?:the )?(?:provided )?(?:context|data) (?:does not|doesn't))/i;
 
 /**
- * Turns an answer in the shared layout into typed output. An answer counts as answered only when it
- * cites at least one source and does not open with the declining sentence; citing an id that is
- * not in the input is a made-up source, and the whole answer is rejected.
+ * Reads an answer into typed output; never throws. Citations come from the sources list (a line,
+ * a list or a section) and from `[id]` inline; an id the input does not hold is a made-up source:
+ * left out of `citations` and reported.
  */
-export function parseAssistantAnswer(text: string, input: AssistantInput): AssistantAnswerOutput {
-  const lines = text.trimEnd().split('\n');
-  let at = -1;
-  for (let index = lines.length - 1; index >= 0; index -= 1) {
-    if (SOURCES_LINE.test(lines[index] ?? '')) {
-      at = index;
-      break;
-    }
-  }
-  if (at < 0)
-    throw new OutputInvalidError(
-      `the answer must end with a "**${SOURCES_LABEL}:**" line listing the [id] of every source used, or "${NO_SOURCES}"`,
-    );
-  const answer = lines.slice(0, at).join('\n').trim();
-  if (!answer)
-    throw new OutputInvalidError(
-      `the answer is empty; only a "**${SOURCES_LABEL}:**" line was written`,
-    );
-
-  const listed = SOURCES_LINE.exec(lines[at] ?? '')?.[1] ?? '';
-  const citations = [...new Set([...listed.matchAll(/\[([^\]\s]+)\]/g)].map((match) => match[1]!))];
+export function parseAssistantAnswer(
+  text: string,
+  input: AssistantInput,
+): DraftReading<AssistantAnswerOutput> {
+  const plain = text.replace(/\r\n?/g, '\n').trimEnd();
+  const doc = outline(plain);
   const known = new Set([
     ...incidentSourceIds(input.incident),
     ...input.context.map((item) => item.id),
   ]);
-  const unknown = citations.filter((id) => !known.has(id));
-  if (unknown.length > 0)
-    throw new OutputInvalidError(
-      `the answer cites sources that are not in the input: ${unknown.map(citation).join(', ')}`,
-    );
-
-  return {
-    answer,
-    citations,
-    answered: citations.length > 0 && !answer.startsWith(NOT_IN_CONTEXT),
-  };
+  const line = [...doc.fields].reverse().find((candidate) => named(candidate.label, SOURCE_NAMES));
+  const heading = [...doc.sections]
+    .reverse()
+    .find((candidate) => named(candidate.heading, SOURCE_NAMES));
+  const listed = [
+    line?.text ?? '',
+    ...(heading
+      ? entries([heading, ...subsections(doc, heading)].flatMap((nested) => nested.blocks))
+      : []),
+  ].join('\n');
+  // The answer is all that comes before its sources.
+  const cut = Math.max(
+    line
+      ? plain.search(
+          new RegExp(`^.*\\b${line.label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b.*:`, 'im'),
+        )
+      : -1,
+    heading
+      ? plain.search(
+          new RegExp(
+            `^\\s*(?:#{1,4}\\s*|\\*\\*)\\W*${heading.heading.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`,
+            'im',
+          ),
+        )
+      : -1,
+  );
+  const answer = (cut > 0 ? plain.slice(0, cut) : plain).trim() || plain.trim();
+  const cited = [
+    ...[...listed.matchAll(/\[([^\]\s]+)\]/g)].map((match) => match[1]!),
+    // A list of bare ids (`- timeline:3`, `- runbook-db: ...`).
+    ...listed.split('\n').flatMap((entry) => {
+      const id = entry.replace(/^[\s`*-]+/, '').split(/[\s`,;]/)[0] ?? '';
+      return known.has(id) ? [id] : [];
+    }),
+    ...[...answer.matchAll(/\[([^\]\s]+)\](?!\()/g)].map((match) => match[1]!),
+  ];
+  const unique = [...new Set(cited)].filter(
+    (id) => (id.toLowerCase() !== NO_SOURCES && !/^\d+$/.test(id)) || known.has(id),
+  );
+  const ungrounded: GroundingIssueRecord[] = unique
+    .filter((id) => !known.has(id))
+    .map((id) => ({ kind: 'SOURCE', value: citation(id) }));
+  const citations = unique.filter((id) => known.has(id));
+  const declined = answer.startsWith(NOT_IN_CONTEXT) || DECLINES.test(answer);
+  return draftReading(
+    {
+      answer,
+      citations,
+      answered: citations.length > 0 && !declined,
+      needsHuman: citations.length === 0 && !declined ? ['citations'] : [],
+    },
+    [],
+    ungrounded,
+  );
 }

@@ -17,11 +17,12 @@ import type {
   GenerationRepository,
 } from '../../store/generations.js';
 import type { StreamBus } from '../../streams/bus.js';
-import { OutputInvalidError, type DraftContext, type GenerationCapability } from '../capability.js';
+import type { DraftContext, DraftReading, GenerationCapability } from '../capability.js';
 import { parseInput } from '../validate.js';
 import { DeltaFrames } from './delta-frames.js';
 import { findUngroundedFacts } from './grounding.js';
 import { LinkNeutraliser, vouchedHostsOf } from './link-neutraliser.js';
+import { unusableAnswer } from './unusable-answer.js';
 
 export interface StartOptions {
   account: Account;
@@ -301,50 +302,69 @@ export class GenerationRunner {
           }
         }
       }
-      let output: Output;
-      try {
-        output = capability.parseOutput(chunks.join(''), input, context);
-      } catch (error) {
-        if (!(error instanceof OutputInvalidError)) throw error;
-        // A streamed draft is already on screen: a corrected second draft would contradict it.
-        if (options.stream) throw badOutput(error);
+      const read = () => {
+        // An empty, cut-off or refused answer is no draft: nothing a person could use.
+        const unusable = unusableAnswer(chunks.join(''), answered?.finishReason);
+        if (unusable) throw unusable;
+        return capability.parseOutput(chunks.join(''), input, context);
+      };
+      let reading: DraftReading<Output> = read();
+      // A streamed draft is already on screen: a second draft would contradict it. A draft that
+      // lacks a part its capability cannot do without is asked for once more, and the better of
+      // the two answers is kept.
+      if (!options.stream && reading.lacking.length > 0) {
+        const first = { reading, chunks, answered, links };
         const correction: ChatMessage[] = [
           ...job.messages,
           { role: 'assistant', content: chunks.join('') },
           {
             role: 'user',
-            content: `Your answer did not follow the required layout: ${error.message}. Write the whole answer again, following the layout exactly.`,
+            content: `Your answer lacks: ${reading.lacking.join(', ')}. Write the whole answer again, following the layout.`,
           },
         ];
         chunks = [];
         links = new LinkNeutraliser(vouched);
-        for await (const part of call(correction)) {
-          if (part.type === 'finish')
-            answered = {
-              ...part,
-              usage: addUsage(answered?.usage, part.usage),
-              attempts: [...(answered?.attempts ?? []), ...part.attempts],
-            };
-          else chunks.push(part.text);
-        }
+        let second: DraftReading<Output> | undefined;
         try {
-          output = capability.parseOutput(chunks.join(''), input, context);
-        } catch (second) {
-          if (second instanceof OutputInvalidError) throw badOutput(second);
-          throw second;
+          for await (const part of call(correction)) {
+            if (part.type === 'finish')
+              answered = {
+                ...part,
+                usage: addUsage(first.answered?.usage, part.usage),
+                attempts: [...(first.answered?.attempts ?? []), ...part.attempts],
+              };
+            else chunks.push(part.text);
+          }
+          second = read();
+        } catch (error) {
+          // A second answer that fails or is no draft leaves the first one standing; a cancelled
+          // run stops.
+          if (signal.aborted || !ServiceError.isInstance(error)) throw error;
+        }
+        if (second && better(second, reading)) reading = second;
+        else {
+          // Both calls are paid for; the first answer's text, output and link report stand.
+          chunks = first.chunks;
+          links = first.links;
+          answered = first.answered && {
+            ...first.answered,
+            usage: answered?.usage ?? first.answered.usage,
+            attempts: answered?.attempts ?? first.answered.attempts,
+          };
         }
       }
       const text = chunks.join('');
       outcome = {
         status: 'SUCCEEDED',
         text,
-        output,
+        output: reading.output,
         provider: answered?.provider ?? null,
         model: answered?.model ?? null,
         usage: answered?.usage ?? null,
         latencyMs: Math.round(performance.now() - started),
         error: null,
         groundingIssues: [
+          ...reading.ungrounded,
           ...findUngroundedFacts(text, {
             given: [JSON.stringify(input), ...job.messages.map((message) => message.content)],
             derived: capability.derivedFacts?.(input, context),
@@ -548,11 +568,11 @@ export class GenerationRunner {
   }
 }
 
-function badOutput(error: OutputInvalidError): ServiceError {
-  return new ServiceError(
-    ErrorCode.PROVIDER_BAD_OUTPUT,
-    `the model's draft did not have the expected structure: ${error.message}`,
-  );
+/** Fewer indispensable parts missing, then fewer parts left for a person. */
+function better<Output>(candidate: DraftReading<Output>, than: DraftReading<Output>): boolean {
+  if (candidate.lacking.length !== than.lacking.length)
+    return candidate.lacking.length < than.lacking.length;
+  return candidate.missing.length < than.missing.length;
 }
 
 function addUsage(a: Answered['usage'] | undefined, b: Answered['usage']): Answered['usage'] {

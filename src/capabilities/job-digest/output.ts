@@ -10,13 +10,25 @@
  *   ## Stats           (lines, errors, warnings)
  *   ## Repeated messages ("- <count> × `<message>`")
  *
- * The parser keeps the draft honest: every quoted log line must be the line of the log it names.
- * Stats and the exit code are counted by the service from the log itself, never taken from a
- * model's text.
+ * The reading keeps the draft honest: a quoted log line that is not the log's line it names (or no
+ * line of the log at all) is left out of the typed output and reported. Stats and the exit code
+ * are counted by the service from the log itself, never taken from a model's text.
  */
 import { z } from 'zod';
-import { OutputInvalidError } from '../capability.js';
-import { codeSpan, labelled, listItems, unCodeSpan } from '../shared/markdown.js';
+import type { GroundingIssueRecord } from '../../store/generations.js';
+import { draftReading, type DraftReading } from '../capability.js';
+import {
+  blocksUnder,
+  codeSpan,
+  entries,
+  normalize,
+  outline,
+  section,
+  statement,
+  subsections,
+  type Block,
+  type Outline,
+} from '../shared/markdown.js';
 import { analysisOf, type LogAnalysis } from './analysis.js';
 import type { JobLogInput } from './input.js';
 
@@ -58,7 +70,7 @@ const statsSchema = z.object({
 
 export const jobDigestOutputSchema = z.object({
   jobName: z.string().nullable(),
-  outcome: z.enum(OUTCOMES),
+  outcome: z.enum(OUTCOMES).nullable(),
   exitCode: z.number().int().nullable(),
   failingSteps: z.array(failingStepSchema),
   likelyCause: z.string().min(1).nullable(),
@@ -69,6 +81,11 @@ export const jobDigestOutputSchema = z.object({
 export type FailingStepOutput = z.infer<typeof failingStepSchema>;
 export type JobLogStats = z.infer<typeof statsSchema>;
 export type JobDigestOutput = z.infer<typeof jobDigestOutputSchema>;
+/** A digest as read from a model's answer, with what a person must still fill in: `outcome`, `likelyCause`, `failingSteps`, `nextSteps`. */
+export type JobDigestReading = JobDigestOutput & { needsHuman: string[] };
+
+/** Without an outcome a digest answers nothing: worth one corrective retry. */
+const ESSENTIAL = ['outcome'];
 
 /** Stats are facts about the log, counted by the service. */
 export function statsOf(analysis: LogAnalysis): JobLogStats {
@@ -87,7 +104,7 @@ export function effectiveExitCode(input: JobLogInput, analysis: LogAnalysis): nu
 
 export function formatJobDigest(output: JobDigestOutput): string {
   const lines: string[] = [`# ${TITLE_PREFIX}${output.jobName ? `: ${output.jobName}` : ''}`, ''];
-  lines.push(`**${LABELS.outcome}:** ${output.outcome}`);
+  lines.push(`**${LABELS.outcome}:** ${output.outcome ?? 'UNKNOWN'}`);
   lines.push(`**${LABELS.exitCode}:** ${output.exitCode ?? NO_EXIT_CODE}`);
   lines.push(`**${LABELS.cause}:** ${output.likelyCause ?? NO_CAUSE}`);
   lines.push('', `## ${SECTIONS.failing}`);
@@ -114,80 +131,220 @@ export function formatJobDigest(output: JobDigestOutput): string {
   return `${lines.join('\n')}\n`;
 }
 
-function sectionLines(lines: readonly string[], heading: string): string[] {
-  const start = lines.findIndex(
-    (line) => line.trim().toLowerCase() === `## ${heading.toLowerCase()}`,
+/** The names models give each part of a digest, the layout's own first. */
+const NAMES = {
+  outcome: [
+    LABELS.outcome,
+    'Status',
+    'Result',
+    'Job status',
+    'Final status',
+    'Overall status',
+    'Job result',
+    'Conclusion',
+    'Verdict',
+  ],
+  cause: [
+    LABELS.cause,
+    'Cause',
+    'Root cause',
+    'Probable cause',
+    'Most likely cause',
+    'Likely root cause',
+    'Reason',
+    'Why it failed',
+    'Failure reason',
+    'Diagnosis',
+    'Analysis',
+    'Root cause analysis',
+  ],
+  failing: [
+    SECTIONS.failing,
+    'Failed steps',
+    'Failing step',
+    'Failed step',
+    'Failures',
+    'Errors',
+    'Key errors',
+    'Error lines',
+    'Relevant log lines',
+    'Key log lines',
+    'Log excerpts',
+    'Evidence',
+    'Failure details',
+    'What failed',
+    'Where it failed',
+  ],
+  next: [
+    SECTIONS.next,
+    'Recommended next steps',
+    'Suggested next steps',
+    'Recommendations',
+    'Recommended actions',
+    'Suggested actions',
+    'Suggested fixes',
+    'Remediation',
+    'What to do next',
+    'Action items',
+    'Actions',
+    'How to fix',
+    'Fix',
+    'Next actions',
+  ],
+} as const;
+
+const OUTCOME_WORDS: [RegExp, Outcome][] = [
+  [/\bpartial(?:ly)?\b/i, 'PARTIAL'],
+  [
+    /\b(?:fail(?:ed|ure|ing)?|error(?:ed)?|abort(?:ed)?|crash(?:ed)?|unsuccessful|broken)\b/i,
+    'FAILED',
+  ],
+  [/\b(?:succeed(?:ed)?|success(?:ful(?:ly)?)?|passed|completed|ok)\b/i, 'SUCCEEDED'],
+  [
+    /\b(?:unknown|unclear|undetermined|indeterminate|still running|in progress|cut off)\b/i,
+    'UNKNOWN',
+  ],
+];
+
+function outcomeIn(value: string | undefined): Outcome | null {
+  if (!value) return null;
+  const exact = value.toUpperCase().match(/\b(SUCCEEDED|FAILED|PARTIAL|UNKNOWN)\b/)?.[1];
+  return (
+    (exact as Outcome | undefined) ??
+    OUTCOME_WORDS.find(([words]) => words.test(value))?.[1] ??
+    null
   );
-  if (start < 0) return [];
-  const end = lines.findIndex((line, index) => index > start && /^##\s/.test(line.trim()));
-  return lines.slice(start + 1, end < 0 ? undefined : end);
 }
+
+const comparable = (line: string) => normalize(line).replace(/\s+/g, ' ').trim();
 
 function sameLine(quoted: string, actual: string | undefined): boolean {
   if (actual === undefined) return false;
-  const want = quoted.replace(/…$/, '').trim();
-  const have = actual.trim();
-  return want.length > 0 && (have === want || (quoted.endsWith('…') && have.startsWith(want)));
+  const want = comparable(quoted.replace(/(?:…|\.\.\.)$/, ''));
+  const have = comparable(actual);
+  return (
+    want.length > 0 &&
+    (have === want ||
+      (want.length >= 12 && /(?:…|\.\.\.)$/.test(quoted) && have.startsWith(want)) ||
+      (want.length >= 20 && have.endsWith(want)))
+  );
 }
 
-/** Quoted log lines under "## Failing steps", each checked against the log it claims to quote. */
-function parseFailingSteps(lines: readonly string[], analysis: LogAnalysis): FailingStepOutput[] {
-  const steps: FailingStepOutput[] = [];
-  for (const line of lines) {
-    const heading = line.match(/^###\s+(.+?)\s*$/);
-    if (heading) {
-      steps.push({ step: heading[1]!, lines: [], lineNumbers: [] });
-      continue;
-    }
-    const item = line.match(/^\s*[-*]\s+(?:L(\d+)\s*:\s*)?(.+)$/);
-    const step = steps.at(-1);
-    if (!item || !step) continue;
-    const quoted = unCodeSpan(item[2]!);
-    let number = item[1] ? Number(item[1]) : undefined;
-    if (number === undefined) {
-      const found = analysis.lines.findIndex((candidate) => sameLine(quoted, candidate));
-      if (found < 0)
-        throw new OutputInvalidError(
-          `the failing line "${quoted.slice(0, 120)}" under "### ${step.step}" is not in the log`,
-        );
-      number = found + 1;
-    } else if (!sameLine(quoted, analysis.lines[number - 1])) {
-      throw new OutputInvalidError(
-        `line L${number} quoted under "### ${step.step}" is not line ${number} of the log`,
-      );
-    }
-    step.lines.push(
-      analysis.lines[number - 1]!.trim() === quoted.trim() ? analysis.lines[number - 1]! : quoted,
-    );
-    step.lineNumbers.push(number);
-  }
-  return steps;
+// `L13:`, `Line 13:`, `line 13 —`, `[L13]`, `13:`, `(line 13)` before or after the quote.
+const LINE_NUMBER = /^(?:\[?\(?(?:L|line)\s*(\d+)\)?\]?|(\d+))\s*[:\-–—|]?\s*/i;
+const TRAILING_NUMBER = /\s*[([](?:L|line)\s*(\d+)[)\]]\s*$/i;
+
+interface Quote {
+  text: string;
+  number: number | undefined;
 }
 
-export function parseJobDigest(text: string, input: JobLogInput): JobDigestOutput {
+function quotesIn(block: Block): Quote[] {
+  if (block.kind === 'code')
+    return block.text
+      .split('\n')
+      .filter((line) => line.trim())
+      .map((line) => {
+        const numbered = /^\s*(?:L|line\s*)?(\d+)\s*[:|]\s(.*)$/i.exec(line);
+        return numbered
+          ? { text: numbered[2]!, number: Number(numbered[1]) }
+          : { text: line, number: undefined };
+      });
+  if (block.kind === 'table') return [];
+  const lead = LINE_NUMBER.exec(block.text);
+  const trail = TRAILING_NUMBER.exec(block.text);
+  const number = lead?.[1] ?? lead?.[2] ?? trail?.[1];
+  // The quote is the line's code span when it has one, else the line without its number.
+  const text =
+    block.spans.length > 0
+      ? block.spans.reduce((longest, span) => (span.length > longest.length ? span : longest), '')
+      : block.text
+          .slice(lead?.[0].length ?? 0)
+          .replace(TRAILING_NUMBER, '')
+          .replace(/^["']|["']$/g, '');
+  return [{ text, number: number === undefined ? undefined : Number(number) }];
+}
+
+/**
+ * Quoted log lines under the failing-steps section, each checked against the log: the line it
+ * names, else the line it matches. A quote the log does not hold is reported, not kept.
+ */
+function readFailingSteps(
+  doc: Outline,
+  analysis: LogAnalysis,
+  input: JobLogInput,
+  ungrounded: GroundingIssueRecord[],
+): FailingStepOutput[] {
+  const heading = section(doc, NAMES.failing);
+  if (!heading) return [];
+  const steps = new Map<string, FailingStepOutput>();
+  const stepOf = (number: number) =>
+    analysis.stepHeaders
+      .filter((header) => header.number <= number)
+      .at(-1)
+      ?.text.trim() ??
+    input.jobName ??
+    'job';
+  const visit = (blocks: readonly Block[], named: string | undefined) => {
+    for (const block of blocks) {
+      for (const quote of quotesIn(block)) {
+        if (!quote.text.trim()) continue;
+        let number = quote.number;
+        if (number === undefined || !sameLine(quote.text, analysis.lines[number - 1])) {
+          const found = analysis.lines.findIndex((candidate) => sameLine(quote.text, candidate));
+          // A numbered item that is not a log line at all (an explanation) is prose, not a quote.
+          if (found < 0) {
+            if (
+              block.kind === 'code' ||
+              (block.kind !== 'table' && block.spans.length > 0) ||
+              quote.number !== undefined
+            )
+              ungrounded.push({ kind: 'LOG_LINE', value: quote.text.slice(0, 200) });
+            continue;
+          }
+          number = found + 1;
+        }
+        const name = named ?? stepOf(number);
+        const step = steps.get(name) ?? { step: name, lines: [], lineNumbers: [] };
+        steps.set(name, step);
+        if (step.lineNumbers.includes(number)) continue;
+        step.lines.push(analysis.lines[number - 1]!);
+        step.lineNumbers.push(number);
+      }
+      if (block.kind === 'item') visit(block.children, named);
+    }
+  };
+  const nested = subsections(doc, heading);
+  visit(heading.blocks, undefined);
+  for (const sub of nested) visit(sub.blocks, sub.heading);
+  // An item naming a step with its lines as sub-items: "- **Verify connectivity** / - L13: ...".
+  return [...steps.values()].filter((step) => step.lines.length > 0);
+}
+
+/** Reads any reasonable Markdown digest (or prose) into typed output; never throws. */
+export function parseJobDigest(text: string, input: JobLogInput): DraftReading<JobDigestReading> {
   const analysis = analysisOf(input);
-  const lines = text.split('\n');
-  const outcome = labelled(lines, LABELS.outcome)
-    ?.toUpperCase()
-    .match(/\b(SUCCEEDED|FAILED|PARTIAL|UNKNOWN)\b/)?.[1];
-  const cause = labelled(lines, LABELS.cause);
-  const candidate = {
+  const doc = outline(text);
+  const ungrounded: GroundingIssueRecord[] = [];
+  const cause = statement(doc, NAMES.cause);
+  const next = section(doc, NAMES.next);
+  const outcome =
+    outcomeIn(statement(doc, NAMES.outcome)) ?? (doc.fields.length === 0 ? outcomeIn(text) : null);
+  const output = {
     jobName: input.jobName ?? null,
     outcome,
     exitCode: effectiveExitCode(input, analysis),
-    failingSteps: parseFailingSteps(sectionLines(lines, SECTIONS.failing), analysis),
+    failingSteps: readFailingSteps(doc, analysis, input, ungrounded),
     likelyCause: !cause || /^not determinable\b/i.test(cause) ? null : cause,
-    nextSteps: listItems(sectionLines(lines, SECTIONS.next)),
+    nextSteps: next ? entries(blocksUnder(doc, next)) : [],
     stats: statsOf(analysis),
   };
-  const parsed = jobDigestOutputSchema.safeParse(candidate);
-  if (!parsed.success) {
-    const problems = parsed.error.issues
-      .map((issue) => `${issue.path.join('.') || 'output'}: ${issue.message}`)
-      .join('; ');
-    throw new OutputInvalidError(
-      `the job digest needs a "**${LABELS.outcome}:**" line with one of ${OUTCOMES.join(', ')}; ${problems}`,
-    );
-  }
-  return parsed.data;
+  const failed = outcome === 'FAILED' || outcome === 'PARTIAL';
+  const needsHuman = [
+    ...(outcome === null ? ['outcome'] : []),
+    ...(failed && output.likelyCause === null ? ['likelyCause'] : []),
+    ...(failed && output.failingSteps.length === 0 ? ['failingSteps'] : []),
+    ...(failed && output.nextSteps.length === 0 ? ['nextSteps'] : []),
+  ];
+  return draftReading({ ...output, needsHuman }, ESSENTIAL, ungrounded);
 }

@@ -4,7 +4,22 @@
  * section carries when the incident data does not ground it.
  */
 import { z } from 'zod';
-import { OutputInvalidError } from '../capability.js';
+import { draftReading, type DraftReading } from '../capability.js';
+import { findInstant } from '../shared/instant.js';
+import {
+  blocksUnder,
+  column,
+  entries,
+  isPlaceholder,
+  named,
+  outline,
+  section,
+  subsections,
+  tableRows,
+  type Block,
+  type Outline,
+  type Section as OutlineSection,
+} from '../shared/markdown.js';
 import type { PostmortemInput } from './input.js';
 
 export const TITLE_PREFIX = 'Postmortem: ';
@@ -25,23 +40,8 @@ export const HEADINGS = {
 export type Section = keyof typeof HEADINGS;
 export const SECTIONS = Object.keys(HEADINGS) as Section[];
 
-/** Sections a postmortem cannot do without; the others may be absent (and then need a human). */
-const REQUIRED: readonly Section[] = [
-  'summary',
-  'impact',
-  'timeline',
-  'rootCause',
-  'resolution',
-  'actionItems',
-];
-
-/** Other names models use for the same sections. */
-const ALIASES: Record<string, Section> = {
-  'what went wrong': 'whatWentPoorly',
-  'what went badly': 'whatWentPoorly',
-  'follow-up actions': 'actionItems',
-  'follow-ups': 'actionItems',
-};
+/** Without these a postmortem is no postmortem: worth one corrective retry. */
+export const ESSENTIAL: readonly Section[] = ['summary', 'timeline', 'rootCause'];
 
 export const IMPACT_LABELS = {
   who: 'Who',
@@ -58,27 +58,11 @@ export function needsHuman(reason: string): string {
   return `_${NEEDS_HUMAN}: ${reason}_`;
 }
 
-// Italic as the layout writes it, or a bare line; a responder's message merely saying "needs a
-// human" inside a timeline entry is not a placeholder.
-const PLACEHOLDER = /[_*]{1,2}needs a human:[^_*\n]*[_*]{0,2}|^needs a human:.*$/gi;
-
 /** `2026-11-22 09:12 UTC`, with seconds when they are not zero. Postmortems span days: always dated. */
 export function formatInstant(at: Date): string {
   const iso = at.toISOString();
   const seconds = iso.slice(17, 19);
   return `${iso.slice(0, 10)} ${iso.slice(11, 16)}${seconds === '00' ? '' : `:${seconds}`} UTC`;
-}
-
-const INSTANT =
-  /(\d{4}-\d{2}-\d{2})[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?\s*(?:UTC|Z|\+00:?00)?/;
-
-/** The first instant written in `value`, in the layout's format or ISO 8601 UTC; else null. */
-export function parseInstant(value: string): { at: Date; rest: string } | null {
-  const match = INSTANT.exec(value);
-  if (!match) return null;
-  const at = new Date(`${match[1]}T${match[2]}:${match[3]}:${match[4] ?? '00'}Z`);
-  if (Number.isNaN(at.getTime())) return null;
-  return { at, rest: value.slice(match.index + match[0].length) };
 }
 
 /** Between a timeline entry's time and its text. */
@@ -150,8 +134,8 @@ const actionItemSchema = z.object({
 });
 
 export const postmortemOutputSchema = z.object({
-  title: z.string().min(1),
-  summary: z.string().min(1),
+  title: z.string().min(1).nullable(),
+  summary: z.string().min(1).nullable(),
   impact: z.object({
     who: z.string().nullable(),
     what: z.string().nullable(),
@@ -168,140 +152,398 @@ export const postmortemOutputSchema = z.object({
   whatWentPoorly: z.array(z.string().min(1)),
   actionItems: z.array(actionItemSchema),
   /** Sections, by field name, that the draft leaves for a person because the data does not ground them. */
-  needsHuman: z.array(z.enum(SECTIONS as [Section, ...Section[]])),
+  needsHuman: z.array(z.enum(['title', ...SECTIONS] as [Section | 'title', ...Section[]])),
 });
 
 export type PostmortemOutput = z.infer<typeof postmortemOutputSchema>;
 
-interface Body {
-  lines: string[];
-  needsHuman: boolean;
+/** The names models give each section, the layout's own first. */
+const NAMES: Record<Section, readonly string[]> = {
+  summary: [
+    HEADINGS.summary,
+    'Executive summary',
+    'Incident summary',
+    'Overview',
+    'TL;DR',
+    'TLDR',
+    'What happened',
+    'Description',
+    'Incident overview',
+  ],
+  impact: [
+    HEADINGS.impact,
+    'Customer impact',
+    'User impact',
+    'Business impact',
+    'Impact assessment',
+    'Impact summary',
+  ],
+  timeline: [
+    HEADINGS.timeline,
+    'Incident timeline',
+    'Timeline of events',
+    'Chronology',
+    'Sequence of events',
+    'Key events',
+    'Detailed timeline',
+  ],
+  detection: [
+    HEADINGS.detection,
+    'How it was detected',
+    'How we found out',
+    'Detection and response',
+    'Discovery',
+  ],
+  rootCause: [
+    HEADINGS.rootCause,
+    'Root causes',
+    'Cause',
+    'Causes',
+    'Root cause analysis',
+    'RCA',
+    'What caused it',
+    'Why it happened',
+    'Technical root cause',
+  ],
+  contributingFactors: [
+    HEADINGS.contributingFactors,
+    'Contributing causes',
+    'Factors',
+    'Contributing conditions',
+  ],
+  resolution: [
+    HEADINGS.resolution,
+    'Mitigation',
+    'Resolution and recovery',
+    'Resolution & recovery',
+    'Recovery',
+    'How it was resolved',
+    'Mitigation and resolution',
+    'Fix',
+    'Remediation',
+  ],
+  whatWentWell: [
+    HEADINGS.whatWentWell,
+    'Went well',
+    'What worked',
+    'What worked well',
+    'Things that went well',
+  ],
+  whatWentPoorly: [
+    HEADINGS.whatWentPoorly,
+    'What went wrong',
+    'What went badly',
+    "What didn't go well",
+    'What did not go well',
+    'What could have gone better',
+    'What could be improved',
+    'Areas for improvement',
+    'Opportunities for improvement',
+    'Went poorly',
+  ],
+  actionItems: [
+    HEADINGS.actionItems,
+    'Follow-up actions',
+    'Follow-ups',
+    'Follow ups',
+    'Follow-up items',
+    'Corrective actions',
+    'Corrective and preventive actions',
+    'Preventive actions',
+    'Preventive measures',
+    'Remediation items',
+    'Action plan',
+    'Next steps',
+    'Actions',
+  ],
+};
+
+const IMPACT_NAMES = {
+  who: [
+    IMPACT_LABELS.who,
+    'Who was affected',
+    'Affected users',
+    'Users affected',
+    'Affected customers',
+    'Customers affected',
+    'Affected',
+  ],
+  what: [
+    IMPACT_LABELS.what,
+    'What was affected',
+    'Effect',
+    'Symptoms',
+    'User-facing impact',
+    'Customer impact',
+  ],
+  impactStart: [
+    IMPACT_LABELS.impactStart,
+    'Start',
+    'Started',
+    'Start time',
+    'Began',
+    'Impact began',
+    'Impact started',
+  ],
+  impactEnd: [
+    IMPACT_LABELS.impactEnd,
+    'End',
+    'Ended',
+    'End time',
+    'Impact ended',
+    'Recovered',
+    'Resolved',
+  ],
+  durationMinutes: [
+    IMPACT_LABELS.durationMinutes,
+    'Total duration',
+    'Impact duration',
+    'Length',
+    'Time to resolve',
+    'Time to recovery',
+  ],
+} as const;
+
+const TIME_COLUMN = [
+  'Time',
+  'Timestamp',
+  'When',
+  'UTC',
+  'Date',
+  'Date/time',
+  'Datetime',
+  'Time UTC',
+];
+const EVENT_COLUMN = [
+  'Event',
+  'Description',
+  'What happened',
+  'Details',
+  'Action',
+  'Activity',
+  'Update',
+];
+const ACTION_COLUMN = ['Action', 'Action item', 'Item', 'Description', 'Task', 'What'];
+const OWNER_COLUMN = ['Owner', 'Assignee', 'Responsible', 'Who', 'Team', 'Owner team'];
+const DUE_COLUMN = ['Due', 'Due date', 'Deadline', 'Target date', 'By', 'When'];
+const PRIORITY_COLUMN = ['Priority', 'Pri', 'Severity'];
+
+const TITLE_PREFIXES =
+  /^(?:(?:incident\s+)?post[- ]?mortem|post[- ]incident (?:review|report)|incident (?:review|report)|pir|rca)\s*[:\-–—]\s*/i;
+
+/** The sections of the outline under the postmortem's names, placeholders set apart. */
+interface Found {
+  blocks: Block[];
+  /** It holds a placeholder ("Needs a human: ...") instead of, or beside, facts. */
+  placeholder: boolean;
 }
 
-function sectionOf(heading: string): Section | undefined {
-  const name = heading
-    .replace(/^#+\s*/, '')
-    .replace(/[:*_]/g, '')
-    .trim()
-    .toLowerCase();
-  return SECTIONS.find((section) => HEADINGS[section].toLowerCase() === name) ?? ALIASES[name];
-}
-
-/** The `# ` title and the body of every `## ` section, placeholders noted and removed. */
-function split(text: string): { title: string | undefined; bodies: Map<Section, Body> } {
-  let title: string | undefined;
-  const bodies = new Map<Section, Body>();
-  let current: Body | undefined;
-  for (const raw of text.split('\n')) {
-    const line = raw.trim();
-    if (line.startsWith('# ') && title === undefined) {
-      title = line.slice(2).trim();
-      if (title.toLowerCase().startsWith(TITLE_PREFIX.toLowerCase()))
-        title = title.slice(TITLE_PREFIX.length).trim();
-      continue;
+function withoutPlaceholders(blocks: readonly Block[]): Found {
+  let placeholder = false;
+  const kept = blocks.filter((block) => {
+    if (block.kind !== 'line' && block.kind !== 'item') return true;
+    // The whole line, or the value of a `Label: value` line, holds the place of a fact.
+    const value = /^[^:]{1,40}:\s*(.+)$/.exec(block.text)?.[1];
+    if (isPlaceholder(block.text) || (value !== undefined && isPlaceholder(value))) {
+      placeholder = true;
+      return false;
     }
-    if (line.startsWith('## ')) {
-      const section = sectionOf(line);
-      current = section ? { lines: [], needsHuman: false } : undefined;
-      if (section && !bodies.has(section)) bodies.set(section, current!);
-      continue;
-    }
-    if (!current || line === '') continue;
-    const withoutPlaceholder = line.replace(PLACEHOLDER, '').trim();
-    if (withoutPlaceholder !== line) current.needsHuman = true;
-    if (withoutPlaceholder !== '' && !/^[-*]\s*$/.test(withoutPlaceholder))
-      current.lines.push(withoutPlaceholder);
-  }
-  return { title, bodies };
-}
-
-function paragraph(body: Body | undefined): string | null {
-  const text = body?.lines.join(' ').trim();
-  return text ? text : null;
-}
-
-/** `- ` or `* ` items; lines that are not items continue the one before. */
-function items(body: Body | undefined): string[] {
-  const result: string[] = [];
-  for (const line of body?.lines ?? []) {
-    const item = /^[-*]\s+(?:\[[ xX]\]\s+)?(.*)$/.exec(line);
-    if (item) result.push((item[1] ?? '').trim());
-    else if (result.length > 0) result[result.length - 1] = `${result.at(-1)} ${line}`;
-  }
-  return result.filter((entry) => entry !== '');
-}
-
-function labelled(body: Body | undefined, label: string): string | null {
-  const prefix = `**${label.toLowerCase()}:**`;
-  const line = body?.lines.find((candidate) => candidate.toLowerCase().startsWith(prefix));
-  const value = line?.slice(prefix.length).trim();
-  return value ? value : null;
-}
-
-function parseTimeline(body: Body | undefined): PostmortemOutput['timeline'] {
-  return items(body).map((entry) => {
-    const parsed = /^[*_`\s]*\d{4}-\d{2}-\d{2}/.test(entry) ? parseInstant(entry) : null;
-    const text = parsed?.rest.replace(/^[*_`]*\s*(?:[—–:-]\s*)?/, '').trim();
-    if (!parsed || !text)
-      throw new OutputInvalidError(
-        `every timeline entry must start with a time like "2026-11-22 09:12 UTC" followed by "${ENTRY_SEPARATOR.trim()}" and text; got "${entry.slice(0, 80)}"`,
-      );
-    return { at: parsed.at, text };
+    return true;
   });
+  return { blocks: kept, placeholder };
 }
 
-function parseImpact(body: Body | undefined): PostmortemOutput['impact'] {
-  const start = labelled(body, IMPACT_LABELS.impactStart);
-  const end = labelled(body, IMPACT_LABELS.impactEnd);
-  const impactStart = start ? (parseInstant(start)?.at ?? null) : null;
-  const impactEnd = end ? (parseInstant(end)?.at ?? null) : null;
-  const written = /(\d+)\s*min/i.exec(labelled(body, IMPACT_LABELS.durationMinutes) ?? '');
+function find(doc: Outline, part: Section): { found: Found; heading: OutlineSection } | undefined {
+  const heading = section(doc, NAMES[part]);
+  return heading && { found: withoutPlaceholders(blocksUnder(doc, heading)), heading };
+}
+
+function paragraph(found: Found | undefined): string | null {
+  const text = found ? entries(found.blocks).join(' ').trim() : '';
+  return text || null;
+}
+
+function titleOf(doc: Outline): string | null {
+  const all = Object.values(NAMES).flat();
+  const heading = doc.sections.find(
+    (candidate) => candidate.heading && !named(candidate.heading, all),
+  );
+  const title = heading?.heading.replace(TITLE_PREFIXES, '').trim();
+  return title || null;
+}
+
+/** `55 minutes`, `1h 5m`, `1 hour 5 minutes`, `~2 hours`. */
+function minutesIn(value: string | null | undefined): number | null {
+  if (!value) return null;
+  const hours = /(\d+(?:\.\d+)?)\s*(?:h|hr|hrs|hours?)\b/i.exec(value);
+  const minutes = /(\d+)\s*(?:m|min|mins|minutes?)\b/i.exec(value);
+  if (!hours && !minutes) return null;
+  return Math.round(Number(hours?.[1] ?? 0) * 60 + Number(minutes?.[1] ?? 0));
+}
+
+function anchorsOf(input: PostmortemInput): Date[] {
+  const { incident } = input;
+  return [
+    incident.startedAt,
+    incident.detectedAt,
+    incident.resolvedAt,
+    ...incident.timeline.map((event) => event.at),
+    ...incident.alerts.map((alert) => alert.at),
+    ...incident.chatExcerpts.map((message) => message.at),
+  ].filter((at): at is Date => at instanceof Date);
+}
+
+function parseImpact(
+  doc: Outline,
+  found: Found | undefined,
+  heading: OutlineSection | undefined,
+  anchors: Date[],
+) {
+  const inImpact = new Set(heading ? [heading, ...subsections(doc, heading)] : []);
+  const labelled = (names: readonly string[], anywhere: boolean) => {
+    const hit = doc.fields.find(
+      (candidate) =>
+        (anywhere || inImpact.has(candidate.section)) &&
+        candidate.text !== '' &&
+        named(candidate.label, names),
+    );
+    return hit && !isPlaceholder(hit.text) ? hit.text : null;
+  };
+  const start =
+    labelled(IMPACT_NAMES.impactStart, false) ?? labelled([IMPACT_LABELS.impactStart], true);
+  const end = labelled(IMPACT_NAMES.impactEnd, false) ?? labelled([IMPACT_LABELS.impactEnd], true);
+  const impactStart = start ? (findInstant(start, anchors)?.at ?? null) : null;
+  const impactEnd = end ? (findInstant(end, anchors)?.at ?? null) : null;
   const computed =
     impactStart && impactEnd && impactEnd >= impactStart
       ? Math.round((impactEnd.getTime() - impactStart.getTime()) / 60_000)
       : null;
+  const labelledLines = new Set(
+    doc.fields
+      .filter((candidate) => inImpact.has(candidate.section))
+      .map((candidate) => `${candidate.label}: ${candidate.text}`),
+  );
+  // An impact section written as prose says what the impact was.
+  const prose = found?.blocks
+    .filter(
+      (block) => (block.kind === 'line' || block.kind === 'item') && !labelledLines.has(block.text),
+    )
+    .map((block) => (block as { text: string }).text)
+    .join(' ')
+    .trim();
   return {
-    who: labelled(body, IMPACT_LABELS.who),
-    what: labelled(body, IMPACT_LABELS.what),
+    who: labelled(IMPACT_NAMES.who, false),
+    what: labelled(IMPACT_NAMES.what, false) ?? (prose || null),
     impactStart,
     impactEnd,
-    durationMinutes: written?.[1] ? Number(written[1]) : computed,
+    durationMinutes:
+      minutesIn(
+        labelled(IMPACT_NAMES.durationMinutes, false) ??
+          labelled([IMPACT_LABELS.durationMinutes], true),
+      ) ?? computed,
   };
 }
 
-/** Turns a postmortem in the shared layout into typed output; throws OutputInvalidError when it does not fit. */
-export function parsePostmortem(text: string, _input: PostmortemInput): PostmortemOutput {
-  const { title, bodies } = split(text);
-  const missing = REQUIRED.filter((section) => !bodies.has(section)).map(
-    (section) => `"## ${HEADINGS[section]}"`,
-  );
-  if (!title) missing.unshift(`a "# ${TITLE_PREFIX}<title>" line`);
-  if (missing.length > 0)
-    throw new OutputInvalidError(`the postmortem is missing ${missing.join(', ')}`);
+const LEAD = /^[\s*_`[\]()|:,.\-–—]+/;
 
-  const leftForHuman = SECTIONS.filter(
-    (section) => !bodies.has(section) || bodies.get(section)!.needsHuman,
-  );
-  const candidate = {
-    title,
-    summary: paragraph(bodies.get('summary')),
-    impact: parseImpact(bodies.get('impact')),
-    timeline: parseTimeline(bodies.get('timeline')),
-    detection: paragraph(bodies.get('detection')),
-    rootCause: paragraph(bodies.get('rootCause')),
-    contributingFactors: items(bodies.get('contributingFactors')),
-    resolution: paragraph(bodies.get('resolution')),
-    whatWentWell: items(bodies.get('whatWentWell')),
-    whatWentPoorly: items(bodies.get('whatWentPoorly')),
-    actionItems: items(bodies.get('actionItems')).map(parseActionItem),
-    needsHuman: leftForHuman,
-  };
-  const parsed = postmortemOutputSchema.safeParse(candidate);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => issue.path.join('.')).join(', ');
-    throw new OutputInvalidError(
-      `the postmortem does not fit its layout; missing or empty: ${problems}`,
-    );
+function parseTimeline(found: Found | undefined, anchors: Date[]): PostmortemOutput['timeline'] {
+  if (!found) return [];
+  const rows = tableRows(found.blocks).map((row) => {
+    const time = column(row, TIME_COLUMN) ?? Object.values(row)[0] ?? '';
+    const event =
+      column(row, EVENT_COLUMN) ?? Object.values(row).slice(1).filter(Boolean).join(' — ');
+    return `${time} — ${event}`;
+  });
+  const timeline: PostmortemOutput['timeline'] = [];
+  let previous: Date | undefined;
+  for (const entry of [...entries(found.blocks), ...rows]) {
+    // A time-only entry is dated from the input, then kept in order across midnight.
+    const found = findInstant(entry, previous ? [previous, ...anchors] : anchors);
+    if (!found || found.index > 12) continue;
+    const text = entry.slice(found.end).replace(LEAD, '').trim();
+    if (!text) continue;
+    timeline.push({ at: found.at, text });
+    previous = found.at;
   }
-  return parsed.data;
+  return timeline;
+}
+
+function parseActionItems(found: Found | undefined): ActionItem[] {
+  if (!found) return [];
+  const listed = found.blocks.flatMap((block) => {
+    if (block.kind !== 'item' && block.kind !== 'line') return [];
+    const item = parseActionItem(block.text);
+    // Owner, due date and priority written as sub-lines or sub-items under the action.
+    const facts = block.kind === 'item' ? block.children : [];
+    for (const fact of facts) {
+      if (fact.kind !== 'line' && fact.kind !== 'item') continue;
+      const detail = parseActionItem(`x (${fact.text})`);
+      item.owner ??= detail.owner;
+      item.due ??= detail.due;
+      item.priority ??= detail.priority;
+    }
+    return item.description ? [item] : [];
+  });
+  const tabled = tableRows(found.blocks).flatMap((row) => {
+    const description = column(row, ACTION_COLUMN) ?? Object.values(row)[0];
+    if (!description) return [];
+    const owner = column(row, OWNER_COLUMN);
+    const due = column(row, DUE_COLUMN)?.match(/\d{4}-\d{2}-\d{2}/)?.[0];
+    const priority = column(row, PRIORITY_COLUMN);
+    return [
+      {
+        description,
+        owner: owner && !isPlaceholder(owner) ? owner : null,
+        due: due ?? null,
+        priority:
+          priority && !isPlaceholder(priority)
+            ? /^p[0-4]$/i.test(priority)
+              ? priority.toUpperCase()
+              : priority
+            : null,
+      },
+    ];
+  });
+  return [...listed, ...tabled];
+}
+
+/**
+ * Reads any reasonable Markdown postmortem (or prose) into typed output; never throws. A section
+ * that is absent, empty or holds a placeholder is named in `needsHuman`.
+ */
+export function parsePostmortem(
+  text: string,
+  input: PostmortemInput,
+): DraftReading<PostmortemOutput> {
+  const doc = outline(text);
+  const anchors = anchorsOf(input);
+  const parts = Object.fromEntries(SECTIONS.map((part) => [part, find(doc, part)])) as Record<
+    Section,
+    ReturnType<typeof find>
+  >;
+  const list = (part: Section) => (parts[part] ? entries(parts[part].found.blocks) : []);
+  const anyStructure = SECTIONS.some((part) => parts[part]);
+  const output: Omit<PostmortemOutput, 'needsHuman'> = {
+    title: titleOf(doc),
+    // An answer with none of the sections is prose: all of it is the summary a person can start from.
+    summary: paragraph(parts.summary?.found) ?? (anyStructure ? null : text.trim() || null),
+    impact: parseImpact(doc, parts.impact?.found, parts.impact?.heading, anchors),
+    timeline: parseTimeline(parts.timeline?.found, anchors),
+    detection: paragraph(parts.detection?.found),
+    rootCause: paragraph(parts.rootCause?.found),
+    contributingFactors: list('contributingFactors'),
+    resolution: paragraph(parts.resolution?.found),
+    whatWentWell: list('whatWentWell'),
+    whatWentPoorly: list('whatWentPoorly'),
+    actionItems: parseActionItems(parts.actionItems?.found),
+  };
+  const empty = (part: Section) => {
+    const value = output[part];
+    if (Array.isArray(value)) return value.length === 0;
+    if (part === 'impact') return output.impact.who === null && output.impact.what === null;
+    return value === null;
+  };
+  const needs: PostmortemOutput['needsHuman'] = output.title ? [] : ['title'];
+  needs.push(...SECTIONS.filter((part) => empty(part) || parts[part]?.found.placeholder));
+  return draftReading({ ...output, needsHuman: needs }, ESSENTIAL);
 }

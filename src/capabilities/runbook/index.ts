@@ -1,10 +1,10 @@
 import type { GenerationCapability } from '../capability.js';
 import { draftRunbookOffline, runbookDerivedFacts } from './builtin.js';
 import { runbookInputSchema, type RunbookInput } from './input.js';
-import { parseRunbook, type RunbookOutput } from './output.js';
+import { parseRunbook, type RunbookReading } from './output.js';
 import { PROMPT_VERSION, REFERENCE_TEMPLATES, buildRunbookPrompt } from './prompt.js';
 
-export const runbook: GenerationCapability<RunbookInput, RunbookOutput> = {
+export const runbook: GenerationCapability<RunbookInput, RunbookReading> = {
   feature: 'RUNBOOK',
   promptVersion: PROMPT_VERSION,
   outputTypename: 'RunbookOutput',

@@ -94,6 +94,11 @@ export type AssistantAnswerOutput = {
    * own id), `note:<index>`, `alert:<index>` and `chat:<index>`, indexes counting from 0 in the order sent.
    */
   citations: Array<Scalars['String']['output']>;
+  /**
+   * What a person must still fill in because the model's answer did not give it: `citations` when an answer cites no source of the input, so where its facts come from must be checked.
+   * Empty when the answer was read in full.
+   */
+  needsHuman: Array<Scalars['String']['output']>;
 };
 
 /** What `askAssistant` needs. */
@@ -405,11 +410,11 @@ export type ErrorCode =
   | 'PERSISTED_QUERY_NOT_FOUND'
   /** The input looks like an attempt to override the service's instructions and was blocked. */
   | 'PROMPT_INJECTION_SUSPECTED'
-  /** The model's output did not validate against the expected structure, even after one corrective retry. */
+  /** The model's answer was empty, or the provider cut it off at its token limit before it was finished. */
   | 'PROVIDER_BAD_OUTPUT'
   /** Every configured model provider was rate limited. */
   | 'PROVIDER_RATE_LIMITED'
-  /** The model provider refused the content (for example a content filter). */
+  /** The model declined to answer ("I'm sorry, but I can't help with that"), or its provider's content filter stopped the answer. */
   | 'PROVIDER_REFUSED'
   /** The model provider did not answer within the deadline. */
   | 'PROVIDER_TIMEOUT'
@@ -1011,7 +1016,12 @@ export type GenerationStatus =
 /** A fact in a draft that could not be found in the input it was drafted from, or an image or link removed from it. */
 export type GroundingIssue = {
   __typename?: 'GroundingIssue';
-  /** What kind of fact it is: `TIMESTAMP`, `SERVICE`, `PERSON` or `NUMBER`; or `LINK`: an image (from another site, or raw HTML), a `javascript:` or other non-web link, or a link to a host the input does not name, removed from the draft. */
+  /**
+   * What kind of fact it is: `TIMESTAMP`, `SERVICE`, `PERSON` or `NUMBER`; `SOURCE` for a cited source
+   * the input does not hold and `LOG_LINE` for a log line quoted unlike the log (both left out of the
+   * typed output); or `LINK`: an image (from another site, or raw HTML), a `javascript:` or other
+   * non-web link, or a link to a host the input does not name, removed from the draft.
+   */
   kind: Scalars['String']['output'];
   /** The fact as it appears in the draft (for `LINK`, the address removed). */
   value: Scalars['String']['output'];
@@ -1141,10 +1151,15 @@ export type JobDigestOutput = {
   jobName: Maybe<Scalars['String']['output']>;
   /** The most likely cause, quoting the log line it rests on; null when the log does not show one. */
   likelyCause: Maybe<Scalars['String']['output']>;
+  /**
+   * What a person must still fill in because the model's answer did not give it: `outcome`; for a failed job, `likelyCause`, `failingSteps`, `nextSteps`.
+   * Empty when the answer was read in full.
+   */
+  needsHuman: Array<Scalars['String']['output']>;
   /** What the on-call engineer should do next. */
   nextSteps: Array<Scalars['String']['output']>;
-  /** How the job ended. */
-  outcome: JobOutcome;
+  /** How the job ended; null when the answer does not say (a model may leave it out). */
+  outcome: Maybe<JobOutcome>;
   /** Counts over the whole log. */
   stats: JobLogStats;
 };
@@ -1547,20 +1562,24 @@ export type PostmortemOutput = {
   /** Who and what was affected, and the impact window. */
   impact: PostmortemImpact;
   /**
-   * Sections, by field name (`rootCause`, `whatWentWell`, `impact`, ...), that the draft leaves wholly or
-   * partly to a person because the incident data does not ground them.
+   * Sections, by field name (`title`, `rootCause`, `whatWentWell`, `impact`, ...), that the draft leaves
+   * wholly or partly to a person because the incident data or the model's answer does not give them.
    */
   needsHuman: Array<Scalars['String']['output']>;
   /** What restored service and when; null when nothing records it. */
   resolution: Maybe<Scalars['String']['output']>;
   /** The root cause, only as stated in a note, event or chat message (with where it is stated); null otherwise. */
   rootCause: Maybe<Scalars['String']['output']>;
-  /** One paragraph: what happened, for how long, how it was detected, the stated cause and the recovery. */
-  summary: Scalars['String']['output'];
+  /**
+   * One paragraph: what happened, for how long, how it was detected, the stated cause and the recovery.
+   * Null when the answer has no summary (a model may leave it out); an answer with no sections at all
+   * is kept whole here.
+   */
+  summary: Maybe<Scalars['String']['output']>;
   /** Timeline events, alerts and chat messages merged, oldest first. */
   timeline: Array<PostmortemTimelineEntry>;
-  /** The incident's title. */
-  title: Scalars['String']['output'];
+  /** The incident's title; null when the answer gives none (a model may leave it out). */
+  title: Maybe<Scalars['String']['output']>;
   /** What responders noted went poorly; empty when nobody noted it. */
   whatWentPoorly: Array<Scalars['String']['output']>;
   /** What responders noted went well; empty when nobody noted it. */
@@ -2134,12 +2153,17 @@ export type RunbookOutput = {
   __typename?: 'RunbookOutput';
   /** When no runbook was drafted: the ids of the catalog templates that came closest, best first. */
   closestTemplates: Array<Scalars['String']['output']>;
-  /** What the runbook is for, in one or two sentences. */
-  description: Scalars['String']['output'];
+  /** What the runbook is for, in one or two sentences; null when the answer does not say (a model may leave it out). */
+  description: Maybe<Scalars['String']['output']>;
   /** The id of the catalog template the runbook follows; null when it follows none. */
   matchedTemplate: Maybe<Scalars['String']['output']>;
-  /** The runbook's name, filled with the request's values. */
-  name: Scalars['String']['output'];
+  /** The runbook's name, filled with the request's values; null when the answer has no title (a model may leave it out). */
+  name: Maybe<Scalars['String']['output']>;
+  /**
+   * What a person must still fill in because the model's answer did not give it: `name`, `description`, `steps`, `riskLevel`, `steps[<index>].command`, `steps[<index>].expectedResult`, `parameters.<name>`.
+   * Empty when the answer was read in full.
+   */
+  needsHuman: Array<Scalars['String']['output']>;
   /** Why no runbook was drafted (no catalog template fits the request); null when one was. */
   noMatch: Maybe<Scalars['String']['output']>;
   /** The runbook's inputs, with the values the request gave. */
@@ -2170,12 +2194,15 @@ export type RunbookStep = {
   __typename?: 'RunbookStep';
   /** What the step does, in a few words. */
   action: Scalars['String']['output'];
-  /** The command or API call to run, with `<name>` placeholders for missing parameters. */
-  command: Scalars['String']['output'];
-  /** Whether the step changes or disrupts production (restart, delete, failover, rollout); such steps deserve a second look. */
+  /** The command or API call to run, with `<name>` placeholders for missing parameters; null when the answer gives none (a model may leave it out). */
+  command: Maybe<Scalars['String']['output']>;
+  /**
+   * Whether the step changes or disrupts production (restart, delete, failover, rollout); such steps
+   * deserve a second look. As the answer marks it, else judged from the step's verbs and command.
+   */
   destructive: Scalars['Boolean']['output'];
-  /** What the operator should see when the step worked. */
-  expectedResult: Scalars['String']['output'];
+  /** What the operator should see when the step worked; null when the answer does not say (a model may leave it out). */
+  expectedResult: Maybe<Scalars['String']['output']>;
 };
 
 /** What the service does about a text, by its injection score and the configured policy (INJECTION_ACTION and the INJECTION_*_THRESHOLD scores). */
@@ -2266,13 +2293,18 @@ export type StatusUpdateOutput = {
   audience: Audience;
   /** Timeline events since the previous update, oldest first. */
   changesSinceLastUpdate: Array<Scalars['String']['output']>;
-  /** Where the response stands, in the audience's words. */
-  currentStatus: Scalars['String']['output'];
-  /** One line naming the incident and where it stands. */
-  headline: Scalars['String']['output'];
-  /** Who or what is affected and since when. */
-  impact: Scalars['String']['output'];
-  /** When the next update is promised; null once the incident is resolved. */
+  /** Where the response stands, in the audience's words; null when the answer does not say (a model may leave it out). */
+  currentStatus: Maybe<Scalars['String']['output']>;
+  /** One line naming the incident and where it stands; null when the answer has no headline (a model may leave it out). */
+  headline: Maybe<Scalars['String']['output']>;
+  /** Who or what is affected and since when; null when the answer does not say (a model may leave it out). */
+  impact: Maybe<Scalars['String']['output']>;
+  /**
+   * What a person must still fill in because the model's answer did not give it: `headline`, `currentStatus`, `impact`, `affectedServices` (the incident has some, the answer names none), `nextUpdateAt`.
+   * Empty when the answer was read in full.
+   */
+  needsHuman: Array<Scalars['String']['output']>;
+  /** When the next update is promised; null once the incident is resolved, or when the answer names no time. */
   nextUpdateAt: Maybe<Scalars['DateTime']['output']>;
 };
 
@@ -2805,6 +2837,7 @@ export type AssistantAnswerOutputResolvers<ContextType = RequestContext, ParentT
   answer?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   answered?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   citations?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  needsHuman?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
@@ -3162,8 +3195,9 @@ export type JobDigestOutputResolvers<ContextType = RequestContext, ParentType ex
   failingSteps?: Resolver<Array<ResolversTypes['FailingStep']>, ParentType, ContextType>;
   jobName?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   likelyCause?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  needsHuman?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   nextSteps?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
-  outcome?: Resolver<ResolversTypes['JobOutcome'], ParentType, ContextType>;
+  outcome?: Resolver<Maybe<ResolversTypes['JobOutcome']>, ParentType, ContextType>;
   stats?: Resolver<ResolversTypes['JobLogStats'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
@@ -3256,9 +3290,9 @@ export type PostmortemOutputResolvers<ContextType = RequestContext, ParentType e
   needsHuman?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   resolution?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   rootCause?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
-  summary?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  summary?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   timeline?: Resolver<Array<ResolversTypes['PostmortemTimelineEntry']>, ParentType, ContextType>;
-  title?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  title?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   whatWentPoorly?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   whatWentWell?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
@@ -3457,9 +3491,10 @@ export type RoutingRoiResolvers<ContextType = RequestContext, ParentType extends
 
 export type RunbookOutputResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['RunbookOutput'] = ResolversParentTypes['RunbookOutput']> = {
   closestTemplates?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
-  description?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  description?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   matchedTemplate?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
-  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  name?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  needsHuman?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   noMatch?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   parameters?: Resolver<Array<ResolversTypes['RunbookParameter']>, ParentType, ContextType>;
   preconditions?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
@@ -3477,9 +3512,9 @@ export type RunbookParameterResolvers<ContextType = RequestContext, ParentType e
 
 export type RunbookStepResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['RunbookStep'] = ResolversParentTypes['RunbookStep']> = {
   action?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  command?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  command?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   destructive?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
-  expectedResult?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  expectedResult?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
 export type StageEvalShareResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['StageEvalShare'] = ResolversParentTypes['StageEvalShare']> = {
@@ -3493,9 +3528,10 @@ export type StatusUpdateOutputResolvers<ContextType = RequestContext, ParentType
   affectedServices?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   audience?: Resolver<ResolversTypes['Audience'], ParentType, ContextType>;
   changesSinceLastUpdate?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
-  currentStatus?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  headline?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  impact?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  currentStatus?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  headline?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  impact?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  needsHuman?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   nextUpdateAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };

@@ -7,7 +7,7 @@ import {
 } from '../../support/generation-queries.js';
 import type { TestServer } from '../../support/server.js';
 
-const ANSWER = { type: 'AssistantAnswerOutput', fields: 'answer citations answered' };
+const ANSWER = { type: 'AssistantAnswerOutput', fields: 'answer citations answered needsHuman' };
 
 export const ASK_ASSISTANT = generationMutation({
   operation: 'Ask',
@@ -23,6 +23,7 @@ export type AnswerView = GenerationView<{
   answer: string;
   citations: string[];
   answered: boolean;
+  needsHuman: string[];
 }>;
 
 /** askAssistant, failing the test on any GraphQL error. */

@@ -6,7 +6,6 @@ import {
   NOT_IN_CONTEXT,
   parseAssistantAnswer,
 } from '../../../src/capabilities/assistant/output.js';
-import { OutputInvalidError } from '../../../src/capabilities/capability.js';
 import {
   LexicalIndex,
   passagesOf,
@@ -35,7 +34,7 @@ const input: AssistantInput = parseInput(assistant.inputSchema, {
 
 describe('parseAssistantAnswer', () => {
   it('reads the answer, the cited ids in order without repeats, and whether it answered', () => {
-    const output = parseAssistantAnswer(
+    const { output } = parseAssistantAnswer(
       'Run the rollout restart [runbook-worker].\n\nSources: [runbook-worker], [timeline:0], [runbook-worker]\n',
       input,
     );
@@ -43,34 +42,57 @@ describe('parseAssistantAnswer', () => {
       answer: 'Run the rollout restart [runbook-worker].',
       citations: ['runbook-worker', 'timeline:0'],
       answered: true,
+      needsHuman: [],
     });
   });
 
   it('counts an answer as not answered when it declines or cites nothing', () => {
-    expect(parseAssistantAnswer(`${NOT_IN_CONTEXT}\n\n**Sources:** none`, input).answered).toBe(
-      false,
-    );
-    expect(parseAssistantAnswer('Probably restart it.\n\n**Sources:** none', input)).toMatchObject({
-      answered: false,
-      citations: [],
-    });
+    expect(
+      parseAssistantAnswer(`${NOT_IN_CONTEXT}\n\n**Sources:** none`, input).output.answered,
+    ).toBe(false);
+    expect(
+      parseAssistantAnswer('Probably restart it.\n\n**Sources:** none', input).output,
+    ).toMatchObject({ answered: false, citations: [], needsHuman: ['citations'] });
   });
 
-  it('rejects an answer without a Sources line, an empty one, or one citing a source not in the input', () => {
-    expect(() => parseAssistantAnswer('Restart it.', input)).toThrow(OutputInvalidError);
-    expect(() => parseAssistantAnswer('**Sources:** [runbook-worker]', input)).toThrow(/empty/);
-    expect(() =>
-      parseAssistantAnswer('Restart it [kb-42].\n\n**Sources:** [kb-42], [timeline:1]', input),
-    ).toThrow(/\[kb-42\], \[timeline:1\]/);
+  it('reads sources as a bulleted list under a heading, or only inline', () => {
+    const listed = parseAssistantAnswer(
+      'Restart the worker.\n\n### References\n- [runbook-worker]\n- timeline:0 (the restart)\n',
+      input,
+    );
+    expect(listed.output).toMatchObject({
+      answer: 'Restart the worker.',
+      citations: ['runbook-worker', 'timeline:0'],
+      answered: true,
+    });
+    expect(
+      parseAssistantAnswer('It was restarted at 10:00 [timeline:0].', input).output.citations,
+    ).toEqual(['timeline:0']);
+  });
+
+  it('keeps an answer without a Sources line, and drops a source not in the input, reporting it', () => {
+    expect(parseAssistantAnswer('Restart it.', input).output).toMatchObject({
+      answer: 'Restart it.',
+      citations: [],
+      needsHuman: ['citations'],
+    });
+    const made = parseAssistantAnswer(
+      'Restart it [kb-42].\n\n**Sources:** [kb-42], [timeline:0]',
+      input,
+    );
+    expect(made.output.citations).toEqual(['timeline:0']);
+    expect(made.ungrounded).toEqual([{ kind: 'SOURCE', value: '[kb-42]' }]);
   });
 
   it('parses its own builtin drafts back (the round trip), answered or not', () => {
     const now = new Date();
-    const answered = assistant.parseOutput(assistant.draftOffline(input, { now }), input, { now });
+    const answered = assistant.parseOutput(assistant.draftOffline(input, { now }), input, {
+      now,
+    }).output;
     expect(answered).toMatchObject({ answered: true, citations: ['timeline:0', 'runbook-worker'] });
     const declined = { ...input, question: 'What is the office Wi-Fi password?' };
     expect(
-      assistant.parseOutput(assistant.draftOffline(declined, { now }), declined, { now }),
+      assistant.parseOutput(assistant.draftOffline(declined, { now }), declined, { now }).output,
     ).toMatchObject({ answered: false, citations: [] });
   });
 });

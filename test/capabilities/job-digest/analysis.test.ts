@@ -154,7 +154,7 @@ describe('a 2 MiB log', () => {
     const input = jobDigest.inputSchema.parse({ log, jobName: 'nightly-batch' });
     const started = performance.now();
     const text = jobDigest.draftOffline(input, { now: new Date() });
-    const output = jobDigest.parseOutput(text, input, { now: new Date() });
+    const { output } = jobDigest.parseOutput(text, input, { now: new Date() });
     const messages = jobDigest.buildPrompt(input, { now: new Date() });
     const elapsed = performance.now() - started;
     expect(elapsed).toBeLessThan(3000);

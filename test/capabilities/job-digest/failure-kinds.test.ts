@@ -12,7 +12,7 @@ import { terminalLines } from './queries.js';
 function digest(log: string, extra: Record<string, unknown> = {}) {
   const input = jobDigest.inputSchema.parse({ log, ...extra });
   const now = new Date();
-  return jobDigest.parseOutput(jobDigest.draftOffline(input, { now }), input, { now });
+  return jobDigest.parseOutput(jobDigest.draftOffline(input, { now }), input, { now }).output;
 }
 
 describe('job digests name each kind of failure', () => {

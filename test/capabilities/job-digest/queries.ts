@@ -15,14 +15,15 @@ export const SUMMARIZE_JOB_LOG = generationMutation({
     type: 'JobDigestOutput',
     fields: `jobName outcome exitCode likelyCause nextSteps
       failingSteps { step lines lineNumbers }
-      stats { lines errors warnings repeatedMessages { message count } }`,
+      stats { lines errors warnings repeatedMessages { message count } }
+      needsHuman`,
   },
 });
 
 export interface DigestView {
   __typename: 'JobDigestOutput';
   jobName: string | null;
-  outcome: 'SUCCEEDED' | 'FAILED' | 'PARTIAL' | 'UNKNOWN';
+  outcome: 'SUCCEEDED' | 'FAILED' | 'PARTIAL' | 'UNKNOWN' | null;
   exitCode: number | null;
   likelyCause: string | null;
   nextSteps: string[];
@@ -33,6 +34,7 @@ export interface DigestView {
     warnings: number;
     repeatedMessages: { message: string; count: number }[];
   };
+  needsHuman: string[];
 }
 
 export type DigestGeneration = GenerationView<DigestView>;

@@ -114,8 +114,9 @@ describe('generatePostmortem with the OpenAI provider', () => {
     );
   });
 
-  it('fails a streamed draft whose reply breaks the layout with PROVIDER_BAD_OUTPUT, keeping the text', async () => {
+  it('keeps a streamed reply with no layout: the text as streamed, as the summary, the rest named for a person', async () => {
     openai.double.enqueue({ kind: 'text', text: BROKEN_REPLY, chunks: 4 });
+    const before = openai.double.calls;
     const { id, status } = await generatePostmortem(openai.server, {
       incident: badDeploy,
       stream: true,
@@ -123,47 +124,57 @@ describe('generatePostmortem with the OpenAI provider', () => {
     expect(status).toBe('RUNNING');
     const { events } = await collectStream(openai.server.wsClient(), id);
     const final = events.at(-1)!.generation!;
-    expect(final).toMatchObject({
-      status: 'FAILED',
-      text: BROKEN_REPLY,
-      error: { code: 'PROVIDER_BAD_OUTPUT' },
-    });
+    expect(final).toMatchObject({ status: 'SUCCEEDED', text: BROKEN_REPLY, error: null });
     expect(
       events
         .slice(0, -1)
         .map((event) => event.delta)
         .join(''),
     ).toBe(BROKEN_REPLY);
+    // A streamed draft is never asked again: the responder already read it.
+    expect(openai.double.calls).toBe(before + 1);
     const stored = await openai.server.graphql<{ generation: PostmortemGeneration }>(GENERATION, {
       id,
     });
     expect(stored.data!.generation).toMatchObject({
-      status: 'FAILED',
+      status: 'SUCCEEDED',
       text: BROKEN_REPLY,
-      provider: 'openai',
-      output: null,
-      error: { code: 'PROVIDER_BAD_OUTPUT' },
+      output: { title: null, rootCause: null, timeline: [] },
     });
+    expect(stored.data!.generation.output!.needsHuman).toEqual(
+      expect.arrayContaining(['title', 'timeline', 'rootCause', 'actionItems']),
+    );
   });
 
-  it('fails a waited-for draft that keeps breaking the layout with PROVIDER_BAD_OUTPUT, keeping the text', async () => {
-    openai.double.setDefault({ kind: 'text', text: BROKEN_REPLY });
+  it('fails a refusal with PROVIDER_REFUSED, keeping its text', async () => {
+    const refusal = "I'm sorry, but I can't help with that.";
+    openai.double.enqueue({ kind: 'text', text: refusal });
     const result = await openai.server.graphql<{ generatePostmortem: PostmortemGeneration | null }>(
       GENERATE_POSTMORTEM,
       { input: { incident: badDeploy } },
     );
-    const error = result.errors?.[0];
-    expect(error?.extensions?.code).toBe('PROVIDER_BAD_OUTPUT');
-    expect(error?.message).toMatch(/## Summary|# Postmortem/);
-    const id = String(error!.extensions!.generationId);
+    expect(result.errors?.[0]?.extensions?.code).toBe('PROVIDER_REFUSED');
     const stored = await openai.server.graphql<{ generation: PostmortemGeneration }>(GENERATION, {
-      id,
+      id: String(result.errors![0]!.extensions!.generationId),
     });
     expect(stored.data!.generation).toMatchObject({
       status: 'FAILED',
-      text: BROKEN_REPLY,
+      text: refusal,
       output: null,
-      error: { code: 'PROVIDER_BAD_OUTPUT' },
     });
+  });
+
+  it('fails an answer the provider cut off at its token limit', async () => {
+    openai.double.enqueue({
+      kind: 'text',
+      text: '# Postmortem: Checkout\n\n## Summary\nA deploy',
+      finishReason: 'length',
+    });
+    const result = await openai.server.graphql<{ generatePostmortem: PostmortemGeneration | null }>(
+      GENERATE_POSTMORTEM,
+      { input: { incident: badDeploy } },
+    );
+    expect(result.errors?.[0]?.extensions?.code).toBe('PROVIDER_BAD_OUTPUT');
+    expect(result.errors?.[0]?.message).toMatch(/cut off/);
   });
 });

@@ -135,22 +135,23 @@ function inventedValues(output: RunbookView, request: string, context: unknown):
     if (!found) throw new Error(`"${rendered}" is no text of template ${template.id}`);
     values.push(...found);
   };
-  fill([template.name], output.name);
+  // The builtin always writes a name, commands and expected results.
+  fill([template.name], output.name!);
   output.preconditions.forEach((text) => fill(template.preconditions, text));
   output.rollbackSteps.forEach((text) => fill(template.rollback, text));
   for (const step of output.steps) {
     const source = template.steps.find(
       (candidate) =>
-        filledValues(candidate.command, step.command) &&
+        filledValues(candidate.command, step.command!) &&
         filledValues(candidate.action, step.action) &&
-        filledValues(candidate.expectedResult, step.expectedResult),
+        filledValues(candidate.expectedResult, step.expectedResult!),
     );
     if (!source) throw new Error(`step "${step.action}" is no step of template ${template.id}`);
     expect(step.destructive).toBe(source.destructive);
     values.push(
       ...filledValues(source.action, step.action)!,
-      ...filledValues(source.command, step.command)!,
-      ...filledValues(source.expectedResult, step.expectedResult)!,
+      ...filledValues(source.command, step.command!)!,
+      ...filledValues(source.expectedResult, step.expectedResult!)!,
     );
   }
   return values.filter(
@@ -188,14 +189,14 @@ describe('generateRunbook with the builtin provider', () => {
       for (const [name, value] of Object.entries(parameters)) {
         if (value === null)
           expect(
-            output.steps.some((step) => step.command.includes(`<${name}>`)),
+            output.steps.some((step) => step.command?.includes(`<${name}>`)),
             name,
           ).toBe(true);
       }
       expect(inventedValues(output, request, context)).toEqual([]);
       // The text parses back into exactly the stored output.
       const input = runbook.inputSchema.parse({ request, context });
-      expect(runbook.parseOutput(generation.text, input, { now: new Date() })).toEqual(
+      expect(runbook.parseOutput(generation.text, input, { now: new Date() }).output).toEqual(
         stripTypename(output),
       );
     },
@@ -210,7 +211,7 @@ describe('generateRunbook with the builtin provider', () => {
     expect(gated.steps[0]!.action).toContain('above 5%');
     expect(gated.steps.map((step) => step.destructive)).toEqual([false, false, true, false, false]);
     const plain = (await generate({ request: 'restart the checkout pods' })).output!;
-    expect(plain.steps.some((step) => step.command.includes('prometheus'))).toBe(false);
+    expect(plain.steps.some((step) => step.command?.includes('prometheus'))).toBe(false);
     expect(plain.parameters.map((parameter) => parameter.name)).not.toContain(
       'error_rate_threshold',
     );

@@ -15,22 +15,28 @@ export const GENERATE_RUNBOOK = generationMutation({
     fields: `name description
       parameters { name type default }
       steps { action command expectedResult destructive }
-      preconditions rollbackSteps riskLevel matchedTemplate noMatch closestTemplates`,
+      preconditions rollbackSteps riskLevel matchedTemplate noMatch closestTemplates needsHuman`,
   },
 });
 
 export interface RunbookView {
   __typename: 'RunbookOutput';
-  name: string;
-  description: string;
+  name: string | null;
+  description: string | null;
   parameters: { name: string; type: string; default: string | null }[];
-  steps: { action: string; command: string; expectedResult: string; destructive: boolean }[];
+  steps: {
+    action: string;
+    command: string | null;
+    expectedResult: string | null;
+    destructive: boolean;
+  }[];
   preconditions: string[];
   rollbackSteps: string[];
   riskLevel: 'LOW' | 'MEDIUM' | 'HIGH' | null;
   matchedTemplate: string | null;
   noMatch: string | null;
   closestTemplates: string[];
+  needsHuman: string[];
 }
 
 export type RunbookGeneration = GenerationView<RunbookView>;

@@ -21,7 +21,7 @@ function input(incident: IncidentFixture, rest: Record<string, unknown>): Status
 function draft(incident: IncidentFixture, audience: string, rest: Record<string, unknown> = {}) {
   const request = input(incident, { audience, ...rest });
   const text = statusUpdate.draftOffline(request, { now: NOW });
-  return { text, output: statusUpdate.parseOutput(text, request, { now: NOW }) };
+  return { text, output: statusUpdate.parseOutput(text, request, { now: NOW }).output };
 }
 
 /**
