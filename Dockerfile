@@ -28,7 +28,7 @@ RUN npm run build
 
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production
-# Memory for many open streams (bench/README.md, Streaming): V8's young generation capped at 2 MB
+# Memory for many open streams (bench/results/2026-11-22-streaming.md): V8's young generation capped at 2 MB
 # per semi-space (16 MB by default on this machine size) and glibc's malloc kept to 2 arenas. With
 # both, 2,000 open streams peak at about 260 MB of RSS instead of 355. The price is more frequent
 # (and shorter) scavenges: no CPU difference measured at 500 streams, some with 2,000 open. The

@@ -24,7 +24,7 @@
  *
  * Prints figures only (no assertions): the numbers depend on the machine and its load (CPU seconds
  * of this process are printed next to wall times: they move less when others share the machine).
- * Results are recorded in bench/routing.md.
+ * Results are recorded under bench/results/ (2026-11-22-routing-clinc150.md).
  */
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';

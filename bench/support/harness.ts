@@ -407,7 +407,7 @@ export const ms = (value: number, digits = 1) =>
   Number.isFinite(value) ? value.toFixed(digits) : '—';
 export const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
 
-/** A Markdown table, so the output can be pasted into bench/README.md as is. */
+/** A Markdown table, so the output can be pasted into a bench/results/ file as is. */
 export function table(header: string[], rows: (string | number)[][]): string {
   const lines = [header, header.map(() => '---'), ...rows.map((row) => row.map(String))];
   return lines.map((cells) => `| ${cells.join(' | ')} |`).join('\n');

@@ -33,7 +33,7 @@ export interface FeatureOptions {
   minDf: number;
 }
 
-/** Chosen on CLINC150's validation split (bench/routing.md); differences of ±0.2 point are noise there. */
+/** Chosen on CLINC150's validation split (bench/results/2026-11-22-routing-clinc150.md); differences of ±0.2 point are noise there. */
 export const DEFAULT_FEATURE_OPTIONS: Readonly<FeatureOptions> = {
   hashBits: 20,
   wordNgramMax: 2,

@@ -7,7 +7,7 @@
  *     held-out tickets
  *   → refit: both models continue training with the held-out tickets added (warm start).
  *
- * Chosen by measurement on CLINC150 (see bench/routing.md). The SVM beat multinomial logistic
+ * Chosen by measurement on CLINC150 (see bench/results/2026-11-22-routing-clinc150.md). The SVM beat multinomial logistic
  * regression (more accurate, faster to train) and its margins calibrate with one temperature. The
  * network alone is about as accurate as the SVM, but the two err on different tickets: their
  * blend is ~0.6 point more accurate than either. Logistic regression and the Crammer–Singer SVM

@@ -3,7 +3,7 @@
  * output, trained by SGD with dropout on the hidden units. On its own it is about as accurate as
  * the linear SVM, but it errs on different tickets (its hidden units share evidence between
  * categories, where one-vs-rest weights cannot), so averaging the two is more accurate than
- * either: see bench/routing.md.
+ * either: see bench/results/2026-11-22-routing-clinc150.md.
  *
  * Trained per ticket on the WebAssembly SIMD kernel (`dot` for the forward passes, `scatter` for
  * the sparse weight updates), with the weights and the training rows in the kernel's memory; the

@@ -6,7 +6,7 @@
  * converge well for L2-normalised TF-IDF rows. Two classic tricks keep each step sparse:
  *  - L2 shrinkage of all weights is a scalar `scale` (W = scale · V), so decay costs O(1);
  *  - only classes whose residual (p - y) is not negligible are updated, fewer as the model fits
- *    (still many of the 150 per ticket: why it trains slower than the SVM, see bench/routing.md).
+ *    (still many of the 150 per ticket: why it trains slower than the SVM, see bench/results/2026-11-22-routing-clinc150.md).
  * The learning rate follows Bottou's schedule η_t = η0 / (1 + η0·λ·t), which is the one
  * SGD-for-L2-logistic-regression converges under.
  */

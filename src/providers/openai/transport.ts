@@ -4,7 +4,7 @@
  * The SDK reads little of a response: `ok`, `status`, `url`, `headers`, `text()`, `json()`, and,
  * for a stream, a `body` it iterates with `for await`. The platform `fetch` builds much more per
  * call: a Request whose body it clones (to replay it on a redirect) and a response body wrapped
- * in web streams, about 25 KiB of live heap for every open stream (bench/README.md, Streaming).
+ * in web streams, about 25 KiB of live heap for every open stream (bench/results/2026-11-22-streaming.md).
  * Here the body is undici's Node stream, handed to the SDK as it is, and JSON and error bodies
  * are read with its own `text()` and `json()`.
  *
