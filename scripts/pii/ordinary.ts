@@ -10,6 +10,7 @@ const LOGS = fileURLToPath(new URL('../../test/fixtures/job-logs/', import.meta.
 
 export function ordinaryLogLines(): string[] {
   return readdirSync(LOGS)
+    .filter((name) => name.endsWith('.log'))
     .sort()
     .flatMap((name) => readFileSync(LOGS + name, 'utf8').split('\n'))
     .filter((line) => line.trim() !== '' && !/\b(?:10\.20\.3\.41|10\.0\.0\.2)\b/.test(line));

@@ -111,30 +111,56 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * A subscription's results until the connection's credentials end, then one result carrying the
- * refusal, then completion. The source is returned so that its reader stops.
+ * refusal, then completion.
+ *
+ * Not an async generator, on purpose: graphql-ws awaits `return()` of every subscription of a
+ * socket before it reports the socket closed (and so before `onClose` stops the operations'
+ * readers), and an async generator's `return()` waits for its pending `next()`, that is for the
+ * next event, which may be seconds away (a draft holding back a paragraph that may hold a link).
+ * Here `return()` stops the reader at once (`stopReader`, the operation's AbortSignal) and then
+ * ends the source, so a subscriber that leaves is gone at once and its generation can be abandoned.
  */
-async function* untilCredentialsEnd(
+function untilCredentialsEnd(
   source: AsyncGenerator<ExecutionResult> | AsyncIterable<ExecutionResult>,
   connection: Connection,
+  stopReader: () => void,
 ): AsyncGenerator<ExecutionResult> {
   const iterator = source[Symbol.asyncIterator]();
   const ended = new Promise<'ended'>((resolve) => {
     if (connection.ended.signal.aborted) resolve('ended');
     connection.ended.signal.addEventListener('abort', () => resolve('ended'), { once: true });
   });
-  try {
-    for (;;) {
+  let finished = false;
+  const done: IteratorReturnResult<undefined> = { done: true, value: undefined };
+  const finish = async (): Promise<IteratorReturnResult<undefined>> => {
+    if (finished) return done;
+    finished = true;
+    stopReader();
+    await iterator.return?.();
+    return done;
+  };
+  const results: AsyncGenerator<ExecutionResult> = {
+    async next() {
+      if (finished) return done;
       const next = await Promise.race([iterator.next(), ended]);
       if (next === 'ended') {
-        yield refusedResult(connection.refusal!);
-        return;
+        const refusal = refusedResult(connection.refusal!);
+        await finish();
+        return { done: false, value: refusal };
       }
-      if (next.done) return;
-      yield next.value;
-    }
-  } finally {
-    await iterator.return?.();
-  }
+      if (next.done) finished = true;
+      return next;
+    },
+    return: finish,
+    async throw(error: unknown) {
+      await finish();
+      throw error;
+    },
+    [Symbol.asyncIterator]() {
+      return results;
+    },
+  };
+  return results;
 }
 
 export function attachWebSocket(options: WebSocketOptions) {
@@ -214,10 +240,14 @@ export function attachWebSocket(options: WebSocketOptions) {
       const result = await execution.subscribe(args);
       const connection = operationConnections.get(args.contextValue as object);
       return connection && Symbol.asyncIterator in result
-        ? untilCredentialsEnd(result, connection)
+        ? untilCredentialsEnd(result, connection, () =>
+            readerOf.get(args.contextValue as object)?.abort(),
+          )
         : result;
     },
   });
+  /** The controller of each operation's AbortSignal, to stop its reader when it is returned. */
+  const readerOf = new WeakMap<object, AbortController>();
   /** Which connection each operation's context belongs to, for `guard`. */
   const operationConnections = new WeakMap<object, Connection>();
 
@@ -327,6 +357,7 @@ export function attachWebSocket(options: WebSocketOptions) {
           signal: controller.signal,
         });
         operationConnections.set(contextValue, connection);
+        readerOf.set(contextValue, controller);
         options.spans?.start(contextValue, args);
         return contextValue;
       },

@@ -361,8 +361,10 @@ export class GenerationRepository {
     // U+FFFF too would take a regular expression over the text, ~300 ms for 120 KB on PGlite.
     const [row] = await this.db.query<{ status: GenerationStatus; deltas: number; match: boolean }>(
       `SELECT status, jsonb_array_length(chunk_lengths) AS deltas,
-         (SELECT coalesce(sum(value::int), 0) FROM jsonb_array_elements_text(chunk_lengths)) >= char_length(text) AS match
-       FROM generations WHERE account_id = $1 AND id = $2`,
+         coalesce(lengths.total, 0) >= char_length(text) AS match
+       FROM generations
+         CROSS JOIN LATERAL (SELECT sum(value::int) AS total FROM jsonb_array_elements_text(chunk_lengths)) AS lengths
+       WHERE account_id = $1 AND id = $2`,
       [accountId, id],
     );
     return row ? { status: row.status, deltas: row.deltas, lengthsCoverText: row.match } : null;

@@ -259,8 +259,11 @@ describe('logs at LOG_LEVEL=debug', () => {
           .errors![0]!.extensions!.code,
       ).toBe('UNAUTHENTICATED');
     }
+    // Refused in-band: one result carrying UNAUTHENTICATED, then the subscription completes.
     const refused = await watch(streamId, `Bearer ${UNKNOWN_KEY}`);
-    expect(refused.error).toBeDefined();
+    expect(refused.events).toMatchObject([
+      { errors: [{ extensions: { code: 'UNAUTHENTICATED' } }] },
+    ]);
 
     await app.services.audit.observer.flush();
     expect(lines.length).toBeGreaterThan(10);

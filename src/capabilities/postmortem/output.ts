@@ -40,8 +40,12 @@ export const HEADINGS = {
 export type Section = keyof typeof HEADINGS;
 export const SECTIONS = Object.keys(HEADINGS) as Section[];
 
-/** Without these a postmortem is no postmortem: worth one corrective retry. */
-export const ESSENTIAL: readonly Section[] = ['summary', 'timeline', 'rootCause'];
+/**
+ * Without these a postmortem is no postmortem: worth one corrective retry. The root cause is not
+ * among them: while the incident data does not state one, no answer can, and a second call would
+ * only pay for the same gap (it stays in `needsHuman`).
+ */
+export const ESSENTIAL: readonly Section[] = ['summary', 'timeline'];
 
 export const IMPACT_LABELS = {
   who: 'Who',

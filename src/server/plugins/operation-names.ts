@@ -10,6 +10,8 @@ import { EXAMPLE_DOCUMENT } from './landing-page.js';
 /** Named operations the CLIs in src/cli send (test/cli/operation-names.test.ts keeps this in step). */
 export const CLI_OPERATIONS = [
   'CreateApiKey',
+  'ApiKeys',
+  'RevokeApiKey',
   'Import',
   'RouteBacklog',
   'Backlog',

@@ -128,7 +128,8 @@ describe('parsing a model draft', () => {
   it('keeps a draft without a section, a title, or a time on a timeline entry, naming what is missing', () => {
     const renamed = parsePostmortem(MODEL_DRAFT.replace('## Root Cause', '## Background'), input);
     expect(renamed.output.rootCause).toBeNull();
-    expect(renamed.lacking).toContain('rootCause');
+    expect(renamed.output.needsHuman).toContain('rootCause');
+    expect(renamed.lacking).not.toContain('rootCause');
     const untitled = parsePostmortem(
       MODEL_DRAFT.replace('# Postmortem: Checkout payment failures', ''),
       input,
