@@ -70,10 +70,17 @@ interface Setup {
   retries?: number;
   /** The runner's delta frame; 0 publishes every delta as its own event. */
   frameMs?: number;
+  /** How long a streamed draft outlives its last subscriber. */
+  abandonAfterMs?: number;
 }
 
 /** A runner wired as services.ts wires it, over one scripted provider, for one account of its own. */
-function setUp({ timeoutMs = 10_000, retries = 0, frameMs = 0 }: Setup = {}) {
+function setUp({
+  timeoutMs = 10_000,
+  retries = 0,
+  frameMs = 0,
+  abandonAfterMs = 60_000,
+}: Setup = {}) {
   const model = new ScriptedProvider({ name: 'scripted' });
   const routing = parseLlmConfig(
     JSON.stringify({
@@ -89,7 +96,7 @@ function setUp({ timeoutMs = 10_000, retries = 0, frameMs = 0 }: Setup = {}) {
     bus,
     gateway: new LlmGateway(routing, [model]),
     logger: createLogger({ level: 'silent', pretty: false }),
-    abandonAfterMs: 60_000,
+    abandonAfterMs,
     frameMs,
     onFinished: (generation) => finished.push(generation),
   });
@@ -295,6 +302,44 @@ describe('cancelling', () => {
     });
     held.open();
     expect(await runner.outcome(started.id)).toMatchObject({ status: 'SUCCEEDED' });
+  });
+});
+
+describe('streams nobody watches, and shutdown', () => {
+  it('cancels a streamed draft once its last subscriber has been gone for abandonAfterMs', async () => {
+    const { model, runner, draft, stored } = setUp({ abandonAfterMs: 50 });
+    model.enqueue(hang(['SEV2: Checkout errors']));
+    const started = await draft({ stream: true });
+    const leave = runner.watch(started.id);
+    await model.called();
+    leave();
+    expect(await runner.outcome(started.id)).toMatchObject({
+      status: 'CANCELLED',
+      error: { code: 'CANCELLED', message: 'every subscriber left the stream' },
+    });
+    expect(model.calls[0]!.signal.aborted).toBe(true);
+    expect((await stored(started.id))!.status).toBe('CANCELLED');
+  });
+
+  it('lets running drafts finish within the grace period, then interrupts the rest with their text', async () => {
+    const { model, runner, draft } = setUp();
+    model.enqueue(stream(DELTAS, { delayMs: 5 }), hang(['SEV2: Checkout errors']));
+    const quick = await draft({ stream: true });
+    const slow = await draft({ stream: true });
+    await until('the first delta', async () => (await bus.snapshot(slow.id)).length > 0);
+
+    await runner.drain(1_000);
+    expect(runner.activeCount).toBe(0);
+    expect(await store.generations.findById(quick.accountId, quick.id)).toMatchObject({
+      status: 'SUCCEEDED',
+      text: STREAMED,
+    });
+    expect(await store.generations.findById(slow.accountId, slow.id)).toMatchObject({
+      status: 'INTERRUPTED',
+      text: 'SEV2: Checkout errors',
+      error: { code: 'INTERRUPTED' },
+    });
+    expect((await eventsOf(slow.id)).at(-1)!.type).toBe('end');
   });
 });
 
