@@ -192,12 +192,12 @@ export class ScriptedProvider implements ModelProvider {
     if (cue.kind === 'answer' && cue.waitFor) await Promise.race([cue.waitFor, abortOf(signal)]);
     for (const text of cue.chunks) {
       if (cue.delayMs) await sleep(cue.delayMs, signal);
-      else if (signal.aborted) throw abortError(signal);
+      if (signal.aborted) throw this.cancelled(signal);
       yield { type: 'text-delta', text };
     }
     if (cue.kind === 'hang') {
       await abortOf(signal);
-      throw abortError(signal);
+      throw this.cancelled(signal);
     }
     if (cue.kind === 'fail-after')
       throw this.error(cue.failure, `the stream broke after ${cue.chunks.length} deltas`);
@@ -206,6 +206,13 @@ export class ScriptedProvider implements ModelProvider {
       usage: cue.usage ?? this.options.usage ?? DEFAULT_USAGE,
       finishReason: cue.finishReason ?? 'stop',
     };
+  }
+
+  /** What a real provider throws when its caller aborts (the provider contract's `cancelled`). */
+  private cancelled(signal: AbortSignal): ProviderError {
+    return new ProviderError('cancelled', this.name, 'the call was aborted', undefined, {
+      cause: signal.reason,
+    });
   }
 
   private error(failure: ProviderFailure, message?: string, retryAfterMs?: number): ProviderError {
@@ -232,23 +239,16 @@ function abortOf(signal: AbortSignal): Promise<void> {
   );
 }
 
-function abortError(signal: AbortSignal): Error {
-  return signal.reason instanceof Error
-    ? signal.reason
-    : new DOMException('the call was aborted', 'AbortError');
-}
-
+/** Waits `ms`, or less if the signal aborts first. */
 async function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) throw abortError(signal);
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
+  if (signal.aborted) return;
+  await new Promise<void>((resolve) => {
+    const done = () => {
       clearTimeout(timer);
-      reject(abortError(signal));
+      signal.removeEventListener('abort', done);
+      resolve();
     };
-    signal.addEventListener('abort', onAbort, { once: true });
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
   });
 }
