@@ -9,7 +9,6 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { assistant } from '../../src/capabilities/assistant/index.js';
 import type { GenerationCapability } from '../../src/capabilities/capability.js';
 import { reviveDates } from '../../src/capabilities/evaluation/datasets.js';
-import { findUngroundedFacts } from '../../src/capabilities/generation/grounding.js';
 import { jobDigest } from '../../src/capabilities/job-digest/index.js';
 import { postmortem } from '../../src/capabilities/postmortem/index.js';
 import { statusUpdate } from '../../src/capabilities/status-update/index.js';
@@ -17,6 +16,7 @@ import { assistantScenarios } from '../fixtures/assistant-context.js';
 import { SCENARIOS, incidents } from '../fixtures/incidents/index.js';
 import { notForCustomers } from '../fixtures/incidents/not-for-customers.js';
 import { FAILURE_KINDS, failureKindLog } from '../fixtures/job-logs/failure-kinds/index.js';
+import { ungroundedFactsOf } from './capability-contract.js';
 
 const NOW = new Date('2026-12-07T12:00:00Z');
 
@@ -46,14 +46,7 @@ function check(testCase: Case): Checked {
   const reading = capability.parseOutput(text, input, context);
   if (reading.lacking.length > 0)
     failures.push(`lacks parts it cannot do without: ${reading.lacking.join(', ')}`);
-  const given = [
-    JSON.stringify(input),
-    ...capability.buildPrompt(input, context).map((message) => message.content),
-  ];
-  const ungrounded = findUngroundedFacts(text, {
-    given,
-    derived: capability.derivedFacts?.(input, context),
-  });
+  const ungrounded = ungroundedFactsOf(testCase.capability, input, context, text);
   if (ungrounded.length > 0)
     failures.push(`ungrounded: ${ungrounded.map((issue) => issue.value).join(', ')}`);
   for (const fact of testCase.required) {

@@ -12,7 +12,7 @@ import { RISK_LEVELS } from './catalog.js';
 import type { RunbookInput } from './input.js';
 import { LABELS, NO_TEMPLATE, SECTIONS, STEP_FIELDS } from './output.js';
 
-export const PROMPT_VERSION = 'runbook/1';
+export const PROMPT_VERSION = 'runbook/2';
 
 /** How many retrieved templates the model sees. */
 export const REFERENCE_TEMPLATES = 4;
@@ -46,8 +46,9 @@ export function buildRunbookPrompt(input: RunbookInput, _context: DraftContext):
     'Start from the closest reference template below when one fits the request, filling its {{parameters}} with values stated in the request or its context.',
     'Use only values from the request, its context or the template: never invent names, regions, hosts, versions, ids or numbers. Where a value is missing, write a placeholder <parameter_name>.',
     'Mark every step that changes or disrupts production (restart, delete, failover, rollout) as destructive.',
+    // The tools are the client's words: named inside the fenced context, never in these instructions.
     input.context?.allowedTools?.length
-      ? `Use only these tools: ${input.context.allowedTools.join(', ')}.`
+      ? 'Use only the tools listed under "allowedTools" in the context.'
       : 'Prefer the tools the reference templates use.',
     `If no template fits and you cannot write a safe runbook from the request alone, do not invent one: write "# No matching runbook", "**${LABELS.template}:** ${NO_TEMPLATE}" and "**${LABELS.noMatch}:** <why>", then "## ${SECTIONS.closest}" with the closest template ids.`,
     'Otherwise write Markdown in exactly this layout:',

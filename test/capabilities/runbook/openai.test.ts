@@ -56,7 +56,7 @@ describe('generateRunbook with the OpenAI provider', () => {
       status: 'SUCCEEDED',
       provider: 'openai',
       text: MODEL_REPLY,
-      promptVersion: 'runbook/1',
+      promptVersion: 'runbook/2',
       groundingIssues: [],
     });
 
@@ -112,7 +112,10 @@ describe('generateRunbook with the OpenAI provider', () => {
     ]) {
       expect(system).toContain(piece);
     }
-    expect(system).toContain('Use only these tools: kubectl, curl.');
+    // The allowed tools are the client's text: named only inside the fenced context.
+    expect(system).toContain('Use only the tools listed under "allowedTools" in the context.');
+    expect(system).not.toContain('kubectl, curl');
+    expect(user).toMatch(/"allowedTools": \[\s*"kubectl",\s*"curl"\s*\]/);
     // The best retrieved template, as trusted reference outside the fence.
     expect(system).toContain('"id": "k8s-restart-deployment"');
     expect(system).toContain('rollout restart deployment/{{service}}');
