@@ -6,9 +6,18 @@
  *
  *   npx tsx bench/markdown-corpus.ts
  */
-import { statusUpdate } from '../src/capabilities/status-update/index.js';
+import { assistant } from '../src/capabilities/assistant/index.js';
 import { unusableAnswer } from '../src/capabilities/generation/unusable-answer.js';
+import { jobDigest } from '../src/capabilities/job-digest/index.js';
+import { postmortem } from '../src/capabilities/postmortem/index.js';
+import { runbook } from '../src/capabilities/runbook/index.js';
+import { statusUpdate } from '../src/capabilities/status-update/index.js';
+import { assistantAnswers, assistantInput } from '../test/fixtures/model-answers/assistant.js';
+import { badDeploy } from '../test/fixtures/incidents/index.js';
 import { missed, withDates, type ModelAnswer } from '../test/fixtures/model-answers/index.js';
+import { jobDigestAnswers, jobDigestInput } from '../test/fixtures/model-answers/job-digest.js';
+import { postmortemAnswers } from '../test/fixtures/model-answers/postmortem.js';
+import { runbookAnswers, runbookRequest } from '../test/fixtures/model-answers/runbook.js';
 import {
   statusUpdateAnswers,
   statusUpdateIncident,
@@ -25,11 +34,35 @@ const statusInput = statusUpdate.inputSchema.parse({
   incident: withDates(statusUpdateIncident),
   audience: 'INTERNAL',
 });
+const postmortemInput = postmortem.inputSchema.parse({ incident: withDates(badDeploy) });
+const runbookInput = runbook.inputSchema.parse(runbookRequest);
+const digestInput = jobDigest.inputSchema.parse(jobDigestInput);
+const askInput = assistant.inputSchema.parse(withDates(assistantInput));
 const CORPORA: Corpus[] = [
   {
     feature: 'STATUS_UPDATE',
     answers: statusUpdateAnswers,
     read: (text) => statusUpdate.parseOutput(text, statusInput, { now }).output,
+  },
+  {
+    feature: 'POSTMORTEM',
+    answers: postmortemAnswers,
+    read: (text) => postmortem.parseOutput(text, postmortemInput, { now }).output,
+  },
+  {
+    feature: 'RUNBOOK',
+    answers: runbookAnswers,
+    read: (text) => runbook.parseOutput(text, runbookInput, { now }).output,
+  },
+  {
+    feature: 'JOB_DIGEST',
+    answers: jobDigestAnswers,
+    read: (text) => jobDigest.parseOutput(text, digestInput, { now }).output,
+  },
+  {
+    feature: 'ASSISTANT',
+    answers: assistantAnswers,
+    read: (text) => assistant.parseOutput(text, askInput, { now }).output,
   },
 ];
 

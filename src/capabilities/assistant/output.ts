@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import type { GroundingIssueRecord } from '../../store/generations.js';
 import { draftReading, type DraftReading } from '../capability.js';
-import { entries, named, outline, subsections } from '../shared/markdown.js';
+import { entries, named, outline, subsections, unfencedText } from '../shared/markdown.js';
 import { incidentSourceIds, type AssistantInput } from './input.js';
 
 export const SOURCES_LABEL = 'Sources';
@@ -58,7 +58,8 @@ export function parseAssistantAnswer(
   text: string,
   input: AssistantInput,
 ): DraftReading<AssistantAnswerOutput> {
-  const plain = text.replace(/\r\n?/g, '\n').trimEnd();
+  // A fence around the whole answer is layout, not part of the answer.
+  const plain = unfencedText(text.replace(/\r\n?/g, '\n')).trimEnd();
   const doc = outline(plain);
   const known = new Set([
     ...incidentSourceIds(input.incident),
@@ -93,11 +94,11 @@ export function parseAssistantAnswer(
   const answer = (cut > 0 ? plain.slice(0, cut) : plain).trim() || plain.trim();
   const cited = [
     ...[...listed.matchAll(/\[([^\]\s]+)\]/g)].map((match) => match[1]!),
-    // A list of bare ids (`- timeline:3`, `- runbook-db: ...`).
-    ...listed.split('\n').flatMap((entry) => {
-      const id = entry.replace(/^[\s`*-]+/, '').split(/[\s`,;]/)[0] ?? '';
-      return known.has(id) ? [id] : [];
-    }),
+    // Bare ids (`- timeline:3`, `` `runbook-db` ``, `note:1, chat:2`).
+    ...listed
+      .split(/[\s`,;()*]+/)
+      .map((id) => id.replace(/:$/, ''))
+      .filter((id) => known.has(id)),
     ...[...answer.matchAll(/\[([^\]\s]+)\](?!\()/g)].map((match) => match[1]!),
   ];
   const unique = [...new Set(cited)].filter(

@@ -250,7 +250,17 @@ function quotesIn(block: Block): Quote[] {
           ? { text: numbered[2]!, number: Number(numbered[1]) }
           : { text: line, number: undefined };
       });
-  if (block.kind === 'table') return [];
+  if (block.kind === 'table')
+    // A row per quoted line: its number in one cell (`26`, `L26`), the line in the longest other.
+    return block.rows.map((row) => {
+      const numbered = row.findIndex((cell) => /^(?:L|line\s*)?\d+$/i.test(cell.trim()));
+      const text = row
+        .filter((_, index) => index !== numbered)
+        .reduce((longest, cell) => (cell.length > longest.length ? cell : longest), '')
+        .replace(/^`+\s?|\s?`+$/g, '');
+      const number = numbered < 0 ? undefined : Number(row[numbered]!.replace(/\D/g, ''));
+      return { text, number };
+    });
   const lead = LINE_NUMBER.exec(block.text);
   const trail = TRAILING_NUMBER.exec(block.text);
   const number = lead?.[1] ?? lead?.[2] ?? trail?.[1];
@@ -328,8 +338,9 @@ export function parseJobDigest(text: string, input: JobLogInput): DraftReading<J
   const ungrounded: GroundingIssueRecord[] = [];
   const cause = statement(doc, NAMES.cause);
   const next = section(doc, NAMES.next);
-  const outcome =
-    outcomeIn(statement(doc, NAMES.outcome)) ?? (doc.fields.length === 0 ? outcomeIn(text) : null);
+  // Prose with none of the digest's parts says its outcome in its own words ("The job failed: ...").
+  const prose = !cause && !next && !section(doc, NAMES.failing);
+  const outcome = outcomeIn(statement(doc, NAMES.outcome)) ?? (prose ? outcomeIn(text) : null);
   const output = {
     jobName: input.jobName ?? null,
     outcome,

@@ -10,6 +10,7 @@ import {
   blocksUnder,
   column,
   entries,
+  field,
   isPlaceholder,
   named,
   outline,
@@ -359,7 +360,15 @@ function withoutPlaceholders(blocks: readonly Block[]): Found {
 
 function find(doc: Outline, part: Section): { found: Found; heading: OutlineSection } | undefined {
   const heading = section(doc, NAMES[part]);
-  return heading && { found: withoutPlaceholders(blocksUnder(doc, heading)), heading };
+  if (heading) return { found: withoutPlaceholders(blocksUnder(doc, heading)), heading };
+  // `**Root cause:** ...`: a label with its value on the line, in place of a heading.
+  const labelled = field(doc, NAMES[part]);
+  return (
+    labelled && {
+      found: withoutPlaceholders([{ kind: 'line', text: labelled.text, spans: labelled.spans }]),
+      heading: labelled.section,
+    }
+  );
 }
 
 function paragraph(found: Found | undefined): string | null {
@@ -367,12 +376,17 @@ function paragraph(found: Found | undefined): string | null {
   return text || null;
 }
 
+// `POSTMORTEM: CHECKOUT ERRORS` or `Title: ...` on a line of its own, in place of a heading.
+const TITLE_LABELS = ['Title', 'Postmortem', 'Post-mortem', 'Incident postmortem', 'Incident'];
+
 function titleOf(doc: Outline): string | null {
   const all = Object.values(NAMES).flat();
   const heading = doc.sections.find(
     (candidate) => candidate.heading && !named(candidate.heading, all),
   );
-  const title = heading?.heading.replace(TITLE_PREFIXES, '').trim();
+  const title = (heading?.heading ?? field(doc, TITLE_LABELS)?.text)
+    ?.replace(TITLE_PREFIXES, '')
+    .trim();
   return title || null;
 }
 
@@ -474,8 +488,10 @@ function parseTimeline(found: Found | undefined, anchors: Date[]): PostmortemOut
 
 function parseActionItems(found: Found | undefined): ActionItem[] {
   if (!found) return [];
+  // Written as a list or a table, the lines around it are remarks, not actions.
+  const listing = found.blocks.some((block) => block.kind === 'item' || block.kind === 'table');
   const listed = found.blocks.flatMap((block) => {
-    if (block.kind !== 'item' && block.kind !== 'line') return [];
+    if (block.kind !== 'item' && (block.kind !== 'line' || listing)) return [];
     const item = parseActionItem(block.text);
     // Owner, due date and priority written as sub-lines or sub-items under the action.
     const facts = block.kind === 'item' ? block.children : [];

@@ -229,7 +229,7 @@ const NAMES = {
 const STEP_PREFIX = /^(?:step\s*\d+[a-z]?\s*[:.)\-–—]?\s*|\d+[.)]\s+)/i;
 // Verbs that change or disrupt what runs: a step doing one of these is destructive unless it says otherwise.
 const DISRUPTIVE =
-  /\b(?:restart|rollout\s+(?:restart|undo)|delete|drain|cordon|scale|failover|fail\s+over|promote|kill|reboot|rm\s|drop|truncate|flush|purge|apply|patch|set\s+image|terminate|stop|disable|revoke|rotate|migrate|restore|update-service|force-new-deployment)\b/i;
+  /\b(?:restart|rollout\s+(?:restart|undo)|roll\s*back|delete|drain|cordon|scale|failover|fail\s+over|promote|kill|reboot|rm\s|drop|truncate|flush|purge|apply|patch|set\s+image|terminate|stop|disable|revoke|rotate|migrate|restore|update-service|force-new-deployment)\b/i;
 
 const bare = (value: string) => value.replace(/^[`*_\s]+|[`*_\s.]+$/g, '');
 
@@ -258,7 +258,8 @@ function readStep(headline: Line, blocks: readonly Block[]): RunbookStep {
         continue;
       }
       if (block.kind === 'table') continue;
-      const label = /^([^:]{1,40}):\s*(.*)$/.exec(block.text);
+      // `Command: x`, or `Command — x` as a bold label with a dash reads once its emphasis is gone.
+      const label = /^([^:—–]{1,40}?)(?::|\s[—–-]\s)\s*(.*)$/.exec(block.text);
       if (label && named(label[1]!, NAMES.command))
         command ??= block.spans[0] ?? (bare(label[2]!) || null);
       else if (label && named(label[1]!, NAMES.expected))
@@ -281,6 +282,7 @@ function readStep(headline: Line, blocks: readonly Block[]): RunbookStep {
   if (command && action.includes(command))
     action =
       action
+        .replace(codeSpan(command), '')
         .replace(command, '')
         .replace(/[\s:—–-]+$/, '')
         .trim() || action;
@@ -327,18 +329,18 @@ function readSteps(doc: Outline, heading: Section | undefined): RunbookStep[] {
           DISRUPTIVE.test(`${action} ${command ?? ''}`),
       };
     });
-  // Items, each with what follows it until the next item (a fence often sits between items).
+  // Items, each with what follows it until the next item (a fence often sits between items). A
+  // `Step 2: ...` or `2. ...` line is an item too: after a fence a list numbered from 2 cannot
+  // start in Markdown, and reads as a line of the paragraph before it.
   const steps: RunbookStep[] = [];
-  const items = blocks.filter((block) => block.kind === 'item');
-  if (items.length === 0) {
-    const lines = blocks.filter((block) => block.kind === 'line' && STEP_PREFIX.test(block.text));
-    return lines.map((line) => readStep(line as Line, []));
-  }
+  const starts = (block: Block) =>
+    block.kind === 'item' || (block.kind === 'line' && STEP_PREFIX.test(block.text));
   blocks.forEach((block, index) => {
-    if (block.kind !== 'item') return;
-    const next = blocks.findIndex((other, at) => at > index && other.kind === 'item');
+    if (!starts(block)) return;
+    const next = blocks.findIndex((other, at) => at > index && starts(other));
     const trailing = blocks.slice(index + 1, next < 0 ? undefined : next);
-    steps.push(readStep(block, [...block.children, ...trailing]));
+    const children = block.kind === 'item' ? block.children : [];
+    steps.push(readStep(block as Line, [...children, ...trailing]));
   });
   return steps;
 }
@@ -401,6 +403,7 @@ function riskOf(doc: Outline): RunbookOutput['riskLevel'] {
 }
 
 const ALL_NAMES = Object.values(NAMES).flat();
+const TITLE_LABELS = ['Runbook', 'Title', 'Name', 'Runbook name'];
 
 /** Reads any reasonable Markdown runbook into typed output; never throws. */
 export function parseRunbook(text: string, _input?: RunbookInput): DraftReading<RunbookReading> {
@@ -412,6 +415,8 @@ export function parseRunbook(text: string, _input?: RunbookInput): DraftReading<
       !STEP_PREFIX.test(candidate.heading),
   );
   const noMatchHeading = titled && named(titled.heading, [NO_MATCH_NAME]);
+  // `RUNBOOK: RESTART CHECKOUT` on a line of its own, in place of a heading.
+  const titleLine = field(doc, TITLE_LABELS)?.text;
   const noMatch = field(doc, NAMES.noMatch)?.text ?? null;
   const closest = section(doc, NAMES.closest);
   // The description: labelled, or the first prose line under the title.
@@ -420,7 +425,7 @@ export function parseRunbook(text: string, _input?: RunbookInput): DraftReading<
       block.kind === 'line' && !doc.fields.some((f) => `${f.label}: ${f.text}` === block.text),
   );
   const output: RunbookOutput = {
-    name: titled?.heading.replace(/^runbook\s*[:\-–—]\s*/i, '') || null,
+    name: (titled?.heading ?? titleLine)?.replace(/^runbook\s*[:\-–—]\s*/i, '') || null,
     description:
       statement(doc, NAMES.description) ?? (firstLine?.kind === 'line' ? firstLine.text : null),
     parameters: readParameters(doc, section(doc, NAMES.parameters)),

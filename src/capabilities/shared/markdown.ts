@@ -35,7 +35,7 @@ export type Block =
 export interface Section {
   /** The heading's plain text without numbering, emphasis or a trailing colon; '' before the first. */
   heading: string;
-  /** 1–4 for `#` headings; a bold line is one level below the heading it sits under. */
+  /** The `#` count of a heading (only relative depth matters); a bold line is one level below the heading it sits under. */
   level: number;
   blocks: Block[];
 }
@@ -147,6 +147,8 @@ function inlineLines(tokens: readonly Token[]): { line: Line; bold: string }[] {
 // `Label: value` — a label is a few words, not a time (`09:12`) nor a sentence.
 const LABEL = /^([\p{L}][\p{L}\p{N} /&'\u2019()#?-]{0,48}?)\s*:\s*(.*)$/u;
 
+const SHOUTED_LABEL = /^(\p{Lu}[\p{Lu} /&]{1,30}?)\s+[-–—]\s+(.+)$/u;
+
 /** The label and value a line states, if it reads `Label: value`, `**Label**: value`, `**Label** — value`. */
 function fieldOf(line: Line, bold: string): { label: string; value: string } | null {
   if (bold) {
@@ -158,6 +160,9 @@ function fieldOf(line: Line, bold: string): { label: string; value: string } | n
     if (value !== null && label.split(/\s+/).length <= 6)
       return { label: headingText(label) || label, value };
   }
+  // `OUTCOME - FAILED`: small models shout their labels and set them off with a dash.
+  const shouted = SHOUTED_LABEL.exec(line.text);
+  if (shouted) return { label: shouted[1]!.trim(), value: shouted[2]!.trim() };
   const match = LABEL.exec(line.text);
   // `by 10:00 UTC` is a time, not the label `by 10`.
   if (
@@ -169,8 +174,8 @@ function fieldOf(line: Line, bold: string): { label: string; value: string } | n
   return { label: headingText(match[1]!) || match[1]!.trim(), value: match[2]!.trim() };
 }
 
-/** The answer's own Markdown when all of it sits in one ```markdown (or bare) fence. */
-function unfenced(tokens: Token[]): Token[] {
+/** The fence holding the answer's own Markdown, when all of it sits in one ```markdown (or bare) fence. */
+function answerFence(tokens: Token[]): Tokens.Code | undefined {
   const fences = tokens.filter(
     (token): token is Tokens.Code =>
       token.type === 'code' && /^(?:markdown|md|text|)$/i.test((token as Tokens.Code).lang ?? ''),
@@ -179,7 +184,32 @@ function unfenced(tokens: Token[]): Token[] {
   const outside = tokens
     .filter((token) => token !== body && token.type !== 'space')
     .reduce((length, token) => length + token.raw.length, 0);
-  return body && body.text.length > outside ? new Lexer().lex(body.text) : tokens;
+  return body && body.text.length > outside ? body : undefined;
+}
+
+/** The answer's text with a fence around all of its Markdown opened: what a reader of it sees. */
+export function unfencedText(text: string): string {
+  const tokens = new Lexer().lex(lineEnds(text));
+  const body = answerFence(tokens);
+  return body
+    ? tokens.map((token) => (token === body ? `${body.text}\n` : token.raw)).join('')
+    : text;
+}
+
+// What a chat model says after its draft: not part of the draft.
+const CLOSING_REMARK =
+  /^(?:let me know\b|i hope\b|hope (?:this|that)\b|feel free\b|happy to\b|would you like\b|if you(?:'d|\u2019d| would)? (?:like|want|need)\b|i can also\b|do you want\b|shall i\b)/i;
+
+/** The answer's tokens: a whole-answer fence opened, a closing remark after the draft left out. */
+function draftTokens(text: string): Token[] {
+  const tokens = new Lexer().lex(lineEnds(text));
+  const body = answerFence(tokens);
+  const inner = body ? new Lexer().lex(body.text) : tokens;
+  const last = inner.findLastIndex((token) => token.type !== 'space');
+  const closing = inner[last];
+  return closing?.type === 'paragraph' && last > 0 && CLOSING_REMARK.test(closing.text.trim())
+    ? inner.slice(0, last)
+    : inner;
 }
 
 /** The outline of a model's Markdown answer: one walk over its tokens. */
@@ -187,6 +217,9 @@ export function outline(text: string): Outline {
   const sections: Section[] = [{ heading: '', level: 0, blocks: [] }];
   const fields: Field[] = [];
   let headingLevel = 0;
+  // Bold lines used as section headings are siblings: a `### step` heading between two of them
+  // does not make the second its child. Reset by a `#` heading above them.
+  let boldLevel: number | null = null;
   const open = (heading: string, level: number) => {
     const section = { heading, level, blocks: [] };
     sections.push(section);
@@ -205,7 +238,8 @@ export function outline(text: string): Outline {
           (field !== null && field.value === '' && !bold));
       if (headingLike && line.text.length <= 80) {
         const heading = headingText(line.text);
-        const section = open(heading, headingLevel + 1);
+        boldLevel ??= headingLevel + 1;
+        const section = open(heading, boldLevel);
         target = section.blocks;
         if (field) addField(field.label, '', []);
         continue;
@@ -278,13 +312,14 @@ export function outline(text: string): Outline {
   };
 
   let target = sections[0]!.blocks;
-  for (const token of unfenced(new Lexer().lex(lineEnds(text)))) {
+  for (const token of draftTokens(text)) {
     if (token.type === 'heading') {
       const heading = token as Tokens.Heading;
       const [{ line, bold } = { line: { text: '', spans: [] }, bold: '' }] = inlineLines(
         heading.tokens,
       );
-      headingLevel = Math.min(heading.depth, 4);
+      headingLevel = heading.depth;
+      if (boldLevel !== null && heading.depth < boldLevel) boldLevel = null;
       const section = open(headingText(line.text), headingLevel);
       target = section.blocks;
       const field = fieldOf(line, bold);

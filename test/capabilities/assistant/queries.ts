@@ -4,10 +4,15 @@ import {
   generationQuery,
   mutateGeneration,
   type GenerationView,
+  type OutputSelection,
 } from '../../support/generation-queries.js';
 import type { TestServer } from '../../support/server.js';
 
-const ANSWER = { type: 'AssistantAnswerOutput', fields: 'answer citations answered needsHuman' };
+/** The typed output a client selects. */
+export const ANSWER: OutputSelection = {
+  type: 'AssistantAnswerOutput',
+  fields: 'answer citations answered needsHuman',
+};
 
 export const ASK_ASSISTANT = generationMutation({
   operation: 'Ask',

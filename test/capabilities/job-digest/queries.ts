@@ -4,20 +4,24 @@ import {
   generationMutation,
   mutateGeneration,
   type GenerationView,
+  type OutputSelection,
 } from '../../support/generation-queries.js';
 import type { TestServer } from '../../support/server.js';
+
+/** The typed output a client selects. */
+export const DIGEST_OUTPUT: OutputSelection = {
+  type: 'JobDigestOutput',
+  fields: `jobName outcome exitCode likelyCause nextSteps
+      failingSteps { step lines lineNumbers }
+      stats { lines errors warnings repeatedMessages { message count } }
+      needsHuman`,
+};
 
 export const SUMMARIZE_JOB_LOG = generationMutation({
   operation: 'Summarize',
   field: 'summarizeJobLog',
   inputType: 'JobLogInput',
-  output: {
-    type: 'JobDigestOutput',
-    fields: `jobName outcome exitCode likelyCause nextSteps
-      failingSteps { step lines lineNumbers }
-      stats { lines errors warnings repeatedMessages { message count } }
-      needsHuman`,
-  },
+  output: DIGEST_OUTPUT,
 });
 
 export interface DigestView {

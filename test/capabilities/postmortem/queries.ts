@@ -4,22 +4,26 @@ import {
   generationQuery,
   mutateGeneration,
   type GenerationView,
+  type OutputSelection,
 } from '../../support/generation-queries.js';
 import type { TestServer } from '../../support/server.js';
 
-export const GENERATE_POSTMORTEM = generationMutation({
-  operation: 'Generate',
-  field: 'generatePostmortem',
-  inputType: 'PostmortemInput',
-  output: {
-    type: 'PostmortemOutput',
-    fields: `title summary
+/** The typed output a client selects. */
+export const POSTMORTEM_OUTPUT: OutputSelection = {
+  type: 'PostmortemOutput',
+  fields: `title summary
       impact { who what impactStart impactEnd durationMinutes }
       timeline { at text }
       detection rootCause contributingFactors resolution whatWentWell whatWentPoorly
       actionItems { description owner due priority }
       needsHuman`,
-  },
+};
+
+export const GENERATE_POSTMORTEM = generationMutation({
+  operation: 'Generate',
+  field: 'generatePostmortem',
+  inputType: 'PostmortemInput',
+  output: POSTMORTEM_OUTPUT,
 });
 
 /** A stored postmortem: the parts the tests read back. */

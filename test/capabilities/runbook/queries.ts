@@ -3,20 +3,24 @@ import {
   generationMutation,
   mutateGeneration,
   type GenerationView,
+  type OutputSelection,
 } from '../../support/generation-queries.js';
 import type { TestServer } from '../../support/server.js';
+
+/** The typed output a client selects. */
+export const RUNBOOK_OUTPUT: OutputSelection = {
+  type: 'RunbookOutput',
+  fields: `name description
+      parameters { name type default }
+      steps { action command expectedResult destructive }
+      preconditions rollbackSteps riskLevel matchedTemplate noMatch closestTemplates needsHuman`,
+};
 
 export const GENERATE_RUNBOOK = generationMutation({
   operation: 'Generate',
   field: 'generateRunbook',
   inputType: 'RunbookInput',
-  output: {
-    type: 'RunbookOutput',
-    fields: `name description
-      parameters { name type default }
-      steps { action command expectedResult destructive }
-      preconditions rollbackSteps riskLevel matchedTemplate noMatch closestTemplates needsHuman`,
-  },
+  output: RUNBOOK_OUTPUT,
 });
 
 export interface RunbookView {

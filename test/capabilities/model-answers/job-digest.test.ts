@@ -1,0 +1,13 @@
+/** The job-digest corpus of real models' habits through the whole service, waited for and streamed. */
+import { jobDigestAnswers, jobDigestInput } from '../../fixtures/model-answers/job-digest.js';
+import { describeModelAnswers } from '../../support/model-answer-corpus.js';
+import { DIGEST_OUTPUT } from '../job-digest/queries.js';
+
+describeModelAnswers({
+  title: 'job digests',
+  field: 'summarizeJobLog',
+  inputType: 'JobLogInput',
+  output: DIGEST_OUTPUT,
+  input: jobDigestInput,
+  answers: jobDigestAnswers,
+});
