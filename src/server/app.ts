@@ -12,6 +12,7 @@ import type { Logger } from '../observability/logger.js';
 import { startTracing } from '../observability/tracing.js';
 import type { RequestContext } from './context.js';
 import { createErrorFormatter } from './errors.js';
+import { createExplorer } from './explorer/explorer.js';
 import { createHttpHandler } from './http.js';
 import { PerAccountPersistedQueries } from './persisted-queries.js';
 import { landingPagePlugin } from './plugins/landing-page.js';
@@ -91,6 +92,7 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     maxQueryBytes: config.maxQueryBytes,
     gate: operationGate,
     accepting: () => state === 'listening',
+    ...(config.sandbox ? { explorer: createExplorer({ logger }) } : {}),
   });
   httpServer.on('request', tracing ? traceGraphQLRequests(http.listener) : http.listener);
   const websocket = attachWebSocket({

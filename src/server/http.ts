@@ -1,6 +1,7 @@
 /**
  * The HTTP side of the one port: /graphql through Apollo Server (POST and GET, Sandbox for
- * browsers), /healthz and /readyz for orchestrators, /metrics for Prometheus.
+ * browsers), GraphiQL at /graphiql (served with Sandbox, and working offline), /healthz and
+ * /readyz for orchestrators, /metrics for Prometheus.
  *
  * A POST is authenticated from its headers before its body is read: an anonymous caller cannot
  * make the server hold megabytes for it (issue #14). Bodies are bounded before they are parsed,
@@ -16,6 +17,7 @@ import { ErrorCode, ServiceError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import { authenticateOrThrow, buildContext, type RequestContext } from './context.js';
 import { formattedServiceError } from './errors.js';
+import type { Explorer } from './explorer/explorer.js';
 import { asAccount } from './persisted-queries.js';
 import { queryTooLarge, setHttpHead, type OperationGate } from './plugins/query-limits.js';
 import type { Services } from './services.js';
@@ -31,6 +33,8 @@ export interface HttpHandlerOptions {
   gate: OperationGate;
   /** False once shutdown has begun, so /readyz takes the replica out of rotation. */
   accepting: () => boolean;
+  /** GraphiQL at /graphiql, served with Sandbox (absent when Sandbox is off). */
+  explorer?: Explorer;
 }
 
 /** A request answered with a 4xx and BAD_REQUEST before it reaches Apollo Server. */
@@ -273,6 +277,8 @@ export function createHttpHandler(options: HttpHandlerOptions) {
       });
     }
     if (url.pathname === '/graphql') return graphql(request, response, url);
+    if (options.explorer?.owns(url.pathname))
+      return options.explorer.serve(request, response, url.pathname);
     if (url.pathname === '/metrics' && (request.method === 'GET' || request.method === 'HEAD')) {
       const { contentType, body } = await services.metrics.scrape();
       response

@@ -93,6 +93,30 @@ describe('the Sandbox example document', () => {
     for (const operation of operations)
       expect(html).toContain(`${operation.operation} ${operation.name!.value}`);
     expect(html).toContain('"variables":{"input":{"audience":"CUSTOMER"');
+    // The way to the offline explorer: a link, and a script (with the page's nonce) for when Sandbox cannot load.
+    expect(html).toContain('<a class="explorer-link" href="graphiql">');
+    const nonce = /'nonce-([0-9a-f]+)'/.exec(html)![1];
+    expect(html).toContain(`<script nonce="${nonce}">\n  if (typeof window.EmbeddedSandbox`);
+  });
+
+  it('gives every example operation its own GraphiQL tab at /graphiql', async () => {
+    const page = await fetch(new URL('/graphiql', server.url));
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+    const html = await page.text();
+    const config = JSON.parse(
+      /<script type="application\/json" id="explorer-config">(.*?)<\/script>/s.exec(html)![1]!,
+    ) as { tabs: { query: string; variables?: string }[] };
+    expect(config.tabs).toHaveLength(operations.length);
+    operations.forEach((operation, index) =>
+      expect(config.tabs[index]!.query).toContain(
+        `${operation.operation} ${operation.name!.value}`,
+      ),
+    );
+    expect(JSON.parse(config.tabs[0]!.variables!)).toEqual({ input: EXAMPLE_VARIABLES.input });
+    const script = await fetch(new URL('/graphiql/explorer.js', server.url));
+    expect(script.headers.get('content-type')).toMatch(/^text\/javascript/);
+    expect((await script.text()).length).toBeGreaterThan(100_000);
   });
 
   it('runs: every operation succeeds against the real server with the builtin provider', async () => {

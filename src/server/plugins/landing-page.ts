@@ -1,3 +1,4 @@
+import type { ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 
@@ -278,14 +279,55 @@ export const EXAMPLE_VARIABLES = {
   taxonomyId: 'paste the id CreateTaxonomy returned',
 };
 
+/**
+ * Sandbox's page, with a way to the offline explorer (GraphiQL at /graphiql, see
+ * src/server/explorer/). Sandbox itself loads from Apollo's CDN: when its script could not be
+ * loaded (offline, a blocked network), the page goes on to the explorer at once; its own
+ * "cannot be loaded" notice, should it show, links there too. The added script and style carry
+ * the page's nonce, which its Content-Security-Policy requires. The link is relative, as the
+ * explorer's own paths are, so it survives a proxy's prefix.
+ */
+export function withExplorerLink(html: string): string {
+  const nonce = /nonce="?([0-9a-f]+)/.exec(html)?.[1];
+  if (!nonce) return html;
+  const link = '<a class="explorer-link" href="graphiql">Open the offline explorer (GraphiQL)</a>';
+  const additions = `
+<style nonce="${nonce}">
+  .explorer-link { position: fixed; left: 0.5em; bottom: 0.4em; z-index: 10; font: 12px sans-serif; color: #555; }
+</style>
+${link}
+<script nonce="${nonce}">
+  if (typeof window.EmbeddedSandbox !== 'function') location.replace(new URL('graphiql', location.href));
+</script>
+`;
+  return html
+    .replace(
+      'it appears that you might be offline.</p>',
+      'it appears that you might be offline.</p>\n  <p><a href="graphiql">Open the offline explorer (GraphiQL)</a></p>',
+    )
+    .replace('</body>', `${additions}</body>`);
+}
+
 /** Apollo Sandbox at /graphql for browsers when enabled; otherwise no landing page at all. */
-export function landingPagePlugin(enabled: boolean) {
-  return enabled
-    ? ApolloServerPluginLandingPageLocalDefault({
-        embed: true,
-        includeCookies: false,
-        document: EXAMPLE_DOCUMENT,
-        variables: EXAMPLE_VARIABLES,
-      })
-    : ApolloServerPluginLandingPageDisabled();
+export function landingPagePlugin(enabled: boolean): ApolloServerPlugin {
+  if (!enabled) return ApolloServerPluginLandingPageDisabled();
+  const sandbox = ApolloServerPluginLandingPageLocalDefault({
+    embed: true,
+    includeCookies: false,
+    document: EXAMPLE_DOCUMENT,
+    variables: EXAMPLE_VARIABLES,
+  });
+  return {
+    async serverWillStart(service) {
+      const listener = await sandbox.serverWillStart!(service);
+      return {
+        async renderLandingPage() {
+          const { html } = await listener!.renderLandingPage!();
+          return {
+            html: async () => withExplorerLink(typeof html === 'string' ? html : await html()),
+          };
+        },
+      };
+    },
+  };
 }

@@ -6,14 +6,13 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderReport } from '../../../src/capabilities/evaluation/report/render.js';
 import { generationSummary, routingSummary } from '../../../src/capabilities/evaluation/summary.js';
 import type { EvalResultRecord, EvalRunRecord } from '../../../src/store/evaluation/eval-runs.js';
+import { launchChromium, TEST_OUTPUT, type HeadlessChromium } from '../../support/browser.js';
 
-const OUTPUT = fileURLToPath(new URL('../../../test-output/', import.meta.url));
+const OUTPUT = TEST_OUTPUT;
 
 /** A deterministic pseudo-random sequence, so the fixture is the same on every run. */
 function random(seed: number) {
@@ -135,23 +134,11 @@ function generationResults(): EvalResultRecord[] {
 }
 
 describe('the evaluation report in headless Chromium', () => {
-  let browser: Browser;
+  let browser: HeadlessChromium;
 
   beforeAll(async () => {
     mkdirSync(OUTPUT, { recursive: true });
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   });
   afterAll(() => browser?.close());
 
@@ -169,7 +156,7 @@ describe('the evaluation report in headless Chromium', () => {
     });
     expect(html).not.toMatch(/<script|<link|src=/);
 
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const page = await browser.newPage();
     const requests: string[] = [];
     page.on('request', (request) => requests.push(request.url()));
     await page.setContent(html, { waitUntil: 'load' });
@@ -211,7 +198,7 @@ describe('the evaluation report in headless Chromium', () => {
       results,
       datasetName: 'postmortems',
     });
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const page = await browser.newPage();
     let dialogs = 0;
     page.on('dialog', (dialog) => {
       dialogs++;
