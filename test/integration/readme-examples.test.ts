@@ -1,7 +1,8 @@
 /**
  * The README's examples work as written: every GraphQL block of its "Examples" section, in order,
- * against a fresh server (the blocks that need an id from an earlier answer, marked "…", are the
- * subscription and lookup that show what to do with it, and are skipped).
+ * against a fresh server. A block that declares `$taxonomyId` gets the id the `createTaxonomy`
+ * example answered; the blocks that need another id, marked "…", are the subscription and lookup
+ * that show what to do with it, and are skipped.
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +15,8 @@ const blocks = [...section.matchAll(/```graphql\n([\s\S]*?)```/g)]
 
 describe('README examples', () => {
   let server: TestServer;
+  /** What the examples after `createTaxonomy` refer to. */
+  const variables: { taxonomyId?: string } = {};
   beforeAll(async () => {
     server = await startTestServer();
   });
@@ -28,6 +31,9 @@ describe('README examples', () => {
       'summarizeJobLog',
       'askAssistant',
       'createTaxonomy',
+      'importLabeledTickets',
+      'trainRouter',
+      'startEvalRun',
       'routeTickets',
       'evalMetrics',
     ]);
@@ -36,10 +42,14 @@ describe('README examples', () => {
   it.each(blocks.map((block) => [/\{\s*(\w+)/.exec(block)![1], block]))(
     '%s runs as written',
     async (_field, block) => {
-      const { status, data, errors } = await server.graphql(block);
+      const { status, data, errors } = await server.graphql(
+        block,
+        block.includes('$taxonomyId') ? variables : undefined,
+      );
       expect(errors).toBeUndefined();
       expect(status).toBe(200);
-      const answer = Object.values(data!)[0] as { status?: string } | unknown[];
+      const answer = Object.values(data!)[0] as { id?: string; status?: string } | unknown[];
+      if ('createTaxonomy' in data!) variables.taxonomyId = (answer as { id: string }).id;
       if (!Array.isArray(answer) && answer.status)
         expect(['SUCCEEDED', 'RUNNING']).toContain(answer.status);
     },
