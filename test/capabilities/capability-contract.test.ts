@@ -38,7 +38,7 @@ const FIXTURES: Record<
       name: scenario,
       input: { incident: incidents[scenario] },
       // Its notes only guess at the cause: the draft does not promote a guess to the root cause.
-      ...(scenario === 'dns-outage' ? { lacks: ['rootCause'] } : {}),
+      ...(scenario === 'dns-outage' ? { leavesToAPerson: ['rootCause'] } : {}),
     })),
   },
   assistant: {

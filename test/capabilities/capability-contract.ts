@@ -26,10 +26,10 @@ export interface CapabilityContractCase {
   /** As a client sends it (instants may be ISO strings). */
   input: unknown;
   /**
-   * Essential parts the builtin draft leaves to a person because the input cannot ground them
-   * (a postmortem's root cause when the data only guesses at it). Default: none.
+   * Parts the builtin draft leaves to a person because the input cannot ground them (a
+   * postmortem's root cause when the data only guesses at it): named in `needsHuman`.
    */
-  lacks?: readonly string[];
+  leavesToAPerson?: readonly string[];
 }
 
 export interface CapabilityContractOptions {
@@ -78,7 +78,8 @@ export function runCapabilityContract(options: CapabilityContractOptions): void 
         const input = parse(c.input);
         const draft = capability.draftOffline(input, context);
         const reading = capability.parseOutput(draft, input, context);
-        expect(reading.lacking).toEqual(c.lacks ?? []);
+        expect(reading.lacking).toEqual([]);
+        expect(reading.missing).toEqual(expect.arrayContaining([...(c.leavesToAPerson ?? [])]));
         // Every field of the typed output, with its type; and what a person must fill in, named.
         expect(reading.output).toMatchObject(options.outputSchema.parse(reading.output) as object);
         expect((reading.output as { needsHuman: unknown }).needsHuman).toEqual(reading.missing);
