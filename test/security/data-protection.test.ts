@@ -799,7 +799,9 @@ describe('the injection screen at the configured thresholds', () => {
     ...incident.chatExcerpts.map((chat) => chat.text),
   ]);
   const logDir = new URL('../fixtures/job-logs/', import.meta.url);
-  const logs = readdirSync(logDir).map((name) => readFileSync(new URL(name, logDir), 'utf8'));
+  const logs = readdirSync(logDir)
+    .filter((name) => name.endsWith('.log'))
+    .map((name) => readFileSync(new URL(name, logDir), 'utf8'));
   const logLines = logs.flatMap((log) => log.split('\n').filter((line) => line.trim() !== ''));
   const injections = [
     ...INJECTION_PROMPTS,
