@@ -143,6 +143,8 @@ export class Metrics implements GatewayObserver {
   observeState(sources: {
     targets: () => TargetStatus[];
     openSubscriptions: () => number;
+    /** graphql-ws connections open now. */
+    openConnections: () => number;
     runningGenerations: () => number;
   }): void {
     new Gauge({
@@ -192,6 +194,14 @@ export class Metrics implements GatewayObserver {
       registers: [this.registry],
       collect() {
         this.set(sources.openSubscriptions());
+      },
+    });
+    new Gauge({
+      name: `${PREFIX}websocket_connections_open`,
+      help: 'graphql-ws connections open on this process (a slow reader cut off leaves this count).',
+      registers: [this.registry],
+      collect() {
+        this.set(sources.openConnections());
       },
     });
     new Gauge({

@@ -111,6 +111,7 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
   services.metrics.observeState({
     targets: () => services.gateway.status(),
     openSubscriptions: () => websocket.activeOperations,
+    openConnections: () => websocket.connections,
     runningGenerations: () => services.runner.activeCount,
   });
 

@@ -28,11 +28,13 @@ const WATCH = `subscription($id: ID!) {
   generationStream(id: $id) { seq delta generation { id status text } }
 }`;
 
-/** The open-subscriptions gauge from /metrics. */
-async function openSubscriptions(server: TestServer): Promise<number> {
+/** A gauge from /metrics. */
+async function gauge(server: TestServer, name: string): Promise<number> {
   const metrics = await (await fetch(server.url.replace('/graphql', '/metrics'))).text();
-  return Number(/^ai_subgraph_subscriptions_open (\d+)$/m.exec(metrics)?.[1]);
+  return Number(new RegExp(`^ai_subgraph_${name} (\\d+)$`, 'm').exec(metrics)?.[1]);
 }
+const openSubscriptions = (server: TestServer) => gauge(server, 'subscriptions_open');
+const openConnections = (server: TestServer) => gauge(server, 'websocket_connections_open');
 
 /** A status update padded to ~120 KB with timeline lines, as a long draft would be. */
 const LONG_DRAFT = MODEL_STATUS_UPDATE.replace(
@@ -96,13 +98,20 @@ it('cuts off a websocket that stops reading, and its memory and subscriptions ar
         payload: { query: WATCH, variables: { id } },
       }),
     );
-  // 150 replays of ~240 KB each would be 36 MB queued for this one client.
-  await until('the replays started', async () => (await openSubscriptions(server)) > 0);
-  // Before graphql-ws's keep-alive could have cut it: 24 s in (a ping at 12 s, unanswered for 12 s).
+  // 150 replays of ~240 KB each would be 36 MB queued for this one client. The server cuts the
+  // socket off once its backlog passes the bound, before graphql-ws's keep-alive could have: 24 s
+  // in (a ping at 12 s, unanswered for 12 s). Under load the replays can start and be cut off
+  // between two looks at /metrics, so the test waits for the socket to be gone, then for its
+  // subscriptions.
+  await until(
+    'the socket cut off',
+    async () => (await openConnections(server)) === 0,
+    20_000 - (Date.now() - opened),
+  );
   await until(
     'every subscription of the socket ended',
     async () => (await openSubscriptions(server)) === 0,
-    20_000 - (Date.now() - opened),
+    5_000,
   );
   // Reading again, the client finds its connection cut without a close frame.
   const closed = new Promise<number>((resolve) => socket.once('close', resolve));
