@@ -17,6 +17,7 @@ const SHARED = fileURLToPath(
 );
 
 const logs = readdirSync(LOGS)
+  .filter((name) => name.endsWith('.log'))
   .sort()
   .map((name) => readFileSync(LOGS + name, 'utf8'))
   .join('\n');
