@@ -430,7 +430,7 @@ export function machine(): string {
  * `--smoke`: a few seconds of a benchmark, to show it still runs end to end (`npm run bench:smoke`,
  * run by CI). Figures from a smoke run mean nothing; a smoke run that saw a failed request exits 1.
  */
-export const SMOKE = process.argv.includes('--smoke');
+export const SMOKE = hasFlag('smoke');
 
 /** In a smoke run, failed requests fail the benchmark (a benchmark that stopped working). */
 export function failSmokeRunOn(failures: number, what: string): void {
