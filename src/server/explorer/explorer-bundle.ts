@@ -38,6 +38,7 @@ import { createRoot } from 'react-dom/client';
 import { GraphiQL } from 'graphiql';
 import { createGraphiQLFetcher } from '@graphiql/toolkit';
 import { createClient } from 'graphql-ws';
+import { parse } from 'graphql';
 import 'graphiql/style.css';
 
 const config = JSON.parse(document.getElementById('explorer-config').textContent);
@@ -66,10 +67,29 @@ function fetcherFor(authorization) {
   return fetcher.fetch;
 }
 
-const fetcher = (params, options) => fetcherFor(authorizationOf(options?.headers))(params, options);
+// GraphiQL 4 updates a tab's operation name and parsed document a moment after the tab is
+// switched: an Execute click in that moment sends the previous tab's name (which the server
+// cannot resolve) and its document (so a subscription goes over HTTP). Both are taken from the
+// text actually sent instead; a one-operation document needs no name.
+function withCurrentDocument(params, options) {
+  let documentAST;
+  try {
+    documentAST = parse(params.query);
+  } catch {
+    return [params, options];
+  }
+  const names = documentAST.definitions
+    .filter((definition) => definition.kind === 'OperationDefinition')
+    .map((definition) => definition.name?.value);
+  const operationName = names.includes(params.operationName)
+    ? params.operationName
+    : names.length === 1 ? names[0] : undefined;
+  return [{ ...params, operationName }, { ...options, documentAST }];
+}
 
-// GraphiQL 4 opens the first of defaultTabs with an empty variables editor; on a first visit
-// (no tabs stored yet) hand it that tab's variables as well.
+const fetcher = (params, options) =>
+  fetcherFor(authorizationOf(options?.headers))(...withCurrentDocument(params, options));
+
 const firstVisit = localStorage.getItem('graphiql:tabState') === null;
 
 createRoot(document.getElementById('graphiql')).render(
