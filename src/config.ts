@@ -90,6 +90,11 @@ const environmentSchema = z.object({
   // A request's headers, and the whole request with its body, must arrive within these (slow-loris).
   HTTP_HEADERS_TIMEOUT_MS: int(100, 600_000).default(10_000),
   HTTP_REQUEST_TIMEOUT_MS: int(100, 3_600_000).default(30_000),
+  // An idle keep-alive connection stays open this long: longer than the idle timeout of what sits in
+  // front (a gateway's connection pool, a load balancer's 60 s), so that a client never reuses a
+  // connection this side has just closed (the request then fails with ECONNRESET). Node's 5 s
+  // default loses that race whenever the client is a little late, as a busy machine makes it.
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: int(1_000, 600_000).default(65_000),
   BUILTIN_STREAM_DELAY_MS: int(0, 10_000).default(0),
   EVAL_DRIFT_MARGIN: decimal(0, 1).default(0.05),
   EVAL_DRIFT_BASELINE_BUCKETS: int(1, 365).default(7),
@@ -187,7 +192,7 @@ export interface Config {
   /** Largest query text parsed (HTTP and graphql-ws); bodies may be larger for their variables. */
   maxQueryBytes: number;
   /** How long a request's headers, and the whole request, may take to arrive. */
-  httpTimeouts: { headersMs: number; requestMs: number };
+  httpTimeouts: { headersMs: number; requestMs: number; keepAliveMs: number };
   builtinStreamDelayMs: number;
   /** Drift detection of evalMetrics, and the triage economics of routingRoi. */
   evaluation: EvaluationSettings;
@@ -347,7 +352,11 @@ function httpTimeouts(e: z.output<typeof environmentSchema>): Config['httpTimeou
     throw new ConfigError(
       `HTTP_HEADERS_TIMEOUT_MS must not be longer than HTTP_REQUEST_TIMEOUT_MS (got ${e.HTTP_HEADERS_TIMEOUT_MS} and ${e.HTTP_REQUEST_TIMEOUT_MS})`,
     );
-  return { headersMs: e.HTTP_HEADERS_TIMEOUT_MS, requestMs: e.HTTP_REQUEST_TIMEOUT_MS };
+  return {
+    headersMs: e.HTTP_HEADERS_TIMEOUT_MS,
+    requestMs: e.HTTP_REQUEST_TIMEOUT_MS,
+    keepAliveMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+  };
 }
 
 /** pg-boss keeps its jobs in PostgreSQL: the default, and only possible, with DATABASE_URL. */

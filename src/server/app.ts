@@ -83,6 +83,7 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     headersTimeout: config.httpTimeouts.headersMs,
     requestTimeout: config.httpTimeouts.requestMs,
     connectionsCheckingInterval: Math.min(1_000, config.httpTimeouts.headersMs),
+    keepAliveTimeout: config.httpTimeouts.keepAliveMs,
   });
   const http = createHttpHandler({
     apollo,
