@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { LlmConfigError } from './llm/routing.js';
 import { createLogger } from './observability/logger.js';
-import { createApp } from './server/app.js';
+import { createApp } from './app/app.js';
 import { DataDirLockedError, recordServerUrl } from './store/data-dir-lock.js';
 
 function fail(message: string): never {

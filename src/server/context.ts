@@ -9,7 +9,7 @@ import { ErrorCode, ServiceError } from '../errors.js';
 import { createLoaders, type Loaders } from '../graphql/loaders.js';
 import type { Logger } from '../observability/logger.js';
 import type { AuthenticationRequest } from '../security/authenticate.js';
-import type { Services } from './services.js';
+import type { Services } from '../app/services.js';
 
 export interface RequestContext {
   requestId: string;

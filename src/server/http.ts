@@ -20,7 +20,7 @@ import { formattedServiceError } from './errors.js';
 import type { Explorer } from './explorer/explorer.js';
 import { asAccount } from './persisted-queries.js';
 import { queryTooLarge, setHttpHead, type OperationGate } from './plugins/query-limits.js';
-import type { Services } from './services.js';
+import type { Services } from '../app/services.js';
 
 export interface HttpHandlerOptions {
   apollo: ApolloServer<RequestContext>;

@@ -42,7 +42,7 @@ import {
 } from './errors.js';
 import { graphql } from './graphql-runtime.js';
 import type { WebSocketOperationSpans } from './plugins/websocket-tracing.js';
-import type { Services } from './services.js';
+import type { Services } from '../app/services.js';
 import type { SubscriptionLimits } from './subscription-limits.js';
 
 export interface WebSocketOptions {

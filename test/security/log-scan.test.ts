@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/observability/logger.js';
-import { createApp, type App } from '../../src/server/app.js';
+import { createApp, type App } from '../../src/app/app.js';
 import { PII_SAMPLES, SECRETS } from '../fixtures/security/pii-corpus.js';
 import { checkoutIncident } from '../fixtures/status-update.js';
 import { issueKeyIn } from '../support/keys.js';

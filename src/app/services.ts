@@ -1,6 +1,7 @@
 /**
  * The composition root: opens the store and the stream bus, registers providers, builds the
- * gateway and the generation runner. The only module that knows every layer.
+ * gateway and the generation runner, and closes them again in order. The only module that knows
+ * every layer.
  */
 import { allCapabilities, offlineDrafters } from '../capabilities/index.js';
 import { GenerationDatasetService } from '../capabilities/evaluation/datasets.js';
@@ -252,4 +253,27 @@ export async function openServices(config: Config, logger: Logger): Promise<Serv
     dataProtection,
     evaluation,
   };
+}
+
+/**
+ * Lets the services' own work end before the transport closes (epoch-ms `deadline`): evaluation
+ * runs stop at once, generations and backlog chunks finish within the grace.
+ */
+export async function drainServices(services: Services, deadline: number): Promise<void> {
+  // Evaluation runs stop at once, INTERRUPTED with their finished cases kept, to be resumed.
+  await services.evaluation.runs.stop();
+  await services.runner.drain(Math.max(0, deadline - Date.now()));
+  // Backlog chunks finish within the grace; later ones are redelivered (pg-boss) or resumed at the next start.
+  await services.backlogs.stop(Math.max(0, deadline - Date.now()));
+  // Heartbeats go on while generations drain; none is left to heartbeat now.
+  await services.upkeep.stop();
+}
+
+/** Closes the connections the services hold, once nothing runs and the transport is closed. */
+export async function closeServices(services: Services): Promise<void> {
+  await services.bus.close();
+  await services.limits.close();
+  // Audit rows wait a few milliseconds to be written in groups: write the last ones first.
+  await services.audit.observer.flush();
+  await services.store.close();
 }
