@@ -9,7 +9,8 @@ import { ConfigError, type Config } from '../config.js';
 import type { Logger } from '../observability/logger.js';
 import { startTracing } from '../observability/tracing.js';
 import { createSubgraphServer } from '../server/subgraph-server.js';
-import { closeServices, drainServices, openServices, type Services } from './services.js';
+import type { Services } from '../graphql/services.js';
+import { closeServices, drainServices, openServices } from './services.js';
 
 export type Lifecycle = 'created' | 'listening' | 'draining' | 'stopped';
 

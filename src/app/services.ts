@@ -15,8 +15,9 @@ import { BacklogService } from '../capabilities/routing/backlog/service.js';
 import { RouterRegistry } from '../capabilities/routing/router-registry.js';
 import { RoutingService } from '../capabilities/routing/service.js';
 import type { Config } from '../config.js';
+import type { Services } from '../graphql/services.js';
 import { LlmGateway } from '../llm/gateway.js';
-import { loadLlmConfig, routingFromEnvironment, type LlmRouting } from '../llm/routing.js';
+import { loadLlmConfig, routingFromEnvironment } from '../llm/routing.js';
 import type { ModelProvider } from '../llm/spec.js';
 import type { Logger } from '../observability/logger.js';
 import { Metrics } from '../observability/metrics.js';
@@ -28,41 +29,9 @@ import { KeyRevocationWatch } from '../security/api-keys.js';
 import { AuditObserver, DataProtection, observeAll } from '../security/data-protection/index.js';
 import { AccountLimits, openLimitStore } from '../security/limits/index.js';
 import { AuditLogRepository } from '../store/audit-log.js';
-import { openStore, type Store } from '../store/index.js';
+import { openStore } from '../store/index.js';
 import { BacklogRepository } from '../store/routing/backlogs.js';
-import type { StreamBus } from '../streams/bus.js';
 import { openStreamBus } from '../streams/index.js';
-
-export interface Services {
-  store: Store;
-  bus: StreamBus;
-  gateway: LlmGateway;
-  runner: GenerationRunner;
-  /** Scale-out: heartbeats this replica's generations, sweeps orphaned ones, follows remote subscribers. */
-  upkeep: GenerationUpkeep;
-  routing: RoutingService;
-  /** Bulk routing: backlogs split in chunks that this replica's workers (and any other's) drain. */
-  backlogs: BacklogService;
-  llmRouting: LlmRouting;
-  authenticator: Authenticator;
-  /** Ends websockets whose API key is revoked or expires (see security/api-keys.ts). */
-  keyRevocations: KeyRevocationWatch;
-  capabilities: typeof allCapabilities;
-  metrics: Metrics;
-  /** Per-account rate limits (requests, tokens, daily budget, streams). */
-  limits: AccountLimits;
-  /** The audit log of provider calls: its rows, and the gateway observer writing them. */
-  audit: { entries: AuditLogRepository; observer: AuditObserver };
-  /** The gateway's injection screen and PII detector, also callable on their own (`screenText`). */
-  dataProtection: DataProtection;
-  /** Evaluation runs, generation datasets, feedback and production quality metrics. */
-  evaluation: {
-    runs: EvaluationService;
-    datasets: GenerationDatasetService;
-    feedback: FeedbackService;
-    production: ProductionMetricsService;
-  };
-}
 
 export async function openServices(config: Config, logger: Logger): Promise<Services> {
   const routing = config.llmConfigPath

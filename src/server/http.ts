@@ -15,12 +15,13 @@ import { HeaderMap } from '@apollo/server';
 import type { Account } from '../domain.js';
 import { ErrorCode, ServiceError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
-import { authenticateOrThrow, buildContext, type RequestContext } from './context.js';
+import { buildContext, type RequestContext } from '../graphql/context.js';
+import { authenticateOrThrow } from './authenticate-request.js';
 import { formattedServiceError } from './errors.js';
 import type { Explorer } from './explorer/explorer.js';
 import { asAccount } from './persisted-queries.js';
 import { queryTooLarge, setHttpHead, type OperationGate } from './plugins/query-limits.js';
-import type { Services } from '../app/services.js';
+import type { Services } from '../graphql/services.js';
 
 export interface HttpHandlerOptions {
   apollo: ApolloServer<RequestContext>;

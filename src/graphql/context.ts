@@ -3,13 +3,10 @@
  * the caller's account, a request-scoped logger, DataLoaders scoped to the account, the services.
  */
 import { randomUUID } from 'node:crypto';
-import { GraphQLError } from 'graphql';
 import type { Account } from '../domain.js';
-import { ErrorCode, ServiceError } from '../errors.js';
-import { createLoaders, type Loaders } from '../graphql/loaders.js';
+import { createLoaders, type Loaders } from './loaders.js';
 import type { Logger } from '../observability/logger.js';
-import type { AuthenticationRequest } from '../security/authenticate.js';
-import type { Services } from '../app/services.js';
+import type { Services } from './services.js';
 
 export interface RequestContext {
   requestId: string;
@@ -60,27 +57,4 @@ export function buildContext(
     services,
     signal,
   };
-}
-
-/**
- * The caller's account, or a GraphQL error with UNAUTHENTICATED and HTTP status 401 that Apollo
- * Server sends before anything executes (503 SERVICE_UNAVAILABLE when the key store is unreachable).
- */
-export async function authenticateOrThrow(
-  services: Services,
-  request: AuthenticationRequest,
-): Promise<Account> {
-  try {
-    return await services.authenticator.authenticate(request);
-  } catch (error) {
-    if (ServiceError.isInstance(error)) {
-      throw new GraphQLError(error.message, {
-        extensions: {
-          code: error.code,
-          http: { status: error.code === ErrorCode.SERVICE_UNAVAILABLE ? 503 : 401 },
-        },
-      });
-    }
-    throw error;
-  }
 }
