@@ -78,7 +78,6 @@ export async function openServices(config: Config, logger: Logger): Promise<Serv
     await store.close();
     throw error;
   });
-  const gateway = new LlmGateway(routing, providers);
   const metrics = new Metrics();
   // Data protection (issue #7): injection screen, PII redaction, canary, and the audit log.
   const dataProtection = new DataProtection({
@@ -89,7 +88,6 @@ export async function openServices(config: Config, logger: Logger): Promise<Serv
     },
     logger,
   });
-  gateway.protection = dataProtection;
   const auditEntries = new AuditLogRepository(store.db);
   const audit = {
     entries: auditEntries,
@@ -97,11 +95,6 @@ export async function openServices(config: Config, logger: Logger): Promise<Serv
       rawText: config.dataProtection.auditRawText,
     }),
   };
-  gateway.observer = observeAll(
-    metrics,
-    audit.observer,
-    ...(config.tracing ? [new ProviderCallSpans()] : []),
-  );
   // Shared through Redis when REDIS_URL is set, else per replica. The clock is the limits' own, for tests.
   const clock = { now: () => Date.now() };
   const limitStore = await openLimitStore(
@@ -120,10 +113,18 @@ export async function openServices(config: Config, logger: Logger): Promise<Serv
       logger.warn({ err: error }, 'could not record usage against the account limits'),
     rejected: (rule) => metrics.rateLimited(rule),
   });
-  gateway.limits = {
-    admit: (accountId) => limits.checkSpend(accountId),
-    charge: (accountId, usage) => limits.recordUsage(accountId, usage),
-  };
+  const gateway = new LlmGateway(routing, providers, {
+    protection: dataProtection,
+    observer: observeAll(
+      metrics,
+      audit.observer,
+      ...(config.tracing ? [new ProviderCallSpans()] : []),
+    ),
+    limits: {
+      admit: (accountId) => limits.checkSpend(accountId),
+      charge: (accountId, usage) => limits.recordUsage(accountId, usage),
+    },
+  });
   const runner = new GenerationRunner({
     generations: store.generations,
     bus,
