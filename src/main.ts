@@ -54,7 +54,7 @@ try {
         ? 'none from loopback (the "dev" account) until the first API key is created'
         : ['API keys', ...(config.jwt ? [`JWTs from ${config.jwt.issuer}`] : [])].join(' or '),
       store:
-        services.store.db.kind === 'embedded'
+        app.store.db.kind === 'embedded'
           ? `embedded PGlite in ${config.dataDir}`
           : 'PostgreSQL (DATABASE_URL)',
       streams: config.redisUrl ? 'Redis Streams (REDIS_URL)' : 'in-process',

@@ -10,12 +10,15 @@ import type { Logger } from '../observability/logger.js';
 import { startTracing } from '../observability/tracing.js';
 import { createSubgraphServer } from '../server/subgraph-server.js';
 import type { Services } from '../graphql/services.js';
+import type { Store } from '../store/index.js';
 import { closeServices, drainServices, openServices } from './services.js';
 
 export type Lifecycle = 'created' | 'listening' | 'draining' | 'stopped';
 
 export interface App {
   readonly services: Services;
+  /** The store behind the services: for main.ts's start-up summary and for tests, never for resolvers. */
+  readonly store: Store;
   readonly httpServer: Server;
   readonly state: Lifecycle;
   listen(port: number, host: string): Promise<{ url: string; port: number }>;
@@ -25,9 +28,10 @@ export interface App {
 export async function createApp(config: Config, logger: Logger): Promise<App> {
   // Before the services, so that their span makers find the tracer provider registered; null when off.
   const tracing = await startTracing(config.tracing, logger);
-  const services = await openServices(config, logger);
+  const opened = await openServices(config, logger);
+  const { services, store } = opened;
   if (config.env === 'production' && !(await services.authenticator.hasCredentialsConfigured())) {
-    await services.store.close();
+    await store.close();
     throw new ConfigError(
       'production needs a way to authenticate: create an API key (npm run keys -- create --account <name> --scopes <a,b>) or set JWT_ISSUER, JWT_AUDIENCE and JWT_JWKS_URL',
     );
@@ -39,10 +43,12 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     services,
     traced: tracing !== null,
     accepting: () => state === 'listening',
+    storeReachable: () => store.ping(),
   });
 
   return {
     services,
+    store,
     httpServer: transport.httpServer,
     get state() {
       return state;
@@ -59,7 +65,7 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
       transport.stopAccepting();
       await drainServices(services, deadline);
       await transport.close(deadline);
-      await closeServices(services);
+      await closeServices(opened);
       // Last, so the spans of the drained requests are exported too.
       await tracing?.shutdown();
       state = 'stopped';

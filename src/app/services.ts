@@ -8,6 +8,7 @@ import { GenerationDatasetService } from '../capabilities/evaluation/datasets.js
 import { FeedbackService } from '../capabilities/evaluation/feedback.js';
 import { ProductionMetricsService } from '../capabilities/evaluation/production.js';
 import { EvaluationService } from '../capabilities/evaluation/service.js';
+import { GenerationQueries } from '../capabilities/generation/generation-queries.js';
 import { GenerationRunner } from '../capabilities/generation/runner.js';
 import { GenerationUpkeep } from '../capabilities/generation/generation-upkeep.js';
 import { openBacklogQueue, replicaWorkerId } from '../capabilities/routing/backlog/open-queue.js';
@@ -24,16 +25,26 @@ import { Metrics } from '../observability/metrics.js';
 import { ProviderCallSpans } from '../observability/provider-call-spans.js';
 import { BuiltinProvider } from '../providers/builtin/index.js';
 import { createConfiguredProvider } from '../providers/index.js';
+import { ApiKeyService } from '../security/api-key-service.js';
 import { Authenticator } from '../security/authenticate.js';
 import { KeyRevocationWatch } from '../security/api-keys.js';
 import { AuditObserver, DataProtection, observeAll } from '../security/data-protection/index.js';
 import { AccountLimits, openLimitStore } from '../security/limits/index.js';
 import { AuditLogRepository } from '../store/audit-log.js';
-import { openStore } from '../store/index.js';
+import { openStore, type Store } from '../store/index.js';
 import { BacklogRepository } from '../store/routing/backlogs.js';
 import { openStreamBus } from '../streams/index.js';
 
-export async function openServices(config: Config, logger: Logger): Promise<Services> {
+/**
+ * The services resolvers and the transport receive, and the store behind them, which only the
+ * composition root holds: it closes it last (and main.ts reports which kind it is).
+ */
+export interface OpenedServices {
+  services: Services;
+  store: Store;
+}
+
+export async function openServices(config: Config, logger: Logger): Promise<OpenedServices> {
   const routing = config.llmConfigPath
     ? loadLlmConfig(config.llmConfigPath)
     : routingFromEnvironment({
@@ -88,13 +99,9 @@ export async function openServices(config: Config, logger: Logger): Promise<Serv
     },
     logger,
   });
-  const auditEntries = new AuditLogRepository(store.db);
-  const audit = {
-    entries: auditEntries,
-    observer: new AuditObserver(auditEntries, logger, {
-      rawText: config.dataProtection.auditRawText,
-    }),
-  };
+  const audit = new AuditObserver(new AuditLogRepository(store.db), logger, {
+    rawText: config.dataProtection.auditRawText,
+  });
   // Shared through Redis when REDIS_URL is set, else per replica. The clock is the limits' own, for tests.
   const clock = { now: () => Date.now() };
   const limitStore = await openLimitStore(
@@ -115,11 +122,7 @@ export async function openServices(config: Config, logger: Logger): Promise<Serv
   });
   const gateway = new LlmGateway(routing, providers, {
     protection: dataProtection,
-    observer: observeAll(
-      metrics,
-      audit.observer,
-      ...(config.tracing ? [new ProviderCallSpans()] : []),
-    ),
+    observer: observeAll(metrics, audit, ...(config.tracing ? [new ProviderCallSpans()] : [])),
     limits: {
       admit: (accountId) => limits.checkSpend(accountId),
       charge: (accountId, usage) => limits.recordUsage(accountId, usage),
@@ -148,6 +151,7 @@ export async function openServices(config: Config, logger: Logger): Promise<Serv
   const ticketRouting = new RoutingService({
     taxonomies: store.taxonomies,
     labeledTickets: store.labeledTickets,
+    routerModels: store.routerModels,
     predictions: store.predictions,
     registry: new RouterRegistry(store.routerModels),
     gateway,
@@ -205,17 +209,19 @@ export async function openServices(config: Config, logger: Logger): Promise<Serv
     { production: config.env === 'production', jwt: config.jwt },
     (rejection) => logger.warn(rejection, 'authentication refused'),
   );
-  return {
-    store,
+  const keyRevocations = new KeyRevocationWatch(store.apiKeys);
+  const services: Services = {
     bus,
     gateway,
     runner,
+    generations: new GenerationQueries({ generations: store.generations, bus, runner }),
     upkeep,
     routing: ticketRouting,
     backlogs,
     llmRouting: routing,
     authenticator,
-    keyRevocations: new KeyRevocationWatch(store.apiKeys),
+    apiKeys: new ApiKeyService(store.apiKeys, keyRevocations),
+    keyRevocations,
     capabilities: allCapabilities,
     metrics,
     limits,
@@ -223,6 +229,7 @@ export async function openServices(config: Config, logger: Logger): Promise<Serv
     dataProtection,
     evaluation,
   };
+  return { services, store };
 }
 
 /**
@@ -240,10 +247,10 @@ export async function drainServices(services: Services, deadline: number): Promi
 }
 
 /** Closes the connections the services hold, once nothing runs and the transport is closed. */
-export async function closeServices(services: Services): Promise<void> {
+export async function closeServices({ services, store }: OpenedServices): Promise<void> {
   await services.bus.close();
   await services.limits.close();
   // Audit rows wait a few milliseconds to be written in groups: write the last ones first.
-  await services.audit.observer.flush();
-  await services.store.close();
+  await services.audit.flush();
+  await store.close();
 }

@@ -47,12 +47,7 @@ export function buildContext(
       return (requestLogger ??= logger.child({ requestId, accountId: account.id }));
     },
     get loaders() {
-      return (loaders ??= createLoaders(
-        account,
-        { generations: services.store.generations, routing: services.routing },
-        signal,
-        requestId,
-      ));
+      return (loaders ??= createLoaders(account, services, signal, requestId));
     },
     services,
     signal,

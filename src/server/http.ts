@@ -34,6 +34,8 @@ export interface HttpHandlerOptions {
   gate: OperationGate;
   /** False once shutdown has begun, so /readyz takes the replica out of rotation. */
   accepting: () => boolean;
+  /** Whether the store answers, for /readyz. */
+  storeReachable: () => Promise<boolean>;
   /** GraphiQL at /graphiql, served with Sandbox (absent when Sandbox is off). */
   explorer?: Explorer;
 }
@@ -269,7 +271,7 @@ export function createHttpHandler(options: HttpHandlerOptions) {
       return evalReport(request, response, decodedPathSegment(report[1]!));
     if (url.pathname === '/healthz') return sendJson(response, 200, { status: 'ok' });
     if (url.pathname === '/readyz') {
-      const storeReachable = await services.store.ping();
+      const storeReachable = await options.storeReachable();
       const ready = storeReachable && options.accepting();
       return sendJson(response, ready ? 200 : 503, {
         status: ready ? 'ready' : 'unavailable',

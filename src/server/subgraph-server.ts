@@ -33,6 +33,8 @@ export interface SubgraphServerOptions {
   traced: boolean;
   /** Whether new requests are served (false before listening and while draining: 503). */
   accepting: () => boolean;
+  /** Whether the store answers, for /readyz. */
+  storeReachable: () => Promise<boolean>;
 }
 
 export interface SubgraphServer {
@@ -95,6 +97,7 @@ export async function createSubgraphServer(
     maxQueryBytes: config.maxQueryBytes,
     gate: operationGate,
     accepting: options.accepting,
+    storeReachable: options.storeReachable,
     ...(config.sandbox ? { explorer: createExplorer({ logger }) } : {}),
   });
   httpServer.on('request', traced ? traceGraphQLRequests(http.listener) : http.listener);

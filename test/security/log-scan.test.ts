@@ -265,7 +265,7 @@ describe('logs at LOG_LEVEL=debug', () => {
       { errors: [{ extensions: { code: 'UNAUTHENTICATED' } }] },
     ]);
 
-    await app.services.audit.observer.flush();
+    await app.services.audit.flush();
     expect(lines.length).toBeGreaterThan(10);
     // `ais_<10 hex>_` is the public prefix (logged on purpose in listings); the rest is the secret.
     const secretParts = (key: string) => [key, key.slice('ais_0123456789_'.length)];
