@@ -58,7 +58,10 @@ export async function openServices(config: Config, logger: Logger): Promise<Open
           drafters: offlineDrafters(allCapabilities),
           streamDelayMs: config.builtinStreamDelayMs,
         })
-      : createConfiguredProvider(name, settings, { env: process.env, openai: config.openai }),
+      : createConfiguredProvider(name, settings, {
+          secret: (variable) => config.secret(variable),
+          openai: config.openai,
+        }),
   );
   const store = await openStore({
     dataDir: config.dataDir,
