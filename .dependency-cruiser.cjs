@@ -2,7 +2,7 @@
  * The layer rules of docs/ARCHITECTURE.md as code: `npm run layers` (run by .ci/run) fails on a
  * break and names the rule. A layer imports only the layers below it:
  *
- *   cli, main ─► server ─► graphql ─► capabilities ─► llm gateway ─► providers ─► llm spec
+ *   main, cli ─► app (composition root) ─► server ─► graphql ─► capabilities ─► llm gateway ─► providers ─► llm spec
  *                                   ├► security, streams, store, observability
  *                                   └► ml (a library of its own)
  */
@@ -92,10 +92,31 @@ module.exports = {
       name: 'graphql-below-server',
       comment: 'Resolvers do not reach into the transport (HTTP, graphql-ws, plugins).',
       severity: 'error',
-      // The request context still lives in server/ with the services bag it carries; it moves to
-      // the GraphQL layer when the composition root gets a room of its own (issue 15).
       from: { path: room('graphql') },
-      to: { path: room('server', 'cli'), pathNot: '^src/server/context[.]ts$' },
+      to: { path: room('server', 'cli') },
+    },
+    {
+      name: 'server-below-app',
+      comment:
+        'The transport serves the services it is handed; the composition root (src/app) builds both.',
+      severity: 'error',
+      from: { path: room('server') },
+      to: { path: room('app', 'cli') },
+    },
+    {
+      name: 'nothing-below-imports-app',
+      comment:
+        'Only the entry points (main.ts, the CLIs) use the composition root; every room below it is wired by it.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: ['^src/main[.]ts$', room('app', 'cli')] },
+      to: { path: room('app') },
+    },
+    {
+      name: 'app-not-to-entry-points',
+      comment: 'The composition root is used by main.ts and the CLIs, never the other way round.',
+      severity: 'error',
+      from: { path: room('app') },
+      to: { path: ['^src/main[.]ts$', room('cli')] },
     },
   ],
   options: {

@@ -167,6 +167,11 @@ export interface Config {
   redisUrl?: string;
   openai: { apiKey?: string; baseUrl?: string; model: string };
   llmConfigPath?: string;
+  /**
+   * A provider's API key by the name of its variable (an LLM_CONFIG provider's `apiKeyEnv`), read
+   * from the same environment as every other setting; `OPENAI_API_KEY` is `openai.apiKey`.
+   */
+  secret(variable: string): string | undefined;
   /** The shape of the entities this subgraph extends (SUPERGRAPH_CONFIG, else the default shape). */
   supergraph: SupergraphConfig;
   sandbox: boolean;
@@ -271,7 +276,8 @@ function withoutBlanks(env: NodeJS.ProcessEnv): Record<string, string> {
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = environmentSchema.safeParse(withoutBlanks(env));
+  const present = withoutBlanks(env);
+  const parsed = environmentSchema.safeParse(present);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const name = String(issue.path[0]);
@@ -294,6 +300,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisUrl: e.REDIS_URL,
     openai: { apiKey: e.OPENAI_API_KEY, baseUrl: e.OPENAI_BASE_URL, model: e.OPENAI_MODEL },
     llmConfigPath: e.LLM_CONFIG,
+    secret: (variable) => (variable === 'OPENAI_API_KEY' ? e.OPENAI_API_KEY : present[variable]),
     supergraph: e.SUPERGRAPH_CONFIG
       ? supergraphConfig(e.SUPERGRAPH_CONFIG)
       : DEFAULT_SUPERGRAPH_CONFIG,

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { LlmConfigError } from './llm/routing.js';
 import { createLogger } from './observability/logger.js';
-import { createApp } from './server/app.js';
+import { createApp } from './app/app.js';
 import { DataDirLockedError, recordServerUrl } from './store/data-dir-lock.js';
 
 function fail(message: string): never {
@@ -54,7 +54,7 @@ try {
         ? 'none from loopback (the "dev" account) until the first API key is created'
         : ['API keys', ...(config.jwt ? [`JWTs from ${config.jwt.issuer}`] : [])].join(' or '),
       store:
-        services.store.db.kind === 'embedded'
+        app.store.db.kind === 'embedded'
           ? `embedded PGlite in ${config.dataDir}`
           : 'PostgreSQL (DATABASE_URL)',
       streams: config.redisUrl ? 'Redis Streams (REDIS_URL)' : 'in-process',

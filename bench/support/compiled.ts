@@ -15,7 +15,7 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SUPPORT = fileURLToPath(new URL('./', import.meta.url));
 const DIST_MAIN = join(ROOT, 'dist', 'main.js');
 
-/** file:// URL of dist/, for a child's dynamic imports (`${BENCH_DIST}/server/app.js`). */
+/** file:// URL of dist/, for a child's dynamic imports (`${BENCH_DIST}/app/app.js`). */
 export const DIST_URL = pathToFileURL(join(ROOT, 'dist')).href;
 
 function newestModification(dir: string): number {

@@ -12,7 +12,7 @@ import { Session } from 'node:inspector/promises';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type * as ConfigModule from '../../src/config.js';
 import type * as LoggerModule from '../../src/observability/logger.js';
-import type * as AppModule from '../../src/server/app.js';
+import type * as AppModule from '../../src/app/app.js';
 import { ProcessUsage, type ChildRequest, type ProcessStats } from './ipc.js';
 
 if (!process.send) throw new Error('server-process.ts runs as a forked child (see harness.ts)');
@@ -22,7 +22,7 @@ const dist = process.env['BENCH_DIST'];
 if (!dist) throw new Error('BENCH_DIST (the file:// URL of dist/) is not set');
 const { loadConfig } = (await import(`${dist}/config.js`)) as typeof ConfigModule;
 const { createLogger } = (await import(`${dist}/observability/logger.js`)) as typeof LoggerModule;
-const { createApp } = (await import(`${dist}/server/app.js`)) as typeof AppModule;
+const { createApp } = (await import(`${dist}/app/app.js`)) as typeof AppModule;
 
 const config = loadConfig(process.env);
 const app = await createApp(config, createLogger({ level: config.logLevel, pretty: false }));

@@ -17,8 +17,59 @@ import { parseArgs } from 'node:util';
 import { clientFor, graphql, type ClientOptions } from './graphql-client.js';
 import { importFile } from './import.js';
 import { readLabeledRows } from './labeled-rows.js';
+import type {
+  CategoryMetrics,
+  Confusion,
+  StageShare,
+} from '../capabilities/evaluation/classification-metrics.js';
+import type { GenerationSummary, RoutingSummary } from '../capabilities/evaluation/summary.js';
 import { ProgressLine } from './progress.js';
 import { printedHelp, runCommand } from './command.js';
+
+/** What ROUTING_METRICS selects of a routing run's summary. */
+type RoutingMetricsSelected = Pick<
+  RoutingSummary,
+  | 'cases'
+  | 'accuracy'
+  | 'macroF1'
+  | 'weightedF1'
+  | 'reviewShare'
+  | 'autoRoutedShare'
+  | 'autoRoutedAccuracy'
+  | 'unknownShare'
+  | 'latencyP50Ms'
+  | 'latencyP95Ms'
+  | 'inputTokens'
+  | 'outputTokens'
+  | 'costUsd'
+> & {
+  stages: Pick<StageShare, 'decidedBy' | 'share' | 'accuracy'>[];
+  weakestCategories: Pick<
+    CategoryMetrics,
+    'category' | 'precision' | 'recall' | 'f1' | 'support'
+  >[];
+  topConfusions: Pick<Confusion, 'expected' | 'predicted' | 'count'>[];
+};
+
+/** What GENERATION_METRICS selects of a generation run's summary. */
+type GenerationMetricsSelected = Pick<
+  GenerationSummary,
+  | 'cases'
+  | 'passRate'
+  | 'validRate'
+  | 'sectionsRate'
+  | 'groundedRate'
+  | 'withinLengthRate'
+  | 'meanGroundingIssues'
+  | 'judged'
+  | 'meanScore'
+  | 'judgeFailures'
+  | 'latencyP50Ms'
+  | 'latencyP95Ms'
+  | 'costUsd'
+  | 'judgeCostUsd'
+  | 'pairwise'
+>;
 
 const RUN_FIELDS = `id status target progress { done total } error { code message } reportPath`;
 
@@ -189,30 +240,7 @@ async function follow(client: ClientOptions, id: string, progress: ProgressLine)
 }
 
 function routingSummary(metrics: Record<string, unknown>): string {
-  const m = metrics as {
-    cases: number;
-    accuracy: number;
-    macroF1: number;
-    weightedF1: number;
-    reviewShare: number;
-    autoRoutedShare: number;
-    autoRoutedAccuracy: number;
-    unknownShare: number;
-    latencyP50Ms: number;
-    latencyP95Ms: number;
-    inputTokens: number;
-    outputTokens: number;
-    costUsd: number;
-    stages: { decidedBy: string; share: number; accuracy: number }[];
-    weakestCategories: {
-      category: string;
-      precision: number;
-      recall: number;
-      f1: number;
-      support: number;
-    }[];
-    topConfusions: { expected: string; predicted: string | null; count: number }[];
-  };
+  const m = metrics as RoutingMetricsSelected;
   const summary = formatTable([
     ['metric', 'value'],
     ['test cases', String(m.cases)],
@@ -249,30 +277,7 @@ function routingSummary(metrics: Record<string, unknown>): string {
 }
 
 function generationSummary(metrics: Record<string, unknown>): string {
-  const m = metrics as {
-    cases: number;
-    passRate: number;
-    validRate: number;
-    sectionsRate: number;
-    groundedRate: number;
-    withinLengthRate: number;
-    meanGroundingIssues: number;
-    judged: number;
-    meanScore: number | null;
-    judgeFailures: number;
-    latencyP50Ms: number;
-    latencyP95Ms: number;
-    costUsd: number;
-    judgeCostUsd: number;
-    pairwise: {
-      compared: number;
-      wins: number;
-      ties: number;
-      losses: number;
-      winRate: number | null;
-      positionInconsistent: number;
-    };
-  };
+  const m = metrics as GenerationMetricsSelected;
   return formatTable([
     ['metric', 'value'],
     ['cases', String(m.cases)],

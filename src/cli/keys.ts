@@ -11,10 +11,9 @@
  * new key alone on its last line.
  */
 import { parseArgs } from 'node:util';
+import { openApiKeys, type OpenedApiKeys } from '../app/api-keys.js';
 import { loadConfig } from '../config.js';
-import { issueApiKey } from '../security/api-keys.js';
 import { dataDirHolder } from '../store/data-dir-lock.js';
-import { openStore, type Store } from '../store/index.js';
 import { printedHelp, runCommand } from './command.js';
 import { GraphQLRequestError, clientFor, graphql, type ClientOptions } from './graphql-client.js';
 
@@ -51,16 +50,16 @@ interface KeyAdmin {
   close(): Promise<void>;
 }
 
-function storeAdmin(store: Store): KeyAdmin {
+function storeAdmin({ apiKeys, close }: OpenedApiKeys): KeyAdmin {
   return {
     async create(request) {
-      const first = !(await store.apiKeys.anyUsable());
-      const { key, record } = await issueApiKey(store.apiKeys, request);
+      const first = !(await apiKeys.anyUsable());
+      const { key, record } = await apiKeys.issue(request);
       return { key, listing: record, first };
     },
-    list: (accountId) => store.apiKeys.list(accountId),
-    revoke: (target) => store.apiKeys.revoke(target, null),
-    close: () => store.close(),
+    list: (accountId) => apiKeys.list(accountId),
+    revoke: (target) => apiKeys.revoke(target, null),
+    close,
   };
 }
 
@@ -141,12 +140,7 @@ async function openKeyAdmin(flags: { url?: string; key?: string }): Promise<KeyA
     `store: ${config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `embedded, in ${config.dataDir}`}`,
   );
   // A DATA_DIR held by a process that serves no URL (another CLI) stops here, naming it.
-  const store = await openStore({
-    dataDir: config.dataDir,
-    databaseUrl: config.databaseUrl,
-    poolSize: 1,
-  });
-  return storeAdmin(store);
+  return storeAdmin(await openApiKeys(config));
 }
 
 function expiry(value: string | undefined): Date | null {

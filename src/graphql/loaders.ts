@@ -5,7 +5,8 @@
 import DataLoader from 'dataloader';
 import type { RoutingService } from '../capabilities/routing/service.js';
 import type { Account, Feature } from '../domain.js';
-import type { GenerationRecord, GenerationRepository } from '../store/generations.js';
+import type { GenerationQueries } from '../capabilities/generation/generation-queries.js';
+import type { GenerationRecord } from '../store/generations.js';
 import type { PredictionRecord } from '../store/routing/predictions.js';
 
 /** The drafts an `Incident` shows, and the most of each kind a request may ask for. */
@@ -40,7 +41,7 @@ export interface RoutingRequest {
 
 export function createLoaders(
   account: Account,
-  repositories: { generations: GenerationRepository; routing: RoutingService },
+  services: { generations: GenerationQueries; routing: RoutingService },
   signal: AbortSignal,
   requestId?: string,
 ): Loaders {
@@ -59,7 +60,7 @@ export function createLoaders(
         await Promise.all(
           [...byTaxonomy].map(async ([taxonomyId, indexes]) => {
             try {
-              const predictions = await repositories.routing.route(
+              const predictions = await services.routing.route(
                 account,
                 indexes.map((index) => requests[index]!.ticket),
                 taxonomyId,
@@ -78,10 +79,10 @@ export function createLoaders(
       { cache: false, maxBatchSize: 1_000 },
     ),
     generation: new DataLoader((ids: readonly string[]) =>
-      repositories.generations.findByIds(accountId, ids),
+      services.generations.byIds(accountId, ids),
     ),
     incidentDrafts: new DataLoader(async (incidentIds: readonly string[]) => {
-      const drafts = await repositories.generations.latestByIncidents(
+      const drafts = await services.generations.latestByIncidents(
         accountId,
         incidentIds,
         INCIDENT_DRAFT_FEATURES,

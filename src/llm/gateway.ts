@@ -164,13 +164,20 @@ export interface GatewayLimits {
   charge(accountId: string, usage: Usage): Promise<void>;
 }
 
+/** What the gateway plugs in around each call (a hook left out is skipped), and its jitter. */
+export interface GatewayOptions {
+  protection?: GatewayProtection;
+  observer?: GatewayObserver;
+  limits?: GatewayLimits;
+  /** Jitter of the retry backoff; tests make it deterministic. */
+  random?: () => number;
+}
+
 export class LlmGateway {
-  /** Set once at start-up by the composition root. */
-  observer: GatewayObserver | null = null;
-  /** Set once at start-up by the composition root. */
-  limits: GatewayLimits | null = null;
-  /** Set once at start-up by the composition root. */
-  protection: GatewayProtection | null = null;
+  private readonly observer: GatewayObserver | null;
+  private readonly limits: GatewayLimits | null;
+  private readonly protection: GatewayProtection | null;
+  private readonly random: () => number;
   private readonly providers: ReadonlyMap<string, ModelProvider>;
   private readonly targets = new Map<string, TargetRuntime>();
   private readonly cache: ResponseCache | null;
@@ -178,8 +185,12 @@ export class LlmGateway {
   constructor(
     private readonly routing: LlmRouting,
     providers: readonly ModelProvider[],
-    private readonly random: () => number = Math.random,
+    options: GatewayOptions = {},
   ) {
+    this.observer = options.observer ?? null;
+    this.limits = options.limits ?? null;
+    this.protection = options.protection ?? null;
+    this.random = options.random ?? Math.random;
     this.providers = new Map(providers.map((provider) => [provider.name, provider]));
     for (const [feature, policy] of Object.entries(routing.features)) {
       for (const target of policy.chain) {

@@ -5,9 +5,10 @@ import { BedrockProvider } from './bedrock/index.js';
 import { OpenAiProvider } from './openai/index.js';
 
 export interface ProviderEnvironment {
-  env: NodeJS.ProcessEnv;
-  /** OPENAI_* from the validated config: they configure the instance named `openai` by default. */
-  openai: { apiKey?: string; baseUrl?: string; model: string };
+  /** The value of the variable a provider's `apiKeyEnv` names (the configuration reads it). */
+  secret: (variable: string) => string | undefined;
+  /** OPENAI_BASE_URL and OPENAI_MODEL: they configure the instance named `openai` by default. */
+  openai: { baseUrl?: string; model: string };
 }
 
 export function createConfiguredProvider(
@@ -16,9 +17,7 @@ export function createConfiguredProvider(
   environment: ProviderEnvironment,
 ): ModelProvider {
   if (settings.type === 'openai') {
-    const apiKey =
-      environment.env[settings.apiKeyEnv] ??
-      (settings.apiKeyEnv === 'OPENAI_API_KEY' ? environment.openai.apiKey : undefined);
+    const apiKey = environment.secret(settings.apiKeyEnv);
     const baseURL =
       settings.baseURL ?? (name === 'openai' ? environment.openai.baseUrl : undefined);
     return new OpenAiProvider({

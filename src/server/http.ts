@@ -15,12 +15,13 @@ import { HeaderMap } from '@apollo/server';
 import type { Account } from '../domain.js';
 import { ErrorCode, ServiceError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
-import { authenticateOrThrow, buildContext, type RequestContext } from './context.js';
+import { buildContext, type RequestContext } from '../graphql/context.js';
+import { authenticateOrThrow } from './authenticate-request.js';
 import { formattedServiceError } from './errors.js';
 import type { Explorer } from './explorer/explorer.js';
 import { asAccount } from './persisted-queries.js';
 import { queryTooLarge, setHttpHead, type OperationGate } from './plugins/query-limits.js';
-import type { Services } from './services.js';
+import type { Services } from '../graphql/services.js';
 
 export interface HttpHandlerOptions {
   apollo: ApolloServer<RequestContext>;
@@ -33,6 +34,8 @@ export interface HttpHandlerOptions {
   gate: OperationGate;
   /** False once shutdown has begun, so /readyz takes the replica out of rotation. */
   accepting: () => boolean;
+  /** Whether the store answers, for /readyz. */
+  storeReachable: () => Promise<boolean>;
   /** GraphiQL at /graphiql, served with Sandbox (absent when Sandbox is off). */
   explorer?: Explorer;
 }
@@ -268,7 +271,7 @@ export function createHttpHandler(options: HttpHandlerOptions) {
       return evalReport(request, response, decodedPathSegment(report[1]!));
     if (url.pathname === '/healthz') return sendJson(response, 200, { status: 'ok' });
     if (url.pathname === '/readyz') {
-      const storeReachable = await services.store.ping();
+      const storeReachable = await options.storeReachable();
       const ready = storeReachable && options.accepting();
       return sendJson(response, ready ? 200 : 503, {
         status: ready ? 'ready' : 'unavailable',

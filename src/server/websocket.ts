@@ -32,7 +32,7 @@ import { ErrorCode, ServiceError } from '../errors.js';
 import { keyPrefixOf } from '../security/api-keys.js';
 import { bearerCredential } from '../security/authenticate.js';
 import { releasingOnEnd } from '../security/limits/index.js';
-import { buildContext, type RequestContext } from './context.js';
+import { buildContext, type RequestContext } from '../graphql/context.js';
 import { DocumentCache } from './document-cache.js';
 import {
   formatGraphQLErrors,
@@ -42,7 +42,7 @@ import {
 } from './errors.js';
 import { graphql } from './graphql-runtime.js';
 import type { WebSocketOperationSpans } from './plugins/websocket-tracing.js';
-import type { Services } from './services.js';
+import type { Services } from '../graphql/services.js';
 import type { SubscriptionLimits } from './subscription-limits.js';
 
 export interface WebSocketOptions {

@@ -102,7 +102,7 @@ describe('npm run eval on CLINC150 (20 intents)', () => {
       { id: taxonomyId },
     );
     expect(queue.data!.reviewQueue).toEqual([]);
-    const [stored] = await server.app.services.store.db.query<{ count: number }>(
+    const [stored] = await server.app.store.db.query<{ count: number }>(
       'SELECT count(*)::int AS count FROM routing_predictions',
     );
     expect(stored!.count).toBe(0);

@@ -188,7 +188,7 @@ describe('ai-subgraph in a supergraph behind @apollo/gateway', () => {
   });
 
   it('loads the drafts of every incident of a request with one _entities call and one SQL query', async () => {
-    const query = vi.spyOn(ai.app.services.store.db, 'query');
+    const query = vi.spyOn(ai.app.store.db, 'query');
     const result = await gateway.query<{
       incidents: { id: string; severity: string; statusUpdateDrafts: { id: string }[] }[];
     }>(OPS.IncidentsDrafts);

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/observability/logger.js';
-import { createApp, type App } from '../../src/server/app.js';
+import { createApp, type App } from '../../src/app/app.js';
 import { checkoutIncident, statusUpdateInput } from '../fixtures/status-update.js';
 import { issueKeyIn } from '../support/keys.js';
 import { logLinesInto } from '../support/log-lines.js';

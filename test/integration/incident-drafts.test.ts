@@ -34,7 +34,7 @@ describe('Incident drafts', () => {
       draftIds[incidentId]!.push(result.data!.draftStatusUpdate.id);
     }
     // The drafts' audit rows are written in the background, a few milliseconds later: not during the counted query.
-    await server.app.services.audit.observer.flush();
+    await server.app.services.audit.flush();
   });
   afterAll(() => server.stop());
 
@@ -43,7 +43,7 @@ describe('Incident drafts', () => {
       __typename: 'Incident',
       id: `INC-${index + 1}`,
     }));
-    const query = vi.spyOn(server.app.services.store.db, 'query');
+    const query = vi.spyOn(server.app.store.db, 'query');
     const result = await server.graphql<Entities>(ENTITIES, { representations });
     // Counting the statements that read drafts: background work (heartbeats on PostgreSQL) may run its own meanwhile.
     expect(

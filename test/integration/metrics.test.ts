@@ -90,9 +90,7 @@ describe('/metrics', () => {
     server = await startTestServer({ OPENAI_API_KEY: 'sk-test', LLM_CONFIG });
     metricsUrl = server.url.replace(/\/graphql$/, '/metrics');
     // TEST_DATABASE=postgres runs every test server on its own PostgreSQL database.
-    expect(server.app.services.store.db.kind).toBe(
-      testDatabaseIsPostgres() ? 'postgres' : 'embedded',
-    );
+    expect(server.app.store.db.kind).toBe(testDatabaseIsPostgres() ? 'postgres' : 'embedded');
   });
   afterAll(async () => {
     await server?.stop();

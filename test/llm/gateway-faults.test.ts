@@ -154,7 +154,7 @@ describe('gateway faults through GraphQL', () => {
     // The model takes a second, so its call is still out when the store answers; the store refuses
     // every new status update (as a broken migration or a full disk would refuse them).
     double.enqueue({ kind: 'text', text: MODEL_STATUS_UPDATE, chunks: 20, chunkDelayMs: 50 });
-    await s.app.services.store.db.execute(
+    await s.app.store.db.execute(
       `ALTER TABLE generations ADD CONSTRAINT refuses_status_updates CHECK (feature <> 'STATUS_UPDATE') NOT VALID`,
     );
     const [callsBefore, abortsBefore] = [double.calls, double.abortedRequests.length];
@@ -169,9 +169,7 @@ describe('gateway faults through GraphQL', () => {
     );
     expect(await count()).toBe(storedBefore);
 
-    await s.app.services.store.db.execute(
-      `ALTER TABLE generations DROP CONSTRAINT refuses_status_updates`,
-    );
+    await s.app.store.db.execute(`ALTER TABLE generations DROP CONSTRAINT refuses_status_updates`);
     const served = await s.graphql<Draft>(DRAFT, { input: statusUpdateInput() });
     expect(served.data!.draftStatusUpdate).toMatchObject({
       status: 'SUCCEEDED',

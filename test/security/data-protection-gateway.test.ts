@@ -80,19 +80,20 @@ function setUp(options: {
     }),
     'test.json',
   );
-  const gateway = new LlmGateway(routing, options.scripted);
   const { lines, logger } = logSink();
-  gateway.protection = new DataProtection({
-    providers: routing.providers,
-    injection: { action: 'flag', policy: DEFAULT_INJECTION_POLICY, ...options.injection },
-    logger,
-  });
   const rows: NewAuditEntry[] = [];
   const repository = {
     insertMany: async (entries: readonly NewAuditEntry[]) => void rows.push(...entries),
   } as unknown as AuditLogRepository;
   const audit = new AuditObserver(repository, logger, { rawText: options.rawText ?? false });
-  gateway.observer = audit;
+  const gateway = new LlmGateway(routing, options.scripted, {
+    protection: new DataProtection({
+      providers: routing.providers,
+      injection: { action: 'flag', policy: DEFAULT_INJECTION_POLICY, ...options.injection },
+      logger,
+    }),
+    observer: audit,
+  });
   return { gateway, lines, rows, audit };
 }
 

@@ -546,7 +546,7 @@ describe('data protection with a third-party provider (the OpenAI double)', () =
     });
     expect(clean.injectionScore).toBeNull();
 
-    await server.app.services.audit.observer.flush();
+    await server.app.services.audit.flush();
     const AUDIT = `query($first: Int, $after: String) { auditLog(first: $first, after: $after) {
       edges { cursor node { id accountId at feature provider model outcome errorCode inputTokens outputTokens costUsd latencyMs redactions { kind count } injectionScore requestId rawText { answer } } }
       pageInfo { hasNextPage endCursor } } }`;
@@ -615,7 +615,7 @@ describe('data protection with a third-party provider (the OpenAI double)', () =
       ),
     ).toBe(true);
     // And no value of the corpus in any column of any row.
-    const rows = await server.app.services.store.db.query('SELECT * FROM audit_log');
+    const rows = await server.app.store.db.query('SELECT * FROM audit_log');
     expect(rows.length).toBe(entries.length);
     const stored = JSON.stringify(rows).toLowerCase();
     for (const { value } of PII_SAMPLES.flatMap((sample) => sample.expected))
@@ -647,7 +647,7 @@ describe('data protection with a third-party provider (the OpenAI double)', () =
     // Not retried on the builtin: once text has streamed, the gateway does not fall back.
     expect(double.calls).toBe(before + 1);
 
-    await server.app.services.audit.observer.flush();
+    await server.app.services.audit.flush();
     const latest = await server.graphql<{
       auditLog: { edges: { node: { outcome: string; errorCode: string; provider: string } }[] };
     }>('{ auditLog(first: 1) { edges { node { outcome errorCode provider } } } }');
@@ -696,7 +696,7 @@ describe('data protection with a trusted provider, INJECTION_ACTION=block and AU
     expect(received).toContain('GB82WEST12345698765432');
     expect(received.match(PLACEHOLDER)).toBeNull();
 
-    await server.app.services.audit.observer.flush();
+    await server.app.services.audit.flush();
     const audit = await server.graphql<{
       auditLog: {
         edges: {
@@ -762,7 +762,7 @@ describe('data protection with a trusted provider, INJECTION_ACTION=block and AU
     // The double received nothing; nor did the builtin fallback draft anything.
     expect(double.calls).toBe(before);
 
-    await server.app.services.audit.observer.flush();
+    await server.app.services.audit.flush();
     const audit = await server.graphql<{
       auditLog: { edges: { node: Record<string, unknown> }[] };
     }>(

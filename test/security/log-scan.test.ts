@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/observability/logger.js';
-import { createApp, type App } from '../../src/server/app.js';
+import { createApp, type App } from '../../src/app/app.js';
 import { PII_SAMPLES, SECRETS } from '../fixtures/security/pii-corpus.js';
 import { checkoutIncident } from '../fixtures/status-update.js';
 import { issueKeyIn } from '../support/keys.js';
@@ -265,7 +265,7 @@ describe('logs at LOG_LEVEL=debug', () => {
       { errors: [{ extensions: { code: 'UNAUTHENTICATED' } }] },
     ]);
 
-    await app.services.audit.observer.flush();
+    await app.services.audit.flush();
     expect(lines.length).toBeGreaterThan(10);
     // `ais_<10 hex>_` is the public prefix (logged on purpose in listings); the rest is the secret.
     const secretParts = (key: string) => [key, key.slice('ais_0123456789_'.length)];

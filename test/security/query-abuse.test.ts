@@ -46,7 +46,7 @@ describe('query abuse', () => {
     ).data!.generations.edges.length;
   /** Spies on every read and write of generations: none may happen while a refused operation is handled. */
   const spyOnStore = () => {
-    const repository = server.app.services.store.generations;
+    const repository = server.app.store.generations;
     return [
       vi.spyOn(repository, 'findByIds'),
       vi.spyOn(repository, 'findById'),
@@ -356,7 +356,7 @@ describe('the depth limit', () => {
   afterEach(() => vi.restoreAllMocks());
 
   it('refuses an operation nested deeper than QUERY_MAX_DEPTH, through fields or fragments, on both transports', async () => {
-    const list = vi.spyOn(server.app.services.store.generations, 'list');
+    const list = vi.spyOn(server.app.store.generations, 'list');
     const direct = await server.graphql('{ generations { edges { node { usage { costUsd } } } } }');
     expect(direct.status).toBe(400);
     expect(direct.errors![0]!.extensions).toEqual({

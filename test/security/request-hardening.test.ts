@@ -18,7 +18,7 @@ import { createLogger } from '../../src/observability/logger.js';
 import { Authenticator, type JwtSettings } from '../../src/security/authenticate.js';
 import { measureOperation } from '../../src/security/limits/index.js';
 import type { ApiKeyRepository } from '../../src/store/api-keys.js';
-import { createApp, type App } from '../../src/server/app.js';
+import { createApp, type App } from '../../src/app/app.js';
 import { issueKeyIn } from '../support/keys.js';
 import { storeEnvFor, temporaryDataDir } from '../support/server.js';
 import { until } from '../support/until.js';

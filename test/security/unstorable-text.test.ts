@@ -9,7 +9,7 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/observability/logger.js';
-import { createApp, type App } from '../../src/server/app.js';
+import { createApp, type App } from '../../src/app/app.js';
 import { createErrorFormatter } from '../../src/server/errors.js';
 import { StatementError, type SqlDatabase } from '../../src/store/database.js';
 import { openEmbeddedDatabase } from '../../src/store/pglite.js';

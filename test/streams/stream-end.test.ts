@@ -30,7 +30,7 @@ describe('the end of a running stream', () => {
     const { id, status } = drafted.data!.draftStatusUpdate;
     expect(status).toBe('RUNNING');
 
-    const reads = vi.spyOn(server.app.services.store.generations, 'findById');
+    const reads = vi.spyOn(server.app.store.generations, 'findById');
     const client = server.wsClient();
     const streams = await Promise.all([0, 1, 2].map(() => collectStream(client, id)));
     const readsOfThis = reads.mock.calls.filter(([, readId]) => readId === id).length;

@@ -9,7 +9,7 @@ import { inject } from 'vitest';
 import WebSocket from 'ws';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/observability/logger.js';
-import { createApp, type App } from '../../src/server/app.js';
+import { createApp, type App } from '../../src/app/app.js';
 import { createDatabaseFrom, testDatabaseIsPostgres } from './postgres.js';
 
 export interface TestServer {

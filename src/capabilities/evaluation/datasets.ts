@@ -103,6 +103,16 @@ export class GenerationDatasetService {
     return created;
   }
 
+  /** The account's datasets, newest first. */
+  list(account: Account): Promise<GenerationDatasetRecord[]> {
+    return this.deps.datasets.list(account.id);
+  }
+
+  /** How many cases a dataset holds. */
+  countCases(account: Account, datasetId: string): Promise<number> {
+    return this.deps.datasets.countCases(account.id, datasetId);
+  }
+
   async find(account: Account, id: string): Promise<GenerationDatasetRecord> {
     const dataset = isUuid(id) ? await this.deps.datasets.findById(account.id, id) : null;
     if (!dataset) throw notFound('generation dataset', id);

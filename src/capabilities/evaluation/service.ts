@@ -10,6 +10,7 @@ import { ErrorCode, ServiceError, badInput, notFound } from '../../errors.js';
 import type { LlmGateway } from '../../llm/gateway.js';
 import type { Logger } from '../../observability/logger.js';
 import type {
+  EvalKind,
   EvalResultRecord,
   EvalRunRecord,
   EvalRunRepository,
@@ -228,6 +229,27 @@ export class EvaluationService {
     const run = isUuid(id) ? await this.deps.runs.findById(account.id, id) : null;
     if (!run) throw notFound('evaluation run', id);
     return run;
+  }
+
+  /** The account's runs, newest first, `first` after the cursor. */
+  list(
+    account: Account,
+    filter: { kind?: EvalKind | null; datasetId?: string | null },
+    first: number,
+    after: { createdAt: Date; id: string } | null,
+  ): Promise<{ items: EvalRunRecord[]; hasNextPage: boolean }> {
+    return this.deps.runs.list(account.id, filter, first, after);
+  }
+
+  /** One page of a run's case results, in case order, `first` after a position. */
+  resultPage(
+    account: Account,
+    runId: string,
+    filter: { correct?: boolean | null },
+    first: number,
+    afterPosition: number | null,
+  ): Promise<{ items: EvalResultRecord[]; hasNextPage: boolean }> {
+    return this.deps.runs.resultPage(account.id, runId, filter, first, afterPosition);
   }
 
   watch(account: Account, id: string, signal: AbortSignal): AsyncIterable<EvalRunRecord> {

@@ -12,6 +12,10 @@ import type { Target } from '../../llm/routing.js';
 import type { Logger } from '../../observability/logger.js';
 import type { LabeledTicketRepository } from '../../store/routing/labeled-tickets.js';
 import type {
+  RouterModelRecord,
+  RouterModelRepository,
+} from '../../store/routing/router-models.js';
+import type {
   NewPrediction,
   PredictionRecord,
   PredictionRepository,
@@ -81,6 +85,8 @@ export interface RoutingDependencies {
   labeledTickets: LabeledTicketRepository;
   predictions: PredictionRepository;
   registry: RouterRegistry;
+  /** The trained models' records (their bytes are the registry's). */
+  routerModels: RouterModelRepository;
   gateway: LlmGateway;
   logger: Logger;
 }
@@ -128,6 +134,24 @@ export class RoutingService {
     const taxonomy = await this.taxonomy(account, id);
     await this.deps.taxonomies.setDefault(account.id, taxonomy.id);
     return taxonomy;
+  }
+
+  /** The account's taxonomies, newest first. */
+  taxonomies(account: Account): Promise<TaxonomyRecord[]> {
+    return this.deps.taxonomies.list(account.id);
+  }
+
+  /** How many labeled tickets a taxonomy has, in its training and held-out test splits. */
+  labeledTicketCounts(
+    account: Account,
+    taxonomyId: string,
+  ): Promise<{ train: number; test: number }> {
+    return this.deps.labeledTickets.count(account.id, taxonomyId);
+  }
+
+  /** The record of a taxonomy's newest trained model, or null before the first training. */
+  async latestModel(account: Account, taxonomyId: string): Promise<RouterModelRecord | null> {
+    return (await this.deps.routerModels.latest(account.id, [taxonomyId]))[0] ?? null;
   }
 
   /** The named taxonomy, or the account's default when no id is given. */

@@ -12,7 +12,7 @@ import type { EvalRunRecord, EvalResultRecord } from '../../store/evaluation/eva
 import type { GenerationDatasetRecord } from '../../store/evaluation/generation-datasets.js';
 import type { RoutingSummary, GenerationSummary } from '../../capabilities/evaluation/summary.js';
 import type { EvalComparisonView } from '../../capabilities/evaluation/service.js';
-import type { RequestContext } from '../../server/context.js';
+import type { RequestContext } from '../context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
 export type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };

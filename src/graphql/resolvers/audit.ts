@@ -36,7 +36,7 @@ export const auditResolvers: Resolvers = {
     auditLog: async (_parent, { accountId, first, after }, { services }) => {
       const size = first ?? 50;
       if (size < 1 || size > 200) throw badInput('first: must be from 1 to 200');
-      const page = await services.audit.entries.list(
+      const page = await services.audit.list(
         { accountId },
         size,
         after ? decodeCursor(after) : null,

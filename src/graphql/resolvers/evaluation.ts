@@ -26,8 +26,8 @@ export const evaluationResolvers: Resolvers = {
       services.evaluation.runs.find(account, id).catch(() => null),
     evalRuns: async (_parent, { kind, datasetId, first, after }, { services, account }) => {
       const size = pageSize(first, 20, 100);
-      const page = await services.store.evaluation.runs.list(
-        account.id,
+      const page = await services.evaluation.runs.list(
+        account,
         { kind, datasetId },
         size,
         after ? decodeCursor(after) : null,
@@ -43,7 +43,7 @@ export const evaluationResolvers: Resolvers = {
     compareEvalRuns: (_parent, { a, b }, { services, account }) =>
       services.evaluation.runs.compare(account, a, b),
     generationDatasets: (_parent, _args, { services, account }) =>
-      services.store.evaluation.datasets.list(account.id),
+      services.evaluation.datasets.list(account),
     evalMetrics: async (_parent, { feature, since, until, bucket }, { services, account }) => {
       const metrics = await services.evaluation.production.metrics(
         account,
@@ -100,8 +100,8 @@ export const evaluationResolvers: Resolvers = {
     },
     results: async (run, { correct, first, after }, { services, account }) => {
       const size = pageSize(first, 100, 500);
-      const page = await services.store.evaluation.runs.resultPage(
-        account.id,
+      const page = await services.evaluation.runs.resultPage(
+        account,
         run.id,
         { correct },
         size,
@@ -136,7 +136,7 @@ export const evaluationResolvers: Resolvers = {
   },
   GenerationDataset: {
     cases: (dataset, _args, { services, account }) =>
-      services.store.evaluation.datasets.countCases(account.id, dataset.id),
+      services.evaluation.datasets.countCases(account, dataset.id),
   },
   EvalRunComparison: {
     pairedCases: (view) => view.comparison.pairedCases,

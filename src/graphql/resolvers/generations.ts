@@ -1,5 +1,5 @@
 /** Generations: lookup, listing, cancellation, the federated entity, and the token stream. */
-import { watchGeneration, type GenerationEventView } from '../../capabilities/generation/watch.js';
+import type { GenerationEventView } from '../../capabilities/generation/watch.js';
 import { badInput } from '../../errors.js';
 import { releasingOnEnd } from '../../security/limits/index.js';
 import { isUuid } from '../../store/generations.js';
@@ -25,8 +25,8 @@ export const generationResolvers: Resolvers = {
     generations: async (_parent, { filter, first, after }, { account, services }) => {
       const size = first ?? 20;
       if (size < 1 || size > 100) throw badInput('first: must be from 1 to 100');
-      const page = await services.store.generations.list(
-        account.id,
+      const page = await services.generations.list(
+        account,
         filter ?? {},
         size,
         after ? decodeCursor(after) : null,
@@ -50,15 +50,7 @@ export const generationResolvers: Resolvers = {
           throw badInput(
             'afterSeq: the seq of the last event received, 0 or more; omit it to start at the beginning',
           );
-        const { store, bus, runner } = services;
-        const deps = {
-          generations: store.generations,
-          bus,
-          watch: (generationId: string) => runner.watch(generationId),
-          outcome: (generationId: string) => runner.outcome(generationId),
-          runningHere: (generationId: string) => runner.accountOf(generationId),
-        };
-        const events = await watchGeneration(deps, account.id, id, afterSeq, signal);
+        const events = await services.generations.events(account, id, afterSeq, signal);
         // The generation's stream slot (shared with its streamed run), held until the subscription ends.
         return releasingOnEnd(events, await services.limits.acquireStream(account.id, id), signal);
       },

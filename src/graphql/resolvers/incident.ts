@@ -1,7 +1,7 @@
 /** The federated Incident entity: its stored AI drafts, batched across every incident of a request. */
 import type { Feature } from '../../domain.js';
 import { badInput } from '../../errors.js';
-import type { RequestContext } from '../../server/context.js';
+import type { RequestContext } from '../context.js';
 import type { Resolvers } from '../__generated__/resolvers-types.js';
 import { MAX_DRAFTS_PER_FEATURE } from '../loaders.js';
 

@@ -24,8 +24,7 @@ export const routingResolvers: Resolvers = {
     // A list is a batch already: route it in one call, which also checks its size up front.
     routeTickets: (_parent, { tickets, taxonomyId }, { services, account, signal, requestId }) =>
       services.routing.route(account, tickets, taxonomyId ?? null, signal, { requestId }),
-    taxonomies: (_parent, _args, { services, account }) =>
-      services.store.taxonomies.list(account.id),
+    taxonomies: (_parent, _args, { services, account }) => services.routing.taxonomies(account),
     reviewQueue: (_parent, { taxonomyId, first }, { services, account }) =>
       services.routing.reviewQueue(account, taxonomyId, first ?? 50),
   },
@@ -59,11 +58,11 @@ export const routingResolvers: Resolvers = {
   },
   Taxonomy: {
     labeledTickets: async (taxonomy, _args, { services, account }) => {
-      const { train, test } = await services.store.labeledTickets.count(account.id, taxonomy.id);
+      const { train, test } = await services.routing.labeledTicketCounts(account, taxonomy.id);
       return train + test;
     },
     model: async (taxonomy, _args, { services, account }) =>
-      (await services.store.routerModels.latest(account.id, [taxonomy.id]))[0] ?? null,
+      services.routing.latestModel(account, taxonomy.id),
   },
   RouterModel: {
     trainedOn: (model) => routerModelFields(model).trainedOn,

@@ -26,7 +26,7 @@ export const screeningResolvers: Resolvers = {
         throw badInput(`texts[${long}]: at most ${SCREEN_LIMITS.characters} characters`);
       const started = performance.now();
       const screenings = await services.dataProtection.screenTexts(texts);
-      services.audit.observer.screened(
+      services.audit.screened(
         { accountId: account.id, requestId, latencyMs: Math.round(performance.now() - started) },
         screenings,
       );

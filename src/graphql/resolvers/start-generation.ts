@@ -4,7 +4,7 @@
  */
 import type { GenerationCapability } from '../../capabilities/capability.js';
 import { ServiceError } from '../../errors.js';
-import type { RequestContext } from '../../server/context.js';
+import type { RequestContext } from '../context.js';
 
 export interface DeliveryOptions {
   stream?: boolean | null;

@@ -21,7 +21,10 @@ import { openAiFetch } from './transport.js';
 export interface OpenAiProviderOptions {
   /** The instance name, reported on every error (`openai`, `local-vllm`). */
   name: string;
-  /** Defaults to `OPENAI_API_KEY`; a server of our own behind `baseURL` may need none. */
+  /**
+   * From the configuration (OPENAI_API_KEY, or the variable LLM_CONFIG names); a server of our own
+   * behind `baseURL` may need none.
+   */
   apiKey?: string;
   /** An OpenAI-compatible endpoint, including its `/v1`. Defaults to api.openai.com. */
   baseURL?: string;
@@ -53,10 +56,7 @@ export class OpenAiProvider implements ModelProvider {
     this.thirdParty = options.thirdParty ?? true;
     this.#defaultModel = options.defaultModel;
     this.#timeoutMs = options.timeoutMs;
-    const apiKey =
-      options.apiKey ??
-      process.env['OPENAI_API_KEY'] ??
-      (options.baseURL === undefined ? undefined : 'unused');
+    const apiKey = options.apiKey ?? (options.baseURL === undefined ? undefined : 'unused');
     this.#client = new OpenAI({
       ...(apiKey === undefined ? {} : { apiKey }),
       ...(options.baseURL === undefined ? {} : { baseURL: options.baseURL }),

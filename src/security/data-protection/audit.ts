@@ -17,7 +17,12 @@ import type {
   ObservedCall,
 } from '../../llm/gateway.js';
 import type { Logger } from '../../observability/logger.js';
-import type { AuditLogRepository, AuditOutcome, NewAuditEntry } from '../../store/audit-log.js';
+import type {
+  AuditLogRepository,
+  AuditOutcome,
+  AuditRecord,
+  NewAuditEntry,
+} from '../../store/audit-log.js';
 import { GroupCommit } from '../../store/group-commit.js';
 import { ProtectionSession } from './protection.js';
 import type { TextScreening } from './text-screening.js';
@@ -49,6 +54,15 @@ export class AuditObserver implements GatewayObserver {
     private readonly logger: Logger,
     private readonly options: AuditOptions,
   ) {}
+
+  /** The audit rows already written, newest first (one account's, or every account's). */
+  list(
+    filter: { accountId?: string | null },
+    first: number,
+    afterId: string | null,
+  ): Promise<{ items: AuditRecord[]; hasNextPage: boolean }> {
+    return this.log.list(filter, first, afterId);
+  }
 
   finished(
     feature: Feature,

@@ -24,7 +24,7 @@ import {
   measureOperation,
   type OperationShape,
 } from '../../security/limits/operation-shape.js';
-import type { RequestContext } from '../context.js';
+import type { RequestContext } from '../../graphql/context.js';
 import { formattedServiceError, refusedResult } from '../errors.js';
 import { graphql } from '../graphql-runtime.js';
 

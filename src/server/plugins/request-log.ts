@@ -1,5 +1,5 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import type { RequestContext } from '../context.js';
+import type { RequestContext } from '../../graphql/context.js';
 import { clientErrorCodes } from './response-errors.js';
 
 /**

@@ -1,7 +1,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError } from 'graphql';
 import { ErrorCode } from '../../errors.js';
-import type { RequestContext } from '../context.js';
+import type { RequestContext } from '../../graphql/context.js';
 
 /**
  * Subscriptions are served over graphql-ws only. Apollo Server, without its callback protocol,

@@ -9,7 +9,7 @@ import {
 } from '@opentelemetry/api';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { TRACER_NAME } from '../../observability/tracing.js';
-import type { RequestContext } from '../context.js';
+import type { RequestContext } from '../../graphql/context.js';
 import { clientErrorCodes } from './response-errors.js';
 
 type Listener = (request: IncomingMessage, response: ServerResponse) => void;

@@ -9,7 +9,7 @@ import {
 import type { ExecutionArgs, GraphQLFormattedError } from 'graphql';
 import type { ServerOptions } from 'graphql-ws';
 import { TRACER_NAME } from '../../observability/tracing.js';
-import type { RequestContext } from '../context.js';
+import type { RequestContext } from '../../graphql/context.js';
 import { graphql } from '../graphql-runtime.js';
 
 type Execution = Required<Pick<ServerOptions, 'execute' | 'subscribe'>>;

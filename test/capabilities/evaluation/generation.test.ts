@@ -274,7 +274,7 @@ describe('generation evaluation with an LLM judge', () => {
     }
 
     // Drafts of an evaluation are not production drafts.
-    const [marked] = await server.app.services.store.db.query<{ count: number }>(
+    const [marked] = await server.app.store.db.query<{ count: number }>(
       'SELECT count(*)::int AS count FROM generations WHERE eval_run_id IS NOT NULL',
     );
     expect(marked!.count).toBe(3);

@@ -200,7 +200,7 @@ describe('routing with the local model', () => {
   });
 
   it('routes any number of tickets with one local prediction', async () => {
-    const served = await server.app.services.store.routerModels.latest('dev', [taxonomyId]);
+    const served = await server.app.store.routerModels.latest('dev', [taxonomyId]);
     expect(served[0]).not.toBeNull();
     const registry = (
       server.app.services.routing as unknown as {

@@ -1,16 +1,16 @@
 /**
- * The subgraph as one object: HTTP + Apollo Server + graphql-ws on one port, and the services
- * behind them. `stop()` is the graceful shutdown: stop accepting, let running generations and
- * in-flight requests finish up to the grace period, close sockets with 1001, close the store.
+ * The transport of the subgraph on one port: Apollo Server with its plugins, the HTTP handler and
+ * graphql-ws, over services the composition root (src/app/) opened. It knows nothing of how the
+ * services are built or closed; the app decides the order of a graceful shutdown.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
-import { ConfigError, type Config } from '../config.js';
+import type { Config } from '../config.js';
 import { buildSchema } from '../graphql/schema.js';
 import type { Logger } from '../observability/logger.js';
-import { startTracing } from '../observability/tracing.js';
-import type { RequestContext } from './context.js';
+import type { Services } from '../graphql/services.js';
+import type { RequestContext } from '../graphql/context.js';
 import { createErrorFormatter } from './errors.js';
 import { createExplorer } from './explorer/explorer.js';
 import { createHttpHandler } from './http.js';
@@ -22,30 +22,37 @@ import { requestLogPlugin } from './plugins/request-log.js';
 import { subscriptionsOverHttpPlugin } from './plugins/subscriptions-over-http.js';
 import { traceGraphQLRequests, tracingPlugin } from './plugins/tracing.js';
 import { WebSocketOperationSpans } from './plugins/websocket-tracing.js';
-import { openServices, type Services } from './services.js';
 import { SubscriptionLimits } from './subscription-limits.js';
 import { attachWebSocket } from './websocket.js';
 
-export type Lifecycle = 'created' | 'listening' | 'draining' | 'stopped';
-
-export interface App {
-  readonly services: Services;
-  readonly httpServer: Server;
-  readonly state: Lifecycle;
-  listen(port: number, host: string): Promise<{ url: string; port: number }>;
-  stop(): Promise<void>;
+export interface SubgraphServerOptions {
+  config: Config;
+  logger: Logger;
+  services: Services;
+  /** OpenTelemetry is on: requests and websocket operations get spans. */
+  traced: boolean;
+  /** Whether new requests are served (false before listening and while draining: 503). */
+  accepting: () => boolean;
+  /** Whether the store answers, for /readyz. */
+  storeReachable: () => Promise<boolean>;
 }
 
-export async function createApp(config: Config, logger: Logger): Promise<App> {
-  // Before the services, so that their span makers find the tracer provider registered; null when off.
-  const tracing = await startTracing(config.tracing, logger);
-  const services = await openServices(config, logger);
-  if (config.env === 'production' && !(await services.authenticator.hasCredentialsConfigured())) {
-    await services.store.close();
-    throw new ConfigError(
-      'production needs a way to authenticate: create an API key (npm run keys -- create --account <name> --scopes <a,b>) or set JWT_ISSUER, JWT_AUDIENCE and JWT_JWKS_URL',
-    );
-  }
+export interface SubgraphServer {
+  readonly httpServer: Server;
+  listen(port: number, host: string): Promise<{ url: string; port: number }>;
+  /** Refuses new connections at once; idle keep-alive sockets close now, busy ones when done. */
+  stopAccepting(): void;
+  /**
+   * Lets in-flight requests and subscriptions finish until `deadline` (epoch ms), then closes
+   * websockets (1001), every connection and Apollo Server.
+   */
+  close(deadline: number): Promise<void>;
+}
+
+export async function createSubgraphServer(
+  options: SubgraphServerOptions,
+): Promise<SubgraphServer> {
+  const { config, logger, services, traced } = options;
   const schema = buildSchema(config.supergraph);
   const formatError = createErrorFormatter(logger);
   // Requests per minute and query limits, after validation and before execution, on both transports.
@@ -72,12 +79,10 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
       metricsPlugin(services.metrics),
       subscriptionsOverHttpPlugin(),
       operationGate.plugin(),
-      ...(tracing ? [tracingPlugin()] : []),
+      ...(traced ? [tracingPlugin()] : []),
     ],
   });
   await apollo.start();
-
-  let state: Lifecycle = 'created';
   // Slow-loris: headers, then the whole request, must arrive in time (checked every second at most).
   const httpServer = createServer({
     headersTimeout: config.httpTimeouts.headersMs,
@@ -92,10 +97,11 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     maxBodyBytes: config.maxBodyBytes,
     maxQueryBytes: config.maxQueryBytes,
     gate: operationGate,
-    accepting: () => state === 'listening',
+    accepting: options.accepting,
+    storeReachable: options.storeReachable,
     ...(config.sandbox ? { explorer: createExplorer({ logger }) } : {}),
   });
-  httpServer.on('request', tracing ? traceGraphQLRequests(http.listener) : http.listener);
+  httpServer.on('request', traced ? traceGraphQLRequests(http.listener) : http.listener);
   const websocket = attachWebSocket({
     httpServer,
     schema,
@@ -107,7 +113,7 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     maxQueryBytes: config.maxQueryBytes,
     countFailure: (accountId) => operationGate.countFailure(accountId),
     subscriptionLimits: new SubscriptionLimits(config.subscriptionLimits),
-    ...(tracing ? { spans: new WebSocketOperationSpans() } : {}),
+    ...(traced ? { spans: new WebSocketOperationSpans() } : {}),
   });
   services.metrics.observeState({
     targets: () => services.gateway.status(),
@@ -122,51 +128,33 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
       await new Promise((resolve) => setTimeout(resolve, 20));
   }
 
+  let closed: Promise<void> | undefined;
+  function stopAccepting(): void {
+    closed ??= new Promise<void>((resolve) => httpServer.close(() => resolve()));
+  }
+
   return {
-    services,
     httpServer,
-    get state() {
-      return state;
-    },
     listen(port, host) {
       return new Promise((resolve, reject) => {
         httpServer.once('error', reject);
         httpServer.listen(port, host, () => {
           httpServer.off('error', reject);
-          state = 'listening';
           const address = httpServer.address() as AddressInfo;
           const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
           resolve({ url: `http://${shownHost}:${address.port}/graphql`, port: address.port });
         });
       });
     },
-    async stop() {
-      if (state === 'draining' || state === 'stopped') return;
-      const deadline = Date.now() + config.shutdownGraceMs;
-      state = 'draining';
-      // Stop accepting connections; idle keep-alive sockets close now, busy ones when done.
-      const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
-      // Evaluation runs stop at once, INTERRUPTED with their finished cases kept, to be resumed.
-      await services.evaluation.runs.stop();
-      await services.runner.drain(Math.max(0, deadline - Date.now()));
-      // Backlog chunks finish within the grace; later ones are redelivered (pg-boss) or resumed at the next start.
-      await services.backlogs.stop(Math.max(0, deadline - Date.now()));
-      // Heartbeats go on while generations drain; none is left to heartbeat now.
-      await services.upkeep.stop();
+    stopAccepting,
+    async close(deadline) {
+      stopAccepting();
       // Finished generations still owe their subscribers a final event; let it go out.
       await waitUntilIdle(deadline);
       await websocket.dispose();
       httpServer.closeAllConnections();
       await closed;
       await apollo.stop();
-      await services.bus.close();
-      await services.limits.close();
-      // Audit rows wait a few milliseconds to be written in groups: write the last ones first.
-      await services.audit.observer.flush();
-      await services.store.close();
-      // Last, so the spans of the drained requests are exported too.
-      await tracing?.shutdown();
-      state = 'stopped';
     },
   };
 }

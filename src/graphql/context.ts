@@ -3,12 +3,9 @@
  * the caller's account, a request-scoped logger, DataLoaders scoped to the account, the services.
  */
 import { randomUUID } from 'node:crypto';
-import { GraphQLError } from 'graphql';
 import type { Account } from '../domain.js';
-import { ErrorCode, ServiceError } from '../errors.js';
-import { createLoaders, type Loaders } from '../graphql/loaders.js';
+import { createLoaders, type Loaders } from './loaders.js';
 import type { Logger } from '../observability/logger.js';
-import type { AuthenticationRequest } from '../security/authenticate.js';
 import type { Services } from './services.js';
 
 export interface RequestContext {
@@ -50,37 +47,9 @@ export function buildContext(
       return (requestLogger ??= logger.child({ requestId, accountId: account.id }));
     },
     get loaders() {
-      return (loaders ??= createLoaders(
-        account,
-        { generations: services.store.generations, routing: services.routing },
-        signal,
-        requestId,
-      ));
+      return (loaders ??= createLoaders(account, services, signal, requestId));
     },
     services,
     signal,
   };
-}
-
-/**
- * The caller's account, or a GraphQL error with UNAUTHENTICATED and HTTP status 401 that Apollo
- * Server sends before anything executes (503 SERVICE_UNAVAILABLE when the key store is unreachable).
- */
-export async function authenticateOrThrow(
-  services: Services,
-  request: AuthenticationRequest,
-): Promise<Account> {
-  try {
-    return await services.authenticator.authenticate(request);
-  } catch (error) {
-    if (ServiceError.isInstance(error)) {
-      throw new GraphQLError(error.message, {
-        extensions: {
-          code: error.code,
-          http: { status: error.code === ErrorCode.SERVICE_UNAVAILABLE ? 503 : 401 },
-        },
-      });
-    }
-    throw error;
-  }
 }

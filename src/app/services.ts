@@ -1,12 +1,14 @@
 /**
  * The composition root: opens the store and the stream bus, registers providers, builds the
- * gateway and the generation runner. The only module that knows every layer.
+ * gateway and the generation runner, and closes them again in order. The only module that knows
+ * every layer.
  */
 import { allCapabilities, offlineDrafters } from '../capabilities/index.js';
 import { GenerationDatasetService } from '../capabilities/evaluation/datasets.js';
 import { FeedbackService } from '../capabilities/evaluation/feedback.js';
 import { ProductionMetricsService } from '../capabilities/evaluation/production.js';
 import { EvaluationService } from '../capabilities/evaluation/service.js';
+import { GenerationQueries } from '../capabilities/generation/generation-queries.js';
 import { GenerationRunner } from '../capabilities/generation/runner.js';
 import { GenerationUpkeep } from '../capabilities/generation/generation-upkeep.js';
 import { openBacklogQueue, replicaWorkerId } from '../capabilities/routing/backlog/open-queue.js';
@@ -14,14 +16,16 @@ import { BacklogService } from '../capabilities/routing/backlog/service.js';
 import { RouterRegistry } from '../capabilities/routing/router-registry.js';
 import { RoutingService } from '../capabilities/routing/service.js';
 import type { Config } from '../config.js';
+import type { Services } from '../graphql/services.js';
 import { LlmGateway } from '../llm/gateway.js';
-import { loadLlmConfig, routingFromEnvironment, type LlmRouting } from '../llm/routing.js';
+import { loadLlmConfig, routingFromEnvironment } from '../llm/routing.js';
 import type { ModelProvider } from '../llm/spec.js';
 import type { Logger } from '../observability/logger.js';
 import { Metrics } from '../observability/metrics.js';
 import { ProviderCallSpans } from '../observability/provider-call-spans.js';
 import { BuiltinProvider } from '../providers/builtin/index.js';
 import { createConfiguredProvider } from '../providers/index.js';
+import { ApiKeyService } from '../security/api-key-service.js';
 import { Authenticator } from '../security/authenticate.js';
 import { KeyRevocationWatch } from '../security/api-keys.js';
 import { AuditObserver, DataProtection, observeAll } from '../security/data-protection/index.js';
@@ -29,41 +33,18 @@ import { AccountLimits, openLimitStore } from '../security/limits/index.js';
 import { AuditLogRepository } from '../store/audit-log.js';
 import { openStore, type Store } from '../store/index.js';
 import { BacklogRepository } from '../store/routing/backlogs.js';
-import type { StreamBus } from '../streams/bus.js';
 import { openStreamBus } from '../streams/index.js';
 
-export interface Services {
+/**
+ * The services resolvers and the transport receive, and the store behind them, which only the
+ * composition root holds: it closes it last (and main.ts reports which kind it is).
+ */
+export interface OpenedServices {
+  services: Services;
   store: Store;
-  bus: StreamBus;
-  gateway: LlmGateway;
-  runner: GenerationRunner;
-  /** Scale-out: heartbeats this replica's generations, sweeps orphaned ones, follows remote subscribers. */
-  upkeep: GenerationUpkeep;
-  routing: RoutingService;
-  /** Bulk routing: backlogs split in chunks that this replica's workers (and any other's) drain. */
-  backlogs: BacklogService;
-  llmRouting: LlmRouting;
-  authenticator: Authenticator;
-  /** Ends websockets whose API key is revoked or expires (see security/api-keys.ts). */
-  keyRevocations: KeyRevocationWatch;
-  capabilities: typeof allCapabilities;
-  metrics: Metrics;
-  /** Per-account rate limits (requests, tokens, daily budget, streams). */
-  limits: AccountLimits;
-  /** The audit log of provider calls: its rows, and the gateway observer writing them. */
-  audit: { entries: AuditLogRepository; observer: AuditObserver };
-  /** The gateway's injection screen and PII detector, also callable on their own (`screenText`). */
-  dataProtection: DataProtection;
-  /** Evaluation runs, generation datasets, feedback and production quality metrics. */
-  evaluation: {
-    runs: EvaluationService;
-    datasets: GenerationDatasetService;
-    feedback: FeedbackService;
-    production: ProductionMetricsService;
-  };
 }
 
-export async function openServices(config: Config, logger: Logger): Promise<Services> {
+export async function openServices(config: Config, logger: Logger): Promise<OpenedServices> {
   const routing = config.llmConfigPath
     ? loadLlmConfig(config.llmConfigPath)
     : routingFromEnvironment({
@@ -77,7 +58,10 @@ export async function openServices(config: Config, logger: Logger): Promise<Serv
           drafters: offlineDrafters(allCapabilities),
           streamDelayMs: config.builtinStreamDelayMs,
         })
-      : createConfiguredProvider(name, settings, { env: process.env, openai: config.openai }),
+      : createConfiguredProvider(name, settings, {
+          secret: (variable) => config.secret(variable),
+          openai: config.openai,
+        }),
   );
   const store = await openStore({
     dataDir: config.dataDir,
@@ -108,7 +92,6 @@ export async function openServices(config: Config, logger: Logger): Promise<Serv
     await store.close();
     throw error;
   });
-  const gateway = new LlmGateway(routing, providers);
   const metrics = new Metrics();
   // Data protection (issue #7): injection screen, PII redaction, canary, and the audit log.
   const dataProtection = new DataProtection({
@@ -119,19 +102,9 @@ export async function openServices(config: Config, logger: Logger): Promise<Serv
     },
     logger,
   });
-  gateway.protection = dataProtection;
-  const auditEntries = new AuditLogRepository(store.db);
-  const audit = {
-    entries: auditEntries,
-    observer: new AuditObserver(auditEntries, logger, {
-      rawText: config.dataProtection.auditRawText,
-    }),
-  };
-  gateway.observer = observeAll(
-    metrics,
-    audit.observer,
-    ...(config.tracing ? [new ProviderCallSpans()] : []),
-  );
+  const audit = new AuditObserver(new AuditLogRepository(store.db), logger, {
+    rawText: config.dataProtection.auditRawText,
+  });
   // Shared through Redis when REDIS_URL is set, else per replica. The clock is the limits' own, for tests.
   const clock = { now: () => Date.now() };
   const limitStore = await openLimitStore(
@@ -150,10 +123,14 @@ export async function openServices(config: Config, logger: Logger): Promise<Serv
       logger.warn({ err: error }, 'could not record usage against the account limits'),
     rejected: (rule) => metrics.rateLimited(rule),
   });
-  gateway.limits = {
-    admit: (accountId) => limits.checkSpend(accountId),
-    charge: (accountId, usage) => limits.recordUsage(accountId, usage),
-  };
+  const gateway = new LlmGateway(routing, providers, {
+    protection: dataProtection,
+    observer: observeAll(metrics, audit, ...(config.tracing ? [new ProviderCallSpans()] : [])),
+    limits: {
+      admit: (accountId) => limits.checkSpend(accountId),
+      charge: (accountId, usage) => limits.recordUsage(accountId, usage),
+    },
+  });
   const runner = new GenerationRunner({
     generations: store.generations,
     bus,
@@ -177,6 +154,7 @@ export async function openServices(config: Config, logger: Logger): Promise<Serv
   const ticketRouting = new RoutingService({
     taxonomies: store.taxonomies,
     labeledTickets: store.labeledTickets,
+    routerModels: store.routerModels,
     predictions: store.predictions,
     registry: new RouterRegistry(store.routerModels),
     gateway,
@@ -234,17 +212,19 @@ export async function openServices(config: Config, logger: Logger): Promise<Serv
     { production: config.env === 'production', jwt: config.jwt },
     (rejection) => logger.warn(rejection, 'authentication refused'),
   );
-  return {
-    store,
+  const keyRevocations = new KeyRevocationWatch(store.apiKeys);
+  const services: Services = {
     bus,
     gateway,
     runner,
+    generations: new GenerationQueries({ generations: store.generations, bus, runner }),
     upkeep,
     routing: ticketRouting,
     backlogs,
     llmRouting: routing,
     authenticator,
-    keyRevocations: new KeyRevocationWatch(store.apiKeys),
+    apiKeys: new ApiKeyService(store.apiKeys, keyRevocations),
+    keyRevocations,
     capabilities: allCapabilities,
     metrics,
     limits,
@@ -252,4 +232,28 @@ export async function openServices(config: Config, logger: Logger): Promise<Serv
     dataProtection,
     evaluation,
   };
+  return { services, store };
+}
+
+/**
+ * Lets the services' own work end before the transport closes (epoch-ms `deadline`): evaluation
+ * runs stop at once, generations and backlog chunks finish within the grace.
+ */
+export async function drainServices(services: Services, deadline: number): Promise<void> {
+  // Evaluation runs stop at once, INTERRUPTED with their finished cases kept, to be resumed.
+  await services.evaluation.runs.stop();
+  await services.runner.drain(Math.max(0, deadline - Date.now()));
+  // Backlog chunks finish within the grace; later ones are redelivered (pg-boss) or resumed at the next start.
+  await services.backlogs.stop(Math.max(0, deadline - Date.now()));
+  // Heartbeats go on while generations drain; none is left to heartbeat now.
+  await services.upkeep.stop();
+}
+
+/** Closes the connections the services hold, once nothing runs and the transport is closed. */
+export async function closeServices({ services, store }: OpenedServices): Promise<void> {
+  await services.bus.close();
+  await services.limits.close();
+  // Audit rows wait a few milliseconds to be written in groups: write the last ones first.
+  await services.audit.flush();
+  await store.close();
 }

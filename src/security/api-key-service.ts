@@ -1,0 +1,32 @@
+/**
+ * API key management as resolvers and the keys CLI use it: list, issue, revoke. Revoking goes
+ * through the revocation watch, so that what the key opened on this replica ends at once.
+ */
+import type { ApiKeyRecord, ApiKeyRepository } from '../store/api-keys.js';
+import { issueApiKey, type IssuedKey, type KeyRevocationWatch } from './api-keys.js';
+
+export class ApiKeyService {
+  constructor(
+    private readonly keys: ApiKeyRepository,
+    private readonly revocations: KeyRevocationWatch,
+  ) {}
+
+  /** Every key, or one account's (null: every account). */
+  list(accountId: string | null): Promise<ApiKeyRecord[]> {
+    return this.keys.list(accountId);
+  }
+
+  issue(request: Parameters<typeof issueApiKey>[1]): Promise<IssuedKey> {
+    return issueApiKey(this.keys, request);
+  }
+
+  /** Revokes a key by id or prefix, within an account when given; null when there is none. */
+  revoke(idOrPrefix: string, accountId: string | null): Promise<ApiKeyRecord | null> {
+    return this.revocations.revoke(idOrPrefix, accountId);
+  }
+
+  /** Whether any key can still authenticate (the first one ends the anonymous "dev" account). */
+  anyUsable(): Promise<boolean> {
+    return this.keys.anyUsable();
+  }
+}
