@@ -18,6 +18,7 @@
  */
 import { injectionProbability, shippedModel, type InjectionModel } from './classifier.js';
 import { conceptSignals } from './concepts.js';
+import { asciiWords, mayMatch } from './gate.js';
 import { countInvisible, foldForMatching, mixedScriptWords } from './normalize.js';
 import { RULES, type InjectionSignalKind } from './rules.js';
 
@@ -85,8 +86,9 @@ function evidenceOf(text: string): string {
   return flat.length > 120 ? `${flat.slice(0, 117)}...` : flat;
 }
 
-function runRules(text: string, signals: InjectionSignal[]): void {
+function runRules(text: string, words: ReadonlySet<string>, signals: InjectionSignal[]): void {
   for (const rule of RULES) {
+    if (!mayMatch(rule.gate, words, text)) continue;
     rule.pattern.lastIndex = 0;
     const m = rule.pattern.exec(text);
     rule.pattern.lastIndex = 0;
@@ -196,7 +198,8 @@ function assess(text: string, depth: number, model: InjectionModel | null): Inje
         weight: Math.min(STRUCTURAL_WEIGHTS.classifierCap, probability),
       });
   }
-  runRules(text, signals);
+  const words = asciiWords(text);
+  runRules(text, words, signals);
   for (const c of conceptSignals(text))
     signals.push({ kind: c.kind, evidence: evidenceOf(c.evidence), weight: c.weight });
   const seen = new Set(signals.map((s) => s.kind));
@@ -239,7 +242,7 @@ function assess(text: string, depth: number, model: InjectionModel | null): Inje
   const folded = foldedSegments(text);
   if (folded !== null) {
     const again: InjectionSignal[] = [];
-    runRules(folded, again);
+    runRules(folded, asciiWords(folded), again);
     for (const c of conceptSignals(folded))
       again.push({ kind: c.kind, evidence: evidenceOf(c.evidence), weight: c.weight });
     const revealed = again.filter(

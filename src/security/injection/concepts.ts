@@ -38,17 +38,80 @@ const UNRESTRICTED = words(
   String.raw`(?:no|without|zero|free of|free from)\s+(?:any\s+|all\s+)?(?:content\s+|safety\s+|ethical\s+|moral\s+)?(?:restrictions|limits|limitations|filters|censorship|rules|guidelines|training|guardrails|safeguards|boundaries)|unlocked|uncensored|unfiltered|unrestricted|speak freely|sin restricciones|sans (?:restrictions|limites)|ohne (?:Einschränkungen|Grenzen|Regeln)`,
 );
 
+/**
+ * For each part above, words one of which every match of it holds as a whole run of ASCII letters
+ * (gate.ts): a sentence without one of them is not searched for that concept.
+ */
+const TRIGGERS = new Map<RegExp, string>([
+  [
+    OVERRIDE,
+    'ignore ignoring disregard disregarding forget override overrides overriding bypass bypassing supersede supersedes superseding aside longer count apply matter void revoked cancelled canceled obsolete null ignorez ignorer ignora ignorar olvida olvides oublie oubliez vergiss ignoriere',
+  ],
+  [
+    GUIDANCE,
+    'instruction instructions rules guidelines guidance directive directives constraints restrictions prompt preamble policy policies programming training safeguards guardrails told given instructed consignes instrucciones anweisungen istruzioni instru',
+  ],
+  [
+    REVEAL,
+    'reveal print show list output repeat dump display share tell disclose expose leak quote recite include send give return write export affichez affiche muestra zeige mostra',
+  ],
+  [
+    SENSITIVE,
+    'prompt message instructions rules preamble guidelines directives password passwords credentials api tokens secrets connection environment env private',
+  ],
+  [MODEL_HOLDS, 'your you stored context memory conversation assistant ai bot model chatbot'],
+  [MODEL, 'you your yourself assistant ai bot chatbot model llm gpt asistente'],
+  [
+    UNRESTRICTED,
+    'restrictions limits limitations filters censorship rules guidelines training guardrails safeguards boundaries unlocked uncensored unfiltered unrestricted freely restricciones limites ohne',
+  ],
+]);
+
 interface Concept {
   kind: InjectionSignalKind;
   weight: number;
   all: readonly RegExp[];
+  /** The bits of TRIGGER_BITS a sentence needs before `all` is tried. */
+  mask: number;
 }
 
+const PARTS = [...TRIGGERS.keys()];
+/** Word to the parts (bits, in PARTS order) it triggers. */
+const TRIGGER_BITS = new Map<string, number>();
+PARTS.forEach((part, bit) => {
+  for (const word of TRIGGERS.get(part)!.split(' '))
+    TRIGGER_BITS.set(word, (TRIGGER_BITS.get(word) ?? 0) | (1 << bit));
+});
+
+const concept = (kind: InjectionSignalKind, weight: number, all: RegExp[]): Concept => ({
+  kind,
+  weight,
+  all,
+  mask: all.reduce((mask, part) => mask | (1 << PARTS.indexOf(part)), 0),
+});
+
 const CONCEPTS: readonly Concept[] = [
-  { kind: 'instruction-override', weight: 0.6, all: [OVERRIDE, GUIDANCE] },
-  { kind: 'prompt-extraction', weight: 0.6, all: [REVEAL, SENSITIVE, MODEL_HOLDS] },
-  { kind: 'jailbreak', weight: 0.55, all: [MODEL, UNRESTRICTED] },
+  concept('instruction-override', 0.6, [OVERRIDE, GUIDANCE]),
+  concept('prompt-extraction', 0.6, [REVEAL, SENSITIVE, MODEL_HOLDS]),
+  concept('jailbreak', 0.55, [MODEL, UNRESTRICTED]),
 ];
+
+/** The parts whose trigger words a sentence holds (its runs of ASCII letters, lower-cased). */
+function triggered(sentence: string): number {
+  let mask = 0;
+  let start = -1;
+  const length = sentence.length;
+  for (let i = 0; i <= length; i++) {
+    const c = i < length ? sentence.charCodeAt(i) : 0;
+    if ((c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a)) {
+      if (start < 0) start = i;
+    } else if (start >= 0) {
+      mask |= TRIGGER_BITS.get(sentence.slice(start, i).toLowerCase()) ?? 0;
+      start = -1;
+    }
+  }
+  return mask;
+}
 
 const SENTENCE = /[^.!?;\n]{1,400}/g;
 
@@ -64,8 +127,10 @@ export function conceptSignals(
   for (const m of prepared.matchAll(SENTENCE)) {
     const sentence = m[0];
     if (sentence.trim().length < 8) continue;
+    const mask = triggered(sentence);
+    if (mask === 0) continue;
     for (const concept of CONCEPTS) {
-      if (found.has(concept.kind)) continue;
+      if (found.has(concept.kind) || (mask & concept.mask) !== concept.mask) continue;
       if (concept.all.every((re) => re.test(sentence)))
         found.set(concept.kind, {
           kind: concept.kind,

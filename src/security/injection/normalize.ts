@@ -134,9 +134,12 @@ export function foldLookAlikes(text: string): string {
     .replace(CONFUSABLE_CHARS, (ch) => CONFUSABLES[ch] ?? ch);
 }
 
+const CYRILLIC_OR_GREEK = /[\p{Script=Cyrillic}\p{Script=Greek}]/u;
+
 /** A word mixing Latin letters with Cyrillic or Greek ones: almost always a disguise. */
 export function mixedScriptWords(text: string, limit = 5): string[] {
   const found: string[] = [];
+  if (!CYRILLIC_OR_GREEK.test(text)) return found;
   for (const m of text.matchAll(/\p{L}{2,64}/gu)) {
     const word = m[0];
     if (/\p{Script=Latin}/u.test(word) && /[\p{Script=Cyrillic}\p{Script=Greek}]/u.test(word)) {
