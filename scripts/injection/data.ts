@@ -8,6 +8,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { clincUtterances } from '../clinc150.js';
+import { hardNegatives } from './hard-negatives.js';
 import { carrierTexts, indirectInjections } from './indirect.js';
 import { lookalikeSets } from './lookalikes.js';
 import { MULTILINGUAL_ATTACKS } from './multilingual.js';
@@ -75,6 +76,12 @@ export function ownExamples(): Example[] {
         group: set,
       })),
     ),
+    ...hardNegatives().map((text) => ({
+      text,
+      injection: false,
+      collection: 'own:hard-negatives',
+      group: 'hard negatives',
+    })),
     ...carrierTexts().map((text) => ({
       text,
       injection: false,

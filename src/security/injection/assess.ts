@@ -69,10 +69,14 @@ export const STRUCTURAL_WEIGHTS = {
    * `classifierCap`: the model alone can flag (0.5) but never block (0.9); blocking takes a rule or
    * a decoded payload as well, so a false positive there needs two independent mistakes. The floor
    * is high because on text unlike anything it was trained on (held-out look-alikes, role-play
-   * prompts) the model's probabilities run high: at 0.8 it flags 16-19 % of those, at 0.3 a third
-   * (`npm run measure:injection`).
+   * prompts) the model's probabilities run high. Calibrated on the held-out probabilities of
+   * `npm run measure:injection -- --dump` (every collection scored by a model trained without it):
+   * from 0.8 to 0.85 costs 1.9 points of recall (averaged over attack collections) and saves
+   * 1.5-3.4 points of false positives on each look-alike set; higher floors cost recall faster
+   * than they save look-alikes, and letting a rule's presence lower the floor adds more false
+   * positives than it finds attacks.
    */
-  classifierFloor: 0.8,
+  classifierFloor: 0.85,
   classifierCap: 0.8,
 } as const;
 
