@@ -8,10 +8,13 @@
  * Columns: the rules alone, and the rules with the classifier (the screen as shipped). A text
  * counts as flagged at the default policy's flag threshold.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { assessInjection, DEFAULT_INJECTION_POLICY } from '../../src/security/injection/index.js';
-import type { InjectionModel } from '../../src/security/injection/classifier.js';
+import {
+  injectionProbability,
+  type InjectionModel,
+} from '../../src/security/injection/classifier.js';
 import { clincUtterances } from '../clinc150.js';
 import {
   documentationExamples,
@@ -29,6 +32,12 @@ const flagged = (text: string, model: InjectionModel | null): boolean =>
 
 const percent = (n: number, of: number): string => `${((100 * n) / of).toFixed(1)} %`;
 
+/** `--dump file`: also write each held-out text's rule score and classifier probability (JSON). */
+const DUMP = process.argv.includes('--dump')
+  ? process.argv[process.argv.indexOf('--dump') + 1]
+  : null;
+const dumped: unknown[] = [];
+
 const examples = [
   ...sharedExamples(),
   ...ownExamples(),
@@ -42,12 +51,25 @@ const rows: string[] = [];
 function measureHeldOut(collection: string): void {
   const model = train(vectors.filter((_, i) => examples[i]!.collection !== collection));
   const groups = new Map<string, Example[]>();
-  for (const e of examples.filter((e) => e.collection === collection))
-    groups.set(e.group, [...(groups.get(e.group) ?? []), e]);
+  // By group and label: a source with both attacks and benign texts (deepset) gets a row for each.
+  for (const e of examples.filter((e) => e.collection === collection)) {
+    const key = `${e.group}${e.injection ? '' : ' (benign)'}`;
+    groups.set(key, [...(groups.get(key) ?? []), e]);
+  }
   for (const [group, members] of groups) {
     const attacks = members[0]!.injection;
     const rules = members.filter((e) => flagged(e.text, null)).length;
     const both = members.filter((e) => flagged(e.text, model)).length;
+    if (DUMP)
+      for (const e of members)
+        dumped.push({
+          collection,
+          group,
+          injection: e.injection,
+          rules: assessInjection(e.text, { model: null }).score,
+          probability: injectionProbability(e.text, model),
+          length: e.text.length,
+        });
     rows.push(
       `| ${collection} | ${group} | ${attacks ? 'recall' : 'false positives'} | ${members.length} | ${percent(rules, members.length)} | ${percent(both, members.length)} |`,
     );
@@ -69,13 +91,16 @@ for (const collection of held) measureHeldOut(collection);
 measureOrdinary('CLINC150 test + oos_test', clincUtterances('test', 'oos_test'));
 measureOrdinary(
   'job-log fixtures, lines',
-  readdirSync(LOGS).flatMap((f) =>
-    readFileSync(LOGS + f, 'utf8')
-      .split('\n')
-      .filter((l) => l.trim() !== ''),
-  ),
+  readdirSync(LOGS)
+    .filter((f) => f.endsWith('.log'))
+    .flatMap((f) =>
+      readFileSync(LOGS + f, 'utf8')
+        .split('\n')
+        .filter((l) => l.trim() !== ''),
+    ),
 );
 
 console.log('| collection (held out) | group | measure | texts | rules | rules + classifier |');
 console.log('|---|---|---|---:|---:|---:|');
 for (const row of rows) console.log(row);
+if (DUMP) writeFileSync(DUMP, JSON.stringify(dumped));
