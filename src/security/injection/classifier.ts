@@ -8,6 +8,7 @@
  * from 65 % to 94 % flagged with sentences and 400-character windows instead of 800).
  */
 import { forEachFeature, normalizeForModel } from './features.js';
+import type { FoldedLines } from './normalize.js';
 import { INJECTION_MODEL } from './model-weights.js';
 
 export interface InjectionModel {
@@ -67,8 +68,13 @@ const sigmoid = (z: number): number => 1 / (1 + Math.exp(-z));
  * part's logit comes from prefix sums of the features' weights, so scoring every part costs no
  * more than scoring the text once.
  */
-export function injectionProbability(text: string, model: InjectionModel = shippedModel()): number {
-  const normalized = normalizeForModel(text);
+export function injectionProbability(
+  text: string,
+  model: InjectionModel = shippedModel(),
+  lines?: FoldedLines,
+  words?: ReadonlySet<string>,
+): number {
+  const normalized = normalizeForModel(text, lines, words);
   const length = normalized.length;
   const sums = new Float64Array(length + 1);
   const counts = new Uint32Array(length + 1);

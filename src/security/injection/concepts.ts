@@ -5,6 +5,7 @@
  * a word for the model's instructions. Weights sit a little below the phrase rules of the same
  * kind (the kind counts once in the score, at its strongest).
  */
+import { withoutQuotations, type Span } from './quotes.js';
 import type { InjectionSignalKind } from './rules.js';
 
 const words = (list: string): RegExp => new RegExp(`\\b(?:${list})\\b`, 'i');
@@ -16,6 +17,16 @@ const OVERRIDE = words(
 /** The model's guidance, in words an attacker uses for it. */
 const GUIDANCE = words(
   String.raw`instructions?|rules|guidelines|guidance|directives?|constraints|restrictions|prompt|preamble|polic(?:y|ies)|programming|training|safeguards|guardrails|(?:were|was|been) (?:told|given|instructed)|consignes|instrucciones|Anweisungen|istruzioni|instruções`,
+);
+/**
+ * Whose guidance an override is about: the model's ("your", "you were told"), guidance an attacker
+ * points at ("all", "previous", "above", "the system's"), or none named but the sentence opens with
+ * the order ("Ignore the rules and ..."). "Runbook: forget the old VPN instructions" and "a chatbot
+ * told to ignore its rules" are none of these.
+ */
+const ADDRESSEE = new RegExp(
+  String.raw`^\s*(?:["'\u201c(\[*-]\s*)?(?:(?:please|pls|now|just|so|ok|okay|and|then|kindly)[,\s]+)*(?:ignore|disregard|forget|override|bypass)\b|\b(?:you|your|yourself|all|any|every|previous|prior|above|earlier|preceding|original|initial|system|these|those|following)\b`,
+  'i',
 );
 /** Verbs that hand something over. */
 const REVEAL = words(
@@ -59,6 +70,10 @@ const TRIGGERS = new Map<RegExp, string>([
     SENSITIVE,
     'prompt message instructions rules preamble guidelines directives password passwords credentials api tokens secrets connection environment env private',
   ],
+  [
+    ADDRESSEE,
+    'ignore disregard forget override bypass you your yourself all any every previous prior above earlier preceding original initial system these those following',
+  ],
   [MODEL_HOLDS, 'your you stored context memory conversation assistant ai bot model chatbot'],
   [MODEL, 'you your yourself assistant ai bot chatbot model llm gpt asistente'],
   [
@@ -91,7 +106,7 @@ const concept = (kind: InjectionSignalKind, weight: number, all: RegExp[]): Conc
 });
 
 const CONCEPTS: readonly Concept[] = [
-  concept('instruction-override', 0.6, [OVERRIDE, GUIDANCE]),
+  concept('instruction-override', 0.6, [OVERRIDE, GUIDANCE, ADDRESSEE]),
   concept('prompt-extraction', 0.6, [REVEAL, SENSITIVE, MODEL_HOLDS]),
   concept('jailbreak', 0.55, [MODEL, UNRESTRICTED]),
 ];
@@ -118,12 +133,14 @@ const SENTENCE = /[^.!?;\n]{1,400}/g;
 /** Sentences (at most 400 characters each) that hold every part of a concept. */
 export function conceptSignals(
   text: string,
+  quotes: readonly Span[] = [],
 ): { kind: InjectionSignalKind; weight: number; evidence: string }[] {
   const found = new Map<
     InjectionSignalKind,
     { kind: InjectionSignalKind; weight: number; evidence: string }
   >();
-  const prepared = text.replace(/[_=]/g, ' ');
+  // Quoted words are mentioned, not meant (quotes.ts): they complete no concept.
+  const prepared = withoutQuotations(text, quotes).replace(/[_=]/g, ' ');
   for (const m of prepared.matchAll(SENTENCE)) {
     const sentence = m[0];
     if (sentence.trim().length < 8) continue;
