@@ -8,9 +8,12 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { clincUtterances } from '../clinc150.js';
+import { hardNegatives } from './hard-negatives.js';
 import { carrierTexts, indirectInjections } from './indirect.js';
 import { lookalikeSets } from './lookalikes.js';
 import { MULTILINGUAL_ATTACKS } from './multilingual.js';
+import { multilingualAttackCombos, multilingualBenign } from './multilingual-more.js';
+import { MULTILINGUAL_HELDOUT } from './multilingual-heldout.js';
 import { obfuscatedInjections } from './obfuscated.js';
 
 export interface Example {
@@ -61,6 +64,19 @@ export function ownExamples(): Example[] {
         group: language,
       })),
     ),
+    // multilingual-more.ts, held out whole: its attacks share their parts with one another.
+    ...multilingualAttackCombos().map(({ language, text }) => ({
+      text,
+      injection: true,
+      collection: 'own:multilingual-more',
+      group: language,
+    })),
+    ...multilingualBenign().map(({ language, text }) => ({
+      text,
+      injection: false,
+      collection: 'own:multilingual-more',
+      group: language,
+    })),
     ...obfuscatedInjections().map(({ obfuscation, text }) => ({
       text,
       injection: true,
@@ -75,6 +91,12 @@ export function ownExamples(): Example[] {
         group: set,
       })),
     ),
+    ...hardNegatives().map((text) => ({
+      text,
+      injection: false,
+      collection: 'own:hard-negatives',
+      group: 'hard negatives',
+    })),
     ...carrierTexts().map((text) => ({
       text,
       injection: false,
@@ -82,6 +104,27 @@ export function ownExamples(): Example[] {
       group: 'documents without attacks',
     })),
   ];
+}
+
+/**
+ * Never trained on, by the shipped model or any other: multilingual-heldout.ts, phrased apart from
+ * the training sets, so its figures are those of new text in the ten languages.
+ */
+export function heldOutExamples(): Example[] {
+  return Object.entries(MULTILINGUAL_HELDOUT).flatMap(([language, { attacks, benign }]) => [
+    ...attacks.map((text) => ({
+      text,
+      injection: true,
+      collection: 'own:multilingual-heldout',
+      group: language,
+    })),
+    ...benign.map((text) => ({
+      text,
+      injection: false,
+      collection: 'own:multilingual-heldout',
+      group: language,
+    })),
+  ]);
 }
 
 /** Benign everyday text for training: every fifth CLINC150 training utterance. */

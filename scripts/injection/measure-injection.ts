@@ -3,18 +3,27 @@
  * prints them. Every figure for a collection comes from a model trained without that collection
  * (the six sources of the shared file, and each of this project's own sets, held out whole), so
  * none is a score on training data. Ordinary text (CLINC150's test utterances, the job-log
- * fixtures' lines) was never trained on and is scored by the shipped model.
+ * fixtures' lines) was never trained on and is scored by the shipped model; the multilingual
+ * held-out set (multilingual-heldout.ts) is never trained on either, and is scored by a model
+ * trained on everything else, as the shipped one is.
+ *
+ * After the table, one row per collection and label, and recall averaged over the attack
+ * collections (each collection counting once, as the issue's target does).
  *
  * Columns: the rules alone, and the rules with the classifier (the screen as shipped). A text
  * counts as flagged at the default policy's flag threshold.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { assessInjection, DEFAULT_INJECTION_POLICY } from '../../src/security/injection/index.js';
-import type { InjectionModel } from '../../src/security/injection/classifier.js';
+import {
+  injectionProbability,
+  type InjectionModel,
+} from '../../src/security/injection/classifier.js';
 import { clincUtterances } from '../clinc150.js';
 import {
   documentationExamples,
+  heldOutExamples,
   ordinaryExamples,
   ownExamples,
   sharedExamples,
@@ -29,6 +38,12 @@ const flagged = (text: string, model: InjectionModel | null): boolean =>
 
 const percent = (n: number, of: number): string => `${((100 * n) / of).toFixed(1)} %`;
 
+/** `--dump file`: also write each held-out text's rule score and classifier probability (JSON). */
+const DUMP = process.argv.includes('--dump')
+  ? process.argv[process.argv.indexOf('--dump') + 1]
+  : null;
+const dumped: unknown[] = [];
+
 const examples = [
   ...sharedExamples(),
   ...ownExamples(),
@@ -37,17 +52,42 @@ const examples = [
 ];
 const vectors = vectorize(examples);
 const rows: string[] = [];
+/** Per collection and label: texts and flagged by the screen as shipped, for the averages. */
+const totals = new Map<string, { injection: boolean; texts: number; flagged: number }>();
 
 /** One row per group of a held-out collection. */
-function measureHeldOut(collection: string): void {
-  const model = train(vectors.filter((_, i) => examples[i]!.collection !== collection));
+function measureHeldOut(
+  collection: string,
+  members: readonly Example[] = examples.filter((e) => e.collection === collection),
+  model: InjectionModel = train(vectors.filter((_, i) => examples[i]!.collection !== collection)),
+): void {
   const groups = new Map<string, Example[]>();
-  for (const e of examples.filter((e) => e.collection === collection))
-    groups.set(e.group, [...(groups.get(e.group) ?? []), e]);
+  // By group and label: a source with both attacks and benign texts (deepset) gets a row for each.
+  for (const e of members) {
+    const key = `${e.group}${e.injection ? '' : ' (benign)'}`;
+    groups.set(key, [...(groups.get(key) ?? []), e]);
+  }
   for (const [group, members] of groups) {
     const attacks = members[0]!.injection;
     const rules = members.filter((e) => flagged(e.text, null)).length;
     const both = members.filter((e) => flagged(e.text, model)).length;
+    const key = `${collection}${attacks ? '' : ' (benign)'}`;
+    const total = totals.get(key) ?? { injection: attacks, texts: 0, flagged: 0 };
+    totals.set(key, {
+      ...total,
+      texts: total.texts + members.length,
+      flagged: total.flagged + both,
+    });
+    if (DUMP)
+      for (const e of members)
+        dumped.push({
+          collection,
+          group,
+          injection: e.injection,
+          rules: assessInjection(e.text, { model: null }).score,
+          probability: injectionProbability(e.text, model),
+          length: e.text.length,
+        });
     rows.push(
       `| ${collection} | ${group} | ${attacks ? 'recall' : 'false positives'} | ${members.length} | ${percent(rules, members.length)} | ${percent(both, members.length)} |`,
     );
@@ -66,16 +106,33 @@ const held = [...new Set(examples.map((e) => e.collection))].filter(
   (c) => !c.startsWith('clinc150') && c !== 'own:carriers',
 );
 for (const collection of held) measureHeldOut(collection);
+// The set no model is trained on, screened by a model trained on everything (the shipped one).
+measureHeldOut('own:multilingual-heldout', heldOutExamples(), train(vectors));
 measureOrdinary('CLINC150 test + oos_test', clincUtterances('test', 'oos_test'));
 measureOrdinary(
   'job-log fixtures, lines',
-  readdirSync(LOGS).flatMap((f) =>
-    readFileSync(LOGS + f, 'utf8')
-      .split('\n')
-      .filter((l) => l.trim() !== ''),
-  ),
+  readdirSync(LOGS)
+    .filter((f) => f.endsWith('.log'))
+    .flatMap((f) =>
+      readFileSync(LOGS + f, 'utf8')
+        .split('\n')
+        .filter((l) => l.trim() !== ''),
+    ),
 );
 
 console.log('| collection (held out) | group | measure | texts | rules | rules + classifier |');
 console.log('|---|---|---|---:|---:|---:|');
 for (const row of rows) console.log(row);
+console.log('\n| collection (held out) | measure | texts | rules + classifier |');
+console.log('|---|---|---:|---:|');
+for (const [key, t] of totals)
+  console.log(
+    `| ${key} | ${t.injection ? 'recall' : 'false positives'} | ${t.texts} | ${percent(t.flagged, t.texts)} |`,
+  );
+const mean = (keys: string[]): string =>
+  `${((keys.reduce((sum, k) => sum + totals.get(k)!.flagged / totals.get(k)!.texts, 0) * 100) / keys.length).toFixed(1)} %`;
+const attackKeys = [...totals.keys()].filter((k) => totals.get(k)!.injection);
+console.log(
+  `\nrecall averaged over attack collections: shared sources ${mean(attackKeys.filter((k) => !k.startsWith('own:')))}, own sets ${mean(attackKeys.filter((k) => k.startsWith('own:')))}, all ${mean(attackKeys)}`,
+);
+if (DUMP) writeFileSync(DUMP, JSON.stringify(dumped));

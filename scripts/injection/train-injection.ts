@@ -1,6 +1,7 @@
 /**
  * `npm run train:injection`: trains the injection classifier on every collection (the shared file,
- * this project's own sets, a fifth of CLINC150's training utterances) and writes the weights the
+ * this project's own sets, a fifth of CLINC150's training utterances; never the multilingual
+ * held-out set, multilingual-heldout.ts) and writes the weights the
  * service ships, src/security/injection/model-weights.ts. The measured table comes from
  * `npm run measure:injection`, which retrains with each collection held out.
  */

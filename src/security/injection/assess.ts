@@ -18,7 +18,9 @@
  */
 import { injectionProbability, shippedModel, type InjectionModel } from './classifier.js';
 import { conceptSignals } from './concepts.js';
-import { countInvisible, foldForMatching, mixedScriptWords } from './normalize.js';
+import { asciiWords, mayMatch } from './gate.js';
+import { countInvisible, foldLines, mixedScriptWords, type FoldedLines } from './normalize.js';
+import { quotedSpans, type Span } from './quotes.js';
 import { RULES, type InjectionSignalKind } from './rules.js';
 
 export interface InjectionSignal {
@@ -68,11 +70,21 @@ export const STRUCTURAL_WEIGHTS = {
    * `classifierCap`: the model alone can flag (0.5) but never block (0.9); blocking takes a rule or
    * a decoded payload as well, so a false positive there needs two independent mistakes. The floor
    * is high because on text unlike anything it was trained on (held-out look-alikes, role-play
-   * prompts) the model's probabilities run high: at 0.8 it flags 16-19 % of those, at 0.3 a third
-   * (`npm run measure:injection`).
+   * prompts) the model's probabilities run high. Calibrated on the held-out probabilities of
+   * `npm run measure:injection -- --dump` (every collection scored by a model trained without it):
+   * from 0.8 to 0.85 costs 1.9 points of recall (averaged over attack collections) and saves
+   * 1.5-3.4 points of false positives on each look-alike set; higher floors cost recall faster
+   * than they save look-alikes, and letting a rule's presence lower the floor adds more false
+   * positives than it finds attacks.
    */
-  classifierFloor: 0.8,
+  classifierFloor: 0.85,
   classifierCap: 0.8,
+  /**
+   * A rule matched wholly inside a short quotation that the text talks about (quotes.ts) weighs
+   * this much of its weight: "our guard flags \"ignore previous instructions\"" mentions an attack,
+   * it does not make one. A mention can still be logged, and the classifier still reads it.
+   */
+  quotedMention: 0.5,
 } as const;
 
 const MAX_SIGNALS = 24;
@@ -85,12 +97,25 @@ function evidenceOf(text: string): string {
   return flat.length > 120 ? `${flat.slice(0, 117)}...` : flat;
 }
 
-function runRules(text: string, signals: InjectionSignal[]): void {
+function runRules(
+  text: string,
+  words: ReadonlySet<string>,
+  signals: InjectionSignal[],
+  quotes: readonly Span[] = quotedSpans(text),
+): void {
   for (const rule of RULES) {
+    if (!mayMatch(rule.gate, words, text)) continue;
     rule.pattern.lastIndex = 0;
     const m = rule.pattern.exec(text);
     rule.pattern.lastIndex = 0;
-    if (m) signals.push({ kind: rule.kind, evidence: evidenceOf(m[0]), weight: rule.weight });
+    if (!m) continue;
+    const end = m.index + m[0].length;
+    const mentioned = quotes.some((q) => m.index >= q.start && end <= q.end);
+    signals.push({
+      kind: rule.kind,
+      evidence: evidenceOf(m[0]),
+      weight: mentioned ? rule.weight * STRUCTURAL_WEIGHTS.quotedMention : rule.weight,
+    });
   }
 }
 
@@ -168,12 +193,8 @@ function decodedPayloads(text: string): { how: string; text: string }[] {
  * joined; null when it changes none. A long log with one disguised line gets a second look at
  * that line only.
  */
-function foldedSegments(text: string): string | null {
-  const changed: string[] = [];
-  for (const m of text.matchAll(/[^\n]{1,2000}/g)) {
-    const folded = foldForMatching(m[0]);
-    if (folded !== m[0]) changed.push(folded);
-  }
+function foldedSegments(lines: FoldedLines): string | null {
+  const changed = lines.folded.filter((folded, i) => folded !== lines.pieces[i]);
   return changed.length === 0 ? null : changed.join('\n');
 }
 
@@ -187,8 +208,11 @@ function combine(signals: InjectionSignal[]): number {
 
 function assess(text: string, depth: number, model: InjectionModel | null): InjectionAssessment {
   const signals: InjectionSignal[] = [];
+  // Folded once, for the classifier and the rules' second look.
+  const lines = foldLines(text);
+  const words = asciiWords(text);
   if (model) {
-    const probability = injectionProbability(text, model);
+    const probability = injectionProbability(text, model, lines, words);
     if (probability >= STRUCTURAL_WEIGHTS.classifierFloor)
       signals.push({
         kind: 'classifier',
@@ -196,8 +220,9 @@ function assess(text: string, depth: number, model: InjectionModel | null): Inje
         weight: Math.min(STRUCTURAL_WEIGHTS.classifierCap, probability),
       });
   }
-  runRules(text, signals);
-  for (const c of conceptSignals(text))
+  const quotes = quotedSpans(text);
+  runRules(text, words, signals, quotes);
+  for (const c of conceptSignals(text, quotes))
     signals.push({ kind: c.kind, evidence: evidenceOf(c.evidence), weight: c.weight });
   const seen = new Set(signals.map((s) => s.kind));
 
@@ -236,11 +261,11 @@ function assess(text: string, depth: number, model: InjectionModel | null): Inje
   }
 
   // A second look with obfuscations undone: what shows only now was hidden on purpose.
-  const folded = foldedSegments(text);
+  const folded = foldedSegments(lines);
   if (folded !== null) {
     const again: InjectionSignal[] = [];
-    runRules(folded, again);
-    for (const c of conceptSignals(folded))
+    runRules(folded, asciiWords(folded), again);
+    for (const c of conceptSignals(folded, quotedSpans(folded)))
       again.push({ kind: c.kind, evidence: evidenceOf(c.evidence), weight: c.weight });
     const revealed = again.filter(
       (s) => !seen.has(s.kind) && s.kind !== 'system-prompt-mention' && s.kind !== 'role-play',

@@ -5,6 +5,7 @@
  * a word for the model's instructions. Weights sit a little below the phrase rules of the same
  * kind (the kind counts once in the score, at its strongest).
  */
+import { withoutQuotations, type Span } from './quotes.js';
 import type { InjectionSignalKind } from './rules.js';
 
 const words = (list: string): RegExp => new RegExp(`\\b(?:${list})\\b`, 'i');
@@ -16,6 +17,16 @@ const OVERRIDE = words(
 /** The model's guidance, in words an attacker uses for it. */
 const GUIDANCE = words(
   String.raw`instructions?|rules|guidelines|guidance|directives?|constraints|restrictions|prompt|preamble|polic(?:y|ies)|programming|training|safeguards|guardrails|(?:were|was|been) (?:told|given|instructed)|consignes|instrucciones|Anweisungen|istruzioni|instruções`,
+);
+/**
+ * Whose guidance an override is about: the model's ("your", "you were told"), guidance an attacker
+ * points at ("all", "previous", "above", "the system's"), or none named but the sentence opens with
+ * the order ("Ignore the rules and ..."). "Runbook: forget the old VPN instructions" and "a chatbot
+ * told to ignore its rules" are none of these.
+ */
+const ADDRESSEE = new RegExp(
+  String.raw`^\s*(?:["'\u201c(\[*-]\s*)?(?:(?:please|pls|now|just|so|ok|okay|and|then|kindly)[,\s]+)*(?:ignore|disregard|forget|override|bypass)\b|\b(?:you|your|yourself|all|any|every|previous|prior|above|earlier|preceding|original|initial|system|these|those|following)\b`,
+  'i',
 );
 /** Verbs that hand something over. */
 const REVEAL = words(
@@ -38,34 +49,105 @@ const UNRESTRICTED = words(
   String.raw`(?:no|without|zero|free of|free from)\s+(?:any\s+|all\s+)?(?:content\s+|safety\s+|ethical\s+|moral\s+)?(?:restrictions|limits|limitations|filters|censorship|rules|guidelines|training|guardrails|safeguards|boundaries)|unlocked|uncensored|unfiltered|unrestricted|speak freely|sin restricciones|sans (?:restrictions|limites)|ohne (?:Einschränkungen|Grenzen|Regeln)`,
 );
 
+/**
+ * For each part above, words one of which every match of it holds as a whole run of ASCII letters
+ * (gate.ts): a sentence without one of them is not searched for that concept.
+ */
+const TRIGGERS = new Map<RegExp, string>([
+  [
+    OVERRIDE,
+    'ignore ignoring disregard disregarding forget override overrides overriding bypass bypassing supersede supersedes superseding aside longer count apply matter void revoked cancelled canceled obsolete null ignorez ignorer ignora ignorar olvida olvides oublie oubliez vergiss ignoriere',
+  ],
+  [
+    GUIDANCE,
+    'instruction instructions rules guidelines guidance directive directives constraints restrictions prompt preamble policy policies programming training safeguards guardrails told given instructed consignes instrucciones anweisungen istruzioni instru',
+  ],
+  [
+    REVEAL,
+    'reveal print show list output repeat dump display share tell disclose expose leak quote recite include send give return write export affichez affiche muestra zeige mostra',
+  ],
+  [
+    SENSITIVE,
+    'prompt message instructions rules preamble guidelines directives password passwords credentials api tokens secrets connection environment env private',
+  ],
+  [
+    ADDRESSEE,
+    'ignore disregard forget override bypass you your yourself all any every previous prior above earlier preceding original initial system these those following',
+  ],
+  [MODEL_HOLDS, 'your you stored context memory conversation assistant ai bot model chatbot'],
+  [MODEL, 'you your yourself assistant ai bot chatbot model llm gpt asistente'],
+  [
+    UNRESTRICTED,
+    'restrictions limits limitations filters censorship rules guidelines training guardrails safeguards boundaries unlocked uncensored unfiltered unrestricted freely restricciones limites ohne',
+  ],
+]);
+
 interface Concept {
   kind: InjectionSignalKind;
   weight: number;
   all: readonly RegExp[];
+  /** The bits of TRIGGER_BITS a sentence needs before `all` is tried. */
+  mask: number;
 }
 
+const PARTS = [...TRIGGERS.keys()];
+/** Word to the parts (bits, in PARTS order) it triggers. */
+const TRIGGER_BITS = new Map<string, number>();
+PARTS.forEach((part, bit) => {
+  for (const word of TRIGGERS.get(part)!.split(' '))
+    TRIGGER_BITS.set(word, (TRIGGER_BITS.get(word) ?? 0) | (1 << bit));
+});
+
+const concept = (kind: InjectionSignalKind, weight: number, all: RegExp[]): Concept => ({
+  kind,
+  weight,
+  all,
+  mask: all.reduce((mask, part) => mask | (1 << PARTS.indexOf(part)), 0),
+});
+
 const CONCEPTS: readonly Concept[] = [
-  { kind: 'instruction-override', weight: 0.6, all: [OVERRIDE, GUIDANCE] },
-  { kind: 'prompt-extraction', weight: 0.6, all: [REVEAL, SENSITIVE, MODEL_HOLDS] },
-  { kind: 'jailbreak', weight: 0.55, all: [MODEL, UNRESTRICTED] },
+  concept('instruction-override', 0.6, [OVERRIDE, GUIDANCE, ADDRESSEE]),
+  concept('prompt-extraction', 0.6, [REVEAL, SENSITIVE, MODEL_HOLDS]),
+  concept('jailbreak', 0.55, [MODEL, UNRESTRICTED]),
 ];
+
+/** The parts whose trigger words a sentence holds (its runs of ASCII letters, lower-cased). */
+function triggered(sentence: string): number {
+  let mask = 0;
+  let start = -1;
+  const length = sentence.length;
+  for (let i = 0; i <= length; i++) {
+    const c = i < length ? sentence.charCodeAt(i) : 0;
+    if ((c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a)) {
+      if (start < 0) start = i;
+    } else if (start >= 0) {
+      mask |= TRIGGER_BITS.get(sentence.slice(start, i).toLowerCase()) ?? 0;
+      start = -1;
+    }
+  }
+  return mask;
+}
 
 const SENTENCE = /[^.!?;\n]{1,400}/g;
 
 /** Sentences (at most 400 characters each) that hold every part of a concept. */
 export function conceptSignals(
   text: string,
+  quotes: readonly Span[] = [],
 ): { kind: InjectionSignalKind; weight: number; evidence: string }[] {
   const found = new Map<
     InjectionSignalKind,
     { kind: InjectionSignalKind; weight: number; evidence: string }
   >();
-  const prepared = text.replace(/[_=]/g, ' ');
+  // Quoted words are mentioned, not meant (quotes.ts): they complete no concept.
+  const prepared = withoutQuotations(text, quotes).replace(/[_=]/g, ' ');
   for (const m of prepared.matchAll(SENTENCE)) {
     const sentence = m[0];
     if (sentence.trim().length < 8) continue;
+    const mask = triggered(sentence);
+    if (mask === 0) continue;
     for (const concept of CONCEPTS) {
-      if (found.has(concept.kind)) continue;
+      if (found.has(concept.kind) || (mask & concept.mask) !== concept.mask) continue;
       if (concept.all.every((re) => re.test(sentence)))
         found.set(concept.kind, {
           kind: concept.kind,

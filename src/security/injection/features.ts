@@ -1,10 +1,13 @@
 /**
- * What the trained classifier sees of a text: hashed word unigrams and bigrams and character 3-,
- * 4- and 5-grams of its normalized form. Normalization undoes the disguises that defeat word
- * lists (NFKC, zero-width and tag characters, Cyrillic and Greek look-alikes, leetspeak, spaced
- * letters, via `foldForMatching`) and drops Markdown emphasis, so `**NEW INSTRUCTIONS**`,
- * `1gn0re` and `іgnore` reach the model as `new instructions` and `ignore`. Character n-grams carry
- * the languages without spaces (Chinese, Japanese) and the inflections of the others.
+ * What the trained classifier sees of a text: hashed word unigrams and bigrams and character 4-
+ * and 5-grams of its normalized form. Normalization puts other languages' attack words in English
+ * (lexicon.ts), undoes the disguises that defeat word lists (NFKC, zero-width and tag characters,
+ * Cyrillic and Greek look-alikes, leetspeak, spaced letters, via `foldForMatching`) and drops
+ * Markdown emphasis, so `**NEW INSTRUCTIONS**`, `1gn0re` and `іgnore` reach the model as
+ * `new instructions` and `ignore`. Character n-grams carry the languages without spaces (Chinese,
+ * Japanese) and the inflections of the others. 3-grams were dropped: held out, recall moved by
+ * 0.3 points averaged over attack collections and false positives fell on every benign set,
+ * with a fifth fewer weight lookups per character.
  *
  * A feature's value is its count divided by the square root of the number of features in the
  * text. Unlike a true L2 norm this needs no table of counts: a text's logit is the sum of the
@@ -13,19 +16,24 @@
  *
  * Training (scripts/injection/train.ts) and scoring share this file, so the two cannot drift.
  */
-import { foldForMatching, LEET } from './normalize.js';
+import { asciiWords } from './gate.js';
+import { englishLexicon, mayHoldLexicon } from './lexicon.js';
+import { foldForMatching, foldLines, LEET, type FoldedLines } from './normalize.js';
 
 /** Markdown emphasis, code ticks, heading and quote markers: layout, not words. */
 const MARKDOWN = /[*_~`#>|]+/g;
 
 /** A token of letters and leet digits; folded when it has more letters than digits, two at least. */
 const LEET_TOKEN = /[a-z013457]*[a-z][a-z013457]*/g;
+/** A leet digit next to a letter: without one there is nothing to fold (most text). */
+const LEET_ADJACENT = /[a-z][013457]|[013457][a-z]/;
 
 /**
  * `foldForMatching` maps leetspeak only between letters; the model also folds a word's leading and
  * trailing digits (`1gn0r3`, `rul35`, `4ll`) when letters outnumber them.
  */
 function foldLeetWords(text: string): string {
+  if (!LEET_ADJACENT.test(text)) return text;
   return text.replace(LEET_TOKEN, (token) => {
     const digits = token.replace(/[a-z]/g, '').length;
     if (digits === 0 || token.length - digits < 2 || digits > token.length - digits) return token;
@@ -33,8 +41,22 @@ function foldLeetWords(text: string): string {
   });
 }
 
-export function normalizeForModel(text: string): string {
-  return foldLeetWords(foldForMatching(text).toLowerCase())
+/**
+ * The classifier's view of a text: other languages' attack words in English (lexicon.ts), then
+ * folded for matching (reusing the screen's folded lines where the lexicon changed nothing), lower
+ * case, leet words folded, Markdown out, whitespace collapsed.
+ */
+export function normalizeForModel(
+  text: string,
+  lines: FoldedLines = foldLines(text),
+  words: ReadonlySet<string> = asciiWords(text),
+): string {
+  const lexicon = mayHoldLexicon(text, words);
+  const parts = lines.pieces.map((piece, i) => {
+    const english = lexicon ? englishLexicon(piece) : piece;
+    return english === piece ? lines.folded[i]! : foldForMatching(english);
+  });
+  return foldLeetWords(parts.join('\n').toLowerCase())
     .replace(MARKDOWN, ' ')
     .replace(/\s+/g, ' ')
     .trim();
@@ -83,7 +105,7 @@ export function forEachFeature(
       if (at > length) break;
       const c = at < 0 || at === length ? 0x20 : normalized.charCodeAt(at);
       h = Math.imul(h ^ c, FNV_PRIME);
-      if (n >= 2) emit(i < 0 ? 0 : i, ((h >>> 0) ^ n) & mask);
+      if (n >= 3) emit(i < 0 ? 0 : i, ((h >>> 0) ^ n) & mask);
     }
     if (i < 0) continue;
     const c = normalized.charCodeAt(i);

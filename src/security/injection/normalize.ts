@@ -134,9 +134,12 @@ export function foldLookAlikes(text: string): string {
     .replace(CONFUSABLE_CHARS, (ch) => CONFUSABLES[ch] ?? ch);
 }
 
+const CYRILLIC_OR_GREEK = /[\p{Script=Cyrillic}\p{Script=Greek}]/u;
+
 /** A word mixing Latin letters with Cyrillic or Greek ones: almost always a disguise. */
 export function mixedScriptWords(text: string, limit = 5): string[] {
   const found: string[] = [];
+  if (!CYRILLIC_OR_GREEK.test(text)) return found;
   for (const m of text.matchAll(/\p{L}{2,64}/gu)) {
     const word = m[0];
     if (/\p{Script=Latin}/u.test(word) && /[\p{Script=Cyrillic}\p{Script=Greek}]/u.test(word)) {
@@ -178,7 +181,18 @@ const LEETISH = /[A-Za-z][013457@$!|]+[A-Za-z]/;
  * text speak (`ur`, `u`, `pls`) spelled out. The result is for matching only.
  */
 export function foldForMatching(text: string): string {
-  let folded = foldLookAlikes(text);
+  let folded = stripInvisible(text).normalize('NFKC');
+  // Look-alike letters are mapped in words that hold a Latin letter (`іgnore`), and in words of
+  // nothing but look-alikes only when the text has no real Cyrillic or Greek: in Russian text
+  // `игнорируй` and `не` are words, and mapping their letters makes them noise.
+  if (CYRILLIC_OR_GREEK.test(folded)) {
+    const genuine = CYRILLIC_OR_GREEK.test(folded.replace(CONFUSABLE_CHARS, ''));
+    folded = folded.replace(/\p{L}+/gu, (word) =>
+      /[A-Za-z]/.test(word) || (!genuine && word.replace(CONFUSABLE_CHARS, '') === '')
+        ? word.replace(CONFUSABLE_CHARS, (ch) => CONFUSABLES[ch] ?? ch)
+        : word,
+    );
+  }
   if (LEETISH.test(folded)) {
     folded = folded.replace(/[A-Za-z][A-Za-z013457@$!|]*[A-Za-z]/g, (word) =>
       word.replace(/[013457@$!|]/g, (ch) => LEET[ch] ?? ch),
@@ -199,6 +213,25 @@ export function foldForMatching(text: string): string {
     run.replace(/[ .\-_*]/g, ''),
   );
   // Text speak that keyword rules would otherwise miss.
-  folded = folded.replace(/\b(?:ur|u|pls|plz|r|ppl)\b/gi, (w) => TEXT_SPEAK[w.toLowerCase()] ?? w);
+  // Delimited by letters of any script: `\b` would take the `r` of `für` or `répond` for a word.
+  folded = folded.replace(
+    /(?<!\p{L})(?:ur|u|pls|plz|r|ppl)(?!\p{L})/giu,
+    (w) => TEXT_SPEAK[w.toLowerCase()] ?? w,
+  );
   return folded;
+}
+
+/**
+ * A text cut at line breaks (pieces of at most 2,000 characters), each piece beside its
+ * `foldForMatching` form. The screen folds a text once: the rules take a second look at the pieces
+ * folding changed, the classifier reads them all.
+ */
+export interface FoldedLines {
+  pieces: string[];
+  folded: string[];
+}
+
+export function foldLines(text: string): FoldedLines {
+  const pieces = text.match(/[^\n]{1,2000}/g) ?? [];
+  return { pieces, folded: pieces.map(foldForMatching) };
 }
