@@ -9,7 +9,7 @@ import {
   SupergraphConfigError,
   type SupergraphConfig,
 } from './graphql/supergraph-config.js';
-import type { TracingSettings } from './observability/tracing-settings.js';
+import type { TracingSettings } from './infra/observability/tracing-settings.js';
 import type { JwtSettings } from './security/authenticate.js';
 
 const bool = z

@@ -6,9 +6,9 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { LlmConfigError } from './llm/routing.js';
-import { createLogger } from './observability/logger.js';
+import { createLogger } from './infra/observability/logger.js';
 import { createApp } from './server/app.js';
-import { DataDirLockedError, recordServerUrl } from './store/data-dir-lock.js';
+import { DataDirLockedError, recordServerUrl } from './infra/store/data-dir-lock.js';
 
 function fail(message: string): never {
   console.error(`ai-subgraph: ${message}`);

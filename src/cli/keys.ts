@@ -13,8 +13,8 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.js';
 import { issueApiKey } from '../security/api-keys.js';
-import { dataDirHolder } from '../store/data-dir-lock.js';
-import { openStore, type Store } from '../store/index.js';
+import { dataDirHolder } from '../infra/store/data-dir-lock.js';
+import { openStore, type Store } from '../infra/store/index.js';
 import { printedHelp, runCommand } from './command.js';
 import { GraphQLRequestError, clientFor, graphql, type ClientOptions } from './graphql-client.js';
 

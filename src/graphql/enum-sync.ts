@@ -6,15 +6,15 @@
  */
 import type { ErrorCode } from '../errors.js';
 import type { Feature, GenerationStatus } from '../domain.js';
-import type { RiskLevel } from '../capabilities/runbook/catalog.js';
-import type { Outcome } from '../capabilities/job-digest/output.js';
-import type { INCIDENT_STATUSES, NOTE_KINDS, SEVERITIES } from '../capabilities/shared/incident.js';
-import type { AUDIENCES, TONES } from '../capabilities/status-update/input.js';
-import type { EditClass } from '../capabilities/evaluation/edit-distance.js';
-import type { EvalKind, EvalStatus } from '../store/evaluation/eval-runs.js';
-import type { Rating } from '../store/evaluation/feedback.js';
-import type { BacklogStatus } from '../store/routing/backlogs.js';
-import type { DecidedBy } from '../store/routing/predictions.js';
+import type { RiskLevel } from '../features/runbook/catalog.js';
+import type { Outcome } from '../features/job-digest/output.js';
+import type { INCIDENT_STATUSES, NOTE_KINDS, SEVERITIES } from '../features/shared/incident.js';
+import type { AUDIENCES, TONES } from '../features/status-update/input.js';
+import type { EditClass } from '../services/evaluation/edit-distance.js';
+import type { EvalKind, EvalStatus } from '../infra/store/evaluation/eval-runs.js';
+import type { Rating } from '../infra/store/evaluation/feedback.js';
+import type { BacklogStatus } from '../infra/store/routing/backlogs.js';
+import type { DecidedBy } from '../infra/store/routing/predictions.js';
 import type * as Schema from './__generated__/resolvers-types.js';
 
 /** `true` when both unions hold the same members, else `false`. */

@@ -7,7 +7,7 @@ import { GraphQLError } from 'graphql';
 import type { Account } from '../domain.js';
 import { ErrorCode, ServiceError } from '../errors.js';
 import { createLoaders, type Loaders } from '../graphql/loaders.js';
-import type { Logger } from '../observability/logger.js';
+import type { Logger } from '../infra/observability/logger.js';
 import type { AuthenticationRequest } from '../security/authenticate.js';
 import type { Services } from './services.js';
 

@@ -14,7 +14,7 @@ import type { ApolloServer, HTTPGraphQLHead } from '@apollo/server';
 import { HeaderMap } from '@apollo/server';
 import type { Account } from '../domain.js';
 import { ErrorCode, ServiceError } from '../errors.js';
-import type { Logger } from '../observability/logger.js';
+import type { Logger } from '../infra/observability/logger.js';
 import { authenticateOrThrow, buildContext, type RequestContext } from './context.js';
 import { formattedServiceError } from './errors.js';
 import type { Explorer } from './explorer/explorer.js';

@@ -2,35 +2,35 @@
  * The composition root: opens the store and the stream bus, registers providers, builds the
  * gateway and the generation runner. The only module that knows every layer.
  */
-import { allCapabilities, offlineDrafters } from '../capabilities/index.js';
-import { GenerationDatasetService } from '../capabilities/evaluation/datasets.js';
-import { FeedbackService } from '../capabilities/evaluation/feedback.js';
-import { ProductionMetricsService } from '../capabilities/evaluation/production.js';
-import { EvaluationService } from '../capabilities/evaluation/service.js';
-import { GenerationRunner } from '../capabilities/generation/runner.js';
-import { GenerationUpkeep } from '../capabilities/generation/generation-upkeep.js';
-import { openBacklogQueue, replicaWorkerId } from '../capabilities/routing/backlog/open-queue.js';
-import { BacklogService } from '../capabilities/routing/backlog/service.js';
-import { RouterRegistry } from '../capabilities/routing/router-registry.js';
-import { RoutingService } from '../capabilities/routing/service.js';
+import { allCapabilities, offlineDrafters } from '../features/index.js';
+import { GenerationDatasetService } from '../services/evaluation/datasets.js';
+import { FeedbackService } from '../services/evaluation/feedback.js';
+import { ProductionMetricsService } from '../services/evaluation/production.js';
+import { EvaluationService } from '../services/evaluation/service.js';
+import { GenerationRunner } from '../services/generation/runner.js';
+import { GenerationUpkeep } from '../services/generation/generation-upkeep.js';
+import { openBacklogQueue, replicaWorkerId } from '../infra/queue/open-queue.js';
+import { BacklogService } from '../services/ticket-routing/backlog/service.js';
+import { RouterRegistry } from '../services/ticket-routing/router-registry.js';
+import { RoutingService } from '../services/ticket-routing/service.js';
 import type { Config } from '../config.js';
 import { LlmGateway } from '../llm/gateway.js';
 import { loadLlmConfig, routingFromEnvironment, type LlmRouting } from '../llm/routing.js';
 import type { ModelProvider } from '../llm/spec.js';
-import type { Logger } from '../observability/logger.js';
-import { Metrics } from '../observability/metrics.js';
-import { ProviderCallSpans } from '../observability/provider-call-spans.js';
+import type { Logger } from '../infra/observability/logger.js';
+import { Metrics } from '../infra/observability/metrics.js';
+import { ProviderCallSpans } from '../infra/observability/provider-call-spans.js';
 import { BuiltinProvider } from '../providers/builtin/index.js';
 import { createConfiguredProvider } from '../providers/index.js';
 import { Authenticator } from '../security/authenticate.js';
 import { KeyRevocationWatch } from '../security/api-keys.js';
 import { AuditObserver, DataProtection, observeAll } from '../security/data-protection/index.js';
 import { AccountLimits, openLimitStore } from '../security/limits/index.js';
-import { AuditLogRepository } from '../store/audit-log.js';
-import { openStore, type Store } from '../store/index.js';
-import { BacklogRepository } from '../store/routing/backlogs.js';
-import type { StreamBus } from '../streams/bus.js';
-import { openStreamBus } from '../streams/index.js';
+import { AuditLogRepository } from '../infra/store/audit-log.js';
+import { openStore, type Store } from '../infra/store/index.js';
+import { BacklogRepository } from '../infra/store/routing/backlogs.js';
+import type { StreamBus } from '../infra/streams/bus.js';
+import { openStreamBus } from '../infra/streams/index.js';
 
 export interface Services {
   store: Store;

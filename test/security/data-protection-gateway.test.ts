@@ -15,7 +15,7 @@ import {
 } from '../../src/llm/gateway.js';
 import { parseLlmConfig, type LlmConfigFile } from '../../src/llm/routing.js';
 import type { ModelRequest } from '../../src/llm/spec.js';
-import { createLogger } from '../../src/observability/logger.js';
+import { createLogger } from '../../src/infra/observability/logger.js';
 import {
   AuditObserver,
   DataProtection,
@@ -26,7 +26,7 @@ import {
   type InjectionSettings,
 } from '../../src/security/data-protection/index.js';
 import { DEFAULT_INJECTION_POLICY } from '../../src/security/injection/index.js';
-import type { AuditLogRepository, NewAuditEntry } from '../../src/store/audit-log.js';
+import type { AuditLogRepository, NewAuditEntry } from '../../src/infra/store/audit-log.js';
 import { ScriptedProvider, fail } from '../support/scripted-provider.js';
 
 const EMAIL = 'jane.doe+billing@example.co.uk';

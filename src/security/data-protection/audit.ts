@@ -16,9 +16,13 @@ import type {
   GatewayObserver,
   ObservedCall,
 } from '../../llm/gateway.js';
-import type { Logger } from '../../observability/logger.js';
-import type { AuditLogRepository, AuditOutcome, NewAuditEntry } from '../../store/audit-log.js';
-import { GroupCommit } from '../../store/group-commit.js';
+import type { Logger } from '../../infra/observability/logger.js';
+import type {
+  AuditLogRepository,
+  AuditOutcome,
+  NewAuditEntry,
+} from '../../infra/store/audit-log.js';
+import { GroupCommit } from '../../infra/store/group-commit.js';
 import { ProtectionSession } from './protection.js';
 import type { TextScreening } from './text-screening.js';
 

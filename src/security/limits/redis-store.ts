@@ -18,7 +18,7 @@
  * FallbackLimitStore's decision.
  */
 import { createClient, ErrorReply } from '@redis/client';
-import { redactUrl } from '../../streams/redis-bus.js';
+import { redactUrl } from '../../infra/streams/redis-bus.js';
 import { waitMs, type BucketResult, type LeaseResult, type LimitStore } from './store.js';
 
 export interface RedisLimitStoreOptions {

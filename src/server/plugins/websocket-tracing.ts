@@ -8,7 +8,7 @@ import {
 } from '@opentelemetry/api';
 import type { ExecutionArgs, GraphQLFormattedError } from 'graphql';
 import type { ServerOptions } from 'graphql-ws';
-import { TRACER_NAME } from '../../observability/tracing.js';
+import { TRACER_NAME } from '../../infra/observability/tracing.js';
 import type { RequestContext } from '../context.js';
 import { graphql } from '../graphql-runtime.js';
 
