@@ -28,7 +28,8 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ClientClosedError, ErrorReply, createClient } from '@redis/client';
+import { ClientClosedError, ErrorReply } from '@redis/client';
+import { createRedisClient, reportOncePerOutage, withinConnectTimeout } from '../redis.js';
 import type { StreamBus, StreamEvent } from './bus.js';
 import { RedisWatchers } from './redis-watchers.js';
 
@@ -484,53 +485,22 @@ export class RedisStreamBus implements StreamBus {
   /** Connects both connections; fails if Redis does not answer within `connectTimeoutMs`. */
   static async connect(options: RedisBusOptions): Promise<RedisStreamBus> {
     const onError = options.onError ?? (() => undefined);
-    const reportOnce = (name: string) => {
-      let reported = false;
-      return {
-        error: (error: Error) => {
-          if (!reported) onError(error, `${name} connection`);
-          reported = true;
-        },
-        ready: () => (reported = false),
-      };
-    };
-    const commands = createClient({
-      url: options.url,
-      // Exponential backoff to 2 s with jitter, for as long as it takes: a bus outlives an outage.
-      socket: {
-        reconnectStrategy: (retries: number) =>
-          Math.min(50 * 2 ** retries, 2_000) + Math.floor(Math.random() * 100),
-      },
-    });
+    // A bus outlives an outage: commands wait in the offline queue while it reconnects.
+    const commands = createRedisClient({ url: options.url });
     const readerName = `ai-subgraph-stream-reader-${randomUUID()}`;
     const blocking = commands.duplicate({ name: readerName });
-    for (const [client, name] of [
-      [commands, 'stream command'],
-      [blocking, 'stream reader'],
-    ] as const) {
-      const report = reportOnce(name);
-      client.on('error', report.error);
-      client.on('ready', report.ready);
-    }
-    const timeoutMs = options.connectTimeoutMs ?? 10_000;
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () =>
-          reject(
-            new Error(`could not reach Redis at ${redactUrl(options.url)} within ${timeoutMs} ms`),
-          ),
-        timeoutMs,
-      );
-    });
+    reportOncePerOutage(commands, (error) => onError(error, 'stream command connection'));
+    reportOncePerOutage(blocking, (error) => onError(error, 'stream reader connection'));
     try {
-      await Promise.race([Promise.all([commands.connect(), blocking.connect()]), timedOut]);
+      await withinConnectTimeout(
+        Promise.all([commands.connect(), blocking.connect()]),
+        options.url,
+        options.connectTimeoutMs ?? 10_000,
+      );
     } catch (error) {
       commands.destroy();
       blocking.destroy();
       throw error;
-    } finally {
-      clearTimeout(timer);
     }
     return new RedisStreamBus(commands, blocking, { ...options, readerName });
   }
@@ -697,16 +667,5 @@ export class RedisStreamBus implements StreamBus {
     );
     if (!closed) this.commands.destroy();
     closing.catch(() => undefined);
-  }
-}
-
-/** The URL without its password, for messages. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return 'REDIS_URL';
   }
 }
