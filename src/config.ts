@@ -201,7 +201,7 @@ export interface Config {
     dailyBudgetUsd: number;
     maxConcurrentStreams: number;
   };
-  /** Per operation, checked before it runs; 0 is unlimited (see server/plugins/query-limits.ts). */
+  /** Per operation, checked before it runs; 0 is unlimited (see server/plugins/operation-gate.ts). */
   queryLimits: {
     maxDepth: number;
     maxAliases: number;

@@ -15,7 +15,7 @@ import { ConcurrencyLimitError, ConcurrencyLimiter } from './policies/concurrenc
 import { ResponseCache, type CachedAnswer } from './policies/response-cache.js';
 import { backoffDelay, sleep } from './policies/retry.js';
 import { TargetStats, type TargetHealth } from './policies/target-stats.js';
-import { targetKey, type LlmRouting, type Target } from './routing.js';
+import { targetKey, type ProviderChains, type Target } from './provider-chains.js';
 import type {
   ChatMessage,
   FinishReason,
@@ -176,12 +176,12 @@ export class LlmGateway {
   private readonly cache: ResponseCache | null;
 
   constructor(
-    private readonly routing: LlmRouting,
+    private readonly chains: ProviderChains,
     providers: readonly ModelProvider[],
     private readonly random: () => number = Math.random,
   ) {
     this.providers = new Map(providers.map((provider) => [provider.name, provider]));
-    for (const [feature, policy] of Object.entries(routing.features)) {
+    for (const [feature, policy] of Object.entries(chains.features)) {
       for (const target of policy.chain) {
         if (!this.providers.has(target.provider))
           throw new Error(`feature ${feature}: provider "${target.provider}" is not registered`);
@@ -189,7 +189,7 @@ export class LlmGateway {
       }
     }
     this.cache =
-      routing.policies.cacheMaxBytes > 0 ? new ResponseCache(routing.policies.cacheMaxBytes) : null;
+      chains.policies.cacheMaxBytes > 0 ? new ResponseCache(chains.policies.cacheMaxBytes) : null;
   }
 
   private runtimeOf(target: Target): TargetRuntime {
@@ -199,8 +199,8 @@ export class LlmGateway {
       runtime = {
         target,
         provider: this.providers.get(target.provider)!,
-        breaker: new CircuitBreaker(this.routing.policies.breaker),
-        limiter: new ConcurrencyLimiter(this.routing.policies.concurrency),
+        breaker: new CircuitBreaker(this.chains.policies.breaker),
+        limiter: new ConcurrencyLimiter(this.chains.policies.concurrency),
         stats: new TargetStats(),
       };
       this.targets.set(key, runtime);
@@ -210,13 +210,13 @@ export class LlmGateway {
 
   /** The configured chain of a feature, head first. */
   chainOf(feature: Feature): readonly Target[] {
-    return this.routing.features[feature].chain;
+    return this.chains.features[feature].chain;
   }
 
   /** Whether the feature's chain holds a language model, not only the builtin provider. */
   hasLanguageModel(feature: Feature): boolean {
     return this.chainOf(feature).some(
-      (target) => this.routing.providers[target.provider]?.type !== 'builtin',
+      (target) => this.chains.providers[target.provider]?.type !== 'builtin',
     );
   }
 
@@ -227,16 +227,16 @@ export class LlmGateway {
       breakerState: runtime.breaker.state,
       inFlight: runtime.limiter.inFlight,
       queued: runtime.limiter.queued,
-      headOf: (Object.keys(this.routing.features) as Feature[]).filter(
+      headOf: (Object.keys(this.chains.features) as Feature[]).filter(
         (feature) =>
-          targetKey(this.routing.features[feature].chain[0]!) === targetKey(runtime.target),
+          targetKey(this.chains.features[feature].chain[0]!) === targetKey(runtime.target),
       ),
       ...runtime.stats.health(),
     }));
   }
 
   private priced(target: Target, usage: TokenUsage): Usage {
-    const price = this.routing.prices[targetKey(target)];
+    const price = this.chains.prices[targetKey(target)];
     const costUsd = price
       ? (usage.inputTokens * price.inputPerMillionUsd +
           usage.outputTokens * price.outputPerMillionUsd) /
@@ -246,7 +246,7 @@ export class LlmGateway {
   }
 
   private requestFor(call: GatewayCall, target: Target, sending?: PreparedMessages): ModelRequest {
-    const policy = this.routing.features[call.feature];
+    const policy = this.chains.features[call.feature];
     return {
       model: target.model,
       feature: call.feature,
@@ -315,7 +315,7 @@ export class LlmGateway {
     call: GatewayCall,
     guard: ProtectedCall | null,
   ): AsyncIterable<GatewayPart> {
-    const policy = this.routing.features[call.feature];
+    const policy = this.chains.features[call.feature];
     const deadline = new Deadline(call.signal, policy.timeoutMs);
     const { signal } = deadline;
     try {
@@ -479,7 +479,7 @@ export class LlmGateway {
             const retryable = ProviderError.isInstance(failure) && failure.retryable;
             if (!retryable || retry >= policy.retries) break;
             const delay = backoffDelay(
-              { retries: policy.retries, ...this.routing.policies.retry },
+              { retries: policy.retries, ...this.chains.policies.retry },
               retry,
               ProviderError.isInstance(failure) ? failure.retryAfterMs : undefined,
               this.random,

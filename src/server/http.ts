@@ -19,7 +19,7 @@ import { authenticateOrThrow, buildContext, type RequestContext } from './contex
 import { formattedServiceError } from './errors.js';
 import type { Explorer } from './explorer/explorer.js';
 import { asAccount } from './persisted-queries.js';
-import { queryTooLarge, setHttpHead, type OperationGate } from './plugins/query-limits.js';
+import { queryTooLarge, setHttpHead, type OperationGate } from './plugins/operation-gate.js';
 import type { Services } from './services.js';
 
 export interface HttpHandlerOptions {

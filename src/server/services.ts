@@ -15,7 +15,11 @@ import { RouterRegistry } from '../services/ticket-routing/router-registry.js';
 import { RoutingService } from '../services/ticket-routing/service.js';
 import type { Config } from '../config.js';
 import { LlmGateway } from '../llm/gateway.js';
-import { loadLlmConfig, routingFromEnvironment, type LlmRouting } from '../llm/routing.js';
+import {
+  loadLlmConfig,
+  chainsFromEnvironment,
+  type ProviderChains,
+} from '../llm/provider-chains.js';
 import type { ModelProvider } from '../llm/spec.js';
 import type { Logger } from '../infra/observability/logger.js';
 import { Metrics } from '../infra/observability/metrics.js';
@@ -42,7 +46,7 @@ export interface Services {
   routing: RoutingService;
   /** Bulk routing: backlogs split in chunks that this replica's workers (and any other's) drain. */
   backlogs: BacklogService;
-  llmRouting: LlmRouting;
+  providerChains: ProviderChains;
   authenticator: Authenticator;
   /** Ends websockets whose API key is revoked or expires (see security/api-keys.ts). */
   keyRevocations: KeyRevocationWatch;
@@ -66,7 +70,7 @@ export interface Services {
 export async function openServices(config: Config, logger: Logger): Promise<Services> {
   const routing = config.llmConfigPath
     ? loadLlmConfig(config.llmConfigPath)
-    : routingFromEnvironment({
+    : chainsFromEnvironment({
         openaiConfigured: Boolean(config.openai.apiKey || config.openai.baseUrl),
         openaiModel: config.openai.model,
         openaiBaseUrl: config.openai.baseUrl,
@@ -242,7 +246,7 @@ export async function openServices(config: Config, logger: Logger): Promise<Serv
     upkeep,
     routing: ticketRouting,
     backlogs,
-    llmRouting: routing,
+    providerChains: routing,
     authenticator,
     keyRevocations: new KeyRevocationWatch(store.apiKeys),
     capabilities: allCapabilities,

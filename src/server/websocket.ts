@@ -41,7 +41,7 @@ import {
   type createErrorFormatter,
 } from './errors.js';
 import { graphql } from './graphql-runtime.js';
-import type { WebSocketOperationSpans } from './plugins/websocket-tracing.js';
+import type { WebSocketOperationSpans } from './plugins/websocket-operation-spans.js';
 import type { Services } from './services.js';
 import type { SubscriptionLimits } from './subscription-limits.js';
 

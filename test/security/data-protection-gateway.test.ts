@@ -13,7 +13,7 @@ import {
   type GatewayError,
   type GatewayPart,
 } from '../../src/llm/gateway.js';
-import { parseLlmConfig, type LlmConfigFile } from '../../src/llm/routing.js';
+import { parseLlmConfig, type LlmConfigFile } from '../../src/llm/provider-chains.js';
 import type { ModelRequest } from '../../src/llm/spec.js';
 import { createLogger } from '../../src/infra/observability/logger.js';
 import {

@@ -10,7 +10,7 @@ import {
   type QueueSettings,
   type WorkHandlers,
   type WorkQueue,
-} from './queue.js';
+} from './work-queue.js';
 
 export class MemoryWorkQueue<T> implements WorkQueue<T> {
   readonly kind = 'memory' as const;

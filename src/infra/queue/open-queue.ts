@@ -4,7 +4,7 @@ import { hostname } from 'node:os';
 import type { Logger } from '../observability/logger.js';
 import type { ChunkRef } from '../store/routing/backlogs.js';
 import { MemoryWorkQueue } from './memory-queue.js';
-import type { QueueSettings, WorkQueue } from './queue.js';
+import type { QueueSettings, WorkQueue } from './work-queue.js';
 
 export interface BacklogQueueOptions extends QueueSettings {
   queue: 'memory' | 'pg-boss';

@@ -14,7 +14,7 @@ import {
   type QueueSettings,
   type WorkHandlers,
   type WorkQueue,
-} from './queue.js';
+} from './work-queue.js';
 
 export interface PgBossQueueOptions {
   connectionString: string;

@@ -6,7 +6,7 @@
  */
 import type { Account, Feature } from '../../domain.js';
 import type { LlmGateway } from '../../llm/gateway.js';
-import type { Target } from '../../llm/routing.js';
+import type { Target } from '../../llm/provider-chains.js';
 import type { NewEvalResult } from '../../infra/store/evaluation/eval-runs.js';
 import type { GenerationCaseRecord } from '../../infra/store/evaluation/generation-datasets.js';
 import type { GenerationRecord } from '../../infra/store/generations.js';

@@ -6,7 +6,7 @@
  * - pairwise comparison: `REFERENCE` (the case's reference text), `CHAIN` or a `provider:model`.
  */
 import { badInput } from '../../errors.js';
-import type { Target } from '../../llm/routing.js';
+import type { Target } from '../../llm/provider-chains.js';
 
 const TARGET = /^([a-z0-9][a-z0-9_-]*):(\S+)$/i;
 

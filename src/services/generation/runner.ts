@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import type { Account } from '../../domain.js';
 import { ErrorCode, ServiceError, notFound } from '../../errors.js';
 import { GatewayError, type Answered, type LlmGateway } from '../../llm/gateway.js';
-import type { Target } from '../../llm/routing.js';
+import type { Target } from '../../llm/provider-chains.js';
 import type { ChatMessage } from '../../llm/spec.js';
 import type {
   GenerationOutcome,

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import type { Account } from '../../domain.js';
 import { ErrorCode, ServiceError, badInput, notFound } from '../../errors.js';
 import type { LlmGateway } from '../../llm/gateway.js';
-import type { Target } from '../../llm/routing.js';
+import type { Target } from '../../llm/provider-chains.js';
 import type { Logger } from '../../infra/observability/logger.js';
 import type { LabeledTicketRepository } from '../../infra/store/routing/labeled-tickets.js';
 import type {

@@ -10,7 +10,7 @@ import type {
   QueueSettings,
   WorkHandlers,
   WorkQueue,
-} from '../../../src/infra/queue/queue.js';
+} from '../../../src/infra/queue/work-queue.js';
 import {
   createEmptyDatabase,
   postgresBinDir,

@@ -14,7 +14,7 @@ import { statusUpdate } from '../../../src/features/status-update/index.js';
 import type { StatusUpdateOutput } from '../../../src/features/status-update/output.js';
 import type { Account } from '../../../src/domain.js';
 import { LlmGateway } from '../../../src/llm/gateway.js';
-import { parseLlmConfig } from '../../../src/llm/routing.js';
+import { parseLlmConfig } from '../../../src/llm/provider-chains.js';
 import { createLogger } from '../../../src/infra/observability/logger.js';
 import type { GenerationRecord } from '../../../src/infra/store/generations.js';
 import { openStore, type Store } from '../../../src/infra/store/index.js';

@@ -21,7 +21,7 @@ import type {
   PredictionRepository,
 } from '../../../infra/store/routing/predictions.js';
 import { parseTickets, type RoutingService } from '../service.js';
-import type { QueueItem, WorkQueue } from '../../../infra/queue/queue.js';
+import type { QueueItem, WorkQueue } from '../../../infra/queue/work-queue.js';
 
 /** Tickets one `routeBacklog` call takes; more are added to the same backlog by further calls. */
 export const MAX_BACKLOG_TICKETS_PER_CALL = 5_000;

@@ -105,7 +105,7 @@ export const llmConfigSchema = z.object({
 
 export type LlmConfigFile = z.input<typeof llmConfigSchema>;
 
-export interface LlmRouting {
+export interface ProviderChains {
   providers: Record<string, ProviderSettings>;
   features: Record<Feature, FeaturePolicy>;
   prices: Record<string, z.output<typeof priceSchema>>;
@@ -116,7 +116,7 @@ export class LlmConfigError extends Error {
   override name = 'LlmConfigError';
 }
 
-function resolve(file: z.output<typeof llmConfigSchema>): LlmRouting {
+function resolve(file: z.output<typeof llmConfigSchema>): ProviderChains {
   const features = {} as Record<Feature, FeaturePolicy>;
   for (const feature of FEATURES) {
     const merged = featurePolicySchema.safeParse({ ...file.defaults, ...file.features[feature] });
@@ -135,7 +135,7 @@ function resolve(file: z.output<typeof llmConfigSchema>): LlmRouting {
   return { providers: file.providers, features, prices: file.prices, policies: file.policies };
 }
 
-export function parseLlmConfig(source: string, path: string): LlmRouting {
+export function parseLlmConfig(source: string, path: string): ProviderChains {
   let raw: unknown;
   try {
     raw = path.endsWith('.json') ? JSON.parse(source) : parseYaml(source);
@@ -150,7 +150,7 @@ export function parseLlmConfig(source: string, path: string): LlmRouting {
   return resolve(parsed.data);
 }
 
-export function loadLlmConfig(path: string): LlmRouting {
+export function loadLlmConfig(path: string): ProviderChains {
   let source: string;
   try {
     source = readFileSync(path, 'utf8');
@@ -166,11 +166,11 @@ export function loadLlmConfig(path: string): LlmRouting {
  * The simple case, without a file: with an OpenAI key or base URL, every feature tries `openai`
  * first and falls back to `builtin`; without, `builtin` serves everything offline.
  */
-export function routingFromEnvironment(env: {
+export function chainsFromEnvironment(env: {
   openaiConfigured: boolean;
   openaiModel: string;
   openaiBaseUrl?: string;
-}): LlmRouting {
+}): ProviderChains {
   const chain = env.openaiConfigured
     ? [`openai:${env.openaiModel}`, 'builtin:builtin']
     : ['builtin:builtin'];
