@@ -61,6 +61,14 @@ module.exports = {
       },
     },
     {
+      name: 'provider-spec-knows-no-public-errors',
+      comment:
+        "Providers and the spec they implement fail with ProviderError; which public ErrorCode a client sees is the gateway's decision (llm/public-error.ts).",
+      severity: 'error',
+      from: { path: '^src/(llm/(spec|errors)[.]ts$|providers/)' },
+      to: { path: '^src/errors[.]ts$' },
+    },
+    {
       name: 'providers-know-no-service',
       comment: 'Providers know nothing of GraphQL, accounts, features, storage or streams.',
       severity: 'error',

@@ -1,5 +1,5 @@
 import type { Feature } from '../domain.js';
-import type { OfflineDrafter } from '../providers/builtin/index.js';
+import type { OfflineDrafter } from '../llm/spec.js';
 import type { GenerationCapability } from './capability.js';
 import { assistant } from './assistant/index.js';
 import { jobDigest } from './job-digest/index.js';
@@ -15,10 +15,10 @@ export function offlineDrafters(
 ): Partial<Record<Feature, OfflineDrafter>> {
   const drafters: Partial<Record<Feature, OfflineDrafter>> = {};
   for (const capability of Object.values(capabilities)) {
-    drafters[capability.feature] = (task) => {
-      const { input, now } = task as { input: never; now: Date };
-      return capability.draftOffline(input, { now });
-    };
+    // The runner puts on each request the input this same capability validated, so the task's
+    // input is the capability's own (the spec cannot name the features' input types).
+    drafters[capability.feature] = (task) =>
+      capability.draftOffline(task.input as never, { now: task.now });
   }
   return drafters;
 }

@@ -10,6 +10,7 @@ import type { Feature, ProviderAttempt, Usage } from '../domain.js';
 import { ErrorCode, ServiceError } from '../errors.js';
 import { Deadline } from './deadline.js';
 import { ProviderError } from './errors.js';
+import { errorCodeOf, toPublicError, type CallFailure } from './public-error.js';
 import { CircuitBreaker, type BreakerState } from './policies/breaker.js';
 import { ConcurrencyLimitError, ConcurrencyLimiter } from './policies/concurrency.js';
 import { ResponseCache, type CachedAnswer } from './policies/response-cache.js';
@@ -21,6 +22,7 @@ import type {
   FinishReason,
   ModelProvider,
   ModelRequest,
+  OfflineTask,
   ResponseFormat,
   StreamPart,
   TokenUsage,
@@ -31,7 +33,7 @@ export interface GatewayCall {
   accountId: string;
   messages: ChatMessage[];
   /** Structured input for providers that draft from data (builtin). */
-  task?: unknown;
+  task?: OfflineTask;
   responseFormat?: ResponseFormat;
   /** The caller's abort (closed socket, abandoned stream, cancelGeneration, shutdown). */
   signal: AbortSignal;
@@ -87,10 +89,11 @@ export class GatewayError extends ServiceError {
   injectionScore: number | null = null;
 
   constructor(
-    failure: ServiceError,
+    failure: CallFailure,
     readonly attempts: Attempt[],
   ) {
-    super(failure.code, failure.message, failure.details, { cause: failure });
+    const visible = toPublicError(failure);
+    super(visible.code, visible.message, visible.details, { cause: failure });
     this.name = 'GatewayError';
   }
 }
@@ -321,7 +324,7 @@ export class LlmGateway {
     try {
       const started = performance.now();
       const attempts: Attempt[] = [];
-      let lastError: ServiceError | undefined;
+      let lastError: CallFailure | undefined;
 
       for (const target of call.targets ?? this.chainOf(call.feature)) {
         if (!this.providers.has(target.provider))
@@ -463,10 +466,13 @@ export class LlmGateway {
               provider: target.provider,
               model: target.model,
               outcome: 'failed',
-              errorCode: failure.code,
+              errorCode: errorCodeOf(failure),
               latencyMs,
             });
-            if (error instanceof ConcurrencyLimitError || failure.code === ErrorCode.CANCELLED) {
+            if (
+              error instanceof ConcurrencyLimitError ||
+              errorCodeOf(failure) === ErrorCode.CANCELLED
+            ) {
               runtime.breaker.recordNeutral();
             } else {
               runtime.stats.record(false, latencyMs);
@@ -516,10 +522,8 @@ export class LlmGateway {
       if (part.type === 'text-delta') text += part.text;
       else return { text, ...part };
     }
-    throw new ProviderError(
-      'bad-output',
-      'gateway',
-      'the provider ended its stream without finishing',
+    throw toPublicError(
+      new ProviderError('bad-output', 'gateway', 'the provider ended its stream without finishing'),
     );
   }
 }
@@ -540,8 +544,8 @@ async function* answerAtOnce(
   };
 }
 
-/** Turns whatever a provider threw into the error a client should see. */
-function explain(error: unknown, provider: string, deadline: Deadline): ServiceError {
+/** Turns whatever a provider threw into a failure the chain walk can act on (`toPublicError` makes it what a client sees). */
+function explain(error: unknown, provider: string, deadline: Deadline): CallFailure {
   if (deadline.cancelled) return new ServiceError(ErrorCode.CANCELLED, 'the request was cancelled');
   if (deadline.timedOut)
     return new ProviderError('timeout', provider, 'the model did not answer within the deadline');
@@ -551,7 +555,7 @@ function explain(error: unknown, provider: string, deadline: Deadline): ServiceE
       provider,
       `${provider} is at its concurrency limit: ${error.message}`,
     );
-  if (ServiceError.isInstance(error)) return error;
+  if (ServiceError.isInstance(error) || ProviderError.isInstance(error)) return error;
   return new ProviderError(
     'unavailable',
     provider,

@@ -162,15 +162,16 @@ describe('PII redaction at the gateway', () => {
   it('withholds the raw structured task from a redacted provider and hands it to a trusted one', async () => {
     const remote = new ScriptedProvider({ name: 'remote', thirdParty: true, reply: () => 'ok' });
     const local = new ScriptedProvider({ name: 'local', thirdParty: false, reply: () => 'ok' });
+    const task = { input: PROMPT, now: new Date('2026-01-01T00:00:00Z') };
     const redacted = setUp({ providers: { remote: { type: 'openai' } }, scripted: [remote] });
-    await redacted.gateway.generate(call(PROMPT, { task: { input: PROMPT } }));
+    await redacted.gateway.generate(call(PROMPT, { task }));
     expect(remote.requests[0]!.task).toBeUndefined();
     const trusted = setUp({
       providers: { local: { type: 'openai', trusted: true } },
       scripted: [local],
     });
-    await trusted.gateway.generate(call(PROMPT, { task: { input: PROMPT } }));
-    expect(local.requests[0]!.task).toEqual({ input: PROMPT });
+    await trusted.gateway.generate(call(PROMPT, { task }));
+    expect(local.requests[0]!.task).toEqual(task);
     expect(sentText(local.requests[0]!)).toContain(EMAIL);
   });
 
