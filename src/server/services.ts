@@ -9,7 +9,7 @@ import { ProductionMetricsService } from '../services/evaluation/production.js';
 import { EvaluationService } from '../services/evaluation/service.js';
 import { GenerationRunner } from '../services/generation/runner.js';
 import { GenerationUpkeep } from '../services/generation/generation-upkeep.js';
-import { openBacklogQueue, replicaWorkerId } from '../infra/queue/open-queue.js';
+import { openBacklogQueue, replicaWorkerId } from '../infra/queue/open-backlog-queue.js';
 import { BacklogService } from '../services/ticket-routing/backlog/service.js';
 import { RouterRegistry } from '../services/ticket-routing/router-registry.js';
 import { RoutingService } from '../services/ticket-routing/service.js';

@@ -7,7 +7,7 @@ import type { Logger } from '../../infra/observability/logger.js';
 import { FallbackLimitStore, type LimitOperation } from './fallback-store.js';
 import { MemoryLimitStore } from './memory-store.js';
 import { RedisLimitStore } from './redis-store.js';
-import type { Clock, LimitStore } from './store.js';
+import type { Clock, LimitStore } from './limit-store.js';
 
 export interface LimitStoreOptions {
   redisUrl?: string;

@@ -19,7 +19,7 @@
  */
 import { ErrorReply } from '@redis/client';
 import { createRedisClient, reportOncePerOutage, withinConnectTimeout } from '../../infra/redis.js';
-import { waitMs, type BucketResult, type LeaseResult, type LimitStore } from './store.js';
+import { waitMs, type BucketResult, type LeaseResult, type LimitStore } from './limit-store.js';
 
 export interface RedisLimitStoreOptions {
   url: string;
