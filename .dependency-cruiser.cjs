@@ -2,9 +2,11 @@
  * The layer rules of docs/ARCHITECTURE.md as code: `npm run layers` (run by .ci/run) fails on a
  * break and names the rule. A layer imports only the layers below it:
  *
- *   main, cli ─► app (composition root) ─► server ─► graphql ─► capabilities ─► llm gateway ─► providers ─► llm spec
- *                                   ├► security, streams, store, observability
- *                                   └► ml (a library of its own)
+ *   main, cli ─► app (composition root) ─► server ─► graphql ─► services ─► features (plugged in through the registry)
+ *                                                               │   ├► llm gateway ─► providers ─► llm spec
+ *                                                               │   ├► security
+ *                                                               │   └► ml (a library of its own)
+ *                                                               └► infra (store, streams, queue, redis, observability)
  */
 /** Folders of src/ that a rule names, as a path pattern. */
 const room = (...names) => `^src/(${names.join('|')})/`;
@@ -47,46 +49,75 @@ module.exports = {
       from: { path: room('llm') },
       to: {
         path: room(
-          'capabilities',
+          'features',
+          'services',
           'graphql',
           'server',
           'cli',
-          'store',
-          'streams',
+          'infra',
           'security',
           'providers',
         ),
       },
     },
     {
-      name: 'providers-know-no-service',
-      comment: 'Providers know nothing of GraphQL, accounts, storage or streams.',
+      name: 'provider-spec-knows-no-public-errors',
+      comment:
+        "Providers and the spec they implement fail with ProviderError; which public ErrorCode a client sees is the gateway's decision (llm/public-error.ts).",
       severity: 'error',
-      from: { path: room('providers') },
-      to: { path: room('graphql', 'server', 'cli', 'store', 'streams', 'security') },
+      from: { path: '^src/(llm/(spec|errors)[.]ts$|providers/)' },
+      to: { path: '^src/errors[.]ts$' },
     },
     {
-      name: 'capabilities-below-transport',
-      comment: 'Capabilities never touch HTTP, GraphQL resolvers or the CLIs.',
+      name: 'providers-know-no-service',
+      comment: 'Providers know nothing of GraphQL, accounts, features, storage or streams.',
       severity: 'error',
-      from: { path: room('capabilities') },
+      from: { path: room('providers') },
+      to: { path: room('features', 'services', 'graphql', 'server', 'cli', 'infra', 'security') },
+    },
+    {
+      name: 'features-below-services',
+      comment:
+        'Features are plugged into the generation service (through capability.ts and the registry in features/index.ts); they never call a service, GraphQL, HTTP or the CLIs.',
+      severity: 'error',
+      from: { path: room('features') },
+      to: { path: room('services', 'graphql', 'server', 'cli') },
+    },
+    {
+      name: 'services-reach-features-through-the-registry',
+      comment:
+        'A service sees the features only through GenerationCapability (features/capability.ts), the registry (features/index.ts) and what the features share (validate.ts, shared/); never one concrete feature.',
+      severity: 'error',
+      from: { path: room('services') },
+      to: {
+        path: '^src/features/',
+        pathNot: '^src/features/(capability|index|validate)[.]ts$|^src/features/shared/',
+      },
+    },
+    {
+      name: 'services-below-transport',
+      comment: 'Services never touch HTTP, GraphQL resolvers or the CLIs.',
+      severity: 'error',
+      from: { path: room('services') },
       to: { path: room('graphql', 'server', 'cli') },
     },
     {
-      name: 'infrastructure-below-capabilities',
+      name: 'infra-below-the-domain',
       comment:
-        'The store, the stream bus and observability serve the layers above; they import none of them.',
+        'The infrastructure adapters (store, stream bus, queue, Redis, observability) serve the layers above; they import none of them.',
       severity: 'error',
-      from: { path: room('store', 'streams', 'observability') },
-      to: { path: room('capabilities', 'graphql', 'server', 'cli', 'providers', 'security') },
+      from: { path: room('infra') },
+      to: {
+        path: room('features', 'services', 'graphql', 'server', 'cli', 'providers', 'security'),
+      },
     },
     {
       name: 'security-below-transport',
       comment:
-        'Security policies are called by the transport and the gateway; they do not call them.',
+        'Security policies are called by the transport, the services and the gateway; they do not call them.',
       severity: 'error',
       from: { path: room('security') },
-      to: { path: room('graphql', 'server', 'cli', 'capabilities') },
+      to: { path: room('graphql', 'server', 'cli', 'features', 'services') },
     },
     {
       name: 'graphql-below-server',

@@ -6,12 +6,12 @@
  *
  *   npx tsx bench/markdown-corpus.ts
  */
-import { assistant } from '../src/capabilities/assistant/index.js';
-import { unusableAnswer } from '../src/capabilities/generation/unusable-answer.js';
-import { jobDigest } from '../src/capabilities/job-digest/index.js';
-import { postmortem } from '../src/capabilities/postmortem/index.js';
-import { runbook } from '../src/capabilities/runbook/index.js';
-import { statusUpdate } from '../src/capabilities/status-update/index.js';
+import { assistant } from '../src/features/assistant/index.js';
+import { unusableAnswer } from '../src/services/generation/unusable-answer.js';
+import { jobDigest } from '../src/features/job-digest/index.js';
+import { postmortem } from '../src/features/postmortem/index.js';
+import { runbook } from '../src/features/runbook/index.js';
+import { statusUpdate } from '../src/features/status-update/index.js';
 import { assistantAnswers, assistantInput } from '../test/fixtures/model-answers/assistant.js';
 import { badDeploy } from '../test/fixtures/incidents/index.js';
 import { missed, withDates, type ModelAnswer } from '../test/fixtures/model-answers/index.js';

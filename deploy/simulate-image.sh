@@ -94,7 +94,7 @@ echo "simulate-image: SIGTERM → drained and exited 0"
 # --- the routing trainer's worker, as the compiled registry starts it (no execArgv) ------------
 cat >"$work/train-check.mjs" <<'EOF_CHECK'
 import { Worker } from 'node:worker_threads';
-const worker = new Worker(new URL('./app/dist/capabilities/routing/train-worker.js', import.meta.url));
+const worker = new Worker(new URL('./app/dist/services/ticket-routing/train-worker.js', import.meta.url));
 const examples = [];
 for (let i = 0; i < 40; i++) examples.push({ text: i % 2 ? `refund for invoice ${i} charged twice` : `cannot log in, password reset ${i} fails`, label: i % 2 ? 'billing' : 'access' });
 worker.once('error', (error) => {

@@ -9,7 +9,7 @@ import {
   SupergraphConfigError,
   type SupergraphConfig,
 } from './graphql/supergraph-config.js';
-import type { TracingSettings } from './observability/tracing-settings.js';
+import type { TracingSettings } from './infra/observability/tracing-settings.js';
 import type { JwtSettings } from './security/authenticate.js';
 
 const bool = z
@@ -211,7 +211,7 @@ export interface Config {
     dailyBudgetUsd: number;
     maxConcurrentStreams: number;
   };
-  /** Per operation, checked before it runs; 0 is unlimited (see server/plugins/query-limits.ts). */
+  /** Per operation, checked before it runs; 0 is unlimited (see server/plugins/operation-gate.ts). */
   queryLimits: {
     maxDepth: number;
     maxAliases: number;

@@ -5,10 +5,10 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, loadConfig, type Config } from './config.js';
-import { LlmConfigError } from './llm/routing.js';
-import { createLogger } from './observability/logger.js';
+import { LlmConfigError } from './llm/provider-chains.js';
+import { createLogger } from './infra/observability/logger.js';
 import { createApp } from './app/app.js';
-import { DataDirLockedError, recordServerUrl } from './store/data-dir-lock.js';
+import { DataDirLockedError, recordServerUrl } from './infra/store/data-dir-lock.js';
 
 function fail(message: string): never {
   console.error(`ai-subgraph: ${message}`);
@@ -59,13 +59,13 @@ try {
           : 'PostgreSQL (DATABASE_URL)',
       streams: config.redisUrl ? 'Redis Streams (REDIS_URL)' : 'in-process',
       providers: Object.fromEntries(
-        Object.entries(services.llmRouting.providers).map(([name, settings]) => [
+        Object.entries(services.providerChains.providers).map(([name, settings]) => [
           name,
           settings.type,
         ]),
       ),
       chains: Object.fromEntries(
-        Object.entries(services.llmRouting.features).map(([feature, policy]) => [
+        Object.entries(services.providerChains.features).map(([feature, policy]) => [
           feature,
           policy.chain.map((target) => `${target.provider}:${target.model}`).join(' → '),
         ]),

@@ -9,7 +9,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { deserializeRouter, normalizeTicketText } from '../../src/ml/index.js';
-import { openStore } from '../../src/store/index.js';
+import { openStore } from '../../src/infra/store/index.js';
 import type { ChildRequest } from './ipc.js';
 
 if (!process.send)

@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import type { OpenAiBehaviour } from '../../test/support/openai-double.js';
 import { imageRuntimeTuning } from '../../test/deploy/support.js';
 import { throwawayDatabase } from '../../test/support/postgres.js';
-import type { LlmConfigFile } from '../../src/llm/routing.js';
+import type { LlmConfigFile } from '../../src/llm/provider-chains.js';
 import { DIST_URL, ensureBuild, transpiledChild } from './compiled.js';
 import { BENCH_MODEL } from './fixtures.js';
 import type { ChildMessage, ChildRequest, ProcessStats } from './ipc.js';

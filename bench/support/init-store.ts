@@ -6,7 +6,7 @@
  */
 import { issueApiKey } from '../../src/security/api-keys.js';
 import { SCOPES } from '../../src/security/scopes.js';
-import { openStore } from '../../src/store/index.js';
+import { openStore } from '../../src/infra/store/index.js';
 import { BENCH_ACCOUNT } from './fixtures.js';
 import type { ChildMessage } from './ipc.js';
 

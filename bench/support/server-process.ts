@@ -11,7 +11,7 @@ import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type * as ConfigModule from '../../src/config.js';
-import type * as LoggerModule from '../../src/observability/logger.js';
+import type * as LoggerModule from '../../src/infra/observability/logger.js';
 import type * as AppModule from '../../src/app/app.js';
 import { ProcessUsage, type ChildRequest, type ProcessStats } from './ipc.js';
 

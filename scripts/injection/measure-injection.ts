@@ -1,5 +1,5 @@
 /**
- * `npm run measure:injection`: the injection screen's recall and false positives as the README
+ * `npm run measure:injection`: the injection screen's recall and false positives as docs/security.md
  * prints them. Every figure for a collection comes from a model trained without that collection
  * (the six sources of the shared file, and each of this project's own sets, held out whole), so
  * none is a score on training data. Ordinary text (CLINC150's test utterances, the job-log

@@ -5,7 +5,7 @@
 import type { Config } from '../config.js';
 import { ApiKeyService } from '../security/api-key-service.js';
 import { KeyRevocationWatch } from '../security/api-keys.js';
-import { openStore } from '../store/index.js';
+import { openStore } from '../infra/store/index.js';
 
 export interface OpenedApiKeys {
   apiKeys: ApiKeyService;

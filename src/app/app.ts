@@ -6,11 +6,11 @@
  */
 import type { Server } from 'node:http';
 import { ConfigError, type Config } from '../config.js';
-import type { Logger } from '../observability/logger.js';
-import { startTracing } from '../observability/tracing.js';
+import type { Logger } from '../infra/observability/logger.js';
+import { startTracing } from '../infra/observability/tracing.js';
 import { createSubgraphServer } from '../server/subgraph-server.js';
 import type { Services } from '../graphql/services.js';
-import type { Store } from '../store/index.js';
+import type { Store } from '../infra/store/index.js';
 import { closeServices, drainServices, openServices } from './services.js';
 
 export type Lifecycle = 'created' | 'listening' | 'draining' | 'stopped';

@@ -3,26 +3,26 @@
  * gateway and the generation runner, and closes them again in order. The only module that knows
  * every layer.
  */
-import { allCapabilities, offlineDrafters } from '../capabilities/index.js';
-import { GenerationDatasetService } from '../capabilities/evaluation/datasets.js';
-import { FeedbackService } from '../capabilities/evaluation/feedback.js';
-import { ProductionMetricsService } from '../capabilities/evaluation/production.js';
-import { EvaluationService } from '../capabilities/evaluation/service.js';
-import { GenerationQueries } from '../capabilities/generation/generation-queries.js';
-import { GenerationRunner } from '../capabilities/generation/runner.js';
-import { GenerationUpkeep } from '../capabilities/generation/generation-upkeep.js';
-import { openBacklogQueue, replicaWorkerId } from '../capabilities/routing/backlog/open-queue.js';
-import { BacklogService } from '../capabilities/routing/backlog/service.js';
-import { RouterRegistry } from '../capabilities/routing/router-registry.js';
-import { RoutingService } from '../capabilities/routing/service.js';
+import { allCapabilities, offlineDrafters } from '../features/index.js';
+import { GenerationDatasetService } from '../services/evaluation/datasets.js';
+import { FeedbackService } from '../services/evaluation/feedback.js';
+import { ProductionMetricsService } from '../services/evaluation/production.js';
+import { EvaluationService } from '../services/evaluation/service.js';
+import { GenerationQueries } from '../services/generation/generation-queries.js';
+import { GenerationRunner } from '../services/generation/runner.js';
+import { GenerationUpkeep } from '../services/generation/generation-upkeep.js';
+import { openBacklogQueue, replicaWorkerId } from '../infra/queue/open-backlog-queue.js';
+import { BacklogService } from '../services/ticket-routing/backlog/service.js';
+import { RouterRegistry } from '../services/ticket-routing/router-registry.js';
+import { RoutingService } from '../services/ticket-routing/service.js';
 import type { Config } from '../config.js';
 import type { Services } from '../graphql/services.js';
 import { LlmGateway } from '../llm/gateway.js';
-import { loadLlmConfig, routingFromEnvironment } from '../llm/routing.js';
+import { loadLlmConfig, chainsFromEnvironment } from '../llm/provider-chains.js';
 import type { ModelProvider } from '../llm/spec.js';
-import type { Logger } from '../observability/logger.js';
-import { Metrics } from '../observability/metrics.js';
-import { ProviderCallSpans } from '../observability/provider-call-spans.js';
+import type { Logger } from '../infra/observability/logger.js';
+import { Metrics } from '../infra/observability/metrics.js';
+import { ProviderCallSpans } from '../infra/observability/provider-call-spans.js';
 import { BuiltinProvider } from '../providers/builtin/index.js';
 import { createConfiguredProvider } from '../providers/index.js';
 import { ApiKeyService } from '../security/api-key-service.js';
@@ -30,10 +30,10 @@ import { Authenticator } from '../security/authenticate.js';
 import { KeyRevocationWatch } from '../security/api-keys.js';
 import { AuditObserver, DataProtection, observeAll } from '../security/data-protection/index.js';
 import { AccountLimits, openLimitStore } from '../security/limits/index.js';
-import { AuditLogRepository } from '../store/audit-log.js';
-import { openStore, type Store } from '../store/index.js';
-import { BacklogRepository } from '../store/routing/backlogs.js';
-import { openStreamBus } from '../streams/index.js';
+import { AuditLogRepository } from '../infra/store/audit-log.js';
+import { openStore, type Store } from '../infra/store/index.js';
+import { BacklogRepository } from '../infra/store/routing/backlogs.js';
+import { openStreamBus } from '../infra/streams/index.js';
 
 /**
  * The services resolvers and the transport receive, and the store behind them, which only the
@@ -45,14 +45,14 @@ export interface OpenedServices {
 }
 
 export async function openServices(config: Config, logger: Logger): Promise<OpenedServices> {
-  const routing = config.llmConfigPath
+  const chains = config.llmConfigPath
     ? loadLlmConfig(config.llmConfigPath)
-    : routingFromEnvironment({
+    : chainsFromEnvironment({
         openaiConfigured: Boolean(config.openai.apiKey || config.openai.baseUrl),
         openaiModel: config.openai.model,
         openaiBaseUrl: config.openai.baseUrl,
       });
-  const providers: ModelProvider[] = Object.entries(routing.providers).map(([name, settings]) =>
+  const providers: ModelProvider[] = Object.entries(chains.providers).map(([name, settings]) =>
     settings.type === 'builtin'
       ? new BuiltinProvider({
           drafters: offlineDrafters(allCapabilities),
@@ -95,7 +95,7 @@ export async function openServices(config: Config, logger: Logger): Promise<Open
   const metrics = new Metrics();
   // Data protection (issue #7): injection screen, PII redaction, canary, and the audit log.
   const dataProtection = new DataProtection({
-    providers: routing.providers,
+    providers: chains.providers,
     injection: {
       action: config.dataProtection.injectionAction,
       policy: config.dataProtection.injectionThresholds,
@@ -123,7 +123,7 @@ export async function openServices(config: Config, logger: Logger): Promise<Open
       logger.warn({ err: error }, 'could not record usage against the account limits'),
     rejected: (rule) => metrics.rateLimited(rule),
   });
-  const gateway = new LlmGateway(routing, providers, {
+  const gateway = new LlmGateway(chains, providers, {
     protection: dataProtection,
     observer: observeAll(metrics, audit, ...(config.tracing ? [new ProviderCallSpans()] : [])),
     limits: {
@@ -182,7 +182,7 @@ export async function openServices(config: Config, logger: Logger): Promise<Open
       runner,
       gateway,
       capabilities: allCapabilities,
-      providers: (name) => routing.providers[name]?.type,
+      providers: (name) => chains.providers[name]?.type,
       logger,
     }),
     datasets: new GenerationDatasetService({
@@ -221,7 +221,7 @@ export async function openServices(config: Config, logger: Logger): Promise<Open
     upkeep,
     routing: ticketRouting,
     backlogs,
-    llmRouting: routing,
+    providerChains: chains,
     authenticator,
     apiKeys: new ApiKeyService(store.apiKeys, keyRevocations),
     keyRevocations,

@@ -21,8 +21,8 @@ import type {
   CategoryMetrics,
   Confusion,
   StageShare,
-} from '../capabilities/evaluation/classification-metrics.js';
-import type { GenerationSummary, RoutingSummary } from '../capabilities/evaluation/summary.js';
+} from '../services/evaluation/classification-metrics.js';
+import type { GenerationSummary, RoutingSummary } from '../services/evaluation/summary.js';
 import { ProgressLine } from './progress.js';
 import { printedHelp, runCommand } from './command.js';
 

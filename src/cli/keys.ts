@@ -13,7 +13,7 @@
 import { parseArgs } from 'node:util';
 import { openApiKeys, type OpenedApiKeys } from '../app/api-keys.js';
 import { loadConfig } from '../config.js';
-import { dataDirHolder } from '../store/data-dir-lock.js';
+import { dataDirHolder } from '../infra/store/data-dir-lock.js';
 import { printedHelp, runCommand } from './command.js';
 import { GraphQLRequestError, clientFor, graphql, type ClientOptions } from './graphql-client.js';
 

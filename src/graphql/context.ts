@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Account } from '../domain.js';
 import { createLoaders, type Loaders } from './loaders.js';
-import type { Logger } from '../observability/logger.js';
+import type { Logger } from '../infra/observability/logger.js';
 import type { Services } from './services.js';
 
 export interface RequestContext {

@@ -3,11 +3,11 @@
  * and scoped to the caller's account so a batch can never mix tenants.
  */
 import DataLoader from 'dataloader';
-import type { RoutingService } from '../capabilities/routing/service.js';
+import type { RoutingService } from '../services/ticket-routing/service.js';
 import type { Account, Feature } from '../domain.js';
-import type { GenerationQueries } from '../capabilities/generation/generation-queries.js';
-import type { GenerationRecord } from '../store/generations.js';
-import type { PredictionRecord } from '../store/routing/predictions.js';
+import type { GenerationQueries } from '../services/generation/generation-queries.js';
+import type { GenerationRecord } from '../infra/store/generations.js';
+import type { PredictionRecord } from '../infra/store/routing/predictions.js';
 
 /** The drafts an `Incident` shows, and the most of each kind a request may ask for. */
 export const INCIDENT_DRAFT_FEATURES = [

@@ -2,25 +2,25 @@
  * The services every resolver (and the transport in front of them) receives in its context; the
  * composition root (src/app/services.ts) builds them.
  */
-import type { allCapabilities } from '../capabilities/index.js';
-import type { GenerationDatasetService } from '../capabilities/evaluation/datasets.js';
-import type { FeedbackService } from '../capabilities/evaluation/feedback.js';
-import type { ProductionMetricsService } from '../capabilities/evaluation/production.js';
-import type { EvaluationService } from '../capabilities/evaluation/service.js';
-import type { GenerationQueries } from '../capabilities/generation/generation-queries.js';
-import type { GenerationRunner } from '../capabilities/generation/runner.js';
-import type { GenerationUpkeep } from '../capabilities/generation/generation-upkeep.js';
-import type { BacklogService } from '../capabilities/routing/backlog/service.js';
-import type { RoutingService } from '../capabilities/routing/service.js';
+import type { allCapabilities } from '../features/index.js';
+import type { GenerationDatasetService } from '../services/evaluation/datasets.js';
+import type { FeedbackService } from '../services/evaluation/feedback.js';
+import type { ProductionMetricsService } from '../services/evaluation/production.js';
+import type { EvaluationService } from '../services/evaluation/service.js';
+import type { GenerationQueries } from '../services/generation/generation-queries.js';
+import type { GenerationRunner } from '../services/generation/runner.js';
+import type { GenerationUpkeep } from '../services/generation/generation-upkeep.js';
+import type { BacklogService } from '../services/ticket-routing/backlog/service.js';
+import type { RoutingService } from '../services/ticket-routing/service.js';
 import type { LlmGateway } from '../llm/gateway.js';
-import type { LlmRouting } from '../llm/routing.js';
-import type { Metrics } from '../observability/metrics.js';
+import type { ProviderChains } from '../llm/provider-chains.js';
+import type { Metrics } from '../infra/observability/metrics.js';
 import type { ApiKeyService } from '../security/api-key-service.js';
 import type { Authenticator } from '../security/authenticate.js';
 import type { KeyRevocationWatch } from '../security/api-keys.js';
 import type { AuditObserver, DataProtection } from '../security/data-protection/index.js';
 import type { AccountLimits } from '../security/limits/index.js';
-import type { StreamBus } from '../streams/bus.js';
+import type { StreamBus } from '../infra/streams/bus.js';
 
 export interface Services {
   bus: StreamBus;
@@ -33,7 +33,7 @@ export interface Services {
   routing: RoutingService;
   /** Bulk routing: backlogs split in chunks that this replica's workers (and any other's) drain. */
   backlogs: BacklogService;
-  llmRouting: LlmRouting;
+  providerChains: ProviderChains;
   authenticator: Authenticator;
   /** Listing, issuing and revoking API keys. */
   apiKeys: ApiKeyService;

@@ -12,7 +12,7 @@ import {
   type GraphQLFieldResolver,
   type GraphQLSchema,
 } from 'graphql';
-import { refuseInput, unstorableText } from '../capabilities/validate.js';
+import { refuseInput, unstorableText } from '../features/validate.js';
 
 /** Wraps the resolvers (and subscribers) of every field that takes arguments. */
 export function refuseUnstorableText(schema: GraphQLSchema): void {

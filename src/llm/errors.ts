@@ -1,8 +1,9 @@
 /**
  * The one error type every provider maps its failures onto. The gateway decides retries and
- * fallback from `retryable` and `retryAfterMs` alone, never from a vendor's error class.
+ * fallback from `retryable` and `retryAfterMs` alone, never from a vendor's error class. It is
+ * not a public error: which `extensions.code` a client sees for each failure is the gateway's
+ * decision (`public-error.ts`), so the spec knows nothing of GraphQL's error vocabulary.
  */
-import { ErrorCode, ServiceError } from '../errors.js';
 
 export type ProviderFailure =
   | 'rate-limited'
@@ -13,20 +14,13 @@ export type ProviderFailure =
   | 'bad-request'
   | 'cancelled';
 
-const CODE_OF: Record<ProviderFailure, ErrorCode> = {
-  'rate-limited': ErrorCode.PROVIDER_RATE_LIMITED,
-  timeout: ErrorCode.PROVIDER_TIMEOUT,
-  unavailable: ErrorCode.PROVIDER_UNAVAILABLE,
-  refused: ErrorCode.PROVIDER_REFUSED,
-  'bad-output': ErrorCode.PROVIDER_BAD_OUTPUT,
-  // A request the provider rejects as malformed is our bug or a config error, not the user's.
-  'bad-request': ErrorCode.PROVIDER_UNAVAILABLE,
-  cancelled: ErrorCode.CANCELLED,
-};
-
 const RETRYABLE: ReadonlySet<ProviderFailure> = new Set(['rate-limited', 'timeout', 'unavailable']);
 
-export class ProviderError extends ServiceError {
+/** Marks instances, so `isInstance` survives duplicate copies of this module. */
+const PROVIDER_ERROR = Symbol.for('ai-subgraph.ProviderError');
+
+export class ProviderError extends Error {
+  readonly [PROVIDER_ERROR] = true;
   readonly retryable: boolean;
 
   constructor(
@@ -37,19 +31,12 @@ export class ProviderError extends ServiceError {
     readonly retryAfterMs?: number,
     options?: ErrorOptions,
   ) {
-    super(
-      CODE_OF[failure],
-      message,
-      retryAfterMs === undefined
-        ? { provider }
-        : { provider, retryAfterSeconds: Math.ceil(retryAfterMs / 1000) },
-      options,
-    );
+    super(message, options);
     this.name = 'ProviderError';
     this.retryable = RETRYABLE.has(failure);
   }
 
-  static override isInstance(error: unknown): error is ProviderError {
-    return ServiceError.isInstance(error) && error.name === 'ProviderError';
+  static isInstance(error: unknown): error is ProviderError {
+    return error instanceof Error && PROVIDER_ERROR in error;
   }
 }

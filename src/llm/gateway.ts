@@ -10,17 +10,19 @@ import type { Feature, ProviderAttempt, Usage } from '../domain.js';
 import { ErrorCode, ServiceError } from '../errors.js';
 import { Deadline } from './deadline.js';
 import { ProviderError } from './errors.js';
+import { errorCodeOf, toPublicError, type CallFailure } from './public-error.js';
 import { CircuitBreaker, type BreakerState } from './policies/breaker.js';
 import { ConcurrencyLimitError, ConcurrencyLimiter } from './policies/concurrency.js';
 import { ResponseCache, type CachedAnswer } from './policies/response-cache.js';
 import { backoffDelay, sleep } from './policies/retry.js';
 import { TargetStats, type TargetHealth } from './policies/target-stats.js';
-import { targetKey, type LlmRouting, type Target } from './routing.js';
+import { targetKey, type ProviderChains, type Target } from './provider-chains.js';
 import type {
   ChatMessage,
   FinishReason,
   ModelProvider,
   ModelRequest,
+  OfflineTask,
   ResponseFormat,
   StreamPart,
   TokenUsage,
@@ -31,7 +33,7 @@ export interface GatewayCall {
   accountId: string;
   messages: ChatMessage[];
   /** Structured input for providers that draft from data (builtin). */
-  task?: unknown;
+  task?: OfflineTask;
   responseFormat?: ResponseFormat;
   /** The caller's abort (closed socket, abandoned stream, cancelGeneration, shutdown). */
   signal: AbortSignal;
@@ -87,10 +89,11 @@ export class GatewayError extends ServiceError {
   injectionScore: number | null = null;
 
   constructor(
-    failure: ServiceError,
+    failure: CallFailure,
     readonly attempts: Attempt[],
   ) {
-    super(failure.code, failure.message, failure.details, { cause: failure });
+    const visible = toPublicError(failure);
+    super(visible.code, visible.message, visible.details, { cause: failure });
     this.name = 'GatewayError';
   }
 }
@@ -183,7 +186,7 @@ export class LlmGateway {
   private readonly cache: ResponseCache | null;
 
   constructor(
-    private readonly routing: LlmRouting,
+    private readonly chains: ProviderChains,
     providers: readonly ModelProvider[],
     options: GatewayOptions = {},
   ) {
@@ -192,7 +195,7 @@ export class LlmGateway {
     this.protection = options.protection ?? null;
     this.random = options.random ?? Math.random;
     this.providers = new Map(providers.map((provider) => [provider.name, provider]));
-    for (const [feature, policy] of Object.entries(routing.features)) {
+    for (const [feature, policy] of Object.entries(chains.features)) {
       for (const target of policy.chain) {
         if (!this.providers.has(target.provider))
           throw new Error(`feature ${feature}: provider "${target.provider}" is not registered`);
@@ -200,7 +203,7 @@ export class LlmGateway {
       }
     }
     this.cache =
-      routing.policies.cacheMaxBytes > 0 ? new ResponseCache(routing.policies.cacheMaxBytes) : null;
+      chains.policies.cacheMaxBytes > 0 ? new ResponseCache(chains.policies.cacheMaxBytes) : null;
   }
 
   private runtimeOf(target: Target): TargetRuntime {
@@ -210,8 +213,8 @@ export class LlmGateway {
       runtime = {
         target,
         provider: this.providers.get(target.provider)!,
-        breaker: new CircuitBreaker(this.routing.policies.breaker),
-        limiter: new ConcurrencyLimiter(this.routing.policies.concurrency),
+        breaker: new CircuitBreaker(this.chains.policies.breaker),
+        limiter: new ConcurrencyLimiter(this.chains.policies.concurrency),
         stats: new TargetStats(),
       };
       this.targets.set(key, runtime);
@@ -221,13 +224,13 @@ export class LlmGateway {
 
   /** The configured chain of a feature, head first. */
   chainOf(feature: Feature): readonly Target[] {
-    return this.routing.features[feature].chain;
+    return this.chains.features[feature].chain;
   }
 
   /** Whether the feature's chain holds a language model, not only the builtin provider. */
   hasLanguageModel(feature: Feature): boolean {
     return this.chainOf(feature).some(
-      (target) => this.routing.providers[target.provider]?.type !== 'builtin',
+      (target) => this.chains.providers[target.provider]?.type !== 'builtin',
     );
   }
 
@@ -238,16 +241,16 @@ export class LlmGateway {
       breakerState: runtime.breaker.state,
       inFlight: runtime.limiter.inFlight,
       queued: runtime.limiter.queued,
-      headOf: (Object.keys(this.routing.features) as Feature[]).filter(
+      headOf: (Object.keys(this.chains.features) as Feature[]).filter(
         (feature) =>
-          targetKey(this.routing.features[feature].chain[0]!) === targetKey(runtime.target),
+          targetKey(this.chains.features[feature].chain[0]!) === targetKey(runtime.target),
       ),
       ...runtime.stats.health(),
     }));
   }
 
   private priced(target: Target, usage: TokenUsage): Usage {
-    const price = this.routing.prices[targetKey(target)];
+    const price = this.chains.prices[targetKey(target)];
     const costUsd = price
       ? (usage.inputTokens * price.inputPerMillionUsd +
           usage.outputTokens * price.outputPerMillionUsd) /
@@ -257,7 +260,7 @@ export class LlmGateway {
   }
 
   private requestFor(call: GatewayCall, target: Target, sending?: PreparedMessages): ModelRequest {
-    const policy = this.routing.features[call.feature];
+    const policy = this.chains.features[call.feature];
     return {
       model: target.model,
       feature: call.feature,
@@ -326,13 +329,13 @@ export class LlmGateway {
     call: GatewayCall,
     guard: ProtectedCall | null,
   ): AsyncIterable<GatewayPart> {
-    const policy = this.routing.features[call.feature];
+    const policy = this.chains.features[call.feature];
     const deadline = new Deadline(call.signal, policy.timeoutMs);
     const { signal } = deadline;
     try {
       const started = performance.now();
       const attempts: Attempt[] = [];
-      let lastError: ServiceError | undefined;
+      let lastError: CallFailure | undefined;
 
       for (const target of call.targets ?? this.chainOf(call.feature)) {
         if (!this.providers.has(target.provider))
@@ -474,10 +477,13 @@ export class LlmGateway {
               provider: target.provider,
               model: target.model,
               outcome: 'failed',
-              errorCode: failure.code,
+              errorCode: errorCodeOf(failure),
               latencyMs,
             });
-            if (error instanceof ConcurrencyLimitError || failure.code === ErrorCode.CANCELLED) {
+            if (
+              error instanceof ConcurrencyLimitError ||
+              errorCodeOf(failure) === ErrorCode.CANCELLED
+            ) {
               runtime.breaker.recordNeutral();
             } else {
               runtime.stats.record(false, latencyMs);
@@ -490,7 +496,7 @@ export class LlmGateway {
             const retryable = ProviderError.isInstance(failure) && failure.retryable;
             if (!retryable || retry >= policy.retries) break;
             const delay = backoffDelay(
-              { retries: policy.retries, ...this.routing.policies.retry },
+              { retries: policy.retries, ...this.chains.policies.retry },
               retry,
               ProviderError.isInstance(failure) ? failure.retryAfterMs : undefined,
               this.random,
@@ -527,10 +533,8 @@ export class LlmGateway {
       if (part.type === 'text-delta') text += part.text;
       else return { text, ...part };
     }
-    throw new ProviderError(
-      'bad-output',
-      'gateway',
-      'the provider ended its stream without finishing',
+    throw toPublicError(
+      new ProviderError('bad-output', 'gateway', 'the provider ended its stream without finishing'),
     );
   }
 }
@@ -551,8 +555,8 @@ async function* answerAtOnce(
   };
 }
 
-/** Turns whatever a provider threw into the error a client should see. */
-function explain(error: unknown, provider: string, deadline: Deadline): ServiceError {
+/** Turns whatever a provider threw into a failure the chain walk can act on (`toPublicError` makes it what a client sees). */
+function explain(error: unknown, provider: string, deadline: Deadline): CallFailure {
   if (deadline.cancelled) return new ServiceError(ErrorCode.CANCELLED, 'the request was cancelled');
   if (deadline.timedOut)
     return new ProviderError('timeout', provider, 'the model did not answer within the deadline');
@@ -562,7 +566,7 @@ function explain(error: unknown, provider: string, deadline: Deadline): ServiceE
       provider,
       `${provider} is at its concurrency limit: ${error.message}`,
     );
-  if (ServiceError.isInstance(error)) return error;
+  if (ServiceError.isInstance(error) || ProviderError.isInstance(error)) return error;
   return new ProviderError(
     'unavailable',
     provider,

@@ -15,6 +15,19 @@ export interface ResponseFormat {
   schema: Record<string, unknown>;
 }
 
+/**
+ * What the builtin provider drafts from without a model: a feature's validated input and the
+ * instant the draft is written for. The spec does not know the features' input types; each
+ * feature names its own (`OfflineTask<PostmortemInput>`) where it drafts.
+ */
+export interface OfflineTask<Input = unknown> {
+  input: Input;
+  now: Date;
+}
+
+/** Drafts the text for one feature from the task the feature placed on the request. */
+export type OfflineDrafter = (task: OfflineTask) => string;
+
 export interface ModelRequest {
   /** The model id at the provider (e.g. `gpt-4o-mini`, `anthropic.claude-3-haiku...`). */
   model: string;
@@ -24,7 +37,7 @@ export interface ModelRequest {
    * The capability's validated input as data. LLM providers ignore it (they read `messages`);
    * the builtin provider drafts from it directly, which is how it stays grounded in the input.
    */
-  task?: unknown;
+  task?: OfflineTask;
   responseFormat?: ResponseFormat;
   temperature?: number;
   maxOutputTokens?: number;

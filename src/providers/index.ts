@@ -1,5 +1,5 @@
 /** Builds a configured provider instance from its settings (LLM_CONFIG or the environment). */
-import type { ProviderSettings } from '../llm/routing.js';
+import type { ProviderSettings } from '../llm/provider-chains.js';
 import type { ModelProvider } from '../llm/spec.js';
 import { BedrockProvider } from './bedrock/index.js';
 import { OpenAiProvider } from './openai/index.js';

@@ -2,7 +2,7 @@
  * API key management as resolvers and the keys CLI use it: list, issue, revoke. Revoking goes
  * through the revocation watch, so that what the key opened on this replica ends at once.
  */
-import type { ApiKeyRecord, ApiKeyRepository } from '../store/api-keys.js';
+import type { ApiKeyRecord, ApiKeyRepository } from '../infra/store/api-keys.js';
 import { issueApiKey, type IssuedKey, type KeyRevocationWatch } from './api-keys.js';
 
 export class ApiKeyService {

@@ -6,7 +6,7 @@
  */
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { badInput } from '../errors.js';
-import type { ApiKeyRecord, ApiKeyRepository } from '../store/api-keys.js';
+import type { ApiKeyRecord, ApiKeyRepository } from '../infra/store/api-keys.js';
 import { SCOPES, isScope, type Scope } from './scopes.js';
 
 const KEY_PATTERN = /^ais_([0-9a-f]{10})_([A-Za-z0-9_-]{43})$/;

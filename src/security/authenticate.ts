@@ -14,7 +14,7 @@ import {
 } from 'jose';
 import type { Account } from '../domain.js';
 import { ErrorCode, ServiceError } from '../errors.js';
-import type { ApiKeyRepository } from '../store/api-keys.js';
+import type { ApiKeyRepository } from '../infra/store/api-keys.js';
 import { verifyApiKey } from './api-keys.js';
 import { SCOPES, isScope } from './scopes.js';
 

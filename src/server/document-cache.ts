@@ -13,7 +13,7 @@ import type { DocumentNode, GraphQLError, GraphQLSchema } from 'graphql';
 import { ErrorCode } from '../errors.js';
 import { graphQLErrorOf } from './errors.js';
 import { graphql } from './graphql-runtime.js';
-import { queryTooLarge } from './plugins/query-limits.js';
+import { queryTooLarge } from './plugins/operation-gate.js';
 
 /** Distinct documents kept (clients send a handful; the bound keeps odd ones from piling up). */
 const MAX_DOCUMENTS = 200;

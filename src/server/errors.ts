@@ -8,7 +8,7 @@
 import { unwrapResolverError } from '@apollo/server/errors';
 import type { ExecutionResult, GraphQLError, GraphQLFormattedError } from 'graphql';
 import { ErrorCode, ServiceError } from '../errors.js';
-import type { Logger } from '../observability/logger.js';
+import type { Logger } from '../infra/observability/logger.js';
 import { graphql } from './graphql-runtime.js';
 
 const PUBLIC_CODES: ReadonlySet<string> = new Set(Object.values(ErrorCode));

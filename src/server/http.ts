@@ -14,13 +14,13 @@ import type { ApolloServer, HTTPGraphQLHead } from '@apollo/server';
 import { HeaderMap } from '@apollo/server';
 import type { Account } from '../domain.js';
 import { ErrorCode, ServiceError } from '../errors.js';
-import type { Logger } from '../observability/logger.js';
+import type { Logger } from '../infra/observability/logger.js';
 import { buildContext, type RequestContext } from '../graphql/context.js';
 import { authenticateOrThrow } from './authenticate-request.js';
 import { formattedServiceError } from './errors.js';
 import type { Explorer } from './explorer/explorer.js';
 import { asAccount } from './persisted-queries.js';
-import { queryTooLarge, setHttpHead, type OperationGate } from './plugins/query-limits.js';
+import { queryTooLarge, setHttpHead, type OperationGate } from './plugins/operation-gate.js';
 import type { Services } from '../graphql/services.js';
 
 export interface HttpHandlerOptions {

@@ -26,7 +26,7 @@ import { CloseCode, type Context, type ServerOptions } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { decodeJwt } from 'jose';
 import { WebSocket, WebSocketServer } from 'ws';
-import type { Logger } from '../observability/logger.js';
+import type { Logger } from '../infra/observability/logger.js';
 import type { Account } from '../domain.js';
 import { ErrorCode, ServiceError } from '../errors.js';
 import { keyPrefixOf } from '../security/api-keys.js';
@@ -41,7 +41,7 @@ import {
   type createErrorFormatter,
 } from './errors.js';
 import { graphql } from './graphql-runtime.js';
-import type { WebSocketOperationSpans } from './plugins/websocket-tracing.js';
+import type { WebSocketOperationSpans } from './plugins/websocket-operation-spans.js';
 import type { Services } from '../graphql/services.js';
 import type { SubscriptionLimits } from './subscription-limits.js';
 

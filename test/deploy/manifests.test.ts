@@ -16,7 +16,7 @@ import { ConfigMap, Secret, Service } from 'kubernetes-models/v1';
 import type { IContainer, IContainerPort, IProbe } from 'kubernetes-models/v1';
 import { describe, expect, it } from 'vitest';
 import { loadConfig, type Config } from '../../src/config.js';
-import { loadLlmConfig } from '../../src/llm/routing.js';
+import { loadLlmConfig } from '../../src/llm/provider-chains.js';
 import {
   KUBERNETES_DIR,
   configEnvironmentNames,

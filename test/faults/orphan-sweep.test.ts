@@ -5,10 +5,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GenerationUpkeep } from '../../src/capabilities/generation/generation-upkeep.js';
-import { createLogger } from '../../src/observability/logger.js';
-import { openStore, type Store } from '../../src/store/index.js';
-import { RedisStreamBus } from '../../src/streams/redis-bus.js';
+import { GenerationUpkeep } from '../../src/services/generation/generation-upkeep.js';
+import { createLogger } from '../../src/infra/observability/logger.js';
+import { openStore, type Store } from '../../src/infra/store/index.js';
+import { RedisStreamBus } from '../../src/infra/streams/redis-bus.js';
 import {
   createEmptyDatabase,
   startPostgresCluster,

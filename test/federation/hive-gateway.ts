@@ -2,7 +2,7 @@
  * Hive Gateway (`@graphql-hive/gateway`'s runtime, as its CLI runs it) on a loopback port, serving
  * a supergraph, with every fetch it sends to a subgraph counted. Clients reach it over HTTP (with
  * SSE for subscriptions) and over graphql-ws; it reaches ai-subgraph's subscriptions over
- * graphql-ws. Credentials are forwarded as the README's supergraph section says: the client's
+ * graphql-ws. Credentials are forwarded as docs/supergraph.md says: the client's
  * `authorization` (a header over HTTP, `connectionParams` over graphql-ws) becomes the header of
  * subgraph HTTP requests and the `connectionParams` of the gateway's websocket to ai-subgraph.
  */

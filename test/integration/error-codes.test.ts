@@ -7,7 +7,7 @@ import { createClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { loadConfig } from '../../src/config.js';
-import { createLogger } from '../../src/observability/logger.js';
+import { createLogger } from '../../src/infra/observability/logger.js';
 import { createApp, type App } from '../../src/app/app.js';
 import { checkoutIncident, statusUpdateInput } from '../fixtures/status-update.js';
 import { issueKeyIn } from '../support/keys.js';

@@ -2,7 +2,7 @@
  * The GraphQL-over-HTTP audit suite of `graphql-http` against the real server: every MUST passes.
  * Three SHOULDs are knowingly not met, for clients that accept only the legacy
  * `application/json`: the spec recommends 200 for a document that fails to parse or validate or
- * whose variables do not coerce, and Apollo Server answers 400 (README, "GraphQL over HTTP").
+ * whose variables do not coerce, and Apollo Server answers 400 (docs/scale-out.md, "GraphQL over HTTP").
  * They are pinned here so that no other warning can appear unnoticed.
  */
 import { serverAudits } from 'graphql-http';

@@ -36,6 +36,7 @@ describe('README examples', () => {
       'startEvalRun',
       'routeTickets',
       'evalMetrics',
+      'screenText',
     ]);
   });
 

@@ -5,7 +5,7 @@ import { CircuitBreaker } from '../../src/llm/policies/breaker.js';
 import { ConcurrencyLimitError, ConcurrencyLimiter } from '../../src/llm/policies/concurrency.js';
 import { ResponseCache } from '../../src/llm/policies/response-cache.js';
 import { backoffDelay } from '../../src/llm/policies/retry.js';
-import { parseLlmConfig } from '../../src/llm/routing.js';
+import { parseLlmConfig } from '../../src/llm/provider-chains.js';
 import { OpenAiProvider } from '../../src/providers/openai/index.js';
 import { startOpenAiDouble, type OpenAiDouble } from '../support/openai-double.js';
 

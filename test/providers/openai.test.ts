@@ -1,4 +1,5 @@
 import { countTokens } from '../../src/llm/tokens.js';
+import { toPublicError } from '../../src/llm/public-error.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { retryAfterMs } from '../../src/providers/openai/map-error.js';
 import { OpenAiProvider } from '../../src/providers/openai/index.js';
@@ -179,7 +180,11 @@ describe('OpenAiProvider specifics', () => {
     const error = await failureOf(provider.generate(request, live()));
     expectFailure(error, 'rate-limited');
     expect(error.retryAfterMs).toBe(1_500);
-    expect(error.details).toMatchObject({ provider: 'local-vllm', retryAfterSeconds: 2 });
+    // What a client sees: the gateway rounds the hint up to whole seconds.
+    expect(toPublicError(error).details).toMatchObject({
+      provider: 'local-vllm',
+      retryAfterSeconds: 2,
+    });
   });
 
   it('maps an exhausted quota (429 insufficient_quota) to unavailable, not rate-limited', async () => {

@@ -13,9 +13,9 @@ import {
   type GatewayError,
   type GatewayPart,
 } from '../../src/llm/gateway.js';
-import { parseLlmConfig, type LlmConfigFile } from '../../src/llm/routing.js';
+import { parseLlmConfig, type LlmConfigFile } from '../../src/llm/provider-chains.js';
 import type { ModelRequest } from '../../src/llm/spec.js';
-import { createLogger } from '../../src/observability/logger.js';
+import { createLogger } from '../../src/infra/observability/logger.js';
 import {
   AuditObserver,
   DataProtection,
@@ -26,7 +26,7 @@ import {
   type InjectionSettings,
 } from '../../src/security/data-protection/index.js';
 import { DEFAULT_INJECTION_POLICY } from '../../src/security/injection/index.js';
-import type { AuditLogRepository, NewAuditEntry } from '../../src/store/audit-log.js';
+import type { AuditLogRepository, NewAuditEntry } from '../../src/infra/store/audit-log.js';
 import { ScriptedProvider, fail } from '../support/scripted-provider.js';
 
 const EMAIL = 'jane.doe+billing@example.co.uk';
@@ -163,15 +163,16 @@ describe('PII redaction at the gateway', () => {
   it('withholds the raw structured task from a redacted provider and hands it to a trusted one', async () => {
     const remote = new ScriptedProvider({ name: 'remote', thirdParty: true, reply: () => 'ok' });
     const local = new ScriptedProvider({ name: 'local', thirdParty: false, reply: () => 'ok' });
+    const task = { input: PROMPT, now: new Date('2026-01-01T00:00:00Z') };
     const redacted = setUp({ providers: { remote: { type: 'openai' } }, scripted: [remote] });
-    await redacted.gateway.generate(call(PROMPT, { task: { input: PROMPT } }));
+    await redacted.gateway.generate(call(PROMPT, { task }));
     expect(remote.requests[0]!.task).toBeUndefined();
     const trusted = setUp({
       providers: { local: { type: 'openai', trusted: true } },
       scripted: [local],
     });
-    await trusted.gateway.generate(call(PROMPT, { task: { input: PROMPT } }));
-    expect(local.requests[0]!.task).toEqual({ input: PROMPT });
+    await trusted.gateway.generate(call(PROMPT, { task }));
+    expect(local.requests[0]!.task).toEqual(task);
     expect(sentText(local.requests[0]!)).toContain(EMAIL);
   });
 

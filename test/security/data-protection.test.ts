@@ -13,7 +13,7 @@
  * - the audit log has one row per provider call with counts, and no raw text.
  *
  * The injection screen's detection rate and false-positive rate are measured here too, on the
- * service's own screening function at its configured thresholds (README, Data protection).
+ * service's own screening function at its configured thresholds (docs/security.md, Data protection).
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

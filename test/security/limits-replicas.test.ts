@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { issueApiKey } from '../../src/security/api-keys.js';
-import { openStore } from '../../src/store/index.js';
+import { openStore } from '../../src/infra/store/index.js';
 import { DRAFT_STATUS_UPDATE, statusUpdateInput } from '../fixtures/status-update.js';
 import { postgresBinDir, throwawayDatabase, type ThrowawayDatabase } from '../support/postgres.js';
 import { spawnServer, type ServerProcess } from '../support/process.js';

@@ -11,7 +11,7 @@ import { createClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { loadConfig } from '../../src/config.js';
-import { createLogger } from '../../src/observability/logger.js';
+import { createLogger } from '../../src/infra/observability/logger.js';
 import { createApp, type App } from '../../src/app/app.js';
 import { PII_SAMPLES, SECRETS } from '../fixtures/security/pii-corpus.js';
 import { checkoutIncident } from '../fixtures/status-update.js';

@@ -8,11 +8,11 @@ import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import { createLogger } from '../../src/observability/logger.js';
+import { createLogger } from '../../src/infra/observability/logger.js';
 import { createApp, type App } from '../../src/app/app.js';
 import { createErrorFormatter } from '../../src/server/errors.js';
-import { StatementError, type SqlDatabase } from '../../src/store/database.js';
-import { openEmbeddedDatabase } from '../../src/store/pglite.js';
+import { StatementError, type SqlDatabase } from '../../src/infra/store/database.js';
+import { openEmbeddedDatabase } from '../../src/infra/store/pglite.js';
 import { DRAFT_STATUS_UPDATE, checkoutIncident } from '../fixtures/status-update.js';
 import { storeEnvFor, temporaryDataDir } from '../support/server.js';
 

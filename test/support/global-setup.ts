@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { openStore } from '../../src/store/index.js';
+import { openStore } from '../../src/infra/store/index.js';
 import { startPostgresCluster, testDatabaseIsPostgres, withAdmin } from './postgres.js';
 
 export const POSTGRES_TEMPLATE = 'ai_subgraph_template';

@@ -1,6 +1,6 @@
 /** Issues API keys straight into a data directory, as `npm run keys -- create` does, before a server opens it. */
 import { issueApiKey } from '../../src/security/api-keys.js';
-import { openStore } from '../../src/store/index.js';
+import { openStore } from '../../src/infra/store/index.js';
 import { storeEnvFor } from './server.js';
 
 /** Into the store a test server on `dataDir` will open: PGlite there, or its PostgreSQL database. */

@@ -1,7 +1,7 @@
 /** Writes an LLM_CONFIG file for a test server and returns its path. */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { LlmConfigFile } from '../../src/llm/routing.js';
+import type { LlmConfigFile } from '../../src/llm/provider-chains.js';
 import { temporaryDataDir } from './server.js';
 
 export function writeLlmConfig(config: LlmConfigFile): string {

@@ -8,7 +8,7 @@ import { createClient, type Client } from 'graphql-ws';
 import { inject } from 'vitest';
 import WebSocket from 'ws';
 import { loadConfig } from '../../src/config.js';
-import { createLogger } from '../../src/observability/logger.js';
+import { createLogger } from '../../src/infra/observability/logger.js';
 import { createApp, type App } from '../../src/app/app.js';
 import { createDatabaseFrom, testDatabaseIsPostgres } from './postgres.js';
 
@@ -82,7 +82,7 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     LOG_LEVEL: 'silent',
     PORT: '0',
     // One event per provider chunk, so that tests counting deltas see them; the coalescing tests
-    // (test/streams/coalescing.test.ts) set a frame.
+    // (test/infra/streams/coalescing.test.ts) set a frame.
     STREAM_FRAME_MS: '0',
     ...env,
     DATA_DIR: dataDir,

@@ -1,6 +1,6 @@
 /** The audit log of provider calls (scope `admin`): operators see every account's, or one account's. */
 import { badInput } from '../../errors.js';
-import type { AuditRecord } from '../../store/audit-log.js';
+import type { AuditRecord } from '../../infra/store/audit-log.js';
 import type { AuditOutcome, ErrorCode, Resolvers } from '../__generated__/resolvers-types.js';
 
 const OUTCOMES: Record<AuditRecord['outcome'], AuditOutcome> = {

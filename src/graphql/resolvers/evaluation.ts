@@ -2,7 +2,7 @@
 import { badInput } from '../../errors.js';
 import { forbidden, satisfies } from '../../security/field-guard.js';
 import { feedbackScopes } from '../../security/scopes.js';
-import type { EvalRunRecord } from '../../store/evaluation/eval-runs.js';
+import type { EvalRunRecord } from '../../infra/store/evaluation/eval-runs.js';
 import type { Resolvers } from '../__generated__/resolvers-types.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 

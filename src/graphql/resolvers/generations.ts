@@ -1,8 +1,8 @@
 /** Generations: lookup, listing, cancellation, the federated entity, and the token stream. */
-import type { GenerationEventView } from '../../capabilities/generation/watch.js';
+import type { GenerationEventView } from '../../services/generation/watch.js';
 import { badInput } from '../../errors.js';
 import { releasingOnEnd } from '../../security/limits/index.js';
-import { isUuid } from '../../store/generations.js';
+import { isUuid } from '../../infra/store/generations.js';
 import type { Resolvers } from '../__generated__/resolvers-types.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 

@@ -1,6 +1,6 @@
 /** Ticket routing: taxonomies, labeled data, training, the cascade, review, and Ticket.routing. */
 import { badInput } from '../../errors.js';
-import type { RouterModelRecord } from '../../store/routing/router-models.js';
+import type { RouterModelRecord } from '../../infra/store/routing/router-models.js';
 import type { Resolvers } from '../__generated__/resolvers-types.js';
 
 function routerModelFields(model: RouterModelRecord) {

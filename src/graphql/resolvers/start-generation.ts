@@ -2,7 +2,7 @@
  * What every generation mutation does with its `input`: split off the delivery options that all
  * of them share (`stream`, `idempotencyKey`, `incidentId`) and hand the rest to the runner.
  */
-import type { GenerationCapability } from '../../capabilities/capability.js';
+import type { GenerationCapability } from '../../features/capability.js';
 import { ServiceError } from '../../errors.js';
 import type { RequestContext } from '../context.js';
 

@@ -6,11 +6,14 @@
  */
 import type { Feature } from '../../domain.js';
 import { ProviderError } from '../../llm/errors.js';
-import type { ModelProvider, ModelRequest, ModelResult, StreamPart } from '../../llm/spec.js';
+import type {
+  ModelProvider,
+  ModelRequest,
+  ModelResult,
+  OfflineDrafter,
+  StreamPart,
+} from '../../llm/spec.js';
 import { estimateTokens } from '../../llm/tokens.js';
-
-/** Drafts the text for one feature from the task the capability placed on the request. */
-export type OfflineDrafter = (task: unknown) => string;
 
 export interface BuiltinProviderOptions {
   drafters: Partial<Record<Feature, OfflineDrafter>>;
@@ -33,6 +36,14 @@ export class BuiltinProvider implements ModelProvider {
         'bad-request',
         this.name,
         `the builtin provider has no offline drafter for ${request.feature}`,
+      );
+    // A request without a task (a judge's prompt, say) has nothing to draft from; it fails as a
+    // drafter's crash always has, as an unavailable provider, so the chain moves on.
+    if (!request.task)
+      throw new ProviderError(
+        'unavailable',
+        this.name,
+        `the builtin provider drafts only from a task, and this ${request.feature} request has none`,
       );
     return drafter(request.task);
   }

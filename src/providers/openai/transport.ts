@@ -13,7 +13,7 @@
  * not a string (an upload, which this service never sends) is left to the platform `fetch`.
  * Aborting the SDK's signal destroys the request and its body: undici holds the listener on that
  * signal strongly, so an abandoned stream stops reading even after a garbage collection
- * (test/streams/abandon-after-gc.test.ts).
+ * (test/infra/streams/abandon-after-gc.test.ts).
  */
 import { request, type Dispatcher } from 'undici';
 

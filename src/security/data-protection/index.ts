@@ -3,7 +3,7 @@
  * data, PII redaction for providers outside the trust boundary and restoration of answers, the
  * canary check, and the audit log of provider calls.
  */
-export { AuditObserver, observeAll, type AuditOptions } from './audit.js';
+export { AuditObserver, observeAll, type AuditOptions } from './audit-observer.js';
 export {
   SCREEN_SEGMENT_CHARS,
   screenUntrusted,

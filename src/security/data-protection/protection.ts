@@ -17,9 +17,9 @@ import type {
   PreparedMessages,
   ProtectedCall,
 } from '../../llm/gateway.js';
-import type { ProviderSettings, Target } from '../../llm/routing.js';
+import type { ProviderSettings, Target } from '../../llm/provider-chains.js';
 import type { ChatMessage } from '../../llm/spec.js';
-import type { Logger } from '../../observability/logger.js';
+import type { Logger } from '../../infra/observability/logger.js';
 import {
   canaryInstruction,
   createCanary,

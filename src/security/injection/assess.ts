@@ -13,7 +13,7 @@
  *
  * What it is and is not: a fast first screen that catches the phrasings of public jailbreak and
  * injection collections, their paraphrases as far as the classifier generalizes, and their cheap
- * disguises (README, data protection, for the measured figures). The fence around untrusted text
+ * disguises (docs/security.md, data protection, for the measured figures). The fence around untrusted text
  * and the canary check on outputs are the defences that do not depend on wording.
  */
 import { injectionProbability, shippedModel, type InjectionModel } from './classifier.js';

@@ -19,7 +19,7 @@
  * A limit of 0 turns that limit off.
  */
 import { ErrorCode, ServiceError } from '../../errors.js';
-import { systemClock, type Clock, type LimitStore } from './store.js';
+import { systemClock, type Clock, type LimitStore } from './limit-store.js';
 
 export interface RateLimits {
   requestsPerMinute: number;

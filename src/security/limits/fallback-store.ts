@@ -19,7 +19,7 @@
  * it, so a slot taken locally during an outage is freed locally.
  */
 import { MemoryLimitStore } from './memory-store.js';
-import type { BucketResult, Clock, LeaseResult, LimitStore } from './store.js';
+import type { BucketResult, Clock, LeaseResult, LimitStore } from './limit-store.js';
 
 export type LimitOperation = 'take' | 'charge' | 'add' | 'read' | 'acquire' | 'release';
 

@@ -29,4 +29,4 @@ export {
   type Clock,
   type LeaseResult,
   type LimitStore,
-} from './store.js';
+} from './limit-store.js';

@@ -10,7 +10,7 @@ import {
   type Clock,
   type LeaseResult,
   type LimitStore,
-} from './store.js';
+} from './limit-store.js';
 
 interface Bucket {
   level: number;

@@ -3,11 +3,11 @@
  * when REDIS_URL is set, so limits hold across replicas, falling back to this replica's own
  * counts while Redis cannot answer (see fallback-store.ts for why).
  */
-import type { Logger } from '../../observability/logger.js';
+import type { Logger } from '../../infra/observability/logger.js';
 import { FallbackLimitStore, type LimitOperation } from './fallback-store.js';
 import { MemoryLimitStore } from './memory-store.js';
 import { RedisLimitStore } from './redis-store.js';
-import type { Clock, LimitStore } from './store.js';
+import type { Clock, LimitStore } from './limit-store.js';
 
 export interface LimitStoreOptions {
   redisUrl?: string;

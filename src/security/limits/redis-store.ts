@@ -17,9 +17,9 @@
  * connection is down, and after `commandTimeoutMs` when Redis hangs. What the limits do then is
  * FallbackLimitStore's decision.
  */
-import { createClient, ErrorReply } from '@redis/client';
-import { redactUrl } from '../../streams/redis-bus.js';
-import { waitMs, type BucketResult, type LeaseResult, type LimitStore } from './store.js';
+import { ErrorReply } from '@redis/client';
+import { createRedisClient, reportOncePerOutage, withinConnectTimeout } from '../../infra/redis.js';
+import { waitMs, type BucketResult, type LeaseResult, type LimitStore } from './limit-store.js';
 
 export interface RedisLimitStoreOptions {
   url: string;
@@ -151,42 +151,17 @@ export class RedisLimitStore implements LimitStore {
 
   /** Connects and loads the scripts; fails if Redis does not answer within `connectTimeoutMs`. */
   static async connect(options: RedisLimitStoreOptions): Promise<RedisLimitStore> {
-    const client = createClient({
-      url: options.url,
-      // A limit check must not wait for a reconnection: it fails at once and the caller decides.
-      disableOfflineQueue: true,
-      socket: {
-        reconnectStrategy: (retries: number) =>
-          Math.min(50 * 2 ** retries, 2_000) + Math.floor(Math.random() * 100),
-      },
-    });
-    let reported = false;
-    client.on('error', (error: Error) => {
-      if (!reported) options.onError?.(error, 'rate limit store connection');
-      reported = true;
-    });
-    client.on('ready', () => (reported = false));
-    const timeoutMs = options.connectTimeoutMs ?? 10_000;
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () =>
-          reject(
-            new Error(`could not reach Redis at ${redactUrl(options.url)} within ${timeoutMs} ms`),
-          ),
-        timeoutMs,
-      );
-    });
+    // A limit check must not wait for a reconnection: it fails at once and the caller decides.
+    const client = createRedisClient({ url: options.url, offlineQueue: false });
+    reportOncePerOutage(client, (error) => options.onError?.(error, 'rate limit store connection'));
     const store = new RedisLimitStore(client, options);
     try {
-      await Promise.race([client.connect(), timedOut]);
+      await withinConnectTimeout(client.connect(), options.url, options.connectTimeoutMs ?? 10_000);
       for (const name of Object.keys(SCRIPTS) as ScriptName[]) await store.load(name);
     } catch (error) {
       clearInterval(store.renewal);
       client.destroy();
       throw error;
-    } finally {
-      clearTimeout(timer);
     }
     return store;
   }

@@ -9,7 +9,7 @@
  * that serves the subgraph under a prefix.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Logger } from '../../observability/logger.js';
+import type { Logger } from '../../infra/observability/logger.js';
 import { exampleTabs } from './example-tabs.js';
 import { explorerBundle, type ExplorerBundle } from './explorer-bundle.js';
 

@@ -1,6 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { Kind, type DocumentNode } from 'graphql';
-import type { Metrics } from '../../observability/metrics.js';
+import type { Metrics } from '../../infra/observability/metrics.js';
 import type { RequestContext } from '../../graphql/context.js';
 import { KNOWN_OPERATIONS } from './operation-names.js';
 import { clientErrorCodes } from './response-errors.js';

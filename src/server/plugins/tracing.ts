@@ -8,7 +8,7 @@ import {
   trace,
 } from '@opentelemetry/api';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { TRACER_NAME } from '../../observability/tracing.js';
+import { TRACER_NAME } from '../../infra/observability/tracing.js';
 import type { RequestContext } from '../../graphql/context.js';
 import { clientErrorCodes } from './response-errors.js';
 

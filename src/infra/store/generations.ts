@@ -1,0 +1,506 @@
+/**
+ * The generations repository: every AI draft, its input, outcome and usage. Every statement is
+ * filtered by account; an id of another account reads as absent.
+ */
+import type { Feature, GenerationStatus, ProviderAttempt as Attempt, Usage } from '../../domain.js';
+import type { ErrorCode } from '../../errors.js';
+import type { SqlDatabase } from './database.js';
+import { GroupCommit } from './group-commit.js';
+
+export interface GroundingIssueRecord {
+  /**
+   * SOURCE: a cited source the input does not hold; LOG_LINE: a log line quoted unlike the log;
+   * LINK: an image or link the draft held that its input did not vouch for, removed (link-neutraliser.ts).
+   */
+  kind: 'TIMESTAMP' | 'SERVICE' | 'PERSON' | 'NUMBER' | 'SOURCE' | 'LOG_LINE' | 'LINK';
+  value: string;
+}
+
+export interface GenerationRecord {
+  id: string;
+  accountId: string;
+  feature: Feature;
+  status: GenerationStatus;
+  input: unknown;
+  output: unknown;
+  text: string;
+  /** Length of each streamed delta, in order: `text` cut at these lengths replays the stream. */
+  chunkLengths: number[];
+  provider: string | null;
+  model: string | null;
+  promptVersion: string | null;
+  usage: Usage | null;
+  latencyMs: number | null;
+  error: { code: ErrorCode; message: string } | null;
+  groundingIssues: GroundingIssueRecord[];
+  incidentId: string | null;
+  idempotencyKey: string | null;
+  cacheHit: boolean;
+  timeToFirstTokenMs: number | null;
+  attempts: Attempt[];
+  /** The input's prompt-injection score when it reached the flag threshold; null otherwise. */
+  injectionScore?: number | null;
+  createdAt: Date;
+  finishedAt: Date | null;
+}
+
+export interface NewGeneration {
+  id: string;
+  accountId: string;
+  feature: Feature;
+  input: unknown;
+  promptVersion: string;
+  incidentId: string | null;
+  idempotencyKey: string | null;
+  /** The evaluation run that drafted it; such drafts are left out of production metrics. */
+  evalRunId?: string | null;
+}
+
+/** What a finished run writes; the status can only move from RUNNING, once. */
+export interface GenerationOutcome {
+  status: Exclude<GenerationStatus, 'RUNNING'>;
+  text: string;
+  chunkLengths: number[];
+  output: unknown;
+  provider: string | null;
+  model: string | null;
+  usage: Usage | null;
+  latencyMs: number | null;
+  error: { code: ErrorCode; message: string } | null;
+  groundingIssues: GroundingIssueRecord[];
+  cacheHit: boolean;
+  timeToFirstTokenMs: number | null;
+  attempts: Attempt[];
+  /** Set when the input's prompt-injection score reached the flag threshold. */
+  injectionScore?: number | null;
+}
+
+/** How a generation's stream replays, read without its text or input (see `streamHead`). */
+export interface StreamHead {
+  status: GenerationStatus;
+  /** How many deltas its text was streamed as. */
+  deltas: number;
+  /** The delta lengths cover the text: false for text stored without them. */
+  lengthsCoverText: boolean;
+}
+
+/** One page of a finished generation's deltas (see `replayPage`). */
+export interface ReplayPage {
+  /** The lengths of the page's deltas, in UTF-16 code units as JavaScript counts them. */
+  lengths: number[];
+  /** The text from the given character on: at least as many code units as `lengths` add up to. */
+  text: string;
+}
+
+export interface GenerationFilter {
+  feature?: Feature | null;
+  incidentId?: string | null;
+  status?: GenerationStatus | null;
+}
+
+interface GenerationRow {
+  id: string;
+  account_id: string;
+  feature: Feature;
+  status: GenerationStatus;
+  input: unknown;
+  output: unknown;
+  text: string;
+  chunk_lengths: number[];
+  provider: string | null;
+  model: string | null;
+  prompt_version: string | null;
+  usage: Usage | null;
+  latency_ms: number | null;
+  error: GenerationRecord['error'];
+  grounding_issues: GroundingIssueRecord[];
+  incident_id: string | null;
+  idempotency_key: string | null;
+  cache_hit: boolean;
+  time_to_first_token_ms: number | null;
+  attempts: Attempt[];
+  injection_score?: number | null;
+  created_at: Date;
+  finished_at: Date | null;
+}
+
+function toRecord(row: GenerationRow): GenerationRecord {
+  return {
+    id: row.id,
+    accountId: row.account_id,
+    feature: row.feature,
+    status: row.status,
+    input: row.input,
+    output: row.output,
+    text: row.text,
+    chunkLengths: row.chunk_lengths,
+    provider: row.provider,
+    model: row.model,
+    promptVersion: row.prompt_version,
+    usage: row.usage,
+    latencyMs: row.latency_ms,
+    error: row.error,
+    groundingIssues: row.grounding_issues,
+    incidentId: row.incident_id,
+    idempotencyKey: row.idempotency_key,
+    cacheHit: row.cache_hit,
+    timeToFirstTokenMs: row.time_to_first_token_ms,
+    attempts: row.attempts,
+    injectionScore: row.injection_score ?? null,
+    createdAt: row.created_at,
+    finishedAt: row.finished_at,
+  };
+}
+
+/** jsonb parameters travel as text: `pg` would otherwise turn JS arrays into PostgreSQL arrays. */
+const json = (value: unknown) =>
+  value === undefined || value === null ? null : JSON.stringify(value);
+
+/** The types of the parameters of one row written by `insertBatch` and `finishBatch`, in order. */
+const RUNNING_COLUMNS = ['uuid', 'text', 'text', 'jsonb', 'text', 'text', 'text', 'uuid'] as const;
+const OUTCOME_COLUMNS = [
+  'text',
+  'uuid',
+  'text',
+  'text',
+  'jsonb',
+  'jsonb',
+  'text',
+  'text',
+  'jsonb',
+  'integer',
+  'jsonb',
+  'jsonb',
+  'boolean',
+  'integer',
+  'jsonb',
+  'float8',
+] as const;
+
+/** `($1::uuid, $2::text), ($3::uuid, $4::text)`: `rows` rows of typed parameters for a VALUES list. */
+function valueRows(rows: number, types: readonly string[]): string {
+  return Array.from(
+    { length: rows },
+    (_, row) =>
+      `(${types.map((type, column) => `$${row * types.length + column + 1}::${type}`).join(', ')})`,
+  ).join(', ');
+}
+
+/** The record of a RUNNING row as `insertBatch` wrote it: its input as the jsonb column reads back. */
+function runningRecord(generation: NewGeneration, createdAt: Date): GenerationRecord {
+  return {
+    id: generation.id,
+    accountId: generation.accountId,
+    feature: generation.feature,
+    status: 'RUNNING',
+    input: JSON.parse(json(generation.input) ?? 'null') as unknown,
+    output: null,
+    text: '',
+    chunkLengths: [],
+    provider: null,
+    model: null,
+    promptVersion: generation.promptVersion,
+    usage: null,
+    latencyMs: null,
+    error: null,
+    groundingIssues: [],
+    incidentId: generation.incidentId,
+    idempotencyKey: generation.idempotencyKey,
+    cacheHit: false,
+    timeToFirstTokenMs: null,
+    attempts: [],
+    injectionScore: null,
+    createdAt,
+    finishedAt: null,
+  };
+}
+
+export interface Page<T> {
+  items: T[];
+  hasNextPage: boolean;
+}
+
+/** An outcome to store, with the generation it belongs to. */
+interface Finishing {
+  accountId: string;
+  id: string;
+  outcome: GenerationOutcome;
+}
+
+export class GenerationRepository {
+  /**
+   * The two writes of every generation, group-committed: RUNNING rows and outcomes asked for by
+   * concurrent generations are written by one statement each (see GroupCommit).
+   */
+  private readonly runningRows = new GroupCommit((batch: NewGeneration[]) =>
+    this.insertBatch(batch),
+  );
+  private readonly outcomes = new GroupCommit((batch: Finishing[]) => this.finishBatch(batch));
+
+  constructor(private readonly db: SqlDatabase) {}
+
+  /**
+   * Inserts a RUNNING generation, or, when the account already used `idempotencyKey`, returns the
+   * first one. `sameInput` tells the caller whether the retry carried the same input.
+   */
+  async insertRunning(
+    generation: NewGeneration,
+  ): Promise<{ record: GenerationRecord; created: boolean; sameInput: boolean }> {
+    const createdAt = await this.runningRows.push(generation);
+    if (createdAt)
+      return { record: runningRecord(generation, createdAt), created: true, sameInput: true };
+    const [existing] = await this.db.query<GenerationRow & { same_input: boolean }>(
+      `SELECT *, (input = $3::jsonb AND feature = $4) AS same_input FROM generations WHERE account_id = $1 AND idempotency_key = $2`,
+      [generation.accountId, generation.idempotencyKey, json(generation.input), generation.feature],
+    );
+    if (!existing) throw new Error('idempotency conflict without an existing row');
+    return { record: toRecord(existing), created: false, sameInput: existing.same_input };
+  }
+
+  /**
+   * Inserts RUNNING rows in one statement; for each, its creation time, or null when its account
+   * already used its idempotency key (also within the batch: the first one wins). Only the
+   * creation time comes back: the rest of the record is what was inserted.
+   */
+  private async insertBatch(batch: readonly NewGeneration[]): Promise<(Date | null)[]> {
+    const params = batch.flatMap((generation) => [
+      generation.id,
+      generation.accountId,
+      generation.feature,
+      json(generation.input),
+      generation.promptVersion,
+      generation.incidentId,
+      generation.idempotencyKey,
+      generation.evalRunId ?? null,
+    ]);
+    const inserted = await this.db.query<{ id: string; created_at: Date }>(
+      // created_at in whole milliseconds: the keyset cursor carries a JavaScript Date, and a
+      // microsecond the cursor cannot hold would make `list` skip rows of the same millisecond.
+      `INSERT INTO generations (id, account_id, feature, input, prompt_version, incident_id, idempotency_key, eval_run_id, status, created_at)
+       SELECT *, 'RUNNING', date_trunc('milliseconds', now()) FROM (VALUES ${valueRows(batch.length, RUNNING_COLUMNS)}) AS r
+       ON CONFLICT (account_id, idempotency_key) DO NOTHING
+       RETURNING id, created_at`,
+      params,
+    );
+    const createdAt = new Map(inserted.map((row) => [row.id, row.created_at]));
+    return batch.map((generation) => createdAt.get(generation.id) ?? null);
+  }
+
+  /** Records how a run ended. Returns null when it had already ended (a cancel won the race). */
+  finish(
+    accountId: string,
+    id: string,
+    outcome: GenerationOutcome,
+  ): Promise<GenerationRecord | null> {
+    return this.outcomes.push({ accountId, id, outcome });
+  }
+
+  /** Stores outcomes in one statement. Of two outcomes for one generation, the first one pushed wins. */
+  private async finishBatch(batch: readonly Finishing[]): Promise<(GenerationRecord | null)[]> {
+    const first = new Map<string, Finishing>();
+    for (const entry of batch) if (!first.has(entry.id)) first.set(entry.id, entry);
+    const params = [...first.values()].flatMap(({ accountId, id, outcome }) => [
+      accountId,
+      id,
+      outcome.status,
+      outcome.text,
+      json(outcome.chunkLengths),
+      json(outcome.output),
+      outcome.provider,
+      outcome.model,
+      json(outcome.usage),
+      outcome.latencyMs,
+      json(outcome.error),
+      json(outcome.groundingIssues),
+      outcome.cacheHit,
+      outcome.timeToFirstTokenMs,
+      json(outcome.attempts),
+      outcome.injectionScore ?? null,
+    ]);
+    const finished = await this.db.query<GenerationRow>(
+      `UPDATE generations AS g SET status = o.status, text = o.text, chunk_lengths = o.chunk_lengths, output = o.output, provider = o.provider,
+         model = o.model, usage = o.usage, latency_ms = o.latency_ms, error = o.error, grounding_issues = o.grounding_issues,
+         cache_hit = o.cache_hit, time_to_first_token_ms = o.time_to_first_token_ms, attempts = o.attempts, injection_score = o.injection_score,
+         finished_at = now()
+       FROM (VALUES ${valueRows(first.size, OUTCOME_COLUMNS)}) AS o(account_id, id, status, text, chunk_lengths, output, provider, model, usage,
+         latency_ms, error, grounding_issues, cache_hit, time_to_first_token_ms, attempts, injection_score)
+       WHERE g.id = o.id AND g.account_id = o.account_id AND g.status = 'RUNNING'
+       RETURNING g.*`,
+      params,
+    );
+    const byId = new Map(finished.map((row) => [row.id, toRecord(row)]));
+    return batch.map((entry) =>
+      first.get(entry.id) === entry ? (byId.get(entry.id) ?? null) : null,
+    );
+  }
+
+  /** One statement for any number of ids (the DataLoader batch); order follows `ids`. */
+  async findByIds(accountId: string, ids: readonly string[]): Promise<(GenerationRecord | null)[]> {
+    const valid = ids.filter(isUuid);
+    const rows =
+      valid.length === 0
+        ? []
+        : await this.db.query<GenerationRow>(
+            'SELECT * FROM generations WHERE account_id = $1 AND id = ANY($2::uuid[])',
+            [accountId, valid],
+          );
+    const byId = new Map(rows.map((row) => [row.id, toRecord(row)]));
+    return ids.map((id) => byId.get(id) ?? null);
+  }
+
+  async findById(accountId: string, id: string): Promise<GenerationRecord | null> {
+    const [record] = await this.findByIds(accountId, [id]);
+    return record ?? null;
+  }
+
+  /** A generation's status and the shape of its stream; null when the account has no such generation. */
+  async streamHead(accountId: string, id: string): Promise<StreamHead | null> {
+    if (!isUuid(id)) return null;
+    // The lengths count UTF-16 code units, PostgreSQL characters (one or two code units each): lengths
+    // adding up to fewer than the characters cannot cover the text. Counting the characters beyond
+    // U+FFFF too would take a regular expression over the text, ~300 ms for 120 KB on PGlite.
+    const [row] = await this.db.query<{ status: GenerationStatus; deltas: number; match: boolean }>(
+      `SELECT status, jsonb_array_length(chunk_lengths) AS deltas,
+         coalesce(lengths.total, 0) >= char_length(text) AS match
+       FROM generations
+         CROSS JOIN LATERAL (SELECT sum(value::int) AS total FROM jsonb_array_elements_text(chunk_lengths)) AS lengths
+       WHERE account_id = $1 AND id = $2`,
+      [accountId, id],
+    );
+    return row ? { status: row.status, deltas: row.deltas, lengthsCoverText: row.match } : null;
+  }
+
+  /**
+   * Deltas `fromSeq` to `fromSeq + count - 1` of a finished generation, and its text from character
+   * `fromChar` (0-based, in PostgreSQL's characters) on: as many characters as those deltas have
+   * code units, less the `held` code units the reader has already. A replay walks the text page by
+   * page, never holding all of it.
+   */
+  async replayPage(
+    accountId: string,
+    id: string,
+    page: { fromSeq: number; count: number; fromChar: number; held: number },
+  ): Promise<ReplayPage | null> {
+    const [row] = await this.db.query<ReplayPage>(
+      `SELECT page.lengths, substr(g.text, $5::int + 1,
+           greatest(0, (SELECT coalesce(sum(value::int), 0) FROM jsonb_array_elements_text(page.lengths)) - $6::int)::int) AS text
+       FROM generations g,
+         LATERAL (SELECT jsonb_path_query_array(g.chunk_lengths, '$[$from to $to]',
+           jsonb_build_object('from', $3::int, 'to', $4::int)) AS lengths) page
+       WHERE g.account_id = $1 AND g.id = $2`,
+      [accountId, id, page.fromSeq, page.fromSeq + page.count - 1, page.fromChar, page.held],
+    );
+    return row ?? null;
+  }
+
+  /**
+   * The latest `perFeature` drafts of each feature for each incident, in one statement for any
+   * number of incidents (the Incident entity's DataLoader batch).
+   */
+  async latestByIncidents(
+    accountId: string,
+    incidentIds: readonly string[],
+    features: readonly Feature[],
+    perFeature: number,
+  ): Promise<GenerationRecord[]> {
+    const rows = await this.db.query<GenerationRow>(
+      `SELECT * FROM (
+         SELECT *, row_number() OVER (PARTITION BY incident_id, feature ORDER BY created_at DESC, id DESC) AS rank
+         FROM generations WHERE account_id = $1 AND incident_id = ANY($2::text[]) AND feature = ANY($3::text[])
+       ) ranked WHERE rank <= $4 ORDER BY created_at DESC, id DESC`,
+      [accountId, incidentIds, features, perFeature],
+    );
+    return rows.map(toRecord);
+  }
+
+  /** Newest first, keyset-paginated on (created_at, id) so pages stay stable while rows arrive. */
+  async list(
+    accountId: string,
+    filter: GenerationFilter,
+    first: number,
+    after: { createdAt: Date; id: string } | null,
+  ): Promise<Page<GenerationRecord>> {
+    const rows = await this.db.query<GenerationRow>(
+      `SELECT * FROM generations
+       WHERE account_id = $1
+         AND ($2::text IS NULL OR feature = $2)
+         AND ($3::text IS NULL OR incident_id = $3)
+         AND ($4::text IS NULL OR status = $4)
+         AND ($5::timestamptz IS NULL OR (created_at, id) < ($5::timestamptz, $6::uuid))
+       ORDER BY created_at DESC, id DESC
+       LIMIT $7`,
+      [
+        accountId,
+        filter.feature ?? null,
+        filter.incidentId ?? null,
+        filter.status ?? null,
+        after?.createdAt ?? null,
+        after?.id ?? null,
+        first + 1,
+      ],
+    );
+    return { items: rows.slice(0, first).map(toRecord), hasNextPage: rows.length > first };
+  }
+
+  /**
+   * Marks every RUNNING generation INTERRUPTED. A single embedded process calls it at start-up:
+   * whatever was running when it last stopped can no longer finish.
+   */
+  async interruptAllRunning(message: string): Promise<number> {
+    const rows = await this.db.query(
+      `UPDATE generations SET status = 'INTERRUPTED', finished_at = now(), error = $1::jsonb WHERE status = 'RUNNING' RETURNING id`,
+      [json({ code: 'INTERRUPTED', message })],
+    );
+    return rows.length;
+  }
+
+  /**
+   * Says the process driving these generations is alive: one statement however many it runs.
+   * Replicas sharing PostgreSQL call it every heartbeat interval.
+   */
+  async heartbeat(ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db.query(
+      `UPDATE generations SET heartbeat_at = now() WHERE id = ANY($1::uuid[]) AND status = 'RUNNING'`,
+      [ids],
+    );
+  }
+
+  /** RUNNING generations of any account whose heartbeat is older than `staleAfterMs`: their process died. */
+  async findStale(staleAfterMs: number, limit: number): Promise<string[]> {
+    const rows = await this.db.query<{ id: string }>(
+      `SELECT id FROM generations WHERE status = 'RUNNING' AND heartbeat_at < now() - make_interval(secs => $1::float8 / 1000)
+       ORDER BY heartbeat_at LIMIT $2`,
+      [staleAfterMs, limit],
+    );
+    return rows.map((row) => row.id);
+  }
+
+  /**
+   * Marks one stale generation INTERRUPTED with the partial text its subscribers saw. Conditional on
+   * it still being RUNNING and stale, so of several replicas sweeping at once exactly one wins;
+   * the others (and a producer that came back to life) get null.
+   */
+  async interruptStale(
+    id: string,
+    staleAfterMs: number,
+    partial: { text: string; chunkLengths: number[] },
+    error: { code: ErrorCode; message: string },
+  ): Promise<GenerationRecord | null> {
+    const rows = await this.db.query<GenerationRow>(
+      `UPDATE generations SET status = 'INTERRUPTED', text = $3, chunk_lengths = $4::jsonb, error = $5::jsonb, finished_at = now(),
+         latency_ms = round(extract(epoch FROM now() - created_at) * 1000)
+       WHERE id = $1 AND status = 'RUNNING' AND heartbeat_at < now() - make_interval(secs => $2::float8 / 1000)
+       RETURNING *`,
+      [id, staleAfterMs, partial.text, json(partial.chunkLengths), json(error)],
+    );
+    return rows[0] ? toRecord(rows[0]) : null;
+  }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Ids are UUIDs; anything else cannot exist, and must not reach a uuid cast as an SQL error. */
+export function isUuid(value: string): boolean {
+  return UUID.test(value);
+}

@@ -1,0 +1,47 @@
+/**
+ * The store contract on a real PostgreSQL server: the run's cluster when TEST_DATABASE=postgres,
+ * else a cluster of its own when this machine has PostgreSQL's server binaries (CI installs
+ * them; a developer without them gets these tests skipped). Each test gets a new empty database.
+ */
+import { afterAll, beforeAll, describe, inject } from 'vitest';
+import { openPostgresDatabase } from '../../../src/infra/store/postgres.js';
+import {
+  createEmptyDatabase,
+  postgresBinDir,
+  startPostgresCluster,
+  type PostgresCluster,
+} from '../../support/postgres.js';
+import { runStoreContract } from './store-contract.js';
+
+const shared = inject('postgresAdminUrl');
+const available = Boolean(shared) || postgresBinDir() !== null;
+if (!available && process.env.CI)
+  throw new Error('PostgreSQL server binaries are missing: apt-get install -y postgresql-15');
+
+describe.skipIf(!available)('PostgreSQL', () => {
+  let own: PostgresCluster | undefined;
+  let adminUrl = shared;
+
+  beforeAll(async () => {
+    if (!adminUrl) {
+      own = await startPostgresCluster();
+      adminUrl = own.adminUrl;
+    }
+  });
+  afterAll(async () => {
+    await own?.stop();
+  });
+
+  const urls = new WeakMap<object, string>();
+  runStoreContract('PostgreSQL', {
+    async fresh() {
+      const url = await createEmptyDatabase(adminUrl);
+      const db = openPostgresDatabase({ connectionString: url, poolSize: 4 });
+      urls.set(db, url);
+      return db;
+    },
+    async secondPool(db) {
+      return openPostgresDatabase({ connectionString: urls.get(db)!, poolSize: 4 });
+    },
+  });
+});

@@ -1,0 +1,502 @@
+/**
+ * What the store must do on every database it runs on, run against PGlite (pglite-store.test.ts)
+ * and PostgreSQL (postgres-store.test.ts): migrations that apply once however often and however
+ * concurrently they run, and the generations repository's guarantees (idempotency, finishing
+ * once, one statement per batch, stable pagination, and no reads across accounts).
+ */
+import { randomUUID } from 'node:crypto';
+import { afterEach, describe, expect, it } from 'vitest';
+import { StatementError, type SqlDatabase } from '../../../src/infra/store/database.js';
+import {
+  GenerationRepository,
+  type GenerationOutcome,
+  type NewGeneration,
+} from '../../../src/infra/store/generations.js';
+import { migrate } from '../../../src/infra/store/migrate.js';
+import { MIGRATIONS } from '../../../src/infra/store/migrations/index.js';
+
+export interface StoreFactory {
+  /** A database with nothing in it (no migrations applied). */
+  fresh(): Promise<SqlDatabase>;
+  /**
+   * Another connection pool to the same database, as a second replica would have; absent where
+   * the engine has a single connection (PGlite), and then the same instance is used twice.
+   */
+  secondPool?(db: SqlDatabase): Promise<SqlDatabase>;
+}
+
+/** Counts the statements sent through a database, to prove batching. */
+export function counting(db: SqlDatabase): SqlDatabase & { statements: number } {
+  const counted = {
+    kind: db.kind,
+    statements: 0,
+    query: <Row>(sql: string, params?: unknown[]) => {
+      counted.statements++;
+      return db.query<Row>(sql, params);
+    },
+    execute: (sql: string) => {
+      counted.statements++;
+      return db.execute(sql);
+    },
+    transaction: <T>(work: Parameters<SqlDatabase['transaction']>[0]) =>
+      db.transaction<T>(work as never),
+    close: () => db.close(),
+  };
+  return counted;
+}
+
+const outcome = (overrides: Partial<GenerationOutcome> = {}): GenerationOutcome => ({
+  status: 'SUCCEEDED',
+  text: 'Checkout errors in EU are resolved.',
+  chunkLengths: [9, 26],
+  output: { headline: 'Resolved' },
+  provider: 'builtin',
+  model: 'builtin',
+  usage: { inputTokens: 10, outputTokens: 7, costUsd: 0 },
+  latencyMs: 12,
+  error: null,
+  groundingIssues: [],
+  cacheHit: false,
+  timeToFirstTokenMs: 3,
+  attempts: [
+    { provider: 'builtin', model: 'builtin', outcome: 'ok', errorCode: null, latencyMs: 12 },
+  ],
+  ...overrides,
+});
+
+const generation = (accountId: string, overrides: Partial<NewGeneration> = {}): NewGeneration => ({
+  id: randomUUID(),
+  accountId,
+  feature: 'STATUS_UPDATE',
+  input: { incident: { title: 'Checkout errors', severity: 'SEV2' }, audience: 'CUSTOMER' },
+  promptVersion: 'status-update/1',
+  incidentId: null,
+  idempotencyKey: null,
+  ...overrides,
+});
+
+export function runStoreContract(name: string, factory: StoreFactory): void {
+  describe(`store contract: ${name}`, () => {
+    const opened: SqlDatabase[] = [];
+    const track = (db: SqlDatabase) => (opened.push(db), db);
+    const migrated = async () => {
+      const db = track(await factory.fresh());
+      await migrate(db);
+      return db;
+    };
+    afterEach(async () => {
+      await Promise.all(
+        opened
+          .splice(0)
+          .reverse()
+          .map((db) => db.close()),
+      );
+    });
+
+    describe('migrations', () => {
+      it('apply every migration once, and nothing when run again', async () => {
+        const db = track(await factory.fresh());
+        expect(await migrate(db)).toEqual(MIGRATIONS.map((migration) => migration.version));
+        expect(await migrate(db)).toEqual([]);
+        const rows = await db.query<{ version: number; name: string }>(
+          'SELECT version, name FROM schema_migrations ORDER BY version',
+        );
+        expect(rows).toEqual(
+          MIGRATIONS.map((migration) => ({ version: migration.version, name: migration.name })),
+        );
+      });
+
+      it('apply each migration exactly once when replicas start together', async () => {
+        const db = track(await factory.fresh());
+        const other = factory.secondPool ? track(await factory.secondPool(db)) : db;
+        const [first, second] = await Promise.all([migrate(db), migrate(other)]);
+        // The advisory lock lets one apply everything; the other then finds nothing to do.
+        expect([...first, ...second].sort((a, b) => a - b)).toEqual(
+          MIGRATIONS.map((migration) => migration.version),
+        );
+        expect([first.length, second.length].sort()).toEqual([0, MIGRATIONS.length]);
+        const [{ count }] = (await db.query<{ count: number }>(
+          'SELECT count(*)::int AS count FROM schema_migrations',
+        )) as [{ count: number }];
+        expect(count).toBe(MIGRATIONS.length);
+      });
+
+      it('leave nothing of a failing migration behind, and record it as not applied', async () => {
+        const db = track(await factory.fresh());
+        const broken = [
+          ...MIGRATIONS,
+          {
+            version: 9_999,
+            name: 'broken',
+            sql: 'CREATE TABLE half_done (id int); SELECT no_such_function();',
+          },
+        ];
+        await expect(migrate(db, broken)).rejects.toThrow();
+        await migrate(db);
+        const versions = await db.query<{ version: number }>(
+          'SELECT version FROM schema_migrations ORDER BY version',
+        );
+        expect(versions.map((row) => row.version)).toEqual(
+          MIGRATIONS.map((migration) => migration.version),
+        );
+        const [table] = await db.query<{ name: string | null }>(
+          `SELECT to_regclass('half_done')::text AS name`,
+        );
+        expect(table!.name).toBeNull();
+      });
+    });
+
+    describe('errors', () => {
+      it('name a refused statement by its SQLSTATE and verb and table, carrying nothing it was given', async () => {
+        const db = await migrated();
+        const given = ['Reach me at rosa.quintero@example.net', 'not-a-uuid', 'nul \u0000 byte'];
+        const refusals = await Promise.all(
+          [
+            db.query('SELECT id FROM generations WHERE id = $1::uuid', [given[1]]),
+            db.query('INSERT INTO schema_migrations (version, name) VALUES (1, $1)', [given[0]]),
+            db.transaction((tx) => tx.query('SELECT $1::text AS body', [given[2]])),
+          ].map((pending) =>
+            pending.then(
+              () => null,
+              (error: unknown) => error,
+            ),
+          ),
+        );
+        expect(refusals).toEqual([
+          expect.objectContaining({ code: '22P02', statement: 'SELECT generations' }),
+          expect.objectContaining({ code: '23505', statement: 'INSERT schema_migrations' }),
+          expect.objectContaining({ code: '22021', statement: 'SELECT' }),
+        ]);
+        for (const refusal of refusals) {
+          expect(refusal).toBeInstanceOf(StatementError);
+          const whole = JSON.stringify({
+            ...(refusal as object),
+            message: (refusal as Error).message,
+            cause: (refusal as Error).cause,
+          });
+          for (const value of given) expect(whole).not.toContain(value.slice(0, 8));
+        }
+      });
+    });
+
+    describe('generations', () => {
+      it('inserts a RUNNING generation and reads it back as stored', async () => {
+        const repository = new GenerationRepository(await migrated());
+        const fresh = generation('acme', { incidentId: 'INC-42', idempotencyKey: 'k1' });
+        const { record, created } = await repository.insertRunning(fresh);
+        expect(created).toBe(true);
+        expect(record).toMatchObject({
+          id: fresh.id,
+          accountId: 'acme',
+          feature: 'STATUS_UPDATE',
+          status: 'RUNNING',
+          input: fresh.input,
+          text: '',
+          chunkLengths: [],
+          incidentId: 'INC-42',
+          idempotencyKey: 'k1',
+          finishedAt: null,
+          attempts: [],
+        });
+        expect(record.createdAt).toBeInstanceOf(Date);
+        expect(await repository.findById('acme', fresh.id)).toEqual(record);
+      });
+
+      it('returns the first generation for a repeated idempotency key, telling whether the input matched', async () => {
+        const repository = new GenerationRepository(await migrated());
+        const first = await repository.insertRunning(
+          generation('acme', { idempotencyKey: 'retry-1' }),
+        );
+        const again = await repository.insertRunning(
+          generation('acme', { idempotencyKey: 'retry-1' }),
+        );
+        expect(again).toMatchObject({ created: false, sameInput: true });
+        expect(again.record.id).toBe(first.record.id);
+        const changed = await repository.insertRunning(
+          generation('acme', { idempotencyKey: 'retry-1', input: { something: 'else' } }),
+        );
+        expect(changed).toMatchObject({ created: false, sameInput: false });
+        expect(changed.record.id).toBe(first.record.id);
+        // Keys belong to an account; no key never conflicts.
+        expect(
+          (await repository.insertRunning(generation('globex', { idempotencyKey: 'retry-1' })))
+            .created,
+        ).toBe(true);
+        expect((await repository.insertRunning(generation('acme'))).created).toBe(true);
+        expect((await repository.insertRunning(generation('acme'))).created).toBe(true);
+      });
+
+      it('lets concurrent retries with one idempotency key create a single generation', async () => {
+        const db = await migrated();
+        const other = factory.secondPool ? track(await factory.secondPool(db)) : db;
+        const repositories = [new GenerationRepository(db), new GenerationRepository(other)];
+        const results = await Promise.all(
+          Array.from({ length: 8 }, (_, i) =>
+            repositories[i % 2]!.insertRunning(generation('acme', { idempotencyKey: 'burst' })),
+          ),
+        );
+        expect(results.filter((result) => result.created)).toHaveLength(1);
+        expect(new Set(results.map((result) => result.record.id)).size).toBe(1);
+      });
+
+      it('finishes a generation once: a second outcome (a cancel that lost the race) changes nothing', async () => {
+        const repository = new GenerationRepository(await migrated());
+        const { record } = await repository.insertRunning(generation('acme'));
+        const finished = await repository.finish('acme', record.id, outcome());
+        expect(finished).toMatchObject({
+          status: 'SUCCEEDED',
+          text: 'Checkout errors in EU are resolved.',
+          chunkLengths: [9, 26],
+          usage: { inputTokens: 10, outputTokens: 7, costUsd: 0 },
+          cacheHit: false,
+          timeToFirstTokenMs: 3,
+        });
+        expect(finished!.finishedAt).toBeInstanceOf(Date);
+        const late = await repository.finish(
+          'acme',
+          record.id,
+          outcome({
+            status: 'CANCELLED',
+            text: 'partial',
+            error: { code: 'CANCELLED' as never, message: 'cancelled' },
+          }),
+        );
+        expect(late).toBeNull();
+        expect(await repository.findById('acme', record.id)).toMatchObject({
+          status: 'SUCCEEDED',
+          text: 'Checkout errors in EU are resolved.',
+          error: null,
+        });
+      });
+
+      it('writes concurrent generations and outcomes with one statement each; of two outcomes for one generation the first wins', async () => {
+        const db = counting(await migrated());
+        const repository = new GenerationRepository(db);
+        const started = await Promise.all(
+          Array.from({ length: 20 }, (_, i) =>
+            repository.insertRunning(
+              generation('acme', { idempotencyKey: i < 2 ? 'twice' : null }),
+            ),
+          ),
+        );
+        expect(db.statements).toBe(2); // one INSERT, and the SELECT of the generation that key already named
+        expect(started.filter((result) => result.created)).toHaveLength(19);
+        expect(started[1]!.record.id).toBe(started[0]!.record.id);
+        for (const { record } of started.slice(2))
+          expect(await repository.findById('acme', record.id)).toEqual(record);
+
+        db.statements = 0;
+        const ids = started.slice(2).map((result) => result.record.id);
+        const [won, lost, ...others] = await Promise.all([
+          repository.finish('acme', ids[0]!, outcome()),
+          repository.finish(
+            'acme',
+            ids[0]!,
+            outcome({
+              status: 'CANCELLED',
+              text: 'partial',
+              error: { code: 'CANCELLED' as never, message: 'cancelled' },
+            }),
+          ),
+          ...ids
+            .slice(1)
+            .map((id, i) =>
+              repository.finish(
+                'acme',
+                id,
+                outcome({ text: `draft ${i}`, output: null, usage: null }),
+              ),
+            ),
+        ]);
+        expect(db.statements).toBe(1);
+        expect(won).toMatchObject({
+          id: ids[0],
+          status: 'SUCCEEDED',
+          text: 'Checkout errors in EU are resolved.',
+        });
+        expect(lost).toBeNull();
+        expect(others.map((record) => record?.text)).toEqual(
+          ids.slice(1).map((_, i) => `draft ${i}`),
+        );
+        expect(await repository.findById('acme', ids[1]!)).toMatchObject({
+          status: 'SUCCEEDED',
+          output: null,
+          usage: null,
+          error: null,
+          finishedAt: expect.any(Date),
+        });
+        const [unset] = await db.query<{ count: number }>(
+          `SELECT count(*)::int AS count FROM generations WHERE id = ANY($1::uuid[]) AND output IS NULL AND usage IS NULL AND error IS NULL`,
+          [ids.slice(1)],
+        );
+        expect(unset!.count).toBe(ids.length - 1);
+      });
+
+      it('fails only the write that is wrong when it was batched with others', async () => {
+        const repository = new GenerationRepository(await migrated());
+        const results = await Promise.allSettled([
+          repository.insertRunning(generation('acme')),
+          repository.insertRunning(generation('acme', { id: 'not-a-uuid' })),
+          repository.insertRunning(generation('acme')),
+        ]);
+        expect(results.map((result) => result.status)).toEqual([
+          'fulfilled',
+          'rejected',
+          'fulfilled',
+        ]);
+        const [first, , third] = results as PromiseFulfilledResult<{ record: { id: string } }>[];
+        const finished = await Promise.allSettled([
+          repository.finish('acme', first!.value.record.id, outcome()),
+          repository.finish('acme', 'not-a-uuid', outcome()),
+          repository.finish('acme', third!.value.record.id, outcome()),
+        ]);
+        expect(finished.map((result) => result.status)).toEqual([
+          'fulfilled',
+          'rejected',
+          'fulfilled',
+        ]);
+        expect(
+          (await repository.list('acme', { status: 'SUCCEEDED' }, 10, null)).items,
+        ).toHaveLength(2);
+      });
+
+      it('reads any number of ids in one statement, in the order asked, null for the missing', async () => {
+        const db = counting(await migrated());
+        const repository = new GenerationRepository(db);
+        const ids: string[] = [];
+        for (let i = 0; i < 5; i++)
+          ids.push((await repository.insertRunning(generation('acme'))).record.id);
+        const theirs = (await repository.insertRunning(generation('globex'))).record.id;
+        const asked = [ids[3]!, randomUUID(), ids[0]!, 'not-a-uuid', theirs, ids[3]!, ids[4]!];
+        db.statements = 0;
+        const found = await repository.findByIds('acme', asked);
+        expect(db.statements).toBe(1);
+        expect(found.map((record) => record?.id ?? null)).toEqual([
+          ids[3],
+          null,
+          ids[0],
+          null,
+          null,
+          ids[3],
+          ids[4],
+        ]);
+        // Ids that cannot exist are answered without a statement.
+        db.statements = 0;
+        expect(await repository.findByIds('acme', ['nope', ''])).toEqual([null, null]);
+        expect(db.statements).toBe(0);
+      });
+
+      it('pages newest first without gaps or repeats, and filters by feature, status and incident', async () => {
+        const repository = new GenerationRepository(await migrated());
+        const made: string[] = [];
+        for (let i = 0; i < 7; i++) {
+          const { record } = await repository.insertRunning(
+            generation('acme', {
+              feature: i % 2 === 0 ? 'STATUS_UPDATE' : 'POSTMORTEM',
+              incidentId: i < 3 ? 'INC-1' : null,
+            }),
+          );
+          made.push(record.id);
+          if (i % 3 === 0) await repository.finish('acme', record.id, outcome());
+        }
+        await repository.insertRunning(generation('globex'));
+        const seen: string[] = [];
+        let after: { createdAt: Date; id: string } | null = null;
+        for (let page = 0; page < 10; page++) {
+          const result = await repository.list('acme', {}, 3, after);
+          seen.push(...result.items.map((record) => record.id));
+          if (!result.hasNextPage) break;
+          const last = result.items.at(-1)!;
+          after = { createdAt: last.createdAt, id: last.id };
+        }
+        expect(seen).toHaveLength(7);
+        expect(new Set(seen)).toEqual(new Set(made));
+        const all = await repository.list('acme', {}, 100, null);
+        expect(all.hasNextPage).toBe(false);
+        expect(all.items.map((record) => record.id)).toEqual(seen);
+        for (let i = 1; i < all.items.length; i++) {
+          const [newer, older] = [all.items[i - 1]!, all.items[i]!];
+          expect(
+            newer.createdAt.getTime() > older.createdAt.getTime() ||
+              (newer.createdAt.getTime() === older.createdAt.getTime() && newer.id > older.id),
+          ).toBe(true);
+        }
+        expect(
+          (await repository.list('acme', { feature: 'POSTMORTEM' }, 100, null)).items,
+        ).toHaveLength(3);
+        expect(
+          (await repository.list('acme', { status: 'SUCCEEDED' }, 100, null)).items,
+        ).toHaveLength(3);
+        expect(
+          (await repository.list('acme', { incidentId: 'INC-1' }, 100, null)).items
+            .map((record) => record.id)
+            .sort(),
+        ).toEqual(made.slice(0, 3).sort());
+        expect(
+          (
+            await repository.list(
+              'acme',
+              { feature: 'STATUS_UPDATE', status: 'RUNNING' },
+              100,
+              null,
+            )
+          ).items,
+        ).toHaveLength(2);
+      });
+
+      it('pages exactly through generations created within the same millisecond', async () => {
+        const db = await migrated();
+        const repository = new GenerationRepository(db);
+        const made = await Promise.all(
+          Array.from({ length: 24 }, () => repository.insertRunning(generation('burst'))),
+        );
+        const seen: string[] = [];
+        let after: { createdAt: Date; id: string } | null = null;
+        for (let page = 0; page < 20; page++) {
+          const result = await repository.list('burst', {}, 5, after);
+          seen.push(...result.items.map((record) => record.id));
+          if (!result.hasNextPage) break;
+          after = { createdAt: result.items.at(-1)!.createdAt, id: result.items.at(-1)!.id };
+        }
+        expect(seen.length).toBe(24);
+        expect(new Set(seen)).toEqual(new Set(made.map((result) => result.record.id)));
+        // The cursor holds a JavaScript Date: stored times must not be finer than a millisecond.
+        const [finer] = await db.query<{ count: number }>(
+          `SELECT count(*)::int AS count FROM generations WHERE created_at <> date_trunc('milliseconds', created_at)`,
+        );
+        expect(finer!.count).toBe(0);
+      });
+
+      it("treats another account's generation as absent for every read and write", async () => {
+        const repository = new GenerationRepository(await migrated());
+        const { record } = await repository.insertRunning(
+          generation('acme', { idempotencyKey: 'mine' }),
+        );
+        expect(await repository.findById('globex', record.id)).toBeNull();
+        expect(await repository.findByIds('globex', [record.id])).toEqual([null]);
+        expect((await repository.list('globex', {}, 10, null)).items).toEqual([]);
+        expect(await repository.finish('globex', record.id, outcome())).toBeNull();
+        expect((await repository.findById('acme', record.id))!.status).toBe('RUNNING');
+        // The same idempotency key in another account is another generation.
+        const theirs = await repository.insertRunning(
+          generation('globex', { idempotencyKey: 'mine' }),
+        );
+        expect(theirs.created).toBe(true);
+        expect(theirs.record.id).not.toBe(record.id);
+      });
+
+      it('marks every RUNNING generation INTERRUPTED, leaving finished ones alone', async () => {
+        const repository = new GenerationRepository(await migrated());
+        const running = (await repository.insertRunning(generation('acme'))).record;
+        const done = (await repository.insertRunning(generation('acme'))).record;
+        await repository.finish('acme', done.id, outcome());
+        expect(await repository.interruptAllRunning('server restarted')).toBe(1);
+        expect(await repository.findById('acme', running.id)).toMatchObject({
+          status: 'INTERRUPTED',
+          error: { code: 'INTERRUPTED', message: 'server restarted' },
+        });
+        expect((await repository.findById('acme', done.id))!.status).toBe('SUCCEEDED');
+      });
+    });
+  });
+}

@@ -1,4 +1,0 @@
-import { MemoryStreamBus } from '../../src/streams/memory-bus.js';
-import { runBusContract } from './bus-contract.js';
-
-runBusContract('memory', async ({ retentionMs }) => new MemoryStreamBus({ retentionMs }));
