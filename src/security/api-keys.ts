@@ -130,7 +130,11 @@ export type KeyCheck =
   | { ok: true; accountId: string; scopes: Scope[]; keyId: string }
   | { ok: false; reason: 'malformed' | 'unknown' | 'revoked' | 'expired' };
 
-export async function verifyApiKey(keys: ApiKeyRepository, presented: string): Promise<KeyCheck> {
+/** Checks a presented key against its stored record, found through `keys` (the repository, or a VerifiedKeyCache). */
+export async function verifyApiKey(
+  keys: Pick<ApiKeyRepository, 'findByPrefix'>,
+  presented: string,
+): Promise<KeyCheck> {
   const prefix = keyPrefixOf(presented);
   if (!prefix) return { ok: false, reason: 'malformed' };
   const record = await keys.findByPrefix(prefix);

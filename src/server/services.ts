@@ -24,6 +24,7 @@ import { BuiltinProvider } from '../providers/builtin/index.js';
 import { createConfiguredProvider } from '../providers/index.js';
 import { Authenticator } from '../security/authenticate.js';
 import { KeyRevocationWatch } from '../security/api-keys.js';
+import { VerifiedKeyCache } from '../security/verified-keys.js';
 import { AuditObserver, DataProtection, observeAll } from '../security/data-protection/index.js';
 import { AccountLimits, openLimitStore } from '../security/limits/index.js';
 import { AuditLogRepository } from '../store/audit-log.js';
@@ -229,9 +230,12 @@ export async function openServices(config: Config, logger: Logger): Promise<Serv
   const interruptedRuns = await evaluation.runs.interruptAbandoned(store.db.kind === 'postgres');
   if (interruptedRuns > 0)
     logger.warn({ interruptedRuns }, 'marked evaluation runs left running as INTERRUPTED');
+  // Keys verified once are kept; a revocation, here or on any replica, empties the entry at once.
+  const verifiedKeys = new VerifiedKeyCache(store.apiKeys);
+  await verifiedKeys.open();
   const authenticator = new Authenticator(
     store.apiKeys,
-    { production: config.env === 'production', jwt: config.jwt },
+    { production: config.env === 'production', jwt: config.jwt, lookup: verifiedKeys },
     (rejection) => logger.warn(rejection, 'authentication refused'),
   );
   return {
