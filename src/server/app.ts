@@ -24,6 +24,7 @@ import { traceGraphQLRequests, tracingPlugin } from './plugins/tracing.js';
 import { WebSocketOperationSpans } from './plugins/websocket-tracing.js';
 import { openServices, type Services } from './services.js';
 import { SubscriptionLimits } from './subscription-limits.js';
+import { SharedEventResults } from './shared-event-results.js';
 import { attachWebSocket } from './websocket.js';
 
 export type Lifecycle = 'created' | 'listening' | 'draining' | 'stopped';
@@ -34,6 +35,8 @@ export interface App {
   readonly state: Lifecycle;
   listen(port: number, host: string): Promise<{ url: string; port: number }>;
   stop(): Promise<void>;
+  /** Stream events executed over graphql-ws, and those answered with another subscriber's result. */
+  readonly streamEvents: { readonly executed: number; readonly shared: number };
 }
 
 export async function createApp(config: Config, logger: Logger): Promise<App> {
@@ -95,13 +98,15 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     ...(config.sandbox ? { explorer: createExplorer({ logger }) } : {}),
   });
   httpServer.on('request', tracing ? traceGraphQLRequests(http.listener) : http.listener);
+  // A generation's events are executed once for all its subscribers with the same selection.
+  const sharedEvents = new SharedEventResults();
   const websocket = attachWebSocket({
     httpServer,
     schema,
     services,
     logger,
     formatError,
-    execution: operationGate.webSocketExecution(),
+    execution: operationGate.webSocketExecution(sharedEvents.subscribe),
     maxPayloadBytes: config.maxBodyBytes,
     maxQueryBytes: config.maxQueryBytes,
     countFailure: (accountId) => operationGate.countFailure(accountId),
@@ -124,6 +129,7 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
   return {
     services,
     httpServer,
+    streamEvents: sharedEvents.counts,
     get state() {
       return state;
     },
