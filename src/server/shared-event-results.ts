@@ -18,13 +18,22 @@ import type { DocumentNode, ExecutionArgs, ExecutionResult } from 'graphql';
 import type { RequestContext } from './context.js';
 import { graphql } from './graphql-runtime.js';
 
-/** Results kept: the events subscribers are receiving now (all get one within milliseconds). */
+/**
+ * Results kept: the events subscribers are receiving now. Every subscriber of a generation gets
+ * an event within milliseconds of the others, so a result older than KEEP_MS is of no more use,
+ * and dropping it bounds the memory (a final event's result holds the whole generation) whatever
+ * the number of streams.
+ */
 const MAX_RESULTS = 4_096;
+const KEEP_MS = 1_000;
 
 type Execute = (args: ExecutionArgs) => Promise<ExecutionResult> | ExecutionResult;
 
 export class SharedEventResults {
-  private readonly results = new Map<string, Promise<ExecutionResult> | ExecutionResult>();
+  private readonly results = new Map<
+    string,
+    { result: Promise<ExecutionResult> | ExecutionResult; at: number }
+  >();
   private readonly documentIds = new WeakMap<DocumentNode, number>();
   private nextDocumentId = 0;
   /** Events executed, and events answered with a result executed for another subscriber. */
@@ -46,15 +55,21 @@ export class SharedEventResults {
         return this.execute({ ...args, rootValue: event });
       }
       const key = `${operationKey}\u0000${seq}`;
+      const now = performance.now();
       const kept = this.results.get(key);
-      if (kept !== undefined) {
+      if (kept !== undefined && now - kept.at < KEEP_MS) {
         this.counts.shared++;
-        return kept;
+        return kept.result;
       }
       this.counts.executed++;
       const result = this.execute({ ...args, rootValue: event });
-      this.results.set(key, result);
-      if (this.results.size > MAX_RESULTS) this.results.delete(this.results.keys().next().value!);
+      this.results.delete(key);
+      this.results.set(key, { result, at: now });
+      // Oldest first (insertion order): drop what is too old, and the oldest beyond the bound.
+      for (const [oldKey, oldest] of this.results) {
+        if (now - oldest.at < KEEP_MS && this.results.size <= MAX_RESULTS) break;
+        this.results.delete(oldKey);
+      }
       return result;
     });
   };
