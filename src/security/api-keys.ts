@@ -113,7 +113,11 @@ export class KeyRevocationWatch {
     for (const prefix of invalid) this.invalidate(prefix);
   }
 
-  private invalidate(prefix: string): void {
+  /**
+   * Ends what the key with this prefix opened here, at once: for a revocation announced by
+   * another replica (VerifiedKeyCache hears them), sooner than the next re-check.
+   */
+  invalidate(prefix: string): void {
     const set = this.watchers.get(prefix);
     this.watchers.delete(prefix);
     if (this.watchers.size === 0) this.stopTimer();

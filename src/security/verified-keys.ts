@@ -24,6 +24,8 @@ export interface VerifiedKeyCacheOptions {
   maxEntries?: number;
   /** How long an entry is trusted at most, without any announcement. Default 60 s. */
   maxAgeMs?: number;
+  /** Told of every revocation announced, with the key's prefix (to end what it opened). */
+  onRevoked?: (prefix: string) => void;
 }
 
 export class VerifiedKeyCache implements KeyLookup {
@@ -38,6 +40,7 @@ export class VerifiedKeyCache implements KeyLookup {
   private stop: (() => Promise<void>) | undefined;
   private readonly maxEntries: number;
   private readonly maxAgeMs: number;
+  private readonly onRevoked: ((prefix: string) => void) | undefined;
   /** Lookups answered from memory and from the store, for tests and metrics. */
   readonly counts = { hits: 0, misses: 0 };
 
@@ -47,6 +50,7 @@ export class VerifiedKeyCache implements KeyLookup {
   ) {
     this.maxEntries = options.maxEntries ?? 10_000;
     this.maxAgeMs = options.maxAgeMs ?? 60_000;
+    this.onRevoked = options.onRevoked;
   }
 
   /** Starts following revocations; until then (and after `close`) every lookup reads the store. */
@@ -55,6 +59,7 @@ export class VerifiedKeyCache implements KeyLookup {
       revoked: (prefix) => {
         this.epoch++;
         this.entries.delete(prefix);
+        this.onRevoked?.(prefix);
       },
       listening: () => {
         this.epoch++;

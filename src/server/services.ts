@@ -230,8 +230,12 @@ export async function openServices(config: Config, logger: Logger): Promise<Serv
   const interruptedRuns = await evaluation.runs.interruptAbandoned(store.db.kind === 'postgres');
   if (interruptedRuns > 0)
     logger.warn({ interruptedRuns }, 'marked evaluation runs left running as INTERRUPTED');
-  // Keys verified once are kept; a revocation, here or on any replica, empties the entry at once.
-  const verifiedKeys = new VerifiedKeyCache(store.apiKeys);
+  // Keys verified once are kept; a revocation, here or on any replica, empties the entry at once,
+  // and ends the websockets the key opened here without waiting for the next re-check.
+  const keyRevocations = new KeyRevocationWatch(store.apiKeys);
+  const verifiedKeys = new VerifiedKeyCache(store.apiKeys, {
+    onRevoked: (prefix) => keyRevocations.invalidate(prefix),
+  });
   await verifiedKeys.open();
   const authenticator = new Authenticator(
     store.apiKeys,
@@ -248,7 +252,7 @@ export async function openServices(config: Config, logger: Logger): Promise<Serv
     backlogs,
     llmRouting: routing,
     authenticator,
-    keyRevocations: new KeyRevocationWatch(store.apiKeys),
+    keyRevocations,
     capabilities: allCapabilities,
     metrics,
     limits,

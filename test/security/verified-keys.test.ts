@@ -167,13 +167,17 @@ describe.skipIf(!sharedPostgres && postgresBinDir() === null)(
     let second: Store;
     let firstCache: VerifiedKeyCache;
     let secondCache: VerifiedKeyCache;
+    /** Revocations the second replica heard of (what ends its websockets at once). */
+    const heardOnSecond: string[] = [];
     beforeAll(async () => {
       database = await throwawayDatabase(sharedPostgres);
       const open = () =>
         openStore({ dataDir: temporaryDataDir(), databaseUrl: database.url, poolSize: 2 });
       [first, second] = await Promise.all([open(), open()]);
       firstCache = new VerifiedKeyCache(first.apiKeys);
-      secondCache = new VerifiedKeyCache(second.apiKeys);
+      secondCache = new VerifiedKeyCache(second.apiKeys, {
+        onRevoked: (prefix) => heardOnSecond.push(prefix),
+      });
       await Promise.all([firstCache.open(), secondCache.open()]);
     });
     afterAll(async () => {
@@ -201,6 +205,7 @@ describe.skipIf(!sharedPostgres && postgresBinDir() === null)(
         .toBe(false);
       // A NOTIFY arrives in milliseconds; the bound leaves room for a busy machine.
       expect(Date.now() - revokedAt).toBeLessThan(1_000);
+      expect(heardOnSecond).toContain(record.prefix);
     });
 
     it('keeps nothing while its LISTEN connection is gone, and follows again once it is back', async () => {
