@@ -126,15 +126,21 @@ function untilCredentialsEnd(
   stopReader: () => void,
 ): AsyncGenerator<ExecutionResult> {
   const iterator = source[Symbol.asyncIterator]();
+  // Removed when the subscription finishes: a connection carries subscription after subscription,
+  // and each one's listener (with its promise, and the reactions every `next()` adds to it) would
+  // otherwise stay on the connection's signal until the socket closes.
+  let onEnded: (() => void) | undefined;
   const ended = new Promise<'ended'>((resolve) => {
     if (connection.ended.signal.aborted) resolve('ended');
-    connection.ended.signal.addEventListener('abort', () => resolve('ended'), { once: true });
+    onEnded = () => resolve('ended');
+    connection.ended.signal.addEventListener('abort', onEnded, { once: true });
   });
   let finished = false;
   const done: IteratorReturnResult<undefined> = { done: true, value: undefined };
   const finish = async (): Promise<IteratorReturnResult<undefined>> => {
     if (finished) return done;
     finished = true;
+    connection.ended.signal.removeEventListener('abort', onEnded!);
     stopReader();
     await iterator.return?.();
     return done;
@@ -148,7 +154,10 @@ function untilCredentialsEnd(
         await finish();
         return { done: false, value: refusal };
       }
-      if (next.done) finished = true;
+      if (next.done) {
+        finished = true;
+        connection.ended.signal.removeEventListener('abort', onEnded!);
+      }
       return next;
     },
     return: finish,
