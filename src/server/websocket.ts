@@ -20,6 +20,7 @@
  * held. graphql-ws sends a subscription's next event only once the previous one has left the
  * process, so each open subscription holds at most one event in that backlog.
  */
+import { setMaxListeners } from 'node:events';
 import type { Server } from 'node:http';
 import type { ExecutionArgs, ExecutionResult, GraphQLSchema } from 'graphql';
 import { CloseCode, type Context, type ServerOptions } from 'graphql-ws';
@@ -197,6 +198,9 @@ export function attachWebSocket(options: WebSocketOptions) {
     let connection = connections.get(ctx);
     if (!connection) {
       connection = { socket: ctx.extra.socket, ended: new AbortController() };
+      // Each open subscription listens on it (untilCredentialsEnd) and stops when it ends: as many
+      // as the socket may hold is no leak, one more is (Node's default warns past 10).
+      setMaxListeners(options.subscriptionLimits.settings.perSocket, connection.ended.signal);
       connections.set(ctx, connection);
     }
     return connection;
