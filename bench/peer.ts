@@ -80,7 +80,16 @@ async function main() {
   const portkey = await startPortkey();
   const subgraph = await startServer({ doubleUrl: double.url, maxConcurrent: 400, store: STORE });
   const http = new GraphQLHttpClient(subgraph.url, subgraph.authorization);
-  const ws = await connectedClient(subgraph.wsUrl, subgraph.authorization);
+  // Several sockets, calls dealt round-robin: production caps one socket at 100 open
+  // subscriptions (WS_MAX_SUBSCRIPTIONS_PER_SOCKET), and one socket for 200 streamed clients had
+  // the cap refuse the 101st; about 25 a socket stays far below it.
+  const sockets = await Promise.all(
+    Array.from({ length: Math.ceil(Math.max(...LEVELS) / 25) }, () =>
+      connectedClient(subgraph.wsUrl, subgraph.authorization),
+    ),
+  );
+  let nextSocket = 0;
+  const ws = () => sockets[nextSocket++ % sockets.length]!;
   const database = STORE === 'postgres' ? await databaseBackends(subgraph) : undefined;
   const sdk = {
     direct: new OpenAI({ apiKey: 'sk-bench', baseURL: double.url, maxRetries: 0 }),
@@ -103,7 +112,7 @@ async function main() {
             const pid = way === 'portkey' ? portkey.process.pid : subgraph.process.pid;
             const call =
               way === 'subgraph'
-                ? () => subgraphCall(mode, http, ws)
+                ? () => subgraphCall(mode, http, ws())
                 : () => sdkCall(mode, sdk[way]);
             measured[way] = await measure(
               clients,
@@ -129,7 +138,7 @@ async function main() {
       `\npeak RSS: subgraph ${mb(peakRss(subgraph.process.pid!))} MB, portkey ${mb(peakRss(portkey.process.pid!))} MB`,
     );
   } finally {
-    ws.dispose();
+    for (const socket of sockets) void socket.dispose();
     http.close();
     await database?.close();
     await subgraph.stop();

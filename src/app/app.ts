@@ -21,6 +21,8 @@ export interface App {
   readonly store: Store;
   readonly httpServer: Server;
   readonly state: Lifecycle;
+  /** Stream events executed over graphql-ws, and those answered with another subscriber's result. */
+  readonly streamEvents: { readonly executed: number; readonly shared: number };
   listen(port: number, host: string): Promise<{ url: string; port: number }>;
   stop(): Promise<void>;
 }
@@ -50,6 +52,7 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     services,
     store,
     httpServer: transport.httpServer,
+    streamEvents: transport.streamEvents,
     get state() {
       return state;
     },

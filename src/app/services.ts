@@ -28,6 +28,7 @@ import { createConfiguredProvider } from '../providers/index.js';
 import { ApiKeyService } from '../security/api-key-service.js';
 import { Authenticator } from '../security/authenticate.js';
 import { KeyRevocationWatch } from '../security/api-keys.js';
+import { VerifiedKeyCache } from '../security/verified-keys.js';
 import { AuditObserver, DataProtection, observeAll } from '../security/data-protection/index.js';
 import { AccountLimits, openLimitStore } from '../security/limits/index.js';
 import { AuditLogRepository } from '../infra/store/audit-log.js';
@@ -207,12 +208,18 @@ export async function openServices(config: Config, logger: Logger): Promise<Open
   const interruptedRuns = await evaluation.runs.interruptAbandoned(store.db.kind === 'postgres');
   if (interruptedRuns > 0)
     logger.warn({ interruptedRuns }, 'marked evaluation runs left running as INTERRUPTED');
+  // Keys verified once are kept; a revocation, here or on any replica, empties the entry at once,
+  // and ends the websockets the key opened here without waiting for the next re-check.
+  const keyRevocations = new KeyRevocationWatch(store.apiKeys);
+  const verifiedKeys = new VerifiedKeyCache(store.apiKeys, {
+    onRevoked: (prefix) => keyRevocations.invalidate(prefix),
+  });
+  await verifiedKeys.open();
   const authenticator = new Authenticator(
     store.apiKeys,
-    { production: config.env === 'production', jwt: config.jwt },
+    { production: config.env === 'production', jwt: config.jwt, lookup: verifiedKeys },
     (rejection) => logger.warn(rejection, 'authentication refused'),
   );
-  const keyRevocations = new KeyRevocationWatch(store.apiKeys);
   const services: Services = {
     bus,
     gateway,

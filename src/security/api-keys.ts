@@ -113,7 +113,11 @@ export class KeyRevocationWatch {
     for (const prefix of invalid) this.invalidate(prefix);
   }
 
-  private invalidate(prefix: string): void {
+  /**
+   * Ends what the key with this prefix opened here, at once: for a revocation announced by
+   * another replica (VerifiedKeyCache hears them), sooner than the next re-check.
+   */
+  invalidate(prefix: string): void {
     const set = this.watchers.get(prefix);
     this.watchers.delete(prefix);
     if (this.watchers.size === 0) this.stopTimer();
@@ -130,7 +134,11 @@ export type KeyCheck =
   | { ok: true; accountId: string; scopes: Scope[]; keyId: string }
   | { ok: false; reason: 'malformed' | 'unknown' | 'revoked' | 'expired' };
 
-export async function verifyApiKey(keys: ApiKeyRepository, presented: string): Promise<KeyCheck> {
+/** Checks a presented key against its stored record, found through `keys` (the repository, or a VerifiedKeyCache). */
+export async function verifyApiKey(
+  keys: Pick<ApiKeyRepository, 'findByPrefix'>,
+  presented: string,
+): Promise<KeyCheck> {
   const prefix = keyPrefixOf(presented);
   if (!prefix) return { ok: false, reason: 'malformed' };
   const record = await keys.findByPrefix(prefix);

@@ -17,6 +17,7 @@ import { ErrorCode, ServiceError } from '../errors.js';
 import type { ApiKeyRepository } from '../infra/store/api-keys.js';
 import { verifyApiKey } from './api-keys.js';
 import { SCOPES, isScope } from './scopes.js';
+import type { KeyLookup } from './verified-keys.js';
 
 export interface JwtSettings {
   issuer: string;
@@ -84,7 +85,12 @@ export class Authenticator {
 
   constructor(
     private readonly keys: ApiKeyRepository,
-    private readonly settings: { production: boolean; jwt?: JwtSettings },
+    private readonly settings: {
+      production: boolean;
+      jwt?: JwtSettings;
+      /** Where keys are found by prefix, when not in `keys` itself: a VerifiedKeyCache. */
+      lookup?: KeyLookup;
+    },
     /** Told of every refusal, so that guessing at keys shows up in the logs. */
     private readonly onRejected: (rejection: RejectedAuthentication) => void = () => undefined,
   ) {}
@@ -134,7 +140,7 @@ export class Authenticator {
       throw unauthenticated('the Authorization header must be "Bearer <API key or token>"');
     const credential = match[1]!;
     if (credential.startsWith('ais_')) {
-      const check = await verifyApiKey(this.keys, credential);
+      const check = await verifyApiKey(this.settings.lookup ?? this.keys, credential);
       if (!check.ok)
         throw unauthenticated(
           check.reason === 'revoked'

@@ -23,6 +23,7 @@ import { subscriptionsOverHttpPlugin } from './plugins/subscriptions-over-http.j
 import { traceGraphQLRequests, tracingPlugin } from './plugins/tracing.js';
 import { WebSocketOperationSpans } from './plugins/websocket-operation-spans.js';
 import { SubscriptionLimits } from './subscription-limits.js';
+import { SharedEventResults } from './shared-event-results.js';
 import { attachWebSocket } from './websocket.js';
 
 export interface SubgraphServerOptions {
@@ -39,6 +40,8 @@ export interface SubgraphServerOptions {
 
 export interface SubgraphServer {
   readonly httpServer: Server;
+  /** Stream events executed over graphql-ws, and those answered with another subscriber's result. */
+  readonly streamEvents: { readonly executed: number; readonly shared: number };
   listen(port: number, host: string): Promise<{ url: string; port: number }>;
   /** Refuses new connections at once; idle keep-alive sockets close now, busy ones when done. */
   stopAccepting(): void;
@@ -102,13 +105,15 @@ export async function createSubgraphServer(
     ...(config.sandbox ? { explorer: createExplorer({ logger }) } : {}),
   });
   httpServer.on('request', traced ? traceGraphQLRequests(http.listener) : http.listener);
+  // A generation's events are executed once for all its subscribers with the same selection.
+  const sharedEvents = new SharedEventResults();
   const websocket = attachWebSocket({
     httpServer,
     schema,
     services,
     logger,
     formatError,
-    execution: operationGate.webSocketExecution(),
+    execution: operationGate.webSocketExecution(sharedEvents.subscribe),
     maxPayloadBytes: config.maxBodyBytes,
     maxQueryBytes: config.maxQueryBytes,
     countFailure: (accountId) => operationGate.countFailure(accountId),
@@ -135,6 +140,7 @@ export async function createSubgraphServer(
 
   return {
     httpServer,
+    streamEvents: sharedEvents.counts,
     listen(port, host) {
       return new Promise((resolve, reject) => {
         httpServer.once('error', reject);

@@ -20,6 +20,7 @@
  * held. graphql-ws sends a subscription's next event only once the previous one has left the
  * process, so each open subscription holds at most one event in that backlog.
  */
+import { setMaxListeners } from 'node:events';
 import type { Server } from 'node:http';
 import type { ExecutionArgs, ExecutionResult, GraphQLSchema } from 'graphql';
 import { CloseCode, type Context, type ServerOptions } from 'graphql-ws';
@@ -126,15 +127,21 @@ function untilCredentialsEnd(
   stopReader: () => void,
 ): AsyncGenerator<ExecutionResult> {
   const iterator = source[Symbol.asyncIterator]();
+  // Removed when the subscription finishes: a connection carries subscription after subscription,
+  // and each one's listener (with its promise, and the reactions every `next()` adds to it) would
+  // otherwise stay on the connection's signal until the socket closes.
+  let onEnded: (() => void) | undefined;
   const ended = new Promise<'ended'>((resolve) => {
     if (connection.ended.signal.aborted) resolve('ended');
-    connection.ended.signal.addEventListener('abort', () => resolve('ended'), { once: true });
+    onEnded = () => resolve('ended');
+    connection.ended.signal.addEventListener('abort', onEnded, { once: true });
   });
   let finished = false;
   const done: IteratorReturnResult<undefined> = { done: true, value: undefined };
   const finish = async (): Promise<IteratorReturnResult<undefined>> => {
     if (finished) return done;
     finished = true;
+    connection.ended.signal.removeEventListener('abort', onEnded!);
     stopReader();
     await iterator.return?.();
     return done;
@@ -148,7 +155,10 @@ function untilCredentialsEnd(
         await finish();
         return { done: false, value: refusal };
       }
-      if (next.done) finished = true;
+      if (next.done) {
+        finished = true;
+        connection.ended.signal.removeEventListener('abort', onEnded!);
+      }
       return next;
     },
     return: finish,
@@ -188,6 +198,9 @@ export function attachWebSocket(options: WebSocketOptions) {
     let connection = connections.get(ctx);
     if (!connection) {
       connection = { socket: ctx.extra.socket, ended: new AbortController() };
+      // Each open subscription listens on it (untilCredentialsEnd) and stops when it ends: as many
+      // as the socket may hold is no leak, one more is (Node's default warns past 10).
+      setMaxListeners(options.subscriptionLimits.settings.perSocket, connection.ended.signal);
       connections.set(ctx, connection);
     }
     return connection;

@@ -449,6 +449,24 @@ describe('the cost model', () => {
     ).toBe(3);
   });
 
+  it('measures a document sent again from its kept shape, its variables measured each time', () => {
+    // The same parsed document, as Apollo Server and the websocket's document cache hand it out.
+    const measure = (document: ReturnType<typeof parse>, variables?: Record<string, unknown>) =>
+      measureOperation(schema, document, getOperationAST(document)!, variables);
+    const sliced = parse('query($n: Int) { items(first: $n) { child { id } } }');
+    expect(measure(sliced, { n: 4 }).cost).toBe(8);
+    expect(measure(sliced, { n: 40 }).cost).toBe(80);
+    const fixed = parse(
+      'query($tags: [String!]) { items(first: 3) { id } search(text: "x") { id } }',
+    );
+    expect(measure(fixed, { tags: ['a'] })).toMatchObject({ cost: 11, longestList: 1 });
+    expect(measure(fixed, { tags: ['a', 'b', 'c', 'd', 'e'] })).toMatchObject({
+      cost: 11,
+      longestList: 5,
+    });
+    expect(measure(fixed)).toMatchObject({ cost: 11, longestList: 0 });
+  });
+
   it('counts a fragment as often as it is spread, and introspection as nothing', () => {
     expect(cost('{ item(id: 1) { ...C ...C } } fragment C on Item { c: child { id } }')).toBe(3);
     expect(cost(getIntrospectionQuery())).toBe(0);

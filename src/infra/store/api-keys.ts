@@ -1,6 +1,19 @@
 /** API keys as stored: a public prefix, a hash, scopes, and their life (expiry, revocation). */
 import type { SqlDatabase } from './database.js';
 
+/** Where a revocation is announced to every process sharing a PostgreSQL database. */
+export const KEY_REVOKED_CHANNEL = 'api_key_revoked';
+
+/**
+ * Told of revocations (see `followRevocations`): `revoked` with the key's prefix; `listening` once
+ * every revocation will reach it, `lost` when some may not (what it kept must then go).
+ */
+export interface RevocationListener {
+  revoked(prefix: string): void;
+  listening(): void;
+  lost(): void;
+}
+
 export interface ApiKeyRecord {
   id: string;
   accountId: string;
@@ -41,6 +54,9 @@ const toRecord = (row: Row): ApiKeyRecord => ({
 });
 
 export class ApiKeyRepository {
+  /** Listeners in this process, told at once when this repository revokes a key. */
+  private readonly followers = new Set<RevocationListener>();
+
   constructor(private readonly db: SqlDatabase) {}
 
   async insert(
@@ -67,14 +83,44 @@ export class ApiKeyRepository {
     return rows.map(toRecord);
   }
 
-  /** Revokes by id or prefix; null when there is no such key (for that account, when given). */
+  /**
+   * Revokes by id or prefix; null when there is no such key (for that account, when given). The
+   * same statement announces it on KEY_REVOKED_CHANNEL (sent when it commits, so never for a
+   * revocation that did not happen), and this process's followers hear it before this returns.
+   */
   async revoke(idOrPrefix: string, accountId: string | null): Promise<ApiKeyRecord | null> {
     const [row] = await this.db.query<Row>(
-      `UPDATE api_keys SET revoked_at = coalesce(revoked_at, now())
-       WHERE (id::text = $1 OR prefix = $1) AND ($2::text IS NULL OR account_id = $2) RETURNING *`,
+      `WITH revoked AS (
+         UPDATE api_keys SET revoked_at = coalesce(revoked_at, now())
+         WHERE (id::text = $1 OR prefix = $1) AND ($2::text IS NULL OR account_id = $2) RETURNING *
+       )
+       SELECT revoked.*, pg_notify('${KEY_REVOKED_CHANNEL}', revoked.prefix)::text AS notified
+       FROM revoked`,
       [idOrPrefix, accountId],
     );
-    return row ? toRecord(row) : null;
+    if (!row) return null;
+    for (const follower of this.followers) follower.revoked(row.prefix);
+    return toRecord(row);
+  }
+
+  /**
+   * Tells `listener` of every key revoked from now on: by this repository at once, and on
+   * PostgreSQL by any process sharing the database (LISTEN, a few milliseconds after the commit).
+   * PGlite has no other process: it is `listening` from the start. Returns the way to stop.
+   */
+  async followRevocations(listener: RevocationListener): Promise<() => Promise<void>> {
+    this.followers.add(listener);
+    const unlisten = this.db.listen
+      ? await this.db.listen(KEY_REVOKED_CHANNEL, {
+          notified: (prefix) => listener.revoked(prefix),
+          listening: () => listener.listening(),
+          lost: () => listener.lost(),
+        })
+      : (listener.listening(), async () => undefined);
+    return async () => {
+      this.followers.delete(listener);
+      await unlisten();
+    };
   }
 
   /** Of these prefixes, those whose key can no longer authenticate (revoked or expired). */

@@ -13,7 +13,24 @@ export interface SqlDatabase {
   execute(sql: string): Promise<void>;
   /** Runs `work` on one connection inside BEGIN/COMMIT, rolling back if it throws. */
   transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T>;
+  /**
+   * Follows `NOTIFY channel` sent by any process sharing the database (PostgreSQL only: PGlite is
+   * one process, so whoever changes something there can say so in process). Absent when the
+   * database has no other clients to hear from.
+   */
+  listen?(channel: string, listener: NotificationListener): Promise<() => Promise<void>>;
   close(): Promise<void>;
+}
+
+/**
+ * What a `listen` caller is told. `listening` when notifications start to reach it (first, and
+ * after every reconnection), `lost` when they may not (the connection dropped): notifications sent
+ * in between are gone, so whatever was kept on their strength must be dropped at `lost`.
+ */
+export interface NotificationListener {
+  notified(payload: string): void;
+  listening(): void;
+  lost(): void;
 }
 
 export type SqlExecutor = Pick<SqlDatabase, 'query' | 'execute'>;

@@ -70,7 +70,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     taxonomies: new TaxonomyRepository(db),
     labeledTickets: new LabeledTicketRepository(db),
     routerModels: new RouterModelRepository(db),
-    predictions: new PredictionRepository(db),
+    predictions: new PredictionRepository(db, { groupCommit: true }),
     apiKeys: new ApiKeyRepository(db),
     evaluation: {
       runs: new EvalRunRepository(db),

@@ -1,6 +1,11 @@
 import pg from 'pg';
 import { ErrorCode, ServiceError } from '../../errors.js';
-import { refusedStatement, type SqlDatabase, type SqlExecutor } from './database.js';
+import {
+  refusedStatement,
+  type NotificationListener,
+  type SqlDatabase,
+  type SqlExecutor,
+} from './database.js';
 
 export interface PostgresOptions {
   connectionString: string;
@@ -78,6 +83,62 @@ function executorOf(connection: pg.Pool | pg.PoolClient): SqlExecutor {
   };
 }
 
+/** How long a dropped LISTEN connection waits before it connects again. */
+const RELISTEN_MS = 1_000;
+
+/**
+ * LISTEN on a connection of its own (a pooled one goes back to other statements, and with it the
+ * LISTEN). When that connection drops, the listener hears `lost` (what was sent meanwhile is gone)
+ * and a new one is tried every RELISTEN_MS until it LISTENs again, when the listener hears
+ * `listening`. Resolves after the first attempt, whether or not it connected.
+ */
+async function listenOn(
+  connectionString: string,
+  channel: string,
+  listener: NotificationListener,
+): Promise<() => Promise<void>> {
+  if (!/^[a-z_][a-z0-9_]*$/.test(channel)) throw new Error(`not a channel name: ${channel}`);
+  let closed = false;
+  let current: pg.Client | undefined;
+  let retry: NodeJS.Timeout | undefined;
+  const connect = async (): Promise<void> => {
+    const client = new pg.Client({ connectionString, connectionTimeoutMillis: 5_000 });
+    let dropped = false;
+    const drop = () => {
+      if (dropped || closed) return;
+      dropped = true;
+      if (current === client) current = undefined;
+      client.end().catch(() => undefined);
+      listener.lost();
+      retry = setTimeout(() => void connect(), RELISTEN_MS).unref();
+    };
+    client.on('error', drop);
+    client.on('end', drop);
+    client.on('notification', (message) => {
+      if (message.channel === channel) listener.notified(message.payload ?? '');
+    });
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${channel}`);
+    } catch {
+      drop();
+      return;
+    }
+    if (closed) {
+      await client.end().catch(() => undefined);
+      return;
+    }
+    current = client;
+    listener.listening();
+  };
+  await connect();
+  return async () => {
+    closed = true;
+    clearTimeout(retry);
+    await current?.end().catch(() => undefined);
+  };
+}
+
 /** The scale-out store: a real PostgreSQL server, shared by every replica. */
 export function openPostgresDatabase(options: PostgresOptions): SqlDatabase {
   // A server that does not answer at all (a network partition) fails a request after 5 s rather than holding it.
@@ -89,6 +150,7 @@ export function openPostgresDatabase(options: PostgresOptions): SqlDatabase {
   // An idle client losing its server (a restart) must not crash the process; the next query
   // gets a fresh connection or a clear error.
   pool.on('error', () => undefined);
+  const listeners = new Set<() => Promise<void>>();
   return {
     kind: 'postgres',
     ...executorOf(pool),
@@ -109,6 +171,18 @@ export function openPostgresDatabase(options: PostgresOptions): SqlDatabase {
         client.release();
       }
     },
-    close: () => pool.end(),
+    listen: async (channel, listener) => {
+      const stop = await listenOn(options.connectionString, channel, listener);
+      const unlisten = async () => {
+        listeners.delete(unlisten);
+        await stop();
+      };
+      listeners.add(unlisten);
+      return unlisten;
+    },
+    close: async () => {
+      await Promise.all([...listeners].map((unlisten) => unlisten()));
+      await pool.end();
+    },
   };
 }

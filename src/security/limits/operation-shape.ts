@@ -104,6 +104,23 @@ function returnsList(type: GraphQLOutputType): boolean {
   return tagOf(unwrapped) === 'GraphQLList';
 }
 
+/**
+ * What the walk found in an operation that read no variable (no slicing argument or list given
+ * through one): the same for every request sending that document, whatever its variables.
+ */
+interface KeptShape {
+  shape: Omit<OperationShape, 'longestList'>;
+  literalList: number;
+  defaultListSize: number;
+}
+
+/**
+ * Shapes by schema and operation node. Apollo Server and the websocket's document cache hand out
+ * the same parsed document for the same query text, so a client sending one document over and over
+ * has it walked once; the variables' lists are still measured on each request.
+ */
+const keptShapes = new WeakMap<GraphQLSchema, WeakMap<OperationDefinitionNode, KeptShape>>();
+
 export function measureOperation(
   schema: GraphQLSchema,
   document: DocumentNode,
@@ -111,6 +128,13 @@ export function measureOperation(
   variables: Variables,
   options: ShapeOptions = { defaultListSize: DEFAULT_LIST_SIZE },
 ): OperationShape {
+  const kept = keptShapes.get(schema)?.get(operation);
+  if (kept && kept.defaultListSize === options.defaultListSize)
+    return {
+      ...kept.shape,
+      longestList: Math.max(kept.literalList, longestVariableList(variables)),
+    };
+  let readVariables = false;
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const definition of document.definitions)
     if (definition.kind === Kind.FRAGMENT_DEFINITION)
@@ -134,6 +158,7 @@ export function measureOperation(
     if (!node) return undefined;
     if (node.kind === Kind.INT || node.kind === Kind.FLOAT) return Number(node.value);
     if (node.kind === Kind.VARIABLE) {
+      readVariables = true;
       const value = variables?.[node.name.value];
       if (typeof value === 'number') return value;
       return value === undefined ? numberOf(variableDefaults.get(node.name.value)) : undefined;
@@ -145,6 +170,7 @@ export function measureOperation(
     if (!node) return undefined;
     if (node.kind === Kind.LIST) return node.values.length;
     if (node.kind === Kind.VARIABLE) {
+      readVariables = true;
       const value = variables?.[node.name.value];
       if (Array.isArray(value)) return value.length;
       return value === undefined ? lengthOf(variableDefaults.get(node.name.value)) : undefined;
@@ -298,14 +324,20 @@ export function measureOperation(
   }
 
   const tally = rootType ? measureSelections(operation.selectionSet, rootType, false, null) : ZERO;
-  return {
+  const shape = {
     depth: tally.depth,
     aliases: tally.aliases,
     rootFields: countRoot(operation.selectionSet),
     fragmentSpreads: tally.spreads,
-    longestList: Math.max(longestLiteralList(document), longestVariableList(variables)),
     cost: tally.cost,
   };
+  const literalList = longestLiteralList(document);
+  if (!readVariables) {
+    const shapes = keptShapes.get(schema) ?? new WeakMap();
+    keptShapes.set(schema, shapes);
+    shapes.set(operation, { shape, literalList, defaultListSize: options.defaultListSize });
+  }
+  return { ...shape, longestList: Math.max(literalList, longestVariableList(variables)) };
 }
 
 function fieldDefinition(

@@ -209,8 +209,14 @@ export class OperationGate {
     };
   }
 
-  /** The graphql-ws side: `execute` and `subscribe` for `useServer`, refusing before either runs. */
-  webSocketExecution() {
+  /**
+   * The graphql-ws side: `execute` and `subscribe` for `useServer`, refusing before either runs;
+   * `subscribe` runs an admitted subscription (graphql's own unless given).
+   */
+  webSocketExecution(
+    subscribe: (args: ExecutionArgs) => ReturnType<typeof graphql.subscribe> = (args) =>
+      graphql.subscribe(args),
+  ) {
     const refusal = async (args: ExecutionArgs) => {
       const operation = graphql.getOperationAST(args.document, args.operationName);
       if (!operation) return null;
@@ -230,7 +236,7 @@ export class OperationGate {
     };
     return {
       execute: async (args: ExecutionArgs) => (await refusal(args)) ?? graphql.execute(args),
-      subscribe: async (args: ExecutionArgs) => (await refusal(args)) ?? graphql.subscribe(args),
+      subscribe: async (args: ExecutionArgs) => (await refusal(args)) ?? subscribe(args),
     };
   }
 }

@@ -1,5 +1,6 @@
 /** Every routing decision, for review, evaluation and feedback. */
 import type { SqlExecutor } from '../database.js';
+import { GroupCommit } from '../group-commit.js';
 
 export type DecidedBy = 'LOCAL_MODEL' | 'LLM' | 'RULE' | 'HUMAN';
 
@@ -87,12 +88,36 @@ const toRecord = (row: Row): PredictionRecord => ({
 });
 
 export class PredictionRepository {
-  /** Any executor: the pool, or a transaction that stores predictions together with what they belong to. */
-  constructor(private readonly db: SqlExecutor) {}
+  /**
+   * The predictions of concurrent routing calls, written by one statement (see GroupCommit):
+   * every `routeTicket` stored its row with a statement of its own, a large share of its cost.
+   */
+  private readonly grouped: GroupCommit<readonly NewPrediction[], PredictionRecord[]> | null;
 
-  /** All predictions of a batch in one statement. */
+  /**
+   * Any executor: the pool, or a transaction that stores predictions together with what they
+   * belong to. `groupCommit` only on the pool: a transaction's statements are its caller's alone.
+   */
+  constructor(
+    private readonly db: SqlExecutor,
+    options: { groupCommit?: boolean } = {},
+  ) {
+    this.grouped = options.groupCommit
+      ? new GroupCommit(async (calls: (readonly NewPrediction[])[]) => {
+          const stored = await this.insertRows(calls.flat());
+          let start = 0;
+          return calls.map((call) => stored.slice(start, (start += call.length)));
+        })
+      : null;
+  }
+
+  /** All predictions of a batch in one statement (shared with concurrent calls when group-committed). */
   async insertMany(predictions: readonly NewPrediction[]): Promise<PredictionRecord[]> {
     if (predictions.length === 0) return [];
+    return this.grouped ? this.grouped.push(predictions) : this.insertRows(predictions);
+  }
+
+  private async insertRows(predictions: readonly NewPrediction[]): Promise<PredictionRecord[]> {
     const column = <K extends keyof NewPrediction>(key: K) =>
       predictions.map((prediction) => prediction[key]);
     const rows = await this.db.query<Row>(

@@ -1,0 +1,132 @@
+/**
+ * A generation's stream events executed once for all the subscribers that would get the same
+ * result, rather than once per subscriber.
+ *
+ * graphql runs a subscription's selection set on every event for every subscriber: with many
+ * watchers of one generation (a dashboard, an incident channel, the router's fan-out), the same
+ * event went through the same execution as many times. What that execution gives depends on the
+ * document and operation, the variables, the caller (account and scopes: the field guards and
+ * tenancy read them) and the event; subscribers for whom all are equal now get the very same
+ * `ExecutionResult`, and graphql-ws only wraps it in each subscriber's own message.
+ *
+ * Events are made afresh for each subscriber (read from the bus, or replayed from the store), so
+ * one is recognised by its `seq` within the generation the variables name: by the stream's
+ * contract every subscriber sees the same event under the same `seq`. Only `generationStream` is
+ * shared; any other subscription runs as graphql runs it.
+ */
+import type { DocumentNode, ExecutionArgs, ExecutionResult } from 'graphql';
+import type { RequestContext } from '../graphql/context.js';
+import { graphql } from './graphql-runtime.js';
+
+/**
+ * Results kept: the events subscribers are receiving now. Every subscriber of a generation gets
+ * an event within milliseconds of the others, so a result older than KEEP_MS is of no more use,
+ * and dropping it bounds the memory (a final event's result holds the whole generation) whatever
+ * the number of streams.
+ */
+const MAX_RESULTS = 4_096;
+const KEEP_MS = 1_000;
+
+type Execute = (args: ExecutionArgs) => Promise<ExecutionResult> | ExecutionResult;
+
+export class SharedEventResults {
+  private readonly results = new Map<
+    string,
+    { result: Promise<ExecutionResult> | ExecutionResult; at: number }
+  >();
+  private readonly documentIds = new WeakMap<DocumentNode, number>();
+  private nextDocumentId = 0;
+  /** Events executed, and events answered with a result executed for another subscriber. */
+  readonly counts = { executed: 0, shared: 0 };
+
+  constructor(private readonly execute: Execute = (args) => graphql.execute(args)) {}
+
+  /** graphql's `subscribe`, with the events of a shareable operation executed once per key. */
+  readonly subscribe = async (
+    args: ExecutionArgs,
+  ): Promise<AsyncGenerator<ExecutionResult> | ExecutionResult> => {
+    const source = await graphql.createSourceEventStream(args);
+    if (!(Symbol.asyncIterator in source)) return source;
+    const operationKey = this.operationKey(args);
+    return mapEvents(source, (event) => {
+      const seq = (event as { seq?: unknown } | null)?.seq;
+      if (operationKey === undefined || typeof seq !== 'number') {
+        this.counts.executed++;
+        return this.execute({ ...args, rootValue: event });
+      }
+      const key = `${operationKey}\u0000${seq}`;
+      const now = performance.now();
+      const kept = this.results.get(key);
+      if (kept !== undefined && now - kept.at < KEEP_MS) {
+        this.counts.shared++;
+        return kept.result;
+      }
+      this.counts.executed++;
+      const result = this.execute({ ...args, rootValue: event });
+      this.results.delete(key);
+      this.results.set(key, { result, at: now });
+      // Oldest first (insertion order): drop what is too old, and the oldest beyond the bound.
+      for (const [oldKey, oldest] of this.results) {
+        if (now - oldest.at < KEEP_MS && this.results.size <= MAX_RESULTS) break;
+        this.results.delete(oldKey);
+      }
+      return result;
+    });
+  };
+
+  /** What, besides the event, decides the result; undefined when the operation is not shared. */
+  private operationKey(args: ExecutionArgs): string | undefined {
+    const operation = graphql.getOperationAST(args.document, args.operationName);
+    const fields = operation?.selectionSet.selections;
+    if (
+      fields?.length !== 1 ||
+      fields[0]!.kind !== graphql.Kind.FIELD ||
+      fields[0]!.name.value !== 'generationStream'
+    )
+      return undefined;
+    const context = args.contextValue as RequestContext | undefined;
+    if (!context?.account) return undefined;
+    let documentId = this.documentIds.get(args.document);
+    if (documentId === undefined) {
+      documentId = this.nextDocumentId++;
+      this.documentIds.set(args.document, documentId);
+    }
+    return [
+      documentId,
+      args.operationName ?? '',
+      JSON.stringify(args.variableValues ?? {}),
+      context.account.id,
+      [...context.account.scopes].sort().join(' '),
+    ].join('\u0000');
+  }
+}
+
+/**
+ * `source` with each event mapped, as graphql's own mapping does; not an async generator, so that
+ * `return()` reaches the source at once rather than after its pending `next()` (see websocket.ts).
+ */
+function mapEvents(
+  source: AsyncIterable<unknown>,
+  map: (event: unknown) => Promise<ExecutionResult> | ExecutionResult,
+): AsyncGenerator<ExecutionResult> {
+  const iterator = source[Symbol.asyncIterator]();
+  const done: IteratorReturnResult<undefined> = { done: true, value: undefined };
+  const mapped: AsyncGenerator<ExecutionResult> = {
+    async next() {
+      const next = await iterator.next();
+      return next.done ? done : { done: false, value: await map(next.value) };
+    },
+    async return() {
+      await iterator.return?.();
+      return done;
+    },
+    async throw(error: unknown) {
+      await iterator.return?.();
+      throw error;
+    },
+    [Symbol.asyncIterator]() {
+      return mapped;
+    },
+  };
+  return mapped;
+}

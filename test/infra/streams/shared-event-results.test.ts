@@ -1,0 +1,56 @@
+/**
+ * Issue 19: the work per stream event is paid once per generation, not once per subscriber.
+ * Subscribers of one generation with the same document, variables and caller get identical
+ * frames, and each event is executed once for all of them; a subscriber whose result could
+ * differ (other variables) gets its own execution.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DRAFT_STATUS_UPDATE, statusUpdateInput } from '../../fixtures/status-update.js';
+import { collectStream, startTestServer, type TestServer } from '../../support/server.js';
+
+describe('a generation watched by several subscribers', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    // The builtin provider, slow enough that both subscribers are open before the first event.
+    server = await startTestServer({ BUILTIN_STREAM_DELAY_MS: '40' });
+  });
+  afterAll(() => server?.stop());
+
+  it('sends every subscriber identical frames, each event executed once', async () => {
+    const started = await server.graphql<{ draftStatusUpdate: { id: string } }>(
+      DRAFT_STATUS_UPDATE,
+      { input: statusUpdateInput({ stream: true }) },
+    );
+    expect(started.errors).toBeUndefined();
+    const id = started.data!.draftStatusUpdate.id;
+    const before = { ...server.app.streamEvents };
+    const [first, second] = await Promise.all([
+      collectStream(server.wsClient(), id),
+      collectStream(server.wsClient(), id),
+    ]);
+    expect(first.errors).toBeUndefined();
+    expect(first.events.length).toBeGreaterThan(2);
+    expect(second).toEqual(first);
+    expect(JSON.stringify(second.events)).toBe(JSON.stringify(first.events));
+    expect(server.app.streamEvents.executed - before.executed).toBe(first.events.length);
+    expect(server.app.streamEvents.shared - before.shared).toBe(first.events.length);
+  });
+
+  it('executes apart for a subscriber whose variables differ', async () => {
+    const started = await server.graphql<{ draftStatusUpdate: { id: string } }>(
+      DRAFT_STATUS_UPDATE,
+      { input: statusUpdateInput({ stream: true }) },
+    );
+    const id = started.data!.draftStatusUpdate.id;
+    const before = { ...server.app.streamEvents };
+    const [whole, resumed] = await Promise.all([
+      collectStream(server.wsClient(), id),
+      collectStream(server.wsClient(), id, 0),
+    ]);
+    expect(resumed.events).toEqual(whole.events.slice(1));
+    expect(server.app.streamEvents.shared - before.shared).toBe(0);
+    expect(server.app.streamEvents.executed - before.executed).toBe(
+      whole.events.length + resumed.events.length,
+    );
+  });
+});
