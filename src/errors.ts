@@ -1,6 +1,6 @@
 /**
  * The one public vocabulary of failures. Every error a client can receive carries one of these
- * codes in `extensions.code`; the schema's `ErrorCode` enum documents the same list, and
+ * codes in `extensions.code`; the schema's `AiErrorCode` enum documents the same list, and
  * `src/graphql/enum-sync.ts` keeps the two in step at compile time. This module imports nothing
  * generated: every layer may use it without depending on the GraphQL layer.
  */

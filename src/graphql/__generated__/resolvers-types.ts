@@ -37,6 +37,146 @@ export type Scalars = {
   _FieldSet: { input: any; output: any; }
 };
 
+/** A category of a customer's taxonomy. */
+export type AiCategory = {
+  __typename?: 'AiCategory';
+  /** What belongs here, in the customer's words; shown to the LLM. */
+  description: Scalars['String']['output'];
+  /** Example tickets given with the category; they also train the local model. */
+  examples: Array<Scalars['String']['output']>;
+  /** Its name, unique in the taxonomy. */
+  name: Scalars['String']['output'];
+  /** Where its tickets go in the help desk (a group or queue id). */
+  target: Maybe<Scalars['String']['output']>;
+};
+
+/**
+ * Every error this service returns carries one of these codes in `extensions.code`.
+ * Clients should branch on the code, never on the message.
+ */
+export type AiErrorCode =
+  /** The HTTP request itself was malformed: bad JSON, missing query, too large, or missing the CSRF-safe content type. */
+  | 'BAD_REQUEST'
+  /** The input was malformed, out of bounds or refers to something impossible. */
+  | 'BAD_USER_INPUT'
+  /** The generation was cancelled by a client. */
+  | 'CANCELLED'
+  /** The request conflicts with the current state (for example an idempotency key reused with another input). */
+  | 'CONFLICT'
+  /** The credentials lack a scope this field needs. */
+  | 'FORBIDDEN'
+  /** The request was not valid GraphQL syntax. */
+  | 'GRAPHQL_PARSE_FAILED'
+  /** The operation does not fit the schema (unknown field, wrong argument type, ...). */
+  | 'GRAPHQL_VALIDATION_FAILED'
+  /** An unexpected failure inside this service. Its details are in the server's logs, not in the response. */
+  | 'INTERNAL_SERVER_ERROR'
+  /** The generation was cut off by a server restart or a lost replica. */
+  | 'INTERRUPTED'
+  /** Nothing with that id exists for the caller's account. */
+  | 'NOT_FOUND'
+  /** The operation name did not match an operation in the document. */
+  | 'OPERATION_RESOLUTION_FAILURE'
+  /** A persisted query hash was sent that this server does not know; send the full query. */
+  | 'PERSISTED_QUERY_NOT_FOUND'
+  /** The input looks like an attempt to override the service's instructions and was blocked. */
+  | 'PROMPT_INJECTION_SUSPECTED'
+  /** The model's answer was empty, or the provider cut it off at its token limit before it was finished. */
+  | 'PROVIDER_BAD_OUTPUT'
+  /** Every configured model provider was rate limited. */
+  | 'PROVIDER_RATE_LIMITED'
+  /** The model declined to answer ("I'm sorry, but I can't help with that"), or its provider's content filter stopped the answer. */
+  | 'PROVIDER_REFUSED'
+  /** The model provider did not answer within the deadline. */
+  | 'PROVIDER_TIMEOUT'
+  /** The model provider was unreachable or failed. */
+  | 'PROVIDER_UNAVAILABLE'
+  /**
+   * The operation is too deep, too wide, too long or too costly to run, and nothing of it ran:
+   * `extensions.rule` names the limit (`depth`, `aliases`, `rootFields`, `listLength` or `cost`),
+   * `extensions.measured` the operation's value and `extensions.limit` the largest allowed.
+   */
+  | 'QUERY_TOO_COMPLEX'
+  /**
+   * The caller's account is over a request, token, spending or concurrent-stream limit;
+   * `extensions.retryAfterSeconds` says when to retry, `extensions.rule` which limit and `extensions.limit` its value.
+   */
+  | 'RATE_LIMITED'
+  /** A dependency of this service (its store, its stream bus) is unavailable; retry later. */
+  | 'SERVICE_UNAVAILABLE'
+  /** No valid credentials were sent. */
+  | 'UNAUTHENTICATED';
+
+/** A product capability served through the LLM gateway. Providers, limits and metrics are configured per feature. */
+export type AiFeature =
+  /** Answers from the incident assistant. */
+  | 'ASSISTANT'
+  /** Digests of automation job logs with next steps. */
+  | 'JOB_DIGEST'
+  /** Postmortems drafted from incident data. */
+  | 'POSTMORTEM'
+  /** Support ticket routing to a customer's taxonomy. */
+  | 'ROUTING'
+  /** Runbook jobs drafted from a plain-language request. */
+  | 'RUNBOOK'
+  /** Texts screened for prompt injection and personal data through `Query.screenText` (no model is called). */
+  | 'SCREEN'
+  /** Incident status updates for stakeholders. */
+  | 'STATUS_UPDATE';
+
+/** The stage an incident response is in, as stakeholders understand it. */
+export type AiIncidentStatus =
+  /** The cause is known and a fix is under way. */
+  | 'IDENTIFIED'
+  /** The cause is not known yet. */
+  | 'INVESTIGATING'
+  /** A fix is in place and the team is watching. */
+  | 'MONITORING'
+  /** The incident is over. */
+  | 'RESOLVED';
+
+/** A person's verdict on a draft or a routing decision. */
+export type AiRating =
+  /** Not good. */
+  | 'DOWN'
+  /** Good as it was. */
+  | 'UP';
+
+/** How bad an incident is; SEV1 is the worst. */
+export type AiSeverity =
+  /** Critical: a core service is down for many customers. */
+  | 'SEV1'
+  /** Major: significant degradation or a subset of customers down. */
+  | 'SEV2'
+  /** Minor: limited impact, workaround available. */
+  | 'SEV3'
+  /** Low: cosmetic or internal-only impact. */
+  | 'SEV4';
+
+/**
+ * An expected, correctable problem with a mutation's input, returned in its payload's `userErrors`
+ * instead of as a GraphQL error, so that a form can show it beside the field it concerns.
+ * Authentication, authorization, limits and internal faults stay GraphQL errors.
+ */
+export type AiUserError = {
+  __typename?: 'AiUserError';
+  /** What kind of problem it is. */
+  code: AiUserErrorCode;
+  /** Path to the input field at fault, for example `["input", "request"]`; null when the problem is not one field's. */
+  field: Maybe<Array<Scalars['String']['output']>>;
+  /** A human-readable explanation, safe to show to the user. */
+  message: Scalars['String']['output'];
+};
+
+/** What kind of expected, correctable problem a `userErrors` entry reports. Clients should expect new values. */
+export type AiUserErrorCode =
+  /** The input was malformed, out of bounds or refers to something impossible. */
+  | 'BAD_USER_INPUT'
+  /** The request conflicts with the current state (for example an idempotency key reused with another input). */
+  | 'CONFLICT'
+  /** Nothing with that id exists for the caller's account. */
+  | 'NOT_FOUND';
+
 /** An alert that fired during the incident. */
 export type AlertInput = {
   /** When it fired. */
@@ -142,9 +282,9 @@ export type AuditEntry = {
   /** Cost in US dollars from the configured price table. */
   costUsd: Scalars['Float']['output'];
   /** Why it failed or was refused; null when it succeeded. */
-  errorCode: Maybe<ErrorCode>;
+  errorCode: Maybe<AiErrorCode>;
   /** The feature that made the call. */
-  feature: Feature;
+  feature: AiFeature;
   /** Increasing with time. */
   id: Scalars['ID']['output'];
   /** The prompt-injection score (0 to 1) of the untrusted input; null when the call carried none (an LLM judge, say). */
@@ -236,19 +376,6 @@ export type CascadePolicy = {
   reviewThreshold: Scalars['Float']['output'];
   /** Pinned keyword rules, applied first. */
   rules: Array<KeywordRule>;
-};
-
-/** A category of a customer's taxonomy. */
-export type Category = {
-  __typename?: 'Category';
-  /** What belongs here, in the customer's words; shown to the LLM. */
-  description: Scalars['String']['output'];
-  /** Example tickets given with the category; they also train the local model. */
-  examples: Array<Scalars['String']['output']>;
-  /** Its name, unique in the taxonomy. */
-  name: Scalars['String']['output'];
-  /** Where its tickets go in the help desk (a group or queue id). */
-  target: Maybe<Scalars['String']['output']>;
 };
 
 /**
@@ -379,63 +506,6 @@ export type EditClass =
   /** Distance above 0 and at most 0.25: typos, a sentence reworded or added. */
   | 'LIGHTLY_EDITED';
 
-/**
- * Every error this service returns carries one of these codes in `extensions.code`.
- * Clients should branch on the code, never on the message.
- */
-export type ErrorCode =
-  /** The HTTP request itself was malformed: bad JSON, missing query, too large, or missing the CSRF-safe content type. */
-  | 'BAD_REQUEST'
-  /** The input was malformed, out of bounds or refers to something impossible. */
-  | 'BAD_USER_INPUT'
-  /** The generation was cancelled by a client. */
-  | 'CANCELLED'
-  /** The request conflicts with the current state (for example an idempotency key reused with another input). */
-  | 'CONFLICT'
-  /** The credentials lack a scope this field needs. */
-  | 'FORBIDDEN'
-  /** The request was not valid GraphQL syntax. */
-  | 'GRAPHQL_PARSE_FAILED'
-  /** The operation does not fit the schema (unknown field, wrong argument type, ...). */
-  | 'GRAPHQL_VALIDATION_FAILED'
-  /** An unexpected failure inside this service. Its details are in the server's logs, not in the response. */
-  | 'INTERNAL_SERVER_ERROR'
-  /** The generation was cut off by a server restart or a lost replica. */
-  | 'INTERRUPTED'
-  /** Nothing with that id exists for the caller's account. */
-  | 'NOT_FOUND'
-  /** The operation name did not match an operation in the document. */
-  | 'OPERATION_RESOLUTION_FAILURE'
-  /** A persisted query hash was sent that this server does not know; send the full query. */
-  | 'PERSISTED_QUERY_NOT_FOUND'
-  /** The input looks like an attempt to override the service's instructions and was blocked. */
-  | 'PROMPT_INJECTION_SUSPECTED'
-  /** The model's answer was empty, or the provider cut it off at its token limit before it was finished. */
-  | 'PROVIDER_BAD_OUTPUT'
-  /** Every configured model provider was rate limited. */
-  | 'PROVIDER_RATE_LIMITED'
-  /** The model declined to answer ("I'm sorry, but I can't help with that"), or its provider's content filter stopped the answer. */
-  | 'PROVIDER_REFUSED'
-  /** The model provider did not answer within the deadline. */
-  | 'PROVIDER_TIMEOUT'
-  /** The model provider was unreachable or failed. */
-  | 'PROVIDER_UNAVAILABLE'
-  /**
-   * The operation is too deep, too wide, too long or too costly to run, and nothing of it ran:
-   * `extensions.rule` names the limit (`depth`, `aliases`, `rootFields`, `listLength` or `cost`),
-   * `extensions.measured` the operation's value and `extensions.limit` the largest allowed.
-   */
-  | 'QUERY_TOO_COMPLEX'
-  /**
-   * The caller's account is over a request, token, spending or concurrent-stream limit;
-   * `extensions.retryAfterSeconds` says when to retry, `extensions.rule` which limit and `extensions.limit` its value.
-   */
-  | 'RATE_LIMITED'
-  /** A dependency of this service (its store, its stream bus) is unavailable; retry later. */
-  | 'SERVICE_UNAVAILABLE'
-  /** No valid credentials were sent. */
-  | 'UNAUTHENTICATED';
-
 /** The stored result of one case. */
 export type EvalCaseResult = {
   __typename?: 'EvalCaseResult';
@@ -538,7 +608,7 @@ export type EvalMetrics = {
   /** The drift signal. */
   drift: EvalDrift;
   /** The feature. */
-  feature: Feature;
+  feature: AiFeature;
   /** One point per bucket, empty ones included. */
   series: Array<EvalMetricsPoint>;
   /** Window start. */
@@ -693,7 +763,7 @@ export type EvalRunConnection = {
 export type EvalRunError = {
   __typename?: 'EvalRunError';
   /** The public error code. */
-  code: ErrorCode;
+  code: AiErrorCode;
   /** What happened. */
   message: Scalars['String']['output'];
 };
@@ -722,23 +792,6 @@ export type FailingStep = {
   step: Scalars['String']['output'];
 };
 
-/** A product capability served through the LLM gateway. Providers, limits and metrics are configured per feature. */
-export type Feature =
-  /** Answers from the incident assistant. */
-  | 'ASSISTANT'
-  /** Digests of automation job logs with next steps. */
-  | 'JOB_DIGEST'
-  /** Postmortems drafted from incident data. */
-  | 'POSTMORTEM'
-  /** Support ticket routing to a customer's taxonomy. */
-  | 'ROUTING'
-  /** Runbook jobs drafted from a plain-language request. */
-  | 'RUNBOOK'
-  /** Texts screened for prompt injection and personal data through `Query.screenText` (no model is called). */
-  | 'SCREEN'
-  /** Incident status updates for stakeholders. */
-  | 'STATUS_UPDATE';
-
 /** Stored feedback. */
 export type Feedback = {
   __typename?: 'Feedback';
@@ -753,7 +806,7 @@ export type Feedback = {
   /** Normalised word edit distance between draft and final text, 0 to 1. */
   editDistance: Maybe<Scalars['Float']['output']>;
   /** The feature of what it is about. */
-  feature: Feature;
+  feature: AiFeature;
   /** The generation, when about a draft. */
   generationId: Maybe<Scalars['ID']['output']>;
   /** Its id. */
@@ -763,7 +816,7 @@ export type Feedback = {
   /** The routing prediction, when about a decision. */
   predictionId: Maybe<Scalars['ID']['output']>;
   /** The rating. */
-  rating: Maybe<Rating>;
+  rating: Maybe<AiRating>;
 };
 
 /** Feedback on a draft or a routing decision; give exactly one of `generationId` and `predictionId`. */
@@ -779,7 +832,7 @@ export type FeedbackInput = {
   /** A routing prediction. */
   predictionId?: InputMaybe<Scalars['ID']['input']>;
   /** Thumbs up or down. */
-  rating?: InputMaybe<Rating>;
+  rating?: InputMaybe<AiRating>;
 };
 
 /** A case right in one run and wrong in the other. */
@@ -816,7 +869,7 @@ export type Generation = {
   /** Why it failed, was cancelled or was interrupted; null otherwise. */
   error: Maybe<GenerationError>;
   /** Which capability produced it. */
-  feature: Feature;
+  feature: AiFeature;
   /** When it stopped running; null while running. */
   finishedAt: Maybe<Scalars['DateTime']['output']>;
   /** Facts in the draft (times, services, people, numbers) absent from the input, and images and links removed from it. Empty means fully grounded. */
@@ -870,7 +923,7 @@ export type GenerationCaseImport = {
 /** One generation case. */
 export type GenerationCaseInput = {
   /** The capability (not ROUTING). */
-  feature: Feature;
+  feature: AiFeature;
   /** The capability's input (as its mutation's `input` takes it, delivery options aside), as a JSON string. */
   inputJson: Scalars['String']['input'];
   /** Most words; default twice the reference's. */
@@ -922,7 +975,7 @@ export type GenerationEdge = {
 export type GenerationError = {
   __typename?: 'GenerationError';
   /** The public error code, the same vocabulary as `extensions.code`. */
-  code: ErrorCode;
+  code: AiErrorCode;
   /** A human-readable explanation, safe to show to the user. */
   message: Scalars['String']['output'];
 };
@@ -990,7 +1043,7 @@ export type GenerationEvent = {
 /** Which generations to list. */
 export type GenerationFilter = {
   /** Only this feature. */
-  feature?: InputMaybe<Feature>;
+  feature?: InputMaybe<AiFeature>;
   /** Only drafts linked to this supergraph incident. */
   incidentId?: InputMaybe<Scalars['ID']['input']>;
   /** Only generations in this status. */
@@ -1109,27 +1162,16 @@ export type IncidentInput = {
   /** The people who responded and their roles (at most 100). */
   responders?: InputMaybe<Array<ResponderInput>>;
   /** How bad it is. */
-  severity: Severity;
+  severity: AiSeverity;
   /** When impact began, if known; otherwise the first timeline event is used. */
   startedAt?: InputMaybe<Scalars['DateTime']['input']>;
   /** Where the response stands now. */
-  status: IncidentStatus;
+  status: AiIncidentStatus;
   /** Dated events, in any order (at most 500). */
   timeline?: Array<TimelineEventInput>;
   /** The incident's title (at most 300 characters). */
   title: Scalars['String']['input'];
 };
-
-/** The stage an incident response is in, as stakeholders understand it. */
-export type IncidentStatus =
-  /** The cause is known and a fix is under way. */
-  | 'IDENTIFIED'
-  /** The cause is not known yet. */
-  | 'INVESTIGATING'
-  /** A fix is in place and the team is watching. */
-  | 'MONITORING'
-  /** The incident is over. */
-  | 'RESOLVED';
 
 /** A key just created. `key` is the secret, shown here once: store it now. */
 export type IssuedApiKey = {
@@ -1457,13 +1499,20 @@ export type NoteKind =
   /** Commentary or an observation. */
   | 'NOTE';
 
-/** Relay-style pagination facts. */
+/**
+ * Relay's pagination facts about one page of a connection. Shared with every subgraph that defines
+ * the same Relay type (`@shareable`): the fields are Relay's own, so any such definition composes.
+ */
 export type PageInfo = {
   __typename?: 'PageInfo';
   /** Cursor of the last edge on this page; null when the page is empty. */
   endCursor: Maybe<Scalars['String']['output']>;
-  /** Whether another page follows. */
+  /** Whether another page follows this one (pass `endCursor` as `after` to fetch it). */
   hasNextPage: Scalars['Boolean']['output'];
+  /** Whether pages come before this one: true when the page was fetched with `after`. */
+  hasPreviousPage: Scalars['Boolean']['output'];
+  /** Cursor of the first edge on this page; null when the page is empty. */
+  startCursor: Maybe<Scalars['String']['output']>;
 };
 
 /** Pairwise outcomes. Each comparison is judged in both orders; a verdict that changes with the order is a tie. */
@@ -1599,7 +1648,7 @@ export type PostmortemTimelineEntry = {
 export type ProviderAttempt = {
   __typename?: 'ProviderAttempt';
   /** Why it failed or was skipped; null when it succeeded. */
-  errorCode: Maybe<ErrorCode>;
+  errorCode: Maybe<AiErrorCode>;
   /** Milliseconds the attempt took. */
   latencyMs: Scalars['Int']['output'];
   /** The model asked (or the one that answered, when it succeeded). */
@@ -1618,7 +1667,7 @@ export type ProviderStatus = {
   /** Share of recent calls (last 5 minutes, at most 200) that failed, 0 to 1. */
   errorRate: Scalars['Float']['output'];
   /** Features whose chain this target heads (their first choice). */
-  headOf: Array<Feature>;
+  headOf: Array<AiFeature>;
   /** Calls in flight now. */
   inFlight: Scalars['Int']['output'];
   /** Median latency of recent successful calls, in milliseconds; null without any. */
@@ -1705,7 +1754,7 @@ export type QueryCompareEvalRunsArgs = {
 
 export type QueryEvalMetricsArgs = {
   bucket?: InputMaybe<MetricsBucket>;
-  feature: Feature;
+  feature: AiFeature;
   since?: InputMaybe<Scalars['DateTime']['input']>;
   until?: InputMaybe<Scalars['DateTime']['input']>;
 };
@@ -1769,13 +1818,6 @@ export type QueryRoutingRoiArgs = {
 export type QueryScreenTextArgs = {
   texts: Array<Scalars['String']['input']>;
 };
-
-/** A person's verdict on a draft or a routing decision. */
-export type Rating =
-  /** Not good. */
-  | 'DOWN'
-  /** Good as it was. */
-  | 'UP';
 
 /** How many values of one kind of personal data or secret were replaced by placeholders in what was sent. */
 export type RedactionCount = {
@@ -2216,17 +2258,6 @@ export type ScreeningDecision =
   /** A weak signal: the gateway would log it. */
   | 'LOG';
 
-/** How bad an incident is; SEV1 is the worst. */
-export type Severity =
-  /** Critical: a core service is down for many customers. */
-  | 'SEV1'
-  /** Major: significant degradation or a subset of customers down. */
-  | 'SEV2'
-  /** Minor: limited impact, workaround available. */
-  | 'SEV3'
-  /** Low: cosmetic or internal-only impact. */
-  | 'SEV4';
-
 /** Who decided, and how well. */
 export type StageEvalShare = {
   __typename?: 'StageEvalShare';
@@ -2344,7 +2375,7 @@ export type SubscriptionGenerationStreamArgs = {
 export type Taxonomy = {
   __typename?: 'Taxonomy';
   /** Its categories. */
-  categories: Array<Category>;
+  categories: Array<AiCategory>;
   /** When it was created. */
   createdAt: Scalars['DateTime']['output'];
   /** The taxonomy's id. */
@@ -2569,8 +2600,16 @@ export type ResolversUnionTypes<_RefType extends Record<string, unknown>> = {
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
-  AlertInput: AlertInput;
+  AiCategory: ResolverTypeWrapper<AiCategory>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
+  AiErrorCode: AiErrorCode;
+  AiFeature: AiFeature;
+  AiIncidentStatus: AiIncidentStatus;
+  AiRating: AiRating;
+  AiSeverity: AiSeverity;
+  AiUserError: ResolverTypeWrapper<AiUserError>;
+  AiUserErrorCode: AiUserErrorCode;
+  AlertInput: AlertInput;
   ApiKey: ResolverTypeWrapper<ApiKeyRecord>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   ApiKeyInput: ApiKeyInput;
@@ -2588,7 +2627,6 @@ export type ResolversTypes = {
   AuditRawText: ResolverTypeWrapper<AuditRawText>;
   BreakerState: BreakerState;
   CascadePolicy: ResolverTypeWrapper<CascadePolicy>;
-  Category: ResolverTypeWrapper<Category>;
   CategoryEvalMetrics: ResolverTypeWrapper<CategoryEvalMetrics>;
   CategoryInput: CategoryInput;
   ChatMessageInput: ChatMessageInput;
@@ -2602,7 +2640,6 @@ export type ResolversTypes = {
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   DecidedBy: DecidedBy;
   EditClass: EditClass;
-  ErrorCode: ErrorCode;
   EvalCaseResult: ResolverTypeWrapper<EvalResultRecord>;
   EvalCaseResultConnection: ResolverTypeWrapper<Omit<EvalCaseResultConnection, 'nodes'> & { nodes: Array<ResolversTypes['EvalCaseResult']> }>;
   EvalConfusion: ResolverTypeWrapper<EvalConfusion>;
@@ -2619,7 +2656,6 @@ export type ResolversTypes = {
   EvalRunError: ResolverTypeWrapper<EvalRunError>;
   EvalRunStatus: EvalRunStatus;
   FailingStep: ResolverTypeWrapper<FailingStep>;
-  Feature: Feature;
   Feedback: ResolverTypeWrapper<Feedback>;
   FeedbackInput: FeedbackInput;
   FlippedEvalCase: ResolverTypeWrapper<FlippedEvalCase>;
@@ -2639,7 +2675,6 @@ export type ResolversTypes = {
   ImportResult: ResolverTypeWrapper<Omit<ImportResult, 'taxonomy'> & { taxonomy: ResolversTypes['Taxonomy'] }>;
   Incident: ResolverTypeWrapper<IncidentReference>;
   IncidentInput: IncidentInput;
-  IncidentStatus: IncidentStatus;
   IssuedApiKey: ResolverTypeWrapper<Omit<IssuedApiKey, 'apiKey'> & { apiKey: ResolversTypes['ApiKey'] }>;
   JobDigestOutput: ResolverTypeWrapper<JobDigestOutput>;
   JobLogInput: JobLogInput;
@@ -2665,7 +2700,6 @@ export type ResolversTypes = {
   ProviderAttempt: ResolverTypeWrapper<ProviderAttempt>;
   ProviderStatus: ResolverTypeWrapper<ProviderStatus>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
-  Rating: Rating;
   RedactionCount: ResolverTypeWrapper<RedactionCount>;
   RejectedRow: ResolverTypeWrapper<RejectedRow>;
   RepeatedMessage: ResolverTypeWrapper<RepeatedMessage>;
@@ -2689,7 +2723,6 @@ export type ResolversTypes = {
   RunbookParameter: ResolverTypeWrapper<RunbookParameter>;
   RunbookStep: ResolverTypeWrapper<RunbookStep>;
   ScreeningDecision: ScreeningDecision;
-  Severity: Severity;
   StageEvalShare: ResolverTypeWrapper<StageEvalShare>;
   StartEvalRunInput: StartEvalRunInput;
   StatusUpdateInput: StatusUpdateInput;
@@ -2707,8 +2740,10 @@ export type ResolversTypes = {
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
-  AlertInput: AlertInput;
+  AiCategory: AiCategory;
   String: Scalars['String']['output'];
+  AiUserError: AiUserError;
+  AlertInput: AlertInput;
   ApiKey: ApiKeyRecord;
   ID: Scalars['ID']['output'];
   ApiKeyInput: ApiKeyInput;
@@ -2723,7 +2758,6 @@ export type ResolversParentTypes = {
   AuditMessage: AuditMessage;
   AuditRawText: AuditRawText;
   CascadePolicy: CascadePolicy;
-  Category: Category;
   CategoryEvalMetrics: CategoryEvalMetrics;
   CategoryInput: CategoryInput;
   ChatMessageInput: ChatMessageInput;
@@ -2821,6 +2855,19 @@ export type ResolversParentTypes = {
   Usage: Usage;
 };
 
+export type AiCategoryResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['AiCategory'] = ResolversParentTypes['AiCategory']> = {
+  description?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  examples?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  target?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type AiUserErrorResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['AiUserError'] = ResolversParentTypes['AiUserError']> = {
+  code?: Resolver<ResolversTypes['AiUserErrorCode'], ParentType, ContextType>;
+  field?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
+  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type ApiKeyResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ApiKey'] = ResolversParentTypes['ApiKey']> = {
   accountId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
@@ -2845,8 +2892,8 @@ export type AuditEntryResolvers<ContextType = RequestContext, ParentType extends
   accountId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   costUsd?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
-  errorCode?: Resolver<Maybe<ResolversTypes['ErrorCode']>, ParentType, ContextType>;
-  feature?: Resolver<ResolversTypes['Feature'], ParentType, ContextType>;
+  errorCode?: Resolver<Maybe<ResolversTypes['AiErrorCode']>, ParentType, ContextType>;
+  feature?: Resolver<ResolversTypes['AiFeature'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   injectionScore?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   inputTokens?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
@@ -2884,13 +2931,6 @@ export type CascadePolicyResolvers<ContextType = RequestContext, ParentType exte
   localThreshold?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   reviewThreshold?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   rules?: Resolver<Array<ResolversTypes['KeywordRule']>, ParentType, ContextType>;
-};
-
-export type CategoryResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Category'] = ResolversParentTypes['Category']> = {
-  description?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  examples?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
-  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  target?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
 export type CategoryEvalMetricsResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CategoryEvalMetrics'] = ResolversParentTypes['CategoryEvalMetrics']> = {
@@ -2972,7 +3012,7 @@ export type EvalMetricDeltaResolvers<ContextType = RequestContext, ParentType ex
 export type EvalMetricsResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['EvalMetrics'] = ResolversParentTypes['EvalMetrics']> = {
   bucket?: Resolver<ResolversTypes['MetricsBucket'], ParentType, ContextType>;
   drift?: Resolver<ResolversTypes['EvalDrift'], ParentType, ContextType>;
-  feature?: Resolver<ResolversTypes['Feature'], ParentType, ContextType>;
+  feature?: Resolver<ResolversTypes['AiFeature'], ParentType, ContextType>;
   series?: Resolver<Array<ResolversTypes['EvalMetricsPoint']>, ParentType, ContextType>;
   since?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   until?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
@@ -3045,7 +3085,7 @@ export type EvalRunConnectionResolvers<ContextType = RequestContext, ParentType 
 };
 
 export type EvalRunErrorResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['EvalRunError'] = ResolversParentTypes['EvalRunError']> = {
-  code?: Resolver<ResolversTypes['ErrorCode'], ParentType, ContextType>;
+  code?: Resolver<ResolversTypes['AiErrorCode'], ParentType, ContextType>;
   message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
@@ -3061,12 +3101,12 @@ export type FeedbackResolvers<ContextType = RequestContext, ParentType extends R
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   editClass?: Resolver<Maybe<ResolversTypes['EditClass']>, ParentType, ContextType>;
   editDistance?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
-  feature?: Resolver<ResolversTypes['Feature'], ParentType, ContextType>;
+  feature?: Resolver<ResolversTypes['AiFeature'], ParentType, ContextType>;
   generationId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   labeledTicketCreated?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   predictionId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
-  rating?: Resolver<Maybe<ResolversTypes['Rating']>, ParentType, ContextType>;
+  rating?: Resolver<Maybe<ResolversTypes['AiRating']>, ParentType, ContextType>;
 };
 
 export type FlippedEvalCaseResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['FlippedEvalCase'] = ResolversParentTypes['FlippedEvalCase']> = {
@@ -3085,7 +3125,7 @@ export type GenerationResolvers<ContextType = RequestContext, ParentType extends
   cacheHit?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   error?: Resolver<Maybe<ResolversTypes['GenerationError']>, ParentType, ContextType>;
-  feature?: Resolver<ResolversTypes['Feature'], ParentType, ContextType>;
+  feature?: Resolver<ResolversTypes['AiFeature'], ParentType, ContextType>;
   finishedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   groundingIssues?: Resolver<Array<ResolversTypes['GroundingIssue']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -3128,7 +3168,7 @@ export type GenerationEdgeResolvers<ContextType = RequestContext, ParentType ext
 };
 
 export type GenerationErrorResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['GenerationError'] = ResolversParentTypes['GenerationError']> = {
-  code?: Resolver<ResolversTypes['ErrorCode'], ParentType, ContextType>;
+  code?: Resolver<ResolversTypes['AiErrorCode'], ParentType, ContextType>;
   message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
@@ -3250,6 +3290,8 @@ export type MutationResolvers<ContextType = RequestContext, ParentType extends R
 export type PageInfoResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {
   endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  hasPreviousPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  startCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
 export type PairwiseEvalOutcomeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['PairwiseEvalOutcome'] = ResolversParentTypes['PairwiseEvalOutcome']> = {
@@ -3304,7 +3346,7 @@ export type PostmortemTimelineEntryResolvers<ContextType = RequestContext, Paren
 };
 
 export type ProviderAttemptResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ProviderAttempt'] = ResolversParentTypes['ProviderAttempt']> = {
-  errorCode?: Resolver<Maybe<ResolversTypes['ErrorCode']>, ParentType, ContextType>;
+  errorCode?: Resolver<Maybe<ResolversTypes['AiErrorCode']>, ParentType, ContextType>;
   latencyMs?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   model?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   outcome?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -3314,7 +3356,7 @@ export type ProviderAttemptResolvers<ContextType = RequestContext, ParentType ex
 export type ProviderStatusResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ProviderStatus'] = ResolversParentTypes['ProviderStatus']> = {
   breakerState?: Resolver<ResolversTypes['BreakerState'], ParentType, ContextType>;
   errorRate?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
-  headOf?: Resolver<Array<ResolversTypes['Feature']>, ParentType, ContextType>;
+  headOf?: Resolver<Array<ResolversTypes['AiFeature']>, ParentType, ContextType>;
   inFlight?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   latencyP50Ms?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   latencyP95Ms?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
@@ -3542,7 +3584,7 @@ export type SubscriptionResolvers<ContextType = RequestContext, ParentType exten
 };
 
 export type TaxonomyResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Taxonomy'] = ResolversParentTypes['Taxonomy']> = {
-  categories?: Resolver<Array<ResolversTypes['Category']>, ParentType, ContextType>;
+  categories?: Resolver<Array<ResolversTypes['AiCategory']>, ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   labeledTickets?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
@@ -3572,6 +3614,8 @@ export type UsageResolvers<ContextType = RequestContext, ParentType extends Reso
 };
 
 export type Resolvers<ContextType = RequestContext> = {
+  AiCategory?: AiCategoryResolvers<ContextType>;
+  AiUserError?: AiUserErrorResolvers<ContextType>;
   ApiKey?: ApiKeyResolvers<ContextType>;
   AssistantAnswerOutput?: AssistantAnswerOutputResolvers<ContextType>;
   AuditEntry?: AuditEntryResolvers<ContextType>;
@@ -3580,7 +3624,6 @@ export type Resolvers<ContextType = RequestContext> = {
   AuditMessage?: AuditMessageResolvers<ContextType>;
   AuditRawText?: AuditRawTextResolvers<ContextType>;
   CascadePolicy?: CascadePolicyResolvers<ContextType>;
-  Category?: CategoryResolvers<ContextType>;
   CategoryEvalMetrics?: CategoryEvalMetricsResolvers<ContextType>;
   ConfusionMatrix?: ConfusionMatrixResolvers<ContextType>;
   CoveragePoint?: CoveragePointResolvers<ContextType>;

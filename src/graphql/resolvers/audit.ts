@@ -1,7 +1,8 @@
 /** The audit log of provider calls (scope `admin`): operators see every account's, or one account's. */
 import { badInput } from '../../errors.js';
 import type { AuditRecord } from '../../infra/store/audit-log.js';
-import type { AuditOutcome, ErrorCode, Resolvers } from '../__generated__/resolvers-types.js';
+import type { AiErrorCode, AuditOutcome, Resolvers } from '../__generated__/resolvers-types.js';
+import { connectionOf, pageSize } from '../connection.js';
 
 const OUTCOMES: Record<AuditRecord['outcome'], AuditOutcome> = {
   ok: 'OK',
@@ -26,7 +27,7 @@ function view(entry: AuditRecord) {
     provider: entry.provider || null,
     model: entry.model || null,
     outcome: OUTCOMES[entry.outcome],
-    errorCode: entry.errorCode as ErrorCode | null,
+    errorCode: entry.errorCode as AiErrorCode | null,
     redactions: Object.entries(entry.redactions).map(([kind, count]) => ({ kind, count })),
   };
 }
@@ -34,21 +35,13 @@ function view(entry: AuditRecord) {
 export const auditResolvers: Resolvers = {
   Query: {
     auditLog: async (_parent, { accountId, first, after }, { services }) => {
-      const size = first ?? 50;
-      if (size < 1 || size > 200) throw badInput('first: must be from 1 to 200');
+      const size = pageSize(first, 50, 200);
       const page = await services.audit.list(
         { accountId },
         size,
         after ? decodeCursor(after) : null,
       );
-      const edges = page.items.map((entry) => ({
-        node: view(entry),
-        cursor: encodeCursor(entry.id),
-      }));
-      return {
-        edges,
-        pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null },
-      };
+      return connectionOf(page, (entry) => encodeCursor(entry.id), { after, node: view });
     },
   },
 };

@@ -1,24 +1,10 @@
 /** Evaluation: runs, their progress and comparison, generation datasets, feedback, production metrics and routing ROI. */
-import { badInput } from '../../errors.js';
 import { forbidden, satisfies } from '../../security/field-guard.js';
 import { feedbackScopes } from '../../security/scopes.js';
 import type { EvalRunRecord } from '../../infra/store/evaluation/eval-runs.js';
 import type { Resolvers } from '../__generated__/resolvers-types.js';
-import { decodeCursor, encodeCursor } from '../cursor.js';
-
-const pageSize = (first: number | null | undefined, fallback: number, max: number) => {
-  const size = first ?? fallback;
-  if (size < 1 || size > max) throw badInput(`first: must be from 1 to ${max}`);
-  return size;
-};
-
-/** Result cursors are case positions; opaque to clients all the same. */
-const encodePosition = (position: number) => Buffer.from(`p${position}`).toString('base64url');
-function decodePosition(cursor: string): number {
-  const text = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!/^p\d+$/.test(text)) throw badInput('after: not a cursor from this API');
-  return Number(text.slice(1));
-}
+import { connectionOf, pageSize } from '../connection.js';
+import { decodeCursor, decodePosition, encodeCursor, encodePosition } from '../cursor.js';
 
 export const evaluationResolvers: Resolvers = {
   Query: {
@@ -32,13 +18,7 @@ export const evaluationResolvers: Resolvers = {
         size,
         after ? decodeCursor(after) : null,
       );
-      return {
-        nodes: page.items,
-        pageInfo: {
-          hasNextPage: page.hasNextPage,
-          endCursor: page.items.length > 0 ? encodeCursor(page.items.at(-1)!) : null,
-        },
-      };
+      return connectionOf(page, encodeCursor, { after });
     },
     compareEvalRuns: (_parent, { a, b }, { services, account }) =>
       services.evaluation.runs.compare(account, a, b),
@@ -107,13 +87,7 @@ export const evaluationResolvers: Resolvers = {
         size,
         after ? decodePosition(after) : null,
       );
-      return {
-        nodes: page.items,
-        pageInfo: {
-          hasNextPage: page.hasNextPage,
-          endCursor: page.items.length > 0 ? encodePosition(page.items.at(-1)!.position) : null,
-        },
-      };
+      return connectionOf(page, (result) => encodePosition(result.position), { after });
     },
     error: (run) =>
       run.error ? { code: run.error.code as never, message: run.error.message } : null,

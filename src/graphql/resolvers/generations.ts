@@ -4,6 +4,7 @@ import { badInput } from '../../errors.js';
 import { releasingOnEnd } from '../../security/limits/index.js';
 import { isUuid } from '../../infra/store/generations.js';
 import type { Resolvers } from '../__generated__/resolvers-types.js';
+import { connectionOf, pageSize } from '../connection.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 
 export const generationResolvers: Resolvers = {
@@ -23,19 +24,14 @@ export const generationResolvers: Resolvers = {
       })),
     generation: (_parent, { id }, { loaders }) => (isUuid(id) ? loaders.generation.load(id) : null),
     generations: async (_parent, { filter, first, after }, { account, services }) => {
-      const size = first ?? 20;
-      if (size < 1 || size > 100) throw badInput('first: must be from 1 to 100');
+      const size = pageSize(first, 20, 100);
       const page = await services.generations.list(
         account,
         filter ?? {},
         size,
         after ? decodeCursor(after) : null,
       );
-      const edges = page.items.map((node) => ({ node, cursor: encodeCursor(node) }));
-      return {
-        edges,
-        pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null },
-      };
+      return connectionOf(page, encodeCursor, { after });
     },
   },
   Mutation: {

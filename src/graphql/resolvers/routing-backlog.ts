@@ -1,16 +1,7 @@
 /** Bulk routing: queue a backlog, follow its progress and results, cancel it. */
-import { badInput } from '../../errors.js';
 import type { Resolvers } from '../__generated__/resolvers-types.js';
-
-/** Opaque cursors over a backlog's results: base64url of the position. */
-const encodePosition = (position: number) =>
-  Buffer.from(`position:${position}`).toString('base64url');
-
-function decodePosition(cursor: string): number {
-  const match = /^position:(\d+)$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (!match) throw badInput('after: not a cursor from this API');
-  return Number(match[1]);
-}
+import { connectionOf } from '../connection.js';
+import { decodePosition, encodePosition } from '../cursor.js';
 
 export const routingBacklogResolvers: Resolvers = {
   Query: {
@@ -42,11 +33,7 @@ export const routingBacklogResolvers: Resolvers = {
         first ?? 100,
         after ? decodePosition(after) : -1,
       );
-      const edges = page.items.map((node) => ({ node, cursor: encodePosition(node.position) }));
-      return {
-        edges,
-        pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null },
-      };
+      return connectionOf(page, (result) => encodePosition(result.position), { after });
     },
   },
 };
