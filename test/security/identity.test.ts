@@ -276,14 +276,16 @@ describe('tenant isolation', () => {
     expect((await asBob('{ generations(first: 100) { edges { node { id } } } }')).data).toEqual({
       generations: { edges: [] },
     });
-    const code = async (query: string, variables: Record<string, unknown>) =>
-      (await asBob(query, variables)).errors?.[0]?.extensions?.code;
+    /** A GraphQL error's code, else (a mutation's payload) its first user error's. */
+    const code = async (query: string, variables: Record<string, unknown>) => {
+      const { data, errors } = await asBob(query, variables);
+      const payload = Object.values(data ?? {})[0] as { userErrors?: { code: string }[] } | null;
+      return errors?.[0]?.extensions?.code ?? payload?.userErrors?.[0]?.code;
+    };
     expect(
       await code(
-        'mutation($id: ID!) { cancelGeneration(input: { id: $id }) { generation { id } } }',
-        {
-          id: owned.generation,
-        },
+        'mutation($id: ID!) { cancelGeneration(input: { id: $id }) { generation { id } userErrors { code } } }',
+        { id: owned.generation },
       ),
     ).toBe('NOT_FOUND');
     expect(

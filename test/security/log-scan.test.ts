@@ -30,7 +30,7 @@ const UNKNOWN_KEY = `ais_0123456789_${randomBytes(32).toString('base64url')}`;
 const MALFORMED_KEY = `ais_${randomBytes(20).toString('hex')}`;
 
 const DRAFT =
-  'mutation($input: DraftStatusUpdateInput!) { draftStatusUpdate(input: $input) { generation { id status text injectionScore error { code } } } }';
+  'mutation($input: DraftStatusUpdateInput!) { draftStatusUpdate(input: $input) { generation { id status text injectionScore error { code } } userErrors { field code message } } }';
 
 describe('logs at LOG_LEVEL=debug', () => {
   const lines: string[] = [];
@@ -230,7 +230,10 @@ describe('logs at LOG_LEVEL=debug', () => {
         incident: { ...incident, title: `${SECRETS.OPENAI_KEY} `.repeat(40) },
       },
     });
-    expect(tooLong.errors![0]!.extensions!.code).toBe('BAD_USER_INPUT');
+    // Refused by the draft itself: a user error, which quotes the input no more than an error would.
+    expect(
+      (tooLong.data!.draftStatusUpdate as { userErrors: { code: string }[] }).userErrors[0]!.code,
+    ).toBe('BAD_USER_INPUT');
     const unparsed = await graphql(`{ generation(id: "${SECRETS.GITHUB_PAT} ${MARKER}") { id `);
     expect(unparsed.errors![0]!.extensions!.code).toBe('GRAPHQL_PARSE_FAILED');
 
