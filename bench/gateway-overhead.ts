@@ -109,18 +109,20 @@ const TARGET_SCENARIO = ALL_SCENARIOS.find((scenario) => scenario.target)!;
 
 interface Draft {
   draftStatusUpdate: {
-    id: string;
-    status: string;
-    text: string;
-    error: { code: string; message: string } | null;
-  } | null;
+    generation: {
+      id: string;
+      status: string;
+      text: string;
+      error: { code: string; message: string } | null;
+    } | null;
+  };
 }
 
 function subgraphCall(client: GraphQLHttpClient) {
   const variables = { input: statusUpdateInput() };
   return async () => {
     const result = await client.post<Draft>(DRAFT, variables);
-    const draft = result.data?.draftStatusUpdate;
+    const draft = result.data?.draftStatusUpdate.generation;
     if (!draft || draft.status !== 'SUCCEEDED')
       throw new Error(
         `subgraph: ${result.errors?.[0]?.message ?? draft?.error?.message ?? draft?.status}`,

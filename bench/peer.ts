@@ -299,10 +299,13 @@ async function subgraphCall(
   ws: Client,
 ): Promise<number | undefined> {
   if (mode === 'stream') return (await subgraphStream(http, ws)).firstDeltaMs;
-  const result = await http.post<Draft & { draftStatusUpdate: { status: string } }>(DRAFT, {
-    input: statusUpdateInput(),
-  });
-  const status = result.data?.draftStatusUpdate?.status;
+  const result = await http.post<Draft & { draftStatusUpdate: { generation: { status: string } } }>(
+    DRAFT,
+    {
+      input: statusUpdateInput(),
+    },
+  );
+  const status = result.data?.draftStatusUpdate?.generation?.status;
   if (status !== 'SUCCEEDED') throw new Error(result.errors?.[0]?.message ?? `status ${status}`);
   return undefined;
 }

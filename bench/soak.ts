@@ -154,10 +154,10 @@ async function main(): Promise<void> {
     },
     generation: async () => {
       const result = await http.post<Draft>(DRAFT, { input: statusUpdateInput() });
-      if (result.data?.draftStatusUpdate?.status !== 'SUCCEEDED')
-        throw new Error(
-          `draft: ${result.errors?.[0]?.message ?? result.data?.draftStatusUpdate?.status ?? 'no data'}`,
-        );
+      const generation = result.data?.draftStatusUpdate?.generation;
+      // A draft that failed is a FAILED generation, not a GraphQL error.
+      if (generation?.status !== 'SUCCEEDED')
+        throw new Error(`draft: ${result.errors?.[0]?.message ?? generation?.status ?? 'no data'}`);
     },
     stream: async () => {
       await subgraphStream(http, sockets[nextSocket++ % sockets.length]!);

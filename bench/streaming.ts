@@ -360,7 +360,7 @@ interface OpenStream {
 /** Starts a streamed draft and subscribes to it; resolves once the subscribe message is out. */
 async function openStream(http: GraphQLHttpClient, ws: Client, stream: OpenStream): Promise<void> {
   const result = await http.post<Draft>(DRAFT, { input: statusUpdateInput({ stream: true }) });
-  const id = result.data?.draftStatusUpdate?.id;
+  const id = result.data?.draftStatusUpdate?.generation?.id;
   if (!id) throw new Error(`mutation: ${result.errors?.[0]?.message ?? 'no id'}`);
   ws.subscribe<WatchEvent>(
     { query: WATCH, variables: { id } },

@@ -9,8 +9,8 @@ export {
 } from '../../test/fixtures/status-update.js';
 
 /** The mutation with a small selection: what a client waiting for the draft needs. */
-export const DRAFT = `mutation Draft($input: StatusUpdateInput!) {
-  draftStatusUpdate(input: $input) { id status text provider error { code message } }
+export const DRAFT = `mutation Draft($input: DraftStatusUpdateInput!) {
+  draftStatusUpdate(input: $input) { generation { id status text provider error { code message } } }
 }`;
 
 export const WATCH = `subscription Watch($id: ID!) {

@@ -9,7 +9,7 @@ import { DRAFT, MODEL_STATUS_UPDATE, statusUpdateInput, WATCH } from './fixtures
 import type { GraphQLHttpClient } from './harness.js';
 
 export interface Draft {
-  draftStatusUpdate: { id: string; status: string } | null;
+  draftStatusUpdate: { generation: { id: string; status: string } | null };
 }
 
 export interface WatchEvent {
@@ -73,7 +73,7 @@ export async function subgraphStream(
 ): Promise<StreamTiming> {
   const started = performance.now();
   const result = await http.post<Draft>(DRAFT, { input: statusUpdateInput({ stream: true }) });
-  const id = result.data?.draftStatusUpdate?.id;
+  const id = result.data?.draftStatusUpdate?.generation?.id;
   if (!id) throw new Error(`mutation: ${result.errors?.[0]?.message ?? 'no id'}`);
   const { onSubscribed, onFirstDelta } = hooks;
   return new Promise<StreamTiming>((resolve, reject) => {

@@ -5,14 +5,18 @@
  * capability's input, and `_entities` representations (a Ticket's `subject` and `body` arrive
  * there). Without it the statement storing such text fails and the caller gets
  * INTERNAL_SERVER_ERROR, after a batch's other tickets have been processed for nothing.
+ * A mutation that answers with a payload gets the refusal as its `userErrors`, like any other
+ * input it refuses.
  */
 import {
   defaultFieldResolver,
+  getNamedType,
   isObjectType,
   type GraphQLFieldResolver,
   type GraphQLSchema,
 } from 'graphql';
 import { refuseInput, unstorableText } from '../features/validate.js';
+import { userErrorsOf } from './user-errors.js';
 
 /** Wraps the resolvers (and subscribers) of every field that takes arguments. */
 export function refuseUnstorableText(schema: GraphQLSchema): void {
@@ -25,8 +29,16 @@ export function refuseUnstorableText(schema: GraphQLSchema): void {
         if (issues.length > 0) refuseInput(issues);
       };
       const resolve: GraphQLFieldResolver<unknown, unknown> = field.resolve ?? defaultFieldResolver;
+      const returned = getNamedType(field.type);
+      const answersPayload = isObjectType(returned) && 'userErrors' in returned.getFields();
       field.resolve = (source, args, context, info) => {
-        check(args);
+        try {
+          check(args);
+        } catch (error) {
+          const userErrors = answersPayload ? userErrorsOf(error) : null;
+          if (userErrors) return { userErrors };
+          throw error;
+        }
         return resolve(source, args, context, info);
       };
       const subscribe = field.subscribe;

@@ -37,11 +37,11 @@ describe.skipIf(!available)(
     });
 
     it('fails requests with SERVICE_UNAVAILABLE while it is down and serves them again once it is back', async () => {
-      const first = await replica.graphql<{ draftStatusUpdate: GenerationShape }>(
+      const first = await replica.graphql<{ draftStatusUpdate: { generation: GenerationShape } }>(
         DRAFT_STATUS_UPDATE,
         { input: statusUpdateInput() },
       );
-      expect(first.data?.draftStatusUpdate.status).toBe('SUCCEEDED');
+      expect(first.data?.draftStatusUpdate.generation.status).toBe('SUCCEEDED');
       expect((await replica.get('/readyz')).status).toBe(200);
 
       await cluster.stopServer();
@@ -65,16 +65,18 @@ describe.skipIf(!available)(
         'the replica to be ready again',
         async () => (await replica.get('/readyz')).status === 200,
       );
-      const again = await replica.graphql<{ draftStatusUpdate: GenerationShape }>(
+      const again = await replica.graphql<{ draftStatusUpdate: { generation: GenerationShape } }>(
         DRAFT_STATUS_UPDATE,
         { input: statusUpdateInput() },
       );
       expect(again.errors).toBeUndefined();
-      expect(again.data!.draftStatusUpdate.status).toBe('SUCCEEDED');
+      expect(again.data!.draftStatusUpdate.generation.status).toBe('SUCCEEDED');
       const latest = await replica.graphql<{ generations: { edges: { node: { id: string } }[] } }>(
         LATEST,
       );
-      expect(latest.data!.generations.edges[0]!.node.id).toBe(again.data!.draftStatusUpdate.id);
+      expect(latest.data!.generations.edges[0]!.node.id).toBe(
+        again.data!.draftStatusUpdate.generation.id,
+      );
       expect(replica.process.child.exitCode).toBeNull();
     });
   },

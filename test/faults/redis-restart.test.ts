@@ -37,10 +37,13 @@ describe.skipIf(!scaleOutServersAvailable())(
       const { a, b, redis, double } = replicas;
       // Forty deltas, 100 ms apart: about four seconds of streaming, Redis restarting in the middle.
       double.enqueue({ kind: 'text', text: MODEL_STATUS_UPDATE, chunks: 40, chunkDelayMs: 100 });
-      const started = await a.graphql<{ draftStatusUpdate: GenerationShape }>(DRAFT_STATUS_UPDATE, {
-        input: statusUpdateInput({ stream: true }),
-      });
-      const { id } = started.data!.draftStatusUpdate;
+      const started = await a.graphql<{ draftStatusUpdate: { generation: GenerationShape } }>(
+        DRAFT_STATUS_UPDATE,
+        {
+          input: statusUpdateInput({ stream: true }),
+        },
+      );
+      const { id } = started.data!.draftStatusUpdate.generation;
       const staying = follow(b.wsClient(), id);
       const leaving = follow(b.wsClient(), id);
       await until('five deltas', () => leaving.events.length >= 5);

@@ -31,20 +31,26 @@ describe.skipIf(!scaleOutServersAvailable())(
 
     it("ends the survivor's subscription INTERRUPTED, stores the partial text, and keeps what had succeeded", async () => {
       const { a, b, double } = replicas;
-      const earlier = await a.graphql<{ draftStatusUpdate: GenerationShape }>(DRAFT_STATUS_UPDATE, {
-        input: statusUpdateInput(),
-      });
-      expect(earlier.data?.draftStatusUpdate).toMatchObject({
+      const earlier = await a.graphql<{ draftStatusUpdate: { generation: GenerationShape } }>(
+        DRAFT_STATUS_UPDATE,
+        {
+          input: statusUpdateInput(),
+        },
+      );
+      expect(earlier.data?.draftStatusUpdate.generation).toMatchObject({
         status: 'SUCCEEDED',
         text: MODEL_STATUS_UPDATE,
       });
 
       // Sixty deltas, 100 ms apart: about six seconds of streaming.
       double.enqueue({ kind: 'text', text: MODEL_STATUS_UPDATE, chunks: 60, chunkDelayMs: 100 });
-      const started = await a.graphql<{ draftStatusUpdate: GenerationShape }>(DRAFT_STATUS_UPDATE, {
-        input: statusUpdateInput({ stream: true }),
-      });
-      const { id } = started.data!.draftStatusUpdate;
+      const started = await a.graphql<{ draftStatusUpdate: { generation: GenerationShape } }>(
+        DRAFT_STATUS_UPDATE,
+        {
+          input: statusUpdateInput({ stream: true }),
+        },
+      );
+      const { id } = started.data!.draftStatusUpdate.generation;
       const watching = follow(b.wsClient(), id);
       await until('five deltas on the other replica', () => watching.events.length >= 5);
       a.process.child.kill('SIGKILL');
@@ -74,7 +80,7 @@ describe.skipIf(!scaleOutServersAvailable())(
         error: { code: 'INTERRUPTED' },
       });
       const kept = await b.graphql<{ generation: GenerationShape }>(GENERATION, {
-        id: earlier.data!.draftStatusUpdate.id,
+        id: earlier.data!.draftStatusUpdate.generation.id,
       });
       expect(kept.data!.generation).toMatchObject({
         status: 'SUCCEEDED',

@@ -151,11 +151,11 @@ describe.each(SHAPES)('ai-subgraph extending %s', (_name, file, source) => {
       id: taxonomyId,
     });
     expect(trained.errors).toBeUndefined();
-    const draft = await ai.graphql<{ draftStatusUpdate: { id: string } }>(
-      'mutation($input: StatusUpdateInput!) { draftStatusUpdate(input: $input) { id } }',
+    const draft = await ai.graphql<{ draftStatusUpdate: { generation: { id: string } } }>(
+      'mutation($input: DraftStatusUpdateInput!) { draftStatusUpdate(input: $input) { generation { id } } }',
       { input: statusUpdateInput({ incidentId: 'INC-1' }) },
     );
-    draftId = draft.data!.draftStatusUpdate.id;
+    draftId = draft.data!.draftStatusUpdate.generation.id;
     servedSdl = (await ai.graphql<{ _service: { sdl: string } }>('{ _service { sdl } }')).data!
       ._service.sdl;
 

@@ -77,24 +77,24 @@ describe('ai-subgraph in a supergraph behind @apollo/gateway', () => {
     ] as const) {
       drafts[incidentId] = { statusUpdates: [], postmortems: [] };
       for (let n = 0; n < statusUpdates; n++) {
-        const result = await ai.graphql<{ draftStatusUpdate: { id: string } }>(
-          'mutation($input: StatusUpdateInput!) { draftStatusUpdate(input: $input) { id } }',
+        const result = await ai.graphql<{ draftStatusUpdate: { generation: { id: string } } }>(
+          'mutation($input: DraftStatusUpdateInput!) { draftStatusUpdate(input: $input) { generation { id } } }',
           {
             input: statusUpdateInput({ incidentId }),
           },
         );
         expect(result.errors).toBeUndefined();
-        drafts[incidentId]!.statusUpdates.unshift(result.data!.draftStatusUpdate.id);
+        drafts[incidentId]!.statusUpdates.unshift(result.data!.draftStatusUpdate.generation.id);
       }
       for (let n = 0; n < postmortems; n++) {
-        const result = await ai.graphql<{ generatePostmortem: { id: string } }>(
-          'mutation($input: PostmortemInput!) { generatePostmortem(input: $input) { id } }',
+        const result = await ai.graphql<{ draftPostmortem: { generation: { id: string } } }>(
+          'mutation($input: DraftPostmortemInput!) { draftPostmortem(input: $input) { generation { id } } }',
           {
             input: { incident: { ...checkoutIncident, status: 'RESOLVED' }, incidentId },
           },
         );
         expect(result.errors).toBeUndefined();
-        drafts[incidentId]!.postmortems.unshift(result.data!.generatePostmortem.id);
+        drafts[incidentId]!.postmortems.unshift(result.data!.draftPostmortem.generation.id);
       }
     }
     incidents.attachDraft('INC-1', drafts['INC-1']!.statusUpdates[0]!);

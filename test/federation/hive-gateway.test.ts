@@ -30,7 +30,8 @@ const INTENTS = ['card_declined', 'lost_luggage', 'pin_change', 'transfer', 'boo
 const STREAM = `subscription Watch($id: ID!, $afterSeq: Int) {
   generationStream(id: $id, afterSeq: $afterSeq) { seq delta generation { id status text error { code } } }
 }`;
-const DRAFT = 'mutation($input: StatusUpdateInput!) { draftStatusUpdate(input: $input) { id } }';
+const DRAFT =
+  'mutation($input: DraftStatusUpdateInput!) { draftStatusUpdate(input: $input) { generation { id } } }';
 
 interface StreamEvent {
   seq: number;
@@ -143,12 +144,12 @@ describe('ai-subgraph in a supergraph behind Hive Gateway', () => {
       as,
     );
     expect(trained.errors).toBeUndefined();
-    const draft = await ai.graphql<{ draftStatusUpdate: { id: string } }>(
+    const draft = await ai.graphql<{ draftStatusUpdate: { generation: { id: string } } }>(
       DRAFT,
       { input: statusUpdateInput({ incidentId: 'INC-1' }) },
       as,
     );
-    draftId = draft.data!.draftStatusUpdate.id;
+    draftId = draft.data!.draftStatusUpdate.generation.id;
 
     const subgraphs = supergraphSubgraphs({
       ai: ai.url,
@@ -206,12 +207,12 @@ describe('ai-subgraph in a supergraph behind Hive Gateway', () => {
   });
 
   it('streams a generation through the gateway over graphql-ws and SSE, resuming after a seq', async () => {
-    const started = await ai.graphql<{ draftStatusUpdate: { id: string } }>(
+    const started = await ai.graphql<{ draftStatusUpdate: { generation: { id: string } } }>(
       DRAFT,
       { input: statusUpdateInput({ stream: true }) },
       bearer(keys.all),
     );
-    const id = started.data!.draftStatusUpdate.id;
+    const id = started.data!.draftStatusUpdate.generation.id;
     const live = await overWebSocket(gateway.wsUrl, { id }, bearer(keys.all));
     const text = live.events.at(-1)!.generation!.text;
     expectWholeStream(live, text);
@@ -250,7 +251,7 @@ describe('ai-subgraph in a supergraph behind Hive Gateway', () => {
   });
 
   it('ends an open subscription within a second of its key being revoked', async () => {
-    const started = await ai.graphql<{ draftStatusUpdate: { id: string } }>(
+    const started = await ai.graphql<{ draftStatusUpdate: { generation: { id: string } } }>(
       DRAFT,
       { input: statusUpdateInput({ stream: true }) },
       bearer(keys.revoked),
@@ -264,7 +265,7 @@ describe('ai-subgraph in a supergraph behind Hive Gateway', () => {
         retryAttempts: 0,
         connectionParams: bearer(keys.revoked),
       }).subscribe<{ generationStream: StreamEvent }>(
-        { query: STREAM, variables: { id: started.data!.draftStatusUpdate.id } },
+        { query: STREAM, variables: { id: started.data!.draftStatusUpdate.generation.id } },
         {
           next: (result) => {
             if (result.errors) resolve({ at: Date.now(), errors: result.errors as never });

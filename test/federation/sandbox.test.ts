@@ -28,10 +28,10 @@ const EXPECTED_OPERATIONS = {
   mutation: [
     'DraftStatusUpdate',
     'CancelGeneration',
-    'GenerateRunbook',
-    'GeneratePostmortem',
-    'SummarizeJobLog',
-    'AskAssistant',
+    'DraftRunbook',
+    'DraftPostmortem',
+    'DraftJobDigest',
+    'DraftAssistantAnswer',
     'CreateTaxonomy',
     'ImportLabeledTickets',
     'TrainRouter',
@@ -134,24 +134,27 @@ describe('the Sandbox example document', () => {
       return body.data!;
     };
 
-    const drafted = await run<{ draftStatusUpdate: { id: string; status: string } }>(
-      'DraftStatusUpdate',
-      EXAMPLE_VARIABLES,
-    );
-    expect(drafted.draftStatusUpdate.status).toBe('SUCCEEDED');
-    const id = drafted.draftStatusUpdate.id;
+    const drafted = await run<{
+      draftStatusUpdate: { generation: { id: string; status: string } };
+    }>('DraftStatusUpdate', EXAMPLE_VARIABLES);
+    expect(drafted.draftStatusUpdate.generation.status).toBe('SUCCEEDED');
+    const id = drafted.draftStatusUpdate.generation.id;
     for (const name of [
-      'GenerateRunbook',
-      'GeneratePostmortem',
-      'SummarizeJobLog',
-      'AskAssistant',
+      'DraftRunbook',
+      'DraftPostmortem',
+      'DraftJobDigest',
+      'DraftAssistantAnswer',
     ]) {
-      const data = await run<Record<string, { status: string; text: string }>>(name);
-      const generation = Object.values(data)[0]!;
+      const data =
+        await run<
+          Record<string, { generation: { status: string; text: string }; userErrors: unknown[] }>
+        >(name);
+      const { generation, userErrors } = Object.values(data)[0]!;
+      expect(userErrors, name).toEqual([]);
       expect(generation.status, name).toBe('SUCCEEDED');
       expect(generation.text.length, name).toBeGreaterThan(0);
       // The runbook request matches a catalog template within its own allowed tools.
-      if (name === 'GenerateRunbook') expect(generation.text).not.toContain('No matching runbook');
+      if (name === 'DraftRunbook') expect(generation.text).not.toContain('No matching runbook');
     }
     expect((await run<{ generation: { id: string } }>('Generation', { id })).generation.id).toBe(
       id,
@@ -161,8 +164,11 @@ describe('the Sandbox example document', () => {
         .length,
     ).toBeGreaterThanOrEqual(5);
     expect(
-      (await run<{ cancelGeneration: { status: string } }>('CancelGeneration', { id }))
-        .cancelGeneration.status,
+      (
+        await run<{ cancelGeneration: { generation: { status: string } } }>('CancelGeneration', {
+          id,
+        })
+      ).cancelGeneration.generation.status,
     ).toBe('SUCCEEDED');
 
     const taxonomy = await run<{ createTaxonomy: { id: string } }>('CreateTaxonomy');

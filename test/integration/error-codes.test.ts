@@ -9,7 +9,7 @@ import WebSocket from 'ws';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/infra/observability/logger.js';
 import { createApp, type App } from '../../src/app/app.js';
-import { checkoutIncident, statusUpdateInput } from '../fixtures/status-update.js';
+import { statusUpdateInput } from '../fixtures/status-update.js';
 import { issueKeyIn } from '../support/keys.js';
 import { logLinesInto } from '../support/log-lines.js';
 import { storeEnvFor, temporaryDataDir } from '../support/server.js';
@@ -64,8 +64,9 @@ describe('error codes in metrics and request logs', () => {
         'BAD_USER_INPUT',
         () =>
           send(
-            'mutation DraftStatusUpdate($input: StatusUpdateInput!) { draftStatusUpdate(input: $input) { id } }',
-            { input: statusUpdateInput({ incident: { ...checkoutIncident, title: '   ' } }) },
+            'mutation DraftStatusUpdate($input: DraftStatusUpdateInput!) { draftStatusUpdate(input: $input) { generation { id } } }',
+            // A value the schema cannot take (what the draft refuses itself is a userError).
+            { input: statusUpdateInput({ audience: 'EVERYONE' }) },
           ),
       ],
       [
@@ -79,7 +80,7 @@ describe('error codes in metrics and request logs', () => {
         'FORBIDDEN',
         () =>
           send(
-            'mutation DraftStatusUpdate($input: StatusUpdateInput!) { draftStatusUpdate(input: $input) { id } }',
+            'mutation DraftStatusUpdate($input: DraftStatusUpdateInput!) { draftStatusUpdate(input: $input) { generation { id } } }',
             { input: statusUpdateInput() },
             routeOnly,
           ),

@@ -85,10 +85,10 @@ describe('the offline explorer in headless Chromium', () => {
     // DraftStatusUpdate, the first tab, with its variables filled in.
     await page.locator('.graphiql-execute-button').click();
     const mutation = JSON.parse(await resultText(page, '"SUCCEEDED"')) as {
-      data: { draftStatusUpdate: { id: string; text: string } };
+      data: { draftStatusUpdate: { generation: { id: string; text: string } } };
     };
-    const id = mutation.data.draftStatusUpdate.id;
-    expect(mutation.data.draftStatusUpdate.text.length).toBeGreaterThan(0);
+    const id = mutation.data.draftStatusUpdate.generation.id;
+    expect(mutation.data.draftStatusUpdate.generation.text.length).toBeGreaterThan(0);
 
     // WatchGeneration: the finished draft's events are replayed from the beginning, then it completes.
     await tabs.nth(1).click();

@@ -25,13 +25,13 @@ describe('Incident drafts', () => {
   beforeAll(async () => {
     server = await startTestServer();
     for (const incidentId of ['INC-1', 'INC-1', 'INC-2']) {
-      const result = await server.graphql<{ draftStatusUpdate: { id: string } }>(
-        'mutation($input: StatusUpdateInput!) { draftStatusUpdate(input: $input) { id } }',
+      const result = await server.graphql<{ draftStatusUpdate: { generation: { id: string } } }>(
+        'mutation($input: DraftStatusUpdateInput!) { draftStatusUpdate(input: $input) { generation { id } } }',
         {
           input: statusUpdateInput({ incidentId }),
         },
       );
-      draftIds[incidentId]!.push(result.data!.draftStatusUpdate.id);
+      draftIds[incidentId]!.push(result.data!.draftStatusUpdate.generation.id);
     }
     // The drafts' audit rows are written in the background, a few milliseconds later: not during the counted query.
     await server.app.services.audit.flush();

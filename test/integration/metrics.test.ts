@@ -43,17 +43,19 @@ function value(samples: Sample[], name: string, labels: Record<string, string> =
   return found[0]?.value ?? 0;
 }
 
-const DRAFT = `mutation DraftStatusUpdate($input: StatusUpdateInput!) {
-  draftStatusUpdate(input: $input) { id status provider cacheHit usage { inputTokens outputTokens costUsd } }
+const DRAFT = `mutation DraftStatusUpdate($input: DraftStatusUpdateInput!) {
+  draftStatusUpdate(input: $input) { generation { id status provider cacheHit usage { inputTokens outputTokens costUsd } } }
 }`;
 
 interface Draft {
   draftStatusUpdate: {
-    id: string;
-    status: string;
-    provider: string;
-    cacheHit: boolean;
-    usage: { inputTokens: number; outputTokens: number; costUsd: number };
+    generation: {
+      id: string;
+      status: string;
+      provider: string;
+      cacheHit: boolean;
+      usage: { inputTokens: number; outputTokens: number; costUsd: number };
+    };
   };
 }
 
@@ -100,7 +102,7 @@ describe('/metrics', () => {
   it('counts requests, provider calls, tokens, cost, cache hits, errors and generations', async () => {
     // 1: the model answers a draft.
     const first = await server.graphql<Draft>(DRAFT, { input: statusUpdateInput() });
-    expect(first.data!.draftStatusUpdate).toMatchObject({
+    expect(first.data!.draftStatusUpdate.generation).toMatchObject({
       status: 'SUCCEEDED',
       provider: 'openai',
       cacheHit: false,
@@ -120,7 +122,7 @@ describe('/metrics', () => {
     const third = await server.graphql<Draft>(DRAFT, {
       input: statusUpdateInput({ audience: 'CUSTOMER' }),
     });
-    expect(third.data!.draftStatusUpdate).toMatchObject({
+    expect(third.data!.draftStatusUpdate.generation).toMatchObject({
       status: 'SUCCEEDED',
       provider: 'builtin',
     });
@@ -268,7 +270,7 @@ describe('/metrics', () => {
     const started = await server.graphql<Draft>(DRAFT, {
       input: statusUpdateInput({ stream: true, audience: 'EXECUTIVE' }),
     });
-    const { id } = started.data!.draftStatusUpdate;
+    const { id } = started.data!.draftStatusUpdate.generation;
     const client = server.wsClient();
     let completed = false;
     const events: unknown[] = [];

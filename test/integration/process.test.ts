@@ -50,13 +50,15 @@ describe('the running process', { timeout: 90_000 }, () => {
         variables: { input: statusUpdateInput({ stream: true }) },
       }),
     });
-    const { data } = (await response.json()) as { data: { draftStatusUpdate: { id: string } } };
+    const { data } = (await response.json()) as {
+      data: { draftStatusUpdate: { generation: { id: string } } };
+    };
     const client = createClient({
       url: url.replace('http', 'ws'),
       webSocketImpl: WebSocket,
       retryAttempts: 0,
     });
-    const watching = collectStream(client, data.draftStatusUpdate.id);
+    const watching = collectStream(client, data.draftStatusUpdate.generation.id);
     await new Promise((resolve) => setTimeout(resolve, 150));
     server.child.kill('SIGTERM');
 

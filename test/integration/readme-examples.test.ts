@@ -26,10 +26,10 @@ describe('README examples', () => {
     const fields = blocks.map((block) => /\{\s*(\w+)/.exec(block)![1]);
     expect(fields).toEqual([
       'draftStatusUpdate',
-      'generateRunbook',
-      'generatePostmortem',
-      'summarizeJobLog',
-      'askAssistant',
+      'draftRunbook',
+      'draftPostmortem',
+      'draftJobDigest',
+      'draftAssistantAnswer',
       'createTaxonomy',
       'importLabeledTickets',
       'trainRouter',
@@ -49,10 +49,15 @@ describe('README examples', () => {
       );
       expect(errors).toBeUndefined();
       expect(status).toBe(200);
-      const answer = Object.values(data!)[0] as { id?: string; status?: string } | unknown[];
+      const answer = Object.values(data!)[0] as
+        | { id?: string; status?: string; generation?: { status: string }; userErrors?: unknown[] }
+        | unknown[];
       if ('createTaxonomy' in data!) variables.taxonomyId = (answer as { id: string }).id;
-      if (!Array.isArray(answer) && answer.status)
-        expect(['SUCCEEDED', 'RUNNING']).toContain(answer.status);
+      if (Array.isArray(answer)) return;
+      // A payload: nothing refused, and the draft it holds succeeded or runs.
+      if (answer.userErrors) expect(answer.userErrors).toEqual([]);
+      const drafted = answer.generation?.status ?? answer.status;
+      if (drafted) expect(['SUCCEEDED', 'RUNNING']).toContain(drafted);
     },
   );
 });

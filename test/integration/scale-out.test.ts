@@ -55,12 +55,11 @@ describe.skipIf(!available)('two replicas on one Redis and one PostgreSQL', () =
 
   it('streams a generation running on one replica to subscribers of the other, live and resumed', async () => {
     const { first, second } = replicas;
-    const started = await first.graphql<{ draftStatusUpdate: { id: string; status: string } }>(
-      DRAFT_STATUS_UPDATE,
-      { input: statusUpdateInput({ stream: true }) },
-    );
+    const started = await first.graphql<{
+      draftStatusUpdate: { generation: { id: string; status: string } };
+    }>(DRAFT_STATUS_UPDATE, { input: statusUpdateInput({ stream: true }) });
     expect(started.errors).toBeUndefined();
-    const { id, status } = started.data!.draftStatusUpdate;
+    const { id, status } = started.data!.draftStatusUpdate.generation;
     expect(status).toBe('RUNNING');
 
     const [local, remote, resumed] = await Promise.all([
@@ -121,10 +120,13 @@ describe.skipIf(!available)(
         double.enqueue(slow, slow);
         const start = async () =>
           (
-            await first.graphql<{ draftStatusUpdate: GenerationShape }>(DRAFT_STATUS_UPDATE, {
-              input: statusUpdateInput({ stream: true }),
-            })
-          ).data!.draftStatusUpdate.id;
+            await first.graphql<{ draftStatusUpdate: { generation: GenerationShape } }>(
+              DRAFT_STATUS_UPDATE,
+              {
+                input: statusUpdateInput({ stream: true }),
+              },
+            )
+          ).data!.draftStatusUpdate.generation.id;
         const [watchedBoth, watchedRemotely] = [await start(), await start()];
         // One watched on both replicas, whose local subscriber leaves first; one only ever watched from the other replica.
         const local = follow(first.wsClient(), watchedBoth);
@@ -178,11 +180,11 @@ describe.skipIf(!redisServerInstalled())('a replica whose Redis goes away mid-st
     const redis = await startRedis({ persistence: false });
     const server = await startTestServer({ REDIS_URL: redis.url, BUILTIN_STREAM_DELAY_MS: '20' });
     try {
-      const started = await server.graphql<{ draftStatusUpdate: { id: string } }>(
+      const started = await server.graphql<{ draftStatusUpdate: { generation: { id: string } } }>(
         DRAFT_STATUS_UPDATE,
         { input: statusUpdateInput({ stream: true }) },
       );
-      const { id } = started.data!.draftStatusUpdate;
+      const { id } = started.data!.draftStatusUpdate.generation;
       await new Promise((resolve) => setTimeout(resolve, 100));
       await redis.kill();
       // Appends wait for Redis up to 10 s, then the run fails; its outcome is stored all the same.

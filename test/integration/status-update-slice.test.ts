@@ -17,21 +17,23 @@ import {
 
 interface Drafted {
   draftStatusUpdate: {
-    id: string;
-    status: string;
-    text: string;
-    provider: string;
-    model: string;
-    output: {
-      __typename: string;
-      headline: string;
-      affectedServices: string[];
-      changesSinceLastUpdate: string[];
-      nextUpdateAt: string | null;
-      audience: string;
-    } | null;
-    groundingIssues: unknown[];
-    usage: { inputTokens: number; outputTokens: number; costUsd: number } | null;
+    generation: {
+      id: string;
+      status: string;
+      text: string;
+      provider: string;
+      model: string;
+      output: {
+        __typename: string;
+        headline: string;
+        affectedServices: string[];
+        changesSinceLastUpdate: string[];
+        nextUpdateAt: string | null;
+        audience: string;
+      } | null;
+      groundingIssues: unknown[];
+      usage: { inputTokens: number; outputTokens: number; costUsd: number } | null;
+    };
   };
 }
 
@@ -49,7 +51,7 @@ describe('draftStatusUpdate, end to end', () => {
       input: statusUpdateInput(),
     });
     expect(result.errors).toBeUndefined();
-    const generation = result.data!.draftStatusUpdate;
+    const generation = result.data!.draftStatusUpdate.generation;
     expect(generation.status).toBe('SUCCEEDED');
     expect(generation.provider).toBe('builtin');
     expect(generation.model).toBe('builtin');
@@ -70,7 +72,7 @@ describe('draftStatusUpdate, end to end', () => {
     const result = await server.graphql<Drafted>(DRAFT_STATUS_UPDATE, {
       input: statusUpdateInput({ audience: 'CUSTOMER', tone: 'EMPATHETIC' }),
     });
-    const { text, output } = result.data!.draftStatusUpdate;
+    const { text, output } = result.data!.draftStatusUpdate.generation;
     expect(output!.audience).toBe('CUSTOMER');
     expect(text).not.toContain('Ravi Menon');
     expect(text).not.toContain('SEV2');
@@ -84,7 +86,7 @@ describe('draftStatusUpdate, end to end', () => {
         incident: { ...checkoutIncident, status: 'RESOLVED' },
       }),
     });
-    const output = result.data!.draftStatusUpdate.output!;
+    const output = result.data!.draftStatusUpdate.generation.output!;
     expect(output.changesSinceLastUpdate).toHaveLength(1);
     expect(output.changesSinceLastUpdate[0]).toContain('rollback started');
     expect(output.nextUpdateAt).toBeNull();
@@ -94,7 +96,7 @@ describe('draftStatusUpdate, end to end', () => {
     const started = await server.graphql<Drafted>(DRAFT_STATUS_UPDATE, {
       input: statusUpdateInput({ stream: true }),
     });
-    const { id, status } = started.data!.draftStatusUpdate;
+    const { id, status } = started.data!.draftStatusUpdate.generation;
     expect(status).toBe('RUNNING');
 
     const { events, errors } = await collectStream(server.wsClient(), id);
@@ -113,7 +115,7 @@ describe('draftStatusUpdate, end to end', () => {
     const started = await server.graphql<Drafted>(DRAFT_STATUS_UPDATE, {
       input: statusUpdateInput({ stream: true }),
     });
-    const { id } = started.data!.draftStatusUpdate;
+    const { id } = started.data!.draftStatusUpdate.generation;
     const client = server.wsClient();
     const [full, resumed] = await Promise.all([
       collectStream(client, id),
@@ -133,20 +135,33 @@ describe('draftStatusUpdate, end to end', () => {
     const input = statusUpdateInput({ idempotencyKey: 'checkout-update-1' });
     const first = await server.graphql<Drafted>(DRAFT_STATUS_UPDATE, { input });
     const second = await server.graphql<Drafted>(DRAFT_STATUS_UPDATE, { input });
-    expect(second.data!.draftStatusUpdate.id).toBe(first.data!.draftStatusUpdate.id);
+    expect(second.data!.draftStatusUpdate.generation.id).toBe(
+      first.data!.draftStatusUpdate.generation.id,
+    );
     const list = await server.graphql<{ generations: { edges: { node: { id: string } }[] } }>(
       `{ generations(first: 100) { edges { node { id } } } }`,
     );
     expect(
       list.data!.generations.edges.filter(
-        (edge) => edge.node.id === first.data!.draftStatusUpdate.id,
+        (edge) => edge.node.id === first.data!.draftStatusUpdate.generation.id,
       ),
     ).toHaveLength(1);
 
-    const conflicting = await server.graphql(DRAFT_STATUS_UPDATE, {
-      input: { ...input, audience: 'EXECUTIVE' },
+    // The same key with another input: a CONFLICT on the key, and nothing drafted.
+    const conflicting = await server.graphql<{
+      draftStatusUpdate: { generation: unknown; userErrors: unknown[] };
+    }>(DRAFT_STATUS_UPDATE, { input: { ...input, audience: 'EXECUTIVE' } });
+    expect(conflicting.errors).toBeUndefined();
+    expect(conflicting.data!.draftStatusUpdate).toEqual({
+      generation: null,
+      userErrors: [
+        {
+          field: ['input', 'idempotencyKey'],
+          code: 'CONFLICT',
+          message: 'this idempotencyKey was already used with a different input',
+        },
+      ],
     });
-    expect(conflicting.errors![0]!.extensions!.code).toBe('CONFLICT');
   });
 
   it('answers NOT_FOUND for a stream or generation that does not exist', async () => {
@@ -170,14 +185,17 @@ describe('draftStatusUpdate, end to end', () => {
       const started = await slow.graphql<Drafted>(DRAFT_STATUS_UPDATE, {
         input: statusUpdateInput({ stream: true }),
       });
-      const { id } = started.data!.draftStatusUpdate;
+      const { id } = started.data!.draftStatusUpdate.generation;
       const watching = collectStream(slow.wsClient(), id);
       await new Promise((resolve) => setTimeout(resolve, 200));
       const cancelled = await slow.graphql<{
-        cancelGeneration: { status: string; text: string; error: { code: string } };
-      }>(`mutation($id: ID!) { cancelGeneration(id: $id) { status text error { code } } }`, { id });
-      expect(cancelled.data!.cancelGeneration.status).toBe('CANCELLED');
-      expect(cancelled.data!.cancelGeneration.error.code).toBe('CANCELLED');
+        cancelGeneration: { generation: { status: string; text: string; error: { code: string } } };
+      }>(
+        `mutation($id: ID!) { cancelGeneration(input: { id: $id }) { generation { status text error { code } } } }`,
+        { id },
+      );
+      expect(cancelled.data!.cancelGeneration.generation.status).toBe('CANCELLED');
+      expect(cancelled.data!.cancelGeneration.generation.error.code).toBe('CANCELLED');
       const { events } = await watching;
       const final = events.at(-1)!;
       expect(final.generation!.status).toBe('CANCELLED');
@@ -200,7 +218,7 @@ describe('restart', () => {
     const started = await first.graphql<Drafted>(DRAFT_STATUS_UPDATE, {
       input: statusUpdateInput({ stream: true }),
     });
-    const { id } = started.data!.draftStatusUpdate;
+    const { id } = started.data!.draftStatusUpdate.generation;
     const before = await collectStream(first.wsClient(), id);
     await first.stop();
 

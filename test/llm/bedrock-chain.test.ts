@@ -45,17 +45,19 @@ describe('a Bedrock chain', () => {
   });
 
   it('drafts and streams through Converse/ConverseStream, naming Bedrock and its model', async () => {
-    const query = `mutation($input: StatusUpdateInput!) { draftStatusUpdate(input: $input) { id status provider model text usage { inputTokens outputTokens } } }`;
+    const query = `mutation($input: DraftStatusUpdateInput!) { draftStatusUpdate(input: $input) { generation { id status provider model text usage { inputTokens outputTokens } } } }`;
     const direct = await server.graphql<{
       draftStatusUpdate: {
-        status: string;
-        provider: string;
-        model: string;
-        text: string;
-        usage: { inputTokens: number };
+        generation: {
+          status: string;
+          provider: string;
+          model: string;
+          text: string;
+          usage: { inputTokens: number };
+        };
       };
     }>(query, { input: statusUpdateInput() });
-    expect(direct.data!.draftStatusUpdate).toMatchObject({
+    expect(direct.data!.draftStatusUpdate.generation).toMatchObject({
       status: 'SUCCEEDED',
       provider: 'bedrock',
       model: 'anthropic.claude-3-haiku-20240307-v1:0',
@@ -63,10 +65,16 @@ describe('a Bedrock chain', () => {
       usage: { inputTokens: 300 },
     });
 
-    const streamed = await server.graphql<{ draftStatusUpdate: { id: string } }>(query, {
-      input: statusUpdateInput({ stream: true }),
-    });
-    const { events } = await collectStream(server.wsClient(), streamed.data!.draftStatusUpdate.id);
+    const streamed = await server.graphql<{ draftStatusUpdate: { generation: { id: string } } }>(
+      query,
+      {
+        input: statusUpdateInput({ stream: true }),
+      },
+    );
+    const { events } = await collectStream(
+      server.wsClient(),
+      streamed.data!.draftStatusUpdate.generation.id,
+    );
     expect(
       events
         .slice(0, -1)
@@ -80,15 +88,17 @@ describe('a Bedrock chain', () => {
     double.enqueue({ kind: 'rate-limited' });
     const result = await server.graphql<{
       draftStatusUpdate: {
-        provider: string;
-        attempts: { provider: string; errorCode: string | null }[];
+        generation: {
+          provider: string;
+          attempts: { provider: string; errorCode: string | null }[];
+        };
       };
     }>(
-      `mutation($input: StatusUpdateInput!) { draftStatusUpdate(input: $input) { provider attempts { provider errorCode } } }`,
+      `mutation($input: DraftStatusUpdateInput!) { draftStatusUpdate(input: $input) { generation { provider attempts { provider errorCode } } } }`,
       { input: statusUpdateInput() },
     );
-    expect(result.data!.draftStatusUpdate.provider).toBe('builtin');
-    expect(result.data!.draftStatusUpdate.attempts[0]).toEqual({
+    expect(result.data!.draftStatusUpdate.generation.provider).toBe('builtin');
+    expect(result.data!.draftStatusUpdate.generation.attempts[0]).toEqual({
       provider: 'bedrock',
       errorCode: 'PROVIDER_RATE_LIMITED',
     });

@@ -14,25 +14,31 @@ import { until } from '../support/until.js';
 
 interface Draft {
   draftStatusUpdate: {
-    id: string;
-    status: string;
-    provider: string;
-    model: string;
-    text: string;
-    cacheHit: boolean;
-    timeToFirstTokenMs: number | null;
-    usage: { inputTokens: number; outputTokens: number; costUsd: number } | null;
-    groundingIssues: { kind: string; value: string }[];
-    attempts: { provider: string; outcome: string; errorCode: string | null }[];
+    generation: {
+      id: string;
+      status: string;
+      provider: string;
+      model: string;
+      text: string;
+      cacheHit: boolean;
+      timeToFirstTokenMs: number | null;
+      usage: { inputTokens: number; outputTokens: number; costUsd: number } | null;
+      groundingIssues: { kind: string; value: string }[];
+      attempts: { provider: string; outcome: string; errorCode: string | null }[];
+      error: { code: string; message: string } | null;
+    };
   };
 }
 
-const DRAFT = `mutation Draft($input: StatusUpdateInput!) {
+const DRAFT = `mutation Draft($input: DraftStatusUpdateInput!) {
   draftStatusUpdate(input: $input) {
-    id status provider model text cacheHit timeToFirstTokenMs
-    usage { inputTokens outputTokens costUsd }
-    groundingIssues { kind value }
-    attempts { provider outcome errorCode }
+    generation {
+      id status provider model text cacheHit timeToFirstTokenMs
+      usage { inputTokens outputTokens costUsd }
+      groundingIssues { kind value }
+      attempts { provider outcome errorCode }
+      error { code message }
+    }
   }
 }`;
 
@@ -97,7 +103,7 @@ describe('gateway faults through GraphQL', () => {
   it('answers with the model, names it, prices it, and reports facts the model invented', async () => {
     const s = await start({ LLM_CONFIG: config(double) });
     const result = await s.graphql<Draft>(DRAFT, { input: statusUpdateInput() });
-    const generation = result.data!.draftStatusUpdate;
+    const generation = result.data!.draftStatusUpdate.generation;
     expect(generation).toMatchObject({
       status: 'SUCCEEDED',
       provider: 'openai',
@@ -117,7 +123,7 @@ describe('gateway faults through GraphQL', () => {
   it('asks the model for a whole answer when the draft is not streamed, and for a stream when it is', async () => {
     const s = await start({ LLM_CONFIG: config(double) });
     const whole = (await s.graphql<Draft>(DRAFT, { input: statusUpdateInput() })).data!
-      .draftStatusUpdate;
+      .draftStatusUpdate.generation;
     expect(double.requests.at(-1)!.body!.stream).not.toBe(true);
     // Nobody saw a first token: there is none to time.
     expect(whole).toMatchObject({
@@ -127,13 +133,16 @@ describe('gateway faults through GraphQL', () => {
     });
 
     const started = await s.graphql<Draft>(DRAFT, { input: statusUpdateInput({ stream: true }) });
-    const { events } = await collectStream(s.wsClient(), started.data!.draftStatusUpdate.id);
+    const { events } = await collectStream(
+      s.wsClient(),
+      started.data!.draftStatusUpdate.generation.id,
+    );
     expect(double.requests.at(-1)!.body!.stream).toBe(true);
     expect(events.length).toBeGreaterThan(2);
     const stored = await s.graphql<{
       generation: { status: string; text: string; timeToFirstTokenMs: number | null };
     }>(`query($id: ID!) { generation(id: $id) { status text timeToFirstTokenMs } }`, {
-      id: started.data!.draftStatusUpdate.id,
+      id: started.data!.draftStatusUpdate.generation.id,
     });
     expect(stored.data!.generation).toMatchObject({
       status: 'SUCCEEDED',
@@ -171,7 +180,7 @@ describe('gateway faults through GraphQL', () => {
 
     await s.app.store.db.execute(`ALTER TABLE generations DROP CONSTRAINT refuses_status_updates`);
     const served = await s.graphql<Draft>(DRAFT, { input: statusUpdateInput() });
-    expect(served.data!.draftStatusUpdate).toMatchObject({
+    expect(served.data!.draftStatusUpdate.generation).toMatchObject({
       status: 'SUCCEEDED',
       text: MODEL_STATUS_UPDATE,
     });
@@ -197,7 +206,7 @@ describe('gateway faults through GraphQL', () => {
           5_000,
         );
         await locker.query('COMMIT');
-        expect((await drafting).data!.draftStatusUpdate).toMatchObject({
+        expect((await drafting).data!.draftStatusUpdate.generation).toMatchObject({
           status: 'SUCCEEDED',
           text: MODEL_STATUS_UPDATE,
         });
@@ -212,7 +221,7 @@ describe('gateway faults through GraphQL', () => {
     const before = double.calls;
     double.enqueue({ kind: 'error', status: 503 });
     const generation = (await s.graphql<Draft>(DRAFT, { input: statusUpdateInput() })).data!
-      .draftStatusUpdate;
+      .draftStatusUpdate.generation;
     expect(generation.provider).toBe('openai');
     expect(generation.attempts.map((attempt) => [attempt.outcome, attempt.errorCode])).toEqual([
       ['failed', 'PROVIDER_UNAVAILABLE'],
@@ -226,7 +235,7 @@ describe('gateway faults through GraphQL', () => {
     double.enqueue({ kind: 'rate-limited', retryAfterSeconds: 1 });
     const started = Date.now();
     const generation = (await s.graphql<Draft>(DRAFT, { input: statusUpdateInput() })).data!
-      .draftStatusUpdate;
+      .draftStatusUpdate.generation;
     expect(generation.provider).toBe('openai');
     expect(Date.now() - started).toBeGreaterThanOrEqual(950);
   });
@@ -235,7 +244,7 @@ describe('gateway faults through GraphQL', () => {
     const s = await start({ LLM_CONFIG: config(double, { retries: 1 }) });
     double.enqueue({ kind: 'error', status: 500 }, { kind: 'error', status: 500 });
     const generation = (await s.graphql<Draft>(DRAFT, { input: statusUpdateInput() })).data!
-      .draftStatusUpdate;
+      .draftStatusUpdate.generation;
     expect(generation).toMatchObject({
       status: 'SUCCEEDED',
       provider: 'builtin',
@@ -253,9 +262,14 @@ describe('gateway faults through GraphQL', () => {
     const before = double.calls;
     double.enqueue({ kind: 'error', status: 400, message: 'bad parameter' });
     const result = await s.graphql<Draft>(DRAFT, { input: statusUpdateInput() });
-    expect(result.errors![0]!.extensions!.code).toBe('PROVIDER_UNAVAILABLE');
+    // The failed draft is the answer: no GraphQL error, its stored record with the error.
+    expect(result.errors).toBeUndefined();
+    expect(result.data!.draftStatusUpdate.generation).toMatchObject({
+      status: 'FAILED',
+      error: { code: 'PROVIDER_UNAVAILABLE' },
+    });
     expect(double.calls - before).toBe(1);
-    const id = result.errors![0]!.extensions!.generationId as string;
+    const id = result.data!.draftStatusUpdate.generation.id;
     const stored = await s.graphql<{ generation: { status: string; error: { code: string } } }>(
       'query($id: ID!) { generation(id: $id) { status error { code } } }',
       { id },
@@ -275,7 +289,11 @@ describe('gateway faults through GraphQL', () => {
       { kind: 'rate-limited', retryAfterMs: 20 },
     );
     const result = await s.graphql<Draft>(DRAFT, { input: statusUpdateInput() });
-    expect(result.errors![0]!.extensions!.code).toBe('PROVIDER_RATE_LIMITED');
+    expect(result.errors).toBeUndefined();
+    expect(result.data!.draftStatusUpdate.generation).toMatchObject({
+      status: 'FAILED',
+      error: { code: 'PROVIDER_RATE_LIMITED' },
+    });
   });
 
   it('fails with PROVIDER_TIMEOUT within the deadline when the provider hangs', async () => {
@@ -285,7 +303,11 @@ describe('gateway faults through GraphQL', () => {
     double.enqueue({ kind: 'hang' });
     const started = Date.now();
     const result = await s.graphql<Draft>(DRAFT, { input: statusUpdateInput() });
-    expect(result.errors![0]!.extensions!.code).toBe('PROVIDER_TIMEOUT');
+    expect(result.errors).toBeUndefined();
+    expect(result.data!.draftStatusUpdate.generation).toMatchObject({
+      status: 'FAILED',
+      error: { code: 'PROVIDER_TIMEOUT' },
+    });
     expect(Date.now() - started).toBeLessThan(3_000);
     await double.waitForAbort(2_000);
   });
@@ -295,7 +317,10 @@ describe('gateway faults through GraphQL', () => {
     const before = double.calls;
     double.enqueue({ kind: 'drop', text: MODEL_STATUS_UPDATE, chunks: 10, afterChunks: 4 });
     const started = await s.graphql<Draft>(DRAFT, { input: statusUpdateInput({ stream: true }) });
-    const { events } = await collectStream(s.wsClient(), started.data!.draftStatusUpdate.id);
+    const { events } = await collectStream(
+      s.wsClient(),
+      started.data!.draftStatusUpdate.generation.id,
+    );
     const final = events.at(-1)!.generation!;
     expect(final.status).toBe('FAILED');
     expect(final.error!.code).toBe('PROVIDER_UNAVAILABLE');
@@ -316,7 +341,7 @@ describe('gateway faults through GraphQL', () => {
       { kind: 'text', text: MODEL_STATUS_UPDATE },
     );
     const fixed = (await s.graphql<Draft>(DRAFT, { input: statusUpdateInput() })).data!
-      .draftStatusUpdate;
+      .draftStatusUpdate.generation;
     expect(fixed.status).toBe('SUCCEEDED');
     expect(fixed.text).toBe(MODEL_STATUS_UPDATE);
     const correction = double.requests.at(-1)!.body!.messages!;
@@ -329,7 +354,7 @@ describe('gateway faults through GraphQL', () => {
     // Neither answer is better: the first stands, SUCCEEDED, with what it lacks named.
     double.enqueue({ kind: 'text', text: 'Still no layout.' }, { kind: 'text', text: 'Nor now.' });
     const kept = (await s.graphql<Draft>(DRAFT, { input: statusUpdateInput() })).data!
-      .draftStatusUpdate;
+      .draftStatusUpdate.generation;
     expect(kept).toMatchObject({ status: 'SUCCEEDED', text: 'Still no layout.' });
   });
 
@@ -350,7 +375,7 @@ describe('gateway faults through GraphQL', () => {
 
     const callsWhileOpen = double.calls;
     const bypassed = (await s.graphql<Draft>(DRAFT, { input: statusUpdateInput() })).data!
-      .draftStatusUpdate;
+      .draftStatusUpdate.generation;
     expect(double.calls).toBe(callsWhileOpen);
     expect(bypassed.provider).toBe('builtin');
     expect(bypassed.attempts[0]).toMatchObject({ provider: 'openai', outcome: 'skipped' });
@@ -358,7 +383,7 @@ describe('gateway faults through GraphQL', () => {
     await new Promise((resolve) => setTimeout(resolve, 450));
     expect((await breaker()).breakerState).toBe('HALF_OPEN');
     const probe = (await s.graphql<Draft>(DRAFT, { input: statusUpdateInput() })).data!
-      .draftStatusUpdate;
+      .draftStatusUpdate.generation;
     expect(probe.provider).toBe('openai');
     expect(await breaker()).toMatchObject({ breakerState: 'CLOSED' });
   });
@@ -367,7 +392,7 @@ describe('gateway faults through GraphQL', () => {
     const s = await start({ LLM_CONFIG: config(double), STREAM_ABANDON_MS: '100' });
     double.enqueue({ kind: 'stall', text: MODEL_STATUS_UPDATE, chunks: 10, afterChunks: 2 });
     const started = await s.graphql<Draft>(DRAFT, { input: statusUpdateInput({ stream: true }) });
-    const id = started.data!.draftStatusUpdate.id;
+    const id = started.data!.draftStatusUpdate.generation.id;
     const client = s.wsClient();
     await new Promise<void>((resolve) => {
       const unsubscribe = client.subscribe(
@@ -404,11 +429,11 @@ describe('gateway faults through GraphQL', () => {
     double.enqueue({ kind: 'hang' });
     const started = await s.graphql<Draft>(DRAFT, { input: statusUpdateInput({ stream: true }) });
     await new Promise((resolve) => setTimeout(resolve, 100));
-    const cancelled = await s.graphql<{ cancelGeneration: { status: string } }>(
-      'mutation($id: ID!) { cancelGeneration(id: $id) { status } }',
-      { id: started.data!.draftStatusUpdate.id },
+    const cancelled = await s.graphql<{ cancelGeneration: { generation: { status: string } } }>(
+      'mutation($id: ID!) { cancelGeneration(input: { id: $id }) { generation { status } } }',
+      { id: started.data!.draftStatusUpdate.generation.id },
     );
-    expect(cancelled.data!.cancelGeneration.status).toBe('CANCELLED');
+    expect(cancelled.data!.cancelGeneration.generation.status).toBe('CANCELLED');
     await double.waitForAbort(2_000);
   });
 

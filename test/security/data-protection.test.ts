@@ -227,7 +227,7 @@ const FEATURES: FeatureCase[] = [
   {
     name: 'draftStatusUpdate',
     field: 'draftStatusUpdate',
-    inputType: 'StatusUpdateInput',
+    inputType: 'DraftStatusUpdateInput',
     output: '... on StatusUpdateOutput { impact }',
     inputs: [
       {
@@ -256,9 +256,9 @@ const FEATURES: FeatureCase[] = [
     typed: (output) => String(output.impact),
   },
   {
-    name: 'generatePostmortem',
-    field: 'generatePostmortem',
-    inputType: 'PostmortemInput',
+    name: 'draftPostmortem',
+    field: 'draftPostmortem',
+    inputType: 'DraftPostmortemInput',
     output: '... on PostmortemOutput { summary }',
     inputs: [
       {
@@ -278,9 +278,9 @@ const FEATURES: FeatureCase[] = [
     typed: (output) => String(output.summary),
   },
   {
-    name: 'askAssistant',
-    field: 'askAssistant',
-    inputType: 'AssistantInput',
+    name: 'draftAssistantAnswer',
+    field: 'draftAssistantAnswer',
+    inputType: 'DraftAssistantAnswerInput',
     output: '... on AssistantAnswerOutput { answer }',
     inputs: [
       {
@@ -305,18 +305,18 @@ const FEATURES: FeatureCase[] = [
     typed: (output) => String(output.answer),
   },
   {
-    name: 'generateRunbook',
-    field: 'generateRunbook',
-    inputType: 'RunbookInput',
+    name: 'draftRunbook',
+    field: 'draftRunbook',
+    inputType: 'DraftRunbookInput',
     output: '... on RunbookOutput { preconditions }',
     inputs: runbookInputs(),
     reply: (placeholders) => RUNBOOK_REPLY(placeholders),
     typed: (output) => (output.preconditions as string[]).join('\n'),
   },
   {
-    name: 'summarizeJobLog',
-    field: 'summarizeJobLog',
-    inputType: 'JobLogInput',
+    name: 'draftJobDigest',
+    field: 'draftJobDigest',
+    inputType: 'DraftJobDigestInput',
     output: '... on JobDigestOutput { likelyCause failingSteps { lines lineNumbers } }',
     inputs: [{ input: { log: JOB_LOG, jobName: 'refund-batch' }, samples: PII_SAMPLES }],
     reply: (placeholders, received) => {
@@ -342,7 +342,7 @@ const FEATURES: FeatureCase[] = [
 ];
 
 const mutationOf = (feature: FeatureCase) =>
-  `mutation Run($input: ${feature.inputType}!) { ${feature.field}(input: $input) { ${FIELDS} output { __typename ${feature.output} } } }`;
+  `mutation Run($input: ${feature.inputType}!) { ${feature.field}(input: $input) { generation { ${FIELDS} output { __typename ${feature.output} } } } }`;
 const GENERATION = `query($id: ID!) { generation(id: $id) { ${FIELDS} } }`;
 
 async function run(
@@ -351,13 +351,13 @@ async function run(
   input: Record<string, unknown>,
   headers: Record<string, string> = {},
 ): Promise<GenerationShape> {
-  const result = await server.graphql<Record<string, GenerationShape>>(
+  const result = await server.graphql<Record<string, { generation: GenerationShape }>>(
     mutationOf(feature),
     { input },
     headers,
   );
   expect(result.errors).toBeUndefined();
-  return result.data![feature.field]!;
+  return result.data![feature.field]!.generation;
 }
 
 // --- the tests -------------------------------------------------------------------------------
@@ -433,8 +433,8 @@ describe('data protection with a third-party provider (the OpenAI double)', () =
     }, 180_000);
   }
 
-  it('summarizeJobLog: quoted lines come back as the very lines of the log', async () => {
-    const { input } = FEATURES.find((feature) => feature.name === 'summarizeJobLog')!.inputs[0]!;
+  it('draftJobDigest: quoted lines come back as the very lines of the log', async () => {
+    const { input } = FEATURES.find((feature) => feature.name === 'draftJobDigest')!.inputs[0]!;
     double.setDefault({
       kind: 'text',
       text: '# Job digest: refund-batch\n**Outcome:** FAILED\n**Exit code:** 1\n**Likely cause:** Not determinable from the log.\n## Failing steps\n## Next steps\n- Rerun.',
@@ -629,7 +629,7 @@ describe('data protection with a third-party provider (the OpenAI double)', () =
     const pending: Extract<OpenAiBehaviour, { kind: 'delay' }> = { kind: 'delay', ms: 1_500 };
     double.enqueue(pending);
     const before = double.calls;
-    const running = server.graphql<{ draftStatusUpdate: GenerationShape }>(
+    const running = server.graphql<{ draftStatusUpdate: { generation: GenerationShape } }>(
       mutationOf(FEATURES[0]!),
       { input: { audience: 'INTERNAL', incident: checkoutIncident } },
     );
@@ -642,8 +642,10 @@ describe('data protection with a third-party provider (the OpenAI double)', () =
       chunks: 5,
     };
     const result = await running;
-    expect(result.errors![0]!.extensions!.code).toBe('PROVIDER_BAD_OUTPUT');
-    expect(result.errors![0]!.message).toMatch(/revealed its instructions/);
+    expect(result.errors).toBeUndefined();
+    const failed = result.data!.draftStatusUpdate.generation;
+    expect(failed).toMatchObject({ status: 'FAILED', error: { code: 'PROVIDER_BAD_OUTPUT' } });
+    expect(failed.error!.message).toMatch(/revealed its instructions/);
     // Not retried on the builtin: once text has streamed, the gateway does not fall back.
     expect(double.calls).toBe(before + 1);
 
@@ -733,13 +735,19 @@ describe('data protection with a trusted provider, INJECTION_ACTION=block and AU
       ],
     };
     const before = double.calls;
-    const result = await server.graphql(
-      `mutation($input: PostmortemInput!) { generatePostmortem(input: $input) { id } }`,
+    // Blocked once stored: the draft is returned FAILED, as it would be streamed.
+    const result = await server.graphql<{ draftPostmortem: { generation: GenerationShape } }>(
+      `mutation($input: DraftPostmortemInput!) { draftPostmortem(input: $input) { generation { ${FIELDS} } } }`,
       { input: { incident } },
     );
-    expect(result.errors![0]!.extensions!.code).toBe('PROMPT_INJECTION_SUSPECTED');
-    expect(result.errors![0]!.message).not.toContain('Ignore all previous');
-    const id = result.errors![0]!.extensions!.generationId as string;
+    expect(result.errors).toBeUndefined();
+    const blocked = result.data!.draftPostmortem.generation;
+    expect(blocked).toMatchObject({
+      status: 'FAILED',
+      error: { code: 'PROMPT_INJECTION_SUSPECTED' },
+    });
+    expect(blocked.error!.message).not.toContain('Ignore all previous');
+    const id = blocked.id;
     const stored = await server.graphql<{ generation: GenerationShape }>(GENERATION, { id });
     expect(stored.data!.generation).toMatchObject({
       status: 'FAILED',
@@ -748,11 +756,14 @@ describe('data protection with a trusted provider, INJECTION_ACTION=block and AU
     });
     expect(stored.data!.generation.injectionScore).toBeGreaterThanOrEqual(0.9);
 
-    const streamed = await server.graphql<{ generatePostmortem: { id: string } }>(
-      `mutation($input: PostmortemInput!) { generatePostmortem(input: $input) { id } }`,
+    const streamed = await server.graphql<{ draftPostmortem: { generation: { id: string } } }>(
+      `mutation($input: DraftPostmortemInput!) { draftPostmortem(input: $input) { generation { id } } }`,
       { input: { incident, stream: true } },
     );
-    const { events } = await collectStream(server.wsClient(), streamed.data!.generatePostmortem.id);
+    const { events } = await collectStream(
+      server.wsClient(),
+      streamed.data!.draftPostmortem.generation.id,
+    );
     expect(events).toHaveLength(1);
     expect(events[0]!.generation).toMatchObject({
       status: 'FAILED',

@@ -52,11 +52,14 @@ describe('links and images in drafts', () => {
   afterAll(() => Promise.all([server?.stop(), double?.close()]));
 
   const draft = async (stream = false) => {
-    const result = await server.graphql<{ draftStatusUpdate: Draft }>(DRAFT_STATUS_UPDATE, {
-      input: { audience: 'INTERNAL', incident, stream },
-    });
+    const result = await server.graphql<{ draftStatusUpdate: { generation: Draft } }>(
+      DRAFT_STATUS_UPDATE,
+      {
+        input: { audience: 'INTERNAL', incident, stream },
+      },
+    );
     expect(result.errors).toBeUndefined();
-    return result.data!.draftStatusUpdate;
+    return result.data!.draftStatusUpdate.generation;
   };
 
   const expectNeutralised = (text: string) => {

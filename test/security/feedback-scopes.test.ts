@@ -56,10 +56,10 @@ describe('submitFeedback scopes', () => {
     predictionId = (routed.data!.routeTicket as { id: string }).id;
     const draft = await as(
       'all',
-      'mutation($input: StatusUpdateInput!) { draftStatusUpdate(input: $input) { id } }',
+      'mutation($input: DraftStatusUpdateInput!) { draftStatusUpdate(input: $input) { generation { id } } }',
       { input: statusUpdateInput() },
     );
-    generationId = (draft.data!.draftStatusUpdate as { id: string }).id;
+    generationId = (draft.data!.draftStatusUpdate as { generation: { id: string } }).generation.id;
   });
   afterAll(() => server?.stop());
 

@@ -22,7 +22,7 @@ import { until } from '../support/until.js';
 
 const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
 const DRAFT =
-  'mutation($input: StatusUpdateInput!) { draftStatusUpdate(input: $input) { id status } }';
+  'mutation($input: DraftStatusUpdateInput!) { draftStatusUpdate(input: $input) { generation { id status } } }';
 
 /** Opens a graphql-ws connection and reports how it ended: acknowledged, or closed with a code. */
 function connect(
@@ -101,12 +101,12 @@ describe('production identity', () => {
   });
 
   it('lets a key do what its scopes allow, and answers FORBIDDEN for the rest', async () => {
-    const drafted = await server.graphql<{ draftStatusUpdate: { status: string } }>(
+    const drafted = await server.graphql<{ draftStatusUpdate: { generation: { status: string } } }>(
       DRAFT,
       { input: statusUpdateInput() },
       bearer(generator),
     );
-    expect(drafted.data!.draftStatusUpdate.status).toBe('SUCCEEDED');
+    expect(drafted.data!.draftStatusUpdate.generation.status).toBe('SUCCEEDED');
     const routed = await server.graphql('{ taxonomies { id } }', {}, bearer(generator));
     expect(routed.errors![0]!.extensions!.code).toBe('FORBIDDEN');
     expect(routed.errors![0]!.message).toContain('Query.taxonomies needs the scope route');
@@ -210,19 +210,19 @@ describe('production identity', () => {
     }
     expect(await connect(server.wsUrl, bearer(generator))).toEqual({ acknowledged: true });
 
-    const drafted = await server.graphql<{ draftStatusUpdate: { id: string } }>(
+    const drafted = await server.graphql<{ draftStatusUpdate: { generation: { id: string } } }>(
       DRAFT,
       { input: statusUpdateInput({ stream: true }) },
       bearer(generator),
     );
     const withScope = await collectStream(
       server.wsClient({ connectionParams: bearer(generator) }),
-      drafted.data!.draftStatusUpdate.id,
+      drafted.data!.draftStatusUpdate.generation.id,
     );
     expect(withScope.events.at(-1)!.generation!.status).toBe('SUCCEEDED');
     const withoutScope = await collectStream(
       server.wsClient({ connectionParams: bearer(router) }),
-      drafted.data!.draftStatusUpdate.id,
+      drafted.data!.draftStatusUpdate.generation.id,
     );
     expect((withoutScope.errors as { extensions: { code: string } }[])[0]!.extensions.code).toBe(
       'FORBIDDEN',
@@ -245,12 +245,12 @@ describe('tenant isolation', () => {
       DATA_DIR: dataDir,
       BUILTIN_STREAM_DELAY_MS: '20',
     });
-    const generation = await server.graphql<{ draftStatusUpdate: { id: string } }>(
+    const generation = await server.graphql<{ draftStatusUpdate: { generation: { id: string } } }>(
       DRAFT,
       { input: statusUpdateInput({ incidentId: 'INC-A', stream: true }) },
       bearer(alice),
     );
-    owned.generation = generation.data!.draftStatusUpdate.id;
+    owned.generation = generation.data!.draftStatusUpdate.generation.id;
     const taxonomy = await server.graphql<{ createTaxonomy: { id: string } }>(
       'mutation { createTaxonomy(input: { name: "alice", categories: [{ name: "billing", description: "money", examples: ["refund my invoice"] }, { name: "access", description: "login", examples: ["cannot log in"] }] }) { id } }',
       {},
@@ -276,12 +276,17 @@ describe('tenant isolation', () => {
     expect((await asBob('{ generations(first: 100) { edges { node { id } } } }')).data).toEqual({
       generations: { edges: [] },
     });
-    const code = async (query: string, variables: Record<string, unknown>) =>
-      (await asBob(query, variables)).errors?.[0]?.extensions?.code;
+    /** A GraphQL error's code, else (a mutation's payload) its first user error's. */
+    const code = async (query: string, variables: Record<string, unknown>) => {
+      const { data, errors } = await asBob(query, variables);
+      const payload = Object.values(data ?? {})[0] as { userErrors?: { code: string }[] } | null;
+      return errors?.[0]?.extensions?.code ?? payload?.userErrors?.[0]?.code;
+    };
     expect(
-      await code('mutation($id: ID!) { cancelGeneration(id: $id) { id } }', {
-        id: owned.generation,
-      }),
+      await code(
+        'mutation($id: ID!) { cancelGeneration(input: { id: $id }) { generation { id } userErrors { code } } }',
+        { id: owned.generation },
+      ),
     ).toBe('NOT_FOUND');
     expect(
       await code(

@@ -25,7 +25,7 @@ interface Answer {
   status: number;
   retryAfter: string | null;
   body: {
-    data?: Record<string, { id: string; status: string }> | null;
+    data?: Record<string, { generation: { id: string; status: string } | null }> | null;
     errors?: { extensions: Record<string, unknown> }[];
   };
 }
@@ -139,8 +139,8 @@ describe.skipIf(!available)(
       const onFirst = await startStreamed(0, 'INTERNAL');
       const onSecond = await startStreamed(1, 'CUSTOMER');
       expect([
-        onFirst.body.data?.draftStatusUpdate?.status,
-        onSecond.body.data?.draftStatusUpdate?.status,
+        onFirst.body.data?.draftStatusUpdate?.generation?.status,
+        onSecond.body.data?.draftStatusUpdate?.generation?.status,
       ]).toEqual(['RUNNING', 'RUNNING']);
 
       // Either replica refuses a third: both slots are taken, one on each.
@@ -156,17 +156,17 @@ describe.skipIf(!available)(
       const cancelled = await post(
         1,
         'streamer',
-        'mutation($id: ID!) { cancelGeneration(id: $id) { id status } }',
-        { id: onSecond.body.data!.draftStatusUpdate!.id },
+        'mutation($id: ID!) { cancelGeneration(input: { id: $id }) { generation { id status } } }',
+        { id: onSecond.body.data!.draftStatusUpdate!.generation!.id },
       );
-      expect(cancelled.body.data?.cancelGeneration?.status).toBe('CANCELLED');
+      expect(cancelled.body.data?.cancelGeneration?.generation?.status).toBe('CANCELLED');
       let fourth = await startStreamed(0, 'CUSTOMER');
       // The slot is released as the run winds down, just after the cancellation answers.
       for (let attempt = 0; attempt < 3 && fourth.body.errors; attempt++) {
         await new Promise((resolve) => setTimeout(resolve, 300));
         fourth = await startStreamed(0, 'CUSTOMER');
       }
-      expect(fourth.body.data?.draftStatusUpdate?.status).toBe('RUNNING');
+      expect(fourth.body.data?.draftStatusUpdate?.generation?.status).toBe('RUNNING');
     });
   },
 );

@@ -272,10 +272,12 @@ describe('LLM tokens per minute and the daily budget, with the OpenAI double', (
   it('refuses the next generation once the tokens of the minute are spent, before calling the provider', async () => {
     const server = await start({ RATE_LIMIT_TOKENS_PER_MINUTE: '300' });
     const first = await server.graphql<{
-      draftStatusUpdate: { status: string; usage: { inputTokens: number; outputTokens: number } };
+      draftStatusUpdate: {
+        generation: { status: string; usage: { inputTokens: number; outputTokens: number } };
+      };
     }>(DRAFT_STATUS_UPDATE, { input: statusUpdateInput() });
     // One call is never cut off: it finishes and its 500 tokens are charged (200 in debt).
-    expect(first.data!.draftStatusUpdate).toMatchObject({
+    expect(first.data!.draftStatusUpdate.generation).toMatchObject({
       status: 'SUCCEEDED',
       usage: { inputTokens: 400, outputTokens: 100 },
     });
@@ -304,26 +306,25 @@ describe('LLM tokens per minute and the daily budget, with the OpenAI double', (
     // Once the debt has refilled, generations run again.
     const now = Date.now();
     vi.spyOn(server.app.services.limits.clock, 'now').mockImplementation(() => now + 60_000);
-    const later = await server.graphql<{ draftStatusUpdate: { status: string } }>(
+    const later = await server.graphql<{ draftStatusUpdate: { generation: { status: string } } }>(
       DRAFT_STATUS_UPDATE,
       { input: statusUpdateInput() },
     );
-    expect(later.data!.draftStatusUpdate.status).toBe('SUCCEEDED');
+    expect(later.data!.draftStatusUpdate.generation.status).toBe('SUCCEEDED');
     expect(double.requests.length).toBe(calls + 1);
   });
 
   it('refuses generations once the day’s spending reaches the budget, until the next UTC midnight', async () => {
     const server = await start({ DAILY_BUDGET_USD: '1' });
     const draft = () =>
-      server.graphql<{ draftStatusUpdate: { status: string; usage: { costUsd: number } } }>(
-        DRAFT_STATUS_UPDATE,
-        { input: statusUpdateInput() },
-      );
+      server.graphql<{
+        draftStatusUpdate: { generation: { status: string; usage: { costUsd: number } } };
+      }>(DRAFT_STATUS_UPDATE, { input: statusUpdateInput() });
     // $0.60, then $1.20: the second call started under the budget and is allowed to finish.
-    const first = (await draft()).data!.draftStatusUpdate;
+    const first = (await draft()).data!.draftStatusUpdate.generation;
     expect(first.status).toBe('SUCCEEDED');
     expect(first.usage.costUsd).toBeCloseTo(0.6);
-    expect((await draft()).data!.draftStatusUpdate.status).toBe('SUCCEEDED');
+    expect((await draft()).data!.draftStatusUpdate.generation.status).toBe('SUCCEEDED');
     expect(await server.app.services.limits.spentToday('dev')).toBeCloseTo(1.2);
     const calls = double.requests.length;
     const stored = await generationCount(server);
@@ -352,7 +353,7 @@ describe('LLM tokens per minute and the daily budget, with the OpenAI double', (
     // The next UTC day starts from zero.
     const tomorrow = (Math.floor(Date.now() / 86_400_000) + 1) * 86_400_000 + 1_000;
     vi.spyOn(server.app.services.limits.clock, 'now').mockReturnValue(tomorrow);
-    expect((await draft()).data!.draftStatusUpdate.status).toBe('SUCCEEDED');
+    expect((await draft()).data!.draftStatusUpdate.generation.status).toBe('SUCCEEDED');
   });
 });
 
@@ -365,18 +366,21 @@ describe('concurrent streams through the server', () => {
   afterAll(() => server.stop());
 
   const startStreamed = (audience = 'INTERNAL') =>
-    server.graphql<{ draftStatusUpdate: { id: string; status: string } }>(
-      `mutation($input: StatusUpdateInput!) { draftStatusUpdate(input: $input) { id status } }`,
+    server.graphql<{ draftStatusUpdate: { generation: { id: string; status: string } } }>(
+      `mutation($input: DraftStatusUpdateInput!) { draftStatusUpdate(input: $input) { generation { id status } } }`,
       {
         input: statusUpdateInput({ stream: true, audience }),
       },
     );
   const cancel = (id: string) =>
-    server.graphql(`mutation($id: ID!) { cancelGeneration(id: $id) { status } }`, { id });
+    server.graphql(
+      `mutation($id: ID!) { cancelGeneration(input: { id: $id }) { generation { status } } }`,
+      { id },
+    );
 
   it('bounds the generations streamed at once; watching one’s own streamed generation takes no extra slot', async () => {
-    const a = (await startStreamed()).data!.draftStatusUpdate;
-    const b = (await startStreamed('CUSTOMER')).data!.draftStatusUpdate;
+    const a = (await startStreamed()).data!.draftStatusUpdate.generation;
+    const b = (await startStreamed('CUSTOMER')).data!.draftStatusUpdate.generation;
     expect([a.status, b.status]).toEqual(['RUNNING', 'RUNNING']);
 
     const third = await startStreamed();
@@ -398,14 +402,14 @@ describe('concurrent streams through the server', () => {
 
     // A's slot is free once its run and its subscription have ended.
     const c = await startStreamed();
-    expect(c.data!.draftStatusUpdate.status).toBe('RUNNING');
+    expect(c.data!.draftStatusUpdate.generation.status).toBe('RUNNING');
     // Now B and C hold both slots: a subscription to a third (finished) generation is refused.
     const replay = await collectStream(server.wsClient(), a.id);
     expect((replay.errors as { extensions: { code: string } }[])[0]!.extensions.code).toBe(
       'RATE_LIMITED',
     );
     await cancel(b.id);
-    await cancel(c.data!.draftStatusUpdate.id);
+    await cancel(c.data!.draftStatusUpdate.generation.id);
     await expect.poll(() => server.app.services.runner.activeCount).toBe(0);
     const again = await collectStream(server.wsClient(), a.id);
     expect(again.errors).toBeUndefined();

@@ -30,7 +30,7 @@ const UNKNOWN_KEY = `ais_0123456789_${randomBytes(32).toString('base64url')}`;
 const MALFORMED_KEY = `ais_${randomBytes(20).toString('hex')}`;
 
 const DRAFT =
-  'mutation($input: StatusUpdateInput!) { draftStatusUpdate(input: $input) { id status text injectionScore error { code } } }';
+  'mutation($input: DraftStatusUpdateInput!) { draftStatusUpdate(input: $input) { generation { id status text injectionScore error { code } } userErrors { field code message } } }';
 
 describe('logs at LOG_LEVEL=debug', () => {
   const lines: string[] = [];
@@ -130,7 +130,8 @@ describe('logs at LOG_LEVEL=debug', () => {
     const streamed = await graphql(DRAFT, {
       input: { audience: 'CUSTOMER', incident, stream: true },
     });
-    const streamId = (streamed.data!.draftStatusUpdate as { id: string }).id;
+    const streamId = (streamed.data!.draftStatusUpdate as { generation: { id: string } }).generation
+      .id;
     const watched = await watch(streamId, `Bearer ${issuedKey}`);
     expect(watched.error).toBeUndefined();
     expect(watched.events.length).toBeGreaterThan(1);
@@ -148,7 +149,8 @@ describe('logs at LOG_LEVEL=debug', () => {
       },
     });
     expect(
-      (injected.data!.draftStatusUpdate as { injectionScore: number }).injectionScore,
+      (injected.data!.draftStatusUpdate as { generation: { injectionScore: number } }).generation
+        .injectionScore,
     ).toBeGreaterThan(0.5);
 
     // A failing provider, then the builtin fallback drafting from the raw input.
@@ -163,16 +165,19 @@ describe('logs at LOG_LEVEL=debug', () => {
 
     // The assistant and routing with the corpus.
     double.enqueue({ kind: 'text', text: 'Not in the data.\n\n**Sources:** none' });
-    await graphql('mutation($input: AssistantInput!) { askAssistant(input: $input) { id } }', {
-      input: {
-        question: `${PII_SAMPLES[0]!.text} ${MARKER}`,
-        context: PII_SAMPLES.map((sample, i) => ({
-          id: `c-${i}`,
-          kind: 'ticket',
-          text: sample.text,
-        })),
+    await graphql(
+      'mutation($input: DraftAssistantAnswerInput!) { draftAssistantAnswer(input: $input) { generation { id } } }',
+      {
+        input: {
+          question: `${PII_SAMPLES[0]!.text} ${MARKER}`,
+          context: PII_SAMPLES.map((sample, i) => ({
+            id: `c-${i}`,
+            kind: 'ticket',
+            text: sample.text,
+          })),
+        },
       },
-    });
+    );
     const taxonomy = await graphql(
       'mutation($input: TaxonomyInput!) { createTaxonomy(input: $input) { id } }',
       {
@@ -225,7 +230,10 @@ describe('logs at LOG_LEVEL=debug', () => {
         incident: { ...incident, title: `${SECRETS.OPENAI_KEY} `.repeat(40) },
       },
     });
-    expect(tooLong.errors![0]!.extensions!.code).toBe('BAD_USER_INPUT');
+    // Refused by the draft itself: a user error, which quotes the input no more than an error would.
+    expect(
+      (tooLong.data!.draftStatusUpdate as { userErrors: { code: string }[] }).userErrors[0]!.code,
+    ).toBe('BAD_USER_INPUT');
     const unparsed = await graphql(`{ generation(id: "${SECRETS.GITHUB_PAT} ${MARKER}") { id `);
     expect(unparsed.errors![0]!.extensions!.code).toBe('GRAPHQL_PARSE_FAILED');
 

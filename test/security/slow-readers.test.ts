@@ -77,11 +77,10 @@ async function rawConnection(): Promise<WebSocket> {
 }
 
 it('cuts off a websocket that stops reading, and its memory and subscriptions are freed', async () => {
-  const drafted = await server.graphql<{ draftStatusUpdate: { id: string; text: string } }>(
-    DRAFT_STATUS_UPDATE,
-    { input: statusUpdateInput() },
-  );
-  const { id, text } = drafted.data!.draftStatusUpdate;
+  const drafted = await server.graphql<{
+    draftStatusUpdate: { generation: { id: string; text: string } };
+  }>(DRAFT_STATUS_UPDATE, { input: statusUpdateInput() });
+  const { id, text } = drafted.data!.draftStatusUpdate.generation;
   expect(text.length).toBeGreaterThan(100_000);
 
   const idleHeap = heapAfterGc();
@@ -155,11 +154,11 @@ describe('open subscriptions', () => {
   }
 
   it('are capped per socket and per account with RATE_LIMITED, and a place frees when one ends', async () => {
-    const drafted = await capped.graphql<{ draftStatusUpdate: { id: string } }>(
+    const drafted = await capped.graphql<{ draftStatusUpdate: { generation: { id: string } } }>(
       DRAFT_STATUS_UPDATE,
       { input: statusUpdateInput({ stream: true }) },
     );
-    const id = drafted.data!.draftStatusUpdate.id;
+    const id = drafted.data!.draftStatusUpdate.generation.id;
     const one = capped.wsClient();
     const two = capped.wsClient();
 

@@ -55,11 +55,11 @@ describe('evaluation tenancy', () => {
       'mutation { createGenerationDataset(input: { name: "alice-cases" }) { id } }',
     );
     owned.dataset = dataset.data!.createGenerationDataset.id;
-    const generation = await asAlice<{ draftStatusUpdate: { id: string } }>(
-      'mutation($input: StatusUpdateInput!) { draftStatusUpdate(input: $input) { id } }',
+    const generation = await asAlice<{ draftStatusUpdate: { generation: { id: string } } }>(
+      'mutation($input: DraftStatusUpdateInput!) { draftStatusUpdate(input: $input) { generation { id } } }',
       { input: statusUpdateInput() },
     );
-    owned.generation = generation.data!.draftStatusUpdate.id;
+    owned.generation = generation.data!.draftStatusUpdate.generation.id;
     const prediction = await asAlice<{ routeTicket: { id: string } }>(
       'query($t: ID) { routeTicket(ticket: { id: "1", body: "refund please" }, taxonomyId: $t) { id } }',
       { t: owned.taxonomy },

@@ -46,6 +46,12 @@ function capture(): { lines: string[]; sink: Writable } {
   return { lines, sink };
 }
 
+interface UserError {
+  field: string[] | null;
+  code: string;
+  message: string;
+}
+
 interface Result {
   data?: Record<string, unknown> | null;
   errors?: { message: string; path?: string[]; extensions?: Record<string, unknown> }[];
@@ -66,8 +72,27 @@ describe('text the store cannot hold', () => {
     return (await response.json()) as Result;
   };
 
-  /** The refusal a caller must get: one BAD_USER_INPUT naming each bad place, nothing else. */
+  /** A mutation payload's user errors, when the result is one. */
+  const userErrorsOf = (result: Result) =>
+    result.errors
+      ? undefined
+      : (Object.values(result.data ?? {})[0] as { userErrors?: UserError[] } | null)?.userErrors;
+
+  /** What kind of refusal a result is: the GraphQL error's code, else the payload's user errors' code. */
+  const refusalOf = (result: Result) =>
+    result.errors?.[0]?.extensions?.code ?? userErrorsOf(result)?.[0]?.code;
+
+  /**
+   * The refusal a caller must get: one BAD_USER_INPUT naming each bad place, nothing else; from a
+   * payload, a BAD_USER_INPUT user error for each bad place, with its path.
+   */
   const expectRefused = (result: Result, ...paths: string[]) => {
+    const userErrors = userErrorsOf(result);
+    if (userErrors) {
+      expect(userErrors.map((error) => error.code)).toEqual(paths.map(() => 'BAD_USER_INPUT'));
+      expect(userErrors.map((error) => error.field?.join('.'))).toEqual(paths);
+      return;
+    }
     expect(result.errors).toHaveLength(1);
     const [error] = result.errors!;
     expect(error!.extensions!.code).toBe('BAD_USER_INPUT');
@@ -182,13 +207,13 @@ describe('text the store cannot hold', () => {
       ],
       [
         'a job log',
-        'mutation($input: JobLogInput!) { summarizeJobLog(input: $input) { id } }',
+        'mutation($input: DraftJobDigestInput!) { draftJobDigest(input: $input) { generation { id } userErrors { field code message } } }',
         { input: { jobName: 'nightly-etl', log: `step 1 ok\nstep 2 ${NUL}` } },
         ['input.log'],
       ],
       [
         'an assistant question',
-        'mutation($input: AssistantInput!) { askAssistant(input: $input) { id } }',
+        'mutation($input: DraftAssistantAnswerInput!) { draftAssistantAnswer(input: $input) { generation { id } userErrors { field code message } } }',
         { input: { question: `why ${LONE_SURROGATE}?` } },
         ['input.question'],
       ],
@@ -204,9 +229,8 @@ describe('text the store cannot hold', () => {
     );
     for (const [what, query, variables, paths] of cases) {
       const result = await graphql(query, variables);
-      expect.soft(result.errors?.[0]?.extensions?.code, what).toBe('BAD_USER_INPUT');
-      if (result.errors?.[0]?.extensions?.code === 'BAD_USER_INPUT')
-        expectRefused(result, ...paths);
+      expect.soft(refusalOf(result), what).toBe('BAD_USER_INPUT');
+      if (refusalOf(result) === 'BAD_USER_INPUT') expectRefused(result, ...paths);
     }
     const after = await graphql(
       '{ generations(first: 100) { edges { cursor } } taxonomies { id name } }',

@@ -18,7 +18,8 @@ import {
 } from '../support/server.js';
 
 const bearer = (credential: string) => ({ authorization: `Bearer ${credential}` });
-const DRAFT = 'mutation($input: StatusUpdateInput!) { draftStatusUpdate(input: $input) { id } }';
+const DRAFT =
+  'mutation($input: DraftStatusUpdateInput!) { draftStatusUpdate(input: $input) { generation { id } } }';
 const STREAM = 'subscription($id: ID!) { generationStream(id: $id) { seq delta } }';
 /** Slow enough that a draft's stream runs for several seconds. */
 const SLOW_STREAM = { BUILTIN_STREAM_DELAY_MS: '100' };
@@ -32,7 +33,7 @@ interface Watched {
 
 /** Starts a long streaming draft on `server` and watches it over a websocket. */
 async function watchLongStream(server: TestServer, credential: string): Promise<Watched> {
-  const started = await server.graphql<{ draftStatusUpdate: { id: string } }>(
+  const started = await server.graphql<{ draftStatusUpdate: { generation: { id: string } } }>(
     DRAFT,
     { input: statusUpdateInput({ stream: true }) },
     bearer(credential),
@@ -45,7 +46,7 @@ async function watchLongStream(server: TestServer, credential: string): Promise<
     server.wsClient({ connectionParams: bearer(credential) }).subscribe<{
       generationStream: StreamEventShape;
     }>(
-      { query: STREAM, variables: { id: started.data!.draftStatusUpdate.id } },
+      { query: STREAM, variables: { id: started.data!.draftStatusUpdate.generation.id } },
       {
         next: (result) => {
           if (result.errors) resolve({ at: Date.now(), codes: codes(result.errors) });

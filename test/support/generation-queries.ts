@@ -1,8 +1,8 @@
 /**
  * What the capability tests (runbook, job digest, assistant, postmortem) ask of a Generation over
  * GraphQL, written once: the Generation fields every mutation selects, the mutation and the query
- * that reads a stored generation back, a mutation call that fails the test on any GraphQL error,
- * the refusal of bad input, a streamed generation followed to its end, and the test servers (with
+ * that reads a stored generation back, a mutation call that fails the test on any GraphQL error or
+ * user error, the refusal of bad input (a schema error, or `userErrors` with the field's path), a streamed generation followed to its end, and the test servers (with
  * the builtin provider, or with the OpenAI double as the OpenAI provider) with what the model was
  * sent.
  */
@@ -49,7 +49,26 @@ function outputOf({ type, fields }: OutputSelection): string {
     } }`;
 }
 
-/** A capability's mutation as clients send it: `field(input: $input)`, the Generation fields and the typed output. */
+/** What every payload of a draft mutation selects besides its `generation`. */
+export const USER_ERRORS = 'userErrors { field code message }';
+
+/** A user error as USER_ERRORS selects it. */
+export interface UserErrorView {
+  field: string[] | null;
+  code: string;
+  message: string;
+}
+
+/** A draft mutation's payload as `generationMutation` selects it. */
+export interface DraftPayloadView<Output> {
+  generation: GenerationView<Output> | null;
+  userErrors: UserErrorView[];
+}
+
+/**
+ * A capability's mutation as clients send it: `field(input: $input)`, the payload's generation with
+ * the Generation fields and the typed output, and its user errors.
+ */
 export function generationMutation(mutation: {
   operation: string;
   field: string;
@@ -58,8 +77,11 @@ export function generationMutation(mutation: {
 }): string {
   return `mutation ${mutation.operation}($input: ${mutation.inputType}!) {
   ${mutation.field}(input: $input) {
-    ${GENERATION_FIELDS}
-    ${outputOf(mutation.output)}
+    generation {
+      ${GENERATION_FIELDS}
+      ${outputOf(mutation.output)}
+    }
+    ${USER_ERRORS}
   }
 }`;
 }
@@ -74,29 +96,61 @@ export function generationQuery(output: OutputSelection): string {
 }`;
 }
 
-/** Sends a capability mutation and returns the Generation under `field`; a GraphQL error fails the test. */
+/**
+ * Sends a capability mutation and returns the Generation of its payload under `field`, whatever
+ * its outcome (a failed draft is a generation too); a GraphQL error or a user error fails the test.
+ */
 export async function mutateGeneration<Output>(
   server: TestServer,
   mutation: string,
   field: string,
   input: Record<string, unknown>,
 ): Promise<GenerationView<Output>> {
-  const result = await server.graphql<Record<string, GenerationView<Output>>>(mutation, { input });
+  const result = await server.graphql<Record<string, DraftPayloadView<Output>>>(mutation, {
+    input,
+  });
   expect(result.errors).toBeUndefined();
-  return result.data![field]!;
+  expect(result.data![field]!.userErrors).toEqual([]);
+  return result.data![field]!.generation!;
 }
 
-/** Sends input the schema or the capability must refuse: exactly one BAD_USER_INPUT error, saying what is wrong. */
+/**
+ * Sends input the schema or the capability must refuse, saying what is wrong: a value the schema
+ * cannot take (a wrong type, a missing field, an unknown enum value) is one BAD_USER_INPUT GraphQL
+ * error; one the capability refuses is a payload with no generation and BAD_USER_INPUT `userErrors`
+ * whose `field` is a path under `input`. `mentions` matches the message, written for user errors
+ * as `path.to.field: message` (the path without `input`).
+ */
 export async function expectBadUserInput(
   server: TestServer,
   mutation: string,
   input: Record<string, unknown>,
   mentions: RegExp,
 ): Promise<void> {
-  const result = await server.graphql(mutation, { input });
-  expect(result.errors).toHaveLength(1);
-  expect(result.errors![0]!.extensions!.code).toBe('BAD_USER_INPUT');
-  expect(result.errors![0]!.message).toMatch(mentions);
+  const field = /\{\s*(\w+)\(input:/.exec(mutation)![1]!;
+  const result = await server.graphql<Record<string, DraftPayloadView<unknown>>>(mutation, {
+    input,
+  });
+  if (result.errors) {
+    expect(result.errors).toHaveLength(1);
+    expect(result.errors[0]!.extensions!.code).toBe('BAD_USER_INPUT');
+    expect(result.errors[0]!.message).toMatch(mentions);
+    return;
+  }
+  const { generation, userErrors } = result.data![field]!;
+  expect(generation).toBeNull();
+  expect(userErrors.length).toBeGreaterThan(0);
+  for (const error of userErrors) {
+    expect(error.code).toBe('BAD_USER_INPUT');
+    expect(error.field?.[0]).toBe('input');
+  }
+  const written = userErrors.map(
+    (error) => `${(error.field ?? []).slice(1).join('.')}: ${error.message}`,
+  );
+  expect(
+    written.some((line) => mentions.test(line)),
+    written.join('\n'),
+  ).toBe(true);
 }
 
 /**

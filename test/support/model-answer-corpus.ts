@@ -15,7 +15,7 @@ import { collectStream } from './server.js';
 export interface ModelAnswerCorpus {
   /** What the describe block is called, e.g. "status updates". */
   title: string;
-  /** The mutation field and its input type, e.g. `draftStatusUpdate`, `StatusUpdateInput`. */
+  /** The mutation field and its input type, e.g. `draftStatusUpdate`, `DraftStatusUpdateInput`. */
   field: string;
   inputType: string;
   output: OutputSelection;
@@ -24,10 +24,12 @@ export interface ModelAnswerCorpus {
 }
 
 interface Drafted {
-  id: string;
-  status: string;
-  text: string;
-  output: Record<string, unknown>;
+  generation: {
+    id: string;
+    status: string;
+    text: string;
+    output: Record<string, unknown>;
+  };
 }
 
 export function describeModelAnswers(corpus: ModelAnswerCorpus): void {
@@ -47,7 +49,7 @@ export function describeModelAnswers(corpus: ModelAnswerCorpus): void {
         input: corpus.input,
       });
       expect(result.errors).toBeUndefined();
-      const generation = result.data![corpus.field]!;
+      const generation = result.data![corpus.field]!.generation;
       expect(generation.status).toBe('SUCCEEDED');
       expect(generation.text).toBe(text);
       expect(missed(generation.output, expected)).toEqual([]);
@@ -61,7 +63,7 @@ export function describeModelAnswers(corpus: ModelAnswerCorpus): void {
       expect(started.errors).toBeUndefined();
       const { events } = await collectStream(
         openai.server.wsClient(),
-        started.data![corpus.field]!.id,
+        started.data![corpus.field]!.generation.id,
         undefined,
         `... on ${corpus.output.type} { ${corpus.output.fields} }`,
       );

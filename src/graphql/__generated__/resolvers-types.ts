@@ -241,24 +241,6 @@ export type AssistantAnswerOutput = {
   needsHuman: Array<Scalars['String']['output']>;
 };
 
-/** What `askAssistant` needs. */
-export type AssistantInput = {
-  /** Reference material to answer from: runbook snippets, dashboard notes, service docs (at most 100 items). */
-  context?: InputMaybe<Array<ContextItemInput>>;
-  /** Earlier turns, oldest first (at most 50); they help read a follow-up question but are not a source. */
-  history?: InputMaybe<Array<ConversationTurnInput>>;
-  /** A retried call with the same key returns the first generation instead of answering again (at most 200 characters). */
-  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
-  /** The incident the question is about, if any; its timeline events, notes, alerts and chat can be cited. */
-  incident?: InputMaybe<IncidentInput>;
-  /** Links the answer to the supergraph `Incident` with this id. */
-  incidentId?: InputMaybe<Scalars['ID']['input']>;
-  /** The question (at most 2,000 characters). */
-  question: Scalars['String']['input'];
-  /** Return at once with status `RUNNING` and stream the text over `generationStream`. */
-  stream?: InputMaybe<Scalars['Boolean']['input']>;
-};
-
 /** Who a status update is written for; it sets the register and what is left out. */
 export type Audience =
   /** Customers: plain language, no internal names beyond the affected products, no blame. */
@@ -366,6 +348,21 @@ export type BreakerState =
   | 'HALF_OPEN'
   /** The target failed repeatedly; calls skip it and go to the next target in the chain. */
   | 'OPEN';
+
+/** What `cancelGeneration` needs. */
+export type CancelGenerationInput = {
+  /** The generation to stop. */
+  id: Scalars['ID']['input'];
+};
+
+/** What `cancelGeneration` returns. */
+export type CancelGenerationPayload = {
+  __typename?: 'CancelGenerationPayload';
+  /** The generation, now `CANCELLED` (or as it already was, if it had finished); null when `userErrors` is not empty. */
+  generation: Maybe<Generation>;
+  /** `NOT_FOUND` (field `["input", "id"]`) when the caller's account has no generation with that id. */
+  userErrors: Array<AiUserError>;
+};
 
 /** How the cascade decides for a taxonomy. */
 export type CascadePolicy = {
@@ -494,6 +491,134 @@ export type DecidedBy =
   | 'LOCAL_MODEL'
   /** A keyword rule the customer pinned. */
   | 'RULE';
+
+/** What `draftAssistantAnswer` needs. */
+export type DraftAssistantAnswerInput = {
+  /** Reference material to answer from: runbook snippets, dashboard notes, service docs (at most 100 items). */
+  context?: InputMaybe<Array<ContextItemInput>>;
+  /** Earlier turns, oldest first (at most 50); they help read a follow-up question but are not a source. */
+  history?: InputMaybe<Array<ConversationTurnInput>>;
+  /** A retried call with the same key returns the first generation instead of answering again (at most 200 characters). */
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  /** The incident the question is about, if any; its timeline events, notes, alerts and chat can be cited. */
+  incident?: InputMaybe<IncidentInput>;
+  /** Links the answer to the supergraph `Incident` with this id. */
+  incidentId?: InputMaybe<Scalars['ID']['input']>;
+  /** The question (at most 2,000 characters). */
+  question: Scalars['String']['input'];
+  /** Return at once with status `RUNNING` and stream the text over `generationStream`. */
+  stream?: InputMaybe<Scalars['Boolean']['input']>;
+};
+
+/** What `draftAssistantAnswer` returns. */
+export type DraftAssistantAnswerPayload = {
+  __typename?: 'DraftAssistantAnswerPayload';
+  /** The stored answer: its outcome, error included, is in its `status` and `error`. Null when `userErrors` is not empty. */
+  generation: Maybe<Generation>;
+  /** Problems with the input (the field path, what is wrong); empty when the draft was stored. */
+  userErrors: Array<AiUserError>;
+};
+
+/** What `draftJobDigest` needs. */
+export type DraftJobDigestInput = {
+  /** The exit code the scheduler reported; when given, it overrides what the log says. */
+  exitCode?: InputMaybe<Scalars['Int']['input']>;
+  /** A retried call with the same key returns the first generation instead of digesting again (at most 200 characters). */
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  /** Links the digest to the supergraph `Incident` with this id. */
+  incidentId?: InputMaybe<Scalars['ID']['input']>;
+  /** The job's name, used as the digest's title (at most 200 characters). */
+  jobName?: InputMaybe<Scalars['String']['input']>;
+  /** The job's log as it was printed (at most 2 MiB of UTF-8). ANSI colour codes, carriage returns and timestamps are fine. */
+  log: Scalars['String']['input'];
+  /** Return at once with status `RUNNING` and stream the text over `generationStream`. */
+  stream?: InputMaybe<Scalars['Boolean']['input']>;
+};
+
+/** What `draftJobDigest` returns. */
+export type DraftJobDigestPayload = {
+  __typename?: 'DraftJobDigestPayload';
+  /** The stored job digest: its outcome, error included, is in its `status` and `error`. Null when `userErrors` is not empty. */
+  generation: Maybe<Generation>;
+  /** Problems with the input (the field path, what is wrong); empty when the draft was stored. */
+  userErrors: Array<AiUserError>;
+};
+
+/** What `draftPostmortem` needs. */
+export type DraftPostmortemInput = {
+  /** A retried call with the same key returns the first generation instead of drafting again (at most 200 characters). */
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  /** The incident as known now: its timeline, alerts, responders, notes and chat excerpts ground the draft. */
+  incident: IncidentInput;
+  /** Links the draft to the supergraph `Incident` with this id. */
+  incidentId?: InputMaybe<Scalars['ID']['input']>;
+  /** Return at once with status `RUNNING` and stream the text over `generationStream`. */
+  stream?: InputMaybe<Scalars['Boolean']['input']>;
+};
+
+/** What `draftPostmortem` returns. */
+export type DraftPostmortemPayload = {
+  __typename?: 'DraftPostmortemPayload';
+  /** The stored postmortem draft: its outcome, error included, is in its `status` and `error`. Null when `userErrors` is not empty. */
+  generation: Maybe<Generation>;
+  /** Problems with the input (the field path, what is wrong); empty when the draft was stored. */
+  userErrors: Array<AiUserError>;
+};
+
+/** What `draftRunbook` needs. */
+export type DraftRunbookInput = {
+  /** Where it runs and which tools it may use. */
+  context?: InputMaybe<RunbookContextInput>;
+  /** A retried call with the same key returns the first generation instead of drafting again (at most 200 characters). */
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  /** Links the draft to the supergraph `Incident` with this id. */
+  incidentId?: InputMaybe<Scalars['ID']['input']>;
+  /**
+   * What should be done, in plain language (1 to 4,000 characters), for example
+   * "restart the checkout pods in us-east-1 if the error rate stays above 5%".
+   */
+  request: Scalars['String']['input'];
+  /** Return at once with status `RUNNING` and stream the text over `generationStream`. */
+  stream?: InputMaybe<Scalars['Boolean']['input']>;
+};
+
+/** What `draftRunbook` returns. */
+export type DraftRunbookPayload = {
+  __typename?: 'DraftRunbookPayload';
+  /** The stored runbook draft: its outcome, error included, is in its `status` and `error`. Null when `userErrors` is not empty. */
+  generation: Maybe<Generation>;
+  /** Problems with the input (the field path, what is wrong); empty when the draft was stored. */
+  userErrors: Array<AiUserError>;
+};
+
+/** What `draftStatusUpdate` needs. */
+export type DraftStatusUpdateInput = {
+  /** Who will read the update. */
+  audience: Audience;
+  /** A retried call with the same key returns the first generation instead of drafting again (at most 200 characters). */
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  /** The incident as it stands now. */
+  incident: IncidentInput;
+  /** Links the draft to the supergraph `Incident` with this id. */
+  incidentId?: InputMaybe<Scalars['ID']['input']>;
+  /** Minutes until the next update is promised (5 to 1,440). */
+  nextUpdateInMinutes?: InputMaybe<Scalars['Int']['input']>;
+  /** When the previous update went out; timeline events after it are listed as what changed. */
+  previousUpdateAt?: InputMaybe<Scalars['DateTime']['input']>;
+  /** Return at once with status `RUNNING` and stream the text over `generationStream`. */
+  stream?: InputMaybe<Scalars['Boolean']['input']>;
+  /** How it should sound. */
+  tone?: InputMaybe<StatusUpdateTone>;
+};
+
+/** What `draftStatusUpdate` returns. */
+export type DraftStatusUpdatePayload = {
+  __typename?: 'DraftStatusUpdatePayload';
+  /** The stored status update draft: its outcome, error included, is in its `status` and `error`. Null when `userErrors` is not empty. */
+  generation: Maybe<Generation>;
+  /** Problems with the input (the field path, what is wrong); empty when the draft was stored. */
+  userErrors: Array<AiUserError>;
+};
 
 /** How much of a draft survived into the text a person finally used (normalised word edit distance). */
 export type EditClass =
@@ -1206,22 +1331,6 @@ export type JobDigestOutput = {
   stats: JobLogStats;
 };
 
-/** What `summarizeJobLog` needs. */
-export type JobLogInput = {
-  /** The exit code the scheduler reported; when given, it overrides what the log says. */
-  exitCode?: InputMaybe<Scalars['Int']['input']>;
-  /** A retried call with the same key returns the first generation instead of digesting again (at most 200 characters). */
-  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
-  /** Links the digest to the supergraph `Incident` with this id. */
-  incidentId?: InputMaybe<Scalars['ID']['input']>;
-  /** The job's name, used as the digest's title (at most 200 characters). */
-  jobName?: InputMaybe<Scalars['String']['input']>;
-  /** The job's log as it was printed (at most 2 MiB of UTF-8). ANSI colour codes, carriage returns and timestamps are fine. */
-  log: Scalars['String']['input'];
-  /** Return at once with status `RUNNING` and stream the text over `generationStream`. */
-  stream?: InputMaybe<Scalars['Boolean']['input']>;
-};
-
 /** Counts over the whole log, made by the service (not by a model). */
 export type JobLogStats = {
   __typename?: 'JobLogStats';
@@ -1299,12 +1408,10 @@ export type MetricsBucket =
 
 export type Mutation = {
   __typename?: 'Mutation';
-  /** Answer a question about an incident from its data and the reference material supplied, citing every source. */
-  askAssistant: Generation;
   /** Stop a running run; finished cases are kept. */
   cancelEvalRun: EvalRun;
-  /** Stop a running generation and abort its provider call. Returns the generation, now `CANCELLED` (or as it already was, if it had finished). */
-  cancelGeneration: Generation;
+  /** Stop a running generation and abort its provider call. */
+  cancelGeneration: CancelGenerationPayload;
   /** Stop a backlog: chunks not yet taken never run. Returns it, now `CANCELLED` (or as it was, if it had finished). */
   cancelRoutingBacklog: RoutingBacklog;
   /** Create an API key; the secret is in the answer and nowhere else. Operators only (`admin`). */
@@ -1313,16 +1420,64 @@ export type Mutation = {
   createGenerationDataset: GenerationDataset;
   /** Define a taxonomy (version 1). */
   createTaxonomy: Taxonomy;
-  /** Draft a status update for an incident's stakeholders, in the register of the chosen audience. */
-  draftStatusUpdate: Generation;
-  /** Draft a blameless postmortem from an incident's timeline, alerts, notes and chat. */
-  generatePostmortem: Generation;
+  /**
+   * Answer a question about an incident from its data and the reference material supplied, citing every source.
+   * Returns the stored draft whatever its outcome: `generation.status` is `SUCCEEDED`, or (not
+   * streamed) `FAILED`, `CANCELLED` or `INTERRUPTED` with `generation.error` saying why (a provider
+   * failure, an unusable answer, an input the injection screen blocked as `PROMPT_INJECTION_SUSPECTED`,
+   * ...); with `stream: true`, `RUNNING` at once, the outcome arriving over `generationStream`.
+   * Invalid input, and an `idempotencyKey` reused with another input, are `userErrors` and store
+   * nothing. Limits (`RATE_LIMITED`, refused before anything is stored), a missing scope and missing
+   * credentials are GraphQL errors.
+   */
+  draftAssistantAnswer: DraftAssistantAnswerPayload;
+  /**
+   * Digest an automation job's log: outcome, failing steps with their exact lines, likely cause,
+   * next steps and counts. Logs up to 2 MiB; the builtin provider reads them in one linear pass.
+   * Returns the stored draft whatever its outcome: `generation.status` is `SUCCEEDED`, or (not
+   * streamed) `FAILED`, `CANCELLED` or `INTERRUPTED` with `generation.error` saying why (a provider
+   * failure, an unusable answer, an input the injection screen blocked as `PROMPT_INJECTION_SUSPECTED`,
+   * ...); with `stream: true`, `RUNNING` at once, the outcome arriving over `generationStream`.
+   * Invalid input, and an `idempotencyKey` reused with another input, are `userErrors` and store
+   * nothing. Limits (`RATE_LIMITED`, refused before anything is stored), a missing scope and missing
+   * credentials are GraphQL errors.
+   */
+  draftJobDigest: DraftJobDigestPayload;
+  /**
+   * Draft a blameless postmortem from an incident's timeline, alerts, notes and chat.
+   * Returns the stored draft whatever its outcome: `generation.status` is `SUCCEEDED`, or (not
+   * streamed) `FAILED`, `CANCELLED` or `INTERRUPTED` with `generation.error` saying why (a provider
+   * failure, an unusable answer, an input the injection screen blocked as `PROMPT_INJECTION_SUSPECTED`,
+   * ...); with `stream: true`, `RUNNING` at once, the outcome arriving over `generationStream`.
+   * Invalid input, and an `idempotencyKey` reused with another input, are `userErrors` and store
+   * nothing. Limits (`RATE_LIMITED`, refused before anything is stored), a missing scope and missing
+   * credentials are GraphQL errors.
+   */
+  draftPostmortem: DraftPostmortemPayload;
   /**
    * Draft a runbook (parameters, ordered steps with commands, preconditions, rollback) from a
    * plain-language request. The builtin provider fills the best-matching template of its catalog
    * and says so when none fits instead of inventing one.
+   * Returns the stored draft whatever its outcome: `generation.status` is `SUCCEEDED`, or (not
+   * streamed) `FAILED`, `CANCELLED` or `INTERRUPTED` with `generation.error` saying why (a provider
+   * failure, an unusable answer, an input the injection screen blocked as `PROMPT_INJECTION_SUSPECTED`,
+   * ...); with `stream: true`, `RUNNING` at once, the outcome arriving over `generationStream`.
+   * Invalid input, and an `idempotencyKey` reused with another input, are `userErrors` and store
+   * nothing. Limits (`RATE_LIMITED`, refused before anything is stored), a missing scope and missing
+   * credentials are GraphQL errors.
    */
-  generateRunbook: Generation;
+  draftRunbook: DraftRunbookPayload;
+  /**
+   * Draft a status update for an incident's stakeholders, in the register of the chosen audience.
+   * Returns the stored draft whatever its outcome: `generation.status` is `SUCCEEDED`, or (not
+   * streamed) `FAILED`, `CANCELLED` or `INTERRUPTED` with `generation.error` saying why (a provider
+   * failure, an unusable answer, an input the injection screen blocked as `PROMPT_INJECTION_SUSPECTED`,
+   * ...); with `stream: true`, `RUNNING` at once, the outcome arriving over `generationStream`.
+   * Invalid input, and an `idempotencyKey` reused with another input, are `userErrors` and store
+   * nothing. Limits (`RATE_LIMITED`, refused before anything is stored), a missing scope and missing
+   * credentials are GraphQL errors.
+   */
+  draftStatusUpdate: DraftStatusUpdatePayload;
   /** Store generation cases (up to 1,000 per call); duplicates are ignored, bad cases refused with their positions. */
   importGenerationCases: GenerationCaseImport;
   /** Store labeled tickets (up to 5,000 per call). Duplicates are ignored; rows with unknown categories are refused with their row numbers. */
@@ -1345,20 +1500,10 @@ export type Mutation = {
   startEvalRun: EvalRun;
   /** Say what you thought of a draft or a routing decision, or what you finally sent. The scope depends on what it writes: a `correctedCategory` adds a labeled ticket (router training data) and needs `route`, as `reviewRouting` does; other feedback on a draft needs `generate` or `eval`, on a routing decision `route` or `eval`. */
   submitFeedback: Feedback;
-  /**
-   * Digest an automation job's log: outcome, failing steps with their exact lines, likely cause,
-   * next steps and counts. Logs up to 2 MiB; the builtin provider reads them in one linear pass.
-   */
-  summarizeJobLog: Generation;
   /** Train the local router on the taxonomy's labeled tickets (training split) and category examples. Serving goes on meanwhile; the new model takes over when stored. */
   trainRouter: RouterModel;
   /** Change a taxonomy's categories or policy; makes a new version. Retrain to route with the new categories. */
   updateTaxonomy: Taxonomy;
-};
-
-
-export type MutationAskAssistantArgs = {
-  input: AssistantInput;
 };
 
 
@@ -1368,7 +1513,7 @@ export type MutationCancelEvalRunArgs = {
 
 
 export type MutationCancelGenerationArgs = {
-  id: Scalars['ID']['input'];
+  input: CancelGenerationInput;
 };
 
 
@@ -1392,18 +1537,28 @@ export type MutationCreateTaxonomyArgs = {
 };
 
 
+export type MutationDraftAssistantAnswerArgs = {
+  input: DraftAssistantAnswerInput;
+};
+
+
+export type MutationDraftJobDigestArgs = {
+  input: DraftJobDigestInput;
+};
+
+
+export type MutationDraftPostmortemArgs = {
+  input: DraftPostmortemInput;
+};
+
+
+export type MutationDraftRunbookArgs = {
+  input: DraftRunbookInput;
+};
+
+
 export type MutationDraftStatusUpdateArgs = {
-  input: StatusUpdateInput;
-};
-
-
-export type MutationGeneratePostmortemArgs = {
-  input: PostmortemInput;
-};
-
-
-export type MutationGenerateRunbookArgs = {
-  input: RunbookInput;
+  input: DraftStatusUpdateInput;
 };
 
 
@@ -1454,11 +1609,6 @@ export type MutationStartEvalRunArgs = {
 
 export type MutationSubmitFeedbackArgs = {
   input: FeedbackInput;
-};
-
-
-export type MutationSummarizeJobLogArgs = {
-  input: JobLogInput;
 };
 
 
@@ -1582,18 +1732,6 @@ export type PostmortemImpact = {
   what: Maybe<Scalars['String']['output']>;
   /** Who was affected; null when the incident names no affected service. */
   who: Maybe<Scalars['String']['output']>;
-};
-
-/** What `generatePostmortem` needs. */
-export type PostmortemInput = {
-  /** A retried call with the same key returns the first generation instead of drafting again (at most 200 characters). */
-  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
-  /** The incident as known now: its timeline, alerts, responders, notes and chat excerpts ground the draft. */
-  incident: IncidentInput;
-  /** Links the draft to the supergraph `Incident` with this id. */
-  incidentId?: InputMaybe<Scalars['ID']['input']>;
-  /** Return at once with status `RUNNING` and stream the text over `generationStream`. */
-  stream?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
 /**
@@ -2173,23 +2311,6 @@ export type RunbookContextInput = {
   service?: InputMaybe<Scalars['String']['input']>;
 };
 
-/** What `generateRunbook` needs. */
-export type RunbookInput = {
-  /** Where it runs and which tools it may use. */
-  context?: InputMaybe<RunbookContextInput>;
-  /** A retried call with the same key returns the first generation instead of drafting again (at most 200 characters). */
-  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
-  /** Links the draft to the supergraph `Incident` with this id. */
-  incidentId?: InputMaybe<Scalars['ID']['input']>;
-  /**
-   * What should be done, in plain language (1 to 4,000 characters), for example
-   * "restart the checkout pods in us-east-1 if the error rate stays above 5%".
-   */
-  request: Scalars['String']['input'];
-  /** Return at once with status `RUNNING` and stream the text over `generationStream`. */
-  stream?: InputMaybe<Scalars['Boolean']['input']>;
-};
-
 /** A runbook as typed data, or the reason no runbook was drafted. */
 export type RunbookOutput = {
   __typename?: 'RunbookOutput';
@@ -2293,26 +2414,6 @@ export type StartEvalRunInput = {
    * GENERATION: `CHAIN` (default; the feature's configured chain) or a `provider:model`.
    */
   target?: InputMaybe<Scalars['String']['input']>;
-};
-
-/** What `draftStatusUpdate` needs. */
-export type StatusUpdateInput = {
-  /** Who will read the update. */
-  audience: Audience;
-  /** A retried call with the same key returns the first generation instead of drafting again (at most 200 characters). */
-  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
-  /** The incident as it stands now. */
-  incident: IncidentInput;
-  /** Links the draft to the supergraph `Incident` with this id. */
-  incidentId?: InputMaybe<Scalars['ID']['input']>;
-  /** Minutes until the next update is promised (5 to 1,440). */
-  nextUpdateInMinutes?: InputMaybe<Scalars['Int']['input']>;
-  /** When the previous update went out; timeline events after it are listed as what changed. */
-  previousUpdateAt?: InputMaybe<Scalars['DateTime']['input']>;
-  /** Return at once with status `RUNNING` and stream the text over `generationStream`. */
-  stream?: InputMaybe<Scalars['Boolean']['input']>;
-  /** How it should sound. */
-  tone?: InputMaybe<StatusUpdateTone>;
 };
 
 /** A stakeholder status update as typed data. */
@@ -2615,7 +2716,6 @@ export type ResolversTypes = {
   ApiKeyInput: ApiKeyInput;
   AssistantAnswerOutput: ResolverTypeWrapper<AssistantAnswerOutput>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
-  AssistantInput: AssistantInput;
   Audience: Audience;
   AuditEntry: ResolverTypeWrapper<AuditEntry>;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
@@ -2626,6 +2726,8 @@ export type ResolversTypes = {
   AuditOutcome: AuditOutcome;
   AuditRawText: ResolverTypeWrapper<AuditRawText>;
   BreakerState: BreakerState;
+  CancelGenerationInput: CancelGenerationInput;
+  CancelGenerationPayload: ResolverTypeWrapper<Omit<CancelGenerationPayload, 'generation'> & { generation?: Maybe<ResolversTypes['Generation']> }>;
   CascadePolicy: ResolverTypeWrapper<CascadePolicy>;
   CategoryEvalMetrics: ResolverTypeWrapper<CategoryEvalMetrics>;
   CategoryInput: CategoryInput;
@@ -2639,6 +2741,16 @@ export type ResolversTypes = {
   CriterionEvalScore: ResolverTypeWrapper<CriterionEvalScore>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   DecidedBy: DecidedBy;
+  DraftAssistantAnswerInput: DraftAssistantAnswerInput;
+  DraftAssistantAnswerPayload: ResolverTypeWrapper<Omit<DraftAssistantAnswerPayload, 'generation'> & { generation?: Maybe<ResolversTypes['Generation']> }>;
+  DraftJobDigestInput: DraftJobDigestInput;
+  DraftJobDigestPayload: ResolverTypeWrapper<Omit<DraftJobDigestPayload, 'generation'> & { generation?: Maybe<ResolversTypes['Generation']> }>;
+  DraftPostmortemInput: DraftPostmortemInput;
+  DraftPostmortemPayload: ResolverTypeWrapper<Omit<DraftPostmortemPayload, 'generation'> & { generation?: Maybe<ResolversTypes['Generation']> }>;
+  DraftRunbookInput: DraftRunbookInput;
+  DraftRunbookPayload: ResolverTypeWrapper<Omit<DraftRunbookPayload, 'generation'> & { generation?: Maybe<ResolversTypes['Generation']> }>;
+  DraftStatusUpdateInput: DraftStatusUpdateInput;
+  DraftStatusUpdatePayload: ResolverTypeWrapper<Omit<DraftStatusUpdatePayload, 'generation'> & { generation?: Maybe<ResolversTypes['Generation']> }>;
   EditClass: EditClass;
   EvalCaseResult: ResolverTypeWrapper<EvalResultRecord>;
   EvalCaseResultConnection: ResolverTypeWrapper<Omit<EvalCaseResultConnection, 'nodes'> & { nodes: Array<ResolversTypes['EvalCaseResult']> }>;
@@ -2677,7 +2789,6 @@ export type ResolversTypes = {
   IncidentInput: IncidentInput;
   IssuedApiKey: ResolverTypeWrapper<Omit<IssuedApiKey, 'apiKey'> & { apiKey: ResolversTypes['ApiKey'] }>;
   JobDigestOutput: ResolverTypeWrapper<JobDigestOutput>;
-  JobLogInput: JobLogInput;
   JobLogStats: ResolverTypeWrapper<JobLogStats>;
   JobOutcome: JobOutcome;
   KeywordRule: ResolverTypeWrapper<KeywordRule>;
@@ -2694,7 +2805,6 @@ export type ResolversTypes = {
   PiiSpan: ResolverTypeWrapper<PiiSpan>;
   PostmortemActionItem: ResolverTypeWrapper<PostmortemActionItem>;
   PostmortemImpact: ResolverTypeWrapper<PostmortemImpact>;
-  PostmortemInput: PostmortemInput;
   PostmortemOutput: ResolverTypeWrapper<PostmortemOutput>;
   PostmortemTimelineEntry: ResolverTypeWrapper<PostmortemTimelineEntry>;
   ProviderAttempt: ResolverTypeWrapper<ProviderAttempt>;
@@ -2718,14 +2828,12 @@ export type ResolversTypes = {
   RoutingPrediction: ResolverTypeWrapper<PredictionRecord>;
   RoutingRoi: ResolverTypeWrapper<RoutingRoi>;
   RunbookContextInput: RunbookContextInput;
-  RunbookInput: RunbookInput;
   RunbookOutput: ResolverTypeWrapper<RunbookOutput>;
   RunbookParameter: ResolverTypeWrapper<RunbookParameter>;
   RunbookStep: ResolverTypeWrapper<RunbookStep>;
   ScreeningDecision: ScreeningDecision;
   StageEvalShare: ResolverTypeWrapper<StageEvalShare>;
   StartEvalRunInput: StartEvalRunInput;
-  StatusUpdateInput: StatusUpdateInput;
   StatusUpdateOutput: ResolverTypeWrapper<StatusUpdateOutput>;
   StatusUpdateTone: StatusUpdateTone;
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
@@ -2749,7 +2857,6 @@ export type ResolversParentTypes = {
   ApiKeyInput: ApiKeyInput;
   AssistantAnswerOutput: AssistantAnswerOutput;
   Boolean: Scalars['Boolean']['output'];
-  AssistantInput: AssistantInput;
   AuditEntry: AuditEntry;
   Float: Scalars['Float']['output'];
   Int: Scalars['Int']['output'];
@@ -2757,6 +2864,8 @@ export type ResolversParentTypes = {
   AuditEntryEdge: AuditEntryEdge;
   AuditMessage: AuditMessage;
   AuditRawText: AuditRawText;
+  CancelGenerationInput: CancelGenerationInput;
+  CancelGenerationPayload: Omit<CancelGenerationPayload, 'generation'> & { generation?: Maybe<ResolversParentTypes['Generation']> };
   CascadePolicy: CascadePolicy;
   CategoryEvalMetrics: CategoryEvalMetrics;
   CategoryInput: CategoryInput;
@@ -2768,6 +2877,16 @@ export type ResolversParentTypes = {
   CreateGenerationDatasetInput: CreateGenerationDatasetInput;
   CriterionEvalScore: CriterionEvalScore;
   DateTime: Scalars['DateTime']['output'];
+  DraftAssistantAnswerInput: DraftAssistantAnswerInput;
+  DraftAssistantAnswerPayload: Omit<DraftAssistantAnswerPayload, 'generation'> & { generation?: Maybe<ResolversParentTypes['Generation']> };
+  DraftJobDigestInput: DraftJobDigestInput;
+  DraftJobDigestPayload: Omit<DraftJobDigestPayload, 'generation'> & { generation?: Maybe<ResolversParentTypes['Generation']> };
+  DraftPostmortemInput: DraftPostmortemInput;
+  DraftPostmortemPayload: Omit<DraftPostmortemPayload, 'generation'> & { generation?: Maybe<ResolversParentTypes['Generation']> };
+  DraftRunbookInput: DraftRunbookInput;
+  DraftRunbookPayload: Omit<DraftRunbookPayload, 'generation'> & { generation?: Maybe<ResolversParentTypes['Generation']> };
+  DraftStatusUpdateInput: DraftStatusUpdateInput;
+  DraftStatusUpdatePayload: Omit<DraftStatusUpdatePayload, 'generation'> & { generation?: Maybe<ResolversParentTypes['Generation']> };
   EvalCaseResult: EvalResultRecord;
   EvalCaseResultConnection: Omit<EvalCaseResultConnection, 'nodes'> & { nodes: Array<ResolversParentTypes['EvalCaseResult']> };
   EvalConfusion: EvalConfusion;
@@ -2802,7 +2921,6 @@ export type ResolversParentTypes = {
   IncidentInput: IncidentInput;
   IssuedApiKey: Omit<IssuedApiKey, 'apiKey'> & { apiKey: ResolversParentTypes['ApiKey'] };
   JobDigestOutput: JobDigestOutput;
-  JobLogInput: JobLogInput;
   JobLogStats: JobLogStats;
   KeywordRule: KeywordRule;
   KeywordRuleInput: KeywordRuleInput;
@@ -2815,7 +2933,6 @@ export type ResolversParentTypes = {
   PiiSpan: PiiSpan;
   PostmortemActionItem: PostmortemActionItem;
   PostmortemImpact: PostmortemImpact;
-  PostmortemInput: PostmortemInput;
   PostmortemOutput: PostmortemOutput;
   PostmortemTimelineEntry: PostmortemTimelineEntry;
   ProviderAttempt: ProviderAttempt;
@@ -2837,13 +2954,11 @@ export type ResolversParentTypes = {
   RoutingPrediction: PredictionRecord;
   RoutingRoi: RoutingRoi;
   RunbookContextInput: RunbookContextInput;
-  RunbookInput: RunbookInput;
   RunbookOutput: RunbookOutput;
   RunbookParameter: RunbookParameter;
   RunbookStep: RunbookStep;
   StageEvalShare: StageEvalShare;
   StartEvalRunInput: StartEvalRunInput;
-  StatusUpdateInput: StatusUpdateInput;
   StatusUpdateOutput: StatusUpdateOutput;
   Subscription: Record<PropertyKey, never>;
   Taxonomy: TaxonomyRecord;
@@ -2927,6 +3042,11 @@ export type AuditRawTextResolvers<ContextType = RequestContext, ParentType exten
   prompt?: Resolver<Array<ResolversTypes['AuditMessage']>, ParentType, ContextType>;
 };
 
+export type CancelGenerationPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CancelGenerationPayload'] = ResolversParentTypes['CancelGenerationPayload']> = {
+  generation?: Resolver<Maybe<ResolversTypes['Generation']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['AiUserError']>, ParentType, ContextType>;
+};
+
 export type CascadePolicyResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CascadePolicy'] = ResolversParentTypes['CascadePolicy']> = {
   localThreshold?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   reviewThreshold?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
@@ -2962,6 +3082,31 @@ export type CriterionEvalScoreResolvers<ContextType = RequestContext, ParentType
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
 }
+
+export type DraftAssistantAnswerPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['DraftAssistantAnswerPayload'] = ResolversParentTypes['DraftAssistantAnswerPayload']> = {
+  generation?: Resolver<Maybe<ResolversTypes['Generation']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['AiUserError']>, ParentType, ContextType>;
+};
+
+export type DraftJobDigestPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['DraftJobDigestPayload'] = ResolversParentTypes['DraftJobDigestPayload']> = {
+  generation?: Resolver<Maybe<ResolversTypes['Generation']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['AiUserError']>, ParentType, ContextType>;
+};
+
+export type DraftPostmortemPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['DraftPostmortemPayload'] = ResolversParentTypes['DraftPostmortemPayload']> = {
+  generation?: Resolver<Maybe<ResolversTypes['Generation']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['AiUserError']>, ParentType, ContextType>;
+};
+
+export type DraftRunbookPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['DraftRunbookPayload'] = ResolversParentTypes['DraftRunbookPayload']> = {
+  generation?: Resolver<Maybe<ResolversTypes['Generation']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['AiUserError']>, ParentType, ContextType>;
+};
+
+export type DraftStatusUpdatePayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['DraftStatusUpdatePayload'] = ResolversParentTypes['DraftStatusUpdatePayload']> = {
+  generation?: Resolver<Maybe<ResolversTypes['Generation']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['AiUserError']>, ParentType, ContextType>;
+};
 
 export type EvalCaseResultResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['EvalCaseResult'] = ResolversParentTypes['EvalCaseResult']> = {
   caseId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -3263,16 +3408,17 @@ export type McNemarTestResolvers<ContextType = RequestContext, ParentType extend
 };
 
 export type MutationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
-  askAssistant?: Resolver<ResolversTypes['Generation'], ParentType, ContextType, RequireFields<MutationAskAssistantArgs, 'input'>>;
   cancelEvalRun?: Resolver<ResolversTypes['EvalRun'], ParentType, ContextType, RequireFields<MutationCancelEvalRunArgs, 'id'>>;
-  cancelGeneration?: Resolver<ResolversTypes['Generation'], ParentType, ContextType, RequireFields<MutationCancelGenerationArgs, 'id'>>;
+  cancelGeneration?: Resolver<ResolversTypes['CancelGenerationPayload'], ParentType, ContextType, RequireFields<MutationCancelGenerationArgs, 'input'>>;
   cancelRoutingBacklog?: Resolver<ResolversTypes['RoutingBacklog'], ParentType, ContextType, RequireFields<MutationCancelRoutingBacklogArgs, 'id'>>;
   createApiKey?: Resolver<ResolversTypes['IssuedApiKey'], ParentType, ContextType, RequireFields<MutationCreateApiKeyArgs, 'input'>>;
   createGenerationDataset?: Resolver<ResolversTypes['GenerationDataset'], ParentType, ContextType, RequireFields<MutationCreateGenerationDatasetArgs, 'input'>>;
   createTaxonomy?: Resolver<ResolversTypes['Taxonomy'], ParentType, ContextType, RequireFields<MutationCreateTaxonomyArgs, 'input'>>;
-  draftStatusUpdate?: Resolver<ResolversTypes['Generation'], ParentType, ContextType, RequireFields<MutationDraftStatusUpdateArgs, 'input'>>;
-  generatePostmortem?: Resolver<ResolversTypes['Generation'], ParentType, ContextType, RequireFields<MutationGeneratePostmortemArgs, 'input'>>;
-  generateRunbook?: Resolver<ResolversTypes['Generation'], ParentType, ContextType, RequireFields<MutationGenerateRunbookArgs, 'input'>>;
+  draftAssistantAnswer?: Resolver<ResolversTypes['DraftAssistantAnswerPayload'], ParentType, ContextType, RequireFields<MutationDraftAssistantAnswerArgs, 'input'>>;
+  draftJobDigest?: Resolver<ResolversTypes['DraftJobDigestPayload'], ParentType, ContextType, RequireFields<MutationDraftJobDigestArgs, 'input'>>;
+  draftPostmortem?: Resolver<ResolversTypes['DraftPostmortemPayload'], ParentType, ContextType, RequireFields<MutationDraftPostmortemArgs, 'input'>>;
+  draftRunbook?: Resolver<ResolversTypes['DraftRunbookPayload'], ParentType, ContextType, RequireFields<MutationDraftRunbookArgs, 'input'>>;
+  draftStatusUpdate?: Resolver<ResolversTypes['DraftStatusUpdatePayload'], ParentType, ContextType, RequireFields<MutationDraftStatusUpdateArgs, 'input'>>;
   importGenerationCases?: Resolver<ResolversTypes['GenerationCaseImport'], ParentType, ContextType, RequireFields<MutationImportGenerationCasesArgs, 'cases' | 'datasetId'>>;
   importLabeledTickets?: Resolver<ResolversTypes['ImportResult'], ParentType, ContextType, RequireFields<MutationImportLabeledTicketsArgs, 'examples' | 'taxonomyId'>>;
   resumeEvalRun?: Resolver<ResolversTypes['EvalRun'], ParentType, ContextType, RequireFields<MutationResumeEvalRunArgs, 'id'>>;
@@ -3282,7 +3428,6 @@ export type MutationResolvers<ContextType = RequestContext, ParentType extends R
   setDefaultTaxonomy?: Resolver<ResolversTypes['Taxonomy'], ParentType, ContextType, RequireFields<MutationSetDefaultTaxonomyArgs, 'id'>>;
   startEvalRun?: Resolver<ResolversTypes['EvalRun'], ParentType, ContextType, RequireFields<MutationStartEvalRunArgs, 'input'>>;
   submitFeedback?: Resolver<ResolversTypes['Feedback'], ParentType, ContextType, RequireFields<MutationSubmitFeedbackArgs, 'input'>>;
-  summarizeJobLog?: Resolver<ResolversTypes['Generation'], ParentType, ContextType, RequireFields<MutationSummarizeJobLogArgs, 'input'>>;
   trainRouter?: Resolver<ResolversTypes['RouterModel'], ParentType, ContextType, RequireFields<MutationTrainRouterArgs, 'taxonomyId'>>;
   updateTaxonomy?: Resolver<ResolversTypes['Taxonomy'], ParentType, ContextType, RequireFields<MutationUpdateTaxonomyArgs, 'id' | 'input'>>;
 };
@@ -3623,12 +3768,18 @@ export type Resolvers<ContextType = RequestContext> = {
   AuditEntryEdge?: AuditEntryEdgeResolvers<ContextType>;
   AuditMessage?: AuditMessageResolvers<ContextType>;
   AuditRawText?: AuditRawTextResolvers<ContextType>;
+  CancelGenerationPayload?: CancelGenerationPayloadResolvers<ContextType>;
   CascadePolicy?: CascadePolicyResolvers<ContextType>;
   CategoryEvalMetrics?: CategoryEvalMetricsResolvers<ContextType>;
   ConfusionMatrix?: ConfusionMatrixResolvers<ContextType>;
   CoveragePoint?: CoveragePointResolvers<ContextType>;
   CriterionEvalScore?: CriterionEvalScoreResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
+  DraftAssistantAnswerPayload?: DraftAssistantAnswerPayloadResolvers<ContextType>;
+  DraftJobDigestPayload?: DraftJobDigestPayloadResolvers<ContextType>;
+  DraftPostmortemPayload?: DraftPostmortemPayloadResolvers<ContextType>;
+  DraftRunbookPayload?: DraftRunbookPayloadResolvers<ContextType>;
+  DraftStatusUpdatePayload?: DraftStatusUpdatePayloadResolvers<ContextType>;
   EvalCaseResult?: EvalCaseResultResolvers<ContextType>;
   EvalCaseResultConnection?: EvalCaseResultConnectionResolvers<ContextType>;
   EvalConfusion?: EvalConfusionResolvers<ContextType>;

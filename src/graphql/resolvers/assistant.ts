@@ -3,7 +3,7 @@ import { startGeneration } from './start-generation.js';
 
 export const assistantResolvers: Resolvers = {
   Mutation: {
-    askAssistant: (_parent, { input }, context) =>
+    draftAssistantAnswer: (_parent, { input }, context) =>
       startGeneration(context.services.capabilities.assistant, input, context),
   },
 };

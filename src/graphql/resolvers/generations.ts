@@ -1,11 +1,12 @@
 /** Generations: lookup, listing, cancellation, the federated entity, and the token stream. */
 import type { GenerationEventView } from '../../services/generation/watch.js';
-import { badInput } from '../../errors.js';
+import { ErrorCode, ServiceError, badInput } from '../../errors.js';
 import { releasingOnEnd } from '../../security/limits/index.js';
 import { isUuid } from '../../infra/store/generations.js';
 import type { Resolvers } from '../__generated__/resolvers-types.js';
 import { connectionOf, pageSize } from '../connection.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
+import { payloadOf } from '../user-errors.js';
 
 export const generationResolvers: Resolvers = {
   Query: {
@@ -35,8 +36,17 @@ export const generationResolvers: Resolvers = {
     },
   },
   Mutation: {
-    cancelGeneration: (_parent, { id }, { account, services }) =>
-      services.runner.cancel(account, id),
+    cancelGeneration: (_parent, { input }, { account, services }) =>
+      payloadOf(async () => {
+        try {
+          return { generation: await services.runner.cancel(account, input.id) };
+        } catch (error) {
+          // The one id of the input is the one not found.
+          if (ServiceError.isInstance(error) && error.code === ErrorCode.NOT_FOUND)
+            throw new ServiceError(error.code, error.message, { field: ['input', 'id'] });
+          throw error;
+        }
+      }),
   },
   Subscription: {
     generationStream: {

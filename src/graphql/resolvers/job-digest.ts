@@ -1,16 +1,9 @@
 import type { Resolvers } from '../__generated__/resolvers-types.js';
+import { startGeneration } from './start-generation.js';
 
 export const jobDigestResolvers: Resolvers = {
   Mutation: {
-    summarizeJobLog: (_parent, { input }, { account, services, requestId }) => {
-      const { stream, idempotencyKey, incidentId, ...digestInput } = input;
-      return services.runner.start(services.capabilities.jobDigest, digestInput, {
-        account,
-        stream: stream ?? false,
-        idempotencyKey,
-        incidentId,
-        requestId,
-      });
-    },
+    draftJobDigest: (_parent, { input }, context) =>
+      startGeneration(context.services.capabilities.jobDigest, input, context),
   },
 };

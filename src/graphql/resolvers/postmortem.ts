@@ -3,7 +3,7 @@ import { startGeneration } from './start-generation.js';
 
 export const postmortemResolvers: Resolvers = {
   Mutation: {
-    generatePostmortem: (_parent, { input }, context) =>
+    draftPostmortem: (_parent, { input }, context) =>
       startGeneration(context.services.capabilities.postmortem, input, context),
   },
 };

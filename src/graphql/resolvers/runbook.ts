@@ -1,16 +1,9 @@
 import type { Resolvers } from '../__generated__/resolvers-types.js';
+import { startGeneration } from './start-generation.js';
 
 export const runbookResolvers: Resolvers = {
   Mutation: {
-    generateRunbook: (_parent, { input }, { account, services, requestId }) => {
-      const { stream, idempotencyKey, incidentId, ...draftInput } = input;
-      return services.runner.start(services.capabilities.runbook, draftInput, {
-        account,
-        stream: stream ?? false,
-        idempotencyKey,
-        incidentId,
-        requestId,
-      });
-    },
+    draftRunbook: (_parent, { input }, context) =>
+      startGeneration(context.services.capabilities.runbook, input, context),
   },
 };

@@ -1,10 +1,12 @@
 /**
- * What every generation mutation does with its `input`: split off the delivery options that all
- * of them share (`stream`, `idempotencyKey`, `incidentId`) and hand the rest to the runner.
+ * What every draft mutation does with its `input`: split off the delivery options that all of them
+ * share (`stream`, `idempotencyKey`, `incidentId`), hand the rest to the runner, and answer with a
+ * payload.
  */
 import type { GenerationCapability } from '../../features/capability.js';
-import { ServiceError } from '../../errors.js';
+import type { GenerationRecord } from '../../infra/store/generations.js';
 import type { RequestContext } from '../context.js';
+import { payloadOf } from '../user-errors.js';
 
 export interface DeliveryOptions {
   stream?: boolean | null;
@@ -13,33 +15,28 @@ export interface DeliveryOptions {
 }
 
 /**
- * A caller waiting for a non-streamed draft that failed gets a GraphQL error with the failure's
- * code; `extensions.generationId` finds the stored record (partial text, attempts). A streamed
- * draft reports its outcome in the stream's final event instead.
+ * A draft that was stored is returned whatever its outcome: one that failed (provider, unusable
+ * answer, blocked injection, cancelled) is `generation` with its status and `error`, streamed or
+ * not, so a client reads one shape. Input the capability refuses, and an idempotency key reused
+ * with another input, are `userErrors` (nothing was stored); limits and faults stay GraphQL errors.
  */
-export async function startGeneration<Input, Output>(
+export function startGeneration<Input, Output>(
   capability: GenerationCapability<Input, Output>,
   input: DeliveryOptions,
   { account, services, signal, requestId }: RequestContext,
 ) {
   const { stream, idempotencyKey, incidentId, ...draftInput } = input;
-  const generation = await services.runner.start(capability, draftInput, {
-    account,
-    stream: stream ?? false,
-    idempotencyKey,
-    incidentId,
-    signal,
-    requestId,
-  });
-  if (
-    !stream &&
-    generation.status !== 'SUCCEEDED' &&
-    generation.status !== 'RUNNING' &&
-    generation.error
-  ) {
-    throw new ServiceError(generation.error.code, generation.error.message, {
-      generationId: generation.id,
-    });
-  }
-  return generation;
+  return payloadOf(
+    async (): Promise<{ generation: GenerationRecord }> => ({
+      generation: await services.runner.start(capability, draftInput, {
+        account,
+        stream: stream ?? false,
+        idempotencyKey,
+        incidentId,
+        signal,
+        requestId,
+      }),
+    }),
+    ['input'],
+  );
 }

@@ -16,13 +16,18 @@ export const EXAMPLE_DOCUMENT = `# ai-subgraph: one operation per capability. Pi
 
 # Draft an incident status update for one audience.
 # Set "stream": true to return at once with status RUNNING, then run WatchGeneration.
-mutation DraftStatusUpdate($input: StatusUpdateInput!) {
+# A draft that fails comes back too, with status FAILED and its error; userErrors name bad input fields.
+mutation DraftStatusUpdate($input: DraftStatusUpdateInput!) {
   draftStatusUpdate(input: $input) {
-    id
-    status
-    provider
-    text
-    output { ... on StatusUpdateOutput { headline currentStatus impact nextUpdateAt } }
+    generation {
+      id
+      status
+      provider
+      text
+      error { code message }
+      output { ... on StatusUpdateOutput { headline currentStatus impact nextUpdateAt } }
+    }
+    userErrors { field code message }
   }
 }
 
@@ -61,33 +66,39 @@ query RecentGenerations {
 
 # Stop a running draft and abort its provider call.
 mutation CancelGeneration($id: ID!) {
-  cancelGeneration(id: $id) { id status }
+  cancelGeneration(input: { id: $id }) {
+    generation { id status }
+    userErrors { field code message }
+  }
 }
 
 # Draft a runbook from a plain-language request.
-mutation GenerateRunbook {
-  generateRunbook(input: {
+mutation DraftRunbook {
+  draftRunbook(input: {
     request: "Restart the checkout-api pods in production if the error rate stays above 5%"
     context: { service: "checkout-api", environment: "production", allowedTools: ["kubectl", "curl"] }
   }) {
-    id
-    status
-    text
-    output {
-      ... on RunbookOutput {
-        name
-        riskLevel
-        parameters { name type default }
-        steps { action command expectedResult destructive }
-        rollbackSteps
+    generation {
+      id
+      status
+      text
+      output {
+        ... on RunbookOutput {
+          name
+          riskLevel
+          parameters { name type default }
+          steps { action command expectedResult destructive }
+          rollbackSteps
+        }
       }
     }
+    userErrors { field code message }
   }
 }
 
 # Draft a blameless postmortem from the incident data.
-mutation GeneratePostmortem {
-  generatePostmortem(input: {
+mutation DraftPostmortem {
+  draftPostmortem(input: {
     incidentId: "INC-1"
     incident: {
       title: "Checkout errors in EU"
@@ -105,25 +116,28 @@ mutation GeneratePostmortem {
       notes: [{ text: "TODO: add a canary stage to the checkout-api pipeline (owner: Dana, P1)", kind: ACTION_ITEM }]
     }
   }) {
-    id
-    status
-    text
-    output {
-      ... on PostmortemOutput {
-        title
-        summary
-        impact { impactStart impactEnd durationMinutes }
-        rootCause
-        actionItems { description owner priority }
-        needsHuman
+    generation {
+      id
+      status
+      text
+      output {
+        ... on PostmortemOutput {
+          title
+          summary
+          impact { impactStart impactEnd durationMinutes }
+          rootCause
+          actionItems { description owner priority }
+          needsHuman
+        }
       }
     }
+    userErrors { field code message }
   }
 }
 
 # Digest an automation job's log: outcome, failing steps, likely cause, next steps.
-mutation SummarizeJobLog {
-  summarizeJobLog(input: {
+mutation DraftJobDigest {
+  draftJobDigest(input: {
     jobName: "deploy checkout-api"
     exitCode: 1
     log: """
@@ -133,33 +147,39 @@ mutation SummarizeJobLog {
     ##[error]Process completed with exit code 1.
     """
   }) {
-    id
-    status
-    text
-    output {
-      ... on JobDigestOutput {
-        outcome
-        failingSteps { step lines }
-        likelyCause
-        nextSteps
-        stats { lines errors warnings }
+    generation {
+      id
+      status
+      text
+      output {
+        ... on JobDigestOutput {
+          outcome
+          failingSteps { step lines }
+          likelyCause
+          nextSteps
+          stats { lines errors warnings }
+        }
       }
     }
+    userErrors { field code message }
   }
 }
 
 # Ask the incident assistant; it answers from the material given and cites it.
-mutation AskAssistant {
-  askAssistant(input: {
+mutation DraftAssistantAnswer {
+  draftAssistantAnswer(input: {
     question: "How do I roll back checkout-api?"
     context: [
       { id: "runbook-rollback", kind: "runbook", text: "To roll back checkout-api, run: helm rollback checkout-api 0 --namespace checkout" }
     ]
   }) {
-    id
-    status
-    text
-    output { ... on AssistantAnswerOutput { answer citations answered } }
+    generation {
+      id
+      status
+      text
+      output { ... on AssistantAnswerOutput { answer citations answered } }
+    }
+    userErrors { field code message }
   }
 }
 

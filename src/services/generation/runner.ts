@@ -177,6 +177,7 @@ export class GenerationRunner {
           throw new ServiceError(
             ErrorCode.CONFLICT,
             'this idempotencyKey was already used with a different input',
+            { field: ['input', 'idempotencyKey'] },
           );
         if (!options.stream) await this.running.get(record.id)?.done;
         return options.stream

@@ -1,5 +1,5 @@
 /**
- * askAssistant with the builtin provider, through GraphQL on the real server: on every incident
+ * draftAssistantAnswer with the builtin provider, through GraphQL on the real server: on every incident
  * fixture it quotes and cites the sources that answer a grounded question, and declines a
  * question its data does not answer instead of quoting something loosely related.
  */
@@ -17,12 +17,17 @@ import {
   expectCompleteStream,
   serverWithBuiltinProvider,
 } from '../../support/generation-queries.js';
-import { ASK_ASSISTANT, GENERATION, askAssistant, type AnswerView } from './queries.js';
+import {
+  DRAFT_ASSISTANT_ANSWER,
+  GENERATION,
+  draftAssistantAnswer,
+  type AnswerView,
+} from './queries.js';
 
-describe('askAssistant with the builtin provider', () => {
+describe('draftAssistantAnswer with the builtin provider', () => {
   const builtin = serverWithBuiltinProvider();
 
-  const ask = (input: Record<string, unknown>) => askAssistant(builtin.server, input);
+  const ask = (input: Record<string, unknown>) => draftAssistantAnswer(builtin.server, input);
 
   describe.each(SCENARIOS)('%s', (scenario) => {
     const incident = incidents[scenario];
@@ -200,6 +205,6 @@ describe('askAssistant with the builtin provider', () => {
   ];
 
   it.each(badInputs)('rejects %s with BAD_USER_INPUT', async (_name, input, mentions) => {
-    await expectBadUserInput(builtin.server, ASK_ASSISTANT, input, mentions);
+    await expectBadUserInput(builtin.server, DRAFT_ASSISTANT_ANSWER, input, mentions);
   });
 });

@@ -1,5 +1,5 @@
 /**
- * askAssistant through the OpenAI provider, against the OpenAI double: what the model is sent
+ * draftAssistantAnswer through the OpenAI provider, against the OpenAI double: what the model is sent
  * (the question, incident, context and conversation each fenced and labelled; the layout), how its
  * reply becomes typed output, and how a reply that breaks the layout or cites a source that does
  * not exist fails.
@@ -10,7 +10,7 @@ import { assistantScenarios } from '../../fixtures/assistant-context.js';
 import { thirdPartyOutage } from '../../fixtures/incidents/index.js';
 import { lastPrompt, serverWithOpenAiDouble } from '../../support/generation-queries.js';
 import { collectStream } from '../../support/server.js';
-import { GENERATION, askAssistant, type AnswerView } from './queries.js';
+import { GENERATION, draftAssistantAnswer, type AnswerView } from './queries.js';
 
 const { context } = assistantScenarios['third-party-outage'];
 const input = {
@@ -24,12 +24,12 @@ const MODEL_ANSWER = `Card payments failed over to CardBridge [timeline:5], the 
 
 **Sources:** [timeline:5], [runbook-payment-provider-failover]`;
 
-describe('askAssistant with the OpenAI provider', () => {
+describe('draftAssistantAnswer with the OpenAI provider', () => {
   const openai = serverWithOpenAiDouble();
 
   it('sends every part fenced and labelled with the layout, and parses the cited answer', async () => {
     openai.double.enqueue({ kind: 'text', text: MODEL_ANSWER, chunks: 5 });
-    const answer = await askAssistant(openai.server, input);
+    const answer = await draftAssistantAnswer(openai.server, input);
     expect(answer).toMatchObject({ status: 'SUCCEEDED', provider: 'openai', text: MODEL_ANSWER });
     expect(answer.output).toEqual({
       __typename: 'AssistantAnswerOutput',
@@ -57,7 +57,7 @@ describe('askAssistant with the OpenAI provider', () => {
       kind: 'text',
       text: `${NOT_IN_CONTEXT} The data covers the outage, not its cost.\n\n**Sources:** none`,
     });
-    const answer = await askAssistant(openai.server, {
+    const answer = await draftAssistantAnswer(openai.server, {
       ...input,
       question: 'How much revenue did we lose?',
     });
@@ -67,7 +67,7 @@ describe('askAssistant with the OpenAI provider', () => {
   it('keeps a streamed answer with no Sources line, citing nothing, for a person to check', async () => {
     const reply = 'They failed over to CardBridge.';
     openai.double.enqueue({ kind: 'text', text: reply, chunks: 3 });
-    const { id } = await askAssistant(openai.server, { ...input, stream: true });
+    const { id } = await draftAssistantAnswer(openai.server, { ...input, stream: true });
     const { events } = await collectStream(
       openai.server.wsClient(),
       id,
@@ -85,7 +85,7 @@ describe('askAssistant with the OpenAI provider', () => {
     const reply =
       'They failed over to CardBridge [runbook-9] [timeline:5].\n\n**Sources:** [runbook-9], [timeline:5]';
     openai.double.enqueue({ kind: 'text', text: reply, chunks: 3 });
-    const { id } = await askAssistant(openai.server, { ...input, stream: true });
+    const { id } = await draftAssistantAnswer(openai.server, { ...input, stream: true });
     await collectStream(openai.server.wsClient(), id);
     const stored = await openai.server.graphql<{ generation: AnswerView }>(GENERATION, { id });
     expect(stored.data!.generation).toMatchObject({
@@ -102,7 +102,7 @@ describe('askAssistant with the OpenAI provider', () => {
   it('answers a waited-for question with a bare reply at once, without a second call', async () => {
     openai.double.enqueue({ kind: 'text', text: 'CardBridge.' });
     const before = openai.double.calls;
-    const answer = await askAssistant(openai.server, input);
+    const answer = await draftAssistantAnswer(openai.server, input);
     expect(answer).toMatchObject({ status: 'SUCCEEDED', text: 'CardBridge.' });
     expect(openai.double.calls).toBe(before + 1);
   });

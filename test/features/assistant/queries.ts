@@ -14,10 +14,10 @@ export const ANSWER: OutputSelection = {
   fields: 'answer citations answered needsHuman',
 };
 
-export const ASK_ASSISTANT = generationMutation({
-  operation: 'Ask',
-  field: 'askAssistant',
-  inputType: 'AssistantInput',
+export const DRAFT_ASSISTANT_ANSWER = generationMutation({
+  operation: 'Draft',
+  field: 'draftAssistantAnswer',
+  inputType: 'DraftAssistantAnswerInput',
   output: ANSWER,
 });
 
@@ -31,10 +31,10 @@ export type AnswerView = GenerationView<{
   needsHuman: string[];
 }>;
 
-/** askAssistant, failing the test on any GraphQL error. */
-export function askAssistant(
+/** draftAssistantAnswer, failing the test on any GraphQL error. */
+export function draftAssistantAnswer(
   server: TestServer,
   input: Record<string, unknown>,
 ): Promise<AnswerView> {
-  return mutateGeneration(server, ASK_ASSISTANT, 'askAssistant', input);
+  return mutateGeneration(server, DRAFT_ASSISTANT_ANSWER, 'draftAssistantAnswer', input);
 }

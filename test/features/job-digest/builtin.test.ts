@@ -1,5 +1,5 @@
 /**
- * summarizeJobLog through GraphQL with the builtin provider: every scenario's log gets the right
+ * draftJobDigest through GraphQL with the builtin provider: every scenario's log gets the right
  * outcome, the exact failing lines, and a cause that quotes the log; a successful job is told
  * apart; bad input is refused; streaming delivers the whole digest; a 2 MiB log goes through.
  */
@@ -11,10 +11,10 @@ import {
   serverWithBuiltinProvider,
 } from '../../support/generation-queries.js';
 import {
-  SUMMARIZE_JOB_LOG,
+  DRAFT_JOB_DIGEST,
   bigLog,
   jobLog,
-  summarizeJobLog,
+  draftJobDigest,
   terminalLines,
   type Scenario,
 } from './queries.js';
@@ -89,12 +89,12 @@ const EXPECTED: Record<Exclude<Scenario, 'successful-restart'>, Expectation> = {
   },
 };
 
-describe('summarizeJobLog with the builtin provider', () => {
+describe('draftJobDigest with the builtin provider', () => {
   // A 2 MiB log takes more than 2 MiB once JSON-encoded (escaped quotes and ANSI codes): the
   // default body limit must let it through.
   const builtin = serverWithBuiltinProvider();
 
-  const summarize = (input: Record<string, unknown>) => summarizeJobLog(builtin.server, input);
+  const summarize = (input: Record<string, unknown>) => draftJobDigest(builtin.server, input);
 
   it.each(Object.entries(EXPECTED))(
     'digests the %s log: outcome, exact failing lines, grounded cause',
@@ -187,7 +187,7 @@ describe('summarizeJobLog with the builtin provider', () => {
     ['an exit code of the wrong type', { log: 'x', exitCode: 'one' }, /Int/],
     ['an overlong job name', { log: 'x', jobName: 'j'.repeat(201) }, /jobName/],
   ])('refuses %s with BAD_USER_INPUT', async (_name, input, mentions) => {
-    await expectBadUserInput(builtin.server, SUMMARIZE_JOB_LOG, input, mentions);
+    await expectBadUserInput(builtin.server, DRAFT_JOB_DIGEST, input, mentions);
   });
 
   it('streams the digest: ordered deltas whose concatenation is the final text', async () => {

@@ -1,5 +1,5 @@
 /**
- * summarizeJobLog through the OpenAI provider, against the OpenAI double on a real socket: what the
+ * draftJobDigest through the OpenAI provider, against the OpenAI double on a real socket: what the
  * model is sent (a fenced, line-numbered excerpt of the log and the layout), how its reply becomes
  * typed output with the service's own counts, and what happens when the reply breaks the layout or
  * misquotes the log.
@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_LOG_BYTES } from '../../../src/features/job-digest/input.js';
 import { lastPrompt, serverWithOpenAiDouble } from '../../support/generation-queries.js';
-import { bigLog, jobLog, summarizeJobLog, terminalLines } from './queries.js';
+import { bigLog, jobLog, draftJobDigest, terminalLines } from './queries.js';
 
 const LOG = jobLog('database-failover');
 const LINES = terminalLines(LOG);
@@ -30,11 +30,11 @@ const MODEL_REPLY = `# Job digest: orders-db-failover
 
 const BROKEN_REPLY = 'The failover went badly: the database refused connections. Try again later.';
 
-describe('summarizeJobLog with the OpenAI provider', () => {
+describe('draftJobDigest with the OpenAI provider', () => {
   // A 2 MiB log takes more than 2 MiB once JSON-encoded (escaped quotes and ANSI codes): the
   // default body limit must let it through.
   const openai = serverWithOpenAiDouble();
-  const summarize = (input: Record<string, unknown>) => summarizeJobLog(openai.server, input);
+  const summarize = (input: Record<string, unknown>) => draftJobDigest(openai.server, input);
 
   it('sends a fenced, numbered log and the layout, and parses the reply with counts of its own', async () => {
     openai.double.enqueue({ kind: 'text', text: MODEL_REPLY, chunks: 8 });

@@ -17,10 +17,10 @@ export const DIGEST_OUTPUT: OutputSelection = {
       needsHuman`,
 };
 
-export const SUMMARIZE_JOB_LOG = generationMutation({
-  operation: 'Summarize',
-  field: 'summarizeJobLog',
-  inputType: 'JobLogInput',
+export const DRAFT_JOB_DIGEST = generationMutation({
+  operation: 'Draft',
+  field: 'draftJobDigest',
+  inputType: 'DraftJobDigestInput',
   output: DIGEST_OUTPUT,
 });
 
@@ -43,12 +43,12 @@ export interface DigestView {
 
 export type DigestGeneration = GenerationView<DigestView>;
 
-/** summarizeJobLog, failing the test on any GraphQL error. */
-export function summarizeJobLog(
+/** draftJobDigest, failing the test on any GraphQL error. */
+export function draftJobDigest(
   server: TestServer,
   input: Record<string, unknown>,
 ): Promise<DigestGeneration> {
-  return mutateGeneration(server, SUMMARIZE_JOB_LOG, 'summarizeJobLog', input);
+  return mutateGeneration(server, DRAFT_JOB_DIGEST, 'draftJobDigest', input);
 }
 
 export const SCENARIOS = [

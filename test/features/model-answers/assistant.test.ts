@@ -5,8 +5,8 @@ import { ANSWER } from '../assistant/queries.js';
 
 describeModelAnswers({
   title: 'assistant answers',
-  field: 'askAssistant',
-  inputType: 'AssistantInput',
+  field: 'draftAssistantAnswer',
+  inputType: 'DraftAssistantAnswerInput',
   output: ANSWER,
   input: assistantInput,
   answers: assistantAnswers,

@@ -5,8 +5,8 @@ import { DIGEST_OUTPUT } from '../job-digest/queries.js';
 
 describeModelAnswers({
   title: 'job digests',
-  field: 'summarizeJobLog',
-  inputType: 'JobLogInput',
+  field: 'draftJobDigest',
+  inputType: 'DraftJobDigestInput',
   output: DIGEST_OUTPUT,
   input: jobDigestInput,
   answers: jobDigestAnswers,

@@ -6,8 +6,8 @@ import { POSTMORTEM_OUTPUT } from '../postmortem/queries.js';
 
 describeModelAnswers({
   title: 'postmortems',
-  field: 'generatePostmortem',
-  inputType: 'PostmortemInput',
+  field: 'draftPostmortem',
+  inputType: 'DraftPostmortemInput',
   output: POSTMORTEM_OUTPUT,
   input: { incident: badDeploy },
   answers: postmortemAnswers,

@@ -5,8 +5,8 @@ import { RUNBOOK_OUTPUT } from '../runbook/queries.js';
 
 describeModelAnswers({
   title: 'runbooks',
-  field: 'generateRunbook',
-  inputType: 'RunbookInput',
+  field: 'draftRunbook',
+  inputType: 'DraftRunbookInput',
   output: RUNBOOK_OUTPUT,
   input: runbookRequest,
   answers: runbookAnswers,

@@ -8,7 +8,7 @@ import { describeModelAnswers } from '../../support/model-answer-corpus.js';
 describeModelAnswers({
   title: 'status updates',
   field: 'draftStatusUpdate',
-  inputType: 'StatusUpdateInput',
+  inputType: 'DraftStatusUpdateInput',
   output: {
     type: 'StatusUpdateOutput',
     fields: `audience headline currentStatus impact affectedServices changesSinceLastUpdate

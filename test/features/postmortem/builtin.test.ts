@@ -1,5 +1,5 @@
 /**
- * generatePostmortem with the builtin provider, through GraphQL on the real server: every incident
+ * draftPostmortem with the builtin provider, through GraphQL on the real server: every incident
  * fixture, the sections grounded in it, and what is left to a human.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -18,9 +18,9 @@ import {
   serverWithBuiltinProvider,
 } from '../../support/generation-queries.js';
 import {
-  GENERATE_POSTMORTEM,
+  DRAFT_POSTMORTEM,
   GENERATION,
-  generatePostmortem,
+  draftPostmortem,
   type PostmortemGeneration,
 } from './queries.js';
 
@@ -89,10 +89,10 @@ const ACTION_PREFIX = /^(?:todo|action item|ai):/i;
 const isActionItem = (note: IncidentFixture['notes'][number]) =>
   note.kind === 'ACTION_ITEM' || ACTION_PREFIX.test(note.text);
 
-describe('generatePostmortem with the builtin provider', () => {
+describe('draftPostmortem with the builtin provider', () => {
   const builtin = serverWithBuiltinProvider();
 
-  const generate = (input: Record<string, unknown>) => generatePostmortem(builtin.server, input);
+  const generate = (input: Record<string, unknown>) => draftPostmortem(builtin.server, input);
 
   describe.each(SCENARIOS)('%s', (scenario) => {
     const incident = incidents[scenario];
@@ -351,6 +351,6 @@ describe('generatePostmortem with the builtin provider', () => {
   ];
 
   it.each(badInputs)('rejects %s with BAD_USER_INPUT', async (_name, input, mentions) => {
-    await expectBadUserInput(builtin.server, GENERATE_POSTMORTEM, input, mentions);
+    await expectBadUserInput(builtin.server, DRAFT_POSTMORTEM, input, mentions);
   });
 });

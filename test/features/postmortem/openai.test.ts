@@ -1,5 +1,5 @@
 /**
- * generatePostmortem through the OpenAI provider, against the OpenAI double on a real socket: what
+ * draftPostmortem through the OpenAI provider, against the OpenAI double on a real socket: what
  * the model is sent (fenced incident data, the layout), how its reply becomes typed output, and
  * what happens when the reply breaks the layout.
  */
@@ -8,9 +8,9 @@ import { badDeploy } from '../../fixtures/incidents/index.js';
 import { lastPrompt, serverWithOpenAiDouble } from '../../support/generation-queries.js';
 import { collectStream } from '../../support/server.js';
 import {
-  GENERATE_POSTMORTEM,
+  DRAFT_POSTMORTEM,
   GENERATION,
-  generatePostmortem,
+  draftPostmortem,
   type PostmortemGeneration,
 } from './queries.js';
 
@@ -56,13 +56,13 @@ _Needs a human: only one note speaks to it._
 
 const BROKEN_REPLY = 'Here is a short summary: a deploy broke checkout, and it was rolled back.';
 
-describe('generatePostmortem with the OpenAI provider', () => {
+describe('draftPostmortem with the OpenAI provider', () => {
   const openai = serverWithOpenAiDouble();
 
   it('sends the layout and the fenced incident, and parses the reply into typed output', async () => {
     openai.double.enqueue({ kind: 'text', text: MODEL_REPLY, chunks: 7 });
     const before = openai.double.calls;
-    const generation = await generatePostmortem(openai.server, { incident: badDeploy });
+    const generation = await draftPostmortem(openai.server, { incident: badDeploy });
     expect(generation).toMatchObject({
       status: 'SUCCEEDED',
       provider: 'openai',
@@ -117,7 +117,7 @@ describe('generatePostmortem with the OpenAI provider', () => {
   it('keeps a streamed reply with no layout: the text as streamed, as the summary, the rest named for a person', async () => {
     openai.double.enqueue({ kind: 'text', text: BROKEN_REPLY, chunks: 4 });
     const before = openai.double.calls;
-    const { id, status } = await generatePostmortem(openai.server, {
+    const { id, status } = await draftPostmortem(openai.server, {
       incident: badDeploy,
       stream: true,
     });
@@ -149,13 +149,16 @@ describe('generatePostmortem with the OpenAI provider', () => {
   it('fails a refusal with PROVIDER_REFUSED, keeping its text', async () => {
     const refusal = "I'm sorry, but I can't help with that.";
     openai.double.enqueue({ kind: 'text', text: refusal });
-    const result = await openai.server.graphql<{ generatePostmortem: PostmortemGeneration | null }>(
-      GENERATE_POSTMORTEM,
-      { input: { incident: badDeploy } },
-    );
-    expect(result.errors?.[0]?.extensions?.code).toBe('PROVIDER_REFUSED');
+    const result = await openai.server.graphql<{
+      draftPostmortem: { generation: PostmortemGeneration | null };
+    }>(DRAFT_POSTMORTEM, { input: { incident: badDeploy } });
+    expect(result.errors).toBeUndefined();
+    expect(result.data!.draftPostmortem.generation).toMatchObject({
+      status: 'FAILED',
+      error: { code: 'PROVIDER_REFUSED' },
+    });
     const stored = await openai.server.graphql<{ generation: PostmortemGeneration }>(GENERATION, {
-      id: String(result.errors![0]!.extensions!.generationId),
+      id: result.data!.draftPostmortem.generation!.id,
     });
     expect(stored.data!.generation).toMatchObject({
       status: 'FAILED',
@@ -170,11 +173,12 @@ describe('generatePostmortem with the OpenAI provider', () => {
       text: '# Postmortem: Checkout\n\n## Summary\nA deploy',
       finishReason: 'length',
     });
-    const result = await openai.server.graphql<{ generatePostmortem: PostmortemGeneration | null }>(
-      GENERATE_POSTMORTEM,
-      { input: { incident: badDeploy } },
-    );
-    expect(result.errors?.[0]?.extensions?.code).toBe('PROVIDER_BAD_OUTPUT');
-    expect(result.errors?.[0]?.message).toMatch(/cut off/);
+    const result = await openai.server.graphql<{
+      draftPostmortem: { generation: PostmortemGeneration | null };
+    }>(DRAFT_POSTMORTEM, { input: { incident: badDeploy } });
+    expect(result.errors).toBeUndefined();
+    const failed = result.data!.draftPostmortem.generation!;
+    expect(failed).toMatchObject({ status: 'FAILED', error: { code: 'PROVIDER_BAD_OUTPUT' } });
+    expect(failed.error!.message).toMatch(/cut off/);
   });
 });

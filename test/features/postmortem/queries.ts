@@ -19,10 +19,10 @@ export const POSTMORTEM_OUTPUT: OutputSelection = {
       needsHuman`,
 };
 
-export const GENERATE_POSTMORTEM = generationMutation({
-  operation: 'Generate',
-  field: 'generatePostmortem',
-  inputType: 'PostmortemInput',
+export const DRAFT_POSTMORTEM = generationMutation({
+  operation: 'Draft',
+  field: 'draftPostmortem',
+  inputType: 'DraftPostmortemInput',
   output: POSTMORTEM_OUTPUT,
 });
 
@@ -61,10 +61,10 @@ export interface PostmortemView {
 
 export type PostmortemGeneration = GenerationView<{ __typename: string } & PostmortemView>;
 
-/** generatePostmortem, failing the test on any GraphQL error. */
-export function generatePostmortem(
+/** draftPostmortem, failing the test on any GraphQL error. */
+export function draftPostmortem(
   server: TestServer,
   input: Record<string, unknown>,
 ): Promise<PostmortemGeneration> {
-  return mutateGeneration(server, GENERATE_POSTMORTEM, 'generatePostmortem', input);
+  return mutateGeneration(server, DRAFT_POSTMORTEM, 'draftPostmortem', input);
 }

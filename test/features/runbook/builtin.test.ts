@@ -1,5 +1,5 @@
 /**
- * generateRunbook through GraphQL with the builtin provider: realistic requests pick the right
+ * draftRunbook through GraphQL with the builtin provider: realistic requests pick the right
  * catalog template and fill it with the request's own values, unrelated requests get an honest
  * no-match, nothing in a runbook comes from anywhere but the request or the template, bad input is
  * refused, and a streamed runbook arrives whole.
@@ -12,7 +12,7 @@ import {
   expectCompleteStream,
   serverWithBuiltinProvider,
 } from '../../support/generation-queries.js';
-import { GENERATE_RUNBOOK, generateRunbook, parameterValues, type RunbookView } from './queries.js';
+import { DRAFT_RUNBOOK, draftRunbook, parameterValues, type RunbookView } from './queries.js';
 
 interface Case {
   request: string;
@@ -162,10 +162,10 @@ function inventedValues(output: RunbookView, request: string, context: unknown):
   );
 }
 
-describe('generateRunbook with the builtin provider', () => {
+describe('draftRunbook with the builtin provider', () => {
   const builtin = serverWithBuiltinProvider({ BUILTIN_STREAM_DELAY_MS: '0' });
 
-  const generate = (input: Record<string, unknown>) => generateRunbook(builtin.server, input);
+  const generate = (input: Record<string, unknown>) => draftRunbook(builtin.server, input);
 
   it.each(CASES)(
     'picks $template for $request and fills its parameters from the request',
@@ -297,7 +297,7 @@ describe('generateRunbook with the builtin provider', () => {
       /allowedTools/,
     ],
   ])('refuses %s with BAD_USER_INPUT', async (_name, input, mentions) => {
-    await expectBadUserInput(builtin.server, GENERATE_RUNBOOK, input, mentions);
+    await expectBadUserInput(builtin.server, DRAFT_RUNBOOK, input, mentions);
   });
 
   it('streams the runbook: deltas in order whose concatenation is the final text', async () => {

@@ -1,12 +1,12 @@
 /**
- * generateRunbook through the OpenAI provider, against the OpenAI double on a real socket: what the
+ * draftRunbook through the OpenAI provider, against the OpenAI double on a real socket: what the
  * model is sent (the fenced request, the layout, the retrieved reference templates), how its reply
  * becomes typed output, and what happens when the reply breaks the layout.
  */
 import { describe, expect, it } from 'vitest';
 import { lastPrompt, serverWithOpenAiDouble } from '../../support/generation-queries.js';
 import { collectStream } from '../../support/server.js';
-import { generateRunbook, parameterValues } from './queries.js';
+import { draftRunbook, parameterValues } from './queries.js';
 
 const REQUEST = 'restart the checkout pods in us-east-1 if the error rate stays above 5%';
 
@@ -41,9 +41,9 @@ const MODEL_REPLY = `# Restart deployment checkout
 const BROKEN_REPLY =
   'Sure! Just run kubectl rollout restart on the checkout deployment and watch the error rate.';
 
-describe('generateRunbook with the OpenAI provider', () => {
+describe('draftRunbook with the OpenAI provider', () => {
   const openai = serverWithOpenAiDouble();
-  const generate = (input: Record<string, unknown>) => generateRunbook(openai.server, input);
+  const generate = (input: Record<string, unknown>) => draftRunbook(openai.server, input);
 
   it('sends the fenced request, the layout and the retrieved templates, and parses the reply', async () => {
     openai.double.enqueue({ kind: 'text', text: MODEL_REPLY, chunks: 9 });

@@ -16,10 +16,10 @@ export const RUNBOOK_OUTPUT: OutputSelection = {
       preconditions rollbackSteps riskLevel matchedTemplate noMatch closestTemplates needsHuman`,
 };
 
-export const GENERATE_RUNBOOK = generationMutation({
-  operation: 'Generate',
-  field: 'generateRunbook',
-  inputType: 'RunbookInput',
+export const DRAFT_RUNBOOK = generationMutation({
+  operation: 'Draft',
+  field: 'draftRunbook',
+  inputType: 'DraftRunbookInput',
   output: RUNBOOK_OUTPUT,
 });
 
@@ -45,12 +45,12 @@ export interface RunbookView {
 
 export type RunbookGeneration = GenerationView<RunbookView>;
 
-/** generateRunbook, failing the test on any GraphQL error. */
-export function generateRunbook(
+/** draftRunbook, failing the test on any GraphQL error. */
+export function draftRunbook(
   server: TestServer,
   input: Record<string, unknown>,
 ): Promise<RunbookGeneration> {
-  return mutateGeneration(server, GENERATE_RUNBOOK, 'generateRunbook', input);
+  return mutateGeneration(server, DRAFT_RUNBOOK, 'draftRunbook', input);
 }
 
 /** The parameters of a runbook as a name → value map. */

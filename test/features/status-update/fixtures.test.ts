@@ -14,16 +14,18 @@ import {
 
 interface Drafted {
   draftStatusUpdate: {
-    status: string;
-    provider: string;
-    text: string;
-    groundingIssues: unknown[];
-    output: {
-      headline: string;
-      affectedServices: string[];
-      changesSinceLastUpdate: string[];
-      nextUpdateAt: string | null;
-    } | null;
+    generation: {
+      status: string;
+      provider: string;
+      text: string;
+      groundingIssues: unknown[];
+      output: {
+        headline: string;
+        affectedServices: string[];
+        changesSinceLastUpdate: string[];
+        nextUpdateAt: string | null;
+      } | null;
+    };
   };
 }
 
@@ -37,7 +39,7 @@ describe('status updates on every incident fixture, builtin', () => {
         input: { audience, incident },
       });
       expect(errors).toBeUndefined();
-      const generation = data!.draftStatusUpdate;
+      const generation = data!.draftStatusUpdate.generation;
       expect(generation).toMatchObject({
         status: 'SUCCEEDED',
         provider: 'builtin',
@@ -67,7 +69,10 @@ describe('status updates on every incident fixture, OpenAI double', () => {
       const { data } = await backed.server.graphql<Drafted>(DRAFT_STATUS_UPDATE, {
         input: { audience: 'EXECUTIVE', incident },
       });
-      expect(data!.draftStatusUpdate).toMatchObject({ status: 'SUCCEEDED', provider: 'openai' });
+      expect(data!.draftStatusUpdate.generation).toMatchObject({
+        status: 'SUCCEEDED',
+        provider: 'openai',
+      });
       const { system, user } = lastPrompt(backed.double);
       expect(system).toContain('**Status:**');
       expect(system).toContain('## What changed since the last update');

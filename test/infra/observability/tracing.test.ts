@@ -173,7 +173,7 @@ describe('tracing on (OTEL_EXPORTER_OTLP_ENDPOINT set)', { timeout: 120_000 }, (
       { traceparent: `00-${traceId}-${routerSpanId}-01` },
     );
     expect(drafted.errors).toBeUndefined();
-    generation = drafted.data!['draftStatusUpdate']!;
+    generation = drafted.data!['draftStatusUpdate']!['generation'] as Record<string, unknown>;
     const refused = await post(url, { query: 'query Broken { noSuchField }' });
     expect(refused.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
     // A streamed draft followed over graphql-ws: the subscription is an operation of its own.
@@ -188,7 +188,7 @@ describe('tracing on (OTEL_EXPORTER_OTLP_ENDPOINT set)', { timeout: 120_000 }, (
     });
     const watched = await collectStream(
       client,
-      streamed.data!['draftStatusUpdate']!['id'] as string,
+      (streamed.data!['draftStatusUpdate']!['generation'] as { id: string }).id,
     );
     await client.dispose();
     expect(watched.events.at(-1)?.generation?.status).toBe('SUCCEEDED');

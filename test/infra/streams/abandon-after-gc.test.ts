@@ -42,10 +42,13 @@ afterAll(async () => {
 });
 
 it('aborts the provider call of a stream its subscriber left after a garbage collection', async () => {
-  const drafted = await server.graphql<{ draftStatusUpdate: { id: string } }>(DRAFT_STATUS_UPDATE, {
-    input: statusUpdateInput({ stream: true }),
-  });
-  const id = drafted.data!.draftStatusUpdate.id;
+  const drafted = await server.graphql<{ draftStatusUpdate: { generation: { id: string } } }>(
+    DRAFT_STATUS_UPDATE,
+    {
+      input: statusUpdateInput({ stream: true }),
+    },
+  );
+  const id = drafted.data!.draftStatusUpdate.generation.id;
   const client = server.wsClient();
   await new Promise<void>((resolve, reject) => {
     client.subscribe(

@@ -91,11 +91,11 @@ describe.skipIf(!available)('a coalesced generation stream over the Redis bus', 
     events.filter((event) => event.delta !== null).map(({ seq, delta }) => ({ seq, delta }));
 
   it('gives every subscriber the same fewer events; afterSeq resumes; the store replays them', async () => {
-    const drafted = await server.graphql<{ draftStatusUpdate: { id: string } }>(
+    const drafted = await server.graphql<{ draftStatusUpdate: { generation: { id: string } } }>(
       DRAFT_STATUS_UPDATE,
       { input: statusUpdateInput({ stream: true }) },
     );
-    const id = drafted.data!.draftStatusUpdate.id;
+    const id = drafted.data!.draftStatusUpdate.generation.id;
     const started = performance.now();
     const [one, two] = await Promise.all([
       collectStream(server.wsClient(), id),

@@ -17,12 +17,12 @@ describe('a generation watched by several subscribers', () => {
   afterAll(() => server?.stop());
 
   it('sends every subscriber identical frames, each event executed once', async () => {
-    const started = await server.graphql<{ draftStatusUpdate: { id: string } }>(
+    const started = await server.graphql<{ draftStatusUpdate: { generation: { id: string } } }>(
       DRAFT_STATUS_UPDATE,
       { input: statusUpdateInput({ stream: true }) },
     );
     expect(started.errors).toBeUndefined();
-    const id = started.data!.draftStatusUpdate.id;
+    const id = started.data!.draftStatusUpdate.generation.id;
     const before = { ...server.app.streamEvents };
     const [first, second] = await Promise.all([
       collectStream(server.wsClient(), id),
@@ -37,11 +37,11 @@ describe('a generation watched by several subscribers', () => {
   });
 
   it('executes apart for a subscriber whose variables differ', async () => {
-    const started = await server.graphql<{ draftStatusUpdate: { id: string } }>(
+    const started = await server.graphql<{ draftStatusUpdate: { generation: { id: string } } }>(
       DRAFT_STATUS_UPDATE,
       { input: statusUpdateInput({ stream: true }) },
     );
-    const id = started.data!.draftStatusUpdate.id;
+    const id = started.data!.draftStatusUpdate.generation.id;
     const before = { ...server.app.streamEvents };
     const [whole, resumed] = await Promise.all([
       collectStream(server.wsClient(), id),

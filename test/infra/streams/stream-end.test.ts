@@ -15,7 +15,7 @@ import {
 } from '../../support/server.js';
 
 interface Drafted {
-  draftStatusUpdate: { id: string; status: string };
+  draftStatusUpdate: { generation: { id: string; status: string } };
 }
 
 describe('the end of a running stream', () => {
@@ -27,7 +27,7 @@ describe('the end of a running stream', () => {
     const drafted = await server.graphql<Drafted>(DRAFT_STATUS_UPDATE, {
       input: statusUpdateInput({ stream: true }),
     });
-    const { id, status } = drafted.data!.draftStatusUpdate;
+    const { id, status } = drafted.data!.draftStatusUpdate.generation;
     expect(status).toBe('RUNNING');
 
     const reads = vi.spyOn(server.app.store.generations, 'findById');
@@ -84,7 +84,7 @@ describe("another account's running generation", () => {
       { input: statusUpdateInput({ stream: true }) },
       { authorization: `Bearer ${alice}` },
     );
-    const { id, status } = drafted.data!.draftStatusUpdate;
+    const { id, status } = drafted.data!.draftStatusUpdate.generation;
     expect(status).toBe('RUNNING');
 
     const asBob = await collectStream(

@@ -11,7 +11,7 @@ import { serverWithBuiltinProvider } from '../../support/generation-queries.js';
 import { collectStream } from '../../support/server.js';
 
 interface Drafted {
-  draftStatusUpdate: { id: string; text: string };
+  draftStatusUpdate: { generation: { id: string; text: string } };
 }
 
 describe('subscription documents', () => {
@@ -25,7 +25,7 @@ describe('subscription documents', () => {
         }),
       ),
     );
-    const ids = drafted.map((result) => result.data!.draftStatusUpdate.id);
+    const ids = drafted.map((result) => result.data!.draftStatusUpdate.generation.id);
     const client = builtin.server.wsClient();
     const streams = await Promise.all(ids.map((id) => collectStream(client, id)));
     for (const [index, { events, errors }] of streams.entries()) {

@@ -31,11 +31,11 @@ describe('one connection, many subscriptions in turn', () => {
     // Not lazy: the one socket stays open between subscriptions, as a long-lived client's does.
     const client = createClient({ url: server.wsUrl, webSocketImpl: WebSocket, lazy: false });
     for (let i = 0; i < 15; i++) {
-      const started = await server.graphql<{ draftStatusUpdate: { id: string } }>(
+      const started = await server.graphql<{ draftStatusUpdate: { generation: { id: string } } }>(
         DRAFT_STATUS_UPDATE,
         { input: statusUpdateInput({ stream: true }) },
       );
-      const watched = await collectStream(client, started.data!.draftStatusUpdate.id);
+      const watched = await collectStream(client, started.data!.draftStatusUpdate.generation.id);
       expect(watched.errors).toBeUndefined();
     }
     await new Promise((resolve) => setImmediate(resolve));

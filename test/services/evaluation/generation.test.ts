@@ -71,14 +71,13 @@ describe('generation evaluation with an LLM judge', () => {
       prices: { 'openai:judge-model': { inputPerMillionUsd: 1, outputPerMillionUsd: 2 } },
     });
     server = await startTestServer({ LLM_CONFIG, OPENAI_API_KEY: 'sk-test' });
-    const draft = await server.graphql<{ draftStatusUpdate: { id: string; text: string } }>(
-      DRAFT_STATUS_UPDATE,
-      { input: statusUpdateInput() },
-    );
+    const draft = await server.graphql<{
+      draftStatusUpdate: { generation: { id: string; text: string } };
+    }>(DRAFT_STATUS_UPDATE, { input: statusUpdateInput() });
     expect(draft.errors).toBeUndefined();
     // A person's version of the same update, recognisable by its first line.
-    reference = `Reviewed by the incident lead.\n${draft.data!.draftStatusUpdate.text}`;
-    productionDraftId = draft.data!.draftStatusUpdate.id;
+    reference = `Reviewed by the incident lead.\n${draft.data!.draftStatusUpdate.generation.text}`;
+    productionDraftId = draft.data!.draftStatusUpdate.generation.id;
   });
   afterAll(async () => {
     await server.stop();
@@ -305,12 +304,11 @@ describe('generation evaluation with an LLM judge', () => {
       editDistance: 0,
       editClass: 'ACCEPTED',
     });
-    const other = await server.graphql<{ draftStatusUpdate: { id: string; text: string } }>(
-      DRAFT_STATUS_UPDATE,
-      { input: statusUpdateInput({ audience: 'CUSTOMER' }) },
-    );
+    const other = await server.graphql<{
+      draftStatusUpdate: { generation: { id: string; text: string } };
+    }>(DRAFT_STATUS_UPDATE, { input: statusUpdateInput({ audience: 'CUSTOMER' }) });
     const rewritten = await submit({
-      generationId: other.data!.draftStatusUpdate.id,
+      generationId: other.data!.draftStatusUpdate.generation.id,
       finalText: 'We are looking into an issue with payments.',
       rating: 'DOWN',
       comment: 'too long',
