@@ -45,8 +45,8 @@ describe('ai-subgraph in a supergraph behind @apollo/gateway', () => {
     ]);
 
     // A taxonomy trained on CLINC150 training rows, set up through our subgraph directly.
-    const created = await ai.graphql<{ createTaxonomy: { id: string } }>(
-      'mutation($input: TaxonomyInput!) { createTaxonomy(input: $input) { id } }',
+    const created = await ai.graphql<{ createTaxonomy: { taxonomy: { id: string } } }>(
+      'mutation($input: CreateTaxonomyInput!) { createTaxonomy(input: $input) { taxonomy { id } } }',
       {
         input: {
           name: 'support',
@@ -58,16 +58,19 @@ describe('ai-subgraph in a supergraph behind @apollo/gateway', () => {
       },
     );
     expect(created.errors).toBeUndefined();
-    taxonomyId = created.data!.createTaxonomy.id;
+    taxonomyId = created.data!.createTaxonomy.taxonomy.id;
     const rows = clincSubset('train', INTENTS).map(([body, category]) => ({ body, category }));
     const imported = await ai.graphql(
-      'mutation($id: ID!, $rows: [LabeledTicketInput!]!) { importLabeledTickets(taxonomyId: $id, examples: $rows) { imported } }',
+      'mutation($id: ID!, $rows: [LabeledTicketInput!]!) { importLabeledTickets(input: { taxonomyId: $id, examples: $rows }) { imported } }',
       { id: taxonomyId, rows },
     );
     expect(imported.errors).toBeUndefined();
-    const trained = await ai.graphql('mutation($id: ID!) { trainRouter(taxonomyId: $id) { id } }', {
-      id: taxonomyId,
-    });
+    const trained = await ai.graphql(
+      'mutation($id: ID!) { trainRouter(input: { taxonomyId: $id }) { model { id } } }',
+      {
+        id: taxonomyId,
+      },
+    );
     expect(trained.errors).toBeUndefined();
 
     // Drafts linked to incidents INC-1 (two status updates, one postmortem) and INC-2 (one status update).
