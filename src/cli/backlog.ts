@@ -38,7 +38,7 @@ const BACKLOG = `query Backlog($id: ID!) {
 const RESULTS = `query BacklogResults($id: ID!, $after: String) {
   routingBacklog(id: $id) {
     results(first: 500, after: $after) {
-      nodes { ticket { id } error prediction { category confidence decidedBy needsReview target reason } } }
+      nodes { ticket { id } error prediction { category confidence decidedBy needsReview target reason } }
       pageInfo { hasNextPage endCursor }
     }
   }
