@@ -160,6 +160,12 @@ export function shapeTypeDefs(typeDefs: DocumentNode, config: SupergraphConfig):
     body: ticket.body,
   };
   return visit(typeDefs, {
+    // Fields of this subgraph's own types that reference the entities (`RoutingPrediction.ticket`).
+    NamedType(node) {
+      const original = node.name.value;
+      if (!(original in renamed) || renamed[original] === original) return undefined;
+      return { ...node, name: { ...node.name, value: renamed[original]! } };
+    },
     ObjectTypeDefinition(node) {
       const original = node.name.value;
       if (!(original in renamed)) return undefined;

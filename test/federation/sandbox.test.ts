@@ -37,7 +37,14 @@ const EXPECTED_OPERATIONS = {
     'TrainRouter',
     'SubmitFeedback',
   ],
-  query: ['Generation', 'RecentGenerations', 'RouteTickets', 'Providers', 'EvalMetrics'],
+  query: [
+    'Generation',
+    'RecentGenerations',
+    'RouteTickets',
+    'ReviewQueue',
+    'Providers',
+    'EvalMetrics',
+  ],
   subscription: ['WatchGeneration'],
 };
 
