@@ -158,7 +158,7 @@ describe('text the store cannot hold', () => {
             { body: `reset ${NUL}`, category: 'access' },
           ],
         },
-        ['examples.1.body'],
+        ['input.examples.1.body'],
       ],
       [
         'a feedback comment',
