@@ -170,6 +170,20 @@ describe('ai-subgraph in a supergraph behind @apollo/gateway', () => {
     expect(tickets.counts).toEqual({ requests: 1, entities: 0 });
   });
 
+  it('nulls only Ticket.routing when routing fails; the tickets list still arrives', async () => {
+    // A taxonomy this account does not have: every ticket's routing fails, on its own path.
+    const result = await gateway.query<{
+      tickets: { id: string; routing: { category: string | null } | null }[];
+    }>(
+      '{ tickets(first: 3) { id routing(taxonomyId: "00000000-0000-4000-8000-000000000000") { category } } }',
+    );
+    expect(result.data!.tickets).toEqual(
+      inbox.slice(0, 3).map((ticket) => ({ id: ticket.id, routing: null })),
+    );
+    expect(result.errors!.length).toBeGreaterThan(0);
+    expect(result.errors!.every((error) => error.message.includes('was not found'))).toBe(true);
+  });
+
   it('joins an incident its stored drafts through one _entities call', async () => {
     const result = await gateway.query<{
       incident: {
