@@ -77,7 +77,13 @@ async function runStep(target: Target, rate: number, seconds: number): Promise<S
     url: target.url,
     rate,
     seconds,
-    body: () => target.body(tickets[next++ % tickets.length]!),
+    // Every request a ticket id of its own: a ticket routed before would be answered from its
+    // stored decision, and this measures deciding.
+    body: () => {
+      const n = next++;
+      const ticket = tickets[n % tickets.length]!;
+      return target.body({ ...ticket, id: `${ticket.id}-${n}` });
+    },
     failed: target.failed,
     ...(target.authorization ? { authorization: target.authorization } : {}),
     onFailure: (answer) => {

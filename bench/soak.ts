@@ -146,7 +146,8 @@ async function main(): Promise<void> {
   const work: Record<Kind, () => Promise<void>> = {
     routing: async () => {
       const result = await http.post<{ routeTicket: { decidedBy: string } }>(route, {
-        ticket: tickets[nextTicket++ % tickets.length],
+        // A ticket id of its own per request: a repeated one would read its stored decision.
+        ticket: { ...tickets[nextTicket % tickets.length]!, id: `soak-${nextTicket++}` },
         taxonomyId: taxonomy.taxonomyId,
       });
       if (result.errors || !result.data?.routeTicket)

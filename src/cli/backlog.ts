@@ -10,7 +10,13 @@
 import { createWriteStream, statSync } from 'node:fs';
 import { once } from 'node:events';
 import { parseArgs } from 'node:util';
-import { clientFor, graphql, type ClientOptions } from './graphql-client.js';
+import {
+  checkedPayload,
+  clientFor,
+  graphql,
+  type ClientOptions,
+  type UserErrorShape,
+} from './graphql-client.js';
 import { findTaxonomyId } from './import.js';
 import { readRows, type Row } from './labeled-rows.js';
 import { ProgressLine } from './progress.js';
@@ -21,8 +27,8 @@ const BATCH_TICKETS = 1_000;
 const BATCH_BYTES = 1024 * 1024;
 const POLL_MS = 1_000;
 
-const ROUTE_BACKLOG = `mutation RouteBacklog($taxonomyId: ID, $tickets: [TicketInput!]!, $backlogId: ID) {
-  routeBacklog(taxonomyId: $taxonomyId, tickets: $tickets, backlogId: $backlogId) { id }
+const ROUTE_BACKLOG = `mutation RouteBacklog($input: RouteBacklogInput!) {
+  routeBacklog(input: $input) { backlog { id } userErrors { field code message } }
 }`;
 
 const BACKLOG = `query Backlog($id: ID!) {
@@ -32,7 +38,7 @@ const BACKLOG = `query Backlog($id: ID!) {
 const RESULTS = `query BacklogResults($id: ID!, $after: String) {
   routingBacklog(id: $id) {
     results(first: 500, after: $after) {
-      edges { node { ticketId error prediction { category confidence decidedBy needsReview target reason } } }
+      nodes { ticket { id } error prediction { category confidence decidedBy needsReview target reason } }
       pageInfo { hasNextPage endCursor }
     }
   }
@@ -51,7 +57,7 @@ export interface BacklogState {
 }
 
 interface ResultNode {
-  ticketId: string;
+  ticket: { id: string } | null;
   error: string | null;
   prediction: {
     category: string | null;
@@ -97,12 +103,10 @@ export async function enqueueFile(
     const tickets = batch;
     batch = [];
     batchBytes = 0;
-    const { routeBacklog } = await graphql<{ routeBacklog: { id: string } }>(
-      client,
-      ROUTE_BACKLOG,
-      { taxonomyId, tickets, backlogId },
-    );
-    backlogId = routeBacklog.id;
+    const { routeBacklog } = await graphql<{
+      routeBacklog: { backlog: { id: string }; userErrors: UserErrorShape[] };
+    }>(client, ROUTE_BACKLOG, { input: { taxonomyId, tickets, backlogId } });
+    backlogId = checkedPayload(routeBacklog).backlog.id;
     queued += tickets.length;
   };
   for await (const result of readRows(path, ticketOf, (bytes) => (read += bytes))) {
@@ -190,14 +194,14 @@ export async function writeResults(
     }: {
       routingBacklog: {
         results: {
-          edges: { node: ResultNode }[];
+          nodes: ResultNode[];
           pageInfo: { hasNextPage: boolean; endCursor: string | null };
         };
       };
     } = await graphql(client, RESULTS, { id, after });
-    for (const { node } of routingBacklog.results.edges) {
+    for (const node of routingBacklog.results.nodes) {
       const flat = {
-        ticket_id: node.ticketId,
+        ticket_id: node.ticket?.id ?? null,
         category: node.prediction?.category ?? null,
         confidence: node.prediction?.confidence ?? null,
         decided_by: node.prediction?.decidedBy ?? null,

@@ -14,8 +14,14 @@
 import { createReadStream, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { clientFor, graphql, type ClientOptions } from './graphql-client.js';
-import { importFile } from './import.js';
+import {
+  checkedPayload,
+  clientFor,
+  graphql,
+  type ClientOptions,
+  type UserErrorShape,
+} from './graphql-client.js';
+import { importFile, listTaxonomies } from './import.js';
 import { readLabeledRows } from './labeled-rows.js';
 import type {
   CategoryMetrics,
@@ -125,9 +131,11 @@ async function ensureTaxonomy(
   name: string,
   path: string,
 ): Promise<{ id: string; trained: boolean }> {
-  const { taxonomies } = await graphql<{
-    taxonomies: { id: string; name: string; model: { id: string } | null }[];
-  }>(client, '{ taxonomies { id name model { id } } }');
+  const taxonomies = await listTaxonomies<{
+    id: string;
+    name: string;
+    model: { id: string } | null;
+  }>(client, 'id name model { id }');
   const found = taxonomies.find((taxonomy) => taxonomy.name === name);
   if (found) return { id: found.id, trained: Boolean(found.model) };
   const categories = await categoriesOf(path);
@@ -135,9 +143,11 @@ async function ensureTaxonomy(
     throw new Error(
       `${path}: found ${categories.length} categories; a taxonomy needs at least two`,
     );
-  const { createTaxonomy } = await graphql<{ createTaxonomy: { id: string } }>(
+  const { createTaxonomy } = await graphql<{
+    createTaxonomy: { taxonomy: { id: string }; userErrors: UserErrorShape[] };
+  }>(
     client,
-    'mutation($input: TaxonomyInput!) { createTaxonomy(input: $input) { id } }',
+    'mutation($input: CreateTaxonomyInput!) { createTaxonomy(input: $input) { taxonomy { id } userErrors { field code message } } }',
     {
       input: {
         name,
@@ -149,7 +159,7 @@ async function ensureTaxonomy(
     },
   );
   console.log(`created taxonomy "${name}" with ${categories.length} categories`);
-  return { id: createTaxonomy.id, trained: false };
+  return { id: checkedPayload(createTaxonomy).taxonomy.id, trained: false };
 }
 
 async function ensureDataset(client: ClientOptions, name: string): Promise<string> {
@@ -359,15 +369,19 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
     for (const refused of imported.refused.slice(0, 10))
       console.log(`  line ${refused.line}: ${refused.reason}`);
     if (!taxonomy.trained) {
-      const { trainRouter } = await graphql<{
-        trainRouter: { trainedOn: number; heldoutAccuracy: number; trainingMs: number };
+      const { trainRouter: payload } = await graphql<{
+        trainRouter: {
+          model: { trainedOn: number; heldoutAccuracy: number | null; trainingMs: number };
+          userErrors: UserErrorShape[];
+        };
       }>(
         client,
-        'mutation($id: ID!) { trainRouter(taxonomyId: $id) { trainedOn heldoutAccuracy trainingMs } }',
+        'mutation($id: ID!) { trainRouter(input: { taxonomyId: $id }) { model { trainedOn heldoutAccuracy trainingMs } userErrors { field code message } } }',
         { id: taxonomy.id },
       );
+      const trainRouter = checkedPayload(payload).model;
       console.log(
-        `trained a router on ${trainRouter.trainedOn} examples in ${(trainRouter.trainingMs / 1000).toFixed(1)} s (held-out accuracy ${pct(trainRouter.heldoutAccuracy)})`,
+        `trained a router on ${trainRouter.trainedOn} examples in ${(trainRouter.trainingMs / 1000).toFixed(1)} s (held-out accuracy ${trainRouter.heldoutAccuracy === null ? 'unknown' : pct(trainRouter.heldoutAccuracy)})`,
       );
     }
     ({ startEvalRun: started } = await graphql<{ startEvalRun: Run }>(

@@ -68,3 +68,23 @@ export async function graphql<T>(
     );
   return body.data;
 }
+
+/**
+ * A mutation's payload, or its first `userErrors` entry thrown as an error (with the field path),
+ * for commands that stop at the first problem.
+ */
+export function checkedPayload<T extends { userErrors: UserErrorShape[] }>(payload: T): T {
+  const [first] = payload.userErrors;
+  if (first)
+    throw new GraphQLRequestError(
+      first.field ? `${first.field.join('.')}: ${first.message}` : first.message,
+      first.code,
+    );
+  return payload;
+}
+
+export interface UserErrorShape {
+  field: string[] | null;
+  code: string;
+  message: string;
+}

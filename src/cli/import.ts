@@ -8,7 +8,13 @@
  */
 import { statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { clientFor, graphql, type ClientOptions } from './graphql-client.js';
+import {
+  clientFor,
+  checkedPayload,
+  graphql,
+  type ClientOptions,
+  type UserErrorShape,
+} from './graphql-client.js';
 import { readLabeledRows } from './labeled-rows.js';
 import { ProgressLine } from './progress.js';
 import { printRefusedRows, printedHelp, runCommand } from './command.js';
@@ -17,7 +23,7 @@ import { printRefusedRows, printedHelp, runCommand } from './command.js';
 const BATCH = 1_000;
 
 const IMPORT = `mutation Import($taxonomyId: ID!, $examples: [LabeledTicketInput!]!) {
-  importLabeledTickets(taxonomyId: $taxonomyId, examples: $examples) { imported duplicates rejected { row reason } }
+  importLabeledTickets(input: { taxonomyId: $taxonomyId, examples: $examples }) { imported duplicates rejected { row reason } userErrors { field code message } }
 }`;
 
 export interface ImportSummary {
@@ -27,11 +33,34 @@ export interface ImportSummary {
   refused: { line: number; reason: string }[];
 }
 
+/** Every taxonomy of the account, id and name, page by page. */
+export async function listTaxonomies<T extends { id: string; name: string }>(
+  client: ClientOptions,
+  fields = 'id name',
+): Promise<T[]> {
+  const all: T[] = [];
+  let after: string | null = null;
+  do {
+    const { taxonomies }: { taxonomies: TaxonomyPage<T> } = await graphql<{
+      taxonomies: TaxonomyPage<T>;
+    }>(
+      client,
+      `query($after: String) { taxonomies(first: 100, after: $after) { nodes { ${fields} } pageInfo { hasNextPage endCursor } } }`,
+      { after },
+    );
+    all.push(...taxonomies.nodes);
+    after = taxonomies.pageInfo.hasNextPage ? taxonomies.pageInfo.endCursor : null;
+  } while (after);
+  return all;
+}
+
+interface TaxonomyPage<T> {
+  nodes: T[];
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+}
+
 export async function findTaxonomyId(client: ClientOptions, name: string): Promise<string> {
-  const { taxonomies } = await graphql<{ taxonomies: { id: string; name: string }[] }>(
-    client,
-    '{ taxonomies { id name } }',
-  );
+  const taxonomies = await listTaxonomies(client);
   const found = taxonomies.find((taxonomy) => taxonomy.name === name);
   if (!found)
     throw new Error(
@@ -54,16 +83,18 @@ export async function importFile(
     if (batch.length === 0) return;
     const sent = batch;
     batch = [];
-    const { importLabeledTickets: result } = await graphql<{
+    const { importLabeledTickets: payload } = await graphql<{
       importLabeledTickets: {
         imported: number;
         duplicates: number;
         rejected: { row: number; reason: string }[];
+        userErrors: UserErrorShape[];
       };
     }>(client, IMPORT, {
       taxonomyId,
       examples: sent.map((item) => item.row),
     });
+    const result = checkedPayload(payload);
     summary.imported += result.imported;
     summary.duplicates += result.duplicates;
     // The service numbers rows within the batch from 1; report the file's line instead.

@@ -23,7 +23,8 @@ export interface Loaders {
   incidentDrafts: DataLoader<string, GenerationRecord[]>;
   /**
    * Routing for any number of tickets asked for anywhere in a request (`routeTicket`, each
-   * `Ticket.routing` of an `_entities` call): one batch per taxonomy, so one local prediction.
+   * `Ticket.routing` of an `_entities` call): stored decisions reused, the others in one batch per
+   * taxonomy, so one local prediction.
    */
   routing: DataLoader<RoutingRequest, PredictionRecord>;
 }
@@ -57,17 +58,18 @@ export function createLoaders(
           ]),
         );
         const results: (PredictionRecord | Error)[] = new Array(requests.length);
+        // Per key: a ticket that cannot be routed fails its own path, not its batch.
         await Promise.all(
           [...byTaxonomy].map(async ([taxonomyId, indexes]) => {
             try {
-              const predictions = await services.routing.route(
+              const outcomes = await services.routing.routeEach(
                 account,
                 indexes.map((index) => requests[index]!.ticket),
                 taxonomyId,
                 signal,
                 { requestId },
               );
-              indexes.forEach((index, position) => (results[index] = predictions[position]!));
+              indexes.forEach((index, position) => (results[index] = outcomes[position]!));
             } catch (error) {
               for (const index of indexes) results[index] = error as Error;
             }
@@ -75,8 +77,17 @@ export function createLoaders(
         );
         return results;
       },
-      // Every request is a fresh decision: the same ticket twice in one request is routed twice.
-      { cache: false, maxBatchSize: 1_000 },
+      // Reads reuse stored decisions, so the same ticket twice in a request is one decision.
+      {
+        maxBatchSize: 1_000,
+        cacheKeyFn: (request) =>
+          JSON.stringify([
+            request.taxonomyId,
+            request.ticket.id,
+            request.ticket.subject ?? null,
+            request.ticket.body,
+          ]),
+      },
     ),
     generation: new DataLoader((ids: readonly string[]) =>
       services.generations.byIds(accountId, ids),

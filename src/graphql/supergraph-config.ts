@@ -160,6 +160,12 @@ export function shapeTypeDefs(typeDefs: DocumentNode, config: SupergraphConfig):
     body: ticket.body,
   };
   return visit(typeDefs, {
+    // Fields of this subgraph's own types that reference the entities (`RoutingPrediction.ticket`).
+    NamedType(node) {
+      const original = node.name.value;
+      if (!(original in renamed) || renamed[original] === original) return undefined;
+      return { ...node, name: { ...node.name, value: renamed[original]! } };
+    },
     ObjectTypeDefinition(node) {
       const original = node.name.value;
       if (!(original in renamed)) return undefined;
@@ -237,6 +243,31 @@ export function entityId(reference: Record<string, unknown>, keyTypes: Record<st
 type ResolverMap = Record<string, unknown>;
 
 /**
+ * The configured key fields of an entity this subgraph returns a reference to (such as
+ * `RoutingPrediction.ticket`, built from the stored id alone): each field's value taken from the
+ * id, split back at ":" for a compound key, and numbers made numbers again.
+ */
+export function keyFieldResolvers(keyTypes: Record<string, string>): ResolverMap {
+  const fields = Object.keys(keyTypes);
+  if (fields.length === 1 && fields[0] === 'id') return {};
+  return Object.fromEntries(
+    fields.map((field, position) => [
+      field,
+      (reference: Record<string, unknown>) => {
+        if (reference[field] !== undefined) return reference[field];
+        const parts = String(reference['id']).split(':');
+        // The last field keeps any ":" of its own.
+        const value =
+          position === fields.length - 1
+            ? parts.slice(position).join(':')
+            : (parts[position] ?? '');
+        return /^(Int|Float)!?$/.test(keyTypes[field]!) ? Number(value) : value;
+      },
+    ]),
+  );
+}
+
+/**
  * The resolvers under the configured type names, each entity's `__resolveReference` translating
  * a router's representation (configured key and text fields) into the default shape the
  * resolvers are typed against (`TicketReference`, `IncidentReference`).
@@ -250,6 +281,7 @@ export function shapeResolvers(
   return {
     ...rest,
     [ticket.type]: {
+      ...keyFieldResolvers(ticket.key),
       ...Ticket,
       __resolveReference: (reference: Record<string, unknown>) => ({
         id: entityId(reference, ticket.key),

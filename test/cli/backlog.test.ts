@@ -14,8 +14,8 @@ describe('npm run backlog', () => {
   const dir = temporaryDataDir();
   beforeAll(async () => {
     server = await startTestServer();
-    const created = await server.graphql<{ createTaxonomy: { id: string } }>(
-      'mutation($input: TaxonomyInput!) { createTaxonomy(input: $input) { id } }',
+    const created = await server.graphql<{ createTaxonomy: { taxonomy: { id: string } } }>(
+      'mutation($input: CreateTaxonomyInput!) { createTaxonomy(input: $input) { taxonomy { id } } }',
       {
         input: {
           name: 'support',
@@ -23,17 +23,20 @@ describe('npm run backlog', () => {
         },
       },
     );
-    const id = created.data!.createTaxonomy.id;
+    const id = created.data!.createTaxonomy.taxonomy.id;
     await server.graphql(
-      'mutation($id: ID!, $rows: [LabeledTicketInput!]!) { importLabeledTickets(taxonomyId: $id, examples: $rows) { imported } }',
+      'mutation($id: ID!, $rows: [LabeledTicketInput!]!) { importLabeledTickets(input: { taxonomyId: $id, examples: $rows }) { imported } }',
       {
         id,
         rows: clincSubset('train', INTENTS).map(([body, category]) => ({ body, category })),
       },
     );
-    await server.graphql('mutation($id: ID!) { trainRouter(taxonomyId: $id) { trainedOn } }', {
-      id,
-    });
+    await server.graphql(
+      'mutation($id: ID!) { trainRouter(input: { taxonomyId: $id }) { model { trainedOn } } }',
+      {
+        id,
+      },
+    );
   });
   afterAll(() => server.stop());
 

@@ -93,15 +93,15 @@ describe('npm run eval on CLINC150 (20 intents)', () => {
     expect(html).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org)/);
 
     // The evaluation's decisions are not production predictions: nothing waits for review.
-    const taxonomies = await server.graphql<{ taxonomies: { id: string }[] }>(
-      '{ taxonomies { id } }',
+    const taxonomies = await server.graphql<{ taxonomies: { nodes: { id: string }[] } }>(
+      '{ taxonomies { nodes { id } } }',
     );
-    const taxonomyId = taxonomies.data!.taxonomies[0]!.id;
-    const queue = await server.graphql<{ reviewQueue: unknown[] }>(
-      'query($id: ID) { reviewQueue(taxonomyId: $id, first: 500) { id } }',
+    const taxonomyId = taxonomies.data!.taxonomies.nodes[0]!.id;
+    const queue = await server.graphql<{ reviewQueue: { totalCount: number; nodes: unknown[] } }>(
+      'query($id: ID) { reviewQueue(taxonomyId: $id, first: 500) { totalCount nodes { id } } }',
       { id: taxonomyId },
     );
-    expect(queue.data!.reviewQueue).toEqual([]);
+    expect(queue.data!.reviewQueue).toEqual({ totalCount: 0, nodes: [] });
     const [stored] = await server.app.store.db.query<{ count: number }>(
       'SELECT count(*)::int AS count FROM routing_predictions',
     );

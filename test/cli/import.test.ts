@@ -15,7 +15,7 @@ describe('npm run import', () => {
   beforeAll(async () => {
     server = await startTestServer();
     await server.graphql(
-      'mutation($input: TaxonomyInput!) { createTaxonomy(input: $input) { id } }',
+      'mutation($input: CreateTaxonomyInput!) { createTaxonomy(input: $input) { taxonomy { id } } }',
       {
         input: {
           name: 'support',
@@ -47,10 +47,10 @@ describe('npm run import', () => {
     expect(stdout).toContain('5002 rows read: 400 imported, 4600 duplicates, 2 refused');
     expect(stderr).toMatch(/100%/);
     expect(code).toBe(1);
-    const { data } = await server.graphql<{ taxonomies: { labeledTickets: number }[] }>(
-      '{ taxonomies { labeledTickets } }',
+    const { data } = await server.graphql<{ taxonomies: { nodes: { labeledTickets: number }[] } }>(
+      '{ taxonomies { nodes { labeledTickets } } }',
     );
-    expect(data!.taxonomies[0]!.labeledTickets).toBe(400);
+    expect(data!.taxonomies.nodes[0]!.labeledTickets).toBe(400);
   });
 
   it('reads JSONL with body or text keys, and exits 0 when nothing is refused', async () => {

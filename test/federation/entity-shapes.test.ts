@@ -132,8 +132,8 @@ describe.each(SHAPES)('ai-subgraph extending %s', (_name, file, source) => {
       startTicketsSubgraph(inbox, ticket),
       startIncidentsSubgraph(undefined, incident),
     ]);
-    const created = await ai.graphql<{ createTaxonomy: { id: string } }>(
-      'mutation($input: TaxonomyInput!) { createTaxonomy(input: $input) { id } }',
+    const created = await ai.graphql<{ createTaxonomy: { taxonomy: { id: string } } }>(
+      'mutation($input: CreateTaxonomyInput!) { createTaxonomy(input: $input) { taxonomy { id } } }',
       {
         input: {
           name: 'support',
@@ -141,15 +141,18 @@ describe.each(SHAPES)('ai-subgraph extending %s', (_name, file, source) => {
         },
       },
     );
-    const taxonomyId = created.data!.createTaxonomy.id;
+    const taxonomyId = created.data!.createTaxonomy.taxonomy.id;
     const rows = clincSubset('train', INTENTS).map(([body, category]) => ({ body, category }));
     await ai.graphql(
-      'mutation($id: ID!, $rows: [LabeledTicketInput!]!) { importLabeledTickets(taxonomyId: $id, examples: $rows) { imported } }',
+      'mutation($id: ID!, $rows: [LabeledTicketInput!]!) { importLabeledTickets(input: { taxonomyId: $id, examples: $rows }) { imported } }',
       { id: taxonomyId, rows },
     );
-    const trained = await ai.graphql('mutation($id: ID!) { trainRouter(taxonomyId: $id) { id } }', {
-      id: taxonomyId,
-    });
+    const trained = await ai.graphql(
+      'mutation($id: ID!) { trainRouter(input: { taxonomyId: $id }) { model { id } } }',
+      {
+        id: taxonomyId,
+      },
+    );
     expect(trained.errors).toBeUndefined();
     const draft = await ai.graphql<{ draftStatusUpdate: { generation: { id: string } } }>(
       'mutation($input: DraftStatusUpdateInput!) { draftStatusUpdate(input: $input) { generation { id } } }',
@@ -200,10 +203,13 @@ describe.each(SHAPES)('ai-subgraph extending %s', (_name, file, source) => {
     const keys = Object.keys(ticket.key).join(' ');
     const result = await gateway.query<{
       tickets: Record<string, unknown>[];
-    }>(`{ tickets(first: 12) { ${keys} routing { ticketId category } } }`);
+    }>(`{ tickets(first: 12) { ${keys} routing { ticket { ${keys} } category } } }`);
     expect(result.errors).toBeUndefined();
-    const routed = result.data!.tickets as { routing: { ticketId: string; category: string } }[];
-    expect(routed.map((entry) => entry.routing.ticketId)).toEqual(
+    const routed = result.data!.tickets as {
+      routing: { ticket: Record<string, unknown>; category: string };
+    }[];
+    // RoutingPrediction.ticket is a reference in the configured shape, key fields and all.
+    expect(routed.map((entry) => entityId(entry.routing.ticket, ticket.key))).toEqual(
       inbox.map((entry) => entityId(shapedTicket(entry, ticket), ticket.key)),
     );
     const correct = routed.filter(

@@ -45,8 +45,8 @@ describe('ai-subgraph in a supergraph behind @apollo/gateway', () => {
     ]);
 
     // A taxonomy trained on CLINC150 training rows, set up through our subgraph directly.
-    const created = await ai.graphql<{ createTaxonomy: { id: string } }>(
-      'mutation($input: TaxonomyInput!) { createTaxonomy(input: $input) { id } }',
+    const created = await ai.graphql<{ createTaxonomy: { taxonomy: { id: string } } }>(
+      'mutation($input: CreateTaxonomyInput!) { createTaxonomy(input: $input) { taxonomy { id } } }',
       {
         input: {
           name: 'support',
@@ -58,16 +58,19 @@ describe('ai-subgraph in a supergraph behind @apollo/gateway', () => {
       },
     );
     expect(created.errors).toBeUndefined();
-    taxonomyId = created.data!.createTaxonomy.id;
+    taxonomyId = created.data!.createTaxonomy.taxonomy.id;
     const rows = clincSubset('train', INTENTS).map(([body, category]) => ({ body, category }));
     const imported = await ai.graphql(
-      'mutation($id: ID!, $rows: [LabeledTicketInput!]!) { importLabeledTickets(taxonomyId: $id, examples: $rows) { imported } }',
+      'mutation($id: ID!, $rows: [LabeledTicketInput!]!) { importLabeledTickets(input: { taxonomyId: $id, examples: $rows }) { imported } }',
       { id: taxonomyId, rows },
     );
     expect(imported.errors).toBeUndefined();
-    const trained = await ai.graphql('mutation($id: ID!) { trainRouter(taxonomyId: $id) { id } }', {
-      id: taxonomyId,
-    });
+    const trained = await ai.graphql(
+      'mutation($id: ID!) { trainRouter(input: { taxonomyId: $id }) { model { id } } }',
+      {
+        id: taxonomyId,
+      },
+    );
     expect(trained.errors).toBeUndefined();
 
     // Drafts linked to incidents INC-1 (two status updates, one postmortem) and INC-2 (one status update).
@@ -165,6 +168,20 @@ describe('ai-subgraph in a supergraph behind @apollo/gateway', () => {
     expect(classifications).toEqual([100]);
     // The tickets subgraph counted the same: one request, no entity fetch.
     expect(tickets.counts).toEqual({ requests: 1, entities: 0 });
+  });
+
+  it('nulls only Ticket.routing when routing fails; the tickets list still arrives', async () => {
+    // A taxonomy this account does not have: every ticket's routing fails, on its own path.
+    const result = await gateway.query<{
+      tickets: { id: string; routing: { category: string | null } | null }[];
+    }>(
+      '{ tickets(first: 3) { id routing(taxonomyId: "00000000-0000-4000-8000-000000000000") { category } } }',
+    );
+    expect(result.data!.tickets).toEqual(
+      inbox.slice(0, 3).map((ticket) => ({ id: ticket.id, routing: null })),
+    );
+    expect(result.errors!.length).toBeGreaterThan(0);
+    expect(result.errors!.every((error) => error.message.includes('was not found'))).toBe(true);
   });
 
   it('joins an incident its stored drafts through one _entities call', async () => {

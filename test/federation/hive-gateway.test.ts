@@ -121,8 +121,8 @@ describe('ai-subgraph in a supergraph behind Hive Gateway', () => {
       startIncidentsSubgraph(),
     ]);
     const as = bearer(keys.all);
-    const created = await ai.graphql<{ createTaxonomy: { id: string } }>(
-      'mutation($input: TaxonomyInput!) { createTaxonomy(input: $input) { id } }',
+    const created = await ai.graphql<{ createTaxonomy: { taxonomy: { id: string } } }>(
+      'mutation($input: CreateTaxonomyInput!) { createTaxonomy(input: $input) { taxonomy { id } } }',
       {
         input: {
           name: 'support',
@@ -131,15 +131,15 @@ describe('ai-subgraph in a supergraph behind Hive Gateway', () => {
       },
       as,
     );
-    const taxonomyId = created.data!.createTaxonomy.id;
+    const taxonomyId = created.data!.createTaxonomy.taxonomy.id;
     const rows = clincSubset('train', INTENTS).map(([body, category]) => ({ body, category }));
     await ai.graphql(
-      'mutation($id: ID!, $rows: [LabeledTicketInput!]!) { importLabeledTickets(taxonomyId: $id, examples: $rows) { imported } }',
+      'mutation($id: ID!, $rows: [LabeledTicketInput!]!) { importLabeledTickets(input: { taxonomyId: $id, examples: $rows }) { imported } }',
       { id: taxonomyId, rows },
       as,
     );
     const trained = await ai.graphql(
-      'mutation($id: ID!) { trainRouter(taxonomyId: $id) { id } }',
+      'mutation($id: ID!) { trainRouter(input: { taxonomyId: $id }) { model { id } } }',
       { id: taxonomyId },
       as,
     );

@@ -37,7 +37,14 @@ const EXPECTED_OPERATIONS = {
     'TrainRouter',
     'SubmitFeedback',
   ],
-  query: ['Generation', 'RecentGenerations', 'RouteTickets', 'Providers', 'EvalMetrics'],
+  query: [
+    'Generation',
+    'RecentGenerations',
+    'RouteTickets',
+    'ReviewQueue',
+    'Providers',
+    'EvalMetrics',
+  ],
   subscription: ['WatchGeneration'],
 };
 
@@ -171,25 +178,44 @@ describe('the Sandbox example document', () => {
       ).cancelGeneration.generation.status,
     ).toBe('SUCCEEDED');
 
-    const taxonomy = await run<{ createTaxonomy: { id: string } }>('CreateTaxonomy');
-    const taxonomyId = taxonomy.createTaxonomy.id;
+    const taxonomy = await run<{ createTaxonomy: { taxonomy: { id: string } } }>('CreateTaxonomy');
+    const taxonomyId = taxonomy.createTaxonomy.taxonomy.id;
     // Before the import, the category examples alone are too few, and training says so.
-    const thin = await run<{ trainRouter: { warnings: string[] } }>('TrainRouter', { taxonomyId });
-    expect(thin.trainRouter.warnings).toEqual([
+    const thin = await run<{ trainRouter: { model: { warnings: string[] } } }>('TrainRouter', {
+      taxonomyId,
+    });
+    expect(thin.trainRouter.model.warnings).toEqual([
       expect.stringMatching(/"billing" has 2, "login" has 2; .*at least 10 per category/),
     ]);
     await run('ImportLabeledTickets', { taxonomyId });
-    const trained = await run<{ trainRouter: { warnings: string[] } }>('TrainRouter', {
-      taxonomyId,
-    });
-    expect(trained.trainRouter.warnings).toEqual([]);
+    const trained = await run<{
+      trainRouter: {
+        model: { id: string; warnings: string[] };
+        taxonomy: { model: { id: string } };
+      };
+    }>('TrainRouter', { taxonomyId });
+    expect(trained.trainRouter.model.warnings).toEqual([]);
+    expect(trained.trainRouter.taxonomy.model.id).toBe(trained.trainRouter.model.id);
     const routed = await run<{
-      routeTickets: { ticketId: string; category: string; needsReview: boolean }[];
+      routeTickets: {
+        id: string;
+        ticket: { id: string };
+        category: string;
+        needsReview: boolean;
+      }[];
     }>('RouteTickets');
     expect(routed.routeTickets).toMatchObject([
-      { ticketId: 'T-1', category: 'billing', needsReview: false },
-      { ticketId: 'T-2', category: 'login', needsReview: false },
+      { ticket: { id: 'T-1' }, category: 'billing', needsReview: false },
+      { ticket: { id: 'T-2' }, category: 'login', needsReview: false },
     ]);
+    // A read: run again, the same stored predictions come back.
+    const again = await run<{ routeTickets: { id: string }[] }>('RouteTickets');
+    expect(again.routeTickets.map((prediction) => prediction.id)).toEqual(
+      routed.routeTickets.map((prediction) => prediction.id),
+    );
+    expect(
+      (await run<{ reviewQueue: { totalCount: number } }>('ReviewQueue')).reviewQueue.totalCount,
+    ).toBe(0);
     expect((await run<{ providers: unknown[] }>('Providers')).providers.length).toBeGreaterThan(0);
     expect(
       (await run<{ submitFeedback: { rating: string } }>('SubmitFeedback', { id })).submitFeedback

@@ -52,7 +52,8 @@ describe('README examples', () => {
       const answer = Object.values(data!)[0] as
         | { id?: string; status?: string; generation?: { status: string }; userErrors?: unknown[] }
         | unknown[];
-      if ('createTaxonomy' in data!) variables.taxonomyId = (answer as { id: string }).id;
+      if ('createTaxonomy' in data!)
+        variables.taxonomyId = (answer as { taxonomy: { id: string } }).taxonomy.id;
       if (Array.isArray(answer)) return;
       // A payload: nothing refused, and the draft it holds succeeded or runs.
       if (answer.userErrors) expect(answer.userErrors).toEqual([]);

@@ -30,10 +30,10 @@ describe('submitFeedback scopes', () => {
 
   /** Labeled tickets of the taxonomy: what training would learn from. */
   const labeledTickets = async () => {
-    const taxonomies = await as('all', '{ taxonomies { id labeledTickets } }');
-    return (taxonomies.data!.taxonomies as { id: string; labeledTickets: number }[]).find(
-      (taxonomy) => taxonomy.id === taxonomyId,
-    )!.labeledTickets;
+    const taxonomies = await as('all', '{ taxonomies { nodes { id labeledTickets } } }');
+    return (
+      taxonomies.data!.taxonomies as { nodes: { id: string; labeledTickets: number }[] }
+    ).nodes.find((taxonomy) => taxonomy.id === taxonomyId)!.labeledTickets;
   };
 
   beforeAll(async () => {
@@ -45,9 +45,9 @@ describe('submitFeedback scopes', () => {
     server = await startTestServer({ NODE_ENV: 'production', DATA_DIR: dataDir });
     const taxonomy = await as(
       'all',
-      'mutation { createTaxonomy(input: { name: "support", categories: [{ name: "billing", description: "money" }, { name: "access", description: "logins" }] }) { id } }',
+      'mutation { createTaxonomy(input: { name: "support", categories: [{ name: "billing", description: "money" }, { name: "access", description: "logins" }] }) { taxonomy { id } } }',
     );
-    taxonomyId = (taxonomy.data!.createTaxonomy as { id: string }).id;
+    taxonomyId = (taxonomy.data!.createTaxonomy as { taxonomy: { id: string } }).taxonomy.id;
     const routed = await as(
       'all',
       'query($t: ID) { routeTicket(ticket: { id: "t-1", body: "I was charged twice" }, taxonomyId: $t) { id } }',

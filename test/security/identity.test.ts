@@ -75,7 +75,7 @@ describe('production identity', () => {
       const response = await fetch(server.url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...headers },
-        body: JSON.stringify({ query: '{ taxonomies { id } }' }),
+        body: JSON.stringify({ query: '{ taxonomies { nodes { id } } }' }),
       });
       expect(response.status).toBe(401);
       const body = (await response.json()) as { errors: { extensions: { code: string } }[] };
@@ -107,7 +107,7 @@ describe('production identity', () => {
       bearer(generator),
     );
     expect(drafted.data!.draftStatusUpdate.generation.status).toBe('SUCCEEDED');
-    const routed = await server.graphql('{ taxonomies { id } }', {}, bearer(generator));
+    const routed = await server.graphql('{ taxonomies { nodes { id } } }', {}, bearer(generator));
     expect(routed.errors![0]!.extensions!.code).toBe('FORBIDDEN');
     expect(routed.errors![0]!.message).toContain('Query.taxonomies needs the scope route');
     const noDraft = await server.graphql(DRAFT, { input: statusUpdateInput() }, bearer(router));
@@ -136,13 +136,15 @@ describe('production identity', () => {
     ]);
     expect(JSON.stringify(listed)).not.toContain(key.slice(16));
 
-    expect((await server.graphql('{ taxonomies { id } }', {}, bearer(key))).status).toBe(200);
+    expect((await server.graphql('{ taxonomies { nodes { id } } }', {}, bearer(key))).status).toBe(
+      200,
+    );
     await server.graphql(
       'mutation($id: ID!) { revokeApiKey(id: $id) { revokedAt } }',
       { id: apiKey.prefix },
       bearer(admin),
     );
-    const revoked = await server.graphql('{ taxonomies { id } }', {}, bearer(key));
+    const revoked = await server.graphql('{ taxonomies { nodes { id } } }', {}, bearer(key));
     expect(revoked.status).toBe(401);
     expect(revoked.errors![0]!.message).toBe('this API key was revoked');
   });
@@ -164,12 +166,16 @@ describe('production identity', () => {
     };
     expect(await lastUsed()).toBeNull();
 
-    expect((await server.graphql('{ taxonomies { id } }', {}, bearer(key))).status).toBe(200);
+    expect((await server.graphql('{ taxonomies { nodes { id } } }', {}, bearer(key))).status).toBe(
+      200,
+    );
     await until('the first use to be recorded', async () => (await lastUsed()) !== null, 5_000);
     const first = await lastUsed();
     await new Promise((resolve) => setTimeout(resolve, 20));
     for (let i = 0; i < 3; i++)
-      expect((await server.graphql('{ taxonomies { id } }', {}, bearer(key))).status).toBe(200);
+      expect(
+        (await server.graphql('{ taxonomies { nodes { id } } }', {}, bearer(key))).status,
+      ).toBe(200);
     // Within the minute the later requests leave the recorded time as it was.
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(await lastUsed()).toBe(first);
@@ -183,9 +189,11 @@ describe('production identity', () => {
       bearer(admin),
     );
     const { key } = created.data!.createApiKey;
-    expect((await server.graphql('{ taxonomies { id } }', {}, bearer(key))).status).toBe(200);
+    expect((await server.graphql('{ taxonomies { nodes { id } } }', {}, bearer(key))).status).toBe(
+      200,
+    );
     await new Promise((resolve) => setTimeout(resolve, 1_400));
-    const expired = await server.graphql('{ taxonomies { id } }', {}, bearer(key));
+    const expired = await server.graphql('{ taxonomies { nodes { id } } }', {}, bearer(key));
     expect(expired.errors![0]!).toMatchObject({
       message: 'this API key has expired',
       extensions: { code: 'UNAUTHENTICATED' },
@@ -251,12 +259,12 @@ describe('tenant isolation', () => {
       bearer(alice),
     );
     owned.generation = generation.data!.draftStatusUpdate.generation.id;
-    const taxonomy = await server.graphql<{ createTaxonomy: { id: string } }>(
-      'mutation { createTaxonomy(input: { name: "alice", categories: [{ name: "billing", description: "money", examples: ["refund my invoice"] }, { name: "access", description: "login", examples: ["cannot log in"] }] }) { id } }',
+    const taxonomy = await server.graphql<{ createTaxonomy: { taxonomy: { id: string } } }>(
+      'mutation { createTaxonomy(input: { name: "alice", categories: [{ name: "billing", description: "money", examples: ["refund my invoice"] }, { name: "access", description: "login", examples: ["cannot log in"] }] }) { taxonomy { id } } }',
       {},
       bearer(alice),
     );
-    owned.taxonomy = taxonomy.data!.createTaxonomy.id;
+    owned.taxonomy = taxonomy.data!.createTaxonomy.taxonomy.id;
     const prediction = await server.graphql<{ routeTicket: { id: string } }>(
       'query($t: ID) { routeTicket(ticket: { id: "1", body: "refund please" }, taxonomyId: $t) { id } }',
       { t: owned.taxonomy },
@@ -296,32 +304,47 @@ describe('tenant isolation', () => {
     ).toBe('NOT_FOUND');
     expect(
       await code(
-        'mutation($t: ID!) { importLabeledTickets(taxonomyId: $t, examples: [{ body: "x", category: "billing" }]) { imported } }',
+        'mutation($t: ID!) { importLabeledTickets(input: { taxonomyId: $t, examples: [{ body: "x", category: "billing" }] }) { imported userErrors { code } } }',
         { t: owned.taxonomy },
       ),
     ).toBe('NOT_FOUND');
     expect(
-      await code('mutation($t: ID!) { trainRouter(taxonomyId: $t) { id } }', { t: owned.taxonomy }),
-    ).toBe('NOT_FOUND');
-    expect(
-      await code('mutation($t: ID!) { setDefaultTaxonomy(id: $t) { id } }', { t: owned.taxonomy }),
-    ).toBe('NOT_FOUND');
-    expect(
       await code(
-        'mutation($t: ID!) { updateTaxonomy(id: $t, input: { name: "alice", categories: [{ name: "a", description: "a" }, { name: "b", description: "b" }] }) { id } }',
+        'mutation($t: ID!) { trainRouter(input: { taxonomyId: $t }) { model { id } userErrors { code } } }',
         { t: owned.taxonomy },
       ),
     ).toBe('NOT_FOUND');
     expect(
-      await code('query($t: ID) { reviewQueue(taxonomyId: $t) { id } }', { t: owned.taxonomy }),
+      await code(
+        'mutation($t: ID!) { setDefaultTaxonomy(input: { id: $t }) { taxonomy { id } userErrors { code } } }',
+        { t: owned.taxonomy },
+      ),
     ).toBe('NOT_FOUND');
     expect(
       await code(
-        'mutation($p: ID!) { reviewRouting(predictionId: $p, category: "billing") { id } }',
+        'mutation($t: ID!) { updateTaxonomy(input: { id: $t, name: "alice", categories: [{ name: "a", description: "a" }, { name: "b", description: "b" }] }) { taxonomy { id } userErrors { code } } }',
+        { t: owned.taxonomy },
+      ),
+    ).toBe('NOT_FOUND');
+    expect(
+      await code('query($t: ID) { reviewQueue(taxonomyId: $t) { nodes { id } } }', {
+        t: owned.taxonomy,
+      }),
+    ).toBe('NOT_FOUND');
+    expect(
+      await code(
+        'mutation($p: ID!) { reviewRouting(input: { predictionId: $p, category: "billing" }) { prediction { id } userErrors { code } } }',
         { p: owned.prediction },
       ),
     ).toBe('NOT_FOUND');
-    expect((await asBob('{ taxonomies { id } }')).data).toEqual({ taxonomies: [] });
+    // Another account's prediction is not there to read either.
+    expect(
+      (await asBob('query($p: ID!) { routingPrediction(id: $p) { id } }', { p: owned.prediction }))
+        .data,
+    ).toEqual({ routingPrediction: null });
+    expect((await asBob('{ taxonomies { nodes { id } } }')).data).toEqual({
+      taxonomies: { nodes: [] },
+    });
     const entities = await asBob(
       'query($r: [_Any!]!) { _entities(representations: $r) { ... on Incident { statusUpdateDrafts { id } } ... on Generation { id } } }',
       {
@@ -359,7 +382,7 @@ describe('development defaults', { timeout: 90_000 }, () => {
     const open = await fetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query: '{ taxonomies { id } }' }),
+      body: JSON.stringify({ query: '{ taxonomies { nodes { id } } }' }),
     });
     expect(open.status).toBe(200);
     dev.child.kill('SIGTERM');
@@ -369,7 +392,7 @@ describe('development defaults', { timeout: 90_000 }, () => {
     await issueKeyIn(dataDir, 'acme', ['route']);
     const server = await startTestServer({ NODE_ENV: 'development', DATA_DIR: dataDir });
     try {
-      expect((await server.graphql('{ taxonomies { id } }')).status).toBe(401);
+      expect((await server.graphql('{ taxonomies { nodes { id } } }')).status).toBe(401);
     } finally {
       await server.stop();
     }
@@ -398,8 +421,10 @@ describe('development defaults', { timeout: 90_000 }, () => {
     expect(key).toMatch(/^ais_[0-9a-f]{10}_[A-Za-z0-9_-]{43}$/);
     const server = await startTestServer({ NODE_ENV: 'production', DATA_DIR: dataDir });
     try {
-      expect((await server.graphql('{ taxonomies { id } }', {}, bearer(key))).data).toEqual({
-        taxonomies: [],
+      expect(
+        (await server.graphql('{ taxonomies { nodes { id } } }', {}, bearer(key))).data,
+      ).toEqual({
+        taxonomies: { nodes: [] },
       });
     } finally {
       await server.stop();
@@ -429,20 +454,20 @@ describe('JWT from the router', () => {
       expect(
         (
           await server.graphql(
-            '{ taxonomies { id } }',
+            '{ taxonomies { nodes { id } } }',
             {},
             bearer(await token({ scope: 'route generate' })),
           )
         ).data,
-      ).toEqual({ taxonomies: [] });
+      ).toEqual({ taxonomies: { nodes: [] } });
       const noScope = await server.graphql(
-        '{ taxonomies { id } }',
+        '{ taxonomies { nodes { id } } }',
         {},
         bearer(await token({ scope: 'generate' })),
       );
       expect(noScope.errors![0]!.extensions!.code).toBe('FORBIDDEN');
       const wrongAudience = await server.graphql(
-        '{ taxonomies { id } }',
+        '{ taxonomies { nodes { id } } }',
         {},
         bearer(await token({ scope: 'route' }, 'someone-else')),
       );

@@ -179,7 +179,7 @@ describe('logs at LOG_LEVEL=debug', () => {
       },
     );
     const taxonomy = await graphql(
-      'mutation($input: TaxonomyInput!) { createTaxonomy(input: $input) { id } }',
+      'mutation($input: CreateTaxonomyInput!) { createTaxonomy(input: $input) { taxonomy { id } } }',
       {
         input: {
           name: 'support',
@@ -199,7 +199,7 @@ describe('logs at LOG_LEVEL=debug', () => {
           subject: MARKER,
           body: sample.text,
         })),
-        taxonomyId: (taxonomy.data!.createTaxonomy as { id: string }).id,
+        taxonomyId: (taxonomy.data!.createTaxonomy as { taxonomy: { id: string } }).taxonomy.id,
       },
     );
     expect(routed.errors).toBeUndefined();
@@ -215,7 +215,7 @@ describe('logs at LOG_LEVEL=debug', () => {
       'query($tickets: [TicketInput!]!, $taxonomyId: ID) { routeTickets(tickets: $tickets, taxonomyId: $taxonomyId) { reason } }',
       {
         tickets: PII_SAMPLES.slice(0, 3).map((sample, i) => ({ id: `u-${i}`, body: sample.text })),
-        taxonomyId: (taxonomy.data!.createTaxonomy as { id: string }).id,
+        taxonomyId: (taxonomy.data!.createTaxonomy as { taxonomy: { id: string } }).taxonomy.id,
       },
     );
 

@@ -28,10 +28,10 @@ describe('evaluation tenancy', () => {
     server = await startTestServer({ NODE_ENV: 'production', DATA_DIR: dataDir });
     const asAlice = <T>(query: string, variables: Record<string, unknown> = {}) =>
       server.graphql<T>(query, variables, bearer(alice));
-    const taxonomy = await asAlice<{ createTaxonomy: { id: string } }>(
-      'mutation { createTaxonomy(input: { name: "alice", categories: [{ name: "billing", description: "money", examples: ["refund my invoice", "charged twice"] }, { name: "access", description: "login", examples: ["cannot log in", "password reset"] }] }) { id } }',
+    const taxonomy = await asAlice<{ createTaxonomy: { taxonomy: { id: string } } }>(
+      'mutation { createTaxonomy(input: { name: "alice", categories: [{ name: "billing", description: "money", examples: ["refund my invoice", "charged twice"] }, { name: "access", description: "login", examples: ["cannot log in", "password reset"] }] }) { taxonomy { id } } }',
     );
-    owned.taxonomy = taxonomy.data!.createTaxonomy.id;
+    owned.taxonomy = taxonomy.data!.createTaxonomy.taxonomy.id;
     // Enough labeled tickets that the fixed 80/20 split leaves some to evaluate on.
     const rows = Array.from({ length: 40 }, (_, index) =>
       index % 2 === 0
@@ -39,10 +39,10 @@ describe('evaluation tenancy', () => {
         : { body: `cannot log in from device ${index}`, category: 'access' },
     );
     await asAlice(
-      'mutation($t: ID!, $rows: [LabeledTicketInput!]!) { importLabeledTickets(taxonomyId: $t, examples: $rows) { imported } }',
+      'mutation($t: ID!, $rows: [LabeledTicketInput!]!) { importLabeledTickets(input: { taxonomyId: $t, examples: $rows }) { imported } }',
       { t: owned.taxonomy, rows },
     );
-    await asAlice('mutation($t: ID!) { trainRouter(taxonomyId: $t) { id } }', {
+    await asAlice('mutation($t: ID!) { trainRouter(input: { taxonomyId: $t }) { model { id } } }', {
       t: owned.taxonomy,
     });
     const run = await asAlice<{ startEvalRun: { id: string } }>(

@@ -103,9 +103,9 @@ describe('text the store cannot hold', () => {
   };
 
   const ROUTE_TICKETS =
-    'query($tickets: [TicketInput!]!, $taxonomyId: ID) { routeTickets(tickets: $tickets, taxonomyId: $taxonomyId) { ticketId category } }';
+    'query($tickets: [TicketInput!]!, $taxonomyId: ID) { routeTickets(tickets: $tickets, taxonomyId: $taxonomyId) { ticket { id } category } }';
   const CREATE_TAXONOMY =
-    'mutation($input: TaxonomyInput!) { createTaxonomy(input: $input) { id } }';
+    'mutation($input: CreateTaxonomyInput!) { createTaxonomy(input: $input) { taxonomy { id } } }';
   const categories = [
     { name: 'billing', description: 'charges, refunds and invoices' },
     { name: 'access', description: 'logins and passwords' },
@@ -121,7 +121,7 @@ describe('text the store cannot hold', () => {
     app = await createApp(config, createLogger({ level: config.logLevel, pretty: false }, sink));
     url = (await app.listen(0, '127.0.0.1')).url;
     const created = await graphql(CREATE_TAXONOMY, { input: { name: 'support', categories } });
-    taxonomyId = (created.data!.createTaxonomy as { id: string }).id;
+    taxonomyId = (created.data!.createTaxonomy as { taxonomy: { id: string } }).taxonomy.id;
   });
   afterAll(() => app?.stop());
 
@@ -134,7 +134,7 @@ describe('text the store cannot hold', () => {
     ];
     expectRefused(await graphql(ROUTE_TICKETS, { tickets, taxonomyId }), 'tickets.3.body');
     // The same tickets inline in the document rather than in variables.
-    const inline = `{ routeTickets(taxonomyId: "${taxonomyId}", tickets: [{ id: "x", body: ${JSON.stringify(`card ${CARD}`)} }, { id: "y", subject: "a\\u0000b", body: "b" }]) { ticketId } }`;
+    const inline = `{ routeTickets(taxonomyId: "${taxonomyId}", tickets: [{ id: "x", body: ${JSON.stringify(`card ${CARD}`)} }, { id: "y", subject: "a\\u0000b", body: "b" }]) { id } }`;
     expectRefused(await graphql(inline), 'tickets.1.subject');
 
     // The clean tickets alone still route, and were not stored by the refused call.
@@ -175,7 +175,7 @@ describe('text the store cannot hold', () => {
       ],
       [
         'a labeled import',
-        'mutation($id: ID!, $rows: [LabeledTicketInput!]!) { importLabeledTickets(taxonomyId: $id, examples: $rows) { imported } }',
+        'mutation($id: ID!, $rows: [LabeledTicketInput!]!) { importLabeledTickets(input: { taxonomyId: $id, examples: $rows }) { imported } }',
         {
           id: taxonomyId,
           rows: [
@@ -183,7 +183,7 @@ describe('text the store cannot hold', () => {
             { body: `reset ${NUL}`, category: 'access' },
           ],
         },
-        ['examples.1.body'],
+        ['input.examples.1.body'],
       ],
       [
         'a feedback comment',
@@ -225,7 +225,7 @@ describe('text the store cannot hold', () => {
       ],
     ];
     const before = await graphql(
-      '{ generations(first: 100) { edges { cursor } } taxonomies { id name } }',
+      '{ generations(first: 100) { edges { cursor } } taxonomies { nodes { id name } } }',
     );
     for (const [what, query, variables, paths] of cases) {
       const result = await graphql(query, variables);
@@ -233,7 +233,7 @@ describe('text the store cannot hold', () => {
       if (refusalOf(result) === 'BAD_USER_INPUT') expectRefused(result, ...paths);
     }
     const after = await graphql(
-      '{ generations(first: 100) { edges { cursor } } taxonomies { id name } }',
+      '{ generations(first: 100) { edges { cursor } } taxonomies { nodes { id name } } }',
     );
     expect(after.data).toEqual(before.data);
     expect(lines.filter((line) => line.includes('unexpected error'))).toEqual([]);

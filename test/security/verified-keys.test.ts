@@ -143,13 +143,15 @@ describe('a key revoked through the API', () => {
       );
       const key = created.data!.createApiKey.key;
       for (let i = 0; i < 3; i++)
-        expect((await server.graphql('{ taxonomies { id } }', {}, bearer(key))).status).toBe(200);
+        expect(
+          (await server.graphql('{ taxonomies { nodes { id } } }', {}, bearer(key))).status,
+        ).toBe(200);
       await server.graphql(
         'mutation($id: ID!) { revokeApiKey(id: $id) { id } }',
         { id: key.slice(0, 14) },
         bearer(admin),
       );
-      const refused = await server.graphql('{ taxonomies { id } }', {}, bearer(key));
+      const refused = await server.graphql('{ taxonomies { nodes { id } } }', {}, bearer(key));
       expect(refused.status).toBe(401);
       expect(refused.errors![0]!.message).toBe('this API key was revoked');
     } finally {

@@ -6,6 +6,7 @@ import type { ApiKeyRecord } from '../../infra/store/api-keys.js';
 import type { TaxonomyRecord } from '../../infra/store/routing/taxonomies.js';
 import type { RouterModelRecord } from '../../infra/store/routing/router-models.js';
 import type { PredictionRecord } from '../../infra/store/routing/predictions.js';
+import type { RoutingPredictionConnectionSource, TaxonomyConnectionSource, ReviewRoutingPayloadSource } from '../resolvers/routing-connections.js';
 import type { BacklogRecord } from '../../infra/store/routing/backlogs.js';
 import type { BacklogResultView } from '../../services/ticket-routing/backlog/service.js';
 import type { EvalRunRecord, EvalResultRecord } from '../../infra/store/evaluation/eval-runs.js';
@@ -364,6 +365,21 @@ export type CancelGenerationPayload = {
   userErrors: Array<AiUserError>;
 };
 
+/** Which backlog to stop. */
+export type CancelRoutingBacklogInput = {
+  /** The backlog. */
+  id: Scalars['ID']['input'];
+};
+
+/** What `cancelRoutingBacklog` did. */
+export type CancelRoutingBacklogPayload = {
+  __typename?: 'CancelRoutingBacklogPayload';
+  /** The backlog, now `CANCELLED` (or as it was, if it had finished); null when refused. */
+  backlog: Maybe<RoutingBacklog>;
+  /** Why it was refused (an unknown backlog). */
+  userErrors: Array<AiUserError>;
+};
+
 /** How the cascade decides for a taxonomy. */
 export type CascadePolicy = {
   __typename?: 'CascadePolicy';
@@ -468,6 +484,29 @@ export type CreateGenerationDatasetInput = {
   description?: InputMaybe<Scalars['String']['input']>;
   /** Unique in the account (at most 100 characters). */
   name: Scalars['String']['input'];
+};
+
+/** A taxonomy to define (version 1). */
+export type CreateTaxonomyInput = {
+  /** 2 to 500 categories. */
+  categories: Array<CategoryInput>;
+  /** See `CascadePolicy.localThreshold`; default 0.8. */
+  localThreshold?: InputMaybe<Scalars['Float']['input']>;
+  /** Its name (at most 100 characters, unique in the account). */
+  name: Scalars['String']['input'];
+  /** See `CascadePolicy.reviewThreshold`; default 0.6, at most `localThreshold`. */
+  reviewThreshold?: InputMaybe<Scalars['Float']['input']>;
+  /** Up to 200 keyword rules. */
+  rules?: InputMaybe<Array<KeywordRuleInput>>;
+};
+
+/** What `createTaxonomy` did. */
+export type CreateTaxonomyPayload = {
+  __typename?: 'CreateTaxonomyPayload';
+  /** The new taxonomy; null when it was refused. */
+  taxonomy: Maybe<Taxonomy>;
+  /** Why it was refused: bad input (with its field path) or a name already taken (`CONFLICT`). */
+  userErrors: Array<AiUserError>;
 };
 
 /** Mean judge score of one rubric criterion. */
@@ -1205,17 +1244,27 @@ export type GroundingIssue = {
   value: Scalars['String']['output'];
 };
 
+/** Labeled tickets to store for a taxonomy. */
+export type ImportLabeledTicketsInput = {
+  /** The rows, up to 5,000. */
+  examples: Array<LabeledTicketInput>;
+  /** The taxonomy. */
+  taxonomyId: Scalars['ID']['input'];
+};
+
 /** What an import did. */
-export type ImportResult = {
-  __typename?: 'ImportResult';
-  /** Rows already stored before (same text and category), ignored. */
-  duplicates: Scalars['Int']['output'];
-  /** New labeled tickets stored. */
-  imported: Scalars['Int']['output'];
-  /** Rows refused, with their row numbers; the others were imported. */
-  rejected: Array<RejectedRow>;
-  /** The taxonomy, with its new count. */
-  taxonomy: Taxonomy;
+export type ImportLabeledTicketsPayload = {
+  __typename?: 'ImportLabeledTicketsPayload';
+  /** Rows already stored before (same text and category), ignored; null when refused. */
+  duplicates: Maybe<Scalars['Int']['output']>;
+  /** New labeled tickets stored; null when the import was refused. */
+  imported: Maybe<Scalars['Int']['output']>;
+  /** Rows refused, with their row numbers; the others were imported. Null when the whole import was refused. */
+  rejected: Maybe<Array<RejectedRow>>;
+  /** The taxonomy, with its new `labeledTickets` count; null when refused. */
+  taxonomy: Maybe<Taxonomy>;
+  /** Why the whole import was refused (an unknown taxonomy, too many rows). */
+  userErrors: Array<AiUserError>;
 };
 
 /**
@@ -1413,13 +1462,13 @@ export type Mutation = {
   /** Stop a running generation and abort its provider call. */
   cancelGeneration: CancelGenerationPayload;
   /** Stop a backlog: chunks not yet taken never run. Returns it, now `CANCELLED` (or as it was, if it had finished). */
-  cancelRoutingBacklog: RoutingBacklog;
+  cancelRoutingBacklog: CancelRoutingBacklogPayload;
   /** Create an API key; the secret is in the answer and nowhere else. Operators only (`admin`). */
   createApiKey: IssuedApiKey;
   /** Create an empty generation dataset. */
   createGenerationDataset: GenerationDataset;
   /** Define a taxonomy (version 1). */
-  createTaxonomy: Taxonomy;
+  createTaxonomy: CreateTaxonomyPayload;
   /**
    * Answer a question about an incident from its data and the reference material supplied, citing every source.
    * Returns the stored draft whatever its outcome: `generation.status` is `SUCCEEDED`, or (not
@@ -1481,29 +1530,32 @@ export type Mutation = {
   /** Store generation cases (up to 1,000 per call); duplicates are ignored, bad cases refused with their positions. */
   importGenerationCases: GenerationCaseImport;
   /** Store labeled tickets (up to 5,000 per call). Duplicates are ignored; rows with unknown categories are refused with their row numbers. */
-  importLabeledTickets: ImportResult;
+  importLabeledTickets: ImportLabeledTicketsPayload;
+  /** Route a ticket anew even when a decision is stored for it (the LLM's response cache is skipped too). The new decision becomes the ticket's current one; it may call and bill the LLM. */
+  rerouteTicket: RerouteTicketPayload;
   /** Continue a run that stopped short; cases with a stored result are not redone. */
   resumeEvalRun: EvalRun;
-  /** A person confirms or corrects a prediction; the decision also becomes a labeled ticket. */
-  reviewRouting: RoutingPrediction;
+  /** A person confirms or corrects a prediction: it leaves the review queue, becomes the ticket's category on `Ticket.routing`, and also becomes a labeled ticket. */
+  reviewRouting: ReviewRoutingPayload;
   /** Revoke a key at once, by id or prefix. Operators only (`admin`). */
   revokeApiKey: ApiKey;
   /**
    * Queue up to 5,000 tickets for bulk routing and return at once; watch `routingBacklog(id)`. Pass
    * `backlogId` to add more tickets to a backlog of the same taxonomy (a finished one then runs again
-   * for them), so one backlog can hold a file of any size.
+   * for them), so one backlog can hold a file of any size. Each ticket gets a new decision, which
+   * becomes its current one.
    */
-  routeBacklog: RoutingBacklog;
-  /** Make a taxonomy the one used when a request names none. */
-  setDefaultTaxonomy: Taxonomy;
+  routeBacklog: RouteBacklogPayload;
+  /** Make a taxonomy the one used when a request names none; returns it and the one it replaces. */
+  setDefaultTaxonomy: SetDefaultTaxonomyPayload;
   /** Start evaluating a dataset in the background; returns at once with status RUNNING. Watch `evalRunProgress`. */
   startEvalRun: EvalRun;
   /** Say what you thought of a draft or a routing decision, or what you finally sent. The scope depends on what it writes: a `correctedCategory` adds a labeled ticket (router training data) and needs `route`, as `reviewRouting` does; other feedback on a draft needs `generate` or `eval`, on a routing decision `route` or `eval`. */
   submitFeedback: Feedback;
   /** Train the local router on the taxonomy's labeled tickets (training split) and category examples. Serving goes on meanwhile; the new model takes over when stored. */
-  trainRouter: RouterModel;
+  trainRouter: TrainRouterPayload;
   /** Change a taxonomy's categories or policy; makes a new version. Retrain to route with the new categories. */
-  updateTaxonomy: Taxonomy;
+  updateTaxonomy: UpdateTaxonomyPayload;
 };
 
 
@@ -1518,7 +1570,7 @@ export type MutationCancelGenerationArgs = {
 
 
 export type MutationCancelRoutingBacklogArgs = {
-  id: Scalars['ID']['input'];
+  input: CancelRoutingBacklogInput;
 };
 
 
@@ -1533,7 +1585,7 @@ export type MutationCreateGenerationDatasetArgs = {
 
 
 export type MutationCreateTaxonomyArgs = {
-  input: TaxonomyInput;
+  input: CreateTaxonomyInput;
 };
 
 
@@ -1569,8 +1621,12 @@ export type MutationImportGenerationCasesArgs = {
 
 
 export type MutationImportLabeledTicketsArgs = {
-  examples: Array<LabeledTicketInput>;
-  taxonomyId: Scalars['ID']['input'];
+  input: ImportLabeledTicketsInput;
+};
+
+
+export type MutationRerouteTicketArgs = {
+  input: RerouteTicketInput;
 };
 
 
@@ -1580,8 +1636,7 @@ export type MutationResumeEvalRunArgs = {
 
 
 export type MutationReviewRoutingArgs = {
-  category: Scalars['String']['input'];
-  predictionId: Scalars['ID']['input'];
+  input: ReviewRoutingInput;
 };
 
 
@@ -1591,14 +1646,12 @@ export type MutationRevokeApiKeyArgs = {
 
 
 export type MutationRouteBacklogArgs = {
-  backlogId?: InputMaybe<Scalars['ID']['input']>;
-  taxonomyId?: InputMaybe<Scalars['ID']['input']>;
-  tickets: Array<TicketInput>;
+  input: RouteBacklogInput;
 };
 
 
 export type MutationSetDefaultTaxonomyArgs = {
-  id: Scalars['ID']['input'];
+  input: SetDefaultTaxonomyInput;
 };
 
 
@@ -1613,13 +1666,12 @@ export type MutationSubmitFeedbackArgs = {
 
 
 export type MutationTrainRouterArgs = {
-  taxonomyId: Scalars['ID']['input'];
+  input: TrainRouterInput;
 };
 
 
 export type MutationUpdateTaxonomyArgs = {
-  id: Scalars['ID']['input'];
-  input: TaxonomyInput;
+  input: UpdateTaxonomyInput;
 };
 
 /** A responder's note about the incident. */
@@ -1850,14 +1902,29 @@ export type Query = {
   generations: GenerationConnection;
   /** Every configured provider target with its circuit breaker, load and recent health. */
   providers: Array<ProviderStatus>;
-  /** Tickets waiting for a person, oldest first. */
-  reviewQueue: Array<RoutingPrediction>;
-  /** Route one ticket. `taxonomyId` defaults to the account's default taxonomy (see `setDefaultTaxonomy`), else its newest. */
-  routeTicket: RoutingPrediction;
-  /** Route up to 1,000 tickets in one batch: one local prediction for all, the hard ones to the LLM several per call. */
-  routeTickets: Array<RoutingPrediction>;
+  /** Tickets waiting for a person, oldest first; `totalCount` alone is the review-queue badge. */
+  reviewQueue: RoutingPredictionConnection;
+  /**
+   * Where a ticket should go. Like `Ticket.routing`, a read: a ticket whose id, content and taxonomy
+   * version were routed before gets its stored decision back (same id, no new LLM call, no new
+   * cost). `taxonomyId` defaults to the account's default taxonomy (see `setDefaultTaxonomy`), else
+   * its newest. Use `rerouteTicket` to force a new decision.
+   */
+  routeTicket: Maybe<RoutingPrediction>;
+  /**
+   * Where up to 1,000 tickets should go, in the order given: stored decisions come back as they are
+   * and the others are routed in one batch (one local prediction for all, the hard ones to the LLM
+   * several per call). A ticket that cannot be routed (an empty body, say) is null at its position,
+   * with an error whose path ends in that position; the others still arrive. More than 1,000 fails
+   * the whole field.
+   */
+  routeTickets: Array<Maybe<RoutingPrediction>>;
   /** One routing backlog of the caller's account; null when there is none. */
   routingBacklog: Maybe<RoutingBacklog>;
+  /** A stored prediction of the caller's account; null when there is none. */
+  routingPrediction: Maybe<RoutingPrediction>;
+  /** The account's stored predictions, newest first. */
+  routingPredictions: RoutingPredictionConnection;
   /** What automatic routing of a taxonomy saved over a window (default the last 30 days). */
   routingRoi: RoutingRoi;
   /**
@@ -1868,7 +1935,7 @@ export type Query = {
    */
   screenText: Array<TextScreening>;
   /** The account's taxonomies, newest first. */
-  taxonomies: Array<Taxonomy>;
+  taxonomies: TaxonomyConnection;
 };
 
 
@@ -1924,6 +1991,7 @@ export type QueryGenerationsArgs = {
 
 
 export type QueryReviewQueueArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
   taxonomyId?: InputMaybe<Scalars['ID']['input']>;
 };
@@ -1946,6 +2014,18 @@ export type QueryRoutingBacklogArgs = {
 };
 
 
+export type QueryRoutingPredictionArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QueryRoutingPredictionsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<RoutingPredictionFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
 export type QueryRoutingRoiArgs = {
   since?: InputMaybe<Scalars['DateTime']['input']>;
   taxonomyId: Scalars['ID']['input'];
@@ -1955,6 +2035,12 @@ export type QueryRoutingRoiArgs = {
 
 export type QueryScreenTextArgs = {
   texts: Array<Scalars['String']['input']>;
+};
+
+
+export type QueryTaxonomiesArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /** How many values of one kind of personal data or secret were replaced by placeholders in what was sent. */
@@ -1984,12 +2070,57 @@ export type RepeatedMessage = {
   message: Scalars['String']['output'];
 };
 
+/** A ticket to route anew. */
+export type RerouteTicketInput = {
+  /** The taxonomy; the account's default when omitted. */
+  taxonomyId?: InputMaybe<Scalars['ID']['input']>;
+  /** The ticket. */
+  ticket: TicketInput;
+};
+
+/** What `rerouteTicket` did. */
+export type RerouteTicketPayload = {
+  __typename?: 'RerouteTicketPayload';
+  /** The new decision, now the ticket's current one; null when refused. */
+  prediction: Maybe<RoutingPrediction>;
+  /** The ticket, whose `routing` is now the new decision; null when refused. */
+  ticket: Maybe<Ticket>;
+  /** Why it was refused (bad ticket input with its field path, an unknown taxonomy). */
+  userErrors: Array<AiUserError>;
+};
+
 /** Someone who took part in the response. */
 export type ResponderInput = {
   /** Their name as colleagues know it (at most 200 characters). */
   name: Scalars['String']['input'];
   /** What they did in the response, such as `Incident commander` or `Database on-call` (at most 200 characters). */
   role?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** A person's decision on a prediction. */
+export type ReviewRoutingInput = {
+  /** The right category (case-insensitive). */
+  category: Scalars['String']['input'];
+  /** The prediction. */
+  predictionId: Scalars['ID']['input'];
+};
+
+/** What `reviewRouting` did. */
+export type ReviewRoutingPayload = {
+  __typename?: 'ReviewRoutingPayload';
+  /** The prediction, with `reviewedCategory` set (it has left the review queue); null when refused. */
+  prediction: Maybe<RoutingPrediction>;
+  /** The review queue of the prediction's taxonomy after the review (ask `totalCount` for the badge); null when refused. */
+  reviewQueue: Maybe<RoutingPredictionConnection>;
+  /** Why it was refused (an unknown prediction, a category not in the taxonomy). */
+  userErrors: Array<AiUserError>;
+};
+
+
+/** What `reviewRouting` did. */
+export type ReviewRoutingPayloadReviewQueueArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /** How much harm a runbook can do if one of its steps goes wrong. */
@@ -2001,15 +2132,34 @@ export type RiskLevel =
   /** Changes production in a way that can be undone (restart, rollback, scale). */
   | 'MEDIUM';
 
+/** Tickets to queue for bulk routing. */
+export type RouteBacklogInput = {
+  /** A backlog to add these tickets to, instead of starting a new one. */
+  backlogId?: InputMaybe<Scalars['ID']['input']>;
+  /** The taxonomy; the account's default when omitted (or the backlog's, with `backlogId`). */
+  taxonomyId?: InputMaybe<Scalars['ID']['input']>;
+  /** The tickets, 1 to 5,000 per call. */
+  tickets: Array<TicketInput>;
+};
+
+/** What `routeBacklog` did. */
+export type RouteBacklogPayload = {
+  __typename?: 'RouteBacklogPayload';
+  /** The backlog, with its new tickets counted in `progress.total`; null when refused. */
+  backlog: Maybe<RoutingBacklog>;
+  /** Why it was refused (bad tickets with their field paths, an unknown taxonomy or backlog, a backlog of another taxonomy). */
+  userErrors: Array<AiUserError>;
+};
+
 /** A trained local routing model. */
 export type RouterModel = {
   __typename?: 'RouterModel';
   /** When it was trained. */
   createdAt: Scalars['DateTime']['output'];
-  /** Expected calibration error of its confidence on held-out data (lower is better; under 0.05 means confidences can be taken at face value). */
-  expectedCalibrationError: Scalars['Float']['output'];
-  /** Accuracy on the part of the training data held out for calibration, 0 to 1. */
-  heldoutAccuracy: Scalars['Float']['output'];
+  /** Expected calibration error of its confidence on held-out data (lower is better; under 0.05 means confidences can be taken at face value); null when too few held-out tickets to measure it. */
+  expectedCalibrationError: Maybe<Scalars['Float']['output']>;
+  /** Accuracy on the part of the training data held out for calibration, 0 to 1; null when nothing was held out. */
+  heldoutAccuracy: Maybe<Scalars['Float']['output']>;
   /** The model's id. */
   id: Scalars['ID']['output'];
   /** The taxonomy it routes for. */
@@ -2097,8 +2247,8 @@ export type RoutingBacklogResult = {
   position: Scalars['Int']['output'];
   /** Its prediction, an ordinary stored one (seen by evaluation and the review queue); null when it failed. */
   prediction: Maybe<RoutingPrediction>;
-  /** The ticket's id, as given. */
-  ticketId: Scalars['ID']['output'];
+  /** The ticket, as given (an entity of the tickets subgraph). */
+  ticket: Maybe<Ticket>;
 };
 
 /** A page of a backlog's results, in ticket order. */
@@ -2106,8 +2256,12 @@ export type RoutingBacklogResultConnection = {
   __typename?: 'RoutingBacklogResultConnection';
   /** The results on this page with their cursors. */
   edges: Array<RoutingBacklogResultEdge>;
+  /** The results on this page. */
+  nodes: Array<RoutingBacklogResult>;
   /** Where this page sits in the whole list. */
   pageInfo: PageInfo;
+  /** How many results the backlog has so far (tickets of finished chunks). */
+  totalCount: Scalars['Int']['output'];
 };
 
 /** A result and the cursor just after it. */
@@ -2212,7 +2366,10 @@ export type RoutingEvalMetricsWeakestCategoriesArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
-/** Where a ticket should go, who decided, and how sure they were. */
+/**
+ * Where a ticket should go, who decided, and how sure they were. Stored: a ticket read again with the
+ * same id, content and taxonomy version gets this same prediction back (see `Ticket.routing`).
+ */
 export type RoutingPrediction = {
   __typename?: 'RoutingPrediction';
   /** The local model's best guesses, best first, always filled (also for Unknown) so a reviewer starts from them. */
@@ -2227,24 +2384,62 @@ export type RoutingPrediction = {
   createdAt: Scalars['DateTime']['output'];
   /** Who decided. */
   decidedBy: DecidedBy;
-  /** The prediction's id, for `reviewRouting` and `submitFeedback`. */
+  /** The prediction's id, for `routingPrediction`, `reviewRouting` and `submitFeedback`. */
   id: Scalars['ID']['output'];
   /** Milliseconds spent deciding the batch this ticket was in. */
   latencyMs: Scalars['Int']['output'];
-  /** Whether a person should look at it before it is acted upon. */
+  /** Whether a person should look at it before it is acted upon (it stays true after review; see `reviewedCategory`). */
   needsReview: Scalars['Boolean']['output'];
   /** Why, in one line. */
   reason: Scalars['String']['output'];
-  /** The category a person gave it in review; null until reviewed. */
+  /** When a person reviewed it; null until reviewed. */
+  reviewedAt: Maybe<Scalars['DateTime']['output']>;
+  /** The category a person gave it in review (`reviewRouting`); null until reviewed. When set, it is the ticket's category. */
   reviewedCategory: Maybe<Scalars['String']['output']>;
-  /** Where the chosen category's tickets go in the help desk (a group or queue id); null when none is set or the decision is Unknown. */
+  /** Where the chosen category's tickets go in the help desk (a group or queue id); null when none is set or the decision is Unknown. After review, the reviewed category's. */
   target: Maybe<Scalars['String']['output']>;
   /** The taxonomy used. */
   taxonomyId: Scalars['ID']['output'];
   /** The taxonomy version used; editing a taxonomy makes a new version. */
   taxonomyVersion: Scalars['Int']['output'];
-  /** The ticket this is about. */
-  ticketId: Scalars['ID']['output'];
+  /** The ticket this is about (an entity of the tickets subgraph). */
+  ticket: Maybe<Ticket>;
+};
+
+/** A page of stored routing predictions. */
+export type RoutingPredictionConnection = {
+  __typename?: 'RoutingPredictionConnection';
+  /** The predictions on this page with their cursors. */
+  edges: Array<RoutingPredictionEdge>;
+  /** The predictions on this page. */
+  nodes: Array<RoutingPrediction>;
+  /** Where this page sits in the whole list. */
+  pageInfo: PageInfo;
+  /** How many predictions the whole list holds (not only this page). */
+  totalCount: Scalars['Int']['output'];
+};
+
+/** A stored prediction and the cursor just after it. */
+export type RoutingPredictionEdge = {
+  __typename?: 'RoutingPredictionEdge';
+  /** Pass as `after` to continue after this prediction. */
+  cursor: Scalars['String']['output'];
+  /** The prediction. */
+  node: RoutingPrediction;
+};
+
+/** Which stored predictions `routingPredictions` lists; every given field must match. */
+export type RoutingPredictionFilter = {
+  /** Only those decided this way. */
+  decidedBy?: InputMaybe<DecidedBy>;
+  /** Only those that do (true) or do not (false) need a person. */
+  needsReview?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Only those a person has (true) or has not (false) reviewed. */
+  reviewed?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Only this taxonomy's. */
+  taxonomyId?: InputMaybe<Scalars['ID']['input']>;
+  /** Only this ticket's. */
+  ticketId?: InputMaybe<Scalars['ID']['input']>;
 };
 
 /** What automatic routing saved over a window, and the accuracy the figure rests on. */
@@ -2379,6 +2574,23 @@ export type ScreeningDecision =
   /** A weak signal: the gateway would log it. */
   | 'LOG';
 
+/** Which taxonomy to make the default. */
+export type SetDefaultTaxonomyInput = {
+  /** The taxonomy. */
+  id: Scalars['ID']['input'];
+};
+
+/** What `setDefaultTaxonomy` did. */
+export type SetDefaultTaxonomyPayload = {
+  __typename?: 'SetDefaultTaxonomyPayload';
+  /** The taxonomy that was the default before, now not; null when there was none or it was this one. */
+  previousDefault: Maybe<Taxonomy>;
+  /** The taxonomy, now `isDefault`; null when refused. */
+  taxonomy: Maybe<Taxonomy>;
+  /** Why it was refused (an unknown taxonomy). */
+  userErrors: Array<AiUserError>;
+};
+
 /** Who decided, and how well. */
 export type StageEvalShare = {
   __typename?: 'StageEvalShare';
@@ -2481,6 +2693,8 @@ export type Taxonomy = {
   createdAt: Scalars['DateTime']['output'];
   /** The taxonomy's id. */
   id: Scalars['ID']['output'];
+  /** Whether requests that name no taxonomy use this one (set with `setDefaultTaxonomy`; else the newest). */
+  isDefault: Scalars['Boolean']['output'];
   /** Labeled tickets stored for it, training and test splits together. */
   labeledTickets: Scalars['Int']['output'];
   /** The model that serves it now; null before the first `trainRouter`. */
@@ -2489,24 +2703,41 @@ export type Taxonomy = {
   name: Scalars['String']['output'];
   /** How the cascade decides. */
   policy: CascadePolicy;
+  /** Tickets of this taxonomy waiting for a person, oldest first; `totalCount` alone is the review-queue badge. */
+  reviewQueue: RoutingPredictionConnection;
   /** When it last changed. */
   updatedAt: Scalars['DateTime']['output'];
   /** The current version, from 1. */
   version: Scalars['Int']['output'];
 };
 
-/** A taxonomy's definition. */
-export type TaxonomyInput = {
-  /** 2 to 500 categories. */
-  categories: Array<CategoryInput>;
-  /** See `CascadePolicy.localThreshold`; default 0.8. */
-  localThreshold?: InputMaybe<Scalars['Float']['input']>;
-  /** Its name (at most 100 characters, unique in the account). */
-  name: Scalars['String']['input'];
-  /** See `CascadePolicy.reviewThreshold`; default 0.6, at most `localThreshold`. */
-  reviewThreshold?: InputMaybe<Scalars['Float']['input']>;
-  /** Up to 200 keyword rules. */
-  rules?: InputMaybe<Array<KeywordRuleInput>>;
+
+/** A customer's own set of categories to route tickets to. Versioned: every edit makes a new version. */
+export type TaxonomyReviewQueueArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** A page of the account's taxonomies, newest first. */
+export type TaxonomyConnection = {
+  __typename?: 'TaxonomyConnection';
+  /** The taxonomies on this page with their cursors. */
+  edges: Array<TaxonomyEdge>;
+  /** The taxonomies on this page. */
+  nodes: Array<Taxonomy>;
+  /** Where this page sits in the whole list. */
+  pageInfo: PageInfo;
+  /** How many taxonomies the account has. */
+  totalCount: Scalars['Int']['output'];
+};
+
+/** A taxonomy and the cursor just after it. */
+export type TaxonomyEdge = {
+  __typename?: 'TaxonomyEdge';
+  /** Pass as `after` to continue after this taxonomy. */
+  cursor: Scalars['String']['output'];
+  /** The taxonomy. */
+  node: Taxonomy;
 };
 
 /** One text as the gateway's screen sees it. */
@@ -2529,9 +2760,14 @@ export type Ticket = {
   id: Scalars['ID']['output'];
   /**
    * Where this ticket should go in the account's taxonomy (the default one unless `taxonomyId` is
-   * given). All tickets of one request are routed in one batch.
+   * given): its current decision, a reviewer's correction included. Reading it does not decide again:
+   * the ticket is routed only when no decision is stored for its id, content and the taxonomy's
+   * current version (then that decision is stored and returned from then on); `rerouteTicket`
+   * forces a new one. Tickets of one request that need routing are routed in one batch. Null, with
+   * an error on this path only, when this ticket cannot be routed (no taxonomy, an empty body, a
+   * rate limit, a missing scope); the other tickets still arrive.
    */
-  routing: RoutingPrediction;
+  routing: Maybe<RoutingPrediction>;
   /** The subject line, provided by the tickets subgraph. */
   subject: Maybe<Scalars['String']['output']>;
 };
@@ -2570,6 +2806,48 @@ export type TimelineEventInput = {
   id?: InputMaybe<Scalars['ID']['input']>;
   /** What happened, in the responder's words (at most 4,000 characters). */
   message: Scalars['String']['input'];
+};
+
+/** Which taxonomy's router to train. */
+export type TrainRouterInput = {
+  /** The taxonomy. */
+  taxonomyId: Scalars['ID']['input'];
+};
+
+/** What `trainRouter` did. */
+export type TrainRouterPayload = {
+  __typename?: 'TrainRouterPayload';
+  /** The new model; null when training was refused. */
+  model: Maybe<RouterModel>;
+  /** The taxonomy, whose `model` is now the new one; null when refused. */
+  taxonomy: Maybe<Taxonomy>;
+  /** Why training was refused (an unknown taxonomy, too few labeled categories). */
+  userErrors: Array<AiUserError>;
+};
+
+/** A taxonomy's new definition; the whole definition is given again and makes a new version. */
+export type UpdateTaxonomyInput = {
+  /** 2 to 500 categories. */
+  categories: Array<CategoryInput>;
+  /** The taxonomy. */
+  id: Scalars['ID']['input'];
+  /** See `CascadePolicy.localThreshold`; default 0.8. */
+  localThreshold?: InputMaybe<Scalars['Float']['input']>;
+  /** Its name, unchanged (a taxonomy keeps its name; create a new one instead). */
+  name: Scalars['String']['input'];
+  /** See `CascadePolicy.reviewThreshold`; default 0.6, at most `localThreshold`. */
+  reviewThreshold?: InputMaybe<Scalars['Float']['input']>;
+  /** Up to 200 keyword rules. */
+  rules?: InputMaybe<Array<KeywordRuleInput>>;
+};
+
+/** What `updateTaxonomy` did. */
+export type UpdateTaxonomyPayload = {
+  __typename?: 'UpdateTaxonomyPayload';
+  /** The taxonomy at its new version; null when refused. */
+  taxonomy: Maybe<Taxonomy>;
+  /** Why it was refused: bad input (with its field path) or an unknown taxonomy. */
+  userErrors: Array<AiUserError>;
 };
 
 /** Tokens and money one generation consumed. */
@@ -2728,6 +3006,8 @@ export type ResolversTypes = {
   BreakerState: BreakerState;
   CancelGenerationInput: CancelGenerationInput;
   CancelGenerationPayload: ResolverTypeWrapper<Omit<CancelGenerationPayload, 'generation'> & { generation?: Maybe<ResolversTypes['Generation']> }>;
+  CancelRoutingBacklogInput: CancelRoutingBacklogInput;
+  CancelRoutingBacklogPayload: ResolverTypeWrapper<Omit<CancelRoutingBacklogPayload, 'backlog'> & { backlog?: Maybe<ResolversTypes['RoutingBacklog']> }>;
   CascadePolicy: ResolverTypeWrapper<CascadePolicy>;
   CategoryEvalMetrics: ResolverTypeWrapper<CategoryEvalMetrics>;
   CategoryInput: CategoryInput;
@@ -2738,6 +3018,8 @@ export type ResolversTypes = {
   ConversationTurnInput: ConversationTurnInput;
   CoveragePoint: ResolverTypeWrapper<CoveragePoint>;
   CreateGenerationDatasetInput: CreateGenerationDatasetInput;
+  CreateTaxonomyInput: CreateTaxonomyInput;
+  CreateTaxonomyPayload: ResolverTypeWrapper<Omit<CreateTaxonomyPayload, 'taxonomy'> & { taxonomy?: Maybe<ResolversTypes['Taxonomy']> }>;
   CriterionEvalScore: ResolverTypeWrapper<CriterionEvalScore>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   DecidedBy: DecidedBy;
@@ -2784,7 +3066,8 @@ export type ResolversTypes = {
   GenerationOutput: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['GenerationOutput']>;
   GenerationStatus: GenerationStatus;
   GroundingIssue: ResolverTypeWrapper<GroundingIssue>;
-  ImportResult: ResolverTypeWrapper<Omit<ImportResult, 'taxonomy'> & { taxonomy: ResolversTypes['Taxonomy'] }>;
+  ImportLabeledTicketsInput: ImportLabeledTicketsInput;
+  ImportLabeledTicketsPayload: ResolverTypeWrapper<Omit<ImportLabeledTicketsPayload, 'taxonomy'> & { taxonomy?: Maybe<ResolversTypes['Taxonomy']> }>;
   Incident: ResolverTypeWrapper<IncidentReference>;
   IncidentInput: IncidentInput;
   IssuedApiKey: ResolverTypeWrapper<Omit<IssuedApiKey, 'apiKey'> & { apiKey: ResolversTypes['ApiKey'] }>;
@@ -2813,36 +3096,52 @@ export type ResolversTypes = {
   RedactionCount: ResolverTypeWrapper<RedactionCount>;
   RejectedRow: ResolverTypeWrapper<RejectedRow>;
   RepeatedMessage: ResolverTypeWrapper<RepeatedMessage>;
+  RerouteTicketInput: RerouteTicketInput;
+  RerouteTicketPayload: ResolverTypeWrapper<Omit<RerouteTicketPayload, 'prediction' | 'ticket'> & { prediction?: Maybe<ResolversTypes['RoutingPrediction']>, ticket?: Maybe<ResolversTypes['Ticket']> }>;
   ResponderInput: ResponderInput;
+  ReviewRoutingInput: ReviewRoutingInput;
+  ReviewRoutingPayload: ResolverTypeWrapper<ReviewRoutingPayloadSource>;
   RiskLevel: RiskLevel;
+  RouteBacklogInput: RouteBacklogInput;
+  RouteBacklogPayload: ResolverTypeWrapper<Omit<RouteBacklogPayload, 'backlog'> & { backlog?: Maybe<ResolversTypes['RoutingBacklog']> }>;
   RouterModel: ResolverTypeWrapper<RouterModelRecord>;
   RoutingAlternative: ResolverTypeWrapper<RoutingAlternative>;
   RoutingBacklog: ResolverTypeWrapper<BacklogRecord>;
   RoutingBacklogProgress: ResolverTypeWrapper<RoutingBacklogProgress>;
   RoutingBacklogResult: ResolverTypeWrapper<BacklogResultView>;
-  RoutingBacklogResultConnection: ResolverTypeWrapper<Omit<RoutingBacklogResultConnection, 'edges'> & { edges: Array<ResolversTypes['RoutingBacklogResultEdge']> }>;
+  RoutingBacklogResultConnection: ResolverTypeWrapper<Omit<RoutingBacklogResultConnection, 'edges' | 'nodes'> & { edges: Array<ResolversTypes['RoutingBacklogResultEdge']>, nodes: Array<ResolversTypes['RoutingBacklogResult']> }>;
   RoutingBacklogResultEdge: ResolverTypeWrapper<Omit<RoutingBacklogResultEdge, 'node'> & { node: ResolversTypes['RoutingBacklogResult'] }>;
   RoutingBacklogStatus: RoutingBacklogStatus;
   RoutingBacklogWorker: ResolverTypeWrapper<RoutingBacklogWorker>;
   RoutingEvalMetrics: ResolverTypeWrapper<RoutingSummary>;
   RoutingPrediction: ResolverTypeWrapper<PredictionRecord>;
+  RoutingPredictionConnection: ResolverTypeWrapper<RoutingPredictionConnectionSource>;
+  RoutingPredictionEdge: ResolverTypeWrapper<Omit<RoutingPredictionEdge, 'node'> & { node: ResolversTypes['RoutingPrediction'] }>;
+  RoutingPredictionFilter: RoutingPredictionFilter;
   RoutingRoi: ResolverTypeWrapper<RoutingRoi>;
   RunbookContextInput: RunbookContextInput;
   RunbookOutput: ResolverTypeWrapper<RunbookOutput>;
   RunbookParameter: ResolverTypeWrapper<RunbookParameter>;
   RunbookStep: ResolverTypeWrapper<RunbookStep>;
   ScreeningDecision: ScreeningDecision;
+  SetDefaultTaxonomyInput: SetDefaultTaxonomyInput;
+  SetDefaultTaxonomyPayload: ResolverTypeWrapper<Omit<SetDefaultTaxonomyPayload, 'previousDefault' | 'taxonomy'> & { previousDefault?: Maybe<ResolversTypes['Taxonomy']>, taxonomy?: Maybe<ResolversTypes['Taxonomy']> }>;
   StageEvalShare: ResolverTypeWrapper<StageEvalShare>;
   StartEvalRunInput: StartEvalRunInput;
   StatusUpdateOutput: ResolverTypeWrapper<StatusUpdateOutput>;
   StatusUpdateTone: StatusUpdateTone;
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Taxonomy: ResolverTypeWrapper<TaxonomyRecord>;
-  TaxonomyInput: TaxonomyInput;
+  TaxonomyConnection: ResolverTypeWrapper<TaxonomyConnectionSource>;
+  TaxonomyEdge: ResolverTypeWrapper<Omit<TaxonomyEdge, 'node'> & { node: ResolversTypes['Taxonomy'] }>;
   TextScreening: ResolverTypeWrapper<TextScreening>;
   Ticket: ResolverTypeWrapper<TicketReference>;
   TicketInput: TicketInput;
   TimelineEventInput: TimelineEventInput;
+  TrainRouterInput: TrainRouterInput;
+  TrainRouterPayload: ResolverTypeWrapper<Omit<TrainRouterPayload, 'model' | 'taxonomy'> & { model?: Maybe<ResolversTypes['RouterModel']>, taxonomy?: Maybe<ResolversTypes['Taxonomy']> }>;
+  UpdateTaxonomyInput: UpdateTaxonomyInput;
+  UpdateTaxonomyPayload: ResolverTypeWrapper<Omit<UpdateTaxonomyPayload, 'taxonomy'> & { taxonomy?: Maybe<ResolversTypes['Taxonomy']> }>;
   Usage: ResolverTypeWrapper<Usage>;
 };
 
@@ -2866,6 +3165,8 @@ export type ResolversParentTypes = {
   AuditRawText: AuditRawText;
   CancelGenerationInput: CancelGenerationInput;
   CancelGenerationPayload: Omit<CancelGenerationPayload, 'generation'> & { generation?: Maybe<ResolversParentTypes['Generation']> };
+  CancelRoutingBacklogInput: CancelRoutingBacklogInput;
+  CancelRoutingBacklogPayload: Omit<CancelRoutingBacklogPayload, 'backlog'> & { backlog?: Maybe<ResolversParentTypes['RoutingBacklog']> };
   CascadePolicy: CascadePolicy;
   CategoryEvalMetrics: CategoryEvalMetrics;
   CategoryInput: CategoryInput;
@@ -2875,6 +3176,8 @@ export type ResolversParentTypes = {
   ConversationTurnInput: ConversationTurnInput;
   CoveragePoint: CoveragePoint;
   CreateGenerationDatasetInput: CreateGenerationDatasetInput;
+  CreateTaxonomyInput: CreateTaxonomyInput;
+  CreateTaxonomyPayload: Omit<CreateTaxonomyPayload, 'taxonomy'> & { taxonomy?: Maybe<ResolversParentTypes['Taxonomy']> };
   CriterionEvalScore: CriterionEvalScore;
   DateTime: Scalars['DateTime']['output'];
   DraftAssistantAnswerInput: DraftAssistantAnswerInput;
@@ -2916,7 +3219,8 @@ export type ResolversParentTypes = {
   GenerationFilter: GenerationFilter;
   GenerationOutput: ResolversUnionTypes<ResolversParentTypes>['GenerationOutput'];
   GroundingIssue: GroundingIssue;
-  ImportResult: Omit<ImportResult, 'taxonomy'> & { taxonomy: ResolversParentTypes['Taxonomy'] };
+  ImportLabeledTicketsInput: ImportLabeledTicketsInput;
+  ImportLabeledTicketsPayload: Omit<ImportLabeledTicketsPayload, 'taxonomy'> & { taxonomy?: Maybe<ResolversParentTypes['Taxonomy']> };
   Incident: IncidentReference;
   IncidentInput: IncidentInput;
   IssuedApiKey: Omit<IssuedApiKey, 'apiKey'> & { apiKey: ResolversParentTypes['ApiKey'] };
@@ -2941,32 +3245,48 @@ export type ResolversParentTypes = {
   RedactionCount: RedactionCount;
   RejectedRow: RejectedRow;
   RepeatedMessage: RepeatedMessage;
+  RerouteTicketInput: RerouteTicketInput;
+  RerouteTicketPayload: Omit<RerouteTicketPayload, 'prediction' | 'ticket'> & { prediction?: Maybe<ResolversParentTypes['RoutingPrediction']>, ticket?: Maybe<ResolversParentTypes['Ticket']> };
   ResponderInput: ResponderInput;
+  ReviewRoutingInput: ReviewRoutingInput;
+  ReviewRoutingPayload: ReviewRoutingPayloadSource;
+  RouteBacklogInput: RouteBacklogInput;
+  RouteBacklogPayload: Omit<RouteBacklogPayload, 'backlog'> & { backlog?: Maybe<ResolversParentTypes['RoutingBacklog']> };
   RouterModel: RouterModelRecord;
   RoutingAlternative: RoutingAlternative;
   RoutingBacklog: BacklogRecord;
   RoutingBacklogProgress: RoutingBacklogProgress;
   RoutingBacklogResult: BacklogResultView;
-  RoutingBacklogResultConnection: Omit<RoutingBacklogResultConnection, 'edges'> & { edges: Array<ResolversParentTypes['RoutingBacklogResultEdge']> };
+  RoutingBacklogResultConnection: Omit<RoutingBacklogResultConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['RoutingBacklogResultEdge']>, nodes: Array<ResolversParentTypes['RoutingBacklogResult']> };
   RoutingBacklogResultEdge: Omit<RoutingBacklogResultEdge, 'node'> & { node: ResolversParentTypes['RoutingBacklogResult'] };
   RoutingBacklogWorker: RoutingBacklogWorker;
   RoutingEvalMetrics: RoutingSummary;
   RoutingPrediction: PredictionRecord;
+  RoutingPredictionConnection: RoutingPredictionConnectionSource;
+  RoutingPredictionEdge: Omit<RoutingPredictionEdge, 'node'> & { node: ResolversParentTypes['RoutingPrediction'] };
+  RoutingPredictionFilter: RoutingPredictionFilter;
   RoutingRoi: RoutingRoi;
   RunbookContextInput: RunbookContextInput;
   RunbookOutput: RunbookOutput;
   RunbookParameter: RunbookParameter;
   RunbookStep: RunbookStep;
+  SetDefaultTaxonomyInput: SetDefaultTaxonomyInput;
+  SetDefaultTaxonomyPayload: Omit<SetDefaultTaxonomyPayload, 'previousDefault' | 'taxonomy'> & { previousDefault?: Maybe<ResolversParentTypes['Taxonomy']>, taxonomy?: Maybe<ResolversParentTypes['Taxonomy']> };
   StageEvalShare: StageEvalShare;
   StartEvalRunInput: StartEvalRunInput;
   StatusUpdateOutput: StatusUpdateOutput;
   Subscription: Record<PropertyKey, never>;
   Taxonomy: TaxonomyRecord;
-  TaxonomyInput: TaxonomyInput;
+  TaxonomyConnection: TaxonomyConnectionSource;
+  TaxonomyEdge: Omit<TaxonomyEdge, 'node'> & { node: ResolversParentTypes['Taxonomy'] };
   TextScreening: TextScreening;
   Ticket: TicketReference;
   TicketInput: TicketInput;
   TimelineEventInput: TimelineEventInput;
+  TrainRouterInput: TrainRouterInput;
+  TrainRouterPayload: Omit<TrainRouterPayload, 'model' | 'taxonomy'> & { model?: Maybe<ResolversParentTypes['RouterModel']>, taxonomy?: Maybe<ResolversParentTypes['Taxonomy']> };
+  UpdateTaxonomyInput: UpdateTaxonomyInput;
+  UpdateTaxonomyPayload: Omit<UpdateTaxonomyPayload, 'taxonomy'> & { taxonomy?: Maybe<ResolversParentTypes['Taxonomy']> };
   Usage: Usage;
 };
 
@@ -3047,6 +3367,11 @@ export type CancelGenerationPayloadResolvers<ContextType = RequestContext, Paren
   userErrors?: Resolver<Array<ResolversTypes['AiUserError']>, ParentType, ContextType>;
 };
 
+export type CancelRoutingBacklogPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CancelRoutingBacklogPayload'] = ResolversParentTypes['CancelRoutingBacklogPayload']> = {
+  backlog?: Resolver<Maybe<ResolversTypes['RoutingBacklog']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['AiUserError']>, ParentType, ContextType>;
+};
+
 export type CascadePolicyResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CascadePolicy'] = ResolversParentTypes['CascadePolicy']> = {
   localThreshold?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   reviewThreshold?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
@@ -3071,6 +3396,11 @@ export type CoveragePointResolvers<ContextType = RequestContext, ParentType exte
   accuracy?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   coverage?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   threshold?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+};
+
+export type CreateTaxonomyPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CreateTaxonomyPayload'] = ResolversParentTypes['CreateTaxonomyPayload']> = {
+  taxonomy?: Resolver<Maybe<ResolversTypes['Taxonomy']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['AiUserError']>, ParentType, ContextType>;
 };
 
 export type CriterionEvalScoreResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CriterionEvalScore'] = ResolversParentTypes['CriterionEvalScore']> = {
@@ -3355,11 +3685,12 @@ export type GroundingIssueResolvers<ContextType = RequestContext, ParentType ext
   value?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
-export type ImportResultResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ImportResult'] = ResolversParentTypes['ImportResult']> = {
-  duplicates?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
-  imported?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
-  rejected?: Resolver<Array<ResolversTypes['RejectedRow']>, ParentType, ContextType>;
-  taxonomy?: Resolver<ResolversTypes['Taxonomy'], ParentType, ContextType>;
+export type ImportLabeledTicketsPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ImportLabeledTicketsPayload'] = ResolversParentTypes['ImportLabeledTicketsPayload']> = {
+  duplicates?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  imported?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  rejected?: Resolver<Maybe<Array<ResolversTypes['RejectedRow']>>, ParentType, ContextType>;
+  taxonomy?: Resolver<Maybe<ResolversTypes['Taxonomy']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['AiUserError']>, ParentType, ContextType>;
 };
 
 export type IncidentResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Incident'] = ResolversParentTypes['Incident'], FederationReferenceType extends FederationReferenceTypes['Incident'] = FederationReferenceTypes['Incident']> = {
@@ -3410,26 +3741,27 @@ export type McNemarTestResolvers<ContextType = RequestContext, ParentType extend
 export type MutationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   cancelEvalRun?: Resolver<ResolversTypes['EvalRun'], ParentType, ContextType, RequireFields<MutationCancelEvalRunArgs, 'id'>>;
   cancelGeneration?: Resolver<ResolversTypes['CancelGenerationPayload'], ParentType, ContextType, RequireFields<MutationCancelGenerationArgs, 'input'>>;
-  cancelRoutingBacklog?: Resolver<ResolversTypes['RoutingBacklog'], ParentType, ContextType, RequireFields<MutationCancelRoutingBacklogArgs, 'id'>>;
+  cancelRoutingBacklog?: Resolver<ResolversTypes['CancelRoutingBacklogPayload'], ParentType, ContextType, RequireFields<MutationCancelRoutingBacklogArgs, 'input'>>;
   createApiKey?: Resolver<ResolversTypes['IssuedApiKey'], ParentType, ContextType, RequireFields<MutationCreateApiKeyArgs, 'input'>>;
   createGenerationDataset?: Resolver<ResolversTypes['GenerationDataset'], ParentType, ContextType, RequireFields<MutationCreateGenerationDatasetArgs, 'input'>>;
-  createTaxonomy?: Resolver<ResolversTypes['Taxonomy'], ParentType, ContextType, RequireFields<MutationCreateTaxonomyArgs, 'input'>>;
+  createTaxonomy?: Resolver<ResolversTypes['CreateTaxonomyPayload'], ParentType, ContextType, RequireFields<MutationCreateTaxonomyArgs, 'input'>>;
   draftAssistantAnswer?: Resolver<ResolversTypes['DraftAssistantAnswerPayload'], ParentType, ContextType, RequireFields<MutationDraftAssistantAnswerArgs, 'input'>>;
   draftJobDigest?: Resolver<ResolversTypes['DraftJobDigestPayload'], ParentType, ContextType, RequireFields<MutationDraftJobDigestArgs, 'input'>>;
   draftPostmortem?: Resolver<ResolversTypes['DraftPostmortemPayload'], ParentType, ContextType, RequireFields<MutationDraftPostmortemArgs, 'input'>>;
   draftRunbook?: Resolver<ResolversTypes['DraftRunbookPayload'], ParentType, ContextType, RequireFields<MutationDraftRunbookArgs, 'input'>>;
   draftStatusUpdate?: Resolver<ResolversTypes['DraftStatusUpdatePayload'], ParentType, ContextType, RequireFields<MutationDraftStatusUpdateArgs, 'input'>>;
   importGenerationCases?: Resolver<ResolversTypes['GenerationCaseImport'], ParentType, ContextType, RequireFields<MutationImportGenerationCasesArgs, 'cases' | 'datasetId'>>;
-  importLabeledTickets?: Resolver<ResolversTypes['ImportResult'], ParentType, ContextType, RequireFields<MutationImportLabeledTicketsArgs, 'examples' | 'taxonomyId'>>;
+  importLabeledTickets?: Resolver<ResolversTypes['ImportLabeledTicketsPayload'], ParentType, ContextType, RequireFields<MutationImportLabeledTicketsArgs, 'input'>>;
+  rerouteTicket?: Resolver<ResolversTypes['RerouteTicketPayload'], ParentType, ContextType, RequireFields<MutationRerouteTicketArgs, 'input'>>;
   resumeEvalRun?: Resolver<ResolversTypes['EvalRun'], ParentType, ContextType, RequireFields<MutationResumeEvalRunArgs, 'id'>>;
-  reviewRouting?: Resolver<ResolversTypes['RoutingPrediction'], ParentType, ContextType, RequireFields<MutationReviewRoutingArgs, 'category' | 'predictionId'>>;
+  reviewRouting?: Resolver<ResolversTypes['ReviewRoutingPayload'], ParentType, ContextType, RequireFields<MutationReviewRoutingArgs, 'input'>>;
   revokeApiKey?: Resolver<ResolversTypes['ApiKey'], ParentType, ContextType, RequireFields<MutationRevokeApiKeyArgs, 'id'>>;
-  routeBacklog?: Resolver<ResolversTypes['RoutingBacklog'], ParentType, ContextType, RequireFields<MutationRouteBacklogArgs, 'tickets'>>;
-  setDefaultTaxonomy?: Resolver<ResolversTypes['Taxonomy'], ParentType, ContextType, RequireFields<MutationSetDefaultTaxonomyArgs, 'id'>>;
+  routeBacklog?: Resolver<ResolversTypes['RouteBacklogPayload'], ParentType, ContextType, RequireFields<MutationRouteBacklogArgs, 'input'>>;
+  setDefaultTaxonomy?: Resolver<ResolversTypes['SetDefaultTaxonomyPayload'], ParentType, ContextType, RequireFields<MutationSetDefaultTaxonomyArgs, 'input'>>;
   startEvalRun?: Resolver<ResolversTypes['EvalRun'], ParentType, ContextType, RequireFields<MutationStartEvalRunArgs, 'input'>>;
   submitFeedback?: Resolver<ResolversTypes['Feedback'], ParentType, ContextType, RequireFields<MutationSubmitFeedbackArgs, 'input'>>;
-  trainRouter?: Resolver<ResolversTypes['RouterModel'], ParentType, ContextType, RequireFields<MutationTrainRouterArgs, 'taxonomyId'>>;
-  updateTaxonomy?: Resolver<ResolversTypes['Taxonomy'], ParentType, ContextType, RequireFields<MutationUpdateTaxonomyArgs, 'id' | 'input'>>;
+  trainRouter?: Resolver<ResolversTypes['TrainRouterPayload'], ParentType, ContextType, RequireFields<MutationTrainRouterArgs, 'input'>>;
+  updateTaxonomy?: Resolver<ResolversTypes['UpdateTaxonomyPayload'], ParentType, ContextType, RequireFields<MutationUpdateTaxonomyArgs, 'input'>>;
 };
 
 export type PageInfoResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {
@@ -3523,13 +3855,15 @@ export type QueryResolvers<ContextType = RequestContext, ParentType extends Reso
   generationDatasets?: Resolver<Array<ResolversTypes['GenerationDataset']>, ParentType, ContextType>;
   generations?: Resolver<ResolversTypes['GenerationConnection'], ParentType, ContextType, RequireFields<QueryGenerationsArgs, 'first'>>;
   providers?: Resolver<Array<ResolversTypes['ProviderStatus']>, ParentType, ContextType>;
-  reviewQueue?: Resolver<Array<ResolversTypes['RoutingPrediction']>, ParentType, ContextType, RequireFields<QueryReviewQueueArgs, 'first'>>;
-  routeTicket?: Resolver<ResolversTypes['RoutingPrediction'], ParentType, ContextType, RequireFields<QueryRouteTicketArgs, 'ticket'>>;
-  routeTickets?: Resolver<Array<ResolversTypes['RoutingPrediction']>, ParentType, ContextType, RequireFields<QueryRouteTicketsArgs, 'tickets'>>;
+  reviewQueue?: Resolver<ResolversTypes['RoutingPredictionConnection'], ParentType, ContextType, RequireFields<QueryReviewQueueArgs, 'first'>>;
+  routeTicket?: Resolver<Maybe<ResolversTypes['RoutingPrediction']>, ParentType, ContextType, RequireFields<QueryRouteTicketArgs, 'ticket'>>;
+  routeTickets?: Resolver<Array<Maybe<ResolversTypes['RoutingPrediction']>>, ParentType, ContextType, RequireFields<QueryRouteTicketsArgs, 'tickets'>>;
   routingBacklog?: Resolver<Maybe<ResolversTypes['RoutingBacklog']>, ParentType, ContextType, RequireFields<QueryRoutingBacklogArgs, 'id'>>;
+  routingPrediction?: Resolver<Maybe<ResolversTypes['RoutingPrediction']>, ParentType, ContextType, RequireFields<QueryRoutingPredictionArgs, 'id'>>;
+  routingPredictions?: Resolver<ResolversTypes['RoutingPredictionConnection'], ParentType, ContextType, RequireFields<QueryRoutingPredictionsArgs, 'first'>>;
   routingRoi?: Resolver<ResolversTypes['RoutingRoi'], ParentType, ContextType, RequireFields<QueryRoutingRoiArgs, 'taxonomyId'>>;
   screenText?: Resolver<Array<ResolversTypes['TextScreening']>, ParentType, ContextType, RequireFields<QueryScreenTextArgs, 'texts'>>;
-  taxonomies?: Resolver<Array<ResolversTypes['Taxonomy']>, ParentType, ContextType>;
+  taxonomies?: Resolver<ResolversTypes['TaxonomyConnection'], ParentType, ContextType, RequireFields<QueryTaxonomiesArgs, 'first'>>;
 };
 
 export type RedactionCountResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['RedactionCount'] = ResolversParentTypes['RedactionCount']> = {
@@ -3547,10 +3881,27 @@ export type RepeatedMessageResolvers<ContextType = RequestContext, ParentType ex
   message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
+export type RerouteTicketPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['RerouteTicketPayload'] = ResolversParentTypes['RerouteTicketPayload']> = {
+  prediction?: Resolver<Maybe<ResolversTypes['RoutingPrediction']>, ParentType, ContextType>;
+  ticket?: Resolver<Maybe<ResolversTypes['Ticket']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['AiUserError']>, ParentType, ContextType>;
+};
+
+export type ReviewRoutingPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ReviewRoutingPayload'] = ResolversParentTypes['ReviewRoutingPayload']> = {
+  prediction?: Resolver<Maybe<ResolversTypes['RoutingPrediction']>, ParentType, ContextType>;
+  reviewQueue?: Resolver<Maybe<ResolversTypes['RoutingPredictionConnection']>, ParentType, ContextType, RequireFields<ReviewRoutingPayloadReviewQueueArgs, 'first'>>;
+  userErrors?: Resolver<Array<ResolversTypes['AiUserError']>, ParentType, ContextType>;
+};
+
+export type RouteBacklogPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['RouteBacklogPayload'] = ResolversParentTypes['RouteBacklogPayload']> = {
+  backlog?: Resolver<Maybe<ResolversTypes['RoutingBacklog']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['AiUserError']>, ParentType, ContextType>;
+};
+
 export type RouterModelResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['RouterModel'] = ResolversParentTypes['RouterModel']> = {
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
-  expectedCalibrationError?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
-  heldoutAccuracy?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  expectedCalibrationError?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  heldoutAccuracy?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   taxonomyId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   taxonomyVersion?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
@@ -3589,12 +3940,14 @@ export type RoutingBacklogResultResolvers<ContextType = RequestContext, ParentTy
   error?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   position?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   prediction?: Resolver<Maybe<ResolversTypes['RoutingPrediction']>, ParentType, ContextType>;
-  ticketId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  ticket?: Resolver<Maybe<ResolversTypes['Ticket']>, ParentType, ContextType>;
 };
 
 export type RoutingBacklogResultConnectionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['RoutingBacklogResultConnection'] = ResolversParentTypes['RoutingBacklogResultConnection']> = {
   edges?: Resolver<Array<ResolversTypes['RoutingBacklogResultEdge']>, ParentType, ContextType>;
+  nodes?: Resolver<Array<ResolversTypes['RoutingBacklogResult']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type RoutingBacklogResultEdgeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['RoutingBacklogResultEdge'] = ResolversParentTypes['RoutingBacklogResultEdge']> = {
@@ -3643,11 +3996,24 @@ export type RoutingPredictionResolvers<ContextType = RequestContext, ParentType 
   latencyMs?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   needsReview?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   reason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  reviewedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   reviewedCategory?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   target?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   taxonomyId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   taxonomyVersion?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
-  ticketId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  ticket?: Resolver<Maybe<ResolversTypes['Ticket']>, ParentType, ContextType>;
+};
+
+export type RoutingPredictionConnectionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['RoutingPredictionConnection'] = ResolversParentTypes['RoutingPredictionConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['RoutingPredictionEdge']>, ParentType, ContextType>;
+  nodes?: Resolver<Array<ResolversTypes['RoutingPrediction']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type RoutingPredictionEdgeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['RoutingPredictionEdge'] = ResolversParentTypes['RoutingPredictionEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['RoutingPrediction'], ParentType, ContextType>;
 };
 
 export type RoutingRoiResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['RoutingRoi'] = ResolversParentTypes['RoutingRoi']> = {
@@ -3704,6 +4070,12 @@ export type RunbookStepResolvers<ContextType = RequestContext, ParentType extend
   expectedResult?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
+export type SetDefaultTaxonomyPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['SetDefaultTaxonomyPayload'] = ResolversParentTypes['SetDefaultTaxonomyPayload']> = {
+  previousDefault?: Resolver<Maybe<ResolversTypes['Taxonomy']>, ParentType, ContextType>;
+  taxonomy?: Resolver<Maybe<ResolversTypes['Taxonomy']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['AiUserError']>, ParentType, ContextType>;
+};
+
 export type StageEvalShareResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['StageEvalShare'] = ResolversParentTypes['StageEvalShare']> = {
   accuracy?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
@@ -3732,12 +4104,26 @@ export type TaxonomyResolvers<ContextType = RequestContext, ParentType extends R
   categories?: Resolver<Array<ResolversTypes['AiCategory']>, ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  isDefault?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   labeledTickets?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   model?: Resolver<Maybe<ResolversTypes['RouterModel']>, ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   policy?: Resolver<ResolversTypes['CascadePolicy'], ParentType, ContextType>;
+  reviewQueue?: Resolver<ResolversTypes['RoutingPredictionConnection'], ParentType, ContextType, RequireFields<TaxonomyReviewQueueArgs, 'first'>>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type TaxonomyConnectionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['TaxonomyConnection'] = ResolversParentTypes['TaxonomyConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['TaxonomyEdge']>, ParentType, ContextType>;
+  nodes?: Resolver<Array<ResolversTypes['Taxonomy']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type TaxonomyEdgeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['TaxonomyEdge'] = ResolversParentTypes['TaxonomyEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['Taxonomy'], ParentType, ContextType>;
 };
 
 export type TextScreeningResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['TextScreening'] = ResolversParentTypes['TextScreening']> = {
@@ -3749,7 +4135,18 @@ export type TextScreeningResolvers<ContextType = RequestContext, ParentType exte
 export type TicketResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Ticket'] = ResolversParentTypes['Ticket'], FederationReferenceType extends FederationReferenceTypes['Ticket'] = FederationReferenceTypes['Ticket']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Ticket']> | FederationReferenceType, FederationReferenceType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
-  routing?: Resolver<ResolversTypes['RoutingPrediction'], ParentType, ContextType, Partial<TicketRoutingArgs>>;
+  routing?: Resolver<Maybe<ResolversTypes['RoutingPrediction']>, ParentType, ContextType, Partial<TicketRoutingArgs>>;
+};
+
+export type TrainRouterPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['TrainRouterPayload'] = ResolversParentTypes['TrainRouterPayload']> = {
+  model?: Resolver<Maybe<ResolversTypes['RouterModel']>, ParentType, ContextType>;
+  taxonomy?: Resolver<Maybe<ResolversTypes['Taxonomy']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['AiUserError']>, ParentType, ContextType>;
+};
+
+export type UpdateTaxonomyPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['UpdateTaxonomyPayload'] = ResolversParentTypes['UpdateTaxonomyPayload']> = {
+  taxonomy?: Resolver<Maybe<ResolversTypes['Taxonomy']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['AiUserError']>, ParentType, ContextType>;
 };
 
 export type UsageResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Usage'] = ResolversParentTypes['Usage']> = {
@@ -3769,10 +4166,12 @@ export type Resolvers<ContextType = RequestContext> = {
   AuditMessage?: AuditMessageResolvers<ContextType>;
   AuditRawText?: AuditRawTextResolvers<ContextType>;
   CancelGenerationPayload?: CancelGenerationPayloadResolvers<ContextType>;
+  CancelRoutingBacklogPayload?: CancelRoutingBacklogPayloadResolvers<ContextType>;
   CascadePolicy?: CascadePolicyResolvers<ContextType>;
   CategoryEvalMetrics?: CategoryEvalMetricsResolvers<ContextType>;
   ConfusionMatrix?: ConfusionMatrixResolvers<ContextType>;
   CoveragePoint?: CoveragePointResolvers<ContextType>;
+  CreateTaxonomyPayload?: CreateTaxonomyPayloadResolvers<ContextType>;
   CriterionEvalScore?: CriterionEvalScoreResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   DraftAssistantAnswerPayload?: DraftAssistantAnswerPayloadResolvers<ContextType>;
@@ -3806,7 +4205,7 @@ export type Resolvers<ContextType = RequestContext> = {
   GenerationEvent?: GenerationEventResolvers<ContextType>;
   GenerationOutput?: GenerationOutputResolvers<ContextType>;
   GroundingIssue?: GroundingIssueResolvers<ContextType>;
-  ImportResult?: ImportResultResolvers<ContextType>;
+  ImportLabeledTicketsPayload?: ImportLabeledTicketsPayloadResolvers<ContextType>;
   Incident?: IncidentResolvers<ContextType>;
   IssuedApiKey?: IssuedApiKeyResolvers<ContextType>;
   JobDigestOutput?: JobDigestOutputResolvers<ContextType>;
@@ -3827,6 +4226,9 @@ export type Resolvers<ContextType = RequestContext> = {
   RedactionCount?: RedactionCountResolvers<ContextType>;
   RejectedRow?: RejectedRowResolvers<ContextType>;
   RepeatedMessage?: RepeatedMessageResolvers<ContextType>;
+  RerouteTicketPayload?: RerouteTicketPayloadResolvers<ContextType>;
+  ReviewRoutingPayload?: ReviewRoutingPayloadResolvers<ContextType>;
+  RouteBacklogPayload?: RouteBacklogPayloadResolvers<ContextType>;
   RouterModel?: RouterModelResolvers<ContextType>;
   RoutingAlternative?: RoutingAlternativeResolvers<ContextType>;
   RoutingBacklog?: RoutingBacklogResolvers<ContextType>;
@@ -3837,16 +4239,23 @@ export type Resolvers<ContextType = RequestContext> = {
   RoutingBacklogWorker?: RoutingBacklogWorkerResolvers<ContextType>;
   RoutingEvalMetrics?: RoutingEvalMetricsResolvers<ContextType>;
   RoutingPrediction?: RoutingPredictionResolvers<ContextType>;
+  RoutingPredictionConnection?: RoutingPredictionConnectionResolvers<ContextType>;
+  RoutingPredictionEdge?: RoutingPredictionEdgeResolvers<ContextType>;
   RoutingRoi?: RoutingRoiResolvers<ContextType>;
   RunbookOutput?: RunbookOutputResolvers<ContextType>;
   RunbookParameter?: RunbookParameterResolvers<ContextType>;
   RunbookStep?: RunbookStepResolvers<ContextType>;
+  SetDefaultTaxonomyPayload?: SetDefaultTaxonomyPayloadResolvers<ContextType>;
   StageEvalShare?: StageEvalShareResolvers<ContextType>;
   StatusUpdateOutput?: StatusUpdateOutputResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;
   Taxonomy?: TaxonomyResolvers<ContextType>;
+  TaxonomyConnection?: TaxonomyConnectionResolvers<ContextType>;
+  TaxonomyEdge?: TaxonomyEdgeResolvers<ContextType>;
   TextScreening?: TextScreeningResolvers<ContextType>;
   Ticket?: TicketResolvers<ContextType>;
+  TrainRouterPayload?: TrainRouterPayloadResolvers<ContextType>;
+  UpdateTaxonomyPayload?: UpdateTaxonomyPayloadResolvers<ContextType>;
   Usage?: UsageResolvers<ContextType>;
 };
 

@@ -1,17 +1,31 @@
 /** Bulk routing: queue a backlog, follow its progress and results, cancel it. */
 import type { Resolvers } from '../__generated__/resolvers-types.js';
-import { connectionOf } from '../connection.js';
+import { connectionOf, pageSize } from '../connection.js';
 import { decodePosition, encodePosition } from '../cursor.js';
+import { payloadOf } from '../user-errors.js';
 
 export const routingBacklogResolvers: Resolvers = {
   Query: {
     routingBacklog: (_parent, { id }, { services, account }) => services.backlogs.get(account, id),
   },
   Mutation: {
-    routeBacklog: (_parent, { taxonomyId, tickets, backlogId }, { services, account }) =>
-      services.backlogs.enqueue(account, taxonomyId, tickets, backlogId),
-    cancelRoutingBacklog: (_parent, { id }, { services, account }) =>
-      services.backlogs.cancel(account, id),
+    routeBacklog: (_parent, { input }, { services, account }) =>
+      payloadOf(
+        async () => ({
+          backlog: await services.backlogs.enqueue(
+            account,
+            input.taxonomyId,
+            input.tickets,
+            input.backlogId,
+          ),
+        }),
+        ['input'],
+      ),
+    cancelRoutingBacklog: (_parent, { input }, { services, account }) =>
+      payloadOf(
+        async () => ({ backlog: await services.backlogs.cancel(account, input.id) }),
+        ['input'],
+      ),
   },
   RoutingBacklog: {
     progress: (backlog) => ({
@@ -30,10 +44,17 @@ export const routingBacklogResolvers: Resolvers = {
       const page = await services.backlogs.results(
         account,
         backlog,
-        first ?? 100,
+        pageSize(first, 100, 500),
         after ? decodePosition(after) : -1,
       );
-      return connectionOf(page, (result) => encodePosition(result.position), { after });
+      return {
+        ...connectionOf(page, (result) => encodePosition(result.position), { after }),
+        // Every ticket of a finished chunk has a result row, routed or failed.
+        totalCount: backlog.routed + backlog.failed,
+      };
     },
+  },
+  RoutingBacklogResult: {
+    ticket: (result) => ({ id: result.ticketId }),
   },
 };

@@ -192,16 +192,15 @@ mutation CreateTaxonomy {
       { name: "login", description: "Passwords, two-factor, locked accounts", examples: ["I cannot log in", "Reset my password please"] }
     ]
   }) {
-    id
-    version
-    categories { name }
+    taxonomy { id version isDefault categories { name } }
+    userErrors { field code message }
   }
 }
 
 # Ticket routing, step 2: labeled tickets from your history teach the local model (a dozen per
 # category at least; trainRouter warns when a category has too few). Copy the taxonomy id into "taxonomyId".
 mutation ImportLabeledTickets($taxonomyId: ID!) {
-  importLabeledTickets(taxonomyId: $taxonomyId, examples: [
+  importLabeledTickets(input: { taxonomyId: $taxonomyId, examples: [
     { subject: "Charged twice", body: "I was charged twice for my subscription this month", category: "billing" }
     { subject: "Refund request", body: "Please refund the annual plan, I cancelled within the trial", category: "billing" }
     { subject: "Invoice missing", body: "Where can I download the invoice for October?", category: "billing" }
@@ -226,31 +225,48 @@ mutation ImportLabeledTickets($taxonomyId: ID!) {
     { subject: "Verification code", body: "The SMS verification code to log in never comes", category: "login" }
     { body: "Sign in keeps saying session expired", category: "login" }
     { subject: "Forgot password", body: "I forgot my password and the reset link has expired", category: "login" }
-  ]) {
+  ] }) {
     imported
     duplicates
+    rejected { row reason }
     taxonomy { labeledTickets }
+    userErrors { field code message }
   }
 }
 
 # Ticket routing, step 3: train the local model on them; "warnings" says when the data is too thin.
 mutation TrainRouter($taxonomyId: ID!) {
-  trainRouter(taxonomyId: $taxonomyId) { id trainedOn heldoutAccuracy warnings }
+  trainRouter(input: { taxonomyId: $taxonomyId }) {
+    model { id trainedOn heldoutAccuracy expectedCalibrationError warnings }
+    taxonomy { id model { id } }
+    userErrors { field code message }
+  }
 }
 
-# Ticket routing, step 4: route tickets in one batch to the newest (or default) taxonomy.
+# Ticket routing, step 4: route tickets in one batch to the newest (or default) taxonomy. A read:
+# run it again and the same tickets get the same stored predictions back (no new LLM cost).
 query RouteTickets {
   routeTickets(tickets: [
     { id: "T-1", subject: "Refund", body: "I was billed twice for my subscription, please refund one" }
     { id: "T-2", body: "The two-factor code never arrives and now my account is locked" }
   ]) {
-    ticketId
+    id
+    ticket { id }
     category
     confidence
     decidedBy
     needsReview
     alternatives { category confidence }
     reason
+  }
+}
+
+# Ticket routing, step 5: the tickets waiting for a person (totalCount alone is the badge).
+query ReviewQueue {
+  reviewQueue(first: 10) {
+    totalCount
+    nodes { id ticket { id } category confidence alternatives { category confidence } }
+    pageInfo { hasNextPage endCursor }
   }
 }
 

@@ -3,7 +3,7 @@
  * tickets (one local prediction for the whole batch, the hard cases to the LLM in chunks), every
  * decision stored, and human review turning decisions into training data.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Account } from '../../domain.js';
 import { ErrorCode, ServiceError, badInput, notFound } from '../../errors.js';
@@ -17,6 +17,7 @@ import type {
 } from '../../infra/store/routing/router-models.js';
 import type {
   NewPrediction,
+  PredictionFilter,
   PredictionRecord,
   PredictionRepository,
 } from '../../infra/store/routing/predictions.js';
@@ -52,6 +53,19 @@ export const ticketSchema = z.object({
 
 export type Ticket = z.output<typeof ticketSchema>;
 
+/**
+ * What a ticket said, as a stored decision remembers it: a ticket routed again with the same id,
+ * subject and body (and taxonomy version) gets the stored decision back. Channel and tier do not
+ * take part: the cascade does not read them.
+ */
+export function contentHashOf(ticket: { subject?: string | null; body: string }): string {
+  return createHash('sha256')
+    .update(JSON.stringify([ticket.subject ?? null, ticket.body]))
+    .digest('base64url');
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /** Checks a batch of tickets, naming the first bad one by its position. */
 export function parseTickets(rawTickets: readonly unknown[]): Ticket[] {
   return rawTickets.map((raw, index) => {
@@ -59,10 +73,18 @@ export function parseTickets(rawTickets: readonly unknown[]): Ticket[] {
     if (!parsed.success)
       throw badInput(
         `tickets[${index}]: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`,
+        { issues: issuesOf(parsed.error.issues, `tickets.${index}`) },
       );
     return parsed.data;
   });
 }
+
+/** zod's issues as `InputIssue`s under `prefix`, for mutations' `userErrors`. */
+const issuesOf = (issues: readonly { path: PropertyKey[]; message: string }[], prefix: string) =>
+  issues.map((issue) => ({
+    path: [prefix, ...issue.path.map(String)].join('.'),
+    message: issue.message,
+  }));
 
 /** How `route` runs; the defaults are production's. Evaluation runs set the others. */
 export interface RouteOptions {
@@ -76,6 +98,14 @@ export interface RouteOptions {
   requestId?: string;
   /** Stores the decisions instead of the prediction repository (a backlog chunk stores them with its own progress, in one transaction). */
   store?: (predictions: NewPrediction[]) => Promise<PredictionRecord[]>;
+  /**
+   * True (what reads use): a ticket whose id, content and taxonomy version have a stored decision
+   * gets it back (same prediction, no new LLM call, no new cost); only the others are routed. The
+   * same ticket twice in one batch is routed once.
+   */
+  reuse?: boolean;
+  /** True: the LLM's response cache is skipped too (`rerouteTicket`: a new decision, not a replayed one). */
+  fresh?: boolean;
   /** `THROW`: an LLM failure fails the whole call, for a caller that retries it later (a backlog chunk), instead of sending those tickets to review. */
   llmFailure?: 'REVIEW' | 'THROW';
 }
@@ -130,15 +160,61 @@ export class RoutingService {
     return updated;
   }
 
-  async setDefault(account: Account, id: string): Promise<TaxonomyRecord> {
+  /** Makes the taxonomy the default; `previous` is the one that was (null when it already was). */
+  async setDefault(
+    account: Account,
+    id: string,
+  ): Promise<{ taxonomy: TaxonomyRecord; previous: TaxonomyRecord | null }> {
     const taxonomy = await this.taxonomy(account, id);
+    const before = await this.deps.taxonomies.findDefault(account.id);
     await this.deps.taxonomies.setDefault(account.id, taxonomy.id);
-    return taxonomy;
+    return { taxonomy, previous: before && before.id !== taxonomy.id ? before : null };
+  }
+
+  /** The id of the taxonomy a request naming none uses, or null when the account has none. */
+  async defaultTaxonomyId(account: Account): Promise<string | null> {
+    return (await this.deps.taxonomies.findDefault(account.id))?.id ?? null;
   }
 
   /** The account's taxonomies, newest first. */
   taxonomies(account: Account): Promise<TaxonomyRecord[]> {
     return this.deps.taxonomies.list(account.id);
+  }
+
+  /** A page of the account's taxonomies, newest first. */
+  taxonomyPage(
+    account: Account,
+    first: number,
+    after: { createdAt: Date; id: string } | null,
+  ): Promise<{ items: TaxonomyRecord[]; hasNextPage: boolean }> {
+    return this.deps.taxonomies.page(account.id, first, after);
+  }
+
+  taxonomyCount(account: Account): Promise<number> {
+    return this.deps.taxonomies.count(account.id);
+  }
+
+  /** A stored prediction of the account, or null. */
+  async prediction(account: Account, id: string): Promise<PredictionRecord | null> {
+    if (!UUID.test(id)) return null;
+    return this.deps.predictions.findById(account.id, id);
+  }
+
+  /** A page of the account's stored predictions, newest first. */
+  predictionPage(
+    account: Account,
+    filter: PredictionFilter,
+    first: number,
+    after: { createdAt: Date; id: string } | null,
+  ): Promise<{ items: PredictionRecord[]; hasNextPage: boolean }> {
+    if (filter.taxonomyId && !UUID.test(filter.taxonomyId))
+      return Promise.resolve({ items: [], hasNextPage: false });
+    return this.deps.predictions.page(account.id, filter, first, after);
+  }
+
+  predictionCount(account: Account, filter: PredictionFilter): Promise<number> {
+    if (filter.taxonomyId && !UUID.test(filter.taxonomyId)) return Promise.resolve(0);
+    return this.deps.predictions.count(account.id, filter);
   }
 
   /** How many labeled tickets a taxonomy has, in its training and held-out test splits. */
@@ -250,14 +326,92 @@ export class RoutingService {
     return reviewed!;
   }
 
+  /** A page of the tickets waiting for a person in the taxonomy (the default one when none is named), oldest first. */
   async reviewQueue(
     account: Account,
     taxonomyId: string | null | undefined,
     first: number,
-  ): Promise<PredictionRecord[]> {
+    after: { createdAt: Date; id: string } | null = null,
+  ): Promise<{ taxonomy: TaxonomyRecord; items: PredictionRecord[]; hasNextPage: boolean }> {
     if (first < 1 || first > 500) throw badInput('first: must be from 1 to 500');
     const taxonomy = await this.taxonomy(account, taxonomyId);
-    return this.deps.predictions.reviewQueue(account.id, taxonomy.id, first);
+    const page = await this.deps.predictions.reviewQueue(account.id, taxonomy.id, first, after);
+    return { taxonomy, ...page };
+  }
+
+  /** How many tickets of the taxonomy wait for a person. */
+  reviewQueueCount(account: Account, taxonomyId: string): Promise<number> {
+    return this.deps.predictions.reviewQueueCount(account.id, taxonomyId);
+  }
+
+  /**
+   * Routes a batch ticket by ticket: each item is its prediction or the error that kept that ticket
+   * (and only it) from one, so one bad ticket does not fail the others. Reads use it, reusing
+   * stored decisions unless `options.reuse` is false.
+   */
+  async routeEach(
+    account: Account,
+    rawTickets: readonly unknown[],
+    taxonomyId: string | null | undefined,
+    signal: AbortSignal,
+    options: RouteOptions = {},
+  ): Promise<(PredictionRecord | Error)[]> {
+    if (rawTickets.length > MAX_TICKETS_PER_REQUEST)
+      throw badInput(
+        `tickets: at most ${MAX_TICKETS_PER_REQUEST} per request (got ${rawTickets.length})`,
+      );
+    const results: (PredictionRecord | Error)[] = new Array(rawTickets.length);
+    const valid: { index: number; ticket: Ticket }[] = [];
+    rawTickets.forEach((raw, index) => {
+      const parsed = ticketSchema.safeParse(raw);
+      if (parsed.success) valid.push({ index, ticket: parsed.data });
+      else
+        results[index] = badInput(
+          `ticket.${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`,
+        );
+    });
+    if (valid.length > 0) {
+      try {
+        const predictions = await this.route(
+          account,
+          valid.map(({ ticket }) => ticket),
+          taxonomyId,
+          signal,
+          { reuse: true, ...options },
+        );
+        valid.forEach(({ index }, position) => (results[index] = predictions[position]!));
+      } catch (error) {
+        // Unexpected errors stay what they are: the error formatter hides their message.
+        const failure = error instanceof Error ? error : new Error(String(error));
+        for (const { index } of valid) results[index] = failure;
+      }
+    }
+    return results;
+  }
+
+  /**
+   * A new decision for one ticket even when one is stored (the LLM's response cache skipped too);
+   * it becomes the ticket's current decision.
+   */
+  async reroute(
+    account: Account,
+    rawTicket: unknown,
+    taxonomyId: string | null | undefined,
+    signal: AbortSignal,
+    options: RouteOptions = {},
+  ): Promise<PredictionRecord> {
+    const parsed = ticketSchema.safeParse(rawTicket);
+    if (!parsed.success)
+      throw badInput(
+        `ticket: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`,
+        { issues: issuesOf(parsed.error.issues, 'ticket') },
+      );
+    const [prediction] = await this.route(account, [parsed.data], taxonomyId, signal, {
+      ...options,
+      reuse: false,
+      fresh: true,
+    });
+    return prediction!;
   }
 
   /** Routes a batch: one local prediction for all of it, at most ceil(hard / batch) LLM calls. */
@@ -268,14 +422,63 @@ export class RoutingService {
     signal: AbortSignal,
     options: RouteOptions = {},
   ): Promise<PredictionRecord[]> {
-    const stages = options.stages ?? 'CASCADE';
     if (rawTickets.length > MAX_TICKETS_PER_REQUEST)
       throw badInput(
         `tickets: at most ${MAX_TICKETS_PER_REQUEST} per request (got ${rawTickets.length})`,
       );
     const tickets = parseTickets(rawTickets);
-    const started = performance.now();
     const taxonomy = await this.taxonomy(account, taxonomyId);
+    if (options.reuse && options.persist !== false && !options.store)
+      return this.reuseOrRoute(account, tickets, taxonomy, signal, options);
+    return this.decide(account, tickets, taxonomy, signal, options);
+  }
+
+  /** The stored decisions of the tickets that have one; the others routed once each (in one batch). */
+  private async reuseOrRoute(
+    account: Account,
+    tickets: Ticket[],
+    taxonomy: TaxonomyRecord,
+    signal: AbortSignal,
+    options: RouteOptions,
+  ): Promise<PredictionRecord[]> {
+    const keys = tickets.map((ticket) => ({
+      ticketId: ticket.id,
+      contentHash: contentHashOf(ticket),
+      taxonomyId: taxonomy.id,
+      taxonomyVersion: taxonomy.version,
+    }));
+    const stored = await this.deps.predictions.currentDecisions(account.id, keys);
+    const missing = new Map<string, number[]>();
+    stored.forEach((found, index) => {
+      if (found) return;
+      const key = `${keys[index]!.ticketId}\u0000${keys[index]!.contentHash}`;
+      missing.set(key, [...(missing.get(key) ?? []), index]);
+    });
+    if (missing.size === 0) return stored as PredictionRecord[];
+    const groups = [...missing.values()];
+    const decided = await this.decide(
+      account,
+      groups.map((indexes) => tickets[indexes[0]!]!),
+      taxonomy,
+      signal,
+      options,
+    );
+    groups.forEach((indexes, position) => {
+      for (const index of indexes) stored[index] = decided[position]!;
+    });
+    return stored as PredictionRecord[];
+  }
+
+  /** Decides for every ticket (the cascade) and stores the decisions, unless told not to. */
+  private async decide(
+    account: Account,
+    tickets: Ticket[],
+    taxonomy: TaxonomyRecord,
+    signal: AbortSignal,
+    options: RouteOptions,
+  ): Promise<PredictionRecord[]> {
+    const stages = options.stages ?? 'CASCADE';
+    const started = performance.now();
     const texts = tickets.map((ticket) =>
       normalizeTicketText(ticket.subject ?? undefined, ticket.body),
     );
@@ -325,6 +528,7 @@ export class RoutingService {
         ticketId: ticket.id,
         subject: ticket.subject ?? null,
         body: ticket.body,
+        contentHash: contentHashOf(ticket),
         ...decision,
         localCategory: evidence[index]!.local?.label ?? null,
         llmCategory: evidence[index]!.llm?.category ?? null,
@@ -378,7 +582,7 @@ export class RoutingService {
             responseFormat: routingResponseFormat(taxonomy.categories),
             signal,
             targets: options.llmTargets,
-            bypassCache: options.persist === false,
+            bypassCache: options.persist === false || options.fresh === true,
             requestId: options.requestId,
             // Each ticket is screened for prompt injection on its own (they come from different people).
             untrusted: chunk.map(({ index }) => llmTexts[index]!),

@@ -28,6 +28,7 @@ describe('predictions of concurrent routing calls', () => {
     ticketId,
     subject: null,
     body: `ticket ${ticketId}`,
+    contentHash: null,
     category: 'billing',
     confidence: 0.9,
     decidedBy: 'LOCAL_MODEL',

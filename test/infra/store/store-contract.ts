@@ -1,8 +1,9 @@
 /**
  * What the store must do on every database it runs on, run against PGlite (pglite-store.test.ts)
  * and PostgreSQL (postgres-store.test.ts): migrations that apply once however often and however
- * concurrently they run, and the generations repository's guarantees (idempotency, finishing
- * once, one statement per batch, stable pagination, and no reads across accounts).
+ * concurrently they run, the generations repository's guarantees (idempotency, finishing
+ * once, one statement per batch, stable pagination, and no reads across accounts), and routing
+ * predictions found by ticket, content and taxonomy version, paged and counted.
  */
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -14,6 +15,10 @@ import {
 } from '../../../src/infra/store/generations.js';
 import { migrate } from '../../../src/infra/store/migrate.js';
 import { MIGRATIONS } from '../../../src/infra/store/migrations/index.js';
+import {
+  PredictionRepository,
+  type NewPrediction,
+} from '../../../src/infra/store/routing/predictions.js';
 
 export interface StoreFactory {
   /** A database with nothing in it (no migrations applied). */
@@ -496,6 +501,88 @@ export function runStoreContract(name: string, factory: StoreFactory): void {
           error: { code: 'INTERRUPTED', message: 'server restarted' },
         });
         expect((await repository.findById('acme', done.id))!.status).toBe('SUCCEEDED');
+      });
+    });
+
+    describe('routing predictions', () => {
+      const taxonomyId = randomUUID();
+      const prediction = (
+        ticketId: string,
+        overrides: Partial<NewPrediction> = {},
+      ): NewPrediction => ({
+        id: randomUUID(),
+        accountId: 'acme',
+        taxonomyId,
+        taxonomyVersion: 1,
+        ticketId,
+        subject: null,
+        body: `ticket ${ticketId}`,
+        contentHash: `hash-${ticketId}`,
+        category: 'billing',
+        confidence: 0.9,
+        decidedBy: 'LOCAL_MODEL',
+        needsReview: false,
+        alternatives: [],
+        reason: 'local model',
+        localCategory: 'billing',
+        llmCategory: null,
+        latencyMs: 1,
+        costUsd: 0,
+        inputTokens: 0,
+        outputTokens: 0,
+        ...overrides,
+      });
+      const repositoryWithTaxonomy = async () => {
+        const db = await migrated();
+        await db.query(
+          `INSERT INTO taxonomies (id, account_id, name, version) VALUES ($1, 'acme', 'support', 2)`,
+          [taxonomyId],
+        );
+        return new PredictionRepository(db);
+      };
+
+      it("finds each ticket's current decision by id, content hash and taxonomy version, in one statement", async () => {
+        const repository = await repositoryWithTaxonomy();
+        const [old] = await repository.insertMany([prediction('a')]);
+        const [newer] = await repository.insertMany([prediction('a')]);
+        await repository.insertMany([
+          prediction('a', { contentHash: 'other' }),
+          prediction('a', { taxonomyVersion: 2 }),
+          prediction('a', { accountId: 'globex' }),
+        ]);
+        const key = { ticketId: 'a', contentHash: 'hash-a', taxonomyId, taxonomyVersion: 1 };
+        const found = await repository.currentDecisions('acme', [
+          key,
+          { ...key, ticketId: 'b' },
+          key,
+        ]);
+        expect(found.map((record) => record?.id ?? null)).toEqual([newer!.id, null, newer!.id]);
+        expect(old!.id).not.toBe(newer!.id);
+        expect(await repository.currentDecisions('globex', [key])).toMatchObject([
+          { accountId: 'globex' },
+        ]);
+      });
+
+      it('pages newest first with a filter, counts the whole list, and counts the review queue', async () => {
+        const repository = await repositoryWithTaxonomy();
+        for (const ticket of ['a', 'b', 'c'])
+          await repository.insertMany([prediction(ticket, { needsReview: ticket !== 'b' })]);
+        const first = await repository.page('acme', { needsReview: true }, 1, null);
+        expect(first.items.map((record) => record.ticketId)).toEqual(['c']);
+        expect(first.hasNextPage).toBe(true);
+        const rest = await repository.page('acme', { needsReview: true }, 5, first.items[0]!);
+        expect(rest.items.map((record) => record.ticketId)).toEqual(['a']);
+        expect(rest.hasNextPage).toBe(false);
+        expect(await repository.count('acme', { needsReview: true })).toBe(2);
+        expect(await repository.count('acme', { taxonomyId, ticketId: 'b' })).toBe(1);
+        expect(await repository.count('globex', {})).toBe(0);
+
+        expect(await repository.reviewQueueCount('acme', taxonomyId)).toBe(2);
+        const queue = await repository.reviewQueue('acme', taxonomyId, 1);
+        expect(queue.items.map((record) => record.ticketId)).toEqual(['a']);
+        await repository.review('acme', queue.items[0]!.id, 'billing');
+        expect(await repository.reviewQueueCount('acme', taxonomyId)).toBe(1);
+        expect(await repository.count('acme', { reviewed: true })).toBe(1);
       });
     });
   });

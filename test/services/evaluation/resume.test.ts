@@ -97,9 +97,9 @@ describe('resuming an evaluation run after the process was killed', () => {
   it('marks the run INTERRUPTED at start-up and finishes only the missing cases', async () => {
     server = spawnServer(env);
     let url = await server.ready;
-    const { createTaxonomy } = await graphql<{ createTaxonomy: { id: string } }>(
+    const { createTaxonomy } = await graphql<{ createTaxonomy: { taxonomy: { id: string } } }>(
       url,
-      'mutation($input: TaxonomyInput!) { createTaxonomy(input: $input) { id } }',
+      'mutation($input: CreateTaxonomyInput!) { createTaxonomy(input: $input) { taxonomy { id } } }',
       {
         input: {
           name: 'support',
@@ -116,8 +116,8 @@ describe('resuming an evaluation run after the process was killed', () => {
     for (let start = 0; start < rows.length; start += 1_000) {
       await graphql(
         url,
-        'mutation($id: ID!, $rows: [LabeledTicketInput!]!) { importLabeledTickets(taxonomyId: $id, examples: $rows) { imported } }',
-        { id: createTaxonomy.id, rows: rows.slice(start, start + 1_000) },
+        'mutation($id: ID!, $rows: [LabeledTicketInput!]!) { importLabeledTickets(input: { taxonomyId: $id, examples: $rows }) { imported } }',
+        { id: createTaxonomy.taxonomy.id, rows: rows.slice(start, start + 1_000) },
       );
     }
     const { startEvalRun } = await graphql<{ startEvalRun: Run }>(
@@ -126,7 +126,7 @@ describe('resuming an evaluation run after the process was killed', () => {
       {
         input: {
           kind: 'ROUTING',
-          datasetId: createTaxonomy.id,
+          datasetId: createTaxonomy.taxonomy.id,
           target: 'openai:gpt-test',
           batchSize: 1,
           concurrency: 2,

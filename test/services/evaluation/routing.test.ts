@@ -88,8 +88,8 @@ describe('routing evaluation runs, compared', () => {
       ROUTING_TRIAGE_HOURLY_COST_USD: '40',
       ROUTING_SETUP_COST_USD: '10',
     });
-    const created = await server.graphql<{ createTaxonomy: { id: string } }>(
-      'mutation($input: TaxonomyInput!) { createTaxonomy(input: $input) { id } }',
+    const created = await server.graphql<{ createTaxonomy: { taxonomy: { id: string } } }>(
+      'mutation($input: CreateTaxonomyInput!) { createTaxonomy(input: $input) { taxonomy { id } } }',
       {
         input: {
           name: 'support',
@@ -100,19 +100,22 @@ describe('routing evaluation runs, compared', () => {
         },
       },
     );
-    taxonomyId = created.data!.createTaxonomy.id;
+    taxonomyId = created.data!.createTaxonomy.taxonomy.id;
     const rows = [...clincSubset('train', INTENTS), ...clincSubset('test', INTENTS)].map(
       ([body, category]) => ({ body, category }),
     );
     for (let offset = 0; offset < rows.length; offset += 1_000) {
       await server.graphql(
-        'mutation($id: ID!, $rows: [LabeledTicketInput!]!) { importLabeledTickets(taxonomyId: $id, examples: $rows) { imported } }',
+        'mutation($id: ID!, $rows: [LabeledTicketInput!]!) { importLabeledTickets(input: { taxonomyId: $id, examples: $rows }) { imported } }',
         { id: taxonomyId, rows: rows.slice(offset, offset + 1_000) },
       );
     }
-    await server.graphql('mutation($id: ID!) { trainRouter(taxonomyId: $id) { id } }', {
-      id: taxonomyId,
-    });
+    await server.graphql(
+      'mutation($id: ID!) { trainRouter(input: { taxonomyId: $id }) { model { id } } }',
+      {
+        id: taxonomyId,
+      },
+    );
   });
   afterAll(async () => {
     await server.stop();

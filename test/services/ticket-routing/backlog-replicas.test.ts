@@ -62,12 +62,12 @@ describe.skipIf(!available)(
         )
       ).data!.routingBacklog;
     const start = async (replica: Replica, count: number, prefix: string) => {
-      const started = await replica.graphql<{ routeBacklog: Backlog }>(
-        `mutation($t: ID, $tickets: [TicketInput!]!) { routeBacklog(taxonomyId: $t, tickets: $tickets) { ${BACKLOG} } }`,
-        { t: taxonomyId, tickets: tickets(count, prefix) },
+      const started = await replica.graphql<{ routeBacklog: { backlog: Backlog } }>(
+        `mutation($input: RouteBacklogInput!) { routeBacklog(input: $input) { backlog { ${BACKLOG} } } }`,
+        { input: { taxonomyId, tickets: tickets(count, prefix) } },
       );
       expect(started.errors).toBeUndefined();
-      return started.data!.routeBacklog.id;
+      return started.data!.routeBacklog.backlog.id;
     };
 
     beforeAll(async () => {
@@ -104,8 +104,8 @@ describe.skipIf(!available)(
         RATE_LIMIT_REQUESTS_PER_MINUTE: '0',
       };
       [a, b] = await Promise.all([spawnReplica(env), spawnReplica(env)]);
-      const created = await a.graphql<{ createTaxonomy: { id: string } }>(
-        'mutation($input: TaxonomyInput!) { createTaxonomy(input: $input) { id } }',
+      const created = await a.graphql<{ createTaxonomy: { taxonomy: { id: string } } }>(
+        'mutation($input: CreateTaxonomyInput!) { createTaxonomy(input: $input) { taxonomy { id } } }',
         {
           // localThreshold 1: every ticket goes to the (slow) LLM.
           input: {
@@ -115,14 +115,14 @@ describe.skipIf(!available)(
           },
         },
       );
-      taxonomyId = created.data!.createTaxonomy.id;
+      taxonomyId = created.data!.createTaxonomy.taxonomy.id;
       const rows = clincSubset('train', INTENTS).map(([body, category]) => ({ body, category }));
       await a.graphql(
-        'mutation($id: ID!, $rows: [LabeledTicketInput!]!) { importLabeledTickets(taxonomyId: $id, examples: $rows) { imported } }',
+        'mutation($id: ID!, $rows: [LabeledTicketInput!]!) { importLabeledTickets(input: { taxonomyId: $id, examples: $rows }) { imported } }',
         { id: taxonomyId, rows },
       );
       const trained = await a.graphql(
-        'mutation($id: ID!) { trainRouter(taxonomyId: $id) { trainedOn } }',
+        'mutation($id: ID!) { trainRouter(input: { taxonomyId: $id }) { model { trainedOn } } }',
         { id: taxonomyId },
       );
       expect(trained.errors).toBeUndefined();

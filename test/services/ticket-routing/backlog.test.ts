@@ -26,7 +26,7 @@ const INTENTS = [
   'insurance',
 ];
 const PREDICTION =
-  'id ticketId category confidence decidedBy needsReview alternatives { category confidence } target reason taxonomyId taxonomyVersion';
+  'id ticket { id } category confidence decidedBy needsReview alternatives { category confidence } target reason taxonomyId taxonomyVersion';
 const BACKLOG = `id taxonomyId status progress { total routed failed needsReview pending } workers { id chunks } createdAt startedAt finishedAt`;
 
 interface Backlog {
@@ -41,7 +41,7 @@ interface Backlog {
 
 interface Prediction {
   id: string;
-  ticketId: string;
+  ticket: { id: string };
   category: string | null;
   decidedBy: string;
   needsReview: boolean;
@@ -53,7 +53,7 @@ interface ResultPage {
     cursor: string;
     node: {
       position: number;
-      ticketId: string;
+      ticket: { id: string } | null;
       error: string | null;
       prediction: Prediction | null;
     };
@@ -75,8 +75,8 @@ async function trainedTaxonomy(
   extra: Record<string, unknown> = {},
   headers: Record<string, string> = {},
 ): Promise<string> {
-  const created = await server.graphql<{ createTaxonomy: { id: string } }>(
-    'mutation($input: TaxonomyInput!) { createTaxonomy(input: $input) { id } }',
+  const created = await server.graphql<{ createTaxonomy: { taxonomy: { id: string } } }>(
+    'mutation($input: CreateTaxonomyInput!) { createTaxonomy(input: $input) { taxonomy { id } } }',
     {
       input: {
         name,
@@ -91,15 +91,15 @@ async function trainedTaxonomy(
     headers,
   );
   expect(created.errors).toBeUndefined();
-  const id = created.data!.createTaxonomy.id;
+  const id = created.data!.createTaxonomy.taxonomy.id;
   const imported = await server.graphql(
-    'mutation($id: ID!, $rows: [LabeledTicketInput!]!) { importLabeledTickets(taxonomyId: $id, examples: $rows) { imported } }',
+    'mutation($id: ID!, $rows: [LabeledTicketInput!]!) { importLabeledTickets(input: { taxonomyId: $id, examples: $rows }) { imported } }',
     { id, rows: trainingRows },
     headers,
   );
   expect(imported.errors).toBeUndefined();
   const trained = await server.graphql(
-    'mutation($id: ID!) { trainRouter(taxonomyId: $id) { trainedOn } }',
+    'mutation($id: ID!) { trainRouter(input: { taxonomyId: $id }) { model { trainedOn } } }',
     { id },
     headers,
   );
@@ -112,9 +112,14 @@ const routeBacklog = (
   variables: { taxonomyId?: string; tickets: unknown[]; backlogId?: string },
   headers: Record<string, string> = {},
 ) =>
-  server.graphql<{ routeBacklog: Backlog }>(
-    `mutation($taxonomyId: ID, $tickets: [TicketInput!]!, $backlogId: ID) { routeBacklog(taxonomyId: $taxonomyId, tickets: $tickets, backlogId: $backlogId) { ${BACKLOG} } }`,
-    variables,
+  server.graphql<{
+    routeBacklog: {
+      backlog: Backlog;
+      userErrors: { field: string[] | null; code: string; message: string }[];
+    };
+  }>(
+    `mutation($input: RouteBacklogInput!) { routeBacklog(input: $input) { backlog { ${BACKLOG} } userErrors { field code message } } }`,
+    { input: variables },
     headers,
   );
 
@@ -145,7 +150,7 @@ async function allResults(
   do {
     const response: { data?: { routingBacklog: { results: ResultPage } }; errors?: unknown } =
       await server.graphql(
-        `query($id: ID!, $first: Int, $after: String) { routingBacklog(id: $id) { results(first: $first, after: $after) { edges { cursor node { position ticketId error prediction { ${PREDICTION} } } } pageInfo { hasNextPage endCursor } } } }`,
+        `query($id: ID!, $first: Int, $after: String) { routingBacklog(id: $id) { results(first: $first, after: $after) { edges { cursor node { position ticket { id } error prediction { ${PREDICTION} } } } pageInfo { hasNextPage endCursor } } } }`,
         { id, first, after },
       );
     expect(response.errors).toBeUndefined();
@@ -171,8 +176,11 @@ describe('routing backlogs with the local model', () => {
     const batch = tickets(250, 'B');
     const started = await routeBacklog(server, { taxonomyId, tickets: batch });
     expect(started.errors).toBeUndefined();
-    expect(started.data!.routeBacklog).toMatchObject({ taxonomyId, progress: { total: 250 } });
-    const done = await finished(server, started.data!.routeBacklog.id);
+    expect(started.data!.routeBacklog.backlog).toMatchObject({
+      taxonomyId,
+      progress: { total: 250 },
+    });
+    const done = await finished(server, started.data!.routeBacklog.backlog.id);
     expect(done.status).toBe('SUCCEEDED');
     expect(done.progress).toMatchObject({ total: 250, routed: 250, failed: 0, pending: 0 });
     expect(done.workers.reduce((sum, worker) => sum + worker.chunks, 0)).toBe(3);
@@ -182,76 +190,98 @@ describe('routing backlogs with the local model', () => {
     const { pages, nodes } = await allResults(server, done.id, 100);
     expect(pages).toBe(3);
     expect(nodes.map((node) => node.position)).toEqual(batch.map((_, index) => index));
-    expect(nodes.map((node) => node.ticketId)).toEqual(batch.map((ticket) => ticket.id));
+    expect(nodes.map((node) => node.ticket!.id)).toEqual(batch.map((ticket) => ticket.id));
 
+    // The same texts under other ticket ids, so routeTickets decides them afresh.
     const direct = await server.graphql<{ routeTickets: Prediction[] }>(
       `query($tickets: [TicketInput!]!, $taxonomyId: ID) { routeTickets(tickets: $tickets, taxonomyId: $taxonomyId) { ${PREDICTION} } }`,
-      { tickets: batch, taxonomyId },
+      { tickets: batch.map((ticket) => ({ ...ticket, id: `direct-${ticket.id}` })), taxonomyId },
     );
     expect(direct.errors).toBeUndefined();
-    const decision = ({ id: _id, ...rest }: Prediction) => rest;
+    const decision = ({ id: _id, ticket: _ticket, ...rest }: Prediction) => rest;
     expect(nodes.map((node) => decision(node.prediction!))).toEqual(
       direct.data!.routeTickets.map(decision),
+    );
+    // The backlog's own tickets read back its stored decisions.
+    const stored = await server.graphql<{ routeTickets: { id: string }[] }>(
+      `query($tickets: [TicketInput!]!, $taxonomyId: ID) { routeTickets(tickets: $tickets, taxonomyId: $taxonomyId) { id } }`,
+      { tickets: batch.slice(0, 5), taxonomyId },
+    );
+    expect(stored.data!.routeTickets.map((prediction) => prediction.id)).toEqual(
+      nodes.slice(0, 5).map((node) => node.prediction!.id),
     );
     expect(done.progress.needsReview).toBe(
       direct.data!.routeTickets.filter((prediction) => prediction.needsReview).length,
     );
 
     // The review queue sees backlog predictions like any other.
-    const queued = await server.graphql<{ reviewQueue: { id: string }[] }>(
-      'query($id: ID) { reviewQueue(taxonomyId: $id, first: 500) { id } }',
+    const queued = await server.graphql<{ reviewQueue: { nodes: { id: string }[] } }>(
+      'query($id: ID) { reviewQueue(taxonomyId: $id, first: 500) { nodes { id } } }',
       { id: taxonomyId },
     );
     const backlogReview = nodes
       .filter((node) => node.prediction!.needsReview)
       .map((node) => node.prediction!.id);
     expect(backlogReview.length).toBeGreaterThan(0);
-    expect(queued.data!.reviewQueue.map((prediction) => prediction.id)).toEqual(
+    expect(queued.data!.reviewQueue.nodes.map((prediction) => prediction.id)).toEqual(
       expect.arrayContaining(backlogReview),
     );
   });
 
   it('adds tickets to an existing backlog, which runs again until they are routed too', async () => {
     const first = await routeBacklog(server, { tickets: tickets(30, 'A1') });
-    const id = first.data!.routeBacklog.id;
-    expect(first.data!.routeBacklog.taxonomyId).toBe(taxonomyId);
+    const id = first.data!.routeBacklog.backlog.id;
+    expect(first.data!.routeBacklog.backlog.taxonomyId).toBe(taxonomyId);
     await finished(server, id);
     const more = await routeBacklog(server, { tickets: tickets(120, 'A2'), backlogId: id });
     expect(more.errors).toBeUndefined();
-    expect(more.data!.routeBacklog).toMatchObject({ id, progress: { total: 150 } });
+    expect(more.data!.routeBacklog.backlog).toMatchObject({ id, progress: { total: 150 } });
     const done = await finished(server, id);
     expect(done).toMatchObject({
       status: 'SUCCEEDED',
       progress: { total: 150, routed: 150, pending: 0 },
     });
     const { nodes } = await allResults(server, id, 100);
-    expect(nodes.map((node) => node.ticketId)).toEqual(
+    expect(nodes.map((node) => node.ticket!.id)).toEqual(
       [...tickets(30, 'A1'), ...tickets(120, 'A2')].map((ticket) => ticket.id),
     );
   });
 
-  it('refuses bad input with BAD_USER_INPUT naming the ticket, and unknown ids as not found', async () => {
+  it('refuses bad input with userErrors naming the ticket, and unknown ids as not found', async () => {
     const empty = await routeBacklog(server, { taxonomyId, tickets: [] });
-    expect(empty.errors![0]!.extensions!.code).toBe('BAD_USER_INPUT');
+    expect(empty.data!.routeBacklog).toMatchObject({
+      backlog: null,
+      userErrors: [{ field: ['input', 'tickets'], code: 'BAD_USER_INPUT' }],
+    });
     const bad = await routeBacklog(server, {
       taxonomyId,
       tickets: [...tickets(3, 'X'), { id: 'X-bad', body: '' }],
     });
-    expect(bad.errors![0]!.extensions!.code).toBe('BAD_USER_INPUT');
-    expect(bad.errors![0]!.message).toContain('tickets[3]');
+    expect(bad.data!.routeBacklog).toMatchObject({
+      backlog: null,
+      userErrors: [{ field: ['input', 'tickets', '3', 'body'], code: 'BAD_USER_INPUT' }],
+    });
     const unknownTaxonomy = await routeBacklog(server, {
       taxonomyId: '00000000-0000-4000-8000-000000000000',
       tickets: tickets(1, 'X'),
     });
-    expect(unknownTaxonomy.errors![0]!.extensions!.code).toBe('NOT_FOUND');
+    expect(unknownTaxonomy.data!.routeBacklog.userErrors[0]!.code).toBe('NOT_FOUND');
     expect(await getBacklog(server, 'not-a-uuid')).toBeNull();
-    const cancel = await server.graphql(
-      'mutation { cancelRoutingBacklog(id: "00000000-0000-4000-8000-000000000000") { id } }',
+    const cancel = await server.graphql<{
+      cancelRoutingBacklog: { backlog: null; userErrors: { code: string }[] };
+    }>(
+      'mutation { cancelRoutingBacklog(input: { id: "00000000-0000-4000-8000-000000000000" }) { backlog { id } userErrors { code } } }',
     );
-    expect(cancel.errors![0]!.extensions!.code).toBe('NOT_FOUND');
+    expect(cancel.data!.cancelRoutingBacklog).toEqual({
+      backlog: null,
+      userErrors: [{ code: 'NOT_FOUND' }],
+    });
     const page = await server.graphql(
       `query($id: ID!) { routingBacklog(id: $id) { results(first: 0) { pageInfo { hasNextPage } } } }`,
-      { id: (await routeBacklog(server, { tickets: tickets(1, 'P') })).data!.routeBacklog.id },
+      {
+        id: (await routeBacklog(server, { tickets: tickets(1, 'P') })).data!.routeBacklog.backlog
+          .id,
+      },
     );
     expect(page.errors![0]!.extensions!.code).toBe('BAD_USER_INPUT');
   });
@@ -293,20 +323,22 @@ describe('routing backlogs of two accounts', () => {
       const asGlobex = { authorization: `Bearer ${globex}` };
       const taxonomyId = await trainedTaxonomy(server, 'acme-support', {}, asAcme);
       const started = await routeBacklog(server, { taxonomyId, tickets: tickets(10, 'T') }, asAcme);
-      const id = started.data!.routeBacklog.id;
+      const id = started.data!.routeBacklog.backlog.id;
       expect(await getBacklog(server, id, asGlobex)).toBeNull();
-      const cancel = await server.graphql(
-        'mutation($id: ID!) { cancelRoutingBacklog(id: $id) { id } }',
+      const cancel = await server.graphql<{
+        cancelRoutingBacklog: { userErrors: { code: string }[] };
+      }>(
+        'mutation($id: ID!) { cancelRoutingBacklog(input: { id: $id }) { backlog { id } userErrors { code } } }',
         { id },
         asGlobex,
       );
-      expect(cancel.errors![0]!.extensions!.code).toBe('NOT_FOUND');
+      expect(cancel.data!.cancelRoutingBacklog.userErrors).toEqual([{ code: 'NOT_FOUND' }]);
       const append = await routeBacklog(
         server,
         { tickets: tickets(1, 'G'), backlogId: id },
         asGlobex,
       );
-      expect(append.errors![0]!.extensions!.code).toBe('NOT_FOUND');
+      expect(append.data!.routeBacklog.userErrors[0]!.code).toBe('NOT_FOUND');
       expect(await getBacklog(server, id, asAcme)).toMatchObject({ id, progress: { total: 10 } });
     } finally {
       await server.stop();
@@ -361,7 +393,7 @@ describe('routing backlogs with an LLM', () => {
     const calls = double.calls;
     double.enqueue({ kind: 'error', status: 500 }, answer(batch));
     const started = await routeBacklog(server, { taxonomyId, tickets: batch });
-    const done = await finished(server, started.data!.routeBacklog.id);
+    const done = await finished(server, started.data!.routeBacklog.backlog.id);
     expect(done).toMatchObject({
       status: 'SUCCEEDED',
       progress: { total: 20, routed: 20, failed: 0 },
@@ -389,7 +421,7 @@ describe('routing backlogs with an LLM', () => {
         taxonomyId,
         tickets: [...ruled, ...tickets(20, 'F')],
       });
-      const done = await finished(server, started.data!.routeBacklog.id);
+      const done = await finished(server, started.data!.routeBacklog.backlog.id);
       expect(done).toMatchObject({
         status: 'SUCCEEDED',
         progress: { total: 120, routed: 100, failed: 20, pending: 0 },
@@ -411,7 +443,7 @@ describe('routing backlogs with an LLM', () => {
       expect(body).toMatch(/^ai_subgraph_backlog_tickets_total\{outcome="failed"\} 20$/m);
 
       const failing = await routeBacklog(server, { taxonomyId, tickets: tickets(10, 'E') });
-      expect(await finished(server, failing.data!.routeBacklog.id)).toMatchObject({
+      expect(await finished(server, failing.data!.routeBacklog.backlog.id)).toMatchObject({
         status: 'FAILED',
         progress: { total: 10, routed: 0, failed: 10, pending: 0 },
       });
@@ -426,16 +458,16 @@ describe('routing backlogs with an LLM', () => {
     double.setDefault({ kind: 'delay', ms: 1_500, then: answer(batch.slice(0, 20)) });
     try {
       const started = await routeBacklog(server, { taxonomyId, tickets: batch });
-      const id = started.data!.routeBacklog.id;
+      const id = started.data!.routeBacklog.backlog.id;
       await expect
         .poll(async () => (await getBacklog(server, id))!.status, { timeout: 10_000, interval: 50 })
         .toBe('RUNNING');
-      const cancelled = await server.graphql<{ cancelRoutingBacklog: Backlog }>(
-        `mutation($id: ID!) { cancelRoutingBacklog(id: $id) { ${BACKLOG} } }`,
+      const cancelled = await server.graphql<{ cancelRoutingBacklog: { backlog: Backlog } }>(
+        `mutation($id: ID!) { cancelRoutingBacklog(input: { id: $id }) { backlog { ${BACKLOG} } } }`,
         { id },
       );
       expect(cancelled.errors).toBeUndefined();
-      expect(cancelled.data!.cancelRoutingBacklog.status).toBe('CANCELLED');
+      expect(cancelled.data!.cancelRoutingBacklog.backlog.status).toBe('CANCELLED');
       // The chunk that was running finishes and is stored; the other two never start.
       await expect
         .poll(async () => (await getBacklog(server, id))!.workers.length, { timeout: 15_000 })
@@ -445,13 +477,13 @@ describe('routing backlogs with an LLM', () => {
       expect(after.status).toBe('CANCELLED');
       expect(after.progress.routed).toBe(100);
       expect(after.progress.pending).toBe(200);
-      const again = await server.graphql<{ cancelRoutingBacklog: Backlog }>(
-        `mutation($id: ID!) { cancelRoutingBacklog(id: $id) { status } }`,
+      const again = await server.graphql<{ cancelRoutingBacklog: { backlog: Backlog } }>(
+        `mutation($id: ID!) { cancelRoutingBacklog(input: { id: $id }) { backlog { status } } }`,
         { id },
       );
-      expect(again.data!.cancelRoutingBacklog.status).toBe('CANCELLED');
+      expect(again.data!.cancelRoutingBacklog.backlog.status).toBe('CANCELLED');
       const append = await routeBacklog(server, { tickets: tickets(1, 'late'), backlogId: id });
-      expect(append.errors![0]!.extensions!.code).toBe('CONFLICT');
+      expect(append.data!.routeBacklog.userErrors[0]!.code).toBe('CONFLICT');
     } finally {
       double.setDefault({ kind: 'text', text: 'Hello from the double.' });
     }

@@ -27,11 +27,11 @@ const CATEGORIES = INTENTS.map((intent) => ({
 }));
 
 const PREDICTION =
-  'id ticketId category confidence decidedBy needsReview alternatives { category confidence } target reason taxonomyId taxonomyVersion latencyMs costUsd reviewedCategory';
+  'id ticket { id } category confidence decidedBy needsReview alternatives { category confidence } target reason taxonomyId taxonomyVersion latencyMs costUsd reviewedCategory';
 
 interface Prediction {
   id: string;
-  ticketId: string;
+  ticket: { id: string };
   category: string | null;
   confidence: number;
   decidedBy: string;
@@ -50,14 +50,16 @@ async function createTaxonomy(
   name: string,
   extra: Record<string, unknown> = {},
 ) {
-  const result = await server.graphql<{ createTaxonomy: { id: string; version: number } }>(
-    'mutation($input: TaxonomyInput!) { createTaxonomy(input: $input) { id version } }',
+  const result = await server.graphql<{
+    createTaxonomy: { taxonomy: { id: string; version: number } };
+  }>(
+    'mutation($input: CreateTaxonomyInput!) { createTaxonomy(input: $input) { taxonomy { id version } } }',
     {
       input: { name, categories: CATEGORIES, ...extra },
     },
   );
   expect(result.errors).toBeUndefined();
-  return result.data!.createTaxonomy.id;
+  return result.data!.createTaxonomy.taxonomy.id;
 }
 
 async function importRows(
@@ -73,7 +75,7 @@ async function importRows(
       taxonomy: { labeledTickets: number };
     };
   }>(
-    'mutation($id: ID!, $rows: [LabeledTicketInput!]!) { importLabeledTickets(taxonomyId: $id, examples: $rows) { imported duplicates rejected { row reason } taxonomy { labeledTickets } } }',
+    'mutation($id: ID!, $rows: [LabeledTicketInput!]!) { importLabeledTickets(input: { taxonomyId: $id, examples: $rows }) { imported duplicates rejected { row reason } taxonomy { labeledTickets } } }',
     { id: taxonomyId, rows },
   );
   expect(result.errors).toBeUndefined();
@@ -83,17 +85,19 @@ async function importRows(
 async function train(server: TestServer, taxonomyId: string) {
   const result = await server.graphql<{
     trainRouter: {
-      trainedOn: number;
-      heldoutAccuracy: number;
-      expectedCalibrationError: number;
-      unknownThreshold: number;
+      model: {
+        trainedOn: number;
+        heldoutAccuracy: number | null;
+        expectedCalibrationError: number | null;
+        unknownThreshold: number;
+      };
     };
   }>(
-    'mutation($id: ID!) { trainRouter(taxonomyId: $id) { trainedOn heldoutAccuracy expectedCalibrationError unknownThreshold } }',
+    'mutation($id: ID!) { trainRouter(input: { taxonomyId: $id }) { model { trainedOn heldoutAccuracy expectedCalibrationError unknownThreshold } } }',
     { id: taxonomyId },
   );
   expect(result.errors).toBeUndefined();
-  return result.data!.trainRouter;
+  return result.data!.trainRouter.model;
 }
 
 const route = (
@@ -101,7 +105,7 @@ const route = (
   tickets: { id: string; body: string; subject?: string }[],
   taxonomyId?: string,
 ) =>
-  server.graphql<{ routeTickets: Prediction[] }>(
+  server.graphql<{ routeTickets: (Prediction | null)[] }>(
     `query($tickets: [TicketInput!]!, $taxonomyId: ID) { routeTickets(tickets: $tickets, taxonomyId: $taxonomyId) { ${PREDICTION} } }`,
     {
       tickets,
@@ -147,8 +151,8 @@ describe('routing with the local model', () => {
     const tickets = testRows.map(([body], index) => ({ id: `T-${index}`, body }));
     const { data, errors } = await route(server, tickets, taxonomyId);
     expect(errors).toBeUndefined();
-    const predictions = data!.routeTickets;
-    expect(predictions.map((prediction) => prediction.ticketId)).toEqual(
+    const predictions = data!.routeTickets as Prediction[];
+    expect(predictions.map((prediction) => prediction!.ticket.id)).toEqual(
       tickets.map((ticket) => ticket.id),
     );
     const correct = predictions.filter(
@@ -231,49 +235,56 @@ describe('routing with the local model', () => {
     );
     const queued = data!.routeTickets[0]!;
     expect(queued.needsReview).toBe(true);
-    const queue = await server.graphql<{ reviewQueue: { id: string }[] }>(
-      'query($id: ID) { reviewQueue(taxonomyId: $id, first: 500) { id } }',
+    const queue = await server.graphql<{ reviewQueue: { nodes: { id: string }[] } }>(
+      'query($id: ID) { reviewQueue(taxonomyId: $id, first: 500) { nodes { id } } }',
       { id: taxonomyId },
     );
-    expect(queue.data!.reviewQueue.map((item) => item.id)).toContain(queued.id);
+    expect(queue.data!.reviewQueue.nodes.map((item) => item.id)).toContain(queued.id);
 
     const before = (
-      await server.graphql<{ taxonomies: { labeledTickets: number }[] }>(
-        '{ taxonomies { labeledTickets } }',
+      await server.graphql<{ taxonomies: { nodes: { labeledTickets: number }[] } }>(
+        '{ taxonomies { nodes { labeledTickets } } }',
       )
-    ).data!.taxonomies[0]!.labeledTickets;
-    const reviewed = await server.graphql<{ reviewRouting: Prediction }>(
-      `mutation($id: ID!) { reviewRouting(predictionId: $id, category: "Reset_Settings") { ${PREDICTION} } }`,
+    ).data!.taxonomies.nodes[0]!.labeledTickets;
+    const reviewed = await server.graphql<{ reviewRouting: { prediction: Prediction } }>(
+      `mutation($id: ID!) { reviewRouting(input: { predictionId: $id, category: "Reset_Settings" }) { prediction { ${PREDICTION} } } }`,
       { id: queued.id },
     );
-    expect(reviewed.data!.reviewRouting.reviewedCategory).toBe('reset_settings');
+    expect(reviewed.data!.reviewRouting.prediction.reviewedCategory).toBe('reset_settings');
     const after = (
-      await server.graphql<{ taxonomies: { labeledTickets: number }[] }>(
-        '{ taxonomies { labeledTickets } }',
+      await server.graphql<{ taxonomies: { nodes: { labeledTickets: number }[] } }>(
+        '{ taxonomies { nodes { labeledTickets } } }',
       )
-    ).data!.taxonomies[0]!.labeledTickets;
+    ).data!.taxonomies.nodes[0]!.labeledTickets;
     expect(after).toBe(before + 1);
-    const requeued = await server.graphql<{ reviewQueue: { id: string }[] }>(
-      'query($id: ID) { reviewQueue(taxonomyId: $id, first: 500) { id } }',
+    const requeued = await server.graphql<{ reviewQueue: { nodes: { id: string }[] } }>(
+      'query($id: ID) { reviewQueue(taxonomyId: $id, first: 500) { nodes { id } } }',
       { id: taxonomyId },
     );
-    expect(requeued.data!.reviewQueue.map((item) => item.id)).not.toContain(queued.id);
+    expect(requeued.data!.reviewQueue.nodes.map((item) => item.id)).not.toContain(queued.id);
 
-    const wrong = await server.graphql(
-      `mutation($id: ID!) { reviewRouting(predictionId: $id, category: "weather") { id } }`,
+    const wrong = await server.graphql<{
+      reviewRouting: { prediction: null; userErrors: { field: string[]; code: string }[] };
+    }>(
+      `mutation($id: ID!) { reviewRouting(input: { predictionId: $id, category: "weather" }) { prediction { id } userErrors { field code } } }`,
       { id: queued.id },
     );
-    expect(wrong.errors![0]!.extensions!.code).toBe('BAD_USER_INPUT');
+    expect(wrong.data!.reviewRouting).toEqual({
+      prediction: null,
+      userErrors: [{ field: ['input', 'category'], code: 'BAD_USER_INPUT' }],
+    });
   });
 
   it('names the taxonomy version; an edit makes a new version', async () => {
     const edited = await server.graphql<{
-      updateTaxonomy: { version: number; categories: unknown[] };
+      updateTaxonomy: { taxonomy: { version: number; categories: unknown[] } };
     }>(
-      'mutation($id: ID!, $input: TaxonomyInput!) { updateTaxonomy(id: $id, input: $input) { version categories { name } } }',
-      { id: taxonomyId, input: { name: 'support', categories: CATEGORIES, localThreshold: 0.9 } },
+      'mutation($input: UpdateTaxonomyInput!) { updateTaxonomy(input: $input) { taxonomy { version categories { name } } } }',
+      {
+        input: { id: taxonomyId, name: 'support', categories: CATEGORIES, localThreshold: 0.9 },
+      },
     );
-    expect(edited.data!.updateTaxonomy.version).toBe(2);
+    expect(edited.data!.updateTaxonomy.taxonomy.version).toBe(2);
     const { data } = await route(server, [{ id: 'V-2', body: testRows[0]![0] }], taxonomyId);
     expect(data!.routeTickets[0]!.taxonomyVersion).toBe(2);
   });
@@ -284,19 +295,31 @@ describe('routing with the local model', () => {
       `query { routeTicket(ticket: { id: "D-1", body: "my card was declined" }) { taxonomyId } }`,
     );
     expect(byDefault.data!.routeTicket.taxonomyId).toBe(other);
-    await server.graphql('mutation($id: ID!) { setDefaultTaxonomy(id: $id) { id } }', {
-      id: taxonomyId,
-    });
+    await server.graphql(
+      'mutation($id: ID!) { setDefaultTaxonomy(input: { id: $id }) { taxonomy { id } } }',
+      {
+        id: taxonomyId,
+      },
+    );
     const chosen = await server.graphql<{ routeTicket: Prediction }>(
       `query { routeTicket(ticket: { id: "D-2", body: "my card was declined" }) { taxonomyId category } }`,
     );
     expect(chosen.data!.routeTicket).toMatchObject({ taxonomyId, category: 'card_declined' });
   });
 
-  it('rejects bad taxonomies, bad tickets and oversized batches with BAD_USER_INPUT', async () => {
-    const codes = async (query: string, variables: Record<string, unknown>) =>
-      (await server.graphql(query, variables)).errors?.[0]?.extensions?.code;
-    const create = 'mutation($input: TaxonomyInput!) { createTaxonomy(input: $input) { id } }';
+  it('rejects bad taxonomies (userErrors), bad tickets and oversized batches with BAD_USER_INPUT', async () => {
+    const codes = async (query: string, variables: Record<string, unknown>) => {
+      const result = await server.graphql<Record<string, { userErrors?: { code: string }[] }>>(
+        query,
+        variables,
+      );
+      return (
+        result.errors?.[0]?.extensions?.code ??
+        Object.values(result.data ?? {})[0]?.userErrors?.[0]?.code
+      );
+    };
+    const create =
+      'mutation($input: CreateTaxonomyInput!) { createTaxonomy(input: $input) { taxonomy { id } userErrors { code } } }';
     expect(await codes(create, { input: { name: 'x', categories: [CATEGORIES[0]] } })).toBe(
       'BAD_USER_INPUT',
     );
@@ -416,7 +439,7 @@ describe('the cascade with an LLM', () => {
     expect(prompt).toMatch(/<data-[0-9a-f]+ label="ticket 0">/);
     expect(prompt).toContain('Labeled examples like it');
 
-    const predictions = data!.routeTickets;
+    const predictions = data!.routeTickets as Prediction[];
     expect(predictions[0]).toMatchObject({ category: null, decidedBy: 'LLM', needsReview: true });
     expect(predictions[1]).toMatchObject({ decidedBy: 'LLM', needsReview: true });
     const sure = predictions.slice(2);

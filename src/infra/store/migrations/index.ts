@@ -12,6 +12,7 @@ import { evaluation } from './0005_evaluation.js';
 import { injectionScore } from './0006_injection_score.js';
 import { generationHeartbeat } from './0007_generation_heartbeat.js';
 import { routingBacklogs } from './0008_routing_backlogs.js';
+import { routingDecisions } from './0009_routing_decisions.js';
 
 export const MIGRATIONS: readonly Migration[] = [
   generations,
@@ -22,4 +23,5 @@ export const MIGRATIONS: readonly Migration[] = [
   injectionScore,
   generationHeartbeat,
   routingBacklogs,
+  routingDecisions,
 ];

@@ -17,6 +17,8 @@ export interface PredictionRecord {
   ticketId: string;
   subject: string | null;
   body: string;
+  /** What the ticket said (see `contentHashOf`); null on rows stored before it was kept. */
+  contentHash: string | null;
   /** Null when the decision is Unknown. */
   category: string | null;
   confidence: number;
@@ -37,6 +39,42 @@ export interface PredictionRecord {
 
 export type NewPrediction = Omit<PredictionRecord, 'reviewedCategory' | 'reviewedAt' | 'createdAt'>;
 
+/** What identifies a ticket's decision: its id, what it said, and the taxonomy version. */
+export interface DecisionKey {
+  ticketId: string;
+  contentHash: string;
+  taxonomyId: string;
+  taxonomyVersion: number;
+}
+
+/** Which predictions `routingPredictions` lists; every given field must match. */
+export interface PredictionFilter {
+  taxonomyId?: string | null;
+  ticketId?: string | null;
+  decidedBy?: DecidedBy | null;
+  needsReview?: boolean | null;
+  reviewed?: boolean | null;
+}
+
+function whereOf(
+  accountId: string,
+  filter: PredictionFilter,
+): { where: string[]; params: unknown[] } {
+  const where = ['account_id = $1'];
+  const params: unknown[] = [accountId];
+  const equal = (column: string, value: unknown, cast = '') => {
+    params.push(value);
+    where.push(`${column} = $${params.length}${cast}`);
+  };
+  if (filter.taxonomyId) equal('taxonomy_id', filter.taxonomyId, '::uuid');
+  if (filter.ticketId) equal('ticket_id', filter.ticketId);
+  if (filter.decidedBy) equal('decided_by', filter.decidedBy);
+  if (filter.needsReview != null) equal('needs_review', filter.needsReview);
+  if (filter.reviewed != null)
+    where.push(filter.reviewed ? 'reviewed_at IS NOT NULL' : 'reviewed_at IS NULL');
+  return { where, params };
+}
+
 interface Row {
   id: string;
   account_id: string;
@@ -45,6 +83,7 @@ interface Row {
   ticket_id: string;
   subject: string | null;
   body: string;
+  content_hash: string | null;
   category: string | null;
   confidence: number;
   decided_by: DecidedBy;
@@ -70,6 +109,7 @@ const toRecord = (row: Row): PredictionRecord => ({
   ticketId: row.ticket_id,
   subject: row.subject,
   body: row.body,
+  contentHash: row.content_hash,
   category: row.category,
   confidence: row.confidence,
   decidedBy: row.decided_by,
@@ -122,13 +162,13 @@ export class PredictionRepository {
       predictions.map((prediction) => prediction[key]);
     const rows = await this.db.query<Row>(
       `INSERT INTO routing_predictions (id, account_id, taxonomy_id, taxonomy_version, ticket_id, subject, body, category, confidence, decided_by,
-         needs_review, alternatives, reason, local_category, llm_category, latency_ms, cost_usd, input_tokens, output_tokens)
+         needs_review, alternatives, reason, local_category, llm_category, latency_ms, cost_usd, input_tokens, output_tokens, content_hash)
        SELECT p.id, p.account_id, p.taxonomy_id, p.taxonomy_version, p.ticket_id, p.subject, p.body, p.category, p.confidence, p.decided_by,
-         p.needs_review, p.alternatives::jsonb, p.reason, p.local_category, p.llm_category, p.latency_ms, p.cost_usd, p.input_tokens, p.output_tokens
+         p.needs_review, p.alternatives::jsonb, p.reason, p.local_category, p.llm_category, p.latency_ms, p.cost_usd, p.input_tokens, p.output_tokens, p.content_hash
        FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::int[], $5::text[], $6::text[], $7::text[], $8::text[], $9::float8[], $10::text[],
-         $11::bool[], $12::text[], $13::text[], $14::text[], $15::text[], $16::int[], $17::float8[], $18::int[], $19::int[])
+         $11::bool[], $12::text[], $13::text[], $14::text[], $15::text[], $16::int[], $17::float8[], $18::int[], $19::int[], $20::text[])
          AS p(id, account_id, taxonomy_id, taxonomy_version, ticket_id, subject, body, category, confidence, decided_by,
-              needs_review, alternatives, reason, local_category, llm_category, latency_ms, cost_usd, input_tokens, output_tokens)
+              needs_review, alternatives, reason, local_category, llm_category, latency_ms, cost_usd, input_tokens, output_tokens, content_hash)
        RETURNING *`,
       [
         column('id'),
@@ -150,6 +190,7 @@ export class PredictionRepository {
         column('costUsd'),
         column('inputTokens'),
         column('outputTokens'),
+        column('contentHash'),
       ],
     );
     const byId = new Map(rows.map((row) => [row.id, toRecord(row)]));
@@ -174,17 +215,94 @@ export class PredictionRepository {
     return rows.map(toRecord);
   }
 
-  /** Tickets waiting for a person, oldest first. */
+  /**
+   * The current decision for each key: the newest prediction for the ticket id, content hash and
+   * taxonomy version, or null when there is none. One statement for the whole batch.
+   */
+  async currentDecisions(
+    accountId: string,
+    keys: readonly DecisionKey[],
+  ): Promise<(PredictionRecord | null)[]> {
+    if (keys.length === 0) return [];
+    const rows = await this.db.query<Row & { ordinal: number }>(
+      `SELECT p.*, k.ordinal FROM unnest($2::text[], $3::text[], $4::uuid[], $5::int[]) WITH ORDINALITY
+         AS k(ticket_id, content_hash, taxonomy_id, taxonomy_version, ordinal)
+       CROSS JOIN LATERAL (
+         SELECT * FROM routing_predictions p
+         WHERE p.account_id = $1 AND p.ticket_id = k.ticket_id AND p.taxonomy_id = k.taxonomy_id
+           AND p.taxonomy_version = k.taxonomy_version AND p.content_hash = k.content_hash
+         ORDER BY p.created_at DESC, p.id DESC LIMIT 1
+       ) p`,
+      [
+        accountId,
+        keys.map((key) => key.ticketId),
+        keys.map((key) => key.contentHash),
+        keys.map((key) => key.taxonomyId),
+        keys.map((key) => key.taxonomyVersion),
+      ],
+    );
+    const byOrdinal = new Map(rows.map((row) => [Number(row.ordinal), toRecord(row)]));
+    return keys.map((_, index) => byOrdinal.get(index + 1) ?? null);
+  }
+
+  /** A page of the account's predictions matching the filter, newest first (`first` + 1 rows tell whether more follow). */
+  async page(
+    accountId: string,
+    filter: PredictionFilter,
+    first: number,
+    after: { createdAt: Date; id: string } | null,
+  ): Promise<{ items: PredictionRecord[]; hasNextPage: boolean }> {
+    const { where, params } = whereOf(accountId, filter);
+    if (after) {
+      params.push(after.createdAt, after.id);
+      where.push(`(created_at, id) < ($${params.length - 1}, $${params.length}::uuid)`);
+    }
+    params.push(first + 1);
+    const rows = await this.db.query<Row>(
+      `SELECT * FROM routing_predictions WHERE ${where.join(' AND ')} ORDER BY created_at DESC, id DESC LIMIT $${params.length}`,
+      params,
+    );
+    return { items: rows.slice(0, first).map(toRecord), hasNextPage: rows.length > first };
+  }
+
+  /** How many of the account's predictions match the filter. */
+  async count(accountId: string, filter: PredictionFilter): Promise<number> {
+    const { where, params } = whereOf(accountId, filter);
+    const [row] = await this.db.query<{ count: number | string }>(
+      `SELECT count(*) AS count FROM routing_predictions WHERE ${where.join(' AND ')}`,
+      params,
+    );
+    return Number(row?.count ?? 0);
+  }
+
+  /** A page of the tickets waiting for a person, oldest first. */
   async reviewQueue(
     accountId: string,
     taxonomyId: string,
     first: number,
-  ): Promise<PredictionRecord[]> {
+    after: { createdAt: Date; id: string } | null = null,
+  ): Promise<{ items: PredictionRecord[]; hasNextPage: boolean }> {
+    const params: unknown[] = [accountId, taxonomyId];
+    let keyset = '';
+    if (after) {
+      params.push(after.createdAt, after.id);
+      keyset = ' AND (created_at, id) > ($3, $4::uuid)';
+    }
+    params.push(first + 1);
     const rows = await this.db.query<Row>(
-      `SELECT * FROM routing_predictions WHERE account_id = $1 AND taxonomy_id = $2 AND needs_review AND reviewed_at IS NULL ORDER BY created_at, id LIMIT $3`,
-      [accountId, taxonomyId, first],
+      `SELECT * FROM routing_predictions WHERE account_id = $1 AND taxonomy_id = $2 AND needs_review AND reviewed_at IS NULL${keyset} ORDER BY created_at, id LIMIT $${params.length}`,
+      params,
     );
-    return rows.map(toRecord);
+    return { items: rows.slice(0, first).map(toRecord), hasNextPage: rows.length > first };
+  }
+
+  /** How many tickets wait for a person (the review-queue badge). */
+  async reviewQueueCount(accountId: string, taxonomyId: string): Promise<number> {
+    const [row] = await this.db.query<{ count: number | string }>(
+      `SELECT count(*) AS count FROM routing_predictions WHERE account_id = $1 AND taxonomy_id = $2 AND needs_review AND reviewed_at IS NULL`,
+      [accountId, taxonomyId],
+    );
+    return Number(row?.count ?? 0);
   }
 
   /** Records a person's decision; null when the prediction does not exist for the account. */

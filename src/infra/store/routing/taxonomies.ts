@@ -131,6 +131,33 @@ export class TaxonomyRepository {
     ).map(toRecord);
   }
 
+  /** A page of the account's taxonomies, newest first (`first` + 1 rows tell whether more follow). */
+  async page(
+    accountId: string,
+    first: number,
+    after: { createdAt: Date; id: string } | null,
+  ): Promise<{ items: TaxonomyRecord[]; hasNextPage: boolean }> {
+    const params: unknown[] = [accountId, first + 1];
+    let keyset = '';
+    if (after) {
+      params.push(after.createdAt, after.id);
+      keyset = ' AND (t.created_at, t.id) < ($3, $4::uuid)';
+    }
+    const rows = await this.db.query<TaxonomyRow>(
+      `${CURRENT} WHERE t.account_id = $1${keyset} ORDER BY t.created_at DESC, t.id DESC LIMIT $2`,
+      params,
+    );
+    return { items: rows.slice(0, first).map(toRecord), hasNextPage: rows.length > first };
+  }
+
+  async count(accountId: string): Promise<number> {
+    const [row] = await this.db.query<{ count: number | string }>(
+      'SELECT count(*) AS count FROM taxonomies WHERE account_id = $1',
+      [accountId],
+    );
+    return Number(row?.count ?? 0);
+  }
+
   /** The account's default taxonomy: the one set with setDefaultTaxonomy, else the newest. */
   async findDefault(accountId: string): Promise<TaxonomyRecord | null> {
     const [row] = await this.db.query<TaxonomyRow>(
