@@ -8,11 +8,14 @@
  * contract tells clients to expect them (docs/contract.md).
  *
  *   npm run schema:diff       prints every change; exit 1 on an unlisted breaking change
+ *   npm run schema:diff -- --intend "issue #17: why"
+ *                             appends every unlisted breaking change to the intended list with that
+ *                             reason, for review in the change that makes them
  *   npm run schema:release    the current schema becomes the released one; the intended list empties
  *
  * The same functions are what test/federation/schema-diff.test.ts exercises.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { CriticalityLevel, diff, type Change } from '@graphql-inspector/core';
 import { buildSubgraphSchema } from '@apollo/subgraph';
@@ -89,7 +92,7 @@ export async function schemaDiff(
 export const intendedEntry = (change: Change): string =>
   `- type: ${change.type}\n  path: ${change.path ?? ''}\n  reason: ${JSON.stringify(change.message)}\n`;
 
-async function check(): Promise<void> {
+async function check(intendReason: string | null): Promise<void> {
   const result = await schemaDiff(
     readFileSync(RELEASED_PATH, 'utf8'),
     aiSubgraphSdl(),
@@ -99,6 +102,18 @@ async function check(): Promise<void> {
     console.log(`schema:diff: [${change.criticality.level}] ${change.message}`);
   for (const entry of result.unused)
     console.log(`schema:diff: intended change matched nothing (stale?): ${keyOf(entry)}`);
+  if (result.unintended.length > 0 && intendReason) {
+    appendFileSync(
+      INTENDED_PATH,
+      result.unintended
+        .map((change) => intendedEntry({ ...change, message: intendReason }))
+        .join(''),
+    );
+    console.log(
+      `schema:diff: listed ${result.unintended.length} breaking change(s) as intended in ${INTENDED_PATH}: review them`,
+    );
+    return;
+  }
   if (result.unintended.length > 0) {
     console.error(
       `schema:diff: ${result.unintended.length} breaking change(s) not listed in ${INTENDED_PATH}.\n` +
@@ -118,13 +133,15 @@ function release(): void {
   writeFileSync(
     INTENDED_PATH,
     '# Breaking changes since the released schema, each reviewed (see docs/contract.md).\n' +
-      '# Entries: - type: <inspector change type>  path: <schema coordinate>  reason: <why>\n' +
-      '[]\n',
+      '# Entries: - type: <inspector change type>  path: <schema coordinate>  reason: <why>\n',
   );
   console.log(`schema:release: wrote ${RELEASED_PATH} and emptied ${INTENDED_PATH}`);
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   if (process.argv.includes('--release')) release();
-  else await check();
+  else {
+    const at = process.argv.indexOf('--intend');
+    await check(at >= 0 ? (process.argv[at + 1] ?? null) : null);
+  }
 }

@@ -23,6 +23,7 @@ import type { Bucket } from '../infra/store/evaluation/production-metrics.js';
 import type { BreakerState } from '../llm/policies/breaker.js';
 import type { InjectionAction } from '../security/injection/policy.js';
 import type { PiiKind } from '../security/pii/kinds.js';
+import type { Scope } from '../security/scopes.js';
 import type * as Schema from './__generated__/resolvers-types.js';
 
 /** `true` when both unions hold the same members, else `false`. */
@@ -57,4 +58,5 @@ export type EnumsInStep = [
   InStep<Same<Screaming<BreakerState>, Schema.BreakerState>>,
   InStep<Same<Screaming<Bucket>, Schema.MetricsBucket>>,
   InStep<Same<Screaming<InjectionAction>, Schema.ScreeningDecision>>,
+  InStep<Same<Screaming<Scope>, Schema.ApiKeyScope>>,
 ];

@@ -206,21 +206,44 @@ export type ApiKey = {
   prefix: Scalars['String']['output'];
   /** When it was revoked; null while valid. */
   revokedAt: Maybe<Scalars['DateTime']['output']>;
-  /** What it may do: `generate`, `route`, `eval`, `screen`, `admin`. */
-  scopes: Array<Scalars['String']['output']>;
+  /** What it may do. */
+  scopes: Array<ApiKeyScope>;
 };
 
-/** A key to create. */
-export type ApiKeyInput = {
-  /** The account it acts for (1 to 63 letters, digits, dots, dashes or underscores). */
-  accountId: Scalars['String']['input'];
-  /** A note on what it is for (at most 200 characters). */
-  description?: InputMaybe<Scalars['String']['input']>;
-  /** When it stops working; omit for never. */
-  expiresAt?: InputMaybe<Scalars['DateTime']['input']>;
-  /** Its scopes, from `generate`, `route`, `eval`, `screen`, `admin`. */
-  scopes: Array<Scalars['String']['input']>;
+/** One page of API keys, newest first. */
+export type ApiKeyConnection = {
+  __typename?: 'ApiKeyConnection';
+  /** The keys on this page with their cursors. */
+  edges: Array<ApiKeyEdge>;
+  /** The keys on this page. */
+  nodes: Array<ApiKey>;
+  /** Where this page sits in the whole list. */
+  pageInfo: PageInfo;
+  /** Keys matching the filter, on every page. */
+  totalCount: Scalars['Int']['output'];
 };
+
+/** An API key and its cursor. */
+export type ApiKeyEdge = {
+  __typename?: 'ApiKeyEdge';
+  /** Pass as `after` to continue after this key. */
+  cursor: Scalars['String']['output'];
+  /** The key. */
+  node: ApiKey;
+};
+
+/** What an API key may do; each scope guards a family of fields (see each field's `@requiresScopes`). New scopes may be added. */
+export type ApiKeyScope =
+  /** Operators: API keys, the audit log, providers. */
+  | 'ADMIN'
+  /** Evaluation: runs, datasets, production metrics, feedback. */
+  | 'EVAL'
+  /** Drafts: the generation features, reading generations and their streams. */
+  | 'GENERATE'
+  /** Ticket routing: routing tickets, reviewing decisions, taxonomies. */
+  | 'ROUTE'
+  /** Screening texts for prompt injections and personal data (`screenText`). */
+  | 'SCREEN';
 
 /** An assistant answer as typed data. */
 export type AssistantAnswerOutput = {
@@ -463,6 +486,32 @@ export type CoveragePoint = {
   coverage: Scalars['Float']['output'];
   /** The confidence threshold. */
   threshold: Scalars['Float']['output'];
+};
+
+/** What `createApiKey` creates. */
+export type CreateApiKeyInput = {
+  /** The account it acts for (1 to 63 letters, digits, dots, dashes or underscores). */
+  accountId: Scalars['String']['input'];
+  /** A note on what it is for (at most 200 characters). */
+  description?: InputMaybe<Scalars['String']['input']>;
+  /** When it stops working; omit for never. */
+  expiresAt?: InputMaybe<Scalars['DateTime']['input']>;
+  /** Its scopes (at least one; repeats count once). */
+  scopes: Array<ApiKeyScope>;
+};
+
+/**
+ * What `createApiKey` did. `key` is the secret, shown here once: store it now. With `userErrors`
+ * (a bad account id, no scope, an expiry in the past) nothing was created and both are null.
+ */
+export type CreateApiKeyPayload = {
+  __typename?: 'CreateApiKeyPayload';
+  /** The key as listed from now on. */
+  apiKey: Maybe<ApiKey>;
+  /** The secret, to send as `Authorization: Bearer <key>`. */
+  key: Maybe<Scalars['String']['output']>;
+  /** Why nothing was created; empty on success. */
+  userErrors: Array<AiUserError>;
 };
 
 /** A generation dataset to create. */
@@ -1173,15 +1222,6 @@ export type IncidentInput = {
   title: Scalars['String']['input'];
 };
 
-/** A key just created. `key` is the secret, shown here once: store it now. */
-export type IssuedApiKey = {
-  __typename?: 'IssuedApiKey';
-  /** The key as listed from now on. */
-  apiKey: ApiKey;
-  /** The secret, to send as `Authorization: Bearer <key>`. */
-  key: Scalars['String']['output'];
-};
-
 /** A job log digest as typed data. */
 export type JobDigestOutput = {
   __typename?: 'JobDigestOutput';
@@ -1308,7 +1348,7 @@ export type Mutation = {
   /** Stop a backlog: chunks not yet taken never run. Returns it, now `CANCELLED` (or as it was, if it had finished). */
   cancelRoutingBacklog: RoutingBacklog;
   /** Create an API key; the secret is in the answer and nowhere else. Operators only (`admin`). */
-  createApiKey: IssuedApiKey;
+  createApiKey: CreateApiKeyPayload;
   /** Create an empty generation dataset. */
   createGenerationDataset: GenerationDataset;
   /** Define a taxonomy (version 1). */
@@ -1332,7 +1372,7 @@ export type Mutation = {
   /** A person confirms or corrects a prediction; the decision also becomes a labeled ticket. */
   reviewRouting: RoutingPrediction;
   /** Revoke a key at once, by id or prefix. Operators only (`admin`). */
-  revokeApiKey: ApiKey;
+  revokeApiKey: RevokeApiKeyPayload;
   /**
    * Queue up to 5,000 tickets for bulk routing and return at once; watch `routingBacklog(id)`. Pass
    * `backlogId` to add more tickets to a backlog of the same taxonomy (a finished one then runs again
@@ -1378,7 +1418,7 @@ export type MutationCancelRoutingBacklogArgs = {
 
 
 export type MutationCreateApiKeyArgs = {
-  input: ApiKeyInput;
+  input: CreateApiKeyInput;
 };
 
 
@@ -1431,7 +1471,7 @@ export type MutationReviewRoutingArgs = {
 
 
 export type MutationRevokeApiKeyArgs = {
-  id: Scalars['ID']['input'];
+  input: RevokeApiKeyInput;
 };
 
 
@@ -1689,7 +1729,7 @@ export type ProviderStatus = {
 export type Query = {
   __typename?: 'Query';
   /** API keys, newest first; of one account when `accountId` is given. Operators only (`admin`). */
-  apiKeys: Array<ApiKey>;
+  apiKeys: ApiKeyConnection;
   /**
    * The audit log of provider calls, newest first. Operators only (`admin`): they see every
    * account's calls, or one account's with `accountId`. Never holds raw text: prompts and answers
@@ -1736,6 +1776,8 @@ export type Query = {
 
 export type QueryApiKeysArgs = {
   accountId?: InputMaybe<Scalars['String']['input']>;
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -1852,6 +1894,24 @@ export type ResponderInput = {
   name: Scalars['String']['input'];
   /** What they did in the response, such as `Incident commander` or `Database on-call` (at most 200 characters). */
   role?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** Which key `revokeApiKey` revokes. */
+export type RevokeApiKeyInput = {
+  /** The key's id or its prefix (`ais_` and 10 hex digits). */
+  id: Scalars['ID']['input'];
+};
+
+/**
+ * What `revokeApiKey` did: the key with its `revokedAt`. Revoking a revoked key returns it unchanged.
+ * An unknown id or prefix is a `NOT_FOUND` user error at `["input", "id"]`.
+ */
+export type RevokeApiKeyPayload = {
+  __typename?: 'RevokeApiKeyPayload';
+  /** The revoked key. */
+  apiKey: Maybe<ApiKey>;
+  /** Why nothing was revoked; empty on success. */
+  userErrors: Array<AiUserError>;
 };
 
 /** How much harm a runbook can do if one of its steps goes wrong. */
@@ -2612,14 +2672,16 @@ export type ResolversTypes = {
   AlertInput: AlertInput;
   ApiKey: ResolverTypeWrapper<ApiKeyRecord>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
-  ApiKeyInput: ApiKeyInput;
+  ApiKeyConnection: ResolverTypeWrapper<Omit<ApiKeyConnection, 'edges' | 'nodes'> & { edges: Array<ResolversTypes['ApiKeyEdge']>, nodes: Array<ResolversTypes['ApiKey']> }>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  ApiKeyEdge: ResolverTypeWrapper<Omit<ApiKeyEdge, 'node'> & { node: ResolversTypes['ApiKey'] }>;
+  ApiKeyScope: ApiKeyScope;
   AssistantAnswerOutput: ResolverTypeWrapper<AssistantAnswerOutput>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   AssistantInput: AssistantInput;
   Audience: Audience;
   AuditEntry: ResolverTypeWrapper<AuditEntry>;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
-  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   AuditEntryConnection: ResolverTypeWrapper<AuditEntryConnection>;
   AuditEntryEdge: ResolverTypeWrapper<AuditEntryEdge>;
   AuditMessage: ResolverTypeWrapper<AuditMessage>;
@@ -2635,6 +2697,8 @@ export type ResolversTypes = {
   ConversationRole: ConversationRole;
   ConversationTurnInput: ConversationTurnInput;
   CoveragePoint: ResolverTypeWrapper<CoveragePoint>;
+  CreateApiKeyInput: CreateApiKeyInput;
+  CreateApiKeyPayload: ResolverTypeWrapper<Omit<CreateApiKeyPayload, 'apiKey'> & { apiKey?: Maybe<ResolversTypes['ApiKey']> }>;
   CreateGenerationDatasetInput: CreateGenerationDatasetInput;
   CriterionEvalScore: ResolverTypeWrapper<CriterionEvalScore>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
@@ -2675,7 +2739,6 @@ export type ResolversTypes = {
   ImportResult: ResolverTypeWrapper<Omit<ImportResult, 'taxonomy'> & { taxonomy: ResolversTypes['Taxonomy'] }>;
   Incident: ResolverTypeWrapper<IncidentReference>;
   IncidentInput: IncidentInput;
-  IssuedApiKey: ResolverTypeWrapper<Omit<IssuedApiKey, 'apiKey'> & { apiKey: ResolversTypes['ApiKey'] }>;
   JobDigestOutput: ResolverTypeWrapper<JobDigestOutput>;
   JobLogInput: JobLogInput;
   JobLogStats: ResolverTypeWrapper<JobLogStats>;
@@ -2704,6 +2767,8 @@ export type ResolversTypes = {
   RejectedRow: ResolverTypeWrapper<RejectedRow>;
   RepeatedMessage: ResolverTypeWrapper<RepeatedMessage>;
   ResponderInput: ResponderInput;
+  RevokeApiKeyInput: RevokeApiKeyInput;
+  RevokeApiKeyPayload: ResolverTypeWrapper<Omit<RevokeApiKeyPayload, 'apiKey'> & { apiKey?: Maybe<ResolversTypes['ApiKey']> }>;
   RiskLevel: RiskLevel;
   RouterModel: ResolverTypeWrapper<RouterModelRecord>;
   RoutingAlternative: ResolverTypeWrapper<RoutingAlternative>;
@@ -2746,13 +2811,14 @@ export type ResolversParentTypes = {
   AlertInput: AlertInput;
   ApiKey: ApiKeyRecord;
   ID: Scalars['ID']['output'];
-  ApiKeyInput: ApiKeyInput;
+  ApiKeyConnection: Omit<ApiKeyConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['ApiKeyEdge']>, nodes: Array<ResolversParentTypes['ApiKey']> };
+  Int: Scalars['Int']['output'];
+  ApiKeyEdge: Omit<ApiKeyEdge, 'node'> & { node: ResolversParentTypes['ApiKey'] };
   AssistantAnswerOutput: AssistantAnswerOutput;
   Boolean: Scalars['Boolean']['output'];
   AssistantInput: AssistantInput;
   AuditEntry: AuditEntry;
   Float: Scalars['Float']['output'];
-  Int: Scalars['Int']['output'];
   AuditEntryConnection: AuditEntryConnection;
   AuditEntryEdge: AuditEntryEdge;
   AuditMessage: AuditMessage;
@@ -2765,6 +2831,8 @@ export type ResolversParentTypes = {
   ContextItemInput: ContextItemInput;
   ConversationTurnInput: ConversationTurnInput;
   CoveragePoint: CoveragePoint;
+  CreateApiKeyInput: CreateApiKeyInput;
+  CreateApiKeyPayload: Omit<CreateApiKeyPayload, 'apiKey'> & { apiKey?: Maybe<ResolversParentTypes['ApiKey']> };
   CreateGenerationDatasetInput: CreateGenerationDatasetInput;
   CriterionEvalScore: CriterionEvalScore;
   DateTime: Scalars['DateTime']['output'];
@@ -2800,7 +2868,6 @@ export type ResolversParentTypes = {
   ImportResult: Omit<ImportResult, 'taxonomy'> & { taxonomy: ResolversParentTypes['Taxonomy'] };
   Incident: IncidentReference;
   IncidentInput: IncidentInput;
-  IssuedApiKey: Omit<IssuedApiKey, 'apiKey'> & { apiKey: ResolversParentTypes['ApiKey'] };
   JobDigestOutput: JobDigestOutput;
   JobLogInput: JobLogInput;
   JobLogStats: JobLogStats;
@@ -2825,6 +2892,8 @@ export type ResolversParentTypes = {
   RejectedRow: RejectedRow;
   RepeatedMessage: RepeatedMessage;
   ResponderInput: ResponderInput;
+  RevokeApiKeyInput: RevokeApiKeyInput;
+  RevokeApiKeyPayload: Omit<RevokeApiKeyPayload, 'apiKey'> & { apiKey?: Maybe<ResolversParentTypes['ApiKey']> };
   RouterModel: RouterModelRecord;
   RoutingAlternative: RoutingAlternative;
   RoutingBacklog: BacklogRecord;
@@ -2877,7 +2946,19 @@ export type ApiKeyResolvers<ContextType = RequestContext, ParentType extends Res
   lastUsedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   prefix?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   revokedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
-  scopes?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  scopes?: Resolver<Array<ResolversTypes['ApiKeyScope']>, ParentType, ContextType>;
+};
+
+export type ApiKeyConnectionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ApiKeyConnection'] = ResolversParentTypes['ApiKeyConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['ApiKeyEdge']>, ParentType, ContextType>;
+  nodes?: Resolver<Array<ResolversTypes['ApiKey']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type ApiKeyEdgeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ApiKeyEdge'] = ResolversParentTypes['ApiKeyEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['ApiKey'], ParentType, ContextType>;
 };
 
 export type AssistantAnswerOutputResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['AssistantAnswerOutput'] = ResolversParentTypes['AssistantAnswerOutput']> = {
@@ -2951,6 +3032,12 @@ export type CoveragePointResolvers<ContextType = RequestContext, ParentType exte
   accuracy?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   coverage?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   threshold?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+};
+
+export type CreateApiKeyPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CreateApiKeyPayload'] = ResolversParentTypes['CreateApiKeyPayload']> = {
+  apiKey?: Resolver<Maybe<ResolversTypes['ApiKey']>, ParentType, ContextType>;
+  key?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['AiUserError']>, ParentType, ContextType>;
 };
 
 export type CriterionEvalScoreResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CriterionEvalScore'] = ResolversParentTypes['CriterionEvalScore']> = {
@@ -3225,11 +3312,6 @@ export type IncidentResolvers<ContextType = RequestContext, ParentType extends R
   statusUpdateDrafts?: Resolver<Array<ResolversTypes['Generation']>, ParentType, ContextType, RequireFields<IncidentStatusUpdateDraftsArgs, 'first'>>;
 };
 
-export type IssuedApiKeyResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['IssuedApiKey'] = ResolversParentTypes['IssuedApiKey']> = {
-  apiKey?: Resolver<ResolversTypes['ApiKey'], ParentType, ContextType>;
-  key?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-};
-
 export type JobDigestOutputResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['JobDigestOutput'] = ResolversParentTypes['JobDigestOutput']> = {
   exitCode?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   failingSteps?: Resolver<Array<ResolversTypes['FailingStep']>, ParentType, ContextType>;
@@ -3267,7 +3349,7 @@ export type MutationResolvers<ContextType = RequestContext, ParentType extends R
   cancelEvalRun?: Resolver<ResolversTypes['EvalRun'], ParentType, ContextType, RequireFields<MutationCancelEvalRunArgs, 'id'>>;
   cancelGeneration?: Resolver<ResolversTypes['Generation'], ParentType, ContextType, RequireFields<MutationCancelGenerationArgs, 'id'>>;
   cancelRoutingBacklog?: Resolver<ResolversTypes['RoutingBacklog'], ParentType, ContextType, RequireFields<MutationCancelRoutingBacklogArgs, 'id'>>;
-  createApiKey?: Resolver<ResolversTypes['IssuedApiKey'], ParentType, ContextType, RequireFields<MutationCreateApiKeyArgs, 'input'>>;
+  createApiKey?: Resolver<ResolversTypes['CreateApiKeyPayload'], ParentType, ContextType, RequireFields<MutationCreateApiKeyArgs, 'input'>>;
   createGenerationDataset?: Resolver<ResolversTypes['GenerationDataset'], ParentType, ContextType, RequireFields<MutationCreateGenerationDatasetArgs, 'input'>>;
   createTaxonomy?: Resolver<ResolversTypes['Taxonomy'], ParentType, ContextType, RequireFields<MutationCreateTaxonomyArgs, 'input'>>;
   draftStatusUpdate?: Resolver<ResolversTypes['Generation'], ParentType, ContextType, RequireFields<MutationDraftStatusUpdateArgs, 'input'>>;
@@ -3277,7 +3359,7 @@ export type MutationResolvers<ContextType = RequestContext, ParentType extends R
   importLabeledTickets?: Resolver<ResolversTypes['ImportResult'], ParentType, ContextType, RequireFields<MutationImportLabeledTicketsArgs, 'examples' | 'taxonomyId'>>;
   resumeEvalRun?: Resolver<ResolversTypes['EvalRun'], ParentType, ContextType, RequireFields<MutationResumeEvalRunArgs, 'id'>>;
   reviewRouting?: Resolver<ResolversTypes['RoutingPrediction'], ParentType, ContextType, RequireFields<MutationReviewRoutingArgs, 'category' | 'predictionId'>>;
-  revokeApiKey?: Resolver<ResolversTypes['ApiKey'], ParentType, ContextType, RequireFields<MutationRevokeApiKeyArgs, 'id'>>;
+  revokeApiKey?: Resolver<ResolversTypes['RevokeApiKeyPayload'], ParentType, ContextType, RequireFields<MutationRevokeApiKeyArgs, 'input'>>;
   routeBacklog?: Resolver<ResolversTypes['RoutingBacklog'], ParentType, ContextType, RequireFields<MutationRouteBacklogArgs, 'tickets'>>;
   setDefaultTaxonomy?: Resolver<ResolversTypes['Taxonomy'], ParentType, ContextType, RequireFields<MutationSetDefaultTaxonomyArgs, 'id'>>;
   startEvalRun?: Resolver<ResolversTypes['EvalRun'], ParentType, ContextType, RequireFields<MutationStartEvalRunArgs, 'input'>>;
@@ -3368,7 +3450,7 @@ export type ProviderStatusResolvers<ContextType = RequestContext, ParentType ext
 };
 
 export type QueryResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
-  apiKeys?: Resolver<Array<ResolversTypes['ApiKey']>, ParentType, ContextType, Partial<QueryApiKeysArgs>>;
+  apiKeys?: Resolver<ResolversTypes['ApiKeyConnection'], ParentType, ContextType, RequireFields<QueryApiKeysArgs, 'first'>>;
   auditLog?: Resolver<ResolversTypes['AuditEntryConnection'], ParentType, ContextType, RequireFields<QueryAuditLogArgs, 'first'>>;
   compareEvalRuns?: Resolver<ResolversTypes['EvalRunComparison'], ParentType, ContextType, RequireFields<QueryCompareEvalRunsArgs, 'a' | 'b'>>;
   evalMetrics?: Resolver<ResolversTypes['EvalMetrics'], ParentType, ContextType, RequireFields<QueryEvalMetricsArgs, 'bucket' | 'feature'>>;
@@ -3400,6 +3482,11 @@ export type RejectedRowResolvers<ContextType = RequestContext, ParentType extend
 export type RepeatedMessageResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['RepeatedMessage'] = ResolversParentTypes['RepeatedMessage']> = {
   count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type RevokeApiKeyPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['RevokeApiKeyPayload'] = ResolversParentTypes['RevokeApiKeyPayload']> = {
+  apiKey?: Resolver<Maybe<ResolversTypes['ApiKey']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['AiUserError']>, ParentType, ContextType>;
 };
 
 export type RouterModelResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['RouterModel'] = ResolversParentTypes['RouterModel']> = {
@@ -3617,6 +3704,8 @@ export type Resolvers<ContextType = RequestContext> = {
   AiCategory?: AiCategoryResolvers<ContextType>;
   AiUserError?: AiUserErrorResolvers<ContextType>;
   ApiKey?: ApiKeyResolvers<ContextType>;
+  ApiKeyConnection?: ApiKeyConnectionResolvers<ContextType>;
+  ApiKeyEdge?: ApiKeyEdgeResolvers<ContextType>;
   AssistantAnswerOutput?: AssistantAnswerOutputResolvers<ContextType>;
   AuditEntry?: AuditEntryResolvers<ContextType>;
   AuditEntryConnection?: AuditEntryConnectionResolvers<ContextType>;
@@ -3627,6 +3716,7 @@ export type Resolvers<ContextType = RequestContext> = {
   CategoryEvalMetrics?: CategoryEvalMetricsResolvers<ContextType>;
   ConfusionMatrix?: ConfusionMatrixResolvers<ContextType>;
   CoveragePoint?: CoveragePointResolvers<ContextType>;
+  CreateApiKeyPayload?: CreateApiKeyPayloadResolvers<ContextType>;
   CriterionEvalScore?: CriterionEvalScoreResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   EvalCaseResult?: EvalCaseResultResolvers<ContextType>;
@@ -3657,7 +3747,6 @@ export type Resolvers<ContextType = RequestContext> = {
   GroundingIssue?: GroundingIssueResolvers<ContextType>;
   ImportResult?: ImportResultResolvers<ContextType>;
   Incident?: IncidentResolvers<ContextType>;
-  IssuedApiKey?: IssuedApiKeyResolvers<ContextType>;
   JobDigestOutput?: JobDigestOutputResolvers<ContextType>;
   JobLogStats?: JobLogStatsResolvers<ContextType>;
   KeywordRule?: KeywordRuleResolvers<ContextType>;
@@ -3676,6 +3765,7 @@ export type Resolvers<ContextType = RequestContext> = {
   RedactionCount?: RedactionCountResolvers<ContextType>;
   RejectedRow?: RejectedRowResolvers<ContextType>;
   RepeatedMessage?: RepeatedMessageResolvers<ContextType>;
+  RevokeApiKeyPayload?: RevokeApiKeyPayloadResolvers<ContextType>;
   RouterModel?: RouterModelResolvers<ContextType>;
   RoutingAlternative?: RoutingAlternativeResolvers<ContextType>;
   RoutingBacklog?: RoutingBacklogResolvers<ContextType>;
