@@ -12,6 +12,8 @@ import type { EvalRunRecord, EvalResultRecord } from '../../infra/store/evaluati
 import type { GenerationDatasetRecord } from '../../infra/store/evaluation/generation-datasets.js';
 import type { RoutingSummary, GenerationSummary } from '../../services/evaluation/summary.js';
 import type { EvalComparisonView } from '../../services/evaluation/service.js';
+import type { FeedbackView } from '../../services/evaluation/feedback.js';
+import type { RoutingRoiView } from '../../services/evaluation/production.js';
 import type { RequestContext } from '../context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -337,8 +339,12 @@ export type AuditEntryConnection = {
   __typename?: 'AuditEntryConnection';
   /** The entries on this page with their cursors. */
   edges: Array<AuditEntryEdge>;
+  /** The entries on this page. */
+  nodes: Array<AuditEntry>;
   /** Where this page sits in the whole log. */
   pageInfo: PageInfo;
+  /** Entries matching the filter (`accountId`), on every page. */
+  totalCount: Scalars['Int']['output'];
 };
 
 /** An audit entry and the cursor just after it. */
@@ -355,9 +361,18 @@ export type AuditMessage = {
   __typename?: 'AuditMessage';
   /** The text, with placeholders such as `[EMAIL_1]` where personal data was. */
   content: Scalars['String']['output'];
-  /** `system`, `user` or `assistant`. */
-  role: Scalars['String']['output'];
+  /** Who the message is from, as the provider was told. */
+  role: AuditMessageRole;
 };
+
+/** The role of a message in a prompt. */
+export type AuditMessageRole =
+  /** An earlier answer (the model's turn). */
+  | 'ASSISTANT'
+  /** The instructions. */
+  | 'SYSTEM'
+  /** The input (the user's turn). */
+  | 'USER';
 
 /** How a provider call ended, as the audit log records it. */
 export type AuditOutcome =
@@ -389,6 +404,21 @@ export type BreakerState =
   | 'HALF_OPEN'
   /** The target failed repeatedly; calls skip it and go to the next target in the chain. */
   | 'OPEN';
+
+/** Which run `cancelEvalRun` stops. */
+export type CancelEvalRunInput = {
+  /** The run. */
+  id: Scalars['ID']['input'];
+};
+
+/** What `cancelEvalRun` did. */
+export type CancelEvalRunPayload = {
+  __typename?: 'CancelEvalRunPayload';
+  /** The run, CANCELLED (or as it was, when it had already stopped). */
+  evalRun: Maybe<EvalRun>;
+  /** Why it was not cancelled (an unknown run); empty on success. */
+  userErrors: Array<AiUserError>;
+};
 
 /** How the cascade decides for a taxonomy. */
 export type CascadePolicy = {
@@ -522,6 +552,15 @@ export type CreateGenerationDatasetInput = {
   name: Scalars['String']['input'];
 };
 
+/** What `createGenerationDataset` did. */
+export type CreateGenerationDatasetPayload = {
+  __typename?: 'CreateGenerationDatasetPayload';
+  /** The new, empty dataset. */
+  generationDataset: Maybe<GenerationDataset>;
+  /** Why nothing was created (a name taken is a `CONFLICT` at `["input", "name"]`); empty on success. */
+  userErrors: Array<AiUserError>;
+};
+
 /** Mean judge score of one rubric criterion. */
 export type CriterionEvalScore = {
   __typename?: 'CriterionEvalScore';
@@ -543,6 +582,13 @@ export type DecidedBy =
   | 'LOCAL_MODEL'
   /** A keyword rule the customer pinned. */
   | 'RULE';
+
+/** The quality metric a drift signal watches. */
+export type DriftMetric =
+  /** Drafts: `EvalMetricsPoint.acceptanceRate`. */
+  | 'ACCEPTANCE_RATE'
+  /** Routing: `EvalMetricsPoint.routingAccuracy`. */
+  | 'ROUTING_ACCURACY';
 
 /** How much of a draft survived into the text a person finally used (normalised word edit distance). */
 export type EditClass =
@@ -566,10 +612,12 @@ export type EvalCaseResult = {
   correct: Scalars['Boolean']['output'];
   /** Cost in US dollars. */
   costUsd: Scalars['Float']['output'];
-  /** ROUTING: the deciding stage. GENERATION: the `provider:model` that drafted. */
-  decidedBy: Maybe<Scalars['String']['output']>;
+  /** ROUTING: the deciding stage; null for GENERATION. */
+  decidedBy: Maybe<DecidedBy>;
   /** Checks, judge scores with reasons, pairwise verdicts, or routing evidence, as JSON. */
   detailJson: Scalars['String']['output'];
+  /** GENERATION: the `provider:model` that drafted; null for ROUTING. */
+  draftedBy: Maybe<Scalars['String']['output']>;
   /** ROUTING: the labeled category. */
   expected: Maybe<Scalars['String']['output']>;
   /** GENERATION: the draft, stored as a generation. */
@@ -589,10 +637,23 @@ export type EvalCaseResult = {
 /** One page of case results, in case order. */
 export type EvalCaseResultConnection = {
   __typename?: 'EvalCaseResultConnection';
-  /** The results. */
+  /** The results on this page with their cursors. */
+  edges: Array<EvalCaseResultEdge>;
+  /** The results on this page. */
   nodes: Array<EvalCaseResult>;
   /** Pass `endCursor` as `after` for the next page. */
   pageInfo: PageInfo;
+  /** Results matching the filter (`correct`), on every page. */
+  totalCount: Scalars['Int']['output'];
+};
+
+/** A case result and its cursor. */
+export type EvalCaseResultEdge = {
+  __typename?: 'EvalCaseResultEdge';
+  /** Pass as `after` to continue after this result. */
+  cursor: Scalars['String']['output'];
+  /** The result. */
+  node: EvalCaseResult;
 };
 
 /** One off-diagonal cell of the confusion matrix. */
@@ -607,6 +668,12 @@ export type EvalConfusion = {
   /** Share of the expected category's cases. */
   rate: Scalars['Float']['output'];
 };
+
+/**
+ * What an evaluation run ran on: a taxonomy (ROUTING: its labeled tickets of the TEST split) or a
+ * generation dataset (GENERATION). Clients should expect new members.
+ */
+export type EvalDataset = GenerationDataset | Taxonomy;
 
 /** Whether quality fell: the latest bucket with data against the trailing baseline (sample-weighted), both with enough samples. */
 export type EvalDrift = {
@@ -625,8 +692,8 @@ export type EvalDrift = {
   latestSamples: Scalars['Int']['output'];
   /** The configured margin (EVAL_DRIFT_MARGIN). */
   margin: Scalars['Float']['output'];
-  /** `acceptanceRate` (drafts) or `routingAccuracy` (routing). */
-  metric: Scalars['String']['output'];
+  /** Which metric is watched. */
+  metric: DriftMetric;
 };
 
 /** What an evaluation run measures. */
@@ -675,16 +742,16 @@ export type EvalMetricsPoint = {
   bucket: Scalars['DateTime']['output'];
   /** Cost in US dollars. */
   costUsd: Scalars['Float']['output'];
-  /** Tokens sent. */
-  inputTokens: Scalars['Float']['output'];
+  /** Tokens sent, summed over the bucket. */
+  inputTokens: Scalars['Int']['output'];
   /** Median latency (ms). */
   latencyP50Ms: Maybe<Scalars['Float']['output']>;
   /** 95th percentile latency (ms). */
   latencyP95Ms: Maybe<Scalars['Float']['output']>;
   /** Mean edit distance of drafts with a final text. */
   meanEditDistance: Maybe<Scalars['Float']['output']>;
-  /** Tokens received. */
-  outputTokens: Scalars['Float']['output'];
+  /** Tokens received, summed over the bucket. */
+  outputTokens: Scalars['Int']['output'];
   /** Drafts or decisions with a rating. */
   rated: Scalars['Int']['output'];
   /** Drafts (or routing decisions) made in it. */
@@ -716,8 +783,8 @@ export type EvalRun = {
   concurrency: Scalars['Int']['output'];
   /** When it started. */
   createdAt: Scalars['DateTime']['output'];
-  /** The taxonomy (ROUTING) or generation dataset (GENERATION). */
-  datasetId: Scalars['ID']['output'];
+  /** The taxonomy (ROUTING) or generation dataset (GENERATION) it ran on; null when that was deleted. */
+  dataset: Maybe<EvalDataset>;
   /** Why it stopped short. */
   error: Maybe<EvalRunError>;
   /** When it stopped; null while running. */
@@ -802,10 +869,23 @@ export type EvalRunComparisonRegressedArgs = {
 /** One page of evaluation runs, newest first. */
 export type EvalRunConnection = {
   __typename?: 'EvalRunConnection';
-  /** The runs. */
+  /** The runs on this page with their cursors. */
+  edges: Array<EvalRunEdge>;
+  /** The runs on this page. */
   nodes: Array<EvalRun>;
   /** Pass `endCursor` as `after` for the next page. */
   pageInfo: PageInfo;
+  /** Runs matching the filter, on every page. */
+  totalCount: Scalars['Int']['output'];
+};
+
+/** An evaluation run and its cursor. */
+export type EvalRunEdge = {
+  __typename?: 'EvalRunEdge';
+  /** Pass as `after` to continue after this run. */
+  cursor: Scalars['String']['output'];
+  /** The run. */
+  node: EvalRun;
 };
 
 /** Why a run stopped short. */
@@ -856,8 +936,8 @@ export type Feedback = {
   editDistance: Maybe<Scalars['Float']['output']>;
   /** The feature of what it is about. */
   feature: AiFeature;
-  /** The generation, when about a draft. */
-  generationId: Maybe<Scalars['ID']['output']>;
+  /** The draft it is about; null when about a routing decision. */
+  generation: Maybe<Generation>;
   /** Its id. */
   id: Scalars['ID']['output'];
   /** Whether the correction added a new labeled ticket. */
@@ -868,20 +948,16 @@ export type Feedback = {
   rating: Maybe<AiRating>;
 };
 
-/** Feedback on a draft or a routing decision; give exactly one of `generationId` and `predictionId`. */
-export type FeedbackInput = {
-  /** Free text (at most 5,000 characters). */
-  comment?: InputMaybe<Scalars['String']['input']>;
-  /** The right category of a routing decision; it also becomes a labeled ticket (source FEEDBACK). */
-  correctedCategory?: InputMaybe<Scalars['String']['input']>;
-  /** The text finally sent, from the draft (at most 200,000 characters); measured against the draft. */
-  finalText?: InputMaybe<Scalars['String']['input']>;
-  /** A generation. */
+/**
+ * What feedback is about: exactly one of a generation and a routing prediction; both or neither is a
+ * `BAD_USER_INPUT` user error at `["input", "subject"]`. Shaped as a `@oneOf` input, which it will be
+ * declared as once Apollo Federation accepts the directive (2.14 rejects it as unknown).
+ */
+export type FeedbackSubjectInput = {
+  /** A generation (a draft). */
   generationId?: InputMaybe<Scalars['ID']['input']>;
-  /** A routing prediction. */
+  /** A routing prediction (a decision). */
   predictionId?: InputMaybe<Scalars['ID']['input']>;
-  /** Thumbs up or down. */
-  rating?: InputMaybe<AiRating>;
 };
 
 /** A case right in one run and wrong in the other. */
@@ -956,19 +1032,6 @@ export type Generation = {
   usage: Maybe<Usage>;
 };
 
-/** What an import of generation cases did. */
-export type GenerationCaseImport = {
-  __typename?: 'GenerationCaseImport';
-  /** The dataset, with its new count. */
-  dataset: GenerationDataset;
-  /** Cases already stored, ignored. */
-  duplicates: Scalars['Int']['output'];
-  /** New cases stored. */
-  imported: Scalars['Int']['output'];
-  /** Cases refused, with their positions (from 1). */
-  rejected: Array<RejectedRow>;
-};
-
 /** One generation case. */
 export type GenerationCaseInput = {
   /** The capability (not ROUTING). */
@@ -1009,6 +1072,28 @@ export type GenerationDataset = {
   id: Scalars['ID']['output'];
   /** Its name, unique in the account. */
   name: Scalars['String']['output'];
+};
+
+/** One page of generation datasets, newest first. */
+export type GenerationDatasetConnection = {
+  __typename?: 'GenerationDatasetConnection';
+  /** The datasets on this page with their cursors. */
+  edges: Array<GenerationDatasetEdge>;
+  /** The datasets on this page. */
+  nodes: Array<GenerationDataset>;
+  /** Pass `endCursor` as `after` for the next page. */
+  pageInfo: PageInfo;
+  /** The account's datasets, on every page. */
+  totalCount: Scalars['Int']['output'];
+};
+
+/** A generation dataset and its cursor. */
+export type GenerationDatasetEdge = {
+  __typename?: 'GenerationDatasetEdge';
+  /** Pass as `after` to continue after this dataset. */
+  cursor: Scalars['String']['output'];
+  /** The dataset. */
+  node: GenerationDataset;
 };
 
 /** A generation and the cursor just after it. */
@@ -1118,15 +1203,54 @@ export type GenerationStatus =
 /** A fact in a draft that could not be found in the input it was drafted from, or an image or link removed from it. */
 export type GroundingIssue = {
   __typename?: 'GroundingIssue';
-  /**
-   * What kind of fact it is: `TIMESTAMP`, `SERVICE`, `PERSON` or `NUMBER`; `SOURCE` for a cited source
-   * the input does not hold and `LOG_LINE` for a log line quoted unlike the log (both left out of the
-   * typed output); or `LINK`: an image (from another site, or raw HTML), a `javascript:` or other
-   * non-web link, or a link to a host the input does not name, removed from the draft.
-   */
-  kind: Scalars['String']['output'];
+  /** What kind of fact it is. */
+  kind: GroundingIssueKind;
   /** The fact as it appears in the draft (for `LINK`, the address removed). */
   value: Scalars['String']['output'];
+};
+
+/** What kind of fact a grounding issue is about. Clients should expect new values. */
+export type GroundingIssueKind =
+  /** An image (from another site, or raw HTML), a `javascript:` or other non-web link, or a link to a host the input does not name, removed from the draft. */
+  | 'LINK'
+  /** A log line quoted unlike the log (left out of the typed output). */
+  | 'LOG_LINE'
+  /** A number the input does not hold. */
+  | 'NUMBER'
+  /** A person the input does not name. */
+  | 'PERSON'
+  /** A service name the input does not hold. */
+  | 'SERVICE'
+  /** A cited source the input does not hold (left out of the typed output). */
+  | 'SOURCE'
+  /** A time or date the input does not hold. */
+  | 'TIMESTAMP';
+
+/** Cases to store in a generation dataset. */
+export type ImportGenerationCasesInput = {
+  /** The cases (up to 1,000 per call). */
+  cases: Array<GenerationCaseInput>;
+  /** The dataset. */
+  datasetId: Scalars['ID']['input'];
+};
+
+/**
+ * What `importGenerationCases` did. A case that does not fit is refused in `rejected` with its
+ * position while the others are stored; an unknown dataset or more than 1,000 cases is a
+ * `userErrors` entry and nothing is stored.
+ */
+export type ImportGenerationCasesPayload = {
+  __typename?: 'ImportGenerationCasesPayload';
+  /** Cases already stored, ignored. */
+  duplicates: Maybe<Scalars['Int']['output']>;
+  /** The dataset, with its new count. */
+  generationDataset: Maybe<GenerationDataset>;
+  /** New cases stored. */
+  imported: Maybe<Scalars['Int']['output']>;
+  /** Cases refused, with their positions (from 1). */
+  rejected: Maybe<Array<RejectedRow>>;
+  /** Why nothing was stored; empty on success. */
+  userErrors: Array<AiUserError>;
 };
 
 /** What an import did. */
@@ -1313,6 +1437,13 @@ export type LabeledTicketInput = {
   subject?: InputMaybe<Scalars['String']['input']>;
 };
 
+/** The form of McNemar's test used. */
+export type McNemarMethod =
+  /** The chi-square test with continuity correction (25 discordant cases or more). */
+  | 'CHI_SQUARE_CORRECTED'
+  /** The exact binomial test (fewer than 25 discordant cases). */
+  | 'EXACT_BINOMIAL';
+
 /** McNemar's test on the paired cases: exact binomial below 25 discordant cases, else chi-square with continuity correction. */
 export type McNemarTest = {
   __typename?: 'McNemarTest';
@@ -1320,8 +1451,8 @@ export type McNemarTest = {
   b: Scalars['Int']['output'];
   /** Wrong in A, right in B. */
   c: Scalars['Int']['output'];
-  /** `EXACT_BINOMIAL` or `CHI_SQUARE_CORRECTED`. */
-  method: Scalars['String']['output'];
+  /** Which test was used. */
+  method: McNemarMethod;
   /** Two-sided p-value. */
   pValue: Scalars['Float']['output'];
   /** χ² (corrected test only). */
@@ -1342,7 +1473,7 @@ export type Mutation = {
   /** Answer a question about an incident from its data and the reference material supplied, citing every source. */
   askAssistant: Generation;
   /** Stop a running run; finished cases are kept. */
-  cancelEvalRun: EvalRun;
+  cancelEvalRun: CancelEvalRunPayload;
   /** Stop a running generation and abort its provider call. Returns the generation, now `CANCELLED` (or as it already was, if it had finished). */
   cancelGeneration: Generation;
   /** Stop a backlog: chunks not yet taken never run. Returns it, now `CANCELLED` (or as it was, if it had finished). */
@@ -1350,7 +1481,7 @@ export type Mutation = {
   /** Create an API key; the secret is in the answer and nowhere else. Operators only (`admin`). */
   createApiKey: CreateApiKeyPayload;
   /** Create an empty generation dataset. */
-  createGenerationDataset: GenerationDataset;
+  createGenerationDataset: CreateGenerationDatasetPayload;
   /** Define a taxonomy (version 1). */
   createTaxonomy: Taxonomy;
   /** Draft a status update for an incident's stakeholders, in the register of the chosen audience. */
@@ -1364,11 +1495,11 @@ export type Mutation = {
    */
   generateRunbook: Generation;
   /** Store generation cases (up to 1,000 per call); duplicates are ignored, bad cases refused with their positions. */
-  importGenerationCases: GenerationCaseImport;
+  importGenerationCases: ImportGenerationCasesPayload;
   /** Store labeled tickets (up to 5,000 per call). Duplicates are ignored; rows with unknown categories are refused with their row numbers. */
   importLabeledTickets: ImportResult;
   /** Continue a run that stopped short; cases with a stored result are not redone. */
-  resumeEvalRun: EvalRun;
+  resumeEvalRun: ResumeEvalRunPayload;
   /** A person confirms or corrects a prediction; the decision also becomes a labeled ticket. */
   reviewRouting: RoutingPrediction;
   /** Revoke a key at once, by id or prefix. Operators only (`admin`). */
@@ -1381,10 +1512,10 @@ export type Mutation = {
   routeBacklog: RoutingBacklog;
   /** Make a taxonomy the one used when a request names none. */
   setDefaultTaxonomy: Taxonomy;
-  /** Start evaluating a dataset in the background; returns at once with status RUNNING. Watch `evalRunProgress`. */
-  startEvalRun: EvalRun;
+  /** Start evaluating a dataset in the background; the run comes back at once, RUNNING. Watch `evalRunProgress`. */
+  startEvalRun: StartEvalRunPayload;
   /** Say what you thought of a draft or a routing decision, or what you finally sent. The scope depends on what it writes: a `correctedCategory` adds a labeled ticket (router training data) and needs `route`, as `reviewRouting` does; other feedback on a draft needs `generate` or `eval`, on a routing decision `route` or `eval`. */
-  submitFeedback: Feedback;
+  submitFeedback: SubmitFeedbackPayload;
   /**
    * Digest an automation job's log: outcome, failing steps with their exact lines, likely cause,
    * next steps and counts. Logs up to 2 MiB; the builtin provider reads them in one linear pass.
@@ -1403,7 +1534,7 @@ export type MutationAskAssistantArgs = {
 
 
 export type MutationCancelEvalRunArgs = {
-  id: Scalars['ID']['input'];
+  input: CancelEvalRunInput;
 };
 
 
@@ -1448,8 +1579,7 @@ export type MutationGenerateRunbookArgs = {
 
 
 export type MutationImportGenerationCasesArgs = {
-  cases: Array<GenerationCaseInput>;
-  datasetId: Scalars['ID']['input'];
+  input: ImportGenerationCasesInput;
 };
 
 
@@ -1460,7 +1590,7 @@ export type MutationImportLabeledTicketsArgs = {
 
 
 export type MutationResumeEvalRunArgs = {
-  id: Scalars['ID']['input'];
+  input: ResumeEvalRunInput;
 };
 
 
@@ -1493,7 +1623,7 @@ export type MutationStartEvalRunArgs = {
 
 
 export type MutationSubmitFeedbackArgs = {
-  input: FeedbackInput;
+  input: SubmitFeedbackInput;
 };
 
 
@@ -1693,11 +1823,20 @@ export type ProviderAttempt = {
   latencyMs: Scalars['Int']['output'];
   /** The model asked (or the one that answered, when it succeeded). */
   model: Scalars['String']['output'];
-  /** `ok`, `failed`, or `skipped` (its circuit was open). */
-  outcome: Scalars['String']['output'];
+  /** How it ended. */
+  outcome: ProviderAttemptOutcome;
   /** The configured provider instance. */
   provider: Scalars['String']['output'];
 };
+
+/** How one try at a provider target ended. */
+export type ProviderAttemptOutcome =
+  /** The call failed (`errorCode` says why). */
+  | 'FAILED'
+  /** The provider answered. */
+  | 'OK'
+  /** Not called: its circuit was open. */
+  | 'SKIPPED';
 
 /** A configured provider target (`provider:model`) and its recent health, as the gateway sees it in this process. */
 export type ProviderStatus = {
@@ -1747,7 +1886,7 @@ export type Query = {
   /** One generation of the caller's account by id; null when there is none. */
   generation: Maybe<Generation>;
   /** The account's generation datasets, newest first. */
-  generationDatasets: Array<GenerationDataset>;
+  generationDatasets: GenerationDatasetConnection;
   /** The caller's generations, newest first, with cursor pagination. */
   generations: GenerationConnection;
   /** Every configured provider target with its circuit breaker, load and recent health. */
@@ -1820,6 +1959,12 @@ export type QueryGenerationArgs = {
 };
 
 
+export type QueryGenerationDatasetsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
 export type QueryGenerationsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<GenerationFilter>;
@@ -1866,8 +2011,8 @@ export type RedactionCount = {
   __typename?: 'RedactionCount';
   /** Occurrences replaced (the same value twice counts 2). */
   count: Scalars['Int']['output'];
-  /** The kind: `EMAIL`, `PHONE`, `PAYMENT_CARD`, `IBAN`, `NATIONAL_ID`, `IP_ADDRESS`, `SECRET` or `URL_CREDENTIALS`. */
-  kind: Scalars['String']['output'];
+  /** The kind of personal data or secret. */
+  kind: PiiKind;
 };
 
 /** A row `importLabeledTickets` refused. */
@@ -1896,6 +2041,21 @@ export type ResponderInput = {
   role?: InputMaybe<Scalars['String']['input']>;
 };
 
+/** Which run `resumeEvalRun` continues. */
+export type ResumeEvalRunInput = {
+  /** The run. */
+  id: Scalars['ID']['input'];
+};
+
+/** What `resumeEvalRun` did. */
+export type ResumeEvalRunPayload = {
+  __typename?: 'ResumeEvalRunPayload';
+  /** The run, RUNNING again. */
+  evalRun: Maybe<EvalRun>;
+  /** Why it did not resume (an unknown run, one that is running or succeeded); empty on success. */
+  userErrors: Array<AiUserError>;
+};
+
 /** Which key `revokeApiKey` revokes. */
 export type RevokeApiKeyInput = {
   /** The key's id or its prefix (`ais_` and 10 hex digits). */
@@ -1922,6 +2082,13 @@ export type RiskLevel =
   | 'LOW'
   /** Changes production in a way that can be undone (restart, rollback, scale). */
   | 'MEDIUM';
+
+/** Where a ROI's auto-routed accuracy comes from. */
+export type RoiAccuracySource =
+  /** The latest succeeded CASCADE evaluation run of the taxonomy. */
+  | 'EVAL_RUN'
+  /** At least 30 auto-routed decisions whose right category is known (reviewed, corrected or rated). */
+  | 'REVIEWED';
 
 /** A trained local routing model. */
 export type RouterModel = {
@@ -2172,18 +2339,18 @@ export type RoutingPrediction = {
 /** What automatic routing saved over a window, and the accuracy the figure rests on. */
 export type RoutingRoi = {
   __typename?: 'RoutingRoi';
-  /** Where it comes from: `REVIEWED` (at least 30 auto-routed decisions with a known right category), `EVAL_RUN` (the latest CASCADE run), or `NONE`. */
-  accuracySource: Scalars['String']['output'];
+  /** Where `autoRoutedAccuracy` comes from; null when there is none. */
+  accuracySource: Maybe<RoiAccuracySource>;
   /** Decided without a person. */
   autoRouted: Scalars['Int']['output'];
   /** The auto-routed accuracy used. */
   autoRoutedAccuracy: Maybe<Scalars['Float']['output']>;
   /** Routing decisions made. */
   decisions: Scalars['Int']['output'];
+  /** The latest succeeded CASCADE evaluation run of the taxonomy. */
+  evalRun: Maybe<EvalRun>;
   /** Its auto-routed accuracy. */
   evalRunAutoRoutedAccuracy: Maybe<Scalars['Float']['output']>;
-  /** The latest succeeded CASCADE evaluation run of the taxonomy. */
-  evalRunId: Maybe<Scalars['ID']['output']>;
   /** Auto-routed tickets expected to be wrong (autoRouted × (1 − accuracy)); each is triaged again by hand. */
   expectedMisroutes: Scalars['Float']['output'];
   /** Those hours at the hourly cost. */
@@ -2209,7 +2376,7 @@ export type RoutingRoi = {
   /** Window start. */
   since: Scalars['DateTime']['output'];
   /** The taxonomy. */
-  taxonomyId: Scalars['ID']['output'];
+  taxonomy: Taxonomy;
   /** Configured cost of an hour of triage (ROUTING_TRIAGE_HOURLY_COST_USD). */
   triageHourlyCostUsd: Scalars['Float']['output'];
   /** Hours of manual triage the auto-routed tickets did not need. */
@@ -2325,8 +2492,8 @@ export type StageEvalShare = {
   accuracy: Scalars['Float']['output'];
   /** Cases it decided. */
   count: Scalars['Int']['output'];
-  /** LOCAL_MODEL, LLM or RULE. */
-  decidedBy: Scalars['String']['output'];
+  /** The stage: LOCAL_MODEL, LLM or RULE (never HUMAN: an evaluation has no reviewer). */
+  decidedBy: DecidedBy;
   /** Share of all cases this stage decided. */
   share: Scalars['Float']['output'];
 };
@@ -2353,6 +2520,15 @@ export type StartEvalRunInput = {
    * GENERATION: `CHAIN` (default; the feature's configured chain) or a `provider:model`.
    */
   target?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** What `startEvalRun` did. */
+export type StartEvalRunPayload = {
+  __typename?: 'StartEvalRunPayload';
+  /** The run, RUNNING. */
+  evalRun: Maybe<EvalRun>;
+  /** Why nothing started (a bad target, an unknown dataset); empty on success. */
+  userErrors: Array<AiUserError>;
 };
 
 /** What `draftStatusUpdate` needs. */
@@ -2407,6 +2583,29 @@ export type StatusUpdateTone =
   | 'EMPATHETIC'
   /** Factual and even. */
   | 'NEUTRAL';
+
+/** Feedback on a draft or a routing decision. */
+export type SubmitFeedbackInput = {
+  /** Free text (at most 5,000 characters). */
+  comment?: InputMaybe<Scalars['String']['input']>;
+  /** The right category of a routing decision; it also becomes a labeled ticket (source FEEDBACK). */
+  correctedCategory?: InputMaybe<Scalars['String']['input']>;
+  /** The text finally sent, from the draft (at most 200,000 characters); measured against the draft. */
+  finalText?: InputMaybe<Scalars['String']['input']>;
+  /** Thumbs up or down. */
+  rating?: InputMaybe<AiRating>;
+  /** What it is about. */
+  subject: FeedbackSubjectInput;
+};
+
+/** What `submitFeedback` did. */
+export type SubmitFeedbackPayload = {
+  __typename?: 'SubmitFeedbackPayload';
+  /** The stored feedback. */
+  feedback: Maybe<Feedback>;
+  /** Why nothing was stored (an unknown subject, a running generation, a category not in the taxonomy); empty on success. */
+  userErrors: Array<AiUserError>;
+};
 
 export type Subscription = {
   __typename?: 'Subscription';
@@ -2644,6 +2843,10 @@ export type FederationReferenceTypes = {
 
 /** Mapping of union types */
 export type ResolversUnionTypes<_RefType extends Record<string, unknown>> = {
+  EvalDataset:
+    | ( GenerationDatasetRecord & { __typename: 'GenerationDataset' } )
+    | ( TaxonomyRecord & { __typename: 'Taxonomy' } )
+  ;
   EvalMetricsSummary:
     | ( GenerationSummary & { __typename: 'GenerationEvalMetrics' } )
     | ( RoutingSummary & { __typename: 'RoutingEvalMetrics' } )
@@ -2685,9 +2888,12 @@ export type ResolversTypes = {
   AuditEntryConnection: ResolverTypeWrapper<AuditEntryConnection>;
   AuditEntryEdge: ResolverTypeWrapper<AuditEntryEdge>;
   AuditMessage: ResolverTypeWrapper<AuditMessage>;
+  AuditMessageRole: AuditMessageRole;
   AuditOutcome: AuditOutcome;
   AuditRawText: ResolverTypeWrapper<AuditRawText>;
   BreakerState: BreakerState;
+  CancelEvalRunInput: CancelEvalRunInput;
+  CancelEvalRunPayload: ResolverTypeWrapper<Omit<CancelEvalRunPayload, 'evalRun'> & { evalRun?: Maybe<ResolversTypes['EvalRun']> }>;
   CascadePolicy: ResolverTypeWrapper<CascadePolicy>;
   CategoryEvalMetrics: ResolverTypeWrapper<CategoryEvalMetrics>;
   CategoryInput: CategoryInput;
@@ -2700,13 +2906,17 @@ export type ResolversTypes = {
   CreateApiKeyInput: CreateApiKeyInput;
   CreateApiKeyPayload: ResolverTypeWrapper<Omit<CreateApiKeyPayload, 'apiKey'> & { apiKey?: Maybe<ResolversTypes['ApiKey']> }>;
   CreateGenerationDatasetInput: CreateGenerationDatasetInput;
+  CreateGenerationDatasetPayload: ResolverTypeWrapper<Omit<CreateGenerationDatasetPayload, 'generationDataset'> & { generationDataset?: Maybe<ResolversTypes['GenerationDataset']> }>;
   CriterionEvalScore: ResolverTypeWrapper<CriterionEvalScore>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   DecidedBy: DecidedBy;
+  DriftMetric: DriftMetric;
   EditClass: EditClass;
   EvalCaseResult: ResolverTypeWrapper<EvalResultRecord>;
-  EvalCaseResultConnection: ResolverTypeWrapper<Omit<EvalCaseResultConnection, 'nodes'> & { nodes: Array<ResolversTypes['EvalCaseResult']> }>;
+  EvalCaseResultConnection: ResolverTypeWrapper<Omit<EvalCaseResultConnection, 'edges' | 'nodes'> & { edges: Array<ResolversTypes['EvalCaseResultEdge']>, nodes: Array<ResolversTypes['EvalCaseResult']> }>;
+  EvalCaseResultEdge: ResolverTypeWrapper<Omit<EvalCaseResultEdge, 'node'> & { node: ResolversTypes['EvalCaseResult'] }>;
   EvalConfusion: ResolverTypeWrapper<EvalConfusion>;
+  EvalDataset: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['EvalDataset']>;
   EvalDrift: ResolverTypeWrapper<EvalDrift>;
   EvalKind: EvalKind;
   EvalMetricDelta: ResolverTypeWrapper<EvalMetricDelta>;
@@ -2716,18 +2926,20 @@ export type ResolversTypes = {
   EvalProgress: ResolverTypeWrapper<EvalProgress>;
   EvalRun: ResolverTypeWrapper<EvalRunRecord>;
   EvalRunComparison: ResolverTypeWrapper<EvalComparisonView>;
-  EvalRunConnection: ResolverTypeWrapper<Omit<EvalRunConnection, 'nodes'> & { nodes: Array<ResolversTypes['EvalRun']> }>;
+  EvalRunConnection: ResolverTypeWrapper<Omit<EvalRunConnection, 'edges' | 'nodes'> & { edges: Array<ResolversTypes['EvalRunEdge']>, nodes: Array<ResolversTypes['EvalRun']> }>;
+  EvalRunEdge: ResolverTypeWrapper<Omit<EvalRunEdge, 'node'> & { node: ResolversTypes['EvalRun'] }>;
   EvalRunError: ResolverTypeWrapper<EvalRunError>;
   EvalRunStatus: EvalRunStatus;
   FailingStep: ResolverTypeWrapper<FailingStep>;
-  Feedback: ResolverTypeWrapper<Feedback>;
-  FeedbackInput: FeedbackInput;
+  Feedback: ResolverTypeWrapper<FeedbackView>;
+  FeedbackSubjectInput: FeedbackSubjectInput;
   FlippedEvalCase: ResolverTypeWrapper<FlippedEvalCase>;
   Generation: ResolverTypeWrapper<GenerationRecord>;
-  GenerationCaseImport: ResolverTypeWrapper<Omit<GenerationCaseImport, 'dataset'> & { dataset: ResolversTypes['GenerationDataset'] }>;
   GenerationCaseInput: GenerationCaseInput;
   GenerationConnection: ResolverTypeWrapper<Omit<GenerationConnection, 'edges'> & { edges: Array<ResolversTypes['GenerationEdge']> }>;
   GenerationDataset: ResolverTypeWrapper<GenerationDatasetRecord>;
+  GenerationDatasetConnection: ResolverTypeWrapper<Omit<GenerationDatasetConnection, 'edges' | 'nodes'> & { edges: Array<ResolversTypes['GenerationDatasetEdge']>, nodes: Array<ResolversTypes['GenerationDataset']> }>;
+  GenerationDatasetEdge: ResolverTypeWrapper<Omit<GenerationDatasetEdge, 'node'> & { node: ResolversTypes['GenerationDataset'] }>;
   GenerationEdge: ResolverTypeWrapper<Omit<GenerationEdge, 'node'> & { node: ResolversTypes['Generation'] }>;
   GenerationError: ResolverTypeWrapper<GenerationError>;
   GenerationEvalMetrics: ResolverTypeWrapper<GenerationSummary>;
@@ -2736,6 +2948,9 @@ export type ResolversTypes = {
   GenerationOutput: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['GenerationOutput']>;
   GenerationStatus: GenerationStatus;
   GroundingIssue: ResolverTypeWrapper<GroundingIssue>;
+  GroundingIssueKind: GroundingIssueKind;
+  ImportGenerationCasesInput: ImportGenerationCasesInput;
+  ImportGenerationCasesPayload: ResolverTypeWrapper<Omit<ImportGenerationCasesPayload, 'generationDataset'> & { generationDataset?: Maybe<ResolversTypes['GenerationDataset']> }>;
   ImportResult: ResolverTypeWrapper<Omit<ImportResult, 'taxonomy'> & { taxonomy: ResolversTypes['Taxonomy'] }>;
   Incident: ResolverTypeWrapper<IncidentReference>;
   IncidentInput: IncidentInput;
@@ -2746,6 +2961,7 @@ export type ResolversTypes = {
   KeywordRule: ResolverTypeWrapper<KeywordRule>;
   KeywordRuleInput: KeywordRuleInput;
   LabeledTicketInput: LabeledTicketInput;
+  McNemarMethod: McNemarMethod;
   McNemarTest: ResolverTypeWrapper<McNemarTest>;
   MetricsBucket: MetricsBucket;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
@@ -2761,15 +2977,19 @@ export type ResolversTypes = {
   PostmortemOutput: ResolverTypeWrapper<PostmortemOutput>;
   PostmortemTimelineEntry: ResolverTypeWrapper<PostmortemTimelineEntry>;
   ProviderAttempt: ResolverTypeWrapper<ProviderAttempt>;
+  ProviderAttemptOutcome: ProviderAttemptOutcome;
   ProviderStatus: ResolverTypeWrapper<ProviderStatus>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   RedactionCount: ResolverTypeWrapper<RedactionCount>;
   RejectedRow: ResolverTypeWrapper<RejectedRow>;
   RepeatedMessage: ResolverTypeWrapper<RepeatedMessage>;
   ResponderInput: ResponderInput;
+  ResumeEvalRunInput: ResumeEvalRunInput;
+  ResumeEvalRunPayload: ResolverTypeWrapper<Omit<ResumeEvalRunPayload, 'evalRun'> & { evalRun?: Maybe<ResolversTypes['EvalRun']> }>;
   RevokeApiKeyInput: RevokeApiKeyInput;
   RevokeApiKeyPayload: ResolverTypeWrapper<Omit<RevokeApiKeyPayload, 'apiKey'> & { apiKey?: Maybe<ResolversTypes['ApiKey']> }>;
   RiskLevel: RiskLevel;
+  RoiAccuracySource: RoiAccuracySource;
   RouterModel: ResolverTypeWrapper<RouterModelRecord>;
   RoutingAlternative: ResolverTypeWrapper<RoutingAlternative>;
   RoutingBacklog: ResolverTypeWrapper<BacklogRecord>;
@@ -2781,7 +3001,7 @@ export type ResolversTypes = {
   RoutingBacklogWorker: ResolverTypeWrapper<RoutingBacklogWorker>;
   RoutingEvalMetrics: ResolverTypeWrapper<RoutingSummary>;
   RoutingPrediction: ResolverTypeWrapper<PredictionRecord>;
-  RoutingRoi: ResolverTypeWrapper<RoutingRoi>;
+  RoutingRoi: ResolverTypeWrapper<RoutingRoiView>;
   RunbookContextInput: RunbookContextInput;
   RunbookInput: RunbookInput;
   RunbookOutput: ResolverTypeWrapper<RunbookOutput>;
@@ -2790,9 +3010,12 @@ export type ResolversTypes = {
   ScreeningDecision: ScreeningDecision;
   StageEvalShare: ResolverTypeWrapper<StageEvalShare>;
   StartEvalRunInput: StartEvalRunInput;
+  StartEvalRunPayload: ResolverTypeWrapper<Omit<StartEvalRunPayload, 'evalRun'> & { evalRun?: Maybe<ResolversTypes['EvalRun']> }>;
   StatusUpdateInput: StatusUpdateInput;
   StatusUpdateOutput: ResolverTypeWrapper<StatusUpdateOutput>;
   StatusUpdateTone: StatusUpdateTone;
+  SubmitFeedbackInput: SubmitFeedbackInput;
+  SubmitFeedbackPayload: ResolverTypeWrapper<Omit<SubmitFeedbackPayload, 'feedback'> & { feedback?: Maybe<ResolversTypes['Feedback']> }>;
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Taxonomy: ResolverTypeWrapper<TaxonomyRecord>;
   TaxonomyInput: TaxonomyInput;
@@ -2823,6 +3046,8 @@ export type ResolversParentTypes = {
   AuditEntryEdge: AuditEntryEdge;
   AuditMessage: AuditMessage;
   AuditRawText: AuditRawText;
+  CancelEvalRunInput: CancelEvalRunInput;
+  CancelEvalRunPayload: Omit<CancelEvalRunPayload, 'evalRun'> & { evalRun?: Maybe<ResolversParentTypes['EvalRun']> };
   CascadePolicy: CascadePolicy;
   CategoryEvalMetrics: CategoryEvalMetrics;
   CategoryInput: CategoryInput;
@@ -2834,11 +3059,14 @@ export type ResolversParentTypes = {
   CreateApiKeyInput: CreateApiKeyInput;
   CreateApiKeyPayload: Omit<CreateApiKeyPayload, 'apiKey'> & { apiKey?: Maybe<ResolversParentTypes['ApiKey']> };
   CreateGenerationDatasetInput: CreateGenerationDatasetInput;
+  CreateGenerationDatasetPayload: Omit<CreateGenerationDatasetPayload, 'generationDataset'> & { generationDataset?: Maybe<ResolversParentTypes['GenerationDataset']> };
   CriterionEvalScore: CriterionEvalScore;
   DateTime: Scalars['DateTime']['output'];
   EvalCaseResult: EvalResultRecord;
-  EvalCaseResultConnection: Omit<EvalCaseResultConnection, 'nodes'> & { nodes: Array<ResolversParentTypes['EvalCaseResult']> };
+  EvalCaseResultConnection: Omit<EvalCaseResultConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['EvalCaseResultEdge']>, nodes: Array<ResolversParentTypes['EvalCaseResult']> };
+  EvalCaseResultEdge: Omit<EvalCaseResultEdge, 'node'> & { node: ResolversParentTypes['EvalCaseResult'] };
   EvalConfusion: EvalConfusion;
+  EvalDataset: ResolversUnionTypes<ResolversParentTypes>['EvalDataset'];
   EvalDrift: EvalDrift;
   EvalMetricDelta: EvalMetricDelta;
   EvalMetrics: EvalMetrics;
@@ -2847,17 +3075,19 @@ export type ResolversParentTypes = {
   EvalProgress: EvalProgress;
   EvalRun: EvalRunRecord;
   EvalRunComparison: EvalComparisonView;
-  EvalRunConnection: Omit<EvalRunConnection, 'nodes'> & { nodes: Array<ResolversParentTypes['EvalRun']> };
+  EvalRunConnection: Omit<EvalRunConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['EvalRunEdge']>, nodes: Array<ResolversParentTypes['EvalRun']> };
+  EvalRunEdge: Omit<EvalRunEdge, 'node'> & { node: ResolversParentTypes['EvalRun'] };
   EvalRunError: EvalRunError;
   FailingStep: FailingStep;
-  Feedback: Feedback;
-  FeedbackInput: FeedbackInput;
+  Feedback: FeedbackView;
+  FeedbackSubjectInput: FeedbackSubjectInput;
   FlippedEvalCase: FlippedEvalCase;
   Generation: GenerationRecord;
-  GenerationCaseImport: Omit<GenerationCaseImport, 'dataset'> & { dataset: ResolversParentTypes['GenerationDataset'] };
   GenerationCaseInput: GenerationCaseInput;
   GenerationConnection: Omit<GenerationConnection, 'edges'> & { edges: Array<ResolversParentTypes['GenerationEdge']> };
   GenerationDataset: GenerationDatasetRecord;
+  GenerationDatasetConnection: Omit<GenerationDatasetConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['GenerationDatasetEdge']>, nodes: Array<ResolversParentTypes['GenerationDataset']> };
+  GenerationDatasetEdge: Omit<GenerationDatasetEdge, 'node'> & { node: ResolversParentTypes['GenerationDataset'] };
   GenerationEdge: Omit<GenerationEdge, 'node'> & { node: ResolversParentTypes['Generation'] };
   GenerationError: GenerationError;
   GenerationEvalMetrics: GenerationSummary;
@@ -2865,6 +3095,8 @@ export type ResolversParentTypes = {
   GenerationFilter: GenerationFilter;
   GenerationOutput: ResolversUnionTypes<ResolversParentTypes>['GenerationOutput'];
   GroundingIssue: GroundingIssue;
+  ImportGenerationCasesInput: ImportGenerationCasesInput;
+  ImportGenerationCasesPayload: Omit<ImportGenerationCasesPayload, 'generationDataset'> & { generationDataset?: Maybe<ResolversParentTypes['GenerationDataset']> };
   ImportResult: Omit<ImportResult, 'taxonomy'> & { taxonomy: ResolversParentTypes['Taxonomy'] };
   Incident: IncidentReference;
   IncidentInput: IncidentInput;
@@ -2892,6 +3124,8 @@ export type ResolversParentTypes = {
   RejectedRow: RejectedRow;
   RepeatedMessage: RepeatedMessage;
   ResponderInput: ResponderInput;
+  ResumeEvalRunInput: ResumeEvalRunInput;
+  ResumeEvalRunPayload: Omit<ResumeEvalRunPayload, 'evalRun'> & { evalRun?: Maybe<ResolversParentTypes['EvalRun']> };
   RevokeApiKeyInput: RevokeApiKeyInput;
   RevokeApiKeyPayload: Omit<RevokeApiKeyPayload, 'apiKey'> & { apiKey?: Maybe<ResolversParentTypes['ApiKey']> };
   RouterModel: RouterModelRecord;
@@ -2904,7 +3138,7 @@ export type ResolversParentTypes = {
   RoutingBacklogWorker: RoutingBacklogWorker;
   RoutingEvalMetrics: RoutingSummary;
   RoutingPrediction: PredictionRecord;
-  RoutingRoi: RoutingRoi;
+  RoutingRoi: RoutingRoiView;
   RunbookContextInput: RunbookContextInput;
   RunbookInput: RunbookInput;
   RunbookOutput: RunbookOutput;
@@ -2912,8 +3146,11 @@ export type ResolversParentTypes = {
   RunbookStep: RunbookStep;
   StageEvalShare: StageEvalShare;
   StartEvalRunInput: StartEvalRunInput;
+  StartEvalRunPayload: Omit<StartEvalRunPayload, 'evalRun'> & { evalRun?: Maybe<ResolversParentTypes['EvalRun']> };
   StatusUpdateInput: StatusUpdateInput;
   StatusUpdateOutput: StatusUpdateOutput;
+  SubmitFeedbackInput: SubmitFeedbackInput;
+  SubmitFeedbackPayload: Omit<SubmitFeedbackPayload, 'feedback'> & { feedback?: Maybe<ResolversParentTypes['Feedback']> };
   Subscription: Record<PropertyKey, never>;
   Taxonomy: TaxonomyRecord;
   TaxonomyInput: TaxonomyInput;
@@ -2990,7 +3227,9 @@ export type AuditEntryResolvers<ContextType = RequestContext, ParentType extends
 
 export type AuditEntryConnectionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['AuditEntryConnection'] = ResolversParentTypes['AuditEntryConnection']> = {
   edges?: Resolver<Array<ResolversTypes['AuditEntryEdge']>, ParentType, ContextType>;
+  nodes?: Resolver<Array<ResolversTypes['AuditEntry']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type AuditEntryEdgeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['AuditEntryEdge'] = ResolversParentTypes['AuditEntryEdge']> = {
@@ -3000,12 +3239,17 @@ export type AuditEntryEdgeResolvers<ContextType = RequestContext, ParentType ext
 
 export type AuditMessageResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['AuditMessage'] = ResolversParentTypes['AuditMessage']> = {
   content?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  role?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  role?: Resolver<ResolversTypes['AuditMessageRole'], ParentType, ContextType>;
 };
 
 export type AuditRawTextResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['AuditRawText'] = ResolversParentTypes['AuditRawText']> = {
   answer?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   prompt?: Resolver<Array<ResolversTypes['AuditMessage']>, ParentType, ContextType>;
+};
+
+export type CancelEvalRunPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CancelEvalRunPayload'] = ResolversParentTypes['CancelEvalRunPayload']> = {
+  evalRun?: Resolver<Maybe<ResolversTypes['EvalRun']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['AiUserError']>, ParentType, ContextType>;
 };
 
 export type CascadePolicyResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CascadePolicy'] = ResolversParentTypes['CascadePolicy']> = {
@@ -3040,6 +3284,11 @@ export type CreateApiKeyPayloadResolvers<ContextType = RequestContext, ParentTyp
   userErrors?: Resolver<Array<ResolversTypes['AiUserError']>, ParentType, ContextType>;
 };
 
+export type CreateGenerationDatasetPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CreateGenerationDatasetPayload'] = ResolversParentTypes['CreateGenerationDatasetPayload']> = {
+  generationDataset?: Resolver<Maybe<ResolversTypes['GenerationDataset']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['AiUserError']>, ParentType, ContextType>;
+};
+
 export type CriterionEvalScoreResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CriterionEvalScore'] = ResolversParentTypes['CriterionEvalScore']> = {
   count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   criterion?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -3055,8 +3304,9 @@ export type EvalCaseResultResolvers<ContextType = RequestContext, ParentType ext
   confidence?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   correct?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   costUsd?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
-  decidedBy?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  decidedBy?: Resolver<Maybe<ResolversTypes['DecidedBy']>, ParentType, ContextType>;
   detailJson?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  draftedBy?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   expected?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   generation?: Resolver<Maybe<ResolversTypes['Generation']>, ParentType, ContextType>;
   latencyMs?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
@@ -3067,8 +3317,15 @@ export type EvalCaseResultResolvers<ContextType = RequestContext, ParentType ext
 };
 
 export type EvalCaseResultConnectionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['EvalCaseResultConnection'] = ResolversParentTypes['EvalCaseResultConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['EvalCaseResultEdge']>, ParentType, ContextType>;
   nodes?: Resolver<Array<ResolversTypes['EvalCaseResult']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type EvalCaseResultEdgeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['EvalCaseResultEdge'] = ResolversParentTypes['EvalCaseResultEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['EvalCaseResult'], ParentType, ContextType>;
 };
 
 export type EvalConfusionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['EvalConfusion'] = ResolversParentTypes['EvalConfusion']> = {
@@ -3076,6 +3333,10 @@ export type EvalConfusionResolvers<ContextType = RequestContext, ParentType exte
   expected?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   predicted?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   rate?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+};
+
+export type EvalDatasetResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['EvalDataset'] = ResolversParentTypes['EvalDataset']> = {
+  __resolveType: TypeResolveFn<'GenerationDataset' | 'Taxonomy', ParentType, ContextType>;
 };
 
 export type EvalDriftResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['EvalDrift'] = ResolversParentTypes['EvalDrift']> = {
@@ -3086,7 +3347,7 @@ export type EvalDriftResolvers<ContextType = RequestContext, ParentType extends 
   latestBucket?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   latestSamples?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   margin?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
-  metric?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  metric?: Resolver<ResolversTypes['DriftMetric'], ParentType, ContextType>;
 };
 
 export type EvalMetricDeltaResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['EvalMetricDelta'] = ResolversParentTypes['EvalMetricDelta']> = {
@@ -3109,11 +3370,11 @@ export type EvalMetricsPointResolvers<ContextType = RequestContext, ParentType e
   acceptanceRate?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   bucket?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   costUsd?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
-  inputTokens?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  inputTokens?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   latencyP50Ms?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   latencyP95Ms?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   meanEditDistance?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
-  outputTokens?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  outputTokens?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   rated?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   requests?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   routingAccuracy?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
@@ -3133,7 +3394,7 @@ export type EvalProgressResolvers<ContextType = RequestContext, ParentType exten
 export type EvalRunResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['EvalRun'] = ResolversParentTypes['EvalRun']> = {
   concurrency?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
-  datasetId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  dataset?: Resolver<Maybe<ResolversTypes['EvalDataset']>, ParentType, ContextType>;
   error?: Resolver<Maybe<ResolversTypes['EvalRunError']>, ParentType, ContextType>;
   finishedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -3167,8 +3428,15 @@ export type EvalRunComparisonResolvers<ContextType = RequestContext, ParentType 
 };
 
 export type EvalRunConnectionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['EvalRunConnection'] = ResolversParentTypes['EvalRunConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['EvalRunEdge']>, ParentType, ContextType>;
   nodes?: Resolver<Array<ResolversTypes['EvalRun']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type EvalRunEdgeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['EvalRunEdge'] = ResolversParentTypes['EvalRunEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['EvalRun'], ParentType, ContextType>;
 };
 
 export type EvalRunErrorResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['EvalRunError'] = ResolversParentTypes['EvalRunError']> = {
@@ -3189,7 +3457,7 @@ export type FeedbackResolvers<ContextType = RequestContext, ParentType extends R
   editClass?: Resolver<Maybe<ResolversTypes['EditClass']>, ParentType, ContextType>;
   editDistance?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   feature?: Resolver<ResolversTypes['AiFeature'], ParentType, ContextType>;
-  generationId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  generation?: Resolver<Maybe<ResolversTypes['Generation']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   labeledTicketCreated?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   predictionId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
@@ -3229,13 +3497,6 @@ export type GenerationResolvers<ContextType = RequestContext, ParentType extends
   usage?: Resolver<Maybe<ResolversTypes['Usage']>, ParentType, ContextType>;
 };
 
-export type GenerationCaseImportResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['GenerationCaseImport'] = ResolversParentTypes['GenerationCaseImport']> = {
-  dataset?: Resolver<ResolversTypes['GenerationDataset'], ParentType, ContextType>;
-  duplicates?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
-  imported?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
-  rejected?: Resolver<Array<ResolversTypes['RejectedRow']>, ParentType, ContextType>;
-};
-
 export type GenerationConnectionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['GenerationConnection'] = ResolversParentTypes['GenerationConnection']> = {
   edges?: Resolver<Array<ResolversTypes['GenerationEdge']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
@@ -3247,6 +3508,19 @@ export type GenerationDatasetResolvers<ContextType = RequestContext, ParentType 
   description?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type GenerationDatasetConnectionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['GenerationDatasetConnection'] = ResolversParentTypes['GenerationDatasetConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['GenerationDatasetEdge']>, ParentType, ContextType>;
+  nodes?: Resolver<Array<ResolversTypes['GenerationDataset']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type GenerationDatasetEdgeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['GenerationDatasetEdge'] = ResolversParentTypes['GenerationDatasetEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['GenerationDataset'], ParentType, ContextType>;
 };
 
 export type GenerationEdgeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['GenerationEdge'] = ResolversParentTypes['GenerationEdge']> = {
@@ -3293,8 +3567,16 @@ export type GenerationOutputResolvers<ContextType = RequestContext, ParentType e
 };
 
 export type GroundingIssueResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['GroundingIssue'] = ResolversParentTypes['GroundingIssue']> = {
-  kind?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['GroundingIssueKind'], ParentType, ContextType>;
   value?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type ImportGenerationCasesPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ImportGenerationCasesPayload'] = ResolversParentTypes['ImportGenerationCasesPayload']> = {
+  duplicates?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  generationDataset?: Resolver<Maybe<ResolversTypes['GenerationDataset']>, ParentType, ContextType>;
+  imported?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  rejected?: Resolver<Maybe<Array<ResolversTypes['RejectedRow']>>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['AiUserError']>, ParentType, ContextType>;
 };
 
 export type ImportResultResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ImportResult'] = ResolversParentTypes['ImportResult']> = {
@@ -3339,31 +3621,31 @@ export type KeywordRuleResolvers<ContextType = RequestContext, ParentType extend
 export type McNemarTestResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['McNemarTest'] = ResolversParentTypes['McNemarTest']> = {
   b?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   c?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
-  method?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  method?: Resolver<ResolversTypes['McNemarMethod'], ParentType, ContextType>;
   pValue?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   statistic?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
 };
 
 export type MutationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   askAssistant?: Resolver<ResolversTypes['Generation'], ParentType, ContextType, RequireFields<MutationAskAssistantArgs, 'input'>>;
-  cancelEvalRun?: Resolver<ResolversTypes['EvalRun'], ParentType, ContextType, RequireFields<MutationCancelEvalRunArgs, 'id'>>;
+  cancelEvalRun?: Resolver<ResolversTypes['CancelEvalRunPayload'], ParentType, ContextType, RequireFields<MutationCancelEvalRunArgs, 'input'>>;
   cancelGeneration?: Resolver<ResolversTypes['Generation'], ParentType, ContextType, RequireFields<MutationCancelGenerationArgs, 'id'>>;
   cancelRoutingBacklog?: Resolver<ResolversTypes['RoutingBacklog'], ParentType, ContextType, RequireFields<MutationCancelRoutingBacklogArgs, 'id'>>;
   createApiKey?: Resolver<ResolversTypes['CreateApiKeyPayload'], ParentType, ContextType, RequireFields<MutationCreateApiKeyArgs, 'input'>>;
-  createGenerationDataset?: Resolver<ResolversTypes['GenerationDataset'], ParentType, ContextType, RequireFields<MutationCreateGenerationDatasetArgs, 'input'>>;
+  createGenerationDataset?: Resolver<ResolversTypes['CreateGenerationDatasetPayload'], ParentType, ContextType, RequireFields<MutationCreateGenerationDatasetArgs, 'input'>>;
   createTaxonomy?: Resolver<ResolversTypes['Taxonomy'], ParentType, ContextType, RequireFields<MutationCreateTaxonomyArgs, 'input'>>;
   draftStatusUpdate?: Resolver<ResolversTypes['Generation'], ParentType, ContextType, RequireFields<MutationDraftStatusUpdateArgs, 'input'>>;
   generatePostmortem?: Resolver<ResolversTypes['Generation'], ParentType, ContextType, RequireFields<MutationGeneratePostmortemArgs, 'input'>>;
   generateRunbook?: Resolver<ResolversTypes['Generation'], ParentType, ContextType, RequireFields<MutationGenerateRunbookArgs, 'input'>>;
-  importGenerationCases?: Resolver<ResolversTypes['GenerationCaseImport'], ParentType, ContextType, RequireFields<MutationImportGenerationCasesArgs, 'cases' | 'datasetId'>>;
+  importGenerationCases?: Resolver<ResolversTypes['ImportGenerationCasesPayload'], ParentType, ContextType, RequireFields<MutationImportGenerationCasesArgs, 'input'>>;
   importLabeledTickets?: Resolver<ResolversTypes['ImportResult'], ParentType, ContextType, RequireFields<MutationImportLabeledTicketsArgs, 'examples' | 'taxonomyId'>>;
-  resumeEvalRun?: Resolver<ResolversTypes['EvalRun'], ParentType, ContextType, RequireFields<MutationResumeEvalRunArgs, 'id'>>;
+  resumeEvalRun?: Resolver<ResolversTypes['ResumeEvalRunPayload'], ParentType, ContextType, RequireFields<MutationResumeEvalRunArgs, 'input'>>;
   reviewRouting?: Resolver<ResolversTypes['RoutingPrediction'], ParentType, ContextType, RequireFields<MutationReviewRoutingArgs, 'category' | 'predictionId'>>;
   revokeApiKey?: Resolver<ResolversTypes['RevokeApiKeyPayload'], ParentType, ContextType, RequireFields<MutationRevokeApiKeyArgs, 'input'>>;
   routeBacklog?: Resolver<ResolversTypes['RoutingBacklog'], ParentType, ContextType, RequireFields<MutationRouteBacklogArgs, 'tickets'>>;
   setDefaultTaxonomy?: Resolver<ResolversTypes['Taxonomy'], ParentType, ContextType, RequireFields<MutationSetDefaultTaxonomyArgs, 'id'>>;
-  startEvalRun?: Resolver<ResolversTypes['EvalRun'], ParentType, ContextType, RequireFields<MutationStartEvalRunArgs, 'input'>>;
-  submitFeedback?: Resolver<ResolversTypes['Feedback'], ParentType, ContextType, RequireFields<MutationSubmitFeedbackArgs, 'input'>>;
+  startEvalRun?: Resolver<ResolversTypes['StartEvalRunPayload'], ParentType, ContextType, RequireFields<MutationStartEvalRunArgs, 'input'>>;
+  submitFeedback?: Resolver<ResolversTypes['SubmitFeedbackPayload'], ParentType, ContextType, RequireFields<MutationSubmitFeedbackArgs, 'input'>>;
   summarizeJobLog?: Resolver<ResolversTypes['Generation'], ParentType, ContextType, RequireFields<MutationSummarizeJobLogArgs, 'input'>>;
   trainRouter?: Resolver<ResolversTypes['RouterModel'], ParentType, ContextType, RequireFields<MutationTrainRouterArgs, 'taxonomyId'>>;
   updateTaxonomy?: Resolver<ResolversTypes['Taxonomy'], ParentType, ContextType, RequireFields<MutationUpdateTaxonomyArgs, 'id' | 'input'>>;
@@ -3431,7 +3713,7 @@ export type ProviderAttemptResolvers<ContextType = RequestContext, ParentType ex
   errorCode?: Resolver<Maybe<ResolversTypes['AiErrorCode']>, ParentType, ContextType>;
   latencyMs?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   model?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  outcome?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  outcome?: Resolver<ResolversTypes['ProviderAttemptOutcome'], ParentType, ContextType>;
   provider?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
@@ -3457,7 +3739,7 @@ export type QueryResolvers<ContextType = RequestContext, ParentType extends Reso
   evalRun?: Resolver<Maybe<ResolversTypes['EvalRun']>, ParentType, ContextType, RequireFields<QueryEvalRunArgs, 'id'>>;
   evalRuns?: Resolver<ResolversTypes['EvalRunConnection'], ParentType, ContextType, RequireFields<QueryEvalRunsArgs, 'first'>>;
   generation?: Resolver<Maybe<ResolversTypes['Generation']>, ParentType, ContextType, RequireFields<QueryGenerationArgs, 'id'>>;
-  generationDatasets?: Resolver<Array<ResolversTypes['GenerationDataset']>, ParentType, ContextType>;
+  generationDatasets?: Resolver<ResolversTypes['GenerationDatasetConnection'], ParentType, ContextType, RequireFields<QueryGenerationDatasetsArgs, 'first'>>;
   generations?: Resolver<ResolversTypes['GenerationConnection'], ParentType, ContextType, RequireFields<QueryGenerationsArgs, 'first'>>;
   providers?: Resolver<Array<ResolversTypes['ProviderStatus']>, ParentType, ContextType>;
   reviewQueue?: Resolver<Array<ResolversTypes['RoutingPrediction']>, ParentType, ContextType, RequireFields<QueryReviewQueueArgs, 'first'>>;
@@ -3471,7 +3753,7 @@ export type QueryResolvers<ContextType = RequestContext, ParentType extends Reso
 
 export type RedactionCountResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['RedactionCount'] = ResolversParentTypes['RedactionCount']> = {
   count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
-  kind?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['PiiKind'], ParentType, ContextType>;
 };
 
 export type RejectedRowResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['RejectedRow'] = ResolversParentTypes['RejectedRow']> = {
@@ -3482,6 +3764,11 @@ export type RejectedRowResolvers<ContextType = RequestContext, ParentType extend
 export type RepeatedMessageResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['RepeatedMessage'] = ResolversParentTypes['RepeatedMessage']> = {
   count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type ResumeEvalRunPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ResumeEvalRunPayload'] = ResolversParentTypes['ResumeEvalRunPayload']> = {
+  evalRun?: Resolver<Maybe<ResolversTypes['EvalRun']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['AiUserError']>, ParentType, ContextType>;
 };
 
 export type RevokeApiKeyPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['RevokeApiKeyPayload'] = ResolversParentTypes['RevokeApiKeyPayload']> = {
@@ -3593,12 +3880,12 @@ export type RoutingPredictionResolvers<ContextType = RequestContext, ParentType 
 };
 
 export type RoutingRoiResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['RoutingRoi'] = ResolversParentTypes['RoutingRoi']> = {
-  accuracySource?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  accuracySource?: Resolver<Maybe<ResolversTypes['RoiAccuracySource']>, ParentType, ContextType>;
   autoRouted?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   autoRoutedAccuracy?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   decisions?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  evalRun?: Resolver<Maybe<ResolversTypes['EvalRun']>, ParentType, ContextType>;
   evalRunAutoRoutedAccuracy?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
-  evalRunId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
   expectedMisroutes?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   grossSavingUsd?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   llmSpendUsd?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
@@ -3611,7 +3898,7 @@ export type RoutingRoiResolvers<ContextType = RequestContext, ParentType extends
   sentToReview?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   setupCostUsd?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   since?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
-  taxonomyId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  taxonomy?: Resolver<ResolversTypes['Taxonomy'], ParentType, ContextType>;
   triageHourlyCostUsd?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   triageHoursSaved?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   triageSecondsPerTicket?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
@@ -3649,8 +3936,13 @@ export type RunbookStepResolvers<ContextType = RequestContext, ParentType extend
 export type StageEvalShareResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['StageEvalShare'] = ResolversParentTypes['StageEvalShare']> = {
   accuracy?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
-  decidedBy?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  decidedBy?: Resolver<ResolversTypes['DecidedBy'], ParentType, ContextType>;
   share?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+};
+
+export type StartEvalRunPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['StartEvalRunPayload'] = ResolversParentTypes['StartEvalRunPayload']> = {
+  evalRun?: Resolver<Maybe<ResolversTypes['EvalRun']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['AiUserError']>, ParentType, ContextType>;
 };
 
 export type StatusUpdateOutputResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['StatusUpdateOutput'] = ResolversParentTypes['StatusUpdateOutput']> = {
@@ -3663,6 +3955,11 @@ export type StatusUpdateOutputResolvers<ContextType = RequestContext, ParentType
   needsHuman?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   nextUpdateAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type SubmitFeedbackPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['SubmitFeedbackPayload'] = ResolversParentTypes['SubmitFeedbackPayload']> = {
+  feedback?: Resolver<Maybe<ResolversTypes['Feedback']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['AiUserError']>, ParentType, ContextType>;
 };
 
 export type SubscriptionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
@@ -3680,6 +3977,7 @@ export type TaxonomyResolvers<ContextType = RequestContext, ParentType extends R
   policy?: Resolver<ResolversTypes['CascadePolicy'], ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type TextScreeningResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['TextScreening'] = ResolversParentTypes['TextScreening']> = {
@@ -3712,16 +4010,20 @@ export type Resolvers<ContextType = RequestContext> = {
   AuditEntryEdge?: AuditEntryEdgeResolvers<ContextType>;
   AuditMessage?: AuditMessageResolvers<ContextType>;
   AuditRawText?: AuditRawTextResolvers<ContextType>;
+  CancelEvalRunPayload?: CancelEvalRunPayloadResolvers<ContextType>;
   CascadePolicy?: CascadePolicyResolvers<ContextType>;
   CategoryEvalMetrics?: CategoryEvalMetricsResolvers<ContextType>;
   ConfusionMatrix?: ConfusionMatrixResolvers<ContextType>;
   CoveragePoint?: CoveragePointResolvers<ContextType>;
   CreateApiKeyPayload?: CreateApiKeyPayloadResolvers<ContextType>;
+  CreateGenerationDatasetPayload?: CreateGenerationDatasetPayloadResolvers<ContextType>;
   CriterionEvalScore?: CriterionEvalScoreResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   EvalCaseResult?: EvalCaseResultResolvers<ContextType>;
   EvalCaseResultConnection?: EvalCaseResultConnectionResolvers<ContextType>;
+  EvalCaseResultEdge?: EvalCaseResultEdgeResolvers<ContextType>;
   EvalConfusion?: EvalConfusionResolvers<ContextType>;
+  EvalDataset?: EvalDatasetResolvers<ContextType>;
   EvalDrift?: EvalDriftResolvers<ContextType>;
   EvalMetricDelta?: EvalMetricDeltaResolvers<ContextType>;
   EvalMetrics?: EvalMetricsResolvers<ContextType>;
@@ -3731,20 +4033,23 @@ export type Resolvers<ContextType = RequestContext> = {
   EvalRun?: EvalRunResolvers<ContextType>;
   EvalRunComparison?: EvalRunComparisonResolvers<ContextType>;
   EvalRunConnection?: EvalRunConnectionResolvers<ContextType>;
+  EvalRunEdge?: EvalRunEdgeResolvers<ContextType>;
   EvalRunError?: EvalRunErrorResolvers<ContextType>;
   FailingStep?: FailingStepResolvers<ContextType>;
   Feedback?: FeedbackResolvers<ContextType>;
   FlippedEvalCase?: FlippedEvalCaseResolvers<ContextType>;
   Generation?: GenerationResolvers<ContextType>;
-  GenerationCaseImport?: GenerationCaseImportResolvers<ContextType>;
   GenerationConnection?: GenerationConnectionResolvers<ContextType>;
   GenerationDataset?: GenerationDatasetResolvers<ContextType>;
+  GenerationDatasetConnection?: GenerationDatasetConnectionResolvers<ContextType>;
+  GenerationDatasetEdge?: GenerationDatasetEdgeResolvers<ContextType>;
   GenerationEdge?: GenerationEdgeResolvers<ContextType>;
   GenerationError?: GenerationErrorResolvers<ContextType>;
   GenerationEvalMetrics?: GenerationEvalMetricsResolvers<ContextType>;
   GenerationEvent?: GenerationEventResolvers<ContextType>;
   GenerationOutput?: GenerationOutputResolvers<ContextType>;
   GroundingIssue?: GroundingIssueResolvers<ContextType>;
+  ImportGenerationCasesPayload?: ImportGenerationCasesPayloadResolvers<ContextType>;
   ImportResult?: ImportResultResolvers<ContextType>;
   Incident?: IncidentResolvers<ContextType>;
   JobDigestOutput?: JobDigestOutputResolvers<ContextType>;
@@ -3765,6 +4070,7 @@ export type Resolvers<ContextType = RequestContext> = {
   RedactionCount?: RedactionCountResolvers<ContextType>;
   RejectedRow?: RejectedRowResolvers<ContextType>;
   RepeatedMessage?: RepeatedMessageResolvers<ContextType>;
+  ResumeEvalRunPayload?: ResumeEvalRunPayloadResolvers<ContextType>;
   RevokeApiKeyPayload?: RevokeApiKeyPayloadResolvers<ContextType>;
   RouterModel?: RouterModelResolvers<ContextType>;
   RoutingAlternative?: RoutingAlternativeResolvers<ContextType>;
@@ -3781,7 +4087,9 @@ export type Resolvers<ContextType = RequestContext> = {
   RunbookParameter?: RunbookParameterResolvers<ContextType>;
   RunbookStep?: RunbookStepResolvers<ContextType>;
   StageEvalShare?: StageEvalShareResolvers<ContextType>;
+  StartEvalRunPayload?: StartEvalRunPayloadResolvers<ContextType>;
   StatusUpdateOutput?: StatusUpdateOutputResolvers<ContextType>;
+  SubmitFeedbackPayload?: SubmitFeedbackPayloadResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;
   Taxonomy?: TaxonomyResolvers<ContextType>;
   TextScreening?: TextScreeningResolvers<ContextType>;

@@ -45,12 +45,13 @@ describe('routing evaluation runs, compared', () => {
   let taxonomyId: string;
 
   const start = async (input: Record<string, unknown>) => {
-    const result = await server.graphql<{ startEvalRun: Run }>(
-      `mutation($input: StartEvalRunInput!) { startEvalRun(input: $input) { ${RUN} } }`,
+    const result = await server.graphql<{ startEvalRun: { evalRun: Run; userErrors: unknown[] } }>(
+      `mutation($input: StartEvalRunInput!) { startEvalRun(input: $input) { evalRun { ${RUN} } userErrors { field code message } } }`,
       { input: { kind: 'ROUTING', datasetId: taxonomyId, ...input } },
     );
     expect(result.errors).toBeUndefined();
-    return result.data!.startEvalRun;
+    expect(result.data!.startEvalRun.userErrors).toEqual([]);
+    return result.data!.startEvalRun.evalRun;
   };
   const finished = async (id: string): Promise<Run> => {
     for (;;) {
@@ -179,27 +180,40 @@ describe('routing evaluation runs, compared', () => {
   });
 
   it('refuses runs it cannot do, and cancels a running one keeping what finished', async () => {
-    const code = async (input: Record<string, unknown>) =>
-      (
-        await server.graphql(
-          'mutation($input: StartEvalRunInput!) { startEvalRun(input: $input) { id } }',
-          { input: { kind: 'ROUTING', datasetId: taxonomyId, ...input } },
-        )
-      ).errors?.[0]?.extensions?.code;
-    expect(await code({ target: 'nowhere:model' })).toBe('BAD_USER_INPUT');
-    expect(await code({ target: 'builtin:builtin' })).toBe('BAD_USER_INPUT');
-    expect(await code({ judge: 'openai:gpt-test' })).toBe('BAD_USER_INPUT');
-    expect(await code({ concurrency: 100 })).toBe('BAD_USER_INPUT');
-    expect(await code({ datasetId: '00000000-0000-4000-8000-000000000000' })).toBe('NOT_FOUND');
+    // Each refusal is a user error (code and field path), with no run.
+    const refusal = async (input: Record<string, unknown>) => {
+      const result = await server.graphql<{
+        startEvalRun: { evalRun: null; userErrors: { field: string[] | null; code: string }[] };
+      }>(
+        'mutation($input: StartEvalRunInput!) { startEvalRun(input: $input) { evalRun { id } userErrors { field code } } }',
+        { input: { kind: 'ROUTING', datasetId: taxonomyId, ...input } },
+      );
+      expect(result.errors).toBeUndefined();
+      expect(result.data!.startEvalRun.evalRun).toBeNull();
+      return result.data!.startEvalRun.userErrors[0];
+    };
+    expect((await refusal({ target: 'nowhere:model' }))?.code).toBe('BAD_USER_INPUT');
+    expect((await refusal({ target: 'builtin:builtin' }))?.code).toBe('BAD_USER_INPUT');
+    expect((await refusal({ judge: 'openai:gpt-test' }))?.code).toBe('BAD_USER_INPUT');
+    expect(await refusal({ concurrency: 100 })).toEqual({
+      field: ['input', 'concurrency'],
+      code: 'BAD_USER_INPUT',
+    });
+    expect(await refusal({ datasetId: '00000000-0000-4000-8000-000000000000' })).toEqual({
+      field: ['input', 'datasetId'],
+      code: 'NOT_FOUND',
+    });
 
     double.enqueue(...Array.from({ length: 3 }, () => ({ kind: 'delay' as const, ms: 400 })));
     const running = await start({ target: 'openai:gpt-test', batchSize: 5, concurrency: 1 });
-    const cancelled = await server.graphql<{ cancelEvalRun: Run }>(
-      `mutation($id: ID!) { cancelEvalRun(id: $id) { ${RUN} } }`,
+    const cancelled = await server.graphql<{ cancelEvalRun: { evalRun: Run } }>(
+      `mutation($id: ID!) { cancelEvalRun(input: { id: $id }) { evalRun { ${RUN} } } }`,
       { id: running.id },
     );
-    expect(cancelled.data!.cancelEvalRun.status).toBe('CANCELLED');
-    expect(cancelled.data!.cancelEvalRun.progress.done).toBeLessThan(running.progress.total);
+    expect(cancelled.data!.cancelEvalRun.evalRun.status).toBe('CANCELLED');
+    expect(cancelled.data!.cancelEvalRun.evalRun.progress.done).toBeLessThan(
+      running.progress.total,
+    );
   });
 
   it('turns a correction into a labeled ticket and measures accuracy on reviewed decisions and the ROI', async () => {
@@ -220,35 +234,50 @@ describe('routing evaluation runs, compared', () => {
     const submit = (input: Record<string, unknown>) =>
       server.graphql<{
         submitFeedback: {
-          correctedCategory: string | null;
-          labeledTicketCreated: boolean;
-          feature: string;
+          feedback: {
+            correctedCategory: string | null;
+            labeledTicketCreated: boolean;
+            feature: string;
+            generation: unknown;
+          } | null;
+          userErrors: { field: string[] | null; code: string }[];
         };
       }>(
-        'mutation($input: FeedbackInput!) { submitFeedback(input: $input) { correctedCategory labeledTicketCreated feature } }',
+        'mutation($input: SubmitFeedbackInput!) { submitFeedback(input: $input) { feedback { correctedCategory labeledTicketCreated feature generation { id } } userErrors { field code } } }',
         { input },
       );
     // One decision corrected, three confirmed with a thumbs up.
     const wrongCategory = automatic[0]!.category === 'insurance' ? 'transfer' : 'insurance';
     const corrected = await submit({
-      predictionId: automatic[0]!.id,
+      subject: { predictionId: automatic[0]!.id },
       correctedCategory: wrongCategory.toUpperCase(),
       comment: 'wrong queue',
     });
     expect(corrected.data!.submitFeedback).toEqual({
-      correctedCategory: wrongCategory,
-      labeledTicketCreated: true,
-      feature: 'ROUTING',
+      feedback: {
+        correctedCategory: wrongCategory,
+        labeledTicketCreated: true,
+        feature: 'ROUTING',
+        generation: null,
+      },
+      userErrors: [],
     });
     for (const prediction of automatic.slice(1, 4))
-      expect((await submit({ predictionId: prediction.id, rating: 'UP' })).errors).toBeUndefined();
+      expect(
+        (await submit({ subject: { predictionId: prediction.id }, rating: 'UP' })).data!
+          .submitFeedback.userErrors,
+      ).toEqual([]);
     expect(
-      (await submit({ predictionId: automatic[0]!.id, correctedCategory: 'weather' })).errors![0]!
-        .extensions!.code,
-    ).toBe('BAD_USER_INPUT');
+      (
+        await submit({
+          subject: { predictionId: automatic[0]!.id },
+          correctedCategory: 'weather',
+        })
+      ).data!.submitFeedback.userErrors,
+    ).toEqual([{ field: ['input', 'correctedCategory'], code: 'BAD_USER_INPUT' }]);
     expect(
-      (await submit({ predictionId: automatic[0]!.id, finalText: 'x' })).errors![0]!.extensions!
-        .code,
+      (await submit({ subject: { predictionId: automatic[0]!.id }, finalText: 'x' })).data!
+        .submitFeedback.userErrors[0]!.code,
     ).toBe('BAD_USER_INPUT');
 
     const metrics = await server.graphql<{
@@ -274,11 +303,11 @@ describe('routing evaluation runs, compared', () => {
       rated: 3,
       thumbsUpRatio: 1,
     });
-    expect(metrics.data!.evalMetrics.drift.metric).toBe('routingAccuracy');
+    expect(metrics.data!.evalMetrics.drift.metric).toBe('ROUTING_ACCURACY');
 
-    const roi = await server.graphql<{ routingRoi: Record<string, number | string | null> }>(
+    const roi = await server.graphql<{ routingRoi: Record<string, unknown> }>(
       `query($id: ID!) { routingRoi(taxonomyId: $id) { decisions autoRouted sentToReview triageHoursSaved grossSavingUsd expectedMisroutes misrouteCostUsd llmSpendUsd netSavingUsd
-        setupCostUsd paybackDays autoRoutedAccuracy accuracySource reviewedAutoRouted reviewedAutoRoutedAccuracy evalRunId } }`,
+        setupCostUsd paybackDays autoRoutedAccuracy accuracySource reviewedAutoRouted reviewedAutoRoutedAccuracy evalRun { id } taxonomy { id } } }`,
       { id: taxonomyId },
     );
     expect(roi.errors).toBeUndefined();
@@ -291,6 +320,7 @@ describe('routing evaluation runs, compared', () => {
       reviewedAutoRouted: 4,
       reviewedAutoRoutedAccuracy: 0.75,
       setupCostUsd: 10,
+      taxonomy: { id: taxonomyId },
     });
     // Fewer than 30 checked decisions: no CASCADE run exists, so the reviewed ones are used.
     expect(figures.accuracySource).toBe('REVIEWED');
