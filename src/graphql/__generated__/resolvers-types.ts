@@ -840,29 +840,27 @@ export type EvalRunComparison = {
   bothWrong: Scalars['Int']['output'];
   /** Change of every headline metric. */
   deltas: Array<EvalMetricDelta>;
-  /** Wrong in A, right in B. */
-  improved: Array<FlippedEvalCase>;
-  /** Improved count. */
-  improvedCount: Scalars['Int']['output'];
+  /** Wrong in A, right in B, in case order; `totalCount` is McNemar's `c`. */
+  improved: FlippedEvalCaseConnection;
   /** Whether the difference is more than chance. */
   mcnemar: McNemarTest;
   /** Cases both runs finished. */
   pairedCases: Scalars['Int']['output'];
-  /** Right in A, wrong in B. */
-  regressed: Array<FlippedEvalCase>;
-  /** Regressed count. */
-  regressedCount: Scalars['Int']['output'];
+  /** Right in A, wrong in B, in case order; `totalCount` is McNemar's `b`. */
+  regressed: FlippedEvalCaseConnection;
 };
 
 
 /** Two runs of the same dataset, case by case. */
 export type EvalRunComparisonImprovedArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
 /** Two runs of the same dataset, case by case. */
 export type EvalRunComparisonRegressedArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
@@ -977,6 +975,28 @@ export type FlippedEvalCase = {
   scoreA: Maybe<Scalars['Float']['output']>;
   /** GENERATION: run B's score. */
   scoreB: Maybe<Scalars['Float']['output']>;
+};
+
+/** One page of flipped cases, in case order. */
+export type FlippedEvalCaseConnection = {
+  __typename?: 'FlippedEvalCaseConnection';
+  /** The cases on this page with their cursors. */
+  edges: Array<FlippedEvalCaseEdge>;
+  /** The cases on this page. */
+  nodes: Array<FlippedEvalCase>;
+  /** Pass `endCursor` as `after` for the next page. */
+  pageInfo: PageInfo;
+  /** Flipped cases of this direction, on every page. */
+  totalCount: Scalars['Int']['output'];
+};
+
+/** A flipped case and its cursor. */
+export type FlippedEvalCaseEdge = {
+  __typename?: 'FlippedEvalCaseEdge';
+  /** Pass as `after` to continue after this case. */
+  cursor: Scalars['String']['output'];
+  /** The case. */
+  node: FlippedEvalCase;
 };
 
 /**
@@ -2934,6 +2954,8 @@ export type ResolversTypes = {
   Feedback: ResolverTypeWrapper<FeedbackView>;
   FeedbackSubjectInput: FeedbackSubjectInput;
   FlippedEvalCase: ResolverTypeWrapper<FlippedEvalCase>;
+  FlippedEvalCaseConnection: ResolverTypeWrapper<FlippedEvalCaseConnection>;
+  FlippedEvalCaseEdge: ResolverTypeWrapper<FlippedEvalCaseEdge>;
   Generation: ResolverTypeWrapper<GenerationRecord>;
   GenerationCaseInput: GenerationCaseInput;
   GenerationConnection: ResolverTypeWrapper<Omit<GenerationConnection, 'edges'> & { edges: Array<ResolversTypes['GenerationEdge']> }>;
@@ -3082,6 +3104,8 @@ export type ResolversParentTypes = {
   Feedback: FeedbackView;
   FeedbackSubjectInput: FeedbackSubjectInput;
   FlippedEvalCase: FlippedEvalCase;
+  FlippedEvalCaseConnection: FlippedEvalCaseConnection;
+  FlippedEvalCaseEdge: FlippedEvalCaseEdge;
   Generation: GenerationRecord;
   GenerationCaseInput: GenerationCaseInput;
   GenerationConnection: Omit<GenerationConnection, 'edges'> & { edges: Array<ResolversParentTypes['GenerationEdge']> };
@@ -3419,12 +3443,10 @@ export type EvalRunComparisonResolvers<ContextType = RequestContext, ParentType 
   bothRight?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   bothWrong?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   deltas?: Resolver<Array<ResolversTypes['EvalMetricDelta']>, ParentType, ContextType>;
-  improved?: Resolver<Array<ResolversTypes['FlippedEvalCase']>, ParentType, ContextType, RequireFields<EvalRunComparisonImprovedArgs, 'first'>>;
-  improvedCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  improved?: Resolver<ResolversTypes['FlippedEvalCaseConnection'], ParentType, ContextType, RequireFields<EvalRunComparisonImprovedArgs, 'first'>>;
   mcnemar?: Resolver<ResolversTypes['McNemarTest'], ParentType, ContextType>;
   pairedCases?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
-  regressed?: Resolver<Array<ResolversTypes['FlippedEvalCase']>, ParentType, ContextType, RequireFields<EvalRunComparisonRegressedArgs, 'first'>>;
-  regressedCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  regressed?: Resolver<ResolversTypes['FlippedEvalCaseConnection'], ParentType, ContextType, RequireFields<EvalRunComparisonRegressedArgs, 'first'>>;
 };
 
 export type EvalRunConnectionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['EvalRunConnection'] = ResolversParentTypes['EvalRunConnection']> = {
@@ -3472,6 +3494,18 @@ export type FlippedEvalCaseResolvers<ContextType = RequestContext, ParentType ex
   predictedB?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   scoreA?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   scoreB?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+};
+
+export type FlippedEvalCaseConnectionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['FlippedEvalCaseConnection'] = ResolversParentTypes['FlippedEvalCaseConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['FlippedEvalCaseEdge']>, ParentType, ContextType>;
+  nodes?: Resolver<Array<ResolversTypes['FlippedEvalCase']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type FlippedEvalCaseEdgeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['FlippedEvalCaseEdge'] = ResolversParentTypes['FlippedEvalCaseEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['FlippedEvalCase'], ParentType, ContextType>;
 };
 
 export type GenerationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Generation'] = ResolversParentTypes['Generation'], FederationReferenceType extends FederationReferenceTypes['Generation'] = FederationReferenceTypes['Generation']> = {
@@ -4038,6 +4072,8 @@ export type Resolvers<ContextType = RequestContext> = {
   FailingStep?: FailingStepResolvers<ContextType>;
   Feedback?: FeedbackResolvers<ContextType>;
   FlippedEvalCase?: FlippedEvalCaseResolvers<ContextType>;
+  FlippedEvalCaseConnection?: FlippedEvalCaseConnectionResolvers<ContextType>;
+  FlippedEvalCaseEdge?: FlippedEvalCaseEdgeResolvers<ContextType>;
   Generation?: GenerationResolvers<ContextType>;
   GenerationConnection?: GenerationConnectionResolvers<ContextType>;
   GenerationDataset?: GenerationDatasetResolvers<ContextType>;

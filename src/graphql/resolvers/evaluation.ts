@@ -3,6 +3,7 @@ import { forbidden, satisfies } from '../../security/field-guard.js';
 import { feedbackScopes } from '../../security/scopes.js';
 import type { EvalRunRecord } from '../../infra/store/evaluation/eval-runs.js';
 import type { DecidedBy, Resolvers } from '../__generated__/resolvers-types.js';
+import type { FlippedCase } from '../../services/evaluation/compare.js';
 import { connectionOf, pageSize } from '../connection.js';
 import { decodeCursor, decodePosition, encodeCursor, encodePosition } from '../cursor.js';
 import { payloadOf } from '../user-errors.js';
@@ -28,6 +29,27 @@ async function notFoundAt<T>(field: string[], work: () => Promise<T>): Promise<T
 
 /** The service's feedback paths (`generationId`) as the input spells them (`subject.generationId`). */
 const FEEDBACK_SUBJECT = /^(generationId|predictionId)\b/;
+
+/** One page of a comparison's flipped cases (computed in memory, in case order), after a position. */
+function flippedPage(
+  flipped: readonly FlippedCase[],
+  first: number | null | undefined,
+  after: string | null | undefined,
+) {
+  const size = pageSize(first, 100, 1_000);
+  const from = after ? decodePosition(after) : null;
+  const rest = flipped
+    .filter((flip) => from === null || flip.position > from)
+    .sort((a, b) => a.position - b.position);
+  return {
+    ...connectionOf(
+      { items: rest.slice(0, size), hasNextPage: rest.length > size },
+      (flip) => encodePosition(flip.position),
+      { after },
+    ),
+    totalCount: flipped.length,
+  };
+}
 
 /** The stages an evaluated routing decision can come from (no reviewer in an evaluation). */
 const ROUTING_STAGES: ReadonlySet<string> = new Set<DecidedBy>(['LOCAL_MODEL', 'LLM', 'RULE']);
@@ -276,11 +298,8 @@ export const evaluationResolvers: Resolvers = {
     bothRight: (view) => view.comparison.bothRight,
     bothWrong: (view) => view.comparison.bothWrong,
     deltas: (view) => view.comparison.deltas,
-    regressed: (view, { first }) =>
-      view.comparison.regressed.slice(0, pageSize(first, 100, 10_000)),
-    improved: (view, { first }) => view.comparison.improved.slice(0, pageSize(first, 100, 10_000)),
-    regressedCount: (view) => view.comparison.regressed.length,
-    improvedCount: (view) => view.comparison.improved.length,
+    regressed: (view, { first, after }) => flippedPage(view.comparison.regressed, first, after),
+    improved: (view, { first, after }) => flippedPage(view.comparison.improved, first, after),
     mcnemar: (view) => view.comparison.mcnemar,
   },
 };

@@ -139,39 +139,55 @@ describe('routing evaluation runs, compared', () => {
         pairedCases: number;
         bothRight: number;
         bothWrong: number;
-        regressedCount: number;
-        improvedCount: number;
-        regressed: { expected: string; predictedA: string; predictedB: string }[];
+        regressed: {
+          totalCount: number;
+          nodes: { expected: string; predictedA: string; predictedB: string; position: number }[];
+          edges: { cursor: string }[];
+          pageInfo: { hasNextPage: boolean; endCursor: string };
+        };
+        improved: { totalCount: number };
         deltas: { metric: string; a: number; b: number; delta: number }[];
         mcnemar: { b: number; c: number; method: string; statistic: number | null; pValue: number };
       };
     }>(
-      `query($a: ID!, $b: ID!) { compareEvalRuns(a: $a, b: $b) { pairedCases bothRight bothWrong regressedCount improvedCount
-          regressed(first: 5) { expected predictedA predictedB } deltas { metric a b delta } mcnemar { b c method statistic pValue } } }`,
+      `query($a: ID!, $b: ID!) { compareEvalRuns(a: $a, b: $b) { pairedCases bothRight bothWrong
+          regressed(first: 5) { totalCount nodes { expected predictedA predictedB position } edges { cursor } pageInfo { hasNextPage endCursor } }
+          improved(first: 1) { totalCount } deltas { metric a b delta } mcnemar { b c method statistic pValue } } }`,
       { a: local.id, b: llm.id },
     );
     expect(compared.errors).toBeUndefined();
     const comparison = compared.data!.compareEvalRuns;
+    const regressedCount = comparison.regressed.totalCount;
+    const improvedCount = comparison.improved.totalCount;
+    expect(regressedCount).toBeGreaterThan(5);
+    expect(comparison.regressed.nodes).toHaveLength(5);
+    expect(comparison.regressed.pageInfo.hasNextPage).toBe(true);
+    // The next page continues in case order after the last one shown.
+    const next = await server.graphql<{
+      compareEvalRuns: { regressed: { nodes: { position: number }[]; totalCount: number } };
+    }>(
+      'query($a: ID!, $b: ID!, $after: String) { compareEvalRuns(a: $a, b: $b) { regressed(first: 2, after: $after) { nodes { position } totalCount } } }',
+      { a: local.id, b: llm.id, after: comparison.regressed.pageInfo.endCursor },
+    );
+    const nextPositions = next.data!.compareEvalRuns.regressed.nodes.map((node) => node.position);
+    expect(nextPositions[0]).toBeGreaterThan(comparison.regressed.nodes[4]!.position);
+    expect(next.data!.compareEvalRuns.regressed.totalCount).toBe(regressedCount);
     expect(comparison.pairedCases).toBe(local.progress.total);
+    expect(comparison.bothRight + comparison.bothWrong + regressedCount + improvedCount).toBe(
+      comparison.pairedCases,
+    );
     expect(
-      comparison.bothRight +
-        comparison.bothWrong +
-        comparison.regressedCount +
-        comparison.improvedCount,
-    ).toBe(comparison.pairedCases);
-    expect(
-      comparison.regressed.every(
+      comparison.regressed.nodes.every(
         (flip) => flip.predictedA === flip.expected && flip.predictedB === 'transfer',
       ),
     ).toBe(true);
     expect(comparison.mcnemar).toMatchObject({
-      b: comparison.regressedCount,
-      c: comparison.improvedCount,
+      b: regressedCount,
+      c: improvedCount,
       method: 'CHI_SQUARE_CORRECTED',
     });
     expect(comparison.mcnemar.statistic).toBeCloseTo(
-      (Math.abs(comparison.regressedCount - comparison.improvedCount) - 1) ** 2 /
-        (comparison.regressedCount + comparison.improvedCount),
+      (Math.abs(regressedCount - improvedCount) - 1) ** 2 / (regressedCount + improvedCount),
       8,
     );
     expect(comparison.mcnemar.pValue).toBeLessThan(0.001);
