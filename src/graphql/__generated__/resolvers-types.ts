@@ -624,8 +624,8 @@ export type EvalCaseResult = {
   generation: Maybe<Generation>;
   /** Milliseconds. */
   latencyMs: Scalars['Int']['output'];
-  /** ROUTING: whether the cascade sent it to a person. */
-  needsReview: Scalars['Boolean']['output'];
+  /** ROUTING: whether the cascade sent it to a person; null for GENERATION. */
+  needsReview: Maybe<Scalars['Boolean']['output']>;
   /** Its position in the run, from 0. */
   position: Scalars['Int']['output'];
   /** ROUTING: the predicted category (null: Unknown). */
@@ -3334,7 +3334,7 @@ export type EvalCaseResultResolvers<ContextType = RequestContext, ParentType ext
   expected?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   generation?: Resolver<Maybe<ResolversTypes['Generation']>, ParentType, ContextType>;
   latencyMs?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
-  needsReview?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  needsReview?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
   position?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   predicted?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   score?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;

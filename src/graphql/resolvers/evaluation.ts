@@ -260,6 +260,8 @@ export const evaluationResolvers: Resolvers = {
       result.decidedBy && ROUTING_STAGES.has(result.decidedBy)
         ? (result.decidedBy as DecidedBy)
         : null,
+    // A routing case always has its labeled category; a generation case has none.
+    needsReview: (result) => (result.expected === null ? null : result.needsReview),
     draftedBy: (result) =>
       result.decidedBy && !ROUTING_STAGES.has(result.decidedBy) ? result.decidedBy : null,
     generation: (result, _args, { loaders }) =>

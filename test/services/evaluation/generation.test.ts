@@ -17,7 +17,7 @@ import { startTestServer, type TestServer } from '../../support/server.js';
 const RUN = `id kind status target judge pairwiseAgainst judgePromptVersion judgePromptJson progress { done total } error { code message }
   metrics { ... on GenerationEvalMetrics { cases passRate validRate sectionsRate groundedRate judged meanScore scoreHistogram judgeFailures
     criteria { criterion meanScore count } pairwise { compared wins ties losses winRate positionInconsistent } } }
-  results(first: 10) { totalCount edges { cursor } nodes { caseId position correct score decidedBy draftedBy generation { id feature provider } detailJson } } dataset { __typename ... on GenerationDataset { id name } }`;
+  results(first: 10) { totalCount edges { cursor } nodes { caseId position correct score decidedBy draftedBy needsReview generation { id feature provider } detailJson } } dataset { __typename ... on GenerationDataset { id name } }`;
 
 interface RunView {
   id: string;
@@ -52,6 +52,7 @@ interface RunView {
       score: number;
       decidedBy: string | null;
       draftedBy: string | null;
+      needsReview: boolean | null;
       generation: { id: string; provider: string };
       detailJson: string;
     }[];
@@ -284,6 +285,7 @@ describe('generation evaluation with an LLM judge', () => {
     for (const result of run.results.nodes) {
       expect(result.draftedBy).toBe('builtin:builtin');
       expect(result.decidedBy).toBeNull();
+      expect(result.needsReview).toBeNull();
       expect(result.generation.provider).toBe('builtin');
     }
 

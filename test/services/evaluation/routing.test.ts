@@ -227,6 +227,12 @@ describe('routing evaluation runs, compared', () => {
       { id: running.id },
     );
     expect(cancelled.data!.cancelEvalRun.evalRun.status).toBe('CANCELLED');
+    // A routing run's dataset is its taxonomy, as an object.
+    const ranOn = await server.graphql<{ evalRun: { dataset: unknown } }>(
+      'query($id: ID!) { evalRun(id: $id) { dataset { __typename ... on Taxonomy { id } } } }',
+      { id: running.id },
+    );
+    expect(ranOn.data!.evalRun.dataset).toEqual({ __typename: 'Taxonomy', id: taxonomyId });
     expect(cancelled.data!.cancelEvalRun.evalRun.progress.done).toBeLessThan(
       running.progress.total,
     );
