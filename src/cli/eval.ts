@@ -162,20 +162,61 @@ async function ensureTaxonomy(
   return { id: checkedPayload(createTaxonomy).taxonomy.id, trained: false };
 }
 
-async function ensureDataset(client: ClientOptions, name: string): Promise<string> {
-  const { generationDatasets } = await graphql<{
-    generationDatasets: { id: string; name: string }[];
-  }>(client, '{ generationDatasets { id name } }');
-  const found = generationDatasets.find((dataset) => dataset.name === name);
-  if (found) return found.id;
-  const { createGenerationDataset } = await graphql<{ createGenerationDataset: { id: string } }>(
+interface UserError {
+  field: string[] | null;
+  message: string;
+}
+
+const USER_ERRORS = 'userErrors { field message }';
+
+/** A mutation's payload, or the error its `userErrors` describe. */
+function accepted<T extends { userErrors: UserError[] }>(what: string, payload: T): T {
+  if (payload.userErrors.length === 0) return payload;
+  throw new Error(
+    `${what}: ${payload.userErrors.map((error) => (error.field ? `${error.field.join('.')}: ${error.message}` : error.message)).join('; ')}`,
+  );
+}
+
+interface DatasetPage {
+  nodes: { id: string; name: string }[];
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+}
+
+async function startRun(client: ClientOptions, variables: { input: object }): Promise<Run> {
+  const { startEvalRun } = await graphql<{
+    startEvalRun: { evalRun: Run | null; userErrors: UserError[] };
+  }>(
     client,
-    'mutation($input: CreateGenerationDatasetInput!) { createGenerationDataset(input: $input) { id } }',
+    `mutation($input: StartEvalRunInput!) { startEvalRun(input: $input) { evalRun { ${RUN_FIELDS} } ${USER_ERRORS} } }`,
+    variables,
+  );
+  return accepted('startEvalRun', startEvalRun).evalRun!;
+}
+
+async function ensureDataset(client: ClientOptions, name: string): Promise<string> {
+  for (let after: string | null = null; ;) {
+    const { generationDatasets }: { generationDatasets: DatasetPage } = await graphql<{
+      generationDatasets: DatasetPage;
+    }>(
+      client,
+      'query($after: String) { generationDatasets(first: 100, after: $after) { nodes { id name } pageInfo { hasNextPage endCursor } } }',
+      { after },
+    );
+    const found = generationDatasets.nodes.find((dataset) => dataset.name === name);
+    if (found) return found.id;
+    if (!generationDatasets.pageInfo.hasNextPage) break;
+    after = generationDatasets.pageInfo.endCursor;
+  }
+  const { createGenerationDataset } = await graphql<{
+    createGenerationDataset: { generationDataset: { id: string } | null; userErrors: UserError[] };
+  }>(
+    client,
+    `mutation($input: CreateGenerationDatasetInput!) { createGenerationDataset(input: $input) { generationDataset { id } ${USER_ERRORS} } }`,
     {
       input: { name },
     },
   );
-  return createGenerationDataset.id;
+  return accepted('createGenerationDataset', createGenerationDataset).generationDataset!.id;
 }
 
 async function importCases(
@@ -191,14 +232,19 @@ async function importCases(
     const sent = batch;
     batch = [];
     const { importGenerationCases } = await graphql<{
-      importGenerationCases: { imported: number; rejected: { row: number; reason: string }[] };
+      importGenerationCases: {
+        imported: number | null;
+        rejected: { row: number; reason: string }[] | null;
+        userErrors: UserError[];
+      };
     }>(
       client,
-      'mutation($id: ID!, $cases: [GenerationCaseInput!]!) { importGenerationCases(datasetId: $id, cases: $cases) { imported rejected { row reason } } }',
-      { id: datasetId, cases: sent.map((entry) => entry.item) },
+      `mutation($input: ImportGenerationCasesInput!) { importGenerationCases(input: $input) { imported rejected { row reason } ${USER_ERRORS} } }`,
+      { input: { datasetId, cases: sent.map((entry) => entry.item) } },
     );
-    imported += importGenerationCases.imported;
-    for (const rejected of importGenerationCases.rejected)
+    accepted('importGenerationCases', importGenerationCases);
+    imported += importGenerationCases.imported!;
+    for (const rejected of importGenerationCases.rejected!)
       refused.push(`line ${sent[rejected.row - 1]!.line}: ${rejected.reason}`);
   };
   let line = 0;
@@ -384,39 +430,31 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
         `trained a router on ${trainRouter.trainedOn} examples in ${(trainRouter.trainingMs / 1000).toFixed(1)} s (held-out accuracy ${trainRouter.heldoutAccuracy === null ? 'unknown' : pct(trainRouter.heldoutAccuracy)})`,
       );
     }
-    ({ startEvalRun: started } = await graphql<{ startEvalRun: Run }>(
-      client,
-      `mutation($input: StartEvalRunInput!) { startEvalRun(input: $input) { ${RUN_FIELDS} } }`,
-      {
-        input: {
-          kind: 'ROUTING',
-          datasetId: taxonomy.id,
-          target: values.target,
-          concurrency,
-          maxCases,
-        },
+    started = await startRun(client, {
+      input: {
+        kind: 'ROUTING',
+        datasetId: taxonomy.id,
+        target: values.target,
+        concurrency,
+        maxCases,
       },
-    ));
+    });
   } else {
     const datasetId = await ensureDataset(client, values['generation-dataset']!);
     const imported = await importCases(client, datasetId, values.cases!);
     console.log(`${imported.imported} cases imported, ${imported.refused.length} refused`);
     for (const refused of imported.refused.slice(0, 10)) console.log(`  ${refused}`);
-    ({ startEvalRun: started } = await graphql<{ startEvalRun: Run }>(
-      client,
-      `mutation($input: StartEvalRunInput!) { startEvalRun(input: $input) { ${RUN_FIELDS} } }`,
-      {
-        input: {
-          kind: 'GENERATION',
-          datasetId,
-          target: values.target,
-          judge: values.judge,
-          pairwiseAgainst: values.against,
-          concurrency,
-          maxCases,
-        },
+    started = await startRun(client, {
+      input: {
+        kind: 'GENERATION',
+        datasetId,
+        target: values.target,
+        judge: values.judge,
+        pairwiseAgainst: values.against,
+        concurrency,
+        maxCases,
       },
-    ));
+    });
   }
   console.log(
     `evaluation run ${started.id} started (target ${started.target}, ${started.progress.total} cases)`,

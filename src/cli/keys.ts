@@ -73,10 +73,36 @@ interface WireKey extends Omit<KeyListing, 'expiresAt' | 'revokedAt' | 'createdA
 
 const fromWire = (key: WireKey): KeyListing => ({
   ...key,
+  // The schema spells scopes as an enum (`GENERATE`); keys and tokens carry `generate`.
+  scopes: key.scopes.map((scope) => scope.toLowerCase()),
   expiresAt: key.expiresAt ? new Date(key.expiresAt) : null,
   revokedAt: key.revokedAt ? new Date(key.revokedAt) : null,
   createdAt: new Date(key.createdAt),
 });
+
+interface WireKeyPage {
+  nodes: WireKey[];
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+}
+
+interface UserError {
+  field: string[] | null;
+  code: string;
+  message: string;
+}
+
+/** A payload's `userErrors` as the one error the CLI prints (the first one's code kept). */
+function refuseOn(userErrors: UserError[]): void {
+  if (userErrors.length === 0) return;
+  throw new GraphQLRequestError(
+    userErrors
+      .map((error) => (error.field ? `${error.field.join('.')}: ${error.message}` : error.message))
+      .join('; '),
+    userErrors[0]!.code,
+  );
+}
+
+const USER_ERRORS = 'userErrors { field code message }';
 
 function serverAdmin(client: ClientOptions): KeyAdmin {
   // The server answers for the store it holds; without an admin key it says who may ask.
@@ -97,31 +123,50 @@ function serverAdmin(client: ClientOptions): KeyAdmin {
   }
   return {
     async create(request) {
-      const { createApiKey } = await call<{ createApiKey: { key: string; apiKey: WireKey } }>(
-        `mutation CreateApiKey($input: ApiKeyInput!) { createApiKey(input: $input) { key apiKey { ${KEY_FIELDS} } } }`,
-        { input: { ...request, expiresAt: request.expiresAt?.toISOString() ?? null } },
+      const { createApiKey } = await call<{
+        createApiKey: { key: string | null; apiKey: WireKey | null; userErrors: UserError[] };
+      }>(
+        `mutation CreateApiKey($input: CreateApiKeyInput!) { createApiKey(input: $input) { key apiKey { ${KEY_FIELDS} } ${USER_ERRORS} } }`,
+        {
+          input: {
+            ...request,
+            scopes: request.scopes.map((scope) => scope.toUpperCase()),
+            expiresAt: request.expiresAt?.toISOString() ?? null,
+          },
+        },
       );
+      refuseOn(createApiKey.userErrors);
       // Anonymous calls are served only while no key exists: this one was the first.
-      return { key: createApiKey.key, listing: fromWire(createApiKey.apiKey), first: !client.key };
+      return {
+        key: createApiKey.key!,
+        listing: fromWire(createApiKey.apiKey!),
+        first: !client.key,
+      };
     },
     async list(accountId) {
-      const { apiKeys } = await call<{ apiKeys: WireKey[] }>(
-        `query ApiKeys($accountId: String) { apiKeys(accountId: $accountId) { ${KEY_FIELDS} } }`,
-        { accountId },
-      );
-      return apiKeys.map(fromWire);
+      // Every page of the connection, newest first.
+      const keys: KeyListing[] = [];
+      let after: string | null = null;
+      for (;;) {
+        const { apiKeys }: { apiKeys: WireKeyPage } = await call<{ apiKeys: WireKeyPage }>(
+          `query ApiKeys($accountId: String, $after: String) { apiKeys(accountId: $accountId, first: 100, after: $after) { nodes { ${KEY_FIELDS} } pageInfo { hasNextPage endCursor } } }`,
+          { accountId, after },
+        );
+        keys.push(...apiKeys.nodes.map(fromWire));
+        if (!apiKeys.pageInfo.hasNextPage) return keys;
+        after = apiKeys.pageInfo.endCursor;
+      }
     },
     async revoke(target) {
-      try {
-        const { revokeApiKey } = await call<{ revokeApiKey: WireKey }>(
-          `mutation RevokeApiKey($id: ID!) { revokeApiKey(id: $id) { ${KEY_FIELDS} } }`,
-          { id: target },
-        );
-        return fromWire(revokeApiKey);
-      } catch (error) {
-        if (error instanceof GraphQLRequestError && error.code === 'NOT_FOUND') return null;
-        throw error;
-      }
+      const { revokeApiKey } = await call<{
+        revokeApiKey: { apiKey: WireKey | null; userErrors: UserError[] };
+      }>(
+        `mutation RevokeApiKey($input: RevokeApiKeyInput!) { revokeApiKey(input: $input) { apiKey { ${KEY_FIELDS} } ${USER_ERRORS} } }`,
+        { input: { id: target } },
+      );
+      if (revokeApiKey.userErrors.some((error) => error.code === 'NOT_FOUND')) return null;
+      refuseOn(revokeApiKey.userErrors);
+      return fromWire(revokeApiKey.apiKey!);
     },
     close: async () => undefined,
   };

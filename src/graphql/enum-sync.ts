@@ -7,7 +7,8 @@
  * `HALF_OPEN`; they are compared through `Screaming`.
  */
 import type { ErrorCode } from '../errors.js';
-import type { Feature, GenerationStatus } from '../domain.js';
+import type { Feature, GenerationStatus, ProviderAttempt } from '../domain.js';
+import type { GroundingIssueRecord } from '../infra/store/generations.js';
 import type { CONVERSATION_ROLES } from '../features/assistant/input.js';
 import type { RiskLevel } from '../features/runbook/catalog.js';
 import type { Outcome } from '../features/job-digest/output.js';
@@ -20,9 +21,11 @@ import type { BacklogStatus } from '../infra/store/routing/backlogs.js';
 import type { DecidedBy } from '../infra/store/routing/predictions.js';
 import type { AuditOutcome } from '../infra/store/audit-log.js';
 import type { Bucket } from '../infra/store/evaluation/production-metrics.js';
+import type { Drift } from '../services/evaluation/production.js';
 import type { BreakerState } from '../llm/policies/breaker.js';
 import type { InjectionAction } from '../security/injection/policy.js';
 import type { PiiKind } from '../security/pii/kinds.js';
+import type { Scope } from '../security/scopes.js';
 import type * as Schema from './__generated__/resolvers-types.js';
 
 /** `true` when both unions hold the same members, else `false`. */
@@ -57,4 +60,17 @@ export type EnumsInStep = [
   InStep<Same<Screaming<BreakerState>, Schema.BreakerState>>,
   InStep<Same<Screaming<Bucket>, Schema.MetricsBucket>>,
   InStep<Same<Screaming<InjectionAction>, Schema.ScreeningDecision>>,
+  InStep<Same<Screaming<Scope>, Schema.ApiKeyScope>>,
+  InStep<Same<GroundingIssueRecord['kind'], Schema.GroundingIssueKind>>,
+  InStep<Same<Screaming<ProviderAttempt['outcome']>, Schema.ProviderAttemptOutcome>>,
+  InStep<
+    Same<
+      Drift['metric'] extends infer M
+        ? M extends 'acceptanceRate'
+          ? 'ACCEPTANCE_RATE'
+          : 'ROUTING_ACCURACY'
+        : never,
+      Schema.DriftMetric
+    >
+  >,
 ];

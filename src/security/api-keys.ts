@@ -29,7 +29,7 @@ export async function issueApiKey(
   },
 ): Promise<IssuedKey> {
   if (!/^[a-z0-9][a-z0-9._-]{0,62}$/i.test(request.accountId))
-    throw badInput('account: 1 to 63 letters, digits, dots, dashes or underscores');
+    throw badInput('accountId: 1 to 63 letters, digits, dots, dashes or underscores');
   const unknown = request.scopes.filter((scope) => !isScope(scope));
   if (unknown.length > 0 || request.scopes.length === 0)
     throw badInput(

@@ -279,7 +279,7 @@ describe('ai-subgraph in a supergraph behind Hive Gateway', () => {
     await expect.poll(() => events.length).toBeGreaterThan(0);
     const revokedAt = Date.now();
     const revoked = await ai.graphql(
-      'mutation($id: ID!) { revokeApiKey(id: $id) { revokedAt } }',
+      'mutation($id: ID!) { revokeApiKey(input: { id: $id }) { apiKey { revokedAt } } }',
       { id: keys.revoked.slice(0, 14) },
       bearer(keys.admin),
     );

@@ -217,10 +217,16 @@ describe('the Sandbox example document', () => {
       (await run<{ reviewQueue: { totalCount: number } }>('ReviewQueue')).reviewQueue.totalCount,
     ).toBe(0);
     expect((await run<{ providers: unknown[] }>('Providers')).providers.length).toBeGreaterThan(0);
-    expect(
-      (await run<{ submitFeedback: { rating: string } }>('SubmitFeedback', { id })).submitFeedback
-        .rating,
-    ).toBe('UP');
+    const feedback = (
+      await run<{
+        submitFeedback: {
+          feedback: { rating: string; generation: { id: string } };
+          userErrors: [];
+        };
+      }>('SubmitFeedback', { id })
+    ).submitFeedback;
+    expect(feedback.userErrors).toEqual([]);
+    expect(feedback.feedback).toMatchObject({ rating: 'UP', generation: { id } });
     expect(
       (await run<{ evalMetrics: { series: unknown[] } }>('EvalMetrics')).evalMetrics.series.length,
     ).toBeGreaterThan(0);

@@ -224,8 +224,8 @@ describe('gateway faults through GraphQL', () => {
       .draftStatusUpdate.generation;
     expect(generation.provider).toBe('openai');
     expect(generation.attempts.map((attempt) => [attempt.outcome, attempt.errorCode])).toEqual([
-      ['failed', 'PROVIDER_UNAVAILABLE'],
-      ['ok', null],
+      ['FAILED', 'PROVIDER_UNAVAILABLE'],
+      ['OK', null],
     ]);
     expect(double.calls - before).toBe(2);
   });
@@ -251,9 +251,9 @@ describe('gateway faults through GraphQL', () => {
       model: 'builtin',
     });
     expect(generation.attempts.map((attempt) => `${attempt.provider}:${attempt.outcome}`)).toEqual([
-      'openai:failed',
-      'openai:failed',
-      'builtin:ok',
+      'openai:FAILED',
+      'openai:FAILED',
+      'builtin:OK',
     ]);
   });
 
@@ -378,7 +378,7 @@ describe('gateway faults through GraphQL', () => {
       .draftStatusUpdate.generation;
     expect(double.calls).toBe(callsWhileOpen);
     expect(bypassed.provider).toBe('builtin');
-    expect(bypassed.attempts[0]).toMatchObject({ provider: 'openai', outcome: 'skipped' });
+    expect(bypassed.attempts[0]).toMatchObject({ provider: 'openai', outcome: 'SKIPPED' });
 
     await new Promise((resolve) => setTimeout(resolve, 450));
     expect((await breaker()).breakerState).toBe('HALF_OPEN');

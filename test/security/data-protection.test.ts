@@ -555,7 +555,7 @@ describe('data protection with a third-party provider (the OpenAI double)', () =
     await server.app.services.audit.flush();
     const AUDIT = `query($first: Int, $after: String) { auditLog(first: $first, after: $after) {
       edges { cursor node { id accountId at feature provider model outcome errorCode inputTokens outputTokens costUsd latencyMs redactions { kind count } injectionScore requestId rawText { answer } } }
-      pageInfo { hasNextPage endCursor } } }`;
+      nodes { id } pageInfo { hasNextPage endCursor } totalCount } }`;
     type Entry = {
       feature: string;
       provider: string | null;
@@ -568,21 +568,28 @@ describe('data protection with a third-party provider (the OpenAI double)', () =
       accountId: string;
     };
     const entries: Entry[] = [];
+    let totalCount: number | undefined;
     let after: string | null = null;
     do {
       const page: {
         data?: {
           auditLog: {
             edges: { node: Entry }[];
+            nodes: { id: string }[];
             pageInfo: { hasNextPage: boolean; endCursor: string | null };
+            totalCount: number;
           };
         };
       } = await server.graphql(AUDIT, { first: 200, after });
       entries.push(...page.data!.auditLog.edges.map((edge) => edge.node));
+      expect(page.data!.auditLog.nodes.length).toBe(page.data!.auditLog.edges.length);
+      totalCount = page.data!.auditLog.totalCount;
       after = page.data!.auditLog.pageInfo.hasNextPage
         ? page.data!.auditLog.pageInfo.endCursor
         : null;
     } while (after);
+    // Every page counts the whole log.
+    expect(totalCount).toBe(entries.length);
 
     // One row per provider call: every request the double received is one OK row of OpenAI.
     expect(
@@ -725,6 +732,9 @@ describe('data protection with a trusted provider, INJECTION_ACTION=block and AU
     const prompt = entry.rawText.prompt.map((message) => message.content).join('\n');
     expect(prompt).toContain('[EMAIL_1]');
     expect(prompt).toMatch(/Confidential marker: cnry-/);
+    expect(new Set(entry.rawText.prompt.map((message) => message.role))).toEqual(
+      new Set(['SYSTEM', 'USER']),
+    );
     for (const { value } of samples.flatMap((sample) => sample.expected))
       for (const form of formsOf(value)) expect(prompt.includes(form), form).toBe(false);
   }, 60_000);

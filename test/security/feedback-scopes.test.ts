@@ -9,7 +9,7 @@ import { issueKeyIn } from '../support/keys.js';
 import { startTestServer, temporaryDataDir, type TestServer } from '../support/server.js';
 
 const SUBMIT =
-  'mutation($input: FeedbackInput!) { submitFeedback(input: $input) { id correctedCategory labeledTicketCreated } }';
+  'mutation($input: SubmitFeedbackInput!) { submitFeedback(input: $input) { feedback { id correctedCategory labeledTicketCreated } userErrors { field code } } }';
 
 describe('submitFeedback scopes', () => {
   let server: TestServer;
@@ -66,7 +66,7 @@ describe('submitFeedback scopes', () => {
   it('refuses a generate-only key that would add router training data, and adds none', async () => {
     const before = await labeledTickets();
     const refused = await as('generate', SUBMIT, {
-      input: { predictionId, correctedCategory: 'billing' },
+      input: { subject: { predictionId }, correctedCategory: 'billing' },
     });
     expect(refused.errors?.[0]?.extensions).toMatchObject({
       code: 'FORBIDDEN',
@@ -76,24 +76,29 @@ describe('submitFeedback scopes', () => {
     expect(await labeledTickets()).toBe(before);
     // An eval key rates decisions but does not train the router either.
     expect(
-      (await as('eval', SUBMIT, { input: { predictionId, correctedCategory: 'billing' } }))
-        .errors?.[0]?.extensions?.code,
+      (
+        await as('eval', SUBMIT, {
+          input: { subject: { predictionId }, correctedCategory: 'billing' },
+        })
+      ).errors?.[0]?.extensions?.code,
     ).toBe('FORBIDDEN');
 
     const corrected = await as('route', SUBMIT, {
-      input: { predictionId, correctedCategory: 'billing' },
+      input: { subject: { predictionId }, correctedCategory: 'billing' },
     });
     expect(corrected.errors).toBeUndefined();
     expect(corrected.data!.submitFeedback).toMatchObject({
-      correctedCategory: 'billing',
-      labeledTicketCreated: true,
+      feedback: { correctedCategory: 'billing', labeledTicketCreated: true },
+      userErrors: [],
     });
     expect(await labeledTickets()).toBe(before + 1);
   });
 
   it('lets each key rate what it can read, and nothing else', async () => {
-    const rateDraft = { input: { generationId, rating: 'UP' } };
-    const rateDecision = { input: { predictionId, rating: 'DOWN', comment: 'wrong team' } };
+    const rateDraft = { input: { subject: { generationId }, rating: 'UP' } };
+    const rateDecision = {
+      input: { subject: { predictionId }, rating: 'DOWN', comment: 'wrong team' },
+    };
     const outcome = async (who: keyof typeof keys, variables: Record<string, unknown>) => {
       const result = await as(who, SUBMIT, variables);
       return result.errors?.[0]?.extensions?.code ?? 'ok';

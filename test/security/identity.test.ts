@@ -112,57 +112,141 @@ describe('production identity', () => {
     expect(routed.errors![0]!.message).toContain('Query.taxonomies needs the scope route');
     const noDraft = await server.graphql(DRAFT, { input: statusUpdateInput() }, bearer(router));
     expect(noDraft.errors![0]!.extensions!.code).toBe('FORBIDDEN');
-    const keys = await server.graphql('{ apiKeys { prefix } }', {}, bearer(generator));
+    const keys = await server.graphql('{ apiKeys { totalCount } }', {}, bearer(generator));
     expect(keys.errors![0]!.extensions!.code).toBe('FORBIDDEN');
   });
 
   it('lets an admin create keys shown once, list them without secrets, and revoke them at once', async () => {
     const created = await server.graphql<{
-      createApiKey: { key: string; apiKey: { id: string; prefix: string; scopes: string[] } };
+      createApiKey: {
+        key: string;
+        apiKey: { id: string; prefix: string; scopes: string[] };
+        userErrors: unknown[];
+      };
     }>(
-      'mutation { createApiKey(input: { accountId: "globex", scopes: ["route"] }) { key apiKey { id prefix scopes } } }',
+      'mutation { createApiKey(input: { accountId: "globex", scopes: [ROUTE] }) { key apiKey { id prefix scopes } userErrors { field code message } } }',
       {},
       bearer(admin),
     );
-    const { key, apiKey } = created.data!.createApiKey;
+    const { key, apiKey, userErrors } = created.data!.createApiKey;
+    expect(userErrors).toEqual([]);
+    expect(apiKey.scopes).toEqual(['ROUTE']);
     expect(key.startsWith(`${apiKey.prefix}_`)).toBe(true);
-    const listed = await server.graphql<{ apiKeys: Record<string, unknown>[] }>(
-      'query { apiKeys(accountId: "globex") { id prefix scopes revokedAt } }',
+    const listed = await server.graphql<{
+      apiKeys: { nodes: Record<string, unknown>[]; totalCount: number };
+    }>(
+      'query { apiKeys(accountId: "globex") { nodes { id prefix scopes revokedAt } totalCount } }',
       {},
       bearer(admin),
     );
-    expect(listed.data!.apiKeys).toEqual([
-      { id: apiKey.id, prefix: apiKey.prefix, scopes: ['route'], revokedAt: null },
-    ]);
+    expect(listed.data!.apiKeys).toEqual({
+      nodes: [{ id: apiKey.id, prefix: apiKey.prefix, scopes: ['ROUTE'], revokedAt: null }],
+      totalCount: 1,
+    });
     expect(JSON.stringify(listed)).not.toContain(key.slice(16));
 
     expect((await server.graphql('{ taxonomies { nodes { id } } }', {}, bearer(key))).status).toBe(
       200,
     );
-    await server.graphql(
-      'mutation($id: ID!) { revokeApiKey(id: $id) { revokedAt } }',
-      { id: apiKey.prefix },
+    const revokedKey = await server.graphql<{
+      revokeApiKey: { apiKey: { id: string; revokedAt: string | null }; userErrors: unknown[] };
+    }>(
+      'mutation($input: RevokeApiKeyInput!) { revokeApiKey(input: $input) { apiKey { id revokedAt } userErrors { field } } }',
+      { input: { id: apiKey.prefix } },
       bearer(admin),
     );
+    expect(revokedKey.data!.revokeApiKey.apiKey.id).toBe(apiKey.id);
+    expect(revokedKey.data!.revokeApiKey.apiKey.revokedAt).not.toBeNull();
+    expect(revokedKey.data!.revokeApiKey.userErrors).toEqual([]);
     const revoked = await server.graphql('{ taxonomies { nodes { id } } }', {}, bearer(key));
     expect(revoked.status).toBe(401);
     expect(revoked.errors![0]!.message).toBe('this API key was revoked');
   });
 
+  it('reports bad key requests and unknown keys as userErrors with the field path', async () => {
+    const refused = await server.graphql<{ createApiKey: Record<string, unknown> }>(
+      'mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { key apiKey { id } userErrors { field code message } } }',
+      { input: { accountId: 'no spaces allowed', scopes: ['ROUTE'] } },
+      bearer(admin),
+    );
+    expect(refused.errors).toBeUndefined();
+    expect(refused.data!.createApiKey).toEqual({
+      key: null,
+      apiKey: null,
+      userErrors: [
+        {
+          field: ['input', 'accountId'],
+          code: 'BAD_USER_INPUT',
+          message: '1 to 63 letters, digits, dots, dashes or underscores',
+        },
+      ],
+    });
+    const noScope = await server.graphql<{ createApiKey: { userErrors: { field: string[] }[] } }>(
+      'mutation { createApiKey(input: { accountId: "globex", scopes: [] }) { key userErrors { field code } } }',
+      {},
+      bearer(admin),
+    );
+    expect(noScope.data!.createApiKey).toEqual({
+      key: null,
+      userErrors: [{ field: ['input', 'scopes'], code: 'BAD_USER_INPUT' }],
+    });
+    const unknown = await server.graphql<{ revokeApiKey: Record<string, unknown> }>(
+      'mutation { revokeApiKey(input: { id: "ais_ffffffffff" }) { apiKey { id } userErrors { field code } } }',
+      {},
+      bearer(admin),
+    );
+    expect(unknown.data!.revokeApiKey).toEqual({
+      apiKey: null,
+      userErrors: [{ field: ['input', 'id'], code: 'NOT_FOUND' }],
+    });
+  });
+
+  it('pages the keys as a connection, newest first, with the total on every page', async () => {
+    const prefixes: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const created = await server.graphql<{ createApiKey: { apiKey: { prefix: string } } }>(
+        'mutation { createApiKey(input: { accountId: "paged", scopes: [EVAL] }) { apiKey { prefix } } }',
+        {},
+        bearer(admin),
+      );
+      prefixes.unshift(created.data!.createApiKey.apiKey.prefix);
+    }
+    type Page = {
+      apiKeys: {
+        edges: { cursor: string; node: { prefix: string } }[];
+        nodes: { prefix: string }[];
+        pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; endCursor: string | null };
+        totalCount: number;
+      };
+    };
+    const PAGE =
+      'query($after: String) { apiKeys(accountId: "paged", first: 2, after: $after) { edges { cursor node { prefix } } nodes { prefix } pageInfo { hasNextPage hasPreviousPage endCursor } totalCount } }';
+    const first = (await server.graphql<Page>(PAGE, { after: null }, bearer(admin))).data!.apiKeys;
+    expect(first.nodes.map((node) => node.prefix)).toEqual(prefixes.slice(0, 2));
+    expect(first.edges.map((edge) => edge.node.prefix)).toEqual(prefixes.slice(0, 2));
+    expect(first.pageInfo).toMatchObject({ hasNextPage: true, hasPreviousPage: false });
+    expect(first.pageInfo.endCursor).toBe(first.edges[1]!.cursor);
+    expect(first.totalCount).toBe(3);
+    const second = (
+      await server.graphql<Page>(PAGE, { after: first.pageInfo.endCursor }, bearer(admin))
+    ).data!.apiKeys;
+    expect(second.nodes.map((node) => node.prefix)).toEqual(prefixes.slice(2));
+    expect(second.pageInfo).toMatchObject({ hasNextPage: false, hasPreviousPage: true });
+    expect(second.totalCount).toBe(3);
+  });
+
   it('records when a key was last used, to the minute, without writing on every request', async () => {
     const created = await server.graphql<{ createApiKey: { key: string; apiKey: { id: string } } }>(
-      'mutation { createApiKey(input: { accountId: "initech", scopes: ["route"] }) { key apiKey { id } } }',
+      'mutation { createApiKey(input: { accountId: "initech", scopes: [ROUTE] }) { key apiKey { id } } }',
       {},
       bearer(admin),
     );
     const { key, apiKey } = created.data!.createApiKey;
     const lastUsed = async () => {
-      const listed = await server.graphql<{ apiKeys: { id: string; lastUsedAt: string | null }[] }>(
-        'query { apiKeys(accountId: "initech") { id lastUsedAt } }',
-        {},
-        bearer(admin),
-      );
-      return listed.data!.apiKeys.find((listedKey) => listedKey.id === apiKey.id)!.lastUsedAt;
+      const listed = await server.graphql<{
+        apiKeys: { nodes: { id: string; lastUsedAt: string | null }[] };
+      }>('query { apiKeys(accountId: "initech") { nodes { id lastUsedAt } } }', {}, bearer(admin));
+      return listed.data!.apiKeys.nodes.find((listedKey) => listedKey.id === apiKey.id)!.lastUsedAt;
     };
     expect(await lastUsed()).toBeNull();
 
@@ -184,7 +268,7 @@ describe('production identity', () => {
   it('refuses an expired key', async () => {
     const expiresAt = new Date(Date.now() + 1_200).toISOString();
     const created = await server.graphql<{ createApiKey: { key: string } }>(
-      'mutation($at: DateTime) { createApiKey(input: { accountId: "acme", scopes: ["route"], expiresAt: $at }) { key } }',
+      'mutation($at: DateTime) { createApiKey(input: { accountId: "acme", scopes: [ROUTE], expiresAt: $at }) { key } }',
       { at: expiresAt },
       bearer(admin),
     );

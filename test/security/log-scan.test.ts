@@ -239,7 +239,7 @@ describe('logs at LOG_LEVEL=debug', () => {
 
     // A key created through the API (its secret is in that response only), used, revoked, refused.
     const created = await graphql(
-      'mutation { createApiKey(input: { accountId: "globex", scopes: ["generate"] }) { key apiKey { id } } }',
+      'mutation { createApiKey(input: { accountId: "globex", scopes: [GENERATE] }) { key apiKey { id } } }',
     );
     const issued = created.data!.createApiKey as { key: string; apiKey: { id: string } };
     createdKey = issued.key;
@@ -247,7 +247,9 @@ describe('logs at LOG_LEVEL=debug', () => {
       (await graphql('{ generations(first: 1) { edges { cursor } } }', {}, `Bearer ${createdKey}`))
         .errors,
     ).toBeUndefined();
-    await graphql('mutation($id: ID!) { revokeApiKey(id: $id) { id } }', { id: issued.apiKey.id });
+    await graphql('mutation($id: ID!) { revokeApiKey(input: { id: $id }) { apiKey { id } } }', {
+      id: issued.apiKey.id,
+    });
     expect(
       (await graphql('{ generations(first: 1) { edges { cursor } } }', {}, `Bearer ${createdKey}`))
         .errors![0]!.extensions!.code,

@@ -45,16 +45,18 @@ describe('evaluation tenancy', () => {
     await asAlice('mutation($t: ID!) { trainRouter(input: { taxonomyId: $t }) { model { id } } }', {
       t: owned.taxonomy,
     });
-    const run = await asAlice<{ startEvalRun: { id: string } }>(
-      'mutation($t: ID!) { startEvalRun(input: { kind: ROUTING, datasetId: $t }) { id } }',
+    const run = await asAlice<{ startEvalRun: { evalRun: { id: string } } }>(
+      'mutation($t: ID!) { startEvalRun(input: { kind: ROUTING, datasetId: $t }) { evalRun { id } } }',
       { t: owned.taxonomy },
     );
     expect(run.errors).toBeUndefined();
-    owned.run = run.data!.startEvalRun.id;
-    const dataset = await asAlice<{ createGenerationDataset: { id: string } }>(
-      'mutation { createGenerationDataset(input: { name: "alice-cases" }) { id } }',
+    owned.run = run.data!.startEvalRun.evalRun.id;
+    const dataset = await asAlice<{
+      createGenerationDataset: { generationDataset: { id: string } };
+    }>(
+      'mutation { createGenerationDataset(input: { name: "alice-cases" }) { generationDataset { id } } }',
     );
-    owned.dataset = dataset.data!.createGenerationDataset.id;
+    owned.dataset = dataset.data!.createGenerationDataset.generationDataset.id;
     const generation = await asAlice<{ draftStatusUpdate: { generation: { id: string } } }>(
       'mutation($input: DraftStatusUpdateInput!) { draftStatusUpdate(input: $input) { generation { id } } }',
       { input: statusUpdateInput() },
@@ -71,45 +73,58 @@ describe('evaluation tenancy', () => {
   it("answers every eval field on another account's objects as not found", async () => {
     const asBob = (query: string, variables: Record<string, unknown> = {}) =>
       server.graphql<Record<string, unknown>>(query, variables, bearer(bob));
-    const code = async (query: string, variables: Record<string, unknown>) =>
-      (await asBob(query, variables)).errors?.[0]?.extensions?.code;
+    // A query's GraphQL error code, or the first user error's code of a mutation's payload.
+    const code = async (query: string, variables: Record<string, unknown>) => {
+      const { data, errors } = await asBob(query, variables);
+      if (errors) return errors[0]?.extensions?.code;
+      const payload = Object.values(data!)[0] as { userErrors?: { code: string }[] };
+      return payload.userErrors?.[0]?.code;
+    };
     expect(
       (await asBob('query($id: ID!) { evalRun(id: $id) { id } }', { id: owned.run })).data!.evalRun,
     ).toBeNull();
-    expect((await asBob('{ evalRuns { nodes { id } } }')).data).toEqual({
-      evalRuns: { nodes: [] },
+    expect((await asBob('{ evalRuns { nodes { id } totalCount } }')).data).toEqual({
+      evalRuns: { nodes: [], totalCount: 0 },
     });
-    expect((await asBob('{ generationDatasets { id } }')).data).toEqual({ generationDatasets: [] });
+    expect((await asBob('{ generationDatasets { nodes { id } totalCount } }')).data).toEqual({
+      generationDatasets: { nodes: [], totalCount: 0 },
+    });
     expect(
-      await code('mutation($id: ID!) { resumeEvalRun(id: $id) { id } }', { id: owned.run }),
+      await code(
+        'mutation($id: ID!) { resumeEvalRun(input: { id: $id }) { evalRun { id } userErrors { code } } }',
+        { id: owned.run },
+      ),
     ).toBe('NOT_FOUND');
     expect(
-      await code('mutation($id: ID!) { cancelEvalRun(id: $id) { id } }', { id: owned.run }),
+      await code(
+        'mutation($id: ID!) { cancelEvalRun(input: { id: $id }) { evalRun { id } userErrors { code } } }',
+        { id: owned.run },
+      ),
     ).toBe('NOT_FOUND');
     expect(
       await code('query($a: ID!) { compareEvalRuns(a: $a, b: $a) { a { id } } }', { a: owned.run }),
     ).toBe('NOT_FOUND');
     expect(
       await code(
-        'mutation($t: ID!) { startEvalRun(input: { kind: ROUTING, datasetId: $t }) { id } }',
+        'mutation($t: ID!) { startEvalRun(input: { kind: ROUTING, datasetId: $t }) { evalRun { id } userErrors { code } } }',
         { t: owned.taxonomy },
       ),
     ).toBe('NOT_FOUND');
     expect(
       await code(
-        'mutation($d: ID!) { importGenerationCases(datasetId: $d, cases: [{ feature: STATUS_UPDATE, inputJson: "{}" }]) { imported } }',
+        'mutation($d: ID!) { importGenerationCases(input: { datasetId: $d, cases: [{ feature: STATUS_UPDATE, inputJson: "{}" }] }) { imported userErrors { code } } }',
         { d: owned.dataset },
       ),
     ).toBe('NOT_FOUND');
     expect(
       await code(
-        'mutation($g: ID!) { submitFeedback(input: { generationId: $g, rating: UP }) { id } }',
+        'mutation($g: ID!) { submitFeedback(input: { subject: { generationId: $g }, rating: UP }) { feedback { id } userErrors { code } } }',
         { g: owned.generation },
       ),
     ).toBe('NOT_FOUND');
     expect(
       await code(
-        'mutation($p: ID!) { submitFeedback(input: { predictionId: $p, rating: DOWN }) { id } }',
+        'mutation($p: ID!) { submitFeedback(input: { subject: { predictionId: $p }, rating: DOWN }) { feedback { id } userErrors { code } } }',
         { p: owned.prediction },
       ),
     ).toBe('NOT_FOUND');

@@ -187,8 +187,13 @@ describe('text the store cannot hold', () => {
       ],
       [
         'a feedback comment',
-        'mutation($input: FeedbackInput!) { submitFeedback(input: $input) { id } }',
-        { input: { generationId: '6c1d7a0e-98a4-4d0b-9b7e-3a0f5f0d1c2e', comment: `meh${NUL}` } },
+        'mutation($input: SubmitFeedbackInput!) { submitFeedback(input: $input) { feedback { id } } }',
+        {
+          input: {
+            subject: { generationId: '6c1d7a0e-98a4-4d0b-9b7e-3a0f5f0d1c2e' },
+            comment: `meh${NUL}`,
+          },
+        },
         ['input.comment'],
       ],
       [
@@ -219,7 +224,7 @@ describe('text the store cannot hold', () => {
       ],
       [
         'an eval dataset name',
-        'mutation($input: CreateGenerationDatasetInput!) { createGenerationDataset(input: $input) { id } }',
+        'mutation($input: CreateGenerationDatasetInput!) { createGenerationDataset(input: $input) { generationDataset { id } } }',
         { input: { name: `golden${NUL}` } },
         ['input.name'],
       ],
@@ -241,31 +246,36 @@ describe('text the store cannot hold', () => {
 
   it('refuses a generation case whose JSON input escapes such text, naming its row', async () => {
     const dataset = await graphql(
-      'mutation { createGenerationDataset(input: { name: "golden" }) { id } }',
+      'mutation { createGenerationDataset(input: { name: "golden" }) { generationDataset { id } } }',
     );
-    const datasetId = (dataset.data!.createGenerationDataset as { id: string }).id;
+    const datasetId = (
+      dataset.data!.createGenerationDataset as { generationDataset: { id: string } }
+    ).generationDataset.id;
     const input = JSON.stringify({
       audience: 'INTERNAL',
       incident: { ...checkoutIncident, title: `x${NUL}` },
     });
     expect(input).toContain('\\u0000');
     const result = await graphql(
-      'mutation($id: ID!, $cases: [GenerationCaseInput!]!) { importGenerationCases(datasetId: $id, cases: $cases) { imported rejected { row reason } } }',
+      'mutation($input: ImportGenerationCasesInput!) { importGenerationCases(input: $input) { imported rejected { row reason } userErrors { field } } }',
       {
-        id: datasetId,
-        cases: [
-          {
-            feature: 'STATUS_UPDATE',
-            inputJson: JSON.stringify({ audience: 'INTERNAL', incident: checkoutIncident }),
-          },
-          { feature: 'STATUS_UPDATE', inputJson: input },
-        ],
+        input: {
+          datasetId,
+          cases: [
+            {
+              feature: 'STATUS_UPDATE',
+              inputJson: JSON.stringify({ audience: 'INTERNAL', incident: checkoutIncident }),
+            },
+            { feature: 'STATUS_UPDATE', inputJson: input },
+          ],
+        },
       },
     );
     expect(result.errors).toBeUndefined();
     expect(result.data!.importGenerationCases).toEqual({
       imported: 1,
       rejected: [{ row: 2, reason: expect.stringContaining('inputJson.incident.title') }],
+      userErrors: [],
     });
   });
 });

@@ -137,8 +137,8 @@ describe('a key revoked through the API', () => {
     const server = await startTestServer({ NODE_ENV: 'production', DATA_DIR: dataDir });
     try {
       const created = await server.graphql<{ createApiKey: { key: string } }>(
-        'mutation($input: ApiKeyInput!) { createApiKey(input: $input) { key } }',
-        { input: { accountId: 'acme', scopes: ['route'] } },
+        'mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { key } }',
+        { input: { accountId: 'acme', scopes: ['ROUTE'] } },
         bearer(admin),
       );
       const key = created.data!.createApiKey.key;
@@ -147,7 +147,7 @@ describe('a key revoked through the API', () => {
           (await server.graphql('{ taxonomies { nodes { id } } }', {}, bearer(key))).status,
         ).toBe(200);
       await server.graphql(
-        'mutation($id: ID!) { revokeApiKey(id: $id) { id } }',
+        'mutation($id: ID!) { revokeApiKey(input: { id: $id }) { apiKey { id } } }',
         { id: key.slice(0, 14) },
         bearer(admin),
       );

@@ -75,8 +75,8 @@ describe('a key revoked or expiring under an open websocket', () => {
 
   const createKey = async (expiresAt?: Date) => {
     const created = await server.graphql<{ createApiKey: { key: string } }>(
-      'mutation($input: ApiKeyInput!) { createApiKey(input: $input) { key } }',
-      { input: { accountId: 'acme', scopes: ['generate'], expiresAt } },
+      'mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { key } }',
+      { input: { accountId: 'acme', scopes: ['GENERATE'], expiresAt } },
       bearer(admin),
     );
     return created.data!.createApiKey.key;
@@ -87,7 +87,7 @@ describe('a key revoked or expiring under an open websocket', () => {
     const watched = await watchLongStream(server, key);
     const revokedAt = Date.now();
     await server.graphql(
-      'mutation($id: ID!) { revokeApiKey(id: $id) { id } }',
+      'mutation($id: ID!) { revokeApiKey(input: { id: $id }) { apiKey { id } } }',
       { id: key.slice(0, 14) },
       bearer(admin),
     );
@@ -164,17 +164,17 @@ describe.skipIf(!sharedPostgres && postgresBinDir() === null)(
       const create = async (scopes: string[]) =>
         (
           await first.graphql<{ createApiKey: { key: string } }>(
-            'mutation($input: ApiKeyInput!) { createApiKey(input: $input) { key } }',
+            'mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { key } }',
             { input: { accountId: 'acme', scopes } },
           )
         ).data!.createApiKey.key;
-      const admin = await create(['admin']);
-      const key = await create(['generate']);
+      const admin = await create(['ADMIN']);
+      const key = await create(['GENERATE']);
       // Drafted and watched on the second (streams cross replicas only through Redis), revoked on the first.
       const watched = await watchLongStream(second, key);
       const revokedAt = Date.now();
       await first.graphql(
-        'mutation($id: ID!) { revokeApiKey(id: $id) { id } }',
+        'mutation($id: ID!) { revokeApiKey(input: { id: $id }) { apiKey { id } } }',
         { id: key.slice(0, 14) },
         bearer(admin),
       );

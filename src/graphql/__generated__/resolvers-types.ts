@@ -13,6 +13,8 @@ import type { EvalRunRecord, EvalResultRecord } from '../../infra/store/evaluati
 import type { GenerationDatasetRecord } from '../../infra/store/evaluation/generation-datasets.js';
 import type { RoutingSummary, GenerationSummary } from '../../services/evaluation/summary.js';
 import type { EvalComparisonView } from '../../services/evaluation/service.js';
+import type { FeedbackView } from '../../services/evaluation/feedback.js';
+import type { RoutingRoiView } from '../../services/evaluation/production.js';
 import type { RequestContext } from '../context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -207,21 +209,44 @@ export type ApiKey = {
   prefix: Scalars['String']['output'];
   /** When it was revoked; null while valid. */
   revokedAt: Maybe<Scalars['DateTime']['output']>;
-  /** What it may do: `generate`, `route`, `eval`, `screen`, `admin`. */
-  scopes: Array<Scalars['String']['output']>;
+  /** What it may do. */
+  scopes: Array<ApiKeyScope>;
 };
 
-/** A key to create. */
-export type ApiKeyInput = {
-  /** The account it acts for (1 to 63 letters, digits, dots, dashes or underscores). */
-  accountId: Scalars['String']['input'];
-  /** A note on what it is for (at most 200 characters). */
-  description?: InputMaybe<Scalars['String']['input']>;
-  /** When it stops working; omit for never. */
-  expiresAt?: InputMaybe<Scalars['DateTime']['input']>;
-  /** Its scopes, from `generate`, `route`, `eval`, `screen`, `admin`. */
-  scopes: Array<Scalars['String']['input']>;
+/** One page of API keys, newest first. */
+export type ApiKeyConnection = {
+  __typename?: 'ApiKeyConnection';
+  /** The keys on this page with their cursors. */
+  edges: Array<ApiKeyEdge>;
+  /** The keys on this page. */
+  nodes: Array<ApiKey>;
+  /** Where this page sits in the whole list. */
+  pageInfo: PageInfo;
+  /** Keys matching the filter, on every page. */
+  totalCount: Scalars['Int']['output'];
 };
+
+/** An API key and its cursor. */
+export type ApiKeyEdge = {
+  __typename?: 'ApiKeyEdge';
+  /** Pass as `after` to continue after this key. */
+  cursor: Scalars['String']['output'];
+  /** The key. */
+  node: ApiKey;
+};
+
+/** What an API key may do; each scope guards a family of fields (see each field's `@requiresScopes`). New scopes may be added. */
+export type ApiKeyScope =
+  /** Operators: API keys, the audit log, providers. */
+  | 'ADMIN'
+  /** Evaluation: runs, datasets, production metrics, feedback. */
+  | 'EVAL'
+  /** Drafts: the generation features, reading generations and their streams. */
+  | 'GENERATE'
+  /** Ticket routing: routing tickets, reviewing decisions, taxonomies. */
+  | 'ROUTE'
+  /** Screening texts for prompt injections and personal data (`screenText`). */
+  | 'SCREEN';
 
 /** An assistant answer as typed data. */
 export type AssistantAnswerOutput = {
@@ -297,8 +322,12 @@ export type AuditEntryConnection = {
   __typename?: 'AuditEntryConnection';
   /** The entries on this page with their cursors. */
   edges: Array<AuditEntryEdge>;
+  /** The entries on this page. */
+  nodes: Array<AuditEntry>;
   /** Where this page sits in the whole log. */
   pageInfo: PageInfo;
+  /** Entries matching the filter (`accountId`), on every page. */
+  totalCount: Scalars['Int']['output'];
 };
 
 /** An audit entry and the cursor just after it. */
@@ -315,9 +344,18 @@ export type AuditMessage = {
   __typename?: 'AuditMessage';
   /** The text, with placeholders such as `[EMAIL_1]` where personal data was. */
   content: Scalars['String']['output'];
-  /** `system`, `user` or `assistant`. */
-  role: Scalars['String']['output'];
+  /** Who the message is from, as the provider was told. */
+  role: AuditMessageRole;
 };
+
+/** The role of a message in a prompt. */
+export type AuditMessageRole =
+  /** An earlier answer (the model's turn). */
+  | 'ASSISTANT'
+  /** The instructions. */
+  | 'SYSTEM'
+  /** The input (the user's turn). */
+  | 'USER';
 
 /** How a provider call ended, as the audit log records it. */
 export type AuditOutcome =
@@ -349,6 +387,21 @@ export type BreakerState =
   | 'HALF_OPEN'
   /** The target failed repeatedly; calls skip it and go to the next target in the chain. */
   | 'OPEN';
+
+/** Which run `cancelEvalRun` stops. */
+export type CancelEvalRunInput = {
+  /** The run. */
+  id: Scalars['ID']['input'];
+};
+
+/** What `cancelEvalRun` did. */
+export type CancelEvalRunPayload = {
+  __typename?: 'CancelEvalRunPayload';
+  /** The run, CANCELLED (or as it was, when it had already stopped). */
+  evalRun: Maybe<EvalRun>;
+  /** Why it was not cancelled (an unknown run); empty on success. */
+  userErrors: Array<AiUserError>;
+};
 
 /** What `cancelGeneration` needs. */
 export type CancelGenerationInput = {
@@ -478,12 +531,47 @@ export type CoveragePoint = {
   threshold: Scalars['Float']['output'];
 };
 
+/** What `createApiKey` creates. */
+export type CreateApiKeyInput = {
+  /** The account it acts for (1 to 63 letters, digits, dots, dashes or underscores). */
+  accountId: Scalars['String']['input'];
+  /** A note on what it is for (at most 200 characters). */
+  description?: InputMaybe<Scalars['String']['input']>;
+  /** When it stops working; omit for never. */
+  expiresAt?: InputMaybe<Scalars['DateTime']['input']>;
+  /** Its scopes (at least one; repeats count once). */
+  scopes: Array<ApiKeyScope>;
+};
+
+/**
+ * What `createApiKey` did. `key` is the secret, shown here once: store it now. With `userErrors`
+ * (a bad account id, no scope, an expiry in the past) nothing was created and both are null.
+ */
+export type CreateApiKeyPayload = {
+  __typename?: 'CreateApiKeyPayload';
+  /** The key as listed from now on. */
+  apiKey: Maybe<ApiKey>;
+  /** The secret, to send as `Authorization: Bearer <key>`. */
+  key: Maybe<Scalars['String']['output']>;
+  /** Why nothing was created; empty on success. */
+  userErrors: Array<AiUserError>;
+};
+
 /** A generation dataset to create. */
 export type CreateGenerationDatasetInput = {
   /** At most 1,000 characters. */
   description?: InputMaybe<Scalars['String']['input']>;
   /** Unique in the account (at most 100 characters). */
   name: Scalars['String']['input'];
+};
+
+/** What `createGenerationDataset` did. */
+export type CreateGenerationDatasetPayload = {
+  __typename?: 'CreateGenerationDatasetPayload';
+  /** The new, empty dataset. */
+  generationDataset: Maybe<GenerationDataset>;
+  /** Why nothing was created (a name taken is a `CONFLICT` at `["input", "name"]`); empty on success. */
+  userErrors: Array<AiUserError>;
 };
 
 /** A taxonomy to define (version 1). */
@@ -659,6 +747,13 @@ export type DraftStatusUpdatePayload = {
   userErrors: Array<AiUserError>;
 };
 
+/** The quality metric a drift signal watches. */
+export type DriftMetric =
+  /** Drafts: `EvalMetricsPoint.acceptanceRate`. */
+  | 'ACCEPTANCE_RATE'
+  /** Routing: `EvalMetricsPoint.routingAccuracy`. */
+  | 'ROUTING_ACCURACY';
+
 /** How much of a draft survived into the text a person finally used (normalised word edit distance). */
 export type EditClass =
   /** Used word for word (distance 0; whitespace ignored). */
@@ -681,18 +776,20 @@ export type EvalCaseResult = {
   correct: Scalars['Boolean']['output'];
   /** Cost in US dollars. */
   costUsd: Scalars['Float']['output'];
-  /** ROUTING: the deciding stage. GENERATION: the `provider:model` that drafted. */
-  decidedBy: Maybe<Scalars['String']['output']>;
+  /** ROUTING: the deciding stage; null for GENERATION. */
+  decidedBy: Maybe<DecidedBy>;
   /** Checks, judge scores with reasons, pairwise verdicts, or routing evidence, as JSON. */
   detailJson: Scalars['String']['output'];
+  /** GENERATION: the `provider:model` that drafted; null for ROUTING. */
+  draftedBy: Maybe<Scalars['String']['output']>;
   /** ROUTING: the labeled category. */
   expected: Maybe<Scalars['String']['output']>;
   /** GENERATION: the draft, stored as a generation. */
   generation: Maybe<Generation>;
   /** Milliseconds. */
   latencyMs: Scalars['Int']['output'];
-  /** ROUTING: whether the cascade sent it to a person. */
-  needsReview: Scalars['Boolean']['output'];
+  /** ROUTING: whether the cascade sent it to a person; null for GENERATION. */
+  needsReview: Maybe<Scalars['Boolean']['output']>;
   /** Its position in the run, from 0. */
   position: Scalars['Int']['output'];
   /** ROUTING: the predicted category (null: Unknown). */
@@ -704,10 +801,23 @@ export type EvalCaseResult = {
 /** One page of case results, in case order. */
 export type EvalCaseResultConnection = {
   __typename?: 'EvalCaseResultConnection';
-  /** The results. */
+  /** The results on this page with their cursors. */
+  edges: Array<EvalCaseResultEdge>;
+  /** The results on this page. */
   nodes: Array<EvalCaseResult>;
   /** Pass `endCursor` as `after` for the next page. */
   pageInfo: PageInfo;
+  /** Results matching the filter (`correct`), on every page. */
+  totalCount: Scalars['Int']['output'];
+};
+
+/** A case result and its cursor. */
+export type EvalCaseResultEdge = {
+  __typename?: 'EvalCaseResultEdge';
+  /** Pass as `after` to continue after this result. */
+  cursor: Scalars['String']['output'];
+  /** The result. */
+  node: EvalCaseResult;
 };
 
 /** One off-diagonal cell of the confusion matrix. */
@@ -722,6 +832,12 @@ export type EvalConfusion = {
   /** Share of the expected category's cases. */
   rate: Scalars['Float']['output'];
 };
+
+/**
+ * What an evaluation run ran on: a taxonomy (ROUTING: its labeled tickets of the TEST split) or a
+ * generation dataset (GENERATION). Clients should expect new members.
+ */
+export type EvalDataset = GenerationDataset | Taxonomy;
 
 /** Whether quality fell: the latest bucket with data against the trailing baseline (sample-weighted), both with enough samples. */
 export type EvalDrift = {
@@ -740,8 +856,8 @@ export type EvalDrift = {
   latestSamples: Scalars['Int']['output'];
   /** The configured margin (EVAL_DRIFT_MARGIN). */
   margin: Scalars['Float']['output'];
-  /** `acceptanceRate` (drafts) or `routingAccuracy` (routing). */
-  metric: Scalars['String']['output'];
+  /** Which metric is watched. */
+  metric: DriftMetric;
 };
 
 /** What an evaluation run measures. */
@@ -790,16 +906,16 @@ export type EvalMetricsPoint = {
   bucket: Scalars['DateTime']['output'];
   /** Cost in US dollars. */
   costUsd: Scalars['Float']['output'];
-  /** Tokens sent. */
-  inputTokens: Scalars['Float']['output'];
+  /** Tokens sent, summed over the bucket. */
+  inputTokens: Scalars['Int']['output'];
   /** Median latency (ms). */
   latencyP50Ms: Maybe<Scalars['Float']['output']>;
   /** 95th percentile latency (ms). */
   latencyP95Ms: Maybe<Scalars['Float']['output']>;
   /** Mean edit distance of drafts with a final text. */
   meanEditDistance: Maybe<Scalars['Float']['output']>;
-  /** Tokens received. */
-  outputTokens: Scalars['Float']['output'];
+  /** Tokens received, summed over the bucket. */
+  outputTokens: Scalars['Int']['output'];
   /** Drafts or decisions with a rating. */
   rated: Scalars['Int']['output'];
   /** Drafts (or routing decisions) made in it. */
@@ -831,8 +947,8 @@ export type EvalRun = {
   concurrency: Scalars['Int']['output'];
   /** When it started. */
   createdAt: Scalars['DateTime']['output'];
-  /** The taxonomy (ROUTING) or generation dataset (GENERATION). */
-  datasetId: Scalars['ID']['output'];
+  /** The taxonomy (ROUTING) or generation dataset (GENERATION) it ran on; null when that was deleted. */
+  dataset: Maybe<EvalDataset>;
   /** Why it stopped short. */
   error: Maybe<EvalRunError>;
   /** When it stopped; null while running. */
@@ -888,39 +1004,50 @@ export type EvalRunComparison = {
   bothWrong: Scalars['Int']['output'];
   /** Change of every headline metric. */
   deltas: Array<EvalMetricDelta>;
-  /** Wrong in A, right in B. */
-  improved: Array<FlippedEvalCase>;
-  /** Improved count. */
-  improvedCount: Scalars['Int']['output'];
+  /** Wrong in A, right in B, in case order; `totalCount` is McNemar's `c`. */
+  improved: FlippedEvalCaseConnection;
   /** Whether the difference is more than chance. */
   mcnemar: McNemarTest;
   /** Cases both runs finished. */
   pairedCases: Scalars['Int']['output'];
-  /** Right in A, wrong in B. */
-  regressed: Array<FlippedEvalCase>;
-  /** Regressed count. */
-  regressedCount: Scalars['Int']['output'];
+  /** Right in A, wrong in B, in case order; `totalCount` is McNemar's `b`. */
+  regressed: FlippedEvalCaseConnection;
 };
 
 
 /** Two runs of the same dataset, case by case. */
 export type EvalRunComparisonImprovedArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
 /** Two runs of the same dataset, case by case. */
 export type EvalRunComparisonRegressedArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /** One page of evaluation runs, newest first. */
 export type EvalRunConnection = {
   __typename?: 'EvalRunConnection';
-  /** The runs. */
+  /** The runs on this page with their cursors. */
+  edges: Array<EvalRunEdge>;
+  /** The runs on this page. */
   nodes: Array<EvalRun>;
   /** Pass `endCursor` as `after` for the next page. */
   pageInfo: PageInfo;
+  /** Runs matching the filter, on every page. */
+  totalCount: Scalars['Int']['output'];
+};
+
+/** An evaluation run and its cursor. */
+export type EvalRunEdge = {
+  __typename?: 'EvalRunEdge';
+  /** Pass as `after` to continue after this run. */
+  cursor: Scalars['String']['output'];
+  /** The run. */
+  node: EvalRun;
 };
 
 /** Why a run stopped short. */
@@ -971,8 +1098,8 @@ export type Feedback = {
   editDistance: Maybe<Scalars['Float']['output']>;
   /** The feature of what it is about. */
   feature: AiFeature;
-  /** The generation, when about a draft. */
-  generationId: Maybe<Scalars['ID']['output']>;
+  /** The draft it is about; null when about a routing decision. */
+  generation: Maybe<Generation>;
   /** Its id. */
   id: Scalars['ID']['output'];
   /** Whether the correction added a new labeled ticket. */
@@ -983,20 +1110,16 @@ export type Feedback = {
   rating: Maybe<AiRating>;
 };
 
-/** Feedback on a draft or a routing decision; give exactly one of `generationId` and `predictionId`. */
-export type FeedbackInput = {
-  /** Free text (at most 5,000 characters). */
-  comment?: InputMaybe<Scalars['String']['input']>;
-  /** The right category of a routing decision; it also becomes a labeled ticket (source FEEDBACK). */
-  correctedCategory?: InputMaybe<Scalars['String']['input']>;
-  /** The text finally sent, from the draft (at most 200,000 characters); measured against the draft. */
-  finalText?: InputMaybe<Scalars['String']['input']>;
-  /** A generation. */
+/**
+ * What feedback is about: exactly one of a generation and a routing prediction; both or neither is a
+ * `BAD_USER_INPUT` user error at `["input", "subject"]`. Shaped as a `@oneOf` input, which it will be
+ * declared as once Apollo Federation accepts the directive (2.14 rejects it as unknown).
+ */
+export type FeedbackSubjectInput = {
+  /** A generation (a draft). */
   generationId?: InputMaybe<Scalars['ID']['input']>;
-  /** A routing prediction. */
+  /** A routing prediction (a decision). */
   predictionId?: InputMaybe<Scalars['ID']['input']>;
-  /** Thumbs up or down. */
-  rating?: InputMaybe<AiRating>;
 };
 
 /** A case right in one run and wrong in the other. */
@@ -1016,6 +1139,28 @@ export type FlippedEvalCase = {
   scoreA: Maybe<Scalars['Float']['output']>;
   /** GENERATION: run B's score. */
   scoreB: Maybe<Scalars['Float']['output']>;
+};
+
+/** One page of flipped cases, in case order. */
+export type FlippedEvalCaseConnection = {
+  __typename?: 'FlippedEvalCaseConnection';
+  /** The cases on this page with their cursors. */
+  edges: Array<FlippedEvalCaseEdge>;
+  /** The cases on this page. */
+  nodes: Array<FlippedEvalCase>;
+  /** Pass `endCursor` as `after` for the next page. */
+  pageInfo: PageInfo;
+  /** Flipped cases of this direction, on every page. */
+  totalCount: Scalars['Int']['output'];
+};
+
+/** A flipped case and its cursor. */
+export type FlippedEvalCaseEdge = {
+  __typename?: 'FlippedEvalCaseEdge';
+  /** Pass as `after` to continue after this case. */
+  cursor: Scalars['String']['output'];
+  /** The case. */
+  node: FlippedEvalCase;
 };
 
 /**
@@ -1071,19 +1216,6 @@ export type Generation = {
   usage: Maybe<Usage>;
 };
 
-/** What an import of generation cases did. */
-export type GenerationCaseImport = {
-  __typename?: 'GenerationCaseImport';
-  /** The dataset, with its new count. */
-  dataset: GenerationDataset;
-  /** Cases already stored, ignored. */
-  duplicates: Scalars['Int']['output'];
-  /** New cases stored. */
-  imported: Scalars['Int']['output'];
-  /** Cases refused, with their positions (from 1). */
-  rejected: Array<RejectedRow>;
-};
-
 /** One generation case. */
 export type GenerationCaseInput = {
   /** The capability (not ROUTING). */
@@ -1124,6 +1256,28 @@ export type GenerationDataset = {
   id: Scalars['ID']['output'];
   /** Its name, unique in the account. */
   name: Scalars['String']['output'];
+};
+
+/** One page of generation datasets, newest first. */
+export type GenerationDatasetConnection = {
+  __typename?: 'GenerationDatasetConnection';
+  /** The datasets on this page with their cursors. */
+  edges: Array<GenerationDatasetEdge>;
+  /** The datasets on this page. */
+  nodes: Array<GenerationDataset>;
+  /** Pass `endCursor` as `after` for the next page. */
+  pageInfo: PageInfo;
+  /** The account's datasets, on every page. */
+  totalCount: Scalars['Int']['output'];
+};
+
+/** A generation dataset and its cursor. */
+export type GenerationDatasetEdge = {
+  __typename?: 'GenerationDatasetEdge';
+  /** Pass as `after` to continue after this dataset. */
+  cursor: Scalars['String']['output'];
+  /** The dataset. */
+  node: GenerationDataset;
 };
 
 /** A generation and the cursor just after it. */
@@ -1233,15 +1387,54 @@ export type GenerationStatus =
 /** A fact in a draft that could not be found in the input it was drafted from, or an image or link removed from it. */
 export type GroundingIssue = {
   __typename?: 'GroundingIssue';
-  /**
-   * What kind of fact it is: `TIMESTAMP`, `SERVICE`, `PERSON` or `NUMBER`; `SOURCE` for a cited source
-   * the input does not hold and `LOG_LINE` for a log line quoted unlike the log (both left out of the
-   * typed output); or `LINK`: an image (from another site, or raw HTML), a `javascript:` or other
-   * non-web link, or a link to a host the input does not name, removed from the draft.
-   */
-  kind: Scalars['String']['output'];
+  /** What kind of fact it is. */
+  kind: GroundingIssueKind;
   /** The fact as it appears in the draft (for `LINK`, the address removed). */
   value: Scalars['String']['output'];
+};
+
+/** What kind of fact a grounding issue is about. Clients should expect new values. */
+export type GroundingIssueKind =
+  /** An image (from another site, or raw HTML), a `javascript:` or other non-web link, or a link to a host the input does not name, removed from the draft. */
+  | 'LINK'
+  /** A log line quoted unlike the log (left out of the typed output). */
+  | 'LOG_LINE'
+  /** A number the input does not hold. */
+  | 'NUMBER'
+  /** A person the input does not name. */
+  | 'PERSON'
+  /** A service name the input does not hold. */
+  | 'SERVICE'
+  /** A cited source the input does not hold (left out of the typed output). */
+  | 'SOURCE'
+  /** A time or date the input does not hold. */
+  | 'TIMESTAMP';
+
+/** Cases to store in a generation dataset. */
+export type ImportGenerationCasesInput = {
+  /** The cases (up to 1,000 per call). */
+  cases: Array<GenerationCaseInput>;
+  /** The dataset. */
+  datasetId: Scalars['ID']['input'];
+};
+
+/**
+ * What `importGenerationCases` did. A case that does not fit is refused in `rejected` with its
+ * position while the others are stored; an unknown dataset or more than 1,000 cases is a
+ * `userErrors` entry and nothing is stored.
+ */
+export type ImportGenerationCasesPayload = {
+  __typename?: 'ImportGenerationCasesPayload';
+  /** Cases already stored, ignored. */
+  duplicates: Maybe<Scalars['Int']['output']>;
+  /** The dataset, with its new count. */
+  generationDataset: Maybe<GenerationDataset>;
+  /** New cases stored. */
+  imported: Maybe<Scalars['Int']['output']>;
+  /** Cases refused, with their positions (from 1). */
+  rejected: Maybe<Array<RejectedRow>>;
+  /** Why nothing was stored; empty on success. */
+  userErrors: Array<AiUserError>;
 };
 
 /** Labeled tickets to store for a taxonomy. */
@@ -1347,15 +1540,6 @@ export type IncidentInput = {
   title: Scalars['String']['input'];
 };
 
-/** A key just created. `key` is the secret, shown here once: store it now. */
-export type IssuedApiKey = {
-  __typename?: 'IssuedApiKey';
-  /** The key as listed from now on. */
-  apiKey: ApiKey;
-  /** The secret, to send as `Authorization: Bearer <key>`. */
-  key: Scalars['String']['output'];
-};
-
 /** A job log digest as typed data. */
 export type JobDigestOutput = {
   __typename?: 'JobDigestOutput';
@@ -1431,6 +1615,13 @@ export type LabeledTicketInput = {
   subject?: InputMaybe<Scalars['String']['input']>;
 };
 
+/** The form of McNemar's test used. */
+export type McNemarMethod =
+  /** The chi-square test with continuity correction (25 discordant cases or more). */
+  | 'CHI_SQUARE_CORRECTED'
+  /** The exact binomial test (fewer than 25 discordant cases). */
+  | 'EXACT_BINOMIAL';
+
 /** McNemar's test on the paired cases: exact binomial below 25 discordant cases, else chi-square with continuity correction. */
 export type McNemarTest = {
   __typename?: 'McNemarTest';
@@ -1438,8 +1629,8 @@ export type McNemarTest = {
   b: Scalars['Int']['output'];
   /** Wrong in A, right in B. */
   c: Scalars['Int']['output'];
-  /** `EXACT_BINOMIAL` or `CHI_SQUARE_CORRECTED`. */
-  method: Scalars['String']['output'];
+  /** Which test was used. */
+  method: McNemarMethod;
   /** Two-sided p-value. */
   pValue: Scalars['Float']['output'];
   /** χ² (corrected test only). */
@@ -1458,15 +1649,15 @@ export type MetricsBucket =
 export type Mutation = {
   __typename?: 'Mutation';
   /** Stop a running run; finished cases are kept. */
-  cancelEvalRun: EvalRun;
+  cancelEvalRun: CancelEvalRunPayload;
   /** Stop a running generation and abort its provider call. */
   cancelGeneration: CancelGenerationPayload;
   /** Stop a backlog: chunks not yet taken never run. Returns it, now `CANCELLED` (or as it was, if it had finished). */
   cancelRoutingBacklog: CancelRoutingBacklogPayload;
   /** Create an API key; the secret is in the answer and nowhere else. Operators only (`admin`). */
-  createApiKey: IssuedApiKey;
+  createApiKey: CreateApiKeyPayload;
   /** Create an empty generation dataset. */
-  createGenerationDataset: GenerationDataset;
+  createGenerationDataset: CreateGenerationDatasetPayload;
   /** Define a taxonomy (version 1). */
   createTaxonomy: CreateTaxonomyPayload;
   /**
@@ -1528,17 +1719,17 @@ export type Mutation = {
    */
   draftStatusUpdate: DraftStatusUpdatePayload;
   /** Store generation cases (up to 1,000 per call); duplicates are ignored, bad cases refused with their positions. */
-  importGenerationCases: GenerationCaseImport;
+  importGenerationCases: ImportGenerationCasesPayload;
   /** Store labeled tickets (up to 5,000 per call). Duplicates are ignored; rows with unknown categories are refused with their row numbers. */
   importLabeledTickets: ImportLabeledTicketsPayload;
   /** Route a ticket anew even when a decision is stored for it (the LLM's response cache is skipped too). The new decision becomes the ticket's current one; it may call and bill the LLM. */
   rerouteTicket: RerouteTicketPayload;
   /** Continue a run that stopped short; cases with a stored result are not redone. */
-  resumeEvalRun: EvalRun;
+  resumeEvalRun: ResumeEvalRunPayload;
   /** A person confirms or corrects a prediction: it leaves the review queue, becomes the ticket's category on `Ticket.routing`, and also becomes a labeled ticket. */
   reviewRouting: ReviewRoutingPayload;
   /** Revoke a key at once, by id or prefix. Operators only (`admin`). */
-  revokeApiKey: ApiKey;
+  revokeApiKey: RevokeApiKeyPayload;
   /**
    * Queue up to 5,000 tickets for bulk routing and return at once; watch `routingBacklog(id)`. Pass
    * `backlogId` to add more tickets to a backlog of the same taxonomy (a finished one then runs again
@@ -1548,10 +1739,10 @@ export type Mutation = {
   routeBacklog: RouteBacklogPayload;
   /** Make a taxonomy the one used when a request names none; returns it and the one it replaces. */
   setDefaultTaxonomy: SetDefaultTaxonomyPayload;
-  /** Start evaluating a dataset in the background; returns at once with status RUNNING. Watch `evalRunProgress`. */
-  startEvalRun: EvalRun;
+  /** Start evaluating a dataset in the background; the run comes back at once, RUNNING. Watch `evalRunProgress`. */
+  startEvalRun: StartEvalRunPayload;
   /** Say what you thought of a draft or a routing decision, or what you finally sent. The scope depends on what it writes: a `correctedCategory` adds a labeled ticket (router training data) and needs `route`, as `reviewRouting` does; other feedback on a draft needs `generate` or `eval`, on a routing decision `route` or `eval`. */
-  submitFeedback: Feedback;
+  submitFeedback: SubmitFeedbackPayload;
   /** Train the local router on the taxonomy's labeled tickets (training split) and category examples. Serving goes on meanwhile; the new model takes over when stored. */
   trainRouter: TrainRouterPayload;
   /** Change a taxonomy's categories or policy; makes a new version. Retrain to route with the new categories. */
@@ -1560,7 +1751,7 @@ export type Mutation = {
 
 
 export type MutationCancelEvalRunArgs = {
-  id: Scalars['ID']['input'];
+  input: CancelEvalRunInput;
 };
 
 
@@ -1575,7 +1766,7 @@ export type MutationCancelRoutingBacklogArgs = {
 
 
 export type MutationCreateApiKeyArgs = {
-  input: ApiKeyInput;
+  input: CreateApiKeyInput;
 };
 
 
@@ -1615,8 +1806,7 @@ export type MutationDraftStatusUpdateArgs = {
 
 
 export type MutationImportGenerationCasesArgs = {
-  cases: Array<GenerationCaseInput>;
-  datasetId: Scalars['ID']['input'];
+  input: ImportGenerationCasesInput;
 };
 
 
@@ -1631,7 +1821,7 @@ export type MutationRerouteTicketArgs = {
 
 
 export type MutationResumeEvalRunArgs = {
-  id: Scalars['ID']['input'];
+  input: ResumeEvalRunInput;
 };
 
 
@@ -1641,7 +1831,7 @@ export type MutationReviewRoutingArgs = {
 
 
 export type MutationRevokeApiKeyArgs = {
-  id: Scalars['ID']['input'];
+  input: RevokeApiKeyInput;
 };
 
 
@@ -1661,7 +1851,7 @@ export type MutationStartEvalRunArgs = {
 
 
 export type MutationSubmitFeedbackArgs = {
-  input: FeedbackInput;
+  input: SubmitFeedbackInput;
 };
 
 
@@ -1843,11 +2033,20 @@ export type ProviderAttempt = {
   latencyMs: Scalars['Int']['output'];
   /** The model asked (or the one that answered, when it succeeded). */
   model: Scalars['String']['output'];
-  /** `ok`, `failed`, or `skipped` (its circuit was open). */
-  outcome: Scalars['String']['output'];
+  /** How it ended. */
+  outcome: ProviderAttemptOutcome;
   /** The configured provider instance. */
   provider: Scalars['String']['output'];
 };
+
+/** How one try at a provider target ended. */
+export type ProviderAttemptOutcome =
+  /** The call failed (`errorCode` says why). */
+  | 'FAILED'
+  /** The provider answered. */
+  | 'OK'
+  /** Not called: its circuit was open. */
+  | 'SKIPPED';
 
 /** A configured provider target (`provider:model`) and its recent health, as the gateway sees it in this process. */
 export type ProviderStatus = {
@@ -1879,7 +2078,7 @@ export type ProviderStatus = {
 export type Query = {
   __typename?: 'Query';
   /** API keys, newest first; of one account when `accountId` is given. Operators only (`admin`). */
-  apiKeys: Array<ApiKey>;
+  apiKeys: ApiKeyConnection;
   /**
    * The audit log of provider calls, newest first. Operators only (`admin`): they see every
    * account's calls, or one account's with `accountId`. Never holds raw text: prompts and answers
@@ -1897,7 +2096,7 @@ export type Query = {
   /** One generation of the caller's account by id; null when there is none. */
   generation: Maybe<Generation>;
   /** The account's generation datasets, newest first. */
-  generationDatasets: Array<GenerationDataset>;
+  generationDatasets: GenerationDatasetConnection;
   /** The caller's generations, newest first, with cursor pagination. */
   generations: GenerationConnection;
   /** Every configured provider target with its circuit breaker, load and recent health. */
@@ -1941,6 +2140,8 @@ export type Query = {
 
 export type QueryApiKeysArgs = {
   accountId?: InputMaybe<Scalars['String']['input']>;
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -1980,6 +2181,12 @@ export type QueryEvalRunsArgs = {
 
 export type QueryGenerationArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type QueryGenerationDatasetsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -2048,8 +2255,8 @@ export type RedactionCount = {
   __typename?: 'RedactionCount';
   /** Occurrences replaced (the same value twice counts 2). */
   count: Scalars['Int']['output'];
-  /** The kind: `EMAIL`, `PHONE`, `PAYMENT_CARD`, `IBAN`, `NATIONAL_ID`, `IP_ADDRESS`, `SECRET` or `URL_CREDENTIALS`. */
-  kind: Scalars['String']['output'];
+  /** The kind of personal data or secret. */
+  kind: PiiKind;
 };
 
 /** A row `importLabeledTickets` refused. */
@@ -2097,6 +2304,21 @@ export type ResponderInput = {
   role?: InputMaybe<Scalars['String']['input']>;
 };
 
+/** Which run `resumeEvalRun` continues. */
+export type ResumeEvalRunInput = {
+  /** The run. */
+  id: Scalars['ID']['input'];
+};
+
+/** What `resumeEvalRun` did. */
+export type ResumeEvalRunPayload = {
+  __typename?: 'ResumeEvalRunPayload';
+  /** The run, RUNNING again. */
+  evalRun: Maybe<EvalRun>;
+  /** Why it did not resume (an unknown run, one that is running or succeeded); empty on success. */
+  userErrors: Array<AiUserError>;
+};
+
 /** A person's decision on a prediction. */
 export type ReviewRoutingInput = {
   /** The right category (case-insensitive). */
@@ -2123,6 +2345,24 @@ export type ReviewRoutingPayloadReviewQueueArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
+/** Which key `revokeApiKey` revokes. */
+export type RevokeApiKeyInput = {
+  /** The key's id or its prefix (`ais_` and 10 hex digits). */
+  id: Scalars['ID']['input'];
+};
+
+/**
+ * What `revokeApiKey` did: the key with its `revokedAt`. Revoking a revoked key returns it unchanged.
+ * An unknown id or prefix is a `NOT_FOUND` user error at `["input", "id"]`.
+ */
+export type RevokeApiKeyPayload = {
+  __typename?: 'RevokeApiKeyPayload';
+  /** The revoked key. */
+  apiKey: Maybe<ApiKey>;
+  /** Why nothing was revoked; empty on success. */
+  userErrors: Array<AiUserError>;
+};
+
 /** How much harm a runbook can do if one of its steps goes wrong. */
 export type RiskLevel =
   /** Can lose data or take a service down if misapplied (failover, restore, flush, DNS). */
@@ -2131,6 +2371,13 @@ export type RiskLevel =
   | 'LOW'
   /** Changes production in a way that can be undone (restart, rollback, scale). */
   | 'MEDIUM';
+
+/** Where a ROI's auto-routed accuracy comes from. */
+export type RoiAccuracySource =
+  /** The latest succeeded CASCADE evaluation run of the taxonomy. */
+  | 'EVAL_RUN'
+  /** At least 30 auto-routed decisions whose right category is known (reviewed, corrected or rated). */
+  | 'REVIEWED';
 
 /** Tickets to queue for bulk routing. */
 export type RouteBacklogInput = {
@@ -2445,18 +2692,18 @@ export type RoutingPredictionFilter = {
 /** What automatic routing saved over a window, and the accuracy the figure rests on. */
 export type RoutingRoi = {
   __typename?: 'RoutingRoi';
-  /** Where it comes from: `REVIEWED` (at least 30 auto-routed decisions with a known right category), `EVAL_RUN` (the latest CASCADE run), or `NONE`. */
-  accuracySource: Scalars['String']['output'];
+  /** Where `autoRoutedAccuracy` comes from; null when there is none. */
+  accuracySource: Maybe<RoiAccuracySource>;
   /** Decided without a person. */
   autoRouted: Scalars['Int']['output'];
   /** The auto-routed accuracy used. */
   autoRoutedAccuracy: Maybe<Scalars['Float']['output']>;
   /** Routing decisions made. */
   decisions: Scalars['Int']['output'];
+  /** The latest succeeded CASCADE evaluation run of the taxonomy. */
+  evalRun: Maybe<EvalRun>;
   /** Its auto-routed accuracy. */
   evalRunAutoRoutedAccuracy: Maybe<Scalars['Float']['output']>;
-  /** The latest succeeded CASCADE evaluation run of the taxonomy. */
-  evalRunId: Maybe<Scalars['ID']['output']>;
   /** Auto-routed tickets expected to be wrong (autoRouted × (1 − accuracy)); each is triaged again by hand. */
   expectedMisroutes: Scalars['Float']['output'];
   /** Those hours at the hourly cost. */
@@ -2482,7 +2729,7 @@ export type RoutingRoi = {
   /** Window start. */
   since: Scalars['DateTime']['output'];
   /** The taxonomy. */
-  taxonomyId: Scalars['ID']['output'];
+  taxonomy: Taxonomy;
   /** Configured cost of an hour of triage (ROUTING_TRIAGE_HOURLY_COST_USD). */
   triageHourlyCostUsd: Scalars['Float']['output'];
   /** Hours of manual triage the auto-routed tickets did not need. */
@@ -2598,8 +2845,8 @@ export type StageEvalShare = {
   accuracy: Scalars['Float']['output'];
   /** Cases it decided. */
   count: Scalars['Int']['output'];
-  /** LOCAL_MODEL, LLM or RULE. */
-  decidedBy: Scalars['String']['output'];
+  /** The stage: LOCAL_MODEL, LLM or RULE (never HUMAN: an evaluation has no reviewer). */
+  decidedBy: DecidedBy;
   /** Share of all cases this stage decided. */
   share: Scalars['Float']['output'];
 };
@@ -2626,6 +2873,15 @@ export type StartEvalRunInput = {
    * GENERATION: `CHAIN` (default; the feature's configured chain) or a `provider:model`.
    */
   target?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** What `startEvalRun` did. */
+export type StartEvalRunPayload = {
+  __typename?: 'StartEvalRunPayload';
+  /** The run, RUNNING. */
+  evalRun: Maybe<EvalRun>;
+  /** Why nothing started (a bad target, an unknown dataset); empty on success. */
+  userErrors: Array<AiUserError>;
 };
 
 /** A stakeholder status update as typed data. */
@@ -2660,6 +2916,29 @@ export type StatusUpdateTone =
   | 'EMPATHETIC'
   /** Factual and even. */
   | 'NEUTRAL';
+
+/** Feedback on a draft or a routing decision. */
+export type SubmitFeedbackInput = {
+  /** Free text (at most 5,000 characters). */
+  comment?: InputMaybe<Scalars['String']['input']>;
+  /** The right category of a routing decision; it also becomes a labeled ticket (source FEEDBACK). */
+  correctedCategory?: InputMaybe<Scalars['String']['input']>;
+  /** The text finally sent, from the draft (at most 200,000 characters); measured against the draft. */
+  finalText?: InputMaybe<Scalars['String']['input']>;
+  /** Thumbs up or down. */
+  rating?: InputMaybe<AiRating>;
+  /** What it is about. */
+  subject: FeedbackSubjectInput;
+};
+
+/** What `submitFeedback` did. */
+export type SubmitFeedbackPayload = {
+  __typename?: 'SubmitFeedbackPayload';
+  /** The stored feedback. */
+  feedback: Maybe<Feedback>;
+  /** Why nothing was stored (an unknown subject, a running generation, a category not in the taxonomy); empty on success. */
+  userErrors: Array<AiUserError>;
+};
 
 export type Subscription = {
   __typename?: 'Subscription';
@@ -2963,6 +3242,10 @@ export type FederationReferenceTypes = {
 
 /** Mapping of union types */
 export type ResolversUnionTypes<_RefType extends Record<string, unknown>> = {
+  EvalDataset:
+    | ( GenerationDatasetRecord & { __typename: 'GenerationDataset' } )
+    | ( TaxonomyRecord & { __typename: 'Taxonomy' } )
+  ;
   EvalMetricsSummary:
     | ( GenerationSummary & { __typename: 'GenerationEvalMetrics' } )
     | ( RoutingSummary & { __typename: 'RoutingEvalMetrics' } )
@@ -2991,19 +3274,24 @@ export type ResolversTypes = {
   AlertInput: AlertInput;
   ApiKey: ResolverTypeWrapper<ApiKeyRecord>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
-  ApiKeyInput: ApiKeyInput;
+  ApiKeyConnection: ResolverTypeWrapper<Omit<ApiKeyConnection, 'edges' | 'nodes'> & { edges: Array<ResolversTypes['ApiKeyEdge']>, nodes: Array<ResolversTypes['ApiKey']> }>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  ApiKeyEdge: ResolverTypeWrapper<Omit<ApiKeyEdge, 'node'> & { node: ResolversTypes['ApiKey'] }>;
+  ApiKeyScope: ApiKeyScope;
   AssistantAnswerOutput: ResolverTypeWrapper<AssistantAnswerOutput>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Audience: Audience;
   AuditEntry: ResolverTypeWrapper<AuditEntry>;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
-  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   AuditEntryConnection: ResolverTypeWrapper<AuditEntryConnection>;
   AuditEntryEdge: ResolverTypeWrapper<AuditEntryEdge>;
   AuditMessage: ResolverTypeWrapper<AuditMessage>;
+  AuditMessageRole: AuditMessageRole;
   AuditOutcome: AuditOutcome;
   AuditRawText: ResolverTypeWrapper<AuditRawText>;
   BreakerState: BreakerState;
+  CancelEvalRunInput: CancelEvalRunInput;
+  CancelEvalRunPayload: ResolverTypeWrapper<Omit<CancelEvalRunPayload, 'evalRun'> & { evalRun?: Maybe<ResolversTypes['EvalRun']> }>;
   CancelGenerationInput: CancelGenerationInput;
   CancelGenerationPayload: ResolverTypeWrapper<Omit<CancelGenerationPayload, 'generation'> & { generation?: Maybe<ResolversTypes['Generation']> }>;
   CancelRoutingBacklogInput: CancelRoutingBacklogInput;
@@ -3017,7 +3305,10 @@ export type ResolversTypes = {
   ConversationRole: ConversationRole;
   ConversationTurnInput: ConversationTurnInput;
   CoveragePoint: ResolverTypeWrapper<CoveragePoint>;
+  CreateApiKeyInput: CreateApiKeyInput;
+  CreateApiKeyPayload: ResolverTypeWrapper<Omit<CreateApiKeyPayload, 'apiKey'> & { apiKey?: Maybe<ResolversTypes['ApiKey']> }>;
   CreateGenerationDatasetInput: CreateGenerationDatasetInput;
+  CreateGenerationDatasetPayload: ResolverTypeWrapper<Omit<CreateGenerationDatasetPayload, 'generationDataset'> & { generationDataset?: Maybe<ResolversTypes['GenerationDataset']> }>;
   CreateTaxonomyInput: CreateTaxonomyInput;
   CreateTaxonomyPayload: ResolverTypeWrapper<Omit<CreateTaxonomyPayload, 'taxonomy'> & { taxonomy?: Maybe<ResolversTypes['Taxonomy']> }>;
   CriterionEvalScore: ResolverTypeWrapper<CriterionEvalScore>;
@@ -3033,10 +3324,13 @@ export type ResolversTypes = {
   DraftRunbookPayload: ResolverTypeWrapper<Omit<DraftRunbookPayload, 'generation'> & { generation?: Maybe<ResolversTypes['Generation']> }>;
   DraftStatusUpdateInput: DraftStatusUpdateInput;
   DraftStatusUpdatePayload: ResolverTypeWrapper<Omit<DraftStatusUpdatePayload, 'generation'> & { generation?: Maybe<ResolversTypes['Generation']> }>;
+  DriftMetric: DriftMetric;
   EditClass: EditClass;
   EvalCaseResult: ResolverTypeWrapper<EvalResultRecord>;
-  EvalCaseResultConnection: ResolverTypeWrapper<Omit<EvalCaseResultConnection, 'nodes'> & { nodes: Array<ResolversTypes['EvalCaseResult']> }>;
+  EvalCaseResultConnection: ResolverTypeWrapper<Omit<EvalCaseResultConnection, 'edges' | 'nodes'> & { edges: Array<ResolversTypes['EvalCaseResultEdge']>, nodes: Array<ResolversTypes['EvalCaseResult']> }>;
+  EvalCaseResultEdge: ResolverTypeWrapper<Omit<EvalCaseResultEdge, 'node'> & { node: ResolversTypes['EvalCaseResult'] }>;
   EvalConfusion: ResolverTypeWrapper<EvalConfusion>;
+  EvalDataset: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['EvalDataset']>;
   EvalDrift: ResolverTypeWrapper<EvalDrift>;
   EvalKind: EvalKind;
   EvalMetricDelta: ResolverTypeWrapper<EvalMetricDelta>;
@@ -3046,18 +3340,22 @@ export type ResolversTypes = {
   EvalProgress: ResolverTypeWrapper<EvalProgress>;
   EvalRun: ResolverTypeWrapper<EvalRunRecord>;
   EvalRunComparison: ResolverTypeWrapper<EvalComparisonView>;
-  EvalRunConnection: ResolverTypeWrapper<Omit<EvalRunConnection, 'nodes'> & { nodes: Array<ResolversTypes['EvalRun']> }>;
+  EvalRunConnection: ResolverTypeWrapper<Omit<EvalRunConnection, 'edges' | 'nodes'> & { edges: Array<ResolversTypes['EvalRunEdge']>, nodes: Array<ResolversTypes['EvalRun']> }>;
+  EvalRunEdge: ResolverTypeWrapper<Omit<EvalRunEdge, 'node'> & { node: ResolversTypes['EvalRun'] }>;
   EvalRunError: ResolverTypeWrapper<EvalRunError>;
   EvalRunStatus: EvalRunStatus;
   FailingStep: ResolverTypeWrapper<FailingStep>;
-  Feedback: ResolverTypeWrapper<Feedback>;
-  FeedbackInput: FeedbackInput;
+  Feedback: ResolverTypeWrapper<FeedbackView>;
+  FeedbackSubjectInput: FeedbackSubjectInput;
   FlippedEvalCase: ResolverTypeWrapper<FlippedEvalCase>;
+  FlippedEvalCaseConnection: ResolverTypeWrapper<FlippedEvalCaseConnection>;
+  FlippedEvalCaseEdge: ResolverTypeWrapper<FlippedEvalCaseEdge>;
   Generation: ResolverTypeWrapper<GenerationRecord>;
-  GenerationCaseImport: ResolverTypeWrapper<Omit<GenerationCaseImport, 'dataset'> & { dataset: ResolversTypes['GenerationDataset'] }>;
   GenerationCaseInput: GenerationCaseInput;
   GenerationConnection: ResolverTypeWrapper<Omit<GenerationConnection, 'edges'> & { edges: Array<ResolversTypes['GenerationEdge']> }>;
   GenerationDataset: ResolverTypeWrapper<GenerationDatasetRecord>;
+  GenerationDatasetConnection: ResolverTypeWrapper<Omit<GenerationDatasetConnection, 'edges' | 'nodes'> & { edges: Array<ResolversTypes['GenerationDatasetEdge']>, nodes: Array<ResolversTypes['GenerationDataset']> }>;
+  GenerationDatasetEdge: ResolverTypeWrapper<Omit<GenerationDatasetEdge, 'node'> & { node: ResolversTypes['GenerationDataset'] }>;
   GenerationEdge: ResolverTypeWrapper<Omit<GenerationEdge, 'node'> & { node: ResolversTypes['Generation'] }>;
   GenerationError: ResolverTypeWrapper<GenerationError>;
   GenerationEvalMetrics: ResolverTypeWrapper<GenerationSummary>;
@@ -3066,17 +3364,20 @@ export type ResolversTypes = {
   GenerationOutput: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['GenerationOutput']>;
   GenerationStatus: GenerationStatus;
   GroundingIssue: ResolverTypeWrapper<GroundingIssue>;
+  GroundingIssueKind: GroundingIssueKind;
+  ImportGenerationCasesInput: ImportGenerationCasesInput;
+  ImportGenerationCasesPayload: ResolverTypeWrapper<Omit<ImportGenerationCasesPayload, 'generationDataset'> & { generationDataset?: Maybe<ResolversTypes['GenerationDataset']> }>;
   ImportLabeledTicketsInput: ImportLabeledTicketsInput;
   ImportLabeledTicketsPayload: ResolverTypeWrapper<Omit<ImportLabeledTicketsPayload, 'taxonomy'> & { taxonomy?: Maybe<ResolversTypes['Taxonomy']> }>;
   Incident: ResolverTypeWrapper<IncidentReference>;
   IncidentInput: IncidentInput;
-  IssuedApiKey: ResolverTypeWrapper<Omit<IssuedApiKey, 'apiKey'> & { apiKey: ResolversTypes['ApiKey'] }>;
   JobDigestOutput: ResolverTypeWrapper<JobDigestOutput>;
   JobLogStats: ResolverTypeWrapper<JobLogStats>;
   JobOutcome: JobOutcome;
   KeywordRule: ResolverTypeWrapper<KeywordRule>;
   KeywordRuleInput: KeywordRuleInput;
   LabeledTicketInput: LabeledTicketInput;
+  McNemarMethod: McNemarMethod;
   McNemarTest: ResolverTypeWrapper<McNemarTest>;
   MetricsBucket: MetricsBucket;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
@@ -3091,6 +3392,7 @@ export type ResolversTypes = {
   PostmortemOutput: ResolverTypeWrapper<PostmortemOutput>;
   PostmortemTimelineEntry: ResolverTypeWrapper<PostmortemTimelineEntry>;
   ProviderAttempt: ResolverTypeWrapper<ProviderAttempt>;
+  ProviderAttemptOutcome: ProviderAttemptOutcome;
   ProviderStatus: ResolverTypeWrapper<ProviderStatus>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   RedactionCount: ResolverTypeWrapper<RedactionCount>;
@@ -3099,9 +3401,14 @@ export type ResolversTypes = {
   RerouteTicketInput: RerouteTicketInput;
   RerouteTicketPayload: ResolverTypeWrapper<Omit<RerouteTicketPayload, 'prediction' | 'ticket'> & { prediction?: Maybe<ResolversTypes['RoutingPrediction']>, ticket?: Maybe<ResolversTypes['Ticket']> }>;
   ResponderInput: ResponderInput;
+  ResumeEvalRunInput: ResumeEvalRunInput;
+  ResumeEvalRunPayload: ResolverTypeWrapper<Omit<ResumeEvalRunPayload, 'evalRun'> & { evalRun?: Maybe<ResolversTypes['EvalRun']> }>;
   ReviewRoutingInput: ReviewRoutingInput;
   ReviewRoutingPayload: ResolverTypeWrapper<ReviewRoutingPayloadSource>;
+  RevokeApiKeyInput: RevokeApiKeyInput;
+  RevokeApiKeyPayload: ResolverTypeWrapper<Omit<RevokeApiKeyPayload, 'apiKey'> & { apiKey?: Maybe<ResolversTypes['ApiKey']> }>;
   RiskLevel: RiskLevel;
+  RoiAccuracySource: RoiAccuracySource;
   RouteBacklogInput: RouteBacklogInput;
   RouteBacklogPayload: ResolverTypeWrapper<Omit<RouteBacklogPayload, 'backlog'> & { backlog?: Maybe<ResolversTypes['RoutingBacklog']> }>;
   RouterModel: ResolverTypeWrapper<RouterModelRecord>;
@@ -3118,7 +3425,7 @@ export type ResolversTypes = {
   RoutingPredictionConnection: ResolverTypeWrapper<RoutingPredictionConnectionSource>;
   RoutingPredictionEdge: ResolverTypeWrapper<Omit<RoutingPredictionEdge, 'node'> & { node: ResolversTypes['RoutingPrediction'] }>;
   RoutingPredictionFilter: RoutingPredictionFilter;
-  RoutingRoi: ResolverTypeWrapper<RoutingRoi>;
+  RoutingRoi: ResolverTypeWrapper<RoutingRoiView>;
   RunbookContextInput: RunbookContextInput;
   RunbookOutput: ResolverTypeWrapper<RunbookOutput>;
   RunbookParameter: ResolverTypeWrapper<RunbookParameter>;
@@ -3128,8 +3435,11 @@ export type ResolversTypes = {
   SetDefaultTaxonomyPayload: ResolverTypeWrapper<Omit<SetDefaultTaxonomyPayload, 'previousDefault' | 'taxonomy'> & { previousDefault?: Maybe<ResolversTypes['Taxonomy']>, taxonomy?: Maybe<ResolversTypes['Taxonomy']> }>;
   StageEvalShare: ResolverTypeWrapper<StageEvalShare>;
   StartEvalRunInput: StartEvalRunInput;
+  StartEvalRunPayload: ResolverTypeWrapper<Omit<StartEvalRunPayload, 'evalRun'> & { evalRun?: Maybe<ResolversTypes['EvalRun']> }>;
   StatusUpdateOutput: ResolverTypeWrapper<StatusUpdateOutput>;
   StatusUpdateTone: StatusUpdateTone;
+  SubmitFeedbackInput: SubmitFeedbackInput;
+  SubmitFeedbackPayload: ResolverTypeWrapper<Omit<SubmitFeedbackPayload, 'feedback'> & { feedback?: Maybe<ResolversTypes['Feedback']> }>;
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Taxonomy: ResolverTypeWrapper<TaxonomyRecord>;
   TaxonomyConnection: ResolverTypeWrapper<TaxonomyConnectionSource>;
@@ -3153,16 +3463,19 @@ export type ResolversParentTypes = {
   AlertInput: AlertInput;
   ApiKey: ApiKeyRecord;
   ID: Scalars['ID']['output'];
-  ApiKeyInput: ApiKeyInput;
+  ApiKeyConnection: Omit<ApiKeyConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['ApiKeyEdge']>, nodes: Array<ResolversParentTypes['ApiKey']> };
+  Int: Scalars['Int']['output'];
+  ApiKeyEdge: Omit<ApiKeyEdge, 'node'> & { node: ResolversParentTypes['ApiKey'] };
   AssistantAnswerOutput: AssistantAnswerOutput;
   Boolean: Scalars['Boolean']['output'];
   AuditEntry: AuditEntry;
   Float: Scalars['Float']['output'];
-  Int: Scalars['Int']['output'];
   AuditEntryConnection: AuditEntryConnection;
   AuditEntryEdge: AuditEntryEdge;
   AuditMessage: AuditMessage;
   AuditRawText: AuditRawText;
+  CancelEvalRunInput: CancelEvalRunInput;
+  CancelEvalRunPayload: Omit<CancelEvalRunPayload, 'evalRun'> & { evalRun?: Maybe<ResolversParentTypes['EvalRun']> };
   CancelGenerationInput: CancelGenerationInput;
   CancelGenerationPayload: Omit<CancelGenerationPayload, 'generation'> & { generation?: Maybe<ResolversParentTypes['Generation']> };
   CancelRoutingBacklogInput: CancelRoutingBacklogInput;
@@ -3175,7 +3488,10 @@ export type ResolversParentTypes = {
   ContextItemInput: ContextItemInput;
   ConversationTurnInput: ConversationTurnInput;
   CoveragePoint: CoveragePoint;
+  CreateApiKeyInput: CreateApiKeyInput;
+  CreateApiKeyPayload: Omit<CreateApiKeyPayload, 'apiKey'> & { apiKey?: Maybe<ResolversParentTypes['ApiKey']> };
   CreateGenerationDatasetInput: CreateGenerationDatasetInput;
+  CreateGenerationDatasetPayload: Omit<CreateGenerationDatasetPayload, 'generationDataset'> & { generationDataset?: Maybe<ResolversParentTypes['GenerationDataset']> };
   CreateTaxonomyInput: CreateTaxonomyInput;
   CreateTaxonomyPayload: Omit<CreateTaxonomyPayload, 'taxonomy'> & { taxonomy?: Maybe<ResolversParentTypes['Taxonomy']> };
   CriterionEvalScore: CriterionEvalScore;
@@ -3191,8 +3507,10 @@ export type ResolversParentTypes = {
   DraftStatusUpdateInput: DraftStatusUpdateInput;
   DraftStatusUpdatePayload: Omit<DraftStatusUpdatePayload, 'generation'> & { generation?: Maybe<ResolversParentTypes['Generation']> };
   EvalCaseResult: EvalResultRecord;
-  EvalCaseResultConnection: Omit<EvalCaseResultConnection, 'nodes'> & { nodes: Array<ResolversParentTypes['EvalCaseResult']> };
+  EvalCaseResultConnection: Omit<EvalCaseResultConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['EvalCaseResultEdge']>, nodes: Array<ResolversParentTypes['EvalCaseResult']> };
+  EvalCaseResultEdge: Omit<EvalCaseResultEdge, 'node'> & { node: ResolversParentTypes['EvalCaseResult'] };
   EvalConfusion: EvalConfusion;
+  EvalDataset: ResolversUnionTypes<ResolversParentTypes>['EvalDataset'];
   EvalDrift: EvalDrift;
   EvalMetricDelta: EvalMetricDelta;
   EvalMetrics: EvalMetrics;
@@ -3201,17 +3519,21 @@ export type ResolversParentTypes = {
   EvalProgress: EvalProgress;
   EvalRun: EvalRunRecord;
   EvalRunComparison: EvalComparisonView;
-  EvalRunConnection: Omit<EvalRunConnection, 'nodes'> & { nodes: Array<ResolversParentTypes['EvalRun']> };
+  EvalRunConnection: Omit<EvalRunConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['EvalRunEdge']>, nodes: Array<ResolversParentTypes['EvalRun']> };
+  EvalRunEdge: Omit<EvalRunEdge, 'node'> & { node: ResolversParentTypes['EvalRun'] };
   EvalRunError: EvalRunError;
   FailingStep: FailingStep;
-  Feedback: Feedback;
-  FeedbackInput: FeedbackInput;
+  Feedback: FeedbackView;
+  FeedbackSubjectInput: FeedbackSubjectInput;
   FlippedEvalCase: FlippedEvalCase;
+  FlippedEvalCaseConnection: FlippedEvalCaseConnection;
+  FlippedEvalCaseEdge: FlippedEvalCaseEdge;
   Generation: GenerationRecord;
-  GenerationCaseImport: Omit<GenerationCaseImport, 'dataset'> & { dataset: ResolversParentTypes['GenerationDataset'] };
   GenerationCaseInput: GenerationCaseInput;
   GenerationConnection: Omit<GenerationConnection, 'edges'> & { edges: Array<ResolversParentTypes['GenerationEdge']> };
   GenerationDataset: GenerationDatasetRecord;
+  GenerationDatasetConnection: Omit<GenerationDatasetConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['GenerationDatasetEdge']>, nodes: Array<ResolversParentTypes['GenerationDataset']> };
+  GenerationDatasetEdge: Omit<GenerationDatasetEdge, 'node'> & { node: ResolversParentTypes['GenerationDataset'] };
   GenerationEdge: Omit<GenerationEdge, 'node'> & { node: ResolversParentTypes['Generation'] };
   GenerationError: GenerationError;
   GenerationEvalMetrics: GenerationSummary;
@@ -3219,11 +3541,12 @@ export type ResolversParentTypes = {
   GenerationFilter: GenerationFilter;
   GenerationOutput: ResolversUnionTypes<ResolversParentTypes>['GenerationOutput'];
   GroundingIssue: GroundingIssue;
+  ImportGenerationCasesInput: ImportGenerationCasesInput;
+  ImportGenerationCasesPayload: Omit<ImportGenerationCasesPayload, 'generationDataset'> & { generationDataset?: Maybe<ResolversParentTypes['GenerationDataset']> };
   ImportLabeledTicketsInput: ImportLabeledTicketsInput;
   ImportLabeledTicketsPayload: Omit<ImportLabeledTicketsPayload, 'taxonomy'> & { taxonomy?: Maybe<ResolversParentTypes['Taxonomy']> };
   Incident: IncidentReference;
   IncidentInput: IncidentInput;
-  IssuedApiKey: Omit<IssuedApiKey, 'apiKey'> & { apiKey: ResolversParentTypes['ApiKey'] };
   JobDigestOutput: JobDigestOutput;
   JobLogStats: JobLogStats;
   KeywordRule: KeywordRule;
@@ -3248,8 +3571,12 @@ export type ResolversParentTypes = {
   RerouteTicketInput: RerouteTicketInput;
   RerouteTicketPayload: Omit<RerouteTicketPayload, 'prediction' | 'ticket'> & { prediction?: Maybe<ResolversParentTypes['RoutingPrediction']>, ticket?: Maybe<ResolversParentTypes['Ticket']> };
   ResponderInput: ResponderInput;
+  ResumeEvalRunInput: ResumeEvalRunInput;
+  ResumeEvalRunPayload: Omit<ResumeEvalRunPayload, 'evalRun'> & { evalRun?: Maybe<ResolversParentTypes['EvalRun']> };
   ReviewRoutingInput: ReviewRoutingInput;
   ReviewRoutingPayload: ReviewRoutingPayloadSource;
+  RevokeApiKeyInput: RevokeApiKeyInput;
+  RevokeApiKeyPayload: Omit<RevokeApiKeyPayload, 'apiKey'> & { apiKey?: Maybe<ResolversParentTypes['ApiKey']> };
   RouteBacklogInput: RouteBacklogInput;
   RouteBacklogPayload: Omit<RouteBacklogPayload, 'backlog'> & { backlog?: Maybe<ResolversParentTypes['RoutingBacklog']> };
   RouterModel: RouterModelRecord;
@@ -3265,7 +3592,7 @@ export type ResolversParentTypes = {
   RoutingPredictionConnection: RoutingPredictionConnectionSource;
   RoutingPredictionEdge: Omit<RoutingPredictionEdge, 'node'> & { node: ResolversParentTypes['RoutingPrediction'] };
   RoutingPredictionFilter: RoutingPredictionFilter;
-  RoutingRoi: RoutingRoi;
+  RoutingRoi: RoutingRoiView;
   RunbookContextInput: RunbookContextInput;
   RunbookOutput: RunbookOutput;
   RunbookParameter: RunbookParameter;
@@ -3274,7 +3601,10 @@ export type ResolversParentTypes = {
   SetDefaultTaxonomyPayload: Omit<SetDefaultTaxonomyPayload, 'previousDefault' | 'taxonomy'> & { previousDefault?: Maybe<ResolversParentTypes['Taxonomy']>, taxonomy?: Maybe<ResolversParentTypes['Taxonomy']> };
   StageEvalShare: StageEvalShare;
   StartEvalRunInput: StartEvalRunInput;
+  StartEvalRunPayload: Omit<StartEvalRunPayload, 'evalRun'> & { evalRun?: Maybe<ResolversParentTypes['EvalRun']> };
   StatusUpdateOutput: StatusUpdateOutput;
+  SubmitFeedbackInput: SubmitFeedbackInput;
+  SubmitFeedbackPayload: Omit<SubmitFeedbackPayload, 'feedback'> & { feedback?: Maybe<ResolversParentTypes['Feedback']> };
   Subscription: Record<PropertyKey, never>;
   Taxonomy: TaxonomyRecord;
   TaxonomyConnection: TaxonomyConnectionSource;
@@ -3312,7 +3642,19 @@ export type ApiKeyResolvers<ContextType = RequestContext, ParentType extends Res
   lastUsedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   prefix?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   revokedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
-  scopes?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  scopes?: Resolver<Array<ResolversTypes['ApiKeyScope']>, ParentType, ContextType>;
+};
+
+export type ApiKeyConnectionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ApiKeyConnection'] = ResolversParentTypes['ApiKeyConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['ApiKeyEdge']>, ParentType, ContextType>;
+  nodes?: Resolver<Array<ResolversTypes['ApiKey']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type ApiKeyEdgeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ApiKeyEdge'] = ResolversParentTypes['ApiKeyEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['ApiKey'], ParentType, ContextType>;
 };
 
 export type AssistantAnswerOutputResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['AssistantAnswerOutput'] = ResolversParentTypes['AssistantAnswerOutput']> = {
@@ -3344,7 +3686,9 @@ export type AuditEntryResolvers<ContextType = RequestContext, ParentType extends
 
 export type AuditEntryConnectionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['AuditEntryConnection'] = ResolversParentTypes['AuditEntryConnection']> = {
   edges?: Resolver<Array<ResolversTypes['AuditEntryEdge']>, ParentType, ContextType>;
+  nodes?: Resolver<Array<ResolversTypes['AuditEntry']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type AuditEntryEdgeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['AuditEntryEdge'] = ResolversParentTypes['AuditEntryEdge']> = {
@@ -3354,12 +3698,17 @@ export type AuditEntryEdgeResolvers<ContextType = RequestContext, ParentType ext
 
 export type AuditMessageResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['AuditMessage'] = ResolversParentTypes['AuditMessage']> = {
   content?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  role?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  role?: Resolver<ResolversTypes['AuditMessageRole'], ParentType, ContextType>;
 };
 
 export type AuditRawTextResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['AuditRawText'] = ResolversParentTypes['AuditRawText']> = {
   answer?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   prompt?: Resolver<Array<ResolversTypes['AuditMessage']>, ParentType, ContextType>;
+};
+
+export type CancelEvalRunPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CancelEvalRunPayload'] = ResolversParentTypes['CancelEvalRunPayload']> = {
+  evalRun?: Resolver<Maybe<ResolversTypes['EvalRun']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['AiUserError']>, ParentType, ContextType>;
 };
 
 export type CancelGenerationPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CancelGenerationPayload'] = ResolversParentTypes['CancelGenerationPayload']> = {
@@ -3396,6 +3745,17 @@ export type CoveragePointResolvers<ContextType = RequestContext, ParentType exte
   accuracy?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   coverage?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   threshold?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+};
+
+export type CreateApiKeyPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CreateApiKeyPayload'] = ResolversParentTypes['CreateApiKeyPayload']> = {
+  apiKey?: Resolver<Maybe<ResolversTypes['ApiKey']>, ParentType, ContextType>;
+  key?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['AiUserError']>, ParentType, ContextType>;
+};
+
+export type CreateGenerationDatasetPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CreateGenerationDatasetPayload'] = ResolversParentTypes['CreateGenerationDatasetPayload']> = {
+  generationDataset?: Resolver<Maybe<ResolversTypes['GenerationDataset']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['AiUserError']>, ParentType, ContextType>;
 };
 
 export type CreateTaxonomyPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CreateTaxonomyPayload'] = ResolversParentTypes['CreateTaxonomyPayload']> = {
@@ -3443,20 +3803,28 @@ export type EvalCaseResultResolvers<ContextType = RequestContext, ParentType ext
   confidence?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   correct?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   costUsd?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
-  decidedBy?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  decidedBy?: Resolver<Maybe<ResolversTypes['DecidedBy']>, ParentType, ContextType>;
   detailJson?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  draftedBy?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   expected?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   generation?: Resolver<Maybe<ResolversTypes['Generation']>, ParentType, ContextType>;
   latencyMs?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
-  needsReview?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  needsReview?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
   position?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   predicted?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   score?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
 };
 
 export type EvalCaseResultConnectionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['EvalCaseResultConnection'] = ResolversParentTypes['EvalCaseResultConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['EvalCaseResultEdge']>, ParentType, ContextType>;
   nodes?: Resolver<Array<ResolversTypes['EvalCaseResult']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type EvalCaseResultEdgeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['EvalCaseResultEdge'] = ResolversParentTypes['EvalCaseResultEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['EvalCaseResult'], ParentType, ContextType>;
 };
 
 export type EvalConfusionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['EvalConfusion'] = ResolversParentTypes['EvalConfusion']> = {
@@ -3464,6 +3832,10 @@ export type EvalConfusionResolvers<ContextType = RequestContext, ParentType exte
   expected?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   predicted?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   rate?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+};
+
+export type EvalDatasetResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['EvalDataset'] = ResolversParentTypes['EvalDataset']> = {
+  __resolveType: TypeResolveFn<'GenerationDataset' | 'Taxonomy', ParentType, ContextType>;
 };
 
 export type EvalDriftResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['EvalDrift'] = ResolversParentTypes['EvalDrift']> = {
@@ -3474,7 +3846,7 @@ export type EvalDriftResolvers<ContextType = RequestContext, ParentType extends 
   latestBucket?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   latestSamples?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   margin?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
-  metric?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  metric?: Resolver<ResolversTypes['DriftMetric'], ParentType, ContextType>;
 };
 
 export type EvalMetricDeltaResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['EvalMetricDelta'] = ResolversParentTypes['EvalMetricDelta']> = {
@@ -3497,11 +3869,11 @@ export type EvalMetricsPointResolvers<ContextType = RequestContext, ParentType e
   acceptanceRate?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   bucket?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   costUsd?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
-  inputTokens?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  inputTokens?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   latencyP50Ms?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   latencyP95Ms?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   meanEditDistance?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
-  outputTokens?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  outputTokens?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   rated?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   requests?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   routingAccuracy?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
@@ -3521,7 +3893,7 @@ export type EvalProgressResolvers<ContextType = RequestContext, ParentType exten
 export type EvalRunResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['EvalRun'] = ResolversParentTypes['EvalRun']> = {
   concurrency?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
-  datasetId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  dataset?: Resolver<Maybe<ResolversTypes['EvalDataset']>, ParentType, ContextType>;
   error?: Resolver<Maybe<ResolversTypes['EvalRunError']>, ParentType, ContextType>;
   finishedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -3546,17 +3918,22 @@ export type EvalRunComparisonResolvers<ContextType = RequestContext, ParentType 
   bothRight?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   bothWrong?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   deltas?: Resolver<Array<ResolversTypes['EvalMetricDelta']>, ParentType, ContextType>;
-  improved?: Resolver<Array<ResolversTypes['FlippedEvalCase']>, ParentType, ContextType, RequireFields<EvalRunComparisonImprovedArgs, 'first'>>;
-  improvedCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  improved?: Resolver<ResolversTypes['FlippedEvalCaseConnection'], ParentType, ContextType, RequireFields<EvalRunComparisonImprovedArgs, 'first'>>;
   mcnemar?: Resolver<ResolversTypes['McNemarTest'], ParentType, ContextType>;
   pairedCases?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
-  regressed?: Resolver<Array<ResolversTypes['FlippedEvalCase']>, ParentType, ContextType, RequireFields<EvalRunComparisonRegressedArgs, 'first'>>;
-  regressedCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  regressed?: Resolver<ResolversTypes['FlippedEvalCaseConnection'], ParentType, ContextType, RequireFields<EvalRunComparisonRegressedArgs, 'first'>>;
 };
 
 export type EvalRunConnectionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['EvalRunConnection'] = ResolversParentTypes['EvalRunConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['EvalRunEdge']>, ParentType, ContextType>;
   nodes?: Resolver<Array<ResolversTypes['EvalRun']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type EvalRunEdgeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['EvalRunEdge'] = ResolversParentTypes['EvalRunEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['EvalRun'], ParentType, ContextType>;
 };
 
 export type EvalRunErrorResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['EvalRunError'] = ResolversParentTypes['EvalRunError']> = {
@@ -3577,7 +3954,7 @@ export type FeedbackResolvers<ContextType = RequestContext, ParentType extends R
   editClass?: Resolver<Maybe<ResolversTypes['EditClass']>, ParentType, ContextType>;
   editDistance?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   feature?: Resolver<ResolversTypes['AiFeature'], ParentType, ContextType>;
-  generationId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  generation?: Resolver<Maybe<ResolversTypes['Generation']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   labeledTicketCreated?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   predictionId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
@@ -3592,6 +3969,18 @@ export type FlippedEvalCaseResolvers<ContextType = RequestContext, ParentType ex
   predictedB?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   scoreA?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   scoreB?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+};
+
+export type FlippedEvalCaseConnectionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['FlippedEvalCaseConnection'] = ResolversParentTypes['FlippedEvalCaseConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['FlippedEvalCaseEdge']>, ParentType, ContextType>;
+  nodes?: Resolver<Array<ResolversTypes['FlippedEvalCase']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type FlippedEvalCaseEdgeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['FlippedEvalCaseEdge'] = ResolversParentTypes['FlippedEvalCaseEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['FlippedEvalCase'], ParentType, ContextType>;
 };
 
 export type GenerationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Generation'] = ResolversParentTypes['Generation'], FederationReferenceType extends FederationReferenceTypes['Generation'] = FederationReferenceTypes['Generation']> = {
@@ -3617,13 +4006,6 @@ export type GenerationResolvers<ContextType = RequestContext, ParentType extends
   usage?: Resolver<Maybe<ResolversTypes['Usage']>, ParentType, ContextType>;
 };
 
-export type GenerationCaseImportResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['GenerationCaseImport'] = ResolversParentTypes['GenerationCaseImport']> = {
-  dataset?: Resolver<ResolversTypes['GenerationDataset'], ParentType, ContextType>;
-  duplicates?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
-  imported?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
-  rejected?: Resolver<Array<ResolversTypes['RejectedRow']>, ParentType, ContextType>;
-};
-
 export type GenerationConnectionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['GenerationConnection'] = ResolversParentTypes['GenerationConnection']> = {
   edges?: Resolver<Array<ResolversTypes['GenerationEdge']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
@@ -3635,6 +4017,19 @@ export type GenerationDatasetResolvers<ContextType = RequestContext, ParentType 
   description?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type GenerationDatasetConnectionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['GenerationDatasetConnection'] = ResolversParentTypes['GenerationDatasetConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['GenerationDatasetEdge']>, ParentType, ContextType>;
+  nodes?: Resolver<Array<ResolversTypes['GenerationDataset']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type GenerationDatasetEdgeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['GenerationDatasetEdge'] = ResolversParentTypes['GenerationDatasetEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['GenerationDataset'], ParentType, ContextType>;
 };
 
 export type GenerationEdgeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['GenerationEdge'] = ResolversParentTypes['GenerationEdge']> = {
@@ -3681,8 +4076,16 @@ export type GenerationOutputResolvers<ContextType = RequestContext, ParentType e
 };
 
 export type GroundingIssueResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['GroundingIssue'] = ResolversParentTypes['GroundingIssue']> = {
-  kind?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['GroundingIssueKind'], ParentType, ContextType>;
   value?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type ImportGenerationCasesPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ImportGenerationCasesPayload'] = ResolversParentTypes['ImportGenerationCasesPayload']> = {
+  duplicates?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  generationDataset?: Resolver<Maybe<ResolversTypes['GenerationDataset']>, ParentType, ContextType>;
+  imported?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  rejected?: Resolver<Maybe<Array<ResolversTypes['RejectedRow']>>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['AiUserError']>, ParentType, ContextType>;
 };
 
 export type ImportLabeledTicketsPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ImportLabeledTicketsPayload'] = ResolversParentTypes['ImportLabeledTicketsPayload']> = {
@@ -3699,11 +4102,6 @@ export type IncidentResolvers<ContextType = RequestContext, ParentType extends R
   postmortemDrafts?: Resolver<Array<ResolversTypes['Generation']>, ParentType, ContextType, RequireFields<IncidentPostmortemDraftsArgs, 'first'>>;
   runbookDrafts?: Resolver<Array<ResolversTypes['Generation']>, ParentType, ContextType, RequireFields<IncidentRunbookDraftsArgs, 'first'>>;
   statusUpdateDrafts?: Resolver<Array<ResolversTypes['Generation']>, ParentType, ContextType, RequireFields<IncidentStatusUpdateDraftsArgs, 'first'>>;
-};
-
-export type IssuedApiKeyResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['IssuedApiKey'] = ResolversParentTypes['IssuedApiKey']> = {
-  apiKey?: Resolver<ResolversTypes['ApiKey'], ParentType, ContextType>;
-  key?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export type JobDigestOutputResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['JobDigestOutput'] = ResolversParentTypes['JobDigestOutput']> = {
@@ -3733,33 +4131,33 @@ export type KeywordRuleResolvers<ContextType = RequestContext, ParentType extend
 export type McNemarTestResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['McNemarTest'] = ResolversParentTypes['McNemarTest']> = {
   b?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   c?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
-  method?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  method?: Resolver<ResolversTypes['McNemarMethod'], ParentType, ContextType>;
   pValue?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   statistic?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
 };
 
 export type MutationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
-  cancelEvalRun?: Resolver<ResolversTypes['EvalRun'], ParentType, ContextType, RequireFields<MutationCancelEvalRunArgs, 'id'>>;
+  cancelEvalRun?: Resolver<ResolversTypes['CancelEvalRunPayload'], ParentType, ContextType, RequireFields<MutationCancelEvalRunArgs, 'input'>>;
   cancelGeneration?: Resolver<ResolversTypes['CancelGenerationPayload'], ParentType, ContextType, RequireFields<MutationCancelGenerationArgs, 'input'>>;
   cancelRoutingBacklog?: Resolver<ResolversTypes['CancelRoutingBacklogPayload'], ParentType, ContextType, RequireFields<MutationCancelRoutingBacklogArgs, 'input'>>;
-  createApiKey?: Resolver<ResolversTypes['IssuedApiKey'], ParentType, ContextType, RequireFields<MutationCreateApiKeyArgs, 'input'>>;
-  createGenerationDataset?: Resolver<ResolversTypes['GenerationDataset'], ParentType, ContextType, RequireFields<MutationCreateGenerationDatasetArgs, 'input'>>;
+  createApiKey?: Resolver<ResolversTypes['CreateApiKeyPayload'], ParentType, ContextType, RequireFields<MutationCreateApiKeyArgs, 'input'>>;
+  createGenerationDataset?: Resolver<ResolversTypes['CreateGenerationDatasetPayload'], ParentType, ContextType, RequireFields<MutationCreateGenerationDatasetArgs, 'input'>>;
   createTaxonomy?: Resolver<ResolversTypes['CreateTaxonomyPayload'], ParentType, ContextType, RequireFields<MutationCreateTaxonomyArgs, 'input'>>;
   draftAssistantAnswer?: Resolver<ResolversTypes['DraftAssistantAnswerPayload'], ParentType, ContextType, RequireFields<MutationDraftAssistantAnswerArgs, 'input'>>;
   draftJobDigest?: Resolver<ResolversTypes['DraftJobDigestPayload'], ParentType, ContextType, RequireFields<MutationDraftJobDigestArgs, 'input'>>;
   draftPostmortem?: Resolver<ResolversTypes['DraftPostmortemPayload'], ParentType, ContextType, RequireFields<MutationDraftPostmortemArgs, 'input'>>;
   draftRunbook?: Resolver<ResolversTypes['DraftRunbookPayload'], ParentType, ContextType, RequireFields<MutationDraftRunbookArgs, 'input'>>;
   draftStatusUpdate?: Resolver<ResolversTypes['DraftStatusUpdatePayload'], ParentType, ContextType, RequireFields<MutationDraftStatusUpdateArgs, 'input'>>;
-  importGenerationCases?: Resolver<ResolversTypes['GenerationCaseImport'], ParentType, ContextType, RequireFields<MutationImportGenerationCasesArgs, 'cases' | 'datasetId'>>;
+  importGenerationCases?: Resolver<ResolversTypes['ImportGenerationCasesPayload'], ParentType, ContextType, RequireFields<MutationImportGenerationCasesArgs, 'input'>>;
   importLabeledTickets?: Resolver<ResolversTypes['ImportLabeledTicketsPayload'], ParentType, ContextType, RequireFields<MutationImportLabeledTicketsArgs, 'input'>>;
   rerouteTicket?: Resolver<ResolversTypes['RerouteTicketPayload'], ParentType, ContextType, RequireFields<MutationRerouteTicketArgs, 'input'>>;
-  resumeEvalRun?: Resolver<ResolversTypes['EvalRun'], ParentType, ContextType, RequireFields<MutationResumeEvalRunArgs, 'id'>>;
+  resumeEvalRun?: Resolver<ResolversTypes['ResumeEvalRunPayload'], ParentType, ContextType, RequireFields<MutationResumeEvalRunArgs, 'input'>>;
   reviewRouting?: Resolver<ResolversTypes['ReviewRoutingPayload'], ParentType, ContextType, RequireFields<MutationReviewRoutingArgs, 'input'>>;
-  revokeApiKey?: Resolver<ResolversTypes['ApiKey'], ParentType, ContextType, RequireFields<MutationRevokeApiKeyArgs, 'id'>>;
+  revokeApiKey?: Resolver<ResolversTypes['RevokeApiKeyPayload'], ParentType, ContextType, RequireFields<MutationRevokeApiKeyArgs, 'input'>>;
   routeBacklog?: Resolver<ResolversTypes['RouteBacklogPayload'], ParentType, ContextType, RequireFields<MutationRouteBacklogArgs, 'input'>>;
   setDefaultTaxonomy?: Resolver<ResolversTypes['SetDefaultTaxonomyPayload'], ParentType, ContextType, RequireFields<MutationSetDefaultTaxonomyArgs, 'input'>>;
-  startEvalRun?: Resolver<ResolversTypes['EvalRun'], ParentType, ContextType, RequireFields<MutationStartEvalRunArgs, 'input'>>;
-  submitFeedback?: Resolver<ResolversTypes['Feedback'], ParentType, ContextType, RequireFields<MutationSubmitFeedbackArgs, 'input'>>;
+  startEvalRun?: Resolver<ResolversTypes['StartEvalRunPayload'], ParentType, ContextType, RequireFields<MutationStartEvalRunArgs, 'input'>>;
+  submitFeedback?: Resolver<ResolversTypes['SubmitFeedbackPayload'], ParentType, ContextType, RequireFields<MutationSubmitFeedbackArgs, 'input'>>;
   trainRouter?: Resolver<ResolversTypes['TrainRouterPayload'], ParentType, ContextType, RequireFields<MutationTrainRouterArgs, 'input'>>;
   updateTaxonomy?: Resolver<ResolversTypes['UpdateTaxonomyPayload'], ParentType, ContextType, RequireFields<MutationUpdateTaxonomyArgs, 'input'>>;
 };
@@ -3826,7 +4224,7 @@ export type ProviderAttemptResolvers<ContextType = RequestContext, ParentType ex
   errorCode?: Resolver<Maybe<ResolversTypes['AiErrorCode']>, ParentType, ContextType>;
   latencyMs?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   model?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  outcome?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  outcome?: Resolver<ResolversTypes['ProviderAttemptOutcome'], ParentType, ContextType>;
   provider?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
@@ -3845,14 +4243,14 @@ export type ProviderStatusResolvers<ContextType = RequestContext, ParentType ext
 };
 
 export type QueryResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
-  apiKeys?: Resolver<Array<ResolversTypes['ApiKey']>, ParentType, ContextType, Partial<QueryApiKeysArgs>>;
+  apiKeys?: Resolver<ResolversTypes['ApiKeyConnection'], ParentType, ContextType, RequireFields<QueryApiKeysArgs, 'first'>>;
   auditLog?: Resolver<ResolversTypes['AuditEntryConnection'], ParentType, ContextType, RequireFields<QueryAuditLogArgs, 'first'>>;
   compareEvalRuns?: Resolver<ResolversTypes['EvalRunComparison'], ParentType, ContextType, RequireFields<QueryCompareEvalRunsArgs, 'a' | 'b'>>;
   evalMetrics?: Resolver<ResolversTypes['EvalMetrics'], ParentType, ContextType, RequireFields<QueryEvalMetricsArgs, 'bucket' | 'feature'>>;
   evalRun?: Resolver<Maybe<ResolversTypes['EvalRun']>, ParentType, ContextType, RequireFields<QueryEvalRunArgs, 'id'>>;
   evalRuns?: Resolver<ResolversTypes['EvalRunConnection'], ParentType, ContextType, RequireFields<QueryEvalRunsArgs, 'first'>>;
   generation?: Resolver<Maybe<ResolversTypes['Generation']>, ParentType, ContextType, RequireFields<QueryGenerationArgs, 'id'>>;
-  generationDatasets?: Resolver<Array<ResolversTypes['GenerationDataset']>, ParentType, ContextType>;
+  generationDatasets?: Resolver<ResolversTypes['GenerationDatasetConnection'], ParentType, ContextType, RequireFields<QueryGenerationDatasetsArgs, 'first'>>;
   generations?: Resolver<ResolversTypes['GenerationConnection'], ParentType, ContextType, RequireFields<QueryGenerationsArgs, 'first'>>;
   providers?: Resolver<Array<ResolversTypes['ProviderStatus']>, ParentType, ContextType>;
   reviewQueue?: Resolver<ResolversTypes['RoutingPredictionConnection'], ParentType, ContextType, RequireFields<QueryReviewQueueArgs, 'first'>>;
@@ -3868,7 +4266,7 @@ export type QueryResolvers<ContextType = RequestContext, ParentType extends Reso
 
 export type RedactionCountResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['RedactionCount'] = ResolversParentTypes['RedactionCount']> = {
   count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
-  kind?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['PiiKind'], ParentType, ContextType>;
 };
 
 export type RejectedRowResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['RejectedRow'] = ResolversParentTypes['RejectedRow']> = {
@@ -3887,9 +4285,19 @@ export type RerouteTicketPayloadResolvers<ContextType = RequestContext, ParentTy
   userErrors?: Resolver<Array<ResolversTypes['AiUserError']>, ParentType, ContextType>;
 };
 
+export type ResumeEvalRunPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ResumeEvalRunPayload'] = ResolversParentTypes['ResumeEvalRunPayload']> = {
+  evalRun?: Resolver<Maybe<ResolversTypes['EvalRun']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['AiUserError']>, ParentType, ContextType>;
+};
+
 export type ReviewRoutingPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ReviewRoutingPayload'] = ResolversParentTypes['ReviewRoutingPayload']> = {
   prediction?: Resolver<Maybe<ResolversTypes['RoutingPrediction']>, ParentType, ContextType>;
   reviewQueue?: Resolver<Maybe<ResolversTypes['RoutingPredictionConnection']>, ParentType, ContextType, RequireFields<ReviewRoutingPayloadReviewQueueArgs, 'first'>>;
+  userErrors?: Resolver<Array<ResolversTypes['AiUserError']>, ParentType, ContextType>;
+};
+
+export type RevokeApiKeyPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['RevokeApiKeyPayload'] = ResolversParentTypes['RevokeApiKeyPayload']> = {
+  apiKey?: Resolver<Maybe<ResolversTypes['ApiKey']>, ParentType, ContextType>;
   userErrors?: Resolver<Array<ResolversTypes['AiUserError']>, ParentType, ContextType>;
 };
 
@@ -4017,12 +4425,12 @@ export type RoutingPredictionEdgeResolvers<ContextType = RequestContext, ParentT
 };
 
 export type RoutingRoiResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['RoutingRoi'] = ResolversParentTypes['RoutingRoi']> = {
-  accuracySource?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  accuracySource?: Resolver<Maybe<ResolversTypes['RoiAccuracySource']>, ParentType, ContextType>;
   autoRouted?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   autoRoutedAccuracy?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   decisions?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  evalRun?: Resolver<Maybe<ResolversTypes['EvalRun']>, ParentType, ContextType>;
   evalRunAutoRoutedAccuracy?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
-  evalRunId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
   expectedMisroutes?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   grossSavingUsd?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   llmSpendUsd?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
@@ -4035,7 +4443,7 @@ export type RoutingRoiResolvers<ContextType = RequestContext, ParentType extends
   sentToReview?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   setupCostUsd?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   since?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
-  taxonomyId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  taxonomy?: Resolver<ResolversTypes['Taxonomy'], ParentType, ContextType>;
   triageHourlyCostUsd?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   triageHoursSaved?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   triageSecondsPerTicket?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
@@ -4079,8 +4487,13 @@ export type SetDefaultTaxonomyPayloadResolvers<ContextType = RequestContext, Par
 export type StageEvalShareResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['StageEvalShare'] = ResolversParentTypes['StageEvalShare']> = {
   accuracy?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
-  decidedBy?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  decidedBy?: Resolver<ResolversTypes['DecidedBy'], ParentType, ContextType>;
   share?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+};
+
+export type StartEvalRunPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['StartEvalRunPayload'] = ResolversParentTypes['StartEvalRunPayload']> = {
+  evalRun?: Resolver<Maybe<ResolversTypes['EvalRun']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['AiUserError']>, ParentType, ContextType>;
 };
 
 export type StatusUpdateOutputResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['StatusUpdateOutput'] = ResolversParentTypes['StatusUpdateOutput']> = {
@@ -4093,6 +4506,11 @@ export type StatusUpdateOutputResolvers<ContextType = RequestContext, ParentType
   needsHuman?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   nextUpdateAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type SubmitFeedbackPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['SubmitFeedbackPayload'] = ResolversParentTypes['SubmitFeedbackPayload']> = {
+  feedback?: Resolver<Maybe<ResolversTypes['Feedback']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['AiUserError']>, ParentType, ContextType>;
 };
 
 export type SubscriptionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
@@ -4112,6 +4530,7 @@ export type TaxonomyResolvers<ContextType = RequestContext, ParentType extends R
   reviewQueue?: Resolver<ResolversTypes['RoutingPredictionConnection'], ParentType, ContextType, RequireFields<TaxonomyReviewQueueArgs, 'first'>>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type TaxonomyConnectionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['TaxonomyConnection'] = ResolversParentTypes['TaxonomyConnection']> = {
@@ -4159,18 +4578,23 @@ export type Resolvers<ContextType = RequestContext> = {
   AiCategory?: AiCategoryResolvers<ContextType>;
   AiUserError?: AiUserErrorResolvers<ContextType>;
   ApiKey?: ApiKeyResolvers<ContextType>;
+  ApiKeyConnection?: ApiKeyConnectionResolvers<ContextType>;
+  ApiKeyEdge?: ApiKeyEdgeResolvers<ContextType>;
   AssistantAnswerOutput?: AssistantAnswerOutputResolvers<ContextType>;
   AuditEntry?: AuditEntryResolvers<ContextType>;
   AuditEntryConnection?: AuditEntryConnectionResolvers<ContextType>;
   AuditEntryEdge?: AuditEntryEdgeResolvers<ContextType>;
   AuditMessage?: AuditMessageResolvers<ContextType>;
   AuditRawText?: AuditRawTextResolvers<ContextType>;
+  CancelEvalRunPayload?: CancelEvalRunPayloadResolvers<ContextType>;
   CancelGenerationPayload?: CancelGenerationPayloadResolvers<ContextType>;
   CancelRoutingBacklogPayload?: CancelRoutingBacklogPayloadResolvers<ContextType>;
   CascadePolicy?: CascadePolicyResolvers<ContextType>;
   CategoryEvalMetrics?: CategoryEvalMetricsResolvers<ContextType>;
   ConfusionMatrix?: ConfusionMatrixResolvers<ContextType>;
   CoveragePoint?: CoveragePointResolvers<ContextType>;
+  CreateApiKeyPayload?: CreateApiKeyPayloadResolvers<ContextType>;
+  CreateGenerationDatasetPayload?: CreateGenerationDatasetPayloadResolvers<ContextType>;
   CreateTaxonomyPayload?: CreateTaxonomyPayloadResolvers<ContextType>;
   CriterionEvalScore?: CriterionEvalScoreResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
@@ -4181,7 +4605,9 @@ export type Resolvers<ContextType = RequestContext> = {
   DraftStatusUpdatePayload?: DraftStatusUpdatePayloadResolvers<ContextType>;
   EvalCaseResult?: EvalCaseResultResolvers<ContextType>;
   EvalCaseResultConnection?: EvalCaseResultConnectionResolvers<ContextType>;
+  EvalCaseResultEdge?: EvalCaseResultEdgeResolvers<ContextType>;
   EvalConfusion?: EvalConfusionResolvers<ContextType>;
+  EvalDataset?: EvalDatasetResolvers<ContextType>;
   EvalDrift?: EvalDriftResolvers<ContextType>;
   EvalMetricDelta?: EvalMetricDeltaResolvers<ContextType>;
   EvalMetrics?: EvalMetricsResolvers<ContextType>;
@@ -4191,23 +4617,27 @@ export type Resolvers<ContextType = RequestContext> = {
   EvalRun?: EvalRunResolvers<ContextType>;
   EvalRunComparison?: EvalRunComparisonResolvers<ContextType>;
   EvalRunConnection?: EvalRunConnectionResolvers<ContextType>;
+  EvalRunEdge?: EvalRunEdgeResolvers<ContextType>;
   EvalRunError?: EvalRunErrorResolvers<ContextType>;
   FailingStep?: FailingStepResolvers<ContextType>;
   Feedback?: FeedbackResolvers<ContextType>;
   FlippedEvalCase?: FlippedEvalCaseResolvers<ContextType>;
+  FlippedEvalCaseConnection?: FlippedEvalCaseConnectionResolvers<ContextType>;
+  FlippedEvalCaseEdge?: FlippedEvalCaseEdgeResolvers<ContextType>;
   Generation?: GenerationResolvers<ContextType>;
-  GenerationCaseImport?: GenerationCaseImportResolvers<ContextType>;
   GenerationConnection?: GenerationConnectionResolvers<ContextType>;
   GenerationDataset?: GenerationDatasetResolvers<ContextType>;
+  GenerationDatasetConnection?: GenerationDatasetConnectionResolvers<ContextType>;
+  GenerationDatasetEdge?: GenerationDatasetEdgeResolvers<ContextType>;
   GenerationEdge?: GenerationEdgeResolvers<ContextType>;
   GenerationError?: GenerationErrorResolvers<ContextType>;
   GenerationEvalMetrics?: GenerationEvalMetricsResolvers<ContextType>;
   GenerationEvent?: GenerationEventResolvers<ContextType>;
   GenerationOutput?: GenerationOutputResolvers<ContextType>;
   GroundingIssue?: GroundingIssueResolvers<ContextType>;
+  ImportGenerationCasesPayload?: ImportGenerationCasesPayloadResolvers<ContextType>;
   ImportLabeledTicketsPayload?: ImportLabeledTicketsPayloadResolvers<ContextType>;
   Incident?: IncidentResolvers<ContextType>;
-  IssuedApiKey?: IssuedApiKeyResolvers<ContextType>;
   JobDigestOutput?: JobDigestOutputResolvers<ContextType>;
   JobLogStats?: JobLogStatsResolvers<ContextType>;
   KeywordRule?: KeywordRuleResolvers<ContextType>;
@@ -4227,7 +4657,9 @@ export type Resolvers<ContextType = RequestContext> = {
   RejectedRow?: RejectedRowResolvers<ContextType>;
   RepeatedMessage?: RepeatedMessageResolvers<ContextType>;
   RerouteTicketPayload?: RerouteTicketPayloadResolvers<ContextType>;
+  ResumeEvalRunPayload?: ResumeEvalRunPayloadResolvers<ContextType>;
   ReviewRoutingPayload?: ReviewRoutingPayloadResolvers<ContextType>;
+  RevokeApiKeyPayload?: RevokeApiKeyPayloadResolvers<ContextType>;
   RouteBacklogPayload?: RouteBacklogPayloadResolvers<ContextType>;
   RouterModel?: RouterModelResolvers<ContextType>;
   RoutingAlternative?: RoutingAlternativeResolvers<ContextType>;
@@ -4247,7 +4679,9 @@ export type Resolvers<ContextType = RequestContext> = {
   RunbookStep?: RunbookStepResolvers<ContextType>;
   SetDefaultTaxonomyPayload?: SetDefaultTaxonomyPayloadResolvers<ContextType>;
   StageEvalShare?: StageEvalShareResolvers<ContextType>;
+  StartEvalRunPayload?: StartEvalRunPayloadResolvers<ContextType>;
   StatusUpdateOutput?: StatusUpdateOutputResolvers<ContextType>;
+  SubmitFeedbackPayload?: SubmitFeedbackPayloadResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;
   Taxonomy?: TaxonomyResolvers<ContextType>;
   TaxonomyConnection?: TaxonomyConnectionResolvers<ContextType>;

@@ -2,9 +2,62 @@
 import { forbidden, satisfies } from '../../security/field-guard.js';
 import { feedbackScopes } from '../../security/scopes.js';
 import type { EvalRunRecord } from '../../infra/store/evaluation/eval-runs.js';
-import type { Resolvers } from '../__generated__/resolvers-types.js';
+import type { DecidedBy, Resolvers } from '../__generated__/resolvers-types.js';
+import type { FlippedCase } from '../../services/evaluation/compare.js';
 import { connectionOf, pageSize } from '../connection.js';
 import { decodeCursor, decodePosition, encodeCursor, encodePosition } from '../cursor.js';
+import { payloadOf } from '../user-errors.js';
+import { ErrorCode, ServiceError } from '../../errors.js';
+
+/**
+ * `work`, with a NOT_FOUND that names no field pinned to `field` (the id the client sent), so the
+ * payload's user error points at it.
+ */
+async function notFoundAt<T>(field: string[], work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (
+      ServiceError.isInstance(error) &&
+      error.code === ErrorCode.NOT_FOUND &&
+      !Array.isArray(error.details['field'])
+    )
+      throw new ServiceError(ErrorCode.NOT_FOUND, error.message, { ...error.details, field });
+    throw error;
+  }
+}
+
+/** The service's feedback paths (`generationId`) as the input spells them (`subject.generationId`). */
+const FEEDBACK_SUBJECT = /^(generationId|predictionId)\b/;
+
+/** One page of a comparison's flipped cases (computed in memory, in case order), after a position. */
+function flippedPage(
+  flipped: readonly FlippedCase[],
+  first: number | null | undefined,
+  after: string | null | undefined,
+) {
+  const size = pageSize(first, 100, 1_000);
+  const from = after ? decodePosition(after) : null;
+  const rest = flipped
+    .filter((flip) => from === null || flip.position > from)
+    .sort((a, b) => a.position - b.position);
+  return {
+    ...connectionOf(
+      { items: rest.slice(0, size), hasNextPage: rest.length > size },
+      (flip) => encodePosition(flip.position),
+      { after },
+    ),
+    totalCount: flipped.length,
+  };
+}
+
+/** The stages an evaluated routing decision can come from (no reviewer in an evaluation). */
+const ROUTING_STAGES: ReadonlySet<string> = new Set<DecidedBy>(['LOCAL_MODEL', 'LLM', 'RULE']);
+
+const DRIFT_METRICS = {
+  acceptanceRate: 'ACCEPTANCE_RATE',
+  routingAccuracy: 'ROUTING_ACCURACY',
+} as const;
 
 export const evaluationResolvers: Resolvers = {
   Query: {
@@ -12,18 +65,27 @@ export const evaluationResolvers: Resolvers = {
       services.evaluation.runs.find(account, id).catch(() => null),
     evalRuns: async (_parent, { kind, datasetId, first, after }, { services, account }) => {
       const size = pageSize(first, 20, 100);
-      const page = await services.evaluation.runs.list(
-        account,
-        { kind, datasetId },
-        size,
-        after ? decodeCursor(after) : null,
-      );
-      return connectionOf(page, encodeCursor, { after });
+      const [page, totalCount] = await Promise.all([
+        services.evaluation.runs.list(
+          account,
+          { kind, datasetId },
+          size,
+          after ? decodeCursor(after) : null,
+        ),
+        services.evaluation.runs.count(account, { kind, datasetId }),
+      ]);
+      return { ...connectionOf(page, encodeCursor, { after }), totalCount };
     },
     compareEvalRuns: (_parent, { a, b }, { services, account }) =>
       services.evaluation.runs.compare(account, a, b),
-    generationDatasets: (_parent, _args, { services, account }) =>
-      services.evaluation.datasets.list(account),
+    generationDatasets: async (_parent, { first, after }, { services, account }) => {
+      const { page, totalCount } = await services.evaluation.datasets.page(
+        account,
+        pageSize(first, 20, 100),
+        after ? decodeCursor(after) : null,
+      );
+      return { ...connectionOf(page, encodeCursor, { after }), totalCount };
+    },
     evalMetrics: async (_parent, { feature, since, until, bucket }, { services, account }) => {
       const metrics = await services.evaluation.production.metrics(
         account,
@@ -32,30 +94,110 @@ export const evaluationResolvers: Resolvers = {
         since,
         until,
       );
-      return { ...metrics, bucket: bucket ?? 'DAY' };
+      return {
+        ...metrics,
+        bucket: bucket ?? 'DAY',
+        drift: { ...metrics.drift, metric: DRIFT_METRICS[metrics.drift.metric] },
+      };
     },
     routingRoi: (_parent, { taxonomyId, since, until }, { services, account }) =>
       services.evaluation.production.roi(account, taxonomyId, since, until),
   },
   Mutation: {
-    startEvalRun: (_parent, { input }, { services, account }) =>
-      services.evaluation.runs.start(account, input),
-    resumeEvalRun: (_parent, { id }, { services, account }) =>
-      services.evaluation.runs.resume(account, id),
-    cancelEvalRun: (_parent, { id }, { services, account }) =>
-      services.evaluation.runs.cancel(account, id),
-    createGenerationDataset: (_parent, { input }, { services, account }) =>
-      services.evaluation.datasets.create(account, input),
-    importGenerationCases: (_parent, { datasetId, cases }, { services, account }) =>
-      services.evaluation.datasets.importCases(account, datasetId, cases),
+    startEvalRun: async (_parent, { input }, { services, account }) => ({
+      evalRun: null,
+      ...(await payloadOf(
+        async () => ({
+          evalRun: await notFoundAt(['input', 'datasetId'], () =>
+            services.evaluation.runs.start(account, input),
+          ),
+        }),
+        ['input'],
+      )),
+    }),
+    resumeEvalRun: async (_parent, { input }, { services, account }) => ({
+      evalRun: null,
+      ...(await payloadOf(
+        async () => ({
+          evalRun: await notFoundAt(['input', 'id'], () =>
+            services.evaluation.runs.resume(account, input.id),
+          ),
+        }),
+        ['input'],
+      )),
+    }),
+    cancelEvalRun: async (_parent, { input }, { services, account }) => ({
+      evalRun: null,
+      ...(await payloadOf(
+        async () => ({
+          evalRun: await notFoundAt(['input', 'id'], () =>
+            services.evaluation.runs.cancel(account, input.id),
+          ),
+        }),
+        ['input'],
+      )),
+    }),
+    createGenerationDataset: async (_parent, { input }, { services, account }) => ({
+      generationDataset: null,
+      ...(await payloadOf(async () => {
+        try {
+          return { generationDataset: await services.evaluation.datasets.create(account, input) };
+        } catch (error) {
+          // The one conflict there is: the name is taken.
+          if (ServiceError.isInstance(error) && error.code === ErrorCode.CONFLICT)
+            throw new ServiceError(ErrorCode.CONFLICT, error.message, { field: ['input', 'name'] });
+          throw error;
+        }
+      }, ['input'])),
+    }),
+    importGenerationCases: async (_parent, { input }, { services, account }) => ({
+      generationDataset: null,
+      imported: null,
+      duplicates: null,
+      rejected: null,
+      ...(await payloadOf(async () => {
+        const { dataset, ...outcome } = await notFoundAt(['input', 'datasetId'], () =>
+          services.evaluation.datasets.importCases(account, input.datasetId, input.cases),
+        );
+        return { ...outcome, generationDataset: dataset };
+      }, ['input'])),
+    }),
     submitFeedback: async (_parent, { input }, { services, account }) => {
-      const { rule, what } = feedbackScopes(input);
+      const { subject, ...rest } = input;
+      const flat = {
+        ...rest,
+        generationId: subject.generationId ?? null,
+        predictionId: subject.predictionId ?? null,
+      };
+      // Authorization is a GraphQL error, not a user error: checked before the payload.
+      const { rule, what } = feedbackScopes(flat);
       if (!satisfies(rule, account)) throw forbidden(rule, what);
-      const { feedback, labeledTicketCreated } = await services.evaluation.feedback.submit(
-        account,
-        input,
-      );
-      return { ...feedback, labeledTicketCreated };
+      if (Boolean(flat.generationId) === Boolean(flat.predictionId))
+        return {
+          feedback: null,
+          userErrors: [
+            {
+              field: ['input', 'subject'],
+              code: 'BAD_USER_INPUT' as const,
+              message: 'give exactly one of generationId and predictionId',
+            },
+          ],
+        };
+      const payload = await payloadOf(async () => {
+        const { feedback, labeledTicketCreated } = await notFoundAt(['input', 'subject'], () =>
+          services.evaluation.feedback.submit(account, flat),
+        );
+        return { feedback: { ...feedback, labeledTicketCreated } };
+      }, ['input']);
+      return {
+        feedback: null,
+        ...payload,
+        userErrors: payload.userErrors.map((error) =>
+          error.field?.[0] === 'input' && FEEDBACK_SUBJECT.test(error.field[1] ?? '')
+            ? { ...error, field: ['input', 'subject', ...error.field.slice(1)] }
+            : error,
+        ),
+      };
     },
   },
   Subscription: {
@@ -78,22 +220,50 @@ export const evaluationResolvers: Resolvers = {
         ? { __typename: 'RoutingEvalMetrics' as const, ...summary }
         : { __typename: 'GenerationEvalMetrics' as const, ...summary };
     },
+    dataset: async (run, _args, { services, account }) => {
+      if (run.kind === 'GENERATION') {
+        const dataset = await services.evaluation.datasets.findOrNull(account, run.datasetId);
+        return dataset ? { __typename: 'GenerationDataset' as const, ...dataset } : null;
+      }
+      const taxonomy = await services.routing
+        .taxonomy(account, run.datasetId)
+        .catch((error: unknown) => {
+          if (ServiceError.isInstance(error) && error.code === ErrorCode.NOT_FOUND) return null;
+          throw error;
+        });
+      return taxonomy ? { __typename: 'Taxonomy' as const, ...taxonomy } : null;
+    },
     results: async (run, { correct, first, after }, { services, account }) => {
       const size = pageSize(first, 100, 500);
-      const page = await services.evaluation.runs.resultPage(
-        account,
-        run.id,
-        { correct },
-        size,
-        after ? decodePosition(after) : null,
-      );
-      return connectionOf(page, (result) => encodePosition(result.position), { after });
+      const [page, totalCount] = await Promise.all([
+        services.evaluation.runs.resultPage(
+          account,
+          run.id,
+          { correct },
+          size,
+          after ? decodePosition(after) : null,
+        ),
+        services.evaluation.runs.countResults(account, run.id, { correct }),
+      ]);
+      return {
+        ...connectionOf(page, (result) => encodePosition(result.position), { after }),
+        totalCount,
+      };
     },
     error: (run) =>
       run.error ? { code: run.error.code as never, message: run.error.message } : null,
     reportPath: (run) => `/reports/eval/${run.id}`,
   },
   EvalCaseResult: {
+    // One stored column: a routing stage (`LLM`) or, for a draft, the `provider:model`.
+    decidedBy: (result) =>
+      result.decidedBy && ROUTING_STAGES.has(result.decidedBy)
+        ? (result.decidedBy as DecidedBy)
+        : null,
+    // A routing case always has its labeled category; a generation case has none.
+    needsReview: (result) => (result.expected === null ? null : result.needsReview),
+    draftedBy: (result) =>
+      result.decidedBy && !ROUTING_STAGES.has(result.decidedBy) ? result.decidedBy : null,
     generation: (result, _args, { loaders }) =>
       result.generationId ? loaders.generation.load(result.generationId) : null,
     detailJson: (result) => JSON.stringify(result.detail),
@@ -108,6 +278,19 @@ export const evaluationResolvers: Resolvers = {
         .slice(0, pageSize(first, 10, 500)),
     topConfusions: (summary, { first }) => summary.topConfusions.slice(0, pageSize(first, 20, 500)),
   },
+  Feedback: {
+    generation: (feedback, _args, { loaders }) =>
+      feedback.generationId ? loaders.generation.load(feedback.generationId) : null,
+  },
+  RoutingRoi: {
+    taxonomy: (roi, _args, { services, account }) =>
+      services.routing.taxonomy(account, roi.taxonomyId),
+    accuracySource: (roi) => (roi.accuracySource === 'NONE' ? null : roi.accuracySource),
+    evalRun: (roi, _args, { services, account }) =>
+      roi.evalRunId
+        ? services.evaluation.runs.find(account, roi.evalRunId).catch(() => null)
+        : null,
+  },
   GenerationDataset: {
     cases: (dataset, _args, { services, account }) =>
       services.evaluation.datasets.countCases(account, dataset.id),
@@ -117,11 +300,8 @@ export const evaluationResolvers: Resolvers = {
     bothRight: (view) => view.comparison.bothRight,
     bothWrong: (view) => view.comparison.bothWrong,
     deltas: (view) => view.comparison.deltas,
-    regressed: (view, { first }) =>
-      view.comparison.regressed.slice(0, pageSize(first, 100, 10_000)),
-    improved: (view, { first }) => view.comparison.improved.slice(0, pageSize(first, 100, 10_000)),
-    regressedCount: (view) => view.comparison.regressed.length,
-    improvedCount: (view) => view.comparison.improved.length,
+    regressed: (view, { first, after }) => flippedPage(view.comparison.regressed, first, after),
+    improved: (view, { first, after }) => flippedPage(view.comparison.improved, first, after),
     mcnemar: (view) => view.comparison.mcnemar,
   },
 };

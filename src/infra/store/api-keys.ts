@@ -1,5 +1,6 @@
 /** API keys as stored: a public prefix, a hash, scopes, and their life (expiry, revocation). */
 import type { SqlDatabase } from './database.js';
+import type { Page } from './generations.js';
 
 /** Where a revocation is announced to every process sharing a PostgreSQL database. */
 export const KEY_REVOKED_CHANNEL = 'api_key_revoked';
@@ -81,6 +82,30 @@ export class ApiKeyRepository {
       [accountId],
     );
     return rows.map(toRecord);
+  }
+
+  /** One page of keys, newest first, after a keyset cursor (`first` + 1 rows tell whether more follow). */
+  async page(
+    accountId: string | null,
+    first: number,
+    after: { createdAt: Date; id: string } | null,
+  ): Promise<Page<ApiKeyRecord>> {
+    const rows = await this.db.query<Row>(
+      `SELECT * FROM api_keys WHERE ($1::text IS NULL OR account_id = $1)
+         AND ($2::timestamptz IS NULL OR (created_at, id) < ($2::timestamptz, $3::uuid))
+       ORDER BY created_at DESC, id DESC LIMIT $4`,
+      [accountId, after?.createdAt ?? null, after?.id ?? null, first + 1],
+    );
+    return { items: rows.slice(0, first).map(toRecord), hasNextPage: rows.length > first };
+  }
+
+  /** How many keys there are (of one account, when given). */
+  async count(accountId: string | null): Promise<number> {
+    const [row] = await this.db.query<{ count: number }>(
+      'SELECT count(*)::int AS count FROM api_keys WHERE ($1::text IS NULL OR account_id = $1)',
+      [accountId],
+    );
+    return row?.count ?? 0;
   }
 
   /**

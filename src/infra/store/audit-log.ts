@@ -119,6 +119,15 @@ export class AuditLogRepository {
     );
   }
 
+  /** How many entries `list` pages through with the same filter. */
+  async count(filter: { accountId?: string | null }): Promise<number> {
+    const [row] = await this.db.query<{ count: number }>(
+      'SELECT count(*)::int AS count FROM audit_log WHERE ($1::text IS NULL OR account_id = $1)',
+      [filter.accountId ?? null],
+    );
+    return row?.count ?? 0;
+  }
+
   /**
    * Newest first, keyset-paginated on the id; of one account when `accountId` is given, of every
    * account otherwise (operators).

@@ -64,6 +64,11 @@ export class AuditObserver implements GatewayObserver {
     return this.log.list(filter, first, afterId);
   }
 
+  /** How many rows `list` pages through with the same filter. */
+  count(filter: { accountId?: string | null }): Promise<number> {
+    return this.log.count(filter);
+  }
+
   finished(
     feature: Feature,
     answered: Answered,

@@ -272,11 +272,17 @@ query ReviewQueue {
 
 # Say what you thought of a draft (implicit feedback: finalText is what you finally sent).
 mutation SubmitFeedback($id: ID!) {
-  submitFeedback(input: { generationId: $id, rating: UP, comment: "Clear and accurate" }) {
-    id
-    feature
-    rating
-    editClass
+  submitFeedback(
+    input: { subject: { generationId: $id }, rating: UP, comment: "Clear and accurate" }
+  ) {
+    feedback {
+      id
+      feature
+      rating
+      editClass
+      generation { id status }
+    }
+    userErrors { field code message }
   }
 }
 

@@ -108,6 +108,27 @@ export class GenerationDatasetService {
     return this.deps.datasets.list(account.id);
   }
 
+  /** One page of the account's datasets, newest first, and how many there are in all. */
+  async page(
+    account: Account,
+    first: number,
+    after: { createdAt: Date; id: string } | null,
+  ): Promise<{
+    page: { items: GenerationDatasetRecord[]; hasNextPage: boolean };
+    totalCount: number;
+  }> {
+    const [page, totalCount] = await Promise.all([
+      this.deps.datasets.page(account.id, first, after),
+      this.deps.datasets.count(account.id),
+    ]);
+    return { page, totalCount };
+  }
+
+  /** A dataset, or null when the account has none of that id. */
+  async findOrNull(account: Account, id: string): Promise<GenerationDatasetRecord | null> {
+    return isUuid(id) ? this.deps.datasets.findById(account.id, id) : null;
+  }
+
   /** How many cases a dataset holds. */
   countCases(account: Account, datasetId: string): Promise<number> {
     return this.deps.datasets.countCases(account.id, datasetId);

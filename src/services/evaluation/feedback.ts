@@ -59,6 +59,9 @@ export interface FeedbackDependencies {
   routing: RoutingService;
 }
 
+/** Feedback as the schema shows it: the record and whether a correction added a labeled ticket. */
+export type FeedbackView = FeedbackRecord & { labeledTicketCreated: boolean };
+
 export interface FeedbackOutcome {
   feedback: FeedbackRecord;
   /** Whether a correction added a new labeled ticket (false when the same one was already stored). */

@@ -50,6 +50,9 @@ export interface EvalMetrics {
   drift: Drift;
 }
 
+/** The ROI as the GraphQL layer maps it (the schema's own type is also named RoutingRoi). */
+export type RoutingRoiView = RoutingRoi;
+
 export interface RoutingRoi {
   taxonomyId: string;
   since: Date;

@@ -241,6 +241,23 @@ export class EvaluationService {
     return this.deps.runs.list(account.id, filter, first, after);
   }
 
+  /** How many runs `list` pages through. */
+  count(
+    account: Account,
+    filter: { kind?: EvalKind | null; datasetId?: string | null },
+  ): Promise<number> {
+    return this.deps.runs.count(account.id, filter);
+  }
+
+  /** How many results `resultPage` pages through. */
+  countResults(
+    account: Account,
+    runId: string,
+    filter: { correct?: boolean | null },
+  ): Promise<number> {
+    return this.deps.runs.countResults(account.id, runId, filter);
+  }
+
   /** One page of a run's case results, in case order, `first` after a position. */
   resultPage(
     account: Account,

@@ -17,7 +17,7 @@ import { startTestServer, type TestServer } from '../../support/server.js';
 const RUN = `id kind status target judge pairwiseAgainst judgePromptVersion judgePromptJson progress { done total } error { code message }
   metrics { ... on GenerationEvalMetrics { cases passRate validRate sectionsRate groundedRate judged meanScore scoreHistogram judgeFailures
     criteria { criterion meanScore count } pairwise { compared wins ties losses winRate positionInconsistent } } }
-  results(first: 10) { nodes { caseId position correct score decidedBy generation { id feature provider } detailJson } }`;
+  results(first: 10) { totalCount edges { cursor } nodes { caseId position correct score decidedBy draftedBy needsReview generation { id feature provider } detailJson } } dataset { __typename ... on GenerationDataset { id name } }`;
 
 interface RunView {
   id: string;
@@ -41,13 +41,18 @@ interface RunView {
       positionInconsistent: number;
     };
   };
+  dataset: { __typename: string; id: string; name: string } | null;
   results: {
+    totalCount: number;
+    edges: { cursor: string }[];
     nodes: {
       caseId: string;
       position: number;
       correct: boolean;
       score: number;
-      decidedBy: string;
+      decidedBy: string | null;
+      draftedBy: string | null;
+      needsReview: boolean | null;
       generation: { id: string; provider: string };
       detailJson: string;
     }[];
@@ -86,15 +91,26 @@ describe('generation evaluation with an LLM judge', () => {
 
   it('imports cases, refusing those the capability would refuse, with their positions', async () => {
     const created = await server.graphql<{
-      createGenerationDataset: { id: string; name: string; cases: number };
+      createGenerationDataset: {
+        generationDataset: { id: string; name: string; cases: number };
+        userErrors: unknown[];
+      };
     }>(
-      'mutation { createGenerationDataset(input: { name: "status-updates", description: "checkout incident" }) { id name cases } }',
+      'mutation { createGenerationDataset(input: { name: "status-updates", description: "checkout incident" }) { generationDataset { id name cases } userErrors { field code } } }',
     );
     expect(created.data!.createGenerationDataset).toMatchObject({
-      name: 'status-updates',
-      cases: 0,
+      generationDataset: { name: 'status-updates', cases: 0 },
+      userErrors: [],
     });
-    const datasetId = created.data!.createGenerationDataset.id;
+    const datasetId = created.data!.createGenerationDataset.generationDataset.id;
+    // The same name again is a conflict at the name, with nothing created.
+    const taken = await server.graphql<{ createGenerationDataset: unknown }>(
+      'mutation { createGenerationDataset(input: { name: "status-updates" }) { generationDataset { id } userErrors { field code } } }',
+    );
+    expect(taken.data!.createGenerationDataset).toEqual({
+      generationDataset: null,
+      userErrors: [{ field: ['input', 'name'], code: 'CONFLICT' }],
+    });
     const cases = [
       {
         feature: 'STATUS_UPDATE',
@@ -121,17 +137,17 @@ describe('generation evaluation with an LLM judge', () => {
         imported: number;
         duplicates: number;
         rejected: { row: number; reason: string }[];
-        dataset: { cases: number };
+        generationDataset: { cases: number };
       };
     }>(
-      'mutation($id: ID!, $cases: [GenerationCaseInput!]!) { importGenerationCases(datasetId: $id, cases: $cases) { imported duplicates rejected { row reason } dataset { cases } } }',
-      { id: datasetId, cases },
+      'mutation($input: ImportGenerationCasesInput!) { importGenerationCases(input: $input) { imported duplicates rejected { row reason } generationDataset { cases } } }',
+      { input: { datasetId, cases } },
     );
     expect(imported.errors).toBeUndefined();
     expect(imported.data!.importGenerationCases).toMatchObject({
       imported: 3,
       duplicates: 0,
-      dataset: { cases: 3 },
+      generationDataset: { cases: 3 },
     });
     expect(imported.data!.importGenerationCases.rejected.map((row) => row.row)).toEqual([4, 5, 6]);
     expect(imported.data!.importGenerationCases.rejected[1]!.reason).toMatch(
@@ -140,17 +156,27 @@ describe('generation evaluation with an LLM judge', () => {
     const again = await server.graphql<{
       importGenerationCases: { imported: number; duplicates: number };
     }>(
-      'mutation($id: ID!, $cases: [GenerationCaseInput!]!) { importGenerationCases(datasetId: $id, cases: $cases) { imported duplicates } }',
-      { id: datasetId, cases: cases.slice(0, 1) },
+      'mutation($input: ImportGenerationCasesInput!) { importGenerationCases(input: $input) { imported duplicates } }',
+      { input: { datasetId, cases: cases.slice(0, 1) } },
     );
     expect(again.data!.importGenerationCases).toEqual({ imported: 0, duplicates: 1 });
+    // An unknown dataset stores nothing and names the field.
+    const unknown = await server.graphql<{ importGenerationCases: unknown }>(
+      'mutation($input: ImportGenerationCasesInput!) { importGenerationCases(input: $input) { imported userErrors { field code } } }',
+      { input: { datasetId: '00000000-0000-4000-8000-000000000000', cases: cases.slice(0, 1) } },
+    );
+    expect(unknown.data!.importGenerationCases).toEqual({
+      imported: null,
+      userErrors: [{ field: ['input', 'datasetId'], code: 'NOT_FOUND' }],
+    });
   });
 
   it('scores each draft on its rubric and compares it with the reference in both orders; position bias is a tie', async () => {
-    const datasets = await server.graphql<{ generationDatasets: { id: string }[] }>(
-      '{ generationDatasets { id } }',
-    );
-    const datasetId = datasets.data!.generationDatasets[0]!.id;
+    const datasets = await server.graphql<{
+      generationDatasets: { nodes: { id: string }[]; totalCount: number };
+    }>('{ generationDatasets { nodes { id } totalCount } }');
+    expect(datasets.data!.generationDatasets.totalCount).toBe(1);
+    const datasetId = datasets.data!.generationDatasets.nodes[0]!.id;
     const rubric = (count: number, score: number) => ({
       kind: 'json' as const,
       value: {
@@ -184,14 +210,17 @@ describe('generation evaluation with an LLM judge', () => {
 
     const client = server.wsClient();
     const started = await server.graphql<{
-      startEvalRun: { id: string; status: string; progress: { total: number } };
+      startEvalRun: { evalRun: { id: string; status: string; progress: { total: number } } };
     }>(
-      'mutation($input: StartEvalRunInput!) { startEvalRun(input: $input) { id status progress { total } } }',
+      'mutation($input: StartEvalRunInput!) { startEvalRun(input: $input) { evalRun { id status progress { total } } } }',
       { input: { kind: 'GENERATION', datasetId, judge: 'openai:judge-model', concurrency: 1 } },
     );
     expect(started.errors).toBeUndefined();
-    expect(started.data!.startEvalRun).toMatchObject({ status: 'RUNNING', progress: { total: 3 } });
-    const id = started.data!.startEvalRun.id;
+    expect(started.data!.startEvalRun.evalRun).toMatchObject({
+      status: 'RUNNING',
+      progress: { total: 3 },
+    });
+    const id = started.data!.startEvalRun.evalRun.id;
 
     const events: { status: string; progress: { done: number } }[] = [];
     await new Promise<void>((resolve, reject) =>
@@ -225,7 +254,10 @@ describe('generation evaluation with an LLM judge', () => {
       status: 'SUCCEEDED',
       judgePromptVersion: 'judge/1',
       progress: { done: 3, total: 3 },
+      dataset: { __typename: 'GenerationDataset', id: datasetId },
     });
+    expect(run.results.totalCount).toBe(3);
+    expect(run.results.edges).toHaveLength(3);
     expect(JSON.parse(run.judgePromptJson)).toMatchObject({
       version: 'judge/1',
       rubric: expect.stringContaining('Score the draft'),
@@ -250,7 +282,9 @@ describe('generation evaluation with an LLM judge', () => {
       run.metrics.criteria.find((criterion) => criterion.criterion === 'Faithful to the timeline'),
     ).toEqual({ criterion: 'Faithful to the timeline', meanScore: 5, count: 1 });
     for (const result of run.results.nodes) {
-      expect(result.decidedBy).toBe('builtin:builtin');
+      expect(result.draftedBy).toBe('builtin:builtin');
+      expect(result.decidedBy).toBeNull();
+      expect(result.needsReview).toBeNull();
       expect(result.generation.provider).toBe('builtin');
     }
 
@@ -283,50 +317,74 @@ describe('generation evaluation with an LLM judge', () => {
     const submit = (input: Record<string, unknown>) =>
       server.graphql<{
         submitFeedback: {
-          id: string;
-          feature: string;
-          rating: string | null;
-          editDistance: number | null;
-          editClass: string | null;
+          feedback: {
+            id: string;
+            feature: string;
+            rating: string | null;
+            editDistance: number | null;
+            editClass: string | null;
+            generation: { id: string } | null;
+          } | null;
+          userErrors: { field: string[] | null; code: string }[];
         };
       }>(
-        'mutation($input: FeedbackInput!) { submitFeedback(input: $input) { id feature rating editDistance editClass } }',
+        'mutation($input: SubmitFeedbackInput!) { submitFeedback(input: $input) { feedback { id feature rating editDistance editClass generation { id } } userErrors { field code } } }',
         { input },
       );
     const accepted = await submit({
-      generationId: productionDraftId,
+      subject: { generationId: productionDraftId },
       finalText: reference.replace('Reviewed by the incident lead.\n', ''),
       rating: 'UP',
     });
     expect(accepted.data!.submitFeedback).toMatchObject({
-      feature: 'STATUS_UPDATE',
-      rating: 'UP',
-      editDistance: 0,
-      editClass: 'ACCEPTED',
+      feedback: {
+        feature: 'STATUS_UPDATE',
+        rating: 'UP',
+        editDistance: 0,
+        editClass: 'ACCEPTED',
+        generation: { id: productionDraftId },
+      },
+      userErrors: [],
     });
     const other = await server.graphql<{
       draftStatusUpdate: { generation: { id: string; text: string } };
     }>(DRAFT_STATUS_UPDATE, { input: statusUpdateInput({ audience: 'CUSTOMER' }) });
     const rewritten = await submit({
-      generationId: other.data!.draftStatusUpdate.generation.id,
+      subject: { generationId: other.data!.draftStatusUpdate.generation.id },
       finalText: 'We are looking into an issue with payments.',
       rating: 'DOWN',
       comment: 'too long',
     });
-    expect(rewritten.data!.submitFeedback).toMatchObject({
+    expect(rewritten.data!.submitFeedback.feedback).toMatchObject({
       editClass: 'DISCARDED',
       rating: 'DOWN',
     });
 
-    const bad = await submit({ generationId: productionDraftId, correctedCategory: 'x' });
-    expect(bad.errors![0]!.extensions!.code).toBe('BAD_USER_INPUT');
-    const nothing = await submit({ generationId: productionDraftId });
-    expect(nothing.errors![0]!.extensions!.code).toBe('BAD_USER_INPUT');
-    const missing = await submit({
-      generationId: '00000000-0000-4000-8000-000000000000',
+    // Expected, correctable problems are user errors at their field, with nothing stored.
+    const userErrors = async (input: Record<string, unknown>) => {
+      const result = await submit(input);
+      expect(result.errors).toBeUndefined();
+      expect(result.data!.submitFeedback.feedback).toBeNull();
+      return result.data!.submitFeedback.userErrors;
+    };
+    const bad = await userErrors({
+      subject: { generationId: productionDraftId },
+      correctedCategory: 'x',
+    });
+    expect(bad).toEqual([{ field: ['input', 'correctedCategory'], code: 'BAD_USER_INPUT' }]);
+    const nothing = await userErrors({ subject: { generationId: productionDraftId } });
+    expect(nothing.map((error) => error.code)).toEqual(['BAD_USER_INPUT']);
+    expect(
+      await userErrors({
+        subject: { generationId: productionDraftId, predictionId: productionDraftId },
+        rating: 'UP',
+      }),
+    ).toEqual([{ field: ['input', 'subject'], code: 'BAD_USER_INPUT' }]);
+    const missing = await userErrors({
+      subject: { generationId: '00000000-0000-4000-8000-000000000000' },
       rating: 'UP',
     });
-    expect(missing.errors![0]!.extensions!.code).toBe('NOT_FOUND');
+    expect(missing).toEqual([{ field: ['input', 'subject'], code: 'NOT_FOUND' }]);
 
     const metrics = await server.graphql<{
       evalMetrics: {
@@ -362,7 +420,7 @@ describe('generation evaluation with an LLM judge', () => {
     expect(series.slice(0, -1).every((point) => point.requests === 0)).toBe(true);
     // Two samples say nothing about drift (EVAL_DRIFT_MIN_SAMPLES is 20).
     expect(drift).toMatchObject({
-      metric: 'acceptanceRate',
+      metric: 'ACCEPTANCE_RATE',
       detected: false,
       latest: 0.5,
       latestSamples: 2,

@@ -120,9 +120,11 @@ describe('resuming an evaluation run after the process was killed', () => {
         { id: createTaxonomy.taxonomy.id, rows: rows.slice(start, start + 1_000) },
       );
     }
-    const { startEvalRun } = await graphql<{ startEvalRun: Run }>(
+    const {
+      startEvalRun: { evalRun: startEvalRun },
+    } = await graphql<{ startEvalRun: { evalRun: Run } }>(
       url,
-      `mutation($input: StartEvalRunInput!) { startEvalRun(input: $input) { ${RUN} } }`,
+      `mutation($input: StartEvalRunInput!) { startEvalRun(input: $input) { evalRun { ${RUN} } } }`,
       {
         input: {
           kind: 'ROUTING',
@@ -150,9 +152,11 @@ describe('resuming an evaluation run after the process was killed', () => {
     expect(stored).toBeLessThan(CASES);
 
     const callsBefore = double.calls;
-    const { resumeEvalRun } = await graphql<{ resumeEvalRun: Run }>(
+    const {
+      resumeEvalRun: { evalRun: resumeEvalRun },
+    } = await graphql<{ resumeEvalRun: { evalRun: Run } }>(
       url,
-      `mutation($id: ID!) { resumeEvalRun(id: $id) { ${RUN} } }`,
+      `mutation($id: ID!) { resumeEvalRun(input: { id: $id }) { evalRun { ${RUN} } } }`,
       { id: startEvalRun.id },
     );
     expect(resumeEvalRun.status).toBe('RUNNING');
@@ -166,15 +170,16 @@ describe('resuming an evaluation run after the process was killed', () => {
 
     const { evalRun } = await graphql<{
       evalRun: {
-        results: { nodes: { caseId: string; predicted: string }[] };
+        results: { nodes: { caseId: string; predicted: string }[]; totalCount: number };
         metrics: { cases: number; stages: { decidedBy: string }[] };
       };
     }>(
       url,
-      'query($id: ID!) { evalRun(id: $id) { results(first: 500) { nodes { caseId predicted } } metrics { ... on RoutingEvalMetrics { cases stages { decidedBy } } } } }',
+      'query($id: ID!) { evalRun(id: $id) { results(first: 500) { nodes { caseId predicted } totalCount } metrics { ... on RoutingEvalMetrics { cases stages { decidedBy } } } } }',
       { id: startEvalRun.id },
     );
     expect(new Set(evalRun.results.nodes.map((node) => node.caseId)).size).toBe(CASES);
+    expect(evalRun.results.totalCount).toBe(CASES);
     expect(evalRun.metrics.cases).toBe(CASES);
     expect(evalRun.metrics.stages.map((stage) => stage.decidedBy)).toEqual(['LLM']);
 
@@ -182,13 +187,14 @@ describe('resuming an evaluation run after the process was killed', () => {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({
-        query: 'mutation($id: ID!) { resumeEvalRun(id: $id) { id } }',
+        query:
+          'mutation($id: ID!) { resumeEvalRun(input: { id: $id }) { evalRun { id } userErrors { field code } } }',
         variables: { id: startEvalRun.id },
       }),
     });
+    // Resuming a finished run is a conflict the client can show, not a GraphQL error.
     expect(
-      ((await again.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions
-        .code,
-    ).toBe('CONFLICT');
+      ((await again.json()) as { data: { resumeEvalRun: unknown } }).data.resumeEvalRun,
+    ).toEqual({ evalRun: null, userErrors: [{ field: null, code: 'CONFLICT' }] });
   }, 90_000);
 });

@@ -45,12 +45,13 @@ describe('routing evaluation runs, compared', () => {
   let taxonomyId: string;
 
   const start = async (input: Record<string, unknown>) => {
-    const result = await server.graphql<{ startEvalRun: Run }>(
-      `mutation($input: StartEvalRunInput!) { startEvalRun(input: $input) { ${RUN} } }`,
+    const result = await server.graphql<{ startEvalRun: { evalRun: Run; userErrors: unknown[] } }>(
+      `mutation($input: StartEvalRunInput!) { startEvalRun(input: $input) { evalRun { ${RUN} } userErrors { field code message } } }`,
       { input: { kind: 'ROUTING', datasetId: taxonomyId, ...input } },
     );
     expect(result.errors).toBeUndefined();
-    return result.data!.startEvalRun;
+    expect(result.data!.startEvalRun.userErrors).toEqual([]);
+    return result.data!.startEvalRun.evalRun;
   };
   const finished = async (id: string): Promise<Run> => {
     for (;;) {
@@ -141,39 +142,55 @@ describe('routing evaluation runs, compared', () => {
         pairedCases: number;
         bothRight: number;
         bothWrong: number;
-        regressedCount: number;
-        improvedCount: number;
-        regressed: { expected: string; predictedA: string; predictedB: string }[];
+        regressed: {
+          totalCount: number;
+          nodes: { expected: string; predictedA: string; predictedB: string; position: number }[];
+          edges: { cursor: string }[];
+          pageInfo: { hasNextPage: boolean; endCursor: string };
+        };
+        improved: { totalCount: number };
         deltas: { metric: string; a: number; b: number; delta: number }[];
         mcnemar: { b: number; c: number; method: string; statistic: number | null; pValue: number };
       };
     }>(
-      `query($a: ID!, $b: ID!) { compareEvalRuns(a: $a, b: $b) { pairedCases bothRight bothWrong regressedCount improvedCount
-          regressed(first: 5) { expected predictedA predictedB } deltas { metric a b delta } mcnemar { b c method statistic pValue } } }`,
+      `query($a: ID!, $b: ID!) { compareEvalRuns(a: $a, b: $b) { pairedCases bothRight bothWrong
+          regressed(first: 5) { totalCount nodes { expected predictedA predictedB position } edges { cursor } pageInfo { hasNextPage endCursor } }
+          improved(first: 1) { totalCount } deltas { metric a b delta } mcnemar { b c method statistic pValue } } }`,
       { a: local.id, b: llm.id },
     );
     expect(compared.errors).toBeUndefined();
     const comparison = compared.data!.compareEvalRuns;
+    const regressedCount = comparison.regressed.totalCount;
+    const improvedCount = comparison.improved.totalCount;
+    expect(regressedCount).toBeGreaterThan(5);
+    expect(comparison.regressed.nodes).toHaveLength(5);
+    expect(comparison.regressed.pageInfo.hasNextPage).toBe(true);
+    // The next page continues in case order after the last one shown.
+    const next = await server.graphql<{
+      compareEvalRuns: { regressed: { nodes: { position: number }[]; totalCount: number } };
+    }>(
+      'query($a: ID!, $b: ID!, $after: String) { compareEvalRuns(a: $a, b: $b) { regressed(first: 2, after: $after) { nodes { position } totalCount } } }',
+      { a: local.id, b: llm.id, after: comparison.regressed.pageInfo.endCursor },
+    );
+    const nextPositions = next.data!.compareEvalRuns.regressed.nodes.map((node) => node.position);
+    expect(nextPositions[0]).toBeGreaterThan(comparison.regressed.nodes[4]!.position);
+    expect(next.data!.compareEvalRuns.regressed.totalCount).toBe(regressedCount);
     expect(comparison.pairedCases).toBe(local.progress.total);
+    expect(comparison.bothRight + comparison.bothWrong + regressedCount + improvedCount).toBe(
+      comparison.pairedCases,
+    );
     expect(
-      comparison.bothRight +
-        comparison.bothWrong +
-        comparison.regressedCount +
-        comparison.improvedCount,
-    ).toBe(comparison.pairedCases);
-    expect(
-      comparison.regressed.every(
+      comparison.regressed.nodes.every(
         (flip) => flip.predictedA === flip.expected && flip.predictedB === 'transfer',
       ),
     ).toBe(true);
     expect(comparison.mcnemar).toMatchObject({
-      b: comparison.regressedCount,
-      c: comparison.improvedCount,
+      b: regressedCount,
+      c: improvedCount,
       method: 'CHI_SQUARE_CORRECTED',
     });
     expect(comparison.mcnemar.statistic).toBeCloseTo(
-      (Math.abs(comparison.regressedCount - comparison.improvedCount) - 1) ** 2 /
-        (comparison.regressedCount + comparison.improvedCount),
+      (Math.abs(regressedCount - improvedCount) - 1) ** 2 / (regressedCount + improvedCount),
       8,
     );
     expect(comparison.mcnemar.pValue).toBeLessThan(0.001);
@@ -182,27 +199,46 @@ describe('routing evaluation runs, compared', () => {
   });
 
   it('refuses runs it cannot do, and cancels a running one keeping what finished', async () => {
-    const code = async (input: Record<string, unknown>) =>
-      (
-        await server.graphql(
-          'mutation($input: StartEvalRunInput!) { startEvalRun(input: $input) { id } }',
-          { input: { kind: 'ROUTING', datasetId: taxonomyId, ...input } },
-        )
-      ).errors?.[0]?.extensions?.code;
-    expect(await code({ target: 'nowhere:model' })).toBe('BAD_USER_INPUT');
-    expect(await code({ target: 'builtin:builtin' })).toBe('BAD_USER_INPUT');
-    expect(await code({ judge: 'openai:gpt-test' })).toBe('BAD_USER_INPUT');
-    expect(await code({ concurrency: 100 })).toBe('BAD_USER_INPUT');
-    expect(await code({ datasetId: '00000000-0000-4000-8000-000000000000' })).toBe('NOT_FOUND');
+    // Each refusal is a user error (code and field path), with no run.
+    const refusal = async (input: Record<string, unknown>) => {
+      const result = await server.graphql<{
+        startEvalRun: { evalRun: null; userErrors: { field: string[] | null; code: string }[] };
+      }>(
+        'mutation($input: StartEvalRunInput!) { startEvalRun(input: $input) { evalRun { id } userErrors { field code } } }',
+        { input: { kind: 'ROUTING', datasetId: taxonomyId, ...input } },
+      );
+      expect(result.errors).toBeUndefined();
+      expect(result.data!.startEvalRun.evalRun).toBeNull();
+      return result.data!.startEvalRun.userErrors[0];
+    };
+    expect((await refusal({ target: 'nowhere:model' }))?.code).toBe('BAD_USER_INPUT');
+    expect((await refusal({ target: 'builtin:builtin' }))?.code).toBe('BAD_USER_INPUT');
+    expect((await refusal({ judge: 'openai:gpt-test' }))?.code).toBe('BAD_USER_INPUT');
+    expect(await refusal({ concurrency: 100 })).toEqual({
+      field: ['input', 'concurrency'],
+      code: 'BAD_USER_INPUT',
+    });
+    expect(await refusal({ datasetId: '00000000-0000-4000-8000-000000000000' })).toEqual({
+      field: ['input', 'datasetId'],
+      code: 'NOT_FOUND',
+    });
 
     double.enqueue(...Array.from({ length: 3 }, () => ({ kind: 'delay' as const, ms: 400 })));
     const running = await start({ target: 'openai:gpt-test', batchSize: 5, concurrency: 1 });
-    const cancelled = await server.graphql<{ cancelEvalRun: Run }>(
-      `mutation($id: ID!) { cancelEvalRun(id: $id) { ${RUN} } }`,
+    const cancelled = await server.graphql<{ cancelEvalRun: { evalRun: Run } }>(
+      `mutation($id: ID!) { cancelEvalRun(input: { id: $id }) { evalRun { ${RUN} } } }`,
       { id: running.id },
     );
-    expect(cancelled.data!.cancelEvalRun.status).toBe('CANCELLED');
-    expect(cancelled.data!.cancelEvalRun.progress.done).toBeLessThan(running.progress.total);
+    expect(cancelled.data!.cancelEvalRun.evalRun.status).toBe('CANCELLED');
+    // A routing run's dataset is its taxonomy, as an object.
+    const ranOn = await server.graphql<{ evalRun: { dataset: unknown } }>(
+      'query($id: ID!) { evalRun(id: $id) { dataset { __typename ... on Taxonomy { id } } } }',
+      { id: running.id },
+    );
+    expect(ranOn.data!.evalRun.dataset).toEqual({ __typename: 'Taxonomy', id: taxonomyId });
+    expect(cancelled.data!.cancelEvalRun.evalRun.progress.done).toBeLessThan(
+      running.progress.total,
+    );
   });
 
   it('turns a correction into a labeled ticket and measures accuracy on reviewed decisions and the ROI', async () => {
@@ -223,35 +259,50 @@ describe('routing evaluation runs, compared', () => {
     const submit = (input: Record<string, unknown>) =>
       server.graphql<{
         submitFeedback: {
-          correctedCategory: string | null;
-          labeledTicketCreated: boolean;
-          feature: string;
+          feedback: {
+            correctedCategory: string | null;
+            labeledTicketCreated: boolean;
+            feature: string;
+            generation: unknown;
+          } | null;
+          userErrors: { field: string[] | null; code: string }[];
         };
       }>(
-        'mutation($input: FeedbackInput!) { submitFeedback(input: $input) { correctedCategory labeledTicketCreated feature } }',
+        'mutation($input: SubmitFeedbackInput!) { submitFeedback(input: $input) { feedback { correctedCategory labeledTicketCreated feature generation { id } } userErrors { field code } } }',
         { input },
       );
     // One decision corrected, three confirmed with a thumbs up.
     const wrongCategory = automatic[0]!.category === 'insurance' ? 'transfer' : 'insurance';
     const corrected = await submit({
-      predictionId: automatic[0]!.id,
+      subject: { predictionId: automatic[0]!.id },
       correctedCategory: wrongCategory.toUpperCase(),
       comment: 'wrong queue',
     });
     expect(corrected.data!.submitFeedback).toEqual({
-      correctedCategory: wrongCategory,
-      labeledTicketCreated: true,
-      feature: 'ROUTING',
+      feedback: {
+        correctedCategory: wrongCategory,
+        labeledTicketCreated: true,
+        feature: 'ROUTING',
+        generation: null,
+      },
+      userErrors: [],
     });
     for (const prediction of automatic.slice(1, 4))
-      expect((await submit({ predictionId: prediction.id, rating: 'UP' })).errors).toBeUndefined();
+      expect(
+        (await submit({ subject: { predictionId: prediction.id }, rating: 'UP' })).data!
+          .submitFeedback.userErrors,
+      ).toEqual([]);
     expect(
-      (await submit({ predictionId: automatic[0]!.id, correctedCategory: 'weather' })).errors![0]!
-        .extensions!.code,
-    ).toBe('BAD_USER_INPUT');
+      (
+        await submit({
+          subject: { predictionId: automatic[0]!.id },
+          correctedCategory: 'weather',
+        })
+      ).data!.submitFeedback.userErrors,
+    ).toEqual([{ field: ['input', 'correctedCategory'], code: 'BAD_USER_INPUT' }]);
     expect(
-      (await submit({ predictionId: automatic[0]!.id, finalText: 'x' })).errors![0]!.extensions!
-        .code,
+      (await submit({ subject: { predictionId: automatic[0]!.id }, finalText: 'x' })).data!
+        .submitFeedback.userErrors[0]!.code,
     ).toBe('BAD_USER_INPUT');
 
     const metrics = await server.graphql<{
@@ -277,11 +328,11 @@ describe('routing evaluation runs, compared', () => {
       rated: 3,
       thumbsUpRatio: 1,
     });
-    expect(metrics.data!.evalMetrics.drift.metric).toBe('routingAccuracy');
+    expect(metrics.data!.evalMetrics.drift.metric).toBe('ROUTING_ACCURACY');
 
-    const roi = await server.graphql<{ routingRoi: Record<string, number | string | null> }>(
+    const roi = await server.graphql<{ routingRoi: Record<string, unknown> }>(
       `query($id: ID!) { routingRoi(taxonomyId: $id) { decisions autoRouted sentToReview triageHoursSaved grossSavingUsd expectedMisroutes misrouteCostUsd llmSpendUsd netSavingUsd
-        setupCostUsd paybackDays autoRoutedAccuracy accuracySource reviewedAutoRouted reviewedAutoRoutedAccuracy evalRunId } }`,
+        setupCostUsd paybackDays autoRoutedAccuracy accuracySource reviewedAutoRouted reviewedAutoRoutedAccuracy evalRun { id } taxonomy { id } } }`,
       { id: taxonomyId },
     );
     expect(roi.errors).toBeUndefined();
@@ -294,6 +345,7 @@ describe('routing evaluation runs, compared', () => {
       reviewedAutoRouted: 4,
       reviewedAutoRoutedAccuracy: 0.75,
       setupCostUsd: 10,
+      taxonomy: { id: taxonomyId },
     });
     // Fewer than 30 checked decisions: no CASCADE run exists, so the reviewed ones are used.
     expect(figures.accuracySource).toBe('REVIEWED');

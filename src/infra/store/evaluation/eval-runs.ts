@@ -215,6 +215,19 @@ export class EvalRunRepository {
     return { items: rows.slice(0, first).map(toRun), hasNextPage: rows.length > first };
   }
 
+  /** How many runs `list` pages through with the same filter. */
+  async count(
+    accountId: string,
+    filter: { kind?: EvalKind | null; datasetId?: string | null },
+  ): Promise<number> {
+    const [row] = await this.db.query<{ count: number }>(
+      `SELECT count(*)::int AS count FROM eval_runs
+       WHERE account_id = $1 AND ($2::text IS NULL OR kind = $2) AND ($3::uuid IS NULL OR dataset_id = $3)`,
+      [accountId, filter.kind ?? null, filter.datasetId ?? null],
+    );
+    return row?.count ?? 0;
+  }
+
   /** The newest finished run of a dataset with the given target, for ROI's accuracy. */
   async latestSucceeded(
     accountId: string,
@@ -299,6 +312,19 @@ export class EvalRunRepository {
       [accountId, runId, filter.correct ?? null, afterPosition, first + 1],
     );
     return { items: rows.slice(0, first).map(toResult), hasNextPage: rows.length > first };
+  }
+
+  /** How many results `resultPage` pages through with the same filter. */
+  async countResults(
+    accountId: string,
+    runId: string,
+    filter: { correct?: boolean | null },
+  ): Promise<number> {
+    const [row] = await this.db.query<{ count: number }>(
+      `SELECT count(*)::int AS count FROM eval_results WHERE account_id = $1 AND run_id = $2 AND ($3::bool IS NULL OR correct = $3)`,
+      [accountId, runId, filter.correct ?? null],
+    );
+    return row?.count ?? 0;
   }
 
   async finishedCaseIds(accountId: string, runId: string): Promise<Set<string>> {

@@ -111,6 +111,30 @@ export class GenerationDatasetRepository {
     return row ? toDataset(row) : null;
   }
 
+  /** One page of the account's datasets, newest first, after a keyset cursor. */
+  async page(
+    accountId: string,
+    first: number,
+    after: { createdAt: Date; id: string } | null,
+  ): Promise<{ items: GenerationDatasetRecord[]; hasNextPage: boolean }> {
+    const rows = await this.db.query<DatasetRow>(
+      `SELECT * FROM generation_datasets WHERE account_id = $1
+         AND ($2::timestamptz IS NULL OR (created_at, id) < ($2::timestamptz, $3::uuid))
+       ORDER BY created_at DESC, id DESC LIMIT $4`,
+      [accountId, after?.createdAt ?? null, after?.id ?? null, first + 1],
+    );
+    return { items: rows.slice(0, first).map(toDataset), hasNextPage: rows.length > first };
+  }
+
+  /** How many datasets the account has. */
+  async count(accountId: string): Promise<number> {
+    const [row] = await this.db.query<{ count: number }>(
+      'SELECT count(*)::int AS count FROM generation_datasets WHERE account_id = $1',
+      [accountId],
+    );
+    return row?.count ?? 0;
+  }
+
   async list(accountId: string): Promise<GenerationDatasetRecord[]> {
     return (
       await this.db.query<DatasetRow>(
