@@ -147,7 +147,7 @@ function keyFieldDefinitions(
   }));
 }
 
-/** schema/*.graphql's SDL with the Ticket and Incident entities in the configured shape. */
+/** schema/*.graphql's SDL with the Ticket and Incident entities (and the fields returning them) in the configured shape. */
 export function shapeTypeDefs(typeDefs: DocumentNode, config: SupergraphConfig): DocumentNode {
   const { ticket, incident } = config;
   const renamed: Record<string, string> = { Ticket: ticket.type, Incident: incident.type };
@@ -160,6 +160,13 @@ export function shapeTypeDefs(typeDefs: DocumentNode, config: SupergraphConfig):
     body: ticket.body,
   };
   return visit(typeDefs, {
+    // Fields that return an entity (`Generation.incident`) name it as its owner does.
+    NamedType(node) {
+      const original = node.name.value;
+      return original in renamed
+        ? { ...node, name: { ...node.name, value: renamed[original]! } }
+        : undefined;
+    },
     ObjectTypeDefinition(node) {
       const original = node.name.value;
       if (!(original in renamed)) return undefined;
@@ -237,6 +244,26 @@ export function entityId(reference: Record<string, unknown>, keyTypes: Record<st
 type ResolverMap = Record<string, unknown>;
 
 /**
+ * For a compound key, a resolver per key field reading its value out of the stored id (`acme:1042`
+ * gives `tenant: "acme"`, `number: 1042`), the last field taking the rest; none for a one-field
+ * key, whose field the default resolver reads from `{ id }` (renamed: `incidentId` from `id`).
+ */
+function keyFieldResolvers(keyTypes: Record<string, string>): ResolverMap {
+  const fields = Object.keys(keyTypes);
+  if (fields.length === 1)
+    return fields[0] === 'id' ? {} : { [fields[0]!]: (entity: { id: string }) => entity.id };
+  return Object.fromEntries(
+    fields.map((field, index) => [
+      field,
+      (entity: { id: string } & Record<string, unknown>) => {
+        const parts = entity.id.split(':');
+        return index === fields.length - 1 ? parts.slice(index).join(':') : parts[index];
+      },
+    ]),
+  );
+}
+
+/**
  * The resolvers under the configured type names, each entity's `__resolveReference` translating
  * a router's representation (configured key and text fields) into the default shape the
  * resolvers are typed against (`TicketReference`, `IncidentReference`).
@@ -262,6 +289,8 @@ export function shapeResolvers(
       __resolveReference: (reference: Record<string, unknown>) => ({
         id: entityId(reference, incident.key),
       }),
+      // `Generation.incident` gives { id }: a compound key's fields are read back out of it.
+      ...keyFieldResolvers(incident.key),
     },
   };
 }

@@ -221,11 +221,11 @@ describe.each(SHAPES)('ai-subgraph extending %s', (_name, file, source) => {
     const [keyField] = Object.keys(incident.key);
     const result = await gateway.query<{
       incidents: Record<string, unknown>[];
-    }>(`{ incidents { ${keyField} statusUpdateDrafts { id } } }`);
+    }>(`{ incidents { ${keyField} drafts { nodes { id } } } }`);
     expect(result.errors).toBeUndefined();
     expect(result.data!.incidents[0]).toEqual({
       [keyField!]: 'INC-1',
-      statusUpdateDrafts: [{ id: draftId }],
+      drafts: { nodes: [{ id: draftId }] },
     });
   });
 });

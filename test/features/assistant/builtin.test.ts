@@ -40,7 +40,7 @@ describe('askAssistant with the builtin provider', () => {
         status: 'SUCCEEDED',
         provider: 'builtin',
         promptVersion: 'assistant/1',
-        incidentId: `inc-${scenario}`,
+        incident: { id: `inc-${scenario}` },
       });
       expect(answer.groundingIssues).toEqual([]);
       const output = answer.output!;
