@@ -231,6 +231,32 @@ describe('ai-subgraph in a supergraph behind @apollo/gateway', () => {
     expect(sqlQueries).toBe(1);
   });
 
+  it("keeps the incidents list when the drafts cannot be read: null drafts, an error on each incident's path", async () => {
+    const db = ai.app.store.db;
+    const query = db.query.bind(db);
+    const failing = vi
+      .spyOn(db, 'query')
+      .mockImplementation(((sql: string, params?: unknown[]) =>
+        String(sql).includes('incident_id = ANY')
+          ? Promise.reject(new Error('the store is down'))
+          : query(sql, params)) as never);
+    const result = await gateway.query<{
+      incidents: { id: string; severity: string; drafts: unknown }[];
+    }>(OPS.IncidentsDrafts);
+    failing.mockRestore();
+    // The incidents subgraph's list arrives whole; only this subgraph's field is null.
+    expect(result.data!.incidents).toEqual([
+      { id: 'INC-1', severity: 'SEV2', drafts: null },
+      { id: 'INC-2', severity: 'SEV3', drafts: null },
+      { id: 'INC-3', severity: 'SEV4', drafts: null },
+    ]);
+    expect(result.errors!.map((error) => (error as { path?: unknown[] }).path)).toEqual([
+      ['incidents', 0, 'drafts'],
+      ['incidents', 1, 'drafts'],
+      ['incidents', 2, 'drafts'],
+    ]);
+  });
+
   it('resolves a Generation referenced by another subgraph through ai-subgraph', async () => {
     const result = await gateway.query<{
       incident: {
