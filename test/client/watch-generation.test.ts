@@ -4,6 +4,7 @@
  * replays from the first `afterSeq`, deduplicated), a page that loaded a running generation's
  * `text` and `lastSeq` and subscribes for the rest, and a refused subscription.
  */
+import { createServer, connect, type Server, type Socket } from 'node:net';
 import { createClient, type Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
@@ -103,6 +104,33 @@ describe('watchGeneration', () => {
     ]);
   });
 
+  it('resumes after the network cuts the connection (a proxy that drops every socket)', async () => {
+    const id = await startStreamedDraft();
+    const proxy = await startProxy(Number(new URL(server.url).port));
+    try {
+      const ws = createClient({
+        url: `ws://127.0.0.1:${proxy.port}/graphql`,
+        webSocketImpl: WebSocket,
+        lazy: true,
+        retryAttempts: 0,
+      });
+      clients.push(ws);
+      const iterate = vi.spyOn(ws, 'iterate');
+      const events: Event[] = [];
+      for await (const event of watchGeneration(ws, { id, retryDelayMs: () => 10 })) {
+        events.push(event);
+        if (events.length === 4) proxy.cut();
+      }
+      expectWhole(events, 0);
+      expect(iterate.mock.calls.map(([payload]) => payload.variables!['afterSeq'])).toEqual([
+        null,
+        3,
+      ]);
+    } finally {
+      await proxy.close();
+    }
+  });
+
   it("never yields twice what graphql-ws's own retry replays from the first afterSeq", async () => {
     const id = await startStreamedDraft();
     const ws = client({ retryAttempts: 5 });
@@ -184,3 +212,29 @@ describe('watchGeneration', () => {
     expect(iterate).toHaveBeenCalledTimes(1);
   });
 });
+
+/** A TCP proxy to `port` whose `cut()` destroys every connection through it, as a network drop does. */
+async function startProxy(
+  port: number,
+): Promise<{ port: number; cut(): void; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const proxy: Server = createServer((client) => {
+    const upstream = connect({ host: '127.0.0.1', port });
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+      socket.on('error', () => undefined);
+    }
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (proxy.address() as { port: number }).port,
+    cut: () => sockets.forEach((socket) => socket.destroy()),
+    close: () =>
+      new Promise((resolve) => {
+        sockets.forEach((socket) => socket.destroy());
+        proxy.close(() => resolve());
+      }),
+  };
+}
