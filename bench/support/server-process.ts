@@ -21,7 +21,9 @@ const send = (message: unknown) => process.send!(message);
 const dist = process.env['BENCH_DIST'];
 if (!dist) throw new Error('BENCH_DIST (the file:// URL of dist/) is not set');
 const { loadConfig } = (await import(`${dist}/config.js`)) as typeof ConfigModule;
-const { createLogger } = (await import(`${dist}/observability/logger.js`)) as typeof LoggerModule;
+const { createLogger } = (await import(
+  `${dist}/infra/observability/logger.js`
+)) as typeof LoggerModule;
 const { createApp } = (await import(`${dist}/app/app.js`)) as typeof AppModule;
 
 const config = loadConfig(process.env);
