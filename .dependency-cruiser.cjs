@@ -2,6 +2,8 @@
  * The layer rules of docs/ARCHITECTURE.md as code: `npm run layers` (run by .ci/run) fails on a
  * break and names the rule. A layer imports only the layers below it:
  *
+ *   src/client (watchGeneration, for frontends) stands alone: graphql-ws and nothing of the service.
+ *
  *   main, cli ─► app (composition root) ─► server ─► graphql ─► services ─► features (plugged in through the registry)
  *                                                               │   ├► llm gateway ─► providers ─► llm spec
  *                                                               │   ├► security
@@ -34,6 +36,21 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/' },
       to: { dependencyTypes: ['npm-dev'], dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'client-stands-alone',
+      comment:
+        'src/client holds what frontends use (watchGeneration): it imports graphql-ws and its own files, nothing else of the service.',
+      severity: 'error',
+      from: { path: room('client') },
+      to: { path: '^src/', pathNot: room('client') },
+    },
+    {
+      name: 'client-imports-only-graphql-ws',
+      comment: 'A frontend copying src/client needs no package but graphql-ws.',
+      severity: 'error',
+      from: { path: room('client') },
+      to: { dependencyTypes: ['npm', 'npm-dev', 'core'], pathNot: 'node_modules/graphql-ws/' },
     },
     {
       name: 'ml-stands-alone',

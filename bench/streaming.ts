@@ -368,8 +368,8 @@ async function openStream(http: GraphQLHttpClient, ws: Client, stream: OpenStrea
       next: (message) => {
         const event = message.data?.generationStream;
         if (message.errors) stream.error ??= message.errors[0]?.message ?? 'error';
-        else if (event?.delta !== null && event?.delta !== undefined) stream.deltas++;
-        else if (event) stream.status = event.generation?.status ?? 'unknown';
+        else if (event?.__typename === 'GenerationTextDelta') stream.deltas++;
+        else if (event) stream.status = event.generation.status;
       },
       error: (error) => (stream.error ??= error instanceof Error ? error.message : 'socket closed'),
       complete: () => undefined,

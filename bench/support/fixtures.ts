@@ -14,7 +14,12 @@ export const DRAFT = `mutation Draft($input: DraftStatusUpdateInput!) {
 }`;
 
 export const WATCH = `subscription Watch($id: ID!) {
-  generationStream(id: $id) { seq delta generation { id status error { code message } } }
+  generationStream(id: $id) {
+    __typename
+    seq
+    ... on GenerationTextDelta { text }
+    ... on GenerationFinished { generation { id status error { code message } } }
+  }
 }`;
 
 /** The model name the benchmarks' LLM_CONFIG routes to the double. */

@@ -13,15 +13,17 @@ export interface Draft {
 }
 
 export interface WatchEvent {
-  generationStream: {
-    seq: number;
-    delta: string | null;
-    generation: {
-      id: string;
-      status: string;
-      error: { code: string; message: string } | null;
-    } | null;
-  };
+  generationStream:
+    | { __typename: 'GenerationTextDelta'; seq: number; text: string }
+    | {
+        __typename: 'GenerationFinished';
+        seq: number;
+        generation: {
+          id: string;
+          status: string;
+          error: { code: string; message: string } | null;
+        };
+      };
 }
 
 export interface StreamTiming {
@@ -89,15 +91,15 @@ export async function subgraphStream(
             return reject(new Error(`subscription: ${message.errors[0]?.message}`));
           const event = message.data?.generationStream;
           if (!event) return;
-          if (event.delta !== null) {
+          if (event.__typename === 'GenerationTextDelta') {
             if (firstDeltaMs === undefined) {
               firstDeltaMs = performance.now() - started;
               onFirstDelta?.();
             }
-            text += event.delta;
+            text += event.text;
           } else {
-            status = event.generation?.status;
-            if (event.generation?.error)
+            status = event.generation.status;
+            if (event.generation.error)
               failure = `: ${event.generation.error.code} ${event.generation.error.message}`;
           }
         },

@@ -5,22 +5,36 @@
 import DataLoader from 'dataloader';
 import type { RoutingService } from '../services/ticket-routing/service.js';
 import type { Account, Feature } from '../domain.js';
-import type { GenerationQueries } from '../services/generation/generation-queries.js';
-import type { GenerationRecord } from '../infra/store/generations.js';
+import type {
+  GenerationQueries,
+  StreamProgress,
+} from '../services/generation/generation-queries.js';
+import type { GenerationRecord, Page } from '../infra/store/generations.js';
 import type { PredictionRecord } from '../infra/store/routing/predictions.js';
 
-/** The drafts an `Incident` shows, and the most of each kind a request may ask for. */
-export const INCIDENT_DRAFT_FEATURES = [
-  'POSTMORTEM',
-  'STATUS_UPDATE',
-  'RUNBOOK',
-] as const satisfies readonly Feature[];
-export const MAX_DRAFTS_PER_FEATURE = 50;
+/** The most drafts one page of `Incident.drafts` may hold. */
+export const MAX_INCIDENT_DRAFTS = 50;
+
+/** One incident's page of drafts, as `Incident.drafts` asks for it. */
+export interface IncidentDraftsRequest {
+  incidentId: string;
+  feature: Feature | null;
+  first: number;
+  after: { createdAt: Date; id: string } | null;
+}
 
 export interface Loaders {
   generation: DataLoader<string, GenerationRecord | null>;
-  /** An incident's drafts of every kind, newest first; all incidents of a request in one query. */
-  incidentDrafts: DataLoader<string, GenerationRecord[]>;
+  /**
+   * A page of an incident's drafts with their count, newest first; the incidents of a request
+   * that ask the same page (feature, first, after) in one query.
+   */
+  incidentDrafts: DataLoader<
+    IncidentDraftsRequest,
+    Page<GenerationRecord> & { totalCount: number }
+  >;
+  /** A generation's text and the seq of its last event, read together (one bus read per generation). */
+  streamProgress: DataLoader<GenerationRecord, StreamProgress>;
   /**
    * Routing for any number of tickets asked for anywhere in a request (`routeTicket`, each
    * `Ticket.routing` of an `_entities` call): stored decisions reused, the others in one batch per
@@ -92,16 +106,51 @@ export function createLoaders(
     generation: new DataLoader((ids: readonly string[]) =>
       services.generations.byIds(accountId, ids),
     ),
-    incidentDrafts: new DataLoader(async (incidentIds: readonly string[]) => {
-      const drafts = await services.generations.latestByIncidents(
-        accountId,
-        incidentIds,
-        INCIDENT_DRAFT_FEATURES,
-        MAX_DRAFTS_PER_FEATURE,
-      );
-      return incidentIds.map((incidentId) =>
-        drafts.filter((draft) => draft.incidentId === incidentId),
-      );
-    }),
+    incidentDrafts: new DataLoader(
+      async (requests: readonly IncidentDraftsRequest[]) => {
+        const pageKey = ({ feature, first, after }: IncidentDraftsRequest) =>
+          `${feature}|${first}|${after?.createdAt.toISOString()}|${after?.id}`;
+        const byPage = new Map<string, IncidentDraftsRequest[]>();
+        for (const request of requests)
+          byPage.set(pageKey(request), [...(byPage.get(pageKey(request)) ?? []), request]);
+        const pages = new Map<
+          string,
+          Map<string, Page<GenerationRecord> & { totalCount: number }>
+        >();
+        await Promise.all(
+          [...byPage].map(async ([key, group]) => {
+            const { feature, first, after } = group[0]!;
+            const incidentIds = [...new Set(group.map((request) => request.incidentId))];
+            pages.set(
+              key,
+              await services.generations.draftsByIncidents(
+                accountId,
+                incidentIds,
+                feature,
+                first,
+                after,
+              ),
+            );
+          }),
+        );
+        return requests.map(
+          (request) =>
+            pages.get(pageKey(request))!.get(request.incidentId) ?? {
+              items: [],
+              hasNextPage: false,
+              totalCount: 0,
+            },
+        );
+      },
+      {
+        cacheKeyFn: (request) =>
+          `${request.incidentId}|${request.feature}|${request.first}|${request.after?.createdAt.toISOString()}|${request.after?.id}`,
+      },
+    ),
+    streamProgress: new DataLoader(
+      (records: readonly GenerationRecord[]) =>
+        Promise.all(records.map((record) => services.generations.progress(record))),
+      { cacheKeyFn: (record) => record.id },
+    ),
   };
 }

@@ -147,7 +147,7 @@ function keyFieldDefinitions(
   }));
 }
 
-/** schema/*.graphql's SDL with the Ticket and Incident entities in the configured shape. */
+/** schema/*.graphql's SDL with the Ticket and Incident entities (and the fields returning them) in the configured shape. */
 export function shapeTypeDefs(typeDefs: DocumentNode, config: SupergraphConfig): DocumentNode {
   const { ticket, incident } = config;
   const renamed: Record<string, string> = { Ticket: ticket.type, Incident: incident.type };
@@ -294,6 +294,8 @@ export function shapeResolvers(
       __resolveReference: (reference: Record<string, unknown>) => ({
         id: entityId(reference, incident.key),
       }),
+      // `Generation.incident` gives { id }: a compound key's fields are read back out of it.
+      ...keyFieldResolvers(incident.key),
     },
   };
 }

@@ -11,10 +11,17 @@
  *
  * Events are made afresh for each subscriber (read from the bus, or replayed from the store), so
  * one is recognised by its `seq` within the generation the variables name: by the stream's
- * contract every subscriber sees the same event under the same `seq`. Only `generationStream` is
+ * contract every subscriber sees the same event under the same `seq`, whatever `afterSeq` it
+ * subscribed with. Only `generationStream` is
  * shared; any other subscription runs as graphql runs it.
  */
-import type { DocumentNode, ExecutionArgs, ExecutionResult } from 'graphql';
+import type {
+  DocumentNode,
+  ExecutionArgs,
+  ExecutionResult,
+  FieldNode,
+  OperationDefinitionNode,
+} from 'graphql';
 import type { RequestContext } from '../graphql/context.js';
 import { graphql } from './graphql-runtime.js';
 
@@ -84,6 +91,7 @@ export class SharedEventResults {
       fields[0]!.name.value !== 'generationStream'
     )
       return undefined;
+    const field = fields[0]!;
     const context = args.contextValue as RequestContext | undefined;
     if (!context?.account) return undefined;
     let documentId = this.documentIds.get(args.document);
@@ -94,11 +102,36 @@ export class SharedEventResults {
     return [
       documentId,
       args.operationName ?? '',
-      JSON.stringify(args.variableValues ?? {}),
+      JSON.stringify(variablesDecidingResults(field, operation!, args.variableValues ?? {})),
       context.account.id,
       [...context.account.scopes].sort().join(' '),
     ].join('\u0000');
   }
+}
+
+/**
+ * The variables that can change an event's result: all but the one given only as the stream's
+ * `afterSeq`, which decides where a subscriber starts, not what an event gives. Pages that
+ * subscribe with their own `afterSeq: lastSeq` share the events they have in common with every
+ * other subscriber. A variable also used elsewhere in the operation stays.
+ */
+function variablesDecidingResults(
+  field: FieldNode,
+  operation: OperationDefinitionNode,
+  variables: Record<string, unknown>,
+): Record<string, unknown> {
+  const afterSeq = field.arguments?.find((argument) => argument.name.value === 'afterSeq')?.value;
+  if (afterSeq?.kind !== graphql.Kind.VARIABLE) return variables;
+  const name = afterSeq.name.value;
+  let uses = 0;
+  graphql.visit(operation.selectionSet, {
+    Variable(node) {
+      if (node.name.value === name) uses++;
+    },
+  });
+  if (uses !== 1) return variables;
+  const { [name]: _start, ...deciding } = variables;
+  return deciding;
 }
 
 /**

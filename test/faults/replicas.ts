@@ -16,7 +16,13 @@ import {
 } from '../support/postgres.js';
 import { spawnServer, type ServerProcess } from '../support/process.js';
 import { redisServerInstalled, startRedis, type RedisServer } from '../support/redis.js';
-import type { GraphQLResponse, StreamEventShape } from '../support/server.js';
+import {
+  streamEventOf,
+  streamEventSelection,
+  type GraphQLResponse,
+  type RawStreamEvent,
+  type StreamEventShape,
+} from '../support/server.js';
 
 export interface Replica {
   process: ServerProcess;
@@ -127,7 +133,7 @@ export interface FollowedStream {
 }
 
 const WATCH = `subscription Watch($id: ID!, $afterSeq: Int) {
-  generationStream(id: $id, afterSeq: $afterSeq) { seq delta generation { id status text error { code } } }
+  generationStream(id: $id, afterSeq: $afterSeq) { ${streamEventSelection()} }
 }`;
 
 /** Subscribes to a generation's stream and exposes its events as they arrive. */
@@ -135,12 +141,12 @@ export function follow(client: Client, id: string, afterSeq?: number): FollowedS
   const events: StreamEventShape[] = [];
   let leave: () => void = () => undefined;
   const done = new Promise<{ errors?: unknown }>((resolve) => {
-    leave = client.subscribe<{ generationStream: StreamEventShape }>(
+    leave = client.subscribe<{ generationStream: RawStreamEvent }>(
       { query: WATCH, variables: { id, afterSeq } },
       {
         next: (result) => {
           if (result.errors) resolve({ errors: result.errors });
-          else if (result.data) events.push(result.data.generationStream);
+          else if (result.data) events.push(streamEventOf(result.data.generationStream));
         },
         error: (error) => resolve({ errors: error }),
         complete: () => resolve({}),

@@ -227,11 +227,19 @@ describe.each(SHAPES)('ai-subgraph extending %s', (_name, file, source) => {
     const [keyField] = Object.keys(incident.key);
     const result = await gateway.query<{
       incidents: Record<string, unknown>[];
-    }>(`{ incidents { ${keyField} statusUpdateDrafts { id } } }`);
+    }>(`{ incidents { ${keyField} drafts { nodes { id incident { ${keyField} title } } } } }`);
     expect(result.errors).toBeUndefined();
+    // The draft's incident is the configured entity, its key read back from the stored id.
     expect(result.data!.incidents[0]).toEqual({
       [keyField!]: 'INC-1',
-      statusUpdateDrafts: [{ id: draftId }],
+      drafts: {
+        nodes: [
+          {
+            id: draftId,
+            incident: { [keyField!]: 'INC-1', title: 'Checkout errors in eu-west-1' },
+          },
+        ],
+      },
     });
   });
 });

@@ -188,15 +188,21 @@ describe('ai-subgraph in a supergraph behind @apollo/gateway', () => {
     const result = await gateway.query<{
       incident: {
         title: string;
-        postmortemDrafts: { id: string; status: string }[];
-        statusUpdateDrafts: { id: string; status: string }[];
+        postmortems: { totalCount: number; nodes: { id: string; status: string }[] };
+        statusUpdates: { totalCount: number; nodes: { id: string; status: string }[] };
       };
     }>(OPS.IncidentDrafts, { id: 'INC-1' });
     expect(result.errors).toBeUndefined();
     expect(result.data!.incident).toEqual({
       title: 'Checkout errors in eu-west-1',
-      postmortemDrafts: drafts['INC-1']!.postmortems.map((id) => ({ id, status: 'SUCCEEDED' })),
-      statusUpdateDrafts: drafts['INC-1']!.statusUpdates.map((id) => ({ id, status: 'SUCCEEDED' })),
+      postmortems: {
+        totalCount: 1,
+        nodes: drafts['INC-1']!.postmortems.map((id) => ({ id, status: 'SUCCEEDED' })),
+      },
+      statusUpdates: {
+        totalCount: 2,
+        nodes: drafts['INC-1']!.statusUpdates.map((id) => ({ id, status: 'SUCCEEDED' })),
+      },
     });
     expect(countBySubgraph(gateway.fetches)).toEqual({
       incidents: { requests: 1, entities: 0, representations: 0 },
@@ -207,7 +213,11 @@ describe('ai-subgraph in a supergraph behind @apollo/gateway', () => {
   it('loads the drafts of every incident of a request with one _entities call and one SQL query', async () => {
     const query = vi.spyOn(ai.app.store.db, 'query');
     const result = await gateway.query<{
-      incidents: { id: string; severity: string; statusUpdateDrafts: { id: string }[] }[];
+      incidents: {
+        id: string;
+        severity: string;
+        drafts: { totalCount: number; nodes: { id: string }[] } | null;
+      }[];
     }>(OPS.IncidentsDrafts);
     // The statements that read drafts: background writers (the audit log's delayed group commit,
     // heartbeats on PostgreSQL) may run statements of their own meanwhile.
@@ -221,14 +231,14 @@ describe('ai-subgraph in a supergraph behind @apollo/gateway', () => {
       {
         id: 'INC-1',
         severity: 'SEV2',
-        statusUpdateDrafts: drafts['INC-1']!.statusUpdates.map((id) => ({ id })),
+        drafts: { totalCount: 2, nodes: drafts['INC-1']!.statusUpdates.map((id) => ({ id })) },
       },
       {
         id: 'INC-2',
         severity: 'SEV3',
-        statusUpdateDrafts: drafts['INC-2']!.statusUpdates.map((id) => ({ id })),
+        drafts: { totalCount: 1, nodes: drafts['INC-2']!.statusUpdates.map((id) => ({ id })) },
       },
-      { id: 'INC-3', severity: 'SEV4', statusUpdateDrafts: [] },
+      { id: 'INC-3', severity: 'SEV4', drafts: { totalCount: 0, nodes: [] } },
     ]);
     expect(countBySubgraph(gateway.fetches).ai).toEqual({
       requests: 1,
@@ -236,6 +246,32 @@ describe('ai-subgraph in a supergraph behind @apollo/gateway', () => {
       representations: 3,
     });
     expect(sqlQueries).toBe(1);
+  });
+
+  it("keeps the incidents list when the drafts cannot be read: null drafts, an error on each incident's path", async () => {
+    const db = ai.app.store.db;
+    const query = db.query.bind(db);
+    const failing = vi
+      .spyOn(db, 'query')
+      .mockImplementation(((sql: string, params?: unknown[]) =>
+        String(sql).includes('incident_id = ANY')
+          ? Promise.reject(new Error('the store is down'))
+          : query(sql, params)) as never);
+    const result = await gateway.query<{
+      incidents: { id: string; severity: string; drafts: unknown }[];
+    }>(OPS.IncidentsDrafts);
+    failing.mockRestore();
+    // The incidents subgraph's list arrives whole; only this subgraph's field is null.
+    expect(result.data!.incidents).toEqual([
+      { id: 'INC-1', severity: 'SEV2', drafts: null },
+      { id: 'INC-2', severity: 'SEV3', drafts: null },
+      { id: 'INC-3', severity: 'SEV4', drafts: null },
+    ]);
+    expect(result.errors!.map((error) => (error as { path?: unknown[] }).path)).toEqual([
+      ['incidents', 0, 'drafts'],
+      ['incidents', 1, 'drafts'],
+      ['incidents', 2, 'drafts'],
+    ]);
   });
 
   it('resolves a Generation referenced by another subgraph through ai-subgraph', async () => {
@@ -246,7 +282,7 @@ describe('ai-subgraph in a supergraph behind @apollo/gateway', () => {
           status: string;
           feature: string;
           text: string;
-          incidentId: string;
+          incident: { id: string; title: string };
         };
       };
     }>(OPS.IncidentLastDraft, { id: 'INC-1' });
@@ -256,11 +292,12 @@ describe('ai-subgraph in a supergraph behind @apollo/gateway', () => {
       id: drafts['INC-1']!.statusUpdates[0],
       status: 'SUCCEEDED',
       feature: 'STATUS_UPDATE',
-      incidentId: 'INC-1',
+      incident: { id: 'INC-1', title: 'Checkout errors in eu-west-1' },
     });
     expect(draft.text.length).toBeGreaterThan(0);
+    // The draft's `incident` is an entity reference: its title comes from the incidents subgraph.
     expect(countBySubgraph(gateway.fetches)).toEqual({
-      incidents: { requests: 1, entities: 0, representations: 0 },
+      incidents: { requests: 2, entities: 1, representations: 1 },
       ai: { requests: 1, entities: 1, representations: 1 },
     });
 

@@ -16,7 +16,11 @@ import { issueKeyIn } from '../support/keys.js';
 import {
   collectStream,
   startTestServer,
+  streamEventOf,
+  streamEventSelection,
   temporaryDataDir,
+  type RawStreamEvent,
+  type StreamEventShape,
   type TestServer,
 } from '../support/server.js';
 import { countBySubgraph } from './apollo-gateway.js';
@@ -28,16 +32,12 @@ import { fixedTickets, startTicketsSubgraph, type FixedTicket } from './subgraph
 
 const INTENTS = ['card_declined', 'lost_luggage', 'pin_change', 'transfer', 'book_flight'];
 const STREAM = `subscription Watch($id: ID!, $afterSeq: Int) {
-  generationStream(id: $id, afterSeq: $afterSeq) { seq delta generation { id status text error { code } } }
+  generationStream(id: $id, afterSeq: $afterSeq) { ${streamEventSelection()} }
 }`;
 const DRAFT =
   'mutation($input: DraftStatusUpdateInput!) { draftStatusUpdate(input: $input) { generation { id } } }';
 
-interface StreamEvent {
-  seq: number;
-  delta: string | null;
-  generation: { id: string; status: string; text: string } | null;
-}
+type StreamEvent = StreamEventShape;
 interface Outcome {
   events: StreamEvent[];
   errors?: { message: string; extensions?: { code?: string } }[];
@@ -66,11 +66,11 @@ async function overSse(
       .trim();
     if (!block.includes('event: next') || !data) continue;
     const result = JSON.parse(data) as {
-      data?: { generationStream: StreamEvent };
+      data?: { generationStream: RawStreamEvent };
       errors?: Outcome['errors'];
     };
     if (result.errors) outcome.errors = result.errors;
-    else if (result.data) outcome.events.push(result.data.generationStream);
+    else if (result.data) outcome.events.push(streamEventOf(result.data.generationStream));
   }
   return outcome;
 }
@@ -192,12 +192,15 @@ describe('ai-subgraph in a supergraph behind Hive Gateway', () => {
 
   it('joins an incident its stored drafts', async () => {
     const result = await gateway.query<{
-      incident: { title: string; statusUpdateDrafts: { id: string; status: string }[] };
+      incident: {
+        title: string;
+        statusUpdates: { totalCount: number; nodes: { id: string; status: string }[] };
+      };
     }>(OPS.IncidentDrafts, { id: 'INC-1' }, bearer(keys.all));
     expect(result.errors).toBeUndefined();
     expect(result.data!.incident).toMatchObject({
       title: 'Checkout errors in eu-west-1',
-      statusUpdateDrafts: [{ id: draftId, status: 'SUCCEEDED' }],
+      statusUpdates: { totalCount: 1, nodes: [{ id: draftId, status: 'SUCCEEDED' }] },
     });
     expect(countBySubgraph(gateway.fetches).ai).toEqual({
       requests: 1,
@@ -264,12 +267,12 @@ describe('ai-subgraph in a supergraph behind Hive Gateway', () => {
         webSocketImpl: WebSocket,
         retryAttempts: 0,
         connectionParams: bearer(keys.revoked),
-      }).subscribe<{ generationStream: StreamEvent }>(
+      }).subscribe<{ generationStream: RawStreamEvent }>(
         { query: STREAM, variables: { id: started.data!.draftStatusUpdate.generation.id } },
         {
           next: (result) => {
             if (result.errors) resolve({ at: Date.now(), errors: result.errors as never });
-            else events.push(result.data!.generationStream);
+            else events.push(streamEventOf(result.data!.generationStream));
           },
           error: (error) => resolve({ at: Date.now(), errors: error as never }),
           complete: () => resolve({ at: Date.now() }),

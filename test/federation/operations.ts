@@ -9,13 +9,17 @@ export const SUPERGRAPH_OPERATIONS = {
     tickets(first: $first) { id subject routing { category confidence needsReview } }
   }`,
   IncidentDrafts: `query IncidentDrafts($id: ID!) {
-    incident(id: $id) { title postmortemDrafts { id status } statusUpdateDrafts { id status } }
+    incident(id: $id) {
+      title
+      postmortems: drafts(feature: POSTMORTEM) { totalCount nodes { id status } }
+      statusUpdates: drafts(feature: STATUS_UPDATE) { totalCount nodes { id status } }
+    }
   }`,
   IncidentsDrafts: `query IncidentsDrafts {
-    incidents { id severity statusUpdateDrafts { id } }
+    incidents { id severity drafts(feature: STATUS_UPDATE) { totalCount nodes { id } } }
   }`,
   IncidentLastDraft: `query IncidentLastDraft($id: ID!) {
-    incident(id: $id) { lastDraft { id status feature text incidentId } }
+    incident(id: $id) { lastDraft { id status feature text incident { id title } } }
   }`,
   GenerationById: `query GenerationById($id: ID!) {
     generation(id: $id) { id status }

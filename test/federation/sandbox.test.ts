@@ -231,9 +231,10 @@ describe('the Sandbox example document', () => {
       (await run<{ evalMetrics: { series: unknown[] } }>('EvalMetrics')).evalMetrics.series.length,
     ).toBeGreaterThan(0);
 
-    const events = await new Promise<{ seq: number; delta: string | null }[]>((resolve, reject) => {
-      const seen: { seq: number; delta: string | null }[] = [];
-      server.wsClient().subscribe<{ generationStream: { seq: number; delta: string | null } }>(
+    type Event = { __typename: string; seq: number; text?: string };
+    const events = await new Promise<Event[]>((resolve, reject) => {
+      const seen: Event[] = [];
+      server.wsClient().subscribe<{ generationStream: Event }>(
         { query: EXAMPLE_DOCUMENT, operationName: 'WatchGeneration', variables: { id } },
         {
           next: (result) =>
@@ -245,7 +246,10 @@ describe('the Sandbox example document', () => {
         },
       );
     });
-    expect(events.at(-1)!.delta).toBeNull();
+    expect(events.at(-1)!.__typename).toBe('GenerationFinished');
+    expect(events.slice(0, -1).every((event) => event.__typename === 'GenerationTextDelta')).toBe(
+      true,
+    );
     expect(events.map((event) => event.seq)).toEqual(events.map((_, index) => index));
   });
 });

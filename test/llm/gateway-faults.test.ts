@@ -397,7 +397,8 @@ describe('gateway faults through GraphQL', () => {
     await new Promise<void>((resolve) => {
       const unsubscribe = client.subscribe(
         {
-          query: 'subscription($id: ID!) { generationStream(id: $id) { seq delta } }',
+          query:
+            'subscription($id: ID!) { generationStream(id: $id) { seq ... on GenerationTextDelta { text } } }',
           variables: { id },
         },
         {

@@ -430,7 +430,7 @@ describe('tenant isolation', () => {
       taxonomies: { nodes: [] },
     });
     const entities = await asBob(
-      'query($r: [_Any!]!) { _entities(representations: $r) { ... on Incident { statusUpdateDrafts { id } } ... on Generation { id } } }',
+      'query($r: [_Any!]!) { _entities(representations: $r) { ... on Incident { drafts { totalCount nodes { id } } } ... on Generation { id } } }',
       {
         r: [
           { __typename: 'Incident', id: 'INC-A' },
@@ -438,7 +438,9 @@ describe('tenant isolation', () => {
         ],
       },
     );
-    expect(entities.data).toEqual({ _entities: [{ statusUpdateDrafts: [] }, null] });
+    expect(entities.data).toEqual({
+      _entities: [{ drafts: { totalCount: 0, nodes: [] } }, null],
+    });
     const stream = await collectStream(
       server.wsClient({ connectionParams: bearer(bob) }),
       owned.generation!,

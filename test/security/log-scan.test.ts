@@ -69,7 +69,7 @@ describe('logs at LOG_LEVEL=debug', () => {
       client.subscribe(
         {
           query:
-            'subscription($id: ID!) { generationStream(id: $id) { seq delta generation { status } } }',
+            'subscription($id: ID!) { generationStream(id: $id) { seq ... on GenerationFinished { generation { status } } } }',
           variables: { id },
         },
         {

@@ -25,7 +25,7 @@ function heapAfterGc(): number {
 }
 
 const WATCH = `subscription($id: ID!) {
-  generationStream(id: $id) { seq delta generation { id status text } }
+  generationStream(id: $id) { seq ... on GenerationTextDelta { text } ... on GenerationFinished { generation { id status text } } }
 }`;
 
 /** A gauge from /metrics. */

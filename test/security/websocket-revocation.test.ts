@@ -20,7 +20,8 @@ import {
 const bearer = (credential: string) => ({ authorization: `Bearer ${credential}` });
 const DRAFT =
   'mutation($input: DraftStatusUpdateInput!) { draftStatusUpdate(input: $input) { generation { id } } }';
-const STREAM = 'subscription($id: ID!) { generationStream(id: $id) { seq delta } }';
+const STREAM =
+  'subscription($id: ID!) { generationStream(id: $id) { seq ... on GenerationTextDelta { text } } }';
 /** Slow enough that a draft's stream runs for several seconds. */
 const SLOW_STREAM = { BUILTIN_STREAM_DELAY_MS: '100' };
 

@@ -16,7 +16,7 @@ import {
 } from './server.js';
 
 /** The Generation fields a capability mutation and the generation query select, besides `output`. */
-export const GENERATION_FIELDS = `id feature status text provider model promptVersion incidentId latencyMs
+export const GENERATION_FIELDS = `id feature status text provider model promptVersion incident { id } latencyMs
     groundingIssues { kind value }
     error { code message }`;
 
@@ -29,7 +29,7 @@ export interface GenerationView<Output> {
   provider: string | null;
   model: string | null;
   promptVersion: string | null;
-  incidentId: string | null;
+  incident: { id: string } | null;
   latencyMs: number | null;
   groundingIssues: { kind: string; value: string }[];
   error: { code: string; message: string } | null;

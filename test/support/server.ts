@@ -125,7 +125,12 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
   };
 }
 
+/**
+ * A stream event as tests read it: its GraphQL type, its seq, and the delta's text or the finished
+ * generation (null on the other kind).
+ */
 export interface StreamEventShape {
+  __typename: 'GenerationTextDelta' | 'GenerationFinished';
   seq: number;
   delta: string | null;
   generation: {
@@ -135,6 +140,33 @@ export interface StreamEventShape {
     error?: { code: string } | null;
     output?: Record<string, unknown> | null;
   } | null;
+}
+
+/** A stream event as the server sends it for `streamEventSelection`. */
+export type RawStreamEvent = Pick<StreamEventShape, '__typename' | 'seq'> & {
+  text?: string;
+  generation?: StreamEventShape['generation'];
+};
+
+/**
+ * What tests select of a `GenerationEvent`: its kind and seq, a delta's text, the finished
+ * generation (with `output`'s selection when given).
+ */
+export function streamEventSelection(output?: string): string {
+  const typed = output ? ` output { ${output} }` : '';
+  return `__typename seq
+      ... on GenerationTextDelta { text }
+      ... on GenerationFinished { generation { id status text error { code }${typed} } }`;
+}
+
+/** An event selected with `streamEventSelection`, in the shape tests read. */
+export function streamEventOf(raw: RawStreamEvent): StreamEventShape {
+  return {
+    __typename: raw.__typename,
+    seq: raw.seq,
+    delta: raw.text ?? null,
+    generation: raw.generation ?? null,
+  };
 }
 
 /**
@@ -147,18 +179,17 @@ export function collectStream(
   afterSeq?: number,
   output?: string,
 ): Promise<{ events: StreamEventShape[]; errors?: unknown }> {
-  const typed = output ? ` output { ${output} }` : '';
   const query = `subscription Watch($id: ID!, $afterSeq: Int) {
-    generationStream(id: $id, afterSeq: $afterSeq) { seq delta generation { id status text error { code }${typed} } }
+    generationStream(id: $id, afterSeq: $afterSeq) { ${streamEventSelection(output)} }
   }`;
   return new Promise((resolve, reject) => {
     const events: StreamEventShape[] = [];
-    client.subscribe<{ generationStream: StreamEventShape }>(
+    client.subscribe<{ generationStream: RawStreamEvent }>(
       { query, variables: { id, afterSeq } },
       {
         next: (result) => {
           if (result.errors) resolve({ events, errors: result.errors });
-          else if (result.data) events.push(result.data.generationStream);
+          else if (result.data) events.push(streamEventOf(result.data.generationStream));
         },
         error: (error) =>
           Array.isArray(error) ? resolve({ events, errors: error }) : reject(error),

@@ -2,6 +2,7 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { GenerationRecord } from '../../infra/store/generations.js';
 import type { IncidentReference, TicketReference } from '../../domain.js';
+import type { GenerationTextDeltaView, GenerationFinishedView } from '../../services/generation/watch.js';
 import type { ApiKeyRecord } from '../../infra/store/api-keys.js';
 import type { TaxonomyRecord } from '../../infra/store/routing/taxonomies.js';
 import type { RouterModelRecord } from '../../infra/store/routing/router-models.js';
@@ -1185,14 +1186,24 @@ export type Generation = {
   groundingIssues: Array<GroundingIssue>;
   /** Stable id, usable as a federation reference from any subgraph. */
   id: Scalars['ID']['output'];
-  /** The supergraph `Incident` this draft belongs to, when the request named one. */
-  incidentId: Maybe<Scalars['ID']['output']>;
+  /**
+   * The supergraph `Incident` this draft belongs to, when the request named one (through `incidentId`
+   * in the draft's input); null otherwise.
+   */
+  incident: Maybe<Incident>;
   /**
    * How strongly the input looks like a prompt injection, 0 to 1, when that reached the flag threshold
    * (`INJECTION_FLAG_THRESHOLD`, default 0.5) and the service flags or blocks (`INJECTION_ACTION`);
    * null otherwise. A flagged draft was still written: review it with the input in mind.
    */
   injectionScore: Maybe<Scalars['Float']['output']>;
+  /**
+   * The `seq` of the last stream event behind `text`, read together with it: subscribe to
+   * `generationStream` with `afterSeq: lastSeq` to receive exactly the rest (nothing missed, nothing
+   * repeated). While `RUNNING`, the last delta published so far (null when none came yet, so
+   * subscribe from the beginning); once finished, the seq of the `GenerationFinished` event.
+   */
+  lastSeq: Maybe<Scalars['Int']['output']>;
   /** Milliseconds from the request to the last token; null while running. */
   latencyMs: Maybe<Scalars['Int']['output']>;
   /** The model that finally answered, as the provider named it. */
@@ -1206,8 +1217,8 @@ export type Generation = {
   /** Where it is in its life; `RUNNING` until the final stream event. */
   status: GenerationStatus;
   /**
-   * The draft as human-readable Markdown. While `RUNNING`, what has been stored so far;
-   * the concatenation of every `generationStream` delta equals the final value.
+   * The draft as human-readable Markdown. While `RUNNING`, the deltas its stream has published so
+   * far (up to `lastSeq`); the concatenation of every `generationStream` delta equals the final value.
    */
   text: Scalars['String']['output'];
   /** Milliseconds from the request to the first token of a streamed answer; null while running, when no text came, or when the answer was asked for whole (a draft that is not streamed). */
@@ -1239,8 +1250,12 @@ export type GenerationConnection = {
   __typename?: 'GenerationConnection';
   /** The generations on this page with their cursors. */
   edges: Array<GenerationEdge>;
+  /** The generations on this page, without cursors. */
+  nodes: Array<Generation>;
   /** Where this page sits in the whole list. */
   pageInfo: PageInfo;
+  /** How many generations the whole filtered list holds, across all pages. */
+  totalCount: Scalars['Int']['output'];
 };
 
 /** A named set of generation cases. */
@@ -1342,18 +1357,15 @@ export type GenerationEvalMetrics = {
 };
 
 /**
- * One event of a generation's token stream. Deltas come first (`seq` 0, 1, 2, ..., `delta` set),
- * then exactly one final event whose `generation` is the finished generation; then the
+ * One event of a generation's token stream: a `GenerationTextDelta` for each piece of text (`seq` 0,
+ * 1, 2, ...), then exactly one `GenerationFinished` with the finished generation; then the
  * subscription completes. An event may carry several tokens: at high token rates the service
  * coalesces the tokens that arrive within a short frame into one event (the first token goes out
- * alone, at once). Every subscriber sees the same events with the same `seq`.
+ * alone, at once). Every subscriber sees the same events with the same `seq`. Select `__typename`
+ * (or use fragments) to tell the kinds apart, and expect new kinds: skip an event of a kind you do
+ * not know, but keep its `seq`.
  */
 export type GenerationEvent = {
-  __typename?: 'GenerationEvent';
-  /** The next piece of text (one or more tokens); null on the final event. */
-  delta: Maybe<Scalars['String']['output']>;
-  /** The finished generation; set only on the final event. */
-  generation: Maybe<Generation>;
   /** Position in the stream, increasing by one from 0. Resubscribe with `afterSeq` set to the last one received to resume. */
   seq: Scalars['Int']['output'];
 };
@@ -1366,6 +1378,15 @@ export type GenerationFilter = {
   incidentId?: InputMaybe<Scalars['ID']['input']>;
   /** Only generations in this status. */
   status?: InputMaybe<GenerationStatus>;
+};
+
+/** The last event of a stream: the generation has stopped (succeeded, failed, been cancelled or interrupted). */
+export type GenerationFinished = GenerationEvent & {
+  __typename?: 'GenerationFinished';
+  /** The finished generation, with its `status`, complete `text`, `output` and `error`. */
+  generation: Generation;
+  /** Position in the stream: one more than the last delta's (0 when no text came). */
+  seq: Scalars['Int']['output'];
 };
 
 /** The typed form of a generation's draft; one member per feature. */
@@ -1383,6 +1404,15 @@ export type GenerationStatus =
   | 'RUNNING'
   /** Finished; `text` and `output` are complete. */
   | 'SUCCEEDED';
+
+/** The next piece of a running generation's text (one or more tokens). */
+export type GenerationTextDelta = GenerationEvent & {
+  __typename?: 'GenerationTextDelta';
+  /** Position in the stream, increasing by one from 0. */
+  seq: Scalars['Int']['output'];
+  /** The text to append to what came before; the concatenation of every delta is the generation's final `text`. */
+  text: Scalars['String']['output'];
+};
 
 /** A fact in a draft that could not be found in the input it was drafted from, or an image or link removed from it. */
 export type GroundingIssue = {
@@ -1462,48 +1492,29 @@ export type ImportLabeledTicketsPayload = {
 
 /**
  * An incident owned by the supergraph's incidents subgraph. This subgraph adds the AI drafts linked
- * to it (through `incidentId` in a draft's input). It needs nothing but the id, so it composes with
- * any incidents subgraph that keys `Incident` by `id`.
+ * to it (through `incidentId` in a draft's input) as `drafts`; `Generation.incident` points to it.
+ * It needs nothing but the id, so it composes with any incidents subgraph that keys `Incident` by `id`.
  */
 export type Incident = {
   __typename?: 'Incident';
+  /**
+   * The AI drafts linked to this incident (every feature, or one), newest first. Null, with an error
+   * on this path only, when they cannot be read for this incident; the incident itself still arrives.
+   */
+  drafts: Maybe<GenerationConnection>;
   /** The incident's id, as the incidents subgraph knows it. */
   id: Scalars['ID']['output'];
-  /** Postmortem drafts for this incident, newest first. */
-  postmortemDrafts: Array<Generation>;
-  /** Runbook drafts for this incident, newest first. */
-  runbookDrafts: Array<Generation>;
-  /** Status update drafts for this incident, newest first. */
-  statusUpdateDrafts: Array<Generation>;
 };
 
 
 /**
  * An incident owned by the supergraph's incidents subgraph. This subgraph adds the AI drafts linked
- * to it (through `incidentId` in a draft's input). It needs nothing but the id, so it composes with
- * any incidents subgraph that keys `Incident` by `id`.
+ * to it (through `incidentId` in a draft's input) as `drafts`; `Generation.incident` points to it.
+ * It needs nothing but the id, so it composes with any incidents subgraph that keys `Incident` by `id`.
  */
-export type IncidentPostmortemDraftsArgs = {
-  first?: InputMaybe<Scalars['Int']['input']>;
-};
-
-
-/**
- * An incident owned by the supergraph's incidents subgraph. This subgraph adds the AI drafts linked
- * to it (through `incidentId` in a draft's input). It needs nothing but the id, so it composes with
- * any incidents subgraph that keys `Incident` by `id`.
- */
-export type IncidentRunbookDraftsArgs = {
-  first?: InputMaybe<Scalars['Int']['input']>;
-};
-
-
-/**
- * An incident owned by the supergraph's incidents subgraph. This subgraph adds the AI drafts linked
- * to it (through `incidentId` in a draft's input). It needs nothing but the id, so it composes with
- * any incidents subgraph that keys `Incident` by `id`.
- */
-export type IncidentStatusUpdateDraftsArgs = {
+export type IncidentDraftsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  feature?: InputMaybe<AiFeature>;
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
@@ -2945,9 +2956,12 @@ export type Subscription = {
   /** A run's progress: its state now, then on each finished case (coalesced), then once more when it stops; then completes. */
   evalRunProgress: EvalRun;
   /**
-   * Watch a generation's text arrive as it is produced. Emits ordered deltas (each one or more
-   * tokens), then one final event with the finished generation, then completes. `afterSeq: n` replays only events with `seq > n`, so a
-   * client that reconnects loses nothing and repeats nothing. Works for finished generations too.
+   * Watch a generation's text arrive as it is produced. Emits ordered `GenerationTextDelta` events
+   * (each one or more tokens), then one `GenerationFinished` with the finished generation, then
+   * completes. `afterSeq: n` replays only events with `seq > n`, so a client that reconnects loses
+   * nothing and repeats nothing; a page that loaded `generation { text lastSeq }` passes
+   * `afterSeq: lastSeq`. Works for finished generations too. Example:
+   * `generationStream(id: $id, afterSeq: $lastSeq) { __typename seq ... on GenerationTextDelta { text } ... on GenerationFinished { generation { status text } } }`
    */
   generationStream: GenerationEvent;
 };
@@ -3259,6 +3273,13 @@ export type ResolversUnionTypes<_RefType extends Record<string, unknown>> = {
   ;
 };
 
+/** Mapping of interface types */
+export type ResolversInterfaceTypes<_RefType extends Record<string, unknown>> = {
+  GenerationEvent:
+    | ( GenerationFinishedView )
+    | ( GenerationTextDeltaView )
+  ;
+};
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
@@ -3352,17 +3373,19 @@ export type ResolversTypes = {
   FlippedEvalCaseEdge: ResolverTypeWrapper<FlippedEvalCaseEdge>;
   Generation: ResolverTypeWrapper<GenerationRecord>;
   GenerationCaseInput: GenerationCaseInput;
-  GenerationConnection: ResolverTypeWrapper<Omit<GenerationConnection, 'edges'> & { edges: Array<ResolversTypes['GenerationEdge']> }>;
+  GenerationConnection: ResolverTypeWrapper<Omit<GenerationConnection, 'edges' | 'nodes'> & { edges: Array<ResolversTypes['GenerationEdge']>, nodes: Array<ResolversTypes['Generation']> }>;
   GenerationDataset: ResolverTypeWrapper<GenerationDatasetRecord>;
   GenerationDatasetConnection: ResolverTypeWrapper<Omit<GenerationDatasetConnection, 'edges' | 'nodes'> & { edges: Array<ResolversTypes['GenerationDatasetEdge']>, nodes: Array<ResolversTypes['GenerationDataset']> }>;
   GenerationDatasetEdge: ResolverTypeWrapper<Omit<GenerationDatasetEdge, 'node'> & { node: ResolversTypes['GenerationDataset'] }>;
   GenerationEdge: ResolverTypeWrapper<Omit<GenerationEdge, 'node'> & { node: ResolversTypes['Generation'] }>;
   GenerationError: ResolverTypeWrapper<GenerationError>;
   GenerationEvalMetrics: ResolverTypeWrapper<GenerationSummary>;
-  GenerationEvent: ResolverTypeWrapper<Omit<GenerationEvent, 'generation'> & { generation?: Maybe<ResolversTypes['Generation']> }>;
+  GenerationEvent: ResolverTypeWrapper<ResolversInterfaceTypes<ResolversTypes>['GenerationEvent']>;
   GenerationFilter: GenerationFilter;
+  GenerationFinished: ResolverTypeWrapper<GenerationFinishedView>;
   GenerationOutput: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['GenerationOutput']>;
   GenerationStatus: GenerationStatus;
+  GenerationTextDelta: ResolverTypeWrapper<GenerationTextDeltaView>;
   GroundingIssue: ResolverTypeWrapper<GroundingIssue>;
   GroundingIssueKind: GroundingIssueKind;
   ImportGenerationCasesInput: ImportGenerationCasesInput;
@@ -3530,16 +3553,18 @@ export type ResolversParentTypes = {
   FlippedEvalCaseEdge: FlippedEvalCaseEdge;
   Generation: GenerationRecord;
   GenerationCaseInput: GenerationCaseInput;
-  GenerationConnection: Omit<GenerationConnection, 'edges'> & { edges: Array<ResolversParentTypes['GenerationEdge']> };
+  GenerationConnection: Omit<GenerationConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['GenerationEdge']>, nodes: Array<ResolversParentTypes['Generation']> };
   GenerationDataset: GenerationDatasetRecord;
   GenerationDatasetConnection: Omit<GenerationDatasetConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['GenerationDatasetEdge']>, nodes: Array<ResolversParentTypes['GenerationDataset']> };
   GenerationDatasetEdge: Omit<GenerationDatasetEdge, 'node'> & { node: ResolversParentTypes['GenerationDataset'] };
   GenerationEdge: Omit<GenerationEdge, 'node'> & { node: ResolversParentTypes['Generation'] };
   GenerationError: GenerationError;
   GenerationEvalMetrics: GenerationSummary;
-  GenerationEvent: Omit<GenerationEvent, 'generation'> & { generation?: Maybe<ResolversParentTypes['Generation']> };
+  GenerationEvent: ResolversInterfaceTypes<ResolversParentTypes>['GenerationEvent'];
   GenerationFilter: GenerationFilter;
+  GenerationFinished: GenerationFinishedView;
   GenerationOutput: ResolversUnionTypes<ResolversParentTypes>['GenerationOutput'];
+  GenerationTextDelta: GenerationTextDeltaView;
   GroundingIssue: GroundingIssue;
   ImportGenerationCasesInput: ImportGenerationCasesInput;
   ImportGenerationCasesPayload: Omit<ImportGenerationCasesPayload, 'generationDataset'> & { generationDataset?: Maybe<ResolversParentTypes['GenerationDataset']> };
@@ -3993,8 +4018,9 @@ export type GenerationResolvers<ContextType = RequestContext, ParentType extends
   finishedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   groundingIssues?: Resolver<Array<ResolversTypes['GroundingIssue']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
-  incidentId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  incident?: Resolver<Maybe<ResolversTypes['Incident']>, ParentType, ContextType>;
   injectionScore?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  lastSeq?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   latencyMs?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   model?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   output?: Resolver<Maybe<ResolversTypes['GenerationOutput']>, ParentType, ContextType>;
@@ -4008,7 +4034,9 @@ export type GenerationResolvers<ContextType = RequestContext, ParentType extends
 
 export type GenerationConnectionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['GenerationConnection'] = ResolversParentTypes['GenerationConnection']> = {
   edges?: Resolver<Array<ResolversTypes['GenerationEdge']>, ParentType, ContextType>;
+  nodes?: Resolver<Array<ResolversTypes['Generation']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type GenerationDatasetResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['GenerationDataset'] = ResolversParentTypes['GenerationDataset']> = {
@@ -4066,13 +4094,23 @@ export type GenerationEvalMetricsResolvers<ContextType = RequestContext, ParentT
 };
 
 export type GenerationEventResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['GenerationEvent'] = ResolversParentTypes['GenerationEvent']> = {
-  delta?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
-  generation?: Resolver<Maybe<ResolversTypes['Generation']>, ParentType, ContextType>;
+  __resolveType: TypeResolveFn<'GenerationFinished' | 'GenerationTextDelta', ParentType, ContextType>;
+};
+
+export type GenerationFinishedResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['GenerationFinished'] = ResolversParentTypes['GenerationFinished']> = {
+  generation?: Resolver<ResolversTypes['Generation'], ParentType, ContextType>;
   seq?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type GenerationOutputResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['GenerationOutput'] = ResolversParentTypes['GenerationOutput']> = {
   __resolveType: TypeResolveFn<'AssistantAnswerOutput' | 'JobDigestOutput' | 'PostmortemOutput' | 'RunbookOutput' | 'StatusUpdateOutput', ParentType, ContextType>;
+};
+
+export type GenerationTextDeltaResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['GenerationTextDelta'] = ResolversParentTypes['GenerationTextDelta']> = {
+  seq?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  text?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type GroundingIssueResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['GroundingIssue'] = ResolversParentTypes['GroundingIssue']> = {
@@ -4098,10 +4136,8 @@ export type ImportLabeledTicketsPayloadResolvers<ContextType = RequestContext, P
 
 export type IncidentResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Incident'] = ResolversParentTypes['Incident'], FederationReferenceType extends FederationReferenceTypes['Incident'] = FederationReferenceTypes['Incident']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Incident']> | FederationReferenceType, FederationReferenceType, ContextType>;
+  drafts?: Resolver<Maybe<ResolversTypes['GenerationConnection']>, ParentType, ContextType, RequireFields<IncidentDraftsArgs, 'first'>>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
-  postmortemDrafts?: Resolver<Array<ResolversTypes['Generation']>, ParentType, ContextType, RequireFields<IncidentPostmortemDraftsArgs, 'first'>>;
-  runbookDrafts?: Resolver<Array<ResolversTypes['Generation']>, ParentType, ContextType, RequireFields<IncidentRunbookDraftsArgs, 'first'>>;
-  statusUpdateDrafts?: Resolver<Array<ResolversTypes['Generation']>, ParentType, ContextType, RequireFields<IncidentStatusUpdateDraftsArgs, 'first'>>;
 };
 
 export type JobDigestOutputResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['JobDigestOutput'] = ResolversParentTypes['JobDigestOutput']> = {
@@ -4633,7 +4669,9 @@ export type Resolvers<ContextType = RequestContext> = {
   GenerationError?: GenerationErrorResolvers<ContextType>;
   GenerationEvalMetrics?: GenerationEvalMetricsResolvers<ContextType>;
   GenerationEvent?: GenerationEventResolvers<ContextType>;
+  GenerationFinished?: GenerationFinishedResolvers<ContextType>;
   GenerationOutput?: GenerationOutputResolvers<ContextType>;
+  GenerationTextDelta?: GenerationTextDeltaResolvers<ContextType>;
   GroundingIssue?: GroundingIssueResolvers<ContextType>;
   ImportGenerationCasesPayload?: ImportGenerationCasesPayloadResolvers<ContextType>;
   ImportLabeledTicketsPayload?: ImportLabeledTicketsPayloadResolvers<ContextType>;

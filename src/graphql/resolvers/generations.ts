@@ -26,13 +26,11 @@ export const generationResolvers: Resolvers = {
     generation: (_parent, { id }, { loaders }) => (isUuid(id) ? loaders.generation.load(id) : null),
     generations: async (_parent, { filter, first, after }, { account, services }) => {
       const size = pageSize(first, 20, 100);
-      const page = await services.generations.list(
-        account,
-        filter ?? {},
-        size,
-        after ? decodeCursor(after) : null,
-      );
-      return connectionOf(page, encodeCursor, { after });
+      const [page, totalCount] = await Promise.all([
+        services.generations.list(account, filter ?? {}, size, after ? decodeCursor(after) : null),
+        services.generations.count(account, filter ?? {}),
+      ]);
+      return { ...connectionOf(page, encodeCursor, { after }), totalCount };
     },
   },
   Mutation: {
@@ -63,7 +61,17 @@ export const generationResolvers: Resolvers = {
       resolve: (event: GenerationEventView) => event,
     },
   },
+  GenerationEvent: {
+    __resolveType: (event) =>
+      event.kind === 'delta' ? 'GenerationTextDelta' : 'GenerationFinished',
+  },
   Generation: {
+    // A running generation's text is what its stream published so far; `lastSeq` is read with it.
+    text: async (generation, _args, { loaders }) =>
+      (await loaders.streamProgress.load(generation)).text,
+    lastSeq: async (generation, _args, { loaders }) =>
+      (await loaders.streamProgress.load(generation)).lastSeq,
+    incident: (generation) => (generation.incidentId ? { id: generation.incidentId } : null),
     __resolveReference: (reference, { loaders }) =>
       isUuid(reference.id) ? loaders.generation.load(reference.id) : null,
     output: (generation, _args, { services }) => {

@@ -394,23 +394,61 @@ export class GenerationRepository {
   }
 
   /**
-   * The latest `perFeature` drafts of each feature for each incident, in one statement for any
-   * number of incidents (the Incident entity's DataLoader batch).
+   * One page of drafts for each incident (newest first, `first` after the cursor, optionally one
+   * feature) with each incident's whole count, in one statement for any number of incidents (the
+   * Incident entity's DataLoader batch). The rows before the cursor stay in the count but out of
+   * the page: they rank in a partition of their own.
    */
-  async latestByIncidents(
+  async pageByIncidents(
     accountId: string,
     incidentIds: readonly string[],
-    features: readonly Feature[],
-    perFeature: number,
-  ): Promise<GenerationRecord[]> {
-    const rows = await this.db.query<GenerationRow>(
+    feature: Feature | null,
+    first: number,
+    after: { createdAt: Date; id: string } | null,
+  ): Promise<Map<string, Page<GenerationRecord> & { totalCount: number }>> {
+    const rows = await this.db.query<GenerationRow & { total: number; in_page: boolean }>(
       `SELECT * FROM (
-         SELECT *, row_number() OVER (PARTITION BY incident_id, feature ORDER BY created_at DESC, id DESC) AS rank
-         FROM generations WHERE account_id = $1 AND incident_id = ANY($2::text[]) AND feature = ANY($3::text[])
-       ) ranked WHERE rank <= $4 ORDER BY created_at DESC, id DESC`,
-      [accountId, incidentIds, features, perFeature],
+         SELECT *,
+           count(*) OVER (PARTITION BY incident_id)::int AS total,
+           row_number() OVER (PARTITION BY incident_id, after_cursor ORDER BY created_at DESC, id DESC) AS rank
+         FROM (
+           SELECT *, ($4::timestamptz IS NULL OR (created_at, id) < ($4::timestamptz, $5::uuid)) AS after_cursor
+           FROM generations
+           WHERE account_id = $1 AND incident_id = ANY($2::text[]) AND ($3::text IS NULL OR feature = $3)
+         ) filtered
+       ) ranked
+       -- An incident whose drafts all precede the cursor still sends one row, for its count.
+       CROSS JOIN LATERAL (SELECT after_cursor AND rank <= $6 AS in_page) page
+       WHERE in_page OR rank = 1
+       ORDER BY created_at DESC, id DESC`,
+      [accountId, incidentIds, feature, after?.createdAt ?? null, after?.id ?? null, first + 1],
     );
-    return rows.map(toRecord);
+    const pages = new Map<string, Page<GenerationRecord> & { totalCount: number }>();
+    const totals = new Map<string, number>();
+    for (const row of rows) {
+      const incidentId = row.incident_id!;
+      totals.set(incidentId, row.total);
+      const page = pages.get(incidentId) ?? { items: [], hasNextPage: false, totalCount: 0 };
+      pages.set(incidentId, page);
+      if (!row.in_page) continue;
+      if (page.items.length < first) page.items.push(toRecord(row));
+      else page.hasNextPage = true;
+    }
+    for (const [incidentId, page] of pages) page.totalCount = totals.get(incidentId)!;
+    return pages;
+  }
+
+  /** How many generations `list` pages through with this filter, across all pages. */
+  async count(accountId: string, filter: GenerationFilter): Promise<number> {
+    const [row] = await this.db.query<{ count: number }>(
+      `SELECT count(*)::int AS count FROM generations
+       WHERE account_id = $1
+         AND ($2::text IS NULL OR feature = $2)
+         AND ($3::text IS NULL OR incident_id = $3)
+         AND ($4::text IS NULL OR status = $4)`,
+      [accountId, filter.feature ?? null, filter.incidentId ?? null, filter.status ?? null],
+    );
+    return row!.count;
   }
 
   /** Newest first, keyset-paginated on (created_at, id) so pages stay stable while rows arrive. */

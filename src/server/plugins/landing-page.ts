@@ -31,13 +31,15 @@ mutation DraftStatusUpdate($input: DraftStatusUpdateInput!) {
   }
 }
 
-# Watch a draft arrive token by token (graphql-ws on this same URL). afterSeq resumes
-# after a dropped connection with exactly the events missed; omit it to start at the beginning.
+# Watch a draft arrive token by token (graphql-ws on this same URL): text deltas, then one
+# GenerationFinished. afterSeq resumes after a dropped connection, or after the text a page
+# loaded (generation { text lastSeq }), with exactly the events missed; omit it to start at 0.
 subscription WatchGeneration($id: ID!, $afterSeq: Int) {
   generationStream(id: $id, afterSeq: $afterSeq) {
+    __typename
     seq
-    delta
-    generation { id status text }
+    ... on GenerationTextDelta { text }
+    ... on GenerationFinished { generation { id status text } }
   }
 }
 
@@ -50,6 +52,8 @@ query Generation($id: ID!) {
     provider
     model
     text
+    lastSeq
+    incident { id }
     usage { inputTokens outputTokens costUsd }
     groundingIssues { kind value }
     error { code message }
@@ -59,7 +63,8 @@ query Generation($id: ID!) {
 # The newest drafts, with cursor pagination (pass pageInfo.endCursor as after).
 query RecentGenerations {
   generations(first: 10) {
-    edges { node { id feature status createdAt incidentId } }
+    totalCount
+    edges { cursor node { id feature status createdAt incident { id } } }
     pageInfo { hasNextPage endCursor }
   }
 }

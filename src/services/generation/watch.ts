@@ -13,11 +13,22 @@ import type {
 } from '../../infra/store/generations.js';
 import type { StreamBus } from '../../infra/streams/bus.js';
 
-export interface GenerationEventView {
+/** The next piece of a running generation's text (`GenerationTextDelta`). */
+export interface GenerationTextDeltaView {
+  kind: 'delta';
   seq: number;
-  delta: string | null;
-  generation: GenerationRecord | null;
+  text: string;
 }
+
+/** The last event of a stream, with the finished generation (`GenerationFinished`). */
+export interface GenerationFinishedView {
+  kind: 'finished';
+  seq: number;
+  generation: GenerationRecord;
+}
+
+/** One event of a generation's stream, told apart by `kind`. */
+export type GenerationEventView = GenerationTextDeltaView | GenerationFinishedView;
 
 export interface WatchDependencies {
   generations: GenerationRepository;
@@ -54,8 +65,9 @@ async function* replayFinished(
     if (!record) return;
     const deltas = record.text ? [record.text] : [];
     for (let seq = afterSeq + 1; seq < deltas.length; seq++)
-      yield { seq, delta: deltas[seq]!, generation: null };
-    if (afterSeq < deltas.length) yield { seq: deltas.length, delta: null, generation: record };
+      yield { kind: 'delta', seq, text: deltas[seq]! };
+    if (afterSeq < deltas.length)
+      yield { kind: 'finished', seq: deltas.length, generation: record };
     return;
   }
   // The text is walked from its start (PostgreSQL cannot cut it at a JavaScript offset), and what
@@ -75,14 +87,14 @@ async function* replayFinished(
     for (const length of page.lengths) {
       const delta = pending.slice(0, length);
       pending = pending.slice(length);
-      if (seq > afterSeq) yield { seq, delta, generation: null };
+      if (seq > afterSeq) yield { kind: 'delta', seq, text: delta };
       seq++;
     }
   }
   if (afterSeq < head.deltas) {
     // The final event carries the whole generation, as its selection may ask for the text.
     const record = await generations.findById(accountId, id);
-    if (record) yield { seq: head.deltas, delta: null, generation: record };
+    if (record) yield { kind: 'finished', seq: head.deltas, generation: record };
   }
 }
 
@@ -138,10 +150,12 @@ async function* runningEvents(
   try {
     for await (const event of deps.bus.read(id, after, signal)) {
       if (event.type === 'delta') {
-        yield { seq: event.seq, delta: event.text, generation: null };
+        yield { kind: 'delta', seq: event.seq, text: event.text };
       } else {
         const finished = (await outcome) ?? (await deps.generations.findById(accountId, id));
-        yield { seq: event.seq, delta: null, generation: finished };
+        // The row went while the stream ran: the final event has no generation to carry.
+        if (!finished) throw notFound('generation', id);
+        yield { kind: 'finished', seq: event.seq, generation: finished };
         return;
       }
     }

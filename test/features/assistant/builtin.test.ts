@@ -45,7 +45,7 @@ describe('draftAssistantAnswer with the builtin provider', () => {
         status: 'SUCCEEDED',
         provider: 'builtin',
         promptVersion: 'assistant/1',
-        incidentId: `inc-${scenario}`,
+        incident: { id: `inc-${scenario}` },
       });
       expect(answer.groundingIssues).toEqual([]);
       const output = answer.output!;

@@ -197,7 +197,7 @@ describe('draftJobDigest with the builtin provider', () => {
       stream: true,
       incidentId: 'INC-4821',
     });
-    expect(started).toMatchObject({ status: 'RUNNING', incidentId: 'INC-4821' });
+    expect(started).toMatchObject({ status: 'RUNNING', incident: { id: 'INC-4821' } });
     await expectCompleteStream(builtin.server, started.id, 20);
   });
 

@@ -109,7 +109,7 @@ describe('draftPostmortem with the builtin provider', () => {
         status: 'SUCCEEDED',
         provider: 'builtin',
         promptVersion: 'postmortem/1',
-        incidentId: `inc-${scenario}`,
+        incident: { id: `inc-${scenario}` },
         error: null,
       });
       expect(generation.groundingIssues).toEqual([]);

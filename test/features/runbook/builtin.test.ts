@@ -278,7 +278,7 @@ describe('draftRunbook with the builtin provider', () => {
       idempotencyKey: 'drain-worker-7',
     };
     const first = await generate(input);
-    expect(first.incidentId).toBe('INC-4821');
+    expect(first.incident).toEqual({ id: 'INC-4821' });
     const second = await generate(input);
     expect(second.id).toBe(first.id);
   });

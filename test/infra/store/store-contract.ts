@@ -447,6 +447,60 @@ export function runStoreContract(name: string, factory: StoreFactory): void {
             )
           ).items,
         ).toHaveLength(2);
+        // count() counts what list() pages through, across all pages, for the same filters.
+        expect(await repository.count('acme', {})).toBe(7);
+        expect(await repository.count('acme', { feature: 'POSTMORTEM' })).toBe(3);
+        expect(await repository.count('acme', { incidentId: 'INC-1', status: 'SUCCEEDED' })).toBe(
+          1,
+        );
+        expect(await repository.count('nobody', {})).toBe(0);
+      });
+
+      it("pages several incidents' drafts in one statement, each with its whole count", async () => {
+        const db = counting(await migrated());
+        const repository = new GenerationRepository(db);
+        const made: Record<string, string[]> = { 'INC-1': [], 'INC-2': [] };
+        for (const [incidentId, feature] of [
+          ['INC-1', 'STATUS_UPDATE'],
+          ['INC-1', 'RUNBOOK'],
+          ['INC-2', 'STATUS_UPDATE'],
+          ['INC-1', 'STATUS_UPDATE'],
+        ] as const) {
+          const { record } = await repository.insertRunning(
+            generation('acme', { incidentId, feature }),
+          );
+          made[incidentId]!.unshift(record.id);
+        }
+        await repository.insertRunning(generation('globex', { incidentId: 'INC-1' }));
+        db.statements = 0;
+        const first = await repository.pageByIncidents(
+          'acme',
+          ['INC-1', 'INC-2', 'INC-3'],
+          null,
+          2,
+          null,
+        );
+        expect(db.statements).toBe(1);
+        expect(first.get('INC-1')).toMatchObject({ totalCount: 3, hasNextPage: true });
+        expect(first.get('INC-1')!.items.map((record) => record.id)).toEqual(
+          made['INC-1']!.slice(0, 2),
+        );
+        expect(first.get('INC-2')).toMatchObject({ totalCount: 1, hasNextPage: false });
+        expect(first.has('INC-3')).toBe(false);
+        // After the cursor: the rest of the page, the count still the whole list's.
+        const last = first.get('INC-1')!.items.at(-1)!;
+        const next = await repository.pageByIncidents('acme', ['INC-1', 'INC-2'], null, 2, {
+          createdAt: last.createdAt,
+          id: last.id,
+        });
+        expect(next.get('INC-1')).toMatchObject({ totalCount: 3, hasNextPage: false });
+        expect(next.get('INC-1')!.items.map((record) => record.id)).toEqual(
+          made['INC-1']!.slice(2),
+        );
+        // INC-2's one draft precedes the cursor: an empty page that still counts it.
+        expect(next.get('INC-2')).toMatchObject({ items: [], totalCount: 1, hasNextPage: false });
+        const runbooks = await repository.pageByIncidents('acme', ['INC-1'], 'RUNBOOK', 10, null);
+        expect(runbooks.get('INC-1')).toMatchObject({ totalCount: 1, hasNextPage: false });
       });
 
       it('pages exactly through generations created within the same millisecond', async () => {

@@ -53,7 +53,8 @@ it('aborts the provider call of a stream its subscriber left after a garbage col
   await new Promise<void>((resolve, reject) => {
     client.subscribe(
       {
-        query: 'subscription($id: ID!) { generationStream(id: $id) { seq delta } }',
+        query:
+          'subscription($id: ID!) { generationStream(id: $id) { seq ... on GenerationTextDelta { text } } }',
         variables: { id },
       },
       {

@@ -90,12 +90,13 @@ describe('replaying a finished generation', () => {
         .map((delta, seq) => ({ seq, delta }))
         .filter(({ seq }) => seq > afterSeq);
       expect(
-        events.slice(0, -1).map(({ seq, delta }) => ({ seq, delta })),
+        events.slice(0, -1).map((event) => ({ seq: event.seq, delta: textOf(event) })),
         `afterSeq ${afterSeq}`,
       ).toEqual(expected);
       if (afterSeq < deltas.length) {
-        expect(events.at(-1)).toMatchObject({ seq: 700, delta: null });
-        expect(events.at(-1)!.generation!.text).toBe(deltas.join(''));
+        const last = events.at(-1)!;
+        expect(last).toMatchObject({ kind: 'finished', seq: 700 });
+        expect(last.kind === 'finished' && last.generation.text).toBe(deltas.join(''));
       } else expect(events).toEqual([]);
     }
     // Three pages per replay, none holding more than its own deltas' text.
@@ -108,10 +109,21 @@ describe('replaying a finished generation', () => {
 
   it('replays text stored without lengths that cover it as one delta', async () => {
     const id = await finished(['Roll', 'back'], 'Rolled back.');
-    expect((await replay(id, -1)).map(({ seq, delta }) => ({ seq, delta }))).toEqual([
-      { seq: 0, delta: 'Rolled back.' },
-      { seq: 1, delta: null },
+    expect(
+      (await replay(id, -1)).map((event) => ({
+        kind: event.kind,
+        seq: event.seq,
+        delta: textOf(event),
+      })),
+    ).toEqual([
+      { kind: 'delta', seq: 0, delta: 'Rolled back.' },
+      { kind: 'finished', seq: 1, delta: null },
     ]);
-    expect(await replay(id, 0)).toMatchObject([{ seq: 1, delta: null }]);
+    expect(await replay(id, 0)).toMatchObject([{ kind: 'finished', seq: 1 }]);
   });
 });
+
+/** A delta's text; null for the finished event. */
+function textOf(event: GenerationEventView): string | null {
+  return event.kind === 'delta' ? event.text : null;
+}

@@ -1,8 +1,9 @@
 /**
  * Issue 19: the work per stream event is paid once per generation, not once per subscriber.
  * Subscribers of one generation with the same document, variables and caller get identical
- * frames, and each event is executed once for all of them; a subscriber whose result could
- * differ (other variables) gets its own execution.
+ * frames, and each event is executed once for all of them, also for a subscriber that resumed
+ * from its own `afterSeq`; a subscriber whose result could differ (other variables) gets its own
+ * execution.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DRAFT_STATUS_UPDATE, statusUpdateInput } from '../../fixtures/status-update.js';
@@ -36,7 +37,7 @@ describe('a generation watched by several subscribers', () => {
     expect(server.app.streamEvents.shared - before.shared).toBe(first.events.length);
   });
 
-  it('executes apart for a subscriber whose variables differ', async () => {
+  it('shares the events a subscriber resuming from its own afterSeq has in common with the others', async () => {
     const started = await server.graphql<{ draftStatusUpdate: { generation: { id: string } } }>(
       DRAFT_STATUS_UPDATE,
       { input: statusUpdateInput({ stream: true }) },
@@ -48,9 +49,40 @@ describe('a generation watched by several subscribers', () => {
       collectStream(server.wsClient(), id, 0),
     ]);
     expect(resumed.events).toEqual(whole.events.slice(1));
+    // afterSeq decides where a subscriber starts, not what an event gives: every event after
+    // seq 0 was executed once for both.
+    expect(server.app.streamEvents.executed - before.executed).toBe(whole.events.length);
+    expect(server.app.streamEvents.shared - before.shared).toBe(resumed.events.length);
+  });
+
+  it('executes apart for a subscriber whose variables change the result', async () => {
+    const started = await server.graphql<{ draftStatusUpdate: { generation: { id: string } } }>(
+      DRAFT_STATUS_UPDATE,
+      { input: statusUpdateInput({ stream: true }) },
+    );
+    const id = started.data!.draftStatusUpdate.generation.id;
+    const query = `subscription($id: ID!, $withText: Boolean!) {
+      generationStream(id: $id) { seq ... on GenerationTextDelta { text @include(if: $withText) } }
+    }`;
+    const watch = (withText: boolean) =>
+      new Promise<{ seq: number; text?: string }[]>((resolve, reject) => {
+        const events: { seq: number; text?: string }[] = [];
+        server.wsClient().subscribe<{ generationStream: { seq: number; text?: string } }>(
+          { query, variables: { id, withText } },
+          {
+            next: (result) => events.push(result.data!.generationStream),
+            error: reject,
+            complete: () => resolve(events),
+          },
+        );
+      });
+    const before = { ...server.app.streamEvents };
+    const [withText, without] = await Promise.all([watch(true), watch(false)]);
+    expect(withText.some((event) => typeof event.text === 'string')).toBe(true);
+    expect(without.every((event) => event.text === undefined)).toBe(true);
     expect(server.app.streamEvents.shared - before.shared).toBe(0);
     expect(server.app.streamEvents.executed - before.executed).toBe(
-      whole.events.length + resumed.events.length,
+      withText.length + without.length,
     );
   });
 });
