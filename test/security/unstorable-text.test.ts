@@ -105,7 +105,7 @@ describe('text the store cannot hold', () => {
   const ROUTE_TICKETS =
     'query($tickets: [TicketInput!]!, $taxonomyId: ID) { routeTickets(tickets: $tickets, taxonomyId: $taxonomyId) { ticket { id } category } }';
   const CREATE_TAXONOMY =
-    'mutation($input: CreateTaxonomyInput!) { createTaxonomy(input: $input) { taxonomy { id } } }';
+    'mutation($input: CreateTaxonomyInput!) { createTaxonomy(input: $input) { taxonomy { id } userErrors { field code message } } }';
   const categories = [
     { name: 'billing', description: 'charges, refunds and invoices' },
     { name: 'access', description: 'logins and passwords' },
@@ -175,7 +175,7 @@ describe('text the store cannot hold', () => {
       ],
       [
         'a labeled import',
-        'mutation($id: ID!, $rows: [LabeledTicketInput!]!) { importLabeledTickets(input: { taxonomyId: $id, examples: $rows }) { imported } }',
+        'mutation($id: ID!, $rows: [LabeledTicketInput!]!) { importLabeledTickets(input: { taxonomyId: $id, examples: $rows }) { imported userErrors { field code message } } }',
         {
           id: taxonomyId,
           rows: [
@@ -187,7 +187,7 @@ describe('text the store cannot hold', () => {
       ],
       [
         'a feedback comment',
-        'mutation($input: SubmitFeedbackInput!) { submitFeedback(input: $input) { feedback { id } } }',
+        'mutation($input: SubmitFeedbackInput!) { submitFeedback(input: $input) { feedback { id } userErrors { field code message } } }',
         {
           input: {
             subject: { generationId: '6c1d7a0e-98a4-4d0b-9b7e-3a0f5f0d1c2e' },
@@ -224,7 +224,7 @@ describe('text the store cannot hold', () => {
       ],
       [
         'an eval dataset name',
-        'mutation($input: CreateGenerationDatasetInput!) { createGenerationDataset(input: $input) { generationDataset { id } } }',
+        'mutation($input: CreateGenerationDatasetInput!) { createGenerationDataset(input: $input) { generationDataset { id } userErrors { field code message } } }',
         { input: { name: `golden${NUL}` } },
         ['input.name'],
       ],
