@@ -1105,8 +1105,8 @@ export type Feedback = {
   id: Scalars['ID']['output'];
   /** Whether the correction added a new labeled ticket. */
   labeledTicketCreated: Scalars['Boolean']['output'];
-  /** The routing prediction, when about a decision. */
-  predictionId: Maybe<Scalars['ID']['output']>;
+  /** The routing decision it is about; null when about a draft. */
+  prediction: Maybe<RoutingPrediction>;
   /** The rating. */
   rating: Maybe<AiRating>;
 };
@@ -3982,7 +3982,7 @@ export type FeedbackResolvers<ContextType = RequestContext, ParentType extends R
   generation?: Resolver<Maybe<ResolversTypes['Generation']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   labeledTicketCreated?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
-  predictionId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  prediction?: Resolver<Maybe<ResolversTypes['RoutingPrediction']>, ParentType, ContextType>;
   rating?: Resolver<Maybe<ResolversTypes['AiRating']>, ParentType, ContextType>;
 };
 

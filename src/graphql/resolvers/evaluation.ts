@@ -281,6 +281,8 @@ export const evaluationResolvers: Resolvers = {
   Feedback: {
     generation: (feedback, _args, { loaders }) =>
       feedback.generationId ? loaders.generation.load(feedback.generationId) : null,
+    prediction: (feedback, _args, { services, account }) =>
+      feedback.predictionId ? services.routing.prediction(account, feedback.predictionId) : null,
   },
   RoutingRoi: {
     taxonomy: (roi, _args, { services, account }) =>

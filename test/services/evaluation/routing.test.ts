@@ -264,11 +264,12 @@ describe('routing evaluation runs, compared', () => {
             labeledTicketCreated: boolean;
             feature: string;
             generation: unknown;
+            prediction: { id: string; category: string | null } | null;
           } | null;
           userErrors: { field: string[] | null; code: string }[];
         };
       }>(
-        'mutation($input: SubmitFeedbackInput!) { submitFeedback(input: $input) { feedback { correctedCategory labeledTicketCreated feature generation { id } } userErrors { field code } } }',
+        'mutation($input: SubmitFeedbackInput!) { submitFeedback(input: $input) { feedback { correctedCategory labeledTicketCreated feature generation { id } prediction { id category } } userErrors { field code } } }',
         { input },
       );
     // One decision corrected, three confirmed with a thumbs up.
@@ -284,6 +285,8 @@ describe('routing evaluation runs, compared', () => {
         labeledTicketCreated: true,
         feature: 'ROUTING',
         generation: null,
+        // The decision it is about, as the router made it.
+        prediction: { id: automatic[0]!.id, category: automatic[0]!.category },
       },
       userErrors: [],
     });
