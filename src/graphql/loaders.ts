@@ -41,6 +41,11 @@ export interface Loaders {
    * taxonomy, so one local prediction.
    */
   routing: DataLoader<RoutingRequest, PredictionRecord>;
+  /**
+   * The account's default taxonomy id (null without one), read once per request however many
+   * taxonomies ask `isDefault`. Its one key is the account's id.
+   */
+  defaultTaxonomyId: DataLoader<string, string | null>;
 }
 
 export interface RoutingRequest {
@@ -106,6 +111,10 @@ export function createLoaders(
     generation: new DataLoader((ids: readonly string[]) =>
       services.generations.byIds(accountId, ids),
     ),
+    defaultTaxonomyId: new DataLoader(async (keys: readonly string[]) => {
+      const id = await services.routing.defaultTaxonomyId(account);
+      return keys.map(() => id);
+    }),
     incidentDrafts: new DataLoader(
       async (requests: readonly IncidentDraftsRequest[]) => {
         const pageKey = ({ feature, first, after }: IncidentDraftsRequest) =>

@@ -79,19 +79,22 @@ export const routingResolvers: Resolvers = {
       reviewQueueOf(services.routing, account, taxonomyId, first, after),
   },
   Mutation: {
-    createTaxonomy: (_parent, { input }, { services, account }) =>
-      payloadOf(
-        async () => ({ taxonomy: await services.routing.createTaxonomy(account, input) }),
-        ['input'],
-      ),
+    createTaxonomy: (_parent, { input }, { services, account, loaders }) =>
+      payloadOf(async () => {
+        const taxonomy = await services.routing.createTaxonomy(account, input);
+        // An account's first taxonomy becomes its default: forget one read earlier in the request.
+        loaders.defaultTaxonomyId.clearAll();
+        return { taxonomy };
+      }, ['input']),
     updateTaxonomy: (_parent, { input: { id, ...definition } }, { services, account }) =>
       payloadOf(
         async () => ({ taxonomy: await services.routing.updateTaxonomy(account, id, definition) }),
         ['input'],
       ),
-    setDefaultTaxonomy: (_parent, { input }, { services, account }) =>
+    setDefaultTaxonomy: (_parent, { input }, { services, account, loaders }) =>
       payloadOf(async () => {
         const { taxonomy, previous } = await services.routing.setDefault(account, input.id);
+        loaders.defaultTaxonomyId.clearAll();
         return { taxonomy, previousDefault: previous };
       }, ['input']),
     importLabeledTickets: async (_parent, { input }, { services, account }) => ({
@@ -159,8 +162,8 @@ export const routingResolvers: Resolvers = {
     },
   },
   Taxonomy: {
-    isDefault: async (taxonomy, _args, { services, account }) =>
-      (await services.routing.defaultTaxonomyId(account)) === taxonomy.id,
+    isDefault: async (taxonomy, _args, { loaders, account }) =>
+      (await loaders.defaultTaxonomyId.load(account.id)) === taxonomy.id,
     labeledTickets: async (taxonomy, _args, { services, account }) => {
       const { train, test } = await services.routing.labeledTicketCounts(account, taxonomy.id);
       return train + test;

@@ -5,7 +5,7 @@
  * that return what changed (payloads with userErrors, `isDefault`, the taxonomy's new model, the
  * review queue's count).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { routingThroughDouble } from '../../support/llm-config.js';
 import { startOpenAiDouble, type OpenAiDouble } from '../../support/openai-double.js';
 import { startTestServer, type TestServer } from '../../support/server.js';
@@ -374,6 +374,18 @@ describe('the routing contract', () => {
       { after: listed.data!.taxonomies.pageInfo.endCursor },
     );
     expect(rest.data!.taxonomies.nodes).toEqual([{ id: taxonomyId }]);
+
+    // A page of taxonomies reads the account's default once, not once per taxonomy.
+    const defaultReads = vi.spyOn(server.app.services.routing, 'defaultTaxonomyId');
+    const page = await server.graphql<{
+      taxonomies: { nodes: { id: string; isDefault: boolean }[] };
+    }>('{ taxonomies(first: 10) { nodes { id isDefault } } }');
+    expect(defaultReads).toHaveBeenCalledTimes(1);
+    defaultReads.mockRestore();
+    expect(page.data!.taxonomies.nodes).toEqual([
+      { id: secondId, isDefault: false },
+      { id: taxonomyId, isDefault: true },
+    ]);
   });
 
   it('mutations report expected problems as userErrors with field paths', async () => {
