@@ -470,6 +470,9 @@ export function runStoreContract(name: string, factory: StoreFactory): void {
             generation('acme', { incidentId, feature }),
           );
           made[incidentId]!.unshift(record.id);
+          // Creation order is the list's order only when no two drafts share a millisecond
+          // (ties are ordered by id, which is random).
+          await new Promise((resolve) => setTimeout(resolve, 3));
         }
         await repository.insertRunning(generation('globex', { incidentId: 'INC-1' }));
         db.statements = 0;
