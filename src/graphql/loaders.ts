@@ -11,6 +11,7 @@ import type {
 } from '../services/generation/generation-queries.js';
 import type { GenerationRecord, Page } from '../infra/store/generations.js';
 import type { PredictionRecord } from '../infra/store/routing/predictions.js';
+import type { TaxonomyRecord } from '../infra/store/routing/taxonomies.js';
 
 /** The most drafts one page of `Incident.drafts` may hold. */
 export const MAX_INCIDENT_DRAFTS = 50;
@@ -46,6 +47,8 @@ export interface Loaders {
    * taxonomies ask `isDefault`. Its one key is the account's id.
    */
   defaultTaxonomyId: DataLoader<string, string | null>;
+  /** Taxonomies by id (a page of predictions names a few): one statement per request. */
+  taxonomy: DataLoader<string, TaxonomyRecord | null>;
 }
 
 export interface RoutingRequest {
@@ -110,6 +113,9 @@ export function createLoaders(
     ),
     generation: new DataLoader((ids: readonly string[]) =>
       services.generations.byIds(accountId, ids),
+    ),
+    taxonomy: new DataLoader((ids: readonly string[]) =>
+      services.routing.taxonomiesByIds(account, ids),
     ),
     defaultTaxonomyId: new DataLoader(async (keys: readonly string[]) => {
       const id = await services.routing.defaultTaxonomyId(account);

@@ -2420,7 +2420,12 @@ export type RouterModel = {
   heldoutAccuracy: Maybe<Scalars['Float']['output']>;
   /** The model's id. */
   id: Scalars['ID']['output'];
-  /** The taxonomy it routes for. */
+  /** The taxonomy it routes for, as it is now (`taxonomyVersion` is the version it learned); null if it is gone. */
+  taxonomy: Maybe<Taxonomy>;
+  /**
+   * The taxonomy it routes for.
+   * @deprecated Use `taxonomy { id }`; removed no sooner than 2027-03-07 (docs/contract.md).
+   */
   taxonomyId: Scalars['ID']['output'];
   /** The taxonomy version it was trained on. */
   taxonomyVersion: Scalars['Int']['output'];
@@ -2464,7 +2469,12 @@ export type RoutingBacklog = {
   startedAt: Maybe<Scalars['DateTime']['output']>;
   /** Where it is in its life. */
   status: RoutingBacklogStatus;
-  /** The taxonomy its tickets are routed with. */
+  /** The taxonomy its tickets are routed with; null if it is gone. */
+  taxonomy: Maybe<Taxonomy>;
+  /**
+   * The taxonomy its tickets are routed with.
+   * @deprecated Use `taxonomy { id }`; removed no sooner than 2027-03-07 (docs/contract.md).
+   */
   taxonomyId: Scalars['ID']['output'];
   /** The workers that finished its chunks, and how many each. */
   workers: Array<RoutingBacklogWorker>;
@@ -2656,7 +2666,12 @@ export type RoutingPrediction = {
   reviewedCategory: Maybe<Scalars['String']['output']>;
   /** Where the chosen category's tickets go in the help desk (a group or queue id); null when none is set or the decision is Unknown. After review, the reviewed category's. */
   target: Maybe<Scalars['String']['output']>;
-  /** The taxonomy used. */
+  /** The taxonomy used, as it is now (`taxonomyVersion` is the version that decided); null if it is gone. */
+  taxonomy: Maybe<Taxonomy>;
+  /**
+   * The taxonomy used.
+   * @deprecated Use `taxonomy { id }`; removed no sooner than 2027-03-07 (docs/contract.md).
+   */
   taxonomyId: Scalars['ID']['output'];
   /** The taxonomy version used; editing a taxonomy makes a new version. */
   taxonomyVersion: Scalars['Int']['output'];
@@ -4347,6 +4362,7 @@ export type RouterModelResolvers<ContextType = RequestContext, ParentType extend
   expectedCalibrationError?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   heldoutAccuracy?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  taxonomy?: Resolver<Maybe<ResolversTypes['Taxonomy']>, ParentType, ContextType>;
   taxonomyId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   taxonomyVersion?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   trainedOn?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
@@ -4368,6 +4384,7 @@ export type RoutingBacklogResolvers<ContextType = RequestContext, ParentType ext
   results?: Resolver<ResolversTypes['RoutingBacklogResultConnection'], ParentType, ContextType, RequireFields<RoutingBacklogResultsArgs, 'first'>>;
   startedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['RoutingBacklogStatus'], ParentType, ContextType>;
+  taxonomy?: Resolver<Maybe<ResolversTypes['Taxonomy']>, ParentType, ContextType>;
   taxonomyId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   workers?: Resolver<Array<ResolversTypes['RoutingBacklogWorker']>, ParentType, ContextType>;
 };
@@ -4443,6 +4460,7 @@ export type RoutingPredictionResolvers<ContextType = RequestContext, ParentType 
   reviewedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   reviewedCategory?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   target?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  taxonomy?: Resolver<Maybe<ResolversTypes['Taxonomy']>, ParentType, ContextType>;
   taxonomyId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   taxonomyVersion?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   ticket?: Resolver<Maybe<ResolversTypes['Ticket']>, ParentType, ContextType>;

@@ -28,6 +28,7 @@ export const routingBacklogResolvers: Resolvers = {
       ),
   },
   RoutingBacklog: {
+    taxonomy: (backlog, _args, { loaders }) => loaders.taxonomy.load(backlog.taxonomyId),
     progress: (backlog) => ({
       total: backlog.total,
       routed: backlog.routed,

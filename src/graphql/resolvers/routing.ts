@@ -176,6 +176,7 @@ export const routingResolvers: Resolvers = {
   TaxonomyConnection: lazyConnectionFields,
   RoutingPredictionConnection: lazyConnectionFields,
   RouterModel: {
+    taxonomy: (model, _args, { loaders }) => loaders.taxonomy.load(model.taxonomyId),
     trainedOn: (model) => model.metrics.trainedOn,
     heldoutAccuracy: (model) => measured(model.metrics.heldoutAccuracy),
     expectedCalibrationError: (model) => measured(model.metrics.expectedCalibrationError),
@@ -185,6 +186,7 @@ export const routingResolvers: Resolvers = {
   },
   RoutingPrediction: {
     ticket: (prediction) => ({ id: prediction.ticketId }),
+    taxonomy: (prediction, _args, { loaders }) => loaders.taxonomy.load(prediction.taxonomyId),
     // A reviewed prediction goes where the person said.
     target: async (prediction, _args, { services, account }) => {
       const category = prediction.reviewedCategory ?? prediction.category;

@@ -230,6 +230,11 @@ export class RoutingService {
     return (await this.deps.routerModels.latest(account.id, [taxonomyId]))[0] ?? null;
   }
 
+  /** The account's taxonomies with these ids, in their order; null where there is none. */
+  taxonomiesByIds(account: Account, ids: readonly string[]): Promise<(TaxonomyRecord | null)[]> {
+    return this.deps.taxonomies.findByIds(account.id, ids);
+  }
+
   /** The named taxonomy, or the account's default when no id is given. */
   async taxonomy(account: Account, id?: string | null): Promise<TaxonomyRecord> {
     if (id) {

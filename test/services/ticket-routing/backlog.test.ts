@@ -27,7 +27,7 @@ const INTENTS = [
 ];
 const PREDICTION =
   'id ticket { id } category confidence decidedBy needsReview alternatives { category confidence } target reason taxonomyId taxonomyVersion';
-const BACKLOG = `id taxonomyId status progress { total routed failed needsReview pending } workers { id chunks } createdAt startedAt finishedAt`;
+const BACKLOG = `id taxonomyId taxonomy { id } status progress { total routed failed needsReview pending } workers { id chunks } createdAt startedAt finishedAt`;
 
 interface Backlog {
   id: string;
@@ -178,6 +178,7 @@ describe('routing backlogs with the local model', () => {
     expect(started.errors).toBeUndefined();
     expect(started.data!.routeBacklog.backlog).toMatchObject({
       taxonomyId,
+      taxonomy: { id: taxonomyId },
       progress: { total: 250 },
     });
     const done = await finished(server, started.data!.routeBacklog.backlog.id);

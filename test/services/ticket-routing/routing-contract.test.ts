@@ -111,18 +111,19 @@ describe('the routing contract', () => {
   it('trainRouter returns the model and the taxonomy whose model it now is', async () => {
     const trained = await server.graphql<{
       trainRouter: {
-        model: { id: string; expectedCalibrationError: number | null };
+        model: { id: string; expectedCalibrationError: number | null; taxonomy: { id: string } };
         taxonomy: { id: string; model: { id: string } };
         userErrors: UserError[];
       };
     }>(
-      'mutation($input: TrainRouterInput!) { trainRouter(input: $input) { model { id expectedCalibrationError } taxonomy { id model { id } } userErrors { field code message } } }',
+      'mutation($input: TrainRouterInput!) { trainRouter(input: $input) { model { id expectedCalibrationError taxonomy { id } } taxonomy { id model { id } } userErrors { field code message } } }',
       { input: { taxonomyId } },
     );
     expect(trained.errors).toBeUndefined();
     const payload = trained.data!.trainRouter;
     expect(payload.userErrors).toEqual([]);
     expect(payload.taxonomy).toEqual({ id: taxonomyId, model: { id: payload.model.id } });
+    expect(payload.model.taxonomy).toEqual({ id: taxonomyId });
     // Unknown is null, never a fake 0.
     const ece = payload.model.expectedCalibrationError;
     expect(ece === null || (ece >= 0 && ece <= 1)).toBe(true);
@@ -247,6 +248,17 @@ describe('the routing contract', () => {
       { id: stored.id },
     );
     expect(byId.data).toEqual({ routingPrediction: stored, none: null });
+    // The taxonomy that decided, as an object: a page of predictions reads it once.
+    const taxonomyReads = vi.spyOn(server.app.services.routing, 'taxonomiesByIds');
+    const withTaxonomy = await server.graphql<{
+      routingPredictions: { nodes: { taxonomy: { id: string; name: string } | null }[] };
+    }>('{ routingPredictions(first: 20) { nodes { taxonomy { id name } } } }');
+    expect(taxonomyReads).toHaveBeenCalledTimes(1);
+    taxonomyReads.mockRestore();
+    expect(withTaxonomy.data!.routingPredictions.nodes.length).toBeGreaterThan(1);
+    expect(withTaxonomy.data!.routingPredictions.nodes.map((node) => node.taxonomy?.id)).toEqual(
+      withTaxonomy.data!.routingPredictions.nodes.map(() => taxonomyId),
+    );
 
     interface Page {
       routingPredictions: {
