@@ -50,6 +50,19 @@ describe('userErrors', () => {
     expect(userErrorsOf(new Error('boom'))).toBeNull();
   });
 
+  it('puts a problem that names no field where the mutation says it belongs, never over one that does', () => {
+    const at = { NOT_FOUND: ['input', 'id'] };
+    expect(userErrorsOf(notFound('evaluation run', 'x'), ['input'], at)).toEqual([
+      { field: ['input', 'id'], code: 'NOT_FOUND', message: 'evaluation run "x" was not found' },
+    ]);
+    expect(
+      userErrorsOf(new ServiceError('NOT_FOUND', 'gone', { field: ['input', 'other'] }), [], at),
+    ).toEqual([{ field: ['input', 'other'], code: 'NOT_FOUND', message: 'gone' }]);
+    expect(userErrorsOf(badInput('oops'), ['input'], at)).toEqual([
+      { field: null, code: 'BAD_USER_INPUT', message: 'oops' },
+    ]);
+  });
+
   it('a payload holds the result with no userErrors, or only the userErrors; other errors are thrown', async () => {
     await expect(payloadOf(async () => ({ taxonomy: { id: 't' } }))).resolves.toEqual({
       taxonomy: { id: 't' },

@@ -9,24 +9,6 @@ import { decodeCursor, decodePosition, encodeCursor, encodePosition } from '../c
 import { payloadOf } from '../user-errors.js';
 import { ErrorCode, ServiceError } from '../../errors.js';
 
-/**
- * `work`, with a NOT_FOUND that names no field pinned to `field` (the id the client sent), so the
- * payload's user error points at it.
- */
-async function notFoundAt<T>(field: string[], work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    if (
-      ServiceError.isInstance(error) &&
-      error.code === ErrorCode.NOT_FOUND &&
-      !Array.isArray(error.details['field'])
-    )
-      throw new ServiceError(ErrorCode.NOT_FOUND, error.message, { ...error.details, field });
-    throw error;
-  }
-}
-
 /** The service's feedback paths (`generationId`) as the input spells them (`subject.generationId`). */
 const FEEDBACK_SUBJECT = /^(generationId|predictionId)\b/;
 
@@ -107,60 +89,55 @@ export const evaluationResolvers: Resolvers = {
     startEvalRun: async (_parent, { input }, { services, account }) => ({
       evalRun: null,
       ...(await payloadOf(
-        async () => ({
-          evalRun: await notFoundAt(['input', 'datasetId'], () =>
-            services.evaluation.runs.start(account, input),
-          ),
-        }),
+        async () => ({ evalRun: await services.evaluation.runs.start(account, input) }),
         ['input'],
+        { NOT_FOUND: ['input', 'datasetId'] },
       )),
     }),
     resumeEvalRun: async (_parent, { input }, { services, account }) => ({
       evalRun: null,
       ...(await payloadOf(
-        async () => ({
-          evalRun: await notFoundAt(['input', 'id'], () =>
-            services.evaluation.runs.resume(account, input.id),
-          ),
-        }),
+        async () => ({ evalRun: await services.evaluation.runs.resume(account, input.id) }),
         ['input'],
+        { NOT_FOUND: ['input', 'id'] },
       )),
     }),
     cancelEvalRun: async (_parent, { input }, { services, account }) => ({
       evalRun: null,
       ...(await payloadOf(
-        async () => ({
-          evalRun: await notFoundAt(['input', 'id'], () =>
-            services.evaluation.runs.cancel(account, input.id),
-          ),
-        }),
+        async () => ({ evalRun: await services.evaluation.runs.cancel(account, input.id) }),
         ['input'],
+        { NOT_FOUND: ['input', 'id'] },
       )),
     }),
     createGenerationDataset: async (_parent, { input }, { services, account }) => ({
       generationDataset: null,
-      ...(await payloadOf(async () => {
-        try {
-          return { generationDataset: await services.evaluation.datasets.create(account, input) };
-        } catch (error) {
-          // The one conflict there is: the name is taken.
-          if (ServiceError.isInstance(error) && error.code === ErrorCode.CONFLICT)
-            throw new ServiceError(ErrorCode.CONFLICT, error.message, { field: ['input', 'name'] });
-          throw error;
-        }
-      }, ['input'])),
+      ...(await payloadOf(
+        async () => ({
+          generationDataset: await services.evaluation.datasets.create(account, input),
+        }),
+        ['input'],
+        // The one conflict there is: the name is taken.
+        { CONFLICT: ['input', 'name'] },
+      )),
     }),
     importGenerationCases: async (_parent, { input }, { services, account }) => ({
       generationDataset: null,
       imported: null,
       duplicates: null,
       rejected: null,
-      ...(await payloadOf(async () => {
-        const { dataset, ...outcome } = await notFoundAt(['input', 'datasetId'], () =>
-          services.evaluation.datasets.importCases(account, input.datasetId, input.cases),
-        );
-        return { ...outcome, generationDataset: dataset };
-      }, ['input'])),
+      ...(await payloadOf(
+        async () => {
+          const { dataset, ...outcome } = await services.evaluation.datasets.importCases(
+            account,
+            input.datasetId,
+            input.cases,
+          );
+          return { ...outcome, generationDataset: dataset };
+        },
+        ['input'],
+        { NOT_FOUND: ['input', 'datasetId'] },
+      )),
     }),
     submitFeedback: async (_parent, { input }, { services, account }) => {
       const { subject, ...rest } = input;
@@ -183,12 +160,17 @@ export const evaluationResolvers: Resolvers = {
             },
           ],
         };
-      const payload = await payloadOf(async () => {
-        const { feedback, labeledTicketCreated } = await notFoundAt(['input', 'subject'], () =>
-          services.evaluation.feedback.submit(account, flat),
-        );
-        return { feedback: { ...feedback, labeledTicketCreated } };
-      }, ['input']);
+      const payload = await payloadOf(
+        async () => {
+          const { feedback, labeledTicketCreated } = await services.evaluation.feedback.submit(
+            account,
+            flat,
+          );
+          return { feedback: { ...feedback, labeledTicketCreated } };
+        },
+        ['input'],
+        { NOT_FOUND: ['input', 'subject'] },
+      );
       return {
         feedback: null,
         ...payload,

@@ -1,6 +1,6 @@
 /** Generations: lookup, listing, cancellation, the federated entity, and the token stream. */
 import type { GenerationEventView } from '../../services/generation/watch.js';
-import { ErrorCode, ServiceError, badInput } from '../../errors.js';
+import { badInput } from '../../errors.js';
 import { releasingOnEnd } from '../../security/limits/index.js';
 import { isUuid } from '../../infra/store/generations.js';
 import type { Resolvers } from '../__generated__/resolvers-types.js';
@@ -35,16 +35,12 @@ export const generationResolvers: Resolvers = {
   },
   Mutation: {
     cancelGeneration: (_parent, { input }, { account, services }) =>
-      payloadOf(async () => {
-        try {
-          return { generation: await services.runner.cancel(account, input.id) };
-        } catch (error) {
-          // The one id of the input is the one not found.
-          if (ServiceError.isInstance(error) && error.code === ErrorCode.NOT_FOUND)
-            throw new ServiceError(error.code, error.message, { field: ['input', 'id'] });
-          throw error;
-        }
-      }),
+      payloadOf(
+        async () => ({ generation: await services.runner.cancel(account, input.id) }),
+        [],
+        // The one id of the input is the one not found.
+        { NOT_FOUND: ['input', 'id'] },
+      ),
   },
   Subscription: {
     generationStream: {
