@@ -1,5 +1,5 @@
 /** Ticket routing: taxonomies, labeled data, training, the cascade, review, and Ticket.routing. */
-import { badInput } from '../../errors.js';
+import { badInput, notFound } from '../../errors.js';
 import type { Account } from '../../domain.js';
 import type { PredictionRecord } from '../../infra/store/routing/predictions.js';
 import type { RoutingService } from '../../services/ticket-routing/service.js';
@@ -188,10 +188,12 @@ export const routingResolvers: Resolvers = {
     ticket: (prediction) => ({ id: prediction.ticketId }),
     taxonomy: (prediction, _args, { loaders }) => loaders.taxonomy.load(prediction.taxonomyId),
     // A reviewed prediction goes where the person said.
-    target: async (prediction, _args, { services, account }) => {
+    target: async (prediction, _args, { loaders }) => {
       const category = prediction.reviewedCategory ?? prediction.category;
       if (!category) return null;
-      const taxonomy = await services.routing.taxonomy(account, prediction.taxonomyId);
+      // Through the request's taxonomy loader, as `taxonomy` is: one read for a page of predictions.
+      const taxonomy = await loaders.taxonomy.load(prediction.taxonomyId);
+      if (!taxonomy) throw notFound('taxonomy', prediction.taxonomyId);
       return taxonomy.categories.find((candidate) => candidate.name === category)?.target ?? null;
     },
   },
