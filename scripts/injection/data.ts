@@ -8,6 +8,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { clincUtterances } from '../clinc150.js';
+import { concatenatedAttacks } from './concatenated.js';
+import { creativeBenign } from './creative-benign.js';
 import { hardNegatives } from './hard-negatives.js';
 import { carrierTexts, indirectInjections } from './indirect.js';
 import { lookalikeSets } from './lookalikes.js';
@@ -15,6 +17,7 @@ import { MULTILINGUAL_ATTACKS } from './multilingual.js';
 import { multilingualAttackCombos, multilingualBenign } from './multilingual-more.js';
 import { MULTILINGUAL_HELDOUT } from './multilingual-heldout.js';
 import { obfuscatedInjections } from './obfuscated.js';
+import { ENGLISH_ATTACKS, MULTILINGUAL_PARAPHRASES } from './paraphrases.js';
 
 export interface Example {
   text: string;
@@ -96,6 +99,33 @@ export function ownExamples(): Example[] {
       injection: false,
       collection: 'own:hard-negatives',
       group: 'hard negatives',
+    })),
+    // paraphrases.ts: handwritten sentences, none a template of another, held out in two halves.
+    ...ENGLISH_ATTACKS.map((text, i) => ({
+      text,
+      injection: true,
+      collection: `own:paraphrases-en-${i % 2 === 0 ? 'a' : 'b'}`,
+      group: 'English paraphrases',
+    })),
+    ...Object.entries(MULTILINGUAL_PARAPHRASES).flatMap(([language, texts]) =>
+      texts.map((text, i) => ({
+        text,
+        injection: true,
+        collection: `own:paraphrases-ml-${i % 2 === 0 ? 'a' : 'b'}`,
+        group: language,
+      })),
+    ),
+    ...concatenatedAttacks().map(({ half, text }) => ({
+      text,
+      injection: true,
+      collection: `own:concatenated-${half}`,
+      group: 'attack after a question',
+    })),
+    ...creativeBenign().map(({ set, language, text }) => ({
+      text,
+      injection: false,
+      collection: `own:benign-${set}`,
+      group: set === 'lookalikes-ml' ? language : set,
     })),
     ...carrierTexts().map((text) => ({
       text,

@@ -339,7 +339,7 @@ export const RULES: readonly Rule[] = [
   // --- jailbreaks -------------------------------------------------------------------------------
   r(
     'jailbreak',
-    0.7,
+    0.45,
     String.raw`\b(?:DAN|DUDE|STAN)\b(?![-_./]?\d)(?!-)|\bAIM\s+\(`,
     { text: /DAN|DUDE|STAN|AIM/ },
     'g',
