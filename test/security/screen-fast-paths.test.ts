@@ -6,7 +6,7 @@
  * between two checkouts.)
  */
 import { describe, expect, it } from 'vitest';
-import { foldModelText } from '../../src/security/injection/features.js';
+import { foldModelText, forEachFeature } from '../../src/security/injection/features.js';
 import { LEET } from '../../src/security/injection/normalize.js';
 
 /** What `foldModelText` replaced: leet words folded, Markdown out, whitespace collapsed, trimmed. */
@@ -54,6 +54,73 @@ describe("the classifier's text folding", () => {
       const length = Math.floor(next() * 24);
       for (let i = 0; i < length; i++) text += alphabet[Math.floor(next() * alphabet.length)];
       if (foldModelText(text) !== referenceModelText(text)) differ.push(JSON.stringify(text));
+    }
+    expect(differ).toEqual([]);
+  });
+});
+
+/** What `forEachFeature` replaced: every n-gram hashed from its first code unit on. */
+function referenceFeatures(normalized: string, bits: number): number[] {
+  const FNV_PRIME = 0x01000193;
+  const SEED_WORD = 0x811c9dc5;
+  const isWordUnit = (c: number): boolean =>
+    c < 0x80
+      ? (c >= 0x61 && c <= 0x7a) ||
+        (c >= 0x30 && c <= 0x39) ||
+        (c >= 0x41 && c <= 0x5a) ||
+        c === 0x27
+      : c >= 0xc0 &&
+        !(c >= 0x2000 && c <= 0x2bff) &&
+        !(c >= 0x3000 && c <= 0x303f) &&
+        !(c >= 0xff00 && c <= 0xff0f) &&
+        !(c >= 0xff1a && c <= 0xff20);
+  const out: number[] = [];
+  const mask = (1 << bits) - 1;
+  const length = normalized.length;
+  let wordHash = SEED_WORD;
+  let inWord = false;
+  let previousWord = 0;
+  let hasPrevious = false;
+  for (let i = -1; i < length; i++) {
+    let h = 0x9e3779b9;
+    for (let n = 0; n < 5; n++) {
+      const at = i + n;
+      if (at > length) break;
+      const c = at < 0 || at === length ? 0x20 : normalized.charCodeAt(at);
+      h = Math.imul(h ^ c, FNV_PRIME);
+      if (n >= 3) out.push(i < 0 ? 0 : i, ((h >>> 0) ^ n) & mask);
+    }
+    if (i < 0) continue;
+    const c = normalized.charCodeAt(i);
+    if (isWordUnit(c)) {
+      wordHash = Math.imul((inWord ? wordHash : SEED_WORD) ^ c, FNV_PRIME);
+      inWord = true;
+    }
+    if (inWord && (i + 1 === length || !isWordUnit(normalized.charCodeAt(i + 1)))) {
+      const word = wordHash >>> 0;
+      out.push(i, (Math.imul(word, 0x2545f491) >>> 0) & mask);
+      if (hasPrevious)
+        out.push(i, ((Math.imul(previousWord ^ 0x5bd1e995, FNV_PRIME) ^ word) >>> 0) & mask);
+      previousWord = word;
+      hasPrevious = true;
+      inWord = false;
+    }
+  }
+  return out;
+}
+
+describe("the classifier's features", () => {
+  it('are the same buckets at the same positions as before, for texts of every length', () => {
+    const alphabet = [..."ab z'.,-09", '\u00e9', '\u4e2d', '\u3002', '\u2014', '\uff01', '\ud83d'];
+    const next = random(19);
+    const differ: string[] = [];
+    for (let n = 0; n < 20000; n++) {
+      let text = '';
+      const length = Math.floor(next() * 12);
+      for (let i = 0; i < length; i++) text += alphabet[Math.floor(next() * alphabet.length)];
+      const features: number[] = [];
+      forEachFeature(text, 18, (position, bucket) => features.push(position, bucket));
+      if (features.join() !== referenceFeatures(text, 18).join()) differ.push(JSON.stringify(text));
     }
     expect(differ).toEqual([]);
   });

@@ -156,27 +156,42 @@ export function forEachFeature(
 ): void {
   const mask = (1 << bits) - 1;
   const length = normalized.length;
+  const at = (i: number): number => (i < length ? normalized.charCodeAt(i) : 0x20);
+  // Character n-grams over the text padded with a space on each side: c0..c4 are the code units
+  // from position i on (c0 the pad when i is -1), read once each as the window slides.
+  let c1 = 0x20;
+  let c2 = at(0);
+  let c3 = at(1);
+  let c4 = at(2);
   let wordHash = SEED_WORD;
   let inWord = false;
   let previousWord = 0;
   let hasPrevious = false;
-  // Character n-grams over the text padded with a space on each side; position -1 is the pad.
+  let nextIsWord = length > 0 && isWordUnit(c2);
   for (let i = -1; i < length; i++) {
-    let h = SEED_CHAR;
-    for (let n = 0; n < 5; n++) {
-      const at = i + n;
-      if (at > length) break;
-      const c = at < 0 || at === length ? 0x20 : normalized.charCodeAt(at);
-      h = Math.imul(h ^ c, FNV_PRIME);
-      if (n >= 3) emit(i < 0 ? 0 : i, ((h >>> 0) ^ n) & mask);
+    const c0 = c1;
+    c1 = c2;
+    c2 = c3;
+    c3 = c4;
+    c4 = at(i + 4);
+    if (i + 3 <= length) {
+      let h = Math.imul(SEED_CHAR ^ c0, FNV_PRIME);
+      h = Math.imul(h ^ c1, FNV_PRIME);
+      h = Math.imul(h ^ c2, FNV_PRIME);
+      h = Math.imul(h ^ c3, FNV_PRIME);
+      const start = i < 0 ? 0 : i;
+      emit(start, ((h >>> 0) ^ 3) & mask);
+      if (i + 4 <= length) emit(start, ((Math.imul(h ^ c4, FNV_PRIME) >>> 0) ^ 4) & mask);
     }
     if (i < 0) continue;
-    const c = normalized.charCodeAt(i);
-    if (isWordUnit(c)) {
-      wordHash = Math.imul((inWord ? wordHash : SEED_WORD) ^ c, FNV_PRIME);
+    // Words: c0 is the code unit at i, c1 the next one.
+    const isWord = nextIsWord;
+    nextIsWord = i + 1 < length && isWordUnit(c1);
+    if (isWord) {
+      wordHash = Math.imul((inWord ? wordHash : SEED_WORD) ^ c0, FNV_PRIME);
       inWord = true;
     }
-    if (inWord && (i + 1 === length || !isWordUnit(normalized.charCodeAt(i + 1)))) {
+    if (inWord && !nextIsWord) {
       const word = wordHash >>> 0;
       emit(i, (Math.imul(word, 0x2545f491) >>> 0) & mask);
       if (hasPrevious)
