@@ -7,7 +7,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { foldModelText, forEachFeature } from '../../src/security/injection/features.js';
+import { base64Blobs } from '../../src/security/injection/assess.js';
 import { LEET } from '../../src/security/injection/normalize.js';
+import { forEachTokenRun } from '../../src/security/pii/detectors.js';
 
 /** What `foldModelText` replaced: leet words folded, Markdown out, whitespace collapsed, trimmed. */
 function referenceModelText(lower: string): string {
@@ -122,6 +124,44 @@ describe("the classifier's features", () => {
       forEachFeature(text, 18, (position, bucket) => features.push(position, bucket));
       if (features.join() !== referenceFeatures(text, 18).join()) differ.push(JSON.stringify(text));
     }
+    expect(differ).toEqual([]);
+  });
+});
+
+describe('the walks that replaced token-shaped regular expressions', () => {
+  /** Random texts of runs of base64 units, padding, and what ends a run. */
+  function texts(seed: number, count: number): string[] {
+    const pieces = ['A', 'b', '9', '+', '/', '_', '-', '=', '==', ' ', '.', '\u00e9'];
+    const next = random(seed);
+    const out: string[] = [];
+    for (let n = 0; n < count; n++) {
+      let text = '';
+      while (next() < 0.9) {
+        const piece = pieces[Math.floor(next() * pieces.length)]!;
+        text += piece.repeat(1 + Math.floor(next() * (next() < 0.1 ? 1200 : 12)));
+      }
+      out.push(text);
+    }
+    return out;
+  }
+
+  it('finds the base64 blobs the expression found', () => {
+    const BASE64_BLOB = /(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/_-]{16,8192}={0,2}(?![A-Za-z0-9+/=_-])/g;
+    const differ = texts(7, 5000).filter(
+      (text) =>
+        base64Blobs(text).join('|') !== [...text.matchAll(BASE64_BLOB)].map((m) => m[0]).join('|'),
+    );
+    expect(differ).toEqual([]);
+  });
+
+  it('finds the entropy candidates the expression found', () => {
+    const ENTROPY_TOKEN = /(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/=_-]{20,1024}(?![A-Za-z0-9+/=_-])/g;
+    const differ = texts(8, 5000).filter((text) => {
+      const found: string[] = [];
+      forEachTokenRun(text, (index, run) => found.push(`${index}:${run}`));
+      const expected = [...text.matchAll(ENTROPY_TOKEN)].map((m) => `${m.index}:${m[0]}`);
+      return found.join('|') !== expected.join('|');
+    });
     expect(differ).toEqual([]);
   });
 });
