@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { foldModelText, forEachFeature } from '../../src/security/injection/features.js';
 import { base64Blobs } from '../../src/security/injection/assess.js';
-import { LEET } from '../../src/security/injection/normalize.js';
+import { foldForMatching, LEET } from '../../src/security/injection/normalize.js';
 import { forEachTokenRun } from '../../src/security/pii/detectors.js';
 
 /** What `foldModelText` replaced: leet words folded, Markdown out, whitespace collapsed, trimmed. */
@@ -162,6 +162,25 @@ describe('the walks that replaced token-shaped regular expressions', () => {
       const expected = [...text.matchAll(ENTROPY_TOKEN)].map((m) => `${m.index}:${m[0]}`);
       return found.join('|') !== expected.join('|');
     });
+    expect(differ).toEqual([]);
+  });
+});
+
+describe('folding for matching', () => {
+  it('folds ASCII text on its fast path as the full path folds it', () => {
+    // A middle dot is no letter and survives every step: beside it the text takes the full path.
+    const pieces = ['u', 'U', 'r', 'ur', 'Ur', 'pls', 'PLZ', 'ppl', 'urn', 'a', 'b', '1', '3', '@'];
+    const more = [' ', '.', '-', '_', '*', '%41', '%20', '%C3%A9', '%zz', "'", '\n'];
+    const alphabet = [...pieces, ...more, ...more];
+    const next = random(5);
+    const differ: string[] = [];
+    for (let n = 0; n < 20000; n++) {
+      let text = '';
+      const length = Math.floor(next() * 16);
+      for (let i = 0; i < length; i++) text += alphabet[Math.floor(next() * alphabet.length)];
+      if (`${foldForMatching(text)} \u00b7` !== foldForMatching(`${text} \u00b7`))
+        differ.push(JSON.stringify(text));
+    }
     expect(differ).toEqual([]);
   });
 });
