@@ -15,6 +15,8 @@ const JOINER_IN_WORD = /(?<=[A-Za-z])[\u200C\u200D]+(?=[A-Za-z])/g;
 const BIDI_CONTROL = /[\u202A-\u202E\u2066-\u2069]/g;
 /** Unicode tag characters: an invisible copy of ASCII ("ASCII smuggling"). */
 const TAG_CHARACTERS = /[\u{E0000}-\u{E007F}]+/gu;
+/** A code unit beyond ASCII: text without one has none of the characters this file undoes. */
+const BEYOND_ASCII = /[\u0080-\uffff]/;
 
 export interface InvisibleReport {
   /** Zero-width and other no-glyph characters (including joiners inside Latin words). */
@@ -26,6 +28,9 @@ export interface InvisibleReport {
 }
 
 export function countInvisible(text: string): InvisibleReport {
+  // Every character counted here lies beyond ASCII.
+  if (!BEYOND_ASCII.test(text))
+    return { zeroWidth: 0, bidiControls: 0, tagCharacters: 0, hiddenText: '' };
   let hiddenText = '';
   let tagCharacters = 0;
   for (const m of text.matchAll(TAG_CHARACTERS)) {
@@ -139,7 +144,7 @@ const CYRILLIC_OR_GREEK = /[\p{Script=Cyrillic}\p{Script=Greek}]/u;
 /** A word mixing Latin letters with Cyrillic or Greek ones: almost always a disguise. */
 export function mixedScriptWords(text: string, limit = 5): string[] {
   const found: string[] = [];
-  if (!CYRILLIC_OR_GREEK.test(text)) return found;
+  if (!BEYOND_ASCII.test(text) || !CYRILLIC_OR_GREEK.test(text)) return found;
   for (const m of text.matchAll(/\p{L}{2,64}/gu)) {
     const word = m[0];
     if (/\p{Script=Latin}/u.test(word) && /[\p{Script=Cyrillic}\p{Script=Greek}]/u.test(word)) {
@@ -226,8 +231,6 @@ export function foldForMatching(text: string): string {
         (w) => TEXT_SPEAK[w.toLowerCase()] ?? w,
       );
 }
-
-const BEYOND_ASCII = /[\u0080-\uffff]/;
 
 const isAsciiLetter = (c: number): boolean => (c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a;
 
