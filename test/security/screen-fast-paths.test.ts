@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { foldModelText, forEachFeature } from '../../src/security/injection/features.js';
 import { base64Blobs } from '../../src/security/injection/assess.js';
 import { foldForMatching, LEET } from '../../src/security/injection/normalize.js';
-import { forEachTokenRun } from '../../src/security/pii/detectors.js';
+import { forEachTokenRun, ipv6Starts, schemeStarts } from '../../src/security/pii/detectors.js';
 
 /** What `foldModelText` replaced: leet words folded, Markdown out, whitespace collapsed, trimmed. */
 function referenceModelText(lower: string): string {
@@ -182,5 +182,71 @@ describe('folding for matching', () => {
         differ.push(JSON.stringify(text));
     }
     expect(differ).toEqual([]);
+  });
+});
+
+describe('the PII scans tried only where a match can start', () => {
+  /** Random texts of the characters the two patterns care about. */
+  function texts(seed: number, count: number): string[] {
+    const pieces = [
+      ...['a', 'F', '0', '9', ':', '::', '.', '%', 'eth0', ' ', '_', 'g', '-', '+', '/'],
+      ...['://', '@', 'user', ':pw', 'https', 'x'.repeat(17), 'fe80', '2001:db8', '\n', '['],
+    ];
+    const next = random(seed);
+    const out: string[] = [];
+    for (let n = 0; n < count; n++) {
+      let text = '';
+      const length = Math.floor(next() * 30);
+      for (let i = 0; i < length; i++) text += pieces[Math.floor(next() * pieces.length)];
+      out.push(text);
+    }
+    return out;
+  }
+  /** Every match of a global pattern, as the global scan finds them. */
+  const all = (pattern: RegExp, text: string): string[] =>
+    [...text.matchAll(pattern)].map((m) => `${m.index}:${m[0]}`);
+  /** The matches of the same pattern made sticky, tried only at `starts`. */
+  function at(pattern: RegExp, text: string, starts: number[]): string[] {
+    const sticky = new RegExp(pattern.source, 'y');
+    const found: string[] = [];
+    let resume = 0;
+    for (const start of starts) {
+      if (start < resume) continue;
+      sticky.lastIndex = start;
+      const m = sticky.exec(text);
+      if (m === null) continue;
+      found.push(`${m.index}:${m[0]}`);
+      resume = start + Math.max(1, m[0].length);
+    }
+    return found;
+  }
+
+  it('finds every IPv6 candidate', () => {
+    const IPV6_CANDIDATE =
+      /(?<![\w:.])(?=[0-9A-Fa-f.]{0,39}:)[0-9A-Fa-f:.]{2,45}(?:%[A-Za-z0-9]{1,16})?(?![\w])/g;
+    const differ = texts(3, 30000).filter(
+      (text) =>
+        at(IPV6_CANDIDATE, text, ipv6Starts(text)).join('|') !==
+        all(IPV6_CANDIDATE, text).join('|'),
+    );
+    expect(differ).toEqual([]);
+    expect(
+      texts(3, 30000).filter((text) => all(IPV6_CANDIDATE, text).length > 0).length,
+    ).toBeGreaterThan(10);
+  });
+
+  it('finds every URL with credentials', () => {
+    const URL_CREDENTIALS =
+      /(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{1,15}:\/\/([^\s/?#@:"'<>]{1,128}:[^\s/?#"'<>]{1,256})@(?=[A-Za-z0-9[])/g;
+    const differ = texts(4, 30000).filter(
+      (text) =>
+        at(URL_CREDENTIALS, text, schemeStarts(text)).join('|') !==
+        all(URL_CREDENTIALS, text).join('|'),
+    );
+    expect(differ).toEqual([]);
+    // The fuzz reaches matches, not only misses.
+    expect(
+      texts(4, 30000).filter((text) => all(URL_CREDENTIALS, text).length > 0).length,
+    ).toBeGreaterThan(10);
   });
 });

@@ -98,6 +98,36 @@ function scan(pattern: RegExp, text: string, each: (m: RegExpExecArray) => void)
   }
 }
 
+/** The sticky instance `scanAt` runs for each pattern, compiled once. */
+const stickyOf = new WeakMap<RegExp, RegExp>();
+
+/**
+ * What `scan` finds, trying the pattern only at `starts` (ascending), which must hold every
+ * position a match can start at: the same matches, without an attempt at every other position.
+ */
+function scanAt(
+  pattern: RegExp,
+  text: string,
+  starts: readonly number[],
+  each: (m: RegExpExecArray) => void,
+): void {
+  let re = stickyOf.get(pattern);
+  if (!re) {
+    re = new RegExp(pattern.source, pattern.flags.replace('g', '') + 'y');
+    stickyOf.set(pattern, re);
+  }
+  let resume = 0;
+  for (const start of starts) {
+    if (start < resume) continue;
+    re.lastIndex = start;
+    const m = re.exec(text);
+    if (m === null) continue;
+    each(m);
+    resume = start + Math.max(1, m[0].length);
+  }
+  re.lastIndex = 0;
+}
+
 /** The offset of a capture group that ends its match (groups at the end need no `d` flag). */
 function trailingGroupStart(m: RegExpExecArray, group: string): number {
   return m.index + m[0].length - group.length;
@@ -175,6 +205,33 @@ const VERSION_BEFORE =
 /** A run of hex digits, colons and dots that contains a colon; node's parser decides. */
 const IPV6_CANDIDATE =
   /(?<![\w:.])(?=[0-9A-Fa-f.]{0,39}:)[0-9A-Fa-f:.]{2,45}(?:%[A-Za-z0-9]{1,16})?(?![\w])/g;
+
+const isWordUnit = (c: number): boolean =>
+  (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39) || c === 0x5f;
+const isHexOrDot = (c: number): boolean =>
+  (c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x66) || c === 0x2e;
+
+/**
+ * Where an IPV6_CANDIDATE match can start: a hex digit, dot or colon after none of `\w`, `:`, `.`,
+ * with a colon after at most 39 hex digits and dots (its lookbehind and lookahead). Two such
+ * positions are never adjacent, so the walk stays linear.
+ */
+export function ipv6Starts(text: string): number[] {
+  const starts: number[] = [];
+  const length = text.length;
+  for (let p = 0; p < length; p++) {
+    const c = text.charCodeAt(p);
+    if (!(isHexOrDot(c) || c === 0x3a)) continue;
+    if (p > 0) {
+      const before = text.charCodeAt(p - 1);
+      if (isWordUnit(before) || before === 0x3a || before === 0x2e) continue;
+    }
+    let q = p;
+    while (q < length && q - p < 39 && isHexOrDot(text.charCodeAt(q))) q++;
+    if (text.charCodeAt(q) === 0x3a) starts.push(p);
+  }
+  return starts;
+}
 
 /**
  * A sentence may end an address with ':' or '.' (`on fe80::1: refused`, `from 2001:db8::.`):
@@ -301,6 +358,29 @@ export function forEachTokenRun(text: string, each: (index: number, run: string)
 const URL_CREDENTIALS =
   /(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{1,15}:\/\/([^\s/?#@:"'<>]{1,128}:[^\s/?#"'<>]{1,256})@(?=[A-Za-z0-9[])/g;
 
+const isSchemeUnit = (c: number): boolean =>
+  (c >= 0x61 && c <= 0x7a) ||
+  (c >= 0x41 && c <= 0x5a) ||
+  (c >= 0x30 && c <= 0x39) ||
+  c === 0x2b ||
+  c === 0x2e ||
+  c === 0x2d;
+
+/**
+ * Where a URL_CREDENTIALS match can start: before each `://`, the whole run of scheme characters
+ * that ends there (its lookbehind), 2 to 16 of them, the first a letter.
+ */
+export function schemeStarts(text: string): number[] {
+  const starts: number[] = [];
+  for (let k = text.indexOf('://'); k >= 0; k = text.indexOf('://', k + 1)) {
+    let s = k;
+    while (s > 0 && k - s <= 16 && isSchemeUnit(text.charCodeAt(s - 1))) s--;
+    const first = text.charCodeAt(s) | 0x20;
+    if (k - s >= 2 && k - s <= 16 && first >= 0x61 && first <= 0x7a) starts.push(s);
+  }
+  return starts;
+}
+
 // --- the table -----------------------------------------------------------------------------------
 
 const DETECTORS: readonly Detector[] = [
@@ -321,8 +401,7 @@ const DETECTORS: readonly Detector[] = [
     kind: 'URL_CREDENTIALS',
     priority: 1,
     run(text, emit) {
-      if (!text.includes('://')) return;
-      scan(URL_CREDENTIALS, text, (m) => {
+      scanAt(URL_CREDENTIALS, text, schemeStarts(text), (m) => {
         const userinfo = m[1]!;
         emit('url-userinfo', m.index + m[0].length - userinfo.length - 1, userinfo);
       });
@@ -411,7 +490,7 @@ const DETECTORS: readonly Detector[] = [
           return;
         if (options.privateIps || !isPrivateIpv4(m[0])) emit('ipv4', m.index, m[0]);
       });
-      scan(IPV6_CANDIDATE, text, (m) => {
+      scanAt(IPV6_CANDIDATE, text, ipv6Starts(text), (m) => {
         const value = trimIpv6(m[0]);
         if ((value.match(/:/g)?.length ?? 0) < 2 || !/[0-9A-Fa-f]/.test(value)) return;
         if (!isIPv6(value.split('%')[0]!)) return;
