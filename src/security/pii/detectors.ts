@@ -206,33 +206,6 @@ const VERSION_BEFORE =
 const IPV6_CANDIDATE =
   /(?<![\w:.])(?=[0-9A-Fa-f.]{0,39}:)[0-9A-Fa-f:.]{2,45}(?:%[A-Za-z0-9]{1,16})?(?![\w])/g;
 
-const isWordUnit = (c: number): boolean =>
-  (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39) || c === 0x5f;
-const isHexOrDot = (c: number): boolean =>
-  (c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x66) || c === 0x2e;
-
-/**
- * Where an IPV6_CANDIDATE match can start: a hex digit, dot or colon after none of `\w`, `:`, `.`,
- * with a colon after at most 39 hex digits and dots (its lookbehind and lookahead). Two such
- * positions are never adjacent, so the walk stays linear.
- */
-export function ipv6Starts(text: string): number[] {
-  const starts: number[] = [];
-  const length = text.length;
-  for (let p = 0; p < length; p++) {
-    const c = text.charCodeAt(p);
-    if (!(isHexOrDot(c) || c === 0x3a)) continue;
-    if (p > 0) {
-      const before = text.charCodeAt(p - 1);
-      if (isWordUnit(before) || before === 0x3a || before === 0x2e) continue;
-    }
-    let q = p;
-    while (q < length && q - p < 39 && isHexOrDot(text.charCodeAt(q))) q++;
-    if (text.charCodeAt(q) === 0x3a) starts.push(p);
-  }
-  return starts;
-}
-
 /**
  * A sentence may end an address with ':' or '.' (`on fe80::1: refused`, `from 2001:db8::.`):
  * drop the punctuation, keeping a final `::` that belongs to the address.
@@ -490,7 +463,7 @@ const DETECTORS: readonly Detector[] = [
           return;
         if (options.privateIps || !isPrivateIpv4(m[0])) emit('ipv4', m.index, m[0]);
       });
-      scanAt(IPV6_CANDIDATE, text, ipv6Starts(text), (m) => {
+      scan(IPV6_CANDIDATE, text, (m) => {
         const value = trimIpv6(m[0]);
         if ((value.match(/:/g)?.length ?? 0) < 2 || !/[0-9A-Fa-f]/.test(value)) return;
         if (!isIPv6(value.split('%')[0]!)) return;
