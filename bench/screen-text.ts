@@ -36,14 +36,16 @@ const attacks = readFileSync(SHARED, 'utf8')
 const SMOKE = process.argv.includes('--smoke');
 
 /**
- * CPU milliseconds per KB of `run` over `text` cut into 4 KiB pieces, after a warm-up pass: the
- * least of three measures of five rounds, since other processes' turns on a shared core only ever
- * add to it.
+ * CPU milliseconds per KB of `run` over `text` cut into 4 KiB pieces: the least of three measures
+ * of at least 100 calls each, since other processes' turns on a shared core only ever add to it,
+ * after a warm-up of at least 300 calls (the 24 KB of job logs are 6 pieces: one pass would
+ * measure code the JIT has not optimized yet, at twice the cost).
  */
 function cpuMsPerKb(text: string, run: (piece: string) => unknown): number {
   const pieces = text.match(/[\s\S]{1,4096}/g) ?? [];
-  for (const piece of pieces) run(piece);
-  const rounds = SMOKE ? 1 : 5;
+  const passes = (calls: number): number => (SMOKE ? 1 : Math.ceil(calls / pieces.length));
+  for (let i = 0; i < passes(300); i++) for (const piece of pieces) run(piece);
+  const rounds = passes(100);
   let least = Infinity;
   for (let measure = 0; measure < (SMOKE ? 1 : 3); measure++) {
     const before = process.cpuUsage();
