@@ -138,19 +138,22 @@ function asText(bytes: Buffer): string | null {
   return printable / [...text].length >= 0.9 ? text : null;
 }
 
-/** Base64 and base64url letters, and `=`: what a blob is made of and must not touch. */
-function isBase64Unit(c: number): boolean {
-  return (
-    (c >= 0x61 && c <= 0x7a) ||
-    (c >= 0x41 && c <= 0x5a) ||
-    (c >= 0x30 && c <= 0x39) ||
-    c === 0x2b ||
-    c === 0x2f ||
-    c === 0x3d ||
-    c === 0x5f ||
-    c === 0x2d
-  );
-}
+/**
+ * ASCII code units by what the payload walks make of them: base64 and base64url letters and `=`
+ * (what a blob is made of and must not touch), hex digits, and the single separators hex bytes may
+ * have between them. A table lookup is a third of the comparisons' cost per character.
+ */
+const BASE64_UNIT = 1;
+const HEX_DIGIT = 2;
+const HEX_SEPARATOR = 4;
+const UNIT_KIND = new Uint8Array(128);
+for (const ch of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=_-')
+  UNIT_KIND[ch.charCodeAt(0)]! |= BASE64_UNIT;
+for (const ch of '0123456789abcdefABCDEF') UNIT_KIND[ch.charCodeAt(0)]! |= HEX_DIGIT;
+for (const ch of ' :') UNIT_KIND[ch.charCodeAt(0)]! |= HEX_SEPARATOR;
+
+const kindOf = (c: number): number => (c < 128 ? UNIT_KIND[c]! : 0);
+const isBase64Unit = (c: number): boolean => (kindOf(c) & BASE64_UNIT) !== 0;
 
 /**
  * What `/(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/_-]{16,8192}={0,2}(?![A-Za-z0-9+/=_-])/g` matches, in
@@ -189,10 +192,10 @@ const HEX_BLOB = /(?<![0-9A-Fa-f])(?:[0-9A-Fa-f]{2}(?:[ :]?)){12,4096}(?![0-9A-F
 function mayHoldHexBlob(text: string): boolean {
   let digits = 0;
   for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if ((c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x66)) {
+    const kind = kindOf(text.charCodeAt(i));
+    if ((kind & HEX_DIGIT) !== 0) {
       if (++digits >= 24) return true;
-    } else if (c !== 0x20 && c !== 0x3a) digits = 0;
+    } else if ((kind & HEX_SEPARATOR) === 0) digits = 0;
   }
   return false;
 }

@@ -292,19 +292,11 @@ const KEYWORD_SECRET =
 const NOT_A_SECRET_VALUE =
   /^(?:\*+|x{3,}|<[^>]*>?|\$\{.*|\{\{.*|%[A-Z_]+%|\[.*|null|nil|none|undefined|true|false|redacted|hidden|masked|required|optional|string)$/i;
 
-/** Base64 and base64url letters with `=`: what a random token is made of. */
-function isTokenUnit(c: number): boolean {
-  return (
-    (c >= 0x61 && c <= 0x7a) ||
-    (c >= 0x41 && c <= 0x5a) ||
-    (c >= 0x30 && c <= 0x39) ||
-    c === 0x2b ||
-    c === 0x2f ||
-    c === 0x3d ||
-    c === 0x5f ||
-    c === 0x2d
-  );
-}
+/** Base64 and base64url letters with `=` (what a random token is made of), by ASCII code unit. */
+const TOKEN_UNIT = new Uint8Array(128);
+for (const ch of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=_-')
+  TOKEN_UNIT[ch.charCodeAt(0)] = 1;
+const isTokenUnit = (c: number): boolean => c < 128 && TOKEN_UNIT[c] === 1;
 
 /**
  * Each whole run of 20 to 1,024 token units (what
