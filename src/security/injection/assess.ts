@@ -138,37 +138,102 @@ function asText(bytes: Buffer): string | null {
   return printable / [...text].length >= 0.9 ? text : null;
 }
 
-const BASE64_BLOB = /(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/_-]{16,8192}={0,2}(?![A-Za-z0-9+/=_-])/g;
+/**
+ * ASCII code units by what the payload walks make of them: base64 and base64url letters and `=`
+ * (what a blob is made of and must not touch), hex digits, and the single separators hex bytes may
+ * have between them. A table lookup is a third of the comparisons' cost per character.
+ */
+const BASE64_UNIT = 1;
+const HEX_DIGIT = 2;
+const HEX_SEPARATOR = 4;
+const UNIT_KIND = new Uint8Array(128);
+for (const ch of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=_-')
+  UNIT_KIND[ch.charCodeAt(0)]! |= BASE64_UNIT;
+for (const ch of '0123456789abcdefABCDEF') UNIT_KIND[ch.charCodeAt(0)]! |= HEX_DIGIT;
+for (const ch of ' :') UNIT_KIND[ch.charCodeAt(0)]! |= HEX_SEPARATOR;
+
+const kindOf = (c: number): number => (c < 128 ? UNIT_KIND[c]! : 0);
+const isBase64Unit = (c: number): boolean => (kindOf(c) & BASE64_UNIT) !== 0;
+
+/**
+ * What `/(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/_-]{16,8192}={0,2}(?![A-Za-z0-9+/=_-])/g` matches, in
+ * one walk over the text instead of a match attempt at every position: whole runs of base64
+ * units whose only `=` are at most two at the end, with 16 to 8,192 units before them.
+ */
+export function base64Blobs(text: string): string[] {
+  const blobs: string[] = [];
+  const length = text.length;
+  let i = 0;
+  while (i < length) {
+    if (!isBase64Unit(text.charCodeAt(i))) {
+      i++;
+      continue;
+    }
+    let end = i;
+    let firstPad = -1;
+    for (; end < length; end++) {
+      const c = text.charCodeAt(end);
+      if (!isBase64Unit(c)) break;
+      if (c === 0x3d && firstPad < 0) firstPad = end;
+    }
+    const body = firstPad < 0 ? end : firstPad;
+    if (end - body <= 2 && body - i >= 16 && body - i <= 8192) {
+      let padded = true;
+      for (let k = body; k < end; k++) padded &&= text.charCodeAt(k) === 0x3d;
+      if (padded) blobs.push(text.slice(i, end));
+    }
+    i = end;
+  }
+  return blobs;
+}
+
 const HEX_BLOB = /(?<![0-9A-Fa-f])(?:[0-9A-Fa-f]{2}(?:[ :]?)){12,4096}(?![0-9A-Fa-f])/g;
+/** HEX_BLOB matches 24 hex digits at least, with nothing but single spaces or colons between. */
+function mayHoldHexBlob(text: string): boolean {
+  let digits = 0;
+  for (let i = 0; i < text.length; i++) {
+    const kind = kindOf(text.charCodeAt(i));
+    if ((kind & HEX_DIGIT) !== 0) {
+      if (++digits >= 24) return true;
+    } else if ((kind & HEX_SEPARATOR) === 0) digits = 0;
+  }
+  return false;
+}
 const ESCAPED_BYTES = /(?:\\x[0-9A-Fa-f]{2}|%[0-9A-Fa-f]{2}){8,4096}/g;
 const UNICODE_ESCAPES = /(?:\\u[0-9A-Fa-f]{4}){6,4096}/g;
 
 /** Texts hidden in encodings, each with how it was hidden. */
-function decodedPayloads(text: string): { how: string; text: string }[] {
+function decodedPayloads(
+  text: string,
+  words: ReadonlySet<string>,
+): { how: string; text: string }[] {
   const out: { how: string; text: string }[] = [];
   const push = (how: string, decoded: string | null): void => {
     if (decoded !== null && out.length < MAX_DECODED_BLOBS) out.push({ how, text: decoded });
   };
-  for (const m of text.matchAll(BASE64_BLOB)) {
-    const blob = m[0];
+  for (const blob of base64Blobs(text)) {
     // Words and identifiers are not payloads: a blob needs digits or mixed case and no long word runs.
     if (!/[A-Z]/.test(blob) || !/[a-z]/.test(blob) || /^[A-Za-z]+$/.test(blob)) continue;
     push('base64', asText(Buffer.from(blob.replace(/-/g, '+').replace(/_/g, '/'), 'base64')));
   }
-  for (const m of text.matchAll(HEX_BLOB))
-    push('hex', asText(Buffer.from(m[0].replace(/[ :]/g, ''), 'hex')));
-  for (const m of text.matchAll(ESCAPED_BYTES)) {
-    const hex = m[0].replace(/\\x|%/g, '');
-    push('escaped bytes', asText(Buffer.from(hex, 'hex')));
-  }
-  for (const m of text.matchAll(UNICODE_ESCAPES)) {
-    const decoded = m[0].replace(/\\u([0-9A-Fa-f]{4})/g, (_, hex: string) =>
-      String.fromCharCode(parseInt(hex, 16)),
-    );
-    push('unicode escapes', decoded);
-  }
+  // Each scan runs only on text that holds what its every match must.
+  if (mayHoldHexBlob(text))
+    for (const m of text.matchAll(HEX_BLOB))
+      push('hex', asText(Buffer.from(m[0].replace(/[ :]/g, ''), 'hex')));
+  if (text.includes('%') || text.includes('\\x'))
+    for (const m of text.matchAll(ESCAPED_BYTES)) {
+      const hex = m[0].replace(/\\x|%/g, '');
+      push('escaped bytes', asText(Buffer.from(hex, 'hex')));
+    }
+  if (text.includes('\\u'))
+    for (const m of text.matchAll(UNICODE_ESCAPES)) {
+      const decoded = m[0].replace(/\\u([0-9A-Fa-f]{4})/g, (_, hex: string) =>
+        String.fromCharCode(parseInt(hex, 16)),
+      );
+      push('unicode escapes', decoded);
+    }
   // Whole-text transforms are announced; the payload is what follows the announcement.
-  const rot13 = /\brot-?13\b/i.exec(text);
+  const rot13 = words.has('rot') ? /\brot-?13\b/i.exec(text) : null;
   if (rot13) {
     const window = text.slice(rot13.index, rot13.index + ANNOUNCED_WINDOW);
     push(
@@ -179,7 +244,10 @@ function decodedPayloads(text: string): { how: string; text: string }[] {
       }),
     );
   }
-  const reversed = /\b(?:backwards|reversed|in reverse|reverse (?:it|this|the text))\b/i.exec(text);
+  const reversed =
+    words.has('backwards') || words.has('reversed') || words.has('reverse')
+      ? /\b(?:backwards|reversed|in reverse|reverse (?:it|this|the text))\b/i.exec(text)
+      : null;
   if (reversed)
     push(
       'reversed',
@@ -285,7 +353,7 @@ function assess(text: string, depth: number, model: InjectionModel | null): Inje
 
   // Decoded payloads, assessed like the text itself.
   if (depth > 0) {
-    const hidden = decodedPayloads(text);
+    const hidden = decodedPayloads(text, words);
     if (invisible.hiddenText.length > 0)
       hidden.unshift({ how: 'tag characters', text: invisible.hiddenText });
     for (const payload of hidden) {

@@ -20,25 +20,91 @@ import { asciiWords } from './gate.js';
 import { englishLexicon, mayHoldLexicon } from './lexicon.js';
 import { foldForMatching, foldLines, LEET, type FoldedLines } from './normalize.js';
 
-/** Markdown emphasis, code ticks, heading and quote markers: layout, not words. */
-const MARKDOWN = /[*_~`#>|]+/g;
+/**
+ * Whether a code unit is what `\s` matches (ECMAScript WhiteSpace and LineTerminator, which
+ * `trim()` strips too) or Markdown layout (`*_~\`#>|`: emphasis, code ticks, heading and quote
+ * markers). Runs of these are one space in the model's view.
+ */
+function isSeparator(c: number): boolean {
+  if (c < 0x80)
+    return (
+      c === 0x20 ||
+      (c >= 0x09 && c <= 0x0d) ||
+      c === 0x2a ||
+      c === 0x5f ||
+      c === 0x7e ||
+      c === 0x60 ||
+      c === 0x23 ||
+      c === 0x3e ||
+      c === 0x7c
+    );
+  return (
+    c === 0xa0 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000 ||
+    c === 0xfeff
+  );
+}
 
-/** A token of letters and leet digits; folded when it has more letters than digits, two at least. */
-const LEET_TOKEN = /[a-z013457]*[a-z][a-z013457]*/g;
-/** A leet digit next to a letter: without one there is nothing to fold (most text). */
-const LEET_ADJACENT = /[a-z][013457]|[013457][a-z]/;
+/** The leet digits `foldLeetWords` maps (0 1 3 4 5 7), by code unit: their letter, else 0. */
+const LEET_LETTER = new Uint16Array(0x3a);
+for (const digit of '013457') LEET_LETTER[digit.charCodeAt(0)] = LEET[digit]!.charCodeAt(0);
+
+const isLower = (c: number): boolean => c >= 0x61 && c <= 0x7a;
 
 /**
  * `foldForMatching` maps leetspeak only between letters; the model also folds a word's leading and
- * trailing digits (`1gn0r3`, `rul35`, `4ll`) when letters outnumber them.
+ * trailing digits (`1gn0r3`, `rul35`, `4ll`): in each run of lower-case letters and leet digits
+ * that holds a letter, when letters outnumber the digits and number two at least. Then Markdown
+ * out and whitespace collapsed (`isSeparator`), in the same pass: most text changes only where a
+ * separator run is not a single space, and is copied in slices between those places.
  */
-function foldLeetWords(text: string): string {
-  if (!LEET_ADJACENT.test(text)) return text;
-  return text.replace(LEET_TOKEN, (token) => {
-    const digits = token.replace(/[a-z]/g, '').length;
-    if (digits === 0 || token.length - digits < 2 || digits > token.length - digits) return token;
-    return token.replace(/[013457]/g, (d) => LEET[d]!);
-  });
+export function foldModelText(lower: string): string {
+  const length = lower.length;
+  let out = '';
+  /** Where the text not yet copied to `out` starts. */
+  let copied = 0;
+  let i = 0;
+  while (i < length) {
+    const c = lower.charCodeAt(i);
+    if (isSeparator(c)) {
+      let end = i + 1;
+      while (end < length && isSeparator(lower.charCodeAt(end))) end++;
+      // A single space inside the text stays as it is; any other run becomes one space, or
+      // nothing at either end.
+      if (c !== 0x20 || end - i > 1 || i === 0 || end === length) {
+        out += lower.slice(copied, i);
+        if (i > 0 && end < length) out += ' ';
+        copied = end;
+      }
+      i = end;
+    } else if (isLower(c) || (c < 0x3a && LEET_LETTER[c]! !== 0)) {
+      let end = i;
+      let digits = 0;
+      for (; end < length; end++) {
+        const d = lower.charCodeAt(end);
+        if (isLower(d)) continue;
+        if (d < 0x3a && LEET_LETTER[d]! !== 0) digits++;
+        else break;
+      }
+      const letters = end - i - digits;
+      if (digits > 0 && letters >= 2 && digits <= letters) {
+        out += lower.slice(copied, i);
+        for (let k = i; k < end; k++) {
+          const d = lower.charCodeAt(k);
+          out += String.fromCharCode(isLower(d) ? d : LEET_LETTER[d]!);
+        }
+        copied = end;
+      }
+      i = end;
+    } else i++;
+  }
+  return copied === 0 ? lower : out + lower.slice(copied);
 }
 
 /**
@@ -56,10 +122,7 @@ export function normalizeForModel(
     const english = lexicon ? englishLexicon(piece) : piece;
     return english === piece ? lines.folded[i]! : foldForMatching(english);
   });
-  return foldLeetWords(parts.join('\n').toLowerCase())
-    .replace(MARKDOWN, ' ')
-    .replace(/\s+/g, ' ')
-    .trim();
+  return foldModelText(parts.join('\n').toLowerCase());
 }
 
 const FNV_PRIME = 0x01000193;
@@ -93,27 +156,42 @@ export function forEachFeature(
 ): void {
   const mask = (1 << bits) - 1;
   const length = normalized.length;
+  const at = (i: number): number => (i < length ? normalized.charCodeAt(i) : 0x20);
+  // Character n-grams over the text padded with a space on each side: c0..c4 are the code units
+  // from position i on (c0 the pad when i is -1), read once each as the window slides.
+  let c1 = 0x20;
+  let c2 = at(0);
+  let c3 = at(1);
+  let c4 = at(2);
   let wordHash = SEED_WORD;
   let inWord = false;
   let previousWord = 0;
   let hasPrevious = false;
-  // Character n-grams over the text padded with a space on each side; position -1 is the pad.
+  let nextIsWord = length > 0 && isWordUnit(c2);
   for (let i = -1; i < length; i++) {
-    let h = SEED_CHAR;
-    for (let n = 0; n < 5; n++) {
-      const at = i + n;
-      if (at > length) break;
-      const c = at < 0 || at === length ? 0x20 : normalized.charCodeAt(at);
-      h = Math.imul(h ^ c, FNV_PRIME);
-      if (n >= 3) emit(i < 0 ? 0 : i, ((h >>> 0) ^ n) & mask);
+    const c0 = c1;
+    c1 = c2;
+    c2 = c3;
+    c3 = c4;
+    c4 = at(i + 4);
+    if (i + 3 <= length) {
+      let h = Math.imul(SEED_CHAR ^ c0, FNV_PRIME);
+      h = Math.imul(h ^ c1, FNV_PRIME);
+      h = Math.imul(h ^ c2, FNV_PRIME);
+      h = Math.imul(h ^ c3, FNV_PRIME);
+      const start = i < 0 ? 0 : i;
+      emit(start, ((h >>> 0) ^ 3) & mask);
+      if (i + 4 <= length) emit(start, ((Math.imul(h ^ c4, FNV_PRIME) >>> 0) ^ 4) & mask);
     }
     if (i < 0) continue;
-    const c = normalized.charCodeAt(i);
-    if (isWordUnit(c)) {
-      wordHash = Math.imul((inWord ? wordHash : SEED_WORD) ^ c, FNV_PRIME);
+    // Words: c0 is the code unit at i, c1 the next one.
+    const isWord = nextIsWord;
+    nextIsWord = i + 1 < length && isWordUnit(c1);
+    if (isWord) {
+      wordHash = Math.imul((inWord ? wordHash : SEED_WORD) ^ c0, FNV_PRIME);
       inWord = true;
     }
-    if (inWord && (i + 1 === length || !isWordUnit(normalized.charCodeAt(i + 1)))) {
+    if (inWord && !nextIsWord) {
       const word = wordHash >>> 0;
       emit(i, (Math.imul(word, 0x2545f491) >>> 0) & mask);
       if (hasPrevious)

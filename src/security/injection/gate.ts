@@ -14,14 +14,21 @@ import type { RuleGate } from './rules.js';
 export function asciiWords(text: string): Set<string> {
   const words = new Set<string>();
   let start = -1;
+  // Most words are lower case already and need no lower-cased copy.
+  let upper = false;
   const length = text.length;
   for (let i = 0; i <= length; i++) {
     const c = i < length ? text.charCodeAt(i) : 0;
-    if ((c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a)) {
+    if (c >= 0x61 && c <= 0x7a) {
       if (start < 0) start = i;
+    } else if (c >= 0x41 && c <= 0x5a) {
+      if (start < 0) start = i;
+      upper = true;
     } else if (start >= 0) {
-      words.add(text.slice(start, i).toLowerCase());
+      const word = text.slice(start, i);
+      words.add(upper ? word.toLowerCase() : word);
       start = -1;
+      upper = false;
     }
   }
   return words;

@@ -15,6 +15,8 @@ const JOINER_IN_WORD = /(?<=[A-Za-z])[\u200C\u200D]+(?=[A-Za-z])/g;
 const BIDI_CONTROL = /[\u202A-\u202E\u2066-\u2069]/g;
 /** Unicode tag characters: an invisible copy of ASCII ("ASCII smuggling"). */
 const TAG_CHARACTERS = /[\u{E0000}-\u{E007F}]+/gu;
+/** A code unit beyond ASCII: text without one has none of the characters this file undoes. */
+const BEYOND_ASCII = /[\u0080-\uffff]/;
 
 export interface InvisibleReport {
   /** Zero-width and other no-glyph characters (including joiners inside Latin words). */
@@ -26,6 +28,9 @@ export interface InvisibleReport {
 }
 
 export function countInvisible(text: string): InvisibleReport {
+  // Every character counted here lies beyond ASCII.
+  if (!BEYOND_ASCII.test(text))
+    return { zeroWidth: 0, bidiControls: 0, tagCharacters: 0, hiddenText: '' };
   let hiddenText = '';
   let tagCharacters = 0;
   for (const m of text.matchAll(TAG_CHARACTERS)) {
@@ -139,7 +144,7 @@ const CYRILLIC_OR_GREEK = /[\p{Script=Cyrillic}\p{Script=Greek}]/u;
 /** A word mixing Latin letters with Cyrillic or Greek ones: almost always a disguise. */
 export function mixedScriptWords(text: string, limit = 5): string[] {
   const found: string[] = [];
-  if (!CYRILLIC_OR_GREEK.test(text)) return found;
+  if (!BEYOND_ASCII.test(text) || !CYRILLIC_OR_GREEK.test(text)) return found;
   for (const m of text.matchAll(/\p{L}{2,64}/gu)) {
     const word = m[0];
     if (/\p{Script=Latin}/u.test(word) && /[\p{Script=Cyrillic}\p{Script=Greek}]/u.test(word)) {
@@ -181,11 +186,14 @@ const LEETISH = /[A-Za-z][013457@$!|]+[A-Za-z]/;
  * text speak (`ur`, `u`, `pls`) spelled out. The result is for matching only.
  */
 export function foldForMatching(text: string): string {
-  let folded = stripInvisible(text).normalize('NFKC');
+  // ASCII (most logs and much support text) holds no invisible or look-alike character and is its
+  // own NFKC form: those passes would give it back unchanged.
+  const ascii = !BEYOND_ASCII.test(text);
+  let folded = ascii ? text : stripInvisible(text).normalize('NFKC');
   // Look-alike letters are mapped in words that hold a Latin letter (`іgnore`), and in words of
   // nothing but look-alikes only when the text has no real Cyrillic or Greek: in Russian text
   // `игнорируй` and `не` are words, and mapping their letters makes them noise.
-  if (CYRILLIC_OR_GREEK.test(folded)) {
+  if (!ascii && CYRILLIC_OR_GREEK.test(folded)) {
     const genuine = CYRILLIC_OR_GREEK.test(folded.replace(CONFUSABLE_CHARS, ''));
     folded = folded.replace(/\p{L}+/gu, (word) =>
       /[A-Za-z]/.test(word) || (!genuine && word.replace(CONFUSABLE_CHARS, '') === '')
@@ -199,7 +207,9 @@ export function foldForMatching(text: string): string {
     );
   }
   // Percent-encoding (`ignore%20previous%20instructions` in a logged URL).
-  if ((folded.match(/%[0-9A-Fa-f]{2}/g)?.length ?? 0) >= 3) {
+  let decoded = false;
+  if (folded.includes('%') && (folded.match(/%[0-9A-Fa-f]{2}/g)?.length ?? 0) >= 3) {
+    decoded = true;
     folded = folded.replace(/(?:%[0-9A-Fa-f]{2})+/g, (run) => {
       try {
         return decodeURIComponent(run);
@@ -214,11 +224,43 @@ export function foldForMatching(text: string): string {
   );
   // Text speak that keyword rules would otherwise miss.
   // Delimited by letters of any script: `\b` would take the `r` of `für` or `répond` for a word.
-  folded = folded.replace(
-    /(?<!\p{L})(?:ur|u|pls|plz|r|ppl)(?!\p{L})/giu,
-    (w) => TEXT_SPEAK[w.toLowerCase()] ?? w,
-  );
-  return folded;
+  return ascii && (!decoded || !BEYOND_ASCII.test(folded))
+    ? spellOutAscii(folded)
+    : folded.replace(
+        /(?<!\p{L})(?:ur|u|pls|plz|r|ppl)(?!\p{L})/giu,
+        (w) => TEXT_SPEAK[w.toLowerCase()] ?? w,
+      );
+}
+
+const isAsciiLetter = (c: number): boolean => (c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a;
+
+/**
+ * The text-speak step for ASCII text, where a letter is an ASCII letter: each whole run of letters
+ * that is a TEXT_SPEAK word, in any case, spelled out; one walk instead of the Unicode-aware
+ * expression's attempt at every position.
+ */
+function spellOutAscii(text: string): string {
+  const length = text.length;
+  let out = '';
+  let copied = 0;
+  let i = 0;
+  while (i < length) {
+    if (!isAsciiLetter(text.charCodeAt(i))) {
+      i++;
+      continue;
+    }
+    let end = i + 1;
+    while (end < length && isAsciiLetter(text.charCodeAt(end))) end++;
+    if (end - i <= 3) {
+      const word = text.slice(i, end).toLowerCase();
+      if (Object.hasOwn(TEXT_SPEAK, word)) {
+        out += text.slice(copied, i) + TEXT_SPEAK[word]!;
+        copied = end;
+      }
+    }
+    i = end;
+  }
+  return copied === 0 ? text : out + text.slice(copied);
 }
 
 /**

@@ -98,6 +98,36 @@ function scan(pattern: RegExp, text: string, each: (m: RegExpExecArray) => void)
   }
 }
 
+/** The sticky instance `scanAt` runs for each pattern, compiled once. */
+const stickyOf = new WeakMap<RegExp, RegExp>();
+
+/**
+ * What `scan` finds, trying the pattern only at `starts` (ascending), which must hold every
+ * position a match can start at: the same matches, without an attempt at every other position.
+ */
+function scanAt(
+  pattern: RegExp,
+  text: string,
+  starts: readonly number[],
+  each: (m: RegExpExecArray) => void,
+): void {
+  let re = stickyOf.get(pattern);
+  if (!re) {
+    re = new RegExp(pattern.source, pattern.flags.replace('g', '') + 'y');
+    stickyOf.set(pattern, re);
+  }
+  let resume = 0;
+  for (const start of starts) {
+    if (start < resume) continue;
+    re.lastIndex = start;
+    const m = re.exec(text);
+    if (m === null) continue;
+    each(m);
+    resume = start + Math.max(1, m[0].length);
+  }
+  re.lastIndex = 0;
+}
+
 /** The offset of a capture group that ends its match (groups at the end need no `d` flag). */
 function trailingGroupStart(m: RegExpExecArray, group: string): number {
   return m.index + m[0].length - group.length;
@@ -194,15 +224,23 @@ const OPENAI_PREFIX = /^sk-(?:proj-|svcacct-|admin-|ant-(?:api|admin)\d\d-)?/;
 const mixesCases = (body: string): boolean =>
   /[a-z]/.test(body) && /[A-Z]/.test(body) && /\d/.test(body);
 
-const VENDOR_SECRETS: readonly { name: string; pattern: RegExp; randomBody?: boolean }[] = [
+/** `needs`: a literal every match holds; text without it is not scanned for that vendor. */
+const VENDOR_SECRETS: readonly {
+  name: string;
+  pattern: RegExp;
+  randomBody?: boolean;
+  needs?: string;
+}[] = [
   {
     name: 'private-key',
+    needs: '-----BEGIN',
     pattern:
       /-----BEGIN[ A-Z0-9]{0,40}PRIVATE KEY(?: BLOCK)?-----(?:[^-]|-(?!----)){16,20000}(?:-----END[ A-Z0-9]{0,40}PRIVATE KEY(?: BLOCK)?-----)?/g,
   },
   // OpenAI (sk-, sk-proj-, sk-svcacct-, sk-admin-) and Anthropic (sk-ant-api03-) keys.
   {
     name: 'openai-key',
+    needs: 'sk-',
     pattern:
       /(?<![\w-])sk-(?:proj-|svcacct-|admin-|ant-(?:api|admin)\d\d-)?[A-Za-z0-9_-]{20,300}(?![\w-])/g,
     randomBody: true,
@@ -215,19 +253,26 @@ const VENDOR_SECRETS: readonly { name: string; pattern: RegExp; randomBody?: boo
     name: 'github-token',
     pattern: /(?<!\w)(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})(?!\w)/g,
   },
-  { name: 'slack-token', pattern: /(?<![\w-])xox[abposr]-[A-Za-z0-9-]{10,250}(?![\w-])/g },
+  {
+    name: 'slack-token',
+    needs: 'xox',
+    pattern: /(?<![\w-])xox[abposr]-[A-Za-z0-9-]{10,250}(?![\w-])/g,
+  },
   {
     name: 'slack-webhook',
+    needs: 'hooks.slack.com',
     pattern: /https:\/\/hooks\.slack\.com\/services\/[A-Za-z0-9_/]{20,120}/g,
   },
   {
     name: 'stripe-key',
+    needs: '_',
     pattern:
       /(?<!\w)(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{10,247}(?!\w)|(?<!\w)whsec_[A-Za-z0-9]{20,100}(?!\w)/g,
   },
-  { name: 'google-api-key', pattern: /(?<![\w-])AIza[0-9A-Za-z_-]{35}(?![\w-])/g },
+  { name: 'google-api-key', needs: 'AIza', pattern: /(?<![\w-])AIza[0-9A-Za-z_-]{35}(?![\w-])/g },
   {
     name: 'jwt',
+    needs: 'eyJ',
     pattern:
       /(?<![\w-])eyJ[A-Za-z0-9_-]{8,4096}\.eyJ[A-Za-z0-9_-]{8,8192}\.[A-Za-z0-9_-]{0,4096}(?![\w-])/g,
   },
@@ -246,12 +291,60 @@ const KEYWORD_SECRET =
 /** Values that say a secret is absent or already masked. */
 const NOT_A_SECRET_VALUE =
   /^(?:\*+|x{3,}|<[^>]*>?|\$\{.*|\{\{.*|%[A-Z_]+%|\[.*|null|nil|none|undefined|true|false|redacted|hidden|masked|required|optional|string)$/i;
-const ENTROPY_TOKEN = /(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/=_-]{20,1024}(?![A-Za-z0-9+/=_-])/g;
+
+/** Base64 and base64url letters with `=` (what a random token is made of), by ASCII code unit. */
+const TOKEN_UNIT = new Uint8Array(128);
+for (const ch of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=_-')
+  TOKEN_UNIT[ch.charCodeAt(0)] = 1;
+const isTokenUnit = (c: number): boolean => c < 128 && TOKEN_UNIT[c] === 1;
+
+/**
+ * Each whole run of 20 to 1,024 token units (what
+ * `/(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/=_-]{20,1024}(?![A-Za-z0-9+/=_-])/g` matches), found in one
+ * walk over the text instead of a match attempt at every position.
+ */
+export function forEachTokenRun(text: string, each: (index: number, run: string) => void): void {
+  const length = text.length;
+  let i = 0;
+  while (i < length) {
+    if (!isTokenUnit(text.charCodeAt(i))) {
+      i++;
+      continue;
+    }
+    let end = i + 1;
+    while (end < length && isTokenUnit(text.charCodeAt(end))) end++;
+    if (end - i >= 20 && end - i <= 1024) each(i, text.slice(i, end));
+    i = end;
+  }
+}
 
 // --- URL_CREDENTIALS -----------------------------------------------------------------------------
 
 const URL_CREDENTIALS =
   /(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{1,15}:\/\/([^\s/?#@:"'<>]{1,128}:[^\s/?#"'<>]{1,256})@(?=[A-Za-z0-9[])/g;
+
+const isSchemeUnit = (c: number): boolean =>
+  (c >= 0x61 && c <= 0x7a) ||
+  (c >= 0x41 && c <= 0x5a) ||
+  (c >= 0x30 && c <= 0x39) ||
+  c === 0x2b ||
+  c === 0x2e ||
+  c === 0x2d;
+
+/**
+ * Where a URL_CREDENTIALS match can start: before each `://`, the whole run of scheme characters
+ * that ends there (its lookbehind), 2 to 16 of them, the first a letter.
+ */
+export function schemeStarts(text: string): number[] {
+  const starts: number[] = [];
+  for (let k = text.indexOf('://'); k >= 0; k = text.indexOf('://', k + 1)) {
+    let s = k;
+    while (s > 0 && k - s <= 16 && isSchemeUnit(text.charCodeAt(s - 1))) s--;
+    const first = text.charCodeAt(s) | 0x20;
+    if (k - s >= 2 && k - s <= 16 && first >= 0x61 && first <= 0x7a) starts.push(s);
+  }
+  return starts;
+}
 
 // --- the table -----------------------------------------------------------------------------------
 
@@ -260,7 +353,8 @@ const DETECTORS: readonly Detector[] = [
     kind: 'SECRET',
     priority: 0,
     run(text, emit) {
-      for (const { name, pattern, randomBody } of VENDOR_SECRETS) {
+      for (const { name, pattern, randomBody, needs } of VENDOR_SECRETS) {
+        if (needs !== undefined && !text.includes(needs)) continue;
         scan(pattern, text, (m) => {
           if (randomBody && !mixesCases(m[0].replace(OPENAI_PREFIX, ''))) return;
           emit(name, m.index, m[0]);
@@ -272,7 +366,7 @@ const DETECTORS: readonly Detector[] = [
     kind: 'URL_CREDENTIALS',
     priority: 1,
     run(text, emit) {
-      scan(URL_CREDENTIALS, text, (m) => {
+      scanAt(URL_CREDENTIALS, text, schemeStarts(text), (m) => {
         const userinfo = m[1]!;
         emit('url-userinfo', m.index + m[0].length - userinfo.length - 1, userinfo);
       });
@@ -282,9 +376,19 @@ const DETECTORS: readonly Detector[] = [
     kind: 'SECRET',
     priority: 2,
     run(text, emit) {
-      scan(AUTH_HEADER, text, (m) =>
-        emit('authorization-header', trailingGroupStart(m, m[1]!), m[1]!),
-      );
+      // Both patterns are case-insensitive over ASCII words: the lower-cased text holds one.
+      const lower = text.toLowerCase();
+      if (lower.includes('bearer') || lower.includes('authorization'))
+        scan(AUTH_HEADER, text, (m) =>
+          emit('authorization-header', trailingGroupStart(m, m[1]!), m[1]!),
+        );
+      if (
+        !lower.includes('pass') &&
+        !lower.includes('secret') &&
+        !lower.includes('token') &&
+        !lower.includes('key')
+      )
+        return;
       scan(KEYWORD_SECRET, text, (m) => {
         const value = m[1]!;
         if (NOT_A_SECRET_VALUE.test(value)) return;
@@ -296,7 +400,7 @@ const DETECTORS: readonly Detector[] = [
     kind: 'EMAIL',
     priority: 3,
     run(text, emit) {
-      scan(EMAIL, text, (m) => emit('email', m.index, m[0]));
+      if (text.includes('@')) scan(EMAIL, text, (m) => emit('email', m.index, m[0]));
     },
   },
   {
@@ -371,17 +475,17 @@ const DETECTORS: readonly Detector[] = [
     priority: 9,
     run(text, emit, options) {
       if (!options.entropy.enabled) return;
-      scan(ENTROPY_TOKEN, text, (m) => {
+      forEachTokenRun(text, (index, run) => {
         // Trim edge punctuation and base64 padding: `/path/`, `key==`.
-        const lead = /^[/=_-]*/.exec(m[0])![0].length;
-        const token = m[0].slice(lead).replace(/[/=_-]+$/, '');
+        const lead = /^[/=_-]*/.exec(run)![0].length;
+        const token = run.slice(lead).replace(/[/=_-]+$/, '');
         // A path (`/var/lib/...`, `charts/checkout-api/values`) is random only if a segment is.
         const path =
-          lead > 0 && m[0].startsWith('/') ? true : (token.match(/\//g)?.length ?? 0) >= 2;
+          lead > 0 && run.startsWith('/') ? true : (token.match(/\//g)?.length ?? 0) >= 2;
         const random = path
           ? token.split('/').some((segment) => looksRandom(segment, options.entropy))
           : looksRandom(token, options.entropy);
-        if (random) emit('entropy', m.index + lead, token);
+        if (random) emit('entropy', index + lead, token);
       });
     },
   },

@@ -1,0 +1,238 @@
+/**
+ * The screen's hand-written scans give what the regular expressions they replaced gave, on every
+ * UTF-16 code unit and on random mixes of the characters each one treats specially: the shipped
+ * classifier's weights are tied to its features bucket for bucket, so the model's view of a text
+ * must not move by one character. (`bench/support/screen-fingerprints.ts` compares whole corpora
+ * between two checkouts.)
+ */
+import { describe, expect, it } from 'vitest';
+import { foldModelText, forEachFeature } from '../../src/security/injection/features.js';
+import { base64Blobs } from '../../src/security/injection/assess.js';
+import { foldForMatching, LEET } from '../../src/security/injection/normalize.js';
+import { forEachTokenRun, schemeStarts } from '../../src/security/pii/detectors.js';
+
+/** What `foldModelText` replaced: leet words folded, Markdown out, whitespace collapsed, trimmed. */
+function referenceModelText(lower: string): string {
+  const leet = /[a-z][013457]|[013457][a-z]/.test(lower)
+    ? lower.replace(/[a-z013457]*[a-z][a-z013457]*/g, (token) => {
+        const digits = token.replace(/[a-z]/g, '').length;
+        if (digits === 0 || token.length - digits < 2 || digits > token.length - digits)
+          return token;
+        return token.replace(/[013457]/g, (d) => LEET[d]!);
+      })
+    : lower;
+  return leet
+    .replace(/[*_~`#>|]+/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+/** A seeded generator, so a failure can be replayed. */
+function random(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+    return state / 2 ** 32;
+  };
+}
+
+describe("the classifier's text folding", () => {
+  it('treats every code unit as the regular expressions did', () => {
+    const differ: string[] = [];
+    for (let c = 0; c < 0x10000; c++) {
+      const ch = String.fromCharCode(c);
+      for (const text of [`ab${ch}cd`, `${ch}x`, `x${ch}`, ` ${ch} `, `1${ch}e`, `e${ch}3`])
+        if (foldModelText(text) !== referenceModelText(text)) differ.push(JSON.stringify(text));
+    }
+    expect(differ).toEqual([]);
+  });
+
+  it('folds random mixes of letters, leet digits, Markdown and whitespace the same way', () => {
+    const alphabet = [...'abeiost013457289 *_~`#>|\n\t.-!@$', '\u00a0', '\u2003', '\u3000', 'é'];
+    const next = random(21);
+    const differ: string[] = [];
+    for (let n = 0; n < 50000; n++) {
+      let text = '';
+      const length = Math.floor(next() * 24);
+      for (let i = 0; i < length; i++) text += alphabet[Math.floor(next() * alphabet.length)];
+      if (foldModelText(text) !== referenceModelText(text)) differ.push(JSON.stringify(text));
+    }
+    expect(differ).toEqual([]);
+  });
+});
+
+/** What `forEachFeature` replaced: every n-gram hashed from its first code unit on. */
+function referenceFeatures(normalized: string, bits: number): number[] {
+  const FNV_PRIME = 0x01000193;
+  const SEED_WORD = 0x811c9dc5;
+  const isWordUnit = (c: number): boolean =>
+    c < 0x80
+      ? (c >= 0x61 && c <= 0x7a) ||
+        (c >= 0x30 && c <= 0x39) ||
+        (c >= 0x41 && c <= 0x5a) ||
+        c === 0x27
+      : c >= 0xc0 &&
+        !(c >= 0x2000 && c <= 0x2bff) &&
+        !(c >= 0x3000 && c <= 0x303f) &&
+        !(c >= 0xff00 && c <= 0xff0f) &&
+        !(c >= 0xff1a && c <= 0xff20);
+  const out: number[] = [];
+  const mask = (1 << bits) - 1;
+  const length = normalized.length;
+  let wordHash = SEED_WORD;
+  let inWord = false;
+  let previousWord = 0;
+  let hasPrevious = false;
+  for (let i = -1; i < length; i++) {
+    let h = 0x9e3779b9;
+    for (let n = 0; n < 5; n++) {
+      const at = i + n;
+      if (at > length) break;
+      const c = at < 0 || at === length ? 0x20 : normalized.charCodeAt(at);
+      h = Math.imul(h ^ c, FNV_PRIME);
+      if (n >= 3) out.push(i < 0 ? 0 : i, ((h >>> 0) ^ n) & mask);
+    }
+    if (i < 0) continue;
+    const c = normalized.charCodeAt(i);
+    if (isWordUnit(c)) {
+      wordHash = Math.imul((inWord ? wordHash : SEED_WORD) ^ c, FNV_PRIME);
+      inWord = true;
+    }
+    if (inWord && (i + 1 === length || !isWordUnit(normalized.charCodeAt(i + 1)))) {
+      const word = wordHash >>> 0;
+      out.push(i, (Math.imul(word, 0x2545f491) >>> 0) & mask);
+      if (hasPrevious)
+        out.push(i, ((Math.imul(previousWord ^ 0x5bd1e995, FNV_PRIME) ^ word) >>> 0) & mask);
+      previousWord = word;
+      hasPrevious = true;
+      inWord = false;
+    }
+  }
+  return out;
+}
+
+describe("the classifier's features", () => {
+  it('are the same buckets at the same positions as before, for texts of every length', () => {
+    const alphabet = [..."ab z'.,-09", '\u00e9', '\u4e2d', '\u3002', '\u2014', '\uff01', '\ud83d'];
+    const next = random(19);
+    const differ: string[] = [];
+    for (let n = 0; n < 20000; n++) {
+      let text = '';
+      const length = Math.floor(next() * 12);
+      for (let i = 0; i < length; i++) text += alphabet[Math.floor(next() * alphabet.length)];
+      const features: number[] = [];
+      forEachFeature(text, 18, (position, bucket) => features.push(position, bucket));
+      if (features.join() !== referenceFeatures(text, 18).join()) differ.push(JSON.stringify(text));
+    }
+    expect(differ).toEqual([]);
+  });
+});
+
+describe('the walks that replaced token-shaped regular expressions', () => {
+  /** Random texts of runs of base64 units, padding, and what ends a run. */
+  function texts(seed: number, count: number): string[] {
+    const pieces = ['A', 'b', '9', '+', '/', '_', '-', '=', '==', ' ', '.', '\u00e9'];
+    const next = random(seed);
+    const out: string[] = [];
+    for (let n = 0; n < count; n++) {
+      let text = '';
+      while (next() < 0.9) {
+        const piece = pieces[Math.floor(next() * pieces.length)]!;
+        text += piece.repeat(1 + Math.floor(next() * (next() < 0.1 ? 1200 : 12)));
+      }
+      out.push(text);
+    }
+    return out;
+  }
+
+  it('finds the base64 blobs the expression found', () => {
+    const BASE64_BLOB = /(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/_-]{16,8192}={0,2}(?![A-Za-z0-9+/=_-])/g;
+    const differ = texts(7, 5000).filter(
+      (text) =>
+        base64Blobs(text).join('|') !== [...text.matchAll(BASE64_BLOB)].map((m) => m[0]).join('|'),
+    );
+    expect(differ).toEqual([]);
+  });
+
+  it('finds the entropy candidates the expression found', () => {
+    const ENTROPY_TOKEN = /(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/=_-]{20,1024}(?![A-Za-z0-9+/=_-])/g;
+    const differ = texts(8, 5000).filter((text) => {
+      const found: string[] = [];
+      forEachTokenRun(text, (index, run) => found.push(`${index}:${run}`));
+      const expected = [...text.matchAll(ENTROPY_TOKEN)].map((m) => `${m.index}:${m[0]}`);
+      return found.join('|') !== expected.join('|');
+    });
+    expect(differ).toEqual([]);
+  });
+});
+
+describe('folding for matching', () => {
+  it('folds ASCII text on its fast path as the full path folds it', () => {
+    // A middle dot is no letter and survives every step: beside it the text takes the full path.
+    const pieces = ['u', 'U', 'r', 'ur', 'Ur', 'pls', 'PLZ', 'ppl', 'urn', 'a', 'b', '1', '3', '@'];
+    const more = [' ', '.', '-', '_', '*', '%41', '%20', '%C3%A9', '%zz', "'", '\n'];
+    const alphabet = [...pieces, ...more, ...more];
+    const next = random(5);
+    const differ: string[] = [];
+    for (let n = 0; n < 20000; n++) {
+      let text = '';
+      const length = Math.floor(next() * 16);
+      for (let i = 0; i < length; i++) text += alphabet[Math.floor(next() * alphabet.length)];
+      if (`${foldForMatching(text)} \u00b7` !== foldForMatching(`${text} \u00b7`))
+        differ.push(JSON.stringify(text));
+    }
+    expect(differ).toEqual([]);
+  });
+});
+
+describe('the PII scan tried only where a match can start', () => {
+  /** Random texts of the characters the pattern cares about. */
+  function texts(seed: number, count: number): string[] {
+    const pieces = [
+      ...['a', 'F', '0', '9', ':', '::', '.', '%', 'eth0', ' ', '_', 'g', '-', '+', '/'],
+      ...['://', '@', 'user', ':pw', 'https', 'x'.repeat(17), 'fe80', '2001:db8', '\n', '['],
+    ];
+    const next = random(seed);
+    const out: string[] = [];
+    for (let n = 0; n < count; n++) {
+      let text = '';
+      const length = Math.floor(next() * 30);
+      for (let i = 0; i < length; i++) text += pieces[Math.floor(next() * pieces.length)];
+      out.push(text);
+    }
+    return out;
+  }
+  /** Every match of a global pattern, as the global scan finds them. */
+  const all = (pattern: RegExp, text: string): string[] =>
+    [...text.matchAll(pattern)].map((m) => `${m.index}:${m[0]}`);
+  /** The matches of the same pattern made sticky, tried only at `starts`. */
+  function at(pattern: RegExp, text: string, starts: number[]): string[] {
+    const sticky = new RegExp(pattern.source, 'y');
+    const found: string[] = [];
+    let resume = 0;
+    for (const start of starts) {
+      if (start < resume) continue;
+      sticky.lastIndex = start;
+      const m = sticky.exec(text);
+      if (m === null) continue;
+      found.push(`${m.index}:${m[0]}`);
+      resume = start + Math.max(1, m[0].length);
+    }
+    return found;
+  }
+
+  it('finds every URL with credentials', () => {
+    const URL_CREDENTIALS =
+      /(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{1,15}:\/\/([^\s/?#@:"'<>]{1,128}:[^\s/?#"'<>]{1,256})@(?=[A-Za-z0-9[])/g;
+    const differ = texts(4, 30000).filter(
+      (text) =>
+        at(URL_CREDENTIALS, text, schemeStarts(text)).join('|') !==
+        all(URL_CREDENTIALS, text).join('|'),
+    );
+    expect(differ).toEqual([]);
+    // The fuzz reaches matches, not only misses.
+    expect(
+      texts(4, 30000).filter((text) => all(URL_CREDENTIALS, text).length > 0).length,
+    ).toBeGreaterThan(10);
+  });
+});
