@@ -15,6 +15,9 @@
  *                                                 serving routeTicket at --profile-rate (200 req/s)
  *   npx tsx bench/load-routing.ts --profile-only  the profile alone, no ladders (--keep-profile
  *                                                 keeps the .cpuprofile)
+ *   npx tsx bench/load-routing.ts --steady 100    no ladders: routeTicket, then the floor, at one rate,
+ *                                                 three steps each; CPU ms per request, to compare
+ *                                                 commits on a busy machine
  *   npx tsx bench/load-routing.ts --smoke         ten intents, two short steps: that every target
  *                                                 still answers every request (CI; exits 1 if not)
  *
@@ -57,6 +60,7 @@ const FIRST_RATE = 25;
 const MAX_RATE = SMOKE ? 50 : 12_800;
 const PROFILE_RATE = Number(flag('profile-rate') ?? 200);
 const PROFILE_ONLY = hasFlag('profile-only');
+const STEADY_RATE = flag('steady') === undefined ? undefined : Number(flag('steady'));
 
 interface Target {
   name: string;
@@ -207,21 +211,23 @@ async function main(): Promise<void> {
     failed: (body) => body.includes('"errors"'),
     authorization: server.authorization,
   };
-  if (PROFILE_ONLY) {
-    await profile(server, routeTicket);
-    await server.stop();
-    return;
-  }
-  const subgraph = await ladder(routeTicket);
   // The floor: the same server, authentication and plugins, an operation with nothing to resolve.
-  const floor = await ladder({
+  const empty: Target = {
     name: 'empty Apollo',
     url: server.url,
     pid: server.process.pid!,
     body: () => JSON.stringify({ query: '{ __typename }' }),
     failed: (body) => body.includes('"errors"'),
     authorization: server.authorization,
-  });
+  };
+  if (PROFILE_ONLY || STEADY_RATE !== undefined) {
+    if (PROFILE_ONLY) await profile(server, routeTicket);
+    else await steady(STEADY_RATE!, [routeTicket, empty]);
+    await server.stop();
+    return;
+  }
+  const subgraph = await ladder(routeTicket);
+  const floor = await ladder(empty);
   if (hasFlag('profile')) await profile(server, routeTicket);
 
   // The subgraph stops (keeping its store) so the baseline can read the model it trained.
@@ -270,6 +276,16 @@ async function main(): Promise<void> {
   }
   const failed = [...subgraph, ...floor, ...baseline].reduce((sum, step) => sum + step.failed, 0);
   failSmokeRunOn(failed, 'requests');
+}
+
+/** Each target at one rate, three steps after a warm-up: CPU ms per request, the figure to compare. */
+async function steady(rate: number, targets: Target[]): Promise<void> {
+  for (const target of targets) {
+    await runStep(target, FIRST_RATE, 3); // warm-up, not counted
+    const steps: Step[] = [];
+    for (let i = 0; i < 3; i++) steps.push(await runStep(target, rate, STEP_SECONDS));
+    print(`${target.name} at ${rate} req/s`, steps);
+  }
 }
 
 /**
