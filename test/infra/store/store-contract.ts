@@ -597,6 +597,32 @@ export function runStoreContract(name: string, factory: StoreFactory): void {
         expect(await here.list('acme')).toEqual([read]);
         expect(await here.findByIds('globex', [created!.id])).toEqual([null]);
       });
+
+      it("shares one statement among concurrent reads by id, each finding only its account's taxonomies", async () => {
+        const db = await migrated();
+        const repository = new TaxonomyRepository(db);
+        const create = (accountId: string) =>
+          repository.create({
+            id: randomUUID(),
+            accountId,
+            name: 'support',
+            ...definition(['billing']),
+          });
+        const [acme, globex] = [await create('acme'), await create('globex')];
+        await repository.findByIds('acme', [acme!.id]); // its version is known from here on
+        await repository.findByIds('globex', [globex!.id]);
+        const query = vi.spyOn(db, 'query');
+        const found = await Promise.all([
+          repository.findByIds('acme', [acme!.id, globex!.id]),
+          repository.findByIds('globex', [globex!.id, acme!.id]),
+        ]);
+        expect(query).toHaveBeenCalledTimes(1);
+        query.mockRestore();
+        expect(found.map((records) => records.map((record) => record?.accountId ?? null))).toEqual([
+          ['acme', null],
+          ['globex', null],
+        ]);
+      });
     });
 
     describe('routing predictions', () => {
@@ -655,6 +681,33 @@ export function runStoreContract(name: string, factory: StoreFactory): void {
         expect(old!.id).not.toBe(newer!.id);
         expect(await repository.currentDecisions('globex', [key])).toMatchObject([
           { accountId: 'globex' },
+        ]);
+      });
+
+      it("shares one statement among concurrent calls' lookups, each finding only its account's decisions", async () => {
+        const db = await migrated();
+        await db.query(
+          `INSERT INTO taxonomies (id, account_id, name, version) VALUES ($1, 'acme', 'support', 2)`,
+          [taxonomyId],
+        );
+        const repository = new PredictionRepository(db, { groupCommit: true });
+        const [acme, globex] = await repository.insertMany([
+          prediction('a'),
+          prediction('a', { accountId: 'globex' }),
+        ]);
+        const key = { ticketId: 'a', contentHash: 'hash-a', taxonomyId, taxonomyVersion: 1 };
+        const query = vi.spyOn(db, 'query');
+        const found = await Promise.all([
+          repository.currentDecisions('acme', [key, { ...key, ticketId: 'b' }]),
+          repository.currentDecisions('globex', [key]),
+          repository.currentDecisions('initech', [key]),
+        ]);
+        expect(query).toHaveBeenCalledTimes(1);
+        query.mockRestore();
+        expect(found.map((records) => records.map((record) => record?.id ?? null))).toEqual([
+          [acme!.id, null],
+          [globex!.id],
+          [null],
         ]);
       });
 

@@ -6,6 +6,7 @@
  * JSON (150 categories: about 0.5 ms of CPU per read on PGlite).
  */
 import type { SqlDatabase } from '../database.js';
+import { groupedCalls } from './grouped-calls.js';
 
 export interface CategoryRecord {
   name: string;
@@ -87,6 +88,10 @@ function deepFreeze<T>(value: T): T {
 export class TaxonomyRepository {
   /** Committed versions' content by `taxonomy id:version`. */
   private readonly versions = new Map<string, VersionContent>();
+  /** Every `routeTicket` reads its taxonomy: the reads of concurrent requests share a statement. */
+  private readonly groupedHeads = groupedCalls((keys: { accountId: string; id: string }[]) =>
+    this.headsOf(keys),
+  );
 
   constructor(private readonly db: SqlDatabase) {}
 
@@ -165,13 +170,24 @@ export class TaxonomyRepository {
     });
   }
 
+  /** Null where the account has no such taxonomy. Concurrent calls share one statement. */
   async findByIds(accountId: string, ids: readonly string[]): Promise<(TaxonomyRecord | null)[]> {
-    const heads = await this.db.query<HeadRow>(
-      `${HEAD} WHERE t.account_id = $1 AND t.id = ANY($2::uuid[])`,
-      [accountId, ids],
+    if (ids.length === 0) return [];
+    const heads = await this.groupedHeads.push(ids.map((id) => ({ accountId, id })));
+    const found = heads.filter((head): head is HeadRow => head !== null);
+    const byId = new Map((await this.withContent(found)).map((record) => [record.id, record]));
+    return heads.map((head) => (head ? byId.get(head.id)! : null));
+  }
+
+  /** Heads by account and id (keys of several calls, and accounts), in the order asked. */
+  private async headsOf(keys: { accountId: string; id: string }[]): Promise<(HeadRow | null)[]> {
+    const rows = await this.db.query<HeadRow & { ordinal: number }>(
+      `SELECT t.*, k.ordinal FROM unnest($1::text[], $2::uuid[]) WITH ORDINALITY AS k(account_id, id, ordinal)
+       JOIN taxonomies t ON t.account_id = k.account_id AND t.id = k.id`,
+      [keys.map((key) => key.accountId), keys.map((key) => key.id)],
     );
-    const byId = new Map((await this.withContent(heads)).map((record) => [record.id, record]));
-    return ids.map((id) => byId.get(id) ?? null);
+    const byOrdinal = new Map(rows.map(({ ordinal, ...head }) => [Number(ordinal), head]));
+    return keys.map((_, index) => byOrdinal.get(index + 1) ?? null);
   }
 
   async findByName(accountId: string, name: string): Promise<TaxonomyRecord | null> {
