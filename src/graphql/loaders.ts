@@ -69,6 +69,9 @@ export function createLoaders(
   requestId?: string,
 ): Loaders {
   const accountId = account.id;
+  const taxonomy = new DataLoader((ids: readonly string[]) =>
+    services.routing.taxonomiesByIds(account, ids),
+  );
   return {
     routing: new DataLoader(
       async (requests: readonly RoutingRequest[]) => {
@@ -89,7 +92,8 @@ export function createLoaders(
                 indexes.map((index) => requests[index]!.ticket),
                 taxonomyId,
                 signal,
-                { requestId },
+                // What the predictions' `taxonomy` and `target` then read: no second read.
+                { requestId, taxonomyRead: (read) => taxonomy.prime(read.id, read) },
               );
               indexes.forEach((index, position) => (results[index] = outcomes[position]!));
             } catch (error) {
@@ -114,9 +118,7 @@ export function createLoaders(
     generation: new DataLoader((ids: readonly string[]) =>
       services.generations.byIds(accountId, ids),
     ),
-    taxonomy: new DataLoader((ids: readonly string[]) =>
-      services.routing.taxonomiesByIds(account, ids),
-    ),
+    taxonomy,
     defaultTaxonomyId: new DataLoader(async (keys: readonly string[]) => {
       const id = await services.routing.defaultTaxonomyId(account);
       return keys.map(() => id);

@@ -106,6 +106,8 @@ export interface RouteOptions {
   reuse?: boolean;
   /** True: the LLM's response cache is skipped too (`rerouteTicket`: a new decision, not a replayed one). */
   fresh?: boolean;
+  /** Told the taxonomy the tickets are routed with, as read for this call (a request's loader keeps it). */
+  taxonomyRead?: (taxonomy: TaxonomyRecord) => void;
   /** `THROW`: an LLM failure fails the whole call, for a caller that retries it later (a backlog chunk), instead of sending those tickets to review. */
   llmFailure?: 'REVIEW' | 'THROW';
 }
@@ -433,6 +435,7 @@ export class RoutingService {
       );
     const tickets = parseTickets(rawTickets);
     const taxonomy = await this.taxonomy(account, taxonomyId);
+    options.taxonomyRead?.(taxonomy);
     if (options.reuse && options.persist !== false && !options.store)
       return this.reuseOrRoute(account, tickets, taxonomy, signal, options);
     return this.decide(account, tickets, taxonomy, signal, options);

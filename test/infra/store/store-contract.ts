@@ -3,10 +3,11 @@
  * and PostgreSQL (postgres-store.test.ts): migrations that apply once however often and however
  * concurrently they run, the generations repository's guarantees (idempotency, finishing
  * once, one statement per batch, stable pagination, and no reads across accounts), and routing
- * predictions found by ticket, content and taxonomy version, paged and counted.
+ * predictions found by ticket, content and taxonomy version, paged and counted, and taxonomies
+ * read at their current version.
  */
 import { randomUUID } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { StatementError, type SqlDatabase } from '../../../src/infra/store/database.js';
 import {
   GenerationRepository,
@@ -14,6 +15,7 @@ import {
   type NewGeneration,
 } from '../../../src/infra/store/generations.js';
 import { migrate } from '../../../src/infra/store/migrate.js';
+import { TaxonomyRepository } from '../../../src/infra/store/routing/taxonomies.js';
 import { MIGRATIONS } from '../../../src/infra/store/migrations/index.js';
 import {
   PredictionRepository,
@@ -561,6 +563,68 @@ export function runStoreContract(name: string, factory: StoreFactory): void {
       });
     });
 
+    describe('taxonomies', () => {
+      const definition = (names: string[]) => ({
+        categories: names.map((name) => ({ name, description: name, examples: [], target: null })),
+        policy: { localThreshold: 0.7, reviewThreshold: 0.5, rules: [] },
+      });
+
+      it('reads the current version, also when another replica made it, fetching each version once', async () => {
+        const db = await migrated();
+        const [here, elsewhere] = [new TaxonomyRepository(db), new TaxonomyRepository(db)];
+        const created = await here.create({
+          id: randomUUID(),
+          accountId: 'acme',
+          name: 'support',
+          ...definition(['billing']),
+        });
+        const query = vi.spyOn(db, 'query');
+        expect(await here.findByIds('acme', [created!.id])).toMatchObject([
+          { version: 1, categories: [{ name: 'billing' }] },
+        ]);
+        await here.findByIds('acme', [created!.id]);
+        // The second read fetched only the taxonomy's row: version 1 was known.
+        expect(query).toHaveBeenCalledTimes(3);
+        query.mockRestore();
+
+        await elsewhere.update('acme', created!.id, definition(['billing', 'login']));
+        const [read] = await here.findByIds('acme', [created!.id]);
+        expect(read).toMatchObject({
+          version: 2,
+          categories: [{ name: 'billing' }, { name: 'login' }],
+        });
+        expect(await here.findDefault('acme')).toEqual(read);
+        expect(await here.list('acme')).toEqual([read]);
+        expect(await here.findByIds('globex', [created!.id])).toEqual([null]);
+      });
+
+      it("shares one statement among concurrent reads by id, each finding only its account's taxonomies", async () => {
+        const db = await migrated();
+        const repository = new TaxonomyRepository(db);
+        const create = (accountId: string) =>
+          repository.create({
+            id: randomUUID(),
+            accountId,
+            name: 'support',
+            ...definition(['billing']),
+          });
+        const [acme, globex] = [await create('acme'), await create('globex')];
+        await repository.findByIds('acme', [acme!.id]); // its version is known from here on
+        await repository.findByIds('globex', [globex!.id]);
+        const query = vi.spyOn(db, 'query');
+        const found = await Promise.all([
+          repository.findByIds('acme', [acme!.id, globex!.id]),
+          repository.findByIds('globex', [globex!.id, acme!.id]),
+        ]);
+        expect(query).toHaveBeenCalledTimes(1);
+        query.mockRestore();
+        expect(found.map((records) => records.map((record) => record?.accountId ?? null))).toEqual([
+          ['acme', null],
+          ['globex', null],
+        ]);
+      });
+    });
+
     describe('routing predictions', () => {
       const taxonomyId = randomUUID();
       const prediction = (
@@ -618,6 +682,49 @@ export function runStoreContract(name: string, factory: StoreFactory): void {
         expect(await repository.currentDecisions('globex', [key])).toMatchObject([
           { accountId: 'globex' },
         ]);
+      });
+
+      it("shares one statement among concurrent calls' lookups, each finding only its account's decisions", async () => {
+        const db = await migrated();
+        await db.query(
+          `INSERT INTO taxonomies (id, account_id, name, version) VALUES ($1, 'acme', 'support', 2)`,
+          [taxonomyId],
+        );
+        const repository = new PredictionRepository(db, { groupCommit: true });
+        const [acme, globex] = await repository.insertMany([
+          prediction('a'),
+          prediction('a', { accountId: 'globex' }),
+        ]);
+        const key = { ticketId: 'a', contentHash: 'hash-a', taxonomyId, taxonomyVersion: 1 };
+        const query = vi.spyOn(db, 'query');
+        const found = await Promise.all([
+          repository.currentDecisions('acme', [key, { ...key, ticketId: 'b' }]),
+          repository.currentDecisions('globex', [key]),
+          repository.currentDecisions('initech', [key]),
+        ]);
+        expect(query).toHaveBeenCalledTimes(1);
+        query.mockRestore();
+        expect(found.map((records) => records.map((record) => record?.id ?? null))).toEqual([
+          [acme!.id, null],
+          [globex!.id],
+          [null],
+        ]);
+      });
+
+      it('returns each stored prediction as a later read finds it', async () => {
+        const repository = await repositoryWithTaxonomy();
+        const stored = await repository.insertMany([
+          prediction('a', {
+            subject: 'Refund',
+            alternatives: [
+              { category: 'billing', confidence: 0.9 },
+              { category: 'login', confidence: 0.05 },
+            ],
+          }),
+          prediction('b', { category: null, needsReview: true, costUsd: 0.0012, inputTokens: 7 }),
+        ]);
+        for (const record of stored)
+          expect(record).toEqual(await repository.findById('acme', record.id));
       });
 
       it('pages newest first with a filter, counts the whole list, and counts the review queue', async () => {
