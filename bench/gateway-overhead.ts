@@ -153,6 +153,8 @@ interface Level {
   subgraph: LoadResult;
   serverCpuMsPerRequest: number;
   serverEventLoopP99: number;
+  /** Statements the subgraph sent to PostgreSQL per request (NaN on the embedded store). */
+  serverStatementsPerRequest: number;
   doubleCpuMsPerRequestDirect: number;
   doubleCpuMsPerRequestSubgraph: number;
   clientCpuMsPerRequestDirect: number;
@@ -178,6 +180,8 @@ async function measured(
     doubleCpu: doubleStats.cpuMs / n,
     serverCpu: serverStats ? serverStats.cpuMs / n : NaN,
     serverDelayP99: serverStats?.eventLoopDelay?.p99 ?? NaN,
+    // PostgreSQL store only (the statements the subgraph sent, BEGIN and COMMIT included).
+    statements: serverStats ? (serverStats.extra['statements'] ?? 0) / n : NaN,
   };
 }
 
@@ -228,6 +232,7 @@ async function runScenario(scenario: Scenario, double: DoubleProcess): Promise<v
         subgraph: subgraph.result,
         serverCpuMsPerRequest: subgraph.serverCpu,
         serverEventLoopP99: subgraph.serverDelayP99,
+        serverStatementsPerRequest: STORE === 'postgres' ? subgraph.statements : NaN,
         doubleCpuMsPerRequestDirect: direct.doubleCpu,
         doubleCpuMsPerRequestSubgraph: subgraph.doubleCpu,
         clientCpuMsPerRequestDirect: direct.clientCpu,
@@ -304,6 +309,7 @@ function report(scenario: Scenario, levels: Level[]): void {
         'load generator (direct)',
         'load generator (subgraph)',
         'subgraph event-loop delay p99 (ms)',
+        'subgraph statements per request',
       ],
       levels.map((level) => [
         level.clients,
@@ -313,6 +319,7 @@ function report(scenario: Scenario, levels: Level[]): void {
         ms(level.clientCpuMsPerRequestDirect, 2),
         ms(level.clientCpuMsPerRequestSubgraph, 2),
         ms(level.serverEventLoopP99),
+        ms(level.serverStatementsPerRequest, 2),
       ]),
     ),
   );
