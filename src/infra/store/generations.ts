@@ -215,6 +215,49 @@ function runningRecord(generation: NewGeneration, createdAt: Date): GenerationRe
   };
 }
 
+/** The columns of a finished row that its outcome does not carry (see `finishBatch`). */
+const STORED_PART =
+  'g.id, g.account_id, g.feature, g.input, g.prompt_version, g.incident_id, g.idempotency_key, g.created_at, g.finished_at';
+type StoredPart = Pick<
+  GenerationRow,
+  | 'id'
+  | 'account_id'
+  | 'feature'
+  | 'input'
+  | 'prompt_version'
+  | 'incident_id'
+  | 'idempotency_key'
+  | 'created_at'
+  | 'finished_at'
+>;
+
+/** A jsonb parameter as its column reads back. */
+const fromJson = (value: unknown): unknown => (value === null ? null : JSON.parse(value as string));
+
+/**
+ * The record of a row `finishBatch` wrote: its stored part, and the outcome as the parameters
+ * wrote it (in OUTCOME_COLUMNS order), each jsonb one as the column reads back.
+ */
+function finishedRecord(row: StoredPart, params: readonly unknown[]): GenerationRecord {
+  return toRecord({
+    ...row,
+    status: params[2] as GenerationStatus,
+    text: params[3] as string,
+    chunk_lengths: fromJson(params[4]) as number[],
+    output: fromJson(params[5]),
+    provider: params[6] as string | null,
+    model: params[7] as string | null,
+    usage: fromJson(params[8]) as Usage | null,
+    latency_ms: params[9] as number | null,
+    error: fromJson(params[10]) as GenerationRecord['error'],
+    grounding_issues: fromJson(params[11]) as GroundingIssueRecord[],
+    cache_hit: params[12] as boolean,
+    time_to_first_token_ms: params[13] as number | null,
+    attempts: fromJson(params[14]) as Attempt[],
+    injection_score: params[15] as number | null,
+  });
+}
+
 export interface Page<T> {
   items: T[];
   hasNextPage: boolean;
@@ -295,29 +338,40 @@ export class GenerationRepository {
     return this.outcomes.push({ accountId, id, outcome });
   }
 
-  /** Stores outcomes in one statement. Of two outcomes for one generation, the first one pushed wins. */
+  /**
+   * Stores outcomes in one statement. Of two outcomes for one generation, the first one pushed wins.
+   * Only the columns the outcome does not carry come back: the rest of the record is the outcome as
+   * its jsonb columns read back (the JSON it was written as), which spares the database sending,
+   * and the driver parsing, the text and the output it was just given.
+   */
   private async finishBatch(batch: readonly Finishing[]): Promise<(GenerationRecord | null)[]> {
-    const first = new Map<string, Finishing>();
-    for (const entry of batch) if (!first.has(entry.id)) first.set(entry.id, entry);
-    const params = [...first.values()].flatMap(({ accountId, id, outcome }) => [
-      accountId,
-      id,
-      outcome.status,
-      outcome.text,
-      json(outcome.chunkLengths),
-      json(outcome.output),
-      outcome.provider,
-      outcome.model,
-      json(outcome.usage),
-      outcome.latencyMs,
-      json(outcome.error),
-      json(outcome.groundingIssues),
-      outcome.cacheHit,
-      outcome.timeToFirstTokenMs,
-      json(outcome.attempts),
-      outcome.injectionScore ?? null,
-    ]);
-    const finished = await this.db.query<GenerationRow>(
+    const first = new Map<string, { entry: Finishing; params: unknown[] }>();
+    for (const entry of batch) {
+      if (first.has(entry.id)) continue;
+      const { accountId, id, outcome } = entry;
+      first.set(id, {
+        entry,
+        params: [
+          accountId,
+          id,
+          outcome.status,
+          outcome.text,
+          json(outcome.chunkLengths),
+          json(outcome.output),
+          outcome.provider,
+          outcome.model,
+          json(outcome.usage),
+          outcome.latencyMs,
+          json(outcome.error),
+          json(outcome.groundingIssues),
+          outcome.cacheHit,
+          outcome.timeToFirstTokenMs,
+          json(outcome.attempts),
+          outcome.injectionScore ?? null,
+        ],
+      });
+    }
+    const finished = await this.db.query<StoredPart>(
       `UPDATE generations AS g SET status = o.status, text = o.text, chunk_lengths = o.chunk_lengths, output = o.output, provider = o.provider,
          model = o.model, usage = o.usage, latency_ms = o.latency_ms, error = o.error, grounding_issues = o.grounding_issues,
          cache_hit = o.cache_hit, time_to_first_token_ms = o.time_to_first_token_ms, attempts = o.attempts, injection_score = o.injection_score,
@@ -325,12 +379,14 @@ export class GenerationRepository {
        FROM (VALUES ${valueRows(first.size, OUTCOME_COLUMNS)}) AS o(account_id, id, status, text, chunk_lengths, output, provider, model, usage,
          latency_ms, error, grounding_issues, cache_hit, time_to_first_token_ms, attempts, injection_score)
        WHERE g.id = o.id AND g.account_id = o.account_id AND g.status = 'RUNNING'
-       RETURNING g.*`,
-      params,
+       RETURNING ${STORED_PART}`,
+      [...first.values()].flatMap(({ params }) => params),
     );
-    const byId = new Map(finished.map((row) => [row.id, toRecord(row)]));
+    const byId = new Map(
+      finished.map((row) => [row.id, finishedRecord(row, first.get(row.id)!.params)]),
+    );
     return batch.map((entry) =>
-      first.get(entry.id) === entry ? (byId.get(entry.id) ?? null) : null,
+      first.get(entry.id)?.entry === entry ? (byId.get(entry.id) ?? null) : null,
     );
   }
 
