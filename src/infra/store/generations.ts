@@ -186,14 +186,20 @@ function valueRows(rows: number, types: readonly string[]): string {
   ).join(', ');
 }
 
+/** A RUNNING row to insert, with its input serialised once, for the statement and the record alike. */
+interface Running {
+  generation: NewGeneration;
+  input: string | null;
+}
+
 /** The record of a RUNNING row as `insertBatch` wrote it: its input as the jsonb column reads back. */
-function runningRecord(generation: NewGeneration, createdAt: Date): GenerationRecord {
+function runningRecord({ generation, input }: Running, createdAt: Date): GenerationRecord {
   return {
     id: generation.id,
     accountId: generation.accountId,
     feature: generation.feature,
     status: 'RUNNING',
-    input: JSON.parse(json(generation.input) ?? 'null') as unknown,
+    input: JSON.parse(input ?? 'null') as unknown,
     output: null,
     text: '',
     chunkLengths: [],
@@ -275,9 +281,7 @@ export class GenerationRepository {
    * The two writes of every generation, group-committed: RUNNING rows and outcomes asked for by
    * concurrent generations are written by one statement each (see GroupCommit).
    */
-  private readonly runningRows = new GroupCommit((batch: NewGeneration[]) =>
-    this.insertBatch(batch),
-  );
+  private readonly runningRows = new GroupCommit((batch: Running[]) => this.insertBatch(batch));
   private readonly outcomes = new GroupCommit((batch: Finishing[]) => this.finishBatch(batch));
 
   constructor(private readonly db: SqlDatabase) {}
@@ -289,12 +293,13 @@ export class GenerationRepository {
   async insertRunning(
     generation: NewGeneration,
   ): Promise<{ record: GenerationRecord; created: boolean; sameInput: boolean }> {
-    const createdAt = await this.runningRows.push(generation);
+    const running: Running = { generation, input: json(generation.input) };
+    const createdAt = await this.runningRows.push(running);
     if (createdAt)
-      return { record: runningRecord(generation, createdAt), created: true, sameInput: true };
+      return { record: runningRecord(running, createdAt), created: true, sameInput: true };
     const [existing] = await this.db.query<GenerationRow & { same_input: boolean }>(
       `SELECT *, (input = $3::jsonb AND feature = $4) AS same_input FROM generations WHERE account_id = $1 AND idempotency_key = $2`,
-      [generation.accountId, generation.idempotencyKey, json(generation.input), generation.feature],
+      [generation.accountId, generation.idempotencyKey, running.input, generation.feature],
     );
     if (!existing) throw new Error('idempotency conflict without an existing row');
     return { record: toRecord(existing), created: false, sameInput: existing.same_input };
@@ -305,12 +310,12 @@ export class GenerationRepository {
    * already used its idempotency key (also within the batch: the first one wins). Only the
    * creation time comes back: the rest of the record is what was inserted.
    */
-  private async insertBatch(batch: readonly NewGeneration[]): Promise<(Date | null)[]> {
-    const params = batch.flatMap((generation) => [
+  private async insertBatch(batch: readonly Running[]): Promise<(Date | null)[]> {
+    const params = batch.flatMap(({ generation, input }) => [
       generation.id,
       generation.accountId,
       generation.feature,
-      json(generation.input),
+      input,
       generation.promptVersion,
       generation.incidentId,
       generation.idempotencyKey,
@@ -326,7 +331,7 @@ export class GenerationRepository {
       params,
     );
     const createdAt = new Map(inserted.map((row) => [row.id, row.created_at]));
-    return batch.map((generation) => createdAt.get(generation.id) ?? null);
+    return batch.map(({ generation }) => createdAt.get(generation.id) ?? null);
   }
 
   /** Records how a run ended. Returns null when it had already ended (a cancel won the race). */
