@@ -111,7 +111,12 @@ process.on('message', (message: ChildRequest) => {
         heapProfiler ??= new Session();
         heapProfiler.connect();
         await heapProfiler.post('HeapProfiler.enable');
-        await heapProfiler.post('HeapProfiler.startSampling', { samplingInterval: 16_384 });
+        await heapProfiler.post('HeapProfiler.startSampling', {
+          samplingInterval: 16_384,
+          ...(message.allocated
+            ? { includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true }
+            : {}),
+        });
         send({ type: 'reply', id: message.id, value: null });
         return;
       case 'heap-stop': {
