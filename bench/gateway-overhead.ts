@@ -30,6 +30,8 @@
  *   npx tsx bench/gateway-overhead.ts --smoke             a few seconds, fast double only (CI)
  *   npx tsx bench/gateway-overhead.ts --clients 1 --profile --profile-clients 1
  *                                                     profile at another load
+ *   npx tsx bench/gateway-overhead.ts --profile --allocations
+ *                                                     also what the profiled window allocated, per request
  *
  * Figures only, never assertions: the machine is shared and noisy.
  */
@@ -37,7 +39,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
-import { formatProfile, summarizeProfile } from './support/cpu-profile.js';
+import {
+  formatHeapProfile,
+  formatProfile,
+  summarizeHeapProfile,
+  summarizeProfile,
+} from './support/cpu-profile.js';
 import { DRAFT, MODEL_STATUS_UPDATE, statusUpdateInput } from './support/fixtures.js';
 import {
   closedLoop,
@@ -63,6 +70,8 @@ const MAX_REQUESTS = Number(flag('requests') ?? (SMOKE ? 20 : 4000));
 const TARGET_ADDED_P99_MS = 2;
 const TARGET_CLIENTS = 200;
 const PROFILE_CLIENTS = Number(flag('profile-clients') ?? TARGET_CLIENTS);
+/** With --profile: also sample every allocation in the profiled window (the sampling heap profiler). */
+const ALLOCATIONS = hasFlag('allocations');
 const STORE = (flag('store') ?? 'postgres') as StoreKind;
 if (STORE !== 'postgres' && STORE !== 'pglite') throw new Error('--store: postgres or pglite');
 const behaviour = (chunkDelayMs: number) =>
@@ -153,6 +162,8 @@ interface Level {
   subgraph: LoadResult;
   serverCpuMsPerRequest: number;
   serverEventLoopP99: number;
+  /** Statements the subgraph sent to PostgreSQL per request (NaN on the embedded store). */
+  serverStatementsPerRequest: number;
   doubleCpuMsPerRequestDirect: number;
   doubleCpuMsPerRequestSubgraph: number;
   clientCpuMsPerRequestDirect: number;
@@ -178,6 +189,8 @@ async function measured(
     doubleCpu: doubleStats.cpuMs / n,
     serverCpu: serverStats ? serverStats.cpuMs / n : NaN,
     serverDelayP99: serverStats?.eventLoopDelay?.p99 ?? NaN,
+    // PostgreSQL store only (the statements the subgraph sent, BEGIN and COMMIT included).
+    statements: serverStats ? (serverStats.extra['statements'] ?? 0) / n : NaN,
   };
 }
 
@@ -228,6 +241,7 @@ async function runScenario(scenario: Scenario, double: DoubleProcess): Promise<v
         subgraph: subgraph.result,
         serverCpuMsPerRequest: subgraph.serverCpu,
         serverEventLoopP99: subgraph.serverDelayP99,
+        serverStatementsPerRequest: STORE === 'postgres' ? subgraph.statements : NaN,
         doubleCpuMsPerRequestDirect: direct.doubleCpu,
         doubleCpuMsPerRequestSubgraph: subgraph.doubleCpu,
         clientCpuMsPerRequestDirect: direct.clientCpu,
@@ -304,6 +318,7 @@ function report(scenario: Scenario, levels: Level[]): void {
         'load generator (direct)',
         'load generator (subgraph)',
         'subgraph event-loop delay p99 (ms)',
+        'subgraph statements per request',
       ],
       levels.map((level) => [
         level.clients,
@@ -313,6 +328,7 @@ function report(scenario: Scenario, levels: Level[]): void {
         ms(level.clientCpuMsPerRequestDirect, 2),
         ms(level.clientCpuMsPerRequestSubgraph, 2),
         ms(level.serverEventLoopP99),
+        ms(level.serverStatementsPerRequest, 2),
       ]),
     ),
   );
@@ -340,12 +356,14 @@ function report(scenario: Scenario, levels: Level[]): void {
 async function profile(double: DoubleProcess): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'ai-subgraph-cpuprof-'));
   const file = join(dir, 'subgraph.cpuprofile');
+  const heapFile = join(dir, 'subgraph.heapprofile');
   const server = await startServer({ doubleUrl: double.url, maxConcurrent: 1000, store: STORE });
   const graphql = new GraphQLHttpClient(server.url, server.authorization);
   let result: LoadResult;
   try {
     await closedLoop({ concurrency: 20, maxRequests: 1000, maxMs: 3000 }, subgraphCall(graphql));
     await server.call({ type: 'profile-start' });
+    if (ALLOCATIONS) await server.call({ type: 'heap-start', allocated: true });
     result = await closedLoop(
       {
         concurrency: PROFILE_CLIENTS,
@@ -356,6 +374,7 @@ async function profile(double: DoubleProcess): Promise<void> {
       subgraphCall(graphql),
     );
     await server.call({ type: 'profile-stop', path: file });
+    if (ALLOCATIONS) await server.call({ type: 'heap-stop', path: heapFile });
   } finally {
     graphql.close();
     await server.stop();
@@ -365,6 +384,11 @@ async function profile(double: DoubleProcess): Promise<void> {
     `\nProfile of the subgraph process at ${PROFILE_CLIENTS} clients: ${s.count} requests (${result.errors} errors) in ${ms(result.elapsedMs / 1000)} s, p50 ${ms(s.p50)} ms, p99 ${ms(s.p99)} ms`,
   );
   console.log(formatProfile(summarizeProfile(file, 20), s.count));
+  if (ALLOCATIONS) {
+    // Every sampled allocation of the window, collected or not: what the garbage collector worked through.
+    console.log('\nAllocations in the same window (collected ones included):\n');
+    console.log(formatHeapProfile(summarizeHeapProfile(heapFile, 20), s.count, 'request'));
+  }
   if (hasFlag('keep-profile'))
     console.log(`\nprofile kept: ${file} (open it in Chrome DevTools or speedscope)`);
   else rmSync(dir, { recursive: true, force: true });

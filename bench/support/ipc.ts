@@ -10,8 +10,12 @@ export type ChildRequest =
   | { type: 'profile-start'; id: number }
   /** Stops it and writes the .cpuprofile to `path`. */
   | { type: 'profile-stop'; id: number; path: string }
-  /** Starts V8's sampling heap profiler: which allocations are still alive when it stops. */
-  | { type: 'heap-start'; id: number }
+  /**
+   * Starts V8's sampling heap profiler: which allocations are still alive when it stops, or, with
+   * `allocated`, every sampled allocation, the ones garbage-collected meanwhile included (what the
+   * collector had to work through).
+   */
+  | { type: 'heap-start'; id: number; allocated?: boolean }
   /** Stops it and writes the .heapprofile to `path`. */
   | { type: 'heap-stop'; id: number; path: string };
 

@@ -8,6 +8,7 @@
  * otherwise configured entirely by its environment.
  */
 import { writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { Session } from 'node:inspector/promises';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type * as ConfigModule from '../../src/config.js';
@@ -25,6 +26,19 @@ const { createLogger } = (await import(
   `${dist}/infra/observability/logger.js`
 )) as typeof LoggerModule;
 const { createApp } = (await import(`${dist}/app/app.js`)) as typeof AppModule;
+
+// Every statement sent to PostgreSQL is counted (`statements` in the stats), so a benchmark can
+// report statements per request: a count, which the load on a shared machine does not move. The
+// patch is on the `pg` the build itself loads (resolved from dist/), before the store opens.
+let statements = 0;
+const pg = createRequire(`${dist}/main.js`)('pg') as {
+  Client: { prototype: { query: (...args: unknown[]) => unknown } };
+};
+const query = pg.Client.prototype.query;
+pg.Client.prototype.query = function (this: unknown, ...args: unknown[]) {
+  statements++;
+  return query.apply(this, args);
+};
 
 const config = loadConfig(process.env);
 const app = await createApp(config, createLogger({ level: config.logLevel, pretty: false }));
@@ -52,9 +66,16 @@ function stats(reset: boolean): ProcessStats {
       mean: delay.mean / 1e6,
     },
     // Plus every kind of handle keeping the loop alive (`TCPSocketWrap`, `Timeout`, ...), to spot leaks.
-    extra: { runningGenerations: app.services.runner.activeCount, ...activeResources() },
+    extra: {
+      runningGenerations: app.services.runner.activeCount,
+      statements,
+      ...activeResources(),
+    },
   };
-  if (reset) delay.reset();
+  if (reset) {
+    delay.reset();
+    statements = 0;
+  }
   return result;
 }
 
@@ -90,7 +111,12 @@ process.on('message', (message: ChildRequest) => {
         heapProfiler ??= new Session();
         heapProfiler.connect();
         await heapProfiler.post('HeapProfiler.enable');
-        await heapProfiler.post('HeapProfiler.startSampling', { samplingInterval: 16_384 });
+        await heapProfiler.post('HeapProfiler.startSampling', {
+          samplingInterval: 16_384,
+          ...(message.allocated
+            ? { includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true }
+            : {}),
+        });
         send({ type: 'reply', id: message.id, value: null });
         return;
       case 'heap-stop': {

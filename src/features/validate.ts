@@ -50,7 +50,10 @@ const MAX_TEXT_ISSUES = 20;
  */
 export function unstorableText(value: unknown, at: (string | number)[] = []): InputIssue[] {
   const issues: InputIssue[] = [];
-  const visit = (node: unknown, path: (string | number)[]): void => {
+  // One path, grown and shrunk as the walk goes, joined only for an issue: the check runs on the
+  // arguments of every field of every request, and a path copied at every node was most of its cost.
+  const path = [...at];
+  const visit = (node: unknown): void => {
     if (issues.length >= MAX_TEXT_ISSUES) return;
     if (typeof node === 'string') {
       const found = UNSTORABLE.exec(node);
@@ -64,13 +67,22 @@ export function unstorableText(value: unknown, at: (string | number)[] = []): In
         });
       return;
     }
-    if (Array.isArray(node)) return node.forEach((item, index) => visit(item, [...path, index]));
+    if (Array.isArray(node)) {
+      node.forEach((item, index) => {
+        path.push(index);
+        visit(item);
+        path.pop();
+      });
+      return;
+    }
     if (typeof node !== 'object' || node === null) return;
-    for (const [key, nested] of Object.entries(node)) {
-      visit(key, [...path, key]);
-      visit(nested, [...path, key]);
+    for (const key of Object.keys(node)) {
+      path.push(key);
+      visit(key);
+      visit((node as Record<string, unknown>)[key]);
+      path.pop();
     }
   };
-  visit(value, at);
+  visit(value);
   return issues;
 }

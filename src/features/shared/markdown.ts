@@ -86,10 +86,20 @@ export function keyOf(name: string): string {
     .trim();
 }
 
+/**
+ * The keys of a list of names, keyed once: the lists are the capabilities' constants, asked about
+ * for every heading, field and table column of every answer.
+ */
+const keyedNames = new WeakMap<readonly string[], ReadonlySet<string>>();
+
 /** Whether `name` is one of `names` once both are keyed. */
 export function named(name: string, names: readonly string[]): boolean {
-  const key = keyOf(name);
-  return names.some((candidate) => keyOf(candidate) === key);
+  let keys = keyedNames.get(names);
+  if (!keys) {
+    keys = new Set(names.map(keyOf));
+    keyedNames.set(names, keys);
+  }
+  return keys.has(keyOf(name));
 }
 
 // `1.`, `2)`, `1.2`, `IV.`, `A.` and `Step 3:`-free numbering in front of a heading.

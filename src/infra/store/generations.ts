@@ -186,14 +186,20 @@ function valueRows(rows: number, types: readonly string[]): string {
   ).join(', ');
 }
 
+/** A RUNNING row to insert, with its input serialised once, for the statement and the record alike. */
+interface Running {
+  generation: NewGeneration;
+  input: string | null;
+}
+
 /** The record of a RUNNING row as `insertBatch` wrote it: its input as the jsonb column reads back. */
-function runningRecord(generation: NewGeneration, createdAt: Date): GenerationRecord {
+function runningRecord({ generation, input }: Running, createdAt: Date): GenerationRecord {
   return {
     id: generation.id,
     accountId: generation.accountId,
     feature: generation.feature,
     status: 'RUNNING',
-    input: JSON.parse(json(generation.input) ?? 'null') as unknown,
+    input: JSON.parse(input ?? 'null') as unknown,
     output: null,
     text: '',
     chunkLengths: [],
@@ -215,6 +221,49 @@ function runningRecord(generation: NewGeneration, createdAt: Date): GenerationRe
   };
 }
 
+/** The columns of a finished row that its outcome does not carry (see `finishBatch`). */
+const STORED_PART =
+  'g.id, g.account_id, g.feature, g.input, g.prompt_version, g.incident_id, g.idempotency_key, g.created_at, g.finished_at';
+type StoredPart = Pick<
+  GenerationRow,
+  | 'id'
+  | 'account_id'
+  | 'feature'
+  | 'input'
+  | 'prompt_version'
+  | 'incident_id'
+  | 'idempotency_key'
+  | 'created_at'
+  | 'finished_at'
+>;
+
+/** A jsonb parameter as its column reads back. */
+const fromJson = (value: unknown): unknown => (value === null ? null : JSON.parse(value as string));
+
+/**
+ * The record of a row `finishBatch` wrote: its stored part, and the outcome as the parameters
+ * wrote it (in OUTCOME_COLUMNS order), each jsonb one as the column reads back.
+ */
+function finishedRecord(row: StoredPart, params: readonly unknown[]): GenerationRecord {
+  return toRecord({
+    ...row,
+    status: params[2] as GenerationStatus,
+    text: params[3] as string,
+    chunk_lengths: fromJson(params[4]) as number[],
+    output: fromJson(params[5]),
+    provider: params[6] as string | null,
+    model: params[7] as string | null,
+    usage: fromJson(params[8]) as Usage | null,
+    latency_ms: params[9] as number | null,
+    error: fromJson(params[10]) as GenerationRecord['error'],
+    grounding_issues: fromJson(params[11]) as GroundingIssueRecord[],
+    cache_hit: params[12] as boolean,
+    time_to_first_token_ms: params[13] as number | null,
+    attempts: fromJson(params[14]) as Attempt[],
+    injection_score: params[15] as number | null,
+  });
+}
+
 export interface Page<T> {
   items: T[];
   hasNextPage: boolean;
@@ -232,9 +281,7 @@ export class GenerationRepository {
    * The two writes of every generation, group-committed: RUNNING rows and outcomes asked for by
    * concurrent generations are written by one statement each (see GroupCommit).
    */
-  private readonly runningRows = new GroupCommit((batch: NewGeneration[]) =>
-    this.insertBatch(batch),
-  );
+  private readonly runningRows = new GroupCommit((batch: Running[]) => this.insertBatch(batch));
   private readonly outcomes = new GroupCommit((batch: Finishing[]) => this.finishBatch(batch));
 
   constructor(private readonly db: SqlDatabase) {}
@@ -246,12 +293,13 @@ export class GenerationRepository {
   async insertRunning(
     generation: NewGeneration,
   ): Promise<{ record: GenerationRecord; created: boolean; sameInput: boolean }> {
-    const createdAt = await this.runningRows.push(generation);
+    const running: Running = { generation, input: json(generation.input) };
+    const createdAt = await this.runningRows.push(running);
     if (createdAt)
-      return { record: runningRecord(generation, createdAt), created: true, sameInput: true };
+      return { record: runningRecord(running, createdAt), created: true, sameInput: true };
     const [existing] = await this.db.query<GenerationRow & { same_input: boolean }>(
       `SELECT *, (input = $3::jsonb AND feature = $4) AS same_input FROM generations WHERE account_id = $1 AND idempotency_key = $2`,
-      [generation.accountId, generation.idempotencyKey, json(generation.input), generation.feature],
+      [generation.accountId, generation.idempotencyKey, running.input, generation.feature],
     );
     if (!existing) throw new Error('idempotency conflict without an existing row');
     return { record: toRecord(existing), created: false, sameInput: existing.same_input };
@@ -262,12 +310,12 @@ export class GenerationRepository {
    * already used its idempotency key (also within the batch: the first one wins). Only the
    * creation time comes back: the rest of the record is what was inserted.
    */
-  private async insertBatch(batch: readonly NewGeneration[]): Promise<(Date | null)[]> {
-    const params = batch.flatMap((generation) => [
+  private async insertBatch(batch: readonly Running[]): Promise<(Date | null)[]> {
+    const params = batch.flatMap(({ generation, input }) => [
       generation.id,
       generation.accountId,
       generation.feature,
-      json(generation.input),
+      input,
       generation.promptVersion,
       generation.incidentId,
       generation.idempotencyKey,
@@ -283,7 +331,7 @@ export class GenerationRepository {
       params,
     );
     const createdAt = new Map(inserted.map((row) => [row.id, row.created_at]));
-    return batch.map((generation) => createdAt.get(generation.id) ?? null);
+    return batch.map(({ generation }) => createdAt.get(generation.id) ?? null);
   }
 
   /** Records how a run ended. Returns null when it had already ended (a cancel won the race). */
@@ -295,29 +343,40 @@ export class GenerationRepository {
     return this.outcomes.push({ accountId, id, outcome });
   }
 
-  /** Stores outcomes in one statement. Of two outcomes for one generation, the first one pushed wins. */
+  /**
+   * Stores outcomes in one statement. Of two outcomes for one generation, the first one pushed wins.
+   * Only the columns the outcome does not carry come back: the rest of the record is the outcome as
+   * its jsonb columns read back (the JSON it was written as), which spares the database sending,
+   * and the driver parsing, the text and the output it was just given.
+   */
   private async finishBatch(batch: readonly Finishing[]): Promise<(GenerationRecord | null)[]> {
-    const first = new Map<string, Finishing>();
-    for (const entry of batch) if (!first.has(entry.id)) first.set(entry.id, entry);
-    const params = [...first.values()].flatMap(({ accountId, id, outcome }) => [
-      accountId,
-      id,
-      outcome.status,
-      outcome.text,
-      json(outcome.chunkLengths),
-      json(outcome.output),
-      outcome.provider,
-      outcome.model,
-      json(outcome.usage),
-      outcome.latencyMs,
-      json(outcome.error),
-      json(outcome.groundingIssues),
-      outcome.cacheHit,
-      outcome.timeToFirstTokenMs,
-      json(outcome.attempts),
-      outcome.injectionScore ?? null,
-    ]);
-    const finished = await this.db.query<GenerationRow>(
+    const first = new Map<string, { entry: Finishing; params: unknown[] }>();
+    for (const entry of batch) {
+      if (first.has(entry.id)) continue;
+      const { accountId, id, outcome } = entry;
+      first.set(id, {
+        entry,
+        params: [
+          accountId,
+          id,
+          outcome.status,
+          outcome.text,
+          json(outcome.chunkLengths),
+          json(outcome.output),
+          outcome.provider,
+          outcome.model,
+          json(outcome.usage),
+          outcome.latencyMs,
+          json(outcome.error),
+          json(outcome.groundingIssues),
+          outcome.cacheHit,
+          outcome.timeToFirstTokenMs,
+          json(outcome.attempts),
+          outcome.injectionScore ?? null,
+        ],
+      });
+    }
+    const finished = await this.db.query<StoredPart>(
       `UPDATE generations AS g SET status = o.status, text = o.text, chunk_lengths = o.chunk_lengths, output = o.output, provider = o.provider,
          model = o.model, usage = o.usage, latency_ms = o.latency_ms, error = o.error, grounding_issues = o.grounding_issues,
          cache_hit = o.cache_hit, time_to_first_token_ms = o.time_to_first_token_ms, attempts = o.attempts, injection_score = o.injection_score,
@@ -325,12 +384,14 @@ export class GenerationRepository {
        FROM (VALUES ${valueRows(first.size, OUTCOME_COLUMNS)}) AS o(account_id, id, status, text, chunk_lengths, output, provider, model, usage,
          latency_ms, error, grounding_issues, cache_hit, time_to_first_token_ms, attempts, injection_score)
        WHERE g.id = o.id AND g.account_id = o.account_id AND g.status = 'RUNNING'
-       RETURNING g.*`,
-      params,
+       RETURNING ${STORED_PART}`,
+      [...first.values()].flatMap(({ params }) => params),
     );
-    const byId = new Map(finished.map((row) => [row.id, toRecord(row)]));
+    const byId = new Map(
+      finished.map((row) => [row.id, finishedRecord(row, first.get(row.id)!.params)]),
+    );
     return batch.map((entry) =>
-      first.get(entry.id) === entry ? (byId.get(entry.id) ?? null) : null,
+      first.get(entry.id)?.entry === entry ? (byId.get(entry.id) ?? null) : null,
     );
   }
 

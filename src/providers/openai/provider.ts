@@ -17,6 +17,7 @@ import { Deadline } from '../../llm/deadline.js';
 import { toFinishReason } from './finish-reason.js';
 import { toProviderError } from './map-error.js';
 import { openAiFetch } from './transport.js';
+import { completeWhole, completionEndpoint, type CompletionEndpoint } from './whole-completion.js';
 
 export interface OpenAiProviderOptions {
   /** The instance name, reported on every error (`openai`, `local-vllm`). */
@@ -50,6 +51,8 @@ export class OpenAiProvider implements ModelProvider {
   readonly #client: OpenAI;
   readonly #defaultModel: string | undefined;
   readonly #timeoutMs: number | undefined;
+  /** Where `generate` sends its request without the SDK; null: through the SDK (see whole-completion.ts). */
+  readonly #wholeEndpoint: CompletionEndpoint | null;
 
   constructor(options: OpenAiProviderOptions) {
     this.name = options.name;
@@ -68,16 +71,20 @@ export class OpenAiProvider implements ModelProvider {
       // Lighter per call than the platform fetch, which matters with thousands of open streams.
       fetch: openAiFetch,
     });
+    this.#wholeEndpoint = completionEndpoint(this.#client);
   }
 
   async generate(request: ModelRequest, signal: AbortSignal): Promise<ModelResult> {
     const deadline = new Deadline(signal, this.#timeoutMs);
     let completion: ChatCompletion;
     try {
-      completion = await this.#client.chat.completions.create(this.#params(request), {
-        signal: deadline.signal,
-        maxRetries: 0,
-      });
+      const params = this.#params(request);
+      completion = this.#wholeEndpoint
+        ? ((await completeWhole(this.#wholeEndpoint, params, deadline.signal)) as ChatCompletion)
+        : await this.#client.chat.completions.create(params, {
+            signal: deadline.signal,
+            maxRetries: 0,
+          });
     } catch (error) {
       throw this.#classify(error, deadline);
     } finally {

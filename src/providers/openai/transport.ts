@@ -28,7 +28,8 @@ interface SdkResponse {
   json(): Promise<unknown>;
 }
 
-function responseHeaders(raw: Dispatcher.ResponseData['headers']): Headers {
+/** undici's raw headers as a `Headers`, what the SDK reads (and its errors carry). */
+export function responseHeaders(raw: Dispatcher.ResponseData['headers']): Headers {
   const headers = new Headers();
   for (const [name, value] of Object.entries(raw)) {
     if (Array.isArray(value)) for (const item of value) headers.append(name, item);

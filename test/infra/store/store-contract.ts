@@ -276,6 +276,39 @@ export function runStoreContract(name: string, factory: StoreFactory): void {
         });
       });
 
+      it('returns from finish the record a later read gives, whatever its outcome holds', async () => {
+        const repository = new GenerationRepository(await migrated());
+        const { record } = await repository.insertRunning(
+          generation('acme', { incidentId: 'INC-7', idempotencyKey: 'key-1' }),
+        );
+        const finished = await repository.finish(
+          'acme',
+          record.id,
+          outcome({
+            // A Date, nesting, an unset field, quotes and non-ASCII: as their jsonb columns read back.
+            output: {
+              headline: 'Résolu "enfin"',
+              nextUpdateAt: new Date('2026-12-07T10:00:00Z'),
+              affectedServices: ['checkout', 'payments'],
+              impact: undefined,
+              needsHuman: [],
+            },
+            groundingIssues: [{ kind: 'SERVICE', value: 'billing' }],
+            usage: { inputTokens: 10, outputTokens: 7, costUsd: 0.000123 },
+            injectionScore: 0.8125,
+          }),
+        );
+        expect(finished).toEqual(await repository.findById('acme', record.id));
+        expect(finished).toMatchObject({
+          incidentId: 'INC-7',
+          idempotencyKey: 'key-1',
+          promptVersion: 'status-update/1',
+          input: generation('acme').input,
+          output: { nextUpdateAt: '2026-12-07T10:00:00.000Z' },
+          createdAt: record.createdAt,
+        });
+      });
+
       it('writes concurrent generations and outcomes with one statement each; of two outcomes for one generation the first wins', async () => {
         const db = counting(await migrated());
         const repository = new GenerationRepository(db);
