@@ -27,8 +27,40 @@ export interface ContextSource {
 /**
  * The logger and the DataLoaders are made on first use: a subscription's context lives as long as
  * the subscription, and a generation's stream never loads anything through it (a few KiB saved
- * per open stream).
+ * per open stream). They are getters of a class, not of the object: Apollo Server copies every
+ * HTTP request's context with `Object.assign` (its `cloneObject`), which reads an own getter and so
+ * built a child logger and every DataLoader on each request; a copy keeps the prototype's getters
+ * lazy.
  */
+class LazyRequestContext implements RequestContext {
+  private requestLogger: Logger | undefined = undefined;
+  private requestLoaders: Loaders | undefined = undefined;
+
+  constructor(
+    readonly requestId: string,
+    readonly account: Account,
+    readonly services: Services,
+    readonly signal: AbortSignal,
+    private readonly baseLogger: Logger,
+  ) {}
+
+  get logger(): Logger {
+    return (this.requestLogger ??= this.baseLogger.child({
+      requestId: this.requestId,
+      accountId: this.account.id,
+    }));
+  }
+
+  get loaders(): Loaders {
+    return (this.requestLoaders ??= createLoaders(
+      this.account,
+      this.services,
+      this.signal,
+      this.requestId,
+    ));
+  }
+}
+
 export function buildContext(
   services: Services,
   logger: Logger,
@@ -37,19 +69,11 @@ export function buildContext(
 ): RequestContext {
   const requestId =
     source.requestId && /^[\w.:-]{1,128}$/.test(source.requestId) ? source.requestId : randomUUID();
-  const signal = source.signal ?? new AbortController().signal;
-  let requestLogger: Logger | undefined;
-  let loaders: Loaders | undefined;
-  return {
+  return new LazyRequestContext(
     requestId,
     account,
-    get logger() {
-      return (requestLogger ??= logger.child({ requestId, accountId: account.id }));
-    },
-    get loaders() {
-      return (loaders ??= createLoaders(account, services, signal, requestId));
-    },
     services,
-    signal,
-  };
+    source.signal ?? new AbortController().signal,
+    logger,
+  );
 }
