@@ -22,12 +22,14 @@
  */
 import { setMaxListeners } from 'node:events';
 import type { Server } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { ExecutionArgs, ExecutionResult, GraphQLSchema } from 'graphql';
 import { CloseCode, type Context, type ServerOptions } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { decodeJwt } from 'jose';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { Logger } from '../infra/observability/logger.js';
+import { corkForThisTurn } from './coalesced-writes.js';
 import type { Account } from '../domain.js';
 import { ErrorCode, ServiceError } from '../errors.js';
 import { keyPrefixOf } from '../security/api-keys.js';
@@ -66,18 +68,25 @@ export interface WebSocketOptions {
 }
 
 /**
- * ws emits 'error' on a server socket only for what it has already closed the socket over: a
- * message over `maxPayload` (1009), a frame breaking the protocol, a failed write. graphql-ws
- * prints such errors with their stack to stderr, outside the JSON log; they are logged here as one
- * JSON line instead, and not passed on.
+ * The server's sockets: ws emits 'error' on a server socket only for what it has already closed the
+ * socket over: a message over `maxPayload` (1009), a frame breaking the protocol, a failed write.
+ * graphql-ws prints such errors with their stack to stderr, outside the JSON log; they are logged
+ * here as one JSON line instead, and not passed on. The messages of one event-loop turn leave in
+ * one write (coalesced-writes.ts).
  */
-function socketLoggingErrors(logger: Logger): typeof WebSocket {
+function serverSocket(logger: Logger): typeof WebSocket {
   return class extends WebSocket {
     override emit(event: string | symbol, ...args: unknown[]): boolean {
       if (event !== 'error') return super.emit(event, ...args);
       const error = args[0] as Error & { code?: string };
       logger.warn({ code: error.code, reason: error.message }, 'websocket closed: protocol error');
       return true;
+    }
+
+    override send(data: unknown, ...rest: unknown[]): void {
+      // ws's own handle on the TCP socket: public in practice (adapters read it), untyped.
+      corkForThisTurn((this as unknown as { _socket?: Duplex })._socket);
+      (super.send as (...args: unknown[]) => void)(data, ...rest);
     }
   };
 }
@@ -177,7 +186,7 @@ export function attachWebSocket(options: WebSocketOptions) {
   const sockets = new WebSocketServer({
     server: options.httpServer,
     path: '/graphql',
-    WebSocket: socketLoggingErrors(options.logger),
+    WebSocket: serverSocket(options.logger),
     ...(options.maxPayloadBytes ? { maxPayload: options.maxPayloadBytes } : {}),
   });
   const operations = new Map<object, Map<string, AbortController>>();
