@@ -14,7 +14,7 @@ import type { RequestContext } from '../graphql/context.js';
 import { createErrorFormatter } from './errors.js';
 import { createExplorer } from './explorer/explorer.js';
 import { createHttpHandler } from './http.js';
-import { PerAccountPersistedQueries } from './persisted-queries.js';
+import { perAccountPersistedQueries } from './persisted-queries.js';
 import { landingPagePlugin } from './plugins/landing-page.js';
 import { metricsPlugin } from './plugins/metrics.js';
 import { OperationGate } from './plugins/operation-gate.js';
@@ -63,6 +63,7 @@ export async function createSubgraphServer(
     queryLimits: config.queryLimits,
     accountLimits: services.limits,
   });
+  const persistedQueries = perAccountPersistedQueries();
   const apollo = new ApolloServer<RequestContext>({
     schema,
     logger,
@@ -73,11 +74,12 @@ export async function createSubgraphServer(
     csrfPrevention: true,
     introspection: config.introspection,
     // Kept per account, so that a hit tells no tenant what another sent.
-    persistedQueries: { cache: new PerAccountPersistedQueries() },
+    persistedQueries: { cache: persistedQueries.cache },
     // Batched HTTP requests stay off (Apollo Server's default): a batch is refused with 400 BAD_REQUEST.
     allowBatchedHttpRequests: false,
     plugins: [
       landingPagePlugin(config.sandbox),
+      persistedQueries.plugin,
       requestLogPlugin(),
       metricsPlugin(services.metrics),
       subscriptionsOverHttpPlugin(),
