@@ -40,8 +40,15 @@ export interface SubgraphServerOptions {
 
 export interface SubgraphServer {
   readonly httpServer: Server;
-  /** Stream events executed over graphql-ws, and those answered with another subscriber's result. */
-  readonly streamEvents: { readonly executed: number; readonly shared: number };
+  /**
+   * Stream events executed over graphql-ws (`projected`: of those, built from a text delta without
+   * running graphql), and those answered with another subscriber's result.
+   */
+  readonly streamEvents: {
+    readonly executed: number;
+    readonly shared: number;
+    readonly projected: number;
+  };
   listen(port: number, host: string): Promise<{ url: string; port: number }>;
   /** Refuses new connections at once; idle keep-alive sockets close now, busy ones when done. */
   stopAccepting(): void;
