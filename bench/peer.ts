@@ -58,6 +58,7 @@ import {
   type StoreKind,
 } from './support/harness.js';
 import { formatProfile, summarizeProfile } from './support/cpu-profile.js';
+import type { ProcessStats } from './support/ipc.js';
 import { cpuMsOf } from './support/proc-cpu.js';
 import { writeCallsOf } from './support/proc-io.js';
 import { connectedClient, subgraphStream, type Draft } from './support/streams.js';
@@ -120,6 +121,7 @@ async function main() {
       for (const mode of MODES) {
         const rows: (string | number)[][] = [];
         const profiles: string[] = [];
+        const notes: string[] = [];
         for (const clients of LEVELS) {
           const measured = {} as Record<Way, Measured>;
           for (const way of ['direct', 'portkey', 'subgraph'] as const) {
@@ -128,6 +130,7 @@ async function main() {
               way === 'subgraph'
                 ? () => subgraphCall(mode, http, ws())
                 : () => sdkCall(mode, sdk[way]);
+            const before = way === 'subgraph' ? await subgraph.stats(true) : undefined;
             const profile = PROFILE && way === 'subgraph' ? profileFile() : undefined;
             if (profile) await subgraph.call({ type: 'profile-start' });
             measured[way] = await measure(
@@ -144,6 +147,8 @@ async function main() {
               );
               keepOrRemove(profile);
             }
+            if (before)
+              notes.push(subgraphNote(clients, measured[way], before, await subgraph.stats()));
             const { errors, firstError } = measured[way].result;
             if (errors) {
               failures++;
@@ -156,6 +161,7 @@ async function main() {
           `\n${mode === 'whole' ? 'Whole answers' : 'Streamed, time to first token'}, chunks ${spacing} ms apart:`,
         );
         console.log(table(HEADER[mode], rows));
+        for (const note of notes) console.log(note);
         for (const profile of profiles) console.log(profile);
       }
     }
@@ -393,6 +399,24 @@ function safeCpuMsOf(pid: number): number {
   } catch {
     return 0; // the backend ended
   }
+}
+
+/**
+ * How busy the subgraph was (cores: CPU seconds per second; one is all a Node process has), its
+ * event-loop delay, and per call the stream events whose results it made, by graphql execution
+ * or by projection (see src/server/delta-projection.ts), and shared between subscribers.
+ */
+function subgraphNote(
+  clients: number,
+  measured: Measured,
+  before: ProcessStats,
+  after: ProcessStats,
+): string {
+  const calls = Math.max(1, measured.result.latencies.length);
+  const count = (name: string) => ((after.extra[name] ?? 0) - (before.extra[name] ?? 0)) / calls;
+  const made = count('streamEventsExecuted');
+  const projected = count('streamEventsProjected');
+  return `  subgraph at ${clients}: ${(measured.cpuMs / measured.result.elapsedMs).toFixed(2)} cores busy, event-loop delay p99 ${ms(after.eventLoopDelay?.p99 ?? NaN)} ms (max ${ms(after.eventLoopDelay?.max ?? NaN)}); per call ${made.toFixed(1)} stream events' results made (${(made - projected).toFixed(1)} executed, ${projected.toFixed(1)} projected), ${count('streamEventsShared').toFixed(1)} shared`;
 }
 
 function profileFile(): string {

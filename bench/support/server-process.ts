@@ -52,7 +52,14 @@ function stats(reset: boolean): ProcessStats {
       mean: delay.mean / 1e6,
     },
     // Plus every kind of handle keeping the loop alive (`TCPSocketWrap`, `Timeout`, ...), to spot leaks.
-    extra: { runningGenerations: app.services.runner.activeCount, ...activeResources() },
+    // And the stream events' results made (executed or projected) and shared so far (cumulative).
+    extra: {
+      runningGenerations: app.services.runner.activeCount,
+      streamEventsExecuted: app.streamEvents.executed,
+      streamEventsProjected: app.streamEvents.projected,
+      streamEventsShared: app.streamEvents.shared,
+      ...activeResources(),
+    },
   };
   if (reset) delay.reset();
   return result;
