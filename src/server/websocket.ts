@@ -136,21 +136,20 @@ function untilCredentialsEnd(
   stopReader: () => void,
 ): AsyncGenerator<ExecutionResult> {
   const iterator = source[Symbol.asyncIterator]();
+  // The pending `next()`'s resolver, so that the credentials' end answers it at once. Not a
+  // Promise.race with an "ended" promise: every race left a reaction on that promise, which does
+  // not settle while the credentials hold, so a stream piled up one per event until it ended.
+  let interrupt: ((value: 'ended') => void) | undefined;
   // Removed when the subscription finishes: a connection carries subscription after subscription,
-  // and each one's listener (with its promise, and the reactions every `next()` adds to it) would
-  // otherwise stay on the connection's signal until the socket closes.
-  let onEnded: (() => void) | undefined;
-  const ended = new Promise<'ended'>((resolve) => {
-    if (connection.ended.signal.aborted) resolve('ended');
-    onEnded = () => resolve('ended');
-    connection.ended.signal.addEventListener('abort', onEnded, { once: true });
-  });
+  // and each one's listener would otherwise stay on the connection's signal until the socket closes.
+  const onEnded = () => interrupt?.('ended');
+  connection.ended.signal.addEventListener('abort', onEnded, { once: true });
   let finished = false;
   const done: IteratorReturnResult<undefined> = { done: true, value: undefined };
   const finish = async (): Promise<IteratorReturnResult<undefined>> => {
     if (finished) return done;
     finished = true;
-    connection.ended.signal.removeEventListener('abort', onEnded!);
+    connection.ended.signal.removeEventListener('abort', onEnded);
     stopReader();
     await iterator.return?.();
     return done;
@@ -158,7 +157,13 @@ function untilCredentialsEnd(
   const results: AsyncGenerator<ExecutionResult> = {
     async next() {
       if (finished) return done;
-      const next = await Promise.race([iterator.next(), ended]);
+      const next = connection.ended.signal.aborted
+        ? 'ended'
+        : await new Promise<IteratorResult<ExecutionResult> | 'ended'>((resolve, reject) => {
+            interrupt = resolve;
+            iterator.next().then(resolve, reject);
+          });
+      interrupt = undefined;
       if (next === 'ended') {
         const refusal = refusedResult(connection.refusal!);
         await finish();
@@ -166,7 +171,7 @@ function untilCredentialsEnd(
       }
       if (next.done) {
         finished = true;
-        connection.ended.signal.removeEventListener('abort', onEnded!);
+        connection.ended.signal.removeEventListener('abort', onEnded);
       }
       return next;
     },
