@@ -14,19 +14,26 @@
  *             redaction, injection screening, parsing and grounding.
  * Closed-loop clients at 1, 50 and 200 at once. For each gateway: added p50/p99 (whole) or added
  * time to first token (streamed) over direct, throughput against direct, CPU per call (the
- * subgraph's PostgreSQL backends counted apart), peak RSS, and the subgraph/Portkey ratio of each.
+ * subgraph's PostgreSQL backends counted apart), write system calls per call (a count a busy
+ * machine does not blur), peak RSS, and the subgraph/Portkey ratio of each.
  *
  *   npx tsx bench/peer.ts                        every mode, level and spacing (about 6 minutes)
  *   npx tsx bench/peer.ts --seconds 5            shorter levels (default 10 s each)
  *   npx tsx bench/peer.ts --mode stream --clients 200 --spacing 10
  *   npx tsx bench/peer.ts --store pglite         the embedded store (default PostgreSQL)
+ *   npx tsx bench/peer.ts --mode stream --profile
+ *                                                where the subgraph's CPU went at each level (V8
+ *                                                profiler: its CPU per call is then not comparable)
+ *   npx tsx bench/peer.ts --profile --keep-profile  and keep the .cpuprofile files
  *   npx tsx bench/peer.ts --smoke                a few seconds: that each way still answers (CI)
  *
  * Figures only, never assertions (but --smoke fails when a way stops answering).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import OpenAI from 'openai';
 import pg from 'pg';
 import type { Client } from 'graphql-ws';
@@ -36,6 +43,7 @@ import {
   failSmokeRunOn,
   flag,
   GraphQLHttpClient,
+  hasFlag,
   machine,
   mb,
   ms,
@@ -49,7 +57,10 @@ import {
   type ServerProcess,
   type StoreKind,
 } from './support/harness.js';
+import { formatProfile, summarizeProfile } from './support/cpu-profile.js';
+import type { ProcessStats } from './support/ipc.js';
 import { cpuMsOf } from './support/proc-cpu.js';
+import { writeCallsOf } from './support/proc-io.js';
 import { connectedClient, subgraphStream, type Draft } from './support/streams.js';
 
 type Mode = 'whole' | 'stream';
@@ -60,6 +71,7 @@ const MODES = (flag('mode')?.split(',') ?? ['whole', 'stream']) as Mode[];
 const LEVELS = (flag('clients') ?? (SMOKE ? '1,5' : '1,50,200')).split(',').map(Number);
 const SPACINGS = (flag('spacing') ?? (SMOKE ? '40' : '40,10')).split(',').map(Number);
 const STORE = (flag('store') ?? 'postgres') as StoreKind;
+const PROFILE = hasFlag('profile');
 const MODEL = 'gpt-bench';
 const FIRST_CHUNK_MS = 200;
 const CHUNKS = 20;
@@ -70,6 +82,8 @@ interface Measured {
   /** Time to the first token of each streamed call, ms. */
   firstToken: number[];
   cpuMs: number;
+  /** Write system calls of the gateway process (socket writes, mostly). */
+  writes: number;
   /** The subgraph's PostgreSQL backends, ms. */
   databaseCpuMs: number;
 }
@@ -106,6 +120,8 @@ async function main() {
       await double.setBehaviour(behaviour(spacing));
       for (const mode of MODES) {
         const rows: (string | number)[][] = [];
+        const profiles: string[] = [];
+        const notes: string[] = [];
         for (const clients of LEVELS) {
           const measured = {} as Record<Way, Measured>;
           for (const way of ['direct', 'portkey', 'subgraph'] as const) {
@@ -114,12 +130,25 @@ async function main() {
               way === 'subgraph'
                 ? () => subgraphCall(mode, http, ws())
                 : () => sdkCall(mode, sdk[way]);
+            const before = way === 'subgraph' ? await subgraph.stats(true) : undefined;
+            const profile = PROFILE && way === 'subgraph' ? profileFile() : undefined;
+            if (profile) await subgraph.call({ type: 'profile-start' });
             measured[way] = await measure(
               clients,
               call,
               way === 'direct' ? undefined : pid,
               way === 'subgraph' ? database : undefined,
             );
+            if (profile) {
+              await subgraph.call({ type: 'profile-stop', path: profile });
+              const calls = measured[way].result.latencies.length;
+              profiles.push(
+                `\nProfile of the subgraph, ${mode}, ${clients} clients, chunks ${spacing} ms apart:\n${formatProfile(summarizeProfile(profile, 20), calls, 'call')}`,
+              );
+              keepOrRemove(profile);
+            }
+            if (before)
+              notes.push(subgraphNote(clients, measured[way], before, await subgraph.stats()));
             const { errors, firstError } = measured[way].result;
             if (errors) {
               failures++;
@@ -132,6 +161,8 @@ async function main() {
           `\n${mode === 'whole' ? 'Whole answers' : 'Streamed, time to first token'}, chunks ${spacing} ms apart:`,
         );
         console.log(table(HEADER[mode], rows));
+        for (const note of notes) console.log(note);
+        for (const profile of profiles) console.log(profile);
       }
     }
     console.log(
@@ -172,6 +203,7 @@ const HEADER: Record<Mode, string[]> = {
     'added p99',
     'thr. vs direct',
     'CPU ms/call',
+    'writes/call',
   ],
   stream: [
     'clients',
@@ -182,6 +214,7 @@ const HEADER: Record<Mode, string[]> = {
     'added p99',
     'thr. vs direct',
     'CPU ms/call',
+    'writes/call',
   ],
 };
 
@@ -200,6 +233,7 @@ function levelRows(mode: Mode, clients: number, m: Record<Way, Measured>): (stri
       addedP99: s.p99 - direct.p99,
       throughput: rate(w) / rate('direct'),
       cpu: m[w].cpuMs / calls,
+      writes: m[w].writes / calls,
       databaseCpu: m[w].databaseCpuMs / calls,
     };
   };
@@ -207,7 +241,7 @@ function levelRows(mode: Mode, clients: number, m: Record<Way, Measured>): (stri
   const s = figures('subgraph');
   const ratio = (a: number, b: number) => (b > 0 ? (a / b).toFixed(2) : 'n/a');
   return [
-    [clients, 'direct', ms(direct.p50), ms(direct.p99), '', '', '1.00', ''],
+    [clients, 'direct', ms(direct.p50), ms(direct.p99), '', '', '1.00', '', ''],
     [
       clients,
       'portkey',
@@ -217,6 +251,7 @@ function levelRows(mode: Mode, clients: number, m: Record<Way, Measured>): (stri
       ms(p.addedP99),
       p.throughput.toFixed(2),
       ms(p.cpu, 2),
+      p.writes.toFixed(1),
     ],
     [
       clients,
@@ -227,6 +262,7 @@ function levelRows(mode: Mode, clients: number, m: Record<Way, Measured>): (stri
       ms(s.addedP99),
       s.throughput.toFixed(2),
       `${ms(s.cpu, 2)} (+${ms(s.databaseCpu, 2)} db)`,
+      s.writes.toFixed(1),
     ],
     [
       clients,
@@ -237,6 +273,7 @@ function levelRows(mode: Mode, clients: number, m: Record<Way, Measured>): (stri
       ratio(Math.max(s.addedP99, 0), Math.max(p.addedP99, 0)),
       ratio(s.throughput, p.throughput),
       ratio(s.cpu + s.databaseCpu, p.cpu),
+      ratio(s.writes, p.writes),
     ],
   ];
 }
@@ -250,6 +287,7 @@ async function measure(
 ): Promise<Measured> {
   const firstToken: number[] = [];
   const cpu0 = pid ? cpuMsOf(pid) : 0;
+  const writes0 = pid ? writeCallsOf(pid) : 0;
   const db0 = (await database?.snapshot()) ?? new Map<number, number>();
   const result = await closedLoop(
     {
@@ -265,10 +303,11 @@ async function measure(
     },
   );
   const cpuMs = pid ? cpuMsOf(pid) - cpu0 : 0;
+  const writes = pid ? writeCallsOf(pid) - writes0 : 0;
   let databaseCpuMs = 0;
   for (const [backend, spent] of (await database?.snapshot()) ?? [])
     databaseCpuMs += spent - (db0.get(backend) ?? 0);
-  return { result, firstToken, cpuMs, databaseCpuMs };
+  return { result, firstToken, cpuMs, writes, databaseCpuMs };
 }
 
 /** A chat completion through the SDK; streamed, resolves with the time to its first token. */
@@ -360,6 +399,34 @@ function safeCpuMsOf(pid: number): number {
   } catch {
     return 0; // the backend ended
   }
+}
+
+/**
+ * How busy the subgraph was (cores: CPU seconds per second; one is all a Node process has), its
+ * event-loop delay, and per call the stream events whose results it made, by graphql execution
+ * or by projection (see src/server/delta-projection.ts), and shared between subscribers.
+ */
+function subgraphNote(
+  clients: number,
+  measured: Measured,
+  before: ProcessStats,
+  after: ProcessStats,
+): string {
+  const calls = Math.max(1, measured.result.latencies.length);
+  const count = (name: string) => ((after.extra[name] ?? 0) - (before.extra[name] ?? 0)) / calls;
+  const made = count('streamEventsExecuted');
+  const projected = count('streamEventsProjected');
+  return `  subgraph at ${clients}: ${(measured.cpuMs / measured.result.elapsedMs).toFixed(2)} cores busy, event-loop delay p99 ${ms(after.eventLoopDelay?.p99 ?? NaN)} ms (max ${ms(after.eventLoopDelay?.max ?? NaN)}); per call ${made.toFixed(1)} stream events' results made (${(made - projected).toFixed(1)} executed, ${projected.toFixed(1)} projected), ${count('streamEventsShared').toFixed(1)} shared`;
+}
+
+function profileFile(): string {
+  return join(mkdtempSync(join(tmpdir(), 'ai-subgraph-cpuprof-')), 'peer.cpuprofile');
+}
+
+/** `--keep-profile` keeps a profile file (for Chrome DevTools or speedscope); otherwise it goes. */
+function keepOrRemove(file: string): void {
+  if (hasFlag('keep-profile')) console.log(`  profile kept: ${file}`);
+  else rmSync(join(file, '..'), { recursive: true, force: true });
 }
 
 /** The peak resident set of a process so far (VmHWM), bytes. */

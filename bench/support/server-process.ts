@@ -65,10 +65,15 @@ function stats(reset: boolean): ProcessStats {
       max: delay.max / 1e6,
       mean: delay.mean / 1e6,
     },
-    // Plus every kind of handle keeping the loop alive (`TCPSocketWrap`, `Timeout`, ...), to spot leaks.
+    // The statements sent to the store and the stream events' results made (executed or projected)
+    // and shared so far (cumulative); plus every kind of handle keeping the loop alive
+    // (`TCPSocketWrap`, `Timeout`, ...), to spot leaks.
     extra: {
       runningGenerations: app.services.runner.activeCount,
       statements,
+      streamEventsExecuted: app.streamEvents.executed,
+      streamEventsProjected: app.streamEvents.projected,
+      streamEventsShared: app.streamEvents.shared,
       ...activeResources(),
     },
   };

@@ -21,8 +21,15 @@ export interface App {
   readonly store: Store;
   readonly httpServer: Server;
   readonly state: Lifecycle;
-  /** Stream events executed over graphql-ws, and those answered with another subscriber's result. */
-  readonly streamEvents: { readonly executed: number; readonly shared: number };
+  /**
+   * Stream events executed over graphql-ws (`projected`: of those, built from a text delta without
+   * running graphql), and those answered with another subscriber's result.
+   */
+  readonly streamEvents: {
+    readonly executed: number;
+    readonly shared: number;
+    readonly projected: number;
+  };
   listen(port: number, host: string): Promise<{ url: string; port: number }>;
   stop(): Promise<void>;
 }

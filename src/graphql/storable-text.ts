@@ -28,6 +28,16 @@ export function refuseUnstorableText(schema: GraphQLSchema): void {
         const issues = unstorableText(args);
         if (issues.length > 0) refuseInput(issues);
       };
+      const subscribe = field.subscribe;
+      // A subscription's arguments are checked once, when it starts: its resolver then runs on
+      // every event with the same arguments, and checking them again per event only cost time.
+      if (subscribe) {
+        field.subscribe = (source, args, context, info) => {
+          check(args);
+          return subscribe(source, args, context, info);
+        };
+        continue;
+      }
       const resolve: GraphQLFieldResolver<unknown, unknown> = field.resolve ?? defaultFieldResolver;
       const returned = getNamedType(field.type);
       const answersPayload = isObjectType(returned) && 'userErrors' in returned.getFields();
@@ -41,13 +51,6 @@ export function refuseUnstorableText(schema: GraphQLSchema): void {
         }
         return resolve(source, args, context, info);
       };
-      const subscribe = field.subscribe;
-      if (subscribe) {
-        field.subscribe = (source, args, context, info) => {
-          check(args);
-          return subscribe(source, args, context, info);
-        };
-      }
     }
   }
 }

@@ -19,7 +19,6 @@ import { buildContext, type RequestContext } from '../graphql/context.js';
 import { authenticateOrThrow } from './authenticate-request.js';
 import { formattedServiceError } from './errors.js';
 import type { Explorer } from './explorer/explorer.js';
-import { asAccount } from './persisted-queries.js';
 import { queryTooLarge, setHttpHead, type OperationGate } from './plugins/operation-gate.js';
 import type { Services } from '../graphql/services.js';
 
@@ -205,19 +204,16 @@ export function createHttpHandler(options: HttpHandlerOptions) {
     response.on('close', () => {
       if (!response.writableFinished) aborted.abort();
     });
-    const execute = () =>
-      apollo.executeHTTPGraphQLRequest({
-        httpGraphQLRequest: { method: request.method ?? 'GET', headers, search: url.search, body },
-        context: async () => {
-          if (!account) throw (identity as { refusal: unknown }).refusal;
-          return buildContext(services, logger, account, {
-            requestId: requestIdOf(request),
-            signal: aborted.signal,
-          });
-        },
-      });
-    // Persisted queries are looked up in the account's own cache (see persisted-queries.ts).
-    const result = account ? await asAccount(account.id, execute) : await execute();
+    const result = await apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: { method: request.method ?? 'GET', headers, search: url.search, body },
+      context: async () => {
+        if (!account) throw (identity as { refusal: unknown }).refusal;
+        return buildContext(services, logger, account, {
+          requestId: requestIdOf(request),
+          signal: aborted.signal,
+        });
+      },
+    });
     for (const [name, value] of result.headers) response.setHeader(name, value);
     response.statusCode = result.status ?? 200;
     if (result.body.kind === 'complete') {

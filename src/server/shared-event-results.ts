@@ -14,6 +14,9 @@
  * contract every subscriber sees the same event under the same `seq`, whatever `afterSeq` it
  * subscribed with. Only `generationStream` is
  * shared; any other subscription runs as graphql runs it.
+ *
+ * A text delta's result is not executed at all once the operation's projection (see
+ * delta-projection.ts) has given, for the stream's first delta, exactly what execution gave.
  */
 import type {
   DocumentNode,
@@ -23,6 +26,7 @@ import type {
   OperationDefinitionNode,
 } from 'graphql';
 import type { RequestContext } from '../graphql/context.js';
+import { deltaProjectionOf, isTextDelta, type DeltaProjection } from './delta-projection.js';
 import { graphql } from './graphql-runtime.js';
 
 /**
@@ -43,8 +47,13 @@ export class SharedEventResults {
   >();
   private readonly documentIds = new WeakMap<DocumentNode, number>();
   private nextDocumentId = 0;
-  /** Events executed, and events answered with a result executed for another subscriber. */
-  readonly counts = { executed: 0, shared: 0 };
+  /** Per operation key: whether its delta projection gave what execution gave, on its first delta. */
+  private readonly projectionChecks = new Map<string, boolean>();
+  /**
+   * Results made (one per event and key), and events answered with a result made for another
+   * subscriber; `projected` of the results made, those built by a delta projection, not executed.
+   */
+  readonly counts = { executed: 0, shared: 0, projected: 0 };
 
   constructor(private readonly execute: Execute = (args) => graphql.execute(args)) {}
 
@@ -55,6 +64,14 @@ export class SharedEventResults {
     const source = await graphql.createSourceEventStream(args);
     if (!(Symbol.asyncIterator in source)) return source;
     const operationKey = this.operationKey(args);
+    const projection =
+      operationKey === undefined
+        ? null
+        : deltaProjectionOf(
+            args.document,
+            args.operationName,
+            graphql.getOperationAST(args.document, args.operationName)!,
+          );
     return mapEvents(source, (event) => {
       const seq = (event as { seq?: unknown } | null)?.seq;
       if (operationKey === undefined || typeof seq !== 'number') {
@@ -69,7 +86,7 @@ export class SharedEventResults {
         return kept.result;
       }
       this.counts.executed++;
-      const result = this.execute({ ...args, rootValue: event });
+      const result = this.resultOf(operationKey, projection, args, event);
       this.results.delete(key);
       this.results.set(key, { result, at: now });
       // Oldest first (insertion order): drop what is too old, and the oldest beyond the bound.
@@ -80,6 +97,37 @@ export class SharedEventResults {
       return result;
     });
   };
+
+  /** The event's result: projected once its operation's projection is known to give what execution gives. */
+  private resultOf(
+    operationKey: string,
+    projection: DeltaProjection | null,
+    args: ExecutionArgs,
+    event: unknown,
+  ): Promise<ExecutionResult> | ExecutionResult {
+    if (projection === null || !isTextDelta(event))
+      return this.execute({ ...args, rootValue: event });
+    const checked = this.projectionChecks.get(operationKey);
+    if (checked === true) {
+      this.counts.projected++;
+      return projection(event);
+    }
+    const executed = this.execute({ ...args, rootValue: event });
+    if (checked === false) return executed;
+    const check = (result: ExecutionResult) => {
+      this.projectionChecks.set(
+        operationKey,
+        JSON.stringify(result) === JSON.stringify(projection(event)),
+      );
+      // Oldest first: a key not looked at for MAX_RESULTS others is checked again if it comes back.
+      for (const oldKey of this.projectionChecks.keys()) {
+        if (this.projectionChecks.size <= MAX_RESULTS) break;
+        this.projectionChecks.delete(oldKey);
+      }
+      return result;
+    };
+    return executed instanceof Promise ? executed.then(check) : check(executed);
+  }
 
   /** What, besides the event, decides the result; undefined when the operation is not shared. */
   private operationKey(args: ExecutionArgs): string | undefined {

@@ -14,7 +14,7 @@ import type { RequestContext } from '../graphql/context.js';
 import { createErrorFormatter } from './errors.js';
 import { createExplorer } from './explorer/explorer.js';
 import { createHttpHandler } from './http.js';
-import { PerAccountPersistedQueries } from './persisted-queries.js';
+import { perAccountPersistedQueries } from './persisted-queries.js';
 import { landingPagePlugin } from './plugins/landing-page.js';
 import { metricsPlugin } from './plugins/metrics.js';
 import { OperationGate } from './plugins/operation-gate.js';
@@ -40,8 +40,15 @@ export interface SubgraphServerOptions {
 
 export interface SubgraphServer {
   readonly httpServer: Server;
-  /** Stream events executed over graphql-ws, and those answered with another subscriber's result. */
-  readonly streamEvents: { readonly executed: number; readonly shared: number };
+  /**
+   * Stream events executed over graphql-ws (`projected`: of those, built from a text delta without
+   * running graphql), and those answered with another subscriber's result.
+   */
+  readonly streamEvents: {
+    readonly executed: number;
+    readonly shared: number;
+    readonly projected: number;
+  };
   listen(port: number, host: string): Promise<{ url: string; port: number }>;
   /** Refuses new connections at once; idle keep-alive sockets close now, busy ones when done. */
   stopAccepting(): void;
@@ -63,6 +70,7 @@ export async function createSubgraphServer(
     queryLimits: config.queryLimits,
     accountLimits: services.limits,
   });
+  const persistedQueries = perAccountPersistedQueries();
   const apollo = new ApolloServer<RequestContext>({
     schema,
     logger,
@@ -73,11 +81,12 @@ export async function createSubgraphServer(
     csrfPrevention: true,
     introspection: config.introspection,
     // Kept per account, so that a hit tells no tenant what another sent.
-    persistedQueries: { cache: new PerAccountPersistedQueries() },
+    persistedQueries: { cache: persistedQueries.cache },
     // Batched HTTP requests stay off (Apollo Server's default): a batch is refused with 400 BAD_REQUEST.
     allowBatchedHttpRequests: false,
     plugins: [
       landingPagePlugin(config.sandbox),
+      persistedQueries.plugin,
       requestLogPlugin(),
       metricsPlugin(services.metrics),
       subscriptionsOverHttpPlugin(),

@@ -22,12 +22,14 @@
  */
 import { setMaxListeners } from 'node:events';
 import type { Server } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { ExecutionArgs, ExecutionResult, GraphQLSchema } from 'graphql';
 import { CloseCode, type Context, type ServerOptions } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { decodeJwt } from 'jose';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { Logger } from '../infra/observability/logger.js';
+import { corkForThisTurn } from './coalesced-writes.js';
 import type { Account } from '../domain.js';
 import { ErrorCode, ServiceError } from '../errors.js';
 import { keyPrefixOf } from '../security/api-keys.js';
@@ -66,18 +68,25 @@ export interface WebSocketOptions {
 }
 
 /**
- * ws emits 'error' on a server socket only for what it has already closed the socket over: a
- * message over `maxPayload` (1009), a frame breaking the protocol, a failed write. graphql-ws
- * prints such errors with their stack to stderr, outside the JSON log; they are logged here as one
- * JSON line instead, and not passed on.
+ * The server's sockets: ws emits 'error' on a server socket only for what it has already closed the
+ * socket over: a message over `maxPayload` (1009), a frame breaking the protocol, a failed write.
+ * graphql-ws prints such errors with their stack to stderr, outside the JSON log; they are logged
+ * here as one JSON line instead, and not passed on. The messages of one event-loop turn leave in
+ * one write (coalesced-writes.ts).
  */
-function socketLoggingErrors(logger: Logger): typeof WebSocket {
+function serverSocket(logger: Logger): typeof WebSocket {
   return class extends WebSocket {
     override emit(event: string | symbol, ...args: unknown[]): boolean {
       if (event !== 'error') return super.emit(event, ...args);
       const error = args[0] as Error & { code?: string };
       logger.warn({ code: error.code, reason: error.message }, 'websocket closed: protocol error');
       return true;
+    }
+
+    override send(data: unknown, ...rest: unknown[]): void {
+      // ws's own handle on the TCP socket: public in practice (adapters read it), untyped.
+      corkForThisTurn((this as unknown as { _socket?: Duplex })._socket);
+      (super.send as (...args: unknown[]) => void)(data, ...rest);
     }
   };
 }
@@ -127,21 +136,20 @@ function untilCredentialsEnd(
   stopReader: () => void,
 ): AsyncGenerator<ExecutionResult> {
   const iterator = source[Symbol.asyncIterator]();
+  // The pending `next()`'s resolver, so that the credentials' end answers it at once. Not a
+  // Promise.race with an "ended" promise: every race left a reaction on that promise, which does
+  // not settle while the credentials hold, so a stream piled up one per event until it ended.
+  let interrupt: ((value: 'ended') => void) | undefined;
   // Removed when the subscription finishes: a connection carries subscription after subscription,
-  // and each one's listener (with its promise, and the reactions every `next()` adds to it) would
-  // otherwise stay on the connection's signal until the socket closes.
-  let onEnded: (() => void) | undefined;
-  const ended = new Promise<'ended'>((resolve) => {
-    if (connection.ended.signal.aborted) resolve('ended');
-    onEnded = () => resolve('ended');
-    connection.ended.signal.addEventListener('abort', onEnded, { once: true });
-  });
+  // and each one's listener would otherwise stay on the connection's signal until the socket closes.
+  const onEnded = () => interrupt?.('ended');
+  connection.ended.signal.addEventListener('abort', onEnded, { once: true });
   let finished = false;
   const done: IteratorReturnResult<undefined> = { done: true, value: undefined };
   const finish = async (): Promise<IteratorReturnResult<undefined>> => {
     if (finished) return done;
     finished = true;
-    connection.ended.signal.removeEventListener('abort', onEnded!);
+    connection.ended.signal.removeEventListener('abort', onEnded);
     stopReader();
     await iterator.return?.();
     return done;
@@ -149,7 +157,13 @@ function untilCredentialsEnd(
   const results: AsyncGenerator<ExecutionResult> = {
     async next() {
       if (finished) return done;
-      const next = await Promise.race([iterator.next(), ended]);
+      const next = connection.ended.signal.aborted
+        ? 'ended'
+        : await new Promise<IteratorResult<ExecutionResult> | 'ended'>((resolve, reject) => {
+            interrupt = resolve;
+            iterator.next().then(resolve, reject);
+          });
+      interrupt = undefined;
       if (next === 'ended') {
         const refusal = refusedResult(connection.refusal!);
         await finish();
@@ -157,7 +171,7 @@ function untilCredentialsEnd(
       }
       if (next.done) {
         finished = true;
-        connection.ended.signal.removeEventListener('abort', onEnded!);
+        connection.ended.signal.removeEventListener('abort', onEnded);
       }
       return next;
     },
@@ -177,7 +191,7 @@ export function attachWebSocket(options: WebSocketOptions) {
   const sockets = new WebSocketServer({
     server: options.httpServer,
     path: '/graphql',
-    WebSocket: socketLoggingErrors(options.logger),
+    WebSocket: serverSocket(options.logger),
     ...(options.maxPayloadBytes ? { maxPayload: options.maxPayloadBytes } : {}),
   });
   const operations = new Map<object, Map<string, AbortController>>();

@@ -3,7 +3,7 @@
  * Subscribers of one generation with the same document, variables and caller get identical
  * frames, and each event is executed once for all of them, also for a subscriber that resumed
  * from its own `afterSeq`; a subscriber whose result could differ (other variables) gets its own
- * execution.
+ * execution. A text delta's result is built without executing it, and is what execution gives.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DRAFT_STATUS_UPDATE, statusUpdateInput } from '../../fixtures/status-update.js';
@@ -84,5 +84,59 @@ describe('a generation watched by several subscribers', () => {
     expect(server.app.streamEvents.executed - before.executed).toBe(
       withText.length + without.length,
     );
+  });
+
+  it("builds a text delta's result without executing it, frame for frame what execution gives", async () => {
+    const started = await server.graphql<{ draftStatusUpdate: { generation: { id: string } } }>(
+      DRAFT_STATUS_UPDATE,
+      { input: statusUpdateInput({ stream: true }) },
+    );
+    const id = started.data!.draftStatusUpdate.generation.id;
+    // Aliases, fragments on the interface and on both kinds, a key selected twice; a directive
+    // (even one that changes nothing) makes a document executed as usual.
+    const document = (directive: string) => `subscription($id: ID!) {
+      stream: generationStream(id: $id) {
+        kind: __typename
+        seq
+        ... on GenerationEvent { position: seq }
+        ... on GenerationTextDelta { text seq }
+        ... on GenerationFinished { generation { status } }
+        __typename${directive}
+      }
+    }`;
+    const frames = (query: string) =>
+      new Promise<string[]>((resolve, reject) => {
+        const received: string[] = [];
+        server.wsClient().subscribe(
+          { query, variables: { id } },
+          {
+            next: (result) => received.push(JSON.stringify(result)),
+            error: reject,
+            complete: () => resolve(received),
+          },
+        );
+      });
+    const before = { ...server.app.streamEvents };
+    const [projected, executed] = await Promise.all([
+      frames(document('')),
+      frames(document(' @include(if: true)')),
+    ]);
+    expect(projected).toEqual(executed);
+    const deltas = projected.length - 1;
+    expect(deltas).toBeGreaterThan(2);
+    expect(JSON.parse(projected[0]!)).toEqual({
+      data: {
+        stream: {
+          kind: 'GenerationTextDelta',
+          seq: 0,
+          position: 0,
+          text: expect.any(String),
+          __typename: 'GenerationTextDelta',
+        },
+      },
+    });
+    // The first delta is executed, to check the projection against; the others are projected.
+    expect(server.app.streamEvents.projected - before.projected).toBe(deltas - 1);
+    expect(server.app.streamEvents.executed - before.executed).toBe(2 * projected.length);
   });
 });
