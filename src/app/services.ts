@@ -75,6 +75,21 @@ export async function openServices(config: Config, logger: Logger): Promise<Open
           openai: config.openai,
         }),
   );
+  const metrics = new Metrics();
+  const injection = {
+    action: config.dataProtection.injectionAction,
+    policy: config.dataProtection.injectionThresholds,
+  };
+  // Before anything is opened: a second opinion naming no configured model stops start-up. It asks
+  // through the gateway, built later around the protection it plugs into, so it gets it lazily.
+  const secondOpinion = secondOpinionOf(
+    config,
+    chains,
+    injection,
+    { generate: (call) => gateway.generate(call) },
+    logger,
+    metrics,
+  );
   const store = await openStore({
     dataDir: config.dataDir,
     databaseUrl: config.databaseUrl,
@@ -104,22 +119,12 @@ export async function openServices(config: Config, logger: Logger): Promise<Open
     await store.close();
     throw error;
   });
-  const metrics = new Metrics();
   // Data protection (issue #7): injection screen, PII redaction, canary, and the audit log.
-  const injection = {
-    action: config.dataProtection.injectionAction,
-    policy: config.dataProtection.injectionThresholds,
-  };
-  // The second opinion asks its model through the gateway, which is built after the protection it
-  // plugs in: the judge is handed the gateway once it exists.
-  const judgeGateway: { generate: LlmGateway['generate'] } = {
-    generate: (call) => gateway.generate(call),
-  };
   const dataProtection = new DataProtection({
     providers: chains.providers,
     injection,
     logger,
-    secondOpinion: secondOpinionOf(config, chains, injection, judgeGateway, logger, metrics),
+    secondOpinion,
   });
   const audit = new AuditObserver(new AuditLogRepository(store.db), logger, {
     rawText: config.dataProtection.auditRawText,
