@@ -100,7 +100,7 @@ export class SecondOpinion {
   ): Promise<ReviewedScreening> {
     const own: ReviewedScreening = { ...screening, secondOpinion: null };
     if (!this.inBand(screening.score)) return own;
-    if (!this.reserve()) return this.report(own, 'over-budget');
+    if (!this.reserve()) return this.report(own, call, 'over-budget');
     const timeout = AbortSignal.timeout(this.options.settings.timeoutMs);
     const signal = call.signal ? AbortSignal.any([call.signal, timeout]) : timeout;
     let answer: { verdict: InjectionVerdict | null; costUsd: number };
@@ -112,11 +112,11 @@ export class SecondOpinion {
         signal,
       });
     } catch (error) {
-      return this.report(own, timeout.aborted ? 'timeout' : 'failed', error);
+      return this.report(own, call, timeout.aborted ? 'timeout' : 'failed', error);
     }
     this.spentUsd += answer.costUsd;
     const { verdict } = answer;
-    if (!verdict) return this.report(own, 'unparsable');
+    if (!verdict) return this.report(own, call, 'unparsable');
     const record: SecondOpinionRecord = {
       ...verdict,
       model: this.options.judge.model,
@@ -129,7 +129,7 @@ export class SecondOpinion {
         : action === screening.action
           ? 'kept'
           : 'moved';
-    return this.report({ ...screening, action, secondOpinion: record }, outcome);
+    return this.report({ ...screening, action, secondOpinion: record }, call, outcome);
   }
 
   private revised(action: InjectionAction, verdict: InjectionVerdict): InjectionAction {
@@ -156,6 +156,7 @@ export class SecondOpinion {
 
   private report(
     screening: ReviewedScreening,
+    call: { accountId: string; requestId?: string },
     outcome: SecondOpinionOutcome,
     error?: unknown,
   ): ReviewedScreening {
@@ -164,6 +165,8 @@ export class SecondOpinion {
     this.options.logger.info(
       {
         secondOpinion: outcome,
+        accountId: call.accountId,
+        requestId: call.requestId ?? null,
         model: this.options.judge.model,
         injectionScore: screening.score,
         action: screening.action,
