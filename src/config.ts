@@ -133,6 +133,15 @@ const environmentSchema = z.object({
   INJECTION_LOG_THRESHOLD: decimal(0, 1).default(0.3),
   INJECTION_FLAG_THRESHOLD: decimal(0, 1).default(0.5),
   INJECTION_BLOCK_THRESHOLD: decimal(0, 1).default(0.9),
+  // A model's second opinion on scores between the log and the block threshold (issue #21), off unless set.
+  INJECTION_SECOND_OPINION: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9_-]*:\S+$/i, 'must be "provider:model", e.g. "openai:gpt-4o-mini"')
+    .optional(),
+  INJECTION_SECOND_OPINION_CONFIDENCE: decimal(0, 1).default(0.8),
+  INJECTION_SECOND_OPINION_CALLS_PER_DAY: int(0, 100_000_000).default(1000),
+  INJECTION_SECOND_OPINION_USD_PER_DAY: decimal(0, 1_000_000).default(1),
+  INJECTION_SECOND_OPINION_TIMEOUT_MS: int(100, 60_000).default(3000),
   AUDIT_RAW_TEXT: bool.default(false),
   // OpenTelemetry tracing (issue #9), off unless an OTLP endpoint is set: the standard variables.
   OTEL_EXPORTER_OTLP_ENDPOINT: z
@@ -225,6 +234,14 @@ export interface Config {
     injectionAction: 'log' | 'flag' | 'block';
     injectionThresholds: { log: number; flag: number; block: number };
     auditRawText: boolean;
+    /** The model asked about uncertain scores, and its budget; undefined (the default) asks none. */
+    secondOpinion?: {
+      target: { provider: string; model: string };
+      minConfidence: number;
+      callsPerDay: number;
+      usdPerDay: number;
+      timeoutMs: number;
+    };
   };
   /** OTLP/HTTP export of traces; undefined (the default) leaves tracing off and its SDK unloaded. */
   tracing?: TracingSettings;
@@ -347,6 +364,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       injectionAction: e.INJECTION_ACTION,
       injectionThresholds: injectionThresholds(e),
       auditRawText: e.AUDIT_RAW_TEXT,
+      secondOpinion: secondOpinionSettings(e),
     },
     tracing: tracingSettings(e),
     backlog: backlogSettings(e),
@@ -420,6 +438,24 @@ function injectionThresholds(e: z.output<typeof environmentSchema>): {
     );
   }
   return thresholds;
+}
+
+function secondOpinionSettings(
+  e: z.output<typeof environmentSchema>,
+): Config['dataProtection']['secondOpinion'] {
+  if (!e.INJECTION_SECOND_OPINION) return undefined;
+  // Split at the first colon: model ids may hold colons (Bedrock's `...-v1:0`).
+  const at = e.INJECTION_SECOND_OPINION.indexOf(':');
+  return {
+    target: {
+      provider: e.INJECTION_SECOND_OPINION.slice(0, at),
+      model: e.INJECTION_SECOND_OPINION.slice(at + 1),
+    },
+    minConfidence: e.INJECTION_SECOND_OPINION_CONFIDENCE,
+    callsPerDay: e.INJECTION_SECOND_OPINION_CALLS_PER_DAY,
+    usdPerDay: e.INJECTION_SECOND_OPINION_USD_PER_DAY,
+    timeoutMs: e.INJECTION_SECOND_OPINION_TIMEOUT_MS,
+  };
 }
 
 /** JWT settings are all or nothing: an issuer, an audience, and a JWKS URL or a public key. */

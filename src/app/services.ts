@@ -15,10 +15,14 @@ import { openBacklogQueue, replicaWorkerId } from '../infra/queue/open-backlog-q
 import { BacklogService } from '../services/ticket-routing/backlog/service.js';
 import { RouterRegistry } from '../services/ticket-routing/router-registry.js';
 import { RoutingService } from '../services/ticket-routing/service.js';
-import type { Config } from '../config.js';
+import { ConfigError, type Config } from '../config.js';
 import type { Services } from '../graphql/services.js';
 import { LlmGateway } from '../llm/gateway.js';
-import { loadLlmConfig, chainsFromEnvironment } from '../llm/provider-chains.js';
+import {
+  loadLlmConfig,
+  chainsFromEnvironment,
+  type ProviderChains,
+} from '../llm/provider-chains.js';
 import type { ModelProvider } from '../llm/spec.js';
 import type { Logger } from '../infra/observability/logger.js';
 import { Metrics } from '../infra/observability/metrics.js';
@@ -29,7 +33,14 @@ import { ApiKeyService } from '../security/api-key-service.js';
 import { Authenticator } from '../security/authenticate.js';
 import { KeyRevocationWatch } from '../security/api-keys.js';
 import { VerifiedKeyCache } from '../security/verified-keys.js';
-import { AuditObserver, DataProtection, observeAll } from '../security/data-protection/index.js';
+import {
+  AuditObserver,
+  DataProtection,
+  observeAll,
+  SecondOpinion,
+  type InjectionSettings,
+} from '../security/data-protection/index.js';
+import { GatewayInjectionJudge } from '../services/screening/injection-judge.js';
 import { AccountLimits, openLimitStore } from '../security/limits/index.js';
 import { AuditLogRepository } from '../infra/store/audit-log.js';
 import { openStore, type Store } from '../infra/store/index.js';
@@ -64,6 +75,21 @@ export async function openServices(config: Config, logger: Logger): Promise<Open
           openai: config.openai,
         }),
   );
+  const metrics = new Metrics();
+  const injection = {
+    action: config.dataProtection.injectionAction,
+    policy: config.dataProtection.injectionThresholds,
+  };
+  // Before anything is opened: a second opinion naming no configured model stops start-up. It asks
+  // through the gateway, built later around the protection it plugs into, so it gets it lazily.
+  const secondOpinion = secondOpinionOf(
+    config,
+    chains,
+    injection,
+    { generate: (call) => gateway.generate(call) },
+    logger,
+    metrics,
+  );
   const store = await openStore({
     dataDir: config.dataDir,
     databaseUrl: config.databaseUrl,
@@ -93,15 +119,12 @@ export async function openServices(config: Config, logger: Logger): Promise<Open
     await store.close();
     throw error;
   });
-  const metrics = new Metrics();
   // Data protection (issue #7): injection screen, PII redaction, canary, and the audit log.
   const dataProtection = new DataProtection({
     providers: chains.providers,
-    injection: {
-      action: config.dataProtection.injectionAction,
-      policy: config.dataProtection.injectionThresholds,
-    },
+    injection,
     logger,
+    secondOpinion,
   });
   const audit = new AuditObserver(new AuditLogRepository(store.db), logger, {
     rawText: config.dataProtection.auditRawText,
@@ -240,6 +263,32 @@ export async function openServices(config: Config, logger: Logger): Promise<Open
     evaluation,
   };
   return { services, store };
+}
+
+/** The injection screen's second opinion when INJECTION_SECOND_OPINION names a configured model. */
+function secondOpinionOf(
+  config: Config,
+  chains: ProviderChains,
+  injection: InjectionSettings,
+  gateway: { generate: LlmGateway['generate'] },
+  logger: Logger,
+  metrics: Metrics,
+): SecondOpinion | undefined {
+  const settings = config.dataProtection.secondOpinion;
+  if (!settings) return undefined;
+  const { provider } = settings.target;
+  const type = chains.providers[provider]?.type;
+  if (!type || type === 'builtin')
+    throw new ConfigError(
+      `INJECTION_SECOND_OPINION: provider "${provider}" must be a configured language-model provider (${Object.keys(chains.providers).join(', ')} configured)`,
+    );
+  return new SecondOpinion({
+    judge: new GatewayInjectionJudge(gateway, settings.target),
+    settings,
+    injection,
+    logger,
+    counted: (outcome) => metrics.injectionSecondOpinion(outcome),
+  });
 }
 
 /**

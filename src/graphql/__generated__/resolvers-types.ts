@@ -2847,6 +2847,22 @@ export type ScreeningDecision =
   /** A weak signal: the gateway would log it. */
   | 'LOG';
 
+/**
+ * A model's opinion on a text whose injection score fell in the uncertain band (from the log up to
+ * the block threshold), asked only when INJECTION_SECOND_OPINION names a model.
+ */
+export type SecondOpinion = {
+  __typename?: 'SecondOpinion';
+  /** 0 to 1: how sure the model said it was; below INJECTION_SECOND_OPINION_CONFIDENCE the opinion changes nothing. */
+  confidence: Scalars['Float']['output'];
+  /** Whether the model judged the text a prompt injection. */
+  injection: Scalars['Boolean']['output'];
+  /** The model asked, as `provider:model`. */
+  model: Scalars['String']['output'];
+  /** What the screen alone decided; `decision` is the outcome after the opinion. */
+  screenDecision: ScreeningDecision;
+};
+
 /** Which taxonomy to make the default. */
 export type SetDefaultTaxonomyInput = {
   /** The taxonomy. */
@@ -3051,12 +3067,18 @@ export type TaxonomyEdge = {
 /** One text as the gateway's screen sees it. */
 export type TextScreening = {
   __typename?: 'TextScreening';
-  /** What the configured policy does at that score. */
+  /** What the configured policy does at that score, moved one step when a second opinion was confident (see `secondOpinion`). */
   decision: ScreeningDecision;
   /** 0 to 1: the prompt-injection score (the rules and the trained classifier combined). */
   injectionScore: Scalars['Float']['output'];
   /** Personal data and secrets found, in text order; the gateway replaces these before a third-party provider sees the text. */
   pii: Array<PiiSpan>;
+  /**
+   * The second-opinion model's verdict, when one was asked and answered usably; null when the
+   * setting is off, the score was outside the uncertain band, or the model failed, was too slow,
+   * answered garbage or its daily budget was spent (then the screen's own decision stands).
+   */
+  secondOpinion: Maybe<SecondOpinion>;
 };
 
 /** A support ticket owned by the supergraph's tickets subgraph. This subgraph adds where it should go. */
@@ -3469,6 +3491,7 @@ export type ResolversTypes = {
   RunbookParameter: ResolverTypeWrapper<RunbookParameter>;
   RunbookStep: ResolverTypeWrapper<RunbookStep>;
   ScreeningDecision: ScreeningDecision;
+  SecondOpinion: ResolverTypeWrapper<SecondOpinion>;
   SetDefaultTaxonomyInput: SetDefaultTaxonomyInput;
   SetDefaultTaxonomyPayload: ResolverTypeWrapper<Omit<SetDefaultTaxonomyPayload, 'previousDefault' | 'taxonomy'> & { previousDefault?: Maybe<ResolversTypes['Taxonomy']>, taxonomy?: Maybe<ResolversTypes['Taxonomy']> }>;
   StageEvalShare: ResolverTypeWrapper<StageEvalShare>;
@@ -3637,6 +3660,7 @@ export type ResolversParentTypes = {
   RunbookOutput: RunbookOutput;
   RunbookParameter: RunbookParameter;
   RunbookStep: RunbookStep;
+  SecondOpinion: SecondOpinion;
   SetDefaultTaxonomyInput: SetDefaultTaxonomyInput;
   SetDefaultTaxonomyPayload: Omit<SetDefaultTaxonomyPayload, 'previousDefault' | 'taxonomy'> & { previousDefault?: Maybe<ResolversParentTypes['Taxonomy']>, taxonomy?: Maybe<ResolversParentTypes['Taxonomy']> };
   StageEvalShare: StageEvalShare;
@@ -4532,6 +4556,13 @@ export type RunbookStepResolvers<ContextType = RequestContext, ParentType extend
   expectedResult?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
+export type SecondOpinionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['SecondOpinion'] = ResolversParentTypes['SecondOpinion']> = {
+  confidence?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  injection?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  model?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  screenDecision?: Resolver<ResolversTypes['ScreeningDecision'], ParentType, ContextType>;
+};
+
 export type SetDefaultTaxonomyPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['SetDefaultTaxonomyPayload'] = ResolversParentTypes['SetDefaultTaxonomyPayload']> = {
   previousDefault?: Resolver<Maybe<ResolversTypes['Taxonomy']>, ParentType, ContextType>;
   taxonomy?: Resolver<Maybe<ResolversTypes['Taxonomy']>, ParentType, ContextType>;
@@ -4603,6 +4634,7 @@ export type TextScreeningResolvers<ContextType = RequestContext, ParentType exte
   decision?: Resolver<ResolversTypes['ScreeningDecision'], ParentType, ContextType>;
   injectionScore?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   pii?: Resolver<Array<ResolversTypes['PiiSpan']>, ParentType, ContextType>;
+  secondOpinion?: Resolver<Maybe<ResolversTypes['SecondOpinion']>, ParentType, ContextType>;
 };
 
 export type TicketResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Ticket'] = ResolversParentTypes['Ticket'], FederationReferenceType extends FederationReferenceTypes['Ticket'] = FederationReferenceTypes['Ticket']> = {
@@ -4733,6 +4765,7 @@ export type Resolvers<ContextType = RequestContext> = {
   RunbookOutput?: RunbookOutputResolvers<ContextType>;
   RunbookParameter?: RunbookParameterResolvers<ContextType>;
   RunbookStep?: RunbookStepResolvers<ContextType>;
+  SecondOpinion?: SecondOpinionResolvers<ContextType>;
   SetDefaultTaxonomyPayload?: SetDefaultTaxonomyPayloadResolvers<ContextType>;
   StageEvalShare?: StageEvalShareResolvers<ContextType>;
   StartEvalRunPayload?: StartEvalRunPayloadResolvers<ContextType>;

@@ -18,22 +18,32 @@ const DECISIONS = {
 
 export const screeningResolvers: Resolvers = {
   Query: {
-    screenText: async (_parent, { texts }, { account, services, requestId }) => {
+    screenText: async (_parent, { texts }, { account, services, requestId, signal }) => {
       if (texts.length > SCREEN_LIMITS.texts)
         throw badInput(`texts: at most ${SCREEN_LIMITS.texts} per call`);
       const long = texts.findIndex((text) => text.length > SCREEN_LIMITS.characters);
       if (long >= 0)
         throw badInput(`texts[${long}]: at most ${SCREEN_LIMITS.characters} characters`);
       const started = performance.now();
-      const screenings = await services.dataProtection.screenTexts(texts);
+      const screenings = await services.dataProtection.screenTexts(texts, {
+        accountId: account.id,
+        requestId,
+        signal,
+      });
       services.audit.screened(
         { accountId: account.id, requestId, latencyMs: Math.round(performance.now() - started) },
         screenings,
       );
-      return screenings.map(({ score, action, pii }) => ({
+      return screenings.map(({ score, action, pii, secondOpinion }) => ({
         injectionScore: score,
         decision: DECISIONS[action],
         pii,
+        secondOpinion: secondOpinion && {
+          model: secondOpinion.model,
+          injection: secondOpinion.injection,
+          confidence: secondOpinion.confidence,
+          screenDecision: DECISIONS[secondOpinion.screenAction],
+        },
       }));
     },
   },

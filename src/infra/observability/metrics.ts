@@ -42,6 +42,7 @@ export class Metrics implements GatewayObserver {
   private readonly generations: Counter<'feature' | 'status'>;
   private readonly rateLimitRejections: Counter<'rule'>;
   private readonly limitStoreFallbacks: Counter<'operation'>;
+  private readonly secondOpinions: Counter<'outcome'>;
 
   constructor(options: MetricsOptions = {}) {
     const registers = [this.registry];
@@ -132,6 +133,12 @@ export class Metrics implements GatewayObserver {
       name: `${PREFIX}rate_limit_store_fallbacks_total`,
       help: 'Rate-limit operations answered by this replica alone because the shared store (Redis) failed, by operation.',
       labelNames: ['operation'],
+      registers,
+    });
+    this.secondOpinions = new Counter({
+      name: `${PREFIX}injection_second_opinions_total`,
+      help: 'Uncertain injection scores shown to the second-opinion model (INJECTION_SECOND_OPINION), by outcome: moved, kept, unsure, unparsable, failed, timeout, over-budget.',
+      labelNames: ['outcome'],
       registers,
     });
   }
@@ -271,6 +278,11 @@ export class Metrics implements GatewayObserver {
   /** The shared limit store failed and this replica answered alone. */
   limitStoreFellBack(operation: string): void {
     this.limitStoreFallbacks.inc({ operation });
+  }
+
+  /** What became of one second opinion on an uncertain injection score. */
+  injectionSecondOpinion(outcome: string): void {
+    this.secondOpinions.inc({ outcome });
   }
 
   generationFinished(generation: FinishedGeneration): void {

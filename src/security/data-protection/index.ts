@@ -26,5 +26,20 @@ export {
   restoreJson,
   type AnswerRestorer,
 } from './restore.js';
-export { screenTexts, type PiiSpan, type TextScreening } from './text-screening.js';
+export {
+  SecondOpinion,
+  type InjectionJudge,
+  type InjectionVerdict,
+  type JudgeRequest,
+  type ReviewedScreening,
+  type SecondOpinionOutcome,
+  type SecondOpinionRecord,
+  type SecondOpinionSettings,
+} from './second-opinion.js';
+export {
+  screenTexts,
+  type PiiSpan,
+  type ScreeningCaller,
+  type TextScreening,
+} from './text-screening.js';
 export { segments, untrustedText } from './untrusted.js';

@@ -30,6 +30,8 @@ export interface Screening {
   kinds: InjectionSignalKind[];
   /** What the service does about it. */
   action: InjectionAction;
+  /** The untrusted piece that gave the score, for a second opinion (second-opinion.ts); never logged. */
+  passage: string;
 }
 
 /**
@@ -52,6 +54,7 @@ export async function screenUntrusted(
   if (!untrusted || untrusted.length === 0) return null;
   let score = 0;
   let kinds: InjectionSignalKind[] = [];
+  let passage = '';
   let sinceYield = 0;
   for (const item of untrusted) {
     for (const piece of segments(untrustedText(item), SCREEN_SEGMENT_CHARS)) {
@@ -64,6 +67,7 @@ export async function screenUntrusted(
       if (assessment.score > score) {
         score = assessment.score;
         kinds = [...new Set(assessment.signals.map((signal) => signal.kind))];
+        passage = piece;
       }
     }
   }
@@ -71,5 +75,6 @@ export async function screenUntrusted(
     score,
     kinds,
     action: weakerAction(injectionAction(score, settings.policy), settings.action),
+    passage,
   };
 }

@@ -37,7 +37,8 @@ import {
 } from '../pii/index.js';
 import { screenUntrusted, type InjectionSettings, type Screening } from './injection-screen.js';
 import { jsonRestorer, passThrough, proseRestorer, type AnswerRestorer } from './restore.js';
-import { screenTexts, type TextScreening } from './text-screening.js';
+import type { SecondOpinion } from './second-opinion.js';
+import { screenTexts, type ScreeningCaller, type TextScreening } from './text-screening.js';
 
 export interface DataProtectionOptions {
   /** The configured providers (LLM_CONFIG), which say whose text is redacted. */
@@ -46,6 +47,8 @@ export interface DataProtectionOptions {
   logger: Logger;
   /** Detection options of the redactor (kinds, allow-list); every kind by default. */
   pii?: RedactOptions;
+  /** A model's opinion on scores in the uncertain band (INJECTION_SECOND_OPINION); none by default. */
+  secondOpinion?: SecondOpinion;
 }
 
 /**
@@ -69,12 +72,18 @@ export class DataProtection implements GatewayProtection {
   }
 
   /** The screen a call's untrusted text gets, for texts a product team screens itself. */
-  screenTexts(texts: readonly string[]): Promise<TextScreening[]> {
-    return screenTexts(texts, this.options.injection, this.options.pii);
+  screenTexts(texts: readonly string[], caller?: ScreeningCaller): Promise<TextScreening[]> {
+    return screenTexts(texts, this.options.injection, this.options.pii, {
+      secondOpinion: this.options.secondOpinion,
+      caller,
+    });
   }
 
   async open(call: GatewayCall): Promise<ProtectionSession> {
-    const screening = await screenUntrusted(call.untrusted, this.options.injection);
+    let screening = await screenUntrusted(call.untrusted, this.options.injection);
+    // The second opinion's own call carries no `untrusted`, so it is never reviewed in turn.
+    if (screening && this.options.secondOpinion)
+      screening = await this.options.secondOpinion.review(screening, call);
     if (screening && screening.action !== 'allow') {
       // The score and the kinds of signal, never the text that raised them.
       this.options.logger.warn(
