@@ -74,7 +74,8 @@ export function injectionProbability(
   lines?: FoldedLines,
   words?: ReadonlySet<string>,
 ): number {
-  const normalized = normalizeForModel(text, lines, words);
+  const lineBreaks: number[] = [];
+  const normalized = normalizeForModel(text, lines, words, lineBreaks);
   const length = normalized.length;
   const sums = new Float64Array(length + 1);
   const counts = new Uint32Array(length + 1);
@@ -102,12 +103,20 @@ export function injectionProbability(
   score(0, length);
   for (let start = 0; start + MODEL_WINDOW / 2 < length; start += MODEL_WINDOW / 2)
     score(start, Math.min(length, start + MODEL_WINDOW));
-  // Each sentence: a two-line attack in a page of benign prose is diluted even in a window.
+  // Each sentence, and each line: a two-line attack in a page of benign prose is diluted even in a
+  // window, and an input's fields (one per line) rarely end with a full stop.
   let sentenceStart = 0;
+  const endSentence = (end: number, next: number): void => {
+    if (end - sentenceStart >= MIN_SENTENCE) score(sentenceStart, end);
+    sentenceStart = next;
+  };
+  let line = 0;
   for (const m of normalized.matchAll(SENTENCE_END)) {
-    if (m.index + 1 - sentenceStart >= MIN_SENTENCE) score(sentenceStart, m.index + 1);
-    sentenceStart = m.index + 1;
+    for (; line < lineBreaks.length && lineBreaks[line]! < m.index; line++)
+      endSentence(lineBreaks[line]!, lineBreaks[line]! + 1);
+    endSentence(m.index + 1, m.index + 1);
   }
+  for (; line < lineBreaks.length; line++) endSentence(lineBreaks[line]!, lineBreaks[line]! + 1);
   if (sentenceStart > 0 && length - sentenceStart >= MIN_SENTENCE) score(sentenceStart, length);
   return sigmoid(best === -Infinity ? model.bias : best);
 }

@@ -57,14 +57,20 @@ for (const digit of '013457') LEET_LETTER[digit.charCodeAt(0)] = LEET[digit]!.ch
 
 const isLower = (c: number): boolean => c >= 0x61 && c <= 0x7a;
 
+function holdsLineBreak(text: string, start: number, end: number): boolean {
+  for (let k = start; k < end; k++) if (text.charCodeAt(k) === 0x0a) return true;
+  return false;
+}
+
 /**
  * `foldForMatching` maps leetspeak only between letters; the model also folds a word's leading and
  * trailing digits (`1gn0r3`, `rul35`, `4ll`): in each run of lower-case letters and leet digits
  * that holds a letter, when letters outnumber the digits and number two at least. Then Markdown
  * out and whitespace collapsed (`isSeparator`), in the same pass: most text changes only where a
- * separator run is not a single space, and is copied in slices between those places.
+ * separator run is not a single space, and is copied in slices between those places. Where a
+ * collapsed run held a line break, the position of its space is pushed onto `lineBreaks`.
  */
-export function foldModelText(lower: string): string {
+export function foldModelText(lower: string, lineBreaks?: number[]): string {
   const length = lower.length;
   let out = '';
   /** Where the text not yet copied to `out` starts. */
@@ -79,7 +85,10 @@ export function foldModelText(lower: string): string {
       // nothing at either end.
       if (c !== 0x20 || end - i > 1 || i === 0 || end === length) {
         out += lower.slice(copied, i);
-        if (i > 0 && end < length) out += ' ';
+        if (i > 0 && end < length) {
+          if (lineBreaks && holdsLineBreak(lower, i, end)) lineBreaks.push(out.length);
+          out += ' ';
+        }
         copied = end;
       }
       i = end;
@@ -110,19 +119,21 @@ export function foldModelText(lower: string): string {
 /**
  * The classifier's view of a text: other languages' attack words in English (lexicon.ts), then
  * folded for matching (reusing the screen's folded lines where the lexicon changed nothing), lower
- * case, leet words folded, Markdown out, whitespace collapsed.
+ * case, leet words folded, Markdown out, whitespace collapsed. The positions where a line ended
+ * (now spaces) are pushed onto `lineBreaks` when given.
  */
 export function normalizeForModel(
   text: string,
   lines: FoldedLines = foldLines(text),
   words: ReadonlySet<string> = asciiWords(text),
+  lineBreaks?: number[],
 ): string {
   const lexicon = mayHoldLexicon(text, words);
   const parts = lines.pieces.map((piece, i) => {
     const english = lexicon ? englishLexicon(piece) : piece;
     return english === piece ? lines.folded[i]! : foldForMatching(english);
   });
-  return foldModelText(parts.join('\n').toLowerCase());
+  return foldModelText(parts.join('\n').toLowerCase(), lineBreaks);
 }
 
 const FNV_PRIME = 0x01000193;
