@@ -8,6 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { foldModelText, forEachFeature } from '../../src/security/injection/features.js';
 import { base64Blobs } from '../../src/security/injection/assess.js';
+import { ENTRIES, englishLexicon } from '../../src/security/injection/lexicon.js';
 import { foldForMatching, LEET } from '../../src/security/injection/normalize.js';
 import { forEachTokenRun, schemeStarts } from '../../src/security/pii/detectors.js';
 
@@ -163,6 +164,97 @@ describe('the walks that replaced token-shaped regular expressions', () => {
       return found.join('|') !== expected.join('|');
     });
     expect(differ).toEqual([]);
+  });
+});
+
+describe("the lexicon's walk", () => {
+  /** What `englishLexicon` replaced: one global alternation of every literal, two forms. */
+  const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const isAscii = (s: string): boolean => !/[\u0080-\uffff]/.test(s);
+  const LEXICON = new RegExp(
+    ENTRIES.map(
+      ([, stems, cjk]) =>
+        `(${[
+          ...stems.map((s) =>
+            s.endsWith('$')
+              ? `(?<!\\p{L})${escape(s.slice(0, -1))}(?!\\p{L})`
+              : `(?<!\\p{L})${escape(s)}\\p{L}*`,
+          ),
+          ...cjk.map(escape),
+        ].join('|')})`,
+    ).join('|'),
+    'gu',
+  );
+  const LEXICON_ASCII = new RegExp(
+    ENTRIES.map(([, stems]) => {
+      const ascii = stems.filter(isAscii);
+      return ascii.length === 0
+        ? '((?!))'
+        : `(${ascii
+            .map((s) =>
+              s.endsWith('$') ? `\\b${escape(s.slice(0, -1))}\\b` : `\\b${escape(s)}[a-z]*`,
+            )
+            .join('|')})`;
+    }).join('|'),
+    'g',
+  );
+  function referenceLexicon(text: string): string {
+    const lower = text.toLowerCase();
+    let changed = false;
+    const english = lower.replace(isAscii(lower) ? LEXICON_ASCII : LEXICON, (...groups) => {
+      for (let i = 0; i < ENTRIES.length; i++)
+        if (groups[i + 1] !== undefined) {
+          changed = true;
+          return ` ${ENTRIES[i]![0]} `;
+        }
+      return String(groups[0]);
+    });
+    return changed ? english : text;
+  }
+
+  it('replaces what the alternation replaced, in ASCII and beyond', () => {
+    const literals = ENTRIES.flatMap(([, stems, cjk]) => [
+      ...stems.map((s) => s.replace(/\$$/, '')),
+      ...cjk,
+    ]);
+    // What borders a literal: letters of several scripts and planes, word units, separators.
+    const around = [
+      'a',
+      'Z',
+      'en',
+      '0',
+      '_',
+      ' ',
+      '-',
+      '\n',
+      'é',
+      'ß',
+      'ж',
+      'İ',
+      '𝐀',
+      '\ud835',
+      '\udc00',
+      '的',
+      '.',
+    ];
+    const next = random(11);
+    const differ: string[] = [];
+    let replaced = 0;
+    for (let n = 0; n < 20000; n++) {
+      let text = '';
+      while (next() < 0.85) {
+        const pool = next() < 0.5 ? literals : around;
+        let piece = pool[Math.floor(next() * pool.length)]!;
+        if (next() < 0.2) piece = piece.toUpperCase();
+        if (next() < 0.1) piece = piece.slice(0, -1);
+        text += piece;
+      }
+      const english = englishLexicon(text);
+      if (english !== text) replaced++;
+      if (english !== referenceLexicon(text)) differ.push(text);
+    }
+    expect(differ).toEqual([]);
+    expect(replaced).toBeGreaterThan(5000);
   });
 });
 

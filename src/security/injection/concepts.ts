@@ -91,11 +91,23 @@ interface Concept {
 }
 
 const PARTS = [...TRIGGERS.keys()];
-/** Word to the parts (bits, in PARTS order) it triggers. */
-const TRIGGER_BITS = new Map<string, number>();
+
+/**
+ * Trigger words by a hash of their letters (lower-cased, FNV-1a), each slot the parts (bits, in
+ * PARTS order) of the words that hash to it. A word is hashed as it is read, with no lower-cased
+ * copy of it; a word sharing a slot with a trigger word only lends the sentence bits it lacks,
+ * which costs a test of the concept's expressions, never a different result.
+ */
+const SLOTS = 1 << 14;
+const FNV_PRIME = 0x01000193;
+const FNV_SEED = 0x811c9dc5;
+const TRIGGER_BITS = new Int32Array(SLOTS);
 PARTS.forEach((part, bit) => {
-  for (const word of TRIGGERS.get(part)!.split(' '))
-    TRIGGER_BITS.set(word, (TRIGGER_BITS.get(word) ?? 0) | (1 << bit));
+  for (const word of TRIGGERS.get(part)!.split(' ')) {
+    let hash = FNV_SEED;
+    for (let i = 0; i < word.length; i++) hash = Math.imul(hash ^ word.charCodeAt(i), FNV_PRIME);
+    TRIGGER_BITS[hash & (SLOTS - 1)]! |= 1 << bit;
+  }
 });
 
 const concept = (kind: InjectionSignalKind, weight: number, all: RegExp[]): Concept => ({
@@ -114,15 +126,19 @@ const CONCEPTS: readonly Concept[] = [
 /** The parts whose trigger words a sentence holds (its runs of ASCII letters, lower-cased). */
 function triggered(sentence: string): number {
   let mask = 0;
-  let start = -1;
+  let hash = FNV_SEED;
+  let inWord = false;
   const length = sentence.length;
   for (let i = 0; i <= length; i++) {
     const c = i < length ? sentence.charCodeAt(i) : 0;
     if ((c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a)) {
-      if (start < 0) start = i;
-    } else if (start >= 0) {
-      mask |= TRIGGER_BITS.get(sentence.slice(start, i).toLowerCase()) ?? 0;
-      start = -1;
+      // `| 0x20` lower-cases an ASCII letter.
+      hash = Math.imul(hash ^ (c | 0x20), FNV_PRIME);
+      inWord = true;
+    } else if (inWord) {
+      mask |= TRIGGER_BITS[hash & (SLOTS - 1)]!;
+      hash = FNV_SEED;
+      inWord = false;
     }
   }
   return mask;

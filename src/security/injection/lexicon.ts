@@ -14,7 +14,7 @@
  */
 
 /** English word, then the stems and words that mean it. */
-const ENTRIES: readonly (readonly [string, readonly string[], readonly string[]])[] = [
+export const ENTRIES: readonly (readonly [string, readonly string[], readonly string[]])[] = [
   // [english, stems of space-separated languages, CJK words]
   [
     'ignore',
@@ -491,47 +491,12 @@ const ENTRIES: readonly (readonly [string, readonly string[], readonly string[]]
   ],
 ];
 
-const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
 const isAscii = (s: string): boolean => !/[\u0080-\uffff]/.test(s);
 /**
  * Letters of the lexicon's languages beyond ASCII (accented Latin, Greek and Cyrillic, kana, CJK,
  * Hangul), where every stem beyond ASCII lies. Without one, only the ASCII stems can match.
  */
 const BEYOND_ASCII_LETTER = /[\u00c0-\u024f\u0370-\u04ff\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]/;
-
-/**
- * Alternation groups, one per entry, in ENTRIES order, over lower-cased text. Two forms: every
- * entry for text with characters beyond ASCII, and for ASCII text (most of it) only the ASCII stems
- * with plain `\b` boundaries and no Unicode mode, several times faster to scan.
- */
-const LEXICON = new RegExp(
-  ENTRIES.map(
-    ([, stems, cjk]) =>
-      `(${[
-        ...stems.map((s) =>
-          s.endsWith('$')
-            ? `(?<!\\p{L})${escape(s.slice(0, -1))}(?!\\p{L})`
-            : `(?<!\\p{L})${escape(s)}\\p{L}*`,
-        ),
-        ...cjk.map(escape),
-      ].join('|')})`,
-  ).join('|'),
-  'gu',
-);
-const LEXICON_ASCII = new RegExp(
-  ENTRIES.map(([, stems]) => {
-    const ascii = stems.filter(isAscii);
-    return ascii.length === 0
-      ? '((?!))'
-      : `(${ascii
-          .map((s) =>
-            s.endsWith('$') ? `\\b${escape(s.slice(0, -1))}\\b` : `\\b${escape(s)}[a-z]*`,
-          )
-          .join('|')})`;
-  }).join('|'),
-  'g',
-);
 
 /**
  * What a text must hold for an ASCII stem to match: a one-word stem, a word starting with it
@@ -570,23 +535,131 @@ export function mayHoldLexicon(text: string, words: ReadonlySet<string>): boolea
   return false;
 }
 
+/** One literal of the lexicon and what a match of it needs around it. */
+interface Branch {
+  /** The English word of its entry. */
+  english: string;
+  literal: string;
+  /** A stem: no letter before it. A CJK word matches anywhere. */
+  stem: boolean;
+  /** A whole word (a stem written with a final `$`): no letter after it either. */
+  whole: boolean;
+}
+
+/**
+ * The literals by their first two code units (every stem and CJK word has two at least), each
+ * list in ENTRIES order, stems before CJK words within an entry: at a position, the first that
+ * matches is the one an alternation of them all, in that order, would take. Two tables: every
+ * literal for text with characters beyond ASCII; for ASCII text only the ASCII stems.
+ */
+function branchesByLead(ascii: boolean): Map<number, Branch[]> {
+  const byLead = new Map<number, Branch[]>();
+  for (const [english, stems, cjk] of ENTRIES) {
+    const branches: Branch[] = [
+      ...stems
+        .filter((stem) => !ascii || isAscii(stem))
+        .map((stem) => ({
+          english,
+          literal: stem.replace(/\$$/, ''),
+          stem: true,
+          whole: stem.endsWith('$'),
+        })),
+      ...(ascii ? [] : cjk.map((word) => ({ english, literal: word, stem: false, whole: false }))),
+    ];
+    for (const branch of branches) {
+      if (branch.literal.length < 2)
+        throw new Error(`lexicon literal shorter than two code units: ${branch.literal}`);
+      const lead = leadOf(branch.literal, 0);
+      byLead.set(lead, [...(byLead.get(lead) ?? []), branch]);
+    }
+  }
+  return byLead;
+}
+const leadOf = (text: string, i: number): number =>
+  (text.charCodeAt(i) << 16) | text.charCodeAt(i + 1);
+const BRANCHES = branchesByLead(false);
+const ASCII_BRANCHES = branchesByLead(true);
+
+/**
+ * What counts as a letter around a stem. In text beyond ASCII, `\p{L}` by code point (looked up
+ * once per BMP code unit, then remembered). In ASCII text, what a `\b` boundary sees: letters,
+ * digits and `_` (a word character before a stem, or after a whole word, is no boundary); the
+ * stems' endings run over `a`-`z` only.
+ */
+const LETTER = /\p{L}/u;
+const BMP_LETTER = new Uint8Array(0x10000); // 0 unknown, 1 letter, 2 not
+function isLetter(cp: number): boolean {
+  if (cp > 0xffff) return LETTER.test(String.fromCodePoint(cp));
+  if (BMP_LETTER[cp] === 0) BMP_LETTER[cp] = LETTER.test(String.fromCharCode(cp)) ? 1 : 2;
+  return BMP_LETTER[cp] === 1;
+}
+const isWordUnit = (c: number): boolean =>
+  (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39) || c === 0x5f;
+const isLowerAscii = (c: number): boolean => c >= 0x61 && c <= 0x7a;
+
+/** The code point that ends just before `i`. */
+function codePointBefore(text: string, i: number): number {
+  const c = text.charCodeAt(i - 1);
+  if (c >= 0xdc00 && c <= 0xdfff && i >= 2) {
+    const high = text.charCodeAt(i - 2);
+    if (high >= 0xd800 && high <= 0xdbff) return text.codePointAt(i - 2)!;
+  }
+  return c;
+}
+
+/** Where a match of `branch` at `i` ends, or -1 when it does not match there. */
+function matchEnd(text: string, i: number, branch: Branch, ascii: boolean): number {
+  if (!text.startsWith(branch.literal, i)) return -1;
+  let end = i + branch.literal.length;
+  if (!branch.stem) return end;
+  if (i > 0 && (ascii ? isWordUnit(text.charCodeAt(i - 1)) : isLetter(codePointBefore(text, i))))
+    return -1;
+  if (ascii) {
+    if (branch.whole) return end < text.length && isWordUnit(text.charCodeAt(end)) ? -1 : end;
+    while (end < text.length && isLowerAscii(text.charCodeAt(end))) end++;
+    return end;
+  }
+  if (branch.whole) return end < text.length && isLetter(text.codePointAt(end)!) ? -1 : end;
+  while (end < text.length) {
+    const cp = text.codePointAt(end)!;
+    if (!isLetter(cp)) break;
+    end += cp > 0xffff ? 2 : 1;
+  }
+  return end;
+}
+
 /**
  * The text with other languages' attack vocabulary in English, lower-cased; the text itself, as
- * given, when it holds none.
+ * given, when it holds none. Each match is replaced by its English word between spaces, matches
+ * found left to right from the end of the last one, as a global replace with the alternation of
+ * every literal (stems with `(?<!\p{L})` before them and `\p{L}*` or `(?!\p{L})` after, `\b` and
+ * `[a-z]*` in ASCII text) would; a hand walk because that expression tried each branch behind its
+ * lookbehind at every position, and few positions start a literal.
  */
 export function englishLexicon(text: string): string {
   const lower = text.toLowerCase();
-  let changed = false;
-  const english = lower.replace(
-    isAscii(lower) ? LEXICON_ASCII : LEXICON,
-    (...groups: unknown[]) => {
-      for (let i = 0; i < ENTRIES.length; i++)
-        if (groups[i + 1] !== undefined) {
-          changed = true;
-          return ` ${ENTRIES[i]![0]} `;
+  const ascii = isAscii(lower);
+  const byLead = ascii ? ASCII_BRANCHES : BRANCHES;
+  let english = '';
+  let copied = 0;
+  for (let i = 0; i + 1 < lower.length;) {
+    const branches = byLead.get(leadOf(lower, i));
+    let end = -1;
+    let word = '';
+    if (branches)
+      for (const branch of branches) {
+        end = matchEnd(lower, i, branch, ascii);
+        if (end >= 0) {
+          word = branch.english;
+          break;
         }
-      return String(groups[0]);
-    },
-  );
-  return changed ? english : text;
+      }
+    if (end < 0) {
+      i++;
+      continue;
+    }
+    english += `${lower.slice(copied, i)} ${word} `;
+    copied = i = end;
+  }
+  return copied === 0 ? text : english + lower.slice(copied);
 }

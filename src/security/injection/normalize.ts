@@ -11,6 +11,11 @@
 const INVISIBLE = /[\u200B\u2060-\u2064\uFEFF\u180E\u00AD\u115F\u1160\u3164]|\u034F/g;
 /** ZWJ/ZWNJ squeezed between two Latin letters: no legitimate use. */
 const JOINER_IN_WORD = /(?<=[A-Za-z])[\u200C\u200D]+(?=[A-Za-z])/g;
+/**
+ * Whether JOINER_IN_WORD can match: `includes` finds a joiner in a fraction of the time the
+ * expression takes to try its lookbehind at every position, and most text has none.
+ */
+const mayHoldJoiner = (text: string): boolean => text.includes('\u200c') || text.includes('\u200d');
 /** Explicit bidi embeddings, overrides and isolates (the "Trojan Source" characters). */
 const BIDI_CONTROL = /[\u202A-\u202E\u2066-\u2069]/g;
 /** Unicode tag characters: an invisible copy of ASCII ("ASCII smuggling"). */
@@ -41,7 +46,9 @@ export function countInvisible(text: string): InvisibleReport {
     }
   }
   return {
-    zeroWidth: (text.match(INVISIBLE)?.length ?? 0) + (text.match(JOINER_IN_WORD)?.length ?? 0),
+    zeroWidth:
+      (text.match(INVISIBLE)?.length ?? 0) +
+      (mayHoldJoiner(text) ? (text.match(JOINER_IN_WORD)?.length ?? 0) : 0),
     bidiControls: text.match(BIDI_CONTROL)?.length ?? 0,
     tagCharacters,
     hiddenText,
@@ -49,9 +56,8 @@ export function countInvisible(text: string): InvisibleReport {
 }
 
 export function stripInvisible(text: string): string {
-  return text
-    .replace(INVISIBLE, '')
-    .replace(JOINER_IN_WORD, '')
+  const visible = text.replace(INVISIBLE, '');
+  return (mayHoldJoiner(visible) ? visible.replace(JOINER_IN_WORD, '') : visible)
     .replace(BIDI_CONTROL, '')
     .replace(TAG_CHARACTERS, '');
 }
