@@ -5,7 +5,6 @@
  * exact-match cache keyed on redacted text and never holding raw personal data, the canary check,
  * the injection screen's three actions, and the audit rows each call leaves.
  */
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import {
   LlmGateway,
@@ -28,6 +27,7 @@ import {
 import { DEFAULT_INJECTION_POLICY } from '../../src/security/injection/index.js';
 import type { AuditLogRepository, NewAuditEntry } from '../../src/infra/store/audit-log.js';
 import { ScriptedProvider, fail } from '../support/scripted-provider.js';
+import { logLinesInto } from '../support/log-lines.js';
 
 const EMAIL = 'jane.doe+billing@example.co.uk';
 const IBAN = 'DE89 3704 0044 0532 0130 00';
@@ -53,13 +53,7 @@ const echo = (request: ModelRequest) =>
 
 function logSink() {
   const lines: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
-      done();
-    },
-  });
-  return { lines, logger: createLogger({ level: 'debug', pretty: false }, stream) };
+  return { lines, logger: createLogger({ level: 'debug', pretty: false }, logLinesInto(lines)) };
 }
 
 function setUp(options: {

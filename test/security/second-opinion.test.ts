@@ -5,7 +5,6 @@
  * failure, a slow or garbled answer, or a spent budget leaves the screen's own decision, logged
  * without the text.
  */
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { LlmGateway, type GatewayCall } from '../../src/llm/gateway.js';
 import { parseLlmConfig } from '../../src/llm/provider-chains.js';
@@ -23,6 +22,7 @@ import { DEFAULT_INJECTION_POLICY } from '../../src/security/injection/index.js'
 import { GatewayInjectionJudge } from '../../src/services/screening/injection-judge.js';
 import { startOpenAiDouble, type OpenAiDouble } from '../support/openai-double.js';
 import { ScriptedProvider } from '../support/scripted-provider.js';
+import { logLinesInto } from '../support/log-lines.js';
 
 const EMAIL = 'jane.doe@example.com';
 /** Flagged by the screen alone (one strong signal), below the block threshold. */
@@ -48,13 +48,7 @@ const verdict = (injection: boolean, confidence: number) => ({
 
 function logSink() {
   const lines: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
-      done();
-    },
-  });
-  return { lines, logger: createLogger({ level: 'debug', pretty: false }, stream) };
+  return { lines, logger: createLogger({ level: 'debug', pretty: false }, logLinesInto(lines)) };
 }
 
 let double: OpenAiDouble;
