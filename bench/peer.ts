@@ -20,6 +20,7 @@
  *   npx tsx bench/peer.ts --seconds 5            shorter levels (default 10 s each)
  *   npx tsx bench/peer.ts --mode stream --clients 200 --spacing 10
  *   npx tsx bench/peer.ts --store pglite         the embedded store (default PostgreSQL)
+ *   npx tsx bench/peer.ts --node-flags="--optimize-for-size"   V8/Node flags for the subgraph
  *   npx tsx bench/peer.ts --smoke                a few seconds: that each way still answers (CI)
  *
  * Figures only, never assertions (but --smoke fails when a way stops answering).
@@ -60,6 +61,8 @@ const MODES = (flag('mode')?.split(',') ?? ['whole', 'stream']) as Mode[];
 const LEVELS = (flag('clients') ?? (SMOKE ? '1,5' : '1,50,200')).split(',').map(Number);
 const SPACINGS = (flag('spacing') ?? (SMOKE ? '40' : '40,10')).split(',').map(Number);
 const STORE = (flag('store') ?? 'postgres') as StoreKind;
+/** Extra flags for the subgraph's `node`, to weigh a flag's CPU per call before it goes into the image. */
+const NODE_FLAGS = (flag('node-flags') ?? '').split(' ').filter(Boolean);
 const MODEL = 'gpt-bench';
 const FIRST_CHUNK_MS = 200;
 const CHUNKS = 20;
@@ -75,10 +78,17 @@ interface Measured {
 }
 
 async function main() {
-  console.log(`${machine()}; store ${STORE}; ${SECONDS} s a level`);
+  console.log(
+    `${machine()}; store ${STORE}; ${SECONDS} s a level${NODE_FLAGS.length ? `; subgraph under node ${NODE_FLAGS.join(' ')}` : ''}`,
+  );
   const double = await startDouble(behaviour(SPACINGS[0]!));
   const portkey = await startPortkey();
-  const subgraph = await startServer({ doubleUrl: double.url, maxConcurrent: 400, store: STORE });
+  const subgraph = await startServer({
+    doubleUrl: double.url,
+    maxConcurrent: 400,
+    store: STORE,
+    execArgv: NODE_FLAGS,
+  });
   const http = new GraphQLHttpClient(subgraph.url, subgraph.authorization);
   // Several sockets, calls dealt round-robin: production caps one socket at 100 open
   // subscriptions (WS_MAX_SUBSCRIPTIONS_PER_SOCKET), and one socket for 200 streamed clients had
