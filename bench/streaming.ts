@@ -158,7 +158,8 @@ const OPEN_BEHAVIOUR: OpenAiBehaviour = {
   chunkDelayMs: 2000,
   usage: { inputTokens: 400, outputTokens: 100 },
 };
-const TARGET_RSS_MB = 300;
+/** Issue 19: 2,000 open streams under 300 MB of RSS; 10,000 (more than 2,000) under 1 GB. */
+const TARGET_RSS_MB = OPEN_STREAMS > 2000 ? 1000 : 300;
 
 /** `--keep-profile` keeps a profile file (for Chrome DevTools or speedscope); otherwise it goes. */
 function keepOrRemove(file: string): void {
