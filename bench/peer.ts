@@ -25,6 +25,7 @@
  *                                                where the subgraph's CPU went at each level (V8
  *                                                profiler: its CPU per call is then not comparable)
  *   npx tsx bench/peer.ts --profile --keep-profile  and keep the .cpuprofile files
+ *   npx tsx bench/peer.ts --node-flags="--optimize-for-size"   V8/Node flags for the subgraph
  *   npx tsx bench/peer.ts --smoke                a few seconds: that each way still answers (CI)
  *
  * Figures only, never assertions (but --smoke fails when a way stops answering).
@@ -72,6 +73,8 @@ const LEVELS = (flag('clients') ?? (SMOKE ? '1,5' : '1,50,200')).split(',').map(
 const SPACINGS = (flag('spacing') ?? (SMOKE ? '40' : '40,10')).split(',').map(Number);
 const STORE = (flag('store') ?? 'postgres') as StoreKind;
 const PROFILE = hasFlag('profile');
+/** Extra flags for the subgraph's `node`, to weigh a flag's CPU per call before it goes into the image. */
+const NODE_FLAGS = (flag('node-flags') ?? '').split(' ').filter(Boolean);
 const MODEL = 'gpt-bench';
 const FIRST_CHUNK_MS = 200;
 const CHUNKS = 20;
@@ -89,10 +92,17 @@ interface Measured {
 }
 
 async function main() {
-  console.log(`${machine()}; store ${STORE}; ${SECONDS} s a level`);
+  console.log(
+    `${machine()}; store ${STORE}; ${SECONDS} s a level${NODE_FLAGS.length ? `; subgraph under node ${NODE_FLAGS.join(' ')}` : ''}`,
+  );
   const double = await startDouble(behaviour(SPACINGS[0]!));
   const portkey = await startPortkey();
-  const subgraph = await startServer({ doubleUrl: double.url, maxConcurrent: 400, store: STORE });
+  const subgraph = await startServer({
+    doubleUrl: double.url,
+    maxConcurrent: 400,
+    store: STORE,
+    execArgv: NODE_FLAGS,
+  });
   const http = new GraphQLHttpClient(subgraph.url, subgraph.authorization);
   // Several sockets, calls dealt round-robin: production caps one socket at 100 open
   // subscriptions (WS_MAX_SUBSCRIPTIONS_PER_SOCKET), and one socket for 200 streamed clients had

@@ -17,7 +17,9 @@ export type ChildRequest =
    */
   | { type: 'heap-start'; id: number; allocated?: boolean }
   /** Stops it and writes the .heapprofile to `path`. */
-  | { type: 'heap-stop'; id: number; path: string };
+  | { type: 'heap-stop'; id: number; path: string }
+  /** Writes a full V8 heap snapshot (v8.writeHeapSnapshot, after a GC) to `path`: what holds the heap. */
+  | { type: 'heap-snapshot'; id: number; path: string };
 
 /** `ready` comes once the child serves `url`; init-store.ts also hands over the API key it issued. */
 export type ChildMessage =

@@ -11,6 +11,7 @@ import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { Session } from 'node:inspector/promises';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { writeHeapSnapshot } from 'node:v8';
 import type * as ConfigModule from '../../src/config.js';
 import type * as LoggerModule from '../../src/infra/observability/logger.js';
 import type * as AppModule from '../../src/app/app.js';
@@ -132,6 +133,9 @@ process.on('message', (message: ChildRequest) => {
         send({ type: 'reply', id: message.id, value: message.path });
         return;
       }
+      case 'heap-snapshot':
+        send({ type: 'reply', id: message.id, value: writeHeapSnapshot(message.path) });
+        return;
       case 'stop':
         await app.stop();
         send({ type: 'reply', id: message.id, value: null });

@@ -292,47 +292,35 @@ export class LlmGateway {
     ]);
   }
 
+  /**
+   * The call's parts: text deltas, then one `finish`. One async generator from the provider's
+   * stream to the caller: every open stream holds each layer as a suspended frame, and every delta
+   * pays each layer's hop.
+   */
   async *stream(call: GatewayCall): AsyncIterable<GatewayPart> {
     const { observer, limits, protection } = this;
     // Before any provider is called: an account out of tokens or budget is refused here.
     await limits?.admit(call.accountId);
-    if (!observer && !limits && !protection) return yield* this.walkChain(call, null);
-    const started = performance.now();
+    const callStarted = performance.now();
     // Also before any provider: injection screening, PII redaction per target, the canary.
     const guard = (await protection?.open(call)) ?? null;
     const observed: ObservedCall = { call, protection: guard };
+    /** The finish as the caller sees it, once the observer and the account's usage are told. */
+    const finished = async (raw: Extract<GatewayPart, { type: 'finish' }>) => {
+      const part = guard ? { ...raw, injectionScore: guard.injectionScore } : raw;
+      observer?.finished(call.feature, part, performance.now() - callStarted, observed);
+      if (!part.cacheHit) await limits?.charge(call.accountId, part.usage);
+      return part;
+    };
+    const policy = this.chains.features[call.feature];
+    const deadline = new Deadline(call.signal, policy.timeoutMs);
+    const { signal } = deadline;
     try {
       if (guard?.refusal)
         throw new GatewayError(
           new ServiceError(ErrorCode.PROMPT_INJECTION_SUSPECTED, guard.refusal),
           [],
         );
-      for await (const raw of this.walkChain(call, guard)) {
-        const part =
-          raw.type === 'finish' && guard ? { ...raw, injectionScore: guard.injectionScore } : raw;
-        if (part.type === 'finish') {
-          observer?.finished(call.feature, part, performance.now() - started, observed);
-          if (!part.cacheHit) await limits?.charge(call.accountId, part.usage);
-        }
-        yield part;
-      }
-    } catch (error) {
-      if (error instanceof GatewayError) {
-        error.injectionScore = guard?.injectionScore ?? null;
-        observer?.failed(call.feature, error, performance.now() - started, observed);
-      }
-      throw error;
-    }
-  }
-
-  private async *walkChain(
-    call: GatewayCall,
-    guard: ProtectedCall | null,
-  ): AsyncIterable<GatewayPart> {
-    const policy = this.chains.features[call.feature];
-    const deadline = new Deadline(call.signal, policy.timeoutMs);
-    const { signal } = deadline;
-    try {
       const started = performance.now();
       const attempts: Attempt[] = [];
       let lastError: CallFailure | undefined;
@@ -367,7 +355,7 @@ export class LlmGateway {
             errorCode: null,
             latencyMs: 0,
           });
-          yield {
+          yield await finished({
             type: 'finish',
             provider: target.provider,
             model: target.model,
@@ -383,7 +371,7 @@ export class LlmGateway {
                 ? Math.round(performance.now() - started)
                 : null,
             attempts,
-          };
+          });
           return;
         }
 
@@ -450,7 +438,7 @@ export class LlmGateway {
                 };
                 this.cache!.set(cacheKey, answer);
               }
-              yield {
+              yield await finished({
                 type: 'finish',
                 provider: target.provider,
                 model: part.model ?? target.model,
@@ -462,7 +450,7 @@ export class LlmGateway {
                     ? null
                     : Math.round(firstTokenAt - started),
                 attempts,
-              };
+              });
               return;
             }
             throw new ProviderError(
@@ -521,6 +509,12 @@ export class LlmGateway {
           ),
         attempts,
       );
+    } catch (error) {
+      if (error instanceof GatewayError) {
+        error.injectionScore = guard?.injectionScore ?? null;
+        observer?.failed(call.feature, error, performance.now() - callStarted, observed);
+      }
+      throw error;
     } finally {
       deadline.dispose(false);
     }

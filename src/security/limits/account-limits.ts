@@ -228,7 +228,10 @@ export class AccountLimits {
 
 /**
  * Wraps a subscription's events so that `release` runs when it ends, however it ends: completed,
- * failed, returned by the client, or aborted before its first event was read.
+ * failed, returned by the client, or aborted before its first event was read. A plain iterator
+ * delegating to the source rather than an async generator: every open subscription (two of these
+ * each: the socket's cap and the account's stream slot) would hold a generator's suspended frame,
+ * and every event would pay its hop.
  */
 export function releasingOnEnd<T>(
   source: AsyncIterable<T>,
@@ -237,12 +240,32 @@ export function releasingOnEnd<T>(
 ): AsyncIterable<T> {
   if (signal.aborted) release();
   else signal.addEventListener('abort', release, { once: true });
-  return (async function* () {
-    try {
-      yield* source;
-    } finally {
-      signal.removeEventListener('abort', release);
-      release();
-    }
-  })();
+  const end = () => {
+    signal.removeEventListener('abort', release);
+    release();
+  };
+  // Created at the first call, as a generator would: nothing of the source runs before it is read.
+  let iterator: AsyncIterator<T> | undefined;
+  const of = () => (iterator ??= source[Symbol.asyncIterator]());
+  // Handlers shared by every read: a pending read holds one promise reaction, no suspended frame.
+  const settled = (result: IteratorResult<T>) => {
+    if (result.done) end();
+    return result;
+  };
+  const failed = (error: unknown): never => {
+    end();
+    throw error;
+  };
+  const events: AsyncIterableIterator<T> = {
+    next: () => of().next().then(settled, failed),
+    return: (value?: unknown) => {
+      const step = iterator?.return?.(value as T);
+      if (step) return step.then(settled, failed);
+      // Returned before the first read, the source has nothing to return: this still releases.
+      end();
+      return Promise.resolve({ done: true, value } as IteratorResult<T>);
+    },
+    [Symbol.asyncIterator]: () => events,
+  };
+  return events;
 }

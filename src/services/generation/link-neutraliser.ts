@@ -14,7 +14,6 @@
  * `![`, `<`) is held until its paragraph ends, since neither spans a blank line, so the deltas
  * still concatenate to exactly the final text.
  */
-import type { GatewayPart } from '../../llm/gateway.js';
 import type { GroundingIssueRecord } from '../../infra/store/generations.js';
 
 /** The hosts the input names: links to them may stay. */
@@ -86,24 +85,12 @@ export class LinkNeutraliser {
     return [...this.found.values()];
   }
 
-  /** The model's parts with their text neutralised; what is held is released before `finish`. */
-  async *guard(parts: AsyncIterable<GatewayPart>): AsyncIterable<GatewayPart> {
-    for await (const part of parts) {
-      if (part.type !== 'text-delta') {
-        const rest = this.flush();
-        if (rest) yield { type: 'text-delta', text: rest };
-        yield part;
-        continue;
-      }
-      const text = this.push(part.text);
-      if (text) yield { type: 'text-delta', text };
-    }
-    const rest = this.flush();
-    if (rest) yield { type: 'text-delta', text: rest };
-  }
-
-  /** The part of what has arrived that is final now: whole paragraphs, and text no link can start in. */
-  private push(delta: string): string {
+  /**
+   * The part of what has arrived that is final now: whole paragraphs, and text no link can start in.
+   * The runner calls it on each delta in its own loop (no async generator layer of its own, which
+   * every open stream would hold as one more suspended frame).
+   */
+  push(delta: string): string {
     this.held += delta;
     let ready = '';
     const paragraphEnd = this.held.lastIndexOf('\n\n');
@@ -118,7 +105,8 @@ export class LinkNeutraliser {
     return ready;
   }
 
-  private flush(): string {
+  /** What is still held, neutralised: released before the answer's `finish` and at its end. */
+  flush(): string {
     const rest = this.neutralise(this.held);
     this.held = '';
     return rest;

@@ -8,7 +8,12 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Account } from '../../domain.js';
 import { ErrorCode, ServiceError, notFound } from '../../errors.js';
-import { GatewayError, type Answered, type LlmGateway } from '../../llm/gateway.js';
+import {
+  GatewayError,
+  type Answered,
+  type GatewayPart,
+  type LlmGateway,
+} from '../../llm/gateway.js';
 import type { Target } from '../../llm/provider-chains.js';
 import type { ChatMessage } from '../../llm/spec.js';
 import type {
@@ -279,33 +284,36 @@ export class GenerationRunner {
     let links = new LinkNeutraliser(vouched);
     // The whole input is untrusted data: the gateway screens it for prompt injection.
     const call = (messages: ChatMessage[]) =>
-      links.guard(
-        this.deps.gateway.stream({
-          feature: capability.feature,
-          accountId: options.account.id,
-          messages,
-          task: { input, now: context.now },
-          signal,
-          requestId: options.requestId,
-          untrusted: [input],
-          // Nobody sees a draft that is not streamed before it is finished: no need to stream it from the provider.
-          wholeAnswer: !options.stream,
-          ...evaluation,
-        }),
-      );
+      this.deps.gateway.stream({
+        feature: capability.feature,
+        accountId: options.account.id,
+        messages,
+        task: { input, now: context.now },
+        signal,
+        requestId: options.requestId,
+        untrusted: [input],
+        // Nobody sees a draft that is not streamed before it is finished: no need to stream it from the provider.
+        wholeAnswer: !options.stream,
+        ...evaluation,
+      });
+    // Links are neutralised in the loops below rather than by an async generator wrapped around the
+    // gateway's stream: every open stream held that layer as one more suspended frame.
+    const neutralised = (part: GatewayPart) =>
+      part.type === 'finish' ? links.flush() : links.push(part.text);
     /** The stored lengths are those of the published events, known once they all are. */
     let outcome: Omit<GenerationOutcome, 'chunkLengths'>;
     let answered: Answered | undefined;
     try {
       for await (const part of call(job.messages)) {
-        if (part.type === 'finish') answered = part;
-        else {
-          chunks.push(part.text);
+        const text = neutralised(part);
+        if (text) {
+          chunks.push(text);
           if (options.stream) {
             if (!(await stored)) return null;
-            await frames.push(part.text);
+            await frames.push(text);
           }
         }
+        if (part.type === 'finish') answered = part;
       }
       const read = () => {
         // An empty, cut-off or refused answer is no draft: nothing a person could use.
@@ -332,13 +340,14 @@ export class GenerationRunner {
         let second: DraftReading<Output> | undefined;
         try {
           for await (const part of call(correction)) {
+            const text = neutralised(part);
+            if (text) chunks.push(text);
             if (part.type === 'finish')
               answered = {
                 ...part,
                 usage: addUsage(first.answered?.usage, part.usage),
                 attempts: [...(first.answered?.attempts ?? []), ...part.attempts],
               };
-            else chunks.push(part.text);
           }
           second = read();
         } catch (error) {
