@@ -25,3 +25,12 @@ export function corkForThisTurn(socket: Writable | undefined): void {
     socket.uncork();
   });
 }
+
+/**
+ * Uncorks `socket` at once, before it is destroyed: a websocket cut off for not reading
+ * (`terminate()`) while corked stayed connected in the server, and its client never saw the
+ * connection end (test/security/slow-readers.test.ts).
+ */
+export function uncorkNow(socket: Writable | undefined): void {
+  while (socket?.writableCorked) socket.uncork();
+}

@@ -29,7 +29,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import { decodeJwt } from 'jose';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { Logger } from '../infra/observability/logger.js';
-import { corkForThisTurn } from './coalesced-writes.js';
+import { corkForThisTurn, uncorkNow } from './coalesced-writes.js';
 import type { Account } from '../domain.js';
 import { ErrorCode, ServiceError } from '../errors.js';
 import { keyPrefixOf } from '../security/api-keys.js';
@@ -290,6 +290,7 @@ export function attachWebSocket(options: WebSocketOptions) {
       'closed a websocket whose client stopped reading',
     );
     // Not close(): its close frame would queue behind the backlog the client is not reading.
+    uncorkNow((socket as unknown as { _socket?: Duplex })._socket);
     socket.terminate();
   };
   const backlogCheck = setInterval(() => {
