@@ -248,3 +248,29 @@ describe('OpenAiProvider.stream without the SDK', () => {
     expect(error.cause).toBeInstanceOf(APIConnectionError);
   });
 });
+
+describe('completionEndpoint', () => {
+  it('sends what the SDK sends a server, and leaves credentials other than a plain key to the SDK', () => {
+    const plain = new OpenAI({
+      apiKey: 'sk-1',
+      organization: 'org-1',
+      project: 'proj-1',
+      baseURL: 'http://model.test/v1',
+    });
+    expect(completionEndpoint(plain)).toEqual({
+      url: 'http://model.test/v1/chat/completions',
+      headers: expect.objectContaining({
+        authorization: 'Bearer sk-1',
+        'openai-organization': 'org-1',
+        'openai-project': 'proj-1',
+        'content-type': 'application/json',
+      }) as unknown,
+    });
+    const admin = new OpenAI({
+      apiKey: null,
+      adminAPIKey: 'admin-1',
+      baseURL: 'http://model.test/v1',
+    });
+    expect(completionEndpoint(admin)).toBeNull();
+  });
+});
