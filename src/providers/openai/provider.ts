@@ -1,7 +1,8 @@
 /**
- * A `ModelProvider` over OpenAI chat completions, with the official SDK. It also serves any
- * OpenAI-compatible server (vLLM, llama.cpp, a test double) through `baseURL`, so several named
- * instances may exist side by side (`openai`, `local-vllm`).
+ * A `ModelProvider` over OpenAI chat completions: one undici request each, on the SDK's wire
+ * (completion-request.ts), and the official SDK itself for credentials other than a plain key.
+ * It also serves any OpenAI-compatible server (vLLM, llama.cpp, a test double) through
+ * `baseURL`, so several named instances may exist side by side (`openai`, `local-vllm`).
  */
 import OpenAI from 'openai';
 import { ProviderError } from '../../llm/errors.js';
@@ -17,7 +18,9 @@ import { Deadline } from '../../llm/deadline.js';
 import { toFinishReason } from './finish-reason.js';
 import { toProviderError } from './map-error.js';
 import { openAiFetch } from './transport.js';
-import { completeWhole, completionEndpoint, type CompletionEndpoint } from './whole-completion.js';
+import { completionEndpoint, type CompletionEndpoint } from './completion-request.js';
+import { streamCompletion } from './stream-completion.js';
+import { completeWhole } from './whole-completion.js';
 
 export interface OpenAiProviderOptions {
   /** The instance name, reported on every error (`openai`, `local-vllm`). */
@@ -43,6 +46,7 @@ export interface OpenAiProviderOptions {
 type ChatMessageParam = OpenAI.Chat.Completions.ChatCompletionMessageParam;
 type ChatParams = OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming;
 type ChatCompletion = OpenAI.Chat.Completions.ChatCompletion;
+type ChatChunk = OpenAI.Chat.Completions.ChatCompletionChunk;
 type ChatUsage = OpenAI.Completions.CompletionUsage;
 
 export class OpenAiProvider implements ModelProvider {
@@ -51,8 +55,8 @@ export class OpenAiProvider implements ModelProvider {
   readonly #client: OpenAI;
   readonly #defaultModel: string | undefined;
   readonly #timeoutMs: number | undefined;
-  /** Where `generate` sends its request without the SDK; null: through the SDK (see whole-completion.ts). */
-  readonly #wholeEndpoint: CompletionEndpoint | null;
+  /** Where requests go without the SDK; null: through the SDK (see completion-request.ts). */
+  readonly #endpoint: CompletionEndpoint | null;
 
   constructor(options: OpenAiProviderOptions) {
     this.name = options.name;
@@ -71,7 +75,7 @@ export class OpenAiProvider implements ModelProvider {
       // Lighter per call than the platform fetch, which matters with thousands of open streams.
       fetch: openAiFetch,
     });
-    this.#wholeEndpoint = completionEndpoint(this.#client);
+    this.#endpoint = completionEndpoint(this.#client);
   }
 
   async generate(request: ModelRequest, signal: AbortSignal): Promise<ModelResult> {
@@ -79,8 +83,8 @@ export class OpenAiProvider implements ModelProvider {
     let completion: ChatCompletion;
     try {
       const params = this.#params(request);
-      completion = this.#wholeEndpoint
-        ? ((await completeWhole(this.#wholeEndpoint, params, deadline.signal)) as ChatCompletion)
+      completion = this.#endpoint
+        ? ((await completeWhole(this.#endpoint, params, deadline.signal)) as ChatCompletion)
         : await this.#client.chat.completions.create(params, {
             signal: deadline.signal,
             maxRetries: 0,
@@ -115,10 +119,17 @@ export class OpenAiProvider implements ModelProvider {
     const deadline = new Deadline(signal, this.#timeoutMs);
     let completed = false;
     try {
-      const chunks = await this.#client.chat.completions.create(
-        { ...this.#params(request), stream: true, stream_options: { include_usage: true } },
-        { signal: deadline.signal, maxRetries: 0 },
-      );
+      const params = {
+        ...this.#params(request),
+        stream: true as const,
+        stream_options: { include_usage: true },
+      };
+      const chunks: AsyncIterable<ChatChunk> = this.#endpoint
+        ? (streamCompletion(this.#endpoint, params, deadline.signal) as AsyncIterable<ChatChunk>)
+        : await this.#client.chat.completions.create(params, {
+            signal: deadline.signal,
+            maxRetries: 0,
+          });
       deadline.touch();
 
       let text = '';
@@ -143,7 +154,7 @@ export class OpenAiProvider implements ModelProvider {
         if (choice.finish_reason) finish = choice.finish_reason;
       }
 
-      // The SDK ends the iteration quietly when its signal aborts: say why it ended.
+      // The SDK ends the iteration quietly when its signal aborts (undici throws): say why it ended.
       if (deadline.cancelled) throw this.#error('cancelled', 'request aborted');
       if (deadline.timedOut) throw this.#error('timeout', `no chunk within ${this.#timeoutMs} ms`);
       // A server that closes cleanly without a finish_reason cut the answer short.

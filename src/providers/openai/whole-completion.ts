@@ -1,79 +1,19 @@
 /**
- * A chat completion asked for whole, sent with undici's `request` rather than through the openai
- * SDK. For one JSON body the SDK's per-request machinery is most of a call's client-side cost:
- * headers merged from six sources, a log record formatted even with logging off, an
- * AbortController and a timer of its own, the response wrapped for `.withResponse()`. Measured
- * against a bare request to the same double, in one process, it cost 0.2-0.3 ms of CPU per call.
- * Streams still go through the SDK, for its server-sent-events parser.
- *
- * The wire is the SDK's: the same URL (the client's own `buildURL`, so `OPENAI_BASE_URL` still
- * applies), method, JSON body and the headers a server reads (authorization, content type, accept,
- * user agent, organization and project; not the SDK's `x-stainless-*` telemetry). Failures are the
- * SDK's own error classes, built as the SDK builds them, so `toProviderError` maps them unchanged;
- * the caller's deadline decides cancellation and timeouts first, as it does for the SDK.
+ * A chat completion asked for whole, without the openai SDK (see completion-request.ts): the
+ * response body read as the SDK reads it.
  */
-import { APIConnectionError, APIConnectionTimeoutError, APIError, type OpenAI } from 'openai';
-import { VERSION } from 'openai/version';
-import { request, type Dispatcher } from 'undici';
-import { responseHeaders } from './transport.js';
-
-/** Where a client sends chat completions, and the headers it sends with each. */
-export interface CompletionEndpoint {
-  readonly url: string;
-  readonly headers: Readonly<Record<string, string>>;
-}
-
-/**
- * The endpoint of `client`, resolved once; null when its credentials are not a plain API key
- * (an admin key, a workload identity): those calls stay with the SDK, which knows how to sign them.
- */
-export function completionEndpoint(client: OpenAI): CompletionEndpoint | null {
-  if (client.apiKey === null || client.apiKey === '') return null;
-  const headers: Record<string, string> = {
-    accept: 'application/json',
-    'content-type': 'application/json',
-    'user-agent': `OpenAI/JS ${VERSION}`,
-    authorization: `Bearer ${client.apiKey}`,
-  };
-  if (client.organization !== null) headers['openai-organization'] = client.organization;
-  if (client.project !== null) headers['openai-project'] = client.project;
-  return { url: client.buildURL('/chat/completions', null), headers };
-}
+import { postCompletion, single, type CompletionEndpoint } from './completion-request.js';
 
 /**
  * POSTs `body` and returns the response body as the SDK would have: parsed JSON when the server
- * says it is JSON, the text otherwise (the caller checks its shape). A status outside 2xx throws
- * the SDK's `APIError` for it; a request that got no answer, its `APIConnectionError`.
+ * says it is JSON, the text otherwise (the caller checks its shape). Failures as `postCompletion`.
  */
 export async function completeWhole(
   endpoint: CompletionEndpoint,
   body: unknown,
   signal: AbortSignal,
 ): Promise<unknown> {
-  let answer: Dispatcher.ResponseData;
-  try {
-    answer = await request(endpoint.url, {
-      method: 'POST',
-      headers: endpoint.headers,
-      body: JSON.stringify(body),
-      signal,
-    });
-  } catch (error) {
-    throw connectionError(error);
-  }
-  const { statusCode, headers, body: content } = answer;
-  if (statusCode < 200 || statusCode >= 300) {
-    const text = await content
-      .text()
-      .catch((error: unknown) => (error instanceof Error ? error.message : String(error)));
-    const json = parsedOrUndefined(text);
-    throw APIError.generate(
-      statusCode,
-      json as object | undefined,
-      json ? undefined : text,
-      responseHeaders(headers),
-    );
-  }
+  const { statusCode, headers, body: content } = await postCompletion(endpoint, body, signal);
   if (statusCode === 204) {
     await content.dump();
     return null;
@@ -87,25 +27,4 @@ export async function completeWhole(
     return content.json();
   }
   return content.text();
-}
-
-/** As the SDK reports a request that never got an answer: a timeout, or a failed connection. */
-function connectionError(error: unknown): APIError {
-  const cause = error instanceof Error ? error : new Error(String(error));
-  const seen = `${String(cause)}${'cause' in cause ? String(cause.cause) : ''}`;
-  if (cause.name === 'AbortError' || /timed? ?out/i.test(seen))
-    return new APIConnectionTimeoutError();
-  return new APIConnectionError({ cause });
-}
-
-function parsedOrUndefined(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
-}
-
-function single(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
 }
