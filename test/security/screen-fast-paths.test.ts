@@ -37,6 +37,19 @@ function random(seed: number): () => number {
   };
 }
 
+/** `count` seeded random texts, each of up to `maxPieces - 1` pieces drawn from `pieces`. */
+function randomTexts(seed: number, pieces: readonly string[], maxPieces: number, count: number) {
+  const next = random(seed);
+  const out: string[] = [];
+  for (let n = 0; n < count; n++) {
+    let text = '';
+    const length = Math.floor(next() * maxPieces);
+    for (let i = 0; i < length; i++) text += pieces[Math.floor(next() * pieces.length)];
+    out.push(text);
+  }
+  return out;
+}
+
 describe("the classifier's text folding", () => {
   it('treats every code unit as the regular expressions did', () => {
     const differ: string[] = [];
@@ -50,12 +63,8 @@ describe("the classifier's text folding", () => {
 
   it('folds random mixes of letters, leet digits, Markdown and whitespace the same way', () => {
     const alphabet = [...'abeiost013457289 *_~`#>|\n\t.-!@$', '\u00a0', '\u2003', '\u3000', 'é'];
-    const next = random(21);
     const differ: string[] = [];
-    for (let n = 0; n < 50000; n++) {
-      let text = '';
-      const length = Math.floor(next() * 24);
-      for (let i = 0; i < length; i++) text += alphabet[Math.floor(next() * alphabet.length)];
+    for (const text of randomTexts(21, alphabet, 24, 50000)) {
       if (foldModelText(text) !== referenceModelText(text)) differ.push(JSON.stringify(text));
     }
     expect(differ).toEqual([]);
@@ -115,12 +124,8 @@ function referenceFeatures(normalized: string, bits: number): number[] {
 describe("the classifier's features", () => {
   it('are the same buckets at the same positions as before, for texts of every length', () => {
     const alphabet = [..."ab z'.,-09", '\u00e9', '\u4e2d', '\u3002', '\u2014', '\uff01', '\ud83d'];
-    const next = random(19);
     const differ: string[] = [];
-    for (let n = 0; n < 20000; n++) {
-      let text = '';
-      const length = Math.floor(next() * 12);
-      for (let i = 0; i < length; i++) text += alphabet[Math.floor(next() * alphabet.length)];
+    for (const text of randomTexts(19, alphabet, 12, 20000)) {
       const features: number[] = [];
       forEachFeature(text, 18, (position, bucket) => features.push(position, bucket));
       if (features.join() !== referenceFeatures(text, 18).join()) differ.push(JSON.stringify(text));
@@ -264,12 +269,8 @@ describe('folding for matching', () => {
     const pieces = ['u', 'U', 'r', 'ur', 'Ur', 'pls', 'PLZ', 'ppl', 'urn', 'a', 'b', '1', '3', '@'];
     const more = [' ', '.', '-', '_', '*', '%41', '%20', '%C3%A9', '%zz', "'", '\n'];
     const alphabet = [...pieces, ...more, ...more];
-    const next = random(5);
     const differ: string[] = [];
-    for (let n = 0; n < 20000; n++) {
-      let text = '';
-      const length = Math.floor(next() * 16);
-      for (let i = 0; i < length; i++) text += alphabet[Math.floor(next() * alphabet.length)];
+    for (const text of randomTexts(5, alphabet, 16, 20000)) {
       if (`${foldForMatching(text)} \u00b7` !== foldForMatching(`${text} \u00b7`))
         differ.push(JSON.stringify(text));
     }
@@ -284,15 +285,7 @@ describe('the PII scan tried only where a match can start', () => {
       ...['a', 'F', '0', '9', ':', '::', '.', '%', 'eth0', ' ', '_', 'g', '-', '+', '/'],
       ...['://', '@', 'user', ':pw', 'https', 'x'.repeat(17), 'fe80', '2001:db8', '\n', '['],
     ];
-    const next = random(seed);
-    const out: string[] = [];
-    for (let n = 0; n < count; n++) {
-      let text = '';
-      const length = Math.floor(next() * 30);
-      for (let i = 0; i < length; i++) text += pieces[Math.floor(next() * pieces.length)];
-      out.push(text);
-    }
-    return out;
+    return randomTexts(seed, pieces, 30, count);
   }
   /** Every match of a global pattern, as the global scan finds them. */
   const all = (pattern: RegExp, text: string): string[] =>
