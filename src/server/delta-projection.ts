@@ -43,13 +43,12 @@ export function isTextDelta(event: unknown): event is GenerationTextDeltaView {
 const projections = new WeakMap<DocumentNode, Map<string, DeltaProjection | null>>();
 
 /**
- * The projection of `operation`'s single root field's selection onto a delta; null when the
+ * The projection of the named operation's single root field's selection onto a delta; null when the
  * selection is more than plain data. Kept per document and operation name.
  */
 export function deltaProjectionOf(
   document: DocumentNode,
   operationName: string | null | undefined,
-  operation: OperationDefinitionNode,
 ): DeltaProjection | null {
   let byOperation = projections.get(document);
   if (!byOperation) {
@@ -58,7 +57,8 @@ export function deltaProjectionOf(
   }
   let projection = byOperation.get(operationName ?? '');
   if (projection === undefined) {
-    projection = project(operation);
+    const operation = graphql.getOperationAST(document, operationName);
+    projection = operation ? project(operation) : null;
     byOperation.set(operationName ?? '', projection);
   }
   return projection;

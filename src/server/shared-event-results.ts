@@ -65,13 +65,7 @@ export class SharedEventResults {
     if (!(Symbol.asyncIterator in source)) return source;
     const operationKey = this.operationKey(args);
     const projection =
-      operationKey === undefined
-        ? null
-        : deltaProjectionOf(
-            args.document,
-            args.operationName,
-            graphql.getOperationAST(args.document, args.operationName)!,
-          );
+      operationKey === undefined ? null : deltaProjectionOf(args.document, args.operationName);
     return mapEvents(source, (event) => {
       const seq = (event as { seq?: unknown } | null)?.seq;
       if (operationKey === undefined || typeof seq !== 'number') {
