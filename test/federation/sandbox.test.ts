@@ -209,10 +209,10 @@ describe('the Sandbox example document', () => {
       { ticket: { id: 'T-1' }, category: 'billing' },
       { ticket: { id: 'T-2' }, category: 'login' },
     ]);
-    // Decided without a person, unless the builtin LLM's call for a hard case ran out of time on a
-    // loaded machine (seen once in CI): then the local model's guess waits for review, saying so.
-    for (const prediction of routed.routeTickets)
-      if (prediction.needsReview) expect(prediction.reason).toMatch(/the LLM failed \(PROVIDER_/);
+    // Decided by the local model without a person. The builtin provider cannot route a hard case,
+    // so this holds only because the same import always trains the same model (it once did not:
+    // labeled tickets were read in the order of their random ids).
+    for (const prediction of routed.routeTickets) expect(prediction.needsReview).toBe(false);
     // A read: run again, the same stored predictions come back.
     const again = await run<{ routeTickets: { id: string }[] }>('RouteTickets');
     expect(again.routeTickets.map((prediction) => prediction.id)).toEqual(

@@ -61,7 +61,7 @@ export class LabeledTicketRepository {
 
   async list(accountId: string, taxonomyId: string, split?: Split): Promise<LabeledTicket[]> {
     return this.db.query<LabeledTicket>(
-      `SELECT subject, body, category FROM labeled_tickets WHERE account_id = $1 AND taxonomy_id = $2 AND ($3::text IS NULL OR split = $3) ORDER BY created_at, id`,
+      `SELECT subject, body, category FROM labeled_tickets WHERE account_id = $1 AND taxonomy_id = $2 AND ($3::text IS NULL OR split = $3) ORDER BY created_at, content_hash`,
       [accountId, taxonomyId, split ?? null],
     );
   }
