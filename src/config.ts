@@ -142,6 +142,7 @@ const environmentSchema = z.object({
   INJECTION_SECOND_OPINION_CALLS_PER_DAY: int(0, 100_000_000).default(1000),
   INJECTION_SECOND_OPINION_USD_PER_DAY: decimal(0, 1_000_000).default(1),
   INJECTION_SECOND_OPINION_TIMEOUT_MS: int(100, 60_000).default(3000),
+  INJECTION_SECOND_OPINION_CONCURRENCY: int(1, 10_000).default(16),
   AUDIT_RAW_TEXT: bool.default(false),
   // OpenTelemetry tracing (issue #9), off unless an OTLP endpoint is set: the standard variables.
   OTEL_EXPORTER_OTLP_ENDPOINT: z
@@ -241,6 +242,7 @@ export interface Config {
       callsPerDay: number;
       usdPerDay: number;
       timeoutMs: number;
+      maxInFlight: number;
     };
   };
   /** OTLP/HTTP export of traces; undefined (the default) leaves tracing off and its SDK unloaded. */
@@ -455,6 +457,7 @@ function secondOpinionSettings(
     callsPerDay: e.INJECTION_SECOND_OPINION_CALLS_PER_DAY,
     usdPerDay: e.INJECTION_SECOND_OPINION_USD_PER_DAY,
     timeoutMs: e.INJECTION_SECOND_OPINION_TIMEOUT_MS,
+    maxInFlight: e.INJECTION_SECOND_OPINION_CONCURRENCY,
   };
 }
 

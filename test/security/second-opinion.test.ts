@@ -38,6 +38,7 @@ const SETTINGS: SecondOpinionSettings = {
   callsPerDay: 100,
   usdPerDay: 1,
   timeoutMs: 2000,
+  maxInFlight: 16,
 };
 
 const verdict = (injection: boolean, confidence: number) => ({
@@ -220,6 +221,19 @@ describe('the second opinion on uncertain injection scores', () => {
     await ask(FLAGGED);
     expect(double.requests).toHaveLength(3);
     expect(outcomes).toEqual(['unsure', 'unsure', 'over-budget', 'unsure']);
+  });
+
+  it('asks at most INJECTION_SECOND_OPINION_CONCURRENCY at once: the others keep the screen’s decision at once', async () => {
+    for (let i = 0; i < 3; i++) double.enqueue({ kind: 'delay', ms: 200, then: verdict(false, 1) });
+    const { ask, outcomes } = setUp({ settings: { maxInFlight: 3 } });
+    const answers = await Promise.all(Array.from({ length: 10 }, () => ask(FLAGGED)));
+    expect(answers.every((answer) => answer.text === 'Answered.')).toBe(true);
+    expect(double.requests).toHaveLength(3);
+    expect(outcomes.filter((outcome) => outcome === 'busy')).toHaveLength(7);
+    expect(outcomes.filter((outcome) => outcome !== 'busy')).toHaveLength(3);
+    // Once they are answered, the next uncertain text is asked again.
+    await ask(FLAGGED);
+    expect(double.requests).toHaveLength(4);
   });
 
   it('stops asking once the day’s dollars are spent', async () => {

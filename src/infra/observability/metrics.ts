@@ -137,7 +137,7 @@ export class Metrics implements GatewayObserver {
     });
     this.secondOpinions = new Counter({
       name: `${PREFIX}injection_second_opinions_total`,
-      help: 'Uncertain injection scores shown to the second-opinion model (INJECTION_SECOND_OPINION), by outcome: moved, kept, unsure, unparsable, failed, timeout, over-budget.',
+      help: 'Uncertain injection scores shown to the second-opinion model (INJECTION_SECOND_OPINION), by outcome: moved, kept, unsure, unparsable, failed, timeout, over-budget, busy (INJECTION_SECOND_OPINION_CONCURRENCY calls already waiting).',
       labelNames: ['outcome'],
       registers,
     });

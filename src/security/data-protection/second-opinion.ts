@@ -9,8 +9,9 @@
  *   independent strong signal the default policy asks of a block), never past INJECTION_ACTION;
  * - "benign": FLAG becomes LOG; LOG stays LOG, so the weak signal is still on record.
  *
- * It fails safe: a failed, slow (INJECTION_SECOND_OPINION_TIMEOUT_MS) or unparsable answer, or a
- * day's budget spent (calls and USD, per replica), leaves the screen's own decision. Each outcome
+ * It fails safe: a failed, slow (INJECTION_SECOND_OPINION_TIMEOUT_MS) or unparsable answer, a
+ * day's budget spent (calls and USD, per replica), or as many calls already waiting for the model
+ * as INJECTION_SECOND_OPINION_CONCURRENCY allows, leaves the screen's own decision. Each outcome
  * is logged with the score and the model, never the text, and counted.
  *
  * The security layer does not build prompts (the fence lives with the features): the model is
@@ -52,10 +53,15 @@ export interface SecondOpinionSettings {
   usdPerDay: number;
   /** How long the screen waits for an answer (INJECTION_SECOND_OPINION_TIMEOUT_MS). */
   timeoutMs: number;
+  /**
+   * Calls waiting for the model at once, per replica (INJECTION_SECOND_OPINION_CONCURRENCY). A
+   * `screenText` of 500 uncertain texts would otherwise ask 500 questions at once.
+   */
+  maxInFlight: number;
 }
 
 export type SecondOpinionOutcome =
-  'moved' | 'kept' | 'unsure' | 'unparsable' | 'failed' | 'timeout' | 'over-budget';
+  'moved' | 'kept' | 'unsure' | 'unparsable' | 'failed' | 'timeout' | 'over-budget' | 'busy';
 
 /** A usable opinion, as a screening reports it. */
 export interface SecondOpinionRecord extends InjectionVerdict {
@@ -84,6 +90,7 @@ export class SecondOpinion {
   private day = '';
   private calls = 0;
   private spentUsd = 0;
+  private inFlight = 0;
 
   constructor(private readonly options: SecondOpinionOptions) {}
 
@@ -100,10 +107,13 @@ export class SecondOpinion {
   ): Promise<ReviewedScreening> {
     const own: ReviewedScreening = { ...screening, secondOpinion: null };
     if (!this.inBand(screening.score)) return own;
+    // Not waiting for a slot: a queue would make the caller wait one timeout per text ahead of it.
+    if (this.inFlight >= this.options.settings.maxInFlight) return this.report(own, call, 'busy');
     if (!this.reserve()) return this.report(own, call, 'over-budget');
     const timeout = AbortSignal.timeout(this.options.settings.timeoutMs);
     const signal = call.signal ? AbortSignal.any([call.signal, timeout]) : timeout;
     let answer: { verdict: InjectionVerdict | null; costUsd: number };
+    this.inFlight++;
     try {
       answer = await this.options.judge.judge({
         text: screening.passage,
@@ -113,6 +123,8 @@ export class SecondOpinion {
       });
     } catch (error) {
       return this.report(own, call, timeout.aborted ? 'timeout' : 'failed', error);
+    } finally {
+      this.inFlight--;
     }
     this.spentUsd += answer.costUsd;
     const { verdict } = answer;
