@@ -11,6 +11,7 @@ import type {
 } from '../services/generation/generation-queries.js';
 import type { GenerationRecord, Page } from '../infra/store/generations.js';
 import type { PredictionRecord } from '../infra/store/routing/predictions.js';
+import type { RouterModelRecord } from '../infra/store/routing/router-models.js';
 import type { TaxonomyRecord } from '../infra/store/routing/taxonomies.js';
 
 /** The most drafts one page of `Incident.drafts` may hold. */
@@ -49,6 +50,8 @@ export interface Loaders {
   defaultTaxonomyId: DataLoader<string, string | null>;
   /** Taxonomies by id (a page of predictions names a few): one statement per request. */
   taxonomy: DataLoader<string, TaxonomyRecord | null>;
+  /** Trained router models by id (the runs of a page of evaluations): one statement per request. */
+  routerModel: DataLoader<string, RouterModelRecord | null>;
 }
 
 export interface RoutingRequest {
@@ -119,6 +122,9 @@ export function createLoaders(
       services.generations.byIds(accountId, ids),
     ),
     taxonomy,
+    routerModel: new DataLoader((ids: readonly string[]) =>
+      services.routing.modelsByIds(account, ids),
+    ),
     defaultTaxonomyId: new DataLoader(async (keys: readonly string[]) => {
       const id = await services.routing.defaultTaxonomyId(account);
       return keys.map(() => id);

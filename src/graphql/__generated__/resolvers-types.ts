@@ -974,7 +974,12 @@ export type EvalRun = {
   reportPath: Scalars['String']['output'];
   /** Per-case results, in case order. */
   results: EvalCaseResultConnection;
-  /** ROUTING: the router model evaluated. */
+  /** ROUTING: the taxonomy's trained router model when the run started, with its metrics as trained (the model evaluated, unless the target is an LLM alone); null for GENERATION runs and before any training. */
+  routerModel: Maybe<RouterModel>;
+  /**
+   * ROUTING: the id of the router model evaluated.
+   * @deprecated Use `routerModel { id }`, which also gives the model's metrics and taxonomy.
+   */
   routerModelId: Maybe<Scalars['ID']['output']>;
   /** Where it is. */
   status: EvalRunStatus;
@@ -3076,7 +3081,8 @@ export type TextScreening = {
   /**
    * The second-opinion model's verdict, when one was asked and answered usably; null when the
    * setting is off, the score was outside the uncertain band, or the model failed, was too slow,
-   * answered garbage or its daily budget was spent (then the screen's own decision stands).
+   * answered garbage, its daily budget was spent, or as many texts were already waiting for it as
+   * INJECTION_SECOND_OPINION_CONCURRENCY allows (then the screen's own decision stands).
    */
   secondOpinion: Maybe<SecondOpinion>;
 };
@@ -3970,6 +3976,7 @@ export type EvalRunResolvers<ContextType = RequestContext, ParentType extends Re
   progress?: Resolver<ResolversTypes['EvalProgress'], ParentType, ContextType>;
   reportPath?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   results?: Resolver<ResolversTypes['EvalCaseResultConnection'], ParentType, ContextType, RequireFields<EvalRunResultsArgs, 'first'>>;
+  routerModel?: Resolver<Maybe<ResolversTypes['RouterModel']>, ParentType, ContextType>;
   routerModelId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['EvalRunStatus'], ParentType, ContextType>;
   target?: Resolver<ResolversTypes['String'], ParentType, ContextType>;

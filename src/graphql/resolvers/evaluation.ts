@@ -194,6 +194,8 @@ export const evaluationResolvers: Resolvers = {
   },
   EvalRun: {
     progress: (run) => ({ done: run.done, total: run.total }),
+    routerModel: (run, _args, { loaders }) =>
+      run.routerModelId ? loaders.routerModel.load(run.routerModelId) : null,
     judgePromptJson: (run) => (run.judgePrompt ? JSON.stringify(run.judgePrompt) : null),
     metrics: async (run, _args, { services, account }) => {
       if (run.done === 0 && !run.summary) return null;

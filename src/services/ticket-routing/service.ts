@@ -232,6 +232,11 @@ export class RoutingService {
     return (await this.deps.routerModels.latest(account.id, [taxonomyId]))[0] ?? null;
   }
 
+  /** The account's trained models with these ids, in their order; null where there is none. */
+  modelsByIds(account: Account, ids: readonly string[]): Promise<(RouterModelRecord | null)[]> {
+    return this.deps.routerModels.byIds(account.id, ids);
+  }
+
   /** The account's taxonomies with these ids, in their order; null where there is none. */
   taxonomiesByIds(account: Account, ids: readonly string[]): Promise<(TaxonomyRecord | null)[]> {
     return this.deps.taxonomies.findByIds(account.id, ids);

@@ -136,6 +136,20 @@ describe('routing evaluation runs, compared', () => {
     expect(llm.metrics!.costUsd).toBeCloseTo(((double.calls - calls) * 1100) / 1_000_000, 8);
     expect(local.metrics!.accuracy).toBeGreaterThan(0.8);
     expect(llm.metrics!.accuracy).toBeLessThan(0.25);
+    // The run names the model it evaluated, as an object a frontend can show without a second query.
+    const named = await server.graphql<{
+      evalRun: { routerModel: { id: string; taxonomy: { id: string }; trainedOn: number } };
+      taxonomies: { nodes: { id: string; model: { id: string } }[] };
+    }>(
+      'query($id: ID!) { evalRun(id: $id) { routerModel { id taxonomy { id } trainedOn } } taxonomies(first: 10) { nodes { id model { id } } } }',
+      { id: local.id },
+    );
+    expect(named.errors).toBeUndefined();
+    expect(named.data!.evalRun.routerModel).toMatchObject({
+      id: named.data!.taxonomies.nodes.find((node) => node.id === taxonomyId)!.model.id,
+      taxonomy: { id: taxonomyId },
+    });
+    expect(named.data!.evalRun.routerModel.trainedOn).toBeGreaterThan(100);
 
     const compared = await server.graphql<{
       compareEvalRuns: {

@@ -86,4 +86,15 @@ export class RouterModelRepository {
     const byTaxonomy = new Map(rows.map((row) => [row.taxonomy_id, toRecord(row)]));
     return taxonomyIds.map((id) => byTaxonomy.get(id) ?? null);
   }
+
+  /** The account's models with these ids, in their order; null where there is none. */
+  async byIds(accountId: string, ids: readonly string[]): Promise<(RouterModelRecord | null)[]> {
+    const rows = await this.db.query<Row>(
+      `SELECT id, account_id, taxonomy_id, taxonomy_version, metrics, created_at FROM router_models
+       WHERE account_id = $1 AND id = ANY($2::uuid[])`,
+      [accountId, ids],
+    );
+    const byId = new Map(rows.map((row) => [row.id, toRecord(row)]));
+    return ids.map((id) => byId.get(id) ?? null);
+  }
 }
