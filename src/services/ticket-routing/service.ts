@@ -384,7 +384,7 @@ export class RoutingService {
     });
     if (valid.length > 0) {
       try {
-        const predictions = await this.route(
+        const predictions = await this.routeValid(
           account,
           valid.map(({ ticket }) => ticket),
           taxonomyId,
@@ -418,7 +418,7 @@ export class RoutingService {
         `ticket: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`,
         { issues: issuesOf(parsed.error.issues, 'ticket') },
       );
-    const [prediction] = await this.route(account, [parsed.data], taxonomyId, signal, {
+    const [prediction] = await this.routeValid(account, [parsed.data], taxonomyId, signal, {
       ...options,
       reuse: false,
       fresh: true,
@@ -438,7 +438,17 @@ export class RoutingService {
       throw badInput(
         `tickets: at most ${MAX_TICKETS_PER_REQUEST} per request (got ${rawTickets.length})`,
       );
-    const tickets = parseTickets(rawTickets);
+    return this.routeValid(account, parseTickets(rawTickets), taxonomyId, signal, options);
+  }
+
+  /** `route` for tickets already checked against the ticket schema (checked once per request). */
+  private async routeValid(
+    account: Account,
+    tickets: Ticket[],
+    taxonomyId: string | null | undefined,
+    signal: AbortSignal,
+    options: RouteOptions,
+  ): Promise<PredictionRecord[]> {
     const taxonomy = await this.taxonomy(account, taxonomyId);
     options.taxonomyRead?.(taxonomy);
     if (options.reuse && options.persist !== false && !options.store)
@@ -475,6 +485,7 @@ export class RoutingService {
       taxonomy,
       signal,
       options,
+      groups.map((indexes) => keys[indexes[0]!]!.contentHash),
     );
     groups.forEach((indexes, position) => {
       for (const index of indexes) stored[index] = decided[position]!;
@@ -489,6 +500,8 @@ export class RoutingService {
     taxonomy: TaxonomyRecord,
     signal: AbortSignal,
     options: RouteOptions,
+    // A ticket's hash when the caller already made it (looking for its stored decision).
+    contentHashes: readonly string[] = tickets.map(contentHashOf),
   ): Promise<PredictionRecord[]> {
     const stages = options.stages ?? 'CASCADE';
     const started = performance.now();
@@ -541,7 +554,7 @@ export class RoutingService {
         ticketId: ticket.id,
         subject: ticket.subject ?? null,
         body: ticket.body,
-        contentHash: contentHashOf(ticket),
+        contentHash: contentHashes[index]!,
         ...decision,
         localCategory: evidence[index]!.local?.label ?? null,
         llmCategory: evidence[index]!.llm?.category ?? null,
