@@ -9,6 +9,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { clincUtterances } from '../clinc150.js';
 import { concatenatedAttacks } from './concatenated.js';
+import { contrastPairs } from './contrast.js';
 import { creativeBenign } from './creative-benign.js';
 import { hardNegatives } from './hard-negatives.js';
 import { carrierTexts, indirectInjections } from './indirect.js';
@@ -126,6 +127,13 @@ export function ownExamples(): Example[] {
       injection: false,
       collection: `own:benign-${set}`,
       group: set === 'lookalikes-ml' ? language : set,
+    })),
+    // contrast.ts: minimal pairs, both labels held out whole.
+    ...contrastPairs().map(({ language, injection, text }) => ({
+      text,
+      injection,
+      collection: 'own:contrast-switch',
+      group: `task switch ${language}`,
     })),
     ...carrierTexts().map((text) => ({
       text,
