@@ -62,6 +62,7 @@ import { formatProfile, summarizeProfile } from './support/cpu-profile.js';
 import type { ProcessStats } from './support/ipc.js';
 import { cpuMsOf } from './support/proc-cpu.js';
 import { writeCallsOf } from './support/proc-io.js';
+import { freePort } from '../test/support/redis.js';
 import {
   connectedClient,
   subgraphStream,
@@ -379,7 +380,10 @@ async function startPortkey(): Promise<{ url: string; process: ChildProcess }> {
   const script = createRequire(import.meta.url).resolve(
     '@portkey-ai/gateway/build/start-server.js',
   );
-  const port = 20_000 + Math.floor(Math.random() * 20_000);
+  // A port the system has just given out free, not a random one: a random port in the ephemeral
+  // range was taken now and then by another process's connection (Portkey then exits at once and the
+  // run stopped with "Portkey did not start").
+  const port = await freePort();
   const child = spawn(process.execPath, [script, `--port=${port}`, '--headless'], {
     env: { PATH: process.env['PATH'] ?? '', NODE_ENV: 'production' },
     stdio: 'ignore',
