@@ -62,7 +62,13 @@ import { formatProfile, summarizeProfile } from './support/cpu-profile.js';
 import type { ProcessStats } from './support/ipc.js';
 import { cpuMsOf } from './support/proc-cpu.js';
 import { writeCallsOf } from './support/proc-io.js';
-import { connectedClient, subgraphStream, type Draft } from './support/streams.js';
+import { freePort } from '../test/support/redis.js';
+import {
+  connectedClient,
+  subgraphStream,
+  type Draft,
+  type StreamTiming,
+} from './support/streams.js';
 
 type Mode = 'whole' | 'stream';
 type Way = 'direct' | 'portkey' | 'subgraph';
@@ -84,6 +90,8 @@ interface Measured {
   result: LoadResult;
   /** Time to the first token of each streamed call, ms. */
   firstToken: number[];
+  /** Each streamed call's timing (see streams.ts). */
+  timings: StreamTiming[];
   cpuMs: number;
   /** Write system calls of the gateway process (socket writes, mostly). */
   writes: number;
@@ -132,6 +140,7 @@ async function main() {
         const rows: (string | number)[][] = [];
         const profiles: string[] = [];
         const notes: string[] = [];
+        const phases: string[] = [];
         for (const clients of LEVELS) {
           const measured = {} as Record<Way, Measured>;
           for (const way of ['direct', 'portkey', 'subgraph'] as const) {
@@ -166,12 +175,14 @@ async function main() {
             }
           }
           rows.push(...levelRows(mode, clients, measured));
+          if (mode === 'stream') phases.push(phaseNote(clients, measured));
         }
         console.log(
           `\n${mode === 'whole' ? 'Whole answers' : 'Streamed, time to first token'}, chunks ${spacing} ms apart:`,
         );
         console.log(table(HEADER[mode], rows));
         for (const note of notes) console.log(note);
+        for (const phase of phases) console.log(phase);
         for (const profile of profiles) console.log(profile);
       }
     }
@@ -291,11 +302,12 @@ function levelRows(mode: Mode, clients: number, m: Record<Way, Measured>): (stri
 /** One closed-loop level, with the CPU the gateway process (and its database) spent on it. */
 async function measure(
   clients: number,
-  call: () => Promise<number | undefined>,
+  call: () => Promise<StreamTiming | undefined>,
   pid: number | undefined,
   database: { snapshot(): Promise<Map<number, number>> } | undefined,
 ): Promise<Measured> {
   const firstToken: number[] = [];
+  const timings: StreamTiming[] = [];
   const cpu0 = pid ? cpuMsOf(pid) : 0;
   const writes0 = pid ? writeCallsOf(pid) : 0;
   const db0 = (await database?.snapshot()) ?? new Map<number, number>();
@@ -308,8 +320,10 @@ async function measure(
       rampMs: clients > 1 ? 1000 : 0,
     },
     async () => {
-      const ttft = await call();
-      if (ttft !== undefined) firstToken.push(ttft);
+      const timing = await call();
+      if (timing === undefined) return;
+      firstToken.push(timing.firstDeltaMs);
+      timings.push(timing);
     },
   );
   const cpuMs = pid ? cpuMsOf(pid) - cpu0 : 0;
@@ -317,11 +331,11 @@ async function measure(
   let databaseCpuMs = 0;
   for (const [backend, spent] of (await database?.snapshot()) ?? [])
     databaseCpuMs += spent - (db0.get(backend) ?? 0);
-  return { result, firstToken, cpuMs, writes, databaseCpuMs };
+  return { result, firstToken, timings, cpuMs, writes, databaseCpuMs };
 }
 
-/** A chat completion through the SDK; streamed, resolves with the time to its first token. */
-async function sdkCall(mode: Mode, client: OpenAI): Promise<number | undefined> {
+/** A chat completion through the SDK; streamed, resolves with its timing. */
+async function sdkCall(mode: Mode, client: OpenAI): Promise<StreamTiming | undefined> {
   const messages = [{ role: 'user' as const, content: 'Draft a status update.' }];
   if (mode === 'whole') {
     const answer = await client.chat.completions.create({ model: MODEL, messages });
@@ -330,24 +344,26 @@ async function sdkCall(mode: Mode, client: OpenAI): Promise<number | undefined> 
   }
   const started = performance.now();
   let firstToken: number | undefined;
+  let lastDeltaMs = 0;
   let text = '';
   const stream = await client.chat.completions.create({ model: MODEL, messages, stream: true });
   for await (const chunk of stream) {
     const delta = chunk.choices[0]?.delta.content;
     if (!delta) continue;
-    firstToken ??= performance.now() - started;
+    lastDeltaMs = performance.now() - started;
+    firstToken ??= lastDeltaMs;
     text += delta;
   }
   if (text !== MODEL_STATUS_UPDATE || firstToken === undefined) throw new Error('wrong stream');
-  return firstToken;
+  return { firstDeltaMs: firstToken, totalMs: performance.now() - started, lastDeltaMs };
 }
 
 async function subgraphCall(
   mode: Mode,
   http: GraphQLHttpClient,
   ws: Client,
-): Promise<number | undefined> {
-  if (mode === 'stream') return (await subgraphStream(http, ws)).firstDeltaMs;
+): Promise<StreamTiming | undefined> {
+  if (mode === 'stream') return subgraphStream(http, ws);
   const result = await http.post<Draft & { draftStatusUpdate: { generation: { status: string } } }>(
     DRAFT,
     {
@@ -364,7 +380,10 @@ async function startPortkey(): Promise<{ url: string; process: ChildProcess }> {
   const script = createRequire(import.meta.url).resolve(
     '@portkey-ai/gateway/build/start-server.js',
   );
-  const port = 20_000 + Math.floor(Math.random() * 20_000);
+  // A port the system has just given out free, not a random one: a random port in the ephemeral
+  // range was taken now and then by another process's connection (Portkey then exits at once and the
+  // run stopped with "Portkey did not start").
+  const port = await freePort();
   const child = spawn(process.execPath, [script, `--port=${port}`, '--headless'], {
     env: { PATH: process.env['PATH'] ?? '', NODE_ENV: 'production' },
     stdio: 'ignore',
@@ -427,6 +446,31 @@ function subgraphNote(
   const made = count('streamEventsExecuted');
   const projected = count('streamEventsProjected');
   return `  subgraph at ${clients}: ${(measured.cpuMs / measured.result.elapsedMs).toFixed(2)} cores busy, event-loop delay p99 ${ms(after.eventLoopDelay?.p99 ?? NaN)} ms (max ${ms(after.eventLoopDelay?.max ?? NaN)}); per call ${made.toFixed(1)} stream events' results made (${(made - projected).toFixed(1)} executed, ${projected.toFixed(1)} projected), ${count('streamEventsShared').toFixed(1)} shared`;
+}
+
+/**
+ * Where a streamed call's time goes as its client sees it, p50/p99: the end of the call after its
+ * last token (the finish, its storage, the subscription's completion) for each way, and the
+ * subgraph's mutation and its final event's lead over the completion. Timestamps of one client
+ * process: a starved machine stretches them, but a hop that one way makes and another does not
+ * still shows.
+ */
+function phaseNote(clients: number, measured: Record<Way, Measured>): string {
+  const of = (way: Way, figure: (timing: StreamTiming) => number | undefined) => {
+    const samples = measured[way].timings.map(figure).filter((x): x is number => x !== undefined);
+    const { p50, p99 } = summarize(samples);
+    return `${ms(p50)}/${ms(p99)}`;
+  };
+  const afterLast = (timing: StreamTiming) =>
+    timing.lastDeltaMs === undefined ? undefined : timing.totalMs - timing.lastDeltaMs;
+  const ways = (['direct', 'portkey', 'subgraph'] as const)
+    .map((way) => `${way} ${of(way, afterLast)}`)
+    .join(', ');
+  const accepted = of('subgraph', (timing) => timing.acceptedMs);
+  const completed = of('subgraph', (timing) =>
+    timing.finishedMs === undefined ? undefined : timing.totalMs - timing.finishedMs,
+  );
+  return `  phases at ${clients}, p50/p99 ms: end of the call after its last token: ${ways}; subgraph's mutation answered ${accepted}, its completion after the final event ${completed}`;
 }
 
 function profileFile(): string {

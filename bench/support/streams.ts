@@ -26,9 +26,16 @@ export interface WatchEvent {
       };
 }
 
+/** Milliseconds from the start of a streamed call. */
 export interface StreamTiming {
   firstDeltaMs: number;
   totalMs: number;
+  /** The last delta: `totalMs - lastDeltaMs` is what the end of the call added after the text. */
+  lastDeltaMs?: number;
+  /** The subgraph's mutation answered with the generation's id. */
+  acceptedMs?: number;
+  /** The subgraph's final event (the call ends at the subscription's completion). */
+  finishedMs?: number;
 }
 
 /**
@@ -77,9 +84,12 @@ export async function subgraphStream(
   const result = await http.post<Draft>(DRAFT, { input: statusUpdateInput({ stream: true }) });
   const id = result.data?.draftStatusUpdate?.generation?.id;
   if (!id) throw new Error(`mutation: ${result.errors?.[0]?.message ?? 'no id'}`);
+  const acceptedMs = performance.now() - started;
   const { onSubscribed, onFirstDelta } = hooks;
   return new Promise<StreamTiming>((resolve, reject) => {
     let firstDeltaMs: number | undefined;
+    let lastDeltaMs = 0;
+    let finishedMs = 0;
     let text = '';
     let status: string | undefined;
     let failure = '';
@@ -97,7 +107,9 @@ export async function subgraphStream(
               onFirstDelta?.();
             }
             text += event.text;
+            lastDeltaMs = performance.now() - started;
           } else {
+            finishedMs = performance.now() - started;
             status = event.generation.status;
             if (event.generation.error)
               failure = `: ${event.generation.error.code} ${event.generation.error.message}`;
@@ -116,7 +128,14 @@ export async function subgraphStream(
                 `stream ended ${status ?? 'without a final event'} after ${text.length} characters${failure}`,
               ),
             );
-          else resolve({ firstDeltaMs, totalMs: performance.now() - started });
+          else
+            resolve({
+              firstDeltaMs,
+              totalMs: performance.now() - started,
+              lastDeltaMs,
+              acceptedMs,
+              finishedMs,
+            });
         },
       },
     );

@@ -16,7 +16,7 @@
  * shared; any other subscription runs as graphql runs it.
  *
  * A text delta's result is not executed at all once the operation's projection (see
- * delta-projection.ts) has given, for the stream's first delta, exactly what execution gave.
+ * delta-projection.ts) has given, for the first delta it was tried on, exactly what execution gave.
  */
 import type {
   DocumentNode,
@@ -47,7 +47,10 @@ export class SharedEventResults {
   >();
   private readonly documentIds = new WeakMap<DocumentNode, number>();
   private nextDocumentId = 0;
-  /** Per operation key: whether its delta projection gave what execution gave, on its first delta. */
+  /**
+   * Per projection key: whether its delta projection gave what execution gave, on the first delta
+   * of the first stream it was subscribed to.
+   */
   private readonly projectionChecks = new Map<string, boolean>();
   /**
    * Results made (one per event and key), and events answered with a result made for another
@@ -63,16 +66,16 @@ export class SharedEventResults {
   ): Promise<AsyncGenerator<ExecutionResult> | ExecutionResult> => {
     const source = await graphql.createSourceEventStream(args);
     if (!(Symbol.asyncIterator in source)) return source;
-    const operationKey = this.operationKey(args);
+    const keys = this.keysOf(args);
     const projection =
-      operationKey === undefined ? null : deltaProjectionOf(args.document, args.operationName);
+      keys === undefined ? null : deltaProjectionOf(args.document, args.operationName);
     return mapEvents(source, (event) => {
       const seq = (event as { seq?: unknown } | null)?.seq;
-      if (operationKey === undefined || typeof seq !== 'number') {
+      if (keys === undefined || typeof seq !== 'number') {
         this.counts.executed++;
         return this.execute({ ...args, rootValue: event });
       }
-      const key = `${operationKey}\u0000${seq}`;
+      const key = `${keys.operation}\u0000${seq}`;
       const now = performance.now();
       const kept = this.results.get(key);
       if (kept !== undefined && now - kept.at < KEEP_MS) {
@@ -80,7 +83,7 @@ export class SharedEventResults {
         return kept.result;
       }
       this.counts.executed++;
-      const result = this.resultOf(operationKey, projection, args, event);
+      const result = this.resultOf(keys.projection, projection, args, event);
       this.results.delete(key);
       this.results.set(key, { result, at: now });
       // Oldest first (insertion order): drop what is too old, and the oldest beyond the bound.
@@ -94,14 +97,14 @@ export class SharedEventResults {
 
   /** The event's result: projected once its operation's projection is known to give what execution gives. */
   private resultOf(
-    operationKey: string,
+    projectionKey: string,
     projection: DeltaProjection | null,
     args: ExecutionArgs,
     event: unknown,
   ): Promise<ExecutionResult> | ExecutionResult {
     if (projection === null || !isTextDelta(event))
       return this.execute({ ...args, rootValue: event });
-    const checked = this.projectionChecks.get(operationKey);
+    const checked = this.projectionChecks.get(projectionKey);
     if (checked === true) {
       this.counts.projected++;
       return projection(event);
@@ -110,7 +113,7 @@ export class SharedEventResults {
     if (checked === false) return executed;
     const check = (result: ExecutionResult) => {
       this.projectionChecks.set(
-        operationKey,
+        projectionKey,
         JSON.stringify(result) === JSON.stringify(projection(event)),
       );
       // Oldest first: a key not looked at for MAX_RESULTS others is checked again if it comes back.
@@ -123,8 +126,14 @@ export class SharedEventResults {
     return executed instanceof Promise ? executed.then(check) : check(executed);
   }
 
-  /** What, besides the event, decides the result; undefined when the operation is not shared. */
-  private operationKey(args: ExecutionArgs): string | undefined {
+  /**
+   * What, besides the event, decides its result (`operation`), and what decides a delta's result
+   * once the operation's projection qualifies (`projection`): the same less the variables, which
+   * only name the stream (a projection's selection has no directive nor argument that could read
+   * them), so that the check against execution is made once, not on every stream's first delta.
+   * Undefined when the operation is not shared.
+   */
+  private keysOf(args: ExecutionArgs): { operation: string; projection: string } | undefined {
     const operation = graphql.getOperationAST(args.document, args.operationName);
     const fields = operation?.selectionSet.selections;
     if (
@@ -141,13 +150,14 @@ export class SharedEventResults {
       documentId = this.nextDocumentId++;
       this.documentIds.set(args.document, documentId);
     }
-    return [
+    const projection = [
       documentId,
       args.operationName ?? '',
-      JSON.stringify(variablesDecidingResults(field, operation!, args.variableValues ?? {})),
       context.account.id,
       [...context.account.scopes].sort().join(' '),
     ].join('\u0000');
+    const variables = variablesDecidingResults(field, operation!, args.variableValues ?? {});
+    return { operation: `${projection}\u0000${JSON.stringify(variables)}`, projection };
   }
 }
 

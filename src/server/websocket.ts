@@ -17,8 +17,9 @@
  * Memory per client is bounded (issue 14): open subscriptions are capped per socket and per
  * account (see subscription-limits.ts), and a socket whose client stops reading is cut off once
  * its unsent backlog passes `maxBufferedBytes`, which ends its subscriptions and frees what they
- * held. graphql-ws sends a subscription's next event only once the previous one has left the
- * process, so each open subscription holds at most one event in that backlog.
+ * held. graphql-ws sends a subscription's next event only once the previous one is sent: queued
+ * while the socket's backlog is under SENT_AT_ONCE_BYTES, past it once it has left the process,
+ * so beyond that small backlog each open subscription holds at most one event.
  */
 import { setMaxListeners } from 'node:events';
 import type { Server } from 'node:http';
@@ -86,10 +87,32 @@ function serverSocket(logger: Logger): typeof WebSocket {
     override send(data: unknown, ...rest: unknown[]): void {
       // ws's own handle on the TCP socket: public in practice (adapters read it), untyped.
       corkForThisTurn((this as unknown as { _socket?: Duplex })._socket);
-      (super.send as (...args: unknown[]) => void)(data, ...rest);
+      const send = super.send as (...args: unknown[]) => void;
+      const sent = rest.at(-1);
+      // graphql-ws sends a subscription's next message once the previous one's callback ran. Called
+      // when the write left the process, that is after the turn's uncork, it held every message that
+      // follows another at once (a final event's `complete`, a replay's next delta) for a whole turn
+      // of the event loop, which a busy loop makes long: the end of a streamed call waited for it.
+      // Under a small backlog the message is as good as sent; past it, pacing by the write resumes.
+      if (
+        typeof sent === 'function' &&
+        this.readyState === this.OPEN &&
+        this.bufferedAmount < SENT_AT_ONCE_BYTES
+      ) {
+        send.call(this, data, ...rest.slice(0, -1));
+        process.nextTick(sent as () => void);
+        return;
+      }
+      send.call(this, data, ...rest);
     }
   };
 }
+
+/**
+ * A socket's unsent backlog under which a message counts as sent once it is queued (see
+ * `serverSocket`): above it each subscription waits for its previous message to leave the process.
+ */
+const SENT_AT_ONCE_BYTES = 16 * 1024;
 
 /** How often every socket's unsent backlog is looked at, besides before each event it is sent. */
 const BACKLOG_CHECK_MS = 1000;

@@ -139,4 +139,44 @@ describe('a generation watched by several subscribers', () => {
     expect(server.app.streamEvents.projected - before.projected).toBe(deltas - 1);
     expect(server.app.streamEvents.executed - before.executed).toBe(2 * projected.length);
   });
+
+  it('checks a projection against execution once, not again on every stream it watches', async () => {
+    // A document of this test alone: its projection has not been checked yet.
+    const query = `subscription OnlyHere($id: ID!) {
+      generationStream(id: $id) { seq ... on GenerationTextDelta { text } ... on GenerationFinished { generation { status } } }
+    }`;
+    const watched = async () => {
+      const started = await server.graphql<{ draftStatusUpdate: { generation: { id: string } } }>(
+        DRAFT_STATUS_UPDATE,
+        { input: statusUpdateInput({ stream: true }) },
+      );
+      const id = started.data!.draftStatusUpdate.generation.id;
+      const before = { ...server.app.streamEvents };
+      const frames = await new Promise<string[]>((resolve, reject) => {
+        const received: string[] = [];
+        server.wsClient().subscribe(
+          { query, variables: { id } },
+          {
+            next: (result) => received.push(JSON.stringify(result)),
+            error: reject,
+            complete: () => resolve(received),
+          },
+        );
+      });
+      return {
+        deltas: frames.length - 1,
+        projected: server.app.streamEvents.projected - before.projected,
+        final: JSON.parse(frames.at(-1)!) as unknown,
+      };
+    };
+    const first = await watched();
+    expect(first.deltas).toBeGreaterThan(2);
+    // The first stream's first delta is executed, to check the projection against.
+    expect(first.projected).toBe(first.deltas - 1);
+    const second = await watched();
+    expect(second.projected).toBe(second.deltas);
+    expect(second.final).toEqual({
+      data: { generationStream: { seq: second.deltas, generation: { status: 'SUCCEEDED' } } },
+    });
+  });
 });
