@@ -21,6 +21,7 @@ import { conceptSignals } from './concepts.js';
 import { asciiWords, mayMatch } from './gate.js';
 import { countInvisible, foldLines, mixedScriptWords, type FoldedLines } from './normalize.js';
 import { quotedSpans, type Span } from './quotes.js';
+import { RuleStarts } from './rule-starts.js';
 import { RULES, type InjectionSignalKind } from './rules.js';
 
 export interface InjectionSignal {
@@ -97,17 +98,34 @@ function evidenceOf(text: string): string {
   return flat.length > 120 ? `${flat.slice(0, 117)}...` : flat;
 }
 
+/** Where each rule's match can start (rule-starts.ts), built once for all texts. */
+const RULE_STARTS = new RuleStarts(RULES.map((rule) => rule.pattern));
+/** The rules' gates without their expressions (`text`), for the rules tried at their starts only. */
+const WORD_GATES = RULES.map((rule) => ({ words: rule.gate.words }));
+
 function runRules(
   text: string,
   words: ReadonlySet<string>,
   signals: InjectionSignal[],
   quotes: readonly Span[] = quotedSpans(text),
 ): void {
-  for (const rule of RULES) {
-    if (!mayMatch(rule.gate, words, text)) continue;
-    rule.pattern.lastIndex = 0;
-    const m = rule.pattern.exec(text);
-    rule.pattern.lastIndex = 0;
+  const starts = RULE_STARTS.candidates(text);
+  for (let i = 0; i < RULES.length; i++) {
+    const rule = RULES[i]!;
+    const at = starts[i];
+    let m: RegExpExecArray | null;
+    if (RULE_STARTS.indexed[i]) {
+      // A rule whose match can start only where a run of letters spells its first word cannot
+      // match where none does; where some do, trying it there costs less than its gate's
+      // expression, so only the word lists are asked.
+      if (at === undefined || !mayMatch(WORD_GATES[i]!, words, text)) continue;
+      m = RULE_STARTS.firstMatch(i, text, at);
+    } else {
+      if (!mayMatch(rule.gate, words, text)) continue;
+      rule.pattern.lastIndex = 0;
+      m = rule.pattern.exec(text);
+      rule.pattern.lastIndex = 0;
+    }
     if (!m) continue;
     const end = m.index + m[0].length;
     const mentioned = quotes.some((q) => m.index >= q.start && end <= q.end);

@@ -1,0 +1,269 @@
+/**
+ * Where a rule's match can start. Most rules open with `\b` and a choice of words
+ * (`\b(?:reveal|print|repeat|...)`): a match starts at the start of a run of ASCII letters that
+ * begins with one of those words' leading letters. On attack text the rules' word gates open, and
+ * each pattern, scanned from the start, tries its alternation at every position of the text: most
+ * of the screen's cost. Instead, one walk over the text finds the runs that begin such a word, for
+ * every rule at once, and each rule's pattern is tried (sticky) only there, in text order.
+ *
+ * The first success is the match a global scan finds: a scan tries every position in order, fails
+ * wherever no match can start, and at a given position both run the same backtracking. So the
+ * match (its index and text) is the same, only found sooner. A pattern whose start this file cannot
+ * bound (anchors and classes before any word, `u` mode, a choice that may match nothing) keeps the
+ * global scan.
+ */
+
+/** One term of a pattern, as far as its start matters. */
+type Term =
+  | { kind: 'char'; char: string; min: number; single: boolean }
+  | { kind: 'group'; alternatives: Term[][]; min: number }
+  | { kind: 'boundary' }
+  /** Anything else: classes, escapes such as `\s`, `.`, back-references, anchors, lookarounds. */
+  | { kind: 'other'; zeroWidth: boolean; min: number };
+
+const isAsciiLetter = (c: number): boolean => (c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a;
+
+/** Parses a pattern's source (not `u` mode) into its alternatives, each a sequence of terms. */
+function parse(source: string): Term[][] {
+  let at = 0;
+  const alternatives = (): Term[][] => {
+    const out: Term[][] = [[]];
+    while (at < source.length && source[at] !== ')') {
+      if (source[at] === '|') {
+        at++;
+        out.push([]);
+        continue;
+      }
+      const term = atom();
+      const quantified = quantifier();
+      if (quantified !== null) {
+        if (term.kind === 'char') {
+          term.min = quantified.min;
+          term.single = false;
+        } else if (term.kind !== 'boundary') term.min = quantified.min;
+      }
+      out[out.length - 1]!.push(term);
+    }
+    return out;
+  };
+  const quantifier = (): { min: number } | null => {
+    const c = source[at];
+    let min: number;
+    if (c === '?' || c === '*') min = 0;
+    else if (c === '+') min = 1;
+    else {
+      const braces = /^\{(\d+)(?:,\d*)?\}/.exec(source.slice(at));
+      if (c !== '{' || !braces) return null;
+      min = Number(braces[1]);
+      at += braces[0].length - 1;
+    }
+    at++;
+    if (source[at] === '?') at++;
+    return { min };
+  };
+  const atom = (): Term => {
+    const c = source[at++]!;
+    if (c === '(') {
+      let zeroWidth = false;
+      if (source.startsWith('?:', at)) at += 2;
+      else if (/^\?<?[=!]/.test(source.slice(at, at + 3))) {
+        zeroWidth = true;
+        at += source[at + 1] === '<' ? 3 : 2;
+      } else if (source.startsWith('?<', at)) at = source.indexOf('>', at) + 1;
+      const inner = alternatives();
+      at++; // ')'
+      return zeroWidth
+        ? { kind: 'other', zeroWidth: true, min: 1 }
+        : { kind: 'group', alternatives: inner, min: 1 };
+    }
+    if (c === '[') {
+      while (at < source.length && source[at] !== ']') at += source[at] === '\\' ? 2 : 1;
+      at++;
+      return { kind: 'other', zeroWidth: false, min: 1 };
+    }
+    if (c === '\\') {
+      const e = source[at++]!;
+      if (e === 'b') return { kind: 'boundary' };
+      if (e === 'B') return { kind: 'other', zeroWidth: true, min: 1 };
+      // Classes, back-references, escapes of code points: none of them is read as a letter here.
+      if (/[dDwWsSpPk1-9ux0cfnrtv]/.test(e)) return { kind: 'other', zeroWidth: false, min: 0 };
+      return { kind: 'char', char: e, min: 1, single: true };
+    }
+    if (c === '^' || c === '$') return { kind: 'other', zeroWidth: true, min: 1 };
+    if (c === '.') return { kind: 'other', zeroWidth: false, min: 1 };
+    return { kind: 'char', char: c, min: 1, single: true };
+  };
+  const out = alternatives();
+  if (at !== source.length) throw new Error(`unbalanced pattern: ${source}`);
+  return out;
+}
+
+/**
+ * The leading letters of what a sequence of terms matches from `from` on, when every match does
+ * begin with letters right after a `\b`; `nullable` when the terms may match nothing (the start
+ * is then decided by what follows them). null: a match may start elsewhere.
+ */
+function leads(
+  terms: readonly Term[],
+  from: number,
+  boundary: boolean,
+): { runs: Set<string>; nullable: boolean } | null {
+  for (let i = from; i < terms.length; i++) {
+    const term = terms[i]!;
+    if (term.kind === 'boundary') {
+      boundary = true;
+      continue;
+    }
+    // Lookarounds and anchors consume nothing: passing over them only loosens the condition.
+    if (term.kind === 'other') {
+      if (term.zeroWidth) continue;
+      return null;
+    }
+    if (term.kind === 'char') {
+      if (term.min === 0 || !boundary || !isAsciiLetter(term.char.charCodeAt(0))) return null;
+      let run = '';
+      for (let j = i; j < terms.length; j++) {
+        const next = terms[j]!;
+        if (next.kind !== 'char' || next.min === 0 || !isAsciiLetter(next.char.charCodeAt(0)))
+          break;
+        run += next.char.toLowerCase();
+        if (!next.single) break;
+      }
+      return { runs: new Set([run]), nullable: false };
+    }
+    const runs = new Set<string>();
+    let nullable = term.min === 0;
+    for (const alternative of term.alternatives) {
+      const lead = leads(alternative, 0, boundary);
+      if (lead === null) return null;
+      for (const run of lead.runs) runs.add(run);
+      nullable ||= lead.nullable;
+    }
+    if (!nullable) return { runs, nullable: false };
+    const rest = leads(terms, i + 1, boundary);
+    if (rest === null) return null;
+    for (const run of rest.runs) runs.add(run);
+    return { runs, nullable: rest.nullable };
+  }
+  return { runs: new Set(), nullable: true };
+}
+
+/**
+ * The letters (lower case) every match of `pattern` begins with, one of them, at the start of a
+ * run of ASCII letters; null when a match may start anywhere else.
+ */
+export function leadingLetters(pattern: RegExp): readonly string[] | null {
+  if (pattern.unicode || pattern.flags.includes('v')) return null;
+  const lead = leads([{ kind: 'group', alternatives: parse(pattern.source), min: 1 }], 0, false);
+  return lead === null || lead.nullable ? null : [...lead.runs];
+}
+
+const FNV_PRIME = 0x01000193;
+const FNV_SEED = 0x811c9dc5;
+/** Open addressing: twice the slots the prefixes need, at least. */
+const SLOTS = 1 << 12;
+
+/**
+ * The rules' leading letters, and every prefix of them, by an FNV-1a hash of their letters: a walk
+ * reads a run's letters only while they spell the prefix of some rule's leading letters.
+ */
+export class RuleStarts {
+  /** Per slot: the prefix's full hash. */
+  private readonly hashes = new Int32Array(SLOTS);
+  /** Per slot: 0 when empty, 1 for a prefix only, else 2 + the index of its rules in `lists`. */
+  private readonly entries = new Int32Array(SLOTS);
+  /** The rules (by index) whose leading letters a prefix is. */
+  private readonly lists: (readonly number[])[] = [];
+  /** Per rule: whether its starts are bounded, else it scans the whole text. */
+  readonly indexed: readonly boolean[];
+  private readonly sticky: (RegExp | null)[];
+
+  constructor(patterns: readonly RegExp[]) {
+    const byPrefix = new Map<string, number[]>();
+    this.indexed = patterns.map((pattern, rule) => {
+      const leading = leadingLetters(pattern);
+      if (leading === null) return false;
+      for (const run of leading) {
+        for (let k = 1; k < run.length; k++)
+          if (!byPrefix.has(run.slice(0, k))) byPrefix.set(run.slice(0, k), []);
+        const list = byPrefix.get(run) ?? [];
+        if (!list.includes(rule)) list.push(rule);
+        byPrefix.set(run, list);
+      }
+      return true;
+    });
+    if (byPrefix.size * 2 > SLOTS) throw new Error('too many rule prefixes for the table');
+    for (const [prefix, rules] of byPrefix) {
+      const hash = hashOf(prefix);
+      let slot = hash & (SLOTS - 1);
+      while (this.entries[slot] !== 0) slot = (slot + 1) & (SLOTS - 1);
+      this.hashes[slot] = hash;
+      this.entries[slot] = rules.length === 0 ? 1 : 2 + this.lists.push(rules) - 1;
+    }
+    this.sticky = patterns.map((pattern, rule) =>
+      this.indexed[rule] ? new RegExp(pattern.source, pattern.flags.replace('g', '') + 'y') : null,
+    );
+  }
+
+  /** The entry of the prefix whose hash is `hash` (see `entries`), 0 when there is none. */
+  private entry(hash: number): number {
+    let slot = hash & (SLOTS - 1);
+    for (let entry = this.entries[slot]!; entry !== 0; entry = this.entries[slot]!) {
+      if (this.hashes[slot] === hash) return entry;
+      slot = (slot + 1) & (SLOTS - 1);
+    }
+    return 0;
+  }
+
+  /**
+   * Per indexed rule with a candidate, the positions (ascending) where a run of ASCII letters
+   * starts with one of its leading letters; undefined for the others (`indexed` tells which have
+   * none and which scan). A hash shared by two prefixes only adds a position, never loses one.
+   */
+  candidates(text: string): (number[] | undefined)[] {
+    const out: (number[] | undefined)[] = new Array(this.indexed.length);
+    const length = text.length;
+    let i = 0;
+    while (i < length) {
+      if (!isAsciiLetter(text.charCodeAt(i))) {
+        i++;
+        continue;
+      }
+      let hash = FNV_SEED;
+      let end = i;
+      for (; end < length; end++) {
+        const c = text.charCodeAt(end);
+        if (!isAsciiLetter(c)) break;
+        hash = Math.imul(hash ^ (c | 0x20), FNV_PRIME);
+        const entry = this.entry(hash);
+        if (entry === 0) break;
+        if (entry === 1) continue;
+        for (const rule of this.lists[entry - 2]!) {
+          const at = (out[rule] ??= []);
+          if (at[at.length - 1] !== i) at.push(i);
+        }
+      }
+      while (end < length && isAsciiLetter(text.charCodeAt(end))) end++;
+      i = end;
+    }
+    return out;
+  }
+
+  /** The first match of rule `rule`'s pattern in `text`, tried at `starts` only (from `candidates`). */
+  firstMatch(rule: number, text: string, starts: readonly number[]): RegExpExecArray | null {
+    const sticky = this.sticky[rule]!;
+    for (const start of starts) {
+      sticky.lastIndex = start;
+      const m = sticky.exec(text);
+      if (m) return m;
+    }
+    return null;
+  }
+}
+
+function hashOf(letters: string): number {
+  let hash = FNV_SEED;
+  for (let i = 0; i < letters.length; i++)
+    hash = Math.imul(hash ^ (letters.charCodeAt(i) | 0x20), FNV_PRIME);
+  return hash;
+}
