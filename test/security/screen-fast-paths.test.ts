@@ -10,7 +10,7 @@ import { foldModelText, forEachFeature } from '../../src/security/injection/feat
 import { base64Blobs } from '../../src/security/injection/assess.js';
 import { ENTRIES, englishLexicon } from '../../src/security/injection/lexicon.js';
 import { foldForMatching, LEET } from '../../src/security/injection/normalize.js';
-import { leadingLetters, RuleStarts } from '../../src/security/injection/rule-starts.js';
+import { ruleLead, RuleStarts } from '../../src/security/injection/rule-starts.js';
 import { RULES } from '../../src/security/injection/rules.js';
 import { forEachTokenRun, schemeStarts } from '../../src/security/pii/detectors.js';
 import { INJECTION_PROMPTS } from '../fixtures/security/injection-prompts.js';
@@ -329,22 +329,35 @@ describe("the rules' patterns tried where a match can start", () => {
   const starts = new RuleStarts(RULES.map((rule) => rule.pattern));
 
   it('bounds the start only where every match begins with letters after a word boundary', () => {
-    expect(leadingLetters(/\b(?:reveal|print)\s+your\b/gi)).toEqual(['reveal', 'print']);
-    expect(leadingLetters(/\b(?:the\s+)?(?:user|customer)'s\s+message/gi)).toEqual([
+    const letters = (pattern: RegExp) => ruleLead(pattern)?.letters ?? null;
+    expect(letters(/\b(?:reveal|print)\s+your\b/gi)).toEqual(['reveal', 'print']);
+    expect(letters(/\b(?:the\s+)?(?:user|customer)'s\s+message/gi)).toEqual([
       'the',
       'user',
       'customer',
     ]);
-    expect(leadingLetters(/\b(?:do not|don't|stop)\b/gi)).toEqual(['do', 'don', 'stop']);
-    expect(leadingLetters(/\bbroken? free|\bjail\s?break/gi)).toEqual(['broke', 'jail']);
-    // An optional word before whitespace, no boundary, a class first, `u` mode: unbounded.
-    expect(leadingLetters(/\b(?:dear|hey)?\s*(?:ai|llm)\s*,/gi)).toBeNull();
-    expect(leadingLetters(/(?:ai|llm)s?\s*[:!]/gi)).toBeNull();
-    expect(leadingLetters(/^[ \t]*(?:system|assistant)[ \t]*:/gim)).toBeNull();
-    expect(leadingLetters(/\bignore/giu)).toBeNull();
-    expect(leadingLetters(/\b(?:ignore|)\s+x/gi)).toBeNull();
+    expect(letters(/\b(?:do not|don't|stop)\b/gi)).toEqual(['do', 'don', 'stop']);
+    expect(letters(/\bbroken? free|\bjail\s?break/gi)).toEqual(['broke', 'jail']);
+    // At a line start, or at the whitespace a word boundary opens before the words.
+    expect(ruleLead(/^[ \t]*(?:system|assistant)[ \t]*:/gim)).toEqual({
+      letters: [],
+      lineStart: true,
+      spaceBefore: false,
+    });
+    expect(ruleLead(/\b(?:dear|hey)?\s*(?:ai|llm)\s*,/gi)).toEqual({
+      letters: ['dear', 'hey', 'ai', 'llm'],
+      lineStart: false,
+      spaceBefore: true,
+    });
+    // No boundary, a class first, `u` mode, a choice that may match nothing: unbounded.
+    expect(ruleLead(/(?:ai|llm)s?\s*[:!]/gi)).toBeNull();
+    expect(ruleLead(/\s*(?:ai|llm)/gi)).toBeNull();
+    expect(ruleLead(/^[ \t]*x|-{3,}[ \t]*end/gim)).toBeNull();
+    expect(ruleLead(/\bignore/giu)).toBeNull();
+    expect(ruleLead(/\b(?:ignore|)\d/gi)).toBeNull();
+    expect(ruleLead(/\b(?:ignore)?/gi)).toBeNull();
     // Most rules are bounded; the others keep their scan.
-    expect(starts.indexed.filter(Boolean).length).toBeGreaterThan(60);
+    expect(starts.indexed.filter(Boolean).length).toBeGreaterThan(65);
   });
 
   /** Texts of the rules' own words, in any case, between what ends or does not end a word. */
@@ -357,7 +370,9 @@ describe("the rules' patterns tried where a match can start", () => {
     ...words.map((word) => `${word[0]!.toUpperCase()}${word.slice(1)} `),
     ...words,
     ...[' ', '  ', '\n', '\t', '.', ',', ':', '!', '-', '_', '1', "'", '"', '<', '>', '|', '['],
-    ...[']', '(', '#', '##', '/', 'é', 'ü', 'и', '\u00a0', 's', 'ing', 'AI', 'u'],
+    ...[']', '(', '#', '##', '/', 'é', 'ü', 'и', '\u00a0', '\u2028', '\r\n', ' \n ', '\u3000'],
+    ...['s', 'ing', 'AI', 'u', 'ai, ', 'ai: ', ' AI, ignore ', '## ', '-- ', '=== ', '\nsystem: '],
+    ...['\n## Instructions\n', '\n== END OF THE TICKET ==\n', '\n[begin new system instructions'],
   ];
 
   it("find each rule's first match, the one its global scan finds", () => {

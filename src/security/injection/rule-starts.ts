@@ -4,13 +4,14 @@
  * begins with one of those words' leading letters. On attack text the rules' word gates open, and
  * each pattern, scanned from the start, tries its alternation at every position of the text: most
  * of the screen's cost. Instead, one walk over the text finds the runs that begin such a word, for
- * every rule at once, and each rule's pattern is tried (sticky) only there, in text order.
+ * every rule at once, and each rule's pattern is tried (sticky) only there, in text order. Two
+ * more shapes are bounded the same way: a pattern anchored at a line start (`^` in `m` mode) is
+ * tried at line starts; one whose words may follow `\b\s*` also at the whitespace before them.
  *
  * The first success is the match a global scan finds: a scan tries every position in order, fails
  * wherever no match can start, and at a given position both run the same backtracking. So the
  * match (its index and text) is the same, only found sooner. A pattern whose start this file cannot
- * bound (anchors and classes before any word, `u` mode, a choice that may match nothing) keeps the
- * global scan.
+ * bound (classes before any word, `u` mode, a choice that may match nothing) keeps the global scan.
  */
 
 /** One term of a pattern, as far as its start matters. */
@@ -18,7 +19,10 @@ type Term =
   | { kind: 'char'; char: string; min: number; single: boolean }
   | { kind: 'group'; alternatives: Term[][]; min: number }
   | { kind: 'boundary' }
-  /** Anything else: classes, escapes such as `\s`, `.`, back-references, anchors, lookarounds. */
+  | { kind: 'lineStart' }
+  /** `\s`: JavaScript's whitespace and line terminators. */
+  | { kind: 'space'; min: number }
+  /** Anything else: classes, escapes such as `\d`, `.`, back-references, `$`, lookarounds. */
   | { kind: 'other'; zeroWidth: boolean; min: number };
 
 const isAsciiLetter = (c: number): boolean => (c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a;
@@ -40,7 +44,7 @@ function parse(source: string): Term[][] {
         if (term.kind === 'char') {
           term.min = quantified.min;
           term.single = false;
-        } else if (term.kind !== 'boundary') term.min = quantified.min;
+        } else if (term.kind !== 'boundary' && term.kind !== 'lineStart') term.min = quantified.min;
       }
       out[out.length - 1]!.push(term);
     }
@@ -85,11 +89,13 @@ function parse(source: string): Term[][] {
       const e = source[at++]!;
       if (e === 'b') return { kind: 'boundary' };
       if (e === 'B') return { kind: 'other', zeroWidth: true, min: 1 };
+      if (e === 's') return { kind: 'space', min: 1 };
       // Classes, back-references, escapes of code points: none of them is read as a letter here.
       if (/[dDwWsSpPk1-9ux0cfnrtv]/.test(e)) return { kind: 'other', zeroWidth: false, min: 0 };
       return { kind: 'char', char: e, min: 1, single: true };
     }
-    if (c === '^' || c === '$') return { kind: 'other', zeroWidth: true, min: 1 };
+    if (c === '^') return { kind: 'lineStart' };
+    if (c === '$') return { kind: 'other', zeroWidth: true, min: 1 };
     if (c === '.') return { kind: 'other', zeroWidth: false, min: 1 };
     return { kind: 'char', char: c, min: 1, single: true };
   };
@@ -98,26 +104,48 @@ function parse(source: string): Term[][] {
   return out;
 }
 
+/** Where the matches of some terms begin (see `leads`). */
+interface Lead {
+  /** Leading letters (lower case), each at the start of a run of ASCII letters. */
+  runs: Set<string>;
+  /** Also at a line start. */
+  lineStart: boolean;
+  /** Also at the start of the whitespace right before such a run. */
+  spaceBefore: boolean;
+  /** The terms may match nothing: the start is then decided by what follows them. */
+  nullable: boolean;
+}
+
 /**
- * The leading letters of what a sequence of terms matches from `from` on, when every match does
- * begin with letters right after a `\b`; `nullable` when the terms may match nothing (the start
- * is then decided by what follows them). null: a match may start elsewhere.
+ * Where every match of a sequence of terms, from `from` on, begins: with leading letters right
+ * after a `\b`, at a line start (`^`), or at whitespace after a `\b` that is followed by such
+ * letters. null: a match may start elsewhere.
  */
-function leads(
-  terms: readonly Term[],
-  from: number,
-  boundary: boolean,
-): { runs: Set<string>; nullable: boolean } | null {
+function leads(terms: readonly Term[], from: number, boundary: boolean): Lead | null {
+  const lead = (runs: Iterable<string>): Lead => ({
+    runs: new Set(runs),
+    lineStart: false,
+    spaceBefore: false,
+    nullable: false,
+  });
   for (let i = from; i < terms.length; i++) {
     const term = terms[i]!;
     if (term.kind === 'boundary') {
       boundary = true;
       continue;
     }
-    // Lookarounds and anchors consume nothing: passing over them only loosens the condition.
+    if (term.kind === 'lineStart') return { ...lead([]), lineStart: true };
+    // Lookarounds and `$` consume nothing: passing over them only loosens the condition.
     if (term.kind === 'other') {
       if (term.zeroWidth) continue;
       return null;
+    }
+    if (term.kind === 'space') {
+      // After `\b`, whitespace starts a match only at the start of its run (a word unit is
+      // before it), and what follows the whitespace starts a run of letters.
+      const rest = boundary ? leads(terms, i + 1, true) : null;
+      if (rest === null || rest.nullable || rest.lineStart || rest.runs.size === 0) return null;
+      return { ...rest, spaceBefore: true };
     }
     if (term.kind === 'char') {
       if (term.min === 0 || !boundary || !isAsciiLetter(term.char.charCodeAt(0))) return null;
@@ -129,33 +157,45 @@ function leads(
         run += next.char.toLowerCase();
         if (!next.single) break;
       }
-      return { runs: new Set([run]), nullable: false };
+      return lead([run]);
     }
-    const runs = new Set<string>();
-    let nullable = term.min === 0;
+    const union = lead([]);
+    union.nullable = term.min === 0;
+    const add = (part: Lead): void => {
+      for (const run of part.runs) union.runs.add(run);
+      union.lineStart ||= part.lineStart;
+      union.spaceBefore ||= part.spaceBefore;
+    };
     for (const alternative of term.alternatives) {
-      const lead = leads(alternative, 0, boundary);
-      if (lead === null) return null;
-      for (const run of lead.runs) runs.add(run);
-      nullable ||= lead.nullable;
+      const part = leads(alternative, 0, boundary);
+      if (part === null) return null;
+      add(part);
+      union.nullable ||= part.nullable;
     }
-    if (!nullable) return { runs, nullable: false };
+    if (!union.nullable) return union;
     const rest = leads(terms, i + 1, boundary);
     if (rest === null) return null;
-    for (const run of rest.runs) runs.add(run);
-    return { runs, nullable: rest.nullable };
+    add(rest);
+    union.nullable = rest.nullable;
+    return union;
   }
-  return { runs: new Set(), nullable: true };
+  return { ...lead([]), nullable: true };
 }
 
-/**
- * The letters (lower case) every match of `pattern` begins with, one of them, at the start of a
- * run of ASCII letters; null when a match may start anywhere else.
- */
-export function leadingLetters(pattern: RegExp): readonly string[] | null {
+/** Where every match of a rule's pattern begins (see `leads`); null when it may begin anywhere. */
+export interface RuleLead {
+  /** Leading letters (lower case), at the start of a run of ASCII letters. */
+  letters: readonly string[];
+  lineStart: boolean;
+  spaceBefore: boolean;
+}
+
+export function ruleLead(pattern: RegExp): RuleLead | null {
   if (pattern.unicode || pattern.flags.includes('v')) return null;
   const lead = leads([{ kind: 'group', alternatives: parse(pattern.source), min: 1 }], 0, false);
-  return lead === null || lead.nullable ? null : [...lead.runs];
+  // A rule with both would need its two kinds of start merged in order; none has both.
+  if (lead === null || lead.nullable || (lead.lineStart && lead.spaceBefore)) return null;
+  return { letters: [...lead.runs], lineStart: lead.lineStart, spaceBefore: lead.spaceBefore };
 }
 
 const FNV_PRIME = 0x01000193;
@@ -174,23 +214,27 @@ export class RuleStarts {
   private readonly entries = new Int32Array(SLOTS);
   /** The rules (by index) whose leading letters a prefix is. */
   private readonly lists: (readonly number[])[] = [];
+  /** Per rule: where its match can start, or null when anywhere (it scans the whole text). */
+  private readonly leads: (RuleLead | null)[];
+  /** The rules tried at line starts. */
+  private readonly atLineStarts: readonly number[];
   /** Per rule: whether its starts are bounded, else it scans the whole text. */
   readonly indexed: readonly boolean[];
   private readonly sticky: (RegExp | null)[];
 
   constructor(patterns: readonly RegExp[]) {
+    this.leads = patterns.map(ruleLead);
+    this.indexed = this.leads.map((lead) => lead !== null);
+    this.atLineStarts = this.leads.flatMap((lead, rule) => (lead?.lineStart ? [rule] : []));
     const byPrefix = new Map<string, number[]>();
-    this.indexed = patterns.map((pattern, rule) => {
-      const leading = leadingLetters(pattern);
-      if (leading === null) return false;
-      for (const run of leading) {
+    this.leads.forEach((lead, rule) => {
+      for (const run of lead?.letters ?? []) {
         for (let k = 1; k < run.length; k++)
           if (!byPrefix.has(run.slice(0, k))) byPrefix.set(run.slice(0, k), []);
         const list = byPrefix.get(run) ?? [];
         if (!list.includes(rule)) list.push(rule);
         byPrefix.set(run, list);
       }
-      return true;
     });
     if (byPrefix.size * 2 > SLOTS) throw new Error('too many rule prefixes for the table');
     for (const [prefix, rules] of byPrefix) {
@@ -216,31 +260,45 @@ export class RuleStarts {
   }
 
   /**
-   * Per indexed rule with a candidate, the positions (ascending) where a run of ASCII letters
-   * starts with one of its leading letters; undefined for the others (`indexed` tells which have
-   * none and which scan). A hash shared by two prefixes only adds a position, never loses one.
+   * Per indexed rule with a candidate, the positions (ascending) where its match may start: runs
+   * of ASCII letters that start with one of its leading letters (and the whitespace right before
+   * them, or line starts, for the rules that start there too); undefined for the others
+   * (`indexed` tells which have none and which scan). A hash shared by two prefixes only adds a
+   * position, never loses one.
    */
   candidates(text: string): (number[] | undefined)[] {
     const out: (number[] | undefined)[] = new Array(this.indexed.length);
+    const lineStart = (at: number): void => {
+      for (const rule of this.atLineStarts) (out[rule] ??= []).push(at);
+    };
+    if (this.atLineStarts.length > 0 && text.length > 0) lineStart(0);
     const length = text.length;
     let i = 0;
     while (i < length) {
-      if (!isAsciiLetter(text.charCodeAt(i))) {
+      const c = text.charCodeAt(i);
+      if (!isAsciiLetter(c)) {
+        if (isLineTerminator(c) && i + 1 < length && this.atLineStarts.length > 0) lineStart(i + 1);
         i++;
         continue;
       }
       let hash = FNV_SEED;
       let end = i;
       for (; end < length; end++) {
-        const c = text.charCodeAt(end);
-        if (!isAsciiLetter(c)) break;
-        hash = Math.imul(hash ^ (c | 0x20), FNV_PRIME);
+        const d = text.charCodeAt(end);
+        if (!isAsciiLetter(d)) break;
+        hash = Math.imul(hash ^ (d | 0x20), FNV_PRIME);
         const entry = this.entry(hash);
         if (entry === 0) break;
         if (entry === 1) continue;
         for (const rule of this.lists[entry - 2]!) {
-          const at = (out[rule] ??= []);
-          if (at[at.length - 1] !== i) at.push(i);
+          const list = (out[rule] ??= []);
+          if (list[list.length - 1] === i) continue;
+          if (this.leads[rule]!.spaceBefore && i > 0 && isSpace(text.charCodeAt(i - 1))) {
+            let space = i - 1;
+            while (space > 0 && isSpace(text.charCodeAt(space - 1))) space--;
+            list.push(space);
+          }
+          list.push(i);
         }
       }
       while (end < length && isAsciiLetter(text.charCodeAt(end))) end++;
@@ -259,6 +317,26 @@ export class RuleStarts {
     }
     return null;
   }
+}
+
+/** Where `^` matches in `m` mode: after \n, \r, U+2028 and U+2029. */
+const isLineTerminator = (c: number): boolean =>
+  c === 0x0a || c === 0x0d || c === 0x2028 || c === 0x2029;
+
+/** What `\s` matches: JavaScript's whitespace and line terminators. */
+function isSpace(c: number): boolean {
+  if (c < 0x80) return c === 0x20 || (c >= 0x09 && c <= 0x0d);
+  return (
+    c === 0xa0 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000 ||
+    c === 0xfeff
+  );
 }
 
 function hashOf(letters: string): number {
