@@ -103,13 +103,23 @@ const RULE_STARTS = new RuleStarts(RULES.map((rule) => rule.pattern));
 /** The rules' gates without their expressions (`text`), for the rules tried at their starts only. */
 const WORD_GATES = RULES.map((rule) => ({ words: rule.gate.words }));
 
+/** A text's runs of letters (gate.ts) and where each rule can match in it, in one walk. */
+interface TextWords {
+  words: Set<string>;
+  starts: (number[] | undefined)[];
+}
+
+function readWords(text: string): TextWords {
+  const reader = RULE_STARTS.reader(text);
+  return { words: asciiWords(text, reader), starts: reader.starts };
+}
+
 function runRules(
   text: string,
-  words: ReadonlySet<string>,
+  { words, starts }: TextWords,
   signals: InjectionSignal[],
   quotes: readonly Span[] = quotedSpans(text),
 ): void {
-  const starts = RULE_STARTS.candidates(text);
   for (let i = 0; i < RULES.length; i++) {
     const rule = RULES[i]!;
     const at = starts[i];
@@ -296,7 +306,8 @@ function assess(text: string, depth: number, model: InjectionModel | null): Inje
   const signals: InjectionSignal[] = [];
   // Folded once, for the classifier and the rules' second look.
   const lines = foldLines(text);
-  const words = asciiWords(text);
+  const read = readWords(text);
+  const words = read.words;
   if (model) {
     const probability = injectionProbability(text, model, lines, words);
     if (probability >= STRUCTURAL_WEIGHTS.classifierFloor)
@@ -307,7 +318,7 @@ function assess(text: string, depth: number, model: InjectionModel | null): Inje
       });
   }
   const quotes = quotedSpans(text);
-  runRules(text, words, signals, quotes);
+  runRules(text, read, signals, quotes);
   for (const c of conceptSignals(text, quotes))
     signals.push({ kind: c.kind, evidence: evidenceOf(c.evidence), weight: c.weight });
   const seen = new Set(signals.map((s) => s.kind));
@@ -350,7 +361,7 @@ function assess(text: string, depth: number, model: InjectionModel | null): Inje
   const folded = foldedSegments(lines);
   if (folded !== null) {
     const again: InjectionSignal[] = [];
-    runRules(folded, asciiWords(folded), again);
+    runRules(folded, readWords(folded), again);
     for (const c of conceptSignals(folded, quotedSpans(folded)))
       again.push({ kind: c.kind, evidence: evidenceOf(c.evidence), weight: c.weight });
     const revealed = again.filter(

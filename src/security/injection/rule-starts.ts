@@ -13,6 +13,7 @@
  * match (its index and text) is the same, only found sooner. A pattern whose start this file cannot
  * bound (classes before any word, `u` mode, a choice that may match nothing) keeps the global scan.
  */
+import { asciiWords, type RunReader } from './gate.js';
 
 /** One term of a pattern, as far as its start matters. */
 type Term =
@@ -193,8 +194,9 @@ export interface RuleLead {
 export function ruleLead(pattern: RegExp): RuleLead | null {
   if (pattern.unicode || pattern.flags.includes('v')) return null;
   const lead = leads([{ kind: 'group', alternatives: parse(pattern.source), min: 1 }], 0, false);
-  // A rule with both would need its two kinds of start merged in order; none has both.
-  if (lead === null || lead.nullable || (lead.lineStart && lead.spaceBefore)) return null;
+  // Line starts are found apart from the runs of letters: a rule with both would need its two
+  // kinds of start merged in order, and none has both.
+  if (lead === null || lead.nullable || (lead.lineStart && lead.runs.size > 0)) return null;
   return { letters: [...lead.runs], lineStart: lead.lineStart, spaceBefore: lead.spaceBefore };
 }
 
@@ -260,51 +262,48 @@ export class RuleStarts {
   }
 
   /**
-   * Per indexed rule with a candidate, the positions (ascending) where its match may start: runs
-   * of ASCII letters that start with one of its leading letters (and the whitespace right before
-   * them, or line starts, for the rules that start there too); undefined for the others
-   * (`indexed` tells which have none and which scan). A hash shared by two prefixes only adds a
-   * position, never loses one.
+   * Reads a text's runs of letters (give it to `asciiWords`, which walks the text once for both),
+   * then holds, per indexed rule with a candidate, the positions (ascending) where its match may
+   * start: runs of ASCII letters that start with one of its leading letters (and the whitespace
+   * right before them, for the rules that start there too) or line starts; undefined for the
+   * others (`indexed` tells which have none and which scan). A hash shared by two prefixes only
+   * adds a position, never loses one.
    */
-  candidates(text: string): (number[] | undefined)[] {
-    const out: (number[] | undefined)[] = new Array(this.indexed.length);
-    const lineStart = (at: number): void => {
-      for (const rule of this.atLineStarts) (out[rule] ??= []).push(at);
-    };
-    if (this.atLineStarts.length > 0 && text.length > 0) lineStart(0);
-    const length = text.length;
-    let i = 0;
-    while (i < length) {
-      const c = text.charCodeAt(i);
-      if (!isAsciiLetter(c)) {
-        if (isLineTerminator(c) && i + 1 < length && this.atLineStarts.length > 0) lineStart(i + 1);
-        i++;
-        continue;
-      }
-      let hash = FNV_SEED;
-      let end = i;
-      for (; end < length; end++) {
-        const d = text.charCodeAt(end);
-        if (!isAsciiLetter(d)) break;
-        hash = Math.imul(hash ^ (d | 0x20), FNV_PRIME);
-        const entry = this.entry(hash);
-        if (entry === 0) break;
-        if (entry === 1) continue;
-        for (const rule of this.lists[entry - 2]!) {
-          const list = (out[rule] ??= []);
-          if (list[list.length - 1] === i) continue;
-          if (this.leads[rule]!.spaceBefore && i > 0 && isSpace(text.charCodeAt(i - 1))) {
-            let space = i - 1;
-            while (space > 0 && isSpace(text.charCodeAt(space - 1))) space--;
-            list.push(space);
-          }
-          list.push(i);
-        }
-      }
-      while (end < length && isAsciiLetter(text.charCodeAt(end))) end++;
-      i = end;
+  reader(text: string): RunReader & { starts: (number[] | undefined)[] } {
+    const starts: (number[] | undefined)[] = new Array(this.indexed.length);
+    if (this.atLineStarts.length > 0 && text.length > 0) {
+      const lines = lineStarts(text);
+      for (const rule of this.atLineStarts) starts[rule] = lines.slice();
     }
-    return out;
+    return { starts, read: (_, start, end) => this.read(text, start, end, starts) };
+  }
+
+  /** The candidates of a text (see `reader`). */
+  candidates(text: string): (number[] | undefined)[] {
+    const reader = this.reader(text);
+    asciiWords(text, reader);
+    return reader.starts;
+  }
+
+  /** Adds the starts a run of letters, `text` from `start` to `end`, gives. */
+  private read(text: string, start: number, end: number, starts: (number[] | undefined)[]): void {
+    let hash = FNV_SEED;
+    for (let k = start; k < end; k++) {
+      hash = Math.imul(hash ^ (text.charCodeAt(k) | 0x20), FNV_PRIME);
+      const entry = this.entry(hash);
+      if (entry === 0) return;
+      if (entry === 1) continue;
+      for (const rule of this.lists[entry - 2]!) {
+        const list = (starts[rule] ??= []);
+        if (list[list.length - 1] === start) continue;
+        if (this.leads[rule]!.spaceBefore && start > 0 && isSpace(text.charCodeAt(start - 1))) {
+          let space = start - 1;
+          while (space > 0 && isSpace(text.charCodeAt(space - 1))) space--;
+          list.push(space);
+        }
+        list.push(start);
+      }
+    }
   }
 
   /** The first match of rule `rule`'s pattern in `text`, tried at `starts` only (from `candidates`). */
@@ -319,9 +318,23 @@ export class RuleStarts {
   }
 }
 
-/** Where `^` matches in `m` mode: after \n, \r, U+2028 and U+2029. */
-const isLineTerminator = (c: number): boolean =>
-  c === 0x0a || c === 0x0d || c === 0x2028 || c === 0x2029;
+/**
+ * Where `^` matches in `m` mode: at 0 and after \n, \r, U+2028 and U+2029 (not at the end). Most
+ * text breaks lines with \n alone, found by `indexOf` faster than by a loop.
+ */
+function lineStarts(text: string): number[] {
+  const starts = [0];
+  if (/[\r\u2028\u2029]/.test(text)) {
+    for (let i = 0; i + 1 < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c === 0x0a || c === 0x0d || c === 0x2028 || c === 0x2029) starts.push(i + 1);
+    }
+    return starts;
+  }
+  for (let i = text.indexOf('\n'); i >= 0 && i + 1 < text.length; i = text.indexOf('\n', i + 1))
+    starts.push(i + 1);
+  return starts;
+}
 
 /** What `\s` matches: JavaScript's whitespace and line terminators. */
 function isSpace(c: number): boolean {
