@@ -272,8 +272,9 @@ export class RuleStarts {
   reader(text: string): RunReader & { starts: (number[] | undefined)[] } {
     const starts: (number[] | undefined)[] = new Array(this.indexed.length);
     if (this.atLineStarts.length > 0 && text.length > 0) {
+      // One list for them all: runs of letters add to no rule that starts at line starts.
       const lines = lineStarts(text);
-      for (const rule of this.atLineStarts) starts[rule] = lines.slice();
+      for (const rule of this.atLineStarts) starts[rule] = lines;
     }
     return { starts, read: (_, start, end) => this.read(text, start, end, starts) };
   }
