@@ -10,15 +10,20 @@
  * `--scaling`: the screen and the PII detector on adversarial texts (long runs of digits, `*`,
  * letters of other scripts, spaced letters, base64, ...) of 1, 10 and 100 KB, CPU ms per KB of
  * each: a super-linear path shows as a figure that grows with the length.
+ *
+ * `--rules`: each phrase rule on the job logs and the attacks, CPU ms per KB of its gate and first
+ * match as the screen runs it (tried at its starts, rule-starts.ts, or scanning the text when its
+ * start is unbounded), with how many 4 KiB pieces open its gate: where the rules' time goes.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { clincUtterances } from '../scripts/clinc150.js';
 import { injectionProbability } from '../src/security/injection/classifier.js';
-import { asciiWords } from '../src/security/injection/gate.js';
-import { assessInjection, shippedModel } from '../src/security/injection/index.js';
+import { asciiWords, mayMatch } from '../src/security/injection/gate.js';
+import { assessInjection, RULES, shippedModel } from '../src/security/injection/index.js';
 import { foldLines } from '../src/security/injection/normalize.js';
+import { RuleStarts } from '../src/security/injection/rule-starts.js';
 import { findPii } from '../src/security/pii/index.js';
 
 const LOGS = fileURLToPath(new URL('../test/fixtures/job-logs/', import.meta.url));
@@ -37,6 +42,8 @@ const attacks = readFileSync(SHARED, 'utf8')
   .map((line) => (JSON.parse(line) as { text: string }).text)
   .join('\n')
   .slice(0, 256 * 1024);
+
+const fourKiB = (text: string): string[] => text.match(/[\s\S]{1,4096}/g) ?? [];
 
 /** `--smoke` (CI): one round per stage, to show the script still runs; its figures mean little. */
 const SMOKE = process.argv.includes('--smoke');
@@ -127,11 +134,57 @@ function scaling(): void {
 
 const model = shippedModel();
 console.log(`load average (1 min): ${loadavg()[0]!.toFixed(2)}`);
+function rules(): void {
+  const starts = new RuleStarts(RULES.map((rule) => rule.pattern));
+  for (const [name, text] of [
+    ['job logs', logs],
+    ['attacks', attacks],
+  ] as const) {
+    const texts = fourKiB(text).map((piece) => {
+      const reader = starts.reader(piece);
+      return { piece, words: asciiWords(piece, reader), at: reader.starts };
+    });
+    const byPiece = new Map(texts.map((t) => [t.piece, t]));
+    const rows = RULES.map((rule, i) => {
+      const gate = starts.indexed[i] ? { words: rule.gate.words } : rule.gate;
+      const opens = (piece: string): boolean => {
+        const { words, at } = byPiece.get(piece)!;
+        return (!starts.indexed[i] || at[i] !== undefined) && mayMatch(gate, words, piece);
+      };
+      const msPerKb = cpuMsPerKb(
+        texts.map((t) => t.piece),
+        (piece) => {
+          if (!opens(piece)) return null;
+          const at = byPiece.get(piece)!.at[i];
+          if (at) return starts.firstMatch(i, piece, at);
+          rule.pattern.lastIndex = 0;
+          return rule.pattern.exec(piece);
+        },
+      );
+      const opened = texts.filter((t) => opens(t.piece)).length;
+      return { i, msPerKb, opened, bounded: starts.indexed[i]! };
+    });
+    console.log(
+      `${name}: rules by CPU ms per KB (gate and first match), pieces that open the gate`,
+    );
+    for (const row of rows.sort((a, b) => b.msPerKb - a.msPerKb).slice(0, 15)) {
+      const rule = RULES[row.i]!;
+      console.log(
+        `  ${String(row.i).padStart(2)} ${rule.kind.padEnd(22)} ${row.msPerKb.toFixed(4)}  ${row.opened}/${texts.length}  ${row.bounded ? 'at its starts' : 'scans'}  ${rule.pattern.source.slice(0, 50)}`,
+      );
+    }
+    console.log(`  all rules: ${rows.reduce((sum, row) => sum + row.msPerKb, 0).toFixed(4)}`);
+  }
+}
+
 if (process.argv.includes('--scaling')) {
   scaling();
   process.exit(0);
 }
-const fourKiB = (text: string): string[] => text.match(/[\s\S]{1,4096}/g) ?? [];
+if (process.argv.includes('--rules')) {
+  rules();
+  process.exit(0);
+}
 for (const [name, texts] of [
   ['job logs', fourKiB(logs)],
   ['attacks', fourKiB(attacks)],
