@@ -239,8 +239,13 @@ export class RuleStarts {
       }
     });
     if (byPrefix.size * 2 > SLOTS) throw new Error('too many rule prefixes for the table');
+    // A lookup stops at the first slot holding its hash: two prefixes sharing one would hide one.
+    const owners = new Map<number, string>();
     for (const [prefix, rules] of byPrefix) {
       const hash = hashOf(prefix);
+      if (owners.has(hash))
+        throw new Error(`rule prefixes ${owners.get(hash)} and ${prefix} collide`);
+      owners.set(hash, prefix);
       let slot = hash & (SLOTS - 1);
       while (this.entries[slot] !== 0) slot = (slot + 1) & (SLOTS - 1);
       this.hashes[slot] = hash;
