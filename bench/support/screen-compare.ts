@@ -1,7 +1,9 @@
 /**
  * The injection screen and the PII detector of another checkout (before) against this one's
  * (after), in one process, interleaved: CPU ms per KB of each, the least of seven measures, and
- * their ratio. On a shared machine only such ratios mean much; the load average is printed beside.
+ * their ratio, on the job logs and the shared attack file in 4 KiB pieces and on support utterances
+ * (CLINC150), one call each. On a shared machine only such ratios mean much; the load average is
+ * printed beside.
  *
  *   git archive <base commit> | tar -x -C /tmp/base && ln -s "$PWD/node_modules" /tmp/base/
  *   npx tsx bench/support/screen-compare.ts /tmp/base
@@ -9,6 +11,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { clincUtterances } from '../../scripts/clinc150.js';
 
 interface Screen {
   assessInjection(text: string, options?: { model?: null }): unknown;
@@ -52,11 +55,14 @@ const stagesOf = ({ screen, pii }: { screen: Screen; pii: Pii }) => ({
 });
 
 console.log(`load average (1 min): ${loadavg()[0]!.toFixed(2)}`);
-for (const [name, text, rounds] of [
-  ['job logs', logs, 20],
-  ['attacks', attacks, 2],
+/** Support utterances are screened one call each, as the service screens a user's message. */
+const utterances = clincUtterances('test');
+for (const [name, pieces, rounds] of [
+  ['job logs', logs.match(/[\s\S]{1,4096}/g) ?? [], 20],
+  ['attacks', attacks.match(/[\s\S]{1,4096}/g) ?? [], 2],
+  ['utterances', utterances, 4],
 ] as const) {
-  const pieces = text.match(/[\s\S]{1,4096}/g) ?? [];
+  const text = pieces.join('');
   const least = new Map<string, number>();
   for (let measure = 0; measure < 7; measure++) {
     for (const [who, stages] of [

@@ -10,7 +10,10 @@ import { foldModelText, forEachFeature } from '../../src/security/injection/feat
 import { base64Blobs } from '../../src/security/injection/assess.js';
 import { ENTRIES, englishLexicon } from '../../src/security/injection/lexicon.js';
 import { foldForMatching, LEET } from '../../src/security/injection/normalize.js';
+import { ruleLead, RuleStarts } from '../../src/security/injection/rule-starts.js';
+import { RULES } from '../../src/security/injection/rules.js';
 import { forEachTokenRun, schemeStarts } from '../../src/security/pii/detectors.js';
+import { INJECTION_PROMPTS } from '../fixtures/security/injection-prompts.js';
 
 /** What `foldModelText` replaced: leet words folded, Markdown out, whitespace collapsed, trimmed. */
 function referenceModelText(lower: string): string {
@@ -319,5 +322,81 @@ describe('the PII scan tried only where a match can start', () => {
     expect(
       texts(4, 30000).filter((text) => all(URL_CREDENTIALS, text).length > 0).length,
     ).toBeGreaterThan(10);
+  });
+});
+
+describe("the rules' patterns tried where a match can start", () => {
+  const starts = new RuleStarts(RULES.map((rule) => rule.pattern));
+
+  it('bounds the start only where every match begins with letters after a word boundary', () => {
+    const letters = (pattern: RegExp) => ruleLead(pattern)?.letters ?? null;
+    expect(letters(/\b(?:reveal|print)\s+your\b/gi)).toEqual(['reveal', 'print']);
+    expect(letters(/\b(?:the\s+)?(?:user|customer)'s\s+message/gi)).toEqual([
+      'the',
+      'user',
+      'customer',
+    ]);
+    expect(letters(/\b(?:do not|don't|stop)\b/gi)).toEqual(['do', 'don', 'stop']);
+    expect(letters(/\bbroken? free|\bjail\s?break/gi)).toEqual(['broke', 'jail']);
+    // At a line start, or at the whitespace a word boundary opens before the words.
+    expect(ruleLead(/^[ \t]*(?:system|assistant)[ \t]*:/gim)).toEqual({
+      letters: [],
+      lineStart: true,
+      spaceBefore: false,
+    });
+    expect(ruleLead(/\b(?:dear|hey)?\s*(?:ai|llm)\s*,/gi)).toEqual({
+      letters: ['dear', 'hey', 'ai', 'llm'],
+      lineStart: false,
+      spaceBefore: true,
+    });
+    // No boundary, a class first, `u` mode, a choice that may match nothing: unbounded.
+    expect(ruleLead(/(?:ai|llm)s?\s*[:!]/gi)).toBeNull();
+    expect(ruleLead(/\s*(?:ai|llm)/gi)).toBeNull();
+    expect(ruleLead(/^[ \t]*x|-{3,}[ \t]*end/gim)).toBeNull();
+    expect(ruleLead(/\bignore/giu)).toBeNull();
+    expect(ruleLead(/\b(?:ignore|)\d/gi)).toBeNull();
+    expect(ruleLead(/\b(?:ignore)?/gi)).toBeNull();
+    // Most rules are bounded; the others keep their scan.
+    expect(starts.indexed.filter(Boolean).length).toBeGreaterThan(65);
+  });
+
+  /** Texts of the rules' own words, in any case, between what ends or does not end a word. */
+  const words = [
+    ...new Set(RULES.flatMap((rule) => rule.pattern.source.match(/[A-Za-z']{2,}/g) ?? [])),
+  ];
+  const pieces = [
+    ...words.map((word) => `${word} `),
+    ...words.map((word) => `${word.toUpperCase()} `),
+    ...words.map((word) => `${word[0]!.toUpperCase()}${word.slice(1)} `),
+    ...words,
+    ...[' ', '  ', '\n', '\t', '.', ',', ':', '!', '-', '_', '1', "'", '"', '<', '>', '|', '['],
+    ...[']', '(', '#', '##', '/', 'é', 'ü', 'и', '\u00a0', '\u2028', '\r\n', ' \n ', '\u3000'],
+    ...['s', 'ing', 'AI', 'u', 'ai, ', 'ai: ', ' AI, ignore ', '## ', '-- ', '=== ', '\nsystem: '],
+    ...['\n## Instructions\n', '\n== END OF THE TICKET ==\n', '\n[begin new system instructions'],
+  ];
+
+  it("find each rule's first match, the one its global scan finds", () => {
+    const differ: string[] = [];
+    let matched = 0;
+    const texts = [
+      ...randomTexts(23, pieces, 12, 40000),
+      ...INJECTION_PROMPTS.map((sample) => sample.text),
+    ];
+    for (const text of texts) {
+      const candidates = starts.candidates(text);
+      RULES.forEach((rule, i) => {
+        if (!starts.indexed[i]) return;
+        rule.pattern.lastIndex = 0;
+        const scanned = rule.pattern.exec(text);
+        rule.pattern.lastIndex = 0;
+        const found = candidates[i] ? starts.firstMatch(i, text, candidates[i]) : null;
+        if (scanned !== null) matched++;
+        if (`${scanned?.index}:${scanned?.[0]}` !== `${found?.index}:${found?.[0]}`)
+          differ.push(`rule ${i}: ${JSON.stringify(text)}`);
+      });
+    }
+    expect(differ).toEqual([]);
+    // The fuzz reaches matches, not only misses.
+    expect(matched).toBeGreaterThan(2000);
   });
 });

@@ -21,6 +21,7 @@ import { conceptSignals } from './concepts.js';
 import { asciiWords, mayMatch } from './gate.js';
 import { countInvisible, foldLines, mixedScriptWords, type FoldedLines } from './normalize.js';
 import { quotedSpans, type Span } from './quotes.js';
+import { RuleStarts } from './rule-starts.js';
 import { RULES, type InjectionSignalKind } from './rules.js';
 
 export interface InjectionSignal {
@@ -97,17 +98,44 @@ function evidenceOf(text: string): string {
   return flat.length > 120 ? `${flat.slice(0, 117)}...` : flat;
 }
 
+/** Where each rule's match can start (rule-starts.ts), built once for all texts. */
+const RULE_STARTS = new RuleStarts(RULES.map((rule) => rule.pattern));
+/** The rules' gates without their expressions (`text`), for the rules tried at their starts only. */
+const WORD_GATES = RULES.map((rule) => ({ words: rule.gate.words }));
+
+/** A text's runs of letters (gate.ts) and where each rule can match in it, in one walk. */
+interface TextWords {
+  words: Set<string>;
+  starts: (number[] | undefined)[];
+}
+
+function readWords(text: string): TextWords {
+  const reader = RULE_STARTS.reader(text);
+  return { words: asciiWords(text, reader), starts: reader.starts };
+}
+
 function runRules(
   text: string,
-  words: ReadonlySet<string>,
+  { words, starts }: TextWords,
   signals: InjectionSignal[],
   quotes: readonly Span[] = quotedSpans(text),
 ): void {
-  for (const rule of RULES) {
-    if (!mayMatch(rule.gate, words, text)) continue;
-    rule.pattern.lastIndex = 0;
-    const m = rule.pattern.exec(text);
-    rule.pattern.lastIndex = 0;
+  for (let i = 0; i < RULES.length; i++) {
+    const rule = RULES[i]!;
+    const at = starts[i];
+    let m: RegExpExecArray | null;
+    if (RULE_STARTS.indexed[i]) {
+      // A rule whose match can start only where a run of letters spells its first word cannot
+      // match where none does; where some do, trying it there costs less than its gate's
+      // expression, so only the word lists are asked.
+      if (at === undefined || !mayMatch(WORD_GATES[i]!, words, text)) continue;
+      m = RULE_STARTS.firstMatch(i, text, at);
+    } else {
+      if (!mayMatch(rule.gate, words, text)) continue;
+      rule.pattern.lastIndex = 0;
+      m = rule.pattern.exec(text);
+      rule.pattern.lastIndex = 0;
+    }
     if (!m) continue;
     const end = m.index + m[0].length;
     const mentioned = quotes.some((q) => m.index >= q.start && end <= q.end);
@@ -278,7 +306,8 @@ function assess(text: string, depth: number, model: InjectionModel | null): Inje
   const signals: InjectionSignal[] = [];
   // Folded once, for the classifier and the rules' second look.
   const lines = foldLines(text);
-  const words = asciiWords(text);
+  const read = readWords(text);
+  const words = read.words;
   if (model) {
     const probability = injectionProbability(text, model, lines, words);
     if (probability >= STRUCTURAL_WEIGHTS.classifierFloor)
@@ -289,7 +318,7 @@ function assess(text: string, depth: number, model: InjectionModel | null): Inje
       });
   }
   const quotes = quotedSpans(text);
-  runRules(text, words, signals, quotes);
+  runRules(text, read, signals, quotes);
   for (const c of conceptSignals(text, quotes))
     signals.push({ kind: c.kind, evidence: evidenceOf(c.evidence), weight: c.weight });
   const seen = new Set(signals.map((s) => s.kind));
@@ -332,7 +361,7 @@ function assess(text: string, depth: number, model: InjectionModel | null): Inje
   const folded = foldedSegments(lines);
   if (folded !== null) {
     const again: InjectionSignal[] = [];
-    runRules(folded, asciiWords(folded), again);
+    runRules(folded, readWords(folded), again);
     for (const c of conceptSignals(folded, quotedSpans(folded)))
       again.push({ kind: c.kind, evidence: evidenceOf(c.evidence), weight: c.weight });
     const revealed = again.filter(

@@ -6,12 +6,18 @@
  */
 import type { RuleGate } from './rules.js';
 
+/** Told of each run of ASCII letters, by its bounds, as `asciiWords` reads the text. */
+export interface RunReader {
+  read(text: string, start: number, end: number): void;
+}
+
 /**
  * The runs of ASCII letters in a text, lower-cased. A run ends at anything else (digits, `_`,
  * punctuation, non-ASCII letters), so every word a `\b`-delimited, case-insensitive pattern
- * matches is one of them, or (next to a digit or `_`) the gate lets the pattern decide.
+ * matches is one of them, or (next to a digit or `_`) the gate lets the pattern decide. A `reader`
+ * is told of each run in the same walk (rule-starts.ts finds where rules can match).
  */
-export function asciiWords(text: string): Set<string> {
+export function asciiWords(text: string, reader?: RunReader): Set<string> {
   const words = new Set<string>();
   let start = -1;
   // Most words are lower case already and need no lower-cased copy.
@@ -25,6 +31,7 @@ export function asciiWords(text: string): Set<string> {
       if (start < 0) start = i;
       upper = true;
     } else if (start >= 0) {
+      reader?.read(text, start, i);
       const word = text.slice(start, i);
       words.add(upper ? word.toLowerCase() : word);
       start = -1;

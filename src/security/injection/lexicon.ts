@@ -597,6 +597,14 @@ const isWordUnit = (c: number): boolean =>
   (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39) || c === 0x5f;
 const isLowerAscii = (c: number): boolean => c >= 0x61 && c <= 0x7a;
 
+// `englishLexicon` skips ASCII code units that are no lower-case letter, and those after a letter.
+for (const branches of BRANCHES.values())
+  for (const branch of branches) {
+    const first = branch.literal.charCodeAt(0);
+    if (first < 0x80 && (!branch.stem || !isLowerAscii(first)))
+      throw new Error(`lexicon literal that the walk would skip: ${branch.literal}`);
+  }
+
 /** The code point that ends just before `i`. */
 function codePointBefore(text: string, i: number): number {
   const c = text.charCodeAt(i - 1);
@@ -643,6 +651,14 @@ export function englishLexicon(text: string): string {
   let english = '';
   let copied = 0;
   for (let i = 0; i + 1 < lower.length;) {
+    // Every literal starts with a lower-case letter or beyond ASCII, and after a letter a stem
+    // cannot start, nor a CJK word at an ASCII code unit: most positions of Latin text are
+    // skipped without a lookup.
+    const c = lower.charCodeAt(i);
+    if (c < 0x80 && (!isLowerAscii(c) || (i > 0 && isLowerAscii(lower.charCodeAt(i - 1))))) {
+      i++;
+      continue;
+    }
     const branches = byLead.get(leadOf(lower, i));
     let end = -1;
     let word = '';
