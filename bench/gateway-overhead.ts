@@ -32,6 +32,15 @@
  *                                                     profile at another load
  *   npx tsx bench/gateway-overhead.ts --profile --allocations
  *                                                     also what the profiled window allocated, per request
+ *   npx tsx bench/gateway-overhead.ts --rates 0,1,10,50,200
+ *                                                     instead: the subgraph's CPU per second (its PostgreSQL
+ *                                                     apart) idle and at each paced rate of calls per second
+ *                                                     (open loop), and the fit CPU/s = idle + per call x rate:
+ *                                                     what it spends whether called or not, and what a call costs
+ *   npx tsx bench/gateway-overhead.ts --rates 0,1 --profile
+ *                                                     and where the CPU went at each rate
+ *   npx tsx bench/gateway-overhead.ts --rates 0,1 --node-flags="--trace-gc"
+ *                                                     with V8/Node flags for the subgraph
  *
  * Figures only, never assertions: the machine is shared and noisy.
  */
@@ -39,6 +48,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
+import { rateCpu } from './support/rate-cpu.js';
 import {
   formatHeapProfile,
   formatProfile,
@@ -195,6 +205,18 @@ async function measured(
 }
 
 async function main(): Promise<void> {
+  const rates = flag('rates');
+  if (rates !== undefined) {
+    await rateCpu({
+      rates: rates.split(',').map(Number),
+      seconds: SECONDS,
+      store: STORE,
+      profile: hasFlag('profile'),
+      behaviour: behaviour(TARGET_SCENARIO.chunkDelayMs),
+      nodeFlags: (flag('node-flags') ?? '').split(' ').filter(Boolean),
+    });
+    return;
+  }
   console.log(`gateway overhead: ${machine()}`);
   console.log(
     `levels ${LEVELS.join(', ')} clients, each at most ${MAX_REQUESTS} requests or ${SECONDS} s; store ${STORE}`,

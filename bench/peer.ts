@@ -36,7 +36,6 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
-import pg from 'pg';
 import type { Client } from 'graphql-ws';
 import { DRAFT, MODEL_STATUS_UPDATE, statusUpdateInput } from './support/fixtures.js';
 import {
@@ -55,12 +54,11 @@ import {
   summarize,
   table,
   type LoadResult,
-  type ServerProcess,
   type StoreKind,
 } from './support/harness.js';
 import { formatProfile, summarizeProfile } from './support/cpu-profile.js';
 import type { ProcessStats } from './support/ipc.js';
-import { cpuMsOf } from './support/proc-cpu.js';
+import { cpuMsOf, databaseBackends } from './support/proc-cpu.js';
 import { writeCallsOf } from './support/proc-io.js';
 import { freePort } from '../test/support/redis.js';
 import {
@@ -122,7 +120,7 @@ async function main() {
   );
   let nextSocket = 0;
   const ws = () => sockets[nextSocket++ % sockets.length]!;
-  const database = STORE === 'postgres' ? await databaseBackends(subgraph) : undefined;
+  const database = STORE === 'postgres' ? await databaseBackends(subgraph.databaseUrl!) : undefined;
   const sdk = {
     direct: new OpenAI({ apiKey: 'sk-bench', baseURL: double.url, maxRetries: 0 }),
     portkey: new OpenAI({
@@ -401,33 +399,6 @@ async function startPortkey(): Promise<{ url: string; process: ChildProcess }> {
   }
   child.kill('SIGKILL');
   throw new Error('Portkey did not start');
-}
-
-/**
- * CPU of the PostgreSQL backends serving the subgraph's database, by backend: a pool may open
- * connections during a level, so a level is charged what each backend spent since the snapshot
- * before it (all of it for a backend that started during the level).
- */
-async function databaseBackends(subgraph: ServerProcess) {
-  const client = new pg.Client({ connectionString: subgraph.databaseUrl });
-  await client.connect();
-  return {
-    snapshot: async (): Promise<Map<number, number>> => {
-      const { rows } = await client.query<{ pid: number }>(
-        'SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()',
-      );
-      return new Map(rows.map(({ pid }) => [pid, safeCpuMsOf(pid)]));
-    },
-    close: () => client.end(),
-  };
-}
-
-function safeCpuMsOf(pid: number): number {
-  try {
-    return cpuMsOf(pid);
-  } catch {
-    return 0; // the backend ended
-  }
 }
 
 /**

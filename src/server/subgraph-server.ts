@@ -87,7 +87,7 @@ export async function createSubgraphServer(
     plugins: [
       landingPagePlugin(config.sandbox),
       persistedQueries.plugin,
-      requestLogPlugin(),
+      requestLogPlugin(logger),
       metricsPlugin(services.metrics),
       subscriptionsOverHttpPlugin(),
       operationGate.plugin(),

@@ -6,6 +6,7 @@
  * AUDIT_RAW_TEXT is on, and then with personal data already replaced by placeholders.
  */
 import type { Feature } from '../../domain.js';
+import { textPerBatchSize } from './batch-text.js';
 import type { SqlDatabase } from './database.js';
 
 /** How a call ended, as the audit log records it. */
@@ -84,6 +85,16 @@ const toRecord = (row: Row): AuditRecord => ({
 
 const COLUMNS = 14;
 
+const insertSql = textPerBatchSize((rows) => {
+  const tuples = Array.from({ length: rows }, (_, index) => {
+    const at = index * COLUMNS;
+    const p = (n: number) => `$${at + n}`;
+    return `(${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)}, ${p(6)}, ${p(7)}, ${p(8)}, ${p(9)}, ${p(10)}, ${p(11)}::jsonb, ${p(12)}, ${p(13)}, ${p(14)}::jsonb)`;
+  });
+  return `INSERT INTO audit_log (account_id, feature, provider, model, outcome, error_code, input_tokens, output_tokens, cost_usd, latency_ms, redactions, injection_score, request_id, raw_text)
+       VALUES ${tuples.join(', ')}`;
+});
+
 export class AuditLogRepository {
   constructor(private readonly db: SqlDatabase) {}
 
@@ -91,7 +102,7 @@ export class AuditLogRepository {
   async insertMany(entries: readonly NewAuditEntry[]): Promise<void> {
     if (entries.length === 0) return;
     const params: unknown[] = [];
-    const tuples = entries.map((entry, index) => {
+    for (const entry of entries)
       params.push(
         entry.accountId,
         entry.feature,
@@ -108,15 +119,7 @@ export class AuditLogRepository {
         entry.requestId,
         entry.rawText === null ? null : JSON.stringify(entry.rawText),
       );
-      const at = index * COLUMNS;
-      const p = (n: number) => `$${at + n}`;
-      return `(${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)}, ${p(6)}, ${p(7)}, ${p(8)}, ${p(9)}, ${p(10)}, ${p(11)}::jsonb, ${p(12)}, ${p(13)}, ${p(14)}::jsonb)`;
-    });
-    await this.db.query(
-      `INSERT INTO audit_log (account_id, feature, provider, model, outcome, error_code, input_tokens, output_tokens, cost_usd, latency_ms, redactions, injection_score, request_id, raw_text)
-       VALUES ${tuples.join(', ')}`,
-      params,
-    );
+    await this.db.query(insertSql(entries.length), params);
   }
 
   /** How many entries `list` pages through with the same filter. */

@@ -6,6 +6,7 @@ import type { Feature, GenerationStatus, ProviderAttempt as Attempt, Usage } fro
 import type { ErrorCode } from '../../errors.js';
 import type { SqlDatabase } from './database.js';
 import { GroupCommit } from './group-commit.js';
+import { textPerBatchSize } from './batch-text.js';
 
 export interface GroundingIssueRecord {
   /**
@@ -186,6 +187,28 @@ function valueRows(rows: number, types: readonly string[]): string {
   ).join(', ');
 }
 
+// created_at in whole milliseconds: the keyset cursor carries a JavaScript Date, and a
+// microsecond the cursor cannot hold would make `list` skip rows of the same millisecond.
+const insertRunningSql = textPerBatchSize(
+  (rows) =>
+    `INSERT INTO generations (id, account_id, feature, input, prompt_version, incident_id, idempotency_key, eval_run_id, status, created_at)
+       SELECT *, 'RUNNING', date_trunc('milliseconds', now()) FROM (VALUES ${valueRows(rows, RUNNING_COLUMNS)}) AS r
+       ON CONFLICT (account_id, idempotency_key) DO NOTHING
+       RETURNING id, created_at`,
+);
+
+const finishSql = textPerBatchSize(
+  (rows) =>
+    `UPDATE generations AS g SET status = o.status, text = o.text, chunk_lengths = o.chunk_lengths, output = o.output, provider = o.provider,
+         model = o.model, usage = o.usage, latency_ms = o.latency_ms, error = o.error, grounding_issues = o.grounding_issues,
+         cache_hit = o.cache_hit, time_to_first_token_ms = o.time_to_first_token_ms, attempts = o.attempts, injection_score = o.injection_score,
+         finished_at = now()
+       FROM (VALUES ${valueRows(rows, OUTCOME_COLUMNS)}) AS o(account_id, id, status, text, chunk_lengths, output, provider, model, usage,
+         latency_ms, error, grounding_issues, cache_hit, time_to_first_token_ms, attempts, injection_score)
+       WHERE g.id = o.id AND g.account_id = o.account_id AND g.status = 'RUNNING'
+       RETURNING ${STORED_PART}`,
+);
+
 /** A RUNNING row to insert, with its input serialised once, for the statement and the record alike. */
 interface Running {
   generation: NewGeneration;
@@ -322,12 +345,7 @@ export class GenerationRepository {
       generation.evalRunId ?? null,
     ]);
     const inserted = await this.db.query<{ id: string; created_at: Date }>(
-      // created_at in whole milliseconds: the keyset cursor carries a JavaScript Date, and a
-      // microsecond the cursor cannot hold would make `list` skip rows of the same millisecond.
-      `INSERT INTO generations (id, account_id, feature, input, prompt_version, incident_id, idempotency_key, eval_run_id, status, created_at)
-       SELECT *, 'RUNNING', date_trunc('milliseconds', now()) FROM (VALUES ${valueRows(batch.length, RUNNING_COLUMNS)}) AS r
-       ON CONFLICT (account_id, idempotency_key) DO NOTHING
-       RETURNING id, created_at`,
+      insertRunningSql(batch.length),
       params,
     );
     const createdAt = new Map(inserted.map((row) => [row.id, row.created_at]));
@@ -377,14 +395,7 @@ export class GenerationRepository {
       });
     }
     const finished = await this.db.query<StoredPart>(
-      `UPDATE generations AS g SET status = o.status, text = o.text, chunk_lengths = o.chunk_lengths, output = o.output, provider = o.provider,
-         model = o.model, usage = o.usage, latency_ms = o.latency_ms, error = o.error, grounding_issues = o.grounding_issues,
-         cache_hit = o.cache_hit, time_to_first_token_ms = o.time_to_first_token_ms, attempts = o.attempts, injection_score = o.injection_score,
-         finished_at = now()
-       FROM (VALUES ${valueRows(first.size, OUTCOME_COLUMNS)}) AS o(account_id, id, status, text, chunk_lengths, output, provider, model, usage,
-         latency_ms, error, grounding_issues, cache_hit, time_to_first_token_ms, attempts, injection_score)
-       WHERE g.id = o.id AND g.account_id = o.account_id AND g.status = 'RUNNING'
-       RETURNING ${STORED_PART}`,
+      finishSql(first.size),
       [...first.values()].flatMap(({ params }) => params),
     );
     const byId = new Map(

@@ -6,6 +6,7 @@ import {
   type SqlDatabase,
   type SqlExecutor,
 } from './database.js';
+import { StatementNames } from './statement-names.js';
 
 export interface PostgresOptions {
   connectionString: string;
@@ -65,11 +66,38 @@ function refused(error: unknown, sql: string): unknown {
   return asUnavailable(error instanceof pg.DatabaseError ? refusedStatement(error, sql) : error);
 }
 
-function executorOf(connection: pg.Pool | pg.PoolClient): SqlExecutor {
+/**
+ * Up to four rows of a generation's outcome (16 parameters a row) or of its RUNNING row (8) are
+ * prepared; the few hundred named statements a process can send bound what each backend keeps.
+ */
+const STATEMENT_LIMITS = { maxParameters: 64, maxNames: 300 };
+
+/**
+ * A prepared statement whose result columns changed since it was prepared (a `SELECT *` after a
+ * migration added a column) fails with this on every connection that prepared it.
+ */
+function planOutdated(error: unknown): boolean {
+  return (
+    error instanceof pg.DatabaseError &&
+    error.code === '0A000' &&
+    /cached plan must not change result type/.test(error.message)
+  );
+}
+
+function executorOf(connection: pg.Pool | pg.PoolClient, names: StatementNames): SqlExecutor {
   return {
     query: async <Row>(sql: string, params?: unknown[]) => {
+      const name = params ? names.nameOf(sql, params.length) : undefined;
       try {
-        return (await connection.query(sql, params)).rows as Row[];
+        if (name === undefined) return (await connection.query(sql, params)).rows as Row[];
+        try {
+          return (await connection.query({ name, text: sql, values: params })).rows as Row[];
+        } catch (error) {
+          if (!planOutdated(error)) throw error;
+          // Another replica's migration changed what the statement returns: unnamed from now on.
+          names.unname(sql);
+          return (await connection.query(sql, params)).rows as Row[];
+        }
       } catch (error) {
         throw refused(error, sql);
       }
@@ -151,14 +179,15 @@ export function openPostgresDatabase(options: PostgresOptions): SqlDatabase {
   // gets a fresh connection or a clear error.
   pool.on('error', () => undefined);
   const listeners = new Set<() => Promise<void>>();
+  const names = new StatementNames(STATEMENT_LIMITS);
   return {
     kind: 'postgres',
-    ...executorOf(pool),
+    ...executorOf(pool, names),
     transaction: async (work) => {
       const client = await pool.connect().catch((error: unknown) => {
         throw asUnavailable(error);
       });
-      const tx = executorOf(client);
+      const tx = executorOf(client, names);
       try {
         await tx.query('BEGIN');
         const result = await work(tx);

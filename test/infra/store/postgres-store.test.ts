@@ -3,7 +3,7 @@
  * else a cluster of its own when this machine has PostgreSQL's server binaries (CI installs
  * them; a developer without them gets these tests skipped). Each test gets a new empty database.
  */
-import { afterAll, beforeAll, describe, inject } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { openPostgresDatabase } from '../../../src/infra/store/postgres.js';
 import {
   createEmptyDatabase,
@@ -43,5 +43,24 @@ describe.skipIf(!available)('PostgreSQL', () => {
     async secondPool(db) {
       return openPostgresDatabase({ connectionString: urls.get(db)!, poolSize: 4 });
     },
+  });
+
+  // Statements with parameters are prepared once per connection (statement-names.ts): one whose
+  // columns another replica's migration changed must still answer, with the new columns.
+  it('answers a prepared statement again after a migration changed its columns', async () => {
+    const db = openPostgresDatabase({
+      connectionString: await createEmptyDatabase(adminUrl),
+      poolSize: 1,
+    });
+    try {
+      await db.execute('CREATE TABLE notes (id int PRIMARY KEY); INSERT INTO notes VALUES (1)');
+      const read = () => db.query('SELECT * FROM notes WHERE id = $1', [1]);
+      expect(await read()).toEqual([{ id: 1 }]);
+      await db.execute("ALTER TABLE notes ADD COLUMN body text NOT NULL DEFAULT 'hello'");
+      expect(await read()).toEqual([{ id: 1, body: 'hello' }]);
+      expect(await read()).toEqual([{ id: 1, body: 'hello' }]);
+    } finally {
+      await db.close();
+    }
   });
 });
