@@ -94,6 +94,7 @@ export async function openServices(config: Config, logger: Logger): Promise<Open
     dataDir: config.dataDir,
     databaseUrl: config.databaseUrl,
     poolSize: config.databasePoolSize,
+    preparedStatements: config.databasePreparedStatements,
     traced: config.tracing !== undefined,
   });
   if (store.db.kind === 'embedded') {

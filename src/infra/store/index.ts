@@ -21,6 +21,8 @@ export interface StoreOptions {
   dataDir: string;
   databaseUrl?: string;
   poolSize: number;
+  /** PostgreSQL: prepare frequent small statements once per connection (default true). */
+  preparedStatements?: boolean;
   /** A span around every statement of a traced operation (OpenTelemetry tracing is on). */
   traced?: boolean;
 }
@@ -56,6 +58,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     db = openPostgresDatabase({
       connectionString: options.databaseUrl,
       poolSize: options.poolSize,
+      preparedStatements: options.preparedStatements,
     });
   } else {
     await mkdir(options.dataDir, { recursive: true });

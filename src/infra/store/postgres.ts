@@ -11,6 +11,8 @@ import { StatementNames } from './statement-names.js';
 export interface PostgresOptions {
   connectionString: string;
   poolSize: number;
+  /** False behind a pooler that refuses named statements: every statement is sent unnamed. Default true. */
+  preparedStatements?: boolean;
 }
 
 // PostgreSQL returns int8 (COUNT, SUM) as strings by default to avoid precision loss; our counts
@@ -179,7 +181,9 @@ export function openPostgresDatabase(options: PostgresOptions): SqlDatabase {
   // gets a fresh connection or a clear error.
   pool.on('error', () => undefined);
   const listeners = new Set<() => Promise<void>>();
-  const names = new StatementNames(STATEMENT_LIMITS);
+  const names = new StatementNames(
+    options.preparedStatements !== false ? STATEMENT_LIMITS : { ...STATEMENT_LIMITS, maxNames: 0 },
+  );
   return {
     kind: 'postgres',
     ...executorOf(pool, names),

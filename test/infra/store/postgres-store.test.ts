@@ -45,6 +45,29 @@ describe.skipIf(!available)('PostgreSQL', () => {
     },
   });
 
+  // Behind a pooler in transaction mode a prepared statement may reach another backend, which does
+  // not know it: DATABASE_PREPARED_STATEMENTS=false sends every statement unnamed.
+  it('prepares statements with parameters only when told to', async () => {
+    for (const preparedStatements of [true, false]) {
+      const db = openPostgresDatabase({
+        connectionString: await createEmptyDatabase(adminUrl),
+        poolSize: 1,
+        preparedStatements,
+      });
+      try {
+        expect(await db.query('SELECT $1::int + 1 AS two', [1])).toEqual([{ two: 2 }]);
+        const [prepared] = await db.query<{ count: number }>(
+          'SELECT count(*)::int AS count FROM pg_prepared_statements',
+        );
+        expect(prepared!.count, `preparedStatements: ${preparedStatements}`).toBe(
+          preparedStatements ? 1 : 0,
+        );
+      } finally {
+        await db.close();
+      }
+    }
+  });
+
   // Statements with parameters are prepared once per connection (statement-names.ts): one whose
   // columns another replica's migration changed must still answer, with the new columns.
   it('answers a prepared statement again after a migration changed its columns', async () => {
