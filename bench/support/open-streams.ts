@@ -111,8 +111,15 @@ export async function openStream(
         if (message.errors) stream.error ??= message.errors[0]?.message ?? 'error';
         else if (event) stream.receive(event);
       },
-      error: (error) => (stream.error ??= error instanceof Error ? error.message : 'socket closed'),
+      error: (error) => (stream.error ??= describeError(error)),
       complete: () => undefined,
     },
   );
+}
+
+/** graphql-ws reports a socket that closed under a subscription with the close event itself. */
+function describeError(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  const { code, reason } = (error ?? {}) as { code?: number; reason?: string };
+  return `socket closed${code === undefined ? '' : ` with ${code}`}${reason ? ` (${reason})` : ''}`;
 }
