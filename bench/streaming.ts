@@ -79,7 +79,7 @@ import {
   type StoreKind,
 } from './support/harness.js';
 import type { ProcessStats } from './support/ipc.js';
-import { openFiles, openFilesLimit } from './support/descriptors.js';
+import { highWaterRss, openFiles, openFilesLimit } from './support/proc.js';
 import { OpenStream, openStream, SubscriptionSockets } from './support/open-streams.js';
 import { connectedClient, subgraphStream, type StreamTiming } from './support/streams.js';
 
@@ -445,6 +445,8 @@ async function openStreams(plan: OpenPlan): Promise<void> {
   let opening: ProcessStats;
   let after: ProcessStats;
   let peakRss = 0;
+  /** The kernel's record of the subgraph's highest RSS, from its start to after the streams ended. */
+  let highWater: number | undefined;
   let openSeconds: number;
   let plateauSeconds: number;
   let deltasPerSecond: number;
@@ -566,6 +568,7 @@ async function openStreams(plan: OpenPlan): Promise<void> {
     await sleep(1000);
     await gc();
     after = await server.stats();
+    highWater = highWaterRss(server.process.pid);
   } finally {
     http.close();
     await sockets.close();
@@ -612,7 +615,26 @@ async function openStreams(plan: OpenPlan): Promise<void> {
           mb(duringAfterGc.external),
           duringAfterGc.extra['runningGenerations']!,
         ],
-        ['peak RSS (sampled every 0.5 s)', mb(peakRss), '', '', '', ''],
+        [
+          'peak RSS (sampled every 0.5 s while streams opened and were open)',
+          mb(peakRss),
+          '',
+          '',
+          '',
+          '',
+        ],
+        ...(highWater === undefined
+          ? []
+          : [
+              [
+                'peak RSS of the whole run (VmHWM: start to the end)',
+                mb(highWater),
+                '',
+                '',
+                '',
+                '',
+              ],
+            ]),
         [
           `after every stream ended (${ms(endSeconds)} s, after GC)`,
           mb(after.rss),
@@ -659,7 +681,7 @@ async function openStreams(plan: OpenPlan): Promise<void> {
     `\nTarget: ${count} streams under ${plan.targetMb} MB RSS. Measured peak (${CONFIGURATION}): ${rssMb.toFixed(0)} MB: ${rssMb < plan.targetMb ? 'met' : 'NOT met'}.`,
   );
   console.log(
-    `summary: ${count} streams, ${PER_SOCKET} a websocket: peak RSS ${rssMb.toFixed(0)} MB, event-loop delay max ${ms(Math.max(delay(opening).max, delay(during).max) / 1000)} s, live heap ${perStream(before.heapUsed, duringAfterGc.heapUsed)} a stream, ${flowed}/${count} flowing, ${intact}/${count} with every delta (${load()})`,
+    `summary: ${count} streams, ${PER_SOCKET} a websocket: peak RSS ${rssMb.toFixed(0)} MB open${highWater === undefined ? '' : ` (${(highWater / 1024 / 1024).toFixed(0)} MB over the whole run)`}, event-loop delay max ${ms(Math.max(delay(opening).max, delay(during).max) / 1000)} s, live heap ${perStream(before.heapUsed, duringAfterGc.heapUsed)} a stream, ${flowed}/${count} flowing, ${intact}/${count} with every delta (${load()})`,
   );
 }
 

@@ -52,6 +52,8 @@ export class OpenStream {
   receive(event: WatchEvent['generationStream']): void {
     if (event.__typename !== 'GenerationTextDelta') {
       this.status = event.generation.status;
+      const { error } = event.generation;
+      if (error) this.error ??= `ended ${this.status}: ${error.code} ${error.message}`;
       return;
     }
     if (event.seq !== this.deltas) this.gapAt ??= event.seq;
