@@ -10,10 +10,13 @@
  *     stream's length, and only streams started once all are open are counted.
  *
  * (b) Many open streams on one process. 2,000 streamed generations against a slow double (a chunk
- *     every 2 s), each with one subscriber on its own websocket, all open at once with deltas
+ *     every 2 s), each with one subscriber (on its own websocket, or `--per-socket N` to a
+ *     websocket as a gateway's subscription link carries them), all open at once with deltas
  *     flowing: the subgraph's RSS and heap before, with every stream open, and after they ended
- *     (the subscribers leave; the subgraph abandons the generations); memory per stream; the
- *     event-loop delay inside the subgraph (perf_hooks.monitorEventLoopDelay).
+ *     (the subscribers leave; the subgraph abandons the generations); memory per stream; whether
+ *     every stream received deltas while all were open, and every delta sent to it, in order; the
+ *     descriptors each process holds; the event-loop delay inside the subgraph
+ *     (perf_hooks.monitorEventLoopDelay).
  *
  * (c) Where the added time goes, one stream at a time: the OpenAI double runs inside the benchmark
  *     and notes when each request arrived and when its first chunk left, on the client's clock. The
@@ -28,6 +31,10 @@
  *   npx tsx bench/streaming.ts --profile           and profile the subgraph: CPU at 500 streams,
  *                                                  live heap by allocation site at 2,000 streams
  *   npx tsx bench/streaming.ts --part b --streams 1000
+ *   npx tsx bench/streaming.ts --part b --streams 10000,2000 --per-socket 100
+ *                                                  10,000 then 2,000 streams, 100 subscriptions a
+ *                                                  websocket (10,000 one a websocket need more than
+ *                                                  the 20,000 open files a process may have here)
  *   npx tsx bench/streaming.ts --store pglite      the embedded store instead of PostgreSQL
  *   npx tsx bench/streaming.ts --part b --snapshot=/tmp/snap   heap snapshots idle and with every stream open
  *                                                  (read them with bench/heap-snapshot.ts)
@@ -44,11 +51,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import type { Client } from 'graphql-ws';
 import OpenAI from 'openai';
 import { imageRuntimeTuning } from '../test/deploy/support.js';
 import { startOpenAiDouble, type OpenAiBehaviour } from '../test/support/openai-double.js';
-import { DRAFT, MODEL_STATUS_UPDATE, statusUpdateInput, WATCH } from './support/fixtures.js';
+import { MODEL_STATUS_UPDATE } from './support/fixtures.js';
 import {
   formatHeapProfile,
   formatProfile,
@@ -73,16 +79,11 @@ import {
   type StoreKind,
 } from './support/harness.js';
 import type { ProcessStats } from './support/ipc.js';
-import {
-  connectedClient,
-  subgraphStream,
-  type Draft,
-  type StreamTiming,
-  type WatchEvent,
-} from './support/streams.js';
+import { highWaterRss, openFiles, openFilesLimit } from './support/proc.js';
+import { OpenStream, openStream, SubscriptionSockets } from './support/open-streams.js';
+import { connectedClient, subgraphStream, type StreamTiming } from './support/streams.js';
 
 const PART = flag('part') ?? 'ab';
-const OPEN_STREAMS = Number(flag('streams') ?? (SMOKE ? 50 : 2000));
 const STORE = (flag('store') ?? 'postgres') as StoreKind;
 if (STORE !== 'postgres' && STORE !== 'pglite') throw new Error('--store: postgres or pglite');
 /** Extra flags for the subgraph's `node` (to measure one before proposing it for the image). */
@@ -140,26 +141,67 @@ const TARGET_ADDED_TTFD_P99_MS = 5;
 const TARGET_TTFD_STREAMS = 500;
 
 /**
- * (b) A slow model: a chunk every 2 s, 100 of them, so that every stream is still open when the
- * last one has started; the benchmark ends them by leaving (the subgraph then abandons them).
+ * (b) A slow model: a chunk every 2 s (or less often, see below), so that every stream is still open when the last one has
+ * started and through the plateau; the benchmark ends them by leaving (the subgraph then abandons
+ * them). Everything that waits scales with the number of streams, so that a large run on a loaded
+ * machine takes longer rather than failing.
  */
+interface OpenPlan {
+  streams: number;
+  /** How long opening may take: 150 s, or 60 ms a stream above 2,500 (10,000 at about 30 a second on a loaded 2-core machine); 20 s in a smoke run. */
+  windowMs: number;
+  /** How long the double streams each answer. */
+  streamMs: number;
+  chunkGapMs: number;
+  behaviour: OpenAiBehaviour;
+  /** The plateau's longest: until the first stream opened would end. */
+  plateauMaxMs: number;
+  /** How long the subgraph may take to abandon every generation once the subscribers left. */
+  endMs: number;
+  /** For IPC calls that work through the whole heap (GC, snapshots). */
+  heapCallMs: number;
+  /** Issue 19: 2,000 open streams under 300 MB of RSS; 10,000 (more than 2,000) under 1 GB. */
+  targetMb: number;
+}
+
+function openPlan(streams: number): OpenPlan {
+  const windowMs = SMOKE ? 20_000 : Math.max(150_000, streams * 60);
+  // The answer's heading holds its text from its `[` to the blank line after it (the link
+  // neutraliser), an eighth of the answer: the plateau waits until the youngest stream is past it,
+  // and the first stream opened must still flow by then.
+  const streamMs = 1.25 * windowMs + 60_000;
+  // A chunk every 2 s a stream, fewer above 2,500 streams: at most 1,250 chunks a second in all
+  // (10,000 streams: one every 8 s), so that a loaded machine keeps up with them.
+  const chunkGapMs = Math.max(2000, streams * 0.8);
+  return {
+    streams,
+    windowMs,
+    streamMs,
+    chunkGapMs,
+    behaviour: {
+      kind: 'text',
+      text: MODEL_STATUS_UPDATE,
+      chunks: Math.ceil(streamMs / chunkGapMs),
+      chunkDelayMs: chunkGapMs,
+      usage: { inputTokens: 400, outputTokens: 100 },
+    },
+    plateauMaxMs: streamMs - windowMs - 10_000,
+    endMs: Math.max(60_000, streams * 12),
+    heapCallMs: Math.max(60_000, streams * 30),
+    targetMb: streams > 2000 ? 1000 : 300,
+  };
+}
+/** `--streams 10000,2000` runs (b) once per count, each on a fresh subgraph. */
+const OPEN_STREAMS = (flag('streams') ?? (SMOKE ? '50' : '2000')).split(',').map(Number);
 /**
- * How long (b) may take to open its streams: 150 s, or 60 ms a stream for more than 2,500 of them
- * (10,000 open at about 30 a second on a loaded 2-core machine).
+ * Subscriptions a websocket carries in (b): 1 as browser tabs do; more as a federation gateway's
+ * subscription link does (one connection, many subscriptions). Each stream holds a socket to the
+ * model in the subgraph besides, so 10,000 streams fit under a limit of 20,000 open files only
+ * with several a websocket.
  */
-const OPEN_WINDOW_MS = Math.max(150_000, OPEN_STREAMS * 60);
-const OPEN_CHUNKS = Math.ceil((OPEN_WINDOW_MS + 50_000) / 2000);
-const OPEN_BEHAVIOUR: OpenAiBehaviour = {
-  kind: 'text',
-  text: MODEL_STATUS_UPDATE,
-  // A chunk every 2 s for as long as the opening may take and 50 s more: the first stream opened
-  // still flows while the last opens, through the 10 s plateau (100 chunks up to 2,500 streams).
-  chunks: OPEN_CHUNKS,
-  chunkDelayMs: 2000,
-  usage: { inputTokens: 400, outputTokens: 100 },
-};
-/** Issue 19: 2,000 open streams under 300 MB of RSS; 10,000 (more than 2,000) under 1 GB. */
-const TARGET_RSS_MB = OPEN_STREAMS > 2000 ? 1000 : 300;
+const PER_SOCKET = Number(flag('per-socket') ?? (SMOKE ? 10 : 1));
+/** The shortest plateau of (b): its figures are taken over at least this long. */
+const PLATEAU_MIN_MS = 10_000;
 
 /** `--keep-profile` keeps a profile file (for Chrome DevTools or speedscope); otherwise it goes. */
 function keepOrRemove(file: string): void {
@@ -361,48 +403,41 @@ async function timeToFirstDelta(): Promise<void> {
     );
 }
 
-interface OpenStream {
-  deltas: number;
-  /** The final event's status, once it came. */
-  status?: string;
-  error?: string;
+/** Fails before starting anything when the subgraph could not hold the streams' sockets. */
+function checkDescriptors(streams: number): void {
+  const limit = openFilesLimit();
+  const websockets = Math.ceil(streams / PER_SOCKET);
+  // In the subgraph: a model stream each, the websockets, and a few hundred besides (the store's
+  // pool, the load generator's HTTP connections, its own files).
+  const needed = streams + websockets + 300;
+  if (limit !== undefined && needed > limit)
+    throw new Error(
+      `${streams} streams on ${websockets} websockets need about ${needed} open files in the subgraph, over its limit of ${limit}: carry more subscriptions a websocket (--per-socket)`,
+    );
 }
 
-/** Starts a streamed draft and subscribes to it; resolves once the subscribe message is out. */
-async function openStream(http: GraphQLHttpClient, ws: Client, stream: OpenStream): Promise<void> {
-  const result = await http.post<Draft>(DRAFT, { input: statusUpdateInput({ stream: true }) });
-  const id = result.data?.draftStatusUpdate?.generation?.id;
-  if (!id) throw new Error(`mutation: ${result.errors?.[0]?.message ?? 'no id'}`);
-  ws.subscribe<WatchEvent>(
-    { query: WATCH, variables: { id } },
-    {
-      next: (message) => {
-        const event = message.data?.generationStream;
-        if (message.errors) stream.error ??= message.errors[0]?.message ?? 'error';
-        else if (event?.__typename === 'GenerationTextDelta') stream.deltas++;
-        else if (event) stream.status = event.generation.status;
-      },
-      error: (error) => (stream.error ??= error instanceof Error ? error.message : 'socket closed'),
-      complete: () => undefined,
-    },
-  );
-}
-
-async function openStreams(): Promise<void> {
+async function openStreams(plan: OpenPlan): Promise<void> {
+  const { streams: count } = plan;
+  checkDescriptors(count);
+  const websockets = Math.ceil(count / PER_SOCKET);
   console.log(
-    `\n(b) ${OPEN_STREAMS} open streams on one process: the double sends a chunk every 2 s (up to ${OPEN_CHUNKS * 2} s); one websocket per subscriber\n`,
+    `\n(b) ${count} open streams on one process: the double sends a chunk every ${ms(plan.chunkGapMs / 1000)} s (for ${ms(plan.streamMs / 1000, 0)} s); ${PER_SOCKET === 1 ? 'one websocket per subscriber' : `${PER_SOCKET} subscriptions a websocket (${websockets} websockets)`}\n`,
   );
-  const double = await startDouble(OPEN_BEHAVIOUR);
+  const double = await startDouble(plan.behaviour);
   // Subscribers that leave abandon their generation after 1 s: how the benchmark ends the streams.
   const server = await startServer({
     ...SUBGRAPH,
     doubleUrl: double.url,
-    maxConcurrent: OPEN_STREAMS + 100,
+    maxConcurrent: count + 100,
     execArgv: ['--expose-gc', ...NODE_FLAGS],
-    env: { STREAM_ABANDON_MS: '1000' },
+    env: {
+      STREAM_ABANDON_MS: '1000',
+      // The production cap is 100 a websocket; raised only when asked for more.
+      ...(PER_SOCKET > 100 ? { WS_MAX_SUBSCRIPTIONS_PER_SOCKET: String(PER_SOCKET) } : {}),
+    },
   });
   const http = new GraphQLHttpClient(server.url, server.authorization);
-  const clients: Client[] = [];
+  const sockets = new SubscriptionSockets(server.wsUrl, server.authorization, PER_SOCKET);
   const streams: OpenStream[] = [];
   let before: ProcessStats;
   let during: ProcessStats;
@@ -410,27 +445,37 @@ async function openStreams(): Promise<void> {
   let opening: ProcessStats;
   let after: ProcessStats;
   let peakRss = 0;
+  /** The kernel's record of the subgraph's highest RSS, from its start to after the streams ended. */
+  let highWater: number | undefined;
   let openSeconds: number;
+  let plateauSeconds: number;
   let deltasPerSecond: number;
   let endSeconds: number;
+  let flowed: number;
+  let intact: number;
+  let descriptors: string;
   let retained = '';
   // `--snapshot=<dir>` writes full heap snapshots (idle, then with every stream open) for heap-snapshot.ts.
   const snapshots = flag('snapshot');
   const heapProfile = hasFlag('profile')
     ? join(mkdtempSync(join(tmpdir(), 'ai-subgraph-heapprof-')), 'streams.heapprofile')
     : undefined;
+  const gc = () => server.call({ type: 'gc' }, plan.heapCallMs);
   try {
     // Warm up on a few short streams, so that "before" is a server that has served streams.
     await double.setBehaviour({ kind: 'text', text: MODEL_STATUS_UPDATE, chunks: 20 });
     const warm = await connectedClient(server.wsUrl, server.authorization);
     await Promise.all(Array.from({ length: 20 }, () => subgraphStream(http, warm)));
     await warm.dispose();
-    await double.setBehaviour(OPEN_BEHAVIOUR);
+    await double.setBehaviour(plan.behaviour);
     await sleep(500);
-    await server.call({ type: 'gc' });
+    await gc();
     before = await server.stats(true);
     if (snapshots)
-      await server.call({ type: 'heap-snapshot', path: join(snapshots, 'idle.heapsnapshot') });
+      await server.call(
+        { type: 'heap-snapshot', path: join(snapshots, 'idle.heapsnapshot') },
+        plan.heapCallMs,
+      );
     if (heapProfile) await server.call({ type: 'heap-start' });
 
     const sampler = setInterval(() => {
@@ -442,14 +487,11 @@ async function openStreams(): Promise<void> {
     const openStarted = performance.now();
     let next = 0;
     const opener = async () => {
-      while (next < OPEN_STREAMS && performance.now() - openStarted < OPEN_WINDOW_MS) {
-        next++;
-        const stream: OpenStream = { deltas: 0 };
+      while (next < count && performance.now() - openStarted < plan.windowMs) {
+        const stream = new OpenStream(MODEL_STATUS_UPDATE);
         streams.push(stream);
         try {
-          const client = await connectedClient(server.wsUrl, server.authorization);
-          clients.push(client);
-          await openStream(http, client, stream);
+          await openStream(http, await sockets.forStream(next++), stream);
         } catch (error) {
           stream.error ??= (error as Error).message;
         }
@@ -457,59 +499,86 @@ async function openStreams(): Promise<void> {
     };
     await Promise.all(Array.from({ length: 100 }, opener));
     // A stream is open once its subscriber has seen a delta (the double's first chunk comes 2 s in).
-    const open = () =>
-      streams.filter((stream) => stream.deltas > 0 && !stream.status && !stream.error).length;
-    const failed = () =>
-      streams.filter((stream) => stream.error || (stream.status && stream.status !== 'RUNNING'))
-        .length;
-    while (open() + failed() < OPEN_STREAMS && performance.now() - openStarted < OPEN_WINDOW_MS)
+    const open = () => streams.filter((stream) => stream.open).length;
+    const failed = () => streams.filter((stream) => stream.failed).length;
+    while (open() + failed() < count && performance.now() - openStarted < plan.windowMs)
       await sleep(100);
     openSeconds = (performance.now() - openStarted) / 1000;
     opening = await server.stats(true);
+    descriptors = [
+      ['subgraph', openFiles(server.process.pid)],
+      ['double', openFiles(double.process.pid)],
+      ['load generator', openFiles(process.pid)],
+    ]
+      .map(([name, files]) => `${name} ${files ?? '?'}`)
+      .join(', ');
+    // Tokens flowing with every stream open: the plateau lasts until every open stream has had a
+    // delta since it began (the youngest must get past the heading's hold first), 10 s at least.
+    for (const stream of streams) stream.mark();
     const deltasBefore = streams.reduce((sum, stream) => sum + stream.deltas, 0);
     const plateau = performance.now();
-    await sleep(10_000);
+    const flowing = () => streams.filter((stream) => stream.open && stream.flowedSinceMark).length;
+    while (
+      performance.now() - plateau < PLATEAU_MIN_MS ||
+      (flowing() < open() && performance.now() - plateau < plan.plateauMaxMs)
+    )
+      await sleep(250);
     during = await server.stats(true);
+    plateauSeconds = (performance.now() - plateau) / 1000;
     deltasPerSecond =
-      (streams.reduce((sum, stream) => sum + stream.deltas, 0) - deltasBefore) /
-      ((performance.now() - plateau) / 1000);
-    await server.call({ type: 'gc' });
+      (streams.reduce((sum, stream) => sum + stream.deltas, 0) - deltasBefore) / plateauSeconds;
+    flowed = flowing();
+    intact = streams.filter((stream) => stream.open && stream.intact).length;
+    await gc();
     duringAfterGc = await server.stats();
     clearInterval(sampler);
     if (snapshots)
-      await server.call({ type: 'heap-snapshot', path: join(snapshots, 'open.heapsnapshot') });
+      await server.call(
+        { type: 'heap-snapshot', path: join(snapshots, 'open.heapsnapshot') },
+        plan.heapCallMs,
+      );
     if (heapProfile) {
-      await server.call({ type: 'heap-stop', path: heapProfile });
-      retained = formatHeapProfile(summarizeHeapProfile(heapProfile, 20), OPEN_STREAMS, 'stream');
+      await server.call({ type: 'heap-stop', path: heapProfile }, plan.heapCallMs);
+      retained = formatHeapProfile(summarizeHeapProfile(heapProfile, 20), count, 'stream');
       keepOrRemove(heapProfile);
     }
     console.log(
-      `  ${streams.length} streams started and ${open()} open with deltas flowing after ${ms(openSeconds)} s; ${duringAfterGc.extra['runningGenerations']} generations running in the subgraph 10 s later; ${failed()} failed or ended early (${load()})`,
+      `  ${streams.length} streams started and ${open()} open with deltas flowing after ${ms(openSeconds)} s; ${duringAfterGc.extra['runningGenerations']} generations running in the subgraph ${ms(plateauSeconds)} s later; ${failed()} failed or ended early (${load()})`,
     );
-    failSmokeRunOn(failed(), 'open streams');
-    const firstFailure = streams.find((stream) => stream.error || stream.status);
+    console.log(
+      `  while all were open: ${flowed} of ${count} streams received deltas (${ms(plateauSeconds)} s); ${intact} of ${count} had every delta sent so far, in order (seq 0, 1, 2, ... without a gap, their text the beginning of the answer)`,
+    );
+    console.log(`  open files with every stream open: ${descriptors}`);
+    failSmokeRunOn(failed() + (count - intact), 'open streams');
+    const firstFailure = streams.find((stream) => stream.failed || !stream.intact);
     if (firstFailure)
-      console.log(`  first failure: ${firstFailure.error ?? `ended ${firstFailure.status}`}`);
+      console.log(
+        `  first failure: ${firstFailure.error ?? (firstFailure.status ? `ended ${firstFailure.status}` : firstFailure.gapAt !== undefined ? `seq ${firstFailure.gapAt} after ${firstFailure.deltas} deltas` : `${firstFailure.deltas} deltas, text ${JSON.stringify(firstFailure.text.slice(0, 80))}`)}`,
+      );
 
     // Every subscriber leaves; the subgraph abandons the generations 1 s later and cancels their provider calls.
     const ending = performance.now();
-    await Promise.all(clients.map((client) => client.dispose()));
+    await sockets.close();
     while (
       (await server.stats()).extra['runningGenerations']! > 0 &&
-      performance.now() - ending < 60_000
+      performance.now() - ending < plan.endMs
     )
       await sleep(250);
     endSeconds = (performance.now() - ending) / 1000;
     await sleep(1000);
-    await server.call({ type: 'gc' });
+    await gc();
     after = await server.stats();
+    highWater = highWaterRss(server.process.pid);
   } finally {
     http.close();
+    await sockets.close();
     await server.stop();
     await double.stop();
   }
 
-  const perStream = (a: number, b: number) => `${((b - a) / 1024 / OPEN_STREAMS).toFixed(1)} KiB`;
+  // Over the streams the subgraph held at that moment: all of them, unless some failed.
+  const held = duringAfterGc.extra['runningGenerations']! || count;
+  const perStream = (a: number, b: number) => `${((b - a) / 1024 / held).toFixed(1)} KiB`;
   console.log('\nSubgraph process memory (MB):\n');
   console.log(
     table(
@@ -531,7 +600,7 @@ async function openStreams(): Promise<void> {
           before.extra['runningGenerations']!,
         ],
         [
-          `all ${OPEN_STREAMS} open, 10 s later`,
+          `all ${count} open, ${ms(plateauSeconds)} s later`,
           mb(during.rss),
           mb(during.heapUsed),
           mb(during.heapTotal),
@@ -539,14 +608,33 @@ async function openStreams(): Promise<void> {
           during.extra['runningGenerations']!,
         ],
         [
-          `all ${OPEN_STREAMS} open, after GC`,
+          `all ${count} open, after GC`,
           mb(duringAfterGc.rss),
           mb(duringAfterGc.heapUsed),
           mb(duringAfterGc.heapTotal),
           mb(duringAfterGc.external),
           duringAfterGc.extra['runningGenerations']!,
         ],
-        ['peak RSS (sampled every 0.5 s)', mb(peakRss), '', '', '', ''],
+        [
+          'peak RSS (sampled every 0.5 s while streams opened and were open)',
+          mb(peakRss),
+          '',
+          '',
+          '',
+          '',
+        ],
+        ...(highWater === undefined
+          ? []
+          : [
+              [
+                'peak RSS of the whole run (VmHWM: start to the end)',
+                mb(highWater),
+                '',
+                '',
+                '',
+                '',
+              ],
+            ]),
         [
           `after every stream ended (${ms(endSeconds)} s, after GC)`,
           mb(after.rss),
@@ -559,7 +647,7 @@ async function openStreams(): Promise<void> {
     ),
   );
   console.log(
-    `\nPer open stream: RSS ${perStream(before.rss, duringAfterGc.rss)}, heap ${perStream(before.heapUsed, duringAfterGc.heapUsed)} (after GC, against idle).`,
+    `\nPer open stream (${held} held): RSS ${perStream(before.rss, duringAfterGc.rss)}, heap ${perStream(before.heapUsed, duringAfterGc.heapUsed)} (after GC, against idle).`,
   );
   const delay = (stats: ProcessStats) => stats.eventLoopDelay!;
   console.log('\nSubgraph event-loop delay (ms):\n');
@@ -568,14 +656,14 @@ async function openStreams(): Promise<void> {
       ['phase', 'p50', 'p99', 'max', 'CPU (share of one core)'],
       [
         [
-          `opening ${OPEN_STREAMS} streams (${ms(openSeconds)} s)`,
+          `opening ${count} streams (${ms(openSeconds)} s)`,
           ms(delay(opening).p50),
           ms(delay(opening).p99),
           ms(delay(opening).max),
           `${((opening.cpuMs / opening.wallMs) * 100).toFixed(0)} %`,
         ],
         [
-          `all open, ${deltasPerSecond.toFixed(0)} deltas/s (10 s)`,
+          `all open, ${deltasPerSecond.toFixed(0)} deltas/s (${ms(plateauSeconds)} s)`,
           ms(delay(during).p50),
           ms(delay(during).p99),
           ms(delay(during).max),
@@ -590,7 +678,10 @@ async function openStreams(): Promise<void> {
     );
   const rssMb = Math.max(duringAfterGc.rss, during.rss, peakRss) / 1024 / 1024;
   console.log(
-    `\nTarget: ${OPEN_STREAMS} streams under ${TARGET_RSS_MB} MB RSS. Measured peak (${CONFIGURATION}): ${rssMb.toFixed(0)} MB: ${rssMb < TARGET_RSS_MB ? 'met' : 'NOT met'}.`,
+    `\nTarget: ${count} streams under ${plan.targetMb} MB RSS. Measured peak (${CONFIGURATION}): ${rssMb.toFixed(0)} MB: ${rssMb < plan.targetMb ? 'met' : 'NOT met'}.`,
+  );
+  console.log(
+    `summary: ${count} streams, ${PER_SOCKET} a websocket: peak RSS ${rssMb.toFixed(0)} MB open${highWater === undefined ? '' : ` (${(highWater / 1024 / 1024).toFixed(0)} MB over the whole run)`}, event-loop delay max ${ms(Math.max(delay(opening).max, delay(during).max) / 1000)} s, live heap ${perStream(before.heapUsed, duringAfterGc.heapUsed)} a stream, ${flowed}/${count} flowing, ${intact}/${count} with every delta (${load()})`,
   );
 }
 
@@ -653,5 +744,5 @@ async function whereTheTimeGoes(): Promise<void> {
 
 console.log(`streaming: ${machine()}\nsubgraph: ${CONFIGURATION}`);
 if (PART.includes('a')) await timeToFirstDelta();
-if (PART.includes('b')) await openStreams();
+if (PART.includes('b')) for (const streams of OPEN_STREAMS) await openStreams(openPlan(streams));
 if (PART.includes('c')) await whereTheTimeGoes();
