@@ -19,6 +19,7 @@
 import { asciiWords } from './gate.js';
 import { englishLexicon, mayHoldLexicon } from './lexicon.js';
 import { foldForMatching, foldLines, LEET, type FoldedLines } from './normalize.js';
+import { isNonAsciiSpace } from './whitespace.js';
 
 /**
  * Whether a code unit is what `\s` matches (ECMAScript WhiteSpace and LineTerminator, which
@@ -38,17 +39,7 @@ function isSeparator(c: number): boolean {
       c === 0x3e ||
       c === 0x7c
     );
-  return (
-    c === 0xa0 ||
-    c === 0x1680 ||
-    (c >= 0x2000 && c <= 0x200a) ||
-    c === 0x2028 ||
-    c === 0x2029 ||
-    c === 0x202f ||
-    c === 0x205f ||
-    c === 0x3000 ||
-    c === 0xfeff
-  );
+  return isNonAsciiSpace(c);
 }
 
 /** The leet digits `foldLeetWords` maps (0 1 3 4 5 7), by code unit: their letter, else 0. */

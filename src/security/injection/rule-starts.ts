@@ -14,6 +14,7 @@
  * bound (classes before any word, `u` mode, a choice that may match nothing) keeps the global scan.
  */
 import { asciiWords, type RunReader } from './gate.js';
+import { isNonAsciiSpace } from './whitespace.js';
 
 /** One term of a pattern, as far as its start matters. */
 type Term =
@@ -345,17 +346,7 @@ function lineStarts(text: string): number[] {
 /** What `\s` matches: JavaScript's whitespace and line terminators. */
 function isSpace(c: number): boolean {
   if (c < 0x80) return c === 0x20 || (c >= 0x09 && c <= 0x0d);
-  return (
-    c === 0xa0 ||
-    c === 0x1680 ||
-    (c >= 0x2000 && c <= 0x200a) ||
-    c === 0x2028 ||
-    c === 0x2029 ||
-    c === 0x202f ||
-    c === 0x205f ||
-    c === 0x3000 ||
-    c === 0xfeff
-  );
+  return isNonAsciiSpace(c);
 }
 
 function hashOf(letters: string): number {

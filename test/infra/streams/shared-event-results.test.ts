@@ -9,6 +9,21 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DRAFT_STATUS_UPDATE, statusUpdateInput } from '../../fixtures/status-update.js';
 import { collectStream, startTestServer, type TestServer } from '../../support/server.js';
 
+/** Every result a subscriber of `query` gets for generation `id`, as sent (JSON), until complete. */
+function framesOf(server: TestServer, query: string, id: string): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    const received: string[] = [];
+    server.wsClient().subscribe(
+      { query, variables: { id } },
+      {
+        next: (result) => received.push(JSON.stringify(result)),
+        error: reject,
+        complete: () => resolve(received),
+      },
+    );
+  });
+}
+
 describe('a generation watched by several subscribers', () => {
   let server: TestServer;
   beforeAll(async () => {
@@ -104,18 +119,7 @@ describe('a generation watched by several subscribers', () => {
         __typename${directive}
       }
     }`;
-    const frames = (query: string) =>
-      new Promise<string[]>((resolve, reject) => {
-        const received: string[] = [];
-        server.wsClient().subscribe(
-          { query, variables: { id } },
-          {
-            next: (result) => received.push(JSON.stringify(result)),
-            error: reject,
-            complete: () => resolve(received),
-          },
-        );
-      });
+    const frames = (query: string) => framesOf(server, query, id);
     const before = { ...server.app.streamEvents };
     const [projected, executed] = await Promise.all([
       frames(document('')),
@@ -152,17 +156,7 @@ describe('a generation watched by several subscribers', () => {
       );
       const id = started.data!.draftStatusUpdate.generation.id;
       const before = { ...server.app.streamEvents };
-      const frames = await new Promise<string[]>((resolve, reject) => {
-        const received: string[] = [];
-        server.wsClient().subscribe(
-          { query, variables: { id } },
-          {
-            next: (result) => received.push(JSON.stringify(result)),
-            error: reject,
-            complete: () => resolve(received),
-          },
-        );
-      });
+      const frames = await framesOf(server, query, id);
       return {
         deltas: frames.length - 1,
         projected: server.app.streamEvents.projected - before.projected,
