@@ -2,6 +2,20 @@ import type { z } from 'zod';
 import { badInput } from '../errors.js';
 
 /**
+ * A model's answer read as JSON and checked against `schema`; text that is not JSON is checked as
+ * `undefined`, so it fails like any answer of the wrong shape.
+ */
+export function safeParseJson<T>(schema: z.ZodType<T>, text: string): z.ZodSafeParseResult<T> {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return schema.safeParse(json);
+}
+
+/**
  * Checks a value against a capability's zod schema. Failures become one BAD_USER_INPUT error
  * naming every offending path, e.g. `incident.title: Too big: expected string to have <=300 characters`.
  */

@@ -10,6 +10,7 @@
 import { z } from 'zod';
 import type { ChatMessage, ResponseFormat } from '../../llm/spec.js';
 import { dataInstructions, fenceTag, fenced } from '../../features/shared/fence.js';
+import { safeParseJson } from '../../features/validate.js';
 
 /** Bump whenever either prompt below changes; stored with every run that used it. */
 export const JUDGE_PROMPT_VERSION = 'judge/1';
@@ -99,7 +100,7 @@ export function rubricPrompt(task: {
 
 /** The judge's scores matched to the rubric by position; throws when the answer does not fit. */
 export function parseRubricAnswer(text: string, rubric: readonly string[]): CriterionScore[] {
-  const parsed = rubricAnswerSchema.safeParse(safeJson(text));
+  const parsed = safeParseJson(rubricAnswerSchema, text);
   if (!parsed.success)
     throw new JudgeAnswerError(
       `the judge's rubric answer does not follow the schema: ${parsed.error.issues[0]?.message ?? 'invalid'}`,
@@ -137,7 +138,7 @@ export function pairwisePrompt(task: {
 export type PositionVerdict = 'A' | 'B' | 'TIE';
 
 export function parsePairwiseAnswer(text: string): { winner: PositionVerdict; reason: string } {
-  const parsed = pairwiseAnswerSchema.safeParse(safeJson(text));
+  const parsed = safeParseJson(pairwiseAnswerSchema, text);
   if (!parsed.success)
     throw new JudgeAnswerError(
       `the judge's pairwise answer does not follow the schema: ${parsed.error.issues[0]?.message ?? 'invalid'}`,
@@ -166,12 +167,4 @@ export function combinePairwise(
 
 export class JudgeAnswerError extends Error {
   override name = 'JudgeAnswerError';
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }

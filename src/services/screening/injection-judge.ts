@@ -15,6 +15,7 @@ import type {
   JudgeRequest,
 } from '../../security/data-protection/index.js';
 import { dataInstructions, fenceTag, fenced } from '../../features/shared/fence.js';
+import { safeParseJson } from '../../features/validate.js';
 
 const verdictSchema = z.strictObject({
   injection: z.boolean(),
@@ -42,13 +43,7 @@ export function injectionJudgePrompt(text: string): ChatMessage[] {
 
 /** The verdict, or null for anything that is not exactly the asked-for JSON. */
 export function parseInjectionVerdict(answer: string): InjectionVerdict | null {
-  let json: unknown;
-  try {
-    json = JSON.parse(answer);
-  } catch {
-    return null;
-  }
-  const parsed = verdictSchema.safeParse(json);
+  const parsed = safeParseJson(verdictSchema, answer);
   return parsed.success ? parsed.data : null;
 }
 

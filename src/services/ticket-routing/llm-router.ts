@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { ChatMessage, ResponseFormat } from '../../llm/spec.js';
 import type { CategoryRecord } from '../../infra/store/routing/taxonomies.js';
 import { dataInstructions, fenceTag, fenced } from '../../features/shared/fence.js';
+import { safeParseJson } from '../../features/validate.js';
 import { UNKNOWN } from './taxonomy.js';
 
 export const ROUTING_PROMPT_VERSION = 'routing/2';
@@ -81,13 +82,7 @@ export function parseRoutingResponse(
   text: string,
   categories: readonly CategoryRecord[],
 ): Map<string, LlmVerdict> {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    return new Map();
-  }
-  const parsed = verdictSchema(categories).safeParse(json);
+  const parsed = safeParseJson(verdictSchema(categories), text);
   if (!parsed.success) return new Map();
   return new Map(
     parsed.data.results.map((result) => [
