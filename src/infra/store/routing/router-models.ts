@@ -40,6 +40,9 @@ const toRecord = (row: Row): RouterModelRecord => ({
   createdAt: row.created_at,
 });
 
+/** What a record is read from: every column but the model's bytes. */
+const RECORD_COLUMNS = 'id, account_id, taxonomy_id, taxonomy_version, metrics, created_at';
+
 export class RouterModelRepository {
   constructor(private readonly db: SqlDatabase) {}
 
@@ -49,7 +52,7 @@ export class RouterModelRepository {
   ): Promise<RouterModelRecord> {
     const [row] = await this.db.query<Row>(
       `INSERT INTO router_models (id, account_id, taxonomy_id, taxonomy_version, model, metrics) VALUES ($1, $2, $3, $4, $5, $6::jsonb)
-       RETURNING id, account_id, taxonomy_id, taxonomy_version, metrics, created_at`,
+       RETURNING ${RECORD_COLUMNS}`,
       [
         record.id,
         record.accountId,
@@ -79,7 +82,7 @@ export class RouterModelRepository {
     taxonomyIds: readonly string[],
   ): Promise<(RouterModelRecord | null)[]> {
     const rows = await this.db.query<Row>(
-      `SELECT DISTINCT ON (taxonomy_id) id, account_id, taxonomy_id, taxonomy_version, metrics, created_at FROM router_models
+      `SELECT DISTINCT ON (taxonomy_id) ${RECORD_COLUMNS} FROM router_models
        WHERE account_id = $1 AND taxonomy_id = ANY($2::uuid[]) ORDER BY taxonomy_id, created_at DESC, id DESC`,
       [accountId, taxonomyIds],
     );
@@ -90,7 +93,7 @@ export class RouterModelRepository {
   /** The account's models with these ids, in their order; null where there is none. */
   async byIds(accountId: string, ids: readonly string[]): Promise<(RouterModelRecord | null)[]> {
     const rows = await this.db.query<Row>(
-      `SELECT id, account_id, taxonomy_id, taxonomy_version, metrics, created_at FROM router_models
+      `SELECT ${RECORD_COLUMNS} FROM router_models
        WHERE account_id = $1 AND id = ANY($2::uuid[])`,
       [accountId, ids],
     );
