@@ -7,6 +7,7 @@
  */
 import { withoutQuotations, type Span } from './quotes.js';
 import type { InjectionSignalKind } from './rules.js';
+import { FNV_OFFSET_BASIS, FNV_PRIME } from './fnv.js';
 
 const words = (list: string): RegExp => new RegExp(`\\b(?:${list})\\b`, 'i');
 
@@ -99,12 +100,10 @@ const PARTS = [...TRIGGERS.keys()];
  * which costs a test of the concept's expressions, never a different result.
  */
 const SLOTS = 1 << 14;
-const FNV_PRIME = 0x01000193;
-const FNV_SEED = 0x811c9dc5;
 const TRIGGER_BITS = new Int32Array(SLOTS);
 PARTS.forEach((part, bit) => {
   for (const word of TRIGGERS.get(part)!.split(' ')) {
-    let hash = FNV_SEED;
+    let hash = FNV_OFFSET_BASIS;
     for (let i = 0; i < word.length; i++) hash = Math.imul(hash ^ word.charCodeAt(i), FNV_PRIME);
     TRIGGER_BITS[hash & (SLOTS - 1)]! |= 1 << bit;
   }
@@ -126,7 +125,7 @@ const CONCEPTS: readonly Concept[] = [
 /** The parts whose trigger words a sentence holds (its runs of ASCII letters, lower-cased). */
 function triggered(sentence: string): number {
   let mask = 0;
-  let hash = FNV_SEED;
+  let hash = FNV_OFFSET_BASIS;
   let inWord = false;
   const length = sentence.length;
   for (let i = 0; i <= length; i++) {
@@ -137,7 +136,7 @@ function triggered(sentence: string): number {
       inWord = true;
     } else if (inWord) {
       mask |= TRIGGER_BITS[hash & (SLOTS - 1)]!;
-      hash = FNV_SEED;
+      hash = FNV_OFFSET_BASIS;
       inWord = false;
     }
   }

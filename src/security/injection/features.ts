@@ -20,6 +20,7 @@ import { asciiWords } from './gate.js';
 import { englishLexicon, mayHoldLexicon } from './lexicon.js';
 import { foldForMatching, foldLines, LEET, type FoldedLines } from './normalize.js';
 import { isNonAsciiSpace } from './whitespace.js';
+import { FNV_OFFSET_BASIS, FNV_PRIME } from './fnv.js';
 
 /**
  * Whether a code unit is what `\s` matches (ECMAScript WhiteSpace and LineTerminator, which
@@ -127,8 +128,6 @@ export function normalizeForModel(
   return foldModelText(parts.join('\n').toLowerCase(), lineBreaks);
 }
 
-const FNV_PRIME = 0x01000193;
-const SEED_WORD = 0x811c9dc5;
 const SEED_CHAR = 0x9e3779b9;
 
 /**
@@ -165,7 +164,7 @@ export function forEachFeature(
   let c2 = at(0);
   let c3 = at(1);
   let c4 = at(2);
-  let wordHash = SEED_WORD;
+  let wordHash = FNV_OFFSET_BASIS;
   let inWord = false;
   let previousWord = 0;
   let hasPrevious = false;
@@ -190,7 +189,7 @@ export function forEachFeature(
     const isWord = nextIsWord;
     nextIsWord = i + 1 < length && isWordUnit(c1);
     if (isWord) {
-      wordHash = Math.imul((inWord ? wordHash : SEED_WORD) ^ c0, FNV_PRIME);
+      wordHash = Math.imul((inWord ? wordHash : FNV_OFFSET_BASIS) ^ c0, FNV_PRIME);
       inWord = true;
     }
     if (inWord && !nextIsWord) {

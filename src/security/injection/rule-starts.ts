@@ -15,6 +15,7 @@
  */
 import { asciiWords, type RunReader } from './gate.js';
 import { isNonAsciiSpace } from './whitespace.js';
+import { FNV_OFFSET_BASIS, FNV_PRIME } from './fnv.js';
 
 /** One term of a pattern, as far as its start matters. */
 type Term =
@@ -201,8 +202,6 @@ export function ruleLead(pattern: RegExp): RuleLead | null {
   return { letters: [...lead.runs], lineStart: lead.lineStart, spaceBefore: lead.spaceBefore };
 }
 
-const FNV_PRIME = 0x01000193;
-const FNV_SEED = 0x811c9dc5;
 /** Open addressing: twice the slots the prefixes need, at least. */
 const SLOTS = 1 << 12;
 
@@ -294,7 +293,7 @@ export class RuleStarts {
 
   /** Adds the starts a run of letters, `text` from `start` to `end`, gives. */
   private read(text: string, start: number, end: number, starts: (number[] | undefined)[]): void {
-    let hash = FNV_SEED;
+    let hash = FNV_OFFSET_BASIS;
     for (let k = start; k < end; k++) {
       hash = Math.imul(hash ^ (text.charCodeAt(k) | 0x20), FNV_PRIME);
       const entry = this.entry(hash);
@@ -350,7 +349,7 @@ function isSpace(c: number): boolean {
 }
 
 function hashOf(letters: string): number {
-  let hash = FNV_SEED;
+  let hash = FNV_OFFSET_BASIS;
   for (let i = 0; i < letters.length; i++)
     hash = Math.imul(hash ^ (letters.charCodeAt(i) | 0x20), FNV_PRIME);
   return hash;
