@@ -207,3 +207,15 @@ export function documentationExamples(limit = 6000): Example[] {
       group: 'technical prose',
     }));
 }
+
+/** The job-log fixtures' non-empty lines: ordinary log text, never trained on. */
+export function jobLogLines(): string[] {
+  const logs = repo('test/fixtures/job-logs/');
+  return readdirSync(logs)
+    .filter((f) => f.endsWith('.log'))
+    .flatMap((f) =>
+      readFileSync(logs + f, 'utf8')
+        .split('\n')
+        .filter((l) => l.trim() !== ''),
+    );
+}

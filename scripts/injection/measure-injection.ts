@@ -13,8 +13,7 @@
  * Columns: the rules alone, and the rules with the classifier (the screen as shipped). A text
  * counts as flagged at the default policy's flag threshold.
  */
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { writeFileSync } from 'node:fs';
 import { assessInjection, DEFAULT_INJECTION_POLICY } from '../../src/security/injection/index.js';
 import {
   injectionProbability,
@@ -24,14 +23,13 @@ import { clincUtterances } from '../clinc150.js';
 import {
   documentationExamples,
   heldOutExamples,
+  jobLogLines,
   ordinaryExamples,
   ownExamples,
   sharedExamples,
   type Example,
 } from './data.js';
 import { train, vectorize } from './train.js';
-
-const LOGS = fileURLToPath(new URL('../../test/fixtures/job-logs/', import.meta.url));
 
 const flagged = (text: string, model: InjectionModel | null): boolean =>
   assessInjection(text, { model }).score >= DEFAULT_INJECTION_POLICY.flag;
@@ -117,16 +115,7 @@ if (selected('own:multilingual-heldout'))
   measureHeldOut('own:multilingual-heldout', heldOutExamples(), train(vectors));
 if (ONLY === null) {
   measureOrdinary('CLINC150 test + oos_test', clincUtterances('test', 'oos_test'));
-  measureOrdinary(
-    'job-log fixtures, lines',
-    readdirSync(LOGS)
-      .filter((f) => f.endsWith('.log'))
-      .flatMap((f) =>
-        readFileSync(LOGS + f, 'utf8')
-          .split('\n')
-          .filter((l) => l.trim() !== ''),
-      ),
-  );
+  measureOrdinary('job-log fixtures, lines', jobLogLines());
 }
 
 console.log('| collection (held out) | group | measure | texts | rules | rules + classifier |');
