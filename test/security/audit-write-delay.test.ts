@@ -3,6 +3,7 @@
  * wait still stores them.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
 import { startTestServer, temporaryDataDir, type TestServer } from '../support/server.js';
 import { statusUpdateInput } from '../fixtures/status-update.js';
 
@@ -16,6 +17,12 @@ describe('AUDIT_WRITE_DELAY_MS', () => {
   afterEach(async () => {
     await server?.stop();
     server = undefined;
+  });
+
+  it('defaults to 100 ms and refuses more than a second (shutdown waits for the last rows)', () => {
+    expect(loadConfig({}).dataProtection.auditWriteDelayMs).toBe(100);
+    expect(loadConfig({ AUDIT_WRITE_DELAY_MS: '0' }).dataProtection.auditWriteDelayMs).toBe(0);
+    expect(() => loadConfig({ AUDIT_WRITE_DELAY_MS: '1001' })).toThrow(/AUDIT_WRITE_DELAY_MS/);
   });
 
   it('stores a row still waiting for its INSERT when the server stops', async () => {
