@@ -41,6 +41,8 @@
  *                                                     and where the CPU went at each rate
  *   npx tsx bench/gateway-overhead.ts --rates 0,1 --node-flags="--trace-gc"
  *                                                     with V8/Node flags for the subgraph
+ *   npx tsx bench/gateway-overhead.ts --rates 50 --server-env="AUDIT_WRITE_DELAY_MS=10"
+ *                                                     with settings in the subgraph's environment
  *
  * Figures only, never assertions: the machine is shared and noisy.
  */
@@ -214,6 +216,12 @@ async function main(): Promise<void> {
       profile: hasFlag('profile'),
       behaviour: behaviour(TARGET_SCENARIO.chunkDelayMs),
       nodeFlags: (flag('node-flags') ?? '').split(' ').filter(Boolean),
+      env: Object.fromEntries(
+        (flag('server-env') ?? '')
+          .split(' ')
+          .filter(Boolean)
+          .map((setting) => [setting.split('=')[0]!, setting.slice(setting.indexOf('=') + 1)]),
+      ),
     });
     return;
   }

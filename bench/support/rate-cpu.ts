@@ -40,6 +40,8 @@ export interface RateCpuOptions {
   behaviour: OpenAiBehaviour;
   /** Extra flags for the subgraph's `node` (`--trace-gc`, a V8 setting to weigh). */
   nodeFlags: string[];
+  /** Settings for the subgraph's environment (`AUDIT_WRITE_DELAY_MS=100`), to weigh one. */
+  env?: Record<string, string>;
 }
 
 interface RateFigures {
@@ -56,13 +58,17 @@ interface RateFigures {
 }
 
 export async function rateCpu(options: RateCpuOptions): Promise<void> {
-  console.log(`CPU per second by rate of whole drafts: ${machine()}; store ${options.store}`);
+  const settings = Object.entries(options.env ?? {}).map(([name, value]) => `${name}=${value}`);
+  console.log(
+    `CPU per second by rate of whole drafts: ${machine()}; store ${options.store}${settings.length ? `; ${settings.join(' ')}` : ''}`,
+  );
   const double = await startDouble(options.behaviour);
   const server = await startServer({
     doubleUrl: double.url,
     maxConcurrent: 1000,
     store: options.store,
     execArgv: options.nodeFlags,
+    ...(options.env ? { env: options.env } : {}),
   });
   const graphql = new GraphQLHttpClient(server.url, server.authorization);
   const database = server.databaseUrl ? await databaseBackends(server.databaseUrl) : undefined;

@@ -129,6 +129,7 @@ export async function openServices(config: Config, logger: Logger): Promise<Open
   });
   const audit = new AuditObserver(new AuditLogRepository(store.db), logger, {
     rawText: config.dataProtection.auditRawText,
+    writeDelayMs: config.dataProtection.auditWriteDelayMs,
   });
   // Shared through Redis when REDIS_URL is set, else per replica. The clock is the limits' own, for tests.
   const clock = { now: () => Date.now() };

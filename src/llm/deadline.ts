@@ -64,10 +64,34 @@ export class Deadline {
   }
 
   /** Stops the timer and unhooks the caller; `abort` also tears down a request still in flight. */
-  dispose(abort: boolean): void {
+  dispose(abort = false): void {
     clearTimeout(this.#timer);
     this.#caller.removeEventListener('abort', this.#onCallerAbort);
     if (abort && !this.#controller.signal.aborted)
       this.#controller.abort(new Error('request abandoned'));
   }
+}
+
+/** What a provider tells its failures apart by: the caller gave up, or its own timeout fired. */
+export type Expiry = Pick<Deadline, 'signal' | 'cancelled' | 'timedOut'>;
+
+/**
+ * The expiry of a call that never abandons its request itself (a whole answer, disposed without
+ * aborting): a `Deadline` when there is a timeout to enforce; without one, the caller's signal as
+ * it is. A `Deadline` there only repeated the caller's signal (the gateway's own deadline) with
+ * one more AbortController, abort listener and removal per call.
+ */
+export function expiryOf(
+  caller: AbortSignal,
+  timeoutMs: number | undefined,
+): Expiry & { dispose(): void } {
+  if (timeoutMs !== undefined) return new Deadline(caller, timeoutMs);
+  return {
+    signal: caller,
+    get cancelled() {
+      return caller.aborted;
+    },
+    timedOut: false,
+    dispose: () => undefined,
+  };
 }

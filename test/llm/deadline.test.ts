@@ -4,7 +4,7 @@
  * sleeps again for what is left, so it must still fire `timeoutMs` after the last touch.
  */
 import { describe, expect, it } from 'vitest';
-import { Deadline } from '../../src/llm/deadline.js';
+import { Deadline, expiryOf } from '../../src/llm/deadline.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -51,5 +51,25 @@ describe('Deadline', () => {
     untimed.touch();
     await sleep(20);
     expect(untimed.signal.aborted).toBe(false);
+  });
+});
+
+describe('expiryOf (a whole answer)', () => {
+  it('without a timeout is the caller’s own signal: a cancellation is seen, nothing times out', () => {
+    const caller = new AbortController();
+    const expiry = expiryOf(caller.signal, undefined);
+    expect(expiry.signal).toBe(caller.signal);
+    caller.abort();
+    expect(expiry.cancelled).toBe(true);
+    expect(expiry.timedOut).toBe(false);
+  });
+
+  it('with a timeout still fires it, told apart from a cancellation', async () => {
+    const expiry = expiryOf(new AbortController().signal, 30);
+    await sleep(60);
+    expect(expiry.signal.aborted).toBe(true);
+    expect(expiry.timedOut).toBe(true);
+    expect(expiry.cancelled).toBe(false);
+    expiry.dispose();
   });
 });

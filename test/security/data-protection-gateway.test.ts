@@ -62,6 +62,7 @@ function setUp(options: {
   temperature?: number;
   injection?: Partial<InjectionSettings>;
   rawText?: boolean;
+  writeDelayMs?: number;
 }) {
   const routing = parseLlmConfig(
     JSON.stringify({
@@ -76,10 +77,17 @@ function setUp(options: {
   );
   const { lines, logger } = logSink();
   const rows: NewAuditEntry[] = [];
+  const statements: number[] = [];
   const repository = {
-    insertMany: async (entries: readonly NewAuditEntry[]) => void rows.push(...entries),
+    insertMany: async (entries: readonly NewAuditEntry[]) => {
+      statements.push(entries.length);
+      rows.push(...entries);
+    },
   } as unknown as AuditLogRepository;
-  const audit = new AuditObserver(repository, logger, { rawText: options.rawText ?? false });
+  const audit = new AuditObserver(repository, logger, {
+    rawText: options.rawText ?? false,
+    writeDelayMs: options.writeDelayMs ?? 10,
+  });
   const gateway = new LlmGateway(routing, options.scripted, {
     protection: new DataProtection({
       providers: routing.providers,
@@ -88,7 +96,7 @@ function setUp(options: {
     }),
     observer: audit,
   });
-  return { gateway, lines, rows, audit };
+  return { gateway, lines, rows, statements, audit };
 }
 
 const call = (content: string, extra: Partial<GatewayCall> = {}): GatewayCall => ({
@@ -450,5 +458,23 @@ describe('audit rows', () => {
     expect(raw.prompt.map((message) => message.content).join('\n')).toContain('[EMAIL_1]');
     expect(raw.answer).toBe('Refund for [EMAIL_1] done.');
     expect(JSON.stringify(rows)).not.toContain(EMAIL);
+  });
+
+  it('shares one INSERT among the calls that end within AUDIT_WRITE_DELAY_MS, and writes them all on flush', async () => {
+    const local = new ScriptedProvider({ name: 'local', thirdParty: false, reply: echo });
+    const { gateway, rows, statements, audit } = setUp({
+      providers: { local: { type: 'openai', trusted: true } },
+      scripted: [local],
+      writeDelayMs: 200,
+    });
+    // Three calls 30 ms apart: with the former fixed 10 ms each wrote its own statement.
+    for (let index = 0; index < 3; index++) {
+      await gateway.generate(call(`question ${index}`));
+      await new Promise((resolve) => setTimeout(resolve, 30));
+    }
+    expect(rows).toHaveLength(0);
+    await audit.flush();
+    expect(statements).toEqual([3]);
+    expect(rows.map((row) => row.outcome)).toEqual(['ok', 'ok', 'ok']);
   });
 });

@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import type { GroundingIssueRecord } from '../../infra/store/generations.js';
 import { draftReading, type DraftReading } from '../capability.js';
-import { entries, named, outline, subsections, unfencedText } from '../shared/markdown.js';
+import { entries, keyedAs, outline, subsections, unfencedText } from '../shared/markdown.js';
 import { incidentSourceIds, type AssistantInput } from './input.js';
 
 export const SOURCES_LABEL = 'Sources';
@@ -65,10 +65,10 @@ export function parseAssistantAnswer(
     ...incidentSourceIds(input.incident),
     ...input.context.map((item) => item.id),
   ]);
-  const line = [...doc.fields].reverse().find((candidate) => named(candidate.label, SOURCE_NAMES));
+  const line = [...doc.fields].reverse().find((candidate) => keyedAs(candidate.key, SOURCE_NAMES));
   const heading = [...doc.sections]
     .reverse()
-    .find((candidate) => named(candidate.heading, SOURCE_NAMES));
+    .find((candidate) => keyedAs(candidate.key, SOURCE_NAMES));
   const listed = [
     line?.text ?? '',
     ...(heading

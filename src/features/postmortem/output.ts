@@ -12,7 +12,7 @@ import {
   entries,
   field,
   isPlaceholder,
-  named,
+  keyedAs,
   outline,
   section,
   subsections,
@@ -382,7 +382,7 @@ const TITLE_LABELS = ['Title', 'Postmortem', 'Post-mortem', 'Incident postmortem
 function titleOf(doc: Outline): string | null {
   const all = Object.values(NAMES).flat();
   const heading = doc.sections.find(
-    (candidate) => candidate.heading && !named(candidate.heading, all),
+    (candidate) => candidate.heading && !keyedAs(candidate.key, all),
   );
   const title = (heading?.heading ?? field(doc, TITLE_LABELS)?.text)
     ?.replace(TITLE_PREFIXES, '')
@@ -423,7 +423,7 @@ function parseImpact(
       (candidate) =>
         (anywhere || inImpact.has(candidate.section)) &&
         candidate.text !== '' &&
-        named(candidate.label, names),
+        keyedAs(candidate.key, names),
     );
     return hit && !isPlaceholder(hit.text) ? hit.text : null;
   };

@@ -17,6 +17,7 @@ import {
   entries,
   field,
   isPlaceholder,
+  keyedAs,
   named,
   outline,
   section,
@@ -411,10 +412,10 @@ export function parseRunbook(text: string, _input?: RunbookInput): DraftReading<
   const titled = doc.sections.find(
     (candidate) =>
       candidate.heading &&
-      !named(candidate.heading, ALL_NAMES) &&
+      !keyedAs(candidate.key, ALL_NAMES) &&
       !STEP_PREFIX.test(candidate.heading),
   );
-  const noMatchHeading = titled && named(titled.heading, [NO_MATCH_NAME]);
+  const noMatchHeading = titled && keyedAs(titled.key, [NO_MATCH_NAME]);
   // `RUNBOOK: RESTART CHECKOUT` on a line of its own, in place of a heading.
   const titleLine = field(doc, TITLE_LABELS)?.text;
   const noMatch = field(doc, NAMES.noMatch)?.text ?? null;

@@ -35,6 +35,8 @@ export type Block =
 export interface Section {
   /** The heading's plain text without numbering, emphasis or a trailing colon; '' before the first. */
   heading: string;
+  /** The heading's comparison key (`keyOf`), made once: every lookup by name compares it. */
+  key: string;
   /** The `#` count of a heading (only relative depth matters); a bold line is one level below the heading it sits under. */
   level: number;
   blocks: Block[];
@@ -43,6 +45,8 @@ export interface Section {
 export interface Field extends Line {
   /** The label as written ("Customer impact"), without emphasis or colon. */
   label: string;
+  /** The label's comparison key (`keyOf`), made once: every lookup by name compares it. */
+  key: string;
   section: Section;
 }
 
@@ -92,14 +96,23 @@ export function keyOf(name: string): string {
  */
 const keyedNames = new WeakMap<readonly string[], ReadonlySet<string>>();
 
-/** Whether `name` is one of `names` once both are keyed. */
-export function named(name: string, names: readonly string[]): boolean {
+function keysOf(names: readonly string[]): ReadonlySet<string> {
   let keys = keyedNames.get(names);
   if (!keys) {
     keys = new Set(names.map(keyOf));
     keyedNames.set(names, keys);
   }
-  return keys.has(keyOf(name));
+  return keys;
+}
+
+/** Whether `name` is one of `names` once both are keyed. */
+export function named(name: string, names: readonly string[]): boolean {
+  return keyedAs(keyOf(name), names);
+}
+
+/** Whether a key already made (a section's or field's `key`) is one of `names` keyed. */
+export function keyedAs(key: string, names: readonly string[]): boolean {
+  return keysOf(names).has(key);
 }
 
 // `1.`, `2)`, `1.2`, `IV.`, `A.` and `Step 3:`-free numbering in front of a heading.
@@ -224,19 +237,19 @@ function draftTokens(text: string): Token[] {
 
 /** The outline of a model's Markdown answer: one walk over its tokens. */
 export function outline(text: string): Outline {
-  const sections: Section[] = [{ heading: '', level: 0, blocks: [] }];
+  const sections: Section[] = [{ heading: '', key: '', level: 0, blocks: [] }];
   const fields: Field[] = [];
   let headingLevel = 0;
   // Bold lines used as section headings are siblings: a `### step` heading between two of them
   // does not make the second its child. Reset by a `#` heading above them.
   let boldLevel: number | null = null;
   const open = (heading: string, level: number) => {
-    const section = { heading, level, blocks: [] };
+    const section = { heading, key: keyOf(heading), level, blocks: [] };
     sections.push(section);
     return section;
   };
   const addField = (label: string, value: string, spans: string[]) =>
-    fields.push({ label, text: value, spans, section: sections.at(-1)! });
+    fields.push({ label, key: keyOf(label), text: value, spans, section: sections.at(-1)! });
 
   const lineBlocks = (tokens: readonly Token[], target: Block[], topLevel: boolean) => {
     for (const { line, bold } of inlineLines(tokens)) {
@@ -343,12 +356,12 @@ export function outline(text: string): Outline {
 
 /** The first field whose label is one of `names`, with a value. */
 export function field(doc: Outline, names: readonly string[]): Field | undefined {
-  return doc.fields.find((candidate) => candidate.text !== '' && named(candidate.label, names));
+  return doc.fields.find((candidate) => candidate.text !== '' && keyedAs(candidate.key, names));
 }
 
 /** The first section headed by one of `names`. */
 export function section(doc: Outline, names: readonly string[]): Section | undefined {
-  return doc.sections.find((candidate) => named(candidate.heading, names));
+  return doc.sections.find((candidate) => keyedAs(candidate.key, names));
 }
 
 /** The sections nested under `parent` (deeper headings up to the next sibling). */

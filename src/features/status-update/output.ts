@@ -12,6 +12,7 @@ import {
   blocksUnder,
   entries,
   field,
+  keyedAs,
   named,
   outline,
   section,
@@ -120,7 +121,7 @@ const ALL_NAMES = Object.values(NAMES).flat();
 /** The first heading that names the incident rather than a part of the update. */
 function headlineOf(doc: Outline): string | null {
   const heading = doc.sections.find(
-    (candidate) => candidate.heading && !named(candidate.heading, ALL_NAMES),
+    (candidate) => candidate.heading && !keyedAs(candidate.key, ALL_NAMES),
   );
   return heading?.heading ?? null;
 }
@@ -191,21 +192,19 @@ export function parseStatusUpdate(
   now: Date = new Date(),
 ): DraftReading<StatusUpdateOutput> {
   const doc = outline(text);
-  const prose = sentences(text.replace(/[#*_`>|]/g, ' '));
   const structured = doc.fields.length > 0 || doc.sections.length > 1;
+  // Sentences are read only from an answer with no layout: a laid-out one is not split into them.
+  const prose = structured ? [] : sentences(text.replace(/[#*_`>|]/g, ' '));
   const output: Omit<StatusUpdateOutput, 'needsHuman'> = {
     audience: input.audience,
     headline: headlineOf(doc),
     currentStatus:
-      statement(doc, NAMES.status) ??
-      (structured ? null : (prose.find((line) => STATUS_WORDS.test(line)) ?? null)),
+      statement(doc, NAMES.status) ?? prose.find((line) => STATUS_WORDS.test(line)) ?? null,
     impact:
       statement(doc, NAMES.impact) ??
-      (structured
-        ? null
-        : (prose.find((line, index) => index > 0 && IMPACT_WORDS.test(line)) ??
-          prose.find((line) => IMPACT_WORDS.test(line)) ??
-          null)),
+      prose.find((line, index) => index > 0 && IMPACT_WORDS.test(line)) ??
+      prose.find((line) => IMPACT_WORDS.test(line)) ??
+      null,
     affectedServices: servicesOf(doc, text, input),
     changesSinceLastUpdate: changesOf(doc),
     nextUpdateAt: input.incident.status === 'RESOLVED' ? null : nextUpdateOf(doc, text, now),

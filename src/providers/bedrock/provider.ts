@@ -27,7 +27,7 @@ import type {
   TokenUsage,
 } from '../../llm/spec.js';
 import { countTokens } from '../../llm/tokens.js';
-import { Deadline } from '../../llm/deadline.js';
+import { Deadline, expiryOf, type Expiry } from '../../llm/deadline.js';
 import { toProviderError } from './map-error.js';
 import { isMalformedStop, toFinishReason } from './stop-reason.js';
 
@@ -78,7 +78,7 @@ export class BedrockProvider implements ModelProvider {
   }
 
   async generate(request: ModelRequest, signal: AbortSignal): Promise<ModelResult> {
-    const deadline = new Deadline(signal, this.#timeoutMs);
+    const deadline = expiryOf(signal, this.#timeoutMs);
     try {
       const input = this.#input(request);
       const [client, { ConverseCommand }] = await Promise.all([
@@ -110,7 +110,7 @@ export class BedrockProvider implements ModelProvider {
     } catch (error) {
       throw this.#classify(error, deadline);
     } finally {
-      deadline.dispose(false);
+      deadline.dispose();
     }
   }
 
@@ -252,7 +252,7 @@ export class BedrockProvider implements ModelProvider {
     }
   }
 
-  #classify(error: unknown, deadline: Deadline): ProviderError {
+  #classify(error: unknown, deadline: Expiry): ProviderError {
     if (ProviderError.isInstance(error)) return error;
     if (deadline.cancelled)
       return new ProviderError('cancelled', this.name, `${this.name}: request aborted`, undefined, {

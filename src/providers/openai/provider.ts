@@ -14,7 +14,7 @@ import type {
   TokenUsage,
 } from '../../llm/spec.js';
 import { countTokens } from '../../llm/tokens.js';
-import { Deadline } from '../../llm/deadline.js';
+import { Deadline, expiryOf, type Expiry } from '../../llm/deadline.js';
 import { toFinishReason } from './finish-reason.js';
 import { toProviderError } from './map-error.js';
 import { openAiFetch } from './transport.js';
@@ -79,7 +79,7 @@ export class OpenAiProvider implements ModelProvider {
   }
 
   async generate(request: ModelRequest, signal: AbortSignal): Promise<ModelResult> {
-    const deadline = new Deadline(signal, this.#timeoutMs);
+    const deadline = expiryOf(signal, this.#timeoutMs);
     let completion: ChatCompletion;
     try {
       const params = this.#params(request);
@@ -92,7 +92,7 @@ export class OpenAiProvider implements ModelProvider {
     } catch (error) {
       throw this.#classify(error, deadline);
     } finally {
-      deadline.dispose(false);
+      deadline.dispose();
     }
 
     // The SDK hands back whatever the body was (a string, when the content type was not JSON).
@@ -216,7 +216,7 @@ export class OpenAiProvider implements ModelProvider {
     }
   }
 
-  #classify(error: unknown, deadline: Deadline): ProviderError {
+  #classify(error: unknown, deadline: Expiry): ProviderError {
     if (ProviderError.isInstance(error)) return error;
     if (deadline.cancelled)
       return new ProviderError('cancelled', this.name, `${this.name}: request aborted`, undefined, {
