@@ -192,6 +192,11 @@ const LEETISH = /[A-Za-z][013457@$!|]+[A-Za-z]/;
  * text speak (`ur`, `u`, `pls`) spelled out. The result is for matching only.
  */
 export function foldForMatching(text: string): string {
+  // Most lines of logs and support text are ASCII with no leetspeak, percent-escape or spaced
+  // letters: one walk tells so and spells out their text speak, where the passes below would each
+  // read the line and give it back unchanged.
+  const plain = spellOutAscii(text, true);
+  if (plain !== null) return plain;
   // ASCII (most logs and much support text) holds no invisible or look-alike character and is its
   // own NFKC form: those passes would give it back unchanged.
   const ascii = !BEYOND_ASCII.test(text);
@@ -225,46 +230,79 @@ export function foldForMatching(text: string): string {
     });
   }
   // Single letters separated by one space or punctuation mark, three or more in a row.
-  folded = folded.replace(/\b(?:[A-Za-z][ .\-_*]){2,}[A-Za-z]\b/g, (run) =>
-    run.replace(/[ .\-_*]/g, ''),
-  );
+  folded = folded.replace(SPACED_LETTERS, (run) => run.replace(/[ .\-_*]/g, ''));
   // Text speak that keyword rules would otherwise miss.
   // Delimited by letters of any script: `\b` would take the `r` of `für` or `répond` for a word.
   return ascii && (!decoded || !BEYOND_ASCII.test(folded))
-    ? spellOutAscii(folded)
+    ? spellOutAscii(folded, false)!
     : folded.replace(
         /(?<!\p{L})(?:ur|u|pls|plz|r|ppl)(?!\p{L})/giu,
         (w) => TEXT_SPEAK[w.toLowerCase()] ?? w,
       );
 }
 
+/** Single letters between separators, three or more (`i g n o r e`, `i.g.n.o.r.e`). */
+const SPACED_LETTERS = /\b(?:[A-Za-z][ .\-_*]){2,}[A-Za-z]\b/g;
+
 const isAsciiLetter = (c: number): boolean => (c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a;
+/** ASCII code units by the folding step they may call for: LEETISH's digits and signs, SPACED_LETTERS' separators. */
+const LEET_UNIT = 1;
+const SPACED_SEPARATOR = 2;
+const UNIT_KIND = new Uint8Array(128);
+for (const ch of '013457@$!|') UNIT_KIND[ch.charCodeAt(0)]! |= LEET_UNIT;
+for (const ch of ' .-_*') UNIT_KIND[ch.charCodeAt(0)]! |= SPACED_SEPARATOR;
 
 /**
  * The text-speak step for ASCII text, where a letter is an ASCII letter: each whole run of letters
  * that is a TEXT_SPEAK word, in any case, spelled out; one walk instead of the Unicode-aware
- * expression's attempt at every position.
+ * expression's attempt at every position. With `plainOnly`, null when the text might call for
+ * another step of `foldForMatching` (a code unit beyond ASCII, a `%`, what LEETISH matches, three
+ * single letters between single separators as SPACED_LETTERS needs): the same walk tells.
  */
-function spellOutAscii(text: string): string {
+function spellOutAscii(text: string, plainOnly: boolean): string | null {
   const length = text.length;
   let out = '';
   let copied = 0;
-  let i = 0;
-  while (i < length) {
-    if (!isAsciiLetter(text.charCodeAt(i))) {
-      i++;
+  let start = -1;
+  // The run of LEETISH's characters right after a letter, as long as one lasts.
+  let leetAfterLetter = false;
+  // Single letters in a row, each one separator after the last, and where the last one ended.
+  let singles = 0;
+  let lastSingleEnd = -2;
+  for (let i = 0; i <= length; i++) {
+    const c = i < length ? text.charCodeAt(i) : 0;
+    if (isAsciiLetter(c)) {
+      if (start < 0) {
+        if (plainOnly && leetAfterLetter) return null;
+        start = i;
+      }
       continue;
     }
-    let end = i + 1;
-    while (end < length && isAsciiLetter(text.charCodeAt(end))) end++;
-    if (end - i <= 3) {
-      const word = text.slice(i, end).toLowerCase();
+    if (plainOnly && (c >= 0x80 || c === 0x25)) return null;
+    const kind = c < 0x80 ? UNIT_KIND[c]! : 0;
+    if (start < 0) {
+      leetAfterLetter &&= (kind & LEET_UNIT) !== 0;
+      continue;
+    }
+    if (i - start === 1 && plainOnly) {
+      const chained =
+        lastSingleEnd === start - 1 &&
+        (UNIT_KIND[text.charCodeAt(lastSingleEnd)]! & SPACED_SEPARATOR) !== 0;
+      singles = chained ? singles + 1 : 1;
+      if (singles >= 3) return null;
+      lastSingleEnd = i;
+    }
+    // Every TEXT_SPEAK word starts with u, p or r: other runs need no lower-cased copy.
+    const first = text.charCodeAt(start) | 0x20;
+    if (i - start <= 3 && (first === 0x75 || first === 0x70 || first === 0x72)) {
+      const word = text.slice(start, i).toLowerCase();
       if (Object.hasOwn(TEXT_SPEAK, word)) {
-        out += text.slice(copied, i) + TEXT_SPEAK[word]!;
-        copied = end;
+        out += text.slice(copied, start) + TEXT_SPEAK[word]!;
+        copied = i;
       }
     }
-    i = end;
+    start = -1;
+    leetAfterLetter = (kind & LEET_UNIT) !== 0;
   }
   return copied === 0 ? text : out + text.slice(copied);
 }
