@@ -145,15 +145,28 @@ export function foldLookAlikes(text: string): string {
     .replace(CONFUSABLE_CHARS, (ch) => CONFUSABLES[ch] ?? ch);
 }
 
-const CYRILLIC_OR_GREEK = /[\p{Script=Cyrillic}\p{Script=Greek}]/u;
+const CYRILLIC_OR_GREEK_EXACT = /[\p{Script=Cyrillic}\p{Script=Greek}]/u;
+/**
+ * The blocks that hold every Cyrillic and Greek letter, by UTF-16 code unit (astral ones by their
+ * high surrogate): a superset, tested without `u` mode in a fraction of the time the script
+ * properties take on a line that has none (CJK, accented Latin). The screen-fast-paths test checks
+ * it holds every code point of the two scripts.
+ */
+export const CYRILLIC_OR_GREEK_BLOCKS =
+  // Combining Cyrillic letters (U+2DE0-2DFF, U+FE2E-FE2F) are listed as code units on purpose.
+  // eslint-disable-next-line no-misleading-character-class
+  /[\u0370-\u052f\u1c80-\u1c8f\u1d26-\u1dbf\u1f00-\u1fff\u2126\u2de0-\u2dff\ua640-\ua69f\uab65\ufe2e\ufe2f\ud800\ud834\ud838]/;
+/** Whether a text holds a Cyrillic or Greek letter. */
+const hasCyrillicOrGreek = (text: string): boolean =>
+  CYRILLIC_OR_GREEK_BLOCKS.test(text) && CYRILLIC_OR_GREEK_EXACT.test(text);
 
 /** A word mixing Latin letters with Cyrillic or Greek ones: almost always a disguise. */
 export function mixedScriptWords(text: string, limit = 5): string[] {
   const found: string[] = [];
-  if (!BEYOND_ASCII.test(text) || !CYRILLIC_OR_GREEK.test(text)) return found;
+  if (!hasCyrillicOrGreek(text)) return found;
   for (const m of text.matchAll(/\p{L}{2,64}/gu)) {
     const word = m[0];
-    if (/\p{Script=Latin}/u.test(word) && /[\p{Script=Cyrillic}\p{Script=Greek}]/u.test(word)) {
+    if (/\p{Script=Latin}/u.test(word) && CYRILLIC_OR_GREEK_EXACT.test(word)) {
       found.push(word);
       if (found.length >= limit) break;
     }
@@ -204,8 +217,8 @@ export function foldForMatching(text: string): string {
   // Look-alike letters are mapped in words that hold a Latin letter (`іgnore`), and in words of
   // nothing but look-alikes only when the text has no real Cyrillic or Greek: in Russian text
   // `игнорируй` and `не` are words, and mapping their letters makes them noise.
-  if (!ascii && CYRILLIC_OR_GREEK.test(folded)) {
-    const genuine = CYRILLIC_OR_GREEK.test(folded.replace(CONFUSABLE_CHARS, ''));
+  if (!ascii && hasCyrillicOrGreek(folded)) {
+    const genuine = hasCyrillicOrGreek(folded.replace(CONFUSABLE_CHARS, ''));
     folded = folded.replace(/\p{L}+/gu, (word) =>
       /[A-Za-z]/.test(word) || (!genuine && word.replace(CONFUSABLE_CHARS, '') === '')
         ? word.replace(CONFUSABLE_CHARS, (ch) => CONFUSABLES[ch] ?? ch)
