@@ -12,7 +12,7 @@ import { ENTRIES, englishLexicon } from '../../src/security/injection/lexicon.js
 import { foldForMatching, LEET } from '../../src/security/injection/normalize.js';
 import { ruleLead, RuleStarts } from '../../src/security/injection/rule-starts.js';
 import { RULES } from '../../src/security/injection/rules.js';
-import { forEachTokenRun, schemeStarts } from '../../src/security/pii/detectors.js';
+import { forEachTokenRun, ipv6Starts, schemeStarts } from '../../src/security/pii/detectors.js';
 import { INJECTION_PROMPTS } from '../fixtures/security/injection-prompts.js';
 
 /** What `foldModelText` replaced: leet words folded, Markdown out, whitespace collapsed, trimmed. */
@@ -287,6 +287,7 @@ describe('the PII scan tried only where a match can start', () => {
     const pieces = [
       ...['a', 'F', '0', '9', ':', '::', '.', '%', 'eth0', ' ', '_', 'g', '-', '+', '/'],
       ...['://', '@', 'user', ':pw', 'https', 'x'.repeat(17), 'fe80', '2001:db8', '\n', '['],
+      ...['0123456789abcdef0123', '1.2', 'é'],
     ];
     return randomTexts(seed, pieces, 30, count);
   }
@@ -322,6 +323,20 @@ describe('the PII scan tried only where a match can start', () => {
     expect(
       texts(4, 30000).filter((text) => all(URL_CREDENTIALS, text).length > 0).length,
     ).toBeGreaterThan(10);
+  });
+
+  it('finds every IPv6 candidate', () => {
+    const IPV6_CANDIDATE =
+      /(?<![\w:.])(?=[0-9A-Fa-f.]{0,39}:)[0-9A-Fa-f:.]{2,45}(?:%[A-Za-z0-9]{1,16})?(?![\w])/g;
+    const differ = texts(5, 30000).filter(
+      (text) =>
+        at(IPV6_CANDIDATE, text, ipv6Starts(text)).join('|') !==
+        all(IPV6_CANDIDATE, text).join('|'),
+    );
+    expect(differ).toEqual([]);
+    expect(
+      texts(5, 30000).filter((text) => all(IPV6_CANDIDATE, text).length > 0).length,
+    ).toBeGreaterThan(1000);
   });
 });
 

@@ -206,6 +206,27 @@ const VERSION_BEFORE =
 const IPV6_CANDIDATE =
   /(?<![\w:.])(?=[0-9A-Fa-f.]{0,39}:)[0-9A-Fa-f:.]{2,45}(?:%[A-Za-z0-9]{1,16})?(?![\w])/g;
 
+const isHexOrDot = (c: number): boolean =>
+  (c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x66) || c === 0x2e;
+/** IPV6_CANDIDATE's lookbehind: a word unit, `:` or `.`. */
+const isIpv6Joiner = (c: number): boolean => c === 0x3a || c === 0x2e || c === 0x5f || isAlnum(c);
+
+/**
+ * Where an IPV6_CANDIDATE match can start: its lookahead puts a colon after at most 39 hex digits
+ * and dots, and its lookbehind lets no hex digit or dot come before, so before each `:` the whole
+ * run of them that ends there (when 39 at most), unless a word unit, `:` or `.` precedes it. Most
+ * text has few colons; the scan tried the lookbehind at every position.
+ */
+export function ipv6Starts(text: string): number[] {
+  const starts: number[] = [];
+  for (let k = text.indexOf(':'); k >= 0; k = text.indexOf(':', k + 1)) {
+    let s = k;
+    while (s > 0 && k - s <= 39 && isHexOrDot(text.charCodeAt(s - 1))) s--;
+    if (k - s <= 39 && (s === 0 || !isIpv6Joiner(text.charCodeAt(s - 1)))) starts.push(s);
+  }
+  return starts;
+}
+
 /**
  * A sentence may end an address with ':' or '.' (`on fe80::1: refused`, `from 2001:db8::.`):
  * drop the punctuation, keeping a final `::` that belongs to the address.
@@ -455,7 +476,7 @@ const DETECTORS: readonly Detector[] = [
           return;
         if (options.privateIps || !isPrivateIpv4(m[0])) emit('ipv4', m.index, m[0]);
       });
-      scan(IPV6_CANDIDATE, text, (m) => {
+      scanAt(IPV6_CANDIDATE, text, ipv6Starts(text), (m) => {
         const value = trimIpv6(m[0]);
         if ((value.match(/:/g)?.length ?? 0) < 2 || !/[0-9A-Fa-f]/.test(value)) return;
         if (!isIPv6(value.split('%')[0]!)) return;
