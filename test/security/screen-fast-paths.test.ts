@@ -358,21 +358,33 @@ describe("the rules' patterns tried where a match can start", () => {
       letters: [],
       lineStart: true,
       spaceBefore: false,
+      chars: [],
     });
     expect(ruleLead(/\b(?:dear|hey)?\s*(?:ai|llm)\s*,/gi)).toEqual({
       letters: ['dear', 'hey', 'ai', 'llm'],
       lineStart: false,
       spaceBefore: true,
+      chars: [],
+    });
+    // At a sign (an ASCII character that is not a letter), with or without line starts.
+    expect(ruleLead(/<\|?im_(?:start|end)\|?>|<\|(?:system|user)\|>/gi)?.chars).toEqual(['<']);
+    expect(ruleLead(/\[\/?INST\]|<<\/?SYS>>/gi)?.chars).toEqual(['[', '<']);
+    expect(ruleLead(/^[ \t]*x|-{3,}[ \t]*end/gim)).toEqual({
+      letters: [],
+      lineStart: true,
+      spaceBefore: false,
+      chars: ['-'],
     });
     // No boundary, a class first, `u` mode, a choice that may match nothing: unbounded.
     expect(ruleLead(/(?:ai|llm)s?\s*[:!]/gi)).toBeNull();
     expect(ruleLead(/\s*(?:ai|llm)/gi)).toBeNull();
-    expect(ruleLead(/^[ \t]*x|-{3,}[ \t]*end/gim)).toBeNull();
+    expect(ruleLead(/\bignore|-{3,}end/gi)).toBeNull();
+    expect(ruleLead(/-?ignore/gi)).toBeNull();
     expect(ruleLead(/\bignore/giu)).toBeNull();
     expect(ruleLead(/\b(?:ignore|)\d/gi)).toBeNull();
     expect(ruleLead(/\b(?:ignore)?/gi)).toBeNull();
     // Most rules are bounded; the others keep their scan.
-    expect(starts.indexed.filter(Boolean).length).toBeGreaterThan(65);
+    expect(starts.indexed.filter(Boolean).length).toBeGreaterThan(80);
   });
 
   /** Texts of the rules' own words, in any case, between what ends or does not end a word. */
@@ -388,11 +400,13 @@ describe("the rules' patterns tried where a match can start", () => {
     ...[']', '(', '#', '##', '/', 'é', 'ü', 'и', '\u00a0', '\u2028', '\r\n', ' \n ', '\u3000'],
     ...['s', 'ing', 'AI', 'u', 'ai, ', 'ai: ', ' AI, ignore ', '## ', '-- ', '=== ', '\nsystem: '],
     ...['\n## Instructions\n', '\n== END OF THE TICKET ==\n', '\n[begin new system instructions'],
+    ...['<|', '|>', '<<', '>>', '---', '</', '![x](', 'https://e.io/?q=', '_of_turn>', '[/'],
   ];
 
   it("find each rule's first match, the one its global scan finds", () => {
     const differ: string[] = [];
     let matched = 0;
+    const matchedAtChars = new Set<number>();
     const texts = [
       ...randomTexts(23, pieces, 12, 40000),
       ...INJECTION_PROMPTS.map((sample) => sample.text),
@@ -406,6 +420,7 @@ describe("the rules' patterns tried where a match can start", () => {
         rule.pattern.lastIndex = 0;
         const found = candidates[i] ? starts.firstMatch(i, text, candidates[i]) : null;
         if (scanned !== null) matched++;
+        if (scanned !== null && ruleLead(rule.pattern)!.chars.length > 0) matchedAtChars.add(i);
         if (`${scanned?.index}:${scanned?.[0]}` !== `${found?.index}:${found?.[0]}`)
           differ.push(`rule ${i}: ${JSON.stringify(text)}`);
       });
@@ -413,5 +428,7 @@ describe("the rules' patterns tried where a match can start", () => {
     expect(differ).toEqual([]);
     // The fuzz reaches matches, not only misses.
     expect(matched).toBeGreaterThan(2000);
+    // Eight of the nine rules tried at signs (`<|`, `[INST]`, `---`, `![`) among them.
+    expect(matchedAtChars.size).toBeGreaterThanOrEqual(8);
   });
 });
