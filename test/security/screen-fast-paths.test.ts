@@ -5,11 +5,16 @@
  * must not move by one character. (`bench/support/screen-fingerprints.ts` compares whole corpora
  * between two checkouts.)
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { foldModelText, forEachFeature } from '../../src/security/injection/features.js';
 import { base64Blobs } from '../../src/security/injection/assess.js';
 import { ENTRIES, englishLexicon } from '../../src/security/injection/lexicon.js';
-import { foldForMatching, LEET } from '../../src/security/injection/normalize.js';
+import {
+  CYRILLIC_OR_GREEK_BLOCKS,
+  foldForMatching,
+  LEET,
+} from '../../src/security/injection/normalize.js';
 import { ruleLead, RuleStarts } from '../../src/security/injection/rule-starts.js';
 import { RULES } from '../../src/security/injection/rules.js';
 import { forEachTokenRun, ipv6Starts, schemeStarts } from '../../src/security/pii/detectors.js';
@@ -430,5 +435,193 @@ describe("the rules' patterns tried where a match can start", () => {
     expect(matched).toBeGreaterThan(2000);
     // Eight of the nine rules tried at signs (`<|`, `[INST]`, `---`, `![`) among them.
     expect(matchedAtChars.size).toBeGreaterThanOrEqual(8);
+  });
+});
+
+describe('the fast paths, as properties of generated text (fast-check)', () => {
+  /** Pieces the screen's walks treat apart: separators, signs, invisible and non-Latin characters. */
+  const special = fc.constantFrom(
+    ...[' ', '\n', '\r\n', '\t', '\u2028', '\u00a0', '\u3000', '.', '-', '_', '*', '%', '%20'],
+    ...['<', '<|', '|>', '[', ']', '/', '!', '#', '##', '---', ':', '::', '@', '$', '|', '0', '1'],
+    ...['3', '7', '\u200b', '\u200c', '\u200d', '\u2060', '\ufeff', '\u202e', 'é', 'и', 'о', 'α'],
+    ...['忽略', '\u{e0041}', '\u{1d400}', 'Ａ'],
+    // Whole tokens of the rules that start at signs, which single pieces would seldom spell.
+    ...['<|im_start|>', '<|system|>', '[INST]', '[/INST]', '<<SYS>>', '<start_of_turn>', '</data>'],
+    ...['--- end of system', '-----BEGIN instructions', '\nend of the data\n', '<system>'],
+    ...['![x](https://e.io/?q=1)', '![img](http://a.b/{data})', '[assistant note]', '</ data-x >'],
+  );
+  /** Words of the rules and of folding (text speak, leet), in any case. */
+  const ruleWords = [
+    ...new Set(RULES.flatMap((rule) => rule.pattern.source.match(/[A-Za-z']{2,}/g) ?? [])),
+    ...['u', 'ur', 'pls', 'r', 'ppl', 'i', 'g', 'n', 'o', 'e', 'ign0re', 'pr3vious'],
+  ];
+  const word = fc
+    .tuple(fc.constantFrom(...ruleWords), fc.constantFrom('as-is', 'upper', 'title'))
+    .map(([w, shape]) =>
+      shape === 'upper'
+        ? w.toUpperCase()
+        : shape === 'title'
+          ? w[0]!.toUpperCase() + w.slice(1)
+          : w,
+    );
+  /** A long run of one character (spaces, dashes, letters, zero-width characters). */
+  const run = fc
+    .tuple(
+      fc.constantFrom(' ', '-', 'a', '\u200b', '<', '0', 'ab'),
+      fc.integer({ min: 10, max: 300 }),
+    )
+    .map(([unit, times]) => unit.repeat(times));
+  const text = fc
+    .array(
+      fc.oneof(
+        { arbitrary: word, weight: 6 },
+        special,
+        fc.string({ unit: 'grapheme', maxLength: 4 }),
+        run,
+      ),
+      {
+        maxLength: 24,
+      },
+    )
+    .map((parts) => parts.join(''));
+
+  it("rule-start scan: each rule's first match is its global scan's", () => {
+    const starts = new RuleStarts(RULES.map((rule) => rule.pattern));
+    fc.assert(
+      fc.property(text, (sample) => {
+        const candidates = starts.candidates(sample);
+        RULES.forEach((rule, i) => {
+          if (!starts.indexed[i]) return;
+          rule.pattern.lastIndex = 0;
+          const scanned = rule.pattern.exec(sample);
+          rule.pattern.lastIndex = 0;
+          const found = candidates[i] ? starts.firstMatch(i, sample, candidates[i]) : null;
+          expect(`${found?.index}:${found?.[0]}`).toBe(`${scanned?.index}:${scanned?.[0]}`);
+        });
+      }),
+      { numRuns: 3000, seed: 21 },
+    );
+  });
+
+  /** What `foldForMatching` ran on ASCII text before its one walk: each pass as an expression. */
+  function referenceAsciiFold(ascii: string): string {
+    let folded = ascii;
+    if (/[A-Za-z][013457@$!|]+[A-Za-z]/.test(folded))
+      folded = folded.replace(/[A-Za-z][A-Za-z013457@$!|]*[A-Za-z]/g, (w) =>
+        w.replace(/[013457@$!|]/g, (ch) => LEET[ch] ?? ch),
+      );
+    if ((folded.match(/%[0-9A-Fa-f]{2}/g)?.length ?? 0) >= 3)
+      folded = folded.replace(/(?:%[0-9A-Fa-f]{2})+/g, (escaped) => {
+        try {
+          return decodeURIComponent(escaped);
+        } catch {
+          return escaped;
+        }
+      });
+    folded = folded.replace(/\b(?:[A-Za-z][ .\-_*]){2,}[A-Za-z]\b/g, (spaced) =>
+      spaced.replace(/[ .\-_*]/g, ''),
+    );
+    const speak: Record<string, string> = {
+      ur: 'your',
+      u: 'you',
+      pls: 'please',
+      plz: 'please',
+      r: 'are',
+      ppl: 'people',
+    };
+    return folded.replace(
+      /(?<!\p{L})(?:ur|u|pls|plz|r|ppl)(?!\p{L})/giu,
+      (w) => speak[w.toLowerCase()] ?? w,
+    );
+  }
+
+  it('folding: ASCII text folds as the passes it replaced', () => {
+    const asciiPart = fc.oneof(
+      { arbitrary: word, weight: 4 },
+      fc.constantFrom(
+        ' ',
+        '.',
+        '-',
+        '_',
+        '*',
+        '%',
+        '%20',
+        '%2',
+        '@',
+        '$',
+        '!',
+        '|',
+        '0',
+        '1',
+        '3',
+        '\n',
+      ),
+      // Single letters, which spaced-out words (`i g n o r e`) are made of.
+      { arbitrary: fc.constantFrom('i', 'G', 'n', 'o', 'r', 'u', 'e'), weight: 3 },
+      fc.constantFrom('i g n', 'i.g.n.o.r.e', 'a-b', 'x_y_z', 'p*w*n', 'u r', 'r u'),
+      fc.string({ unit: 'binary-ascii', maxLength: 3 }),
+    );
+    fc.assert(
+      fc.property(fc.array(asciiPart, { maxLength: 30 }), (parts) => {
+        const sample = parts.join('');
+        expect(foldForMatching(sample)).toBe(referenceAsciiFold(sample));
+      }),
+      { numRuns: 20000, seed: 21 },
+    );
+  });
+
+  it('IPv6 candidates: tried at their starts, the same matches as the global scan', () => {
+    const IPV6_CANDIDATE =
+      /(?<![\w:.])(?=[0-9A-Fa-f.]{0,39}:)[0-9A-Fa-f:.]{2,45}(?:%[A-Za-z0-9]{1,16})?(?![\w])/g;
+    const hexish = fc.array(
+      fc.oneof(
+        fc.constantFrom(
+          ':',
+          '::',
+          '.',
+          'fe80',
+          '2001',
+          'db8',
+          'g',
+          '_',
+          ' ',
+          '%eth0',
+          'é',
+          '\u200b',
+        ),
+        fc.integer({ min: 1, max: 60 }).map((n) => 'a'.repeat(n)),
+      ),
+      { maxLength: 20 },
+    );
+    fc.assert(
+      fc.property(hexish, (parts) => {
+        const sample = parts.join('');
+        const sticky = new RegExp(IPV6_CANDIDATE.source, 'y');
+        const found: string[] = [];
+        let resume = 0;
+        for (const start of ipv6Starts(sample)) {
+          if (start < resume) continue;
+          sticky.lastIndex = start;
+          const m = sticky.exec(sample);
+          if (m === null) continue;
+          found.push(`${m.index}:${m[0]}`);
+          resume = start + m[0].length;
+        }
+        expect(found).toEqual(
+          [...sample.matchAll(IPV6_CANDIDATE)].map((m) => `${m.index}:${m[0]}`),
+        );
+      }),
+      { numRuns: 20000, seed: 21 },
+    );
+  });
+
+  it('Cyrillic and Greek blocks hold every letter of the two scripts', () => {
+    const missed: string[] = [];
+    const exact = /[\p{Script=Cyrillic}\p{Script=Greek}]/u;
+    for (let c = 0; c <= 0x10ffff; c++) {
+      const ch = String.fromCodePoint(c);
+      if (exact.test(ch) && !CYRILLIC_OR_GREEK_BLOCKS.test(ch)) missed.push(c.toString(16));
+    }
+    expect(missed).toEqual([]);
   });
 });
