@@ -14,6 +14,7 @@ import {
   CYRILLIC_OR_GREEK_BLOCKS,
   foldForMatching,
   LEET,
+  MAY_HOLD_INVISIBLE,
 } from '../../src/security/injection/normalize.js';
 import { ruleLead, RuleStarts } from '../../src/security/injection/rule-starts.js';
 import { RULES } from '../../src/security/injection/rules.js';
@@ -613,6 +614,22 @@ describe('the fast paths, as properties of generated text (fast-check)', () => {
       }),
       { numRuns: 20000, seed: 21 },
     );
+  });
+
+  it('the invisible-character prefilter holds every character the four expressions remove', () => {
+    const removed = [
+      /[\u200B\u2060-\u2064\uFEFF\u180E\u00AD\u115F\u1160\u3164]|\u034F/,
+      /(?<=[A-Za-z])[\u200C\u200D]+(?=[A-Za-z])/,
+      /[\u202A-\u202E\u2066-\u2069]/,
+      /[\u{E0000}-\u{E007F}]+/u,
+    ];
+    const missed: string[] = [];
+    for (let c = 0x80; c <= 0x10ffff; c++) {
+      const sample = `a${String.fromCodePoint(c)}b`;
+      if (removed.some((re) => re.test(sample)) && !MAY_HOLD_INVISIBLE.test(sample))
+        missed.push(c.toString(16));
+    }
+    expect(missed).toEqual([]);
   });
 
   it('Cyrillic and Greek blocks hold every letter of the two scripts', () => {
