@@ -59,6 +59,31 @@ function randomTexts(seed: number, pieces: readonly string[], maxPieces: number,
   return out;
 }
 
+/** The PII detector's patterns that are tried at their starts only (detectors.ts). */
+const URL_CREDENTIALS =
+  /(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{1,15}:\/\/([^\s/?#@:"'<>]{1,128}:[^\s/?#"'<>]{1,256})@(?=[A-Za-z0-9[])/g;
+const IPV6_CANDIDATE =
+  /(?<![\w:.])(?=[0-9A-Fa-f.]{0,39}:)[0-9A-Fa-f:.]{2,45}(?:%[A-Za-z0-9]{1,16})?(?![\w])/g;
+
+/** Every match of a global pattern, as the global scan finds them. */
+const all = (pattern: RegExp, text: string): string[] =>
+  [...text.matchAll(pattern)].map((m) => `${m.index}:${m[0]}`);
+/** The matches of the same pattern made sticky, tried only at `starts`. */
+function at(pattern: RegExp, text: string, starts: number[]): string[] {
+  const sticky = new RegExp(pattern.source, 'y');
+  const found: string[] = [];
+  let resume = 0;
+  for (const start of starts) {
+    if (start < resume) continue;
+    sticky.lastIndex = start;
+    const m = sticky.exec(text);
+    if (m === null) continue;
+    found.push(`${m.index}:${m[0]}`);
+    resume = start + Math.max(1, m[0].length);
+  }
+  return found;
+}
+
 describe("the classifier's text folding", () => {
   it('treats every code unit as the regular expressions did', () => {
     const differ: string[] = [];
@@ -297,52 +322,29 @@ describe('the PII scan tried only where a match can start', () => {
     ];
     return randomTexts(seed, pieces, 30, count);
   }
-  /** Every match of a global pattern, as the global scan finds them. */
-  const all = (pattern: RegExp, text: string): string[] =>
-    [...text.matchAll(pattern)].map((m) => `${m.index}:${m[0]}`);
-  /** The matches of the same pattern made sticky, tried only at `starts`. */
-  function at(pattern: RegExp, text: string, starts: number[]): string[] {
-    const sticky = new RegExp(pattern.source, 'y');
-    const found: string[] = [];
-    let resume = 0;
-    for (const start of starts) {
-      if (start < resume) continue;
-      sticky.lastIndex = start;
-      const m = sticky.exec(text);
-      if (m === null) continue;
-      found.push(`${m.index}:${m[0]}`);
-      resume = start + Math.max(1, m[0].length);
-    }
-    return found;
-  }
 
-  it('finds every URL with credentials', () => {
-    const URL_CREDENTIALS =
-      /(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{1,15}:\/\/([^\s/?#@:"'<>]{1,128}:[^\s/?#"'<>]{1,256})@(?=[A-Za-z0-9[])/g;
-    const differ = texts(4, 30000).filter(
-      (text) =>
-        at(URL_CREDENTIALS, text, schemeStarts(text)).join('|') !==
-        all(URL_CREDENTIALS, text).join('|'),
+  /** `pattern` tried at `startsOf` finds what its global scan finds, on fuzzed texts that reach matches. */
+  function expectGlobalScan(
+    pattern: RegExp,
+    startsOf: (text: string) => number[],
+    seed: number,
+    reached: number,
+  ): void {
+    const fuzzed = texts(seed, 30000);
+    const differ = fuzzed.filter(
+      (text) => at(pattern, text, startsOf(text)).join('|') !== all(pattern, text).join('|'),
     );
     expect(differ).toEqual([]);
     // The fuzz reaches matches, not only misses.
-    expect(
-      texts(4, 30000).filter((text) => all(URL_CREDENTIALS, text).length > 0).length,
-    ).toBeGreaterThan(10);
+    expect(fuzzed.filter((text) => all(pattern, text).length > 0).length).toBeGreaterThan(reached);
+  }
+
+  it('finds every URL with credentials', () => {
+    expectGlobalScan(URL_CREDENTIALS, schemeStarts, 4, 10);
   });
 
   it('finds every IPv6 candidate', () => {
-    const IPV6_CANDIDATE =
-      /(?<![\w:.])(?=[0-9A-Fa-f.]{0,39}:)[0-9A-Fa-f:.]{2,45}(?:%[A-Za-z0-9]{1,16})?(?![\w])/g;
-    const differ = texts(5, 30000).filter(
-      (text) =>
-        at(IPV6_CANDIDATE, text, ipv6Starts(text)).join('|') !==
-        all(IPV6_CANDIDATE, text).join('|'),
-    );
-    expect(differ).toEqual([]);
-    expect(
-      texts(5, 30000).filter((text) => all(IPV6_CANDIDATE, text).length > 0).length,
-    ).toBeGreaterThan(1000);
+    expectGlobalScan(IPV6_CANDIDATE, ipv6Starts, 5, 1000);
   });
 });
 
@@ -572,8 +574,6 @@ describe('the fast paths, as properties of generated text (fast-check)', () => {
   });
 
   it('IPv6 candidates: tried at their starts, the same matches as the global scan', () => {
-    const IPV6_CANDIDATE =
-      /(?<![\w:.])(?=[0-9A-Fa-f.]{0,39}:)[0-9A-Fa-f:.]{2,45}(?:%[A-Za-z0-9]{1,16})?(?![\w])/g;
     const hexish = fc.array(
       fc.oneof(
         fc.constantFrom(
@@ -597,20 +597,7 @@ describe('the fast paths, as properties of generated text (fast-check)', () => {
     fc.assert(
       fc.property(hexish, (parts) => {
         const sample = parts.join('');
-        const sticky = new RegExp(IPV6_CANDIDATE.source, 'y');
-        const found: string[] = [];
-        let resume = 0;
-        for (const start of ipv6Starts(sample)) {
-          if (start < resume) continue;
-          sticky.lastIndex = start;
-          const m = sticky.exec(sample);
-          if (m === null) continue;
-          found.push(`${m.index}:${m[0]}`);
-          resume = start + m[0].length;
-        }
-        expect(found).toEqual(
-          [...sample.matchAll(IPV6_CANDIDATE)].map((m) => `${m.index}:${m[0]}`),
-        );
+        expect(at(IPV6_CANDIDATE, sample, ipv6Starts(sample))).toEqual(all(IPV6_CANDIDATE, sample));
       }),
       { numRuns: 20000, seed: 21 },
     );
