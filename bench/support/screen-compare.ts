@@ -65,10 +65,13 @@ for (const [name, pieces, rounds] of [
   const text = pieces.join('');
   const least = new Map<string, number>();
   for (let measure = 0; measure < 7; measure++) {
-    for (const [who, stages] of [
+    // Which goes first alternates: an A/A run (a checkout against its copy) that always ran the
+    // base first measured the second 1.2-1.3 times cheaper on the logs and utterances at load 14.
+    const order = [
       ['before', stagesOf(before)],
       ['after', stagesOf(after)],
-    ] as const) {
+    ] as const;
+    for (const [who, stages] of measure % 2 === 0 ? order : [...order].reverse()) {
       for (const [stage, run] of Object.entries(stages)) {
         if (measure === 0) for (const piece of pieces) run(piece);
         const started = process.cpuUsage();

@@ -5,14 +5,20 @@
  * must not move by one character. (`bench/support/screen-fingerprints.ts` compares whole corpora
  * between two checkouts.)
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { foldModelText, forEachFeature } from '../../src/security/injection/features.js';
 import { base64Blobs } from '../../src/security/injection/assess.js';
 import { ENTRIES, englishLexicon } from '../../src/security/injection/lexicon.js';
-import { foldForMatching, LEET } from '../../src/security/injection/normalize.js';
+import {
+  CYRILLIC_OR_GREEK_BLOCKS,
+  foldForMatching,
+  LEET,
+  MAY_HOLD_INVISIBLE,
+} from '../../src/security/injection/normalize.js';
 import { ruleLead, RuleStarts } from '../../src/security/injection/rule-starts.js';
 import { RULES } from '../../src/security/injection/rules.js';
-import { forEachTokenRun, schemeStarts } from '../../src/security/pii/detectors.js';
+import { forEachTokenRun, ipv6Starts, schemeStarts } from '../../src/security/pii/detectors.js';
 import { INJECTION_PROMPTS } from '../fixtures/security/injection-prompts.js';
 
 /** What `foldModelText` replaced: leet words folded, Markdown out, whitespace collapsed, trimmed. */
@@ -51,6 +57,31 @@ function randomTexts(seed: number, pieces: readonly string[], maxPieces: number,
     out.push(text);
   }
   return out;
+}
+
+/** The PII detector's patterns that are tried at their starts only (detectors.ts). */
+const URL_CREDENTIALS =
+  /(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{1,15}:\/\/([^\s/?#@:"'<>]{1,128}:[^\s/?#"'<>]{1,256})@(?=[A-Za-z0-9[])/g;
+const IPV6_CANDIDATE =
+  /(?<![\w:.])(?=[0-9A-Fa-f.]{0,39}:)[0-9A-Fa-f:.]{2,45}(?:%[A-Za-z0-9]{1,16})?(?![\w])/g;
+
+/** Every match of a global pattern, as the global scan finds them. */
+const all = (pattern: RegExp, text: string): string[] =>
+  [...text.matchAll(pattern)].map((m) => `${m.index}:${m[0]}`);
+/** The matches of the same pattern made sticky, tried only at `starts`. */
+function at(pattern: RegExp, text: string, starts: number[]): string[] {
+  const sticky = new RegExp(pattern.source, 'y');
+  const found: string[] = [];
+  let resume = 0;
+  for (const start of starts) {
+    if (start < resume) continue;
+    sticky.lastIndex = start;
+    const m = sticky.exec(text);
+    if (m === null) continue;
+    found.push(`${m.index}:${m[0]}`);
+    resume = start + Math.max(1, m[0].length);
+  }
+  return found;
 }
 
 describe("the classifier's text folding", () => {
@@ -287,41 +318,33 @@ describe('the PII scan tried only where a match can start', () => {
     const pieces = [
       ...['a', 'F', '0', '9', ':', '::', '.', '%', 'eth0', ' ', '_', 'g', '-', '+', '/'],
       ...['://', '@', 'user', ':pw', 'https', 'x'.repeat(17), 'fe80', '2001:db8', '\n', '['],
+      ...['0123456789abcdef0123', '1.2', 'é'],
     ];
     return randomTexts(seed, pieces, 30, count);
   }
-  /** Every match of a global pattern, as the global scan finds them. */
-  const all = (pattern: RegExp, text: string): string[] =>
-    [...text.matchAll(pattern)].map((m) => `${m.index}:${m[0]}`);
-  /** The matches of the same pattern made sticky, tried only at `starts`. */
-  function at(pattern: RegExp, text: string, starts: number[]): string[] {
-    const sticky = new RegExp(pattern.source, 'y');
-    const found: string[] = [];
-    let resume = 0;
-    for (const start of starts) {
-      if (start < resume) continue;
-      sticky.lastIndex = start;
-      const m = sticky.exec(text);
-      if (m === null) continue;
-      found.push(`${m.index}:${m[0]}`);
-      resume = start + Math.max(1, m[0].length);
-    }
-    return found;
-  }
 
-  it('finds every URL with credentials', () => {
-    const URL_CREDENTIALS =
-      /(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{1,15}:\/\/([^\s/?#@:"'<>]{1,128}:[^\s/?#"'<>]{1,256})@(?=[A-Za-z0-9[])/g;
-    const differ = texts(4, 30000).filter(
-      (text) =>
-        at(URL_CREDENTIALS, text, schemeStarts(text)).join('|') !==
-        all(URL_CREDENTIALS, text).join('|'),
+  /** `pattern` tried at `startsOf` finds what its global scan finds, on fuzzed texts that reach matches. */
+  function expectGlobalScan(
+    pattern: RegExp,
+    startsOf: (text: string) => number[],
+    seed: number,
+    reached: number,
+  ): void {
+    const fuzzed = texts(seed, 30000);
+    const differ = fuzzed.filter(
+      (text) => at(pattern, text, startsOf(text)).join('|') !== all(pattern, text).join('|'),
     );
     expect(differ).toEqual([]);
     // The fuzz reaches matches, not only misses.
-    expect(
-      texts(4, 30000).filter((text) => all(URL_CREDENTIALS, text).length > 0).length,
-    ).toBeGreaterThan(10);
+    expect(fuzzed.filter((text) => all(pattern, text).length > 0).length).toBeGreaterThan(reached);
+  }
+
+  it('finds every URL with credentials', () => {
+    expectGlobalScan(URL_CREDENTIALS, schemeStarts, 4, 10);
+  });
+
+  it('finds every IPv6 candidate', () => {
+    expectGlobalScan(IPV6_CANDIDATE, ipv6Starts, 5, 1000);
   });
 });
 
@@ -343,21 +366,33 @@ describe("the rules' patterns tried where a match can start", () => {
       letters: [],
       lineStart: true,
       spaceBefore: false,
+      chars: [],
     });
     expect(ruleLead(/\b(?:dear|hey)?\s*(?:ai|llm)\s*,/gi)).toEqual({
       letters: ['dear', 'hey', 'ai', 'llm'],
       lineStart: false,
       spaceBefore: true,
+      chars: [],
+    });
+    // At a sign (an ASCII character that is not a letter), with or without line starts.
+    expect(ruleLead(/<\|?im_(?:start|end)\|?>|<\|(?:system|user)\|>/gi)?.chars).toEqual(['<']);
+    expect(ruleLead(/\[\/?INST\]|<<\/?SYS>>/gi)?.chars).toEqual(['[', '<']);
+    expect(ruleLead(/^[ \t]*x|-{3,}[ \t]*end/gim)).toEqual({
+      letters: [],
+      lineStart: true,
+      spaceBefore: false,
+      chars: ['-'],
     });
     // No boundary, a class first, `u` mode, a choice that may match nothing: unbounded.
     expect(ruleLead(/(?:ai|llm)s?\s*[:!]/gi)).toBeNull();
     expect(ruleLead(/\s*(?:ai|llm)/gi)).toBeNull();
-    expect(ruleLead(/^[ \t]*x|-{3,}[ \t]*end/gim)).toBeNull();
+    expect(ruleLead(/\bignore|-{3,}end/gi)).toBeNull();
+    expect(ruleLead(/-?ignore/gi)).toBeNull();
     expect(ruleLead(/\bignore/giu)).toBeNull();
     expect(ruleLead(/\b(?:ignore|)\d/gi)).toBeNull();
     expect(ruleLead(/\b(?:ignore)?/gi)).toBeNull();
     // Most rules are bounded; the others keep their scan.
-    expect(starts.indexed.filter(Boolean).length).toBeGreaterThan(65);
+    expect(starts.indexed.filter(Boolean).length).toBeGreaterThan(80);
   });
 
   /** Texts of the rules' own words, in any case, between what ends or does not end a word. */
@@ -373,11 +408,13 @@ describe("the rules' patterns tried where a match can start", () => {
     ...[']', '(', '#', '##', '/', 'é', 'ü', 'и', '\u00a0', '\u2028', '\r\n', ' \n ', '\u3000'],
     ...['s', 'ing', 'AI', 'u', 'ai, ', 'ai: ', ' AI, ignore ', '## ', '-- ', '=== ', '\nsystem: '],
     ...['\n## Instructions\n', '\n== END OF THE TICKET ==\n', '\n[begin new system instructions'],
+    ...['<|', '|>', '<<', '>>', '---', '</', '![x](', 'https://e.io/?q=', '_of_turn>', '[/'],
   ];
 
   it("find each rule's first match, the one its global scan finds", () => {
     const differ: string[] = [];
     let matched = 0;
+    const matchedAtChars = new Set<number>();
     const texts = [
       ...randomTexts(23, pieces, 12, 40000),
       ...INJECTION_PROMPTS.map((sample) => sample.text),
@@ -391,6 +428,7 @@ describe("the rules' patterns tried where a match can start", () => {
         rule.pattern.lastIndex = 0;
         const found = candidates[i] ? starts.firstMatch(i, text, candidates[i]) : null;
         if (scanned !== null) matched++;
+        if (scanned !== null && ruleLead(rule.pattern)!.chars.length > 0) matchedAtChars.add(i);
         if (`${scanned?.index}:${scanned?.[0]}` !== `${found?.index}:${found?.[0]}`)
           differ.push(`rule ${i}: ${JSON.stringify(text)}`);
       });
@@ -398,5 +436,196 @@ describe("the rules' patterns tried where a match can start", () => {
     expect(differ).toEqual([]);
     // The fuzz reaches matches, not only misses.
     expect(matched).toBeGreaterThan(2000);
+    // Eight of the nine rules tried at signs (`<|`, `[INST]`, `---`, `![`) among them.
+    expect(matchedAtChars.size).toBeGreaterThanOrEqual(8);
+  });
+});
+
+describe('the fast paths, as properties of generated text (fast-check)', () => {
+  /** Pieces the screen's walks treat apart: separators, signs, invisible and non-Latin characters. */
+  const special = fc.constantFrom(
+    ...[' ', '\n', '\r\n', '\t', '\u2028', '\u00a0', '\u3000', '.', '-', '_', '*', '%', '%20'],
+    ...['<', '<|', '|>', '[', ']', '/', '!', '#', '##', '---', ':', '::', '@', '$', '|', '0', '1'],
+    ...['3', '7', '\u200b', '\u200c', '\u200d', '\u2060', '\ufeff', '\u202e', 'é', 'и', 'о', 'α'],
+    ...['忽略', '\u{e0041}', '\u{1d400}', 'Ａ'],
+    // Whole tokens of the rules that start at signs, which single pieces would seldom spell.
+    ...['<|im_start|>', '<|system|>', '[INST]', '[/INST]', '<<SYS>>', '<start_of_turn>', '</data>'],
+    ...['--- end of system', '-----BEGIN instructions', '\nend of the data\n', '<system>'],
+    ...['![x](https://e.io/?q=1)', '![img](http://a.b/{data})', '[assistant note]', '</ data-x >'],
+  );
+  /** Words of the rules and of folding (text speak, leet), in any case. */
+  const ruleWords = [
+    ...new Set(RULES.flatMap((rule) => rule.pattern.source.match(/[A-Za-z']{2,}/g) ?? [])),
+    ...['u', 'ur', 'pls', 'r', 'ppl', 'i', 'g', 'n', 'o', 'e', 'ign0re', 'pr3vious'],
+  ];
+  const word = fc
+    .tuple(fc.constantFrom(...ruleWords), fc.constantFrom('as-is', 'upper', 'title'))
+    .map(([w, shape]) =>
+      shape === 'upper'
+        ? w.toUpperCase()
+        : shape === 'title'
+          ? w[0]!.toUpperCase() + w.slice(1)
+          : w,
+    );
+  /** A long run of one character (spaces, dashes, letters, zero-width characters). */
+  const run = fc
+    .tuple(
+      fc.constantFrom(' ', '-', 'a', '\u200b', '<', '0', 'ab'),
+      fc.integer({ min: 10, max: 300 }),
+    )
+    .map(([unit, times]) => unit.repeat(times));
+  const text = fc
+    .array(
+      fc.oneof(
+        { arbitrary: word, weight: 6 },
+        special,
+        fc.string({ unit: 'grapheme', maxLength: 4 }),
+        run,
+      ),
+      {
+        maxLength: 24,
+      },
+    )
+    .map((parts) => parts.join(''));
+
+  it("rule-start scan: each rule's first match is its global scan's", () => {
+    const starts = new RuleStarts(RULES.map((rule) => rule.pattern));
+    fc.assert(
+      fc.property(text, (sample) => {
+        const candidates = starts.candidates(sample);
+        RULES.forEach((rule, i) => {
+          if (!starts.indexed[i]) return;
+          rule.pattern.lastIndex = 0;
+          const scanned = rule.pattern.exec(sample);
+          rule.pattern.lastIndex = 0;
+          const found = candidates[i] ? starts.firstMatch(i, sample, candidates[i]) : null;
+          expect(`${found?.index}:${found?.[0]}`).toBe(`${scanned?.index}:${scanned?.[0]}`);
+        });
+      }),
+      { numRuns: 3000, seed: 21 },
+    );
+  });
+
+  /** What `foldForMatching` ran on ASCII text before its one walk: each pass as an expression. */
+  function referenceAsciiFold(ascii: string): string {
+    let folded = ascii;
+    if (/[A-Za-z][013457@$!|]+[A-Za-z]/.test(folded))
+      folded = folded.replace(/[A-Za-z][A-Za-z013457@$!|]*[A-Za-z]/g, (w) =>
+        w.replace(/[013457@$!|]/g, (ch) => LEET[ch] ?? ch),
+      );
+    if ((folded.match(/%[0-9A-Fa-f]{2}/g)?.length ?? 0) >= 3)
+      folded = folded.replace(/(?:%[0-9A-Fa-f]{2})+/g, (escaped) => {
+        try {
+          return decodeURIComponent(escaped);
+        } catch {
+          return escaped;
+        }
+      });
+    folded = folded.replace(/\b(?:[A-Za-z][ .\-_*]){2,}[A-Za-z]\b/g, (spaced) =>
+      spaced.replace(/[ .\-_*]/g, ''),
+    );
+    const speak: Record<string, string> = {
+      ur: 'your',
+      u: 'you',
+      pls: 'please',
+      plz: 'please',
+      r: 'are',
+      ppl: 'people',
+    };
+    return folded.replace(
+      /(?<!\p{L})(?:ur|u|pls|plz|r|ppl)(?!\p{L})/giu,
+      (w) => speak[w.toLowerCase()] ?? w,
+    );
+  }
+
+  it('folding: ASCII text folds as the passes it replaced', () => {
+    const asciiPart = fc.oneof(
+      { arbitrary: word, weight: 4 },
+      fc.constantFrom(
+        ' ',
+        '.',
+        '-',
+        '_',
+        '*',
+        '%',
+        '%20',
+        '%2',
+        '@',
+        '$',
+        '!',
+        '|',
+        '0',
+        '1',
+        '3',
+        '\n',
+      ),
+      // Single letters, which spaced-out words (`i g n o r e`) are made of.
+      { arbitrary: fc.constantFrom('i', 'G', 'n', 'o', 'r', 'u', 'e'), weight: 3 },
+      fc.constantFrom('i g n', 'i.g.n.o.r.e', 'a-b', 'x_y_z', 'p*w*n', 'u r', 'r u'),
+      fc.string({ unit: 'binary-ascii', maxLength: 3 }),
+    );
+    fc.assert(
+      fc.property(fc.array(asciiPart, { maxLength: 30 }), (parts) => {
+        const sample = parts.join('');
+        expect(foldForMatching(sample)).toBe(referenceAsciiFold(sample));
+      }),
+      { numRuns: 20000, seed: 21 },
+    );
+  });
+
+  it('IPv6 candidates: tried at their starts, the same matches as the global scan', () => {
+    const hexish = fc.array(
+      fc.oneof(
+        fc.constantFrom(
+          ':',
+          '::',
+          '.',
+          'fe80',
+          '2001',
+          'db8',
+          'g',
+          '_',
+          ' ',
+          '%eth0',
+          'é',
+          '\u200b',
+        ),
+        fc.integer({ min: 1, max: 60 }).map((n) => 'a'.repeat(n)),
+      ),
+      { maxLength: 20 },
+    );
+    fc.assert(
+      fc.property(hexish, (parts) => {
+        const sample = parts.join('');
+        expect(at(IPV6_CANDIDATE, sample, ipv6Starts(sample))).toEqual(all(IPV6_CANDIDATE, sample));
+      }),
+      { numRuns: 20000, seed: 21 },
+    );
+  });
+
+  it('the invisible-character prefilter holds every character the four expressions remove', () => {
+    const removed = [
+      /[\u200B\u2060-\u2064\uFEFF\u180E\u00AD\u115F\u1160\u3164]|\u034F/,
+      /(?<=[A-Za-z])[\u200C\u200D]+(?=[A-Za-z])/,
+      /[\u202A-\u202E\u2066-\u2069]/,
+      /[\u{E0000}-\u{E007F}]+/u,
+    ];
+    const missed: string[] = [];
+    for (let c = 0x80; c <= 0x10ffff; c++) {
+      const sample = `a${String.fromCodePoint(c)}b`;
+      if (removed.some((re) => re.test(sample)) && !MAY_HOLD_INVISIBLE.test(sample))
+        missed.push(c.toString(16));
+    }
+    expect(missed).toEqual([]);
+  });
+
+  it('Cyrillic and Greek blocks hold every letter of the two scripts', () => {
+    const missed: string[] = [];
+    const exact = /[\p{Script=Cyrillic}\p{Script=Greek}]/u;
+    for (let c = 0; c <= 0x10ffff; c++) {
+      const ch = String.fromCodePoint(c);
+      if (exact.test(ch) && !CYRILLIC_OR_GREEK_BLOCKS.test(ch)) missed.push(c.toString(16));
+    }
+    expect(missed).toEqual([]);
   });
 });

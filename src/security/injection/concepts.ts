@@ -122,14 +122,40 @@ const CONCEPTS: readonly Concept[] = [
   concept('jailbreak', 0.55, [MODEL, UNRESTRICTED]),
 ];
 
-/** The parts whose trigger words a sentence holds (its runs of ASCII letters, lower-cased). */
-function triggered(sentence: string): number {
+/** Whether a code unit ends a sentence: `.`, `!`, `?`, `;` or a line feed. */
+const endsSentence = (c: number): boolean =>
+  c === 0x2e || c === 0x21 || c === 0x3f || c === 0x3b || c === 0x0a;
+/** A sentence longer than this is read in pieces of this many code units. */
+const SENTENCE_MAX = 400;
+
+/**
+ * Each sentence of a text (what `/[^.!?;\n]{1,400}/g` matches) whose runs of ASCII letters,
+ * hashed as they are read, hold a trigger word, with the parts (bits) they hold; `visit` returns
+ * true to stop. One walk splits the sentences and hashes their words, with no copy of a sentence
+ * that holds no trigger word.
+ */
+function forEachTriggeredSentence(
+  text: string,
+  visit: (start: number, end: number, mask: number) => boolean,
+): void {
+  let start = 0;
   let mask = 0;
   let hash = FNV_OFFSET_BASIS;
   let inWord = false;
-  const length = sentence.length;
+  const length = text.length;
   for (let i = 0; i <= length; i++) {
-    const c = i < length ? sentence.charCodeAt(i) : 0;
+    const c = i < length ? text.charCodeAt(i) : 0x0a;
+    const ends = endsSentence(c);
+    if (ends || i - start === SENTENCE_MAX) {
+      // A word a sentence's end cuts is two runs, as the sentences were hashed apart.
+      if (inWord) mask |= TRIGGER_BITS[hash & (SLOTS - 1)]!;
+      if (mask !== 0 && visit(start, i, mask)) return;
+      mask = 0;
+      hash = FNV_OFFSET_BASIS;
+      inWord = false;
+      start = ends ? i + 1 : i;
+      if (ends) continue;
+    }
     if ((c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a)) {
       // `| 0x20` lower-cases an ASCII letter.
       hash = Math.imul(hash ^ (c | 0x20), FNV_PRIME);
@@ -140,10 +166,7 @@ function triggered(sentence: string): number {
       inWord = false;
     }
   }
-  return mask;
 }
-
-const SENTENCE = /[^.!?;\n]{1,400}/g;
 
 /** Sentences (at most 400 characters each) that hold every part of a concept. */
 export function conceptSignals(
@@ -156,21 +179,20 @@ export function conceptSignals(
   >();
   // Quoted words are mentioned, not meant (quotes.ts): they complete no concept.
   const prepared = withoutQuotations(text, quotes).replace(/[_=]/g, ' ');
-  for (const m of prepared.matchAll(SENTENCE)) {
-    const sentence = m[0];
-    if (sentence.trim().length < 8) continue;
-    const mask = triggered(sentence);
-    if (mask === 0) continue;
+  forEachTriggeredSentence(prepared, (start, end, mask) => {
+    let sentence: string | undefined;
     for (const concept of CONCEPTS) {
       if (found.has(concept.kind) || (mask & concept.mask) !== concept.mask) continue;
-      if (concept.all.every((re) => re.test(sentence)))
+      sentence ??= prepared.slice(start, end);
+      if (sentence.trim().length < 8) return false;
+      if (concept.all.every((re) => re.test(sentence!)))
         found.set(concept.kind, {
           kind: concept.kind,
           weight: concept.weight,
           evidence: sentence.trim(),
         });
     }
-    if (found.size === CONCEPTS.length) break;
-  }
+    return found.size === CONCEPTS.length;
+  });
   return [...found.values()];
 }

@@ -32,9 +32,17 @@ export interface InvisibleReport {
   hiddenText: string;
 }
 
+/**
+ * Every character `countInvisible` counts, in one class without `u` mode (tag characters by their
+ * surrogate pair): most text beyond ASCII holds none, and is read once instead of four times.
+ */
+export const MAY_HOLD_INVISIBLE =
+  // ZWNJ and ZWJ (U+200C, U+200D) are listed as code units on purpose.
+  // eslint-disable-next-line no-misleading-character-class
+  /[\u200B-\u200D\u2060-\u2064\uFEFF\u180E\u00AD\u115F\u1160\u3164\u034F\u202A-\u202E\u2066-\u2069]|\uDB40[\uDC00-\uDC7F]/;
+
 export function countInvisible(text: string): InvisibleReport {
-  // Every character counted here lies beyond ASCII.
-  if (!BEYOND_ASCII.test(text))
+  if (!MAY_HOLD_INVISIBLE.test(text))
     return { zeroWidth: 0, bidiControls: 0, tagCharacters: 0, hiddenText: '' };
   let hiddenText = '';
   let tagCharacters = 0;
@@ -56,6 +64,7 @@ export function countInvisible(text: string): InvisibleReport {
 }
 
 export function stripInvisible(text: string): string {
+  if (!MAY_HOLD_INVISIBLE.test(text)) return text;
   const visible = text.replace(INVISIBLE, '');
   return (mayHoldJoiner(visible) ? visible.replace(JOINER_IN_WORD, '') : visible)
     .replace(BIDI_CONTROL, '')
@@ -145,15 +154,28 @@ export function foldLookAlikes(text: string): string {
     .replace(CONFUSABLE_CHARS, (ch) => CONFUSABLES[ch] ?? ch);
 }
 
-const CYRILLIC_OR_GREEK = /[\p{Script=Cyrillic}\p{Script=Greek}]/u;
+const CYRILLIC_OR_GREEK_EXACT = /[\p{Script=Cyrillic}\p{Script=Greek}]/u;
+/**
+ * The blocks that hold every Cyrillic and Greek letter, by UTF-16 code unit (astral ones by their
+ * high surrogate): a superset, tested without `u` mode in a fraction of the time the script
+ * properties take on a line that has none (CJK, accented Latin). The screen-fast-paths test checks
+ * it holds every code point of the two scripts.
+ */
+export const CYRILLIC_OR_GREEK_BLOCKS =
+  // Combining Cyrillic letters (U+2DE0-2DFF, U+FE2E-FE2F) are listed as code units on purpose.
+  // eslint-disable-next-line no-misleading-character-class
+  /[\u0370-\u052f\u1c80-\u1c8f\u1d26-\u1dbf\u1f00-\u1fff\u2126\u2de0-\u2dff\ua640-\ua69f\uab65\ufe2e\ufe2f\ud800\ud834\ud838]/;
+/** Whether a text holds a Cyrillic or Greek letter. */
+const hasCyrillicOrGreek = (text: string): boolean =>
+  CYRILLIC_OR_GREEK_BLOCKS.test(text) && CYRILLIC_OR_GREEK_EXACT.test(text);
 
 /** A word mixing Latin letters with Cyrillic or Greek ones: almost always a disguise. */
 export function mixedScriptWords(text: string, limit = 5): string[] {
   const found: string[] = [];
-  if (!BEYOND_ASCII.test(text) || !CYRILLIC_OR_GREEK.test(text)) return found;
+  if (!hasCyrillicOrGreek(text)) return found;
   for (const m of text.matchAll(/\p{L}{2,64}/gu)) {
     const word = m[0];
-    if (/\p{Script=Latin}/u.test(word) && /[\p{Script=Cyrillic}\p{Script=Greek}]/u.test(word)) {
+    if (/\p{Script=Latin}/u.test(word) && CYRILLIC_OR_GREEK_EXACT.test(word)) {
       found.push(word);
       if (found.length >= limit) break;
     }
@@ -192,6 +214,11 @@ const LEETISH = /[A-Za-z][013457@$!|]+[A-Za-z]/;
  * text speak (`ur`, `u`, `pls`) spelled out. The result is for matching only.
  */
 export function foldForMatching(text: string): string {
+  // Most lines of logs and support text are ASCII with no leetspeak, percent-escape or spaced
+  // letters: one walk tells so and spells out their text speak, where the passes below would each
+  // read the line and give it back unchanged.
+  const plain = spellOutAscii(text, true);
+  if (plain !== null) return plain;
   // ASCII (most logs and much support text) holds no invisible or look-alike character and is its
   // own NFKC form: those passes would give it back unchanged.
   const ascii = !BEYOND_ASCII.test(text);
@@ -199,8 +226,8 @@ export function foldForMatching(text: string): string {
   // Look-alike letters are mapped in words that hold a Latin letter (`іgnore`), and in words of
   // nothing but look-alikes only when the text has no real Cyrillic or Greek: in Russian text
   // `игнорируй` and `не` are words, and mapping their letters makes them noise.
-  if (!ascii && CYRILLIC_OR_GREEK.test(folded)) {
-    const genuine = CYRILLIC_OR_GREEK.test(folded.replace(CONFUSABLE_CHARS, ''));
+  if (!ascii && hasCyrillicOrGreek(folded)) {
+    const genuine = hasCyrillicOrGreek(folded.replace(CONFUSABLE_CHARS, ''));
     folded = folded.replace(/\p{L}+/gu, (word) =>
       /[A-Za-z]/.test(word) || (!genuine && word.replace(CONFUSABLE_CHARS, '') === '')
         ? word.replace(CONFUSABLE_CHARS, (ch) => CONFUSABLES[ch] ?? ch)
@@ -225,46 +252,79 @@ export function foldForMatching(text: string): string {
     });
   }
   // Single letters separated by one space or punctuation mark, three or more in a row.
-  folded = folded.replace(/\b(?:[A-Za-z][ .\-_*]){2,}[A-Za-z]\b/g, (run) =>
-    run.replace(/[ .\-_*]/g, ''),
-  );
+  folded = folded.replace(SPACED_LETTERS, (run) => run.replace(/[ .\-_*]/g, ''));
   // Text speak that keyword rules would otherwise miss.
   // Delimited by letters of any script: `\b` would take the `r` of `für` or `répond` for a word.
   return ascii && (!decoded || !BEYOND_ASCII.test(folded))
-    ? spellOutAscii(folded)
+    ? spellOutAscii(folded, false)!
     : folded.replace(
         /(?<!\p{L})(?:ur|u|pls|plz|r|ppl)(?!\p{L})/giu,
         (w) => TEXT_SPEAK[w.toLowerCase()] ?? w,
       );
 }
 
+/** Single letters between separators, three or more (`i g n o r e`, `i.g.n.o.r.e`). */
+const SPACED_LETTERS = /\b(?:[A-Za-z][ .\-_*]){2,}[A-Za-z]\b/g;
+
 const isAsciiLetter = (c: number): boolean => (c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a;
+/** ASCII code units by the folding step they may call for: LEETISH's digits and signs, SPACED_LETTERS' separators. */
+const LEET_UNIT = 1;
+const SPACED_SEPARATOR = 2;
+const UNIT_KIND = new Uint8Array(128);
+for (const ch of '013457@$!|') UNIT_KIND[ch.charCodeAt(0)]! |= LEET_UNIT;
+for (const ch of ' .-_*') UNIT_KIND[ch.charCodeAt(0)]! |= SPACED_SEPARATOR;
 
 /**
  * The text-speak step for ASCII text, where a letter is an ASCII letter: each whole run of letters
  * that is a TEXT_SPEAK word, in any case, spelled out; one walk instead of the Unicode-aware
- * expression's attempt at every position.
+ * expression's attempt at every position. With `plainOnly`, null when the text might call for
+ * another step of `foldForMatching` (a code unit beyond ASCII, a `%`, what LEETISH matches, three
+ * single letters between single separators as SPACED_LETTERS needs): the same walk tells.
  */
-function spellOutAscii(text: string): string {
+function spellOutAscii(text: string, plainOnly: boolean): string | null {
   const length = text.length;
   let out = '';
   let copied = 0;
-  let i = 0;
-  while (i < length) {
-    if (!isAsciiLetter(text.charCodeAt(i))) {
-      i++;
+  let start = -1;
+  // The run of LEETISH's characters right after a letter, as long as one lasts.
+  let leetAfterLetter = false;
+  // Single letters in a row, each one separator after the last, and where the last one ended.
+  let singles = 0;
+  let lastSingleEnd = -2;
+  for (let i = 0; i <= length; i++) {
+    const c = i < length ? text.charCodeAt(i) : 0;
+    if (isAsciiLetter(c)) {
+      if (start < 0) {
+        if (plainOnly && leetAfterLetter) return null;
+        start = i;
+      }
       continue;
     }
-    let end = i + 1;
-    while (end < length && isAsciiLetter(text.charCodeAt(end))) end++;
-    if (end - i <= 3) {
-      const word = text.slice(i, end).toLowerCase();
+    if (plainOnly && (c >= 0x80 || c === 0x25)) return null;
+    const kind = c < 0x80 ? UNIT_KIND[c]! : 0;
+    if (start < 0) {
+      leetAfterLetter &&= (kind & LEET_UNIT) !== 0;
+      continue;
+    }
+    if (i - start === 1 && plainOnly) {
+      const chained =
+        lastSingleEnd === start - 1 &&
+        (UNIT_KIND[text.charCodeAt(lastSingleEnd)]! & SPACED_SEPARATOR) !== 0;
+      singles = chained ? singles + 1 : 1;
+      if (singles >= 3) return null;
+      lastSingleEnd = i;
+    }
+    // Every TEXT_SPEAK word starts with u, p or r: other runs need no lower-cased copy.
+    const first = text.charCodeAt(start) | 0x20;
+    if (i - start <= 3 && (first === 0x75 || first === 0x70 || first === 0x72)) {
+      const word = text.slice(start, i).toLowerCase();
       if (Object.hasOwn(TEXT_SPEAK, word)) {
-        out += text.slice(copied, i) + TEXT_SPEAK[word]!;
-        copied = end;
+        out += text.slice(copied, start) + TEXT_SPEAK[word]!;
+        copied = i;
       }
     }
-    i = end;
+    start = -1;
+    leetAfterLetter = (kind & LEET_UNIT) !== 0;
   }
   return copied === 0 ? text : out + text.slice(copied);
 }

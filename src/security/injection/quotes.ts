@@ -36,19 +36,22 @@ export function quotedSpans(text: string): Span[] {
     quoted += m[0].length;
   }
   if (spans.length === 0) return spans;
+  if (quoted >= text.length) return [];
+  // Only whether the frame has MIN_FRAME letters matters: the count stops there.
   let frame = 0;
   let at = 0;
   for (const span of spans) {
-    frame += countLetters(text, at, span.start);
+    frame += countLetters(text, at, span.start, MIN_FRAME - frame);
     at = span.end;
   }
-  frame += countLetters(text, at, text.length);
-  return frame >= MIN_FRAME && quoted < text.length ? spans : [];
+  frame += countLetters(text, at, text.length, MIN_FRAME - frame);
+  return frame >= MIN_FRAME ? spans : [];
 }
 
-function countLetters(text: string, from: number, to: number): number {
+/** The ASCII letters from `from` to `to`, counted up to `enough` at most. */
+function countLetters(text: string, from: number, to: number, enough: number): number {
   let n = 0;
-  for (let i = from; i < to; i++) {
+  for (let i = from; i < to && n < enough; i++) {
     const c = text.charCodeAt(i) | 0x20;
     if (c >= 0x61 && c <= 0x7a) n++;
   }

@@ -113,6 +113,8 @@ interface Lead {
   runs: Set<string>;
   /** Also at a line start. */
   lineStart: boolean;
+  /** Also at each of these characters (ASCII, not letters: no case to fold). */
+  chars: Set<string>;
   /** Also at the start of the whitespace right before such a run. */
   spaceBefore: boolean;
   /** The terms may match nothing: the start is then decided by what follows them. */
@@ -128,6 +130,7 @@ function leads(terms: readonly Term[], from: number, boundary: boolean): Lead | 
   const lead = (runs: Iterable<string>): Lead => ({
     runs: new Set(runs),
     lineStart: false,
+    chars: new Set(),
     spaceBefore: false,
     nullable: false,
   });
@@ -147,11 +150,22 @@ function leads(terms: readonly Term[], from: number, boundary: boolean): Lead | 
       // After `\b`, whitespace starts a match only at the start of its run (a word unit is
       // before it), and what follows the whitespace starts a run of letters.
       const rest = boundary ? leads(terms, i + 1, true) : null;
-      if (rest === null || rest.nullable || rest.lineStart || rest.runs.size === 0) return null;
+      if (
+        rest === null ||
+        rest.nullable ||
+        rest.lineStart ||
+        rest.chars.size > 0 ||
+        rest.runs.size === 0
+      )
+        return null;
       return { ...rest, spaceBefore: true };
     }
     if (term.kind === 'char') {
-      if (term.min === 0 || !boundary || !isAsciiLetter(term.char.charCodeAt(0))) return null;
+      const c = term.char.charCodeAt(0);
+      if (term.min === 0) return null;
+      // A sign starts a match where it stands, with or without a boundary before it.
+      if (c < 0x80 && !isAsciiLetter(c)) return { ...lead([]), chars: new Set([term.char]) };
+      if (!boundary || !isAsciiLetter(c)) return null;
       let run = '';
       for (let j = i; j < terms.length; j++) {
         const next = terms[j]!;
@@ -167,6 +181,7 @@ function leads(terms: readonly Term[], from: number, boundary: boolean): Lead | 
     const add = (part: Lead): void => {
       for (const run of part.runs) union.runs.add(run);
       union.lineStart ||= part.lineStart;
+      for (const char of part.chars) union.chars.add(char);
       union.spaceBefore ||= part.spaceBefore;
     };
     for (const alternative of term.alternatives) {
@@ -191,15 +206,27 @@ export interface RuleLead {
   letters: readonly string[];
   lineStart: boolean;
   spaceBefore: boolean;
+  /** Characters (ASCII, not letters) at which a match may start, besides line starts. */
+  chars: readonly string[];
 }
 
 export function ruleLead(pattern: RegExp): RuleLead | null {
   if (pattern.unicode || pattern.flags.includes('v')) return null;
   const lead = leads([{ kind: 'group', alternatives: parse(pattern.source), min: 1 }], 0, false);
-  // Line starts are found apart from the runs of letters: a rule with both would need its two
-  // kinds of start merged in order, and none has both.
-  if (lead === null || lead.nullable || (lead.lineStart && lead.runs.size > 0)) return null;
-  return { letters: [...lead.runs], lineStart: lead.lineStart, spaceBefore: lead.spaceBefore };
+  // Line starts and characters are found before the walk, runs of letters during it: a rule with
+  // both would need its two kinds of start merged in order, and none has both.
+  if (
+    lead === null ||
+    lead.nullable ||
+    ((lead.lineStart || lead.chars.size > 0) && lead.runs.size > 0)
+  )
+    return null;
+  return {
+    letters: [...lead.runs],
+    lineStart: lead.lineStart,
+    spaceBefore: lead.spaceBefore,
+    chars: [...lead.chars],
+  };
 }
 
 /** Open addressing: twice the slots the prefixes need, at least. */
@@ -218,8 +245,10 @@ export class RuleStarts {
   private readonly lists: (readonly number[])[] = [];
   /** Per rule: where its match can start, or null when anywhere (it scans the whole text). */
   private readonly leads: (RuleLead | null)[];
-  /** The rules tried at line starts. */
+  /** The rules tried at line starts only. */
   private readonly atLineStarts: readonly number[];
+  /** The rules tried at characters (and line starts, for those with both). */
+  private readonly atChars: readonly number[];
   /** Per rule: whether its starts are bounded, else it scans the whole text. */
   readonly indexed: readonly boolean[];
   private readonly sticky: (RegExp | null)[];
@@ -227,7 +256,12 @@ export class RuleStarts {
   constructor(patterns: readonly RegExp[]) {
     this.leads = patterns.map(ruleLead);
     this.indexed = this.leads.map((lead) => lead !== null);
-    this.atLineStarts = this.leads.flatMap((lead, rule) => (lead?.lineStart ? [rule] : []));
+    this.atLineStarts = this.leads.flatMap((lead, rule) =>
+      lead?.lineStart && lead.chars.length === 0 ? [rule] : [],
+    );
+    this.atChars = this.leads.flatMap((lead, rule) =>
+      lead && lead.chars.length > 0 ? [rule] : [],
+    );
     const byPrefix = new Map<string, number[]>();
     this.leads.forEach((lead, rule) => {
       for (const run of lead?.letters ?? []) {
@@ -276,10 +310,25 @@ export class RuleStarts {
    */
   reader(text: string): RunReader & { starts: (number[] | undefined)[] } {
     const starts: (number[] | undefined)[] = new Array(this.indexed.length);
-    if (this.atLineStarts.length > 0 && text.length > 0) {
-      // One list for them all: runs of letters add to no rule that starts at line starts.
-      const lines = lineStarts(text);
-      for (const rule of this.atLineStarts) starts[rule] = lines;
+    if (text.length > 0) {
+      // Lists shared by the rules: runs of letters add to no rule that starts at line starts or
+      // characters.
+      let lines: number[] | undefined;
+      if (this.atLineStarts.length > 0) {
+        lines = lineStarts(text);
+        for (const rule of this.atLineStarts) starts[rule] = lines;
+      }
+      const byChar = new Map<string, number[]>();
+      for (const rule of this.atChars) {
+        const lead = this.leads[rule]!;
+        let at: number[] = lead.lineStart ? (lines ??= lineStarts(text)) : [];
+        for (const char of lead.chars) {
+          let found = byChar.get(char);
+          if (found === undefined) byChar.set(char, (found = positionsOf(text, char)));
+          at = mergeAscending(at, found);
+        }
+        if (at.length > 0) starts[rule] = at;
+      }
     }
     return { starts, read: (_, start, end) => this.read(text, start, end, starts) };
   }
@@ -340,6 +389,27 @@ function lineStarts(text: string): number[] {
   for (let i = text.indexOf('\n'); i >= 0 && i + 1 < text.length; i = text.indexOf('\n', i + 1))
     starts.push(i + 1);
   return starts;
+}
+
+/** Where `char` stands in `text`, ascending (`indexOf` finds it faster than a loop). */
+function positionsOf(text: string, char: string): number[] {
+  const at: number[] = [];
+  for (let i = text.indexOf(char); i >= 0; i = text.indexOf(char, i + 1)) at.push(i);
+  return at;
+}
+
+/** Two ascending lists as one, each position once. */
+function mergeAscending(a: readonly number[], b: readonly number[]): number[] {
+  if (a.length === 0) return b as number[];
+  if (b.length === 0) return a as number[];
+  const out: number[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    const next = j >= b.length || (i < a.length && a[i]! <= b[j]!) ? a[i++]! : b[j++]!;
+    if (out[out.length - 1] !== next) out.push(next);
+  }
+  return out;
 }
 
 /** What `\s` matches: JavaScript's whitespace and line terminators. */

@@ -191,6 +191,12 @@ const UK_NINO =
 const ES_DNI_NIE = /(?<![A-Za-z0-9-])(?:\d{8}|[XYZ]-?\d{7})-?[A-Z](?![A-Za-z0-9])/g;
 const IT_FISCAL_CODE =
   /(?<![A-Za-z0-9])[A-Z]{6}\d{2}[A-EHLMPR-T]\d{2}[A-Z]\d{3}[A-Z](?![A-Za-z0-9])/g;
+/**
+ * What every match of ES_DNI_NIE and IT_FISCAL_CODE holds, without their lookbehinds: most text
+ * has neither seven digits in a row nor six capitals before a digit, and is not scanned for them.
+ */
+const SEVEN_DIGITS = /\d{7}/;
+const SIX_CAPITALS_DIGIT = /[A-Z]{6}\d/;
 
 // --- IP_ADDRESS ----------------------------------------------------------------------------------
 
@@ -205,6 +211,27 @@ const VERSION_BEFORE =
 /** A run of hex digits, colons and dots that contains a colon; node's parser decides. */
 const IPV6_CANDIDATE =
   /(?<![\w:.])(?=[0-9A-Fa-f.]{0,39}:)[0-9A-Fa-f:.]{2,45}(?:%[A-Za-z0-9]{1,16})?(?![\w])/g;
+
+const isHexOrDot = (c: number): boolean =>
+  (c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x66) || c === 0x2e;
+/** IPV6_CANDIDATE's lookbehind: a word unit, `:` or `.`. */
+const isIpv6Joiner = (c: number): boolean => c === 0x3a || c === 0x2e || c === 0x5f || isAlnum(c);
+
+/**
+ * Where an IPV6_CANDIDATE match can start: its lookahead puts a colon after at most 39 hex digits
+ * and dots, and its lookbehind lets no hex digit or dot come before, so before each `:` the whole
+ * run of them that ends there (when 39 at most), unless a word unit, `:` or `.` precedes it. Most
+ * text has few colons; the scan tried the lookbehind at every position.
+ */
+export function ipv6Starts(text: string): number[] {
+  const starts: number[] = [];
+  for (let k = text.indexOf(':'); k >= 0; k = text.indexOf(':', k + 1)) {
+    let s = k;
+    while (s > 0 && k - s <= 39 && isHexOrDot(text.charCodeAt(s - 1))) s--;
+    if (k - s <= 39 && (s === 0 || !isIpv6Joiner(text.charCodeAt(s - 1)))) starts.push(s);
+  }
+  return starts;
+}
 
 /**
  * A sentence may end an address with ':' or '.' (`on fe80::1: refused`, `from 2001:db8::.`):
@@ -224,12 +251,16 @@ const OPENAI_PREFIX = /^sk-(?:proj-|svcacct-|admin-|ant-(?:api|admin)\d\d-)?/;
 const mixesCases = (body: string): boolean =>
   /[a-z]/.test(body) && /[A-Z]/.test(body) && /\d/.test(body);
 
-/** `needs`: a literal every match holds; text without it is not scanned for that vendor. */
+/**
+ * `needs`: a literal every match holds, or an expression without lookbehind that every match
+ * matches (a scan for it skips ahead by its literals, where the pattern's lookbehind is tried at
+ * every position); text without it is not scanned for that vendor.
+ */
 const VENDOR_SECRETS: readonly {
   name: string;
   pattern: RegExp;
   randomBody?: boolean;
-  needs?: string;
+  needs?: string | RegExp;
 }[] = [
   {
     name: 'private-key',
@@ -247,10 +278,12 @@ const VENDOR_SECRETS: readonly {
   },
   {
     name: 'aws-access-key-id',
+    needs: /AKIA|ASIA|ABIA|ACCA/,
     pattern: /(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Za-z0-9])/g,
   },
   {
     name: 'github-token',
+    needs: /gh[pousr]_|github_pat_/,
     pattern: /(?<!\w)(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})(?!\w)/g,
   },
   {
@@ -354,7 +387,11 @@ const DETECTORS: readonly Detector[] = [
     priority: 0,
     run(text, emit) {
       for (const { name, pattern, randomBody, needs } of VENDOR_SECRETS) {
-        if (needs !== undefined && !text.includes(needs)) continue;
+        if (
+          needs !== undefined &&
+          !(typeof needs === 'string' ? text.includes(needs) : needs.test(text))
+        )
+          continue;
         scan(pattern, text, (m) => {
           if (randomBody && !mixesCases(m[0].replace(OPENAI_PREFIX, ''))) return;
           emit(name, m.index, m[0]);
@@ -435,12 +472,14 @@ const DETECTORS: readonly Detector[] = [
       scan(UK_NINO, text, (m) => {
         if (ninoPrefixValid(m[1]!)) emit('uk-nino', m.index, m[0]);
       });
-      scan(ES_DNI_NIE, text, (m) => {
-        if (spanishIdValid(m[0].replaceAll('-', ''))) emit('es-dni-nie', m.index, m[0]);
-      });
-      scan(IT_FISCAL_CODE, text, (m) => {
-        if (italianFiscalCodeValid(m[0])) emit('it-codice-fiscale', m.index, m[0]);
-      });
+      if (SEVEN_DIGITS.test(text))
+        scan(ES_DNI_NIE, text, (m) => {
+          if (spanishIdValid(m[0].replaceAll('-', ''))) emit('es-dni-nie', m.index, m[0]);
+        });
+      if (SIX_CAPITALS_DIGIT.test(text))
+        scan(IT_FISCAL_CODE, text, (m) => {
+          if (italianFiscalCodeValid(m[0])) emit('it-codice-fiscale', m.index, m[0]);
+        });
     },
   },
   {
@@ -455,7 +494,7 @@ const DETECTORS: readonly Detector[] = [
           return;
         if (options.privateIps || !isPrivateIpv4(m[0])) emit('ipv4', m.index, m[0]);
       });
-      scan(IPV6_CANDIDATE, text, (m) => {
+      scanAt(IPV6_CANDIDATE, text, ipv6Starts(text), (m) => {
         const value = trimIpv6(m[0]);
         if ((value.match(/:/g)?.length ?? 0) < 2 || !/[0-9A-Fa-f]/.test(value)) return;
         if (!isIPv6(value.split('%')[0]!)) return;
