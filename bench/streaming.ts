@@ -36,6 +36,8 @@
  *                                                  websocket (10,000 one a websocket need more than
  *                                                  the 20,000 open files a process may have here)
  *   npx tsx bench/streaming.ts --store pglite      the embedded store instead of PostgreSQL
+ *   npx tsx bench/streaming.ts --part b --profile-end   and profile the subgraph while every stream is
+ *                                                  abandoned at once (the end of part b)
  *   npx tsx bench/streaming.ts --part b --snapshot=/tmp/snap   heap snapshots idle and with every stream open
  *                                                  (read them with bench/heap-snapshot.ts)
  *   npx tsx bench/streaming.ts --node-flags="--max-semi-space-size=4"   V8/Node flags for the subgraph
@@ -451,6 +453,9 @@ async function openStreams(plan: OpenPlan): Promise<void> {
   let plateauSeconds: number;
   let deltasPerSecond: number;
   let endSeconds: number;
+  /** The subgraph over the end: from the subscribers leaving until every generation was abandoned. */
+  let ending: ProcessStats;
+  let endProfiled = '';
   let flowed: number;
   let intact: number;
   let descriptors: string;
@@ -557,14 +562,25 @@ async function openStreams(plan: OpenPlan): Promise<void> {
       );
 
     // Every subscriber leaves; the subgraph abandons the generations 1 s later and cancels their provider calls.
-    const ending = performance.now();
+    const endProfile = hasFlag('profile-end')
+      ? join(mkdtempSync(join(tmpdir(), 'ai-subgraph-cpuprof-')), 'abandon.cpuprofile')
+      : undefined;
+    await server.stats(true);
+    if (endProfile) await server.call({ type: 'profile-start' });
+    const endStarted = performance.now();
     await sockets.close();
     while (
       (await server.stats()).extra['runningGenerations']! > 0 &&
-      performance.now() - ending < plan.endMs
+      performance.now() - endStarted < plan.endMs
     )
       await sleep(250);
-    endSeconds = (performance.now() - ending) / 1000;
+    endSeconds = (performance.now() - endStarted) / 1000;
+    ending = await server.stats();
+    if (endProfile) {
+      await server.call({ type: 'profile-stop', path: endProfile }, plan.heapCallMs);
+      endProfiled = formatProfile(summarizeProfile(endProfile, 20), count, 'abandoned stream');
+      keepOrRemove(endProfile);
+    }
     await sleep(1000);
     await gc();
     after = await server.stats();
@@ -672,6 +688,11 @@ async function openStreams(plan: OpenPlan): Promise<void> {
       ],
     ),
   );
+  console.log(
+    `\nAbandoning every stream at once (${ms(endSeconds)} s until none ran): subgraph CPU ${ms(ending.cpuMs / 1000)} s, ${(ending.cpuMs / count).toFixed(2)} ms a stream; RSS ${mb(during.rss)} MB open (before GC), ${mb(ending.rss)} MB once none ran, ${mb(after.rss)} MB after GC.`,
+  );
+  if (endProfiled)
+    console.log(`\nProfile of the subgraph while every stream was abandoned:\n${endProfiled}`);
   if (retained)
     console.log(
       `\nWhat holds the heap with every stream open (sampling heap profile from before the first stream, after GC):\n${retained}`,

@@ -31,7 +31,13 @@ export class ProviderError extends Error {
     readonly retryAfterMs?: number,
     options?: ErrorOptions,
   ) {
+    // A cancellation is the caller's own doing (it aborted its signal), never a fault to trace back:
+    // no stack trace is captured. When every subscriber of thousands of streams leaves at once,
+    // capturing one per aborted call was a cost of its own on a loop that has none to spare.
+    const stackTraceLimit = Error.stackTraceLimit;
+    if (failure === 'cancelled') Error.stackTraceLimit = 0;
     super(message, options);
+    Error.stackTraceLimit = stackTraceLimit;
     this.name = 'ProviderError';
     this.retryable = RETRYABLE.has(failure);
   }

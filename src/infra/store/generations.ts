@@ -157,26 +157,43 @@ function toRecord(row: GenerationRow): GenerationRecord {
 const json = (value: unknown) =>
   value === undefined || value === null ? null : JSON.stringify(value);
 
-/** The types of the parameters of one row written by `insertBatch` and `finishBatch`, in order. */
+/** The types of the parameters of one row written by `insertBatch`, in order. */
 const RUNNING_COLUMNS = ['uuid', 'text', 'text', 'jsonb', 'text', 'text', 'text', 'uuid'] as const;
-const OUTCOME_COLUMNS = [
-  'text',
-  'uuid',
-  'text',
-  'text',
-  'jsonb',
-  'jsonb',
-  'text',
-  'text',
-  'jsonb',
-  'integer',
-  'jsonb',
-  'jsonb',
-  'boolean',
-  'integer',
-  'jsonb',
-  'float8',
-] as const;
+
+/** A column an outcome writes: its name, its parameter's type, and the value it takes from the outcome. */
+interface OutcomeColumn {
+  name: keyof GenerationRow;
+  type: 'text' | 'jsonb' | 'integer' | 'boolean' | 'float8';
+  value: (outcome: GenerationOutcome) => unknown;
+}
+
+/**
+ * The one order of an outcome's parameters: the statement's SET list and VALUES columns, the
+ * parameters `finishBatch` sends and the record `finishedRecord` reads back all follow it.
+ */
+const OUTCOME_COLUMNS: readonly OutcomeColumn[] = [
+  { name: 'status', type: 'text', value: (o) => o.status },
+  { name: 'text', type: 'text', value: (o) => o.text },
+  { name: 'chunk_lengths', type: 'jsonb', value: (o) => o.chunkLengths },
+  { name: 'output', type: 'jsonb', value: (o) => o.output },
+  { name: 'provider', type: 'text', value: (o) => o.provider },
+  { name: 'model', type: 'text', value: (o) => o.model },
+  { name: 'usage', type: 'jsonb', value: (o) => o.usage },
+  { name: 'latency_ms', type: 'integer', value: (o) => o.latencyMs },
+  { name: 'error', type: 'jsonb', value: (o) => o.error },
+  { name: 'grounding_issues', type: 'jsonb', value: (o) => o.groundingIssues },
+  { name: 'cache_hit', type: 'boolean', value: (o) => o.cacheHit },
+  { name: 'time_to_first_token_ms', type: 'integer', value: (o) => o.timeToFirstTokenMs },
+  { name: 'attempts', type: 'jsonb', value: (o) => o.attempts },
+  { name: 'injection_score', type: 'float8', value: (o) => o.injectionScore ?? null },
+];
+
+/** The parameters of one outcome, in OUTCOME_COLUMNS order, each jsonb one serialised. */
+function outcomeParams(outcome: GenerationOutcome): unknown[] {
+  return OUTCOME_COLUMNS.map(({ type, value }) =>
+    type === 'jsonb' ? json(value(outcome)) : value(outcome),
+  );
+}
 
 /** `($1::uuid, $2::text), ($3::uuid, $4::text)`: `rows` rows of typed parameters for a VALUES list. */
 function valueRows(rows: number, types: readonly string[]): string {
@@ -199,12 +216,9 @@ const insertRunningSql = textPerBatchSize(
 
 const finishSql = textPerBatchSize(
   (rows) =>
-    `UPDATE generations AS g SET status = o.status, text = o.text, chunk_lengths = o.chunk_lengths, output = o.output, provider = o.provider,
-         model = o.model, usage = o.usage, latency_ms = o.latency_ms, error = o.error, grounding_issues = o.grounding_issues,
-         cache_hit = o.cache_hit, time_to_first_token_ms = o.time_to_first_token_ms, attempts = o.attempts, injection_score = o.injection_score,
-         finished_at = now()
-       FROM (VALUES ${valueRows(rows, OUTCOME_COLUMNS)}) AS o(account_id, id, status, text, chunk_lengths, output, provider, model, usage,
-         latency_ms, error, grounding_issues, cache_hit, time_to_first_token_ms, attempts, injection_score)
+    `UPDATE generations AS g SET ${OUTCOME_COLUMNS.map(({ name }) => `${name} = o.${name}`).join(', ')}, finished_at = now()
+       FROM (VALUES ${valueRows(rows, ['text', 'uuid', ...OUTCOME_COLUMNS.map(({ type }) => type)])})
+         AS o(account_id, id, ${OUTCOME_COLUMNS.map(({ name }) => name).join(', ')})
        WHERE g.id = o.id AND g.account_id = o.account_id AND g.status = 'RUNNING'
        RETURNING ${STORED_PART}`,
 );
@@ -264,27 +278,18 @@ type StoredPart = Pick<
 const fromJson = (value: unknown): unknown => (value === null ? null : JSON.parse(value as string));
 
 /**
- * The record of a row `finishBatch` wrote: its stored part, and the outcome as the parameters
- * wrote it (in OUTCOME_COLUMNS order), each jsonb one as the column reads back.
+ * The record of a row `finishBatch` wrote: its stored part, and the outcome as its parameters
+ * wrote it (see `outcomeParams`), each jsonb one as the column reads back.
  */
 function finishedRecord(row: StoredPart, params: readonly unknown[]): GenerationRecord {
-  return toRecord({
-    ...row,
-    status: params[2] as GenerationStatus,
-    text: params[3] as string,
-    chunk_lengths: fromJson(params[4]) as number[],
-    output: fromJson(params[5]),
-    provider: params[6] as string | null,
-    model: params[7] as string | null,
-    usage: fromJson(params[8]) as Usage | null,
-    latency_ms: params[9] as number | null,
-    error: fromJson(params[10]) as GenerationRecord['error'],
-    grounding_issues: fromJson(params[11]) as GroundingIssueRecord[],
-    cache_hit: params[12] as boolean,
-    time_to_first_token_ms: params[13] as number | null,
-    attempts: fromJson(params[14]) as Attempt[],
-    injection_score: params[15] as number | null,
-  });
+  // A plain loop into one copy of the row: as fast as reading each parameter by name (a pairs
+  // array for Object.fromEntries cost a quarter more per record).
+  const written: Record<string, unknown> = { ...row };
+  for (let index = 0; index < OUTCOME_COLUMNS.length; index++) {
+    const { name, type } = OUTCOME_COLUMNS[index]!;
+    written[name] = type === 'jsonb' ? fromJson(params[index]) : params[index];
+  }
+  return toRecord(written as unknown as GenerationRow);
 }
 
 export interface Page<T> {
@@ -371,32 +376,14 @@ export class GenerationRepository {
     const first = new Map<string, { entry: Finishing; params: unknown[] }>();
     for (const entry of batch) {
       if (first.has(entry.id)) continue;
-      const { accountId, id, outcome } = entry;
-      first.set(id, {
+      first.set(entry.id, {
         entry,
-        params: [
-          accountId,
-          id,
-          outcome.status,
-          outcome.text,
-          json(outcome.chunkLengths),
-          json(outcome.output),
-          outcome.provider,
-          outcome.model,
-          json(outcome.usage),
-          outcome.latencyMs,
-          json(outcome.error),
-          json(outcome.groundingIssues),
-          outcome.cacheHit,
-          outcome.timeToFirstTokenMs,
-          json(outcome.attempts),
-          outcome.injectionScore ?? null,
-        ],
+        params: outcomeParams(entry.outcome),
       });
     }
     const finished = await this.db.query<StoredPart>(
       finishSql(first.size),
-      [...first.values()].flatMap(({ params }) => params),
+      [...first.values()].flatMap(({ entry, params }) => [entry.accountId, entry.id, ...params]),
     );
     const byId = new Map(
       finished.map((row) => [row.id, finishedRecord(row, first.get(row.id)!.params)]),
