@@ -31,8 +31,11 @@ ENV NODE_ENV=production
 # Memory for many open streams (bench/results/2026-11-22-streaming.md): V8's young generation capped at 2 MB
 # per semi-space (16 MB by default on this machine size) and glibc's malloc kept to 2 arenas. With
 # both, 2,000 open streams peak at about 260 MB of RSS instead of 355. The price is more frequent
-# (and shorter) scavenges: no CPU difference measured at 500 streams, some with 2,000 open. The
-# benchmarks run the subgraph with these same two lines (imageRuntimeTuning in test/deploy/support.ts).
+# (and shorter) scavenges: no CPU difference measured at 500 streams, some with 2,000 open. 2, 4, 8
+# and 16 MB compared again (bench/results/2026-12-07-late-mem2k.md): at 2,000 streams none peaked
+# lower than 2 MB in the median (338 MB against 398, 383, 341, all spread by the machine's load), and
+# CPU per streamed call at 200 clients did not tell the four apart. The benchmarks run the subgraph with these same two lines (imageRuntimeTuning in
+# test/deploy/support.ts).
 ENV NODE_OPTIONS=--max-semi-space-size=2
 ENV MALLOC_ARENA_MAX=2
 WORKDIR /app
