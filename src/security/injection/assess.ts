@@ -194,19 +194,15 @@ const HEX_BLOB = /(?<![0-9A-Fa-f])(?:[0-9A-Fa-f]{2}(?:[ :]?)){12,4096}(?![0-9A-F
 export function encodedRuns(text: string): { base64: string[]; mayHoldHex: boolean } {
   const base64: string[] = [];
   const length = text.length;
+  /** Hex digits since the last unit that is neither one nor a separator. */
   let digits = 0;
-  /** Counts a unit of `kind` into the run of hex digits: whether it reaches 24. */
-  const countHex = (kind: number): boolean => {
-    if ((kind & HEX_DIGIT) !== 0) return ++digits >= 24;
-    if ((kind & HEX_SEPARATOR) === 0) digits = 0;
-    return false;
-  };
   let mayHoldHex = false;
   let i = 0;
   while (i < length) {
     const kind = kindOf(text.charCodeAt(i));
     if ((kind & BASE64_UNIT) === 0) {
-      if (!mayHoldHex) mayHoldHex = countHex(kind);
+      // Not a hex digit either (they are base64 units).
+      if ((kind & HEX_SEPARATOR) === 0) digits = 0;
       i++;
       continue;
     }
@@ -216,7 +212,8 @@ export function encodedRuns(text: string): { base64: string[]; mayHoldHex: boole
       const c = text.charCodeAt(end);
       const unit = kindOf(c);
       if ((unit & BASE64_UNIT) === 0) break;
-      if (!mayHoldHex) mayHoldHex = countHex(unit);
+      if ((unit & HEX_DIGIT) === 0) digits = 0;
+      else if (++digits >= 24) mayHoldHex = true;
       if (c === 0x3d && firstPad < 0) firstPad = end;
     }
     const body = firstPad < 0 ? end : firstPad;
