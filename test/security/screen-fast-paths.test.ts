@@ -8,7 +8,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { foldModelText, forEachFeature } from '../../src/security/injection/features.js';
-import { base64Blobs } from '../../src/security/injection/assess.js';
+import { encodedRuns } from '../../src/security/injection/assess.js';
 import { ENTRIES, englishLexicon } from '../../src/security/injection/lexicon.js';
 import {
   CYRILLIC_OR_GREEK_BLOCKS,
@@ -189,7 +189,17 @@ describe('the walks that replaced token-shaped regular expressions', () => {
     const BASE64_BLOB = /(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/_-]{16,8192}={0,2}(?![A-Za-z0-9+/=_-])/g;
     const differ = texts(7, 5000).filter(
       (text) =>
-        base64Blobs(text).join('|') !== [...text.matchAll(BASE64_BLOB)].map((m) => m[0]).join('|'),
+        encodedRuns(text).base64.join('|') !==
+        [...text.matchAll(BASE64_BLOB)].map((m) => m[0]).join('|'),
+    );
+    expect(differ).toEqual([]);
+  });
+
+  it('tells, in the same walk, whether a text holds 24 hex digits with only spaces or colons between', () => {
+    const HEX_RUN = /[0-9A-Fa-f](?:[ :]*[0-9A-Fa-f]){23}/;
+    const pieces = ['0a1b2c3d', 'e', 'F', '9', ' ', ':', '::', 'g', '=', '+', '.', '\u00e9'];
+    const differ = randomTexts(23, pieces, 30, 20000).filter(
+      (text) => encodedRuns(text).mayHoldHex !== HEX_RUN.test(text),
     );
     expect(differ).toEqual([]);
   });

@@ -181,19 +181,28 @@ for (const ch of '0123456789abcdefABCDEF') UNIT_KIND[ch.charCodeAt(0)]! |= HEX_D
 for (const ch of ' :') UNIT_KIND[ch.charCodeAt(0)]! |= HEX_SEPARATOR;
 
 const kindOf = (c: number): number => (c < 128 ? UNIT_KIND[c]! : 0);
-const isBase64Unit = (c: number): boolean => (kindOf(c) & BASE64_UNIT) !== 0;
+
+const HEX_BLOB = /(?<![0-9A-Fa-f])(?:[0-9A-Fa-f]{2}(?:[ :]?)){12,4096}(?![0-9A-Fa-f])/g;
 
 /**
- * What `/(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/_-]{16,8192}={0,2}(?![A-Za-z0-9+/=_-])/g` matches, in
- * one walk over the text instead of a match attempt at every position: whole runs of base64
- * units whose only `=` are at most two at the end, with 16 to 8,192 units before them.
+ * In one walk over the text (each unit's kind read once, where a second walk for the hex digits
+ * read them all again): what `/(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/_-]{16,8192}={0,2}(?![A-Za-z0-9+/=_-])/g`
+ * matches, whole runs of base64 units whose only `=` are at most two at the end, with 16 to 8,192
+ * units before them; and whether HEX_BLOB may match, i.e. 24 hex digits with nothing but spaces or
+ * colons between, which its every match holds.
  */
-export function base64Blobs(text: string): string[] {
-  const blobs: string[] = [];
+export function encodedRuns(text: string): { base64: string[]; mayHoldHex: boolean } {
+  const base64: string[] = [];
   const length = text.length;
+  /** Hex digits since the last unit that is neither one nor a separator. */
+  let digits = 0;
+  let mayHoldHex = false;
   let i = 0;
   while (i < length) {
-    if (!isBase64Unit(text.charCodeAt(i))) {
+    const kind = kindOf(text.charCodeAt(i));
+    if ((kind & BASE64_UNIT) === 0) {
+      // Not a hex digit either (they are base64 units).
+      if ((kind & HEX_SEPARATOR) === 0) digits = 0;
       i++;
       continue;
     }
@@ -201,32 +210,23 @@ export function base64Blobs(text: string): string[] {
     let firstPad = -1;
     for (; end < length; end++) {
       const c = text.charCodeAt(end);
-      if (!isBase64Unit(c)) break;
+      const unit = kindOf(c);
+      if ((unit & BASE64_UNIT) === 0) break;
+      if ((unit & HEX_DIGIT) === 0) digits = 0;
+      else if (++digits >= 24) mayHoldHex = true;
       if (c === 0x3d && firstPad < 0) firstPad = end;
     }
     const body = firstPad < 0 ? end : firstPad;
     if (end - body <= 2 && body - i >= 16 && body - i <= 8192) {
       let padded = true;
       for (let k = body; k < end; k++) padded &&= text.charCodeAt(k) === 0x3d;
-      if (padded) blobs.push(text.slice(i, end));
+      if (padded) base64.push(text.slice(i, end));
     }
     i = end;
   }
-  return blobs;
+  return { base64, mayHoldHex };
 }
 
-const HEX_BLOB = /(?<![0-9A-Fa-f])(?:[0-9A-Fa-f]{2}(?:[ :]?)){12,4096}(?![0-9A-Fa-f])/g;
-/** HEX_BLOB matches 24 hex digits at least, with nothing but single spaces or colons between. */
-function mayHoldHexBlob(text: string): boolean {
-  let digits = 0;
-  for (let i = 0; i < text.length; i++) {
-    const kind = kindOf(text.charCodeAt(i));
-    if ((kind & HEX_DIGIT) !== 0) {
-      if (++digits >= 24) return true;
-    } else if ((kind & HEX_SEPARATOR) === 0) digits = 0;
-  }
-  return false;
-}
 const ESCAPED_BYTES = /(?:\\x[0-9A-Fa-f]{2}|%[0-9A-Fa-f]{2}){8,4096}/g;
 const UNICODE_ESCAPES = /(?:\\u[0-9A-Fa-f]{4}){6,4096}/g;
 
@@ -239,13 +239,14 @@ function decodedPayloads(
   const push = (how: string, decoded: string | null): void => {
     if (decoded !== null && out.length < MAX_DECODED_BLOBS) out.push({ how, text: decoded });
   };
-  for (const blob of base64Blobs(text)) {
+  const runs = encodedRuns(text);
+  for (const blob of runs.base64) {
     // Words and identifiers are not payloads: a blob needs digits or mixed case and no long word runs.
     if (!/[A-Z]/.test(blob) || !/[a-z]/.test(blob) || /^[A-Za-z]+$/.test(blob)) continue;
     push('base64', asText(Buffer.from(blob.replace(/-/g, '+').replace(/_/g, '/'), 'base64')));
   }
   // Each scan runs only on text that holds what its every match must.
-  if (mayHoldHexBlob(text))
+  if (runs.mayHoldHex)
     for (const m of text.matchAll(HEX_BLOB))
       push('hex', asText(Buffer.from(m[0].replace(/[ :]/g, ''), 'hex')));
   if (text.includes('%') || text.includes('\\x'))
