@@ -41,7 +41,7 @@
  *   npx tsx bench/streaming.ts --part b --snapshot=/tmp/snap   heap snapshots idle and with every stream open
  *                                                  (read them with bench/heap-snapshot.ts)
  *   npx tsx bench/streaming.ts --node-flags="--max-semi-space-size=4"   V8/Node flags for the subgraph
- *   npx tsx bench/streaming.ts --untuned           without the image's NODE_OPTIONS and MALLOC_ARENA_MAX
+ *   npx tsx bench/streaming.ts --untuned           without the image's NODE_OPTIONS, MALLOC_ARENA_MAX and CMD flags
  *
  * The subgraph runs as production does (compiled build, plain node, NODE_ENV=production and the
  * image's NODE_OPTIONS and MALLOC_ARENA_MAX; see support/compiled.ts) on PostgreSQL by default: a throwaway cluster, or a throwaway database in
@@ -54,7 +54,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import OpenAI from 'openai';
-import { imageRuntimeTuning } from '../test/deploy/support.js';
+import { imageNodeFlags, imageRuntimeTuning } from '../test/deploy/support.js';
 import { startOpenAiDouble, type OpenAiBehaviour } from '../test/support/openai-double.js';
 import { MODEL_STATUS_UPDATE } from './support/fixtures.js';
 import {
@@ -96,7 +96,7 @@ const UNTUNED = hasFlag('untuned');
 const SUBGRAPH = { store: STORE, execArgv: NODE_FLAGS, untuned: UNTUNED };
 /** What the verdicts are about: the configuration a deployment of this size runs. */
 const CONFIGURATION = [
-  `compiled build under node${NODE_FLAGS.length ? ` ${NODE_FLAGS.join(' ')}` : ''}`,
+  `compiled build under node${[...(UNTUNED ? [] : imageNodeFlags()), ...NODE_FLAGS].map((flag) => ` ${flag}`).join('')}`,
   'NODE_ENV=production',
   ...(UNTUNED
     ? ["without the image's runtime settings"]

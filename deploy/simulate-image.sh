@@ -5,7 +5,7 @@
 #
 # build stage:   the build context (what .dockerignore lets through), `npm ci`, `npm run build`
 # runtime stage: package*.json, `npm ci --omit=dev`, dist/ from the build stage, schema/
-# then:          `node dist/main.js` with NODE_ENV=production, the runtime stage's memory settings
+# then:          `node <the CMD's flags> dist/main.js` with NODE_ENV=production, the runtime stage's memory settings
 #                (its NODE_OPTIONS and MALLOC_ARENA_MAX ENV lines), JWT settings (production refuses to
 #                start without a way to authenticate) and the embedded store; checks /healthz,
 #                /readyz and /graphql, sends SIGTERM and expects a clean exit 0; and runs the
@@ -56,9 +56,13 @@ port=$(node -e 'const s = require("node:net").createServer().listen(0, "127.0.0.
 log="$work/server.log"
 # The image's memory settings, as its ENV lines give them (NODE_OPTIONS=…, MALLOC_ARENA_MAX=…).
 mapfile -t tuning < <(sed -n 's/^ENV \(NODE_OPTIONS=.*\|MALLOC_ARENA_MAX=.*\)$/\1/p' "$repo/Dockerfile")
+# The flags its CMD gives node between "node" and "dist/main.js" (those NODE_OPTIONS may not carry).
+mapfile -t node_flags < <(node -e '
+  const cmd = require("node:fs").readFileSync(process.argv[1], "utf8").split("\n").filter((line) => line.startsWith("CMD [")).at(-1);
+  for (const flag of JSON.parse(cmd.slice(4)).slice(1, -1)) console.log(flag);' "$repo/Dockerfile")
 (cd "$work/app" && exec env -i PATH="$PATH" HOME=/nonexistent NODE_ENV=production "${tuning[@]}" PORT="$port" DATA_DIR="$work/data" \
   JWT_ISSUER=https://issuer.example JWT_AUDIENCE=ai-subgraph JWT_PUBLIC_KEY="$keys" SHUTDOWN_GRACE_MS=2000 \
-  "${run_as[@]}" node dist/main.js >"$log" 2>&1) &
+  "${run_as[@]}" node "${node_flags[@]}" dist/main.js >"$log" 2>&1) &
 server=$!
 cleanup() { kill "$server" 2>/dev/null || true; }
 trap cleanup EXIT

@@ -13,7 +13,7 @@ import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { OpenAiBehaviour } from '../../test/support/openai-double.js';
-import { imageRuntimeTuning } from '../../test/deploy/support.js';
+import { imageNodeFlags, imageRuntimeTuning } from '../../test/deploy/support.js';
 import { throwawayDatabase } from '../../test/support/postgres.js';
 import type { LlmConfigFile } from '../../src/llm/provider-chains.js';
 import { DIST_URL, ensureBuild, transpiledChild } from './compiled.js';
@@ -147,7 +147,7 @@ export interface ServerOptions {
   /** Extra Node flags for the server process (`--cpu-prof`, `--expose-gc`); they win over the image's NODE_OPTIONS. */
   execArgv?: string[];
   env?: Record<string, string>;
-  /** Without the image's runtime settings (NODE_OPTIONS, MALLOC_ARENA_MAX), to measure what they do. */
+  /** Without the image's runtime settings (NODE_OPTIONS, MALLOC_ARENA_MAX, the flags on its CMD), to measure what they do. */
   untuned?: boolean;
   /** Per-feature chains instead of the double's (`{ ROUTING: { chain: ['builtin:builtin'] } }`); the builtin provider is then registered too. */
   features?: LlmConfigFile['features'];
@@ -226,7 +226,8 @@ export async function startServer(options: ServerOptions): Promise<ServerProcess
         MAX_SUBSCRIPTIONS_PER_ACCOUNT: '0',
         ...options.env,
       },
-      options.execArgv,
+      // The image's command-line flags first, so that a benchmark's own (`--node-flags`) win.
+      [...(options.untuned ? [] : imageNodeFlags()), ...(options.execArgv ?? [])],
       true,
     );
   } catch (error) {

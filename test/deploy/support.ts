@@ -112,6 +112,19 @@ export function imageRuntimeTuning(): Record<string, string> {
   return tuning;
 }
 
+/**
+ * The flags the production image gives `node` on its command line (its last stage's CMD in exec
+ * form, `node <flags> dist/main.js`): the V8 flags Node refuses in NODE_OPTIONS, such as
+ * --heap-growing-percent. The benchmarks start the subgraph with them too.
+ */
+export function imageNodeFlags(): string[] {
+  const runtime = parseDockerfile(readRepoFile('Dockerfile')).stages.at(-1);
+  const command = runtime?.instructions.filter(({ keyword }) => keyword === 'CMD').at(-1);
+  if (!command) return [];
+  const [, ...rest] = JSON.parse(command.args) as string[];
+  return rest.slice(0, -1);
+}
+
 /** `"1"` → 1, `"250m"` → 0.25 (CPU); `"384Mi"` → bytes (memory). Enough for requests and limits. */
 export function quantity(value: string | number): number {
   if (typeof value === 'number') return value;
