@@ -42,8 +42,8 @@ ENV NODE_ENV=production
 # times what survived the last full collection before the next: 253-256 MB against 324-364 without
 # it (20: 237-243 MB). The price is more full collections: CPU per call moved -4 to +16 % with 40
 # and 0 to +13 % with 20 in alternated peer runs, inside the runs' own spread of about 15 %
-# (bench/results/2026-12-07-late-heap.md). The memory target is a promise; this CPU is not yet
-# measured apart from the machine's noise.
+# (bench/results/2026-12-07-late-heap.md); as ratios to Portkey in the same runs, about +10 %. Kept:
+# memory that tracks the live heap keeps a pod under its limit with thousands of streams open.
 ENV NODE_OPTIONS=--max-semi-space-size=2
 ENV MALLOC_ARENA_MAX=2
 WORKDIR /app
