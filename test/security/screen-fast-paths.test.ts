@@ -15,6 +15,7 @@ import {
   foldForMatching,
   LEET,
   MAY_HOLD_INVISIBLE,
+  TEXT_SPEAK,
 } from '../../src/security/injection/normalize.js';
 import { ruleLead, RuleStarts } from '../../src/security/injection/rule-starts.js';
 import { RULES } from '../../src/security/injection/rules.js';
@@ -534,17 +535,9 @@ describe('the fast paths, as properties of generated text (fast-check)', () => {
     folded = folded.replace(/\b(?:[A-Za-z][ .\-_*]){2,}[A-Za-z]\b/g, (spaced) =>
       spaced.replace(/[ .\-_*]/g, ''),
     );
-    const speak: Record<string, string> = {
-      ur: 'your',
-      u: 'you',
-      pls: 'please',
-      plz: 'please',
-      r: 'are',
-      ppl: 'people',
-    };
     return folded.replace(
       /(?<!\p{L})(?:ur|u|pls|plz|r|ppl)(?!\p{L})/giu,
-      (w) => speak[w.toLowerCase()] ?? w,
+      (w) => TEXT_SPEAK[w.toLowerCase()] ?? w,
     );
   }
 

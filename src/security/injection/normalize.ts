@@ -183,7 +183,7 @@ export function mixedScriptWords(text: string, limit = 5): string[] {
   return found;
 }
 
-const TEXT_SPEAK: Readonly<Record<string, string>> = {
+export const TEXT_SPEAK: Readonly<Record<string, string>> = {
   ur: 'your',
   u: 'you',
   pls: 'please',
