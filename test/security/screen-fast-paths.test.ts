@@ -19,7 +19,12 @@ import {
 } from '../../src/security/injection/normalize.js';
 import { ruleLead, RuleStarts } from '../../src/security/injection/rule-starts.js';
 import { RULES } from '../../src/security/injection/rules.js';
-import { forEachTokenRun, ipv6Starts, schemeStarts } from '../../src/security/pii/detectors.js';
+import {
+  forEachTokenRun,
+  ipv6Starts,
+  scanAt,
+  schemeStarts,
+} from '../../src/security/pii/detectors.js';
 import { INJECTION_PROMPTS } from '../fixtures/security/injection-prompts.js';
 
 /** What `foldModelText` replaced: leet words folded, Markdown out, whitespace collapsed, trimmed. */
@@ -69,19 +74,10 @@ const IPV6_CANDIDATE =
 /** Every match of a global pattern, as the global scan finds them. */
 const all = (pattern: RegExp, text: string): string[] =>
   [...text.matchAll(pattern)].map((m) => `${m.index}:${m[0]}`);
-/** The matches of the same pattern made sticky, tried only at `starts`. */
+/** The matches `scanAt` finds trying the pattern only at `starts`. */
 function at(pattern: RegExp, text: string, starts: number[]): string[] {
-  const sticky = new RegExp(pattern.source, 'y');
   const found: string[] = [];
-  let resume = 0;
-  for (const start of starts) {
-    if (start < resume) continue;
-    sticky.lastIndex = start;
-    const m = sticky.exec(text);
-    if (m === null) continue;
-    found.push(`${m.index}:${m[0]}`);
-    resume = start + Math.max(1, m[0].length);
-  }
+  scanAt(pattern, text, starts, (m) => found.push(`${m.index}:${m[0]}`));
   return found;
 }
 

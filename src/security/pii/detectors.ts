@@ -105,7 +105,7 @@ const stickyOf = new WeakMap<RegExp, RegExp>();
  * What `scan` finds, trying the pattern only at `starts` (ascending), which must hold every
  * position a match can start at: the same matches, without an attempt at every other position.
  */
-function scanAt(
+export function scanAt(
   pattern: RegExp,
   text: string,
   starts: readonly number[],
