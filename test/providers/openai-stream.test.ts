@@ -259,6 +259,8 @@ describe('completionEndpoint', () => {
     });
     expect(completionEndpoint(plain)).toEqual({
       url: 'http://model.test/v1/chat/completions',
+      origin: 'http://model.test',
+      path: '/v1/chat/completions',
       headers: expect.objectContaining({
         authorization: 'Bearer sk-1',
         'openai-organization': 'org-1',
