@@ -17,7 +17,7 @@
  */
 import { StringDecoder } from 'node:string_decoder';
 import { APIError } from 'openai';
-import { getGlobalDispatcher, type Dispatcher } from 'undici';
+import { getGlobalDispatcher, util, type Dispatcher } from 'undici';
 import {
   connectionError,
   failedStatus,
@@ -26,8 +26,6 @@ import {
 } from './completion-request.js';
 import { SseDecoder } from './sse.js';
 import { responseHeaders } from './transport.js';
-
-type ResponseHeaders = Dispatcher.ResponseData['headers'];
 
 /** POSTs `body` (with `stream: true`) and yields the stream's chunks as the server sent them. */
 export function streamCompletion(
@@ -60,16 +58,28 @@ type Queued = { readonly chunk: unknown } | { readonly error: unknown };
  */
 const PAUSE_AT = 64;
 
-/** undici's handler for one streamed request, and the reader's iterator over its chunks. */
-class CompletionChunks implements Dispatcher.DispatchHandler, AsyncIterableIterator<unknown> {
+/**
+ * undici's handler for one streamed request, and the reader's iterator over its chunks.
+ *
+ * On undici's handler interface that both undici 7 and the undici 6 inside Node (whose Agent is
+ * the global dispatcher once anything in the process has called `fetch`) accept: `onConnect`,
+ * `onHeaders`, `onData`, `onComplete`, `onError`. undici 7's newer `onRequestStart`/`onResponse*`
+ * reach undici 6 as a handler without `onError`, which it refuses.
+ */
+class CompletionChunks implements AsyncIterableIterator<unknown> {
   readonly #signal: AbortSignal;
-  #controller: Dispatcher.DispatchController | null = null;
+  /** Aborts the request: undici's, once it has started it. */
+  #abortRequest: ((error: Error) => void) | null = null;
+  /** Restarts the socket's reads after `onData` paused them. */
+  #resume: (() => void) | null = null;
+  #paused = false;
   readonly #queue: Queued[] = [];
   #ended = false;
   /** The reader's pending `next()`, when it waits for a chunk. */
   #waiting: ((result: Promise<IteratorResult<unknown>>) => void) | null = null;
   #status = 0;
-  #headers: ResponseHeaders = {};
+  /** The response's headers as undici read them; parsed only for an error that carries them. */
+  #rawHeaders: Buffer[] = [];
   /** A multi-byte character split between two network reads is held back until it is whole. */
   readonly #text = new StringDecoder('utf8');
   readonly #decoder = new SseDecoder();
@@ -96,7 +106,10 @@ class CompletionChunks implements Dispatcher.DispatchHandler, AsyncIterableItera
   next(): Promise<IteratorResult<unknown>> {
     const queued = this.#queue.shift();
     if (queued) {
-      if (this.#queue.length === 0 && this.#controller?.paused) this.#controller.resume();
+      if (this.#queue.length === 0 && this.#paused) {
+        this.#paused = false;
+        this.#resume?.();
+      }
       return settled(queued);
     }
     if (this.#ended) return Promise.resolve({ done: true, value: undefined });
@@ -110,72 +123,78 @@ class CompletionChunks implements Dispatcher.DispatchHandler, AsyncIterableItera
     return Promise.resolve({ done: true, value: undefined });
   }
 
-  onRequestStart(controller: Dispatcher.DispatchController): void {
-    this.#controller = controller;
+  onConnect(abort: (error: Error) => void): void {
+    this.#abortRequest = abort;
     // Aborted or abandoned before undici started it: it must not run.
-    if (this.#ended) controller.abort(new Error('request aborted before it started'));
+    if (this.#ended) abort(new Error('request aborted before it started'));
   }
 
-  onResponseStart(
-    controller: Dispatcher.DispatchController,
-    statusCode: number,
-    headers: ResponseHeaders,
-  ): void {
+  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
+    if (statusCode < 200) return true; // informational: the answer's own status follows
     this.#status = statusCode;
-    this.#headers = headers;
-    if (statusCode < 200 || statusCode >= 300) this.#failedBody = [];
+    this.#rawHeaders = rawHeaders;
+    this.#resume = resume;
+    if (statusCode >= 300) this.#failedBody = [];
+    return true;
   }
 
-  onResponseData(controller: Dispatcher.DispatchController, bytes: Buffer): void {
-    if (this.#failedBody) return void this.#failedBody.push(bytes);
-    if (this.#done || this.#ended) return; // after [DONE]: read to the end, as the SDK does
+  onData(bytes: Buffer): boolean {
+    if (this.#failedBody) return this.#failedBody.push(bytes) > 0;
+    if (this.#done || this.#ended) return true; // after [DONE]: read to the end, as the SDK does
     for (const { data } of this.#decoder.decode(this.#text.write(bytes))) {
       if (data.startsWith('[DONE]')) {
         this.#done = true;
-        return;
+        return true;
       }
       let chunk: unknown;
       try {
         chunk = JSON.parse(data) as unknown;
       } catch (error) {
-        return this.#fail(error);
+        this.#fail(error);
+        return true;
       }
       if (isErrorEvent(chunk)) {
-        return this.#fail(
-          new APIError(undefined, chunk.error, undefined, responseHeaders(this.#headers)),
+        this.#fail(
+          new APIError(undefined, chunk.error, undefined, responseHeaders(this.#headers())),
         );
+        return true;
       }
       this.#push({ chunk });
     }
-    if (this.#queue.length >= PAUSE_AT) controller.pause();
+    this.#paused = this.#queue.length >= PAUSE_AT;
+    return !this.#paused;
   }
 
-  onResponseEnd(): void {
+  onComplete(): void {
     if (this.#failedBody) {
       const text = Buffer.concat(this.#failedBody).toString('utf8');
-      return this.#finish({ error: failedStatus(this.#status, text, this.#headers) });
+      return this.#finish({ error: failedStatus(this.#status, text, this.#headers()) });
     }
     this.#finish(null);
   }
 
-  onResponseError(controller: Dispatcher.DispatchController, error: Error): void {
+  onError(error: Error): void {
     if (this.#status === 0) return this.#finish({ error: connectionError(error) });
     // A failed status whose body could not be read: its error's message stands for the body.
     if (this.#failedBody)
-      return this.#finish({ error: failedStatus(this.#status, error.message, this.#headers) });
+      return this.#finish({ error: failedStatus(this.#status, error.message, this.#headers()) });
     this.#finish({ error });
+  }
+
+  #headers(): Dispatcher.ResponseData['headers'] {
+    return util.parseHeaders(this.#rawHeaders);
   }
 
   /** A failure found in the body: the reader gets it after the chunks before it; the request stops. */
   #fail(error: unknown): void {
     this.#finish({ error });
-    this.#controller?.abort(error instanceof Error ? error : new Error(String(error)));
+    this.#abortRequest?.(error instanceof Error ? error : new Error(String(error)));
   }
 
   #abort(reason: unknown): void {
     if (this.#ended) return;
     const error = reason instanceof Error ? reason : new Error(String(reason));
-    if (this.#controller) this.#controller.abort(error);
+    if (this.#abortRequest) this.#abortRequest(error);
     else this.#finish({ error: connectionError(error) });
   }
 
