@@ -26,6 +26,8 @@
  *                                                profiler: its CPU per call is then not comparable)
  *   npx tsx bench/peer.ts --profile --keep-profile  and keep the .cpuprofile files
  *   npx tsx bench/peer.ts --node-flags="--optimize-for-size"   V8/Node flags for the subgraph
+ *   npx tsx bench/peer.ts --server-env="STREAM_FRAME_MS=50"     settings for the subgraph (KEY=VALUE,
+ *                                                space-separated), to weigh one before it changes
  *   npx tsx bench/peer.ts --smoke                a few seconds: that each way still answers (CI)
  *
  * Figures only, never assertions (but --smoke fails when a way stops answering).
@@ -79,6 +81,13 @@ const STORE = (flag('store') ?? 'postgres') as StoreKind;
 const PROFILE = hasFlag('profile');
 /** Extra flags for the subgraph's `node`, to weigh a flag's CPU per call before it goes into the image. */
 const NODE_FLAGS = (flag('node-flags') ?? '').split(' ').filter(Boolean);
+/** Settings for the subgraph's environment, over the bench's own (`--server-env="A=1 B=2"`). */
+const SERVER_ENV = Object.fromEntries(
+  (flag('server-env') ?? '')
+    .split(' ')
+    .filter(Boolean)
+    .map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
+);
 const MODEL = 'gpt-bench';
 const FIRST_CHUNK_MS = 200;
 const CHUNKS = 20;
@@ -99,7 +108,7 @@ interface Measured {
 
 async function main() {
   console.log(
-    `${machine()}; store ${STORE}; ${SECONDS} s a level${NODE_FLAGS.length ? `; subgraph under node ${NODE_FLAGS.join(' ')}` : ''}`,
+    `${machine()}; store ${STORE}; ${SECONDS} s a level${NODE_FLAGS.length ? `; subgraph under node ${NODE_FLAGS.join(' ')}` : ''}${flag('server-env') ? `; subgraph with ${flag('server-env')}` : ''}`,
   );
   const double = await startDouble(behaviour(SPACINGS[0]!));
   const portkey = await startPortkey();
@@ -108,6 +117,7 @@ async function main() {
     maxConcurrent: 400,
     store: STORE,
     execArgv: NODE_FLAGS,
+    env: SERVER_ENV,
   });
   const http = new GraphQLHttpClient(subgraph.url, subgraph.authorization);
   // Several sockets, calls dealt round-robin: production caps one socket at 100 open

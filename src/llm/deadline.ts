@@ -76,15 +76,17 @@ export class Deadline {
 export type Expiry = Pick<Deadline, 'signal' | 'cancelled' | 'timedOut'>;
 
 /**
- * The expiry of a call that never abandons its request itself (a whole answer, disposed without
- * aborting): a `Deadline` when there is a timeout to enforce; without one, the caller's signal as
- * it is. A `Deadline` there only repeated the caller's signal (the gateway's own deadline) with
- * one more AbortController, abort listener and removal per call.
+ * The expiry of a call that never abandons its request itself (a whole answer; a stream whose
+ * reader's `return()` aborts its request), disposed without aborting: a `Deadline` when there is a
+ * timeout to enforce; without one, the caller's signal as it is. A `Deadline` there only repeated
+ * the caller's signal (the gateway's own deadline) with one more AbortController, abort listener
+ * and removal per call, and 0.8 KiB a stream held while it runs
+ * (bench/results/2026-12-07-late-mem2k.md).
  */
 export function expiryOf(
   caller: AbortSignal,
   timeoutMs: number | undefined,
-): Expiry & { dispose(): void } {
+): Expiry & Pick<Deadline, 'touch' | 'dispose'> {
   if (timeoutMs !== undefined) return new Deadline(caller, timeoutMs);
   return {
     signal: caller,
@@ -92,6 +94,7 @@ export function expiryOf(
       return caller.aborted;
     },
     timedOut: false,
+    touch: () => undefined,
     dispose: () => undefined,
   };
 }

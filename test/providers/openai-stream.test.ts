@@ -3,7 +3,9 @@
  * its server-sent-events reader on awkward bytes, and, on the same bytes from a raw HTTP server,
  * the same chunks and the same failures as the SDK's own `Stream`.
  */
+import { execFile } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
+import { promisify } from 'node:util';
 import type { AddressInfo } from 'node:net';
 import type { APIError } from 'openai';
 import OpenAI, { APIConnectionError } from 'openai';
@@ -15,6 +17,8 @@ import { SseDecoder } from '../../src/providers/openai/sse.js';
 import { streamCompletion } from '../../src/providers/openai/stream-completion.js';
 import { openAiFetch } from '../../src/providers/openai/transport.js';
 import { collect, expectFailure, live, requestFor, textOf, within } from './provider-contract.js';
+
+const run = promisify(execFile);
 
 function decodeAll(pieces: string[]): { event: string | null; data: string }[] {
   const decoder = new SseDecoder();
@@ -177,6 +181,29 @@ describe('streamCompletion, against the SDK on the same bytes', () => {
     expect(ours).toEqual(sdk);
     expect((ours as { chunks: unknown[] }).chunks).toHaveLength(1);
   });
+
+  it("streams through Node's own undici, the global dispatcher of a process that called fetch first", async () => {
+    server = await rawServer([`${chunk('a')}\n\n`, `${chunk('b', 'stop')}\n\ndata: [DONE]\n\n`]);
+    // A process of its own: the first of fetch and the undici package to load installs its Agent
+    // as the global dispatcher, and here fetch must come first (Node 20 bundles undici 6).
+    const script = `
+      const base = ${JSON.stringify(baseURL(server))};
+      await fetch(base + '/models').then((response) => response.text());
+      const { streamCompletion } = await import(${JSON.stringify(new URL('../../src/providers/openai/stream-completion.ts', import.meta.url).href)});
+      const url = new URL(base + '/chat/completions');
+      const endpoint = { url: url.href, origin: url.origin, path: url.pathname, headers: { 'content-type': 'application/json' } };
+      const chunks = [];
+      for await (const chunk of streamCompletion(endpoint, {}, new AbortController().signal)) chunks.push(chunk);
+      console.log(JSON.stringify(chunks.map((c) => c.choices[0].delta.content)));`;
+    const { stdout } = await run(process.execPath, [
+      '--import',
+      'tsx',
+      '--input-type=module',
+      '-e',
+      script,
+    ]);
+    expect(JSON.parse(stdout)).toEqual(['a', 'b']);
+  });
 });
 
 describe('OpenAiProvider.stream without the SDK', () => {
@@ -259,6 +286,8 @@ describe('completionEndpoint', () => {
     });
     expect(completionEndpoint(plain)).toEqual({
       url: 'http://model.test/v1/chat/completions',
+      origin: 'http://model.test',
+      path: '/v1/chat/completions',
       headers: expect.objectContaining({
         authorization: 'Bearer sk-1',
         'openai-organization': 'org-1',

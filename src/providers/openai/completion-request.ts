@@ -20,6 +20,9 @@ import { responseHeaders } from './transport.js';
 /** Where a client sends chat completions, and the headers it sends with each. */
 export interface CompletionEndpoint {
   readonly url: string;
+  /** `url` split as undici's dispatcher takes it (stream-completion.ts), once per client. */
+  readonly origin: string;
+  readonly path: string;
   readonly headers: Readonly<Record<string, string>>;
 }
 
@@ -38,7 +41,9 @@ export function completionEndpoint(client: OpenAI): CompletionEndpoint | null {
   };
   if (client.organization !== null) headers['openai-organization'] = client.organization;
   if (client.project !== null) headers['openai-project'] = client.project;
-  return { url: client.buildURL('/chat/completions', null), headers };
+  const url = client.buildURL('/chat/completions', null);
+  const { origin, pathname, search } = new URL(url);
+  return { url, origin, path: `${pathname}${search}`, headers };
 }
 
 const utf8 = new TextEncoder();
@@ -58,9 +63,7 @@ export async function postCompletion(
     answer = await request(endpoint.url, {
       method: 'POST',
       headers: endpoint.headers,
-      // undici keeps the body until the response ends, a stream's whole life: as bytes of their
-      // exact size rather than the string and its own copy (see transport.ts).
-      body: utf8.encode(JSON.stringify(body)),
+      body: requestBody(body),
       signal,
     });
   } catch (error) {
@@ -71,8 +74,25 @@ export async function postCompletion(
   const text = await content
     .text()
     .catch((error: unknown) => (error instanceof Error ? error.message : String(error)));
+  throw failedStatus(statusCode, text, headers);
+}
+
+/**
+ * The body as undici keeps it until the response ends, a stream's whole life: bytes of their
+ * exact size rather than the string and its own copy (see transport.ts).
+ */
+export function requestBody(body: unknown): Uint8Array {
+  return utf8.encode(JSON.stringify(body));
+}
+
+/** The SDK's `APIError` for a status outside 2xx, its body parsed as the SDK parses it. */
+export function failedStatus(
+  statusCode: number,
+  text: string,
+  headers: Dispatcher.ResponseData['headers'],
+): APIError {
   const json = parsedOrUndefined(text);
-  throw APIError.generate(
+  return APIError.generate(
     statusCode,
     json as object | undefined,
     json ? undefined : text,
@@ -81,7 +101,7 @@ export async function postCompletion(
 }
 
 /** As the SDK reports a request that never got an answer: a timeout, or a failed connection. */
-function connectionError(error: unknown): APIError {
+export function connectionError(error: unknown): APIError {
   const cause = error instanceof Error ? error : new Error(String(error));
   const seen = `${String(cause)}${'cause' in cause ? String(cause.cause) : ''}`;
   if (cause.name === 'AbortError' || /timed? ?out/i.test(seen))

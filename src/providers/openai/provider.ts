@@ -14,7 +14,7 @@ import type {
   TokenUsage,
 } from '../../llm/spec.js';
 import { countTokens } from '../../llm/tokens.js';
-import { Deadline, expiryOf, type Expiry } from '../../llm/deadline.js';
+import { expiryOf, type Expiry } from '../../llm/deadline.js';
 import { toFinishReason } from './finish-reason.js';
 import { toProviderError } from './map-error.js';
 import { openAiFetch } from './transport.js';
@@ -116,8 +116,10 @@ export class OpenAiProvider implements ModelProvider {
   }
 
   async *stream(request: ModelRequest, signal: AbortSignal): AsyncGenerator<StreamPart> {
-    const deadline = new Deadline(signal, this.#timeoutMs);
-    let completed = false;
+    // Without a timeout of its own, the caller's signal as it is (see expiryOf): leaving early
+    // needs no abort of ours, since ending the chunks' iteration aborts their request
+    // (stream-completion.ts; the SDK's `Stream` does the same).
+    const deadline = expiryOf(signal, this.#timeoutMs);
     try {
       const params = {
         ...this.#params(request),
@@ -162,7 +164,6 @@ export class OpenAiProvider implements ModelProvider {
       if (refusal !== '') throw this.#error('refused', `the model refused: ${refusal}`);
       const finishReason = toFinishReason(finish);
       if (request.responseFormat) this.#checkJson(text, finishReason);
-      completed = true;
       yield {
         type: 'finish',
         usage: toUsage(usage, request, text),
@@ -172,8 +173,7 @@ export class OpenAiProvider implements ModelProvider {
     } catch (error) {
       throw this.#classify(error, deadline);
     } finally {
-      // A consumer that stops early (`break`) must not leave the HTTP request running.
-      deadline.dispose(!completed);
+      deadline.dispose();
     }
   }
 
