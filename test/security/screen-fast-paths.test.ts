@@ -9,7 +9,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { foldModelText, forEachFeature } from '../../src/security/injection/features.js';
 import { encodedRuns } from '../../src/security/injection/assess.js';
-import { ENTRIES, englishLexicon } from '../../src/security/injection/lexicon.js';
+import { asciiWords, INDEXED_WORDS } from '../../src/security/injection/gate.js';
+import { ENTRIES, englishLexicon, LEXICON_GATE } from '../../src/security/injection/lexicon.js';
 import {
   CYRILLIC_OR_GREEK_BLOCKS,
   foldForMatching,
@@ -508,6 +509,38 @@ describe('the fast paths, as properties of generated text (fast-check)', () => {
           const found = candidates[i] ? starts.firstMatch(i, sample, candidates[i]) : null;
           expect(`${found?.index}:${found?.[0]}`).toBe(`${scanned?.index}:${scanned?.[0]}`);
         });
+      }),
+      { numRuns: 3000, seed: 21 },
+    );
+  });
+
+  it('word walk: the runs of letters found by hash are the set of lower-cased runs it replaced', () => {
+    /** The lexicon's gate words and word starts, with letters after them, in any case. */
+    const lexiconWord = fc
+      .tuple(
+        fc.constantFrom(...LEXICON_GATE.whole, ...LEXICON_GATE.starts),
+        fc.constantFrom('', 'e', 'en', 's', 'x'),
+        fc.boolean(),
+      )
+      .map(([stem, ending, upper]) => (upper ? (stem + ending).toUpperCase() : stem + ending));
+    const sample = fc
+      .array(fc.oneof(text, lexiconWord, fc.constantFrom(' ', '\u212a', 'é', '1', '_', '`', '@')), {
+        maxLength: 12,
+      })
+      .map((parts) => parts.join(''));
+    const opensLexicon = (run: string): boolean =>
+      LEXICON_GATE.whole.has(run) || [...LEXICON_GATE.starts].some((s) => run.startsWith(s));
+    fc.assert(
+      fc.property(sample, (sample) => {
+        const runs = [...sample.matchAll(/[A-Za-z]+/g)];
+        const lower = new Set(runs.map((m) => m[0].toLowerCase()));
+        const words = asciiWords(sample);
+        expect(INDEXED_WORDS.filter((word) => words.has(word))).toEqual(
+          INDEXED_WORDS.filter((word) => lower.has(word)),
+        );
+        expect(words.lexiconRuns).toEqual(
+          runs.filter((m) => opensLexicon(m[0].toLowerCase())).map((m) => m.index),
+        );
       }),
       { numRuns: 3000, seed: 21 },
     );

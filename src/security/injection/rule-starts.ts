@@ -15,7 +15,7 @@
  */
 import { asciiWords, type RunReader } from './gate.js';
 import { isNonAsciiSpace } from './whitespace.js';
-import { FNV_OFFSET_BASIS, FNV_PRIME } from './fnv.js';
+import { FNV_OFFSET_BASIS, FNV_PRIME, hashOfLetters } from './fnv.js';
 
 /** One term of a pattern, as far as its start matters. */
 type Term =
@@ -276,7 +276,7 @@ export class RuleStarts {
     // A lookup stops at the first slot holding its hash: two prefixes sharing one would hide one.
     const owners = new Map<number, string>();
     for (const [prefix, rules] of byPrefix) {
-      const hash = hashOf(prefix);
+      const hash = hashOfLetters(prefix);
       if (owners.has(hash))
         throw new Error(`rule prefixes ${owners.get(hash)} and ${prefix} collide`);
       owners.set(hash, prefix);
@@ -416,11 +416,4 @@ function mergeAscending(a: readonly number[], b: readonly number[]): number[] {
 function isSpace(c: number): boolean {
   if (c < 0x80) return c === 0x20 || (c >= 0x09 && c <= 0x0d);
   return isNonAsciiSpace(c);
-}
-
-function hashOf(letters: string): number {
-  let hash = FNV_OFFSET_BASIS;
-  for (let i = 0; i < letters.length; i++)
-    hash = Math.imul(hash ^ (letters.charCodeAt(i) | 0x20), FNV_PRIME);
-  return hash;
 }
