@@ -10,10 +10,17 @@ import { describe, expect, it } from 'vitest';
 import { foldModelText, forEachFeature } from '../../src/security/injection/features.js';
 import { encodedRuns } from '../../src/security/injection/assess.js';
 import { asciiWords, INDEXED_WORDS } from '../../src/security/injection/gate.js';
-import { ENTRIES, englishLexicon, LEXICON_GATE } from '../../src/security/injection/lexicon.js';
+import {
+  ENTRIES,
+  englishLexicon,
+  LEXICON_GATE,
+  mayHoldLexicon,
+  piecesMayHoldLexicon,
+} from '../../src/security/injection/lexicon.js';
 import {
   CYRILLIC_OR_GREEK_BLOCKS,
   foldForMatching,
+  foldLines,
   LEET,
   MAY_HOLD_INVISIBLE,
   TEXT_SPEAK,
@@ -540,6 +547,44 @@ describe('the fast paths, as properties of generated text (fast-check)', () => {
         );
         expect(words.lexiconRuns).toEqual(
           runs.filter((m) => opensLexicon(m[0].toLowerCase())).map((m) => m.index),
+        );
+      }),
+      { numRuns: 3000, seed: 21 },
+    );
+  });
+
+  it('lexicon per line: a line it skips is one the lexicon leaves as it is', () => {
+    const literal = fc
+      .tuple(
+        fc.constantFrom(...ENTRIES.flatMap(([, stems, cjk]) => [...stems, ...cjk])),
+        fc.constantFrom('', 'en', 'd', 'x'),
+        fc.boolean(),
+      )
+      .map(([stem, ending, upper]) => {
+        const word = stem.replace(/\$$/, '') + ending;
+        return upper ? word.toUpperCase() : word;
+      });
+    const part = fc.oneof(
+      { arbitrary: literal, weight: 3 },
+      { arbitrary: word, weight: 3 },
+      fc.constantFrom(' ', ' ', '.', '1', '_', 'xx', '\u212a', 'İ', 'é', '\u2019', '忽'),
+    );
+    // Lines of up to 2,000 characters, and longer ones that `foldLines` cuts, often inside a word.
+    const line = fc.oneof(
+      fc.array(part, { maxLength: 10 }).map((parts) => parts.join('')),
+      fc
+        .tuple(fc.integer({ min: 1980, max: 2000 }), fc.array(part, { maxLength: 6 }))
+        .map(([spaces, parts]) => ' '.repeat(spaces) + parts.join('')),
+    );
+    const sample = fc.array(line, { maxLength: 5 }).map((lines) => lines.join('\n'));
+    fc.assert(
+      fc.property(sample, (sample) => {
+        const { pieces } = foldLines(sample);
+        const { lexiconRuns } = asciiWords(sample);
+        const whole = mayHoldLexicon(sample, lexiconRuns);
+        const perPiece = piecesMayHoldLexicon(sample, pieces, lexiconRuns);
+        expect(pieces.map((piece, i) => (perPiece[i] ? englishLexicon(piece) : piece))).toEqual(
+          pieces.map((piece) => (whole ? englishLexicon(piece) : piece)),
         );
       }),
       { numRuns: 3000, seed: 21 },

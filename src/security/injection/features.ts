@@ -17,7 +17,7 @@
  * Training (scripts/injection/train.ts) and scoring share this file, so the two cannot drift.
  */
 import { asciiWords, type TextWords } from './gate.js';
-import { englishLexicon, mayHoldLexicon } from './lexicon.js';
+import { englishLexicon, piecesMayHoldLexicon } from './lexicon.js';
 import { foldForMatching, foldLines, LEET, type FoldedLines } from './normalize.js';
 import { isNonAsciiSpace } from './whitespace.js';
 import { FNV_OFFSET_BASIS, FNV_PRIME } from './fnv.js';
@@ -120,9 +120,9 @@ export function normalizeForModel(
   words: TextWords = asciiWords(text),
   lineBreaks?: number[],
 ): string {
-  const lexicon = mayHoldLexicon(text, words.lexiconRuns);
+  const lexicon = piecesMayHoldLexicon(text, lines.pieces, words.lexiconRuns);
   const parts = lines.pieces.map((piece, i) => {
-    const english = lexicon ? englishLexicon(piece) : piece;
+    const english = lexicon[i] ? englishLexicon(piece) : piece;
     return english === piece ? lines.folded[i]! : foldForMatching(english);
   });
   return foldModelText(parts.join('\n').toLowerCase(), lineBreaks);

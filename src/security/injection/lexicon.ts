@@ -526,6 +526,36 @@ export function mayHoldLexicon(text: string, lexiconRuns: readonly number[]): bo
   return lexiconRuns.length > 0 || BEYOND_ASCII_LETTER.test(text);
 }
 
+/**
+ * Which of a text's pieces (normalize.ts `foldLines`: cut at line breaks, at most 2,000 characters
+ * each) the lexicon may change, where `mayHoldLexicon` opens for the text. A whole line of ASCII
+ * can hold an ASCII stem only where one of its runs of letters opens the gate, so it is skipped
+ * when none does, whatever the other lines hold: a German line in an English text is the only one
+ * scanned. A piece with a code unit beyond ASCII (lower-casing can make ASCII of it) or cut from
+ * a longer line (its first run may be the end of a word) is scanned as before.
+ */
+export function piecesMayHoldLexicon(
+  text: string,
+  pieces: readonly string[],
+  lexiconRuns: readonly number[],
+): boolean[] {
+  if (!mayHoldLexicon(text, lexiconRuns)) return pieces.map(() => false);
+  let end = 0;
+  let run = 0;
+  return pieces.map((piece) => {
+    // Pieces follow each other in the text, with nothing but line breaks between.
+    let start = end;
+    while (text.charCodeAt(start) === 0x0a) start++;
+    end = start + piece.length;
+    while (run < lexiconRuns.length && lexiconRuns[run]! < start) run++;
+    if (run < lexiconRuns.length && lexiconRuns[run]! < end) return true;
+    const wholeLine =
+      (start === 0 || text.charCodeAt(start - 1) === 0x0a) &&
+      (end === text.length || text.charCodeAt(end) === 0x0a);
+    return !wholeLine || !isAscii(piece);
+  });
+}
+
 /** One literal of the lexicon and what a match of it needs around it. */
 interface Branch {
   /** The English word of its entry. */
