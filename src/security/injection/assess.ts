@@ -231,10 +231,7 @@ const ESCAPED_BYTES = /(?:\\x[0-9A-Fa-f]{2}|%[0-9A-Fa-f]{2}){8,4096}/g;
 const UNICODE_ESCAPES = /(?:\\u[0-9A-Fa-f]{4}){6,4096}/g;
 
 /** Texts hidden in encodings, each with how it was hidden. */
-function decodedPayloads(
-  text: string,
-  words: TextWords,
-): { how: string; text: string }[] {
+function decodedPayloads(text: string, words: TextWords): { how: string; text: string }[] {
   const out: { how: string; text: string }[] = [];
   const push = (how: string, decoded: string | null): void => {
     if (decoded !== null && out.length < MAX_DECODED_BLOBS) out.push({ how, text: decoded });

@@ -12,9 +12,14 @@ import { FNV_OFFSET_BASIS, FNV_PRIME, hashOfLetters } from './fnv.js';
 import { LEXICON_GATE } from './lexicon.js';
 import { RULES, type RuleGate } from './rules.js';
 
-/** Told of each run of ASCII letters, by its bounds, as `asciiWords` reads the text. */
+/**
+ * Told of the prefixes of each run of ASCII letters as `asciiWords` hashes them (FNV-1a of the
+ * letters in lower case, fnv.ts `hashOfLetters`), shortest first, until it returns false: the
+ * reader's own table of prefixes reads the walk's hash, where hashing the run again cost a second
+ * pass over its letters.
+ */
 export interface RunReader {
-  read(text: string, start: number, end: number): void;
+  prefix(start: number, hash: number): boolean;
 }
 
 /**
@@ -101,6 +106,7 @@ export function asciiWords(text: string, reader?: RunReader): TextWords {
   const lexiconRuns: number[] = [];
   let start = -1;
   let hash = 0;
+  let readsPrefixes = false;
   const length = text.length;
   for (let i = 0; i <= length; i++) {
     const c = i < length ? text.charCodeAt(i) : 0;
@@ -110,10 +116,11 @@ export function asciiWords(text: string, reader?: RunReader): TextWords {
       if (start < 0) {
         start = i;
         hash = FNV_OFFSET_BASIS;
+        readsPrefixes = reader !== undefined;
       }
       hash = Math.imul(hash ^ lower, FNV_PRIME);
+      if (readsPrefixes) readsPrefixes = reader!.prefix(start, hash);
     } else if (start >= 0) {
-      reader?.read(text, start, i);
       let opensLexicon = false;
       let slot = hash & (SLOTS - 1);
       for (let entry = slots[slot]!; entry !== 0; entry = slots[slot]!) {
