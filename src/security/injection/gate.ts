@@ -53,15 +53,33 @@ for (const [id, word] of INDEXED_WORDS.entries()) {
 }
 
 /**
- * The lexicon's word starts (LEXICON_GATE.starts) by their first two letters (`(a - 'a') * 26 +
- * (b - 'a')`): a run is compared with the starts of its own two letters only.
+ * The lexicon's word starts (LEXICON_GATE.starts), found by a run's first letters: those of two
+ * letters in a table of the 26 × 26 pairs (`(a - 'a') * 26 + (b - 'a')`), longer ones listed by
+ * their first three letters. Nearly every English text holds a word that begins like some start
+ * (`re`, `co`, `in`); few words begin with the same three letters as one.
  */
-const STARTS_BY_LEAD: (string[] | undefined)[] = new Array(26 * 26);
+const TWO_LETTER_STARTS = new Uint8Array(26 * 26);
+const STARTS_BY_LEAD: (string[] | undefined)[] = new Array(26 * 26 * 26);
+const pairOf = (a: number, b: number): number => ((a | 0x20) - 0x61) * 26 + (b | 0x20) - 0x61;
 for (const start of LEXICON_GATE.starts) {
   if (!/^[a-z]{2,}$/.test(start))
     throw new Error(`lexicon gate shorter than two letters: ${start}`);
-  const lead = (start.charCodeAt(0) - 0x61) * 26 + start.charCodeAt(1) - 0x61;
-  (STARTS_BY_LEAD[lead] ??= []).push(start);
+  const pair = pairOf(start.charCodeAt(0), start.charCodeAt(1));
+  if (start.length === 2) TWO_LETTER_STARTS[pair] = 1;
+  else (STARTS_BY_LEAD[pair * 26 + start.charCodeAt(2) - 0x61] ??= []).push(start);
+}
+
+/** Whether the run of letters `text` from `start` to `end` opens the lexicon by its start. */
+function startsLexiconWord(text: string, start: number, end: number): boolean {
+  if (end - start < 2) return false;
+  const pair = pairOf(text.charCodeAt(start), text.charCodeAt(start + 1));
+  if (TWO_LETTER_STARTS[pair] === 1) return true;
+  if (end - start < 3) return false;
+  const starts = STARTS_BY_LEAD[pair * 26 + (text.charCodeAt(start + 2) | 0x20) - 0x61];
+  if (starts !== undefined)
+    for (const word of starts)
+      if (word.length <= end - start && spells(text, start, word)) return true;
+  return false;
 }
 
 /** Whether `text` from `start` on spells `word` (lower case) in any case. */
@@ -132,20 +150,7 @@ export function asciiWords(text: string, reader?: RunReader): TextWords {
         }
         slot = (slot + 1) & (SLOTS - 1);
       }
-      if (!opensLexicon && i - start >= 2) {
-        const lead =
-          ((text.charCodeAt(start) | 0x20) - 0x61) * 26 +
-          (text.charCodeAt(start + 1) | 0x20) -
-          0x61;
-        const starts = STARTS_BY_LEAD[lead];
-        if (starts !== undefined)
-          for (const stem of starts)
-            if (stem.length <= i - start && spells(text, start, stem)) {
-              opensLexicon = true;
-              break;
-            }
-      }
-      if (opensLexicon) lexiconRuns.push(start);
+      if (opensLexicon || startsLexiconWord(text, start, i)) lexiconRuns.push(start);
       start = -1;
     }
   }
