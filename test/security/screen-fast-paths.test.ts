@@ -27,11 +27,14 @@ import {
 } from '../../src/security/injection/normalize.js';
 import { ruleLead, RuleStarts } from '../../src/security/injection/rule-starts.js';
 import { RULES } from '../../src/security/injection/rules.js';
+// The PII detector's patterns that are tried at their starts only, as it ships them.
 import {
   forEachTokenRun,
+  IPV6_CANDIDATE,
   ipv6Starts,
   scanAt,
   schemeStarts,
+  URL_CREDENTIALS,
 } from '../../src/security/pii/detectors.js';
 import { INJECTION_PROMPTS } from '../fixtures/security/injection-prompts.js';
 
@@ -72,12 +75,6 @@ function randomTexts(seed: number, pieces: readonly string[], maxPieces: number,
   }
   return out;
 }
-
-/** The PII detector's patterns that are tried at their starts only (detectors.ts). */
-const URL_CREDENTIALS =
-  /(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{1,15}:\/\/([^\s/?#@:"'<>]{1,128}:[^\s/?#"'<>]{1,256})@(?=[A-Za-z0-9[])/g;
-const IPV6_CANDIDATE =
-  /(?<![\w:.])(?=[0-9A-Fa-f.]{0,39}:)[0-9A-Fa-f:.]{2,45}(?:%[A-Za-z0-9]{1,16})?(?![\w])/g;
 
 /** Every match of a global pattern, as the global scan finds them. */
 const all = (pattern: RegExp, text: string): string[] =>
