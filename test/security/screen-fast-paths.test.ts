@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { foldModelText, forEachFeature } from '../../src/security/injection/features.js';
 import { encodedRuns } from '../../src/security/injection/assess.js';
-import { asciiWords, INDEXED_WORDS } from '../../src/security/injection/gate.js';
+import { asciiWords, INDEXED_WORDS, mayMatch } from '../../src/security/injection/gate.js';
 import {
   ENTRIES,
   englishLexicon,
@@ -541,6 +541,12 @@ describe('the fast paths, as properties of generated text (fast-check)', () => {
         const words = asciiWords(sample);
         expect(INDEXED_WORDS.filter((word) => words.has(word))).toEqual(
           INDEXED_WORDS.filter((word) => lower.has(word)),
+        );
+        // The rules' word gates, asked by the ids of their lists.
+        expect(RULES.map((rule) => mayMatch({ words: rule.gate.words }, words, sample))).toEqual(
+          RULES.map((rule) =>
+            (rule.gate.words ?? []).every((list) => list.some((w) => lower.has(w))),
+          ),
         );
         expect(words.lexiconRuns).toEqual(
           runs.filter((m) => opensLexicon(m[0].toLowerCase())).map((m) => m.index),

@@ -117,6 +117,15 @@ export class TextWords {
     if (id === undefined) throw new UnindexedWordError(word);
     return ((this.present[id >>> 5]! >>> (id & 31)) & 1) === 1;
   }
+
+  /** Whether a run is one of the words of these ids (`mayMatch`'s lists, looked up once). */
+  hasAnyOf(ids: Int32Array): boolean {
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i]!;
+      if (((this.present[id >>> 5]! >>> (id & 31)) & 1) === 1) return true;
+    }
+    return false;
+  }
 }
 
 /**
@@ -163,9 +172,23 @@ export function asciiWords(text: string, reader?: RunReader): TextWords {
   return new TextWords(present, lexiconRuns);
 }
 
+/** The ids in INDEXED_WORDS of a gate's word list, by the list (the rules' lists never change). */
+const LIST_IDS = new Map<readonly string[], Int32Array>();
+function idsOf(list: readonly string[]): Int32Array {
+  let ids = LIST_IDS.get(list);
+  if (ids === undefined) {
+    ids = Int32Array.from(list, (word) => {
+      const id = WORD_IDS.get(word);
+      if (id === undefined) throw new UnindexedWordError(word);
+      return id;
+    });
+    LIST_IDS.set(list, ids);
+  }
+  return ids;
+}
+
 /** Whether a text with these words could match a rule with this gate. */
 export function mayMatch(gate: RuleGate, words: TextWords, text: string): boolean {
-  if (gate.words)
-    for (const list of gate.words) if (!list.some((word) => words.has(word))) return false;
+  if (gate.words) for (const list of gate.words) if (!words.hasAnyOf(idsOf(list))) return false;
   return gate.text === undefined || gate.text.test(text);
 }
