@@ -21,6 +21,7 @@ import {
   CYRILLIC_OR_GREEK_BLOCKS,
   foldForMatching,
   foldLines,
+  linePieces,
   LEET,
   MAY_HOLD_INVISIBLE,
   TEXT_SPEAK,
@@ -591,6 +592,26 @@ describe('the fast paths, as properties of generated text (fast-check)', () => {
         );
       }),
       { numRuns: 3000, seed: 21 },
+    );
+  });
+
+  it('line pieces: cut where the expression cut them', () => {
+    const sample = fc
+      .array(
+        fc.oneof(
+          fc.constantFrom('\n', '\n\n', '\r\n', 'a', ' ', '\u2028', '忽', '\u{1d400}'),
+          fc
+            .tuple(fc.constantFrom('a', 'b ', '\u00e9'), fc.integer({ min: 1, max: 4100 }))
+            .map(([unit, times]) => unit.repeat(times).slice(0, times)),
+        ),
+        { maxLength: 8 },
+      )
+      .map((parts) => parts.join(''));
+    fc.assert(
+      fc.property(sample, (sample) => {
+        expect(linePieces(sample)).toEqual(sample.match(/[^\n]{1,2000}/g) ?? []);
+      }),
+      { numRuns: 2000, seed: 21 },
     );
   });
 
