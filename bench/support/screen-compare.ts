@@ -3,10 +3,11 @@
  * (after), in one process, interleaved: CPU ms per KB of each, the least of seven measures, and
  * their ratio, on the job logs and the shared attack file in 4 KiB pieces and on support utterances
  * (CLINC150), one call each. On a shared machine only such ratios mean much; the load average is
- * printed beside.
+ * printed beside. `--measures=N` takes the least of N measures instead of seven: at load 10 the
+ * least of seven still moves by ±10 % between runs, which more measures narrow.
  *
  *   git archive <base commit> | tar -x -C /tmp/base && ln -s "$PWD/node_modules" /tmp/base/
- *   npx tsx bench/support/screen-compare.ts /tmp/base
+ *   npx tsx bench/support/screen-compare.ts /tmp/base [--measures=15]
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -22,6 +23,9 @@ interface Pii {
 }
 
 const baseRoot = process.argv[2];
+const MEASURES = Number(
+  process.argv.find((arg) => arg.startsWith('--measures='))?.slice('--measures='.length) ?? 7,
+);
 if (!baseRoot) throw new Error('usage: screen-compare.ts <root of the checkout to compare with>');
 const here = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -64,7 +68,7 @@ for (const [name, pieces, rounds] of [
 ] as const) {
   const text = pieces.join('');
   const least = new Map<string, number>();
-  for (let measure = 0; measure < 7; measure++) {
+  for (let measure = 0; measure < MEASURES; measure++) {
     // Which goes first alternates: an A/A run (a checkout against its copy) that always ran the
     // base first measured the second 1.2-1.3 times cheaper on the logs and utterances at load 14.
     const order = [

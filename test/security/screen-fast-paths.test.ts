@@ -9,21 +9,33 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { foldModelText, forEachFeature } from '../../src/security/injection/features.js';
 import { encodedRuns } from '../../src/security/injection/assess.js';
-import { ENTRIES, englishLexicon } from '../../src/security/injection/lexicon.js';
+import { asciiWords, INDEXED_WORDS, mayMatch } from '../../src/security/injection/gate.js';
+import {
+  ENTRIES,
+  englishLexicon,
+  LEXICON_GATE,
+  mayHoldLexicon,
+  piecesMayHoldLexicon,
+} from '../../src/security/injection/lexicon.js';
 import {
   CYRILLIC_OR_GREEK_BLOCKS,
   foldForMatching,
+  foldLines,
+  linePieces,
   LEET,
   MAY_HOLD_INVISIBLE,
   TEXT_SPEAK,
 } from '../../src/security/injection/normalize.js';
 import { ruleLead, RuleStarts } from '../../src/security/injection/rule-starts.js';
 import { RULES } from '../../src/security/injection/rules.js';
+// The PII detector's patterns that are tried at their starts only, as it ships them.
 import {
   forEachTokenRun,
+  IPV6_CANDIDATE,
   ipv6Starts,
   scanAt,
   schemeStarts,
+  URL_CREDENTIALS,
 } from '../../src/security/pii/detectors.js';
 import { INJECTION_PROMPTS } from '../fixtures/security/injection-prompts.js';
 
@@ -64,12 +76,6 @@ function randomTexts(seed: number, pieces: readonly string[], maxPieces: number,
   }
   return out;
 }
-
-/** The PII detector's patterns that are tried at their starts only (detectors.ts). */
-const URL_CREDENTIALS =
-  /(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{1,15}:\/\/([^\s/?#@:"'<>]{1,128}:[^\s/?#"'<>]{1,256})@(?=[A-Za-z0-9[])/g;
-const IPV6_CANDIDATE =
-  /(?<![\w:.])(?=[0-9A-Fa-f.]{0,39}:)[0-9A-Fa-f:.]{2,45}(?:%[A-Za-z0-9]{1,16})?(?![\w])/g;
 
 /** Every match of a global pattern, as the global scan finds them. */
 const all = (pattern: RegExp, text: string): string[] =>
@@ -510,6 +516,102 @@ describe('the fast paths, as properties of generated text (fast-check)', () => {
         });
       }),
       { numRuns: 3000, seed: 21 },
+    );
+  });
+
+  it('word walk: the runs of letters found by hash are the set of lower-cased runs it replaced', () => {
+    /** The lexicon's gate words and word starts, with letters after them, in any case. */
+    const lexiconWord = fc
+      .tuple(
+        fc.constantFrom(...LEXICON_GATE.whole, ...LEXICON_GATE.starts),
+        fc.constantFrom('', 'e', 'en', 's', 'x'),
+        fc.boolean(),
+      )
+      .map(([stem, ending, upper]) => (upper ? (stem + ending).toUpperCase() : stem + ending));
+    const sample = fc
+      .array(fc.oneof(text, lexiconWord, fc.constantFrom(' ', '\u212a', 'é', '1', '_', '`', '@')), {
+        maxLength: 12,
+      })
+      .map((parts) => parts.join(''));
+    const opensLexicon = (run: string): boolean =>
+      LEXICON_GATE.whole.has(run) || [...LEXICON_GATE.starts].some((s) => run.startsWith(s));
+    fc.assert(
+      fc.property(sample, (sample) => {
+        const runs = [...sample.matchAll(/[A-Za-z]+/g)];
+        const lower = new Set(runs.map((m) => m[0].toLowerCase()));
+        const words = asciiWords(sample);
+        expect(INDEXED_WORDS.filter((word) => words.has(word))).toEqual(
+          INDEXED_WORDS.filter((word) => lower.has(word)),
+        );
+        // The rules' word gates, asked by the ids of their lists.
+        expect(RULES.map((rule) => mayMatch({ words: rule.gate.words }, words, sample))).toEqual(
+          RULES.map((rule) =>
+            (rule.gate.words ?? []).every((list) => list.some((w) => lower.has(w))),
+          ),
+        );
+        expect(words.lexiconRuns).toEqual(
+          runs.filter((m) => opensLexicon(m[0].toLowerCase())).map((m) => m.index),
+        );
+      }),
+      { numRuns: 3000, seed: 21 },
+    );
+  });
+
+  it('lexicon per line: a line it skips is one the lexicon leaves as it is', () => {
+    const literal = fc
+      .tuple(
+        fc.constantFrom(...ENTRIES.flatMap(([, stems, cjk]) => [...stems, ...cjk])),
+        fc.constantFrom('', 'en', 'd', 'x'),
+        fc.boolean(),
+      )
+      .map(([stem, ending, upper]) => {
+        const word = stem.replace(/\$$/, '') + ending;
+        return upper ? word.toUpperCase() : word;
+      });
+    const part = fc.oneof(
+      { arbitrary: literal, weight: 3 },
+      { arbitrary: word, weight: 3 },
+      fc.constantFrom(' ', ' ', '.', '1', '_', 'xx', '\u212a', 'İ', 'é', '\u2019', '忽'),
+    );
+    // Lines of up to 2,000 characters, and longer ones that `foldLines` cuts, often inside a word.
+    const line = fc.oneof(
+      fc.array(part, { maxLength: 10 }).map((parts) => parts.join('')),
+      fc
+        .tuple(fc.integer({ min: 1980, max: 2000 }), fc.array(part, { maxLength: 6 }))
+        .map(([spaces, parts]) => ' '.repeat(spaces) + parts.join('')),
+    );
+    const sample = fc.array(line, { maxLength: 5 }).map((lines) => lines.join('\n'));
+    fc.assert(
+      fc.property(sample, (sample) => {
+        const { pieces } = foldLines(sample);
+        const { lexiconRuns } = asciiWords(sample);
+        const whole = mayHoldLexicon(sample, lexiconRuns);
+        const perPiece = piecesMayHoldLexicon(sample, pieces, lexiconRuns);
+        expect(pieces.map((piece, i) => (perPiece[i] ? englishLexicon(piece) : piece))).toEqual(
+          pieces.map((piece) => (whole ? englishLexicon(piece) : piece)),
+        );
+      }),
+      { numRuns: 3000, seed: 21 },
+    );
+  });
+
+  it('line pieces: cut where the expression cut them', () => {
+    const sample = fc
+      .array(
+        fc.oneof(
+          fc.constantFrom('\n', '\n\n', '\r\n', 'a', ' ', '\u2028', '忽', '\u{1d400}'),
+          fc
+            .tuple(fc.constantFrom('a', 'b ', '\u00e9'), fc.integer({ min: 1, max: 4100 }))
+            .map(([unit, times]) => unit.repeat(times).slice(0, times)),
+        ),
+        { maxLength: 8 },
+      )
+      .map((parts) => parts.join(''));
+    fc.assert(
+      fc.property(sample, (sample) => {
+        expect(linePieces(sample)).toEqual(sample.match(/[^\n]{1,2000}/g) ?? []);
+      }),
+      { numRuns: 2000, seed: 21 },
     );
   });
 

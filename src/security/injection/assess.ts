@@ -18,7 +18,7 @@
  */
 import { injectionProbability, shippedModel, type InjectionModel } from './classifier.js';
 import { conceptSignals } from './concepts.js';
-import { asciiWords, mayMatch } from './gate.js';
+import { asciiWords, mayMatch, type TextWords } from './gate.js';
 import { countInvisible, foldLines, mixedScriptWords, type FoldedLines } from './normalize.js';
 import { quotedSpans, type Span } from './quotes.js';
 import { RuleStarts } from './rule-starts.js';
@@ -104,19 +104,19 @@ const RULE_STARTS = new RuleStarts(RULES.map((rule) => rule.pattern));
 const WORD_GATES = RULES.map((rule) => ({ words: rule.gate.words }));
 
 /** A text's runs of letters (gate.ts) and where each rule can match in it, in one walk. */
-interface TextWords {
-  words: Set<string>;
+interface WordsAndStarts {
+  words: TextWords;
   starts: (number[] | undefined)[];
 }
 
-function readWords(text: string): TextWords {
+function readWords(text: string): WordsAndStarts {
   const reader = RULE_STARTS.reader(text);
   return { words: asciiWords(text, reader), starts: reader.starts };
 }
 
 function runRules(
   text: string,
-  { words, starts }: TextWords,
+  { words, starts }: WordsAndStarts,
   signals: InjectionSignal[],
   quotes: readonly Span[] = quotedSpans(text),
 ): void {
@@ -231,10 +231,7 @@ const ESCAPED_BYTES = /(?:\\x[0-9A-Fa-f]{2}|%[0-9A-Fa-f]{2}){8,4096}/g;
 const UNICODE_ESCAPES = /(?:\\u[0-9A-Fa-f]{4}){6,4096}/g;
 
 /** Texts hidden in encodings, each with how it was hidden. */
-function decodedPayloads(
-  text: string,
-  words: ReadonlySet<string>,
-): { how: string; text: string }[] {
+function decodedPayloads(text: string, words: TextWords): { how: string; text: string }[] {
   const out: { how: string; text: string }[] = [];
   const push = (how: string, decoded: string | null): void => {
     if (decoded !== null && out.length < MAX_DECODED_BLOBS) out.push({ how, text: decoded });

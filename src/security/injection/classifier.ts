@@ -8,6 +8,7 @@
  * from 65 % to 94 % flagged with sentences and 400-character windows instead of 800).
  */
 import { forEachFeature, normalizeForModel } from './features.js';
+import type { TextWords } from './gate.js';
 import type { FoldedLines } from './normalize.js';
 import { INJECTION_MODEL } from './model-weights.js';
 
@@ -99,7 +100,7 @@ export function injectionProbability(
   text: string,
   model: InjectionModel = shippedModel(),
   lines?: FoldedLines,
-  words?: ReadonlySet<string>,
+  words?: TextWords,
 ): number {
   const lineBreaks: number[] = [];
   const normalized = normalizeForModel(text, lines, words, lineBreaks);

@@ -16,8 +16,8 @@
  *
  * Training (scripts/injection/train.ts) and scoring share this file, so the two cannot drift.
  */
-import { asciiWords } from './gate.js';
-import { englishLexicon, mayHoldLexicon } from './lexicon.js';
+import { asciiWords, type TextWords } from './gate.js';
+import { englishLexicon, piecesMayHoldLexicon } from './lexicon.js';
 import { foldForMatching, foldLines, LEET, type FoldedLines } from './normalize.js';
 import { isNonAsciiSpace } from './whitespace.js';
 import { FNV_OFFSET_BASIS, FNV_PRIME } from './fnv.js';
@@ -117,12 +117,12 @@ export function foldModelText(lower: string, lineBreaks?: number[]): string {
 export function normalizeForModel(
   text: string,
   lines: FoldedLines = foldLines(text),
-  words: ReadonlySet<string> = asciiWords(text),
+  words: TextWords = asciiWords(text),
   lineBreaks?: number[],
 ): string {
-  const lexicon = mayHoldLexicon(text, words);
+  const lexicon = piecesMayHoldLexicon(text, lines.pieces, words.lexiconRuns);
   const parts = lines.pieces.map((piece, i) => {
-    const english = lexicon ? englishLexicon(piece) : piece;
+    const english = lexicon[i] ? englishLexicon(piece) : piece;
     return english === piece ? lines.folded[i]! : foldForMatching(english);
   });
   return foldModelText(parts.join('\n').toLowerCase(), lineBreaks);

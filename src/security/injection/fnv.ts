@@ -4,3 +4,11 @@
  */
 export const FNV_PRIME = 0x01000193;
 export const FNV_OFFSET_BASIS = 0x811c9dc5;
+
+/** FNV-1a of ASCII letters in lower case (`| 0x20`), as the walks hash a run of letters. */
+export function hashOfLetters(letters: string): number {
+  let hash = FNV_OFFSET_BASIS;
+  for (let i = 0; i < letters.length; i++)
+    hash = Math.imul(hash ^ (letters.charCodeAt(i) | 0x20), FNV_PRIME);
+  return hash;
+}

@@ -502,10 +502,10 @@ const BEYOND_ASCII_LETTER = /[\u00c0-\u024f\u0370-\u04ff\u3040-\u30ff\u3400-\u9f
  * What a text must hold for an ASCII stem to match: a one-word stem, a word starting with it
  * (`regel` in "Regeln"); a phrase, its longest word but the last, whole (`passe` of "mot de passe"
  * is not enough, "passed" starts with it; `partir` of "a partir de ahora" is). Most English text
- * holds none of these ("ignore" is not "ignorier").
+ * holds none of these ("ignore" is not "ignorier"). The screen's word walk (gate.ts) looks for
+ * them in the runs of ASCII letters it reads anyway.
  */
-const GATE_EXACT = new Set<string>();
-const GATE_BY_START = new Map<string, string[]>();
+export const LEXICON_GATE = { whole: new Set<string>(), starts: new Set<string>() };
 for (const [, stems] of ENTRIES)
   for (const stem of stems.filter(isAscii)) {
     const parts = stem
@@ -513,26 +513,47 @@ for (const [, stems] of ENTRIES)
       .split(/[^a-z]+/)
       .filter((w) => w !== '');
     if (parts.length > 1)
-      GATE_EXACT.add(parts.slice(0, -1).reduce((a, b) => (b.length > a.length ? b : a)));
-    else {
-      const key = parts[0]!.slice(0, 2);
-      GATE_BY_START.set(key, [...(GATE_BY_START.get(key) ?? []), parts[0]!]);
-    }
+      LEXICON_GATE.whole.add(parts.slice(0, -1).reduce((a, b) => (b.length > a.length ? b : a)));
+    else LEXICON_GATE.starts.add(parts[0]!);
   }
 
 /**
- * Whether a text may hold the lexicon's words, from the runs of ASCII letters the screen already
- * collected (gate.ts `asciiWords`): letters beyond ASCII, or a word that starts with a stem's gate
- * word. Most English text holds neither, and skips the lexicon's scan.
+ * Whether a text may hold the lexicon's words: letters beyond ASCII, or a run of ASCII letters
+ * that opens LEXICON_GATE (`lexiconRuns`, where the screen's word walk found them: gate.ts
+ * `asciiWords`). Most English text holds neither, and skips the lexicon's scan.
  */
-export function mayHoldLexicon(text: string, words: ReadonlySet<string>): boolean {
-  if (BEYOND_ASCII_LETTER.test(text)) return true;
-  for (const word of words) {
-    if (GATE_EXACT.has(word)) return true;
-    const candidates = GATE_BY_START.get(word.slice(0, 2));
-    if (candidates?.some((gate) => word.startsWith(gate))) return true;
-  }
-  return false;
+export function mayHoldLexicon(text: string, lexiconRuns: readonly number[]): boolean {
+  return lexiconRuns.length > 0 || BEYOND_ASCII_LETTER.test(text);
+}
+
+/**
+ * Which of a text's pieces (normalize.ts `foldLines`: cut at line breaks, at most 2,000 characters
+ * each) the lexicon may change, where `mayHoldLexicon` opens for the text. A whole line of ASCII
+ * can hold an ASCII stem only where one of its runs of letters opens the gate, so it is skipped
+ * when none does, whatever the other lines hold: a German line in an English text is the only one
+ * scanned. A piece with a code unit beyond ASCII (lower-casing can make ASCII of it) or cut from
+ * a longer line (its first run may be the end of a word) is scanned as before.
+ */
+export function piecesMayHoldLexicon(
+  text: string,
+  pieces: readonly string[],
+  lexiconRuns: readonly number[],
+): boolean[] {
+  if (!mayHoldLexicon(text, lexiconRuns)) return pieces.map(() => false);
+  let end = 0;
+  let run = 0;
+  return pieces.map((piece) => {
+    // Pieces follow each other in the text, with nothing but line breaks between.
+    let start = end;
+    while (text.charCodeAt(start) === 0x0a) start++;
+    end = start + piece.length;
+    while (run < lexiconRuns.length && lexiconRuns[run]! < start) run++;
+    if (run < lexiconRuns.length && lexiconRuns[run]! < end) return true;
+    const wholeLine =
+      (start === 0 || text.charCodeAt(start - 1) === 0x0a) &&
+      (end === text.length || text.charCodeAt(end) === 0x0a);
+    return !wholeLine || !isAscii(piece);
+  });
 }
 
 /** One literal of the lexicon and what a match of it needs around it. */

@@ -340,6 +340,25 @@ export interface FoldedLines {
 }
 
 export function foldLines(text: string): FoldedLines {
-  const pieces = text.match(/[^\n]{1,2000}/g) ?? [];
+  const pieces = linePieces(text);
   return { pieces, folded: pieces.map(foldForMatching) };
+}
+
+const MAX_PIECE = 2000;
+
+/**
+ * What `text.match(/[^\n]{1,2000}/g)` gives (each line cut every 2,000 characters, empty lines
+ * left out), the line breaks found by `indexOf`, where the expression matched its class at every
+ * character.
+ */
+export function linePieces(text: string): string[] {
+  const pieces: string[] = [];
+  for (let start = 0; start < text.length;) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = text.length;
+    for (let at = start; at < end; at += MAX_PIECE)
+      pieces.push(text.slice(at, Math.min(end, at + MAX_PIECE)));
+    start = end + 1;
+  }
+  return pieces;
 }

@@ -15,7 +15,7 @@
  */
 import { asciiWords, type RunReader } from './gate.js';
 import { isNonAsciiSpace } from './whitespace.js';
-import { FNV_OFFSET_BASIS, FNV_PRIME } from './fnv.js';
+import { hashOfLetters } from './fnv.js';
 
 /** One term of a pattern, as far as its start matters. */
 type Term =
@@ -276,7 +276,7 @@ export class RuleStarts {
     // A lookup stops at the first slot holding its hash: two prefixes sharing one would hide one.
     const owners = new Map<number, string>();
     for (const [prefix, rules] of byPrefix) {
-      const hash = hashOf(prefix);
+      const hash = hashOfLetters(prefix);
       if (owners.has(hash))
         throw new Error(`rule prefixes ${owners.get(hash)} and ${prefix} collide`);
       owners.set(hash, prefix);
@@ -330,7 +330,7 @@ export class RuleStarts {
         if (at.length > 0) starts[rule] = at;
       }
     }
-    return { starts, read: (_, start, end) => this.read(text, start, end, starts) };
+    return { starts, prefix: (start, hash) => this.prefix(text, start, hash, starts) };
   }
 
   /** The candidates of a text (see `reader`). */
@@ -340,25 +340,30 @@ export class RuleStarts {
     return reader.starts;
   }
 
-  /** Adds the starts a run of letters, `text` from `start` to `end`, gives. */
-  private read(text: string, start: number, end: number, starts: (number[] | undefined)[]): void {
-    let hash = FNV_OFFSET_BASIS;
-    for (let k = start; k < end; k++) {
-      hash = Math.imul(hash ^ (text.charCodeAt(k) | 0x20), FNV_PRIME);
-      const entry = this.entry(hash);
-      if (entry === 0) return;
-      if (entry === 1) continue;
-      for (const rule of this.lists[entry - 2]!) {
-        const list = (starts[rule] ??= []);
-        if (list[list.length - 1] === start) continue;
-        if (this.leads[rule]!.spaceBefore && start > 0 && isSpace(text.charCodeAt(start - 1))) {
-          let space = start - 1;
-          while (space > 0 && isSpace(text.charCodeAt(space - 1))) space--;
-          list.push(space);
-        }
-        list.push(start);
+  /**
+   * Adds the starts a run of letters at `start` gives, told of its prefixes by their hash (see
+   * `reader`); false once no longer prefix can give any.
+   */
+  private prefix(
+    text: string,
+    start: number,
+    hash: number,
+    starts: (number[] | undefined)[],
+  ): boolean {
+    const entry = this.entry(hash);
+    if (entry === 0) return false;
+    if (entry === 1) return true;
+    for (const rule of this.lists[entry - 2]!) {
+      const list = (starts[rule] ??= []);
+      if (list[list.length - 1] === start) continue;
+      if (this.leads[rule]!.spaceBefore && start > 0 && isSpace(text.charCodeAt(start - 1))) {
+        let space = start - 1;
+        while (space > 0 && isSpace(text.charCodeAt(space - 1))) space--;
+        list.push(space);
       }
+      list.push(start);
     }
+    return true;
   }
 
   /** The first match of rule `rule`'s pattern in `text`, tried at `starts` only (from `candidates`). */
@@ -416,11 +421,4 @@ function mergeAscending(a: readonly number[], b: readonly number[]): number[] {
 function isSpace(c: number): boolean {
   if (c < 0x80) return c === 0x20 || (c >= 0x09 && c <= 0x0d);
   return isNonAsciiSpace(c);
-}
-
-function hashOf(letters: string): number {
-  let hash = FNV_OFFSET_BASIS;
-  for (let i = 0; i < letters.length; i++)
-    hash = Math.imul(hash ^ (letters.charCodeAt(i) | 0x20), FNV_PRIME);
-  return hash;
 }

@@ -209,7 +209,7 @@ const IPV4 = new RegExp(`(?<![\\w.])(?:${OCTET}\\.){3}${OCTET}(?![\\w]|\\.\\d)`,
 const VERSION_BEFORE =
   /(?:\b(?:version|ver|release|build|rev|revision|tag|firmware|fw)\b\.?[ \t]*[:=]?[ \t]*v?|\bv|@|\d{4}[-/.]\d{2}[-/.]\d{2}[ T])$/i;
 /** A run of hex digits, colons and dots that contains a colon; node's parser decides. */
-const IPV6_CANDIDATE =
+export const IPV6_CANDIDATE =
   /(?<![\w:.])(?=[0-9A-Fa-f.]{0,39}:)[0-9A-Fa-f:.]{2,45}(?:%[A-Za-z0-9]{1,16})?(?![\w])/g;
 
 const isHexOrDot = (c: number): boolean =>
@@ -353,7 +353,8 @@ export function forEachTokenRun(text: string, each: (index: number, run: string)
 
 // --- URL_CREDENTIALS -----------------------------------------------------------------------------
 
-const URL_CREDENTIALS =
+/** A URL with `user:password@` (tried at `schemeStarts` only; exported for the test of those). */
+export const URL_CREDENTIALS =
   /(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{1,15}:\/\/([^\s/?#@:"'<>]{1,128}:[^\s/?#"'<>]{1,256})@(?=[A-Za-z0-9[])/g;
 
 const isSchemeUnit = (c: number): boolean =>
