@@ -47,7 +47,8 @@
  *                                                     instead: two subgraphs side by side (A with the settings
  *                                                     before the bar, B with those after), each under its own
  *                                                     closed loop of `--clients` at the same time, for `--rounds`
- *                                                     windows: CPU per call of each and B/A per window. Both meet
+ *                                                     windows: CPU per call of each (its PostgreSQL apart) and
+ *                                                     B/A, PostgreSQL included, per window. Both meet
  *                                                     the same machine at the same moment, which runs one after
  *                                                     the other (minutes apart, load 3-12) do not: the ratio holds
  *                                                     where the absolute figures swing by 20 %
@@ -58,6 +59,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
+import { databaseBackends } from './support/proc-cpu.js';
 import { rateCpu } from './support/rate-cpu.js';
 import {
   formatHeapProfile,
@@ -277,6 +279,10 @@ async function comparePair(pair: string): Promise<void> {
   const clientsOf = servers.map(
     (server) => new GraphQLHttpClient(server.url, server.authorization),
   );
+  // Each subgraph's own PostgreSQL backends: their CPU counts with the subgraph's.
+  const databases = await Promise.all(
+    servers.map((server) => (server.databaseUrl ? databaseBackends(server.databaseUrl) : null)),
+  );
   const rows: string[][] = [];
   try {
     const load = {
@@ -292,16 +298,23 @@ async function comparePair(pair: string): Promise<void> {
     );
     for (let round = 1; round <= rounds; round++) {
       await Promise.all(servers.map((server) => server.stats(true)));
+      const database0 = await Promise.all(databases.map((database) => database?.snapshot()));
       const results = await Promise.all(
         clientsOf.map((client) => closedLoop(load, subgraphCall(client))),
       );
       const stats = await Promise.all(servers.map((server) => server.stats()));
+      const database1 = await Promise.all(databases.map((database) => database?.snapshot()));
       const per = stats.map((stat, index) => {
         const calls = Math.max(1, results[index]!.latencies.length);
+        // A backend that started during the window is charged all it spent.
+        let databaseMs = 0;
+        for (const [backend, spent] of database1[index] ?? [])
+          databaseMs += spent - (database0[index]?.get(backend) ?? 0);
         return {
           calls,
           errors: results[index]!.errors,
           cpu: stat.cpuMs / calls,
+          database: databaseMs / calls,
           statements: (stat.extra['statements'] ?? 0) / calls,
         };
       });
@@ -311,21 +324,25 @@ async function comparePair(pair: string): Promise<void> {
         `${x.calls} / ${y.calls}`,
         `${x.errors} / ${y.errors}`,
         `${ms(x.cpu, 2)} / ${ms(y.cpu, 2)}`,
-        (y.cpu / x.cpu).toFixed(3),
+        `${ms(x.database, 2)} / ${ms(y.database, 2)}`,
+        ((y.cpu + y.database) / (x.cpu + x.database)).toFixed(3),
         STORE === 'postgres' ? `${x.statements.toFixed(2)} / ${y.statements.toFixed(2)}` : 'n/a',
         machine().replace(/.*load average /, ''),
       ]);
-      console.log(`  window ${round}: CPU ms per call A ${ms(x.cpu, 2)}, B ${ms(y.cpu, 2)}`);
+      console.log(
+        `  window ${round}: CPU ms per call A ${ms(x.cpu, 2)} (+${ms(x.database, 2)} db), B ${ms(y.cpu, 2)} (+${ms(y.database, 2)} db)`,
+      );
     }
   } finally {
     for (const client of clientsOf) client.close();
+    await Promise.all(databases.map((database) => database?.close()));
     await Promise.all(servers.map((server) => server.stop()));
     await double.stop();
   }
   console.log(
-    `\n${table(['window', 'calls A / B', 'errors A / B', 'CPU ms per call A / B', 'B / A', 'statements per call A / B', 'load'], rows)}`,
+    `\n${table(['window', 'calls A / B', 'errors A / B', 'CPU ms per call A / B', 'its PostgreSQL A / B', 'B / A, PostgreSQL included', 'statements per call A / B', 'load'], rows)}`,
   );
-  const ratios = rows.map((row) => Number(row[4])).sort((p, q) => p - q);
+  const ratios = rows.map((row) => Number(row[5])).sort((p, q) => p - q);
   console.log(
     `\nB / A, median of ${ratios.length} windows: ${ratios[Math.floor(ratios.length / 2)]!.toFixed(3)}`,
   );
