@@ -16,6 +16,7 @@ import { createErrorFormatter } from './errors.js';
 import { createExplorer } from './explorer/explorer.js';
 import { createHttpHandler } from './http.js';
 import { perAccountPersistedQueries } from './persisted-queries.js';
+import { inlineTracePlugin } from './plugins/inline-trace.js';
 import { landingPagePlugin } from './plugins/landing-page.js';
 import { metricsPlugin } from './plugins/metrics.js';
 import { OperationGate } from './plugins/operation-gate.js';
@@ -91,6 +92,7 @@ export async function createSubgraphServer(
       // header by building a policy for every resolved field (17 % of Apollo's CPU per request
       // for a draft's selection). A schema that starts using `@cacheControl` must bring it back.
       ApolloServerPluginCacheControlDisabled(),
+      inlineTracePlugin(),
       landingPagePlugin(config.sandbox),
       persistedQueries.plugin,
       requestLogPlugin(logger),
