@@ -43,6 +43,15 @@
  *                                                     with V8/Node flags for the subgraph
  *   npx tsx bench/gateway-overhead.ts --rates 50 --server-env="AUDIT_WRITE_DELAY_MS=10"
  *                                                     with settings in the subgraph's environment
+ *   npx tsx bench/gateway-overhead.ts --pair="AUDIT_WRITE_DELAY_MS=10|AUDIT_WRITE_DELAY_MS=100" --clients 50 --rounds 4
+ *                                                     instead: two subgraphs side by side (A with the settings
+ *                                                     before the bar, B with those after), each under its own
+ *                                                     closed loop of `--clients` at the same time, for `--rounds`
+ *                                                     windows: CPU per call of each (its PostgreSQL apart) and
+ *                                                     B/A, PostgreSQL included, per window. Both meet
+ *                                                     the same machine at the same moment, which runs one after
+ *                                                     the other (minutes apart, load 3-12) do not: the ratio holds
+ *                                                     where the absolute figures swing by 20 %
  *
  * Figures only, never assertions: the machine is shared and noisy.
  */
@@ -50,6 +59,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
+import { databaseBackends } from './support/proc-cpu.js';
 import { rateCpu } from './support/rate-cpu.js';
 import {
   formatHeapProfile,
@@ -216,13 +226,13 @@ async function main(): Promise<void> {
       profile: hasFlag('profile'),
       behaviour: behaviour(TARGET_SCENARIO.chunkDelayMs),
       nodeFlags: (flag('node-flags') ?? '').split(' ').filter(Boolean),
-      env: Object.fromEntries(
-        (flag('server-env') ?? '')
-          .split(' ')
-          .filter(Boolean)
-          .map((setting) => [setting.split('=')[0]!, setting.slice(setting.indexOf('=') + 1)]),
-      ),
+      env: settings(flag('server-env') ?? ''),
     });
+    return;
+  }
+  const pair = flag('pair');
+  if (pair !== undefined) {
+    await comparePair(pair);
     return;
   }
   console.log(`gateway overhead: ${machine()}`);
@@ -236,6 +246,106 @@ async function main(): Promise<void> {
     await profile(double);
   }
   await double.stop();
+}
+
+/** `A=1 B=2` as an environment. */
+function settings(text: string): Record<string, string> {
+  return Object.fromEntries(
+    text
+      .split(' ')
+      .filter(Boolean)
+      .map((setting) => [setting.split('=')[0]!, setting.slice(setting.indexOf('=') + 1)]),
+  );
+}
+
+/**
+ * `--pair`: subgraphs A and B (their settings apart) under the same closed-loop load at the same
+ * time, on the target scenario's double; per window, each one's CPU and statements per call.
+ */
+async function comparePair(pair: string): Promise<void> {
+  const [a = '', b = ''] = pair.split('|');
+  const clients = LEVELS.at(-1)!;
+  const rounds = Number(flag('rounds') ?? 4);
+  console.log(`gateway overhead, side by side: ${machine()}`);
+  console.log(
+    `A: ${a || '(defaults)'}; B: ${b || '(defaults)'}; ${clients} clients each, ${rounds} windows of ${SECONDS} s; store ${STORE}\n`,
+  );
+  const double = await startDouble(behaviour(TARGET_SCENARIO.chunkDelayMs));
+  const servers = await Promise.all(
+    [a, b].map((env) =>
+      startServer({ doubleUrl: double.url, maxConcurrent: 1000, store: STORE, env: settings(env) }),
+    ),
+  );
+  const clientsOf = servers.map(
+    (server) => new GraphQLHttpClient(server.url, server.authorization),
+  );
+  // Each subgraph's own PostgreSQL backends: their CPU counts with the subgraph's.
+  const databases = await Promise.all(
+    servers.map((server) => (server.databaseUrl ? databaseBackends(server.databaseUrl) : null)),
+  );
+  const rows: string[][] = [];
+  try {
+    const load = {
+      concurrency: clients,
+      maxRequests: 100_000,
+      maxMs: SECONDS * 1000,
+      rampMs: TARGET_SCENARIO.rampMs,
+    };
+    await Promise.all(
+      clientsOf.map((client) =>
+        closedLoop({ concurrency: 20, maxRequests: 1000, maxMs: 3000 }, subgraphCall(client)),
+      ),
+    );
+    for (let round = 1; round <= rounds; round++) {
+      await Promise.all(servers.map((server) => server.stats(true)));
+      const database0 = await Promise.all(databases.map((database) => database?.snapshot()));
+      const results = await Promise.all(
+        clientsOf.map((client) => closedLoop(load, subgraphCall(client))),
+      );
+      const stats = await Promise.all(servers.map((server) => server.stats()));
+      const database1 = await Promise.all(databases.map((database) => database?.snapshot()));
+      const per = stats.map((stat, index) => {
+        const calls = Math.max(1, results[index]!.latencies.length);
+        // A backend that started during the window is charged all it spent.
+        let databaseMs = 0;
+        for (const [backend, spent] of database1[index] ?? [])
+          databaseMs += spent - (database0[index]?.get(backend) ?? 0);
+        return {
+          calls,
+          errors: results[index]!.errors,
+          cpu: stat.cpuMs / calls,
+          database: databaseMs / calls,
+          statements: (stat.extra['statements'] ?? 0) / calls,
+        };
+      });
+      const [x, y] = per as [(typeof per)[0], (typeof per)[0]];
+      rows.push([
+        String(round),
+        `${x.calls} / ${y.calls}`,
+        `${x.errors} / ${y.errors}`,
+        `${ms(x.cpu, 2)} / ${ms(y.cpu, 2)}`,
+        `${ms(x.database, 2)} / ${ms(y.database, 2)}`,
+        ((y.cpu + y.database) / (x.cpu + x.database)).toFixed(3),
+        STORE === 'postgres' ? `${x.statements.toFixed(2)} / ${y.statements.toFixed(2)}` : 'n/a',
+        machine().replace(/.*load average /, ''),
+      ]);
+      console.log(
+        `  window ${round}: CPU ms per call A ${ms(x.cpu, 2)} (+${ms(x.database, 2)} db), B ${ms(y.cpu, 2)} (+${ms(y.database, 2)} db)`,
+      );
+    }
+  } finally {
+    for (const client of clientsOf) client.close();
+    await Promise.all(databases.map((database) => database?.close()));
+    await Promise.all(servers.map((server) => server.stop()));
+    await double.stop();
+  }
+  console.log(
+    `\n${table(['window', 'calls A / B', 'errors A / B', 'CPU ms per call A / B', 'its PostgreSQL A / B', 'B / A, PostgreSQL included', 'statements per call A / B', 'load'], rows)}`,
+  );
+  const ratios = rows.map((row) => Number(row[5])).sort((p, q) => p - q);
+  console.log(
+    `\nB / A, median of ${ratios.length} windows: ${ratios[Math.floor(ratios.length / 2)]!.toFixed(3)}`,
+  );
 }
 
 async function runScenario(scenario: Scenario, double: DoubleProcess): Promise<void> {

@@ -214,6 +214,8 @@ export function createHttpHandler(options: HttpHandlerOptions) {
         });
       },
     });
+    // Each answer holds one account's data; no cache on the way may keep it (see subgraph-server.ts).
+    response.setHeader('cache-control', 'no-store');
     for (const [name, value] of result.headers) response.setHeader(name, value);
     response.statusCode = result.status ?? 200;
     if (result.body.kind === 'complete') {

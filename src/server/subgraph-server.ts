@@ -6,6 +6,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import type { Config } from '../config.js';
 import { buildSchema } from '../graphql/schema.js';
 import type { Logger } from '../infra/observability/logger.js';
@@ -15,6 +16,7 @@ import { createErrorFormatter } from './errors.js';
 import { createExplorer } from './explorer/explorer.js';
 import { createHttpHandler } from './http.js';
 import { perAccountPersistedQueries } from './persisted-queries.js';
+import { inlineTracePlugin } from './plugins/inline-trace.js';
 import { landingPagePlugin } from './plugins/landing-page.js';
 import { metricsPlugin } from './plugins/metrics.js';
 import { OperationGate } from './plugins/operation-gate.js';
@@ -85,6 +87,12 @@ export async function createSubgraphServer(
     // Batched HTTP requests stay off (Apollo Server's default): a batch is refused with 400 BAD_REQUEST.
     allowBatchedHttpRequests: false,
     plugins: [
+      // The schema declares no cache hints and every answer holds one account's data: the HTTP
+      // handler marks each `no-store`. Apollo Server's cache-control plugin arrived at that same
+      // header by building a policy for every resolved field (17 % of Apollo's CPU per request
+      // for a draft's selection). A schema that starts using `@cacheControl` must bring it back.
+      ApolloServerPluginCacheControlDisabled(),
+      inlineTracePlugin(),
       landingPagePlugin(config.sandbox),
       persistedQueries.plugin,
       requestLogPlugin(logger),

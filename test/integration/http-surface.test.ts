@@ -32,6 +32,27 @@ describe('HTTP surface (development defaults)', () => {
     expect(blocked.status).toBe(400);
   });
 
+  it("marks every GraphQL answer not to be stored: each holds one account's data", async () => {
+    const query = encodeURIComponent('{ generations(first: 1) { pageInfo { hasNextPage } } }');
+    const get = await fetch(`${server.url}?query=${query}`, {
+      headers: { 'apollo-require-preflight': 'true' },
+    });
+    const post = await fetch(server.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ generations(first: 1) { pageInfo { hasNextPage } } }' }),
+    });
+    const refused = await fetch(server.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ nope }' }),
+    });
+    for (const response of [get, post, refused]) {
+      expect(response.headers.get('cache-control')).toBe('no-store');
+      await response.body?.cancel();
+    }
+  });
+
   it('reports health and readiness', async () => {
     const health = await fetch(server.url.replace('/graphql', '/healthz'));
     expect(health.status).toBe(200);

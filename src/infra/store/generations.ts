@@ -50,6 +50,11 @@ export interface NewGeneration {
   accountId: string;
   feature: Feature;
   input: unknown;
+  /**
+   * `input` as JSON, when the caller has it already (the runner serialises it once, for this row
+   * and for the grounding check): a second serialisation was 0.65 % of a whole call's CPU.
+   */
+  inputJson?: string;
   promptVersion: string;
   incidentId: string | null;
   idempotencyKey: string | null;
@@ -321,7 +326,7 @@ export class GenerationRepository {
   async insertRunning(
     generation: NewGeneration,
   ): Promise<{ record: GenerationRecord; created: boolean; sameInput: boolean }> {
-    const running: Running = { generation, input: json(generation.input) };
+    const running: Running = { generation, input: generation.inputJson ?? json(generation.input) };
     const createdAt = await this.runningRows.push(running);
     if (createdAt)
       return { record: runningRecord(running, createdAt), created: true, sameInput: true };

@@ -147,6 +147,8 @@ export class GenerationRunner {
       );
     }
     const input = parseInput(capability.inputSchema, rawInput);
+    // Stored with the row and searched by the grounding check: serialised once for both.
+    const inputJson = JSON.stringify(input);
     const context: DraftContext = { now: new Date() };
     const messages = capability.buildPrompt(input, context);
     const id = randomUUID();
@@ -162,6 +164,7 @@ export class GenerationRunner {
         accountId: options.account.id,
         feature: capability.feature,
         input,
+        inputJson,
         promptVersion: capability.promptVersion,
         incidentId: options.incidentId ?? null,
         idempotencyKey: options.idempotencyKey ?? null,
@@ -217,6 +220,7 @@ export class GenerationRunner {
     running.done = this.run({
       capability,
       input,
+      inputJson,
       messages,
       id,
       stored: isStored,
@@ -255,6 +259,8 @@ export class GenerationRunner {
   private async run<Input, Output>(job: {
     capability: GenerationCapability<Input, Output>;
     input: Input;
+    /** `input` as JSON, as it was stored. */
+    inputJson: string;
     messages: ChatMessage[];
     id: string;
     /**
@@ -380,7 +386,7 @@ export class GenerationRunner {
         groundingIssues: [
           ...reading.ungrounded,
           ...findUngroundedFacts(text, {
-            given: [JSON.stringify(input), ...job.messages.map((message) => message.content)],
+            given: [job.inputJson, ...job.messages.map((message) => message.content)],
             derived: capability.derivedFacts?.(input, context),
           }),
           ...links.issues,
