@@ -139,7 +139,10 @@ class CompletionChunks implements AsyncIterableIterator<unknown> {
   }
 
   onData(bytes: Buffer): boolean {
-    if (this.#failedBody) return this.#failedBody.push(bytes) > 0;
+    if (this.#failedBody) {
+      this.#failedBody.push(bytes);
+      return true;
+    }
     if (this.#done || this.#ended) return true; // after [DONE]: read to the end, as the SDK does
     for (const { data } of this.#decoder.decode(this.#text.write(bytes))) {
       if (data.startsWith('[DONE]')) {
